@@ -1,0 +1,3 @@
+from genie_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""Command-line entry point.
+
+Every sub-command names its handler as ``"module:function"`` and the module is imported only when that
+command runs, so ``genie --help``, ``genie apply`` and ``genie search`` start fast (no Textual, no SDK).
+A handler takes the parsed ``argparse.Namespace`` and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from genie_tui import __version__
+from genie_tui.errors import EXIT_USAGE, GenieError
+
+_APPROVE = ("ask", "auto", "never")
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="model name (overrides GENIE_MODEL and config files)")
+    p.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+
+
+def _repo_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", help="repository root (default: the git repository containing the current directory)")
+
+
+def _agent_flags(p: argparse.ArgumentParser) -> None:
+    _repo_flag(p)
+    _model_flags(p)
+    p.add_argument("--approve", choices=_APPROVE, help="patch approval: ask (default), auto, never")
+    p.add_argument("--max-steps", dest="max_steps", type=int, help="step budget (default 40)")
+    p.add_argument("--playbook", action="append", default=[], metavar="NAME", help="activate a playbook (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="genie",
+        description="A terminal AI software engineer: find, plan, patch, test. Run `genie` in a git repository.",
+    )
+    parser.add_argument("--version", action="version", version=f"genie {__version__}")
+    _agent_flags(parser)
+    parser.add_argument("--theme", help="UI theme (genie-dark, genie-light, genie-contrast, or your own)")
+    parser.set_defaults(handler="genie_tui.ui.launch:run")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, handler: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = cmd("run", "genie_tui.headless:run", "run a task headless (for scripts and CI)")
+    p.add_argument("task", help="what to do, e.g. \"fix the crash when the config file is empty\"")
+    _agent_flags(p)
+    p.add_argument("--answers", help="JSON list of answers to the agent's questions, used in order")
+    p.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
+
+    p = cmd("resume", "genie_tui.headless:resume", "continue a saved session headless")
+    p.add_argument("session", help="session id (see `genie sessions list`) or trajectory file")
+    _agent_flags(p)
+    p.add_argument("--answers", help="JSON list of answers to the agent's questions, used in order")
+    p.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
+
+    p = cmd("demo", "genie_tui.ui.launch:demo", "open the app on a sample repo with a scripted model (no key needed)")
+    p.add_argument("--theme", help="UI theme")
+
+    p = cmd("config", "genie_tui.config.cli:run", "show the effective configuration")
+    p.add_argument("action", choices=["show"], help="show: effective values and where each came from")
+    _repo_flag(p)
+    _model_flags(p)
+
+    p = cmd("models", "genie_tui.providers.cli:models", "list the models the endpoint offers")
+    _repo_flag(p)
+    _model_flags(p)
+
+    p = cmd("sessions", "genie_tui.core.session_cli:sessions", "list recorded sessions")
+    p.add_argument("action", choices=["list"], nargs="?", default="list")
+    _repo_flag(p)
+
+    p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
+    p.add_argument("file", help="trajectory file or session id")
+
+    p = cmd("export", "genie_tui.core.session_cli:export", "export a session as fine-tuning data")
+    p.add_argument("file", help="trajectory file or session id")
+    p.add_argument("--format", choices=["openai"], default="openai")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+
+    p = cmd("apply", "genie_tui.patching.cli:apply_cmd", "apply a unified diff robustly, or refuse with a reason")
+    p.add_argument("patch", help="patch file, or - for stdin")
+    _repo_flag(p)
+    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="check only, change nothing")
+    p.add_argument("--json", action="store_true", help="print the per-hunk report as JSON")
+
+    p = cmd("undo", "genie_tui.patching.cli:undo_cmd", "undo the last patch genie applied")
+    _repo_flag(p)
+    p.add_argument("--json", action="store_true")
+
+    p = cmd("index", "genie_tui.retrieval.cli:index_cmd", "build or update the code index")
+    _repo_flag(p)
+    p.add_argument("--explain", metavar="PATH", help="say whether PATH is indexed, and why not")
+
+    p = cmd("search", "genie_tui.retrieval.cli:search_cmd", "search the code (QUERY may be @FILE)")
+    p.add_argument("query", help="words, an error message or stack trace, or @FILE holding an issue text")
+    _repo_flag(p)
+    p.add_argument("-k", type=int, default=10, help="number of files (default 10)")
+    p.add_argument("--json", action="store_true")
+
+    p = cmd("playbooks", "genie_tui.playbooks.cli:run", "list, show, create and check playbooks")
+    p.add_argument("action", choices=["list", "show", "new", "check"])
+    p.add_argument("name", nargs="?", help="playbook name (show, new)")
+    _repo_flag(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module_name, _, func_name = args.handler.partition(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), func_name)
+        return int(handler(args) or 0)
+    except GenieError as exc:
+        print(f"genie: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("genie: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Where genie keeps things: platformdirs user dirs (overridable with ``GENIE_HOME``) and the repo root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from genie_tui.errors import UsageError
+
+APP = "genie"
+
+
+def _home(kind: str) -> Path | None:
+    root = os.environ.get("GENIE_HOME")
+    return Path(root) / kind if root else None
+
+
+def user_config_dir() -> Path:
+    """The user's config dir (``config.toml``, ``playbooks/``, ``themes/``)."""
+    override = _home("config")
+    if override:
+        return override
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP))
+
+
+def user_data_dir() -> Path:
+    """Where sessions (trajectories) and the undo journal live."""
+    override = _home("data")
+    if override:
+        return override
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def user_cache_dir() -> Path:
+    """Where the code index lives."""
+    override = _home("cache")
+    if override:
+        return override
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP))
+
+
+def find_repo_root(start: Path) -> Path | None:
+    """The nearest ancestor of ``start`` (inclusive) that holds a ``.git`` entry."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def resolve_repo(arg: str | None) -> Path:
+    """``--repo`` if given (must exist), else the repository containing the current directory."""
+    if arg:
+        path = Path(arg).expanduser()
+        if not path.is_dir():
+            raise UsageError(f"--repo {arg}: no such directory")
+        return find_repo_root(path) or path.resolve()
+    root = find_repo_root(Path.cwd())
+    if root is None:
+        raise UsageError("not inside a git repository (run genie in one, or pass --repo DIR)")
+    return root
