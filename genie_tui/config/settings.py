@@ -1,0 +1,164 @@
+"""Settings: CLI flags > environment > repo ``.genie/config.toml`` > user ``config.toml`` > defaults.
+
+Every field is documented in its ``doc`` metadata so ``genie config show`` (and the README table) can say what
+it means and where its value came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from genie_tui.config.paths import user_config_dir
+from genie_tui.errors import ConfigError
+
+ApproveMode = Literal["ask", "auto", "never"]
+CommitMode = Literal["off", "each", "end"]
+
+SECRET_FIELDS = frozenset({"api_key", "embeddings_api_key"})
+#: environment variables per field, first match wins
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "model": ("GENIE_MODEL",),
+    "base_url": ("GENIE_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("GENIE_API_KEY", "OPENAI_API_KEY"),
+}
+
+
+def _f(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class Settings:
+    """Effective configuration. ``sources`` maps each field to where its value came from."""
+
+    model: str = _f("gpt-4.1-mini", "Model name sent to the endpoint (see `genie models`).")
+    base_url: str | None = _f(None, "OpenAI-compatible endpoint; unset means api.openai.com. Ollama: http://localhost:11434/v1")
+    api_key: str | None = _f(None, "API key (env GENIE_API_KEY or OPENAI_API_KEY; never stored in a trajectory).")
+    approve: str = _f("ask", "Patch approval: ask, auto (apply what applies) or never (only print the diff).")
+    max_steps: int = _f(40, "Step budget: model turns per task.")
+    context_budget: int = _f(60_000, "Token budget per request; older tool output is elided past it.")
+    timeout: float = _f(120.0, "Seconds to wait for the model before a retry.")
+    max_retries: int = _f(4, "Retries of a failed or cut-off model turn (429, 5xx, timeouts, dropped streams).")
+    backoff_base: float = _f(1.0, "First retry delay in seconds; doubles each retry, with jitter.")
+    test_command: str | None = _f(None, "Test command; unset means detected (pytest, npm test, go test, cargo test, ...).")
+    test_timeout: float = _f(600.0, "Seconds before a test run is stopped.")
+    commit: str = _f("off", "Commit applied patches on branch genie/<task>: off, each (every patch) or end.")
+    theme: str | None = _f(None, "UI theme: genie-dark, genie-light, genie-contrast or one of yours.")
+    playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt; the rest is listed by name.")
+    max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
+    embeddings_model: str | None = _f(None, "Embeddings model for semantic search (optional).")
+    embeddings_base_url: str | None = _f(None, "Embeddings endpoint (default: base_url).")
+    embeddings_api_key: str | None = _f(None, "Embeddings API key (default: api_key).")
+    price_input_per_mtok: float | None = _f(None, "Price per million prompt tokens, to show cost.")
+    price_output_per_mtok: float | None = _f(None, "Price per million completion tokens, to show cost.")
+    sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def model_configured(self) -> bool:
+        """True when genie has somewhere to send requests: an API key or an explicit endpoint."""
+        return bool(self.api_key or self.base_url)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Values without secrets (for trajectories and logs)."""
+        return {f.name: ("<redacted>" if f.name in SECRET_FIELDS and getattr(self, f.name) else getattr(self, f.name))
+                for f in fields(self) if f.name != "sources"}
+
+
+_FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
+_CHOICES = {"approve": get_args(ApproveMode), "commit": get_args(CommitMode)}
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    default = _FIELDS[name].default
+    if value is None:
+        return None
+    try:
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            value = int(value) if isinstance(value, str) else value
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float) or name.startswith("price_"):
+            value = float(value) if isinstance(value, (str, int)) else value
+            ok = isinstance(value, float)
+        else:
+            ok = isinstance(value, str)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{origin}: {name} has the wrong type ({value!r})")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {value!r}")
+    if name in ("max_steps", "context_budget", "max_file_bytes") and value <= 0:
+        raise ConfigError(f"{origin}: {name} must be positive")
+    return value
+
+
+def read_toml(path: Path, *, allow_secrets: bool) -> dict[str, Any]:
+    """Read one config file; a syntax error or unknown key is a one-line ConfigError naming file and line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: invalid TOML: {exc}") from None
+    for key in data:
+        if key not in _FIELDS:
+            raise ConfigError(f"config file {path}:{_line_of(raw, key)}: unknown key {key!r}")
+        if key in SECRET_FIELDS and not allow_secrets:
+            raise ConfigError(f"config file {path}:{_line_of(raw, key)}: {key} does not belong in a repository; "
+                              "set it in the environment or your user config")
+    return {k: _coerce(k, v, f"config file {path}:{_line_of(raw, k)}") for k, v in data.items()}
+
+
+def _line_of(raw: bytes, key: str) -> int:
+    for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+        if line.strip().startswith(key):
+            return number
+    return 1
+
+
+def user_config_file() -> Path:
+    return user_config_dir() / "config.toml"
+
+
+def repo_config_file(repo: Path) -> Path:
+    return repo / ".genie" / "config.toml"
+
+
+def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Merge every layer; ``overrides`` are CLI flags (``None`` values are ignored)."""
+    settings = Settings()
+    sources = {name: "default" for name in _FIELDS}
+    layers: list[tuple[str, dict[str, Any]]] = [
+        (f"user {user_config_file()}", read_toml(user_config_file(), allow_secrets=True)),
+    ]
+    if repo is not None:
+        layers.append((f"repo {repo_config_file(repo)}", read_toml(repo_config_file(repo), allow_secrets=False)))
+    env_layer: dict[str, Any] = {}
+    env_sources: dict[str, str] = {}
+    for name, names in ENV_VARS.items():
+        for var in names:
+            if os.environ.get(var):
+                env_layer[name] = os.environ[var]
+                env_sources[name] = f"env {var}"
+                break
+    cli_layer = {k: _coerce(k, v, f"--{k.replace('_', '-')}") for k, v in (overrides or {}).items()
+                 if v is not None and k in _FIELDS}
+    for origin, layer in (*layers, ("env", env_layer), ("flag", cli_layer)):
+        for key, value in layer.items():
+            setattr(settings, key, value)
+            sources[key] = env_sources.get(key, origin) if origin == "env" else (
+                f"flag --{key.replace('_', '-')}" if origin == "flag" else origin)
+    settings.sources = sources
+    return settings

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genie_tui.cli import main
+from genie_tui.config.settings import load_settings, user_config_file
+from genie_tui.errors import ConfigError
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_precedence_flag_env_repo_user_default(make_repo, monkeypatch):
+    repo = make_repo({"a.py": "x = 1\n"})
+    write(user_config_file(), 'model = "user-model"\nmax_steps = 7\ntheme = "genie-light"\ncontext_budget = 1234\n')
+    write(repo / ".genie/config.toml", 'model = "repo-model"\nmax_steps = 9\n')
+    s = load_settings(repo, {})
+    assert (s.model, s.max_steps, s.theme, s.approve) == ("repo-model", 9, "genie-light", "ask")
+    assert s.sources["model"].startswith("repo ") and s.sources["theme"].startswith("user ")
+    assert s.sources["approve"] == "default"
+    monkeypatch.setenv("GENIE_MODEL", "env-model")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
+    s = load_settings(repo, {})
+    assert s.model == "env-model" and s.sources["model"] == "env GENIE_MODEL"
+    assert s.api_key == "sk-openai" and s.sources["api_key"] == "env OPENAI_API_KEY"
+    monkeypatch.setenv("GENIE_API_KEY", "sk-genie")
+    assert load_settings(repo, {}).api_key == "sk-genie"
+    s = load_settings(repo, {"model": "flag-model", "max_steps": 3, "approve": None})
+    assert (s.model, s.max_steps, s.context_budget) == ("flag-model", 3, 1234)
+    assert s.sources["model"] == "flag --model" and s.sources["context_budget"].startswith("user ")
+
+
+def test_openai_base_url_fallback(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    s = load_settings(None, {})
+    assert s.base_url == "http://127.0.0.1:9/v1" and s.model_configured
+
+
+def test_broken_toml_names_file_and_line(make_repo):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", 'model = "x"\nmax_steps = = 3\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(repo, {})
+    msg = str(err.value)
+    assert str(repo / ".genie/config.toml") in msg and "line 2" in msg and "\n" not in msg
+
+
+def test_unknown_key_wrong_type_and_repo_secret_are_errors(make_repo):
+    repo = make_repo({"a.py": ""})
+    cfg = repo / ".genie/config.toml"
+    write(cfg, 'modle = "x"\n')
+    with pytest.raises(ConfigError, match=r"config.toml:1: unknown key 'modle'"):
+        load_settings(repo, {})
+    write(cfg, 'max_steps = "many"\n')
+    with pytest.raises(ConfigError, match="max_steps has the wrong type"):
+        load_settings(repo, {})
+    write(cfg, 'approve = "sometimes"\n')
+    with pytest.raises(ConfigError, match="approve must be one of ask, auto, never"):
+        load_settings(repo, {})
+    write(cfg, 'api_key = "sk-leak"\n')
+    with pytest.raises(ConfigError, match="does not belong in a repository"):
+        load_settings(repo, {})
+
+
+def test_config_show_redacts_and_names_sources(make_repo, monkeypatch, capsys):
+    repo = make_repo({"a.py": ""})
+    monkeypatch.setenv("GENIE_API_KEY", "sk-very-secret-value")
+    write(repo / ".genie/config.toml", "max_steps = 12\n")
+    assert main(["config", "show", "--repo", str(repo), "--model", "m1"]) == 0
+    out = capsys.readouterr().out
+    assert "sk-very-secret-value" not in out
+    assert "<redacted>" in out and "env GENIE_API_KEY" in out
+    assert any(line.split()[:2] == ["max_steps", "12"] and "repo" in line for line in out.splitlines())
+    assert any(line.split()[:3] == ["model", "m1", "flag"] for line in out.splitlines())
+
+
+def test_config_show_broken_file_is_one_line_exit_2(make_repo, capsys):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", "[[[\n")
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("genie: config file") and len(err.splitlines()) == 1
