@@ -1,0 +1,381 @@
+"""A scripted OpenAI-compatible chat server on loopback, for tests and the keyless demo.
+
+It speaks the wire protocol the real API speaks (SSE chunks: a role chunk, content in small deltas, tool-call
+arguments split over several chunks, ``finish_reason``, a usage chunk when asked, ``[DONE]``), so the client
+under test runs through the real openai SDK instead of a mock. Each chat request consumes the next entry of
+the script; an entry can also inject a fault (429, 500, a dropped connection, a malformed chunk, a hang).
+
+Stdlib only: importing this never pulls in the SDK or Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")
+
+
+@dataclass
+class Reply:
+    """One scripted answer to one chat request.
+
+    ``tool_calls`` holds ``(name, arguments)`` pairs; a ``str`` argument is sent verbatim (use it to script
+    malformed JSON). ``fault`` replaces the answer with a failure: ``"429"`` / ``"500"`` (an HTTP error,
+    with ``Retry-After`` when ``retry_after`` is set), ``"drop"`` (some chunks, then the socket closes with
+    no ``finish_reason``), ``"truncate"`` (some chunks, then a cleanly ended body with no ``finish_reason``
+    and no ``[DONE]``), ``"malformed"`` (a chunk that is not JSON), ``"hang"`` (no answer for
+    ``hang_seconds``, which should exceed the client's timeout).
+    """
+
+    content: str = ""
+    tool_calls: list[tuple[str, dict[str, Any] | str]] = field(default_factory=list)
+    finish_reason: str | None = None
+    fault: str | None = None
+    retry_after: float | None = None
+    chunk_chars: int = 8
+    chunk_delay: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    hang_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.fault not in FAULTS:
+            raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
+        if self.chunk_chars < 1:
+            raise ValueError("chunk_chars must be at least 1")
+        self.tool_calls = [(str(name), args) for name, args in self.tool_calls]
+
+    @property
+    def effective_finish_reason(self) -> str:
+        return self.finish_reason or ("tool_calls" if self.tool_calls else "stop")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        """Build a reply from a JSON object; ``tool_calls`` items are ``{"name", "arguments"}`` or pairs."""
+        data = dict(data)
+        calls = []
+        for item in data.pop("tool_calls", []) or []:
+            if isinstance(item, dict):
+                calls.append((item["name"], item.get("arguments", {})))
+            else:
+                name, args = item
+                calls.append((name, args))
+        known = set(cls.__dataclass_fields__) - {"tool_calls"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown reply field(s): {', '.join(sorted(unknown))}")
+        return cls(tool_calls=calls, **data)
+
+
+ScriptEntry = Reply | Callable[[dict[str, Any]], Reply]
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    for i in range(0, len(text), size):
+        yield text[i : i + size]
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence per-request logging: tests and the demo would drown in it."""
+
+    # --- routing ------------------------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0].rstrip("/").endswith("/v1/models"):
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in self.server.owner.models]
+            self._json(200, {"object": "list", "data": data})
+        else:
+            self._error(404, f"no such route: GET {self.path}", "not_found")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not self.path.split("?")[0].rstrip("/").endswith("/v1/chat/completions"):
+            self._error(404, f"no such route: POST {self.path}", "not_found")
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError as exc:
+            self._error(400, f"request body is not JSON: {exc}", "invalid_request_error")
+            return
+        owner = self.server.owner
+        with owner._lock:
+            owner.requests.append(body)
+        if owner.reject_stream_options and "stream_options" in body:
+            self._error(400, "Unrecognized request argument supplied: stream_options", "invalid_request_error")
+            return
+        reply = owner._next_reply(body)
+        if reply is None:
+            self._error(500, "scripted server: script exhausted", "server_error")
+            return
+        self._answer(body, reply)
+
+    # --- answers ------------------------------------------------------------------------------------------
+
+    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+        owner = self.server.owner
+        if reply.fault == "hang":
+            owner._stopping.wait(reply.hang_seconds)
+            self.close_connection = True
+            return
+        if reply.fault in ("429", "500"):
+            status = int(reply.fault)
+            headers = {}
+            if reply.retry_after is not None:
+                headers["Retry-After"] = f"{reply.retry_after:g}"
+            kind = "rate_limit_exceeded" if status == 429 else "server_error"
+            self._error(status, f"scripted {status}", kind, headers)
+            return
+        if body.get("stream"):
+            self._stream(body, reply)
+        else:
+            self._json(200, self._completion(body, reply))
+
+    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
+        prompt = reply.prompt_tokens
+        if prompt is None:
+            prompt = _estimate_tokens(json.dumps(body.get("messages", [])))
+        completion = reply.completion_tokens
+        if completion is None:
+            args = "".join(a if isinstance(a, str) else json.dumps(a) for _, a in reply.tool_calls)
+            completion = _estimate_tokens(reply.content + args)
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        n = self.server.owner._new_id()
+        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": _args(a)}}
+                for i, (name, a) in enumerate(reply.tool_calls)
+            ]
+        return {
+            "id": f"chatcmpl-{n}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "scripted-model"),
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.effective_finish_reason}],
+            "usage": self._usage(body, reply),
+        }
+
+    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+        n = self.server.owner._new_id()
+        base = {"id": f"chatcmpl-{n}", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": body.get("model", "scripted-model")}
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            return json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+        events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"content": piece}) for piece in _pieces(reply.content, reply.chunk_chars)]
+        for i, (name, a) in enumerate(reply.tool_calls):
+            head = {"index": i, "id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": ""}}
+            events.append(chunk({"tool_calls": [head]}))
+            events += [chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+                       for piece in _pieces(_args(a), reply.chunk_chars)]
+        if reply.fault in ("drop", "truncate", "malformed"):
+            # Cut the turn at its midpoint (at least after the role chunk and one delta when there is one).
+            events = events[: max(2, len(events) // 2)]
+            if reply.fault == "malformed":
+                events.append('{"id": "broken", "choices": [{"delta": {"content": "x"')
+        else:
+            events.append(chunk({}, reply.effective_finish_reason))
+            if (body.get("stream_options") or {}).get("include_usage"):
+                events.append(json.dumps({**base, "choices": [], "usage": self._usage(body, reply)}))
+            events.append("[DONE]")
+
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for event in events:
+                self._write_chunk(f"data: {event}\n\n".encode())
+                if reply.chunk_delay:
+                    time.sleep(reply.chunk_delay)
+            if reply.fault == "drop":
+                # An abrupt close: no terminating chunk, like a proxy or server dying mid-stream.
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the client went away (cancelled or timed out): nothing to do
+
+    # --- helpers ------------------------------------------------------------------------------------------
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+
+    def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
+        self._json(status, {"error": {"message": message, "type": kind, "param": None, "code": kind}}, headers)
+
+
+def _args(arguments: dict[str, Any] | str) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: ScriptedServer
+
+
+class ScriptedServer:
+    """Serve ``script`` on ``http://127.0.0.1:<free port>/v1`` from a daemon thread.
+
+    ``requests`` records every chat request body in arrival order, so a test can assert on what the client
+    sent (e.g. that the request after a rejected patch carries the review comment). When the script runs
+    out, chat requests get HTTP 500 "scripted server: script exhausted".
+    """
+
+    def __init__(
+        self,
+        script: Sequence[ScriptEntry],
+        models: Sequence[str] = ("scripted-model",),
+        *,
+        port: int = 0,
+        reject_stream_options: bool = False,
+    ) -> None:
+        self.script: list[ScriptEntry] = list(script)
+        self.models = tuple(models)
+        self.requests: list[dict[str, Any]] = []
+        self.reject_stream_options = reject_stream_options
+        self._port = port
+        self._lock = threading.Lock()
+        self._cursor = 0
+        self._ids = 0
+        self._stopping = threading.Event()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    @property
+    def remaining(self) -> int:
+        """How many script entries have not been consumed yet."""
+        with self._lock:
+            return len(self.script) - self._cursor
+
+    def start(self) -> ScriptedServer:
+        if self._httpd is not None:
+            return self
+        self._stopping.clear()
+        httpd = _Server(("127.0.0.1", self._port), _Handler)
+        httpd.owner = self
+        self._httpd = httpd
+        host, port = httpd.server_address[:2]
+        self.base_url = f"http://{host}:{port}/v1"
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="scripted-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._stopping.set()  # wake "hang" handlers
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> ScriptedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next_reply(self, body: dict[str, Any]) -> Reply | None:
+        with self._lock:
+            if self._cursor >= len(self.script):
+                return None
+            entry = self.script[self._cursor]
+            self._cursor += 1
+        return entry if isinstance(entry, Reply) else entry(body)
+
+    def _new_id(self) -> int:
+        with self._lock:
+            self._ids += 1
+            return self._ids
+
+    @classmethod
+    def from_json(cls, path: str | Path, **kwargs: Any) -> ScriptedServer:
+        """Load a script file: a JSON list of reply objects, or ``{"models": [...], "replies": [...]}``."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read script: {exc}") from exc
+        models = kwargs.pop("models", None)
+        if isinstance(data, dict):
+            models = models or data.get("models")
+            data = data.get("replies", [])
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise ValueError(f"{path}: a script is a JSON list of reply objects")
+        try:
+            replies = [Reply.from_dict(item) for item in data]
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"{path}: bad reply: {exc}") from exc
+        return cls(replies, models=tuple(models or ("scripted-model",)), **kwargs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genie_tui.providers.scripted",
+                                     description="Serve a scripted OpenAI-compatible model on 127.0.0.1.")
+    parser.add_argument("script", help="JSON script: a list of reply objects")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    args = parser.parse_args(argv)
+    try:
+        server = ScriptedServer.from_json(args.script, port=args.port).start()
+    except (ValueError, OSError) as exc:
+        print(f"scripted: {exc}", file=sys.stderr)
+        return 1
+    print(server.base_url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
