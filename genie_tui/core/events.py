@@ -140,6 +140,15 @@ class ToolFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolProgress:
+    """A long tool (a test run) reports progress: ``text`` is the latest output line."""
+
+    call_id: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlanUpdated:
     steps: tuple[PlanStep, ...]
     source: Literal["agent", "user", "playbook"]
@@ -235,6 +244,7 @@ Event = (
     | PhaseChanged
     | ContextLooked
     | ToolFinished
+    | ToolProgress
     | PlanUpdated
     | PlaybooksActivated
     | QuestionAsked

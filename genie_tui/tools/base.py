@@ -1,0 +1,69 @@
+"""What every agent tool shares: its context, its output, its error type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genie_tui.core.events import ContextLooked
+
+if TYPE_CHECKING:
+    from genie_tui.config.settings import Settings
+
+
+class ToolError(Exception):
+    """A precise message that goes back to the model as the tool result; it never ends the session."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutput:
+    text: str
+    looked: ContextLooked | None = None
+
+
+@dataclass
+class ToolContext:
+    """What tools may touch. ``index`` and ``playbooks`` are built lazily on first use."""
+
+    repo: Path
+    settings: Settings
+    index_factory: Callable[[], Any] | None = None
+    playbooks: Any = None
+    _index: Any = field(default=None, repr=False)
+
+    @property
+    def index(self) -> Any:
+        if self._index is None:
+            if self.index_factory is None:
+                from genie_tui.retrieval import RepoIndex
+
+                self._index = RepoIndex.open(self.repo)
+            else:
+                self._index = self.index_factory()
+        return self._index
+
+    def resolve(self, rel: str, *, must_exist: bool = True) -> Path:
+        """A repo-relative path, refusing anything outside the repository or inside ``.git``."""
+        if not isinstance(rel, str) or not rel.strip():
+            raise ToolError("path must be a non-empty string relative to the repository root")
+        rel = rel.strip()
+        candidate = Path(rel)
+        if candidate.is_absolute():
+            try:
+                candidate = candidate.resolve().relative_to(self.repo.resolve())
+            except ValueError:
+                raise ToolError(f"{rel}: outside the repository; use a path relative to its root") from None
+        full = (self.repo / candidate).resolve()
+        root = self.repo.resolve()
+        if full != root and root not in full.parents:
+            raise ToolError(f"{rel}: outside the repository")
+        if ".git" in full.relative_to(root).parts:
+            raise ToolError(f"{rel}: the .git directory is off limits")
+        if must_exist and not full.exists():
+            raise ToolError(f"{rel}: no such file or directory (try find_files)")
+        return full
+
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.repo.resolve()).as_posix() or "."

@@ -1,0 +1,72 @@
+"""Code-navigation tools backed by the retrieval index: search_code, go_to_definition, find_references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genie_tui.core.events import ContextLooked
+from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+
+
+def _symbol(args: dict[str, Any]) -> str:
+    symbol = args.get("symbol")
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise ToolError("symbol must be a name such as 'load_config' or 'Parser.parse'")
+    return symbol.strip()
+
+
+def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    query = args.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise ToolError("query must be non-empty text: words, identifiers, an error message or a stack trace")
+    k = args.get("k", 8)
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
+        raise ToolError(f"k must be an integer from 1 to 50, got {k!r}")
+    results = ctx.index.search(query, k=k)
+    if not results:
+        return ToolOutput(f"no matches for {query!r}; try other words or find_files",
+                          ContextLooked("search", query, ()))
+    lines, hits = [], []
+    for r in results:
+        spans = ", ".join(f"{s.start}-{s.end}" + (f" {s.symbol}" if s.symbol else "") for s in r.spans[:4])
+        lines.append(f"{r.path}  [{spans}]  ({r.why})" if spans else f"{r.path}  ({r.why})")
+        first = r.spans[0] if r.spans else None
+        hits.append((r.path, first.start if first else 0, first.end if first else 0,
+                     (first.symbol or "") if first else ""))
+    return ToolOutput("\n".join(lines), ContextLooked("search", query, tuple(hits)))
+
+
+def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
+    if not locations:
+        hint = "find_references" if kind == "definition" else "search_code"
+        return ToolOutput(f"no {kind}s of {symbol!r} found; try {hint}", ContextLooked(kind, symbol, ()))
+    shown = locations[:50]
+    text = "\n".join(f"{loc.path}:{loc.line}: {loc.snippet.strip()}" for loc in shown)
+    if len(locations) > 50:
+        text += f"\n... {len(locations) - 50} more"
+    return ToolOutput(text, ContextLooked(kind, symbol, tuple((loc.path, loc.line, loc.end_line, loc.kind)
+                                                              for loc in shown)))
+
+
+def go_to_definition(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    symbol = _symbol(args)
+    return _locations("definition", symbol, ctx.index.definitions(symbol, args.get("path")))
+
+
+def find_references(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    symbol = _symbol(args)
+    return _locations("reference", symbol, ctx.index.references(symbol, args.get("path")))
+
+
+def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    name = args.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ToolError("name must be a playbook name")
+    if ctx.playbooks is None:
+        raise ToolError("no playbooks are loaded")
+    from genie_tui.errors import GenieError
+
+    try:
+        return ToolOutput(ctx.playbooks.read(name.strip()))
+    except GenieError as exc:
+        raise ToolError(str(exc)) from None

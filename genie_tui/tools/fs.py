@@ -1,0 +1,89 @@
+"""File-system tools: list_dir, find_files, read_file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genie_tui.core.events import ContextLooked
+from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+
+READ_WINDOW = 300
+MAX_LINE_CHARS = 500
+IGNORED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox"}
+
+
+def list_dir(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    path = ctx.resolve(args.get("path") or ".")
+    if not path.is_dir():
+        raise ToolError(f"{args.get('path')}: not a directory (use read_file for files)")
+    entries = []
+    for child in sorted(path.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
+        if child.name in IGNORED_DIRS:
+            continue
+        if child.is_dir():
+            entries.append(f"{child.name}/")
+        else:
+            try:
+                entries.append(f"{child.name}  ({child.stat().st_size} bytes)")
+            except OSError:
+                entries.append(child.name)
+    rel = ctx.rel(path)
+    text = f"{rel}/ ({len(entries)} entries)\n" + "\n".join(entries[:500])
+    if len(entries) > 500:
+        text += f"\n... {len(entries) - 500} more"
+    return ToolOutput(text, ContextLooked("list", rel, ((rel, 0, 0, f"{len(entries)} entries"),)))
+
+
+def find_files(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    pattern = args.get("pattern")
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ToolError("pattern must be a glob such as '**/config*.py' or a substring of the path")
+    found = ctx.index.find_files(pattern.strip())
+    if not found:
+        return ToolOutput(f"no files match {pattern!r}", ContextLooked("find", pattern, ()))
+    text = "\n".join(found[:200]) + (f"\n... {len(found) - 200} more" if len(found) > 200 else "")
+    return ToolOutput(text, ContextLooked("find", pattern, tuple((p, 0, 0, "") for p in found[:50])))
+
+
+def _int_arg(args: dict[str, Any], key: str) -> int | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ToolError(f"{key} must be a positive integer (lines are 1-based), got {value!r}")
+    return value
+
+
+def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    rel_arg = args.get("path")
+    path = ctx.resolve(rel_arg)
+    if path.is_dir():
+        raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
+    start, end = _int_arg(args, "start_line"), _int_arg(args, "end_line")
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise ToolError(f"{rel_arg}: binary file ({len(data)} bytes); not shown")
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    total = len(lines)
+    rel = ctx.rel(path)
+    if total == 0:
+        return ToolOutput(f"{rel}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
+    start = start or 1
+    if start > total:
+        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({total} lines)")
+    end = min(end or start + READ_WINDOW - 1, total, start + READ_WINDOW * 2 - 1)
+    if end < start:
+        raise ToolError(f"end_line {end} is before start_line {start}")
+    width = len(str(end))
+    body = []
+    for number in range(start, end + 1):
+        line = lines[number - 1]
+        if len(line) > MAX_LINE_CHARS:
+            line = line[:MAX_LINE_CHARS] + f" ... [{len(line) - MAX_LINE_CHARS} more chars]"
+        body.append(f"{number:>{width}}| {line}")
+    header = f"{rel} lines {start}-{end} of {total}"
+    footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
+    return ToolOutput(f"{header}\n" + "\n".join(body) + footer,
+                      ContextLooked("read", rel, ((rel, start, end, f"lines {start}-{end}"),)))
