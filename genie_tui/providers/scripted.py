@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")  # or any other HTTP status, e.g. "401"
 
 
 @dataclass
@@ -30,8 +30,8 @@ class Reply:
     """One scripted answer to one chat request.
 
     ``tool_calls`` holds ``(name, arguments)`` pairs; a ``str`` argument is sent verbatim (use it to script
-    malformed JSON). ``fault`` replaces the answer with a failure: ``"429"`` / ``"500"`` (an HTTP error,
-    with ``Retry-After`` when ``retry_after`` is set), ``"drop"`` (some chunks, then the socket closes with
+    malformed JSON). ``fault`` replaces the answer with a failure: ``"429"`` / ``"500"`` / any other status
+    such as ``"401"`` (an HTTP error, with ``Retry-After`` when ``retry_after`` is set), ``"drop"`` (some chunks, then the socket closes with
     no ``finish_reason``), ``"truncate"`` (some chunks, then a cleanly ended body with no ``finish_reason``
     and no ``[DONE]``), ``"malformed"`` (a chunk that is not JSON), ``"hang"`` (no answer for
     ``hang_seconds``, which should exceed the client's timeout).
@@ -49,7 +49,8 @@ class Reply:
     hang_seconds: float = 30.0
 
     def __post_init__(self) -> None:
-        if self.fault not in FAULTS:
+        status = self.fault or ""
+        if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
             raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
         if self.chunk_chars < 1:
             raise ValueError("chunk_chars must be at least 1")
@@ -136,12 +137,12 @@ class _Handler(BaseHTTPRequestHandler):
             owner._stopping.wait(reply.hang_seconds)
             self.close_connection = True
             return
-        if reply.fault in ("429", "500"):
+        if reply.fault is not None and reply.fault.isdigit():
             status = int(reply.fault)
             headers = {}
             if reply.retry_after is not None:
                 headers["Retry-After"] = f"{reply.retry_after:g}"
-            kind = "rate_limit_exceeded" if status == 429 else "server_error"
+            kind = {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
             self._error(status, f"scripted {status}", kind, headers)
             return
         if body.get("stream"):
@@ -220,8 +221,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self.close_connection = True  # the client went away (cancelled or timed out): nothing to do
+        except OSError:  # the client went away (cancelled or timed out): count it, nothing else to do
+            self.close_connection = True
+            with self.server.owner._lock:
+                self.server.owner.aborted += 1
 
     # --- helpers ------------------------------------------------------------------------------------------
 
@@ -275,6 +278,7 @@ class ScriptedServer:
         self.script: list[ScriptEntry] = list(script)
         self.models = tuple(models)
         self.requests: list[dict[str, Any]] = []
+        self.aborted = 0  # streams the client closed before the end (cancellation tests watch this)
         self.reject_stream_options = reject_stream_options
         self._port = port
         self._lock = threading.Lock()

@@ -1,0 +1,280 @@
+"""Streaming chat client for OpenAI-compatible endpoints, on the openai SDK, emitting genie's core events.
+
+All retrying happens here (the SDK's own retries are off) so every retry is visible as a ``TurnRetrying``
+event. A turn counts only if the model sent a ``finish_reason``: the SDK ends the iteration quietly when a
+connection is closed cleanly mid-stream, so a turn without one is retried from the start and never used.
+The SDK is imported when the first request is made, keeping ``import genie_tui.providers.client`` cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from genie_tui.core.events import (
+    Event,
+    TextDelta,
+    ToolCallArgsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    TurnRetrying,
+    UsageReported,
+)
+from genie_tui.providers.retry import Failure, IncompleteStream, ModelError, backoff_delay, classify, scrub
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "estimate_tokens"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+NO_KEY = "not-needed"
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token: good enough for budgets when the endpoint reports no usage."""
+    return (len(text) + 3) // 4
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A complete tool call; ``arguments`` is ``None`` and ``error`` says why when the JSON did not parse."""
+
+    id: str
+    name: str
+    raw_arguments: str
+    arguments: dict[str, Any] | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantTurn:
+    """One finished assistant turn; ``attempts`` counts the requests it took (1 = no retry)."""
+
+    content: str
+    tool_calls: tuple[ToolCall, ...]
+    finish_reason: str
+    usage: UsageReported | None
+    attempts: int = 1
+
+    def to_message(self) -> dict[str, Any]:
+        """The assistant message to append to the conversation for the next request."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.raw_arguments}}
+                for c in self.tool_calls
+            ]
+        return message
+
+
+def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse tool-call arguments; an empty string means no arguments (some servers send nothing)."""
+    if not raw.strip():
+        return {}, None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
+    if not isinstance(value, dict):
+        return None, f"arguments must be a JSON object, got {type(value).__name__}"
+    return value, None
+
+
+@dataclass
+class _PendingCall:
+    id: str
+    name: str = ""
+    args: list[str] = field(default_factory=list)
+    announced: bool = False
+
+
+class _Assembler:
+    """Reassembles one attempt's chunks into events and, at the end, a turn."""
+
+    def __init__(self) -> None:
+        self.content: list[str] = []
+        self.calls: list[_PendingCall] = []
+        self._by_index: dict[int, _PendingCall] = {}
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+
+    def feed(self, chunk: Any) -> list[Event]:
+        events: list[Event] = []
+        if getattr(chunk, "usage", None) is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices or ():
+            if choice.index not in (0, None):
+                continue  # n > 1 is never requested; ignore stray alternatives
+            delta = choice.delta
+            if delta is not None:
+                if delta.content:
+                    self.content.append(delta.content)
+                    events.append(TextDelta(delta.content))
+                for tc in delta.tool_calls or ():
+                    events.extend(self._tool_delta(tc))
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+        return events
+
+    def _tool_delta(self, tc: Any) -> list[Event]:
+        index = tc.index if tc.index is not None else len(self.calls)
+        call = self._by_index.get(index)
+        # Some servers reuse index 0 for every call; a new id at a used index is a new call.
+        if call is None or (tc.id and call.id != tc.id and call.announced and call.args):
+            call = _PendingCall(id=tc.id or f"call_{len(self.calls)}")
+            self._by_index[index] = call
+            self.calls.append(call)
+        elif tc.id and not call.announced:
+            call.id = tc.id
+        fn = tc.function
+        events: list[Event] = []
+        if fn is not None and fn.name and not call.name:
+            call.name = fn.name
+        if call.name and not call.announced:
+            call.announced = True
+            events.append(ToolCallStarted(call.id, call.name))
+            events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
+        if fn is not None and fn.arguments:
+            call.args.append(fn.arguments)
+            if call.announced:
+                events.append(ToolCallArgsDelta(call.id, call.name, fn.arguments))
+        return events
+
+    def finish(self, prompt_estimate: int, attempts: int) -> tuple[list[Event], AssistantTurn]:
+        events: list[Event] = []
+        calls = []
+        for call in self.calls:
+            raw = "".join(call.args)
+            if not call.announced:  # a call that never got a name: still surface it so the agent can object
+                events.append(ToolCallStarted(call.id, call.name))
+            arguments, error = parse_arguments(raw)
+            calls.append(ToolCall(call.id, call.name, raw, arguments, error))
+            events.append(ToolCallCompleted(call.id, call.name, arguments, raw))
+        content = "".join(self.content)
+        if self.usage is not None:
+            usage = UsageReported(int(self.usage.prompt_tokens or 0), int(self.usage.completion_tokens or 0))
+        else:
+            produced = content + "".join(c.raw_arguments + c.name for c in calls)
+            usage = UsageReported(prompt_estimate, estimate_tokens(produced), estimated=True)
+        events.append(usage)
+        turn = AssistantTurn(content, tuple(calls), self.finish_reason or "stop", usage, attempts)
+        return events, turn
+
+
+class ModelClient:
+    """Streams chat turns from one OpenAI-compatible endpoint, retrying transient failures itself."""
+
+    def __init__(self, *, model: str, base_url: str | None, api_key: str | None, timeout: float = 120.0,
+                 max_retries: int = 4, backoff_base: float = 1.0, backoff_max: float = 30.0) -> None:
+        self.model = model
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max(0, max_retries)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._api_key = api_key
+        self._sdk_client: AsyncOpenAI | None = None
+        self._stream_options = True  # dropped for endpoints that reject the field
+
+    @property
+    def _sdk(self) -> AsyncOpenAI:
+        if self._sdk_client is None:
+            from openai import AsyncOpenAI
+
+            self._sdk_client = AsyncOpenAI(api_key=self._api_key or NO_KEY, base_url=self.base_url,
+                                           timeout=self.timeout, max_retries=0)
+        return self._sdk_client
+
+    def _classify(self, exc: BaseException) -> Failure:
+        failure = classify(exc, model=self.model, timeout=self.timeout, key_present=bool(self._api_key))
+        return Failure(scrub(failure.reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
+
+    def _error(self, failure: Failure, attempts: int) -> ModelError:
+        gave_up = f"gave up after {attempts} attempts: " if failure.retryable and attempts > 1 else ""
+        return ModelError(f"model endpoint {self.base_url}: {gave_up}{failure.reason}")
+
+    async def stream_turn(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], *,
+                          step: int = 0) -> AsyncIterator[Event | AssistantTurn]:
+        """Yield the events of one assistant turn; the last item is the :class:`AssistantTurn`.
+
+        Events: ``TextDelta``, ``ToolCallStarted``, ``ToolCallArgsDelta`` while streaming; then
+        ``ToolCallCompleted`` per call and one ``UsageReported``. A failed or cut-off attempt yields
+        ``TurnRetrying`` (``attempt`` is the number of the attempt about to start): discard everything
+        streamed since the turn began. Raises :class:`ModelError` when retries are exhausted or the error
+        is not transient. Close the generator (``contextlib.aclosing``) to stop early: the HTTP stream is
+        closed at once.
+        """
+        del step  # part of the seam for callers that log per step; the request does not depend on it
+        max_attempts = self.max_retries + 1
+        prompt_estimate = estimate_tokens(json.dumps(messages) + (json.dumps(tools) if tools else ""))
+        attempt = 0
+        while True:
+            attempt += 1
+            assembler = _Assembler()
+            try:
+                stream = await self._open(messages, tools)
+                try:
+                    async for chunk in stream:
+                        for event in assembler.feed(chunk):
+                            yield event
+                finally:
+                    await stream.close()
+                if assembler.finish_reason is None:
+                    raise IncompleteStream("the stream ended before the turn finished (connection cut?)")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - classify() re-raises what it does not understand
+                if assembler.finish_reason is None:
+                    failure = self._classify(exc)
+                    if not failure.retryable or attempt >= max_attempts:
+                        raise self._error(failure, attempt) from None
+                    delay = backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_max,
+                                          retry_after=failure.retry_after)
+                    yield TurnRetrying(attempt + 1, max_attempts, delay, failure.reason)
+                    await asyncio.sleep(delay)
+                    continue
+                # The turn was complete; only the usage chunk or [DONE] got lost. Use it.
+            events, turn = assembler.finish(prompt_estimate, attempt)
+            for event in events:
+                yield event
+            yield turn
+            return
+
+    async def _open(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        import openai
+
+        params: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
+        if tools:
+            params["tools"] = tools
+        if self._stream_options:
+            try:
+                return await self._sdk.chat.completions.create(**params, stream_options={"include_usage": True})
+            except (openai.BadRequestError, openai.UnprocessableEntityError):
+                # Some local servers reject unknown fields; ask once more without it and remember.
+                self._stream_options = False
+        return await self._sdk.chat.completions.create(**params)
+
+    async def list_models(self) -> list[str]:
+        """Model ids the endpoint offers (``GET /models``); one retry for transient failures."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return sorted([m.id async for m in self._sdk.models.list()])
+            except Exception as exc:  # noqa: BLE001 - classify() re-raises what it does not understand
+                failure = self._classify(exc)
+                if failure.status == 404:
+                    failure = Failure("the endpoint has no models list (404 Not Found at GET /models)", False)
+                if not failure.retryable or attempt > min(1, self.max_retries):
+                    raise self._error(failure, attempt) from None
+                await asyncio.sleep(backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_max,
+                                                  retry_after=failure.retry_after))
+
+    async def aclose(self) -> None:
+        if self._sdk_client is not None:
+            await self._sdk_client.close()
+            self._sdk_client = None

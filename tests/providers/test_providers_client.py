@@ -1,0 +1,249 @@
+"""ModelClient against the scripted server, through the real openai SDK (never mocked)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from genie_tui.core.events import (
+    TextDelta,
+    ToolCallArgsDelta,
+    ToolCallCompleted,
+    ToolCallStarted,
+    TurnRetrying,
+    UsageReported,
+)
+from genie_tui.providers.client import AssistantTurn, ModelClient, ModelError
+from genie_tui.providers.retry import parse_retry_after
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+MESSAGES = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fix the bug"}]
+TOOLS = [{"type": "function", "function": {"name": "read_file", "description": "read",
+                                            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}]
+
+
+@contextlib.contextmanager
+def serve(script: list[Any], **kwargs: Any) -> Iterator[ScriptedServer]:
+    with ScriptedServer(script, **kwargs) as server:
+        yield server
+
+
+def client_for(server: ScriptedServer, **kwargs: Any) -> ModelClient:
+    options: dict[str, Any] = {"timeout": 5.0, "max_retries": 4, "backoff_base": 0.01, "backoff_max": 1.0}
+    options.update(kwargs)
+    return ModelClient(model="scripted-model", base_url=server.base_url, api_key=options.pop("api_key", None), **options)
+
+
+async def run_turn(client: ModelClient, tools: list[dict[str, Any]] | None = None) -> tuple[list[Any], AssistantTurn]:
+    items: list[Any] = []
+    try:
+        async for item in client.stream_turn(MESSAGES, TOOLS if tools is None else tools):
+            items.append(item)
+    finally:
+        await client.aclose()
+    assert isinstance(items[-1], AssistantTurn), "the last item must be the turn"
+    assert not any(isinstance(i, AssistantTurn) for i in items[:-1])
+    return items[:-1], items[-1]
+
+
+def after_last_retry(events: list[Any]) -> list[Any]:
+    idx = max((i for i, e in enumerate(events) if isinstance(e, TurnRetrying)), default=-1)
+    return events[idx + 1:]
+
+
+async def test_text_and_tool_call_deltas_are_reassembled() -> None:
+    reply = Reply("I will read the file first.", [("read_file", {"path": "src/app.py"}),
+                                                    ("search_code", {"query": "parse_config", "k": 3})],
+                  chunk_chars=4, prompt_tokens=120, completion_tokens=30)
+    with serve([reply]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "I will read the file first."
+    assert sum(isinstance(e, TextDelta) for e in events) > 3  # really streamed in pieces
+    started = [e for e in events if isinstance(e, ToolCallStarted)]
+    assert [e.name for e in started] == ["read_file", "search_code"]
+    for call, start in zip(turn.tool_calls, started, strict=True):
+        deltas = [e for e in events if isinstance(e, ToolCallArgsDelta) and e.call_id == call.id]
+        assert len(deltas) > 2 and "".join(d.delta for d in deltas) == call.raw_arguments
+        assert events.index(start) < events.index(deltas[0])
+    assert turn.tool_calls[0].arguments == {"path": "src/app.py"}
+    assert turn.tool_calls[1].arguments == {"query": "parse_config", "k": 3}
+    completed = [e for e in events if isinstance(e, ToolCallCompleted)]
+    assert [c.arguments for c in completed] == [c.arguments for c in turn.tool_calls]
+    assert turn.finish_reason == "tool_calls" and turn.attempts == 1
+    assert turn.usage == UsageReported(120, 30, estimated=False) and events[-1] == turn.usage
+    sent = server.requests[0]
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert sent["tools"] == TOOLS and sent["messages"] == MESSAGES
+    msg = turn.to_message()
+    assert msg["tool_calls"][1]["function"] == {"name": "search_code", "arguments": turn.tool_calls[1].raw_arguments}
+
+
+async def test_malformed_tool_arguments_are_reported_not_raised() -> None:
+    with serve([Reply(tool_calls=[("read_file", '{"path": "a.py"')])]) as server:
+        _, turn = await run_turn(client_for(server))
+    call = turn.tool_calls[0]
+    assert call.arguments is None and call.raw_arguments == '{"path": "a.py"'
+    assert call.error and "not valid JSON" in call.error
+
+
+async def test_endpoint_rejecting_stream_options_is_asked_again_without_it() -> None:
+    with serve([Reply("first"), Reply("second")], reject_stream_options=True) as server:
+        client = client_for(server)
+        _, first = await run_turn(client)
+        _, second = await run_turn(client)
+    assert (first.content, second.content) == ("first", "second")
+    assert "stream_options" in server.requests[0]
+    assert all("stream_options" not in r for r in server.requests[1:]) and len(server.requests) == 3
+    assert first.usage is not None and first.usage.estimated and first.usage.prompt_tokens > 0
+
+
+async def test_429_retry_after_is_honoured() -> None:
+    stamps: list[float] = []
+
+    def at(reply: Reply):
+        def entry(body: dict) -> Reply:
+            stamps.append(time.monotonic())
+            return reply
+        return entry
+
+    with serve([at(Reply(fault="429", retry_after=0.6)), at(Reply("ok"))]) as server:
+        events, turn = await run_turn(client_for(server, backoff_base=0.001))
+    retry = next(e for e in events if isinstance(e, TurnRetrying))
+    assert retry.delay == pytest.approx(0.6) and retry.attempt == 2 and retry.max_attempts == 5
+    assert "429" in retry.reason
+    assert stamps[1] - stamps[0] >= 0.58
+    assert turn.content == "ok" and turn.attempts == 2
+
+
+async def test_retry_after_is_capped_by_backoff_max() -> None:
+    with serve([Reply(fault="429", retry_after=3600), Reply("ok")]) as server:
+        start = time.monotonic()
+        events, turn = await run_turn(client_for(server, backoff_max=0.2))
+    assert next(e for e in events if isinstance(e, TurnRetrying)).delay == pytest.approx(0.2)
+    assert time.monotonic() - start < 3 and turn.content == "ok"
+
+
+def test_parse_retry_after_forms() -> None:
+    from email.utils import formatdate
+
+    assert parse_retry_after({"retry-after": "7"}) == 7.0
+    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert 25 < (parse_retry_after({"retry-after": formatdate(time.time() + 30, usegmt=True)}) or 0) <= 30
+    assert parse_retry_after({"retry-after": "soon"}) is None and parse_retry_after({}) is None
+
+
+async def test_500_then_success() -> None:
+    with serve([Reply(fault="500"), Reply("recovered")]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert [type(e) for e in events if isinstance(e, TurnRetrying)] == [TurnRetrying]
+    assert "500" in next(e for e in events if isinstance(e, TurnRetrying)).reason
+    assert turn.content == "recovered" and len(server.requests) == 2
+
+
+@pytest.mark.parametrize("fault", ["drop", "truncate", "malformed"])
+async def test_cut_or_broken_stream_is_retried_and_partial_turn_never_used(fault: str) -> None:
+    broken = Reply("PARTIAL-" * 8, [("propose_patch", {"diff": "--- a/x\n+++ b/x\n"})], chunk_chars=4, fault=fault)
+    with serve([broken, Reply("whole answer")]) as server:
+        events, turn = await run_turn(client_for(server))
+    retry = next(i for i, e in enumerate(events) if isinstance(e, TurnRetrying))
+    assert any(isinstance(e, TextDelta) and "PART" in e.text for e in events[:retry])  # it was streamed...
+    assert turn.content == "whole answer" and turn.tool_calls == () and turn.attempts == 2  # ...but not used
+    assert not any(isinstance(e, ToolCallCompleted) for e in events)
+    assert "".join(e.text for e in after_last_retry(events) if isinstance(e, TextDelta)) == "whole answer"
+
+
+async def test_hang_times_out_and_is_retried() -> None:
+    with serve([Reply(fault="hang", hang_seconds=10), Reply("awake")]) as server:
+        start = time.monotonic()
+        events, turn = await run_turn(client_for(server, timeout=0.4))
+    elapsed = time.monotonic() - start
+    assert "timeout" in next(e for e in events if isinstance(e, TurnRetrying)).reason
+    assert turn.content == "awake" and 0.35 < elapsed < 5
+
+
+async def test_retries_exhausted_gives_one_clear_line() -> None:
+    with serve([Reply(fault="429")] * 3 + [Reply("too late")]) as server:
+        events: list[Any] = []
+        with pytest.raises(ModelError) as info:
+            async for item in client_for(server, max_retries=2).stream_turn(MESSAGES, TOOLS):
+                events.append(item)
+    message = str(info.value)
+    assert "\n" not in message and server.base_url in message
+    assert "gave up after 3 attempts" in message and "429 Too Many Requests" in message
+    assert len(server.requests) == 3 and sum(isinstance(e, TurnRetrying) for e in events) == 2
+
+
+async def test_401_is_not_retried_and_never_shows_the_key() -> None:
+    key = "sk-test-supersecret-0123456789"
+    with serve([Reply(fault="401"), Reply("unreachable")]) as server:
+        with pytest.raises(ModelError) as info:
+            async for _ in client_for(server, api_key=key).stream_turn(MESSAGES, TOOLS):
+                pass
+    assert "rejected the API key" in str(info.value) and key not in str(info.value)
+    assert len(server.requests) == 1
+
+
+async def test_list_models_and_unreachable_endpoint() -> None:
+    with serve([], models=("llama3.1:8b", "qwen2.5-coder:7b")) as server:
+        client = client_for(server)
+        assert await client.list_models() == ["llama3.1:8b", "qwen2.5-coder:7b"]
+        await client.aclose()
+        dead = f"http://127.0.0.1:{server.base_url.split(':')[2].split('/')[0]}/v1"
+    # the server is stopped now: nothing listens on that port any more
+    client = ModelClient(model="m", base_url=dead, api_key=None, timeout=2, max_retries=1, backoff_base=0.01)
+    with pytest.raises(ModelError, match="connection error"):
+        await client.list_models()
+
+
+async def test_closing_the_turn_closes_the_http_stream() -> None:
+    slow = Reply("word " * 400, chunk_chars=5, chunk_delay=0.02)  # ~8 s if read to the end
+    with serve([slow]) as server:
+        client = client_for(server)
+        start = time.monotonic()
+        async with contextlib.aclosing(client.stream_turn(MESSAGES, TOOLS)) as stream:
+            seen = 0
+            async for item in stream:
+                seen += isinstance(item, TextDelta)
+                if seen == 3:
+                    break
+        while server.aborted == 0 and time.monotonic() - start < 3:
+            await asyncio.sleep(0.02)
+        await client.aclose()
+        assert server.aborted == 1 and time.monotonic() - start < 3
+
+
+async def test_cancelling_the_task_closes_the_http_stream() -> None:
+    slow = Reply("word " * 400, chunk_chars=5, chunk_delay=0.02)
+    with serve([slow]) as server:
+        client = client_for(server)
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for item in client.stream_turn(MESSAGES, TOOLS):
+                if isinstance(item, TextDelta):
+                    first.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(first.wait(), 5)
+        start = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        while server.aborted == 0 and time.monotonic() - start < 3:
+            await asyncio.sleep(0.02)
+        await client.aclose()
+        assert server.aborted == 1 and time.monotonic() - start < 3
+
+
+def test_importing_the_client_loads_neither_the_sdk_nor_textual() -> None:
+    code = ("import sys, genie_tui.providers.client, genie_tui.providers.scripted;"
+            "print(sorted(m for m in ('openai', 'textual') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
