@@ -1,0 +1,197 @@
+"""Parse one playbook file: YAML front matter plus a markdown body, validated with file-and-line errors.
+
+Every problem becomes an :class:`Invalid` carrying the line it concerns, so the loader can skip the file
+with a one-line warning (``path:line: message``) instead of crashing the session.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from genie_tui.playbooks.model import Playbook, Source
+
+#: Larger files are refused unread: a playbook is a page of instructions, not a data dump.
+MAX_BYTES = 256 * 1024
+KEYS = ("name", "description", "applies_to", "keywords", "always", "priority")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?(.*\S)\s*$")
+
+
+class Invalid(Exception):
+    """A playbook file that cannot be used; ``line`` is 1-based, or ``None`` when no line applies."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def read_text(path: Path) -> str:
+    """Read a playbook file as UTF-8, refusing huge, binary-encoded or unreadable files with a reason."""
+    if not path.is_file():
+        raise Invalid("not a regular file")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise Invalid(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        size = path.stat().st_size
+        raise Invalid(f"too large ({_human(size)}; the limit is {_human(MAX_BYTES)})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Invalid(f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_playbook(path: Path, source: Source) -> Playbook:
+    """Parse a front-matter playbook (bundled, user or repo ``.genie/playbooks/*.md``)."""
+    text = read_text(path)
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise Invalid("no front matter: start the file with a '---' line, then 'name: ...', then '---'", 1)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise Invalid("front matter is not closed: add a '---' line after the last key", 1)
+    data, key_lines = _load_yaml("\n".join(lines[1:end]))
+    body = "\n".join(lines[end + 1 :]).strip()
+    body_line = end + 2
+
+    unknown = [k for k in data if k not in KEYS]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(str(key), KEYS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(KEYS)})"
+        raise Invalid(f"unknown key '{key}'{hint}", key_lines.get(key))
+    if "name" not in data or data["name"] in (None, ""):
+        raise Invalid("missing 'name' in the front matter", key_lines.get("name", 1))
+    name = data["name"]
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise Invalid(
+            f"bad name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
+        )
+    description = _opt_str(data, "description", key_lines)
+    applies_to = _str_list(data, "applies_to", key_lines)
+    keywords = _str_list(data, "keywords", key_lines)
+    always = data.get("always", False)
+    if not isinstance(always, bool):
+        raise Invalid(f"'always' must be true or false, not {always!r}", key_lines.get("always"))
+    priority = data.get("priority", 0)
+    if priority is None:
+        priority = 0
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise Invalid(f"'priority' must be a whole number, not {priority!r}", key_lines.get("priority"))
+    if not body:
+        raise Invalid("no body: write the instructions below the front matter", body_line)
+    return Playbook(
+        name=name,
+        description=description or summary(body),
+        source=source,
+        path=path,
+        applies_to=applies_to,
+        keywords=keywords,
+        always=always,
+        priority=priority,
+        body=body,
+        steps=extract_steps(body),
+    )
+
+
+def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Load the front matter as a mapping and note each key's file line (front matter starts at line 2)."""
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        raise Invalid(f"broken YAML front matter: {what}", mark.line + 2 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise Invalid(f"broken YAML front matter: {str(exc).splitlines()[0]}", 2) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        raise Invalid("empty front matter: add at least 'name: ...'", 2)
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise Invalid("front matter must be 'key: value' lines", 2)
+    key_lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = key_node.value
+        line = key_node.start_mark.line + 2
+        if key in key_lines:
+            raise Invalid(f"key '{key}' appears twice (first on line {key_lines[key]})", line)
+        key_lines[key] = line
+    return data, key_lines
+
+
+def _opt_str(data: dict[str, Any], key: str, key_lines: dict[str, int]) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"'{key}' must be text, not {value!r}", key_lines.get(key))
+    return " ".join(value.split())
+
+
+def _str_list(data: dict[str, Any], key: str, key_lines: dict[str, int]) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise Invalid(f"'{key}' must be a list of non-empty strings, e.g. [\"a\", \"b\"]", key_lines.get(key))
+    return tuple(i.strip() for i in items)
+
+
+def extract_steps(body: str) -> tuple[str, ...]:
+    """The items of the body's ``## Steps`` checklist (``- [ ] ...``, ``- ...`` or ``1. ...``), in order.
+
+    Indented lines (wrapped text, nested bullets) join the item above, so each step stays one line.
+    """
+    steps: list[str] = []
+    in_steps = in_fence = False
+    for line in body.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            if in_steps and len(heading.group(1)) <= 2:
+                break
+            in_steps = len(heading.group(1)) == 2 and heading.group(2).rstrip(":").strip().lower() == "steps"
+            continue
+        if not in_steps or not line.strip():
+            continue
+        item = _ITEM.match(line)
+        if item is not None and (not line[:1].isspace() or not steps):
+            steps.append(item.group(1))
+        elif steps:
+            extra = _ITEM.match(line.strip())
+            steps[-1] += " " + (extra.group(1) if extra else line.strip())
+    return tuple(steps)
+
+
+def summary(body: str, limit: int = 100) -> str:
+    """A one-line description for playbooks without one: the body's first line of prose."""
+    for line in body.split("\n"):
+        text = line.strip().lstrip("#>-*").strip()
+        if text:
+            return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return ""
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
