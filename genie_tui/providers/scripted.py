@@ -34,7 +34,9 @@ class Reply:
     such as ``"401"`` (an HTTP error, with ``Retry-After`` when ``retry_after`` is set), ``"drop"`` (some chunks, then the socket closes with
     no ``finish_reason``), ``"truncate"`` (some chunks, then a cleanly ended body with no ``finish_reason``
     and no ``[DONE]``), ``"malformed"`` (a chunk that is not JSON), ``"hang"`` (no answer for
-    ``hang_seconds``, which should exceed the client's timeout).
+    ``hang_seconds``, which should exceed the client's timeout). ``tool_style`` mimics servers seen in the
+    wild: ``"split"`` (OpenAI: arguments over several chunks), ``"whole"`` (one chunk per call, as Ollama
+    sends them), ``"same_index"`` (split, but every call at index 0).
     """
 
     content: str = ""
@@ -47,11 +49,14 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     hang_seconds: float = 30.0
+    tool_style: str = "split"
 
     def __post_init__(self) -> None:
         status = self.fault or ""
         if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
             raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
+        if self.tool_style not in ("split", "whole", "same_index"):
+            raise ValueError(f"unknown tool_style {self.tool_style!r}")
         if self.chunk_chars < 1:
             raise ValueError("chunk_chars must be at least 1")
         self.tool_calls = [(str(name), args) for name, args in self.tool_calls]
@@ -188,9 +193,15 @@ class _Handler(BaseHTTPRequestHandler):
         events = [chunk({"role": "assistant", "content": ""})]
         events += [chunk({"content": piece}) for piece in _pieces(reply.content, reply.chunk_chars)]
         for i, (name, a) in enumerate(reply.tool_calls):
-            head = {"index": i, "id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": ""}}
+            index = 0 if reply.tool_style == "same_index" else i
+            head = {"index": index, "id": f"call_{n}_{i}", "type": "function", "function": {"name": name}}
+            if reply.tool_style == "whole":
+                head["function"]["arguments"] = _args(a)
+                events.append(chunk({"tool_calls": [head]}))
+                continue
+            head["function"]["arguments"] = ""
             events.append(chunk({"tool_calls": [head]}))
-            events += [chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+            events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
                        for piece in _pieces(_args(a), reply.chunk_chars)]
         if reply.fault in ("drop", "truncate", "malformed"):
             # Cut the turn at its midpoint (at least after the role chunk and one delta when there is one).

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from genie_tui.core.events import (
     TextDelta,
@@ -247,3 +249,27 @@ def test_importing_the_client_loads_neither_the_sdk_nor_textual() -> None:
             "print(sorted(m for m in ('openai', 'textual') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("style", ["whole", "same_index"])
+async def test_tool_call_shapes_of_other_servers(style: str) -> None:
+    calls = [("read_file", {"path": "a.py"}), ("read_file", {"path": "b.py"}), ("finish", {"summary": "done"})]
+    with serve([Reply(tool_calls=calls, tool_style=style, chunk_chars=3)]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert [(c.name, c.arguments) for c in turn.tool_calls] == calls
+    assert len({c.id for c in turn.tool_calls}) == 3
+    assert [e.name for e in events if isinstance(e, ToolCallStarted)] == ["read_file", "read_file", "finish"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=200), arg=st.text(max_size=100), size=st.integers(1, 20))
+def test_any_split_reassembles_exactly(text: str, arg: str, size: int) -> None:
+    reply = Reply(text, [("search_code", {"query": arg})], chunk_chars=size)
+
+    async def go() -> tuple[list[Any], AssistantTurn]:
+        with serve([reply]) as server:
+            return await run_turn(client_for(server))
+
+    events, turn = asyncio.run(go())
+    assert turn.content == text == "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert turn.tool_calls[0].arguments == {"query": arg}
