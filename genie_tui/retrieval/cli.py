@@ -1,0 +1,98 @@
+"""``genie index`` and ``genie search``.
+
+Imports stay inside the handlers: ``genie search`` must start fast, and tree-sitter loads only when files
+need parsing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from genie_tui.errors import UsageError
+
+
+def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if not enabled or (now - last[0] < 0.1 and done < total):
+            return
+        last[0] = now
+        width = 30
+        filled = width * done // total if total else width
+        sys.stderr.write(f"\rindexing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def index_cmd(args: argparse.Namespace) -> int:
+    """Build or update the index, printing progress on stderr and a summary on stdout."""
+    from genie_tui.config.paths import resolve_repo
+    from genie_tui.retrieval.index import RepoIndex
+
+    repo = resolve_repo(getattr(args, "repo", None))
+    t0 = time.perf_counter()
+    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty() or not getattr(args, "explain", None)))
+    for w in ix.warnings:
+        print(f"genie: warning: {w}", file=sys.stderr)
+    if getattr(args, "explain", None):
+        print(ix.explain(args.explain))
+        return 0
+    st = ix.stats
+    print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "
+          f"({ix.last_build.parsed} parsed, {ix.last_build.removed} removed)")
+    return 0
+
+
+def _read_query(raw: str) -> str:
+    if raw.startswith("@"):
+        name = raw[1:]
+        try:
+            return sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"cannot read query file {name}: {exc.strerror or exc}") from exc
+    return raw
+
+
+def search_cmd(args: argparse.Namespace) -> int:
+    """Search the repository; plain lines for people, ``--json`` for scripts."""
+    from genie_tui.config.paths import resolve_repo
+
+    query = _read_query(args.query)
+    if not query.strip():
+        raise UsageError("empty query")
+    k = getattr(args, "k", 10) or 10
+    if k < 1:
+        raise UsageError("-k must be at least 1")
+    repo = resolve_repo(getattr(args, "repo", None))
+    from genie_tui.retrieval.index import RepoIndex
+
+    t0 = time.perf_counter()
+    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty()))
+    for w in ix.warnings:
+        print(f"genie: warning: {w}", file=sys.stderr)
+    results = ix.search(query, k=k)
+    elapsed = (time.perf_counter() - t0) * 1000
+    if getattr(args, "json", False):
+        print(json.dumps({"results": [{"path": r.path, "score": r.score,
+                                       "spans": [{"start": s.start, "end": s.end, "symbol": s.symbol}
+                                                 for s in r.spans], "why": r.why} for r in results],
+                          "elapsed_ms": round(elapsed, 1)}))
+        return 0
+    if not results:
+        print("no results")
+        return 1
+    for r in results:
+        print(f"{r.score:7.3f}  {r.path}  ({r.why})")
+        for s in r.spans[:3]:
+            label = f"  {s.symbol}" if s.symbol else ""
+            print(f"           {r.path}:{s.start}-{s.end}{label}")
+    return 0

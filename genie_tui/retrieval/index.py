@@ -1,0 +1,202 @@
+"""``RepoIndex``: the retrieval engine's one public object (search, symbols, repo map, explain).
+
+Thread safety: every thread gets its own SQLite connection; writes (build, refresh) serialise on a lock;
+the in-memory file table is replaced, never mutated, so readers see a consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from genie_tui.retrieval import build, history, rank, symbols
+from genie_tui.retrieval.model import Location, SearchResult
+from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.query import analyze
+from genie_tui.retrieval.spans import best_spans
+from genie_tui.retrieval.store import StaleIndex, Store, db_path
+
+log = logging.getLogger(__name__)
+
+
+class _Snapshot:
+    """Indexed files as loaded after the last update (immutable once built)."""
+
+    def __init__(self, rows: list[tuple[int, str, str | None, int, str | None]]) -> None:
+        self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3]) for r in rows if r[4] is None}
+        self.by_path = {f.path: f.id for f in self.files.values()}
+        self.all_paths = sorted(r[1] for r in rows)
+        self.mods = ModuleMap(list(self.by_path))
+
+
+class RepoIndex:
+    """The code index of one repository, persisted in the user cache dir and updated incrementally."""
+
+    def __init__(self, repo: Path, store: Store) -> None:
+        self.repo = repo
+        self._store = store
+        self._write = threading.RLock()
+        self._snap = _Snapshot([])
+        self._thread: threading.Thread | None = None
+        self.warnings: list[str] = []
+        self.last_build: build.BuildStats = build.BuildStats()
+        self.build_seconds = 0.0
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
+             background: bool = False) -> RepoIndex:
+        """Open (building or updating) the index of ``repo``.
+
+        With ``background=True`` this returns at once and indexing continues on a thread; searches answer
+        from what is indexed so far, and :meth:`wait` blocks until it is done.
+        """
+        repo = Path(repo).resolve()
+        store = Store(db_path(repo))
+        self = cls(repo, store)
+        try:
+            store.init()
+        except StaleIndex as exc:
+            self._warn(f"index cache was unusable ({exc}); rebuilding it")
+            store.wipe()
+            store.init()
+        self._reload()
+        if background:
+            self._thread = threading.Thread(target=self._update, args=(progress,), name="genie-index",
+                                            daemon=True)
+            self._thread.start()
+        else:
+            self._update(progress)
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background build; True when the index is complete."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def close(self) -> None:
+        self.wait()
+        self._store.close()
+
+    def _warn(self, msg: str) -> None:
+        log.warning(msg)
+        self.warnings.append(msg)
+
+    def _reload(self) -> None:
+        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded FROM files").fetchall()
+        self._snap = _Snapshot(rows)
+
+    def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
+        import sqlite3
+
+        with self._write:
+            t0 = time.perf_counter()
+            try:
+                self._update_locked(progress)
+            except sqlite3.DatabaseError as exc:
+                self._warn(f"index cache was corrupt ({exc}); rebuilding it")
+                self._store.wipe()
+                self._store.init()
+                self._update_locked(progress)
+            self.build_seconds = time.perf_counter() - t0
+            self._reload()
+
+    def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
+        c = self._store.conn()
+        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload)
+        head = history.head(self.repo)
+        if self._store.meta("history_head") != head:
+            history.update(c, self.repo, head)
+            self._store.set_meta("history_head", head)
+            c.commit()
+
+    def refresh(self) -> None:
+        """Cheap incremental update: re-reads only files whose size or mtime changed (call after patches)."""
+        self.wait()
+        self._update(None)
+
+    # --- queries --------------------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Indexed files, definitions and the last update's duration in seconds."""
+        c = self._store.conn()
+        ndefs = c.execute("SELECT COUNT(*) FROM defs").fetchone()[0]
+        return {"files": len(self._snap.files), "definitions": ndefs, "seconds": self.build_seconds}
+
+    def search(self, query: str, k: int = 10) -> list[SearchResult]:
+        """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue)."""
+        ranked, q, idf = self._rank(query, rank.WEIGHTS)
+        out = []
+        c = self._store.conn()
+        for s in ranked[:k]:
+            frame_lines = {f.line for f in q.frames if s.info.path in self._snap.mods.suffix(f.path)}
+            defs = c.execute("SELECT name, kind, line, end_line FROM defs WHERE file_id=?", (s.info.id,)).fetchall()
+            try:
+                text = (self.repo / s.info.path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            spans = best_spans(text, defs, set(q.tokens), idf, q.code_idents, frame_lines)
+            out.append(SearchResult(s.info.path, round(s.score, 4), spans, rank.why(s, rank.WEIGHTS)))
+        return out
+
+    def _rank(self, query: str, weights: dict[str, float]):  # type: ignore[no-untyped-def]
+        snap = self._snap
+        c = self._store.conn()
+        q = analyze(query)
+        df = rank.doc_freqs(c, q.tokens)
+        n = max(len(snap.files), 1)
+        idf = {t: math.log(1 + n / d) for t, d in df.items() if d}
+        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df)
+        ranked = rank.combine(scored, weights)
+        ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
+        return ranked, q, idf
+
+    def features(self, query: str) -> list[tuple[str, dict[str, float]]]:
+        """Every candidate file with its raw signal values (for fitting weights in the benchmark)."""
+        ranked, _, _ = self._rank(query, rank.WEIGHTS)
+        return [(s.info.path, dict(s.feats)) for s in ranked]
+
+    def find_files(self, pattern: str, limit: int = 200) -> list[str]:
+        """Paths matching a glob (``*``, ``?``, ``[...]``, ``**``) or containing ``pattern`` (any case)."""
+        paths = self._snap.all_paths
+        if any(ch in pattern for ch in "*?["):
+            pat = pattern.lstrip("/")
+            loose = pat.replace("**/", "")
+            hits = [p for p in paths if fnmatch.fnmatchcase(p, pat) or fnmatch.fnmatchcase(p, loose)
+                    or ("/" not in pat and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], pat))]
+            return hits[:limit]
+        needle = pattern.lower()
+        hits = [p for p in paths if needle in p.lower()]
+        hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
+        return hits[:limit]
+
+    def definitions(self, symbol: str, path: str | None = None) -> list[Location]:
+        """Where ``symbol`` (``name``, ``Class.method`` or ``module.name``) is defined, best first."""
+        return symbols.definitions(self._store.conn(), self.repo, self._snap.mods, symbol, path)
+
+    def references(self, symbol: str, path: str | None = None) -> list[Location]:
+        """Where ``symbol`` is used (identifiers, calls, imports), definitions left out."""
+        return symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol, path)
+
+    def repo_map(self, task: str = "", files: Sequence[str] = (), budget_tokens: int = 1500) -> str:
+        """An outline of the most relevant definitions, within ``budget_tokens`` (about 4 characters each)."""
+        from genie_tui.retrieval.repomap import render
+
+        seeds: dict[str, float] = {f: 1.0 for f in files}
+        if task.strip():
+            for r in self.search(task, k=8):
+                seeds[r.path] = seeds.get(r.path, 0.0) + max(r.score, 0.1)
+        return render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens)
+
+    def explain(self, path: str) -> str:
+        """Why ``path`` is indexed or not."""
+        return symbols.explain(self._store.conn(), self.repo, path)

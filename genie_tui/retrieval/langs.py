@@ -1,0 +1,156 @@
+"""tree-sitter grammars (per-language wheels that ship the parser, so nothing is downloaded) and queries.
+
+Each language lists query patterns; a pattern the installed grammar rejects is dropped on its own, so a
+grammar version bump degrades one construct rather than a whole language.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+_REF_IDS = "[(identifier) (type_identifier) (field_identifier) (property_identifier)] @ref"
+
+PATTERNS: dict[str, list[str]] = {
+    "python": [
+        "(class_definition name: (identifier) @name) @def.class",
+        "(function_definition name: (identifier) @name) @def.function",
+        "(identifier) @ref",
+        "(import_statement) @import",
+        "(import_from_statement) @import",
+    ],
+    "javascript": [
+        "(class_declaration name: (_) @name) @def.class",
+        "(function_declaration name: (identifier) @name) @def.function",
+        "(generator_function_declaration name: (identifier) @name) @def.function",
+        "(method_definition name: (_) @name) @def.method",
+        "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function",
+        "[(identifier) (property_identifier)] @ref",
+        "(import_statement) @import",
+    ],
+    "go": [
+        "(function_declaration name: (identifier) @name) @def.function",
+        "(method_declaration name: (field_identifier) @name) @def.method",
+        "(type_spec name: (type_identifier) @name) @def.class",
+        "[(identifier) (type_identifier) (field_identifier)] @ref",
+        "(import_spec) @import",
+    ],
+    "rust": [
+        "(function_item name: (identifier) @name) @def.function",
+        "(function_signature_item name: (identifier) @name) @def.function",
+        "(struct_item name: (type_identifier) @name) @def.class",
+        "(enum_item name: (type_identifier) @name) @def.class",
+        "(trait_item name: (type_identifier) @name) @def.class",
+        "(mod_item name: (identifier) @name) @def.module",
+        "(macro_definition name: (identifier) @name) @def.function",
+        _REF_IDS,
+        "(use_declaration) @import",
+    ],
+    "java": [
+        "(class_declaration name: (identifier) @name) @def.class",
+        "(interface_declaration name: (identifier) @name) @def.class",
+        "(enum_declaration name: (identifier) @name) @def.class",
+        "(record_declaration name: (identifier) @name) @def.class",
+        "(method_declaration name: (identifier) @name) @def.method",
+        "(constructor_declaration name: (identifier) @name) @def.method",
+        "[(identifier) (type_identifier)] @ref",
+        "(import_declaration) @import",
+    ],
+    "c": [
+        "(function_definition declarator: (function_declarator declarator: (identifier) @name)) @def.function",
+        "(function_definition declarator: (pointer_declarator declarator: (function_declarator"
+        " declarator: (identifier) @name))) @def.function",
+        "(struct_specifier name: (type_identifier) @name body: (_)) @def.class",
+        "(enum_specifier name: (type_identifier) @name body: (_)) @def.class",
+        "(type_definition declarator: (type_identifier) @name) @def.class",
+        "(preproc_function_def name: (identifier) @name) @def.function",
+        "[(identifier) (type_identifier) (field_identifier)] @ref",
+        "(preproc_include) @import",
+    ],
+    "cpp": [
+        "(function_definition declarator: (function_declarator declarator: (_) @name)) @def.function",
+        "(function_definition declarator: (pointer_declarator declarator: (function_declarator"
+        " declarator: (_) @name))) @def.function",
+        "(function_definition declarator: (reference_declarator (function_declarator declarator: (_) @name)))"
+        " @def.function",
+        "(class_specifier name: (_) @name body: (_)) @def.class",
+        "(struct_specifier name: (_) @name body: (_)) @def.class",
+        "(enum_specifier name: (_) @name body: (_)) @def.class",
+        "(namespace_definition name: (_) @name) @def.module",
+        "(type_definition declarator: (type_identifier) @name) @def.class",
+        "[(identifier) (type_identifier) (field_identifier) (namespace_identifier)] @ref",
+        "(preproc_include) @import",
+    ],
+    "ruby": [
+        "(class name: (_) @name) @def.class",
+        "(module name: (_) @name) @def.module",
+        "(method name: (_) @name) @def.method",
+        "(singleton_method name: (_) @name) @def.method",
+        "[(identifier) (constant)] @ref",
+    ],
+}
+_TS_EXTRA = [
+    "(interface_declaration name: (type_identifier) @name) @def.class",
+    "(type_alias_declaration name: (type_identifier) @name) @def.class",
+    "(enum_declaration name: (identifier) @name) @def.class",
+    "(abstract_class_declaration name: (type_identifier) @name) @def.class",
+    "(method_signature name: (_) @name) @def.method",
+    "(function_signature name: (identifier) @name) @def.function",
+    "(type_identifier) @ref",
+]
+PATTERNS["typescript"] = PATTERNS["javascript"] + _TS_EXTRA
+PATTERNS["tsx"] = PATTERNS["typescript"]
+
+_MODULES = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_sitter_javascript", "language"),
+            "typescript": ("tree_sitter_typescript", "language_typescript"),
+            "tsx": ("tree_sitter_typescript", "language_tsx"), "go": ("tree_sitter_go", "language"),
+            "rust": ("tree_sitter_rust", "language"), "java": ("tree_sitter_java", "language"),
+            "c": ("tree_sitter_c", "language"), "cpp": ("tree_sitter_cpp", "language"),
+            "ruby": ("tree_sitter_ruby", "language")}
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[Any, Any, Any] | None] = {}
+_local = threading.local()
+
+
+def grammar(lang: str) -> tuple[Any, Any, Any] | None:
+    """``(Language, definitions query, references query)`` for ``lang``, or None when its grammar wheel is not installed."""
+    with _lock:
+        if lang in _cache:
+            return _cache[lang]
+        result = None
+        spec = _MODULES.get(lang)
+        if spec:
+            try:
+                import tree_sitter as ts
+
+                language = ts.Language(getattr(importlib.import_module(spec[0]), spec[1])())
+                defs, refs = [], []
+                for pat in PATTERNS[lang]:
+                    try:
+                        ts.Query(language, pat)
+                    except Exception:  # noqa: BLE001 - a grammar that lacks a node type drops the pattern
+                        continue
+                    (refs if pat.endswith("@ref") else defs).append(pat)
+                result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
+            except Exception:  # noqa: BLE001 - a missing or broken wheel means "index as plain text"
+                result = None
+        _cache[lang] = result
+        return result
+
+
+def parser_for(lang: str) -> Any | None:
+    """A per-thread parser (tree-sitter parsers are not thread-safe)."""
+    g = grammar(lang)
+    if g is None:
+        return None
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    p = parsers.get(lang)
+    if p is None:
+        import tree_sitter as ts
+
+        p = parsers[lang] = ts.Parser(g[0])
+    return p

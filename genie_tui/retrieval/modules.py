@@ -1,0 +1,76 @@
+"""Map module names and import statements to files (Python and JS/TS), for paths mentioned in a query,
+go-to-definition through imports, and import-graph expansion."""
+
+from __future__ import annotations
+
+import posixpath
+
+_JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
+_SRC_ROOTS = ("src.", "lib.", "python.", "source.")
+
+
+class ModuleMap:
+    """Dotted module name -> path, and path lookups by suffix, built from the list of indexed files."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = set(paths)
+        self.modules: dict[str, str] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for p in paths:
+            self.by_name.setdefault(posixpath.basename(p), []).append(p)
+            if p.endswith((".py", ".pyi")):
+                mod = p.rsplit(".", 1)[0].replace("/", ".")
+                if mod.endswith(".__init__"):
+                    mod = mod[: -len(".__init__")]
+                self.modules.setdefault(mod, p)
+                for root in _SRC_ROOTS:
+                    if mod.startswith(root):
+                        self.modules.setdefault(mod[len(root):], p)
+
+    def module(self, dotted: str) -> tuple[str, int] | None:
+        """The file of the longest importable prefix of ``dotted`` and how many parts matched."""
+        parts = dotted.split(".")
+        for n in range(len(parts), 0, -1):
+            p = self.modules.get(".".join(parts[:n]))
+            if p is not None:
+                return p, n
+        return None
+
+    def suffix(self, path: str) -> list[str]:
+        """Indexed files that ``path`` names: equal, a suffix of it (absolute/site-packages paths), or ending
+        with it (a path given relative to some sub-directory)."""
+        path = path.replace("\\", "/").lstrip("./")
+        if path in self.paths:
+            return [path]
+        out = []
+        for cand in self.by_name.get(posixpath.basename(path), ()):
+            if path.endswith("/" + cand) or cand.endswith("/" + path):
+                out.append(cand)
+        return out
+
+    def resolve_import(self, importer: str, module: str, name: str = "") -> str | None:
+        """The file an import in ``importer`` refers to (``from module import name``), if it is in the repo."""
+        if module.startswith(("./", "../")):
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), module))
+            for cand in (base, *(base + e for e in _JS_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
+                if cand in self.paths:
+                    return cand
+            return None
+        if module.startswith("."):
+            level = len(module) - len(module.lstrip("."))
+            pkg = posixpath.dirname(importer)
+            for _ in range(level - 1):
+                pkg = posixpath.dirname(pkg)
+            rest = module.lstrip(".")
+            base = (pkg + "/" + rest.replace(".", "/")).strip("/") if rest else pkg
+            cands = [base + "/" + name + ".py", base + "/" + name + "/__init__.py"] if name else []
+            cands += [base + ".py", base + "/__init__.py"]
+            for cand in cands:
+                if cand in self.paths:
+                    return cand
+            return None
+        if name:
+            hit = self.modules.get(module + "." + name)
+            if hit:
+                return hit
+        return self.modules.get(module)

@@ -1,0 +1,104 @@
+"""Read a query the way an engineer reads an issue: title apart from body, boilerplate dropped, stack
+frames, file paths, dotted names and code identifiers pulled out as strong evidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from genie_tui.retrieval.textutil import tokenize
+
+_FRAME_PATTERNS = (
+    re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'),  # Python
+    re.compile(r"at (?:([\w$.<>]+) )?\(?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"),  # JS / Rust
+    re.compile(r"((?:[\w.\-]+/)*[\w.\-]+\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|c|cc|cpp|h|hpp|rb)):(\d+)"),
+)
+_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|c|cc|cpp|"
+                      r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
+_DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+_CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
+                          r"output of .*show_versions|platform|pip list|conda list|package versions)\b", re.I)
+_VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d+)+\S*\s*$")
+_DETAILS_RE = re.compile(r"<details>.*?</details>", re.S | re.I)
+_TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
+
+
+@dataclass(slots=True)
+class Frame:
+    path: str
+    line: int
+    func: str
+
+
+@dataclass(slots=True)
+class Query:
+    """A parsed query: token lists per part and the structured evidence found in it."""
+
+    text: str
+    title_tokens: list[str]
+    tokens: list[str]
+    code_idents: set[str] = field(default_factory=set)
+    plain_idents: set[str] = field(default_factory=set)
+    frames: list[Frame] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    dotted: list[str] = field(default_factory=list)
+    about_tests: bool = False
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop version dumps and environment listings: they match everything and mean nothing here."""
+    def keep_details(m: re.Match[str]) -> str:
+        body = m.group(0)
+        return "" if re.search(r"version|INSTALLED|commit:|python:", body, re.I) and \
+            len(re.findall(r"\d+\.\d+", body)) > 4 else body
+    text = _DETAILS_RE.sub(keep_details, text)
+    out: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if _BOILER_HEAD.match(line):
+            skipping = True
+            continue
+        if skipping:
+            if line.strip().startswith("#") or (not line.strip() and out and not out[-1].strip()):
+                skipping = False
+            else:
+                continue
+        if _VERSION_LINE.match(line):
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def analyze(text: str) -> Query:
+    """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
+    clean = strip_boilerplate(text)
+    lines = [ln for ln in clean.splitlines() if ln.strip()]
+    title = lines[0] if lines else ""
+    q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean))
+    for pat in _FRAME_PATTERNS:
+        for m in pat.finditer(text):
+            g = m.groups()
+            if pat is _FRAME_PATTERNS[0]:
+                q.frames.append(Frame(g[0], int(g[1]), g[2] or ""))
+            elif pat is _FRAME_PATTERNS[1]:
+                q.frames.append(Frame(g[1], int(g[2]), (g[0] or "").split(".")[-1]))
+            else:
+                q.frames.append(Frame(g[0], int(g[1]), ""))
+    q.paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(clean)))
+    q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
+                                  if not re.fullmatch(r"[\d.]+", m.group(1))))
+    code_text = " ".join(m.group(0) for m in _CODE_SPAN_RE.finditer(clean))
+    code = set(_IDENT_RE.findall(code_text)) | set(_CALL_RE.findall(clean))
+    for d in q.dotted:
+        code.update(d.split("."))
+    for w in _IDENT_RE.findall(clean):
+        if "_" in w.strip("_") or (not w.islower() and not w.isupper() and not w.istitle()) or w.startswith("__"):
+            code.add(w)
+    q.code_idents = {w for w in code if len(w) > 2}
+    q.plain_idents = {w for w in _IDENT_RE.findall(clean) if len(w) > 3} - q.code_idents
+    words = set(tokenize(title)) | set(tokenize(clean[:2000]))
+    q.about_tests = bool(words & _TEST_WORDS)
+    return q

@@ -1,0 +1,180 @@
+"""Fuse the ranking signals into one score per file.
+
+Each signal is scaled to [0, 1] within the query (so weights transfer between repositories of different
+sizes), then combined linearly with :data:`WEIGHTS`, which ``tools/bench_retrieval.py`` fits with
+leave-one-repository-out cross-validation. A second pass adds import-graph neighbours of the top hits.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass, field
+
+from genie_tui.retrieval import history
+from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.query import Query
+from genie_tui.retrieval.textutil import is_doc_path, is_test_path
+
+WEIGHTS: dict[str, float] = {
+    "bm_all": 1.0, "bm_title": 0.5, "bm_path": 0.3, "bm_names": 0.3, "bm_doc": 0.1, "bm_body": 0.3,
+    "def_code": 0.6, "def_plain": 0.1, "mention": 1.0, "trace": 1.5, "hist": 0.4, "size": 0.1,
+    "test": -0.8, "test_q": 0.5, "doc": -0.6, "text": -0.6, "graph": 0.2,
+}
+FEATURES = tuple(WEIGHTS)
+_WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
+        "def_code": "defines names in the query", "mention": "path named in the query",
+        "trace": "in the stack trace", "hist": "similar past commits changed it", "graph": "imports/imported by top hits"}
+MAX_TERMS = 120
+
+
+@dataclass(slots=True)
+class FileInfo:
+    id: int
+    path: str
+    lang: str | None
+    nlines: int
+
+
+@dataclass(slots=True)
+class Scored:
+    info: FileInfo
+    feats: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+def fts_expr(tokens: list[str], df: dict[str, int] | None = None, limit: int = MAX_TERMS) -> str:
+    """An FTS5 OR-expression of the distinct tokens, the rarest ``limit`` of them when ``df`` is known."""
+    uniq = list(dict.fromkeys(tokens))
+    if df is not None:
+        uniq = [t for t in uniq if df.get(t)]
+        uniq.sort(key=lambda t: df[t])
+        uniq = uniq[:limit]
+    return " OR ".join(f'"{t}"' for t in uniq)
+
+
+def doc_freqs(c: sqlite3.Connection, tokens: list[str]) -> dict[str, int]:
+    uniq = list(dict.fromkeys(tokens))
+    out: dict[str, int] = {}
+    for i in range(0, len(uniq), 500):
+        part = uniq[i:i + 500]
+        marks = ",".join("?" * len(part))
+        out.update(c.execute(f"SELECT term, doc FROM fts_vocab WHERE term IN ({marks})", part).fetchall())
+    return out
+
+
+def _bm25(c: sqlite3.Connection, expr: str, weights: dict[str, str], limit: int) -> dict[int, list[float]]:
+    if not expr:
+        return {}
+    cols = ", ".join(f"-bm25(fts, {w})" for w in weights.values())
+    rows = c.execute(f"SELECT rowid, {cols} FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {next(iter(weights.values()))})"
+                     f" LIMIT ?", (expr, limit)).fetchall()
+    return {r[0]: list(r[1:]) for r in rows}
+
+
+def _scale(values: dict[int, float]) -> dict[int, float]:
+    top = max(values.values(), default=0.0)
+    return {k: v / top for k, v in values.items()} if top > 0 else {}
+
+
+def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
+             by_path: dict[str, int], df: dict[str, int], candidates: int = 400) -> dict[int, Scored]:
+    """Every signal for every candidate file (those any signal found)."""
+    out: dict[int, Scored] = {}
+
+    def put(name: str, vals: dict[int, float]) -> None:
+        for fid, v in vals.items():
+            info = files.get(fid)
+            if info is None:
+                continue
+            s = out.get(fid)
+            if s is None:
+                s = out[fid] = Scored(info)
+            s.feats[name] = max(v, s.feats.get(name, 0.0))
+
+    expr = fts_expr(q.tokens, df)
+    main = _bm25(c, expr, {"all": "1,3,1,1", "path": "1,0,0,0", "names": "0,1,0,0", "doc": "0,0,1,0",
+                           "body": "0,0,0,1"}, candidates)
+    for j, name in enumerate(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body")):
+        put(name, _scale({fid: v[j] for fid, v in main.items()}))
+    title = _bm25(c, fts_expr(q.title_tokens, df), {"all": "2,3,1,1"}, candidates // 2)
+    put("bm_title", _scale({fid: v[0] for fid, v in title.items()}))
+    nfiles = max(len(files), 1)
+    for feat, names in (("def_code", q.code_idents), ("def_plain", q.plain_idents)):
+        if not names:
+            continue
+        names_l = sorted(names)[:400]
+        marks = ",".join("?" * len(names_l))
+        rows = c.execute(f"SELECT file_id, name FROM defs WHERE name IN ({marks})", names_l).fetchall()
+        definers: dict[str, set[int]] = {}
+        for fid, name in rows:
+            definers.setdefault(name, set()).add(fid)
+        vals: dict[int, float] = {}
+        for name, fids in definers.items():
+            w = math.log(1 + nfiles / len(fids))
+            for fid in fids:
+                vals[fid] = vals.get(fid, 0.0) + w
+        put(feat, _scale(vals))
+    mention: dict[int, float] = {}
+    for p in q.paths:
+        for hit in mods.suffix(p):
+            mention[by_path[hit]] = 1.0
+    for d in q.dotted:
+        m = mods.module(d)
+        if m is not None and (m[1] >= 2 or d.count(".") == 0):
+            fid = by_path[m[0]]
+            mention[fid] = max(mention.get(fid, 0.0), 0.5 + 0.5 * m[1] / (d.count(".") + 1))
+    put("mention", mention)
+    trace: dict[int, float] = {}
+    in_repo = [(f, hits) for f in q.frames if (hits := mods.suffix(f.path))]
+    for i, (_, hits) in enumerate(in_repo):
+        for h in hits:
+            trace[by_path[h]] = 0.5 + 0.5 * (i + 1) / len(in_repo)
+    put("trace", trace)
+    votes = history.votes(c, fts_expr(q.title_tokens + q.tokens[:200], df, 60))
+    put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
+    for s in out.values():
+        path = s.info.path
+        s.feats["size"] = min(math.log1p(s.info.nlines) / 8.0, 1.5)
+        t = 1.0 if is_test_path(path) else 0.0
+        s.feats["test"] = t
+        s.feats["test_q"] = t if q.about_tests else 0.0
+        s.feats["doc"] = 1.0 if is_doc_path(path) else 0.0
+        s.feats["text"] = 1.0 if s.info.lang is None else 0.0
+    return out
+
+
+def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored]:
+    for s in scored.values():
+        s.score = sum(weights.get(k, 0.0) * v for k, v in s.feats.items() if k != "graph")
+    return sorted(scored.values(), key=lambda s: -s.score)
+
+
+def add_graph(c: sqlite3.Connection, ranked: list[Scored], mods: ModuleMap, by_path: dict[str, int],
+              weights: dict[str, float], top: int = 5) -> list[Scored]:
+    """Give files imported by (or importing) the top hits a share of their score."""
+    w = weights.get("graph", 0.0)
+    if not ranked or w == 0.0:
+        return ranked
+    index = {s.info.id: s for s in ranked}
+    head = ranked[:top]
+    best = max(head[0].score, 1e-9)
+    for s in head:
+        share = max(s.score, 0.0) / best
+        for module, name, _alias in c.execute("SELECT module, name, alias FROM imports WHERE file_id=?",
+                                              (s.info.id,)):
+            target = mods.resolve_import(s.info.path, module, name)
+            fid = by_path.get(target) if target else None
+            if fid is not None and fid in index and fid != s.info.id:
+                t = index[fid]
+                t.feats["graph"] = max(t.feats.get("graph", 0.0), share)
+    for s in ranked:
+        s.score += w * s.feats.get("graph", 0.0)
+    return sorted(ranked, key=lambda s: -s.score)
+
+
+def why(s: Scored, weights: dict[str, float]) -> str:
+    """The two or three signals that contributed most, in words."""
+    parts = sorted(((weights.get(k, 0.0) * v, k) for k, v in s.feats.items() if k in _WHY), reverse=True)
+    words = [_WHY[k] for contrib, k in parts[:3] if contrib > 0.05]
+    return ", ".join(dict.fromkeys(words)) or "weak keyword match"

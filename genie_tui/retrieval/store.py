@@ -1,0 +1,108 @@
+"""The persisted index: one SQLite file per repository in the user cache dir.
+
+SQLite gives crash safety, concurrent readers (WAL) and FTS5's BM25 in C. Each thread gets its own
+connection; writers serialise on a lock held by :class:`~genie_tui.retrieval.index.RepoIndex`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+
+from genie_tui.config import paths
+
+SCHEMA_VERSION = "3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, size INT, mtime INT,
+    hash TEXT, lang TEXT, nlines INT, excluded TEXT);
+CREATE TABLE IF NOT EXISTS defs(file_id INT, name TEXT, kind TEXT, line INT, end_line INT, parent TEXT,
+    doc TEXT);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE INDEX IF NOT EXISTS defs_file ON defs(file_id);
+CREATE TABLE IF NOT EXISTS refs(file_id INT, name TEXT, lines TEXT);
+CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
+CREATE TABLE IF NOT EXISTS imports(file_id INT, module TEXT, name TEXT, alias TEXT);
+CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(path, names, doc, body,
+    tokenize="unicode61 tokenchars '_'", detail=column);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
+CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
+"""
+
+
+class StaleIndex(Exception):
+    """The cache file is from another schema version or cannot be read."""
+
+
+def db_path(repo: Path) -> Path:
+    """Where the index of ``repo`` lives (keyed by the repository's absolute path)."""
+    key = hashlib.sha1(str(repo.resolve()).encode()).hexdigest()[:16]
+    return paths.user_cache_dir() / "index" / f"{repo.resolve().name}-{key}.sqlite"
+
+
+class Store:
+    """Per-thread SQLite connections to one index file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA synchronous=NORMAL")
+            c.execute("PRAGMA temp_store=MEMORY")
+            self._local.conn = c
+            with self._lock:
+                self._conns.append(c)
+        return c
+
+    def init(self) -> None:
+        """Create the schema, or raise :class:`StaleIndex` if the file is corrupt or from another version."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            c = self.conn()
+            c.executescript(_SCHEMA)
+            row = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+                c.commit()
+            elif row[0] != SCHEMA_VERSION:
+                raise StaleIndex(f"index schema {row[0]} != {SCHEMA_VERSION}")
+            if c.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise StaleIndex("index failed its integrity check")
+        except sqlite3.DatabaseError as exc:
+            raise StaleIndex(str(exc)) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    def wipe(self) -> None:
+        """Delete the index file (and WAL side files) so it is rebuilt."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn().execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))

@@ -1,0 +1,135 @@
+"""Go to definition, find references, and explain why a path is (not) indexed."""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from genie_tui.retrieval import files as F
+from genie_tui.retrieval.model import Location
+from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.textutil import is_test_path
+
+
+def _line(repo: Path, path: str, line: int) -> str:
+    try:
+        with open(repo / path, encoding="utf-8", errors="replace") as fh:
+            for i, text in enumerate(fh, 1):
+                if i == line:
+                    return text.strip()[:200]
+    except OSError:
+        pass
+    return ""
+
+
+def _split(symbol: str) -> tuple[str, str]:
+    """``a.b.C.m`` -> (``a.b.C``, ``m``); ``ns::f`` -> (``ns``, ``f``)."""
+    sym = symbol.strip().replace("::", ".").replace("#", ".").rstrip("()")
+    qual, _, name = sym.rpartition(".")
+    return qual, name
+
+
+def _import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qual: str, name: str) -> set[str]:
+    """Files that ``path``'s imports say ``qual.name`` / ``name`` comes from."""
+    if not path:
+        return set()
+    out: set[str] = set()
+    head = qual.split(".")[0] if qual else name
+    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=?", (path,)).fetchall()
+    for module, imported, alias in rows:
+        if alias in (name, head) or imported in (name, head):
+            target = mods.resolve_import(path, module, imported if alias == head or imported == name else "")
+            if target:
+                out.add(target)
+            if imported and (alias == name or imported == name):
+                t2 = mods.resolve_import(path, module, "")
+                if t2:
+                    out.add(t2)
+    if qual:
+        m = mods.module(qual)
+        if m:
+            out.add(m[0])
+    return out
+
+
+def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
+                path: str | None = None) -> list[Location]:
+    qual, name = _split(symbol)
+    if not name:
+        return []
+    rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent FROM defs "
+                     "JOIN files ON files.id = defs.file_id WHERE defs.name=?", (name,)).fetchall()
+    targets = _import_targets(c, mods, path, qual, name)
+    last_qual = qual.rsplit(".", 1)[-1] if qual else ""
+
+    def key(r: tuple[str, str, int, int, str]) -> tuple[int, int, int, int, int]:
+        p, kind, _line, _end, parent = r
+        return (0 if p == path else 1, 0 if p in targets else 1, 0 if last_qual and parent == last_qual else 1,
+                1 if is_test_path(p) else 0, len(p))
+
+    rows.sort(key=key)
+    if last_qual and any(r[4] == last_qual or r[0] in targets for r in rows):
+        rows = [r for r in rows if r[4] == last_qual or r[0] in targets or r[0] == path]
+    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _ in rows]
+
+
+def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
+               path: str | None = None) -> list[Location]:
+    _qual, name = _split(symbol)
+    if not name:
+        return []
+    def_lines = {(p, line) for p, line in c.execute(
+        "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id WHERE defs.name=?", (name,))}
+    rows = c.execute("SELECT files.path, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
+                     "WHERE refs.name=?", (name,)).fetchall()
+    home = {loc.path for loc in definitions(c, repo, mods, symbol, path)[:1]}
+
+    def key(r: tuple[str, str]) -> tuple[int, int, str]:
+        return (0 if r[0] == path or r[0] in home else 1, 1 if is_test_path(r[0]) else 0, r[0])
+
+    out: list[Location] = []
+    for p, lines in sorted(rows, key=key):
+        for ln in sorted({int(x) for x in lines.split(",") if x}):
+            if (p, ln) not in def_lines:
+                out.append(Location(p, ln, ln, "reference", _line(repo, p, ln)))
+    linecache.clearcache()
+    return out
+
+
+def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
+    p = Path(path)
+    full = p if p.is_absolute() else (Path.cwd() / p if (Path.cwd() / p).exists() else repo / p)
+    try:
+        rel = full.resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return f"{path}: not indexed: outside the repository {repo}"
+    row = c.execute("SELECT id, lang, excluded, nlines FROM files WHERE path=?", (rel,)).fetchone()
+    if row is not None:
+        fid, lang, excluded, nlines = row
+        if excluded:
+            return f"{rel}: not indexed: {excluded}"
+        ndefs = c.execute("SELECT COUNT(*) FROM defs WHERE file_id=?", (fid,)).fetchone()[0]
+        how = f"parsed as {lang}, {ndefs} definitions" if lang else "indexed as plain text (keywords only)"
+        return f"{rel}: indexed ({nlines} lines; {how})"
+    if not full.exists():
+        return f"{rel}: not indexed: no such file"
+    if full.is_dir():
+        return f"{rel}: a directory (files under it are indexed one by one)"
+    try:
+        r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, capture_output=True, text=True,
+                           timeout=10)
+        if r.returncode == 0 and r.stdout.strip():
+            source = r.stdout.split("\t")[0]
+            return f"{rel}: not indexed: ignored by git ({source})"
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    reason = F.path_exclusion(rel)
+    if reason:
+        return f"{rel}: not indexed: {reason}"
+    if not os.access(full, os.R_OK):
+        return f"{rel}: not indexed: unreadable"
+    return f"{rel}: not indexed yet (run `genie index` to update)"

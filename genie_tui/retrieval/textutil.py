@@ -1,0 +1,71 @@
+"""Identifier-aware tokenising shared by indexing and querying, and path classification (tests, docs)."""
+
+from __future__ import annotations
+
+import re
+
+WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+STOP = frozenset(
+    """a an and are as at be but by for from has have if in into is it its of on or that the their then there
+    these this to was were will with not no can do does i we you he she they me my our your would should could
+    when what which who how why where been being am so than too very just also only some any all more most such
+    here get got use using used like one two e g ie eg etc self none true false""".split()
+)
+
+
+def split_identifier(word: str) -> list[str]:
+    """``parseHTTPResponse_v2`` -> ``[parse, http, response, v2]`` (lower-cased pieces)."""
+    parts: list[str] = []
+    for piece in word.split("_"):
+        if piece:
+            parts.extend(p.lower() for p in _CAMEL_RE.findall(piece))
+    return parts
+
+
+def tokenize(text: str) -> list[str]:
+    """Whole identifiers (lower-cased) plus their snake/camel pieces; stop words and 1-char tokens dropped.
+
+    Keeping the whole identifier makes an exact name match count more than a match of a common piece.
+    """
+    out: list[str] = []
+    append = out.append
+    for w in WORD_RE.findall(text):
+        lw = w.lower()
+        if len(lw) > 1 and lw not in STOP:
+            append(lw)
+        if "_" in w or not (w.islower() or w.isupper()):
+            parts = split_identifier(w)
+            if len(parts) > 1:
+                out.extend(p for p in parts if len(p) > 1 and p not in STOP)
+    return out
+
+
+def path_tokens(path: str) -> list[str]:
+    """Tokens of a path: directory and file names, their pieces, and the stem."""
+    return tokenize(re.sub(r"[/\\.\-]", " ", path))
+
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "test_utils"})
+_DOC_DIRS = frozenset({"doc", "docs", "documentation", "examples", "example", "samples", "sample", "demo",
+                       "benchmarks", "bench", "changelog", "changes"})
+DOC_EXTS = (".md", ".rst", ".txt", ".adoc")
+
+
+def is_test_path(path: str) -> bool:
+    """Whether ``path`` looks like test code in any of the supported languages."""
+    parts = path.lower().split("/")
+    if any(p in _TEST_DIRS for p in parts[:-1]):
+        return True
+    name = parts[-1]
+    stem = name.rsplit(".", 1)[0]
+    if stem.startswith("test_") or stem.endswith(("_test", "_tests", "_spec", ".test", ".spec")):
+        return True
+    original = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
+
+
+def is_doc_path(path: str) -> bool:
+    """Documentation, examples and benchmarks: rarely where a fix goes unless the query is about them."""
+    parts = path.lower().split("/")
+    return parts[-1].endswith(DOC_EXTS) or any(p in _DOC_DIRS for p in parts[:-1])
