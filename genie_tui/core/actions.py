@@ -1,0 +1,174 @@
+"""The interactive tools: plan, questions, patches, tests and finish. They need the user, so the agent runs
+them itself instead of the tool registry; each returns the text that goes back to the model."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Any
+
+from genie_tui.core.events import (
+    CommandApprovalRequested,
+    PatchApplied,
+    PatchDecision,
+    PatchProposed,
+    PlanStep,
+    PlanUpdated,
+    QuestionAsked,
+    TestsRan,
+    ToolProgress,
+)
+from genie_tui.tools.base import ToolError
+
+if TYPE_CHECKING:
+    from genie_tui.core.agent import Agent
+
+NO_ANSWER = ("No answer is available from the user. Proceed on your best assumption, state that assumption "
+             "explicitly, and continue.")
+_FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.S)
+
+
+def fenced_diffs(content: str) -> list[str]:
+    """Diffs written in fenced ```diff blocks (models that do not call tools)."""
+    return [m.group(1) for m in _FENCED_DIFF.finditer(content or "") if "@@" in m.group(1)]
+
+
+async def update_plan(agent: Agent, args: dict[str, Any]) -> str:
+    steps = args["steps"]
+    old = {s.text: s.origin for s in agent.plan}
+    new: list[PlanStep] = []
+    for n, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not isinstance(step.get("text"), str) or not step["text"].strip():
+            raise ToolError(f"update_plan: step {n} needs a non-empty 'text'")
+        status = step.get("status", "todo")
+        if status not in ("todo", "doing", "done"):
+            raise ToolError(f"update_plan: step {n} status must be todo, doing or done, not {status!r}")
+        text = step["text"].strip()
+        new.append(PlanStep(text, status, old.get(text, "agent")))
+    agent.plan = new
+    agent.session.record("plan", source="agent", steps=[_step_json(s) for s in new])
+    agent.emit(PlanUpdated(tuple(new), "agent"))
+    done = sum(s.status == "done" for s in new)
+    return f"Plan updated: {len(new)} steps, {done} done."
+
+
+def _step_json(step: PlanStep) -> dict[str, str]:
+    return {"text": step.text, "status": step.status, "origin": step.origin}
+
+
+async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
+    question = args["question"].strip()
+    choices = tuple(str(c) for c in args.get("choices") or ())
+    if not question:
+        raise ToolError("ask_user: question must not be empty")
+    future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    agent.session.record("question", question=question, choices=list(choices))
+    agent.emit(QuestionAsked(question, choices, future))
+    answer = await agent.wait_for(future)
+    agent.session.record("answer", answer=answer)
+    if answer is None or not str(answer).strip():
+        return NO_ANSWER
+    return f"The user answered: {answer}"
+
+
+async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
+    from genie_tui.patching import apply_patch
+
+    diff, summary = args["diff"], (args.get("summary") or "").strip()
+    if not isinstance(diff, str) or not diff.strip():
+        raise ToolError("propose_patch: diff must be a non-empty unified diff")
+    agent.patch_count += 1
+    patch_id = f"p{agent.patch_count}"
+    check = await asyncio.to_thread(apply_patch, agent.repo, diff, dry_run=True, record_undo=False)
+    if not check.applied:
+        return _refused(agent, patch_id, diff, check)
+    mode = agent.approval_mode
+    decision = PatchDecision()
+    if mode == "ask":
+        future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
+        agent.emit(PatchProposed(patch_id, diff, summary, future))
+        decision = await agent.wait_for(future)
+    else:
+        agent.emit(PatchProposed(patch_id, diff, summary, None))
+    agent.session.record("approval", patch_id=patch_id, mode=mode, hunks=sorted(decision.hunks)
+                         if decision.hunks is not None else "all", comment=decision.comment,
+                         edited=decision.edited_diff is not None)
+    comment = (f"\nReview comment from the user (respond to it and address it): {decision.comment}"
+               if decision.comment else "")
+    if mode == "never":
+        agent.record_patch(patch_id, check.files, False, "not applied: approval mode is never", diff)
+        return ("The patch applies cleanly but was recorded, not applied (approval mode 'never'); the user "
+                "will review it later. Do not run tests for it. Continue with the next step or finish.")
+    if decision.rejected:
+        agent.record_patch(patch_id, check.files, False, "rejected by the user", diff)
+        agent.emit(PatchApplied(patch_id, False, {"applied": False, "files": check.files, "hunks": [],
+                                                  "reason": "rejected by the user"}))
+        return "The user rejected this patch; nothing was applied." + (comment or " Ask why if it is unclear.")
+    final_diff = decision.edited_diff or diff
+    hunks = None if decision.edited_diff else decision.hunks
+    result = await asyncio.to_thread(apply_patch, agent.repo, final_diff, hunks=hunks, label=summary or patch_id)
+    if not result.applied:
+        return _refused(agent, patch_id, final_diff, result) + comment
+    agent.record_patch(patch_id, result.files, True, None, result.applied_diff or final_diff)
+    agent.emit(PatchApplied(patch_id, True, result.to_json()))
+    agent.after_patch(result.files, summary or f"genie: patch {patch_id}")
+    lines = [f"Patch applied to {', '.join(result.files)}."]
+    lines += [f"  hunk {h.index + 1} ({h.file}): {h.status}" + (f" ({h.method} at line {h.line})" if h.method else "")
+              + (f": {h.reason}" if h.reason else "") for h in result.hunks if h.status != "applied" or
+              h.method not in (None, "exact")]
+    if hunks is not None:
+        lines.append("Only the hunks the user approved were applied; the file now contains exactly this change:\n"
+                     + result.applied_diff)
+    if decision.edited_diff:
+        lines.append("The user edited the patch before applying it; the applied diff was:\n" + final_diff)
+    return "\n".join(lines) + comment
+
+
+def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
+    reason = report.reason or "the patch did not apply"
+    agent.record_patch(patch_id, report.files, False, reason, diff)
+    agent.emit(PatchApplied(patch_id, False, report.to_json()))
+    return (f"Patch refused, nothing was changed: {reason}\nRe-read the affected lines with read_file and send a "
+            "corrected diff whose context lines match the file exactly.")
+
+
+async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
+    from genie_tui.tools.testrun import detect_test_command, run_command
+
+    configured = agent.settings.test_command or detect_test_command(agent.repo)
+    command = (args.get("command") or "").strip() or configured
+    if not command:
+        raise ToolError("no test command is configured or detected; pass a command (needs the user's approval) "
+                        "or ask the user how the tests are run")
+    if command != configured:
+        if agent.approval_mode == "auto":
+            pass
+        elif agent.approval_mode == "never":
+            raise ToolError(f"running {command!r} needs approval and the approval mode is 'never'; "
+                            f"use run_tests without a command to run {configured or 'the tests'}")
+        else:
+            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            agent.emit(CommandApprovalRequested(command, future))
+            approved = await agent.wait_for(future)
+            agent.session.record("command_approval", command=command, approved=bool(approved))
+            if not approved:
+                raise ToolError(f"the user did not allow running {command!r}")
+
+    def progress(line: str) -> None:
+        agent.emit(ToolProgress(call_id, "run_tests", line[:300]))
+
+    run = await run_command(agent.repo, command, agent.settings.test_timeout, progress)
+    agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code}
+    agent.session.record("tests", command=command, passed=run.passed, exit_code=run.exit_code,
+                         elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out)
+    tail = "\n".join(run.output.splitlines()[-40:])
+    agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s))
+    return run.report()
+
+
+def plan_edit_note(plan: list[PlanStep]) -> str:
+    from genie_tui.core.prompt import render_plan
+
+    return ("[The user edited the plan. Their version replaces yours; follow it and reflect it in your next "
+            "update_plan.]\n" + render_plan(plan))
+

@@ -1,0 +1,437 @@
+"""The agent: a turn loop over the model client and the tools, exposed as an async iterator of events.
+
+Front ends iterate ``Agent.run(task)``; work (the model stream, tools) runs in a task that pushes events into
+a queue, so the front end sees progress as it happens and ``cancel()`` can stop the current turn at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from genie_tui.config.settings import Settings
+from genie_tui.core import actions
+from genie_tui.core.context import TokenMeter, compact
+from genie_tui.core.events import (
+    ErrorOccurred,
+    Event,
+    PhaseChanged,
+    PlanStep,
+    PlanUpdated,
+    PlaybooksActivated,
+    SessionFinished,
+    SessionStarted,
+    StepStarted,
+    ToolCallStarted,
+    ToolFinished,
+    UsageReported,
+)
+from genie_tui.core.prompt import build_system_prompt, render_plan, top_level_listing
+from genie_tui.core.session import Session, find_session, restore
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext, ToolError
+
+T = TypeVar("T")
+PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
+NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
+         "If you need the user, call ask_user.")
+
+
+class Cancelled(Exception):
+    """The user stopped the current turn."""
+
+
+class Agent:
+    """One coding session in one repository."""
+
+    def __init__(self, settings: Settings, repo: Path, *, playbooks: Sequence[str] = (), demo: bool = False,
+                 client: Any = None, index_factory: Any = None) -> None:
+        self.settings = settings
+        self.repo = repo.resolve()
+        self.demo = demo
+        self.explicit_playbooks = list(playbooks)
+        self.approval_mode = settings.approve
+        self.client = client
+        self.ctx = ToolContext(self.repo, settings, index_factory)
+        self.messages: list[dict[str, Any]] = []
+        self.plan: list[PlanStep] = []
+        self.step = 0
+        self.patch_count = 0
+        self.patches: list[dict[str, Any]] = []
+        self.tests: dict[str, Any] | None = None
+        self.usage_totals = {"prompt_tokens": 0, "completion_tokens": 0}
+        self.summary = ""
+        self.session: Session | None = None
+        self._meter = TokenMeter()
+        self._notes: list[str] = []
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._inflight: asyncio.Future[Any] | None = None
+        self._cancelled = False
+        self._phase = ""
+        self._files_seen: set[str] = set()
+        self._active_playbooks: tuple[tuple[str, str], ...] = ()
+        self._applied_diffs: list[str] = []
+        self.task = ""
+        self.library: Any = None
+
+    # --- user intent (called by front ends) ---------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
+        self._cancelled = True
+        if self._inflight is not None and not self._inflight.done():
+            self._inflight.cancel()
+
+    def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
+        """The user's plan replaces the agent's; the next request tells the model."""
+        self.plan = [PlanStep(s.text, s.status, s.origin if s.origin != "agent" else "user") for s in steps]
+        if self.session:
+            self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
+                                                               "origin": s.origin} for s in self.plan])
+        self._notes = [n for n in self._notes if not n.startswith("[The user edited the plan")]
+        self._notes.append(actions.plan_edit_note(self.plan))
+
+    def add_context(self, text: str) -> None:
+        """A file, span or note the user wants the model to see at its next turn."""
+        self._notes.append(f"[The user added this to your context]\n{text}")
+
+    def set_approval_mode(self, mode: str) -> None:
+        if mode not in ("ask", "auto", "never"):
+            raise ValueError(f"approval mode must be ask, auto or never, not {mode!r}")
+        self.approval_mode = mode
+        if self.session:
+            self.session.record("approval_mode", mode=mode)
+
+    @property
+    def session_path(self) -> Path | None:
+        return self.session.path if self.session else None
+
+    # --- resuming -----------------------------------------------------------------------------------------
+
+    @classmethod
+    def resume(cls, ref: str, settings: Settings, **kwargs: Any) -> Agent:
+        path = find_session(ref)
+        state = restore(path)
+        start = state.start
+        agent = cls(settings, Path(start["repo"]), playbooks=start.get("playbooks", []), **kwargs)
+        agent.session = Session.reopen(path, scrub=agent._secrets())
+        agent.messages = state.messages
+        agent.plan = [PlanStep(s["text"], s["status"], s.get("origin", "agent")) for s in state.plan]
+        agent.task = start.get("task", "")
+        agent.session.record("resume", status_before=state.status, steps_before=state.steps)
+        return agent
+
+    # --- the loop -----------------------------------------------------------------------------------------
+
+    async def run(self, task: str) -> AsyncIterator[Event]:
+        """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure."""
+        self._cancelled = False
+        if self.session is None or not self.messages:
+            async for event in self._start(task):
+                yield event
+        else:
+            await self._ensure_library()
+            yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
+                                 self.settings.max_steps, self.settings.context_budget, self.demo)
+            self._append({"role": "user", "content": task})
+        if self.plan:
+            yield PlanUpdated(tuple(self.plan), "agent")
+        status, summary = "budget_exhausted", f"stopped after {self.settings.max_steps} steps without finishing"
+        self.step = 0
+        nudged = False
+        try:
+            while self.step < self.settings.max_steps:
+                self.step += 1
+                yield StepStarted(self.step, self.settings.max_steps)
+                turn = None
+                async for item in self._drive(self._model_turn()):
+                    if isinstance(item, Event):  # type: ignore[arg-type]
+                        yield item
+                    else:
+                        turn = item
+                assert turn is not None
+                self._append(turn.to_message())
+                outcome = None
+                async for item in self._drive(self._act(turn)):
+                    if isinstance(item, Event):  # type: ignore[arg-type]
+                        yield item
+                    else:
+                        outcome = item
+                if outcome == "finished":
+                    status, summary = "finished", self.summary
+                    break
+                if outcome == "idle":
+                    if nudged:
+                        status, summary = "finished", turn.content.strip() or "the model stopped without a summary"
+                        break
+                    nudged = True
+                    self._notes.append(NUDGE)
+                else:
+                    nudged = False
+        except Cancelled:
+            self._close_dangling_calls()
+            status, summary = "cancelled", "stopped by the user; `genie resume` continues the session"
+        except Exception as exc:  # noqa: BLE001 - any failure ends the turn loop but keeps the session resumable
+            from genie_tui.errors import GenieError
+
+            message = str(exc) if isinstance(exc, GenieError) else f"{type(exc).__name__}: {exc}"
+            self.session.record("error", message=message)
+            yield ErrorOccurred(message, fatal=True)
+            status, summary = "failed", message
+        if self.settings.commit == "end" and self._applied_diffs:
+            self._commit(self.summary or "genie: " + task[:60])
+        self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
+                            patches=self.patches, tests=self.tests)
+        yield SessionFinished(status, summary)
+
+    async def _ensure_library(self) -> None:
+        if getattr(self, "library", None) is None:
+            from genie_tui.playbooks import PlaybookLibrary
+
+            self.library = await asyncio.to_thread(PlaybookLibrary.load, self.repo)
+            self.ctx.playbooks = self.library
+
+    async def _start(self, task: str) -> AsyncIterator[Event]:
+        self.session = Session.create(task, scrub=self._secrets())
+        self.task = task
+        await self._ensure_library()
+        active = self.library.select(task, explicit=self.explicit_playbooks)
+        section = self.library.prompt_section(active, self.settings.playbook_budget)
+        self._active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
+        overview = await asyncio.to_thread(self._overview, task)
+        from genie_tui.tools.testrun import detect_test_command
+
+        system = build_system_prompt(repo=self.repo, overview=overview, playbooks=section.text,
+                                     test_command=self.settings.test_command or detect_test_command(self.repo),
+                                     approve=self.approval_mode)
+        self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
+                            playbooks=self.explicit_playbooks, tools=registry.SCHEMAS, demo=self.demo)
+        yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
+                             self.settings.max_steps, self.settings.context_budget, self.demo)
+        for warning in self.library.warnings:
+            yield ErrorOccurred(warning)
+        yield PlaybooksActivated(self._active_playbooks)
+        self.plan = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
+        if self.plan:
+            self.session.record("plan", source="playbook", steps=[{"text": s.text, "status": s.status,
+                                                                   "origin": s.origin} for s in self.plan])
+        self._append({"role": "system", "content": system})
+        self._append({"role": "user", "content": task})
+
+    def _overview(self, task: str) -> str:
+        listing = top_level_listing(self.repo)
+        try:
+            repo_map = self.ctx.index.repo_map(task, budget_tokens=1200)
+        except Exception as exc:  # noqa: BLE001 - the overview is a convenience; the tools still work
+            return f"{listing}\n(repo map unavailable: {exc})"
+        return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing
+
+    # --- one model turn -----------------------------------------------------------------------------------
+
+    async def _model_turn(self) -> Any:
+        if self._notes:
+            self._append({"role": "user", "content": "\n\n".join(self._notes)})
+            self._notes.clear()
+        client = self._client()
+        messages = self._request_messages()
+        tools_tokens = len(json.dumps(registry.SCHEMAS)) // 4
+        messages, elided = compact(messages, self.settings.context_budget, self._meter, tools_tokens)
+        if elided:
+            self.session.record("compaction", elided=elided)
+        self.session.record("request", step=self.step, messages=len(messages))
+        turn = None
+        async for item in client.stream_turn(messages, registry.SCHEMAS, step=self.step):
+            if isinstance(item, UsageReported):
+                self.usage_totals["prompt_tokens"] += item.prompt_tokens
+                self.usage_totals["completion_tokens"] += item.completion_tokens
+                if not item.estimated:
+                    self._meter.calibrate(messages, item.prompt_tokens)
+                self.session.record("usage", prompt_tokens=item.prompt_tokens,
+                                    completion_tokens=item.completion_tokens, estimated=item.estimated)
+            if isinstance(item, ToolCallStarted):
+                self._set_phase(PHASES.get(item.name, "find"))
+            if isinstance(item, Event):  # type: ignore[arg-type]
+                self.emit(item)
+            else:
+                turn = item
+        return turn
+
+    def _request_messages(self) -> list[dict[str, Any]]:
+        """The conversation with the current plan and patch state restated in the system prompt."""
+        messages = list(self.messages)
+        state = f"\n\n## Current plan\n{render_plan(self.plan)}"
+        if self.patches:
+            last = self.patches[-1]
+            state += (f"\n\n## Latest patch\n{last['id']}: {'applied' if last['applied'] else 'not applied'} "
+                      f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last['reason'] else ""))
+        messages[0] = {**messages[0], "content": messages[0]["content"] + state}
+        return messages
+
+    def _client(self) -> Any:
+        if self.client is None:
+            from genie_tui.providers.client import ModelClient
+
+            s = self.settings
+            self.client = ModelClient(model=s.model, base_url=s.base_url, api_key=s.api_key, timeout=s.timeout,
+                                      max_retries=s.max_retries, backoff_base=s.backoff_base)
+        return self.client
+
+    # --- acting on a turn ---------------------------------------------------------------------------------
+
+    async def _act(self, turn: Any) -> str:
+        if not turn.tool_calls:
+            diffs = actions.fenced_diffs(turn.content)
+            if diffs:
+                results = [await actions.propose_patch(self, {"diff": d}) for d in diffs]
+                self._notes.append("[genie] Your fenced diff was taken as a patch proposal:\n" + "\n".join(results))
+                return "acted"
+            if turn.finish_reason == "length":
+                self._notes.append("[genie] Your reply was cut off at the output limit; continue, more briefly.")
+                return "acted"
+            return "idle"
+        outcome = "acted"
+        for call in turn.tool_calls:
+            if self._cancelled:
+                self._append({"role": "tool", "tool_call_id": call.id, "content": "not run: cancelled by the user"})
+                continue
+            started = time.monotonic()
+            ok, result = True, ""
+            try:
+                if call.arguments is None:
+                    raise ToolError(f"{call.name}: arguments are not valid JSON ({call.error}); send a JSON object")
+                args = registry.validate(call.name, dict(call.arguments))
+                self._set_phase(PHASES.get(call.name, "find"))
+                result = await self._run_tool(call.id, call.name, args)
+                if call.name == "finish":
+                    outcome = "finished"
+            except ToolError as exc:
+                ok, result = False, f"error: {exc}"
+            self._append({"role": "tool", "tool_call_id": call.id, "content": result})
+            self.emit(ToolFinished(call.id, call.name, ok, result, (time.monotonic() - started) * 1000))
+        return outcome
+
+    async def _run_tool(self, call_id: str, name: str, args: dict[str, Any]) -> str:
+        if name == "update_plan":
+            return await actions.update_plan(self, args)
+        if name == "ask_user":
+            return await actions.ask_user(self, args)
+        if name == "propose_patch":
+            return await actions.propose_patch(self, args)
+        if name == "run_tests":
+            return await actions.run_tests(self, call_id, args)
+        if name == "finish":
+            self.summary = args["summary"].strip()
+            return "Finished."
+        output = await asyncio.to_thread(registry.run_simple, self.ctx, name, args)
+        if output.looked is not None:
+            self.emit(output.looked)
+            self._notice_files([hit[0] for hit in output.looked.hits] if name == "read_file" else [])
+        return output.text
+
+    # --- helpers used by actions --------------------------------------------------------------------------
+
+    def emit(self, event: Event) -> None:
+        self._queue.put_nowait(event)
+
+    async def wait_for(self, awaitable: Awaitable[T]) -> T:
+        return await awaitable
+
+    def record_patch(self, patch_id: str, files: list[str], applied: bool, reason: str | None, diff: str) -> None:
+        self.patches.append({"id": patch_id, "files": files, "applied": applied, "reason": reason, "diff": diff})
+        self.session.record("patch", id=patch_id, files=files, applied=applied, reason=reason, diff=diff)
+
+    def after_patch(self, files: list[str], message: str) -> None:
+        self._applied_diffs.append(message)
+        self._notice_files(files)
+        if self.ctx._index is not None:
+            try:
+                self.ctx.index.refresh()
+            except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
+                self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
+        if self.settings.commit == "each":
+            self._commit(message)
+
+    def _commit(self, message: str) -> None:
+        from genie_tui.patching import commit_applied
+
+        try:
+            commit_applied(self.repo, message, self.task or "task")
+        except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
+            self.emit(ErrorOccurred(f"commit failed: {exc}"))
+
+    def _notice_files(self, files: list[str]) -> None:
+        """Playbooks whose globs match files the agent reads or patches become active as the session goes."""
+        new = set(files) - self._files_seen
+        if not new or self.library is None:
+            return
+        self._files_seen |= new
+        active = self.library.select(self.task, files=sorted(self._files_seen),
+                                     explicit=self.explicit_playbooks)
+        pairs = tuple((a.playbook.name, a.reason) for a in active)
+        added = [a for a in active if a.playbook.name not in {n for n, _ in self._active_playbooks}]
+        self._active_playbooks = pairs
+        if added:
+            self.emit(PlaybooksActivated(pairs))
+            self.session.record("playbooks", active=[list(p) for p in pairs])
+            for a in added:
+                self._notes.append(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{a.playbook.body}")
+
+    def _close_dangling_calls(self) -> None:
+        """After a cancel, every tool call the model made gets a result, so the conversation stays valid."""
+        answered = {m.get("tool_call_id") for m in self.messages if m.get("role") == "tool"}
+        for message in reversed(self.messages):
+            if message.get("role") == "assistant":
+                for call in message.get("tool_calls") or []:
+                    if call["id"] not in answered:
+                        self._append({"role": "tool", "tool_call_id": call["id"],
+                                      "content": "not run: cancelled by the user"})
+                break
+
+    def _set_phase(self, phase: str) -> None:
+        if phase != self._phase:
+            self._phase = phase
+            self.emit(PhaseChanged(phase))  # type: ignore[arg-type]
+
+    def _append(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        self.session.record("message", message=message)
+
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.settings.api_key, self.settings.embeddings_api_key) if s)
+
+    async def _drive(self, coro: Awaitable[Any]) -> AsyncIterator[Any]:
+        """Run ``coro`` as a task, yielding the events it emits, then its result; raise Cancelled on cancel."""
+        if self._cancelled:
+            raise Cancelled
+        task = asyncio.ensure_future(coro)
+        self._inflight = task
+        try:
+            while True:
+                getter = asyncio.ensure_future(self._queue.get())
+                done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                while not self._queue.empty():
+                    yield self._queue.get_nowait()
+                break
+            try:
+                result = task.result()
+            except asyncio.CancelledError:
+                raise Cancelled from None
+            if self._cancelled:
+                raise Cancelled
+            yield result
+        finally:
+            self._inflight = None
+            if not task.done():
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - we are unwinding already
+                    pass

@@ -1,0 +1,69 @@
+"""Context budget: before a request would exceed it, older tool outputs are elided.
+
+Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments), the
+latest patch and the recent turns. The current plan and patch state are restated in the system prompt of
+every request, so compaction cannot make the model forget them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+KEEP_RECENT_TOOL_RESULTS = 4
+
+
+class TokenMeter:
+    """Estimates prompt tokens, calibrated by the usage the endpoint reports."""
+
+    def __init__(self) -> None:
+        self.chars_per_token = 4.0
+
+    def estimate(self, messages: list[dict[str, Any]]) -> int:
+        return int(sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) / self.chars_per_token)
+
+    def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int) -> None:
+        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages)
+        if prompt_tokens > 100 and chars > 400:
+            self.chars_per_token = max(1.5, min(8.0, chars / prompt_tokens))
+
+
+def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
+            tools_tokens: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """A copy of ``messages`` that fits ``budget`` (or is as small as elision can make it).
+
+    Returns the messages and how many tool results were elided.
+    """
+    limit = int(budget * 0.9) - tools_tokens
+    if meter.estimate(messages) <= limit:
+        return messages, 0
+    out = copy.deepcopy(messages)
+    names = _call_names(out)
+    tool_indexes = [i for i, m in enumerate(out) if m.get("role") == "tool"]
+    elided = 0
+    for i in tool_indexes[:-KEEP_RECENT_TOOL_RESULTS] if len(tool_indexes) > KEEP_RECENT_TOOL_RESULTS else []:
+        content = out[i].get("content") or ""
+        if len(content) < 200:
+            continue
+        name = names.get(out[i].get("tool_call_id"), "tool")
+        first = content.splitlines()[0][:120] if content else ""
+        out[i]["content"] = (f"[elided to fit the context budget: {name} result, {len(content)} chars; "
+                             f"it began: {first!r}. Call the tool again if you need it.]")
+        elided += 1
+        if meter.estimate(out) <= limit:
+            return out, elided
+    # Old patch proposals are the next largest thing; keep the newest one whole.
+    patch_calls = [(i, c) for i, m in enumerate(out) if m.get("role") == "assistant"
+                   for c in m.get("tool_calls") or [] if c["function"]["name"] == "propose_patch"]
+    for _, call in patch_calls[:-1]:
+        call["function"]["arguments"] = json.dumps({"diff": "[elided: an earlier patch; see its result]"})
+        elided += 1
+        if meter.estimate(out) <= limit:
+            break
+    return out, elided
+
+
+def _call_names(messages: list[dict[str, Any]]) -> dict[str, str]:
+    return {c["id"]: c["function"]["name"] for m in messages if m.get("role") == "assistant"
+            for c in m.get("tool_calls") or []}

@@ -1,0 +1,52 @@
+"""The system prompt: role, working method, repo overview, active playbooks, tool guidance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from genie_tui.core.events import PlanStep
+
+ROLE = """You are genie, a careful senior software engineer working inside the user's git repository \
+through tools. You change code only by proposing unified diffs that the user reviews."""
+
+METHOD = """## How you work (four phases)
+1. Find: locate the relevant code before changing anything. Use search_code with the names, error \
+messages and stack-trace lines from the task; go_to_definition / find_references to follow the code; \
+read_file to read the exact lines (line numbers are 1-based).
+2. Plan: call update_plan with a short step list and keep it current (one step 'doing' at a time). If the \
+task is ambiguous in a way that changes what you would write, call ask_user with a precise question (and \
+choices when there are a few options) instead of guessing. If the user edits the plan, follow their version.
+3. Code: call propose_patch with a minimal unified diff against the current file contents: paths relative to \
+the repository root, 3 lines of unchanged context around each change, copied exactly from read_file output \
+(without the line-number prefix). One logical change per patch. If a patch is refused, read the reason, \
+re-read the file and send a corrected diff. Answer every review comment the user attaches.
+4. Test: call run_tests (no command runs the project's tests). On failure, read the output, fix, re-run.
+When the work is done and verified, call finish with a summary of what changed and how you verified it.
+Be economical: you have a step budget; batch independent lookups into one turn."""
+
+
+def render_plan(plan: list[PlanStep]) -> str:
+    if not plan:
+        return "(no plan yet)"
+    return "\n".join(f"{n}. [{s.status}] {s.text}" + (f"  (from {s.origin})" if s.origin != "agent" else "")
+                     for n, s in enumerate(plan, 1))
+
+
+def build_system_prompt(*, repo: Path, overview: str, playbooks: str, test_command: str | None,
+                        approve: str) -> str:
+    parts = [ROLE, METHOD, f"## Repository\nRoot: {repo.name}\n{overview}".rstrip()]
+    if playbooks:
+        parts.append(f"## Playbooks (how this team works; follow them)\n{playbooks}")
+    tests = test_command or "none detected: ask the user or find how the project runs its tests"
+    parts.append(f"## Environment\nTest command: {tests}\nPatch approval mode: {approve}")
+    return "\n\n".join(parts)
+
+
+def top_level_listing(repo: Path, limit: int = 60) -> str:
+    names = []
+    for child in sorted(repo.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
+        if child.name.startswith(".git") or child.name in {".venv", "node_modules", "__pycache__"}:
+            continue
+        names.append(child.name + ("/" if child.is_dir() else ""))
+    more = f" ... (+{len(names) - limit})" if len(names) > limit else ""
+    return "Top level: " + "  ".join(names[:limit]) + more

@@ -1,0 +1,189 @@
+"""Sessions as JSONL trajectories: every message, tool call, question, plan edit, approval, error and the end.
+
+One record per line, appended and flushed as it happens, so a crash or a kill loses at most the line being
+written and a session can always be resumed from its file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genie_tui.config.paths import user_data_dir
+from genie_tui.errors import UsageError
+
+
+def sessions_dir() -> Path:
+    return user_data_dir() / "sessions"
+
+
+def _slug(text: str, limit: int = 32) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "task"
+
+
+class Session:
+    """An open trajectory file. ``secrets`` are scrubbed from every record before it is written."""
+
+    def __init__(self, path: Path, session_id: str, scrub: tuple[str, ...] = ()) -> None:
+        self.path = path
+        self.id = session_id
+        self._scrub = tuple(s for s in scrub if s and len(s) >= 4)
+
+    @classmethod
+    def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        session_id = f"{stamp}-{_slug(task)}-{secrets.token_hex(2)}"
+        directory = sessions_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        return cls(directory / f"{session_id}.jsonl", session_id, scrub)
+
+    @classmethod
+    def reopen(cls, path: Path, *, scrub: tuple[str, ...] = ()) -> Session:
+        return cls(path, path.stem, scrub)
+
+    def record(self, kind: str, **data: Any) -> None:
+        line = json.dumps({"type": kind, "ts": round(time.time(), 3), **data}, ensure_ascii=False, default=str)
+        for secret in self._scrub:
+            line = line.replace(secret, "<redacted>")
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """All complete records; a torn last line (crash mid-write) is skipped."""
+    records = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read session ({exc.strerror})") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            if number != len(text.splitlines()):
+                raise UsageError(f"{path}:{number}: not a genie trajectory (invalid JSON)") from None
+    if not records or records[0].get("type") != "start":
+        raise UsageError(f"{path}: not a genie trajectory (no start record)")
+    return records
+
+
+def find_session(ref: str) -> Path:
+    """A trajectory path from a path, a session id or a unique id prefix."""
+    candidate = Path(ref).expanduser()
+    if candidate.is_file():
+        return candidate
+    matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UsageError(f"no session {ref!r} (see `genie sessions list`)")
+    raise UsageError(f"{ref!r} matches {len(matches)} sessions; give more of the id")
+
+
+@dataclass
+class SessionSummary:
+    id: str
+    path: Path
+    task: str
+    repo: str
+    started: float
+    status: str
+    steps: int = 0
+
+
+def list_sessions() -> list[SessionSummary]:
+    out = []
+    directory = sessions_dir()
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
+        try:
+            records = read_records(path)
+        except UsageError:
+            continue
+        start = records[0]
+        ends = [r for r in records if r["type"] == "end"]
+        steps = sum(1 for r in records if r["type"] == "message" and r["message"].get("role") == "assistant")
+        out.append(SessionSummary(path.stem, path, start.get("task", ""), start.get("repo", ""), start.get("ts", 0),
+                                  ends[-1].get("status", "?") if ends else "interrupted", steps))
+    return out
+
+
+@dataclass
+class RestoredState:
+    """What resuming needs: the conversation, plan, step count and the original start record."""
+
+    start: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    plan: list[dict[str, Any]] = field(default_factory=list)
+    steps: int = 0
+    status: str = "interrupted"
+
+
+def restore(path: Path) -> RestoredState:
+    records = read_records(path)
+    state = RestoredState(start=records[0])
+    for rec in records:
+        kind = rec["type"]
+        if kind == "message":
+            state.messages.append(rec["message"])
+            if rec["message"].get("role") == "assistant":
+                state.steps += 1
+        elif kind == "plan":
+            state.plan = rec["steps"]
+        elif kind == "end":
+            state.status = rec.get("status", "?")
+    _close_dangling_tool_calls(state.messages)
+    return state
+
+
+def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
+    """A session stopped between a tool call and its result gets an explicit result, so the API accepts it."""
+    answered = {m.get("tool_call_id") for m in messages if m.get("role") == "tool"}
+    for index in range(len(messages) - 1, -1, -1):
+        msg = messages[index]
+        if msg.get("role") == "assistant" and msg.get("tool_calls"):
+            missing = [c for c in msg["tool_calls"] if c["id"] not in answered]
+            insert_at = index + 1
+            while insert_at < len(messages) and messages[insert_at].get("role") == "tool":
+                insert_at += 1
+            for call in missing:
+                messages.insert(insert_at, {"role": "tool", "tool_call_id": call["id"],
+                                            "content": "not run: the session stopped before this call ran"})
+                insert_at += 1
+            break
+
+
+def iter_export(path: Path) -> Iterator[dict[str, Any]]:
+    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
+    state = restore(path)
+    messages = [_export_message(m) for m in state.messages]
+    if messages:
+        yield {"messages": messages, "tools": state.start.get("tools", [])}
+
+
+def _export_message(msg: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": msg["role"]}
+    if msg["role"] == "assistant":
+        out["content"] = msg.get("content") or None
+        if msg.get("tool_calls"):
+            out["tool_calls"] = [{"id": c["id"], "type": "function",
+                                  "function": {"name": c["function"]["name"],
+                                               "arguments": c["function"]["arguments"]}} for c in msg["tool_calls"]]
+        if out["content"] is None and "tool_calls" not in out:
+            out["content"] = ""
+    elif msg["role"] == "tool":
+        out["tool_call_id"] = msg["tool_call_id"]
+        out["content"] = msg.get("content", "")
+    else:
+        out["content"] = msg.get("content", "")
+    return out
+

@@ -1,0 +1,104 @@
+"""``genie sessions list``, ``genie replay``, ``genie export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from genie_tui.core.session import find_session, iter_export, list_sessions, read_records
+from genie_tui.errors import UsageError
+
+
+def sessions(args: argparse.Namespace) -> int:
+    rows = list_sessions()
+    if args.repo:
+        repo = str(Path(args.repo).resolve())
+        rows = [r for r in rows if r.repo == repo]
+    if not rows:
+        print("no sessions yet (`genie run TASK` or `genie` records one)")
+        return 0
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
+        task = r.task if len(r.task) <= 60 else r.task[:57] + "..."
+        print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {task}")
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    records = read_records(find_session(args.file))
+    out = sys.stdout
+    start = records[0]["ts"]
+    for rec in records:
+        line = _render(rec)
+        if line is None:
+            continue
+        stamp = f"[{rec['ts'] - start:7.1f}s]"
+        for n, text in enumerate(line.splitlines() or [""]):
+            out.write(f"{stamp if n == 0 else ' ' * len(stamp)} {text}\n")
+    return 0
+
+
+def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
+    kind = rec["type"]
+    if kind == "start":
+        return f"session started in {rec['repo']} (model {rec['config'].get('model')})\ntask: {rec['task']}"
+    if kind == "message":
+        msg = rec["message"]
+        role = msg["role"]
+        if role == "system":
+            return None
+        if role == "user":
+            return f"user: {msg['content']}"
+        if role == "assistant":
+            parts = [f"assistant: {msg['content']}"] if msg.get("content") else []
+            for call in msg.get("tool_calls") or []:
+                parts.append(f"tool call {call['function']['name']} {_clip(call['function']['arguments'], 300)}")
+            return "\n".join(parts) or None
+        if role == "tool":
+            return "  -> " + _clip(msg.get("content", ""), 400)
+    if kind == "question":
+        return f"question: {rec['question']}" + (f" {rec['choices']}" if rec.get("choices") else "")
+    if kind == "answer":
+        return f"answer: {rec['answer']}"
+    if kind == "plan":
+        return f"plan ({rec['source']}): " + "; ".join(f"[{s['status']}] {s['text']}" for s in rec["steps"])
+    if kind == "approval":
+        return f"approval {rec['patch_id']}: hunks {rec['hunks']}" + (f", comment: {rec['comment']}" if rec.get("comment") else "")
+    if kind == "patch":
+        return f"patch {rec['id']} {'applied' if rec['applied'] else 'not applied'} {rec['files']}" + (
+            f": {rec['reason']}" if rec.get("reason") else "")
+    if kind == "tests":
+        return f"tests {'passed' if rec['passed'] else 'failed'} (exit {rec['exit_code']}): {rec['command']}"
+    if kind == "error":
+        return f"error: {rec['message']}"
+    if kind == "end":
+        return f"session {rec['status']}: {rec.get('summary', '')}"
+    if kind == "resume":
+        return "session resumed"
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def export(args: argparse.Namespace) -> int:
+    path = find_session(args.file)
+    lines = [json.dumps(rec, ensure_ascii=False) for rec in iter_export(path)]
+    if not lines:
+        raise UsageError(f"{path}: the session has no messages to export")
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        target = Path(args.output)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+        print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,225 @@
+"""Headless front end: ``genie run`` and ``genie resume``. Progress goes to stderr; ``--json`` puts one
+summary object on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from genie_tui.config.cli import cli_overrides
+from genie_tui.config.paths import resolve_repo
+from genie_tui.config.settings import Settings, load_settings
+from genie_tui.core import events as ev
+from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, UsageError
+
+EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
+NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
+            "local OpenAI-compatible server such as Ollama (http://localhost:11434/v1); `genie demo` needs neither")
+
+
+def _load_answers(path: str | None) -> list[str]:
+    if not path:
+        return []
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--answers {path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise UsageError(f"--answers {path}: not JSON ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(a, str) for a in data):
+        raise UsageError(f"--answers {path}: must be a JSON list of strings")
+    return data
+
+
+def _settings(args: argparse.Namespace, repo: Path | None) -> Settings:
+    overrides = cli_overrides(args)
+    settings = load_settings(repo, overrides)
+    if not settings.model_configured:
+        raise UsageError(NO_MODEL)
+    if settings.approve == "ask" and not sys.stdin.isatty():
+        settings.approve = "never"
+        settings.sources["approve"] = "no terminal for `ask`: behaves as never"
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    from genie_tui.core.agent import Agent
+
+    repo = resolve_repo(args.repo)
+    if not args.task.strip():
+        raise UsageError("the task is empty")
+    settings = _settings(args, repo)
+    agent = Agent(settings, repo, playbooks=args.playbook)
+    return _drive(agent, args.task, args)
+
+
+def resume(args: argparse.Namespace) -> int:
+    from genie_tui.core.agent import Agent
+    from genie_tui.core.session import find_session, restore
+
+    start = restore(find_session(args.session)).start
+    repo = Path(start["repo"])
+    if not repo.is_dir():
+        raise UsageError(f"the session's repository {repo} no longer exists")
+    agent = Agent.resume(args.session, _settings(args, repo))
+    message = ("[genie] The session was interrupted and is now resumed. Check where you stopped (the plan and the "
+               "last tool results) and continue the task.")
+    return _drive(agent, message, args)
+
+
+def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
+    printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)))
+    finished = asyncio.run(_consume(agent, task, printer))
+    result = summary_json(agent, finished)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif agent.approval_mode == "never":
+        combined = "".join(p["diff"] if p["diff"].endswith("\n") else p["diff"] + "\n"
+                           for p in agent.patches if not p["applied"] and p["reason"] and "never" in p["reason"])
+        if combined:
+            sys.stdout.write(combined)
+    return EXIT_CODES.get(finished.status, EXIT_FAILED)
+
+
+async def _consume(agent: Any, task: str, printer: Printer) -> ev.SessionFinished:
+    loop = asyncio.get_running_loop()
+    interrupts = 0
+
+    def on_sigint() -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 1:
+            raise KeyboardInterrupt
+        printer.note("stopping (Ctrl+C again to quit at once)...")
+        agent.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix or non-main thread
+        pass
+    finished: ev.SessionFinished | None = None
+    try:
+        async for event in agent.run(task):
+            await printer.handle(event)
+            if isinstance(event, ev.SessionFinished):
+                finished = event
+    finally:
+        if agent.client is not None:
+            await agent.client.aclose()
+    assert finished is not None
+    return finished
+
+
+def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
+    return {
+        "status": finished.status,
+        "summary": finished.summary,
+        "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"]}
+                    for p in agent.patches],
+        "tests": agent.tests,
+        "trajectory": str(agent.session_path) if agent.session_path else None,
+        "usage": agent.usage_totals,
+        "steps": agent.step,
+    }
+
+
+class Printer:
+    """Renders events as compact progress lines on stderr and answers questions and approvals."""
+
+    def __init__(self, out: TextIO, answers: list[str]) -> None:
+        self.out = out
+        self.answers = list(answers)
+        self._in_text = False
+
+    def note(self, text: str) -> None:
+        self._end_text()
+        print(text, file=self.out, flush=True)
+
+    def _end_text(self) -> None:
+        if self._in_text:
+            print(file=self.out)
+            self._in_text = False
+
+    async def handle(self, event: Any) -> None:  # noqa: C901 - one branch per event kind is the clearest form
+        match event:
+            case ev.SessionStarted():
+                self.note(f"genie: session {event.session_id} (model {event.model}, up to {event.max_steps} steps)")
+            case ev.StepStarted():
+                self.note(f"-- step {event.step}/{event.max_steps}")
+            case ev.TextDelta():
+                self.out.write(event.text)
+                self.out.flush()
+                self._in_text = True
+            case ev.ToolCallCompleted():
+                self.note(f"> {event.name} {_short(event.raw_arguments)}")
+            case ev.ToolFinished():
+                first = event.result.splitlines()[0] if event.result else ""
+                status = "ok" if event.ok else "error"
+                self.note(f"  {status} ({len(event.result)} chars, {event.elapsed_ms:.0f} ms): {first[:150]}")
+            case ev.TurnRetrying():
+                self.note(f"  model request failed ({event.reason}); retry {event.attempt}/{event.max_attempts} "
+                          f"in {event.delay:.1f}s")
+            case ev.PlanUpdated():
+                self.note("plan:\n" + "\n".join(f"  [{'x' if s.status == 'done' else '>' if s.status == 'doing' else ' '}]"
+                                                f" {s.text}" for s in event.steps))
+            case ev.PlaybooksActivated() if event.active:
+                self.note("playbooks: " + ", ".join(f"{n} ({why})" for n, why in event.active))
+            case ev.QuestionAsked():
+                await self._answer(event)
+            case ev.PatchProposed():
+                await self._approve(event)
+            case ev.PatchApplied():
+                verdict = "applied" if event.applied else "refused"
+                files = ", ".join(event.result.get("files", []))
+                reason = "" if event.applied else f": {event.result.get('reason') or ''}"
+                self.note(f"patch {event.patch_id} {verdict} ({files}){reason}")
+            case ev.CommandApprovalRequested():
+                event.approved.set_result(await self._confirm(f"run `{event.command}`?"))
+            case ev.TestsRan():
+                self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
+                          f"{event.elapsed_s:.1f}s): {event.command}")
+            case ev.ErrorOccurred():
+                self.note(f"{'error' if event.fatal else 'warning'}: {event.message}")
+            case ev.SessionFinished():
+                self.note(f"genie: {event.status}: {event.summary}")
+
+    async def _answer(self, event: ev.QuestionAsked) -> None:
+        choices = f" [{' / '.join(event.choices)}]" if event.choices else ""
+        self.note(f"? {event.question}{choices}")
+        if self.answers:
+            answer: str | None = self.answers.pop(0)
+        elif sys.stdin.isatty():
+            answer = (await asyncio.to_thread(input, "answer (empty: proceed on your best assumption)> ")).strip() or None
+        else:
+            answer = None
+        self.note(f"  answer: {answer if answer is not None else '(none: the model proceeds on an assumption)'}")
+        if not event.answer.done():
+            event.answer.set_result(answer)
+
+    async def _approve(self, event: ev.PatchProposed) -> None:
+        self.note(f"patch {event.patch_id} proposed" + (f": {event.summary}" if event.summary else ""))
+        if event.decision is None:
+            return
+        print(event.diff, file=self.out, flush=True)
+        ok = await self._confirm("apply this patch?")
+        comment = None
+        if not ok:
+            comment = (await asyncio.to_thread(input, "why (optional, sent to the model)> ")).strip() or None
+        if not event.decision.done():
+            event.decision.set_result(ev.PatchDecision(None if ok else frozenset(), comment))
+
+    async def _confirm(self, prompt: str) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        reply = await asyncio.to_thread(input, f"{prompt} [y/N] ")
+        return reply.strip().lower() in ("y", "yes")
+
+
+def _short(raw: str, limit: int = 120) -> str:
+    text = " ".join(raw.split())
+    return text if len(text) <= limit else text[:limit] + "..."
