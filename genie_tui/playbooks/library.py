@@ -141,7 +141,8 @@ class PlaybookLibrary:
             (included if estimate_tokens(trial) <= budget_tokens else overflow).append(item)
         text = _render(included, overflow)
         while estimate_tokens(text) > budget_tokens and included:
-            overflow.insert(0, included.pop())
+            overflow.append(included.pop())
+            overflow.sort(key=active.index)
             text = _render(included, overflow)
         return PromptSection(text, [a.name for a in included], [a.name for a in overflow])
 

@@ -116,6 +116,8 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and mark and exc.context_mark.line != mark.line:
+            what += f" ({exc.context} started on line {exc.context_mark.line + 2})"
         raise Invalid(f"broken YAML front matter: {what}", mark.line + 2 if mark else None) from None
     except yaml.YAMLError as exc:
         raise Invalid(f"broken YAML front matter: {str(exc).splitlines()[0]}", 2) from None

@@ -1,0 +1,109 @@
+"""Bad playbook files are skipped with a one-line warning naming file and line; nothing crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genie_tui.cli import main
+from genie_tui.playbooks import PlaybookLibrary
+
+GOOD = "---\nname: good\nkeywords: [deploy]\n---\nShip it.\n"
+
+BAD_TEXT = {
+    "broken-yaml.md": ("---\nname: x\nkeywords: [a, b\n---\nbody\n", 4, "flow sequence started on line 3"),
+    "unknown-key.md": ("---\nname: y\ndescription: d\nkeyword: [a]\n---\nbody\n", 4, "unknown key 'keyword' (did you mean 'keywords'?)"),
+    "no-name.md": ("---\ndescription: no name here\n---\nbody\n", 1, "missing 'name'"),
+    "no-front-matter.md": ("Just some markdown.\n", 1, "no front matter"),
+    "unclosed.md": ("---\nname: z\nbody without closing\n", 1, "not closed"),
+    "bad-type.md": ("---\nname: t\n\nalways: sometimes\n---\nbody\n", 4, "'always' must be true or false"),
+    "bad-priority.md": ("---\nname: p\npriority: high\n---\nbody\n", 3, "'priority' must be a whole number"),
+    "bad-keywords.md": ("---\nname: k\nkeywords: {a: 1}\n---\nbody\n", 3, "'keywords' must be a list"),
+    "bad-name.md": ("---\nname: has spaces\n---\nbody\n", 2, "bad name"),
+    "empty-body.md": ("---\nname: e\n---\n\n", 4, "no body"),
+    "list-front.md": ("---\n- a\n- b\n---\nbody\n", 2, "must be 'key: value'"),
+    "twice.md": ("---\nname: w\nname: w2\n---\nbody\n", 3, "appears twice"),
+}
+
+
+@pytest.mark.parametrize("filename", sorted(BAD_TEXT))
+def test_bad_file_is_skipped_with_file_and_line(make_repo, filename: str, capsys) -> None:
+    text, line, message = BAD_TEXT[filename]
+    repo = make_repo({f".genie/playbooks/{filename}": text, ".genie/playbooks/good.md": GOOD})
+    lib = PlaybookLibrary.load(repo)
+    assert lib.get("good") is not None
+    repo_names = {pb.name for pb in lib.playbooks if pb.source == "repo"}
+    assert repo_names == {"good"}
+    assert len(lib.warnings) == 1
+    warning = lib.warnings[0]
+    assert "\n" not in warning
+    assert warning.startswith(f".genie/playbooks/{filename}:{line}: "), warning
+    assert message in warning
+
+    assert main(["playbooks", "check", "--repo", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert f".genie/playbooks/{filename}:{line}: " in out
+    assert "1 error(s)" in out
+
+
+def test_non_utf8_file_names_the_line(make_repo) -> None:
+    repo = make_repo({".genie/playbooks/good.md": GOOD})
+    (repo / ".genie/playbooks/latin1.md").write_bytes(b"---\nname: l\n---\nCaf\xe9 rules\n")
+    lib = PlaybookLibrary.load(repo)
+    assert [pb.name for pb in lib.playbooks if pb.source == "repo"] == ["good"]
+    assert len(lib.warnings) == 1
+    assert lib.warnings[0].startswith(".genie/playbooks/latin1.md:4: not UTF-8 (byte 0xe9)")
+
+
+def test_five_megabyte_file_is_refused_unread(make_repo) -> None:
+    repo = make_repo({".genie/playbooks/good.md": GOOD})
+    big = repo / ".genie/playbooks/huge.md"
+    big.write_text("---\nname: huge\n---\n" + "x" * (5 * 1024 * 1024))
+    lib = PlaybookLibrary.load(repo)
+    assert lib.get("huge") is None and lib.get("good") is not None
+    assert lib.warnings == [".genie/playbooks/huge.md: too large (5.0 MB; the limit is 256 KB); skipped"]
+
+
+def test_oversized_and_non_utf8_instruction_files_warn(make_repo) -> None:
+    repo = make_repo({"x.py": ""})
+    (repo / "AGENTS.md").write_bytes(b"ok\n\xff\xfe\n")
+    (repo / "CLAUDE.md").write_text("y" * (300 * 1024))
+    lib = PlaybookLibrary.load(repo)
+    assert lib.get("AGENTS.md") is None and lib.get("CLAUDE.md") is None
+    assert sorted(w.split(":")[0] for w in lib.warnings) == ["AGENTS.md", "CLAUDE.md"]
+    assert lib.warnings[0].startswith("AGENTS.md:2: not UTF-8")
+
+
+def test_duplicate_name_in_one_source_keeps_the_first(make_repo) -> None:
+    repo = make_repo({
+        ".genie/playbooks/a.md": "---\nname: dup\n---\nFirst.\n",
+        ".genie/playbooks/b.md": "---\ndescription: second\nname: dup\n---\nSecond.\n",
+    })
+    lib = PlaybookLibrary.load(repo)
+    assert lib.read("dup") == "First."
+    assert lib.warnings == [
+        ".genie/playbooks/b.md:3: duplicate name 'dup' (already used by .genie/playbooks/a.md); skipped"]
+
+
+def test_same_name_in_different_sources_is_an_override_not_an_error(make_repo, user_dir: Path) -> None:
+    (user_dir / "x.md").write_text("---\nname: x\n---\nUser.\n")
+    repo = make_repo({".genie/playbooks/x.md": "---\nname: x\n---\nRepo.\n"})
+    lib = PlaybookLibrary.load(repo)
+    assert lib.warnings == [] and lib.read("x") == "Repo."
+
+
+def test_user_dir_warnings_name_the_full_path(user_dir: Path) -> None:
+    (user_dir / "bad.md").write_text("---\nname: [\n---\nb\n")
+    lib = PlaybookLibrary.load(None)
+    assert len(lib.warnings) == 1
+    assert lib.warnings[0].startswith(f"{user_dir / 'bad.md'}:3: broken YAML")
+
+
+def test_unreadable_entries_do_not_crash(make_repo) -> None:
+    repo = make_repo({".genie/playbooks/good.md": GOOD})
+    (repo / ".genie/playbooks/dir.md").mkdir()
+    (repo / ".genie/playbooks/dangling.md").symlink_to(repo / "missing.md")
+    lib = PlaybookLibrary.load(repo)
+    assert lib.get("good") is not None
+    assert sorted(w.split(":")[0] for w in lib.warnings) == [".genie/playbooks/dangling.md", ".genie/playbooks/dir.md"]
