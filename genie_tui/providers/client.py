@@ -250,13 +250,17 @@ class ModelClient:
         params: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
         if tools:
             params["tools"] = tools
-        if self._stream_options:
-            try:
-                return await self._sdk.chat.completions.create(**params, stream_options={"include_usage": True})
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                # Some local servers reject unknown fields; ask once more without it and remember.
-                self._stream_options = False
-        return await self._sdk.chat.completions.create(**params)
+        if not self._stream_options:
+            return await self._sdk.chat.completions.create(**params)
+        try:
+            return await self._sdk.chat.completions.create(**params, stream_options={"include_usage": True})
+        except (openai.BadRequestError, openai.UnprocessableEntityError):
+            pass
+        # Some local servers reject unknown fields: ask once more without it, and remember only if that
+        # helped (a 400 for another reason, e.g. an over-long context, must not cost us usage reports).
+        stream = await self._sdk.chat.completions.create(**params)
+        self._stream_options = False
+        return stream
 
     async def list_models(self) -> list[str]:
         """Model ids the endpoint offers (``GET /models``); one retry for transient failures."""

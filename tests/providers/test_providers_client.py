@@ -273,3 +273,22 @@ def test_any_split_reassembles_exactly(text: str, arg: str, size: int) -> None:
     events, turn = asyncio.run(go())
     assert turn.content == text == "".join(e.text for e in events if isinstance(e, TextDelta))
     assert turn.tool_calls[0].arguments == {"query": arg}
+
+
+async def test_a_400_for_another_reason_is_not_retried_and_keeps_stream_options() -> None:
+    with serve([Reply(fault="400"), Reply(fault="400"), Reply("ok")]) as server:
+        client = client_for(server)
+        with pytest.raises(ModelError, match="rejected the request .400 Bad Request"):
+            async for _ in client.stream_turn(MESSAGES, TOOLS):
+                pass
+        _, turn = await run_turn(client)
+    assert ["stream_options" in r for r in server.requests] == [True, False, True]
+    assert turn.content == "ok" and turn.usage is not None and not turn.usage.estimated
+
+
+async def test_missing_key_on_401_says_which_variable_to_set() -> None:
+    with serve([Reply(fault="401")]) as server:
+        with pytest.raises(ModelError, match="requires an API key .set GENIE_API_KEY or OPENAI_API_KEY"):
+            async for _ in client_for(server).stream_turn(MESSAGES, TOOLS):
+                pass
+    assert server.requests and len(server.requests) == 1
