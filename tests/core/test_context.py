@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+
+from genie_tui.core.context import TokenMeter, compact
+
+
+def conversation(n_tools: int, size: int) -> list[dict]:
+    msgs = [{"role": "system", "content": "system prompt with playbooks"}, {"role": "user", "content": "the task"}]
+    for i in range(n_tools):
+        call = {"id": f"c{i}", "type": "function", "function": {"name": "read_file",
+                                                                "arguments": json.dumps({"path": f"f{i}.py"})}}
+        msgs.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        msgs.append({"role": "tool", "tool_call_id": f"c{i}", "content": f"f{i}.py lines 1-300\n" + "x" * size})
+        if i == 3:
+            msgs.append({"role": "user", "content": "[The user edited the plan] keep me"})
+    return msgs
+
+
+def test_under_budget_is_untouched():
+    msgs = conversation(3, 100)
+    out, elided = compact(msgs, 60_000, TokenMeter())
+    assert out is msgs and elided == 0
+
+
+def test_over_budget_elides_oldest_tool_output_only():
+    msgs = conversation(20, 4000)
+    meter = TokenMeter()
+    assert meter.estimate(msgs) > 10_000
+    out, elided = compact(msgs, 10_000, meter)
+    assert elided > 0 and meter.estimate(out) <= 9_000
+    assert out[0] == msgs[0] and out[1] == msgs[1]
+    assert any(m["content"] == "[The user edited the plan] keep me" for m in out if m["role"] == "user")
+    tools = [m for m in out if m["role"] == "tool"]
+    assert tools[0]["content"].startswith("[elided to fit the context budget: read_file result")
+    assert all(not t["content"].startswith("[elided") for t in tools[-4:])
+    assert msgs[2]["role"] == "assistant" and "elided" not in msgs[3]["content"]  # the original is not mutated
+
+
+def test_meter_calibrates_from_usage():
+    msgs = conversation(5, 2000)
+    meter = TokenMeter()
+    before = meter.estimate(msgs)
+    meter.calibrate(msgs, before // 2)
+    assert abs(meter.estimate(msgs) - before // 2) <= 2

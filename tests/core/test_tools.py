@@ -1,0 +1,156 @@
+"""Agent tools through their public functions, against real repos and a loopback HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from genie_tui.config.settings import load_settings
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext, ToolError
+from genie_tui.tools.testrun import detect_test_command, run_command
+
+
+@pytest.fixture
+def ctx(make_repo) -> ToolContext:
+    lines = "".join(f"line {n}\n" for n in range(1, 1001))
+    repo = make_repo({"src/app.py": "def main():\n    return 1\n", "big.txt": lines, "docs/readme.md": "# hi\n"})
+    (repo / "blob.bin").write_bytes(b"\x00\x01binary")
+    return ToolContext(repo, load_settings(repo, {}))
+
+
+def run(ctx: ToolContext, name: str, **args):
+    return registry.run_simple(ctx, name, registry.validate(name, args))
+
+
+def test_read_file_is_line_numbered_and_windowed(ctx):
+    out = run(ctx, "read_file", path="big.txt")
+    lines = out.text.splitlines()
+    assert lines[0] == "big.txt lines 1-300 of 1000"
+    assert lines[1] == "  1| line 1" and lines[300] == "300| line 300"
+    assert "call read_file with start_line=301" in lines[-1]
+    assert out.looked.hits == (("big.txt", 1, 300, "lines 1-300"),)
+    out = run(ctx, "read_file", path="big.txt", start_line=998, end_line=2000)
+    assert out.text.splitlines()[1:] == [" 998| line 998", " 999| line 999", "1000| line 1000"]
+    out = run(ctx, "read_file", path="src/app.py", start_line="2", end_line=2)
+    assert out.text.splitlines()[1] == "2|     return 1"
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"path": "../etc/passwd"}, "outside the repository"),
+    ({"path": "/etc/passwd"}, "outside the repository"),
+    ({"path": ".git/config"}, ".git directory is off limits"),
+    ({"path": "missing.py"}, "no such file"),
+    ({"path": "blob.bin"}, "binary file"),
+    ({"path": "src"}, "is a directory"),
+    ({"path": "big.txt", "start_line": 0}, "positive integer"),
+    ({"path": "big.txt", "start_line": 5000}, "past the end"),
+    ({"path": "big.txt", "start_line": 9, "end_line": 3}, "before start_line"),
+])
+def test_read_file_refusals(ctx, args, message):
+    with pytest.raises(ToolError, match=message):
+        run(ctx, "read_file", **args)
+
+
+def test_symlink_leaving_repo_is_refused(ctx, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    (ctx.repo / "link.txt").symlink_to(outside)
+    with pytest.raises(ToolError, match="outside the repository"):
+        run(ctx, "read_file", path="link.txt")
+
+
+def test_list_dir_and_validation(ctx):
+    out = run(ctx, "list_dir", path=".")
+    assert "src/" in out.text and "big.txt" in out.text and ".git" not in out.text
+    with pytest.raises(ToolError, match="missing required argument"):
+        registry.validate("list_dir", {})
+    with pytest.raises(ToolError, match="unknown argument"):
+        registry.validate("read_file", {"path": "a", "lines": 3})
+    with pytest.raises(ToolError, match="must be a integer"):
+        registry.validate("read_file", {"path": "a", "start_line": "ten"})
+
+
+def test_find_files_and_search_use_the_index(ctx):
+    assert run(ctx, "find_files", pattern="**/*.py").text.splitlines() == ["src/app.py"]
+    out = run(ctx, "search_code", query="main")
+    assert out.text.startswith("src/app.py") and out.looked.kind == "search"
+    out = run(ctx, "go_to_definition", symbol="main")
+    assert out.text.startswith("src/app.py:1:")
+
+
+class _Site(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # noqa: D401 - silence
+        pass
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        if self.path.startswith("/docs"):
+            body, ctype = ("<html><head><title>t</title><script>var x=1;</script></head><body><nav>menu</nav>"
+                           "<h1>Config</h1><p>Use <code>load()</code> to read.</p><pre>a = 1\n  b = 2</pre>"
+                           "</body></html>"), "text/html; charset=utf-8"
+        elif self.path.startswith("/search"):
+            body, ctype = json.dumps({"results": [{"title": "Config docs", "url": "http://127.0.0.1/docs",
+                                                   "content": "how to load config"}]}), "application/json"
+        elif self.path.startswith("/html-search"):
+            body, ctype = ('<a href="/l/?uddg=https%3A%2F%2Fexample.org%2Fpage">Example page</a>'
+                           '<a href="/local">local link</a>'), "text/html"
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_browse_url_extracts_text(ctx, site):
+    out = run(ctx, "browse_url", url=f"{site}/docs")
+    assert "Config" in out.text and "Use load() to read." in out.text and "a = 1\n  b = 2" in out.text
+    assert "var x" not in out.text and "menu" not in out.text
+    with pytest.raises(ToolError, match="HTTP 404"):
+        run(ctx, "browse_url", url=f"{site}/missing")
+    with pytest.raises(ToolError, match="http\\(s\\) URL"):
+        run(ctx, "browse_url", url="file:///etc/passwd")
+    with pytest.raises(ToolError, match="cannot fetch"):
+        run(ctx, "browse_url", url="http://127.0.0.1:9/")
+
+
+def test_web_search_json_and_html(ctx, site):
+    ctx.settings.web_search_url = f"{site}/search?q={{query}}"
+    out = run(ctx, "web_search", question="how to load config")
+    assert "1. Config docs" in out.text and "how to load config" in out.text
+    ctx.settings.web_search_url = f"{site}/html-search?q={{query}}"
+    out = run(ctx, "web_search", question="x")
+    assert "Example page\n   https://example.org/page" in out.text and "local link" not in out.text
+
+
+def test_test_runner_detects_and_runs(make_repo):
+    repo = make_repo({"test_a.py": "def test_ok():\n    assert True\n", "pyproject.toml": "[project]\nname='x'\n"})
+    command = detect_test_command(repo)
+    assert command and "pytest" in command
+    seen: list[str] = []
+    result = asyncio.run(run_command(repo, command, 60, seen.append))
+    assert result.passed and result.exit_code == 0 and any("passed" in s for s in seen)
+    result = asyncio.run(run_command(repo, f"{sys.executable} -c 'import time; time.sleep(30)'", 0.5))
+    assert result.timed_out and not result.passed and "TIMED OUT" in result.report()
+    result = asyncio.run(run_command(repo, "exit 3", 10))
+    assert result.exit_code == 3 and not result.passed
