@@ -7,6 +7,7 @@ grammar version bump degrades one construct rather than a whole language.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from typing import Any
 
@@ -114,6 +115,17 @@ _cache: dict[str, tuple[Any, Any, Any] | None] = {}
 _local = threading.local()
 
 
+def _expand(patterns: list[str]) -> list[str]:
+    """Split ``[(a) (b)] @ref`` into one pattern per node type, so one unknown type drops only itself."""
+    out = []
+    for pat in patterns:
+        if pat.startswith("[") and pat.endswith("] @ref"):
+            out.extend(f"{alt} @ref" for alt in re.findall(r"\(\w+\)", pat))
+        else:
+            out.append(pat)
+    return out
+
+
 def grammar(lang: str) -> tuple[Any, Any, Any] | None:
     """``(Language, definitions query, references query)`` for ``lang``, or None when its grammar wheel is not installed."""
     with _lock:
@@ -127,7 +139,7 @@ def grammar(lang: str) -> tuple[Any, Any, Any] | None:
 
                 language = ts.Language(getattr(importlib.import_module(spec[0]), spec[1])())
                 defs, refs = [], []
-                for pat in PATTERNS[lang]:
+                for pat in _expand(PATTERNS[lang]):
                     try:
                         ts.Query(language, pat)
                     except Exception:  # noqa: BLE001 - a grammar that lacks a node type drops the pattern

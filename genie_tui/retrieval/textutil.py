@@ -36,7 +36,7 @@ def tokenize(text: str) -> list[str]:
             append(lw)
         if "_" in w or not (w.islower() or w.isupper()):
             parts = split_identifier(w)
-            if len(parts) > 1:
+            if len(parts) > 1 or (parts and parts[0] != lw):
                 out.extend(p for p in parts if len(p) > 1 and p not in STOP)
     return out
 

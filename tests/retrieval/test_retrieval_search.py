@@ -1,0 +1,165 @@
+"""Search ranking signals, stack-trace parsing, repo map, and the ``genie index`` / ``genie search`` CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from genie_tui.cli import main
+from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval.query import analyze
+
+FILES = {
+    "shop/__init__.py": "",
+    "shop/cart.py": textwrap.dedent('''
+        """Shopping cart."""
+        from shop.pricing import apply_discount
+
+
+        class Cart:
+            """Items a customer is about to buy."""
+
+            def __init__(self):
+                self.items = []
+
+            def add_item(self, item, quantity=1):
+                self.items.append((item, quantity))
+
+            def total(self):
+                subtotal = sum(i.price * q for i, q in self.items)
+                return apply_discount(subtotal, self.coupon)
+        ''').lstrip(),
+    "shop/pricing.py": textwrap.dedent('''
+        """Prices, coupons and discounts."""
+
+
+        def apply_discount(amount, coupon):
+            """Reduce amount by the coupon's percentage."""
+            if coupon is None:
+                return amount
+            return amount * (1 - coupon.percent / 100)
+
+
+        def format_price(amount):
+            return f"${amount:.2f}"
+        ''').lstrip(),
+    "shop/shipping.py": "def shipping_cost(weight):\n    return 5 + weight * 0.1\n",
+    "tests/test_pricing.py": "from shop.pricing import apply_discount\n\n\ndef test_discount():\n"
+                             "    assert apply_discount(100, None) == 100\n",
+    "docs/pricing.md": "# Pricing\n\nDiscounts and coupons are applied at checkout.\n",
+}
+
+TRACE = """Crash when the coupon is missing
+
+Traceback (most recent call last):
+  File "/home/me/project/shop/cart.py", line 15, in total
+    return apply_discount(subtotal, self.coupon)
+AttributeError: 'Cart' object has no attribute 'coupon'
+"""
+
+
+def test_keyword_query_ranks_the_defining_file_first_with_spans(make_repo):
+    ix = RepoIndex.open(make_repo(FILES))
+    res = ix.search("discount percentage of a coupon is wrong", k=5)
+    assert res[0].path == "shop/pricing.py"
+    assert res[0].spans[0].symbol == "apply_discount"
+    assert (res[0].spans[0].start, res[0].spans[0].end) == (4, 8)
+    assert res[0].why
+    assert [r.score for r in res] == sorted((r.score for r in res), reverse=True)
+
+
+def test_tests_and_docs_are_demoted_for_a_non_test_query(make_repo):
+    ix = RepoIndex.open(make_repo(FILES))
+    paths = [r.path for r in ix.search("apply_discount coupon pricing", k=5)]
+    assert paths.index("shop/pricing.py") < paths.index("tests/test_pricing.py")
+    assert paths.index("shop/pricing.py") < paths.index("docs/pricing.md")
+
+
+def test_stack_trace_points_at_the_frame_and_its_function(make_repo):
+    ix = RepoIndex.open(make_repo(FILES))
+    res = ix.search(TRACE, k=3)
+    assert res[0].path == "shop/cart.py"
+    assert "stack trace" in res[0].why
+    top = res[0].spans[0]
+    assert top.symbol == "total" and top.start <= 15 <= top.end
+
+
+def test_stack_trace_parsing_of_several_languages():
+    q = analyze(textwrap.dedent("""
+        Error in prod
+          File "src/app/views.py", line 42, in handler
+        TypeError: x
+            at renderList (webapp/src/list.tsx:17:9)
+        thread 'main' panicked at src/parser.rs:88:5
+        main.go:12: something
+        see also lib/util.rb and `Parser.parse_header()`
+    """))
+    got = {(f.path, f.line) for f in q.frames}
+    assert {("src/app/views.py", 42), ("webapp/src/list.tsx", 17), ("src/parser.rs", 88), ("main.go", 12)} <= got
+    assert next(f for f in q.frames if f.path == "src/app/views.py").func == "handler"
+    assert "lib/util.rb" in q.paths
+    assert {"parse_header", "Parser"} <= q.code_idents
+
+
+def test_boilerplate_version_dump_is_ignored():
+    q = analyze("Plotting fails for empty arrays\n\nThe plot breaks.\n\n### Environment\n"
+                "numpy: 1.21.0\nmatplotlib: 3.4.2\nsetuptools: 58.0\n")
+    assert "setuptools" not in q.tokens and "matplotlib" not in q.tokens
+    assert q.title_tokens == ["plotting", "fails", "empty", "arrays"]
+
+
+def test_repo_map_puts_files_in_play_first_within_budget(make_repo):
+    ix = RepoIndex.open(make_repo(FILES))
+    text = ix.repo_map(files=["shop/shipping.py"], budget_tokens=60)
+    assert text.startswith("shop/shipping.py:")
+    assert len(text) <= 60 * 4
+    full = ix.repo_map(task="discount on the cart total", budget_tokens=2000)
+    assert "def apply_discount" in full and "class Cart" in full
+
+
+def test_find_files_glob_and_substring(make_repo):
+    ix = RepoIndex.open(make_repo(FILES))
+    assert ix.find_files("shop/*.py") == ["shop/__init__.py", "shop/cart.py", "shop/pricing.py", "shop/shipping.py"]
+    assert ix.find_files("**/test_*.py") == ["tests/test_pricing.py"]
+    assert ix.find_files("PRICING")[:2] == ["docs/pricing.md", "shop/pricing.py"]
+    assert ix.find_files("pricing", limit=1) == ["docs/pricing.md"]
+
+
+def test_cli_search_json_and_query_file(make_repo, tmp_path, capsys):
+    repo = make_repo(FILES)
+    issue = tmp_path / "issue.txt"
+    issue.write_text(TRACE)
+    assert main(["search", f"@{issue}", "--repo", str(repo), "-k", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"results", "elapsed_ms"}
+    assert len(out["results"]) == 2
+    first = out["results"][0]
+    assert set(first) == {"path", "score", "spans", "why"} and first["path"] == "shop/cart.py"
+    assert set(first["spans"][0]) == {"start", "end", "symbol"}
+
+
+def test_cli_search_text_and_errors(make_repo, tmp_path, capsys):
+    repo = make_repo(FILES)
+    assert main(["search", "shipping cost weight", "--repo", str(repo)]) == 0
+    assert "shop/shipping.py" in capsys.readouterr().out.splitlines()[0]
+    assert main(["search", "@" + str(tmp_path / "missing.txt"), "--repo", str(repo)]) == 2
+    assert "cannot read query file" in capsys.readouterr().err
+    assert main(["search", "   ", "--repo", str(repo)]) == 2
+
+
+def test_cli_index_summary_and_explain(make_repo, capsys):
+    repo = make_repo(FILES)
+    assert main(["index", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("6 files, ") and "definitions" in out and out.rstrip().endswith("removed)")
+    assert main(["index", "--repo", str(repo), "--explain", "docs/pricing.md"]) == 0
+    assert "indexed as plain text" in capsys.readouterr().out
+
+
+def test_search_cli_imports_no_heavy_modules():
+    code = ("import sys, genie_tui.cli, genie_tui.retrieval, genie_tui.retrieval.cli; "
+            "bad = [m for m in ('textual', 'tree_sitter', 'openai', 'sqlite3') if m in sys.modules]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
