@@ -1,0 +1,257 @@
+"""End to end: `genie run` drives the scripted model server through find, plan, ask, patch, test, finish."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+BUGGY = '''def average(values):
+    """Mean of values."""
+    total = sum(values)
+    return total / len(values)
+
+
+def spread(values):
+    return max(values) - min(values)
+'''
+TEST = '''import unittest
+
+from calc import average
+
+
+class AverageTest(unittest.TestCase):
+    def test_empty(self):
+        self.assertEqual(average([]), 0)
+
+    def test_values(self):
+        self.assertEqual(average([1, 2, 3]), 2)
+'''
+FIX = '''--- a/calc.py
++++ b/calc.py
+@@ -1,4 +1,6 @@
+ def average(values):
+     """Mean of values."""
++    if not values:
++        return 0
+     total = sum(values)
+     return total / len(values)
+'''
+SECRET = "sk-test-secret-key-1234567890"
+
+
+def bug_repo(make_repo) -> Path:
+    repo = make_repo({"calc.py": BUGGY, "test_calc.py": TEST, "README.md": "calc\n"})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text(f'test_command = "{sys.executable} -m unittest -q"\n')
+    return repo
+
+
+def genie(*args: str, env_extra: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GENIE_API_KEY": SECRET, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def answered_patch(body: dict) -> Reply:
+    # The request after ask_user must carry the user's answer; only then does the model write the patch.
+    last = body["messages"][-1]
+    assert last["role"] == "tool" and "return 0" in last["content"], last
+    return Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "return 0 for an empty list"})])
+
+
+def full_script() -> list:
+    return [
+        Reply(content="Let me find the code.", tool_calls=[("search_code", {"query": "average ZeroDivisionError"})]),
+        Reply(tool_calls=[("read_file", {"path": "calc.py"}), ("go_to_definition", {"symbol": "average"})]),
+        Reply(tool_calls=[("update_plan", {"steps": [{"text": "Guard the empty list", "status": "doing"},
+                                                     {"text": "Run the tests", "status": "todo"}]})]),
+        Reply(tool_calls=[("ask_user", {"question": "Should average([]) return 0 or raise ValueError?",
+                                        "choices": ["return 0", "raise ValueError"]})]),
+        answered_patch,
+        Reply(tool_calls=[("run_tests", {})]),
+        Reply(tool_calls=[("finish", {"summary": "average([]) now returns 0; tests pass"})]),
+    ]
+
+
+def test_run_fixes_bug_end_to_end(make_repo, tmp_path):
+    repo = bug_repo(make_repo)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(["return 0"]))
+    with ScriptedServer(full_script()) as server:
+        proc = genie("run", "fix the crash when the list is empty", "--repo", str(repo), "--base-url",
+                     server.base_url, "--answers", str(answers), "--approve", "auto", "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "finished"
+    assert result["summary"] == "average([]) now returns 0; tests pass"
+    assert result["patches"] == [{"id": "p1", "files": ["calc.py"], "applied": True, "reason": None}]
+    assert result["tests"]["passed"] is True and result["tests"]["exit_code"] == 0
+    assert result["usage"]["prompt_tokens"] > 0
+    assert "if not values:\n        return 0" in (repo / "calc.py").read_text()
+    assert subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=repo).returncode == 0
+    # what the model was sent: tools contract, system prompt, tool results
+    assert len(requests) == 7
+    names = {t["function"]["name"] for t in requests[0]["tools"]}
+    assert {"list_dir", "find_files", "search_code", "read_file", "go_to_definition", "find_references",
+            "update_plan", "ask_user", "propose_patch", "run_tests", "browse_url", "web_search", "finish"} <= names
+    assert requests[0]["stream"] is True and requests[0]["stream_options"] == {"include_usage": True}
+    tool_results = [m for m in requests[2]["messages"] if m["role"] == "tool"]
+    assert any("calc.py lines 1-8 of 8" in m["content"] for m in tool_results)
+    assert any("calc.py:1:" in m["content"] for m in tool_results), tool_results
+    assert "Guard the empty list" in requests[3]["messages"][0]["content"]  # plan restated in the system prompt
+    assert "PASSED" in requests[6]["messages"][-1]["content"]
+    # progress went to stderr
+    assert "step 1/40" in proc.stderr and "tests passed" in proc.stderr
+    # trajectory: complete, no secret, exportable
+    trajectory = Path(result["trajectory"])
+    text = trajectory.read_text()
+    assert SECRET not in text
+    kinds = [json.loads(line)["type"] for line in text.splitlines()]
+    for kind in ("start", "message", "question", "answer", "plan", "patch", "tests", "end"):
+        assert kind in kinds, kind
+    export = genie("export", str(trajectory), "--format", "openai")
+    assert export.returncode == 0, export.stderr
+    validate_openai_export(export.stdout)
+    replay = genie("replay", str(trajectory))
+    assert replay.returncode == 0
+    assert "question: Should average([]) return 0" in replay.stdout and "answer: return 0" in replay.stdout
+    assert "session finished" in replay.stdout
+    listing = genie("sessions", "list")
+    assert trajectory.stem in listing.stdout and "finished" in listing.stdout
+
+
+def validate_openai_export(text: str) -> None:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert set(record) == {"messages", "tools"}
+    assert all(t["type"] == "function" and "parameters" in t["function"] for t in record["tools"])
+    pending: set[str] = set()
+    assert record["messages"][0]["role"] == "system" and record["messages"][1]["role"] == "user"
+    for msg in record["messages"]:
+        assert msg["role"] in {"system", "user", "assistant", "tool"}
+        if msg["role"] == "assistant":
+            assert not pending, "a tool call was left without a result"
+            for call in msg.get("tool_calls", []):
+                json.loads(call["function"]["arguments"])
+                pending.add(call["id"])
+        elif msg["role"] == "tool":
+            pending.remove(msg["tool_call_id"])
+        else:
+            assert isinstance(msg["content"], str)
+    assert not pending
+
+
+def test_never_mode_prints_combined_diff_and_changes_nothing(make_repo):
+    repo = bug_repo(make_repo)
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX})]),
+              Reply(tool_calls=[("finish", {"summary": "proposed"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("--- a/calc.py") and "+    if not values:" in proc.stdout
+    assert (repo / "calc.py").read_text() == BUGGY
+    assert "recorded, not applied" in requests[1]["messages"][-1]["content"]
+
+
+def test_unanswered_question_tells_model_to_assume(make_repo):
+    repo = bug_repo(make_repo)
+    script = [Reply(tool_calls=[("ask_user", {"question": "Which behaviour?"})]),
+              Reply(tool_calls=[("finish", {"summary": "assumed 0"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    assert "No answer is available" in requests[1]["messages"][-1]["content"]
+
+
+def test_dropped_stream_is_retried_and_tool_runs_once(make_repo):
+    repo = bug_repo(make_repo)
+    patch_call = [("propose_patch", {"diff": FIX, "summary": "guard"})]
+    script = [Reply(tool_calls=patch_call, fault="drop"),
+              Reply(tool_calls=patch_call, fault="429", retry_after=0.2),
+              Reply(tool_calls=patch_call),
+              Reply(tool_calls=[("finish", {"summary": "done"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "auto",
+                     "--json", env_extra={"GENIE_HOME": os.environ["GENIE_HOME"]})
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [p["applied"] for p in result["patches"]] == [True]
+    assert (repo / "calc.py").read_text().count("if not values:") == 1
+    assert proc.stderr.count("retry ") == 2
+
+
+def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
+    repo = bug_repo(make_repo)
+    cfg = repo / ".genie/config.toml"
+    cfg.write_text(cfg.read_text() + "max_retries = 1\nbackoff_base = 0.05\n")
+    script = [Reply(tool_calls=[("read_file", {"path": "calc.py"})]), Reply(fault="500"), Reply(fault="500")]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--json")
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert result["status"] == "failed" and "500" in result["summary"]
+    assert len(proc.stderr.strip().splitlines()[-1]) < 300  # a clear one-line error, no traceback
+    assert "Traceback" not in proc.stderr
+    session_id = Path(result["trajectory"]).stem
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX})]), Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("resume", session_id, "--base-url", server.base_url, "--approve", "auto", "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["trajectory"] == result["trajectory"]
+    sent = requests[0]["messages"]
+    assert sent[1] == {"role": "user", "content": "fix average"}
+    assert any(m["role"] == "tool" and "calc.py lines 1-8" in m["content"] for m in sent)
+    assert "if not values:" in (repo / "calc.py").read_text()
+
+
+def test_tool_errors_go_back_to_the_model(make_repo):
+    repo = bug_repo(make_repo)
+    script = [Reply(tool_calls=[("read_file", {"path": "../outside.txt"}), ("read_file", {"path": "nope.py"}),
+                                ("read_file", '{"path": "calc.py"'), ("no_such_tool", {}),
+                                ("propose_patch", {"diff": FIX.replace("total = sum", "total = summ")})]),
+              Reply(tool_calls=[("finish", {"summary": "gave up"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "auto",
+                     "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert "outside the repository" in results[0]
+    assert "no such file" in results[1]
+    assert "not valid JSON" in results[2]
+    assert "unknown tool 'no_such_tool'" in results[3]
+    assert results[4].startswith("Patch refused, nothing was changed")
+    assert (repo / "calc.py").read_text() == BUGGY
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "task"], "no model configured"),
+    (["run", "task", "--base-url", "http://127.0.0.1:9/v1", "--answers", "/nonexistent.json"], "--answers"),
+])
+def test_usage_errors_are_one_line(make_repo, args, message):
+    repo = bug_repo(make_repo)
+    proc = subprocess.run([sys.executable, "-m", "genie_tui", *args, "--repo", str(repo)], capture_output=True,
+                          text=True, env={k: v for k, v in os.environ.items() if "API_KEY" not in k})
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_endpoint_is_a_clear_failure(make_repo):
+    repo = bug_repo(make_repo)
+    (repo / ".genie/config.toml").write_text("max_retries = 0\n")
+    proc = genie("run", "fix", "--repo", str(repo), "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "error: model endpoint http://127.0.0.1:9/v1" in proc.stderr
