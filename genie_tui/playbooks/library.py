@@ -6,7 +6,6 @@ globs match a file read or patched later joins then (the UI shows the change and
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +64,9 @@ class PlaybookLibrary:
         return [pb.name for pb in self.playbooks]
 
     def close_names(self, name: str) -> list[str]:
+        """Up to three known names resembling ``name``, for "did you mean" messages."""
+        import difflib
+
         lowered = {n.lower(): n for n in self._by_name}
         hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
         hits += [lowered[n] for n in lowered if name.lower() in n and lowered[n] not in hits]

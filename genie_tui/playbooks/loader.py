@@ -77,7 +77,8 @@ def warning(path: Path, repo: Path | None, exc: Invalid) -> str:
 
 def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded) -> list[Playbook]:
     try:
-        files = sorted(p for p in directory.rglob("*.md") if p.name.lower() != "readme.md")
+        # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
+        files = sorted(p for p in directory.rglob("*.md") if p.name.lower() != "readme.md" and p.name[0] != ".")
     except OSError:
         return []
     if len(files) > MAX_FILES:

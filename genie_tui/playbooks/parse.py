@@ -6,7 +6,6 @@ with a one-line warning (``path:line: message``) instead of crashing the session
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -66,6 +65,8 @@ def parse_playbook(path: Path, source: Source) -> Playbook:
 
     unknown = [k for k in data if k not in KEYS]
     if unknown:
+        import difflib
+
         key = unknown[0]
         close = difflib.get_close_matches(str(key), KEYS, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(KEYS)})"

@@ -104,6 +104,8 @@ def test_unreadable_entries_do_not_crash(make_repo) -> None:
     repo = make_repo({".genie/playbooks/good.md": GOOD})
     (repo / ".genie/playbooks/dir.md").mkdir()
     (repo / ".genie/playbooks/dangling.md").symlink_to(repo / "missing.md")
+    (repo / ".genie/playbooks/.#good.md").symlink_to("user@host.1234")  # an editor's lock link: ignored
+    (repo / ".genie/playbooks/README.md").write_text("What these playbooks are for.\n")  # ignored
     lib = PlaybookLibrary.load(repo)
     assert lib.get("good") is not None
     assert sorted(w.split(":")[0] for w in lib.warnings) == [".genie/playbooks/dangling.md", ".genie/playbooks/dir.md"]
