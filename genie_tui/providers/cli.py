@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from genie_tui.providers.client import ModelClient
+from genie_tui.providers.client import ModelClient, display_url
 
 # Listing models is one small GET: do not make the user wait the full per-turn model timeout.
 LIST_TIMEOUT = 20.0
@@ -31,7 +31,7 @@ def models(args: argparse.Namespace) -> int:
     for name in names:
         print(name)
     if not names:
-        print(f"genie: {client.base_url} offers no models", file=sys.stderr)
+        print(f"genie: {display_url(client.base_url)} offers no models", file=sys.stderr)
     elif settings.model not in names:
         print(f"genie: note: the configured model {settings.model!r} is not among these "
               f"(set it with --model, GENIE_MODEL or model = \"...\" in config.toml)", file=sys.stderr)

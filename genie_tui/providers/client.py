@@ -28,10 +28,21 @@ from genie_tui.providers.retry import Failure, IncompleteStream, ModelError, bac
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "estimate_tokens"]
+__all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "display_url", "estimate_tokens"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
+
+
+def display_url(url: str) -> str:
+    """The URL without user info or query string, which may carry credentials, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else url.split("?")[0]
 
 
 def estimate_tokens(text: str) -> int:
@@ -195,7 +206,7 @@ class ModelClient:
 
     def _error(self, failure: Failure, attempts: int) -> ModelError:
         gave_up = f"gave up after {attempts} attempts: " if failure.retryable and attempts > 1 else ""
-        return ModelError(f"model endpoint {self.base_url}: {gave_up}{failure.reason}")
+        return ModelError(f"model endpoint {display_url(self.base_url)}: {gave_up}{failure.reason}")
 
     async def stream_turn(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], *,
                           step: int = 0) -> AsyncIterator[Event | AssistantTurn]:

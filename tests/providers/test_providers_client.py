@@ -173,9 +173,11 @@ async def test_hang_times_out_and_is_retried() -> None:
 async def test_retries_exhausted_gives_one_clear_line() -> None:
     with serve([Reply(fault="429")] * 3 + [Reply("too late")]) as server:
         events: list[Any] = []
+        client = client_for(server, max_retries=2)
         with pytest.raises(ModelError) as info:
-            async for item in client_for(server, max_retries=2).stream_turn(MESSAGES, TOOLS):
+            async for item in client.stream_turn(MESSAGES, TOOLS):
                 events.append(item)
+        await client.aclose()
     message = str(info.value)
     assert "\n" not in message and server.base_url in message
     assert "gave up after 3 attempts" in message and "429 Too Many Requests" in message
@@ -186,8 +188,7 @@ async def test_401_is_not_retried_and_never_shows_the_key() -> None:
     key = "sk-test-supersecret-0123456789"
     with serve([Reply(fault="401"), Reply("unreachable")]) as server:
         with pytest.raises(ModelError) as info:
-            async for _ in client_for(server, api_key=key).stream_turn(MESSAGES, TOOLS):
-                pass
+            await run_turn(client_for(server, api_key=key))
     assert "rejected the API key" in str(info.value) and key not in str(info.value)
     assert len(server.requests) == 1
 
@@ -202,6 +203,7 @@ async def test_list_models_and_unreachable_endpoint() -> None:
     client = ModelClient(model="m", base_url=dead, api_key=None, timeout=2, max_retries=1, backoff_base=0.01)
     with pytest.raises(ModelError, match="connection error"):
         await client.list_models()
+    await client.aclose()
 
 
 async def test_closing_the_turn_closes_the_http_stream() -> None:
@@ -279,8 +281,7 @@ async def test_a_400_for_another_reason_is_not_retried_and_keeps_stream_options(
     with serve([Reply(fault="400"), Reply(fault="400"), Reply("ok")]) as server:
         client = client_for(server)
         with pytest.raises(ModelError, match="rejected the request .400 Bad Request"):
-            async for _ in client.stream_turn(MESSAGES, TOOLS):
-                pass
+            await run_turn(client)
         _, turn = await run_turn(client)
     assert ["stream_options" in r for r in server.requests] == [True, False, True]
     assert turn.content == "ok" and turn.usage is not None and not turn.usage.estimated
@@ -289,6 +290,18 @@ async def test_a_400_for_another_reason_is_not_retried_and_keeps_stream_options(
 async def test_missing_key_on_401_says_which_variable_to_set() -> None:
     with serve([Reply(fault="401")]) as server:
         with pytest.raises(ModelError, match="requires an API key .set GENIE_API_KEY or OPENAI_API_KEY"):
-            async for _ in client_for(server).stream_turn(MESSAGES, TOOLS):
-                pass
+            await run_turn(client_for(server))
     assert server.requests and len(server.requests) == 1
+
+
+async def test_credentials_in_the_base_url_never_reach_the_message() -> None:
+    with serve([Reply(fault="403")]) as server:
+        url = server.base_url.replace("http://", "http://alice:hunter2secret@")
+        client = ModelClient(model="m", base_url=url, api_key=None, timeout=5, max_retries=0)
+        with pytest.raises(ModelError) as info:
+            async for _ in client.stream_turn(MESSAGES, TOOLS):
+                pass
+        await client.aclose()
+    message = str(info.value)
+    assert "403 Forbidden" in message and server.base_url in message
+    assert "hunter2" not in message and "alice" not in message

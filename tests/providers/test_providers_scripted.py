@@ -106,4 +106,4 @@ def test_from_json_and_module_cli(tmp_path: Path) -> None:
         assert body["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "finish"
     finally:
         proc.terminate()
-        proc.wait(timeout=5)
+        proc.communicate(timeout=5)
