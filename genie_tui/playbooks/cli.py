@@ -86,6 +86,12 @@ def _show(lib: PlaybookLibrary, name: str) -> int:
 def _check(lib: PlaybookLibrary) -> int:
     for line in lib.warnings:
         print(f"error: {line}")
+    for name, hidden in sorted(lib.shadowed.items()):
+        pb = lib.get(name)
+        assert pb is not None
+        for old in hidden:
+            print(f"note: {display_path(pb.path, lib.repo)}: '{name}' overrides the {old.source} playbook "
+                  f"{display_path(old.path, lib.repo)}")
     loaded = len(lib.playbooks) + sum(len(v) for v in lib.shadowed.values())
     if lib.warnings:
         print(f"{loaded} playbook(s) OK, {len(lib.warnings)} error(s)")

@@ -84,6 +84,8 @@ class PlaybookLibrary:
         Explicit names come first, then by ``priority`` (higher first), then more local sources. ``disabled``
         (the user toggled them off) wins over every other reason. An unknown explicit name is a usage error.
         """
+        # A bare string is one name (or file), not a sequence of one-letter names.
+        files, explicit, disabled = ([x] if isinstance(x, str) else x for x in (files, explicit, disabled))
         explicit = list(dict.fromkeys(explicit))
         for name in explicit:
             if name not in self._by_name:

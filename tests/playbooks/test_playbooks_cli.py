@@ -81,6 +81,8 @@ def test_new_with_a_bundled_name_copies_it_to_customise(make_repo, capsys) -> No
     repo = make_repo({"x": ""})
     assert main(["playbooks", "new", "fix-bug", "--repo", str(repo)]) == 0
     assert "copied from the bundled playbook" in capsys.readouterr().out
+    assert main(["playbooks", "check", "--repo", str(repo)]) == 0
+    assert "note: .genie/playbooks/fix-bug.md: 'fix-bug' overrides the bundled playbook" in capsys.readouterr().out
     lib = PlaybookLibrary.load(repo)
     pb = lib.get("fix-bug")
     assert pb is not None and pb.source == "repo" and pb.path == repo.resolve() / ".genie/playbooks/fix-bug.md"

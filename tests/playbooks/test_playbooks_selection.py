@@ -146,3 +146,8 @@ def test_paths_are_normalised(lib: PlaybookLibrary) -> None:
     assert lib.repo is not None
     for given in ("./db/x.sql", str(Path(lib.repo) / "db" / "x.sql"), "db\\x.sql"):
         assert "migrations" in reasons(lib.select("x", files=[given])), given
+
+
+def test_a_bare_string_is_one_name(lib: PlaybookLibrary) -> None:
+    active = lib.select("x", files="db/a.sql", explicit="release", disabled="pnpm")
+    assert reasons(active) == {"release": "explicit", "migrations": "glob db/** matches db/a.sql"}
