@@ -161,8 +161,10 @@ async def test_cut_or_broken_stream_is_retried_and_partial_turn_never_used(fault
     assert "".join(e.text for e in after_last_retry(events) if isinstance(e, TextDelta)) == "whole answer"
 
 
-async def test_hang_times_out_and_is_retried() -> None:
-    with serve([Reply(fault="hang", hang_seconds=10), Reply("awake")]) as server:
+@pytest.mark.parametrize("stall", [Reply(fault="hang", hang_seconds=10),  # before the response starts
+                                   Reply("slow " * 10, chunk_delay=2.0)])  # in the middle of the stream
+async def test_hang_times_out_and_is_retried(stall: Reply) -> None:
+    with serve([stall, Reply("awake")]) as server:
         start = time.monotonic()
         events, turn = await run_turn(client_for(server, timeout=0.4))
     elapsed = time.monotonic() - start
