@@ -30,6 +30,7 @@ from genie_tui.core.events import (
     ToolFinished,
     UsageReported,
 )
+from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, top_level_listing
 from genie_tui.core.session import Session, find_session, restore
 from genie_tui.tools import registry
@@ -39,10 +40,6 @@ T = TypeVar("T")
 PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
 NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
          "If you need the user, call ask_user.")
-
-
-class Cancelled(Exception):
-    """The user stopped the current turn."""
 
 
 class Agent:
@@ -68,9 +65,7 @@ class Agent:
         self.session: Session | None = None
         self._meter = TokenMeter()
         self._notes: list[str] = []
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._inflight: asyncio.Future[Any] | None = None
-        self._cancelled = False
+        self._pump = EventPump()
         self._phase = ""
         self._files_seen: set[str] = set()
         self._active_playbooks: tuple[tuple[str, str], ...] = ()
@@ -82,9 +77,7 @@ class Agent:
 
     def cancel(self) -> None:
         """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
-        self._cancelled = True
-        if self._inflight is not None and not self._inflight.done():
-            self._inflight.cancel()
+        self._pump.cancel()
 
     def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
         """The user's plan replaces the agent's; the next request tells the model."""
@@ -129,7 +122,7 @@ class Agent:
 
     async def run(self, task: str) -> AsyncIterator[Event]:
         """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure."""
-        self._cancelled = False
+        self._pump.cancelled = False
         if self.session is None or not self.messages:
             async for event in self._start(task):
                 yield event
@@ -148,7 +141,7 @@ class Agent:
                 self.step += 1
                 yield StepStarted(self.step, self.settings.max_steps)
                 turn = None
-                async for item in self._drive(self._model_turn()):
+                async for item in self._pump.drive(self._model_turn()):
                     if isinstance(item, Event):  # type: ignore[arg-type]
                         yield item
                     else:
@@ -156,7 +149,7 @@ class Agent:
                 assert turn is not None
                 self._append(turn.to_message())
                 outcome = None
-                async for item in self._drive(self._act(turn)):
+                async for item in self._pump.drive(self._act(turn)):
                     if isinstance(item, Event):  # type: ignore[arg-type]
                         yield item
                     else:
@@ -295,7 +288,7 @@ class Agent:
             return "idle"
         outcome = "acted"
         for call in turn.tool_calls:
-            if self._cancelled:
+            if self._pump.cancelled:
                 self._append({"role": "tool", "tool_call_id": call.id, "content": "not run: cancelled by the user"})
                 continue
             started = time.monotonic()
@@ -335,7 +328,7 @@ class Agent:
     # --- helpers used by actions --------------------------------------------------------------------------
 
     def emit(self, event: Event) -> None:
-        self._queue.put_nowait(event)
+        self._pump.emit(event)
 
     async def wait_for(self, awaitable: Awaitable[T]) -> T:
         return await awaitable
@@ -402,36 +395,3 @@ class Agent:
 
     def _secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.settings.api_key, self.settings.embeddings_api_key) if s)
-
-    async def _drive(self, coro: Awaitable[Any]) -> AsyncIterator[Any]:
-        """Run ``coro`` as a task, yielding the events it emits, then its result; raise Cancelled on cancel."""
-        if self._cancelled:
-            raise Cancelled
-        task = asyncio.ensure_future(coro)
-        self._inflight = task
-        try:
-            while True:
-                getter = asyncio.ensure_future(self._queue.get())
-                done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    yield getter.result()
-                    continue
-                getter.cancel()
-                while not self._queue.empty():
-                    yield self._queue.get_nowait()
-                break
-            try:
-                result = task.result()
-            except asyncio.CancelledError:
-                raise Cancelled from None
-            if self._cancelled:
-                raise Cancelled
-            yield result
-        finally:
-            self._inflight = None
-            if not task.done():
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - we are unwinding already
-                    pass
