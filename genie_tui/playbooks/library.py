@@ -18,10 +18,8 @@ from genie_tui.playbooks.model import SOURCE_RANK, ActivePlaybook, Playbook, Pro
 if TYPE_CHECKING:
     from genie_tui.core.events import PlanStep
 
-_HEADER = (
-    "## Playbooks\n"
-    "These are the team's playbooks for this task: follow them. If two conflict, follow the one listed first."
-)
+# No heading of its own: the system prompt puts this under its "## Playbooks" heading.
+_HEADER = "Active playbooks for this task, most important first. If two conflict, follow the one listed first."
 _OVERFLOW_HEADER = (
     "Also active, but left out to save space. Call read_playbook with the name to read one before you act on it:"
 )
@@ -92,7 +90,7 @@ class PlaybookLibrary:
                 raise UsageError(self._unknown(name))
         off = set(disabled)
         repo = str(self.repo) if self.repo else None
-        paths = [p for p in (normalize_path(f, repo) for f in files if f) if p]
+        paths = [p for p in (normalize_path(_real(f), repo) for f in files if f) if p]
         reasons = self._agents_reasons(paths)
         chosen: list[tuple[tuple[int, int, int, str], ActivePlaybook]] = []
         for pb in self.playbooks:
@@ -183,6 +181,11 @@ class PlaybookLibrary:
             return f"unknown playbook '{name}' (did you mean {', '.join(close)}?)"
         known = ", ".join(sorted(self._by_name)) or "none"
         return f"unknown playbook '{name}' (known: {known})"
+
+
+def _real(path: str) -> str:
+    """Absolute paths through a symlinked repo location (``/tmp`` on macOS) still land inside the repo."""
+    return str(Path(path).resolve()) if Path(path).is_absolute() else path
 
 
 def _render(included: Sequence[ActivePlaybook], overflow: Sequence[ActivePlaybook]) -> str:

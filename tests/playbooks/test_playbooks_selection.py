@@ -143,8 +143,11 @@ def test_steps_seed_the_plan_with_their_origin(lib: PlaybookLibrary) -> None:
                     ("Never edit an applied migration", "playbook:migrations", "todo")]
 
 
-def test_paths_are_normalised(lib: PlaybookLibrary) -> None:
+def test_paths_are_normalised(lib: PlaybookLibrary, tmp_path: Path) -> None:
     assert lib.repo is not None
+    link = tmp_path / "link"
+    link.symlink_to(lib.repo)
+    assert "migrations" in reasons(lib.select("x", files=[str(link / "db" / "x.sql")]))
     for given in ("./db/x.sql", str(Path(lib.repo) / "db" / "x.sql"), "db\\x.sql"):
         assert "migrations" in reasons(lib.select("x", files=[given])), given
 
