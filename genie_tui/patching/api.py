@@ -1,0 +1,84 @@
+"""``apply_patch``: parse, plan, then write everything or nothing, and record the undo entry."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from pathlib import Path
+
+from genie_tui.patching.model import HunkReport, PatchReport
+from genie_tui.patching.parse import parse_patch
+
+
+def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, dry_run: bool = False,
+                record_undo: bool = True, label: str = "") -> PatchReport:
+    """Apply the approved hunks of ``diff`` to the repository at ``repo``, atomically.
+
+    Args:
+        repo: repository root; every path in the diff must stay inside it.
+        diff: a unified diff, possibly with the defects models produce (see the package docstring).
+        hunks: global 0-based indexes of approved hunks (as from :func:`split_hunks`); None approves all.
+        dry_run: check and report only.
+        record_undo: add an undo journal entry (``genie undo``) when files are written.
+        label: a short description stored with the undo entry and commit.
+
+    Returns:
+        A :class:`PatchReport`; never raises for a bad diff (``applied`` is False and ``reason`` says why).
+    """
+    from genie_tui.patching import plan as planning
+
+    repo = Path(repo)
+    parsed = parse_patch(diff)
+    if parsed.errors:
+        return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +
+                           " ".join(parsed.errors), "", dry_run)
+    if not parsed.files:
+        return PatchReport(False, [], [], "Nothing was changed: no file changes found. Send a unified diff with "
+                           "'--- a/PATH', '+++ b/PATH' and '@@' hunk lines.", "", dry_run)
+    approved = None if hunks is None else frozenset(hunks)
+    plan = planning.build(repo, parsed, approved)
+    files = list(plan.order)
+    if not plan.ok:
+        return PatchReport(False, files, _atomic(plan.reports), _reason(plan.reports), "", dry_run)
+    applied_diff = "".join(plan.diffs)
+    if not plan.writes:
+        reason = "Nothing was changed: no hunk was approved." if approved is not None else \
+            "Nothing was changed: the patch makes no changes."
+        return PatchReport(False, files, plan.reports, reason, "", dry_run)
+    if dry_run:
+        return PatchReport(True, files, plan.reports, None, applied_diff, True)
+    before: dict[str, tuple[bytes | None, int | None]] = {}
+    for rel in plan.writes:
+        path = repo / rel
+        try:
+            before[rel] = (path.read_bytes(), os.stat(path).st_mode & 0o7777)
+        except FileNotFoundError:
+            before[rel] = (None, None)
+    from genie_tui.patching import fsio
+
+    try:
+        fsio.write_all(repo, plan.writes, before)
+    except OSError as exc:
+        return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: writing failed ({exc}).",
+                           "", dry_run)
+    if record_undo:
+        from genie_tui.patching import undo
+
+        undo.record(repo, before, plan.writes, label, applied_diff)
+    return PatchReport(True, files, plan.reports, None, applied_diff, False)
+
+
+def _atomic(reports: list[HunkReport]) -> list[HunkReport]:
+    """Hunks that would have applied are reported refused too: nothing was written."""
+    bad = [r.index for r in reports if r.status == "refused"]
+    note = f"not applied: the patch is all-or-nothing and hunk {bad[0]} was refused" if bad else None
+    return [HunkReport(r.file, r.index, "refused", r.method, r.line, note) if r.status == "applied" else r
+            for r in reports]
+
+
+def _reason(reports: list[HunkReport]) -> str:
+    parts = []
+    for r in reports:
+        if r.status == "refused" and r.reason and not r.reason.startswith("not applied: the patch is all"):
+            parts.append(f"Hunk {r.index} ({r.file}): {r.reason.rstrip('.')}.")
+    return "Nothing was changed. " + " ".join(parts)

@@ -1,0 +1,67 @@
+"""``genie apply`` and ``genie undo``. Kept import-light: ``genie apply`` must start in well under 0.3 s."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from genie_tui.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+
+def _read_patch(arg: str) -> str:
+    if arg == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(arg).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read patch {arg}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def apply_cmd(args: argparse.Namespace) -> int:
+    """Apply a patch file (or stdin). Exit 0 applied, 1 refused (nothing changed), 2 usage error."""
+    from genie_tui.config.paths import resolve_repo
+    from genie_tui.patching.api import apply_patch
+
+    repo = resolve_repo(getattr(args, "repo", None))
+    diff = _read_patch(args.patch)
+    report = apply_patch(repo, diff, dry_run=bool(getattr(args, "dry_run", False)),
+                         label=f"genie apply {args.patch}")
+    if getattr(args, "json", False):
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for h in report.hunks:
+            where = f" at line {h.line}" if h.line else ""
+            how = f" ({h.method})" if h.method else ""
+            line = f"{h.status:8} hunk {h.index} {h.file}{where}{how}"
+            if h.status == "refused" and h.reason:
+                line += f": {h.reason}"
+            print(line, file=sys.stdout if report.applied else sys.stderr)
+        if report.applied:
+            verb = "would change" if report.dry_run else "changed"
+            print(f"{verb} {len(report.files)} file(s): {', '.join(report.files)}")
+        else:
+            print(f"genie: patch refused. {report.reason or ''}".rstrip(), file=sys.stderr)
+    return EXIT_OK if report.applied else EXIT_FAILED
+
+
+def undo_cmd(args: argparse.Namespace) -> int:
+    """Undo the last patch genie applied in this repository. Exit 0 undone, 1 refused or nothing to undo."""
+    from genie_tui.config.paths import resolve_repo
+    from genie_tui.patching.undo import undo_last
+
+    repo = resolve_repo(getattr(args, "repo", None))
+    report = undo_last(repo)
+    if getattr(args, "json", False):
+        print(json.dumps(report.to_json(), indent=2))
+    elif report.undone:
+        print(f"restored {len(report.files)} file(s): {', '.join(report.files)}")
+    else:
+        print(f"genie: {report.reason}", file=sys.stderr)
+    return EXIT_OK if report.undone else EXIT_FAILED

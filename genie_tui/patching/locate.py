@@ -1,0 +1,345 @@
+"""Find where a hunk belongs in a file, or say precisely why it cannot be placed.
+
+Levels, strongest first: the old side verbatim (at the stated line = ``exact``, elsewhere = ``offset``), then
+ignoring trailing and then all spacing (``whitespace``), then a bounded alignment (``fuzzy``) that may skip a
+few context lines on either side and lets elision markers stand for any run of lines, but never skips a
+removed line. Every level returns *all* places that fit equally well; choosing among them (hunk order, the
+stated line) is the caller's job, and more than one left means refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from genie_tui.patching.model import ADD, CTX, DEL, GAP, Hunk
+from genie_tui.patching.textfile import TextFile, normalize
+
+MAX_COST = 6  # half-lines: three non-blank (or six blank) context lines missing or extra
+SLACK = 7  # extra file lines a fuzzy window looks at beyond the hunk's own length
+GAP_SPAN = 400  # how many lines one elision marker may stand for
+MAX_ANCHORS = 200
+INF = 1 << 30
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One place a hunk fits: ``mapping`` gives the file line of every old-side token (None = not matched)."""
+
+    start: int
+    end: int
+    method: str
+    cost: int
+    mapping: list[int | None]
+    inserts: dict[int, int]  # add-group key (index of the token it precedes) -> file position
+    level: int
+
+
+@dataclass(slots=True)
+class Failure:
+    reason: str
+
+
+@dataclass(slots=True)
+class Shape:
+    """A hunk split into old-side tokens and the added lines that sit before each token index."""
+
+    kinds: list[str]
+    texts: list[str]
+    adds: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, hunk: Hunk) -> Shape:
+        kinds: list[str] = []
+        texts: list[str] = []
+        adds: dict[int, list[str]] = {}
+        for kind, text in hunk.lines:
+            if kind == ADD:
+                adds.setdefault(len(kinds), []).append(text)
+            else:
+                kinds.append(kind)
+                texts.append(text)
+        return cls(kinds, texts, adds)
+
+
+def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Failure:
+    """All equally good places for ``shape`` in ``tf`` at the strongest level that has any."""
+    m = len(shape.kinds)
+    if m == 0:
+        return Failure("the hunk has no context or removed lines, so there is nothing to locate it by; "
+                       "include 2-3 unchanged lines around the change")
+    for level in (0, 1, 2):
+        starts = _contiguous(tf, shape, level)
+        if starts:
+            out = []
+            for s in starts:
+                method = ("exact" if s == stated else "offset") if level == 0 else "whitespace"
+                out.append(Candidate(s, s + m, method, 0, list(range(s, s + m)),
+                                     {g: s + g for g in shape.adds}, level))
+            return out
+    return _fuzzy(tf, shape)
+
+
+def _contiguous(tf: TextFile, shape: Shape, level: int) -> list[int]:
+    toks = [normalize(t, level) for t in shape.texts]
+    index = tf.index(level)
+    best_k, best_pos = -1, None
+    for k, t in enumerate(toks):
+        pos = index.get(t)
+        if not pos:
+            return []
+        if best_pos is None or len(pos) < len(best_pos):
+            best_k, best_pos = k, pos
+    assert best_pos is not None
+    norm = tf.norm(level)
+    n, m = len(norm), len(toks)
+    out = []
+    for p in best_pos:
+        s = p - best_k
+        if s < 0 or s + m > n:
+            continue
+        if norm[s:s + m] == toks:
+            out.append(s)
+    return out
+
+
+def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
+    norm = tf.norm(2)
+    index = tf.index(2)
+    toks = [normalize(t, 2) for t in shape.texts]
+    kinds = shape.kinds
+    blank = [t == "" for t in toks]
+    fblank = [s == "" for s in norm]
+    missing = [shape.texts[k] for k in range(len(toks))
+               if kinds[k] == DEL and toks[k] not in index]
+    if missing:
+        return Failure(_not_found(missing, "removed"))
+    anchors: list[tuple[int, int]] = []
+    dels = [k for k in range(len(toks)) if kinds[k] == DEL and not blank[k]]
+    if not dels:
+        dels = [k for k in range(len(toks)) if kinds[k] == DEL]
+    if dels:
+        k = min(dels, key=lambda k: len(index[toks[k]]))
+        anchors = [(k, p) for p in index[toks[k]]]
+    else:
+        ctx = [k for k in range(len(toks)) if kinds[k] == CTX and not blank[k] and toks[k] in index]
+        if not ctx:
+            lines = [t for k, t in enumerate(shape.texts) if kinds[k] == CTX and t.strip()]
+            return Failure(_not_found(lines, "context"))
+        ctx.sort(key=lambda k: len(index[toks[k]]))
+        for k in ctx[:2]:
+            anchors += [(k, p) for p in index[toks[k]]]
+    if len(anchors) > MAX_ANCHORS:
+        return Failure("the hunk's lines occur too many times in the file to place it safely; "
+                       "include more distinctive context lines")
+    nonblank_total = sum(1 for k in range(len(toks)) if not blank[k] and kinds[k] != GAP)
+    found: dict[tuple, Candidate] = {}
+    problems: list[tuple[int, str]] = []
+    for k, p in anchors:
+        res = _align_through(toks, kinds, blank, norm, fblank, k, p)
+        if res is None:
+            continue
+        cost, mapping, gaps = res
+        confirmed = sum(1 for t, f in enumerate(mapping) if f is not None and not blank[t] and kinds[t] != GAP)
+        unmatched = sum(1 for t, f in enumerate(mapping) if f is None and kinds[t] == CTX and not blank[t])
+        if confirmed < min(2, nonblank_total) or unmatched > 2 or confirmed <= unmatched:
+            continue
+        inserts = _insert_positions(kinds, blank, mapping, gaps, shape.adds)
+        if isinstance(inserts, str):
+            problems.append((cost, inserts))
+            continue
+        placed = [f for f in mapping if f is not None] + [a for a, b in gaps.values()] + \
+                 [b for a, b in gaps.values()]
+        start = min(placed)
+        end = max([f + 1 for f in mapping if f is not None] + [b for a, b in gaps.values()])
+        sig = (tuple(f for t, f in enumerate(mapping) if kinds[t] == DEL), tuple(sorted(inserts.items())))
+        cand = Candidate(start, end, "fuzzy", cost, mapping, inserts, 3)
+        if sig not in found or found[sig].cost > cost:
+            found[sig] = cand
+    if not found:
+        if problems:
+            return Failure(min(problems)[1])
+        return Failure(_nearest(tf, shape, anchors))
+    best = min(c.cost for c in found.values())
+    if problems and min(problems)[0] <= best:
+        return Failure(min(problems)[1])
+    return sorted((c for c in found.values() if c.cost == best), key=lambda c: c.start)
+
+
+def _align_through(toks, kinds, blank, norm, fblank, k, p):
+    """Best alignment with token ``k`` pinned to file line ``p``: (cost, mapping, gap ranges) or None."""
+    n = len(norm)
+    left_t = list(range(k - 1, -1, -1))
+    right_t = list(range(k + 1, len(toks)))
+    wl = len(left_t) + SLACK + (GAP_SPAN if any(kinds[t] == GAP for t in left_t) else 0)
+    wr = len(right_t) + SLACK + (GAP_SPAN if any(kinds[t] == GAP for t in right_t) else 0)
+    lres = _half(left_t, p - 1, -1, min(wl, p), toks, kinds, blank, norm, fblank, MAX_COST)
+    if lres is None:
+        return None
+    rres = _half(right_t, p + 1, 1, max(0, min(wr, n - p - 1)), toks, kinds, blank, norm, fblank,
+                 MAX_COST - lres[0])
+    if rres is None:
+        return None
+    mapping: list[int | None] = [None] * len(toks)
+    mapping[k] = p
+    gaps: dict[int, tuple[int, int]] = {}
+    for res in (lres, rres):
+        for t, f in res[1].items():
+            mapping[t] = f
+        gaps.update(res[2])
+    return lres[0] + rres[0], mapping, gaps
+
+
+def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
+    """Edit-distance style alignment of tokens ``tsel`` to file lines ``fsel``, both walking away from the
+    anchor. Context tokens may go unmatched and file lines may be skipped (cost 1 blank, 2 otherwise);
+    removed lines must match; a gap absorbs any run of lines for free."""
+    m = len(tsel)
+    fsel = [origin + step * j for j in range(n)]
+    fl = [norm[j] for j in fsel]
+    fb = [fblank[j] for j in fsel]
+    D = [[INF] * (n + 1) for _ in range(m + 1)]
+    B = [[0] * (n + 1) for _ in range(m + 1)]
+    G: dict[tuple[int, int], int] = {}
+    D[0][0] = 0
+    for i in range(m + 1):
+        row, brow = D[i], B[i]
+        if i == m:
+            break
+        for j in range(n):
+            c = row[j] + (1 if fb[j] else 2)
+            if c < row[j + 1] and c <= budget:
+                row[j + 1] = c
+                brow[j + 1] = 3
+        nrow, nb = D[i + 1], B[i + 1]
+        t = tsel[i]
+        kind, tok = kinds[t], toks[t]
+        if kind == GAP:
+            best, bj = INF, -1
+            for j in range(n + 1):
+                c = row[j]
+                if c < best:
+                    best, bj = c, j
+                if j < n and c < INF and fl[j] == tok and c < nrow[j + 1]:
+                    nrow[j + 1], nb[j + 1] = c, 1
+                if best < nrow[j]:
+                    nrow[j], nb[j] = best, 4
+                    G[(i + 1, j)] = bj
+        else:
+            uc = (1 if blank[t] else 2) if kind == CTX else INF
+            for j in range(n + 1):
+                c = row[j]
+                if c >= INF:
+                    continue
+                if j < n and fl[j] == tok and c < nrow[j + 1]:
+                    nrow[j + 1], nb[j + 1] = c, 1
+                if c + uc < nrow[j] and c + uc <= budget:
+                    nrow[j], nb[j] = c + uc, 2
+    last = D[m]
+    cost = min(last)
+    if cost > budget:
+        return None
+    j = last.index(cost)
+    i = m
+    mapping: dict[int, int | None] = {}
+    gaps: dict[int, tuple[int, int]] = {}
+    while i > 0 or j > 0:
+        code = B[i][j]
+        if code == 1:
+            mapping[tsel[i - 1]] = fsel[j - 1]
+            i, j = i - 1, j - 1
+        elif code == 2:
+            mapping[tsel[i - 1]] = None
+            i -= 1
+        elif code == 3:
+            j -= 1
+        elif code == 4:
+            j0 = G[(i, j)]
+            t = tsel[i - 1]
+            mapping[t] = None
+            if step == 1:
+                gaps[t] = (origin + j0, origin + j)
+            else:
+                gaps[t] = (origin - j + 1, origin - j0 + 1)
+            i, j = i - 1, j0
+        else:  # pragma: no cover - unreachable with a consistent table
+            return None
+    return cost, mapping, gaps
+
+
+def _insert_positions(kinds, blank, mapping, gaps, adds) -> dict[int, int] | str:
+    """Where each group of added lines goes; a string explains why that cannot be told."""
+    out: dict[int, int] = {}
+    m = len(kinds)
+    for g in adds:
+        lo = hi = None
+        lo_t = hi_t = None
+        unmatched_before = unmatched_after = False
+        for t in range(g - 1, -1, -1):
+            if mapping[t] is not None:
+                lo, lo_t = mapping[t] + 1, t
+                break
+            if t in gaps:
+                lo, lo_t = gaps[t][1], t
+                break
+            if kinds[t] == CTX and not blank[t]:
+                unmatched_before = True
+        for t in range(g, m):
+            if mapping[t] is not None:
+                hi, hi_t = mapping[t], t
+                break
+            if t in gaps:
+                hi, hi_t = gaps[t][0], t
+                break
+            if kinds[t] == CTX and not blank[t]:
+                unmatched_after = True
+        if lo is not None and hi is not None:
+            if lo == hi:
+                out[g] = lo
+            elif lo_t == g - 1 and kinds[lo_t] == DEL:
+                out[g] = lo
+            elif hi_t == g and kinds[hi_t] == DEL:
+                out[g] = hi
+            else:
+                return (f"the context around the added lines does not match the file: lines {lo + 1}-{hi} "
+                        "sit where the patch has none, so it is unclear whether to insert before or after them")
+        elif hi is not None and not unmatched_before:
+            out[g] = hi
+        elif lo is not None and not unmatched_after:
+            out[g] = lo
+        else:
+            return ("the context lines next to the added lines do not exist in the file, so the insertion "
+                    "point is unclear; copy the surrounding lines exactly")
+    return out
+
+
+def _not_found(lines: list[str], what: str) -> str:
+    shown = "; ".join(repr(s.strip()) for s in lines[:3])
+    more = f" (and {len(lines) - 3} more)" if len(lines) > 3 else ""
+    if what == "removed":
+        return (f"{len(lines)} removed line(s) do not exist in the file, even ignoring whitespace: {shown}{more}. "
+                "Re-read the file and copy the lines to remove exactly")
+    return (f"none of the hunk's context lines exist in the file, even ignoring whitespace: {shown}{more}. "
+            "Re-read the file and copy the surrounding lines exactly")
+
+
+def _nearest(tf: TextFile, shape: Shape, anchors: list[tuple[int, int]]) -> str:
+    """Describe the region that matched the most old-side lines, to show the model what is really there."""
+    norm = tf.norm(2)
+    toks = [normalize(t, 2) for t in shape.texts]
+    best = (-1, 0)
+    for k, p in anchors[:MAX_ANCHORS]:
+        s = p - k
+        window = set(norm[max(0, s - 2):s + len(toks) + 2])
+        score = sum(1 for t in toks if t in window)
+        if score > best[0]:
+            best = (score, max(0, s))
+    bad = [shape.texts[k] for k, t in enumerate(toks) if shape.kinds[k] != GAP and t and t not in set(norm)]
+    msg = "the hunk's lines do not appear together anywhere in the file"
+    if bad:
+        msg += "; these lines do not exist at all: " + "; ".join(repr(b.strip()) for b in bad[:3])
+    if best[0] > 0:
+        s = best[1]
+        e = min(len(tf.lines), s + len(toks) + 2)
+        region = "\n".join(f"  {i + 1:>5}| {tf.lines[i]}" for i in range(s, e))
+        msg += f". The closest region is lines {s + 1}-{e}:\n{region}\n"
+    return msg + " Re-read the file and resend the hunk with its lines copied exactly"

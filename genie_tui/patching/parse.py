@@ -1,0 +1,264 @@
+"""A tolerant unified-diff parser for model-written patches.
+
+Models get the bookkeeping of a diff wrong far more often than its content: ``@@`` numbers and counts,
+``a/``/``b/`` prefixes, git headers, CRLF, a missing final newline. The parser therefore trusts only the line
+prefixes: a hunk runs until the next header, counts are recorded but never used to cut a hunk short, and
+elision markers (``...``, ``# ... existing code ...``) become explicit gaps for the locator. Anything it cannot
+read with confidence becomes an error, never a silently dropped line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from genie_tui.patching.model import ADD, CTX, DEL, GAP, FilePatch, Hunk, HunkInfo, ParsedPatch
+
+_HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
+_ELISION_RE = re.compile(
+    r"^(?:#|//|/\*+|\*|--|;+|<!--|%|\"|rem\b)?\s*(?:\.\.\.|\u2026)"
+    r"(?:\s*[\[(]?\s*(?:[A-Za-z]+[ ,]*){0,6}[\])]?\s*(?:\.\.\.|\u2026)?)?\s*(?:\*/|-->)?$",
+    re.IGNORECASE,
+)
+
+
+def is_elision(text: str) -> bool:
+    """True for lines a model writes instead of unchanged code: ``...``, ``# ...``, ``// ... rest ...``."""
+    s = text.strip()
+    return bool(s) and len(s) <= 60 and ("..." in s or "\u2026" in s) and bool(_ELISION_RE.match(s))
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on LF only (form feeds and other separators stay inside lines) and drop one CR per line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _unquote(p: str) -> str:
+    if len(p) >= 2 and p[0] == '"' and p[-1] == '"':
+        body = p[1:-1]
+        try:
+            return body.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except (UnicodeError, ValueError):
+            return body
+    return p
+
+
+def clean_path(raw: str) -> str | None:
+    """A path from a ``---``/``+++`` line without timestamp or quotes; ``None`` for /dev/null."""
+    p = raw.split("\t", 1)[0].strip()
+    if not p.startswith('"'):
+        # "--- a/x 2024-01-01 10:00:00.000000000 +0100" (diff -u with spaces instead of a tab)
+        m = re.match(r"^(.*?)\s+\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", p)
+        if m:
+            p = m.group(1)
+    p = _unquote(p)
+    if p in ("/dev/null", "dev/null", "a/dev/null", "b/dev/null"):
+        return None
+    return p
+
+
+def strip_prefix(p: str | None) -> str | None:
+    """Best guess without a repository: drop a leading ``a/``, ``b/`` or ``./``."""
+    if p is None:
+        return None
+    if p.startswith(("a/", "b/")):
+        return p[2:]
+    if p.startswith("./"):
+        return p[2:]
+    return p
+
+
+def _git_header_paths(line: str) -> tuple[str | None, str | None]:
+    rest = line[len("diff --git "):].strip()
+    if rest.startswith('"'):
+        m = re.match(r'^("(?:[^"\\]|\\.)*")\s+(.*)$', rest)
+        if m:
+            return _unquote(m.group(1)), _unquote(m.group(2))
+    parts = rest.split(" ")
+    # "a/x y b/x y": pick the split whose halves name the same file, else the first " b/".
+    for i in range(1, len(parts)):
+        a, b = " ".join(parts[:i]), " ".join(parts[i:])
+        if strip_prefix(a) == strip_prefix(b):
+            return a, b
+    idx = rest.find(" b/")
+    if idx > 0:
+        return rest[:idx], rest[idx + 1:]
+    return (parts[0], parts[-1]) if len(parts) >= 2 else (None, None)
+
+
+def _is_file_start(lines: list[str], i: int) -> bool:
+    ln = lines[i]
+    if ln.startswith("diff --git ") or ln.startswith("diff -"):
+        return True
+    return ln.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")
+
+
+def _is_header(lines: list[str], i: int) -> bool:
+    return lines[i].startswith("@@") or _is_file_start(lines, i)
+
+
+def parse_patch(text: str) -> ParsedPatch:
+    """Parse ``text`` into files and hunks, tolerating the defects models produce."""
+    lines = split_lines(text.replace("\r\n", "\n"))
+    files: list[FilePatch] = []
+    errors: list[str] = []
+    cur: FilePatch | None = None
+    git_pending = False  # cur came from "diff --git" and has not seen ---/+++ yet
+    i, n = 0, len(lines)
+    while i < n:
+        ln = lines[i]
+        if ln.startswith("diff --git "):
+            a, b = _git_header_paths(ln)
+            cur = FilePatch(old_path=a, new_path=b, raw_header=[ln])
+            files.append(cur)
+            git_pending = True
+            i += 1
+            while i < n and not _is_header(lines, i):
+                h = lines[i]
+                cur.raw_header.append(h)
+                if h.startswith("new file mode"):
+                    cur.new_file = True
+                    cur.new_mode = _mode(h)
+                elif h.startswith("deleted file mode"):
+                    cur.deleted = True
+                elif h.startswith("new mode"):
+                    cur.new_mode = _mode(h)
+                elif h.startswith("rename from ") or h.startswith("copy from "):
+                    cur.old_path = "a/" + _unquote(h.split(" from ", 1)[1].strip())
+                elif h.startswith("rename to ") or h.startswith("copy to "):
+                    cur.new_path = "b/" + _unquote(h.split(" to ", 1)[1].strip())
+                elif h.startswith("Binary files ") or h.startswith("GIT binary patch"):
+                    cur.binary = True
+                i += 1
+            continue
+        if ln.startswith("--- ") and i + 1 < n and lines[i + 1].startswith("+++ "):
+            old, new = clean_path(ln[4:]), clean_path(lines[i + 1][4:])
+            if cur is not None and git_pending:
+                cur.old_path, cur.new_path = old, new
+                cur.raw_header += [ln, lines[i + 1]]
+            else:
+                cur = FilePatch(old_path=old, new_path=new, raw_header=[ln, lines[i + 1]])
+                files.append(cur)
+            if old is None:
+                cur.new_file = True
+            if new is None:
+                cur.deleted = True
+            git_pending = False
+            i += 2
+            continue
+        if ln.startswith("Binary files ") and cur is not None:
+            cur.binary = True
+            i += 1
+            continue
+        if ln.startswith("@@"):
+            if cur is None:
+                errors.append(f"line {i + 1}: hunk header {ln.strip()!r} comes before any file header "
+                              "(add '--- a/PATH' and '+++ b/PATH' lines)")
+                i += 1
+                while i < n and not _is_header(lines, i):
+                    i += 1
+                continue
+            git_pending = False
+            hunk, i, err = _read_hunk(lines, i, 0)
+            if err:
+                errors.append(err)
+            cur.hunks.append(hunk)
+            continue
+        i += 1  # prose or unknown headers between files ("Index:", "====") are ignored
+    index = 0
+    for f in files:
+        if not f.hunks:
+            # A hunk-less operation (pure rename, empty new file, mode change) still needs an approval slot.
+            label = f"{f.raw_header[0] if f.raw_header else 'file operation'}"
+            f.hunks.append(Hunk(index=0, header=label, old_start=None, old_len=None, new_start=None,
+                                new_len=None, section="", raw=list(f.raw_header), synthetic=True))
+        for h in f.hunks:
+            h.index = index
+            index += 1
+    return ParsedPatch(files=files, errors=errors)
+
+
+def _mode(line: str) -> int | None:
+    m = re.search(r"([0-7]{6})\s*$", line)
+    return int(m.group(1), 8) & 0o777 if m else None
+
+
+def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | None]:
+    head = lines[i]
+    m = _HUNK_RE.match(head.strip())
+    if m:
+        hunk = Hunk(index=index, header=head, old_start=int(m.group(1)),
+                    old_len=int(m.group(2)) if m.group(2) is not None else 1,
+                    new_start=int(m.group(3)), new_len=int(m.group(4)) if m.group(4) is not None else 1,
+                    section=m.group(5).strip())
+    else:
+        hunk = Hunk(index=index, header=head, old_start=None, old_len=None, new_start=None, new_len=None,
+                    section="")
+    hunk.raw.append(head)
+    body: list[tuple[str, str]] = []
+    raw_empty: list[bool] = []
+    err = None
+    j = i + 1
+    n = len(lines)
+    while j < n and not _is_header(lines, j):
+        ln = lines[j]
+        if ln == "" or ln[0] in " -+":
+            kind = ln[0] if ln else CTX
+            text = ln[1:]
+            if kind == CTX and is_elision(text):
+                kind = GAP
+            body.append((kind, text))
+            raw_empty.append(ln == "")
+        elif ln.startswith("\\"):
+            if body:
+                k = body[-1][0]
+                if k in (CTX, DEL):
+                    hunk.old_no_nl = True
+                if k in (CTX, ADD):
+                    hunk.new_no_nl = True
+        elif is_elision(ln):
+            body.append((GAP, ln))
+            raw_empty.append(False)
+        else:
+            k = j
+            while k < n and not _is_header(lines, k):
+                if lines[k][:1] in ("+", "-"):
+                    err = (f"line {j + 1} of the patch ({ln[:60]!r}) is inside a hunk but does not start with "
+                           "' ', '+' or '-'; prefix every unchanged line with a space")
+                    break
+                k += 1
+            if err is None:
+                hunk.raw.extend(lines[i + 1:j])
+                j = k
+                break
+            j = k
+            break
+        j += 1
+    else:
+        hunk.raw.extend(lines[i + 1:j])
+    # Blank lines at the end of a hunk are usually separators, not context, unless the counts want them.
+    while body and raw_empty and raw_empty[-1] and body[-1] == (CTX, ""):
+        olds = sum(1 for k, _ in body if k in (CTX, DEL))
+        news = sum(1 for k, _ in body if k in (CTX, ADD))
+        if hunk.old_len is not None and olds <= hunk.old_len and news <= (hunk.new_len or 0):
+            break
+        body.pop()
+        raw_empty.pop()
+    hunk.lines = body
+    return hunk, j, err
+
+
+def split_hunks(diff: str) -> list[HunkInfo]:
+    """The hunks of ``diff`` in order, with their global indexes, for per-hunk approval."""
+    parsed = parse_patch(diff)
+    out: list[HunkInfo] = []
+    for f in parsed.files:
+        name = strip_prefix(f.new_path or f.old_path) or "?"
+        for h in f.hunks:
+            out.append(HunkInfo(index=h.index, file=name, header=h.header, text="\n".join(h.raw) + "\n"))
+    return out
+
+
+__all__ = ["ADD", "CTX", "DEL", "GAP", "clean_path", "is_elision", "parse_patch", "split_hunks", "strip_prefix"]

@@ -1,0 +1,371 @@
+"""Turn a parsed patch into the exact new bytes of every file, without touching the disk.
+
+Files are processed in diff order against an in-memory view of the tree, so a patch that names a file twice
+sees its own earlier changes. Any refused hunk fails the whole plan (the caller writes nothing).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genie_tui.patching import locate, reindent
+from genie_tui.patching.model import ADD, CTX, DEL, GAP, FilePatch, Hunk, HunkReport, ParsedPatch
+from genie_tui.patching.textfile import BinaryFile, TextFile
+
+_MISSING = object()
+
+
+class Refusal(Exception):
+    """A file-level problem: every approved hunk of that file is refused with this reason."""
+
+
+@dataclass(slots=True)
+class Plan:
+    reports: list[HunkReport] = field(default_factory=list)
+    # rel path -> (new bytes or None for delete, mode or None to keep)
+    writes: dict[str, tuple[bytes | None, int | None]] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # touched paths, first-touched order
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "refused" for r in self.reports)
+
+
+class Tree:
+    """The repository as the plan sees it: disk plus pending changes."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.real = Path(os.path.realpath(repo))
+        self.files: dict[str, TextFile | None] = {}
+        self.modes: dict[str, int] = {}
+
+    def exists(self, rel: str) -> bool:
+        if rel in self.files:
+            return self.files[rel] is not None
+        return os.path.lexists(self.repo / rel)
+
+    def load(self, rel: str) -> TextFile:
+        tf = self.files.get(rel, _MISSING)
+        if tf is _MISSING:
+            path = self.repo / rel
+            if os.path.isdir(path):
+                raise Refusal(f"{rel} is a directory")
+            try:
+                data = path.read_bytes()
+                self.modes[rel] = os.stat(path).st_mode & 0o7777
+            except OSError as exc:
+                raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
+            try:
+                tf = TextFile.from_bytes(data)
+            except BinaryFile:
+                raise Refusal(f"{rel} is a binary file; genie only patches text files") from None
+            self.files[rel] = tf
+        if tf is None:
+            raise Refusal(f"{rel} was deleted earlier in this patch")
+        return tf  # type: ignore[return-value]
+
+    def check_path(self, raw: str) -> str:
+        """The repo-relative path for ``raw``, refusing anything that could leave the repository."""
+        p = raw.replace("\\", "/") if "\\" in raw and "/" not in raw else raw
+        if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
+            raise Refusal(f"{raw}: absolute paths are not allowed; use a path relative to the repository root")
+        parts = [x for x in p.split("/") if x not in ("", ".")]
+        if not parts:
+            raise Refusal(f"{raw!r} is not a file path")
+        if ".." in parts:
+            raise Refusal(f"{raw}: paths with '..' are not allowed; the patch may only change files in the repository")
+        if ".git" in parts:
+            raise Refusal(f"{raw}: files under .git/ cannot be patched")
+        cur = self.repo
+        for i, part in enumerate(parts):
+            cur = cur / part
+            if os.path.islink(cur):
+                target = os.path.realpath(cur)
+                inside = target == str(self.real) or target.startswith(str(self.real) + os.sep)
+                if not inside:
+                    raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a symbolic link that leads outside the "
+                                  "repository")
+                if i == len(parts) - 1:
+                    raise Refusal(f"{raw} is a symbolic link; patch the file it points to instead")
+        return "/".join(parts)
+
+    def resolve(self, raw: str | None, prefix: str) -> str | None:
+        """Strip a/ b/ prefixes when that names an existing file (or when nothing exists either way)."""
+        if raw is None:
+            return None
+        options = []
+        if raw.startswith(("a/", "b/")):
+            options.append(raw[2:])
+        options.append(raw)
+        checked = [self.check_path(o) for o in options]
+        for rel in checked:
+            if self.exists(rel):
+                return rel
+        return checked[0]
+
+
+def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False) -> Plan:
+    plan = Plan()
+    tree = Tree(repo)
+    for fp in parsed.files:
+        todo = [h for h in fp.hunks if approved is None or h.index in approved]
+        skipped = [h for h in fp.hunks if h not in todo]
+        name = (fp.new_path or fp.old_path or "?")
+        try:
+            name = tree.resolve(fp.new_path, "b") or tree.resolve(fp.old_path, "a") or name
+            if todo:
+                _file(tree, fp, todo, plan, strict)
+        except Refusal as exc:
+            plan.reports.extend(HunkReport(name, h.index, "refused", reason=str(exc)) for h in todo)
+            todo = []
+        plan.reports.extend(HunkReport(name, h.index, "skipped") for h in skipped)
+    plan.reports.sort(key=lambda r: r.index)
+    return plan
+
+
+def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | None) -> None:
+    tree.files[rel] = tf
+    if rel not in plan.order:
+        plan.order.append(rel)
+    try:
+        data = None if tf is None else tf.to_bytes()
+    except UnicodeEncodeError:
+        raise Refusal(f"the new text of {rel} cannot be written in the file's encoding ({tf.encoding})") from None
+    plan.writes[rel] = (data, mode)
+
+
+def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool) -> None:
+    if fp.binary:
+        raise Refusal("binary patches are not supported; genie only patches text files")
+    old = tree.resolve(fp.old_path, "a")
+    new = tree.resolve(fp.new_path, "b")
+    real = [h for h in fp.hunks if not h.synthetic]
+    creates = fp.new_file or (old is None) or (
+        not (old and tree.exists(old)) and not (new and tree.exists(new)) and all(not h.has_old_side for h in real))
+    if creates:
+        target = new or old
+        assert target is not None
+        if tree.exists(target):
+            raise Refusal(f"{target} already exists, but the patch creates it (--- /dev/null); "
+                          "send a diff against the current file instead")
+        if len(todo) != len(fp.hunks):
+            raise Refusal(f"a new file ({target}) can only be approved as a whole")
+        if any(h.has_old_side for h in real):
+            raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
+                          "every line of a new file must start with '+'")
+        lines = [t for h in real for k, t in h.lines if k == ADD]
+        tf = TextFile(lines=lines, eols=["\n"] * len(lines))
+        if lines and real and real[-1].new_no_nl:
+            tf.eols[-1] = ""
+        _touch(plan, tree, target, tf, fp.new_mode if fp.new_mode is not None else 0o644)
+        plan.diffs.append(_render_new(target, tf))
+        plan.reports.extend(HunkReport(target, h.index, "applied", "exact", 1) for h in todo)
+        return
+    deleting = fp.deleted or new is None
+    source = old if old and tree.exists(old) else new
+    if source is None or not tree.exists(source):
+        raise Refusal(f"{old or new} does not exist in the repository")
+    tf = tree.load(source)
+    if deleting and len(todo) != len(fp.hunks):
+        raise Refusal(f"deleting {source} can only be approved as a whole")
+    hunks = [h for h in todo if not h.synthetic]
+    reports, new_tf, diff = _apply_hunks(tf, hunks, source, strict) if hunks else ([], tf, "")
+    plan.reports.extend(reports)
+    plan.reports.extend(HunkReport(source, h.index, "applied", None, None) for h in todo if h.synthetic)
+    if any(r.status == "refused" for r in reports):
+        return
+    mode = tree.modes.get(source)
+    if fp.new_mode is not None:
+        mode = fp.new_mode
+    if deleting:
+        if new_tf.lines:
+            raise Refusal(f"the patch deletes {source} but its removed lines do not cover the whole file "
+                          f"({len(new_tf.lines)} lines would remain); remove every line or do not delete it")
+        _touch(plan, tree, source, None, None)
+        plan.diffs.append(diff or f"--- a/{source}\n+++ /dev/null\n")
+        return
+    target = new if new and new != source and fp.old_path is not None else source
+    if target != source:
+        if tree.exists(target):
+            raise Refusal(f"the patch renames {source} to {target}, but {target} already exists")
+        _touch(plan, tree, source, None, None)
+        header = f"diff --git a/{source} b/{target}\nrename from {source}\nrename to {target}\n"
+        plan.diffs.append(header + diff.replace(f"+++ b/{source}\n", f"+++ b/{target}\n", 1))
+    else:
+        plan.diffs.append(diff)
+    _touch(plan, tree, target, new_tf, mode)
+
+
+def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
+    found: dict[int, list[locate.Candidate]] = {}
+    shapes = {h.index: locate.Shape.of(h) for h in hunks}
+    fails: dict[int, str] = {}
+    for h in hunks:
+        stated = h.old_start - 1 if h.old_start else (0 if h.old_start == 0 else None)
+        if h.old_len == 0 and h.old_start:
+            stated = h.old_start
+        res = locate.find(tf, shapes[h.index], stated)
+        if isinstance(res, locate.Failure):
+            fails[h.index] = res.reason
+        elif strict and res[0].level != 0:
+            fails[h.index] = "the lines have changed since the patch was applied"
+        else:
+            found[h.index] = res
+    chosen = _resolve(hunks, found, fails)
+    reports: list[HunkReport] = []
+    placed: list[tuple[Hunk, locate.Candidate, list[list[str]] | None]] = []
+    for h in hunks:
+        if h.index in fails:
+            reports.append(HunkReport(name, h.index, "refused", reason=fails[h.index]))
+            continue
+        c = chosen[h.index]
+        adds = _added(tf, shapes[h.index], c)
+        if isinstance(adds, str):
+            reports.append(HunkReport(name, h.index, "refused", c.method, c.start + 1, adds))
+            continue
+        placed.append((h, c, adds))
+        reports.append(HunkReport(name, h.index, "applied", c.method, c.start + 1))
+    placed.sort(key=lambda x: (x[1].start, x[1].end))
+    for (h1, c1, _), (h2, c2, _) in zip(placed, placed[1:]):
+        if c2.start < c1.end:
+            msg = (f"hunks {h1.index} and {h2.index} overlap (lines {c1.start + 1}-{c1.end} and "
+                   f"{c2.start + 1}-{c2.end}); merge them into one hunk")
+            reports = [HunkReport(r.file, r.index, "refused", r.method, r.line, msg)
+                       if r.index in (h1.index, h2.index) else r for r in reports]
+    if any(r.status == "refused" for r in reports):
+        return reports, tf, ""
+    return (reports, *_assemble(tf, placed, name))
+
+
+def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):
+    """Pick one candidate per hunk: unique ones first, then hunk order, then the stated line number."""
+    chosen: dict[int, locate.Candidate] = {h.index: found[h.index][0] for h in hunks
+                                           if h.index in found and len(found[h.index]) == 1}
+    order = [h for h in hunks if h.index in found]
+    for pos, h in enumerate(order):
+        cands = found[h.index]
+        if len(cands) == 1:
+            continue
+        lo = max((chosen[p.index].end for p in order[:pos] if p.index in chosen), default=0)
+        hi = min((chosen[p.index].start for p in order[pos + 1:] if p.index in chosen), default=1 << 30)
+        fit = [c for c in cands if c.start >= lo and c.end <= hi] or cands
+        if len(fit) > 1 and h.old_start is not None:
+            exact = [c for c in fit if c.method == "exact"]
+            if len(exact) == 1:
+                fit = exact
+        if len(fit) == 1:
+            chosen[h.index] = fit[0]
+        else:
+            where = ", ".join(str(c.start + 1) for c in fit[:8])
+            fails[h.index] = (f"the hunk matches {len(fit)} places equally well (lines {where}); add context "
+                              "lines that occur only at the intended place")
+    return chosen
+
+
+def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[str]] | str:
+    """The added lines of each group in ``c``'s order, re-indented when matching needed it."""
+    fn = None
+    if c.level >= 2:
+        pairs = [(shape.texts[t], tf.lines[f]) for t, f in enumerate(c.mapping)
+                 if f is not None and shape.kinds[t] in (CTX, DEL) and shape.texts[t].strip()]
+        fn = reindent.infer(pairs)
+    out = []
+    for g in sorted(c.inserts):
+        res = reindent.apply(fn, shape.adds[g])
+        if isinstance(res, str):
+            return res
+        out.append(res)
+    return out
+
+
+def _assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
+    eol = tf.eol
+    n = len(tf.lines)
+    lines: list[str] = []
+    eols: list[str] = []
+    recs: list[tuple[str, str, int, int]] = []  # (tag, text, old index, new index)
+    hunk_spans: list[tuple[int, int, int, int]] = []  # rec index range, old start, new start
+    want_nl: bool | None = None
+    cur = 0
+    for h, c, adds in placed:
+        lines.extend(tf.lines[cur:c.start])
+        eols.extend(tf.eols[cur:c.start])
+        deleted = {c.mapping[t] for t, k in enumerate(locate.Shape.of(h).kinds) if k == DEL}
+        ins: dict[int, list[str]] = {}
+        for g, group in zip(sorted(c.inserts), adds):
+            ins.setdefault(c.inserts[g], []).extend(group)
+        r0, new0 = len(recs), len(lines)
+        for p in range(c.start, c.end + 1):
+            for a in ins.get(p, ()):
+                recs.append(("+", a, -1, len(lines)))
+                lines.append(a)
+                eols.append(eol)
+            if p == c.end:
+                break
+            if p in deleted:
+                recs.append(("-", tf.lines[p], p, -1))
+            else:
+                recs.append((" ", tf.lines[p], p, len(lines)))
+                lines.append(tf.lines[p])
+                eols.append(tf.eols[p])
+        hunk_spans.append((r0, len(recs), c.start, new0))
+        if c.end == n and (h.new_no_nl or h.old_no_nl):
+            want_nl = not h.new_no_nl
+        cur = c.end
+    lines.extend(tf.lines[cur:])
+    eols.extend(tf.eols[cur:])
+    for i in range(len(eols) - 1):
+        if eols[i] == "":
+            eols[i] = eol
+    if want_nl is None:
+        want_nl = tf.final_newline
+    if eols:
+        if not want_nl:
+            eols[-1] = ""
+        elif eols[-1] == "":
+            eols[-1] = eol
+    out = TextFile(lines=lines, eols=eols, encoding=tf.encoding)
+    return out, _render(name, recs, hunk_spans, tf, out)
+
+
+def _render(name: str, recs, spans, old: TextFile, new: TextFile) -> str:
+    out = [f"--- a/{name}", f"+++ b/{name}"]
+    old_last, new_last = len(old.lines) - 1, len(new.lines) - 1
+    old_nl, new_nl = old.final_newline, new.final_newline
+    for r0, r1, ostart, nstart in spans:
+        body = recs[r0:r1]
+        olen = sum(1 for t, *_ in body if t != "+")
+        nlen = sum(1 for t, *_ in body if t != "-")
+        out.append(f"@@ -{ostart + (1 if olen else 0)},{olen} +{nstart + (1 if nlen else 0)},{nlen} @@")
+        for tag, text, oi, ni in body:
+            o_end = oi == old_last and not old_nl
+            n_end = ni == new_last and not new_nl
+            if tag == " " and o_end != n_end:
+                out.append("-" + text)
+                if o_end:
+                    out.append("\\ No newline at end of file")
+                out.append("+" + text)
+                if n_end:
+                    out.append("\\ No newline at end of file")
+                continue
+            out.append(tag + text)
+            if o_end or n_end:
+                out.append("\\ No newline at end of file")
+    return "\n".join(out) + "\n"
+
+
+def _render_new(name: str, tf: TextFile) -> str:
+    body = [f"+{ln}" for ln in tf.lines]
+    if tf.lines and not tf.final_newline:
+        body.append("\\ No newline at end of file")
+    head = [f"--- /dev/null", f"+++ b/{name}", f"@@ -0,0 +1,{len(tf.lines)} @@"] if tf.lines else \
+        [f"--- /dev/null", f"+++ b/{name}"]
+    return "\n".join(head + body) + "\n"
+
+
+__all__ = ["Plan", "Refusal", "build", "GAP"]

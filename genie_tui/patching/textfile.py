@@ -1,0 +1,102 @@
+"""A text file as lines plus everything needed to write it back byte-identically where untouched.
+
+Each line keeps its own end-of-line, so a file with mixed endings round-trips; inserted lines take the file's
+dominant ending. The encoding (UTF-8, UTF-8 with BOM, or Latin-1 as a lossless fallback) is remembered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class BinaryFile(Exception):
+    """The file holds NUL bytes; the engine refuses to patch it."""
+
+
+@dataclass(slots=True)
+class TextFile:
+    lines: list[str]  # content without end-of-line
+    eols: list[str]  # "\n", "\r\n", "\r" or "" (only the last line may have "")
+    encoding: str = "utf-8"
+    _norm: dict[int, list[str]] = field(default_factory=dict)
+    _index: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TextFile:
+        if b"\0" in data[:65536]:
+            raise BinaryFile
+        if data.startswith(b"\xef\xbb\xbf"):
+            enc, text = "utf-8-sig", data[3:].decode("utf-8", "surrogateescape")
+        else:
+            try:
+                enc, text = "utf-8", data.decode("utf-8")
+            except UnicodeDecodeError:
+                enc, text = "latin-1", data.decode("latin-1")
+        return cls.from_text(text, enc)
+
+    @classmethod
+    def from_text(cls, text: str, encoding: str = "utf-8") -> TextFile:
+        lines: list[str] = []
+        eols: list[str] = []
+        parts = text.split("\n")
+        # split() yields one more element than there are newlines: the text after the last one.
+        last = parts.pop()
+        for part in parts:
+            if part.endswith("\r"):
+                lines.append(part[:-1])
+                eols.append("\r\n")
+            else:
+                lines.append(part)
+                eols.append("\n")
+        if last:
+            if last.endswith("\r"):
+                lines.append(last[:-1])
+                eols.append("\r")
+            else:
+                lines.append(last)
+                eols.append("")
+        return cls(lines=lines, eols=eols, encoding=encoding)
+
+    @property
+    def eol(self) -> str:
+        """The dominant line ending (LF when there is none)."""
+        crlf = sum(1 for e in self.eols if e == "\r\n")
+        return "\r\n" if crlf * 2 > len(self.eols) and crlf else "\n"
+
+    @property
+    def final_newline(self) -> bool:
+        return not self.eols or self.eols[-1] != ""
+
+    def to_text(self) -> str:
+        return "".join(a + b for a, b in zip(self.lines, self.eols))
+
+    def to_bytes(self) -> bytes:
+        text = self.to_text()
+        if self.encoding == "utf-8-sig":
+            return b"\xef\xbb\xbf" + text.encode("utf-8", "surrogateescape")
+        return text.encode(self.encoding)
+
+    def norm(self, level: int) -> list[str]:
+        """Lines normalised for matching level ``level`` (0 exact, 1 trailing space, 2 all spacing)."""
+        cached = self._norm.get(level)
+        if cached is None:
+            cached = [normalize(s, level) for s in self.lines]
+            self._norm[level] = cached
+        return cached
+
+    def index(self, level: int) -> dict[str, list[int]]:
+        cached = self._index.get(level)
+        if cached is None:
+            cached = {}
+            for i, s in enumerate(self.norm(level)):
+                cached.setdefault(s, []).append(i)
+            self._index[level] = cached
+        return cached
+
+
+def normalize(s: str, level: int) -> str:
+    if level == 0:
+        return s
+    if level == 1:
+        return s.rstrip()
+    return " ".join(s.split())

@@ -1,0 +1,122 @@
+"""The undo journal: every applied patch records the bytes it replaced, so ``genie undo`` restores them.
+
+Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files. Undo restores a file's
+exact bytes when it is as genie left it; when the user has edited it since, the change is reversed line by line
+(exact matches only) so the user's other edits survive, and undo is refused if those very lines changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from genie_tui.config import paths
+from genie_tui.patching.model import UndoReport
+
+
+def journal_dir(repo: Path) -> Path:
+    key = hashlib.sha256(os.path.realpath(repo).encode()).hexdigest()[:16]
+    return paths.user_data_dir() / "undo" / key
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
+           after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str) -> Path:
+    d = journal_dir(repo)
+    d.mkdir(parents=True, exist_ok=True)
+    seq = max((int(p.stem) for p in d.glob("*.json") if p.stem.isdigit()), default=0) + 1
+    entry = {
+        "repo": os.path.realpath(repo), "label": label, "time": time.time(), "diff": diff, "committed": False,
+        "files": [{"path": rel, "before": _b64(before[rel][0]), "before_mode": before[rel][1],
+                   "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
+    }
+    path = d / f"{seq:06d}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entry), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def entries(repo: Path) -> list[Path]:
+    d = journal_dir(repo)
+    if not d.is_dir():
+        return []
+    return sorted((p for p in d.glob("*.json") if p.stem.isdigit()), key=lambda p: int(p.stem))
+
+
+def undo_last(repo: Path) -> UndoReport:
+    """Restore the files of the most recent applied patch; refuse (changing nothing) if that is not safe."""
+    from genie_tui.patching import fsio
+
+    found = entries(repo)
+    if not found:
+        return UndoReport(False, [], "there is no patch applied by genie to undo in this repository")
+    entry_path = found[-1]
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    label = entry.get("label", "")
+    writes: dict[str, tuple[bytes | None, int | None]] = {}
+    current: dict[str, tuple[bytes | None, int | None]] = {}
+    problems: list[str] = []
+    for f in entry["files"]:
+        rel = f["path"]
+        before, after = _unb64(f["before"]), _unb64(f["after"])
+        now = _read(repo / rel)
+        mode = os.stat(repo / rel).st_mode & 0o7777 if now is not None else None
+        current[rel] = (now, mode)
+        if now == after:
+            writes[rel] = (before, f["before_mode"])
+            continue
+        if before is None or after is None or now is None:
+            problems.append(f"{rel} was {'created' if before is None else 'deleted' if after is None else 'changed'} "
+                            "by the patch and has been changed since")
+            continue
+        merged = _reverse(before, after, now)
+        if merged is None:
+            problems.append(f"{rel}: the lines the patch changed have been edited since")
+        else:
+            writes[rel] = (merged, mode)
+    files = [f["path"] for f in entry["files"]]
+    if problems:
+        return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
+    fsio.write_all(repo, writes, current)
+    entry_path.unlink()
+    return UndoReport(True, files, None, label)
+
+
+def _reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
+    """Take the after->before change and apply it to ``now`` with exact matching only."""
+    from genie_tui.patching.parse import parse_patch
+    from genie_tui.patching.plan import _apply_hunks
+    from genie_tui.patching.textfile import BinaryFile, TextFile
+
+    try:
+        a, b, cur = TextFile.from_bytes(after), TextFile.from_bytes(before), TextFile.from_bytes(now)
+    except BinaryFile:
+        return None
+    diff = list(difflib.unified_diff(a.lines, b.lines, "a/f", "b/f", lineterm="", n=3))
+    if not diff:
+        return now
+    parsed = parse_patch("\n".join(diff) + "\n")
+    reports, new_tf, _ = _apply_hunks(cur, parsed.hunks, "f", True)
+    if any(r.status == "refused" for r in reports):
+        return None
+    return new_tf.to_bytes()
