@@ -194,7 +194,7 @@ class Printer:
         if self.answers:
             answer: str | None = self.answers.pop(0)
         elif sys.stdin.isatty():
-            answer = (await asyncio.to_thread(input, "answer (empty: proceed on your best assumption)> ")).strip() or None
+            answer = (await self._input("answer (empty: proceed on your best assumption)> ")).strip() or None
         else:
             answer = None
         self.note(f"  answer: {answer if answer is not None else '(none: the model proceeds on an assumption)'}")
@@ -209,15 +209,22 @@ class Printer:
         ok = await self._confirm("apply this patch?")
         comment = None
         if not ok:
-            comment = (await asyncio.to_thread(input, "why (optional, sent to the model)> ")).strip() or None
+            comment = (await self._input("why (optional, sent to the model)> ")).strip() or None
         if not event.decision.done():
             event.decision.set_result(ev.PatchDecision(None if ok else frozenset(), comment))
 
     async def _confirm(self, prompt: str) -> bool:
         if not sys.stdin.isatty():
             return False
-        reply = await asyncio.to_thread(input, f"{prompt} [y/N] ")
+        reply = await self._input(f"{prompt} [y/N] ")
         return reply.strip().lower() in ("y", "yes")
+
+    async def _input(self, prompt: str) -> str:
+        """Prompt on stderr (stdout is reserved for --json and diffs) and read one line from the terminal."""
+        self._end_text()
+        self.out.write(prompt)
+        self.out.flush()
+        return await asyncio.to_thread(sys.stdin.readline)
 
 
 def _short(raw: str, limit: int = 120) -> str:
