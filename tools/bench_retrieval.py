@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Retrieval benchmark: run genie's search on every issue of ../shared/bench/retrieval and score it.
+
+    python tools/bench_retrieval.py run   [--bench DIR] [--cache DIR] [--jobs 2] [--out DIR]
+    python tools/bench_retrieval.py score [--out DIR] [--bm25 bm25.json]
+    python tools/bench_retrieval.py fit   [--out DIR]          # leave-one-repository-out weight fitting
+
+``run`` opens each worktree (prepared by the benchmark's prepare.py) with ``RepoIndex`` -- the code path of
+``genie search`` -- searches the issue text and stores predictions (ranked files, lines of the top spans
+taken in order up to 300 lines) plus every candidate's signal values, so ``fit`` can refit the fusion
+weights without searching again. Only ``instance_id``, ``repo``, ``base_commit`` and ``problem_statement``
+are read when searching; the ``gold_*`` fields are read only by scoring and fitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_retrieval_fit import KS, file_metrics, fit_weights, lines_within, rerank  # noqa: E402
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "retrieval"
+LINE_BUDGET = 300
+CANDIDATES = 60
+
+
+def _load(bench: Path) -> list[dict]:
+    return [json.loads(line) for line in open(bench / "instances.jsonl") if line.strip()]
+
+
+def _run_one(args: tuple[dict, str, str]) -> dict:
+    inst, cache, home = args
+    os.environ["GENIE_HOME"] = home
+    from genie_tui.retrieval import RepoIndex
+    from genie_tui.retrieval import rank
+
+    wt = Path(cache) / "worktrees" / inst["instance_id"]
+    t0 = time.perf_counter()
+    ix = RepoIndex.open(wt)
+    t_index = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = ix.search(inst["problem_statement"], k=CANDIDATES)
+    t_query = time.perf_counter() - t0
+    cands = ix.features(inst["problem_statement"])[:150]
+    spans = {r.path: [(s.start, s.end) for s in r.spans] for r in results}
+    ix.close()
+    return {"instance_id": inst["instance_id"], "repo": inst["repo"], "index_s": t_index, "query_s": t_query,
+            "ranked_files": [r.path for r in results], "spans": spans,
+            "candidates": [[p, f] for p, f in cands], "weights": rank.WEIGHTS}
+
+
+def cmd_run(a: argparse.Namespace) -> None:
+    insts = _load(Path(a.bench))
+    if a.repos:
+        insts = [i for i in insts if i["repo"].split("/")[-1] in a.repos.split(",")]
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    home = str(Path(a.home).resolve())
+    jobs = [(i, a.cache, home) for i in insts]
+    t0 = time.time()
+    with open(out / "runs.jsonl", "w") as fh, ProcessPoolExecutor(a.jobs) as pool:
+        for n, rec in enumerate(pool.map(_run_one, jobs), 1):
+            fh.write(json.dumps(rec) + "\n")
+            print(f"\r{n}/{len(jobs)} {rec['instance_id']:<40}", end="", file=sys.stderr, flush=True)
+    print(f"\nran {len(jobs)} instances in {time.time() - t0:.0f}s", file=sys.stderr)
+    cmd_score(a)
+
+
+def _table(title: str, rows: dict[str, list[dict]]) -> None:
+    keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
+    print(f"\n{title}")
+    print(f"| {'repo':<20} | n | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 2) + "|")
+    for name, rs in rows.items():
+        vals = [statistics.mean(r[k] for r in rs) for k in keys]
+        print(f"| {name:<20} | {len(rs)} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
+
+
+def cmd_score(a: argparse.Namespace) -> None:
+    insts = {i["instance_id"]: i for i in _load(Path(a.bench))}
+    runs = [json.loads(line) for line in open(Path(a.out) / "runs.jsonl")]
+    rows: dict[str, list[dict]] = defaultdict(list)
+    preds = []
+    for r in runs:
+        inst = insts[r["instance_id"]]
+        m = file_metrics(r["ranked_files"], inst["gold_files"])
+        lines = lines_within(r["ranked_files"], r["spans"], LINE_BUDGET)
+        gold = {(p, ln) for p, ls in inst["gold_lines"].items() for ln in ls}
+        m["line_R@300"] = len(gold & {(p, ln) for p, ls in lines.items() for ln in ls}) / max(len(gold), 1)
+        rows[inst["repo"]].append(m)
+        rows["ALL"].append(m)
+        preds.append({"instance_id": r["instance_id"], "ranked_files": r["ranked_files"], "lines": lines})
+    with open(Path(a.out) / "predictions.jsonl", "w") as fh:
+        fh.writelines(json.dumps(p) + "\n" for p in preds)
+    _table("genie (shipped weights, pooled)", dict(sorted(rows.items())))
+    if a.bm25 and Path(a.bm25).exists():
+        rep = json.load(open(a.bm25))["dev"]
+        print("\nBM25 baseline (baseline_bm25.py):")
+        for name, v in [("ALL", rep["all"]), *sorted(rep["by_repo"].items())]:
+            print(f"| {name:<20} | " + " | ".join(f"{k} {v[k]:.3f}" for k in v if k != "n") + " |")
+    idx = [r["index_s"] for r in runs]
+    qs = sorted(r["query_s"] * 1000 for r in runs)
+    print(f"\nindex per worktree: mean {statistics.mean(idx):.2f}s max {max(idx):.2f}s; "
+          f"query incl. spans: p50 {qs[len(qs) // 2]:.0f} ms p95 {qs[int(len(qs) * 0.95)]:.0f} ms")
+
+
+def cmd_fit(a: argparse.Namespace) -> None:
+    insts = {i["instance_id"]: i for i in _load(Path(a.bench))}
+    runs = [json.loads(line) for line in open(Path(a.out) / "runs.jsonl")]
+    data = [(r, insts[r["instance_id"]]) for r in runs]
+    start = runs[0]["weights"]
+    repos = sorted({i["repo"] for _, i in data})
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for held in repos:
+        train = [d for d in data if d[1]["repo"] != held]
+        w = fit_weights(train, start)
+        for r, inst in data:
+            if inst["repo"] == held:
+                ranked = rerank(r["candidates"], w)
+                m = file_metrics(ranked, inst["gold_files"])
+                lines = lines_within(ranked, r["spans"], LINE_BUDGET)
+                gold = {(p, ln) for p, ls in inst["gold_lines"].items() for ln in ls}
+                m["line_R@300"] = len(gold & {(p, ln) for p, ls in lines.items() for ln in ls}) / max(len(gold), 1)
+                rows[held].append(m)
+                rows["ALL (leave-one-repo-out)"].append(m)
+        print(f"fold {held}: fitted", file=sys.stderr)
+    _table("leave-one-repository-out (weights fitted on the other four repositories)", dict(sorted(rows.items())))
+    w = fit_weights(data, start)
+    print("\nweights fitted on all repositories (paste into genie_tui/retrieval/rank.py WEIGHTS):")
+    print(json.dumps({k: round(v, 3) for k, v in w.items()}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["run", "score", "fit"])
+    ap.add_argument("--bench", default=str(BENCH), help="benchmark dir (instances.jsonl)")
+    ap.add_argument("--cache", default="/work/bench-work", help="prepare.py cache dir (worktrees/<id>)")
+    ap.add_argument("--home", default="/work/bench-work/genie-home", help="GENIE_HOME for the indexes")
+    ap.add_argument("--out", default="/work/bench-work/out", help="where runs and predictions go")
+    ap.add_argument("--bm25", default="/work/bench-work/bm25.json", help="baseline_bm25.py --json output")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
+    a = ap.parse_args()
+    {"run": cmd_run, "score": cmd_score, "fit": cmd_fit}[a.command](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Metrics and weight fitting for tools/bench_retrieval.py (pure Python, no numpy)."""
+
+from __future__ import annotations
+
+KS = (1, 5, 10)
+
+
+def file_metrics(ranked: list[str], gold: list[str]) -> dict[str, float]:
+    """The benchmark's score.py file metrics for one instance."""
+    g = set(gold)
+    out: dict[str, float] = {}
+    for k in KS:
+        top = set(ranked[:k])
+        out[f"R@{k}"] = len(g & top) / len(g)
+        out[f"Acc@{k}"] = float(g <= top)
+    out["MRR"] = next((1.0 / (i + 1) for i, p in enumerate(ranked) if p in g), 0.0)
+    return out
+
+
+def lines_within(ranked: list[str], spans: dict[str, list], budget: int, per_file: int = 200) -> dict[str, list[int]]:
+    """Lines of the top spans, file by file in rank order, up to ``budget`` lines (``per_file`` at most
+    from one file before moving on; the remaining budget then goes back to the top files)."""
+    out: dict[str, list[int]] = {}
+    used = 0
+    taken: set[tuple[str, int]] = set()
+    for cap in (per_file, budget):
+        for p in ranked:
+            n_file = len(out.get(p, []))
+            for start, end in spans.get(p, []):
+                if (p, start) in taken:
+                    continue
+                room = min(budget - used, cap - n_file)
+                if room <= 0:
+                    break
+                lines = list(range(start, min(end, start + room - 1) + 1))
+                taken.add((p, start))
+                out.setdefault(p, []).extend(lines)
+                used += len(lines)
+                n_file += len(lines)
+            if used >= budget:
+                return out
+    return out
+
+
+def rerank(cands: list, w: dict[str, float]) -> list[str]:
+    scored = [(sum(w.get(k, 0.0) * v for k, v in f.items()), p) for p, f in cands]
+    scored.sort(key=lambda x: -x[0])
+    return [p for _, p in scored]
+
+
+def _objective(data: list, w: dict[str, float]) -> float:
+    total = 0.0
+    for r, inst in data:
+        m = file_metrics(rerank(r["candidates"], w), inst["gold_files"])
+        total += m["Acc@1"] + m["Acc@5"] + 0.5 * m["MRR"] + 0.25 * m["Acc@10"]
+    return total / max(len(data), 1)
+
+
+def fit_weights(data: list, start: dict[str, float], passes: int = 3) -> dict[str, float]:
+    """Coordinate ascent on Acc@1 + Acc@5 + MRR/2 over a multiplicative/additive grid of each weight.
+    Ties keep the current value, so weights move only when that helps the training repositories."""
+    w = dict(start)
+    best = _objective(data, w)
+    for _ in range(passes):
+        improved = False
+        for k in list(w):
+            cur = w[k]
+            for cand in {cur * f for f in (0.0, 0.5, 0.75, 1.33, 2.0)} | {cur + d for d in (-0.5, -0.2, 0.2, 0.5)}:
+                w[k] = cand
+                val = _objective(data, w)
+                if val > best + 1e-9:
+                    best, cur, improved = val, cand, True
+            w[k] = cur
+        if not improved:
+            break
+    return w
