@@ -67,8 +67,8 @@ class PlaybookLibrary:
 
         lowered = {n.lower(): n for n in self._by_name}
         hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.5)
-        hits += [lowered[n] for n in lowered if name.lower() in n and lowered[n] not in hits]
-        return [lowered.get(h, h) for h in hits][:3]
+        hits += [n for n in lowered if name.lower() in n and n not in hits]
+        return [lowered[h] for h in hits[:3]]
 
     def select(
         self,

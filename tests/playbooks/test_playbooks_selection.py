@@ -155,3 +155,9 @@ def test_paths_are_normalised(lib: PlaybookLibrary, tmp_path: Path) -> None:
 def test_a_bare_string_is_one_name(lib: PlaybookLibrary) -> None:
     active = lib.select("x", files="db/a.sql", explicit="release", disabled="pnpm")
     assert reasons(active) == {"release": "explicit", "migrations": "glob db/** matches db/a.sql"}
+
+
+def test_close_names_suggest_by_similarity_and_substring(lib: PlaybookLibrary) -> None:
+    assert lib.close_names("FIX-BUGS")[0] == "fix-bug"
+    assert "respond-to-review" in lib.close_names("review")
+    assert lib.close_names("zzzz") == []
