@@ -16,83 +16,14 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")  # or any other HTTP status, e.g. "401"
+from genie_tui.providers.wire import FAULTS, Reply, ScriptEntry, completion_body, stream_events
 
-
-@dataclass
-class Reply:
-    """One scripted answer to one chat request.
-
-    ``tool_calls`` holds ``(name, arguments)`` pairs; a ``str`` argument is sent verbatim (use it to script
-    malformed JSON). ``fault`` replaces the answer with a failure: ``"429"`` / ``"500"`` / any other status
-    such as ``"401"`` (an HTTP error, with ``Retry-After`` when ``retry_after`` is set), ``"drop"`` (some chunks, then the socket closes with
-    no ``finish_reason``), ``"truncate"`` (some chunks, then a cleanly ended body with no ``finish_reason``
-    and no ``[DONE]``), ``"malformed"`` (a chunk that is not JSON), ``"hang"`` (no answer for
-    ``hang_seconds``, which should exceed the client's timeout). ``tool_style`` mimics servers seen in the
-    wild: ``"split"`` (OpenAI: arguments over several chunks), ``"whole"`` (one chunk per call, as Ollama
-    sends them), ``"same_index"`` (split, but every call at index 0).
-    """
-
-    content: str = ""
-    tool_calls: list[tuple[str, dict[str, Any] | str]] = field(default_factory=list)
-    finish_reason: str | None = None
-    fault: str | None = None
-    retry_after: float | None = None
-    chunk_chars: int = 8
-    chunk_delay: float = 0.0
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    hang_seconds: float = 30.0
-    tool_style: str = "split"
-
-    def __post_init__(self) -> None:
-        status = self.fault or ""
-        if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
-            raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
-        if self.tool_style not in ("split", "whole", "same_index"):
-            raise ValueError(f"unknown tool_style {self.tool_style!r}")
-        if self.chunk_chars < 1:
-            raise ValueError("chunk_chars must be at least 1")
-        self.tool_calls = [(str(name), args) for name, args in self.tool_calls]
-
-    @property
-    def effective_finish_reason(self) -> str:
-        return self.finish_reason or ("tool_calls" if self.tool_calls else "stop")
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Reply:
-        """Build a reply from a JSON object; ``tool_calls`` items are ``{"name", "arguments"}`` or pairs."""
-        data = dict(data)
-        calls = []
-        for item in data.pop("tool_calls", []) or []:
-            if isinstance(item, dict):
-                calls.append((item["name"], item.get("arguments", {})))
-            else:
-                name, args = item
-                calls.append((name, args))
-        known = set(cls.__dataclass_fields__) - {"tool_calls"}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown reply field(s): {', '.join(sorted(unknown))}")
-        return cls(tool_calls=calls, **data)
-
-
-ScriptEntry = Reply | Callable[[dict[str, Any]], Reply]
-
-
-def _pieces(text: str, size: int) -> Iterator[str]:
-    for i in range(0, len(text), size):
-        yield text[i : i + size]
-
-
-def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4) if text else 0
+__all__ = ["FAULTS", "Reply", "ScriptEntry", "ScriptedServer", "main"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,7 +37,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?")[0].rstrip("/").endswith("/v1/models"):
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in self.server.owner.models]
+            models = self.server.owner.models
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "scripted"} for m in models]
             self._json(200, {"object": "list", "data": data})
         else:
             self._error(404, f"no such route: GET {self.path}", "not_found")
@@ -139,9 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, body: dict[str, Any], reply: Reply) -> None:
         owner = self.server.owner
         if reply.fault == "hang":
-            owner._stopping.wait(reply.hang_seconds)
-            self.close_connection = True
-            return
+            # Then answer normally: a client with a longer timeout just sees a slow first byte.
+            if owner._stopping.wait(reply.hang_seconds):
+                self.close_connection = True
+                return
         if reply.fault is not None and reply.fault.isdigit():
             status = int(reply.fault)
             headers = {}
@@ -153,67 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self._stream(body, reply)
         else:
-            self._json(200, self._completion(body, reply))
-
-    def _usage(self, body: dict[str, Any], reply: Reply) -> dict[str, int]:
-        prompt = reply.prompt_tokens
-        if prompt is None:
-            prompt = _estimate_tokens(json.dumps(body.get("messages", [])))
-        completion = reply.completion_tokens
-        if completion is None:
-            args = "".join(a if isinstance(a, str) else json.dumps(a) for _, a in reply.tool_calls)
-            completion = _estimate_tokens(reply.content + args)
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-    def _completion(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-        n = self.server.owner._new_id()
-        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
-        if reply.tool_calls:
-            message["tool_calls"] = [
-                {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": _args(a)}}
-                for i, (name, a) in enumerate(reply.tool_calls)
-            ]
-        return {
-            "id": f"chatcmpl-{n}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model", "scripted-model"),
-            "choices": [{"index": 0, "message": message, "finish_reason": reply.effective_finish_reason}],
-            "usage": self._usage(body, reply),
-        }
+            self._json(200, completion_body(body, reply, self.server.owner._new_id()))
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        n = self.server.owner._new_id()
-        base = {"id": f"chatcmpl-{n}", "object": "chat.completion.chunk", "created": int(time.time()),
-                "model": body.get("model", "scripted-model")}
-
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            return json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-
-        events = [chunk({"role": "assistant", "content": ""})]
-        events += [chunk({"content": piece}) for piece in _pieces(reply.content, reply.chunk_chars)]
-        for i, (name, a) in enumerate(reply.tool_calls):
-            index = 0 if reply.tool_style == "same_index" else i
-            head = {"index": index, "id": f"call_{n}_{i}", "type": "function", "function": {"name": name}}
-            if reply.tool_style == "whole":
-                head["function"]["arguments"] = _args(a)
-                events.append(chunk({"tool_calls": [head]}))
-                continue
-            head["function"]["arguments"] = ""
-            events.append(chunk({"tool_calls": [head]}))
-            events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                       for piece in _pieces(_args(a), reply.chunk_chars)]
-        if reply.fault in ("drop", "truncate", "malformed"):
-            # Cut the turn at its midpoint (at least after the role chunk and one delta when there is one).
-            events = events[: max(2, len(events) // 2)]
-            if reply.fault == "malformed":
-                events.append('{"id": "broken", "choices": [{"delta": {"content": "x"')
-        else:
-            events.append(chunk({}, reply.effective_finish_reason))
-            if (body.get("stream_options") or {}).get("include_usage"):
-                events.append(json.dumps({**base, "choices": [], "usage": self._usage(body, reply)}))
-            events.append("[DONE]")
-
+        events = stream_events(body, reply, self.server.owner._new_id())
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -259,10 +135,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
         self._json(status, {"error": {"message": message, "type": kind, "param": None, "code": kind}}, headers)
-
-
-def _args(arguments: dict[str, Any] | str) -> str:
-    return arguments if isinstance(arguments, str) else json.dumps(arguments)
 
 
 class _Server(ThreadingHTTPServer):

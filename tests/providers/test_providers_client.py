@@ -27,8 +27,8 @@ from genie_tui.providers.retry import parse_retry_after
 from genie_tui.providers.scripted import Reply, ScriptedServer
 
 MESSAGES = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fix the bug"}]
-TOOLS = [{"type": "function", "function": {"name": "read_file", "description": "read",
-                                            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}]
+PARAMS = {"type": "object", "properties": {"path": {"type": "string"}}}
+TOOLS = [{"type": "function", "function": {"name": "read_file", "description": "read", "parameters": PARAMS}}]
 
 
 @contextlib.contextmanager
@@ -40,7 +40,8 @@ def serve(script: list[Any], **kwargs: Any) -> Iterator[ScriptedServer]:
 def client_for(server: ScriptedServer, **kwargs: Any) -> ModelClient:
     options: dict[str, Any] = {"timeout": 5.0, "max_retries": 4, "backoff_base": 0.01, "backoff_max": 1.0}
     options.update(kwargs)
-    return ModelClient(model="scripted-model", base_url=server.base_url, api_key=options.pop("api_key", None), **options)
+    key = options.pop("api_key", None)
+    return ModelClient(model="scripted-model", base_url=server.base_url, api_key=key, **options)
 
 
 async def run_turn(client: ModelClient, tools: list[dict[str, Any]] | None = None) -> tuple[list[Any], AssistantTurn]:
@@ -307,3 +308,10 @@ async def test_credentials_in_the_base_url_never_reach_the_message() -> None:
     message = str(info.value)
     assert "403 Forbidden" in message and server.base_url in message
     assert "hunter2" not in message and "alice" not in message
+
+
+async def test_a_slow_first_byte_within_the_timeout_is_not_a_failure() -> None:
+    with serve([Reply("patience", fault="hang", hang_seconds=0.3)]) as server:
+        events, turn = await run_turn(client_for(server, timeout=3))
+    assert turn.content == "patience" and turn.attempts == 1
+    assert not any(isinstance(e, TurnRetrying) for e in events)

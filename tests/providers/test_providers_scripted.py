@@ -89,7 +89,8 @@ def test_callable_entries_see_the_request_and_models_route_accepts_any_prefix() 
 
 def test_from_json_and_module_cli(tmp_path: Path) -> None:
     script = tmp_path / "script.json"
-    script.write_text(json.dumps([{"content": "hi", "tool_calls": [{"name": "finish", "arguments": {"summary": "ok"}}]}]))
+    finish = {"name": "finish", "arguments": {"summary": "ok"}}
+    script.write_text(json.dumps([{"content": "hi", "tool_calls": [finish]}]))
     server = ScriptedServer.from_json(script)
     assert server.script[0].tool_calls == [("finish", {"summary": "ok"})]
     (tmp_path / "bad.json").write_text('[{"contnet": "typo"}]')

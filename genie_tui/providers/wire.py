@@ -1,0 +1,157 @@
+"""The script data model and the OpenAI wire format the scripted server sends (pure functions, stdlib only).
+
+Kept apart from the HTTP plumbing in ``scripted.py`` so what goes over the wire can be read in one place:
+the chunk sequence of a streamed chat completion, the non-streamed body, and the usage numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")  # or any other HTTP status, e.g. "401"
+
+
+@dataclass
+class Reply:
+    """One scripted answer to one chat request.
+
+    ``tool_calls`` holds ``(name, arguments)`` pairs; a ``str`` argument is sent verbatim (use it to
+    script malformed JSON). ``fault`` replaces the answer with a failure:
+
+    - ``"429"``, ``"500"`` or any other status such as ``"401"``: an HTTP error (with ``Retry-After``
+      when ``retry_after`` is set);
+    - ``"drop"``: some chunks, then the socket closes with no ``finish_reason``;
+    - ``"truncate"``: some chunks, then a cleanly ended body with no ``finish_reason`` and no ``[DONE]``;
+    - ``"malformed"``: some chunks, then one that is not JSON;
+    - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout).
+
+    ``tool_style`` mimics servers seen in the wild: ``"split"`` (OpenAI: arguments over several chunks),
+    ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0).
+    """
+
+    content: str = ""
+    tool_calls: list[tuple[str, dict[str, Any] | str]] = field(default_factory=list)
+    finish_reason: str | None = None
+    fault: str | None = None
+    retry_after: float | None = None
+    chunk_chars: int = 8
+    chunk_delay: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    hang_seconds: float = 30.0
+    tool_style: str = "split"
+
+    def __post_init__(self) -> None:
+        status = self.fault or ""
+        if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
+            raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
+        if self.tool_style not in ("split", "whole", "same_index"):
+            raise ValueError(f"unknown tool_style {self.tool_style!r}")
+        if self.chunk_chars < 1:
+            raise ValueError("chunk_chars must be at least 1")
+        self.tool_calls = [(str(name), args) for name, args in self.tool_calls]
+
+    @property
+    def effective_finish_reason(self) -> str:
+        return self.finish_reason or ("tool_calls" if self.tool_calls else "stop")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        """Build a reply from a JSON object; ``tool_calls`` items are ``{"name", "arguments"}`` or pairs."""
+        data = dict(data)
+        calls = []
+        for item in data.pop("tool_calls", []) or []:
+            if isinstance(item, dict):
+                calls.append((item["name"], item.get("arguments", {})))
+            else:
+                name, args = item
+                calls.append((name, args))
+        known = set(cls.__dataclass_fields__) - {"tool_calls"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown reply field(s): {', '.join(sorted(unknown))}")
+        return cls(tool_calls=calls, **data)
+
+
+ScriptEntry = Reply | Callable[[dict[str, Any]], Reply]
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    for i in range(0, len(text), size):
+        yield text[i : i + size]
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+def _args(arguments: dict[str, Any] | str) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+def usage_of(body: dict[str, Any], reply: Reply) -> dict[str, int]:
+    """The reply's scripted usage, or an estimate from the request and reply sizes."""
+    prompt = reply.prompt_tokens
+    if prompt is None:
+        prompt = _estimate_tokens(json.dumps(body.get("messages", [])))
+    completion = reply.completion_tokens
+    if completion is None:
+        args = "".join(a if isinstance(a, str) else json.dumps(a) for _, a in reply.tool_calls)
+        completion = _estimate_tokens(reply.content + args)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion_body(body: dict[str, Any], reply: Reply, n: int) -> dict[str, Any]:
+    """A non-streamed ``chat.completion`` object for request ``n``."""
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": _args(a)}}
+            for i, (name, a) in enumerate(reply.tool_calls)
+        ]
+    return {
+        "id": f"chatcmpl-{n}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "scripted-model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": reply.effective_finish_reason}],
+        "usage": usage_of(body, reply),
+    }
+
+
+def stream_events(body: dict[str, Any], reply: Reply, n: int) -> list[str]:
+    """The ``data:`` payloads of a streamed answer, in order (cut short for stream faults)."""
+    base = {"id": f"chatcmpl-{n}", "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": body.get("model", "scripted-model")}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        return json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    events = [chunk({"role": "assistant", "content": ""})]
+    events += [chunk({"content": piece}) for piece in _pieces(reply.content, reply.chunk_chars)]
+    for i, (name, a) in enumerate(reply.tool_calls):
+        index = 0 if reply.tool_style == "same_index" else i
+        head: dict[str, Any] = {"index": index, "id": f"call_{n}_{i}", "type": "function",
+                                "function": {"name": name, "arguments": ""}}
+        if reply.tool_style == "whole":
+            head["function"]["arguments"] = _args(a)
+            events.append(chunk({"tool_calls": [head]}))
+            continue
+        events.append(chunk({"tool_calls": [head]}))
+        events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                   for piece in _pieces(_args(a), reply.chunk_chars)]
+    if reply.fault in ("drop", "truncate", "malformed"):
+        # Cut the turn at its midpoint (at least after the role chunk and one delta when there is one).
+        events = events[: max(2, len(events) // 2)]
+        if reply.fault == "malformed":
+            events.append('{"id": "broken", "choices": [{"delta": {"content": "x"')
+        return events
+    events.append(chunk({}, reply.effective_finish_reason))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        events.append(json.dumps({**base, "choices": [], "usage": usage_of(body, reply)}))
+    events.append("[DONE]")
+    return events
