@@ -185,8 +185,7 @@ class ScriptedServer:
         httpd = _Server(("127.0.0.1", self._port), _Handler)
         httpd.owner = self
         self._httpd = httpd
-        host, port = httpd.server_address[:2]
-        self.base_url = f"http://{host}:{port}/v1"
+        self.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="scripted-server", daemon=True)
         self._thread.start()
