@@ -23,6 +23,7 @@ from genie_tui.core.events import (
     TurnRetrying,
     UsageReported,
 )
+from genie_tui.errors import UsageError
 from genie_tui.providers.retry import Failure, IncompleteStream, ModelError, backoff_delay, classify, scrub
 
 if TYPE_CHECKING:
@@ -38,11 +39,13 @@ def display_url(url: str) -> str:
     """The URL without user info or query string, which may carry credentials, for messages and logs."""
     from urllib.parse import urlsplit, urlunsplit
 
+    if "://" not in url:
+        return url.split("?")[0]
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else url.split("?")[0]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def estimate_tokens(text: str) -> int:
@@ -183,6 +186,9 @@ class ModelClient:
                  max_retries: int = 4, backoff_base: float = 1.0, backoff_max: float = 30.0) -> None:
         self.model = model
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"base URL {display_url(self.base_url)!r} must start with http:// or https:// "
+                             "(e.g. http://localhost:11434/v1)")
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.backoff_base = backoff_base

@@ -50,3 +50,10 @@ def test_unreachable_endpoint_is_one_line_exit_1(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"genie: model endpoint {url}: ")
     assert "connection error" in lines[0] and "sk-never" not in proc.stderr
+
+
+def test_base_url_without_scheme_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--base-url", "localhost:11434/v1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("genie: base URL 'localhost:11434/v1' must start with http:// or https:// "
+                   "(e.g. http://localhost:11434/v1)")
