@@ -371,7 +371,9 @@ class Agent:
             self.emit(PlaybooksActivated(pairs))
             self.session.record("playbooks", active=[list(p) for p in pairs])
             for a in added:
-                self._notes.append(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{a.playbook.body}")
+                # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
+                section = self.library.prompt_section([a], self.settings.playbook_budget // 3)
+                self._notes.append(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{section.text}")
 
     def _close_dangling_calls(self) -> None:
         """After a cancel, every tool call the model made gets a result, so the conversation stays valid."""

@@ -1,0 +1,64 @@
+"""Playbooks steer the agent: system prompt, plan seeding, read_playbook, activation as files are read."""
+
+from __future__ import annotations
+
+from genie_tui.config.settings import load_settings
+from genie_tui.core import events as ev
+from genie_tui.core.agent import Agent
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+MIGRATIONS = """---
+name: db-migrations
+description: How we write migrations.
+keywords: [migration]
+---
+Migrations go in db/migrations with a timestamp. Never edit an applied one.
+
+## Steps
+- [ ] Add a timestamped migration file
+- [ ] Run the migration in the tests
+"""
+
+
+async def run_agent(repo, script, task, playbook_budget=3000):
+    with ScriptedServer(script) as server:
+        settings = load_settings(repo, {"base_url": server.base_url, "approve": "auto"})
+        settings.playbook_budget = playbook_budget
+        agent = Agent(settings, repo)
+        seen = [e async for e in agent.run(task)]
+        await agent.client.aclose()
+        return agent, seen, server.requests
+
+
+async def test_keyword_playbook_seeds_plan_and_prompt(make_repo):
+    repo = make_repo({".genie/playbooks/db-migrations.md": MIGRATIONS, "app.py": "x = 1\n",
+                      "services/api/AGENTS.md": "Use httpx, never requests, in the API service.\n",
+                      "services/api/handler.py": "def handle():\n    pass\n"})
+    script = [Reply(tool_calls=[("read_playbook", {"name": "fix-bug"}), ("read_playbook", {"name": "nope"})]),
+              Reply(tool_calls=[("read_file", {"path": "services/api/handler.py"})]),
+              Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    agent, seen, requests = await run_agent(repo, script, "add a migration for the users table")
+    system = requests[0]["messages"][0]["content"]
+    assert "Migrations go in db/migrations with a timestamp" in system
+    activated = [e for e in seen if isinstance(e, ev.PlaybooksActivated)]
+    assert ("db-migrations", "keyword 'migration'") in activated[0].active
+    plans = [e for e in seen if isinstance(e, ev.PlanUpdated)]
+    assert [(s.text, s.origin) for s in plans[0].steps][:2] == [
+        ("Add a timestamped migration file", "playbook:db-migrations"),
+        ("Run the migration in the tests", "playbook:db-migrations")]
+    results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert "failing test" in results[0].lower()  # the bundled fix-bug playbook's text
+    assert results[1].startswith("error:") and "nope" in results[1]
+    # reading a file under services/api activates the nested AGENTS.md for the next turn
+    assert any(n == "services/api/AGENTS.md" for n, _ in activated[-1].active)
+    notes = [m["content"] for m in requests[2]["messages"] if m["role"] == "user"]
+    assert any("Use httpx, never requests" in n for n in notes)
+
+
+async def test_playbooks_over_budget_are_listed_by_name(make_repo):
+    big = MIGRATIONS.replace("Never edit an applied one.", "Never edit an applied one. " + "More rules. " * 600)
+    repo = make_repo({".genie/playbooks/db-migrations.md": big, "app.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    _, _, requests = await run_agent(repo, script, "write a migration", playbook_budget=300)
+    system = requests[0]["messages"][0]["content"]
+    assert "db-migrations" in system and "read_playbook" in system and "More rules. " * 50 not in system
