@@ -1,0 +1,145 @@
+"""The Textual application: themes, the agent's lifetime, the command palette, first-run welcome.
+
+The app owns what outlives a screen (settings, repo, the agent, the theme); ``MainScreen`` owns the panes.
+Agents are made by ``agent_factory`` so tests and the demo inject their own (a real ``Agent`` on a scripted
+server, or a fake that yields events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from genie_tui.ui.bridge import AgentPort
+from genie_tui.ui.themes import DEFAULT_THEME, load_themes
+
+AgentFactory = Callable[[], AgentPort | None]
+
+# (title, help, action on the main screen) — every action is reachable from the command palette.
+PALETTE: tuple[tuple[str, str, str], ...] = (
+    ("Stop the current turn", "Esc: close the stream, run no further tool", "cancel_turn"),
+    ("Focus search", "F2: search the code, Enter previews, c adds to context", "focus_pane('search-pane')"),
+    ("Focus plan", "F3: tick, add, edit, reorder, delete steps", "focus_pane('plan-pane')"),
+    ("Focus patch", "F4: review hunks (y approve, n reject, m comment, a all, Enter submit)", "focus_pane('patch-pane')"),
+    ("Focus prompt", "F5: type a task or a /command", "focus_pane('prompt')"),
+    ("Undo last patch", "Ctrl+U: restore the files the last applied patch changed", "undo"),
+    ("Cycle approval mode", "Ctrl+T: ask -> auto -> never", "cycle_approve"),
+    ("Copy conversation", "Ctrl+Y: copy the transcript to the clipboard (OSC 52)", "copy_transcript"),
+    ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
+    ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
+    ("List playbooks", "/playbook: list the playbooks genie knows", "slash('/playbook')"),
+    ("Help", "/help: keys and slash commands", "slash('/help')"),
+)
+
+
+class GenieApp(App[str | None]):
+    """``genie`` in a repository. Exits with ``"demo"`` when the welcome screen's demo button is chosen."""
+
+    TITLE = "genie"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
+                 demo: bool = False, theme: str | None = None, animate: bool = True,
+                 welcome: bool | None = None, playbooks: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.settings = settings
+        self.repo = repo
+        self.agent_factory = agent_factory
+        self.demo = demo
+        self.spinner = animate
+        self.requested_theme = theme or getattr(settings, "theme", None)
+        self.model_ready = bool(demo or getattr(settings, "model_configured", False))
+        self.show_welcome = (not self.model_ready) if welcome is None else welcome
+        self.agent: AgentPort | None = None
+        self.pending_context: list[str] = []
+        self.playbooks: list[str] = list(playbooks)
+        self.theme_problems: list[str] = []
+        self._register_themes()
+
+    def _register_themes(self) -> None:
+        found = load_themes()
+        for theme in found.themes.values():
+            self.register_theme(theme)
+        self.theme_problems = found.problems
+        wanted = self.requested_theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+
+    def on_mount(self) -> None:
+        from genie_tui.ui.screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+        for problem in self.theme_problems:
+            self.notify(problem, severity="warning", timeout=8)
+        if self.show_welcome:
+            from genie_tui.ui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen(), self._welcomed)
+
+    def _welcomed(self, choice: str | None) -> None:
+        if choice == "demo":
+            self.exit("demo")
+
+    # --- agent --------------------------------------------------------------------------------------
+    def get_agent(self) -> AgentPort | None:
+        """The conversation's agent, made on first use (with any context the user added before)."""
+        if self.agent is None and self.agent_factory is not None and self.model_ready:
+            self.agent = self.agent_factory()
+            if self.agent is not None:
+                for text in self.pending_context:
+                    self.agent.add_context(text)
+        return self.agent
+
+    def reset_agent(self) -> None:
+        self.agent = None
+        self.pending_context.clear()
+
+    def set_approval_mode(self, mode: str) -> None:
+        self.settings.approve = mode
+        if self.agent is not None:
+            self.agent.set_approval_mode(mode)
+        from genie_tui.ui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.status.update_fields(approve=mode)
+        self.notify(f"Approval mode: {mode}", timeout=2)
+
+    def set_theme(self, name: str) -> bool:
+        if name not in self.available_themes:
+            self.notify(f"unknown theme {name!r}; known: {', '.join(sorted(self.available_themes))}",
+                        severity="error")
+            return False
+        self.theme = name
+        return True
+
+    # --- palette ------------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from genie_tui.ui.screens.main import MainScreen
+
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None:
+            return
+        for title, help_, action in PALETTE:
+            yield SystemCommand(title, help_, partial(main.run_action, action))
+        for name in sorted(self.available_themes):
+            if name.startswith("genie-") or name not in _TEXTUAL_BUILTINS:
+                yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(self.set_theme, name))
+        for mode in ("ask", "auto", "never"):
+            yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
+                                partial(self.set_approval_mode, mode))
+
+
+_TEXTUAL_BUILTINS = {"textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula",
+                     "tokyo-night", "monokai", "flexoki", "catppuccin-latte", "solarized-light",
+                     "textual-ansi", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark",
+                     "atom-one-light", "catppuccin-frappe", "catppuccin-macchiato", "solarized-dark"}

@@ -1,0 +1,204 @@
+"""Slash commands typed in the prompt. Each is a small async function on the main screen.
+
+Commands that need no model (``/search``, ``/diff``, ``/undo``, ``/apply``, ``/playbook``, ``/theme``) work
+on the welcome path too; the rest say how to configure a model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from genie_tui.ui.screens.main import MainScreen
+
+Handler = Callable[["MainScreen", str], Awaitable[None]]
+
+HELP = """\
+Keys: Enter send · Esc stop the turn · Ctrl+C twice quit · F2 search · F3 plan · F4 patch · F5 prompt
+      Ctrl+U undo · Ctrl+T approval mode · Ctrl+Y copy · Ctrl+P command palette
+Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
+Plan: space tick · o add · e edit · x delete · J/K move
+Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
+          /approve ask|auto|never /apply FILE /clear /resume SESSION /help"""
+
+
+async def _help(screen: MainScreen, arg: str) -> None:
+    await screen.conversation.add_note(HELP)
+
+
+async def _plan(screen: MainScreen, arg: str) -> None:
+    screen.action_focus_pane("plan-pane")
+    if arg:
+        screen.plan.action_add()
+        screen.plan.editor.value = arg
+
+
+async def _theme(screen: MainScreen, arg: str) -> None:
+    if not arg:
+        await screen.conversation.add_note("themes: " + ", ".join(sorted(screen.app.available_themes)))
+    elif screen.genie.set_theme(arg):
+        screen.notify(f"Theme: {arg}", timeout=2)
+
+
+async def _model(screen: MainScreen, arg: str) -> None:
+    if not arg:
+        await screen.conversation.add_note(f"model: {screen.genie.settings.model}")
+        return
+    screen.genie.settings.model = arg
+    screen.status.update_fields(model=arg)
+    agent = screen.genie.agent
+    if agent is not None and hasattr(agent, "set_model"):
+        agent.set_model(arg)
+        await screen.conversation.add_note(f"model: {arg}")
+    else:
+        screen.genie.reset_agent()
+        await screen.conversation.add_note(f"model: {arg} (a new conversation starts with your next message)")
+
+
+async def _approve(screen: MainScreen, arg: str) -> None:
+    if arg not in ("ask", "auto", "never"):
+        await screen.conversation.add_note("usage: /approve ask|auto|never", "error")
+        return
+    screen.genie.set_approval_mode(arg)
+
+
+async def _search(screen: MainScreen, arg: str) -> None:
+    if arg:
+        screen.search.query_box.value = arg
+        screen.search.run_search(arg)
+    else:
+        screen.search.query_box.focus()
+
+
+async def _diff(screen: MainScreen, arg: str) -> None:
+    repo = screen.genie.repo
+    if repo is None:
+        return
+    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo,
+                                  capture_output=True, text=True)
+    screen.show_patch_pane(True)
+    screen.patch.show_diff(out.stdout or "", "Working tree diff (git diff)" if out.stdout else "No changes.")
+
+
+async def undo(screen: MainScreen, arg: str = "") -> None:
+    repo = screen.genie.repo
+    if repo is None:
+        return
+    try:
+        from genie_tui.patching import undo_last  # type: ignore[attr-defined]
+
+        report = await asyncio.to_thread(undo_last, repo)
+    except ImportError:
+        await screen.conversation.add_note("undo is not available in this build", "error")
+        return
+    except Exception as exc:  # GenieError "nothing to undo" and friends
+        await screen.conversation.add_note(f"undo: {exc}", "error")
+        return
+    files = getattr(report, "files", None) or []
+    await screen.conversation.add_note(f"↶ undid the last patch ({', '.join(map(str, files)) or 'done'})", "good")
+
+
+async def _apply(screen: MainScreen, arg: str) -> None:
+    """Review a patch file hunk by hunk, then apply the approved hunks (no model needed)."""
+    repo = screen.genie.repo
+    if repo is None or not arg:
+        await screen.conversation.add_note("usage: /apply FILE", "error")
+        return
+    path = Path(arg).expanduser()
+    path = path if path.is_absolute() else repo / path
+    try:
+        diff = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        await screen.conversation.add_note(f"apply: {exc}", "error")
+        return
+    screen.show_patch_pane(True)
+    future = screen.patch.await_local(diff, path.name)
+    screen.refresh_bindings()
+    screen.run_worker(_apply_when_decided(screen, repo, diff, future))
+
+
+async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, future: asyncio.Future) -> None:
+    decision = await future
+    if decision.rejected:
+        return
+    from genie_tui.patching import apply_patch  # type: ignore[attr-defined]
+
+    report = await asyncio.to_thread(apply_patch, repo, decision.edited_diff or diff,
+                                     None if decision.hunks is None else set(decision.hunks))
+    result = report.to_json() if hasattr(report, "to_json") else {}
+    screen.patch.applied(bool(report.applied), result if isinstance(result, dict) else {})
+    await screen.conversation.add_note("✓ applied" if report.applied else f"✗ not applied: {report.reason}",
+                                       "good" if report.applied else "error")
+
+
+async def _playbook(screen: MainScreen, arg: str) -> None:
+    from genie_tui.playbooks import PlaybookLibrary  # type: ignore[attr-defined]
+
+    lib = await asyncio.to_thread(PlaybookLibrary.load, screen.genie.repo)
+    if not arg:
+        lines = [f"  {pb.name} — {pb.description}" for pb in lib.playbooks]
+        await screen.conversation.add_note("playbooks (/playbook NAME activates):\n" + "\n".join(lines))
+        return
+    pb = lib.get(arg)
+    if pb is None:
+        close = lib.close_names(arg)
+        await screen.conversation.add_note(f"no playbook {arg!r}" + (f"; did you mean {', '.join(close)}?" if close else ""),
+                                           "error")
+        return
+    screen.genie.playbooks.append(pb.name)
+    screen.add_context(f"Playbook {pb.name} (activated by the user):\n{pb.body}")
+    await screen.conversation.add_note(f"playbook {pb.name} active: {pb.description}", "good")
+
+
+async def _clear(screen: MainScreen, arg: str) -> None:
+    if screen.turn_running:
+        screen.action_cancel_turn()
+    screen.genie.reset_agent()
+    await screen.conversation.clear()
+    screen.plan.show([], "user")
+    screen.show_patch_pane(False)
+
+
+async def _resume(screen: MainScreen, arg: str) -> None:
+    if not arg:
+        await screen.conversation.add_note("usage: /resume SESSION (see `genie sessions list`)", "error")
+        return
+    try:
+        from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+
+        agent = await asyncio.to_thread(Agent.resume, arg, screen.genie.settings)
+    except Exception as exc:
+        await screen.conversation.add_note(f"resume: {exc}", "error")
+        return
+    screen.genie.agent = agent
+    await screen.conversation.add_note(f"resumed {arg}; type a message to continue", "good")
+
+
+async def _browse(screen: MainScreen, arg: str) -> None:
+    if arg:
+        await screen.start_task(f"Read {arg} with browse_url and use what is relevant to the task.", f"/browse {arg}")
+
+
+async def _ask(screen: MainScreen, arg: str) -> None:
+    if arg:
+        await screen.start_task(f"Answer this question about the code; do not change any files: {arg}", f"/ask {arg}")
+
+
+COMMANDS: dict[str, Handler] = {
+    "help": _help, "plan": _plan, "theme": _theme, "model": _model, "approve": _approve, "search": _search,
+    "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": _resume,
+    "browse": _browse, "ask": _ask,
+}
+
+
+async def run_slash(screen: MainScreen, line: str) -> None:
+    name, _, arg = line.lstrip("/").partition(" ")
+    handler = COMMANDS.get(name.lower())
+    if handler is None:
+        await screen.conversation.add_note(f"unknown command /{name}; /help lists them", "error")
+        return
+    await handler(screen, arg.strip())

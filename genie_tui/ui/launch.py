@@ -1,0 +1,74 @@
+"""``genie`` (the app) and ``genie demo``: build settings and an agent factory, run the Textual app.
+
+Imported only when one of these commands runs, so the other commands never pay for Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from genie_tui.config import paths
+from genie_tui.errors import GenieError
+
+
+def _agent_factory(settings: Any, repo: Path, playbooks: list[str], demo: bool = False):  # noqa: ANN202
+    def make() -> Any:
+        try:
+            from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+        except ImportError as exc:  # the agent is part of every release; this guards partial checkouts
+            raise GenieError(f"the agent is not available: {exc}") from exc
+        return Agent(settings, repo, playbooks=playbooks, demo=demo)
+
+    return make
+
+
+def run(args: argparse.Namespace) -> int:
+    """The default command: the app on ``--repo`` (or the current repository)."""
+    from genie_tui.config.settings import load_settings
+
+    repo = paths.resolve_repo(getattr(args, "repo", None))
+    overrides = {k: getattr(args, k, None) for k in ("model", "base_url", "approve", "max_steps", "theme")}
+    settings = load_settings(repo, overrides)
+    playbooks = list(getattr(args, "playbook", None) or [])
+
+    from genie_tui.ui.app import GenieApp
+
+    app = GenieApp(settings, repo, _agent_factory(settings, repo, playbooks), theme=settings.theme,
+                   playbooks=playbooks)
+    result = app.run()
+    if result == "demo":
+        return demo(argparse.Namespace(theme=settings.theme))
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """``genie demo``: a temporary copy of the sample repo and a scripted model server, no key needed."""
+    from genie_tui.demo.script import demo_script, prepare_sample_repo
+    from genie_tui.providers.scripted import ScriptedServer
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp:
+        repo = prepare_sample_repo(Path(tmp))
+        server = ScriptedServer(demo_script(), models=("genie-demo",)).start()
+        try:
+            app = build_demo_app(repo, server.base_url, theme=getattr(args, "theme", None))
+            app.run()
+        finally:
+            server.stop()
+    return 0
+
+
+def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, animate: bool = True) -> Any:
+    """The demo app on ``repo`` talking to the scripted server at ``base_url`` (tests and the bench use it)."""
+    from genie_tui.config.settings import load_settings
+    from genie_tui.ui.app import GenieApp
+
+    settings = load_settings(None, {"model": "genie-demo", "base_url": base_url, "approve": "ask",
+                                    "max_steps": 20, "theme": theme})
+    settings.api_key = "demo"
+    settings.test_command = "python -m unittest -q"
+    return GenieApp(settings, repo, _agent_factory(settings, repo, [], demo=True), demo=True,
+                    theme=settings.theme, animate=animate, welcome=False)

@@ -1,0 +1,357 @@
+"""The main screen: lays out the panes, runs one agent turn at a time, routes each event to its pane.
+
+Intent goes down (prompt -> ``run_turn`` worker -> ``agent.run``), events come up (``AgentEvent`` ->
+``_route``). Panes own their state; this module only decides who hears what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TextArea
+
+from genie_tui.core import events as ev
+from genie_tui.ui.bridge import AgentEvent, TurnEnded
+from genie_tui.ui.widgets.conversation import ConversationView
+from genie_tui.ui.widgets.patch_pane import PatchPane
+from genie_tui.ui.widgets.plan_pane import PlanPane
+from genie_tui.ui.widgets.search_pane import SearchPane
+from genie_tui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from genie_tui.ui.app import GenieApp
+
+QUIT_WINDOW_S = 2.0
+
+
+class MainScreen(Screen[None]):
+    CSS_PATH = "main.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel_turn", "Stop"),
+        Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
+        Binding("f2", "focus_pane('search-pane')", "Search"),
+        Binding("f3", "focus_pane('plan-pane')", "Plan"),
+        Binding("f4", "focus_pane('patch-pane')", "Patch"),
+        Binding("f5", "focus_pane('prompt')", "Prompt"),
+        Binding("ctrl+u", "undo", "Undo patch"),
+        Binding("ctrl+t", "cycle_approve", "Approve mode"),
+        Binding("ctrl+y", "copy_transcript", "Copy", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turn_running = False
+        self._last_interrupt = 0.0
+        self._open: list[tuple[asyncio.Future[object], object]] = []  # (future, answer if cancelled)
+
+    @property
+    def genie(self) -> GenieApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app = self.genie
+        s = app.settings
+        title = "genie" + ("  ·  DEMO — scripted model, sample repo" if app.demo else "")
+        yield Static(f"{title}  ·  {app.repo or 'no repository'}", id="title-bar", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield SearchPane(app.repo, id="search-pane")
+                yield PlanPane(id="plan-pane")
+            with Vertical(id="right"):
+                yield ConversationView(id="conversation")
+                yield PatchPane(id="patch-pane")
+        yield Input(placeholder="Describe a task, or /help for commands", id="prompt")
+        yield StatusBar(model=s.model if app.model_ready else "no model", approve=s.approve,
+                        budget=s.context_budget, demo=app.demo, animate=app.spinner,
+                        price=(s.price_input_per_mtok, s.price_output_per_mtok), id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#patch-pane").display = False
+        self.query_one("#prompt", Input).focus()
+        if self.size.width < 100:
+            self.add_class("-narrow")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+
+    # --- panes --------------------------------------------------------------------------------------
+    @property
+    def conversation(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def patch(self) -> PatchPane:
+        return self.query_one(PatchPane)
+
+    @property
+    def plan(self) -> PlanPane:
+        return self.query_one(PlanPane)
+
+    @property
+    def search(self) -> SearchPane:
+        return self.query_one(SearchPane)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def show_patch_pane(self, show: bool = True) -> None:
+        self.patch.display = show
+
+    # --- intent -------------------------------------------------------------------------------------
+    @on(Input.Submitted, "#prompt")
+    async def _prompt(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.value = ""
+        if not text:
+            return
+        if text.startswith("/"):
+            from genie_tui.ui.commands import run_slash
+
+            await run_slash(self, text)
+            return
+        await self.start_task(text)
+
+    async def start_task(self, text: str, shown: str | None = None) -> None:
+        if self.turn_running:
+            self.notify("The agent is working; Esc stops it first.", severity="warning")
+            return
+        agent = self.genie.get_agent()
+        if agent is None:
+            await self.conversation.add_note(
+                "No model is configured: set OPENAI_API_KEY or --base-url (see /help), or try `genie demo`.", "error")
+            return
+        await self.conversation.add_user(shown or text)
+        self.turn_running = True
+        self.status.set_busy(True)
+        self.run_turn(agent, text)
+
+    @work(exclusive=True, group="turn")
+    async def run_turn(self, agent: object, task: str) -> None:
+        error = None
+        try:
+            async for event in agent.run(task):  # type: ignore[attr-defined]
+                self.post_message(AgentEvent(event))
+        except Exception as exc:  # a broken turn is shown, never a traceback over the screen
+            error = f"{type(exc).__name__}: {exc}"
+        self.post_message(TurnEnded(error))
+
+    @on(TurnEnded)
+    async def _turn_ended(self, message: TurnEnded) -> None:
+        self.turn_running = False
+        self.status.set_busy(False)
+        self.status.update_fields(phase="idle")
+        await self.conversation.end_text()
+        if message.error:
+            await self.conversation.add_note(f"Turn failed: {message.error}", "error")
+
+    # --- events up ----------------------------------------------------------------------------------
+    @on(AgentEvent)
+    async def _route(self, message: AgentEvent) -> None:
+        e = message.event
+        conv = self.conversation
+        if isinstance(e, ev.TextDelta):
+            await conv.text_delta(e.text)
+        elif isinstance(e, ev.ToolCallArgsDelta):
+            if e.name == "propose_patch":
+                self.patch.stream_delta(e.delta)
+        elif isinstance(e, ev.ToolCallStarted):
+            await conv.tool_started(e.call_id, e.name)
+            if e.name == "propose_patch":
+                self.show_patch_pane()
+                self.patch.stream_started()
+        elif isinstance(e, ev.ToolCallCompleted):
+            conv.tool_args(e.call_id, e.arguments, e.raw_arguments)
+        elif isinstance(e, ev.ToolFinished):
+            conv.tool_finished(e.call_id, e.ok, e.result, e.elapsed_ms)
+        elif isinstance(e, ev.ContextLooked):
+            self.search.agent_looked(e.kind, e.query, e.hits)
+        elif isinstance(e, ev.UsageReported):
+            self.status.add_usage(e.prompt_tokens, e.completion_tokens)
+        elif isinstance(e, ev.StepStarted):
+            self.status.update_fields(step=e.step, max_steps=e.max_steps)
+        elif isinstance(e, ev.PhaseChanged):
+            self.status.update_fields(phase=e.phase)
+        elif isinstance(e, ev.PlanUpdated):
+            self.plan.show(e.steps, e.source)
+        elif isinstance(e, ev.PatchProposed):
+            self.show_patch_pane()
+            self.patch.proposed(e)
+            if e.decision is not None:
+                self._open.append((e.decision, ev.PatchDecision(hunks=frozenset())))  # type: ignore[arg-type]
+                self.patch.view.focus()
+                self.refresh_bindings()
+        elif isinstance(e, ev.PatchApplied):
+            self.patch.applied(e.applied, e.result)
+            await conv.add_note(("✓ patch applied" if e.applied else "✗ patch not applied")
+                                + (f": {e.result.get('reason')}" if e.result.get("reason") else ""),
+                                "good" if e.applied else "error")
+        elif isinstance(e, ev.QuestionAsked):
+            self._ask(e)
+        elif isinstance(e, ev.CommandApprovalRequested):
+            self._approve_command(e)
+        elif isinstance(e, ev.TestsRan):
+            tail = e.output_tail.strip().splitlines()[-1:] or [""]
+            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} (exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}",
+                                "good" if e.passed else "error")
+        elif isinstance(e, ev.SessionStarted):
+            self.status.update_fields(model=e.model, max_steps=e.max_steps, budget=e.context_budget)
+            await conv.add_note(f"session {e.session_id} · {e.path}")
+        elif isinstance(e, ev.PlaybooksActivated):
+            if e.active:
+                await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
+        elif isinstance(e, ev.TurnRetrying):
+            await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason}", "error")
+        elif isinstance(e, ev.TurnFinished):
+            await conv.end_text()
+        elif isinstance(e, ev.ErrorOccurred):
+            await conv.add_note(("fatal: " if e.fatal else "") + e.message, "error")
+        elif isinstance(e, ev.SessionFinished):
+            await conv.add_note(f"■ {e.status}: {e.summary}", "good" if e.status == "finished" else "error")
+
+    def _ask(self, e: ev.QuestionAsked) -> None:
+        from genie_tui.ui.screens.question import QuestionScreen
+
+        self._open.append((e.answer, None))  # type: ignore[arg-type]
+
+        def answered(answer: str | None) -> None:
+            if not e.answer.done():
+                e.answer.set_result(answer)
+            self.run_worker(self.conversation.add_note(f"you answered: {answer or '(proceed on best assumption)'}"))
+
+        self.app.push_screen(QuestionScreen(e.question, e.choices), answered)
+
+    def _approve_command(self, e: ev.CommandApprovalRequested) -> None:
+        from genie_tui.ui.screens.question import QuestionScreen
+
+        self._open.append((e.approved, False))  # type: ignore[arg-type]
+
+        def answered(answer: str | None) -> None:
+            if not e.approved.done():
+                e.approved.set_result(answer == "Run it")
+
+        self.app.push_screen(QuestionScreen(f"Run this command?\n\n  {e.command}", ("Run it", "Don't run")), answered)
+
+    # --- pane messages ------------------------------------------------------------------------------
+    @on(PlanPane.Edited)
+    async def _plan_edited(self, message: PlanPane.Edited) -> None:
+        agent = self.genie.agent
+        if agent is not None:
+            agent.user_plan_edit(message.steps)
+            self.notify("Plan edit will be sent with the next model request.", timeout=2)
+
+    @on(PatchPane.Decided)
+    async def _decided(self, message: PatchPane.Decided) -> None:
+        d = message.decision
+        verdict = "rejected" if d.rejected else "edited" if d.edited_diff else \
+            "approved all" if d.hunks is None else f"approved hunks {sorted(i + 1 for i in d.hunks)}"
+        await self.conversation.add_note(f"you {verdict}" + (f" — “{d.comment}”" if d.comment else ""))
+        self.refresh_bindings()
+        self.query_one("#prompt", Input).focus()
+
+    @on(SearchPane.PreviewRequested)
+    def _preview(self, message: SearchPane.PreviewRequested) -> None:
+        from genie_tui.ui.screens.preview import PreviewScreen
+
+        if self.genie.repo is None:
+            return
+        hit = message.hit
+        self.app.push_screen(PreviewScreen(self.genie.repo, hit.path, hit.start, hit.end), self.add_context)
+
+    @on(SearchPane.ContextRequested)
+    def _context_requested(self, message: SearchPane.ContextRequested) -> None:
+        from genie_tui.ui.screens.preview import PreviewScreen
+
+        if self.genie.repo is not None:
+            h = message.hit
+            self.add_context(PreviewScreen(self.genie.repo, h.path, h.start, h.end).span_text())
+
+    def add_context(self, text: str | None) -> None:
+        if not text:
+            return
+        self.genie.pending_context.append(text)
+        agent = self.genie.agent
+        if agent is not None:
+            agent.add_context(text)
+        self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3)
+
+    # --- actions ------------------------------------------------------------------------------------
+    def _abandon_open(self) -> None:
+        """Answer anything the agent waits on (reject / no answer / don't run) so a cancel never hangs."""
+        for fut, default in self._open:
+            if not fut.done():
+                fut.set_result(default)
+        self._open.clear()
+        while len(self.app.screen_stack) > 1 and self.app.screen is not self:
+            self.app.pop_screen()
+
+    def action_cancel_turn(self) -> None:
+        if not self.turn_running:
+            return
+        agent = self.genie.agent
+        self.patch.abandon()
+        self._abandon_open()
+        if agent is not None:
+            agent.cancel()
+        self.notify("Stopping… (the session is saved; `genie resume` continues it)", timeout=3)
+
+    def action_interrupt(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.selected_text:
+            self.app.copy_to_clipboard(focused.selected_text)
+            return
+        if isinstance(focused, TextArea) and focused.selected_text:
+            self.app.copy_to_clipboard(focused.selected_text)
+            return
+        selected = self.get_selected_text()
+        if selected:
+            self.app.copy_to_clipboard(selected)
+            self.notify("Copied.", timeout=1)
+            return
+        now = time.monotonic()
+        if now - self._last_interrupt < QUIT_WINDOW_S:
+            self.app.exit()
+            return
+        self._last_interrupt = now
+        if self.turn_running:
+            self.action_cancel_turn()
+        self.notify("Press Ctrl+C again to quit.", timeout=QUIT_WINDOW_S)
+
+    def action_focus_pane(self, pane: str) -> None:
+        widget = self.query_one(f"#{pane}")
+        if pane == "patch-pane":
+            self.show_patch_pane(True)
+            self.patch.view.focus()
+        elif pane == "search-pane":
+            self.search.query_box.focus()
+        elif pane == "plan-pane":
+            self.plan.items.focus()
+        else:
+            widget.focus()
+
+    def action_undo(self) -> None:
+        from genie_tui.ui.commands import undo
+
+        self.run_worker(undo(self))
+
+    def action_cycle_approve(self) -> None:
+        modes = ("ask", "auto", "never")
+        self.genie.set_approval_mode(modes[(modes.index(self.status.approve) + 1) % 3])
+
+    def action_copy_transcript(self) -> None:
+        self.app.copy_to_clipboard(self.conversation.transcript())
+        self.notify("Conversation copied to the clipboard (OSC 52).", timeout=2)
+
+    async def action_slash(self, line: str) -> None:
+        from genie_tui.ui.commands import run_slash
+
+        await run_slash(self, line)

@@ -1,0 +1,76 @@
+"""A syntax-highlighted, read-only preview of a file scrolled to a span; ``c`` adds the span to context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+MAX_BYTES = 2_000_000
+
+
+def _language(path: str) -> str | None:
+    ext = Path(path).suffix.lower()
+    return {".py": "python", ".js": "javascript", ".ts": "javascript", ".go": "go", ".rs": "rust",
+            ".java": "java", ".json": "json", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml",
+            ".md": "markdown", ".html": "html", ".css": "css", ".sh": "bash", ".sql": "sql"}.get(ext)
+
+
+class PreviewScreen(ModalScreen[str | None]):
+    """Dismisses with the text to add to the agent's context (``c``), or ``None``."""
+
+    DEFAULT_CSS = """
+    PreviewScreen { align: center middle; }
+    PreviewScreen > Vertical { width: 95%; height: 90%; border: thick $primary; background: $surface; }
+    PreviewScreen TextArea { height: 1fr; }
+    PreviewScreen #preview-title { padding: 0 1; text-style: bold; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close"), Binding("c", "add", "Add span to context")]
+
+    def __init__(self, repo: Path, path: str, start: int = 0, end: int = 0) -> None:
+        super().__init__()
+        self.repo, self.path, self.start, self.end = repo, path, start, end
+        file = (repo / path)
+        try:
+            raw = file.read_bytes()[:MAX_BYTES]
+            self.text = raw.decode("utf-8", errors="replace")
+        except OSError as exc:
+            self.text = f"(cannot read {path}: {exc})"
+
+    def compose(self) -> ComposeResult:
+        span = f" lines {self.start}-{self.end}" if self.start else ""
+        with Vertical():
+            yield Static(f"{self.path}{span} — c: add to context, Esc: close", id="preview-title", markup=False)
+            area = TextArea(self.text, read_only=True, show_line_numbers=True, id="preview-text")
+            lang = _language(self.path)
+            if lang:
+                try:
+                    area.language = lang
+                except Exception:  # grammar not bundled with this Textual build: plain text is fine
+                    pass
+            yield area
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        if self.start:
+            line = max(0, self.start - 1)
+            area.select_line(line)
+            area.scroll_cursor_visible(center=True, animate=False)
+
+    def span_text(self) -> str:
+        lines = self.text.splitlines()
+        if self.start:
+            body = "\n".join(lines[self.start - 1:self.end or self.start])
+            return f"{self.path}:{self.start}-{self.end}\n{body}"
+        return f"{self.path}\n" + "\n".join(lines[:400])
+
+    def action_add(self) -> None:
+        self.dismiss(self.span_text())
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,62 @@
+"""The user's search: the same engine as the agent's ``search_code``/``find_files``, called from a thread.
+
+A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search. If the index cannot be used
+(not built yet, or the retrieval package is unavailable) ``git grep`` answers, so search always works.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from genie_tui.ui.widgets.search_pane import Hit
+
+LIMIT = 30
+
+
+def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
+    """Hits for ``query`` in ``repo`` (most relevant first)."""
+    if repo is None:
+        return []
+    is_glob = any(c in query for c in "*?[") and " " not in query.strip()
+    try:
+        from genie_tui.retrieval import RepoIndex  # type: ignore[attr-defined]
+
+        index = RepoIndex.open(repo)
+        if is_glob:
+            return [Hit(str(p), 0, 0, "file") for p in list(index.find_files(query))[:LIMIT]]
+        hits: list[Hit] = []
+        for r in index.search(query, k):
+            spans = list(getattr(r, "spans", []) or [])
+            if not spans:
+                hits.append(Hit(str(r.path), 0, 0, str(getattr(r, "why", ""))[:60]))
+            for s in spans[:3]:
+                hits.append(Hit(str(r.path), int(s.start), int(s.end), str(s.symbol or "")))
+        return hits[:LIMIT]
+    except ImportError:
+        pass
+    return _git_files(repo, query) if is_glob else _git_grep(repo, query)
+
+
+def _git_grep(repo: Path, query: str) -> list[Hit]:
+    words = query.split()
+    args = ["git", "grep", "-n", "-I", "-i", "-F", "--untracked"]
+    for w in words[:4]:
+        args += ["-e", w]
+    out = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=20).stdout
+    counts: dict[str, list[int]] = {}
+    for line in out.splitlines():
+        path, _, rest = line.partition(":")
+        num, _, _text = rest.partition(":")
+        if num.isdigit():
+            counts.setdefault(path, []).append(int(num))
+    ranked = sorted(counts.items(), key=lambda kv: -len(kv[1]))
+    return [Hit(p, lines[0], min(lines[0] + 20, lines[-1]), f"{len(lines)} matches") for p, lines in ranked[:LIMIT]]
+
+
+def _git_files(repo: Path, pattern: str) -> list[Hit]:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                         cwd=repo, capture_output=True, text=True, timeout=20).stdout
+    from fnmatch import fnmatch
+
+    return [Hit(p, 0, 0, "file") for p in out.splitlines() if fnmatch(p, pattern) or fnmatch(Path(p).name, pattern)][:LIMIT]

@@ -1,0 +1,249 @@
+"""The patch pane: a streaming diff plus per-hunk approve / reject (with a comment) / edit / approve-all.
+
+The pane owns the verdicts and resolves the ``PatchProposed.decision`` future itself; the screen only hears
+``PatchPane.Decided`` (to log it). Streamed argument text is decoded incrementally and flushed at ~30 Hz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from genie_tui.core.events import PatchDecision, PatchProposed
+from genie_tui.ui.bridge import JsonStringField
+from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
+
+FLUSH_HZ = 30
+
+
+class PatchPane(Vertical, can_focus=False):
+    """Shows the patch being written and collects the user's verdict on each hunk."""
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next hunk", show=False),
+        Binding("k,up", "move(-1)", "Prev hunk", show=False),
+        Binding("y", "verdict('approved')", "Approve hunk"),
+        Binding("n", "verdict('rejected')", "Reject hunk"),
+        Binding("m", "comment", "Reject+comment"),
+        Binding("a", "approve_all", "Approve all"),
+        Binding("enter", "submit", "Submit"),
+        Binding("r", "reject_all", "Reject patch"),
+        Binding("e", "edit", "Edit diff"),
+        Binding("escape", "close_comment", "Close", show=False),
+    ]
+
+    class Decided(Message):
+        """The user sent a verdict on the shown patch."""
+
+        def __init__(self, decision: PatchDecision) -> None:
+            super().__init__()
+            self.decision = decision
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = PatchView(id="patch-view")
+        self.title = Static("No patch yet.", id="patch-title", markup=False)
+        self.comment_box = Input(placeholder="Review comment for the model (Enter to send, Esc to cancel)",
+                                 id="patch-comment")
+        self._decoder: JsonStringField | None = None
+        self._future: asyncio.Future[PatchDecision] | None = None
+        self._summary = ""
+        self._timer: Timer | None = None
+        self._comment_target: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.title
+        yield self.view
+        yield self.comment_box
+
+    def on_mount(self) -> None:
+        self.comment_box.display = False
+        self._timer = self.set_interval(1 / FLUSH_HZ, self._tick, pause=True)
+
+    # --- events from the agent ----------------------------------------------------------------------
+    def stream_started(self) -> None:
+        self._decoder = JsonStringField("diff")
+        self._future = None
+        self.view.clear()
+        self.title.update("✎ The model is writing a patch…")
+        self.remove_class("-awaiting")
+        if self._timer:
+            self._timer.resume()
+
+    def stream_delta(self, fragment: str) -> None:
+        if self._decoder is None:
+            self.stream_started()
+        assert self._decoder is not None
+        text = self._decoder.feed(fragment)
+        if text:
+            self.view.feed(text)
+
+    def _tick(self) -> None:
+        self.view.flush()
+
+    def proposed(self, event: PatchProposed) -> None:
+        """The whole patch is known; from here on it awaits a verdict (if the approval mode asks)."""
+        self._decoder = None
+        if self._timer:
+            self._timer.pause()
+        self.view.flush(final=True)
+        if self.view.text.rstrip("\n") != event.diff.rstrip("\n"):
+            self.view.set_text(event.diff)
+        self._summary = event.summary
+        self._future = event.decision
+        if self._future is not None:
+            self.add_class("-awaiting")
+            self.view.select(0)
+            self.view.focus()
+        self._retitle()
+
+    def applied(self, applied: bool, result: dict[str, object]) -> None:
+        """Show how each hunk applied (exact/offset/whitespace/fuzzy) or why it was refused."""
+        self.remove_class("-awaiting")
+        hunks = result.get("hunks") or []
+        for i, h in enumerate(hunks if isinstance(hunks, list) else []):
+            if not isinstance(h, dict):
+                continue
+            status = str(h.get("status", ""))
+            ok = status in ("applied", "ok", "already_applied")
+            detail = str(h.get("method") or "") if ok else str(h.get("reason") or status)
+            line = h.get("line")
+            if ok and line:
+                detail += f" @ line {line}"
+            self.view.set_outcome(int(h.get("index", i)), ok, f"{status}: {detail}" if detail else status)
+        reason = result.get("reason") or ""
+        self.title.update(("✓ Patch applied" if applied else f"✗ Patch not applied {reason}").strip()
+                          + "  ·  u: undo")
+
+    def show_diff(self, diff: str, title: str) -> None:
+        """Show a diff read-only (``/diff``)."""
+        self._future = None
+        self.remove_class("-awaiting")
+        self.view.set_text(diff)
+        self.title.update(title)
+
+    def await_local(self, diff: str, summary: str) -> asyncio.Future[PatchDecision]:
+        """Put a user-supplied diff up for per-hunk approval (``/apply FILE``); the caller applies it."""
+        future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
+        self.view.set_text(diff)
+        self.proposed(PatchProposed(patch_id="local", diff=diff, summary=summary, decision=future))
+        return future
+
+    def abandon(self) -> None:
+        """The turn was cancelled: the patch is rejected, nothing is applied."""
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(PatchDecision(hunks=frozenset()))
+        if self._timer:
+            self._timer.pause()
+        self.view.flush(final=True)
+        self.remove_class("-awaiting")
+        self.title.update("✗ Cancelled — nothing applied")
+        self.screen.refresh_bindings()
+
+    @property
+    def awaiting(self) -> bool:
+        return self._future is not None and not self._future.done()
+
+    # --- user actions -------------------------------------------------------------------------------
+    def _retitle(self) -> None:
+        rows = self.view.hunks
+        if not self.awaiting:
+            self.title.update(f"Patch: {self._summary or 'proposed'} ({len(rows)} hunks)")
+            return
+        ok = sum(r.verdict == APPROVED for r in rows)
+        no = sum(r.verdict == REJECTED for r in rows)
+        self.title.update(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ (keys below)")
+
+    def action_move(self, delta: int) -> None:
+        self.view.select(self.view.selected + delta)
+
+    def action_verdict(self, verdict: str, comment: str = "") -> None:
+        if not self.awaiting or not self.view.hunks:
+            return
+        self.view.set_verdict(self.view.selected, verdict, comment)
+        self.view.select(self.view.selected + 1)
+        self._retitle()
+
+    def action_comment(self) -> None:
+        if not self.awaiting or not self.view.hunks:
+            return
+        self._comment_target = self.view.selected
+        self.comment_box.placeholder = "Review comment for the model (Enter to send, Esc to cancel)"
+        self.comment_box.display = True
+        self.comment_box.value = ""
+        self.comment_box.focus()
+
+    @on(Input.Submitted, "#patch-comment")
+    def _comment_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.comment_box.display = False
+        target, self._comment_target = self._comment_target, None
+        if target is None:
+            self._resolve(PatchDecision(hunks=frozenset(), comment=event.value.strip() or None))
+        else:
+            self.view.select(target)
+            self.action_verdict(REJECTED, event.value.strip())
+        self.view.focus()
+
+    def action_close_comment(self) -> None:
+        self.comment_box.display = False
+        self.view.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Review keys exist only while a patch awaits a verdict; otherwise they fall through to the screen."""
+        if action == "close_comment":
+            return bool(self.comment_box.display)
+        if action in ("verdict", "comment", "approve_all", "submit", "reject_all", "edit"):
+            return self.awaiting
+        return True
+
+    def action_approve_all(self) -> None:
+        if self.awaiting:
+            self._resolve(PatchDecision(hunks=None))
+
+    def action_reject_all(self) -> None:
+        if self.awaiting:
+            self._comment_target = None
+            self.comment_box.display = True
+            self.comment_box.value = ""
+            self.comment_box.placeholder = "Why reject the patch? (Enter sends; empty = no comment)"
+            self.comment_box.focus()
+
+    def action_submit(self) -> None:
+        """Send the verdict; hunks the user left pending count as approved."""
+        if not self.awaiting:
+            return
+        rows = self.view.hunks
+        approved = frozenset(r.index for r in rows if r.verdict in (APPROVED, PENDING))
+        notes = [f"hunk {r.index + 1} ({r.file}): {r.comment}" for r in rows if r.comment]
+        comment = "; ".join(notes) or None
+        hunks = None if len(approved) == len(rows) else approved
+        self._resolve(PatchDecision(hunks=hunks, comment=comment))
+
+    def action_edit(self) -> None:
+        if not self.awaiting:
+            return
+        from genie_tui.ui.screens.edit import EditDiffScreen
+
+        def done(text: str | None) -> None:
+            if text is not None and text.strip():
+                self._resolve(PatchDecision(hunks=None, edited_diff=text if text.endswith("\n") else text + "\n"))
+
+        self.app.push_screen(EditDiffScreen(self.view.text), done)
+
+    def _resolve(self, decision: PatchDecision) -> None:
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(decision)
+        self.remove_class("-awaiting")
+        self.title.update("Applying…" if not decision.rejected else "✗ Patch rejected")
+        self.screen.refresh_bindings()
+        self.post_message(self.Decided(decision))

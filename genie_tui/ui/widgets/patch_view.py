@@ -1,0 +1,242 @@
+"""A virtualised, syntax-highlighted diff view that grows line by line while the model writes it.
+
+Only finished lines are appended (the unfinished tail is drawn but never cached), and only the visible
+lines are rendered (Textual's line API), so a 3,000-line diff streams without re-parsing what is already on
+screen. Measured: one growing Markdown fence stalls the loop for 260 ms; this does not (tools/bench_tui.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+@dataclass(slots=True)
+class HunkRow:
+    """One hunk as shown: where its header is, the user's verdict, and how it applied."""
+
+    index: int
+    file: str
+    line: int
+    verdict: str = PENDING
+    comment: str = ""
+    outcome: str = ""
+    ok: bool | None = None
+
+
+class PatchView(ScrollView, can_focus=True):
+    """Diff lines with per-hunk headers; ``feed()`` text, ``flush()`` appends the finished lines."""
+
+    DEFAULT_CSS = """
+    PatchView { background: $surface; scrollbar-size-vertical: 1; }
+    PatchView:focus { background-tint: $foreground 3%; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+        self.line_hunk: list[int] = []
+        self.hunks: list[HunkRow] = []
+        self.selected = 0
+        self._partial = ""
+        self._file = ""
+        self._width = 0
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(1024)
+        self._syntax: dict[str, Syntax | None] = {}
+
+    # --- content ------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.lines.clear()
+        self.line_hunk.clear()
+        self.hunks.clear()
+        self.selected = 0
+        self._partial = ""
+        self._file = ""
+        self._width = 0
+        self._cache.clear()
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def text(self) -> str:
+        body = "\n".join(self.lines)
+        return body + ("\n" if self.lines else "") + self._partial
+
+    def feed(self, text: str) -> None:
+        """Buffer streamed text; nothing is rendered until ``flush()`` (the pane calls it at ~30 Hz)."""
+        self._partial += text
+
+    def flush(self, final: bool = False) -> int:
+        """Append finished lines (all of them when ``final``); returns how many were added."""
+        if not self._partial:
+            return 0
+        *done, rest = self._partial.split("\n")
+        if final and rest:
+            done.append(rest)
+            rest = ""
+        self._partial = rest
+        follow = self.is_vertical_scroll_end or not self.lines
+        for line in done:
+            self._append(line)
+        self.virtual_size = Size(self._width + 2, len(self.lines) + (1 if rest else 0))
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+        return len(done)
+
+    def set_text(self, diff: str) -> None:
+        self.clear()
+        self.feed(diff)
+        self.flush(final=True)
+
+    def _append(self, line: str) -> None:
+        if line.startswith("+++ "):
+            name = line[4:].split("\t")[0].strip()
+            if name != "/dev/null":
+                self._file = name[2:] if name.startswith(("a/", "b/")) else name
+        elif line.startswith("--- ") and not self._file:
+            name = line[4:].split("\t")[0].strip()
+            self._file = name[2:] if name.startswith(("a/", "b/")) else name
+        elif line.startswith("diff --git"):
+            self._file = ""
+        if line.startswith("@@"):
+            self.hunks.append(HunkRow(index=len(self.hunks), file=self._file, line=len(self.lines)))
+            self.line_hunk.append(len(self.hunks) - 1)
+        elif line.startswith(("--- ", "+++ ", "diff --git", "index ")):
+            self.line_hunk.append(-1)
+        else:
+            self.line_hunk.append(len(self.hunks) - 1 if self.hunks else -1)
+        self.lines.append(line)
+        self._width = max(self._width, cell_len(line))
+
+    # --- hunks --------------------------------------------------------------------------------------
+    def select(self, index: int) -> None:
+        if not self.hunks:
+            return
+        self.selected = max(0, min(index, len(self.hunks) - 1))
+        self._cache.clear()
+        row = self.hunks[self.selected]
+        self.scroll_to(y=max(0, row.line - 1), animate=False)
+        self.refresh()
+
+    def set_verdict(self, index: int, verdict: str, comment: str = "") -> None:
+        row = self.hunks[index]
+        row.verdict, row.comment = verdict, comment
+        self._cache.clear()
+        self.refresh()
+
+    def set_outcome(self, index: int, ok: bool, outcome: str) -> None:
+        if 0 <= index < len(self.hunks):
+            self.hunks[index].ok, self.hunks[index].outcome = ok, outcome
+            self._cache.clear()
+            self.refresh()
+
+    # --- rendering ----------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if index > len(self.lines) or (index == len(self.lines) and not self._partial):
+            return Strip.blank(width, base)
+        if index == len(self.lines):
+            strip = Strip(list(Text("  " + self._partial, style="dim").render(self.app.console)))
+        else:
+            key = (index, self.selected)
+            cached = self._cache.get(key) if self.text_selection is None else None
+            if cached is None:
+                cached = Strip(list(self._line_text(index).render(self.app.console)))
+                if self.text_selection is None:
+                    self._cache[key] = cached
+            strip = cached
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+
+    def _line_text(self, index: int) -> Text:
+        line = self.lines[index]
+        hunk = self.line_hunk[index]
+        theme = self.app.current_theme
+        gutter = Text("▌ " if hunk >= 0 and hunk == self.selected else "  ", style=theme.primary or "")
+        if line.startswith("@@") and hunk >= 0:
+            row = self.hunks[hunk]
+            text = gutter + Text(line, style=f"bold {theme.accent or ''}")
+            text.append("  " + self._badge(row), style=self._badge_style(row))
+        elif hunk < 0:
+            text = gutter + Text(line, style="bold")
+        elif line[:1] in "+- " and line:
+            sign = line[0]
+            body = self._highlight(line[1:], self.hunks[hunk].file)
+            colour = theme.success if sign == "+" else theme.error if sign == "-" else None
+            text = gutter + Text(sign, style=f"bold {colour}" if colour else "") + body
+            if colour:
+                text.stylize(Style(bgcolor=_tint(colour, theme.background)), 2)
+        else:
+            text = gutter + Text(line, style="dim")
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(index)) is not None:
+            start, end = span
+            text.stylize(self.screen.get_component_rich_style("screen--selection"), start + 2,
+                         len(text) if end == -1 else end + 2)
+        text.no_wrap = True
+        return text
+
+    @staticmethod
+    def _badge(row: HunkRow) -> str:
+        if row.outcome:
+            return ("✓ " if row.ok else "✗ ") + row.outcome
+        mark = {PENDING: "[ ] pending", APPROVED: "[✓] approve", REJECTED: "[✗] reject"}[row.verdict]
+        return mark + (f" — {row.comment}" if row.comment else "")
+
+    def _badge_style(self, row: HunkRow) -> str:
+        theme = self.app.current_theme
+        if row.outcome:
+            return f"bold {theme.success if row.ok else theme.error}"
+        return {PENDING: "dim", APPROVED: f"bold {theme.success}", REJECTED: f"bold {theme.error}"}[row.verdict]
+
+    def _highlight(self, code: str, file: str) -> Text:
+        if file not in self._syntax:
+            lexer = Syntax.guess_lexer(PurePosixPath(file).name or "x.txt", code="")
+            theme = "monokai" if self.app.current_theme.dark else "default"
+            self._syntax[file] = Syntax("", lexer, theme=theme) if lexer != "default" else None
+        syntax = self._syntax[file]
+        if syntax is None:
+            return Text(code)
+        text = syntax.highlight(code)
+        text.rstrip()
+        return text
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self.lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._syntax.clear()
+        self._cache.clear()
+
+
+def _tint(colour: str | None, background: str | None) -> str | None:
+    """A faint background for added/removed lines: the sign colour blended into the theme background."""
+    from textual.color import Color
+
+    if not colour:
+        return None
+    try:
+        return Color.parse(background or "#000000").blend(Color.parse(colour), 0.14).hex
+    except Exception:  # a user theme with an odd colour string: no tint rather than no diff
+        return None

@@ -1,0 +1,146 @@
+"""The plan as an editable checklist: add, edit, reorder, delete, tick.
+
+Every user change posts ``PlanPane.Edited`` with the whole plan, steps marked ``origin="user"`` where the
+user wrote or changed them; the screen hands it to the agent for its next turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from genie_tui.core.events import PlanStep
+
+_MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
+_NEXT = {"todo": "doing", "doing": "done", "done": "todo"}
+
+
+class PlanPane(Vertical):
+    """Owns the plan the user sees; ``show()`` replaces it with the agent's, user edits post ``Edited``."""
+
+    BINDINGS = [
+        Binding("space", "tick", "Tick"),
+        Binding("plus,o", "add", "Add step"),
+        Binding("f2,e", "edit", "Edit step"),
+        Binding("delete,x", "delete", "Delete step"),
+        Binding("shift+up,K", "move(-1)", "Move up"),
+        Binding("shift+down,J", "move(1)", "Move down"),
+        Binding("escape", "close_editor", "Close", show=False),
+    ]
+
+    class Edited(Message):
+        def __init__(self, steps: list[PlanStep]) -> None:
+            super().__init__()
+            self.steps = steps
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.steps: list[PlanStep] = []
+        self.note = Static("No plan yet. o adds a step.", id="plan-note", markup=False)
+        self.items = OptionList(id="plan-list")
+        self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
+        self._editing: int | None = None  # index being edited; len(steps) means a new step
+
+    def compose(self) -> ComposeResult:
+        yield self.note
+        yield self.items
+        yield self.editor
+
+    def on_mount(self) -> None:
+        self.editor.display = False
+
+    def show(self, steps: tuple[PlanStep, ...] | list[PlanStep], source: str = "agent") -> None:
+        """Replace the plan (the agent's ``update_plan``, or the echo of a user edit)."""
+        self.steps = list(steps)
+        followed = ""
+        if source == "agent" and any(s.origin == "user" for s in self.steps):
+            followed = " · kept your edits"
+        self.note.update(f"Plan ({source}{followed})" if self.steps else "No plan yet. o adds a step.")
+        self._redraw(self.items.highlighted)
+
+    def _redraw(self, highlight: int | None) -> None:
+        self.items.clear_options()
+        for step in self.steps:
+            t = Text(f"{_MARK.get(step.status, '[ ]')} ", style="bold" if step.status == "doing" else "")
+            t.append(step.text, style="strike dim" if step.status == "done" else "")
+            if step.origin == "user":
+                t.append("  ✎ you", style="italic dim")
+            elif step.origin.startswith("playbook:"):
+                t.append(f"  ({step.origin})", style="italic dim")
+            self.items.add_option(Option(t))
+        if self.steps:
+            self.items.highlighted = min(highlight or 0, len(self.steps) - 1)
+
+    def _changed(self, highlight: int | None) -> None:
+        self._redraw(highlight)
+        self.post_message(self.Edited(list(self.steps)))
+
+    @property
+    def _cursor(self) -> int | None:
+        h = self.items.highlighted
+        return h if h is not None and 0 <= h < len(self.steps) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_editor":
+            return bool(self.editor.display)
+        if action in ("tick", "edit", "delete", "move"):
+            return self._cursor is not None and not self.editor.display
+        return True
+
+    def action_tick(self) -> None:
+        if (i := self._cursor) is not None:
+            self.steps[i] = replace(self.steps[i], status=_NEXT.get(self.steps[i].status, "todo"))
+            self._changed(i)
+
+    def action_delete(self) -> None:
+        if (i := self._cursor) is not None:
+            del self.steps[i]
+            self._changed(max(0, i - 1))
+
+    def action_move(self, delta: int) -> None:
+        if (i := self._cursor) is None:
+            return
+        j = i + delta
+        if 0 <= j < len(self.steps):
+            self.steps[i], self.steps[j] = self.steps[j], self.steps[i]
+            self.steps[j] = replace(self.steps[j], origin="user")
+            self._changed(j)
+
+    def action_add(self) -> None:
+        self._open_editor(len(self.steps), "")
+
+    def action_edit(self) -> None:
+        if (i := self._cursor) is not None:
+            self._open_editor(i, self.steps[i].text)
+
+    def _open_editor(self, index: int, text: str) -> None:
+        self._editing = index
+        self.editor.value = text
+        self.editor.display = True
+        self.editor.focus()
+
+    def action_close_editor(self) -> None:
+        self._editing = None
+        self.editor.display = False
+        self.items.focus()
+
+    @on(Input.Submitted, "#plan-editor")
+    def _saved(self, event: Input.Submitted) -> None:
+        event.stop()
+        text, index = event.value.strip(), self._editing
+        self.action_close_editor()
+        if not text or index is None:
+            return
+        if index >= len(self.steps):
+            self.steps.append(PlanStep(text=text, status="todo", origin="user"))
+        else:
+            self.steps[index] = replace(self.steps[index], text=text, origin="user")
+        self._changed(index)

@@ -1,0 +1,139 @@
+"""The search pane: a query box and a live list of what the agent (or the user) looked at.
+
+Agent lookups (search, definition, references, reads) stream in as ``ContextLooked`` events; the newest is
+highlighted. The user's own queries run the same engine in a thread. Enter previews a hit, ``c`` adds it to
+the agent's context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+MAX_ROWS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    path: str
+    start: int
+    end: int
+    label: str = ""
+
+
+class SearchPane(Vertical):
+    """Owns the list of hits; posts ``PreviewRequested`` / ``ContextRequested`` for the screen to act on."""
+
+    BINDINGS = [
+        Binding("c", "add_context", "Add to context"),
+        Binding("slash", "focus_query", "Search", show=False),
+    ]
+
+    class PreviewRequested(Message):
+        def __init__(self, hit: Hit) -> None:
+            super().__init__()
+            self.hit = hit
+
+    class ContextRequested(Message):
+        def __init__(self, hit: Hit) -> None:
+            super().__init__()
+            self.hit = hit
+
+    def __init__(self, repo: Path | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.repo = repo
+        self.query_box = Input(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
+        self.results = OptionList(id="search-results")
+        self.hits: list[Hit | None] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.query_box
+        yield self.results
+
+    def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
+        self.results.add_option(Option(Text(title, style="bold"), disabled=True))
+        self.hits.append(None)
+        for h in hits:
+            span = f":{h.start}-{h.end}" if h.start else ""
+            t = Text(f"  {h.path}{span}", style="")
+            if h.label:
+                t.append(f"  {h.label}", style="dim")
+            self.results.add_option(Option(t))
+            self.hits.append(h)
+        self._trim()
+        if hits:
+            index = len(self.hits) - len(hits)
+            if live or self.results.highlighted is None:
+                self.results.highlighted = index
+                self.results.scroll_to_highlight()
+
+    def _trim(self) -> None:
+        extra = len(self.hits) - MAX_ROWS
+        if extra > 0:
+            keep = self.hits[extra:]
+            self.hits = []
+            self.results.clear_options()
+            for h in keep:  # rebuild (rare: only once the list is long)
+                if h is None:
+                    self.results.add_option(Option(Text("…", style="dim"), disabled=True))
+                    self.hits.append(None)
+                else:
+                    self.results.add_option(Option(Text(f"  {h.path}:{h.start}-{h.end}  {h.label}")))
+                    self.hits.append(h)
+
+    def agent_looked(self, kind: str, query: str, hits: tuple[tuple[str, int, int, str], ...]) -> None:
+        """A live lookup by the agent; it becomes the highlighted group."""
+        rows = [Hit(p, s, e, label) for p, s, e, label in hits]
+        self._add_group(f"⟳ agent {kind}: {query}" + ("" if rows else "  (nothing)"), rows, live=True)
+
+    def show_results(self, query: str, hits: list[Hit]) -> None:
+        self._add_group(f"⌕ {query}" + ("" if hits else "  (no matches)"), hits, live=True)
+
+    @on(Input.Submitted, "#search-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.run_search(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str) -> None:
+        from genie_tui.ui.search import search
+
+        try:
+            hits = search(self.repo, query)
+        except Exception as exc:  # search is best-effort; a broken index must not kill the pane
+            self.app.call_from_thread(self.app.notify, f"search failed: {exc}", severity="error")
+            return
+        self.app.call_from_thread(self.show_results, query, hits)
+        self.app.call_from_thread(self.results.focus)
+
+    def _current(self) -> Hit | None:
+        h = self.results.highlighted
+        return self.hits[h] if h is not None and 0 <= h < len(self.hits) else None
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if (hit := self._current()) is not None:
+            self.post_message(self.PreviewRequested(hit))
+
+    def action_add_context(self) -> None:
+        if (hit := self._current()) is not None:
+            self.post_message(self.ContextRequested(hit))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "add_context":
+            return self.results.has_focus and self._current() is not None
+        return True
+
+    def action_focus_query(self) -> None:
+        self.query_box.focus()

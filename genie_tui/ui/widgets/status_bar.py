@@ -1,0 +1,83 @@
+"""One line: model, phase, step n/max, tokens vs budget, cost when priced, approval mode, a spinner.
+
+Updates are cheap (a dict write and one ``refresh``); the spinner ticks at 10 Hz only while busy, and
+snapshot tests freeze it with ``animate=False``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, *, model: str, approve: str, budget: int, demo: bool = False,
+                 price: tuple[float | None, float | None] = (None, None), animate: bool = True,
+                 id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.model, self.approve, self.budget, self.demo = model, approve, budget, demo
+        self.price = price
+        self.phase = "idle"
+        self.step, self.max_steps = 0, 0
+        self.prompt_tokens = self.completion_tokens = 0
+        self.last_prompt = 0
+        self.busy = False
+        self.live = animate
+        self._frame = 0
+        self._timer = None
+
+    def on_mount(self) -> None:
+        if self.live:
+            self._timer = self.set_interval(0.1, self._spin, pause=True)
+        self._draw()
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self._draw()
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        if self._timer is not None:
+            (self._timer.resume if busy else self._timer.pause)()
+        self._draw()
+
+    def update_fields(self, **values: object) -> None:
+        for k, v in values.items():
+            setattr(self, k, v)
+        self._draw()
+
+    def add_usage(self, prompt: int, completion: int) -> None:
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        self.last_prompt = prompt
+        self._draw()
+
+    def cost(self) -> float | None:
+        pin, pout = self.price
+        if pin is None or pout is None:
+            return None
+        return (self.prompt_tokens * pin + self.completion_tokens * pout) / 1_000_000
+
+    def _draw(self) -> None:
+        t = Text()
+        if self.demo:
+            t.append(" DEMO ", style="bold reverse")
+            t.append(" ")
+        t.append(SPINNER[self._frame] if self.busy else "●", style="bold" if self.busy else "dim")
+        t.append(f" {self.model}", style="bold")
+        t.append(f" · {self.phase}")
+        if self.max_steps:
+            t.append(f" · step {self.step}/{self.max_steps}")
+        used = self.last_prompt
+        t.append(f" · ctx {used / 1000:.1f}k/{self.budget / 1000:.0f}k")
+        t.append(f" · {self.prompt_tokens + self.completion_tokens:,} tok")
+        if (c := self.cost()) is not None:
+            t.append(f" · ${c:.4f}")
+        t.append(f" · approve:{self.approve}")
+        self.update(t)
