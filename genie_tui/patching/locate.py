@@ -15,6 +15,8 @@ from genie_tui.patching.model import ADD, CTX, DEL, GAP, Hunk
 from genie_tui.patching.textfile import TextFile, normalize
 
 MAX_COST = 6  # half-lines: three non-blank (or six blank) context lines missing or extra
+# Costs are scaled so that, at equal cost, an alignment that leaves fewer patch lines unmatched wins.
+SCALE = 100
 SLACK = 7  # extra file lines a fuzzy window looks at beyond the hunk's own length
 GAP_SPAN = 400  # how many lines one elision marker may stand for
 MAX_ANCHORS = 200
@@ -124,6 +126,9 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         ctx = [k for k in range(len(toks)) if kinds[k] == CTX and not blank[k] and toks[k] in index]
         if not ctx:
             lines = [t for k, t in enumerate(shape.texts) if kinds[k] == CTX and t.strip()]
+            if not lines:
+                return Failure("the hunk has no non-blank unchanged lines to locate it by (only blank lines "
+                               "or '...'); include 2-3 real lines around the change")
             return Failure(_not_found(lines, "context"))
         ctx.sort(key=lambda k: len(index[toks[k]]))
         for k in ctx[:2]:
@@ -143,7 +148,7 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         unmatched = sum(1 for t, f in enumerate(mapping) if f is None and kinds[t] == CTX and not blank[t])
         if confirmed < min(2, nonblank_total) or unmatched > 2 or confirmed <= unmatched:
             continue
-        inserts = _insert_positions(kinds, blank, mapping, gaps, shape.adds)
+        inserts = _insert_positions(kinds, blank, toks, norm, mapping, gaps, shape.adds)
         if isinstance(inserts, str):
             problems.append((cost, inserts))
             continue
@@ -172,11 +177,12 @@ def _align_through(toks, kinds, blank, norm, fblank, k, p):
     right_t = list(range(k + 1, len(toks)))
     wl = len(left_t) + SLACK + (GAP_SPAN if any(kinds[t] == GAP for t in left_t) else 0)
     wr = len(right_t) + SLACK + (GAP_SPAN if any(kinds[t] == GAP for t in right_t) else 0)
-    lres = _half(left_t, p - 1, -1, min(wl, p), toks, kinds, blank, norm, fblank, MAX_COST)
+    budget = MAX_COST * SCALE + SCALE - 1
+    lres = _half(left_t, p - 1, -1, min(wl, p), toks, kinds, blank, norm, fblank, budget)
     if lres is None:
         return None
     rres = _half(right_t, p + 1, 1, max(0, min(wr, n - p - 1)), toks, kinds, blank, norm, fblank,
-                 MAX_COST - lres[0])
+                 budget - lres[0])
     if rres is None:
         return None
     mapping: list[int | None] = [None] * len(toks)
@@ -206,7 +212,7 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
         if i == m:
             break
         for j in range(n):
-            c = row[j] + (1 if fb[j] else 2)
+            c = row[j] + (SCALE if fb[j] else 2 * SCALE)
             if c < row[j + 1] and c <= budget:
                 row[j + 1] = c
                 brow[j + 1] = 3
@@ -225,7 +231,7 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                     nrow[j], nb[j] = best, 4
                     G[(i + 1, j)] = bj
         else:
-            uc = (1 if blank[t] else 2) if kind == CTX else INF
+            uc = (SCALE + 1 if blank[t] else 2 * SCALE + 1) if kind == CTX else INF
             for j in range(n + 1):
                 c = row[j]
                 if c >= INF:
@@ -266,32 +272,53 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
     return cost, mapping, gaps
 
 
-def _insert_positions(kinds, blank, mapping, gaps, adds) -> dict[int, int] | str:
-    """Where each group of added lines goes; a string explains why that cannot be told."""
+def _insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int, int] | str:
+    """Where each group of added lines goes; a string explains why that cannot be told.
+
+    An insertion point is accepted only when every alignment of equal cost would put the lines in the same
+    place: between two lines that are adjacent in the file, right after a removed line, or right before one.
+    A ``...`` beside the added lines only places them when matched lines bound it on both sides.
+    """
     out: dict[int, int] = {}
     m = len(kinds)
+    matched = [t for t in range(m) if mapping[t] is not None]
+    unclear = ("the context lines next to the added lines do not match the file exactly, so the insertion "
+               "point is unclear; copy the lines around the change exactly")
     for g in adds:
         lo = hi = None
         lo_t = hi_t = None
-        unmatched_before = unmatched_after = False
+        unmatched_before: list[int] = []
+        unmatched_after: list[int] = []
         for t in range(g - 1, -1, -1):
             if mapping[t] is not None:
                 lo, lo_t = mapping[t] + 1, t
                 break
             if t in gaps:
+                if not any(x >= g for x in matched) or not any(x < t for x in matched):
+                    return unclear
                 lo, lo_t = gaps[t][1], t
                 break
-            if kinds[t] == CTX and not blank[t]:
-                unmatched_before = True
+            if kinds[t] == CTX:
+                unmatched_before.append(t)
         for t in range(g, m):
             if mapping[t] is not None:
                 hi, hi_t = mapping[t], t
                 break
             if t in gaps:
+                if not any(x < g for x in matched) or not any(x > t for x in matched):
+                    return unclear
                 hi, hi_t = gaps[t][0], t
                 break
-            if kinds[t] == CTX and not blank[t]:
-                unmatched_after = True
+            if kinds[t] == CTX:
+                unmatched_after.append(t)
+        # An unmatched context line that equals the file line just across the insertion point could have
+        # matched there instead, which would move the insertion: refuse rather than pick one.
+        if hi is not None and hi < len(norm) and any(toks[u] == norm[hi] for u in unmatched_before):
+            return unclear
+        if lo is not None and lo > 0 and any(toks[u] == norm[lo - 1] for u in unmatched_after):
+            return unclear
+        nonblank_before = any(not blank[u] for u in unmatched_before)
+        nonblank_after = any(not blank[u] for u in unmatched_after)
         if lo is not None and hi is not None:
             if lo == hi:
                 out[g] = lo
@@ -302,13 +329,12 @@ def _insert_positions(kinds, blank, mapping, gaps, adds) -> dict[int, int] | str
             else:
                 return (f"the context around the added lines does not match the file: lines {lo + 1}-{hi} "
                         "sit where the patch has none, so it is unclear whether to insert before or after them")
-        elif hi is not None and not unmatched_before:
+        elif hi is not None and not nonblank_before:
             out[g] = hi
-        elif lo is not None and not unmatched_after:
+        elif lo is not None and not nonblank_after:
             out[g] = lo
         else:
-            return ("the context lines next to the added lines do not exist in the file, so the insertion "
-                    "point is unclear; copy the surrounding lines exactly")
+            return unclear
     return out
 
 

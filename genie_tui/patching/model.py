@@ -29,6 +29,7 @@ class Hunk:
     new_no_nl: bool = False
     raw: list[str] = field(default_factory=list)  # the hunk's lines as they appeared (header first)
     synthetic: bool = False  # a stand-in for a hunk-less file operation (pure rename, empty new file)
+    add_cr: int = 0  # added lines that ended in CR in a patch that is not CRLF throughout
 
     @property
     def old_lines(self) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import re
 
 from genie_tui.patching.model import ADD, CTX, DEL, GAP, FilePatch, Hunk, HunkInfo, ParsedPatch
 
+_CR_LINES: set[int] = set()
 _HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
 _ELISION_RE = re.compile(
     r"^(?:#|//|/\*+|\*|--|;+|<!--|%|\"|rem\b)?\s*(?:\.\.\.|\u2026)"
@@ -101,7 +102,18 @@ def _is_header(lines: list[str], i: int) -> bool:
 
 def parse_patch(text: str) -> ParsedPatch:
     """Parse ``text`` into files and hunks, tolerating the defects models produce."""
-    lines = split_lines(text.replace("\r\n", "\n"))
+    # A CR on every line is transport (the patch was saved with CRLF); CRs on only some lines are content,
+    # which matters for new files.
+    crs = text.count("\r\n")
+    transport = crs > 0 and crs >= text.count("\n") - 1
+    raw_lines = text.split("\n")
+    if raw_lines and raw_lines[-1] == "":
+        raw_lines.pop()
+    if transport:
+        raw_lines = [ln[:-1] if ln.endswith("\r") else ln for ln in raw_lines]
+    global _CR_LINES
+    _CR_LINES = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
+    lines = [ln.rstrip("\r") for ln in raw_lines]
     files: list[FilePatch] = []
     errors: list[str] = []
     cur: FilePatch | None = None
@@ -207,6 +219,8 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
         if ln == "" or ln[0] in " -+":
             kind = ln[0] if ln else CTX
             text = ln[1:]
+            if kind == ADD:
+                hunk.add_cr += j in _CR_LINES
             if kind == CTX and is_elision(text):
                 kind = GAP
             body.append((kind, text))

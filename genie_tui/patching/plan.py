@@ -159,7 +159,8 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
             raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
                           "every line of a new file must start with '+'")
         lines = [t for h in real for k, t in h.lines if k == ADD]
-        tf = TextFile(lines=lines, eols=["\n"] * len(lines))
+        crlf = bool(lines) and sum(h.add_cr for h in real) == len(lines)
+        tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
         if lines and real and real[-1].new_no_nl:
             tf.eols[-1] = ""
         _touch(plan, tree, target, tf, fp.new_mode if fp.new_mode is not None else 0o644)
@@ -274,6 +275,11 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
         pairs = [(shape.texts[t], tf.lines[f]) for t, f in enumerate(c.mapping)
                  if f is not None and shape.kinds[t] in (CTX, DEL) and shape.texts[t].strip()]
         fn = reindent.infer(pairs)
+        if fn is not None and any(a == "" for g in c.inserts for a in shape.adds[g]):
+            if any(line and not line.strip() for line in tf.lines):
+                return ("the hunk is indented differently from the file, which keeps whitespace-only lines, so "
+                        "the indentation of its empty added lines cannot be told; resend it with the file's "
+                        "exact indentation")
     out = []
     for g in sorted(c.inserts):
         res = reindent.apply(fn, shape.adds[g])

@@ -63,7 +63,9 @@ def infer(pairs: list[tuple[str, str]]) -> Reindent | None:
             score = sum(1 for pp, ff in leads if fn(pp + "x") == ff + "x")
             if score > best[0]:
                 best = (score, fn)
-    if best[1] is None or best[0] * 2 <= len(leads):
+    # Re-indent only on clear evidence (most matched lines shifted the same way); a few drifted lines in an
+    # otherwise faithful hunk say nothing about the added lines.
+    if best[1] is None or best[0] * 4 < len(leads) * 3 or best[0] < 2:
         return None
     return best[1]
 
@@ -74,7 +76,7 @@ def apply(fn: Reindent | None, added: list[str]) -> list[str] | str:
         return added
     out = []
     for line in added:
-        if not line.strip():
+        if not line:
             out.append(line)
             continue
         new = fn(line)
