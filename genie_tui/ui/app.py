@@ -45,7 +45,7 @@ class GenieApp(App[str | None]):
 
     def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
                  demo: bool = False, theme: str | None = None, animate: bool = True,
-                 welcome: bool | None = None, playbooks: Iterable[str] = ()) -> None:
+                 welcome: bool | None = None, playbooks: Iterable[str] = (), first_task: str | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.repo = repo
@@ -59,6 +59,7 @@ class GenieApp(App[str | None]):
         self.pending_context: list[str] = []
         self.playbooks: list[str] = list(playbooks)
         self.theme_problems: list[str] = []
+        self.first_task = first_task
         self._register_themes()
 
     def _register_themes(self) -> None:

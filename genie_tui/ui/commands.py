@@ -89,7 +89,7 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     if repo is None:
         return
     try:
-        from genie_tui.patching import undo_last  # type: ignore[attr-defined]
+        from genie_tui.patching import undo_last
 
         report = await asyncio.to_thread(undo_last, repo)
     except ImportError:
@@ -98,8 +98,12 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     except Exception as exc:  # GenieError "nothing to undo" and friends
         await screen.conversation.add_note(f"undo: {exc}", "error")
         return
+    if not getattr(report, "undone", True):
+        await screen.conversation.add_note(f"undo: {report.reason}", "error")
+        return
     files = getattr(report, "files", None) or []
-    await screen.conversation.add_note(f"↶ undid the last patch ({', '.join(map(str, files)) or 'done'})", "good")
+    label = f" “{report.label}”" if getattr(report, "label", "") else ""
+    await screen.conversation.add_note(f"↶ undid the last patch{label} ({', '.join(map(str, files))})", "good")
 
 
 async def _apply(screen: MainScreen, arg: str) -> None:
@@ -118,17 +122,23 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     screen.show_patch_pane(True)
     future = screen.patch.await_local(diff, path.name)
     screen.refresh_bindings()
-    screen.run_worker(_apply_when_decided(screen, repo, diff, future))
+    screen.run_worker(_apply_when_decided(screen, repo, diff, path.name, future))
 
 
-async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, future: asyncio.Future) -> None:
+async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, label: str,
+                              future: asyncio.Future) -> None:
     decision = await future
     if decision.rejected:
         return
-    from genie_tui.patching import apply_patch  # type: ignore[attr-defined]
+    from genie_tui.patching import apply_patch
 
-    report = await asyncio.to_thread(apply_patch, repo, decision.edited_diff or diff,
-                                     None if decision.hunks is None else set(decision.hunks))
+    hunks = None if decision.hunks is None or decision.edited_diff else set(decision.hunks)
+    try:
+        report = await asyncio.to_thread(apply_patch, repo, decision.edited_diff or diff, hunks=hunks,
+                                         label=f"/apply {label}")
+    except Exception as exc:  # a GenieError from the patch engine is a one-line note, not a crash
+        await screen.conversation.add_note(f"apply: {exc}", "error")
+        return
     result = report.to_json() if hasattr(report, "to_json") else {}
     screen.patch.applied(bool(report.applied), result if isinstance(result, dict) else {})
     await screen.conversation.add_note("✓ applied" if report.applied else f"✗ not applied: {report.reason}",

@@ -6,6 +6,8 @@ Imported only when one of these commands runs, so the other commands never pay f
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,23 +47,24 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """``genie demo``: a temporary copy of the sample repo and a scripted model server, no key needed."""
-    from genie_tui.demo.script import demo_script, prepare_sample_repo
-    from genie_tui.providers.scripted import ScriptedServer
-
+    from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
     import tempfile
+
+    from genie_tui.providers.scripted import ScriptedServer
 
     with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp:
         repo = prepare_sample_repo(Path(tmp))
         server = ScriptedServer(demo_script(), models=("genie-demo",)).start()
         try:
-            app = build_demo_app(repo, server.base_url, theme=getattr(args, "theme", None))
+            app = build_demo_app(repo, server.base_url, theme=getattr(args, "theme", None), task=TASK)
             app.run()
         finally:
             server.stop()
     return 0
 
 
-def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, animate: bool = True) -> Any:
+def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, animate: bool = True,
+                   task: str | None = None) -> Any:
     """The demo app on ``repo`` talking to the scripted server at ``base_url`` (tests and the bench use it)."""
     from genie_tui.config.settings import load_settings
     from genie_tui.ui.app import GenieApp
@@ -69,6 +72,6 @@ def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, anima
     settings = load_settings(None, {"model": "genie-demo", "base_url": base_url, "approve": "ask",
                                     "max_steps": 20, "theme": theme})
     settings.api_key = "demo"
-    settings.test_command = "python -m unittest -q"
+    settings.test_command = f"{shlex.quote(sys.executable)} -m unittest -q"  # stdlib only: no pytest needed
     return GenieApp(settings, repo, _agent_factory(settings, repo, [], demo=True), demo=True,
-                    theme=settings.theme, animate=animate, welcome=False)
+                    theme=settings.theme, animate=animate, welcome=False, first_task=task)

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from genie_tui.ui.app import GenieApp
 
 QUIT_WINDOW_S = 2.0
+DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
+             "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
+             "Enter submits. Esc stops, Ctrl+C twice quits.")
 
 
 class MainScreen(Screen[None]):
@@ -79,6 +82,11 @@ class MainScreen(Screen[None]):
         self.query_one("#prompt", Input).focus()
         if self.size.width < 100:
             self.add_class("-narrow")
+        if self.genie.demo:
+            self.run_worker(self.conversation.add_note(DEMO_NOTE))
+        if self.genie.first_task:
+            task, self.genie.first_task = self.genie.first_task, None
+            self.call_after_refresh(lambda: self.run_worker(self.start_task(task)))
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")

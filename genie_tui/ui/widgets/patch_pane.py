@@ -120,7 +120,7 @@ class PatchPane(Vertical, can_focus=False):
             self.view.set_outcome(int(h.get("index", i)), ok, f"{status}: {detail}" if detail else status)
         reason = result.get("reason") or ""
         self.title.update(("✓ Patch applied" if applied else f"✗ Patch not applied {reason}").strip()
-                          + "  ·  u: undo")
+                          + "  ·  Ctrl+U undo")
 
     def show_diff(self, diff: str, title: str) -> None:
         """Show a diff read-only (``/diff``)."""

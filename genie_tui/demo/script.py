@@ -1,0 +1,118 @@
+"""``genie demo``: the bundled sample repository and the scripted model session that drives it.
+
+The script is served by ``ScriptedServer`` over the real OpenAI streaming protocol, so the demo exercises
+the real client, agent, tools and patch engine; only the model is scripted. Later replies are functions of
+the request, so the story follows what the user does (a rejected patch is acknowledged, not ignored).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from genie_tui.providers.scripted import Reply
+
+SAMPLE = Path(__file__).resolve().parent / "sample_repo"
+TASK = "top_words returns the least common words first, and 'Hello,' and 'hello' count as different words"
+COUNTER = "wordstats/counter.py"
+
+
+def prepare_sample_repo(parent: Path) -> Path:
+    """Copy the sample repo under ``parent`` and commit it, so undo and diffs have a clean base."""
+    repo = parent / "wordstats"
+    shutil.copytree(SAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "genie demo", "GIT_AUTHOR_EMAIL": "demo@genie.invalid",
+           "GIT_COMMITTER_NAME": "genie demo", "GIT_COMMITTER_EMAIL": "demo@genie.invalid"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "wordstats sample"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+    return repo
+
+
+def _diff(before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 f"a/{COUNTER}", f"b/{COUNTER}", n=1)
+    return "".join(lines)
+
+
+def patches() -> tuple[str, str]:
+    """Patch 1 (two hunks) normalises words; patch 2 (one hunk) fixes the ranking order."""
+    original = (SAMPLE / COUNTER).read_text()
+    fixed_words = original.replace(
+        "from collections import Counter\n",
+        "import re\nfrom collections import Counter\n\nWORD = re.compile(r\"[\\w']+\")\n").replace(
+        "    return text.split()\n", "    return WORD.findall(text.lower())\n")
+    fixed_rank = fixed_words.replace("key=lambda item: item[1])", "key=lambda item: (-item[1], item[0]))")
+    return _diff(original, fixed_words), _diff(fixed_words, fixed_rank)
+
+
+def _last_tool(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") == "tool":
+            content = message.get("content")
+            return content if isinstance(content, str) else str(content)
+    return ""
+
+
+def demo_script(fast: bool = False) -> list[Any]:
+    """The scripted model turns; ``fast`` drops the typing delays (tests, benchmarks)."""
+    delay = 0.0 if fast else 0.012
+    first, second = patches()
+
+    def say(text: str, *calls: tuple[str, dict[str, Any]], chunk: int = 6) -> Reply:
+        return Reply(content=text, tool_calls=list(calls), chunk_chars=chunk, chunk_delay=delay)
+
+    def after_answer(body: dict[str, Any]) -> Reply:
+        answer = _last_tool(body)
+        keep_case = "keep case" in answer.lower()
+        text = ("You want case kept — noted, but the failing test expects `hello` == `Hello`, so I'll follow "
+                "the test and lowercase. " if keep_case else "Thanks. ")
+        text += "First patch: split on word characters and lowercase, so punctuation and case stop splitting words."
+        return say(text, ("propose_patch", {"diff": first, "summary": "words(): ignore punctuation and case"}),
+                   chunk=24)
+
+    def after_patch(next_reply: Reply) -> Any:
+        def reply(body: dict[str, Any]) -> Reply:
+            result = _last_tool(body)
+            if result.startswith("Patch applied"):
+                return next_reply
+            return say("The patch was not applied, so I'll stop here and leave the code unchanged. "
+                       "Tell me what to change and I'll send a new patch.",
+                       ("finish", {"summary": "Stopped: the user did not apply the patch. " + result[:200]}))
+        return reply
+
+    def after_second_tests(body: dict[str, Any]) -> Reply:
+        if "PASSED" in _last_tool(body):
+            return say("All green. Marking the plan done.", ("update_plan", {"steps": [
+                {"text": "Find where words are split and ranked", "status": "done"},
+                {"text": "Confirm the failing tests", "status": "done"},
+                {"text": "Fix words(): punctuation and case", "status": "done"},
+                {"text": "Fix top_words() order", "status": "done"},
+                {"text": "Run the tests", "status": "done"}]}))
+        return say("Tests still fail; stopping so you can look.", ("finish", {"summary": "Tests still fail."}))
+
+    return [
+        say("I'll find where words are split and ranked.", ("search_code", {"query": "top_words count words split", "k": 5})),
+        say("", ("read_file", {"path": COUNTER})),
+        say("`words()` splits on whitespace only and `top_words()` sorts ascending. Let me confirm with the tests.",
+            ("run_tests", {})),
+        say("Two failures, as expected. Here is the plan.", ("update_plan", {"steps": [
+            {"text": "Find where words are split and ranked", "status": "done"},
+            {"text": "Confirm the failing tests", "status": "done"},
+            {"text": "Fix words(): punctuation and case", "status": "doing"},
+            {"text": "Fix top_words() order", "status": "todo"},
+            {"text": "Run the tests", "status": "todo"}]})),
+        say("", ("ask_user", {"question": "Should word counts ignore case, so that 'Hello' and 'hello' are the same word?",
+                              "choices": ["Yes, ignore case", "No, keep case"]})),
+        after_answer,
+        after_patch(say("Applied. Running the tests again.", ("run_tests", {}))),
+        say("One failure left: the ranking is ascending. Second patch: sort by count descending, then by word.",
+            ("propose_patch", {"diff": second, "summary": "top_words(): most common first"}), chunk=24),
+        after_patch(say("Applied. Running the tests.", ("run_tests", {}))),
+        after_second_tests,
+        say("Done.", ("finish", {"summary": "words() now ignores punctuation and case; top_words() ranks the most "
+                                            "common words first (ties alphabetical). All 4 tests pass."})),
+    ]

@@ -1,0 +1,199 @@
+"""Pilot tests of the app against the real agent and a scripted OpenAI-compatible server.
+
+Each test drives the UI with keys, then asserts on the repository and on what the next model request
+carried (the server records every request body).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from genie_tui.demo.script import COUNTER, patches
+from genie_tui.providers.scripted import Reply
+from genie_tui.ui.screens.preview import PreviewScreen
+from genie_tui.ui.screens.question import QuestionScreen
+from genie_tui.ui.screens.welcome import WelcomeScreen
+
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+
+
+def _last_tool(body: dict[str, Any]) -> str:
+    return next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "tool"), "")
+
+
+async def _start(pilot: Any, text: str) -> None:
+    prompt = pilot.app.screen.query_one("#prompt")
+    prompt.focus()
+    prompt.value = text
+    await pilot.press("enter")
+
+
+async def test_approve_one_hunk_reject_other_with_comment(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "normalise words"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        assert len(screen.patch.view.hunks) == 2
+        await pilot.press("y", "m")
+        assert screen.patch.comment_box.has_focus
+        await pilot.press(*"keep split", "enter", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+    text = (sample_repo / COUNTER).read_text()
+    assert "import re" in text and "return text.split()" in text  # hunk 1 applied, hunk 2 not
+    tool = _last_tool(server.requests[1])
+    assert "keep split" in tool and "hunk 2" in tool
+
+
+async def test_reject_whole_patch_with_comment(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("r", *"use a regex module", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+    assert (sample_repo / COUNTER).read_text() == before
+    tool = _last_tool(server.requests[1])
+    assert "rejected" in tool and "use a regex module" in tool
+
+
+async def test_plan_edit_reaches_next_request(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    steps = [{"text": "Read the code", "status": "todo"}, {"text": "Fix it", "status": "todo"}]
+    server = serve([Reply(tool_calls=[("update_plan", {"steps": steps})]), FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "plan something")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        assert [s.text for s in app.screen.plan.steps] == ["Read the code", "Fix it"]
+        await pilot.press("f3", "space", "o", *"Write a regression test", "enter")
+        assert [s.text for s in app.screen.plan.steps][-1] == "Write a regression test"
+        await _start(pilot, "go on")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+    sent = json.dumps(server.requests[2])
+    assert "The user edited the plan" in sent and "Write a regression test" in sent
+    assert "Write a regression test" not in json.dumps(server.requests[1])
+
+
+async def test_answer_question_with_choice(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    ask = Reply(tool_calls=[("ask_user", {"question": "Ignore case?", "choices": ["Yes", "No, keep case"]})])
+    server = serve([ask, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert "Ignore case?" in helpers.screen_text(app)
+        await pilot.click("#choice-1")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "The user answered: No, keep case" in _last_tool(server.requests[1])
+
+
+async def test_escape_on_question_means_best_assumption(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(tool_calls=[("ask_user", {"question": "Which file?"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "do it")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("escape")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "best assumption" in _last_tool(server.requests[1])
+
+
+async def test_cancel_mid_stream_applies_nothing(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    slow = Reply(tool_calls=[("propose_patch", {"diff": first * 3})], chunk_chars=3, chunk_delay=0.02)
+    server = serve([slow, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(app.screen.patch.view.lines) >= 3)
+        await pilot.press("escape")
+        await helpers.wait_until(pilot, lambda: not app.screen.turn_running)
+        shown = helpers.screen_text(app)
+    assert (sample_repo / COUNTER).read_text() == before
+    assert "cancelled" in shown
+    assert len(server.requests) == 1  # no further model turn after the cancel
+
+
+async def test_switch_theme_by_command(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "genie-dark"
+        await _start(pilot, "/theme genie-light")
+        assert app.theme == "genie-light"
+        await _start(pilot, "/theme genie-contrast")
+        assert app.theme == "genie-contrast"
+        await _start(pilot, "/theme no-such-theme")
+        assert app.theme == "genie-contrast"
+
+
+async def test_broken_user_theme_is_named_and_default_used(sample_repo: Path, genie_home: Path, helpers: Any) -> None:
+    themes = genie_home / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text("name = 'broken'\nprimary = \n")
+    (themes / "mine.toml").write_text("name = 'mine'\nprimary = '#ff00ff'\n")
+    app = helpers.make_app(sample_repo, None, welcome=False, theme="broken")
+    async with app.run_test(size=(120, 40)):
+        assert app.theme == "genie-dark"
+        assert any("broken.toml" in p for p in app.theme_problems)
+        assert "mine" in app.available_themes
+
+
+async def test_search_preview_and_add_context(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", *"top_words", "enter")
+        pane = app.screen.search
+        await helpers.wait_until(pilot, lambda: any(h and h.path == COUNTER for h in pane.hits))
+        pane.results.highlighted = next(i for i, h in enumerate(pane.hits) if h and h.path == COUNTER)
+        pane.results.focus()
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        assert "def top_words" in app.screen.text
+        await pilot.press("c")
+        await helpers.wait_until(pilot, lambda: not isinstance(app.screen, PreviewScreen))
+        assert app.pending_context and app.pending_context[0].startswith(COUNTER)
+        await _start(pilot, "explain")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+    assert "The user added this to your context" in json.dumps(server.requests[0])
+
+
+async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None)
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        assert "OPENAI_API_KEY" in helpers.screen_text(app)
+        await pilot.press("d")
+    assert app.return_value == "demo"
+
+
+async def test_apply_and_undo_without_model(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_text(first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/apply fix.diff")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("a")
+        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+        await _start(pilot, "/undo")
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
+
+
+async def test_ctrl_c_twice_quits(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+c")
+        assert app.is_running
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+    assert app.return_code == 0
