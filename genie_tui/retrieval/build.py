@@ -8,6 +8,7 @@ a read, not a parse.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import os
 import sqlite3
 from collections.abc import Callable
@@ -42,17 +43,20 @@ def _store_file(c: sqlite3.Connection, fid: int, path: str, lang: str | None, da
     c.executemany("INSERT INTO refs VALUES(?,?,?)",
                   [(fid, n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in parsed.imports])
-    names = " ".join(" ".join(tokenize(d.name)) for d in parsed.defs)
-    docs = " ".join(" ".join(tokenize(d.doc)) for d in parsed.defs if d.doc)
-    c.execute("INSERT INTO fts(rowid, path, names, doc, body) VALUES(?,?,?,?,?)",
-              (fid, " ".join(path_tokens(path)), names, docs, " ".join(tokenize(text))))
+    fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],
+              [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], tokenize(text))
+    counts = [Counter(f) for f in fields]
+    terms = set().union(*counts)
+    c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)",
+                  [(t, fid, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms])
+    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=? WHERE id=?", (*(len(f) for f in fields), fid))
     return len(parsed.defs)
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
     for table in ("defs", "refs", "imports"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
-    c.execute("DELETE FROM fts WHERE rowid=?", (fid,))
+    c.execute("DELETE FROM postings WHERE fid=?", (fid,))
 
 
 def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from genie_tui.retrieval import build, history, rank, symbols
+from genie_tui.retrieval import bm25, build, history, rank, symbols
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 class _Snapshot:
     """Indexed files as loaded after the last update (immutable once built)."""
 
-    def __init__(self, rows: list[tuple[int, str, str | None, int, str | None]]) -> None:
-        self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3]) for r in rows if r[4] is None}
+    def __init__(self, rows: list[tuple]) -> None:
+        self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3], tuple(r[5:9])) for r in rows if r[4] is None}
+        n = max(len(self.files), 1)
+        self.avg = tuple(sum(f.lens[i] for f in self.files.values()) / n for i in range(4))
         self.by_path = {f.path: f.id for f in self.files.values()}
         self.all_paths = sorted(r[1] for r in rows)
         self.mods = ModuleMap(list(self.by_path))
@@ -91,7 +93,7 @@ class RepoIndex:
         self.warnings.append(msg)
 
     def _reload(self) -> None:
-        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded FROM files").fetchall()
+        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb FROM files").fetchall()
         self._snap = _Snapshot(rows)
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
@@ -152,10 +154,10 @@ class RepoIndex:
         snap = self._snap
         c = self._store.conn()
         q = analyze(query)
-        df = rank.doc_freqs(c, q.tokens)
+        df = bm25.doc_freqs(c, [*q.tokens, *(w.lower() for w in q.code_idents)])
         n = max(len(snap.files), 1)
         idf = {t: math.log(1 + n / d) for t, d in df.items() if d}
-        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df)
+        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg)
         ranked = rank.combine(scored, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
         return ranked, q, idf

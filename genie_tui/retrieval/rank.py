@@ -11,13 +11,13 @@ import math
 import sqlite3
 from dataclasses import dataclass, field
 
-from genie_tui.retrieval import history
+from genie_tui.retrieval import bm25, history
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
 WEIGHTS: dict[str, float] = {
-    "bm_all": 1.0, "bm_title": 0.5, "bm_path": 0.3, "bm_names": 0.3, "bm_doc": 0.1, "bm_body": 0.3,
+    "bm_all": 1.0, "bm_title": 0.5, "bm_code": 0.3, "bm_path": 0.3, "bm_names": 0.3, "bm_doc": 0.1, "bm_body": 0.3,
     "def_code": 0.6, "def_plain": 0.1, "mention": 1.0, "trace": 1.5, "hist": 0.4, "size": 0.1,
     "test": -0.8, "test_q": 0.5, "doc": -0.6, "text": -0.6, "graph": 0.2,
 }
@@ -25,7 +25,6 @@ FEATURES = tuple(WEIGHTS)
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
         "def_code": "defines names in the query", "mention": "path named in the query",
         "trace": "in the stack trace", "hist": "similar past commits changed it", "graph": "imports/imported by top hits"}
-MAX_TERMS = 120
 
 
 @dataclass(slots=True)
@@ -34,6 +33,7 @@ class FileInfo:
     path: str
     lang: str | None
     nlines: int
+    lens: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 @dataclass(slots=True)
@@ -43,47 +43,20 @@ class Scored:
     score: float = 0.0
 
 
-def fts_expr(tokens: list[str], df: dict[str, int] | None = None, limit: int = MAX_TERMS) -> str:
-    """An FTS5 OR-expression of the distinct tokens, the rarest ``limit`` of them when ``df`` is known."""
-    uniq = list(dict.fromkeys(tokens))
-    if df is not None:
-        uniq = [t for t in uniq if df.get(t)]
-        uniq.sort(key=lambda t: df[t])
-        uniq = uniq[:limit]
-    return " OR ".join(f'"{t}"' for t in uniq)
-
-
-def doc_freqs(c: sqlite3.Connection, tokens: list[str]) -> dict[str, int]:
-    uniq = list(dict.fromkeys(tokens))
-    out: dict[str, int] = {}
-    for i in range(0, len(uniq), 500):
-        part = uniq[i:i + 500]
-        marks = ",".join("?" * len(part))
-        out.update(c.execute(f"SELECT term, doc FROM fts_vocab WHERE term IN ({marks})", part).fetchall())
-    return out
-
-
-def _bm25(c: sqlite3.Connection, expr: str, weights: dict[str, str], limit: int) -> dict[int, list[float]]:
-    if not expr:
-        return {}
-    cols = ", ".join(f"-bm25(fts, {w})" for w in weights.values())
-    rows = c.execute(f"SELECT rowid, {cols} FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {next(iter(weights.values()))})"
-                     f" LIMIT ?", (expr, limit)).fetchall()
-    return {r[0]: list(r[1:]) for r in rows}
-
-
 def _scale(values: dict[int, float]) -> dict[int, float]:
     top = max(values.values(), default=0.0)
     return {k: v / top for k, v in values.items()} if top > 0 else {}
 
 
 def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
-             by_path: dict[str, int], df: dict[str, int], candidates: int = 400) -> dict[int, Scored]:
+             by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
+             candidates: int = 300) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found)."""
     out: dict[int, Scored] = {}
 
-    def put(name: str, vals: dict[int, float]) -> None:
-        for fid, v in vals.items():
+    def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
+        items = sorted(vals.items(), key=lambda kv: -kv[1])[:top] if top else vals.items()
+        for fid, v in items:
             info = files.get(fid)
             if info is None:
                 continue
@@ -92,13 +65,16 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
                 s = out[fid] = Scored(info)
             s.feats[name] = max(v, s.feats.get(name, 0.0))
 
-    expr = fts_expr(q.tokens, df)
-    main = _bm25(c, expr, {"all": "1,3,1,1", "path": "1,0,0,0", "names": "0,1,0,0", "doc": "0,0,1,0",
-                           "body": "0,0,0,1"}, candidates)
-    for j, name in enumerate(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body")):
-        put(name, _scale({fid: v[j] for fid, v in main.items()}))
-    title = _bm25(c, fts_expr(q.title_tokens, df), {"all": "2,3,1,1"}, candidates // 2)
-    put("bm_title", _scale({fid: v[0] for fid, v in title.items()}))
+    n = max(len(files), 1)
+    lens = {fid: f.lens for fid, f in files.items()}
+    qterms = bm25.select_terms(q.tokens, df, n)
+    title_terms = bm25.select_terms(q.title_tokens, df, n, 30)
+    code_terms = bm25.select_terms([w.lower() for w in q.code_idents], df, n, 40)
+    main = bm25.score(c, qterms, df, n, lens, avg, [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)])
+    for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
+        put(name, _scale(vals), top=candidates if name == "bm_all" else None)
+    put("bm_title", _scale(bm25.score(c, title_terms, df, n, lens, avg, [(2, 3, 1, 1)])[0]), top=candidates // 2)
+    put("bm_code", _scale(bm25.score(c, code_terms, df, n, lens, avg, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     nfiles = max(len(files), 1)
     for feat, names in (("def_code", q.code_idents), ("def_plain", q.plain_idents)):
         if not names:
@@ -109,16 +85,21 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         definers: dict[str, set[int]] = {}
         for fid, name in rows:
             definers.setdefault(name, set()).add(fid)
+        found = sorted(definers)
+        users = dict(c.execute(f"SELECT name, COUNT(*) FROM refs WHERE name IN ({','.join('?' * len(found))}) "
+                               "GROUP BY name", found).fetchall()) if found else {}
         vals: dict[int, float] = {}
         for name, fids in definers.items():
-            w = math.log(1 + nfiles / len(fids))
+            # a name used all over the repository (``Dataset``) says less than one used in two files
+            w = math.log(1 + nfiles / (len(fids) + users.get(name, 0)))
             for fid in fids:
                 vals[fid] = vals.get(fid, 0.0) + w
         put(feat, _scale(vals))
     mention: dict[int, float] = {}
     for p in q.paths:
-        for hit in mods.suffix(p):
-            mention[by_path[hit]] = 1.0
+        hits = mods.suffix(p)
+        for hit in hits:
+            mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), 1.0 / len(hits))
     for d in q.dotted:
         m = mods.module(d)
         if m is not None and (m[1] >= 2 or d.count(".") == 0):
@@ -129,9 +110,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     in_repo = [(f, hits) for f in q.frames if (hits := mods.suffix(f.path))]
     for i, (_, hits) in enumerate(in_repo):
         for h in hits:
-            trace[by_path[h]] = 0.5 + 0.5 * (i + 1) / len(in_repo)
+            trace[by_path[h]] = (0.5 + 0.5 * (i + 1) / len(in_repo)) / len(hits)
     put("trace", trace)
-    votes = history.votes(c, fts_expr(q.title_tokens + q.tokens[:200], df, 60))
+    hist_terms = sorted(set(q.title_tokens + q.tokens[:300]) & set(df), key=lambda t: df[t])[:60]
+    votes = history.votes(c, " OR ".join(f'"{t}"' for t in hist_terms))
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     for s in out.values():
         path = s.info.path

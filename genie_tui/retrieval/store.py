@@ -1,6 +1,7 @@
 """The persisted index: one SQLite file per repository in the user cache dir.
 
-SQLite gives crash safety, concurrent readers (WAL) and FTS5's BM25 in C. Each thread gets its own
+SQLite gives crash safety and concurrent readers (WAL). Search terms live in a ``postings`` table
+(term, file, term frequency per field) so field-weighted BM25 reads only the query's terms. Each thread gets its own
 connection; writers serialise on a lock held by :class:`~genie_tui.retrieval.index.RepoIndex`.
 """
 
@@ -13,12 +14,13 @@ from pathlib import Path
 
 from genie_tui.config import paths
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, size INT, mtime INT,
-    hash TEXT, lang TEXT, nlines INT, excluded TEXT);
+    hash TEXT, lang TEXT, nlines INT, excluded TEXT, lp INT DEFAULT 0, ln INT DEFAULT 0, ld INT DEFAULT 0,
+    lb INT DEFAULT 0);
 CREATE TABLE IF NOT EXISTS defs(file_id INT, name TEXT, kind TEXT, line INT, end_line INT, parent TEXT,
     doc TEXT);
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
@@ -28,9 +30,9 @@ CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
 CREATE TABLE IF NOT EXISTS imports(file_id INT, module TEXT, name TEXT, alias TEXT);
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(path, names, doc, body,
-    tokenize="unicode61 tokenchars '_'", detail=column);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
+CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tp INT, tn INT, td INT, tb INT,
+    PRIMARY KEY(term, fid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);
 CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
 """
