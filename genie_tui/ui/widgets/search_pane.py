@@ -60,11 +60,11 @@ class SearchPane(Vertical):
         yield self.results
 
     def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
-        self.results.add_option(Option(Text(title, style="bold"), disabled=True))
+        self.results.add_option(Option(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), disabled=True))
         self.hits.append(None)
         for h in hits:
             span = f":{h.start}-{h.end}" if h.start else ""
-            t = Text(f"  {h.path}{span}", style="")
+            t = Text(f"  {h.path}{span}", no_wrap=True, overflow="ellipsis")
             if h.label:
                 t.append(f"  {h.label}", style="dim")
             self.results.add_option(Option(t))

@@ -1,0 +1,72 @@
+"""`genie demo` end to end: the real client, agent, tools and patch engine against the scripted model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
+from genie_tui.providers.scripted import ScriptedServer
+from genie_tui.ui.launch import build_demo_app
+from genie_tui.ui.screens.question import QuestionScreen
+
+
+def _unittest(repo: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=repo, capture_output=True, text=True)
+
+
+async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> None:
+    repo = prepare_sample_repo(tmp_path)
+    assert _unittest(repo).returncode != 0
+    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
+        app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
+        async with app.run_test(size=(120, 40)) as pilot:
+            seen_question = patches_reviewed = 0
+            finished = lambda: "■ finished" in helpers.screen_text(app)  # noqa: E731
+            for _ in range(400):
+                if finished():
+                    break
+                if isinstance(app.screen, QuestionScreen):
+                    seen_question += 1
+                    await pilot.click("#choice-0")
+                elif app.screen.patch.awaiting:
+                    patches_reviewed += 1
+                    await pilot.press("a")
+                await pilot.pause(0.05)
+            text = helpers.screen_text(app)
+            assert finished(), text
+            assert "DEMO" in text
+            assert [s.status for s in app.screen.plan.steps] == ["done"] * 5
+            assert any(h and h.path == "wordstats/counter.py" for h in app.screen.search.hits)
+    assert (seen_question, patches_reviewed) == (1, 2)
+    assert _unittest(repo).returncode == 0
+
+
+async def test_demo_stops_politely_when_patch_rejected(tmp_path: Path, helpers: Any) -> None:
+    repo = prepare_sample_repo(tmp_path)
+    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
+        app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+            await pilot.press("escape")
+            await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+            await pilot.press("r", "enter")
+            await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout == ""
+
+
+@pytest.mark.slow
+def test_wheel_ships_demo_and_themes(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(tmp_path), str(root)],
+                   check=True, capture_output=True)
+    names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
+    for needed in ("genie_tui/demo/sample_repo/wordstats/counter.py", "genie_tui/demo/sample_repo/tests/test_counter.py",
+                   "genie_tui/demo/script.py", "genie_tui/_data/themes/genie-dark.toml",
+                   "genie_tui/_data/themes/genie-contrast.toml", "genie_tui/ui/screens/main.tcss"):
+        assert needed in names, needed
