@@ -248,6 +248,11 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
     chosen: dict[int, locate.Candidate] = {h.index: found[h.index][0] for h in hunks
                                            if h.index in found and len(found[h.index]) == 1}
     order = [h for h in hunks if h.index in found]
+    # The stated line may break a tie only when the patch's numbers have proven right: every hunk placed
+    # unambiguously sits exactly where its header says (models' line numbers are otherwise unreliable).
+    proof = [chosen[h.index].start == h.old_start - 1 for h in order
+             if h.index in chosen and h.old_start is not None and h.old_start > 0]
+    trusted = bool(proof) and all(proof)
     for pos, h in enumerate(order):
         cands = found[h.index]
         if len(cands) == 1:
@@ -255,7 +260,7 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
         lo = max((chosen[p.index].end for p in order[:pos] if p.index in chosen), default=0)
         hi = min((chosen[p.index].start for p in order[pos + 1:] if p.index in chosen), default=1 << 30)
         fit = [c for c in cands if c.start >= lo and c.end <= hi] or cands
-        if len(fit) > 1 and h.old_start is not None:
+        if len(fit) > 1 and h.old_start is not None and trusted:
             exact = [c for c in fit if c.method == "exact"]
             if len(exact) == 1:
                 fit = exact

@@ -61,7 +61,8 @@ class TextFile:
     def eol(self) -> str:
         """The dominant line ending (LF when there is none)."""
         crlf = sum(1 for e in self.eols if e == "\r\n")
-        return "\r\n" if crlf * 2 > len(self.eols) and crlf else "\n"
+        ended = sum(1 for e in self.eols if e)
+        return "\r\n" if crlf and crlf * 2 > ended else "\n"
 
     @property
     def final_newline(self) -> bool:

@@ -292,12 +292,16 @@ def test_ambiguous_hunk_lists_the_places(make_repo):
     assert report.hunks[0].status == "refused"
 
 
-def test_ambiguity_resolved_by_the_exact_stated_line(make_repo):
-    text = "def a():\n    x = 1\n    return x\n\n\ndef b():\n    x = 1\n    return x\n"
+def test_stated_line_breaks_a_tie_only_when_the_numbers_proved_right(make_repo):
+    text = "top\n\ndef a():\n    x = 1\n    return x\n\n\ndef b():\n    x = 1\n    return x\n"
     repo = make_repo({"d.py": text})
-    diff = "--- a/d.py\n+++ b/d.py\n@@ -7,2 +7,2 @@\n     x = 1\n-    return x\n+    return x + 1\n"
-    applied(apply_patch(repo, diff))
-    assert (repo / "d.py").read_text() == text[: text.rindex("return x")] + "return x + 1\n"
+    tie = "@@ -9,2 +9,2 @@\n     x = 1\n-    return x\n+    return x + 1\n"
+    refused(repo, "--- a/d.py\n+++ b/d.py\n" + tie, "2 places")  # a lone number proves nothing
+    wrong_proof = "@@ -5,1 +5,1 @@\n-top\n+TOP\n"  # 'top' is really on line 1
+    refused(repo, "--- a/d.py\n+++ b/d.py\n" + wrong_proof + tie, "2 places")
+    proof = "@@ -1,1 +1,1 @@\n-top\n+TOP\n"
+    applied(apply_patch(repo, "--- a/d.py\n+++ b/d.py\n" + proof + tie))
+    assert (repo / "d.py").read_text() == "TOP" + text[3: text.rindex("return x")] + "return x + 1\n"
 
 
 def test_ambiguity_resolved_by_hunk_order(make_repo):
