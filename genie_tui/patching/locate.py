@@ -77,6 +77,8 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
                 method = ("exact" if s == stated else "offset") if level == 0 else "whitespace"
                 out.append(Candidate(s, s + m, method, 0, list(range(s, s + m)),
                                      {g: s + g for g in shape.adds}, level))
+            if level == 2 and any(_indent_suspect(tf, shape, c.mapping) for c in out):
+                return Failure(_INDENT_AMBIGUOUS)
             return out
     return _fuzzy(tf, shape)
 
@@ -143,15 +145,34 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         res = _align_through(toks, kinds, blank, norm, fblank, k, p)
         if res is None:
             continue
-        cost, mapping, gaps = res
-        confirmed = sum(1 for t, f in enumerate(mapping) if f is not None and not blank[t] and kinds[t] != GAP)
-        unmatched = sum(1 for t, f in enumerate(mapping) if f is None and kinds[t] == CTX and not blank[t])
-        if confirmed < min(2, nonblank_total) or unmatched > 2 or confirmed <= unmatched:
+        cost, combos = res
+        valid = []
+        for mapping, gaps in combos:
+            confirmed = sum(1 for t, f in enumerate(mapping)
+                            if f is not None and not blank[t] and kinds[t] != GAP)
+            unmatched = sum(1 for t, f in enumerate(mapping) if f is None and kinds[t] == CTX and not blank[t])
+            if confirmed < min(2, nonblank_total) or unmatched > 2 or confirmed <= unmatched:
+                continue
+            inserts = _insert_positions(kinds, blank, toks, norm, mapping, gaps, shape.adds)
+            if isinstance(inserts, str):
+                problems.append((cost, inserts))
+                valid = []
+                break
+            if _indent_suspect(tf, shape, mapping):
+                problems.append((cost, _INDENT_AMBIGUOUS))
+                valid = []
+                break
+            valid.append((mapping, gaps, inserts))
+        if not valid:
             continue
-        inserts = _insert_positions(kinds, blank, toks, norm, mapping, gaps, shape.adds)
-        if isinstance(inserts, str):
-            problems.append((cost, inserts))
+        spots = [x for v in valid for x in _spots(v[0], v[2])]
+        lo, hi = min(spots), min(len(tf.lines), max(spots) + 1)
+        if len({_outcome(tf, shape, kinds, v[0], v[2], lo, hi) for v in valid}) > 1:
+            problems.append((cost, f"the hunk fits the lines around line {p + 1} in more than one way (blank or "
+                                   "repeated lines), which would give different results; copy the lines around "
+                                   "the change exactly"))
             continue
+        mapping, gaps, inserts = valid[0]
         placed = [f for f in mapping if f is not None] + [a for a, b in gaps.values()] + \
                  [b for a, b in gaps.values()]
         start = min(placed)
@@ -171,7 +192,8 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
 
 
 def _align_through(toks, kinds, blank, norm, fblank, k, p):
-    """Best alignment with token ``k`` pinned to file line ``p``: (cost, mapping, gap ranges) or None."""
+    """Best alignments with token ``k`` pinned to file line ``p``: (cost, [(mapping, gap ranges), ...]) or
+    None. Every alignment of that same cost is listed (up to a cap) so the caller can check they agree."""
     n = len(norm)
     left_t = list(range(k - 1, -1, -1))
     right_t = list(range(k + 1, len(toks)))
@@ -185,51 +207,51 @@ def _align_through(toks, kinds, blank, norm, fblank, k, p):
                  budget - lres[0])
     if rres is None:
         return None
-    mapping: list[int | None] = [None] * len(toks)
-    mapping[k] = p
-    gaps: dict[int, tuple[int, int]] = {}
-    for res in (lres, rres):
-        for t, f in res[1].items():
-            mapping[t] = f
-        gaps.update(res[2])
-    return lres[0] + rres[0], mapping, gaps
+    combos = []
+    for lmap, lgaps in lres[1]:
+        for rmap, rgaps in rres[1]:
+            mapping: list[int | None] = [None] * len(toks)
+            mapping[k] = p
+            for t, f in (*lmap.items(), *rmap.items()):
+                mapping[t] = f
+            combos.append((mapping, {**lgaps, **rgaps}))
+            if len(combos) >= MAX_PATHS:
+                break
+    return lres[0] + rres[0], combos
+
+
+MAX_PATHS = 24
 
 
 def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
-    """Edit-distance style alignment of tokens ``tsel`` to file lines ``fsel``, both walking away from the
-    anchor. Context tokens may go unmatched and file lines may be skipped (cost 1 blank, 2 otherwise);
-    removed lines must match; a gap absorbs any run of lines for free."""
+    """Edit-distance style alignment of tokens ``tsel`` to file lines ``origin + step*j``, both walking away
+    from the anchor. Context tokens may go unmatched and file lines may be skipped (cost 1 blank, 2
+    otherwise); removed lines must match; a gap absorbs any run of lines for free. Returns the best cost and
+    every alignment that reaches it (capped)."""
     m = len(tsel)
     fsel = [origin + step * j for j in range(n)]
     fl = [norm[j] for j in fsel]
     fb = [fblank[j] for j in fsel]
     D = [[INF] * (n + 1) for _ in range(m + 1)]
-    B = [[0] * (n + 1) for _ in range(m + 1)]
-    G: dict[tuple[int, int], int] = {}
     D[0][0] = 0
-    for i in range(m + 1):
-        row, brow = D[i], B[i]
-        if i == m:
-            break
+    for i in range(m):
+        row = D[i]
         for j in range(n):
             c = row[j] + (SCALE if fb[j] else 2 * SCALE)
             if c < row[j + 1] and c <= budget:
                 row[j + 1] = c
-                brow[j + 1] = 3
-        nrow, nb = D[i + 1], B[i + 1]
+        nrow = D[i + 1]
         t = tsel[i]
         kind, tok = kinds[t], toks[t]
         if kind == GAP:
-            best, bj = INF, -1
+            best = INF
             for j in range(n + 1):
                 c = row[j]
-                if c < best:
-                    best, bj = c, j
+                best = min(best, c)
                 if j < n and c < INF and fl[j] == tok and c < nrow[j + 1]:
-                    nrow[j + 1], nb[j + 1] = c, 1
+                    nrow[j + 1] = c
                 if best < nrow[j]:
-                    nrow[j], nb[j] = best, 4
-                    G[(i + 1, j)] = bj
+                    nrow[j] = best
         else:
             uc = (SCALE + 1 if blank[t] else 2 * SCALE + 1) if kind == CTX else INF
             for j in range(n + 1):
@@ -237,39 +259,54 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                 if c >= INF:
                     continue
                 if j < n and fl[j] == tok and c < nrow[j + 1]:
-                    nrow[j + 1], nb[j + 1] = c, 1
+                    nrow[j + 1] = c
                 if c + uc < nrow[j] and c + uc <= budget:
-                    nrow[j], nb[j] = c + uc, 2
+                    nrow[j] = c + uc
     last = D[m]
     cost = min(last)
     if cost > budget:
         return None
-    j = last.index(cost)
-    i = m
-    mapping: dict[int, int | None] = {}
-    gaps: dict[int, tuple[int, int]] = {}
-    while i > 0 or j > 0:
-        code = B[i][j]
-        if code == 1:
-            mapping[tsel[i - 1]] = fsel[j - 1]
-            i, j = i - 1, j - 1
-        elif code == 2:
-            mapping[tsel[i - 1]] = None
-            i -= 1
-        elif code == 3:
-            j -= 1
-        elif code == 4:
-            j0 = G[(i, j)]
+
+    def preds(i: int, j: int) -> list[tuple[str, int, int]]:
+        v = D[i][j]
+        res = []
+        if i > 0:
             t = tsel[i - 1]
-            mapping[t] = None
-            if step == 1:
-                gaps[t] = (origin + j0, origin + j)
-            else:
-                gaps[t] = (origin - j + 1, origin - j0 + 1)
-            i, j = i - 1, j0
-        else:  # pragma: no cover - unreachable with a consistent table
-            return None
-    return cost, mapping, gaps
+            kind = kinds[t]
+            if j > 0 and fl[j - 1] == toks[t] and D[i - 1][j - 1] == v:
+                res.append(("m", i - 1, j - 1))
+            if kind == CTX and D[i - 1][j] + (SCALE + 1 if blank[t] else 2 * SCALE + 1) == v:
+                res.append(("u", i - 1, j))
+            if kind == GAP:
+                res.extend(("g", i - 1, j0) for j0 in range(j, -1, -1) if D[i - 1][j0] == v)
+        if j > 0 and i < m and D[i][j - 1] + (SCALE if fb[j - 1] else 2 * SCALE) == v:
+            res.append(("s", i, j - 1))
+        return res
+
+    paths = []
+    stack: list[tuple[int, int, tuple]] = [(m, e, ()) for e in range(n, -1, -1) if last[e] == cost]
+    while stack and len(paths) < MAX_PATHS:
+        i, j, steps = stack.pop()
+        if i == 0 and j == 0:
+            paths.append(steps)
+            continue
+        for kind, pi, pj in reversed(preds(i, j)):
+            stack.append((pi, pj, steps + ((kind, i, j, pi, pj),)))
+    out = []
+    for steps in paths:
+        mapping: dict[int, int | None] = {}
+        gaps: dict[int, tuple[int, int]] = {}
+        for kind, i, j, pi, pj in steps:
+            if kind == "m":
+                mapping[tsel[pi]] = fsel[pj]
+            elif kind == "u":
+                mapping[tsel[pi]] = None
+            elif kind == "g":
+                t = tsel[pi]
+                mapping[t] = None
+                gaps[t] = (origin + pj, origin + j) if step == 1 else (origin - j + 1, origin - pj + 1)
+        out.append((mapping, gaps))
+    return cost, out
 
 
 def _insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int, int] | str:
@@ -336,6 +373,47 @@ def _insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int
         else:
             return unclear
     return out
+
+
+_INDENT_AMBIGUOUS = ("lines that differ only in indentation (such as closing brackets) make the position "
+                     "ambiguous; copy the lines around the change with their exact indentation")
+
+
+def _lead(s: str) -> str:
+    return s[: len(s) - len(s.lstrip(" \t"))]
+
+
+def _indent_suspect(tf: TextFile, shape: Shape, mapping: list[int | None]) -> bool:
+    """True when a line matched only by ignoring its indentation has a neighbour with the same text: then
+    the match could be shifted by a line, and indentation was the only thing that could tell."""
+    norm = tf.norm(2)
+    n = len(norm)
+    for t, f in enumerate(mapping):
+        if f is None or shape.kinds[t] == GAP or not shape.texts[t].strip():
+            continue
+        if _lead(shape.texts[t]) == _lead(tf.lines[f]):
+            continue
+        if (f > 0 and norm[f - 1] == norm[f]) or (f + 1 < n and norm[f + 1] == norm[f]):
+            return True
+    return False
+
+
+def _spots(mapping, inserts) -> list[int]:
+    return [f for f in mapping if f is not None] + list(inserts.values())
+
+
+def _outcome(tf: TextFile, shape: Shape, kinds, mapping, inserts, lo: int, hi: int) -> tuple[str, ...]:
+    """The text an alignment produces over lines [lo, hi), to compare alternative alignments."""
+    deleted = {mapping[t] for t, k in enumerate(kinds) if k == DEL}
+    at: dict[int, list[str]] = {}
+    for g in sorted(inserts):
+        at.setdefault(inserts[g], []).extend(shape.adds[g])
+    out: list[str] = []
+    for p in range(lo, hi + 1):
+        out.extend(at.get(p, ()))
+        if p < hi and p not in deleted:
+            out.append(tf.lines[p])
+    return tuple(out)
 
 
 def _not_found(lines: list[str], what: str) -> str:
