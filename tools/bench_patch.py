@@ -41,7 +41,7 @@ def run_tools(score, cases: list[dict], tools: list[tuple[str, str]], jobs: int)
     out = []
     for label, cmd in tools:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
-            results = list(ex.map(lambda c: score.run_case(c, cmd, 60.0), cases))
+            results = list(ex.map(score.run_case, cases, [cmd] * len(cases), [60.0] * len(cases)))
         out.append({"label": label, "cmd": cmd, **score.summarize(results), "cases": results})
     return out
 

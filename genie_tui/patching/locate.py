@@ -146,7 +146,7 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         if res is None:
             continue
         cost, combos = res
-        valid = []
+        valid: list[tuple[list[int | None], dict[int, tuple[int, int]], dict[int, int]]] = []
         for mapping, gaps in combos:
             confirmed = sum(1 for t, f in enumerate(mapping)
                             if f is not None and not blank[t] and kinds[t] != GAP)
@@ -168,9 +168,9 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         spots = [x for v in valid for x in _spots(v[0], v[2])]
         lo, hi = min(spots), min(len(tf.lines), max(spots) + 1)
         if len({_outcome(tf, shape, kinds, v[0], v[2], lo, hi) for v in valid}) > 1:
-            problems.append((cost, f"the hunk fits the lines around line {p + 1} in more than one way (blank or "
-                                   "repeated lines), which would give different results; copy the lines around "
-                                   "the change exactly"))
+            problems.append((cost, (f"the hunk fits the lines around line {p + 1} in more than one way (blank "
+                                    "or repeated lines), which would give different results; copy the lines "
+                                    "around the change exactly")))
             continue
         mapping, gaps, inserts = valid[0]
         placed = [f for f in mapping if f is not None] + [a for a, b in gaps.values()] + \
@@ -250,8 +250,7 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                 best = min(best, c)
                 if j < n and c < INF and fl[j] == tok and c < nrow[j + 1]:
                     nrow[j + 1] = c
-                if best < nrow[j]:
-                    nrow[j] = best
+                nrow[j] = min(nrow[j], best)
         else:
             uc = (SCALE + 1 if blank[t] else 2 * SCALE + 1) if kind == CTX else INF
             for j in range(n + 1):
@@ -357,9 +356,7 @@ def _insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int
         nonblank_before = any(not blank[u] for u in unmatched_before)
         nonblank_after = any(not blank[u] for u in unmatched_after)
         if lo is not None and hi is not None:
-            if lo == hi:
-                out[g] = lo
-            elif lo_t == g - 1 and kinds[lo_t] == DEL:
+            if lo == hi or lo_t == g - 1 and kinds[lo_t] == DEL:
                 out[g] = lo
             elif hi_t == g and kinds[hi_t] == DEL:
                 out[g] = hi

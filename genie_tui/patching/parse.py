@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import re
 
-from genie_tui.patching.model import ADD, CTX, DEL, GAP, FilePatch, Hunk, HunkInfo, ParsedPatch
+from genie_tui.patching.model import (
+    ADD,
+    CTX,
+    DEL,
+    GAP,
+    FilePatch,
+    Hunk,
+    HunkInfo,
+    ParsedPatch,
+)
 
 _CR_LINES: set[int] = set()
 _HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
@@ -33,7 +42,7 @@ def split_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    return [ln.removesuffix("\r") for ln in lines]
 
 
 def _unquote(p: str) -> str:
@@ -91,7 +100,7 @@ def _git_header_paths(line: str) -> tuple[str | None, str | None]:
 
 def _is_file_start(lines: list[str], i: int) -> bool:
     ln = lines[i]
-    if ln.startswith("diff --git ") or ln.startswith("diff -"):
+    if ln.startswith(("diff --git ", "diff -")):
         return True
     return ln.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")
 
@@ -110,7 +119,7 @@ def parse_patch(text: str) -> ParsedPatch:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     if transport:
-        raw_lines = [ln[:-1] if ln.endswith("\r") else ln for ln in raw_lines]
+        raw_lines = [ln.removesuffix("\r") for ln in raw_lines]
     global _CR_LINES
     _CR_LINES = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
     lines = [ln.rstrip("\r") for ln in raw_lines]
@@ -137,11 +146,11 @@ def parse_patch(text: str) -> ParsedPatch:
                     cur.deleted = True
                 elif h.startswith("new mode"):
                     cur.new_mode = _mode(h)
-                elif h.startswith("rename from ") or h.startswith("copy from "):
+                elif h.startswith(("rename from ", "copy from ")):
                     cur.old_path = "a/" + _unquote(h.split(" from ", 1)[1].strip())
-                elif h.startswith("rename to ") or h.startswith("copy to "):
+                elif h.startswith(("rename to ", "copy to ")):
                     cur.new_path = "b/" + _unquote(h.split(" to ", 1)[1].strip())
-                elif h.startswith("Binary files ") or h.startswith("GIT binary patch"):
+                elif h.startswith(("Binary files ", "GIT binary patch")):
                     cur.binary = True
                 i += 1
             continue
@@ -186,8 +195,8 @@ def parse_patch(text: str) -> ParsedPatch:
             label = f"{f.raw_header[0] if f.raw_header else 'file operation'}"
             f.hunks.append(Hunk(index=0, header=label, old_start=None, old_len=None, new_start=None,
                                 new_len=None, section="", raw=list(f.raw_header), synthetic=True))
-        for h in f.hunks:
-            h.index = index
+        for hk in f.hunks:
+            hk.index = index
             index += 1
     return ParsedPatch(files=files, errors=errors)
 
@@ -227,27 +236,25 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
             raw_empty.append(ln == "")
         elif ln.startswith("\\"):
             if body:
-                k = body[-1][0]
-                if k in (CTX, DEL):
+                last = body[-1][0]
+                if last in (CTX, DEL):
                     hunk.old_no_nl = True
-                if k in (CTX, ADD):
+                if last in (CTX, ADD):
                     hunk.new_no_nl = True
         elif is_elision(ln):
             body.append((GAP, ln))
             raw_empty.append(False)
         else:
-            k = j
-            while k < n and not _is_header(lines, k):
-                if lines[k][:1] in ("+", "-"):
+            look = j
+            while look < n and not _is_header(lines, look):
+                if lines[look][:1] in ("+", "-"):
                     err = (f"line {j + 1} of the patch ({ln[:60]!r}) is inside a hunk but does not start with "
                            "' ', '+' or '-'; prefix every unchanged line with a space")
                     break
-                k += 1
+                look += 1
             if err is None:
                 hunk.raw.extend(lines[i + 1:j])
-                j = k
-                break
-            j = k
+            j = look
             break
         j += 1
     else:

@@ -6,13 +6,22 @@ sees its own earlier changes. Any refused hunk fails the whole plan (the caller 
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from genie_tui.patching import locate, reindent
-from genie_tui.patching.model import ADD, CTX, DEL, GAP, FilePatch, Hunk, HunkReport, ParsedPatch
+from genie_tui.patching.model import (
+    ADD,
+    CTX,
+    DEL,
+    FilePatch,
+    Hunk,
+    HunkReport,
+    ParsedPatch,
+)
 from genie_tui.patching.textfile import BinaryFile, TextFile
 
 _MISSING = object()
@@ -135,7 +144,8 @@ def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | No
     try:
         data = None if tf is None else tf.to_bytes()
     except UnicodeEncodeError:
-        raise Refusal(f"the new text of {rel} cannot be written in the file's encoding ({tf.encoding})") from None
+        enc = tf.encoding if tf is not None else "?"
+        raise Refusal(f"the new text of {rel} cannot be written in the file's encoding ({enc})") from None
     plan.writes[rel] = (data, mode)
 
 
@@ -232,7 +242,7 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
         placed.append((h, c, adds))
         reports.append(HunkReport(name, h.index, "applied", c.method, c.start + 1))
     placed.sort(key=lambda x: (x[1].start, x[1].end))
-    for (h1, c1, _), (h2, c2, _) in zip(placed, placed[1:]):
+    for (h1, c1, _), (h2, c2, _) in itertools.pairwise(placed):
         if c2.start < c1.end:
             msg = (f"hunks {h1.index} and {h2.index} overlap (lines {c1.start + 1}-{c1.end} and "
                    f"{c2.start + 1}-{c2.end}); merge them into one hunk")
@@ -280,11 +290,11 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
         pairs = [(shape.texts[t], tf.lines[f]) for t, f in enumerate(c.mapping)
                  if f is not None and shape.kinds[t] in (CTX, DEL) and shape.texts[t].strip()]
         fn = reindent.infer(pairs)
-        if fn is not None and any(a == "" for g in c.inserts for a in shape.adds[g]):
-            if any(line and not line.strip() for line in tf.lines):
-                return ("the hunk is indented differently from the file, which keeps whitespace-only lines, so "
-                        "the indentation of its empty added lines cannot be told; resend it with the file's "
-                        "exact indentation")
+        if (fn is not None and any(a == "" for g in c.inserts for a in shape.adds[g])
+                and any(line and not line.strip() for line in tf.lines)):
+            return ("the hunk is indented differently from the file, which keeps whitespace-only lines, so "
+                    "the indentation of its empty added lines cannot be told; resend it with the file's "
+                    "exact indentation")
     out = []
     for g in sorted(c.inserts):
         res = reindent.apply(fn, shape.adds[g])
@@ -374,9 +384,8 @@ def _render_new(name: str, tf: TextFile) -> str:
     body = [f"+{ln}" for ln in tf.lines]
     if tf.lines and not tf.final_newline:
         body.append("\\ No newline at end of file")
-    head = [f"--- /dev/null", f"+++ b/{name}", f"@@ -0,0 +1,{len(tf.lines)} @@"] if tf.lines else \
-        [f"--- /dev/null", f"+++ b/{name}"]
+    head = ["--- /dev/null", f"+++ b/{name}"] + ([f"@@ -0,0 +1,{len(tf.lines)} @@"] if tf.lines else [])
     return "\n".join(head + body) + "\n"
 
 
-__all__ = ["Plan", "Refusal", "build", "GAP"]
+__all__ = ["Plan", "Refusal", "build"]

@@ -16,20 +16,36 @@ def _lead(s: str) -> str:
     return s[: len(s) - len(s.lstrip(" \t"))]
 
 
+def _add(x: str) -> Reindent:
+    return lambda s: x + s
+
+
+def _del(y: str) -> Reindent:
+    return lambda s: s[len(y):] if _lead(s).startswith(y) else None
+
+
+def _s2t(w: int) -> Reindent:
+    return lambda s: _spaces_to_tabs(s, w)
+
+
+def _t2s(w: int) -> Reindent:
+    return lambda s: _tabs_to_spaces(s, w)
+
+
 def _candidates(pi: str, fi: str) -> list[tuple[str, Reindent]]:
     out: list[tuple[str, Reindent]] = []
     if fi.endswith(pi) and fi != pi:
         x = fi[: len(fi) - len(pi)]
-        out.append((f"add:{x!r}", lambda s, x=x: x + s))
+        out.append((f"add:{x!r}", _add(x)))
     if pi.endswith(fi) and fi != pi:
         y = pi[: len(pi) - len(fi)]
-        out.append((f"del:{y!r}", lambda s, y=y: s[len(y):] if _lead(s).startswith(y) else None))
+        out.append((f"del:{y!r}", _del(y)))
     if fi and pi and set(fi) == {"\t"} and set(pi) == {" "} and len(pi) % len(fi) == 0:
         w = len(pi) // len(fi)
-        out.append((f"s2t:{w}", lambda s, w=w: _spaces_to_tabs(s, w)))
+        out.append((f"s2t:{w}", _s2t(w)))
     if fi and pi and set(pi) == {"\t"} and set(fi) == {" "} and len(fi) % len(pi) == 0:
         w = len(fi) // len(pi)
-        out.append((f"t2s:{w}", lambda s, w=w: _tabs_to_spaces(s, w)))
+        out.append((f"t2s:{w}", _t2s(w)))
     return out
 
 
@@ -74,7 +90,7 @@ def apply(fn: Reindent | None, added: list[str]) -> list[str] | str:
     """Re-indent ``added``; a string explains a line whose indentation cannot be carried over."""
     if fn is None:
         return added
-    out = []
+    out: list[str] = []
     for line in added:
         if not line:
             out.append(line)

@@ -8,8 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from genie_tui.cli import main
 
 DIFF = "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-a\n+A\n b\n"
@@ -18,7 +16,7 @@ BAD = "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-zzz\n+A\n b\n"
 
 def _genie(*args: str, stdin: str | None = None, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "genie_tui", *args], input=stdin, capture_output=True,
-                          text=True, cwd=cwd, env={**os.environ})
+                          text=True, cwd=cwd, env={**os.environ}, check=False)
 
 
 def test_apply_json_and_exit_codes(make_repo, tmp_path):
@@ -74,7 +72,7 @@ def test_apply_starts_fast_and_imports_no_heavy_modules(make_repo, tmp_path):
             f"rc = main(['apply', {str(patch)!r}, '--repo', {str(repo)!r}, '--dry-run']); "
             "bad = [m for m in ('git', 'textual', 'openai', 'unidiff', 'tree_sitter') if m in sys.modules]; "
             "print(rc, bad)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.stdout.split("\n")[-2] == "0 []", r.stdout + r.stderr
     best = min(_timed(patch, repo) for _ in range(3))
     assert best < 0.3, f"genie apply took {best:.3f}s"

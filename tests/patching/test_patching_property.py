@@ -66,11 +66,11 @@ def _perturb(diff: str, kind: str, draw, unique: bool) -> str:
     body = [i for i, ln in enumerate(lines) if ln[:1] == " " and not ln.startswith("--- ")]
     if kind == "numbers":
         shift = draw(st.integers(-40, 40))
-        return re.sub(r"^@@ -(\d+)", lambda m: f"@@ -{max(1, int(m.group(1)) + shift)}", diff, flags=re.M)
+        return re.sub(r"^@@ -(\d+)", lambda m: f"@@ -{max(1, int(m.group(1)) + shift)}", diff, flags=re.MULTILINE)
     if kind == "bare":
-        return re.sub(r"^@@ .* @@.*$", draw(st.sampled_from(["@@", "@@ ... @@"])), diff, flags=re.M)
+        return re.sub(r"^@@ .* @@.*$", draw(st.sampled_from(["@@", "@@ ... @@"])), diff, flags=re.MULTILINE)
     if kind == "counts":
-        return re.sub(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", r"@@ -\1,99 +\3,1 @@", diff, flags=re.M)
+        return re.sub(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", r"@@ -\1,99 +\3,1 @@", diff, flags=re.MULTILINE)
     if kind == "ws" and body:
         i = draw(st.sampled_from(body))
         lines[i] = lines[i] + draw(st.sampled_from([" ", "\t", "  "]))

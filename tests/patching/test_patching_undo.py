@@ -65,7 +65,8 @@ def test_undo_of_created_renamed_and_deleted_files(make_repo):
     assert undo_last(repo).undone
     assert (repo / "old.txt").read_text() == "o\n" and (repo / "del.txt").read_text() == "d\n"
     assert not (repo / "new.txt").exists() and not (repo / "moved").exists()
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
+                            check=True).stdout
     assert status == ""
 
 
