@@ -25,9 +25,17 @@ def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, 
     Returns:
         A :class:`PatchReport`; never raises for a bad diff (``applied`` is False and ``reason`` says why).
     """
+    try:
+        return _apply(Path(repo), diff, hunks, dry_run, record_undo, label)
+    except Exception as exc:  # the contract is a report, never a traceback in the agent loop
+        return PatchReport(False, [], [], f"Nothing was changed: internal error while applying the patch "
+                           f"({type(exc).__name__}: {exc}). Please report this.", "", dry_run)
+
+
+def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, record_undo: bool,
+           label: str) -> PatchReport:
     from genie_tui.patching import plan as planning
 
-    repo = Path(repo)
     parsed = parse_patch(diff)
     if parsed.errors:
         return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +

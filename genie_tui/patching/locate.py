@@ -121,18 +121,23 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
     dels = [k for k in range(len(toks)) if kinds[k] == DEL and not blank[k]]
     if not dels:
         dels = [k for k in range(len(toks)) if kinds[k] == DEL]
+    ctx = [k for k in range(len(toks)) if kinds[k] == CTX and not blank[k] and toks[k] in index]
+    ctx.sort(key=lambda k: len(index[toks[k]]))
     if dels:
         k = min(dels, key=lambda k: len(index[toks[k]]))
         anchors = [(k, p) for p in index[toks[k]]]
+        if len(anchors) > MAX_ANCHORS and ctx:
+            # Common removed lines ("}", "return None"): pin a rare context line instead.
+            alt = [(k, p) for k in ctx[:2] for p in index[toks[k]]]
+            if len(alt) <= MAX_ANCHORS:
+                anchors = alt
     else:
-        ctx = [k for k in range(len(toks)) if kinds[k] == CTX and not blank[k] and toks[k] in index]
         if not ctx:
             lines = [t for k, t in enumerate(shape.texts) if kinds[k] == CTX and t.strip()]
             if not lines:
                 return Failure("the hunk has no non-blank unchanged lines to locate it by (only blank lines "
                                "or '...'); include 2-3 real lines around the change")
             return Failure(_not_found(lines, "context"))
-        ctx.sort(key=lambda k: len(index[toks[k]]))
         for k in ctx[:2]:
             anchors += [(k, p) for p in index[toks[k]]]
     if len(anchors) > MAX_ANCHORS:
@@ -363,9 +368,9 @@ def _insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int
             else:
                 return (f"the context around the added lines does not match the file: lines {lo + 1}-{hi} "
                         "sit where the patch has none, so it is unclear whether to insert before or after them")
-        elif hi is not None and not nonblank_before:
+        elif hi is not None and (not nonblank_before or (hi_t == g and kinds[hi_t] == DEL)):
             out[g] = hi
-        elif lo is not None and not nonblank_after:
+        elif lo is not None and (not nonblank_after or (lo_t == g - 1 and kinds[lo_t] == DEL)):
             out[g] = lo
         else:
             return unclear
