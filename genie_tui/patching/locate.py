@@ -9,6 +9,7 @@ stated line) is the caller's job, and more than one left means refusal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from genie_tui.patching.model import ADD, CTX, DEL, GAP, Hunk
@@ -21,6 +22,7 @@ SLACK = 7  # extra file lines a fuzzy window looks at beyond the hunk's own leng
 GAP_SPAN = 400  # how many lines one elision marker may stand for
 MAX_ANCHORS = 200
 INF = 1 << 30
+_WORD = re.compile(r"[A-Za-z0-9_]")
 
 
 @dataclass(slots=True)
@@ -158,6 +160,8 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
             unmatched = sum(1 for t, f in enumerate(mapping) if f is None and kinds[t] == CTX and not blank[t])
             if confirmed < min(2, nonblank_total) or unmatched > 2 or confirmed <= unmatched:
                 continue
+            if not any(f is not None and kinds[t] != GAP and _WORD.search(toks[t]) for t, f in enumerate(mapping)):
+                continue  # only brackets and blank lines matched: too weak to place a hunk
             inserts = _insert_positions(kinds, blank, toks, norm, mapping, gaps, shape.adds)
             if isinstance(inserts, str):
                 problems.append((cost, inserts))
