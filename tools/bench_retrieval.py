@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_retrieval_fit import KS, file_metrics, fit_weights, lines_within, rerank  # noqa: E402
+from bench_retrieval_fit import KS, file_metrics, fit_pairwise, fit_weights, lines_within, rerank  # noqa: E402
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "retrieval"
 LINE_BUDGET = 300
@@ -119,11 +119,12 @@ def cmd_fit(a: argparse.Namespace) -> None:
     runs = [json.loads(line) for line in open(Path(a.out) / "runs.jsonl")]
     data = [(r, insts[r["instance_id"]]) for r in runs]
     start = runs[0]["weights"]
+    fit = fit_weights if a.method == "ascent" else fit_pairwise
     repos = sorted({i["repo"] for _, i in data})
     rows: dict[str, list[dict]] = defaultdict(list)
     for held in repos:
         train = [d for d in data if d[1]["repo"] != held]
-        w = fit_weights(train, start)
+        w = fit(train, start)
         for r, inst in data:
             if inst["repo"] == held:
                 ranked = rerank(r["candidates"], w)
@@ -135,7 +136,7 @@ def cmd_fit(a: argparse.Namespace) -> None:
                 rows["ALL (leave-one-repo-out)"].append(m)
         print(f"fold {held}: fitted", file=sys.stderr)
     _table("leave-one-repository-out (weights fitted on the other four repositories)", dict(sorted(rows.items())))
-    w = fit_weights(data, start)
+    w = fit(data, start)
     print("\nweights fitted on all repositories (paste into genie_tui/retrieval/rank.py WEIGHTS):")
     print(json.dumps({k: round(v, 3) for k, v in w.items()}))
 
@@ -149,6 +150,7 @@ def main() -> None:
     ap.add_argument("--out", default="/work/bench-work/out", help="where runs and predictions go")
     ap.add_argument("--bm25", default="/work/bench-work/bm25.json", help="baseline_bm25.py --json output")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--method", choices=["pairwise", "ascent"], default="pairwise", help="weight fitting")
     ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
     a = ap.parse_args()
     {"run": cmd_run, "score": cmd_score, "fit": cmd_fit}[a.command](a)

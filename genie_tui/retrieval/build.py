@@ -11,15 +11,17 @@ import hashlib
 from collections import Counter
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.extract import Parsed, parse
+from genie_tui.retrieval.spans import chunks
 from genie_tui.retrieval.textutil import path_tokens, tokenize
 
 Progress = Callable[[int, int], None]
+PARALLEL_MIN = 400  # files to parse before worker processes pay for their start-up
 
 
 @dataclass(slots=True)
@@ -35,26 +37,61 @@ def blob_hash(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _store_file(c: sqlite3.Connection, fid: int, path: str, lang: str | None, data: bytes) -> int:
+FileData = tuple[list, list, list, list, list, tuple[int, int, int, int]]
+
+
+def analyse(path: str, lang: str | None, data: bytes) -> FileData:
+    """Everything the index stores about one file (pure, so it can run in a worker process)."""
     text = data.decode("utf-8", "replace")
     parsed = parse(path, lang, data) if lang else Parsed()
-    c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)",
-                  [(fid, d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs])
-    c.executemany("INSERT INTO refs VALUES(?,?,?)",
-                  [(fid, n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()])
-    c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in parsed.imports])
+    defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
+    refs = [(n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()]
+    line_tokens = [tokenize(line) for line in text.splitlines()]
+    body = [t for toks in line_tokens for t in toks]
     fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],
-              [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], tokenize(text))
+              [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)
+    chunk_rows = []
+    for start, end, name in chunks([d[:4] for d in defs], len(line_tokens)):
+        counts_c = Counter(t for toks in line_tokens[start - 1:end] for t in toks)
+        chunk_rows.append((start, end, name, sum(counts_c.values()),
+                           " ".join(f"{t}:{n}" if n > 1 else t for t, n in counts_c.items())))
     counts = [Counter(f) for f in fields]
-    terms = set().union(*counts)
-    c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)",
-                  [(t, fid, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms])
-    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=? WHERE id=?", (*(len(f) for f in fields), fid))
-    return len(parsed.defs)
+    terms = sorted(set().union(*counts))
+    postings = [(t, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms]
+    lens = (len(fields[0]), len(fields[1]), len(fields[2]), len(fields[3]))
+    return defs, refs, parsed.imports, chunk_rows, postings, lens
+
+
+def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData]:
+    return job[0], analyse(job[1], job[2], job[3])
+
+
+def _write(c: sqlite3.Connection, fid: int, fd: FileData) -> int:
+    defs, refs, imports, chunk_rows, postings, lens = fd
+    c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
+    c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
+    c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
+    c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
+    c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)", [(p[0], fid, *p[1:]) for p in postings])
+    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=? WHERE id=?", (*lens, fid))
+    return len(defs)
+
+
+def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[int, FileData]]:
+    """Analyse files in worker processes when there are many (tree-sitter and tokenising are CPU-bound)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN or workers < 2:
+        yield from map(_analyse_job, jobs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_analyse_job, jobs, chunksize=16)
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
-    for table in ("defs", "refs", "imports"):
+    for table in ("defs", "refs", "imports", "chunks"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     c.execute("DELETE FROM postings WHERE fid=?", (fid,))
 
@@ -71,10 +108,8 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         entries = only
     total = len(entries)
     present: set[str] = set()
-    batch = 0
-    for i, path in enumerate(entries):
-        if progress and (i % 200 == 0):
-            progress(i, total)
+    jobs: list[tuple[int, str, str | None, bytes]] = []
+    for path in entries:
         full = repo / path
         try:
             st = full.stat()
@@ -113,14 +148,17 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
                                                        reason))
             fid = int(cur.lastrowid or 0)
         if reason is None:
-            stats.definitions += _store_file(c, fid, path, lang, data)
-            stats.parsed += 1
-            batch += 1
-            if batch >= 500:  # readers on other threads see partial progress
-                c.commit()
-                batch = 0
-                if on_batch is not None:
-                    on_batch()
+            jobs.append((fid, path, lang, data))
+    done = total - len(jobs)
+    for n, (fid, fd) in enumerate(_results(jobs), 1):
+        stats.definitions += _write(c, fid, fd)
+        stats.parsed += 1
+        if progress and n % 100 == 0:
+            progress(done + n, total)
+        if n % 1000 == 0:  # readers on other threads see partial progress
+            c.commit()
+            if on_batch is not None:
+                on_batch()
     gone = [(row[0], p) for p, row in known.items()
             if p not in present and (only is None or p in entries)]
     for fid, _ in gone:

@@ -3,7 +3,9 @@ they changed (how people here solved similar problems before is a strong hint of
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from collections import Counter
 import subprocess
 from pathlib import Path
 
@@ -24,8 +26,8 @@ def head(repo: Path) -> str:
 
 def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
     """Re-read commit messages when HEAD moved; returns the number of commits stored."""
-    c.execute("DELETE FROM commits")
-    c.execute("DELETE FROM hist")
+    for table in ("commits", "hist", "histpost", "histlen"):
+        c.execute(f"DELETE FROM {table}")
     if not current_head:
         return 0
     try:
@@ -46,10 +48,42 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
         if not files or len(files) > MAX_FILES_PER_COMMIT:
             continue
         rows.append((sha.strip(), "\n".join(files), " ".join(tokenize(msg))))
+    per_file: dict[str, Counter[str]] = {}
     for i, (sha, files, toks) in enumerate(rows, 1):
         c.execute("INSERT INTO commits(id, sha, files) VALUES(?,?,?)", (i, sha, files))
         c.execute("INSERT INTO hist(rowid, msg) VALUES(?,?)", (i, toks))
+        words = Counter(toks.split())
+        for f in files.split("\n"):
+            per_file.setdefault(f, Counter()).update(words)
+    c.executemany("INSERT INTO histpost VALUES(?,?,?)",
+                  ((t, f, n) for f, cnt in per_file.items() for t, n in cnt.items()))
+    c.executemany("INSERT INTO histlen VALUES(?,?)", ((f, sum(cnt.values())) for f, cnt in per_file.items()))
     return len(rows)
+
+
+def file_scores(c: sqlite3.Connection, qterms: dict[str, float], k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """BM25 of the query against each file's history document (all messages of commits that touched it)."""
+    if not qterms:
+        return {}
+    terms = list(qterms)
+    marks = ",".join("?" * len(terms))
+    rows = c.execute(f"SELECT term, path, tf FROM histpost WHERE term IN ({marks})", terms).fetchall()
+    if not rows:
+        return {}
+    n, total = c.execute("SELECT COUNT(*), SUM(len) FROM histlen").fetchone()
+    avg = (total or 1) / max(n, 1)
+    df: Counter[str] = Counter(t for t, _, _ in rows)
+    paths = {p for _, p, _ in rows}
+    lens = {}
+    plist = list(paths)
+    for i in range(0, len(plist), 500):
+        part = plist[i:i + 500]
+        lens.update(c.execute(f"SELECT path, len FROM histlen WHERE path IN ({','.join('?' * len(part))})", part))
+    out: dict[str, float] = {}
+    for t, p, tf in rows:
+        idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) * qterms[t]
+        out[p] = out.get(p, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens.get(p, avg) / avg))
+    return out
 
 
 def votes(c: sqlite3.Connection, match: str, top: int = 30) -> dict[str, float]:

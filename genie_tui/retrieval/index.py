@@ -136,17 +136,14 @@ class RepoIndex:
 
     def search(self, query: str, k: int = 10) -> list[SearchResult]:
         """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue)."""
-        ranked, q, idf = self._rank(query, rank.WEIGHTS)
+        ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS)
         out = []
         c = self._store.conn()
         for s in ranked[:k]:
             frame_lines = {f.line for f in q.frames if s.info.path in self._snap.mods.suffix(f.path)}
-            defs = c.execute("SELECT name, kind, line, end_line FROM defs WHERE file_id=?", (s.info.id,)).fetchall()
-            try:
-                text = (self.repo / s.info.path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            spans = best_spans(text, defs, set(q.tokens), idf, q.code_idents, frame_lines)
+            if s.chunks is None:
+                rank.add_chunks(c, [s], qterms, idf, top=1)
+            spans = best_spans(s.chunks or [], q.code_idents, frame_lines)
             out.append(SearchResult(s.info.path, round(s.score, 4), spans, rank.why(s, rank.WEIGHTS)))
         return out
 
@@ -156,15 +153,18 @@ class RepoIndex:
         q = analyze(query)
         df = bm25.doc_freqs(c, [*q.tokens, *(w.lower() for w in q.code_idents)])
         n = max(len(snap.files), 1)
-        idf = {t: math.log(1 + n / d) for t, d in df.items() if d}
+        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
+        qterms = bm25.select_terms(q.tokens, df, n)
         scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg)
         ranked = rank.combine(scored, weights)
+        rank.add_chunks(c, ranked, qterms, idf)
+        ranked = rank.combine(scored, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
-        return ranked, q, idf
+        return ranked, q, qterms, idf
 
     def features(self, query: str) -> list[tuple[str, dict[str, float]]]:
         """Every candidate file with its raw signal values (for fitting weights in the benchmark)."""
-        ranked, _, _ = self._rank(query, rank.WEIGHTS)
+        ranked, *_ = self._rank(query, rank.WEIGHTS)
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:

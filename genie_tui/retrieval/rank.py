@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from genie_tui.retrieval import bm25, history
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
+from genie_tui.retrieval.spans import score_chunks
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
-WEIGHTS: dict[str, float] = {
-    "bm_all": 1.0, "bm_title": 0.5, "bm_code": 0.3, "bm_path": 0.3, "bm_names": 0.3, "bm_doc": 0.1, "bm_body": 0.3,
-    "def_code": 0.6, "def_plain": 0.1, "mention": 1.0, "trace": 1.5, "hist": 0.4, "size": 0.1,
-    "test": -0.8, "test_q": 0.5, "doc": -0.6, "text": -0.6, "graph": 0.2,
+WEIGHTS: dict[str, float] = {  # fitted by tools/bench_retrieval.py fit (see its leave-one-repo-out figures)
+    "bm_all": 0.5, "bm_title": 1.0, "bm_code": 0.4, "chunk": 0.2, "bm_path": 0.5, "bm_names": 0.3, "bm_doc": 0.2,
+    "bm_body": 0.3, "def_code": 0.6, "def_plain": 0.04, "mention": 0.56, "trace": 0.75, "hist": 0.4,
+    "hist_doc": 0.3, "size": 0.1, "test": -1.8, "test_q": 0.0, "doc": -1.1, "text": -0.8, "graph": 0.15,
 }
 FEATURES = tuple(WEIGHTS)
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
-        "def_code": "defines names in the query", "mention": "path named in the query",
-        "trace": "in the stack trace", "hist": "similar past commits changed it", "graph": "imports/imported by top hits"}
+        "bm_code": "identifiers in the query", "def_code": "defines names in the query",
+        "mention": "path named in the query", "trace": "in the stack trace", "chunk": "a definition matches closely",
+        "hist": "similar past commits changed it", "hist_doc": "its commit history matches",
+        "graph": "imports/imported by top hits"}
 
 
 @dataclass(slots=True)
@@ -41,6 +44,7 @@ class Scored:
     info: FileInfo
     feats: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    chunks: list[tuple[float, int, int, str]] | None = None
 
 
 def _scale(values: dict[int, float]) -> dict[int, float]:
@@ -112,9 +116,12 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         for h in hits:
             trace[by_path[h]] = (0.5 + 0.5 * (i + 1) / len(in_repo)) / len(hits)
     put("trace", trace)
-    hist_terms = sorted(set(q.title_tokens + q.tokens[:300]) & set(df), key=lambda t: df[t])[:60]
+    # history has its own vocabulary: take the title's terms first, then the body's, known to the code or not
+    hist_terms = list(dict.fromkeys(q.title_tokens + q.tokens))[:60]
     votes = history.votes(c, " OR ".join(f'"{t}"' for t in hist_terms))
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
+    hdoc = history.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
+    put("hist_doc", _scale({by_path[p]: v for p, v in hdoc.items() if p in by_path}), top=candidates // 2)
     for s in out.values():
         path = s.info.path
         s.feats["size"] = min(math.log1p(s.info.nlines) / 8.0, 1.5)
@@ -130,6 +137,21 @@ def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored
     for s in scored.values():
         s.score = sum(weights.get(k, 0.0) * v for k, v in s.feats.items() if k != "graph")
     return sorted(scored.values(), key=lambda s: -s.score)
+
+
+def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, float], idf: dict[str, float],
+               top: int = 40) -> None:
+    """Score the definition-level chunks of the ``top`` files; a file whose best chunk matches the query
+    closely beats a large file that matches it loosely everywhere."""
+    best: dict[int, float] = {}
+    for s in ranked[:top]:
+        rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
+                         (s.info.id,)).fetchall()
+        s.chunks = score_chunks(rows, qterms, idf)
+        best[s.info.id] = max((x[0] for x in s.chunks), default=0.0)
+    top_score = max(best.values(), default=0.0)
+    for s in ranked[:top]:
+        s.feats["chunk"] = best[s.info.id] / top_score if top_score > 0 else 0.0
 
 
 def add_graph(c: sqlite3.Connection, ranked: list[Scored], mods: ModuleMap, by_path: dict[str, int],

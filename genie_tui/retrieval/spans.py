@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from collections import Counter
+import re
 
 from genie_tui.retrieval.model import Span
-from genie_tui.retrieval.textutil import tokenize
 
 WINDOW = 60
+K1 = 1.2
+B = 0.5
 
 
 def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
@@ -42,21 +42,43 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
     return out
 
 
-def best_spans(text: str, defs: list[tuple[str, str, int, int]], qtokens: set[str], idf: dict[str, float],
-               code_idents: set[str], frame_lines: set[int], limit: int = 6) -> list[Span]:
-    """The ``limit`` chunks of ``text`` that best match the query, best first."""
-    lines = text.splitlines()
-    scored: list[tuple[float, Span]] = []
-    for start, end, name in chunks(defs, len(lines)):
-        if end < start:
-            continue
-        counts = Counter(t for t in tokenize("\n".join(lines[start - 1:end])) if t in qtokens)
-        s = sum(idf.get(t, 1.0) * (1 + math.log(n)) for t, n in counts.items())
-        s /= (end - start + 1) ** 0.3
+def _term_regex(terms: list[str]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?:^| )({alts})(?::(\d+))?(?= |$)")
+
+
+def score_chunks(rows: list[tuple[int, int, str, int, str]], qterms: dict[str, float], idf: dict[str, float],
+                 avg_len: float = 150.0) -> list[tuple[float, int, int, str]]:
+    """BM25 of each stored chunk ``(start, end, name, ntok, "term[:count] ...")`` against the query."""
+    if not qterms or not rows:
+        return [(0.0, r[0], r[1], r[2]) for r in rows]
+    rx = _term_regex(list(qterms))
+    out = []
+    for start, end, name, ntok, terms in rows:
+        s = 0.0
+        norm = K1 * (1 - B + B * ntok / avg_len)
+        for m in rx.finditer(terms):
+            t = m.group(1)
+            tf = int(m.group(2) or 1)
+            s += idf.get(t, 1.0) * qterms[t] * tf * (K1 + 1) / (tf + norm)
+        out.append((s, start, end, name))
+    return out
+
+
+def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
+               limit: int = 6) -> list[Span]:
+    """The ``limit`` best chunks, best first: BM25 plus a bonus for a definition named in the query and a
+    large one for a chunk holding a stack-trace line."""
+    if not scored:
+        return []
+    top = max((s for s, *_ in scored), default=0.0) or 1.0
+    ranked = []
+    for s, start, end, name in scored:
+        bonus = 0.0
         if name and name in code_idents:
-            s += 4.0 * max(idf.values(), default=1.0)
+            bonus += 0.5 * top
         if frame_lines and any(start <= fl <= end for fl in frame_lines):
-            s += 8.0 * max(idf.values(), default=1.0)
-        scored.append((s, Span(start, end, name)))
-    scored.sort(key=lambda x: -x[0])
-    return [sp for s, sp in scored[:limit] if s > 0] or [sp for _, sp in scored[:1]]
+            bonus += 2.0 * top
+        ranked.append((s + bonus, Span(start, end, name)))
+    ranked.sort(key=lambda x: -x[0])
+    return [sp for s, sp in ranked[:limit] if s > 0] or [ranked[0][1]]

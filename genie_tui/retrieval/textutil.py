@@ -23,21 +23,37 @@ def split_identifier(word: str) -> list[str]:
     return parts
 
 
+_MEMO: dict[str, tuple[str, ...]] = {}
+
+
+def _word_tokens(w: str) -> tuple[str, ...]:
+    lw = w.lower()
+    out: list[str] = []
+    if len(lw) > 1 and lw not in STOP:
+        out.append(lw)
+    if "_" in w or not (w.islower() or w.isupper()):
+        parts = split_identifier(w)
+        if len(parts) > 1 or (parts and parts[0] != lw):
+            out.extend(p for p in parts if len(p) > 1 and p not in STOP)
+    return tuple(out)
+
+
 def tokenize(text: str) -> list[str]:
     """Whole identifiers (lower-cased) plus their snake/camel pieces; stop words and 1-char tokens dropped.
 
     Keeping the whole identifier makes an exact name match count more than a match of a common piece.
+    Words repeat a lot in code, so each word's tokens are memoised.
     """
     out: list[str] = []
-    append = out.append
+    extend = out.extend
+    memo = _MEMO
     for w in WORD_RE.findall(text):
-        lw = w.lower()
-        if len(lw) > 1 and lw not in STOP:
-            append(lw)
-        if "_" in w or not (w.islower() or w.isupper()):
-            parts = split_identifier(w)
-            if len(parts) > 1 or (parts and parts[0] != lw):
-                out.extend(p for p in parts if len(p) > 1 and p not in STOP)
+        toks = memo.get(w)
+        if toks is None:
+            toks = _word_tokens(w)
+            if len(memo) < 500_000:
+                memo[w] = toks
+        extend(toks)
     return out
 
 

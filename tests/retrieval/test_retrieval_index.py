@@ -161,3 +161,15 @@ def test_background_open_then_wait(make_repo):
     assert ix.wait(60)
     assert ix.stats["files"] == 50
     assert seen[-1] == (50, 50)
+
+
+def test_minified_and_versioned_libraries_are_left_out(make_repo):
+    repo = make_repo({
+        "static/jquery-3.5.1.js": "function x(){}\n",
+        "static/app.js": "var a=1;" * 1000,
+        "static/main.js": "function main() {\n  return 1;\n}\n",
+    })
+    ix = RepoIndex.open(repo)
+    assert "vendored library" in ix.explain("static/jquery-3.5.1.js")
+    assert "minified" in ix.explain("static/app.js")
+    assert ix.definitions("main")[0].path == "static/main.js"

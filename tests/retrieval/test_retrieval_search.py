@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -163,3 +164,17 @@ def test_search_cli_imports_no_heavy_modules():
             "bad = [m for m in ('textual', 'tree_sitter', 'openai', 'sqlite3') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_past_commit_messages_vote_for_the_files_they_changed(make_repo):
+    body = "def convert(value):\n    return value\n"
+    repo = make_repo({"alpha.py": body, "beta.py": body})
+    (repo / "beta.py").write_text(body + "\n\ndef helper():\n    return 1\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", "commit", "-qam", "Fix calendar export dropping the timezone offset"], cwd=repo,
+                   check=True, env=env)
+    ix = RepoIndex.open(repo)
+    res = ix.search("Calendar export loses timezone offset", k=2)
+    assert res[0].path == "beta.py"
+    assert "commit" in res[0].why
