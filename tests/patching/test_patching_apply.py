@@ -391,3 +391,22 @@ def test_same_file_twice_in_one_patch(make_repo):
     two = "--- a/n.txt\n+++ b/n.txt\n@@\n line 30\n-line 31\n+LINE 31\n line 32\n"
     applied(apply_patch(repo, one + two))
     assert (repo / "n.txt").read_text() == BASE.replace("line 2\n", "LINE 2\n").replace("line 31\n", "LINE 31\n")
+
+
+def test_applied_diff_is_a_normalised_diff_git_accepts(make_repo):
+    """The report's diff is recounted and prefixed: unidiff parses it and `git apply` reproduces the result."""
+    import subprocess
+
+    import unidiff
+
+    repo = make_repo({"m.py": CODE, "n.txt": BASE})
+    messy = (CLEAN.replace("@@ -4,7 +4,7 @@ import os", "@@ ... @@").replace("     total = 0\n", "")
+             + "--- n.txt\n+++ n.txt\n@@ -30,9 +1 @@\n line 3\n-line 4\n+LINE 4\n line 5\n")
+    report = applied(apply_patch(repo, messy))
+    after = tree(repo)
+    patch = unidiff.PatchSet(report.applied_diff)
+    assert [p.path for p in patch] == ["m.py", "n.txt"]
+    assert all(h.source_length == sum(1 for ln in h if not ln.is_added) for p in patch for h in p)
+    subprocess.run(["git", "checkout", "--", "."], cwd=repo, check=True)
+    subprocess.run(["git", "apply", "-"], cwd=repo, input=report.applied_diff, text=True, check=True)
+    assert tree(repo) == after
