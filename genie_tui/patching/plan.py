@@ -52,6 +52,7 @@ class Tree:
         self.real = Path(os.path.realpath(repo))
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
+        self.crlf_sibling = False
 
     def exists(self, rel: str) -> bool:
         if rel in self.files:
@@ -121,6 +122,7 @@ class Tree:
 def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False) -> Plan:
     plan = Plan()
     tree = Tree(repo)
+    tree.crlf_sibling = _siblings_crlf(tree, parsed)
     for fp in parsed.files:
         todo = [h for h in fp.hunks if approved is None or h.index in approved]
         skipped = [h for h in fp.hunks if h not in todo]
@@ -135,6 +137,19 @@ def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, 
         plan.reports.extend(HunkReport(name, h.index, "skipped") for h in skipped)
     plan.reports.sort(key=lambda r: r.index)
     return plan
+
+
+def _siblings_crlf(tree: Tree, parsed: ParsedPatch) -> bool:
+    """True when every existing file the patch changes uses CRLF: new files then follow that style."""
+    styles = []
+    for fp in parsed.files:
+        try:
+            rel = tree.resolve(fp.old_path, "a")
+            if rel and tree.exists(rel) and not fp.binary:
+                styles.append(tree.load(rel).eol == "\r\n")
+        except Refusal:
+            continue
+    return bool(styles) and all(styles)
 
 
 def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | None) -> None:
@@ -169,7 +184,7 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
             raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
                           "every line of a new file must start with '+'")
         lines = [t for h in real for k, t in h.lines if k == ADD]
-        crlf = bool(lines) and sum(h.add_cr for h in real) == len(lines)
+        crlf = bool(lines) and (sum(h.add_cr for h in real) == len(lines) or tree.crlf_sibling)
         tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
         if lines and real and real[-1].new_no_nl:
             tf.eols[-1] = ""

@@ -410,3 +410,12 @@ def test_applied_diff_is_a_normalised_diff_git_accepts(make_repo):
     subprocess.run(["git", "checkout", "--", "."], cwd=repo, check=True)
     subprocess.run(["git", "apply", "-"], cwd=repo, input=report.applied_diff, text=True, check=True)
     assert tree(repo) == after
+
+
+def test_new_file_follows_crlf_of_the_files_the_patch_changes(make_repo):
+    repo = make_repo({})
+    (repo / "old.txt").write_bytes(b"a\r\nb\r\n")
+    diff = "--- a/old.txt\n+++ b/old.txt\n@@\n a\n-b\n+B\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,2 @@\n+x\n+y\n"
+    applied(apply_patch(repo, diff))
+    assert (repo / "old.txt").read_bytes() == b"a\r\nB\r\n"
+    assert (repo / "new.txt").read_bytes() == b"x\r\ny\r\n"
