@@ -13,26 +13,34 @@ import sys
 from collections.abc import Sequence
 
 from genie_tui import __version__
-from genie_tui.errors import EXIT_USAGE, GenieError
+from genie_tui.errors import GenieError
 
 _APPROVE = ("ask", "auto", "never")
 
 
-def _model_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="model name (overrides GENIE_MODEL and config files)")
-    p.add_argument("--base-url", dest="base_url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+# Sub-commands repeat the global flags with SUPPRESS defaults, so `genie --model m run ...` and
+# `genie run ... --model m` both work and a flag given before the sub-command is not reset to None.
+_SUB = argparse.SUPPRESS
 
 
-def _repo_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", help="repository root (default: the git repository containing the current directory)")
+def _model_flags(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--model", default=default, help="model name (overrides GENIE_MODEL and config files)")
+    p.add_argument("--base-url", dest="base_url", default=default,
+                   help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
 
 
-def _agent_flags(p: argparse.ArgumentParser) -> None:
-    _repo_flag(p)
-    _model_flags(p)
-    p.add_argument("--approve", choices=_APPROVE, help="patch approval: ask (default), auto, never")
-    p.add_argument("--max-steps", dest="max_steps", type=int, help="step budget (default 40)")
-    p.add_argument("--playbook", action="append", default=[], metavar="NAME", help="activate a playbook (repeatable)")
+def _repo_flag(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--repo", default=default,
+                   help="repository root (default: the git repository containing the current directory)")
+
+
+def _agent_flags(p: argparse.ArgumentParser, default: object = None) -> None:
+    _repo_flag(p, default)
+    _model_flags(p, default)
+    p.add_argument("--approve", choices=_APPROVE, default=default, help="patch approval: ask (default), auto, never")
+    p.add_argument("--max-steps", dest="max_steps", type=int, default=default, help="step budget (default 40)")
+    p.add_argument("--playbook", action="append", default=[] if default is None else default, metavar="NAME",
+                   help="activate a playbook (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,31 +61,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("run", "genie_tui.headless:run", "run a task headless (for scripts and CI)")
     p.add_argument("task", help="what to do, e.g. \"fix the crash when the config file is empty\"")
-    _agent_flags(p)
+    _agent_flags(p, _SUB)
     p.add_argument("--answers", help="JSON list of answers to the agent's questions, used in order")
     p.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
 
     p = cmd("resume", "genie_tui.headless:resume", "continue a saved session headless")
     p.add_argument("session", help="session id (see `genie sessions list`) or trajectory file")
-    _agent_flags(p)
+    _agent_flags(p, _SUB)
     p.add_argument("--answers", help="JSON list of answers to the agent's questions, used in order")
     p.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
 
     p = cmd("demo", "genie_tui.ui.launch:demo", "open the app on a sample repo with a scripted model (no key needed)")
-    p.add_argument("--theme", help="UI theme")
+    p.add_argument("--theme", default=_SUB, help="UI theme")
 
     p = cmd("config", "genie_tui.config.cli:run", "show the effective configuration")
     p.add_argument("action", choices=["show"], help="show: effective values and where each came from")
-    _repo_flag(p)
-    _model_flags(p)
+    _repo_flag(p, _SUB)
+    _model_flags(p, _SUB)
 
     p = cmd("models", "genie_tui.providers.cli:models", "list the models the endpoint offers")
-    _repo_flag(p)
-    _model_flags(p)
+    _repo_flag(p, _SUB)
+    _model_flags(p, _SUB)
 
     p = cmd("sessions", "genie_tui.core.session_cli:sessions", "list recorded sessions")
     p.add_argument("action", choices=["list"], nargs="?", default="list")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
 
     p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
     p.add_argument("file", help="trajectory file or session id")
@@ -89,28 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("apply", "genie_tui.patching.cli:apply_cmd", "apply a unified diff robustly, or refuse with a reason")
     p.add_argument("patch", help="patch file, or - for stdin")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
     p.add_argument("--dry-run", dest="dry_run", action="store_true", help="check only, change nothing")
     p.add_argument("--json", action="store_true", help="print the per-hunk report as JSON")
 
     p = cmd("undo", "genie_tui.patching.cli:undo_cmd", "undo the last patch genie applied")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
     p.add_argument("--json", action="store_true")
 
     p = cmd("index", "genie_tui.retrieval.cli:index_cmd", "build or update the code index")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
     p.add_argument("--explain", metavar="PATH", help="say whether PATH is indexed, and why not")
 
     p = cmd("search", "genie_tui.retrieval.cli:search_cmd", "search the code (QUERY may be @FILE)")
     p.add_argument("query", help="words, an error message or stack trace, or @FILE holding an issue text")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
     p.add_argument("-k", type=int, default=10, help="number of files (default 10)")
     p.add_argument("--json", action="store_true")
 
     p = cmd("playbooks", "genie_tui.playbooks.cli:run", "list, show, create and check playbooks")
     p.add_argument("action", choices=["list", "show", "new", "check"])
     p.add_argument("name", nargs="?", help="playbook name (show, new)")
-    _repo_flag(p)
+    _repo_flag(p, _SUB)
     return parser
 
 

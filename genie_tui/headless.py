@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -75,7 +77,8 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
-    printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)))
+    printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
+                      interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
     finished = asyncio.run(_consume(agent, task, printer))
     result = summary_json(agent, finished)
     if args.json:
@@ -96,7 +99,12 @@ async def _consume(agent: Any, task: str, printer: Printer) -> ev.SessionFinishe
         nonlocal interrupts
         interrupts += 1
         if interrupts > 1:
-            raise KeyboardInterrupt
+            # Quit now, even if a worker thread is stuck; the trajectory is complete up to here.
+            printer.note("genie: interrupted")
+            if agent.session is not None:
+                agent.session.record("end", status="cancelled", summary="interrupted", usage=agent.usage_totals)
+            sys.stdout.flush()
+            os._exit(130)
         printer.note("stopping (Ctrl+C again to quit at once)...")
         agent.cancel()
 
@@ -133,10 +141,12 @@ def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
 class Printer:
     """Renders events as compact progress lines on stderr and answers questions and approvals."""
 
-    def __init__(self, out: TextIO, answers: list[str]) -> None:
+    def __init__(self, out: TextIO, answers: list[str], interactive: bool = False) -> None:
         self.out = out
         self.answers = list(answers)
+        self.interactive = interactive
         self._in_text = False
+        self._pending_line: asyncio.Future[str] | None = None
 
     def note(self, text: str) -> None:
         self._end_text()
@@ -181,7 +191,9 @@ class Printer:
                 reason = "" if event.applied else f": {event.result.get('reason') or ''}"
                 self.note(f"patch {event.patch_id} {verdict} ({files}){reason}")
             case ev.CommandApprovalRequested():
-                event.approved.set_result(await self._confirm(f"run `{event.command}`?"))
+                allowed = await self._confirm(f"run `{event.command}`?", event.approved)
+                if not event.approved.done():
+                    event.approved.set_result(bool(allowed))
             case ev.TestsRan():
                 self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
                           f"{event.elapsed_s:.1f}s): {event.command}")
@@ -195,8 +207,9 @@ class Printer:
         self.note(f"? {event.question}{choices}")
         if self.answers:
             answer: str | None = self.answers.pop(0)
-        elif sys.stdin.isatty():
-            answer = (await self._input("answer (empty: proceed on your best assumption)> ")).strip() or None
+        elif self.interactive:
+            line = await self._input("answer (empty: proceed on your best assumption)> ", event.answer)
+            answer = (line or "").strip() or None
         else:
             answer = None
         self.note(f"  answer: {answer if answer is not None else '(none: the model proceeds on an assumption)'}")
@@ -208,25 +221,53 @@ class Printer:
         if event.decision is None:
             return
         print(event.diff, file=self.out, flush=True)
-        ok = await self._confirm("apply this patch?")
+        ok = await self._confirm("apply this patch?", event.decision)
         comment = None
-        if not ok:
-            comment = (await self._input("why (optional, sent to the model)> ")).strip() or None
+        if ok is False:
+            comment = ((await self._input("why (optional, sent to the model)> ", event.decision)) or "").strip() or None
         if not event.decision.done():
             event.decision.set_result(ev.PatchDecision(None if ok else frozenset(), comment))
 
-    async def _confirm(self, prompt: str) -> bool:
-        if not sys.stdin.isatty():
+    async def _confirm(self, prompt: str, watch: asyncio.Future[Any]) -> bool | None:
+        if not self.interactive:
             return False
-        reply = await self._input(f"{prompt} [y/N] ")
-        return reply.strip().lower() in ("y", "yes")
+        reply = await self._input(f"{prompt} [y/N] ", watch)
+        return None if reply is None else reply.strip().lower() in ("y", "yes")
 
-    async def _input(self, prompt: str) -> str:
-        """Prompt on stderr (stdout is reserved for --json and diffs) and read one line from the terminal."""
+    async def _input(self, prompt: str, watch: asyncio.Future[Any]) -> str | None:
+        """Prompt on stderr (stdout is reserved for --json and diffs) and read a line from the terminal.
+
+        Returns None when ``watch`` (the event's future) is cancelled first, e.g. by Ctrl+C. The read happens
+        in a daemon thread so a pending read never keeps the process alive; an unfinished read is reused by
+        the next prompt rather than stealing its line.
+        """
         self._end_text()
         self.out.write(prompt)
         self.out.flush()
-        return await asyncio.to_thread(sys.stdin.readline)
+        if self._pending_line is None or self._pending_line.done():
+            self._pending_line = _read_line()
+        line = self._pending_line
+        await asyncio.wait({line, watch}, return_when=asyncio.FIRST_COMPLETED)
+        if not line.done():
+            self.note("")
+            return None
+        self._pending_line = None
+        return line.result()
+
+
+def _read_line() -> asyncio.Future[str]:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        try:
+            line = sys.stdin.readline()
+        except (OSError, ValueError):
+            line = ""
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+
+    threading.Thread(target=work, name="genie-stdin", daemon=True).start()
+    return future
 
 
 def _short(raw: str, limit: int = 120) -> str:

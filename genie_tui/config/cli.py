@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 
 from genie_tui.config.paths import find_repo_root, resolve_repo
-from genie_tui.config.settings import SECRET_FIELDS, Settings, load_settings
+from genie_tui.config.settings import Settings, load_settings, shown_value
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -28,8 +28,8 @@ def render(settings: Settings) -> str:
     for f in fields(settings):
         if f.name == "sources":
             continue
-        value = getattr(settings, f.name)
-        shown = "<redacted>" if f.name in SECRET_FIELDS and value else ("(unset)" if value is None else str(value))
+        value = shown_value(f.name, getattr(settings, f.name))
+        shown = "(unset)" if value is None else str(value)
         rows.append((f.name, shown, settings.sources.get(f.name, "default")))
     width = max(len(r[0]) for r in rows)
     vwidth = min(max(len(r[1]) for r in rows), 40)

@@ -19,6 +19,7 @@ ApproveMode = Literal["ask", "auto", "never"]
 CommitMode = Literal["off", "each", "end"]
 
 SECRET_FIELDS = frozenset({"api_key", "embeddings_api_key"})
+URL_FIELDS = frozenset({"base_url", "embeddings_base_url"})
 #: environment variables per field, first match wins
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("GENIE_MODEL",),
@@ -66,8 +67,44 @@ class Settings:
 
     def public_dict(self) -> dict[str, Any]:
         """Values without secrets (for trajectories and logs)."""
-        return {f.name: ("<redacted>" if f.name in SECRET_FIELDS and getattr(self, f.name) else getattr(self, f.name))
-                for f in fields(self) if f.name != "sources"}
+        return {f.name: shown_value(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "sources"}
+
+    def secrets(self) -> tuple[str, ...]:
+        """Strings that must never be written anywhere: keys, and credentials embedded in URLs."""
+        found = [s for s in (self.api_key, self.embeddings_api_key) if s]
+        for url in (self.base_url, self.embeddings_base_url):
+            found.extend(_url_secrets(url))
+        return tuple(found)
+
+
+def shown_value(name: str, value: Any) -> Any:
+    """A setting as it may be shown or stored: keys redacted, URLs without user info or query."""
+    if value and name in SECRET_FIELDS:
+        return "<redacted>"
+    if value and name in URL_FIELDS:
+        from urllib.parse import urlsplit, urlunsplit
+
+        try:
+            parts = urlsplit(value)
+            host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+        except ValueError:
+            return "<unparseable URL>"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return value
+
+
+def _url_secrets(url: str | None) -> list[str]:
+    if not url:
+        return []
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        found = [p for p in (parts.password, parts.username) if p]
+        found += [v for _, v in parse_qsl(parts.query) if v]
+    except ValueError:
+        return []
+    return found
 
 
 _FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
@@ -163,4 +200,17 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None) ->
             sources[key] = env_sources.get(key, origin) if origin == "env" else (
                 f"flag --{key.replace('_', '-')}" if origin == "flag" else origin)
     settings.sources = sources
+    _check_repo_endpoints(settings)
     return settings
+
+
+def _check_repo_endpoints(settings: Settings) -> None:
+    """A repository may name a keyless local endpoint, but it may not choose where the user's key is sent."""
+    for url_field, key_field in (("base_url", "api_key"), ("embeddings_base_url", "embeddings_api_key")):
+        from_repo = settings.sources[url_field].startswith("repo ")
+        key = getattr(settings, key_field) or (settings.api_key if key_field == "embeddings_api_key" else None)
+        if from_repo and key:
+            origin = settings.sources[url_field][len("repo "):]
+            raise ConfigError(
+                f"config file {origin}: {url_field} is set by the repository, and genie will not send your API key "
+                f"to an endpoint a repository chose; set it with --base-url, GENIE_BASE_URL or your user config")

@@ -106,7 +106,13 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
         return "The user rejected this patch; nothing was applied." + (comment or " Ask why if it is unclear.")
     final_diff = decision.edited_diff or diff
     hunks = None if decision.edited_diff else decision.hunks
-    result = await asyncio.to_thread(apply_patch, agent.repo, final_diff, hunks=hunks, label=summary or patch_id)
+    applying = asyncio.ensure_future(asyncio.to_thread(apply_patch, agent.repo, final_diff, hunks=hunks,
+                                                       label=summary or patch_id))
+    try:
+        result = await asyncio.shield(applying)
+    except asyncio.CancelledError:
+        # Files are being written: finish and record it; the pump ends the turn right after this tool.
+        result = await applying
     if not result.applied:
         return _refused(agent, patch_id, final_diff, result) + comment
     agent.record_patch(patch_id, result.files, True, None, result.applied_diff or final_diff)

@@ -115,6 +115,8 @@ class Agent:
         agent.messages = state.messages
         agent.plan = [PlanStep(s["text"], s["status"], s.get("origin", "agent")) for s in state.plan]
         agent.task = start.get("task", "")
+        agent.patches, agent.tests = state.patches, state.tests
+        agent.patch_count = len(state.patches)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
 
@@ -172,11 +174,14 @@ class Agent:
             from genie_tui.errors import GenieError
 
             message = str(exc) if isinstance(exc, GenieError) else f"{type(exc).__name__}: {exc}"
+            self._close_dangling_calls()
             self.session.record("error", message=message)
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            self._commit(self.summary or "genie: " + task[:60])
+            problem = self._commit(self.summary or "genie: " + task[:60])
+            if problem:
+                yield ErrorOccurred(problem)
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
         yield SessionFinished(status, summary)
@@ -303,6 +308,10 @@ class Agent:
                     outcome = "finished"
             except ToolError as exc:
                 ok, result = False, f"error: {exc}"
+            except (asyncio.CancelledError, Cancelled):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a broken tool is reported to the model, never fatal
+                ok, result = False, f"error: {call.name} failed: {type(exc).__name__}: {exc}"
             self._append({"role": "tool", "tool_call_id": call.id, "content": result})
             self.emit(ToolFinished(call.id, call.name, ok, result, (time.monotonic() - started) * 1000))
         return outcome
@@ -346,15 +355,21 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
         if self.settings.commit == "each":
-            self._commit(message)
+            problem = self._commit(message)
+            if problem:
+                self.emit(ErrorOccurred(problem))
 
-    def _commit(self, message: str) -> None:
+    def _commit(self, message: str) -> str | None:
+        """Commit applied patches (config ``commit``); returns a problem to report, if any."""
         from genie_tui.patching import commit_applied
 
         try:
             commit_applied(self.repo, message, self.task or "task")
         except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
-            self.emit(ErrorOccurred(f"commit failed: {exc}"))
+            problem = f"commit failed: {exc}"
+            self.session.record("error", message=problem)
+            return problem
+        return None
 
     def _notice_files(self, files: list[str]) -> None:
         """Playbooks whose globs match files the agent reads or patches become active as the session goes."""
@@ -377,14 +392,13 @@ class Agent:
 
     def _close_dangling_calls(self) -> None:
         """After a cancel, every tool call the model made gets a result, so the conversation stays valid."""
-        answered = {m.get("tool_call_id") for m in self.messages if m.get("role") == "tool"}
-        for message in reversed(self.messages):
-            if message.get("role") == "assistant":
-                for call in message.get("tool_calls") or []:
-                    if call["id"] not in answered:
-                        self._append({"role": "tool", "tool_call_id": call["id"],
-                                      "content": "not run: cancelled by the user"})
-                break
+        last = max((i for i, m in enumerate(self.messages) if m.get("role") == "assistant"), default=None)
+        if last is None:
+            return
+        answered = {m.get("tool_call_id") for m in self.messages[last + 1:] if m.get("role") == "tool"}
+        for call in self.messages[last].get("tool_calls") or []:
+            if call["id"] not in answered:
+                self._append({"role": "tool", "tool_call_id": call["id"], "content": "not run: the turn was stopped"})
 
     def _set_phase(self, phase: str) -> None:
         if phase != self._phase:
@@ -396,4 +410,4 @@ class Agent:
         self.session.record("message", message=message)
 
     def _secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.settings.api_key, self.settings.embeddings_api_key) if s)
+        return self.settings.secrets()

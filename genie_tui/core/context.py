@@ -12,6 +12,9 @@ import json
 from typing import Any
 
 KEEP_RECENT_TOOL_RESULTS = 4
+#: tools whose output can be fetched again; answers, review comments and playbooks are instructions and stay
+ELIDABLE = frozenset({"read_file", "search_code", "find_files", "list_dir", "go_to_definition", "find_references",
+                      "browse_url", "web_search", "run_tests"})
 
 
 class TokenMeter:
@@ -44,9 +47,9 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
     elided = 0
     for i in tool_indexes[:-KEEP_RECENT_TOOL_RESULTS] if len(tool_indexes) > KEEP_RECENT_TOOL_RESULTS else []:
         content = out[i].get("content") or ""
-        if len(content) < 200:
-            continue
         name = names.get(out[i].get("tool_call_id"), "tool")
+        if len(content) < 200 or name not in ELIDABLE:
+            continue
         first = content.splitlines()[0][:120] if content else ""
         out[i]["content"] = (f"[elided to fit the context budget: {name} result, {len(content)} chars; "
                              f"it began: {first!r}. Call the tool again if you need it.]")

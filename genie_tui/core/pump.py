@@ -35,9 +35,12 @@ class EventPump:
 
     async def drive(self, coro: Awaitable[Any]) -> AsyncIterator[Any]:
         if self.cancelled:
+            if asyncio.iscoroutine(coro):
+                coro.close()
             raise Cancelled
         task = asyncio.ensure_future(coro)
         self._inflight = task
+        getter: asyncio.Future[Event] | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(self._queue.get())
@@ -58,6 +61,8 @@ class EventPump:
             yield result
         finally:
             self._inflight = None
+            if getter is not None and not getter.done():
+                getter.cancel()  # an orphaned getter would swallow the next event
             if not task.done():
                 task.cancel()
                 try:

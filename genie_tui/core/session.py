@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.paths import user_data_dir
-from genie_tui.errors import UsageError
+from genie_tui.errors import GenieError, UsageError
+
+
+MIN_SECRET_LEN = 8
 
 
 def sessions_dir() -> Path:
@@ -34,18 +37,28 @@ class Session:
     def __init__(self, path: Path, session_id: str, scrub: tuple[str, ...] = ()) -> None:
         self.path = path
         self.id = session_id
-        self._scrub = tuple(s for s in scrub if s and len(s) >= 4)
+        # Placeholder keys of local servers ("ollama", "EMPTY") are ordinary words: scrubbing them would
+        # corrupt the task text; real keys and passwords worth hiding are longer.
+        self._scrub = tuple(s for s in scrub if s and len(s) >= MIN_SECRET_LEN)
 
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         session_id = f"{stamp}-{_slug(task)}-{secrets.token_hex(2)}"
         directory = sessions_dir()
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GenieError(f"cannot create the sessions directory {directory} ({exc.strerror})") from None
         return cls(directory / f"{session_id}.jsonl", session_id, scrub)
 
     @classmethod
     def reopen(cls, path: Path, *, scrub: tuple[str, ...] = ()) -> Session:
+        """Continue appending to ``path``; a torn last line (a crash mid-write) is cut off first."""
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with path.open("r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
         return cls(path, path.stem, scrub)
 
     def record(self, kind: str, **data: Any) -> None:
@@ -82,6 +95,8 @@ def find_session(ref: str) -> Path:
     candidate = Path(ref).expanduser()
     if candidate.is_file():
         return candidate
+    if "/" in ref or ref.endswith(".jsonl"):
+        raise UsageError(f"{ref}: no such trajectory file")
     matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
     if len(matches) == 1:
         return matches[0]
@@ -124,6 +139,8 @@ class RestoredState:
     start: dict[str, Any]
     messages: list[dict[str, Any]] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)
+    patches: list[dict[str, Any]] = field(default_factory=list)
+    tests: dict[str, Any] | None = None
     steps: int = 0
     status: str = "interrupted"
 
@@ -139,6 +156,10 @@ def restore(path: Path) -> RestoredState:
                 state.steps += 1
         elif kind == "plan":
             state.plan = rec["steps"]
+        elif kind == "patch":
+            state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
+        elif kind == "tests":
+            state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
         elif kind == "end":
             state.status = rec.get("status", "?")
     _close_dangling_tool_calls(state.messages)
@@ -147,11 +168,11 @@ def restore(path: Path) -> RestoredState:
 
 def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
     """A session stopped between a tool call and its result gets an explicit result, so the API accepts it."""
-    answered = {m.get("tool_call_id") for m in messages if m.get("role") == "tool"}
     for index in range(len(messages) - 1, -1, -1):
         msg = messages[index]
-        if msg.get("role") == "assistant" and msg.get("tool_calls"):
-            missing = [c for c in msg["tool_calls"] if c["id"] not in answered]
+        if msg.get("role") == "assistant":
+            answered = {m.get("tool_call_id") for m in messages[index + 1:] if m.get("role") == "tool"}
+            missing = [c for c in msg.get("tool_calls") or [] if c["id"] not in answered]
             insert_at = index + 1
             while insert_at < len(messages) and messages[insert_at].get("role") == "tool":
                 insert_at += 1
@@ -175,9 +196,16 @@ def _export_message(msg: dict[str, Any]) -> dict[str, Any]:
     if msg["role"] == "assistant":
         out["content"] = msg.get("content") or None
         if msg.get("tool_calls"):
-            out["tool_calls"] = [{"id": c["id"], "type": "function",
-                                  "function": {"name": c["function"]["name"],
-                                               "arguments": c["function"]["arguments"]}} for c in msg["tool_calls"]]
+            out["tool_calls"] = []
+            for call in msg["tool_calls"]:
+                arguments = call["function"]["arguments"]
+                try:
+                    json.loads(arguments or "{}")
+                except ValueError:
+                    # A malformed call stays in the history (its error result follows) but is not trained on.
+                    arguments, out["weight"] = "{}", 0
+                out["tool_calls"].append({"id": call["id"], "type": "function",
+                                          "function": {"name": call["function"]["name"], "arguments": arguments}})
         if out["content"] is None and "tool_calls" not in out:
             out["content"] = ""
     elif msg["role"] == "tool":

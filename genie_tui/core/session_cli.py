@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.session import find_session, iter_export, list_sessions, read_records
-from genie_tui.errors import UsageError
+from genie_tui.errors import GenieError, UsageError
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -31,12 +31,15 @@ def sessions(args: argparse.Namespace) -> int:
 def replay(args: argparse.Namespace) -> int:
     records = read_records(find_session(args.file))
     out = sys.stdout
-    start = records[0]["ts"]
+    start = records[0].get("ts", 0)
     for rec in records:
-        line = _render(rec)
+        try:
+            line = _render(rec)
+        except (KeyError, TypeError, AttributeError):
+            line = f"(a {rec.get('type')!r} record this version cannot read)"
         if line is None:
             continue
-        stamp = f"[{rec['ts'] - start:7.1f}s]"
+        stamp = f"[{rec.get('ts', start) - start:7.1f}s]"
         for n, text in enumerate(line.splitlines() or [""]):
             out.write(f"{stamp if n == 0 else ' ' * len(stamp)} {text}\n")
     return 0
@@ -45,7 +48,8 @@ def replay(args: argparse.Namespace) -> int:
 def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
     kind = rec["type"]
     if kind == "start":
-        return f"session started in {rec['repo']} (model {rec['config'].get('model')})\ntask: {rec['task']}"
+        return (f"session started in {rec.get('repo')} (model {rec.get('config', {}).get('model')})\n"
+                f"task: {rec.get('task')}")
     if kind == "message":
         msg = rec["message"]
         role = msg["role"]
@@ -96,8 +100,11 @@ def export(args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)

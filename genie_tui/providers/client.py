@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -139,7 +140,7 @@ class _Assembler:
         call = self._by_index.get(index)
         # Some servers reuse index 0 for every call; a new id at a used index is a new call.
         if call is None or (tc.id and call.id != tc.id and call.announced and call.args):
-            call = _PendingCall(id=tc.id or f"call_{len(self.calls)}")
+            call = _PendingCall(id=tc.id or f"call_{uuid.uuid4().hex[:16]}")
             self._by_index[index] = call
             self.calls.append(call)
         elif tc.id and not call.announced:

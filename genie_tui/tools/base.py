@@ -49,14 +49,19 @@ class ToolContext:
         if not isinstance(rel, str) or not rel.strip():
             raise ToolError("path must be a non-empty string relative to the repository root")
         rel = rel.strip()
+        if "\0" in rel or len(rel) > 1024:
+            raise ToolError("path is not a valid file name")
         candidate = Path(rel)
-        if candidate.is_absolute():
-            try:
-                candidate = candidate.resolve().relative_to(self.repo.resolve())
-            except ValueError:
-                raise ToolError(f"{rel}: outside the repository; use a path relative to its root") from None
-        full = (self.repo / candidate).resolve()
-        root = self.repo.resolve()
+        try:
+            if candidate.is_absolute():
+                try:
+                    candidate = candidate.resolve().relative_to(self.repo.resolve())
+                except ValueError:
+                    raise ToolError(f"{rel}: outside the repository; use a path relative to its root") from None
+            full = (self.repo / candidate).resolve()
+            root = self.repo.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise ToolError(f"{rel}: cannot resolve ({exc})") from None
         if full != root and root not in full.parents:
             raise ToolError(f"{rel}: outside the repository")
         if ".git" in full.relative_to(root).parts:

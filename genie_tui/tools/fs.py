@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
@@ -61,19 +62,23 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     path = ctx.resolve(rel_arg)
     if path.is_dir():
         raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
+    if not path.is_file():
+        raise ToolError(f"{rel_arg}: not a regular file")
     start, end = _int_arg(args, "start_line"), _int_arg(args, "end_line")
-    data = path.read_bytes()
-    if b"\0" in data[:8192]:
-        raise ToolError(f"{rel_arg}: binary file ({len(data)} bytes); not shown")
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    total = len(lines)
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if b"\0" in head:
+        raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
+    lines = _read_lines(path, size, ctx.settings.max_file_bytes, (end or (start or 1) + READ_WINDOW) + 1)
+    total = len(lines) if size <= ctx.settings.max_file_bytes else None
     rel = ctx.rel(path)
-    if total == 0:
+    if not lines:
         return ToolOutput(f"{rel}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
     start = start or 1
-    if start > total:
-        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({total} lines)")
-    end = min(end or start + READ_WINDOW - 1, total, start + READ_WINDOW * 2 - 1)
+    if start > len(lines):
+        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({len(lines)} lines)")
+    end = min(end or start + READ_WINDOW - 1, len(lines), start + READ_WINDOW * 2 - 1)
     if end < start:
         raise ToolError(f"end_line {end} is before start_line {start}")
     width = len(str(end))
@@ -83,7 +88,24 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         if len(line) > MAX_LINE_CHARS:
             line = line[:MAX_LINE_CHARS] + f" ... [{len(line) - MAX_LINE_CHARS} more chars]"
         body.append(f"{number:>{width}}| {line}")
-    header = f"{rel} lines {start}-{end} of {total}"
-    footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
+    if total is None:
+        header = f"{rel} lines {start}-{end} (a large file: {size} bytes, read in windows)"
+        footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"
+    else:
+        header = f"{rel} lines {start}-{end} of {total}"
+        footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
     return ToolOutput(f"{header}\n" + "\n".join(body) + footer,
                       ContextLooked("read", rel, ((rel, start, end, f"lines {start}-{end}"),)))
+
+
+def _read_lines(path: Path, size: int, max_bytes: int, upto: int) -> list[str]:
+    """All lines of a normal file; of a huge one, only the first ``upto`` (it is never read whole)."""
+    if size <= max_bytes:
+        return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    lines: list[str] = []
+    with path.open("rb") as fh:
+        for raw in fh:
+            lines.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+            if len(lines) >= upto:
+                break
+    return lines

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shlex
+import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -34,9 +37,10 @@ def detect_test_command(repo: Path) -> str | None:
     """A best guess at how this repository runs its tests."""
     if (repo / "pyproject.toml").exists() or (repo / "pytest.ini").exists() or (repo / "setup.cfg").exists() \
             or (repo / "tox.ini").exists() or any(repo.glob("test*/**/test_*.py")) or any(repo.glob("test_*.py")):
-        if _has_pytest():
-            return f"{_python()} -m pytest -q -x --no-header -p no:cacheprovider"
-        return f"{_python()} -m unittest discover -q"
+        python = _python(repo)
+        if _has_pytest(python):
+            return f"{shlex.quote(python)} -m pytest -q -x --no-header -p no:cacheprovider"
+        return f"{shlex.quote(python)} -m unittest discover -q"
     if (repo / "package.json").exists():
         return "npm test --silent"
     if (repo / "go.mod").exists():
@@ -46,18 +50,30 @@ def detect_test_command(repo: Path) -> str | None:
     if (repo / "Makefile").exists() and re.search(r"^test:", (repo / "Makefile").read_text(errors="replace"), re.M):
         return "make test"
     if any(repo.glob("**/test*.py")):
-        return f"{_python()} -m unittest discover -q"
+        return f"{shlex.quote(_python(repo))} -m unittest discover -q"
     return None
 
 
-def _python() -> str:
-    return os.environ.get("GENIE_TEST_PYTHON") or sys.executable
+def _python(repo: Path) -> str:
+    """The project's interpreter: its own virtualenv first, then the active one, then genie's."""
+    for candidate in (repo / ".venv" / "bin" / "python", repo / "venv" / "bin" / "python"):
+        if candidate.exists():
+            return str(candidate)
+    active = os.environ.get("VIRTUAL_ENV")
+    if active and (Path(active) / "bin" / "python").exists():
+        return str(Path(active) / "bin" / "python")
+    return shutil.which("python3") or sys.executable
 
 
-def _has_pytest() -> bool:
-    import importlib.util
+def _has_pytest(python: str) -> bool:
+    if Path(python).resolve() == Path(sys.executable).resolve():
+        import importlib.util
 
-    return importlib.util.find_spec("pytest") is not None
+        return importlib.util.find_spec("pytest") is not None
+    try:
+        return subprocess.run([python, "-c", "import pytest"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 async def run_command(repo: Path, command: str, timeout: float,
@@ -67,34 +83,49 @@ async def run_command(repo: Path, command: str, timeout: float,
     proc = await asyncio.create_subprocess_shell(
         command, cwd=repo, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "CI": os.environ.get("CI", "1")},
+        env=_child_env(),
     )
     chunks: list[str] = []
 
     async def pump() -> None:
         assert proc.stdout is not None
-        async for raw in proc.stdout:
-            line = raw.decode("utf-8", errors="replace")
-            chunks.append(line)
+        pending = b""
+        while block := await proc.stdout.read(65536):
+            *complete, pending = (pending + block).split(b"\n")
+            if len(pending) > 65536:  # a huge line without a newline: keep its head only
+                complete.append(pending[:4096] + b" ...")
+                pending = b""
+            for raw in complete:
+                line = raw.decode("utf-8", errors="replace")
+                chunks.append(line + "\n")
+                if on_line and line.strip():
+                    on_line(line.rstrip())
             if len(chunks) > 5000:
                 del chunks[:1000]
-            if on_line and line.strip():
-                on_line(line.rstrip())
+        if pending:
+            chunks.append(pending.decode("utf-8", errors="replace"))
 
     timed_out = False
     try:
-        await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
+        async with asyncio.timeout(timeout):
+            await pump()
+            await proc.wait()
     except TimeoutError:
         timed_out = True
-        _kill(proc)
-        await proc.wait()
-    except asyncio.CancelledError:
-        _kill(proc)
-        await proc.wait()
-        raise
+    finally:
+        if proc.returncode is None:
+            _kill(proc)
+            await asyncio.shield(proc.wait())
     code = proc.returncode if proc.returncode is not None else -1
     return TestRun(command, code, code == 0 and not timed_out, "".join(chunks),
                    time.monotonic() - started, timed_out)
+
+
+def _child_env() -> dict[str, str]:
+    """The tests' environment: genie's credentials are not theirs to see (or print to the model)."""
+    secret = {"GENIE_API_KEY", "OPENAI_API_KEY", "GENIE_EMBEDDINGS_API_KEY"}
+    env = {k: v for k, v in os.environ.items() if k not in secret}
+    return {**env, "PYTHONDONTWRITEBYTECODE": "1", "CI": os.environ.get("CI", "1")}
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

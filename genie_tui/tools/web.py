@@ -61,7 +61,11 @@ class _TextExtractor(HTMLParser):
 
 
 def _check_url(url: Any) -> str:
-    if not isinstance(url, str) or urlparse(url.strip()).scheme not in ("http", "https"):
+    try:
+        ok = isinstance(url, str) and urlparse(url.strip()).scheme in ("http", "https") and bool(urlparse(url).netloc)
+    except ValueError:
+        ok = False
+    if not ok:
         raise ToolError(f"url must be an http(s) URL, got {url!r}")
     return url.strip()
 
@@ -74,7 +78,7 @@ def _get(ctx: ToolContext, url: str) -> Any:
                              headers={"User-Agent": "genie/0.1 (terminal coding agent)"})
     except httpx.TimeoutException:
         raise ToolError(f"{url}: timed out after 20 s") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
     if response.status_code >= 400:
         raise ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
@@ -118,8 +122,12 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             data = json.loads(response.text)
         except ValueError:
             raise ToolError(f"search endpoint returned invalid JSON ({url})") from None
-        for item in data.get("results", [])[:8]:
-            results.append((item.get("title", ""), item.get("url", ""), item.get("content", "")))
+        items = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ToolError(f"search endpoint returned JSON without a 'results' list ({url})")
+        for item in items[:8]:
+            if isinstance(item, dict):
+                results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))
     else:
         parser = _TextExtractor()
         parser.feed(response.text)

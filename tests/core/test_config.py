@@ -84,3 +84,30 @@ def test_config_show_broken_file_is_one_line_exit_2(make_repo, capsys):
     assert main(["config", "show", "--repo", str(repo)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("genie: config file") and len(err.splitlines()) == 1
+
+
+def test_repo_cannot_choose_where_the_users_key_goes(make_repo, monkeypatch):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", 'base_url = "http://127.0.0.1:9/v1"\n')
+    assert load_settings(repo, {}).base_url == "http://127.0.0.1:9/v1"  # keyless local server: fine
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
+    with pytest.raises(ConfigError, match="will not send your API key to an endpoint a repository chose"):
+        load_settings(repo, {})
+    assert load_settings(repo, {"base_url": "http://127.0.0.1:9/v1"}).api_key == "sk-user-key-123456"
+
+
+def test_url_credentials_are_redacted(make_repo, capsys):
+    repo = make_repo({"a.py": ""})
+    url = "http://user:hunter2pass@127.0.0.1:9/v1?api-key=QUERYSECRET"
+    s = load_settings(repo, {"base_url": url})
+    assert s.public_dict()["base_url"] == "http://127.0.0.1:9/v1"
+    assert {"hunter2pass", "QUERYSECRET"} <= set(s.secrets())
+    assert main(["config", "show", "--repo", str(repo), "--base-url", url]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2pass" not in out and "QUERYSECRET" not in out
+
+
+def test_global_flags_before_the_subcommand_count(make_repo, capsys):
+    repo = make_repo({"a.py": ""})
+    assert main(["--model", "early", "config", "show", "--repo", str(repo)]) == 0
+    assert any(line.split()[:2] == ["model", "early"] for line in capsys.readouterr().out.splitlines())

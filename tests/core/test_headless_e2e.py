@@ -183,7 +183,7 @@ def test_dropped_stream_is_retried_and_tool_runs_once(make_repo):
               Reply(tool_calls=[("finish", {"summary": "done"})])]
     with ScriptedServer(script) as server:
         proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "auto",
-                     "--json", env_extra={"GENIE_HOME": os.environ["GENIE_HOME"]})
+                     "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert [p["applied"] for p in result["patches"]] == [True]
@@ -209,7 +209,9 @@ def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
         proc = genie("resume", session_id, "--base-url", server.base_url, "--approve", "auto", "--json")
         requests = server.requests
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["trajectory"] == result["trajectory"]
+    resumed = json.loads(proc.stdout)
+    assert resumed["trajectory"] == result["trajectory"]
+    assert [p["id"] for p in resumed["patches"]] == ["p1"]
     sent = requests[0]["messages"]
     assert sent[1] == {"role": "user", "content": "fix average"}
     assert any(m["role"] == "tool" and "calc.py lines 1-8" in m["content"] for m in sent)
@@ -220,7 +222,8 @@ def test_tool_errors_go_back_to_the_model(make_repo):
     repo = bug_repo(make_repo)
     script = [Reply(tool_calls=[("read_file", {"path": "../outside.txt"}), ("read_file", {"path": "nope.py"}),
                                 ("read_file", '{"path": "calc.py"'), ("no_such_tool", {}),
-                                ("propose_patch", {"diff": FIX.replace("total = sum", "total = summ")})]),
+                                ("propose_patch", {"diff": FIX.replace("total = sum", "total = summ")}),
+                                ("read_file", {"path": "a\u0000b"}), ("browse_url", {"url": "http://[::1"})]),
               Reply(tool_calls=[("finish", {"summary": "gave up"})])]
     with ScriptedServer(script) as server:
         proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "auto",
@@ -233,6 +236,8 @@ def test_tool_errors_go_back_to_the_model(make_repo):
     assert "not valid JSON" in results[2]
     assert "unknown tool 'no_such_tool'" in results[3]
     assert results[4].startswith("Patch refused, nothing was changed")
+    assert results[5] == "error: path is not a valid file name"
+    assert results[6].startswith("error: url must be an http(s) URL")
     assert (repo / "calc.py").read_text() == BUGGY
 
 

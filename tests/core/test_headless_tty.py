@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -32,7 +33,11 @@ def drive_pty(argv: list[str], replies: dict[str, str], timeout: float = 60) -> 
                 break
         for prompt in list(pending):
             if prompt in transcript:
-                os.write(master, (pending.pop(prompt) + "\n").encode())
+                reply = pending.pop(prompt)
+                if reply == "<SIGINT>":
+                    os.kill(proc.pid, signal.SIGINT)
+                else:
+                    os.write(master, (reply + "\n").encode())
         if proc.poll() is not None and not ready:
             break
     if proc.poll() is None:
@@ -70,3 +75,19 @@ def test_budget_exhausted_exit_code(make_repo):
                               stdin=subprocess.DEVNULL)
     assert proc.returncode == 3, proc.stderr
     assert json.loads(proc.stdout)["status"] == "budget_exhausted"
+
+
+def test_ctrl_c_at_a_prompt_stops_cleanly(make_repo):
+    repo = make_repo({"m.py": CODE})
+    script = [Reply(tool_calls=[("propose_patch", {"diff": DIFF})]), Reply(tool_calls=[("finish", {"summary": "x"})])]
+    with ScriptedServer(script) as server:
+        code, transcript, out = drive_pty(
+            [sys.executable, "-m", "genie_tui", "run", "change f", "--repo", str(repo), "--base-url",
+             server.base_url, "--json"], {"apply this patch?": "<SIGINT>"}, timeout=30)
+    assert code == 130, transcript
+    assert "Traceback" not in transcript and "InvalidStateError" not in transcript
+    summary = json.loads(out)
+    assert summary["status"] == "cancelled"
+    assert (repo / "m.py").read_text() == CODE
+    records = [json.loads(line) for line in open(summary["trajectory"])]
+    assert records[-1]["type"] == "end" and records[-1]["status"] == "cancelled"

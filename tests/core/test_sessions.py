@@ -45,7 +45,9 @@ def test_torn_last_line_is_tolerated_but_corruption_is_an_error():
 
 def test_find_session_by_prefix_and_errors(tmp_path):
     a = recorded("first task")
-    assert find_session(a.id[:-2]) == a.path or find_session(a.id) == a.path
+    assert find_session(a.id[:-2]) == a.path and find_session(a.id) == a.path
+    with pytest.raises(UsageError, match="no such trajectory file"):
+        find_session(str(tmp_path / "typo.jsonl"))
     with pytest.raises(UsageError, match="no session 'nope'"):
         find_session("nope")
     bad = tmp_path / "x.jsonl"
@@ -63,3 +65,52 @@ def test_export_to_file_and_cli_errors(tmp_path, capsys):
     assert [m["role"] for m in record["messages"]] == ["system", "user", "assistant", "tool", "tool"]
     assert main(["replay", "does-not-exist"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == "genie: no session 'does-not-exist' (see `genie sessions list`)"
+
+
+def test_torn_tail_is_cut_when_the_session_is_reopened():
+    s = recorded()
+    data = s.path.read_bytes()
+    s.path.write_bytes(data[:-15])  # a crash in the middle of the last record
+    again = Session.reopen(s.path)
+    again.record("message", message={"role": "tool", "tool_call_id": "c2", "content": "late"})
+    state = restore(s.path)  # the torn record is gone, the new one is readable
+    tools = {m["tool_call_id"]: m["content"] for m in state.messages if m["role"] == "tool"}
+    assert tools["c2"] == "late" and "session stopped" in tools["c1"]
+
+
+def test_dangling_calls_are_judged_per_turn_even_with_repeated_ids():
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    call = {"id": "call_0", "type": "function", "function": {"name": "list_dir", "arguments": "{}"}}
+    s.record("message", message={"role": "assistant", "content": None, "tool_calls": [call]})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_0", "content": "ok"})
+    s.record("message", message={"role": "assistant", "content": None, "tool_calls": [call]})
+    messages = restore(s.path).messages
+    assert [m["role"] for m in messages] == ["assistant", "tool", "assistant", "tool"]
+    assert "session stopped" in messages[-1]["content"]
+
+
+def test_placeholder_keys_do_not_corrupt_text():
+    s = Session.create("add ollama support", scrub=("ollama",))
+    s.record("message", message={"role": "user", "content": "add ollama support"})
+    assert "add ollama support" in s.path.read_text()
+
+
+def test_export_marks_malformed_calls_untrainable(tmp_path):
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("message", message={"role": "user", "content": "t"})
+    bad = {"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a"'}}
+    s.record("message", message={"role": "assistant", "content": None, "tool_calls": [bad]})
+    s.record("message", message={"role": "tool", "tool_call_id": "c1", "content": "error: not valid JSON"})
+    out = tmp_path / "x.jsonl"
+    assert main(["export", s.id, "-o", str(out)]) == 0
+    assistant = json.loads(out.read_text())["messages"][1]
+    assert assistant["weight"] == 0 and json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {}
+
+
+def test_export_to_unwritable_place_is_one_line(capsys):
+    s = recorded()
+    assert main(["export", s.id, "-o", "/nonexistent-dir/x.jsonl"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("genie: cannot write /nonexistent-dir/x.jsonl") and len(err.splitlines()) == 1

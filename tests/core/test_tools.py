@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -143,10 +144,16 @@ def test_web_search_json_and_html(ctx, site):
     assert "Example page\n   https://example.org/page" in out.text and "local link" not in out.text
 
 
-def test_test_runner_detects_and_runs(make_repo):
+def test_test_runner_detects_and_runs(make_repo, monkeypatch):
     repo = make_repo({"test_a.py": "def test_ok():\n    assert True\n", "pyproject.toml": "[project]\nname='x'\n"})
+    # the project's own virtualenv wins over genie's interpreter
+    wrapper = repo / ".venv" / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("GENIE_API_KEY", "sk-must-not-leak-to-tests-123")
     command = detect_test_command(repo)
-    assert command and "pytest" in command
+    assert command == f"{wrapper} -m pytest -q -x --no-header -p no:cacheprovider"
     seen: list[str] = []
     result = asyncio.run(run_command(repo, command, 60, seen.append))
     assert result.passed and result.exit_code == 0 and any("passed" in s for s in seen)
@@ -154,3 +161,20 @@ def test_test_runner_detects_and_runs(make_repo):
     assert result.timed_out and not result.passed and "TIMED OUT" in result.report()
     result = asyncio.run(run_command(repo, "exit 3", 10))
     assert result.exit_code == 3 and not result.passed
+    result = asyncio.run(run_command(repo, "env; python3 -c \"print('x' * 200000)\"", 10))
+    assert result.passed and "sk-must-not-leak" not in result.output and "xxxx ..." in result.output
+
+
+def test_test_run_is_killed_on_cancel(make_repo):
+    repo = make_repo({"a.py": ""})
+
+    async def go() -> float:
+        task = asyncio.create_task(run_command(repo, "sleep 30", 60))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        started = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - started
+
+    assert asyncio.run(go()) < 2
