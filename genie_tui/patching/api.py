@@ -27,7 +27,7 @@ def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, 
     """
     try:
         return _apply(Path(repo), diff, hunks, dry_run, record_undo, label)
-    except Exception as exc:  # the contract is a report, never a traceback in the agent loop
+    except Exception as exc:  # noqa: BLE001 - the contract is a report, never a traceback in the agent loop
         return PatchReport(False, [], [], f"Nothing was changed: internal error while applying the patch "
                            f"({type(exc).__name__}: {exc}). Please report this.", "", dry_run)
 

@@ -52,7 +52,6 @@ class Tree:
         self.real = Path(os.path.realpath(repo))
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
-        self.crlf_sibling = False
 
     def exists(self, rel: str) -> bool:
         if rel in self.files:
@@ -122,7 +121,6 @@ class Tree:
 def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False) -> Plan:
     plan = Plan()
     tree = Tree(repo)
-    tree.crlf_sibling = _siblings_crlf(tree, parsed)
     for fp in parsed.files:
         todo = [h for h in fp.hunks if approved is None or h.index in approved]
         skipped = [h for h in fp.hunks if h not in todo]
@@ -137,19 +135,6 @@ def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, 
         plan.reports.extend(HunkReport(name, h.index, "skipped") for h in skipped)
     plan.reports.sort(key=lambda r: r.index)
     return plan
-
-
-def _siblings_crlf(tree: Tree, parsed: ParsedPatch) -> bool:
-    """True when every existing file the patch changes uses CRLF: new files then follow that style."""
-    styles = []
-    for fp in parsed.files:
-        try:
-            rel = tree.resolve(fp.old_path, "a")
-            if rel and tree.exists(rel) and not fp.binary:
-                styles.append(tree.load(rel).eol == "\r\n")
-        except Refusal:
-            continue
-    return bool(styles) and all(styles)
 
 
 def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | None) -> None:
@@ -184,7 +169,9 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
             raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
                           "every line of a new file must start with '+'")
         lines = [t for h in real for k, t in h.lines if k == ADD]
-        crlf = bool(lines) and (sum(h.add_cr for h in real) == len(lines) or tree.crlf_sibling)
+        # New content follows the patch: CRLF only when the patch itself carries CRs on its added lines.
+        # (Taking the style of sibling CRLF files was tried; real histories add LF files next to them.)
+        crlf = bool(lines) and sum(h.add_cr for h in real) == len(lines)
         tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
         if lines and real and real[-1].new_no_nl:
             tf.eols[-1] = ""
@@ -257,15 +244,42 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
         placed.append((h, c, adds))
         reports.append(HunkReport(name, h.index, "applied", c.method, c.start + 1))
     placed.sort(key=lambda x: (x[1].start, x[1].end))
-    for (h1, c1, _), (h2, c2, _) in itertools.pairwise(placed):
-        if c2.start < c1.end:
-            msg = (f"hunks {h1.index} and {h2.index} overlap (lines {c1.start + 1}-{c1.end} and "
-                   f"{c2.start + 1}-{c2.end}); merge them into one hunk")
-            reports = [HunkReport(r.file, r.index, "refused", r.method, r.line, msg)
-                       if r.index in (h1.index, h2.index) else r for r in reports]
+    conflicts = _conflicts(placed)
+    if conflicts:
+        bad, msg = conflicts
+        reports = [HunkReport(r.file, r.index, "refused", r.method, r.line, msg) if r.index in bad else r
+                   for r in reports]
     if any(r.status == "refused" for r in reports):
         return reports, tf, ""
     return (reports, *_assemble(tf, placed, name))
+
+
+def _edits(h: Hunk, c: locate.Candidate, adds: list[list[str]]) -> tuple[set[int], set[int], dict[int, list[str]]]:
+    """(deleted lines, lines used as context, insertions by position) of one placed hunk."""
+    kinds = locate.Shape.of(h).kinds
+    deleted = {c.mapping[t] for t, k in enumerate(kinds) if k == DEL}
+    kept = {f for t, f in enumerate(c.mapping) if f is not None and kinds[t] != DEL}
+    ins: dict[int, list[str]] = {}
+    for g, group in zip(sorted(c.inserts), adds, strict=True):
+        ins.setdefault(c.inserts[g], []).extend(group)
+    return {d for d in deleted if d is not None}, kept, ins
+
+
+def _conflicts(placed) -> tuple[set[int], str] | None:
+    """Overlapping hunks are merged when they agree (shared lines are context in both, insertions at
+    different places); otherwise say which hunks clash."""
+    for (h1, c1, a1), (h2, c2, a2) in itertools.combinations(placed, 2):
+        if c2.start >= c1.end or c1.start >= c2.end:
+            continue
+        d1, k1, i1 = _edits(h1, c1, a1)
+        d2, k2, i2 = _edits(h2, c2, a2)
+        clash = (d1 & d2) | (d1 & k2) | (d2 & k1) | (set(i1) & set(i2))
+        if clash:
+            line = min(clash) + 1
+            return {h1.index, h2.index}, (f"hunks {h1.index} and {h2.index} overlap and disagree about line "
+                                          f"{line} (lines {c1.start + 1}-{c1.end} and {c2.start + 1}-{c2.end}); "
+                                          "merge them into one hunk")
+    return None
 
 
 def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):
@@ -322,26 +336,36 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
 def _assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
     eol = tf.eol
     n = len(tf.lines)
+    deleted: set[int] = set()
+    ins: dict[int, list[str]] = {}
+    spans: list[list[int]] = []  # merged [start, end) regions, for the rendered diff
+    want_nl: bool | None = None
+    for h, c, adds in placed:
+        d, _, i = _edits(h, c, adds)
+        deleted |= d
+        for pos, group in i.items():
+            ins.setdefault(pos, []).extend(group)
+        if spans and c.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], c.end)
+        else:
+            spans.append([c.start, c.end])
+        if c.end == n and (h.new_no_nl or h.old_no_nl):
+            want_nl = not h.new_no_nl
     lines: list[str] = []
     eols: list[str] = []
     recs: list[tuple[str, str, int, int]] = []  # (tag, text, old index, new index)
     hunk_spans: list[tuple[int, int, int, int]] = []  # rec index range, old start, new start
-    want_nl: bool | None = None
     cur = 0
-    for h, c, adds in placed:
-        lines.extend(tf.lines[cur:c.start])
-        eols.extend(tf.eols[cur:c.start])
-        deleted = {c.mapping[t] for t, k in enumerate(locate.Shape.of(h).kinds) if k == DEL}
-        ins: dict[int, list[str]] = {}
-        for g, group in zip(sorted(c.inserts), adds):
-            ins.setdefault(c.inserts[g], []).extend(group)
+    for start, end in spans:
+        lines.extend(tf.lines[cur:start])
+        eols.extend(tf.eols[cur:start])
         r0, new0 = len(recs), len(lines)
-        for p in range(c.start, c.end + 1):
+        for p in range(start, end + 1):
             for a in ins.get(p, ()):
                 recs.append(("+", a, -1, len(lines)))
                 lines.append(a)
                 eols.append(eol)
-            if p == c.end:
+            if p == end:
                 break
             if p in deleted:
                 recs.append(("-", tf.lines[p], p, -1))
@@ -349,15 +373,13 @@ def _assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
                 recs.append((" ", tf.lines[p], p, len(lines)))
                 lines.append(tf.lines[p])
                 eols.append(tf.eols[p])
-        hunk_spans.append((r0, len(recs), c.start, new0))
-        if c.end == n and (h.new_no_nl or h.old_no_nl):
-            want_nl = not h.new_no_nl
-        cur = c.end
+        hunk_spans.append((r0, len(recs), start, new0))
+        cur = end
     lines.extend(tf.lines[cur:])
     eols.extend(tf.eols[cur:])
-    for i in range(len(eols) - 1):
-        if eols[i] == "":
-            eols[i] = eol
+    for k in range(len(eols) - 1):
+        if eols[k] == "":
+            eols[k] = eol
     if want_nl is None:
         want_nl = tf.final_newline
     if eols:

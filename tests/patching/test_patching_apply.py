@@ -412,10 +412,24 @@ def test_applied_diff_is_a_normalised_diff_git_accepts(make_repo):
     assert tree(repo) == after
 
 
-def test_new_file_follows_crlf_of_the_files_the_patch_changes(make_repo):
+def test_new_file_takes_its_line_endings_from_the_patch(make_repo):
     repo = make_repo({})
     (repo / "old.txt").write_bytes(b"a\r\nb\r\n")
-    diff = "--- a/old.txt\n+++ b/old.txt\n@@\n a\n-b\n+B\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,2 @@\n+x\n+y\n"
+    diff = ("--- a/old.txt\n+++ b/old.txt\n@@\n a\n-b\n+B\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,2 @@\n+x\n+y\n"
+            "--- /dev/null\n+++ b/win.txt\n@@ -0,0 +1,2 @@\n+x\r\n+y\r\n")
     applied(apply_patch(repo, diff))
     assert (repo / "old.txt").read_bytes() == b"a\r\nB\r\n"
-    assert (repo / "new.txt").read_bytes() == b"x\r\ny\r\n"
+    assert (repo / "new.txt").read_bytes() == b"x\ny\n"
+    assert (repo / "win.txt").read_bytes() == b"x\r\ny\r\n"  # CRs on some lines only: content, not transport
+
+
+def test_overlapping_hunks_merge_when_they_agree_and_refuse_when_not(make_repo):
+    repo = make_repo({"n.txt": BASE})
+    one = "@@ -2,5 +2,5 @@\n line 2\n-line 3\n+LINE 3\n line 4\n line 5\n line 6\n"
+    two = "@@ -4,5 +4,5 @@\n line 4\n line 5\n line 6\n-line 7\n+LINE 7\n line 8\n"
+    report = applied(apply_patch(repo, "--- a/n.txt\n+++ b/n.txt\n" + one + two))
+    assert (repo / "n.txt").read_text() == BASE.replace("line 3\n", "LINE 3\n").replace("line 7\n", "LINE 7\n")
+    assert report.applied_diff.count("@@ -") == 1  # rendered as one merged hunk
+    clash = "@@ -4,3 +4,3 @@\n line 4\n-line 5\n+LINE 5\n line 6\n"
+    three = "@@ -3,4 +3,4 @@\n line 3\n line 4\n line 5\n-line 6\n+LINE 6\n"
+    refused(repo, "--- a/n.txt\n+++ b/n.txt\n" + clash + three, "disagree about line 5")
