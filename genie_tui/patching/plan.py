@@ -6,13 +6,12 @@ sees its own earlier changes. Any refused hunk fails the whole plan (the caller 
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genie_tui.patching import locate, reindent
+from genie_tui.patching import assemble, locate, reindent
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -176,7 +175,7 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
         if lines and real and real[-1].new_no_nl:
             tf.eols[-1] = ""
         _touch(plan, tree, target, tf, fp.new_mode if fp.new_mode is not None else 0o644)
-        plan.diffs.append(_render_new(target, tf))
+        plan.diffs.append(assemble.render_new(target, tf))
         plan.reports.extend(HunkReport(target, h.index, "applied", "exact", 1) for h in todo)
         return
     deleting = fp.deleted or new is None
@@ -244,42 +243,14 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
         placed.append((h, c, adds))
         reports.append(HunkReport(name, h.index, "applied", c.method, c.start + 1))
     placed.sort(key=lambda x: (x[1].start, x[1].end))
-    conflicts = _conflicts(placed)
+    conflicts = assemble.conflicts(placed)
     if conflicts:
         bad, msg = conflicts
         reports = [HunkReport(r.file, r.index, "refused", r.method, r.line, msg) if r.index in bad else r
                    for r in reports]
     if any(r.status == "refused" for r in reports):
         return reports, tf, ""
-    return (reports, *_assemble(tf, placed, name))
-
-
-def _edits(h: Hunk, c: locate.Candidate, adds: list[list[str]]) -> tuple[set[int], set[int], dict[int, list[str]]]:
-    """(deleted lines, lines used as context, insertions by position) of one placed hunk."""
-    kinds = locate.Shape.of(h).kinds
-    deleted = {c.mapping[t] for t, k in enumerate(kinds) if k == DEL}
-    kept = {f for t, f in enumerate(c.mapping) if f is not None and kinds[t] != DEL}
-    ins: dict[int, list[str]] = {}
-    for g, group in zip(sorted(c.inserts), adds, strict=True):
-        ins.setdefault(c.inserts[g], []).extend(group)
-    return {d for d in deleted if d is not None}, kept, ins
-
-
-def _conflicts(placed) -> tuple[set[int], str] | None:
-    """Overlapping hunks are merged when they agree (shared lines are context in both, insertions at
-    different places); otherwise say which hunks clash."""
-    for (h1, c1, a1), (h2, c2, a2) in itertools.combinations(placed, 2):
-        if c2.start >= c1.end or c1.start >= c2.end:
-            continue
-        d1, k1, i1 = _edits(h1, c1, a1)
-        d2, k2, i2 = _edits(h2, c2, a2)
-        clash = (d1 & d2) | (d1 & k2) | (d2 & k1) | (set(i1) & set(i2))
-        if clash:
-            line = min(clash) + 1
-            return {h1.index, h2.index}, (f"hunks {h1.index} and {h2.index} overlap and disagree about line "
-                                          f"{line} (lines {c1.start + 1}-{c1.end} and {c2.start + 1}-{c2.end}); "
-                                          "merge them into one hunk")
-    return None
+    return (reports, *assemble.assemble(tf, placed, name))
 
 
 def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):
@@ -331,98 +302,6 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
             return res
         out.append(res)
     return out
-
-
-def _assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
-    eol = tf.eol
-    n = len(tf.lines)
-    deleted: set[int] = set()
-    ins: dict[int, list[str]] = {}
-    spans: list[list[int]] = []  # merged [start, end) regions, for the rendered diff
-    want_nl: bool | None = None
-    for h, c, adds in placed:
-        d, _, i = _edits(h, c, adds)
-        deleted |= d
-        for pos, group in i.items():
-            ins.setdefault(pos, []).extend(group)
-        if spans and c.start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], c.end)
-        else:
-            spans.append([c.start, c.end])
-        if c.end == n and (h.new_no_nl or h.old_no_nl):
-            want_nl = not h.new_no_nl
-    lines: list[str] = []
-    eols: list[str] = []
-    recs: list[tuple[str, str, int, int]] = []  # (tag, text, old index, new index)
-    hunk_spans: list[tuple[int, int, int, int]] = []  # rec index range, old start, new start
-    cur = 0
-    for start, end in spans:
-        lines.extend(tf.lines[cur:start])
-        eols.extend(tf.eols[cur:start])
-        r0, new0 = len(recs), len(lines)
-        for p in range(start, end + 1):
-            for a in ins.get(p, ()):
-                recs.append(("+", a, -1, len(lines)))
-                lines.append(a)
-                eols.append(eol)
-            if p == end:
-                break
-            if p in deleted:
-                recs.append(("-", tf.lines[p], p, -1))
-            else:
-                recs.append((" ", tf.lines[p], p, len(lines)))
-                lines.append(tf.lines[p])
-                eols.append(tf.eols[p])
-        hunk_spans.append((r0, len(recs), start, new0))
-        cur = end
-    lines.extend(tf.lines[cur:])
-    eols.extend(tf.eols[cur:])
-    for k in range(len(eols) - 1):
-        if eols[k] == "":
-            eols[k] = eol
-    if want_nl is None:
-        want_nl = tf.final_newline
-    if eols:
-        if not want_nl:
-            eols[-1] = ""
-        elif eols[-1] == "":
-            eols[-1] = eol
-    out = TextFile(lines=lines, eols=eols, encoding=tf.encoding)
-    return out, _render(name, recs, hunk_spans, tf, out)
-
-
-def _render(name: str, recs, spans, old: TextFile, new: TextFile) -> str:
-    out = [f"--- a/{name}", f"+++ b/{name}"]
-    old_last, new_last = len(old.lines) - 1, len(new.lines) - 1
-    old_nl, new_nl = old.final_newline, new.final_newline
-    for r0, r1, ostart, nstart in spans:
-        body = recs[r0:r1]
-        olen = sum(1 for t, *_ in body if t != "+")
-        nlen = sum(1 for t, *_ in body if t != "-")
-        out.append(f"@@ -{ostart + (1 if olen else 0)},{olen} +{nstart + (1 if nlen else 0)},{nlen} @@")
-        for tag, text, oi, ni in body:
-            o_end = oi == old_last and not old_nl
-            n_end = ni == new_last and not new_nl
-            if tag == " " and o_end != n_end:
-                out.append("-" + text)
-                if o_end:
-                    out.append("\\ No newline at end of file")
-                out.append("+" + text)
-                if n_end:
-                    out.append("\\ No newline at end of file")
-                continue
-            out.append(tag + text)
-            if o_end or n_end:
-                out.append("\\ No newline at end of file")
-    return "\n".join(out) + "\n"
-
-
-def _render_new(name: str, tf: TextFile) -> str:
-    body = [f"+{ln}" for ln in tf.lines]
-    if tf.lines and not tf.final_newline:
-        body.append("\\ No newline at end of file")
-    head = ["--- /dev/null", f"+++ b/{name}"] + ([f"@@ -0,0 +1,{len(tf.lines)} @@"] if tf.lines else [])
-    return "\n".join(head + body) + "\n"
 
 
 __all__ = ["Plan", "Refusal", "build"]
