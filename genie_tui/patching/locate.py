@@ -63,6 +63,8 @@ class Shape:
 def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Failure:
     """All equally good places for ``shape`` in ``tf`` at the strongest level that has any."""
     m = len(shape.kinds)
+    if m == 0 and not tf.lines:
+        return [Candidate(0, 0, "exact", 0, [], {g: 0 for g in shape.adds}, 0)]  # filling an empty file
     if m == 0:
         return Failure("the hunk has no context or removed lines, so there is nothing to locate it by; "
                        "include 2-3 unchanged lines around the change")
@@ -78,6 +80,17 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
                 return Failure(_INDENT_AMBIGUOUS)
             return out
     return _fuzzy(tf, shape)
+
+
+def already_applied(tf: TextFile, hunk: Hunk) -> int | None:
+    """The 1-based line where the hunk's new side already stands (ignoring trailing spaces), if anywhere."""
+    new = [normalize(t, 1) for k, t in hunk.lines if k in (CTX, ADD)]
+    if not any(k == ADD for k, _ in hunk.lines) or len([t for t in new if t.strip()]) < 2:
+        return None
+    norm = tf.norm(1)
+    first = tf.index(1).get(new[0], [])
+    hits = [p for p in first if norm[p:p + len(new)] == new]
+    return hits[0] + 1 if len(hits) == 1 else None
 
 
 def _contiguous(tf: TextFile, shape: Shape, level: int) -> list[int]:

@@ -224,6 +224,10 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
         res = locate.find(tf, shapes[h.index], stated)
         if isinstance(res, locate.Failure):
             fails[h.index] = res.reason
+            done = locate.already_applied(tf, h)
+            if done is not None:
+                fails[h.index] += (f". Note: the hunk's new lines are already in the file at line {done}; it may "
+                                   "have been applied already (re-read the file)")
         elif strict and res[0].level != 0:
             fails[h.index] = "the lines have changed since the patch was applied"
         else:

@@ -433,3 +433,15 @@ def test_overlapping_hunks_merge_when_they_agree_and_refuse_when_not(make_repo):
     clash = "@@ -4,3 +4,3 @@\n line 4\n-line 5\n+LINE 5\n line 6\n"
     three = "@@ -3,4 +3,4 @@\n line 3\n line 4\n line 5\n-line 6\n+LINE 6\n"
     refused(repo, "--- a/n.txt\n+++ b/n.txt\n" + clash + three, "disagree about line 5")
+
+
+def test_reapplying_says_it_looks_applied_already(code_repo):
+    applied(apply_patch(code_repo, CLEAN))
+    report = refused(code_repo, CLEAN, "already in the file at line 4")
+    assert report.hunks[0].status == "refused"
+
+
+def test_filling_an_empty_existing_file(make_repo):
+    repo = make_repo({"empty.txt": ""})
+    applied(apply_patch(repo, "--- a/empty.txt\n+++ b/empty.txt\n@@ -0,0 +1,2 @@\n+one\n+two\n"))
+    assert (repo / "empty.txt").read_text() == "one\ntwo\n"
