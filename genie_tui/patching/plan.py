@@ -294,9 +294,10 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
         pairs = [(shape.texts[t], tf.lines[f]) for t, f in enumerate(c.mapping)
                  if f is not None and shape.kinds[t] in (CTX, DEL) and shape.texts[t].strip()]
         fn = reindent.infer(pairs)
-        if (fn is not None and any(a == "" for g in c.inserts for a in shape.adds[g])
-                and any(line and not line.strip() for line in tf.lines)):
-            return ("the hunk is indented differently from the file, which keeps whitespace-only lines, so "
+        added = [a for g in c.inserts for a in shape.adds[g]]
+        if (fn is not None and "" in added
+                and any(line and not line.strip() for line in [*tf.lines, *added])):
+            return ("the hunk is indented differently from the file and whitespace-only lines are in use, so "
                     "the indentation of its empty added lines cannot be told; resend it with the file's "
                     "exact indentation")
     out = []

@@ -445,3 +445,10 @@ def test_filling_an_empty_existing_file(make_repo):
     repo = make_repo({"empty.txt": ""})
     applied(apply_patch(repo, "--- a/empty.txt\n+++ b/empty.txt\n@@ -0,0 +1,2 @@\n+one\n+two\n"))
     assert (repo / "empty.txt").read_text() == "one\ntwo\n"
+
+
+def test_outdented_hunk_with_empty_added_lines_is_refused_when_whitespace_lines_are_in_use(code_repo):
+    # Outdenting turned "    " into "" somewhere; with whitespace-only lines around, the empty line is unknowable.
+    diff = ("--- a/m.py\n+++ b/m.py\n@@ -18,3 +18,6 @@ class Gamma:\n def method(self):\n     value = alpha(3)\n"
+            "+    \n+\n+    value += 1\n     return value\n")
+    refused(code_repo, diff, "empty added lines")
