@@ -452,3 +452,8 @@ def test_outdented_hunk_with_empty_added_lines_is_refused_when_whitespace_lines_
     diff = ("--- a/m.py\n+++ b/m.py\n@@ -18,3 +18,6 @@ class Gamma:\n def method(self):\n     value = alpha(3)\n"
             "+    \n+\n+    value += 1\n     return value\n")
     refused(code_repo, diff, "empty added lines")
+
+
+def test_markdown_fenced_diff(code_repo):
+    applied(apply_patch(code_repo, "```diff\n" + CLEAN + "```\n"))
+    assert (code_repo / "m.py").read_text() == CODE_AFTER
