@@ -7,8 +7,11 @@ the caller can refuse when equally good alignments would edit the file different
 
 from __future__ import annotations
 
+import re
+
 from genie_tui.patching.model import CTX, DEL, GAP
 
+_WORD = re.compile(r"[A-Za-z0-9_]")
 MAX_COST = 6  # half-lines: three non-blank (or six blank) context lines missing or extra
 # Costs are scaled so that, at equal cost, an alignment that leaves fewer patch lines unmatched wins.
 SCALE = 100
@@ -143,7 +146,9 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
     """
     out: dict[int, int] = {}
     m = len(kinds)
-    matched = [t for t in range(m) if mapping[t] is not None]
+    # A "..." only places added lines when lines with real words pin it on both sides; blank lines or
+    # brackets alone would let it stretch to the next blank pair.
+    matched = [t for t in range(m) if mapping[t] is not None and _WORD.search(toks[t])]
     unclear = ("the context lines next to the added lines do not match the file exactly, so the insertion "
                "point is unclear; copy the lines around the change exactly")
     for g in adds:
@@ -151,14 +156,16 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
         lo_t = hi_t = None
         unmatched_before: list[int] = []
         unmatched_after: list[int] = []
+        loose_before = loose_after = False  # a "..." that nothing pins down lies on that side
         for t in range(g - 1, -1, -1):
             if mapping[t] is not None:
                 lo, lo_t = mapping[t] + 1, t
                 break
             if t in gaps:
-                if not any(x >= g for x in matched) or not any(x < t for x in matched):
-                    return unclear
-                lo, lo_t = gaps[t][1], t
+                if any(x >= g for x in matched) and any(x < t for x in matched):
+                    lo, lo_t = gaps[t][1], t
+                else:
+                    loose_before = True
                 break
             if kinds[t] == CTX:
                 unmatched_before.append(t)
@@ -167,9 +174,10 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
                 hi, hi_t = mapping[t], t
                 break
             if t in gaps:
-                if not any(x < g for x in matched) or not any(x > t for x in matched):
-                    return unclear
-                hi, hi_t = gaps[t][0], t
+                if any(x < g for x in matched) and any(x > t for x in matched):
+                    hi, hi_t = gaps[t][0], t
+                else:
+                    loose_after = True
                 break
             if kinds[t] == CTX:
                 unmatched_after.append(t)
@@ -179,8 +187,8 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
             return unclear
         if lo is not None and lo > 0 and any(toks[u] == norm[lo - 1] for u in unmatched_after):
             return unclear
-        nonblank_before = any(not blank[u] for u in unmatched_before)
-        nonblank_after = any(not blank[u] for u in unmatched_after)
+        nonblank_before = loose_before or any(not blank[u] for u in unmatched_before)
+        nonblank_after = loose_after or any(not blank[u] for u in unmatched_after)
         if lo is not None and hi is not None:
             if lo == hi or lo_t == g - 1 and kinds[lo_t] == DEL:
                 out[g] = lo
