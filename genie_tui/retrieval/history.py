@@ -13,6 +13,7 @@ from genie_tui.retrieval.textutil import tokenize
 
 MAX_COMMITS = 20000
 MAX_FILES_PER_COMMIT = 40
+RECENT = 500  # commits that count as recent activity
 
 
 def head(repo: Path) -> str:
@@ -49,7 +50,13 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
             continue
         rows.append((sha.strip(), "\n".join(files), " ".join(tokenize(msg))))
     per_file: dict[str, Counter[str]] = {}
+    commits: Counter[str] = Counter()
+    recent: Counter[str] = Counter()
     for i, (sha, files, toks) in enumerate(rows, 1):
+        for f in files.split("\n"):
+            commits[f] += 1
+            if i <= RECENT:
+                recent[f] += 1
         c.execute("INSERT INTO commits(id, sha, files) VALUES(?,?,?)", (i, sha, files))
         c.execute("INSERT INTO hist(rowid, msg) VALUES(?,?)", (i, toks))
         words = Counter(toks.split())
@@ -57,7 +64,8 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
             per_file.setdefault(f, Counter()).update(words)
     c.executemany("INSERT INTO histpost VALUES(?,?,?)",
                   ((t, f, n) for f, cnt in per_file.items() for t, n in cnt.items()))
-    c.executemany("INSERT INTO histlen VALUES(?,?)", ((f, sum(cnt.values())) for f, cnt in per_file.items()))
+    c.executemany("INSERT INTO histlen VALUES(?,?,?,?)",
+                  ((f, sum(cnt.values()), commits[f], recent[f]) for f, cnt in per_file.items()))
     return len(rows)
 
 
@@ -102,3 +110,12 @@ def votes(c: sqlite3.Connection, match: str, top: int = 30) -> dict[str, float]:
         for f in names:
             out[f] = out.get(f, 0.0) + share
     return out
+
+
+def activity(c: sqlite3.Connection) -> dict[str, tuple[float, float]]:
+    """Path -> (how often it changed, how often recently), each as log count scaled to [0, 1]; files that
+    change often are where bugs get fixed."""
+    rows = c.execute("SELECT path, ncommits, nrecent FROM histlen").fetchall()
+    top_all = math.log1p(max((r[1] for r in rows), default=0)) or 1.0
+    top_recent = math.log1p(max((r[2] for r in rows), default=0)) or 1.0
+    return {p: (math.log1p(n) / top_all, math.log1p(m) / top_recent) for p, n, m in rows}

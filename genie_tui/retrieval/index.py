@@ -44,6 +44,7 @@ class RepoIndex:
         self._store = store
         self._write = threading.RLock()
         self._snap = _Snapshot([])
+        self._activity: dict[str, tuple[float, float]] | None = None
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
@@ -95,6 +96,7 @@ class RepoIndex:
     def _reload(self) -> None:
         rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb FROM files").fetchall()
         self._snap = _Snapshot(rows)
+        self._activity = None
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
         import sqlite3
@@ -147,7 +149,7 @@ class RepoIndex:
             out.append(SearchResult(s.info.path, round(s.score, 4), spans, rank.why(s, rank.WEIGHTS)))
         return out
 
-    def _rank(self, query: str, weights: dict[str, float]):  # type: ignore[no-untyped-def]
+    def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False):  # type: ignore[no-untyped-def]
         snap = self._snap
         c = self._store.conn()
         q = analyze(query)
@@ -155,16 +157,19 @@ class RepoIndex:
         n = max(len(snap.files), 1)
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
         qterms = bm25.select_terms(q.tokens, df, n)
-        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg)
+        if self._activity is None:
+            self._activity = history.activity(c)
+        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg, activity=self._activity)
         ranked = rank.combine(scored, weights)
-        rank.add_chunks(c, ranked, qterms, idf)
-        ranked = rank.combine(scored, weights)
+        if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
+            rank.add_chunks(c, ranked, qterms, idf)
+            ranked = rank.combine(scored, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
         return ranked, q, qterms, idf
 
     def features(self, query: str) -> list[tuple[str, dict[str, float]]]:
         """Every candidate file with its raw signal values (for fitting weights in the benchmark)."""
-        ranked, *_ = self._rank(query, rank.WEIGHTS)
+        ranked, *_ = self._rank(query, rank.WEIGHTS, all_signals=True)
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:

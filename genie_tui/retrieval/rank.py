@@ -17,10 +17,11 @@ from genie_tui.retrieval.query import Query
 from genie_tui.retrieval.spans import score_chunks
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
-WEIGHTS: dict[str, float] = {  # fitted by tools/bench_retrieval.py fit (see its leave-one-repo-out figures)
-    "bm_all": 0.5, "bm_title": 1.0, "bm_code": 0.4, "chunk": 0.2, "bm_path": 0.5, "bm_names": 0.3, "bm_doc": 0.2,
-    "bm_body": 0.3, "def_code": 0.6, "def_plain": 0.04, "mention": 0.56, "trace": 0.75, "hist": 0.4,
-    "hist_doc": 0.3, "size": 0.1, "test": -1.8, "test_q": 0.0, "doc": -1.1, "text": -0.8, "graph": 0.15,
+WEIGHTS: dict[str, float] = {  # fitted on all five benchmark repositories by `tools/bench_retrieval.py fit`
+    "bm_all": 0.7, "bm_title": 0.75, "bm_code": 0.8, "chunk": 0.0, "bm_path": 0.375, "bm_names": 0.225,
+    "bm_doc": 0.133, "bm_body": 0.6, "def_code": 0.3, "def_plain": 0.0, "mention": 0.56, "trace": 0.75,
+    "hist": 0.4, "hist_doc": 0.599, "churn": 0.15, "recent": 0.1, "size": 0.3, "test": -2.3, "test_q": 0.0,
+    "doc": -1.6, "text": -1.3, "graph": 0.112,
 }
 FEATURES = tuple(WEIGHTS)
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
@@ -54,7 +55,7 @@ def _scale(values: dict[int, float]) -> dict[int, float]:
 
 def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
-             candidates: int = 300) -> dict[int, Scored]:
+             candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found)."""
     out: dict[int, Scored] = {}
 
@@ -122,8 +123,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     hdoc = history.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
     put("hist_doc", _scale({by_path[p]: v for p, v in hdoc.items() if p in by_path}), top=candidates // 2)
+    act = activity if activity is not None else {}
     for s in out.values():
         path = s.info.path
+        s.feats["churn"], s.feats["recent"] = act.get(path, (0.0, 0.0))
         s.feats["size"] = min(math.log1p(s.info.nlines) / 8.0, 1.5)
         t = 1.0 if is_test_path(path) else 0.0
         s.feats["test"] = t

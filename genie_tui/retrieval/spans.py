@@ -66,7 +66,7 @@ def score_chunks(rows: list[tuple[int, int, str, int, str]], qterms: dict[str, f
 
 
 def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
-               limit: int = 6) -> list[Span]:
+               limit: int = 10) -> list[Span]:
     """The ``limit`` best chunks, best first: BM25 plus a bonus for a definition named in the query and a
     large one for a chunk holding a stack-trace line."""
     if not scored:
@@ -79,6 +79,7 @@ def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str],
             bonus += 0.5 * top
         if frame_lines and any(start <= fl <= end for fl in frame_lines):
             bonus += 2.0 * top
-        ranked.append((s + bonus, Span(start, end, name)))
+        # score per square root of length: three focused 30-line functions beat one 300-line function
+        ranked.append(((s + bonus) / (end - start + 1) ** 0.5, Span(start, end, name)))
     ranked.sort(key=lambda x: -x[0])
     return [sp for s, sp in ranked[:limit] if s > 0] or [ranked[0][1]]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from genie_tui.config import paths
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS chunks(file_id INT, start INT, end_line INT, name TEX
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT);
 CREATE TABLE IF NOT EXISTS histpost(term TEXT, path TEXT, tf INT, PRIMARY KEY(term, path)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS histlen(path TEXT PRIMARY KEY, len INT);
+CREATE TABLE IF NOT EXISTS histlen(path TEXT PRIMARY KEY, len INT, ncommits INT, nrecent INT);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
 """
 

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Speed of the retrieval engine against the issue's targets, on real repositories.
+
+    python tools/bench_retrieval_speed.py REPO [REPO ...] [--queries instances.jsonl] [--home DIR]
+
+For each repository (a git work tree): cold index (fresh cache, in a child process, with its peak memory),
+warm start (``genie search`` end to end, and ``RepoIndex.open`` alone), re-index after one file changes,
+and query latency percentiles over issue texts. Counts the lines of the files actually indexed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT.parent / "shared" / "bench" / "retrieval" / "instances.jsonl"
+
+
+def _child(code: str, env: dict[str, str]) -> tuple[float, float, str]:
+    """Run python ``code`` in a child; wall seconds, peak RSS in MB (of that child alone), stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024, out.stdout
+
+
+def measure(repo: Path, queries: list[str], home: Path) -> dict[str, float]:
+    shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "GENIE_HOME": str(home)}
+    code = (f"from pathlib import Path; from genie_tui.retrieval import RepoIndex; import json\n"
+            f"ix = RepoIndex.open(Path({str(repo)!r}))\n"
+            f"c = ix._store.conn()\n"
+            f"print(json.dumps([ix.stats['files'], ix.stats['definitions'], "
+            f"c.execute('SELECT SUM(nlines) FROM files WHERE excluded IS NULL').fetchone()[0]]))")
+    cold, peak, out = _child(code, env)
+    files, defs, lines = json.loads(out.strip().splitlines()[-1])
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "genie_tui", "search", "parse the configuration file", "--repo",
+                    str(repo), "-k", "5"], env=env, capture_output=True, check=True)
+    warm_cli = time.perf_counter() - t0
+    os.environ["GENIE_HOME"] = str(home)
+    from genie_tui.retrieval import RepoIndex
+
+    t0 = time.perf_counter()
+    ix = RepoIndex.open(repo)
+    warm_open = time.perf_counter() - t0
+    victim = next(repo / p for p in ix.find_files("*.py") if (repo / p).stat().st_size > 2000)
+    original = victim.read_bytes()
+    try:
+        victim.write_bytes(original + b"\n\ndef _bench_added_function():\n    return 42\n")
+        t0 = time.perf_counter()
+        ix.refresh()
+        reindex = time.perf_counter() - t0
+        assert ix.definitions("_bench_added_function")
+    finally:
+        victim.write_bytes(original)
+        ix.refresh()
+    lat = []
+    for q in queries:
+        t0 = time.perf_counter()
+        ix.search(q, k=10)
+        lat.append((time.perf_counter() - t0) * 1000)
+    lat.sort()
+    ix.close()
+    return {"files": files, "definitions": defs, "lines": lines, "cold_s": cold, "peak_mb": peak,
+            "warm_cli_s": warm_cli, "warm_open_s": warm_open, "reindex_one_s": reindex,
+            "query_p50_ms": statistics.median(lat), "query_p95_ms": lat[int(0.95 * (len(lat) - 1))]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("repos", nargs="+")
+    ap.add_argument("--queries", default=str(BENCH), help="JSONL with problem_statement fields")
+    ap.add_argument("--n", type=int, default=60, help="number of queries")
+    a = ap.parse_args()
+    queries = [json.loads(line)["problem_statement"] for line in open(a.queries) if line.strip()][: a.n]
+    for repo in a.repos:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = measure(Path(repo).resolve(), queries, Path(tmp) / "home")
+        print(json.dumps({"repo": repo, **{k: round(v, 3) for k, v in r.items()}}))
+
+
+if __name__ == "__main__":
+    main()
