@@ -27,7 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_retrieval_fit import KS, file_metrics, fit_pairwise, fit_weights, lines_within, rerank  # noqa: E402
+from bench_retrieval_fit import (  # noqa: E402
+    KS,
+    file_metrics,
+    fit_pairwise,
+    fit_weights,
+    lines_within,
+    rerank,
+)
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "retrieval"
 LINE_BUDGET = 300
@@ -41,8 +48,7 @@ def _load(bench: Path) -> list[dict]:
 def _run_one(args: tuple[dict, str, str]) -> dict:
     inst, cache, home = args
     os.environ["GENIE_HOME"] = home
-    from genie_tui.retrieval import RepoIndex
-    from genie_tui.retrieval import rank
+    from genie_tui.retrieval import RepoIndex, rank
 
     wt = Path(cache) / "worktrees" / inst["instance_id"]
     t0 = time.perf_counter()

@@ -45,14 +45,14 @@ def score(c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, i
     marks = ",".join("?" * len(terms))
     rows = c.execute(f"SELECT term, fid, tp, tn, td, tb FROM postings WHERE term IN ({marks})", terms).fetchall()
     idf = {t: math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) * qterms[t] for t in terms}
-    norms: dict[int, tuple[float, float, float, float]] = {}
+    norms: dict[int, list[float]] = {}
     for term, fid, *tfs in rows:
         nrm = norms.get(fid)
         if nrm is None:
             ln = lens.get(fid)
             if ln is None:
                 continue
-            nrm = norms[fid] = tuple(1 - B[i] + B[i] * ln[i] / (avg[i] or 1.0) for i in range(4))  # type: ignore[assignment]
+            nrm = norms[fid] = [1 - B[i] + B[i] * ln[i] / (avg[i] or 1.0) for i in range(4)]
         scaled = [tfs[i] / nrm[i] for i in range(4)]
         w_idf = idf[term]
         for j, w in enumerate(weightings):

@@ -8,9 +8,9 @@ a read, not a parse.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from genie_tui.retrieval.langs import grammar, parser_for
 
@@ -27,7 +28,11 @@ class Parsed:
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (module, name, local alias)
 
 
-def _doc_of(node, lang: str) -> str:
+def _text(node: Any) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _doc_of(node: Any, lang: str) -> str:
     """A definition's docstring (Python) or the comment right above it (other languages)."""
     if lang == "python":
         body = node.child_by_field_name("body")
@@ -36,11 +41,11 @@ def _doc_of(node, lang: str) -> str:
             if first.type == "expression_statement" and first.named_child_count:
                 s = first.named_children[0]
                 if s.type == "string":
-                    return s.text.decode("utf-8", "replace").strip("\"' \n\r\tbrBRuU")[:400]
+                    return _text(s).strip("\"' \n\r\tbrBRuU")[:400]
         return ""
     prev = node.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
-        return prev.text.decode("utf-8", "replace")[:400]
+        return _text(prev)[:400]
     return ""
 
 
@@ -55,11 +60,11 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
 
     tree = parser.parse(data)
     root = tree.root_node
-    raw: list[tuple[int, int, str, str, int, int, object]] = []
+    raw: list[tuple[int, int, str, str, int, int, Any]] = []
     for _, caps in ts.QueryCursor(g[1]).matches(root):
         if "import" in caps:
             for node in caps["import"]:
-                out.imports.extend(_imports(lang, node.text.decode("utf-8", "replace")))
+                out.imports.extend(_imports(lang, _text(node)))
             continue
         names = caps.get("name")
         if not names:
@@ -67,7 +72,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         for key, nodes in caps.items():
             if key.startswith("def."):
                 node = nodes[0]
-                name = names[0].text.decode("utf-8", "replace").split("::")[-1]
+                name = _text(names[0]).split("::")[-1]
                 raw.append((node.start_byte, -node.end_byte, name, key[4:], node.start_point[0] + 1,
                             node.end_point[0] + 1, node))
     raw.sort(key=lambda r: (r[0], r[1]))
@@ -88,13 +93,13 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     refs = out.refs
     for nodes in ts.QueryCursor(g[2]).captures(root).values():
         for n in nodes:
-            refs.setdefault(n.text.decode("utf-8", "replace"), []).append(n.start_point[0] + 1)
+            refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
     return out
 
 
-_PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.S)
-_PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.S)
-_JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.S)
+_PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.DOTALL)
+_PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.DOTALL)
+_JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL)
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
 
 

@@ -21,11 +21,10 @@ LANG_BY_EXT = {
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
     ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp", ".rb": "ruby",
 }
-TEXT_EXTS = frozenset(
-    ".md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql .xml .kt .kts "
-    ".swift .cs .php .pl .lua .scala .r .jl .ex .exs .erl .hs .ml .vue .svelte .dart .m .mm .gradle .cmake .mk "
-    ".proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd".split()
-)
+_TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
+    .xml .kt .kts .swift .cs .php .pl .lua .scala .r .jl .ex .exs .erl .hs .ml .vue .svelte .dart .m .mm .gradle
+    .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
+TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})
 _VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "_vendor",
                           "bower_components", "site-packages", ".venv", "venv", "dist", "build", "target",
@@ -51,7 +50,7 @@ def language_of(path: str) -> str | None:
 
 def _git(repo: Path, *args: str) -> bytes | None:
     try:
-        r = subprocess.run(["git", *args], cwd=repo, capture_output=True, timeout=60)
+        r = subprocess.run(["git", *args], cwd=repo, check=False, capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return r.stdout if r.returncode == 0 else None

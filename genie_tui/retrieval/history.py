@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import Counter
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 from genie_tui.retrieval.textutil import tokenize
@@ -18,7 +18,7 @@ RECENT = 500  # commits that count as recent activity
 
 def head(repo: Path) -> str:
     try:
-        r = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True,
+        r = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, check=False, capture_output=True,
                            text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return ""
@@ -33,8 +33,8 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
         return 0
     try:
         r = subprocess.run(["git", "log", "--no-merges", f"-n{MAX_COMMITS}", "--format=%x00%H%x01%s%n%b%x02",
-                            "--name-only", "--no-renames", current_head], cwd=repo, capture_output=True,
-                           timeout=120)
+                            "--name-only", "--no-renames", current_head], cwd=repo, check=False,
+                           capture_output=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return 0
     if r.returncode != 0:
@@ -52,15 +52,15 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
     per_file: dict[str, Counter[str]] = {}
     commits: Counter[str] = Counter()
     recent: Counter[str] = Counter()
-    for i, (sha, files, toks) in enumerate(rows, 1):
-        for f in files.split("\n"):
+    for i, (sha, changed, toks) in enumerate(rows, 1):
+        for f in changed.split("\n"):
             commits[f] += 1
             if i <= RECENT:
                 recent[f] += 1
-        c.execute("INSERT INTO commits(id, sha, files) VALUES(?,?,?)", (i, sha, files))
+        c.execute("INSERT INTO commits(id, sha, files) VALUES(?,?,?)", (i, sha, changed))
         c.execute("INSERT INTO hist(rowid, msg) VALUES(?,?)", (i, toks))
         words = Counter(toks.split())
-        for f in files.split("\n"):
+        for f in changed.split("\n"):
             per_file.setdefault(f, Counter()).update(words)
     c.executemany("INSERT INTO histpost VALUES(?,?,?)",
                   ((t, f, n) for f, cnt in per_file.items() for t, n in cnt.items()))
@@ -82,7 +82,7 @@ def file_scores(c: sqlite3.Connection, qterms: dict[str, float], k1: float = 1.2
     avg = (total or 1) / max(n, 1)
     df: Counter[str] = Counter(t for t, _, _ in rows)
     paths = {p for _, p, _ in rows}
-    lens = {}
+    lens: dict[str, int] = {}
     plist = list(paths)
     for i in range(0, len(plist), 500):
         part = plist[i:i + 500]

@@ -30,7 +30,8 @@ class _Snapshot:
     def __init__(self, rows: list[tuple]) -> None:
         self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3], tuple(r[5:9])) for r in rows if r[4] is None}
         n = max(len(self.files), 1)
-        self.avg = tuple(sum(f.lens[i] for f in self.files.values()) / n for i in range(4))
+        lens = [sum(f.lens[i] for f in self.files.values()) / n for i in range(4)]
+        self.avg = (lens[0], lens[1], lens[2], lens[3])
         self.by_path = {f.path: f.id for f in self.files.values()}
         self.all_paths = sorted(r[1] for r in rows)
         self.mods = ModuleMap(list(self.by_path))

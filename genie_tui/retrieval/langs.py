@@ -60,8 +60,8 @@ PATTERNS: dict[str, list[str]] = {
     ],
     "c": [
         "(function_definition declarator: (function_declarator declarator: (identifier) @name)) @def.function",
-        "(function_definition declarator: (pointer_declarator declarator: (function_declarator"
-        " declarator: (identifier) @name))) @def.function",
+        ("(function_definition declarator: (pointer_declarator declarator: (function_declarator"
+         " declarator: (identifier) @name))) @def.function"),
         "(struct_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(enum_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(type_definition declarator: (type_identifier) @name) @def.class",
@@ -71,10 +71,10 @@ PATTERNS: dict[str, list[str]] = {
     ],
     "cpp": [
         "(function_definition declarator: (function_declarator declarator: (_) @name)) @def.function",
-        "(function_definition declarator: (pointer_declarator declarator: (function_declarator"
-        " declarator: (_) @name))) @def.function",
-        "(function_definition declarator: (reference_declarator (function_declarator declarator: (_) @name)))"
-        " @def.function",
+        ("(function_definition declarator: (pointer_declarator declarator: (function_declarator"
+         " declarator: (_) @name))) @def.function"),
+        ("(function_definition declarator: (reference_declarator (function_declarator declarator: (_) @name)))"
+         " @def.function"),
         "(class_specifier name: (_) @name body: (_)) @def.class",
         "(struct_specifier name: (_) @name body: (_)) @def.class",
         "(enum_specifier name: (_) @name body: (_)) @def.class",
@@ -117,7 +117,7 @@ _local = threading.local()
 
 def _expand(patterns: list[str]) -> list[str]:
     """Split ``[(a) (b)] @ref`` into one pattern per node type, so one unknown type drops only itself."""
-    out = []
+    out: list[str] = []
     for pat in patterns:
         if pat.startswith("[") and pat.endswith("] @ref"):
             out.extend(f"{alt} @ref" for alt in re.findall(r"\(\w+\)", pat))
@@ -138,11 +138,12 @@ def grammar(lang: str) -> tuple[Any, Any, Any] | None:
                 import tree_sitter as ts
 
                 language = ts.Language(getattr(importlib.import_module(spec[0]), spec[1])())
-                defs, refs = [], []
+                defs: list[str] = []
+                refs: list[str] = []
                 for pat in _expand(PATTERNS[lang]):
                     try:
                         ts.Query(language, pat)
-                    except Exception:  # noqa: BLE001 - a grammar that lacks a node type drops the pattern
+                    except Exception:  # noqa: BLE001, S112 - a grammar lacking a node type drops the pattern
                         continue
                     (refs if pat.endswith("@ref") else defs).append(pat)
                 result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))

@@ -20,8 +20,7 @@ class ModuleMap:
             self.by_name.setdefault(posixpath.basename(p), []).append(p)
             if p.endswith((".py", ".pyi")):
                 mod = p.rsplit(".", 1)[0].replace("/", ".")
-                if mod.endswith(".__init__"):
-                    mod = mod[: -len(".__init__")]
+                mod = mod.removesuffix(".__init__")
                 self.modules.setdefault(mod, p)
                 for root in _SRC_ROOTS:
                     if mod.startswith(root):

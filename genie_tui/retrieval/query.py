@@ -17,12 +17,12 @@ _PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|
                       r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
-_CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 _CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
-                          r"output of .*show_versions|platform|pip list|conda list|package versions)\b", re.I)
+                          r"output of .*show_versions|platform|pip list|conda list|package versions)\b", re.IGNORECASE)
 _VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d+)+\S*\s*$")
-_DETAILS_RE = re.compile(r"<details>.*?</details>", re.S | re.I)
+_DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
 
 
@@ -52,7 +52,7 @@ def strip_boilerplate(text: str) -> str:
     """Drop version dumps and environment listings: they match everything and mean nothing here."""
     def keep_details(m: re.Match[str]) -> str:
         body = m.group(0)
-        return "" if re.search(r"version|INSTALLED|commit:|python:", body, re.I) and \
+        return "" if re.search(r"version|INSTALLED|commit:|python:", body, re.IGNORECASE) and \
             len(re.findall(r"\d+\.\d+", body)) > 4 else body
     text = _DETAILS_RE.sub(keep_details, text)
     out: list[str] = []

@@ -93,13 +93,13 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         found = sorted(definers)
         users = dict(c.execute(f"SELECT name, COUNT(*) FROM refs WHERE name IN ({','.join('?' * len(found))}) "
                                "GROUP BY name", found).fetchall()) if found else {}
-        vals: dict[int, float] = {}
+        weights_by_file: dict[int, float] = {}
         for name, fids in definers.items():
             # a name used all over the repository (``Dataset``) says less than one used in two files
             w = math.log(1 + nfiles / (len(fids) + users.get(name, 0)))
             for fid in fids:
-                vals[fid] = vals.get(fid, 0.0) + w
-        put(feat, _scale(vals))
+                weights_by_file[fid] = weights_by_file.get(fid, 0.0) + w
+        put(feat, _scale(weights_by_file))
     mention: dict[int, float] = {}
     for p in q.paths:
         hits = mods.suffix(p)

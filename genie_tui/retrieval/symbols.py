@@ -67,7 +67,7 @@ def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     last_qual = qual.rsplit(".", 1)[-1] if qual else ""
 
     def key(r: tuple[str, str, int, int, str]) -> tuple[int, int, int, int, int]:
-        p, kind, _line, _end, parent = r
+        p, _kind, _line, _end, parent = r
         return (0 if p == path else 1, 0 if p in targets else 1, 0 if last_qual and parent == last_qual else 1,
                 1 if is_test_path(p) else 0, len(p))
 
@@ -120,7 +120,7 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
     if full.is_dir():
         return f"{rel}: a directory (files under it are indexed one by one)"
     try:
-        r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, capture_output=True, text=True,
+        r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, check=False, capture_output=True, text=True,
                            timeout=10)
         if r.returncode == 0 and r.stdout.strip():
             source = r.stdout.split("\t")[0]

@@ -10,7 +10,7 @@ STOP = frozenset(
     """a an and are as at be but by for from has have if in into is it its of on or that the their then there
     these this to was were will with not no can do does i we you he she they me my our your would should could
     when what which who how why where been being am so than too very just also only some any all more most such
-    here get got use using used like one two e g ie eg etc self none true false""".split()
+    here get got use using used like one two e g ie eg etc self none true false""".split()  # noqa: SIM905 - a word list reads better as text
 )
 
 
