@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 K1 = 1.2
 B = (0.3, 0.5, 0.5, 0.75)  # length normalisation per field: paths and names are short and regular
 MAX_TERMS = 80
+COMMON = 0.25
 
 
 def doc_freqs(c: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -31,6 +32,11 @@ def select_terms(tokens: list[str], df: Mapping[str, int], n_docs: int, limit: i
     """Query term -> weight (1 + log of its count in the query), the ``limit`` rarest terms that occur."""
     counts = Counter(t for t in tokens if df.get(t))
     keep = sorted(counts, key=lambda t: df[t])[:limit]
+    # terms in over a quarter of the files add little but cost the most (long posting lists): drop them
+    # when enough rarer terms remain
+    rare = [t for t in keep if df[t] <= COMMON * n_docs]
+    if len(rare) >= 8:
+        keep = rare
     return {t: 1.0 + math.log(counts[t]) for t in keep}
 
 

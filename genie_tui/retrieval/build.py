@@ -21,7 +21,6 @@ from genie_tui.retrieval.spans import chunks
 from genie_tui.retrieval.textutil import path_tokens, tokenize
 
 Progress = Callable[[int, int], None]
-PARALLEL_MIN = 400  # files to parse before worker processes pay for their start-up
 
 
 @dataclass(slots=True)
@@ -78,16 +77,10 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData) -> int:
 
 
 def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[int, FileData]]:
-    """Analyse files in worker processes when there are many (tree-sitter and tokenising are CPU-bound)."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_MIN or workers < 2:
-        yield from map(_analyse_job, jobs)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(_analyse_job, jobs, chunksize=16)
+    """Analyse the files in this process. Worker processes were measured slower on two cores (pickling the
+    results costs more than the parse they save) and spawn re-imports ``__main__``, which is unsafe to
+    do from a library."""
+    return map(_analyse_job, jobs)
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
