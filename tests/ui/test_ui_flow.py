@@ -197,3 +197,34 @@ async def test_ctrl_c_twice_quits(sample_repo: Path, helpers: Any) -> None:
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
     assert app.return_code == 0
+
+
+async def test_palette_lists_every_action_and_switches_theme(sample_repo: Path, helpers: Any) -> None:
+    from genie_tui.ui.app import PALETTE
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {title for title, _, _ in PALETTE} <= set(commands)
+        assert {"Theme: genie-light", "Theme: genie-contrast", "Approval mode: auto"} <= set(commands)
+        commands["Theme: genie-light"].callback()
+        commands["Approval mode: auto"].callback()
+        await pilot.pause()
+        assert app.theme == "genie-light"
+        assert app.settings.approve == "auto" and "approve:auto" in helpers.screen_text(app)
+
+
+async def test_agent_plan_after_user_edit_says_whether_edits_were_kept(sample_repo: Path, serve: Any,
+                                                                       helpers: Any) -> None:
+    steps = [{"text": "Read the code", "status": "todo"}]
+    kept = [{"text": "Read the code", "status": "done"}, {"text": "Add a test", "status": "todo"}]
+    server = serve([Reply(tool_calls=[("update_plan", {"steps": steps})]), FINISH,
+                    Reply(tool_calls=[("update_plan", {"steps": kept})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "plan")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        await pilot.press("f3", "o", *"Add a test", "enter")
+        await _start(pilot, "continue")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 4 and not app.screen.turn_running)
+        assert "kept 1/1 of your edits" in helpers.screen_text(app)

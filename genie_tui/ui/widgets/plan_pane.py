@@ -48,6 +48,7 @@ class PlanPane(Vertical):
         self.items = OptionList(id="plan-list")
         self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
         self._editing: int | None = None  # index being edited; len(steps) means a new step
+        self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them
 
     def compose(self) -> ComposeResult:
         yield self.note
@@ -59,10 +60,14 @@ class PlanPane(Vertical):
 
     def show(self, steps: tuple[PlanStep, ...] | list[PlanStep], source: str = "agent") -> None:
         """Replace the plan (the agent's ``update_plan``, or the echo of a user edit)."""
+        echo = [(s.text, s.status) for s in steps] == [(s.text, s.status) for s in self.steps]
         self.steps = list(steps)
         followed = ""
-        if source == "agent" and any(s.origin == "user" for s in self.steps):
-            followed = " · kept your edits"
+        if source == "agent" and self._user_texts and not echo:
+            texts = {s.text.strip().lower() for s in self.steps}
+            kept = sum(t in texts for t in self._user_texts)
+            followed = f" · kept {kept}/{len(self._user_texts)} of your edits"
+            self._user_texts.clear()
         self.note.update(f"Plan ({source}{followed})" if self.steps else "No plan yet. o adds a step.")
         self._redraw(self.items.highlighted)
 
@@ -80,6 +85,7 @@ class PlanPane(Vertical):
             self.items.highlighted = min(highlight or 0, len(self.steps) - 1)
 
     def _changed(self, highlight: int | None) -> None:
+        self._user_texts = {s.text.strip().lower() for s in self.steps if s.origin == "user"}
         self._redraw(highlight)
         self.post_message(self.Edited(list(self.steps)))
 
