@@ -15,6 +15,7 @@ K1 = 1.2
 B = (0.3, 0.5, 0.5, 0.75)  # length normalisation per field: paths and names are short and regular
 MAX_TERMS = 80
 COMMON = 0.25
+LARGE = 3000  # files
 
 
 def doc_freqs(c: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -32,10 +33,11 @@ def select_terms(tokens: list[str], df: Mapping[str, int], n_docs: int, limit: i
     """Query term -> weight (1 + log of its count in the query), the ``limit`` rarest terms that occur."""
     counts = Counter(t for t in tokens if df.get(t))
     keep = sorted(counts, key=lambda t: df[t])[:limit]
-    # terms in over a quarter of the files add little but cost the most (long posting lists): drop them
-    # when enough rarer terms remain
+    # in a large repository, terms in over a quarter of the files add little but cost the most (long
+    # posting lists): drop them when enough rarer terms remain (measured: p95 217 -> 171 ms at 7k files;
+    # on small repositories it cost a little accuracy, so they keep every term)
     rare = [t for t in keep if df[t] <= COMMON * n_docs]
-    if len(rare) >= 8:
+    if n_docs >= LARGE and len(rare) >= 8:
         keep = rare
     return {t: 1.0 + math.log(counts[t]) for t in keep}
 
