@@ -19,7 +19,7 @@ from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.spans import best_spans
-from genie_tui.retrieval.store import StaleIndex, Store, db_path
+from genie_tui.retrieval.store import StaleIndex, Store, db_path, is_corruption
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,13 @@ class RepoIndex:
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
         import sqlite3
 
-        with self._write:
+        with self._write, self._store.build_lock():
             t0 = time.perf_counter()
             try:
                 self._update_locked(progress)
             except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    raise
                 self._warn(f"index cache was corrupt ({exc}); rebuilding it")
                 self._store.wipe()
                 self._store.init()

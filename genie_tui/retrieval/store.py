@@ -7,9 +7,11 @@ connection; writers serialise on a lock held by :class:`~genie_tui.retrieval.ind
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from genie_tui.config import paths
@@ -40,6 +42,11 @@ CREATE TABLE IF NOT EXISTS histpost(term TEXT, path TEXT, tf INT, PRIMARY KEY(te
 CREATE TABLE IF NOT EXISTS histlen(path TEXT PRIMARY KEY, len INT, ncommits INT, nrecent INT);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
 """
+
+
+def is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file (rebuild it), as opposed to a busy database or a constraint (never wipe for those)."""
+    return type(exc) is sqlite3.DatabaseError
 
 
 class StaleIndex(Exception):
@@ -88,7 +95,25 @@ class Store:
             if c.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise StaleIndex("index failed its integrity check")
         except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
             raise StaleIndex(str(exc)) from exc
+
+    @contextlib.contextmanager
+    def build_lock(self) -> Iterator[None]:
+        """Serialise index updates across processes (the app and ``genie search`` may open one repo at once)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows: SQLite's own locking still keeps the file consistent
+            yield
+            return
+        with open(str(self.path) + ".lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
         with self._lock:
@@ -103,7 +128,7 @@ class Store:
     def wipe(self) -> None:
         """Delete the index file (and WAL side files) so it is rebuilt."""
         self.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm"):  # the .lock file stays: another process may hold it
             Path(str(self.path) + suffix).unlink(missing_ok=True)
 
     def meta(self, key: str) -> str | None:

@@ -102,7 +102,10 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
 
 def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
     p = Path(path)
-    full = p if p.is_absolute() else (Path.cwd() / p if (Path.cwd() / p).exists() else repo / p)
+    cwd = Path.cwd().resolve()
+    inside = cwd == repo or repo in cwd.parents
+    # a relative path is taken from the current directory when it is inside the repository, else from the root
+    full = p if p.is_absolute() else (cwd / p if inside else repo / p)
     try:
         rel = full.resolve().relative_to(repo).as_posix()
     except ValueError:

@@ -173,3 +173,31 @@ def test_minified_and_versioned_libraries_are_left_out(make_repo):
     assert "vendored library" in ix.explain("static/jquery-3.5.1.js")
     assert "minified" in ix.explain("static/app.js")
     assert ix.definitions("main")[0].path == "static/main.js"
+
+
+def test_two_processes_opening_one_repo_at_once(make_repo, genie_home):
+    import subprocess
+    import sys
+
+    repo = make_repo({f"pkg/m{i}.py": f"def fn_{i}(x):\n    return x * {i}\n" * 20 for i in range(150)})
+    code = ("import sys; from pathlib import Path; from genie_tui.retrieval import RepoIndex; "
+            "ix = RepoIndex.open(Path(sys.argv[1])); print(len(ix.warnings), ix.stats['files'], "
+            "ix.definitions('fn_7')[0].path)")
+    env = {**os.environ, "GENIE_HOME": str(genie_home)}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(repo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [o[1] for o in outs]
+    assert [o[0].split() for o in outs] == [["0", "150", "pkg/m7.py"]] * 3
+
+
+def test_explain_takes_relative_paths_from_the_root_when_outside_the_repo(make_repo, tmp_path, monkeypatch):
+    repo = make_repo({"a.py": "def alpha():\n    pass\n"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.py").write_text("x = 1\n")
+    monkeypatch.chdir(elsewhere)
+    ix = RepoIndex.open(repo)
+    assert ix.explain("a.py").startswith("a.py: indexed")
+    monkeypatch.chdir(repo)
+    assert ix.explain("a.py").startswith("a.py: indexed")
