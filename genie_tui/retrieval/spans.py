@@ -71,15 +71,17 @@ def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str],
     large one for a chunk holding a stack-trace line."""
     if not scored:
         return []
-    top = max((s for s, *_ in scored), default=0.0) or 1.0
+    # score per square root of length (at least 8 lines, so a lone class header does not win): three
+    # focused 30-line functions beat one 300-line function
+    dense = [(s / max(end - start + 1, 8) ** 0.5, start, end, name) for s, start, end, name in scored]
+    top = max((d[0] for d in dense), default=0.0) or 1.0
     ranked = []
-    for s, start, end, name in scored:
+    for s, start, end, name in dense:
         bonus = 0.0
         if name and name in code_idents:
             bonus += 0.5 * top
         if frame_lines and any(start <= fl <= end for fl in frame_lines):
             bonus += 2.0 * top
-        # score per square root of length: three focused 30-line functions beat one 300-line function
-        ranked.append(((s + bonus) / (end - start + 1) ** 0.5, Span(start, end, name)))
+        ranked.append((s + bonus, Span(start, end, name)))
     ranked.sort(key=lambda x: -x[0])
     return [sp for s, sp in ranked[:limit] if s > 0] or [ranked[0][1]]
