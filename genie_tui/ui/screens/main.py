@@ -133,7 +133,11 @@ class MainScreen(Screen[None]):
         if self.turn_running:
             self.notify("The agent is working; Esc stops it first.", severity="warning")
             return
-        agent = self.genie.get_agent()
+        try:
+            agent = self.genie.get_agent()
+        except Exception as exc:  # e.g. a bad --base-url: a one-line note, the app stays usable
+            await self.conversation.add_note(f"cannot start the agent: {exc}", "error")
+            return
         if agent is None:
             await self.conversation.add_note(
                 "No model is configured: set OPENAI_API_KEY or --base-url (see /help), or try `genie demo`.", "error")
