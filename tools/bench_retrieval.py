@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_retrieval_fit import (  # noqa: E402
+from bench_retrieval_fit import (
     KS,
     file_metrics,
     fit_pairwise,
@@ -41,8 +41,12 @@ LINE_BUDGET = 300
 CANDIDATES = 60
 
 
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def _load(bench: Path) -> list[dict]:
-    return [json.loads(line) for line in open(bench / "instances.jsonl") if line.strip()]
+    return _read_jsonl(bench / "instances.jsonl")
 
 
 def _run_one(args: tuple[dict, str, str]) -> dict:
@@ -94,7 +98,7 @@ def _table(title: str, rows: dict[str, list[dict]]) -> None:
 
 def cmd_score(a: argparse.Namespace) -> None:
     insts = {i["instance_id"]: i for i in _load(Path(a.bench))}
-    runs = [json.loads(line) for line in open(Path(a.out) / "runs.jsonl")]
+    runs = _read_jsonl(Path(a.out) / "runs.jsonl")
     rows: dict[str, list[dict]] = defaultdict(list)
     preds = []
     for r in runs:
@@ -110,7 +114,7 @@ def cmd_score(a: argparse.Namespace) -> None:
         fh.writelines(json.dumps(p) + "\n" for p in preds)
     _table("genie (shipped weights, pooled)", dict(sorted(rows.items())))
     if a.bm25 and Path(a.bm25).exists():
-        rep = json.load(open(a.bm25))["dev"]
+        rep = json.loads(Path(a.bm25).read_text())["dev"]
         print("\nBM25 baseline (baseline_bm25.py):")
         for name, v in [("ALL", rep["all"]), *sorted(rep["by_repo"].items())]:
             print(f"| {name:<20} | " + " | ".join(f"{k} {v[k]:.3f}" for k in v if k != "n") + " |")
@@ -122,9 +126,11 @@ def cmd_score(a: argparse.Namespace) -> None:
 
 def cmd_fit(a: argparse.Namespace) -> None:
     insts = {i["instance_id"]: i for i in _load(Path(a.bench))}
-    runs = [json.loads(line) for line in open(Path(a.out) / "runs.jsonl")]
+    runs = _read_jsonl(Path(a.out) / "runs.jsonl")
     data = [(r, insts[r["instance_id"]]) for r in runs]
     start = runs[0]["weights"]
+    if a.start == "neutral":  # no knowledge from any repository: the cleanest leave-one-out estimate
+        start = {k: -1.0 if k in ("test", "doc", "text") else 0.0 if k == "test_q" else 0.5 for k in start}
     fit = fit_weights if a.method == "ascent" else fit_pairwise
     repos = sorted({i["repo"] for _, i in data})
     rows: dict[str, list[dict]] = defaultdict(list)
@@ -157,6 +163,8 @@ def main() -> None:
     ap.add_argument("--bm25", default="/work/bench-work/bm25.json", help="baseline_bm25.py --json output")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--method", choices=["pairwise", "ascent"], default="pairwise", help="weight fitting")
+    ap.add_argument("--start", choices=["shipped", "neutral"], default="neutral",
+                    help="fit: start from the shipped weights (fitted on all repos) or from neutral ones")
     ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
     a = ap.parse_args()
     {"run": cmd_run, "score": cmd_score, "fit": cmd_fit}[a.command](a)

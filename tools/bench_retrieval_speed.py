@@ -85,7 +85,8 @@ def main() -> None:
     ap.add_argument("--queries", default=str(BENCH), help="JSONL with problem_statement fields")
     ap.add_argument("--n", type=int, default=60, help="number of queries")
     a = ap.parse_args()
-    queries = [json.loads(line)["problem_statement"] for line in open(a.queries) if line.strip()][: a.n]
+    lines = Path(a.queries).read_text().splitlines()
+    queries = [json.loads(line)["problem_statement"] for line in lines if line.strip()][: a.n]
     for repo in a.repos:
         with tempfile.TemporaryDirectory() as tmp:
             r = measure(Path(repo).resolve(), queries, Path(tmp) / "home")
