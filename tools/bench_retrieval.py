@@ -162,7 +162,7 @@ def main() -> None:
     ap.add_argument("--out", default="/work/bench-work/out", help="where runs and predictions go")
     ap.add_argument("--bm25", default="/work/bench-work/bm25.json", help="baseline_bm25.py --json output")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--method", choices=["pairwise", "ascent"], default="pairwise", help="weight fitting")
+    ap.add_argument("--method", choices=["pairwise", "ascent"], default="ascent", help="weight fitting")
     ap.add_argument("--start", choices=["shipped", "neutral"], default="neutral",
                     help="fit: start from the shipped weights (fitted on all repos) or from neutral ones")
     ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
