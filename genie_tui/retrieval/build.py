@@ -93,7 +93,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
            only: list[str] | None = None, on_batch: Callable[[], None] | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done."""
     stats = BuildStats()
-    limit = F.max_bytes()
+    limit = F.max_bytes(repo)
     known = {row[1]: row for row in c.execute("SELECT id, path, size, mtime, hash, excluded FROM files")}
     if only is None:
         entries = [e.path for e in F.list_files(repo)]

@@ -107,7 +107,7 @@ def path_exclusion(path: str) -> str | None:
 def content_exclusion(head: bytes, size: int, max_bytes: int) -> str | None:
     """Why a file is skipped from its size and first bytes (huge, binary, generated), or None."""
     if size > max_bytes:
-        return f"too large ({size} bytes > {max_bytes}; set GENIE_INDEX_MAX_BYTES to change)"
+        return f"too large ({size} bytes > {max_bytes}; set max_file_bytes in the config to change)"
     if b"\0" in head[:8192]:
         return "binary (contains NUL bytes)"
     if size > 4096 and b"\n" not in head[:4096]:
@@ -118,9 +118,18 @@ def content_exclusion(head: bytes, size: int, max_bytes: int) -> str | None:
     return None
 
 
-def max_bytes() -> int:
-    """The size limit for indexed files (``GENIE_INDEX_MAX_BYTES``, default 1 MB)."""
+def max_bytes(repo: Path | None = None) -> int:
+    """The size limit for indexed files: ``GENIE_INDEX_MAX_BYTES``, else the ``max_file_bytes`` setting."""
     try:
-        return int(os.environ.get("GENIE_INDEX_MAX_BYTES", DEFAULT_MAX_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_BYTES
+        return int(os.environ["GENIE_INDEX_MAX_BYTES"])
+    except (KeyError, ValueError):
+        pass
+    if repo is not None:
+        from genie_tui.config.settings import load_settings
+        from genie_tui.errors import GenieError
+
+        try:
+            return load_settings(repo, {}).max_file_bytes
+        except GenieError:
+            pass
+    return DEFAULT_MAX_BYTES

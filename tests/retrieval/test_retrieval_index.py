@@ -201,3 +201,11 @@ def test_explain_takes_relative_paths_from_the_root_when_outside_the_repo(make_r
     assert ix.explain("a.py").startswith("a.py: indexed")
     monkeypatch.chdir(repo)
     assert ix.explain("a.py").startswith("a.py: indexed")
+
+
+def test_size_limit_comes_from_the_config(make_repo):
+    repo = make_repo({"big.py": "x = 1\n" * 2000, "ok.py": "def fine():\n    pass\n",
+                      ".genie/config.toml": "max_file_bytes = 5000\n"})
+    ix = RepoIndex.open(repo)
+    assert "too large (12000 bytes > 5000; set max_file_bytes" in ix.explain("big.py")
+    assert ix.definitions("fine")
