@@ -48,7 +48,7 @@ class JsonStringField:
     without re-parsing the whole prefix on every fragment (that is quadratic on a 3,000-line diff).
     """
 
-    __slots__ = ("_key", "_buf", "_pos", "_state", "_escape", "_high")
+    __slots__ = ("_buf", "_escape", "_high", "_key", "_pos", "_state")
 
     def __init__(self, key: str) -> None:
         self._key = f'"{key}"'

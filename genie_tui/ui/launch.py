@@ -15,7 +15,7 @@ from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
 
-def _agent_factory(settings: Any, repo: Path, playbooks: list[str], demo: bool = False):  # noqa: ANN202
+def _agent_factory(settings: Any, repo: Path, playbooks: list[str], demo: bool = False):
     def make() -> Any:
         try:
             from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """``genie demo``: a temporary copy of the sample repo and a scripted model server, no key needed."""
-    from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
     import tempfile
 
+    from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
     from genie_tui.providers.scripted import ScriptedServer
 
     with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp:

@@ -43,7 +43,7 @@ def _git_grep(repo: Path, query: str) -> list[Hit]:
     args = ["git", "grep", "-n", "-I", "-i", "-F", "--untracked"]
     for w in words[:4]:
         args += ["-e", w]
-    out = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=20).stdout
+    out = subprocess.run(args, check=False, cwd=repo, capture_output=True, text=True, timeout=20).stdout
     counts: dict[str, list[int]] = {}
     for line in out.splitlines():
         path, _, rest = line.partition(":")
@@ -55,7 +55,7 @@ def _git_grep(repo: Path, query: str) -> list[Hit]:
 
 
 def _git_files(repo: Path, pattern: str) -> list[Hit]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], check=False,
                          cwd=repo, capture_output=True, text=True, timeout=20).stdout
     from fnmatch import fnmatch
 

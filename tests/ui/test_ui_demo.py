@@ -28,7 +28,7 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
         async with app.run_test(size=(120, 40)) as pilot:
             questions: set[int] = set()
             reviewed: set[int] = set()  # the demo runs fast: the next prompt can appear within one pause
-            finished = lambda: "■ finished" in helpers.screen_text(app)  # noqa: E731
+            finished = lambda: "■ finished" in helpers.screen_text(app)
             for _ in range(400):
                 if finished():
                     break
