@@ -14,6 +14,7 @@ from genie_tui.core.events import (
     PatchProposed,
     PlanStep,
     PlanUpdated,
+    PlaybooksActivated,
     QuestionAsked,
     TestsRan,
     ToolProgress,
@@ -178,3 +179,22 @@ def plan_edit_note(plan: list[PlanStep]) -> str:
     return ("[The user edited the plan. Their version replaces yours; follow it and reflect it in your next "
             "update_plan.]\n" + render_plan(plan))
 
+
+
+def notice_files(agent: Agent, files: list[str]) -> None:
+    """Playbooks whose globs match files the agent reads or patches become active as the session goes."""
+    new = set(files) - agent.files_seen
+    if not new or agent.library is None:
+        return
+    agent.files_seen |= new
+    active = agent.library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks)
+    pairs = tuple((a.playbook.name, a.reason) for a in active)
+    added = [a for a in active if a.playbook.name not in {n for n, _ in agent.active_playbooks}]
+    agent.active_playbooks = pairs
+    if added:
+        agent.emit(PlaybooksActivated(pairs))
+        agent.session.record("playbooks", active=[list(p) for p in pairs])
+        for a in added:
+            # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
+            section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)
+            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{section.text}")

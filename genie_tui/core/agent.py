@@ -31,8 +31,8 @@ from genie_tui.core.events import (
     UsageReported,
 )
 from genie_tui.core.pump import Cancelled, EventPump
-from genie_tui.core.prompt import build_system_prompt, render_plan, top_level_listing
-from genie_tui.core.session import Session, find_session, restore
+from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
+from genie_tui.core.session import Session, find_session, missing_tool_results, restore
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
@@ -67,8 +67,8 @@ class Agent:
         self._notes: list[str] = []
         self._pump = EventPump()
         self._phase = ""
-        self._files_seen: set[str] = set()
-        self._active_playbooks: tuple[tuple[str, str], ...] = ()
+        self.files_seen: set[str] = set()
+        self.active_playbooks: tuple[tuple[str, str], ...] = ()
         self._applied_diffs: list[str] = []
         self.task = ""
         self.library: Any = None
@@ -90,7 +90,7 @@ class Agent:
 
     def add_context(self, text: str) -> None:
         """A file, span or note the user wants the model to see at its next turn."""
-        self._notes.append(f"[The user added this to your context]\n{text}")
+        self.add_note(f"[The user added this to your context]\n{text}")
 
     def set_approval_mode(self, mode: str) -> None:
         if mode not in ("ask", "auto", "never"):
@@ -98,6 +98,16 @@ class Agent:
         self.approval_mode = mode
         if self.session:
             self.session.record("approval_mode", mode=mode)
+
+    def set_model(self, model: str) -> None:
+        """Use ``model`` from the next request on (same endpoint and conversation)."""
+        if not model.strip():
+            raise ValueError("model name is empty")
+        self.settings.model = model.strip()
+        if self.client is not None:
+            self.client.model = self.settings.model
+        if self.session:
+            self.session.record("model", model=self.settings.model)
 
     @property
     def session_path(self) -> Path | None:
@@ -199,8 +209,8 @@ class Agent:
         await self._ensure_library()
         active = self.library.select(task, explicit=self.explicit_playbooks)
         section = self.library.prompt_section(active, self.settings.playbook_budget)
-        self._active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
-        overview = await asyncio.to_thread(self._overview, task)
+        self.active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
+        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task)
         from genie_tui.tools.testrun import detect_test_command
 
         system = build_system_prompt(repo=self.repo, overview=overview, playbooks=section.text,
@@ -212,21 +222,13 @@ class Agent:
                              self.settings.max_steps, self.settings.context_budget, self.demo)
         for warning in self.library.warnings:
             yield ErrorOccurred(warning)
-        yield PlaybooksActivated(self._active_playbooks)
+        yield PlaybooksActivated(self.active_playbooks)
         self.plan = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
         if self.plan:
             self.session.record("plan", source="playbook", steps=[{"text": s.text, "status": s.status,
                                                                    "origin": s.origin} for s in self.plan])
         self._append({"role": "system", "content": system})
         self._append({"role": "user", "content": task})
-
-    def _overview(self, task: str) -> str:
-        listing = top_level_listing(self.repo)
-        try:
-            repo_map = self.ctx.index.repo_map(task, budget_tokens=1200)
-        except Exception as exc:  # noqa: BLE001 - the overview is a convenience; the tools still work
-            return f"{listing}\n(repo map unavailable: {exc})"
-        return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing
 
     # --- one model turn -----------------------------------------------------------------------------------
 
@@ -331,7 +333,7 @@ class Agent:
         output = await asyncio.to_thread(registry.run_simple, self.ctx, name, args)
         if output.looked is not None:
             self.emit(output.looked)
-            self._notice_files([hit[0] for hit in output.looked.hits] if name == "read_file" else [])
+            actions.notice_files(self, [hit[0] for hit in output.looked.hits] if name == "read_file" else [])
         return output.text
 
     # --- helpers used by actions --------------------------------------------------------------------------
@@ -348,7 +350,7 @@ class Agent:
 
     def after_patch(self, files: list[str], message: str) -> None:
         self._applied_diffs.append(message)
-        self._notice_files(files)
+        actions.notice_files(self, files)
         if self.ctx._index is not None:
             try:
                 self.ctx.index.refresh()
@@ -371,34 +373,14 @@ class Agent:
             return problem
         return None
 
-    def _notice_files(self, files: list[str]) -> None:
-        """Playbooks whose globs match files the agent reads or patches become active as the session goes."""
-        new = set(files) - self._files_seen
-        if not new or self.library is None:
-            return
-        self._files_seen |= new
-        active = self.library.select(self.task, files=sorted(self._files_seen),
-                                     explicit=self.explicit_playbooks)
-        pairs = tuple((a.playbook.name, a.reason) for a in active)
-        added = [a for a in active if a.playbook.name not in {n for n, _ in self._active_playbooks}]
-        self._active_playbooks = pairs
-        if added:
-            self.emit(PlaybooksActivated(pairs))
-            self.session.record("playbooks", active=[list(p) for p in pairs])
-            for a in added:
-                # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
-                section = self.library.prompt_section([a], self.settings.playbook_budget // 3)
-                self._notes.append(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{section.text}")
+    def add_note(self, text: str) -> None:
+        """Something the model must read at its next turn (sent as a user message)."""
+        self._notes.append(text)
 
     def _close_dangling_calls(self) -> None:
-        """After a cancel, every tool call the model made gets a result, so the conversation stays valid."""
-        last = max((i for i, m in enumerate(self.messages) if m.get("role") == "assistant"), default=None)
-        if last is None:
-            return
-        answered = {m.get("tool_call_id") for m in self.messages[last + 1:] if m.get("role") == "tool"}
-        for call in self.messages[last].get("tool_calls") or []:
-            if call["id"] not in answered:
-                self._append({"role": "tool", "tool_call_id": call["id"], "content": "not run: the turn was stopped"})
+        """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
+        for message in missing_tool_results(self.messages, "not run: the turn was stopped"):
+            self._append(message)
 
     def _set_phase(self, phase: str) -> None:
         if phase != self._phase:

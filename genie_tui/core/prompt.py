@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from genie_tui.core.events import PlanStep
 
@@ -50,3 +52,14 @@ def top_level_listing(repo: Path, limit: int = 60) -> str:
         names.append(child.name + ("/" if child.is_dir() else ""))
     more = f" ... (+{len(names) - limit})" if len(names) > limit else ""
     return "Top level: " + "  ".join(names[:limit]) + more
+
+
+def repo_overview(repo: Path, index: Callable[[], Any], task: str) -> str:
+    """Top-level listing plus the repo map most relevant to the task (the map is a convenience: on failure,
+    the listing alone)."""
+    listing = top_level_listing(repo)
+    try:
+        repo_map = index().repo_map(task, budget_tokens=1200)
+    except Exception as exc:  # noqa: BLE001 - the tools still work without a map
+        return f"{listing}\n(repo map unavailable: {exc})"
+    return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing

@@ -166,21 +166,29 @@ def restore(path: Path) -> RestoredState:
     return state
 
 
+def missing_tool_results(messages: list[dict[str, Any]], content: str) -> list[dict[str, Any]]:
+    """Results for the last assistant message's tool calls that have none, so the API accepts the history.
+
+    Only results after that message count: some servers send no ids and the same ``call_0`` comes back.
+    """
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+    if last is None:
+        return []
+    answered = {m.get("tool_call_id") for m in messages[last + 1:] if m.get("role") == "tool"}
+    return [{"role": "tool", "tool_call_id": c["id"], "content": content}
+            for c in messages[last].get("tool_calls") or [] if c["id"] not in answered]
+
+
 def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
-    """A session stopped between a tool call and its result gets an explicit result, so the API accepts it."""
-    for index in range(len(messages) - 1, -1, -1):
-        msg = messages[index]
-        if msg.get("role") == "assistant":
-            answered = {m.get("tool_call_id") for m in messages[index + 1:] if m.get("role") == "tool"}
-            missing = [c for c in msg.get("tool_calls") or [] if c["id"] not in answered]
-            insert_at = index + 1
-            while insert_at < len(messages) and messages[insert_at].get("role") == "tool":
-                insert_at += 1
-            for call in missing:
-                messages.insert(insert_at, {"role": "tool", "tool_call_id": call["id"],
-                                            "content": "not run: the session stopped before this call ran"})
-                insert_at += 1
-            break
+    """A session stopped between a tool call and its result gets an explicit result (right after its turn)."""
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+    missing = missing_tool_results(messages, "not run: the session stopped before this call ran")
+    if last is None or not missing:
+        return
+    insert_at = last + 1
+    while insert_at < len(messages) and messages[insert_at].get("role") == "tool":
+        insert_at += 1
+    messages[insert_at:insert_at] = missing
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:

@@ -193,3 +193,17 @@ async def test_step_budget(make_repo):
         seen = await collect(make_agent(repo, server, max_steps=3), "loop forever")
     assert seen[-1].status == "budget_exhausted"
     assert [e.step for e in seen if isinstance(e, ev.StepStarted)] == [1, 2, 3]
+
+
+async def test_set_model_applies_to_the_next_request(make_repo):
+    repo = make_repo({"mod.py": CODE})
+
+    def react(agent, event):
+        if isinstance(event, ev.ToolFinished):
+            agent.set_model("other-model")
+
+    script = [Reply(tool_calls=[("list_dir", {"path": "."})]), finish()]
+    with ScriptedServer(script) as server:
+        await collect(make_agent(repo, server), "look", react)
+        models = [r["model"] for r in server.requests]
+    assert models == ["gpt-4.1-mini", "other-model"]
