@@ -187,7 +187,8 @@ def notice_files(agent: Agent, files: list[str]) -> None:
     if not new or agent.library is None:
         return
     agent.files_seen |= new
-    active = agent.library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks)
+    active = agent.library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
+                                  disabled=agent.disabled_playbooks)
     pairs = tuple((a.playbook.name, a.reason) for a in active)
     added = [a for a in active if a.playbook.name not in {n for n, _ in agent.active_playbooks}]
     agent.active_playbooks = pairs

@@ -30,6 +30,7 @@ from genie_tui.core.events import (
     ToolFinished,
     UsageReported,
 )
+from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
 from genie_tui.core.session import Session, find_session, missing_tool_results, restore
@@ -42,7 +43,7 @@ NUDGE = ("[genie] Continue with the tools. When the task is complete and verifie
          "If you need the user, call ask_user.")
 
 
-class Agent:
+class Agent(UserIntent):
     """One coding session in one repository."""
 
     def __init__(self, settings: Settings, repo: Path, *, playbooks: Sequence[str] = (), demo: bool = False,
@@ -51,6 +52,7 @@ class Agent:
         self.repo = repo.resolve()
         self.demo = demo
         self.explicit_playbooks = list(playbooks)
+        self.disabled_playbooks: set[str] = set()
         self.approval_mode = settings.approve
         self.client = client
         self.ctx = ToolContext(self.repo, settings, index_factory)
@@ -72,42 +74,6 @@ class Agent:
         self._applied_diffs: list[str] = []
         self.task = ""
         self.library: Any = None
-
-    # --- user intent (called by front ends) ---------------------------------------------------------------
-
-    def cancel(self) -> None:
-        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
-        self._pump.cancel()
-
-    def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
-        """The user's plan replaces the agent's; the next request tells the model."""
-        self.plan = [PlanStep(s.text, s.status, s.origin if s.origin != "agent" else "user") for s in steps]
-        if self.session:
-            self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
-                                                               "origin": s.origin} for s in self.plan])
-        self._notes = [n for n in self._notes if not n.startswith("[The user edited the plan")]
-        self._notes.append(actions.plan_edit_note(self.plan))
-
-    def add_context(self, text: str) -> None:
-        """A file, span or note the user wants the model to see at its next turn."""
-        self.add_note(f"[The user added this to your context]\n{text}")
-
-    def set_approval_mode(self, mode: str) -> None:
-        if mode not in ("ask", "auto", "never"):
-            raise ValueError(f"approval mode must be ask, auto or never, not {mode!r}")
-        self.approval_mode = mode
-        if self.session:
-            self.session.record("approval_mode", mode=mode)
-
-    def set_model(self, model: str) -> None:
-        """Use ``model`` from the next request on (same endpoint and conversation)."""
-        if not model.strip():
-            raise ValueError("model name is empty")
-        self.settings.model = model.strip()
-        if self.client is not None:
-            self.client.model = self.settings.model
-        if self.session:
-            self.session.record("model", model=self.settings.model)
 
     @property
     def session_path(self) -> Path | None:
@@ -207,7 +173,7 @@ class Agent:
         self.session = Session.create(task, scrub=self._secrets())
         self.task = task
         await self._ensure_library()
-        active = self.library.select(task, explicit=self.explicit_playbooks)
+        active = self.library.select(task, explicit=self.explicit_playbooks, disabled=self.disabled_playbooks)
         section = self.library.prompt_section(active, self.settings.playbook_budget)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
         overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task)

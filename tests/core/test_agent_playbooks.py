@@ -62,3 +62,33 @@ async def test_playbooks_over_budget_are_listed_by_name(make_repo):
     _, _, requests = await run_agent(repo, script, "write a migration", playbook_budget=300)
     system = requests[0]["messages"][0]["content"]
     assert "db-migrations" in system and "read_playbook" in system and "More rules. " * 50 not in system
+
+
+async def test_user_toggles_playbooks_mid_session(make_repo):
+    repo = make_repo({".genie/playbooks/db-migrations.md": MIGRATIONS, "app.py": "x = 1\n"})
+    toggled = []
+
+    def react(agent, event):
+        if isinstance(event, ev.ToolFinished) and not toggled:
+            toggled.append(agent.set_playbook("db-migrations", False))
+            toggled.append(agent.set_playbook("add-tests", True))
+
+    script = [Reply(tool_calls=[("list_dir", {"path": "."})]), Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    with ScriptedServer(script) as server:
+        settings = load_settings(repo, {"base_url": server.base_url, "approve": "auto"})
+        agent = Agent(settings, repo)
+        seen = []
+        async for event in agent.run("add a migration"):
+            seen.append(event)
+            react(agent, event)
+        await agent.client.aclose()
+        requests = server.requests
+    assert "db-migrations" not in [n for n, _ in toggled[0]]
+    assert ("add-tests", "explicit") in toggled[1]
+    notes = [m["content"] for m in requests[1]["messages"] if m["role"] == "user"][-1]
+    assert "turned off playbook db-migrations" in notes and "turned on playbook add-tests" in notes
+    import pytest
+
+    from genie_tui.errors import UsageError
+    with pytest.raises(UsageError, match="no playbook 'db-migration'; did you mean db-migrations"):
+        agent.set_playbook("db-migration", True)

@@ -1,0 +1,104 @@
+"""What front ends may ask of a running agent: stop, edit the plan, add context, switch approval mode,
+model or playbooks. Each change reaches the model at its next turn as a marked user note."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from genie_tui.core import actions
+from genie_tui.core.events import PlanStep
+
+if TYPE_CHECKING:
+    from genie_tui.config.settings import Settings
+    from genie_tui.core.pump import EventPump
+    from genie_tui.core.session import Session
+    from genie_tui.tools.base import ToolContext
+
+
+class UserIntent:
+    """Mixed into :class:`genie_tui.core.agent.Agent`; the attributes below are the agent's."""
+
+    settings: Settings
+    session: Session | None
+    plan: list[PlanStep]
+    client: Any
+    library: Any
+    ctx: ToolContext
+    task: str
+    repo: Any
+    explicit_playbooks: list[str]
+    disabled_playbooks: set[str]
+    files_seen: set[str]
+    active_playbooks: tuple[tuple[str, str], ...]
+    approval_mode: str
+    _pump: EventPump
+    _notes: list[str]
+
+    def cancel(self) -> None:
+        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
+        self._pump.cancel()
+
+    def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
+        """The user's plan replaces the agent's; the next request tells the model."""
+        self.plan = [PlanStep(s.text, s.status, s.origin if s.origin != "agent" else "user") for s in steps]
+        if self.session:
+            self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
+                                                               "origin": s.origin} for s in self.plan])
+        self._notes = [n for n in self._notes if not n.startswith("[The user edited the plan")]
+        self._notes.append(actions.plan_edit_note(self.plan))
+
+    def add_context(self, text: str) -> None:
+        """A file, span or note the user wants the model to see at its next turn."""
+        self.add_note(f"[The user added this to your context]\n{text}")
+
+    def set_approval_mode(self, mode: str) -> None:
+        if mode not in ("ask", "auto", "never"):
+            raise ValueError(f"approval mode must be ask, auto or never, not {mode!r}")
+        self.approval_mode = mode
+        if self.session:
+            self.session.record("approval_mode", mode=mode)
+
+    def set_playbook(self, name: str, active: bool) -> tuple[tuple[str, str], ...]:
+        """Turn a playbook on or off (the user's toggle); the model hears of it at its next turn.
+
+        Returns the active playbooks and why, as ``PlaybooksActivated`` carries them.
+        """
+        if self.library is None:
+            from genie_tui.playbooks import PlaybookLibrary
+
+            self.library = PlaybookLibrary.load(self.repo)
+            self.ctx.playbooks = self.library
+        playbook = self.library.get(name)
+        if playbook is None:
+            from genie_tui.errors import UsageError
+
+            close = self.library.close_names(name)
+            raise UsageError(f"no playbook {name!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        if active:
+            self.disabled_playbooks.discard(name)
+            if name not in self.explicit_playbooks:
+                self.explicit_playbooks.append(name)
+            section = self.library.prompt_section([self.library.select("", explicit=[name])[0]],
+                                                  self.settings.playbook_budget // 3)
+            self.add_note(f"[The user turned on playbook {name}; follow it.]\n{section.text}")
+        else:
+            self.disabled_playbooks.add(name)
+            self.explicit_playbooks = [n for n in self.explicit_playbooks if n != name]
+            self.add_note(f"[The user turned off playbook {name}; stop following it.]")
+        chosen = self.library.select(self.task, files=sorted(self.files_seen), explicit=self.explicit_playbooks,
+                                     disabled=self.disabled_playbooks)
+        self.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
+        if self.session:
+            self.session.record("playbooks", active=[list(p) for p in self.active_playbooks], toggled=name, on=active)
+        return self.active_playbooks
+
+    def set_model(self, model: str) -> None:
+        """Use ``model`` from the next request on (same endpoint and conversation)."""
+        if not model.strip():
+            raise ValueError("model name is empty")
+        self.settings.model = model.strip()
+        if self.client is not None:
+            self.client.model = self.settings.model
+        if self.session:
+            self.session.record("model", model=self.settings.model)
