@@ -9,7 +9,8 @@
   can send it, through the real client, agent, bridge and patch pane. Reports tokens/s rendered (chars/4,
   from the first streamed fragment until the last diff line is in the view) and the worst event-loop stall
   (a 5 ms ticker's worst lateness while streaming).
-* memory: RSS before and after a scripted 500-turn session (each turn: text + a ``read_file``).
+* memory: RSS before and after a scripted 500-turn session (each turn: text + a ``read_file``); the
+  conversation keeps every item scrollable (``conversation_items``) with a bounded number of widgets.
 
 The scripted server runs in a child process so its request log does not count against the app's memory.
 Targets on 2-core machines: first frame <= 1.0 s; >= 2,000 tokens/s with no stall > 50 ms; growth <= 150 MB.
@@ -201,10 +202,11 @@ async def memory(repo: Path, diff_file: Path) -> dict[str, float]:
             gc.collect()
             after = rss_mb()
             children = len(app.screen.conversation.children)
+            items = getattr(app.screen.conversation, "item_count", children)
     finally:
         server.close()
     return {"turns": TURNS, "session_s": took, "rss_before_mb": before, "rss_after_mb": after,
-            "rss_growth_mb": after - before, "conversation_widgets": children}
+            "rss_growth_mb": after - before, "conversation_items": items, "conversation_widgets": children}
 
 
 def main() -> int:

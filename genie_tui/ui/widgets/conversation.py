@@ -1,21 +1,25 @@
 """The conversation: user messages, the model's text streamed as Markdown, and one compact line per tool call.
 
-The container is anchored once (it follows the tail until the user scrolls up) and keeps at most
-``MAX_ITEMS`` children, so memory stays flat over a long session; older items are summarised away.
+The container is anchored once (it follows the tail until the user scrolls up). The whole session stays
+scrollable, but only the newest ``LIVE_ITEMS`` items are widgets: older finished ones become records drawn
+as plain lines by one ``History`` widget at the top, so memory and layout cost stay flat over a long session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
-from genie_tui.ui.bridge import summarize_args
+from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
-MAX_ITEMS = 300
+LIVE_ITEMS = 120  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
+BATCH = 40
 
 
 class Note(Static):
@@ -40,39 +44,33 @@ class ToolCallLine(Static, can_focus=True):
 
     def __init__(self, call_id: str, name: str) -> None:
         super().__init__(markup=False)
-        self.call_id, self.tool, self.args, self.raw = call_id, name, "", ""
-        self.result: str | None = None
-        self.meta = "…"
-        self.expanded = False
+        self.record = ToolRecord(call_id, name)
+
+    @property
+    def call_id(self) -> str:
+        return self.record.call_id
 
     def on_mount(self) -> None:
         self._draw()
 
     def set_args(self, arguments: dict[str, Any] | None, raw: str) -> None:
-        self.args, self.raw = summarize_args(arguments, raw), raw
+        self.record.set_args(arguments, raw)
         self._draw()
 
     def finish(self, ok: bool, result: str, elapsed_ms: float) -> None:
-        size = len(result.encode())
-        human = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
-        self.result, self.meta = result, f"{human} · {elapsed_ms:.0f} ms"
+        self.record.finish(ok, result, elapsed_ms)
         self.set_class(not ok, "-failed")
         self._draw()
 
     def action_toggle(self) -> None:
-        self.expanded = not self.expanded
+        self.record.expanded = not self.record.expanded
         self._draw()
 
     def on_click(self) -> None:
         self.action_toggle()
 
     def _draw(self) -> None:
-        head = Text.assemble(("▸ " if not self.expanded else "▾ ", "bold"), (self.tool, "bold"), " ",
-                             self.args, (f"  · {self.meta}", "dim"))
-        if self.expanded:
-            body = (self.raw[:4000] + "\n── result ──\n" + (self.result or "(running)")[-4000:])
-            head.append("\n" + body, style="dim")
-        self.update(head)
+        self.update(self.record.text())
 
 
 class ConversationView(VerticalScroll):
@@ -82,22 +80,42 @@ class ConversationView(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.history = History()
         self._md: Markdown | None = None
         self._stream: MarkdownStream | None = None
-        self._tools: dict[str, ToolCallLine] = {}
+        self._tools: dict[str, ToolRecord] = {}
+        self._live: list[Widget] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.history
 
     def on_mount(self) -> None:
         self.anchor()
 
-    async def _add(self, widget: Static | Markdown) -> None:
+    @property
+    def item_count(self) -> int:
+        """Every item of the session so far (old ones in the history, new ones as widgets)."""
+        return len(self.history.entries) + len(self._live)
+
+    async def _add(self, widget: Widget) -> None:
         await self.mount(widget)
-        extra = len(self.children) - MAX_ITEMS
-        if extra > 0:
-            old = list(self.children[:extra])
-            for w in old:
-                if isinstance(w, ToolCallLine):
-                    self._tools.pop(w.call_id, None)
-            await self.remove_children(old)
+        self._live.append(widget)
+        if len(self._live) >= LIVE_ITEMS + BATCH:
+            await self._compact()
+
+    async def _compact(self) -> None:
+        """Turn the oldest ``BATCH`` widgets into history lines, keeping a scrolled-up reader's place."""
+        old, self._live = self._live[:BATCH], self._live[BATCH:]
+        scrolled_up = self.scroll_y < self.max_scroll_y - 1
+        mark = self._live[0]
+        mark_y = mark.virtual_region.y
+        self.history.extend([_entry(w) for w in old])
+        await self.remove_children(old)
+        if scrolled_up:
+            def keep_place() -> None:
+                self.scroll_to(y=self.scroll_y + mark.virtual_region.y - mark_y, animate=False, immediate=True)
+
+            self.call_after_refresh(keep_place)
 
     async def add_user(self, text: str) -> None:
         await self.end_text()
@@ -126,28 +144,47 @@ class ConversationView(VerticalScroll):
     async def tool_started(self, call_id: str, name: str) -> None:
         await self.end_text()
         line = ToolCallLine(call_id, name)
-        self._tools[call_id] = line
+        self._tools[call_id] = line.record
         await self._add(line)
 
     def tool_args(self, call_id: str, arguments: dict[str, Any] | None, raw: str) -> None:
-        if (line := self._tools.get(call_id)) is not None:
-            line.set_args(arguments, raw)
+        if (record := self._tools.get(call_id)) is not None:
+            self._update_tool(record, lambda line: line.set_args(arguments, raw),
+                              lambda: record.set_args(arguments, raw))
 
     def tool_finished(self, call_id: str, ok: bool, result: str, elapsed_ms: float) -> None:
-        if (line := self._tools.get(call_id)) is not None:
-            line.finish(ok, result, elapsed_ms)
+        if (record := self._tools.pop(call_id, None)) is not None:
+            self._update_tool(record, lambda line: line.finish(ok, result, elapsed_ms),
+                              lambda: record.finish(ok, result, elapsed_ms))
+
+    def _update_tool(self, record: ToolRecord, live: Callable[[ToolCallLine], None],
+                     old: Callable[[], None]) -> None:
+        line = next((w for w in reversed(self._live) if isinstance(w, ToolCallLine) and w.record is record), None)
+        if line is not None:
+            live(line)
+        else:  # the call scrolled into the history while it ran
+            old()
+            self.history.invalidate()
 
     async def clear(self) -> None:
         await self.end_text()
         self._tools.clear()
-        await self.remove_children()
+        self.history.clear()
+        live, self._live = self._live, []
+        await self.remove_children(live)
 
     def transcript(self) -> str:
-        """Plain text of what is shown (for copying)."""
-        out = []
-        for w in self.children:
-            if isinstance(w, Markdown):
-                out.append(w.source)
-            elif isinstance(w, Static):
-                out.append(str(w.content))
+        """Plain text of the whole session (for copying)."""
+        out = [e.plain() for e in self.history.entries]
+        out.extend(_entry(w).plain() for w in self._live)
         return "\n\n".join(out)
+
+
+def _entry(widget: Widget) -> Entry:
+    if isinstance(widget, ToolCallLine):
+        return Entry("tool", tool=widget.record)
+    if isinstance(widget, Markdown):
+        return Entry("text", widget.source)
+    kind = "user" if isinstance(widget, UserMessage) else "note"
+    tone = "error" if widget.has_class("-error") else "good" if widget.has_class("-good") else ""
+    return Entry(kind, str(getattr(widget, "content", "")), tone)

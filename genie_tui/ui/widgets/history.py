@@ -1,0 +1,169 @@
+"""The older part of the conversation as cheap lines: one widget for any number of finished items.
+
+A long session keeps every item (so the user can scroll back to its beginning), but only the newest items
+are real widgets. Older ones are kept as ``Entry`` records and drawn here through Textual's line API:
+each entry is wrapped to the current width once, and only the lines inside the viewport are painted.
+Memory per old item is its text plus a few ``Strip`` lines instead of a widget tree (a ``Markdown`` widget
+is a dozen widgets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.padding import Padding
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.color import Color
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from genie_tui.ui.bridge import summarize_args
+
+
+@dataclass(slots=True)
+class ToolRecord:
+    """A tool call's line data; shared by its live ``ToolCallLine`` and, later, its history entry."""
+
+    call_id: str
+    name: str
+    args: str = ""
+    raw: str = ""
+    result: str | None = None
+    meta: str = "…"
+    failed: bool = False
+    expanded: bool = False
+
+    def set_args(self, arguments: dict[str, Any] | None, raw: str) -> None:
+        self.args, self.raw = summarize_args(arguments, raw), raw
+
+    def finish(self, ok: bool, result: str, elapsed_ms: float) -> None:
+        size = len(result.encode())
+        human = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+        self.result, self.meta, self.failed = result, f"{human} · {elapsed_ms:.0f} ms", not ok
+
+    def text(self) -> Text:
+        head = Text.assemble(("▾ " if self.expanded else "▸ ", "bold"), (self.name, "bold"), " ",
+                             self.args, (f"  · {self.meta}", "dim"))
+        if self.expanded:
+            body = self.raw[:4000] + "\n── result ──\n" + (self.result or "(running)")[-4000:]
+            head.append("\n" + body, style="dim")
+        return head
+
+    def plain(self) -> str:
+        return f"{self.name} {self.args}  · {self.meta}"
+
+
+@dataclass(slots=True)
+class Entry:
+    """One finished conversation item: ``kind`` is user, note, text or tool; ``tone`` is error/good/''."""
+
+    kind: str
+    text: str = ""
+    tone: str = ""
+    tool: ToolRecord | None = field(default=None)
+
+    def plain(self) -> str:
+        return self.tool.plain() if self.tool is not None else self.text
+
+
+class History(Widget):
+    """Draws ``entries`` as wrapped lines; a click on a tool call's line expands it."""
+
+    DEFAULT_CSS = "History { height: auto; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[Entry] = []
+        self._lines: list[Strip] = []
+        self._owner: list[int] = []  # entry index of each line
+        self._key: tuple[int, str] | None = None  # (width, theme) the lines were wrapped for
+        self._colors: tuple[str, dict[str, str]] = ("", {})
+
+    def extend(self, entries: list[Entry]) -> None:
+        start = len(self.entries)
+        self.entries.extend(entries)
+        if self._key is not None:
+            for i in range(start, len(self.entries)):
+                self._wrap(i, self._key[0])
+        self.refresh(layout=True)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Re-wrap everything on the next paint (a tool call finished late, an entry expanded)."""
+        self._key = None
+        self._lines.clear()
+        self._owner.clear()
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._ensure(width)
+        return len(self._lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        self._ensure(width)
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(width)
+
+    def on_click(self, event: events.Click) -> None:
+        y = event.y
+        if 0 <= y < len(self._owner):
+            tool = self.entries[self._owner[y]].tool
+            if tool is not None:
+                tool.expanded = not tool.expanded
+                self.invalidate()
+
+    def _ensure(self, width: int) -> None:
+        key = (width, self.app.theme)
+        if key != self._key and width > 0:
+            self._key = key
+            self._lines.clear()
+            self._owner.clear()
+            for i in range(len(self.entries)):
+                self._wrap(i, width)
+
+    def _wrap(self, index: int, width: int) -> None:
+        entry = self.entries[index]
+        if self._colors[0] != self.app.theme:  # building the colour system costs ~1 ms; once per theme
+            self._colors = (self.app.theme, self.app.get_css_variables())
+        text = _styled(entry, self._colors[1])
+        console = self.app.console
+        top = 1 if entry.kind == "user" else 0
+        bottom = 1 if entry.kind == "text" else 0
+        options = console.options.update_width(width)
+        rendered = console.render_lines(Padding(text, (top, 1, bottom, 1)), options, pad=True)
+        self._lines.extend(Strip(line, width) for line in rendered)
+        self._owner.extend([index] * len(rendered))
+
+
+def _styled(entry: Entry, colors: dict[str, str]) -> Text:
+    def color(name: str, fallback: str) -> Style:
+        if name == "text-muted":  # a theme gives it as "auto 60%": blend foreground into background
+            try:
+                fg, bg = Color.parse(colors["foreground"]), Color.parse(colors["background"])
+                return Style(color=fg.blend(bg, 0.4).rich_color)
+            except (KeyError, ValueError):
+                return Style.parse(fallback)
+        try:
+            return Style(color=Color.parse(colors[name]).rich_color)
+        except (KeyError, ValueError):
+            return Style.parse(fallback)
+
+    if entry.tool is not None:
+        text = entry.tool.text()
+        text.stylize(color("error" if entry.tool.failed else "text-muted", "red" if entry.tool.failed else "grey50"))
+        return text
+    if entry.kind == "user":
+        return Text.assemble(("▌ ", color("primary", "blue")), (entry.text, "bold"))
+    if entry.kind == "note":
+        name = {"error": "error", "good": "success"}.get(entry.tone, "text-muted")
+        return Text(entry.text, style=color(name, "grey50"))
+    return Text(entry.text)

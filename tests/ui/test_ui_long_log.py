@@ -1,0 +1,76 @@
+"""A long session stays scrollable to its beginning while only the newest items are widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from genie_tui.ui.widgets.conversation import BATCH, LIVE_ITEMS, ToolCallLine
+
+
+async def _fill(conv: Any, n: int) -> None:
+    for i in range(n):
+        if i % 3 == 0:
+            await conv.add_user(f"user message {i}")
+        elif i % 3 == 1:
+            await conv.text_delta(f"model text **{i}**")
+            await conv.end_text()
+        else:
+            await conv.tool_started(f"c{i}", "read_file")
+            conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
+            conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+
+
+async def test_first_item_of_a_long_session_can_be_scrolled_to(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await _fill(conv, 450)
+        await pilot.pause()
+        assert conv.item_count == 450
+        assert len(conv.children) <= LIVE_ITEMS + BATCH + 1  # the history widget plus the live window
+        assert "user message 447" in helpers.screen_text(app)  # following the tail
+        conv.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        shown = helpers.screen_text(app)
+        assert "user message 0" in shown and "model text **1**" in shown and "file2.py" in shown
+        assert "user message 447" not in shown
+        assert "user message 0" in conv.transcript() and "user message 447" in conv.transcript()
+
+
+async def test_scrolled_up_reader_keeps_place_while_items_arrive(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await _fill(conv, 200)
+        await pilot.pause()
+        target = next(w for w in conv.children if isinstance(w, ToolCallLine) and w.call_id == "c152")
+        conv.scroll_to_widget(target, animate=False, immediate=True, top=True)
+        await pilot.pause()
+        assert "file152.py" in helpers.screen_text(app)
+        for i in range(200, 300):  # pushes c152 out of the live window into the history
+            await conv.add_note(f"note {i}")
+        await pilot.pause()
+        await pilot.pause()
+        shown = helpers.screen_text(app)
+        assert "file152.py" in shown and "note 299" not in shown
+        assert not any(isinstance(w, ToolCallLine) and w.call_id == "c152" for w in conv.children)
+
+
+async def test_old_tool_call_expands_on_click_and_late_finish_shows(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await conv.tool_started("slow", "run_tests")
+        conv.tool_args("slow", {"command": "pytest -q"}, '{"command": "pytest -q"}')
+        for i in range(LIVE_ITEMS + BATCH):
+            await conv.add_note(f"note {i}")
+        conv.tool_finished("slow", False, "1 failed", 1234.0)
+        conv.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        shown = helpers.screen_text(app)
+        assert "run_tests" in shown and "1234 ms" in shown
+        assert "1 failed" not in shown
+        await pilot.click(conv.history, offset=(5, 0))
+        await pilot.pause()
+        assert "1 failed" in helpers.screen_text(app)
