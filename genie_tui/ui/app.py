@@ -34,6 +34,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Copy conversation", "Ctrl+Y: copy the transcript to the clipboard (OSC 52)", "copy_transcript"),
     ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
     ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
+    ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
     ("List playbooks", "/playbook: list the playbooks genie knows", "slash('/playbook')"),
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )

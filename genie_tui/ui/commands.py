@@ -23,7 +23,7 @@ Keys: Enter send · Esc stop the turn · Ctrl+C twice quit · F2 search · F3 pl
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
 Plan: space tick · o add · e edit · x delete · J/K move
 Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
-          /approve ask|auto|never /apply FILE /clear /resume SESSION /help"""
+          /approve ask|auto|never /apply FILE /clear /resume [SESSION] /help"""
 
 
 async def _help(screen: MainScreen, arg: str) -> None:
@@ -173,19 +173,44 @@ async def _clear(screen: MainScreen, arg: str) -> None:
     screen.show_patch_pane(False)
 
 
+def latest_session(repo: Path | None, exclude: str | None = None) -> str | None:
+    """The id of this repository's most recent saved session (``exclude``: the one already open)."""
+    from genie_tui.core.session import list_sessions
+
+    if repo is None:
+        return None
+    here = repo.resolve()
+    mine = [s for s in list_sessions() if s.id != exclude and s.repo and Path(s.repo).resolve() == here]
+    return max(mine, key=lambda s: (s.started, s.id)).id if mine else None
+
+
 async def _resume(screen: MainScreen, arg: str) -> None:
-    if not arg:
-        await screen.conversation.add_note("usage: /resume SESSION (see `genie sessions list`)", "error")
+    if screen.turn_running:
+        await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
         return
+    ref = arg
+    if not ref:
+        current = getattr(getattr(screen.genie.agent, "session", None), "id", None)
+        ref = await asyncio.to_thread(latest_session, screen.genie.repo, current) or ""
+        if not ref:
+            await screen.conversation.add_note("resume: no saved session for this repository", "error")
+            return
     try:
         from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
 
-        agent = await asyncio.to_thread(Agent.resume, arg, screen.genie.settings)
-    except Exception as exc:
+        agent = await asyncio.to_thread(Agent.resume, ref, screen.genie.settings)
+    except Exception as exc:  # an unknown id or a damaged session file is a one-line note
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
     screen.genie.agent = agent
-    await screen.conversation.add_note(f"resumed {arg}; type a message to continue", "good")
+    for text in screen.genie.pending_context:
+        agent.add_context(text)
+    if agent.plan:
+        screen.plan.show(agent.plan, "agent")
+    session_id = getattr(agent.session, "id", ref)
+    task = getattr(agent, "task", "")
+    await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "")
+                                       + "; type a message to continue", "good")
 
 
 async def _browse(screen: MainScreen, arg: str) -> None:

@@ -1,0 +1,60 @@
+"""``/resume`` (latest session of this repository, or by id) and ``/model`` (takes effect at the next request)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from genie_tui.demo.script import prepare_sample_repo
+from genie_tui.providers.scripted import Reply
+
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+
+
+async def _start(pilot: Any, text: str) -> None:
+    prompt = pilot.app.screen.query_one("#prompt")
+    prompt.focus()
+    prompt.value = text
+    await pilot.press("enter")
+
+
+async def _one_session(repo: Path, task: str, serve: Any, helpers: Any) -> str:
+    server = serve([FINISH])
+    app = helpers.make_app(repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, task)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        return app.agent.session.id
+
+
+async def test_resume_without_id_continues_latest_session_of_this_repo(sample_repo: Path, tmp_path: Path,
+                                                                       serve: Any, helpers: Any) -> None:
+    older = await _one_session(sample_repo, "first task here", serve, helpers)
+    latest = await _one_session(sample_repo, "count the words better", serve, helpers)
+    (tmp_path / "other").mkdir()
+    elsewhere = await _one_session(prepare_sample_repo(tmp_path / "other"), "another repo task", serve, helpers)
+    assert len({older, latest, elsewhere}) == 3
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/resume")
+        await helpers.wait_until(pilot, lambda: app.agent is not None)
+        assert app.agent.session.id == latest
+        assert f"resumed {latest}" in helpers.screen_text(app)
+        await _start(pilot, "and now the tests")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+    sent = json.dumps(server.requests[0])
+    assert "count the words better" in sent and "and now the tests" in sent
+    assert "another repo task" not in sent and "first task here" not in sent
+
+
+async def test_resume_from_palette_without_sessions_says_so(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        await commands["Resume the latest session"].callback()
+        await pilot.pause()
+        assert app.agent is None
+        assert "no saved session for this repository" in helpers.screen_text(app)
