@@ -45,18 +45,21 @@ async def _theme(screen: MainScreen, arg: str) -> None:
 
 
 async def _model(screen: MainScreen, arg: str) -> None:
+    """Switch the model from the next request on; the conversation and the endpoint stay."""
     if not arg:
         await screen.conversation.add_note(f"model: {screen.genie.settings.model}")
         return
-    screen.genie.settings.model = arg
-    screen.status.update_fields(model=arg)
     agent = screen.genie.agent
-    if agent is not None and hasattr(agent, "set_model"):
-        agent.set_model(arg)
-        await screen.conversation.add_note(f"model: {arg}")
-    else:
-        screen.genie.reset_agent()
-        await screen.conversation.add_note(f"model: {arg} (a new conversation starts with your next message)")
+    try:
+        if agent is not None:
+            agent.set_model(arg)
+    except ValueError as exc:
+        await screen.conversation.add_note(f"model: {exc}", "error")
+        return
+    screen.genie.settings.model = arg  # an agent made later (or resumed) starts with it
+    screen.status.update_fields(model=arg)
+    when = "the next request" if agent is not None else "your next message"
+    await screen.conversation.add_note(f"model: {arg} (from {when} on)")
 
 
 async def _approve(screen: MainScreen, arg: str) -> None:

@@ -58,3 +58,33 @@ async def test_resume_from_palette_without_sessions_says_so(sample_repo: Path, s
         await pilot.pause()
         assert app.agent is None
         assert "no saved session for this repository" in helpers.screen_text(app)
+
+
+async def test_model_command_changes_the_next_request(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "task one")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        agent = app.agent
+        await _start(pilot, "/model bigger-model")
+        assert "bigger-model" in app.screen.query_one("#status").render().plain
+        await _start(pilot, "task two")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        assert app.agent is agent  # same conversation
+        assert "bigger-model" in app.screen.query_one("#status").render().plain
+    assert server.requests[0]["model"] == "scripted-model"
+    assert server.requests[1]["model"] == "bigger-model"
+    assert "task one" in json.dumps(server.requests[1])
+
+
+async def test_model_before_first_task_keeps_added_context(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.add_context("wordstats/counter.py:1-3 the counter module")
+        await _start(pilot, "/model small-model")
+        await _start(pilot, "explain")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+    assert server.requests[0]["model"] == "small-model"
+    assert "the counter module" in json.dumps(server.requests[0])
