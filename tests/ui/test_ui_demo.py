@@ -17,7 +17,8 @@ from genie_tui.ui.screens.question import QuestionScreen
 
 
 def _unittest(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=repo, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=repo, capture_output=True, text=True,
+                          check=False)
 
 
 async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> None:
@@ -60,7 +61,8 @@ async def test_demo_stops_politely_when_patch_rejected(tmp_path: Path, helpers: 
             await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
             await pilot.press("r", "enter")
             await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout == ""
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
+                          check=False).stdout == ""
 
 
 @pytest.mark.slow
