@@ -35,7 +35,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
     ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
     ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
-    ("List playbooks", "/playbook: list the playbooks genie knows", "slash('/playbook')"),
+    ("List playbooks", "/playbook: the playbooks genie knows, which are active and why", "slash('/playbook')"),
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )
 
@@ -61,6 +61,8 @@ class GenieApp(App[str | None]):
         self.agent: AgentPort | None = None
         self.pending_context: list[str] = []
         self.playbooks: list[str] = list(playbooks)
+        #: (name, why) of the active playbooks, as the agent last reported them
+        self.active_playbooks: tuple[tuple[str, str], ...] = tuple((n, "explicit") for n in self.playbooks)
         self.theme_problems: list[str] = []
         self.first_task = first_task
         self._register_themes()
@@ -152,6 +154,14 @@ class GenieApp(App[str | None]):
         for mode in ("ask", "auto", "never"):
             yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
                                 partial(self.set_approval_mode, mode))
+        if self.repo is not None:
+            from genie_tui.playbooks import PlaybookLibrary
+
+            active = dict(self.active_playbooks)
+            for pb in PlaybookLibrary.load(self.repo).playbooks:
+                state = f"active ({active[pb.name]}); select to turn off" if pb.name in active else "select to turn on"
+                yield SystemCommand(f"Playbook: {pb.name}", f"{pb.description} — {state}",
+                                    partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
 
 
 def _warm_up() -> None:

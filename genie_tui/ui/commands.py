@@ -149,12 +149,16 @@ async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, label: 
 
 
 async def _playbook(screen: MainScreen, arg: str) -> None:
+    """``/playbook`` lists playbooks (active ones marked, with why); ``/playbook NAME`` turns one on or off."""
     from genie_tui.playbooks import PlaybookLibrary  # type: ignore[attr-defined]
 
     lib = await asyncio.to_thread(PlaybookLibrary.load, screen.genie.repo)
+    active = dict(screen.genie.active_playbooks)
     if not arg:
-        lines = [f"  {pb.name} — {pb.description}" for pb in lib.playbooks]
-        await screen.conversation.add_note("playbooks (/playbook NAME activates):\n" + "\n".join(lines))
+        lines = [f"  {'●' if pb.name in active else '○'} {pb.name} — {pb.description}"
+                 + (f"  [{active[pb.name]}]" if pb.name in active else "") for pb in lib.playbooks]
+        await screen.conversation.add_note("playbooks (● active; /playbook NAME turns one on or off):\n"
+                                           + "\n".join(lines))
         return
     pb = lib.get(arg)
     if pb is None:
@@ -162,9 +166,18 @@ async def _playbook(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(f"no playbook {arg!r}" + (f"; did you mean {', '.join(close)}?" if close else ""),
                                            "error")
         return
-    screen.genie.playbooks.append(pb.name)
-    screen.add_context(f"Playbook {pb.name} (activated by the user):\n{pb.body}")
-    await screen.conversation.add_note(f"playbook {pb.name} active: {pb.description}", "good")
+    turn_on = pb.name not in active
+    agent = screen.genie.get_agent()
+    if agent is None:  # no model configured: remember the choice for the session a model will start
+        if turn_on and pb.name not in screen.genie.playbooks:
+            screen.genie.playbooks.append(pb.name)
+        screen.genie.active_playbooks = tuple((n, r) for n, r in screen.genie.active_playbooks if n != pb.name) + (
+            ((pb.name, "explicit"),) if turn_on else ())
+    else:
+        screen.genie.active_playbooks = agent.set_playbook(pb.name, turn_on)
+    state = "on" if turn_on else "off"
+    await screen.conversation.add_note(f"playbook {pb.name} turned {state}: {pb.description}",
+                                       "good" if turn_on else "")
 
 
 async def _clear(screen: MainScreen, arg: str) -> None:

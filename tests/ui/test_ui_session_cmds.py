@@ -88,3 +88,25 @@ async def test_model_before_first_task_keeps_added_context(sample_repo: Path, se
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
     assert server.requests[0]["model"] == "small-model"
     assert "the counter module" in json.dumps(server.requests[0])
+
+
+async def test_playbook_toggle_reaches_the_model_and_the_palette(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/playbook add-tests")
+        await pilot.pause()
+        assert "playbook add-tests turned on" in helpers.screen_text(app)
+        await _start(pilot, "task one")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "turn off" in commands["Playbook: add-tests"].help
+        await commands["Playbook: add-tests"].callback()
+        await pilot.pause()
+        assert "playbook add-tests turned off" in helpers.screen_text(app)
+        await _start(pilot, "task two")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+    first = [m["content"] for m in server.requests[0]["messages"] if m["role"] == "user"]
+    assert any("turned on playbook add-tests" in m for m in first)
+    second = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "user"]
+    assert any("turned off playbook add-tests" in m for m in second)

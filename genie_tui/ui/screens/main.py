@@ -218,6 +218,7 @@ class MainScreen(Screen[None]):
             self.status.update_fields(model=e.model, max_steps=e.max_steps, budget=e.context_budget)
             await conv.add_note(f"session {e.session_id} · {e.path}")
         elif isinstance(e, ev.PlaybooksActivated):
+            self.genie.active_playbooks = e.active
             if e.active:
                 await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
         elif isinstance(e, ev.TurnRetrying):
