@@ -66,7 +66,10 @@ def resume(args: argparse.Namespace) -> int:
     from genie_tui.core.agent import Agent
     from genie_tui.core.session import find_session, restore
 
-    start = restore(find_session(args.session)).start
+    state = restore(find_session(args.session))
+    if state.status == "finished":
+        raise UsageError(f"session {args.session} already finished; start a new task with `genie run`")
+    start = state.start
     repo = Path(start["repo"])
     if not repo.is_dir():
         raise UsageError(f"the session's repository {repo} no longer exists")

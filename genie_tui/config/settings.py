@@ -132,8 +132,25 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} has the wrong type ({value!r})")
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ConfigError(f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {value!r}")
-    if name in ("max_steps", "context_budget", "max_file_bytes") and value <= 0:
+    if name in ("max_steps", "max_file_bytes", "timeout", "test_timeout") and value <= 0:
         raise ConfigError(f"{origin}: {name} must be positive")
+    if name in ("max_retries", "backoff_base", "playbook_budget") and value < 0:
+        raise ConfigError(f"{origin}: {name} must not be negative")
+    if name == "context_budget" and value < 2000:
+        raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
+    if name in URL_FIELDS:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises for a bad port
+        except ValueError:
+            raise ConfigError(f"{origin}: {name} is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{origin}: {name} must be an http:// or https:// URL, not {shown_value(name, value)!r}")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"{origin}: {name} must not carry a query string or fragment "
+                              "(the client appends paths to it); pass keys with GENIE_API_KEY")
     return value
 
 

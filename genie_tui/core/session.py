@@ -71,20 +71,25 @@ class Session:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """All complete records; a torn last line (crash mid-write) is skipped."""
+    """All complete records; a torn last line (crash mid-write, even inside a UTF-8 sequence) is skipped."""
     records = []
     try:
-        text = path.read_text(encoding="utf-8")
+        lines = path.read_bytes().split(b"\n")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read session ({exc.strerror})") from None
-    for number, line in enumerate(text.splitlines(), 1):
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
-        except ValueError:
-            if number != len(text.splitlines()):
-                raise UsageError(f"{path}:{number}: not a genie trajectory (invalid JSON)") from None
+            record = json.loads(line.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError is a ValueError too
+            if number - 1 == last:
+                continue
+            raise UsageError(f"{path}:{number}: not a genie trajectory (invalid JSON)") from None
+        if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+            raise UsageError(f"{path}:{number}: not a genie trajectory (a record is not an object with a type)")
+        records.append(record)
     if not records or records[0].get("type") != "start":
         raise UsageError(f"{path}: not a genie trajectory (no start record)")
     return records
@@ -195,7 +200,8 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
     """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
     state = restore(path)
     messages = [_export_message(m) for m in state.messages]
-    if messages:
+    # an example teaches only through assistant messages; a session that never got one has nothing to teach
+    if any(m["role"] == "assistant" for m in messages):
         yield {"messages": messages, "tools": state.start.get("tools", [])}
 
 

@@ -95,7 +95,7 @@ def export(args: argparse.Namespace) -> int:
     path = find_session(args.file)
     lines = [json.dumps(rec, ensure_ascii=False) for rec in iter_export(path)]
     if not lines:
-        raise UsageError(f"{path}: the session has no messages to export")
+        raise UsageError(f"{path}: the session has no model answer to export")
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)

@@ -24,6 +24,11 @@ def models(args: argparse.Namespace) -> int:
     from genie_tui.config.cli import settings_for
 
     _, settings = settings_for(args)
+    if not settings.model_configured:
+        from genie_tui.errors import UsageError
+        from genie_tui.headless import NO_MODEL
+
+        raise UsageError(NO_MODEL)
     client = ModelClient(model=settings.model, base_url=settings.base_url, api_key=settings.api_key,
                          timeout=min(settings.timeout, LIST_TIMEOUT), max_retries=settings.max_retries,
                          backoff_base=settings.backoff_base)

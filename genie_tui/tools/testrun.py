@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TAIL_LINES = 60
+#: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself)
+_NO_TESTS = re.compile(r"^Ran 0 tests in |^no tests ran\b|^running 0 tests$|^ok\s+\S+\s+\[no test files\]$", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,11 @@ async def run_command(repo: Path, command: str, timeout: float,
             _kill(proc)
             await asyncio.shield(proc.wait())
     code = proc.returncode if proc.returncode is not None else -1
-    return TestRun(command, code, code == 0 and not timed_out, "".join(chunks),
+    output = "".join(chunks)
+    ran_nothing = bool(_NO_TESTS.search(output))
+    if ran_nothing:
+        output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
+    return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
                    time.monotonic() - started, timed_out)
 
 

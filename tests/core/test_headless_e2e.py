@@ -260,3 +260,12 @@ def test_unreachable_endpoint_is_a_clear_failure(make_repo):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "error: model endpoint http://127.0.0.1:9/v1" in proc.stderr
+
+
+def test_resuming_a_finished_session_is_refused(make_repo):
+    repo = bug_repo(make_repo)
+    with ScriptedServer([Reply(tool_calls=[("finish", {"summary": "done"})])]) as server:
+        proc = genie("run", "x", "--repo", str(repo), "--base-url", server.base_url, "--json")
+    session_id = Path(json.loads(proc.stdout)["trajectory"]).stem
+    proc = genie("resume", session_id, "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2 and "already finished" in proc.stderr

@@ -114,3 +114,26 @@ def test_export_to_unwritable_place_is_one_line(capsys):
     assert main(["export", s.id, "-o", "/nonexistent-dir/x.jsonl"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("genie: cannot write /nonexistent-dir/x.jsonl") and len(err.splitlines()) == 1
+
+
+def test_damaged_files_are_skipped_by_list_and_one_line_elsewhere(capsys):
+    good = recorded()
+    torn = Session.create("torn")
+    torn.path.write_bytes(good.path.read_bytes() + '{"type": "message", "text": "caf'.encode() + b"\xc3")
+    assert restore(torn.path).steps == 1  # cut inside a UTF-8 sequence: still just a torn tail
+    odd = Session.create("odd")
+    odd.path.write_text("[1, 2]\n")
+    ids = [s.id for s in list_sessions()]
+    assert good.id in ids and torn.id in ids and odd.id not in ids
+    assert main(["replay", str(odd.path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "not a genie trajectory" in err and len(err.splitlines()) == 1
+
+
+def test_export_refuses_a_session_without_model_answers(capsys):
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("message", message={"role": "system", "content": "sys"})
+    s.record("message", message={"role": "user", "content": "t"})
+    assert main(["export", s.id]) == 2
+    assert "no model answer to export" in capsys.readouterr().err

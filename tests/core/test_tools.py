@@ -178,3 +178,10 @@ def test_test_run_is_killed_on_cancel(make_repo):
         return time.monotonic() - started
 
     assert asyncio.run(go()) < 2
+
+
+def test_zero_tests_is_not_a_pass(make_repo):
+    repo = make_repo({"tests/test_core.py": "def test_plain():\n    assert True\n"})
+    result = asyncio.run(run_command(repo, f"{sys.executable} -m unittest discover -q", 60))
+    assert result.exit_code == 0 and not result.passed
+    assert "no tests ran" in result.report()

@@ -55,5 +55,9 @@ def test_unreachable_endpoint_is_one_line_exit_1(tmp_path: Path) -> None:
 def test_base_url_without_scheme_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--base-url", "localhost:11434/v1"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == ("genie: base URL 'localhost:11434/v1' must start with http:// or https:// "
-                   "(e.g. http://localhost:11434/v1)")
+    assert err == "genie: --base-url: base_url must be an http:// or https:// URL, not 'localhost:11434/v1'"
+
+
+def test_nothing_configured_is_the_same_usage_error_as_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 2
+    assert capsys.readouterr().err.strip().startswith("genie: no model configured: set OPENAI_API_KEY")
