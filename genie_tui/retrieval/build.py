@@ -113,8 +113,9 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         present.add(path)
         stats.files += 1
         old = known.get(path)
-        if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns:
-            continue
+        if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns \
+                and (old[5] or "").startswith("too large") == (st.st_size > limit):
+            continue  # unchanged, and a changed size limit does not change its verdict
         reason = F.path_exclusion(path)
         data = b""
         if reason is None:

@@ -72,8 +72,16 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(out)
 
 
+MAX_QUERY_CHARS = 200_000
+MAX_TOKEN_CHARS = 300
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+
+
 def analyze(text: str) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
+    # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
+    # nothing useful is that long, so long runs are cut and the text is capped.
+    text = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_TOKEN_CHARS], text[:MAX_QUERY_CHARS])
     clean = strip_boilerplate(text)
     lines = [ln for ln in clean.splitlines() if ln.strip()]
     title = lines[0] if lines else ""

@@ -209,3 +209,27 @@ def test_size_limit_comes_from_the_config(make_repo):
     ix = RepoIndex.open(repo)
     assert "too large (12000 bytes > 5000; set max_file_bytes" in ix.explain("big.py")
     assert ix.definitions("fine")
+
+
+def test_changing_the_size_limit_reconsiders_indexed_files(make_repo):
+    repo = make_repo({"big.py": "def big_fn():\n    pass\n" + "x = 1\n" * 2000, "ok.py": "def fine():\n    pass\n"})
+    cfg = repo / ".genie" / "config.toml"
+    cfg.parent.mkdir()
+    cfg.write_text("max_file_bytes = 5000\n")
+    assert "too large" in RepoIndex.open(repo).explain("big.py")
+    cfg.write_text("max_file_bytes = 50000\n")
+    ix = RepoIndex.open(repo)
+    assert ix.definitions("big_fn") and "too large" not in ix.explain("big.py")
+    cfg.write_text("max_file_bytes = 5000\n")
+    ix = RepoIndex.open(repo)
+    assert not ix.definitions("big_fn") and "too large" in ix.explain("big.py")
+
+
+def test_a_pasted_blob_does_not_stall_search(make_repo):
+    import time
+
+    repo = make_repo({"ok.py": "def fine():\n    pass\n"})
+    ix = RepoIndex.open(repo)
+    started = time.monotonic()
+    ix.search("fine crashes\n" + "x" * 200_000 + " " + "a/b.c-" * 20_000)
+    assert time.monotonic() - started < 5
