@@ -34,21 +34,33 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
                 paths += [f["path"] for f in entry["files"] if f["path"] not in paths]
     if not paths:
         return None
-    branch = f"genie/{task_slug(task)}"
-    if r.head.is_valid():
-        current = None if r.head.is_detached else r.active_branch.name
-        if current != branch:
-            if branch in r.heads:
-                r.git.checkout(branch)
-            else:
-                r.git.checkout("-b", branch)
-    else:
-        r.git.checkout("-b", branch)
-    r.git.add("-A", "--", *paths)
-    if not r.git.diff("--cached", "--name-only", "--", *paths).strip():
-        return None
-    r.git.commit("-m", message, "--", *paths)
+    try:
+        _switch_to_task_branch(r, f"genie/{task_slug(task)}")
+        r.git.add("-A", "--", *paths)
+        if not r.git.diff("--cached", "--name-only", "--", *paths).strip():
+            return None
+        r.git.commit("-m", message, "--", *paths)
+    except git.GitCommandError as exc:
+        from genie_tui.errors import GenieError
+
+        detail = next((ln.strip() for ln in str(exc.stderr or "").splitlines() if ln.strip().strip("'")), "")
+        raise GenieError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
+                         f"{detail.strip(chr(39)) or f'exit code {exc.status}'}") from None
     for p, entry in pending:
         entry["committed"] = True
         p.write_text(json.dumps(entry), encoding="utf-8")
     return r.head.commit.hexsha
+
+
+def _switch_to_task_branch(r: object, branch: str) -> None:
+    """Stay on the task's branch, or start one at HEAD keeping the work tree. A branch of that name left by
+    an earlier run is not checked out over the new changes: this run gets ``<branch>-2``, ``-3``, ..."""
+    head = r.head  # type: ignore[attr-defined]
+    current = None if not head.is_valid() or head.is_detached else r.active_branch.name  # type: ignore[attr-defined]
+    if current is not None and (current == branch or re.fullmatch(re.escape(branch) + r"-\d+", current)):
+        return
+    name, n = branch, 1
+    while name in r.heads:  # type: ignore[attr-defined]
+        n += 1
+        name = f"{branch}-{n}"
+    r.git.checkout("-b", name)  # type: ignore[attr-defined]
