@@ -107,6 +107,7 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     files = getattr(report, "files", None) or []
     label = f" “{report.label}”" if getattr(report, "label", "") else ""
     await screen.conversation.add_note(f"↶ undid the last patch{label} ({', '.join(map(str, files))})", "good")
+    screen.patch.undone(label.strip())
 
 
 async def _apply(screen: MainScreen, arg: str) -> None:

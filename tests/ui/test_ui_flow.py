@@ -228,3 +228,25 @@ async def test_agent_plan_after_user_edit_says_whether_edits_were_kept(sample_re
         await _start(pilot, "continue")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 4 and not app.screen.turn_running)
         assert "kept 1/1 of your edits" in helpers.screen_text(app)
+
+
+async def test_ctrl_u_undoes_from_the_prompt_but_still_clears_typed_text(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_text(first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/apply fix.diff")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("a")
+        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+        prompt = app.screen.query_one("#prompt")
+        prompt.focus()
+        await pilot.press(*"half")
+        assert prompt.value == "half"
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert prompt.value == "" and "WORD.findall" in (sample_repo / COUNTER).read_text()
+        await pilot.press("ctrl+u")
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
+        await helpers.wait_until(pilot, lambda: "Patch undone" in helpers.screen_text(app))

@@ -43,7 +43,8 @@ class MainScreen(Screen[None]):
         Binding("f3", "focus_pane('plan-pane')", "Plan"),
         Binding("f4", "focus_pane('patch-pane')", "Patch"),
         Binding("f5", "focus_pane('prompt')", "Prompt"),
-        Binding("ctrl+u", "undo", "Undo patch"),
+        # priority, so it works while the prompt has focus; with text in the prompt it still clears the line
+        Binding("ctrl+u", "undo_or_clear_line", "Undo patch", priority=True),
         Binding("ctrl+t", "cycle_approve", "Approve mode"),
         Binding("ctrl+y", "copy_transcript", "Copy", show=False),
     ]
@@ -354,6 +355,16 @@ class MainScreen(Screen[None]):
         from genie_tui.ui.commands import undo
 
         self.run_worker(undo(self))
+
+    def action_undo_or_clear_line(self) -> None:
+        """Ctrl+U: in an input holding text, the usual "delete to the start of the line"; else undo the patch."""
+        from textual.widgets import Input
+
+        focused = self.focused
+        if isinstance(focused, Input) and focused.value:
+            focused.action_delete_left_all()
+        else:
+            self.action_undo()
 
     def action_cycle_approve(self) -> None:
         modes = ("ask", "auto", "never")

@@ -122,6 +122,11 @@ class PatchPane(Vertical, can_focus=False):
         self.title.update(("✓ Patch applied" if applied else f"✗ Patch not applied {reason}").strip()
                           + "  ·  Ctrl+U undo")
 
+    def undone(self, label: str = "") -> None:
+        """The last applied patch was undone: say so instead of "applied"."""
+        self.remove_class("-awaiting")
+        self.title.update(f"↶ Patch undone {label}".strip())
+
     def show_diff(self, diff: str, title: str) -> None:
         """Show a diff read-only (``/diff``)."""
         self._future = None
