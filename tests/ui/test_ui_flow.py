@@ -175,16 +175,21 @@ async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any
     assert app.return_value == "demo"
 
 
-async def test_apply_and_undo_without_model(sample_repo: Path, helpers: Any) -> None:
+async def _apply_demo_fix(pilot: Any, app: Any, repo: Path, helpers: Any) -> None:
+    """Review the demo's first patch with /apply, approve all, and wait until it is on disk."""
     first, _ = patches()
-    (sample_repo / "fix.diff").write_text(first)
+    (repo / "fix.diff").write_text(first)
+    await _start(pilot, "/apply fix.diff")
+    await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+    await pilot.press("a")
+    await helpers.wait_until(pilot, lambda: "WORD.findall" in (repo / COUNTER).read_text())
+
+
+async def test_apply_and_undo_without_model(sample_repo: Path, helpers: Any) -> None:
     app = helpers.make_app(sample_repo, None, welcome=False)
     before = (sample_repo / COUNTER).read_text()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "/apply fix.diff")
-        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-        await pilot.press("a")
-        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+        await _apply_demo_fix(pilot, app, sample_repo, helpers)
         await _start(pilot, "/undo")
         await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
 
@@ -231,15 +236,10 @@ async def test_agent_plan_after_user_edit_says_whether_edits_were_kept(sample_re
 
 
 async def test_ctrl_u_undoes_from_the_prompt_but_still_clears_typed_text(sample_repo: Path, helpers: Any) -> None:
-    first, _ = patches()
-    (sample_repo / "fix.diff").write_text(first)
     app = helpers.make_app(sample_repo, None, welcome=False)
     before = (sample_repo / COUNTER).read_text()
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "/apply fix.diff")
-        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-        await pilot.press("a")
-        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+        await _apply_demo_fix(pilot, app, sample_repo, helpers)
         prompt = app.screen.query_one("#prompt")
         prompt.focus()
         await pilot.press(*"half")
