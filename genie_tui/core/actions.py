@@ -65,7 +65,7 @@ async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
     future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
     agent.session.record("question", question=question, choices=list(choices))
     agent.emit(QuestionAsked(question, choices, future))
-    answer = await agent.wait_for(future)
+    answer = await future
     agent.session.record("answer", answer=answer)
     if answer is None or not str(answer).strip():
         return NO_ANSWER
@@ -88,7 +88,7 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     if mode == "ask":
         future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
         agent.emit(PatchProposed(patch_id, diff, summary, future))
-        decision = await agent.wait_for(future)
+        decision = await future
     else:
         agent.emit(PatchProposed(patch_id, diff, summary, None))
     agent.session.record("approval", patch_id=patch_id, mode=mode, hunks=sorted(decision.hunks)
@@ -156,7 +156,7 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
         else:
             future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
             agent.emit(CommandApprovalRequested(command, future))
-            approved = await agent.wait_for(future)
+            approved = await future
             agent.session.record("command_approval", command=command, approved=bool(approved))
             if not approved:
                 raise ToolError(f"the user did not allow running {command!r}")

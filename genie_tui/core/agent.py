@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from genie_tui.config.settings import Settings
 from genie_tui.core import actions
@@ -37,7 +37,6 @@ from genie_tui.core.session import Session, find_session, missing_tool_results, 
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
-T = TypeVar("T")
 PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
 NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
          "If you need the user, call ask_user.")
@@ -306,9 +305,6 @@ class Agent(UserIntent):
 
     def emit(self, event: Event) -> None:
         self._pump.emit(event)
-
-    async def wait_for(self, awaitable: Awaitable[T]) -> T:
-        return await awaitable
 
     def record_patch(self, patch_id: str, files: list[str], applied: bool, reason: str | None, diff: str) -> None:
         self.patches.append({"id": patch_id, "files": files, "applied": applied, "reason": reason, "diff": diff})
