@@ -33,12 +33,21 @@ def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
     return show
 
 
+def _check_config(repo: Path) -> None:
+    """The index reads ``max_file_bytes`` from the config: a broken config file is the usual one-line error."""
+    from genie_tui.config.settings import read_toml, repo_config_file, user_config_file
+
+    read_toml(user_config_file(), allow_secrets=True)
+    read_toml(repo_config_file(repo), allow_secrets=False)
+
+
 def index_cmd(args: argparse.Namespace) -> int:
     """Build or update the index, printing progress on stderr and a summary on stdout."""
     from genie_tui.config.paths import resolve_repo
     from genie_tui.retrieval.index import RepoIndex
 
     repo = resolve_repo(getattr(args, "repo", None))
+    _check_config(repo)
     t0 = time.perf_counter()
     ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty() or not getattr(args, "explain", None)))
     for w in ix.warnings:
@@ -73,6 +82,7 @@ def search_cmd(args: argparse.Namespace) -> int:
     if k < 1:
         raise UsageError("-k must be at least 1")
     repo = resolve_repo(getattr(args, "repo", None))
+    _check_config(repo)
     from genie_tui.retrieval.index import RepoIndex
 
     t0 = time.perf_counter()
