@@ -19,13 +19,12 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
     ordered = sorted(defs, key=lambda d: (d[2], -d[3]))
     for i, (name, kind, line, end) in enumerate(ordered):
         end = min(end, nlines) if nlines else end
+        inner = _inner_starts(ordered, i, line, end)
         if kind in ("class", "module"):
-            inner = [d[2] for d in ordered[i + 1:] if line < d[2] <= end]
             stop = (min(inner) - 1) if inner else end
             out.append((line, max(line, stop), name))
         else:
-            inner_defs = [d for d in ordered[i + 1:] if line < d[2] <= end]
-            if inner_defs and end - line > 2 * WINDOW:
+            if inner and end - line > 2 * WINDOW:
                 continue  # a huge function with nested defs: its parts are chunks
             out.append((line, end, name))
         for k in range(line, min(end, nlines) + 1):
@@ -40,6 +39,19 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
             out.append((run[0], run[-1], ""))
             run = []
     return out
+
+
+def _inner_starts(ordered: list[tuple[str, str, int, int]], i: int, line: int, end: int) -> list[int]:
+    """Start lines of the definitions inside ``ordered[i]``; the list is sorted by start, so the scan stops at
+    the first one past ``end`` (a scan of the whole tail made a file of 20k functions take minutes)."""
+    starts = []
+    for j in range(i + 1, len(ordered)):
+        start = ordered[j][2]
+        if start > end:
+            break
+        if start > line:
+            starts.append(start)
+    return starts
 
 
 def _term_regex(terms: list[str]) -> re.Pattern[str]:

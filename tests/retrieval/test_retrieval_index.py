@@ -233,3 +233,14 @@ def test_a_pasted_blob_does_not_stall_search(make_repo):
     started = time.monotonic()
     ix.search("fine crashes\n" + "x" * 200_000 + " " + "a/b.c-" * 20_000)
     assert time.monotonic() - started < 5
+
+
+def test_a_file_with_many_definitions_indexes_quickly(make_repo):
+    import time
+
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(8000))
+    repo = make_repo({"many.py": body})
+    started = time.monotonic()
+    ix = RepoIndex.open(repo)
+    assert time.monotonic() - started < 10  # was quadratic in the number of definitions (minutes)
+    assert ix.definitions("f7999")
