@@ -82,15 +82,22 @@ def shown_value(name: str, value: Any) -> Any:
     if value and name in SECRET_FIELDS:
         return "<redacted>"
     if value and name in URL_FIELDS:
-        from urllib.parse import urlsplit, urlunsplit
-
-        try:
-            parts = urlsplit(value)
-            host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        except ValueError:
-            return "<unparseable URL>"
-        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return display_url(value)
     return value
+
+
+def display_url(url: str) -> str:
+    """The URL without user info or query string, which may carry credentials, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if "://" not in url:
+        return url.split("?")[0]
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return "<unparseable URL>"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _url_secrets(url: str | None) -> list[str]:

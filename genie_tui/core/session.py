@@ -7,7 +7,6 @@ written and a session can always be resumed from its file.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 from genie_tui.config.paths import user_data_dir
 from genie_tui.errors import GenieError, UsageError
+from genie_tui.patching.gitops import task_slug
 
 
 MIN_SECRET_LEN = 8
@@ -24,11 +24,6 @@ MIN_SECRET_LEN = 8
 
 def sessions_dir() -> Path:
     return user_data_dir() / "sessions"
-
-
-def _slug(text: str, limit: int = 32) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "task"
 
 
 class Session:
@@ -44,7 +39,7 @@ class Session:
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        session_id = f"{stamp}-{_slug(task)}-{secrets.token_hex(2)}"
+        session_id = f"{stamp}-{task_slug(task, 32)}-{secrets.token_hex(2)}"
         directory = sessions_dir()
         try:
             directory.mkdir(parents=True, exist_ok=True)

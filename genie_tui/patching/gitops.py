@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 
-def task_slug(task: str) -> str:
+def task_slug(task: str, limit: int = 40) -> str:
+    """``Fix the A bug!`` -> ``fix-the-a-bug``: for branch names and session ids."""
     slug = re.sub(r"[^a-z0-9]+", "-", task.lower()).strip("-")
-    return (slug[:40].rstrip("-") or "task")
+    return slug[:limit].rstrip("-") or "task"
 
 
 def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None = None) -> str | None:

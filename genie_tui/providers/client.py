@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.config.settings import display_url
 from genie_tui.core.events import (
     Event,
     TextDelta,
@@ -34,19 +35,6 @@ __all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "display_ur
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
-
-
-def display_url(url: str) -> str:
-    """The URL without user info or query string, which may carry credentials, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    if "://" not in url:
-        return url.split("?")[0]
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def estimate_tokens(text: str) -> int:
