@@ -23,6 +23,7 @@ _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|
                           r"output of .*show_versions|platform|pip list|conda list|package versions)\b", re.IGNORECASE)
 _VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d+)+\S*\s*$")
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
+_ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
 
 
@@ -46,6 +47,7 @@ class Query:
     paths: list[str] = field(default_factory=list)
     dotted: list[str] = field(default_factory=list)
     about_tests: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def strip_boilerplate(text: str) -> str:
@@ -98,6 +100,11 @@ def analyze(text: str) -> Query:
     q.paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(clean)))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
+    # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
+    for m in _ALIAS_RE.finditer(clean):
+        target = f"{m.group(1)}.{m.group(2)}" if m.group(1) else m.group(2)
+        if m.group(3) != target:
+            q.aliases[m.group(3)] = target
     code_text = " ".join(m.group(0) for m in _CODE_SPAN_RE.finditer(clean))
     code = set(_IDENT_RE.findall(code_text)) | set(_CALL_RE.findall(clean))
     for d in q.dotted:
