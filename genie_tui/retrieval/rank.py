@@ -23,12 +23,18 @@ WEIGHTS: dict[str, float] = {  # fitted on all five benchmark repositories by `t
     "hist": 0.4, "hist_doc": 0.599, "churn": 0.15, "recent": 0.1, "size": 0.3, "test": -2.3, "test_q": 0.0,
     "doc": -1.6, "text": -1.3, "graph": 0.112,
 }
+# Semantic similarity (retrieval/semantic.py), present only when embeddings are configured, so it moves nothing
+# otherwise. Not fitted: no embeddings endpoint was reachable where the other weights were fitted. 1.0 puts a
+# file's best-matching chunk on a par with the strongest keyword signals (bm_code 0.8, bm_title 0.75): enough to
+# lift a file that keywords missed into the top ten, not enough to outvote a stack trace or a named path.
+WEIGHTS.setdefault("sem", 1.0)
+SEM_CANDIDATES = 50  # files found only by similarity that may join the candidates
 FEATURES = tuple(WEIGHTS)
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
         "bm_code": "identifiers in the query", "def_code": "defines names in the query",
         "mention": "path named in the query", "trace": "in the stack trace", "chunk": "a definition matches closely",
         "hist": "similar past commits changed it", "hist_doc": "its commit history matches",
-        "graph": "imports/imported by top hits"}
+        "graph": "imports/imported by top hits", "sem": "similar code (embeddings)"}
 
 
 @dataclass(slots=True)
@@ -55,8 +61,10 @@ def _scale(values: dict[int, float]) -> dict[int, float]:
 
 def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
-             candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None) -> dict[int, Scored]:
-    """Every signal for every candidate file (those any signal found)."""
+             candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None,
+             semantic: dict[int, float] | None = None) -> dict[int, Scored]:
+    """Every signal for every candidate file (those any signal found); ``semantic`` maps file ids to their
+    scaled embedding similarity when semantic search is on."""
     out: dict[int, Scored] = {}
 
     def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
@@ -123,6 +131,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     hdoc = history.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
     put("hist_doc", _scale({by_path[p]: v for p, v in hdoc.items() if p in by_path}), top=candidates // 2)
+    if semantic:
+        put("sem", semantic, top=SEM_CANDIDATES)
+        for fid, s in out.items():
+            s.feats.setdefault("sem", semantic.get(fid, 0.0))
     act = activity if activity is not None else {}
     for s in out.values():
         path = s.info.path
