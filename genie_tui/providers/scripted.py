@@ -140,6 +140,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and (fault.fault or "").isdigit():
             self._answer(body, fault)  # an HTTP error, with Retry-After when the fault sets retry_after
             return
+        if owner.reject_base64 and body.get("encoding_format") == "base64":
+            self._error(400, "encoding_format must be 'float'", "invalid_request_error")
+            return
         inputs = body.get("input")
         inputs = [inputs] if isinstance(inputs, str) else inputs
         if not isinstance(inputs, list) or not inputs or not all(isinstance(t, str) and t for t in inputs):
@@ -233,6 +236,7 @@ class ScriptedServer:
         concepts: dict[str, str] | None = None,
         embed_dim: int = 256,
         embed_faults: Sequence[Reply] = (),
+        reject_base64: bool = False,
     ) -> None:
         self.script: list[ScriptEntry] = list(script)
         self.models = tuple(models)
@@ -243,6 +247,7 @@ class ScriptedServer:
         self.embed_dim = embed_dim
         self.embed_faults = list(embed_faults)  # consumed one per embeddings request, before normal answers
         self.embedding_requests: list[dict[str, Any]] = []
+        self.reject_base64 = reject_base64  # like servers that only send JSON lists of floats
         self._port = port
         self._lock = threading.Lock()
         self._cursor = 0

@@ -28,6 +28,7 @@ from genie_tui.retrieval.build import blob_hash
 from genie_tui.retrieval.embed import (
     BATCH,
     MAX_INPUT_CHARS,
+    PARALLEL,
     Embedder,
     EmbeddingError,
     SemanticConfig,
@@ -132,7 +133,7 @@ def _embed_files(c: sqlite3.Connection, repo: Path, embedder: Embedder, pending:
                 queue[h] = text
         waiting.append((fid, path, fhash, rows))
         done += counts.get(fid, 0)
-        if len(queue) >= BATCH:
+        if len(queue) >= BATCH * PARALLEL:
             flush()
     flush()
 
@@ -267,7 +268,11 @@ class Semantic:
         qvec = self._query_vector(query, hyde, language)
         if qvec is None or qvec.shape[0] != self._matrix.vecs.shape[1]:
             return None
-        return Hits(self._matrix, self._matrix.vecs @ qvec)
+        import numpy as np
+
+        # einsum, not ``@``: a matrix-vector product is memory-bound, and OpenBLAS's thread pool made it 50x
+        # slower (15 ms instead of 0.3 ms for 1,100 chunks) on a busy two-core machine
+        return Hits(self._matrix, np.einsum("ij,j->i", self._matrix.vecs, qvec))
 
     def _query_vector(self, query: str, hyde: bool | None, language: str | None) -> np.ndarray | None:
         if hyde is None:

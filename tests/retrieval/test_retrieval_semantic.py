@@ -90,6 +90,18 @@ def test_vectors_are_cached_so_only_changed_chunks_are_embedded_and_a_new_model_
     ix.close()
 
 
+def test_many_chunks_go_in_batches_and_all_get_vectors(make_repo, server):
+    many = "".join(f"def helper_{i}(value):\n    return value + {i}\n\n\n" for i in range(300))
+    repo = make_repo({**FILES, "pkg/many.py": many})
+    configure(embeddings_model="embed-a", embeddings_base_url=server.base_url)
+    ix = RepoIndex.open(repo)
+    sizes = [len(b["input"]) for b in server.embedding_requests]
+    assert max(sizes) <= 128 and len(sizes) >= 3
+    assert ix.semantic is not None and ix.semantic["chunks"] == sum(sizes) >= 300
+    assert ix.search(QUERY, hyde=False)[0].path == "imaging/thumbs.py"
+    ix.close()
+
+
 def _dead_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,6 +132,18 @@ def test_a_rate_limit_is_waited_out(make_repo):
         assert len(srv.embedding_requests) == 2  # the 429, then the same batch again
         assert srv.embedding_requests[0]["input"] == srv.embedding_requests[1]["input"]
         assert ix.search(QUERY, hyde=False)[0].path == "imaging/thumbs.py"
+        ix.close()
+
+
+def test_a_server_without_base64_vectors_gets_json_floats(make_repo):
+    repo = make_repo(FILES)
+    with ScriptedServer([], reject_base64=True) as srv:
+        configure(embeddings_model="embed-a", embeddings_base_url=srv.base_url)
+        ix = RepoIndex.open(repo)
+        assert ix.warnings == []
+        assert [b["encoding_format"] for b in srv.embedding_requests] == ["base64", "float"]
+        assert ix.search(QUERY, hyde=False)[0].path == "imaging/thumbs.py"
+        assert srv.embedding_requests[-1]["encoding_format"] == "float"  # remembered
         ix.close()
 
 
