@@ -96,6 +96,9 @@ def search_cmd(args: argparse.Namespace) -> int:
                         embed_progress=_progress_printer(sys.stderr.isatty(), "embedding", "chunks"))
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
+    if getattr(args, "hyde", None) and ix.semantic is None:
+        print("genie: warning: --hyde needs semantic search (set embeddings_model); searching by keywords",
+              file=sys.stderr)
     shown = len(ix.warnings)
     results = ix.search(query, k=k, hyde=getattr(args, "hyde", None))
     for w in ix.warnings[shown:]:  # the query's embedding or hypothetical code may have failed
