@@ -127,15 +127,13 @@ class Embedder:
                 raw = self._sdk(timeout).embeddings.with_raw_response.create(
                     model=cfg.model, input=inputs, encoding_format="base64" if self._base64 else "float")
                 return _vectors(json.loads(raw.content), len(inputs))
-            except openai.BadRequestError:
-                if not self._base64:
-                    raise
-                self._base64 = False  # a server that knows only "float": ask again, and from now on
-                continue
             except (EmbeddingError, TypeError, AttributeError, ValueError, KeyError) as exc:
                 self.failed = f"embeddings endpoint {display_url(cfg.base_url)}: malformed answer ({exc})"
                 raise EmbeddingError(self.failed) from None
             except Exception as exc:  # noqa: BLE001 - classify() re-raises what it does not understand
+                if isinstance(exc, openai.BadRequestError) and self._base64:
+                    self._base64 = False  # a server that knows only "float": ask again, and from now on
+                    continue
                 failure = classify(exc, model=cfg.model, timeout=timeout, key_present=bool(cfg.api_key))
                 refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
                 limit = min(retries, 1) if refused else retries

@@ -58,12 +58,23 @@ def chunk_input(path: str, lines: list[str], start: int, end: int) -> str:
 
 
 def sync(c: sqlite3.Connection, repo: Path, embedder: Embedder, progress: Progress | None = None,
-         on_batch: Callable[[], None] | None = None) -> EmbedStats:
+         on_batch: Callable[[], None] | None = None, stats: EmbedStats | None = None) -> EmbedStats:
     """Embed the chunks of every file whose vectors are missing or stale; commits after each batch so
-    searches use what is embedded so far. Raises :class:`EmbeddingError` (work done so far is kept)."""
-    model = embedder.cfg.model
-    stats = EmbedStats()
+    searches use what is embedded so far. Raises :class:`EmbeddingError` (work done so far is kept, and
+    counted in ``stats``)."""
+    stats = stats if stats is not None else EmbedStats()
     requests0 = embedder.requests
+    try:
+        _sync(c, repo, embedder, stats, progress, on_batch)
+    finally:
+        stats.chunks = c.execute("SELECT COUNT(*) FROM chunk_vecs").fetchone()[0]
+        stats.requests = embedder.requests - requests0
+    return stats
+
+
+def _sync(c: sqlite3.Connection, repo: Path, embedder: Embedder, stats: EmbedStats, progress: Progress | None,
+          on_batch: Callable[[], None] | None) -> None:
+    model = embedder.cfg.model
     for table in ("vectors", "chunk_vecs", "vec_files"):  # a new model re-embeds; old vectors are no use
         c.execute(f"DELETE FROM {table} WHERE model != ?", (model,))
     c.execute("DELETE FROM vec_files WHERE file_id NOT IN (SELECT id FROM files WHERE excluded IS NULL)")
@@ -71,7 +82,7 @@ def sync(c: sqlite3.Connection, repo: Path, embedder: Embedder, progress: Progre
     c.commit()
     pending = c.execute("SELECT f.id, f.path, f.hash FROM files f LEFT JOIN vec_files v ON v.file_id = f.id "
                         "AND v.model = ? WHERE f.excluded IS NULL AND (v.hash IS NULL OR v.hash != f.hash "
-                        "OR v.path != f.path)", (model,)).fetchall()
+                        "OR v.path != f.path) ORDER BY f.id", (model,)).fetchall()
     if pending:
         _embed_files(c, repo, embedder, pending, stats, progress, on_batch)
         live = c.execute("SELECT COUNT(DISTINCT hash) FROM chunk_vecs").fetchone()[0]
@@ -79,9 +90,6 @@ def sync(c: sqlite3.Connection, repo: Path, embedder: Embedder, progress: Progre
             # edits leave vectors nobody uses; keep a few (a reverted edit is free) but not forever
             c.execute("DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM chunk_vecs)")
             c.commit()
-    stats.chunks = c.execute("SELECT COUNT(*) FROM chunk_vecs").fetchone()[0]
-    stats.requests = embedder.requests - requests0
-    return stats
 
 
 def _embed_files(c: sqlite3.Connection, repo: Path, embedder: Embedder, pending: list[tuple[int, str, str]],
@@ -245,8 +253,9 @@ class Semantic:
         with self._exclusive(lock_path) as mine:
             if not mine:
                 return
+            self.last = EmbedStats()
             try:
-                self.last = sync(c, repo, self.embedder, progress, on_batch=self._bump)
+                sync(c, repo, self.embedder, progress, on_batch=self._bump, stats=self.last)
             except EmbeddingError as exc:
                 self._off(exc)
             except sqlite3.OperationalError as exc:  # busy for long: the next update tries again

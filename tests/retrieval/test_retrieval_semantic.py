@@ -102,6 +102,37 @@ def test_many_chunks_go_in_batches_and_all_get_vectors(make_repo, server):
     ix.close()
 
 
+def test_a_pass_that_fails_half_way_keeps_what_it_embedded_and_the_next_one_finishes(make_repo):
+    helpers = {f"pkg/m{k}.py": "".join(f"def helper_{k}_{i}(value):\n    return value + {i}\n\n\n"
+                                       for i in range(120)) for k in range(6)}
+    repo = make_repo({**FILES, **helpers})
+    # the first flush (512 chunks or more: 5 requests) succeeds, then the endpoint refuses for good (400)
+    with ScriptedServer([], embed_faults=[Reply()] * 5 + [Reply(fault="400")] * 10) as srv:
+        configure(embeddings_model="embed-a", embeddings_base_url=srv.base_url)
+        ix = RepoIndex.open(repo)
+        assert len(ix.warnings) == 1 and "semantic search is off" in ix.warnings[0]
+        assert ix.semantic is not None
+        kept = ix.semantic["chunks"]
+        assert 512 <= kept < 720
+        assert ix.search("helper_0_3 value")  # searches with what is embedded so far
+        ix.close()
+        n = len(srv.embedding_requests)
+        srv.embed_faults.clear()
+        ix = RepoIndex.open(repo)
+        assert ix.warnings == [] and ix.semantic is not None and ix.semantic["chunks"] > 720
+        assert len(inputs(srv, n)) == ix.semantic["chunks"] - kept  # nothing embedded twice
+        ix.close()
+
+
+def test_background_indexing_embeds_too(make_repo, server):
+    repo = make_repo(FILES)
+    configure(embeddings_model="embed-a", embeddings_base_url=server.base_url)
+    ix = RepoIndex.open(repo, background=True)
+    assert ix.wait(30)
+    assert ix.search(QUERY, hyde=False)[0].path == "imaging/thumbs.py"
+    ix.close()
+
+
 def _dead_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
