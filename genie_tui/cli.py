@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     _repo_flag(p, _SUB)
     p.add_argument("-k", type=int, default=10, help="number of files (default 10)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--hyde", action=argparse.BooleanOptionalAction, default=None,
+                   help="with semantic search on: embed the code a chat model expects to find along with the "
+                        "query (default: the embeddings_hypothetical setting)")
 
     p = cmd("playbooks", "genie_tui.playbooks.cli:run", "list, show, create and check playbooks")
     p.add_argument("action", choices=["list", "show", "new", "check"])

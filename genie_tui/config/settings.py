@@ -53,9 +53,10 @@ class Settings:
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed (env GENIE_INDEX_MAX_BYTES overrides) or read whole.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
-    embeddings_model: str | None = _f(None, "Embeddings model for semantic search (optional).")
+    embeddings_model: str | None = _f(None, "Embeddings model; setting it turns semantic search on (text-embedding-3-small; Ollama: nomic-embed-text).")
     embeddings_base_url: str | None = _f(None, "Embeddings endpoint (default: base_url).")
     embeddings_api_key: str | None = _f(None, "Embeddings API key (default: api_key).")
+    embeddings_hypothetical: bool = _f(True, "Hypothetical-code queries: with embeddings on, the chat model writes the code it expects to find, embedded with the query (one short chat request per search).")
     price_input_per_mtok: float | None = _f(None, "Price per million prompt tokens, to show cost.")
     price_output_per_mtok: float | None = _f(None, "Price per million completion tokens, to show cost.")
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

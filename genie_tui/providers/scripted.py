@@ -5,14 +5,22 @@ arguments split over several chunks, ``finish_reason``, a usage chunk when asked
 under test runs through the real openai SDK instead of a mock. Each chat request consumes the next entry of
 the script; an entry can also inject a fault (429, 500, a dropped connection, a malformed chunk, a hang).
 
+It also answers ``POST /v1/embeddings`` with deterministic vectors: a hashed bag of "concepts", where words
+that mean the same thing (``picture``, ``photo``, ``image``) land in the same dimension, so a query can be
+similar to code it shares no word with -- what a real embedding model does, without one.
+
 Stdlib only: importing this never pulls in the SDK or Textual.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
+import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -46,6 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if self.path.split("?")[0].rstrip("/").endswith("/v1/embeddings"):
+            self._embeddings(raw)
+            return
         if not self.path.split("?")[0].rstrip("/").endswith("/v1/chat/completions"):
             self._error(404, f"no such route: POST {self.path}", "not_found")
             return
@@ -113,6 +124,41 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.owner._lock:
                 self.server.owner.aborted += 1
 
+    def _embeddings(self, raw: bytes) -> None:
+        owner = self.server.owner
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError as exc:
+            self._error(400, f"request body is not JSON: {exc}", "invalid_request_error")
+            return
+        with owner._lock:
+            owner.embedding_requests.append(body)
+            fault = owner.embed_faults.pop(0) if owner.embed_faults else None
+        if fault is not None and fault.fault == "hang" and owner._stopping.wait(fault.hang_seconds):
+            self.close_connection = True
+            return
+        if fault is not None and (fault.fault or "").isdigit():
+            self._answer(body, fault)  # an HTTP error, with Retry-After when the fault sets retry_after
+            return
+        if owner.reject_base64 and body.get("encoding_format") == "base64":
+            self._error(400, "encoding_format must be 'float'", "invalid_request_error")
+            return
+        inputs = body.get("input")
+        inputs = [inputs] if isinstance(inputs, str) else inputs
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(t, str) and t for t in inputs):
+            self._error(400, "input must be a non-empty string or list of non-empty strings", "invalid_request_error")
+            return
+        data = []
+        for i, text in enumerate(inputs):
+            vec = concept_vector(text, owner.concepts, owner.embed_dim)
+            value: Any = vec
+            if body.get("encoding_format") == "base64":
+                value = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
+            data.append({"object": "embedding", "index": i, "embedding": value})
+        tokens = sum(len(t.split()) for t in inputs)
+        self._json(200, {"object": "list", "data": data, "model": body.get("model", ""),
+                         "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
     # --- helpers ------------------------------------------------------------------------------------------
 
     def _write_chunk(self, data: bytes) -> None:
@@ -137,6 +183,36 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(status, {"error": {"message": message, "type": kind, "param": None, "code": kind}}, headers)
 
 
+#: words that share a meaning share a dimension of the scripted embeddings (extend per test with ``concepts``)
+CONCEPTS: dict[str, str] = {
+    **dict.fromkeys(("picture", "pictures", "photo", "photos", "image", "images", "img", "thumbnail"), "image"),
+    **dict.fromkeys(("shrink", "smaller", "downsize", "resize", "scale", "reduce"), "shrink"),
+    **dict.fromkeys(("download", "fetch", "http", "url", "request", "network", "internet"), "network"),
+    **dict.fromkeys(("save", "store", "record", "database", "sql", "persist", "row"), "storage"),
+    **dict.fromkeys(("log", "logger", "message", "print", "warn", "logging"), "logging"),
+}
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _bucket(key: str, dim: int) -> int:
+    return int(hashlib.md5(key.encode()).hexdigest()[:8], 16) % dim
+
+
+def concept_vector(text: str, concepts: dict[str, str], dim: int) -> list[float]:
+    """A deterministic embedding: one unit per concept word in its concept's dimension, a little weight per
+    other word (so unrelated texts are not identical), L2-normalised."""
+    vec = [0.0] * dim
+    for word in _WORDS.findall(text):
+        w = word.lower()
+        concept = concepts.get(w)
+        if concept is not None:
+            vec[_bucket("concept:" + concept, dim)] += 1.0
+        else:
+            vec[_bucket("word:" + w, dim)] += 0.05
+    norm = sum(v * v for v in vec) ** 0.5
+    return [v / norm for v in vec] if norm else [1.0] + [0.0] * (dim - 1)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: ScriptedServer
@@ -157,12 +233,21 @@ class ScriptedServer:
         *,
         port: int = 0,
         reject_stream_options: bool = False,
+        concepts: dict[str, str] | None = None,
+        embed_dim: int = 256,
+        embed_faults: Sequence[Reply] = (),
+        reject_base64: bool = False,
     ) -> None:
         self.script: list[ScriptEntry] = list(script)
         self.models = tuple(models)
         self.requests: list[dict[str, Any]] = []
         self.aborted = 0  # streams the client closed before the end (cancellation tests watch this)
         self.reject_stream_options = reject_stream_options
+        self.concepts = dict(CONCEPTS if concepts is None else concepts)
+        self.embed_dim = embed_dim
+        self.embed_faults = list(embed_faults)  # consumed one per embeddings request, before normal answers
+        self.embedding_requests: list[dict[str, Any]] = []
+        self.reject_base64 = reject_base64  # like servers that only send JSON lists of floats
         self._port = port
         self._lock = threading.Lock()
         self._cursor = 0

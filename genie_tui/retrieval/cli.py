@@ -15,7 +15,7 @@ from pathlib import Path
 from genie_tui.errors import UsageError
 
 
-def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
+def _progress_printer(enabled: bool, label: str = "indexing", unit: str = "files"):  # type: ignore[no-untyped-def]
     last = [0.0]
 
     def show(done: int, total: int) -> None:
@@ -25,7 +25,7 @@ def _progress_printer(enabled: bool):  # type: ignore[no-untyped-def]
         last[0] = now
         width = 30
         filled = width * done // total if total else width
-        sys.stderr.write(f"\rindexing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -49,7 +49,9 @@ def index_cmd(args: argparse.Namespace) -> int:
     repo = resolve_repo(getattr(args, "repo", None))
     _check_config(repo)
     t0 = time.perf_counter()
-    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty() or not getattr(args, "explain", None)))
+    show = sys.stderr.isatty() or not getattr(args, "explain", None)
+    ix = RepoIndex.open(repo, progress=_progress_printer(show),
+                        embed_progress=_progress_printer(show, "embedding", "chunks"))
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
     if getattr(args, "explain", None):
@@ -58,6 +60,10 @@ def index_cmd(args: argparse.Namespace) -> int:
     st = ix.stats
     print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "
           f"({ix.last_build.parsed} parsed, {ix.last_build.removed} removed)")
+    sem = ix.semantic
+    if sem is not None:
+        print(f"semantic search: {sem['chunks']} chunks embedded with {sem['model']} "
+              f"({sem['embedded']} new, {sem['requests']} requests)")
     return 0
 
 
@@ -86,10 +92,17 @@ def search_cmd(args: argparse.Namespace) -> int:
     from genie_tui.retrieval.index import RepoIndex
 
     t0 = time.perf_counter()
-    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty()))
+    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty()),
+                        embed_progress=_progress_printer(sys.stderr.isatty(), "embedding", "chunks"))
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
-    results = ix.search(query, k=k)
+    if getattr(args, "hyde", None) and ix.semantic is None:
+        print("genie: warning: --hyde needs semantic search (set embeddings_model); searching by keywords",
+              file=sys.stderr)
+    shown = len(ix.warnings)
+    results = ix.search(query, k=k, hyde=getattr(args, "hyde", None))
+    for w in ix.warnings[shown:]:  # the query's embedding or hypothetical code may have failed
+        print(f"genie: warning: {w}", file=sys.stderr)
     elapsed = (time.perf_counter() - t0) * 1000
     if getattr(args, "json", False):
         print(json.dumps({"results": [{"path": r.path, "score": r.score,

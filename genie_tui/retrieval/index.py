@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from genie_tui.retrieval import bm25, build, history, rank, symbols
 from genie_tui.retrieval.model import Location, SearchResult
@@ -20,6 +21,9 @@ from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.spans import best_spans
 from genie_tui.retrieval.store import StaleIndex, Store, db_path, is_corruption
+
+if TYPE_CHECKING:
+    from genie_tui.retrieval.semantic import Hits, Semantic
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +54,27 @@ class RepoIndex:
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
         self.build_seconds = 0.0
+        self._sem: Semantic | None = None
+        self._embed_progress: Callable[[int, int], None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
-             background: bool = False) -> RepoIndex:
+             background: bool = False, settings: Any = None,
+             embed_progress: Callable[[int, int], None] | None = None) -> RepoIndex:
         """Open (building or updating) the index of ``repo``.
 
         With ``background=True`` this returns at once and indexing continues on a thread; searches answer
-        from what is indexed so far, and :meth:`wait` blocks until it is done.
+        from what is indexed so far, and :meth:`wait` blocks until it is done. ``settings`` (read from the
+        config files when omitted) turn on semantic search when ``embeddings_model`` is set; chunks are then
+        embedded after each update, reporting to ``embed_progress``.
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store)
+        self._sem = self._semantic(settings)
+        self._embed_progress = embed_progress
         try:
             store.init()
         except StaleIndex as exc:
@@ -88,6 +99,8 @@ class RepoIndex:
 
     def close(self) -> None:
         self.wait()
+        if self._sem is not None:
+            self._sem.close()
         self._store.close()
 
     def _warn(self, msg: str) -> None:
@@ -115,6 +128,9 @@ class RepoIndex:
                 self._update_locked(progress)
             self.build_seconds = time.perf_counter() - t0
             self._reload()
+        if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
+            self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
+                           self._embed_progress)
 
     def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
         c = self._store.conn()
@@ -130,6 +146,47 @@ class RepoIndex:
         self.wait()
         self._update(None)
 
+    # --- semantic search (optional; retrieval/semantic.py) ---------------------------------------------
+
+    def _semantic(self, settings: Any) -> Semantic | None:
+        from genie_tui.errors import GenieError
+
+        if settings is None:
+            from genie_tui.config.settings import load_settings
+
+            try:
+                settings = load_settings(self.repo, {})
+            except GenieError:
+                return None  # the CLI reports a broken config itself; the index works without it
+        if not getattr(settings, "embeddings_model", None):
+            return None
+        from genie_tui.retrieval.embed import SemanticConfig
+        from genie_tui.retrieval.semantic import Semantic
+
+        cfg = SemanticConfig.from_settings(settings)
+        return Semantic(cfg, self._warn) if cfg is not None else None
+
+    @property
+    def semantic(self) -> dict[str, Any] | None:
+        """``None`` when semantic search is off, else its model, chunks embedded and the last pass's work."""
+        if self._sem is None:
+            return None
+        last = self._sem.last
+        return {"model": self._sem.cfg.model, "chunks": last.chunks, "embedded": last.embedded,
+                "requests": last.requests, "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
+
+    def _semantic_hits(self, query: str, hyde: bool | None) -> Hits | None:
+        if self._sem is None:
+            return None
+        lang = None
+        if (hyde or (hyde is None and self._sem.cfg.hyde)) and self._sem.cfg.chat_model is not None:
+            langs: dict[str, int] = {}
+            for f in self._snap.files.values():
+                if f.lang:
+                    langs[f.lang] = langs.get(f.lang, 0) + 1
+            lang = max(langs, key=lambda k: langs[k]) if langs else None
+        return self._sem.hits(self._store.conn(), query, hyde, lang)
+
     # --- queries --------------------------------------------------------------------------------------
 
     @property
@@ -139,20 +196,26 @@ class RepoIndex:
         ndefs = c.execute("SELECT COUNT(*) FROM defs").fetchone()[0]
         return {"files": len(self._snap.files), "definitions": ndefs, "seconds": self.build_seconds}
 
-    def search(self, query: str, k: int = 10) -> list[SearchResult]:
-        """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue)."""
-        ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS)
+    def search(self, query: str, k: int = 10, *, hyde: bool | None = None) -> list[SearchResult]:
+        """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue).
+
+        With semantic search on, ``hyde`` turns hypothetical-code queries on or off (``None``: the setting).
+        """
+        sem = self._semantic_hits(query, hyde)
+        ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS, sem=sem)
         out = []
         c = self._store.conn()
         for s in ranked[:k]:
             frame_lines = {f.line for f in q.frames if s.info.path in self._snap.mods.suffix(f.path)}
             if s.chunks is None:
                 rank.add_chunks(c, [s], qterms, idf, top=1)
-            spans = best_spans(s.chunks or [], q.code_idents, frame_lines)
+            spans = best_spans(s.chunks or [], q.code_idents, frame_lines,
+                               semantic=sem.chunks(s.info.id) if sem is not None else None)
             out.append(SearchResult(s.info.path, round(s.score, 4), spans, rank.why(s, rank.WEIGHTS)))
         return out
 
-    def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False):  # type: ignore[no-untyped-def]
+    def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]
+              sem: Hits | None = None):
         snap = self._snap
         c = self._store.conn()
         q = analyze(query)
@@ -162,7 +225,8 @@ class RepoIndex:
         qterms = bm25.select_terms(q.tokens, df, n)
         if self._activity is None:
             self._activity = history.activity(c)
-        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg, activity=self._activity)
+        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg, activity=self._activity,
+                               semantic=sem.files if sem is not None else None)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
             rank.add_chunks(c, ranked, qterms, idf)
@@ -172,7 +236,7 @@ class RepoIndex:
 
     def features(self, query: str) -> list[tuple[str, dict[str, float]]]:
         """Every candidate file with its raw signal values (for fitting weights in the benchmark)."""
-        ranked, *_ = self._rank(query, rank.WEIGHTS, all_signals=True)
+        ranked, *_ = self._rank(query, rank.WEIGHTS, all_signals=True, sem=self._semantic_hits(query, None))
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:

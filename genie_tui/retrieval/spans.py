@@ -9,6 +9,7 @@ from genie_tui.retrieval.model import Span
 WINDOW = 60
 K1 = 1.2
 B = 0.5
+SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest keyword match
 
 
 def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
@@ -78,9 +79,10 @@ def score_chunks(rows: list[tuple[int, int, str, int, str]], qterms: dict[str, f
 
 
 def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
-               limit: int = 10) -> list[Span]:
-    """The ``limit`` best chunks, best first: BM25 plus a bonus for a definition named in the query and a
-    large one for a chunk holding a stack-trace line."""
+               limit: int = 10, semantic: dict[tuple[int, int], float] | None = None) -> list[Span]:
+    """The ``limit`` best chunks, best first: BM25 plus a bonus for a definition named in the query, a
+    large one for a chunk holding a stack-trace line and, with embeddings on, one for the chunk's
+    similarity to the query (``semantic``: ``(start, end) -> [0, 1]``)."""
     if not scored:
         return []
     # score per square root of length (at least 8 lines, so a lone class header does not win): three
@@ -94,6 +96,8 @@ def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str],
             bonus += 0.5 * top
         if frame_lines and any(start <= fl <= end for fl in frame_lines):
             bonus += 2.0 * top
+        if semantic:
+            bonus += SEM_SPAN_BONUS * top * semantic.get((start, end), 0.0)
         ranked.append((s + bonus, Span(start, end, name)))
     ranked.sort(key=lambda x: -x[0])
     return [sp for s, sp in ranked[:limit] if s > 0] or [ranked[0][1]]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from genie_tui.config import paths
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, file
 CREATE TABLE IF NOT EXISTS histpost(term TEXT, path TEXT, tf INT, PRIMARY KEY(term, path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS histlen(path TEXT PRIMARY KEY, len INT, ncommits INT, nrecent INT);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
+-- semantic search (retrieval/semantic.py): float32 vectors keyed by model and a hash of the embedded text;
+-- chunk_vecs maps a file's chunks to them, vec_files says which version of a file they were made from
+CREATE TABLE IF NOT EXISTS vectors(model TEXT, hash TEXT, vec BLOB, PRIMARY KEY(model, hash));
+CREATE TABLE IF NOT EXISTS chunk_vecs(file_id INT, model TEXT, start INT, end_line INT, hash TEXT);
+CREATE INDEX IF NOT EXISTS chunk_vecs_file ON chunk_vecs(file_id);
+CREATE TABLE IF NOT EXISTS vec_files(file_id INT, model TEXT, path TEXT, hash TEXT, PRIMARY KEY(file_id, model));
 """
 
 

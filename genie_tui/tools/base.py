@@ -39,7 +39,7 @@ class ToolContext:
             if self.index_factory is None:
                 from genie_tui.retrieval import RepoIndex
 
-                self._index = RepoIndex.open(self.repo)
+                self._index = RepoIndex.open(self.repo, settings=self.settings)  # semantic search follows them
             else:
                 self._index = self.index_factory()
         return self._index
