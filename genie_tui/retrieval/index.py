@@ -15,11 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from genie_tui.retrieval import bm25, build, history, rank, symbols
+from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
-from genie_tui.retrieval.spans import best_spans
 from genie_tui.retrieval.store import StaleIndex, Store, db_path, is_corruption
 
 if TYPE_CHECKING:
@@ -206,13 +205,26 @@ class RepoIndex:
         out = []
         c = self._store.conn()
         for s in ranked[:k]:
-            frame_lines = {f.line for f in q.frames if s.info.path in self._snap.mods.suffix(f.path)}
-            if s.chunks is None:
-                rank.add_chunks(c, [s], qterms, idf, top=1)
-            spans = best_spans(s.chunks or [], q.code_idents, frame_lines,
-                               semantic=sem.chunks(s.info.id) if sem is not None else None)
-            out.append(SearchResult(s.info.path, round(s.score, 4), spans, rank.why(s, rank.WEIGHTS)))
+            best = self._spans(c, s, q, qterms, idf, sem=sem)
+            out.append(SearchResult(s.info.path, round(s.score, 4), best, rank.why(s, rank.WEIGHTS)))
         return out
+
+    def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None):  # type: ignore[no-untyped-def]
+        """The best spans of one ranked file."""
+        rows, frame_lines, headers = self._span_inputs(c, s.info, q)
+        return spans.best_spans(spans.score_chunks(rows, qterms, idf), q.code_idents, frame_lines, limit,
+                                hits=spans.ident_hits(rows, q.code_idents), headers=headers,
+                                semantic=sem.chunks(s.info.id) if sem is not None else None)
+
+    def _span_inputs(self, c, info, q):  # type: ignore[no-untyped-def]
+        """A file's stored chunks, the stack-trace lines in it and its class headers' start lines (also read
+        by tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
+        rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
+                         (info.id,)).fetchall()
+        headers = {r[0] for r in c.execute("SELECT line FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
+                                           (info.id,))}
+        frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.suffix(f.path)}
+        return rows, frame_lines, headers
 
     def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]
               sem: Hits | None = None):

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from genie_tui.retrieval.model import Span
 
 WINDOW = 60
 K1 = 1.2
 B = 0.5
-SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest keyword match
+# span ranking (checked with tools/bench_retrieval_lines.py; few, round values so they transfer)
+LIMIT = 20  # spans per file: the benchmark's 300-line budget reaches past the tenth span of the top file
+NAME_BONUS = 0.5  # a definition named in the query, times the file's best chunk score
+IDENT_BONUS = 0.5  # all of IDENT_FULL query identifiers inside the chunk, times the best chunk score
+IDENT_FULL = 3
+FRAME_BONUS = 2.0  # a stack-trace line inside the chunk
+HEADER_FACTOR = 0.5  # class headers (name, docstring, attributes) rarely hold the fix
+SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest keyword match (with embeddings on)
 
 
 def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
@@ -78,26 +86,57 @@ def score_chunks(rows: list[tuple[int, int, str, int, str]], qterms: dict[str, f
     return out
 
 
-def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
-               limit: int = 10, semantic: dict[tuple[int, int], float] | None = None) -> list[Span]:
-    """The ``limit`` best chunks, best first: BM25 plus a bonus for a definition named in the query, a
-    large one for a chunk holding a stack-trace line and, with embeddings on, one for the chunk's
-    similarity to the query (``semantic``: ``(start, end) -> [0, 1]``)."""
-    if not scored:
-        return []
+def ident_hits(rows: list[tuple[int, int, str, int, str]], idents: set[str]) -> list[int]:
+    """How many of the query's code identifiers (``q.code_idents``) each stored chunk contains whole."""
+    wanted = {w.lower() for w in idents}
+    if not wanted or not rows:
+        return [0] * len(rows)
+    rx = _term_regex(list(wanted))
+    return [len({m.group(1) for m in rx.finditer(r[4])}) for r in rows]
+
+
+def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
+                hits: list[int] | None = None, headers: Collection[int] = (),
+                semantic: dict[tuple[int, int], float] | None = None) -> list[tuple[float, Span]]:
+    """Every chunk with its span score, best first.
+
+    BM25 per square root of length, plus bonuses relative to the file's best chunk: a definition named in
+    the query, the query's code identifiers the chunk contains (``hits``, aligned with ``scored``; up to
+    :data:`IDENT_FULL` of them), a large one for a chunk holding a stack-trace line and, with embeddings on,
+    one for the chunk's similarity to the query (``semantic``: ``(start, end) -> [0, 1]``). Class headers
+    (``headers``: their start lines) count half: they match the class's name and docstring, but fixes go
+    into its methods (measured with tools/bench_retrieval_lines.py: the gold lines were in a class header
+    for 1% of the lines while headers took the first span of many files).
+    """
     # score per square root of length (at least 8 lines, so a lone class header does not win): three
     # focused 30-line functions beat one 300-line function
     dense = [(s / max(end - start + 1, 8) ** 0.5, start, end, name) for s, start, end, name in scored]
     top = max((d[0] for d in dense), default=0.0) or 1.0
     ranked = []
-    for s, start, end, name in dense:
+    for i, (s, start, end, name) in enumerate(dense):
         bonus = 0.0
         if name and name in code_idents:
-            bonus += 0.5 * top
+            bonus += NAME_BONUS * top
+        if hits:
+            bonus += IDENT_BONUS * top * min(hits[i], IDENT_FULL) / IDENT_FULL
         if frame_lines and any(start <= fl <= end for fl in frame_lines):
-            bonus += 2.0 * top
+            bonus += FRAME_BONUS * top
         if semantic:
             bonus += SEM_SPAN_BONUS * top * semantic.get((start, end), 0.0)
-        ranked.append((s + bonus, Span(start, end, name)))
+        total = s + bonus
+        if name and start in headers:
+            total *= HEADER_FACTOR
+        ranked.append((total, Span(start, end, name)))
     ranked.sort(key=lambda x: -x[0])
+    return ranked
+
+
+def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
+               limit: int = LIMIT, semantic: dict[tuple[int, int], float] | None = None, *,
+               hits: list[int] | None = None, headers: Collection[int] = ()) -> list[Span]:
+    """The ``limit`` best chunks of :func:`rank_chunks` that match at all, best first (the top one even if
+    nothing matched)."""
+    ranked = rank_chunks(scored, code_idents, frame_lines, hits, headers, semantic)
+    if not ranked:
+        return []
     return [sp for s, sp in ranked[:limit] if s > 0] or [ranked[0][1]]
