@@ -81,8 +81,8 @@ def _search_one(args: tuple[dict, str, str]) -> dict:
         if path not in spans:
             spans[path] = [_span_row(sp) for sp in ix._spans(c, s, q, qterms, idf)]
         rows, frame_lines, headers = ix._span_inputs(c, s.info, q)
-        order = [sp for _, sp in sx.rank_chunks(sx.score_chunks(rows, qterms, idf), q.code_idents, frame_lines,
-                                                sx.ident_hits(rows, q.code_idents), headers)]
+        scored, hits = sx.score_chunks_hits(rows, qterms, idf, q.code_idents)
+        order = [sp for _, sp in sx.rank_chunks(scored, q.code_idents, frame_lines, hits, headers)]
         for ln in lines:
             hit = [(i, sp) for i, sp in enumerate(order) if sp.start <= ln <= sp.end]
             shown = [i for i, row in enumerate(spans[path]) if row[0] <= ln <= row[1]]

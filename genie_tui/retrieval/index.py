@@ -212,8 +212,8 @@ class RepoIndex:
     def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None):  # type: ignore[no-untyped-def]
         """The best spans of one ranked file."""
         rows, frame_lines, headers = self._span_inputs(c, s.info, q)
-        return spans.best_spans(spans.score_chunks(rows, qterms, idf), q.code_idents, frame_lines, limit,
-                                hits=spans.ident_hits(rows, q.code_idents), headers=headers,
+        scored, hits = spans.score_chunks_hits(rows, qterms, idf, q.code_idents)
+        return spans.best_spans(scored, q.code_idents, frame_lines, limit, hits=hits, headers=headers,
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
     def _span_inputs(self, c, info, q):  # type: ignore[no-untyped-def]
