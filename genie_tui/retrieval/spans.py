@@ -117,8 +117,8 @@ def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str]
     :data:`IDENT_FULL` of them), a large one for a chunk holding a stack-trace line and, with embeddings on,
     one for the chunk's similarity to the query (``semantic``: ``(start, end) -> [0, 1]``). Class headers
     (``headers``: their start lines) count half: they match the class's name and docstring, but fixes go
-    into its methods (measured with tools/bench_retrieval_lines.py: the gold lines were in a class header
-    for 1% of the lines while headers took the first span of many files).
+    into its methods (on the retrieval benchmark, 7 of 558 gold lines were in a class header, while a header
+    was the first span of 11% of the top-10 result files).
     """
     # score per square root of length (at least 8 lines, so a lone class header does not win): three
     # focused 30-line functions beat one 300-line function
