@@ -76,7 +76,7 @@ def strip_boilerplate(text: str) -> str:
 
 MAX_QUERY_CHARS = 200_000
 MAX_TOKEN_CHARS = 300
-_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+_LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def analyze(text: str) -> Query:
