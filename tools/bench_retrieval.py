@@ -3,7 +3,7 @@
 
     python tools/bench_retrieval.py run   [--bench DIR] [--cache DIR] [--jobs 2] [--out DIR]
     python tools/bench_retrieval.py score [--out DIR] [--bm25 bm25.json]
-    python tools/bench_retrieval.py fit   [--out DIR]          # leave-one-repository-out weight fitting
+    python tools/bench_retrieval.py fit   [--out DIR] [--method bagged|ascent|pairwise] [--seeds 3] [--bags 20]
 
 ``run`` opens each worktree (prepared by the benchmark's prepare.py) with ``RepoIndex`` -- the code path of
 ``genie search`` -- searches the issue text and stores predictions (ranked files, lines of the top spans
@@ -27,12 +27,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
 from bench_retrieval_fit import (
     KS,
+    Problem,
     file_metrics,
+    fit_bagged,
     fit_pairwise,
     fit_weights,
     lines_within,
+    neutral_start,
     rerank,
 )
 
@@ -86,14 +90,14 @@ def cmd_run(a: argparse.Namespace) -> None:
     cmd_score(a)
 
 
-def _table(title: str, rows: dict[str, list[dict]]) -> None:
+def _table(title: str, rows: dict[str, list[dict]], counts: dict[str, int] | None = None) -> None:
     keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
     print(f"\n{title}")
     print(f"| {'repo':<20} | n | " + " | ".join(keys) + " |")
     print("|---" * (len(keys) + 2) + "|")
     for name, rs in rows.items():
         vals = [statistics.mean(r[k] for r in rs) for k in keys]
-        print(f"| {name:<20} | {len(rs)} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
+        print(f"| {name:<20} | {(counts or {}).get(name, len(rs))} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
 
 
 def cmd_score(a: argparse.Namespace) -> None:
@@ -124,33 +128,73 @@ def cmd_score(a: argparse.Namespace) -> None:
           f"query incl. spans: p50 {qs[len(qs) // 2]:.0f} ms p95 {qs[int(len(qs) * 0.95)]:.0f} ms")
 
 
+def _held_out(data: list, weights: dict[str, float], held: str) -> list[dict]:
+    """Metrics (with line recall) of the held-out repository's instances under weights ``weights``."""
+    rows = []
+    for r, inst in data:
+        if inst["repo"] == held:
+            ranked = rerank(r["candidates"], weights)
+            m = file_metrics(ranked, inst["gold_files"])
+            lines = lines_within(ranked, r["spans"], LINE_BUDGET)
+            gold = {(p, ln) for p, ls in inst["gold_lines"].items() for ln in ls}
+            m["line_R@300"] = len(gold & {(p, ln) for p, ls in lines.items() for ln in ls}) / max(len(gold), 1)
+            rows.append(m)
+    return rows
+
+
 def cmd_fit(a: argparse.Namespace) -> None:
     insts = {i["instance_id"]: i for i in _load(Path(a.bench))}
     runs = _read_jsonl(Path(a.out) / "runs.jsonl")
     data = [(r, insts[r["instance_id"]]) for r in runs]
-    start = runs[0]["weights"]
+    seen = {k for r in runs for _, f in r["candidates"] for k, v in f.items() if v}
+    # every signal with a value somewhere, in the shipped order, then new ones; "sem" without embeddings is
+    # all zeros, moves nothing and so is left out (and keeps its hand-set weight)
+    names = [k for k in dict.fromkeys([*runs[0]["weights"], *sorted(seen)]) if k in seen]
+    start = {k: runs[0]["weights"].get(k, 0.5) for k in names}
     if a.start == "neutral":  # no knowledge from any repository: the cleanest leave-one-out estimate
-        start = {k: -1.0 if k in ("test", "doc", "text") else 0.0 if k == "test_q" else 0.5 for k in start}
-    fit = fit_weights if a.method == "ascent" else fit_pairwise
+        start = neutral_start(names)
+    prob = Problem(data, names)
+    seeds = range(a.seeds) if a.method == "bagged" else range(1)
+
+    def fit(idx: list[int], seed: int) -> tuple[dict[str, float], dict[str, float]]:
+        if a.method == "bagged":
+            mean, std = fit_bagged(prob.subset(np.array(idx)), prob.vec(start), a.bags, seed)
+            return dict(zip(names, mean.tolist())), dict(zip(names, std.tolist()))
+        w = (fit_weights if a.method == "ascent" else fit_pairwise)([data[i] for i in idx], start)
+        return w, {}
+
     repos = sorted({i["repo"] for _, i in data})
-    rows: dict[str, list[dict]] = defaultdict(list)
-    for held in repos:
-        train = [d for d in data if d[1]["repo"] != held]
-        w = fit(train, start)
-        for r, inst in data:
-            if inst["repo"] == held:
-                ranked = rerank(r["candidates"], w)
-                m = file_metrics(ranked, inst["gold_files"])
-                lines = lines_within(ranked, r["spans"], LINE_BUDGET)
-                gold = {(p, ln) for p, ls in inst["gold_lines"].items() for ln in ls}
-                m["line_R@300"] = len(gold & {(p, ln) for p, ls in lines.items() for ln in ls}) / max(len(gold), 1)
-                rows[held].append(m)
-                rows["ALL (leave-one-repo-out)"].append(m)
-        print(f"fold {held}: fitted", file=sys.stderr)
-    _table("leave-one-repository-out (weights fitted on the other four repositories)", dict(sorted(rows.items())))
-    w = fit(data, start)
+    per_seed: list[dict[str, list[dict]]] = []
+    for seed in seeds:
+        rows: dict[str, list[dict]] = defaultdict(list)
+        for held in repos:
+            w, _ = fit([i for i, d in enumerate(data) if d[1]["repo"] != held], seed)
+            rows[held] = _held_out(data, w, held)
+            rows["ALL (leave-one-repo-out)"].extend(rows[held])
+        per_seed.append(rows)
+        print(f"seed {seed}: {len(repos)} folds fitted", file=sys.stderr)
+    keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
+    means = {name: [{k: statistics.mean(r[k] for r in rows[name]) for k in keys} for rows in per_seed]
+             for name in per_seed[0]}
+    _table(f"leave-one-repository-out, {a.method} (weights fitted on the other four repositories; "
+           f"mean over {len(per_seed)} seed(s), then the ALL row's standard deviation and range over seeds)",
+           {name: [{k: statistics.mean(m[k] for m in ms) for k in keys}] for name, ms in sorted(means.items())},
+           counts={name: len(per_seed[0][name]) for name in means})
+    if len(per_seed) > 1:
+        ms = means["ALL (leave-one-repo-out)"]
+        print("| ± sd (range) | | " + " | ".join(
+            f"±{statistics.pstdev(m[k] for m in ms):.3f} ({min(m[k] for m in ms):.3f}-{max(m[k] for m in ms):.3f})"
+            for k in keys) + " |")
+    # the shipped weights: the mean over the bags of every seed (``seeds * bags`` fits), the steadiest estimate
+    fits = [fit(list(range(len(data))), seed) for seed in seeds]
+    w = {k: statistics.mean(f[0][k] for f in fits) for k in names}
+    spread = {k: statistics.mean(f[1][k] for f in fits) for k in fits[0][1]}
     print("\nweights fitted on all repositories (paste into genie_tui/retrieval/rank.py WEIGHTS):")
     print(json.dumps({k: round(v, 3) for k, v in w.items()}))
+    if spread:
+        print(f"standard deviation of single bootstrap fits (the mean of {len(fits) * a.bags} has about "
+              f"1/{(len(fits) * a.bags) ** 0.5:.0f} of it):")
+        print(json.dumps({k: round(v, 3) for k, v in spread.items()}))
 
 
 def main() -> None:
@@ -162,7 +206,10 @@ def main() -> None:
     ap.add_argument("--out", default="/work/bench-work/out", help="where runs and predictions go")
     ap.add_argument("--bm25", default="/work/bench-work/bm25.json", help="baseline_bm25.py --json output")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--method", choices=["pairwise", "ascent"], default="ascent", help="weight fitting")
+    ap.add_argument("--method", choices=["bagged", "ascent", "pairwise"], default="bagged",
+                    help="fit: mean of ascents on bootstrap resamples (default), one coordinate ascent, RankNet")
+    ap.add_argument("--bags", type=int, default=20, help="fit: bootstrap fits averaged per weight vector")
+    ap.add_argument("--seeds", type=int, default=3, help="fit: bagged leave-one-out repeats (mean and spread)")
     ap.add_argument("--start", choices=["shipped", "neutral"], default="neutral",
                     help="fit: start from the shipped weights (fitted on all repos) or from neutral ones")
     ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
