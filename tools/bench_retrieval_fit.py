@@ -74,7 +74,7 @@ def fit_weights(data: list, start: dict[str, float]) -> dict[str, float]:
     same. Many equally good optima, so the answer jumps with small changes; see :func:`fit_bagged`."""
     names = list(start)
     prob = Problem(data, names)
-    return dict(zip(names, ascent(prob, prob.vec(start), np.ones(len(data))).tolist()))
+    return dict(zip(names, ascent(prob, prob.vec(start), np.ones(len(data)), passes=3).tolist()))
 
 
 def fit_pairwise(data: list, start: dict[str, float], l2: float = 0.003, iters: int = 400, lr: float = 2.0,
