@@ -29,9 +29,10 @@ BENCH = ROOT.parent / "shared" / "bench" / "retrieval" / "instances.jsonl"
 def _child(code: str, env: dict[str, str]) -> tuple[float, float, str]:
     """Run python ``code`` in a child; wall seconds, peak RSS in MB (of that child alone), stdout.
 
-    The child reports its own peak: RUSAGE_CHILDREN is the largest of all children so far, so a second
-    repository would show the first one's figure."""
-    code += "\nimport resource; print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    The child reports its own peak (VmHWM, in kB): RUSAGE_CHILDREN is the largest of all children so far, and
+    Linux carries the parent's peak into a child's RUSAGE_SELF across fork and exec."""
+    code += ("\nimport re, resource\ntry:\n    kb = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])\n"
+             "except (OSError, TypeError):\n    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nprint('PEAK', kb)")
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
