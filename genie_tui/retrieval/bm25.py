@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 
@@ -23,12 +24,13 @@ B = (0.3, 0.5, 0.5, 0.75)  # length normalisation per field: paths and names are
 MAX_TERMS = 80
 COMMON = 0.25
 LARGE = 3000  # files
-CACHED_POSTINGS = 200_000  # posting rows kept in memory per index (about 25 MB at most)
+CACHED_POSTINGS = 300_000  # postings kept in memory per index (under 20 MB)
 
 Weighting = tuple[float, float, float, float]
 Row = tuple[int, int, int, int, int]  # fid, tf in path, names, doc, body
-# fid, body tf / its norm, and the path, names and doc ones when any is non-zero (a quarter of the postings)
-Scaled = tuple[int, float, "tuple[float, float, float] | None"]
+# a posting list as three columns: file ids, body tf / its norm, and the path, names and doc ones when any is
+# non-zero (a quarter of the postings); columns rather than a tuple per posting take a third of the memory
+Scaled = tuple[list[int], "array[float]", "list[tuple[float, float, float] | None]"]
 
 
 def doc_freqs(c: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -69,9 +71,9 @@ class Postings:
         self.lens = lens
         self.avg = avg
         self.n_docs = max(len(lens), 1)
-        self._norms: dict[int, tuple[float, float, float, float]] = {}
+        self._norms: dict[int, tuple[float, float, float, float, int]] = {}
         self._df: dict[str, int] = {}
-        self._rows: OrderedDict[str, list[Scaled]] = OrderedDict()
+        self._rows: OrderedDict[str, Scaled] = OrderedDict()
         self._cached = 0
         self._max_rows = max_rows
         self._lock = threading.Lock()
@@ -88,7 +90,7 @@ class Postings:
             return {t: d for t in uniq if (d := known.get(t, found.get(t, 0)))}
         return {t: d for t in uniq if (d := known[t])}
 
-    def postings(self, c: sqlite3.Connection, term: str) -> list[Scaled]:
+    def postings(self, c: sqlite3.Connection, term: str) -> Scaled:
         """The postings of ``term`` by file id, counts divided by the file's length norm (files of this
         snapshot only); from memory when the term was read recently."""
         with self._lock:
@@ -99,15 +101,17 @@ class Postings:
         rows = self._scaled(c.execute("SELECT fid, tp, tn, td, tb FROM postings WHERE term=? ORDER BY fid",
                                       (term,)).fetchall())
         with self._lock:
-            if term not in self._rows and len(rows) <= self._max_rows // 4:
+            if term not in self._rows and len(rows[0]) <= self._max_rows // 4:
                 self._rows[term] = rows
-                self._cached += len(rows)
+                self._cached += len(rows[0])
                 while self._cached > self._max_rows:
-                    self._cached -= len(self._rows.popitem(last=False)[1])
+                    self._cached -= len(self._rows.popitem(last=False)[1][0])
         return rows
 
-    def _scaled(self, rows: list[Row]) -> list[Scaled]:
-        out: list[Scaled] = []
+    def _scaled(self, rows: list[Row]) -> Scaled:
+        fids: list[int] = []
+        body: array[float] = array("d")
+        other: list[tuple[float, float, float] | None] = []
         lens, avg, norms = self.lens, self.avg, self._norms
         for fid, tp, tn, td, tb in rows:
             nrm = norms.get(fid)
@@ -116,12 +120,16 @@ class Postings:
                 if ln is None:
                     continue
                 n0, n1, n2, n3 = (1 - B[i] + B[i] * ln[i] / (avg[i] or 1.0) for i in range(4))
-                nrm = norms[fid] = (n0, n1, n2, n3)
+                nrm = norms[fid] = (n0, n1, n2, n3, fid)  # one int object per file, shared by every list
             if tp or tn or td:
-                out.append((fid, tb / nrm[3], (tp / nrm[0], tn / nrm[1], td / nrm[2])))
+                other.append((tp / nrm[0], tn / nrm[1], td / nrm[2]))
             elif tb:
-                out.append((fid, tb / nrm[3], None))
-        return out
+                other.append(None)
+            else:
+                continue
+            fids.append(nrm[4])
+            body.append(tb / nrm[3])
+        return fids, body, other
 
     def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
               weightings: list[Weighting]) -> list[dict[int, float]]:
@@ -143,7 +151,7 @@ class Postings:
         for term in sorted(qterms):
             d_t = df.get(term, 0)
             w_idf = math.log(1 + (n_docs - d_t + 0.5) / (d_t + 0.5)) * qterms[term]
-            for fid, s3, mixed in self.postings(c, term):
+            for fid, s3, mixed in zip(*self.postings(c, term)):
                 if mixed is not None:
                     s0, s1, s2 = mixed
                     for w, d in numbered:
