@@ -81,16 +81,18 @@ def file_scores(c: sqlite3.Connection, qterms: dict[str, float], k1: float = 1.2
     n, total = c.execute("SELECT COUNT(*), SUM(len) FROM histlen").fetchone()
     avg = (total or 1) / max(n, 1)
     df: Counter[str] = Counter(t for t, _, _ in rows)
-    paths = {p for _, p, _ in rows}
+    plist = list(dict.fromkeys(p for _, p, _ in rows))
     lens: dict[str, int] = {}
-    plist = list(paths)
     for i in range(0, len(plist), 500):
         part = plist[i:i + 500]
         lens.update(c.execute(f"SELECT path, len FROM histlen WHERE path IN ({','.join('?' * len(part))})", part))
+    # per term and per file once rather than per posting (the same float operations, so the same scores)
+    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) * qterms[t] for t, d in df.items()}
+    norm = {p: k1 * (1 - b + b * lens.get(p, avg) / avg) for p in plist}
+    k1p = k1 + 1
     out: dict[str, float] = {}
     for t, p, tf in rows:
-        idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) * qterms[t]
-        out[p] = out.get(p, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lens.get(p, avg) / avg))
+        out[p] = out.get(p, 0.0) + idf[t] * tf * k1p / (tf + norm[p])
     return out
 
 

@@ -38,6 +38,7 @@ class _Snapshot:
         self.by_path = {f.path: f.id for f in self.files.values()}
         self.all_paths = sorted(r[1] for r in rows)
         self.mods = ModuleMap(list(self.by_path))
+        self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
 
 
 class RepoIndex:
@@ -231,14 +232,14 @@ class RepoIndex:
         snap = self._snap
         c = self._store.conn()
         q = analyze(query)
-        df = bm25.doc_freqs(c, [*q.tokens, *(w.lower() for w in q.code_idents)])
+        df = snap.postings.doc_freqs(c, [*q.tokens, *(w.lower() for w in q.code_idents)])
         n = max(len(snap.files), 1)
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
         qterms = bm25.select_terms(q.tokens, df, n)
         if self._activity is None:
             self._activity = history.activity(c)
         scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg, activity=self._activity,
-                               semantic=sem.files if sem is not None else None)
+                               semantic=sem.files if sem is not None else None, postings=snap.postings)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
             rank.add_chunks(c, ranked, qterms, idf)

@@ -71,9 +71,11 @@ def _scale(values: dict[int, float]) -> dict[int, float]:
 def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
              candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None,
-             semantic: dict[int, float] | None = None) -> dict[int, Scored]:
+             semantic: dict[int, float] | None = None,
+             postings: bm25.Postings | None = None) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found); ``semantic`` maps file ids to their
-    scaled embedding similarity when semantic search is on."""
+    scaled embedding similarity when semantic search is on; ``postings`` (the index's, which caches) must
+    describe ``files`` and ``avg``."""
     out: dict[int, Scored] = {}
 
     def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
@@ -88,15 +90,15 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             s.feats[name] = max(v, s.feats.get(name, 0.0))
 
     n = max(len(files), 1)
-    lens = {fid: f.lens for fid, f in files.items()}
+    bm = postings or bm25.Postings({fid: f.lens for fid, f in files.items()}, avg)
     qterms = bm25.select_terms(q.tokens, df, n)
     title_terms = bm25.select_terms(q.title_tokens, df, n, 30)
     code_terms = bm25.select_terms([w.lower() for w in q.code_idents], df, n, 40)
-    main = bm25.score(c, qterms, df, n, lens, avg, [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)])
+    main = bm.score(c, qterms, df, [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)])
     for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
         put(name, _scale(vals), top=candidates if name == "bm_all" else None)
-    put("bm_title", _scale(bm25.score(c, title_terms, df, n, lens, avg, [(2, 3, 1, 1)])[0]), top=candidates // 2)
-    put("bm_code", _scale(bm25.score(c, code_terms, df, n, lens, avg, [(2, 3, 1, 1)])[0]), top=candidates // 2)
+    put("bm_title", _scale(bm.score(c, title_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
+    put("bm_code", _scale(bm.score(c, code_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     nfiles = max(len(files), 1)
     for feat, names in (("def_code", q.code_idents), ("def_plain", q.plain_idents)):
         if not names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
@@ -68,6 +69,7 @@ _DOC_DIRS = frozenset({"doc", "docs", "documentation", "examples", "example", "s
 DOC_EXTS = (".md", ".rst", ".txt", ".adoc")
 
 
+@functools.lru_cache(maxsize=1 << 17)  # asked for every candidate of every query: thousands in a large repository
 def is_test_path(path: str) -> bool:
     """Whether ``path`` looks like test code in any of the supported languages."""
     parts = path.lower().split("/")
@@ -81,6 +83,7 @@ def is_test_path(path: str) -> bool:
     return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def is_doc_path(path: str) -> bool:
     """Documentation, examples and benchmarks: rarely where a fix goes unless the query is about them."""
     parts = path.lower().split("/")

@@ -1,0 +1,90 @@
+"""The in-memory caches behind fast queries: edits are seen after a refresh, and cached scoring gives the
+very same numbers as the plain BM25F formula."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from genie_tui.retrieval import RepoIndex, bm25
+
+FILES = {
+    "zoo/walrus.py": "def feed_walrus(fish):\n    \"\"\"Walrus food: herring.\"\"\"\n    return fish * 2\n",
+    "zoo/penguin.py": "def feed_penguin(krill):\n    return krill + 1\n\n\ndef walrus_neighbour():\n    pass\n",
+    "zoo/keeper.py": "from zoo.walrus import feed_walrus\n\n\ndef morning_round(fish):\n"
+                     "    return feed_walrus(fish)\n",
+    "README.md": "# Zoo\n\nFeeding walrus and penguin.\n",
+}
+
+
+def _paths(ix: RepoIndex, query: str) -> list[str]:
+    return [r.path for r in ix.search(query, k=10)]
+
+
+def test_search_after_an_edit_sees_the_edit(make_repo):
+    repo = make_repo(FILES)
+    ix = RepoIndex.open(repo)
+    assert _paths(ix, "herring") == ["zoo/walrus.py"]  # now cached in memory
+    assert _paths(ix, "quokka habitat") == []  # cached too: the terms are in no file
+    (repo / "zoo/walrus.py").write_text("def feed_walrus(fish):\n    return fish\n")
+    (repo / "zoo/keeper.py").write_text("def morning_round(herring):\n    return herring\n")
+    (repo / "zoo/penguin.py").write_text("def quokka_habitat():\n    \"\"\"Quokka habitat.\"\"\"\n")
+    ix.refresh()
+    assert _paths(ix, "herring") == ["zoo/keeper.py"]
+    assert _paths(ix, "quokka habitat")[0] == "zoo/penguin.py"
+    ix.close()
+
+
+def _plain_bm25f(rows, qterms, df, n_docs, lens, avg, weightings):
+    """The textbook formula, summed in the order SQLite returns the postings (term, then file id)."""
+    out = [{} for _ in weightings]
+    for term, fid, *tfs in sorted(rows):
+        idf = math.log(1 + (n_docs - df[term] + 0.5) / (df[term] + 0.5)) * qterms[term]
+        nrm = [1 - bm25.B[i] + bm25.B[i] * lens[fid][i] / (avg[i] or 1.0) for i in range(4)]
+        scaled = [tfs[i] / nrm[i] for i in range(4)]
+        for j, w in enumerate(weightings):
+            tf = sum(w[i] * scaled[i] for i in range(4))
+            if tf:
+                out[j][fid] = out[j].get(fid, 0.0) + idf * tf / (bm25.K1 + tf)
+    return out
+
+
+WORDS = "walrus feed fish penguin krill herring seal tide ice floe colony".split()
+
+
+def _random_files(n: int) -> dict[str, str]:
+    """Files with varied term counts in every field, so a change in floating-point rounding shows."""
+    rng = random.Random(5)
+    files = {}
+    for i in range(n):
+        body = "\n".join(f"    x = {' + '.join(rng.choices(WORDS, k=rng.randint(1, 9)))}" for _ in range(rng.randint(1, 12)))
+        name = "_".join(rng.sample(WORDS, 2))
+        doc = " ".join(rng.choices(WORDS, k=rng.randint(0, 6)))
+        files[f"{rng.choice(WORDS)}/{rng.choice(WORDS)}_{i}.py"] = f'def {name}():\n    """{doc}"""\n{body}\n'
+    return files
+
+
+def test_cached_scoring_equals_the_plain_formula_exactly(make_repo):
+    repo = make_repo({**FILES, **_random_files(40)})
+    ix = RepoIndex.open(repo)
+    c = ix._store.conn()
+    lens = {fid: ln for fid, *ln in c.execute("SELECT id, lp, ln, ld, lb FROM files WHERE excluded IS NULL")}
+    n = len(lens)
+    avg = tuple(sum(ln[i] for ln in lens.values()) / n for i in range(4))
+    terms = [*WORDS, "zoo", "nothing_here"]
+    df = bm25.doc_freqs(c, terms)
+    qterms = {t: 1.0 + math.log(1 + i) for i, t in enumerate(terms) if t in df}
+    rows = c.execute(f"SELECT term, fid, tp, tn, td, tb FROM postings WHERE term IN ({','.join('?' * len(qterms))})",
+                     list(qterms)).fetchall()
+    five = [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)]
+    for weightings in (five, five[:1], [*five, (0.5, 0, 0, 2)]):  # the fast paths and the general one
+        want = _plain_bm25f(rows, qterms, df, n, lens, avg, weightings)
+        assert all(want)
+        for max_rows in (0, 3, bm25.CACHED_POSTINGS):  # no cache, constant eviction, everything cached
+            p = bm25.Postings(lens, avg, max_rows=max_rows)
+            for _ in range(2):
+                assert p.doc_freqs(c, terms) == df
+                got = p.score(c, qterms, df, weightings)
+                assert got == want
+                assert [list(d) for d in got] == [list(d) for d in want]  # same order too (ties keep it)
+    ix.close()
