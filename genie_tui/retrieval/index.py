@@ -213,7 +213,10 @@ class RepoIndex:
     def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None):  # type: ignore[no-untyped-def]
         """The best spans of one ranked file."""
         rows, frame_lines, headers = self._span_inputs(c, s.info, q)
-        scored, hits = spans.score_chunks_hits(rows, qterms, idf, q.code_idents)
+        if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
+            scored, hits = s.chunks, s.hits
+        else:
+            scored, hits = spans.score_chunks_hits(rows, qterms, idf, q.code_idents)
         return spans.best_spans(scored, q.code_idents, frame_lines, limit, hits=hits, headers=headers,
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
@@ -242,8 +245,8 @@ class RepoIndex:
                                semantic=sem.files if sem is not None else None, postings=snap.postings)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
-            rank.add_chunks(c, ranked, qterms, idf)
-            ranked = rank.combine(scored, weights)
+            rank.add_chunks(c, ranked, qterms, idf, idents=q.code_idents)
+            ranked = rank.add_chunk_scores(ranked, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
         return ranked, q, qterms, idf
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from genie_tui.retrieval import bm25, history
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
-from genie_tui.retrieval.spans import score_chunks
+from genie_tui.retrieval.spans import score_chunks_hits
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
 # Fitted on all five benchmark repositories by `tools/bench_retrieval.py fit` (with its FLOORS): the mean of 60
@@ -61,6 +61,7 @@ class Scored:
     feats: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     chunks: list[tuple[float, int, int, str]] | None = None
+    hits: list[int] | None = None  # per chunk, how many of the query's code identifiers it holds
 
 
 def _scale(values: dict[int, float]) -> dict[int, float]:
@@ -221,18 +222,30 @@ def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored
 
 
 def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, float], idf: dict[str, float],
-               top: int = 40) -> None:
+               top: int = 40, idents: set[str] | frozenset[str] = frozenset()) -> None:
     """Score the definition-level chunks of the ``top`` files; a file whose best chunk matches the query
-    closely beats a large file that matches it loosely everywhere."""
+    closely beats a large file that matches it loosely everywhere. The scores (and each chunk's count of
+    ``idents``) are kept on the files, so their spans do not score them again."""
     best: dict[int, float] = {}
     for s in ranked[:top]:
         rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
                          (s.info.id,)).fetchall()
-        s.chunks = score_chunks(rows, qterms, idf)
+        s.chunks, s.hits = score_chunks_hits(rows, qterms, idf, idents)
         best[s.info.id] = max((x[0] for x in s.chunks), default=0.0)
     top_score = max(best.values(), default=0.0)
     for s in ranked[:top]:
         s.feats["chunk"] = best[s.info.id] / top_score if top_score > 0 else 0.0
+
+
+def add_chunk_scores(ranked: list[Scored], weights: dict[str, float]) -> list[Scored]:
+    """:func:`combine` again after :func:`add_chunks`, touching only the files that got the chunk signal
+    (the rest keep their score; re-summing thousands of candidates was a tenth of a query)."""
+    w = weights.get("chunk", 0.0)
+    for s in ranked:
+        v = s.feats.get("chunk")
+        if v is not None:
+            s.score += w * v
+    return sorted(ranked, key=lambda s: -s.score)
 
 
 def add_graph(c: sqlite3.Connection, ranked: list[Scored], mods: ModuleMap, by_path: dict[str, int],

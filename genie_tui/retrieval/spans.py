@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Collection
 
 from genie_tui.retrieval.model import Span
@@ -64,13 +62,6 @@ def _inner_starts(ordered: list[tuple[str, str, int, int]], i: int, line: int, e
     return starts
 
 
-@functools.lru_cache(maxsize=32)
-def _term_regex(terms: frozenset[str]) -> re.Pattern[str]:
-    """One pattern per query, reused for every file of its results (building it was a third of the cost)."""
-    alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?:^| )({alts})(?::(\d+))?(?= |$)")
-
-
 Row = tuple[int, int, str, int, str]
 
 
@@ -87,21 +78,23 @@ def score_chunks_hits(rows: list[Row], qterms: dict[str, float], idf: dict[str, 
     wanted = {w.lower() for w in idents}
     if not rows or not (qterms or wanted):
         return [(0.0, r[0], r[1], r[2]) for r in rows], [0] * len(rows)
-    rx = _term_regex(frozenset(qterms) | wanted)
     out = []
     hits = []
+    k1p = K1 + 1
+    # split and look up: a regex alternation of the query's terms scanned each chunk several times slower
+    # (the top 40 files of a query on a 1M-line repository have about a thousand chunks); same sums, same order
     for start, end, name, ntok, terms in rows:
         s = 0.0
         norm = K1 * (1 - B + B * ntok / avg_len)
         found = 0
-        for m in rx.finditer(terms):
-            t = m.group(1)
+        for tok in terms.split(" "):
+            t, sep, count = tok.partition(":")
             if t in wanted:
                 found += 1
             w = qterms.get(t)
             if w is not None:
-                tf = int(m.group(2) or 1)
-                s += idf.get(t, 1.0) * w * tf * (K1 + 1) / (tf + norm)
+                tf = int(count) if sep else 1
+                s += idf.get(t, 1.0) * w * tf * k1p / (tf + norm)
         out.append((s, start, end, name))
         hits.append(found)
     return out, hits
