@@ -21,12 +21,12 @@ from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 # coordinate ascents on bootstrap resamples, so a weight moves only when most resamples agree (bagging; one
 # ascent's weights swung by +-0.2 with the coordinate order). "trace" is kept at >= 0.75 whatever the fit
 # says: only 10 of the 97 issues carry a traceback, and a pasted traceback's raising frame should win a
-# keyword tie (the fit gives 1.16 here, so it stands).
+# keyword tie (the fit gives 1.27 here, so it stands).
 WEIGHTS: dict[str, float] = {
-    "bm_all": 0.513, "bm_title": 0.702, "bm_code": 0.615, "chunk": 0.613, "bm_path": 0.57, "bm_names": 0.494,
-    "bm_doc": 0.414, "bm_body": 0.546, "def_code": 0.289, "def_plain": 0.045, "mention": 0.548, "trace": 1.158,
-    "hist": 0.542, "hist_doc": 0.863, "churn": 0.003, "recent": 0.407, "size": 0.186, "test": -4.0,
-    "test_q": 0.0, "doc": -2.05, "text": -1.85, "graph": 0.276, "qual": 0.417,
+    "bm_all": 0.468, "bm_title": 0.711, "bm_code": 0.646, "chunk": 0.618, "bm_path": 0.594, "bm_names": 0.468,
+    "bm_doc": 0.519, "bm_body": 0.569, "def_code": 0.271, "def_plain": 0.036, "mention": 0.607, "trace": 1.268,
+    "hist": 0.462, "hist_doc": 0.966, "churn": 0.045, "recent": 0.301, "size": 0.232, "test": -3.633,
+    "test_q": 0.0, "doc": -1.633, "text": -1.25, "graph": 0.322, "qual": 0.746,
 }
 # Semantic similarity (retrieval/semantic.py), present only when embeddings are configured, so it moves nothing
 # otherwise. Not fitted: no embeddings endpoint was reachable where the other weights were fitted (keep it when
@@ -197,8 +197,10 @@ def _definer(c: sqlite3.Connection, mods: ModuleMap, by_path: dict[str, int], pa
 
 def qualified(c: sqlite3.Connection, q: Query, mods: ModuleMap, by_path: dict[str, int]) -> dict[int, float]:
     """Files defining the qualified names of the query (``xr.where``, ``pytest.raises``,
-    ``requests.Session``): the alias or package resolved, then the attribute followed through re-exports."""
+    ``requests.Session``): the alias or package resolved, then the attribute followed through re-exports.
+    A name in the title is what the issue is about (1.0); one in the body may be set-up code (0.5)."""
     out: dict[int, float] = {}
+    title = next((ln for ln in q.text.splitlines() if ln.strip()), "")
     for d in q.dotted[:200]:
         head, _, rest = d.partition(".")
         full = q.aliases.get(head) or _package_for(head, mods) or head
@@ -211,7 +213,8 @@ def qualified(c: sqlite3.Connection, q: Query, mods: ModuleMap, by_path: dict[st
             continue  # a module itself: the mention signal has it
         target = _definer(c, mods, by_path, m[0], parts[m[1]])
         if target is not None:
-            out[by_path[target]] = 1.0
+            fid = by_path[target]
+            out[fid] = max(out.get(fid, 0.0), 1.0 if d in title else 0.5)
     return out
 
 
