@@ -212,19 +212,21 @@ class RepoIndex:
 
     def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None):  # type: ignore[no-untyped-def]
         """The best spans of one ranked file."""
-        rows, frame_lines, headers = self._span_inputs(c, s.info, q)
-        if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
+        reuse = s.chunks is not None and s.hits is not None  # scored while ranking (the chunk signal)
+        rows, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=not reuse)
+        if reuse:
             scored, hits = s.chunks, s.hits
         else:
             scored, hits = spans.score_chunks_hits(rows, qterms, idf, q.code_idents)
         return spans.best_spans(scored, q.code_idents, frame_lines, limit, hits=hits, headers=headers,
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
-    def _span_inputs(self, c, info, q):  # type: ignore[no-untyped-def]
-        """A file's stored chunks, the stack-trace lines in it and its class headers' start lines (also read
-        by tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
+    def _span_inputs(self, c, info, q, with_rows: bool = True):  # type: ignore[no-untyped-def]
+        """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
+        and its class headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk
+        the way :meth:`_spans` does)."""
         rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
-                         (info.id,)).fetchall()
+                         (info.id,)).fetchall() if with_rows else []
         headers = {r[0] for r in c.execute("SELECT line FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
                                            (info.id,))}
         frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.suffix(f.path)}
