@@ -48,6 +48,7 @@ class Query:
     dotted: list[str] = field(default_factory=list)
     about_tests: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
+    title: str = ""
 
 
 def strip_boilerplate(text: str) -> str:
@@ -87,7 +88,7 @@ def analyze(text: str) -> Query:
     clean = strip_boilerplate(text)
     lines = [ln for ln in clean.splitlines() if ln.strip()]
     title = lines[0] if lines else ""
-    q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean))
+    q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     for pat in _FRAME_PATTERNS:
         for m in pat.finditer(text):
             g = m.groups()

@@ -200,7 +200,6 @@ def qualified(c: sqlite3.Connection, q: Query, mods: ModuleMap, by_path: dict[st
     ``requests.Session``): the alias or package resolved, then the attribute followed through re-exports.
     A name in the title is what the issue is about (1.0); one in the body may be set-up code (0.5)."""
     out: dict[int, float] = {}
-    title = next((ln for ln in q.text.splitlines() if ln.strip()), "")
     for d in q.dotted[:200]:
         head, _, rest = d.partition(".")
         full = q.aliases.get(head) or _package_for(head, mods) or head
@@ -214,7 +213,7 @@ def qualified(c: sqlite3.Connection, q: Query, mods: ModuleMap, by_path: dict[st
         target = _definer(c, mods, by_path, m[0], parts[m[1]])
         if target is not None:
             fid = by_path[target]
-            out[fid] = max(out.get(fid, 0.0), 1.0 if d in title else 0.5)
+            out[fid] = max(out.get(fid, 0.0), 1.0 if d in q.title else 0.5)
     return out
 
 

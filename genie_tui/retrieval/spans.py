@@ -65,16 +65,11 @@ def _inner_starts(ordered: list[tuple[str, str, int, int]], i: int, line: int, e
 Row = tuple[int, int, str, int, str]
 
 
-def score_chunks(rows: list[Row], qterms: dict[str, float], idf: dict[str, float],
-                 avg_len: float = 150.0) -> list[tuple[float, int, int, str]]:
-    """BM25 of each stored chunk ``(start, end, name, ntok, "term[:count] ...")`` against the query."""
-    return score_chunks_hits(rows, qterms, idf, set(), avg_len)[0]
-
-
 def score_chunks_hits(rows: list[Row], qterms: dict[str, float], idf: dict[str, float], idents: set[str],
                       avg_len: float = 150.0) -> tuple[list[tuple[float, int, int, str]], list[int]]:
-    """:func:`score_chunks` plus, in the same pass over the stored terms, how many of the query's code
-    identifiers (``q.code_idents``) each chunk contains whole."""
+    """BM25 of each stored chunk ``(start, end, name, ntok, "term[:count] ...")`` against the query and, in
+    the same pass over the stored terms, how many of the query's code identifiers (``q.code_idents``) each
+    chunk contains whole."""
     wanted = {w.lower() for w in idents}
     if not rows or not (qterms or wanted):
         return [(0.0, r[0], r[1], r[2]) for r in rows], [0] * len(rows)
