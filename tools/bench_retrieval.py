@@ -53,14 +53,18 @@ def _load(bench: Path) -> list[dict]:
     return _read_jsonl(bench / "instances.jsonl")
 
 
-def _run_one(args: tuple[dict, str, str]) -> dict:
-    inst, cache, home = args
+def _run_one(args: tuple[dict, str, str, str | None, str]) -> dict:
+    inst, cache, home, emb_url, emb_model = args
     os.environ["GENIE_HOME"] = home
+    from genie_tui.config.settings import Settings
     from genie_tui.retrieval import RepoIndex, rank
 
+    # the benchmark's own settings, never the user's config files: keyword-only unless --embeddings-url
+    settings = Settings(embeddings_model=emb_model if emb_url else None, embeddings_base_url=emb_url,
+                        embeddings_hypothetical=False)
     wt = Path(cache) / "worktrees" / inst["instance_id"]
     t0 = time.perf_counter()
-    ix = RepoIndex.open(wt)
+    ix = RepoIndex.open(wt, settings=settings)
     t_index = time.perf_counter() - t0
     t0 = time.perf_counter()
     results = ix.search(inst["problem_statement"], k=CANDIDATES)
@@ -80,7 +84,7 @@ def cmd_run(a: argparse.Namespace) -> None:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     home = str(Path(a.home).resolve())
-    jobs = [(i, a.cache, home) for i in insts]
+    jobs = [(i, a.cache, home, a.embeddings_url, a.embeddings_model) for i in insts]
     t0 = time.time()
     with open(out / "runs.jsonl", "w") as fh, ProcessPoolExecutor(a.jobs) as pool:
         for n, rec in enumerate(pool.map(_run_one, jobs), 1):
@@ -212,6 +216,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3, help="fit: bagged leave-one-out repeats (mean and spread)")
     ap.add_argument("--start", choices=["shipped", "neutral"], default="neutral",
                     help="fit: start from the shipped weights (fitted on all repos) or from neutral ones")
+    ap.add_argument("--embeddings-url", help="run: turn the semantic signal on with this OpenAI-compatible "
+                    "endpoint (e.g. tools/bench_embed_server.py's http://127.0.0.1:8765/v1)")
+    ap.add_argument("--embeddings-model", default="all-minilm-l6-v2", help="run: model name sent to it")
     ap.add_argument("--repos", help="comma-separated repository names to run (default all)")
     a = ap.parse_args()
     {"run": cmd_run, "score": cmd_score, "fit": cmd_fit}[a.command](a)
