@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from genie_tui.retrieval.semantic import Hits, Semantic
 
 log = logging.getLogger(__name__)
+# Warnings reach people through ``RepoIndex.warnings`` (the CLI prints them, the app shows them); without a
+# handler here logging's last-resort handler printed each one a second time on stderr.
+log.addHandler(logging.NullHandler())
 
 
 class _Snapshot:
