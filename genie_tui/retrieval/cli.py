@@ -68,13 +68,19 @@ def index_cmd(args: argparse.Namespace) -> int:
 
 
 def _read_query(raw: str) -> str:
-    if raw.startswith("@"):
-        name = raw[1:]
-        try:
-            return sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise UsageError(f"cannot read query file {name}: {exc.strerror or exc}") from exc
-    return raw
+    """The query itself, or the text of ``@FILE`` (``@-``: stdin) read as bytes and decoded leniently: a
+    strict stdin (any UTF-8 locale but C.UTF-8) raised on a stray byte, and a binary file is a mistake."""
+    if not raw.startswith("@"):
+        return raw
+    name = raw[1:]
+    label = "standard input" if name == "-" else f"query file {name}"
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from exc
+    if b"\0" in data[:8192]:
+        raise UsageError(f"{label} is binary (it contains NUL bytes); give a text file")
+    return data.decode("utf-8", errors="replace")
 
 
 def search_cmd(args: argparse.Namespace) -> int:
@@ -84,7 +90,8 @@ def search_cmd(args: argparse.Namespace) -> int:
     query = _read_query(args.query)
     if not query.strip():
         raise UsageError("empty query")
-    k = getattr(args, "k", 10) or 10
+    k = getattr(args, "k", None)
+    k = 10 if k is None else k
     if k < 1:
         raise UsageError("-k must be at least 1")
     repo = resolve_repo(getattr(args, "repo", None))

@@ -3,6 +3,7 @@ unwritable cache dir): one clear line and an exit code, never a traceback, never
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -38,3 +39,32 @@ def test_a_rebuilt_cache_is_one_warning_line_not_two(make_repo):
     assert r.returncode == 0 and "pkg/core.py" in r.stdout
     assert r.stderr.strip().splitlines() == [
         f"genie: warning: index cache was unusable (index schema 1 != {SCHEMA_VERSION}); rebuilding it"]
+
+
+def test_k_zero_is_refused_like_a_negative_k(make_repo, capsys):
+    repo = make_repo(PY)
+    for k in ("0", "-3"):
+        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "-k", k, "--json")
+        assert (code, out, err) == (2, "", "genie: -k must be at least 1\n")
+
+
+def test_a_binary_query_file_is_a_one_line_error(make_repo, tmp_path, capsys):
+    repo = make_repo(PY)
+    blob = tmp_path / "a.out"
+    blob.write_bytes(b"\x7fELF\x02\x01\x00\x00parse_config\x00" * 100)
+    code, out, err = _run(capsys, "search", f"@{blob}", "--repo", str(repo))
+    assert code == 2 and out == ""
+    assert err == f"genie: query file {blob} is binary (it contains NUL bytes); give a text file\n"
+
+
+def test_query_text_that_is_not_utf8_is_read_from_a_strict_stdin_and_from_a_file(make_repo, tmp_path):
+    repo = make_repo(PY)
+    text = "parse_config fails on caf\xe9\n".encode("latin-1")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}  # what a en_US.UTF-8 locale gives
+    r = subprocess.run([sys.executable, "-m", "genie_tui.cli", "search", "@-", "--repo", str(repo), "--json"],
+                       input=text, capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
+    (tmp_path / "issue.txt").write_bytes(text)
+    r = _genie("search", f"@{tmp_path / 'issue.txt'}", "--repo", str(repo), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
