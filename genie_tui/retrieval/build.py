@@ -8,8 +8,8 @@ a read, not a parse.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -83,6 +83,20 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
     return map(_analyse_job, jobs)
 
 
+OUTSIDE = "a symlink to outside the repository"
+
+
+def _outside(full: Path, repo: Path) -> bool:
+    """Whether symlink ``full`` leads out of the repository. Such a file is not indexed: its target
+    (``/etc/passwd``, a key under ``~/.ssh``) is not the project's code and must not reach search results or a
+    model's context."""
+    try:
+        full.resolve().relative_to(repo)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop
+        return True
+    return False
+
+
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
     for table in ("defs", "refs", "imports", "chunks"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
@@ -105,18 +119,22 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     for path in entries:
         full = repo / path
         try:
-            st = full.stat()
+            st = full.lstat()  # one system call for a regular file; a symlink is looked through below
+            outside = stat.S_ISLNK(st.st_mode) and _outside(full, repo)
+            if stat.S_ISLNK(st.st_mode):
+                st = full.stat()
         except OSError:
             continue
-        if not os.path.isfile(full):
+        if not stat.S_ISREG(st.st_mode):
             continue
         present.add(path)
         stats.files += 1
         old = known.get(path)
         if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns \
-                and (old[5] or "").startswith("too large") == (st.st_size > limit):
-            continue  # unchanged, and a changed size limit does not change its verdict
-        reason = F.path_exclusion(path)
+                and (old[5] or "").startswith("too large") == (st.st_size > limit) \
+                and (old[5] == OUTSIDE) == outside:
+            continue  # unchanged, and a changed size limit (or symlink target) does not change its verdict
+        reason = F.path_exclusion(path) or (OUTSIDE if outside else None)
         data = b""
         if reason is None:
             try:

@@ -46,16 +46,19 @@ def index_cmd(args: argparse.Namespace) -> int:
     from genie_tui.config.paths import resolve_repo
     from genie_tui.retrieval.index import RepoIndex
 
+    explain = getattr(args, "explain", None)
+    if explain is not None and not explain.strip():
+        raise UsageError("--explain needs a path")
     repo = resolve_repo(getattr(args, "repo", None))
     _check_config(repo)
     t0 = time.perf_counter()
-    show = sys.stderr.isatty() or not getattr(args, "explain", None)
+    show = sys.stderr.isatty() or explain is None
     ix = RepoIndex.open(repo, progress=_progress_printer(show),
                         embed_progress=_progress_printer(show, "embedding", "chunks"))
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
-    if getattr(args, "explain", None):
-        print(ix.explain(args.explain))
+    if explain is not None:
+        print(ix.explain(explain))
         return 0
     st = ix.stats
     print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "

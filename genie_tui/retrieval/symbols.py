@@ -107,9 +107,19 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
     # a relative path is taken from the current directory when it is inside the repository, else from the root
     full = p if p.is_absolute() else (cwd / p if inside else repo / p)
     try:
-        rel = full.resolve().relative_to(repo).as_posix()
-    except ValueError:
+        # the directory is resolved (``..``, a symlinked checkout) but not the name: a symlink is explained as
+        # itself, not as its target (which may be another indexed file, or outside the repository)
+        full = full.resolve() if full.name in ("", ".", "..") else full.parent.resolve() / full.name
+        rel = full.relative_to(repo).as_posix()
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop in the directories
         return f"{path}: not indexed: outside the repository {repo}"
+    try:
+        return _explain(c, repo, full, rel)
+    except OSError as exc:  # a name too long, a symlink loop: the path cannot even be looked at
+        return f"{rel}: not indexed: {exc.strerror or exc}"
+
+
+def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     row = c.execute("SELECT id, lang, excluded, nlines FROM files WHERE path=?", (rel,)).fetchone()
     if row is not None:
         fid, lang, excluded, nlines = row
@@ -119,6 +129,8 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
         how = f"parsed as {lang}, {ndefs} definitions" if lang else "indexed as plain text (keywords only)"
         return f"{rel}: indexed ({nlines} lines; {how})"
     if not full.exists():
+        if full.is_symlink():
+            return f"{rel}: not indexed: a broken symlink or a symlink loop"
         return f"{rel}: not indexed: no such file"
     if full.is_dir():
         return f"{rel}: a directory (files under it are indexed one by one)"

@@ -24,7 +24,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def _genie(*argv: str) -> subprocess.CompletedProcess[str]:
     """A real process: pytest installs logging handlers that would hide a doubled warning in-process."""
-    return subprocess.run([sys.executable, "-m", "genie_tui.cli", *argv], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "genie_tui.cli", *argv], capture_output=True, text=True, check=False,
                           timeout=60)
 
 
@@ -62,9 +62,48 @@ def test_query_text_that_is_not_utf8_is_read_from_a_strict_stdin_and_from_a_file
     text = "parse_config fails on caf\xe9\n".encode("latin-1")
     env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}  # what a en_US.UTF-8 locale gives
     r = subprocess.run([sys.executable, "-m", "genie_tui.cli", "search", "@-", "--repo", str(repo), "--json"],
-                       input=text, capture_output=True, env=env, timeout=60)
+                       input=text, capture_output=True, env=env, timeout=60, check=False)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
     (tmp_path / "issue.txt").write_bytes(text)
     r = _genie("search", f"@{tmp_path / 'issue.txt'}", "--repo", str(repo), "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
+
+
+def test_a_symlink_out_of_the_repository_is_not_indexed(make_repo, tmp_path, capsys):
+    text = "hunter2 password for the production database\n"
+    secret = tmp_path / "secret.txt"
+    secret.write_text(text)
+    repo = make_repo({**PY, "notes/db.txt": text})
+    os.utime(repo / "notes/db.txt", ns=(secret.stat().st_mtime_ns,) * 2)
+    (repo / "link.txt").symlink_to("notes/db.txt")
+    ix = RepoIndex.open(repo)
+    assert "link.txt" in [r.path for r in ix.search("hunter2 password")]
+    ix.close()
+    # pointed out of the repository at a file of the same size and mtime: the link's verdict changes anyway
+    (repo / "link.txt").unlink()
+    (repo / "link.txt").symlink_to(secret)
+    ix = RepoIndex.open(repo)
+    assert "link.txt" not in [r.path for r in ix.search("hunter2 password")]
+    assert ix.explain("link.txt") == "link.txt: not indexed: a symlink to outside the repository"
+    ix.close()
+    (repo / "alias.py").symlink_to("pkg/core.py")  # a link inside the repository is indexed as itself
+    code, out, _ = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+    assert code == 0 and {"pkg/core.py", "alias.py"} <= {r["path"] for r in json.loads(out)["results"]}
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "alias.py")
+    assert (code, out) == (0, "alias.py: indexed (2 lines; parsed as python, 1 definitions)\n")
+
+
+def test_explain_never_raises_on_odd_paths(make_repo, capsys):
+    repo = make_repo(PY)
+    os.symlink("loop-b", repo / "loop-a")
+    os.symlink("loop-a", repo / "loop-b")
+    os.symlink(".", repo / "self")
+    cases = {"loop-a": "loop-a: not indexed: a broken symlink or a symlink loop",
+             "self/pkg/core.py": "pkg/core.py: indexed (2 lines; parsed as python, 1 definitions)",
+             "x" * 5000: "x" * 5000 + ": not indexed: File name too long",
+             "../..": f"../..: not indexed: outside the repository {repo}"}
+    for path, expected in cases.items():
+        code, out, err = _run(capsys, "index", "--repo", str(repo), "--explain", path)
+        assert (code, out.strip(), err) == (0, expected, "")
+    assert _run(capsys, "index", "--repo", str(repo), "--explain", "") == (2, "", "genie: --explain needs a path\n")
