@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from genie_tui.config import paths
+from genie_tui.errors import GenieError
 
 SCHEMA_VERSION = "8"
 
@@ -59,6 +60,17 @@ class StaleIndex(Exception):
     """The cache file is from another schema version or cannot be read."""
 
 
+class CacheUnusable(GenieError):
+    """The index cache cannot be created or written (a read-only or full disk, a file where a dir should be)."""
+
+    def __init__(self, path: Path, exc: Exception) -> None:
+        if isinstance(exc, OSError):
+            path, reason = Path(exc.filename or path), exc.strerror or str(exc)
+        else:
+            reason = str(exc)
+        super().__init__(f"cannot use the index cache {path}: {reason}")
+
+
 def db_path(repo: Path) -> Path:
     """Where the index of ``repo`` lives (keyed by the repository's absolute path)."""
     key = hashlib.sha1(str(repo.resolve()).encode()).hexdigest()[:16]
@@ -87,34 +99,43 @@ class Store:
         return c
 
     def init(self) -> None:
-        """Create the schema, or raise :class:`StaleIndex` if the file is corrupt or from another version."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Create the schema, or raise :class:`StaleIndex` if the file is corrupt or from another version,
+        or :class:`CacheUnusable` when the cache dir cannot be written."""
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             c = self.conn()
-            c.executescript(_SCHEMA)
-            row = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                c.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
-                c.commit()
-            elif row[0] != SCHEMA_VERSION:
+            # the version first: another version's tables may not take this version's indexes
+            has_meta = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+            row = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone() if has_meta else None
+            if row is not None and row[0] != SCHEMA_VERSION:
                 raise StaleIndex(f"index schema {row[0]} != {SCHEMA_VERSION}")
+            c.executescript(_SCHEMA)
+            c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))  # a racing process too
+            c.commit()
             if c.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise StaleIndex("index failed its integrity check")
         except sqlite3.DatabaseError as exc:
-            if not is_corruption(exc):
-                raise
-            raise StaleIndex(str(exc)) from exc
+            if is_corruption(exc):
+                raise StaleIndex(str(exc)) from exc
+            if isinstance(exc, sqlite3.OperationalError):  # cannot open or write: a rebuild would not help
+                raise CacheUnusable(self.path, exc) from None
+            raise
+        except OSError as exc:
+            raise CacheUnusable(self.path, exc) from None
 
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:
         """Serialise index updates across processes (the app and ``genie search`` may open one repo at once)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             import fcntl
         except ImportError:  # Windows: SQLite's own locking still keeps the file consistent
             yield
             return
-        with open(str(self.path) + ".lock", "a+b") as fh:
+        try:
+            fh = open(str(self.path) + ".lock", "a+b")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise CacheUnusable(Path(str(self.path) + ".lock"), exc) from None
+        with fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield

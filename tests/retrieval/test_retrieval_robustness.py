@@ -107,3 +107,33 @@ def test_explain_never_raises_on_odd_paths(make_repo, capsys):
         code, out, err = _run(capsys, "index", "--repo", str(repo), "--explain", path)
         assert (code, out.strip(), err) == (0, expected, "")
     assert _run(capsys, "index", "--repo", str(repo), "--explain", "") == (2, "", "genie: --explain needs a path\n")
+
+
+def test_an_unwritable_cache_is_a_one_line_error(make_repo, genie_home, capsys):
+    repo = make_repo(PY)
+    path = db_path(repo)
+    path.mkdir(parents=True)  # SQLite cannot open a directory, as it cannot open a file in a read-only dir
+    for argv in (["index"], ["search", "parse_config"]):
+        code, out, err = _run(capsys, *argv, "--repo", str(repo))
+        assert (code, out) == (1, "")
+        assert err == f"genie: cannot use the index cache {path}: unable to open database file\n"
+    path.rmdir()
+    path.parent.rmdir()
+    path.parent.write_text("")  # a file where the cache dir should be
+    code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo))
+    assert (code, out, err) == (1, "", f"genie: cannot use the index cache {path.parent}: File exists\n")
+
+
+def test_an_index_from_a_newer_version_with_other_tables_is_rebuilt(make_repo):
+    repo = make_repo(PY)
+    path = db_path(repo)
+    path.parent.mkdir(parents=True)
+    c = sqlite3.connect(path)
+    c.executescript("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema', '999');"
+                    "CREATE TABLE postings(term TEXT, doc INT, tf INT);")  # no ``fid`` column for our index
+    c.commit()
+    c.close()
+    r = _genie("search", "parse_config", "--repo", str(repo), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
+    assert r.stderr == f"genie: warning: index cache was unusable (index schema 999 != {SCHEMA_VERSION}); " \
+                       "rebuilding it\n"
