@@ -164,9 +164,16 @@ def _vectors(body: Any, n: int) -> np.ndarray:
     data = sorted(body["data"], key=lambda d: d["index"])
     rows = [np.frombuffer(base64.b64decode(d["embedding"]), dtype="<f4") if isinstance(d["embedding"], str)
             else np.asarray(d["embedding"], dtype=np.float32) for d in data]
-    if len(rows) != n or len({len(r) for r in rows}) != 1 or not len(rows[0]):
+    if len(rows) != n:
         raise EmbeddingError(f"{len(rows)} vectors for {n} inputs")
-    return np.stack(rows).astype(np.float32)
+    if any(r.ndim != 1 for r in rows):
+        raise EmbeddingError("an embedding that is not a list of numbers")
+    if len({len(r) for r in rows}) != 1 or not len(rows[0]):
+        raise EmbeddingError(f"vectors of lengths {sorted({len(r) for r in rows})}")
+    out = np.stack(rows).astype(np.float32)
+    if not np.isfinite(out).all():  # stored, a NaN would poison every similarity with its file for good
+        raise EmbeddingError("NaN or infinite values")
+    return out
 
 
 _PROMPT = ("You are helping search a code repository{lang}. Given a task or issue, write the source code you "

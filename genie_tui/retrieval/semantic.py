@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.config.settings import display_url
 from genie_tui.retrieval.build import blob_hash
 from genie_tui.retrieval.embed import (
     BATCH,
@@ -275,7 +276,10 @@ class Semantic:
         if not len(self._matrix):
             return None
         qvec = self._query_vector(query, hyde, language)
-        if qvec is None or qvec.shape[0] != self._matrix.vecs.shape[1]:
+        if qvec is None:
+            return None
+        if qvec.shape[0] != self._matrix.vecs.shape[1]:
+            self._stale(c, self._matrix.vecs.shape[1], qvec.shape[0])
             return None
         import numpy as np
 
@@ -323,6 +327,21 @@ class Semantic:
         if len(self._queries) > 32:
             self._queries.popitem(last=False)
         return q
+
+    def _stale(self, c: sqlite3.Connection, stored: int, dim: int) -> None:
+        """The endpoint answers with another dimension than the stored vectors (another model behind the same
+        name): they can never match a query again, so they are dropped and the next update embeds anew."""
+        try:
+            c.execute("DELETE FROM vectors WHERE model = ? AND length(vec) != ?", (self.cfg.model, 4 * dim))
+            c.execute("DELETE FROM vec_files WHERE model = ?", (self.cfg.model,))
+            c.execute("DELETE FROM chunk_vecs WHERE model = ?", (self.cfg.model,))
+            c.commit()
+        except sqlite3.OperationalError:  # busy: the vectors stay, and so does this warning next time
+            c.rollback()
+        self._matrix = None
+        self._warn(f"embeddings endpoint {display_url(self.cfg.base_url)} now answers with {dim}-dimensional "
+                   f"vectors, the index holds {stored}-dimensional ones for {self.cfg.model}: they are embedded "
+                   "again on the next update (keyword ranking meanwhile)")
 
     def _off(self, exc: EmbeddingError) -> None:
         """The endpoint failed for good: say so once; the embedder refuses further calls at once."""

@@ -1,0 +1,129 @@
+"""A misbehaving embeddings endpoint (wrong vector count or length, no data, not JSON, NaN, a 401, a hang):
+one warning line, keyword ranking, and a cache that the next run with a good endpoint completes."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from genie_tui.cli import main
+from genie_tui.config.settings import user_config_file
+from genie_tui.providers.scripted import CONCEPTS, ScriptedServer, concept_vector
+from genie_tui.providers.wire import Reply
+
+FILES = {
+    "imaging/thumbs.py": ('def log_message(text):\n    print("note:", text)\n\n\n'
+                          'def shrink_picture(photo, factor):\n    """Scale a photo down by factor."""\n'
+                          '    return photo.resize(factor)\n'),
+    "net/fetch.py": "def download_url(url):\n    return http_request(url)\n",
+    "db/store.py": "def save_record(row):\n    return sql_insert(row)\n",
+}
+QUERY = "downsize images"  # no word in common with imaging/thumbs.py: only the embeddings find it
+
+
+def configure(**values: object) -> None:
+    path = user_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in {"backoff_base": 0.0, **values}.items()))
+
+
+def _answer(mode: str, inputs: list[str]) -> bytes:
+    """Good vectors (those the scripted server would send), then spoiled as ``mode`` says."""
+    vecs = [concept_vector(t, CONCEPTS, 256) for t in inputs]
+    if mode == "nonjson":
+        return b"<html><body>502 Bad Gateway</body></html>"
+    if mode == "count":
+        vecs = vecs[:-1] if len(vecs) > 1 else vecs * 2
+    elif mode == "empty":
+        vecs = []
+    elif mode == "nan":
+        vecs[0][0] = math.nan
+    elif mode == "lengths":
+        vecs[0] = vecs[0][:100]
+    elif mode == "nested":
+        vecs = [[v] for v in vecs]
+    data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vecs)]
+    return json.dumps({"object": "list", "data": data, "model": "embed-a"}).encode()
+
+
+class _Spoiled(BaseHTTPRequestHandler):
+    mode = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw = _answer(self.server.mode, body["input"])  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+@pytest.fixture
+def spoiled():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Spoiled)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _found_by_meaning_with_a_good_endpoint(repo, capsys) -> None:
+    with ScriptedServer([]) as good:
+        configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
+        assert main(["search", QUERY, "--repo", str(repo), "--json", "--no-hyde"]) == 0
+        out, err = capsys.readouterr()
+        assert err == ""
+        top = json.loads(out)["results"][0]
+        assert top["path"] == "imaging/thumbs.py" and "similar code" in top["why"]
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("count", "vectors for"), ("empty", "0 vectors for"), ("nonjson", "Expecting value"),
+    ("nan", "NaN or infinite values"), ("lengths", "vectors of lengths [100, 256]"),
+    ("nested", "not a list of numbers")])
+def test_a_malformed_answer_is_one_warning_and_does_not_poison_the_cache(make_repo, spoiled, capsys, mode, reason):
+    repo = make_repo(FILES)
+    spoiled.mode = mode
+    configure(embeddings_model="embed-a", embeddings_base_url=f"http://127.0.0.1:{spoiled.server_port}/v1")
+    assert main(["index", "--repo", str(repo)]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("indexing [")]
+    assert len(err) == 1 and "malformed answer" in err[0] and reason in err[0], err
+    assert "semantic search is off for this run" in err[0]
+    _found_by_meaning_with_a_good_endpoint(repo, capsys)
+
+
+@pytest.mark.parametrize("fault", [Reply(fault="401"), Reply(fault="hang", hang_seconds=5)])
+def test_a_refusal_or_a_hang_is_one_warning_and_keyword_search_goes_on(make_repo, capsys, fault):
+    repo = make_repo(FILES)
+    with ScriptedServer([], embed_faults=[fault] * 3) as bad:
+        configure(embeddings_model="embed-a", embeddings_base_url=bad.base_url, timeout=1, max_retries=0)
+        assert main(["search", "shrink_picture", "--repo", str(repo), "--no-hyde"]) == 0
+        out, err = capsys.readouterr()
+    assert out.split()[1] == "imaging/thumbs.py"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and ("401" in lines[0] or "timeout" in lines[0]) and "semantic search is off" in lines[0]
+    _found_by_meaning_with_a_good_endpoint(repo, capsys)
+
+
+def test_vectors_of_another_dimension_are_dropped_and_embedded_again(make_repo, capsys):
+    repo = make_repo(FILES)
+    with ScriptedServer([], embed_dim=64) as small:  # the same model name, another model behind it
+        configure(embeddings_model="embed-a", embeddings_base_url=small.base_url)
+        assert main(["index", "--repo", str(repo)]) == 0
+    capsys.readouterr()
+    with ScriptedServer([]) as good:
+        configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
+        assert main(["search", QUERY, "--repo", str(repo), "--json", "--no-hyde"]) == 0
+        out, err = capsys.readouterr()
+        assert "similar code" not in out
+        assert err.count("\n") == 1 and "now answers with 256-dimensional vectors" in err
+        assert "64-dimensional" in err
+    _found_by_meaning_with_a_good_endpoint(repo, capsys)
