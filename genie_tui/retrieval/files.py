@@ -62,7 +62,7 @@ def list_files(repo: Path) -> list[FileEntry]:
     if tracked is None:
         return _walk(repo)
     out: dict[str, FileEntry] = {}
-    for ent in tracked.decode("utf-8", "surrogateescape").split("\0"):
+    for ent in _names(tracked):
         if not ent:
             continue
         meta, _, path = ent.partition("\t")
@@ -71,18 +71,45 @@ def list_files(repo: Path) -> list[FileEntry]:
             continue
         out[path] = FileEntry(path, fields[1])
     untracked = _git(repo, "ls-files", "-o", "--exclude-standard", "-z") or b""
-    for path in untracked.decode("utf-8", "surrogateescape").split("\0"):
+    for path in _names(untracked):
         if path and path not in out:
             out[path] = FileEntry(path, "")
     return list(out.values())
 
 
+def _names(raw: bytes) -> list[str]:
+    """NUL-separated names from git. A name that is not UTF-8 is left out: SQLite cannot store it (one such
+    file made every index and search fail), and neither a person nor a model can type it."""
+    try:
+        return raw.decode("utf-8").split("\0")
+    except UnicodeDecodeError:
+        pass
+    out = []
+    for part in raw.split(b"\0"):
+        try:
+            out.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def is_utf8(name: str) -> bool:
+    """False for a name with undecodable bytes (``os`` hands them over as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _walk(repo: Path) -> list[FileEntry]:
     out: list[FileEntry] = []
     for root, dirs, names in os.walk(repo):
-        dirs[:] = [d for d in dirs if d not in _VENDOR_DIRS and not d.startswith(".")]
+        dirs[:] = [d for d in dirs if d not in _VENDOR_DIRS and not d.startswith(".") and is_utf8(d)]
         rel = os.path.relpath(root, repo)
         for n in names:
+            if not is_utf8(n):
+                continue
             out.append(FileEntry(n if rel == "." else f"{rel}/{n}".replace(os.sep, "/"), ""))
     return out
 

@@ -120,6 +120,8 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
 
 
 def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
+    if not F.is_utf8(rel):
+        return f"{os.fsencode(rel).decode('utf-8', 'backslashreplace')}: not indexed: its name is not valid UTF-8"
     row = c.execute("SELECT id, lang, excluded, nlines FROM files WHERE path=?", (rel,)).fetchone()
     if row is not None:
         fid, lang, excluded, nlines = row

@@ -137,3 +137,16 @@ def test_an_index_from_a_newer_version_with_other_tables_is_rebuilt(make_repo):
     assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py"
     assert r.stderr == f"genie: warning: index cache was unusable (index schema 999 != {SCHEMA_VERSION}); " \
                        "rebuilding it\n"
+
+
+def test_a_file_name_that_is_not_utf8_is_left_out_instead_of_failing_every_index(make_repo, capsys):
+    repo = make_repo(PY)
+    with open(os.fsencode(repo) + b"/caf\xe9.py", "w") as fh:  # untracked, then tracked
+        fh.write("def latin_name():\n    pass\n")
+    for step in ("untracked", "tracked"):
+        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+        assert (code, err) == (0, ""), step
+        assert json.loads(out)["results"][0]["path"] == "pkg/core.py"
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", os.fsdecode(b"caf\xe9.py"))
+    assert (code, out) == (0, "caf\\xe9.py: not indexed: its name is not valid UTF-8\n")
