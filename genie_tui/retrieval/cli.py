@@ -74,7 +74,9 @@ def _read_query(raw: str) -> str:
     """The query itself, or the text of ``@FILE`` (``@-``: stdin) read as bytes and decoded leniently: a
     strict stdin (any UTF-8 locale but C.UTF-8) raised on a stray byte, and a binary file is a mistake."""
     if not raw.startswith("@"):
-        return raw
+        # bytes that are not UTF-8 reach argv as lone surrogates, which no encoder (SQLite, JSON for the
+        # embeddings endpoint) accepts: give them back as the bytes they were and decode those leniently
+        return raw.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
     name = raw[1:]
     label = "standard input" if name == "-" else f"query file {name}"
     try:

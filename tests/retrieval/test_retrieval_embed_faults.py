@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -127,3 +129,14 @@ def test_vectors_of_another_dimension_are_dropped_and_embedded_again(make_repo, 
         assert err.count("\n") == 1 and "now answers with 256-dimensional vectors" in err
         assert "64-dimensional" in err
     _found_by_meaning_with_a_good_endpoint(repo, capsys)
+
+
+def test_a_query_argument_that_is_not_utf8_is_embedded_not_blamed_on_the_endpoint(make_repo):
+    repo = make_repo(FILES)
+    with ScriptedServer([]) as good:
+        configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
+        r = subprocess.run([sys.executable, "-m", "genie_tui.cli", "search", QUERY.encode() + b" caf\xe9",
+                            "--repo", str(repo), "--json", "--no-hyde"], capture_output=True, text=True,
+                           timeout=60, check=False)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert json.loads(r.stdout)["results"][0]["path"] == "imaging/thumbs.py"
