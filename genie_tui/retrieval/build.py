@@ -65,14 +65,14 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
     return job[0], analyse(job[1], job[2], job[3])
 
 
-def _write(c: sqlite3.Connection, fid: int, fd: FileData) -> int:
+def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str]) -> int:
     defs, refs, imports, chunk_rows, postings, lens = fd
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
     c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
     c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)", [(p[0], fid, *p[1:]) for p in postings])
-    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=? WHERE id=?", (*lens, fid))
+    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
 
 
@@ -116,6 +116,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     total = len(entries)
     present: set[str] = set()
     jobs: list[tuple[int, str, str | None, bytes]] = []
+    stamps: dict[int, tuple[int, int, str]] = {}
     for path in entries:
         full = repo / path
         try:
@@ -149,21 +150,24 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
             continue
         lang = F.language_of(path) if reason is None else None
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        # A file still to be parsed gets its size, mtime and hash only with its data (in _write): a build that
+        # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.
+        stamp = (st.st_size, st.st_mtime_ns, digest) if reason is not None else (None, None, None)
         if old is not None:
             fid = old[0]
             _clear_file(c, fid)
             c.execute("UPDATE files SET size=?, mtime=?, hash=?, lang=?, nlines=?, excluded=? WHERE id=?",
-                      (st.st_size, st.st_mtime_ns, digest, lang, nlines, reason, fid))
+                      (*stamp, lang, nlines, reason, fid))
         else:
             cur = c.execute("INSERT INTO files(path, size, mtime, hash, lang, nlines, excluded) "
-                            "VALUES(?,?,?,?,?,?,?)", (path, st.st_size, st.st_mtime_ns, digest, lang, nlines,
-                                                       reason))
+                            "VALUES(?,?,?,?,?,?,?)", (path, *stamp, lang, nlines, reason))
             fid = int(cur.lastrowid or 0)
         if reason is None:
             jobs.append((fid, path, lang, data))
+            stamps[fid] = (st.st_size, st.st_mtime_ns, digest)
     done = total - len(jobs)
     for n, (fid, fd) in enumerate(_results(jobs), 1):
-        stats.definitions += _write(c, fid, fd)
+        stats.definitions += _write(c, fid, fd, stamps.pop(fid))
         stats.parsed += 1
         if progress and n % 100 == 0:
             progress(done + n, total)

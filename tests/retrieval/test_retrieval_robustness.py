@@ -150,3 +150,18 @@ def test_a_file_name_that_is_not_utf8_is_left_out_instead_of_failing_every_index
         subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", os.fsdecode(b"caf\xe9.py"))
     assert (code, out) == (0, "caf\\xe9.py: not indexed: its name is not valid UTF-8\n")
+
+
+def test_a_build_killed_part_way_is_finished_by_the_next_one(make_repo):
+    files = {f"m/mod{i}.py": f"def func_{i}():\n    return {i}\n" for i in range(1200)}
+    repo = make_repo(files)
+    # progress comes every 100 files and the build commits every 1,000: die just after the first commit
+    code = ("import os, sys; from pathlib import Path; from genie_tui.retrieval import RepoIndex\n"
+            "RepoIndex.open(Path(sys.argv[1]), progress=lambda done, total: done >= 1100 and os._exit(9))\n")
+    r = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, timeout=120,
+                       check=False)
+    assert r.returncode == 9, r.stderr
+    ix = RepoIndex.open(repo)
+    assert ix.stats["definitions"] == 1200
+    assert ix.search("func_1199", k=1)[0].path == "m/mod1199.py"
+    ix.close()
