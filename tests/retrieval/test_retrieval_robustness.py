@@ -165,3 +165,16 @@ def test_a_build_killed_part_way_is_finished_by_the_next_one(make_repo):
     assert ix.stats["definitions"] == 1200
     assert ix.search("func_1199", k=1)[0].path == "m/mod1199.py"
     ix.close()
+
+
+def test_a_bad_size_limit_in_the_environment_is_a_one_line_error(make_repo, monkeypatch, capsys):
+    repo = make_repo(PY)
+    for raw in ("-5", "0", "1MB"):
+        monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", raw)
+        for argv in (["index"], ["search", "parse_config"]):
+            code, out, err = _run(capsys, *argv, "--repo", str(repo))
+            assert (code, out) == (2, "")
+            assert err == f"genie: GENIE_INDEX_MAX_BYTES must be a positive number of bytes, not {raw!r}\n"
+    monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "20")
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "pkg/core.py")
+    assert out.startswith("pkg/core.py: not indexed: too large (53 bytes > 20;")
