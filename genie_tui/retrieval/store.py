@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -73,8 +74,11 @@ class CacheUnusable(GenieError):
 
 def db_path(repo: Path) -> Path:
     """Where the index of ``repo`` lives (keyed by the repository's absolute path)."""
-    key = hashlib.sha1(str(repo.resolve()).encode()).hexdigest()[:16]
-    return paths.user_cache_dir() / "index" / f"{repo.resolve().name}-{key}.sqlite"
+    full = repo.resolve()
+    # fsencode: a directory name that is not UTF-8 arrives with lone surrogates, which .encode() refused
+    key = hashlib.sha1(os.fsencode(full)).hexdigest()[:16]
+    name = os.fsencode(full.name).decode("utf-8", "replace")
+    return paths.user_cache_dir() / "index" / f"{name}-{key}.sqlite"
 
 
 class Store:

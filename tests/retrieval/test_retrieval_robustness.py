@@ -178,3 +178,10 @@ def test_a_bad_size_limit_in_the_environment_is_a_one_line_error(make_repo, monk
     monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "20")
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "pkg/core.py")
     assert out.startswith("pkg/core.py: not indexed: too large (53 bytes > 20;")
+
+
+def test_a_repository_directory_whose_name_is_not_utf8_is_indexed(make_repo, capsys):
+    repo = make_repo(PY, name=os.fsdecode(b"r\xe9po"))
+    code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+    assert (code, err) == (0, "") and json.loads(out)["results"][0]["path"] == "pkg/core.py"
+    assert db_path(repo).name.startswith("r\ufffdpo-")
