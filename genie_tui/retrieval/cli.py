@@ -85,7 +85,10 @@ def _read_query(raw: str) -> str:
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from exc
+        # ``@property`` or ``@Override`` may be meant as words: say how to search for them
+        hint = " (to search for text that starts with @, begin the query with a space)" \
+            if isinstance(exc, FileNotFoundError) else ""
+        raise UsageError(f"cannot read {label}: {exc.strerror or exc}{hint}") from exc
     if b"\0" in data[:8192]:
         raise UsageError(f"{label} is binary (it contains NUL bytes); give a text file")
     return data.decode("utf-8", errors="replace")

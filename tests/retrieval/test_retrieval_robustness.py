@@ -185,3 +185,15 @@ def test_a_repository_directory_whose_name_is_not_utf8_is_indexed(make_repo, cap
     code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
     assert (code, err) == (0, "") and json.loads(out)["results"][0]["path"] == "pkg/core.py"
     assert db_path(repo).name.startswith("r\ufffdpo-")
+
+
+def test_a_missing_query_file_says_how_to_search_for_an_at_sign(make_repo, tmp_path, capsys):
+    repo = make_repo({"m.py": "class Model:\n    @property\n    def size(self):\n        return 1\n"})
+    code, out, err = _run(capsys, "search", "@property", "--repo", str(repo))
+    assert (code, out) == (2, "")
+    assert err == ("genie: cannot read query file property: No such file or directory (to search for text that "
+                   "starts with @, begin the query with a space)\n")
+    code, out, _ = _run(capsys, "search", " @property", "--repo", str(repo))
+    assert code == 0 and out.split()[1] == "m.py"
+    code, _, err = _run(capsys, "search", f"@{tmp_path}", "--repo", str(repo))
+    assert (code, err) == (2, f"genie: cannot read query file {tmp_path}: Is a directory\n")
