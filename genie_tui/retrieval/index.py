@@ -15,11 +15,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
-from genie_tui.retrieval.store import StaleIndex, Store, db_path, is_corruption
+from genie_tui.retrieval.store import (
+    CacheUnusable,
+    StaleIndex,
+    Store,
+    db_path,
+    is_corruption,
+)
 
 if TYPE_CHECKING:
     from genie_tui.retrieval.semantic import Hits, Semantic
@@ -86,7 +93,7 @@ class RepoIndex:
             store.init()
         self._reload()
         if background:
-            self._thread = threading.Thread(target=self._update, args=(progress,), name="genie-index",
+            self._thread = threading.Thread(target=self._background, args=(progress,), name="genie-index",
                                             daemon=True)
             self._thread.start()
         else:
@@ -123,6 +130,9 @@ class RepoIndex:
             try:
                 self._update_locked(progress)
             except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
+                    self._store.conn().rollback()  # the index stays as it was; rebuilding would not help
+                    raise CacheUnusable(self._store.path, exc) from None
                 if not is_corruption(exc):
                     raise
                 self._warn(f"index cache was corrupt ({exc}); rebuilding it")
@@ -134,6 +144,14 @@ class RepoIndex:
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
                            self._embed_progress)
+
+    def _background(self, progress: Callable[[int, int], None] | None) -> None:
+        """The background build: a failure is a warning (searches go on with what is indexed), not a thread
+        dying with a traceback."""
+        try:
+            self._update(progress)
+        except GenieError as exc:
+            self._warn(str(exc))
 
     def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
         c = self._store.conn()
@@ -152,8 +170,6 @@ class RepoIndex:
     # --- semantic search (optional; retrieval/semantic.py) ---------------------------------------------
 
     def _semantic(self, settings: Any) -> Semantic | None:
-        from genie_tui.errors import GenieError
-
         if settings is None:
             from genie_tui.config.settings import load_settings
 

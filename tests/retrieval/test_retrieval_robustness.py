@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from genie_tui.cli import main
 from genie_tui.retrieval import RepoIndex
 from genie_tui.retrieval.store import SCHEMA_VERSION, db_path
@@ -197,3 +199,31 @@ def test_a_missing_query_file_says_how_to_search_for_an_at_sign(make_repo, tmp_p
     assert code == 0 and out.split()[1] == "m.py"
     code, _, err = _run(capsys, "search", f"@{tmp_path}", "--repo", str(repo))
     assert (code, err) == (2, f"genie: cannot read query file {tmp_path}: Is a directory\n")
+
+
+@pytest.fixture
+def full_disk(tmp_path, monkeypatch):
+    """A 400 KB tmpfs as GENIE_HOME: the index cannot fit. Needs root (mount), else the test is skipped."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)],
+                                           capture_output=True, check=False).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    monkeypatch.setenv("GENIE_HOME", str(mnt))
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_disk_is_a_warning_in_the_background_and_a_one_line_error(make_repo, full_disk, capsys):
+    repo = make_repo({f"m/mod{i}.py": "".join(f"def fn_{i}_{j}(arg_{j}):\n    return arg_{j} * {j}\n"
+                                              for j in range(40)) for i in range(60)})
+    full = f"cannot use the index cache {db_path(repo)}: database or disk is full"
+    ix = RepoIndex.open(repo, background=True)
+    try:
+        assert ix.wait(30)
+        assert ix.warnings == [full]  # the build thread did not die with a traceback
+    finally:
+        ix.close()
+    code, out, err = _run(capsys, "index", "--repo", str(repo))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1].endswith(f"genie: {full}")
