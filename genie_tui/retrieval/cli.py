@@ -68,8 +68,12 @@ def index_cmd(args: argparse.Namespace) -> int:
           f"({ix.last_build.parsed} parsed, {ix.last_build.removed} removed)")
     sem = ix.semantic
     if sem is not None:
-        print(f"semantic search: {sem['chunks']} chunks embedded with {sem['model']} "
-              f"({sem['embedded']} new, {sem['requests']} requests)")
+        if sem.get("elsewhere"):
+            print(f"semantic search: {sem['chunks']} chunks embedded with {sem['model']} so far; another genie "
+                  "process is embedding the rest")
+        else:
+            print(f"semantic search: {sem['chunks']} chunks embedded with {sem['model']} "
+                  f"({sem['embedded']} new, {sem['requests']} requests)")
     return 0
 
 

@@ -187,12 +187,13 @@ class RepoIndex:
 
     @property
     def semantic(self) -> dict[str, Any] | None:
-        """``None`` when semantic search is off, else its model, chunks embedded and the last pass's work."""
+        """``None`` when semantic search is off, else its model, chunks embedded and the last pass's work
+        (``elsewhere``: none, another process was embedding)."""
         if self._sem is None:
             return None
         last = self._sem.last
         return {"model": self._sem.cfg.model, "chunks": last.chunks, "embedded": last.embedded,
-                "requests": last.requests, "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
+                "requests": last.requests, "elsewhere": last.elsewhere, "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
 
     def _semantic_hits(self, query: str, hyde: bool | None) -> Hits | None:
         if self._sem is None:

@@ -51,6 +51,7 @@ class EmbedStats:
     chunks: int = 0
     embedded: int = 0
     requests: int = 0
+    elsewhere: bool = False  # skipped: another process (or thread) was embedding this index
 
 
 def chunk_input(path: str, lines: list[str], start: int, end: int) -> str:
@@ -253,6 +254,8 @@ class Semantic:
             return
         with self._exclusive(lock_path) as mine:
             if not mine:
+                with contextlib.suppress(sqlite3.Error):
+                    self.last = EmbedStats(c.execute("SELECT COUNT(*) FROM chunk_vecs").fetchone()[0], elsewhere=True)
                 return
             self.last = EmbedStats()
             try:

@@ -140,3 +140,21 @@ def test_a_query_argument_that_is_not_utf8_is_embedded_not_blamed_on_the_endpoin
                            timeout=60, check=False)
     assert (r.returncode, r.stderr) == (0, "")
     assert json.loads(r.stdout)["results"][0]["path"] == "imaging/thumbs.py"
+
+
+def test_index_says_so_when_another_process_is_embedding(make_repo, capsys):
+    import fcntl
+
+    from genie_tui.retrieval.store import db_path
+
+    repo = make_repo(FILES)
+    with ScriptedServer([]) as good:
+        configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
+        assert main(["index", "--repo", str(repo)]) == 0
+        (repo / "net/fetch.py").write_text("def download_url(url):\n    return fetch_request(url)\n")
+        with open(str(db_path(repo)) + ".embed.lock", "a+b") as fh:  # what a running `genie index` holds
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            capsys.readouterr()
+            assert main(["index", "--repo", str(repo)]) == 0
+        out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "semantic search: 4 chunks embedded with embed-a so far; another genie process is embedding the rest"
