@@ -147,6 +147,12 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     reason = F.path_exclusion(rel)
     if reason:
         return f"{rel}: not indexed: {reason}"
+    for parent in full.parents:  # git lists a submodule or nested repository as one entry, not its files
+        if parent == repo:
+            break
+        if (parent / ".git").exists():
+            return f"{rel}: not indexed: inside another git repository ({parent.relative_to(repo).as_posix()}/, " \
+                   "a submodule or nested checkout)"
     if not os.access(full, os.R_OK):
         return f"{rel}: not indexed: unreadable"
     return f"{rel}: not indexed yet (run `genie index` to update)"

@@ -227,3 +227,14 @@ def test_a_full_disk_is_a_warning_in_the_background_and_a_one_line_error(make_re
     code, out, err = _run(capsys, "index", "--repo", str(repo))
     assert (code, out) == (1, "")
     assert err.splitlines()[-1].endswith(f"genie: {full}")
+
+
+def test_explain_says_a_file_of_a_nested_repository_is_not_indexed_rather_than_not_yet(make_repo, capsys):
+    repo = make_repo(PY)
+    (repo / "plugins").mkdir()
+    make_repo({"lib.py": "def nested_helper():\n    pass\n"}, name="repo/plugins/extra")
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "plugins/extra/lib.py")
+    assert (code, out) == (0, ("plugins/extra/lib.py: not indexed: inside another git repository (plugins/extra/, a "
+                              "submodule or nested checkout)\n"))
+    code, out, _ = _run(capsys, "search", "nested_helper", "--repo", str(repo), "--json")
+    assert "plugins/extra/lib.py" not in out
