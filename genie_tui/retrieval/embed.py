@@ -2,8 +2,8 @@
 model that writes hypothetical code for a query.
 
 Retries follow the provider's policy (``genie_tui.providers.retry``: 429 with ``Retry-After``, 5xx,
-timeouts), with two differences that keep search responsive: a refused connection is retried once (a
-server that is not running will not start in the next few seconds), and interactive calls (embedding a
+timeouts), with two differences that keep search responsive: a refused connection or a timeout is retried
+once (a server that is not running or has hung will not recover in the next few seconds), and interactive calls (embedding a
 query) retry once with a short timeout. After a failure for good the client stays off for the rest of the
 process, so a dead endpoint costs one warning, not one per search. The SDK and numpy load on first use.
 """
@@ -135,8 +135,11 @@ class Embedder:
                     self._base64 = False  # a server that knows only "float": ask again, and from now on
                     continue
                 failure = classify(exc, model=cfg.model, timeout=timeout, key_present=bool(cfg.api_key))
-                refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
-                limit = min(retries, 1) if refused else retries
+                # a refused connection or a request that outlasted the whole timeout is tried once more, not
+                # max_retries times: neither server is likely to recover in seconds, and with the default 120 s
+                # timeout four retries of a hung endpoint held `genie index` (and a search after an edit) for
+                # ten minutes; 429 and 5xx keep the full policy, they say when to come back
+                limit = min(retries, 1) if isinstance(exc, openai.APIConnectionError) else retries
                 if not failure.retryable or attempt > limit:
                     gave_up = f"gave up after {attempt} attempts: " if failure.retryable and attempt > 1 else ""
                     reason = scrub(failure.reason, cfg.api_key)

@@ -115,6 +115,19 @@ def test_a_refusal_or_a_hang_is_one_warning_and_keyword_search_goes_on(make_repo
     _found_by_meaning_with_a_good_endpoint(repo, capsys)
 
 
+def test_a_hung_endpoint_is_tried_twice_not_max_retries_times(make_repo, capsys):
+    """Each attempt waits the whole timeout: five of them (the chat policy) held `genie index` for ten minutes."""
+    repo = make_repo(FILES)
+    with ScriptedServer([], embed_faults=[Reply(fault="hang", hang_seconds=30)] * 8) as bad:
+        configure(embeddings_model="embed-a", embeddings_base_url=bad.base_url, timeout=0.5, max_retries=4)
+        assert main(["index", "--repo", str(repo)]) == 0
+        _, err = capsys.readouterr()
+        attempts = len(bad.embedding_requests)
+    assert attempts == 2, attempts
+    warning = [ln for ln in err.splitlines() if "embeddings endpoint" in ln]
+    assert len(warning) == 1 and "gave up after 2 attempts" in warning[0], err
+
+
 def test_vectors_of_another_dimension_are_dropped_and_embedded_again(make_repo, capsys):
     repo = make_repo(FILES)
     with ScriptedServer([], embed_dim=64) as small:  # the same model name, another model behind it
