@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from genie_tui.cli import main
 from genie_tui.retrieval import RepoIndex
 from genie_tui.retrieval.query import analyze
@@ -166,15 +168,16 @@ def test_search_cli_imports_no_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
-def test_past_commit_messages_vote_for_the_files_they_changed(make_repo):
+@pytest.mark.parametrize("changed", ["beta.py", "b\u00e9ta.py"])  # git quotes a non-ASCII name unless told not to
+def test_past_commit_messages_vote_for_the_files_they_changed(make_repo, changed):
     body = "def convert(value):\n    return value\n"
-    repo = make_repo({"alpha.py": body, "beta.py": body})
-    (repo / "beta.py").write_text(body + "\n\ndef helper():\n    return 1\n")
+    repo = make_repo({"alpha.py": body, changed: body})
+    (repo / changed).write_text(body + "\n\ndef helper():\n    return 1\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
     subprocess.run(["git", "commit", "-qam", "Fix calendar export dropping the timezone offset"], cwd=repo,
                    check=True, env=env)
     ix = RepoIndex.open(repo)
     res = ix.search("Calendar export loses timezone offset", k=2)
-    assert res[0].path == "beta.py"
+    assert res[0].path == changed
     assert "commit" in res[0].why
