@@ -85,6 +85,7 @@ class ConversationView(VerticalScroll):
         self._stream: MarkdownStream | None = None
         self._tools: dict[str, ToolRecord] = {}
         self._live: list[Widget] = []
+        self._keep: tuple[Widget, int] | None = None  # a scroll correction waiting for the next layout
 
     def compose(self) -> ComposeResult:
         yield self.history
@@ -105,17 +106,25 @@ class ConversationView(VerticalScroll):
 
     async def _compact(self) -> None:
         """Turn the oldest ``BATCH`` widgets into history lines, keeping a scrolled-up reader's place."""
+        # The reader's place is kept by the first widget that stays: its y before and after the re-layout.
+        # When batches move faster than the screen lays out (a burst of events on a busy machine), the
+        # correction still pending from the last batch is settled first: with no layout since, its mark has
+        # not moved and it changes nothing; after one, it corrects for that layout before this batch's mark
+        # is measured (the old mark is about to be removed, so it could not be measured later).
+        self._keep_place()
         old, self._live = self._live[:BATCH], self._live[BATCH:]
-        scrolled_up = self.scroll_y < self.max_scroll_y - 1
-        mark = self._live[0]
-        mark_y = mark.virtual_region.y
+        if self.scroll_y < self.max_scroll_y - 1:  # scrolled up
+            self._keep = (self._live[0], self._live[0].virtual_region.y)
+            self.call_after_refresh(self._keep_place)
         self.history.extend([_entry(w) for w in old])
         await self.remove_children(old)
-        if scrolled_up:
-            def keep_place() -> None:
-                self.scroll_to(y=self.scroll_y + mark.virtual_region.y - mark_y, animate=False, immediate=True)
 
-            self.call_after_refresh(keep_place)
+    def _keep_place(self) -> None:
+        if self._keep is None:
+            return
+        mark, mark_y = self._keep
+        self._keep = None
+        self.scroll_to(y=self.scroll_y + mark.virtual_region.y - mark_y, animate=False, immediate=True)
 
     async def add_user(self, text: str) -> None:
         await self.end_text()
