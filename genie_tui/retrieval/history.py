@@ -33,8 +33,9 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str) -> int:
         return 0
     try:
         # core.quotepath=off: otherwise git prints a non-ASCII name as "b\303\251ta.py", which matches no file
-        r = subprocess.run(["git", "-c", "core.quotepath=off", "log", "--no-merges", f"-n{MAX_COMMITS}", "--format=%x00%H%x01%s%n%b%x02",
-                            "--name-only", "--no-renames", current_head], cwd=repo, check=False,
+        r = subprocess.run(["git", "-c", "core.quotepath=off", "log", "--no-merges", f"-n{MAX_COMMITS}",
+                            "--format=%x00%H%x01%s%n%b%x02", "--name-only", "--no-renames", current_head],
+                           cwd=repo, check=False,
                            capture_output=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return 0
