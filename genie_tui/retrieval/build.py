@@ -152,7 +152,8 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         # A file still to be parsed gets its size, mtime and hash only with its data (in _write): a build that
         # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.
-        stamp = (st.st_size, st.st_mtime_ns, digest) if reason is not None else (None, None, None)
+        seen = (st.st_size, st.st_mtime_ns, digest)
+        stamp = seen if reason is not None else (None, None, None)
         if old is not None:
             fid = old[0]
             _clear_file(c, fid)
@@ -164,7 +165,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
             fid = int(cur.lastrowid or 0)
         if reason is None:
             jobs.append((fid, path, lang, data))
-            stamps[fid] = (st.st_size, st.st_mtime_ns, digest)
+            stamps[fid] = seen
     done = total - len(jobs)
     for n, (fid, fd) in enumerate(_results(jobs), 1):
         stats.definitions += _write(c, fid, fd, stamps.pop(fid))

@@ -3,9 +3,10 @@ model that writes hypothetical code for a query.
 
 Retries follow the provider's policy (``genie_tui.providers.retry``: 429 with ``Retry-After``, 5xx,
 timeouts), with two differences that keep search responsive: a refused connection or a timeout is retried
-once (a server that is not running or has hung will not recover in the next few seconds), and interactive calls (embedding a
-query) retry once with a short timeout. After a failure for good the client stays off for the rest of the
-process, so a dead endpoint costs one warning, not one per search. The SDK and numpy load on first use.
+once (a server that is not running or has hung will not recover in the next few seconds), and interactive
+calls (embedding a query) retry once with a short timeout. After a failure for good the client stays off for
+the rest of the process, so a dead endpoint costs one warning, not one per search. The SDK and numpy load on
+first use.
 """
 
 from __future__ import annotations

@@ -193,7 +193,8 @@ class RepoIndex:
             return None
         last = self._sem.last
         return {"model": self._sem.cfg.model, "chunks": last.chunks, "embedded": last.embedded,
-                "requests": last.requests, "elsewhere": last.elsewhere, "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
+                "requests": last.requests, "elsewhere": last.elsewhere,
+                "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
 
     def _semantic_hits(self, query: str, hyde: bool | None) -> Hits | None:
         if self._sem is None:
