@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from genie_tui.cli import main
-from genie_tui.config.settings import user_config_file
 from genie_tui.providers.scripted import CONCEPTS, ScriptedServer, concept_vector
 from genie_tui.providers.wire import Reply
 
@@ -25,12 +24,6 @@ FILES = {
     "db/store.py": "def save_record(row):\n    return sql_insert(row)\n",
 }
 QUERY = "downsize images"  # no word in common with imaging/thumbs.py: only the embeddings find it
-
-
-def configure(**values: object) -> None:
-    path = user_config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in {"backoff_base": 0.0, **values}.items()))
 
 
 def _answer(mode: str, inputs: list[str]) -> bytes:
@@ -77,7 +70,7 @@ def spoiled():
     httpd.server_close()
 
 
-def _found_by_meaning_with_a_good_endpoint(repo, capsys) -> None:
+def _found_by_meaning_with_a_good_endpoint(configure, repo, capsys) -> None:
     with ScriptedServer([]) as good:
         configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
         assert main(["search", QUERY, "--repo", str(repo), "--json", "--no-hyde"]) == 0
@@ -91,7 +84,7 @@ def _found_by_meaning_with_a_good_endpoint(repo, capsys) -> None:
     ("count", "vectors for"), ("empty", "0 vectors for"), ("nonjson", "Expecting value"),
     ("nan", "NaN or infinite values"), ("lengths", "vectors of lengths [100, 256]"),
     ("nested", "not a list of numbers")])
-def test_a_malformed_answer_is_one_warning_and_does_not_poison_the_cache(make_repo, spoiled, capsys, mode, reason):
+def test_a_malformed_answer_is_one_warning_and_does_not_poison_the_cache(configure, make_repo, spoiled, capsys, mode, reason):
     repo = make_repo(FILES)
     spoiled.mode = mode
     configure(embeddings_model="embed-a", embeddings_base_url=f"http://127.0.0.1:{spoiled.server_port}/v1")
@@ -99,11 +92,11 @@ def test_a_malformed_answer_is_one_warning_and_does_not_poison_the_cache(make_re
     err = [line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("indexing [")]
     assert len(err) == 1 and "malformed answer" in err[0] and reason in err[0], err
     assert "semantic search is off for this run" in err[0]
-    _found_by_meaning_with_a_good_endpoint(repo, capsys)
+    _found_by_meaning_with_a_good_endpoint(configure, repo, capsys)
 
 
 @pytest.mark.parametrize("fault", [Reply(fault="401"), Reply(fault="hang", hang_seconds=5)])
-def test_a_refusal_or_a_hang_is_one_warning_and_keyword_search_goes_on(make_repo, capsys, fault):
+def test_a_refusal_or_a_hang_is_one_warning_and_keyword_search_goes_on(configure, make_repo, capsys, fault):
     repo = make_repo(FILES)
     with ScriptedServer([], embed_faults=[fault] * 3) as bad:
         configure(embeddings_model="embed-a", embeddings_base_url=bad.base_url, timeout=1, max_retries=0)
@@ -112,10 +105,10 @@ def test_a_refusal_or_a_hang_is_one_warning_and_keyword_search_goes_on(make_repo
     assert out.split()[1] == "imaging/thumbs.py"
     lines = err.strip().splitlines()
     assert len(lines) == 1 and ("401" in lines[0] or "timeout" in lines[0]) and "semantic search is off" in lines[0]
-    _found_by_meaning_with_a_good_endpoint(repo, capsys)
+    _found_by_meaning_with_a_good_endpoint(configure, repo, capsys)
 
 
-def test_a_hung_endpoint_is_tried_twice_not_max_retries_times(make_repo, capsys):
+def test_a_hung_endpoint_is_tried_twice_not_max_retries_times(configure, make_repo, capsys):
     """Each attempt waits the whole timeout: five of them (the chat policy) held `genie index` for ten minutes."""
     repo = make_repo(FILES)
     with ScriptedServer([], embed_faults=[Reply(fault="hang", hang_seconds=30)] * 8) as bad:
@@ -128,7 +121,7 @@ def test_a_hung_endpoint_is_tried_twice_not_max_retries_times(make_repo, capsys)
     assert len(warning) == 1 and "gave up after 2 attempts" in warning[0], err
 
 
-def test_vectors_of_another_dimension_are_dropped_and_embedded_again(make_repo, capsys):
+def test_vectors_of_another_dimension_are_dropped_and_embedded_again(configure, make_repo, capsys):
     repo = make_repo(FILES)
     with ScriptedServer([], embed_dim=64) as small:  # the same model name, another model behind it
         configure(embeddings_model="embed-a", embeddings_base_url=small.base_url)
@@ -141,10 +134,10 @@ def test_vectors_of_another_dimension_are_dropped_and_embedded_again(make_repo, 
         assert "similar code" not in out
         assert err.count("\n") == 1 and "now answers with 256-dimensional vectors" in err
         assert "64-dimensional" in err
-    _found_by_meaning_with_a_good_endpoint(repo, capsys)
+    _found_by_meaning_with_a_good_endpoint(configure, repo, capsys)
 
 
-def test_a_query_argument_that_is_not_utf8_is_embedded_not_blamed_on_the_endpoint(make_repo):
+def test_a_query_argument_that_is_not_utf8_is_embedded_not_blamed_on_the_endpoint(configure, make_repo):
     repo = make_repo(FILES)
     with ScriptedServer([]) as good:
         configure(embeddings_model="embed-a", embeddings_base_url=good.base_url)
@@ -155,7 +148,7 @@ def test_a_query_argument_that_is_not_utf8_is_embedded_not_blamed_on_the_endpoin
     assert json.loads(r.stdout)["results"][0]["path"] == "imaging/thumbs.py"
 
 
-def test_index_says_so_when_another_process_is_embedding(make_repo, capsys):
+def test_index_says_so_when_another_process_is_embedding(configure, make_repo, capsys):
     import fcntl
 
     from genie_tui.retrieval.store import db_path

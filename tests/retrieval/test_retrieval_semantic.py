@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from genie_tui.config.settings import user_config_file
 from genie_tui.providers.scripted import ScriptedServer
 from genie_tui.providers.wire import Reply
 from genie_tui.retrieval import RepoIndex
@@ -29,13 +28,6 @@ QUERY = "downsize images"  # no word in common with imaging/thumbs.py; the same 
 CODE = "def shrink_picture(img):\n    return img.resize(0.5)\n"
 
 
-def configure(**values: object) -> None:
-    path = user_config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k} = {json.dumps(v)}" for k, v in {"backoff_base": 0.0, **values}.items()]
-    path.write_text("\n".join(lines) + "\n")
-
-
 @pytest.fixture
 def server():
     with ScriptedServer([]) as srv:
@@ -46,7 +38,7 @@ def inputs(srv: ScriptedServer, since: int = 0) -> list[str]:
     return [t for body in srv.embedding_requests[since:] for t in body["input"]]
 
 
-def test_a_file_with_no_word_of_the_query_is_found_by_meaning_and_its_chunk_comes_first(make_repo, server):
+def test_a_file_with_no_word_of_the_query_is_found_by_meaning_and_its_chunk_comes_first(configure, make_repo, server):
     repo = make_repo(FILES)
     ix = RepoIndex.open(repo)  # keywords alone: nothing in the repository says "downsize" or "images"
     assert "imaging/thumbs.py" not in [r.path for r in ix.search(QUERY)]
@@ -61,7 +53,7 @@ def test_a_file_with_no_word_of_the_query_is_found_by_meaning_and_its_chunk_come
     assert server.requests == []  # no chat model configured: no hypothetical code asked for
 
 
-def test_vectors_are_cached_so_only_changed_chunks_are_embedded_and_a_new_model_re_embeds(make_repo, server):
+def test_vectors_are_cached_so_only_changed_chunks_are_embedded_and_a_new_model_re_embeds(configure, make_repo, server):
     repo = make_repo(FILES)
     configure(embeddings_model="embed-a", embeddings_base_url=server.base_url)
     ix = RepoIndex.open(repo)
@@ -90,7 +82,7 @@ def test_vectors_are_cached_so_only_changed_chunks_are_embedded_and_a_new_model_
     ix.close()
 
 
-def test_many_chunks_go_in_batches_and_all_get_vectors(make_repo, server):
+def test_many_chunks_go_in_batches_and_all_get_vectors(configure, make_repo, server):
     many = "".join(f"def helper_{i}(value):\n    return value + {i}\n\n\n" for i in range(300))
     repo = make_repo({**FILES, "pkg/many.py": many})
     configure(embeddings_model="embed-a", embeddings_base_url=server.base_url)
@@ -102,7 +94,7 @@ def test_many_chunks_go_in_batches_and_all_get_vectors(make_repo, server):
     ix.close()
 
 
-def test_a_pass_that_fails_half_way_keeps_what_it_embedded_and_the_next_one_finishes(make_repo):
+def test_a_pass_that_fails_half_way_keeps_what_it_embedded_and_the_next_one_finishes(configure, make_repo):
     helpers = {f"pkg/m{k}.py": "".join(f"def helper_{k}_{i}(value):\n    return value + {i}\n\n\n"
                                        for i in range(120)) for k in range(6)}
     repo = make_repo({**FILES, **helpers})
@@ -124,7 +116,7 @@ def test_a_pass_that_fails_half_way_keeps_what_it_embedded_and_the_next_one_fini
         ix.close()
 
 
-def test_background_indexing_embeds_too(make_repo, server):
+def test_background_indexing_embeds_too(configure, make_repo, server):
     repo = make_repo(FILES)
     configure(embeddings_model="embed-a", embeddings_base_url=server.base_url)
     ix = RepoIndex.open(repo, background=True)
@@ -140,7 +132,7 @@ def _dead_url() -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
-def test_an_unreachable_endpoint_is_one_warning_and_keyword_search_goes_on(make_repo, capsys):
+def test_an_unreachable_endpoint_is_one_warning_and_keyword_search_goes_on(configure, make_repo, capsys):
     from genie_tui.cli import main
 
     repo = make_repo(FILES)
@@ -154,7 +146,7 @@ def test_an_unreachable_endpoint_is_one_warning_and_keyword_search_goes_on(make_
     assert len(warnings) == 1 and "semantic search is off" in warnings[0] and "connection" in warnings[0]
 
 
-def test_a_rate_limit_is_waited_out(make_repo):
+def test_a_rate_limit_is_waited_out(configure, make_repo):
     repo = make_repo(FILES)
     with ScriptedServer([], embed_faults=[Reply(fault="429", retry_after=0)]) as srv:
         configure(embeddings_model="embed-a", embeddings_base_url=srv.base_url)
@@ -166,7 +158,7 @@ def test_a_rate_limit_is_waited_out(make_repo):
         ix.close()
 
 
-def test_a_server_without_base64_vectors_gets_json_floats(make_repo):
+def test_a_server_without_base64_vectors_gets_json_floats(configure, make_repo):
     repo = make_repo(FILES)
     with ScriptedServer([], reject_base64=True) as srv:
         configure(embeddings_model="embed-a", embeddings_base_url=srv.base_url)
@@ -178,7 +170,7 @@ def test_a_server_without_base64_vectors_gets_json_floats(make_repo):
         ix.close()
 
 
-def test_hypothetical_code_is_embedded_with_the_query_and_a_failed_chat_falls_back(make_repo):
+def test_hypothetical_code_is_embedded_with_the_query_and_a_failed_chat_falls_back(configure, make_repo):
     repo = make_repo(FILES)
     with ScriptedServer([Reply(content=f"```python\n{CODE}```")]) as srv:
         configure(base_url=srv.base_url, embeddings_model="embed-a")  # one endpoint for chat and embeddings
@@ -200,7 +192,7 @@ def test_hypothetical_code_is_embedded_with_the_query_and_a_failed_chat_falls_ba
         ix.close()
 
 
-def test_cli_index_and_search_json_with_embeddings(make_repo, server, capsys):
+def test_cli_index_and_search_json_with_embeddings(configure, make_repo, server, capsys):
     from genie_tui.cli import main
 
     repo = make_repo(FILES)
