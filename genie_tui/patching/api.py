@@ -53,8 +53,6 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
         reason = "Nothing was changed: no hunk was approved." if approved is not None else \
             "Nothing was changed: the patch makes no changes."
         return PatchReport(False, files, plan.reports, reason, "", dry_run)
-    if dry_run:
-        return PatchReport(True, files, plan.reports, None, applied_diff, True)
     before: dict[str, tuple[bytes | None, int | None]] = {}
     for rel in plan.writes:
         path = repo / rel
@@ -62,17 +60,31 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
             before[rel] = (path.read_bytes(), os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
             before[rel] = (None, None)
-    from genie_tui.patching import fsio
+    # a file whose new bytes and mode are what it holds now is not written (nor journaled): a diff with
+    # headers only, or a hunk whose '-' and '+' lines are the same, changes nothing and must not say it did
+    writes = {rel: w for rel, w in plan.writes.items()
+              if w[0] != before[rel][0] or (w[1] is not None and w[1] != before[rel][1])}
+    if not writes:
+        return PatchReport(False, files, _unchanged(plan.reports), "Nothing was changed: the patch makes no "
+                           "changes (the files already hold what it asks for).", "", dry_run)
+    if dry_run:
+        return PatchReport(True, files, plan.reports, None, applied_diff, True)
+    from genie_tui.patching import fsio, undo
 
+    entry = None
+    if record_undo:  # journal first: a patch that could not be undone is not applied
+        try:
+            entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff)
+        except OSError as exc:
+            return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: the undo journal "
+                               f"could not be written ({exc}).", "", dry_run)
     try:
-        fsio.write_all(repo, plan.writes, before)
+        fsio.write_all(repo, writes, before)
     except OSError as exc:
+        if entry is not None:
+            undo.discard(entry)
         return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: writing failed ({exc}).",
                            "", dry_run)
-    if record_undo:
-        from genie_tui.patching import undo
-
-        undo.record(repo, before, plan.writes, label, applied_diff)
     return PatchReport(True, files, plan.reports, None, applied_diff, False)
 
 
@@ -80,6 +92,12 @@ def _atomic(reports: list[HunkReport]) -> list[HunkReport]:
     """Hunks that would have applied are reported refused too: nothing was written."""
     bad = [r.index for r in reports if r.status == "refused"]
     note = f"not applied: the patch is all-or-nothing and hunk {bad[0]} was refused" if bad else None
+    return [HunkReport(r.file, r.index, "refused", r.method, r.line, note) if r.status == "applied" else r
+            for r in reports]
+
+
+def _unchanged(reports: list[HunkReport]) -> list[HunkReport]:
+    note = "not applied: the patch makes no changes"
     return [HunkReport(r.file, r.index, "refused", r.method, r.line, note) if r.status == "applied" else r
             for r in reports]
 

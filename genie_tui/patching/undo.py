@@ -51,9 +51,21 @@ def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
     }
     path = d / f"{seq:06d}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entry), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(entry), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+
+def discard(entry: Path) -> None:
+    """Drop a journal entry whose patch was not applied after all (its files could not be written)."""
+    try:
+        entry.unlink()
+    except OSError:
+        pass
 
 
 def entries(repo: Path) -> list[Path]:
@@ -71,19 +83,22 @@ def undo_last(repo: Path) -> UndoReport:
     if not found:
         return UndoReport(False, [], "there is no patch applied by genie to undo in this repository")
     entry_path = found[-1]
-    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    try:
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+        checked = [(f["path"], _unb64(f["before"]), _unb64(f["after"]), f["before_mode"]) for f in entry["files"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return UndoReport(False, [], f"the undo journal entry {entry_path} is damaged ({type(exc).__name__}); "
+                          "nothing was changed. Delete that file to undo the patches before it")
     label = entry.get("label", "")
     writes: dict[str, tuple[bytes | None, int | None]] = {}
     current: dict[str, tuple[bytes | None, int | None]] = {}
     problems: list[str] = []
-    for f in entry["files"]:
-        rel = f["path"]
-        before, after = _unb64(f["before"]), _unb64(f["after"])
+    for rel, before, after, before_mode in checked:
         now = _read(repo / rel)
         mode = os.stat(repo / rel).st_mode & 0o7777 if now is not None else None
         current[rel] = (now, mode)
         if now == after:
-            writes[rel] = (before, f["before_mode"])
+            writes[rel] = (before, before_mode)
             continue
         if before is None or after is None or now is None:
             problems.append(f"{rel} was {'created' if before is None else 'deleted' if after is None else 'changed'} "
@@ -94,7 +109,7 @@ def undo_last(repo: Path) -> UndoReport:
             problems.append(f"{rel}: the lines the patch changed have been edited since")
         else:
             writes[rel] = (merged, mode)
-    files = [f["path"] for f in entry["files"]]
+    files = [c[0] for c in checked]
     if problems:
         return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
     fsio.write_all(repo, writes, current)

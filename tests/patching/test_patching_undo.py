@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 from genie_tui.patching import apply_patch, undo_last
@@ -86,3 +88,62 @@ def test_dry_run_and_record_undo_false_leave_no_entry(make_repo):
     assert apply_patch(repo, diff, dry_run=True).applied
     assert apply_patch(repo, diff, record_undo=False).applied
     assert not undo_last(repo).undone
+
+
+def test_a_patch_that_changes_nothing_is_refused_and_leaves_the_undo_stack_alone(make_repo):
+    repo = _repo(make_repo)
+    assert apply_patch(repo, DIFF, label="real").applied
+    changed = (repo / "t.txt").read_bytes()
+    same = "--- a/t.txt\n+++ b/t.txt\n@@ -5,3 +5,3 @@\n row 5\n-ROW 6\n+ROW 6\n row 7\n"
+    for diff in ("--- a/t.txt\n+++ b/t.txt\n", same, "--- a/t.txt\n+++ b/t.txt\n@@ -5,2 +5,2 @@\n row 5\n ROW 6\n"):
+        for dry in (False, True):
+            report = apply_patch(repo, diff, dry_run=dry)
+            assert not report.applied and "makes no changes" in (report.reason or ""), (diff, report)
+            assert all(h.status != "applied" for h in report.hunks)
+    assert (repo / "t.txt").read_bytes() == changed
+    assert len(list(journal_dir(repo).glob("*.json"))) == 1
+    report = undo_last(repo)  # still the real patch
+    assert report.undone and report.label == "real"
+    assert (repo / "t.txt").read_bytes() == TEXT.encode()
+
+
+def test_a_patch_is_not_applied_when_its_undo_entry_cannot_be_written(make_repo):
+    repo = _repo(make_repo)
+    journal_dir(repo).parent.parent.mkdir(parents=True, exist_ok=True)
+    journal_dir(repo).parent.write_text("not a directory")  # what a full or read-only disk looks like here
+    report = apply_patch(repo, DIFF)
+    assert not report.applied
+    assert report.reason.startswith("Nothing was changed: the undo journal could not be written")
+    assert (repo / "t.txt").read_bytes() == TEXT.encode()
+    assert apply_patch(repo, DIFF, record_undo=False).applied  # the agent's opt-out still writes
+
+
+def test_a_failed_write_leaves_no_undo_entry(make_repo, monkeypatch):
+    repo = make_repo({"a.txt": "a\n", "b.txt": "b\n"})
+    from genie_tui.patching import fsio
+
+    real = fsio._write_atomic
+
+    def disk_full_on_b(path, data, mode):  # the fault a full disk gives on the second file
+        if path.name == "b.txt":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, mode)
+
+    monkeypatch.setattr(fsio, "_write_atomic", disk_full_on_b)
+    diff = "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+A\n--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-b\n+B\n"
+    report = apply_patch(repo, diff)
+    assert not report.applied and "writing failed" in (report.reason or "")
+    assert (repo / "a.txt").read_text() == "a\n" and (repo / "b.txt").read_text() == "b\n"
+    assert not list(journal_dir(repo).glob("*"))
+
+
+def test_a_damaged_journal_entry_is_one_clear_refusal(make_repo):
+    repo = _repo(make_repo)
+    assert apply_patch(repo, DIFF).applied
+    entry = next(journal_dir(repo).glob("*.json"))
+    entry.write_text(entry.read_text()[:50])
+    r = subprocess.run([sys.executable, "-m", "genie_tui", "undo", "--repo", str(repo)], capture_output=True,
+                       text=True, check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert str(entry) in r.stderr and "damaged" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert b"ROW 6" in (repo / "t.txt").read_bytes()
