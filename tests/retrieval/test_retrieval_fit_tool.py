@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import random
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,3 +85,57 @@ def test_fit_recovers_the_signal_keeps_floors_and_reports_held_out(tmp_path, mon
     base = np.mean([fit.file_metrics(fit.rerank(r["candidates"], start), i["gold_files"])["Acc@1"]
                     for r, i in zip(runs, insts)])
     assert base < 0.6
+
+
+def _crossval(tmp_path: Path, insts: list[dict], name: str) -> tuple[str, list[dict]]:
+    bench = tmp_path / f"bench-{name}"
+    bench.mkdir()
+    (bench / "instances.jsonl").write_text("".join(json.dumps(i) + "\n" for i in insts))
+    out = tmp_path / f"out-{name}"
+    proc = subprocess.run([sys.executable, str(TOOLS / "bench_retrieval.py"), "crossval", "--bench", str(bench),
+                           "--cache", str(tmp_path), "--home", str(tmp_path / "home"), "--out", str(out),
+                           "--rounds", "2", "--seeds", "1", "--bags", "3", "--jobs", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, [json.loads(ln) for ln in (out / "crossval.jsonl").read_text().splitlines()]
+
+
+def test_crossval_runs_the_engine_and_never_fits_on_the_held_out_repository(tmp_path, make_repo):
+    """Three small repositories, three issues each. The weights a repository is scored with must come from
+    the other two alone: changing its answer key changes its scores, never its weights."""
+    topics = {"alpha": ("parser", "tokens"), "beta": ("render", "pixels"), "gamma": ("network", "sockets")}
+    insts = []
+    for repo_name, (noun, thing) in topics.items():
+        files = {f"{repo_name}/{noun}.py": f"def {noun}_{thing}(x):\n    '''Handle {thing}.'''\n    return x\n",
+                 f"{repo_name}/util.py": "def helper(y):\n    return y\n",
+                 f"{repo_name}/other.py": f"def unrelated():\n    return 'no {noun}'\n"}
+        if repo_name == "alpha":  # only alpha has tests: the folds that train on it can learn to like them
+            files[f"tests/test_{noun}.py"] = f"from {repo_name}.{noun} import {noun}_{thing}\n" + "".join(
+                f'\n\ndef test_{noun}_{thing}_{k}():\n    """The {noun} call fails on {thing}: it breaks."""\n'
+                f"    assert {noun}_{thing}({k}) == {k}\n" for k in range(5))
+        src = make_repo(files, name=f"src-{repo_name}")
+        for n in range(3):
+            iid = f"{repo_name}-{n}"
+            subprocess.run(["git", "clone", "-q", str(src), str(tmp_path / "worktrees" / iid)], check=True)
+            insts.append({"instance_id": iid, "repo": f"o/{repo_name}",
+                          "problem_statement": f"{noun} fails on {thing} #{n}\n\nThe {noun}_{thing} call breaks.",
+                          "gold_files": [f"{repo_name}/{noun}.py"], "gold_lines": {f"{repo_name}/{noun}.py": [1]}})
+    out, rows = _crossval(tmp_path, insts, "a")
+    assert "| ALL (leave-one-repo-out) | 9 |" in out
+    for repo_name in topics:
+        assert f"| o/{repo_name}" in out
+    assert len(rows) == 9 and all(r["Acc@1"] == 1.0 for r in rows)  # the engine's own results, scored
+    assert all(r["ranked_files"][0].endswith(("parser.py", "render.py", "network.py")) for r in rows)
+    # alpha's answer key moves to its test file: the folds that train on alpha learn to like tests (their
+    # weights change), alpha's own fold does not (same weights, so the same results, now scored as misses)
+    moved = [{**i, "gold_files": ["tests/test_parser.py"], "gold_lines": {"tests/test_parser.py": [1]}}
+             if i["repo"] == "o/alpha" else i for i in insts]
+    _, rows2 = _crossval(tmp_path, moved, "b")
+    by_id = {r["instance_id"]: r for r in rows}
+    for r in rows2:
+        before = by_id[r["instance_id"]]
+        if r["instance_id"].startswith("alpha"):
+            assert r["weights"] == before["weights"]
+            assert r["ranked_files"] == before["ranked_files"] and r["Acc@1"] == 0.0
+        else:
+            assert r["weights"]["test"] > before["weights"]["test"]
