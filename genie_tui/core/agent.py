@@ -231,7 +231,8 @@ class Agent(UserIntent):
         state = f"\n\n## Current plan\n{render_plan(self.plan)}"
         if self.patches:
             last = self.patches[-1]
-            state += (f"\n\n## Latest patch\n{last['id']}: {'applied' if last['applied'] else 'not applied'} "
+            done = "undone by the user" if last.get("undone") else "applied" if last["applied"] else "not applied"
+            state += (f"\n\n## Latest patch\n{last['id']}: {done} "
                       f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last['reason'] else ""))
         messages[0] = {**messages[0], "content": messages[0]["content"] + state}
         return messages

@@ -48,6 +48,18 @@ class UserIntent:
         self._notes = [n for n in self._notes if not n.startswith("[The user edited the plan")]
         self._notes.append(actions.plan_edit_note(self.plan))
 
+    def user_undid(self, files: list[str], label: str) -> None:
+        """The user undid the last applied patch (``genie undo``, Ctrl+U): its files are as they were before it."""
+        for patch in reversed(self.patches):
+            if patch["applied"] and not patch.get("undone"):
+                patch["undone"] = True
+                break
+        if self.session:
+            self.session.record("undo", files=files, label=label)
+        self.add_note(f"[The user undid the last applied patch{f' ({label})' if label else ''}: "
+                      f"{', '.join(files) or 'its files'} are back as they were before it. Read them again before "
+                      "you patch them.]")
+
     def add_context(self, text: str) -> None:
         """A file, span or note the user wants the model to see at its next turn."""
         self.add_note(f"[The user added this to your context]\n{text}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
@@ -45,6 +46,8 @@ class GenieApp(App[str | None]):
 
     TITLE = "genie"
     ENABLE_COMMAND_PALETTE = True
+    # over every screen, dialogs included: the main screen's Ctrl+C (stop, then quit) must work in them too
+    BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True)]
 
     def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
                  demo: bool = False, theme: str | None = None, animate: bool = True,
@@ -59,6 +62,7 @@ class GenieApp(App[str | None]):
         self.model_ready = bool(demo or getattr(settings, "model_configured", False))
         self.show_welcome = (not self.model_ready) if welcome is None else welcome
         self.agent: AgentPort | None = None
+        self.pending_plan: list[Any] | None = None  # a plan the user wrote before the first task
         self.pending_context: list[str] = []
         self.playbooks: list[str] = list(playbooks)
         #: (name, why) of the active playbooks, as the agent last reported them
@@ -105,19 +109,40 @@ class GenieApp(App[str | None]):
         if choice == "demo":
             self.exit("demo")
 
+    def action_interrupt(self) -> None:
+        """Ctrl+C: the main screen's stop-then-quit, also while a dialog is open (a dialog that belongs to the
+        running turn -- a question, a command to approve -- closes with the turn)."""
+        from textual.screen import ModalScreen
+
+        from genie_tui.ui.screens.main import MainScreen
+
+        main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)), None)
+        if main is None:
+            self.exit()
+            return
+        if self.screen is not main and isinstance(self.screen, ModalScreen) and main.turn_running:
+            self.pop_screen()
+        main.action_interrupt()
+
     # --- agent --------------------------------------------------------------------------------------
     def get_agent(self) -> AgentPort | None:
         """The conversation's agent, made on first use (with any context the user added before)."""
-        if self.agent is None and self.agent_factory is not None and self.model_ready:
+        if not self.model_ready:
+            return None  # a resumed session too: without a model there is nothing to send it to
+        if self.agent is None and self.agent_factory is not None:
             self.agent = self.agent_factory()
             if self.agent is not None:
                 for text in self.pending_context:
                     self.agent.add_context(text)
+                if self.pending_plan is not None:
+                    self.agent.user_plan_edit(self.pending_plan)
+                    self.pending_plan = None
         return self.agent
 
     def reset_agent(self) -> None:
         self.agent = None
         self.pending_context.clear()
+        self.pending_plan = None
 
     def set_approval_mode(self, mode: str) -> None:
         self.settings.approve = mode

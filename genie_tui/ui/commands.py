@@ -77,9 +77,17 @@ async def _search(screen: MainScreen, arg: str) -> None:
         screen.search.query_box.focus()
 
 
+async def _busy_patch(screen: MainScreen, what: str) -> bool:
+    """The patch pane holds a patch awaiting a verdict: say so instead of replacing it (the agent waits)."""
+    if screen.patch.awaiting:
+        await screen.conversation.add_note(f"{what}: a patch awaits your review; decide it first (F4)", "error")
+        return True
+    return False
+
+
 async def _diff(screen: MainScreen, arg: str) -> None:
     repo = screen.genie.repo
-    if repo is None:
+    if repo is None or await _busy_patch(screen, "diff"):
         return
     out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo,
                                   capture_output=True, text=True)
@@ -108,6 +116,9 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     label = f" “{report.label}”" if getattr(report, "label", "") else ""
     await screen.conversation.add_note(f"↶ undid the last patch{label} ({', '.join(map(str, files))})", "good")
     screen.patch.undone(label.strip())
+    agent = screen.genie.agent
+    if agent is not None:  # the model must not go on believing its patch is on disk
+        agent.user_undid([str(f) for f in files], getattr(report, "label", "") or "")
 
 
 async def _apply(screen: MainScreen, arg: str) -> None:
@@ -115,6 +126,8 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     repo = screen.genie.repo
     if repo is None or not arg:
         await screen.conversation.add_note("usage: /apply FILE", "error")
+        return
+    if await _busy_patch(screen, "apply"):
         return
     path = Path(arg).expanduser()
     path = path if path.is_absolute() else repo / path
@@ -219,6 +232,11 @@ async def _resume(screen: MainScreen, arg: str) -> None:
     except Exception as exc:  # an unknown id or a damaged session file is a one-line note
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
+    here, there = screen.genie.repo, getattr(agent, "repo", None)
+    if here is not None and there is not None and Path(there).resolve() != Path(here).resolve():
+        await screen.conversation.add_note(f"resume: that session belongs to {there}; run genie there to resume "
+                                           "it (this app works on " + str(here) + ")", "error")
+        return
     screen.genie.agent = agent
     for text in screen.genie.pending_context:
         agent.add_context(text)
@@ -226,8 +244,10 @@ async def _resume(screen: MainScreen, arg: str) -> None:
         screen.plan.show(agent.plan, "agent")
     session_id = getattr(agent.session, "id", ref)
     task = getattr(agent, "task", "")
-    await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "")
-                                       + "; type a message to continue", "good")
+    more = "; type a message to continue" if screen.genie.model_ready else \
+        "; no model is configured, so it cannot continue here (set OPENAI_API_KEY or --base-url)"
+    await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "") + more,
+                                       "good" if screen.genie.model_ready else "error")
 
 
 async def _browse(screen: MainScreen, arg: str) -> None:

@@ -40,7 +40,7 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
                         await helpers.wait_until(pilot, lambda: not isinstance(app.screen, QuestionScreen))
                 elif app.screen.patch.awaiting and id(app.screen.patch._future) not in reviewed:
                     reviewed.add(id(app.screen.patch._future))
-                    await pilot.press("a")
+                    await pilot.press("f4", "a")  # a patch never takes the focus by itself
                 await pilot.pause(0.05)
             text = helpers.screen_text(app)
             assert finished(), text
@@ -59,7 +59,7 @@ async def test_demo_stops_politely_when_patch_rejected(tmp_path: Path, helpers: 
             await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
             await pilot.press("escape")
             await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-            await pilot.press("r", "enter")
+            await pilot.press("f4", "r", "enter")
             await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
                           check=False).stdout == ""

@@ -39,7 +39,7 @@ async def test_approve_one_hunk_reject_other_with_comment(sample_repo: Path, ser
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         assert len(screen.patch.view.hunks) == 2
-        await pilot.press("y", "m")
+        await pilot.press("f4", "y", "m")
         assert screen.patch.comment_box.has_focus
         await pilot.press(*"keep split", "enter", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
@@ -57,7 +57,7 @@ async def test_reject_whole_patch_with_comment(sample_repo: Path, serve: Any, he
     async with app.run_test(size=(120, 40)) as pilot:
         await _start(pilot, "fix words()")
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-        await pilot.press("r", *"use a regex module", "enter")
+        await pilot.press("f4", "r", *"use a regex module", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
     assert (sample_repo / COUNTER).read_text() == before
     tool = _last_tool(server.requests[1])
@@ -235,7 +235,7 @@ async def test_agent_plan_after_user_edit_says_whether_edits_were_kept(sample_re
         assert "kept 1/1 of your edits" in helpers.screen_text(app)
 
 
-async def test_ctrl_u_undoes_from_the_prompt_but_still_clears_typed_text(sample_repo: Path, helpers: Any) -> None:
+async def test_ctrl_u_clears_text_boxes_and_undoes_only_outside_them(sample_repo: Path, helpers: Any) -> None:
     app = helpers.make_app(sample_repo, None, welcome=False)
     before = (sample_repo / COUNTER).read_text()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -244,9 +244,137 @@ async def test_ctrl_u_undoes_from_the_prompt_but_still_clears_typed_text(sample_
         prompt.focus()
         await pilot.press(*"half")
         assert prompt.value == "half"
-        await pilot.press("ctrl+u")
-        await pilot.pause()
+        await pilot.press("ctrl+u", "ctrl+u")  # a shell habit: clear the line, and again
+        await pilot.pause(0.2)
         assert prompt.value == "" and "WORD.findall" in (sample_repo / COUNTER).read_text()
-        await pilot.press("ctrl+u")
+        await pilot.press("f4", "ctrl+u")
         await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
         await helpers.wait_until(pilot, lambda: "Patch undone" in helpers.screen_text(app))
+
+
+async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "regex words"})]), FINISH,
+                    FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, approve="auto")
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        assert "WORD.findall" in (sample_repo / COUNTER).read_text()
+        await _start(pilot, "/undo")
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
+        await _start(pilot, "continue")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+    body = server.requests[2]
+    assert "undone by the user" in body["messages"][0]["content"]  # the state restated in the system prompt
+    assert any("[The user undid the last applied patch" in str(m.get("content")) for m in body["messages"])
+
+
+async def test_a_patch_arriving_while_typing_does_not_take_the_keys(sample_repo: Path, serve: Any,
+                                                                     helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "regex words"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        prompt = app.screen.query_one("#prompt")
+        assert prompt.has_focus
+        await pilot.press(*"any", "n", "e", "y")  # approve-all, reject, edit, approve keys: all text here
+        await pilot.pause(0.2)
+        assert prompt.value == "anyney" and app.screen.patch.awaiting
+        assert (sample_repo / COUNTER).read_text() == before
+        assert "F4 to review" in helpers.screen_text(app)
+        await pilot.press("f4")
+        assert "keys below" in helpers.screen_text(app)
+        await pilot.press("a")
+        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+
+
+async def test_question_choices_are_plain_text_not_markup(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    choices = ["Use list[int]", "dict[str, Any]", "[/]", "\x1b[31mred\x1b[0m"]
+    server = serve([Reply(tool_calls=[("ask_user", {"question": "Which [b]type[/b]?", "choices": choices})]),
+                    FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _start(pilot, "annotate")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        text = helpers.screen_text(app)
+        for shown in ("Which [b]type[/b]?", "1. Use list[int]", "2. dict[str, Any]", "3. [/]", "4. red"):
+            assert shown in text, shown
+        await pilot.press("1", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "The user answered: Use list[int]" in _last_tool(server.requests[1])
+
+
+async def test_typing_yes_runs_the_command_and_a_refusal_is_logged(sample_repo: Path, serve: Any,
+                                                                   helpers: Any) -> None:
+    server = serve([Reply(tool_calls=[("run_tests", {"command": "python -c 'print(41 + 1)'"})]),
+                    Reply(tool_calls=[("run_tests", {"command": "python -c 'print(0)'"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "run it")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        assert "wants to run a command" in helpers.screen_text(app) and "Esc: don't run it" in helpers.screen_text(app)
+        await pilot.press(*"yes", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and isinstance(app.screen, QuestionScreen))
+        await pilot.press("escape")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+        text = helpers.screen_text(app)
+    assert "42" in _last_tool(server.requests[1])
+    assert "did not allow" in _last_tool(server.requests[2])
+    assert "you declined: python -c 'print(0)'" in text
+
+
+async def test_ctrl_c_in_a_question_stops_the_turn_and_twice_quits(sample_repo: Path, serve: Any,
+                                                                   helpers: Any) -> None:
+    server = serve([Reply(tool_calls=[("ask_user", {"question": "Which file?"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "do it")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("ctrl+c")
+        await helpers.wait_until(pilot, lambda: not isinstance(app.screen, QuestionScreen)
+                                 and not app.screen.turn_running)
+        await pilot.press("ctrl+c")
+        await helpers.wait_until(pilot, lambda: not app.is_running)
+    assert len(server.requests) == 1  # the question was never answered: nothing more was sent
+
+
+async def test_diff_while_a_patch_awaits_review_keeps_the_review(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await _start(pilot, "/diff")
+        await helpers.wait_until(pilot, lambda: "decide it first" in helpers.screen_text(app))
+        assert app.screen.patch.awaiting
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+    assert "WORD.findall" in (sample_repo / COUNTER).read_text()
+
+
+async def test_a_plan_written_before_the_first_task_reaches_the_model(sample_repo: Path, serve: Any,
+                                                                      helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3", "o", *"Write a failing test first", "enter")
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+    assert "Write a failing test first" in json.dumps(server.requests[0]["messages"])
+
+
+async def test_control_sequences_from_the_model_are_not_drawn(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(content="plain \x1b[31mred\x1b[0m text\x1b]0;pwned\x07 end"), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "hello")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        text = helpers.screen_text(app)  # the compositor's strips: what is written to the terminal
+    assert "plain red text end" in text
+    assert "\x1b" not in text and "\x07" not in text and "pwned" not in text

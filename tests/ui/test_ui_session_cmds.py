@@ -110,3 +110,32 @@ async def test_playbook_toggle_reaches_the_model_and_the_palette(sample_repo: Pa
     assert any("turned on playbook add-tests" in m for m in first)
     second = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "user"]
     assert any("turned off playbook add-tests" in m for m in second)
+
+
+async def test_resume_of_another_repositorys_session_is_refused(sample_repo: Path, tmp_path: Path, serve: Any,
+                                                                helpers: Any) -> None:
+    (tmp_path / "other").mkdir()
+    elsewhere = await _one_session(prepare_sample_repo(tmp_path / "other"), "another repo task", serve, helpers)
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _start(pilot, f"/resume {elsewhere}")
+        await helpers.wait_until(pilot, lambda: "belongs to" in helpers.screen_text(app))
+        assert app.agent is None
+        await _start(pilot, "a task here")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+    assert "another repo task" not in json.dumps(server.requests[0])
+
+
+async def test_resume_without_a_model_sends_nothing(sample_repo: Path, serve: Any, helpers: Any,
+                                                    monkeypatch: Any) -> None:
+    latest = await _one_session(sample_repo, "count the words better", serve, helpers)
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GENIE_BASE_URL", "GENIE_MODEL", "GENIE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _start(pilot, f"/resume {latest}")
+        await helpers.wait_until(pilot, lambda: "no model is configured" in helpers.screen_text(app))
+        await _start(pilot, "and now the tests")
+        await helpers.wait_until(pilot, lambda: "No model is configured" in helpers.screen_text(app))
+        assert not app.screen.turn_running

@@ -66,6 +66,7 @@ async def _settle(pilot: Any) -> None:
         widget.cursor_blink = False
     for _ in range(100):
         if app.screen.patch.awaiting:
+            await pilot.press("f4")  # review it, as a user would
             break
         await pilot.pause(0.05)
     await pilot.pause(0.2)

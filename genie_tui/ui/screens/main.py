@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from genie_tui.core import events as ev
 from genie_tui.ui.bridge import AgentEvent, TurnEnded
+from genie_tui.ui.printable import StreamPrintable, printable
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane
 from genie_tui.ui.widgets.plan_pane import PlanPane
@@ -32,6 +33,10 @@ QUIT_WINDOW_S = 2.0
 DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
              "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
              "Enter submits. Esc stops, Ctrl+C twice quits.")
+
+
+#: what counts as "yes" when asked whether a command may run (the first choice, typed or picked)
+RUN_ANSWERS = frozenset({"run it", "y", "yes", "run", "ok", "1"})
 
 
 class MainScreen(Screen[None]):
@@ -54,6 +59,7 @@ class MainScreen(Screen[None]):
         self.turn_running = False
         self._last_interrupt = 0.0
         self._open: list[tuple[asyncio.Future[object], object]] = []  # (future, answer if cancelled)
+        self._text_filter = StreamPrintable()  # the model's text, without terminal control sequences
 
     @property
     def genie(self) -> GenieApp:
@@ -172,7 +178,7 @@ class MainScreen(Screen[None]):
         e = message.event
         conv = self.conversation
         if isinstance(e, ev.TextDelta):
-            await conv.text_delta(e.text)
+            await conv.text_delta(self._text_filter.feed(e.text))
         elif isinstance(e, ev.ToolCallArgsDelta):
             if e.name == "propose_patch":
                 self.patch.stream_delta(e.delta)
@@ -182,9 +188,9 @@ class MainScreen(Screen[None]):
                 self.show_patch_pane()
                 self.patch.stream_started()
         elif isinstance(e, ev.ToolCallCompleted):
-            conv.tool_args(e.call_id, e.arguments, e.raw_arguments)
+            conv.tool_args(e.call_id, e.arguments, printable(e.raw_arguments))
         elif isinstance(e, ev.ToolFinished):
-            conv.tool_finished(e.call_id, e.ok, e.result, e.elapsed_ms)
+            conv.tool_finished(e.call_id, e.ok, printable(e.result), e.elapsed_ms)
         elif isinstance(e, ev.ContextLooked):
             self.search.agent_looked(e.kind, e.query, e.hits)
         elif isinstance(e, ev.UsageReported):
@@ -200,7 +206,11 @@ class MainScreen(Screen[None]):
             self.patch.proposed(e)
             if e.decision is not None:
                 self._open.append((e.decision, ev.PatchDecision(hunks=frozenset())))  # type: ignore[arg-type]
-                self.patch.view.focus()
+                # never move the focus: keys typed into the prompt at that moment would approve or reject
+                if self.focused is self.patch.view:
+                    self.patch.view.select(0)
+                else:
+                    self.notify("A patch awaits your review: F4.", timeout=4)
                 self.refresh_bindings()
         elif isinstance(e, ev.PatchApplied):
             self.patch.applied(e.applied, e.result)
@@ -212,7 +222,7 @@ class MainScreen(Screen[None]):
         elif isinstance(e, ev.CommandApprovalRequested):
             self._approve_command(e)
         elif isinstance(e, ev.TestsRan):
-            tail = e.output_tail.strip().splitlines()[-1:] or [""]
+            tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
             await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} (exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}",
                                 "good" if e.passed else "error")
         elif isinstance(e, ev.SessionStarted):
@@ -223,11 +233,13 @@ class MainScreen(Screen[None]):
             if e.active:
                 await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
         elif isinstance(e, ev.TurnRetrying):
+            self._text_filter.reset()
             await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason}", "error")
         elif isinstance(e, ev.TurnFinished):
+            self._text_filter.reset()
             await conv.end_text()
         elif isinstance(e, ev.ErrorOccurred):
-            await conv.add_note(("fatal: " if e.fatal else "") + e.message, "error")
+            await conv.add_note(("fatal: " if e.fatal else "") + printable(e.message), "error")
         elif isinstance(e, ev.SessionFinished):
             await conv.add_note(f"■ {e.status}: {e.summary}", "good" if e.status == "finished" else "error")
 
@@ -249,10 +261,15 @@ class MainScreen(Screen[None]):
         self._open.append((e.approved, False))  # type: ignore[arg-type]
 
         def answered(answer: str | None) -> None:
+            run = (answer or "").strip().lower() in RUN_ANSWERS
             if not e.approved.done():
-                e.approved.set_result(answer == "Run it")
+                e.approved.set_result(run)
+            self.run_worker(self.conversation.add_note(f"you {'allowed' if run else 'declined'}: {e.command}",
+                                                       "" if run else "error"))
 
-        self.app.push_screen(QuestionScreen(f"Run this command?\n\n  {e.command}", ("Run it", "Don't run")), answered)
+        self.app.push_screen(QuestionScreen(f"Run this command?\n\n  {e.command}", ("Run it", "Don't run"),
+                                            title="The agent wants to run a command:",
+                                            escape_hint="Esc: don't run it"), answered)
 
     # --- pane messages ------------------------------------------------------------------------------
     @on(PlanPane.Edited)
@@ -261,6 +278,9 @@ class MainScreen(Screen[None]):
         if agent is not None:
             agent.user_plan_edit(message.steps)
             self.notify("Plan edit will be sent with the next model request.", timeout=2)
+        else:
+            self.genie.pending_plan = list(message.steps)
+            self.notify("Plan will be sent with your first message.", timeout=2)
 
     @on(PatchPane.Decided)
     async def _decided(self, message: PatchPane.Decided) -> None:
@@ -357,12 +377,14 @@ class MainScreen(Screen[None]):
         self.run_worker(undo(self))
 
     def action_undo_or_clear_line(self) -> None:
-        """Ctrl+U: in an input holding text, the usual "delete to the start of the line"; else undo the patch."""
+        """Ctrl+U: in a text box the usual "delete to the start of the line"; elsewhere undo the last patch."""
         from textual.widgets import Input
 
         focused = self.focused
-        if isinstance(focused, Input) and focused.value:
+        if isinstance(focused, Input):  # never an undo from a text box, even an empty one (Ctrl+U twice)
             focused.action_delete_left_all()
+        elif isinstance(focused, TextArea):
+            focused.action_delete_to_start_of_line()
         else:
             self.action_undo()
 

@@ -1,6 +1,8 @@
 """``ask_user``: the question, its choices as buttons and a free-text answer; the agent waits.
 
-Dismisses with the answer text, or ``None`` (Escape) meaning "proceed on your best assumption".
+Dismisses with the answer text, or ``None`` (Escape) meaning "proceed on your best assumption". The same
+screen asks before a command runs (``title`` and ``escape_hint`` say so there). Every text on it comes from the
+model and is shown as plain text, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -8,9 +10,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from genie_tui.ui.printable import printable
 
 
 class QuestionScreen(ModalScreen[str | None]):
@@ -18,26 +23,30 @@ class QuestionScreen(ModalScreen[str | None]):
     QuestionScreen { align: center middle; }
     QuestionScreen > Vertical { width: 80%; max-width: 90; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
     QuestionScreen #q-text { margin-bottom: 1; text-style: bold; }
-    QuestionScreen #q-choices { height: auto; margin-bottom: 1; }
-    QuestionScreen #q-choices Button { margin-right: 1; min-width: 8; }
+    QuestionScreen #q-choices { height: auto; max-height: 12; margin-bottom: 1; }
+    QuestionScreen #q-choices Button { width: 100%; margin-bottom: 0; }
     QuestionScreen #q-hint { color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "assume", "Best assumption")]
 
-    def __init__(self, question: str, choices: tuple[str, ...] = ()) -> None:
+    def __init__(self, question: str, choices: tuple[str, ...] = (), *, title: str = "The agent asks:",
+                 escape_hint: str = "Esc: proceed on the agent's best assumption") -> None:
         super().__init__()
-        self.question, self.choices = question, choices
+        self.question, self.choices = printable(question), tuple(printable(c) for c in choices)
+        self.title_text, self.escape_hint = title, escape_hint
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("The agent asks:", id="q-title")
+            yield Label(self.title_text, id="q-title")
             yield Static(self.question, id="q-text", markup=False)
             if self.choices:
-                with Horizontal(id="q-choices"):
+                # one per line: long choices stay readable at any width (a row of buttons ran off-screen)
+                with Vertical(id="q-choices"):
                     for i, choice in enumerate(self.choices):
-                        yield Button(f"{i + 1}. {choice}", id=f"choice-{i}", variant="primary" if i == 0 else "default")
-            yield Input(placeholder="Your answer (Enter sends)", id="q-answer")
-            yield Static("Esc: proceed on the agent's best assumption", id="q-hint")
+                        yield Button(Content(f"{i + 1}. {choice}"), id=f"choice-{i}", compact=True,
+                                     variant="primary" if i == 0 else "default")
+            yield Input(placeholder="Your answer (Enter sends; a choice's number picks it)", id="q-answer")
+            yield Static(self.escape_hint, id="q-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#q-answer", Input).focus()

@@ -101,7 +101,6 @@ class PatchPane(Vertical, can_focus=False):
         if self._future is not None:
             self.add_class("-awaiting")
             self.view.select(0)
-            self.view.focus()
         self._retitle()
 
     def applied(self, applied: bool, result: dict[str, object]) -> None:
@@ -139,6 +138,7 @@ class PatchPane(Vertical, can_focus=False):
         future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
         self.view.set_text(diff)
         self.proposed(PatchProposed(patch_id="local", diff=diff, summary=summary, decision=future))
+        self.view.focus()  # the user asked for this review
         return future
 
     def abandon(self) -> None:
@@ -157,6 +157,15 @@ class PatchPane(Vertical, can_focus=False):
     def awaiting(self) -> bool:
         return self._future is not None and not self._future.done()
 
+    def on_descendant_focus(self) -> None:
+        if self.awaiting:
+            self._retitle()  # "F4 to review" becomes "keys below"
+            self.app.clear_notifications()  # the "awaits your review" toast has done its job
+
+    def on_descendant_blur(self) -> None:
+        if self.awaiting:
+            self._retitle()
+
     # --- user actions -------------------------------------------------------------------------------
     def _retitle(self) -> None:
         rows = self.view.hunks
@@ -165,7 +174,8 @@ class PatchPane(Vertical, can_focus=False):
             return
         ok = sum(r.verdict == APPROVED for r in rows)
         no = sum(r.verdict == REJECTED for r in rows)
-        self.title.update(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ (keys below)")
+        keys = "keys below" if self.view.has_focus else "F4 to review"
+        self.title.update(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ ({keys})")
 
     def action_move(self, delta: int) -> None:
         self.view.select(self.view.selected + delta)

@@ -21,6 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from genie_tui.ui.printable import printable
+
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
@@ -120,8 +122,8 @@ class PatchView(ScrollView, can_focus=True):
             self.line_hunk.append(-1)
         else:
             self.line_hunk.append(len(self.hunks) - 1 if self.hunks else -1)
-        self.lines.append(line)
-        self._width = max(self._width, cell_len(line))
+        self.lines.append(line)  # as written: the diff's text (edit, apply) stays byte for byte
+        self._width = max(self._width, cell_len(printable(line)))
 
     # --- hunks --------------------------------------------------------------------------------------
     def select(self, index: int) -> None:
@@ -166,7 +168,7 @@ class PatchView(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
 
     def _line_text(self, index: int) -> Text:
-        line = self.lines[index]
+        line = printable(self.lines[index])  # drawn without control sequences, tabs expanded
         hunk = self.line_hunk[index]
         theme = self.app.current_theme
         gutter = Text("▌ " if hunk >= 0 and hunk == self.selected else "  ", style=theme.primary or "")

@@ -28,8 +28,8 @@ class PlanPane(Vertical):
 
     BINDINGS = [
         Binding("space", "tick", "Tick"),
-        Binding("plus,o", "add", "Add step"),
-        Binding("f2,e", "edit", "Edit step"),
+        Binding("o,plus", "add", "Add step"),  # the first key is the one the footer shows
+        Binding("e", "edit", "Edit step"),  # not F2: that is Search everywhere
         Binding("delete,x", "delete", "Delete step"),
         Binding("shift+up,K", "move(-1)", "Move up"),
         Binding("shift+down,J", "move(1)", "Move down"),

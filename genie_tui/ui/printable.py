@@ -1,0 +1,46 @@
+"""Text from the model, tools and test runs made safe to draw: no terminal control sequences.
+
+A model (or a web page, or a test's coloured output) can emit ``ESC [31m`` and friends; written into the
+compositor's strips they would reach the real terminal. Tabs are expanded, since a cell grid has no tab stops.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and the two-byte escapes; then any other C0 control
+# except newline and tab, and DEL. A carriage return is dropped (CRLF output reads as LF).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str, tabsize: int = 4) -> str:
+    """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns."""
+    if not text.isprintable():  # the common case (plain text) costs one C-level scan
+        text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+        if "\t" in text:
+            text = text.expandtabs(tabsize)
+    return text
+
+
+_PARTIAL = re.compile(r"(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*)?|\x9b[0-?]*[ -/]*)\Z")
+
+
+class StreamPrintable:
+    """:func:`printable` for text that arrives in pieces: an escape sequence split between two pieces is held
+    back until it is complete (then dropped whole), instead of leaving ``[31m`` on the screen."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        self._held = ""
+        cut = _PARTIAL.search(text[-256:]) if ("\x1b" in text or "\x9b" in text) else None
+        if cut is not None and cut.start() != cut.end():
+            start = len(text) - len(text[-256:]) + cut.start()
+            text, self._held = text[:start], text[start:]
+        return printable(text)
+
+    def reset(self) -> None:
+        self._held = ""  # an escape sequence cut off at the end of a message is dropped
