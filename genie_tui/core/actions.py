@@ -36,6 +36,12 @@ def fenced_diffs(content: str) -> list[str]:
 
 async def update_plan(agent: Agent, args: dict[str, Any]) -> str:
     steps = args["steps"]
+    if any(n.startswith(PLAN_EDIT_NOTE) for n in agent.pending_notes()):
+        # the user edited the plan after this request went out: the model wrote its update without seeing it
+        from genie_tui.core.prompt import render_plan
+
+        return ("Plan not updated: the user edited the plan while you were writing this update, and their "
+                "version stands:\n" + render_plan(agent.plan) + "\nFollow it; reconcile it in your next update_plan.")
     old = {s.text: s.origin for s in agent.plan}
     new: list[PlanStep] = []
     for n, step in enumerate(steps, 1):
@@ -173,10 +179,13 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     return run.report()
 
 
+PLAN_EDIT_NOTE = "[The user edited the plan."
+
+
 def plan_edit_note(plan: list[PlanStep]) -> str:
     from genie_tui.core.prompt import render_plan
 
-    return ("[The user edited the plan. Their version replaces yours; follow it and reflect it in your next "
+    return (PLAN_EDIT_NOTE + " Their version replaces yours; follow it and reflect it in your next "
             "update_plan.]\n" + render_plan(plan))
 
 

@@ -41,12 +41,18 @@ class UserIntent:
 
     def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
         """The user's plan replaces the agent's; the next request tells the model."""
-        self.plan = [PlanStep(s.text, s.status, s.origin if s.origin != "agent" else "user") for s in steps]
+        before = {s.text: s.origin for s in self.plan}  # a step the user left alone keeps its origin
+        self.plan = [PlanStep(s.text, s.status, s.origin if s.origin != "agent" else before.get(s.text, "user"))
+                     for s in steps]
         if self.session:
             self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
                                                                "origin": s.origin} for s in self.plan])
-        self._notes = [n for n in self._notes if not n.startswith("[The user edited the plan")]
+        self._notes = [n for n in self._notes if not n.startswith(actions.PLAN_EDIT_NOTE)]
         self._notes.append(actions.plan_edit_note(self.plan))
+
+    def pending_notes(self) -> list[str]:
+        """Notes the model has not been sent yet (they go with its next request)."""
+        return list(self._notes)
 
     def user_undid(self, files: list[str], label: str) -> None:
         """The user undid the last applied patch (``genie undo``, Ctrl+U): its files are as they were before it."""

@@ -378,3 +378,45 @@ async def test_control_sequences_from_the_model_are_not_drawn(sample_repo: Path,
         text = helpers.screen_text(app)  # the compositor's strips: what is written to the terminal
     assert "plain red text end" in text
     assert "\x1b" not in text and "\x07" not in text and "pwned" not in text
+
+
+async def test_a_plan_edit_made_while_the_model_writes_its_update_is_not_overwritten(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first = [{"text": "Read", "status": "doing"}, {"text": "Fix", "status": "todo"}]
+    later = [{"text": "Read", "status": "done"}, {"text": "Fix", "status": "doing"}]
+    slow = Reply(content="Working on it. " * 100, chunk_chars=4, chunk_delay=0.02,
+                 tool_calls=[("update_plan", {"steps": later})])
+    server = serve([Reply(tool_calls=[("update_plan", {"steps": first})]), slow, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "plan")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)  # the slow turn is streaming
+        await pilot.press("f3", "o")
+        app.screen.plan.editor.value = "Write a test"  # typed at once: Pilot's keys are slow while text streams
+        await pilot.press("enter")
+        assert app.screen.turn_running and "Working on it" in helpers.screen_text(app)  # still streaming
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+        steps = [(s.text, s.origin) for s in app.screen.plan.steps]
+    assert steps == [("Read", "agent"), ("Fix", "agent"), ("Write a test", "user")]
+    assert "Plan not updated: the user edited the plan" in _last_tool(server.requests[2])
+    assert "Write a test" in json.dumps(server.requests[2]["messages"][-1])
+
+
+async def test_a_step_saved_after_the_agent_rewrote_the_plan_lands_on_that_step(sample_repo: Path, serve: Any,
+                                                                                 helpers: Any) -> None:
+    from genie_tui.core.events import PlanStep
+
+    server = serve([Reply(tool_calls=[("update_plan", {"steps": [{"text": "Read"}, {"text": "Fix"}]})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "plan")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        plan = app.screen.plan
+        await pilot.press("f3", "down", "e")  # editing "Fix"
+        plan.editor.value = "Fix carefully"
+        plan.show([PlanStep("Reproduce", "doing", "agent"), PlanStep("Read", "done", "agent"),
+                   PlanStep("Fix", "todo", "agent")], "agent")  # the agent's update arrives meanwhile
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(s.text, s.status) for s in plan.steps] == [("Reproduce", "doing"), ("Read", "done"),
+                                                             ("Fix carefully", "todo")]

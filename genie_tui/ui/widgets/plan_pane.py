@@ -48,6 +48,7 @@ class PlanPane(Vertical):
         self.items = OptionList(id="plan-list")
         self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
         self._editing: int | None = None  # index being edited; len(steps) means a new step
+        self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
         self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them
 
     def compose(self) -> ComposeResult:
@@ -129,6 +130,7 @@ class PlanPane(Vertical):
 
     def _open_editor(self, index: int, text: str) -> None:
         self._editing = index
+        self._editing_step = self.steps[index] if index < len(self.steps) else None
         self.editor.value = text
         self.editor.display = True
         self.editor.focus()
@@ -145,8 +147,12 @@ class PlanPane(Vertical):
         self.action_close_editor()
         if not text or index is None:
             return
+        edited, self._editing_step = self._editing_step, None
+        if edited is not None:  # find the step again: the agent may have rewritten the plan meanwhile
+            index = next((i for i, st in enumerate(self.steps) if st.text == edited.text), len(self.steps))
         if index >= len(self.steps):
             self.steps.append(PlanStep(text=text, status="todo", origin="user"))
+            index = len(self.steps) - 1
         else:
             self.steps[index] = replace(self.steps[index], text=text, origin="user")
         self._changed(index)
