@@ -169,6 +169,7 @@ class MainScreen(Screen[None]):
         self.status.set_busy(False)
         self.status.update_fields(phase="idle")
         await self.conversation.end_text()
+        self.conversation.abandon_tools("not run: the turn ended first")
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
 
@@ -234,7 +235,9 @@ class MainScreen(Screen[None]):
                 await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
         elif isinstance(e, ev.TurnRetrying):
             self._text_filter.reset()
-            await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason}", "error")
+            conv.abandon_tools("not run: the answer was cut off and is asked for again")
+            await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason} "
+                                "(anything above from this answer is discarded)", "error")
         elif isinstance(e, ev.TurnFinished):
             self._text_filter.reset()
             await conv.end_text()

@@ -166,6 +166,11 @@ class ConversationView(VerticalScroll):
             self._update_tool(record, lambda line: line.finish(ok, result, elapsed_ms),
                               lambda: record.finish(ok, result, elapsed_ms))
 
+    def abandon_tools(self, reason: str) -> None:
+        """Tool calls still shown as running when their turn was dropped or stopped: they never ran."""
+        for call_id in list(self._tools):
+            self.tool_finished(call_id, False, reason, 0.0)
+
     def _update_tool(self, record: ToolRecord, live: Callable[[ToolCallLine], None],
                      old: Callable[[], None]) -> None:
         line = next((w for w in reversed(self._live) if isinstance(w, ToolCallLine) and w.record is record), None)
