@@ -250,3 +250,14 @@ async def test_ctrl_u_undoes_from_the_prompt_but_still_clears_typed_text(sample_
         await pilot.press("ctrl+u")
         await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
         await helpers.wait_until(pilot, lambda: "Patch undone" in helpers.screen_text(app))
+
+
+async def test_retries_are_numbered_from_one_out_of_max_retries(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(fault="500"), Reply(fault="500"), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    app.settings.max_retries, app.settings.backoff_base = 2, 0.05
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+        text = helpers.screen_text(app)
+    assert "retrying (1/2)" in text and "retrying (2/2)" in text, text

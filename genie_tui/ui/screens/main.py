@@ -223,7 +223,7 @@ class MainScreen(Screen[None]):
             if e.active:
                 await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
         elif isinstance(e, ev.TurnRetrying):
-            await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason}", "error")
+            await conv.add_note(f"retrying ({e.retry}/{e.max_retries}) in {e.delay:.1f}s: {e.reason}", "error")
         elif isinstance(e, ev.TurnFinished):
             await conv.end_text()
         elif isinstance(e, ev.ErrorOccurred):
