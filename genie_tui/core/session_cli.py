@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -99,13 +102,27 @@ def export(args: argparse.Namespace) -> int:
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
-        tmp = target.with_name(target.name + ".tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
+            _write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write through a fresh temp file beside ``target`` and rename it; on any failure the temp file goes."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".genie-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; the export gets the mode any new file would
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

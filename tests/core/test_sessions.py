@@ -137,3 +137,15 @@ def test_export_refuses_a_session_without_model_answers(capsys):
     s.record("message", message={"role": "user", "content": "t"})
     assert main(["export", s.id]) == 2
     assert "no model answer to export" in capsys.readouterr().err
+
+
+def test_export_to_a_directory_leaves_no_temp_file(tmp_path, monkeypatch, capsys):
+    s = recorded()
+    target = tmp_path / "out"
+    target.mkdir()
+    monkeypatch.chdir(tmp_path)
+    for output in (str(target), "out"):
+        assert main(["export", s.id, "-o", output]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == f"genie: cannot write {output} (Is a directory)"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not any(target.iterdir())
