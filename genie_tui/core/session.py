@@ -91,13 +91,21 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def find_session(ref: str) -> Path:
-    """A trajectory path from a path, a session id or a unique id prefix."""
+    """A trajectory path from a path, a session id or a unique id prefix.
+
+    The id is literal text (``*`` is no wildcard); an id that is complete wins over longer ids starting with it.
+    """
+    if not ref.strip():
+        raise UsageError("the session id is empty (give an id, a unique prefix of one or a trajectory file; "
+                         "see `genie sessions list`)")
     candidate = Path(ref).expanduser()
     if candidate.is_file():
         return candidate
     if "/" in ref or ref.endswith(".jsonl"):
         raise UsageError(f"{ref}: no such trajectory file")
-    matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
+    directory = sessions_dir()
+    paths = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    matches = [p for p in paths if p.stem == ref] or [p for p in paths if p.stem.startswith(ref)]
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -149,3 +149,25 @@ def test_export_to_a_directory_leaves_no_temp_file(tmp_path, monkeypatch, capsys
         err = capsys.readouterr().err.strip()
         assert err == f"genie: cannot write {output} (Is a directory)"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not any(target.iterdir())
+
+
+def test_session_ids_are_literal_text_and_an_empty_id_is_a_usage_error(capsys):
+    recorded("look here")
+    recorded("another look")
+    for command in ("replay", "export", "resume"):
+        for ref in ("*", "**", "*look*", "2*", "[0-9]*"):
+            assert main([command, ref]) == 2, (command, ref)
+            assert capsys.readouterr().err == f"genie: no session {ref!r} (see `genie sessions list`)\n"
+        for ref in ("", " "):
+            assert main([command, ref]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith("genie: the session id is empty") and len(err.splitlines()) == 1
+
+
+def test_a_complete_id_wins_over_longer_ids_that_start_with_it(capsys):
+    a = recorded()
+    longer = a.path.with_name(f"{a.id}-copy.jsonl")
+    longer.write_bytes(a.path.read_bytes())
+    assert find_session(a.id) == a.path and find_session(f"{a.id}-c") == longer
+    with pytest.raises(UsageError, match="matches 2 sessions"):
+        find_session(a.id[:-1])
