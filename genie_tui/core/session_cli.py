@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import find_session, iter_export, list_sessions, read_records
+from genie_tui.core.session import find_session, iter_export, read_records, scan_sessions
 from genie_tui.errors import GenieError, UsageError
 
 
 def sessions(args: argparse.Namespace) -> int:
-    rows = list_sessions()
+    rows, damaged = scan_sessions()
+    for problem in damaged:
+        print(f"genie: skipping {problem}", file=sys.stderr)
     if args.repo:
         repo = str(Path(args.repo).resolve())
         rows = [r for r in rows if r.repo == repo]
@@ -34,7 +36,7 @@ def sessions(args: argparse.Namespace) -> int:
 def replay(args: argparse.Namespace) -> int:
     records = read_records(find_session(args.file))
     out = sys.stdout
-    start = records[0].get("ts", 0)
+    start = _seconds(records[0], 0.0)
     for rec in records:
         try:
             line = _render(rec)
@@ -42,10 +44,15 @@ def replay(args: argparse.Namespace) -> int:
             line = f"(a {rec.get('type')!r} record this version cannot read)"
         if line is None:
             continue
-        stamp = f"[{rec.get('ts', start) - start:7.1f}s]"
+        stamp = f"[{_seconds(rec, start) - start:7.1f}s]"
         for n, text in enumerate(line.splitlines() or [""]):
             out.write(f"{stamp if n == 0 else ' ' * len(stamp)} {text}\n")
     return 0
+
+
+def _seconds(rec: dict[str, Any], default: float) -> float:
+    ts = rec.get("ts")
+    return ts if isinstance(ts, (int, float)) else default
 
 
 def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
