@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("sessions", "genie_tui.core.session_cli:sessions", "list recorded sessions")
     p.add_argument("action", choices=["list"], nargs="?", default="list")
-    _repo_flag(p, _SUB)
+    p.add_argument("--repo", default=_SUB, metavar="DIR",
+                   help="only the sessions of the repository containing DIR (default: every repository's)")
 
     p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
     p.add_argument("file", help="trajectory file or session id")

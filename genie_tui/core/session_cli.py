@@ -12,25 +12,37 @@ import time
 from pathlib import Path
 from typing import Any
 
+from genie_tui.config.paths import resolve_repo
 from genie_tui.core.session import find_session, iter_export, read_records, scan_sessions
 from genie_tui.errors import GenieError, UsageError
 
 
 def sessions(args: argparse.Namespace) -> int:
+    """Every repository's sessions, or with ``--repo`` those of the repository containing that directory."""
+    repo = resolve_repo(args.repo) if args.repo else None
     rows, damaged = scan_sessions()
     for problem in damaged:
         print(f"genie: skipping {problem}", file=sys.stderr)
-    if args.repo:
-        repo = str(Path(args.repo).resolve())
-        rows = [r for r in rows if r.repo == repo]
+    if repo is not None:
+        rows = [r for r in rows if Path(r.repo).resolve() == repo]
     if not rows:
-        print("no sessions yet (`genie run TASK` or `genie` records one)")
+        print(f"no sessions for this repository ({repo})" if repo else
+              "no sessions yet (`genie run TASK` or `genie` records one)")
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
         task = r.task if len(r.task) <= 60 else r.task[:57] + "..."
-        print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {task}")
+        where = "" if repo else f"{_home_relative(r.repo)}  "
+        print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0
+
+
+def _home_relative(path: str) -> str:
+    try:
+        rel = Path(path).relative_to(Path.home())
+    except (ValueError, RuntimeError):  # RuntimeError: no home directory to be found
+        return path
+    return "~" if rel == Path() else f"~/{rel}"
 
 
 def replay(args: argparse.Namespace) -> int:

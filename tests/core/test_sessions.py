@@ -236,3 +236,28 @@ def test_a_start_record_genie_cannot_use_is_named_and_replay_still_prints_it(sta
     assert out.startswith("no sessions") and err == f"genie: skipping {path}:1: damaged 'start' record ({problem})\n"
     assert main(["replay", str(path)]) == 0
     assert "user: hello" in capsys.readouterr().out
+
+
+def _session_in(repo: Path, task: str) -> Session:
+    s = Session.create(task)
+    s.record("start", task=task, repo=str(repo), config={}, tools=[])
+    return s
+
+
+def test_sessions_list_repo_means_the_repository_containing_it(make_repo, tmp_path, capsys):
+    repo = make_repo({"pkg/a.py": "x = 1\n"})
+    other = make_repo({"b.py": "y = 2\n"}, name="other")
+    mine, theirs = _session_in(repo, "mine"), _session_in(other, "theirs")
+    for where in (repo, repo / "pkg"):
+        assert main(["sessions", "list", "--repo", str(where)]) == 0
+        out = capsys.readouterr().out
+        assert [line.split()[0] for line in out.splitlines()] == [mine.id]
+    assert main(["sessions", "list"]) == 0  # every repository's, each row naming its repository
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert set(rows) == {mine.id, theirs.id}
+    assert f" {repo}  mine" in rows[mine.id] and f" {other}  theirs" in rows[theirs.id]
+    empty = make_repo({"c.py": "z = 3\n"}, name="empty")
+    assert main(["sessions", "list", "--repo", str(empty)]) == 0
+    assert capsys.readouterr().out == f"no sessions for this repository ({empty})\n"
+    assert main(["sessions", "list", "--repo", str(tmp_path / "nonexistent")]) == 2
+    assert capsys.readouterr().err == f"genie: --repo {tmp_path / 'nonexistent'}: no such directory\n"
