@@ -8,12 +8,14 @@ A handler takes the parsed ``argparse.Namespace`` and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from genie_tui import __version__
-from genie_tui.errors import GenieError
+from genie_tui.errors import EXIT_BROKEN_PIPE, GenieError
 
 _APPROVE = ("ask", "auto", "never")
 
@@ -85,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("sessions", "genie_tui.core.session_cli:sessions", "list recorded sessions")
     p.add_argument("action", choices=["list"], nargs="?", default="list")
-    _repo_flag(p, _SUB)
+    p.add_argument("--repo", default=_SUB, metavar="DIR",
+                   help="only the sessions of the repository containing DIR (default: every repository's)")
 
     p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
     p.add_argument("file", help="trajectory file or session id")
@@ -139,7 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("genie: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        # The reader went away (`genie ... | head`): stop quietly, but not with 0, which would claim a run
+        # that was cut off (or that failed) succeeded.
+        _silence_closed_output()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_closed_output() -> None:
+    """Point stdout and stderr at /dev/null so the flush at exit does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # no file descriptor (None, a capture)
+                os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

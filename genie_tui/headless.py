@@ -177,7 +177,7 @@ class Printer:
                 status = "ok" if event.ok else "error"
                 self.note(f"  {status} ({len(event.result)} chars, {event.elapsed_ms:.0f} ms): {first[:150]}")
             case ev.TurnRetrying():
-                self.note(f"  model request failed ({event.reason}); retry {event.attempt}/{event.max_attempts} "
+                self.note(f"  model request failed ({event.reason}); retry {event.retry}/{event.max_retries} "
                           f"in {event.delay:.1f}s")
             case ev.PlanUpdated():
                 self.note("plan:\n" + "\n".join(f"  [{'x' if s.status == 'done' else '>' if s.status == 'doing' else ' '}]"

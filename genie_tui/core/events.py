@@ -72,12 +72,24 @@ class UsageReported:
 
 @dataclass(frozen=True, slots=True)
 class TurnRetrying:
-    """A model request failed or was cut off and is being retried from the start of the turn."""
+    """A model request failed or was cut off and is being retried from the start of the turn.
+
+    ``attempt`` is the request about to start (2 for the first retry) out of ``max_attempts`` requests;
+    show people ``retry``/``max_retries`` (1/N for the first retry, N = the ``max_retries`` setting).
+    """
 
     attempt: int
     max_attempts: int
     delay: float
     reason: str
+
+    @property
+    def retry(self) -> int:
+        return self.attempt - 1
+
+    @property
+    def max_retries(self) -> int:
+        return self.max_attempts - 1
 
 
 @dataclass(frozen=True, slots=True)

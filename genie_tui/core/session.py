@@ -67,6 +67,11 @@ class Session:
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """All complete records; a torn last line (crash mid-write, even inside a UTF-8 sequence) is skipped."""
+    return [record for _, record in _numbered_records(path)]
+
+
+def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """``read_records`` with each record's line number, for errors that name the line."""
     records = []
     try:
         lines = path.read_bytes().split(b"\n")
@@ -84,20 +89,28 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             raise UsageError(f"{path}:{number}: not a genie trajectory (invalid JSON)") from None
         if not isinstance(record, dict) or not isinstance(record.get("type"), str):
             raise UsageError(f"{path}:{number}: not a genie trajectory (a record is not an object with a type)")
-        records.append(record)
-    if not records or records[0].get("type") != "start":
+        records.append((number, record))
+    if not records or records[0][1].get("type") != "start":
         raise UsageError(f"{path}: not a genie trajectory (no start record)")
     return records
 
 
 def find_session(ref: str) -> Path:
-    """A trajectory path from a path, a session id or a unique id prefix."""
+    """A trajectory path from a path, a session id or a unique id prefix.
+
+    The id is literal text (``*`` is no wildcard); an id that is complete wins over longer ids starting with it.
+    """
+    if not ref.strip():
+        raise UsageError("the session id is empty (give an id, a unique prefix of one or a trajectory file; "
+                         "see `genie sessions list`)")
     candidate = Path(ref).expanduser()
     if candidate.is_file():
         return candidate
     if "/" in ref or ref.endswith(".jsonl"):
         raise UsageError(f"{ref}: no such trajectory file")
-    matches = sorted(sessions_dir().glob(f"{ref}*.jsonl")) if sessions_dir().is_dir() else []
+    directory = sessions_dir()
+    paths = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    matches = [p for p in paths if p.stem == ref] or [p for p in paths if p.stem.startswith(ref)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -117,19 +130,24 @@ class SessionSummary:
 
 
 def list_sessions() -> list[SessionSummary]:
-    out = []
+    """The sessions that can be resumed or exported, oldest id first; damaged files are left out."""
+    return scan_sessions()[0]
+
+
+def scan_sessions() -> tuple[list[SessionSummary], list[str]]:
+    """The readable sessions, and one line (naming the file and line) for each damaged file left out."""
+    out, damaged = [], []
     directory = sessions_dir()
     for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
         try:
-            records = read_records(path)
-        except UsageError:
+            state = restore(path)
+        except GenieError as exc:
+            damaged.append(str(exc))
             continue
-        start = records[0]
-        ends = [r for r in records if r["type"] == "end"]
-        steps = sum(1 for r in records if r["type"] == "message" and r["message"].get("role") == "assistant")
-        out.append(SessionSummary(path.stem, path, start.get("task", ""), start.get("repo", ""), start.get("ts", 0),
-                                  ends[-1].get("status", "?") if ends else "interrupted", steps))
-    return out
+        start = state.start
+        out.append(SessionSummary(path.stem, path, start.get("task", ""), start["repo"], start.get("ts", 0),
+                                  state.status, state.steps))
+    return out, damaged
 
 
 @dataclass
@@ -146,10 +164,20 @@ class RestoredState:
 
 
 def restore(path: Path) -> RestoredState:
-    records = read_records(path)
-    state = RestoredState(start=records[0])
-    for rec in records:
+    """The state a session left.
+
+    Raises:
+        UsageError: the file cannot be read or is not a trajectory.
+        GenieError: a record genie cannot use (the message names the file and line).
+    """
+    records = _numbered_records(path)
+    state = RestoredState(start=records[0][1])
+    for number, rec in records:
         kind = rec["type"]
+        problem = _record_problem(rec)
+        if problem:
+            # exit 1, not 2: the command was right, the file is damaged
+            raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
         if kind == "message":
             state.messages.append(rec["message"])
             if rec["message"].get("role") == "assistant":
@@ -164,6 +192,54 @@ def restore(path: Path) -> RestoredState:
             state.status = rec.get("status", "?")
     _close_dangling_tool_calls(state.messages)
     return state
+
+
+_ROLES = ("system", "user", "assistant", "tool")
+
+
+def _record_problem(rec: dict[str, Any]) -> str | None:
+    """What makes a record unusable for resuming, exporting or listing, or ``None``.
+
+    Only the fields genie reads are checked; unknown record kinds and extra fields are fine.
+    """
+    kind = rec["type"]
+    if kind == "start":
+        if not isinstance(rec.get("repo"), str):
+            return "no repository"
+        if not isinstance(rec.get("task", ""), str):
+            return "the task is not text"
+        if not _is_number(rec.get("ts", 0)):
+            return "the time is not a number"
+    elif kind == "message":
+        msg = rec.get("message")
+        if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
+            return "no message with a role"
+        if msg["role"] == "tool" and not isinstance(msg.get("tool_call_id"), str):
+            return "a tool result without a tool_call_id"
+        calls = msg.get("tool_calls") if msg["role"] == "assistant" else None
+        if calls is not None and not (isinstance(calls, list) and all(map(_is_tool_call, calls))):
+            return "a malformed tool call"
+    elif kind == "plan":
+        steps = rec.get("steps")
+        if not isinstance(steps, list) or not all(
+                isinstance(s, dict) and isinstance(s.get("text"), str) and isinstance(s.get("status"), str)
+                for s in steps):
+            return "no list of steps with text and status"
+    elif kind == "end" and not isinstance(rec.get("status", "?"), str):
+        return "the status is not text"
+    return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_tool_call(call: object) -> bool:
+    if not isinstance(call, dict) or not isinstance(call.get("id"), str):
+        return False
+    function = call.get("function")
+    return (isinstance(function, dict) and isinstance(function.get("name"), str)
+            and isinstance(function.get("arguments") or "", str))
 
 
 def missing_tool_results(messages: list[dict[str, Any]], content: str) -> list[dict[str, Any]]:

@@ -3,35 +3,52 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import find_session, iter_export, list_sessions, read_records
+from genie_tui.config.paths import resolve_repo
+from genie_tui.core.session import find_session, iter_export, read_records, scan_sessions
 from genie_tui.errors import GenieError, UsageError
 
 
 def sessions(args: argparse.Namespace) -> int:
-    rows = list_sessions()
-    if args.repo:
-        repo = str(Path(args.repo).resolve())
-        rows = [r for r in rows if r.repo == repo]
+    """Every repository's sessions, or with ``--repo`` those of the repository containing that directory."""
+    repo = resolve_repo(args.repo) if args.repo else None
+    rows, damaged = scan_sessions()
+    for problem in damaged:
+        print(f"genie: skipping {problem}", file=sys.stderr)
+    if repo is not None:
+        rows = [r for r in rows if Path(r.repo).resolve() == repo]
     if not rows:
-        print("no sessions yet (`genie run TASK` or `genie` records one)")
+        print(f"no sessions for this repository ({repo})" if repo else
+              "no sessions yet (`genie run TASK` or `genie` records one)")
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
         task = r.task if len(r.task) <= 60 else r.task[:57] + "..."
-        print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {task}")
+        where = "" if repo else f"{_home_relative(r.repo)}  "
+        print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0
+
+
+def _home_relative(path: str) -> str:
+    try:
+        rel = Path(path).relative_to(Path.home())
+    except (ValueError, RuntimeError):  # RuntimeError: no home directory to be found
+        return path
+    return "~" if rel == Path() else f"~/{rel}"
 
 
 def replay(args: argparse.Namespace) -> int:
     records = read_records(find_session(args.file))
     out = sys.stdout
-    start = records[0].get("ts", 0)
+    start = _seconds(records[0], 0.0)
     for rec in records:
         try:
             line = _render(rec)
@@ -39,10 +56,15 @@ def replay(args: argparse.Namespace) -> int:
             line = f"(a {rec.get('type')!r} record this version cannot read)"
         if line is None:
             continue
-        stamp = f"[{rec.get('ts', start) - start:7.1f}s]"
+        stamp = f"[{_seconds(rec, start) - start:7.1f}s]"
         for n, text in enumerate(line.splitlines() or [""]):
             out.write(f"{stamp if n == 0 else ' ' * len(stamp)} {text}\n")
     return 0
+
+
+def _seconds(rec: dict[str, Any], default: float) -> float:
+    ts = rec.get("ts")
+    return ts if isinstance(ts, (int, float)) else default
 
 
 def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
@@ -99,13 +121,27 @@ def export(args: argparse.Namespace) -> int:
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
-        tmp = target.with_name(target.name + ".tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
+            _write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write through a fresh temp file beside ``target`` and rename it; on any failure the temp file goes."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".genie-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; the export gets the mode any new file would
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

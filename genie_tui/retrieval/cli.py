@@ -85,6 +85,9 @@ def _read_query(raw: str) -> str:
         # embeddings endpoint) accepts: give them back as the bytes they were and decode those leniently
         return raw.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
     name = raw[1:]
+    if not name:
+        raise UsageError("@ needs a file name (@FILE, or @- for stdin; to search for text that starts with @, "
+                         "begin the query with a space)")
     label = "standard input" if name == "-" else f"query file {name}"
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()

@@ -191,6 +191,34 @@ def test_dropped_stream_is_retried_and_tool_runs_once(make_repo):
     assert proc.stderr.count("retry ") == 2
 
 
+def test_retries_are_numbered_from_one_out_of_max_retries(make_repo):
+    repo = bug_repo(make_repo)
+    cfg = repo / ".genie/config.toml"
+    cfg.write_text(cfg.read_text() + "max_retries = 2\nbackoff_base = 0.05\n")
+    script = [Reply(fault="500"), Reply(fault="500"), Reply(tool_calls=[("finish", {"summary": "done"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    retries = [line.split("; ")[1].split(" in ")[0] for line in proc.stderr.splitlines() if "; retry " in line]
+    assert retries == ["retry 1/2", "retry 2/2"], proc.stderr
+
+
+def test_a_closed_stdout_is_not_reported_as_success(make_repo):
+    repo = bug_repo(make_repo)
+    cfg = repo / ".genie/config.toml"
+    cfg.write_text(cfg.read_text() + "max_retries = 0\n")
+    with ScriptedServer([Reply(fault="500")]) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "genie_tui", "run", "fix average", "--repo", str(repo),
+                                 "--base-url", server.base_url, "--json"],
+                                env={**os.environ, "GENIE_API_KEY": SECRET}, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.close()  # like `| head -0`: the summary cannot be written
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert "genie: failed" in err and "Traceback" not in err and "Exception ignored" not in err, err
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports a program a closed pipe stopped; never 0
+
+
 def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
     repo = bug_repo(make_repo)
     cfg = repo / ".genie/config.toml"

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from genie_tui.cli import main
-from genie_tui.core.session import Session, find_session, list_sessions, restore
-from genie_tui.errors import UsageError
+from genie_tui.core.session import Session, find_session, list_sessions, restore, sessions_dir
+from genie_tui.errors import GenieError, UsageError
 
 
 def recorded(task="fix it", secret="sk-abcdef123456") -> Session:
@@ -137,3 +138,126 @@ def test_export_refuses_a_session_without_model_answers(capsys):
     s.record("message", message={"role": "user", "content": "t"})
     assert main(["export", s.id]) == 2
     assert "no model answer to export" in capsys.readouterr().err
+
+
+def test_export_to_a_directory_leaves_no_temp_file(tmp_path, monkeypatch, capsys):
+    s = recorded()
+    target = tmp_path / "out"
+    target.mkdir()
+    monkeypatch.chdir(tmp_path)
+    for output in (str(target), "out"):
+        assert main(["export", s.id, "-o", output]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == f"genie: cannot write {output} (Is a directory)"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and not any(target.iterdir())
+
+
+def test_session_ids_are_literal_text_and_an_empty_id_is_a_usage_error(capsys):
+    recorded("look here")
+    recorded("another look")
+    for command in ("replay", "export", "resume"):
+        for ref in ("*", "**", "*look*", "2*", "[0-9]*"):
+            assert main([command, ref]) == 2, (command, ref)
+            assert capsys.readouterr().err == f"genie: no session {ref!r} (see `genie sessions list`)\n"
+        for ref in ("", " "):
+            assert main([command, ref]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith("genie: the session id is empty") and len(err.splitlines()) == 1
+
+
+def test_a_complete_id_wins_over_longer_ids_that_start_with_it(capsys):
+    a = recorded()
+    longer = a.path.with_name(f"{a.id}-copy.jsonl")
+    longer.write_bytes(a.path.read_bytes())
+    assert find_session(a.id) == a.path and find_session(f"{a.id}-c") == longer
+    with pytest.raises(UsageError, match="matches 2 sessions"):
+        find_session(a.id[:-1])
+
+
+def _write_session(name: str, *lines: str) -> Path:
+    path = sessions_dir() / f"{name}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+START = '{"type": "start", "task": "t", "repo": "/r", "ts": 1}'
+
+
+def test_a_damaged_session_is_skipped_by_list_with_a_warning_and_named_by_export_and_resume(capsys):
+    good = recorded()
+    bad = _write_session("20240101-000000-bad-0001", START, '{"type": "message"}')
+    middle = _write_session("20240101-000000-middle-0002", START, "garbage", '{"type": "end", "status": "failed"}')
+    empty = _write_session("20240101-000000-empty-0003")
+    not_json = _write_session("20240101-000000-notjson-0004", "not json", START)
+    assert main(["sessions", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == [good.id]
+    assert err.splitlines() == [
+        f"genie: skipping {bad}:2: damaged 'message' record (no message with a role)",
+        f"genie: skipping {empty}: not a genie trajectory (no start record)",
+        f"genie: skipping {middle}:2: not a genie trajectory (invalid JSON)",
+        f"genie: skipping {not_json}:1: not a genie trajectory (invalid JSON)",
+    ]
+    for command in ("export", "resume"):
+        assert main([command, bad.stem]) == 1
+        assert capsys.readouterr().err == f"genie: {bad}:2: damaged 'message' record (no message with a role)\n"
+
+
+@pytest.mark.parametrize(("record", "problem"), [
+    ('{"type": "message", "message": {"content": "no role"}}', "no message with a role"),
+    ('{"type": "message", "message": "text"}', "no message with a role"),
+    ('{"type": "message", "message": {"role": "tool", "content": "x"}}', "a tool result without a tool_call_id"),
+    ('{"type": "message", "message": {"role": "assistant", "tool_calls": [{"id": "c1"}]}}', "a malformed tool call"),
+    ('{"type": "message", "message": {"role": "assistant", "tool_calls": [{"id": "c1", "function": '
+     '{"name": "f", "arguments": 3}}]}}', "a malformed tool call"),
+    ('{"type": "plan", "steps": [{"text": "a"}]}', "no list of steps with text and status"),
+    ('{"type": "end", "status": null}', "the status is not text"),
+])
+def test_records_genie_cannot_use_are_named_with_their_line(record, problem):
+    path = _write_session("20240101-000000-odd-0001", START, record)
+    with pytest.raises(GenieError) as info:
+        restore(path)
+    assert str(info.value) == f"{path}:2: damaged {json.loads(record)['type']!r} record ({problem})"
+    assert list_sessions() == []
+    assert main(["export", str(path)]) == 1
+
+
+@pytest.mark.parametrize(("start", "problem"), [
+    ('{"type": "start", "task": "t"}', "no repository"),
+    ('{"type": "start", "task": 5, "repo": "/r"}', "the task is not text"),
+    ('{"type": "start", "task": "t", "repo": "/r", "ts": "noon"}', "the time is not a number"),
+])
+def test_a_start_record_genie_cannot_use_is_named_and_replay_still_prints_it(start, problem, capsys):
+    path = _write_session("20240101-000000-start-0001", start, '{"type": "message", "message": '
+                          '{"role": "user", "content": "hello"}}')
+    assert main(["sessions", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("no sessions") and err == f"genie: skipping {path}:1: damaged 'start' record ({problem})\n"
+    assert main(["replay", str(path)]) == 0
+    assert "user: hello" in capsys.readouterr().out
+
+
+def _session_in(repo: Path, task: str) -> Session:
+    s = Session.create(task)
+    s.record("start", task=task, repo=str(repo), config={}, tools=[])
+    return s
+
+
+def test_sessions_list_repo_means_the_repository_containing_it(make_repo, tmp_path, capsys):
+    repo = make_repo({"pkg/a.py": "x = 1\n"})
+    other = make_repo({"b.py": "y = 2\n"}, name="other")
+    mine, theirs = _session_in(repo, "mine"), _session_in(other, "theirs")
+    for where in (repo, repo / "pkg"):
+        assert main(["sessions", "list", "--repo", str(where)]) == 0
+        out = capsys.readouterr().out
+        assert [line.split()[0] for line in out.splitlines()] == [mine.id]
+    assert main(["sessions", "list"]) == 0  # every repository's, each row naming its repository
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert set(rows) == {mine.id, theirs.id}
+    assert f" {repo}  mine" in rows[mine.id] and f" {other}  theirs" in rows[theirs.id]
+    empty = make_repo({"c.py": "z = 3\n"}, name="empty")
+    assert main(["sessions", "list", "--repo", str(empty)]) == 0
+    assert capsys.readouterr().out == f"no sessions for this repository ({empty})\n"
+    assert main(["sessions", "list", "--repo", str(tmp_path / "nonexistent")]) == 2
+    assert capsys.readouterr().err == f"genie: --repo {tmp_path / 'nonexistent'}: no such directory\n"

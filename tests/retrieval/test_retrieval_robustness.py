@@ -201,6 +201,13 @@ def test_a_missing_query_file_says_how_to_search_for_an_at_sign(make_repo, tmp_p
     assert (code, err) == (2, f"genie: cannot read query file {tmp_path}: Is a directory\n")
 
 
+def test_a_bare_at_sign_asks_for_a_file_name(make_repo, capsys):
+    repo = make_repo(PY)
+    code, out, err = _run(capsys, "search", "@", "--repo", str(repo))
+    assert (code, out) == (2, "")
+    assert err.startswith("genie: @ needs a file name (@FILE, or @- for stdin") and len(err.splitlines()) == 1
+
+
 @pytest.fixture
 def full_disk(tmp_path, monkeypatch):
     """A 400 KB tmpfs as GENIE_HOME: the index cannot fit. Needs root (mount), else the test is skipped."""

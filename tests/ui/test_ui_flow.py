@@ -420,3 +420,14 @@ async def test_a_step_saved_after_the_agent_rewrote_the_plan_lands_on_that_step(
         await pilot.pause()
         assert [(s.text, s.status) for s in plan.steps] == [("Reproduce", "doing"), ("Read", "done"),
                                                              ("Fix carefully", "todo")]
+
+
+async def test_retries_are_numbered_from_one_out_of_max_retries(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(fault="500"), Reply(fault="500"), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    app.settings.max_retries, app.settings.backoff_base = 2, 0.05
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+        text = helpers.screen_text(app)
+    assert "retrying (1/2)" in text and "retrying (2/2)" in text, text

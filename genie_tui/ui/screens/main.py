@@ -236,7 +236,7 @@ class MainScreen(Screen[None]):
         elif isinstance(e, ev.TurnRetrying):
             self._text_filter.reset()
             conv.abandon_tools("not run: the answer was cut off and is asked for again")
-            await conv.add_note(f"retrying ({e.attempt}/{e.max_attempts}) in {e.delay:.1f}s: {e.reason} "
+            await conv.add_note(f"retrying ({e.retry}/{e.max_retries}) in {e.delay:.1f}s: {e.reason} "
                                 "(anything above from this answer is discarded)", "error")
         elif isinstance(e, ev.TurnFinished):
             self._text_filter.reset()
