@@ -105,6 +105,8 @@ def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of 
         return f"session {rec['status']}: {rec.get('summary', '')}"
     if kind == "resume":
         return "session resumed"
+    if kind == "undo":
+        return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
     return None
 
 

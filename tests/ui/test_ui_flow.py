@@ -252,7 +252,7 @@ async def test_ctrl_u_clears_text_boxes_and_undoes_only_outside_them(sample_repo
         await helpers.wait_until(pilot, lambda: "Patch undone" in helpers.screen_text(app))
 
 
-async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpers: Any) -> None:
+async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpers: Any, capsys: Any) -> None:
     first, _ = patches()
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "regex words"})]), FINISH,
                     FINISH])
@@ -269,6 +269,12 @@ async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpe
     body = server.requests[2]
     assert "undone by the user" in body["messages"][0]["content"]  # the state restated in the system prompt
     assert any("[The user undid the last applied patch" in str(m.get("content")) for m in body["messages"])
+    from genie_tui.cli import main
+    from genie_tui.core.session import restore
+
+    assert restore(app.agent.session_path).patches[-1]["undone"]  # a resumed session knows it too
+    assert main(["replay", str(app.agent.session_path)]) == 0
+    assert f"user undid the last patch: {COUNTER}" in capsys.readouterr().out
 
 
 async def test_a_patch_arriving_while_typing_does_not_take_the_keys(sample_repo: Path, serve: Any,
