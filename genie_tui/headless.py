@@ -200,6 +200,9 @@ class Printer:
             case ev.TestsRan():
                 self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
                           f"{event.elapsed_s:.1f}s): {event.command}")
+            case ev.Committed():
+                moved = f" (switched from {event.previous})" if event.previous else ""
+                self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")
             case ev.ErrorOccurred():
                 self.note(f"{'error' if event.fatal else 'warning'}: {event.message}")
             case ev.SessionFinished():

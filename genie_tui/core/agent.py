@@ -17,6 +17,7 @@ from genie_tui.config.settings import Settings
 from genie_tui.core import actions
 from genie_tui.core.context import TokenMeter, compact
 from genie_tui.core.events import (
+    Committed,
     ErrorOccurred,
     Event,
     PhaseChanged,
@@ -154,9 +155,9 @@ class Agent(UserIntent):
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            problem = self._commit(self.summary or "genie: " + task[:60])
-            if problem:
-                yield ErrorOccurred(problem)
+            outcome = self._commit(self.summary or "genie: " + task[:60])
+            if outcome is not None:
+                yield outcome
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
         yield SessionFinished(status, summary)
@@ -320,21 +321,27 @@ class Agent(UserIntent):
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
         if self.settings.commit == "each":
-            problem = self._commit(message)
-            if problem:
-                self.emit(ErrorOccurred(problem))
+            outcome = self._commit(message)
+            if outcome is not None:
+                self.emit(outcome)
 
-    def _commit(self, message: str) -> str | None:
-        """Commit applied patches (config ``commit``); returns a problem to report, if any."""
+    def _commit(self, message: str) -> Committed | ErrorOccurred | None:
+        """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), a
+        problem to report, or None when there was nothing to commit."""
         from genie_tui.patching import commit_applied
 
+        before = _branch(self.repo)
         try:
-            commit_applied(self.repo, message, self.task or "task")
+            sha = commit_applied(self.repo, message, self.task or "task")
         except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
             problem = f"commit failed: {exc}"
             self.session.record("error", message=problem)
-            return problem
-        return None
+            return ErrorOccurred(problem)
+        if sha is None:
+            return None
+        branch = _branch(self.repo) or "HEAD"
+        self.session.record("commit", sha=sha, branch=branch, previous=before if before != branch else None)
+        return Committed(sha, branch, before if before != branch else None)
 
     def add_note(self, text: str) -> None:
         """Something the model must read at its next turn (sent as a user message)."""
@@ -356,3 +363,12 @@ class Agent(UserIntent):
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()
+
+
+def _branch(repo: Path) -> str | None:
+    """The checked-out branch's name (None when detached or unreadable)."""
+    try:
+        head = (repo / ".git" / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return head.removeprefix("ref: refs/heads/") if head.startswith("ref: refs/heads/") else None

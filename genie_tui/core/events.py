@@ -101,6 +101,16 @@ class TurnFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class Committed:
+    """Applied patches were committed (config ``commit``); ``previous`` is the branch the repository was on
+    when genie switched to its task branch (None when it stayed on ``branch``)."""
+
+    sha: str
+    branch: str
+    previous: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorOccurred:
     """Something went wrong; ``fatal`` errors end the session (which stays resumable)."""
 
@@ -250,6 +260,7 @@ Event = (
     | UsageReported
     | TurnRetrying
     | TurnFinished
+    | Committed
     | ErrorOccurred
     | SessionStarted
     | StepStarted

@@ -297,3 +297,22 @@ def test_resuming_a_finished_session_is_refused(make_repo):
     session_id = Path(json.loads(proc.stdout)["trajectory"]).stem
     proc = genie("resume", session_id, "--base-url", "http://127.0.0.1:9/v1")
     assert proc.returncode == 2 and "already finished" in proc.stderr
+
+
+def test_commits_are_announced_with_their_branch(make_repo):
+    repo = bug_repo(make_repo)
+    with (repo / ".genie/config.toml").open("a") as f:
+        f.write('commit = "each"\n')
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "config"],
+                   cwd=repo, check=True)
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "empty list"})]),
+              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
+    with ScriptedServer(script) as server:
+        r = genie("run", "fix the empty average", "--repo", str(repo), "--base-url", server.base_url,
+                  "--model", "m", "--approve", "auto",
+                  env_extra={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    assert r.returncode == 0, r.stderr
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from main)" in r.stderr

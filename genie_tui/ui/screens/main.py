@@ -241,6 +241,9 @@ class MainScreen(Screen[None]):
         elif isinstance(e, ev.TurnFinished):
             self._text_filter.reset()
             await conv.end_text()
+        elif isinstance(e, ev.Committed):
+            moved = f" (switched from {e.previous})" if e.previous else ""
+            await conv.add_note(f"committed {e.sha[:10]} on branch {e.branch}{moved}", "good")
         elif isinstance(e, ev.ErrorOccurred):
             await conv.add_note(("fatal: " if e.fatal else "") + printable(e.message), "error")
         elif isinstance(e, ev.SessionFinished):
