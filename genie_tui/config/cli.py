@@ -37,6 +37,18 @@ def render(settings: Settings) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, settings = settings_for(args)
+    """Print the settings; a combination other commands refuse is shown too, then named (exit 1)."""
+    import sys
+    from pathlib import Path
+
+    from genie_tui.config.settings import endpoint_problem
+    from genie_tui.errors import EXIT_FAILED
+
+    repo = resolve_repo(args.repo) if getattr(args, "repo", None) else find_repo_root(Path.cwd())
+    settings = load_settings(repo, cli_overrides(args), check_endpoints=False)
     print(render(settings))
+    problem = endpoint_problem(settings)
+    if problem:
+        print(f"genie: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     return 0

@@ -200,8 +200,11 @@ def repo_config_file(repo: Path) -> Path:
     return repo / ".genie" / "config.toml"
 
 
-def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Merge every layer; ``overrides`` are CLI flags (``None`` values are ignored)."""
+def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
+                  check_endpoints: bool = True) -> Settings:
+    """Merge every layer; ``overrides`` are CLI flags (``None`` values are ignored). ``check_endpoints``
+    false skips the refusal of a repository-chosen endpoint for the user's key (``genie config show``
+    shows the values, then the problem, via :func:`endpoint_problem`)."""
     settings = Settings()
     sources = {name: "default" for name in _FIELDS}
     layers: list[tuple[str, dict[str, Any]]] = [
@@ -225,8 +228,19 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None) ->
             sources[key] = env_sources.get(key, origin) if origin == "env" else (
                 f"flag --{key.replace('_', '-')}" if origin == "flag" else origin)
     settings.sources = sources
-    _check_repo_endpoints(settings)
+    if check_endpoints:
+        _check_repo_endpoints(settings)
     return settings
+
+
+def endpoint_problem(settings: Settings) -> str | None:
+    """Why these settings would be refused by :func:`load_settings` (a repository choosing where your key
+    goes), or None."""
+    try:
+        _check_repo_endpoints(settings)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def _check_repo_endpoints(settings: Settings) -> None:

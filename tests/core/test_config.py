@@ -127,3 +127,16 @@ def test_global_flags_before_the_subcommand_count(make_repo, capsys):
     repo = make_repo({"a.py": ""})
     assert main(["--model", "early", "config", "show", "--repo", str(repo)]) == 0
     assert any(line.split()[:2] == ["model", "early"] for line in capsys.readouterr().out.splitlines())
+
+
+def test_config_show_shows_a_refused_endpoint_then_names_the_problem(make_repo, monkeypatch, capsys):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", 'base_url = "http://127.0.0.1:9/v1"\n')
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
+    assert main(["config", "show", "--repo", str(repo)]) == 1
+    out, err = capsys.readouterr()
+    assert any(line.split()[:2] == ["base_url", "http://127.0.0.1:9/v1"] and "repo" in line
+               for line in out.splitlines())
+    assert "sk-user-key-123456" not in out
+    assert err.startswith("genie: config file") and "will not send your API key" in err
+    assert len(err.strip().splitlines()) == 1
