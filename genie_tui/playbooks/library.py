@@ -7,7 +7,7 @@ globs match a file read or patched later joins then (the UI shows the change and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from genie_tui.errors import GenieError, UsageError
@@ -176,6 +176,11 @@ class PlaybookLibrary:
         return "; ".join(parts) or "only when asked (--playbook NAME)"
 
     def _unknown(self, name: str) -> str:
+        # a file of that name that failed to load is what the user meant: say why it is not there
+        broken = [w for w in self.warnings if w.endswith("; skipped")
+                  and PurePosixPath(w.split(":", 1)[0].replace("\\", "/")).stem == name]
+        if broken:
+            return f"playbook '{name}' is not loaded: {broken[0]}"
         close = self.close_names(name)
         if close:
             return f"unknown playbook '{name}' (did you mean {', '.join(close)}?)"

@@ -106,3 +106,10 @@ def test_cli_in_a_subprocess_and_import_hygiene(make_repo) -> None:
             "bad = [m for m in ('textual', 'openai', 'tree_sitter', 'yaml') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_show_of_a_broken_playbook_says_why_it_is_not_loaded(make_repo, capsys) -> None:
+    repo = make_repo({".genie/playbooks/mine.md": "---\nname: mine\nkeywrds: [x]\n---\nb\n"})
+    assert main(["playbooks", "show", "mine", "--repo", str(repo)]) == 1
+    err = capsys.readouterr().err
+    assert "playbook 'mine' is not loaded: .genie/playbooks/mine.md:3: unknown key 'keywrds'" in err
