@@ -144,6 +144,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must be positive")
     if name in ("max_retries", "backoff_base", "playbook_budget") and value < 0:
         raise ConfigError(f"{origin}: {name} must not be negative")
+    if name in ("model", "embeddings_model") and not value.strip():
+        raise ConfigError(f"{origin}: {name} must not be empty")
     if name == "context_budget" and value < 2000:
         raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
     if name in URL_FIELDS:

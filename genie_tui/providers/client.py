@@ -197,7 +197,10 @@ class ModelClient:
 
     def _classify(self, exc: BaseException) -> Failure:
         failure = classify(exc, model=self.model, timeout=self.timeout, key_present=bool(self._api_key))
-        return Failure(scrub(failure.reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
+        reason = failure.reason
+        if failure.status == 404 and self.base_url and not self.base_url.rstrip("/").endswith("/v1"):
+            reason += f"; most OpenAI-compatible servers expect the base URL to end in /v1 ({self.base_url.rstrip('/')}/v1)"
+        return Failure(scrub(reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
 
     def _error(self, failure: Failure, attempts: int) -> ModelError:
         gave_up = f"gave up after {attempts} attempts: " if failure.retryable and attempts > 1 else ""

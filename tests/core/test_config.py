@@ -140,3 +140,10 @@ def test_config_show_shows_a_refused_endpoint_then_names_the_problem(make_repo, 
     assert "sk-user-key-123456" not in out
     assert err.startswith("genie: config file") and "will not send your API key" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_empty_model_name_is_refused(make_repo, capsys):
+    repo = make_repo({"a.py": ""})
+    assert main(["config", "show", "--repo", str(repo), "--model", " "]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "genie: --model: model must not be empty"

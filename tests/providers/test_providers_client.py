@@ -315,3 +315,14 @@ async def test_a_slow_first_byte_within_the_timeout_is_not_a_failure() -> None:
         events, turn = await run_turn(client_for(server, timeout=3))
     assert turn.content == "patience" and turn.attempts == 1
     assert not any(isinstance(e, TurnRetrying) for e in events)
+
+
+async def test_a_base_url_without_v1_gets_a_hint_on_404() -> None:
+    with serve([Reply("unreachable")]) as server:
+        bare = server.base_url.removesuffix("/v1")
+        client = ModelClient(model="m", base_url=bare, api_key=None, timeout=5, max_retries=0)
+        with pytest.raises(ModelError) as info:
+            await run_turn(client)
+    message = str(info.value)
+    assert "404" in message and f"expect the base URL to end in /v1 ({bare}/v1)" in message
+    assert "\n" not in message
