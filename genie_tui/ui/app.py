@@ -88,7 +88,7 @@ class GenieApp(App[str | None]):
             self.call_after_refresh(gc.freeze)
         self.push_screen(MainScreen())
         for problem in self.theme_problems:
-            self.notify(problem, severity="warning", timeout=8)
+            self.notify(problem, severity="warning", timeout=8, markup=False)
         if self.show_welcome:
             from genie_tui.ui.screens.welcome import WelcomeScreen
 
