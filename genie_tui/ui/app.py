@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
-from genie_tui.ui.themes import DEFAULT_THEME, load_themes
+from genie_tui.ui.themes import DEFAULT_THEME, load_themes, textual_builtin
 
 AgentFactory = Callable[[], AgentPort | None]
 
@@ -149,7 +149,7 @@ class GenieApp(App[str | None]):
         for title, help_, action in PALETTE:
             yield SystemCommand(title, help_, partial(main.run_action, action))
         for name in sorted(self.available_themes):
-            if name.startswith("genie-") or name not in _TEXTUAL_BUILTINS:
+            if not textual_builtin(self.available_themes[name]):
                 yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(self.set_theme, name))
         for mode in ("ask", "auto", "never"):
             yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
@@ -180,9 +180,3 @@ def _warm_up() -> None:
     from genie_tui.ui.widgets.patch_view import lexer_for
 
     lexer_for("x.py")
-
-
-_TEXTUAL_BUILTINS = {"textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula",
-                     "tokyo-night", "monokai", "flexoki", "catppuccin-latte", "solarized-light",
-                     "textual-ansi", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark",
-                     "atom-one-light", "catppuccin-frappe", "catppuccin-macchiato", "solarized-dark"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from textual.color import Color
 from textual.css.stylesheet import Stylesheet
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
 
 from genie_tui.config import paths
 from genie_tui.resources import data_dir
@@ -147,3 +147,8 @@ def load_themes(user_dir: Path | None = None) -> ThemeSet:
     _load_dir(data_dir("themes"), found)
     _load_dir(user_dir if user_dir is not None else paths.user_config_dir() / "themes", found)
     return found
+
+
+def textual_builtin(theme: Theme) -> bool:
+    """Whether ``theme`` is one of Textual's own (not bundled with genie or the user's)."""
+    return BUILTIN_THEMES.get(theme.name) is theme

@@ -82,6 +82,18 @@ async def test_wrongly_typed_field_is_named_and_themes_still_listed(sample_repo:
     assert "genie-light" in shown and "Theme: genie-light" in titles
 
 
+async def test_palette_offers_genie_and_user_themes_not_textuals(sample_repo: Path, genie_home: Path,
+                                                                 helpers: Any) -> None:
+    themes = _themes_dir(genie_home)
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#7aa2f7"\n')
+    (themes / "nord.toml").write_text('name = "nord"\nprimary = "#88c0d0"\n')  # the user's, over Textual's
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)):
+        offered = {c.title for c in app.get_system_commands(app.screen) if c.title.startswith("Theme: ")}
+    assert offered == {"Theme: genie-dark", "Theme: genie-light", "Theme: genie-contrast", "Theme: mine",
+                       "Theme: nord"}
+
+
 def test_variables_are_checked_the_way_textual_uses_them(tmp_path: Path) -> None:
     good = """primary = "#7aa2f7"
 luminosity_spread = 0.2
