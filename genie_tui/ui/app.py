@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
-from genie_tui.ui.themes import DEFAULT_THEME, load_themes, textual_builtin
+from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes, textual_builtin
 
 AgentFactory = Callable[[], AgentPort | None]
 
@@ -136,7 +136,15 @@ class GenieApp(App[str | None]):
                         severity="error")
             return False
         self.theme = name
-        return True
+        return self.theme == name
+
+    def validate_theme(self, name: str) -> str:
+        """Keep the current theme, with a notice, when Textual could not apply ``name`` (it would crash)."""
+        problem = apply_problem(self, name)
+        if problem is None:
+            return name
+        self.notify(f"{problem}; keeping {self.theme!r}", severity="error", timeout=8, markup=False)
+        return self.theme
 
     # --- palette ------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -12,14 +12,18 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.color import Color
+from textual.css.errors import StylesheetError
 from textual.css.stylesheet import Stylesheet
 from textual.theme import BUILTIN_THEMES, Theme
 
 from genie_tui.config import paths
 from genie_tui.resources import data_dir
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_THEME = "genie-dark"
 BUNDLED = ("genie-dark", "genie-light", "genie-contrast")
@@ -147,6 +151,33 @@ def load_themes(user_dir: Path | None = None) -> ThemeSet:
     _load_dir(data_dir("themes"), found)
     _load_dir(user_dir if user_dir is not None else paths.user_config_dir() / "themes", found)
     return found
+
+
+def apply_problem(app: App[Any], name: str) -> str | None:
+    """Why Textual would fail to apply theme ``name`` to ``app``'s CSS as it stands, or ``None``.
+
+    The last line of defence for a theme that did not come through ``theme_from_file``: Textual finds a bad
+    value only in the CSS refresh after the switch, and raises out of the event loop.
+    """
+    theme = app.get_theme(name)
+    if theme is None:
+        return None  # Textual's own validator refuses unknown names
+    try:
+        if not isinstance(theme.dark, bool):
+            raise ValueError(f"dark must be true or false, not {theme.dark!r}")
+        for var, value in theme.variables.items():
+            _check_variable(var, value)
+        # What App.get_css_variables builds, parsed against every stylesheet source the app has loaded.
+        variables = {**app.get_theme_variable_defaults(), **theme.to_color_system().generate(), **theme.variables}
+        sheet = app.stylesheet.copy()
+        sheet.set_variables(variables)
+        sheet.parse()
+    except Exception as exc:
+        # A StylesheetParseError's text is an object repr; its rich report does not fit a one-line notice.
+        text = "" if isinstance(exc, StylesheetError) else (str(exc).splitlines() or [""])[0]
+        detail = text or type(exc).__name__
+        return f"theme {name!r} cannot be applied ({detail})"
+    return None
 
 
 def textual_builtin(theme: Theme) -> bool:

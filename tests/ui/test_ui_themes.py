@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.theme import Theme
 
 from genie_tui.ui.themes import load_themes
 
@@ -92,6 +93,29 @@ async def test_palette_offers_genie_and_user_themes_not_textuals(sample_repo: Pa
         offered = {c.title for c in app.get_system_commands(app.screen) if c.title.startswith("Theme: ")}
     assert offered == {"Theme: genie-dark", "Theme: genie-light", "Theme: genie-contrast", "Theme: mine",
                        "Theme: nord"}
+
+
+async def test_theme_textual_cannot_apply_is_refused_with_a_notice(sample_repo: Path, helpers: Any) -> None:
+    """A theme registered without going through the file checks: switching to it by /theme or by Textual's
+    own theme picker keeps the current theme instead of crashing in the next CSS refresh."""
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        app.register_theme(Theme(name="raw", primary="#ffffff", variables={"text-muted": "bold"}))
+        await _slash(pilot, "/theme raw")
+        assert app.theme == "genie-dark"
+        app.theme = "raw"  # what Textual's "Change theme" command does
+        await pilot.pause()
+        assert app.is_running and app.theme == "genie-dark"
+        app.register_theme(Theme(name="raw-primary", primary="notacolor"))
+        app.theme = "raw-primary"
+        await pilot.pause()
+        assert app.is_running and app.theme == "genie-dark"
+        shown = _toasts(app)
+        await _slash(pilot, "/theme genie-light")
+        assert app.theme == "genie-light"
+    assert any("'raw' cannot be applied" in t and "'text-muted' = 'bold'" in t for t in shown), shown
+    assert any("'raw-primary' cannot be applied" in t and "notacolor" in t for t in shown), shown
+    assert not any(t.startswith("Theme: raw") for t in shown)
 
 
 def test_variables_are_checked_the_way_textual_uses_them(tmp_path: Path) -> None:
