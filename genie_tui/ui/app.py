@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
-from genie_tui.ui.themes import DEFAULT_THEME, load_themes
+from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes, textual_builtin
 
 AgentFactory = Callable[[], AgentPort | None]
 
@@ -92,7 +92,7 @@ class GenieApp(App[str | None]):
             self.call_after_refresh(gc.freeze)
         self.push_screen(MainScreen())
         for problem in self.theme_problems:
-            self.notify(problem, severity="warning", timeout=8)
+            self.notify(problem, severity="warning", timeout=8, markup=False)
         if self.show_welcome:
             from genie_tui.ui.screens.welcome import WelcomeScreen
 
@@ -161,7 +161,15 @@ class GenieApp(App[str | None]):
                         severity="error")
             return False
         self.theme = name
-        return True
+        return self.theme == name
+
+    def validate_theme(self, name: str) -> str:
+        """Keep the current theme, with a notice, when Textual could not apply ``name`` (it would crash)."""
+        problem = apply_problem(self, name)
+        if problem is None:
+            return name
+        self.notify(f"{problem}; keeping {self.theme!r}", severity="error", timeout=8, markup=False)
+        return self.theme
 
     # --- palette ------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -174,7 +182,7 @@ class GenieApp(App[str | None]):
         for title, help_, action in PALETTE:
             yield SystemCommand(title, help_, partial(main.run_action, action))
         for name in sorted(self.available_themes):
-            if name.startswith("genie-") or name not in _TEXTUAL_BUILTINS:
+            if not textual_builtin(self.available_themes[name]):
                 yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(self.set_theme, name))
         for mode in ("ask", "auto", "never"):
             yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
@@ -205,9 +213,3 @@ def _warm_up() -> None:
     from genie_tui.ui.widgets.patch_view import lexer_for
 
     lexer_for("x.py")
-
-
-_TEXTUAL_BUILTINS = {"textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula",
-                     "tokyo-night", "monokai", "flexoki", "catppuccin-latte", "solarized-light",
-                     "textual-ansi", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark",
-                     "atom-one-light", "catppuccin-frappe", "catppuccin-macchiato", "solarized-dark"}

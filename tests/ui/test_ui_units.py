@@ -57,7 +57,7 @@ def test_bundled_themes_load() -> None:
     ("primary = \n", "not valid TOML"),
     ("name = 'x'\n", "missing required field 'primary'"),
     ("primary = '#fff'\ncolour = 'red'\n", "unknown field(s): colour"),
-    ("primary = 'not-a-colour'\n", "invalid theme"),
+    ("primary = 'not-a-colour'\n", "primary = 'not-a-colour' is not a colour"),
 ])
 def test_broken_theme_reasons(tmp_path: Path, text: str, reason: str) -> None:
     path = tmp_path / "t.toml"
