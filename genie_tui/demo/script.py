@@ -78,6 +78,12 @@ def demo_script(fast: bool = False) -> list[Any]:
         def reply(body: dict[str, Any]) -> Reply:
             result = _last_tool(body)
             if result.startswith("Patch applied"):
+                _, _, comment = result.partition("Review comment from the user (respond to it and address it): ")
+                if comment.strip():  # a scripted model cannot revise; it says so rather than ignore the review
+                    return Reply(content=f"You commented: “{comment.strip()}”. A real model would answer that "
+                                 "and revise the patch; this scripted demo can only go on with its script. "
+                                 + next_reply.content, tool_calls=next_reply.tool_calls,
+                                 chunk_chars=next_reply.chunk_chars, chunk_delay=next_reply.chunk_delay)
                 return next_reply
             return say("The patch was not applied, so I'll stop here and leave the code unchanged. "
                        "Tell me what to change and I'll send a new patch.",

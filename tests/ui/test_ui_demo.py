@@ -75,3 +75,18 @@ def test_wheel_ships_demo_and_themes(tmp_path: Path) -> None:
                    "genie_tui/demo/script.py", "genie_tui/_data/themes/genie-dark.toml",
                    "genie_tui/_data/themes/genie-contrast.toml", "genie_tui/ui/screens/main.tcss"):
         assert needed in names, needed
+
+
+async def test_demo_acknowledges_a_review_comment(tmp_path: Path, helpers: Any) -> None:
+    repo = prepare_sample_repo(tmp_path)
+    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
+        app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+            await pilot.press("escape")
+            await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+            await pilot.press("f4", "y", "m")
+            app.screen.patch.comment_box.value = "keep str.split"
+            await pilot.press("enter", "enter")
+            await helpers.wait_until(pilot, lambda: "You commented" in helpers.screen_text(app))
+            assert "keep str.split" in helpers.screen_text(app)
