@@ -13,7 +13,7 @@ import pytest
 from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
 from genie_tui.providers.scripted import ScriptedServer
 from genie_tui.ui.launch import build_demo_app
-from genie_tui.ui.screens.question import QuestionScreen
+from genie_tui.ui.screens.question import TYPE_AHEAD_S, QuestionScreen
 
 
 def _unittest(repo: Path) -> subprocess.CompletedProcess[str]:
@@ -36,6 +36,7 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
                 if isinstance(app.screen, QuestionScreen):
                     questions.add(id(app.screen))
                     if app.screen.query_one("#q-answer").has_focus:
+                        await pilot.pause(TYPE_AHEAD_S)  # an Enter sooner is taken as type-ahead
                         await pilot.press("1", "enter")  # the answer box accepts a choice number
                         await helpers.wait_until(pilot, lambda: not isinstance(app.screen, QuestionScreen))
                 elif app.screen.patch.awaiting and id(app.screen.patch._future) not in reviewed:

@@ -13,7 +13,7 @@ from typing import Any
 from genie_tui.demo.script import COUNTER, patches
 from genie_tui.providers.scripted import Reply
 from genie_tui.ui.screens.preview import PreviewScreen
-from genie_tui.ui.screens.question import QuestionScreen
+from genie_tui.ui.screens.question import TYPE_AHEAD_S, QuestionScreen
 from genie_tui.ui.screens.welcome import WelcomeScreen
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
@@ -310,6 +310,7 @@ async def test_question_choices_are_plain_text_not_markup(sample_repo: Path, ser
         text = helpers.screen_text(app)
         for shown in ("Which [b]type[/b]?", "1. Use list[int]", "2. dict[str, Any]", "3. [/]", "4. red"):
             assert shown in text, shown
+        await pilot.pause(TYPE_AHEAD_S)
         await pilot.press("1", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
     assert "The user answered: Use list[int]" in _last_tool(server.requests[1])
@@ -324,6 +325,7 @@ async def test_typing_yes_runs_the_command_and_a_refusal_is_logged(sample_repo: 
         await _start(pilot, "run it")
         await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
         assert "wants to run a command" in helpers.screen_text(app) and "Esc: don't run it" in helpers.screen_text(app)
+        await pilot.pause(TYPE_AHEAD_S)
         await pilot.press(*"yes", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and isinstance(app.screen, QuestionScreen))
         await pilot.press("escape")
@@ -437,3 +439,23 @@ async def test_retries_are_numbered_from_one_out_of_max_retries(sample_repo: Pat
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
         text = helpers.screen_text(app)
     assert "retrying (1/2)" in text and "retrying (2/2)" in text, text
+
+
+async def test_an_enter_typed_as_a_question_opens_is_not_taken_as_the_answer(sample_repo: Path, serve: Any,
+                                                                             helpers: Any, monkeypatch: Any) -> None:
+    from genie_tui.ui.screens import question
+
+    server = serve([Reply(tool_calls=[("ask_user", {"question": "Which file?"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        monkeypatch.setattr(question, "TYPE_AHEAD_S", 60.0)  # however slow the machine, still "just opened"
+        await _start(pilot, "do it")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press(*"bug", "enter")  # the end of a sentence meant for the prompt
+        assert isinstance(app.screen, QuestionScreen) and len(server.requests) == 1
+        assert app.screen.query_one("#q-answer").value == "bug"  # kept, for the user to fix or send
+        monkeypatch.setattr(question, "TYPE_AHEAD_S", 0.0)
+        app.screen.query_one("#q-answer").value = "counter.py"
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "The user answered: counter.py" in _last_tool(server.requests[1])

@@ -7,6 +7,8 @@ model and is shown as plain text, never parsed as markup.
 
 from __future__ import annotations
 
+import time
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from genie_tui.ui.printable import printable
+
+
+#: Enter within this long of the dialog opening belongs to what the user was typing before it opened
+TYPE_AHEAD_S = 0.6
 
 
 class QuestionScreen(ModalScreen[str | None]):
@@ -49,6 +55,7 @@ class QuestionScreen(ModalScreen[str | None]):
             yield Static(self.escape_hint, id="q-hint", markup=False)
 
     def on_mount(self) -> None:
+        self._opened = time.monotonic()
         self.query_one("#q-answer", Input).focus()
 
     @on(Button.Pressed)
@@ -58,6 +65,8 @@ class QuestionScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#q-answer")
     def _typed(self, event: Input.Submitted) -> None:
+        if time.monotonic() - self._opened < TYPE_AHEAD_S:
+            return  # an Enter typed for the prompt as the dialog opened is not an answer; the text stays
         text = event.value.strip()
         if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1]
