@@ -459,3 +459,15 @@ async def test_an_enter_typed_as_a_question_opens_is_not_taken_as_the_answer(sam
         await pilot.press("enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
     assert "The user answered: counter.py" in _last_tool(server.requests[1])
+
+
+async def test_the_plan_editor_opens_on_screen_in_a_small_terminal(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await pilot.press("f3", "o")
+        await pilot.pause(0.2)
+        editor = app.screen.plan.editor
+        prompt = app.screen.query_one("#prompt")
+        assert editor.has_focus and editor.region.height >= 1
+        assert editor.region.bottom <= prompt.region.y  # above the prompt, not under it
+        assert "o Add step" in helpers.screen_text(app)

@@ -86,8 +86,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#patch-pane").display = False
         self.query_one("#prompt", Input).focus()
-        if self.size.width < 100:
-            self.add_class("-narrow")
+        self.on_resize()
         if self.genie.demo:
             self.run_worker(self.conversation.add_note(DEMO_NOTE))
         if self.genie.first_task:
@@ -96,6 +95,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+        self.set_class(self.size.height < 24, "-short")
 
     # --- panes --------------------------------------------------------------------------------------
     @property

@@ -28,7 +28,7 @@ class PlanPane(Vertical):
 
     BINDINGS = [
         Binding("space", "tick", "Tick"),
-        Binding("o,plus", "add", "Add step"),  # the first key is the one the footer shows
+        Binding("o,plus", "add", "Add step", key_display="o"),
         Binding("e", "edit", "Edit step"),  # not F2: that is Search everywhere
         Binding("delete,x", "delete", "Delete step"),
         Binding("shift+up,K", "move(-1)", "Move up"),
