@@ -114,7 +114,8 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     final_diff = decision.edited_diff or diff
     hunks = None if decision.edited_diff else decision.hunks
     applying = asyncio.ensure_future(asyncio.to_thread(apply_patch, agent.repo, final_diff, hunks=hunks,
-                                                       label=summary or patch_id))
+                                                       label=summary or patch_id,
+                                                       tag=f"{agent.session.id}:{patch_id}"))
     try:
         result = await asyncio.shield(applying)
     except asyncio.CancelledError:

@@ -35,6 +35,7 @@ from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
 from genie_tui.core.session import Session, find_session, missing_tool_results, restore
+from genie_tui.errors import GenieError
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
@@ -82,10 +83,15 @@ class Agent(UserIntent):
     # --- resuming -----------------------------------------------------------------------------------------
 
     @classmethod
-    def resume(cls, ref: str, settings: Settings, **kwargs: Any) -> Agent:
+    def resume(cls, ref: str, settings: Settings, *, repo: Path | None = None, **kwargs: Any) -> Agent:
+        """The session ``ref`` (id, unique prefix or file), ready to continue. With ``repo``, a session of
+        another repository is refused (GenieError) before anything is written to it."""
         path = find_session(ref)
         state = restore(path)
         start = state.start
+        if repo is not None and Path(start["repo"]).resolve() != Path(repo).resolve():
+            raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
+                             f"(this app works on {repo})")
         agent = cls(settings, Path(start["repo"]), playbooks=start.get("playbooks", []), **kwargs)
         agent.session = Session.reopen(path, scrub=agent._secrets())
         agent.messages = state.messages
@@ -147,8 +153,6 @@ class Agent(UserIntent):
             self._close_dangling_calls()
             status, summary = "cancelled", "stopped by the user; `genie resume` continues the session"
         except Exception as exc:  # noqa: BLE001 - any failure ends the turn loop but keeps the session resumable
-            from genie_tui.errors import GenieError
-
             message = str(exc) if isinstance(exc, GenieError) else f"{type(exc).__name__}: {exc}"
             self._close_dangling_calls()
             self.session.record("error", message=message)
@@ -189,10 +193,16 @@ class Agent(UserIntent):
         for warning in self.library.warnings:
             yield ErrorOccurred(warning)
         yield PlaybooksActivated(self.active_playbooks)
-        self.plan = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
+        seeded = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
+        if self.plan:  # the user wrote a plan before the first task: it leads, the playbooks' steps follow
+            have = {st.text for st in self.plan}
+            self.plan = self.plan + [st for st in seeded if st.text not in have]
+            source = "user"
+        else:
+            self.plan, source = seeded, "playbook"
         if self.plan:
-            self.session.record("plan", source="playbook", steps=[{"text": s.text, "status": s.status,
-                                                                   "origin": s.origin} for s in self.plan])
+            self.session.record("plan", source=source, steps=[{"text": s.text, "status": s.status,
+                                                               "origin": s.origin} for s in self.plan])
         self._append({"role": "system", "content": system})
         self._append({"role": "user", "content": task})
 
@@ -365,10 +375,13 @@ class Agent(UserIntent):
         return self.settings.secrets()
 
 
+
 def _branch(repo: Path) -> str | None:
-    """The checked-out branch's name (None when detached or unreadable)."""
+    """The checked-out branch's name (None when detached or unreadable); worktrees and submodules too."""
     try:
-        head = (repo / ".git" / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
+        import git
+
+        r = git.Repo(repo)
+        return None if r.head.is_detached else r.active_branch.name
+    except Exception:  # noqa: BLE001 - only an announcement depends on it
         return None
-    return head.removeprefix("ref: refs/heads/") if head.startswith("ref: refs/heads/") else None

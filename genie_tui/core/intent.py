@@ -34,6 +34,7 @@ class UserIntent:
     approval_mode: str
     _pump: EventPump
     _notes: list[str]
+    patches: list[dict[str, Any]]
 
     def cancel(self) -> None:
         """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
@@ -54,17 +55,17 @@ class UserIntent:
         """Notes the model has not been sent yet (they go with its next request)."""
         return list(self._notes)
 
-    def user_undid(self, files: list[str], label: str) -> None:
-        """The user undid the last applied patch (``genie undo``, Ctrl+U): its files are as they were before it."""
-        for patch in reversed(self.patches):
-            if patch["applied"] and not patch.get("undone"):
-                patch["undone"] = True
-                break
+    def user_undid(self, files: list[str], label: str, tag: str = "") -> None:
+        """The user undid a patch (the app's Ctrl+U or /undo): its files are as they were before it. ``tag`` says
+        which (``session:patch id``); only a patch of this session with that id is marked undone."""
+        mine = next((p for p in self.patches if self.session and tag == f"{self.session.id}:{p['id']}"), None)
+        if mine is not None:
+            mine["undone"] = True
         if self.session:
-            self.session.record("undo", files=files, label=label)
-        self.add_note(f"[The user undid the last applied patch{f' ({label})' if label else ''}: "
-                      f"{', '.join(files) or 'its files'} are back as they were before it. Read them again before "
-                      "you patch them.]")
+            self.session.record("undo", files=files, label=label, patch_id=mine["id"] if mine else None)
+        whose = f"your patch {mine['id']}" if mine else "a patch" + (f" ({label})" if label else "")
+        self._notes.append(f"[The user undid {whose}: {', '.join(files) or 'its files'} are back as they were before "
+                      "it. Read them again before you patch them.]")
 
     def add_context(self, text: str) -> None:
         """A file, span or note the user wants the model to see at its next turn."""

@@ -186,10 +186,10 @@ def restore(path: Path) -> RestoredState:
             state.plan = rec["steps"]
         elif kind == "patch":
             state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
-        elif kind == "undo":  # the user undid the last applied patch (the app's Ctrl+U or /undo)
-            applied = [p for p in state.patches if p.get("applied") and not p.get("undone")]
-            if applied:
-                applied[-1]["undone"] = True
+        elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
+            for patch in state.patches:
+                if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
+                    patch["undone"] = True
         elif kind == "tests":
             state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
         elif kind == "end":

@@ -11,7 +11,7 @@ from genie_tui.patching.parse import parse_patch
 
 
 def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, dry_run: bool = False,
-                record_undo: bool = True, label: str = "") -> PatchReport:
+                record_undo: bool = True, label: str = "", tag: str = "") -> PatchReport:
     """Apply the approved hunks of ``diff`` to the repository at ``repo``, atomically.
 
     Args:
@@ -21,19 +21,20 @@ def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, 
         dry_run: check and report only.
         record_undo: add an undo journal entry (``genie undo``) when files are written.
         label: a short description stored with the undo entry and commit.
+        tag: who applied it (the agent's ``session:patch id``), returned by :func:`undo_last` when it is undone.
 
     Returns:
         A :class:`PatchReport`; never raises for a bad diff (``applied`` is False and ``reason`` says why).
     """
     try:
-        return _apply(Path(repo), diff, hunks, dry_run, record_undo, label)
+        return _apply(Path(repo), diff, hunks, dry_run, record_undo, label, tag)
     except Exception as exc:  # noqa: BLE001 - the contract is a report, never a traceback in the agent loop
         return PatchReport(False, [], [], f"Nothing was changed: internal error while applying the patch "
                            f"({type(exc).__name__}: {exc}). Please report this.", "", dry_run)
 
 
 def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, record_undo: bool,
-           label: str) -> PatchReport:
+           label: str, tag: str = "") -> PatchReport:
     from genie_tui.patching import plan as planning
 
     parsed = parse_patch(diff)
@@ -74,15 +75,17 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
     entry = None
     if record_undo:  # journal first: a patch that could not be undone is not applied
         try:
-            entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff)
+            entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff, tag)
         except OSError as exc:
             return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: the undo journal "
                                f"could not be written ({exc}).", "", dry_run)
     try:
         fsio.write_all(repo, writes, before)
-    except OSError as exc:
+    except BaseException as exc:  # write_all restored the files; a Ctrl+C too must not leave the entry
         if entry is not None:
             undo.discard(entry)
+        if not isinstance(exc, OSError):
+            raise
         return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: writing failed ({exc}).",
                            "", dry_run)
     return PatchReport(True, files, plan.reports, None, applied_diff, False)

@@ -126,6 +126,7 @@ class UndoReport:
     files: list[str]
     reason: str | None = None
     label: str = ""
+    tag: str = ""  # the ``tag`` the patch was applied with (the agent's ``session:patch id``)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"undone": self.undone, "files": list(self.files), "label": self.label}

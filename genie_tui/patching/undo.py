@@ -40,12 +40,13 @@ def _read(path: Path) -> bytes | None:
 
 
 def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
-           after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str) -> Path:
+           after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str, tag: str = "") -> Path:
     d = journal_dir(repo)
     d.mkdir(parents=True, exist_ok=True)
     seq = max((int(p.stem) for p in d.glob("*.json") if p.stem.isdigit()), default=0) + 1
     entry = {
-        "repo": os.path.realpath(repo), "label": label, "time": time.time(), "diff": diff, "committed": False,
+        "repo": os.path.realpath(repo), "label": label, "tag": tag, "time": time.time(), "diff": diff,
+        "committed": False,
         "files": [{"path": rel, "before": _b64(before[rel][0]), "before_mode": before[rel][1],
                    "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
     }
@@ -114,7 +115,7 @@ def undo_last(repo: Path) -> UndoReport:
         return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
     fsio.write_all(repo, writes, current)
     entry_path.unlink()
-    return UndoReport(True, files, None, label)
+    return UndoReport(True, files, None, label, str(entry.get("tag") or ""))
 
 
 def _reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:

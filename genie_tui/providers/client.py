@@ -198,9 +198,24 @@ class ModelClient:
     def _classify(self, exc: BaseException) -> Failure:
         failure = classify(exc, model=self.model, timeout=self.timeout, key_present=bool(self._api_key))
         reason = failure.reason
-        if failure.status == 404 and self.base_url and not self.base_url.rstrip("/").endswith("/v1"):
-            reason += f"; most OpenAI-compatible servers expect the base URL to end in /v1 ({self.base_url.rstrip('/')}/v1)"
+        if failure.status == 404 and self.base_url:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.base_url)
+            if not parts.path.rstrip("/").endswith("/v1"):
+                with_v1 = parts._replace(path=parts.path.rstrip("/") + "/v1").geturl()
+                reason += ("; most OpenAI-compatible servers expect the base URL to end in /v1 "
+                           f"({display_url(with_v1)})")
+        for secret in self._url_secrets():  # a server may echo the request URL back in its error
+            reason = scrub(reason, secret)
         return Failure(scrub(reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
+
+    def _url_secrets(self) -> list[str]:
+        """The parts of the base URL that must not reach a message: the password and the query string."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.base_url or "")
+        return [x for x in (parts.password, parts.query) if x]
 
     def _error(self, failure: Failure, attempts: int) -> ModelError:
         gave_up = f"gave up after {attempts} attempts: " if failure.retryable and attempts > 1 else ""

@@ -120,6 +120,16 @@ class GenieApp(App[str | None]):
         if main is None:
             self.exit()
             return
+        if self.screen is not main:  # a dialog: copying its selected text comes first, as on the main screen
+            from textual.widgets import Input, TextArea
+
+            focused = self.screen.focused
+            selected = focused.selected_text if isinstance(focused, Input | TextArea) else ""
+            selected = selected or self.screen.get_selected_text() or ""
+            if selected:
+                self.copy_to_clipboard(selected)
+                self.notify("Copied.", timeout=1)
+                return
         if self.screen is not main and isinstance(self.screen, ModalScreen) and main.turn_running:
             self.pop_screen()
         main.action_interrupt()

@@ -118,7 +118,7 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     screen.patch.undone(label.strip())
     agent = screen.genie.agent
     if agent is not None:  # the model must not go on believing its patch is on disk
-        agent.user_undid([str(f) for f in files], getattr(report, "label", "") or "")
+        agent.user_undid([str(f) for f in files], getattr(report, "label", "") or "", getattr(report, "tag", ""))
 
 
 async def _apply(screen: MainScreen, arg: str) -> None:
@@ -228,14 +228,9 @@ async def _resume(screen: MainScreen, arg: str) -> None:
     try:
         from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
 
-        agent = await asyncio.to_thread(Agent.resume, ref, screen.genie.settings)
-    except Exception as exc:  # an unknown id or a damaged session file is a one-line note
+        agent = await asyncio.to_thread(Agent.resume, ref, screen.genie.settings, repo=screen.genie.repo)
+    except Exception as exc:  # an unknown id, another repository's session or a damaged file: one line
         await screen.conversation.add_note(f"resume: {exc}", "error")
-        return
-    here, there = screen.genie.repo, getattr(agent, "repo", None)
-    if here is not None and there is not None and Path(there).resolve() != Path(here).resolve():
-        await screen.conversation.add_note(f"resume: that session belongs to {there}; run genie there to resume "
-                                           "it (this app works on " + str(here) + ")", "error")
         return
     screen.genie.agent = agent
     for text in screen.genie.pending_context:

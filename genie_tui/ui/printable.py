@@ -10,8 +10,9 @@ import re
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and the two-byte escapes; then any other C0 control
 # except newline and tab, and DEL. A carriage return is dropped (CRLF output reads as LF).
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,120}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+                      r"|\x9b[0-?]*[ -/]*[@-~]")  # an OSC (ESC ] ...) only when terminated: else only its ESC goes
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but newline and tab), DEL, C1
 
 
 def printable(text: str, tabsize: int = 4) -> str:
@@ -23,7 +24,8 @@ def printable(text: str, tabsize: int = 4) -> str:
     return text
 
 
-_PARTIAL = re.compile(r"(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*)?|\x9b[0-?]*[ -/]*)\Z")
+# an escape sequence not yet finished at the end of a piece; an OSC (ESC ]) is held for at most 120 characters
+_PARTIAL = re.compile(r"(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]{0,120})?|\x9b[0-?]*[ -/]*)\Z")
 
 
 class StreamPrintable:

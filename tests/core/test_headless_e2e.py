@@ -299,13 +299,18 @@ def test_resuming_a_finished_session_is_refused(make_repo):
     assert proc.returncode == 2 and "already finished" in proc.stderr
 
 
-def test_commits_are_announced_with_their_branch(make_repo):
+@pytest.mark.parametrize("where", ["repo", "worktree"])
+def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
     repo = bug_repo(make_repo)
     with (repo / ".genie/config.toml").open("a") as f:
         f.write('commit = "each"\n')
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "config"],
                    cwd=repo, check=True)
+    if where == "worktree":  # .git is a file there
+        subprocess.run(["git", "worktree", "add", "-q", "-b", "side", str(tmp_path / "wt")], cwd=repo, check=True)
+        repo = tmp_path / "wt"
+    start = "side" if where == "worktree" else "main"
     script = [Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "empty list"})]),
               Reply(tool_calls=[("finish", {"summary": "fixed"})])]
     with ScriptedServer(script) as server:
@@ -315,4 +320,4 @@ def test_commits_are_announced_with_their_branch(make_repo):
                              "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
     assert r.returncode == 0, r.stderr
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
-    assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from main)" in r.stderr
+    assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from {start})" in r.stderr

@@ -244,7 +244,8 @@ def _session_in(repo: Path, task: str) -> Session:
     return s
 
 
-def test_sessions_list_repo_means_the_repository_containing_it(make_repo, tmp_path, capsys):
+def test_sessions_list_repo_means_the_repository_containing_it(make_repo, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # rows show paths under HOME as ~/...: keep them absolute
     repo = make_repo({"pkg/a.py": "x = 1\n"})
     other = make_repo({"b.py": "y = 2\n"}, name="other")
     mine, theirs = _session_in(repo, "mine"), _session_in(other, "theirs")

@@ -6,6 +6,8 @@ import errno
 import stat
 import subprocess
 import sys
+
+import pytest
 from pathlib import Path
 
 from genie_tui.patching import apply_patch, undo_last
@@ -147,3 +149,22 @@ def test_a_damaged_journal_entry_is_one_clear_refusal(make_repo):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert str(entry) in r.stderr and "damaged" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert b"ROW 6" in (repo / "t.txt").read_bytes()
+
+
+def test_an_interrupted_write_leaves_no_undo_entry(make_repo, monkeypatch):
+    repo = make_repo({"a.txt": "a\n", "b.txt": "b\n"})
+    from genie_tui.patching import fsio
+
+    real = fsio._write_atomic
+
+    def ctrl_c_on_b(path, data, mode):
+        if path.name == "b.txt":
+            raise KeyboardInterrupt
+        real(path, data, mode)
+
+    monkeypatch.setattr(fsio, "_write_atomic", ctrl_c_on_b)
+    diff = "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+A\n--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-b\n+B\n"
+    with pytest.raises(KeyboardInterrupt):
+        apply_patch(repo, diff)
+    assert (repo / "a.txt").read_text() == "a\n" and (repo / "b.txt").read_text() == "b\n"
+    assert not list(journal_dir(repo).glob("*"))

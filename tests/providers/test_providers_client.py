@@ -326,3 +326,15 @@ async def test_a_base_url_without_v1_gets_a_hint_on_404() -> None:
     message = str(info.value)
     assert "404" in message and f"expect the base URL to end in /v1 ({bare}/v1)" in message
     assert "\n" not in message
+
+
+async def test_the_v1_hint_never_shows_credentials_from_the_base_url() -> None:
+    with serve([Reply("unreachable")]) as server:
+        port = server.base_url.split(":")[2].split("/")[0]
+        url = f"http://alice:hunter2@127.0.0.1:{port}/api?token=s3cret"
+        client = ModelClient(model="m", base_url=url, api_key=None, timeout=5, max_retries=0)
+        with pytest.raises(ModelError) as info:
+            await run_turn(client)
+    message = str(info.value)
+    assert f"end in /v1 (http://127.0.0.1:{port}/api/v1)" in message, message
+    assert "hunter2" not in message and "s3cret" not in message, message  # the server echoes the URL back

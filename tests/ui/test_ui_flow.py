@@ -253,28 +253,41 @@ async def test_ctrl_u_clears_text_boxes_and_undoes_only_outside_them(sample_repo
 
 
 async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpers: Any, capsys: Any) -> None:
-    first, _ = patches()
+    first, second = patches()
+    (sample_repo / "mine.diff").write_text(second)
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "regex words"})]), FINISH,
-                    FINISH])
+                    FINISH, FINISH])
     app = helpers.make_app(sample_repo, server.base_url, approve="auto")
     before = (sample_repo / COUNTER).read_text()
     async with app.run_test(size=(120, 40)) as pilot:
         await _start(pilot, "fix words()")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
-        assert "WORD.findall" in (sample_repo / COUNTER).read_text()
-        await _start(pilot, "/undo")
-        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
+        patched = (sample_repo / COUNTER).read_text()
+        assert "WORD.findall" in patched
+        await _start(pilot, "/apply mine.diff")  # the user's own patch on top of the agent's
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("a")
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() != patched)
+        await _start(pilot, "/undo")  # undoes the user's patch: the agent's p1 is still on disk
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == patched)
         await _start(pilot, "continue")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
-    body = server.requests[2]
-    assert "undone by the user" in body["messages"][0]["content"]  # the state restated in the system prompt
-    assert any("[The user undid the last applied patch" in str(m.get("content")) for m in body["messages"])
+        await _start(pilot, "/undo")  # now the agent's
+        await helpers.wait_until(pilot, lambda: (sample_repo / COUNTER).read_text() == before)
+        await _start(pilot, "continue")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 4 and not app.screen.turn_running)
+    mine, its = server.requests[2], server.requests[3]
+    assert "p1: applied" in mine["messages"][0]["content"]  # the state restated in the system prompt
+    assert any("[The user undid a patch (/apply mine.diff)" in str(m.get("content")) for m in mine["messages"])
+    assert "p1: undone by the user" in its["messages"][0]["content"]
+    assert any("[The user undid your patch p1" in str(m.get("content")) for m in its["messages"])
     from genie_tui.cli import main
     from genie_tui.core.session import restore
 
     assert restore(app.agent.session_path).patches[-1]["undone"]  # a resumed session knows it too
     assert main(["replay", str(app.agent.session_path)]) == 0
-    assert f"user undid the last patch: {COUNTER}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"user undid the last patch: {COUNTER}" in out
 
 
 async def test_a_patch_arriving_while_typing_does_not_take_the_keys(sample_repo: Path, serve: Any,
@@ -343,7 +356,12 @@ async def test_ctrl_c_in_a_question_stops_the_turn_and_twice_quits(sample_repo: 
     async with app.run_test(size=(120, 40)) as pilot:
         await _start(pilot, "do it")
         await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        answer = app.screen.query_one("#q-answer")
+        answer.value = "counter.py"
+        await pilot.press("shift+home")  # select it: Ctrl+C copies, as anywhere else
         await pilot.press("ctrl+c")
+        assert app.clipboard == "counter.py" and isinstance(app.screen, QuestionScreen)
+        await pilot.press("end", "ctrl+c")  # nothing selected: stop the turn
         await helpers.wait_until(pilot, lambda: not isinstance(app.screen, QuestionScreen)
                                  and not app.screen.turn_running)
         await pilot.press("ctrl+c")
@@ -372,9 +390,15 @@ async def test_a_plan_written_before_the_first_task_reaches_the_model(sample_rep
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f3", "o", *"Write a failing test first", "enter")
-        await _start(pilot, "fix words()")
+        await _start(pilot, "fix words()")  # a bug fix: the fix-bug playbook's steps join the plan
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
-    assert "Write a failing test first" in json.dumps(server.requests[0]["messages"])
+        steps = [(st.text, st.origin) for st in app.agent.plan]
+        shown = [st.text for st in app.screen.plan.steps]
+    assert steps[0] == ("Write a failing test first", "user") and len(steps) > 1
+    assert all(origin.startswith("playbook:") for _, origin in steps[1:])
+    assert shown == [text for text, _ in steps]
+    system = server.requests[0]["messages"][0]["content"]
+    assert "Write a failing test first" in system.split("## Current plan", 1)[1]
 
 
 async def test_control_sequences_from_the_model_are_not_drawn(sample_repo: Path, serve: Any, helpers: Any) -> None:
@@ -428,6 +452,15 @@ async def test_a_step_saved_after_the_agent_rewrote_the_plan_lands_on_that_step(
         await pilot.pause()
         assert [(s.text, s.status) for s in plan.steps] == [("Reproduce", "doing"), ("Read", "done"),
                                                              ("Fix carefully", "todo")]
+        plan.show([PlanStep("Run tests", "done", "agent"), PlanStep("Fix", "doing", "agent"),
+                   PlanStep("Run tests", "todo", "agent")], "agent")
+        plan.items.highlighted = 2
+        await pilot.press("e")  # the second "Run tests"
+        plan.editor.value = "Run the whole suite"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(s.text, s.status) for s in plan.steps] == [("Run tests", "done"), ("Fix", "doing"),
+                                                             ("Run the whole suite", "todo")]
 
 
 async def test_retries_are_numbered_from_one_out_of_max_retries(sample_repo: Path, serve: Any, helpers: Any) -> None:

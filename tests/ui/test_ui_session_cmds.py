@@ -125,6 +125,9 @@ async def test_resume_of_another_repositorys_session_is_refused(sample_repo: Pat
         await _start(pilot, "a task here")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
     assert "another repo task" not in json.dumps(server.requests[0])
+    from genie_tui.core.session import find_session
+
+    assert '"resume"' not in find_session(elsewhere).read_text()  # nothing was written to that session
 
 
 async def test_resume_without_a_model_sends_nothing(sample_repo: Path, serve: Any, helpers: Any,

@@ -78,3 +78,21 @@ def test_launch_module_does_not_import_textual() -> None:
     code = "import sys, genie_tui.ui.launch, genie_tui.demo.script; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_printable_drops_escape_sequences_and_controls_and_expands_tabs() -> None:
+    from genie_tui.ui.printable import StreamPrintable, printable
+
+    assert printable("a\x1b[31mred\x1b[0m\tb\r\nc\x07\x90\x9d") == "ared    b\nc"
+    assert printable("title\x1b]0;pwned\x07 end") == "title end"
+    assert printable("plain text") == "plain text"
+    text = "plain \x1b[31mred\x1b[0m text\x1b]0;pwned\x07 end"
+    for size in (1, 2, 3, 5, 8):  # however the stream splits it
+        sp = StreamPrintable()
+        assert "".join(sp.feed(text[i:i + size]) for i in range(0, len(text), size)) == "plain red text end"
+    sp = StreamPrintable()
+    assert sp.feed("cut off here \x1b[") == "cut off here "
+    sp.reset()  # a new answer starts clean
+    assert sp.feed("Hello") == "Hello"
+    sp = StreamPrintable()  # an unterminated OSC does not swallow what follows
+    assert sp.feed("a \x1b] b") + sp.feed("x" * 300) == "a  b" + "x" * 300

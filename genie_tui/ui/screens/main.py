@@ -169,6 +169,7 @@ class MainScreen(Screen[None]):
         self.status.set_busy(False)
         self.status.update_fields(phase="idle")
         await self.conversation.end_text()
+        self._text_filter.reset()
         self.conversation.abandon_tools("not run: the turn ended first")
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")

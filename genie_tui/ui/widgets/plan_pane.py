@@ -148,8 +148,10 @@ class PlanPane(Vertical):
         if not text or index is None:
             return
         edited, self._editing_step = self._editing_step, None
-        if edited is not None:  # find the step again: the agent may have rewritten the plan meanwhile
-            index = next((i for i, st in enumerate(self.steps) if st.text == edited.text), len(self.steps))
+        if edited is not None and not (index < len(self.steps) and self.steps[index] == edited):
+            # the agent rewrote the plan meanwhile: the same step, nearest to where it was
+            same = [i for i, st in enumerate(self.steps) if st.text == edited.text]
+            index = min(same, key=lambda i: abs(i - index)) if same else len(self.steps)
         if index >= len(self.steps):
             self.steps.append(PlanStep(text=text, status="todo", origin="user"))
             index = len(self.steps) - 1
