@@ -184,7 +184,6 @@ def cmd_crossval(a: argparse.Namespace) -> None:
 
     first = neutral_start([k for k in FEATURES if k != "sem"])  # the first search knows no repository
     per_seed: list[dict[str, list[dict]]] = []
-    folds: dict[str, list[dict[str, float]]] = defaultdict(list)
     with ProcessPoolExecutor(a.jobs) as pool, open(out / "crossval.jsonl", "w") as fh:
         for seed in range(a.seeds):
             rows: dict[str, list[dict]] = defaultdict(list)
@@ -204,7 +203,6 @@ def cmd_crossval(a: argparse.Namespace) -> None:
                     print(f"seed {seed} {held}: round {rnd + 1}/{a.rounds} fitted on {len(train)} instances "
                           f"({time.time() - t0:.0f}s)", file=sys.stderr)
                 assert w is not None
-                folds[held].append(w)
                 for r in search([i for i in insts if i["repo"] == held], w, pool):
                     m = _metrics(r, by_id[r["instance_id"]])
                     rows[held].append(m)

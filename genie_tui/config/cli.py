@@ -15,12 +15,12 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, object]:
     return {k: getattr(args, k, None) for k in keys}
 
 
-def settings_for(args: argparse.Namespace, *, need_repo: bool = False):
+def settings_for(args: argparse.Namespace, *, need_repo: bool = False, check_endpoints: bool = True):
     """Resolve the repo (optional unless ``need_repo``) and load settings for a command."""
     from pathlib import Path
 
     repo = resolve_repo(args.repo) if (need_repo or getattr(args, "repo", None)) else find_repo_root(Path.cwd())
-    return repo, load_settings(repo, cli_overrides(args))
+    return repo, load_settings(repo, cli_overrides(args), check_endpoints=check_endpoints)
 
 
 def render(settings: Settings) -> str:
@@ -39,13 +39,11 @@ def render(settings: Settings) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the settings; a combination other commands refuse is shown too, then named (exit 1)."""
     import sys
-    from pathlib import Path
 
     from genie_tui.config.settings import endpoint_problem
     from genie_tui.errors import EXIT_FAILED
 
-    repo = resolve_repo(args.repo) if getattr(args, "repo", None) else find_repo_root(Path.cwd())
-    settings = load_settings(repo, cli_overrides(args), check_endpoints=False)
+    _, settings = settings_for(args, check_endpoints=False)
     print(render(settings))
     problem = endpoint_problem(settings)
     if problem:
