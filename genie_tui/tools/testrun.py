@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TAIL_LINES = 60
+TAIL_CHARS = 12_000  # the report's output tail: 60 lines of pytest dict diffs must not fill the context
+LINE_CHARS = 400
+PROGRESS_EVERY_S = 0.1
+EXIT_GRACE_S = 2.0  # after the command exits, how long its output pipe may stay open
+DRAIN_S = 3.0
 #: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself)
 _NO_TESTS = re.compile(r"^Ran 0 tests in |^no tests ran\b|^running 0 tests$|^ok\s+\S+\s+\[no test files\]$", re.M)
 
@@ -30,7 +35,11 @@ class TestRun:
     timed_out: bool = False
 
     def report(self) -> str:
-        tail = "\n".join(self.output.splitlines()[-TAIL_LINES:])
+        lines = [ln if len(ln) <= LINE_CHARS else f"{ln[:LINE_CHARS]} ... [{len(ln) - LINE_CHARS} more characters]"
+                 for ln in self.output.splitlines()[-TAIL_LINES:]]
+        tail = "\n".join(lines)
+        if len(tail) > TAIL_CHARS:
+            tail = "[... earlier output cut]\n" + tail[-TAIL_CHARS:].split("\n", 1)[-1]
         verdict = ("TIMED OUT" if self.timed_out else "PASSED" if self.passed else "FAILED")
         return f"$ {self.command}\n{verdict} (exit code {self.exit_code}, {self.elapsed_s:.1f}s)\n{tail}"
 
@@ -80,7 +89,12 @@ def _has_pytest(python: str) -> bool:
 
 async def run_command(repo: Path, command: str, timeout: float,
                       on_line: Callable[[str], None] | None = None) -> TestRun:
-    """Run ``command`` in ``repo`` in its own process group; kill the group on timeout or cancellation."""
+    """Run ``command`` in ``repo`` in its own process group; kill the group on timeout or cancellation.
+
+    The run ends when the command exits, not when its output pipe closes: a test suite that leaves a server
+    or watcher running (holding the pipe) still finishes, and what it left behind is killed with the group.
+    Progress (``on_line``) is throttled, so a flood of output cannot flood the caller.
+    """
     started = time.monotonic()
     proc = await asyncio.create_subprocess_shell(
         command, cwd=repo, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -88,8 +102,10 @@ async def run_command(repo: Path, command: str, timeout: float,
         env=_child_env(),
     )
     chunks: list[str] = []
+    last_progress = 0.0
 
     async def pump() -> None:
+        nonlocal last_progress
         assert proc.stdout is not None
         pending = b""
         while block := await proc.stdout.read(65536):
@@ -98,26 +114,43 @@ async def run_command(repo: Path, command: str, timeout: float,
                 complete.append(pending[:4096] + b" ...")
                 pending = b""
             for raw in complete:
-                line = raw.decode("utf-8", errors="replace")
-                chunks.append(line + "\n")
-                if on_line and line.strip():
-                    on_line(line.rstrip())
+                chunks.append(raw.decode("utf-8", errors="replace") + "\n")
             if len(chunks) > 5000:
-                del chunks[:1000]
+                del chunks[:len(chunks) - 4000]
+            now = time.monotonic()
+            if on_line and complete and now - last_progress >= PROGRESS_EVERY_S:
+                last_progress = now
+                progress(chunks[-len(complete):])
         if pending:
             chunks.append(pending.decode("utf-8", errors="replace"))
+        if on_line:
+            progress(chunks[-20:])  # the last line always shows (often the summary: "3 passed")
 
+    shown = ""
+
+    def progress(recent: list[str]) -> None:
+        nonlocal shown
+        line = next((c.rstrip()[:300] for c in reversed(recent) if c.strip()), "")
+        if line and line != shown and on_line is not None:
+            shown = line
+            on_line(line)
+
+    reader = asyncio.ensure_future(pump())
     timed_out = False
     try:
-        async with asyncio.timeout(timeout):
-            await pump()
-            await proc.wait()
-    except TimeoutError:
-        timed_out = True
+        deadline = started + timeout
+        while not reader.done():
+            if proc.returncode is not None:  # exited; give the pipe a moment, then stop waiting for it
+                await asyncio.wait({reader}, timeout=EXIT_GRACE_S)
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            await asyncio.wait({reader}, timeout=min(0.05, left))
     finally:
-        if proc.returncode is None:
-            _kill(proc)
-            await asyncio.shield(proc.wait())
+        _kill(proc)  # the command if it still runs, and anything it left running in its group
+        await _finish(proc, reader)
     code = proc.returncode if proc.returncode is not None else -1
     output = "".join(chunks)
     ran_nothing = bool(_NO_TESTS.search(output))
@@ -125,6 +158,28 @@ async def run_command(repo: Path, command: str, timeout: float,
         output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
     return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
                    time.monotonic() - started, timed_out)
+
+
+async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]) -> None:
+    """After the group was killed: read the pipe to its end (a paused reader would never see it otherwise)
+    for a few seconds, then give up on it and close the transport (a process that left the group)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(reader), DRAIN_S)
+    except (TimeoutError, asyncio.CancelledError):
+        reader.cancel()
+        transport = getattr(proc, "_transport", None)
+        if transport is not None:
+            transport.close()
+    except Exception:  # noqa: BLE001 - the output read so far is what the report shows
+        pass
+    await _returncode(proc)
+
+
+async def _returncode(proc: asyncio.subprocess.Process, wait_s: float = 2.0) -> None:
+    """Wait (briefly) until the child's exit status is known; it is, right after it exits."""
+    end = time.monotonic() + wait_s
+    while proc.returncode is None and time.monotonic() < end:
+        await asyncio.sleep(0.01)
 
 
 def _child_env() -> dict[str, str]:

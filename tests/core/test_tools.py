@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import threading
+import os
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -184,3 +185,36 @@ def test_zero_tests_is_not_a_pass(make_repo):
     result = asyncio.run(run_command(repo, f"{sys.executable} -m unittest discover -q", 60))
     assert result.exit_code == 0 and not result.passed
     assert "no tests ran" in result.report()
+
+
+def test_a_test_run_ends_when_the_command_exits_even_if_it_left_a_process_holding_the_output(make_repo, tmp_path):
+    repo = make_repo({"a.py": ""})
+    pidfile = tmp_path / "bg.pid"
+    script = (f"import subprocess, sys; p = subprocess.Popen(['sleep', '300'], stdout=sys.stdout); "
+              f"open({str(pidfile)!r}, 'w').write(str(p.pid)); print('1 passed')")
+    started = time.monotonic()
+    result = asyncio.run(run_command(repo, f"{sys.executable} -c \"{script}\"", 60))
+    assert time.monotonic() - started < 10
+    assert result.passed and result.exit_code == 0 and not result.timed_out and "1 passed" in result.output
+    pid = int(pidfile.read_text())
+    for _ in range(100):  # the leftover server was killed with the group
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"process {pid} left behind by the tests still runs")
+
+
+def test_a_flood_of_output_times_out_on_time_and_the_report_stays_small(make_repo):
+    repo = make_repo({"a.py": ""})
+    seen: list[str] = []
+    flood = f"{sys.executable} -c \"import sys\nwhile True: sys.stdout.write('z' * 60 + chr(10))\""
+    started = time.monotonic()
+    result = asyncio.run(run_command(repo, flood, 2, seen.append))
+    assert result.timed_out and time.monotonic() - started < 10
+    assert len(seen) < 200  # progress is throttled, not one event per line
+    wide = asyncio.run(run_command(repo, f"{sys.executable} -c \"print(('w' * 5000 + chr(10)) * 100)\"", 30))
+    report = wide.report()
+    assert wide.passed and len(report) < 13_000 and "more characters]" in report
