@@ -10,6 +10,7 @@ from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 READ_WINDOW = 300
 MAX_LINE_CHARS = 500
+MAX_READ_CHARS = 40_000  # about 10k tokens: one read must not fill a small model's context
 IGNORED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox"}
 
 
@@ -70,8 +71,10 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         head = fh.read(8192)
     if b"\0" in head:
         raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
-    lines = _read_lines(path, size, ctx.settings.max_file_bytes, (end or (start or 1) + READ_WINDOW) + 1)
-    total = len(lines) if size <= ctx.settings.max_file_bytes else None
+    upto = (end or (start or 1) + READ_WINDOW) + 1
+    lines = _read_lines(path, size, ctx.settings.max_file_bytes, upto)
+    # a large file is read only as far as needed; if it ended before that, its length is known after all
+    total = len(lines) if size <= ctx.settings.max_file_bytes or len(lines) < upto else None
     rel = ctx.rel(path)
     if not lines:
         return ToolOutput(f"{rel}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
@@ -83,11 +86,16 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError(f"end_line {end} is before start_line {start}")
     width = len(str(end))
     body = []
+    used = 0
     for number in range(start, end + 1):
         line = lines[number - 1]
         if len(line) > MAX_LINE_CHARS:
             line = line[:MAX_LINE_CHARS] + f" ... [{len(line) - MAX_LINE_CHARS} more chars]"
+        if body and used + len(line) > MAX_READ_CHARS:  # wide lines: stop early, the footer says where to go on
+            end = number - 1
+            break
         body.append(f"{number:>{width}}| {line}")
+        used += len(line) + width + 3
     if total is None:
         header = f"{rel} lines {start}-{end} (a large file: {size} bytes, read in windows)"
         footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"

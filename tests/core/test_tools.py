@@ -218,3 +218,16 @@ def test_a_flood_of_output_times_out_on_time_and_the_report_stays_small(make_rep
     wide = asyncio.run(run_command(repo, f"{sys.executable} -c \"print(('w' * 5000 + chr(10)) * 100)\"", 30))
     report = wide.report()
     assert wide.passed and len(report) < 13_000 and "more characters]" in report
+
+
+def test_read_file_of_wide_lines_stops_early_and_a_large_file_knows_its_end(ctx):
+    (ctx.repo / "wide.txt").write_text("".join(f"{n} " + "w" * 480 + "\n" for n in range(1, 601)))
+    out = run(ctx, "read_file", path="wide.txt")
+    assert len(out.text) < 45_000
+    last = out.text.splitlines()[-1]
+    shown = int(out.text.splitlines()[-2].split("|")[0])
+    assert shown < 100 and f"call read_file with start_line={shown + 1}" in last
+    ctx.settings.max_file_bytes = 1000  # big.txt (about 9 KB) is now a "large file", read in windows
+    out = run(ctx, "read_file", path="big.txt", start_line=995)
+    assert out.text.splitlines()[0] == "big.txt lines 995-1000 of 1000"
+    assert "more lines" not in out.text
