@@ -172,9 +172,11 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
         agent.emit(ToolProgress(call_id, "run_tests", line[:300]))
 
     run = await run_command(agent.repo, command, agent.settings.test_timeout, progress)
-    agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code}
+    project = command == configured  # only the project's own test command says whether "the tests" pass
+    if project:
+        agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code}
     agent.session.record("tests", command=command, passed=run.passed, exit_code=run.exit_code,
-                         elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out)
+                         elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out, project=project)
     tail = "\n".join(run.output.splitlines()[-40:])
     agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s))
     return run.report()

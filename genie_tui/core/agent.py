@@ -142,8 +142,11 @@ class Agent(UserIntent):
                     status, summary = "finished", self.summary
                     break
                 if outcome == "idle":
-                    if nudged:
-                        status, summary = "finished", turn.content.strip() or "the model stopped without a summary"
+                    if nudged:  # asked once to go on or call finish, it stopped again: that is not a finish
+                        said = " ".join(turn.content.split())
+                        status = "failed"
+                        summary = "the model stopped without calling finish" + (
+                            f"; its last reply: {said[:300]}" if said else "")
                         break
                     nudged = True
                     self._notes.append(NUDGE)
@@ -275,11 +278,16 @@ class Agent(UserIntent):
             if self._pump.cancelled:
                 self._append({"role": "tool", "tool_call_id": call.id, "content": "not run: cancelled by the user"})
                 continue
+            if outcome == "finished":  # the task was declared done: later calls (a patch!) must not run after it
+                result = "not run: finish was called before this call; the session ended there"
+                self._append({"role": "tool", "tool_call_id": call.id, "content": result})
+                self.emit(ToolFinished(call.id, call.name, False, result, 0.0))
+                continue
             started = time.monotonic()
             ok, result = True, ""
             try:
                 if call.arguments is None:
-                    raise ToolError(f"{call.name}: arguments are not valid JSON ({call.error}); send a JSON object")
+                    raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
                 args = registry.validate(call.name, dict(call.arguments))
                 self._set_phase(PHASES.get(call.name, "find"))
                 result = await self._run_tool(call.id, call.name, args)

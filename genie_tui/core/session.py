@@ -190,7 +190,7 @@ def restore(path: Path) -> RestoredState:
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
                     patch["undone"] = True
-        elif kind == "tests":
+        elif kind == "tests" and rec.get("project", True):  # a command of the model's choosing is not "the tests"
             state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
         elif kind == "end":
             state.status = rec.get("status", "?")

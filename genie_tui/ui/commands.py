@@ -252,7 +252,8 @@ async def _browse(screen: MainScreen, arg: str) -> None:
 
 async def _ask(screen: MainScreen, arg: str) -> None:
     if arg:
-        await screen.start_task(f"Answer this question about the code; do not change any files: {arg}", f"/ask {arg}")
+        await screen.start_task(f"Answer this question about the code; do not change any files. Call finish with "
+                                f"the answer as its summary: {arg}", f"/ask {arg}")
 
 
 COMMANDS: dict[str, Handler] = {

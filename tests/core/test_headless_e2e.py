@@ -321,3 +321,30 @@ def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
     assert r.returncode == 0, r.stderr
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from {start})" in r.stderr
+
+
+def test_calls_after_finish_do_not_run_and_talk_alone_is_not_a_finish(make_repo):
+    repo = bug_repo(make_repo)
+    early = [Reply(tool_calls=[("finish", {"summary": "done early"}), ("propose_patch", {"diff": FIX})])]
+    with ScriptedServer(early) as server:
+        r = genie("run", "fix it", "--repo", str(repo), "--base-url", server.base_url, "--model", "m",
+                  "--approve", "auto", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["summary"] == "done early"
+    assert (repo / "calc.py").read_text() == BUGGY  # the patch after finish was not applied
+    talk = [Reply(content="I think the bug is in calc.py."), Reply(content="Still thinking.")]
+    with ScriptedServer(talk) as server:
+        r = genie("run", "fix it", "--repo", str(repo), "--base-url", server.base_url, "--model", "m", "--json")
+    data = json.loads(r.stdout)
+    assert r.returncode == 1 and data["status"] == "failed"
+    assert data["summary"] == "the model stopped without calling finish; its last reply: Still thinking."
+
+
+def test_the_tests_in_the_summary_are_the_projects_not_a_command_the_model_chose(make_repo):
+    repo = bug_repo(make_repo)
+    script = [Reply(tool_calls=[("run_tests", {})]), Reply(tool_calls=[("run_tests", {"command": "true"})]),
+              Reply(tool_calls=[("finish", {"summary": "green?"})])]
+    with ScriptedServer(script) as server:
+        r = genie("run", "fix it", "--repo", str(repo), "--base-url", server.base_url, "--model", "m",
+                  "--approve", "auto", "--json")
+    tests = json.loads(r.stdout)["tests"]
+    assert tests["passed"] is False and "unittest" in tests["command"]  # the real suite still fails
