@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote, urlparse
@@ -12,6 +14,9 @@ from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 MAX_CHARS = 20_000
+MAX_BYTES = 5_000_000  # read no more of a page than this
+TOTAL_S = 30.0  # nor for longer than this, however the bytes trickle in
+READ_TIMEOUT_S = 20.0
 _SKIP = {"script", "style", "noscript", "svg", "head", "nav", "footer"}
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd"}
 
@@ -70,25 +75,59 @@ def _check_url(url: Any) -> str:
     return url.strip()
 
 
-def _get(ctx: ToolContext, url: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str
+    content_type: str
+    body: bytes
+    encoding: str
+    truncated: bool  # the page was longer than MAX_BYTES
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.encoding, errors="replace")
+
+
+def _get(ctx: ToolContext, url: str) -> Fetched:
+    """GET ``url`` (redirects followed): at most ``MAX_BYTES`` of the body and ``TOTAL_S`` seconds in all, so
+    a huge page or a server that trickles a byte a second cannot hold the agent."""
     import httpx
 
+    deadline = time.monotonic() + TOTAL_S
+    body = bytearray()
+    truncated = False
     try:
-        response = httpx.get(url, follow_redirects=True, timeout=20.0,
-                             headers={"User-Agent": "genie/0.1 (terminal coding agent)"})
+        with httpx.stream("GET", url, follow_redirects=True, timeout=READ_TIMEOUT_S,
+                          headers={"User-Agent": "genie/0.1 (terminal coding agent)"}) as response:
+            if response.status_code >= 400:
+                raise ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+            for block in response.iter_bytes():  # as it arrives (a chunk size would wait to fill it)
+                body += block
+                if len(body) > MAX_BYTES:
+                    del body[MAX_BYTES:]
+                    truncated = True
+                    break
+                if time.monotonic() > deadline:
+                    raise ToolError(f"{url}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+            encoding = response.encoding or "utf-8"
+            final, ctype = str(response.url), response.headers.get("content-type", "")
     except httpx.TimeoutException:
-        raise ToolError(f"{url}: timed out after 20 s") from None
+        raise ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s") from None
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
-    if response.status_code >= 400:
-        raise ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
-    return response
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    return Fetched(final, ctype, bytes(body), encoding, truncated)
 
 
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = _check_url(args.get("url"))
     response = _get(ctx, url)
-    ctype = response.headers.get("content-type", "")
+    ctype = response.content_type
+    if b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
+        raise ToolError(f"{url}: binary content ({ctype or 'no content type'}); not shown")
     if "html" in ctype:
         parser = _TextExtractor()
         parser.feed(response.text)
@@ -97,8 +136,11 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         text = response.text
     else:
         raise ToolError(f"{url}: content type {ctype} is not text")
-    truncated = len(text) > MAX_CHARS
-    text = text[:MAX_CHARS] + (f"\n[truncated: {len(text) - MAX_CHARS} more characters]" if truncated else "")
+    more = len(text) - MAX_CHARS
+    if more > 0 or response.truncated:
+        text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")
+                                   + (f", and the page was cut at {MAX_BYTES // 1_000_000} MB" if response.truncated
+                                      else "") + "]")
     return ToolOutput(f"{response.url}\n\n{text}")
 
 
@@ -117,7 +159,7 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = template.replace("{query}", quote_plus(question.strip()))
     response = _get(ctx, url)
     results: list[tuple[str, str, str]] = []
-    if "json" in response.headers.get("content-type", ""):
+    if "json" in response.content_type:
         try:
             data = json.loads(response.text)
         except ValueError:

@@ -95,6 +95,27 @@ class _Site(BaseHTTPRequestHandler):
             body, ctype = ("<html><head><title>t</title><script>var x=1;</script></head><body><nav>menu</nav>"
                            "<h1>Config</h1><p>Use <code>load()</code> to read.</p><pre>a = 1\n  b = 2</pre>"
                            "</body></html>"), "text/html; charset=utf-8"
+        elif self.path.startswith("/huge"):  # 12 MB of text, streamed
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            for _ in range(200):
+                self.wfile.write(b"y" * 60_000)
+            return
+        elif self.path.startswith("/trickle"):  # a byte at a time, never timing out a single read
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            try:
+                for _ in range(600):
+                    self.wfile.write(b"t")
+                    self.wfile.flush()
+                    time.sleep(0.01)
+            except OSError:
+                pass
+            return
+        elif self.path.startswith("/png-as-html"):
+            body, ctype = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html"
         elif self.path.startswith("/search"):
             body, ctype = json.dumps({"results": [{"title": "Config docs", "url": "http://127.0.0.1/docs",
                                                    "content": "how to load config"}]}), "application/json"
@@ -231,3 +252,17 @@ def test_read_file_of_wide_lines_stops_early_and_a_large_file_knows_its_end(ctx)
     out = run(ctx, "read_file", path="big.txt", start_line=995)
     assert out.text.splitlines()[0] == "big.txt lines 995-1000 of 1000"
     assert "more lines" not in out.text
+
+
+def test_browse_url_caps_size_and_time_and_refuses_binary(ctx, site, monkeypatch):
+    from genie_tui.tools import web
+
+    out = run(ctx, "browse_url", url=f"{site}/huge")
+    assert len(out.text) < 21_000 and "the page was cut at 5 MB" in out.text
+    monkeypatch.setattr(web, "TOTAL_S", 1.0)
+    started = time.monotonic()
+    with pytest.raises(ToolError, match="took longer than 1 s"):
+        run(ctx, "browse_url", url=f"{site}/trickle")
+    assert time.monotonic() - started < 4
+    with pytest.raises(ToolError, match="binary content"):
+        run(ctx, "browse_url", url=f"{site}/png-as-html")
