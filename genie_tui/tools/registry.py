@@ -93,7 +93,9 @@ def validate(name: str, args: dict[str, Any] | None) -> dict[str, Any]:
             args[key] = int(value)
             continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ToolError(f"{name}: argument {key} must be a {props[key]['type']}, got {type(value).__name__}")
+            kind = props[key]["type"]
+            article = "an" if kind[:1] in "aeiou" else "a"
+            raise ToolError(f"{name}: argument {key} must be {article} {kind}, got {type(value).__name__}")
     return args
 
 

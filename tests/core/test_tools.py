@@ -74,7 +74,7 @@ def test_list_dir_and_validation(ctx):
         registry.validate("list_dir", {})
     with pytest.raises(ToolError, match="unknown argument"):
         registry.validate("read_file", {"path": "a", "lines": 3})
-    with pytest.raises(ToolError, match="must be a integer"):
+    with pytest.raises(ToolError, match="must be an integer"):
         registry.validate("read_file", {"path": "a", "start_line": "ten"})
 
 

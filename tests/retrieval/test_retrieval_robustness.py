@@ -96,12 +96,17 @@ def test_a_symlink_out_of_the_repository_is_not_indexed(make_repo, tmp_path, cap
     assert (code, out) == (0, "alias.py: indexed (2 lines; parsed as python, 1 definitions)\n")
 
 
-def test_explain_never_raises_on_odd_paths(make_repo, capsys):
+def test_explain_never_raises_on_odd_paths(make_repo, tmp_path, capsys):
     repo = make_repo(PY)
     os.symlink("loop-b", repo / "loop-a")
     os.symlink("loop-a", repo / "loop-b")
     os.symlink(".", repo / "self")
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", repo / "escape_dir")
+    os.symlink("pkg", repo / "pkg_alias")
     cases = {"loop-a": "loop-a: not indexed: a broken symlink or a symlink loop",
+             "escape_dir": "escape_dir: not indexed: a symlink to a directory outside the repository",
+             "pkg_alias": "pkg_alias: not indexed: a symlink to a directory in the repository (indexed at its real path)",
              "self/pkg/core.py": "pkg/core.py: indexed (2 lines; parsed as python, 1 definitions)",
              "x" * 5000: "x" * 5000 + ": not indexed: File name too long",
              "../..": f"../..: not indexed: outside the repository {repo}"}
