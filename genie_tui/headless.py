@@ -177,8 +177,9 @@ class Printer:
                 status = "ok" if event.ok else "error"
                 self.note(f"  {status} ({len(event.result)} chars, {event.elapsed_ms:.0f} ms): {first[:150]}")
             case ev.TurnRetrying():
+                cut = " (the partial answer above is discarded)" if self._in_text else ""
                 self.note(f"  model request failed ({event.reason}); retry {event.retry}/{event.max_retries} "
-                          f"in {event.delay:.1f}s")
+                          f"in {event.delay:.1f}s{cut}")
             case ev.PlanUpdated():
                 self.note("plan:\n" + "\n".join(f"  [{'x' if s.status == 'done' else '>' if s.status == 'doing' else ' '}]"
                                                 f" {s.text}" for s in event.steps))

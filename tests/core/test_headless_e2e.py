@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -201,6 +202,13 @@ def test_retries_are_numbered_from_one_out_of_max_retries(make_repo):
     assert proc.returncode == 0, proc.stderr
     retries = [line.split("; ")[1].split(" in ")[0] for line in proc.stderr.splitlines() if "; retry " in line]
     assert retries == ["retry 1/2", "retry 2/2"], proc.stderr
+    assert "discarded" not in proc.stderr  # nothing was streamed before those failures
+    script = [Reply(content="Looking at the average function now, it", fault="drop"),
+              Reply(content="The fix is simple.", tool_calls=[("finish", {"summary": "done"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"retry 1/2 in \d+\.\ds \(the partial answer above is discarded\)", proc.stderr), proc.stderr
 
 
 def test_a_closed_stdout_is_not_reported_as_success(make_repo):
