@@ -118,7 +118,7 @@ async def test_cancel_mid_stream_applies_nothing(sample_repo: Path, serve: Any, 
         await helpers.wait_until(pilot, lambda: not app.screen.turn_running)
         shown = helpers.screen_text(app)
     assert (sample_repo / COUNTER).read_text() == before
-    assert "cancelled" in shown
+    assert "cancelled" in shown and "type a message to go on" in shown and "genie resume" not in shown
     assert len(server.requests) == 1  # no further model turn after the cancel
 
 

@@ -248,7 +248,9 @@ class MainScreen(Screen[None]):
         elif isinstance(e, ev.ErrorOccurred):
             await conv.add_note(("fatal: " if e.fatal else "") + printable(e.message), "error")
         elif isinstance(e, ev.SessionFinished):
-            await conv.add_note(f"■ {e.status}: {e.summary}", "good" if e.status == "finished" else "error")
+            # in the app the conversation goes on by typing; `genie resume` is the headless way back in
+            summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
+            await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
 
     def _ask(self, e: ev.QuestionAsked) -> None:
         from genie_tui.ui.screens.question import QuestionScreen
