@@ -74,7 +74,7 @@ class Settings:
         """Strings that must never be written anywhere: keys, and credentials embedded in URLs."""
         found = [s for s in (self.api_key, self.embeddings_api_key) if s]
         for url in (self.base_url, self.embeddings_base_url):
-            found.extend(_url_secrets(url))
+            found.extend(url_secrets(url))
         return tuple(found)
 
 
@@ -101,7 +101,8 @@ def display_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _url_secrets(url: str | None) -> list[str]:
+def url_secrets(url: str | None) -> list[str]:
+    """Username, password and query values of ``url``: never shown, never logged."""
     if not url:
         return []
     from urllib.parse import parse_qsl, urlsplit

@@ -98,7 +98,7 @@ class Agent(UserIntent):
         agent.plan = [PlanStep(s["text"], s["status"], s.get("origin", "agent")) for s in state.plan]
         agent.task = start.get("task", "")
         agent.patches, agent.tests = state.patches, state.tests
-        agent.patch_count = len(state.patches)
+        agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
 

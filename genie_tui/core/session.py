@@ -161,6 +161,7 @@ class RestoredState:
     tests: dict[str, Any] | None = None
     steps: int = 0
     status: str = "interrupted"
+    last_patch: int = 0  # the highest N of the patch ids (pN) on record: a resumed session goes on from there
 
 
 def restore(path: Path) -> RestoredState:
@@ -186,6 +187,10 @@ def restore(path: Path) -> RestoredState:
             state.plan = rec["steps"]
         elif kind == "patch":
             state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
+        if kind in ("patch", "approval"):
+            number = str(rec.get("id") or rec.get("patch_id") or "")
+            if number[:1] == "p" and number[1:].isdigit():
+                state.last_patch = max(state.last_patch, int(number[1:]))
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:

@@ -211,11 +211,18 @@ class ModelClient:
         return Failure(scrub(reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
 
     def _url_secrets(self) -> list[str]:
-        """The parts of the base URL that must not reach a message: the password and the query string."""
-        from urllib.parse import urlsplit
+        """The parts of the base URL that must not reach a message: user, password and query values, raw and
+        decoded (a server may echo the URL either way), and the raw query string."""
+        from urllib.parse import unquote, urlsplit
 
-        parts = urlsplit(self.base_url or "")
-        return [x for x in (parts.password, parts.query) if x]
+        from genie_tui.config.settings import url_secrets
+
+        found = set(url_secrets(self.base_url))
+        found |= {unquote(v) for v in found}
+        query = urlsplit(self.base_url or "").query
+        if query:
+            found.add(query)
+        return sorted(found, key=len, reverse=True)  # longest first: the query string before a value in it
 
     def _error(self, failure: Failure, attempts: int) -> ModelError:
         gave_up = f"gave up after {attempts} attempts: " if failure.retryable and attempts > 1 else ""

@@ -137,8 +137,9 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     if full.is_dir():
         if full.is_symlink():  # git records the link, not what it points to: nothing under it is indexed
             inside = full.resolve().is_relative_to(repo.resolve())
-            return f"{rel}: not indexed: a symlink to a directory {'in' if inside else 'outside'} the repository" \
-                + (" (indexed at its real path)" if inside else "")
+            where = f"in the repository; --explain {full.resolve().relative_to(repo.resolve())} for its files" \
+                if inside else "outside the repository"
+            return f"{rel}: not indexed: a symlink to a directory {where}"
         return f"{rel}: a directory (files under it are indexed one by one)"
     try:
         r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, check=False, capture_output=True, text=True,

@@ -139,15 +139,17 @@ async def run_command(repo: Path, command: str, timeout: float,
     timed_out = False
     try:
         deadline = started + timeout
-        while not reader.done():
-            if proc.returncode is not None:  # exited; give the pipe a moment, then stop waiting for it
-                await asyncio.wait({reader}, timeout=EXIT_GRACE_S)
-                break
+        while proc.returncode is None:  # the command's exit ends the run (not the end of its output)
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            await asyncio.wait({reader}, timeout=min(0.05, left))
+            if reader.done():  # it closed its output but runs on (``exec >log``)
+                await asyncio.sleep(min(0.05, left))
+            else:
+                await asyncio.wait({reader}, timeout=min(0.05, left))
+        if not timed_out and not reader.done():  # exited; give the pipe a moment, then stop waiting for it
+            await asyncio.wait({reader}, timeout=EXIT_GRACE_S)
     finally:
         _kill(proc)  # the command if it still runs, and anything it left running in its group
         await _finish(proc, reader)
@@ -163,9 +165,11 @@ async def run_command(repo: Path, command: str, timeout: float,
 async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]) -> None:
     """After the group was killed: read the pipe to its end (a paused reader would never see it otherwise)
     for a few seconds, then give up on it and close the transport (a process that left the group)."""
+    cancelled = False
     try:
         await asyncio.wait_for(asyncio.shield(reader), DRAIN_S)
-    except (TimeoutError, asyncio.CancelledError):
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        cancelled = isinstance(exc, asyncio.CancelledError)
         reader.cancel()
         transport = getattr(proc, "_transport", None)
         if transport is not None:
@@ -173,6 +177,8 @@ async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]
     except Exception:  # noqa: BLE001 - the output read so far is what the report shows
         pass
     await _returncode(proc)
+    if cancelled:
+        raise asyncio.CancelledError  # cleaned up; the caller's cancel still stands
 
 
 async def _returncode(proc: asyncio.subprocess.Process, wait_s: float = 2.0) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
+import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -90,31 +90,46 @@ class Fetched:
 
 def _get(ctx: ToolContext, url: str) -> Fetched:
     """GET ``url`` (redirects followed): at most ``MAX_BYTES`` of the body and ``TOTAL_S`` seconds in all, so
-    a huge page or a server that trickles a byte a second cannot hold the agent."""
+    a huge page or a server that trickles a byte a second cannot hold the agent. The download runs in a
+    thread of its own; at the deadline it is abandoned (it stops at its next read)."""
+    outcome: list[Fetched | ToolError] = []
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: outcome.append(_download(url, stop)), daemon=True)
+    worker.start()
+    worker.join(TOTAL_S)
+    if worker.is_alive():
+        stop.set()
+        raise ToolError(f"{url}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+    result = outcome[0]
+    if isinstance(result, ToolError):
+        raise result
+    return result
+
+
+def _download(url: str, stop: threading.Event) -> Fetched | ToolError:
     import httpx
 
-    deadline = time.monotonic() + TOTAL_S
     body = bytearray()
     truncated = False
     try:
         with httpx.stream("GET", url, follow_redirects=True, timeout=READ_TIMEOUT_S,
                           headers={"User-Agent": "genie/0.1 (terminal coding agent)"}) as response:
             if response.status_code >= 400:
-                raise ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+                return ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
             for block in response.iter_bytes():  # as it arrives (a chunk size would wait to fill it)
                 body += block
                 if len(body) > MAX_BYTES:
                     del body[MAX_BYTES:]
                     truncated = True
                     break
-                if time.monotonic() > deadline:
-                    raise ToolError(f"{url}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+                if stop.is_set():
+                    return ToolError(f"{url}: abandoned")
             encoding = response.encoding or "utf-8"
             final, ctype = str(response.url), response.headers.get("content-type", "")
     except httpx.TimeoutException:
-        raise ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s") from None
+        return ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s")
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-        raise ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
+        return ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})")
     try:
         "".encode(encoding)
     except LookupError:
@@ -126,7 +141,9 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = _check_url(args.get("url"))
     response = _get(ctx, url)
     ctype = response.content_type
-    if b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
+    wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32")) \
+        or response.body[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or response.body[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
         raise ToolError(f"{url}: binary content ({ctype or 'no content type'}); not shown")
     if "html" in ctype:
         parser = _TextExtractor()

@@ -262,3 +262,16 @@ def test_sessions_list_repo_means_the_repository_containing_it(make_repo, tmp_pa
     assert capsys.readouterr().out == f"no sessions for this repository ({empty})\n"
     assert main(["sessions", "list", "--repo", str(tmp_path / "nonexistent")]) == 2
     assert capsys.readouterr().err == f"genie: --repo {tmp_path / 'nonexistent'}: no such directory\n"
+
+
+def test_a_resumed_session_never_hands_out_a_patch_id_twice(make_repo):
+    from genie_tui.config.settings import load_settings
+    from genie_tui.core.agent import Agent
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    s = _session_in(repo, "ids")
+    s.record("message", message={"role": "user", "content": "ids"})
+    for pid in ("p1", "p2", "p4"):  # p3 was proposed, then the turn was cancelled: never recorded
+        s.record("patch", id=pid, files=["a.py"], applied=False, reason="rejected by the user", diff="")
+    agent = Agent.resume(s.id, load_settings(repo, {}))
+    assert agent.patch_count == 4  # the next patch is p5, not a second p4

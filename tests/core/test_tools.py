@@ -114,6 +114,16 @@ class _Site(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        elif self.path.startswith("/slow-headers"):
+            time.sleep(3)
+            body, ctype = "late", "text/plain"
+        elif self.path.startswith("/utf16"):
+            data = "\ufeffWide text here".encode("utf-16-le")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-16")
+            self.end_headers()
+            self.wfile.write(data)
+            return
         elif self.path.startswith("/png-as-html"):
             body, ctype = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html"
         elif self.path.startswith("/search"):
@@ -266,3 +276,17 @@ def test_browse_url_caps_size_and_time_and_refuses_binary(ctx, site, monkeypatch
     assert time.monotonic() - started < 4
     with pytest.raises(ToolError, match="binary content"):
         run(ctx, "browse_url", url=f"{site}/png-as-html")
+    started = time.monotonic()
+    with pytest.raises(ToolError, match="took longer than 1 s"):  # the deadline holds before any byte too
+        run(ctx, "browse_url", url=f"{site}/slow-headers")
+    assert time.monotonic() - started < 2.5
+    assert "Wide text here" in run(ctx, "browse_url", url=f"{site}/utf16").text
+
+
+def test_a_test_command_that_closes_its_output_still_runs_to_its_exit(make_repo, tmp_path):
+    repo = make_repo({"a.py": ""})
+    result = asyncio.run(run_command(repo, "exec >/dev/null 2>&1; sleep 0.5; exit 3", 30))
+    assert result.exit_code == 3 and not result.timed_out
+    log = tmp_path / "log.txt"
+    result = asyncio.run(run_command(repo, f"exec >{log} 2>&1; sleep 0.3; echo '1 passed'; exit 0", 30))
+    assert result.passed and log.read_text() == "1 passed\n"

@@ -461,6 +461,13 @@ async def test_a_step_saved_after_the_agent_rewrote_the_plan_lands_on_that_step(
         await pilot.pause()
         assert [(s.text, s.status) for s in plan.steps] == [("Run tests", "done"), ("Fix", "doing"),
                                                              ("Run the whole suite", "todo")]
+        await pilot.press("o")  # adding a step while the agent adds one: both stay
+        plan.editor.value = "Mine"
+        plan.show([*plan.steps, PlanStep("Theirs", "doing", "agent")], "agent")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(s.text, s.status, s.origin) for s in plan.steps[-2:]] == [("Theirs", "doing", "agent"),
+                                                                           ("Mine", "todo", "user")]
 
 
 async def test_retries_are_numbered_from_one_out_of_max_retries(sample_repo: Path, serve: Any, helpers: Any) -> None:

@@ -148,7 +148,9 @@ class PlanPane(Vertical):
         if not text or index is None:
             return
         edited, self._editing_step = self._editing_step, None
-        if edited is not None and not (index < len(self.steps) and self.steps[index] == edited):
+        if edited is None:  # a new step: it goes at the end, however the plan changed meanwhile
+            index = len(self.steps)
+        elif not (index < len(self.steps) and self.steps[index] == edited):
             # the agent rewrote the plan meanwhile: the same step, nearest to where it was
             same = [i for i, st in enumerate(self.steps) if st.text == edited.text]
             index = min(same, key=lambda i: abs(i - index)) if same else len(self.steps)
