@@ -167,6 +167,20 @@ def _metrics(r: dict, inst: dict) -> dict[str, float]:
     return m
 
 
+def _seed_table(title: str, per_seed: list[dict[str, list[dict]]]) -> None:
+    """Per-repository means over seeds; with several seeds, the ALL row's spread and range under it."""
+    keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
+    means = {name: [{k: statistics.mean(r[k] for r in rows[name]) for k in keys} for rows in per_seed]
+             for name in per_seed[0]}
+    _table(title, {name: [{k: statistics.mean(m[k] for m in ms) for k in keys}] for name, ms in sorted(means.items())},
+           counts={name: len(per_seed[0][name]) for name in means})
+    if len(per_seed) > 1:
+        ms = means["ALL (leave-one-repo-out)"]
+        print("| ± sd (range) | | " + " | ".join(
+            f"±{statistics.pstdev(m[k] for m in ms):.3f} ({min(m[k] for m in ms):.3f}-{max(m[k] for m in ms):.3f})"
+            for k in keys) + " |")
+
+
 def cmd_crossval(a: argparse.Namespace) -> None:
     """Leave-one-repository-out with the engine in the loop (see the module docstring)."""
     insts = _load(Path(a.bench))
@@ -210,19 +224,9 @@ def cmd_crossval(a: argparse.Namespace) -> None:
                     fh.write(json.dumps({"seed": seed, "instance_id": r["instance_id"], "weights": w,
                                          "ranked_files": r["ranked_files"][:20], **m}) + "\n")
             per_seed.append(rows)
-    keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
-    means = {name: [{k: statistics.mean(r[k] for r in rows[name]) for k in keys} for rows in per_seed]
-             for name in per_seed[0]}
-    _table(f"leave-one-repository-out with the engine in the loop ({a.rounds} round(s) of search and fit on the "
-           f"other four repositories from neutral weights, then genie's own results on the held-out one; "
-           f"mean over {len(per_seed)} seed(s))",
-           {name: [{k: statistics.mean(m[k] for m in ms) for k in keys}] for name, ms in sorted(means.items())},
-           counts={name: len(per_seed[0][name]) for name in means})
-    if len(per_seed) > 1:
-        ms = means["ALL (leave-one-repo-out)"]
-        print("| ± sd (range) | | " + " | ".join(
-            f"±{statistics.pstdev(m[k] for m in ms):.3f} ({min(m[k] for m in ms):.3f}-{max(m[k] for m in ms):.3f})"
-            for k in keys) + " |")
+    _seed_table(f"leave-one-repository-out with the engine in the loop ({a.rounds} round(s) of search and fit on "
+                f"the other four repositories from neutral weights, then genie's own results on the held-out one; "
+                f"mean over {len(per_seed)} seed(s))", per_seed)
     print(f"\nper-fold weights and per-instance results: {out / 'crossval.jsonl'} ({time.time() - t0:.0f}s)")
 
 
@@ -257,18 +261,9 @@ def cmd_fit(a: argparse.Namespace) -> None:
             rows["ALL (leave-one-repo-out)"].extend(rows[held])
         per_seed.append(rows)
         print(f"seed {seed}: {len(repos)} folds fitted", file=sys.stderr)
-    keys = [f"R@{k}" for k in KS] + [f"Acc@{k}" for k in KS] + ["MRR", "line_R@300"]
-    means = {name: [{k: statistics.mean(r[k] for r in rows[name]) for k in keys} for rows in per_seed]
-             for name in per_seed[0]}
-    _table(f"leave-one-repository-out, {a.method} (weights fitted on the other four repositories; "
-           f"mean over {len(per_seed)} seed(s), then the ALL row's standard deviation and range over seeds)",
-           {name: [{k: statistics.mean(m[k] for m in ms) for k in keys}] for name, ms in sorted(means.items())},
-           counts={name: len(per_seed[0][name]) for name in means})
-    if len(per_seed) > 1:
-        ms = means["ALL (leave-one-repo-out)"]
-        print("| ± sd (range) | | " + " | ".join(
-            f"±{statistics.pstdev(m[k] for m in ms):.3f} ({min(m[k] for m in ms):.3f}-{max(m[k] for m in ms):.3f})"
-            for k in keys) + " |")
+    _seed_table(f"leave-one-repository-out, {a.method} (weights fitted on the other four repositories; "
+                f"mean over {len(per_seed)} seed(s), then the ALL row's standard deviation and range over seeds)",
+                per_seed)
     # the shipped weights: the mean over the bags of every seed (``seeds * bags`` fits), the steadiest estimate
     fits = [fit(list(range(len(data))), seed) for seed in seeds]
     w = {k: statistics.mean(f[0][k] for f in fits) for k in names}

@@ -52,7 +52,10 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
     assert _unittest(repo).returncode == 0
 
 
-async def test_demo_stops_politely_when_patch_rejected(tmp_path: Path, helpers: Any) -> None:
+@pytest.mark.parametrize("review", ["reject", "comment"])
+async def test_demo_answers_a_review(tmp_path: Path, helpers: Any, review: str) -> None:
+    """A rejected patch stops the demo politely with nothing changed; a review comment is acknowledged (the
+    scripted model cannot revise)."""
     repo = prepare_sample_repo(tmp_path)
     with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
         app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
@@ -60,10 +63,18 @@ async def test_demo_stops_politely_when_patch_rejected(tmp_path: Path, helpers: 
             await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
             await pilot.press("escape")
             await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-            await pilot.press("f4", "r", "enter")
-            await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
-                          check=False).stdout == ""
+            if review == "reject":
+                await pilot.press("f4", "r", "enter")
+                await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
+            else:
+                await pilot.press("f4", "y", "m")
+                app.screen.patch.comment_box.value = "keep str.split"
+                await pilot.press("enter", "enter")
+                await helpers.wait_until(pilot, lambda: "You commented" in helpers.screen_text(app))
+                assert "keep str.split" in helpers.screen_text(app)
+    if review == "reject":
+        assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
+                              check=False).stdout == ""
 
 
 @pytest.mark.slow
@@ -76,18 +87,3 @@ def test_wheel_ships_demo_and_themes(tmp_path: Path) -> None:
                    "genie_tui/demo/script.py", "genie_tui/_data/themes/genie-dark.toml",
                    "genie_tui/_data/themes/genie-contrast.toml", "genie_tui/ui/screens/main.tcss"):
         assert needed in names, needed
-
-
-async def test_demo_acknowledges_a_review_comment(tmp_path: Path, helpers: Any) -> None:
-    repo = prepare_sample_repo(tmp_path)
-    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
-        app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
-            await pilot.press("escape")
-            await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
-            await pilot.press("f4", "y", "m")
-            app.screen.patch.comment_box.value = "keep str.split"
-            await pilot.press("enter", "enter")
-            await helpers.wait_until(pilot, lambda: "You commented" in helpers.screen_text(app))
-            assert "keep str.split" in helpers.screen_text(app)

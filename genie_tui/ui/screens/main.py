@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 from genie_tui.core import events as ev
 from genie_tui.ui.bridge import AgentEvent, TurnEnded
 from genie_tui.ui.printable import StreamPrintable, printable
+from genie_tui.ui.screens.question import ask_question, ask_to_run
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane
 from genie_tui.ui.widgets.plan_pane import PlanPane
@@ -33,10 +34,6 @@ QUIT_WINDOW_S = 2.0
 DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
              "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
              "Enter submits. Esc stops, Ctrl+C twice quits.")
-
-
-#: what counts as "yes" when asked whether a command may run (the first choice, typed or picked)
-RUN_ANSWERS = frozenset({"run it", "y", "yes", "run", "ok", "1"})
 
 
 class MainScreen(Screen[None]):
@@ -220,9 +217,11 @@ class MainScreen(Screen[None]):
                                 + (f": {e.result.get('reason')}" if e.result.get("reason") else ""),
                                 "good" if e.applied else "error")
         elif isinstance(e, ev.QuestionAsked):
-            self._ask(e)
+            self._open.append((e.answer, None))  # type: ignore[arg-type]
+            ask_question(self, e)
         elif isinstance(e, ev.CommandApprovalRequested):
-            self._approve_command(e)
+            self._open.append((e.approved, False))  # type: ignore[arg-type]
+            ask_to_run(self, e)
         elif isinstance(e, ev.TestsRan):
             tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
             await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} (exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}",
@@ -251,34 +250,6 @@ class MainScreen(Screen[None]):
             # in the app the conversation goes on by typing; `genie resume` is the headless way back in
             summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
             await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
-
-    def _ask(self, e: ev.QuestionAsked) -> None:
-        from genie_tui.ui.screens.question import QuestionScreen
-
-        self._open.append((e.answer, None))  # type: ignore[arg-type]
-
-        def answered(answer: str | None) -> None:
-            if not e.answer.done():
-                e.answer.set_result(answer)
-            self.run_worker(self.conversation.add_note(f"you answered: {answer or '(proceed on best assumption)'}"))
-
-        self.app.push_screen(QuestionScreen(e.question, e.choices), answered)
-
-    def _approve_command(self, e: ev.CommandApprovalRequested) -> None:
-        from genie_tui.ui.screens.question import QuestionScreen
-
-        self._open.append((e.approved, False))  # type: ignore[arg-type]
-
-        def answered(answer: str | None) -> None:
-            run = (answer or "").strip().lower() in RUN_ANSWERS
-            if not e.approved.done():
-                e.approved.set_result(run)
-            self.run_worker(self.conversation.add_note(f"you {'allowed' if run else 'declined'}: {e.command}",
-                                                       "" if run else "error"))
-
-        self.app.push_screen(QuestionScreen(f"Run this command?\n\n  {e.command}", ("Run it", "Don't run"),
-                                            title="The agent wants to run a command:",
-                                            escape_hint="Esc: don't run it"), answered)
 
     # --- pane messages ------------------------------------------------------------------------------
     @on(PlanPane.Edited)

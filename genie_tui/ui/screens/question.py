@@ -8,6 +8,7 @@ model and is shown as plain text, never parsed as markup.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +19,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from genie_tui.ui.printable import printable
+
+if TYPE_CHECKING:
+    from genie_tui.core import events as ev
+    from genie_tui.ui.screens.main import MainScreen
 
 
 #: Enter within this long of the dialog opening belongs to what the user was typing before it opened
@@ -75,3 +80,33 @@ class QuestionScreen(ModalScreen[str | None]):
 
     def action_assume(self) -> None:
         self.dismiss(None)
+
+
+#: what counts as "yes" when asked whether a command may run (the first choice, typed or picked)
+RUN_ANSWERS = frozenset({"run it", "y", "yes", "run", "ok", "1"})
+
+
+def ask_question(screen: MainScreen, e: ev.QuestionAsked) -> None:
+    """The agent's ``ask_user``: the dialog's answer (None: best assumption) goes back to it and into the log."""
+
+    def answered(answer: str | None) -> None:
+        if not e.answer.done():
+            e.answer.set_result(answer)
+        screen.run_worker(screen.conversation.add_note(f"you answered: {answer or '(proceed on best assumption)'}"))
+
+    screen.app.push_screen(QuestionScreen(e.question, e.choices), answered)
+
+
+def ask_to_run(screen: MainScreen, e: ev.CommandApprovalRequested) -> None:
+    """A command the agent wants to run (not the configured tests): yes runs it; Escape or anything else not."""
+
+    def answered(answer: str | None) -> None:
+        run = (answer or "").strip().lower() in RUN_ANSWERS
+        if not e.approved.done():
+            e.approved.set_result(run)
+        screen.run_worker(screen.conversation.add_note(f"you {'allowed' if run else 'declined'}: {e.command}",
+                                                       "" if run else "error"))
+
+    screen.app.push_screen(QuestionScreen(f"Run this command?\n\n  {e.command}", ("Run it", "Don't run"),
+                                          title="The agent wants to run a command:",
+                                          escape_hint="Esc: don't run it"), answered)
