@@ -137,7 +137,8 @@ def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
         "tests": agent.tests,
         "trajectory": str(agent.session_path) if agent.session_path else None,
         "usage": agent.usage_totals,
-        "steps": agent.step,
+        # model answers in the whole session, as `genie sessions list` counts them (a failed request is none)
+        "steps": sum(1 for m in agent.messages if m.get("role") == "assistant"),
     }
 
 

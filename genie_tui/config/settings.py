@@ -40,7 +40,7 @@ class Settings:
     base_url: str | None = _f(None, "OpenAI-compatible endpoint; unset means api.openai.com. Ollama: http://localhost:11434/v1")
     api_key: str | None = _f(None, "API key (env GENIE_API_KEY or OPENAI_API_KEY; never stored in a trajectory).")
     approve: str = _f("ask", "Patch approval: ask, auto (apply what applies) or never (only print the diff).")
-    max_steps: int = _f(40, "Step budget: model turns per task.")
+    max_steps: int = _f(40, "Step budget: model turns per run (a genie run or resume, or one message in the app).")
     context_budget: int = _f(60_000, "Token budget per request; older tool output is elided past it.")
     timeout: float = _f(120.0, "Seconds to wait for the model before a retry.")
     max_retries: int = _f(4, "Retries of a failed or cut-off model turn (429, 5xx, timeouts, dropped streams).")

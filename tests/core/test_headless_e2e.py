@@ -345,6 +345,10 @@ def test_calls_after_finish_do_not_run_and_talk_alone_is_not_a_finish(make_repo)
     data = json.loads(r.stdout)
     assert r.returncode == 1 and data["status"] == "failed"
     assert data["summary"] == "the model stopped without calling finish; its last reply: Still thinking."
+    assert data["steps"] == 2  # model answers, as sessions list counts them
+    with ScriptedServer([Reply(fault="401")]) as server:
+        r = genie("run", "fix it", "--repo", str(repo), "--base-url", server.base_url, "--model", "m", "--json")
+    assert r.returncode == 1 and json.loads(r.stdout)["steps"] == 0  # a refused request is no step
 
 
 def test_the_tests_in_the_summary_are_the_projects_not_a_command_the_model_chose(make_repo):
