@@ -358,8 +358,9 @@ class Agent(UserIntent):
         if sha is None:
             return None
         branch = _branch(self.repo) or "HEAD"
-        self.session.record("commit", sha=sha, branch=branch, previous=before if before != branch else None)
-        return Committed(sha, branch, before if before != branch else None)
+        previous = before if before != branch else None
+        self.session.record("commit", sha=sha, branch=branch, previous=previous)
+        return Committed(sha, branch, previous)
 
     def add_note(self, text: str) -> None:
         """Something the model must read at its next turn (sent as a user message)."""
@@ -381,7 +382,6 @@ class Agent(UserIntent):
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()
-
 
 
 def _branch(repo: Path) -> str | None:

@@ -64,8 +64,8 @@ class UserIntent:
         if self.session:
             self.session.record("undo", files=files, label=label, patch_id=mine["id"] if mine else None)
         whose = f"your patch {mine['id']}" if mine else "a patch" + (f" ({label})" if label else "")
-        self._notes.append(f"[The user undid {whose}: {', '.join(files) or 'its files'} are back as they were before "
-                      "it. Read them again before you patch them.]")
+        self._notes.append(f"[The user undid {whose}: {', '.join(files) or 'its files'} are back as they were "
+                           "before it. Read them again before you patch them.]")
 
     def add_context(self, text: str) -> None:
         """A file, span or note the user wants the model to see at its next turn."""

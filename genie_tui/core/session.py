@@ -187,10 +187,9 @@ def restore(path: Path) -> RestoredState:
             state.plan = rec["steps"]
         elif kind == "patch":
             state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
-        if kind in ("patch", "approval"):
-            number = str(rec.get("id") or rec.get("patch_id") or "")
-            if number[:1] == "p" and number[1:].isdigit():
-                state.last_patch = max(state.last_patch, int(number[1:]))
+            state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
+        elif kind == "approval":
+            state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
@@ -201,6 +200,12 @@ def restore(path: Path) -> RestoredState:
             state.status = rec.get("status", "?")
     _close_dangling_tool_calls(state.messages)
     return state
+
+
+def _patch_number(patch_id: object) -> int:
+    """``p7`` -> 7 (0 for anything else)."""
+    text = str(patch_id or "")
+    return int(text[1:]) if text[:1] == "p" and text[1:].isdigit() else 0
 
 
 _ROLES = ("system", "user", "assistant", "tool")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.session import find_session, iter_export, read_records, scan_sessions
 from genie_tui.errors import GenieError, UsageError
+from genie_tui.patching.fsio import write_file
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -124,7 +122,7 @@ def export(args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         try:
-            _write_atomic(target, text.encode("utf-8"))
+            write_file(target, text.encode("utf-8"))
         except OSError as exc:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
@@ -132,18 +130,3 @@ def export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     return 0
 
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write through a fresh temp file beside ``target`` and rename it; on any failure the temp file goes."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".genie-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; the export gets the mode any new file would
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -1,4 +1,6 @@
-"""The one place the patch engine writes files: temp file + rename, with rollback if any write fails."""
+"""The one place the patch engine writes files: temp file + rename, with rollback if any write fails.
+
+``write_file`` is the same atomic write for other callers (``genie export -o``)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,12 @@ import tempfile
 from pathlib import Path
 
 
-def _write_atomic(path: Path, data: bytes, mode: int | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_atomic(path: Path, data: bytes, mode: int | None, make_dirs: bool = True) -> None:
+    """Write ``data`` through a temp file beside ``path``, then rename it over ``path``; ``mode`` None
+    gives the mode any new file gets (umask); ``make_dirs`` creates missing parent directories (a new file
+    of a patch)."""
+    if make_dirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".genie-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -73,3 +79,9 @@ def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
             except OSError:
                 pass
         raise
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically with a new file's usual mode, in an existing directory; on failure nothing is
+    left behind."""
+    _write_atomic(path, data, None, make_dirs=False)

@@ -110,26 +110,25 @@ class GenieApp(App[str | None]):
             self.exit("demo")
 
     def action_interrupt(self) -> None:
-        """Ctrl+C: the main screen's stop-then-quit, also while a dialog is open (a dialog that belongs to the
-        running turn -- a question, a command to approve -- closes with the turn)."""
+        """Ctrl+C on every screen: copy the selected text if there is any; else the main screen's stop-then-quit,
+        also while a dialog is open (a dialog that belongs to the running turn closes with the turn)."""
         from textual.screen import ModalScreen
 
         from genie_tui.ui.screens.main import MainScreen
+
+        from textual.widgets import Input, TextArea
 
         main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)), None)
         if main is None:
             self.exit()
             return
-        if self.screen is not main:  # a dialog: copying its selected text comes first, as on the main screen
-            from textual.widgets import Input, TextArea
-
-            focused = self.screen.focused
-            selected = focused.selected_text if isinstance(focused, Input | TextArea) else ""
-            selected = selected or self.screen.get_selected_text() or ""
-            if selected:
-                self.copy_to_clipboard(selected)
-                self.notify("Copied.", timeout=1)
-                return
+        focused = self.screen.focused  # on any screen, copying a selection comes first
+        selected = focused.selected_text if isinstance(focused, Input | TextArea) else ""
+        selected = selected or self.screen.get_selected_text() or ""
+        if selected:
+            self.copy_to_clipboard(selected)
+            self.notify("Copied.", timeout=1)
+            return
         if self.screen is not main and isinstance(self.screen, ModalScreen) and main.turn_running:
             self.pop_screen()
         main.action_interrupt()

@@ -40,7 +40,6 @@ class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     BINDINGS = [
         Binding("escape", "cancel_turn", "Stop"),
-        Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
         Binding("f2", "focus_pane('search-pane')", "Search"),
         Binding("f3", "focus_pane('plan-pane')", "Plan"),
         Binding("f4", "focus_pane('patch-pane')", "Patch"),
@@ -318,18 +317,7 @@ class MainScreen(Screen[None]):
         self.notify("Stopping… (the session is saved; `genie resume` continues it)", timeout=3)
 
     def action_interrupt(self) -> None:
-        focused = self.focused
-        if isinstance(focused, Input) and focused.selected_text:
-            self.app.copy_to_clipboard(focused.selected_text)
-            return
-        if isinstance(focused, TextArea) and focused.selected_text:
-            self.app.copy_to_clipboard(focused.selected_text)
-            return
-        selected = self.get_selected_text()
-        if selected:
-            self.app.copy_to_clipboard(selected)
-            self.notify("Copied.", timeout=1)
-            return
+        """Ctrl+C once stops the turn, twice quits (the app's binding copies a selection first)."""
         now = time.monotonic()
         if now - self._last_interrupt < QUIT_WINDOW_S:
             self.app.exit()
@@ -358,8 +346,6 @@ class MainScreen(Screen[None]):
 
     def action_undo_or_clear_line(self) -> None:
         """Ctrl+U: in a text box the usual "delete to the start of the line"; elsewhere undo the last patch."""
-        from textual.widgets import Input
-
         focused = self.focused
         if isinstance(focused, Input):  # never an undo from a text box, even an empty one (Ctrl+U twice)
             focused.action_delete_left_all()
