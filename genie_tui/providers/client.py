@@ -9,6 +9,7 @@ The SDK is imported when the first request is made, keeping ``import genie_tui.p
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -208,7 +209,7 @@ class ModelClient:
                            f"({display_url(with_v1)})")
         for secret in self._url_secrets():  # a server may echo the request URL back in its error
             reason = scrub(reason, secret)
-        return Failure(scrub(reason, self._api_key), failure.retryable, failure.retry_after, failure.status)
+        return dataclasses.replace(failure, reason=scrub(reason, self._api_key))
 
     def _url_secrets(self) -> list[str]:
         """The parts of the base URL that must not reach a message: user, password and query values, raw and
@@ -294,7 +295,9 @@ class ModelClient:
         return stream
 
     async def list_models(self) -> list[str]:
-        """Model ids the endpoint offers (``GET /models``); one retry for transient failures."""
+        """Model ids the endpoint offers (``GET /models``); one retry for transient failures, but not for a
+        timeout: a server that let one whole timeout pass will not answer a listing in the next one either, and
+        the user is waiting at a prompt."""
         attempt = 0
         while True:
             attempt += 1
@@ -304,7 +307,7 @@ class ModelClient:
                 failure = self._classify(exc)
                 if failure.status == 404:
                     failure = Failure("the endpoint has no models list (404 Not Found at GET /models)", False)
-                if not failure.retryable or attempt > min(1, self.max_retries):
+                if failure.timed_out or not failure.retryable or attempt > min(1, self.max_retries):
                     raise self._error(failure, attempt) from None
                 await asyncio.sleep(backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_max,
                                                   retry_after=failure.retry_after))

@@ -32,6 +32,7 @@ class Failure:
     retryable: bool
     retry_after: float | None = None
     status: int | None = None
+    timed_out: bool = False
 
 
 class IncompleteStream(Exception):
@@ -108,7 +109,7 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
     if isinstance(exc, IncompleteStream):
         return Failure(str(exc) or "the stream ended before the turn finished", True)
     if isinstance(exc, openai.APITimeoutError):
-        return Failure(f"no answer within {timeout:g}s (timeout)", True)
+        return Failure(f"no answer within {timeout:g}s (timeout)", True, timed_out=True)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = _one_line(str(cause)) if cause is not None and str(cause) else type(cause).__name__ if cause else ""

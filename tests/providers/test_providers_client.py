@@ -338,3 +338,42 @@ async def test_the_v1_hint_never_shows_credentials_from_the_base_url() -> None:
     message = str(info.value)
     assert f"end in /v1 (http://127.0.0.1:{port}/api/v1)" in message, message
     assert "hunter2" not in message and "s3cret" not in message and "alice" not in message, message  # echoed URL
+
+
+async def test_listing_models_gives_up_after_one_timeout() -> None:
+    """A server that accepts the connection and never answers costs one timeout, not one per retry."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    client = ModelClient(model="m", base_url=url, api_key=None, timeout=0.5, max_retries=3, backoff_base=0.01)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ModelError, match="timeout"):
+            await client.list_models()
+        elapsed = time.monotonic() - started
+    finally:
+        await client.aclose()
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+    assert len(held) == 1, f"{len(held)} connections in {elapsed:.2f}s"  # one attempt, not one per retry
