@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -47,7 +48,8 @@ class GenieApp(App[str | None]):
     TITLE = "genie"
     ENABLE_COMMAND_PALETTE = True
     # over every screen, dialogs included: the main screen's Ctrl+C (stop, then quit) must work in them too
-    BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
+                Binding("ctrl+q", "quit_genie", "Quit", show=False, priority=True)]
 
     def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
                  demo: bool = False, theme: str | None = None, animate: bool = True,
@@ -69,6 +71,7 @@ class GenieApp(App[str | None]):
         self.active_playbooks: tuple[tuple[str, str], ...] = tuple((n, "explicit") for n in self.playbooks)
         self.theme_problems: list[str] = []
         self.first_task = first_task
+        self._last_quit = 0.0
         self._register_themes()
 
     def _register_themes(self) -> None:
@@ -132,6 +135,19 @@ class GenieApp(App[str | None]):
         if self.screen is not main and isinstance(self.screen, ModalScreen) and main.turn_running:
             self.pop_screen()
         main.action_interrupt()
+
+    def action_quit_genie(self) -> None:
+        """Ctrl+Q quits at once when genie is idle; while a turn runs it asks for a second press, as Ctrl+C
+        does (a stray Ctrl+Q should not cut off work in flight; the session is saved either way)."""
+        from genie_tui.ui.screens.main import QUIT_WINDOW_S, MainScreen
+
+        main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)), None)
+        now = time.monotonic()
+        if main is None or not main.turn_running or now - self._last_quit < QUIT_WINDOW_S:
+            self.exit()
+            return
+        self._last_quit = now
+        self.notify("A turn is running: press Ctrl+Q again to quit (the session is saved).", timeout=QUIT_WINDOW_S)
 
     # --- agent --------------------------------------------------------------------------------------
     def get_agent(self) -> AgentPort | None:

@@ -204,6 +204,30 @@ async def test_ctrl_c_twice_quits(sample_repo: Path, helpers: Any) -> None:
     assert app.return_code == 0
 
 
+async def test_ctrl_q_quits_at_once_when_idle(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+q")
+        await helpers.wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_ctrl_q_during_a_turn_asks_for_a_second_press(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    # sparse chunks: the app is idle between them, so each key press returns at once (a busy stream makes
+    # Pilot wait for idle, and the toast and the two-press window would expire meanwhile)
+    slow = Reply(content="Working on it. " * 40, chunk_chars=15, chunk_delay=0.25)
+    server = serve([slow, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await _start(pilot, "do it")
+        await helpers.wait_until(pilot, lambda: app.screen.turn_running)
+        await pilot.press("ctrl+q")
+        await helpers.wait_until(pilot, lambda: any("Ctrl+Q again" in toast.render().plain
+                                                    for toast in app.screen.query("Toast")))
+        assert app.is_running and app.screen.turn_running
+        await pilot.press("ctrl+q")
+        await helpers.wait_until(pilot, lambda: not app.is_running)
+
+
 async def test_palette_lists_every_action_and_switches_theme(sample_repo: Path, helpers: Any) -> None:
     from genie_tui.ui.app import PALETTE
 
