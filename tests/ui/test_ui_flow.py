@@ -228,6 +228,22 @@ async def test_ctrl_q_during_a_turn_asks_for_a_second_press(sample_repo: Path, s
         await helpers.wait_until(pilot, lambda: not app.is_running)
 
 
+async def test_f4_without_a_patch_says_so_and_keeps_the_focus(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        prompt.focus()
+        await pilot.press("f4")
+        await helpers.wait_until(pilot, lambda: any("No patch yet" in toast.render().plain
+                                                    for toast in app.screen.query("Toast")))
+        assert app.screen.focused is prompt and not app.screen.patch.display
+        (sample_repo / COUNTER).write_text((sample_repo / COUNTER).read_text() + "# edited\n")
+        await pilot.press(*"/diff", "enter")  # something to show: F4 opens the pane
+        await helpers.wait_until(pilot, lambda: not app.screen.patch.empty)
+        await pilot.press("f4")
+        assert app.screen.patch.display and app.screen.focused is app.screen.patch.view
+
+
 async def test_palette_lists_every_action_and_switches_theme(sample_repo: Path, helpers: Any) -> None:
     from genie_tui.ui.app import PALETTE
 

@@ -330,6 +330,10 @@ class MainScreen(Screen[None]):
     def action_focus_pane(self, pane: str) -> None:
         widget = self.query_one(f"#{pane}")
         if pane == "patch-pane":
+            if self.patch.empty:
+                self.notify("No patch yet: the agent's patches show here for review (/diff shows the working tree).",
+                            timeout=4, markup=False)
+                return
             self.show_patch_pane(True)
             self.patch.view.focus()
         elif pane == "search-pane":

@@ -154,6 +154,11 @@ class PatchPane(Vertical, can_focus=False):
         self.screen.refresh_bindings()
 
     @property
+    def empty(self) -> bool:
+        """Nothing to show: no patch has been written, streamed or loaded (``/diff``) yet."""
+        return self._decoder is None and not self.view.text
+
+    @property
     def awaiting(self) -> bool:
         return self._future is not None and not self._future.done()
 
