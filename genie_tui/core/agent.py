@@ -34,7 +34,7 @@ from genie_tui.core.events import (
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
-from genie_tui.core.session import Session, find_session, missing_tool_results, restore
+from genie_tui.core.session import Session, find_session, missing_tool_results, redact, restore
 from genie_tui.errors import GenieError
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
@@ -350,7 +350,8 @@ class Agent(UserIntent):
 
         before = _branch(self.repo)
         try:
-            sha = commit_applied(self.repo, message, self.task or "task")
+            secrets = self._secrets()  # the branch is a slug of the task and the message is the model's
+            sha = commit_applied(self.repo, redact(message, secrets), redact(self.task or "task", secrets))
         except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
             problem = f"commit failed: {exc}"
             self.session.record("error", message=problem)

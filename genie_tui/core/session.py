@@ -7,6 +7,7 @@ written and a session can always be resumed from its file.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -20,6 +21,15 @@ from genie_tui.patching.gitops import task_slug
 
 
 MIN_SECRET_LEN = 8
+
+
+def redact(text: str, secrets_: tuple[str, ...] | list[str]) -> str:
+    """``text`` with every secret (of at least :data:`MIN_SECRET_LEN` characters) replaced, in any letter case:
+    session ids and branch names are lower-cased slugs of the task, so an exact match would miss them."""
+    for secret in secrets_:
+        if secret and len(secret) >= MIN_SECRET_LEN:
+            text = re.sub(re.escape(secret), "<redacted>", text, flags=re.IGNORECASE)
+    return text
 
 
 def sessions_dir() -> Path:
@@ -39,7 +49,7 @@ class Session:
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        session_id = f"{stamp}-{task_slug(task, 32)}-{secrets.token_hex(2)}"
+        session_id = f"{stamp}-{task_slug(redact(task, scrub), 32)}-{secrets.token_hex(2)}"
         directory = sessions_dir()
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -57,9 +67,8 @@ class Session:
         return cls(path, path.stem, scrub)
 
     def record(self, kind: str, **data: Any) -> None:
-        line = json.dumps({"type": kind, "ts": round(time.time(), 3), **data}, ensure_ascii=False, default=str)
-        for secret in self._scrub:
-            line = line.replace(secret, "<redacted>")
+        line = redact(json.dumps({"type": kind, "ts": round(time.time(), 3), **data}, ensure_ascii=False,
+                                 default=str), self._scrub)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
             fh.flush()
@@ -199,6 +208,7 @@ def restore(path: Path) -> RestoredState:
         elif kind == "end":
             state.status = rec.get("status", "?")
     _close_dangling_tool_calls(state.messages)
+    _unique_call_ids(state.messages)
     return state
 
 
@@ -256,12 +266,15 @@ def _is_tool_call(call: object) -> bool:
             and isinstance(function.get("arguments") or "", str))
 
 
-def missing_tool_results(messages: list[dict[str, Any]], content: str) -> list[dict[str, Any]]:
-    """Results for the last assistant message's tool calls that have none, so the API accepts the history.
+def missing_tool_results(messages: list[dict[str, Any]], content: str,
+                         turn: int | None = None) -> list[dict[str, Any]]:
+    """Results for the tool calls of the assistant message at index ``turn`` (default: the last one) that have
+    none, so the API accepts the history.
 
     Only results after that message count: some servers send no ids and the same ``call_0`` comes back.
     """
-    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+    last = turn if turn is not None else max(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
     if last is None:
         return []
     answered = {m.get("tool_call_id") for m in messages[last + 1:] if m.get("role") == "tool"}
@@ -270,41 +283,93 @@ def missing_tool_results(messages: list[dict[str, Any]], content: str) -> list[d
 
 
 def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
-    """A session stopped between a tool call and its result gets an explicit result (right after its turn)."""
-    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
-    missing = missing_tool_results(messages, "not run: the session stopped before this call ran")
-    if last is None or not missing:
-        return
-    insert_at = last + 1
-    while insert_at < len(messages) and messages[insert_at].get("role") == "tool":
-        insert_at += 1
-    messages[insert_at:insert_at] = missing
+    """Every assistant turn's tool calls that got no result (a session stopped between a call and its result,
+    maybe more than once) get an explicit one, right after that turn's results: the API refuses a history with
+    an unanswered call anywhere in it."""
+    turns = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+    for at in reversed(turns):  # from the end, so inserting keeps the earlier indices valid
+        end = next((j for j in range(at + 1, len(messages)) if messages[j].get("role") == "assistant"),
+                   len(messages))
+        missing = missing_tool_results(messages[:end], "not run: the session stopped before this call ran",
+                                       turn=at)
+        if missing:
+            insert_at = at + 1
+            while insert_at < end and messages[insert_at].get("role") == "tool":
+                insert_at += 1
+            messages[insert_at:insert_at] = missing
+
+
+def _unique_call_ids(messages: list[dict[str, Any]]) -> None:
+    """Tool-call ids made unique across the session, each turn's results renamed with their calls (in order,
+    when one turn repeats an id): some servers number calls per request (``call_0`` every time), and a resumed
+    session meets a fresh server's numbering, so a repeated id would make a result ambiguous."""
+    seen: set[str] = set()
+    turn: dict[str, list[str]] = {}  # this turn's original id -> the ids its calls got, in order
+    for msg in messages:
+        if msg.get("role") == "assistant":
+            turn = {}
+            for call in msg.get("tool_calls") or []:
+                old = new = call["id"]
+                n = 1
+                while new in seen:
+                    n += 1
+                    new = f"{old}-{n}"
+                seen.add(new)
+                call["id"] = new
+                turn.setdefault(old, []).append(new)
+        elif msg.get("role") == "tool":
+            ids = turn.get(msg.get("tool_call_id", ""))
+            if ids:
+                msg["tool_call_id"] = ids.pop(0) if len(ids) > 1 else ids[0]
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:
     """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
     state = restore(path)
-    messages = [_export_message(m) for m in state.messages]
+    tools = state.start.get("tools") or []
+    schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools
+               if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]}
+    messages = [_export_message(m, schemas) for m in state.messages]
     # an example teaches only through assistant messages; a session that never got one has nothing to teach
     if any(m["role"] == "assistant" for m in messages):
-        yield {"messages": messages, "tools": state.start.get("tools", [])}
+        yield {"messages": messages, "tools": tools}
 
 
-def _export_message(msg: dict[str, Any]) -> dict[str, Any]:
+def _call_problem(name: str, arguments: str, schemas: dict[str, dict[str, Any]]) -> str | None:
+    """Why a recorded call is not worth training on (genie refused it), or ``None``."""
+    try:
+        args = json.loads(arguments or "{}")
+    except ValueError:
+        return "not JSON"
+    if not isinstance(args, dict):
+        return "not an object"
+    if not schemas:
+        return None  # a trajectory without tool schemas: nothing to check against
+    schema = schemas.get(name)
+    if schema is None:
+        return "unknown tool"
+    props = schema.get("properties") or {}
+    if any(k not in args for k in schema.get("required") or []) or any(k not in props for k in args):
+        return "arguments do not fit the schema"
+    return None
+
+
+def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"role": msg["role"]}
     if msg["role"] == "assistant":
         out["content"] = msg.get("content") or None
         if msg.get("tool_calls"):
             out["tool_calls"] = []
             for call in msg["tool_calls"]:
-                arguments = call["function"]["arguments"]
-                try:
-                    json.loads(arguments or "{}")
-                except ValueError:
-                    # A malformed call stays in the history (its error result follows) but is not trained on.
-                    arguments, out["weight"] = "{}", 0
+                name, arguments = call["function"]["name"], call["function"]["arguments"]
+                problem = _call_problem(name, arguments, schemas)
+                if problem:
+                    # A refused call stays in the history (its error result follows) but is not trained on.
+                    out["weight"] = 0
+                    if problem in ("not JSON", "not an object"):
+                        arguments = "{}"
                 out["tool_calls"].append({"id": call["id"], "type": "function",
-                                          "function": {"name": call["function"]["name"], "arguments": arguments}})
+                                          "function": {"name": name, "arguments": arguments}})
         if out["content"] is None and "tool_calls" not in out:
             out["content"] = ""
     elif msg["role"] == "tool":
@@ -313,4 +378,3 @@ def _export_message(msg: dict[str, Any]) -> dict[str, Any]:
     else:
         out["content"] = msg.get("content", "")
     return out
-

@@ -128,5 +128,9 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    ends = [rec.get("status") for rec in read_records(path) if rec.get("type") == "end"]
+    status = ends[-1] if ends else "interrupted"
+    if status != "finished":  # still exported: a failure can teach too, but that should be a choice
+        print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
     return 0
 

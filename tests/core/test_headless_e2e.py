@@ -331,6 +331,29 @@ def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
     assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from {start})" in r.stderr
 
 
+def test_the_api_key_in_a_task_stays_out_of_the_branch_and_the_session_id(make_repo):
+    repo = bug_repo(make_repo)
+    with (repo / ".genie/config.toml").open("a") as f:
+        f.write('commit = "each"\n')
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "config"], cwd=repo, check=True)
+    key = "sk-live-SECRET123456"
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "empty list"})]),
+              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
+    with ScriptedServer(script) as server:
+        r = genie("run", f"{key} is my key; fix the empty average", "--repo", str(repo), "--json",
+                  "--base-url", server.base_url, "--model", "m", "--approve", "auto",
+                  env_extra={"GENIE_API_KEY": key, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    assert r.returncode == 0, r.stderr
+    branches = subprocess.run(["git", "branch", "--list"], cwd=repo, capture_output=True, text=True).stdout
+    trajectory = Path(json.loads(r.stdout)["trajectory"])
+    for text in (branches, r.stdout, r.stderr, trajectory.name, trajectory.read_text()):
+        assert "secret123456" not in text.lower()
+    assert "genie/redacted-is-my-key" in branches
+
+
 def test_calls_after_finish_do_not_run_and_talk_alone_is_not_a_finish(make_repo):
     repo = bug_repo(make_repo)
     early = [Reply(tool_calls=[("finish", {"summary": "done early"}), ("propose_patch", {"diff": FIX})])]

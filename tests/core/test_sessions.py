@@ -275,3 +275,88 @@ def test_a_resumed_session_never_hands_out_a_patch_id_twice(make_repo):
         s.record("patch", id=pid, files=["a.py"], applied=False, reason="rejected by the user", diff="")
     agent = Agent.resume(s.id, load_settings(repo, {}))
     assert agent.patch_count == 4  # the next patch is p5, not a second p4
+
+
+def _answered_in_order(messages: list[dict]) -> bool:
+    """What the chat API checks: each assistant turn's calls are answered by the tool messages right after it."""
+    for i, m in enumerate(messages):
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            j = i + 1
+            results = []
+            while j < len(messages) and messages[j]["role"] == "tool":
+                results.append(messages[j]["tool_call_id"])
+                j += 1
+            if sorted(results) != sorted(c["id"] for c in m["tool_calls"]):
+                return False
+        if m["role"] == "tool" and (i == 0 or messages[i - 1]["role"] not in ("assistant", "tool")):
+            return False
+    return True
+
+
+def _call(call_id: str, name: str = "list_dir", arguments: str = '{"path": "."}') -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def test_a_session_stopped_twice_mid_turn_resumes_and_exports_a_valid_history(tmp_path):
+    """Killed during a turn's tools, resumed, killed again: both turns' unanswered calls get results, and the
+    fresh server's numbering (call_1_0 again) is made unique, in resume and in export alike."""
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("message", message={"role": "user", "content": "t"})
+    s.record("message", message={"role": "assistant", "content": None,
+                                 "tool_calls": [_call("call_1_0"), _call("call_1_1")]})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_1_0", "content": "ok"})
+    s.record("message", message={"role": "user", "content": "resumed"})  # first kill, then resume
+    s.record("message", message={"role": "assistant", "content": None,
+                                 "tool_calls": [_call("call_1_0"), _call("call_1_1")]})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_1_0", "content": "ok again"})
+    # second kill: the next resume starts from here
+    messages = restore(s.path).messages
+    assert _answered_in_order(messages)
+    ids = [c["id"] for m in messages if m["role"] == "assistant" for c in m["tool_calls"]]
+    assert len(set(ids)) == 4
+    second_turn = next(i for i, m in enumerate(messages) if m["role"] == "assistant" and i > 2)
+    assert messages[second_turn + 1]["content"] == "ok again"
+    assert messages[second_turn + 1]["tool_call_id"] == messages[second_turn]["tool_calls"][0]["id"]
+    out = tmp_path / "train.jsonl"
+    assert main(["export", s.id, "-o", str(out)]) == 0
+    assert _answered_in_order(json.loads(out.read_text())["messages"])
+
+
+def test_one_turn_repeating_an_id_keeps_its_results_in_order():
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("message", message={"role": "assistant", "content": None,
+                                 "tool_calls": [_call("call_0"), _call("call_0", "read_file", '{"path": "a"}')]})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_0", "content": "listing"})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_0", "content": "file a"})
+    messages = restore(s.path).messages
+    calls = messages[0]["tool_calls"]
+    assert [c["id"] for c in calls] == ["call_0", "call_0-2"]
+    assert [(m["tool_call_id"], m["content"]) for m in messages[1:]] == [("call_0", "listing"), ("call_0-2", "file a")]
+
+
+def test_export_does_not_train_on_calls_genie_refused_and_notes_an_unfinished_session(tmp_path, capsys):
+    schema = {"type": "function", "function": {"name": "read_file", "parameters": {
+        "type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}}}
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[schema])
+    s.record("message", message={"role": "user", "content": "t"})
+    turns = [_call("c1", "no_such_tool", "{}"), _call("c2", "read_file", '{"path": "a", "bogus": 1}'),
+             _call("c3", "read_file", "{}"), _call("c4", "read_file", '{"path": "a"}')]
+    for call in turns:
+        s.record("message", message={"role": "assistant", "content": None, "tool_calls": [call]})
+        s.record("message", message={"role": "tool", "tool_call_id": call["id"], "content": "..."})
+    s.record("end", status="failed")
+    out = tmp_path / "train.jsonl"
+    assert main(["export", s.id, "-o", str(out)]) == 0
+    assistants = [m for m in json.loads(out.read_text())["messages"] if m["role"] == "assistant"]
+    assert [m.get("weight") for m in assistants] == [0, 0, 0, None]
+    assert "ended failed, not finished" in capsys.readouterr().err
+
+
+def test_secrets_stay_out_of_the_session_id_in_any_case():
+    s = Session.create("sk-live-SECRET123456 is my key", scrub=("sk-live-SECRET123456",))
+    assert "secret123456" not in s.id.lower() and "redacted" in s.id
+    s.record("message", message={"role": "user", "content": "SK-LIVE-secret123456 shouted"})
+    assert "secret123456" not in s.path.read_text().lower()
