@@ -94,7 +94,7 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
 def _atomic(reports: list[HunkReport]) -> list[HunkReport]:
     """Hunks that would have applied are reported refused too: nothing was written."""
     bad = [r.index for r in reports if r.status == "refused"]
-    note = f"not applied: the patch is all-or-nothing and hunk {bad[0]} was refused" if bad else None
+    note = f"not applied: the patch is all-or-nothing and hunk {bad[0] + 1} was refused" if bad else None
     return [HunkReport(r.file, r.index, "refused", r.method, r.line, note) if r.status == "applied" else r
             for r in reports]
 
@@ -109,5 +109,5 @@ def _reason(reports: list[HunkReport]) -> str:
     parts = []
     for r in reports:
         if r.status == "refused" and r.reason and not r.reason.startswith("not applied: the patch is all"):
-            parts.append(f"Hunk {r.index} ({r.file}): {r.reason.rstrip('.')}.")
+            parts.append(f"Hunk {r.index + 1} ({r.file}): {r.reason.rstrip('.')}.")
     return "Nothing was changed. " + " ".join(parts)

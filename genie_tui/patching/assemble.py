@@ -35,7 +35,7 @@ def conflicts(placed) -> tuple[set[int], str] | None:
         clash = (d1 & d2) | (d1 & k2) | (d2 & k1) | (set(i1) & set(i2))
         if clash:
             line = min(clash) + 1
-            return {h1.index, h2.index}, (f"hunks {h1.index} and {h2.index} overlap and disagree about line "
+            return {h1.index, h2.index}, (f"hunks {h1.index + 1} and {h2.index + 1} overlap and disagree about line "
                                           f"{line} (lines {c1.start + 1}-{c1.end} and {c2.start + 1}-{c2.end}); "
                                           "merge them into one hunk")
     return None

@@ -39,7 +39,7 @@ def apply_cmd(args: argparse.Namespace) -> int:
         for h in report.hunks:
             where = f" at line {h.line}" if h.line else ""
             how = f" ({h.method})" if h.method else ""
-            line = f"{h.status:8} hunk {h.index} {h.file}{where}{how}"
+            line = f"{h.status:8} hunk {h.index + 1} {h.file}{where}{how}"
             if h.status == "refused" and h.reason:
                 line += f": {h.reason}"
             print(line, file=sys.stdout if report.applied else sys.stderr)

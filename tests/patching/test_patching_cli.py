@@ -83,3 +83,19 @@ def _timed(patch, repo) -> float:
     r = _genie("apply", str(patch), "--repo", str(repo), "--dry-run")
     assert r.returncode == 0
     return time.perf_counter() - t
+
+
+def test_messages_count_hunks_from_1_and_json_indexes_from_0(make_repo):
+    """People read "hunk 2" as the second hunk, in `genie apply` as in review comments; --json keeps 0-based
+    indexes for programs."""
+    body = "".join(f"line {i}\n" for i in range(1, 21))
+    repo = make_repo({"f.txt": body})
+    diff = ("--- a/f.txt\n+++ b/f.txt\n@@ -1,3 +1,3 @@\n-line 1\n+LINE 1\n line 2\n line 3\n"
+            "@@ -15,3 +15,3 @@\n line 15\n-no such line\n+X\n line 17\n")
+    r = _genie("apply", "-", "--repo", str(repo), stdin=diff)
+    assert r.returncode == 1
+    assert "refused  hunk 2 f.txt" in r.stderr and "Hunk 2 (f.txt)" in r.stderr
+    assert "hunk 0" not in r.stderr.lower() and "was refused" in r.stderr and "hunk 2 was refused" in r.stderr
+    data = json.loads(_genie("apply", "-", "--repo", str(repo), "--json", stdin=diff).stdout)
+    assert [h["index"] for h in data["hunks"]] == [0, 1]
+    assert (repo / "f.txt").read_text() == body
