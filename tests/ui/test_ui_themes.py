@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from textual.theme import Theme
 
+from genie_tui.demo.script import COUNTER
 from genie_tui.ui.themes import load_themes
 
 BAD_VARIABLE = """name = "mine"
@@ -147,3 +148,22 @@ luminosity_spread = 0.2
         assert any(f"{stem}.toml" in p and reason in p for p in found.problems), (stem, found.problems)
     assert any("spread.toml" in p and "luminosity_spread must be a number" in p for p in found.problems)
     assert any("ansi.toml" in p and "ansi must be true or false" in p for p in found.problems)
+
+
+async def test_theme_colours_rich_cannot_parse_still_colour_the_diff(sample_repo: Path, genie_home: Path,
+                                                                    helpers: Any) -> None:
+    """Textual takes hsl(...) and ansi_* colours; the diff pane draws with Rich styles, which take neither."""
+    (_themes_dir(genie_home) / "hsl.toml").write_text(
+        'name = "hsl"\ndark = true\nprimary = "#7aa2f7"\nbackground = "#16161e"\n'
+        'success = "hsl(120, 60%, 45%)"\nerror = "ansi_red"\n')
+    app = helpers.make_app(sample_repo, None, welcome=False, theme="hsl")
+    counter = sample_repo / COUNTER
+    counter.write_text(counter.read_text().replace("\n", "\n# edited\n", 1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "hsl"
+        await _slash(pilot, "/diff")
+        view = app.screen.patch.view
+        await helpers.wait_until(pilot, lambda: "+# edited" in view.text)
+        row = view.text.splitlines().index("+# edited")
+        sign = next(span for span in view._line_text(row).spans if span.start == 2)
+        assert str(sign.style).split()[-1].lower() == "#2eb82e"  # hsl(120, 60%, 45%)

@@ -7,6 +7,7 @@ screen. Measured: one growing Markdown fence stalls the loop for 260 ms; this do
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -170,7 +171,7 @@ class PatchView(ScrollView, can_focus=True):
     def _line_text(self, index: int) -> Text:
         line = printable(self.lines[index])  # drawn without control sequences, tabs expanded
         hunk = self.line_hunk[index]
-        theme = self.app.current_theme
+        theme = _palette(self.app.current_theme)
         gutter = Text("▌ " if hunk >= 0 and hunk == self.selected else "  ", style=theme.primary or "")
         if line.startswith("@@") and hunk >= 0:
             row = self.hunks[hunk]
@@ -203,7 +204,7 @@ class PatchView(ScrollView, can_focus=True):
         return mark + (f" — {row.comment}" if row.comment else "")
 
     def _badge_style(self, row: HunkRow) -> str:
-        theme = self.app.current_theme
+        theme = _palette(self.app.current_theme)
         if row.outcome:
             return f"bold {theme.success if row.ok else theme.error}"
         return {PENDING: "dim", APPROVED: f"bold {theme.success}", REJECTED: f"bold {theme.error}"}[row.verdict]
@@ -253,6 +254,38 @@ def lexer_for(file: str) -> Any:
         except ClassNotFound:
             _LEXERS[suffix] = None
     return _LEXERS[suffix]
+
+
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    """The theme colours the diff uses, as ``#rrggbb`` (or ``None``), which Rich styles always accept."""
+
+    primary: str | None
+    accent: str | None
+    success: str | None
+    error: str | None
+    background: str | None
+
+
+def _palette(theme: Any) -> _Palette:
+    """A theme may use any colour Textual parses (``hsl(...)``, ``ansi_blue``, names); Rich styles do not
+    accept all of them, and a style Rich cannot parse would drop the diff's colours."""
+    return _hex_palette(theme.primary, theme.accent, theme.success, theme.error, theme.background)
+
+
+@functools.lru_cache(maxsize=16)
+def _hex_palette(*colours: str | None) -> _Palette:
+    from textual.color import Color
+
+    def convert(colour: str | None) -> str | None:
+        if not colour:
+            return None
+        try:
+            return Color.parse(colour).hex6
+        except Exception:  # noqa: BLE001 - a colour Textual cannot parse either: left out
+            return None
+
+    return _Palette(*map(convert, colours))
 
 
 def _tint(colour: str | None, background: str | None) -> str | None:
