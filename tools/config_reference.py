@@ -12,7 +12,7 @@ def table() -> str:
     for f in fields(Settings):
         if f.name == "sources":
             continue
-        default = "" if f.default is MISSING or f.default is None else f"`{f.default}`"
+        default = "" if f.default is MISSING or f.default in (None, "") else f"`{f.default}`"
         env = ", ".join(f"`{v}`" for v in ENV_VARS.get(f.name, ()))
         rows.append(f"| `{f.name}` | {default} | {env} | {f.metadata['doc']} |")
     return "\n".join(rows)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -88,13 +90,92 @@ class Fetched:
         return self.body.decode(self.encoding, errors="replace")
 
 
-def _get(ctx: ToolContext, url: str) -> Fetched:
+class _Blocked(Exception):
+    """A request to an address the model may not reach."""
+
+
+def _is_internal(address: str) -> bool:
+    """Loopback, private, link-local (cloud metadata services), shared, reserved or multicast: anything that is
+    not a public internet address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def _allowed_hosts(ctx: ToolContext) -> set[str]:
+    raw = getattr(ctx.settings, "web_allow_hosts", "") or ""
+    return {h.strip().lower() for h in raw.split(",") if h.strip()}
+
+
+def _proxied(host: str) -> bool:
+    from urllib.request import getproxies_environment, proxy_bypass_environment
+
+    return bool(getproxies_environment()) and not proxy_bypass_environment(host)
+
+
+class _Guard:
+    """Keeps the model's fetches off internal addresses unless the user allowed the host (``web_allow_hosts``).
+
+    Checked for every request, redirects included: before it is sent (the host's addresses, as resolved
+    here), and once connected (the address actually reached, which catches DNS answers that change between the
+    two). Behind a proxy only the first check is possible: the connection is to the proxy."""
+
+    def __init__(self, allowed: set[str]) -> None:
+        self.allowed = allowed
+
+    def _ok(self, host: str, port: int) -> bool:
+        return "*" in self.allowed or host.lower() in self.allowed or f"{host.lower()}:{port}" in self.allowed
+
+    def _refuse(self, url: Any, address: str) -> _Blocked:
+        where = url.host if url.port is None else f"{url.host}:{url.port}"
+        return _Blocked(f"{url.scheme}://{where} is an internal address ({address}); genie does not fetch those for "
+                        f"the model unless the host is in the web_allow_hosts setting")
+
+    def request(self, request: Any) -> None:
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        if self._ok(url.host, port):
+            return
+        if _is_internal(url.host):
+            raise self._refuse(url, url.host)
+        try:
+            infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # unresolvable here: the connection fails on its own (or a proxy resolves it, checked above)
+        for info in infos:
+            if _is_internal(str(info[4][0])):
+                raise self._refuse(url, str(info[4][0]))
+
+    def response(self, response: Any) -> None:
+        url = response.request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        if self._ok(url.host, port) or _proxied(url.host):
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer and _is_internal(str(peer[0])):
+            raise self._refuse(url, str(peer[0]))
+
+
+def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
     """GET ``url`` (redirects followed): at most ``MAX_BYTES`` of the body and ``TOTAL_S`` seconds in all, so
     a huge page or a server that trickles a byte a second cannot hold the agent. The download runs in a
-    thread of its own; at the deadline it is abandoned (it stops at its next read)."""
+    thread of its own; at the deadline it is abandoned (it stops at its next read). ``trusted``: the URL's
+    host is the user's choice (the search endpoint), so it is allowed even when internal."""
+    allowed = _allowed_hosts(ctx)
+    if trusted:
+        parts = urlparse(url)
+        if parts.hostname:
+            allowed.add(parts.hostname.lower() if parts.port is None else f"{parts.hostname.lower()}:{parts.port}")
+    guard = _Guard(allowed)
     outcome: list[Fetched | ToolError] = []
     stop = threading.Event()
-    worker = threading.Thread(target=lambda: outcome.append(_download(url, stop)), daemon=True)
+    worker = threading.Thread(target=lambda: outcome.append(_download(url, stop, guard)), daemon=True)
     worker.start()
     worker.join(TOTAL_S)
     if worker.is_alive():
@@ -106,14 +187,16 @@ def _get(ctx: ToolContext, url: str) -> Fetched:
     return result
 
 
-def _download(url: str, stop: threading.Event) -> Fetched | ToolError:
+def _download(url: str, stop: threading.Event, guard: _Guard) -> Fetched | ToolError:
     import httpx
 
     body = bytearray()
     truncated = False
     try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=READ_TIMEOUT_S,
-                          headers={"User-Agent": "genie/0.1 (terminal coding agent)"}) as response:
+        with httpx.Client(follow_redirects=True, timeout=READ_TIMEOUT_S,
+                          headers={"User-Agent": "genie/0.1 (terminal coding agent)"},
+                          event_hooks={"request": [guard.request], "response": [guard.response]}) as client, \
+                client.stream("GET", url) as response:
             if response.status_code >= 400:
                 return ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
             for block in response.iter_bytes():  # as it arrives (a chunk size would wait to fill it)
@@ -126,6 +209,8 @@ def _download(url: str, stop: threading.Event) -> Fetched | ToolError:
                     return ToolError(f"{url}: abandoned")
             encoding = response.encoding or "utf-8"
             final, ctype = str(response.url), response.headers.get("content-type", "")
+    except _Blocked as exc:
+        return ToolError(str(exc))
     except httpx.TimeoutException:
         return ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s")
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
@@ -174,7 +259,7 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError("question must be non-empty text")
     template = ctx.settings.web_search_url
     url = template.replace("{query}", quote_plus(question.strip()))
-    response = _get(ctx, url)
+    response = _get(ctx, url, trusted=True)
     results: list[tuple[str, str, str]] = []
     if "json" in response.content_type:
         try:

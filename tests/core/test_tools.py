@@ -114,6 +114,11 @@ class _Site(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        elif self.path.startswith("/redirect-to/"):  # /redirect-to/PORT: to the same page on another port
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.path.split('/')[2]}/docs")
+            self.end_headers()
+            return
         elif self.path.startswith("/slow-headers"):
             time.sleep(3)
             body, ctype = "late", "text/plain"
@@ -155,6 +160,7 @@ def site():
 
 
 def test_browse_url_extracts_text(ctx, site):
+    ctx.settings.web_allow_hosts = "127.0.0.1"  # the test site is on loopback, an internal address
     out = run(ctx, "browse_url", url=f"{site}/docs")
     assert "Config" in out.text and "Use load() to read." in out.text and "a = 1\n  b = 2" in out.text
     assert "var x" not in out.text and "menu" not in out.text
@@ -164,6 +170,28 @@ def test_browse_url_extracts_text(ctx, site):
         run(ctx, "browse_url", url="file:///etc/passwd")
     with pytest.raises(ToolError, match="cannot fetch"):
         run(ctx, "browse_url", url="http://127.0.0.1:9/")
+
+
+def test_browse_url_keeps_off_internal_addresses_unless_allowed(ctx, site):
+    """The model names the URLs; a prompt injected into a page or an issue must not make genie read a cloud
+    metadata service or an intranet page. Every address here is refused before any connection is made."""
+    port = site.rsplit(":", 1)[1]
+    for url in (f"{site}/docs", f"http://localhost:{port}/docs", f"http://[::ffff:127.0.0.1]:{port}/docs",
+                "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]:9/"):
+        with pytest.raises(ToolError, match="internal address .*web_allow_hosts"):
+            run(ctx, "browse_url", url=url)
+    ctx.settings.web_allow_hosts = f"127.0.0.1:{port}"  # this one host and port
+    assert "Use load() to read." in run(ctx, "browse_url", url=f"{site}/docs").text
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ToolError, match=f"127.0.0.1:{other.server_address[1]} is an internal address"):
+            run(ctx, "browse_url", url=f"{site}/redirect-to/{other.server_address[1]}")  # checked per redirect
+        ctx.settings.web_allow_hosts = "*"
+        assert "Use load() to read." in run(ctx, "browse_url", url=f"{site}/redirect-to/{other.server_address[1]}").text
+    finally:
+        other.shutdown()
+        other.server_close()
 
 
 def test_web_search_json_and_html(ctx, site):
@@ -267,6 +295,7 @@ def test_read_file_of_wide_lines_stops_early_and_a_large_file_knows_its_end(ctx)
 def test_browse_url_caps_size_and_time_and_refuses_binary(ctx, site, monkeypatch):
     from genie_tui.tools import web
 
+    ctx.settings.web_allow_hosts = "127.0.0.1"
     out = run(ctx, "browse_url", url=f"{site}/huge")
     assert len(out.text) < 21_000 and "the page was cut at 5 MB" in out.text
     monkeypatch.setattr(web, "TOTAL_S", 1.0)
