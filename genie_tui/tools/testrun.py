@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+_REAPER = Path(__file__).with_name("reaper.py")
 TAIL_LINES = 60
 TAIL_CHARS = 12_000  # the report's output tail: 60 lines of pytest dict diffs must not fill the context
 LINE_CHARS = 400
@@ -96,11 +97,12 @@ async def run_command(repo: Path, command: str, timeout: float,
     Progress (``on_line``) is throttled, so a flood of output cannot flood the caller.
     """
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_shell(
-        command, cwd=repo, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
-        env=_child_env(),
-    )
+    options = {"cwd": repo, "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.STDOUT,
+               "stdin": asyncio.subprocess.DEVNULL, "start_new_session": True, "env": _child_env()}
+    if sys.platform.startswith("linux"):  # under the reaper: what the tests start dies with them, group or not
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-I", "-S", str(_REAPER), command, **options)
+    else:
+        proc = await asyncio.create_subprocess_shell(command, **options)
     chunks: list[str] = []
     last_progress = 0.0
 
@@ -151,7 +153,7 @@ async def run_command(repo: Path, command: str, timeout: float,
         if not timed_out and not reader.done():  # exited; give the pipe a moment, then stop waiting for it
             await asyncio.wait({reader}, timeout=EXIT_GRACE_S)
     finally:
-        _kill(proc)  # the command if it still runs, and anything it left running in its group
+        await _stop(proc)  # the command if it still runs, and anything it left running
         await _finish(proc, reader)
     code = proc.returncode if proc.returncode is not None else -1
     output = "".join(chunks)
@@ -195,7 +197,16 @@ def _child_env() -> dict[str, str]:
     return {**env, "PYTHONDONTWRITEBYTECODE": "1", "CI": os.environ.get("CI", "1")}
 
 
-def _kill(proc: asyncio.subprocess.Process) -> None:
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """A command still running (a timeout, a cancel) is asked to stop first: under the reaper, SIGTERM makes
+    it kill everything the command started, in any process group. Then the group is killed outright (all
+    there is to do where there is no reaper)."""
+    if proc.returncode is None:
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        await _returncode(proc, 1.0)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

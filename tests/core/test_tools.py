@@ -239,6 +239,38 @@ def test_test_run_is_killed_on_cancel(make_repo):
     assert asyncio.run(go()) < 2
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the reaper is Linux's child subreaper")
+@pytest.mark.parametrize("how", ["exit", "timeout", "cancel"])
+def test_what_the_tests_started_in_a_session_of_its_own_is_killed_too(make_repo, tmp_path, how):
+    """A server started with start_new_session (setsid) leaves the process group, so killing the group missed
+    it: it held the output pipe (the run ended seconds late) and kept running after the run."""
+    repo = make_repo({"a.py": ""})
+    pidfile = tmp_path / "bg.pid"
+    script = (f"import subprocess, sys, time; p = subprocess.Popen(['sleep', '300'], stdout=sys.stdout, "
+              f"start_new_session=True); open({str(pidfile)!r}, 'w').write(str(p.pid)); print('1 passed', "
+              f"flush=True); time.sleep({0 if how == 'exit' else 30})")
+    command = f"{sys.executable} -c \"{script}\""
+
+    async def go() -> None:
+        if how == "cancel":
+            task = asyncio.create_task(run_command(repo, command, 60))
+            while not pidfile.exists():
+                await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            result = await run_command(repo, command, 60 if how == "exit" else 1.5)
+            assert result.passed if how == "exit" else result.timed_out
+
+    started = time.monotonic()
+    asyncio.run(go())
+    assert time.monotonic() - started < 4  # not held up by the pipe the escaped process kept open
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_zero_tests_is_not_a_pass(make_repo):
     repo = make_repo({"tests/test_core.py": "def test_plain():\n    assert True\n"})
     result = asyncio.run(run_command(repo, f"{sys.executable} -m unittest discover -q", 60))

@@ -1,0 +1,111 @@
+"""Run one shell command and, when it ends, everything it started: ``python -I -S reaper.py COMMAND``.
+
+Killing the test command's process group misses what left the group: a test that starts a server with
+``setsid`` or ``start_new_session=True`` leaves it running, holding the output pipe open and the port taken.
+This wrapper makes itself a child subreaper (Linux ``prctl``), so every orphan of the command is re-parented
+to it instead of to init; when the command exits, or the wrapper gets SIGTERM (genie's timeout or Esc), it
+kills every descendant, wherever its group or session, reaps them, and exits with the command's status.
+
+It runs as a plain script with only the standard library (``-I -S``: no site packages, no genie imports), so
+it starts in a few milliseconds. Elsewhere than Linux it only runs the command.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` in the process tree, read from /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue  # gone meanwhile
+        fields = data[data.rfind(b")") + 2:].split()  # after the command name, which may hold spaces
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[int] = []
+    stack = [root]
+    while stack:
+        for pid in children.get(stack.pop(), ()):
+            found.append(pid)
+            stack.append(pid)
+    return found
+
+
+def _reap_children() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_descendants(deadline_s: float = 5.0) -> None:
+    """SIGKILL everything below this process until nothing is left (a process may fork while it is being
+    killed; its orphans come back to us as the subreaper) or ``deadline_s`` passes."""
+    end = time.monotonic() + deadline_s
+    me = os.getpid()
+    while time.monotonic() < end:
+        pids = descendants(me)
+        _reap_children()
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+        _reap_children()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: reaper.py COMMAND", file=sys.stderr)
+        return 2
+    reaping = _become_subreaper()
+
+    def stop(signum: int, _frame: object) -> None:
+        if reaping:
+            kill_descendants()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    child = subprocess.Popen(["/bin/sh", "-c", argv[0]])
+    code = child.wait()
+    if reaping:
+        kill_descendants()
+    return code if code >= 0 else 128 - code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
