@@ -56,25 +56,54 @@ def _import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qu
     return out
 
 
+def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,
+                 depth: int = 4) -> set[tuple[str, str]]:
+    """``(name, file)`` of the definitions that ``alias`` stands for in ``path`` through its imports
+    (``from .core import Engine as E``, ``import { Widget as W }``), followed through re-exports such as a
+    package ``__init__.py``'s ``from .core import Engine as Motor`` for at most ``depth`` files."""
+    out: set[tuple[str, str]] = set()
+    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias=? AND imports.name NOT IN ('', '*')", (path, alias)).fetchall()
+    for module, imported in rows:
+        target = mods.resolve_import(path, module, imported)
+        if not target or target == path:
+            continue
+        if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
+                     "LIMIT 1", (target, imported)).fetchone():
+            out.add((imported, target))
+        elif depth > 1:
+            out |= _imported_as(c, mods, target, imported, depth - 1)
+    return out
+
+
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
     qual, name = _split(symbol)
     if not name:
         return []
-    rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent FROM defs "
-                     "JOIN files ON files.id = defs.file_id WHERE defs.name=?", (name,)).fetchall()
-    targets = _import_targets(c, mods, path, qual, name)
+    head = qual.split(".")[0] if qual else name
+    # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in the file it came from
+    real = _imported_as(c, mods, path, head) if path else set()
+    names = {name} | ({n for n, _ in real} if not qual else set())
+    rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
+                     f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
+                     sorted(names)).fetchall()
+    rows = [r for r in rows if r[5] == name or (r[5], r[0]) in real]
+    targets = _import_targets(c, mods, path, qual, name) | {p for _, p in real}
     last_qual = qual.rsplit(".", 1)[-1] if qual else ""
+    owners = set()  # the classes a method may belong to: ``E.start`` is ``Engine.start`` after ``... as E``
+    if last_qual:
+        owners = {last_qual} | ({n for n, _ in real} if qual == head else set())
 
-    def key(r: tuple[str, str, int, int, str]) -> tuple[int, int, int, int, int]:
-        p, _kind, _line, _end, parent = r
-        return (0 if p == path else 1, 0 if p in targets else 1, 0 if last_qual and parent == last_qual else 1,
+    def key(r: tuple[str, str, int, int, str, str]) -> tuple[int, int, int, int, int]:
+        p, _kind, _line, _end, parent, _name = r
+        return (0 if p == path else 1, 0 if p in targets else 1, 0 if parent in owners else 1,
                 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
-    if last_qual and any(r[4] == last_qual or r[0] in targets for r in rows):
-        rows = [r for r in rows if r[4] == last_qual or r[0] in targets or r[0] == path]
-    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _ in rows]
+    if owners and any(r[4] in owners or r[0] in targets for r in rows):
+        rows = [r for r in rows if r[4] in owners or r[0] in targets or r[0] == path]
+    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _, _ in rows]
 
 
 def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,

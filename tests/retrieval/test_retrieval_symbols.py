@@ -1,0 +1,70 @@
+"""Go to definition through import aliases and re-exports, and the owning type of methods declared outside a
+class body (Go receivers, Rust impl blocks, C++ qualified names), on real tiny repos."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from genie_tui.retrieval import RepoIndex
+
+
+def _open(make_repo, files: dict[str, str]) -> RepoIndex:
+    return RepoIndex.open(make_repo({p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}))
+
+
+def _where(locs) -> list[tuple[str, int]]:
+    return [(loc.path, loc.line) for loc in locs]
+
+
+def test_python_alias_resolves_to_the_imported_name_through_reexports(make_repo):
+    ix = _open(make_repo, {
+        "pkg/__init__.py": "from .core import Engine as Motor\n",
+        "pkg/core.py": '''
+            class Engine:
+                def start(self):
+                    return 1
+
+            def make_engine():
+                return Engine()
+            ''',
+        "pkg/other.py": "class Engine:\n    pass\n",
+        "pkg/use.py": '''
+            from .core import Engine as E
+            from pkg.core import make_engine as mk
+            from pkg import Motor
+            E(), mk(), Motor()
+            ''',
+    })
+    assert _where(ix.definitions("E", "pkg/use.py")) == [("pkg/core.py", 1)]
+    assert _where(ix.definitions("mk", "pkg/use.py")) == [("pkg/core.py", 5)]
+    assert _where(ix.definitions("Motor", "pkg/use.py")) == [("pkg/core.py", 1)]  # via pkg/__init__.py
+    assert _where(ix.definitions("E.start", "pkg/use.py")) == [("pkg/core.py", 2)]
+    assert _where(ix.definitions("Motor.start", "pkg/use.py")) == [("pkg/core.py", 2)]
+    assert ix.definitions("E") == []  # with no file to read the import from, an alias is just an unknown name
+    ix.close()
+
+
+def test_reexport_cycle_ends(make_repo):
+    ix = _open(make_repo, {
+        "a.py": "from b import X as Y\n",
+        "b.py": "from a import Y as X\n",
+        "c.py": "from a import Y\nY()\n",
+    })
+    assert ix.definitions("Y", "c.py") == []
+    ix.close()
+
+
+@pytest.mark.parametrize(("files", "user", "alias", "expected"), [
+    ({"src/util.js": "export class Widget {\n  render() { return 1; }\n}\n",
+      "src/main.js": "import { helper, Widget as W } from './util';\nnew W().render();\n"},
+     "src/main.js", "W", ("src/util.js", 1)),
+    ({"src/model.ts": "export interface Shape {}\nexport class Circle implements Shape {}\n",
+      "src/app.ts": "import { Circle as C } from './model';\nconst c = new C();\n"},
+     "src/app.ts", "C", ("src/model.ts", 2)),
+])
+def test_js_ts_alias_resolves_to_the_imported_name(make_repo, files, user, alias, expected):
+    ix = _open(make_repo, files)
+    assert _where(ix.definitions(alias, user)) == [expected]
+    ix.close()
