@@ -8,7 +8,7 @@ from typing import Any
 
 from genie_tui.retrieval.langs import grammar, parser_for
 
-_CLASSY = ("class", "module")
+_GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")  # C++/Rust <T>, Go [T]
 
 
 @dataclass(slots=True)
@@ -60,7 +60,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
 
     tree = parser.parse(data)
     root = tree.root_node
-    raw: list[tuple[int, int, str, str, int, int, Any]] = []
+    raw: list[tuple[int, int, str, str, int, int, Any, str]] = []
     for _, caps in ts.QueryCursor(g[1]).matches(root):
         if "import" in caps:
             for node in caps["import"]:
@@ -72,22 +72,30 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         for key, nodes in caps.items():
             if key.startswith("def."):
                 node = nodes[0]
-                name = _text(names[0]).split("::")[-1]
-                raw.append((node.start_byte, -node.end_byte, name, key[4:], node.start_point[0] + 1,
-                            node.end_point[0] + 1, node))
+                full = _text(names[0])
+                raw.append((node.start_byte, -node.end_byte, full.split("::")[-1], key[4:],
+                            node.start_point[0] + 1, node.end_point[0] + 1, node, full))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
-    for start, neg_end, name, kind, line, end_line, node in raw:
+    namespaces: set[str] = set()
+    for start, neg_end, name, kind, line, end_line, node, full in raw:
         if (start, neg_end) in seen:
             continue
         seen.add((start, neg_end))
         while stack and stack[-1][0] <= start:
             stack.pop()
-        parent = stack[-1][1] if stack else None
-        if kind == "function" and parent is not None and parent.kind in _CLASSY:
-            kind = "method"
-        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent.name if parent else "")
+        parent = stack[-1][1].name if stack else ""
+        owner = _owner(lang, node, full) if kind in ("function", "method") else ""
+        if owner:
+            parent = owner
+            # ``ns::f`` defined out of line in a namespace of this file is a function, ``Cls::f`` a method
+            kind = "function" if owner in namespaces else "method"
+        elif kind == "function" and stack and stack[-1][1].kind == "class":
+            kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
+        if kind == "module":
+            namespaces.add(name)
+        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent)
         out.defs.append(d)
         stack.append((-neg_end, d))
     refs = out.refs
@@ -95,6 +103,37 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         for n in nodes:
             refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
     return out
+
+
+def _type_name(text: str) -> str:
+    """``&'a mut geo::Shape<T>``, ``*Client[T]`` -> the last identifier of a type, without generics or pointers."""
+    while True:
+        bare = _GENERIC_ARGS.sub("", text)
+        if bare == text:
+            break
+        text = bare
+    m = re.search(r"(\w+)\W*$", text.split("::")[-1])
+    return m.group(1) if m else ""
+
+
+def _owner(lang: str, node: Any, full_name: str) -> str:
+    """The type a method belongs to when the syntax says so outside any class body: a Go receiver
+    (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block, a C++ qualified
+    name (``double geo::Shape::area()``)."""
+    if lang == "go" and node.type == "method_declaration":
+        recv = node.child_by_field_name("receiver")
+        return _type_name(_text(recv).strip("() \t")) if recv is not None else ""
+    if lang == "rust":
+        body = node.parent
+        impl = body.parent if body is not None and body.type == "declaration_list" else None
+        if impl is not None and impl.type == "impl_item":
+            typ = impl.child_by_field_name("type")
+            return _type_name(_text(typ)) if typ is not None else ""
+        return ""
+    if lang == "cpp" and "::" in full_name:
+        parts = _GENERIC_ARGS.sub("", full_name).split("::")
+        return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""
+    return ""
 
 
 _PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.DOTALL)

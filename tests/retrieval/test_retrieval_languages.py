@@ -56,7 +56,7 @@ CASES = {
             pub fn area(&self) -> f64 { compute_area(self.r) }
         }
         pub fn compute_area(r: f64) -> f64 { r * r }
-        ''', [("Circle", "class", 1), ("area", "function", 3), ("compute_area", "function", 5)], "compute_area", 3),
+        ''', [("Circle", "class", 1), ("area", "method", 3), ("compute_area", "function", 5)], "compute_area", 3),
     "java": ("src/Shapes.java", '''
         public class Shapes {
             public double area(double r) { return computeArea(r); }
@@ -75,7 +75,7 @@ CASES = {
         double compute_area(double r) { return r * r; }
         double geo::Circle::area() const { return compute_area(r); }
         ''', [("geo", "module", 1), ("Circle", "class", 2), ("compute_area", "function", 4),
-              ("area", "function", 5)], "compute_area", 5),
+              ("area", "method", 5)], "compute_area", 5),
     "ruby": ("lib/shapes.rb", '''
         module Geo
           class Circle

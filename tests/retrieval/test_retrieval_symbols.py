@@ -68,3 +68,71 @@ def test_js_ts_alias_resolves_to_the_imported_name(make_repo, files, user, alias
     ix = _open(make_repo, files)
     assert _where(ix.definitions(alias, user)) == [expected]
     ix.close()
+
+
+def test_go_method_owner_is_its_receiver_type(make_repo):
+    ix = _open(make_repo, {
+        "srv/server.go": '''
+            package srv
+
+            type Server struct{}
+
+            func (s *Server) Serve() error { return nil }
+            ''',
+        "srv/client.go": '''
+            package srv
+
+            type Client[T any] struct{}
+
+            func (c *Client[T]) Serve() error { return nil }
+            ''',
+    })
+    assert _where(ix.definitions("Client.Serve")) == [("srv/client.go", 5)]
+    assert _where(ix.definitions("Server.Serve")) == [("srv/server.go", 5)]
+    ix.close()
+
+
+def test_rust_method_owner_is_its_impl_type(make_repo):
+    ix = _open(make_repo, {
+        "src/lib.rs": '''
+            pub mod shapes {
+                pub struct Square { pub side: f64 }
+                impl Square {
+                    pub fn area(&self) -> f64 { self.side * self.side }
+                }
+                pub trait Draw { fn draw(&self); }
+                impl<'a> Draw for &'a Square { fn draw(&self) {} }
+                pub fn helper() {}
+            }
+            ''',
+        "src/circle.rs": "pub struct Circle { r: f64 }\nimpl Circle { pub fn area(&self) -> f64 { self.r } }\n",
+        "src/shape.ts": "export class Circle {\n  area(): number { return 1; }\n}\n",
+    })
+    assert _where(ix.definitions("Square.area")) == [("src/lib.rs", 4)]
+    assert set(_where(ix.definitions("Circle.area"))) == {("src/circle.rs", 2), ("src/shape.ts", 2)}
+    assert _where(ix.definitions("Square.draw")) == [("src/lib.rs", 7)]  # impl Trait for Type: the type
+    assert [(loc.kind, loc.line) for loc in ix.definitions("area", "src/lib.rs")][:1] == [("method", 4)]
+    assert [loc.kind for loc in ix.definitions("helper")] == ["function"]  # in a mod, not a type
+    ix.close()
+
+
+def test_cpp_out_of_line_method_owner_is_its_qualifier(make_repo):
+    ix = _open(make_repo, {
+        "src/shape.cpp": '''
+            namespace geo {
+            class Shape { public: double helper2(); };
+            class Rect { public: double helper2(); };
+            double free_fn() { return 0.0; }
+            double Rect::helper2() { return 2.0; }
+            }
+            double geo::Shape::helper2() { return 1.0; }
+            template <typename T> T Box<T>::get() { return v; }
+            double geo::other() { return 3.0; }
+            ''',
+    })
+    assert _where(ix.definitions("Shape.helper2")) == [("src/shape.cpp", 7)]
+    assert _where(ix.definitions("geo::Rect::helper2")) == [("src/shape.cpp", 5)]
+    assert [(loc.line, loc.kind) for loc in ix.definitions("Box.get")] == [(8, "method")]
+    kinds = {loc.line: loc.kind for name in ("free_fn", "other") for loc in ix.definitions(name)}
+    assert kinds == {4: "function", 9: "function"}  # in (or qualified by) a namespace: functions
+    ix.close()
