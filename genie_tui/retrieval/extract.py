@@ -73,8 +73,11 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             if key.startswith("def."):
                 node = nodes[0]
                 full = _text(names[0])
+                end = node.end_point
+                # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
+                end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
                 raw.append((node.start_byte, -node.end_byte, full.split("::")[-1], key[4:],
-                            node.start_point[0] + 1, node.end_point[0] + 1, node, full))
+                            node.start_point[0] + 1, end_line, node, full))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
@@ -140,6 +143,8 @@ _PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.DOTALL
 _PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.DOTALL)
 _JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL)
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
+_GO_SPEC = re.compile(r"""^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]""")
+_RB_REQUIRE = re.compile(r"""^\s*require(_relative)?\s*\(?\s*['"]([^'"]+)['"]""")
 
 
 def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
@@ -170,6 +175,17 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
         m = _JS_BARE.search(text)
         if m:
             out.append((m.group(1), "", ""))
+        return out
+    if lang == "go":  # ``str "strings"``: package strings, known here as str
+        m = _GO_SPEC.match(text)
+        if m:
+            out.append((m.group(2), "", m.group(1) or ""))
+        return out
+    if lang == "ruby":  # require_relative names a path relative to the requiring file
+        m = _RB_REQUIRE.match(text)
+        if m:
+            target = m.group(2)
+            out.append(("./" + target if m.group(1) and not target.startswith(".") else target, "", ""))
         return out
     module = re.sub(r"^\s*(use|import|#\s*include)\s+|[;\"<>]|\s+$", "", text)
     if module:

@@ -89,6 +89,8 @@ PATTERNS: dict[str, list[str]] = {
         "(method name: (_) @name) @def.method",
         "(singleton_method name: (_) @name) @def.method",
         "[(identifier) (constant)] @ref",
+        ('((call !receiver method: (identifier) @_req arguments: (argument_list . (string) .)) @import'
+         ' (#match? @_req "^require(_relative)?$"))'),
     ],
 }
 _TS_EXTRA = [

@@ -1,11 +1,12 @@
-"""Map module names and import statements to files (Python and JS/TS), for paths mentioned in a query,
-go-to-definition through imports, and import-graph expansion."""
+"""Map module names and import statements to files (Python, JS/TS, Ruby's require_relative), for paths
+mentioned in a query, go-to-definition through imports, and import-graph expansion."""
 
 from __future__ import annotations
 
 import posixpath
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
+_REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 
 
@@ -51,7 +52,7 @@ class ModuleMap:
         """The file an import in ``importer`` refers to (``from module import name``), if it is in the repo."""
         if module.startswith(("./", "../")):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), module))
-            for cand in (base, *(base + e for e in _JS_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
+            for cand in (base, *(base + e for e in _REL_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
                 if cand in self.paths:
                     return cand
             return None

@@ -136,3 +136,32 @@ def test_cpp_out_of_line_method_owner_is_its_qualifier(make_repo):
     kinds = {loc.line: loc.kind for name in ("free_fn", "other") for loc in ix.definitions(name)}
     assert kinds == {4: "function", 9: "function"}  # in (or qualified by) a namespace: functions
     ix.close()
+
+
+def test_preprocessor_definition_ends_on_its_own_line(make_repo):
+    ix = _open(make_repo, {
+        "src/lib.c": '''
+            #define SQUARE(x) ((x)*(x))
+            static int add_c(int a, int b) { return a + b; }
+            #define CUBE(x) \\
+                ((x)*(x)*(x))
+            int z;
+            ''',
+    })
+    assert [(loc.line, loc.end_line) for loc in ix.definitions("SQUARE")] == [(1, 1)]
+    assert [(loc.line, loc.end_line) for loc in ix.definitions("CUBE")] == [(3, 4)]
+    ix.close()
+
+
+def test_go_aliased_and_ruby_required_imports_are_recorded(make_repo):
+    ix = _open(make_repo, {
+        "main.go": 'package main\n\nimport (\n\t"fmt"\n\tstr "strings"\n)\n',
+        "lib/app.rb": "require 'json'\nrequire_relative 'billing/invoice'\nfoo.require 'not_an_import'\n",
+        "lib/billing/invoice.rb": "class Invoice\nend\n",
+    })
+    rows = set(ix._store.conn().execute(
+        "SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id"))
+    assert rows == {("main.go", "fmt", "", ""), ("main.go", "strings", "", "str"),
+                    ("lib/app.rb", "json", "", ""), ("lib/app.rb", "./billing/invoice", "", "")}
+    assert ix._snap.mods.resolve_import("lib/app.rb", "./billing/invoice") == "lib/billing/invoice.rb"
+    ix.close()
