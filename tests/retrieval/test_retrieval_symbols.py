@@ -165,3 +165,14 @@ def test_go_aliased_and_ruby_required_imports_are_recorded(make_repo):
                     ("lib/app.rb", "json", "", ""), ("lib/app.rb", "./billing/invoice", "", "")}
     assert ix._snap.mods.resolve_import("lib/app.rb", "./billing/invoice") == "lib/billing/invoice.rb"
     ix.close()
+
+
+def test_file_with_a_huge_line_is_left_out_with_a_reason(make_repo):
+    ix = _open(make_repo, {
+        "web/bundle.js": "// built\nfunction packed(){}" + "foo(bar);" * 6000 + "\n",
+        "web/table.js": "// a long but sane line\nfunction table(){}" + "1," * 20000 + "\n",
+    })
+    assert ix.definitions("packed") == []  # not parsed: 54 KB here, 50 MB took minutes and gigabytes
+    assert "not indexed: minified or machine-written (a line of 54,019 characters)" in ix.explain("web/bundle.js")
+    assert _where(ix.definitions("table")) == [("web/table.js", 2)]
+    ix.close()
