@@ -116,6 +116,47 @@ def url_secrets(url: str | None) -> list[str]:
     return found
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an endpoint, as the end of a sentence about it, or None. Checked as strictly as the
+    HTTP client will (a bad port or an unclosed IPv6 bracket was a traceback from inside the first request),
+    without repeating the URL's user info or query."""
+    from urllib.parse import urlsplit
+
+    invalid = "is not a valid URL"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return f"{invalid} (it holds spaces or control characters)"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # urlsplit only raises for brackets that do not pair up
+        return f"{invalid} (unbalanced [ ] around the host)"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http:// or https:// URL, not {display_url(url)!r}"
+    hostport = parts.netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return f"{invalid} (what is in [ ] is not an IPv6 address)"
+        if rest and not rest.startswith(":"):
+            return f"{invalid} (text after the ] that is not a :port)"
+        port = rest[1:]
+    else:
+        host, _, port = hostport.partition(":")
+        if any(c in '[]<>"{}|\\^`' for c in host):
+            return f"{invalid} (the host name holds characters a host name cannot)"
+    if not host:
+        return f"{invalid} (it names no host)"
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return f"{invalid} (the port must be a number from 1 to 65535)"
+    if parts.query or parts.fragment:
+        return ("must not carry a query string or fragment (the client appends paths to it); "
+                "pass keys with GENIE_API_KEY")
+    return None
+
+
 _FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
 _CHOICES = {"approve": get_args(ApproveMode), "commit": get_args(CommitMode)}
 
@@ -150,18 +191,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if name == "context_budget" and value < 2000:
         raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
     if name in URL_FIELDS:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises for a bad port
-        except ValueError:
-            raise ConfigError(f"{origin}: {name} is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{origin}: {name} must be an http:// or https:// URL, not {shown_value(name, value)!r}")
-        if parts.query or parts.fragment:
-            raise ConfigError(f"{origin}: {name} must not carry a query string or fragment "
-                              "(the client appends paths to it); pass keys with GENIE_API_KEY")
+        problem = url_problem(value)
+        if problem:
+            raise ConfigError(f"{origin}: {name} {problem}")
     return value
 
 
@@ -220,7 +252,7 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
     for name, names in ENV_VARS.items():
         for var in names:
             if os.environ.get(var):
-                env_layer[name] = os.environ[var]
+                env_layer[name] = _coerce(name, os.environ[var], f"env {var}")
                 env_sources[name] = f"env {var}"
                 break
     cli_layer = {k: _coerce(k, v, f"--{k.replace('_', '-')}") for k, v in (overrides or {}).items()

@@ -1,0 +1,98 @@
+"""Every layer (flags, environment, repo and user config files) is checked the same way, and a bad value is one
+line naming where it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genie_tui.cli import main
+from genie_tui.config.settings import load_settings, repo_config_file, user_config_file
+from genie_tui.core.session import sessions_dir
+from genie_tui.errors import ConfigError
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("GENIE_BASE_URL", "http://[::1", "base_url is not a valid URL"),
+    ("GENIE_BASE_URL", "http://127.0.0.1:99999/v1", "base_url is not a valid URL"),
+    ("OPENAI_BASE_URL", "http://127.0.0.1:99999/v1", "base_url is not a valid URL"),
+    ("GENIE_BASE_URL", "ftp://x", "base_url must be an http:// or https:// URL"),
+    ("GENIE_BASE_URL", "http://127.0.0.1:9/v1?api-key=QSECRET", "must not carry a query string"),
+    ("GENIE_MODEL", "   ", "model must not be empty"),
+])
+@pytest.mark.parametrize("command", [["models"], ["config", "show"]])
+def test_a_bad_environment_variable_is_one_line_naming_it_exit_2(make_repo, monkeypatch, capsys, var, value,
+                                                                 message, command):
+    repo = make_repo({"a.py": ""})
+    monkeypatch.setenv("GENIE_API_KEY", "sk-env-secret-123456")
+    monkeypatch.setenv(var, value)
+    assert main([*command, "--repo", str(repo)]) == 2
+    line = one_line_error(capsys)
+    assert line.startswith(f"genie: env {var}: ") and message in line
+    assert "QSECRET" not in line and "sk-env-secret" not in line
+
+
+@pytest.mark.parametrize("value", ["http://[::1", "http://127.0.0.1:99999/v1", "ftp://x"])
+def test_genie_run_refuses_a_bad_environment_url_before_recording_a_session(make_repo, monkeypatch, capsys,
+                                                                           value):
+    repo = make_repo({"a.py": ""})
+    monkeypatch.setenv("GENIE_BASE_URL", value)
+    assert main(["run", "fix it", "--repo", str(repo), "--approve", "never"]) == 2
+    assert one_line_error(capsys).startswith("genie: env GENIE_BASE_URL: base_url ")
+    assert not sessions_dir().exists() or not any(sessions_dir().iterdir())
+
+
+BROKEN_URLS = [
+    "http://[::1",               # unclosed IPv6 bracket
+    "http://[::1]x/v1",          # text after the bracket that is not a port
+    "http://[not-ipv6]/v1",      # brackets around something that is not an IPv6 address
+    "http://127.0.0.1:99999/v1",  # port out of range
+    "http://127.0.0.1:0/v1",     # port 0 cannot be connected to
+    "http://a:b:c/v1",           # port is not a number
+    "http://127.0.0.1:+80/v1",   # nor is this
+    "http://exa mple.com/v1",    # a space in the host
+    "http://127.0.0.1:9/v1\n",   # a control character (urlsplit drops it silently, the HTTP client does not)
+    "http://:8080/v1",           # no host
+]
+
+
+@pytest.mark.parametrize("url", BROKEN_URLS)
+def test_a_syntactically_broken_base_url_is_refused_from_every_layer(make_repo, monkeypatch, url):
+    repo = make_repo({"a.py": ""})
+    toml_value = url.replace("\n", "\\n")
+    write(user_config_file(), f'base_url = "{toml_value}"\n')
+    with pytest.raises(ConfigError, match=r"config\.toml:1: base_url (is not a valid URL|must be an http)") as err:
+        load_settings(repo, {})
+    assert "\n" not in str(err.value)
+    user_config_file().unlink()
+    write(repo_config_file(repo), f'embeddings_base_url = "{toml_value}"\n')
+    with pytest.raises(ConfigError, match=r"config\.toml:1: embeddings_base_url (is not a valid URL|must be an)"):
+        load_settings(repo, {})
+    repo_config_file(repo).unlink()
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    with pytest.raises(ConfigError, match=r"^env OPENAI_BASE_URL: base_url (is not a valid URL|must be an http)"):
+        load_settings(repo, {})
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    with pytest.raises(ConfigError, match=r"^--base-url: base_url (is not a valid URL|must be an http)"):
+        load_settings(repo, {"base_url": url})
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8080/v1", "http://[fe80::1%25eth0]:8080/v1", "https://api.example.com",
+                                 "http://127.0.0.1:/v1", "http://user:pw@127.0.0.1:9/v1", "http://bücher.example/v1"])
+def test_valid_base_urls_still_pass(monkeypatch, url):
+    monkeypatch.setenv("GENIE_BASE_URL", url)
+    assert load_settings(None, {}).base_url == url
