@@ -6,6 +6,7 @@ it means and where its value came from.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -161,30 +162,56 @@ _FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
 _CHOICES = {"approve": get_args(ApproveMode), "commit": get_args(CommitMode)}
 
 
-def _coerce(name: str, value: Any, origin: str) -> Any:
+_WRONG = object()
+
+
+def _kind(name: str) -> str:
+    """What a field's value must be, for messages."""
     default = _FIELDS[name].default
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float) or name.startswith("price_"):
+        return "a number"
+    return "a string"
+
+
+def _typed(name: str, value: Any) -> Any:
+    """``value`` as its field's type (TOML gives integers for floats, the environment gives strings), or _WRONG."""
+    kind = _kind(name)
+    if kind == "true or false":
+        return value if isinstance(value, bool) else _WRONG
+    if isinstance(value, bool):  # a bool is an int to Python: `timeout = true` became 1.0
+        return _WRONG
+    try:
+        if kind == "an integer":
+            value = int(value) if isinstance(value, str) else value
+            return value if isinstance(value, int) else _WRONG
+        if kind == "a number":
+            value = float(value) if isinstance(value, (str, int)) else value
+            return value if isinstance(value, float) else _WRONG
+    except ValueError:
+        return _WRONG
+    except OverflowError:  # an integer too big for a float
+        return math.inf
+    return value if isinstance(value, str) else _WRONG
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None:
         return None
-    try:
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            value = int(value) if isinstance(value, str) else value
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(default, float) or name.startswith("price_"):
-            value = float(value) if isinstance(value, (str, int)) else value
-            ok = isinstance(value, float)
-        else:
-            ok = isinstance(value, str)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ConfigError(f"{origin}: {name} has the wrong type ({value!r})")
+    typed = _typed(name, value)
+    if typed is _WRONG:
+        raise ConfigError(f"{origin}: {name} has the wrong type: expected {_kind(name)}, not {value!r}")
+    value = typed
+    if isinstance(value, float) and not math.isfinite(value):  # NaN compares false with every bound below
+        raise ConfigError(f"{origin}: {name} must be a finite number, not {value!r}")
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ConfigError(f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {value!r}")
     if name in ("max_steps", "max_file_bytes", "timeout", "test_timeout") and value <= 0:
         raise ConfigError(f"{origin}: {name} must be positive")
-    if name in ("max_retries", "backoff_base", "playbook_budget") and value < 0:
+    if (name in ("max_retries", "backoff_base", "playbook_budget") or name.startswith("price_")) and value < 0:
         raise ConfigError(f"{origin}: {name} must not be negative")
     if name in ("model", "embeddings_model") and not value.strip():
         raise ConfigError(f"{origin}: {name} must not be empty")

@@ -96,3 +96,36 @@ def test_a_syntactically_broken_base_url_is_refused_from_every_layer(make_repo, 
 def test_valid_base_urls_still_pass(monkeypatch, url):
     monkeypatch.setenv("GENIE_BASE_URL", url)
     assert load_settings(None, {}).base_url == url
+
+
+@pytest.mark.parametrize("line, message", [
+    ("timeout = nan", "timeout must be a finite number, not nan"),
+    ("backoff_base = nan", "backoff_base must be a finite number, not nan"),
+    ("test_timeout = inf", "test_timeout must be a finite number, not inf"),
+    ("price_input_per_mtok = -inf", "price_input_per_mtok must be a finite number, not -inf"),
+    pytest.param("timeout = 1" + "0" * 400, "timeout must be a finite number, not inf", id="int-too-big-for-a-float"),
+    ("timeout = true", "timeout has the wrong type: expected a number, not True"),
+    ("price_input_per_mtok = true", "price_input_per_mtok has the wrong type: expected a number, not True"),
+    ("max_steps = true", "max_steps has the wrong type: expected an integer, not True"),
+    ("max_retries = false", "max_retries has the wrong type: expected an integer, not False"),
+    ("max_steps = 2.5", "max_steps has the wrong type: expected an integer, not 2.5"),
+    ("embeddings_hypothetical = 1", "embeddings_hypothetical has the wrong type: expected true or false, not 1"),
+    ("price_output_per_mtok = -0.5", "price_output_per_mtok must not be negative"),
+    ("playbook_budget = -1", "playbook_budget must not be negative"),
+    ("max_file_bytes = 0", "max_file_bytes must be positive"),
+    ("max_steps = -3", "max_steps must be positive"),
+])
+def test_numbers_must_be_numbers_and_finite(make_repo, line, message):
+    repo = make_repo({"a.py": ""})
+    write(user_config_file(), "# my settings\n" + line + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(repo, {})
+    assert str(err.value) == f"config file {user_config_file()}:2: {message}"
+
+
+def test_numbers_still_accepted(make_repo):
+    repo = make_repo({"a.py": ""})
+    write(user_config_file(), "timeout = 30\nbackoff_base = 0\nprice_input_per_mtok = 0.15\nmax_retries = 0\n")
+    s = load_settings(repo, {})
+    assert (s.timeout, s.backoff_base, s.price_input_per_mtok, s.max_retries) == (30.0, 0.0, 0.15, 0)
+    assert isinstance(s.timeout, float)
