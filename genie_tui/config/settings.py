@@ -203,7 +203,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         return None
     typed = _typed(name, value)
     if typed is _WRONG:
-        raise ConfigError(f"{origin}: {name} has the wrong type: expected {_kind(name)}, not {value!r}")
+        # a key or a URL with credentials in it may be right but misquoted: never repeat it
+        shown = "" if name in SECRET_FIELDS | URL_FIELDS else f", not {value!r}"
+        raise ConfigError(f"{origin}: {name} has the wrong type: expected {_kind(name)}{shown}")
     value = typed
     if isinstance(value, float) and not math.isfinite(value):  # NaN compares false with every bound below
         raise ConfigError(f"{origin}: {name} must be a finite number, not {value!r}")

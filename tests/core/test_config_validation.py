@@ -129,3 +129,20 @@ def test_numbers_still_accepted(make_repo):
     s = load_settings(repo, {})
     assert (s.timeout, s.backoff_base, s.price_input_per_mtok, s.max_retries) == (30.0, 0.0, 0.15, 0)
     assert isinstance(s.timeout, float)
+
+
+@pytest.mark.parametrize("line, secret", [
+    ('api_key = ["sk-user-secret-abc"]', "sk-user-secret-abc"),
+    ("embeddings_api_key = 98765432123", "98765432123"),
+    ('api_key = { value = "sk-inline-table-secret" }', "sk-inline-table-secret"),
+    ('base_url = ["http://me:hunter2pass@127.0.0.1:9/v1"]', "hunter2pass"),
+    ('embeddings_base_url = ["http://127.0.0.1:9/v1?key=QUERYSECRET"]', "QUERYSECRET"),
+])
+def test_a_wrong_type_never_echoes_a_secret(make_repo, capsys, line, secret):
+    repo = make_repo({"a.py": ""})
+    write(user_config_file(), "\n" + line + "\n")
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    err = one_line_error(capsys)
+    name = line.split()[0]
+    assert err == f"genie: config file {user_config_file()}:2: {name} has the wrong type: expected a string"
+    assert secret not in err
