@@ -92,8 +92,8 @@ def display_url(url: str) -> str:
     """The URL without user info or query string, which may carry credentials, for messages and logs."""
     from urllib.parse import urlsplit, urlunsplit
 
-    if "://" not in url:
-        return url.split("?")[0]
+    if "://" not in url:  # no scheme: still drop what looks like user info
+        return url.split("?")[0].rpartition("@")[2]
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")

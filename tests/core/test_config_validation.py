@@ -146,3 +146,9 @@ def test_a_wrong_type_never_echoes_a_secret(make_repo, capsys, line, secret):
     name = line.split()[0]
     assert err == f"genie: config file {user_config_file()}:2: {name} has the wrong type: expected a string"
     assert secret not in err
+
+
+def test_a_url_without_scheme_is_refused_without_its_password(capsys):
+    assert main(["config", "show", "--base-url", "me:hunter2pass@localhost:11434/v1"]) == 2
+    err = one_line_error(capsys)
+    assert err == "genie: --base-url: base_url must be an http:// or https:// URL, not 'localhost:11434/v1'"
