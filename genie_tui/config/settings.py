@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from genie_tui.config.key_line import line_of
 from genie_tui.config.paths import user_config_dir
 from genie_tui.errors import ConfigError
 
@@ -250,10 +251,7 @@ def read_toml(path: Path, *, allow_secrets: bool) -> dict[str, Any]:
 
 
 def _line_of(raw: bytes, key: str) -> int:
-    for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
-        if line.strip().startswith(key):
-            return number
-    return 1
+    return line_of(raw.decode("utf-8"), key)
 
 
 def user_config_file() -> Path:

@@ -152,3 +152,25 @@ def test_a_url_without_scheme_is_refused_without_its_password(capsys):
     assert main(["config", "show", "--base-url", "me:hunter2pass@localhost:11434/v1"]) == 2
     err = one_line_error(capsys)
     assert err == "genie: --base-url: base_url must be an http:// or https:// URL, not 'localhost:11434/v1'"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('model = "m"\n[tool]\nx = 1\n', "2: unknown key 'tool'"),
+    ('model = "m"\n\n  [[tool]]\nx = 1\n', "3: unknown key 'tool'"),
+    ('model = "m"\n[ "tool" . sub ]\nx = 1\n', "2: unknown key 'tool'"),
+    ('# a comment\n"modle" = "x"\n', "2: unknown key 'modle'"),
+    ("# a comment\n\n'modle' = 'x'\n", "3: unknown key 'modle'"),
+    ('model = "m"\ntool.x = 1\n', "2: unknown key 'tool'"),
+    ('model = "m"\n"max_steps" = "many"\n', "2: max_steps has the wrong type: expected an integer, not 'many'"),
+    ('model = "m"\n[max_steps]\nx = 1\n', "2: max_steps has the wrong type: expected an integer, not {'x': 1}"),
+    ('test_command = """\ntimeout = 5\n"""\ntimeout = nan\n', "4: timeout must be a finite number, not nan"),
+    ("test_command = '''\ntimeout = 5'''\ntimeout = nan\n", "3: timeout must be a finite number, not nan"),
+    ('test_command = "timeout = 5"\ntimeout = nan\n', "2: timeout must be a finite number, not nan"),
+    ('[theme]\ntimeout = 5\n', "1: theme has the wrong type: expected a string, not {'timeout': 5}"),
+])
+def test_errors_name_the_line_the_key_is_on(make_repo, text, message):
+    repo = make_repo({"a.py": ""})
+    write(repo_config_file(repo), text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(repo, {})
+    assert str(err.value) == f"config file {repo_config_file(repo)}:{message}"
