@@ -27,6 +27,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("GENIE_MODEL",),
     "base_url": ("GENIE_BASE_URL", "OPENAI_BASE_URL"),
     "api_key": ("GENIE_API_KEY", "OPENAI_API_KEY"),
+    "max_file_bytes": ("GENIE_INDEX_MAX_BYTES",),
 }
 
 
@@ -52,7 +53,7 @@ class Settings:
     commit: str = _f("off", "Commit applied patches on branch genie/<task>: off, each (every patch) or end.")
     theme: str | None = _f(None, "UI theme: genie-dark, genie-light, genie-contrast or one of yours.")
     playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt; the rest is listed by name.")
-    max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed (env GENIE_INDEX_MAX_BYTES overrides) or read whole.")
+    max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
     embeddings_model: str | None = _f(None, "Embeddings model; setting it turns semantic search on (text-embedding-3-small; Ollama: nomic-embed-text).")

@@ -174,3 +174,28 @@ def test_errors_name_the_line_the_key_is_on(make_repo, text, message):
     with pytest.raises(ConfigError) as err:
         load_settings(repo, {})
     assert str(err.value) == f"config file {repo_config_file(repo)}:{message}"
+
+
+def test_config_show_shows_the_size_limit_the_index_uses(make_repo, monkeypatch, capsys):
+    repo = make_repo({"a.py": "x = 1\n" * 100})  # 600 bytes
+    write(repo_config_file(repo), "max_file_bytes = 5000\n")
+    monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "500")
+    assert main(["config", "show", "--repo", str(repo)]) == 0
+    row = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("max_file_bytes"))
+    assert row == ["max_file_bytes", "500", "env", "GENIE_INDEX_MAX_BYTES"]
+    assert main(["index", "--repo", str(repo), "--explain", "a.py"]) == 0
+    assert "too large (600 bytes > 500;" in capsys.readouterr().out
+    monkeypatch.delenv("GENIE_INDEX_MAX_BYTES")
+    assert main(["config", "show", "--repo", str(repo)]) == 0
+    row = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("max_file_bytes"))
+    assert row[:3] == ["max_file_bytes", "5000", "repo"]
+    assert main(["index", "--repo", str(repo), "--explain", "a.py"]) == 0
+    assert "not indexed" not in capsys.readouterr().out
+
+
+def test_the_size_limit_holds_when_the_repository_chose_an_endpoint(make_repo, monkeypatch, capsys):
+    repo = make_repo({"a.py": "x = 1\n" * 100})  # 600 bytes
+    write(repo_config_file(repo), 'max_file_bytes = 500\nbase_url = "http://127.0.0.1:9/v1"\n')
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
+    assert main(["index", "--repo", str(repo), "--explain", "a.py"]) == 0
+    assert "too large (600 bytes > 500;" in capsys.readouterr().out
