@@ -313,6 +313,8 @@ def _check_repo_endpoints(settings: Settings) -> None:
         key = getattr(settings, key_field) or (settings.api_key if key_field == "embeddings_api_key" else None)
         if from_repo and key:
             origin = settings.sources[url_field][len("repo "):]
+            where = "with --base-url, GENIE_BASE_URL or in your user config" if url_field == "base_url" \
+                else "in your user config"
             raise ConfigError(
                 f"config file {origin}: {url_field} is set by the repository, and genie will not send your API key "
-                f"to an endpoint a repository chose; set it with --base-url, GENIE_BASE_URL or your user config")
+                f"to an endpoint a repository chose; set it {where}")
