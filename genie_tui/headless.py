@@ -43,8 +43,6 @@ def _settings(args: argparse.Namespace, repo: Path | None) -> Settings:
     settings = load_settings(repo, overrides)
     if not settings.model_configured:
         raise UsageError(NO_MODEL)
-    if settings.base_url and not settings.base_url.startswith(("http://", "https://")):
-        raise UsageError(f"base URL {settings.base_url!r} must start with http:// or https://")
     if settings.approve == "ask" and not sys.stdin.isatty():
         settings.approve = "never"
         settings.sources["approve"] = "no terminal for `ask`: behaves as never"

@@ -37,16 +37,17 @@ def render(settings: Settings) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the settings; a combination other commands refuse is shown too, then named (exit 1)."""
+    """Print the settings; a combination other commands refuse is shown too, then named with their exit code
+    (2, a configuration error)."""
     import sys
 
     from genie_tui.config.settings import endpoint_problem
-    from genie_tui.errors import EXIT_FAILED
+    from genie_tui.errors import EXIT_USAGE
 
     _, settings = settings_for(args, check_endpoints=False)
     print(render(settings))
     problem = endpoint_problem(settings)
     if problem:
         print(f"genie: {problem}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     return 0

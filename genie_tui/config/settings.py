@@ -6,12 +6,14 @@ it means and where its value came from.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from genie_tui.config.key_line import line_of
 from genie_tui.config.paths import user_config_dir
 from genie_tui.errors import ConfigError
 
@@ -25,6 +27,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("GENIE_MODEL",),
     "base_url": ("GENIE_BASE_URL", "OPENAI_BASE_URL"),
     "api_key": ("GENIE_API_KEY", "OPENAI_API_KEY"),
+    "max_file_bytes": ("GENIE_INDEX_MAX_BYTES",),
 }
 
 
@@ -50,7 +53,7 @@ class Settings:
     commit: str = _f("off", "Commit applied patches on branch genie/<task>: off, each (every patch) or end.")
     theme: str | None = _f(None, "UI theme: genie-dark, genie-light, genie-contrast or one of yours.")
     playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt; the rest is listed by name.")
-    max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed (env GENIE_INDEX_MAX_BYTES overrides) or read whole.")
+    max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
     web_allow_hosts: str = _f("", "Internal hosts (loopback, private, link-local) browse_url may fetch, comma-separated host or host:port (localhost:8000); * allows all. Others are refused.")
@@ -92,8 +95,8 @@ def display_url(url: str) -> str:
     """The URL without user info or query string, which may carry credentials, for messages and logs."""
     from urllib.parse import urlsplit, urlunsplit
 
-    if "://" not in url:
-        return url.split("?")[0]
+    if "://" not in url:  # no scheme: still drop what looks like user info
+        return url.split("?")[0].rpartition("@")[2]
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
@@ -117,52 +120,112 @@ def url_secrets(url: str | None) -> list[str]:
     return found
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an endpoint, as the end of a sentence about it, or None. Checked as strictly as the
+    HTTP client will (a bad port or an unclosed IPv6 bracket was a traceback from inside the first request),
+    without repeating the URL's user info or query."""
+    from urllib.parse import urlsplit
+
+    invalid = "is not a valid URL"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return f"{invalid} (it holds spaces or control characters)"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # urlsplit only raises for brackets that do not pair up
+        return f"{invalid} (unbalanced [ ] around the host)"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an http:// or https:// URL, not {display_url(url)!r}"
+    hostport = parts.netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return f"{invalid} (what is in [ ] is not an IPv6 address)"
+        if rest and not rest.startswith(":"):
+            return f"{invalid} (text after the ] that is not a :port)"
+        port = rest[1:]
+    else:
+        host, _, port = hostport.partition(":")
+        if any(c in '[]<>"{}|\\^`' for c in host):
+            return f"{invalid} (the host name holds characters a host name cannot)"
+    if not host:
+        return f"{invalid} (it names no host)"
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return f"{invalid} (the port must be a number from 1 to 65535)"
+    if parts.query or parts.fragment:
+        return ("must not carry a query string or fragment (the client appends paths to it); "
+                "pass keys with GENIE_API_KEY")
+    return None
+
+
 _FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
 _CHOICES = {"approve": get_args(ApproveMode), "commit": get_args(CommitMode)}
 
 
-def _coerce(name: str, value: Any, origin: str) -> Any:
+_WRONG = object()
+
+
+def _kind(name: str) -> str:
+    """What a field's value must be, for messages."""
     default = _FIELDS[name].default
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float) or name.startswith("price_"):
+        return "a number"
+    return "a string"
+
+
+def _typed(name: str, value: Any) -> Any:
+    """``value`` as its field's type (TOML gives integers for floats, the environment gives strings), or _WRONG."""
+    kind = _kind(name)
+    if kind == "true or false":
+        return value if isinstance(value, bool) else _WRONG
+    if isinstance(value, bool):  # a bool is an int to Python: `timeout = true` became 1.0
+        return _WRONG
+    try:
+        if kind == "an integer":
+            value = int(value) if isinstance(value, str) else value
+            return value if isinstance(value, int) else _WRONG
+        if kind == "a number":
+            value = float(value) if isinstance(value, (str, int)) else value
+            return value if isinstance(value, float) else _WRONG
+    except ValueError:
+        return _WRONG
+    except OverflowError:  # an integer too big for a float
+        return math.inf
+    return value if isinstance(value, str) else _WRONG
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None:
         return None
-    try:
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            value = int(value) if isinstance(value, str) else value
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(default, float) or name.startswith("price_"):
-            value = float(value) if isinstance(value, (str, int)) else value
-            ok = isinstance(value, float)
-        else:
-            ok = isinstance(value, str)
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ConfigError(f"{origin}: {name} has the wrong type ({value!r})")
+    typed = _typed(name, value)
+    if typed is _WRONG:
+        # a key or a URL with credentials in it may be right but misquoted: never repeat it
+        shown = "" if name in SECRET_FIELDS | URL_FIELDS else f", not {value!r}"
+        raise ConfigError(f"{origin}: {name} has the wrong type: expected {_kind(name)}{shown}")
+    value = typed
+    if isinstance(value, float) and not math.isfinite(value):  # NaN compares false with every bound below
+        raise ConfigError(f"{origin}: {name} must be a finite number, not {value!r}")
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ConfigError(f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {value!r}")
     if name in ("max_steps", "max_file_bytes", "timeout", "test_timeout") and value <= 0:
         raise ConfigError(f"{origin}: {name} must be positive")
-    if name in ("max_retries", "backoff_base", "playbook_budget") and value < 0:
+    if (name in ("max_retries", "backoff_base", "playbook_budget") or name.startswith("price_")) and value < 0:
         raise ConfigError(f"{origin}: {name} must not be negative")
     if name in ("model", "embeddings_model") and not value.strip():
         raise ConfigError(f"{origin}: {name} must not be empty")
     if name == "context_budget" and value < 2000:
         raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
     if name in URL_FIELDS:
-        from urllib.parse import urlsplit
-
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - raises for a bad port
-        except ValueError:
-            raise ConfigError(f"{origin}: {name} is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{origin}: {name} must be an http:// or https:// URL, not {shown_value(name, value)!r}")
-        if parts.query or parts.fragment:
-            raise ConfigError(f"{origin}: {name} must not carry a query string or fragment "
-                              "(the client appends paths to it); pass keys with GENIE_API_KEY")
+        problem = url_problem(value)
+        if problem:
+            raise ConfigError(f"{origin}: {name} {problem}")
     return value
 
 
@@ -190,10 +253,7 @@ def read_toml(path: Path, *, allow_secrets: bool) -> dict[str, Any]:
 
 
 def _line_of(raw: bytes, key: str) -> int:
-    for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
-        if line.strip().startswith(key):
-            return number
-    return 1
+    return line_of(raw.decode("utf-8"), key)
 
 
 def user_config_file() -> Path:
@@ -221,7 +281,7 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
     for name, names in ENV_VARS.items():
         for var in names:
             if os.environ.get(var):
-                env_layer[name] = os.environ[var]
+                env_layer[name] = _coerce(name, os.environ[var], f"env {var}")
                 env_sources[name] = f"env {var}"
                 break
     cli_layer = {k: _coerce(k, v, f"--{k.replace('_', '-')}") for k, v in (overrides or {}).items()
@@ -254,6 +314,8 @@ def _check_repo_endpoints(settings: Settings) -> None:
         key = getattr(settings, key_field) or (settings.api_key if key_field == "embeddings_api_key" else None)
         if from_repo and key:
             origin = settings.sources[url_field][len("repo "):]
+            where = "with --base-url, GENIE_BASE_URL or in your user config" if url_field == "base_url" \
+                else "in your user config"
             raise ConfigError(
                 f"config file {origin}: {url_field} is set by the repository, and genie will not send your API key "
-                f"to an endpoint a repository chose; set it with --base-url, GENIE_BASE_URL or your user config")
+                f"to an endpoint a repository chose; set it {where}")

@@ -34,14 +34,11 @@ def _progress_printer(enabled: bool, label: str = "indexing", unit: str = "files
 
 
 def _check_config(repo: Path) -> None:
-    """The index reads ``max_file_bytes`` from the config (or the environment): a broken value is the usual
-    one-line error, here rather than inside the build."""
-    from genie_tui.config.settings import read_toml, repo_config_file, user_config_file
-    from genie_tui.retrieval.files import env_max_bytes
+    """The index reads ``max_file_bytes`` and the embeddings settings from the config files and the
+    environment: a broken value is the usual one-line error, here rather than inside the build."""
+    from genie_tui.config.settings import load_settings
 
-    read_toml(user_config_file(), allow_secrets=True)
-    read_toml(repo_config_file(repo), allow_secrets=False)
-    env_max_bytes()
+    load_settings(repo, {}, check_endpoints=False)
 
 
 def index_cmd(args: argparse.Namespace) -> int:

@@ -153,37 +153,13 @@ def content_exclusion(head: bytes, size: int, max_bytes: int) -> str | None:
 
 
 def max_bytes(repo: Path | None = None) -> int:
-    """The size limit for indexed files: ``GENIE_INDEX_MAX_BYTES``, else the ``max_file_bytes`` setting."""
+    """The size limit for indexed files: the ``max_file_bytes`` setting (``GENIE_INDEX_MAX_BYTES`` overrides
+    the config files, as ``genie config show`` shows)."""
+    from genie_tui.config.settings import load_settings
     from genie_tui.errors import GenieError
 
     try:
-        env = env_max_bytes()
+        # the endpoints are not the index's business: a repo-chosen one must not cost the user's size limit
+        return load_settings(repo, {}, check_endpoints=False).max_file_bytes
     except GenieError:  # the CLI reports it before building; the app's background build goes on without it
-        env = None
-    if env is not None:
-        return env
-    if repo is not None:
-        from genie_tui.config.settings import load_settings
-
-        try:
-            return load_settings(repo, {}).max_file_bytes
-        except GenieError:
-            pass
-    return DEFAULT_MAX_BYTES
-
-
-def env_max_bytes() -> int | None:
-    """``GENIE_INDEX_MAX_BYTES`` when set; raises :class:`~genie_tui.errors.UsageError` unless it is a positive
-    integer (a negative one left every file out as "too large", a typo was silently ignored)."""
-    raw = os.environ.get("GENIE_INDEX_MAX_BYTES", "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        from genie_tui.errors import UsageError
-
-        raise UsageError(f"GENIE_INDEX_MAX_BYTES must be a positive number of bytes, not {raw!r}")
-    return value
+        return DEFAULT_MAX_BYTES

@@ -171,12 +171,16 @@ class RepoIndex:
 
     def _semantic(self, settings: Any) -> Semantic | None:
         if settings is None:
-            from genie_tui.config.settings import load_settings
+            from genie_tui.config.settings import endpoint_problem, load_settings
 
             try:
-                settings = load_settings(self.repo, {})
+                settings = load_settings(self.repo, {}, check_endpoints=False)
             except GenieError:
                 return None  # the CLI reports a broken config itself; the index works without it
+            problem = endpoint_problem(settings) if settings.embeddings_model else None
+            if problem:  # the embeddings (or the hypothetical code's chat) endpoint would get the user's key
+                self._warn(f"semantic search is off: {problem}")
+                return None
         if not getattr(settings, "embeddings_model", None):
             return None
         from genie_tui.retrieval.embed import SemanticConfig

@@ -133,7 +133,7 @@ def test_config_show_shows_a_refused_endpoint_then_names_the_problem(make_repo, 
     repo = make_repo({"a.py": ""})
     write(repo / ".genie/config.toml", 'base_url = "http://127.0.0.1:9/v1"\n')
     monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
-    assert main(["config", "show", "--repo", str(repo)]) == 1
+    assert main(["config", "show", "--repo", str(repo)]) == 2  # as every other command refusing it
     out, err = capsys.readouterr()
     assert any(line.split()[:2] == ["base_url", "http://127.0.0.1:9/v1"] and "repo" in line
                for line in out.splitlines())
@@ -147,3 +147,13 @@ def test_an_empty_model_name_is_refused(make_repo, capsys):
     assert main(["config", "show", "--repo", str(repo), "--model", " "]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "genie: --model: model must not be empty"
+
+
+@pytest.mark.parametrize("argv", [["config", "show"], ["models"], ["run", "fix it", "--approve", "never"]])
+def test_a_repository_chosen_endpoint_is_the_same_refusal_everywhere(make_repo, monkeypatch, capsys, argv):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", 'base_url = "http://127.0.0.1:9/v1"\n')
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
+    assert main([*argv, "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("genie: config file") and "will not send your API key" in err[-1]

@@ -164,3 +164,21 @@ def test_index_says_so_when_another_process_is_embedding(configure, make_repo, c
             assert main(["index", "--repo", str(repo)]) == 0
         out = capsys.readouterr().out.splitlines()
     assert out[-1] == "semantic search: 4 chunks embedded with embed-a so far; another genie process is embedding the rest"
+
+
+def test_a_repository_chosen_embeddings_endpoint_is_not_sent_the_users_key_and_says_so(make_repo, monkeypatch, capsys):
+    with ScriptedServer([]) as chosen:
+        repo = make_repo({**FILES, ".genie/config.toml": f'embeddings_model = "embed-a"\n'
+                                                         f'embeddings_base_url = "{chosen.base_url}"\n'})
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
+        for argv in (["index"], ["search", "shrink_picture", "--no-hyde"]):
+            assert main([*argv, "--repo", str(repo)]) == 0
+            out, err = capsys.readouterr()
+            lines = [line for line in err.splitlines() if line and not line.startswith("indexing [")]
+            assert len(lines) == 1, err
+            assert lines[0].startswith("genie: warning: semantic search is off: config file ")
+            assert "embeddings_base_url is set by the repository" in lines[0]
+            assert "set it in your user config" in lines[0] and "--base-url" not in lines[0]
+            assert "sk-user-key" not in out + err
+        assert out.split()[1] == "imaging/thumbs.py"  # keyword search goes on
+        assert chosen.embedding_requests == [] and chosen.requests == []

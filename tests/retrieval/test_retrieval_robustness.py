@@ -176,12 +176,13 @@ def test_a_build_killed_part_way_is_finished_by_the_next_one(make_repo):
 
 def test_a_bad_size_limit_in_the_environment_is_a_one_line_error(make_repo, monkeypatch, capsys):
     repo = make_repo(PY)
-    for raw in ("-5", "0", "1MB"):
+    for raw, problem in (("-5", "must be positive"), ("0", "must be positive"),
+                         ("1MB", "has the wrong type: expected an integer, not '1MB'")):
         monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", raw)
         for argv in (["index"], ["search", "parse_config"]):
             code, out, err = _run(capsys, *argv, "--repo", str(repo))
             assert (code, out) == (2, "")
-            assert err == f"genie: GENIE_INDEX_MAX_BYTES must be a positive number of bytes, not {raw!r}\n"
+            assert err == f"genie: env GENIE_INDEX_MAX_BYTES: max_file_bytes {problem}\n"
     monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "20")
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "pkg/core.py")
     assert out.startswith("pkg/core.py: not indexed: too large (53 bytes > 20;")
