@@ -220,6 +220,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must not be negative")
     if name in ("model", "embeddings_model") and not value.strip():
         raise ConfigError(f"{origin}: {name} must not be empty")
+    if name in SECRET_FIELDS and not (value.isascii() and value.isprintable() and value.strip() == value != ""):
+        # an HTTP header carries it: a pasted newline or a curly quote failed every request with a codec error
+        raise ConfigError(f"{origin}: {name} must be printable ASCII with no spaces around it (the value is not shown)")
     if name == "context_budget" and value < 2000:
         raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
     if name in URL_FIELDS:

@@ -199,3 +199,15 @@ def test_the_size_limit_holds_when_the_repository_chose_an_endpoint(make_repo, m
     monkeypatch.setenv("OPENAI_API_KEY", "sk-user-key-123456")
     assert main(["index", "--repo", str(repo), "--explain", "a.py"]) == 0
     assert "too large (600 bytes > 500;" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["   ", "sk-abc\n", "sk-\u201cabc\u201d", " sk-abc"])
+def test_an_api_key_that_cannot_be_an_http_header_is_refused_without_showing_it(make_repo, monkeypatch, key):
+    from genie_tui.config.settings import load_settings
+    from genie_tui.errors import ConfigError
+
+    repo = make_repo({"a.py": ""})
+    monkeypatch.setenv("GENIE_API_KEY", key)
+    with pytest.raises(ConfigError, match="api_key must be printable ASCII") as info:
+        load_settings(repo, {})
+    assert "abc" not in str(info.value)
