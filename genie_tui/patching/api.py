@@ -37,6 +37,9 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
            label: str, tag: str = "") -> PatchReport:
     from genie_tui.patching import plan as planning
 
+    if not repo.is_dir():
+        return PatchReport(False, [], [], f"Nothing was changed: the repository {repo} does not exist or is not "
+                           "a directory.", "", dry_run)
     parsed = parse_patch(diff)
     if parsed.errors:
         return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +

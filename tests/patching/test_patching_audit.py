@@ -1,0 +1,200 @@
+"""Defects found by the patch-engine audit: each case once gave a wrong result, lost code or crashed.
+
+The rule they check: recover from a model's small mistakes only when that is unambiguous, otherwise refuse
+with a reason per hunk and change nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genie_tui.patching import PatchReport, apply_patch
+
+from .test_patching_apply import applied, refused, tree
+
+
+def _genie(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], input=stdin, capture_output=True,
+                          env={**os.environ}, check=False)
+
+
+# --- 1. "--- x" / "+++ y" inside a hunk ---------------------------------------------------------------------
+
+SQL = "select 1;\n-- old comment\nselect 2;\n"
+SQL_DIFF = "--- a/q.sql\n+++ b/q.sql\n@@ -1,3 +1,3 @@\n select 1;\n--- old comment\n+++ new comment\n select 2;\n"
+
+
+def test_dash_dash_lines_inside_a_hunk_are_body_lines_as_git_reads_them(make_repo, tmp_path):
+    repo = make_repo({"q.sql": SQL})
+    applied(apply_patch(repo, SQL_DIFF))
+    assert set(tree(repo)) == {"q.sql"}, "a file was created from body lines"
+    ours = (repo / "q.sql").read_text()
+    # git, which reads by the @@ counts, is the reference
+    other = make_repo({"q.sql": SQL}, name="git-ref")
+    (tmp_path / "p.diff").write_text(SQL_DIFF)
+    subprocess.run(["git", "apply", str(tmp_path / "p.diff")], cwd=other, check=True)
+    assert ours == (other / "q.sql").read_text() == "select 1;\n++ new comment\nselect 2;\n"
+
+
+def test_a_real_file_header_after_a_miscounted_hunk_still_starts_a_file(make_repo):
+    repo = make_repo({"a.txt": "a\nb\nc\n", "b.txt": "x\ny\n"})
+    # counts overstated by one on both sides, then the next file
+    diff = ("--- a/a.txt\n+++ b/a.txt\n@@ -1,4 +1,4 @@\n a\n-b\n+B\n c\n"
+            "--- a/b.txt\n+++ b/b.txt\n@@ -1,2 +1,2 @@\n x\n-y\n+Y\n")
+    applied(apply_patch(repo, diff))
+    assert (repo / "a.txt").read_text() == "a\nB\nc\n" and (repo / "b.txt").read_text() == "x\nY\n"
+
+
+def test_a_header_without_hunks_does_not_create_a_file(make_repo):
+    repo = make_repo({"f.txt": "a\nb\n"})
+    diff = "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-a\n+A\n b\n--- old note\n+++ new note\n"
+    report = refused(repo, diff, "new note", "/dev/null")
+    assert not (repo / "new note").exists()
+    assert [h.status for h in report.hunks].count("refused") >= 1
+
+
+# --- 2. hunk order against the stated line ----------------------------------------------------------------
+
+def _dup_lines() -> str:
+    lines = [f"l{i}" for i in range(1, 101)]
+    for s in (9, 89):
+        lines[s:s + 3] = ["dup a", "dup b", "dup c"]
+    return "\n".join(lines) + "\n"
+
+
+def test_out_of_order_hunk_applies_at_its_stated_exact_line(make_repo):
+    repo = make_repo({"f.txt": _dup_lines()})
+    diff = ("--- a/f.txt\n+++ b/f.txt\n@@ -49,3 +49,3 @@\n l49\n-l50\n+L50\n l51\n"
+            "@@ -10,3 +10,3 @@\n dup a\n-dup b\n+DUP B\n dup c\n")
+    report = applied(apply_patch(repo, diff))
+    assert [h.line for h in report.hunks] == [49, 10]
+    lines = (repo / "f.txt").read_text().splitlines()
+    assert lines[10] == "DUP B" and lines[90] == "dup b"
+
+
+def test_out_of_order_hunk_is_refused_when_the_line_numbers_are_unproven(make_repo):
+    repo = make_repo({"f.txt": _dup_lines()})
+    diff = ("--- a/f.txt\n+++ b/f.txt\n@@ -45,3 +45,3 @@\n l49\n-l50\n+L50\n l51\n"
+            "@@ -10,3 +10,3 @@\n dup a\n-dup b\n+DUP B\n dup c\n")
+    report = refused(repo, diff, "2 places", "10", "90")
+    assert report.hunks[1].status == "refused"
+
+
+# --- 3. a cut-off last hunk -------------------------------------------------------------------------------
+
+def test_a_cut_off_last_hunk_is_refused(make_repo, tmp_path):
+    repo = make_repo({"f.txt": "a\nb\nc\nd\ne\nf\ng\n"})
+    diff = "--- a/f.txt\n+++ b/f.txt\n@@ -1,7 +1,7 @@\n a\n-b\n-c\n"
+    report = refused(repo, diff, "cut off")
+    assert report.hunks[0].status == "refused" and "cut off" in (report.hunks[0].reason or "")
+    (tmp_path / "p.diff").write_text(diff)
+    r = _genie("apply", str(tmp_path / "p.diff"), "--repo", str(repo))
+    assert r.returncode == 1 and b"cut off" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_overstated_counts_ending_in_context_still_apply(make_repo):
+    repo = make_repo({"f.txt": "a\nb\nc\nd\n"})
+    applied(apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,7 +1,7 @@\n a\n-b\n+B\n c\n"))
+    assert (repo / "f.txt").read_text() == "a\nB\nc\nd\n"
+
+
+# --- 4. placeholders on added lines -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("marker", ["    # ... existing code ...", "    // ...", "    ...", "    # ... rest unchanged"])
+def test_placeholder_on_an_added_line_that_replaces_code_is_refused(make_repo, marker):
+    repo = make_repo({"f.py": "def f():\n    a = 1\n    b = 2\n    return a + b\n"})
+    diff = f"--- a/f.py\n+++ b/f.py\n@@ -1,4 +1,3 @@\n def f():\n-    a = 1\n-    b = 2\n+{marker}\n     return a + b\n"
+    report = refused(repo, diff, "placeholder", "write out every line")
+    assert report.hunks[0].status == "refused"
+
+
+# --- 5. backslash lines ------------------------------------------------------------------------------------
+
+def test_a_latex_line_without_its_prefix_is_not_a_no_newline_marker(make_repo):
+    tex = "\\begin{document}\nhello\n\\end{document}\n"
+    repo = make_repo({"t.tex": tex})
+    refused(repo, "--- a/t.tex\n+++ b/t.tex\n@@ -1,3 +1,3 @@\n\\begin{document}\n-hello\n+world\n \\end{document}\n",
+            "does not start with")
+    # as the last line it is prose after the hunk: the final newline stays
+    repo2 = make_repo({"t.tex": "\\section{A}\nhello\n"}, name="r2")
+    applied(apply_patch(repo2, "--- a/t.tex\n+++ b/t.tex\n@@ -1,2 +1,2 @@\n \\section{A}\n-hello\n+world\n"
+                               "\\end{document}\n"))
+    assert (repo2 / "t.tex").read_text() == "\\section{A}\nworld\n"
+
+
+def test_a_translated_no_newline_marker_is_still_a_marker(make_repo):
+    repo = make_repo({"f.txt": "a\nb"})
+    applied(apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n a\n-b\n\\ Kein Zeilenumbruch am "
+                              "Dateiende.\n+B\n\\ Kein Zeilenumbruch am Dateiende.\n"))
+    assert (repo / "f.txt").read_bytes() == b"a\nB"
+
+
+# --- 6. file modes -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("diff, words", [
+    ("diff --git a/f.txt b/f.txt\nold mode 100644\nnew mode 120000\n", "symbolic link"),
+    (("diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+f.txt\n"
+      "\\ No newline at end of file\n"), "symbolic link"),
+    (("diff --git a/sub b/sub\nnew file mode 160000\n--- /dev/null\n+++ b/sub\n@@ -0,0 +1 @@\n"
+      "+Subproject commit 1234567890123456789012345678901234567890\n"), "submodule"),
+])
+def test_symlink_and_gitlink_modes_are_refused(make_repo, diff, words):
+    repo = make_repo({"f.txt": "a\n"})
+    report = refused(repo, diff, words, "100644")
+    assert stat.S_IMODE((repo / "f.txt").stat().st_mode) == 0o644
+    assert report.hunks[0].status == "refused"
+
+
+def test_regular_modes_still_apply(make_repo):
+    repo = make_repo({"f.txt": "a\n"})
+    applied(apply_patch(repo, "diff --git a/f.txt b/f.txt\nold mode 100644\nnew mode 100755\n"))
+    assert stat.S_IMODE((repo / "f.txt").stat().st_mode) == 0o755
+    applied(apply_patch(repo, "diff --git a/n.sh b/n.sh\nnew file mode 100755\n--- /dev/null\n+++ b/n.sh\n"
+                              "@@ -0,0 +1 @@\n+echo\n"))
+    assert stat.S_IMODE((repo / "n.sh").stat().st_mode) == 0o755
+
+
+# --- 13. clean refusals and leftovers --------------------------------------------------------------------
+
+def test_a_path_through_a_file_is_a_clean_refusal(make_repo):
+    repo = make_repo({"README.md": "hi\n"})
+    report = refused(repo, "--- /dev/null\n+++ b/README.md/notes.txt\n@@ -0,0 +1 @@\n+x\n", "README.md is a file")
+    assert "internal error" not in (report.reason or "")
+
+
+def test_a_closing_fence_ends_the_diff_before_a_bullet_list(make_repo):
+    repo = make_repo({"f.txt": "a\n"})
+    reply = ("Here is the fix:\n```diff\n--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-a\n+b\n```\n\n"
+             "- bullet one\n- bullet two\n")
+    applied(apply_patch(repo, reply))
+    assert (repo / "f.txt").read_text() == "b\n"
+
+
+def test_a_missing_repository_is_refused_not_created(tmp_path):
+    missing = tmp_path / "nope"
+    report: PatchReport = apply_patch(missing, "--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")
+    assert not report.applied and "does not exist" in (report.reason or "")
+    assert not missing.exists()
+
+
+# --- 14. ambiguous prefixes and .GIT ---------------------------------------------------------------------
+
+def test_b_prefix_that_names_two_existing_files_is_refused(make_repo):
+    repo = make_repo({"conf.py": "a\n", "b/conf.py": "a\n"})
+    refused(repo, "--- b/conf.py\n+++ b/conf.py\n@@ -1 +1 @@\n-a\n+b\n", "conf.py", "b/conf.py", "both exist")
+    # git's a/ b/ pair is unambiguous
+    applied(apply_patch(repo, "--- a/conf.py\n+++ b/conf.py\n@@ -1 +1 @@\n-a\n+b\n"))
+    assert (repo / "conf.py").read_text() == "b\n" and (repo / "b/conf.py").read_text() == "a\n"
+
+
+@pytest.mark.parametrize("name", [".GIT/config", ".Git/hooks/pre-commit", "sub/.gIt/x"])
+def test_git_dir_in_any_case_is_refused(make_repo, name):
+    repo = make_repo({"f.txt": "a\n"})
+    refused(repo, f"--- /dev/null\n+++ b/{name}\n@@ -0,0 +1 @@\n+x\n", ".git/")
+    assert not Path(repo / name).exists()
