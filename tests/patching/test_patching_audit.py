@@ -160,6 +160,34 @@ def test_regular_modes_still_apply(make_repo):
     assert stat.S_IMODE((repo / "n.sh").stat().st_mode) == 0o755
 
 
+# --- 7. encodings ------------------------------------------------------------------------------------------
+
+MOSTLY_UTF8 = "caf\u00e9\nbad \xff\nx\n".encode("utf-8").replace(b"\xc3\xbf", b"\xff")
+
+
+def test_mostly_utf8_file_with_a_stray_byte_stays_utf8(make_repo, tmp_path):
+    assert MOSTLY_UTF8 == b"caf\xc3\xa9\nbad \xff\nx\n"
+    repo = make_repo({})
+    (repo / "u.txt").write_bytes(MOSTLY_UTF8)
+    applied(apply_patch(repo, "--- a/u.txt\n+++ b/u.txt\n@@ -1,2 +1,2 @@\n-caf\u00e9\n+th\u00e9\n bad \udcff\n"))
+    assert (repo / "u.txt").read_bytes() == b"th\xc3\xa9\nbad \xff\nx\n"
+    # through the CLI the patch's own stray byte matches the file's
+    patch = tmp_path / "p.diff"
+    patch.write_bytes(b"--- a/u.txt\n+++ b/u.txt\n@@ -1,3 +1,4 @@\n th\xc3\xa9\n bad \xff\n x\n+na\xc3\xafve\n")
+    r = _genie("apply", str(patch), "--repo", str(repo))
+    assert r.returncode == 0, r.stderr
+    assert (repo / "u.txt").read_bytes() == b"th\xc3\xa9\nbad \xff\nx\nna\xc3\xafve\n"
+
+
+def test_latin1_file_stays_latin1_and_an_unencodable_line_is_reported_once(make_repo):
+    repo = make_repo({})
+    (repo / "l.txt").write_bytes(b"caf\xe9\nx\n")
+    applied(apply_patch(repo, "--- a/l.txt\n+++ b/l.txt\n@@ -1,2 +1,3 @@\n caf\u00e9\n x\n+th\u00e9\n"))
+    assert (repo / "l.txt").read_bytes() == b"caf\xe9\nx\nth\xe9\n"
+    report = refused(repo, "--- a/l.txt\n+++ b/l.txt\n@@ -1,2 +1,3 @@\n caf\u00e9\n x\n+\u20ac\n", "latin-1")
+    assert [(h.index, h.status) for h in report.hunks] == [(0, "refused")]
+
+
 # --- 13. clean refusals and leftovers --------------------------------------------------------------------
 
 def test_a_path_through_a_file_is_a_clean_refusal(make_repo):
