@@ -38,6 +38,7 @@ class Plan:
     writes: dict[str, tuple[bytes | None, int | None]] = field(default_factory=dict)
     diffs: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # touched paths, first-touched order
+    seen: dict[str, bytes] = field(default_factory=dict)  # the bytes each file had when the plan read it
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,7 @@ class Tree:
         self.real = Path(os.path.realpath(repo))
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
+        self.seen: dict[str, bytes] = {}
 
     def exists(self, rel: str) -> bool:
         if rel in self.files:
@@ -67,6 +69,7 @@ class Tree:
             try:
                 data = path.read_bytes()
                 self.modes[rel] = os.stat(path).st_mode & 0o7777
+                self.seen[rel] = data
             except OSError as exc:
                 raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
             try:
@@ -143,6 +146,7 @@ def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, 
             todo = []
         plan.reports.extend(HunkReport(name, h.index, "skipped") for h in skipped)
     plan.reports.sort(key=lambda r: r.index)
+    plan.seen = tree.seen
     return plan
 
 

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,15 +51,36 @@ def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
         "files": [{"path": rel, "before": _b64(before[rel][0]), "before_mode": before[rel][1],
                    "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
     }
-    path = d / f"{seq:06d}.json"
-    tmp = path.with_suffix(".tmp")
+    data = json.dumps(entry).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=d)  # a name of its own, never shared
     try:
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        while True:  # the complete entry takes the next free number; an existing one is never replaced
+            path = d / f"{seq:06d}.json"
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                seq += 1
+            except OSError:  # no hard links on this file system: create the name exclusively instead
+                try:
+                    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    seq += 1
+                    continue
+                try:
+                    with os.fdopen(out, "wb") as f:
+                        f.write(data)
+                except BaseException:
+                    path.unlink(missing_ok=True)
+                    raise
+                return path
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def discard(entry: Path) -> None:

@@ -10,6 +10,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,98 @@ def test_git_dir_in_any_case_is_refused(make_repo, name):
     repo = make_repo({"f.txt": "a\n"})
     refused(repo, f"--- /dev/null\n+++ b/{name}\n@@ -0,0 +1 @@\n+x\n", ".git/")
     assert not Path(repo / name).exists()
+
+
+# --- 8. concurrent applies ---------------------------------------------------------------------------------
+
+def test_concurrent_applies_take_turns_and_keep_both_changes(make_repo, monkeypatch):
+    import threading
+
+    from genie_tui.patching import plan as planning
+    from genie_tui.patching import undo_last
+    from genie_tui.patching.undo import journal_dir
+
+    text = "".join(f"line {i}\n" for i in range(1, 21))
+    repo = make_repo({"f.txt": text})
+    real_build = planning.build
+
+    def slow_build(*args, **kwargs):  # widen the window between reading the file and writing it
+        plan = real_build(*args, **kwargs)
+        time.sleep(0.3)
+        return plan
+
+    monkeypatch.setattr(planning, "build", slow_build)
+    diffs = ["--- a/f.txt\n+++ b/f.txt\n@@ -2,3 +2,3 @@\n line 2\n-line 3\n+LINE 3\n line 4\n",
+             "--- a/f.txt\n+++ b/f.txt\n@@ -16,3 +16,3 @@\n line 16\n-line 17\n+LINE 17\n line 18\n"]
+    reports: list[PatchReport] = []
+    threads = [threading.Thread(target=lambda d=d: reports.append(apply_patch(repo, d, label=d[-12:])))
+               for d in diffs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.applied for r in reports), [r.reason for r in reports]
+    assert (repo / "f.txt").read_text() == text.replace("line 3\n", "LINE 3\n").replace("line 17\n", "LINE 17\n")
+    assert len(list(journal_dir(repo).glob("*.json"))) == 2
+    assert undo_last(repo).undone and undo_last(repo).undone
+    assert (repo / "f.txt").read_text() == text
+
+
+def test_a_file_changed_between_planning_and_writing_is_not_overwritten(make_repo, monkeypatch):
+    from genie_tui.patching import plan as planning
+    from genie_tui.patching.undo import journal_dir
+
+    repo = make_repo({"f.txt": "a\nb\nc\n"})
+    real_build = planning.build
+
+    def editor_saves_meanwhile(*args, **kwargs):
+        plan = real_build(*args, **kwargs)
+        (repo / "f.txt").write_text("a\nb\nc\nsaved by the editor\n")
+        return plan
+
+    monkeypatch.setattr(planning, "build", editor_saves_meanwhile)
+    report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n")
+    assert not report.applied and "changed while" in (report.reason or "")
+    assert (repo / "f.txt").read_text() == "a\nb\nc\nsaved by the editor\n"
+    assert not list(journal_dir(repo).glob("*.json"))
+
+
+def test_journal_entries_never_replace_each_other(make_repo, monkeypatch):
+    from genie_tui.patching import undo
+
+    repo = make_repo({"f.txt": "a\n"})
+    d = undo.journal_dir(repo)
+    d.mkdir(parents=True)
+    real_entries = undo.entries
+    first = undo.record(repo, {"f.txt": (b"a\n", 0o644)}, {"f.txt": (b"b\n", 0o644)}, "first", "")
+    # a second writer that computed the same number before the first one finished
+    with monkeypatch.context() as m:
+        m.setattr(Path, "glob", lambda self, pattern: iter(()))
+        second = undo.record(repo, {"f.txt": (b"b\n", 0o644)}, {"f.txt": (b"c\n", 0o644)}, "second", "")
+    assert first != second and [p.name for p in real_entries(repo)] == ["000001.json", "000002.json"]
+    assert '"first"' in first.read_text() and '"second"' in second.read_text()
+    assert sorted(p.name for p in d.iterdir()) == ["000001.json", "000002.json"]  # no temp files left
+
+
+# --- 13. a failed write leaves no new directories ----------------------------------------------------------
+
+def test_a_failed_write_removes_the_directories_it_created(make_repo, monkeypatch):
+    import errno
+
+    from genie_tui.patching import fsio
+
+    repo = make_repo({"b.txt": "b\n"})
+    real = fsio._write_atomic
+
+    def disk_full_on_b(path, data, mode):
+        if path.name == "b.txt":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, mode)
+
+    monkeypatch.setattr(fsio, "_write_atomic", disk_full_on_b)
+    diff = ("--- /dev/null\n+++ b/new/deep/n.txt\n@@ -0,0 +1 @@\n+n\n"
+            "--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-b\n+B\n")
+    before = tree(repo)
+    report = apply_patch(repo, diff)
+    assert not report.applied and "Nothing was changed" in (report.reason or "")
+    assert tree(repo) == before and not (repo / "new").exists()
