@@ -322,3 +322,130 @@ def test_a_failed_write_removes_the_directories_it_created(make_repo, monkeypatc
     report = apply_patch(repo, diff)
     assert not report.applied and "Nothing was changed" in (report.reason or "")
     assert tree(repo) == before and not (repo / "new").exists()
+
+
+# --- 9-12. undo: journal paths, ordering, one-line failures, edits near the patch -------------------------
+
+UNDO_TEXT = "".join(f"row {i}\n" for i in range(1, 31))
+UNDO_DIFF = "--- a/t.txt\n+++ b/t.txt\n@@ -5,3 +5,3 @@\n row 5\n-row 6\n+ROW 6\n row 7\n"
+
+
+def _applied_repo(make_repo) -> Path:
+    repo = make_repo({"t.txt": UNDO_TEXT})
+    applied(apply_patch(repo, UNDO_DIFF))
+    return repo
+
+
+def _entry(repo: Path) -> Path:
+    from genie_tui.patching.undo import journal_dir
+
+    return next(journal_dir(repo).glob("*.json"))
+
+
+def _undo_cli(repo: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genie_tui", "undo", "--repo", str(repo)], capture_output=True,
+                          text=True, env={**os.environ}, check=False)
+
+
+@pytest.mark.parametrize("path", ["../../outside/s.txt", "ABS", "sub/../../x.txt", ".git/config", None, 7])
+def test_undo_refuses_a_journal_entry_naming_a_path_outside_the_repository(make_repo, tmp_path, path):
+    import json
+
+    repo = _applied_repo(make_repo)
+    entry = _entry(repo)
+    data = json.loads(entry.read_text())
+    data["files"][0]["path"] = str(tmp_path / "abs.txt") if path == "ABS" else path
+    entry.write_text(json.dumps(data))
+    r = _undo_cli(repo)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "damaged" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "abs.txt").exists()
+    assert entry.exists() and "ROW 6" in (repo / "t.txt").read_text()
+
+
+def test_undo_reports_a_before_that_is_not_base64_as_damaged(make_repo):
+    import json
+
+    repo = _applied_repo(make_repo)
+    entry = _entry(repo)
+    data = json.loads(entry.read_text())
+    data["files"][0]["before"] = "aGk=!"  # lenient base64 drops the '!' and restores b"hi"
+    entry.write_text(json.dumps(data))
+    r = _undo_cli(repo)
+    assert r.returncode == 1 and "damaged" in r.stderr and "Traceback" not in r.stderr
+    assert "ROW 6" in (repo / "t.txt").read_text()
+
+
+def test_undo_keeps_its_entry_when_the_write_fails(make_repo, monkeypatch):
+    import errno
+
+    from genie_tui.patching import fsio, undo_last
+
+    repo = _applied_repo(make_repo)
+    entry = _entry(repo)
+
+    def denied(path, data, mode, make_dirs=True):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    with monkeypatch.context() as m:
+        m.setattr(fsio, "_write_atomic", denied)
+        report = undo_last(repo)
+    assert not report.undone and "Permission denied" in (report.reason or "")
+    assert "\n" not in (report.reason or "")
+    assert entry.exists() and "ROW 6" in (repo / "t.txt").read_text()
+    # the entry is intact: the next undo works
+    assert undo_last(repo).undone and (repo / "t.txt").read_text() == UNDO_TEXT
+
+
+def test_a_journal_entry_that_cannot_be_moved_aside_changes_nothing(make_repo, monkeypatch):
+    from genie_tui.patching import undo_last
+
+    repo = _applied_repo(make_repo)
+    real_replace = os.replace
+
+    def no_rename(src, dst, *a, **k):
+        if str(src).endswith(".json"):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(src, dst, *a, **k)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", no_rename)
+        report = undo_last(repo)
+    assert not report.undone and "cannot be updated" in (report.reason or "")
+    assert "ROW 6" in (repo / "t.txt").read_text() and _entry(repo).exists()
+
+
+def test_undo_when_the_file_became_a_directory_is_one_line(make_repo):
+    repo = _applied_repo(make_repo)
+    (repo / "t.txt").unlink()
+    (repo / "t.txt").mkdir()
+    (repo / "t.txt" / "inner").write_text("x\n")
+    r = _undo_cli(repo)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "directory" in r.stderr and (repo / "t.txt" / "inner").read_text() == "x\n"
+
+
+def test_undo_tolerates_edits_to_unchanged_lines_next_to_the_patch(make_repo):
+    from genie_tui.patching import undo_last
+
+    repo = _applied_repo(make_repo)
+    edited = (repo / "t.txt").read_text().replace("row 7\n", "row 7 edited\n").replace("row 4\n", "")
+    (repo / "t.txt").write_text(edited)
+    report = undo_last(repo)
+    assert report.undone, report.reason
+    assert (repo / "t.txt").read_text() == UNDO_TEXT.replace("row 7\n", "row 7 edited\n").replace("row 4\n", "")
+
+
+def test_undo_still_refuses_when_the_patched_line_changed_or_the_match_is_ambiguous(make_repo):
+    from genie_tui.patching import undo_last
+
+    repo = _applied_repo(make_repo)
+    patched = (repo / "t.txt").read_text()
+    (repo / "t.txt").write_text(patched.replace("ROW 6\n", "ROW 6 and more\n"))
+    assert not undo_last(repo).undone
+    # context edited on both sides and a second copy of the patched line: two places fit
+    ambiguous = patched.replace("row 5\n", "row 5!\n").replace("row 7\n", "row 7!\n").replace("row 20\n", "ROW 6\n")
+    (repo / "t.txt").write_text(ambiguous)
+    report = undo_last(repo)
+    assert not report.undone and "edited since" in (report.reason or "")
+    assert (repo / "t.txt").read_text() == ambiguous
