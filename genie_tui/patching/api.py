@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from contextlib import ExitStack
 from pathlib import Path
 
-from genie_tui.patching.model import HunkReport, PatchReport
+from genie_tui.patching.model import HunkReport, ParsedPatch, PatchReport
 from genie_tui.patching.parse import parse_patch
 
 
@@ -35,8 +36,9 @@ def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, 
 
 def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, record_undo: bool,
            label: str, tag: str = "") -> PatchReport:
-    from genie_tui.patching import plan as planning
-
+    if not repo.is_dir():
+        return PatchReport(False, [], [], f"Nothing was changed: the repository {repo} does not exist or is not "
+                           "a directory.", "", dry_run)
     parsed = parse_patch(diff)
     if parsed.errors:
         return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +
@@ -45,6 +47,26 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
         return PatchReport(False, [], [], "Nothing was changed: no file changes found. Send a unified diff with "
                            "'--- a/PATH', '+++ b/PATH' and '@@' hunk lines.", "", dry_run)
     approved = None if hunks is None else frozenset(hunks)
+    with ExitStack() as stack:
+        if not dry_run:
+            from genie_tui.patching import lock
+
+            try:  # held from planning to the last write: concurrent applies and undos take turns
+                stack.enter_context(lock.repo_lock(repo))
+            except lock.Busy as exc:
+                return PatchReport(False, [], [], f"Nothing was changed: {exc}.", "", dry_run)
+            except OSError as exc:
+                if record_undo:
+                    return PatchReport(False, [], [], f"Nothing was changed: the undo journal could not be "
+                                       f"written ({exc}).", "", dry_run)
+        return _plan_and_write(repo, parsed, approved, dry_run, record_undo, label, tag)
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | None, dry_run: bool,
+                    record_undo: bool, label: str, tag: str) -> PatchReport:
+    from genie_tui.patching import plan as planning
+
     plan = planning.build(repo, parsed, approved)
     files = list(plan.order)
     if not plan.ok:
@@ -61,6 +83,9 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
             before[rel] = (path.read_bytes(), os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
             before[rel] = (None, None)
+        if before[rel][0] != plan.seen.get(rel):  # an editor (not genie: it holds the lock) wrote meanwhile
+            return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: {rel} changed while "
+                               "the patch was being applied; apply it again.", "", dry_run)
     # a file whose new bytes and mode are what it holds now is not written (nor journaled): a diff with
     # headers only, or a hunk whose '-' and '+' lines are the same, changes nothing and must not say it did
     writes = {rel: w for rel, w in plan.writes.items()

@@ -18,10 +18,9 @@ def _read_patch(arg: str) -> str:
             data = Path(arg).read_bytes()
         except OSError as exc:
             raise UsageError(f"cannot read patch {arg}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    from genie_tui.patching.textfile import decode
+
+    return decode(data)[1]  # like the files it patches: a stray byte in a UTF-8 patch still matches the file's
 
 
 def apply_cmd(args: argparse.Namespace) -> int:

@@ -50,20 +50,47 @@ def _prune_dirs(repo: Path, path: Path) -> None:
         parent = parent.parent
 
 
+class Changed(OSError):
+    """A file no longer holds the bytes the change was computed from (someone wrote it meanwhile)."""
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _missing_dirs(repo: Path, path: Path) -> list[Path]:
+    """The parent directories of ``path`` that do not exist yet, deepest first."""
+    out = []
+    parent = path.parent
+    while parent != repo and not os.path.lexists(parent):
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
 def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
               before: dict[str, tuple[bytes | None, int | None]]) -> None:
-    """Apply ``writes`` (rel path -> (bytes or None to delete, mode)); on any error restore ``before``."""
+    """Apply ``writes`` (rel path -> (bytes or None to delete, mode)); on any error restore ``before`` and
+    remove the directories created for new files. A file that no longer holds its ``before`` bytes is not
+    overwritten: :class:`Changed` is raised (and everything restored) instead."""
     done: list[str] = []
+    made: list[Path] = []
     try:
         # Deletions last, so a rename's new file exists before its old one goes.
         for rel in sorted(writes, key=lambda r: writes[r][0] is None):
             data, mode = writes[rel]
             path = repo / rel
+            if _current(path) != before.get(rel, (None, None))[0]:
+                raise Changed(f"{rel} changed while it was being written")
             if data is None:
                 if os.path.lexists(path):
                     os.unlink(path)
                     _prune_dirs(repo, path)
             else:
+                made.extend(_missing_dirs(repo, path))
                 _write_atomic(path, data, mode)
             done.append(rel)
     except BaseException:
@@ -76,6 +103,11 @@ def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
                         os.unlink(path)
                 else:
                     _write_atomic(path, old, mode)
+            except OSError:
+                pass
+        for d in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
+            try:
+                d.rmdir()  # only if empty: never anything that was there before
             except OSError:
                 pass
         raise

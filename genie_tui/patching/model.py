@@ -30,6 +30,7 @@ class Hunk:
     raw: list[str] = field(default_factory=list)  # the hunk's lines as they appeared (header first)
     synthetic: bool = False  # a stand-in for a hunk-less file operation (pure rename, empty new file)
     add_cr: int = 0  # added lines that ended in CR in a patch that is not CRLF throughout
+    problem: str | None = None  # why the hunk must be refused although it parsed (cut off, code elided)
 
     @property
     def old_lines(self) -> list[tuple[str, str]]:

@@ -22,13 +22,16 @@ from genie_tui.patching.model import (
     ParsedPatch,
 )
 
-_CR_LINES: set[int] = set()
 _HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
 _ELISION_RE = re.compile(
     r"^(?:#|//|/\*+|\*|--|;+|<!--|%|\"|rem\b)?\s*(?:\.\.\.|\u2026)"
     r"(?:\s*[\[(]?\s*(?:[A-Za-z]+[ ,]*){0,6}[\])]?\s*(?:\.\.\.|\u2026)?)?\s*(?:\*/|-->)?$",
     re.IGNORECASE,
 )
+# "\ No newline at end of file" in any translation git uses: a backslash and a space. Other lines starting
+# with a backslash (LaTeX) are content that lost its prefix.
+_NO_NL_RE = re.compile(r"^\\ ")
+_FENCE = ("```", "~~~")
 
 
 def is_elision(text: str) -> bool:
@@ -109,6 +112,25 @@ def _is_header(lines: list[str], i: int) -> bool:
     return lines[i].startswith("@@") or _is_file_start(lines, i)
 
 
+def _is_body_pair(lines: list[str], j: int, hunk: Hunk, olds: int, news: int) -> bool:
+    """Whether a ``--- x``/``+++ y`` pair inside a hunk is a removed and an added line (SQL or Lua comments
+    ``-- x``), as git reads it: only when the @@ counts still want a line on both sides. Followed by a hunk
+    header (or nothing), the pair is body only if it meets the counts exactly and does not name one file on
+    both sides, so a real file header after a miscounted hunk still starts a file."""
+    if lines[j].startswith("diff ") or hunk.old_len is None or hunk.new_len is None:
+        return False
+    left_old, left_new = hunk.old_len - olds, hunk.new_len - news
+    if left_old < 1 or left_new < 1:
+        return False
+    nxt = lines[j + 2] if j + 2 < len(lines) else ""
+    if nxt.startswith(("@@", "diff ")) or j + 2 >= len(lines):
+        old, new = clean_path(lines[j][4:]), clean_path(lines[j + 1][4:])
+        if old is None or new is None or strip_prefix(old) == strip_prefix(new):
+            return False
+        return left_old == 1 and left_new == 1
+    return True
+
+
 def parse_patch(text: str) -> ParsedPatch:
     """Parse ``text`` into files and hunks, tolerating the defects models produce."""
     # A CR on every line is transport (the patch was saved with CRLF); CRs on only some lines are content,
@@ -120,8 +142,7 @@ def parse_patch(text: str) -> ParsedPatch:
         raw_lines.pop()
     if transport:
         raw_lines = [ln.removesuffix("\r") for ln in raw_lines]
-    global _CR_LINES
-    _CR_LINES = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
+    cr_lines = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
     lines = [ln.rstrip("\r") for ln in raw_lines]
     files: list[FilePatch] = []
     errors: list[str] = []
@@ -182,7 +203,7 @@ def parse_patch(text: str) -> ParsedPatch:
                     i += 1
                 continue
             git_pending = False
-            hunk, i, err = _read_hunk(lines, i, 0)
+            hunk, i, err = _read_hunk(lines, i, cr_lines)
             if err:
                 errors.append(err)
             cur.hunks.append(hunk)
@@ -202,13 +223,15 @@ def parse_patch(text: str) -> ParsedPatch:
 
 
 def _mode(line: str) -> int | None:
+    """The full git mode (file type and permissions) at the end of a mode line; the plan checks the type."""
     m = re.search(r"([0-7]{6})\s*$", line)
-    return int(m.group(1), 8) & 0o777 if m else None
+    return int(m.group(1), 8) if m else None
 
 
-def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | None]:
+def _read_hunk(lines: list[str], i: int, cr_lines: set[int]) -> tuple[Hunk, int, str | None]:
     head = lines[i]
     m = _HUNK_RE.match(head.strip())
+    index = 0
     if m:
         hunk = Hunk(index=index, header=head, old_start=int(m.group(1)),
                     old_len=int(m.group(2)) if m.group(2) is not None else 1,
@@ -223,18 +246,26 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
     err = None
     j = i + 1
     n = len(lines)
-    while j < n and not _is_header(lines, j):
+    olds = news = 0
+    cut_off = False
+    while j < n and (not _is_header(lines, j) or
+                     (_is_file_start(lines, j) and _is_body_pair(lines, j, hunk, olds, news))):
         ln = lines[j]
         if ln == "" or ln[0] in " -+":
             kind = ln[0] if ln else CTX
             text = ln[1:]
             if kind == ADD:
-                hunk.add_cr += j in _CR_LINES
+                hunk.add_cr += j in cr_lines
+            olds += kind != ADD
+            news += kind != DEL
             if kind == CTX and is_elision(text):
                 kind = GAP
             body.append((kind, text))
             raw_empty.append(ln == "")
-        elif ln.startswith("\\"):
+        elif ln.startswith(_FENCE):  # the closing fence of a diff in a markdown reply ends it
+            hunk.raw.extend(lines[i + 1:j])
+            break
+        elif _NO_NL_RE.match(ln):
             if body:
                 last = body[-1][0]
                 if last in (CTX, DEL):
@@ -246,7 +277,7 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
             raw_empty.append(False)
         else:
             look = j
-            while look < n and not _is_header(lines, look):
+            while look < n and not _is_header(lines, look) and not lines[look].startswith(_FENCE):
                 if lines[look][:1] in ("+", "-"):
                     err = (f"line {j + 1} of the patch ({ln[:60]!r}) is inside a hunk but does not start with "
                            "' ', '+' or '-'; prefix every unchanged line with a space")
@@ -259,6 +290,7 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
         j += 1
     else:
         hunk.raw.extend(lines[i + 1:j])
+        cut_off = j >= n  # the patch ended inside the hunk (not at prose, a fence or the next header)
     # Blank lines at the end of a hunk are usually separators, not context, unless the counts want them.
     while body and raw_empty and raw_empty[-1] and body[-1] == (CTX, ""):
         olds = sum(1 for k, _ in body if k in (CTX, DEL))
@@ -268,7 +300,30 @@ def _read_hunk(lines: list[str], i: int, index: int) -> tuple[Hunk, int, str | N
         body.pop()
         raw_empty.pop()
     hunk.lines = body
+    hunk.problem = _problem(hunk, cut_off and err is None)
     return hunk, j, err
+
+
+def _problem(hunk: Hunk, at_end: bool) -> str | None:
+    """Why a hunk that parsed must still be refused: a stream cut off inside it, or an elision marker
+    standing in for code the hunk removes."""
+    body = hunk.lines
+    # Models overstate counts all the time, but their hunks end with context; a stream cut off mid-change
+    # ends on a '-' or '+' line with both counts short.
+    if (at_end and hunk.old_len is not None and hunk.new_len is not None and body and body[-1][0] in (DEL, ADD)
+            and not any(k == GAP for k, _ in body)):
+        olds = sum(1 for k, _ in body if k in (CTX, DEL))
+        news = sum(1 for k, _ in body if k in (CTX, ADD))
+        if olds < hunk.old_len and news < hunk.new_len:
+            return (f"the patch ends inside this hunk: its header {hunk.header.strip()!r} announces "
+                    f"{hunk.old_len} old and {hunk.new_len} new lines but only {olds} and {news} follow, so "
+                    "it looks cut off; send the whole hunk")
+    if any(k == DEL and t.strip() for k, t in body):
+        marker = next((t for k, t in body if k == ADD and is_elision(t)), None)
+        if marker is not None:
+            return (f"the added line {marker.strip()!r} is a placeholder, not code, and the hunk removes lines, "
+                    "so applying it would delete code; write out every line the new version keeps")
+    return None
 
 
 def split_hunks(diff: str) -> list[HunkInfo]:

@@ -21,6 +21,7 @@ from genie_tui.patching.model import (
     HunkReport,
     ParsedPatch,
 )
+from genie_tui.patching.parse import strip_prefix
 from genie_tui.patching.textfile import BinaryFile, TextFile
 
 _MISSING = object()
@@ -37,6 +38,7 @@ class Plan:
     writes: dict[str, tuple[bytes | None, int | None]] = field(default_factory=dict)
     diffs: list[str] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # touched paths, first-touched order
+    seen: dict[str, bytes] = field(default_factory=dict)  # the bytes each file had when the plan read it
 
     @property
     def ok(self) -> bool:
@@ -51,6 +53,7 @@ class Tree:
         self.real = Path(os.path.realpath(repo))
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
+        self.seen: dict[str, bytes] = {}
 
     def exists(self, rel: str) -> bool:
         if rel in self.files:
@@ -66,6 +69,7 @@ class Tree:
             try:
                 data = path.read_bytes()
                 self.modes[rel] = os.stat(path).st_mode & 0o7777
+                self.seen[rel] = data
             except OSError as exc:
                 raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
             try:
@@ -87,11 +91,13 @@ class Tree:
             raise Refusal(f"{raw!r} is not a file path")
         if ".." in parts:
             raise Refusal(f"{raw}: paths with '..' are not allowed; the patch may only change files in the repository")
-        if ".git" in parts:
+        if any(x.lower() == ".git" for x in parts):  # .GIT is .git on case-insensitive file systems
             raise Refusal(f"{raw}: files under .git/ cannot be patched")
         cur = self.repo
         for i, part in enumerate(parts):
             cur = cur / part
+            if i < len(parts) - 1 and os.path.lexists(cur) and not os.path.isdir(cur):
+                raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
             if os.path.islink(cur):
                 target = os.path.realpath(cur)
                 inside = target == str(self.real) or target.startswith(str(self.real) + os.sep)
@@ -102,8 +108,11 @@ class Tree:
                     raise Refusal(f"{raw} is a symbolic link; patch the file it points to instead")
         return "/".join(parts)
 
-    def resolve(self, raw: str | None, prefix: str) -> str | None:
-        """Strip a/ b/ prefixes when that names an existing file (or when nothing exists either way)."""
+    def resolve(self, raw: str | None, prefix: str, git_style: bool = False) -> str | None:
+        """Strip a/ b/ prefixes when that names an existing file (or when nothing exists either way).
+
+        When both the stripped and the literal path exist, only a diff whose sides carry git's ``a/`` and
+        ``b/`` prefixes (``git_style``) says which is meant; otherwise the path is ambiguous and refused."""
         if raw is None:
             return None
         options = []
@@ -111,10 +120,11 @@ class Tree:
             options.append(raw[2:])
         options.append(raw)
         checked = [self.check_path(o) for o in options]
-        for rel in checked:
-            if self.exists(rel):
-                return rel
-        return checked[0]
+        found = [rel for rel in checked if self.exists(rel)]
+        if len(found) == 2 and not git_style:
+            raise Refusal(f"{raw} could mean {found[0]} (without the {raw[:2]} prefix) or {found[1]}, and both "
+                          f"exist; write the headers as '--- a/PATH' and '+++ b/PATH' with the full path")
+        return found[0] if found else checked[0]
 
 
 def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False) -> Plan:
@@ -123,17 +133,28 @@ def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, 
     for fp in parsed.files:
         todo = [h for h in fp.hunks if approved is None or h.index in approved]
         skipped = [h for h in fp.hunks if h not in todo]
-        name = (fp.new_path or fp.old_path or "?")
+        name = strip_prefix(fp.new_path or fp.old_path) or "?"
         try:
-            name = tree.resolve(fp.new_path, "b") or tree.resolve(fp.old_path, "a") or name
+            name = tree.resolve(fp.new_path, "b", _git_style(fp)) or tree.resolve(fp.old_path, "a", _git_style(fp)) \
+                or name
             if todo:
                 _file(tree, fp, todo, plan, strict)
         except Refusal as exc:
+            mine = {h.index for h in todo}  # _file may have reported some before it refused the file
+            plan.reports[:] = [r for r in plan.reports if r.index not in mine]
             plan.reports.extend(HunkReport(name, h.index, "refused", reason=str(exc)) for h in todo)
             todo = []
         plan.reports.extend(HunkReport(name, h.index, "skipped") for h in skipped)
     plan.reports.sort(key=lambda r: r.index)
+    plan.seen = tree.seen
     return plan
+
+
+def _git_style(fp: FilePatch) -> bool:
+    """The diff's paths carry git's prefixes on both sides (or on the one side that is not /dev/null)."""
+    old_ok = fp.old_path is None or fp.old_path.startswith("a/")
+    new_ok = fp.new_path is None or fp.new_path.startswith("b/")
+    return old_ok and new_ok and (fp.old_path, fp.new_path) != (None, None)
 
 
 def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | None) -> None:
@@ -148,11 +169,24 @@ def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | No
     plan.writes[rel] = (data, mode)
 
 
+_KINDS = {0o120000: "a symbolic link (mode 120000)", 0o160000: "a submodule (gitlink, mode 160000)",
+          0o040000: "a directory (mode 040000)"}
+
+
+def _perm(mode: int) -> int:
+    """Permission bits of a regular file's git mode (checked by ``_file``); a bare 644/755 is taken as is."""
+    return mode & 0o777
+
+
 def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool) -> None:
     if fp.binary:
         raise Refusal("binary patches are not supported; genie only patches text files")
-    old = tree.resolve(fp.old_path, "a")
-    new = tree.resolve(fp.new_path, "b")
+    if fp.new_mode is not None and fp.new_mode >> 12 not in (0, 0o10):
+        what = _KINDS.get(fp.new_mode & 0o170000, f"an unknown file type (mode {fp.new_mode:06o})")
+        raise Refusal(f"the patch makes {strip_prefix(fp.display)} {what}; genie only writes regular files (modes 100644 "
+                      "and 100755)")
+    old = tree.resolve(fp.old_path, "a", _git_style(fp))
+    new = tree.resolve(fp.new_path, "b", _git_style(fp))
     real = [h for h in fp.hunks if not h.synthetic]
     creates = fp.new_file or (old is None) or (
         not (old and tree.exists(old)) and not (new and tree.exists(new)) and all(not h.has_old_side for h in real))
@@ -164,6 +198,14 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
                           "send a diff against the current file instead")
         if len(todo) != len(fp.hunks):
             raise Refusal(f"a new file ({target}) can only be approved as a whole")
+        if not fp.new_file and not real:
+            # "--- x" / "+++ y" with nothing after it is a header, not a creation: only /dev/null or
+            # "new file mode" create a file without content
+            raise Refusal(f"{target} does not exist and the patch has no hunk for it; to create a file use "
+                          "'--- /dev/null' and '+' lines")
+        problem = next((h.problem for h in real if h.problem), None)
+        if problem:
+            raise Refusal(problem)
         if any(h.has_old_side for h in real):
             raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
                           "every line of a new file must start with '+'")
@@ -174,7 +216,7 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
         tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
         if lines and real and real[-1].new_no_nl:
             tf.eols[-1] = ""
-        _touch(plan, tree, target, tf, fp.new_mode if fp.new_mode is not None else 0o644)
+        _touch(plan, tree, target, tf, _perm(fp.new_mode) if fp.new_mode is not None else 0o644)
         plan.diffs.append(assemble.render_new(target, tf))
         plan.reports.extend(HunkReport(target, h.index, "applied", "exact", 1) for h in todo)
         return
@@ -193,7 +235,7 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
         return
     mode = tree.modes.get(source)
     if fp.new_mode is not None:
-        mode = fp.new_mode
+        mode = _perm(fp.new_mode)
     if deleting:
         if new_tf.lines:
             raise Refusal(f"the patch deletes {source} but its removed lines do not cover the whole file "
@@ -218,6 +260,9 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
     shapes = {h.index: locate.Shape.of(h) for h in hunks}
     fails: dict[int, str] = {}
     for h in hunks:
+        if h.problem:
+            fails[h.index] = h.problem
+            continue
         stated = h.old_start - 1 if h.old_start else (0 if h.old_start == 0 else None)
         if h.old_len == 0 and h.old_start:
             stated = h.old_start
@@ -274,6 +319,10 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
         lo = max((chosen[p.index].end for p in order[:pos] if p.index in chosen), default=0)
         hi = min((chosen[p.index].start for p in order[pos + 1:] if p.index in chosen), default=1 << 30)
         fit = [c for c in cands if c.start >= lo and c.end <= hi] or cands
+        stated = [c for c in cands if c.method == "exact"]  # verbatim at the header's line
+        if stated and stated[0] not in fit:
+            # hunk order and the stated line disagree: the line wins only once the numbers have proven right
+            fit = stated if trusted else cands
         if len(fit) > 1 and h.old_start is not None and trusted:
             exact = [c for c in fit if c.method == "exact"]
             if len(exact) == 1:

@@ -1,7 +1,8 @@
 """A text file as lines plus everything needed to write it back byte-identically where untouched.
 
 Each line keeps its own end-of-line, so a file with mixed endings round-trips; inserted lines take the file's
-dominant ending. The encoding (UTF-8, UTF-8 with BOM, or Latin-1 as a lossless fallback) is remembered.
+dominant ending. The encoding (UTF-8, UTF-8 with BOM, or Latin-1 for files that are not UTF-8) is remembered;
+a mostly-UTF-8 file with a stray invalid byte stays UTF-8 and the byte round-trips (surrogateescape).
 """
 
 from __future__ import annotations
@@ -28,10 +29,7 @@ class TextFile:
         if data.startswith(b"\xef\xbb\xbf"):
             enc, text = "utf-8-sig", data[3:].decode("utf-8", "surrogateescape")
         else:
-            try:
-                enc, text = "utf-8", data.decode("utf-8")
-            except UnicodeDecodeError:
-                enc, text = "latin-1", data.decode("latin-1")
+            enc, text = decode(data)
         return cls.from_text(text, enc)
 
     @classmethod
@@ -75,6 +73,8 @@ class TextFile:
         text = self.to_text()
         if self.encoding == "utf-8-sig":
             return b"\xef\xbb\xbf" + text.encode("utf-8", "surrogateescape")
+        if self.encoding == "utf-8":
+            return text.encode("utf-8", "surrogateescape")  # a stray invalid byte goes back as it came
         return text.encode(self.encoding)
 
     def norm(self, level: int) -> list[str]:
@@ -93,6 +93,21 @@ class TextFile:
                 cached.setdefault(s, []).append(i)
             self._index[level] = cached
         return cached
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(encoding, text) of ``data``: UTF-8; UTF-8 keeping its invalid bytes (surrogateescape) when the file is mostly UTF-8: at least as many valid
+    multi-byte characters as invalid bytes. Latin-1 (lossless too) for files that really are not UTF-8, where
+    valid multi-byte sequences are rare (an accented letter is a lone byte)."""
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "surrogateescape")
+    bad = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    good = sum(1 for ch in text if ch >= "\x80" and not "\udc80" <= ch <= "\udcff")
+    if good and good >= bad:
+        return "utf-8", text
+    return "latin-1", data.decode("latin-1")
 
 
 def normalize(s: str, level: int) -> str:

@@ -1,17 +1,17 @@
 """The undo journal: every applied patch records the bytes it replaced, so ``genie undo`` restores them.
 
 Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files. Undo restores a file's
-exact bytes when it is as genie left it; when the user has edited it since, the change is reversed line by line
-(exact matches only) so the user's other edits survive, and undo is refused if those very lines changed.
+exact bytes when it is as genie left it; when the user has edited it since, the change is reversed block by
+block (``reverse.py``) so the user's other edits survive, and undo is refused if those very lines changed.
 """
 
 from __future__ import annotations
 
 import base64
-import difflib
 import hashlib
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +29,12 @@ def _b64(data: bytes | None) -> str | None:
 
 
 def _unb64(text: str | None) -> bytes | None:
-    return None if text is None else base64.b64decode(text)
+    """Decode a journal field; anything but base64 text raises (binascii.Error is a ValueError)."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise TypeError("not base64 text")
+    return base64.b64decode(text, validate=True)
 
 
 def _read(path: Path) -> bytes | None:
@@ -50,15 +55,36 @@ def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
         "files": [{"path": rel, "before": _b64(before[rel][0]), "before_mode": before[rel][1],
                    "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
     }
-    path = d / f"{seq:06d}.json"
-    tmp = path.with_suffix(".tmp")
+    data = json.dumps(entry).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=d)  # a name of its own, never shared
     try:
-        tmp.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        while True:  # the complete entry takes the next free number; an existing one is never replaced
+            path = d / f"{seq:06d}.json"
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                seq += 1
+            except OSError:  # no hard links on this file system: create the name exclusively instead
+                try:
+                    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    seq += 1
+                    continue
+                try:
+                    with os.fdopen(out, "wb") as f:
+                        f.write(data)
+                except BaseException:
+                    path.unlink(missing_ok=True)
+                    raise
+                return path
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def discard(entry: Path) -> None:
@@ -77,8 +103,54 @@ def entries(repo: Path) -> list[Path]:
 
 
 def undo_last(repo: Path) -> UndoReport:
-    """Restore the files of the most recent applied patch; refuse (changing nothing) if that is not safe."""
+    """Restore the files of the most recent applied patch; refuse (changing nothing) if that is not safe.
+
+    Never raises for a damaged journal or a file system that refuses a write: the report says why in one line.
+    """
+    try:
+        return _undo(Path(repo))
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (write_all restored every file)
+        return UndoReport(False, [], f"undo failed ({type(exc).__name__}: {exc}); please report this")
+
+
+def _undo(repo: Path) -> UndoReport:
+    from contextlib import ExitStack
+
+    from genie_tui.patching import lock
+
+    if not repo.is_dir():
+        return UndoReport(False, [], f"the repository {repo} does not exist or is not a directory")
+    with ExitStack() as stack:
+        try:  # the same lock as apply: an apply and an undo never interleave
+            stack.enter_context(lock.repo_lock(repo))
+        except lock.Busy as exc:
+            return UndoReport(False, [], str(exc))
+        except OSError:
+            pass  # no journal directory, so nothing to undo either; entries() says so below
+        return _undo_locked(repo)
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def _rel(path: object) -> str:
+    """A journal entry's path, checked like a patch's: relative, inside the repository, not under .git."""
+    if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path or path[1:2] == ":":
+        raise ValueError("bad path")
+    parts = path.split("/")
+    if any(p in ("", ".", "..") or p.lower() == ".git" for p in parts):
+        raise ValueError("bad path")
+    return path
+
+
+def _mode(value: object) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError("bad mode")
+    return value
+
+
+def _undo_locked(repo: Path) -> UndoReport:
     from genie_tui.patching import fsio
+    from genie_tui.patching.plan import Refusal, Tree
+    from genie_tui.patching.reverse import reverse
 
     found = entries(repo)
     if not found:
@@ -86,17 +158,30 @@ def undo_last(repo: Path) -> UndoReport:
     entry_path = found[-1]
     try:
         entry = json.loads(entry_path.read_text(encoding="utf-8"))
-        checked = [(f["path"], _unb64(f["before"]), _unb64(f["after"]), f["before_mode"]) for f in entry["files"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        checked = [(_rel(f["path"]), _unb64(f["before"]), _unb64(f["after"]), _mode(f["before_mode"]))
+                   for f in entry["files"]]
+        label = str(entry.get("label") or "")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return UndoReport(False, [], f"the undo journal entry {entry_path} is damaged ({type(exc).__name__}); "
                           "nothing was changed. Delete that file to undo the patches before it")
-    label = entry.get("label", "")
+    tree = Tree(repo)
     writes: dict[str, tuple[bytes | None, int | None]] = {}
     current: dict[str, tuple[bytes | None, int | None]] = {}
     problems: list[str] = []
     for rel, before, after, before_mode in checked:
-        now = _read(repo / rel)
-        mode = os.stat(repo / rel).st_mode & 0o7777 if now is not None else None
+        try:
+            tree.check_path(rel)  # a link or a file put in the way since the patch: never write through it
+            now = _read(repo / rel)
+            mode = os.stat(repo / rel).st_mode & 0o7777 if now is not None else None
+        except Refusal as exc:
+            problems.append(str(exc))
+            continue
+        except IsADirectoryError:
+            problems.append(f"{rel} is a directory now")
+            continue
+        except OSError as exc:
+            problems.append(f"{rel} cannot be read ({exc.strerror or exc})")
+            continue
         current[rel] = (now, mode)
         if now == after:
             writes[rel] = (before, before_mode)
@@ -105,34 +190,37 @@ def undo_last(repo: Path) -> UndoReport:
             problems.append(f"{rel} was {'created' if before is None else 'deleted' if after is None else 'changed'} "
                             "by the patch and has been changed since")
             continue
-        merged = _reverse(before, after, now)
+        merged = reverse(before, after, now)
         if merged is None:
-            problems.append(f"{rel}: the lines the patch changed have been edited since")
+            problems.append(f"{rel}: the lines the patch changed have been edited since (or occur in more than "
+                            "one place now)")
         else:
             writes[rel] = (merged, mode)
     files = [c[0] for c in checked]
     if problems:
         return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
-    fsio.write_all(repo, writes, current)
-    entry_path.unlink()
-    return UndoReport(True, files, None, label, str(entry.get("tag") or ""))
-
-
-def _reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
-    """Take the after->before change and apply it to ``now`` with exact matching only."""
-    from genie_tui.patching.parse import parse_patch
-    from genie_tui.patching.plan import _apply_hunks
-    from genie_tui.patching.textfile import BinaryFile, TextFile
-
+    # The entry is moved aside first and put back if a write fails, so the journal always matches the files:
+    # an entry left behind after a successful undo would undo the same patch twice.
+    aside = entry_path.with_suffix(".undoing")
     try:
-        a, b, cur = TextFile.from_bytes(after), TextFile.from_bytes(before), TextFile.from_bytes(now)
-    except BinaryFile:
-        return None
-    diff = list(difflib.unified_diff(a.lines, b.lines, "a/f", "b/f", lineterm="", n=3))
-    if not diff:
-        return now
-    parsed = parse_patch("\n".join(diff) + "\n")
-    reports, new_tf, _ = _apply_hunks(cur, parsed.hunks, "f", True)
-    if any(r.status == "refused" for r in reports):
-        return None
-    return new_tf.to_bytes()
+        os.replace(entry_path, aside)
+    except OSError as exc:
+        return UndoReport(False, files, f"undo refused, nothing was changed: the journal entry {entry_path} "
+                          f"cannot be updated ({exc.strerror or exc})", label)
+    try:
+        fsio.write_all(repo, writes, current)
+    except BaseException as exc:
+        try:
+            os.replace(aside, entry_path)
+        except OSError:
+            pass
+        if not isinstance(exc, OSError):
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        return UndoReport(False, files, f"undo failed, nothing was changed: writing{where} failed "
+                          f"({exc.strerror or exc})", label)
+    try:
+        aside.unlink()
+    except OSError:
+        pass  # not a *.json name: entries() no longer sees it
+    return UndoReport(True, files, None, label, str(entry.get("tag") or ""))

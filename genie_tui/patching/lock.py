@@ -1,0 +1,50 @@
+"""One patch operation at a time per repository: ``genie apply`` and ``genie undo`` hold this lock from
+planning to the last write, so two of them never plan against the same bytes or number the same journal entry.
+
+The lock is an advisory ``flock`` on ``<undo dir>/<repo key>.lock`` beside the repository's journal. Where
+``fcntl`` does not exist (Windows is not a target) it is a no-op rather than a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not a POSIX system
+    fcntl = None  # type: ignore[assignment]
+
+WAIT_SECONDS = 30.0
+
+
+class Busy(Exception):
+    """Another genie process kept the repository's lock longer than :data:`WAIT_SECONDS`."""
+
+
+@contextmanager
+def repo_lock(repo: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the repository's patch lock; raise ``OSError`` if it cannot be created, :class:`Busy` on timeout."""
+    from genie_tui.patching.undo import journal_dir
+
+    path = journal_dir(repo).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise Busy("another genie apply or undo is still running in this repository; "
+                                   "try again when it has finished") from None
+                    time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
