@@ -16,6 +16,8 @@ from genie_tui.playbooks.model import Playbook, Source
 MAX_BYTES = 256 * 1024
 KEYS = ("name", "description", "applies_to", "keywords", "always", "priority")
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+#: Why a repo file whose real path is elsewhere is skipped (the indexer and ``genie apply`` say the same).
+OUTSIDE = "a symlink to outside the repository"
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -30,8 +32,14 @@ class Invalid(Exception):
         self.line = line
 
 
-def read_text(path: Path) -> str:
-    """Read a playbook file as UTF-8, refusing huge, binary-encoded or unreadable files with a reason."""
+def read_text(path: Path, root: Path | None = None) -> str:
+    """Read a playbook file as UTF-8, refusing huge, binary-encoded or unreadable files with a reason.
+
+    With ``root`` (the file comes from that repository), a file whose real path is outside it is refused
+    unread: a cloned repo's ``CLAUDE.md -> ~/.aws/credentials`` must never reach the system prompt.
+    """
+    if root is not None and not is_inside(path, root):
+        raise Invalid(OUTSIDE)
     if not path.is_file():
         raise Invalid("not a regular file")
     try:
@@ -50,9 +58,22 @@ def read_text(path: Path) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_playbook(path: Path, source: Source) -> Playbook:
-    """Parse a front-matter playbook (bundled, user or repo ``.genie/playbooks/*.md``)."""
-    text = read_text(path)
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks followed, is ``root`` or under it. A path that cannot be resolved (a symlink
+    loop) counts as inside: opening it fails anyway, with its own reason."""
+    try:
+        real, top = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return True
+    return real == top or top in real.parents
+
+
+def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Playbook:
+    """Parse a front-matter playbook (bundled, user or repo ``.genie/playbooks/*.md``).
+
+    ``root`` is the repository a repo playbook comes from; see :func:`read_text`.
+    """
+    text = read_text(path, root)
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise Invalid("no front matter: start the file with a '---' line, then 'name: ...', then '---'", 1)

@@ -92,3 +92,15 @@ async def test_user_toggles_playbooks_mid_session(make_repo):
     from genie_tui.errors import UsageError
     with pytest.raises(UsageError, match="no playbook 'db-migration'; did you mean db-migrations"):
         agent.set_playbook("db-migration", True)
+
+
+async def test_instruction_file_linked_outside_the_repo_never_reaches_the_model(make_repo, tmp_path):
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = AKIA-not-for-the-model\n")
+    repo = make_repo({"app.py": "x = 1\n"})
+    (repo / "CLAUDE.md").symlink_to(secret)
+    script = [Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    _, seen, requests = await run_agent(repo, script, "tidy app.py")
+    assert "AKIA" not in str(requests[0]["messages"])
+    assert "CLAUDE.md: a symlink to outside the repository; skipped" in [
+        e.message for e in seen if isinstance(e, ev.ErrorOccurred)]
