@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from genie_tui.playbooks.match import glob_problem
 from genie_tui.playbooks.model import Playbook, Source
 
 #: Larger files are refused unread: a playbook is a page of instructions, not a data dump.
@@ -101,6 +102,10 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
         )
     description = _opt_str(data, "description", key_lines)
     applies_to = _str_list(data, "applies_to", key_lines)
+    for glob in applies_to:
+        problem = glob_problem(glob)
+        if problem:  # caught here, a bad glob cannot break matching (and with it every read_file) later
+            raise Invalid(f"bad glob {glob!r} in 'applies_to': {problem}", key_lines.get("applies_to"))
     keywords = _str_list(data, "keywords", key_lines)
     always = data.get("always", False)
     if not isinstance(always, bool):

@@ -104,3 +104,47 @@ async def test_instruction_file_linked_outside_the_repo_never_reaches_the_model(
     assert "AKIA" not in str(requests[0]["messages"])
     assert "CLAUDE.md: a symlink to outside the repository; skipped" in [
         e.message for e in seen if isinstance(e, ev.ErrorOccurred)]
+
+
+PATCH = "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+GLOB_SCRIPT = [Reply(tool_calls=[("read_file", {"path": "app.py"})]),
+               Reply(tool_calls=[("propose_patch", {"diff": PATCH, "summary": "x is 2"})]),
+               Reply(tool_calls=[("finish", {"summary": "ok"})])]
+
+
+def tool_results(requests):
+    return [m["content"] for m in requests[-1]["messages"] if m["role"] == "tool"]
+
+
+async def test_a_bad_glob_is_a_load_warning_and_tools_still_work(make_repo):
+    repo = make_repo({"app.py": "x = 1\n", ".genie/playbooks/py.md":
+                      '---\nname: py\napplies_to: ["[z-a]*.py"]\n---\nPython rules.\n'})
+    _, seen, requests = await run_agent(repo, GLOB_SCRIPT, "set x to 2")
+    warnings = [e.message for e in seen if isinstance(e, ev.ErrorOccurred)]
+    assert warnings == [(".genie/playbooks/py.md:3: bad glob '[z-a]*.py' in 'applies_to': "
+                         "bad character range z-a in [z-a]; skipped")]
+    read, patched = tool_results(requests)
+    assert read.startswith("app.py lines 1-1 of 1") and patched.startswith("Patch applied to app.py")
+    assert (repo / "app.py").read_text() == "x = 2\n"
+
+
+async def test_a_failing_playbook_update_never_fails_the_tool(make_repo):
+    # a library built in code skips the loader's checks: the bad glob reaches matching after the tool ran
+    from pathlib import Path
+
+    from genie_tui.playbooks import Playbook, PlaybookLibrary
+
+    repo = make_repo({"app.py": "x = 1\n"})
+    bad = Playbook(name="py", description="", source="repo", path=Path("py.md"), applies_to=("[z-a]*.py",),
+                   body="Python rules.")
+    with ScriptedServer(GLOB_SCRIPT) as server:
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "auto"}), repo)
+        agent.library = agent.ctx.playbooks = PlaybookLibrary([bad], repo=repo)
+        seen = [e async for e in agent.run("set x to 2")]
+        await agent.client.aclose()
+    read, patched = tool_results(server.requests)
+    assert read.startswith("app.py lines 1-1 of 1") and patched.startswith("Patch applied to app.py")
+    assert (repo / "app.py").read_text() == "x = 2\n"
+    assert all(e.ok for e in seen if isinstance(e, ev.ToolFinished))
+    warnings = [e.message for e in seen if isinstance(e, ev.ErrorOccurred)]
+    assert len(warnings) == 1 and warnings[0].startswith("playbooks not updated after touching app.py: ")

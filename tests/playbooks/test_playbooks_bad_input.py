@@ -25,6 +25,13 @@ BAD_TEXT = {
     "empty-body.md": ("---\nname: e\n---\n\n", 4, "no body"),
     "list-front.md": ("---\n- a\n- b\n---\nbody\n", 2, "must be 'key: value'"),
     "twice.md": ("---\nname: w\nname: w2\n---\nbody\n", 3, "appears twice"),
+    "bad-range.md": ("---\nname: r\napplies_to: [\"*.md\", \"src/[z-a]*.py\"]\n---\nbody\n", 3,
+                     "bad glob 'src/[z-a]*.py' in 'applies_to': bad character range z-a in [z-a]"),
+    "empty-negated-class.md": ("---\nname: n\napplies_to: \"[!]\"\n---\nbody\n", 3,
+                               "bad glob '[!]' in 'applies_to': [!] is an empty character class"),
+    "empty-caret-class.md": ("---\nname: c\n\napplies_to:\n  - \"[^]\"\n---\nbody\n", 4, "[^] is an empty character class"),
+    "brace-bomb.md": ("---\nname: b\napplies_to: [\"" + "{a,b}" * 20 + "\"]\n---\nbody\n", 3,
+                      "braces expand to more than 256 patterns"),
 }
 
 
