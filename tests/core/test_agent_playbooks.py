@@ -148,3 +148,25 @@ async def test_a_failing_playbook_update_never_fails_the_tool(make_repo):
     assert all(e.ok for e in seen if isinstance(e, ev.ToolFinished))
     warnings = [e.message for e in seen if isinstance(e, ev.ErrorOccurred)]
     assert len(warnings) == 1 and warnings[0].startswith("playbooks not updated after touching app.py: ")
+
+
+async def test_read_playbook_is_capped_like_read_file(make_repo):
+    rules = "\n".join(f"Rule {n}: " + "keep it tidy " * 3 for n in range(1, 5001))  # ~240 KB
+    one_line = "word " * 20_000
+    repo = make_repo({".genie/playbooks/huge.md": f"---\nname: huge\n---\n{rules}\n",
+                      ".genie/playbooks/wide.md": f"---\nname: wide\n---\n{one_line}\n"})
+    script = [Reply(tool_calls=[("read_playbook", {"name": "huge"}), ("read_playbook", {"name": "wide"})]),
+              Reply(tool_calls=[("read_playbook", {"name": "huge", "start_line": 4900})]),
+              Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    _, _, requests = await run_agent(repo, script, "tidy up")
+    huge, wide = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert len(huge) <= 40_100 and len(wide) <= 40_100
+    head, *body, footer = huge.split("\n")
+    end = int(head.split()[3].split("-")[1])
+    assert head == f"playbook huge lines 1-{end} of 5000" and body[0].startswith("Rule 1: ")
+    assert body[-1].startswith(f"Rule {end}: ")
+    assert footer == f"[{5000 - end} more lines; call read_playbook with start_line={end + 1}]"
+    assert wide.startswith("playbook wide lines 1-1 of 1\nword word ") and wide.endswith(" more chars]")
+    last = [m["content"] for m in requests[2]["messages"] if m["role"] == "tool"][-1]
+    assert last.startswith("playbook huge lines 4900-5000 of 5000\nRule 4900: ")
+    assert last.endswith("\nRule 5000: keep it tidy keep it tidy keep it tidy")  # the end: no footer
