@@ -222,4 +222,6 @@ def _activate_playbooks(agent: Agent) -> None:
         for a in added:
             # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
             section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)
-            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{section.text}")
+            scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
+            wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
+            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")

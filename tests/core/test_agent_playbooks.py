@@ -170,3 +170,23 @@ async def test_read_playbook_is_capped_like_read_file(make_repo):
     last = [m["content"] for m in requests[2]["messages"] if m["role"] == "tool"][-1]
     assert last.startswith("playbook huge lines 4900-5000 of 5000\nRule 4900: ")
     assert last.endswith("\nRule 5000: keep it tidy keep it tidy keep it tidy")  # the end: no footer
+
+
+async def test_root_agents_md_stays_active_and_nested_ones_join_once(make_repo):
+    repo = make_repo({"AGENTS.md": "Root rule: run make check.\n", "calc.py": "x = 1\n",
+                      "services/api/AGENTS.md": "API rule: use httpx.\n", "services/api/h.py": "y = 2\n"})
+    script = [Reply(tool_calls=[("read_file", {"path": "services/api/h.py"})]),
+              Reply(tool_calls=[("read_file", {"path": "calc.py"})]),
+              Reply(tool_calls=[("read_file", {"path": "services/api/h.py", "start_line": 1})]),
+              Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    _, seen, requests = await run_agent(repo, script, "tidy up")
+    activated = [dict(e.active) for e in seen if isinstance(e, ev.PlaybooksActivated)]
+    assert all(a.get("AGENTS.md") == "always" for a in activated)
+    assert activated[-1]["services/api/AGENTS.md"] == "nearest AGENTS.md to services/api/h.py"
+    conversation = str(requests[-1]["messages"])
+    assert conversation.count("Root rule: run make check.") == 1  # the system prompt's copy, never re-injected
+    assert conversation.count("API rule: use httpx.") == 1
+    notes = [m["content"] for m in requests[-1]["messages"] if m["role"] == "user"][1:]
+    assert len(notes) == 1 and notes[0].startswith(
+        "[genie] Playbook services/api/AGENTS.md now applies (nearest AGENTS.md to services/api/h.py; "
+        "for files under services/api/ it wins over the AGENTS.md files above it):")
