@@ -218,7 +218,7 @@ def _activate_playbooks(agent: Agent) -> None:
     agent.active_playbooks = pairs
     if added:
         agent.emit(PlaybooksActivated(pairs))
-        agent.session.record("playbooks", active=[list(p) for p in pairs])
+        agent.session.record("playbooks", active=[list(p) for p in pairs], files=sorted(agent.files_seen))
         for a in added:
             # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
             section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)

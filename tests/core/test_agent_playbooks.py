@@ -190,3 +190,27 @@ async def test_root_agents_md_stays_active_and_nested_ones_join_once(make_repo):
     assert len(notes) == 1 and notes[0].startswith(
         "[genie] Playbook services/api/AGENTS.md now applies (nearest AGENTS.md to services/api/h.py; "
         "for files under services/api/ it wins over the AGENTS.md files above it):")
+
+
+async def test_a_resumed_session_is_not_told_again_about_playbooks_it_has(make_repo):
+    repo = make_repo({"AGENTS.md": "Root rule: run make check.\n", "calc.py": "x = 1\n",
+                      "services/api/AGENTS.md": "API rule: use httpx.\n", "services/api/h.py": "y = 2\n"})
+    first = [Reply(tool_calls=[("read_file", {"path": "services/api/h.py"})]),
+             Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    second = [Reply(tool_calls=[("read_file", {"path": "calc.py"}), ("read_file", {"path": "services/api/h.py"})]),
+              Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    counts = []
+    for script in (first, first[1:]):
+        # with and without a 'playbooks' record (one is written only when the active list changes)
+        with ScriptedServer(script + second) as server:
+            settings = load_settings(repo, {"base_url": server.base_url, "approve": "auto"})
+            agent = Agent(settings, repo)
+            _ = [e async for e in agent.run("tidy up")]
+            await agent.client.aclose()
+            resumed = Agent.resume(agent.session.id, settings)
+            _ = [e async for e in resumed.run("and the rest")]
+            await resumed.client.aclose()
+            conversation = str(server.requests[-1]["messages"])
+            counts.append((conversation.count("Root rule: run make check."),
+                           conversation.count("API rule: use httpx."), "now applies" in conversation))
+    assert counts == [(1, 1, True), (1, 1, True)]
