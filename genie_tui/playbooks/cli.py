@@ -112,7 +112,15 @@ def _new(args: argparse.Namespace) -> int:
         raise GenieError(f"{display_path(target, repo)} already exists; edit it, or pick another name")
     if not is_inside(target.parent, repo):
         raise GenieError(f"{display_path(target.parent, repo)}: {OUTSIDE}; not writing there")
-    existing = PlaybookLibrary.load(repo).get(name)
+    lib = PlaybookLibrary.load(repo)
+    existing = lib.get(name)
+    # a repo file of another name that declares this one (or an instruction file of this name) would be
+    # displaced by, or would displace, the new file: edit that one instead
+    taken = [pb for pb in (existing, *lib.shadowed.get(name, ()))
+             if pb is not None and pb.source not in ("bundled", "user")]
+    if taken:
+        raise GenieError(f"{display_path(taken[0].path, lib.repo)} already declares the playbook '{name}'; edit it, "
+                         "or pick another name")
     if existing is not None and existing.source in ("bundled", "user"):
         text = existing.path.read_text(encoding="utf-8")
         note = f"copied from the {existing.source} playbook; this copy now overrides it"
