@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.events import (
     CommandApprovalRequested,
+    ErrorOccurred,
     PatchApplied,
     PatchDecision,
     PatchProposed,
@@ -192,13 +193,24 @@ def plan_edit_note(plan: list[PlanStep]) -> str:
             "update_plan.]\n" + render_plan(plan))
 
 
-
 def notice_files(agent: Agent, files: list[str]) -> None:
-    """Playbooks whose globs match files the agent reads or patches become active as the session goes."""
+    """Playbooks whose globs match files the agent reads or patches become active as the session goes.
+
+    It runs after a tool has done its work (a patch is on disk by then), so a failure here is reported as a
+    warning and never turns the tool's result into an error.
+    """
     new = set(files) - agent.files_seen
     if not new or agent.library is None:
         return
     agent.files_seen |= new
+    try:
+        _activate_playbooks(agent)
+    except Exception as exc:  # noqa: BLE001 - the tool succeeded; only the playbook update did not
+        agent.emit(ErrorOccurred(f"playbooks not updated after touching {', '.join(sorted(new))}: "
+                                 f"{type(exc).__name__}: {exc}"))
+
+
+def _activate_playbooks(agent: Agent) -> None:
     active = agent.library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
                                   disabled=agent.disabled_playbooks)
     pairs = tuple((a.playbook.name, a.reason) for a in active)
@@ -206,8 +218,10 @@ def notice_files(agent: Agent, files: list[str]) -> None:
     agent.active_playbooks = pairs
     if added:
         agent.emit(PlaybooksActivated(pairs))
-        agent.session.record("playbooks", active=[list(p) for p in pairs])
+        agent.session.record("playbooks", active=[list(p) for p in pairs], files=sorted(agent.files_seen))
         for a in added:
             # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
             section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)
-            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}):\n{section.text}")
+            scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
+            wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
+            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")

@@ -99,6 +99,7 @@ class Agent(UserIntent):
         agent.task = start.get("task", "")
         agent.patches, agent.tests = state.patches, state.tests
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
+        agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
 
@@ -112,6 +113,11 @@ class Agent(UserIntent):
                 yield event
         else:
             await self._ensure_library()
+            if not self.active_playbooks:  # resumed: the conversation has them already; they are not news later
+                known = [n for n in self.explicit_playbooks if self.library.get(n) is not None]
+                chosen = self.library.select(self.task, files=sorted(self.files_seen), explicit=known,
+                                             disabled=self.disabled_playbooks)
+                self.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
             yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                                  self.settings.max_steps, self.settings.context_budget, self.demo)
             self._append({"role": "user", "content": task})

@@ -109,7 +109,8 @@ class UserIntent:
                                      disabled=self.disabled_playbooks)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
         if self.session:
-            self.session.record("playbooks", active=[list(p) for p in self.active_playbooks], toggled=name, on=active)
+            self.session.record("playbooks", active=[list(p) for p in self.active_playbooks], toggled=name, on=active,
+                                files=sorted(self.files_seen))
         return self.active_playbooks
 
     def set_model(self, model: str) -> None:

@@ -171,6 +171,10 @@ class RestoredState:
     steps: int = 0
     status: str = "interrupted"
     last_patch: int = 0  # the highest N of the patch ids (pN) on record: a resumed session goes on from there
+    #: The active playbooks and why, and the files that selected them, as last recorded (empty when they never
+    #: changed after the start): a resumed session does not announce again what its conversation already has.
+    playbooks: list[tuple[str, str]] = field(default_factory=list)
+    files_seen: list[str] = field(default_factory=list)
 
 
 def restore(path: Path) -> RestoredState:
@@ -207,6 +211,9 @@ def restore(path: Path) -> RestoredState:
             state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
         elif kind == "end":
             state.status = rec.get("status", "?")
+        elif kind == "playbooks" and isinstance(rec.get("active"), list):
+            state.playbooks = [(str(p[0]), str(p[1])) for p in rec["active"] if isinstance(p, list) and len(p) == 2]
+            state.files_seen = [str(f) for f in rec.get("files") or () if isinstance(f, str)]
     _close_dangling_tool_calls(state.messages)
     _unique_call_ids(state.messages)
     return state

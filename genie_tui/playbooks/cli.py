@@ -9,7 +9,7 @@ from pathlib import Path
 from genie_tui.errors import EXIT_FAILED, EXIT_OK, GenieError, UsageError
 from genie_tui.playbooks.library import PlaybookLibrary
 from genie_tui.playbooks.loader import display_path, repo_playbook_dir
-from genie_tui.playbooks.parse import NAME_RE
+from genie_tui.playbooks.parse import NAME_RE, OUTSIDE, is_inside
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,9 +108,19 @@ def _new(args: argparse.Namespace) -> int:
         raise UsageError(f"bad playbook name '{name}': use letters, digits, '-', '_' or '.', at most 64 characters")
     repo = resolve_repo(getattr(args, "repo", None))
     target = repo_playbook_dir(repo) / f"{name}.md"
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise GenieError(f"{display_path(target, repo)} already exists; edit it, or pick another name")
-    existing = PlaybookLibrary.load(repo).get(name)
+    if not is_inside(target.parent, repo):
+        raise GenieError(f"{display_path(target.parent, repo)}: {OUTSIDE}; not writing there")
+    lib = PlaybookLibrary.load(repo)
+    existing = lib.get(name)
+    # a repo file of another name that declares this one (or an instruction file of this name) would be
+    # displaced by, or would displace, the new file: edit that one instead
+    taken = [pb for pb in (existing, *lib.shadowed.get(name, ()))
+             if pb is not None and pb.source not in ("bundled", "user")]
+    if taken:
+        raise GenieError(f"{display_path(taken[0].path, lib.repo)} already declares the playbook '{name}'; edit it, "
+                         "or pick another name")
     if existing is not None and existing.source in ("bundled", "user"):
         text = existing.path.read_text(encoding="utf-8")
         note = f"copied from the {existing.source} playbook; this copy now overrides it"

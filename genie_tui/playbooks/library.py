@@ -92,14 +92,16 @@ class PlaybookLibrary:
         repo = str(self.repo) if self.repo else None
         paths = [p for p in (normalize_path(_real(f), repo) for f in files if f) if p]
         reasons = self._agents_reasons(paths)
-        chosen: list[tuple[tuple[int, int, int, str], ActivePlaybook]] = []
+        chosen: list[tuple[tuple[int, int, int, int, str], ActivePlaybook]] = []
         for pb in self.playbooks:
             if pb.name in off:
                 continue
             reason = "explicit" if pb.name in explicit else self._reason(pb, task, paths, reasons)
             if reason is None:
                 continue
-            key = (0 if reason == "explicit" else 1, -pb.priority, -SOURCE_RANK.get(pb.source, 0), pb.name)
+            # a nested AGENTS.md goes ahead of the ones above it: the nearest one wins where they conflict
+            depth = pb.name.count("/") if pb.source == "AGENTS.md" else 0
+            key = (0 if reason == "explicit" else 1, -pb.priority, -SOURCE_RANK.get(pb.source, 0), -depth, pb.name)
             chosen.append((key, ActivePlaybook(pb, reason)))
         return [active for _, active in sorted(chosen, key=lambda kv: kv[0])]
 
@@ -117,11 +119,12 @@ class PlaybookLibrary:
         return None
 
     def _agents_reasons(self, paths: list[str]) -> dict[str, str]:
-        """AGENTS.md convention: for each file the nearest AGENTS.md wins; with no files yet, the root one."""
+        """The root AGENTS.md always applies; a nested one joins for the files it is the nearest AGENTS.md to.
+
+        Files seen only accumulate, so a nested one, once active, stays active: nothing leaves and comes back.
+        """
         by_dir = {pb.name.rpartition("/")[0]: pb.name for pb in self.playbooks if pb.source == "AGENTS.md"}
-        if not paths:
-            return {by_dir[""]: "always"} if "" in by_dir else {}
-        reasons: dict[str, str] = {}
+        reasons = {by_dir[""]: "always"} if "" in by_dir else {}
         for path in paths:
             nearest = next((by_dir[d] for d in ancestors(path) if d in by_dir), None)
             if nearest is not None and nearest not in reasons:

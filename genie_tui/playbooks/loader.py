@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from genie_tui.playbooks.model import Playbook, Source
-from genie_tui.playbooks.parse import Invalid, extract_steps, parse_playbook, read_text
+from genie_tui.playbooks.parse import (
+    OUTSIDE,
+    Invalid,
+    extract_steps,
+    is_inside,
+    parse_playbook,
+    read_text,
+)
 
 #: A playbook directory with more files than this is almost certainly a mistake (a docs tree, a vendored repo).
 MAX_FILES = 500
@@ -76,6 +83,10 @@ def warning(path: Path, repo: Path | None, exc: Invalid) -> str:
 
 
 def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded) -> list[Playbook]:
+    """The playbooks under ``directory``; with ``repo`` (a repo source) only files really inside the repo."""
+    if repo is not None and directory.is_dir() and not is_inside(directory, repo):
+        loaded.warnings.append(f"{display_path(directory, repo)}: {OUTSIDE}; skipped")
+        return []
     try:
         # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
         files = sorted(p for p in directory.rglob("*.md") if p.name.lower() != "readme.md" and p.name[0] != ".")
@@ -90,7 +101,7 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
     for path in files:
         loaded.checked += 1
         try:
-            pb = parse_playbook(path, source)
+            pb = parse_playbook(path, source, repo)
         except Invalid as exc:
             loaded.warnings.append(warning(path, repo, exc))
             continue
@@ -144,7 +155,7 @@ def _instruction(
     path = repo / rel
     loaded.checked += 1
     try:
-        body = read_text(path).strip()
+        body = read_text(path, repo).strip()
     except Invalid as exc:
         loaded.warnings.append(warning(path, repo, exc))
         return None

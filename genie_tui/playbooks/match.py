@@ -3,6 +3,9 @@
 Globs follow gitignore habits: ``*.py`` (no slash) matches the file name anywhere, ``src/**/*.py`` is
 anchored at the repo root, ``**/`` spans zero or more directories, ``docs/`` means everything under docs,
 and ``*.{ts,tsx}`` expands braces.
+
+A pattern that cannot be compiled (``[z-a]``, an empty ``[!]``) is a problem of the playbook that holds it:
+the parser calls :func:`glob_problem` so such a playbook is skipped at load time, and matching never meets it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ def glob_matches(pattern: str, path: str) -> bool:
     return any(rx.match(path) for rx in _compile(pattern))
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable glob (e.g. ``bad character range z-a in [z-a]``), or ``None``."""
+    try:
+        _compile(pattern)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def first_glob_match(patterns: Iterable[str], paths: Iterable[str]) -> tuple[str, str] | None:
     """The first ``(pattern, path)`` that matches, or ``None``."""
     path_list = list(paths)
@@ -40,16 +52,27 @@ def first_glob_match(patterns: Iterable[str], paths: Iterable[str]) -> tuple[str
     return None
 
 
+#: ``{a,b}{c,d}...`` multiplies: past this many expansions a pattern is refused instead of compiled.
+MAX_EXPANSIONS = 256
+
+
 @lru_cache(maxsize=1024)
 def _compile(pattern: str) -> tuple[re.Pattern[str], ...]:
+    """The regexes of ``pattern``; ``ValueError`` saying what is wrong with it in glob terms."""
+    expanded = _expand_braces(pattern.strip())
+    if len(expanded) > MAX_EXPANSIONS:
+        raise ValueError(f"its braces expand to more than {MAX_EXPANSIONS} patterns")
     out = []
-    for pat in _expand_braces(pattern.strip()):
+    for pat in expanded:
         pat = pat.replace("\\", "/")
         if pat.endswith("/"):
             pat += "**"
         if "/" not in pat:
             pat = "**/" + pat
-        out.append(re.compile(_translate(pat.lstrip("/")) + r"\Z"))
+        try:
+            out.append(re.compile(_translate(pat.lstrip("/")) + r"\Z"))
+        except re.error as exc:  # not a ValueError; _translate checks the known cases, this is the backstop
+            raise ValueError(exc.msg) from None
     return tuple(out)
 
 
@@ -58,7 +81,12 @@ def _expand_braces(pattern: str) -> list[str]:
     if not match:
         return [pattern]
     head, tail = pattern[: match.start()], pattern[match.end() :]
-    return [x for alt in match.group(1).split(",") for x in _expand_braces(head + alt + tail)]
+    out: list[str] = []
+    for alt in match.group(1).split(","):
+        out += _expand_braces(head + alt + tail)
+        if len(out) > MAX_EXPANSIONS:  # stop early: the full expansion can be astronomically large
+            return out
+    return out
 
 
 def _translate(pat: str) -> str:
@@ -79,15 +107,28 @@ def _translate(pat: str) -> str:
             out.append("[^/]")
             i += 1
         elif c == "[" and (close := pat.find("]", i + 2)) != -1:
-            inner = pat[i + 1 : close]
-            if inner[0] in "!^":
-                inner = "^" + inner[1:]
-            out.append("[" + inner.replace("\\", "\\\\") + "]")
+            out.append(_char_class(pat[i : close + 1]))
             i = close + 1
         else:
             out.append(re.escape(c))
             i += 1
     return "".join(out)
+
+
+def _char_class(glob: str) -> str:
+    """The regex for a glob character class such as ``[a-z]`` or ``[!0-9]``; ``ValueError`` if it is bad."""
+    inner = glob[1:-1]
+    negated = inner[0] in "!^"
+    if negated:
+        inner = inner[1:]
+    if not inner:
+        raise ValueError(f"{glob} is an empty character class")
+    rx = "[" + ("^" if negated else "") + inner.replace("\\", "\\\\") + "]"
+    try:
+        re.compile(rx)
+    except re.error as exc:
+        raise ValueError(f"{exc.msg} in {glob}") from None
+    return rx
 
 
 def keyword_in(keyword: str, task: str) -> bool:

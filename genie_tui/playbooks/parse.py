@@ -10,12 +10,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from genie_tui.playbooks.match import glob_problem
 from genie_tui.playbooks.model import Playbook, Source
 
 #: Larger files are refused unread: a playbook is a page of instructions, not a data dump.
 MAX_BYTES = 256 * 1024
 KEYS = ("name", "description", "applies_to", "keywords", "always", "priority")
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+#: Why a repo file whose real path is elsewhere is skipped (the indexer and ``genie apply`` say the same).
+OUTSIDE = "a symlink to outside the repository"
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -30,8 +33,14 @@ class Invalid(Exception):
         self.line = line
 
 
-def read_text(path: Path) -> str:
-    """Read a playbook file as UTF-8, refusing huge, binary-encoded or unreadable files with a reason."""
+def read_text(path: Path, root: Path | None = None) -> str:
+    """Read a playbook file as UTF-8, refusing huge, binary-encoded or unreadable files with a reason.
+
+    With ``root`` (the file comes from that repository), a file whose real path is outside it is refused
+    unread: a cloned repo's ``CLAUDE.md -> ~/.aws/credentials`` must never reach the system prompt.
+    """
+    if root is not None and not is_inside(path, root):
+        raise Invalid(OUTSIDE)
     if not path.is_file():
         raise Invalid("not a regular file")
     try:
@@ -50,16 +59,29 @@ def read_text(path: Path) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_playbook(path: Path, source: Source) -> Playbook:
-    """Parse a front-matter playbook (bundled, user or repo ``.genie/playbooks/*.md``)."""
-    text = read_text(path)
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks followed, is ``root`` or under it. A path that cannot be resolved (a symlink
+    loop) counts as inside: opening it fails anyway, with its own reason."""
+    try:
+        real, top = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return True
+    return real == top or top in real.parents
+
+
+def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Playbook:
+    """Parse a front-matter playbook (bundled, user or repo ``.genie/playbooks/*.md``).
+
+    ``root`` is the repository a repo playbook comes from; see :func:`read_text`.
+    """
+    text = read_text(path, root)
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise Invalid("no front matter: start the file with a '---' line, then 'name: ...', then '---'", 1)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise Invalid("front matter is not closed: add a '---' line after the last key", 1)
-    data, key_lines = _load_yaml("\n".join(lines[1:end]))
+    data, key_lines, nodes = _load_yaml("\n".join(lines[1:end]))
     body = "\n".join(lines[end + 1 :]).strip()
     body_line = end + 2
 
@@ -71,16 +93,22 @@ def parse_playbook(path: Path, source: Source) -> Playbook:
         close = difflib.get_close_matches(str(key), KEYS, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(KEYS)})"
         raise Invalid(f"unknown key '{key}'{hint}", key_lines.get(key))
-    if "name" not in data or data["name"] in (None, ""):
+    name = data.get("name")
+    if (name is not None and not isinstance(name, str)) or (name is None and _raw(nodes.get("name"))):
+        raise Invalid(_not_a_string("'name'", name, nodes.get("name")), key_lines["name"])
+    if not name:
         raise Invalid("missing 'name' in the front matter", key_lines.get("name", 1))
-    name = data["name"]
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not NAME_RE.match(name):
         raise Invalid(
             f"bad name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
         )
-    description = _opt_str(data, "description", key_lines)
-    applies_to = _str_list(data, "applies_to", key_lines)
-    keywords = _str_list(data, "keywords", key_lines)
+    description = _opt_str(data, "description", key_lines, nodes)
+    applies_to = _str_list(data, "applies_to", key_lines, nodes)
+    for glob in applies_to:
+        problem = glob_problem(glob)
+        if problem:  # caught here, a bad glob cannot break matching (and with it every read_file) later
+            raise Invalid(f"bad glob {glob!r} in 'applies_to': {problem}", key_lines.get("applies_to"))
+    keywords = _str_list(data, "keywords", key_lines, nodes)
     always = data.get("always", False)
     if not isinstance(always, bool):
         raise Invalid(f"'always' must be true or false, not {always!r}", key_lines.get("always"))
@@ -105,8 +133,9 @@ def parse_playbook(path: Path, source: Source) -> Playbook:
     )
 
 
-def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """Load the front matter as a mapping and note each key's file line (front matter starts at line 2)."""
+def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any]]:
+    """Load the front matter as a mapping, each key's file line (front matter starts at line 2) and each
+    key's YAML value node (what was written, for messages about what YAML made of it)."""
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -129,29 +158,56 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise Invalid("front matter must be 'key: value' lines", 2)
     key_lines: dict[str, int] = {}
-    for key_node, _ in node.value:
+    nodes: dict[str, Any] = {}
+    for key_node, value_node in node.value:
         key = key_node.value
         line = key_node.start_mark.line + 2
         if key in key_lines:
             raise Invalid(f"key '{key}' appears twice (first on line {key_lines[key]})", line)
         key_lines[key] = line
-    return data, key_lines
+        nodes[key] = value_node
+    return data, key_lines, nodes
 
 
-def _opt_str(data: dict[str, Any], key: str, key_lines: dict[str, int]) -> str:
+def _raw(node: Any) -> str:
+    """The text a YAML scalar was written as (``yes`` for a value YAML read as true), else ``""``."""
+    value = getattr(node, "value", None)
+    return value if isinstance(value, str) else ""
+
+
+def _not_a_string(what: str, value: Any, node: Any) -> str:
+    """Why ``value`` is not the string the user meant: ``name: yes`` is a boolean to YAML, so say so."""
+    import datetime
+
+    raw = _raw(node)
+    kind = ("a boolean" if isinstance(value, bool) else "a number" if isinstance(value, (int, float))
+            else "a date" if isinstance(value, datetime.date) else "nothing (null)" if value is None else "")
+    if raw and kind:
+        return f'{what} must be a string, but YAML read {raw} as {kind}; quote it: "{raw}"'
+    shape = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+    return f"{what} must be a string, not {shape}"
+
+
+def _opt_str(data: dict[str, Any], key: str, key_lines: dict[str, int], nodes: dict[str, Any]) -> str:
     value = data.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Invalid(f"'{key}' must be text, not {value!r}", key_lines.get(key))
+        raise Invalid(_not_a_string(f"'{key}'", value, nodes.get(key)), key_lines.get(key))
     return " ".join(value.split())
 
 
-def _str_list(data: dict[str, Any], key: str, key_lines: dict[str, int]) -> tuple[str, ...]:
+def _str_list(data: dict[str, Any], key: str, key_lines: dict[str, int], nodes: dict[str, Any]) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
+    if isinstance(items, list):  # keywords: [yes, no] are booleans to YAML: say which item and why
+        item_nodes = getattr(nodes.get(key), "value", None) or []
+        for i, item in enumerate(items):
+            if not isinstance(item, (str, list, dict)) and i < len(item_nodes) and _raw(item_nodes[i]):
+                raise Invalid(_not_a_string(f"'{key}' item {i + 1}", item, item_nodes[i]),
+                              item_nodes[i].start_mark.line + 2)
     if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
         raise Invalid(f"'{key}' must be a list of non-empty strings, e.g. [\"a\", \"b\"]", key_lines.get(key))
     return tuple(i.strip() for i in items)

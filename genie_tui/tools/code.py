@@ -59,6 +59,9 @@ def find_references(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
 
 
 def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    """A playbook's body; one longer than read_file's cap is windowed by lines, as read_file does."""
+    from genie_tui.tools.fs import MAX_READ_CHARS, _int_arg
+
     name = args.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ToolError("name must be a playbook name")
@@ -66,7 +69,28 @@ def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError("no playbooks are loaded")
     from genie_tui.errors import GenieError
 
+    name = name.strip()
+    start = _int_arg(args, "start_line")
     try:
-        return ToolOutput(ctx.playbooks.read(name.strip()))
+        body = ctx.playbooks.read(name)
     except GenieError as exc:
         raise ToolError(str(exc)) from None
+    if start is None and len(body) <= MAX_READ_CHARS:
+        return ToolOutput(body)
+    lines = body.split("\n")
+    start = start or 1
+    if start > len(lines):
+        raise ToolError(f"playbook {name}: start_line {start} is past the end of it ({len(lines)} lines)")
+    shown: list[str] = []
+    used = 0
+    for line in lines[start - 1 :]:
+        if len(line) > MAX_READ_CHARS:  # one giant line: cut it, or it alone would break the cap
+            line = line[:MAX_READ_CHARS] + f" ... [{len(line) - MAX_READ_CHARS} more chars]"
+        if shown and used + len(line) > MAX_READ_CHARS:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    end = start + len(shown) - 1
+    footer = (f"\n[{len(lines) - end} more lines; call read_playbook with start_line={end + 1}]"
+              if end < len(lines) else "")
+    return ToolOutput(f"playbook {name} lines {start}-{end} of {len(lines)}\n" + "\n".join(shown) + footer)

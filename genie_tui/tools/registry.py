@@ -50,8 +50,9 @@ SCHEMAS: list[dict[str, Any]] = [
     _schema("browse_url", "Fetch a web page (documentation) as text.", {"url": _S}, ["url"]),
     _schema("web_search", "Search the web for a question; returns result titles and links.",
             {"question": _S}, ["question"]),
-    _schema("read_playbook", "Read the full text of a playbook listed by name in the system prompt.",
-            {"name": _S}, ["name"]),
+    _schema("read_playbook", "Read the full text of a playbook listed by name in the system prompt. "
+            "Long ones are windowed by lines, like read_file.",
+            {"name": _S, "start_line": _I}, ["name"]),
     _schema("finish", "End the task with a summary of what changed and how it was verified.",
             {"summary": _S}, ["summary"]),
 ]

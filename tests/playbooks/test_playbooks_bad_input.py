@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,25 @@ BAD_TEXT = {
     "bad-priority.md": ("---\nname: p\npriority: high\n---\nbody\n", 3, "'priority' must be a whole number"),
     "bad-keywords.md": ("---\nname: k\nkeywords: {a: 1}\n---\nbody\n", 3, "'keywords' must be a list"),
     "bad-name.md": ("---\nname: has spaces\n---\nbody\n", 2, "bad name"),
+    "yes-name.md": ("---\nname: yes\n---\nbody\n", 2,
+                    "'name' must be a string, but YAML read yes as a boolean; quote it: \"yes\""),
+    "number-name.md": ("---\nname: 0123\n---\nbody\n", 2, "YAML read 0123 as a number; quote it: \"0123\""),
+    "null-name.md": ("---\nname: null\n---\nbody\n", 2, "YAML read null as nothing (null); quote it"),
+    "list-name.md": ("---\nname: [a]\n---\nbody\n", 2, "'name' must be a string, not a list"),
+    "on-keyword.md": ("---\nname: o\nkeywords:\n  - deploy\n  - on\n---\nbody\n", 5,
+                      "'keywords' item 2 must be a string, but YAML read on as a boolean; quote it: \"on\""),
+    "date-description.md": ("---\nname: d\ndescription: 2024-05-01\n---\nbody\n", 3,
+                            "'description' must be a string, but YAML read 2024-05-01 as a date"),
     "empty-body.md": ("---\nname: e\n---\n\n", 4, "no body"),
     "list-front.md": ("---\n- a\n- b\n---\nbody\n", 2, "must be 'key: value'"),
     "twice.md": ("---\nname: w\nname: w2\n---\nbody\n", 3, "appears twice"),
+    "bad-range.md": ("---\nname: r\napplies_to: [\"*.md\", \"src/[z-a]*.py\"]\n---\nbody\n", 3,
+                     "bad glob 'src/[z-a]*.py' in 'applies_to': bad character range z-a in [z-a]"),
+    "empty-negated-class.md": ("---\nname: n\napplies_to: \"[!]\"\n---\nbody\n", 3,
+                               "bad glob '[!]' in 'applies_to': [!] is an empty character class"),
+    "empty-caret-class.md": ("---\nname: c\n\napplies_to:\n  - \"[^]\"\n---\nbody\n", 4, "[^] is an empty character class"),
+    "brace-bomb.md": ("---\nname: b\napplies_to: [\"" + "{a,b}" * 20 + "\"]\n---\nbody\n", 3,
+                      "braces expand to more than 256 patterns"),
 }
 
 
@@ -109,3 +126,55 @@ def test_unreadable_entries_do_not_crash(make_repo) -> None:
     lib = PlaybookLibrary.load(repo)
     assert lib.get("good") is not None
     assert sorted(w.split(":")[0] for w in lib.warnings) == [".genie/playbooks/dangling.md", ".genie/playbooks/dir.md"]
+
+
+SECRET = "aws_secret_access_key = AKIA-not-for-the-model"
+
+
+def test_repo_files_symlinked_outside_the_repo_are_skipped(make_repo, tmp_path: Path, capsys) -> None:
+    secret = tmp_path / "credentials"
+    secret.write_text(SECRET + "\n")
+    outside_pb = tmp_path / "outside.md"
+    outside_pb.write_text(f"---\nname: leak\nalways: true\n---\n{SECRET}\n")
+    repo = make_repo({"x.py": "", "docs/rules.md": "Inside rules.\n", ".genie/playbooks/good.md": GOOD})
+    for rel in ("AGENTS.md", "CLAUDE.md", ".cursorrules", "sub/AGENTS.md"):
+        (repo / rel).parent.mkdir(exist_ok=True)
+        (repo / rel).symlink_to(secret)
+    (repo / ".genie/playbooks/leak.md").symlink_to(outside_pb)
+    (repo / "CONVENTIONS.md").symlink_to("docs/rules.md")  # a link that stays inside the repo is fine
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)  # tracked, as in a cloned repo
+    lib = PlaybookLibrary.load(repo)
+    assert all(SECRET not in pb.body for pb in lib.playbooks)
+    assert {pb.name for pb in lib.playbooks if pb.source != "bundled"} == {"good", "CONVENTIONS.md"}
+    assert lib.read("CONVENTIONS.md") == "Inside rules."
+    assert sorted(lib.warnings) == sorted(f"{rel}: a symlink to outside the repository; skipped" for rel in (
+        "AGENTS.md", "CLAUDE.md", ".cursorrules", "sub/AGENTS.md", ".genie/playbooks/leak.md"))
+
+    assert main(["playbooks", "check", "--repo", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "error: CLAUDE.md: a symlink to outside the repository; skipped" in out and SECRET not in out
+
+
+def test_playbook_dir_symlinked_outside_the_repo_is_skipped(make_repo, tmp_path: Path, capsys) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "leak.md").write_text(f"---\nname: leak\nalways: true\n---\n{SECRET}\n")
+    repo = make_repo({"x.py": ""})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/playbooks").symlink_to(elsewhere, target_is_directory=True)
+    lib = PlaybookLibrary.load(repo)
+    assert lib.get("leak") is None
+    assert lib.warnings == [".genie/playbooks: a symlink to outside the repository; skipped"]
+
+    # nor does `playbooks new` write through the link
+    assert main(["playbooks", "new", "mine", "--repo", str(repo)]) == 1
+    assert ".genie/playbooks: a symlink to outside the repository" in capsys.readouterr().err
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["leak.md"]
+
+
+def test_user_playbooks_may_be_symlinks(user_dir: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "team-rules.md"
+    shared.write_text("---\nname: team\n---\nTeam rules.\n")
+    (user_dir / "team.md").symlink_to(shared)
+    lib = PlaybookLibrary.load(None)
+    assert lib.read("team") == "Team rules." and lib.warnings == []

@@ -113,3 +113,14 @@ def test_show_of_a_broken_playbook_says_why_it_is_not_loaded(make_repo, capsys) 
     assert main(["playbooks", "show", "mine", "--repo", str(repo)]) == 1
     err = capsys.readouterr().err
     assert "playbook 'mine' is not loaded: .genie/playbooks/mine.md:3: unknown key 'keywrds'" in err
+
+
+def test_new_refuses_a_name_another_repo_file_declares(make_repo, pb_text, capsys) -> None:
+    repo = make_repo({".genie/playbooks/migrations.md": pb_text("db-migrations", "Timestamped files."),
+                      "AGENTS.md": "Root rules.\n"})
+    for name, owner in (("db-migrations", ".genie/playbooks/migrations.md"), ("AGENTS.md", "AGENTS.md")):
+        assert main(["playbooks", "new", name, "--repo", str(repo)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"genie: {owner} already declares the playbook '{name}'; edit it, or pick another name\n"
+        assert not (repo / f".genie/playbooks/{name}.md").exists()
+    assert PlaybookLibrary.load(repo).read("db-migrations") == "Timestamped files."

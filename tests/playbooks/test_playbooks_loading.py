@@ -63,7 +63,7 @@ def test_instruction_files_are_always_on_repo_playbooks(make_repo) -> None:
     assert reasons["CLAUDE.md"] == "always"
     assert reasons[".cursorrules"] == "always"
     assert reasons["CONVENTIONS.md"] == "always"
-    assert reasons["AGENTS.md"] == "nearest AGENTS.md to src/app.py"
+    assert reasons["AGENTS.md"] == "always"
 
 
 def test_nearest_agents_md_to_the_changed_files_wins(make_repo) -> None:
@@ -82,14 +82,17 @@ def test_nearest_agents_md_to_the_changed_files_wins(make_repo) -> None:
     def active(files):
         return {a.name: a.reason for a in lib.select("task", files=files) if a.playbook.source == "AGENTS.md"}
 
+    # the root one always applies; a nested one joins for the files it is nearest to, listed first (it wins)
     assert active([]) == {"AGENTS.md": "always"}
     assert active(["services/api/handler.py"]) == {
-        "services/api/AGENTS.md": "nearest AGENTS.md to services/api/handler.py"}
-    assert active(["services/api/v2/routes.py"]) == {
-        "services/api/v2/AGENTS.md": "nearest AGENTS.md to services/api/v2/routes.py"}
-    assert set(active(["web/app.ts", "services/api/handler.py"])) == {"AGENTS.md", "services/api/AGENTS.md"}
+        "services/api/AGENTS.md": "nearest AGENTS.md to services/api/handler.py", "AGENTS.md": "always"}
+    assert list(active(["services/api/v2/routes.py"])) == ["services/api/v2/AGENTS.md", "AGENTS.md"]
+    assert active(["web/app.ts", "services/api/handler.py"]) == active(["services/api/handler.py"])
+    assert list(active(["services/api/handler.py", "services/api/v2/routes.py"])) == [
+        "services/api/v2/AGENTS.md", "services/api/AGENTS.md", "AGENTS.md"]
     # Absolute paths inside the repo are understood too.
-    assert set(active([str(repo.resolve() / "services/api/v2/routes.py")])) == {"services/api/v2/AGENTS.md"}
+    assert set(active([str(repo.resolve() / "services/api/v2/routes.py")])) == {"services/api/v2/AGENTS.md",
+                                                                                "AGENTS.md"}
 
 
 def test_untracked_agents_md_is_found_and_ignored_one_is_not(make_repo) -> None:
