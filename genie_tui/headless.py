@@ -130,8 +130,10 @@ def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
     return {
         "status": finished.status,
         "summary": finished.summary,
-        "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"]}
-                    for p in agent.patches],
+        # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
+        # holds nothing else
+        "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
+                     "diff": p.get("diff") or ""} for p in agent.patches],
         "tests": agent.tests,
         "trajectory": str(agent.session_path) if agent.session_path else None,
         "usage": agent.usage_totals,

@@ -89,3 +89,15 @@ def test_playbooks_cli_runs_from_the_wheel(run_installed) -> None:
     proc = run_installed("playbooks", "list", module=True)
     assert proc.returncode == 0, proc.stderr
     assert {"fix-bug", "add-tests", "write-docs"} <= {line.split()[0] for line in proc.stdout.splitlines()}
+
+
+def test_the_sdist_carries_what_its_own_test_suite_reads(tmp_path: Path) -> None:
+    """tests/test_readme.py reads .ci/run: an sdist without it failed its own suite."""
+    import tarfile
+
+    code = f"from hatchling.build import build_sdist; print(build_sdist({str(tmp_path)!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with tarfile.open(tmp_path / proc.stdout.strip().splitlines()[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {".ci/run", "README.md", "tests/test_readme.py", "playbooks/fix-bug.md"} <= names

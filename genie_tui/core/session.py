@@ -79,8 +79,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return [record for _, record in _numbered_records(path)]
 
 
-def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """``read_records`` with each record's line number, for errors that name the line."""
+def _numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """``read_records`` with each record's line number, for errors that name the line. With ``problems``, a
+    line that is not a record is described there and skipped instead of ending the read."""
     records = []
     try:
         lines = path.read_bytes().split(b"\n")
@@ -95,13 +96,27 @@ def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
         except ValueError:  # UnicodeDecodeError is a ValueError too
             if number - 1 == last:
                 continue
-            raise UsageError(f"{path}:{number}: not a genie trajectory (invalid JSON)") from None
-        if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-            raise UsageError(f"{path}:{number}: not a genie trajectory (a record is not an object with a type)")
-        records.append((number, record))
+            problem = f"{path}:{number}: not a genie trajectory (invalid JSON)"
+        else:
+            problem = None if isinstance(record, dict) and isinstance(record.get("type"), str) else \
+                f"{path}:{number}: not a genie trajectory (a record is not an object with a type)"
+        if problem is None:
+            records.append((number, record))
+        elif problems is None or not records:  # a file that does not start as a trajectory is not one
+            raise UsageError(problem)
+        else:
+            problems.append(problem)
     if not records or records[0][1].get("type") != "start":
-        raise UsageError(f"{path}: not a genie trajectory (no start record)")
+        where = f"{path}:{records[0][0]}" if records else str(path)
+        raise UsageError(f"{where}: not a genie trajectory (no start record)")
     return records
+
+
+def read_records_leniently(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records of a session and the lines that are not records (for ``genie replay``, which shows what it
+    can of a damaged file)."""
+    problems: list[str] = []
+    return [record for _, record in _numbered_records(path, problems)], problems
 
 
 def find_session(ref: str) -> Path:

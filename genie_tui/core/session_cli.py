@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.paths import resolve_repo
-from genie_tui.core.session import find_session, iter_export, read_records, scan_sessions
+from genie_tui.core.session import (
+    find_session,
+    iter_export,
+    read_records,
+    read_records_leniently,
+    scan_sessions,
+)
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.fsio import write_file
 
@@ -44,7 +50,7 @@ def _home_relative(path: str) -> str:
 
 
 def replay(args: argparse.Namespace) -> int:
-    records = read_records(find_session(args.file))
+    records, problems = read_records_leniently(find_session(args.file))
     out = sys.stdout
     start = _seconds(records[0], 0.0)
     for rec in records:
@@ -57,7 +63,9 @@ def replay(args: argparse.Namespace) -> int:
         stamp = f"[{_seconds(rec, start) - start:7.1f}s]"
         for n, text in enumerate(line.splitlines() or [""]):
             out.write(f"{stamp if n == 0 else ' ' * len(stamp)} {text}\n")
-    return 0
+    for problem in problems:  # after the replay, so it is the last thing on screen
+        print(f"genie: {problem}; skipped", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _seconds(rec: dict[str, Any], default: float) -> float:

@@ -164,6 +164,19 @@ def test_never_mode_prints_combined_diff_and_changes_nothing(make_repo):
     assert "recorded, not applied" in requests[1]["messages"][-1]["content"]
 
 
+def test_never_mode_with_json_keeps_the_diff_in_the_summary(make_repo):
+    repo = bug_repo(make_repo)
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX})]),
+              Reply(tool_calls=[("finish", {"summary": "proposed"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never",
+                     "--json")
+    assert proc.returncode == 0, proc.stderr
+    patch = json.loads(proc.stdout)["patches"][0]
+    assert patch["applied"] is False and "+    if not values:" in patch["diff"]
+    assert (repo / "calc.py").read_text() == BUGGY
+
+
 def test_unanswered_question_tells_model_to_assume(make_repo):
     repo = bug_repo(make_repo)
     script = [Reply(tool_calls=[("ask_user", {"question": "Which behaviour?"})]),

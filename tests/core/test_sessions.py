@@ -360,3 +360,22 @@ def test_secrets_stay_out_of_the_session_id_in_any_case():
     assert "secret123456" not in s.id.lower() and "redacted" in s.id
     s.record("message", message={"role": "user", "content": "SK-LIVE-secret123456 shouted"})
     assert "secret123456" not in s.path.read_text().lower()
+
+
+def test_replay_shows_what_it_can_of_a_damaged_file_and_names_the_bad_line(capsys):
+    s = recorded()
+    lines = s.path.read_text().splitlines()
+    lines.insert(3, "garbage{")
+    s.path.write_text("\n".join(lines) + "\n")
+    assert main(["replay", s.id]) == 1
+    out, err = capsys.readouterr()
+    assert "session started" in out and "read_file" in out  # records before and after the bad line
+    assert err.strip() == f"genie: {s.path}:4: not a genie trajectory (invalid JSON); skipped"
+    assert main(["export", s.id]) == 2 and ":4: not a genie trajectory" in capsys.readouterr().err
+
+
+def test_a_file_without_a_start_record_is_named_with_its_line(tmp_path, capsys):
+    bad = tmp_path / "x.jsonl"
+    bad.write_text('{"type": "message", "message": {"role": "user", "content": "x"}}\n')
+    assert main(["replay", str(bad)]) == 2
+    assert f"{bad}:1: not a genie trajectory (no start record)" in capsys.readouterr().err
