@@ -93,7 +93,7 @@ def test_run_fixes_bug_end_to_end(make_repo, tmp_path):
     result = json.loads(proc.stdout)
     assert result["status"] == "finished"
     assert result["summary"] == "average([]) now returns 0; tests pass"
-    assert result["patches"] == [{"id": "p1", "files": ["calc.py"], "applied": True, "reason": None}]
+    assert result["patches"] == [{"id": "p1", "files": ["calc.py"], "applied": True, "reason": None, "diff": FIX}]
     assert result["tests"]["passed"] is True and result["tests"]["exit_code"] == 0
     assert result["usage"]["prompt_tokens"] > 0
     assert "if not values:\n        return 0" in (repo / "calc.py").read_text()
