@@ -8,6 +8,7 @@ a read, not a parse.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import stat
 from collections import Counter
@@ -83,18 +84,34 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
     return map(_analyse_job, jobs)
 
 
-OUTSIDE = "a symlink to outside the repository"
+OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
 
 
-def _outside(full: Path, repo: Path) -> bool:
-    """Whether symlink ``full`` leads out of the repository. Such a file is not indexed: its target
-    (``/etc/passwd``, a key under ``~/.ssh``) is not the project's code and must not reach search results or a
-    model's context."""
-    try:
-        full.resolve().relative_to(repo)
-    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop
-        return True
-    return False
+class _Inside:
+    """Whether a file really lies in the repository once every symlink on its way is followed. A file that does
+    not (a symlink to ``/etc/passwd``, a key under ``~/.ssh``, or any file in a directory that was replaced by a
+    symlink to elsewhere) is not the project's code and must not reach search results or a model's context.
+    Directories are resolved once each, so a regular file in a known directory costs nothing."""
+
+    def __init__(self, repo: Path) -> None:
+        self.root = os.path.realpath(repo)
+        self._dirs: dict[str, bool] = {"": True}
+
+    def _within(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+    def dir_ok(self, rel_dir: str) -> bool:
+        ok = self._dirs.get(rel_dir)
+        if ok is None:
+            parent = rel_dir.rpartition("/")[0]
+            ok = self.dir_ok(parent) and self._within(os.path.realpath(os.path.join(self.root, rel_dir)))
+            self._dirs[rel_dir] = ok
+        return ok
+
+    def file_ok(self, rel: str, is_link: bool) -> bool:
+        if not self.dir_ok(rel.rpartition("/")[0]):
+            return False
+        return not is_link or self._within(os.path.realpath(os.path.join(self.root, rel)))
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
@@ -117,12 +134,14 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     present: set[str] = set()
     jobs: list[tuple[int, str, str | None, bytes]] = []
     stamps: dict[int, tuple[int, int, str]] = {}
+    inside = _Inside(repo)
     for path in entries:
         full = repo / path
         try:
             st = full.lstat()  # one system call for a regular file; a symlink is looked through below
-            outside = stat.S_ISLNK(st.st_mode) and _outside(full, repo)
-            if stat.S_ISLNK(st.st_mode):
+            is_link = stat.S_ISLNK(st.st_mode)
+            outside = not inside.file_ok(path, is_link)
+            if is_link:
                 st = full.stat()
         except OSError:
             continue
