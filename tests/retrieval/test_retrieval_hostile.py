@@ -38,3 +38,37 @@ def test_a_file_under_a_directory_symlinked_out_of_the_repository_is_not_indexed
     assert json.loads(out)["results"][0]["path"] == "pkg/core.py"
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "conf/creds.txt")
     assert (code, out) == (0, f"conf/creds.txt: not indexed: outside the repository {repo}\n")
+
+
+def test_a_git_repository_that_git_cannot_list_is_an_error_not_a_walk_past_gitignore(make_repo, monkeypatch,
+                                                                                      tmp_path, capsys):
+    repo = make_repo({**PY, ".gitignore": "secrets.txt\n"})
+    (repo / "secrets.txt").write_text("topsecret hunter2\n")
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # what a repository owned by another user gives
+    for argv in (["index"], ["search", "topsecret"]):
+        code, out, err = _run(capsys, *argv, "--repo", str(repo))
+        assert (code, out) == (1, "")
+        assert err == (f"genie: cannot list the files of {repo}: git refused: detected dubious ownership in "
+                       f"repository at '{repo}'; run git config --global --add safe.directory {repo}\n")
+    monkeypatch.delenv("GIT_TEST_ASSUME_DIFFERENT_OWNER")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    code, out, err = _run(capsys, "search", "topsecret", "--repo", str(repo))
+    assert (code, out, err) == (1, "", f"genie: cannot list the files of {repo}: git is not installed (or not on "
+                                       "PATH)\n")
+
+
+def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make_repo, tmp_path, capsys):
+    plain = tmp_path / "plain"
+    (plain / "src").mkdir(parents=True)
+    (plain / "src/tool.py").write_text("def plain_tool():\n    pass\n")
+    code, out, _ = _run(capsys, "search", "plain_tool", "--repo", str(plain), "--json")
+    assert (code, [r["path"] for r in json.loads(out)["results"]]) == (0, ["src/tool.py"])
+    repo = make_repo(PY)
+    bare = tmp_path / "bare.git"
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    code, out, err = _run(capsys, "index", "--repo", str(bare))
+    assert (code, out) == (2, "")
+    assert err == (f"genie: {bare} is a bare git repository: it has no working tree to index (pass --repo a "
+                   "checkout of it)\n")
