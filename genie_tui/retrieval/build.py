@@ -19,7 +19,7 @@ from pathlib import Path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.extract import Parsed, parse
 from genie_tui.retrieval.spans import chunks
-from genie_tui.retrieval.textutil import path_tokens, tokenize
+from genie_tui.retrieval.textutil import path_tokens, split_lines, tokenize
 
 Progress = Callable[[int, int], None]
 
@@ -46,7 +46,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
     refs = [(n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()]
-    line_tokens = [tokenize(line) for line in text.splitlines()]
+    line_tokens = [tokenize(line) for line in split_lines(text)]
     body = [t for toks in line_tokens for t in toks]
     fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],
               [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)

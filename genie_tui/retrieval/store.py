@@ -18,7 +18,7 @@ from pathlib import Path
 from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"  # 9: lines split at \n only (form feeds had shifted spans)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

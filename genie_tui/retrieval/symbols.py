@@ -16,7 +16,8 @@ from genie_tui.retrieval.textutil import is_test_path
 
 def _line(repo: Path, path: str, line: int) -> str:
     try:
-        with open(repo / path, encoding="utf-8", errors="replace") as fh:
+        # newline="\n": lines end at \n only, as tree-sitter numbers them (a lone \r is not a line break)
+        with open(repo / path, encoding="utf-8", errors="replace", newline="\n") as fh:
             for i, text in enumerate(fh, 1):
                 if i == line:
                     return text.strip()[:200]

@@ -88,3 +88,17 @@ def is_doc_path(path: str) -> bool:
     """Documentation, examples and benchmarks: rarely where a fix goes unless the query is about them."""
     parts = path.lower().split("/")
     return parts[-1].endswith(DOC_EXTS) or any(p in _DOC_DIRS for p in parts[:-1])
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as tree-sitter, git and editors number them: split at ``\n`` only (a trailing ``\r`` dropped).
+
+    ``str.splitlines`` also breaks at form feeds, vertical tabs, ``\x1c``-``\x1e``, ``\x85``, U+2028/U+2029 and
+    lone ``\r``: one form feed shifted every span and line number after it.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\r" in text:
+        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    return lines

@@ -72,3 +72,32 @@ def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make
     assert (code, out) == (2, "")
     assert err == (f"genie: {bare} is a bare git repository: it has no working tree to index (pass --repo a "
                    "checkout of it)\n")
+
+
+def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_spans_or_line_numbers(make_repo, capsys):
+    # \f between sections (as in GNU code), and the other characters str.splitlines() breaks at, in comments
+    head = "".join(f"# section {i} \f\v\x1c\x1d\x1e\x85\u2028\u2029 end\n" for i in range(150))
+    src = head + "x = 1\n\ndef rare_quokka_handler(arg):\n    return arg + 1\n"
+    repo = make_repo({"mod.py": src, "crlf.py": "import os\r\n\r\ndef crlf_quokka():\r\n    return os\r\n",
+                      "lone.py": "# old mac\rline\ndef lone_quokka():\n    return 2\n"})
+    nlines = src.count("\n")
+    ix = RepoIndex.open(repo)
+    try:
+        [hit] = [r for r in ix.search("rare_quokka_handler") if r.path == "mod.py"]
+        assert (hit.spans[0].start, hit.spans[0].end) == (nlines - 1, nlines)
+        assert all(s.end <= nlines for s in hit.spans)
+        assert ix.explain("mod.py") == f"mod.py: indexed ({nlines} lines; parsed as python, 1 definitions)"
+        for symbol, path, line in (("rare_quokka_handler", "mod.py", nlines - 1), ("crlf_quokka", "crlf.py", 3),
+                                   ("lone_quokka", "lone.py", 2)):
+            [loc] = ix.definitions(symbol)
+            assert (loc.path, loc.line, loc.snippet) == (path, line, f"def {symbol}():" if path != "mod.py"
+                                                         else "def rare_quokka_handler(arg):")
+    finally:
+        ix.close()
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools.base import ToolContext
+    from genie_tui.tools.fs import read_file
+
+    ctx = ToolContext(repo=repo, settings=Settings())
+    shown = read_file(ctx, {"path": "mod.py", "start_line": nlines - 1, "end_line": nlines}).text
+    assert shown.splitlines()[1:] == [f"{nlines - 1}| def rare_quokka_handler(arg):", f"{nlines}|     return arg + 1"]
