@@ -15,22 +15,35 @@ from pathlib import Path
 from genie_tui.errors import UsageError
 
 
-def _progress_printer(enabled: bool, label: str = "indexing", unit: str = "files"):  # type: ignore[no-untyped-def]
-    last = [0.0]
+class _Progress:
+    """A progress bar on stderr, drawn only when stderr is a terminal: in a log or a pipe the carriage returns
+    piled up on one line and the next error was glued to it. :meth:`end` finishes a bar cut short (an error,
+    Ctrl-C) so that what follows starts on a line of its own."""
 
-    def show(done: int, total: int) -> None:
+    def __init__(self, label: str = "indexing", unit: str = "files") -> None:
+        self.enabled = sys.stderr.isatty()
+        self.label, self.unit = label, unit
+        self._last = 0.0
+        self._open = False
+
+    def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if not enabled or (now - last[0] < 0.1 and done < total):
+        if not self.enabled or (now - self._last < 0.1 and done < total):
             return
-        last[0] = now
+        self._last = now
         width = 30
         filled = width * done // total if total else width
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
-        if done >= total:
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self.unit}")
+        self._open = done < total
+        if not self._open:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    return show
+    def end(self) -> None:
+        if self._open:
+            self._open = False
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _check_config(repo: Path) -> None:
@@ -55,9 +68,12 @@ def index_cmd(args: argparse.Namespace) -> int:
     repo = resolve_repo(getattr(args, "repo", None))
     _check_config(repo)
     t0 = time.perf_counter()
-    show = sys.stderr.isatty() or explain is None
-    ix = RepoIndex.open(repo, progress=_progress_printer(show),
-                        embed_progress=_progress_printer(show, "embedding", "chunks"))
+    bars = _Progress(), _Progress("embedding", "chunks")
+    try:
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1])
+    finally:
+        for bar in bars:
+            bar.end()
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
     if explain is not None:
@@ -117,8 +133,12 @@ def search_cmd(args: argparse.Namespace) -> int:
     from genie_tui.retrieval.index import RepoIndex
 
     t0 = time.perf_counter()
-    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty()),
-                        embed_progress=_progress_printer(sys.stderr.isatty(), "embedding", "chunks"))
+    bars = _Progress(), _Progress("embedding", "chunks")
+    try:
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1])
+    finally:
+        for bar in bars:
+            bar.end()
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
     if getattr(args, "hyde", None) and ix.semantic is None:

@@ -101,3 +101,45 @@ def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_spans_or_line_num
     ctx = ToolContext(repo=repo, settings=Settings())
     shown = read_file(ctx, {"path": "mod.py", "start_line": nlines - 1, "end_line": nlines}).text
     assert shown.splitlines()[1:] == [f"{nlines - 1}| def rare_quokka_handler(arg):", f"{nlines}|     return arg + 1"]
+
+
+class _Terminal:
+    """stderr as a terminal would take it (isatty), recording what was written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_a_cut_bar_is_ended_before_the_error(make_repo, monkeypatch,
+                                                                                     capsys):
+    from genie_tui.retrieval import build
+
+    repo = make_repo({f"m/mod{i}.py": f"def func_{i}():\n    return {i}\n" for i in range(250)})
+    analysed = []
+
+    def interrupted(job):  # type: ignore[no-untyped-def]
+        analysed.append(job)
+        if len(analysed) == 150:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the build
+        return real(job)
+
+    real = build._analyse_job
+    monkeypatch.setattr(build, "_analyse_job", interrupted)
+    term = _Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    assert main(["index", "--repo", str(repo)]) == 130
+    assert term.text.endswith(" 100/250 files\ngenie: interrupted\n"), repr(term.text[-80:])
+    monkeypatch.setattr(build, "_analyse_job", real)
+    monkeypatch.undo()  # a pipe, not a terminal: no bar, the summary only
+    code, out, err = _run(capsys, "index", "--repo", str(repo))
+    assert (code, err) == (0, "") and out.startswith("250 files, 250 definitions")
