@@ -100,5 +100,5 @@ def split_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     if "\r" in text:
-        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+        lines = [ln.removesuffix("\r") for ln in lines]
     return lines
