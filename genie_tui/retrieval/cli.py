@@ -70,7 +70,7 @@ def index_cmd(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bars = _Progress(), _Progress("embedding", "chunks")
     try:
-        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1])
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], thorough=explain is None)
     finally:
         for bar in bars:
             bar.end()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
+from pathlib import Path
 
 from genie_tui.cli import main
 from genie_tui.retrieval import RepoIndex
@@ -53,8 +55,8 @@ def test_a_git_repository_that_git_cannot_list_is_an_error_not_a_walk_past_gitig
     monkeypatch.delenv("GIT_TEST_ASSUME_DIFFERENT_OWNER")
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     code, out, err = _run(capsys, "search", "topsecret", "--repo", str(repo))
-    assert (code, out, err) == (1, "", f"genie: cannot list the files of {repo}: git is not installed (or not on "
-                                       "PATH)\n")
+    assert (code, out) == (1, "")
+    assert err == f"genie: cannot list the files of {repo}: git is not installed (or not on PATH)\n"
 
 
 def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make_repo, tmp_path, capsys):
@@ -101,6 +103,155 @@ def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_spans_or_line_num
     ctx = ToolContext(repo=repo, settings=Settings())
     shown = read_file(ctx, {"path": "mod.py", "start_line": nlines - 1, "end_line": nlines}).text
     assert shown.splitlines()[1:] == [f"{nlines - 1}| def rare_quokka_handler(arg):", f"{nlines}|     return arg + 1"]
+
+
+_RACER = """
+import sys, time
+from pathlib import Path
+from genie_tui.retrieval import RepoIndex
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+ix = RepoIndex.open(Path(sys.argv[1]))
+print(ix.search("parse_config", k=1)[0].path)
+"""
+
+
+def _racers(repo: Path, n: int) -> list[tuple[int, str, str]]:
+    """``n`` processes opening (building) the index of ``repo`` and searching it, all starting at one moment."""
+    import subprocess
+    import sys
+    import time
+
+    at = str(time.time() + 1.5)  # after every interpreter has started
+    procs = [subprocess.Popen([sys.executable, "-c", _RACER, str(repo), at], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=90)
+        out.append((p.returncode, stdout.strip(), stderr.strip()[-300:]))
+    return out
+
+
+def test_processes_opening_a_new_index_at_once_wait_for_each_other(make_repo, genie_home):
+    import sqlite3
+    import threading
+
+    from genie_tui.retrieval.store import db_path
+
+    repo = make_repo(PY)
+    # a writer holding the brand-new file while the others switch it to WAL, which SQLite refuses at once
+    # (without its busy handler); the old code failed with "database is locked"
+    db = db_path(repo)
+    db.parent.mkdir(parents=True)
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("SELECT * FROM sqlite_master").fetchall()
+    threading.Timer(2.5, holder.execute, ("COMMIT",)).start()
+    assert _racers(repo, 3) == [(0, "pkg/core.py", "")] * 3
+    holder.close()
+    for _ in range(3):  # and processes that really start together on a new index
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        assert _racers(repo, 4) == [(0, "pkg/core.py", "")] * 4
+
+
+def _varint(b: bytes, i: int) -> tuple[int, int]:
+    v = 0
+    for k in range(8):
+        v = (v << 7) | (b[i + k] & 0x7F)
+        if b[i + k] < 0x80:
+            return v, i + k + 1
+    return (v << 8) | b[i + 8], i + 9
+
+
+def _point_index_at_a_missing_row(db: Path, index: str) -> None:
+    """Damage that PRAGMA quick_check does not see: the last entry of a one-page index gets a rowid that no row
+    has (as a flipped bit would), so reading through the index fails with "database disk image is malformed"."""
+    import sqlite3
+
+    c = sqlite3.connect(db)
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = c.execute("PRAGMA page_size").fetchone()[0]
+    root = c.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (index,)).fetchone()[0]
+    c.close()
+    data = bytearray(db.read_bytes())
+    page = (root - 1) * size
+    assert data[page] == 0x0A  # a leaf index page: the whole index
+    ncells = int.from_bytes(data[page + 3:page + 5], "big")
+    ptr = page + 8 + 2 * (ncells - 1)
+    _, rec = _varint(data, page + int.from_bytes(data[ptr:ptr + 2], "big"))  # skip the payload size
+    hsize, i = _varint(data, rec)
+    types = []
+    while i < rec + hsize:
+        t, i = _varint(data, i)
+        types.append(t)
+    assert types[-1] == 1 and all(t in (1, 8, 9) for t in types)  # small integers: (file_id, rowid)
+    data[rec + hsize + sum(t == 1 for t in types[:-1])] = 0x7F
+    db.write_bytes(bytes(data))
+    c = sqlite3.connect(db)
+    assert c.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    assert "missing from index" in c.execute("PRAGMA integrity_check").fetchone()[0]
+    c.close()
+
+
+def test_damage_that_passes_the_quick_check_is_rebuilt_when_a_search_trips_over_it(make_repo):
+    import subprocess
+    import sys
+
+    from genie_tui.retrieval.store import db_path
+
+    repo = make_repo({"README.md": "# demo\n", "pkg/core.py": PY["pkg/core.py"] + "\n\nclass Loader:\n"
+                      "    def load(self):\n        return parse_config('x')\n"})
+    RepoIndex.open(repo).close()
+    _point_index_at_a_missing_row(db_path(repo), "chunks_file")
+    r = subprocess.run([sys.executable, "-m", "genie_tui.cli", "search", "parse_config", "--repo", str(repo),
+                        "--json"], capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py", r.stderr
+    assert r.stderr == ("genie: warning: index cache was corrupt (database disk image is malformed); "
+                        "rebuilding it\n")
+    ix = RepoIndex.open(repo)  # rebuilt for good
+    assert (ix.warnings, [r.path for r in ix.search("parse_config")]) == ([], ["pkg/core.py"])
+    ix.close()
+    _point_index_at_a_missing_row(db_path(repo), "chunks_file")
+    r = subprocess.run([sys.executable, "-m", "genie_tui.cli", "index", "--repo", str(repo)], capture_output=True,
+                       text=True, timeout=60, check=False)
+    assert r.returncode == 0 and r.stdout.startswith("2 files, 3 definitions"), r.stderr
+    assert r.stderr == ("genie: warning: index cache was unusable (index failed its integrity check); "
+                        "rebuilding it\n")
+    c = sqlite3.connect(db_path(repo))
+    assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    c.close()
+
+
+def test_a_cache_without_a_schema_row_or_with_text_that_is_not_utf8_is_rebuilt(make_repo, capsys):
+    import subprocess
+    import sys
+
+    from genie_tui.retrieval.store import db_path
+
+    repo = make_repo(PY)
+    db = db_path(repo)
+    db.parent.mkdir(parents=True)
+    c = sqlite3.connect(db)  # an early genie's cache: no meta table, files without lang
+    c.executescript("CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, size INT, mtime INT,"
+                    " hash TEXT); INSERT INTO files(path) VALUES('pkg/core.py');")
+    c.close()
+    genie = [sys.executable, "-m", "genie_tui.cli", "search", "parse_config", "--repo", str(repo), "--json"]
+    r = subprocess.run(genie, capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py", r.stderr
+    assert r.stderr == ("genie: warning: index cache was unusable (it has tables but no schema version); "
+                        "rebuilding it\n")
+    c = sqlite3.connect(db)
+    c.execute("UPDATE files SET hash=CAST(x'ff00fe' AS TEXT)")
+    c.commit()
+    c.close()
+    (repo / "pkg/core.py").write_text(PY["pkg/core.py"] + "# touched\n")  # its stored hash is read again
+    r = subprocess.run(genie, capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0 and json.loads(r.stdout)["results"][0]["path"] == "pkg/core.py", r.stderr
+    assert r.stderr.startswith("genie: warning: index cache was corrupt (Could not decode to UTF-8 column 'hash'")
+    assert r.stderr.endswith("); rebuilding it\n") and len(r.stderr.splitlines()) == 1
+    r = subprocess.run([*genie[:3], "index", "--repo", str(repo)], capture_output=True, text=True, timeout=60,
+                       check=False)
+    assert (r.returncode, r.stderr) == (0, "")
 
 
 class _Terminal:
