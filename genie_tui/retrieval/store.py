@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS vec_files(file_id INT, model TEXT, path TEXT, hash TE
 _STATEMENTS = [s.strip() for s in "\n".join(ln for ln in _SCHEMA.splitlines() if not ln.startswith("--")).split(";")
                if s.strip()]
 BUSY_SECONDS = 30.0
+NAME_BYTES = 200
 
 
 # OperationalErrors that only a damaged or foreign cache gives (text that is not UTF-8, tables of another shape)
@@ -90,6 +91,9 @@ def db_path(repo: Path) -> Path:
     # fsencode: a directory name that is not UTF-8 arrives with lone surrogates, which .encode() refused
     key = hashlib.sha1(os.fsencode(full)).hexdigest()[:16]
     name = os.fsencode(full.name).decode("utf-8", "replace")
+    # a file name holds at most 255 bytes, and "-<key>.sqlite.embed.lock" takes 35: a long directory name is
+    # cut (the key tells such names apart)
+    name = name.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore")
     return paths.user_cache_dir() / "index" / f"{name}-{key}.sqlite"
 
 

@@ -294,3 +294,15 @@ def test_progress_is_drawn_only_on_a_terminal_and_a_cut_bar_is_ended_before_the_
     monkeypatch.undo()  # a pipe, not a terminal: no bar, the summary only
     code, out, err = _run(capsys, "index", "--repo", str(repo))
     assert (code, err) == (0, "") and out.startswith("250 files, 250 definitions")
+
+
+def test_a_repository_with_a_long_directory_name_is_indexed(make_repo, capsys):
+    from genie_tui.retrieval.store import db_path
+
+    for name in ("r" * 250, "\u00e9" * 127):  # 250 bytes, and two-byte characters cut in no half
+        repo = make_repo(PY, name=name)
+        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+        assert (code, err) == (0, "") and json.loads(out)["results"][0]["path"] == "pkg/core.py"
+        assert len(os.fsencode(db_path(repo).name + ".embed.lock")) <= 255
+        assert db_path(repo).name.startswith(name[:50])
+    assert db_path(repo) != db_path(repo.parent / ("\u00e9" * 126 + "x"))
