@@ -306,3 +306,30 @@ def test_a_repository_with_a_long_directory_name_is_indexed(make_repo, capsys):
         assert len(os.fsencode(db_path(repo).name + ".embed.lock")) <= 255
         assert db_path(repo).name.startswith(name[:50])
     assert db_path(repo) != db_path(repo.parent / ("\u00e9" * 126 + "x"))
+
+
+def test_with_json_an_error_is_a_json_object_on_stdout_too(make_repo, tmp_path, capsys):
+    repo = make_repo(PY)
+    for argv, message in ((["-k", "0"], "-k must be at least 1"),
+                          (["--repo", str(tmp_path / "nowhere")], f"--repo {tmp_path / 'nowhere'}: no such directory")):
+        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), *argv, "--json")
+        assert (code, err) == (2, f"genie: {message}\n")
+        assert json.loads(out) == {"error": message, "results": [], "elapsed_ms": 0}
+    code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+    assert code == 0 and "error" not in json.loads(out)
+
+
+def test_a_query_file_must_be_a_regular_file_and_is_read_up_to_a_limit(make_repo, tmp_path, capsys):
+    repo = make_repo(PY)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # no writer: opening it for reading used to block forever
+    for name, kind in ((str(fifo), "a named pipe"), ("/dev/zero", "a device")):
+        code, out, err = _run(capsys, "search", f"@{name}", "--repo", str(repo))
+        assert (code, out) == (2, "")
+        assert err == f"genie: query file {name} is not a regular file ({kind}); give a text file\n"
+    big = tmp_path / "huge.log"
+    big.write_text("parse_config fails\n" + "x" * 3_000_000)
+    code, out, err = _run(capsys, "search", f"@{big}", "--repo", str(repo))
+    assert code == 0 and out.split()[1] == "pkg/core.py"
+    assert err == f"genie: warning: query file {big} is larger than 1,000,000 bytes; searching with its beginning\n"
+
