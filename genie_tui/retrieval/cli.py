@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from genie_tui.errors import GenieError, UsageError
+from genie_tui.retrieval.textutil import shown_path
 
 
 class _Progress:
@@ -196,8 +197,9 @@ def _search(args: argparse.Namespace) -> int:
         print("no results")
         return 1
     for r in results:
-        print(f"{r.score:7.3f}  {r.path}  ({r.why})")
+        path = shown_path(r.path)
+        print(f"{r.score:7.3f}  {path}  ({r.why})")
         for s in r.spans[:3]:
             label = f"  {s.symbol}" if s.symbol else ""
-            print(f"           {r.path}:{s.start}-{s.end}{label}")
+            print(f"           {path}:{s.start}-{s.end}{label}")
     return 0

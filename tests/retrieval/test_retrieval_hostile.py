@@ -333,3 +333,23 @@ def test_a_query_file_must_be_a_regular_file_and_is_read_up_to_a_limit(make_repo
     assert code == 0 and out.split()[1] == "pkg/core.py"
     assert err == f"genie: warning: query file {big} is larger than 1,000,000 bytes; searching with its beginning\n"
 
+
+def test_a_newline_in_a_file_name_is_quoted_in_plain_output_and_a_fifo_is_explained(make_repo, capsys):
+    repo = make_repo({**PY, "odd\nname.py": "def weird_quokka():\n    pass\n"})
+    code, out, _ = _run(capsys, "search", "weird_quokka", "--repo", str(repo))
+    assert code == 0
+    assert out.splitlines()[0].split()[1] == '"odd\\nname.py"'
+    assert out.splitlines()[1].strip() == '"odd\\nname.py":1-2  weird_quokka'
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "odd\nname.py")
+    assert out == '"odd\\nname.py": indexed (2 lines; parsed as python, 1 definitions)\n'
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools.base import ToolContext
+    from genie_tui.tools.code import go_to_definition, search_code
+
+    ctx = ToolContext(repo=repo, settings=Settings())
+    assert search_code(ctx, {"query": "weird_quokka"}).text.splitlines()[0].startswith('"odd\\nname.py"  [1-2 ')
+    assert go_to_definition(ctx, {"symbol": "weird_quokka"}).text == '"odd\\nname.py":1: def weird_quokka():'
+    ctx.index.close()
+    os.mkfifo(repo / "events.txt")
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "events.txt")
+    assert (code, out) == (0, "events.txt: not indexed: not a regular file (a named pipe)\n")
