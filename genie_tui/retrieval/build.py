@@ -91,7 +91,8 @@ class _Inside:
     """Whether a file really lies in the repository once every symlink on its way is followed. A file that does
     not (a symlink to ``/etc/passwd``, a key under ``~/.ssh``, or any file in a directory that was replaced by a
     symlink to elsewhere) is not the project's code and must not reach search results or a model's context.
-    Directories are resolved once each, so a regular file in a known directory costs nothing."""
+    Each directory costs one ``lstat`` (a symlink is resolved in full), so a file in a known directory costs
+    nothing."""
 
     def __init__(self, repo: Path) -> None:
         self.root = os.path.realpath(repo)
@@ -103,8 +104,13 @@ class _Inside:
     def dir_ok(self, rel_dir: str) -> bool:
         ok = self._dirs.get(rel_dir)
         if ok is None:
-            parent = rel_dir.rpartition("/")[0]
-            ok = self.dir_ok(parent) and self._within(os.path.realpath(os.path.join(self.root, rel_dir)))
+            full = os.path.join(self.root, rel_dir)
+            try:
+                link = stat.S_ISLNK(os.lstat(full).st_mode)
+            except OSError:
+                link = True  # gone or unreadable: resolve it in full, which decides safely
+            # a directory that is no link lies where its parent does, and the parent was checked
+            ok = self.dir_ok(rel_dir.rpartition("/")[0]) and (not link or self._within(os.path.realpath(full)))
             self._dirs[rel_dir] = ok
         return ok
 
