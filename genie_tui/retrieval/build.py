@@ -8,6 +8,7 @@ a read, not a parse.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import stat
 from collections import Counter
@@ -18,7 +19,7 @@ from pathlib import Path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.extract import Parsed, parse
 from genie_tui.retrieval.spans import chunks
-from genie_tui.retrieval.textutil import path_tokens, tokenize
+from genie_tui.retrieval.textutil import path_tokens, split_lines, tokenize
 
 Progress = Callable[[int, int], None]
 
@@ -45,7 +46,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
     refs = [(n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()]
-    line_tokens = [tokenize(line) for line in text.splitlines()]
+    line_tokens = [tokenize(line) for line in split_lines(text)]
     body = [t for toks in line_tokens for t in toks]
     fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],
               [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)
@@ -83,18 +84,40 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
     return map(_analyse_job, jobs)
 
 
-OUTSIDE = "a symlink to outside the repository"
+OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
 
 
-def _outside(full: Path, repo: Path) -> bool:
-    """Whether symlink ``full`` leads out of the repository. Such a file is not indexed: its target
-    (``/etc/passwd``, a key under ``~/.ssh``) is not the project's code and must not reach search results or a
-    model's context."""
-    try:
-        full.resolve().relative_to(repo)
-    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop
-        return True
-    return False
+class _Inside:
+    """Whether a file really lies in the repository once every symlink on its way is followed. A file that does
+    not (a symlink to ``/etc/passwd``, a key under ``~/.ssh``, or any file in a directory that was replaced by a
+    symlink to elsewhere) is not the project's code and must not reach search results or a model's context.
+    Each directory costs one ``lstat`` (a symlink is resolved in full), so a file in a known directory costs
+    nothing."""
+
+    def __init__(self, repo: Path) -> None:
+        self.root = os.path.realpath(repo)
+        self._dirs: dict[str, bool] = {"": True}
+
+    def _within(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+    def dir_ok(self, rel_dir: str) -> bool:
+        ok = self._dirs.get(rel_dir)
+        if ok is None:
+            full = os.path.join(self.root, rel_dir)
+            try:
+                link = stat.S_ISLNK(os.lstat(full).st_mode)
+            except OSError:
+                link = True  # gone or unreadable: resolve it in full, which decides safely
+            # a directory that is no link lies where its parent does, and the parent was checked
+            ok = self.dir_ok(rel_dir.rpartition("/")[0]) and (not link or self._within(os.path.realpath(full)))
+            self._dirs[rel_dir] = ok
+        return ok
+
+    def file_ok(self, rel: str, is_link: bool) -> bool:
+        if not self.dir_ok(rel.rpartition("/")[0]):
+            return False
+        return not is_link or self._within(os.path.realpath(os.path.join(self.root, rel)))
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
@@ -117,12 +140,14 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     present: set[str] = set()
     jobs: list[tuple[int, str, str | None, bytes]] = []
     stamps: dict[int, tuple[int, int, str]] = {}
+    inside = _Inside(repo)
     for path in entries:
         full = repo / path
         try:
             st = full.lstat()  # one system call for a regular file; a symlink is looked through below
-            outside = stat.S_ISLNK(st.st_mode) and _outside(full, repo)
-            if stat.S_ISLNK(st.st_mode):
+            is_link = stat.S_ISLNK(st.st_mode)
+            outside = not inside.file_ok(path, is_link)
+            if is_link:
                 st = full.stat()
         except OSError:
             continue

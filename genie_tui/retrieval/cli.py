@@ -7,30 +7,47 @@ need parsing.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import stat
 import sys
 import time
 from pathlib import Path
 
-from genie_tui.errors import UsageError
+from genie_tui.errors import GenieError, UsageError
+from genie_tui.retrieval.textutil import shown_path
 
 
-def _progress_printer(enabled: bool, label: str = "indexing", unit: str = "files"):  # type: ignore[no-untyped-def]
-    last = [0.0]
+class _Progress:
+    """A progress bar on stderr, drawn only when stderr is a terminal: in a log or a pipe the carriage returns
+    piled up on one line and the next error was glued to it. :meth:`end` finishes a bar cut short (an error,
+    Ctrl-C) so that what follows starts on a line of its own."""
 
-    def show(done: int, total: int) -> None:
+    def __init__(self, label: str = "indexing", unit: str = "files") -> None:
+        self.enabled = sys.stderr.isatty()
+        self.label, self.unit = label, unit
+        self._last = 0.0
+        self._open = False
+
+    def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if not enabled or (now - last[0] < 0.1 and done < total):
+        if not self.enabled or (now - self._last < 0.1 and done < total):
             return
-        last[0] = now
+        self._last = now
         width = 30
         filled = width * done // total if total else width
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
-        if done >= total:
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self.unit}")
+        self._open = done < total
+        if not self._open:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    return show
+    def end(self) -> None:
+        if self._open:
+            self._open = False
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _check_config(repo: Path) -> None:
@@ -52,9 +69,12 @@ def index_cmd(args: argparse.Namespace) -> int:
     repo = resolve_repo(getattr(args, "repo", None))
     _check_config(repo)
     t0 = time.perf_counter()
-    show = sys.stderr.isatty() or explain is None
-    ix = RepoIndex.open(repo, progress=_progress_printer(show),
-                        embed_progress=_progress_printer(show, "embedding", "chunks"))
+    bars = _Progress(), _Progress("embedding", "chunks")
+    try:
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], thorough=explain is None)
+    finally:
+        for bar in bars:
+            bar.end()
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
     if explain is not None:
@@ -87,7 +107,7 @@ def _read_query(raw: str) -> str:
                          "begin the query with a space)")
     label = "standard input" if name == "-" else f"query file {name}"
     try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        data = sys.stdin.buffer.read(QUERY_FILE_BYTES + 1) if name == "-" else _read_regular(name, label)
     except OSError as exc:
         # ``@property`` or ``@Override`` may be meant as words: say how to search for them
         hint = " (to search for text that starts with @, begin the query with a space)" \
@@ -95,11 +115,45 @@ def _read_query(raw: str) -> str:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}{hint}") from exc
     if b"\0" in data[:8192]:
         raise UsageError(f"{label} is binary (it contains NUL bytes); give a text file")
+    if len(data) > QUERY_FILE_BYTES:
+        data = data[:QUERY_FILE_BYTES]
+        print(f"genie: warning: {label} is larger than {QUERY_FILE_BYTES:,} bytes; searching with its beginning",
+              file=sys.stderr)
     return data.decode("utf-8", errors="replace")
 
 
+# The query analyser keeps 200,000 characters; more is never needed, and /dev/zero never ends
+QUERY_FILE_BYTES = 1_000_000
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"))
+
+
+def _read_regular(name: str, label: str) -> bytes:
+    """At most ``QUERY_FILE_BYTES + 1`` bytes of a regular file; a pipe, socket or device is refused (opened
+    without blocking, so a FIFO with no writer cannot hang the search)."""
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            kind = next((k for test, k in _KINDS if test(mode)), "not a file")
+            raise UsageError(f"{label} is not a regular file ({kind}); give a text file")
+        return fh.read(QUERY_FILE_BYTES + 1)
+
+
 def search_cmd(args: argparse.Namespace) -> int:
-    """Search the repository; plain lines for people, ``--json`` for scripts."""
+    """Search the repository; plain lines for people, ``--json`` for scripts (an error, too, is a JSON object
+    on stdout then, besides the line on stderr and the exit code)."""
+    try:
+        return _search(args)
+    except GenieError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc), "results": [], "elapsed_ms": 0}))
+        raise
+
+
+def _search(args: argparse.Namespace) -> int:
     from genie_tui.config.paths import resolve_repo
 
     query = _read_query(args.query)
@@ -114,8 +168,12 @@ def search_cmd(args: argparse.Namespace) -> int:
     from genie_tui.retrieval.index import RepoIndex
 
     t0 = time.perf_counter()
-    ix = RepoIndex.open(repo, progress=_progress_printer(sys.stderr.isatty()),
-                        embed_progress=_progress_printer(sys.stderr.isatty(), "embedding", "chunks"))
+    bars = _Progress(), _Progress("embedding", "chunks")
+    try:
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1])
+    finally:
+        for bar in bars:
+            bar.end()
     for w in ix.warnings:
         print(f"genie: warning: {w}", file=sys.stderr)
     if getattr(args, "hyde", None) and ix.semantic is None:
@@ -136,8 +194,9 @@ def search_cmd(args: argparse.Namespace) -> int:
         print("no results")
         return 1
     for r in results:
-        print(f"{r.score:7.3f}  {r.path}  ({r.why})")
+        path = shown_path(r.path)
+        print(f"{r.score:7.3f}  {path}  ({r.why})")
         for s in r.spans[:3]:
             label = f"  {s.symbol}" if s.symbol else ""
-            print(f"           {r.path}:{s.start}-{s.end}{label}")
+            print(f"           {path}:{s.start}-{s.end}{label}")
     return 0

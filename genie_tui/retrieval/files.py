@@ -51,18 +51,50 @@ def language_of(path: str) -> str | None:
     return LANG_BY_EXT.get(os.path.splitext(path)[1].lower())
 
 
-def _git(repo: Path, *args: str) -> bytes | None:
+class _GitFailed(Exception):
+    """git could not list the files: not installed, timed out, or it refused (the message says why)."""
+
+
+def _git(repo: Path, *args: str) -> bytes:
     try:
         r = subprocess.run(["git", *args], cwd=repo, check=False, capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return r.stdout if r.returncode == 0 else None
+    except FileNotFoundError:
+        raise _GitFailed("git is not installed (or not on PATH)") from None
+    except OSError as exc:
+        raise _GitFailed(f"cannot run git: {exc.strerror or exc}") from None
+    except subprocess.TimeoutExpired:
+        raise _GitFailed(f"git {args[0]} took more than 60 s") from None
+    if r.returncode != 0:
+        lines = [ln.strip() for ln in r.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+        first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+        why = first.partition(":")[2].strip() if first.startswith(("fatal:", "error:")) else first
+        fix = next((ln for ln in lines if "safe.directory" in ln and ln.startswith("git ")), "")
+        raise _GitFailed(f"git refused: {why or f'exit status {r.returncode}'}" + (f"; run {fix}" if fix else ""))
+    return r.stdout
+
+
+def _is_bare(repo: Path) -> bool:
+    try:
+        return _git(repo, "rev-parse", "--is-bare-repository").strip() == b"true"
+    except _GitFailed:
+        return False
 
 
 def list_files(repo: Path) -> list[FileEntry]:
-    """Tracked files (with blob ids) plus untracked, not ignored ones; walks the tree outside git."""
-    tracked = _git(repo, "ls-files", "-s", "-z")
-    if tracked is None:
+    """Tracked files (with blob ids) plus untracked, not ignored ones; walks the tree of a directory that is not
+    a git repository. Raises :class:`~genie_tui.errors.GenieError` when ``repo`` is a git repository but git
+    cannot list its files: walking it instead would index what ``.gitignore`` keeps out (secrets, build output)."""
+    try:
+        tracked = _git(repo, "ls-files", "-s", "-z")
+        untracked = _git(repo, "ls-files", "-o", "--exclude-standard", "-z")
+    except _GitFailed as exc:
+        from genie_tui.errors import GenieError, UsageError
+
+        if (repo / ".git").exists():
+            raise GenieError(f"cannot list the files of {repo}: {exc}") from None
+        if _is_bare(repo):
+            raise UsageError(f"{repo} is a bare git repository: it has no working tree to index "
+                             "(pass --repo a checkout of it)") from None
         return _walk(repo)
     out: dict[str, FileEntry] = {}
     for ent in _names(tracked):
@@ -73,7 +105,6 @@ def list_files(repo: Path) -> list[FileEntry]:
         if len(fields) < 2 or fields[0] == "160000":
             continue
         out[path] = FileEntry(path, fields[1])
-    untracked = _git(repo, "ls-files", "-o", "--exclude-standard", "-z") or b""
     for path in _names(untracked):
         if path and path not in out:
             out[path] = FileEntry(path, "")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import fnmatch
 import logging
 import math
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 # Warnings reach people through ``RepoIndex.warnings`` (the CLI prints them, the app shows them); without a
 # handler here logging's last-resort handler printed each one a second time on stderr.
 log.addHandler(logging.NullHandler())
+_T = TypeVar("_T")
 
 
 class _Snapshot:
@@ -72,13 +74,14 @@ class RepoIndex:
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
              background: bool = False, settings: Any = None,
-             embed_progress: Callable[[int, int], None] | None = None) -> RepoIndex:
+             embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False) -> RepoIndex:
         """Open (building or updating) the index of ``repo``.
 
         With ``background=True`` this returns at once and indexing continues on a thread; searches answer
         from what is indexed so far, and :meth:`wait` blocks until it is done. ``settings`` (read from the
         config files when omitted) turn on semantic search when ``embeddings_model`` is set; chunks are then
-        embedded after each update, reporting to ``embed_progress``.
+        embedded after each update, reporting to ``embed_progress``. ``thorough`` checks the whole cache
+        file for damage first (``genie index``); otherwise damage is found, and repaired, when a read trips on it.
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
@@ -86,12 +89,14 @@ class RepoIndex:
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         try:
-            store.init()
-        except StaleIndex as exc:
+            store.init(thorough=thorough)
+            self._reload()
+        except (StaleIndex, sqlite3.DatabaseError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not is_corruption(exc):
+                raise
             self._warn(f"index cache was unusable ({exc}); rebuilding it")
             store.wipe()
             store.init()
-        self._reload()
         if background:
             self._thread = threading.Thread(target=self._background, args=(progress,), name="genie-index",
                                             daemon=True)
@@ -123,27 +128,43 @@ class RepoIndex:
         self._activity = None
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
-        import sqlite3
-
         with self._write, self._store.build_lock():
             t0 = time.perf_counter()
             try:
                 self._update_locked(progress)
             except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
+                if is_corruption(exc):
+                    self._rebuild_locked(exc, progress)
+                elif isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
                     self._store.conn().rollback()  # the index stays as it was; rebuilding would not help
                     raise CacheUnusable(self._store.path, exc) from None
-                if not is_corruption(exc):
+                else:
                     raise
-                self._warn(f"index cache was corrupt ({exc}); rebuilding it")
-                self._store.wipe()
-                self._store.init()
-                self._update_locked(progress)
             self.build_seconds = time.perf_counter() - t0
             self._reload()
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
                            self._embed_progress)
+
+    def _rebuild_locked(self, exc: sqlite3.DatabaseError, progress: Callable[[int, int], None] | None) -> None:
+        self._warn(f"index cache was corrupt ({exc}); rebuilding it")
+        self._store.wipe()
+        self._store.init()
+        self._update_locked(progress)
+
+    def _repairing(self, read: Callable[[], _T]) -> _T:
+        """``read()``, and once more after a rebuild if it finds the cache damaged. PRAGMA quick_check does not
+        see every damage (an index entry pointing at a missing row): a search was the first to trip over it."""
+        try:
+            return read()
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            self.wait()
+            with self._write, self._store.build_lock():
+                self._rebuild_locked(exc, None)
+                self._reload()
+        return read()
 
     def _background(self, progress: Callable[[int, int], None] | None) -> None:
         """The background build: a failure is a warning (searches go on with what is indexed), not a thread
@@ -217,8 +238,7 @@ class RepoIndex:
     @property
     def stats(self) -> dict[str, float]:
         """Indexed files, definitions and the last update's duration in seconds."""
-        c = self._store.conn()
-        ndefs = c.execute("SELECT COUNT(*) FROM defs").fetchone()[0]
+        ndefs = self._repairing(lambda: self._store.conn().execute("SELECT COUNT(*) FROM defs").fetchone()[0])
         return {"files": len(self._snap.files), "definitions": ndefs, "seconds": self.build_seconds}
 
     def search(self, query: str, k: int = 10, *, hyde: bool | None = None) -> list[SearchResult]:
@@ -226,6 +246,9 @@ class RepoIndex:
 
         With semantic search on, ``hyde`` turns hypothetical-code queries on or off (``None``: the setting).
         """
+        return self._repairing(lambda: self._search(query, k, hyde))
+
+    def _search(self, query: str, k: int, hyde: bool | None) -> list[SearchResult]:
         sem = self._semantic_hits(query, hyde)
         ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS, sem=sem)
         out = []
@@ -279,7 +302,8 @@ class RepoIndex:
 
     def features(self, query: str) -> list[tuple[str, dict[str, float]]]:
         """Every candidate file with its raw signal values (for fitting weights in the benchmark)."""
-        ranked, *_ = self._rank(query, rank.WEIGHTS, all_signals=True, sem=self._semantic_hits(query, None))
+        ranked, *_ = self._repairing(lambda: self._rank(query, rank.WEIGHTS, all_signals=True,
+                                                         sem=self._semantic_hits(query, None)))
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
@@ -298,11 +322,13 @@ class RepoIndex:
 
     def definitions(self, symbol: str, path: str | None = None) -> list[Location]:
         """Where ``symbol`` (``name``, ``Class.method`` or ``module.name``) is defined, best first."""
-        return symbols.definitions(self._store.conn(), self.repo, self._snap.mods, symbol, path)
+        return self._repairing(lambda: symbols.definitions(self._store.conn(), self.repo, self._snap.mods, symbol,
+                                                           path))
 
     def references(self, symbol: str, path: str | None = None) -> list[Location]:
         """Where ``symbol`` is used (identifiers, calls, imports), definitions left out."""
-        return symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol, path)
+        return self._repairing(lambda: symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol,
+                                                          path))
 
     def repo_map(self, task: str = "", files: Sequence[str] = (), budget_tokens: int = 1500) -> str:
         """An outline of the most relevant definitions, within ``budget_tokens`` (about 4 characters each)."""
@@ -312,8 +338,8 @@ class RepoIndex:
         if task.strip():
             for r in self.search(task, k=8):
                 seeds[r.path] = seeds.get(r.path, 0.0) + max(r.score, 0.1)
-        return render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens)
+        return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens))
 
     def explain(self, path: str) -> str:
         """Why ``path`` is indexed or not."""
-        return symbols.explain(self._store.conn(), self.repo, path)
+        return self._repairing(lambda: symbols.explain(self._store.conn(), self.repo, path))

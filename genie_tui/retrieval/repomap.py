@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from genie_tui.retrieval.rank import FileInfo
-from genie_tui.retrieval.textutil import is_test_path
+from genie_tui.retrieval.textutil import is_test_path, split_lines
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 
@@ -79,7 +79,7 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds:
             continue
         path = files[fid].path
         try:
-            lines = (repo / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = split_lines((repo / path).read_bytes().decode("utf-8", "replace"))
         except OSError:
             continue
         block = [f"{path}:"]

@@ -36,6 +36,7 @@ from genie_tui.retrieval.embed import (
     hypothetical_code,
 )
 from genie_tui.retrieval.query import strip_boilerplate
+from genie_tui.retrieval.textutil import split_lines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -131,7 +132,7 @@ def _embed_files(c: sqlite3.Connection, repo: Path, embedder: Embedder, pending:
             continue
         if blob_hash(data) != fhash:
             continue  # changed since it was indexed: the next update re-chunks and embeds it
-        lines = data.decode("utf-8", "replace").splitlines()
+        lines = split_lines(data.decode("utf-8", "replace"))
         rows = []
         for start, end in c.execute("SELECT start, end_line FROM chunks WHERE file_id = ? ORDER BY start", (fid,)):
             text = chunk_input(path, lines, start, end)

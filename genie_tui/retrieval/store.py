@@ -12,13 +12,14 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"  # 9: methods outside their type record it as parent; 10: lines split at \n only
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -50,11 +51,23 @@ CREATE TABLE IF NOT EXISTS chunk_vecs(file_id INT, model TEXT, start INT, end_li
 CREATE INDEX IF NOT EXISTS chunk_vecs_file ON chunk_vecs(file_id);
 CREATE TABLE IF NOT EXISTS vec_files(file_id INT, model TEXT, path TEXT, hash TEXT, PRIMARY KEY(file_id, model));
 """
+# one by one inside a transaction (executescript would commit first)
+_STATEMENTS = [s.strip() for s in "\n".join(ln for ln in _SCHEMA.splitlines() if not ln.startswith("--")).split(";")
+               if s.strip()]
+BUSY_SECONDS = 30.0
+NAME_BYTES = 200
+
+
+# OperationalErrors that only a damaged or foreign cache gives (text that is not UTF-8, tables of another shape)
+_DAMAGE = ("could not decode to utf-8", "no such column", "no such table", "malformed")
 
 
 def is_corruption(exc: sqlite3.DatabaseError) -> bool:
-    """A damaged file (rebuild it), as opposed to a busy database or a constraint (never wipe for those)."""
-    return type(exc) is sqlite3.DatabaseError
+    """A damaged file (rebuild it), as opposed to a busy database, a full disk or a constraint (never wipe for
+    those)."""
+    if type(exc) is sqlite3.DatabaseError:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and str(exc).lower().startswith(_DAMAGE)
 
 
 class StaleIndex(Exception):
@@ -78,7 +91,34 @@ def db_path(repo: Path) -> Path:
     # fsencode: a directory name that is not UTF-8 arrives with lone surrogates, which .encode() refused
     key = hashlib.sha1(os.fsencode(full)).hexdigest()[:16]
     name = os.fsencode(full.name).decode("utf-8", "replace")
+    # a file name holds at most 255 bytes, and "-<key>.sqlite.embed.lock" takes 35: a long directory name is
+    # cut (the key tells such names apart)
+    name = name.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore")
     return paths.user_cache_dir() / "index" / f"{name}-{key}.sqlite"
+
+
+def _wal(c: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting for other processes: SQLite answers SQLITE_BUSY at once here, without its busy
+    handler, so several processes opening a new index together failed with "database is locked"."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    delay = 0.002
+    while True:
+        try:
+            c.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF != sqlite3.SQLITE_BUSY \
+                    or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _schema_row(c: sqlite3.Connection) -> str | None:
+    if c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is None:
+        return None
+    row = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    return None if row is None else str(row[0])
 
 
 class Store:
@@ -93,8 +133,8 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            c.execute("PRAGMA journal_mode=WAL")
+            c = sqlite3.connect(self.path, timeout=BUSY_SECONDS, check_same_thread=False)
+            _wal(c)
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = c
@@ -102,21 +142,20 @@ class Store:
                 self._conns.append(c)
         return c
 
-    def init(self) -> None:
+    def init(self, *, thorough: bool = False) -> None:
         """Create the schema, or raise :class:`StaleIndex` if the file is corrupt or from another version,
-        or :class:`CacheUnusable` when the cache dir cannot be written."""
+        or :class:`CacheUnusable` when the cache dir cannot be written. ``thorough`` runs SQLite's full
+        integrity check (about 3 times as long), which also finds index entries that point at missing rows."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             c = self.conn()
             # the version first: another version's tables may not take this version's indexes
-            has_meta = c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-            row = c.execute("SELECT value FROM meta WHERE key='schema'").fetchone() if has_meta else None
-            if row is not None and row[0] != SCHEMA_VERSION:
-                raise StaleIndex(f"index schema {row[0]} != {SCHEMA_VERSION}")
-            c.executescript(_SCHEMA)
-            c.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))  # a racing process too
-            c.commit()
-            if c.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            version = _schema_row(c)
+            if version is None:
+                version = self._create(c)
+            if version != SCHEMA_VERSION:
+                raise StaleIndex(f"index schema {version} != {SCHEMA_VERSION}")
+            if c.execute("PRAGMA integrity_check(1)" if thorough else "PRAGMA quick_check").fetchone()[0] != "ok":
                 raise StaleIndex("index failed its integrity check")
         except sqlite3.DatabaseError as exc:
             if is_corruption(exc):
@@ -126,6 +165,27 @@ class Store:
             raise
         except OSError as exc:
             raise CacheUnusable(self.path, exc) from None
+
+    @staticmethod
+    def _create(c: sqlite3.Connection) -> str:
+        """Create the tables and the schema row in one transaction, so that another process opening the index
+        at the same moment sees either nothing (and waits for the write lock) or all of it; returns the schema
+        version found (a racing process may have written it first)."""
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            version = _schema_row(c)
+            if version is None:
+                if c.execute("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1").fetchone():
+                    raise StaleIndex("it has tables but no schema version")
+                for statement in _STATEMENTS:
+                    c.execute(statement)
+                c.execute("INSERT INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
+                version = SCHEMA_VERSION
+            c.commit()
+        except BaseException:
+            c.rollback()
+            raise
+        return version
 
     @contextlib.contextmanager
     def build_lock(self) -> Iterator[None]:

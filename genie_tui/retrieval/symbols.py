@@ -5,18 +5,20 @@ from __future__ import annotations
 import linecache
 import os
 import sqlite3
+import stat
 import subprocess
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import is_test_path
+from genie_tui.retrieval.textutil import is_test_path, shown_path
 
 
 def _line(repo: Path, path: str, line: int) -> str:
     try:
-        with open(repo / path, encoding="utf-8", errors="replace") as fh:
+        # newline="\n": lines end at \n only, as tree-sitter numbers them (a lone \r is not a line break)
+        with open(repo / path, encoding="utf-8", errors="replace", newline="\n") as fh:
             for i, text in enumerate(fh, 1):
                 if i == line:
                     return text.strip()[:200]
@@ -141,52 +143,57 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
         full = full.resolve() if full.name in ("", ".", "..") else full.parent.resolve() / full.name
         rel = full.relative_to(repo).as_posix()
     except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop in the directories
-        return f"{path}: not indexed: outside the repository {repo}"
+        return f"{shown_path(path)}: not indexed: outside the repository {repo}"
     try:
         return _explain(c, repo, full, rel)
     except OSError as exc:  # a name too long, a symlink loop: the path cannot even be looked at
-        return f"{rel}: not indexed: {exc.strerror or exc}"
+        return f"{shown_path(rel)}: not indexed: {exc.strerror or exc}"
 
 
 def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     if not F.is_utf8(rel):
         return f"{os.fsencode(rel).decode('utf-8', 'backslashreplace')}: not indexed: its name is not valid UTF-8"
+    name = shown_path(rel)
     row = c.execute("SELECT id, lang, excluded, nlines FROM files WHERE path=?", (rel,)).fetchone()
     if row is not None:
         fid, lang, excluded, nlines = row
         if excluded:
-            return f"{rel}: not indexed: {excluded}"
+            return f"{name}: not indexed: {excluded}"
         ndefs = c.execute("SELECT COUNT(*) FROM defs WHERE file_id=?", (fid,)).fetchone()[0]
         how = f"parsed as {lang}, {ndefs} definitions" if lang else "indexed as plain text (keywords only)"
-        return f"{rel}: indexed ({nlines} lines; {how})"
+        return f"{name}: indexed ({nlines} lines; {how})"
     if not full.exists():
         if full.is_symlink():
-            return f"{rel}: not indexed: a broken symlink or a symlink loop"
-        return f"{rel}: not indexed: no such file"
+            return f"{name}: not indexed: a broken symlink or a symlink loop"
+        return f"{name}: not indexed: no such file"
     if full.is_dir():
         if full.is_symlink():  # git records the link, not what it points to: nothing under it is indexed
             inside = full.resolve().is_relative_to(repo.resolve())
             where = f"in the repository; --explain {full.resolve().relative_to(repo.resolve())} for its files" \
                 if inside else "outside the repository"
-            return f"{rel}: not indexed: a symlink to a directory {where}"
-        return f"{rel}: a directory (files under it are indexed one by one)"
+            return f"{name}: not indexed: a symlink to a directory {where}"
+        return f"{name}: a directory (files under it are indexed one by one)"
+    mode = full.stat().st_mode
+    if not stat.S_ISREG(mode):  # git lists only regular files and symlinks; the index reads only files
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        return f"{name}: not indexed: not a regular file ({kind})"
     try:
         r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, check=False, capture_output=True, text=True,
                            timeout=10)
         if r.returncode == 0 and r.stdout.strip():
             source = r.stdout.split("\t")[0]
-            return f"{rel}: not indexed: ignored by git ({source})"
+            return f"{name}: not indexed: ignored by git ({source})"
     except (OSError, subprocess.TimeoutExpired):
         pass
     reason = F.path_exclusion(rel)
     if reason:
-        return f"{rel}: not indexed: {reason}"
+        return f"{name}: not indexed: {reason}"
     for parent in full.parents:  # git lists a submodule or nested repository as one entry, not its files
         if parent == repo:
             break
         if (parent / ".git").exists():
-            return f"{rel}: not indexed: inside another git repository ({parent.relative_to(repo).as_posix()}/, " \
+            return f"{name}: not indexed: inside another git repository ({parent.relative_to(repo).as_posix()}/, " \
                    "a submodule or nested checkout)"
     if not os.access(full, os.R_OK):
-        return f"{rel}: not indexed: unreadable"
-    return f"{rel}: not indexed yet (run `genie index` to update)"
+        return f"{name}: not indexed: unreadable"
+    return f"{name}: not indexed yet (run `genie index` to update)"

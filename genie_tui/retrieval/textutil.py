@@ -88,3 +88,28 @@ def is_doc_path(path: str) -> bool:
     """Documentation, examples and benchmarks: rarely where a fix goes unless the query is about them."""
     parts = path.lower().split("/")
     return parts[-1].endswith(DOC_EXTS) or any(p in _DOC_DIRS for p in parts[:-1])
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as tree-sitter, git and editors number them: split at ``\n`` only (a trailing ``\r`` dropped).
+
+    ``str.splitlines`` also breaks at form feeds, vertical tabs, ``\x1c``-``\x1e``, ``\x85``, U+2028/U+2029 and
+    lone ``\r``: one form feed shifted every span and line number after it.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\r" in text:
+        lines = [ln.removesuffix("\r") for ln in lines]
+    return lines
+
+
+def shown_path(path: str) -> str:
+    """``path`` for line-oriented output: as it is, or, when it holds a line break, a tab or another character
+    that does not print, in double quotes with backslash escapes (``"a\\nb.py"``), as git quotes such names. A
+    newline in a file name otherwise split one result into two lines that read as two results."""
+    if path.isprintable():
+        return path
+    body = "".join(ch if ch.isprintable() and ch not in '"\\' else
+                   "\\" + ch if ch in '"\\' else ch.encode("unicode_escape").decode("ascii") for ch in path)
+    return f'"{body}"'

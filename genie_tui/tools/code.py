@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.retrieval.textutil import shown_path
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 
@@ -29,7 +30,8 @@ def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     lines, hits = [], []
     for r in results:
         spans = ", ".join(f"{s.start}-{s.end}" + (f" {s.symbol}" if s.symbol else "") for s in r.spans[:4])
-        lines.append(f"{r.path}  [{spans}]  ({r.why})" if spans else f"{r.path}  ({r.why})")
+        path = shown_path(r.path)  # a newline in a name must not read as two results
+        lines.append(f"{path}  [{spans}]  ({r.why})" if spans else f"{path}  ({r.why})")
         first = r.spans[0] if r.spans else None
         hits.append((r.path, first.start if first else 0, first.end if first else 0,
                      (first.symbol or "") if first else ""))
@@ -41,7 +43,7 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
         hint = "find_references" if kind == "definition" else "search_code"
         return ToolOutput(f"no {kind}s of {symbol!r} found; try {hint}", ContextLooked(kind, symbol, ()))
     shown = locations[:50]
-    text = "\n".join(f"{loc.path}:{loc.line}: {loc.snippet.strip()}" for loc in shown)
+    text = "\n".join(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}" for loc in shown)
     if len(locations) > 50:
         text += f"\n... {len(locations) - 50} more"
     return ToolOutput(text, ContextLooked(kind, symbol, tuple((loc.path, loc.line, loc.end_line, loc.kind)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.retrieval.textutil import split_lines
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 READ_WINDOW = 300
@@ -109,7 +110,7 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
 def _read_lines(path: Path, size: int, max_bytes: int, upto: int) -> list[str]:
     """All lines of a normal file; of a huge one, only the first ``upto`` (it is never read whole)."""
     if size <= max_bytes:
-        return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        return split_lines(path.read_bytes().decode("utf-8", errors="replace"))
     lines: list[str] = []
     with path.open("rb") as fh:
         for raw in fh:

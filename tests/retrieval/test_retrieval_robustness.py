@@ -46,7 +46,7 @@ def test_a_rebuilt_cache_is_one_warning_line_not_two(make_repo):
 def test_k_zero_is_refused_like_a_negative_k(make_repo, capsys):
     repo = make_repo(PY)
     for k in ("0", "-3"):
-        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "-k", k, "--json")
+        code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "-k", k)
         assert (code, out, err) == (2, "", "genie: -k must be at least 1\n")
 
 
