@@ -32,6 +32,15 @@ def _become_subreaper() -> bool:
         return False
 
 
+def _own_proc() -> bool:
+    """Whether /proc describes this process's PID namespace (not so after ``unshare --pid`` without a new
+    /proc mount: its PIDs would name other processes)."""
+    try:
+        return os.readlink("/proc/self") == str(os.getpid())
+    except OSError:
+        return False
+
+
 def descendants(root: int) -> list[int]:
     """Every process below ``root`` in the process tree, read from /proc."""
     children: dict[int, list[int]] = {}
@@ -92,19 +101,37 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: reaper.py COMMAND", file=sys.stderr)
         return 2
-    reaping = _become_subreaper()
+    reaping = _own_proc() and _become_subreaper()
+    done: list[int] = []  # the command's status, once known
 
     def stop(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second SIGTERM must not cut the cleanup short
         if reaping:
             kill_descendants()
-        os._exit(128 + signum)
+        os._exit(done[0] if done else 128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
     child = subprocess.Popen(["/bin/sh", "-c", argv[0]])
-    code = child.wait()
+    if not reaping:
+        code = child.wait()
+    else:
+        # As the subreaper, every orphan of the command becomes our child: reap them all while the command
+        # runs, or a daemon the tests stop stays a zombie and looks alive to their "is it gone yet" checks.
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                code = child.wait()
+                break
+            if pid == child.pid:
+                code = os.waitstatus_to_exitcode(status)
+                child.returncode = code
+                break
+    status_code = code if code >= 0 else 128 - code
+    done.append(status_code)
     if reaping:
         kill_descendants()
-    return code if code >= 0 else 128 - code
+    return status_code
 
 
 if __name__ == "__main__":

@@ -271,6 +271,18 @@ def test_what_the_tests_started_in_a_session_of_its_own_is_killed_too(make_repo,
         os.kill(pid, 0)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the reaper is Linux's child subreaper")
+def test_a_daemon_the_tests_stop_is_gone_at_once(make_repo):
+    """Orphans come to the reaper; it must reap them while the command runs, or a daemon the tests kill stays
+    a zombie and `kill -0` says it is alive."""
+    repo = make_repo({"a.py": ""})
+    script = ("sh -c 'setsid sleep 300 & echo $! > pid' ; sleep 0.2; kill $(cat pid); "
+              "for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $(cat pid) 2>/dev/null || { echo gone; exit 0; }; "
+              "sleep 0.2; done; echo still there; exit 1")
+    result = asyncio.run(run_command(repo, script, 30))
+    assert result.exit_code == 0 and "gone" in result.output, result.output
+
+
 def test_zero_tests_is_not_a_pass(make_repo):
     repo = make_repo({"tests/test_core.py": "def test_plain():\n    assert True\n"})
     result = asyncio.run(run_command(repo, f"{sys.executable} -m unittest discover -q", 60))
