@@ -112,10 +112,13 @@ def _allowed_hosts(ctx: ToolContext) -> set[str]:
     return {h.strip().lower() for h in raw.split(",") if h.strip()}
 
 
-def _proxied(host: str) -> bool:
+def _proxied(scheme: str, host: str) -> bool:
+    """Whether httpx sends this request through a proxy (an ``http_proxy``/``https_proxy``/``all_proxy`` for its
+    scheme, and the host not in ``no_proxy``); ``no_proxy`` alone, or an ``ftp_proxy``, proxies nothing."""
     from urllib.request import getproxies_environment, proxy_bypass_environment
 
-    return bool(getproxies_environment()) and not proxy_bypass_environment(host)
+    proxies = getproxies_environment()
+    return bool(proxies.get(scheme) or proxies.get("all")) and not proxy_bypass_environment(host)
 
 
 class _Guard:
@@ -154,7 +157,7 @@ class _Guard:
     def response(self, response: Any) -> None:
         url = response.request.url
         port = url.port or (443 if url.scheme == "https" else 80)
-        if self._ok(url.host, port) or _proxied(url.host):
+        if self._ok(url.host, port) or _proxied(url.scheme, url.host):
             return
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
