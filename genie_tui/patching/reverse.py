@@ -1,10 +1,11 @@
 """Reverse one file's patch on a file the user has edited since: the undo of ``genie undo`` when the exact
 bytes genie wrote are gone.
 
-Each changed block of the patch (after -> before) is found in the current file by its own lines plus as much
-of its unchanged surroundings as still match: three lines on each side first, then fewer, down to the
-block's lines alone. Edits to nearby unchanged lines therefore do not block undo; edits to the patched lines
-themselves, or a block that fits more than one place, do (``None``).
+The file genie wrote is aligned with the file as it is now (a line diff); each changed block of the patch is
+taken back where the alignment puts it. Edits to nearby unchanged lines therefore do not block undo; edits to
+the patched lines themselves, or lines put back between places the user has since pulled apart, do
+(``None``). Placing blocks by alignment, not by searching for their text, keeps a block that also occurs
+elsewhere in the file (a copied section) from being taken back in the wrong copy.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from __future__ import annotations
 import difflib
 
 from genie_tui.patching.textfile import BinaryFile, TextFile
-
-CONTEXT = 3
-
 
 def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     """``now`` with the change ``before -> after`` taken back, or None when that cannot be done safely."""
@@ -25,12 +23,10 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     ops = [op for op in difflib.SequenceMatcher(None, a.lines, b.lines).get_opcodes() if op[0] != "equal"]
     if not ops:
         return now
-    index: dict[str, list[int]] = {}
-    for i, line in enumerate(cur.lines):
-        index.setdefault(line, []).append(i)
+    where = _alignment(a.lines, cur.lines)
     spots: list[tuple[int, int, int, int]] = []
     for _, i1, i2, j1, j2 in ops:
-        at = _place(cur.lines, index, a.lines, i1, i2)
+        at = _place(where, len(a.lines), i1, i2)
         if at is None:
             return None
         if spots and at < spots[-1][1]:  # blocks out of their order or overlapping: the file was rearranged
@@ -46,23 +42,31 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     return TextFile(lines=lines, eols=eols, encoding=cur.encoding).to_bytes()
 
 
-def _place(cur: list[str], index: dict[str, list[int]], a: list[str], i1: int, i2: int) -> int | None:
-    """Where ``a[i1:i2]`` (the lines to take back; empty for lines to put back) sits in ``cur``: the widest
-    context that matches anywhere decides, and it must match in exactly one place."""
-    for total in range(2 * CONTEXT, -1, -1):
-        found: set[int] = set()
-        for before in range(min(CONTEXT, total), -1, -1):
-            after = total - before
-            if after > CONTEXT or i1 - before < 0 or i2 + after > len(a):
-                continue
-            block = a[i1 - before:i2 + after]
-            if not block:
-                continue  # lines to put back need at least one neighbour to say where
-            for s in index.get(block[0], ()):
-                if cur[s:s + len(block)] == block:
-                    found.add(s + before)
-        if len(found) == 1:
-            return found.pop()
-        if found:
-            return None
-    return None
+def _alignment(written: list[str], now: list[str]) -> dict[int, int]:
+    """Line ``i`` of the file genie wrote -> its line in the file now, for the lines the user left alone."""
+    where: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, written, now, autojunk=False)
+    for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                where[i1 + k] = j1 + k
+    return where
+
+
+def _place(where: dict[int, int], total: int, i1: int, i2: int) -> int | None:
+    """Where the written lines ``i1:i2`` sit now (for ``i1 == i2``, where lines go back in): every one of
+    them untouched and still together; lines to put back need their untouched neighbours to agree."""
+    if i2 > i1:
+        at = where.get(i1)
+        if at is None or any(where.get(i1 + k) != at + k for k in range(i2 - i1)):
+            return None  # the user edited, moved or removed patched lines
+        return at
+    after_prev = where[i1 - 1] + 1 if i1 > 0 and i1 - 1 in where else None
+    before_next = where.get(i1) if i1 < total else None
+    if after_prev is not None and before_next is not None and after_prev != before_next:
+        return None  # the user put lines where these go back: which side they belong to is a guess
+    if after_prev is not None:
+        return after_prev
+    if before_next is not None:
+        return before_next
+    return 0 if total == 0 else None

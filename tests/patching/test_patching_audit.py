@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from genie_tui.patching import PatchReport, apply_patch
+from genie_tui.patching import PatchReport, apply_patch, undo_last
 
 from .test_patching_apply import applied, refused, tree
 
@@ -443,9 +443,23 @@ def test_undo_still_refuses_when_the_patched_line_changed_or_the_match_is_ambigu
     patched = (repo / "t.txt").read_text()
     (repo / "t.txt").write_text(patched.replace("ROW 6\n", "ROW 6 and more\n"))
     assert not undo_last(repo).undone
-    # context edited on both sides and a second copy of the patched line: two places fit
-    ambiguous = patched.replace("row 5\n", "row 5!\n").replace("row 7\n", "row 7!\n").replace("row 20\n", "ROW 6\n")
-    (repo / "t.txt").write_text(ambiguous)
-    report = undo_last(repo)
-    assert not report.undone and "edited since" in (report.reason or "")
-    assert (repo / "t.txt").read_text() == ambiguous
+    # context edited on both sides and a second copy of the patched line elsewhere: the copy genie wrote is the
+    # one still aligned with the file it wrote, so that one is taken back and the user's copy stays
+    edited = patched.replace("row 5\n", "row 5!\n").replace("row 7\n", "row 7!\n").replace("row 20\n", "ROW 6\n")
+    (repo / "t.txt").write_text(edited)
+    assert undo_last(repo).undone
+    assert (repo / "t.txt").read_text() == edited.replace("ROW 6\n", "row 6\n", 1)
+
+
+def test_undo_takes_back_the_copy_it_wrote_when_a_block_also_occurs_elsewhere(make_repo, tmp_path):
+    """Two identical sections; the patch changed the first; the user then edited a line next to it. Matching by
+    text alone found the untouched second section at full context and reverted that one."""
+    section = "[{}]\nkey_a = 1\nkey_b = 2\nc = {}\nkey_c = 3\nkey_d = 4\n"
+    repo = make_repo({"conf.ini": section.format("one", "OLD") + section.format("two", "NEW")})
+    diff = "--- a/conf.ini\n+++ b/conf.ini\n@@ -3,3 +3,3 @@\n key_b = 2\n-c = OLD\n+c = NEW\n key_c = 3\n"
+    assert apply_patch(repo, diff).applied
+    path = repo / "conf.ini"
+    path.write_text(path.read_text().replace("key_c = 3", "key_c = 33", 1))
+    assert undo_last(repo).undone
+    assert path.read_text() == (section.format("one", "OLD") + section.format("two", "NEW")).replace(
+        "key_c = 3", "key_c = 33", 1)
