@@ -54,11 +54,14 @@ def first_glob_match(patterns: Iterable[str], paths: Iterable[str]) -> tuple[str
 
 #: ``{a,b}{c,d}...`` multiplies: past this many expansions a pattern is refused instead of compiled.
 MAX_EXPANSIONS = 256
+MAX_BRACE_GROUPS = 8  # 2**8 = MAX_EXPANSIONS already; thousands of groups overflowed the recursion
 
 
 @lru_cache(maxsize=1024)
 def _compile(pattern: str) -> tuple[re.Pattern[str], ...]:
     """The regexes of ``pattern``; ``ValueError`` saying what is wrong with it in glob terms."""
+    if len(re.findall(r"\{[^{}]*,[^{}]*\}", pattern)) > MAX_BRACE_GROUPS:  # each group is a level of recursion
+        raise ValueError(f"it has more than {MAX_BRACE_GROUPS} {{a,b}} groups")
     expanded = _expand_braces(pattern.strip())
     if len(expanded) > MAX_EXPANSIONS:
         raise ValueError(f"its braces expand to more than {MAX_EXPANSIONS} patterns")

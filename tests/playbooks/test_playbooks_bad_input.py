@@ -40,7 +40,11 @@ BAD_TEXT = {
                                "bad glob '[!]' in 'applies_to': [!] is an empty character class"),
     "empty-caret-class.md": ("---\nname: c\n\napplies_to:\n  - \"[^]\"\n---\nbody\n", 4, "[^] is an empty character class"),
     "brace-bomb.md": ("---\nname: b\napplies_to: [\"" + "{a,b}" * 20 + "\"]\n---\nbody\n", 3,
-                      "braces expand to more than 256 patterns"),
+                      "has more than 8 {a,b} groups"),
+    "brace-deep.md": ("---\nname: b\napplies_to: [\"" + "{a,b}" * 1500 + "\"]\n---\nbody\n", 3,
+                      "has more than 8 {a,b} groups"),  # one recursion level per group: a RecursionError
+    "brace-wide.md": ("---\nname: b\napplies_to: [\"{" + ",".join(f"x{i}" for i in range(300)) + "}\"]\n---\nbody\n",
+                      3, "braces expand to more than 256 patterns"),
 }
 
 
