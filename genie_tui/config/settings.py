@@ -267,11 +267,16 @@ def repo_config_file(repo: Path) -> Path:
     return repo / ".genie" / "config.toml"
 
 
+_MODEL_FIELDS = frozenset({"model", "base_url", "api_key"})
+
+
 def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
-                  check_endpoints: bool = True) -> Settings:
+                  check_endpoints: bool = True, model_needed: bool = True) -> Settings:
     """Merge every layer; ``overrides`` are CLI flags (``None`` values are ignored). ``check_endpoints``
     false skips the refusal of a repository-chosen endpoint for the user's key (``genie config show``
-    shows the values, then the problem, via :func:`endpoint_problem`)."""
+    shows the values, then the problem, via :func:`endpoint_problem`). ``model_needed`` false (code search,
+    the index) ignores a bad model, endpoint or key in the environment, which other tools share
+    (``OPENAI_API_KEY``), instead of refusing to search."""
     settings = Settings()
     sources = {name: "default" for name in _FIELDS}
     layers: list[tuple[str, dict[str, Any]]] = [
@@ -284,7 +289,12 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
     for name, names in ENV_VARS.items():
         for var in names:
             if os.environ.get(var):
-                env_layer[name] = _coerce(name, os.environ[var], f"env {var}")
+                try:
+                    env_layer[name] = _coerce(name, os.environ[var], f"env {var}")
+                except ConfigError:
+                    if model_needed or name not in _MODEL_FIELDS:
+                        raise
+                    break
                 env_sources[name] = f"env {var}"
                 break
     cli_layer = {k: _coerce(k, v, f"--{k.replace('_', '-')}") for k, v in (overrides or {}).items()

@@ -55,7 +55,7 @@ def _check_config(repo: Path) -> None:
     environment: a broken value is the usual one-line error, here rather than inside the build."""
     from genie_tui.config.settings import load_settings
 
-    load_settings(repo, {}, check_endpoints=False)
+    load_settings(repo, {}, check_endpoints=False, model_needed=False)
 
 
 def index_cmd(args: argparse.Namespace) -> int:

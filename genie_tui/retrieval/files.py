@@ -191,6 +191,6 @@ def max_bytes(repo: Path | None = None) -> int:
 
     try:
         # the endpoints are not the index's business: a repo-chosen one must not cost the user's size limit
-        return load_settings(repo, {}, check_endpoints=False).max_file_bytes
+        return load_settings(repo, {}, check_endpoints=False, model_needed=False).max_file_bytes
     except GenieError:  # the CLI reports it before building; the app's background build goes on without it
         return DEFAULT_MAX_BYTES

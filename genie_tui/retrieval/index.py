@@ -195,7 +195,7 @@ class RepoIndex:
             from genie_tui.config.settings import endpoint_problem, load_settings
 
             try:
-                settings = load_settings(self.repo, {}, check_endpoints=False)
+                settings = load_settings(self.repo, {}, check_endpoints=False, model_needed=False)
             except GenieError:
                 return None  # the CLI reports a broken config itself; the index works without it
             problem = endpoint_problem(settings) if settings.embeddings_model else None

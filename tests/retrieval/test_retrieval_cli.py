@@ -8,3 +8,18 @@ def test_broken_repo_config_is_a_one_line_error(make_repo, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("genie: config file") and "line 1" in err and len(err.splitlines()) == 1
+
+
+def test_a_bad_model_endpoint_in_the_environment_does_not_stop_code_search(make_repo, monkeypatch, capsys):
+    """OPENAI_API_KEY / OPENAI_BASE_URL are shared with other tools; search needs no model (genie run still
+    refuses them)."""
+    from genie_tui.cli import main
+
+    repo = make_repo({"a.py": "def needle_fn():\n    pass\n"})
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-abcdefgh ")
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8080")
+    assert main(["index", "--repo", str(repo)]) == 0
+    assert main(["search", "needle_fn", "--repo", str(repo)]) == 0
+    assert "a.py" in capsys.readouterr().out
+    assert main(["run", "fix it", "--repo", str(repo)]) == 2
+    assert "OPENAI_" in capsys.readouterr().err
