@@ -147,11 +147,25 @@ def _mode(value: object) -> int | None:
     return value
 
 
+def _recover_interrupted(repo: Path) -> None:
+    """An undo killed between moving its entry aside and finishing its writes left ``N.undoing``: put it back,
+    so this undo finishes that one (files already restored are recognised) instead of losing it."""
+    d = journal_dir(repo)
+    for aside in d.glob("*.undoing") if d.is_dir() else ():
+        target = aside.with_suffix(".json")
+        if aside.stem.isdigit() and not target.exists():
+            try:
+                os.replace(aside, target)
+            except OSError:
+                pass
+
+
 def _undo_locked(repo: Path) -> UndoReport:
     from genie_tui.patching import fsio
     from genie_tui.patching.plan import Refusal, Tree
     from genie_tui.patching.reverse import reverse
 
+    _recover_interrupted(repo)
     found = entries(repo)
     if not found:
         return UndoReport(False, [], "there is no patch applied by genie to undo in this repository")
@@ -185,6 +199,8 @@ def _undo_locked(repo: Path) -> UndoReport:
         current[rel] = (now, mode)
         if now == after:
             writes[rel] = (before, before_mode)
+            continue
+        if now == before:  # already restored: an undo that was killed halfway through is being finished
             continue
         if before is None or after is None or now is None:
             problems.append(f"{rel} was {'created' if before is None else 'deleted' if after is None else 'changed'} "

@@ -463,3 +463,21 @@ def test_undo_takes_back_the_copy_it_wrote_when_a_block_also_occurs_elsewhere(ma
     assert undo_last(repo).undone
     assert path.read_text() == (section.format("one", "OLD") + section.format("two", "NEW")).replace(
         "key_c = 3", "key_c = 33", 1)
+
+
+def test_an_undo_killed_halfway_is_finished_by_the_next_one(make_repo):
+    """The entry is moved aside (N.undoing) before the files are written; a kill in between left it there,
+    invisible to the next undo, and the half-restored patch could never be undone."""
+    from genie_tui.patching.undo import entries, journal_dir
+
+    repo = make_repo({"a.txt": "a\n", "b.txt": "b\n"})
+    diff = ("--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+A\n"
+            "--- a/b.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-b\n+B\n")
+    assert apply_patch(repo, diff).applied
+    entry = entries(repo)[-1]
+    entry.rename(entry.with_suffix(".undoing"))  # killed after moving the entry aside...
+    (repo / "a.txt").write_text("a\n")  # ...and after restoring the first file
+    report = undo_last(repo)
+    assert report.undone, report.reason
+    assert (repo / "a.txt").read_text() == "a\n" and (repo / "b.txt").read_text() == "b\n"
+    assert not list(journal_dir(repo).iterdir())
