@@ -353,8 +353,9 @@ class Agent(UserIntent):
         """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), a
         problem to report, or None when there was nothing to commit."""
         from genie_tui.patching import commit_applied
+        from genie_tui.patching.gitops import current_branch
 
-        before = _branch(self.repo)
+        before = current_branch(self.repo)
         try:
             secrets = self._secrets()  # the branch is a slug of the task and the message is the model's
             sha = commit_applied(self.repo, redact(message, secrets), redact(self.task or "task", secrets))
@@ -364,7 +365,7 @@ class Agent(UserIntent):
             return ErrorOccurred(problem)
         if sha is None:
             return None
-        branch = _branch(self.repo) or "HEAD"
+        branch = current_branch(self.repo) or "HEAD"
         previous = before if before != branch else None
         self.session.record("commit", sha=sha, branch=branch, previous=previous)
         return Committed(sha, branch, previous)
@@ -389,14 +390,3 @@ class Agent(UserIntent):
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()
-
-
-def _branch(repo: Path) -> str | None:
-    """The checked-out branch's name (None when detached or unreadable); worktrees and submodules too."""
-    try:
-        import git
-
-        r = git.Repo(repo)
-        return None if r.head.is_detached else r.active_branch.name
-    except Exception:  # noqa: BLE001 - only an announcement depends on it
-        return None

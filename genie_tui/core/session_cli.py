@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.paths import resolve_repo
+from genie_tui.core.export import iter_export
 from genie_tui.core.session import (
     find_session,
-    iter_export,
     read_records,
     read_records_leniently,
     scan_sessions,

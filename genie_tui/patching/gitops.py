@@ -65,3 +65,14 @@ def _switch_to_task_branch(r: object, branch: str) -> None:
         n += 1
         name = f"{branch}-{n}"
     r.git.checkout("-b", name)  # type: ignore[attr-defined]
+
+
+def current_branch(repo: Path) -> str | None:
+    """The checked-out branch's name (None when detached or unreadable); worktrees and submodules too."""
+    try:
+        import git
+
+        r = git.Repo(repo)
+        return None if r.head.is_detached else r.active_branch.name
+    except Exception:  # noqa: BLE001 - only an announcement depends on it
+        return None

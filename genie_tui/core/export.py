@@ -1,0 +1,67 @@
+"""``genie export``: a session as OpenAI chat fine-tuning records (``messages`` and ``tools``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from genie_tui.core.session import restore
+
+
+def iter_export(path: Path) -> Iterator[dict[str, Any]]:
+    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
+    state = restore(path)
+    tools = state.start.get("tools") or []
+    schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools
+               if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]}
+    messages = [_export_message(m, schemas) for m in state.messages]
+    # an example teaches only through assistant messages; a session that never got one has nothing to teach
+    if any(m["role"] == "assistant" for m in messages):
+        yield {"messages": messages, "tools": tools}
+
+
+def _call_problem(name: str, arguments: str, schemas: dict[str, dict[str, Any]]) -> str | None:
+    """Why a recorded call is not worth training on (genie refused it), or ``None``."""
+    try:
+        args = json.loads(arguments or "{}")
+    except ValueError:
+        return "not JSON"
+    if not isinstance(args, dict):
+        return "not an object"
+    if not schemas:
+        return None  # a trajectory without tool schemas: nothing to check against
+    schema = schemas.get(name)
+    if schema is None:
+        return "unknown tool"
+    props = schema.get("properties") or {}
+    if any(k not in args for k in schema.get("required") or []) or any(k not in props for k in args):
+        return "arguments do not fit the schema"
+    return None
+
+
+def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": msg["role"]}
+    if msg["role"] == "assistant":
+        out["content"] = msg.get("content") or None
+        if msg.get("tool_calls"):
+            out["tool_calls"] = []
+            for call in msg["tool_calls"]:
+                name, arguments = call["function"]["name"], call["function"]["arguments"]
+                problem = _call_problem(name, arguments, schemas)
+                if problem:
+                    # A refused call stays in the history (its error result follows) but is not trained on.
+                    out["weight"] = 0
+                    if problem in ("not JSON", "not an object"):
+                        arguments = "{}"
+                out["tool_calls"].append({"id": call["id"], "type": "function",
+                                          "function": {"name": name, "arguments": arguments}})
+        if out["content"] is None and "tool_calls" not in out:
+            out["content"] = ""
+    elif msg["role"] == "tool":
+        out["tool_call_id"] = msg["tool_call_id"]
+        out["content"] = msg.get("content", "")
+    else:
+        out["content"] = msg.get("content", "")
+    return out
