@@ -62,7 +62,7 @@ def find_references(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
 
 def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     """A playbook's body; one longer than read_file's cap is windowed by lines, as read_file does."""
-    from genie_tui.tools.fs import MAX_READ_CHARS, _int_arg
+    from genie_tui.tools.fs import MAX_READ_CHARS, _int_arg, window
 
     name = args.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -83,16 +83,8 @@ def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     start = start or 1
     if start > len(lines):
         raise ToolError(f"playbook {name}: start_line {start} is past the end of it ({len(lines)} lines)")
-    shown: list[str] = []
-    used = 0
-    for line in lines[start - 1 :]:
-        if len(line) > MAX_READ_CHARS:  # one giant line: cut it, or it alone would break the cap
-            line = line[:MAX_READ_CHARS] + f" ... [{len(line) - MAX_READ_CHARS} more chars]"
-        if shown and used + len(line) > MAX_READ_CHARS:
-            break
-        shown.append(line)
-        used += len(line) + 1
-    end = start + len(shown) - 1
+    # one giant line is cut at the cap, or it alone would break it
+    shown, end = window(lines, start, len(lines), MAX_READ_CHARS)
     footer = (f"\n[{len(lines) - end} more lines; call read_playbook with start_line={end + 1}]"
               if end < len(lines) else "")
     return ToolOutput(f"playbook {name} lines {start}-{end} of {len(lines)}\n" + "\n".join(shown) + footer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,17 +87,7 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if end < start:
         raise ToolError(f"end_line {end} is before start_line {start}")
     width = len(str(end))
-    body = []
-    used = 0
-    for number in range(start, end + 1):
-        line = lines[number - 1]
-        if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS] + f" ... [{len(line) - MAX_LINE_CHARS} more chars]"
-        if body and used + len(line) > MAX_READ_CHARS:  # wide lines: stop early, the footer says where to go on
-            end = number - 1
-            break
-        body.append(f"{number:>{width}}| {line}")
-        used += len(line) + width + 3
+    body, end = window(lines, start, end, MAX_LINE_CHARS, lambda number: f"{number:>{width}}| ")
     if total is None:
         header = f"{rel} lines {start}-{end} (a large file: {size} bytes, read in windows)"
         footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"
@@ -105,6 +96,25 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
     return ToolOutput(f"{header}\n" + "\n".join(body) + footer,
                       ContextLooked("read", rel, ((rel, start, end, f"lines {start}-{end}"),)))
+
+
+def window(lines: list[str], start: int, end: int, line_cap: int,
+           prefix: Callable[[int], str] = lambda _number: "") -> tuple[list[str], int]:
+    """Lines ``start..end`` (1-based) as shown to the model, each cut at ``line_cap`` characters and prefixed,
+    stopping early once ``MAX_READ_CHARS`` is used (wide lines: the caller's footer says where to go on).
+    Returns them and the number of the last one shown."""
+    body: list[str] = []
+    used = 0
+    for number in range(start, end + 1):
+        line = lines[number - 1]
+        if len(line) > line_cap:
+            line = line[:line_cap] + f" ... [{len(line) - line_cap} more chars]"
+        if body and used + len(line) > MAX_READ_CHARS:
+            return body, number - 1
+        entry = prefix(number) + line
+        body.append(entry)
+        used += len(entry) + 1
+    return body, end
 
 
 def _read_lines(path: Path, size: int, max_bytes: int, upto: int) -> list[str]:

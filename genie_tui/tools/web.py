@@ -121,6 +121,10 @@ def _proxied(scheme: str, host: str) -> bool:
     return bool(proxies.get(scheme) or proxies.get("all")) and not proxy_bypass_environment(host)
 
 
+def _port(url: Any) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 class _Guard:
     """Keeps the model's fetches off internal addresses unless the user allowed the host (``web_allow_hosts``).
 
@@ -141,7 +145,7 @@ class _Guard:
 
     def request(self, request: Any) -> None:
         url = request.url
-        port = url.port or (443 if url.scheme == "https" else 80)
+        port = _port(url)
         if self._ok(url.host, port):
             return
         if _is_internal(url.host):
@@ -156,8 +160,7 @@ class _Guard:
 
     def response(self, response: Any) -> None:
         url = response.request.url
-        port = url.port or (443 if url.scheme == "https" else 80)
-        if self._ok(url.host, port) or _proxied(url.scheme, url.host):
+        if self._ok(url.host, _port(url)) or _proxied(url.scheme, url.host):
             return
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
