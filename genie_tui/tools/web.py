@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import html
-import ipaddress
 import json
 import re
-import socket
 import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+
+if TYPE_CHECKING:
+    from genie_tui.tools.web_guard import Guard
 
 MAX_CHARS = 20_000
 MAX_BYTES = 5_000_000  # read no more of a page than this
@@ -90,95 +91,25 @@ class Fetched:
         return self.body.decode(self.encoding, errors="replace")
 
 
-class _Blocked(Exception):
-    """A request to an address the model may not reach."""
-
-
-def _is_internal(address: str) -> bool:
-    """Loopback, private, link-local (cloud metadata services), shared, reserved or multicast: anything that is
-    not a public internet address."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
-    return not ip.is_global or ip.is_multicast
-
-
 def _allowed_hosts(ctx: ToolContext) -> set[str]:
     raw = getattr(ctx.settings, "web_allow_hosts", "") or ""
     return {h.strip().lower() for h in raw.split(",") if h.strip()}
 
 
-def _proxied(scheme: str, host: str) -> bool:
-    """Whether httpx sends this request through a proxy (an ``http_proxy``/``https_proxy``/``all_proxy`` for its
-    scheme, and the host not in ``no_proxy``); ``no_proxy`` alone, or an ``ftp_proxy``, proxies nothing."""
-    from urllib.request import getproxies_environment, proxy_bypass_environment
-
-    proxies = getproxies_environment()
-    return bool(proxies.get(scheme) or proxies.get("all")) and not proxy_bypass_environment(host)
-
-
-def _port(url: Any) -> int:
-    return url.port or (443 if url.scheme == "https" else 80)
-
-
-class _Guard:
-    """Keeps the model's fetches off internal addresses unless the user allowed the host (``web_allow_hosts``).
-
-    Checked for every request, redirects included: before it is sent (the host's addresses, as resolved
-    here), and once connected (the address actually reached, which catches DNS answers that change between the
-    two). Behind a proxy only the first check is possible: the connection is to the proxy."""
-
-    def __init__(self, allowed: set[str]) -> None:
-        self.allowed = allowed
-
-    def _ok(self, host: str, port: int) -> bool:
-        return "*" in self.allowed or host.lower() in self.allowed or f"{host.lower()}:{port}" in self.allowed
-
-    def _refuse(self, url: Any, address: str) -> _Blocked:
-        where = url.host if url.port is None else f"{url.host}:{url.port}"
-        return _Blocked(f"{url.scheme}://{where} is an internal address ({address}); genie does not fetch those for "
-                        f"the model unless the host is in the web_allow_hosts setting")
-
-    def request(self, request: Any) -> None:
-        url = request.url
-        port = _port(url)
-        if self._ok(url.host, port):
-            return
-        if _is_internal(url.host):
-            raise self._refuse(url, url.host)
-        try:
-            infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
-        except OSError:
-            return  # unresolvable here: the connection fails on its own (or a proxy resolves it, checked above)
-        for info in infos:
-            if _is_internal(str(info[4][0])):
-                raise self._refuse(url, str(info[4][0]))
-
-    def response(self, response: Any) -> None:
-        url = response.request.url
-        if self._ok(url.host, _port(url)) or _proxied(url.scheme, url.host):
-            return
-        stream = response.extensions.get("network_stream")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and _is_internal(str(peer[0])):
-            raise self._refuse(url, str(peer[0]))
-
-
 def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
     """GET ``url`` (redirects followed): at most ``MAX_BYTES`` of the body and ``TOTAL_S`` seconds in all, so
     a huge page or a server that trickles a byte a second cannot hold the agent. The download runs in a
-    thread of its own; at the deadline it is abandoned (it stops at its next read). ``trusted``: the URL's
-    host is the user's choice (the search endpoint), so it is allowed even when internal."""
+    thread of its own; at the deadline it is abandoned (it stops at its next read). Internal addresses are
+    refused unless allowed (``web_guard``); ``trusted``: the URL's host is the user's choice (the search
+    endpoint), so it is allowed even when internal."""
+    from genie_tui.tools.web_guard import Guard
+
     allowed = _allowed_hosts(ctx)
     if trusted:
         parts = urlparse(url)
         if parts.hostname:
             allowed.add(parts.hostname.lower() if parts.port is None else f"{parts.hostname.lower()}:{parts.port}")
-    guard = _Guard(allowed)
+    guard = Guard(allowed)
     outcome: list[Fetched | ToolError] = []
     stop = threading.Event()
     worker = threading.Thread(target=lambda: outcome.append(_download(url, stop, guard)), daemon=True)
@@ -193,16 +124,17 @@ def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
     return result
 
 
-def _download(url: str, stop: threading.Event, guard: _Guard) -> Fetched | ToolError:
+def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolError:
     import httpx
+
+    from genie_tui.tools.web_guard import Blocked, client
 
     body = bytearray()
     truncated = False
     try:
-        with httpx.Client(follow_redirects=True, timeout=READ_TIMEOUT_S,
-                          headers={"User-Agent": "genie/0.1 (terminal coding agent)"},
-                          event_hooks={"request": [guard.request], "response": [guard.response]}) as client, \
-                client.stream("GET", url) as response:
+        with client(guard, follow_redirects=True, timeout=READ_TIMEOUT_S,
+                    headers={"User-Agent": "genie/0.1 (terminal coding agent)"}) as session, \
+                session.stream("GET", url) as response:
             if response.status_code >= 400:
                 return ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
             for block in response.iter_bytes():  # as it arrives (a chunk size would wait to fill it)
@@ -215,7 +147,7 @@ def _download(url: str, stop: threading.Event, guard: _Guard) -> Fetched | ToolE
                     return ToolError(f"{url}: abandoned")
             encoding = response.encoding or "utf-8"
             final, ctype = str(response.url), response.headers.get("content-type", "")
-    except _Blocked as exc:
+    except Blocked as exc:
         return ToolError(str(exc))
     except httpx.TimeoutException:
         return ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s")
