@@ -56,7 +56,7 @@ class Settings:
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
-    web_allow_hosts: str = _f("", "Internal hosts (loopback, private, link-local) browse_url may fetch, comma-separated host or host:port (localhost:8000); * allows all. Others are refused.")
+    web_allow_hosts: str = _f("", "Internal hosts (loopback, private, link-local) browse_url may fetch, comma-separated host or host:port (localhost:8000, [::1]:8000); * allows all. Others are refused.")
     embeddings_model: str | None = _f(None, "Embeddings model; setting it turns semantic search on (text-embedding-3-small; Ollama: nomic-embed-text).")
     embeddings_base_url: str | None = _f(None, "Embeddings endpoint (default: base_url).")
     embeddings_api_key: str | None = _f(None, "Embeddings API key (default: api_key).")
