@@ -112,7 +112,13 @@ def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
     guard = Guard(allowed)
     outcome: list[Fetched | ToolError] = []
     stop = threading.Event()
-    worker = threading.Thread(target=lambda: outcome.append(_download(url, stop, guard)), daemon=True)
+    def work() -> None:
+        try:
+            outcome.append(_download(url, stop, guard))
+        except Exception as exc:  # noqa: BLE001 - a thread's exception would be lost; the agent gets one line
+            outcome.append(ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})".splitlines()[0]))
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(TOTAL_S)
     if worker.is_alive():
@@ -153,6 +159,8 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s")
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})")
+    except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
+        return ToolError(f"{url}: cannot fetch ({exc})")
     try:
         "".encode(encoding)
     except LookupError:

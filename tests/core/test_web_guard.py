@@ -264,3 +264,20 @@ def test_https_keeps_the_name_for_sni_and_certificate_checks(ctx, net, servers, 
     with pytest.raises(ToolError, match="other.test/: cannot fetch .*certificate verify failed"):
         browse(ctx, "https://other.test/")
     assert len(public.seen) == 1
+
+
+def test_a_socks_proxy_without_socksio_is_a_one_line_error(ctx, net, monkeypatch):
+    """httpx needs the optional socksio package for a socks5:// proxy; without it the fetch is refused with
+    the reason (it ended the download thread with no result before, an IndexError)."""
+    pytest.importorskip("httpx")
+    try:
+        import socksio  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("socksio is installed here")
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:9")
+    net.dns["outside.test"] = [[PUBLIC]]
+    with pytest.raises(ToolError, match=r"^http://outside.test/a: cannot fetch \(.*socksio") as err:
+        browse(ctx, "http://outside.test/a")
+    assert "\n" not in str(err.value)
