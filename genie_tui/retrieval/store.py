@@ -19,7 +19,8 @@ from pathlib import Path
 from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
-SCHEMA_VERSION = "10"  # 9: methods outside their type record it as parent; 10: lines split at \n only
+# 9: methods outside their type record it as parent; 10: lines split at \n only; 11: JS/TS ``export ... from``
+SCHEMA_VERSION = "11"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -58,24 +58,42 @@ def _import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qu
     return out
 
 
-def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,
-                 depth: int = 4) -> set[tuple[str, str]]:
+_Memo = dict[tuple[str, str, int], set[tuple[str, str]]]
+
+
+def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, depth: int = 4,
+                 memo: _Memo | None = None) -> set[tuple[str, str]]:
     """``(name, file)`` of the definitions that ``alias`` stands for in ``path`` through its imports
     (``from .core import Engine as E``, ``import { Widget as W }``), followed through re-exports such as a
-    package ``__init__.py``'s ``from .core import Engine as Motor`` for at most ``depth`` files."""
+    package ``__init__.py``'s ``from .core import Engine as Motor`` or an ``index.ts``'s
+    ``export * from './widget'`` for at most ``depth`` files. ``memo`` keeps answers across calls."""
+    memo = {} if memo is None else memo
+    key = (path, alias, depth)
+    if key in memo:
+        return memo[key]
+    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias IN (?, '*') AND imports.name != ''", (path, alias)).fetchall()
     out: set[tuple[str, str]] = set()
-    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
-                     "WHERE files.path=? AND alias=? AND imports.name NOT IN ('', '*')", (path, alias)).fetchall()
-    for module, imported in rows:
-        target = mods.resolve_import(path, module, imported)
-        if not target or target == path:
-            continue
-        if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
-                     "LIMIT 1", (target, imported)).fetchone():
-            out.add((imported, target))
-        elif depth > 1:
-            out |= _imported_as(c, mods, target, imported, depth - 1)
+    for module, imported, bound in rows:
+        if bound == alias and imported != "*":
+            out |= _exported(c, mods, path, mods.resolve_import(path, module, imported), imported, depth, memo)
+    if not out and alias != "*":  # a name imported or exported by name wins over ``*``, as in Python and JS
+        for module, imported, bound in rows:
+            if bound == "*" and imported == "*":
+                out |= _exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
+    memo[key] = out
     return out
+
+
+def _exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
+              memo: _Memo) -> set[tuple[str, str]]:
+    """The definitions that ``name`` imported from ``target`` stands for: its own, or what it imports as it."""
+    if not target or target == importer:
+        return set()
+    if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
+                 "LIMIT 1", (target, name)).fetchone():
+        return {(name, target)}
+    return _imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
 
 
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
