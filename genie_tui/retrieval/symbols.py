@@ -96,6 +96,34 @@ def _exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str
     return _imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
 
 
+def _bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str]], memo: _Memo,
+              rounds: int = 4) -> set[tuple[str, str]]:
+    """``(file, local name)`` of the imports that lead to one of ``targets`` (``(name, file)`` definitions),
+    also under another name (``E`` after ``from .core import Engine as E``) or through re-exports, which may
+    rename it again (``Motor`` from a package ``__init__.py``, ``W`` from an ``index.ts``). Each round takes
+    the names found in the last one; every candidate import is resolved, so a name that only looks the same
+    (another ``E``, imported from elsewhere) is not taken."""
+    out: set[tuple[str, str]] = set()
+    names = {n for n, _ in targets}
+    frontier = set(names)
+    for _ in range(rounds):
+        if not frontier:
+            break
+        rows = c.execute("SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = "
+                         f"imports.file_id WHERE imports.name IN ({','.join('?' * len(frontier))})",
+                         sorted(frontier)).fetchall()
+        frontier = set()
+        for p, module, imported, alias in rows:
+            if not alias or alias == "*" or (p, alias) in out:
+                continue
+            if _exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo) & targets:
+                out.add((p, alias))
+                if alias not in names:
+                    names.add(alias)
+                    frontier.add(alias)
+    return out
+
+
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
     qual, name = _split(symbol)
@@ -128,21 +156,35 @@ def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
 
 def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                path: str | None = None) -> list[Location]:
-    _qual, name = _split(symbol)
+    qual, name = _split(symbol)
     if not name:
         return []
+    memo: _Memo = {}
+    # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
+    real = _imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
+    found = definitions(c, repo, mods, symbol, path)
+    targets = real or {(name, loc.path) for loc in found}
+    names = {n for n, _ in targets} or {name}
+    bound = _bindings(c, mods, targets, memo) if targets else set()
+    aliases = {a for _, a in bound} - names
+    marks = ",".join("?" * len(names))
     def_lines = {(p, line) for p, line in c.execute(
-        "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id WHERE defs.name=?", (name,))}
-    rows = c.execute("SELECT files.path, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
-                     "WHERE refs.name=?", (name,)).fetchall()
-    home = {loc.path for loc in definitions(c, repo, mods, symbol, path)[:1]}
+        "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id "
+        f"WHERE defs.name IN ({marks})", sorted(names))}
+    rows = c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
+                     f"WHERE refs.name IN ({','.join('?' * len(names | aliases))})", sorted(names | aliases))
+    lines_of: dict[str, set[int]] = {}
+    for p, ref, lines in rows:
+        if ref in names or (p, ref) in bound:  # an alias counts only in the files that import it so
+            lines_of.setdefault(p, set()).update(int(x) for x in lines.split(",") if x)
+    home = {p for _, p in real} or {loc.path for loc in found[:1]}
 
-    def key(r: tuple[str, str]) -> tuple[int, int, str]:
-        return (0 if r[0] == path or r[0] in home else 1, 1 if is_test_path(r[0]) else 0, r[0])
+    def key(p: str) -> tuple[int, int, str]:
+        return (0 if p == path or p in home else 1, 1 if is_test_path(p) else 0, p)
 
     out: list[Location] = []
-    for p, lines in sorted(rows, key=key):
-        for ln in sorted({int(x) for x in lines.split(",") if x}):
+    for p in sorted(lines_of, key=key):
+        for ln in sorted(lines_of[p]):
             if (p, ln) not in def_lines:
                 out.append(Location(p, ln, ln, "reference", _line(repo, p, ln)))
     linecache.clearcache()
