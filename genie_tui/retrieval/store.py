@@ -20,7 +20,7 @@ from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
 # 9: methods outside their type record it as parent; 10: lines split at \n only; 11: JS/TS ``export ... from``,
-# imports looked up by name
+# imports looked up by name, a name's first 200 reference lines in a file
 SCHEMA_VERSION = "11"
 
 _SCHEMA = """

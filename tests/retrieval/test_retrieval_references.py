@@ -101,3 +101,10 @@ def test_find_references_tool_reports_alias_uses(make_repo):
     assert "src/page.tsx:2: export const p = new Part();" in lines
     assert not [ln for ln in lines if ln.startswith(("src/other.ts", "src/decoy.ts"))]
     ctx.index.close()
+
+
+def test_a_name_on_many_lines_keeps_the_first_200_lines_that_name_it(make_repo):
+    body = "def f():\n    pass\n\n\n" + "f(f(f()))\n" * 250
+    ix = _open(make_repo, {"many.py": body})
+    assert [loc.line for loc in ix.references("f")] == list(range(5, 204))  # line 1 names it too: its definition
+    ix.close()
