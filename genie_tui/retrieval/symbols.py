@@ -163,7 +163,12 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
     real = _imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
     found = definitions(c, repo, mods, symbol, path)
-    targets = real or {(name, loc.path) for loc in found}
+    if real:
+        targets = real
+    elif found and found[0].path == path:  # asked from the file that defines it: that definition's aliases
+        targets = {(name, path)}
+    else:
+        targets = {(name, loc.path) for loc in found}
     names = {n for n, _ in targets} or {name}
     bound = _bindings(c, mods, targets, memo) if targets else set()
     aliases = {a for _, a in bound} - names

@@ -43,6 +43,8 @@ _PY = {
             return E()
         ''',
     "pkg/local.py": "class E:\n    pass\n\n\nE()\n",
+    "pkg/spare.py": "class Engine:\n    pass\n",
+    "pkg/uses_spare.py": "from .spare import Engine as SE\n\nSE()\n",
 }
 
 
@@ -53,14 +55,16 @@ def test_python_references_follow_aliases_and_reexports(make_repo):
     assert {("pkg/__init__.py", 1), ("pkg/via_package.py", 1), ("pkg/via_package.py", 3)} <= refs
     assert ("pkg/core.py", 6) in refs and ("pkg/core.py", 1) not in refs  # the definition is not a use
     assert not {p for p, _ in refs} & {"pkg/unrelated.py", "pkg/local.py"}  # other E's
-    assert _where(ix.references("Engine", "pkg/core.py")) == refs
+    assert {("pkg/uses_spare.py", 1), ("pkg/uses_spare.py", 3)} <= refs  # the other Engine's, by that name
+    # asked from the file that defines it: the uses of that Engine's aliases, not the other one's
+    assert _where(ix.references("Engine", "pkg/core.py")) == refs - {("pkg/uses_spare.py", 3)}
     ix.close()
 
 
 def test_python_references_of_an_alias_are_those_of_what_it_stands_for(make_repo):
     ix = _open(make_repo, _PY)
     refs = _where(ix.references("E", "pkg/use.py"))
-    assert refs == _where(ix.references("Engine"))
+    assert refs == _where(ix.references("Engine", "pkg/core.py"))
     assert ix.references("E", "pkg/use.py")[0].path == "pkg/core.py"  # the definition's file first
     assert {p for p, _ in _where(ix.references("E"))} == {"pkg/use.py", "pkg/unrelated.py", "pkg/local.py"}
     ix.close()
