@@ -45,7 +45,8 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     text = data.decode("utf-8", "replace")
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
-    refs = [(n, ",".join(map(str, ls[:200]))) for n, ls in parsed.refs.items()]
+    # the first 200 lines that use a name: tree-sitter yields its captures in no stable order
+    refs = [(n, ",".join(map(str, sorted(set(ls))[:200]))) for n, ls in parsed.refs.items()]
     line_tokens = [tokenize(line) for line in split_lines(text)]
     body = [t for toks in line_tokens for t in toks]
     fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],

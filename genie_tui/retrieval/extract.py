@@ -101,6 +101,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent)
         out.defs.append(d)
         stack.append((-neg_end, d))
+    if lang in _JS_LANGS:
+        out.imports = _reexports(out.imports)
     refs = out.refs
     for nodes in ts.QueryCursor(g[2]).captures(root).values():
         for n in nodes:
@@ -143,6 +145,9 @@ _PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.DOTALL
 _PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.DOTALL)
 _JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL)
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
+_JS_EXPORT = re.compile(r"""export\s+(?:type\s+)?(\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*(?:from\s*['"]([^'"]+)['"])?""")
+_JS_SPEC = re.compile(r"[\w$]+(?:\s+as\s+[\w$]+)?|\*\s+as\s+[\w$]+")
+_JS_LANGS = ("javascript", "typescript", "tsx")
 _GO_SPEC = re.compile(r"""^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]""")
 _RB_REQUIRE = re.compile(r"""^\s*require(_relative)?\s*\(?\s*['"]([^'"]+)['"]""")
 
@@ -164,14 +169,17 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
                 if bits:
                     out.append((bits[0], "", bits[-1] if len(bits) == 3 else bits[0].split(".")[0]))
         return out
-    if lang in ("javascript", "typescript", "tsx"):
+    if lang in _JS_LANGS:
+        m = _JS_EXPORT.match(text)
+        if m:  # ``export * from './w'`` is recorded as Python's ``from w import *`` is: name and alias ``*``
+            spec, module = m.group(1), m.group(2) or ""  # no module: ``export { Widget as W }``, see _reexports
+            if spec.startswith("*"):
+                return [(module, "*", spec.split()[-1] if "as" in spec.split() else "*")] if module else []
+            return [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec.replace("type ", ""))]
         m = _JS_FROM.search(text)
         if m:
             module, spec = m.group(2), m.group(1)
-            for part in re.findall(r"[\w$]+(?:\s+as\s+[\w$]+)?|\*\s+as\s+[\w$]+", spec.replace("type ", "")):
-                bits = part.split()
-                out.append((module, bits[0], bits[-1]))
-            return out
+            return [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec.replace("type ", ""))]
         m = _JS_BARE.search(text)
         if m:
             out.append((m.group(1), "", ""))
@@ -190,4 +198,25 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
     module = re.sub(r"^\s*(use|import|#\s*include)\s+|[;\"<>]|\s+$", "", text)
     if module:
         out.append((module.strip(), "", ""))
+    return out
+
+
+def _js_spec(part: str) -> tuple[str, str]:
+    """``Widget as W`` -> (``Widget``, ``W``); ``Widget`` -> (``Widget``, ``Widget``)."""
+    bits = part.split()
+    return bits[0], bits[-1]
+
+
+def _reexports(imports: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """A JS/TS file's imports with each ``export { Widget as W }`` (no ``from``) of an imported name turned into
+    a re-export from where that name came from, as ``export { Widget as W } from './widget'`` is recorded. An
+    export of the file's own definitions, or under the name it was imported as, adds nothing to what the
+    index knows, and is left out."""
+    out = [imp for imp in imports if imp[0]]
+    if len(out) == len(imports):
+        return imports
+    bound = {alias: (module, name) for module, name, alias in out if name not in ("", "*")}
+    for module, local, exported in imports:
+        if not module and local in bound and exported != local:
+            out.append((*bound[local], exported))
     return out

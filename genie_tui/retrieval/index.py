@@ -326,7 +326,10 @@ class RepoIndex:
                                                            path))
 
     def references(self, symbol: str, path: str | None = None) -> list[Location]:
-        """Where ``symbol`` is used (identifiers, calls, imports), definitions left out."""
+        """Where ``symbol`` is used (identifiers, calls, imports), definitions left out; also under another
+        name that an import resolves to it (``E()`` after ``from .core import Engine as E``, also through a
+        package's or an ``index.ts``'s re-exports). From ``path``, an imported name or alias means the
+        definition it resolves to there."""
         return self._repairing(lambda: symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol,
                                                           path))
 

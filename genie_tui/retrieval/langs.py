@@ -29,6 +29,8 @@ PATTERNS: dict[str, list[str]] = {
         "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function",
         "[(identifier) (property_identifier)] @ref",
         "(import_statement) @import",
+        "(export_statement source: (_)) @import",  # a re-export: ``export { Widget as W } from './widget'``
+        "(export_statement (export_clause) !source) @import",  # ``export { Widget as W }`` of an import
     ],
     "go": [
         "(function_declaration name: (identifier) @name) @def.function",

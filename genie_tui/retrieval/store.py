@@ -19,7 +19,9 @@ from pathlib import Path
 from genie_tui.config import paths
 from genie_tui.errors import GenieError
 
-SCHEMA_VERSION = "10"  # 9: methods outside their type record it as parent; 10: lines split at \n only
+# 9: methods outside their type record it as parent; 10: lines split at \n only; 11: JS/TS ``export ... from``,
+# imports looked up by name, a name's first 200 reference lines in a file
+SCHEMA_VERSION = "11"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -35,6 +37,7 @@ CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
 CREATE TABLE IF NOT EXISTS imports(file_id INT, module TEXT, name TEXT, alias TEXT);
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
+CREATE INDEX IF NOT EXISTS imports_name ON imports(name);
 CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tp INT, tn INT, td INT, tb INT,
     PRIMARY KEY(term, fid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);

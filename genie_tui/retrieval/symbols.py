@@ -58,23 +58,69 @@ def _import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qu
     return out
 
 
-def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,
-                 depth: int = 4) -> set[tuple[str, str]]:
+_Memo = dict[tuple[str, str, int], set[tuple[str, str]]]
+
+
+def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, depth: int = 4,
+                 memo: _Memo | None = None) -> set[tuple[str, str]]:
     """``(name, file)`` of the definitions that ``alias`` stands for in ``path`` through its imports
     (``from .core import Engine as E``, ``import { Widget as W }``), followed through re-exports such as a
-    package ``__init__.py``'s ``from .core import Engine as Motor`` for at most ``depth`` files."""
+    package ``__init__.py``'s ``from .core import Engine as Motor`` or an ``index.ts``'s
+    ``export * from './widget'`` for at most ``depth`` files. ``memo`` keeps answers across calls."""
+    memo = {} if memo is None else memo
+    key = (path, alias, depth)
+    if key in memo:
+        return memo[key]
+    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias IN (?, '*') AND imports.name != ''", (path, alias)).fetchall()
     out: set[tuple[str, str]] = set()
-    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
-                     "WHERE files.path=? AND alias=? AND imports.name NOT IN ('', '*')", (path, alias)).fetchall()
-    for module, imported in rows:
-        target = mods.resolve_import(path, module, imported)
-        if not target or target == path:
-            continue
-        if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
-                     "LIMIT 1", (target, imported)).fetchone():
-            out.add((imported, target))
-        elif depth > 1:
-            out |= _imported_as(c, mods, target, imported, depth - 1)
+    for module, imported, bound in rows:
+        if bound == alias and imported != "*":
+            out |= _exported(c, mods, path, mods.resolve_import(path, module, imported), imported, depth, memo)
+    if not out and alias != "*":  # a name imported or exported by name wins over ``*``, as in Python and JS
+        for module, imported, bound in rows:
+            if bound == "*" and imported == "*":
+                out |= _exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
+    memo[key] = out
+    return out
+
+
+def _exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
+              memo: _Memo) -> set[tuple[str, str]]:
+    """The definitions that ``name`` imported from ``target`` stands for: its own, or what it imports as it."""
+    if not target or target == importer:
+        return set()
+    if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
+                 "LIMIT 1", (target, name)).fetchone():
+        return {(name, target)}
+    return _imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
+
+
+def _bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str]], memo: _Memo,
+              rounds: int = 4) -> set[tuple[str, str]]:
+    """``(file, local name)`` of the imports that lead to one of ``targets`` (``(name, file)`` definitions),
+    also under another name (``E`` after ``from .core import Engine as E``) or through re-exports, which may
+    rename it again (``Motor`` from a package ``__init__.py``, ``W`` from an ``index.ts``). Each round takes
+    the names found in the last one; every candidate import is resolved, so a name that only looks the same
+    (another ``E``, imported from elsewhere) is not taken."""
+    out: set[tuple[str, str]] = set()
+    names = {n for n, _ in targets}
+    frontier = set(names)
+    for _ in range(rounds):
+        if not frontier:
+            break
+        rows = c.execute("SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = "
+                         f"imports.file_id WHERE imports.name IN ({','.join('?' * len(frontier))})",
+                         sorted(frontier)).fetchall()
+        frontier = set()
+        for p, module, imported, alias in rows:
+            if not alias or alias == "*" or (p, alias) in out:
+                continue
+            if _exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo) & targets:
+                out.add((p, alias))
+                if alias not in names:
+                    names.add(alias)
+                    frontier.add(alias)
     return out
 
 
@@ -110,21 +156,40 @@ def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
 
 def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                path: str | None = None) -> list[Location]:
-    _qual, name = _split(symbol)
+    qual, name = _split(symbol)
     if not name:
         return []
+    memo: _Memo = {}
+    # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
+    real = _imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
+    found = definitions(c, repo, mods, symbol, path)
+    if real:
+        targets = real
+    elif found and found[0].path == path:  # asked from the file that defines it: that definition's aliases
+        targets = {(name, path)}
+    else:
+        targets = {(name, loc.path) for loc in found}
+    names = {n for n, _ in targets} or {name}
+    bound = _bindings(c, mods, targets, memo) if targets else set()
+    aliases = {a for _, a in bound} - names
+    marks = ",".join("?" * len(names))
     def_lines = {(p, line) for p, line in c.execute(
-        "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id WHERE defs.name=?", (name,))}
-    rows = c.execute("SELECT files.path, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
-                     "WHERE refs.name=?", (name,)).fetchall()
-    home = {loc.path for loc in definitions(c, repo, mods, symbol, path)[:1]}
+        "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id "
+        f"WHERE defs.name IN ({marks})", sorted(names))}
+    rows = c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
+                     f"WHERE refs.name IN ({','.join('?' * len(names | aliases))})", sorted(names | aliases))
+    lines_of: dict[str, set[int]] = {}
+    for p, ref, lines in rows:
+        if ref in names or (p, ref) in bound:  # an alias counts only in the files that import it so
+            lines_of.setdefault(p, set()).update(int(x) for x in lines.split(",") if x)
+    home = {p for _, p in real} or {loc.path for loc in found[:1]}
 
-    def key(r: tuple[str, str]) -> tuple[int, int, str]:
-        return (0 if r[0] == path or r[0] in home else 1, 1 if is_test_path(r[0]) else 0, r[0])
+    def key(p: str) -> tuple[int, int, str]:
+        return (0 if p == path or p in home else 1, 1 if is_test_path(p) else 0, p)
 
     out: list[Location] = []
-    for p, lines in sorted(rows, key=key):
-        for ln in sorted({int(x) for x in lines.split(",") if x}):
+    for p in sorted(lines_of, key=key):
+        for ln in sorted(lines_of[p]):
             if (p, ln) not in def_lines:
                 out.append(Location(p, ln, ln, "reference", _line(repo, p, ln)))
     linecache.clearcache()

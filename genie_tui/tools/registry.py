@@ -34,8 +34,9 @@ SCHEMAS: list[dict[str, Any]] = [
     _schema("go_to_definition", "Where a symbol (function, class, method, variable) is defined.",
             {"symbol": _S, "path": {**_S, "description": "file where the symbol is used, to resolve imports"}},
             ["symbol"]),
-    _schema("find_references", "Where a symbol is used.",
-            {"symbol": _S, "path": {**_S, "description": "file that defines it, to disambiguate"}}, ["symbol"]),
+    _schema("find_references", "Where a symbol is used, also under an import alias or through re-exports.",
+            {"symbol": _S, "path": {**_S, "description": "file that defines or imports it, to disambiguate"}},
+            ["symbol"]),
     _schema("update_plan", "Write the full step list. Keep it current: mark the step you work on 'doing'.",
             {"steps": {"type": "array", "items": {"type": "object", "properties": {
                 "text": _S, "status": {"type": "string", "enum": ["todo", "doing", "done"]}},

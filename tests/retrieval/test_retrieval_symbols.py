@@ -56,6 +56,20 @@ def test_reexport_cycle_ends(make_repo):
     ix.close()
 
 
+def test_python_star_import_is_followed_when_no_import_names_it(make_repo):
+    ix = _open(make_repo, {
+        "lib/__init__.py": "from .engines import *\nfrom .s import *\nfrom .old import Engine as Spare\n",
+        "lib/engines.py": "class Engine:\n    pass\n",
+        "lib/s.py": "class Spare:\n    pass\n",
+        "lib/old.py": "class Engine:\n    pass\n",
+        "app.py": "from lib import Engine, Spare\nEngine(), Spare()\n",
+    })
+    assert _where(ix.definitions("Engine", "app.py"))[:1] == [("lib/engines.py", 1)]
+    # imported by name, so not the one that ``*`` would bring
+    assert _where(ix.definitions("Spare", "app.py"))[:1] == [("lib/old.py", 1)]
+    ix.close()
+
+
 @pytest.mark.parametrize(("files", "user", "alias", "expected"), [
     ({"src/util.js": "export class Widget {\n  render() { return 1; }\n}\n",
       "src/main.js": "import { helper, Widget as W } from './util';\nnew W().render();\n"},
@@ -175,4 +189,56 @@ def test_file_with_a_huge_line_is_left_out_with_a_reason(make_repo):
     assert ix.definitions("packed") == []  # not parsed: 54 KB here, 50 MB took minutes and gigabytes
     assert "not indexed: minified or machine-written (a line of 54,019 characters)" in ix.explain("web/bundle.js")
     assert _where(ix.definitions("table")) == [("web/table.js", 2)]
+    ix.close()
+
+
+_BARREL = {
+    "src/lib/widget.ts": "export class Widget {\n  render(): number { return 1; }\n}\n",
+    "src/lib/gadget.ts": "export function gadget(): number { return 2; }\n",
+    "src/lib/index.ts": ("export { Widget as W } from './widget';\n"
+                         "export * from './gadget';\n"
+                         "export { Widget } from './widget';\n"),
+    "src/o/widget.ts": "export class Widget {}\nexport function gadget(): number { return 0; }\n",  # decoys
+    "src/W.ts": "export class W {}\n",
+}
+
+
+@pytest.mark.parametrize(("user", "symbol", "expected"), [
+    ("import { W } from './lib';\nnew W();\n", "W", ("src/lib/widget.ts", 1)),
+    ("import { W as Thing } from './lib/index';\nnew Thing();\n", "Thing", ("src/lib/widget.ts", 1)),
+    ("import { gadget } from './lib';\ngadget();\n", "gadget", ("src/lib/gadget.ts", 1)),
+    ("import { gadget as g } from './lib';\ng();\n", "g", ("src/lib/gadget.ts", 1)),
+    ("import { Widget } from './lib';\nnew Widget();\n", "Widget", ("src/lib/widget.ts", 1)),
+], ids=["renamed", "renamed-again", "star", "star-renamed", "by-name"])
+def test_js_definition_resolves_through_an_index_barrel(make_repo, user, symbol, expected):
+    ix = _open(make_repo, {**_BARREL, "src/app.ts": user})
+    assert _where(ix.definitions(symbol, "src/app.ts"))[:1] == [expected]
+    ix.close()
+
+
+def test_js_barrel_reexports_chain_and_dot_import(make_repo):
+    ix = _open(make_repo, {
+        "web/parts/widget.js": "export function Widget() { return 1; }\n",
+        "web/parts/index.js": "import { Widget } from './widget';\nexport { Widget as Part };\n",
+        "web/index.js": "export * from './parts';\n",
+        "web/app/main.js": "import { Part as P } from '..';\nP();\n",
+        "web/other.js": "export function Part() { return 0; }\n",
+    })
+    assert _where(ix.definitions("P", "web/app/main.js")) == [("web/parts/widget.js", 1)]
+    ix.close()
+
+
+def test_js_reexports_are_recorded(make_repo):
+    ix = _open(make_repo, {
+        "src/index.ts": ("import { Gadget } from './gadget';\n"
+                         "export { Widget, Widget as W } from './widget';\n"
+                         "export * from './shapes';\n"
+                         "export * as geo from './geo';\n"
+                         "export type { Shape } from './shapes';\n"
+                         "export { Gadget as G, Gadget };\n"),
+    })
+    rows = set(ix._store.conn().execute("SELECT module, name, alias FROM imports"))
+    assert rows == {("./gadget", "Gadget", "Gadget"), ("./widget", "Widget", "Widget"), ("./widget", "Widget", "W"),
+                    ("./shapes", "*", "*"), ("./geo", "*", "geo"), ("./shapes", "Shape", "Shape"),
+                    ("./gadget", "Gadget", "G")}
     ix.close()

@@ -1,0 +1,114 @@
+"""Find references through imports: a name used under an alias (``E`` after ``from .core import Engine as E``,
+``W`` after ``import { Widget as W }``), also re-exported by a package ``__init__.py`` or an ``index.ts``
+barrel, is a use of the definition it resolves to; the same alias in a file that does not import it is not."""
+
+from __future__ import annotations
+
+import textwrap
+
+from genie_tui.retrieval import RepoIndex
+
+
+def _open(make_repo, files: dict[str, str]) -> RepoIndex:
+    return RepoIndex.open(make_repo({p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}))
+
+
+def _where(locs) -> set[tuple[str, int]]:
+    return {(loc.path, loc.line) for loc in locs}
+
+
+_PY = {
+    "pkg/__init__.py": "from .core import Engine as Motor\n",
+    "pkg/core.py": '''
+        class Engine:
+            pass
+
+
+        def make():
+            return Engine()
+        ''',
+    "pkg/use.py": '''
+        from .core import Engine as E
+
+
+        def run():
+            return E()
+        ''',
+    "pkg/via_package.py": "from pkg import Motor\n\nMotor()\n",
+    "pkg/unrelated.py": '''
+        from collections import OrderedDict as E
+
+
+        def other():
+            return E()
+        ''',
+    "pkg/local.py": "class E:\n    pass\n\n\nE()\n",
+    "pkg/spare.py": "class Engine:\n    pass\n",
+    "pkg/uses_spare.py": "from .spare import Engine as SE\n\nSE()\n",
+}
+
+
+def test_python_references_follow_aliases_and_reexports(make_repo):
+    ix = _open(make_repo, _PY)
+    refs = _where(ix.references("Engine"))
+    assert {("pkg/use.py", 1), ("pkg/use.py", 5)} <= refs  # the import and the call through E
+    assert {("pkg/__init__.py", 1), ("pkg/via_package.py", 1), ("pkg/via_package.py", 3)} <= refs
+    assert ("pkg/core.py", 6) in refs and ("pkg/core.py", 1) not in refs  # the definition is not a use
+    assert not {p for p, _ in refs} & {"pkg/unrelated.py", "pkg/local.py"}  # other E's
+    assert {("pkg/uses_spare.py", 1), ("pkg/uses_spare.py", 3)} <= refs  # the other Engine's, by that name
+    # asked from the file that defines it: the uses of that Engine's aliases, not the other one's
+    assert _where(ix.references("Engine", "pkg/core.py")) == refs - {("pkg/uses_spare.py", 3)}
+    ix.close()
+
+
+def test_python_references_of_an_alias_are_those_of_what_it_stands_for(make_repo):
+    ix = _open(make_repo, _PY)
+    refs = _where(ix.references("E", "pkg/use.py"))
+    assert refs == _where(ix.references("Engine", "pkg/core.py"))
+    assert ix.references("E", "pkg/use.py")[0].path == "pkg/core.py"  # the definition's file first
+    assert {p for p, _ in _where(ix.references("E"))} == {"pkg/use.py", "pkg/unrelated.py", "pkg/local.py"}
+    ix.close()
+
+
+_JS = {
+    "src/widget.ts": "export class Widget {}\nexport function mount(w: Widget) { return w; }\n",
+    "src/index.ts": "export { Widget as Part } from './widget';\nexport * from './widget';\n",
+    "src/app.ts": "import { Widget as W } from './widget';\nconst a = new W();\nconst b = new W();\n",
+    "src/page.tsx": "import { Part } from '.';\nexport const p = new Part();\n",
+    "src/star.ts": "import { Widget as Wi } from './index';\nnew Wi();\n",
+    "src/other.ts": "class W {}\nnew W();\n",
+    "src/decoy.ts": "import { W } from './other_lib';\nnew W();\n",
+}
+
+
+def test_js_references_follow_aliases_and_barrels(make_repo):
+    ix = _open(make_repo, _JS)
+    refs = _where(ix.references("Widget"))
+    assert {("src/app.ts", 1), ("src/app.ts", 2), ("src/app.ts", 3)} <= refs
+    assert {("src/index.ts", 1), ("src/page.tsx", 1), ("src/page.tsx", 2), ("src/star.ts", 1),
+            ("src/star.ts", 2)} <= refs
+    assert ("src/widget.ts", 2) in refs and ("src/widget.ts", 1) not in refs
+    assert not {p for p, _ in refs} & {"src/other.ts", "src/decoy.ts"}
+    ix.close()
+
+
+def test_find_references_tool_reports_alias_uses(make_repo):
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools import registry
+    from genie_tui.tools.base import ToolContext
+
+    repo = make_repo({p: textwrap.dedent(t).lstrip("\n") for p, t in _JS.items()})
+    ctx = ToolContext(repo, Settings())
+    args = registry.validate("find_references", {"symbol": "Widget", "path": "src/widget.ts"})
+    lines = registry.run_simple(ctx, "find_references", args).text.splitlines()
+    assert "src/app.ts:3: const b = new W();" in lines
+    assert "src/page.tsx:2: export const p = new Part();" in lines
+    assert not [ln for ln in lines if ln.startswith(("src/other.ts", "src/decoy.ts"))]
+    ctx.index.close()
+
+
+def test_a_name_on_many_lines_keeps_the_first_200_lines_that_name_it(make_repo):
+    body = "def f():\n    pass\n\n\n" + "f(f(f()))\n" * 250
+    ix = _open(make_repo, {"many.py": body})
+    assert [loc.line for loc in ix.references("f")] == list(range(5, 204))  # line 1 names it too: its definition
+    ix.close()
