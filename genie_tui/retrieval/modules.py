@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import posixpath
 
-_JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
+_JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+# TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
+_TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 
@@ -53,7 +55,9 @@ class ModuleMap:
         # ``from '.'`` in JS/TS is the directory's index file; in Python ``from . import x`` is the package
         if module.startswith(("./", "../")) or (module in (".", "..") and importer.endswith(_REL_EXTS)):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), module))
-            for cand in (base, *(base + e for e in _REL_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
+            stem, ext = posixpath.splitext(base)
+            compiled = tuple(stem + e for e in _TS_SOURCES.get(ext, ()))
+            for cand in (base, *compiled, *(base + e for e in _REL_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
                 if cand in self.paths:
                     return cand
             return None

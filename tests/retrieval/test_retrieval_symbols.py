@@ -242,3 +242,21 @@ def test_js_reexports_are_recorded(make_repo):
                     ("./shapes", "*", "*"), ("./geo", "*", "geo"), ("./shapes", "Shape", "Shape"),
                     ("./gadget", "Gadget", "G")}
     ix.close()
+
+
+def test_ts_esm_imports_name_the_compiled_file(make_repo):
+    """TypeScript with ES modules writes `from './widget.js'` for widget.ts (also .mjs for .mts); a real
+    widget.js wins when it exists."""
+    ix = _open(make_repo, {
+        "src/widget.ts": "export class Widget {}\n",
+        "src/util.mts": "export function util(): number { return 1; }\n",
+        "src/plain.js": "export function plain() { return 1; }\n",
+        "src/plain.ts": "export function plain(): number { return 2; }\n",
+        "src/app.ts": ("import { Widget as W } from './widget.js';\nimport { util } from './util.mjs';\n"
+                       "import { plain } from './plain.js';\nnew W(); util(); plain();\n"),
+    })
+    assert _where(ix.definitions("W", "src/app.ts"))[:1] == [("src/widget.ts", 1)]
+    assert _where(ix.definitions("util", "src/app.ts"))[:1] == [("src/util.mts", 1)]
+    assert _where(ix.definitions("plain", "src/app.ts"))[:1] == [("src/plain.js", 1)]
+    assert ("src/app.ts", 4) in _where(ix.references("Widget", "src/widget.ts"))
+    ix.close()
