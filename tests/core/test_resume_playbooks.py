@@ -176,3 +176,23 @@ async def test_a_playbook_listed_by_name_for_lack_of_space_leaves_the_list_when_
     assert "add-tests" in system  # still there, in full or by name
     assert "db-migrations" not in system.partition("## Environment")[0]
 
+
+async def test_genie_resume_playbook_turns_one_on_and_an_unknown_name_changes_nothing(make_repo):
+    repo = repo_with_migrations(make_repo)
+    session_id = await first_session(repo, "tidy app.py", [])
+    from genie_tui.core.session import find_session, restore
+
+    path = find_session(session_id)
+    before = path.read_bytes()
+    proc = genie("resume", session_id, "--playbook", "db-migration", "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "genie: unknown playbook 'db-migration' (did you mean db-migrations?)"
+    assert path.read_bytes() == before
+    script = [FINISH]
+    with ScriptedServer(script) as server:
+        proc = genie("resume", session_id, "--playbook", "db-migrations", "--base-url", server.base_url, "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    notes = [m["content"] for m in requests[0]["messages"] if m["role"] == "user"]
+    assert any(n.startswith("[The user turned on playbook db-migrations") and RULE in n for n in notes)
+    assert restore(path).playbooks_on == ["db-migrations"]
