@@ -71,7 +71,16 @@ def resume(args: argparse.Namespace) -> int:
     repo = Path(start["repo"])
     if not repo.is_dir():
         raise UsageError(f"the session's repository {repo} no longer exists")
-    agent = Agent.resume(args.session, _settings(args, repo))
+    settings = _settings(args, repo)
+    wanted = list(dict.fromkeys(getattr(args, "playbook", None) or []))
+    if wanted:  # an unknown name is a usage error before anything is written to the session
+        from genie_tui.playbooks import PlaybookLibrary
+
+        PlaybookLibrary.load(repo).select("", explicit=wanted)
+    agent = Agent.resume(args.session, settings)
+    for name in wanted:
+        if name not in dict(agent.active_playbooks):  # asked for again: already on, and the model knows
+            agent.set_playbook(name, True)
     message = ("[genie] The session was interrupted and is now resumed. Check where you stopped (the plan and the "
                "last tool results) and continue the task.")
     return _drive(agent, message, args)

@@ -225,3 +225,40 @@ def _activate_playbooks(agent: Agent) -> None:
             scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
             wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
             agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")
+
+
+def turned_on_note(agent: Agent, name: str) -> str:
+    """What the model is told when the user turns playbook ``name`` on, with its text (a share of the budget)."""
+    section = agent.library.prompt_section(agent.library.select("", explicit=[name])[:1],
+                                           agent.settings.playbook_budget // 3)
+    return f"[The user turned on playbook {name}; follow it.]\n{section.text}"
+
+
+def restore_playbooks(agent: Agent) -> list[str]:
+    """A resumed session's playbooks: the user's choices on record checked against the playbooks there are now,
+    and the active ones as the session left them. A playbook the user turned on that the conversation never
+    carried (the session ended before the note was sent) is sent at the next turn.
+
+    Returns a one-line notice for each chosen playbook that no longer exists.
+    """
+    from genie_tui.playbooks import PlaybookLibrary
+    from genie_tui.playbooks.library import rendered_names
+
+    agent.library = agent.ctx.playbooks = library = PlaybookLibrary.load(agent.repo)
+    notices = [f"playbook {name}, turned on in this session, no longer exists; going on without it"
+               for name in agent.explicit_playbooks if library.get(name) is None]
+    # a playbook turned off stays off (also if it comes back later); only the notice says it is gone
+    notices += [f"playbook {name}, turned off in this session, no longer exists"
+                for name in sorted(agent.disabled_playbooks) if library.get(name) is None]
+    agent.explicit_playbooks = [n for n in agent.explicit_playbooks if library.get(n) is not None]
+    agent.active_playbooks = tuple(p for p in agent.active_playbooks if library.get(p[0]) is not None)
+    if not agent.active_playbooks:  # none recorded after the start: the conversation has them already
+        chosen = library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
+                                disabled=agent.disabled_playbooks)
+        agent.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
+    carried = set().union(*(rendered_names(m["content"]) for m in agent.messages
+                            if m.get("role") in ("system", "user") and isinstance(m.get("content"), str)))
+    for name in agent.explicit_playbooks if agent.messages else ():  # no messages: it starts anew, with them
+        if name not in carried:
+            agent.add_note(turned_on_note(agent, name))
+    return notices

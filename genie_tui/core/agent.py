@@ -36,6 +36,7 @@ from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
 from genie_tui.core.session import Session, find_session, missing_tool_results, redact, restore
 from genie_tui.errors import GenieError
+from genie_tui.playbooks.library import turned_off
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
@@ -75,6 +76,8 @@ class Agent(UserIntent):
         self._applied_diffs: list[str] = []
         self.task = ""
         self.library: Any = None
+        #: What resuming found worth a line to the user (a chosen playbook that is gone); the first run says it.
+        self.resume_notices: list[str] = []
 
     @property
     def session_path(self) -> Path | None:
@@ -92,7 +95,8 @@ class Agent(UserIntent):
         if repo is not None and Path(start["repo"]).resolve() != Path(repo).resolve():
             raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
                              f"(this app works on {repo})")
-        agent = cls(settings, Path(start["repo"]), playbooks=start.get("playbooks", []), **kwargs)
+        agent = cls(settings, Path(start["repo"]), playbooks=state.playbooks_on, **kwargs)
+        agent.disabled_playbooks = set(state.playbooks_off)
         agent.session = Session.reopen(path, scrub=agent._secrets())
         agent.messages = state.messages
         agent.plan = [PlanStep(s["text"], s["status"], s.get("origin", "agent")) for s in state.plan]
@@ -100,6 +104,7 @@ class Agent(UserIntent):
         agent.patches, agent.tests = state.patches, state.tests
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
+        agent.resume_notices = actions.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
 
@@ -113,13 +118,11 @@ class Agent(UserIntent):
                 yield event
         else:
             await self._ensure_library()
-            if not self.active_playbooks:  # resumed: the conversation has them already; they are not news later
-                known = [n for n in self.explicit_playbooks if self.library.get(n) is not None]
-                chosen = self.library.select(self.task, files=sorted(self.files_seen), explicit=known,
-                                             disabled=self.disabled_playbooks)
-                self.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
             yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                                  self.settings.max_steps, self.settings.context_budget, self.demo)
+            for notice in self.resume_notices:
+                yield ErrorOccurred(notice)
+            self.resume_notices = []
             self._append({"role": "user", "content": task})
         if self.plan:
             yield PlanUpdated(tuple(self.plan), "agent")
@@ -196,7 +199,8 @@ class Agent(UserIntent):
                                      test_command=self.settings.test_command or detect_test_command(self.repo),
                                      approve=self.approval_mode)
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
-                            playbooks=self.explicit_playbooks, tools=registry.SCHEMAS, demo=self.demo)
+                            playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
+                            tools=registry.SCHEMAS, demo=self.demo)
         yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                              self.settings.max_steps, self.settings.context_budget, self.demo)
         for warning in self.library.warnings:
@@ -246,8 +250,12 @@ class Agent(UserIntent):
         return turn
 
     def _request_messages(self) -> list[dict[str, Any]]:
-        """The conversation with the current plan and patch state restated in the system prompt."""
-        messages = list(self.messages)
+        """The conversation with the current plan and patch state restated in the system prompt, and without
+        the playbooks the user turned off (the session record keeps the conversation as it was)."""
+        off = self.disabled_playbooks
+        messages = [{**m, "content": turned_off(m["content"], off)}
+                    if off and m["role"] in ("system", "user") and isinstance(m.get("content"), str) else m
+                    for m in self.messages]
         state = f"\n\n## Current plan\n{render_plan(self.plan)}"
         if self.patches:
             last = self.patches[-1]

@@ -98,9 +98,7 @@ class UserIntent:
             self.disabled_playbooks.discard(name)
             if name not in self.explicit_playbooks:
                 self.explicit_playbooks.append(name)
-            section = self.library.prompt_section([self.library.select("", explicit=[name])[0]],
-                                                  self.settings.playbook_budget // 3)
-            self.add_note(f"[The user turned on playbook {name}; follow it.]\n{section.text}")
+            self.add_note(actions.turned_on_note(self, name))  # type: ignore[arg-type]
         else:
             self.disabled_playbooks.add(name)
             self.explicit_playbooks = [n for n in self.explicit_playbooks if n != name]

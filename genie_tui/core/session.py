@@ -189,6 +189,10 @@ class RestoredState:
     #: changed after the start): a resumed session does not announce again what its conversation already has.
     playbooks: list[tuple[str, str]] = field(default_factory=list)
     files_seen: list[str] = field(default_factory=list)
+    #: The user's playbook choices as they stand at the end: asked for (``--playbook``, or turned on) and turned
+    #: off. A resumed session keeps them: a playbook turned off does not come back by keyword or glob.
+    playbooks_on: list[str] = field(default_factory=list)
+    playbooks_off: list[str] = field(default_factory=list)
 
 
 def restore(path: Path) -> RestoredState:
@@ -200,6 +204,8 @@ def restore(path: Path) -> RestoredState:
     """
     records = _numbered_records(path)
     state = RestoredState(start=records[0][1])
+    state.playbooks_on = _names(state.start.get("playbooks"))
+    state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
     for number, rec in records:
         kind = rec["type"]
         problem = _record_problem(rec)
@@ -228,9 +234,17 @@ def restore(path: Path) -> RestoredState:
         elif kind == "playbooks" and isinstance(rec.get("active"), list):
             state.playbooks = [(str(p[0]), str(p[1])) for p in rec["active"] if isinstance(p, list) and len(p) == 2]
             state.files_seen = [str(f) for f in rec.get("files") or () if isinstance(f, str)]
+            name, on = rec.get("toggled"), rec.get("on")
+            if isinstance(name, str) and isinstance(on, bool):  # the user's toggle, as Agent.set_playbook makes it
+                state.playbooks_on = [n for n in state.playbooks_on if n != name] + ([name] if on else [])
+                state.playbooks_off = [n for n in state.playbooks_off if n != name] + ([] if on else [name])
     _close_dangling_tool_calls(state.messages)
     _unique_call_ids(state.messages)
     return state
+
+
+def _names(value: object) -> list[str]:
+    return list(dict.fromkeys(v for v in value if isinstance(v, str))) if isinstance(value, list) else []
 
 
 def _patch_number(patch_id: object) -> int:

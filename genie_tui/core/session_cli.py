@@ -76,8 +76,10 @@ def _seconds(rec: dict[str, Any], default: float) -> float:
 def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
     kind = rec["type"]
     if kind == "start":
-        return (f"session started in {rec.get('repo')} (model {rec.get('config', {}).get('model')})\n"
-                f"task: {rec.get('task')}")
+        chosen = [f"playbooks turned {state}: {', '.join(map(str, rec[key]))}"
+                  for state, key in (("on", "playbooks"), ("off", "disabled_playbooks")) if rec.get(key)]
+        return "\n".join([f"session started in {rec.get('repo')} (model {rec.get('config', {}).get('model')})",
+                          f"task: {rec.get('task')}", *chosen])
     if kind == "message":
         msg = rec["message"]
         role = msg["role"]
@@ -111,6 +113,8 @@ def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of 
         return f"session {rec['status']}: {rec.get('summary', '')}"
     if kind == "resume":
         return "session resumed"
+    if kind == "playbooks" and isinstance(rec.get("toggled"), str):  # the user's choice; activations are not
+        return f"user turned playbook {rec['toggled']} {'on' if rec.get('on') else 'off'}"
     if kind == "undo":
         return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
     return None

@@ -6,7 +6,8 @@ globs match a file read or patched later joins then (the UI shows the change and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -207,3 +208,38 @@ def _render(included: Sequence[ActivePlaybook], overflow: Sequence[ActivePlayboo
                  for a in overflow]
         parts.append(_OVERFLOW_HEADER + "\n" + "\n".join(lines))
     return "\n\n".join(parts)
+
+
+_BLOCK = re.compile(r'<playbook name="([^"]*)" why="[^"]*">\n.*?\n</playbook>', re.S)
+
+
+def rendered_names(text: str) -> set[str]:
+    """The playbooks ``text`` carries as rendered by :meth:`PlaybookLibrary.prompt_section`: in full or listed by
+    name for ``read_playbook``."""
+    names = set(_BLOCK.findall(text))
+    _, found, rest = text.partition(_OVERFLOW_HEADER + "\n")
+    if found:
+        for line in rest.split("\n"):
+            if not line.startswith("- "):
+                break
+            names.add(line[2:].split(": ", 1)[0])
+    return names
+
+
+def turned_off(text: str, names: Collection[str]) -> str:
+    """``text`` (a system prompt, or a note that brought playbooks in) without the playbooks ``names``: one
+    rendered in full becomes a line saying the user turned it off, one listed by name leaves the list."""
+    if not names or not rendered_names(text) & set(names):
+        return text
+    text = _BLOCK.sub(lambda m: f"(playbook {m[1]} was turned off by the user; do not follow it)"
+                      if m[1] in names else m[0], text)
+    head, found, rest = text.partition(_OVERFLOW_HEADER + "\n")
+    if not found:
+        return text
+    lines = rest.split("\n")
+    listed = next((i for i, line in enumerate(lines) if not line.startswith("- ")), len(lines))
+    kept = [line for line in lines[:listed] if line[2:].split(": ", 1)[0] not in names]
+    if kept:
+        return head + found + "\n".join(kept + lines[listed:])
+    tail = "\n".join(lines[listed:])  # nothing left to read: the header goes too
+    return head.removesuffix("\n\n") + ("\n" + tail if lines[listed:] else "")

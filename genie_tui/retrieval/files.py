@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 1_000_000
+#: Seconds a git command that lists files may take (a hung network filesystem, a wrapper waiting on something).
+GIT_TIMEOUT = 60.0
 
 LANG_BY_EXT = {
     ".py": "python", ".pyi": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
@@ -57,20 +60,39 @@ class _GitFailed(Exception):
 
 def _git(repo: Path, *args: str) -> bytes:
     try:
-        r = subprocess.run(["git", *args], cwd=repo, check=False, capture_output=True, timeout=60)
+        # a session of its own, so a timeout (or Ctrl-C) stops all of it: git under a wrapper or a shim is the
+        # wrapper's child, and killing only the wrapper left it running
+        proc = subprocess.Popen(["git", *args], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
     except FileNotFoundError:
         raise _GitFailed("git is not installed (or not on PATH)") from None
     except OSError as exc:
         raise _GitFailed(f"cannot run git: {exc.strerror or exc}") from None
-    except subprocess.TimeoutExpired:
-        raise _GitFailed(f"git {args[0]} took more than 60 s") from None
-    if r.returncode != 0:
-        lines = [ln.strip() for ln in r.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    with proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise _GitFailed(f"git {args[0]} took more than {GIT_TIMEOUT:g} s") from None
+        except BaseException:
+            _kill(proc)
+            raise
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
         first = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[0] if lines else "")
         why = first.partition(":")[2].strip() if first.startswith(("fatal:", "error:")) else first
         fix = next((ln for ln in lines if "safe.directory" in ln and ln.startswith("git ")), "")
-        raise _GitFailed(f"git refused: {why or f'exit status {r.returncode}'}" + (f"; run {fix}" if fix else ""))
-    return r.stdout
+        raise _GitFailed(f"git refused: {why or f'exit status {proc.returncode}'}" + (f"; run {fix}" if fix else ""))
+    return stdout
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop ``proc`` and every process of its session that is still in its group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (AttributeError, OSError):  # no process groups (Windows), or the group is gone already
+        proc.kill()
+    proc.wait()
 
 
 def _is_bare(repo: Path) -> bool:

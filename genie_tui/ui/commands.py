@@ -233,6 +233,9 @@ async def _resume(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
     screen.genie.agent = agent
+    # the session's playbooks as the user left them (one turned off stays off); /playbook and the palette show them
+    screen.genie.active_playbooks = agent.active_playbooks
+    notices, agent.resume_notices = agent.resume_notices, []  # said here, not again at the next turn
     for text in screen.genie.pending_context:
         agent.add_context(text)
     if agent.plan:
@@ -243,6 +246,8 @@ async def _resume(screen: MainScreen, arg: str) -> None:
         "; no model is configured, so it cannot continue here (set OPENAI_API_KEY or --base-url)"
     await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "") + more,
                                        "good" if screen.genie.model_ready else "error")
+    for notice in notices:
+        await screen.conversation.add_note(notice, "error")
 
 
 async def _browse(screen: MainScreen, arg: str) -> None:

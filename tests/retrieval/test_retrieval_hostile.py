@@ -353,3 +353,54 @@ def test_a_newline_in_a_file_name_is_quoted_in_plain_output_and_a_fifo_is_explai
     os.mkfifo(repo / "events.txt")
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "events.txt")
     assert (code, out) == (0, "events.txt: not indexed: not a regular file (a named pipe)\n")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def test_a_git_ls_files_that_never_answers_is_one_line_and_leaves_nothing_running(make_repo, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """A git that hangs (a stuck network filesystem, a wrapper waiting on something) stops at the timeout with
+    the user's one line, and whatever it started is stopped with it."""
+    import time
+
+    import pytest
+
+    from genie_tui.retrieval import files
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to see whether the hung git is still running")
+    real = shutil.which("git")
+    repo = make_repo(PY)
+    pids = tmp_path / "pids"
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    # a wrapper, as a shim or a corporate git wrapper is: the hanging process is git's child, not git itself
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = ls-files ]; then\n  sleep 300 &\n  echo $! >> "{pids}"\n  wait\nfi\n'
+                    f'exec "{real}" "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(files, "GIT_TIMEOUT", 0.5)
+    try:
+        for argv in (["index"], ["search", "parse_config"]):
+            started = time.monotonic()
+            code, out, err = _run(capsys, *argv, "--repo", str(repo))
+            assert (code, out) == (1, "")
+            assert err == f"genie: cannot list the files of {repo}: git ls-files took more than 0.5 s\n"
+            assert time.monotonic() - started < 30
+        hung = [int(pid) for pid in pids.read_text().split()]
+        assert len(hung) == 2
+        deadline = time.monotonic() + 5  # SIGKILL is immediate; reaping by the new parent may take a moment
+        while any(map(_alive, hung)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, hung)), "the hung git's child is still running"
+    finally:  # a failing run must not leave its sleepers behind
+        for pid in (int(p) for p in pids.read_text().split()) if pids.exists() else ():
+            if _alive(pid):
+                os.kill(pid, 9)

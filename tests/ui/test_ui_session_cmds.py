@@ -142,3 +142,59 @@ async def test_resume_without_a_model_sends_nothing(sample_repo: Path, serve: An
         await _start(pilot, "and now the tests")
         await helpers.wait_until(pilot, lambda: "No model is configured" in helpers.screen_text(app))
         assert not app.screen.turn_running
+
+
+async def test_a_playbook_turned_off_stays_off_after_resume(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    rule = "Good tests describe behaviour a user or caller relies on"  # the bundled add-tests playbook's text
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "add tests for the counter")  # add-tests joins by keyword
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        assert rule in server.requests[0]["messages"][0]["content"]
+        await _start(pilot, "/playbook add-tests")
+        await pilot.pause()
+        assert "playbook add-tests turned off" in helpers.screen_text(app)
+        session_id = app.agent.session.id
+    read = Reply(tool_calls=[("read_file", {"path": "tests/test_counter.py"})])
+    server = serve([read, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, f"/resume {session_id}")
+        await helpers.wait_until(pilot, lambda: app.agent is not None)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "select to turn on" in commands["Playbook: add-tests"].help
+        await _start(pilot, "/playbook")
+        await pilot.pause()
+        assert "○ add-tests" in helpers.screen_text(app)
+        await _start(pilot, "and now the edge cases")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+    for request in server.requests:  # the resumed turn, and the one after the model read a test file
+        sent = json.dumps(request["messages"])
+        assert rule not in sent and "now applies" not in sent
+        assert "playbook add-tests was turned off by the user" in request["messages"][0]["content"]
+
+
+async def test_a_playbook_turned_on_that_is_gone_at_resume_is_one_line(sample_repo: Path, serve: Any,
+                                                                       helpers: Any) -> None:
+    playbook = sample_repo / ".genie/playbooks/house.md"
+    playbook.parent.mkdir(parents=True)
+    playbook.write_text("---\nname: house\ndescription: House rules.\n---\nAlways write HOUSE-RULE.\n")
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/playbook house")
+        await _start(pilot, "tidy the counter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        session_id = app.agent.session.id
+    playbook.unlink()
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _start(pilot, f"/resume {session_id}")
+        await helpers.wait_until(pilot, lambda: "no longer exists" in helpers.screen_text(app))
+        assert "playbook house, turned on in this session, no longer exists" in helpers.screen_text(app)
+        await _start(pilot, "go on")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        assert helpers.screen_text(app).count("no longer exists") == 1  # said once, not again by the turn
+    assert "go on" in json.dumps(server.requests[0]["messages"])
