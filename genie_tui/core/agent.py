@@ -15,7 +15,7 @@ from typing import Any
 
 from genie_tui.config.settings import Settings
 from genie_tui.core import actions
-from genie_tui.core.context import TokenMeter, compact
+from genie_tui.core.context import TokenMeter, compact, sendable
 from genie_tui.core.events import (
     Committed,
     ErrorOccurred,
@@ -247,7 +247,7 @@ class Agent(UserIntent):
 
     def _request_messages(self) -> list[dict[str, Any]]:
         """The conversation with the current plan and patch state restated in the system prompt."""
-        messages = list(self.messages)
+        messages = sendable(self.messages)
         state = f"\n\n## Current plan\n{render_plan(self.plan)}"
         if self.patches:
             last = self.patches[-1]
@@ -292,6 +292,10 @@ class Agent(UserIntent):
             started = time.monotonic()
             ok, result = True, ""
             try:
+                if call.arguments is None and turn.finish_reason == "length":
+                    raise ToolError(f"{call.name}: your reply was cut off at the output limit in the middle of this "
+                                    "call's arguments, so it did not run; send a smaller one (split a large patch "
+                                    "into several propose_patch calls)")
                 if call.arguments is None:
                     raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
                 args = registry.validate(call.name, dict(call.arguments))

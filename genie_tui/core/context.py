@@ -1,4 +1,5 @@
-"""Context budget: before a request would exceed it, older tool outputs are elided.
+"""What a request carries: the context budget (before a request would exceed it, older tool outputs are
+elided) and a history that strict servers accept.
 
 Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments), the
 latest patch and the recent turns. The current plan and patch state are restated in the system prompt of
@@ -65,6 +66,44 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if meter.estimate(out) <= limit:
             break
     return out, elided
+
+
+#: how much of an unparsable tool-call argument string is sent back (the model sees what went wrong)
+UNPARSED_CHARS = 500
+
+
+def sendable_arguments(raw: str | None) -> str:
+    """Tool-call arguments as the history sends them back: always a JSON object.
+
+    vLLM, llama.cpp and SGLang parse every historical call's arguments to render their chat templates and
+    answer 400 when one is not a JSON object, so a single cut-off call would fail every later request, and a
+    resumed session too. The session keeps what the model sent; this only shapes the request.
+    """
+    if not raw or not raw.strip():
+        return "{}"
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return raw
+    more = len(raw) - UNPARSED_CHARS
+    shown = raw if more <= 0 else raw[:UNPARSED_CHARS] + f"... [{more} more chars]"
+    return json.dumps({"unparsed_arguments": shown}, ensure_ascii=False)
+
+
+def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with every assistant tool call's arguments made a JSON object (copies only what changes)."""
+    out = []
+    for message in messages:
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if calls and any(sendable_arguments(c["function"].get("arguments")) != c["function"].get("arguments")
+                         for c in calls):
+            message = {**message, "tool_calls": [
+                {**c, "function": {**c["function"], "arguments": sendable_arguments(c["function"].get("arguments"))}}
+                for c in calls]}
+        out.append(message)
+    return out
 
 
 def _call_names(messages: list[dict[str, Any]]) -> dict[str, str]:
