@@ -1,9 +1,11 @@
 """What a request carries: the context budget (before a request would exceed it, older tool outputs are
 elided) and a history that strict servers accept.
 
-Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments), the
-latest patch and the recent turns. The current plan and patch state are restated in the system prompt of
-every request, so compaction cannot make the model forget them.
+Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
+the latest patch. The last few tool results stay whole while they fit; when they alone exceed the budget they
+are cut (head and tail kept). The current plan and patch state are restated in the system prompt of every
+request, so compaction cannot make the model forget them. No message is ever dropped, so every tool call
+keeps its result.
 """
 
 from __future__ import annotations
@@ -64,8 +66,38 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         call["function"]["arguments"] = json.dumps({"diff": "[elided: an earlier patch; see its result]"})
         elided += 1
         if meter.estimate(out) <= limit:
+            return out, elided
+    # The recent results stay whole only while they fit (a small local model reading a few long files at once):
+    # past that they are cut, oldest first, so the newest keeps the most.
+    for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
+        over = meter.estimate(out) - limit
+        if over <= 0:
             break
+        content = out[i].get("content") or ""
+        name = names.get(out[i].get("tool_call_id"), "tool")
+        if name not in ELIDABLE or len(content) <= MIN_KEPT_CHARS:
+            continue
+        escaped = len(json.dumps(content, ensure_ascii=False)) / max(1, len(content))  # newlines count twice
+        drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
+        keep = max(MIN_KEPT_CHARS, len(content) - drop)
+        if keep < len(content):
+            out[i]["content"] = _cut(content, keep, name)
+            elided += 1
     return out, elided
+
+
+#: what a cut recent result keeps at least, and room for the note that says where it was cut
+MIN_KEPT_CHARS = 1_000
+CUT_NOTE_CHARS = 200
+
+
+def _cut(content: str, keep: int, name: str) -> str:
+    """``content`` cut to about ``keep`` characters: the head (a file's header, a search's best hits) and the
+    longer tail (a file's footer saying where to read on, a test run's summary), with a note between."""
+    head = keep // 3
+    tail = keep - head
+    return (f"{content[:head]}\n[... {len(content) - keep} chars cut to fit the context budget; call {name} again "
+            f"for a narrower range if you need them ...]\n{content[len(content) - tail:]}")
 
 
 #: how much of an unparsable tool-call argument string is sent back (the model sees what went wrong)

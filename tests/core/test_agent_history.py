@@ -68,3 +68,23 @@ async def test_a_call_cut_off_at_the_output_limit_is_named_as_such(make_repo):
     result = requests[1]["messages"][-1]["content"]
     assert "cut off at the output limit" in result and "smaller" in result, result
     assert any(isinstance(e, ev.ToolFinished) and not e.ok for e in seen)
+
+
+async def test_requests_stay_within_a_small_context_budget_and_keep_every_result(make_repo):
+    line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
+    files = {f"big{i}.py": "".join(line.format(n=n) for n in range(290)) for i in range(6)}
+    repo = make_repo(files)
+    script = [Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3)]),
+              Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3, 6)]), finish()]
+    with ScriptedServer(script) as server:
+        seen = await collect(make_agent(repo, server, context_budget=8000), "read the big files")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    for request in requests:
+        size = len(json.dumps(request["messages"])) + len(json.dumps(request["tools"]))
+        assert size / 4 <= 8000, size / 4
+        calls = [c["id"] for c in historical_calls(request)]
+        assert calls == [m["tool_call_id"] for m in request["messages"] if m["role"] == "tool"]
+    results = [m["content"] for m in requests[2]["messages"] if m["role"] == "tool"]
+    assert results[-1].startswith("big5.py lines 1-290 of 290") and results[-1].endswith("make the file big")
+    assert all(len(results[-1]) > 10 * len(r) for r in results[:-1])  # the newest result keeps the most
