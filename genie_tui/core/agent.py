@@ -69,6 +69,7 @@ class Agent(UserIntent):
         self._meter = TokenMeter()
         self._notes: list[str] = []
         self._pump = EventPump()
+        self.stop_reason = "stopped by the user"
         self._phase = ""
         self.files_seen: set[str] = set()
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
@@ -108,6 +109,7 @@ class Agent(UserIntent):
     async def run(self, task: str) -> AsyncIterator[Event]:
         """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure."""
         self._pump.cancelled = False
+        self.stop_reason = "stopped by the user"
         if self.session is None or not self.messages:
             async for event in self._start(task):
                 yield event
@@ -160,7 +162,7 @@ class Agent(UserIntent):
                     nudged = False
         except Cancelled:
             self._close_dangling_calls()
-            status, summary = "cancelled", "stopped by the user; `genie resume` continues the session"
+            status, summary = "cancelled", f"{self.stop_reason}; `genie resume` continues the session"
         except Exception as exc:  # noqa: BLE001 - any failure ends the turn loop but keeps the session resumable
             message = str(exc) if isinstance(exc, GenieError) else f"{type(exc).__name__}: {exc}"
             self._close_dangling_calls()
