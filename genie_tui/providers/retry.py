@@ -131,6 +131,9 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
         if status == 404:
             return Failure(f"not found ({label}): {message} — check the model name '{model}' and the base URL "
                            "(`genie models` lists what the endpoint offers)", False, status=status)
+        if status == 429 and "insufficient_quota" in (getattr(exc, "code", None), getattr(exc, "type", None)):
+            # OpenAI's 429 for an account without credit: waiting and asking again cannot help
+            return Failure(f"the account is out of quota or credit ({label}): {message}", False, status=status)
         retryable = status in (408, 409, 429) or status >= 500
         reason = label if message in ("", label, phrase) else f"{label}: {message}"
         if not retryable:

@@ -91,8 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {}
             if reply.retry_after is not None:
                 headers["Retry-After"] = f"{reply.retry_after:g}"
-            kind = {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
-            self._error(status, f"scripted {status}", kind, headers)
+            kind = reply.error_code or {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
+            self._error(status, reply.error_message or f"scripted {status}", kind, headers)
             return
         if body.get("stream"):
             self._stream(body, reply)

@@ -29,6 +29,9 @@ class Reply:
     - ``"malformed"``: some chunks, then one that is not JSON;
     - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout).
 
+    ``error_code`` replaces the error body's ``type`` and ``code`` of an HTTP fault (OpenAI's 429 for an account
+    out of credit says ``insufficient_quota``) and ``error_message`` its message.
+
     ``tool_style`` mimics servers seen in the wild: ``"split"`` (OpenAI: arguments over several chunks),
     ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0).
     """
@@ -44,6 +47,8 @@ class Reply:
     completion_tokens: int | None = None
     hang_seconds: float = 30.0
     tool_style: str = "split"
+    error_code: str | None = None
+    error_message: str | None = None
 
     def __post_init__(self) -> None:
         status = self.fault or ""

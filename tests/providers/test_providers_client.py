@@ -125,6 +125,19 @@ async def test_429_retry_after_is_honoured() -> None:
     assert turn.content == "ok" and turn.attempts == 2
 
 
+async def test_a_429_for_an_account_out_of_credit_is_not_retried() -> None:
+    # OpenAI answers 429 both for "slow down" and for "no credit left"; waiting does not add credit
+    broke = Reply(fault="429", error_code="insufficient_quota",
+                  error_message="You exceeded your current quota, please check your plan and billing details.")
+    with serve([broke, Reply("unreachable")]) as server:
+        start = time.monotonic()
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server, backoff_base=1.0))
+    assert len(server.requests) == 1 and time.monotonic() - start < 1
+    message = str(info.value)
+    assert "gave up" not in message and "quota" in message and "billing" in message, message
+
+
 async def test_retry_after_is_capped_by_backoff_max() -> None:
     with serve([Reply(fault="429", retry_after=3600), Reply("ok")]) as server:
         start = time.monotonic()
