@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")  # or any other HTTP status, e.g. "401"
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang", "nostream", "html")  # or any HTTP status
 
 
 @dataclass
@@ -27,7 +27,10 @@ class Reply:
     - ``"drop"``: some chunks, then the socket closes with no ``finish_reason``;
     - ``"truncate"``: some chunks, then a cleanly ended body with no ``finish_reason`` and no ``[DONE]``;
     - ``"malformed"``: some chunks, then one that is not JSON;
-    - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout).
+    - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout);
+    - ``"nostream"``: the whole answer as one JSON completion although a stream was asked for (servers and
+      proxies that ignore ``stream``), or with ``error_message``, a JSON error object with status 200;
+    - ``"html"``: status 200 with an HTML page (a captive portal or a proxy's login page).
 
     ``error_code`` replaces the error body's ``type`` and ``code`` of an HTTP fault (OpenAI's 429 for an account
     out of credit says ``insufficient_quota``) and ``error_message`` its message.

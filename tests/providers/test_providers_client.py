@@ -138,6 +138,33 @@ async def test_a_429_for_an_account_out_of_credit_is_not_retried() -> None:
     assert "gave up" not in message and "quota" in message and "billing" in message, message
 
 
+async def test_a_server_that_ignores_stream_still_gives_a_turn() -> None:
+    # some servers and proxies answer a streamed request with one JSON completion
+    whole = Reply("the answer", [("read_file", {"path": "a.py"})], fault="nostream")
+    with serve([whole]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert turn.content == "the answer" and turn.finish_reason == "tool_calls" and turn.attempts == 1
+    assert [(c.name, c.arguments) for c in turn.tool_calls] == [("read_file", {"path": "a.py"})]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "the answer"
+    assert any(isinstance(e, ToolCallCompleted) for e in events)
+    assert turn.usage is not None and not turn.usage.estimated and len(server.requests) == 1
+
+
+async def test_an_html_page_or_a_json_error_instead_of_a_stream_is_named() -> None:
+    # a captive portal or a proxy's login page answers 200 with HTML: no retry can help, and the user must
+    # learn what came back, not "connection cut?"
+    with serve([Reply(fault="html"), Reply("unreachable")]) as server:
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server))
+    message = str(info.value)
+    assert len(server.requests) == 1 and "text/html" in message and "Sign in to continue" in message, message
+    error = Reply(fault="nostream", error_message="model 'qwen' is not loaded")
+    with serve([error, error, Reply("unreachable")]) as server:
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server, max_retries=1))
+    assert "model 'qwen' is not loaded" in str(info.value) and "connection cut" not in str(info.value)
+
+
 async def test_retry_after_is_capped_by_backoff_max() -> None:
     with serve([Reply(fault="429", retry_after=3600), Reply("ok")]) as server:
         start = time.monotonic()
