@@ -225,7 +225,8 @@ class Agent(UserIntent):
             self._notes.clear()
         client = self._client()
         messages = self._request_messages()
-        tools_tokens = len(json.dumps(registry.SCHEMAS)) // 4
+        tools_chars = len(json.dumps(registry.SCHEMAS))
+        tools_tokens = int(tools_chars / self._meter.chars_per_token)
         messages, elided = compact(messages, self.settings.context_budget, self._meter, tools_tokens)
         if elided:
             self.session.record("compaction", elided=elided)
@@ -236,7 +237,7 @@ class Agent(UserIntent):
                 self.usage_totals["prompt_tokens"] += item.prompt_tokens
                 self.usage_totals["completion_tokens"] += item.completion_tokens
                 if not item.estimated:
-                    self._meter.calibrate(messages, item.prompt_tokens)
+                    self._meter.calibrate(messages, item.prompt_tokens, extra_chars=tools_chars)
                 self.session.record("usage", prompt_tokens=item.prompt_tokens,
                                     completion_tokens=item.completion_tokens, estimated=item.estimated)
             if isinstance(item, ToolCallStarted):

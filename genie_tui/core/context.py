@@ -29,8 +29,11 @@ class TokenMeter:
     def estimate(self, messages: list[dict[str, Any]]) -> int:
         return int(sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) / self.chars_per_token)
 
-    def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int) -> None:
-        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages)
+    def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int, extra_chars: int = 0) -> None:
+        """Learn characters per token from a request's reported ``prompt_tokens``; ``extra_chars`` is what else
+        the request carried that the endpoint counts (the tool schemas: about 1,200 tokens, which counted
+        against the messages alone made later estimates about twice too large)."""
+        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) + extra_chars
         if prompt_tokens > 100 and chars > 400:
             self.chars_per_token = max(1.5, min(8.0, chars / prompt_tokens))
 

@@ -102,10 +102,11 @@ def _args(arguments: dict[str, Any] | str) -> str:
 
 
 def usage_of(body: dict[str, Any], reply: Reply) -> dict[str, int]:
-    """The reply's scripted usage, or an estimate from the request and reply sizes."""
+    """The reply's scripted usage, or an estimate from the request and reply sizes (the prompt counts the tool
+    schemas too, as real endpoints count them)."""
     prompt = reply.prompt_tokens
     if prompt is None:
-        prompt = _estimate_tokens(json.dumps(body.get("messages", [])))
+        prompt = _estimate_tokens(json.dumps(body.get("messages", [])) + json.dumps(body.get("tools") or []))
     completion = reply.completion_tokens
     if completion is None:
         args = "".join(a if isinstance(a, str) else json.dumps(a) for _, a in reply.tool_calls)

@@ -88,3 +88,28 @@ async def test_requests_stay_within_a_small_context_budget_and_keep_every_result
     results = [m["content"] for m in requests[2]["messages"] if m["role"] == "tool"]
     assert results[-1].startswith("big5.py lines 1-290 of 290") and results[-1].endswith("make the file big")
     assert all(len(results[-1]) > 10 * len(r) for r in results[:-1])  # the newest result keeps the most
+
+
+def counted(reply: Reply):
+    """A reply whose usage counts the prompt as a real endpoint does: the messages and the tool schemas."""
+    def entry(body: dict) -> Reply:
+        reply.prompt_tokens = (len(json.dumps(body["messages"])) + len(json.dumps(body["tools"]))) // 4
+        return reply
+    return entry
+
+
+async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_elided(make_repo):
+    # The endpoint's prompt_tokens include the tool schemas; counted against the messages alone, they made
+    # every later estimate about twice too large, and results that fit the budget were elided.
+    line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
+    repo = make_repo({f"big{i}.py": "".join(line.format(n=n) for n in range(290)) for i in range(6)})
+    script = [counted(Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(6)])),
+              counted(finish())]
+    with ScriptedServer(script) as server:
+        seen = await collect(make_agent(repo, server, context_budget=60_000), "read the big files")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    size = (len(json.dumps(requests[1]["messages"])) + len(json.dumps(requests[1]["tools"]))) / 4
+    assert size < 60_000 * 0.8  # well within the budget...
+    results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert len(results) == 6 and not any("[elided" in r or "cut to fit" in r for r in results)  # ...so all kept

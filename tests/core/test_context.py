@@ -83,3 +83,11 @@ def test_a_run_tests_result_keeps_its_tail_when_cut():
     out, _ = compact(msgs, 4_000, TokenMeter())
     content = out[-1]["content"]
     assert content.startswith("FAILED: 1 failed") and content.endswith("1 failed, 9 passed") and len(content) < 16_000
+
+
+def test_calibration_counts_what_else_the_request_carried():
+    msgs = conversation(5, 2000)
+    chars = sum(len(json.dumps(m)) for m in msgs)
+    meter = TokenMeter()
+    meter.calibrate(msgs, (chars + 4800) // 4, extra_chars=4800)  # the tool schemas are in prompt_tokens too
+    assert abs(meter.chars_per_token - 4.0) < 0.05
