@@ -152,9 +152,10 @@ class _Assembler:
             events.append(ToolCallStarted(call.id, call.name))
             events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
         if fn is not None and fn.arguments:
-            call.args.append(fn.arguments)
+            arguments = _as_text(fn.arguments)
+            call.args.append(arguments)
             if call.announced:
-                events.append(ToolCallArgsDelta(call.id, call.name, fn.arguments))
+                events.append(ToolCallArgsDelta(call.id, call.name, arguments))
         return events
 
     def finish(self, prompt_estimate: int, attempts: int) -> tuple[list[Event], AssistantTurn]:
@@ -176,6 +177,12 @@ class _Assembler:
         events.append(usage)
         turn = AssistantTurn(content, tuple(calls), self.finish_reason or "stop", usage, attempts)
         return events, turn
+
+
+def _as_text(arguments: Any) -> str:
+    """Tool-call arguments as the JSON text the protocol specifies; some servers (TGI, llama.cpp builds of
+    early 2026) send a JSON object instead of a string."""
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 
 
 async def _unstreamed(stream: Any) -> Any | None:
@@ -202,7 +209,10 @@ async def _unstreamed(stream: Any) -> Any | None:
             delta: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
             calls = message.get("tool_calls") or []
             if calls:
-                delta["tool_calls"] = [{**call, "index": i} for i, call in enumerate(calls)]
+                delta["tool_calls"] = [{**call, "index": i, "function": {
+                    **(call.get("function") or {}),
+                    "arguments": _as_text((call.get("function") or {}).get("arguments") or "")}}
+                    for i, call in enumerate(calls)]
             choices.append({"index": choice.get("index", 0), "delta": delta,
                             "finish_reason": choice.get("finish_reason")})
         return ChatCompletionChunk.model_validate({  # a ValidationError is a ValueError: a malformed answer

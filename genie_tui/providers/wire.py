@@ -36,7 +36,9 @@ class Reply:
     out of credit says ``insufficient_quota``) and ``error_message`` its message.
 
     ``tool_style`` mimics servers seen in the wild: ``"split"`` (OpenAI: arguments over several chunks),
-    ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0).
+    ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0),
+    ``"object"`` (one chunk per call with the arguments as a JSON object, not a string: TGI, and llama.cpp
+    builds of early 2026).
     """
 
     content: str = ""
@@ -57,7 +59,7 @@ class Reply:
         status = self.fault or ""
         if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
             raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
-        if self.tool_style not in ("split", "whole", "same_index"):
+        if self.tool_style not in ("split", "whole", "same_index", "object"):
             raise ValueError(f"unknown tool_style {self.tool_style!r}")
         if self.chunk_chars < 1:
             raise ValueError("chunk_chars must be at least 1")
@@ -119,7 +121,8 @@ def completion_body(body: dict[str, Any], reply: Reply, n: int) -> dict[str, Any
     message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
     if reply.tool_calls:
         message["tool_calls"] = [
-            {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": _args(a)}}
+            {"id": f"call_{n}_{i}", "type": "function",
+             "function": {"name": name, "arguments": a if reply.tool_style == "object" else _args(a)}}
             for i, (name, a) in enumerate(reply.tool_calls)
         ]
     return {
@@ -146,8 +149,8 @@ def stream_events(body: dict[str, Any], reply: Reply, n: int) -> list[str]:
         index = 0 if reply.tool_style == "same_index" else i
         head: dict[str, Any] = {"index": index, "id": f"call_{n}_{i}", "type": "function",
                                 "function": {"name": name, "arguments": ""}}
-        if reply.tool_style == "whole":
-            head["function"]["arguments"] = _args(a)
+        if reply.tool_style in ("whole", "object"):
+            head["function"]["arguments"] = a if reply.tool_style == "object" and isinstance(a, dict) else _args(a)
             events.append(chunk({"tool_calls": [head]}))
             continue
         events.append(chunk({"tool_calls": [head]}))

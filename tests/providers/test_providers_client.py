@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -296,12 +297,15 @@ def test_importing_the_client_loads_neither_the_sdk_nor_textual() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("style", ["whole", "same_index"])
-async def test_tool_call_shapes_of_other_servers(style: str) -> None:
+@pytest.mark.parametrize("style, fault", [("whole", None), ("same_index", None), ("object", None),
+                                          ("object", "nostream")])
+async def test_tool_call_shapes_of_other_servers(style: str, fault: str | None) -> None:
     calls = [("read_file", {"path": "a.py"}), ("read_file", {"path": "b.py"}), ("finish", {"summary": "done"})]
-    with serve([Reply(tool_calls=calls, tool_style=style, chunk_chars=3)]) as server:
+    with serve([Reply(tool_calls=calls, tool_style=style, chunk_chars=3, fault=fault)]) as server:
         events, turn = await run_turn(client_for(server))
     assert [(c.name, c.arguments) for c in turn.tool_calls] == calls
+    assert all(json.loads(c.raw_arguments) == args for c, (_, args) in zip(turn.tool_calls, calls, strict=True))
+    assert all(isinstance(e.delta, str) for e in events if isinstance(e, ToolCallArgsDelta))
     assert len({c.id for c in turn.tool_calls}) == 3
     assert [e.name for e in events if isinstance(e, ToolCallStarted)] == ["read_file", "read_file", "finish"]
 
