@@ -79,7 +79,8 @@ def test_a_run_tests_result_keeps_its_tail_when_cut():
     msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "t"},
             {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "t1", "type": "function", "function": {"name": "run_tests", "arguments": "{}"}}]},
-            {"role": "tool", "tool_call_id": "t1", "content": "FAILED: 1 failed\n" + "z" * 40_000 + "\n1 failed, 9 passed"}]
+            {"role": "tool", "tool_call_id": "t1",
+             "content": "FAILED: 1 failed\n" + "z" * 40_000 + "\n1 failed, 9 passed"}]
     out, _ = compact(msgs, 4_000, TokenMeter())
     content = out[-1]["content"]
     assert content.startswith("FAILED: 1 failed") and content.endswith("1 failed, 9 passed") and len(content) < 16_000

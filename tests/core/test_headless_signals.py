@@ -43,9 +43,9 @@ def test_sigterm_stops_the_run_cleanly_and_it_resumes(make_repo):
     assert summary["status"] == "cancelled" and "SIGTERM" in summary["summary"]
     records = [json.loads(line) for line in open(summary["trajectory"])]
     assert records[-1]["type"] == "end" and records[-1]["status"] == "cancelled"
-    calls = [c["id"] for r in records if r["type"] == "message" and r["message"]["role"] == "assistant"
-             for c in r["message"].get("tool_calls") or []]
-    results = [r["message"]["tool_call_id"] for r in records if r["type"] == "message" and r["message"]["role"] == "tool"]
+    messages = [r["message"] for r in records if r["type"] == "message"]
+    calls = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+    results = [m["tool_call_id"] for m in messages if m["role"] == "tool"]
     assert calls == results
     with ScriptedServer([Reply(tool_calls=[("finish", {"summary": "resumed"})])]) as server:
         resumed = subprocess.run([sys.executable, "-m", "genie_tui", "resume", Path(summary["trajectory"]).stem,
