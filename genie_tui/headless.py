@@ -89,7 +89,7 @@ def resume(args: argparse.Namespace) -> int:
 def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
     printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
                       interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
-    finished = asyncio.run(_consume(agent, task, printer))
+    finished, stopped_by = asyncio.run(_consume(agent, task, printer))
     result = summary_json(agent, finished)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -98,30 +98,40 @@ def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
                            for p in agent.patches if not p["applied"] and p["reason"] and "never" in p["reason"])
         if combined:
             sys.stdout.write(combined)
+    if finished.status == "cancelled" and stopped_by == signal.SIGTERM:
+        return 128 + signal.SIGTERM  # as a shell reports a program SIGTERM stopped; CI tells a timeout apart
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
 
 
-async def _consume(agent: Any, task: str, printer: Printer) -> ev.SessionFinished:
+async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionFinished, int | None]:
+    """Run the agent to its end; also returns the signal that stopped it (SIGINT: Ctrl+C; SIGTERM: a CI job's
+    timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now."""
     loop = asyncio.get_running_loop()
-    interrupts = 0
+    stopped_by: int | None = None
 
-    def on_sigint() -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts > 1:
+    def on_signal(signum: int) -> None:
+        nonlocal stopped_by
+        if stopped_by is not None:
             # Quit now, even if a worker thread is stuck; the trajectory is complete up to here.
             printer.note("genie: interrupted")
             if agent.session is not None:
                 agent.session.record("end", status="cancelled", summary="interrupted", usage=agent.usage_totals)
             sys.stdout.flush()
-            os._exit(130)
-        printer.note("stopping (Ctrl+C again to quit at once)...")
-        agent.cancel()
+            os._exit(130 if signum == signal.SIGINT else 128 + signum)
+        stopped_by = signum
+        if signum == signal.SIGINT:
+            printer.note("stopping (Ctrl+C again to quit at once)...")
+            agent.cancel()
+        else:
+            name = signal.Signals(signum).name
+            printer.note(f"stopping on {name} ({name} or Ctrl+C again to quit at once)...")
+            agent.cancel(f"stopped by {name}")
 
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix or non-main thread
-        pass
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix or non-main thread
+            pass
     finished: ev.SessionFinished | None = None
     try:
         async for event in agent.run(task):
@@ -132,7 +142,7 @@ async def _consume(agent: Any, task: str, printer: Printer) -> ev.SessionFinishe
         if agent.client is not None:
             await agent.client.aclose()
     assert finished is not None
-    return finished
+    return finished, stopped_by
 
 
 def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from genie_tui.config.settings import Settings
 from genie_tui.core import actions
-from genie_tui.core.context import TokenMeter, compact
+from genie_tui.core.context import TokenMeter, compact, sendable
 from genie_tui.core.events import (
     Committed,
     ErrorOccurred,
@@ -70,6 +70,7 @@ class Agent(UserIntent):
         self._meter = TokenMeter()
         self._notes: list[str] = []
         self._pump = EventPump()
+        self.stop_reason = "stopped by the user"
         self._phase = ""
         self.files_seen: set[str] = set()
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
@@ -113,6 +114,7 @@ class Agent(UserIntent):
     async def run(self, task: str) -> AsyncIterator[Event]:
         """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure."""
         self._pump.cancelled = False
+        self.stop_reason = "stopped by the user"
         if self.session is None or not self.messages:
             async for event in self._start(task):
                 yield event
@@ -163,7 +165,7 @@ class Agent(UserIntent):
                     nudged = False
         except Cancelled:
             self._close_dangling_calls()
-            status, summary = "cancelled", "stopped by the user; `genie resume` continues the session"
+            status, summary = "cancelled", f"{self.stop_reason}; `genie resume` continues the session"
         except Exception as exc:  # noqa: BLE001 - any failure ends the turn loop but keeps the session resumable
             message = str(exc) if isinstance(exc, GenieError) else f"{type(exc).__name__}: {exc}"
             self._close_dangling_calls()
@@ -227,7 +229,8 @@ class Agent(UserIntent):
             self._notes.clear()
         client = self._client()
         messages = self._request_messages()
-        tools_tokens = len(json.dumps(registry.SCHEMAS)) // 4
+        tools_chars = len(json.dumps(registry.SCHEMAS))
+        tools_tokens = int(tools_chars / self._meter.chars_per_token)
         messages, elided = compact(messages, self.settings.context_budget, self._meter, tools_tokens)
         if elided:
             self.session.record("compaction", elided=elided)
@@ -238,7 +241,7 @@ class Agent(UserIntent):
                 self.usage_totals["prompt_tokens"] += item.prompt_tokens
                 self.usage_totals["completion_tokens"] += item.completion_tokens
                 if not item.estimated:
-                    self._meter.calibrate(messages, item.prompt_tokens)
+                    self._meter.calibrate(messages, item.prompt_tokens, extra_chars=tools_chars)
                 self.session.record("usage", prompt_tokens=item.prompt_tokens,
                                     completion_tokens=item.completion_tokens, estimated=item.estimated)
             if isinstance(item, ToolCallStarted):
@@ -250,12 +253,13 @@ class Agent(UserIntent):
         return turn
 
     def _request_messages(self) -> list[dict[str, Any]]:
-        """The conversation with the current plan and patch state restated in the system prompt, and without
-        the playbooks the user turned off (the session record keeps the conversation as it was)."""
+        """The conversation with the current plan and patch state restated in the system prompt, tool-call
+        arguments made sendable, and without the playbooks the user turned off (the session record keeps the
+        conversation as it was)."""
         off = self.disabled_playbooks
         messages = [{**m, "content": turned_off(m["content"], off)}
                     if off and m["role"] in ("system", "user") and isinstance(m.get("content"), str) else m
-                    for m in self.messages]
+                    for m in sendable(self.messages)]
         state = f"\n\n## Current plan\n{render_plan(self.plan)}"
         if self.patches:
             last = self.patches[-1]
@@ -300,6 +304,10 @@ class Agent(UserIntent):
             started = time.monotonic()
             ok, result = True, ""
             try:
+                if call.arguments is None and turn.finish_reason == "length":
+                    raise ToolError(f"{call.name}: your reply was cut off at the output limit in the middle of this "
+                                    "call's arguments, so it did not run; send a smaller one (split a large patch "
+                                    "into several propose_patch calls)")
                 if call.arguments is None:
                     raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
                 args = registry.validate(call.name, dict(call.arguments))

@@ -1,8 +1,11 @@
-"""Context budget: before a request would exceed it, older tool outputs are elided.
+"""What a request carries: the context budget (before a request would exceed it, older tool outputs are
+elided) and a history that strict servers accept.
 
-Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments), the
-latest patch and the recent turns. The current plan and patch state are restated in the system prompt of
-every request, so compaction cannot make the model forget them.
+Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
+the latest patch. The last few tool results stay whole while they fit; when they alone exceed the budget they
+are cut (head and tail kept). The current plan and patch state are restated in the system prompt of every
+request, so compaction cannot make the model forget them. No message is ever dropped, so every tool call
+keeps its result.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ class TokenMeter:
     def estimate(self, messages: list[dict[str, Any]]) -> int:
         return int(sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) / self.chars_per_token)
 
-    def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int) -> None:
-        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages)
+    def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int, extra_chars: int = 0) -> None:
+        """Learn characters per token from a request's reported ``prompt_tokens``; ``extra_chars`` is what else
+        the request carried that the endpoint counts (the tool schemas: about 1,200 tokens, which counted
+        against the messages alone made later estimates about twice too large)."""
+        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) + extra_chars
         if prompt_tokens > 100 and chars > 400:
             self.chars_per_token = max(1.5, min(8.0, chars / prompt_tokens))
 
@@ -63,8 +69,76 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         call["function"]["arguments"] = json.dumps({"diff": "[elided: an earlier patch; see its result]"})
         elided += 1
         if meter.estimate(out) <= limit:
+            return out, elided
+    # The recent results stay whole only while they fit (a small local model reading a few long files at once):
+    # past that they are cut, oldest first, so the newest keeps the most.
+    for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
+        over = meter.estimate(out) - limit
+        if over <= 0:
             break
+        content = out[i].get("content") or ""
+        name = names.get(out[i].get("tool_call_id"), "tool")
+        if name not in ELIDABLE or len(content) <= MIN_KEPT_CHARS:
+            continue
+        escaped = len(json.dumps(content, ensure_ascii=False)) / max(1, len(content))  # newlines count twice
+        drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
+        keep = max(MIN_KEPT_CHARS, len(content) - drop)
+        if keep < len(content):
+            out[i]["content"] = _cut(content, keep, name)
+            elided += 1
     return out, elided
+
+
+#: what a cut recent result keeps at least, and room for the note that says where it was cut
+MIN_KEPT_CHARS = 1_000
+CUT_NOTE_CHARS = 200
+
+
+def _cut(content: str, keep: int, name: str) -> str:
+    """``content`` cut to about ``keep`` characters: the head (a file's header, a search's best hits) and the
+    longer tail (a file's footer saying where to read on, a test run's summary), with a note between."""
+    head = keep // 3
+    tail = keep - head
+    return (f"{content[:head]}\n[... {len(content) - keep} chars cut to fit the context budget; call {name} again "
+            f"for a narrower range if you need them ...]\n{content[len(content) - tail:]}")
+
+
+#: how much of an unparsable tool-call argument string is sent back (the model sees what went wrong)
+UNPARSED_CHARS = 500
+
+
+def sendable_arguments(raw: str | None) -> str:
+    """Tool-call arguments as the history sends them back: always a JSON object.
+
+    vLLM, llama.cpp and SGLang parse every historical call's arguments to render their chat templates and
+    answer 400 when one is not a JSON object, so a single cut-off call would fail every later request, and a
+    resumed session too. The session keeps what the model sent; this only shapes the request.
+    """
+    if not raw or not raw.strip():
+        return "{}"
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return raw
+    more = len(raw) - UNPARSED_CHARS
+    shown = raw if more <= 0 else raw[:UNPARSED_CHARS] + f"... [{more} more chars]"
+    return json.dumps({"unparsed_arguments": shown}, ensure_ascii=False)
+
+
+def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with every assistant tool call's arguments made a JSON object (copies only what changes)."""
+    out = []
+    for message in messages:
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if calls and any(sendable_arguments(c["function"].get("arguments")) != c["function"].get("arguments")
+                         for c in calls):
+            message = {**message, "tool_calls": [
+                {**c, "function": {**c["function"], "arguments": sendable_arguments(c["function"].get("arguments"))}}
+                for c in calls]}
+        out.append(message)
+    return out
 
 
 def _call_names(messages: list[dict[str, Any]]) -> dict[str, str]:

@@ -34,10 +34,13 @@ class UserIntent:
     approval_mode: str
     _pump: EventPump
     _notes: list[str]
+    stop_reason: str
     patches: list[dict[str, Any]]
 
-    def cancel(self) -> None:
-        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped)."""
+    def cancel(self, why: str = "stopped by the user") -> None:
+        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped). ``why``
+        starts the summary of the session's end."""
+        self.stop_reason = why
         self._pump.cancel()
 
     def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -27,7 +28,15 @@ from genie_tui.core.events import (
     UsageReported,
 )
 from genie_tui.errors import UsageError
-from genie_tui.providers.retry import Failure, IncompleteStream, ModelError, backoff_delay, classify, scrub
+from genie_tui.providers.retry import (
+    Failure,
+    IncompleteStream,
+    ModelError,
+    NotAStream,
+    backoff_delay,
+    classify,
+    scrub,
+)
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -143,9 +152,10 @@ class _Assembler:
             events.append(ToolCallStarted(call.id, call.name))
             events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
         if fn is not None and fn.arguments:
-            call.args.append(fn.arguments)
+            arguments = _as_text(fn.arguments)
+            call.args.append(arguments)
             if call.announced:
-                events.append(ToolCallArgsDelta(call.id, call.name, fn.arguments))
+                events.append(ToolCallArgsDelta(call.id, call.name, arguments))
         return events
 
     def finish(self, prompt_estimate: int, attempts: int) -> tuple[list[Event], AssistantTurn]:
@@ -167,6 +177,54 @@ class _Assembler:
         events.append(usage)
         turn = AssistantTurn(content, tuple(calls), self.finish_reason or "stop", usage, attempts)
         return events, turn
+
+
+def _as_text(arguments: Any) -> str:
+    """Tool-call arguments as the JSON text the protocol specifies; some servers (TGI, llama.cpp builds of
+    early 2026) send a JSON object instead of a string."""
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+async def _unstreamed(stream: Any) -> Any | None:
+    """What a server that did not stream sent instead: its whole completion as one chunk (some servers and
+    proxies ignore ``stream``), or :class:`NotAStream` for an error object or a page (a captive portal's). None
+    for an event stream, and for any type other than JSON or HTML, which is read as the stream it should be."""
+    response = getattr(stream, "response", None)
+    media = (response.headers.get("content-type") or "").split(";")[0].strip().lower() if response else ""
+    if media not in ("application/json", "text/html"):
+        return None
+    body = (await response.aread()).decode("utf-8", "replace")
+    data: Any = None
+    if media == "application/json":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            pass
+    if isinstance(data, dict) and isinstance(data.get("choices"), list):
+        from openai.types.chat import ChatCompletionChunk
+
+        choices = []
+        for choice in data["choices"]:
+            message = choice.get("message") or {}
+            delta: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
+            calls = message.get("tool_calls") or []
+            if calls:
+                delta["tool_calls"] = [{**call, "index": i, "function": {
+                    **(call.get("function") or {}),
+                    "arguments": _as_text((call.get("function") or {}).get("arguments") or "")}}
+                    for i, call in enumerate(calls)]
+            choices.append({"index": choice.get("index", 0), "delta": delta,
+                            "finish_reason": choice.get("finish_reason")})
+        return ChatCompletionChunk.model_validate({  # a ValidationError is a ValueError: a malformed answer
+            "id": data.get("id") or "", "object": "chat.completion.chunk", "created": data.get("created") or 0,
+            "model": data.get("model") or "", "choices": choices, "usage": data.get("usage")})
+    if isinstance(data, dict) and data.get("error"):
+        error = data["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        raise NotAStream(f"an error instead of a stream: {message or json.dumps(error)}", True)
+    text = " ".join(re.sub(r"<[^>]*>", " ", body).split())[:120]
+    raise NotAStream(f"the endpoint answered with {media} instead of an event stream ({text!r}); check the base "
+                     "URL: an OpenAI-compatible API, usually ending in /v1", False)
 
 
 class ModelClient:
@@ -250,9 +308,14 @@ class ModelClient:
             try:
                 stream = await self._open(messages, tools)
                 try:
-                    async for chunk in stream:
-                        for event in assembler.feed(chunk):
+                    whole = await _unstreamed(stream)
+                    if whole is not None:
+                        for event in assembler.feed(whole):
                             yield event
+                    else:
+                        async for chunk in stream:
+                            for event in assembler.feed(chunk):
+                                yield event
                 finally:
                     await stream.close()
                 if assembler.finish_reason is None:

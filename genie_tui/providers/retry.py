@@ -39,6 +39,14 @@ class IncompleteStream(Exception):
     """The stream ended (cleanly or not) before the model sent a ``finish_reason``."""
 
 
+class NotAStream(Exception):
+    """The endpoint answered a streamed request with something else (an HTML page, a JSON error object)."""
+
+    def __init__(self, reason: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+
+
 def backoff_delay(attempt: int, *, base: float, cap: float, retry_after: float | None = None,
                   rng: random.Random | None = None) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based).
@@ -108,6 +116,8 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
 
     if isinstance(exc, IncompleteStream):
         return Failure(str(exc) or "the stream ended before the turn finished", True)
+    if isinstance(exc, NotAStream):
+        return Failure(_one_line(str(exc), 300), exc.retryable)
     if isinstance(exc, openai.APITimeoutError):
         return Failure(f"no answer within {timeout:g}s (timeout)", True, timed_out=True)
     if isinstance(exc, openai.APIConnectionError):
@@ -131,6 +141,9 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
         if status == 404:
             return Failure(f"not found ({label}): {message} — check the model name '{model}' and the base URL "
                            "(`genie models` lists what the endpoint offers)", False, status=status)
+        if status == 429 and "insufficient_quota" in (getattr(exc, "code", None), getattr(exc, "type", None)):
+            # OpenAI's 429 for an account without credit: waiting and asking again cannot help
+            return Failure(f"the account is out of quota or credit ({label}): {message}", False, status=status)
         retryable = status in (408, 409, 429) or status >= 500
         reason = label if message in ("", label, phrase) else f"{label}: {message}"
         if not retryable:

@@ -91,10 +91,14 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {}
             if reply.retry_after is not None:
                 headers["Retry-After"] = f"{reply.retry_after:g}"
-            kind = {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
-            self._error(status, f"scripted {status}", kind, headers)
+            kind = reply.error_code or {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
+            self._error(status, reply.error_message or f"scripted {status}", kind, headers)
             return
-        if body.get("stream"):
+        if reply.fault == "html":
+            self._raw(200, "text/html; charset=utf-8", b"<html><body><h1>Sign in to continue</h1></body></html>")
+        elif reply.fault == "nostream" and reply.error_message:
+            self._error(200, reply.error_message, reply.error_code or "server_error")
+        elif body.get("stream") and reply.fault != "nostream":
             self._stream(body, reply)
         else:
             self._json(200, completion_body(body, reply, self.server.owner._new_id()))
@@ -166,10 +170,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self._raw(status, "application/json", json.dumps(payload).encode(), headers)
+
+    def _raw(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)

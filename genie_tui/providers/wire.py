@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang")  # or any other HTTP status, e.g. "401"
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang", "nostream", "html")  # or any HTTP status
 
 
 @dataclass
@@ -27,10 +27,18 @@ class Reply:
     - ``"drop"``: some chunks, then the socket closes with no ``finish_reason``;
     - ``"truncate"``: some chunks, then a cleanly ended body with no ``finish_reason`` and no ``[DONE]``;
     - ``"malformed"``: some chunks, then one that is not JSON;
-    - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout).
+    - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout);
+    - ``"nostream"``: the whole answer as one JSON completion although a stream was asked for (servers and
+      proxies that ignore ``stream``), or with ``error_message``, a JSON error object with status 200;
+    - ``"html"``: status 200 with an HTML page (a captive portal or a proxy's login page).
+
+    ``error_code`` replaces the error body's ``type`` and ``code`` of an HTTP fault (OpenAI's 429 for an account
+    out of credit says ``insufficient_quota``) and ``error_message`` its message.
 
     ``tool_style`` mimics servers seen in the wild: ``"split"`` (OpenAI: arguments over several chunks),
-    ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0).
+    ``"whole"`` (one chunk per call, as Ollama sends them), ``"same_index"`` (every call at index 0),
+    ``"object"`` (one chunk per call with the arguments as a JSON object, not a string: TGI, and llama.cpp
+    builds of early 2026).
     """
 
     content: str = ""
@@ -44,12 +52,14 @@ class Reply:
     completion_tokens: int | None = None
     hang_seconds: float = 30.0
     tool_style: str = "split"
+    error_code: str | None = None
+    error_message: str | None = None
 
     def __post_init__(self) -> None:
         status = self.fault or ""
         if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
             raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
-        if self.tool_style not in ("split", "whole", "same_index"):
+        if self.tool_style not in ("split", "whole", "same_index", "object"):
             raise ValueError(f"unknown tool_style {self.tool_style!r}")
         if self.chunk_chars < 1:
             raise ValueError("chunk_chars must be at least 1")
@@ -94,10 +104,11 @@ def _args(arguments: dict[str, Any] | str) -> str:
 
 
 def usage_of(body: dict[str, Any], reply: Reply) -> dict[str, int]:
-    """The reply's scripted usage, or an estimate from the request and reply sizes."""
+    """The reply's scripted usage, or an estimate from the request and reply sizes (the prompt counts the tool
+    schemas too, as real endpoints count them)."""
     prompt = reply.prompt_tokens
     if prompt is None:
-        prompt = _estimate_tokens(json.dumps(body.get("messages", [])))
+        prompt = _estimate_tokens(json.dumps(body.get("messages", [])) + json.dumps(body.get("tools") or []))
     completion = reply.completion_tokens
     if completion is None:
         args = "".join(a if isinstance(a, str) else json.dumps(a) for _, a in reply.tool_calls)
@@ -110,7 +121,8 @@ def completion_body(body: dict[str, Any], reply: Reply, n: int) -> dict[str, Any
     message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
     if reply.tool_calls:
         message["tool_calls"] = [
-            {"id": f"call_{n}_{i}", "type": "function", "function": {"name": name, "arguments": _args(a)}}
+            {"id": f"call_{n}_{i}", "type": "function",
+             "function": {"name": name, "arguments": a if reply.tool_style == "object" else _args(a)}}
             for i, (name, a) in enumerate(reply.tool_calls)
         ]
     return {
@@ -137,8 +149,8 @@ def stream_events(body: dict[str, Any], reply: Reply, n: int) -> list[str]:
         index = 0 if reply.tool_style == "same_index" else i
         head: dict[str, Any] = {"index": index, "id": f"call_{n}_{i}", "type": "function",
                                 "function": {"name": name, "arguments": ""}}
-        if reply.tool_style == "whole":
-            head["function"]["arguments"] = _args(a)
+        if reply.tool_style in ("whole", "object"):
+            head["function"]["arguments"] = a if reply.tool_style == "object" and isinstance(a, dict) else _args(a)
             events.append(chunk({"tool_calls": [head]}))
             continue
         events.append(chunk({"tool_calls": [head]}))

@@ -57,3 +57,38 @@ def test_answers_reviews_and_playbooks_are_never_elided():
     for i in range(3):
         assert kept[f"c{i}"] == msgs[3 + 2 * i]["content"]
     assert kept["c3"].startswith("[elided")
+
+
+def test_recent_results_that_alone_exceed_the_budget_are_cut_to_fit():
+    # A local model with a small context (context_budget = 8000) reading four long files at once: the last few
+    # results are kept whole only while they fit; then they are cut, oldest first, keeping head and tail.
+    msgs = conversation(6, 30_000)
+    meter = TokenMeter()
+    out, elided = compact(msgs, 8_000, meter)
+    assert meter.estimate(out) <= 8_000 * 0.9 and elided > 0
+    tools = [m for m in out if m["role"] == "tool"]
+    assert [t["tool_call_id"] for t in tools] == [f"c{i}" for i in range(6)]  # every call keeps its result
+    newest, oldest_kept = tools[-1]["content"], tools[-4]["content"]
+    assert newest.startswith("f5.py lines 1-300\n") and "cut to fit the context budget" in newest
+    assert len(newest) > len(oldest_kept)  # the newest result keeps the most
+    assert out[0] == msgs[0] and out[1] == msgs[1]
+    assert [m["content"] for m in out if m["role"] == "user"] == [m["content"] for m in msgs if m["role"] == "user"]
+
+
+def test_a_run_tests_result_keeps_its_tail_when_cut():
+    msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "t"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "t1", "type": "function", "function": {"name": "run_tests", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "t1",
+             "content": "FAILED: 1 failed\n" + "z" * 40_000 + "\n1 failed, 9 passed"}]
+    out, _ = compact(msgs, 4_000, TokenMeter())
+    content = out[-1]["content"]
+    assert content.startswith("FAILED: 1 failed") and content.endswith("1 failed, 9 passed") and len(content) < 16_000
+
+
+def test_calibration_counts_what_else_the_request_carried():
+    msgs = conversation(5, 2000)
+    chars = sum(len(json.dumps(m)) for m in msgs)
+    meter = TokenMeter()
+    meter.calibrate(msgs, (chars + 4800) // 4, extra_chars=4800)  # the tool schemas are in prompt_tokens too
+    assert abs(meter.chars_per_token - 4.0) < 0.05

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -123,6 +124,46 @@ async def test_429_retry_after_is_honoured() -> None:
     assert "429" in retry.reason
     assert stamps[1] - stamps[0] >= 0.58
     assert turn.content == "ok" and turn.attempts == 2
+
+
+async def test_a_429_for_an_account_out_of_credit_is_not_retried() -> None:
+    # OpenAI answers 429 both for "slow down" and for "no credit left"; waiting does not add credit
+    broke = Reply(fault="429", error_code="insufficient_quota",
+                  error_message="You exceeded your current quota, please check your plan and billing details.")
+    with serve([broke, Reply("unreachable")]) as server:
+        start = time.monotonic()
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server, backoff_base=1.0))
+    assert len(server.requests) == 1 and time.monotonic() - start < 1
+    message = str(info.value)
+    assert "gave up" not in message and "quota" in message and "billing" in message, message
+
+
+async def test_a_server_that_ignores_stream_still_gives_a_turn() -> None:
+    # some servers and proxies answer a streamed request with one JSON completion
+    whole = Reply("the answer", [("read_file", {"path": "a.py"})], fault="nostream")
+    with serve([whole]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert turn.content == "the answer" and turn.finish_reason == "tool_calls" and turn.attempts == 1
+    assert [(c.name, c.arguments) for c in turn.tool_calls] == [("read_file", {"path": "a.py"})]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "the answer"
+    assert any(isinstance(e, ToolCallCompleted) for e in events)
+    assert turn.usage is not None and not turn.usage.estimated and len(server.requests) == 1
+
+
+async def test_an_html_page_or_a_json_error_instead_of_a_stream_is_named() -> None:
+    # a captive portal or a proxy's login page answers 200 with HTML: no retry can help, and the user must
+    # learn what came back, not "connection cut?"
+    with serve([Reply(fault="html"), Reply("unreachable")]) as server:
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server))
+    message = str(info.value)
+    assert len(server.requests) == 1 and "text/html" in message and "Sign in to continue" in message, message
+    error = Reply(fault="nostream", error_message="model 'qwen' is not loaded")
+    with serve([error, error, Reply("unreachable")]) as server:
+        with pytest.raises(ModelError) as info:
+            await run_turn(client_for(server, max_retries=1))
+    assert "model 'qwen' is not loaded" in str(info.value) and "connection cut" not in str(info.value)
 
 
 async def test_retry_after_is_capped_by_backoff_max() -> None:
@@ -256,12 +297,15 @@ def test_importing_the_client_loads_neither_the_sdk_nor_textual() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("style", ["whole", "same_index"])
-async def test_tool_call_shapes_of_other_servers(style: str) -> None:
+@pytest.mark.parametrize("style, fault", [("whole", None), ("same_index", None), ("object", None),
+                                          ("object", "nostream")])
+async def test_tool_call_shapes_of_other_servers(style: str, fault: str | None) -> None:
     calls = [("read_file", {"path": "a.py"}), ("read_file", {"path": "b.py"}), ("finish", {"summary": "done"})]
-    with serve([Reply(tool_calls=calls, tool_style=style, chunk_chars=3)]) as server:
+    with serve([Reply(tool_calls=calls, tool_style=style, chunk_chars=3, fault=fault)]) as server:
         events, turn = await run_turn(client_for(server))
     assert [(c.name, c.arguments) for c in turn.tool_calls] == calls
+    assert all(json.loads(c.raw_arguments) == args for c, (_, args) in zip(turn.tool_calls, calls, strict=True))
+    assert all(isinstance(e.delta, str) for e in events if isinstance(e, ToolCallArgsDelta))
     assert len({c.id for c in turn.tool_calls}) == 3
     assert [e.name for e in events if isinstance(e, ToolCallStarted)] == ["read_file", "read_file", "finish"]
 

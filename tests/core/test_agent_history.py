@@ -1,0 +1,115 @@
+"""What the agent sends back to the endpoint stays a history strict servers accept, whatever the model sent."""
+
+from __future__ import annotations
+
+import json
+
+from genie_tui.config.settings import load_settings
+from genie_tui.core import events as ev
+from genie_tui.core.agent import Agent
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+
+def make_agent(repo, server, **extra) -> Agent:
+    settings = load_settings(repo, {"base_url": server.base_url, "approve": "auto"})
+    settings.backoff_base = 0.05
+    for key, value in extra.items():
+        setattr(settings, key, value)
+    return Agent(settings, repo)
+
+
+async def collect(agent: Agent, task: str) -> list:
+    seen = [event async for event in agent.run(task)]
+    await agent.client.aclose()
+    return seen
+
+
+def finish(summary="done") -> Reply:
+    return Reply(tool_calls=[("finish", {"summary": summary})])
+
+
+def historical_calls(request: dict) -> list[dict]:
+    return [c for m in request["messages"] if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+
+
+async def test_malformed_or_empty_tool_arguments_go_back_as_json_objects(make_repo):
+    # vLLM, llama.cpp and SGLang parse every historical call's arguments to render their chat templates and
+    # answer 400 when one is not a JSON object: one cut-off call would make every later request fail
+    # (and `genie resume` would replay it). The model still sees what it sent.
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_file", '{"path": "a.py", "start_')], finish_reason="length"),
+              Reply(tool_calls=[("list_dir", ""), ("read_file", "[1]"), ("read_file", {"path": "a.py"})]),
+              finish()]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server)
+        seen = await collect(agent, "read a.py")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    for request in requests[1:]:
+        for call in historical_calls(request):
+            assert isinstance(json.loads(call["function"]["arguments"]), dict), call
+    sent = historical_calls(requests[2])
+    assert '{"path": "a.py", "start_' in json.loads(sent[0]["function"]["arguments"]).values()
+    assert json.loads(sent[1]["function"]["arguments"]) == {}
+    assert json.loads(sent[3]["function"]["arguments"]) == {"path": "a.py"}
+    # the trajectory keeps what the model really sent (an export marks such turns weight 0)
+    recorded = [c["function"]["arguments"] for m in agent.messages if m["role"] == "assistant"
+                for c in m.get("tool_calls") or []]
+    assert recorded[:3] == ['{"path": "a.py", "start_', "", "[1]"]
+
+
+async def test_a_call_cut_off_at_the_output_limit_is_named_as_such(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("propose_patch", '{"diff": "--- a/a.py\\n+++ b/a.py\\n@@ -1 +1 @@\\n-x')],
+                    finish_reason="length"), finish()]
+    with ScriptedServer(script) as server:
+        seen = await collect(make_agent(repo, server), "patch a.py")
+        requests = server.requests
+    result = requests[1]["messages"][-1]["content"]
+    assert "cut off at the output limit" in result and "smaller" in result, result
+    assert any(isinstance(e, ev.ToolFinished) and not e.ok for e in seen)
+
+
+async def test_requests_stay_within_a_small_context_budget_and_keep_every_result(make_repo):
+    line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
+    files = {f"big{i}.py": "".join(line.format(n=n) for n in range(290)) for i in range(6)}
+    repo = make_repo(files)
+    script = [Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3)]),
+              Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3, 6)]), finish()]
+    with ScriptedServer(script) as server:
+        seen = await collect(make_agent(repo, server, context_budget=8000), "read the big files")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    for request in requests:
+        size = len(json.dumps(request["messages"])) + len(json.dumps(request["tools"]))
+        assert size / 4 <= 8000, size / 4
+        calls = [c["id"] for c in historical_calls(request)]
+        assert calls == [m["tool_call_id"] for m in request["messages"] if m["role"] == "tool"]
+    results = [m["content"] for m in requests[2]["messages"] if m["role"] == "tool"]
+    assert results[-1].startswith("big5.py lines 1-290 of 290") and results[-1].endswith("make the file big")
+    assert all(len(results[-1]) > 10 * len(r) for r in results[:-1])  # the newest result keeps the most
+
+
+def counted(reply: Reply):
+    """A reply whose usage counts the prompt as a real endpoint does: the messages and the tool schemas."""
+    def entry(body: dict) -> Reply:
+        reply.prompt_tokens = (len(json.dumps(body["messages"])) + len(json.dumps(body["tools"]))) // 4
+        return reply
+    return entry
+
+
+async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_elided(make_repo):
+    # The endpoint's prompt_tokens include the tool schemas; counted against the messages alone, they made
+    # every later estimate about twice too large, and results that fit the budget were elided.
+    line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
+    repo = make_repo({f"big{i}.py": "".join(line.format(n=n) for n in range(290)) for i in range(6)})
+    script = [counted(Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(6)])),
+              counted(finish())]
+    with ScriptedServer(script) as server:
+        seen = await collect(make_agent(repo, server, context_budget=60_000), "read the big files")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    size = (len(json.dumps(requests[1]["messages"])) + len(json.dumps(requests[1]["tools"]))) / 4
+    assert size < 60_000 * 0.8  # well within the budget...
+    results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert len(results) == 6 and not any("[elided" in r or "cut to fit" in r for r in results)  # ...so all kept
