@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.events import (
     CommandApprovalRequested,
+    Committed,
     ErrorOccurred,
     PatchApplied,
     PatchDecision,
@@ -20,6 +21,7 @@ from genie_tui.core.events import (
     TestsRan,
     ToolProgress,
 )
+from genie_tui.core.session import redact
 from genie_tui.tools.base import ToolError
 
 if TYPE_CHECKING:
@@ -262,3 +264,25 @@ def restore_playbooks(agent: Agent) -> list[str]:
         if name not in carried:
             agent.add_note(turned_on_note(agent, name))
     return notices
+
+
+def commit(agent: Agent, message: str) -> Committed | ErrorOccurred | None:
+    """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), a
+    problem to report, or None when there was nothing to commit."""
+    from genie_tui.patching import commit_applied
+    from genie_tui.patching.gitops import current_branch
+
+    before = current_branch(agent.repo)
+    try:
+        secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
+        sha = commit_applied(agent.repo, redact(message, secrets), redact(agent.task or "task", secrets))
+    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
+        problem = f"commit failed: {exc}"
+        agent.session.record("error", message=problem)
+        return ErrorOccurred(problem)
+    if sha is None:
+        return None
+    branch = current_branch(agent.repo) or "HEAD"
+    previous = before if before != branch else None
+    agent.session.record("commit", sha=sha, branch=branch, previous=previous)
+    return Committed(sha, branch, previous)

@@ -17,7 +17,6 @@ from genie_tui.config.settings import Settings
 from genie_tui.core import actions
 from genie_tui.core.context import TokenMeter, compact, sendable
 from genie_tui.core.events import (
-    Committed,
     ErrorOccurred,
     Event,
     PhaseChanged,
@@ -34,7 +33,7 @@ from genie_tui.core.events import (
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
-from genie_tui.core.session import Session, find_session, missing_tool_results, redact, restore
+from genie_tui.core.session import Session, find_session, missing_tool_results, restore
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
 from genie_tui.tools import registry
@@ -173,7 +172,7 @@ class Agent(UserIntent):
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            outcome = self._commit(self.summary or "genie: " + task[:60])
+            outcome = actions.commit(self, self.summary or "genie: " + task[:60])
             if outcome is not None:
                 yield outcome
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
@@ -361,30 +360,9 @@ class Agent(UserIntent):
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
         if self.settings.commit == "each":
-            outcome = self._commit(message)
+            outcome = actions.commit(self, message)
             if outcome is not None:
                 self.emit(outcome)
-
-    def _commit(self, message: str) -> Committed | ErrorOccurred | None:
-        """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), a
-        problem to report, or None when there was nothing to commit."""
-        from genie_tui.patching import commit_applied
-        from genie_tui.patching.gitops import current_branch
-
-        before = current_branch(self.repo)
-        try:
-            secrets = self._secrets()  # the branch is a slug of the task and the message is the model's
-            sha = commit_applied(self.repo, redact(message, secrets), redact(self.task or "task", secrets))
-        except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
-            problem = f"commit failed: {exc}"
-            self.session.record("error", message=problem)
-            return ErrorOccurred(problem)
-        if sha is None:
-            return None
-        branch = current_branch(self.repo) or "HEAD"
-        previous = before if before != branch else None
-        self.session.record("commit", sha=sha, branch=branch, previous=previous)
-        return Committed(sha, branch, previous)
 
     def add_note(self, text: str) -> None:
         """Something the model must read at its next turn (sent as a user message)."""
