@@ -89,10 +89,12 @@ async def _diff(screen: MainScreen, arg: str) -> None:
     repo = screen.genie.repo
     if repo is None or await _busy_patch(screen, "diff"):
         return
-    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo,
-                                  capture_output=True, text=True)
+    from genie_tui.patching.textfile import decode
+
+    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo, capture_output=True)
+    diff = decode(out.stdout)[1]  # the files' own bytes: Latin-1 or a stray byte must not stop the app
     screen.show_patch_pane(True)
-    screen.patch.show_diff(out.stdout or "", "Working tree diff (git diff)" if out.stdout else "No changes.")
+    screen.patch.show_diff(diff, "Working tree diff (git diff)" if diff else "No changes.")
 
 
 async def undo(screen: MainScreen, arg: str = "") -> None:
@@ -132,10 +134,13 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     path = Path(arg).expanduser()
     path = path if path.is_absolute() else repo / path
     try:
-        diff = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         await screen.conversation.add_note(f"apply: {exc}", "error")
         return
+    from genie_tui.patching.textfile import decode
+
+    diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
     screen.show_patch_pane(True)
     future = screen.patch.await_local(diff, path.name)
     screen.refresh_bindings()
