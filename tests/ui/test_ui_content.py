@@ -64,3 +64,39 @@ async def test_a_stray_byte_in_a_patch_is_drawn_as_a_replacement_character(sampl
         drawn = _drawn(app)
     assert "naïve é \ufffd!" in drawn
     drawn.encode("utf-8")  # what the terminal writer does: a lone surrogate would raise here
+
+
+EVIL = b"hello \x1b[31mred\x1b[0m \x1b]52;c;cHduZWQ=\x07 nul\x00 end \xff\xfe\r\nline two\r\n"
+
+
+async def test_preview_draws_no_escape_sequences_from_a_file(sample_repo: Path, helpers: Any) -> None:
+    from genie_tui.ui.screens.preview import PreviewScreen
+
+    (sample_repo / "evil.txt").write_bytes(EVIL)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = PreviewScreen(sample_repo, "evil.txt", 1, 2)
+        app.push_screen(preview, app.screen.add_context)
+        await helpers.wait_until(pilot, lambda: app.screen is preview and "line two" in _drawn(app))
+        drawn = _drawn(app)
+        assert "hello red  nul end \ufffd\ufffd" in drawn and "line two" in drawn
+        assert "\x1b" not in drawn and "\x00" not in drawn
+        await pilot.press("c")  # the model gets the file's own text
+        await helpers.wait_until(pilot, lambda: app.pending_context)
+    assert app.pending_context == ["evil.txt:1-2\n" + EVIL.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")]
+
+
+async def test_edit_diff_draws_no_escape_sequences(sample_repo: Path, helpers: Any) -> None:
+    from genie_tui.ui.screens.edit import EditDiffScreen
+
+    (sample_repo / "evil.diff").write_bytes(b"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b \x1b]0;pwned\x07\x1b[2J\n")
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _run(pilot, "/apply evil.diff")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        app.screen.patch.view.focus()
+        await pilot.press("e")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, EditDiffScreen))
+        drawn = _drawn(app)
+    assert "+b " in drawn and "\x1b" not in drawn and "pwned" not in drawn
+
