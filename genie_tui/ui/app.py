@@ -183,7 +183,7 @@ class GenieApp(App[str | None]):
     def set_theme(self, name: str) -> bool:
         if name not in self.available_themes:
             self.notify(f"unknown theme {name!r}; known: {', '.join(sorted(self.available_themes))}",
-                        severity="error")
+                        severity="error", markup=False)
             return False
         self.theme = name
         return self.theme == name

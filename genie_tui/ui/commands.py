@@ -41,7 +41,7 @@ async def _theme(screen: MainScreen, arg: str) -> None:
     if not arg:
         await screen.conversation.add_note("themes: " + ", ".join(sorted(screen.app.available_themes)))
     elif screen.genie.set_theme(arg):
-        screen.notify(f"Theme: {arg}", timeout=2)
+        screen.notify(f"Theme: {arg}", timeout=2, markup=False)
 
 
 async def _model(screen: MainScreen, arg: str) -> None:

@@ -100,3 +100,15 @@ async def test_edit_diff_draws_no_escape_sequences(sample_repo: Path, helpers: A
         drawn = _drawn(app)
     assert "+b " in drawn and "\x1b" not in drawn and "pwned" not in drawn
 
+
+async def test_bracketed_paths_and_names_in_notices_are_text_not_markup(sample_repo: Path, helpers: Any) -> None:
+    # Next.js routes (app/[slug]/page.tsx) and a mistyped /theme argument: markup would drop or crash on them
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        app.screen.add_context("app/[slug]/page.tsx:1-3\nexport default function Page() {}")
+        await _run(pilot, "/theme [/]")
+        await pilot.pause(0.2)
+        toasts = [toast.render().plain for toast in app.screen.query("Toast")]
+        assert app.is_running
+    assert any("Added to context: app/[slug]/page.tsx:1-3" in t for t in toasts), toasts
+    assert any("unknown theme '[/]'" in t for t in toasts), toasts

@@ -294,7 +294,7 @@ class MainScreen(Screen[None]):
         agent = self.genie.agent
         if agent is not None:
             agent.add_context(text)
-        self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3)
+        self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3, markup=False)  # app/[id].tsx
 
     # --- actions ------------------------------------------------------------------------------------
     def _abandon_open(self) -> None:
