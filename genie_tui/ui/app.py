@@ -17,6 +17,7 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
@@ -218,7 +219,8 @@ class GenieApp(App[str | None]):
             active = dict(self.active_playbooks)
             for pb in PlaybookLibrary.load(self.repo).playbooks:
                 state = f"active ({active[pb.name]}); select to turn off" if pb.name in active else "select to turn on"
-                yield SystemCommand(f"Playbook: {pb.name}", f"{pb.description} — {state}",
+                # the palette parses help as markup; a repository's description is text ("[tool.poetry]")
+                yield SystemCommand(f"Playbook: {pb.name}", f"{escape(pb.description)} — {state}",
                                     partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
 
 
