@@ -551,3 +551,25 @@ async def test_the_plan_editor_opens_on_screen_in_a_small_terminal(sample_repo: 
         assert editor.has_focus and editor.region.height >= 1
         assert editor.region.bottom <= prompt.region.y  # above the prompt, not under it
         assert "o Add step" in helpers.screen_text(app)
+
+
+async def test_a_question_fits_a_small_terminal_and_scrolls_by_keys(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    question = "Which behaviour do you want when the input is empty? " * 6 + "LAST-WORDS"
+    choices = ["Return an empty list", "Raise ValueError", "Return None", "Something else, in a long choice"]
+    server = serve([Reply(tool_calls=[("ask_user", {"question": question, "choices": choices})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.pause(0.3)
+        text = helpers.screen_text(app)
+        answer = app.screen.query_one("#q-answer")
+        assert "The agent asks:" in text and "Which behaviour do you want" in text  # the start, not clipped
+        assert answer.has_focus and answer.region.bottom <= 15
+        assert "Esc: proceed" in text
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        assert "LAST-WORDS" in helpers.screen_text(app) and answer.has_focus
+        await pilot.pause(TYPE_AHEAD_S)
+        await pilot.press("3", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "The user answered: Return None" in _last_tool(server.requests[1])
