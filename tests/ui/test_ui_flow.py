@@ -573,3 +573,18 @@ async def test_a_question_fits_a_small_terminal_and_scrolls_by_keys(sample_repo:
         await pilot.press("3", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
     assert "The user answered: Return None" in _last_tool(server.requests[1])
+
+
+async def test_escape_returns_to_the_prompt_from_every_pane_when_idle(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        (sample_repo / COUNTER).write_text((sample_repo / COUNTER).read_text() + "# edited\n")
+        await _start(pilot, "/diff")
+        await helpers.wait_until(pilot, lambda: not app.screen.patch.empty)
+        for keys in (["f2"], ["f2", "tab"], ["f3"], ["f3", "o"], ["f4"], ["tab", "tab", "tab", "tab"]):
+            prompt.focus()
+            await pilot.press(*keys)
+            assert not prompt.has_focus, keys
+            await pilot.press("escape", "escape")  # an open editor closes first, then back to the prompt
+            assert prompt.has_focus, (keys, app.screen.focused)

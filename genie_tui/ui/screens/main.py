@@ -307,7 +307,9 @@ class MainScreen(Screen[None]):
             self.app.pop_screen()
 
     def action_cancel_turn(self) -> None:
+        """Esc: stop the running turn; with none running, back to the prompt from any pane."""
         if not self.turn_running:
+            self.query_one("#prompt", Input).focus()
             return
         agent = self.genie.agent
         self.patch.abandon()
