@@ -245,7 +245,7 @@ async def test_f4_without_a_patch_says_so_and_keeps_the_focus(sample_repo: Path,
 
 
 async def test_palette_lists_every_action_and_switches_theme(sample_repo: Path, helpers: Any) -> None:
-    from genie_tui.ui.app import PALETTE
+    from genie_tui.ui.palette import PALETTE
 
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
