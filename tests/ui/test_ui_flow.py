@@ -588,3 +588,23 @@ async def test_escape_returns_to_the_prompt_from_every_pane_when_idle(sample_rep
             assert not prompt.has_focus, keys
             await pilot.press("escape", "escape")  # an open editor closes first, then back to the prompt
             assert prompt.has_focus, (keys, app.screen.focused)
+
+
+async def test_reviewing_in_a_small_terminal_gives_the_patch_the_room(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_text(first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await _start(pilot, "/apply fix.diff")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.pause(0.1)
+        view = screen.patch.view
+        assert view.has_focus and view.region.width >= 55 and view.region.height >= 6
+        await pilot.press("j", "m")  # a comment on hunk 2: its header stays in sight above the comment box
+        await pilot.pause(0.1)
+        assert screen.patch.comment_box.has_focus and "(keys below)" in helpers.screen_text(app)
+        assert "@@ -7,3 +10,3 @@" in helpers.screen_text(app)
+        await pilot.press("escape", "escape")  # comment closed, then back to the prompt
+        await pilot.pause(0.1)
+        assert screen.query_one("#prompt").has_focus and screen.search.region.width > 0

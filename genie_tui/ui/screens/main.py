@@ -92,6 +92,7 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 24, "-short")
+        self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
 
     # --- panes --------------------------------------------------------------------------------------
     @property
