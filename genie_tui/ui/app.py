@@ -11,7 +11,6 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,27 +19,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
-from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes, textual_builtin
+from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes
 
 AgentFactory = Callable[[], AgentPort | None]
-
-# (title, help, action on the main screen) — every action is reachable from the command palette.
-PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("Stop the current turn", "Esc: close the stream, run no further tool", "cancel_turn"),
-    ("Focus search", "F2: search the code, Enter previews, c adds to context", "focus_pane('search-pane')"),
-    ("Focus plan", "F3: tick, add, edit, reorder, delete steps", "focus_pane('plan-pane')"),
-    ("Focus patch", "F4: review hunks (y approve, n reject, m comment, a all, Enter submit)", "focus_pane('patch-pane')"),
-    ("Focus prompt", "F5: type a task or a /command", "focus_pane('prompt')"),
-    ("Undo last patch", "Ctrl+U: restore the files the last applied patch changed", "undo"),
-    ("Cycle approval mode", "Ctrl+T: ask -> auto -> never", "cycle_approve"),
-    ("Copy conversation", "Ctrl+Y: copy the transcript to the clipboard (OSC 52)", "copy_transcript"),
-    ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
-    ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
-    ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
-    ("List playbooks", "/playbook: the playbooks genie knows, which are active and why", "slash('/playbook')"),
-    ("Help", "/help: keys and slash commands", "slash('/help')"),
-)
-
 
 class GenieApp(App[str | None]):
     """``genie`` in a repository. Exits with ``"demo"`` when the welcome screen's demo button is chosen."""
@@ -71,6 +52,8 @@ class GenieApp(App[str | None]):
         self.active_playbooks: tuple[tuple[str, str], ...] = tuple((n, "explicit") for n in self.playbooks)
         self.theme_problems: list[str] = []
         self.first_task = first_task
+        #: models the endpoint lists, for the palette (None: not asked yet)
+        self.palette_models: tuple[str, ...] | None = None
         self._last_quit = 0.0
         self._register_themes()
 
@@ -183,7 +166,7 @@ class GenieApp(App[str | None]):
     def set_theme(self, name: str) -> bool:
         if name not in self.available_themes:
             self.notify(f"unknown theme {name!r}; known: {', '.join(sorted(self.available_themes))}",
-                        severity="error")
+                        severity="error", markup=False)
             return False
         self.theme = name
         return self.theme == name
@@ -199,27 +182,12 @@ class GenieApp(App[str | None]):
     # --- palette ------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        from genie_tui.ui.palette import commands
         from genie_tui.ui.screens.main import MainScreen
 
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        if main is None:
-            return
-        for title, help_, action in PALETTE:
-            yield SystemCommand(title, help_, partial(main.run_action, action))
-        for name in sorted(self.available_themes):
-            if not textual_builtin(self.available_themes[name]):
-                yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(self.set_theme, name))
-        for mode in ("ask", "auto", "never"):
-            yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
-                                partial(self.set_approval_mode, mode))
-        if self.repo is not None:
-            from genie_tui.playbooks import PlaybookLibrary
-
-            active = dict(self.active_playbooks)
-            for pb in PlaybookLibrary.load(self.repo).playbooks:
-                state = f"active ({active[pb.name]}); select to turn off" if pb.name in active else "select to turn on"
-                yield SystemCommand(f"Playbook: {pb.name}", f"{pb.description} — {state}",
-                                    partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
+        if main is not None:
+            yield from commands(self, main)
 
 
 def _warm_up() -> None:

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 Handler = Callable[["MainScreen", str], Awaitable[None]]
 
 HELP = """\
-Keys: Enter send · Esc stop the turn · Ctrl+C twice quit · Ctrl+Q quit · F2 search · F3 plan · F4 patch
-      F5 prompt · Ctrl+U undo · Ctrl+T approval mode · Ctrl+Y copy · Ctrl+P command palette
+Keys: Enter send · Esc stop the turn (idle: back to the prompt) · Ctrl+C twice quit · Ctrl+Q quit · F2 search
+      F3 plan · F4 patch · F5 prompt · Ctrl+U undo · Ctrl+T approval mode · Ctrl+Y copy · Ctrl+P command palette
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
 Plan: space tick · o add · e edit · x delete · J/K move
+Search: Enter runs the query, then previews a hit · c adds the hit to the agent's context
 Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
           /approve ask|auto|never /apply FILE /clear /resume [SESSION] /help"""
 
@@ -41,7 +42,7 @@ async def _theme(screen: MainScreen, arg: str) -> None:
     if not arg:
         await screen.conversation.add_note("themes: " + ", ".join(sorted(screen.app.available_themes)))
     elif screen.genie.set_theme(arg):
-        screen.notify(f"Theme: {arg}", timeout=2)
+        screen.notify(f"Theme: {arg}", timeout=2, markup=False)
 
 
 async def _model(screen: MainScreen, arg: str) -> None:
@@ -89,10 +90,12 @@ async def _diff(screen: MainScreen, arg: str) -> None:
     repo = screen.genie.repo
     if repo is None or await _busy_patch(screen, "diff"):
         return
-    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo,
-                                  capture_output=True, text=True)
+    from genie_tui.patching.textfile import decode
+
+    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo, capture_output=True)
+    diff = decode(out.stdout)[1]  # the files' own bytes: Latin-1 or a stray byte must not stop the app
     screen.show_patch_pane(True)
-    screen.patch.show_diff(out.stdout or "", "Working tree diff (git diff)" if out.stdout else "No changes.")
+    screen.patch.show_diff(diff, "Working tree diff (git diff)" if diff else "No changes.")
 
 
 async def undo(screen: MainScreen, arg: str = "") -> None:
@@ -132,10 +135,13 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     path = Path(arg).expanduser()
     path = path if path.is_absolute() else repo / path
     try:
-        diff = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         await screen.conversation.add_note(f"apply: {exc}", "error")
         return
+    from genie_tui.patching.textfile import decode
+
+    diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
     screen.show_patch_pane(True)
     future = screen.patch.await_local(diff, path.name)
     screen.refresh_bindings()

@@ -13,13 +13,20 @@ import re
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,120}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
                       r"|\x9b[0-?]*[ -/]*[@-~]")  # an OSC (ESC ] ...) only when terminated: else only its ESC goes
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but newline and tab), DEL, C1
+_CONTROLS_KEEP_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a text area keeps CRLF line ends
+# Lone surrogates: a stray byte decoded with surrogateescape. The terminal writer encodes strictly as UTF-8,
+# so one of them on screen would stop the app's output for good.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
-def printable(text: str, tabsize: int = 4) -> str:
-    """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns."""
+def printable(text: str, tabsize: int | None = 4) -> str:
+    """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns, an
+    undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps
+    a file's CRLF line ends, so both stay."""
     if not text.isprintable():  # the common case (plain text) costs one C-level scan
-        text = _CONTROLS.sub("", _ESCAPES.sub("", text))
-        if "\t" in text:
+        controls = _CONTROLS if tabsize is not None else _CONTROLS_KEEP_CR
+        text = _SURROGATES.sub("\ufffd", controls.sub("", _ESCAPES.sub("", text)))
+        if "\t" in text and tabsize is not None:
             text = text.expandtabs(tabsize)
     return text
 

@@ -245,7 +245,7 @@ async def test_f4_without_a_patch_says_so_and_keeps_the_focus(sample_repo: Path,
 
 
 async def test_palette_lists_every_action_and_switches_theme(sample_repo: Path, helpers: Any) -> None:
-    from genie_tui.ui.app import PALETTE
+    from genie_tui.ui.palette import PALETTE
 
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -551,3 +551,60 @@ async def test_the_plan_editor_opens_on_screen_in_a_small_terminal(sample_repo: 
         assert editor.has_focus and editor.region.height >= 1
         assert editor.region.bottom <= prompt.region.y  # above the prompt, not under it
         assert "o Add step" in helpers.screen_text(app)
+
+
+async def test_a_question_fits_a_small_terminal_and_scrolls_by_keys(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    question = "Which behaviour do you want when the input is empty? " * 6 + "LAST-WORDS"
+    choices = ["Return an empty list", "Raise ValueError", "Return None", "Something else, in a long choice"]
+    server = serve([Reply(tool_calls=[("ask_user", {"question": question, "choices": choices})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.pause(0.3)
+        text = helpers.screen_text(app)
+        answer = app.screen.query_one("#q-answer")
+        assert "The agent asks:" in text and "Which behaviour do you want" in text  # the start, not clipped
+        assert answer.has_focus and answer.region.bottom <= 15
+        assert "Esc: proceed" in text
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        assert "LAST-WORDS" in helpers.screen_text(app) and answer.has_focus
+        await pilot.pause(TYPE_AHEAD_S)
+        await pilot.press("3", "enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2)
+    assert "The user answered: Return None" in _last_tool(server.requests[1])
+
+
+async def test_escape_returns_to_the_prompt_from_every_pane_when_idle(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        (sample_repo / COUNTER).write_text((sample_repo / COUNTER).read_text() + "# edited\n")
+        await _start(pilot, "/diff")
+        await helpers.wait_until(pilot, lambda: not app.screen.patch.empty)
+        for keys in (["f2"], ["f2", "tab"], ["f3"], ["f3", "o"], ["f4"], ["tab", "tab", "tab", "tab"]):
+            prompt.focus()
+            await pilot.press(*keys)
+            assert not prompt.has_focus, keys
+            await pilot.press("escape", "escape")  # an open editor closes first, then back to the prompt
+            assert prompt.has_focus, (keys, app.screen.focused)
+
+
+async def test_reviewing_in_a_small_terminal_gives_the_patch_the_room(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_text(first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(60, 15)) as pilot:
+        await _start(pilot, "/apply fix.diff")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.pause(0.1)
+        view = screen.patch.view
+        assert view.has_focus and view.region.width >= 55 and view.region.height >= 6
+        await pilot.press("j", "m")  # a comment on hunk 2: its header stays in sight above the comment box
+        await pilot.pause(0.1)
+        assert screen.patch.comment_box.has_focus and "(keys below)" in helpers.screen_text(app)
+        assert "@@ -7,3 +10,3 @@" in helpers.screen_text(app)
+        await pilot.press("escape", "escape")  # comment closed, then back to the prompt
+        await pilot.pause(0.1)
+        assert screen.query_one("#prompt").has_focus and screen.search.region.width > 0

@@ -96,3 +96,11 @@ def test_printable_drops_escape_sequences_and_controls_and_expands_tabs() -> Non
     assert sp.feed("Hello") == "Hello"
     sp = StreamPrintable()  # an unterminated OSC does not swallow what follows
     assert sp.feed("a \x1b] b") + sp.feed("x" * 300) == "a  b" + "x" * 300
+
+
+def test_printable_shows_an_undecodable_byte_as_a_replacement_character() -> None:
+    from genie_tui.ui.printable import printable
+
+    # a stray byte read with surrogateescape: drawn raw, the terminal writer's strict UTF-8 encode would fail
+    assert printable("naïve \udcff!") == "naïve \ufffd!"
+    assert printable("a\tb\x1b[31m", tabsize=None) == "a\tb"  # a text area draws tabs itself

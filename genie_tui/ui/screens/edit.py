@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from genie_tui.ui.printable import printable
+
 
 class EditDiffScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
@@ -25,7 +27,8 @@ class EditDiffScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Edit the diff — Ctrl+S applies it, Esc cancels", markup=False)
-            yield TextArea(self.diff, language=None, id="edit-diff", show_line_numbers=True)
+            # the model's text, so without terminal control sequences (as the patch pane draws it)
+            yield TextArea(printable(self.diff, tabsize=None), language=None, id="edit-diff", show_line_numbers=True)
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)

@@ -92,6 +92,7 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 24, "-short")
+        self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
 
     # --- panes --------------------------------------------------------------------------------------
     @property
@@ -294,7 +295,7 @@ class MainScreen(Screen[None]):
         agent = self.genie.agent
         if agent is not None:
             agent.add_context(text)
-        self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3)
+        self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3, markup=False)  # app/[id].tsx
 
     # --- actions ------------------------------------------------------------------------------------
     def _abandon_open(self) -> None:
@@ -307,7 +308,9 @@ class MainScreen(Screen[None]):
             self.app.pop_screen()
 
     def action_cancel_turn(self) -> None:
+        """Esc: stop the running turn; with none running, back to the prompt from any pane."""
         if not self.turn_running:
+            self.query_one("#prompt", Input).focus()
             return
         agent = self.genie.agent
         self.patch.abandon()

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from genie_tui.ui.printable import printable
+
 MAX_BYTES = 2_000_000
 
 
@@ -44,8 +46,12 @@ class PreviewScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         span = f" lines {self.start}-{self.end}" if self.start else ""
         with Vertical():
-            yield Static(f"{self.path}{span} — c: add to context, Esc: close", id="preview-title", markup=False)
-            area = TextArea(self.text, read_only=True, show_line_numbers=True, id="preview-text")
+            yield Static(f"{printable(self.path)}{span} — c: add to context, Esc: close", id="preview-title",
+                         markup=False)
+            # a repository file may hold escape sequences (a title change, an OSC 52 clipboard write): drawn
+            # raw they would reach the terminal; the span added to context keeps the file's own text
+            area = TextArea(printable(self.text, tabsize=None), read_only=True, show_line_numbers=True,
+                            id="preview-text")
             lang = _language(self.path)
             if lang:
                 try:

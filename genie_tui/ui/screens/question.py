@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -30,15 +30,25 @@ TYPE_AHEAD_S = 0.6
 
 
 class QuestionScreen(ModalScreen[str | None]):
+    # The question and its choices scroll between the fixed title and answer box, so in a short terminal the
+    # dialog shrinks to fit instead of pushing the question off the top of the screen.
     DEFAULT_CSS = """
     QuestionScreen { align: center middle; }
-    QuestionScreen > Vertical { width: 80%; max-width: 90; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    QuestionScreen > Vertical { width: 80%; max-width: 90; height: auto; max-height: 100%; border: thick $accent;
+        background: $surface; padding: 1 2; }
+    QuestionScreen #q-body { height: auto; }
     QuestionScreen #q-text { margin-bottom: 1; text-style: bold; }
-    QuestionScreen #q-choices { height: auto; max-height: 12; margin-bottom: 1; }
+    QuestionScreen #q-choices { height: auto; margin-bottom: 1; }
     QuestionScreen #q-choices Button { width: 100%; margin-bottom: 0; }
     QuestionScreen #q-hint { color: $text-muted; }
+    QuestionScreen.-short > Vertical { padding: 0 1; border-top: none; border-bottom: none; }
+    QuestionScreen.-short #q-text, QuestionScreen.-short #q-choices { margin-bottom: 0; }
+    QuestionScreen.-short #q-answer { border: none; height: 1; background: $boost; }
     """
-    BINDINGS = [Binding("escape", "assume", "Best assumption")]
+    BINDINGS = [Binding("escape", "assume", "Best assumption"),
+                Binding("pageup", "scroll_body(-1)", "Scroll question", show=False),
+                Binding("pagedown", "scroll_body(1)", "Scroll question", show=False)]
+    AUTO_FOCUS = "#q-answer"  # not the first choice: focusing it scrolled the question out of a short dialog
 
     def __init__(self, question: str, choices: tuple[str, ...] = (), *, title: str = "The agent asks:",
                  escape_hint: str = "Esc: proceed on the agent's best assumption") -> None:
@@ -49,19 +59,33 @@ class QuestionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, id="q-title")
-            yield Static(self.question, id="q-text", markup=False)
-            if self.choices:
-                # one per line: long choices stay readable at any width (a row of buttons ran off-screen)
-                with Vertical(id="q-choices"):
-                    for i, choice in enumerate(self.choices):
-                        yield Button(Content(f"{i + 1}. {choice}"), id=f"choice-{i}", compact=True,
-                                     variant="primary" if i == 0 else "default")
+            with VerticalScroll(id="q-body"):
+                yield Static(self.question, id="q-text", markup=False)
+                if self.choices:
+                    # one per line: long choices stay readable at any width (a row of buttons ran off-screen)
+                    with Vertical(id="q-choices"):
+                        for i, choice in enumerate(self.choices):
+                            yield Button(Content(f"{i + 1}. {choice}"), id=f"choice-{i}", compact=True,
+                                         variant="primary" if i == 0 else "default")
             yield Input(placeholder="Your answer (Enter sends; a choice's number picks it)", id="q-answer")
             yield Static(self.escape_hint, id="q-hint", markup=False)
 
     def on_mount(self) -> None:
         self._opened = time.monotonic()
+        self.on_resize()
         self.query_one("#q-answer", Input).focus()
+
+    def on_resize(self) -> None:
+        short = self.size.height < 24
+        self.set_class(short, "-short")
+        # what the title, answer box, hint (two lines when wrapped), padding and border take; the rest scrolls
+        fixed = 1 + 1 + 2 if short else 2 + 2 + 1 + 3 + 2
+        self.query_one("#q-body").styles.max_height = max(2, self.size.height - fixed)
+
+    def action_scroll_body(self, direction: int) -> None:
+        """PageUp/PageDown scroll a long question while the answer box keeps the keys."""
+        body = self.query_one("#q-body", VerticalScroll)
+        (body.scroll_page_down if direction > 0 else body.scroll_page_up)(animate=False)
 
     @on(Button.Pressed)
     def _choice(self, event: Button.Pressed) -> None:

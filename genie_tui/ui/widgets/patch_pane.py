@@ -163,11 +163,17 @@ class PatchPane(Vertical, can_focus=False):
         return self._future is not None and not self._future.done()
 
     def on_descendant_focus(self) -> None:
+        self.screen.add_class("-patch-focus")  # a small terminal gives the pane the room while it has the keys
         if self.awaiting:
             self._retitle()  # "F4 to review" becomes "keys below"
             self.app.clear_notifications()  # the "awaits your review" toast has done its job
 
     def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._focus_moved)
+
+    def _focus_moved(self) -> None:
+        # the blur of the view comes before the focus of the comment box: decide once the focus has landed
+        self.screen.set_class(self.has_focus_within, "-patch-focus")
         if self.awaiting:
             self._retitle()
 
@@ -179,7 +185,7 @@ class PatchPane(Vertical, can_focus=False):
             return
         ok = sum(r.verdict == APPROVED for r in rows)
         no = sum(r.verdict == REJECTED for r in rows)
-        keys = "keys below" if self.view.has_focus else "F4 to review"
+        keys = "keys below" if self.has_focus_within else "F4 to review"
         self.title.update(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ ({keys})")
 
     def action_move(self, delta: int) -> None:

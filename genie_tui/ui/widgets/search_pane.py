@@ -111,7 +111,7 @@ class SearchPane(Vertical):
         try:
             hits = search(self.repo, query)
         except Exception as exc:  # search is best-effort; a broken index must not kill the pane
-            self.app.call_from_thread(self.app.notify, f"search failed: {exc}", severity="error")
+            self.app.call_from_thread(self.app.notify, f"search failed: {exc}", severity="error", markup=False)
             return
         self.app.call_from_thread(self.show_results, query, hits)
         self.app.call_from_thread(self.results.focus)
