@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from genie_tui.patching import stub
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -203,7 +204,7 @@ def parse_patch(text: str) -> ParsedPatch:
                     i += 1
                 continue
             git_pending = False
-            hunk, i, err = _read_hunk(lines, i, cr_lines)
+            hunk, i, err = _read_hunk(lines, i, cr_lines, stub.is_python(cur.new_path or cur.old_path))
             if err:
                 errors.append(err)
             cur.hunks.append(hunk)
@@ -228,7 +229,7 @@ def _mode(line: str) -> int | None:
     return int(m.group(1), 8) if m else None
 
 
-def _read_hunk(lines: list[str], i: int, cr_lines: set[int]) -> tuple[Hunk, int, str | None]:
+def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool) -> tuple[Hunk, int, str | None]:
     head = lines[i]
     m = _HUNK_RE.match(head.strip())
     index = 0
@@ -300,13 +301,13 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int]) -> tuple[Hunk, int,
         body.pop()
         raw_empty.pop()
     hunk.lines = body
-    hunk.problem = _problem(hunk, cut_off and err is None)
+    hunk.problem = _problem(hunk, cut_off and err is None, python)
     return hunk, j, err
 
 
-def _problem(hunk: Hunk, at_end: bool) -> str | None:
+def _problem(hunk: Hunk, at_end: bool, python: bool) -> str | None:
     """Why a hunk that parsed must still be refused: a stream cut off inside it, or an elision marker
-    standing in for code the hunk removes."""
+    standing in for code the hunk removes (in Python, a ``...`` that is a whole block's body is code)."""
     body = hunk.lines
     # Models overstate counts all the time, but their hunks end with context; a stream cut off mid-change
     # ends on a '-' or '+' line with both counts short.
@@ -319,7 +320,8 @@ def _problem(hunk: Hunk, at_end: bool) -> str | None:
                     f"{hunk.old_len} old and {hunk.new_len} new lines but only {olds} and {news} follow, so "
                     "it looks cut off; send the whole hunk")
     if any(k == DEL and t.strip() for k, t in body):
-        marker = next((t for k, t in body if k == ADD and is_elision(t)), None)
+        marker = next((t for j, (k, t) in enumerate(body) if k == ADD and is_elision(t)
+                       and not (python and stub.is_stub_body(body, j))), None)
         if marker is not None:
             return (f"the added line {marker.strip()!r} is a placeholder, not code, and the hunk removes lines, "
                     "so applying it would delete code; write out every line the new version keeps")

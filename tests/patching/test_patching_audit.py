@@ -115,6 +115,79 @@ def test_placeholder_on_an_added_line_that_replaces_code_is_refused(make_repo, m
     assert report.hunks[0].status == "refused"
 
 
+READER = ("from typing import Protocol\n\n\nclass Reader(Protocol):\n    def read(self) -> bytes:\n        ...\n\n"
+          "    def close(self) -> None:\n        ...\n")
+
+
+def _py(path: str, old: str, new: str, body: str) -> str:
+    return f"--- a/{path}\n+++ b/{path}\n@@ -{old} +{new} @@\n{body}"
+
+
+TODO = READER.replace("(Protocol):\n", "(Protocol):\n    # TODO: write\n")
+DOC = '        """Read it all."""'
+LONG_DOC = ['        """Read it all.', "", "        Blocks until the end.", '        """']
+STUBS = [
+    # a stub's signature changes: its '...' body is rewritten with it
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...",
+              "+    def read(self, n: int = -1) -> bytes:", "+        ...", " ", "     def close(self) -> None:"],
+     READER.replace("read(self)", "read(self, n: int = -1)")),
+    # a Protocol method added where a removed comment was, with a multi-line signature
+    (TODO, [" class Reader(Protocol):", "-    # TODO: write", "+    def write(", "+        self,", "+        data: bytes,",
+            "+    ) -> int:", "+        ...", "+", "     def read(self) -> bytes:"],
+     READER.replace("    def read", "    def write(\n        self,\n        data: bytes,\n    ) -> int:\n        ...\n\n"
+                    "    def read", 1)),
+    # a docstring before the '...', on one line or several
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...", "+    def read(self) -> str:",
+              "+" + DOC, "+        ...", " "],
+     READER.replace("bytes:\n", f"str:\n{DOC}\n")),
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...", "+    def read(self) -> str:",
+              *("+" + d for d in LONG_DOC), "+        ...", " "],
+     READER.replace("bytes:\n", "str:\n" + "\n".join(LONG_DOC) + "\n")),
+]
+
+
+@pytest.mark.parametrize("path", ["io.py", "io.pyi"])
+@pytest.mark.parametrize("start, body, want", STUBS)
+def test_an_ellipsis_that_is_a_whole_python_body_is_code(make_repo, path, start, body, want):
+    repo = make_repo({path: start})
+    applied(apply_patch(repo, _py(path, "4,5", "4,5", "\n".join(body) + "\n")))
+    assert (repo / path).read_text() == want
+
+
+def test_overload_and_protocol_stubs_apply(make_repo):
+    src = "from typing import Any\n\n\nclass Base:\n    pass\n\n\ndef get(key: Any) -> Any:\n    return key\n"
+    repo = make_repo({"api.py": src})
+    diff = _py("api.py", "1,9", "1,15",
+               "-from typing import Any\n+from typing import Any, Protocol, overload\n \n \n-class Base:\n-    pass\n"
+               "+class Base(Protocol):\n+    ...\n \n \n+@overload\n+def get(key: str) -> str:\n+    ...\n+@overload\n"
+               "+def get(key: int) -> int:\n+    ...\n def get(key: Any) -> Any:\n     return key\n")
+    applied(apply_patch(repo, diff))
+    assert (repo / "api.py").read_text() == (
+        "from typing import Any, Protocol, overload\n\n\nclass Base(Protocol):\n    ...\n\n\n@overload\n"
+        "def get(key: str) -> str:\n    ...\n@overload\ndef get(key: int) -> int:\n    ...\n"
+        "def get(key: Any) -> Any:\n    return key\n")
+
+
+@pytest.mark.parametrize("path, body", [
+    # '...' among statements at their indentation (the next line continues the block)
+    ("f.py", " def f():\n-    a = 1\n+    ...\n     b = 2\n     return a + b\n"),
+    # '...' as the whole new body, but in place of the body the hunk removes ("body unchanged")
+    ("f.py", "-def f():\n-    a = 1\n-    b = 2\n-    return a + b\n+def f() -> int:\n+    ...\n"),
+    ("f.py", " def f():\n+    ...\n-    a = 1\n-    b = 2\n-    return a + b\n"),
+    ("f.py", " def f():\n-    a = 1\n+    ...\n \n-    b = 2\n-    return a + b\n"),
+    # the line before does not open a block, or is itself a placeholder
+    ("f.py", " def f():\n-    a = 1\n+    b = 2\n+    ...\n     return a + b\n"),
+    ("f.py", " def f():\n-    a = 1\n+    # ... existing code ...\n+    ...\n     b = 2\n"),
+    ("f.py", "-def f():\n+def f(x):\n+    ...\n     # ... existing code ...\n"),
+    # a header-like line in a file that is not Python
+    ("f.txt", " def f():\n-    a = 1\n-    b = 2\n-    return a + b\n+    ...\n"),
+])
+def test_an_ellipsis_that_stands_for_code_is_still_a_placeholder(make_repo, path, body):
+    repo = make_repo({path: "def f():\n    a = 1\n    b = 2\n    return a + b\n"})
+    report = refused(repo, _py(path, "1,4", "1,2", body), "placeholder", "write out every line")
+    assert report.hunks[0].status == "refused"
+
+
 # --- 5. backslash lines ------------------------------------------------------------------------------------
 
 def test_a_latex_line_without_its_prefix_is_not_a_no_newline_marker(make_repo):
