@@ -105,6 +105,44 @@ def test_overstated_counts_ending_in_context_still_apply(make_repo):
     assert (repo / "f.txt").read_text() == "a\nB\nc\nd\n"
 
 
+LINES = "".join(f"line {i} of the file\n" for i in range(1, 21))
+ONE = "--- a/f.txt\n+++ b/f.txt\n@@ -3,7 +3,7 @@\n line 3 of the file\n-line 4 of the file\n+LINE FOUR\n line 5 of the file\n"
+
+
+@pytest.mark.parametrize("tail", [" line 6 of th", " line 6", " li", " lin", "  "])
+def test_a_patch_cut_off_in_the_middle_of_a_context_line_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES})
+    report = refused(repo, ONE + tail, "cut off", "middle of a line", "line 6")
+    assert report.hunks[0].status == "refused"
+    # the same without counts to compare (a bare header)
+    refused(repo, (ONE + tail).replace("@@ -3,7 +3,7 @@", "@@ ... @@"), "cut off")
+
+
+@pytest.mark.parametrize("tail", [" line 6 of the file", " line 6 of the file  ", " \tline 6 of the file", " "])
+def test_a_patch_without_a_final_newline_whose_last_line_is_whole_still_applies(make_repo, tail):
+    repo = make_repo({"f.txt": LINES})
+    applied(apply_patch(repo, ONE + tail))  # counts overstated by 2, as models write them
+    assert (repo / "f.txt").read_text() == LINES.replace("line 4 of the file", "LINE FOUR")
+
+
+def test_a_cut_at_the_end_of_a_context_line_cannot_be_told_from_overstated_counts(make_repo):
+    # Documented limit: the hunk as far as it goes is a complete hunk with overstated counts.
+    repo = make_repo({"f.txt": LINES})
+    applied(apply_patch(repo, ONE + " line 6 of the file\n"))
+    assert (repo / "f.txt").read_text() == LINES.replace("line 4 of the file", "LINE FOUR")
+
+
+@pytest.mark.parametrize("tail", [
+    "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,73 @@\n",
+    "diff --git a/g.txt b/g.txt\n--- a/g.txt\n+++ b/g.txt\n@@ -1,3 +1,3 @@\n",
+    "diff --git a/g.txt b/g.txt\n--- a/g.txt\n+++ b/g.txt\n@@\n",
+])
+def test_a_patch_cut_off_right_after_a_hunk_header_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    report = refused(repo, ONE + " line 6 of the file\n" + tail, "cut off", "right after the hunk header")
+    assert report.hunks[-1].status == "refused" and not (repo / "new.txt").exists()
+
+
 # --- 4. placeholders on added lines -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("marker", ["    # ... existing code ...", "    // ...", "    ...", "    # ... rest unchanged"])
