@@ -211,6 +211,9 @@ def parse_patch(text: str) -> ParsedPatch:
             cur.hunks.append(hunk)
             continue
         i += 1  # prose or unknown headers between files ("Index:", "====") are ignored
+    cut = cutoff.header_cut(files, lines[-1] if open_end and lines else None)
+    if cut:
+        errors.append(cut)
     index = 0
     for f in files:
         if not f.hunks:

@@ -143,6 +143,44 @@ def test_a_patch_cut_off_right_after_a_hunk_header_is_refused(make_repo, tail):
     assert report.hunks[-1].status == "refused" and not (repo / "new.txt").exists()
 
 
+@pytest.mark.parametrize("tail", [
+    "diff --git a/g.txt b/g.txt\n",
+    "diff --git a/g.txt b/g.txt\nindex 1111111..2222222 100644\n",
+    "diff --git a/g.txt b/g.txt\nindex 1111111..2222222 100644\n--- a/g.txt\n+++ b/g.txt\n",
+    "--- a/g.txt\n+++ b/g.txt\n",
+    "diff --git a/g.txt b/g",
+    "diff --git a/g.t",
+    "--- a/g.txt\n+++ b/g",
+    "diff --git a/g.txt b/h.txt\n",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.t",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 90%\nrename from g.txt\nrename to h.txt\n",
+    "diff --git a/n.txt b/n.txt\nnew file mode 100644\nindex 0000000..a9e8933\n--- /dev/null\n+++ b/n.txt\n",
+    "diff --git a/n.txt b/n.txt\nnew file mode 100644\nindex 0000000..a9e8",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrena",
+])
+def test_a_patch_cut_off_in_the_header_of_a_further_file_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    refused(repo, ONE + " line 6 of the file\n" + tail, "cut off", "header of")
+    assert sorted(tree(repo)) == ["f.txt", "g.txt"]
+
+
+@pytest.mark.parametrize("tail, after", [
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt\n", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt\n\nRenamed.",
+     ["f.txt", "h.txt"]),
+    ("--- a/g.txt\n+++ b/h.txt\n", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/g.txt\nold mode 100644\nnew mode 100755\n", ["f.txt", "g.txt"]),
+    ("diff --git a/g.txt b/g.txt\nold mode 100644\nnew mode 100755", ["f.txt", "g.txt"]),
+    ("diff --git a/e.txt b/e.txt\nnew file mode 100644\nindex 0000000..e69de29\n", ["e.txt", "f.txt", "g.txt"]),
+    ("diff --git a/e.txt b/e.txt\nnew file mode 100644\n", ["e.txt", "f.txt", "g.txt"]),
+])
+def test_a_last_file_that_needs_no_hunk_still_applies(make_repo, tail, after):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    applied(apply_patch(repo, ONE + " line 6 of the file\n" + tail))
+    assert sorted(tree(repo)) == after
+
+
 # --- 4. placeholders on added lines -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("marker", ["    # ... existing code ...", "    // ...", "    ...", "    # ... rest unchanged"])
