@@ -31,6 +31,7 @@ class Hunk:
     synthetic: bool = False  # a stand-in for a hunk-less file operation (pure rename, empty new file)
     add_cr: int = 0  # added lines that ended in CR in a patch that is not CRLF throughout
     problem: str | None = None  # why the hunk must be refused although it parsed (cut off, code elided)
+    cut_mid_line: bool = False  # the patch text stops inside this hunk's last line, a context line
 
     @property
     def old_lines(self) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from genie_tui.patching import cutoff, stub
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -143,6 +144,7 @@ def parse_patch(text: str) -> ParsedPatch:
     if transport:
         raw_lines = [ln.removesuffix("\r") for ln in raw_lines]
     cr_lines = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
+    open_end = bool(text) and not text.endswith(("\n", "\r"))  # the text stops mid-line
     lines = [ln.rstrip("\r") for ln in raw_lines]
     files: list[FilePatch] = []
     errors: list[str] = []
@@ -203,12 +205,15 @@ def parse_patch(text: str) -> ParsedPatch:
                     i += 1
                 continue
             git_pending = False
-            hunk, i, err = _read_hunk(lines, i, cr_lines)
+            hunk, i, err = _read_hunk(lines, i, cr_lines, stub.is_python(cur.new_path or cur.old_path), open_end)
             if err:
                 errors.append(err)
             cur.hunks.append(hunk)
             continue
         i += 1  # prose or unknown headers between files ("Index:", "====") are ignored
+    cut = cutoff.header_cut(files, lines[-1] if open_end and lines else None)
+    if cut:
+        errors.append(cut)
     index = 0
     for f in files:
         if not f.hunks:
@@ -228,7 +233,8 @@ def _mode(line: str) -> int | None:
     return int(m.group(1), 8) if m else None
 
 
-def _read_hunk(lines: list[str], i: int, cr_lines: set[int]) -> tuple[Hunk, int, str | None]:
+def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
+               open_end: bool) -> tuple[Hunk, int, str | None]:
     head = lines[i]
     m = _HUNK_RE.match(head.strip())
     index = 0
@@ -300,26 +306,22 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int]) -> tuple[Hunk, int,
         body.pop()
         raw_empty.pop()
     hunk.lines = body
-    hunk.problem = _problem(hunk, cut_off and err is None)
+    # the text stops in the middle of the hunk's last line, a context line: the plan checks it against the file
+    hunk.cut_mid_line = cut_off and open_end and bool(body) and body[-1][0] == CTX and lines[n - 1][:1] == " "
+    hunk.problem = _problem(hunk, cut_off and err is None, python)
     return hunk, j, err
 
 
-def _problem(hunk: Hunk, at_end: bool) -> str | None:
+def _problem(hunk: Hunk, at_end: bool, python: bool) -> str | None:
     """Why a hunk that parsed must still be refused: a stream cut off inside it, or an elision marker
-    standing in for code the hunk removes."""
+    standing in for code the hunk removes (in Python, a ``...`` that is a whole block's body is code)."""
     body = hunk.lines
-    # Models overstate counts all the time, but their hunks end with context; a stream cut off mid-change
-    # ends on a '-' or '+' line with both counts short.
-    if (at_end and hunk.old_len is not None and hunk.new_len is not None and body and body[-1][0] in (DEL, ADD)
-            and not any(k == GAP for k, _ in body)):
-        olds = sum(1 for k, _ in body if k in (CTX, DEL))
-        news = sum(1 for k, _ in body if k in (CTX, ADD))
-        if olds < hunk.old_len and news < hunk.new_len:
-            return (f"the patch ends inside this hunk: its header {hunk.header.strip()!r} announces "
-                    f"{hunk.old_len} old and {hunk.new_len} new lines but only {olds} and {news} follow, so "
-                    "it looks cut off; send the whole hunk")
+    cut = cutoff.hunk_cut(hunk, at_end)
+    if cut:
+        return cut
     if any(k == DEL and t.strip() for k, t in body):
-        marker = next((t for k, t in body if k == ADD and is_elision(t)), None)
+        marker = next((t for j, (k, t) in enumerate(body) if k == ADD and is_elision(t)
+                       and not (python and stub.is_stub_body(body, j))), None)
         if marker is not None:
             return (f"the added line {marker.strip()!r} is a placeholder, not code, and the hunk removes lines, "
                     "so applying it would delete code; write out every line the new version keeps")

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genie_tui.patching import assemble, locate, reindent
+from genie_tui.patching import assemble, cutoff, locate, reindent
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -285,6 +285,10 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
             reports.append(HunkReport(name, h.index, "refused", reason=fails[h.index]))
             continue
         c = chosen[h.index]
+        cut = cutoff.line_cut(tf, shapes[h.index], c) if h.cut_mid_line else None
+        if cut:
+            reports.append(HunkReport(name, h.index, "refused", c.method, c.start + 1, cut))
+            continue
         adds = _added(tf, shapes[h.index], c)
         if isinstance(adds, str):
             reports.append(HunkReport(name, h.index, "refused", c.method, c.start + 1, adds))

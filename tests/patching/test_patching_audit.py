@@ -105,6 +105,82 @@ def test_overstated_counts_ending_in_context_still_apply(make_repo):
     assert (repo / "f.txt").read_text() == "a\nB\nc\nd\n"
 
 
+LINES = "".join(f"line {i} of the file\n" for i in range(1, 21))
+ONE = "--- a/f.txt\n+++ b/f.txt\n@@ -3,7 +3,7 @@\n line 3 of the file\n-line 4 of the file\n+LINE FOUR\n line 5 of the file\n"
+
+
+@pytest.mark.parametrize("tail", [" line 6 of th", " line 6", " li", " lin", "  "])
+def test_a_patch_cut_off_in_the_middle_of_a_context_line_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES})
+    report = refused(repo, ONE + tail, "cut off", "middle of a line", "line 6")
+    assert report.hunks[0].status == "refused"
+    # the same without counts to compare (a bare header)
+    refused(repo, (ONE + tail).replace("@@ -3,7 +3,7 @@", "@@ ... @@"), "cut off")
+
+
+@pytest.mark.parametrize("tail", [" line 6 of the file", " line 6 of the file  ", " \tline 6 of the file", " "])
+def test_a_patch_without_a_final_newline_whose_last_line_is_whole_still_applies(make_repo, tail):
+    repo = make_repo({"f.txt": LINES})
+    applied(apply_patch(repo, ONE + tail))  # counts overstated by 2, as models write them
+    assert (repo / "f.txt").read_text() == LINES.replace("line 4 of the file", "LINE FOUR")
+
+
+def test_a_cut_at_the_end_of_a_context_line_cannot_be_told_from_overstated_counts(make_repo):
+    # Documented limit: the hunk as far as it goes is a complete hunk with overstated counts.
+    repo = make_repo({"f.txt": LINES})
+    applied(apply_patch(repo, ONE + " line 6 of the file\n"))
+    assert (repo / "f.txt").read_text() == LINES.replace("line 4 of the file", "LINE FOUR")
+
+
+@pytest.mark.parametrize("tail", [
+    "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,73 @@\n",
+    "diff --git a/g.txt b/g.txt\n--- a/g.txt\n+++ b/g.txt\n@@ -1,3 +1,3 @@\n",
+    "diff --git a/g.txt b/g.txt\n--- a/g.txt\n+++ b/g.txt\n@@\n",
+])
+def test_a_patch_cut_off_right_after_a_hunk_header_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    report = refused(repo, ONE + " line 6 of the file\n" + tail, "cut off", "right after the hunk header")
+    assert report.hunks[-1].status == "refused" and not (repo / "new.txt").exists()
+
+
+@pytest.mark.parametrize("tail", [
+    "diff --git a/g.txt b/g.txt\n",
+    "diff --git a/g.txt b/g.txt\nindex 1111111..2222222 100644\n",
+    "diff --git a/g.txt b/g.txt\nindex 1111111..2222222 100644\n--- a/g.txt\n+++ b/g.txt\n",
+    "--- a/g.txt\n+++ b/g.txt\n",
+    "diff --git a/g.txt b/g",
+    "diff --git a/g.t",
+    "--- a/g.txt\n+++ b/g",
+    "diff --git a/g.txt b/h.txt\n",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.t",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 90%\nrename from g.txt\nrename to h.txt\n",
+    "diff --git a/n.txt b/n.txt\nnew file mode 100644\nindex 0000000..a9e8933\n--- /dev/null\n+++ b/n.txt\n",
+    "diff --git a/n.txt b/n.txt\nnew file mode 100644\nindex 0000000..a9e8",
+    "diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrena",
+])
+def test_a_patch_cut_off_in_the_header_of_a_further_file_is_refused(make_repo, tail):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    refused(repo, ONE + " line 6 of the file\n" + tail, "cut off", "header of")
+    assert sorted(tree(repo)) == ["f.txt", "g.txt"]
+
+
+@pytest.mark.parametrize("tail, after", [
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt\n", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/h.txt\nsimilarity index 100%\nrename from g.txt\nrename to h.txt\n\nRenamed.",
+     ["f.txt", "h.txt"]),
+    ("--- a/g.txt\n+++ b/h.txt\n", ["f.txt", "h.txt"]),
+    ("diff --git a/g.txt b/g.txt\nold mode 100644\nnew mode 100755\n", ["f.txt", "g.txt"]),
+    ("diff --git a/g.txt b/g.txt\nold mode 100644\nnew mode 100755", ["f.txt", "g.txt"]),
+    ("diff --git a/e.txt b/e.txt\nnew file mode 100644\nindex 0000000..e69de29\n", ["e.txt", "f.txt", "g.txt"]),
+    ("diff --git a/e.txt b/e.txt\nnew file mode 100644\n", ["e.txt", "f.txt", "g.txt"]),
+])
+def test_a_last_file_that_needs_no_hunk_still_applies(make_repo, tail, after):
+    repo = make_repo({"f.txt": LINES, "g.txt": "a\nb\nc\n"})
+    applied(apply_patch(repo, ONE + " line 6 of the file\n" + tail))
+    assert sorted(tree(repo)) == after
+
+
 # --- 4. placeholders on added lines -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("marker", ["    # ... existing code ...", "    // ...", "    ...", "    # ... rest unchanged"])
@@ -112,6 +188,79 @@ def test_placeholder_on_an_added_line_that_replaces_code_is_refused(make_repo, m
     repo = make_repo({"f.py": "def f():\n    a = 1\n    b = 2\n    return a + b\n"})
     diff = f"--- a/f.py\n+++ b/f.py\n@@ -1,4 +1,3 @@\n def f():\n-    a = 1\n-    b = 2\n+{marker}\n     return a + b\n"
     report = refused(repo, diff, "placeholder", "write out every line")
+    assert report.hunks[0].status == "refused"
+
+
+READER = ("from typing import Protocol\n\n\nclass Reader(Protocol):\n    def read(self) -> bytes:\n        ...\n\n"
+          "    def close(self) -> None:\n        ...\n")
+
+
+def _py(path: str, old: str, new: str, body: str) -> str:
+    return f"--- a/{path}\n+++ b/{path}\n@@ -{old} +{new} @@\n{body}"
+
+
+TODO = READER.replace("(Protocol):\n", "(Protocol):\n    # TODO: write\n")
+DOC = '        """Read it all."""'
+LONG_DOC = ['        """Read it all.', "", "        Blocks until the end.", '        """']
+STUBS = [
+    # a stub's signature changes: its '...' body is rewritten with it
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...",
+              "+    def read(self, n: int = -1) -> bytes:", "+        ...", " ", "     def close(self) -> None:"],
+     READER.replace("read(self)", "read(self, n: int = -1)")),
+    # a Protocol method added where a removed comment was, with a multi-line signature
+    (TODO, [" class Reader(Protocol):", "-    # TODO: write", "+    def write(", "+        self,", "+        data: bytes,",
+            "+    ) -> int:", "+        ...", "+", "     def read(self) -> bytes:"],
+     READER.replace("    def read", "    def write(\n        self,\n        data: bytes,\n    ) -> int:\n        ...\n\n"
+                    "    def read", 1)),
+    # a docstring before the '...', on one line or several
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...", "+    def read(self) -> str:",
+              "+" + DOC, "+        ...", " "],
+     READER.replace("bytes:\n", f"str:\n{DOC}\n")),
+    (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...", "+    def read(self) -> str:",
+              *("+" + d for d in LONG_DOC), "+        ...", " "],
+     READER.replace("bytes:\n", "str:\n" + "\n".join(LONG_DOC) + "\n")),
+]
+
+
+@pytest.mark.parametrize("path", ["io.py", "io.pyi"])
+@pytest.mark.parametrize("start, body, want", STUBS)
+def test_an_ellipsis_that_is_a_whole_python_body_is_code(make_repo, path, start, body, want):
+    repo = make_repo({path: start})
+    applied(apply_patch(repo, _py(path, "4,5", "4,5", "\n".join(body) + "\n")))
+    assert (repo / path).read_text() == want
+
+
+def test_overload_and_protocol_stubs_apply(make_repo):
+    src = "from typing import Any\n\n\nclass Base:\n    pass\n\n\ndef get(key: Any) -> Any:\n    return key\n"
+    repo = make_repo({"api.py": src})
+    diff = _py("api.py", "1,9", "1,15",
+               "-from typing import Any\n+from typing import Any, Protocol, overload\n \n \n-class Base:\n-    pass\n"
+               "+class Base(Protocol):\n+    ...\n \n \n+@overload\n+def get(key: str) -> str:\n+    ...\n+@overload\n"
+               "+def get(key: int) -> int:\n+    ...\n def get(key: Any) -> Any:\n     return key\n")
+    applied(apply_patch(repo, diff))
+    assert (repo / "api.py").read_text() == (
+        "from typing import Any, Protocol, overload\n\n\nclass Base(Protocol):\n    ...\n\n\n@overload\n"
+        "def get(key: str) -> str:\n    ...\n@overload\ndef get(key: int) -> int:\n    ...\n"
+        "def get(key: Any) -> Any:\n    return key\n")
+
+
+@pytest.mark.parametrize("path, body", [
+    # '...' among statements at their indentation (the next line continues the block)
+    ("f.py", " def f():\n-    a = 1\n+    ...\n     b = 2\n     return a + b\n"),
+    # '...' as the whole new body, but in place of the body the hunk removes ("body unchanged")
+    ("f.py", "-def f():\n-    a = 1\n-    b = 2\n-    return a + b\n+def f() -> int:\n+    ...\n"),
+    ("f.py", " def f():\n+    ...\n-    a = 1\n-    b = 2\n-    return a + b\n"),
+    ("f.py", " def f():\n-    a = 1\n+    ...\n \n-    b = 2\n-    return a + b\n"),
+    # the line before does not open a block, or is itself a placeholder
+    ("f.py", " def f():\n-    a = 1\n+    b = 2\n+    ...\n     return a + b\n"),
+    ("f.py", " def f():\n-    a = 1\n+    # ... existing code ...\n+    ...\n     b = 2\n"),
+    ("f.py", "-def f():\n+def f(x):\n+    ...\n     # ... existing code ...\n"),
+    # a header-like line in a file that is not Python
+    ("f.txt", " def f():\n-    a = 1\n-    b = 2\n-    return a + b\n+    ...\n"),
+])
+def test_an_ellipsis_that_stands_for_code_is_still_a_placeholder(make_repo, path, body):
+    repo = make_repo({path: "def f():\n    a = 1\n    b = 2\n    return a + b\n"})
+    report = refused(repo, _py(path, "1,4", "1,2", body), "placeholder", "write out every line")
     assert report.hunks[0].status == "refused"
 
 
