@@ -12,6 +12,7 @@ from pathlib import Path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.resolve import Memo, bindings, import_targets, imported_as
 from genie_tui.retrieval.textutil import is_test_path, shown_path
 
 
@@ -34,96 +35,6 @@ def _split(symbol: str) -> tuple[str, str]:
     return qual, name
 
 
-def _import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qual: str, name: str) -> set[str]:
-    """Files that ``path``'s imports say ``qual.name`` / ``name`` comes from."""
-    if not path:
-        return set()
-    out: set[str] = set()
-    head = qual.split(".")[0] if qual else name
-    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
-                     "WHERE files.path=?", (path,)).fetchall()
-    for module, imported, alias in rows:
-        if alias in (name, head) or imported in (name, head):
-            target = mods.resolve_import(path, module, imported if alias == head or imported == name else "")
-            if target:
-                out.add(target)
-            if imported and (alias == name or imported == name):
-                t2 = mods.resolve_import(path, module, "")
-                if t2:
-                    out.add(t2)
-    if qual:
-        m = mods.module(qual)
-        if m:
-            out.add(m[0])
-    return out
-
-
-_Memo = dict[tuple[str, str, int], set[tuple[str, str]]]
-
-
-def _imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, depth: int = 4,
-                 memo: _Memo | None = None) -> set[tuple[str, str]]:
-    """``(name, file)`` of the definitions that ``alias`` stands for in ``path`` through its imports
-    (``from .core import Engine as E``, ``import { Widget as W }``), followed through re-exports such as a
-    package ``__init__.py``'s ``from .core import Engine as Motor`` or an ``index.ts``'s
-    ``export * from './widget'`` for at most ``depth`` files. ``memo`` keeps answers across calls."""
-    memo = {} if memo is None else memo
-    key = (path, alias, depth)
-    if key in memo:
-        return memo[key]
-    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
-                     "WHERE files.path=? AND alias IN (?, '*') AND imports.name != ''", (path, alias)).fetchall()
-    out: set[tuple[str, str]] = set()
-    for module, imported, bound in rows:
-        if bound == alias and imported != "*":
-            out |= _exported(c, mods, path, mods.resolve_import(path, module, imported), imported, depth, memo)
-    if not out and alias != "*":  # a name imported or exported by name wins over ``*``, as in Python and JS
-        for module, imported, bound in rows:
-            if bound == "*" and imported == "*":
-                out |= _exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
-    memo[key] = out
-    return out
-
-
-def _exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
-              memo: _Memo) -> set[tuple[str, str]]:
-    """The definitions that ``name`` imported from ``target`` stands for: its own, or what it imports as it."""
-    if not target or target == importer:
-        return set()
-    if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
-                 "LIMIT 1", (target, name)).fetchone():
-        return {(name, target)}
-    return _imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
-
-
-def _bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str]], memo: _Memo,
-              rounds: int = 4) -> set[tuple[str, str]]:
-    """``(file, local name)`` of the imports that lead to one of ``targets`` (``(name, file)`` definitions),
-    also under another name (``E`` after ``from .core import Engine as E``) or through re-exports, which may
-    rename it again (``Motor`` from a package ``__init__.py``, ``W`` from an ``index.ts``). Each round takes
-    the names found in the last one; every candidate import is resolved, so a name that only looks the same
-    (another ``E``, imported from elsewhere) is not taken."""
-    out: set[tuple[str, str]] = set()
-    names = {n for n, _ in targets}
-    frontier = set(names)
-    for _ in range(rounds):
-        if not frontier:
-            break
-        rows = c.execute("SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = "
-                         f"imports.file_id WHERE imports.name IN ({','.join('?' * len(frontier))})",
-                         sorted(frontier)).fetchall()
-        frontier = set()
-        for p, module, imported, alias in rows:
-            if not alias or alias == "*" or (p, alias) in out:
-                continue
-            if _exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo) & targets:
-                out.add((p, alias))
-                if alias not in names:
-                    names.add(alias)
-                    frontier.add(alias)
-    return out
-
-
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
     qual, name = _split(symbol)
@@ -131,13 +42,13 @@ def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
         return []
     head = qual.split(".")[0] if qual else name
     # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in the file it came from
-    real = _imported_as(c, mods, path, head) if path else set()
+    real = imported_as(c, mods, path, head) if path else set()
     names = {name} | ({n for n, _ in real} if not qual else set())
     rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
                      f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
                      sorted(names)).fetchall()
     rows = [r for r in rows if r[5] == name or (r[5], r[0]) in real]
-    targets = _import_targets(c, mods, path, qual, name) | {p for _, p in real}
+    targets = import_targets(c, mods, path, qual, name) | {p for _, p in real}
     last_qual = qual.rsplit(".", 1)[-1] if qual else ""
     owners = set()  # the classes a method may belong to: ``E.start`` is ``Engine.start`` after ``... as E``
     if last_qual:
@@ -159,9 +70,9 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     qual, name = _split(symbol)
     if not name:
         return []
-    memo: _Memo = {}
+    memo: Memo = {}
     # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
-    real = _imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
+    real = imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
     found = definitions(c, repo, mods, symbol, path)
     if real:
         targets = real
@@ -170,7 +81,7 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     else:
         targets = {(name, loc.path) for loc in found}
     names = {n for n, _ in targets} or {name}
-    bound = _bindings(c, mods, targets, memo) if targets else set()
+    bound = bindings(c, mods, targets, memo) if targets else set()
     aliases = {a for _, a in bound} - names
     marks = ",".join("?" * len(names))
     def_lines = {(p, line) for p, line in c.execute(
