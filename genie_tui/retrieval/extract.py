@@ -66,6 +66,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             for node in caps["import"]:
                 out.imports.extend(_imports(lang, _text(node)))
             continue
+        if "export.default" in caps:  # recorded as ``export { Widget as default }`` is, see _reexports
+            out.imports.extend(("", _text(node), "default") for node in caps["export.default"])
+            continue
         names = caps.get("name")
         if not names:
             continue
@@ -147,6 +150,8 @@ _JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
 _JS_EXPORT = re.compile(r"""export\s+(?:type\s+)?(\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*(?:from\s*['"]([^'"]+)['"])?""")
 _JS_SPEC = re.compile(r"[\w$]+(?:\s+as\s+[\w$]+)?|\*\s+as\s+[\w$]+")
+_JS_TYPE = re.compile(r"\btype\s+(?=[\w${*])")  # ``import type { T }``, ``{ type T }``: T is what counts
+_JS_DEFAULT = re.compile(r"\s*([\w$]+)\s*(?:,|$)")  # ``W`` of ``import W, { x } from './m'``
 _JS_LANGS = ("javascript", "typescript", "tsx")
 _GO_SPEC = re.compile(r"""^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]""")
 _RB_REQUIRE = re.compile(r"""^\s*require(_relative)?\s*\(?\s*['"]([^'"]+)['"]""")
@@ -175,11 +180,15 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
             spec, module = m.group(1), m.group(2) or ""  # no module: ``export { Widget as W }``, see _reexports
             if spec.startswith("*"):
                 return [(module, "*", spec.split()[-1] if "as" in spec.split() else "*")] if module else []
-            return [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec.replace("type ", ""))]
+            return [(module, *_js_spec(part)) for part in _JS_SPEC.findall(_JS_TYPE.sub("", spec))]
         m = _JS_FROM.search(text)
         if m:
-            module, spec = m.group(2), m.group(1)
-            return [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec.replace("type ", ""))]
+            module, spec = m.group(2), _JS_TYPE.sub("", m.group(1))
+            d = _JS_DEFAULT.match(spec)
+            if d:  # a default import is the module's ``default`` under a local name
+                out.append((module, "default", d.group(1)))
+                spec = spec[d.end():]
+            return out + [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec)]
         m = _JS_BARE.search(text)
         if m:
             out.append((m.group(1), "", ""))
@@ -208,15 +217,17 @@ def _js_spec(part: str) -> tuple[str, str]:
 
 
 def _reexports(imports: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """A JS/TS file's imports with each ``export { Widget as W }`` (no ``from``) of an imported name turned into
-    a re-export from where that name came from, as ``export { Widget as W } from './widget'`` is recorded. An
-    export of the file's own definitions, or under the name it was imported as, adds nothing to what the
-    index knows, and is left out."""
+    """A JS/TS file's imports with each ``export { Widget as W }`` (no ``from``; also ``export default
+    Widget``, which exports it as ``default``) of an imported name turned into a re-export from where that
+    name came from, as ``export { Widget as W } from './widget'`` is recorded. The file's own definitions
+    exported under another name keep module ``''`` (this file): ``('', 'Widget', 'default')``. An export under
+    the name a definition or an import already has adds nothing to what the index knows, and is left out."""
     out = [imp for imp in imports if imp[0]]
     if len(out) == len(imports):
         return imports
     bound = {alias: (module, name) for module, name, alias in out if name not in ("", "*")}
     for module, local, exported in imports:
-        if not module and local in bound and exported != local:
-            out.append((*bound[local], exported))
+        if module or exported == local:
+            continue
+        out.append((*bound[local], exported) if local in bound else ("", local, exported))
     return out

@@ -31,6 +31,9 @@ PATTERNS: dict[str, list[str]] = {
         "(import_statement) @import",
         "(export_statement source: (_)) @import",  # a re-export: ``export { Widget as W } from './widget'``
         "(export_statement (export_clause) !source) @import",  # ``export { Widget as W }`` of an import
+        # ``export default class Widget {}`` / ``export default Widget;``: the file's ``default`` is Widget
+        '(export_statement "default" declaration: (_ name: (_) @export.default))',
+        '(export_statement "default" value: (identifier) @export.default)',
     ],
     "go": [
         "(function_declaration name: (identifier) @name) @def.function",

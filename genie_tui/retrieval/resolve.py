@@ -4,6 +4,7 @@ and back, from a definition to every local name that an import binds to it."""
 
 from __future__ import annotations
 
+import posixpath
 import sqlite3
 
 from genie_tui.retrieval.modules import ModuleMap
@@ -33,52 +34,72 @@ def import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qua
     return out
 
 
-Memo = dict[tuple[str, str, int], set[tuple[str, str]]]
+# answers of :func:`imported_as` (``("as", file, alias, depth)``) and :func:`exported` (``("ex", ...)``)
+Memo = dict[tuple[str, str, str, int], set[tuple[str, str]]]
+
+
+def _source(mods: ModuleMap, path: str, module: str, imported: str) -> str | None:
+    """The file an import row of ``path`` takes ``imported`` from; module ``''`` is ``path`` itself (a JS/TS
+    file exporting its own ``Widget`` as ``default``, see extract._reexports)."""
+    return mods.resolve_import(path, module, imported) if module else path
 
 
 def imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, depth: int = 4,
                 memo: Memo | None = None) -> set[tuple[str, str]]:
     """``(name, file)`` of the definitions that ``alias`` stands for in ``path`` through its imports
-    (``from .core import Engine as E``, ``import { Widget as W }``), followed through re-exports such as a
-    package ``__init__.py``'s ``from .core import Engine as Motor`` or an ``index.ts``'s
-    ``export * from './widget'`` for at most ``depth`` files. ``memo`` keeps answers across calls."""
+    (``from .core import Engine as E``, ``import { Widget as W }``, ``import W from './widget'``), followed
+    through re-exports such as a package ``__init__.py``'s ``from .core import Engine as Motor`` or an
+    ``index.ts``'s ``export * from './widget'`` for at most ``depth`` files. ``memo`` keeps answers across
+    calls."""
     memo = {} if memo is None else memo
-    key = (path, alias, depth)
+    key = ("as", path, alias, depth)
     if key in memo:
         return memo[key]
+    memo[key] = set()  # a cycle of re-exports ends here
     rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
                      "WHERE files.path=? AND alias IN (?, '*') AND imports.name != ''", (path, alias)).fetchall()
     out: set[tuple[str, str]] = set()
     for module, imported, bound in rows:
         if bound == alias and imported != "*":
-            out |= _exported(c, mods, path, mods.resolve_import(path, module, imported), imported, depth, memo)
+            # a file's own definition exported under another name is looked up in the file itself
+            out |= exported(c, mods, path if module else "", _source(mods, path, module, imported), imported,
+                            depth, memo)
     if not out and alias != "*":  # a name imported or exported by name wins over ``*``, as in Python and JS
         for module, imported, bound in rows:
             if bound == "*" and imported == "*":
-                out |= _exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
+                out |= exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
     memo[key] = out
     return out
 
 
-def _exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
-              memo: Memo) -> set[tuple[str, str]]:
+def exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
+             memo: Memo) -> set[tuple[str, str]]:
     """The definitions that ``name`` imported from ``target`` stands for: its own, or what it imports as it."""
     if not target or target == importer:
         return set()
+    key = ("ex", target, name, depth)
+    if key in memo:
+        return memo[key]
     if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
                  "LIMIT 1", (target, name)).fetchone():
-        return {(name, target)}
-    return imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
+        out = {(name, target)}
+    else:
+        out = imported_as(c, mods, target, name, depth - 1, memo) if depth > 1 else set()
+    memo[key] = out
+    return out
 
 
 def bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str]], memo: Memo,
-              rounds: int = 4) -> set[tuple[str, str]]:
+             rounds: int = 4) -> tuple[set[tuple[str, str]], set[str]]:
     """``(file, local name)`` of the imports that lead to one of ``targets`` (``(name, file)`` definitions),
-    also under another name (``E`` after ``from .core import Engine as E``) or through re-exports, which may
-    rename it again (``Motor`` from a package ``__init__.py``, ``W`` from an ``index.ts``). Each round takes
-    the names found in the last one; every candidate import is resolved, so a name that only looks the same
-    (another ``E``, imported from elsewhere) is not taken."""
+    also under another name (``E`` after ``from .core import Engine as E``, ``W`` after ``import W from
+    './widget'`` of a default export) or through re-exports, which may rename it again (``Motor`` from a
+    package ``__init__.py``, ``W`` from an ``index.ts``). Each round takes the names found in the last one;
+    every candidate import is resolved, so a name that only looks the same (another ``E``, imported from
+    elsewhere) is not taken. Also every name the targets go by somewhere (``default``, ``Part`` exported by a
+    barrel)."""
     out: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] = set()
     names = {n for n, _ in targets}
     frontier = set(names)
     for _ in range(rounds):
@@ -89,11 +110,54 @@ def bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str
                          sorted(frontier)).fetchall()
         frontier = set()
         for p, module, imported, alias in rows:
-            if not alias or alias == "*" or (p, alias) in out:
+            if not alias or alias == "*" or (p, alias) in seen:
                 continue
-            if _exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo) & targets:
-                out.add((p, alias))
+            if exported(c, mods, p if module else "", _source(mods, p, module, imported), imported, 4,
+                        memo) & targets:
+                seen.add((p, alias))
+                if module:  # ``export default Widget`` names what importers call it, not a name in the file
+                    out.add((p, alias))
                 if alias not in names:
                     names.add(alias)
                     frontier.add(alias)
-    return out
+    return out, names
+
+
+def module_file(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, depth: int = 3) -> str | None:
+    """The file that the local name ``alias`` stands for as a whole module in ``path``: ``ns`` after
+    ``import * as ns from './m'``, ``m`` after ``import pkg.mod as m``, ``mod`` after ``from pkg import mod``
+    (a submodule), or a namespace that the imported module itself imports or re-exports."""
+    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias=? AND module != ''", (path, alias)).fetchall()
+    for module, imported in rows:
+        target = _module_of(c, mods, path, module, imported, alias, depth)
+        if target is not None:
+            return target
+    return None
+
+
+def _module_of(c: sqlite3.Connection, mods: ModuleMap, path: str, module: str, imported: str, alias: str,
+               depth: int) -> str | None:
+    """The module file that one import row of ``path`` binds to ``alias``, if it binds a module."""
+    if imported == "*":  # ``import * as ns from './m'``, ``export * as ns from './m'``
+        return mods.resolve_import(path, module)
+    if not imported:  # Python ``import pkg.mod as m``; a plain ``import pkg.mod`` binds ``pkg``
+        if not path.endswith((".py", ".pyi")):
+            return None
+        return mods.resolve_import(path, alias if module.startswith(alias + ".") else module)
+    target = mods.resolve_import(path, module, imported)
+    if target is not None and target == mods.resolve_import(path, module):  # a name, not a submodule
+        return module_file(c, mods, target, imported, depth - 1) if depth > 1 else None
+    return target
+
+
+def submodule(c: sqlite3.Connection, mods: ModuleMap, module: str, name: str) -> str | None:
+    """The module that ``name`` is in the module file ``module``: a Python package's submodule
+    (``pkg/__init__.py`` and ``core``: ``pkg/core.py``) or a namespace it imports (``export * as geo``)."""
+    if posixpath.basename(module) in ("__init__.py", "__init__.pyi"):
+        base = posixpath.join(posixpath.dirname(module), name)
+        for cand in (base + ".py", base + "/__init__.py", base + ".pyi", base + "/__init__.pyi"):
+            if cand in mods.paths:
+                return cand
+    return module_file(c, mods, module, name)
+

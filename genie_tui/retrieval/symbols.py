@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
+from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.resolve import Memo, bindings, import_targets, imported_as
 from genie_tui.retrieval.textutil import is_test_path, shown_path
 
 
@@ -35,26 +35,60 @@ def _split(symbol: str) -> tuple[str, str]:
     return qual, name
 
 
+_Def = tuple[str, str, int, int, str, str]  # path, kind, line, end line, parent, name
+
+
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
+    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _, _ in
+            _definitions(c, mods, symbol, path)]
+
+
+def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str | None) -> list[_Def]:
+    """The definitions ``symbol`` may mean, best first (what the imports of ``path`` resolve it to)."""
     qual, name = _split(symbol)
     if not name:
         return []
-    head = qual.split(".")[0] if qual else name
-    # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in the file it came from
-    real = imported_as(c, mods, path, head) if path else set()
-    names = {name} | ({n for n, _ in real} if not qual else set())
+    parts = qual.split(".") if qual else []
+    head = parts[0] if parts else name
+    memo: R.Memo = {}
+    real: set[tuple[str, str]] = set()  # what ``name`` stands for through the imports of ``path``
+    owner_real: set[tuple[str, str]] = set()  # what the class in ``qual`` stands for (``E`` in ``E.start``)
+    module = None  # the file a module qualifier leads to (``ns`` in ``ns.Widget``, ``m`` in ``m.Engine``)
+    if path and parts:
+        module = R.module_file(c, mods, path, head)
+        rest = parts[1:]
+        while module is not None and rest:
+            inner = R.submodule(c, mods, module, rest[0])
+            if inner is None:
+                break
+            module, rest = inner, rest[1:]
+        if module is not None and not rest:
+            real = R.exported(c, mods, "", module, name, 4, memo)
+        elif module is not None and len(rest) == 1:
+            owner_real = R.exported(c, mods, "", module, rest[0], 4, memo)
+    if path and module is None:
+        # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in its own file
+        found = R.imported_as(c, mods, path, head, memo=memo)
+        real, owner_real = (found, set()) if not parts else (set(), found if qual == head else set())
+    names = {name} | {n for n, _ in real}
     rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
                      f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
                      sorted(names)).fetchall()
-    rows = [r for r in rows if r[5] == name or (r[5], r[0]) in real]
-    targets = import_targets(c, mods, path, qual, name) | {p for _, p in real}
-    last_qual = qual.rsplit(".", 1)[-1] if qual else ""
+    # what the imports resolve to is the answer: another ``W`` or ``Engine.start`` elsewhere is not
+    if real:
+        rows = [r for r in rows if (r[5], r[0]) in real]
+    elif owner_real and any((r[4], r[0]) in owner_real for r in rows):
+        rows = [r for r in rows if (r[4], r[0]) in owner_real]
+    targets = R.import_targets(c, mods, path, qual, name) | {p for _, p in real | owner_real}
+    if module is not None:
+        targets.add(module)
+    last_qual = parts[-1] if parts else ""
     owners = set()  # the classes a method may belong to: ``E.start`` is ``Engine.start`` after ``... as E``
     if last_qual:
-        owners = {last_qual} | ({n for n, _ in real} if qual == head else set())
+        owners = {last_qual} | {n for n, _ in owner_real}
 
-    def key(r: tuple[str, str, int, int, str, str]) -> tuple[int, int, int, int, int]:
+    def key(r: _Def) -> tuple[int, int, int, int, int]:
         p, _kind, _line, _end, parent, _name = r
         return (0 if p == path else 1, 0 if p in targets else 1, 0 if parent in owners else 1,
                 1 if is_test_path(p) else 0, len(p))
@@ -62,7 +96,7 @@ def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     rows.sort(key=key)
     if owners and any(r[4] in owners or r[0] in targets for r in rows):
         rows = [r for r in rows if r[4] in owners or r[0] in targets or r[0] == path]
-    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _, _ in rows]
+    return rows
 
 
 def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
@@ -70,18 +104,18 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     qual, name = _split(symbol)
     if not name:
         return []
-    memo: Memo = {}
+    memo: R.Memo = {}
     # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
-    real = imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
-    found = definitions(c, repo, mods, symbol, path)
+    real = R.imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
+    found = _definitions(c, mods, symbol, path)
     if real:
         targets = real
-    elif found and found[0].path == path:  # asked from the file that defines it: that definition's aliases
-        targets = {(name, path)}
+    elif found and found[0][0] == path:  # asked from the file that defines it: that definition's aliases
+        targets = {(found[0][5], path)}
     else:
-        targets = {(name, loc.path) for loc in found}
+        targets = {(r[5], r[0]) for r in found}
     names = {n for n, _ in targets} or {name}
-    bound = bindings(c, mods, targets, memo) if targets else set()
+    bound, _ = R.bindings(c, mods, targets, memo) if targets else (set(), set())
     aliases = {a for _, a in bound} - names
     marks = ",".join("?" * len(names))
     def_lines = {(p, line) for p, line in c.execute(
@@ -93,7 +127,7 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     for p, ref, lines in rows:
         if ref in names or (p, ref) in bound:  # an alias counts only in the files that import it so
             lines_of.setdefault(p, set()).update(int(x) for x in lines.split(",") if x)
-    home = {p for _, p in real} or {loc.path for loc in found[:1]}
+    home = {p for _, p in real} or {r[0] for r in found[:1]}
 
     def key(p: str) -> tuple[int, int, str]:
         return (0 if p == path or p in home else 1, 1 if is_test_path(p) else 0, p)

@@ -112,3 +112,23 @@ def test_a_name_on_many_lines_keeps_the_first_200_lines_that_name_it(make_repo):
     ix = _open(make_repo, {"many.py": body})
     assert [loc.line for loc in ix.references("f")] == list(range(5, 204))  # line 1 names it too: its definition
     ix.close()
+
+
+_DEFAULT = {
+    "src/widget.ts": "export default class Widget {}\n",
+    "src/index.ts": "export { default as Part } from './widget';\n",
+    "src/app.ts": "import W, { other } from './widget';\nconst a = new W();\n",
+    "src/page.ts": "import { Part } from './index';\nnew Part();\n",
+    "src/decoy.ts": "import W from './gadget';\nnew W();\n",
+    "src/gadget.ts": "export default class Gadget {}\n",
+}
+
+
+def test_js_references_follow_default_exports(make_repo):
+    ix = _open(make_repo, _DEFAULT)
+    refs = _where(ix.references("Widget", "src/widget.ts"))
+    assert {("src/app.ts", 1), ("src/app.ts", 2), ("src/index.ts", 1), ("src/page.ts", 1), ("src/page.ts", 2)} <= refs
+    assert not {p for p, _ in refs} & {"src/decoy.ts", "src/gadget.ts"}
+    assert _where(ix.references("W", "src/app.ts")) == refs  # the default import stands for Widget
+    ix.close()
+

@@ -260,3 +260,71 @@ def test_ts_esm_imports_name_the_compiled_file(make_repo):
     assert _where(ix.definitions("plain", "src/app.ts"))[:1] == [("src/plain.js", 1)]
     assert ("src/app.ts", 4) in _where(ix.references("Widget", "src/widget.ts"))
     ix.close()
+
+
+_DEFAULTS = {
+    "src/widget.ts": "export default class Widget {\n  render(): number { return 1; }\n}\n",
+    "src/fn.js": "export default function helper() { return 1; }\n",
+    "src/named.ts": "class Gadget {}\nexport default Gadget;\n",
+    "src/renamed.ts": "import { Gadget } from './named2';\nexport { Gadget as default };\n",
+    "src/named2.ts": "export class Gadget {}\n",
+    "src/index.ts": "export { default as Widget } from './widget';\nexport { default } from './named';\n",
+    "src/decoys.ts": "export class W {}\nexport class Widget {}\nexport function h() {}\nexport class G {}\n",
+    "src/app.ts": ("import W, { thing } from './widget';\nimport h from './fn';\nimport G from './named';\n"
+                   "import R from './renamed';\nimport { Widget as Wi } from './index';\nimport D from './index';\n"
+                   "import * as ns from './index';\nnew W(); h(); new G(); new R(); new Wi(); new D();\n"
+                   "new ns.Widget();\n"),
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("W", ("src/widget.ts", 1)),  # import W from: the module's default, whatever it is called there
+    ("h", ("src/fn.js", 1)),
+    ("G", ("src/named.ts", 1)),  # export default Gadget;
+    ("R", ("src/named2.ts", 1)),  # export { Gadget as default } of an imported Gadget
+    ("Wi", ("src/widget.ts", 1)),  # export { default as Widget } from './widget'
+    ("D", ("src/named.ts", 1)),  # export { default } from './named'
+    ("ns.Widget", ("src/widget.ts", 1)),  # import * as ns, then the barrel's Widget
+    ("W.render", ("src/widget.ts", 2)),
+    ("ns.Widget.render", ("src/widget.ts", 2)),
+])
+def test_js_default_exports_and_namespace_imports_resolve(make_repo, symbol, expected):
+    ix = _open(make_repo, _DEFAULTS)
+    assert _where(ix.definitions(symbol, "src/app.ts")) == [expected]
+    ix.close()
+
+
+def test_js_default_imports_are_recorded_as_the_modules_default(make_repo):
+    ix = _open(make_repo, {
+        "src/m.ts": ("import W, { x, type Subtype as S } from './w';\nimport type T from './t';\n"
+                     "import * as ns from './n';\nexport default class Widget {}\n"),
+    })
+    rows = set(ix._store.conn().execute("SELECT module, name, alias FROM imports"))
+    assert rows == {("./w", "default", "W"), ("./w", "x", "x"), ("./w", "Subtype", "S"), ("./t", "default", "T"),
+                    ("./n", "*", "ns"), ("", "Widget", "default")}
+    ix.close()
+
+
+_MODULES = {
+    "pkg/__init__.py": "",
+    "pkg/core.py": "class Engine:\n    def start(self):\n        return 1\n",
+    "pkg/sub/__init__.py": "from .impl import Engine\n",
+    "pkg/sub/impl.py": "class Engine:\n    pass\n",
+    "lib/engine.py": "class Engine:\n    def start(self):\n        return 0\n",
+    "app.py": ("import pkg.core as m\nfrom pkg import core as mod\nimport pkg.core\nfrom pkg import sub\n"
+               "import pkg\nm.Engine(), mod.Engine(), pkg.core.Engine(), sub.Engine(), pkg.sub.Engine()\n"),
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("m.Engine", ("pkg/core.py", 1)),
+    ("mod.Engine", ("pkg/core.py", 1)),
+    ("pkg.core.Engine", ("pkg/core.py", 1)),
+    ("sub.Engine", ("pkg/sub/impl.py", 1)),  # re-exported by the package the alias names
+    ("pkg.sub.Engine", ("pkg/sub/impl.py", 1)),
+    ("m.Engine.start", ("pkg/core.py", 2)),
+])
+def test_python_attribute_of_a_module_alias_resolves(make_repo, symbol, expected):
+    ix = _open(make_repo, _MODULES)
+    assert _where(ix.definitions(symbol, "app.py")) == [expected]
+    ix.close()
