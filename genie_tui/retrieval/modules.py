@@ -3,7 +3,9 @@ mentioned in a query, go-to-definition through imports, and import-graph expansi
 
 from __future__ import annotations
 
+import functools
 import posixpath
+import re
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
@@ -49,6 +51,20 @@ class ModuleMap:
             if path.endswith("/" + cand) or cand.endswith("/" + path):
                 out.append(cand)
         return out
+
+    def external(self, module: str) -> bool:
+        """An import from outside the repository: not relative, and no part of its name (``sqlalchemy``,
+        ``@scope/pkg``, ``github.com/x/y``) is a directory or file stem here, so no import path setting could
+        lead it into the repository."""
+        if module.startswith("."):
+            return False
+        return not any(part in self._parts for part in re.split(r"[./:@]+", module) if part)
+
+    @functools.cached_property
+    def _parts(self) -> set[str]:
+        """Every directory name and file stem in the repository (made when first asked: the map is rebuilt
+        after each batch of an index build)."""
+        return {part.split(".")[0] for p in self.paths for part in p.split("/")}
 
     def resolve_import(self, importer: str, module: str, name: str = "") -> str | None:
         """The file an import in ``importer`` refers to (``from module import name``), if it is in the repo."""

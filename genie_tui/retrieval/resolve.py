@@ -161,3 +161,68 @@ def submodule(c: sqlite3.Connection, mods: ModuleMap, module: str, name: str) ->
                 return cand
     return module_file(c, mods, module, name)
 
+
+def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, set[int]]], names: set[str],
+              targets: set[tuple[str, str]], memo: Memo) -> tuple[dict[str, bool], dict[str, dict[int, bool]]]:
+    """Where ``uses`` (file -> name -> lines: uses of ``names`` or of the names ``targets`` are exported under,
+    in files whose imports bind no such name to ``targets``) come from. Per file: True when its imports still
+    lead the name to ``targets`` (a star import; ``Engine`` on the import line of ``Engine as SE``), False
+    when they lead it elsewhere (its own top-level definition, an import from another module or from a
+    library outside the repository), absent when nothing says (dynamic code: a by-name match). And per file
+    the lines where a module alias is used with the name, True when its module exports a target under it
+    (``m.Engine()`` after ``import pkg.core as m``, ``ns.Part`` after ``import * as ns`` of a barrel
+    exporting ``Part``), False when it exports something else."""
+    verdict: dict[str, bool] = {}
+    lines: dict[str, dict[int, bool]] = {}
+    files = sorted(uses)
+    if not files or not targets:
+        return verdict, lines
+    marks = ",".join("?" * len(names))
+    for p, n in c.execute("SELECT files.path, defs.name FROM defs JOIN files ON files.id = defs.file_id "
+                          f"WHERE defs.parent = '' AND defs.name IN ({marks})", sorted(names)):
+        if p in uses and (n, p) not in targets:
+            verdict[p] = False
+    rows_of: dict[str, list[tuple[str, str, str]]] = {}
+    for i in range(0, len(files), 500):  # SQLite caps the parameters of one statement
+        chunk = files[i:i + 500]
+        for p, *row in c.execute("SELECT files.path, module, imports.name, alias FROM imports JOIN files ON "
+                                 f"files.id = imports.file_id WHERE files.path IN ({','.join('?' * len(chunk))})",
+                                 chunk):
+            rows_of.setdefault(p, []).append(tuple(row))  # type: ignore[arg-type]
+    spaces: dict[str, list[tuple[str, str, str]]] = {}  # imports that may bind a module, per file
+    for p, rows in rows_of.items():
+        for module, imported, alias in rows:
+            if not module or not alias or alias == "*":
+                continue
+            if alias in names or imported in names:
+                got = exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo)
+                if got & targets:
+                    verdict.setdefault(p, True)
+                elif got or mods.external(module):
+                    verdict[p] = False
+            else:
+                spaces.setdefault(p, []).append((module, imported, alias))
+        if p not in verdict and any(alias == "*" for _, _, alias in rows):
+            got = set().union(*(imported_as(c, mods, p, n, memo=memo) for n in names & set(uses[p])))
+            if got:
+                verdict[p] = bool(got & targets)
+    aliases = sorted({alias for rows in spaces.values() for _, _, alias in rows})
+    if not aliases:
+        return verdict, lines
+    alias_lines: dict[tuple[str, str], set[int]] = {}
+    for p, ref, ls in c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = "
+                                f"refs.file_id WHERE refs.name IN ({','.join('?' * len(aliases))})", aliases):
+        if p in spaces:
+            alias_lines[(p, ref)] = {int(x) for x in ls.split(",") if x}
+    for p, rows in spaces.items():
+        used = set().union(*uses[p].values())
+        for module, imported, alias in rows:
+            both = alias_lines.get((p, alias), set()) & used
+            target = _module_of(c, mods, p, module, imported, alias, 3) if both else None
+            if target is None:
+                continue
+            for n, ls in uses[p].items():
+                got = exported(c, mods, "", target, n, 4, memo) if ls & both else set()
+                if got:  # ``o.Engine()`` of another module's Engine is no use of this one, nor by name
+                    lines.setdefault(p, {}).update(dict.fromkeys(ls & both, bool(got & targets)))
+    return verdict, lines

@@ -15,6 +15,9 @@ from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.textutil import is_test_path, shown_path
 
+# the kind of a reference that no import or definition ties to the symbol's definition, only its name
+BY_NAME = "reference by name"
+
 
 def _line(repo: Path, path: str, line: int) -> str:
     try:
@@ -115,28 +118,42 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     else:
         targets = {(r[5], r[0]) for r in found}
     names = {n for n, _ in targets} or {name}
-    bound, _ = R.bindings(c, mods, targets, memo) if targets else (set(), set())
-    aliases = {a for _, a in bound} - names
-    marks = ",".join("?" * len(names))
+    bound, known = R.bindings(c, mods, targets, memo) if targets else (set(), set(names))
+    homes = {p for _, p in targets}
     def_lines = {(p, line) for p, line in c.execute(
         "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id "
-        f"WHERE defs.name IN ({marks})", sorted(names))}
+        f"WHERE defs.name IN ({','.join('?' * len(names))})", sorted(names))}
     rows = c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
-                     f"WHERE refs.name IN ({','.join('?' * len(names | aliases))})", sorted(names | aliases))
-    lines_of: dict[str, set[int]] = {}
+                     f"WHERE refs.name IN ({','.join('?' * len(known))})", sorted(known))
+    resolved: dict[str, set[int]] = {}  # uses that imports (or the defining file) tie to the definition
+    loose: dict[str, dict[str, set[int]]] = {}  # the rest: resolved below, or by name, or someone else's
     for p, ref, lines in rows:
-        if ref in names or (p, ref) in bound:  # an alias counts only in the files that import it so
-            lines_of.setdefault(p, set()).update(int(x) for x in lines.split(",") if x)
+        ls = {int(x) for x in lines.split(",") if x}
+        if (p, ref) in bound or (ref in names and p in homes):
+            resolved.setdefault(p, set()).update(ls)
+        else:
+            loose.setdefault(p, {})[ref] = ls
+    verdict, via_module = R.attribute(c, mods, loose, names, targets, memo)
+    by_name: dict[str, set[int]] = {}
+    for p, uses in loose.items():
+        named = set().union(*(ls for n, ls in uses.items() if n in names))
+        via = via_module.get(p, {})
+        sure = {ln for ln, ok in via.items() if ok} | (named if verdict.get(p) else set())
+        if sure:
+            resolved.setdefault(p, set()).update(sure)
+        if p not in verdict and named - via.keys() - sure:  # nothing says where it comes from: by name
+            by_name[p] = named - via.keys() - sure
     home = {p for _, p in real} or {r[0] for r in found[:1]}
 
     def key(p: str) -> tuple[int, int, str]:
         return (0 if p == path or p in home else 1, 1 if is_test_path(p) else 0, p)
 
     out: list[Location] = []
-    for p in sorted(lines_of, key=key):
-        for ln in sorted(lines_of[p]):
-            if (p, ln) not in def_lines:
-                out.append(Location(p, ln, ln, "reference", _line(repo, p, ln)))
+    for lines_of, kind in ((resolved, "reference"), (by_name, BY_NAME)):
+        for p in sorted(lines_of, key=key):
+            for ln in sorted(lines_of[p]):
+                if (p, ln) not in def_lines:
+                    out.append(Location(p, ln, ln, kind, _line(repo, p, ln)))
     linecache.clearcache()
     return out
 

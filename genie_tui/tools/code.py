@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.retrieval.symbols import BY_NAME
 from genie_tui.retrieval.textutil import shown_path
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
@@ -43,7 +44,12 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
         hint = "find_references" if kind == "definition" else "search_code"
         return ToolOutput(f"no {kind}s of {symbol!r} found; try {hint}", ContextLooked(kind, symbol, ()))
     shown = locations[:50]
-    text = "\n".join(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}" for loc in shown)
+    lines = []
+    for i, loc in enumerate(shown):
+        if loc.kind == BY_NAME and (i == 0 or shown[i - 1].kind != BY_NAME):
+            lines.append("by name only (no import or definition ties these to it; may be another's):")
+        lines.append(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}")
+    text = "\n".join(lines)
     if len(locations) > 50:
         text += f"\n... {len(locations) - 50} more"
     return ToolOutput(text, ContextLooked(kind, symbol, tuple((loc.path, loc.line, loc.end_line, loc.kind)

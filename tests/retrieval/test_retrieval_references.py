@@ -56,8 +56,9 @@ def test_python_references_follow_aliases_and_reexports(make_repo):
     assert ("pkg/core.py", 6) in refs and ("pkg/core.py", 1) not in refs  # the definition is not a use
     assert not {p for p, _ in refs} & {"pkg/unrelated.py", "pkg/local.py"}  # other E's
     assert {("pkg/uses_spare.py", 1), ("pkg/uses_spare.py", 3)} <= refs  # the other Engine's, by that name
-    # asked from the file that defines it: the uses of that Engine's aliases, not the other one's
-    assert _where(ix.references("Engine", "pkg/core.py")) == refs - {("pkg/uses_spare.py", 3)}
+    # asked from the file that defines it: the uses of that Engine's aliases, not the other one's (nor the
+    # import of the other one)
+    assert _where(ix.references("Engine", "pkg/core.py")) == refs - {("pkg/uses_spare.py", 1), ("pkg/uses_spare.py", 3)}
     ix.close()
 
 
@@ -66,7 +67,9 @@ def test_python_references_of_an_alias_are_those_of_what_it_stands_for(make_repo
     refs = _where(ix.references("E", "pkg/use.py"))
     assert refs == _where(ix.references("Engine", "pkg/core.py"))
     assert ix.references("E", "pkg/use.py")[0].path == "pkg/core.py"  # the definition's file first
-    assert {p for p, _ in _where(ix.references("E"))} == {"pkg/use.py", "pkg/unrelated.py", "pkg/local.py"}
+    # with no file to read imports from, ``E`` is the one class of that name: not the ``E`` that use.py imports
+    # from .core, nor unrelated.py's from collections
+    assert {p for p, _ in _where(ix.references("E"))} == {"pkg/local.py"}
     ix.close()
 
 
@@ -119,6 +122,7 @@ _DEFAULT = {
     "src/index.ts": "export { default as Part } from './widget';\n",
     "src/app.ts": "import W, { other } from './widget';\nconst a = new W();\n",
     "src/page.ts": "import { Part } from './index';\nnew Part();\n",
+    "src/ns.ts": "import * as lib from './index';\nnew lib.Part();\n",
     "src/decoy.ts": "import W from './gadget';\nnew W();\n",
     "src/gadget.ts": "export default class Gadget {}\n",
 }
@@ -127,8 +131,54 @@ _DEFAULT = {
 def test_js_references_follow_default_exports(make_repo):
     ix = _open(make_repo, _DEFAULT)
     refs = _where(ix.references("Widget", "src/widget.ts"))
-    assert {("src/app.ts", 1), ("src/app.ts", 2), ("src/index.ts", 1), ("src/page.ts", 1), ("src/page.ts", 2)} <= refs
+    assert {("src/app.ts", 1), ("src/app.ts", 2), ("src/index.ts", 1), ("src/page.ts", 1), ("src/page.ts", 2),
+            ("src/ns.ts", 2)} <= refs
     assert not {p for p, _ in refs} & {"src/decoy.ts", "src/gadget.ts"}
     assert _where(ix.references("W", "src/app.ts")) == refs  # the default import stands for Widget
     ix.close()
 
+
+_TWO_ENGINES = {
+    "pkg/__init__.py": "",
+    "pkg/core.py": "class Engine:\n    pass\n\n\ndef make():\n    return Engine()\n",
+    "other/__init__.py": "",
+    "other/engine.py": "class Engine:\n    pass\n",
+    "a.py": "from pkg.core import Engine\nEngine()\n",
+    "b.py": "from other.engine import Engine\nEngine()\n",
+    "c.py": "class Engine:\n    pass\n\n\nEngine()\n",
+    "d.py": "from sqlalchemy import Engine\nEngine()\n",
+    "e.py": "import pkg.core as m\nimport other.engine as o\nm.Engine()\no.Engine()\n",
+    "f.py": "def build(registry):\n    return registry['x'].Engine()\n",
+    "g.py": "from pkg.core import *\nEngine()\n",
+    "h.py": "from other.engine import *\nEngine()\n",
+}
+
+
+def test_references_of_one_definition_leave_out_uses_of_another(make_repo):
+    ix = _open(make_repo, _TWO_ENGINES)
+    refs = ix.references("Engine", "pkg/core.py")
+    kinds = {(loc.path, loc.line): loc.kind for loc in refs}
+    assert kinds == {("pkg/core.py", 6): "reference", ("a.py", 1): "reference", ("a.py", 2): "reference",
+                     ("e.py", 3): "reference", ("g.py", 2): "reference",  # m.Engine(); the star import
+                     ("f.py", 2): "reference by name"}  # dynamic: nothing says which Engine it is
+    assert [loc.kind for loc in refs][-1] == "reference by name"  # resolved uses first
+    # with no file given, every Engine is meant: only the library's is left out
+    everywhere = _where(ix.references("Engine"))
+    assert {("b.py", 2), ("c.py", 5), ("e.py", 4), ("h.py", 2)} <= everywhere
+    assert not {p for p, _ in everywhere} & {"d.py"}
+    ix.close()
+
+
+def test_find_references_tool_says_which_uses_are_matched_by_name(make_repo):
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools import registry
+    from genie_tui.tools.base import ToolContext
+
+    ctx = ToolContext(make_repo(_TWO_ENGINES), Settings())
+    args = registry.validate("find_references", {"symbol": "Engine", "path": "pkg/core.py"})
+    text = registry.run_simple(ctx, "find_references", args).text
+    resolved, _, named = text.partition("\nby name only")
+    assert "a.py:2: Engine()" in resolved.splitlines() and "f.py" not in resolved
+    assert "f.py:2:     return registry['x'].Engine()" not in named  # snippets are stripped
+    assert "f.py:2: return registry['x'].Engine()" in named.splitlines()
+    ctx.index.close()
