@@ -32,7 +32,7 @@ from genie_tui.core.events import (
 )
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
-from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
+from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
 from genie_tui.core.session import Session, find_session, missing_tool_results, restore
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
@@ -197,8 +197,7 @@ class Agent(UserIntent):
         from genie_tui.tools.testrun import detect_test_command
 
         system = build_system_prompt(repo=self.repo, overview=overview, playbooks=section.text,
-                                     test_command=self.settings.test_command or detect_test_command(self.repo),
-                                     approve=self.approval_mode)
+                                     test_command=self.settings.test_command or detect_test_command(self.repo))
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
@@ -252,20 +251,15 @@ class Agent(UserIntent):
         return turn
 
     def _request_messages(self) -> list[dict[str, Any]]:
-        """The conversation with the current plan and patch state restated in the system prompt, tool-call
-        arguments made sendable, and without the playbooks the user turned off (the session record keeps the
-        conversation as it was)."""
+        """The conversation with the current state (plan, patch, approval mode) restated in the system prompt,
+        tool-call arguments made sendable, and without the playbooks the user turned off (the session record
+        keeps the conversation as it was)."""
         off = self.disabled_playbooks
         messages = [{**m, "content": turned_off(m["content"], off)}
                     if off and m["role"] in ("system", "user") and isinstance(m.get("content"), str) else m
                     for m in sendable(self.messages)]
-        state = f"\n\n## Current plan\n{render_plan(self.plan)}"
-        if self.patches:
-            last = self.patches[-1]
-            done = "undone by the user" if last.get("undone") else "applied" if last["applied"] else "not applied"
-            state += (f"\n\n## Latest patch\n{last['id']}: {done} "
-                      f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last['reason'] else ""))
-        messages[0] = {**messages[0], "content": messages[0]["content"] + state}
+        system = with_current_state(messages[0]["content"], self.plan, self.patches, self.approval_mode)
+        messages[0] = {**messages[0], "content": system}
         return messages
 
     def _client(self) -> Any:
