@@ -336,8 +336,9 @@ def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
 
 def _unique_call_ids(messages: list[dict[str, Any]]) -> None:
     """Tool-call ids made unique across the session, each turn's results renamed with their calls (in order,
-    when one turn repeats an id): some servers number calls per request (``call_0`` every time), and a resumed
-    session meets a fresh server's numbering, so a repeated id would make a result ambiguous."""
+    when one turn repeats an id): some servers number calls per request (``call_0`` every time), so a repeated
+    id would make a result ambiguous. Genie makes ids unique as turns arrive (the same ``-2`` suffixes), so
+    this changes only sessions recorded before it did."""
     seen: set[str] = set()
     turn: dict[str, list[str]] = {}  # this turn's original id -> the ids its calls got, in order
     for msg in messages:

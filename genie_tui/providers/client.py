@@ -99,19 +99,42 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
 
 @dataclass
 class _PendingCall:
-    id: str
+    wire_id: str  # as the server sent it
+    id: str = ""  # as genie passes it on: unique in the conversation (set when the call is announced)
     name: str = ""
     args: list[str] = field(default_factory=list)
     announced: bool = False
 
 
-class _Assembler:
-    """Reassembles one attempt's chunks into events and, at the end, a turn."""
+def call_ids(messages: list[dict[str, Any]]) -> set[str]:
+    """The tool-call ids a conversation already uses."""
+    return {c["id"] for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []
+            if isinstance(c, dict) and isinstance(c.get("id"), str)}
 
-    def __init__(self) -> None:
+
+def unique_id(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``... when the conversation has it already (the suffix a restored
+    session of older genie gets too); the id returned is added to ``taken``."""
+    new, n = wanted, 1
+    while new in taken:
+        n += 1
+        new = f"{wanted}-{n}"
+    taken.add(new)
+    return new
+
+
+class _Assembler:
+    """Reassembles one attempt's chunks into events and, at the end, a turn.
+
+    Tool-call ids are made unique in the conversation (``taken``) as calls arrive: some servers number calls
+    per request (``call_0`` in every turn), and strict back ends refuse a history with an id twice.
+    """
+
+    def __init__(self, taken: set[str] | None = None) -> None:
         self.content: list[str] = []
         self.calls: list[_PendingCall] = []
         self._by_index: dict[int, _PendingCall] = {}
+        self._taken = set(taken or ())
         self.finish_reason: str | None = None
         self.usage: Any = None
 
@@ -137,18 +160,18 @@ class _Assembler:
         index = tc.index if tc.index is not None else len(self.calls)
         call = self._by_index.get(index)
         # Some servers reuse index 0 for every call; a new id at a used index is a new call.
-        if call is None or (tc.id and call.id != tc.id and call.announced and call.args):
-            call = _PendingCall(id=tc.id or f"call_{uuid.uuid4().hex[:16]}")
+        if call is None or (tc.id and call.wire_id != tc.id and call.announced and call.args):
+            call = _PendingCall(wire_id=tc.id or f"call_{uuid.uuid4().hex[:16]}")
             self._by_index[index] = call
             self.calls.append(call)
         elif tc.id and not call.announced:
-            call.id = tc.id
+            call.wire_id = tc.id
         fn = tc.function
         events: list[Event] = []
         if fn is not None and fn.name and not call.name:
             call.name = fn.name
         if call.name and not call.announced:
-            call.announced = True
+            self._announce(call)
             events.append(ToolCallStarted(call.id, call.name))
             events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
         if fn is not None and fn.arguments:
@@ -158,12 +181,17 @@ class _Assembler:
                 events.append(ToolCallArgsDelta(call.id, call.name, arguments))
         return events
 
+    def _announce(self, call: _PendingCall) -> None:
+        call.announced = True
+        call.id = unique_id(call.wire_id, self._taken)
+
     def finish(self, prompt_estimate: int, attempts: int) -> tuple[list[Event], AssistantTurn]:
         events: list[Event] = []
         calls = []
         for call in self.calls:
             raw = "".join(call.args)
             if not call.announced:  # a call that never got a name: still surface it so the agent can object
+                self._announce(call)
                 events.append(ToolCallStarted(call.id, call.name))
             arguments, error = parse_arguments(raw)
             calls.append(ToolCall(call.id, call.name, raw, arguments, error))
@@ -301,10 +329,11 @@ class ModelClient:
         del step  # part of the seam for callers that log per step; the request does not depend on it
         max_attempts = self.max_retries + 1
         prompt_estimate = estimate_tokens(json.dumps(messages) + (json.dumps(tools) if tools else ""))
+        taken = call_ids(messages)
         attempt = 0
         while True:
             attempt += 1
-            assembler = _Assembler()
+            assembler = _Assembler(taken)
             try:
                 stream = await self._open(messages, tools)
                 try:
