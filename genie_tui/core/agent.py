@@ -67,7 +67,7 @@ class Agent(UserIntent):
         self.summary = ""
         self.session: Session | None = None
         self._meter = TokenMeter()
-        self._notes: list[str] = []
+        self._notes: list[dict[str, Any]] = []  # see add_note
         self._pump = EventPump()
         self.stop_reason = "stopped by the user"
         self._phase = ""
@@ -104,6 +104,7 @@ class Agent(UserIntent):
         agent.patches, agent.tests = state.patches, state.tests
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
+        agent._notes = state.notes
         agent.resume_notices = actions.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
@@ -159,7 +160,7 @@ class Agent(UserIntent):
                             f"; its last reply: {said[:300]}" if said else "")
                         break
                     nudged = True
-                    self._notes.append(NUDGE)
+                    self.add_note(NUDGE)
                 else:
                     nudged = False
         except Cancelled:
@@ -201,6 +202,8 @@ class Agent(UserIntent):
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
+        if self._notes:  # the user's plan edit or playbook toggle before the first task
+            self.record_notes()
         yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                              self.settings.max_steps, self.settings.context_budget, self.demo)
         for warning in self.library.warnings:
@@ -223,8 +226,9 @@ class Agent(UserIntent):
 
     async def _model_turn(self) -> Any:
         if self._notes:
-            self._append({"role": "user", "content": "\n\n".join(self._notes)})
-            self._notes.clear()
+            message = {"role": "user", "content": "\n\n".join(n["text"] for n in self._notes)}
+            self._notes = []
+            self._append(message, delivers_notes=True)  # one record: a resume can never send them twice
         client = self._client()
         messages = self._request_messages()
         tools_chars = len(json.dumps(registry.SCHEMAS))
@@ -278,10 +282,10 @@ class Agent(UserIntent):
             diffs = actions.fenced_diffs(turn.content)
             if diffs:
                 results = [await actions.propose_patch(self, {"diff": d}) for d in diffs]
-                self._notes.append("[genie] Your fenced diff was taken as a patch proposal:\n" + "\n".join(results))
+                self.add_note("[genie] Your fenced diff was taken as a patch proposal:\n" + "\n".join(results))
                 return "acted"
             if turn.finish_reason == "length":
-                self._notes.append("[genie] Your reply was cut off at the output limit; continue, more briefly.")
+                self.add_note("[genie] Your reply was cut off at the output limit; continue, more briefly.")
                 return "acted"
             return "idle"
         outcome = "acted"
@@ -358,10 +362,6 @@ class Agent(UserIntent):
             if outcome is not None:
                 self.emit(outcome)
 
-    def add_note(self, text: str) -> None:
-        """Something the model must read at its next turn (sent as a user message)."""
-        self._notes.append(text)
-
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
         for message in missing_tool_results(self.messages, "not run: the turn was stopped"):
@@ -372,9 +372,9 @@ class Agent(UserIntent):
             self._phase = phase
             self.emit(PhaseChanged(phase))  # type: ignore[arg-type]
 
-    def _append(self, message: dict[str, Any]) -> None:
+    def _append(self, message: dict[str, Any], **extra: Any) -> None:
         self.messages.append(message)
-        self.session.record("message", message=message)
+        self.session.record("message", message=message, **extra)
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()

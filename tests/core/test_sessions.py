@@ -213,6 +213,7 @@ def test_a_damaged_session_is_skipped_by_list_with_a_warning_and_named_by_export
      '{"name": "f", "arguments": 3}}]}}', "a malformed tool call"),
     ('{"type": "plan", "steps": [{"text": "a"}]}', "no list of steps with text and status"),
     ('{"type": "end", "status": null}', "the status is not text"),
+    ('{"type": "notes", "pending": ["a note"]}', "no list of notes with text"),
 ])
 def test_records_genie_cannot_use_are_named_with_their_line(record, problem):
     path = _write_session("20240101-000000-odd-0001", START, record)
