@@ -175,3 +175,43 @@ async def test_a_resumed_session_meeting_a_server_that_numbers_calls_anew_stays_
         requests = server.requests
     assert strictly_valid(requests[-1]["messages"])
     assert [c["id"] for c in historical_calls(requests[-1])] == ["call_0", "call_0-2"]
+
+
+def fine_tuning_problems(line: dict) -> list[str]:
+    """What OpenAI's chat fine-tuning format checks that a line can get wrong: every call's ``arguments`` a JSON
+    string of an object, every call answered by the tool messages right after it, every result for a call."""
+    problems = []
+    messages = line["messages"]
+    for i, m in enumerate(messages):
+        for call in m.get("tool_calls") or []:
+            try:
+                ok = isinstance(json.loads(call["function"]["arguments"]), dict)
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                problems.append(f"message {i}: arguments {call['function']['arguments']!r}")
+        if m["role"] == "tool" and messages[i - 1]["role"] not in ("assistant", "tool"):
+            problems.append(f"message {i}: a tool result that follows no call")
+    if not strictly_valid(messages):
+        problems.append("calls not answered in order, or an id twice")
+    return problems
+
+
+async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_sent(make_repo, tmp_path):
+    from genie_tui.cli import main
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_file", '{"path": "a.py", "start_')], finish_reason="length"),
+              Reply(tool_calls=[("list_dir", ""), ("read_file", "[1]"), ("read_file", {"path": "a.py"})]),
+              Reply(tool_calls=[("find_files", "")], tool_style="whole"),
+              finish()]
+    with ScriptedServer(script, reuse_call_ids=True) as server:
+        agent = make_agent(repo, server)
+        await collect(agent, "read a.py")
+    out = tmp_path / "train.jsonl"
+    assert main(["export", agent.session.id, "-o", str(out)]) == 0
+    lines = [json.loads(text) for text in out.read_text().splitlines()]
+    assert lines and all(fine_tuning_problems(line) == [] for line in lines), [fine_tuning_problems(x) for x in lines]
+    assistants = [m for m in lines[0]["messages"] if m["role"] == "assistant"]
+    # genie refused the cut-off call, the non-object and the call without its required argument: not trained on
+    assert [m.get("weight") for m in assistants] == [0, 0, 0, None]

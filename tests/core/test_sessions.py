@@ -107,7 +107,9 @@ def test_export_marks_malformed_calls_untrainable(tmp_path):
     out = tmp_path / "x.jsonl"
     assert main(["export", s.id, "-o", str(out)]) == 0
     assistant = json.loads(out.read_text())["messages"][1]
-    assert assistant["weight"] == 0 and json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {}
+    assert assistant["weight"] == 0
+    # as the requests after it sent it back: an object saying what the model wrote
+    assert json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {"unparsed_arguments": '{"path": "a"'}
 
 
 def test_export_to_unwritable_place_is_one_line(capsys):
