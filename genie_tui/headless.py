@@ -1,5 +1,6 @@
 """Headless front end: ``genie run`` and ``genie resume``. Progress goes to stderr; ``--json`` puts one
-summary object on stdout."""
+summary object on stdout, also when the run cannot start (a usage error, a sessions directory that cannot be
+created): scripts read stdout."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from genie_tui.config.cli import cli_overrides
 from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
-from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, UsageError
+from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
@@ -50,17 +52,23 @@ def _settings(args: argparse.Namespace, repo: Path | None) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genie_tui.core.agent import Agent
+    def start() -> tuple[Any, str]:
+        from genie_tui.core.agent import Agent
 
-    repo = resolve_repo(args.repo)
-    if not args.task.strip():
-        raise UsageError("the task is empty")
-    settings = _settings(args, repo)
-    agent = Agent(settings, repo, playbooks=args.playbook)
-    return _drive(agent, args.task, args)
+        repo = resolve_repo(args.repo)
+        if not args.task.strip():
+            raise UsageError("the task is empty")
+        settings = _settings(args, repo)
+        return Agent(settings, repo, playbooks=args.playbook), args.task
+
+    return _drive(start, args)
 
 
 def resume(args: argparse.Namespace) -> int:
+    return _drive(lambda: _resumed(args), args)
+
+
+def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     from genie_tui.core.agent import Agent
     from genie_tui.core.session import find_session, restore
 
@@ -83,14 +91,26 @@ def resume(args: argparse.Namespace) -> int:
             agent.set_playbook(name, True)
     message = ("[genie] The session was interrupted and is now resumed. Check where you stopped (the plan and the "
                "last tool results) and continue the task.")
-    return _drive(agent, message, args)
+    return agent, message
 
 
-def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
-    printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
-                      interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
-    finished, stopped_by = asyncio.run(_consume(agent, task, printer))
-    result = summary_json(agent, finished)
+def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> int:
+    """Run what ``start`` sets up (the agent and its task). An error before the session ends (bad settings, a
+    sessions directory that cannot be created) keeps its one line on stderr and its exit code; with ``--json``
+    stdout still gets the object, with ``error`` saying what went wrong."""
+    agent = None
+    try:
+        agent, task = start()
+        printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
+                          interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
+        finished, stopped_by = asyncio.run(_consume(agent, task, printer))
+    except (GenieError, KeyboardInterrupt) as exc:
+        if args.json:
+            error = str(exc) if isinstance(exc, GenieError) else "interrupted"
+            status = "failed" if isinstance(exc, GenieError) else "cancelled"
+            print(json.dumps(summary_json(agent, ev.SessionFinished(status, error), error), indent=2))
+        raise
+    result = summary_json(agent, finished, printer.fatal)
     if args.json:
         print(json.dumps(result, indent=2))
     elif agent.approval_mode == "never":
@@ -145,19 +165,23 @@ async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionF
     return finished, stopped_by
 
 
-def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
+def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:
+    """The ``--json`` object; ``agent`` is None when the run failed before there was one."""
     return {
         "status": finished.status,
         "summary": finished.summary,
+        # the error that ended the run (also before it could start), or null
+        "error": error,
         # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
-                     "diff": p.get("diff") or ""} for p in agent.patches],
-        "tests": agent.tests,
-        "trajectory": str(agent.session_path) if agent.session_path else None,
-        "usage": agent.usage_totals,
+                     "diff": p.get("diff") or ""} for p in agent.patches] if agent else [],
+        "tests": agent.tests if agent else None,
+        "trajectory": str(agent.session_path) if agent and agent.session_path and agent.session_path.is_file()
+        else None,
+        "usage": agent.usage_totals if agent else {"prompt_tokens": 0, "completion_tokens": 0},
         # model answers in the whole session, as `genie sessions list` counts them (a failed request is none)
-        "steps": sum(1 for m in agent.messages if m.get("role") == "assistant"),
+        "steps": sum(1 for m in agent.messages if m.get("role") == "assistant") if agent else 0,
     }
 
 
@@ -170,6 +194,7 @@ class Printer:
         self.interactive = interactive
         self._in_text = False
         self._pending_line: asyncio.Future[str] | None = None
+        self.fatal: str | None = None  # the error that ended the run, if one did
 
     def note(self, text: str) -> None:
         self._end_text()
@@ -226,6 +251,8 @@ class Printer:
                 self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")
             case ev.ErrorOccurred():
                 self.note(f"{'error' if event.fatal else 'warning'}: {event.message}")
+                if event.fatal:
+                    self.fatal = event.message
             case ev.SessionFinished():
                 self.note(f"genie: {event.status}: {event.summary}")
 
