@@ -103,7 +103,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
         agent, task = start()
         printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
-        finished, stopped_by = asyncio.run(_consume(agent, task, printer))
+        finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
         if args.json:
             error = str(exc) if isinstance(exc, GenieError) else "interrupted"
@@ -123,9 +123,11 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
 
 
-async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionFinished, int | None]:
+async def _consume(agent: Any, task: str, printer: Printer,
+                   json_out: bool = False) -> tuple[ev.SessionFinished, int | None]:
     """Run the agent to its end; also returns the signal that stopped it (SIGINT: Ctrl+C; SIGTERM: a CI job's
-    timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now."""
+    timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now
+    (with ``json_out``, after printing the summary as it stands)."""
     loop = asyncio.get_running_loop()
     stopped_by: int | None = None
 
@@ -136,6 +138,8 @@ async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionF
             printer.note("genie: interrupted")
             if agent.session is not None:
                 agent.session.record("end", status="cancelled", summary="interrupted", usage=agent.usage_totals)
+            if json_out:
+                print(json.dumps(summary_json(agent, ev.SessionFinished("cancelled", "interrupted")), indent=2))
             sys.stdout.flush()
             os._exit(130 if signum == signal.SIGINT else 128 + signum)
         stopped_by = signum
