@@ -11,8 +11,8 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from genie_tui.config.cli import cli_overrides
@@ -107,8 +107,8 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     except (GenieError, KeyboardInterrupt) as exc:
         if args.json:
             error = str(exc) if isinstance(exc, GenieError) else "interrupted"
-            status = "failed" if isinstance(exc, GenieError) else "cancelled"
-            print(json.dumps(summary_json(agent, ev.SessionFinished(status, error), error), indent=2))
+            ended = ev.SessionFinished("failed" if isinstance(exc, GenieError) else "cancelled", error)
+            print(json.dumps(summary_json(agent, ended, error), indent=2))
         raise
     result = summary_json(agent, finished, printer.fatal)
     if args.json:

@@ -420,7 +420,7 @@ def test_json_runs_print_one_object_even_when_they_cannot_start(make_repo, tmp_p
         (tmp_path / "home/data").write_text("")  # the sessions directory would have to be inside a file
         env["GENIE_HOME"] = str(tmp_path / "home")
     proc = subprocess.run([sys.executable, "-m", "genie_tui", *args, "--repo", str(repo), "--json"],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=False)
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     summary = json.loads(proc.stdout)  # one object, nothing else

@@ -77,5 +77,5 @@ def test_a_second_signal_quits_at_once_and_json_still_prints_its_object(make_rep
     assert "genie: interrupted" in err  # the quit-at-once path
     summary = json.loads(out)
     assert summary["status"] == "cancelled" and summary["steps"] == 2
-    records = [json.loads(line) for line in open(summary["trajectory"])]
+    records = [json.loads(line) for line in Path(summary["trajectory"]).read_text().splitlines()]
     assert records[-1]["type"] == "end" and records[-1]["status"] == "cancelled"
