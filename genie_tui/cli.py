@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from genie_tui import __version__
-from genie_tui.errors import EXIT_BROKEN_PIPE, GenieError
+from genie_tui.errors import EXIT_BROKEN_PIPE, EXIT_USAGE, GenieError
 
 _APPROVE = ("ask", "auto", "never")
 
@@ -45,8 +47,29 @@ def _agent_flags(p: argparse.ArgumentParser, default: object = None) -> None:
                    help="activate a playbook (repeatable)")
 
 
+class UsageExit(SystemExit):
+    """argparse's exit on a usage error (status 2), carrying the message it printed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_USAGE)
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors keep their message, so ``run --json`` can put it on stdout too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise UsageExit(message)
+
+
+#: the commands whose --json promises one object on stdout whatever happens
+_JSON_RUNS = ("run", "resume")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="genie",
         description="A terminal AI software engineer: find, plan, patch, test. Run `genie` in a git repository.",
     )
@@ -130,7 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageExit as exc:
+        commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = next((a for a in argv if a in commands), None)  # the first word that names one
+        if command in _JSON_RUNS and "--json" in argv:
+            from genie_tui.core.events import SessionFinished
+            from genie_tui.headless import summary_json
+
+            print(json.dumps(summary_json(None, SessionFinished("failed", exc.message), exc.message), indent=2))
+        raise
     module_name, _, func_name = args.handler.partition(":")
     try:
         handler = getattr(importlib.import_module(module_name), func_name)

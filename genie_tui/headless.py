@@ -1,5 +1,6 @@
 """Headless front end: ``genie run`` and ``genie resume``. Progress goes to stderr; ``--json`` puts one
-summary object on stdout."""
+summary object on stdout, also when the run cannot start (a usage error, a sessions directory that cannot be
+created): scripts read stdout."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,7 +19,7 @@ from genie_tui.config.cli import cli_overrides
 from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
-from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, UsageError
+from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
@@ -50,17 +52,23 @@ def _settings(args: argparse.Namespace, repo: Path | None) -> Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genie_tui.core.agent import Agent
+    def start() -> tuple[Any, str]:
+        from genie_tui.core.agent import Agent
 
-    repo = resolve_repo(args.repo)
-    if not args.task.strip():
-        raise UsageError("the task is empty")
-    settings = _settings(args, repo)
-    agent = Agent(settings, repo, playbooks=args.playbook)
-    return _drive(agent, args.task, args)
+        repo = resolve_repo(args.repo)
+        if not args.task.strip():
+            raise UsageError("the task is empty")
+        settings = _settings(args, repo)
+        return Agent(settings, repo, playbooks=args.playbook), args.task
+
+    return _drive(start, args)
 
 
 def resume(args: argparse.Namespace) -> int:
+    return _drive(lambda: _resumed(args), args)
+
+
+def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     from genie_tui.core.agent import Agent
     from genie_tui.core.session import find_session, restore
 
@@ -83,14 +91,26 @@ def resume(args: argparse.Namespace) -> int:
             agent.set_playbook(name, True)
     message = ("[genie] The session was interrupted and is now resumed. Check where you stopped (the plan and the "
                "last tool results) and continue the task.")
-    return _drive(agent, message, args)
+    return agent, message
 
 
-def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
-    printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
-                      interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
-    finished, stopped_by = asyncio.run(_consume(agent, task, printer))
-    result = summary_json(agent, finished)
+def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> int:
+    """Run what ``start`` sets up (the agent and its task). An error before the session ends (bad settings, a
+    sessions directory that cannot be created) keeps its one line on stderr and its exit code; with ``--json``
+    stdout still gets the object, with ``error`` saying what went wrong."""
+    agent = None
+    try:
+        agent, task = start()
+        printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
+                          interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
+        finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
+    except (GenieError, KeyboardInterrupt) as exc:
+        if args.json:
+            error = str(exc) if isinstance(exc, GenieError) else "interrupted"
+            ended = ev.SessionFinished("failed" if isinstance(exc, GenieError) else "cancelled", error)
+            print(json.dumps(summary_json(agent, ended, error), indent=2))
+        raise
+    result = summary_json(agent, finished, printer.fatal)
     if args.json:
         print(json.dumps(result, indent=2))
     elif agent.approval_mode == "never":
@@ -103,9 +123,11 @@ def _drive(agent: Any, task: str, args: argparse.Namespace) -> int:
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
 
 
-async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionFinished, int | None]:
+async def _consume(agent: Any, task: str, printer: Printer,
+                   json_out: bool = False) -> tuple[ev.SessionFinished, int | None]:
     """Run the agent to its end; also returns the signal that stopped it (SIGINT: Ctrl+C; SIGTERM: a CI job's
-    timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now."""
+    timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now
+    (with ``json_out``, after printing the summary as it stands)."""
     loop = asyncio.get_running_loop()
     stopped_by: int | None = None
 
@@ -116,6 +138,8 @@ async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionF
             printer.note("genie: interrupted")
             if agent.session is not None:
                 agent.session.record("end", status="cancelled", summary="interrupted", usage=agent.usage_totals)
+            if json_out:
+                print(json.dumps(summary_json(agent, ev.SessionFinished("cancelled", "interrupted")), indent=2))
             sys.stdout.flush()
             os._exit(130 if signum == signal.SIGINT else 128 + signum)
         stopped_by = signum
@@ -145,19 +169,23 @@ async def _consume(agent: Any, task: str, printer: Printer) -> tuple[ev.SessionF
     return finished, stopped_by
 
 
-def summary_json(agent: Any, finished: ev.SessionFinished) -> dict[str, Any]:
+def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:
+    """The ``--json`` object; ``agent`` is None when the run failed before there was one."""
     return {
         "status": finished.status,
         "summary": finished.summary,
+        # the error that ended the run (also before it could start), or null
+        "error": error,
         # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
-                     "diff": p.get("diff") or ""} for p in agent.patches],
-        "tests": agent.tests,
-        "trajectory": str(agent.session_path) if agent.session_path else None,
-        "usage": agent.usage_totals,
+                     "diff": p.get("diff") or ""} for p in agent.patches] if agent else [],
+        "tests": agent.tests if agent else None,
+        "trajectory": str(agent.session_path) if agent and agent.session_path and agent.session_path.is_file()
+        else None,
+        "usage": agent.usage_totals if agent else {"prompt_tokens": 0, "completion_tokens": 0},
         # model answers in the whole session, as `genie sessions list` counts them (a failed request is none)
-        "steps": sum(1 for m in agent.messages if m.get("role") == "assistant"),
+        "steps": sum(1 for m in agent.messages if m.get("role") == "assistant") if agent else 0,
     }
 
 
@@ -170,6 +198,7 @@ class Printer:
         self.interactive = interactive
         self._in_text = False
         self._pending_line: asyncio.Future[str] | None = None
+        self.fatal: str | None = None  # the error that ended the run, if one did
 
     def note(self, text: str) -> None:
         self._end_text()
@@ -226,6 +255,8 @@ class Printer:
                 self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")
             case ev.ErrorOccurred():
                 self.note(f"{'error' if event.fatal else 'warning'}: {event.message}")
+                if event.fatal:
+                    self.fatal = event.message
             case ev.SessionFinished():
                 self.note(f"genie: {event.status}: {event.summary}")
 

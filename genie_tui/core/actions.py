@@ -238,13 +238,12 @@ def turned_on_note(agent: Agent, name: str) -> str:
 
 def restore_playbooks(agent: Agent) -> list[str]:
     """A resumed session's playbooks: the user's choices on record checked against the playbooks there are now,
-    and the active ones as the session left them. A playbook the user turned on that the conversation never
-    carried (the session ended before the note was sent) is sent at the next turn.
+    and the active ones as the session left them. An unsent note about a playbook that no longer exists is
+    dropped (the notice says so instead).
 
     Returns a one-line notice for each chosen playbook that no longer exists.
     """
     from genie_tui.playbooks import PlaybookLibrary
-    from genie_tui.playbooks.library import rendered_names
 
     agent.library = agent.ctx.playbooks = library = PlaybookLibrary.load(agent.repo)
     notices = [f"playbook {name}, turned on in this session, no longer exists; going on without it"
@@ -258,11 +257,8 @@ def restore_playbooks(agent: Agent) -> list[str]:
         chosen = library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
                                 disabled=agent.disabled_playbooks)
         agent.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
-    carried = set().union(*(rendered_names(m["content"]) for m in agent.messages
-                            if m.get("role") in ("system", "user") and isinstance(m.get("content"), str)))
-    for name in agent.explicit_playbooks if agent.messages else ():  # no messages: it starts anew, with them
-        if name not in carried:
-            agent.add_note(turned_on_note(agent, name))
+    agent._notes = [n for n in agent._notes if not (str(n["key"] or "").startswith("playbook:")
+                                                     and library.get(n["key"].partition(":")[2]) is None)]
     return notices
 
 

@@ -32,7 +32,7 @@ from genie_tui.core.events import (
 )
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.pump import Cancelled, EventPump
-from genie_tui.core.prompt import build_system_prompt, render_plan, repo_overview
+from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
 from genie_tui.core.session import Session, find_session, missing_tool_results, restore
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
@@ -67,7 +67,7 @@ class Agent(UserIntent):
         self.summary = ""
         self.session: Session | None = None
         self._meter = TokenMeter()
-        self._notes: list[str] = []
+        self._notes: list[dict[str, Any]] = []  # see add_note
         self._pump = EventPump()
         self.stop_reason = "stopped by the user"
         self._phase = ""
@@ -104,6 +104,7 @@ class Agent(UserIntent):
         agent.patches, agent.tests = state.patches, state.tests
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
+        agent._notes = state.notes
         agent.resume_notices = actions.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         return agent
@@ -159,7 +160,7 @@ class Agent(UserIntent):
                             f"; its last reply: {said[:300]}" if said else "")
                         break
                     nudged = True
-                    self._notes.append(NUDGE)
+                    self.add_note(NUDGE)
                 else:
                     nudged = False
         except Cancelled:
@@ -197,11 +198,12 @@ class Agent(UserIntent):
         from genie_tui.tools.testrun import detect_test_command
 
         system = build_system_prompt(repo=self.repo, overview=overview, playbooks=section.text,
-                                     test_command=self.settings.test_command or detect_test_command(self.repo),
-                                     approve=self.approval_mode)
+                                     test_command=self.settings.test_command or detect_test_command(self.repo))
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
+        if self._notes:  # the user's plan edit or playbook toggle before the first task
+            self.record_notes()
         yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                              self.settings.max_steps, self.settings.context_budget, self.demo)
         for warning in self.library.warnings:
@@ -224,8 +226,9 @@ class Agent(UserIntent):
 
     async def _model_turn(self) -> Any:
         if self._notes:
-            self._append({"role": "user", "content": "\n\n".join(self._notes)})
-            self._notes.clear()
+            message = {"role": "user", "content": "\n\n".join(n["text"] for n in self._notes)}
+            self._notes = []
+            self._append(message, delivers_notes=True)  # one record: a resume can never send them twice
         client = self._client()
         messages = self._request_messages()
         tools_chars = len(json.dumps(registry.SCHEMAS))
@@ -252,20 +255,15 @@ class Agent(UserIntent):
         return turn
 
     def _request_messages(self) -> list[dict[str, Any]]:
-        """The conversation with the current plan and patch state restated in the system prompt, tool-call
-        arguments made sendable, and without the playbooks the user turned off (the session record keeps the
-        conversation as it was)."""
+        """The conversation with the current state (plan, patch, approval mode) restated in the system prompt,
+        tool-call arguments made sendable, and without the playbooks the user turned off (the session record
+        keeps the conversation as it was)."""
         off = self.disabled_playbooks
         messages = [{**m, "content": turned_off(m["content"], off)}
                     if off and m["role"] in ("system", "user") and isinstance(m.get("content"), str) else m
                     for m in sendable(self.messages)]
-        state = f"\n\n## Current plan\n{render_plan(self.plan)}"
-        if self.patches:
-            last = self.patches[-1]
-            done = "undone by the user" if last.get("undone") else "applied" if last["applied"] else "not applied"
-            state += (f"\n\n## Latest patch\n{last['id']}: {done} "
-                      f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last['reason'] else ""))
-        messages[0] = {**messages[0], "content": messages[0]["content"] + state}
+        system = with_current_state(messages[0]["content"], self.plan, self.patches, self.approval_mode)
+        messages[0] = {**messages[0], "content": system}
         return messages
 
     def _client(self) -> Any:
@@ -284,10 +282,10 @@ class Agent(UserIntent):
             diffs = actions.fenced_diffs(turn.content)
             if diffs:
                 results = [await actions.propose_patch(self, {"diff": d}) for d in diffs]
-                self._notes.append("[genie] Your fenced diff was taken as a patch proposal:\n" + "\n".join(results))
+                self.add_note("[genie] Your fenced diff was taken as a patch proposal:\n" + "\n".join(results))
                 return "acted"
             if turn.finish_reason == "length":
-                self._notes.append("[genie] Your reply was cut off at the output limit; continue, more briefly.")
+                self.add_note("[genie] Your reply was cut off at the output limit; continue, more briefly.")
                 return "acted"
             return "idle"
         outcome = "acted"
@@ -364,10 +362,6 @@ class Agent(UserIntent):
             if outcome is not None:
                 self.emit(outcome)
 
-    def add_note(self, text: str) -> None:
-        """Something the model must read at its next turn (sent as a user message)."""
-        self._notes.append(text)
-
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
         for message in missing_tool_results(self.messages, "not run: the turn was stopped"):
@@ -378,9 +372,9 @@ class Agent(UserIntent):
             self._phase = phase
             self.emit(PhaseChanged(phase))  # type: ignore[arg-type]
 
-    def _append(self, message: dict[str, Any]) -> None:
+    def _append(self, message: dict[str, Any], **extra: Any) -> None:
         self.messages.append(message)
-        self.session.record("message", message=message)
+        self.session.record("message", message=message, **extra)
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()

@@ -3,7 +3,7 @@ elided) and a history that strict servers accept.
 
 Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
 the latest patch. The last few tool results stay whole while they fit; when they alone exceed the budget they
-are cut (head and tail kept). The current plan and patch state are restated in the system prompt of every
+are cut (head and tail kept). The current plan, patch state and approval mode are restated in the system prompt of every
 request, so compaction cannot make the model forget them. No message is ever dropped, so every tool call
 keeps its result.
 """

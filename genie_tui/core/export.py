@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from genie_tui.core.context import sendable_arguments
 from genie_tui.core.session import restore
 
 
@@ -22,7 +23,7 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
         yield {"messages": messages, "tools": tools}
 
 
-def _call_problem(name: str, arguments: str, schemas: dict[str, dict[str, Any]]) -> str | None:
+def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str, Any]]) -> str | None:
     """Why a recorded call is not worth training on (genie refused it), or ``None``."""
     try:
         args = json.loads(arguments or "{}")
@@ -48,15 +49,14 @@ def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> 
         if msg.get("tool_calls"):
             out["tool_calls"] = []
             for call in msg["tool_calls"]:
-                name, arguments = call["function"]["name"], call["function"]["arguments"]
-                problem = _call_problem(name, arguments, schemas)
-                if problem:
+                name, arguments = call["function"]["name"], call["function"].get("arguments")
+                if _call_problem(name, arguments, schemas):
                     # A refused call stays in the history (its error result follows) but is not trained on.
                     out["weight"] = 0
-                    if problem in ("not JSON", "not an object"):
-                        arguments = "{}"
+                # As the requests sent it back: a JSON object, also when the model's text was not one (a file
+                # with one unparsable ``arguments`` is refused as a whole by fine-tuning APIs).
                 out["tool_calls"].append({"id": call["id"], "type": "function",
-                                          "function": {"name": name, "arguments": arguments}})
+                                          "function": {"name": name, "arguments": sendable_arguments(arguments)}})
         if out["content"] is None and "tool_calls" not in out:
             out["content"] = ""
     elif msg["role"] == "tool":

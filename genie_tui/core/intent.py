@@ -33,7 +33,7 @@ class UserIntent:
     active_playbooks: tuple[tuple[str, str], ...]
     approval_mode: str
     _pump: EventPump
-    _notes: list[str]
+    _notes: list[dict[str, Any]]
     stop_reason: str
     patches: list[dict[str, Any]]
 
@@ -51,12 +51,25 @@ class UserIntent:
         if self.session:
             self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
                                                                "origin": s.origin} for s in self.plan])
-        self._notes = [n for n in self._notes if not n.startswith(actions.PLAN_EDIT_NOTE)]
-        self._notes.append(actions.plan_edit_note(self.plan))
+        self.add_note(actions.plan_edit_note(self.plan), key="plan")
+
+    def add_note(self, text: str, key: str | None = None) -> None:
+        """Something the model must read at its next request (sent as a user message). A note with a ``key``
+        replaces the unsent one with that key (the latest plan edit, the last toggle of a playbook).
+
+        Unsent notes are kept in the session: a session that ends before its next request (the user edits the
+        plan, then quits) delivers them, once, when it is resumed.
+        """
+        self._notes = [n for n in self._notes if key is None or n["key"] != key] + [{"text": text, "key": key}]
+        self.record_notes()
+
+    def record_notes(self) -> None:
+        if self.session:
+            self.session.record("notes", pending=self._notes)
 
     def pending_notes(self) -> list[str]:
         """Notes the model has not been sent yet (they go with its next request)."""
-        return list(self._notes)
+        return [n["text"] for n in self._notes]
 
     def user_undid(self, files: list[str], label: str, tag: str = "") -> None:
         """The user undid a patch (the app's Ctrl+U or /undo): its files are as they were before it. ``tag`` says
@@ -67,8 +80,8 @@ class UserIntent:
         if self.session:
             self.session.record("undo", files=files, label=label, patch_id=mine["id"] if mine else None)
         whose = f"your patch {mine['id']}" if mine else "a patch" + (f" ({label})" if label else "")
-        self._notes.append(f"[The user undid {whose}: {', '.join(files) or 'its files'} are back as they were "
-                           "before it. Read them again before you patch them.]")
+        self.add_note(f"[The user undid {whose}: {', '.join(files) or 'its files'} are back as they were "
+                      "before it. Read them again before you patch them.]")
 
     def add_context(self, text: str) -> None:
         """A file, span or note the user wants the model to see at its next turn."""
@@ -101,11 +114,11 @@ class UserIntent:
             self.disabled_playbooks.discard(name)
             if name not in self.explicit_playbooks:
                 self.explicit_playbooks.append(name)
-            self.add_note(actions.turned_on_note(self, name))  # type: ignore[arg-type]
+            self.add_note(actions.turned_on_note(self, name), key=f"playbook:{name}")  # type: ignore[arg-type]
         else:
             self.disabled_playbooks.add(name)
             self.explicit_playbooks = [n for n in self.explicit_playbooks if n != name]
-            self.add_note(f"[The user turned off playbook {name}; stop following it.]")
+            self.add_note(f"[The user turned off playbook {name}; stop following it.]", key=f"playbook:{name}")
         chosen = self.library.select(self.task, files=sorted(self.files_seen), explicit=self.explicit_playbooks,
                                      disabled=self.disabled_playbooks)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)

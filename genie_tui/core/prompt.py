@@ -1,7 +1,9 @@
-"""The system prompt: role, working method, repo overview, active playbooks, tool guidance."""
+"""The system prompt: role, working method, repo overview, active playbooks, tool guidance; and the state that
+every request restates after it (plan, latest patch, approval mode), which can change between requests."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,14 +36,35 @@ def render_plan(plan: list[PlanStep]) -> str:
                      for n, s in enumerate(plan, 1))
 
 
-def build_system_prompt(*, repo: Path, overview: str, playbooks: str, test_command: str | None,
-                        approve: str) -> str:
+def build_system_prompt(*, repo: Path, overview: str, playbooks: str, test_command: str | None) -> str:
     parts = [ROLE, METHOD, f"## Repository\nRoot: {repo.name}\n{overview}".rstrip()]
     if playbooks:
         parts.append(f"## Playbooks (how this team works; follow them)\n{playbooks}")
     tests = test_command or "none detected: ask the user or find how the project runs its tests"
-    parts.append(f"## Environment\nTest command: {tests}\nPatch approval mode: {approve}")
+    parts.append(f"## Environment\nTest command: {tests}")
     return "\n\n".join(parts)
+
+
+APPROVAL = {
+    "ask": "the user reviews each patch (they may apply only some hunks, edit it, or reject it with a comment)",
+    "auto": "every patch that applies cleanly is applied without review",
+    "never": "patches are recorded for the user to review later, not applied",
+}
+#: the line a system prompt recorded before the mode was restated per request carries (it may be stale)
+_RECORDED_MODE = re.compile(r"\nPatch approval mode: \w+")
+
+
+def with_current_state(system: str, plan: list[PlanStep], patches: list[dict[str, Any]], approve: str) -> str:
+    """``system`` followed by what can change between requests: the plan, the latest patch and the approval
+    mode (the user switches it in the app, or resumes with another ``--approve``)."""
+    state = f"\n\n## Current plan\n{render_plan(plan)}"
+    if patches:
+        last = patches[-1]
+        done = "undone by the user" if last.get("undone") else "applied" if last["applied"] else "not applied"
+        state += (f"\n\n## Latest patch\n{last['id']}: {done} "
+                  f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last["reason"] else ""))
+    state += f"\n\n## Patch approval mode\n{approve}: {APPROVAL.get(approve, '')}"
+    return _RECORDED_MODE.sub("", system, count=1) + state
 
 
 def top_level_listing(repo: Path, limit: int = 60) -> str:

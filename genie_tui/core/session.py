@@ -193,6 +193,8 @@ class RestoredState:
     #: off. A resumed session keeps them: a playbook turned off does not come back by keyword or glob.
     playbooks_on: list[str] = field(default_factory=list)
     playbooks_off: list[str] = field(default_factory=list)
+    #: Notes queued for the model's next request that it never got (``{"text", "key"}``, see Agent.add_note).
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def restore(path: Path) -> RestoredState:
@@ -214,10 +216,14 @@ def restore(path: Path) -> RestoredState:
             raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
         if kind == "message":
             state.messages.append(rec["message"])
+            if rec.get("delivers_notes"):
+                state.notes = []
             if rec["message"].get("role") == "assistant":
                 state.steps += 1
         elif kind == "plan":
             state.plan = rec["steps"]
+        elif kind == "notes":
+            state.notes = [{"text": n["text"], "key": n.get("key")} for n in rec["pending"]]
         elif kind == "patch":
             state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
@@ -284,6 +290,10 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
                 isinstance(s, dict) and isinstance(s.get("text"), str) and isinstance(s.get("status"), str)
                 for s in steps):
             return "no list of steps with text and status"
+    elif kind == "notes" and not (isinstance(rec.get("pending"), list) and all(
+            isinstance(n, dict) and isinstance(n.get("text"), str) and isinstance(n.get("key"), (str, type(None)))
+            for n in rec["pending"])):
+        return "no list of notes with text"
     elif kind == "end" and not isinstance(rec.get("status", "?"), str):
         return "the status is not text"
     return None
@@ -336,8 +346,9 @@ def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
 
 def _unique_call_ids(messages: list[dict[str, Any]]) -> None:
     """Tool-call ids made unique across the session, each turn's results renamed with their calls (in order,
-    when one turn repeats an id): some servers number calls per request (``call_0`` every time), and a resumed
-    session meets a fresh server's numbering, so a repeated id would make a result ambiguous."""
+    when one turn repeats an id): some servers number calls per request (``call_0`` every time), so a repeated
+    id would make a result ambiguous. Genie makes ids unique as turns arrive (the same ``-2`` suffixes), so
+    this changes only sessions recorded before it did."""
     seen: set[str] = set()
     turn: dict[str, list[str]] = {}  # this turn's original id -> the ids its calls got, in order
     for msg in messages:

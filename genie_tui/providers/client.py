@@ -12,22 +12,20 @@ import asyncio
 import dataclasses
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.config.settings import display_url
-from genie_tui.core.events import (
-    Event,
-    TextDelta,
-    ToolCallArgsDelta,
-    ToolCallCompleted,
-    ToolCallStarted,
-    TurnRetrying,
-    UsageReported,
-)
+from genie_tui.core.events import Event, TurnRetrying
 from genie_tui.errors import UsageError
+from genie_tui.providers.assembler import (
+    Assembler,
+    AssistantTurn,
+    ToolCall,
+    as_text,
+    call_ids,
+    estimate_tokens,
+)
 from genie_tui.providers.retry import (
     Failure,
     IncompleteStream,
@@ -45,144 +43,6 @@ __all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "display_ur
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters per token: good enough for budgets when the endpoint reports no usage."""
-    return (len(text) + 3) // 4
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """A complete tool call; ``arguments`` is ``None`` and ``error`` says why when the JSON did not parse."""
-
-    id: str
-    name: str
-    raw_arguments: str
-    arguments: dict[str, Any] | None
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AssistantTurn:
-    """One finished assistant turn; ``attempts`` counts the requests it took (1 = no retry)."""
-
-    content: str
-    tool_calls: tuple[ToolCall, ...]
-    finish_reason: str
-    usage: UsageReported | None
-    attempts: int = 1
-
-    def to_message(self) -> dict[str, Any]:
-        """The assistant message to append to the conversation for the next request."""
-        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
-        if self.tool_calls:
-            message["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.raw_arguments}}
-                for c in self.tool_calls
-            ]
-        return message
-
-
-def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
-    """Parse tool-call arguments; an empty string means no arguments (some servers send nothing)."""
-    if not raw.strip():
-        return {}, None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
-    if not isinstance(value, dict):
-        return None, f"arguments must be a JSON object, got {type(value).__name__}"
-    return value, None
-
-
-@dataclass
-class _PendingCall:
-    id: str
-    name: str = ""
-    args: list[str] = field(default_factory=list)
-    announced: bool = False
-
-
-class _Assembler:
-    """Reassembles one attempt's chunks into events and, at the end, a turn."""
-
-    def __init__(self) -> None:
-        self.content: list[str] = []
-        self.calls: list[_PendingCall] = []
-        self._by_index: dict[int, _PendingCall] = {}
-        self.finish_reason: str | None = None
-        self.usage: Any = None
-
-    def feed(self, chunk: Any) -> list[Event]:
-        events: list[Event] = []
-        if getattr(chunk, "usage", None) is not None:
-            self.usage = chunk.usage
-        for choice in chunk.choices or ():
-            if choice.index not in (0, None):
-                continue  # n > 1 is never requested; ignore stray alternatives
-            delta = choice.delta
-            if delta is not None:
-                if delta.content:
-                    self.content.append(delta.content)
-                    events.append(TextDelta(delta.content))
-                for tc in delta.tool_calls or ():
-                    events.extend(self._tool_delta(tc))
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-        return events
-
-    def _tool_delta(self, tc: Any) -> list[Event]:
-        index = tc.index if tc.index is not None else len(self.calls)
-        call = self._by_index.get(index)
-        # Some servers reuse index 0 for every call; a new id at a used index is a new call.
-        if call is None or (tc.id and call.id != tc.id and call.announced and call.args):
-            call = _PendingCall(id=tc.id or f"call_{uuid.uuid4().hex[:16]}")
-            self._by_index[index] = call
-            self.calls.append(call)
-        elif tc.id and not call.announced:
-            call.id = tc.id
-        fn = tc.function
-        events: list[Event] = []
-        if fn is not None and fn.name and not call.name:
-            call.name = fn.name
-        if call.name and not call.announced:
-            call.announced = True
-            events.append(ToolCallStarted(call.id, call.name))
-            events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
-        if fn is not None and fn.arguments:
-            arguments = _as_text(fn.arguments)
-            call.args.append(arguments)
-            if call.announced:
-                events.append(ToolCallArgsDelta(call.id, call.name, arguments))
-        return events
-
-    def finish(self, prompt_estimate: int, attempts: int) -> tuple[list[Event], AssistantTurn]:
-        events: list[Event] = []
-        calls = []
-        for call in self.calls:
-            raw = "".join(call.args)
-            if not call.announced:  # a call that never got a name: still surface it so the agent can object
-                events.append(ToolCallStarted(call.id, call.name))
-            arguments, error = parse_arguments(raw)
-            calls.append(ToolCall(call.id, call.name, raw, arguments, error))
-            events.append(ToolCallCompleted(call.id, call.name, arguments, raw))
-        content = "".join(self.content)
-        if self.usage is not None:
-            usage = UsageReported(int(self.usage.prompt_tokens or 0), int(self.usage.completion_tokens or 0))
-        else:
-            produced = content + "".join(c.raw_arguments + c.name for c in calls)
-            usage = UsageReported(prompt_estimate, estimate_tokens(produced), estimated=True)
-        events.append(usage)
-        turn = AssistantTurn(content, tuple(calls), self.finish_reason or "stop", usage, attempts)
-        return events, turn
-
-
-def _as_text(arguments: Any) -> str:
-    """Tool-call arguments as the JSON text the protocol specifies; some servers (TGI, llama.cpp builds of
-    early 2026) send a JSON object instead of a string."""
-    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 
 
 async def _unstreamed(stream: Any) -> Any | None:
@@ -211,7 +71,7 @@ async def _unstreamed(stream: Any) -> Any | None:
             if calls:
                 delta["tool_calls"] = [{**call, "index": i, "function": {
                     **(call.get("function") or {}),
-                    "arguments": _as_text((call.get("function") or {}).get("arguments") or "")}}
+                    "arguments": as_text((call.get("function") or {}).get("arguments") or "")}}
                     for i, call in enumerate(calls)]
             choices.append({"index": choice.get("index", 0), "delta": delta,
                             "finish_reason": choice.get("finish_reason")})
@@ -301,10 +161,11 @@ class ModelClient:
         del step  # part of the seam for callers that log per step; the request does not depend on it
         max_attempts = self.max_retries + 1
         prompt_estimate = estimate_tokens(json.dumps(messages) + (json.dumps(tools) if tools else ""))
+        taken = call_ids(messages)
         attempt = 0
         while True:
             attempt += 1
-            assembler = _Assembler()
+            assembler = Assembler(taken)
             try:
                 stream = await self._open(messages, tools)
                 try:

@@ -101,10 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif body.get("stream") and reply.fault != "nostream":
             self._stream(body, reply)
         else:
-            self._json(200, completion_body(body, reply, self.server.owner._new_id()))
+            self._json(200, completion_body(body, reply, owner._new_id(), owner.reuse_call_ids))
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        events = stream_events(body, reply, self.server.owner._new_id())
+        owner = self.server.owner
+        events = stream_events(body, reply, owner._new_id(), owner.reuse_call_ids)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -243,6 +244,7 @@ class ScriptedServer:
         embed_dim: int = 256,
         embed_faults: Sequence[Reply] = (),
         reject_base64: bool = False,
+        reuse_call_ids: bool = False,
     ) -> None:
         self.script: list[ScriptEntry] = list(script)
         self.models = tuple(models)
@@ -254,6 +256,7 @@ class ScriptedServer:
         self.embed_faults = list(embed_faults)  # consumed one per embeddings request, before normal answers
         self.embedding_requests: list[dict[str, Any]] = []
         self.reject_base64 = reject_base64  # like servers that only send JSON lists of floats
+        self.reuse_call_ids = reuse_call_ids  # tool-call ids numbered per request (call_0 every turn), as some do
         self._port = port
         self._lock = threading.Lock()
         self._cursor = 0
@@ -337,9 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Serve a scripted OpenAI-compatible model on 127.0.0.1.")
     parser.add_argument("script", help="JSON script: a list of reply objects")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--reuse-call-ids", action="store_true",
+                        help="number tool calls per request (call_0 in every turn), as some servers do")
     args = parser.parse_args(argv)
     try:
-        server = ScriptedServer.from_json(args.script, port=args.port).start()
+        server = ScriptedServer.from_json(args.script, port=args.port, reuse_call_ids=args.reuse_call_ids).start()
     except (ValueError, OSError) as exc:
         print(f"scripted: {exc}", file=sys.stderr)
         return 1

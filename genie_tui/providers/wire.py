@@ -116,12 +116,18 @@ def usage_of(body: dict[str, Any], reply: Reply) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def completion_body(body: dict[str, Any], reply: Reply, n: int) -> dict[str, Any]:
+def call_id(n: int, i: int, reuse_ids: bool = False) -> str:
+    """The id of call ``i`` of request ``n``: unique, or with ``reuse_ids`` numbered per request (``call_0`` in
+    every turn), as some servers number them."""
+    return f"call_{i}" if reuse_ids else f"call_{n}_{i}"
+
+
+def completion_body(body: dict[str, Any], reply: Reply, n: int, reuse_ids: bool = False) -> dict[str, Any]:
     """A non-streamed ``chat.completion`` object for request ``n``."""
     message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
     if reply.tool_calls:
         message["tool_calls"] = [
-            {"id": f"call_{n}_{i}", "type": "function",
+            {"id": call_id(n, i, reuse_ids), "type": "function",
              "function": {"name": name, "arguments": a if reply.tool_style == "object" else _args(a)}}
             for i, (name, a) in enumerate(reply.tool_calls)
         ]
@@ -135,7 +141,7 @@ def completion_body(body: dict[str, Any], reply: Reply, n: int) -> dict[str, Any
     }
 
 
-def stream_events(body: dict[str, Any], reply: Reply, n: int) -> list[str]:
+def stream_events(body: dict[str, Any], reply: Reply, n: int, reuse_ids: bool = False) -> list[str]:
     """The ``data:`` payloads of a streamed answer, in order (cut short for stream faults)."""
     base = {"id": f"chatcmpl-{n}", "object": "chat.completion.chunk", "created": int(time.time()),
             "model": body.get("model", "scripted-model")}
@@ -147,7 +153,7 @@ def stream_events(body: dict[str, Any], reply: Reply, n: int) -> list[str]:
     events += [chunk({"content": piece}) for piece in _pieces(reply.content, reply.chunk_chars)]
     for i, (name, a) in enumerate(reply.tool_calls):
         index = 0 if reply.tool_style == "same_index" else i
-        head: dict[str, Any] = {"index": index, "id": f"call_{n}_{i}", "type": "function",
+        head: dict[str, Any] = {"index": index, "id": call_id(n, i, reuse_ids), "type": "function",
                                 "function": {"name": name, "arguments": ""}}
         if reply.tool_style in ("whole", "object"):
             head["function"]["arguments"] = a if reply.tool_style == "object" and isinstance(a, dict) else _args(a)

@@ -113,3 +113,105 @@ async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_e
     assert size < 60_000 * 0.8  # well within the budget...
     results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
     assert len(results) == 6 and not any("[elided" in r or "cut to fit" in r for r in results)  # ...so all kept
+
+
+def strictly_valid(messages: list[dict]) -> bool:
+    """What strict back ends check: every tool-call id once in the conversation, and each assistant turn's calls
+    answered by the tool messages right after it."""
+    ids = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+    if len(ids) != len(set(ids)):
+        return False
+    for i, m in enumerate(messages):
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            results = []
+            for after in messages[i + 1:]:
+                if after["role"] != "tool":
+                    break
+                results.append(after["tool_call_id"])
+            if sorted(results) != sorted(c["id"] for c in m["tool_calls"]):
+                return False
+    return True
+
+
+async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_first_repeat(make_repo):
+    from genie_tui.core.export import iter_export
+    from genie_tui.core.session import read_records, restore
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("list_dir", {"path": "."}), ("read_file", {"path": "a.py"})]),
+              Reply(tool_calls=[("read_file", {"path": "a.py"}), ("read_file", {"path": "a.py"})]),
+              finish()]
+    with ScriptedServer(script, reuse_call_ids=True) as server:
+        agent = make_agent(repo, server)
+        seen = await collect(agent, "read a.py")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    for request in requests[1:]:  # a strict server would have refused the second and third requests
+        assert strictly_valid(request["messages"]), request["messages"]
+    assert [c["id"] for c in historical_calls(requests[2])] == ["call_0", "call_1", "call_0-2", "call_1-2"]
+    # the front end sees the ids the history has, from the first event of a call to its result
+    started = [e.call_id for e in seen if isinstance(e, ev.ToolCallStarted)]
+    finished = [e.call_id for e in seen if isinstance(e, ev.ToolFinished)]
+    assert started == finished == ["call_0", "call_1", "call_0-2", "call_1-2", "call_0-3"]
+    # the session records what was sent; resume and export read the same ids back
+    recorded = [r["message"] for r in read_records(agent.session.path) if r["type"] == "message"]
+    assert recorded == agent.messages == restore(agent.session.path).messages
+    exported = next(iter_export(agent.session.path))["messages"]
+    assert historical_calls({"messages": exported}) == historical_calls({"messages": agent.messages})
+    assert [m.get("tool_call_id") for m in exported] == [m.get("tool_call_id") for m in agent.messages]
+
+
+async def test_a_resumed_session_meeting_a_server_that_numbers_calls_anew_stays_valid(make_repo):
+    from genie_tui.config.settings import load_settings
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([Reply(tool_calls=[("list_dir", {"path": "."})])], reuse_call_ids=True) as server:
+        agent = make_agent(repo, server, max_steps=1)
+        await collect(agent, "look")
+    script = [Reply(tool_calls=[("read_file", {"path": "a.py"})]), finish()]
+    with ScriptedServer(script, reuse_call_ids=True) as server:
+        resumed = Agent.resume(agent.session.id, load_settings(repo, {"base_url": server.base_url}))
+        await collect(resumed, "go on")
+        requests = server.requests
+    assert strictly_valid(requests[-1]["messages"])
+    assert [c["id"] for c in historical_calls(requests[-1])] == ["call_0", "call_0-2"]
+
+
+def fine_tuning_problems(line: dict) -> list[str]:
+    """What OpenAI's chat fine-tuning format checks that a line can get wrong: every call's ``arguments`` a JSON
+    string of an object, every call answered by the tool messages right after it, every result for a call."""
+    problems = []
+    messages = line["messages"]
+    for i, m in enumerate(messages):
+        for call in m.get("tool_calls") or []:
+            try:
+                ok = isinstance(json.loads(call["function"]["arguments"]), dict)
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                problems.append(f"message {i}: arguments {call['function']['arguments']!r}")
+        if m["role"] == "tool" and messages[i - 1]["role"] not in ("assistant", "tool"):
+            problems.append(f"message {i}: a tool result that follows no call")
+    if not strictly_valid(messages):
+        problems.append("calls not answered in order, or an id twice")
+    return problems
+
+
+async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_sent(make_repo, tmp_path):
+    from genie_tui.cli import main
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_file", '{"path": "a.py", "start_')], finish_reason="length"),
+              Reply(tool_calls=[("list_dir", ""), ("read_file", "[1]"), ("read_file", {"path": "a.py"})]),
+              Reply(tool_calls=[("find_files", "")], tool_style="whole"),
+              finish()]
+    with ScriptedServer(script, reuse_call_ids=True) as server:
+        agent = make_agent(repo, server)
+        await collect(agent, "read a.py")
+    out = tmp_path / "train.jsonl"
+    assert main(["export", agent.session.id, "-o", str(out)]) == 0
+    lines = [json.loads(text) for text in out.read_text().splitlines()]
+    assert lines and all(fine_tuning_problems(line) == [] for line in lines), [fine_tuning_problems(x) for x in lines]
+    assistants = [m for m in lines[0]["messages"] if m["role"] == "assistant"]
+    # genie refused the cut-off call, the non-object and the call without its required argument: not trained on
+    assert [m.get("weight") for m in assistants] == [0, 0, 0, None]

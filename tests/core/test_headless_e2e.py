@@ -249,7 +249,7 @@ def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
         proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--json")
     assert proc.returncode == 1
     result = json.loads(proc.stdout)
-    assert result["status"] == "failed" and "500" in result["summary"]
+    assert result["status"] == "failed" and "500" in result["summary"] and result["error"] == result["summary"]
     assert len(proc.stderr.strip().splitlines()[-1]) < 300  # a clear one-line error, no traceback
     assert "Traceback" not in proc.stderr
     session_id = Path(result["trajectory"]).stem
@@ -259,7 +259,7 @@ def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
         requests = server.requests
     assert proc.returncode == 0, proc.stderr
     resumed = json.loads(proc.stdout)
-    assert resumed["trajectory"] == result["trajectory"]
+    assert resumed["trajectory"] == result["trajectory"] and resumed["error"] is None
     assert [p["id"] for p in resumed["patches"]] == ["p1"]
     sent = requests[0]["messages"]
     assert sent[1] == {"role": "user", "content": "fix average"}
@@ -396,3 +396,33 @@ def test_the_tests_in_the_summary_are_the_projects_not_a_command_the_model_chose
                   "--approve", "auto", "--json")
     tests = json.loads(r.stdout)["tests"]
     assert tests["passed"] is False and "unittest" in tests["command"]  # the real suite still fails
+
+
+@pytest.mark.parametrize("case", ["no model", "answers", "sessions dir", "empty task", "bad flag", "no session",
+                                  "bad playbook"])
+def test_json_runs_print_one_object_even_when_they_cannot_start(make_repo, tmp_path, case):
+    """`genie run --json` and `genie resume --json`: stdout holds one object whatever happens, with `error` set
+    and the exit code (and the stderr line) of the error."""
+    repo = bug_repo(make_repo)
+    env = {k: v for k, v in os.environ.items() if "API_KEY" not in k}
+    endpoint = ["--base-url", "http://127.0.0.1:9/v1"]
+    args, code, message = {
+        "no model": (["run", "task"], 2, "no model configured"),
+        "answers": (["run", "task", *endpoint, "--answers", "/nonexistent.json"], 2, "--answers"),
+        "sessions dir": (["run", "task", *endpoint], 1, "cannot create the sessions directory"),
+        "empty task": (["run", " ", *endpoint], 2, "the task is empty"),
+        "bad flag": (["run", "task", "--max-steps", "many"], 2, "invalid int value"),
+        "no session": (["resume", "nosuchsession", *endpoint], 2, "no session 'nosuchsession'"),
+        "bad playbook": (["run", "task", *endpoint, "--playbook", "nosuch"], 2, "unknown playbook"),
+    }[case]
+    if case == "sessions dir":
+        (tmp_path / "home").mkdir()
+        (tmp_path / "home/data").write_text("")  # the sessions directory would have to be inside a file
+        env["GENIE_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run([sys.executable, "-m", "genie_tui", *args, "--repo", str(repo), "--json"],
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert proc.returncode == code, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    summary = json.loads(proc.stdout)  # one object, nothing else
+    assert summary["status"] == "failed" and message in summary["error"]
+    assert summary["patches"] == [] and summary["steps"] == 0 and summary["trajectory"] is None

@@ -53,3 +53,29 @@ def test_sigterm_stops_the_run_cleanly_and_it_resumes(make_repo):
                                  stdin=subprocess.DEVNULL, timeout=60)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["summary"] == "resumed"
+
+
+def test_a_second_signal_quits_at_once_and_json_still_prints_its_object(make_repo):
+    import socket
+
+    repo = make_repo({"m.py": CODE})
+    silent = socket.socket()  # a page that never answers: the fetch runs on after the first signal
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text(f'web_allow_hosts = "127.0.0.1:{silent.getsockname()[1]}"\n')
+    with silent, ScriptedServer([Reply(tool_calls=[("list_dir", {"path": "."})]),
+                                 Reply(tool_calls=[("browse_url", {"url": url})])]) as server:
+        proc = start_run(repo, server)
+        wait_for_stream(server, 2)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "genie: interrupted" in err  # the quit-at-once path
+    summary = json.loads(out)
+    assert summary["status"] == "cancelled" and summary["steps"] == 2
+    records = [json.loads(line) for line in Path(summary["trajectory"]).read_text().splitlines()]
+    assert records[-1]["type"] == "end" and records[-1]["status"] == "cancelled"

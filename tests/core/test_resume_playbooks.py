@@ -128,6 +128,7 @@ async def test_a_chosen_playbook_that_is_gone_at_resume_is_a_one_line_notice(mak
     assert any("db-migrations" in n and "turned off" in n for n in notices)
     assert "playbooks not updated" not in proc.stderr  # the glob match on db/schema.sql is no failure
     assert len(requests) == 2
+    assert "turned on playbook style" not in json.dumps(requests)  # its unsent note went with it
 
 
 def test_a_session_recorded_before_playbook_choices_were_kept_still_resumes(make_repo):

@@ -107,7 +107,9 @@ def test_export_marks_malformed_calls_untrainable(tmp_path):
     out = tmp_path / "x.jsonl"
     assert main(["export", s.id, "-o", str(out)]) == 0
     assistant = json.loads(out.read_text())["messages"][1]
-    assert assistant["weight"] == 0 and json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {}
+    assert assistant["weight"] == 0
+    # as the requests after it sent it back: an object saying what the model wrote
+    assert json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {"unparsed_arguments": '{"path": "a"'}
 
 
 def test_export_to_unwritable_place_is_one_line(capsys):
@@ -213,6 +215,7 @@ def test_a_damaged_session_is_skipped_by_list_with_a_warning_and_named_by_export
      '{"name": "f", "arguments": 3}}]}}', "a malformed tool call"),
     ('{"type": "plan", "steps": [{"text": "a"}]}', "no list of steps with text and status"),
     ('{"type": "end", "status": null}', "the status is not text"),
+    ('{"type": "notes", "pending": ["a note"]}', "no list of notes with text"),
 ])
 def test_records_genie_cannot_use_are_named_with_their_line(record, problem):
     path = _write_session("20240101-000000-odd-0001", START, record)
