@@ -35,7 +35,8 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
                     break
                 if isinstance(app.screen, QuestionScreen):
                     questions.add(id(app.screen))
-                    if app.screen.query_one("#q-answer").has_focus:
+                    answer = app.screen.query("#q-answer")  # empty until the screen has composed
+                    if answer and answer.first().has_focus:
                         await pilot.pause(TYPE_AHEAD_S)  # an Enter sooner is taken as type-ahead
                         await pilot.press("1", "enter")  # the answer box accepts a choice number
                         await helpers.wait_until(pilot, lambda: not isinstance(app.screen, QuestionScreen))
