@@ -93,6 +93,9 @@ class MainScreen(Screen[None]):
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 24, "-short")
         self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
+        # the footer cuts off what does not fit (at 80 columns: the patch's r and e, the plan's J/K), so
+        # under 120 columns the pane being worked in shows its keys on a line of its own
+        self.set_class(self.size.width < 120, "-key-hints")
 
     # --- panes --------------------------------------------------------------------------------------
     @property

@@ -18,9 +18,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
+from genie_tui.ui.widgets.key_hint import KeyHint
 
 _MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
 _NEXT = {"todo": "doing", "doing": "done", "done": "todo"}
+#: the plan's keys on one line, for terminals whose footer cannot show them all
+KEY_HINT = ("space tick", "o add", "e edit", "x delete", "K/J move")
 
 
 class PlanPane(Vertical):
@@ -46,6 +49,7 @@ class PlanPane(Vertical):
         self.steps: list[PlanStep] = []
         self.note = Static("No plan yet. o adds a step.", id="plan-note", markup=False)
         self.items = OptionList(id="plan-list")
+        self.key_hint = KeyHint(KEY_HINT, id="plan-keys")
         self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
         self._editing: int | None = None  # index being edited; len(steps) means a new step
         self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
@@ -53,6 +57,7 @@ class PlanPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self.note
+        yield self.key_hint
         yield self.items
         yield self.editor
 
@@ -87,6 +92,7 @@ class PlanPane(Vertical):
 
     def _changed(self, highlight: int | None) -> None:
         self._user_texts = {s.text.strip().lower() for s in self.steps if s.origin == "user"}
+        self.note.update("Plan (edited by you)" if self.steps else "No plan yet. o adds a step.")
         self._redraw(highlight)
         self.post_message(self.Edited(list(self.steps)))
 
