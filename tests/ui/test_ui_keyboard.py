@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from genie_tui.config.settings import Settings
+from genie_tui.core import events as ev
+from genie_tui.ui.app import GenieApp
 
 DIFF = "--- a/README.md\n+++ b/README.md\n@@ -1,1 +1,1 @@\n-x\n+y\n"
 
@@ -46,3 +52,52 @@ async def test_plan_keys_are_all_visible_in_a_small_terminal(sample_repo: Path, 
         for key in ("space tick", "o add", "e edit", "x delete", "K/J move"):
             assert key in shown, (key, shown)
         assert "[ ] first" in shown and "No plan yet" not in shown  # the step just added is in sight
+
+
+class _BusyAgent:
+    """A turn that runs until it is cancelled."""
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+
+    async def run(self, task: str) -> AsyncIterator[Any]:
+        yield ev.PhaseChanged("code")
+        await self.stop.wait()
+
+    def cancel(self) -> None:
+        self.stop.set()
+
+    def add_context(self, text: str) -> None: ...
+    def user_plan_edit(self, steps: Any) -> None: ...
+    def set_approval_mode(self, mode: str) -> None: ...
+
+
+def _busy_app(repo: Path) -> GenieApp:
+    settings = Settings(model="m", base_url="http://127.0.0.1:9/v1", api_key="x")
+    return GenieApp(settings, repo, _BusyAgent, animate=False, welcome=False)
+
+
+async def test_palette_quit_asks_for_a_second_press_while_a_turn_runs_like_ctrl_q(tmp_path: Path,
+                                                                                  helpers: Any) -> None:
+    app = _busy_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _type(pilot, "work for a while")
+        assert app.screen.turn_running
+        quit_ = next(c for c in app.get_system_commands(app.screen) if c.title == "Quit")
+        assert "Ctrl+Q" in quit_.help
+        await quit_.callback()
+        await pilot.pause(0.1)
+        assert app.is_running and app.return_code is None  # the turn goes on
+        assert any("press Ctrl+Q again" in n.message for n in app._notifications)
+        await pilot.press("ctrl+q")  # the second press quits
+        await pilot.pause(0.1)
+    assert app.return_code == 0
+
+
+async def test_palette_quit_exits_at_once_when_idle(tmp_path: Path, helpers: Any) -> None:
+    app = _busy_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        quit_ = next(c for c in app.get_system_commands(app.screen) if c.title == "Quit")
+        await quit_.callback()
+        await pilot.pause(0.1)
+        assert not app.is_running
