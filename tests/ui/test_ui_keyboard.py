@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -101,3 +103,29 @@ async def test_palette_quit_exits_at_once_when_idle(tmp_path: Path, helpers: Any
         await quit_.callback()
         await pilot.pause(0.1)
         assert not app.is_running
+
+
+async def test_a_5000_line_paste_goes_to_the_model_whole_and_quickly(sample_repo: Path, serve: Any,
+                                                                     helpers: Any) -> None:
+    from textual import events
+
+    from genie_tui.providers.scripted import Reply
+
+    server = serve([Reply(tool_calls=[("finish", {"summary": "done"})])])
+    app = helpers.make_app(sample_repo, server.base_url)
+    pasted = "\n".join(f"Traceback line {i}: File \"x.py\", line {i}" for i in range(5000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        prompt.value = "fix this crash: "
+        prompt.cursor_position = len(prompt.value)
+        started = time.monotonic()
+        prompt.post_message(events.Paste(pasted))
+        await pilot.pause(0.1)
+        assert "5,000 lines" in helpers.screen_text(app)  # said in the prompt, not drawn line by line
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: server.requests and not app.screen.turn_running)
+        assert time.monotonic() - started < 10
+        assert "Traceback line 0:" in helpers.screen_text(app)  # the conversation shows its beginning
+    sent = json.dumps(server.requests[0])
+    assert "fix this crash: " in sent
+    assert json.dumps(pasted)[1:-1] in sent  # every line, newlines included

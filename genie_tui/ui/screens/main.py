@@ -24,6 +24,7 @@ from genie_tui.ui.screens.question import ask_question, ask_to_run
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane
 from genie_tui.ui.widgets.plan_pane import PlanPane
+from genie_tui.ui.widgets.prompt import PREVIEW_LINES, PromptInput
 from genie_tui.ui.widgets.search_pane import SearchPane
 from genie_tui.ui.widgets.status_bar import StatusBar
 
@@ -73,7 +74,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield ConversationView(id="conversation")
                 yield PatchPane(id="patch-pane")
-        yield Input(placeholder="Describe a task, or /help for commands", id="prompt")
+        yield PromptInput(placeholder="Describe a task, or /help for commands", id="prompt")
         yield StatusBar(model=s.model if app.model_ready else "no model", approve=s.approve,
                         budget=s.context_budget, demo=app.demo, animate=app.spinner,
                         price=(s.price_input_per_mtok, s.price_output_per_mtok), id="status")
@@ -124,7 +125,10 @@ class MainScreen(Screen[None]):
     # --- intent -------------------------------------------------------------------------------------
     @on(Input.Submitted, "#prompt")
     async def _prompt(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+        prompt = self.query_one("#prompt", PromptInput)
+        line = event.value.strip()
+        text, shown = prompt.expand(line), prompt.expand(line, preview=PREVIEW_LINES)
+        prompt.forget()
         event.input.value = ""
         if not text:
             return
@@ -133,7 +137,7 @@ class MainScreen(Screen[None]):
 
             await run_slash(self, text)
             return
-        await self.start_task(text)
+        await self.start_task(text, shown if shown != text else None)
 
     async def start_task(self, text: str, shown: str | None = None) -> None:
         if self.turn_running:
