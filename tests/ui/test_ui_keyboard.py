@@ -129,3 +129,26 @@ async def test_a_5000_line_paste_goes_to_the_model_whole_and_quickly(sample_repo
     sent = json.dumps(server.requests[0])
     assert "fix this crash: " in sent
     assert json.dumps(pasted)[1:-1] in sent  # every line, newlines included
+
+
+async def test_search_pane_with_thousands_of_hits_keeps_titles_and_highlights_the_newest(tmp_path: Path,
+                                                                                         helpers: Any) -> None:
+    from genie_tui.ui.widgets.search_pane import MAX_ROWS
+
+    app = helpers.make_app(tmp_path, None, welcome=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        search = app.screen.search
+        search.agent_looked("search", "parse config", tuple((f"src/m{i}.py", i + 1, i + 3, "f") for i in range(3000)))
+        await pilot.pause(0.1)
+        labels = [str(search.results.get_option_at_index(i).prompt) for i in range(search.results.option_count)]
+        assert search.results.option_count <= MAX_ROWS
+        assert labels[0].startswith("⟳ agent search: parse config")  # which lookup these are
+        assert any("more" in label for label in labels)  # and that some are not shown
+        assert search._current() == search.hits[1] and search.hits[1].path == "src/m0.py"  # the best hit
+        for k in range(60):
+            search.agent_looked("read", f"file{k}.py", ((f"file{k}.py", 0, 0, "file"),))
+        await pilot.pause(0.1)
+        labels = [str(search.results.get_option_at_index(i).prompt) for i in range(search.results.option_count)]
+        assert len(labels) == len(search.hits) <= MAX_ROWS
+        assert "⟳ agent read: file59.py" in labels and "  file59.py  file" in labels  # no ':0-0', no '…'
+        assert search._current().path == "file59.py"
