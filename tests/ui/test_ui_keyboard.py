@@ -152,3 +152,19 @@ async def test_search_pane_with_thousands_of_hits_keeps_titles_and_highlights_th
         assert len(labels) == len(search.hits) <= MAX_ROWS
         assert "⟳ agent read: file59.py" in labels and "  file59.py  file" in labels  # no ':0-0', no '…'
         assert search._current().path == "file59.py"
+
+
+@pytest.mark.parametrize("size", [(60, 16), (80, 24)])
+async def test_welcome_screen_shows_its_choices_without_scrolling(tmp_path: Path, helpers: Any,
+                                                                 size: tuple[int, int]) -> None:
+    from genie_tui.ui.screens.welcome import WelcomeScreen
+
+    app = helpers.make_app(tmp_path, None)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, WelcomeScreen)
+        shown = helpers.screen_text(app)
+        assert "Run the demo (d)" in shown and "Continue (c)" in shown, shown
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert app.focused is app.screen.query_one("#prompt")
