@@ -34,6 +34,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
     ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
     ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
+    ("Resume a session…", "/sessions: pick one of this repository's saved sessions", "slash('/sessions')"),
     ("List playbooks", "/playbook: the playbooks genie knows, which are active and why", "slash('/playbook')"),
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )
