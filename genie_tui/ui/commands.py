@@ -21,7 +21,7 @@ HELP = """\
 Keys: Enter send · Esc stop the turn (idle: back to the prompt) · Ctrl+C twice quit · Ctrl+Q quit · F2 search
       F3 plan · F4 patch · F5 prompt · Ctrl+U undo · Ctrl+T approval mode · Ctrl+Y copy · Ctrl+P command palette
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
-Plan: space tick · o add · e edit · x delete · J/K move
+Plan: space tick · o add · e edit · x delete · J/K move · u undo the last plan edit
 Search: Enter runs the query, then previews a hit · c adds the hit to the agent's context
 Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
           /approve ask|auto|never /apply FILE /clear /resume [SESSION] /sessions /help"""

@@ -67,6 +67,7 @@ PLAN: tuple[tuple[str, str, str], ...] = (
     ("Plan: delete the highlighted step", "x or Delete in the plan pane", "delete"),
     ("Plan: move the highlighted step up", "K or Shift+Up in the plan pane", "move(-1)"),
     ("Plan: move the highlighted step down", "J or Shift+Down in the plan pane", "move(1)"),
+    ("Plan: undo the last edit", "u in the plan pane", "undo"),
 )
 
 MODELS_TIMEOUT_S = 5.0

@@ -51,7 +51,7 @@ async def test_plan_keys_are_all_visible_in_a_small_terminal(sample_repo: Path, 
         await pilot.pause(0.1)
         assert app.screen.plan.steps and app.screen.focused is app.screen.plan.items
         shown = helpers.screen_text(app)
-        for key in ("space tick", "o add", "e edit", "x delete", "K/J move"):
+        for key in ("space tick", "o add", "e edit", "x delete", "K/J move", "u undo"):
             assert key in shown, (key, shown)
         assert "[ ] first" in shown and "No plan yet" not in shown  # the step just added is in sight
 
@@ -168,3 +168,25 @@ async def test_welcome_screen_shows_its_choices_without_scrolling(tmp_path: Path
         await pilot.press("c")
         await pilot.pause(0.1)
         assert app.focused is app.screen.query_one("#prompt")
+
+
+async def test_plan_edit_can_be_undone_with_u(tmp_path: Path, helpers: Any) -> None:
+    from genie_tui.ui.widgets.plan_pane import PlanPane
+
+    seen: list[Any] = []
+    app = helpers.make_app(tmp_path, None, welcome=False)
+    async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
+        plan = app.screen.plan
+        await pilot.press("f3", "o", *"one", "enter", "o", *"two", "enter")
+        await pilot.press("K")  # "two" above "one"
+        await pilot.press("x")  # deletes "two": one key, easy to hit by mistake
+        await pilot.pause()
+        assert [s.text for s in plan.steps] == ["one"]
+        await pilot.press("u")
+        await pilot.pause()
+        assert [s.text for s in plan.steps] == ["two", "one"]
+        assert [s.text for s in [m for m in seen if isinstance(m, PlanPane.Edited)][-1].steps] == ["two", "one"]
+        await pilot.press("u", "u")
+        await pilot.pause()
+        assert [s.text for s in plan.steps] == ["one"]
+        assert "u undo" in helpers.screen_text(app)
