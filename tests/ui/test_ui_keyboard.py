@@ -190,3 +190,27 @@ async def test_plan_edit_can_be_undone_with_u(tmp_path: Path, helpers: Any) -> N
         await pilot.pause()
         assert [s.text for s in plan.steps] == ["one"]
         assert "u undo" in helpers.screen_text(app)
+
+
+class _TestRunAgent(_BusyAgent):
+    """A turn that runs the tests: output lines arrive as ``ToolProgress`` until it is cancelled."""
+
+    async def run(self, task: str) -> AsyncIterator[Any]:
+        yield ev.ToolCallStarted("t1", "run_tests")
+        yield ev.ToolCallCompleted("t1", "run_tests", {}, "{}")
+        for i in range(2000):
+            yield ev.ToolProgress("t1", "run_tests", f"test_{i} ... ok")
+        yield ev.ToolProgress("t1", "run_tests", "still running: test_slow")
+        await self.stop.wait()
+
+
+async def test_test_run_output_shows_while_it_runs_and_esc_stops_it(tmp_path: Path, helpers: Any) -> None:
+    settings = Settings(model="m", base_url="http://127.0.0.1:9/v1", api_key="x")
+    app = GenieApp(settings, tmp_path, _TestRunAgent, animate=False, welcome=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _type(pilot, "run the tests")
+        await helpers.wait_until(pilot, lambda: "still running: test_slow" in helpers.screen_text(app), timeout=10)
+        assert app.screen.turn_running
+        await pilot.press("escape")
+        await helpers.wait_until(pilot, lambda: not app.screen.turn_running)
+        assert app.agent.stop.is_set()

@@ -197,6 +197,8 @@ class MainScreen(Screen[None]):
             conv.tool_args(e.call_id, e.arguments, printable(e.raw_arguments))
         elif isinstance(e, ev.ToolFinished):
             conv.tool_finished(e.call_id, e.ok, printable(e.result), e.elapsed_ms)
+        elif isinstance(e, ev.ToolProgress):
+            conv.tool_progress(e.call_id, printable(e.text))
         elif isinstance(e, ev.ContextLooked):
             self.search.agent_looked(e.kind, e.query, e.hits)
         elif isinstance(e, ev.UsageReported):

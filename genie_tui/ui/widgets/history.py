@@ -38,6 +38,7 @@ class ToolRecord:
     meta: str = "…"
     failed: bool = False
     expanded: bool = False
+    progress: str = ""  # the latest output line of a long tool (a test run) while it runs
 
     def set_args(self, arguments: dict[str, Any] | None, raw: str) -> None:
         self.args, self.raw = summarize_args(arguments, raw), raw
@@ -46,10 +47,13 @@ class ToolRecord:
         size = len(result.encode())
         human = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
         self.result, self.meta, self.failed = result, f"{human} · {elapsed_ms:.0f} ms", not ok
+        self.progress = ""
 
     def text(self) -> Text:
         head = Text.assemble(("▾ " if self.expanded else "▸ ", "bold"), (self.name, "bold"), " ",
                              self.args, (f"  · {self.meta}", "dim"))
+        if self.progress:
+            head.append(f"\n  {self.progress}", style="dim italic")
         if self.expanded:
             body = self.raw[:4000] + "\n── result ──\n" + (self.result or "(running)")[-4000:]
             head.append("\n" + body, style="dim")
