@@ -30,7 +30,7 @@ class GenieApp(App[str | None]):
     ENABLE_COMMAND_PALETTE = True
     # over every screen, dialogs included: the main screen's Ctrl+C (stop, then quit) must work in them too
     BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
-                Binding("ctrl+q", "quit_genie", "Quit", show=False, priority=True)]
+                Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
     def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
                  demo: bool = False, theme: str | None = None, animate: bool = True,
@@ -119,9 +119,10 @@ class GenieApp(App[str | None]):
             self.pop_screen()
         main.action_interrupt()
 
-    def action_quit_genie(self) -> None:
-        """Ctrl+Q quits at once when genie is idle; while a turn runs it asks for a second press, as Ctrl+C
-        does (a stray Ctrl+Q should not cut off work in flight; the session is saved either way)."""
+    async def action_quit(self) -> None:
+        """Ctrl+Q and the palette's Quit quit at once when genie is idle; while a turn runs they ask for a
+        second press, as Ctrl+C does (a stray Ctrl+Q should not cut off work in flight; the session is saved
+        either way)."""
         from genie_tui.ui.screens.main import QUIT_WINDOW_S, MainScreen
 
         main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)), None)
@@ -181,7 +182,11 @@ class GenieApp(App[str | None]):
 
     # --- palette ------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":  # the same action as Ctrl+Q, and the palette says what it does
+                command = SystemCommand("Quit", "Ctrl+Q: quit (while a turn runs, press Ctrl+Q again to confirm)",
+                                        self.action_quit)
+            yield command
         from genie_tui.ui.palette import commands
         from genie_tui.ui.screens.main import MainScreen
 

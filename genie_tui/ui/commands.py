@@ -21,10 +21,10 @@ HELP = """\
 Keys: Enter send · Esc stop the turn (idle: back to the prompt) · Ctrl+C twice quit · Ctrl+Q quit · F2 search
       F3 plan · F4 patch · F5 prompt · Ctrl+U undo · Ctrl+T approval mode · Ctrl+Y copy · Ctrl+P command palette
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
-Plan: space tick · o add · e edit · x delete · J/K move
+Plan: space tick · o add · e edit · x delete · J/K move · u undo the last plan edit
 Search: Enter runs the query, then previews a hit · c adds the hit to the agent's context
 Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
-          /approve ask|auto|never /apply FILE /clear /resume [SESSION] /help"""
+          /approve ask|auto|never /apply FILE /clear /resume [SESSION] /sessions /help"""
 
 
 async def _help(screen: MainScreen, arg: str) -> None:
@@ -256,6 +256,32 @@ async def _resume(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(notice, "error")
 
 
+async def _sessions(screen: MainScreen, arg: str) -> None:
+    """A picker of this repository's saved sessions; the chosen one is resumed as ``/resume ID`` would."""
+    if screen.turn_running:
+        await screen.conversation.add_note("sessions: the agent is working; Esc stops it first", "error")
+        return
+    repo = screen.genie.repo
+    if repo is None:
+        return
+    from genie_tui.ui.screens.sessions import SessionPicker, this_repos_sessions
+
+    current = getattr(getattr(screen.genie.agent, "session", None), "id", None)
+    mine, others, damaged = await asyncio.to_thread(this_repos_sessions, repo, current)
+    if not mine:
+        more = f" ({others} of other repositories)" if others else ""
+        await screen.conversation.add_note(f"sessions: no saved session for this repository{more}", "error")
+        for line in damaged:
+            await screen.conversation.add_note(f"not readable: {line}", "error")
+        return
+
+    def chosen(session_id: str | None) -> None:
+        if session_id:
+            screen.run_worker(_resume(screen, session_id))
+
+    screen.app.push_screen(SessionPicker(mine, others, damaged), chosen)
+
+
 async def _browse(screen: MainScreen, arg: str) -> None:
     if arg:
         await screen.start_task(f"Read {arg} with browse_url and use what is relevant to the task.", f"/browse {arg}")
@@ -270,6 +296,7 @@ async def _ask(screen: MainScreen, arg: str) -> None:
 COMMANDS: dict[str, Handler] = {
     "help": _help, "plan": _plan, "theme": _theme, "model": _model, "approve": _approve, "search": _search,
     "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": _resume,
+    "sessions": _sessions,
     "browse": _browse, "ask": _ask,
 }
 

@@ -34,6 +34,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Show working-tree diff", "/diff: git diff in the patch pane", "slash('/diff')"),
     ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
     ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
+    ("Resume a session…", "/sessions: pick one of this repository's saved sessions", "slash('/sessions')"),
     ("List playbooks", "/playbook: the playbooks genie knows, which are active and why", "slash('/playbook')"),
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )
@@ -66,6 +67,7 @@ PLAN: tuple[tuple[str, str, str], ...] = (
     ("Plan: delete the highlighted step", "x or Delete in the plan pane", "delete"),
     ("Plan: move the highlighted step up", "K or Shift+Up in the plan pane", "move(-1)"),
     ("Plan: move the highlighted step down", "J or Shift+Down in the plan pane", "move(1)"),
+    ("Plan: undo the last edit", "u in the plan pane", "undo"),
 )
 
 MODELS_TIMEOUT_S = 5.0

@@ -75,3 +75,30 @@ async def test_old_tool_call_expands_on_click_and_late_finish_shows(sample_repo:
         await pilot.click(conv.history, offset=(5, 0))
         await pilot.pause()
         assert "1 failed" in helpers.screen_text(app)
+
+
+async def test_old_tool_call_expands_from_the_keyboard(sample_repo: Path, helpers: Any) -> None:
+    """Clicking was the only way to open a tool call once it had moved into the history."""
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        for name in ("first_tool", "run_tests"):
+            await conv.tool_started(name, name)
+            conv.tool_args(name, {"command": "pytest -q"}, '{"command": "pytest -q"}')
+            conv.tool_finished(name, False, f"{name} output", 1234.0)
+        for i in range(LIVE_ITEMS + BATCH):
+            await conv.add_note(f"note {i}")
+        await pilot.pause()
+        assert not any(isinstance(w, ToolCallLine) for w in conv.children)  # both are history lines now
+        for _ in range(40):  # Tab from the prompt reaches them
+            if app.focused is conv.history:
+                break
+            await pilot.press("tab")
+        assert app.focused is conv.history
+        await pilot.press("enter")  # the newest old tool call first
+        await pilot.pause()
+        assert "run_tests output" in helpers.screen_text(app)
+        await pilot.press("enter", "up", "enter")  # close it, go to the one before, open that
+        await pilot.pause()
+        shown = helpers.screen_text(app)
+        assert "first_tool output" in shown and "run_tests output" not in shown

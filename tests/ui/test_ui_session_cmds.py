@@ -198,3 +198,45 @@ async def test_a_playbook_turned_on_that_is_gone_at_resume_is_one_line(sample_re
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
         assert helpers.screen_text(app).count("no longer exists") == 1  # said once, not again by the turn
     assert "go on" in json.dumps(server.requests[0]["messages"])
+
+
+async def test_sessions_picker_lists_this_repositorys_sessions_and_resumes_the_chosen_one(
+        sample_repo: Path, tmp_path: Path, serve: Any, helpers: Any) -> None:
+    from genie_tui.core.session import sessions_dir
+    from genie_tui.ui.screens.sessions import SessionPicker
+
+    older = await _one_session(sample_repo, "first task here", serve, helpers)
+    await _one_session(sample_repo, "count the words [better]", serve, helpers)
+    (tmp_path / "other").mkdir()
+    await _one_session(prepare_sample_repo(tmp_path / "other"), "another repo task", serve, helpers)
+    (sessions_dir() / "20990101-000000-broken.jsonl").write_text("not json\n")
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot, "/sessions")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, SessionPicker))
+        shown = helpers.screen_text(app)
+        assert "count the words [better]" in shown and "first task here" in shown  # newest first
+        assert shown.index("count the words") < shown.index("first task here")
+        assert "another repo task" not in shown and "1 of another repository" in shown
+        assert "20990101-000000-broken.jsonl" in shown  # the damaged file is named, not silently dropped
+        await pilot.press("escape")  # closes, resumes nothing
+        await pilot.pause()
+        assert not isinstance(app.screen, SessionPicker) and app.agent is None
+        await _start(pilot, "/sessions")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, SessionPicker))
+        await pilot.press("down", "enter")
+        await helpers.wait_until(pilot, lambda: app.agent is not None)
+        assert app.agent.session.id == older
+        assert f"resumed {older}" in helpers.screen_text(app)
+
+
+async def test_sessions_picker_without_sessions_says_so(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot, "/sessions")
+        await pilot.pause(0.3)
+        assert app.screen is app.screen_stack[1]  # no picker
+        assert "no saved session for this repository" in helpers.screen_text(app)
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Resume a session…" in commands

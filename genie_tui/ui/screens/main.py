@@ -24,6 +24,7 @@ from genie_tui.ui.screens.question import ask_question, ask_to_run
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane
 from genie_tui.ui.widgets.plan_pane import PlanPane
+from genie_tui.ui.widgets.prompt import PREVIEW_LINES, PromptInput
 from genie_tui.ui.widgets.search_pane import SearchPane
 from genie_tui.ui.widgets.status_bar import StatusBar
 
@@ -73,7 +74,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="right"):
                 yield ConversationView(id="conversation")
                 yield PatchPane(id="patch-pane")
-        yield Input(placeholder="Describe a task, or /help for commands", id="prompt")
+        yield PromptInput(placeholder="Describe a task, or /help for commands", id="prompt")
         yield StatusBar(model=s.model if app.model_ready else "no model", approve=s.approve,
                         budget=s.context_budget, demo=app.demo, animate=app.spinner,
                         price=(s.price_input_per_mtok, s.price_output_per_mtok), id="status")
@@ -93,6 +94,9 @@ class MainScreen(Screen[None]):
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 24, "-short")
         self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
+        # the footer cuts off what does not fit (at 80 columns: the patch's r and e, the plan's J/K), so
+        # under 120 columns the pane being worked in shows its keys on a line of its own
+        self.set_class(self.size.width < 120, "-key-hints")
 
     # --- panes --------------------------------------------------------------------------------------
     @property
@@ -121,7 +125,10 @@ class MainScreen(Screen[None]):
     # --- intent -------------------------------------------------------------------------------------
     @on(Input.Submitted, "#prompt")
     async def _prompt(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+        prompt = self.query_one("#prompt", PromptInput)
+        line = event.value.strip()
+        text, shown = prompt.expand(line), prompt.expand(line, preview=PREVIEW_LINES)
+        prompt.forget()
         event.input.value = ""
         if not text:
             return
@@ -130,7 +137,7 @@ class MainScreen(Screen[None]):
 
             await run_slash(self, text)
             return
-        await self.start_task(text)
+        await self.start_task(text, shown if shown != text else None)
 
     async def start_task(self, text: str, shown: str | None = None) -> None:
         if self.turn_running:
@@ -190,6 +197,8 @@ class MainScreen(Screen[None]):
             conv.tool_args(e.call_id, e.arguments, printable(e.raw_arguments))
         elif isinstance(e, ev.ToolFinished):
             conv.tool_finished(e.call_id, e.ok, printable(e.result), e.elapsed_ms)
+        elif isinstance(e, ev.ToolProgress):
+            conv.tool_progress(e.call_id, printable(e.text))
         elif isinstance(e, ev.ContextLooked):
             self.search.agent_looked(e.kind, e.query, e.hits)
         elif isinstance(e, ev.UsageReported):

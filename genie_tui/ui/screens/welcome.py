@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Markdown
 
@@ -30,11 +30,13 @@ search, plan, a question, streamed patches to approve and tests going from red t
 class WelcomeScreen(ModalScreen[str]):
     """Dismisses with ``"demo"`` or ``"continue"``."""
 
+    # The choices sit below the text, outside its scroll area: at 80x24 the text does not fit, and the
+    # choices (and their keys) were below the fold.
     DEFAULT_CSS = """
     WelcomeScreen { align: center middle; }
     WelcomeScreen > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 90%;
         border: thick $primary; background: $surface; padding: 0 1; }
-    WelcomeScreen Horizontal { height: auto; align: center middle; margin: 1 0; }
+    WelcomeScreen #welcome-choices { dock: bottom; height: auto; align: center middle; padding: 1 0 0 0; }
     WelcomeScreen Button { margin: 0 1; }
     """
     BINDINGS = [Binding("d", "choose('demo')", "Run demo"), Binding("escape,c", "choose('continue')", "Continue")]
@@ -42,9 +44,9 @@ class WelcomeScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Markdown(WELCOME)
-            with Center(), Horizontal():
-                yield Button("Run the demo (d)", id="demo", variant="primary")
-                yield Button("Continue without a model (c)", id="continue")
+            with Horizontal(id="welcome-choices"):  # docked: it stays in sight while the text scrolls
+                yield Button("Run the demo (d)", id="demo", variant="primary", compact=True)
+                yield Button("Continue (c)", id="continue", compact=True)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

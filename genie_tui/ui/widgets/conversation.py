@@ -62,6 +62,10 @@ class ToolCallLine(Static, can_focus=True):
         self.set_class(not ok, "-failed")
         self._draw()
 
+    def set_progress(self, text: str) -> None:
+        self.record.progress = text
+        self._draw()
+
     def action_toggle(self) -> None:
         self.record.expanded = not self.record.expanded
         self._draw()
@@ -165,6 +169,12 @@ class ConversationView(VerticalScroll):
         if (record := self._tools.pop(call_id, None)) is not None:
             self._update_tool(record, lambda line: line.finish(ok, result, elapsed_ms),
                               lambda: record.finish(ok, result, elapsed_ms))
+
+    def tool_progress(self, call_id: str, text: str) -> None:
+        """A running tool's latest output line (the core sends a few a second at most), under its line."""
+        if (record := self._tools.get(call_id)) is not None:
+            line = " ".join(text.split())
+            self._update_tool(record, lambda w: w.set_progress(line), lambda: setattr(record, "progress", line))
 
     def abandon_tools(self, reason: str) -> None:
         """Tool calls still shown as running when their turn was dropped or stopped: they never ran."""

@@ -18,7 +18,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.color import Color
-from textual.geometry import Size
+from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -37,6 +38,7 @@ class ToolRecord:
     meta: str = "…"
     failed: bool = False
     expanded: bool = False
+    progress: str = ""  # the latest output line of a long tool (a test run) while it runs
 
     def set_args(self, arguments: dict[str, Any] | None, raw: str) -> None:
         self.args, self.raw = summarize_args(arguments, raw), raw
@@ -45,10 +47,13 @@ class ToolRecord:
         size = len(result.encode())
         human = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
         self.result, self.meta, self.failed = result, f"{human} · {elapsed_ms:.0f} ms", not ok
+        self.progress = ""
 
     def text(self) -> Text:
         head = Text.assemble(("▾ " if self.expanded else "▸ ", "bold"), (self.name, "bold"), " ",
                              self.args, (f"  · {self.meta}", "dim"))
+        if self.progress:
+            head.append(f"\n  {self.progress}", style="dim italic")
         if self.expanded:
             body = self.raw[:4000] + "\n── result ──\n" + (self.result or "(running)")[-4000:]
             head.append("\n" + body, style="dim")
@@ -71,10 +76,17 @@ class Entry:
         return self.tool.plain() if self.tool is not None else self.text
 
 
-class History(Widget):
-    """Draws ``entries`` as wrapped lines; a click on a tool call's line expands it."""
+class History(Widget, can_focus=True):
+    """Draws ``entries`` as wrapped lines; a click on a tool call's line, or Enter on the one the cursor
+    is on (Up/Down move between tool calls), expands it."""
 
-    DEFAULT_CSS = "History { height: auto; }"
+    DEFAULT_CSS = "History { height: auto; } History > .history--cursor { background: $boost; text-style: bold; }"
+    COMPONENT_CLASSES = {"history--cursor"}
+    BINDINGS = [
+        Binding("enter", "toggle", "Expand"),
+        Binding("up,k", "move(-1)", "Prev tool call", show=False),
+        Binding("down,j", "move(1)", "Next tool call", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,10 +95,13 @@ class History(Widget):
         self._owner: list[int] = []  # entry index of each line
         self._key: tuple[int, str] | None = None  # (width, theme) the lines were wrapped for
         self._colors: tuple[str, dict[str, str]] = ("", {})
+        self.cursor: int | None = None  # the entry (a tool call) Enter expands
+        self.can_focus = False  # a Tab stop only once it holds a tool call
 
     def extend(self, entries: list[Entry]) -> None:
         start = len(self.entries)
         self.entries.extend(entries)
+        self.can_focus = self.can_focus or any(e.tool is not None for e in entries)
         if self._key is not None:
             for i in range(start, len(self.entries)):
                 self._wrap(i, self._key[0])
@@ -94,6 +109,8 @@ class History(Widget):
 
     def clear(self) -> None:
         self.entries.clear()
+        self.cursor = None
+        self.can_focus = False
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -111,14 +128,55 @@ class History(Widget):
         width = self.size.width
         self._ensure(width)
         if 0 <= y < len(self._lines):
-            return self._lines[y]
+            strip = self._lines[y]
+            if self.has_focus and self.cursor is not None and self._owner[y] == self.cursor:
+                strip = strip.apply_style(self.get_component_rich_style("history--cursor"))
+            return strip
         return Strip.blank(width)
+
+    # --- keyboard: the same as a click, on the tool call the cursor is on -----------------------------
+    def _tools(self) -> list[int]:
+        return [i for i, e in enumerate(self.entries) if e.tool is not None]
+
+    def on_focus(self) -> None:
+        tools = self._tools()
+        if self.cursor not in tools:
+            self.cursor = tools[-1] if tools else None
+        self._show_cursor()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_move(self, delta: int) -> None:
+        tools = self._tools()
+        if not tools:
+            return
+        here = tools.index(self.cursor) if self.cursor in tools else len(tools) - 1
+        self.cursor = tools[max(0, min(len(tools) - 1, here + delta))]
+        self._show_cursor()
+
+    def action_toggle(self) -> None:
+        if self.cursor is not None and (tool := self.entries[self.cursor].tool) is not None:
+            tool.expanded = not tool.expanded
+            self.invalidate()
+            self.call_after_refresh(self._show_cursor)
+
+    def _show_cursor(self) -> None:
+        self.refresh()
+        if self.cursor is None or self.cursor not in self._owner or self.parent is None:
+            return
+        first = self._owner.index(self.cursor)
+        last = len(self._owner) - 1 - self._owner[::-1].index(self.cursor)
+        top = self.virtual_region.y
+        self.parent.scroll_to_region(Region(0, top + first, 1, min(last - first + 1, 10)),  # type: ignore[attr-defined]
+                                     animate=False, immediate=True)
 
     def on_click(self, event: events.Click) -> None:
         y = event.y
         if 0 <= y < len(self._owner):
             tool = self.entries[self._owner[y]].tool
             if tool is not None:
+                self.cursor = self._owner[y]
                 tool.expanded = not tool.expanded
                 self.invalidate()
 

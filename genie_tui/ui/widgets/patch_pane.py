@@ -18,9 +18,12 @@ from textual.widgets import Input, Static
 
 from genie_tui.core.events import PatchDecision, PatchProposed
 from genie_tui.ui.bridge import JsonStringField
+from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
 
 FLUSH_HZ = 30
+#: the review keys on one line in the pane, for terminals whose footer cannot show them all
+KEY_HINT = ("y approve", "n reject", "m comment", "a all", "r reject patch", "e edit", "⏎ submit")
 
 
 class PatchPane(Vertical, can_focus=False):
@@ -50,6 +53,7 @@ class PatchPane(Vertical, can_focus=False):
         super().__init__(id=id)
         self.view = PatchView(id="patch-view")
         self.title = Static("No patch yet.", id="patch-title", markup=False)
+        self.key_hint = KeyHint(KEY_HINT, id="patch-keys")
         self.comment_box = Input(placeholder="Review comment for the model (Enter to send, Esc to cancel)",
                                  id="patch-comment")
         self._decoder: JsonStringField | None = None
@@ -60,6 +64,7 @@ class PatchPane(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield self.title
+        yield self.key_hint
         yield self.view
         yield self.comment_box
 

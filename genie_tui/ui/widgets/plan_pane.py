@@ -18,9 +18,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
+from genie_tui.ui.widgets.key_hint import KeyHint
 
 _MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
 _NEXT = {"todo": "doing", "doing": "done", "done": "todo"}
+#: the plan's keys on one line, for terminals whose footer cannot show them all
+KEY_HINT = ("space tick", "o add", "e edit", "x delete", "K/J move", "u undo")
+UNDO_DEPTH = 50
 
 
 class PlanPane(Vertical):
@@ -33,6 +37,7 @@ class PlanPane(Vertical):
         Binding("delete,x", "delete", "Delete step"),
         Binding("shift+up,K", "move(-1)", "Move up"),
         Binding("shift+down,J", "move(1)", "Move down"),
+        Binding("u", "undo", "Undo edit"),
         Binding("escape", "close_editor", "Close", show=False),
     ]
 
@@ -46,13 +51,16 @@ class PlanPane(Vertical):
         self.steps: list[PlanStep] = []
         self.note = Static("No plan yet. o adds a step.", id="plan-note", markup=False)
         self.items = OptionList(id="plan-list")
+        self.key_hint = KeyHint(KEY_HINT, id="plan-keys")
         self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
         self._editing: int | None = None  # index being edited; len(steps) means a new step
         self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
         self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them
+        self._undo: list[list[PlanStep]] = []  # the plan before each of the user's edits since the agent's last
 
     def compose(self) -> ComposeResult:
         yield self.note
+        yield self.key_hint
         yield self.items
         yield self.editor
 
@@ -62,6 +70,8 @@ class PlanPane(Vertical):
     def show(self, steps: tuple[PlanStep, ...] | list[PlanStep], source: str = "agent") -> None:
         """Replace the plan (the agent's ``update_plan``, or the echo of a user edit)."""
         echo = [(s.text, s.status) for s in steps] == [(s.text, s.status) for s in self.steps]
+        if not echo:  # a plan the agent rewrote: undoing the user's edits would undo the agent's plan too
+            self._undo.clear()
         self.steps = list(steps)
         followed = ""
         if source == "agent" and self._user_texts and not echo:
@@ -85,8 +95,20 @@ class PlanPane(Vertical):
         if self.steps:
             self.items.highlighted = min(highlight or 0, len(self.steps) - 1)
 
+    def _remember(self) -> None:
+        """Called before each user edit: ``u`` goes back to this plan."""
+        self._undo = [*self._undo[-(UNDO_DEPTH - 1):], list(self.steps)]
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.app.notify("Nothing to undo in the plan.", timeout=2)
+            return
+        self.steps = self._undo.pop()
+        self._changed(self._cursor)
+
     def _changed(self, highlight: int | None) -> None:
         self._user_texts = {s.text.strip().lower() for s in self.steps if s.origin == "user"}
+        self.note.update("Plan (edited by you)" if self.steps else "No plan yet. o adds a step.")
         self._redraw(highlight)
         self.post_message(self.Edited(list(self.steps)))
 
@@ -98,17 +120,21 @@ class PlanPane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_editor":
             return bool(self.editor.display)
+        if action == "undo":
+            return not self.editor.display
         if action in ("tick", "edit", "delete", "move"):
             return self._cursor is not None and not self.editor.display
         return True
 
     def action_tick(self) -> None:
         if (i := self._cursor) is not None:
+            self._remember()
             self.steps[i] = replace(self.steps[i], status=_NEXT.get(self.steps[i].status, "todo"))
             self._changed(i)
 
     def action_delete(self) -> None:
         if (i := self._cursor) is not None:
+            self._remember()
             del self.steps[i]
             self._changed(max(0, i - 1))
 
@@ -117,6 +143,7 @@ class PlanPane(Vertical):
             return
         j = i + delta
         if 0 <= j < len(self.steps):
+            self._remember()
             self.steps[i], self.steps[j] = self.steps[j], self.steps[i]
             self.steps[j] = replace(self.steps[j], origin="user")
             self._changed(j)
@@ -154,6 +181,7 @@ class PlanPane(Vertical):
             # the agent rewrote the plan meanwhile: the same step, nearest to where it was
             same = [i for i, st in enumerate(self.steps) if st.text == edited.text]
             index = min(same, key=lambda i: abs(i - index)) if same else len(self.steps)
+        self._remember()
         if index >= len(self.steps):
             self.steps.append(PlanStep(text=text, status="todo", origin="user"))
             index = len(self.steps) - 1

@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-MAX_ROWS = 400
+MAX_ROWS = 400  # rows kept in the list; older lookups scroll off the top
+MAX_GROUP = 200  # hits shown for one lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,13 @@ class Hit:
     start: int
     end: int
     label: str = ""
+
+
+def _label(h: Hit) -> Text:
+    t = Text(f"  {h.path}" + (f":{h.start}-{h.end}" if h.start else ""), no_wrap=True, overflow="ellipsis")
+    if h.label:
+        t.append(f"  {h.label}", style="dim")
+    return t
 
 
 class SearchPane(Vertical):
@@ -53,42 +61,33 @@ class SearchPane(Vertical):
         self.repo = repo
         self.query_box = Input(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
         self.results = OptionList(id="search-results")
-        self.hits: list[Hit | None] = []
+        self.hits: list[Hit | None] = []  # per row: its hit, or None for a title
+        self._rows: list[tuple[Text, Hit | None]] = []
 
     def compose(self) -> ComposeResult:
         yield self.query_box
         yield self.results
 
     def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
-        self.results.add_option(Option(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), disabled=True))
-        self.hits.append(None)
-        for h in hits:
-            span = f":{h.start}-{h.end}" if h.start else ""
-            t = Text(f"  {h.path}{span}", no_wrap=True, overflow="ellipsis")
-            if h.label:
-                t.append(f"  {h.label}", style="dim")
-            self.results.add_option(Option(t))
-            self.hits.append(h)
-        self._trim()
-        if hits:
-            index = len(self.hits) - len(hits)
+        shown = hits[:MAX_GROUP]  # ranked best first: a lookup of thousands keeps its best, and says so
+        rows: list[tuple[Text, Hit | None]] = [(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), None)]
+        rows += [(_label(h), h) for h in shown]
+        if len(hits) > len(shown):
+            rows.append((Text(f"  … {len(hits) - len(shown):,} more not shown", style="dim"), None))
+        self._rows += rows
+        self.hits += [h for _, h in rows]
+        if len(self._rows) > MAX_ROWS:  # drop the oldest rows and rebuild once (the list stays short)
+            del self._rows[:len(self._rows) - MAX_ROWS]
+            self.hits = [h for _, h in self._rows]
+            self.results.clear_options()
+            self.results.add_options([Option(t, disabled=h is None) for t, h in self._rows])
+        else:
+            self.results.add_options([Option(t, disabled=h is None) for t, h in rows])
+        if shown:
+            index = len(self.hits) - len(rows) + 1
             if live or self.results.highlighted is None:
                 self.results.highlighted = index
                 self.results.scroll_to_highlight()
-
-    def _trim(self) -> None:
-        extra = len(self.hits) - MAX_ROWS
-        if extra > 0:
-            keep = self.hits[extra:]
-            self.hits = []
-            self.results.clear_options()
-            for h in keep:  # rebuild (rare: only once the list is long)
-                if h is None:
-                    self.results.add_option(Option(Text("…", style="dim"), disabled=True))
-                    self.hits.append(None)
-                else:
-                    self.results.add_option(Option(Text(f"  {h.path}:{h.start}-{h.end}  {h.label}")))
-                    self.hits.append(h)
 
     def agent_looked(self, kind: str, query: str, hits: tuple[tuple[str, int, int, str], ...]) -> None:
         """A live lookup by the agent; it becomes the highlighted group."""

@@ -1,0 +1,63 @@
+"""The prompt: one line to type a task or a /command, that keeps a multi-line paste whole.
+
+Textual's ``Input`` keeps only the first line of a paste, so a pasted stack trace or task description lost
+everything after its first line. Here a paste with line breaks becomes a short marker in the line
+(``[paste 1: 5,000 lines]``) and ``expand()`` puts the text back when the line is sent. Typing around a
+marker is free; deleting any part of it drops that paste.
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual import events
+from textual.widgets import Input
+
+PREVIEW_LINES = 8
+_MARKER = re.compile(r"\[paste (\d+): [\d,]+ lines\]")
+
+
+class PromptInput(Input):
+    """An ``Input`` whose multi-line pastes are kept whole behind a marker."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.pastes: dict[int, str] = {}
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self._insert(event.text)
+
+    def action_paste(self) -> None:
+        self._insert(self.app.clipboard)
+
+    def _insert(self, text: str) -> None:
+        if not text:
+            return
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" in text.rstrip("\n"):
+            number = max(self.pastes, default=0) + 1
+            self.pastes[number] = text.rstrip("\n")
+            text = f"[paste {number}: {text.rstrip(chr(10)).count(chr(10)) + 1:,} lines]"
+        else:
+            text = text.strip("\n")
+        start, end = self.selection
+        self.replace(text, start, end)
+
+    def expand(self, line: str, preview: int | None = None) -> str:
+        """``line`` with each marker replaced by its paste (or the paste's first ``preview`` lines)."""
+
+        def back(match: re.Match[str]) -> str:
+            text = self.pastes.get(int(match[1]))
+            if text is None:
+                return match[0]
+            lines = text.split("\n")
+            if preview is not None and len(lines) > preview:
+                text = "\n".join(lines[:preview]) + f"\n… ({len(lines) - preview:,} more lines)"
+            return "\n" + text + "\n"
+
+        return _MARKER.sub(back, line).strip("\n") if self.pastes else line
+
+    def forget(self) -> None:
+        """The line was sent: its pastes go with it."""
+        self.pastes.clear()
