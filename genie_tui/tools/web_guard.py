@@ -39,10 +39,33 @@ def is_internal(address: str) -> bool:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64 or ip.is_site_local:  # both global to Python 3.11, neither is
+            return True
+        carried = _carried_ipv4(ip)
+        if carried is not None:
+            ip = carried
     return not ip.is_global or ip.is_multicast
+
+
+#: RFC 6052's NAT64 prefix (the gateway connects to the IPv4 address in the last 32 bits) and RFC 8215's
+#: local-use one; IPv4-compatible (``::a.b.c.d``) and IPv4-translated (``::ffff:0:a.b.c.d``) forms
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+_COMPATIBLE = ipaddress.ip_network("::/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for, which the network delivers to (a NAT64 gateway, a 6to4
+    relay), or None. ``::`` and ``::1`` are themselves, not 0.0.0.0 and 0.0.0.1."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _TRANSLATED or (ip in _COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def _port(url: httpx.URL) -> int:

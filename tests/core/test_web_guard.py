@@ -281,3 +281,31 @@ def test_a_socks_proxy_without_socksio_is_a_one_line_error(ctx, net, monkeypatch
     with pytest.raises(ToolError, match=r"^http://outside.test/a: cannot fetch \(.*socksio") as err:
         browse(ctx, "http://outside.test/a")
     assert "\n" not in str(err.value)
+
+
+
+@pytest.mark.parametrize("address", [
+    "64:ff9b::a9fe:a9fe",  # NAT64 (DNS64 networks): the gateway connects to 169.254.169.254
+    "64:ff9b:1::a00:5",  # local-use NAT64 prefix: 10.0.0.5
+    "2002:a00:5::1",  # 6to4: 10.0.0.5
+    "::7f00:1",  # IPv4-compatible: 127.0.0.1
+    "::ffff:0:7f00:1",  # IPv4-translated: 127.0.0.1
+    "fec0::1",  # site-local
+])
+def test_an_ipv6_form_of_an_internal_ipv4_address_is_refused(ctx, net, servers, address):
+    """IPv6 addresses that carry an IPv4 one reach it through the network (a NAT64 gateway on an IPv6-only
+    network connects to 64:ff9b::a9fe:a9fe as 169.254.169.254, the cloud metadata service), yet Python 3.11
+    calls them global. The test network delivers them to the internal server, as such a gateway would."""
+    internal = servers("internal")
+    net.stand_ins[address] = internal.port
+    net.dns["dns64.test"] = [[address]]
+    for url in (f"http://[{address}]/", "http://dns64.test/"):
+        with pytest.raises(ToolError, match=r"is an internal address"):
+            browse(ctx, url)
+    assert internal.seen == [] and net.connects == []
+
+
+def test_a_nat64_form_of_a_public_address_is_fetched(ctx, net, servers):
+    public = servers("public")
+    net.stand_ins["64:ff9b::5db8:d822"] = public.port  # 93.184.216.34
+    assert "served by public" in browse(ctx, "http://[64:ff9b::5db8:d822]/")
