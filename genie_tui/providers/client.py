@@ -45,10 +45,12 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"
 
 
-async def _unstreamed(stream: Any) -> Any | None:
+async def _unstreamed(stream: Any) -> list[Any] | None:
     """What a server that did not stream sent instead: its whole completion as one chunk (some servers and
     proxies ignore ``stream``), or :class:`NotAStream` for an error object or a page (a captive portal's). None
-    for an event stream, and for any type other than JSON or HTML, which is read as the stream it should be."""
+    for an event stream, and for any type other than JSON or HTML, which is read as the stream it should be.
+    An event stream labelled ``application/json`` (as some servers and proxies label every answer) is read
+    whole here, and its chunks returned: the SDK reads it as a stream whatever its label."""
     response = getattr(stream, "response", None)
     media = (response.headers.get("content-type") or "").split(";")[0].strip().lower() if response else ""
     if media not in ("application/json", "text/html"):
@@ -59,7 +61,9 @@ async def _unstreamed(stream: Any) -> Any | None:
         try:
             data = json.loads(body)
         except ValueError:
-            pass
+            chunks = _labelled_stream(body)
+            if chunks is not None:
+                return chunks
     if isinstance(data, dict) and isinstance(data.get("choices"), list):
         from openai.types.chat import ChatCompletionChunk
 
@@ -75,16 +79,43 @@ async def _unstreamed(stream: Any) -> Any | None:
                     for i, call in enumerate(calls)]
             choices.append({"index": choice.get("index", 0), "delta": delta,
                             "finish_reason": choice.get("finish_reason")})
-        return ChatCompletionChunk.model_validate({  # a ValidationError is a ValueError: a malformed answer
+        return [ChatCompletionChunk.model_validate({  # a ValidationError is a ValueError: a malformed answer
             "id": data.get("id") or "", "object": "chat.completion.chunk", "created": data.get("created") or 0,
-            "model": data.get("model") or "", "choices": choices, "usage": data.get("usage")})
+            "model": data.get("model") or "", "choices": choices, "usage": data.get("usage")})]
     if isinstance(data, dict) and data.get("error"):
-        error = data["error"]
-        message = error.get("message") if isinstance(error, dict) else error
-        raise NotAStream(f"an error instead of a stream: {message or json.dumps(error)}", True)
+        raise _error_object(data["error"])
     text = " ".join(re.sub(r"<[^>]*>", " ", body).split())[:120]
     raise NotAStream(f"the endpoint answered with {media} instead of an event stream ({text!r}); check the base "
                      "URL: an OpenAI-compatible API, usually ending in /v1", False)
+
+
+def _error_object(error: Any) -> NotAStream:
+    message = error.get("message") if isinstance(error, dict) else error
+    return NotAStream(f"an error instead of a stream: {message or json.dumps(error)}", True)
+
+
+def _labelled_stream(body: str) -> list[Any] | None:
+    """The chunks of ``body`` if it is an event stream (``data:`` lines), up to ``[DONE]``; else None."""
+    from openai.types.chat import ChatCompletionChunk
+
+    payloads = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
+    if not payloads:
+        return None
+    chunks = []
+    for payload in payloads:
+        if payload == "[DONE]":
+            break
+        data = json.loads(payload)  # a ValueError: a malformed stream, retried as a malformed chunk is
+        if isinstance(data, dict) and data.get("error"):
+            raise _error_object(data["error"])
+        for choice in data.get("choices") or ():  # arguments as objects (TGI, llama.cpp), as the assembler takes them
+            for call in (choice.get("delta") or {}).get("tool_calls") or ():
+                function = call.get("function") or {}
+                if function.get("arguments") is not None:
+                    function["arguments"] = as_text(function["arguments"])
+        chunks.append(ChatCompletionChunk.model_validate({"id": "", "object": "chat.completion.chunk", "created": 0,
+                                                          "model": "", **data}))
+    return chunks
 
 
 class ModelClient:
@@ -171,8 +202,9 @@ class ModelClient:
                 try:
                     whole = await _unstreamed(stream)
                     if whole is not None:
-                        for event in assembler.feed(whole):
-                            yield event
+                        for chunk in whole:
+                            for event in assembler.feed(chunk):
+                                yield event
                     else:
                         async for chunk in stream:
                             for event in assembler.feed(chunk):

@@ -107,7 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         events = stream_events(body, reply, owner._new_id(), owner.reuse_call_ids)
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        label = "application/json" if reply.fault == "mislabeled" else "text/event-stream; charset=utf-8"
+        self.send_header("Content-Type", label)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang", "nostream", "html")  # or any HTTP status
+FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang", "nostream", "html",
+          "mislabeled")  # or any HTTP status
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Reply:
     - ``"nostream"``: the whole answer as one JSON completion although a stream was asked for (servers and
       proxies that ignore ``stream``), or with ``error_message``, a JSON error object with status 200;
     - ``"html"``: status 200 with an HTML page (a captive portal or a proxy's login page).
+    - ``"mislabeled"``: the normal event stream, labelled ``application/json`` (servers and proxies that label
+      every answer so).
 
     ``error_code`` replaces the error body's ``type`` and ``code`` of an HTTP fault (OpenAI's 429 for an account
     out of credit says ``insufficient_quota``) and ``error_message`` its message.

@@ -151,6 +151,18 @@ async def test_a_server_that_ignores_stream_still_gives_a_turn() -> None:
     assert turn.usage is not None and not turn.usage.estimated and len(server.requests) == 1
 
 
+async def test_an_event_stream_labelled_as_json_is_read_as_the_stream_it_is() -> None:
+    # some servers and proxies label every answer application/json, their event streams too; the SDK reads
+    # those as streams, and so must genie
+    reply = Reply("the answer", [("read_file", {"path": "a.py"})], fault="mislabeled", chunk_chars=3)
+    with serve([reply, Reply("unreachable")]) as server:
+        events, turn = await run_turn(client_for(server))
+    assert turn.content == "the answer" and turn.finish_reason == "tool_calls" and turn.attempts == 1
+    assert [(c.name, c.arguments) for c in turn.tool_calls] == [("read_file", {"path": "a.py"})]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "the answer"
+    assert turn.usage is not None and not turn.usage.estimated and len(server.requests) == 1
+
+
 async def test_an_html_page_or_a_json_error_instead_of_a_stream_is_named() -> None:
     # a captive portal or a proxy's login page answers 200 with HTML: no retry can help, and the user must
     # learn what came back, not "connection cut?"
