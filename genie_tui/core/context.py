@@ -83,7 +83,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         escaped = len(json.dumps(content, ensure_ascii=False)) / max(1, len(content))  # newlines count twice
         drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
         keep = max(MIN_KEPT_CHARS, len(content) - drop)
-        if keep < len(content):
+        if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
             out[i]["content"] = _cut(content, keep, name)
             elided += 1
     return out, elided

@@ -92,3 +92,12 @@ def test_calibration_counts_what_else_the_request_carried():
     meter = TokenMeter()
     meter.calibrate(msgs, (chars + 4800) // 4, extra_chars=4800)  # the tool schemas are in prompt_tokens too
     assert abs(meter.chars_per_token - 4.0) < 0.05
+
+
+def test_a_recent_result_too_short_to_gain_from_a_cut_is_left_whole():
+    # cut to the 1,000 characters kept at least, plus the note saying where, a result of 1,100 would grow
+    msgs = conversation(4, 1_100)
+    out, elided = compact(msgs, 500, TokenMeter())
+    for before, after in zip(msgs, out, strict=True):
+        assert len(json.dumps(after)) <= len(json.dumps(before))
+    assert elided == 0
