@@ -159,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageExit as exc:
         commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         command = next((a for a in argv if a in commands), None)  # the first word that names one
-        if command in _JSON_RUNS and "--json" in argv:
+        options = argv[:argv.index("--")] if "--" in argv else argv
+        # argparse takes any unambiguous prefix (--jso) for --json
+        if command in _JSON_RUNS and any(len(a) > 2 and "--json".startswith(a) for a in options):
             from genie_tui.core.events import SessionFinished
             from genie_tui.headless import summary_json
 

@@ -426,3 +426,15 @@ def test_json_runs_print_one_object_even_when_they_cannot_start(make_repo, tmp_p
     summary = json.loads(proc.stdout)  # one object, nothing else
     assert summary["status"] == "failed" and message in summary["error"]
     assert summary["patches"] == [] and summary["steps"] == 0 and summary["trajectory"] is None
+
+
+@pytest.mark.parametrize("flag", ["--jso", "--js"])
+def test_an_abbreviated_json_flag_also_gets_its_object_on_a_usage_error(flag, capsys):
+    """argparse takes --jso for --json, so the run would have printed its object: a usage error does too."""
+    from genie_tui.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "task", flag, "--max-steps", "many"])
+    assert exit_info.value.code == 2
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "failed" and "invalid int value" in summary["error"]
