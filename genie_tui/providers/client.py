@@ -106,7 +106,9 @@ def _labelled_stream(body: str) -> list[Any] | None:
         if payload == "[DONE]":
             break
         data = json.loads(payload)  # a ValueError: a malformed stream, retried as a malformed chunk is
-        if isinstance(data, dict) and data.get("error"):
+        if not isinstance(data, dict):
+            raise ValueError(f"an event that is not a JSON object: {payload[:80]}")
+        if data.get("error"):
             raise _error_object(data["error"])
         for choice in data.get("choices") or ():  # arguments as objects (TGI, llama.cpp), as the assembler takes them
             for call in (choice.get("delta") or {}).get("tool_calls") or ():
