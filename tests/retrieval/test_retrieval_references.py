@@ -182,3 +182,17 @@ def test_find_references_tool_says_which_uses_are_matched_by_name(make_repo):
     assert "f.py:2:     return registry['x'].Engine()" not in named  # snippets are stripped
     assert "f.py:2: return registry['x'].Engine()" in named.splitlines()
     ctx.index.close()
+
+
+_METHOD = {
+    "core.py": "class Engine:\n    def start(self):\n        pass\n",
+    "main.py": "from core import Engine\n\n\ndef start():\n    e = Engine()\n    e.start()\n",
+}
+
+
+def test_a_top_level_function_does_not_hide_calls_of_a_method_of_that_name(make_repo):
+    # main.py's own start() is a function; e.start() is still a call of a method named start
+    ix = _open(make_repo, _METHOD)
+    for path in (None, "core.py"):
+        assert ("main.py", 6) in _where(ix.references("Engine.start", path))
+    ix.close()
