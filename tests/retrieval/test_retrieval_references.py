@@ -196,3 +196,19 @@ def test_a_top_level_function_does_not_hide_calls_of_a_method_of_that_name(make_
     for path in (None, "core.py"):
         assert ("main.py", 6) in _where(ix.references("Engine.start", path))
     ix.close()
+
+
+_SUBPATH = {
+    # Node's subpath imports and a ~ path alias map names to repository files through package.json or tsconfig
+    "package.json": '{"imports": {"#widgets": "./src/widgets/index.ts"}}\n',
+    "src/widgets/index.ts": "export class Widget {}\n",
+    "src/app.ts": "import { Widget } from '#widgets';\nnew Widget();\n",
+    "src/page.ts": "import { Widget } from '~widgets';\nnew Widget();\n",
+}
+
+
+def test_an_import_through_a_path_alias_is_not_taken_for_a_library(make_repo):
+    ix = _open(make_repo, _SUBPATH)
+    refs = _where(ix.references("Widget", "src/widgets/index.ts"))
+    assert {("src/app.ts", 2), ("src/page.ts", 2)} <= refs
+    ix.close()
