@@ -34,7 +34,9 @@ def is_stub_body(body: list[tuple[str, str]], i: int) -> bool:
     new = [(j, k, t) for j, (k, t) in enumerate(body) if k == GAP or (k != DEL and _is_code(t))]
     before = [x for x in new if x[0] < i]
     after = [x for x in new if x[0] > i]
-    before = _skip_docstring(before, indent)
+    documented = _skip_docstring(before, indent)
+    new_doc = len(documented) < len(before)  # the new block opens with a docstring
+    before = documented
     if not before:
         return False
     hj, hk, head = before[-1]
@@ -49,8 +51,27 @@ def is_stub_body(body: list[tuple[str, str]], i: int) -> bool:
     while hk == ADD and start > 0 and body[start - 1][0] in (ADD, DEL):
         start -= 1
     end = after[0][0] if after else len(body)
-    return not any(k == DEL and _is_code(t) and _width(t) > level and t.strip() not in _STUB_BODY
-                   for k, t in body[start:end])
+    removed = [(j, k, t) for j, (k, t) in enumerate(body[start:end], start)
+               if k == DEL and _is_code(t) and _width(t) > level]
+    if new_doc:  # the old docstring is replaced by the new one, not by the '...'
+        removed = removed[len(_docstring(removed)):]
+    return all(t.strip() in _STUB_BODY for _, _, t in removed)
+
+
+def _docstring(lines: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The lines of a docstring that opens ``lines`` (empty if none does)."""
+    first = lines[0][2].strip().lstrip("rRuUbB") if lines else ""
+    quote = next((q for q in _QUOTES if first.startswith(q)), None)
+    if quote is None:
+        return []
+    if len(first) >= 2 * len(quote) and first.endswith(quote):
+        return lines[:1]
+    if quote in first[len(quote):]:
+        return []  # a string in an expression ('"""a""" + b'), not a docstring
+    for n in range(1, len(lines)):
+        if quote in lines[n][2]:
+            return lines[:n + 1] if lines[n][2].rstrip().endswith(quote) else []
+    return []
 
 
 def _skip_docstring(before: list[tuple[int, str, str]], indent: int) -> list[tuple[int, str, str]]:

@@ -54,11 +54,11 @@ class ModuleMap:
 
     def external(self, module: str) -> bool:
         """An import from outside the repository: not relative, and no part of its name (``sqlalchemy``,
-        ``@scope/pkg``, ``github.com/x/y``) is a directory or file stem here, so no import path setting could
-        lead it into the repository."""
+        ``@scope/pkg``, ``github.com/x/y``; ``#widgets`` and ``~/lib`` are path aliases) is a directory or file
+        stem here, so no import path setting could lead it into the repository."""
         if module.startswith("."):
             return False
-        return not any(part in self._parts for part in re.split(r"[./:@]+", module) if part)
+        return not any(part in self._parts for part in re.split(r"[./:@#~]+", module) if part)
 
     @functools.cached_property
     def _parts(self) -> set[str]:

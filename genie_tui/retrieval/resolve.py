@@ -163,7 +163,8 @@ def submodule(c: sqlite3.Connection, mods: ModuleMap, module: str, name: str) ->
 
 
 def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, set[int]]], names: set[str],
-              targets: set[tuple[str, str]], memo: Memo) -> tuple[dict[str, bool], dict[str, dict[int, bool]]]:
+              targets: set[tuple[str, str]], memo: Memo,
+              members: bool = False) -> tuple[dict[str, bool], dict[str, dict[int, bool]]]:
     """Where ``uses`` (file -> name -> lines: uses of ``names`` or of the names ``targets`` are exported under,
     in files whose imports bind no such name to ``targets``) come from. Per file: True when its imports still
     lead the name to ``targets`` (a star import; ``Engine`` on the import line of ``Engine as SE``), False
@@ -171,7 +172,8 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
     library outside the repository), absent when nothing says (dynamic code: a by-name match). And per file
     the lines where a module alias is used with the name, True when its module exports a target under it
     (``m.Engine()`` after ``import pkg.core as m``, ``ns.Part`` after ``import * as ns`` of a barrel
-    exporting ``Part``), False when it exports something else."""
+    exporting ``Part``), False when it exports something else. ``members``: the targets are methods or
+    fields, reached as ``x.start`` whatever a file defines or imports as ``start``, so no file is ruled out."""
     verdict: dict[str, bool] = {}
     lines: dict[str, dict[int, bool]] = {}
     files = sorted(uses)
@@ -206,6 +208,8 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
             got = set().union(*(imported_as(c, mods, p, n, memo=memo) for n in names & set(uses[p])))
             if got:
                 verdict[p] = bool(got & targets)
+    if members:
+        verdict = {p: v for p, v in verdict.items() if v}
     aliases = sorted({alias for rows in spaces.values() for _, _, alias in rows})
     if not aliases:
         return verdict, lines

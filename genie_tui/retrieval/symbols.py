@@ -112,11 +112,11 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     real = R.imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
     found = _definitions(c, mods, symbol, path)
     if real:
-        targets = real
+        targets, members = real, False
     elif found and found[0][0] == path:  # asked from the file that defines it: that definition's aliases
-        targets = {(found[0][5], path)}
+        targets, members = {(found[0][5], path)}, bool(found[0][4])
     else:
-        targets = {(r[5], r[0]) for r in found}
+        targets, members = {(r[5], r[0]) for r in found}, bool(found) and all(r[4] for r in found)
     names = {n for n, _ in targets} or {name}
     bound, known = R.bindings(c, mods, targets, memo) if targets else (set(), set(names))
     homes = {p for _, p in targets}
@@ -133,7 +133,7 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             resolved.setdefault(p, set()).update(ls)
         else:
             loose.setdefault(p, {})[ref] = ls
-    verdict, via_module = R.attribute(c, mods, loose, names, targets, memo)
+    verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
     by_name: dict[str, set[int]] = {}
     for p, uses in loose.items():
         named = set().union(*(ls for n, ls in uses.items() if n in names))

@@ -219,6 +219,15 @@ STUBS = [
     (READER, [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-        ...", "+    def read(self) -> str:",
               *("+" + d for d in LONG_DOC), "+        ...", " "],
      READER.replace("bytes:\n", "str:\n" + "\n".join(LONG_DOC) + "\n")),
+    # a stub with a docstring is rewritten whole: the removed docstring is replaced by the new one
+    (READER.replace("bytes:\n", f"bytes:\n{DOC}\n", 1),
+     [" class Reader(Protocol):", "-    def read(self) -> bytes:", "-" + DOC, "-        ...",
+      "+    def read(self) -> str:", '+        """Read it as text."""', "+        ...", " "],
+     READER.replace("bytes:\n", 'str:\n        """Read it as text."""\n', 1)),
+    (READER.replace("bytes:\n", "bytes:\n" + "\n".join(LONG_DOC) + "\n", 1),
+     [" class Reader(Protocol):", "-    def read(self) -> bytes:", *("-" + d for d in LONG_DOC), "-        ...",
+      "+    def read(self) -> str:", "+" + DOC, "+        ...", " "],
+     READER.replace("bytes:\n", f"str:\n{DOC}\n", 1)),
 ]
 
 
@@ -251,6 +260,12 @@ def test_overload_and_protocol_stubs_apply(make_repo):
     ("f.py", "-def f():\n-    a = 1\n-    b = 2\n-    return a + b\n+def f() -> int:\n+    ...\n"),
     ("f.py", " def f():\n+    ...\n-    a = 1\n-    b = 2\n-    return a + b\n"),
     ("f.py", " def f():\n-    a = 1\n+    ...\n \n-    b = 2\n-    return a + b\n"),
+    # a docstring replaced by a docstring, but the code after it by '...'
+    ("f.py", ' def f():\n-    """Old."""\n-    a = 1\n-    b = 2\n+    """New."""\n+    ...\n     return a + b\n'),
+    # a removed line that only starts with a triple-quoted string is code, not a docstring
+    ("f.py", ' def f():\n-    """Old""" if a else b\n-    a = 1\n-    b = """c"""\n+    """New."""\n+    ...\n'),
+    # the old docstring removed with '...' and no new docstring in its place
+    ("f.py", ' def f():\n-    """Old."""\n-    a = 1\n+    ...\n'),
     # the line before does not open a block, or is itself a placeholder
     ("f.py", " def f():\n-    a = 1\n+    b = 2\n+    ...\n     return a + b\n"),
     ("f.py", " def f():\n-    a = 1\n+    # ... existing code ...\n+    ...\n     b = 2\n"),

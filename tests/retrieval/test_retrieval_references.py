@@ -182,3 +182,33 @@ def test_find_references_tool_says_which_uses_are_matched_by_name(make_repo):
     assert "f.py:2:     return registry['x'].Engine()" not in named  # snippets are stripped
     assert "f.py:2: return registry['x'].Engine()" in named.splitlines()
     ctx.index.close()
+
+
+_METHOD = {
+    "core.py": "class Engine:\n    def start(self):\n        pass\n",
+    "main.py": "from core import Engine\n\n\ndef start():\n    e = Engine()\n    e.start()\n",
+}
+
+
+def test_a_top_level_function_does_not_hide_calls_of_a_method_of_that_name(make_repo):
+    # main.py's own start() is a function; e.start() is still a call of a method named start
+    ix = _open(make_repo, _METHOD)
+    for path in (None, "core.py"):
+        assert ("main.py", 6) in _where(ix.references("Engine.start", path))
+    ix.close()
+
+
+_SUBPATH = {
+    # Node's subpath imports and a ~ path alias map names to repository files through package.json or tsconfig
+    "package.json": '{"imports": {"#widgets": "./src/widgets/index.ts"}}\n',
+    "src/widgets/index.ts": "export class Widget {}\n",
+    "src/app.ts": "import { Widget } from '#widgets';\nnew Widget();\n",
+    "src/page.ts": "import { Widget } from '~widgets';\nnew Widget();\n",
+}
+
+
+def test_an_import_through_a_path_alias_is_not_taken_for_a_library(make_repo):
+    ix = _open(make_repo, _SUBPATH)
+    refs = _where(ix.references("Widget", "src/widgets/index.ts"))
+    assert {("src/app.ts", 2), ("src/page.ts", 2)} <= refs
+    ix.close()
