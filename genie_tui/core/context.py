@@ -20,6 +20,10 @@ ELIDABLE = frozenset({"read_file", "search_code", "find_files", "list_dir", "go_
                       "browse_url", "web_search", "run_tests"})
 
 
+def _chars(message: dict[str, Any]) -> int:
+    return len(json.dumps(message, ensure_ascii=False))
+
+
 class TokenMeter:
     """Estimates prompt tokens, calibrated by the usage the endpoint reports."""
 
@@ -27,13 +31,13 @@ class TokenMeter:
         self.chars_per_token = 4.0
 
     def estimate(self, messages: list[dict[str, Any]]) -> int:
-        return int(sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) / self.chars_per_token)
+        return int(sum(_chars(m) for m in messages) / self.chars_per_token)
 
     def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int, extra_chars: int = 0) -> None:
         """Learn characters per token from a request's reported ``prompt_tokens``; ``extra_chars`` is what else
         the request carried that the endpoint counts (the tool schemas: about 1,200 tokens, which counted
         against the messages alone made later estimates about twice too large)."""
-        chars = sum(len(json.dumps(m, ensure_ascii=False)) for m in messages) + extra_chars
+        chars = sum(_chars(m) for m in messages) + extra_chars
         if prompt_tokens > 100 and chars > 400:
             self.chars_per_token = max(1.5, min(8.0, chars / prompt_tokens))
 
@@ -48,6 +52,20 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
     if meter.estimate(messages) <= limit:
         return messages, 0
     out = copy.deepcopy(messages)
+    # sizes are kept per message and updated as messages shrink: estimating the whole history after each
+    # elision made a long session's request cost grow with the square of its length
+    sizes = [_chars(m) for m in out]
+    total = sum(sizes)
+
+    def estimate() -> int:
+        return int(total / meter.chars_per_token)
+
+    def changed(i: int) -> None:
+        nonlocal total
+        new = _chars(out[i])
+        total += new - sizes[i]
+        sizes[i] = new
+
     names = _call_names(out)
     tool_indexes = [i for i, m in enumerate(out) if m.get("role") == "tool"]
     elided = 0
@@ -59,8 +77,9 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         first = content.splitlines()[0][:120] if content else ""
         out[i]["content"] = (f"[elided to fit the context budget: {name} result, {len(content)} chars; "
                              f"it began: {first!r}. Call the tool again if you need it.]")
+        changed(i)
         elided += 1
-        if meter.estimate(out) <= limit:
+        if estimate() <= limit:
             return out, elided
     # Old patch proposals are the next largest thing; keep the newest one whole.
     patch_calls = [(i, c) for i, m in enumerate(out) if m.get("role") == "assistant"
