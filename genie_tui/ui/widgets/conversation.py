@@ -18,8 +18,8 @@ from textual.widgets._markdown import MarkdownStream
 
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
-LIVE_ITEMS = 120  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
-BATCH = 40
+LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
+BATCH = 20
 
 
 class Note(Static):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -76,6 +77,9 @@ class Entry:
         return self.tool.plain() if self.tool is not None else self.text
 
 
+STRIPS_KEPT = 400  # Strips of drawn lines kept between paints (a tall terminal shows a few hundred at most)
+
+
 class History(Widget, can_focus=True):
     """Draws ``entries`` as wrapped lines; a click on a tool call's line, or Enter on the one the cursor
     is on (Up/Down move between tool calls), expands it."""
@@ -91,7 +95,11 @@ class History(Widget, can_focus=True):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[Entry] = []
-        self._lines: list[Strip] = []
+        # a line's segments, made a Strip only when drawn: a Strip carries seven small caches, so a long
+        # session's history as Strips was most of the app's objects and made each full garbage collection
+        # (a pause of the whole app) several times slower
+        self._lines: list[list[Segment]] = []
+        self._strips: dict[int, Strip] = {}  # the lines drawn lately
         self._owner: list[int] = []  # entry index of each line
         self._key: tuple[int, str] | None = None  # (width, theme) the lines were wrapped for
         self._colors: tuple[str, dict[str, str]] = ("", {})
@@ -117,6 +125,7 @@ class History(Widget, can_focus=True):
         """Re-wrap everything on the next paint (a tool call finished late, an entry expanded)."""
         self._key = None
         self._lines.clear()
+        self._strips.clear()
         self._owner.clear()
         self.refresh(layout=True)
 
@@ -128,7 +137,11 @@ class History(Widget, can_focus=True):
         width = self.size.width
         self._ensure(width)
         if 0 <= y < len(self._lines):
-            strip = self._lines[y]
+            strip = self._strips.get(y)
+            if strip is None:
+                if len(self._strips) >= STRIPS_KEPT:
+                    self._strips.clear()
+                strip = self._strips[y] = Strip(self._lines[y], width)
             if self.has_focus and self.cursor is not None and self._owner[y] == self.cursor:
                 strip = strip.apply_style(self.get_component_rich_style("history--cursor"))
             return strip
@@ -185,6 +198,7 @@ class History(Widget, can_focus=True):
         if key != self._key and width > 0:
             self._key = key
             self._lines.clear()
+            self._strips.clear()
             self._owner.clear()
             for i in range(len(self.entries)):
                 self._wrap(i, width)
@@ -199,7 +213,7 @@ class History(Widget, can_focus=True):
         bottom = 1 if entry.kind == "text" else 0
         options = console.options.update_width(width)
         rendered = console.render_lines(Padding(text, (top, 1, bottom, 1)), options, pad=True)
-        self._lines.extend(Strip(line, width) for line in rendered)
+        self._lines.extend(rendered)
         self._owner.extend([index] * len(rendered))
 
 
