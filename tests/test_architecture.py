@@ -10,8 +10,8 @@ import pytest
 
 import genie_tui
 
-CORE = ["genie_tui.core.agent", "genie_tui.core.session_cli", "genie_tui.headless", "genie_tui.providers.client",
-        "genie_tui.providers.scripted", "genie_tui.tools.registry", "genie_tui.config.cli", "genie_tui.retrieval",
+CORE = ["genie_tui.core.agent", "genie_tui.core.session_cli", "genie_tui.core.transcript", "genie_tui.headless",
+        "genie_tui.providers.client", "genie_tui.providers.scripted", "genie_tui.tools.registry", "genie_tui.config.cli", "genie_tui.retrieval",
         "genie_tui.patching", "genie_tui.playbooks"]
 
 

@@ -17,6 +17,7 @@ from genie_tui.core.session import (
     read_records_leniently,
     scan_sessions,
 )
+from genie_tui.core.transcript import UNREADABLE, describe
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.fsio import write_file
 
@@ -55,8 +56,8 @@ def replay(args: argparse.Namespace) -> int:
     start = _seconds(records[0], 0.0)
     for rec in records:
         try:
-            line = _render(rec)
-        except (KeyError, TypeError, AttributeError):
+            line = describe(rec)
+        except UNREADABLE:
             line = f"(a {rec.get('type')!r} record this version cannot read)"
         if line is None:
             continue
@@ -71,58 +72,6 @@ def replay(args: argparse.Namespace) -> int:
 def _seconds(rec: dict[str, Any], default: float) -> float:
     ts = rec.get("ts")
     return ts if isinstance(ts, (int, float)) else default
-
-
-def _render(rec: dict[str, Any]) -> str | None:  # noqa: C901 - a flat table of record kinds
-    kind = rec["type"]
-    if kind == "start":
-        chosen = [f"playbooks turned {state}: {', '.join(map(str, rec[key]))}"
-                  for state, key in (("on", "playbooks"), ("off", "disabled_playbooks")) if rec.get(key)]
-        return "\n".join([f"session started in {rec.get('repo')} (model {rec.get('config', {}).get('model')})",
-                          f"task: {rec.get('task')}", *chosen])
-    if kind == "message":
-        msg = rec["message"]
-        role = msg["role"]
-        if role == "system":
-            return None
-        if role == "user":
-            return f"user: {msg['content']}"
-        if role == "assistant":
-            parts = [f"assistant: {msg['content']}"] if msg.get("content") else []
-            for call in msg.get("tool_calls") or []:
-                parts.append(f"tool call {call['function']['name']} {_clip(call['function']['arguments'], 300)}")
-            return "\n".join(parts) or None
-        if role == "tool":
-            return "  -> " + _clip(msg.get("content", ""), 400)
-    if kind == "question":
-        return f"question: {rec['question']}" + (f" {rec['choices']}" if rec.get("choices") else "")
-    if kind == "answer":
-        return f"answer: {rec['answer']}"
-    if kind == "plan":
-        return f"plan ({rec['source']}): " + "; ".join(f"[{s['status']}] {s['text']}" for s in rec["steps"])
-    if kind == "approval":
-        return f"approval {rec['patch_id']}: hunks {rec['hunks']}" + (f", comment: {rec['comment']}" if rec.get("comment") else "")
-    if kind == "patch":
-        return f"patch {rec['id']} {'applied' if rec['applied'] else 'not applied'} {rec['files']}" + (
-            f": {rec['reason']}" if rec.get("reason") else "")
-    if kind == "tests":
-        return f"tests {'passed' if rec['passed'] else 'failed'} (exit {rec['exit_code']}): {rec['command']}"
-    if kind == "error":
-        return f"error: {rec['message']}"
-    if kind == "end":
-        return f"session {rec['status']}: {rec.get('summary', '')}"
-    if kind == "resume":
-        return "session resumed"
-    if kind == "playbooks" and isinstance(rec.get("toggled"), str):  # the user's choice; activations are not
-        return f"user turned playbook {rec['toggled']} {'on' if rec.get('on') else 'off'}"
-    if kind == "undo":
-        return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
-    return None
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def export(args: argparse.Namespace) -> int:

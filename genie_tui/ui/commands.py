@@ -10,7 +10,7 @@ import asyncio
 import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from genie_tui.ui.screens.main import MainScreen
@@ -220,6 +220,17 @@ def latest_session(repo: Path | None, exclude: str | None = None) -> str | None:
     return max(mine, key=lambda s: (s.started, s.id)).id if mine else None
 
 
+def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any]]:
+    """The resumed agent and the session's conversation, read before resuming cuts off a torn last line."""
+    from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+    from genie_tui.core.session import find_session
+    from genie_tui.core.transcript import read_transcript
+
+    path = find_session(ref)
+    past = read_transcript(path)
+    return Agent.resume(str(path), settings, repo=repo), past
+
+
 async def _resume(screen: MainScreen, arg: str) -> None:
     if screen.turn_running:
         await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
@@ -232,9 +243,7 @@ async def _resume(screen: MainScreen, arg: str) -> None:
             await screen.conversation.add_note("resume: no saved session for this repository", "error")
             return
     try:
-        from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
-
-        agent = await asyncio.to_thread(Agent.resume, ref, screen.genie.settings, repo=screen.genie.repo)
+        agent, past = await asyncio.to_thread(_reopen, ref, screen.genie.settings, screen.genie.repo)
     except Exception as exc:  # an unknown id, another repository's session or a damaged file: one line
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
@@ -244,8 +253,9 @@ async def _resume(screen: MainScreen, arg: str) -> None:
     notices, agent.resume_notices = agent.resume_notices, []  # said here, not again at the next turn
     for text in screen.genie.pending_context:
         agent.add_context(text)
-    if agent.plan:
-        screen.plan.show(agent.plan, "agent")
+    from genie_tui.ui.past import show_session
+
+    await show_session(screen, past, agent)
     session_id = getattr(agent.session, "id", ref)
     task = getattr(agent, "task", "")
     more = "; type a message to continue" if screen.genie.model_ready else \

@@ -197,6 +197,16 @@ class ConversationView(VerticalScroll):
         live, self._live = self._live, []
         await self.remove_children(live)
 
+    async def show_past(self, entries: list[Entry]) -> None:
+        """Show a resumed session: its items go straight into the history as lines (no widget each), and the
+        view follows the tail from there."""
+        await self.clear()
+        self.history.extend(entries)
+        # the lines are wrapped once for the width they will have: laid out first without the scrollbar that
+        # so many lines bring, the whole session would be wrapped twice (~0.2 s for 500 turns)
+        self.show_vertical_scrollbar = self.show_vertical_scrollbar or len(entries) > self.size.height
+        self.anchor()
+
     def transcript(self) -> str:
         """Plain text of the whole session (for copying)."""
         out = [e.plain() for e in self.history.entries]

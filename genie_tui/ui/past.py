@@ -1,0 +1,52 @@
+"""A resumed session on screen: its conversation as history lines, its plan and its last patch.
+
+The core reads the session (``core.transcript``, what ``genie replay`` prints); this module only turns those
+items into ``History`` entries, never live widgets, so a session of hundreds of turns shows at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from genie_tui.ui.printable import printable
+from genie_tui.ui.widgets.history import Entry, ToolRecord
+
+if TYPE_CHECKING:
+    from genie_tui.core.transcript import PastItem
+    from genie_tui.ui.screens.main import MainScreen
+
+
+def entries(items: list[PastItem]) -> list[Entry]:
+    """History entries for a saved session's conversation (text without terminal control sequences)."""
+    out = []
+    for item in items:
+        if item.tool is None:
+            out.append(Entry(item.kind, printable(item.text), item.tone))
+            continue
+        call = item.tool
+        record = ToolRecord(call.call_id, call.name)
+        record.set_args(call.arguments, printable(call.raw))
+        if call.result is not None:
+            record.finish(call.ok, printable(call.result), None)
+        else:
+            record.meta = "not run: the session stopped first"
+        out.append(Entry("tool", tool=record))
+    return out
+
+
+async def show_session(screen: MainScreen, items: list[PastItem], agent: Any) -> None:
+    """Replace what the panes show with the resumed session: conversation, plan and last patch."""
+    await screen.conversation.show_past(entries(items))
+    screen.plan.show(agent.plan, "agent")
+    patches = getattr(agent, "patches", None) or []
+    if patches:
+        last = patches[-1]
+        files = ", ".join(map(str, last.get("files") or [])) or "no files"
+        state = ("↶ undone" if last.get("undone") else "✓ applied" if last.get("applied")
+                 else "✗ not applied" + (f": {last['reason']}" if last.get("reason") else ""))
+        screen.patch.show_diff(printable(str(last.get("diff") or "")),
+                               f"Last patch {last.get('id') or ''} ({files}): {state}  ·  from the resumed session")
+        screen.show_patch_pane(True)
+    else:
+        screen.patch.show_diff("", "")
+        screen.show_patch_pane(False)
