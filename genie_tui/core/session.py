@@ -75,10 +75,10 @@ class Session:
 
 def read_records(path: Path) -> list[dict[str, Any]]:
     """All complete records; a torn last line (crash mid-write, even inside a UTF-8 sequence) is skipped."""
-    return [record for _, record in _numbered_records(path)]
+    return [record for _, record in numbered_records(path)]
 
 
-def _numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
+def numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
     """``read_records`` with each record's line number, for errors that name the line. With ``problems``, a
     line that is not a record is described there and skipped instead of ending the read."""
     records = []
@@ -115,7 +115,7 @@ def read_records_leniently(path: Path) -> tuple[list[dict[str, Any]], list[str]]
     """The records of a session and the lines that are not records (for ``genie replay``, which shows what it
     can of a damaged file)."""
     problems: list[str] = []
-    return [record for _, record in _numbered_records(path, problems)], problems
+    return [record for _, record in numbered_records(path, problems)], problems
 
 
 def find_session(ref: str) -> Path:
@@ -204,7 +204,7 @@ def restore(path: Path) -> RestoredState:
         UsageError: the file cannot be read or is not a trajectory.
         GenieError: a record genie cannot use (the message names the file and line).
     """
-    records = _numbered_records(path)
+    records = numbered_records(path)
     state = RestoredState(start=records[0][1])
     state.playbooks_on = _names(state.start.get("playbooks"))
     state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import _numbered_records
+from genie_tui.core.session import numbered_records
 
 #: a record whose fields are not what this version reads (``describe`` indexes into it)
 UNREADABLE = (KeyError, TypeError, AttributeError, IndexError)
@@ -45,7 +45,7 @@ def read_transcript(path: Path) -> list[PastItem]:
     problems: list[str] = []
     items: list[PastItem] = []
     waiting: dict[str, list[int]] = {}  # a call id -> the indices of its calls still without a result
-    for number, rec in _numbered_records(path, problems):
+    for number, rec in numbered_records(path, problems):
         try:
             _add(items, waiting, rec)
         except UNREADABLE:
