@@ -106,8 +106,9 @@ async def test_playbook_toggle_reaches_the_model_and_the_palette(sample_repo: Pa
         assert "playbook add-tests turned off" in helpers.screen_text(app)
         await _start(pilot, "task two")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
-    first = [m["content"] for m in server.requests[0]["messages"] if m["role"] == "user"]
-    assert any("turned on playbook add-tests" in m for m in first)
+    first = server.requests[0]["messages"]
+    assert '<playbook name="add-tests" why="explicit">' in first[0]["content"]  # once, in the system prompt
+    assert not any("turned on playbook add-tests" in m["content"] for m in first)
     second = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "user"]
     assert any("turned off playbook add-tests" in m for m in second)
 
