@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.events import (
@@ -22,6 +23,7 @@ from genie_tui.core.events import (
     ToolProgress,
 )
 from genie_tui.core.session import redact
+from genie_tui.playbooks.library import rendered_names
 from genie_tui.tools.base import ToolError
 
 if TYPE_CHECKING:
@@ -234,6 +236,22 @@ def turned_on_note(agent: Agent, name: str) -> str:
     section = agent.library.prompt_section(agent.library.select("", explicit=[name])[:1],
                                            agent.settings.playbook_budget // 3)
     return f"[The user turned on playbook {name}; follow it.]\n{section.text}"
+
+
+def notes_not_in_prompt(notes: list[dict[str, Any]], playbooks: str, off: Collection[str]) -> list[dict[str, Any]]:
+    """The unsent ``notes`` without the playbook toggles the first system prompt already reflects: a playbook
+    turned on before the first task is in ``playbooks`` (the prompt's section), one turned off is left out of
+    it, so its note would only repeat it."""
+    shown = rendered_names(playbooks)
+
+    def reflected(note: dict[str, Any]) -> bool:
+        key = note.get("key") or ""
+        if not key.startswith("playbook:"):
+            return False
+        name = key.removeprefix("playbook:")
+        return name in off or name in shown
+
+    return [n for n in notes if not reflected(n)]
 
 
 def restore_playbooks(agent: Agent) -> list[str]:

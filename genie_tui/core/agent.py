@@ -202,7 +202,8 @@ class Agent(UserIntent):
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
-        if self._notes:  # the user's plan edit or playbook toggle before the first task
+        self._notes = actions.notes_not_in_prompt(self._notes, section.text, self.disabled_playbooks)
+        if self._notes:  # the user's plan edit or other notes before the first task
             self.record_notes()
         yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
                              self.settings.max_steps, self.settings.context_budget, self.demo)

@@ -68,15 +68,21 @@ async def _unstreamed(stream: Any) -> list[Any] | None:
         from openai.types.chat import ChatCompletionChunk
 
         choices = []
-        for choice in data["choices"]:
-            message = choice.get("message") or {}
+        for n, choice in enumerate(data["choices"]):
+            choice = _object(choice, f"choices[{n}]")
+            message = _object(choice.get("message"), f"choices[{n}].message")
             delta: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
             calls = message.get("tool_calls") or []
-            if calls:
-                delta["tool_calls"] = [{**call, "index": i, "function": {
-                    **(call.get("function") or {}),
-                    "arguments": as_text((call.get("function") or {}).get("arguments") or "")}}
-                    for i, call in enumerate(calls)]
+            if not isinstance(calls, list):
+                raise NotAStream(f"malformed answer: choices[{n}].message.tool_calls is not a list", True)
+            tool_calls = []
+            for i, call in enumerate(calls):
+                where = f"choices[{n}].message.tool_calls[{i}]"
+                function = _object(_object(call, where).get("function"), where + ".function")
+                tool_calls.append({**call, "index": i, "function": {
+                    **function, "arguments": as_text(function.get("arguments") or "")}})
+            if tool_calls:
+                delta["tool_calls"] = tool_calls
             choices.append({"index": choice.get("index", 0), "delta": delta,
                             "finish_reason": choice.get("finish_reason")})
         return [ChatCompletionChunk.model_validate({  # a ValidationError is a ValueError: a malformed answer
@@ -87,6 +93,18 @@ async def _unstreamed(stream: Any) -> list[Any] | None:
     text = " ".join(re.sub(r"<[^>]*>", " ", body).split())[:120]
     raise NotAStream(f"the endpoint answered with {media} instead of an event stream ({text!r}); check the base "
                      "URL: an OpenAI-compatible API, usually ending in /v1", False)
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    """``value`` of a JSON completion that must be an object (absent is empty); anything else is a malformed
+    answer, retried as a malformed stream is."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        shown = json.dumps(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        raise NotAStream(f"malformed answer: {where} is {shown}, not an object", True)
+    return value
 
 
 def _error_object(error: Any) -> NotAStream:

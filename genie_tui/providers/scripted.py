@@ -98,6 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._raw(200, "text/html; charset=utf-8", b"<html><body><h1>Sign in to continue</h1></body></html>")
         elif reply.fault == "nostream" and reply.error_message:
             self._error(200, reply.error_message, reply.error_code or "server_error")
+        elif reply.fault == "nostream" and reply.body is not None:
+            self._raw(200, "application/json", json.dumps(reply.body).encode())
         elif body.get("stream") and reply.fault != "nostream":
             self._stream(body, reply)
         else:

@@ -30,7 +30,8 @@ class Reply:
     - ``"malformed"``: some chunks, then one that is not JSON;
     - ``"hang"``: nothing for ``hang_seconds``, then the normal answer (exceed the client's timeout);
     - ``"nostream"``: the whole answer as one JSON completion although a stream was asked for (servers and
-      proxies that ignore ``stream``), or with ``error_message``, a JSON error object with status 200;
+      proxies that ignore ``stream``), or with ``error_message``, a JSON error object with status 200, or with
+      ``body``, that JSON body verbatim (script a malformed completion);
     - ``"html"``: status 200 with an HTML page (a captive portal or a proxy's login page).
     - ``"mislabeled"``: the normal event stream, labelled ``application/json`` (servers and proxies that label
       every answer so).
@@ -57,6 +58,7 @@ class Reply:
     tool_style: str = "split"
     error_code: str | None = None
     error_message: str | None = None
+    body: Any = None
 
     def __post_init__(self) -> None:
         status = self.fault or ""

@@ -209,15 +209,15 @@ async def _clear(screen: MainScreen, arg: str) -> None:
     screen.show_patch_pane(False)
 
 
-def latest_session(repo: Path | None, exclude: str | None = None) -> str | None:
-    """The id of this repository's most recent saved session (``exclude``: the one already open)."""
-    from genie_tui.core.session import list_sessions
+def latest_session(repo: Path | None, exclude: str | None = None) -> tuple[str | None, list[str]]:
+    """The id of this repository's most recent saved session (``exclude``: the one already open), and a line
+    for each damaged session file it skipped, read as ``/sessions`` reads them."""
+    from genie_tui.ui.screens.sessions import this_repos_sessions
 
     if repo is None:
-        return None
-    here = repo.resolve()
-    mine = [s for s in list_sessions() if s.id != exclude and s.repo and Path(s.repo).resolve() == here]
-    return max(mine, key=lambda s: (s.started, s.id)).id if mine else None
+        return None, []
+    mine, _, damaged = this_repos_sessions(repo, exclude)
+    return (mine[0].id if mine else None), damaged
 
 
 def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any]]:
@@ -235,12 +235,18 @@ async def _resume(screen: MainScreen, arg: str) -> None:
     if screen.turn_running:
         await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
         return
-    ref = arg
+    ref, skipped = arg, ""
     if not ref:
         current = getattr(getattr(screen.genie.agent, "session", None), "id", None)
-        ref = await asyncio.to_thread(latest_session, screen.genie.repo, current) or ""
+        latest, damaged = await asyncio.to_thread(latest_session, screen.genie.repo, current)
+        if damaged:  # it may have been the newest: say so rather than resume an older one silently
+            files = "a damaged session file" if len(damaged) == 1 else f"{len(damaged)} damaged session files"
+            skipped = f"resume: skipped {files}: " + "; ".join(damaged)
+        ref = latest or ""
         if not ref:
             await screen.conversation.add_note("resume: no saved session for this repository", "error")
+            if skipped:
+                await screen.conversation.add_note(skipped, "error")
             return
     try:
         agent, past = await asyncio.to_thread(_reopen, ref, screen.genie.settings, screen.genie.repo)
@@ -262,6 +268,8 @@ async def _resume(screen: MainScreen, arg: str) -> None:
         "; no model is configured, so it cannot continue here (set OPENAI_API_KEY or --base-url)"
     await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "") + more,
                                        "good" if screen.genie.model_ready else "error")
+    if skipped:
+        await screen.conversation.add_note(skipped, "error")
     for notice in notices:
         await screen.conversation.add_note(notice, "error")
 

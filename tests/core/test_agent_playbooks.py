@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from genie_tui.config.settings import load_settings
 from genie_tui.core import events as ev
 from genie_tui.core.agent import Agent
@@ -214,3 +216,22 @@ async def test_a_resumed_session_is_not_told_again_about_playbooks_it_has(make_r
             counts.append((conversation.count("Root rule: run make check."),
                            conversation.count("API rule: use httpx."), "now applies" in conversation))
     assert counts == [(1, 1, True), (1, 1, True)]
+
+
+async def test_a_playbook_toggled_before_the_first_task_reaches_the_first_request_once(make_repo):
+    repo = make_repo({".genie/playbooks/db-migrations.md": MIGRATIONS, "app.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("finish", {"summary": "ok"})])]
+    with ScriptedServer(script) as server:
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "auto"}), repo)
+        agent.set_playbook("db-migrations", True)
+        agent.set_playbook("add-tests", True)
+        agent.set_playbook("add-tests", False)
+        agent.add_context("app.py is generated")
+        _ = [e async for e in agent.run("tidy app.py")]
+        await agent.client.aclose()
+    sent = json.dumps(server.requests[0]["messages"])
+    assert sent.count("Migrations go in db/migrations with a timestamp") == 1  # the system prompt's copy
+    assert "turned on playbook" not in sent and "turned off playbook" not in sent
+    assert '<playbook name="db-migrations" why="explicit">' in server.requests[0]["messages"][0]["content"]
+    notes = [m["content"] for m in server.requests[0]["messages"][2:]]
+    assert notes == ["[The user added this to your context]\napp.py is generated"]  # other notes still go

@@ -433,3 +433,14 @@ async def test_listing_models_gives_up_after_one_timeout() -> None:
             conn.close()
         listener.close()
     assert len(held) == 1, f"{len(held)} connections in {elapsed:.2f}s"  # one attempt, not one per retry
+
+
+@pytest.mark.parametrize("choices", [["x"], [{"message": "x"}], [{"message": {"tool_calls": ["read_file"]}}],
+                                     [{"message": {"tool_calls": [{"function": "read_file"}]}}]])
+async def test_a_json_completion_of_the_wrong_shape_is_a_retried_malformed_answer(choices: list[Any]) -> None:
+    bad = Reply(fault="nostream", body={"id": "c1", "object": "chat.completion", "choices": choices})
+    with serve([bad, Reply("recovered")]) as server:
+        events, turn = await run_turn(client_for(server))
+    retry = next(e for e in events if isinstance(e, TurnRetrying))
+    assert retry.reason.startswith("malformed answer: choices[0]") and "not an object" in retry.reason, retry
+    assert turn.content == "recovered" and turn.attempts == 2 and len(server.requests) == 2

@@ -49,6 +49,22 @@ async def test_resume_without_id_continues_latest_session_of_this_repo(sample_re
     assert "another repo task" not in sent and "first task here" not in sent
 
 
+async def test_resume_without_id_names_a_damaged_session_file_it_skipped(sample_repo: Path, serve: Any,
+                                                                         helpers: Any) -> None:
+    from genie_tui.core.session import sessions_dir
+
+    latest = await _one_session(sample_repo, "count the words better", serve, helpers)
+    (sessions_dir() / "20990101-000000-broken.jsonl").write_text("not json\n")  # newer, and unreadable
+    app = helpers.make_app(sample_repo, serve([FINISH]).base_url)
+    async with app.run_test(size=(240, 40)) as pilot:  # wide enough for the note on one screen line
+        await _start(pilot, "/resume")
+        await helpers.wait_until(pilot, lambda: "damaged" in helpers.screen_text(app))
+        shown = helpers.screen_text(app)
+    assert app.agent.session.id == latest and f"resumed {latest}" in shown
+    assert ("resume: skipped a damaged session file: 20990101-000000-broken.jsonl: not a genie trajectory "
+            "(no start record)") in shown
+
+
 async def test_resume_from_palette_without_sessions_says_so(sample_repo: Path, serve: Any, helpers: Any) -> None:
     server = serve([FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
@@ -106,8 +122,9 @@ async def test_playbook_toggle_reaches_the_model_and_the_palette(sample_repo: Pa
         assert "playbook add-tests turned off" in helpers.screen_text(app)
         await _start(pilot, "task two")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
-    first = [m["content"] for m in server.requests[0]["messages"] if m["role"] == "user"]
-    assert any("turned on playbook add-tests" in m for m in first)
+    first = server.requests[0]["messages"]
+    assert '<playbook name="add-tests" why="explicit">' in first[0]["content"]  # once, in the system prompt
+    assert not any("turned on playbook add-tests" in m["content"] for m in first)
     second = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "user"]
     assert any("turned off playbook add-tests" in m for m in second)
 
