@@ -608,3 +608,53 @@ async def test_reviewing_in_a_small_terminal_gives_the_patch_the_room(sample_rep
         await pilot.press("escape", "escape")  # comment closed, then back to the prompt
         await pilot.pause(0.1)
         assert screen.query_one("#prompt").has_focus and screen.search.region.width > 0
+
+
+PASTED = "Traceback (most recent call last):\n  File \"wordstats/counter.py\", line 30, in top_words\nKeyError: 'unique_words'"
+
+
+async def test_a_multi_line_paste_into_an_answer_or_a_review_comment_reaches_the_model_whole(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    from textual import events
+
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("ask_user", {"question": "What do you see?"})]),
+                    Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix the crash")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.pause(TYPE_AHEAD_S)
+        await pilot.press(*"this: ")
+        app.screen.query_one("#q-answer").post_message(events.Paste(PASTED))
+        await pilot.pause(0.1)
+        assert "[paste 1: 3 lines]" in app.screen.query_one("#q-answer").value
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4", "r")
+        app.screen.patch.comment_box.post_message(events.Paste(PASTED))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+    assert "this: \n" + PASTED in _last_tool(server.requests[1])  # every line of the answer
+    assert PASTED in _last_tool(server.requests[2])  # and of the review comment
+
+
+async def test_a_multi_line_paste_into_the_search_box_searches_all_of_it_and_into_a_plan_step_joins_it(
+        sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f2")
+        screen.search.query_box.post_message(events.Paste("nothing here matches\n" + "top_words ranked"))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: any(h and h.path == COUNTER for h in screen.search.hits))
+        assert "⌕ nothing here matches … (+1 lines)" in helpers.screen_text(app)
+        await pilot.press("f3", "o")
+        screen.plan.editor.post_message(events.Paste("Reproduce the crash\n\n  then fix it\n"))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        assert [s.text for s in screen.plan.steps] == ["Reproduce the crash then fix it"]

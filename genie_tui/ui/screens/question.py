@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from genie_tui.ui.printable import printable
+from genie_tui.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:
     from genie_tui.core import events as ev
@@ -67,7 +68,7 @@ class QuestionScreen(ModalScreen[str | None]):
                         for i, choice in enumerate(self.choices):
                             yield Button(Content(f"{i + 1}. {choice}"), id=f"choice-{i}", compact=True,
                                          variant="primary" if i == 0 else "default")
-            yield Input(placeholder="Your answer (Enter sends; a choice's number picks it)", id="q-answer")
+            yield PromptInput(placeholder="Your answer (Enter sends; a choice's number picks it)", id="q-answer")
             yield Static(self.escape_hint, id="q-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -96,7 +97,7 @@ class QuestionScreen(ModalScreen[str | None]):
     def _typed(self, event: Input.Submitted) -> None:
         if time.monotonic() - self._opened < TYPE_AHEAD_S:
             return  # an Enter typed for the prompt as the dialog opened is not an answer; the text stays
-        text = event.value.strip()
+        text = self.query_one("#q-answer", PromptInput).take(event.value)
         if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1]
         if text:

@@ -20,6 +20,7 @@ from genie_tui.core.events import PatchDecision, PatchProposed
 from genie_tui.ui.bridge import JsonStringField
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
+from genie_tui.ui.widgets.prompt import PromptInput
 
 FLUSH_HZ = 30
 #: the review keys on one line in the pane, for terminals whose footer cannot show them all
@@ -54,7 +55,7 @@ class PatchPane(Vertical, can_focus=False):
         self.view = PatchView(id="patch-view")
         self.title = Static("No patch yet.", id="patch-title", markup=False)
         self.key_hint = KeyHint(KEY_HINT, id="patch-keys")
-        self.comment_box = Input(placeholder="Review comment for the model (Enter to send, Esc to cancel)",
+        self.comment_box = PromptInput(placeholder="Review comment for the model (Enter to send, Esc to cancel)",
                                  id="patch-comment")
         self._decoder: JsonStringField | None = None
         self._future: asyncio.Future[PatchDecision] | None = None
@@ -210,18 +211,20 @@ class PatchPane(Vertical, can_focus=False):
         self.comment_box.placeholder = "Review comment for the model (Enter to send, Esc to cancel)"
         self.comment_box.display = True
         self.comment_box.value = ""
+        self.comment_box.forget()
         self.comment_box.focus()
 
     @on(Input.Submitted, "#patch-comment")
     def _comment_done(self, event: Input.Submitted) -> None:
         event.stop()
         self.comment_box.display = False
+        comment = self.comment_box.take(event.value)
         target, self._comment_target = self._comment_target, None
         if target is None:
-            self._resolve(PatchDecision(hunks=frozenset(), comment=event.value.strip() or None))
+            self._resolve(PatchDecision(hunks=frozenset(), comment=comment or None))
         else:
             self.view.select(target)
-            self.action_verdict(REJECTED, event.value.strip())
+            self.action_verdict(REJECTED, comment)
         self.view.focus()
 
     def action_close_comment(self) -> None:
@@ -245,6 +248,7 @@ class PatchPane(Vertical, can_focus=False):
             self._comment_target = None
             self.comment_box.display = True
             self.comment_box.value = ""
+            self.comment_box.forget()
             self.comment_box.placeholder = "Why reject the patch? (Enter sends; empty = no comment)"
             self.comment_box.focus()
 

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
 from genie_tui.ui.widgets.key_hint import KeyHint
+from genie_tui.ui.widgets.prompt import PromptInput
 
 _MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
 _NEXT = {"todo": "doing", "doing": "done", "done": "todo"}
@@ -52,7 +53,7 @@ class PlanPane(Vertical):
         self.note = Static("No plan yet. o adds a step.", id="plan-note", markup=False)
         self.items = OptionList(id="plan-list")
         self.key_hint = KeyHint(KEY_HINT, id="plan-keys")
-        self.editor = Input(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor")
+        self.editor = PromptInput(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor", joined=True)
         self._editing: int | None = None  # index being edited; len(steps) means a new step
         self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
         self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them

@@ -1,9 +1,11 @@
-"""The prompt: one line to type a task or a /command, that keeps a multi-line paste whole.
+"""One-line input boxes that keep a multi-line paste whole: the prompt, the answer to a question, a review
+comment, the search box.
 
 Textual's ``Input`` keeps only the first line of a paste, so a pasted stack trace or task description lost
 everything after its first line. Here a paste with line breaks becomes a short marker in the line
-(``[paste 1: 5,000 lines]``) and ``expand()`` puts the text back when the line is sent. Typing around a
-marker is free; deleting any part of it drops that paste.
+(``[paste 1: 5,000 lines]``) and ``take()`` (or ``expand()``) puts the text back when the line is sent.
+Typing around a marker is free; deleting any part of it drops that paste. Where the text must stay one line
+(a plan step), ``joined=True`` puts the pasted lines side by side instead.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ _MARKER = re.compile(r"\[paste (\d+): [\d,]+ lines\]")
 
 
 class PromptInput(Input):
-    """An ``Input`` whose multi-line pastes are kept whole behind a marker."""
+    """An ``Input`` whose multi-line pastes are kept whole behind a marker (or joined into the line)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, joined: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.pastes: dict[int, str] = {}
+        self.joined = joined
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        # prevent_default: Input's own handler, which keeps the first line, does not run after this one
+        event.prevent_default()
         event.stop()
         self._insert(event.text)
 
@@ -35,7 +40,9 @@ class PromptInput(Input):
         if not text:
             return
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if "\n" in text.rstrip("\n"):
+        if self.joined:
+            text = " ".join(part.strip() for part in text.split("\n") if part.strip())
+        elif "\n" in text.rstrip("\n"):
             number = max(self.pastes, default=0) + 1
             self.pastes[number] = text.rstrip("\n")
             text = f"[paste {number}: {text.rstrip(chr(10)).count(chr(10)) + 1:,} lines]"
@@ -57,6 +64,13 @@ class PromptInput(Input):
             return "\n" + text + "\n"
 
         return _MARKER.sub(back, line).strip("\n") if self.pastes else line
+
+    def take(self, value: str | None = None) -> str:
+        """The line as sent (``value``, by default what is in the box), pastes put back, and the box emptied."""
+        text = self.expand((self.value if value is None else value).strip()).strip()
+        self.forget()
+        self.value = ""
+        return text
 
     def forget(self) -> None:
         """The line was sent: its pastes go with it."""

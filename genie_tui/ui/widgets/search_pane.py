@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from genie_tui.ui.widgets.prompt import PromptInput
+
 MAX_ROWS = 400  # rows kept in the list; older lookups scroll off the top
 MAX_GROUP = 200  # hits shown for one lookup
 
@@ -59,7 +61,7 @@ class SearchPane(Vertical):
     def __init__(self, repo: Path | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.repo = repo
-        self.query_box = Input(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
+        self.query_box = PromptInput(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
         self.results = OptionList(id="search-results")
         self.hits: list[Hit | None] = []  # per row: its hit, or None for a title
         self._rows: list[tuple[Text, Hit | None]] = []
@@ -95,13 +97,16 @@ class SearchPane(Vertical):
         self._add_group(f"⟳ agent {kind}: {query}" + ("" if rows else "  (nothing)"), rows, live=True)
 
     def show_results(self, query: str, hits: list[Hit]) -> None:
-        self._add_group(f"⌕ {query}" + ("" if hits else "  (no matches)"), hits, live=True)
+        first, *more = query.split("\n")  # a pasted stack trace is titled by its first line
+        title = first + (f" … (+{len(more):,} lines)" if more else "")
+        self._add_group(f"⌕ {title}" + ("" if hits else "  (no matches)"), hits, live=True)
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip():
-            self.run_search(event.value.strip())
+        query = self.query_box.expand(event.value.strip()).strip()  # the box keeps the line, to refine it
+        if query:
+            self.run_search(query)
 
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str) -> None:
