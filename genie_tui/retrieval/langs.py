@@ -36,6 +36,10 @@ PATTERNS: dict[str, list[str]] = {
         # ``export default class Widget {}`` / ``export default Widget;``: the file's ``default`` is Widget
         '(export_statement "default" declaration: (_ name: (_) @export.default))',
         '(export_statement "default" value: (identifier) @export.default)',
+        # ``export default function () {}``, ``export default class {}``: JavaScript names them ``default``
+        ('(export_statement "default" @name value: [(function_expression) (arrow_function) (generator_function)]'
+         ' @def.function)'),
+        '(export_statement "default" @name value: (class) @def.class)',
         # CommonJS (see commonjs.py): what ``require('./w')`` binds, what ``module.exports`` is assigned
         ('((call_expression function: (identifier) @_req arguments: (arguments . (string) .)) @require'
          ' (#eq? @_req "require"))'),

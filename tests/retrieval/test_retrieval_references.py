@@ -212,3 +212,24 @@ def test_an_import_through_a_path_alias_is_not_taken_for_a_library(make_repo):
     refs = _where(ix.references("Widget", "src/widgets/index.ts"))
     assert {("src/app.ts", 2), ("src/page.ts", 2)} <= refs
     ix.close()
+
+
+_ANONYMOUS = {
+    "src/widget.js": "export default class {\n  render() { return 1; }\n}\n",
+    "src/app.js": "import W from './widget';\nnew W();\n",
+    "src/barrel.js": "export { default as Widget } from './widget';\n",
+    "src/page.js": "import { Widget } from './barrel';\nnew Widget();\n",
+    "src/decoy.js": "import W from './gadget';\nnew W();\n",
+    "src/gadget.js": "export default function () { return 0; }\n",
+}
+
+
+def test_js_references_follow_anonymous_default_exports(make_repo):
+    ix = _open(make_repo, _ANONYMOUS)
+    want = {("src/app.js", 1), ("src/app.js", 2), ("src/barrel.js", 1), ("src/page.js", 1), ("src/page.js", 2)}
+    refs = ix.references("W", "src/app.js")
+    assert _where(refs) == want and {loc.kind for loc in refs} == {"reference"}
+    assert _where(ix.references("default", "src/widget.js")) == want  # asked at the export itself
+    assert _where(ix.references("W", "src/decoy.js")) == {("src/decoy.js", 1), ("src/decoy.js", 2)}
+    ix.close()
+
