@@ -233,3 +233,23 @@ def test_js_references_follow_anonymous_default_exports(make_repo):
     assert _where(ix.references("W", "src/decoy.js")) == {("src/decoy.js", 1), ("src/decoy.js", 2)}
     ix.close()
 
+
+_PLAIN_IMPORT = {
+    "pkg/__init__.py": "from .other import Engine\n",
+    "pkg/core.py": "class Engine:\n    pass\n",
+    "pkg/other.py": "class Engine:\n    pass\n",
+    "app.py": "import pkg.core\nimport pkg.other\n\npkg.core.Engine()\npkg.other.Engine()\npkg.Engine()\n",
+    "dyn.py": "def build(registry):\n    return registry.Engine()\n",
+}
+
+
+def test_references_follow_a_dotted_module_after_a_plain_import(make_repo):
+    # ``import pkg.core`` binds ``pkg``: pkg.core.Engine is core's Engine, pkg.Engine the one pkg/__init__.py
+    # imports (other's)
+    ix = _open(make_repo, _PLAIN_IMPORT)
+    core = {(loc.path, loc.line): loc.kind for loc in ix.references("Engine", "pkg/core.py")}
+    assert core == {("app.py", 4): "reference", ("dyn.py", 2): "reference by name"}
+    other = {(loc.path, loc.line): loc.kind for loc in ix.references("Engine", "pkg/other.py")}
+    assert {("app.py", 5), ("app.py", 6), ("pkg/__init__.py", 1)} <= set(other)
+    assert ("app.py", 4) not in other and other[("app.py", 5)] == "reference"
+    ix.close()
