@@ -54,6 +54,7 @@ _CJS = {
         assist();
         """,
     "src/esm.mjs": "import { Widget as EW } from './widget.js';\nimport Gd from './gadget.js';\nnew EW();\nnew Gd();\n",
+    "src/legacy.ts": "import Gz = require('./gadget');\nnew Gz();\n",
     "src/decoy.js": """
         const { Widget } = require('./other');
         new Widget();
@@ -84,10 +85,11 @@ def test_commonjs_definitions_follow_require(make_repo, symbol, expected):
     ix.close()
 
 
-def test_commonjs_definitions_from_es_modules_and_decoys(make_repo):
+def test_commonjs_definitions_from_es_modules_typescript_and_decoys(make_repo):
     ix = _open(make_repo, _CJS)
     assert [(loc.path, loc.line) for loc in ix.definitions("EW", "src/esm.mjs")] == [("src/widget.js", 1)]
     assert [(loc.path, loc.line) for loc in ix.definitions("Gd", "src/esm.mjs")] == [("src/gadget.js", 1)]
+    assert [(loc.path, loc.line) for loc in ix.definitions("Gz", "src/legacy.ts")] == [("src/gadget.js", 1)]
     assert [(loc.path, loc.line) for loc in ix.definitions("Widget", "src/decoy.js")] == [("src/other.js", 1)]
     assert [(loc.path, loc.line) for loc in ix.definitions("W.Widget", "src/decoy.js")] == [("src/other.js", 1)]
     ix.close()
@@ -104,7 +106,7 @@ def test_commonjs_references_follow_require(make_repo):
     assert not {p for p, _ in refs} & {"src/decoy.js", "src/other.js"}
     gadget = {(loc.path, loc.line) for loc in ix.references("Gadget", "src/gadget.js")}
     assert {("src/gadget.js", 2), ("src/app.js", 4), ("src/app.js", 10), ("src/app.js", 13),
-            ("src/esm.mjs", 4)} <= gadget
+            ("src/esm.mjs", 4), ("src/legacy.ts", 1), ("src/legacy.ts", 2)} <= gadget
     tool = {(loc.path, loc.line) for loc in ix.references("T", "src/app.js")}
     assert tool == {("src/app.js", 5), ("src/app.js", 11)}
     ix.close()
