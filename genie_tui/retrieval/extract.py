@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from genie_tui.retrieval import commonjs
 from genie_tui.retrieval.langs import grammar, parser_for
 
 _GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")  # C++/Rust <T>, Go [T]
@@ -69,18 +70,21 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if "export.default" in caps:  # recorded as ``export { Widget as default }`` is, see _reexports
             out.imports.extend(("", _text(node), "default") for node in caps["export.default"])
             continue
+        if "require" in caps:
+            out.imports.extend(commonjs.required(caps["require"][0]))
+            continue
+        if "cjs.export" in caps:
+            imports, defs = commonjs.exports(caps["cjs.export"][0])
+            out.imports.extend(imports)
+            raw.extend(_raw(node, name, kind, name) for node, name, kind in defs)
+            continue
         names = caps.get("name")
         if not names:
             continue
         for key, nodes in caps.items():
             if key.startswith("def."):
-                node = nodes[0]
                 full = _text(names[0])
-                end = node.end_point
-                # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
-                end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
-                raw.append((node.start_byte, -node.end_byte, full.split("::")[-1], key[4:],
-                            node.start_point[0] + 1, end_line, node, full))
+                raw.append(_raw(nodes[0], full.split("::")[-1], key[4:], full))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
@@ -111,6 +115,14 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         for n in nodes:
             refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
     return out
+
+
+def _raw(node: Any, name: str, kind: str, full: str) -> tuple[int, int, str, str, int, int, Any, str]:
+    """A definition as :func:`parse` sorts them: by start, then the outer one first."""
+    end = node.end_point
+    # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
+    end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
+    return node.start_byte, -node.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
 
 
 def _type_name(text: str) -> str:
@@ -148,6 +160,8 @@ _PY_FROM = re.compile(r"^\s*from\s+([.\w]+)\s+import\s+\(?([^)]*)\)?", re.DOTALL
 _PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.DOTALL)
 _JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL)
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
+# TypeScript's ``import W = require('./w')``
+_TS_REQUIRE = re.compile(r"""import\s+([\w$]+)\s*=\s*require\s*\(\s*['"]([^'"]+)['"]""")
 _JS_EXPORT = re.compile(r"""export\s+(?:type\s+)?(\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*(?:from\s*['"]([^'"]+)['"])?""")
 _JS_SPEC = re.compile(r"[\w$]+(?:\s+as\s+[\w$]+)?|\*\s+as\s+[\w$]+")
 _JS_TYPE = re.compile(r"\btype\s+(?=[\w${*])")  # ``import type { T }``, ``{ type T }``: T is what counts
@@ -189,6 +203,9 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
                 out.append((module, "default", d.group(1)))
                 spec = spec[d.end():]
             return out + [(module, *_js_spec(part)) for part in _JS_SPEC.findall(spec)]
+        m = _TS_REQUIRE.match(text)
+        if m:  # what ``const W = require('./w')`` binds, see commonjs.required
+            return [(m.group(2), "default", m.group(1)), (m.group(2), "*", m.group(1))]
         m = _JS_BARE.search(text)
         if m:
             out.append((m.group(1), "", ""))

@@ -27,13 +27,24 @@ PATTERNS: dict[str, list[str]] = {
         "(generator_function_declaration name: (identifier) @name) @def.function",
         "(method_definition name: (_) @name) @def.method",
         "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function",
-        "[(identifier) (property_identifier)] @ref",
+        # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
+        ("[(identifier) (property_identifier) (shorthand_property_identifier)"
+         " (shorthand_property_identifier_pattern)] @ref"),
         "(import_statement) @import",
         "(export_statement source: (_)) @import",  # a re-export: ``export { Widget as W } from './widget'``
         "(export_statement (export_clause) !source) @import",  # ``export { Widget as W }`` of an import
         # ``export default class Widget {}`` / ``export default Widget;``: the file's ``default`` is Widget
         '(export_statement "default" declaration: (_ name: (_) @export.default))',
         '(export_statement "default" value: (identifier) @export.default)',
+        # ``export default function () {}``, ``export default class {}``: JavaScript names them ``default``
+        ('(export_statement "default" @name value: [(function_expression) (arrow_function) (generator_function)]'
+         ' @def.function)'),
+        '(export_statement "default" @name value: (class) @def.class)',
+        # CommonJS (see commonjs.py): what ``require('./w')`` binds, what ``module.exports`` is assigned
+        ('((call_expression function: (identifier) @_req arguments: (arguments . (string) .)) @require'
+         ' (#eq? @_req "require"))'),
+        ('((assignment_expression left: (member_expression) @_lhs) @cjs.export'
+         ' (#match? @_lhs "^(module\\s*\\.\\s*)?exports(\\s*\\.\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))'),
     ],
     "go": [
         "(function_declaration name: (identifier) @name) @def.function",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
+from collections.abc import Container
 
 from genie_tui.retrieval.modules import ModuleMap
 
@@ -175,10 +176,9 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
     exporting ``Part``), False when it exports something else. ``members``: the targets are methods or
     fields, reached as ``x.start`` whatever a file defines or imports as ``start``, so no file is ruled out."""
     verdict: dict[str, bool] = {}
-    lines: dict[str, dict[int, bool]] = {}
     files = sorted(uses)
     if not files or not targets:
-        return verdict, lines
+        return verdict, {}
     marks = ",".join("?" * len(names))
     for p, n in c.execute("SELECT files.path, defs.name FROM defs JOIN files ON files.id = defs.file_id "
                           f"WHERE defs.parent = '' AND defs.name IN ({marks})", sorted(names)):
@@ -210,23 +210,61 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
                 verdict[p] = bool(got & targets)
     if members:
         verdict = {p: v for p, v in verdict.items() if v}
-    aliases = sorted({alias for rows in spaces.values() for _, _, alias in rows})
-    if not aliases:
-        return verdict, lines
-    alias_lines: dict[tuple[str, str], set[int]] = {}
-    for p, ref, ls in c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = "
-                                f"refs.file_id WHERE refs.name IN ({','.join('?' * len(aliases))})", aliases):
-        if p in spaces:
-            alias_lines[(p, ref)] = {int(x) for x in ls.split(",") if x}
+    return verdict, _via_modules(c, mods, uses, spaces, targets, memo)
+
+
+def _via_modules(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, set[int]]],
+                 spaces: dict[str, list[tuple[str, str, str]]], targets: set[tuple[str, str]],
+                 memo: Memo) -> dict[str, dict[int, bool]]:
+    """Per file, the lines of ``uses`` where a module alias (an import row of ``spaces``) is used with the
+    name: True when the module exports a target under it, False when it exports something else. A line
+    that names a submodule too (``pkg.core.Engine()`` after ``import pkg.core``) is decided by that
+    submodule, not by the package."""
+    word_lines = _lines_of(c, spaces, {alias for rows in spaces.values() for _, _, alias in rows})
+    chains: dict[tuple[str, tuple[str, str, str]], list[tuple[str, tuple[str, ...]]]] = {}
     for p, rows in spaces.items():
         used = set().union(*uses[p].values())
-        for module, imported, alias in rows:
-            both = alias_lines.get((p, alias), set()) & used
-            target = _module_of(c, mods, p, module, imported, alias, 3) if both else None
-            if target is None:
-                continue
+        for row in rows:  # only the imports whose alias is used with the name: each costs a lookup or more
+            if word_lines.get((p, row[2]), set()) & used:
+                chains[(p, row)] = _chain(c, mods, p, *row)
+    word_lines |= _lines_of(c, spaces, {w for chain in chains.values() for _, needs in chain for w in needs})
+    decided: dict[str, dict[int, tuple[int, bool]]] = {}  # file -> line -> (submodules it names, verdict)
+    for (p, (_, _, alias)), chain in chains.items():
+        for target, needs in chain:
+            where = word_lines[(p, alias)].intersection(*(word_lines.get((p, w), set()) for w in needs))
             for n, ls in uses[p].items():
-                got = exported(c, mods, "", target, n, 4, memo) if ls & both else set()
+                got = exported(c, mods, "", target, n, 4, memo) if ls & where else set()
                 if got:  # ``o.Engine()`` of another module's Engine is no use of this one, nor by name
-                    lines.setdefault(p, {}).update(dict.fromkeys(ls & both, bool(got & targets)))
-    return verdict, lines
+                    of = decided.setdefault(p, {})
+                    for ln in ls & where:
+                        of[ln] = max(of.get(ln, (-1, False)), (len(needs), bool(got & targets)))
+    return {p: {ln: ok for ln, (_, ok) in of.items()} for p, of in decided.items()}
+
+
+def _lines_of(c: sqlite3.Connection, files: Container[str], words: set[str]) -> dict[tuple[str, str], set[int]]:
+    """``(file, name) -> lines`` where ``files`` use each of ``words``."""
+    out: dict[tuple[str, str], set[int]] = {}
+    if not words:
+        return out
+    for p, ref, ls in c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = "
+                                f"refs.file_id WHERE refs.name IN ({','.join('?' * len(words))})", sorted(words)):
+        if p in files:
+            out[(p, ref)] = {int(x) for x in ls.split(",") if x}
+    return out
+
+
+def _chain(c: sqlite3.Connection, mods: ModuleMap, path: str, module: str, imported: str,
+           alias: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The module files that one import row of ``path`` makes reachable through ``alias``, each with the
+    names written between the alias and it: a plain Python ``import pkg.core`` binds ``pkg``, through which
+    ``pkg/core.py`` is reached as ``pkg.core`` (``('core',)``) and ``pkg/__init__.py`` as ``pkg``."""
+    if imported or not module.startswith(alias + ".") or not path.endswith((".py", ".pyi")):
+        target = _module_of(c, mods, path, module, imported, alias, 3)
+        return [(target, ())] if target is not None else []
+    parts = module.split(".")
+    out = []
+    for k in range(len(parts), 0, -1):
+        target = mods.resolve_import(path, ".".join(parts[:k]))
+        if target is not None:
+            out.append((target, tuple(parts[1:k])))
+    return out

@@ -212,3 +212,44 @@ def test_an_import_through_a_path_alias_is_not_taken_for_a_library(make_repo):
     refs = _where(ix.references("Widget", "src/widgets/index.ts"))
     assert {("src/app.ts", 2), ("src/page.ts", 2)} <= refs
     ix.close()
+
+
+_ANONYMOUS = {
+    "src/widget.js": "export default class {\n  render() { return 1; }\n}\n",
+    "src/app.js": "import W from './widget';\nnew W();\n",
+    "src/barrel.js": "export { default as Widget } from './widget';\n",
+    "src/page.js": "import { Widget } from './barrel';\nnew Widget();\n",
+    "src/decoy.js": "import W from './gadget';\nnew W();\n",
+    "src/gadget.js": "export default function () { return 0; }\n",
+}
+
+
+def test_js_references_follow_anonymous_default_exports(make_repo):
+    ix = _open(make_repo, _ANONYMOUS)
+    want = {("src/app.js", 1), ("src/app.js", 2), ("src/barrel.js", 1), ("src/page.js", 1), ("src/page.js", 2)}
+    refs = ix.references("W", "src/app.js")
+    assert _where(refs) == want and {loc.kind for loc in refs} == {"reference"}
+    assert _where(ix.references("default", "src/widget.js")) == want  # asked at the export itself
+    assert _where(ix.references("W", "src/decoy.js")) == {("src/decoy.js", 1), ("src/decoy.js", 2)}
+    ix.close()
+
+
+_PLAIN_IMPORT = {
+    "pkg/__init__.py": "from .other import Engine\n",
+    "pkg/core.py": "class Engine:\n    pass\n",
+    "pkg/other.py": "class Engine:\n    pass\n",
+    "app.py": "import pkg.core\nimport pkg.other\n\npkg.core.Engine()\npkg.other.Engine()\npkg.Engine()\n",
+    "dyn.py": "def build(registry):\n    return registry.Engine()\n",
+}
+
+
+def test_references_follow_a_dotted_module_after_a_plain_import(make_repo):
+    # ``import pkg.core`` binds ``pkg``: pkg.core.Engine is core's Engine, pkg.Engine the one pkg/__init__.py
+    # imports (other's)
+    ix = _open(make_repo, _PLAIN_IMPORT)
+    core = {(loc.path, loc.line): loc.kind for loc in ix.references("Engine", "pkg/core.py")}
+    assert core == {("app.py", 4): "reference", ("dyn.py", 2): "reference by name"}
+    other = {(loc.path, loc.line): loc.kind for loc in ix.references("Engine", "pkg/other.py")}
+    assert {("app.py", 5), ("app.py", 6), ("pkg/__init__.py", 1)} <= set(other)
+    assert ("app.py", 4) not in other and other[("app.py", 5)] == "reference"
+    ix.close()

@@ -328,3 +328,27 @@ def test_python_attribute_of_a_module_alias_resolves(make_repo, symbol, expected
     ix = _open(make_repo, _MODULES)
     assert _where(ix.definitions(symbol, "app.py")) == [expected]
     ix.close()
+
+
+_ANONYMOUS = {
+    "src/fn.js": "// makes one\nexport default function () {\n  return 1;\n}\n",
+    "src/cls.ts": "export default class {\n  render(): number { return 1; }\n}\n",
+    "src/arrow.js": "const x = 1;\nexport default () => x;\n",
+    "src/index.ts": "export { default as Widget } from './cls';\n",
+    "src/decoys.ts": "export function f() {}\nexport class C {}\nexport const a = () => 0;\nexport class Widget {}\n",
+    "src/app.ts": ("import f from './fn';\nimport C from './cls';\nimport a from './arrow';\n"
+                   "import { Widget } from './index';\nf(); new C(); a(); new Widget();\n"),
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("f", ("src/fn.js", 2)),  # the line of the export, not of the comment above it
+    ("C", ("src/cls.ts", 1)),
+    ("a", ("src/arrow.js", 2)),
+    ("Widget", ("src/cls.ts", 1)),  # export { default as Widget } of an anonymous class
+    ("C.render", ("src/cls.ts", 2)),
+])
+def test_js_anonymous_default_exports_resolve(make_repo, symbol, expected):
+    ix = _open(make_repo, _ANONYMOUS)
+    assert _where(ix.definitions(symbol, "src/app.ts")) == [expected]
+    ix.close()

@@ -1,0 +1,149 @@
+"""CommonJS: definitions and references follow ``require`` into ``module.exports`` / ``exports.X`` the way they
+follow ES imports into exports, on real tiny repos."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from genie_tui.retrieval import RepoIndex
+
+
+def _open(make_repo, files: dict[str, str]) -> RepoIndex:
+    return RepoIndex.open(make_repo({p: textwrap.dedent(t).lstrip("\n") for p, t in files.items()}))
+
+
+_CJS = {
+    "src/widget.js": """
+        class Widget {
+          render() { return 1; }
+        }
+        module.exports = { Widget };
+        """,
+    "src/gadget.js": "function Gadget() {}\nmodule.exports = Gadget;\n",
+    "src/tools.js": """
+        exports.Tool = function () { return 1; };
+        module.exports.Knife = class {
+          cut() { return 2; }
+        };
+        const helper = () => 3;
+        module.exports.assist = helper;
+        """,
+    "src/lib/index.js": """
+        const { Widget } = require('../widget');
+        module.exports = { Widget, Gizmo: require('../gadget'), Part: require('../widget').Widget };
+        """,
+    "src/all.js": "module.exports = require('./widget');\n",
+    "src/app.js": """
+        const { Widget } = require('./widget');
+        const W = require('./widget').Widget;
+        const lib = require('./lib');
+        const G = require('./gadget');
+        const { Tool: T, Knife, assist } = require('./tools');
+        const all = require('./all');
+        new Widget();
+        new W();
+        new lib.Widget();
+        new G();
+        T();
+        new Knife();
+        new lib.Gizmo();
+        new lib.Part();
+        new all.Widget();
+        assist();
+        """,
+    "src/esm.mjs": "import { Widget as EW } from './widget.js';\nimport Gd from './gadget.js';\nnew EW();\nnew Gd();\n",
+    "src/legacy.ts": "import Gz = require('./gadget');\nnew Gz();\n",
+    "src/decoy.js": """
+        const { Widget } = require('./other');
+        new Widget();
+        const W = require('./other');
+        new W.Widget();
+        """,
+    "src/other.js": "class Widget {}\nmodule.exports = { Widget };\n",
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("Widget", ("src/widget.js", 1)),  # const { Widget } = require(...)
+    ("W", ("src/widget.js", 1)),  # require(...).Widget
+    ("lib.Widget", ("src/widget.js", 1)),  # require('./lib') is lib/index.js, re-exporting an import
+    ("G", ("src/gadget.js", 1)),  # module.exports = Gadget: what the whole module stands for
+    ("T", ("src/tools.js", 1)),  # exports.Tool = function () {}
+    ("Knife", ("src/tools.js", 2)),  # module.exports.Knife = class {}
+    ("Knife.cut", ("src/tools.js", 3)),
+    ("assist", ("src/tools.js", 5)),  # module.exports.assist = helper
+    ("lib.Gizmo", ("src/gadget.js", 1)),  # { Gizmo: require('../gadget') }
+    ("lib.Part", ("src/widget.js", 1)),  # { Part: require('../widget').Widget }
+    ("all.Widget", ("src/widget.js", 1)),  # module.exports = require('./widget')
+    ("W.render", ("src/widget.js", 2)),
+])
+def test_commonjs_definitions_follow_require(make_repo, symbol, expected):
+    ix = _open(make_repo, _CJS)
+    assert [(loc.path, loc.line) for loc in ix.definitions(symbol, "src/app.js")] == [expected]
+    ix.close()
+
+
+def test_commonjs_definitions_from_es_modules_typescript_and_decoys(make_repo):
+    ix = _open(make_repo, _CJS)
+    assert [(loc.path, loc.line) for loc in ix.definitions("EW", "src/esm.mjs")] == [("src/widget.js", 1)]
+    assert [(loc.path, loc.line) for loc in ix.definitions("Gd", "src/esm.mjs")] == [("src/gadget.js", 1)]
+    assert [(loc.path, loc.line) for loc in ix.definitions("Gz", "src/legacy.ts")] == [("src/gadget.js", 1)]
+    assert [(loc.path, loc.line) for loc in ix.definitions("Widget", "src/decoy.js")] == [("src/other.js", 1)]
+    assert [(loc.path, loc.line) for loc in ix.definitions("W.Widget", "src/decoy.js")] == [("src/other.js", 1)]
+    ix.close()
+
+
+def test_commonjs_references_follow_require(make_repo):
+    ix = _open(make_repo, _CJS)
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("Widget", "src/widget.js")}
+    app = {ln for p, ln in refs if p == "src/app.js"}
+    assert app == {1, 2, 7, 8, 9, 14, 15}  # the require lines and each use, also lib.Widget and all.Widget
+    assert {("src/widget.js", 4), ("src/lib/index.js", 1), ("src/lib/index.js", 2), ("src/esm.mjs", 1),
+            ("src/esm.mjs", 3)} <= set(refs)
+    assert set(refs.values()) == {"reference"}  # none only by name
+    assert not {p for p, _ in refs} & {"src/decoy.js", "src/other.js"}
+    gadget = {(loc.path, loc.line) for loc in ix.references("Gadget", "src/gadget.js")}
+    assert {("src/gadget.js", 2), ("src/app.js", 4), ("src/app.js", 10), ("src/app.js", 13),
+            ("src/esm.mjs", 4), ("src/legacy.ts", 1), ("src/legacy.ts", 2)} <= gadget
+    tool = {(loc.path, loc.line) for loc in ix.references("T", "src/app.js")}
+    assert tool == {("src/app.js", 5), ("src/app.js", 11)}
+    ix.close()
+
+
+def test_find_references_tool_lists_commonjs_uses_as_resolved(make_repo):
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools import registry
+    from genie_tui.tools.base import ToolContext
+
+    ctx = ToolContext(make_repo({p: textwrap.dedent(t).lstrip("\n") for p, t in _CJS.items()}), Settings())
+    args = registry.validate("find_references", {"symbol": "Widget", "path": "src/widget.js"})
+    text = registry.run_simple(ctx, "find_references", args).text
+    assert "by name only" not in text
+    assert "src/app.js:9: new lib.Widget();" in text.splitlines()
+    assert "src/decoy.js" not in text
+    ctx.index.close()
+
+
+def test_commonjs_requires_and_exports_are_recorded(make_repo):
+    ix = _open(make_repo, {
+        "m.js": textwrap.dedent("""
+            const { A, B: b, c = 1, d: e = 2, f: { g } } = require('./x');
+            const C = require('./y').C;
+            var ns = require('./z');
+            require('./side');
+            function later() { return require('./inner').thing; }
+            module.exports = { A, Bee: b, n: require('./n'), p: require('./p').P, ...require('./s') };
+            exports.Re = A;
+            module.exports = require('./all');
+            """),
+        "t.ts": "import W = require('./w');\n",
+    })
+    rows = set(ix._store.conn().execute("SELECT module, name, alias FROM imports"))
+    assert rows == {("./x", "A", "A"), ("./x", "B", "b"), ("./x", "c", "c"), ("./x", "d", "e"),
+                    ("./y", "C", "C"), ("./z", "default", "ns"), ("./z", "*", "ns"), ("./side", "", ""),
+                    ("./inner", "", ""), ("./n", "default", "n"), ("./n", "*", "n"), ("./p", "P", "p"),
+                    ("./s", "*", "*"), ("./x", "B", "Bee"), ("./x", "A", "Re"), ("./all", "*", "*"),
+                    ("./all", "default", "default"), ("./w", "default", "W"), ("./w", "*", "W")}
+    ix.close()
