@@ -51,6 +51,7 @@ class _Snapshot:
         self.all_paths = sorted(r[1] for r in rows)
         self.mods = ModuleMap(list(self.by_path))
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
+        self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
 
 
 class RepoIndex:
@@ -61,7 +62,6 @@ class RepoIndex:
         self._store = store
         self._write = threading.RLock()
         self._snap = _Snapshot([])
-        self._activity: dict[str, tuple[float, float]] | None = None
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
@@ -125,7 +125,6 @@ class RepoIndex:
     def _reload(self) -> None:
         rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb FROM files").fetchall()
         self._snap = _Snapshot(rows)
-        self._activity = None
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
         with self._write, self._store.build_lock():
@@ -289,10 +288,11 @@ class RepoIndex:
         n = max(len(snap.files), 1)
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
         qterms = bm25.select_terms(q.tokens, df, n)
-        if self._activity is None:
-            self._activity = history.activity(c)
-        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg, activity=self._activity,
-                               semantic=sem.files if sem is not None else None, postings=snap.postings)
+        if snap.fixed is None:
+            snap.fixed = rank.FixedSignals(history.activity(c))
+        scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg,
+                               activity=snap.fixed.activity, semantic=sem.files if sem is not None else None,
+                               postings=snap.postings, fixed=snap.fixed)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
             rank.add_chunks(c, ranked, qterms, idf, idents=q.code_idents)

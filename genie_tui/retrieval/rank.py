@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 from genie_tui.retrieval import bm25, history
 from genie_tui.retrieval.modules import ModuleMap
@@ -64,6 +66,47 @@ class Scored:
     hits: list[int] | None = None  # per chunk, how many of the query's code identifiers it holds
 
 
+_SCORE = attrgetter("score")
+_VALUE = itemgetter(1)
+
+
+def _by_score(ranked: Iterable[Scored]) -> list[Scored]:
+    """Best first; equal scores keep their order (as sorting by ``-score`` did: ``reverse`` sorts stably)."""
+    return sorted(ranked, key=_SCORE, reverse=True)
+
+
+class FixedSignals:
+    """The signals of a file that no query changes: how often and how recently it changed, its size, whether
+    it is a test, documentation or plain text. Worked out once per index snapshot and file, the first time the
+    file is a candidate (for thousands of candidates per query, they were a tenth of a query).
+
+    Args:
+        activity: path -> (churn, recent), as :func:`history.activity` gives.
+    """
+
+    def __init__(self, activity: dict[str, tuple[float, float]]) -> None:
+        self.activity = activity
+        self._memo: tuple[dict[int, dict[str, float]], dict[int, dict[str, float]]] = ({}, {})
+
+    def table(self, about_tests: bool) -> dict[int, dict[str, float]]:
+        """File id -> its fixed signals (``test_q`` depends on whether the query is about tests), filled by
+        :meth:`of`."""
+        return self._memo[about_tests]
+
+    def of(self, info: FileInfo, about_tests: bool) -> dict[str, float]:
+        memo = self._memo[about_tests]
+        f = memo.get(info.id)
+        if f is None:
+            path = info.path
+            churn, recent = self.activity.get(path, (0.0, 0.0))
+            t = 1.0 if is_test_path(path) else 0.0
+            f = memo[info.id] = {"churn": churn, "recent": recent,
+                                 "size": min(math.log1p(info.nlines) / 8.0, 1.5), "test": t,
+                                 "test_q": t if about_tests else 0.0, "doc": 1.0 if is_doc_path(path) else 0.0,
+                                 "text": 1.0 if info.lang is None else 0.0}
+        return f
+
+
 def _scale(values: dict[int, float]) -> dict[int, float]:
     top = max(values.values(), default=0.0)
     return {k: v / top for k, v in values.items()} if top > 0 else {}
@@ -73,22 +116,28 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
              candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None,
              semantic: dict[int, float] | None = None,
-             postings: bm25.Postings | None = None) -> dict[int, Scored]:
+             postings: bm25.Postings | None = None, fixed: FixedSignals | None = None) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found); ``semantic`` maps file ids to their
     scaled embedding similarity when semantic search is on; ``postings`` (the index's, which caches) must
-    describe ``files`` and ``avg``."""
+    describe ``files`` and ``avg``, and ``fixed`` (the index's, which caches) ``files`` and ``activity``."""
     out: dict[int, Scored] = {}
+    out_get = out.get
+    files_get = files.get
 
     def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
-        items = sorted(vals.items(), key=lambda kv: -kv[1])[:top] if top else vals.items()
+        # a signal at most max(v, value so far): spelled out, as max() would pick (ties keep the first)
+        items = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
         for fid, v in items:
-            info = files.get(fid)
-            if info is None:
-                continue
-            s = out.get(fid)
+            s = out_get(fid)
             if s is None:
-                s = out[fid] = Scored(info)
-            s.feats[name] = max(v, s.feats.get(name, 0.0))
+                info = files_get(fid)
+                if info is None:
+                    continue
+                out[fid] = Scored(info, {name: 0.0 if 0.0 > v else v})
+            else:
+                feats = s.feats
+                old = feats.get(name, 0.0)
+                feats[name] = old if old > v else v
 
     n = max(len(files), 1)
     bm = postings or bm25.Postings({fid: f.lens for fid, f in files.items()}, avg)
@@ -148,16 +197,13 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         put("sem", semantic, top=SEM_CANDIDATES)
         for fid, s in out.items():
             s.feats.setdefault("sem", semantic.get(fid, 0.0))
-    act = activity if activity is not None else {}
-    for s in out.values():
-        path = s.info.path
-        s.feats["churn"], s.feats["recent"] = act.get(path, (0.0, 0.0))
-        s.feats["size"] = min(math.log1p(s.info.nlines) / 8.0, 1.5)
-        t = 1.0 if is_test_path(path) else 0.0
-        s.feats["test"] = t
-        s.feats["test_q"] = t if q.about_tests else 0.0
-        s.feats["doc"] = 1.0 if is_doc_path(path) else 0.0
-        s.feats["text"] = 1.0 if s.info.lang is None else 0.0
+    if fixed is None:
+        fixed = FixedSignals(activity if activity is not None else {})
+    about = q.about_tests
+    known = fixed.table(about)
+    for fid, s in out.items():
+        f = known.get(fid)
+        s.feats.update(f if f is not None else fixed.of(s.info, about))
     return out
 
 
@@ -218,9 +264,15 @@ def qualified(c: sqlite3.Connection, q: Query, mods: ModuleMap, by_path: dict[st
 
 
 def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored]:
+    w = weights.get
     for s in scored.values():
-        s.score = sum(weights.get(k, 0.0) * v for k, v in s.feats.items() if k != "graph")
-    return sorted(scored.values(), key=lambda s: -s.score)
+        feats = s.feats
+        # the same products summed in the same order; a list is summed faster than a generator
+        if "graph" in feats:
+            s.score = sum([w(k, 0.0) * v for k, v in feats.items() if k != "graph"])
+        else:
+            s.score = sum([w(k, 0.0) * v for k, v in feats.items()])
+    return _by_score(scored.values())
 
 
 def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, float], idf: dict[str, float],
@@ -247,7 +299,7 @@ def add_chunk_scores(ranked: list[Scored], weights: dict[str, float]) -> list[Sc
         v = s.feats.get("chunk")
         if v is not None:
             s.score += w * v
-    return sorted(ranked, key=lambda s: -s.score)
+    return _by_score(ranked)
 
 
 def add_graph(c: sqlite3.Connection, ranked: list[Scored], mods: ModuleMap, by_path: dict[str, int],
@@ -268,9 +320,14 @@ def add_graph(c: sqlite3.Connection, ranked: list[Scored], mods: ModuleMap, by_p
             if fid is not None and fid in index and fid != s.info.id:
                 t = index[fid]
                 t.feats["graph"] = max(t.feats.get("graph", 0.0), share)
+    zero = w * 0.0
     for s in ranked:
-        s.score += w * s.feats.get("graph", 0.0)
-    return sorted(ranked, key=lambda s: -s.score)
+        g = s.feats.get("graph")
+        if g is not None:
+            s.score += w * g
+        elif s.score == 0.0:  # adding zero changes only the sign of a zero (-0.0 + 0.0 is 0.0)
+            s.score += zero
+    return _by_score(ranked)
 
 
 def why(s: Scored, weights: dict[str, float]) -> str:
