@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
+from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
@@ -52,6 +53,8 @@ class _Snapshot:
         self.mods = ModuleMap(list(self.by_path))
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
+        self.stamps = {r[0]: r[1:] for r in rows}  # what a file's chunks depend on: path, language, content hash
+        self.chunks = ChunkRows()
 
 
 class RepoIndex:
@@ -123,8 +126,11 @@ class RepoIndex:
         self.warnings.append(msg)
 
     def _reload(self) -> None:
-        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb FROM files").fetchall()
-        self._snap = _Snapshot(rows)
+        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb, hash "
+                                          "FROM files").fetchall()
+        old, new = self._snap, _Snapshot(rows)
+        new.chunks.carry(old.chunks, lambda fid: fid in new.files and old.stamps.get(fid) == new.stamps[fid])
+        self._snap = new
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
         with self._write, self._store.build_lock():
@@ -252,19 +258,21 @@ class RepoIndex:
         ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS, sem=sem)
         out = []
         c = self._store.conn()
+        scorer = spans.ChunkScorer(qterms, idf, q.code_idents)
         for s in ranked[:k]:
-            best = self._spans(c, s, q, qterms, idf, sem=sem)
+            best = self._spans(c, s, q, qterms, idf, sem=sem, scorer=scorer)
             out.append(SearchResult(s.info.path, round(s.score, 4), best, rank.why(s, rank.WEIGHTS)))
         return out
 
-    def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None):  # type: ignore[no-untyped-def]
-        """The best spans of one ranked file."""
-        reuse = s.chunks is not None and s.hits is not None  # scored while ranking (the chunk signal)
-        rows, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=not reuse)
-        if reuse:
+    def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None,  # type: ignore[no-untyped-def]
+               scorer: spans.ChunkScorer | None = None):
+        """The best spans of one ranked file (``scorer``: one for this query, shared by its files)."""
+        _, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=False)
+        if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
             scored, hits = s.chunks, s.hits
         else:
-            scored, hits = spans.score_chunks_hits(rows, qterms, idf, q.code_idents)
+            scorer = scorer or spans.ChunkScorer(qterms, idf, q.code_idents)
+            scored, hits = scorer.score(self._snap.chunks.get(c, s.info.id))
         return spans.best_spans(scored, q.code_idents, frame_lines, limit, hits=hits, headers=headers,
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
@@ -295,7 +303,7 @@ class RepoIndex:
                                postings=snap.postings, fixed=snap.fixed)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
-            rank.add_chunks(c, ranked, qterms, idf, idents=q.code_idents)
+            rank.add_chunks(c, ranked, qterms, idf, idents=q.code_idents, cache=snap.chunks)
             ranked = rank.add_chunk_scores(ranked, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
         return ranked, q, qterms, idf

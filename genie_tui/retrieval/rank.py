@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
 from genie_tui.retrieval import bm25, history
+from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
-from genie_tui.retrieval.spans import score_chunks_hits
+from genie_tui.retrieval.spans import ChunkScorer
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
 # Fitted on all five benchmark repositories by `tools/bench_retrieval.py fit` (with its FLOORS): the mean of 60
@@ -276,15 +277,21 @@ def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored
 
 
 def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, float], idf: dict[str, float],
-               top: int = 40, idents: set[str] | frozenset[str] = frozenset()) -> None:
+               top: int = 40, idents: set[str] | frozenset[str] = frozenset(), cache: ChunkRows | None = None,
+               scorer: ChunkScorer | None = None) -> None:
     """Score the definition-level chunks of the ``top`` files; a file whose best chunk matches the query
     closely beats a large file that matches it loosely everywhere. The scores (and each chunk's count of
-    ``idents``) are kept on the files, so their spans do not score them again."""
+    ``idents``) are kept on the files, so their spans do not score them again. ``cache`` (the index's) keeps
+    chunks read for earlier queries; ``scorer``, for this query's terms, may be shared with its spans."""
     best: dict[int, float] = {}
+    scorer = scorer or ChunkScorer(qterms, idf, idents)
     for s in ranked[:top]:
-        rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
-                         (s.info.id,)).fetchall()
-        s.chunks, s.hits = score_chunks_hits(rows, qterms, idf, idents)
+        if cache is not None:
+            rows = cache.get(c, s.info.id)
+        else:
+            rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
+                             (s.info.id,)).fetchall()
+        s.chunks, s.hits = scorer.score(rows)
         best[s.info.id] = max((x[0] for x in s.chunks), default=0.0)
     top_score = max(best.values(), default=0.0)
     for s in ranked[:top]:
