@@ -146,7 +146,11 @@ class Postings:
                 by_body.setdefault(w[3], []).append(d)
         groups = list(by_body.items())
         unit = groups[0][1] if len(groups) == 1 and groups[0][0] == 1 else None  # the usual case, unrolled
-        numbered = list(zip(weightings, out))
+        pair = unit if unit is not None and len(unit) == 2 else None
+        # a weighting of one field with weight 1, such as (0, 1, 0, 0), has tf = that field's value exactly (the
+        # other products are +0.0); the rest take the whole formula. Both keep the weightings' order per file.
+        mixed_steps: list[tuple[int, Weighting, dict[int, float]]] = [
+            (w.index(1) if sorted(w) == [0, 0, 0, 1] else -1, w, d) for w, d in zip(weightings, out)]
         # terms in sorted order, files by id: the order the sums were always taken in (same float results)
         for term in sorted(qterms):
             d_t = df.get(term, 0)
@@ -154,10 +158,16 @@ class Postings:
             for fid, s3, mixed in zip(*self.postings(c, term)):
                 if mixed is not None:
                     s0, s1, s2 = mixed
-                    for w, d in numbered:
-                        tf = w[0] * s0 + w[1] * s1 + w[2] * s2 + w[3] * s3
+                    vals = (s0, s1, s2, s3)
+                    for field, w, d in mixed_steps:
+                        tf = vals[field] if field >= 0 else w[0] * s0 + w[1] * s1 + w[2] * s2 + w[3] * s3
                         if tf:
                             d[fid] = d.get(fid, 0.0) + w_idf * tf / (K1 + tf)
+                elif pair is not None:
+                    v = w_idf * s3 / (K1 + s3)
+                    d1, d2 = pair
+                    d1[fid] = d1.get(fid, 0.0) + v
+                    d2[fid] = d2.get(fid, 0.0) + v
                 elif unit is not None:
                     v = w_idf * s3 / (K1 + s3)
                     for d in unit:

@@ -125,10 +125,18 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     out_get = out.get
     files_get = files.get
 
-    def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
+    def put(name: str, vals: dict[int, float], top: int | None = None, scale: bool = False) -> None:
+        # ``scale``: as put(name, _scale(vals)) without building the scaled dict (only without ``top``: sorting
+        # the scaled values can tie two that differ before dividing)
+        if scale:
+            peak = max(vals.values(), default=0.0)
+            if not peak > 0:
+                return
+            pairs: Iterable[tuple[int, float]] = zip(vals, [v / peak for v in vals.values()])
+        else:
+            pairs = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
         # a signal at most max(v, value so far): spelled out, as max() would pick (ties keep the first)
-        items = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
-        for fid, v in items:
+        for fid, v in pairs:
             s = out_get(fid)
             if s is None:
                 info = files_get(fid)
@@ -147,7 +155,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     code_terms = bm25.select_terms([w.lower() for w in q.code_idents], df, n, 40)
     main = bm.score(c, qterms, df, [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)])
     for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
-        put(name, _scale(vals), top=candidates if name == "bm_all" else None)
+        if name == "bm_all":
+            put(name, _scale(vals), top=candidates)
+        else:
+            put(name, vals, scale=True)
     put("bm_title", _scale(bm.score(c, title_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     put("bm_code", _scale(bm.score(c, code_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     nfiles = max(len(files), 1)
