@@ -47,8 +47,8 @@ class ChunkRows:
         return rows
 
     def carry(self, old: ChunkRows, unchanged: Callable[[int], bool]) -> None:
-        """Take over the files of ``old`` for which ``unchanged(file id)`` holds (same path, language and
-        content, so the same chunks)."""
+        """Take over the files of ``old`` for which ``unchanged(file id)`` holds (the same path, language, size
+        and mtime: not re-read, so the same chunks)."""
         with old._lock:
             kept = [(fid, hit) for fid, hit in old._files.items() if unchanged(fid)]
         with self._lock:

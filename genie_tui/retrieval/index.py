@@ -53,7 +53,8 @@ class _Snapshot:
         self.mods = ModuleMap(list(self.by_path))
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
-        self.stamps = {r[0]: r[1:] for r in rows}  # what a file's chunks depend on: path, language, content hash
+        # a file's chunks change only when the build re-reads it, and then it writes the file's size and mtime
+        self.stamps = {r[0]: r[1:] for r in rows}
         self.chunks = ChunkRows()
 
 
@@ -126,7 +127,7 @@ class RepoIndex:
         self.warnings.append(msg)
 
     def _reload(self) -> None:
-        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb, hash "
+        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb, size, mtime "
                                           "FROM files").fetchall()
         old, new = self._snap, _Snapshot(rows)
         new.chunks.carry(old.chunks, lambda fid: fid in new.files and old.stamps.get(fid) == new.stamps[fid])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 
-from genie_tui.retrieval import RepoIndex, bm25
+from genie_tui.retrieval import RepoIndex, bm25, spans
 
 FILES = {
     "zoo/walrus.py": "def feed_walrus(fish):\n    \"\"\"Walrus food: herring.\"\"\"\n    return fish * 2\n",
@@ -87,4 +87,70 @@ def test_cached_scoring_equals_the_plain_formula_exactly(make_repo):
                 got = p.score(c, qterms, df, weightings)
                 assert got == want
                 assert [list(d) for d in got] == [list(d) for d in want]  # same order too (ties keep it)
+    ix.close()
+
+
+def _results(ix: RepoIndex, query: str) -> list[tuple]:
+    return [(r.path, r.score, [(s.start, s.end, s.symbol) for s in r.spans], r.why) for r in ix.search(query, k=10)]
+
+
+def test_results_after_an_edit_equal_a_fresh_index(make_repo):
+    """Chunks kept in memory for a file the edit changed are dropped; the others are kept and still right."""
+    repo = make_repo({**FILES, **_random_files(30)})
+    ix = RepoIndex.open(repo)
+    queries = ["walrus herring fish", "feed_penguin krill colony", "seal tide ice floe"]
+    for q in queries:
+        _results(ix, q)  # every file's chunks are now in memory
+    keeper = ix._snap.by_path["zoo/keeper.py"]
+    walrus = ix._snap.by_path["zoo/walrus.py"]
+    assert walrus in ix._snap.chunks and keeper in ix._snap.chunks
+    # the same function further down (stale chunks would give the old lines), and a new one
+    (repo / "zoo/walrus.py").write_text("import os\n\n\n" + FILES["zoo/walrus.py"]
+                                        + "\n\ndef herring_count(colony):\n    return colony.herring\n")
+    ix.refresh()
+    assert keeper in ix._snap.chunks and walrus not in ix._snap.chunks
+    fresh = RepoIndex.open(repo)
+    for q in queries:
+        assert _results(ix, q) == _results(fresh, q)
+    spans = dict((r[0], r[2]) for r in _results(ix, "walrus herring fish"))["zoo/walrus.py"]
+    assert (4, 6, "feed_walrus") in spans and (9, 10, "herring_count") in spans
+    fresh.close()
+    ix.close()
+
+
+def _plain_chunk_scores(rows, qterms, idf, idents):
+    """Chunk BM25 and code-identifier counts, one token at a time (as before the scorer remembered tokens)."""
+    wanted = {w.lower() for w in idents}
+    out, hits = [], []
+    for start, end, name, ntok, terms in rows:
+        s, found = 0.0, 0
+        norm = spans.K1 * (1 - spans.B + spans.B * ntok / spans.AVG_LEN)
+        for tok in terms.split(" "):
+            t, sep, count = tok.partition(":")
+            found += t in wanted
+            if t in qterms:
+                tf = int(count) if sep else 1
+                s += idf.get(t, 1.0) * qterms[t] * tf * (spans.K1 + 1) / (tf + norm)
+        out.append((s, start, end, name))
+        hits.append(found)
+    return out, hits
+
+
+def test_chunk_scorer_shared_by_files_equals_the_plain_scan(make_repo):
+    repo = make_repo({**FILES, **_random_files(30)})
+    ix = RepoIndex.open(repo)
+    c = ix._store.conn()
+    qterms = {t: 1.0 + math.log(1 + i) for i, t in enumerate(WORDS[:7])}
+    idf = {t: 0.3 * i for i, t in enumerate(WORDS[1:])}  # some terms have none: 1.0
+    idents = {"feed_walrus", "Walrus_Neighbour", "x"}
+    scorer = spans.ChunkScorer(qterms, idf, idents)
+    fids = [fid for (fid,) in c.execute("SELECT DISTINCT file_id FROM chunks ORDER BY file_id")]
+    assert len(fids) > 20
+    for _ in range(2):  # the second time every token is remembered
+        for fid in fids:
+            rows = ix._snap.chunks.get(c, fid)
+            want = _plain_chunk_scores(rows, qterms, idf, idents)
+            assert scorer.score(rows) == want
+            assert spans.score_chunks_hits(rows, qterms, idf, idents) == want
+    assert any(any(h) for h in (scorer.score(ix._snap.chunks.get(c, fid))[1] for fid in fids))
     ix.close()
