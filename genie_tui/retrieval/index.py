@@ -43,14 +43,18 @@ _T = TypeVar("_T")
 class _Snapshot:
     """Indexed files as loaded after the last update (immutable once built)."""
 
-    def __init__(self, rows: list[tuple]) -> None:
+    def __init__(self, rows: list[tuple], before: _Snapshot | None = None) -> None:
         self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3], tuple(r[5:9])) for r in rows if r[4] is None}
         n = max(len(self.files), 1)
         lens = [sum(f.lens[i] for f in self.files.values()) / n for i in range(4)]
         self.avg = (lens[0], lens[1], lens[2], lens[3])
         self.by_path = {f.path: f.id for f in self.files.values()}
         self.all_paths = sorted(r[1] for r in rows)
-        self.mods = ModuleMap(list(self.by_path))
+        paths = list(self.by_path)
+        # the module map depends on the paths alone: after an edit they are usually those of ``before``
+        same = before is not None and before.mods_paths == paths
+        self.mods = before.mods if before is not None and same else ModuleMap(paths)
+        self.mods_paths = paths
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
         # a file's chunks change only when the build re-reads it, and then it writes the file's size and mtime
@@ -129,7 +133,8 @@ class RepoIndex:
     def _reload(self) -> None:
         rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb, size, mtime "
                                           "FROM files").fetchall()
-        old, new = self._snap, _Snapshot(rows)
+        old = self._snap
+        new = _Snapshot(rows, old)
         new.chunks.carry(old.chunks, lambda fid: fid in new.files and old.stamps.get(fid) == new.stamps[fid])
         self._snap = new
 
