@@ -52,9 +52,8 @@ class _Snapshot:
         self.all_paths = sorted(r[1] for r in rows)
         paths = list(self.by_path)
         # the module map depends on the paths alone: after an edit they are usually those of ``before``
-        same = before is not None and before.mods_paths == paths
-        self.mods = before.mods if before is not None and same else ModuleMap(paths)
-        self.mods_paths = paths
+        self.mods: ModuleMap = before.mods if before is not None and before.mods_paths == paths else ModuleMap(paths)
+        self.mods_paths: list[str] = paths
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
         # a file's chunks change only when the build re-reads it, and then it writes the file's size and mtime

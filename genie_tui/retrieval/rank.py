@@ -142,11 +142,11 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
                 info = files_get(fid)
                 if info is None:
                     continue
-                out[fid] = Scored(info, {name: 0.0 if 0.0 > v else v})
+                out[fid] = Scored(info, {name: 0.0 if 0.0 > v else v})  # noqa: FURB136 - no call
             else:
                 feats = s.feats
                 old = feats.get(name, 0.0)
-                feats[name] = old if old > v else v
+                feats[name] = old if old > v else v  # noqa: FURB136
 
     n = max(len(files), 1)
     bm = postings or bm25.Postings({fid: f.lens for fid, f in files.items()}, avg)

@@ -86,7 +86,7 @@ class ChunkScorer:
     repeat across chunks and files (one in seven is new), and a remembered one costs one dict lookup instead
     of a split and two. Same sums, in the same order."""
 
-    __slots__ = ("qterms", "idf", "wanted", "avg_len", "_memo")
+    __slots__ = ("_memo", "avg_len", "idf", "qterms", "wanted")
 
     def __init__(self, qterms: dict[str, float], idf: dict[str, float], idents: Collection[str],
                  avg_len: float = AVG_LEN) -> None:

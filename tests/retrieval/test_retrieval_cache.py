@@ -112,7 +112,7 @@ def test_results_after_an_edit_equal_a_fresh_index(make_repo):
     fresh = RepoIndex.open(repo)
     for q in queries:
         assert _results(ix, q) == _results(fresh, q)
-    spans = dict((r[0], r[2]) for r in _results(ix, "walrus herring fish"))["zoo/walrus.py"]
+    spans = {r[0]: r[2] for r in _results(ix, "walrus herring fish")}["zoo/walrus.py"]
     assert (4, 6, "feed_walrus") in spans and (9, 10, "herring_count") in spans
     fresh.close()
     ix.close()
