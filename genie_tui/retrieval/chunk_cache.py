@@ -18,13 +18,16 @@ CACHED_CHARS = 8_000_000  # characters of stored terms kept per index (about 10 
 _ROW_CHARS = 100  # what a row costs besides its terms, counted in characters
 
 
+Stamp = tuple[str, int, int]  # path, size, mtime: the build writes them whenever it re-reads a file
+
+
 class ChunkRows:
     """Chunk rows ``(start, end, name, ntok, terms)`` of recently used files, by file id, for one snapshot of
-    the index (at most ``max_chars`` characters in all); :meth:`carry` takes over the files an update left
-    alone."""
+    the index (at most ``max_chars`` characters in all), each with the file's :data:`Stamp` when read;
+    :meth:`carry` takes over the files an update left alone."""
 
     def __init__(self, max_chars: int = CACHED_CHARS) -> None:
-        self._files: OrderedDict[int, tuple[list[Row], int]] = OrderedDict()
+        self._files: OrderedDict[int, tuple[list[Row], int, Stamp | None]] = OrderedDict()
         self._size = 0
         self._max = max_chars
         self._lock = threading.Lock()
@@ -36,21 +39,27 @@ class ChunkRows:
             if hit is not None:
                 self._files.move_to_end(fid)
                 return hit[0]
+        # the stamp first: a build committing in between leaves an older stamp with newer rows, which the next
+        # update drops, never newer with older
+        stamp = c.execute("SELECT path, size, mtime FROM files WHERE id=?", (fid,)).fetchone()
         rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?", (fid,)).fetchall()
         size = sum(len(r[4]) + _ROW_CHARS for r in rows)
         with self._lock:
             if fid not in self._files and size <= self._max // 4:
-                self._files[fid] = (rows, size)
+                self._files[fid] = (rows, size, tuple(stamp) if stamp else None)
                 self._size += size
                 while self._size > self._max:
                     self._size -= self._files.popitem(last=False)[1][1]
         return rows
 
-    def carry(self, old: ChunkRows, unchanged: Callable[[int], bool]) -> None:
-        """Take over the files of ``old`` for which ``unchanged(file id)`` holds (the same path, language, size
-        and mtime: not re-read, so the same chunks)."""
+    def carry(self, old: ChunkRows, stamps: Callable[[list[int]], dict[int, Stamp]]) -> None:
+        """Take over the files of ``old`` whose stamp is still the one they were read with (not re-read since, so
+        the same chunks); ``stamps`` gives the current stamps of the files asked for (none for one that is gone
+        or no longer indexed)."""
         with old._lock:
-            kept = [(fid, hit) for fid, hit in old._files.items() if unchanged(fid)]
+            held = list(old._files.items())
+        now = stamps([fid for fid, _ in held]) if held else {}
+        kept = [(fid, hit) for fid, hit in held if hit[2] is not None and now.get(fid) == hit[2]]
         with self._lock:
             for fid, hit in kept:
                 if fid not in self._files:

@@ -56,8 +56,6 @@ class _Snapshot:
         self.mods_paths: list[str] = paths
         self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
-        # a file's chunks change only when the build re-reads it, and then it writes the file's size and mtime
-        self.stamps = {r[0]: r[1:] for r in rows}
         self.chunks = ChunkRows()
 
 
@@ -134,7 +132,12 @@ class RepoIndex:
                                           "FROM files").fetchall()
         old = self._snap
         new = _Snapshot(rows, old)
-        new.chunks.carry(old.chunks, lambda fid: fid in new.files and old.stamps.get(fid) == new.stamps[fid])
+
+        def stamps(fids: list[int]) -> dict[int, tuple[str, int, int]]:
+            wanted = set(fids)
+            return {r[0]: (r[1], r[9], r[10]) for r in rows if r[4] is None and r[0] in wanted}
+
+        new.chunks.carry(old.chunks, stamps)
         self._snap = new
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
