@@ -12,7 +12,9 @@
 * memory: RSS before and after a scripted 500-turn session (each turn: text + a ``read_file``); the
   conversation keeps every item scrollable (``conversation_items``) with a bounded number of widgets; also
   how long the session took and how late a 10 ms ticker woke during it (p99 and worst): the app's event
-  loop also runs the agent, so work per request that grows with the history shows up there.
+  loop also runs the agent, so work per request that grows with the history shows up there. How many
+  stalls passed 50 ms and how many of those a full (generation 2) garbage collection fell in, with the
+  number of full collections and the longest, tell the collector's pauses from the app's own work.
 
 The scripted server runs in a child process so its request log does not count against the app's memory.
 Targets on 2-core machines: first frame <= 1.0 s; >= 2,000 tokens/s with no stall > 50 ms; growth <= 150 MB.
@@ -184,6 +186,22 @@ async def stream(repo: Path, diff: str, diff_file: Path) -> dict[str, float]:
 
 
 # --- memory ---------------------------------------------------------------------------------------------------
+class _FullCollections:
+    """A ``gc.callbacks`` hook that appends (start, end) of each full (generation 2) collection to ``out``."""
+
+    def __init__(self, out: list[tuple[float, float]]) -> None:
+        self.out = out
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.out.append((self.started, time.perf_counter()))
+
+
 async def memory(repo: Path, diff_file: Path) -> dict[str, float]:
     import gc
 
@@ -198,11 +216,17 @@ async def memory(repo: Path, diff_file: Path) -> dict[str, float]:
             app.screen.query_one("#prompt").value = "read the whole file"
             await pilot.press("enter")
             await pilot.pause(0.5)
-            stalls: list[float] = []  # how late a 10 ms sleep wakes: the event loop the app draws with
-            while app.screen.turn_running:
-                t = time.perf_counter()
-                await asyncio.sleep(0.01)
-                stalls.append(time.perf_counter() - t - 0.01)
+            stalls: list[tuple[float, float]] = []  # (how late a 10 ms sleep woke, when): the app's event loop
+            full_gcs: list[tuple[float, float]] = []  # each full (gen-2) collection, to tell its stalls apart
+            timer = _FullCollections(full_gcs)
+            gc.callbacks.append(timer)
+            try:
+                while app.screen.turn_running:
+                    t = time.perf_counter()
+                    await asyncio.sleep(0.01)
+                    stalls.append((time.perf_counter() - t - 0.01, t))
+            finally:
+                gc.callbacks.remove(timer)
             took = time.perf_counter() - start
             gc.collect()
             after = rss_mb()
@@ -210,9 +234,14 @@ async def memory(repo: Path, diff_file: Path) -> dict[str, float]:
             items = getattr(app.screen.conversation, "item_count", children)
     finally:
         server.close()
-    stalls.sort()
-    return {"turns": TURNS, "session_s": took, "session_stall_p99_ms": stalls[int(len(stalls) * 0.99)] * 1000,
-            "session_worst_stall_ms": stalls[-1] * 1000, "rss_before_mb": before, "rss_after_mb": after,
+    long = [(lag, t) for lag, t in stalls if lag > 0.05]
+    in_gc = sum(any(t <= begin and end <= t + 0.01 + lag + 0.001 for begin, end in full_gcs) for lag, t in long)
+    lags = sorted(lag for lag, _ in stalls)
+    return {"turns": TURNS, "session_s": took, "session_stall_p99_ms": lags[int(len(lags) * 0.99)] * 1000,
+            "session_worst_stall_ms": lags[-1] * 1000, "session_stalls_over_50ms": len(long),
+            "session_stalls_over_50ms_in_full_gc": in_gc, "session_full_gcs": len(full_gcs),
+            "session_worst_full_gc_ms": max((end - begin for begin, end in full_gcs), default=0.0) * 1000,
+            "rss_before_mb": before, "rss_after_mb": after,
             "rss_growth_mb": after - before, "conversation_items": items, "conversation_widgets": children}
 
 
