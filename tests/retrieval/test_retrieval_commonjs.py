@@ -147,3 +147,23 @@ def test_commonjs_requires_and_exports_are_recorded(make_repo):
                     ("./s", "*", "*"), ("./x", "B", "Bee"), ("./x", "A", "Re"), ("./all", "*", "*"),
                     ("./all", "default", "default"), ("./w", "default", "W"), ("./w", "*", "W")}
     ix.close()
+
+
+def test_anonymous_default_exports_are_no_search_word(make_repo):
+    # ``export default function () {}`` and ``module.exports = class {}`` define ``default``: a name for
+    # go to definition, not a word of those files that a task saying "the default timeout" is about
+    files = {f"src/pages/page{i}.js": f"export default function () {{\n  return render{i}(props);\n}}\n"
+             for i in range(2)}
+    files["src/pages/legacy.js"] = "module.exports = class {\n  show() { return 1; }\n};\n"
+    files |= {f"src/util/u{i}.js": f"export function util{i}(x) {{ return x + {i}; }}\n// request timeout {i}\n"
+              for i in range(60)}
+    files["src/net/client.js"] = ("const TIMEOUT = 30;\n// the default timeout for requests\n"
+                                  "export function request(url, timeout = TIMEOUT) { return fetch(url); }\n")
+    ix = _open(make_repo, files)
+    query = "The default request timeout is too short"
+    assert "src/pages/legacy.js" not in [hit.path for hit in ix.search(query, k=5)]
+    signals = dict(ix.features(query))
+    assert not {"bm_names", "def_plain"} & {k for k, v in signals["src/pages/page0.js"].items() if v}
+    assert signals["src/net/client.js"]["def_plain"] == 1.0  # ``request`` is still a word of client.js
+    assert [loc.path for loc in ix.definitions("default", "src/pages/legacy.js")][0] == "src/pages/legacy.js"
+    ix.close()
