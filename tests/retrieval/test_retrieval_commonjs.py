@@ -167,3 +167,39 @@ def test_anonymous_default_exports_are_no_search_word(make_repo):
     assert signals["src/net/client.js"]["def_plain"] == 1.0  # ``request`` is still a word of client.js
     assert [loc.path for loc in ix.definitions("default", "src/pages/legacy.js")][0] == "src/pages/legacy.js"
     ix.close()
+
+
+_EXPORT_EQ = {
+    "src/widget.ts": "class Widget {\n  render(): number { return 1; }\n}\nexport = Widget;\n",
+    "src/maker.ts": "// makes one\nexport = function () {\n  return 1;\n};\n",
+    "src/store.js": "exports = module.exports = Store;\nfunction Store() {}\n",
+    "src/both.js": "module.exports = exports = function () {\n  return 2;\n};\n",
+    "src/spaced.js": "module\n  .exports\n  .Spaced = class {};\n",
+    "src/app.ts": ("import W = require('./widget');\nimport make = require('./maker');\n"
+                   "import Store = require('./store');\nimport both = require('./both');\n"
+                   "import { Spaced } from './spaced';\nnew W();\nmake();\nboth();\nnew Spaced();\n"),
+    "src/decoy.ts": "class Widget {}\nexport default Widget;\n",
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("W", ("src/widget.ts", 1)),  # export = Widget: what the whole module stands for
+    ("W.render", ("src/widget.ts", 2)),
+    ("make", ("src/maker.ts", 2)),  # export = function () {}: anonymous, so named default
+    ("Store", ("src/store.js", 2)),  # exports = module.exports = Store
+    ("both", ("src/both.js", 1)),  # module.exports = exports = function () {}
+    ("Spaced", ("src/spaced.js", 1)),  # module .exports .Spaced across lines
+])
+def test_typescript_export_equals_and_chained_exports(make_repo, symbol, expected):
+    ix = _open(make_repo, _EXPORT_EQ)
+    assert [(loc.path, loc.line) for loc in ix.definitions(symbol, "src/app.ts")] == [expected]
+    ix.close()
+
+
+def test_typescript_export_equals_references(make_repo):
+    ix = _open(make_repo, _EXPORT_EQ)
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("Widget", "src/widget.ts")}
+    assert {("src/widget.ts", 4), ("src/app.ts", 1), ("src/app.ts", 6)} <= set(refs)
+    assert set(refs.values()) == {"reference"}
+    assert not {p for p, _ in refs} & {"src/decoy.ts"}
+    ix.close()
