@@ -658,3 +658,24 @@ async def test_a_multi_line_paste_into_the_search_box_searches_all_of_it_and_int
         await pilot.pause(0.1)
         await pilot.press("enter")
         assert [s.text for s in screen.plan.steps] == ["Reproduce the crash then fix it"]
+
+
+async def test_a_deleted_paste_is_let_go_and_a_paste_of_blank_lines_around_one_line_is_that_line(
+        sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        prompt.post_message(events.Paste("old\r\ntrace\r\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]"
+        await pilot.press("ctrl+u")  # changed my mind: the marker is deleted
+        prompt.post_message(events.Paste("\n\nnew\nlines\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]"  # numbered afresh, the leading blank lines left out
+        assert list(prompt.pastes.values()) == ["new\nlines"]  # the deleted paste's text is not held
+        prompt.post_message(events.Paste("\none line\n\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]one line"
+
