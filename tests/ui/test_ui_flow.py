@@ -679,3 +679,20 @@ async def test_a_deleted_paste_is_let_go_and_a_paste_of_blank_lines_around_one_l
         await pilot.pause(0.1)
         assert prompt.value == "[paste 1: 2 lines]one line"
 
+
+async def test_a_huge_paste_into_a_plan_step_is_cut_to_one_readable_line(sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    from genie_tui.ui.widgets.prompt import JOINED_MAX
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f3", "o")
+        screen.plan.editor.post_message(events.Paste("\n".join(f"log line {i}" for i in range(20_000))))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        (step,) = screen.plan.steps
+        assert step.text.startswith("log line 0 log line 1 ") and step.text.endswith("…")
+        assert len(step.text) == JOINED_MAX

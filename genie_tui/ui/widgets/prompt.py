@@ -6,7 +6,7 @@ everything after its first line. Here a paste with line breaks becomes a short m
 (``[paste 1: 5,000 lines]``) and ``take()`` (or ``expand()``) puts the text back when the line is sent.
 Typing around a marker is free; deleting any part of it drops that paste (its text is let go at the next
 paste). Where the text must stay one line (a plan step), ``joined=True`` puts the pasted lines side by side
-instead.
+instead, at most ``JOINED_MAX`` characters of them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from textual import events
 from textual.widgets import Input
 
 PREVIEW_LINES = 8
+JOINED_MAX = 2_000  # characters of a paste joined into one line (a plan step); the rest is cut
 _MARKER = re.compile(r"\[paste (\d+): [\d,]+ lines\]")
 
 
@@ -43,6 +44,8 @@ class PromptInput(Input):
         text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         if self.joined:
             text = " ".join(part.strip() for part in text.split("\n") if part.strip())
+            if len(text) > JOINED_MAX:  # one line of megabytes makes every keystroke and render crawl
+                text = text[:JOINED_MAX - 1] + "…"
         elif "\n" in text:
             # a paste whose marker was deleted is gone: its text is not kept, its number is free again
             shown = {int(m[1]) for m in _MARKER.finditer(self.value)}
