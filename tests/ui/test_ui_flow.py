@@ -696,3 +696,15 @@ async def test_a_huge_paste_into_a_plan_step_is_cut_to_one_readable_line(sample_
         (step,) = screen.plan.steps
         assert step.text.startswith("log line 0 log line 1 ") and step.text.endswith("…")
         assert len(step.text) == JOINED_MAX
+
+
+async def test_ctrl_v_of_several_lines_over_a_selection_keeps_them_whole(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        await pilot.press(*"explain THIS please")
+        await pilot.press("home", *["right"] * 8, *["shift+right"] * 4)  # THIS selected
+        app.copy_to_clipboard("KeyError: 'x'\n  at line 3")
+        await pilot.press("ctrl+v")
+        assert prompt.value == "explain [paste 1: 2 lines] please"
+        assert prompt.expand(prompt.value) == "explain \nKeyError: 'x'\n  at line 3\n please"
