@@ -708,3 +708,19 @@ async def test_ctrl_v_of_several_lines_over_a_selection_keeps_them_whole(sample_
         await pilot.press("ctrl+v")
         assert prompt.value == "explain [paste 1: 2 lines] please"
         assert prompt.expand(prompt.value) == "explain \nKeyError: 'x'\n  at line 3\n please"
+
+
+async def test_the_search_box_keeps_a_pasted_query_to_refine(sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f2")
+        screen.search.query_box.post_message(events.Paste("nothing here matches\ntop_words ranked"))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: "(+1 lines)" in helpers.screen_text(app))
+        assert screen.search.query_box.value == "[paste 1: 2 lines]"  # still there, to be refined
+        await pilot.press("f2", "end", *" counter", "enter")  # back to the box, which the results took focus from
+        await helpers.wait_until(pilot, lambda: "⌕ nothing here matches … (+2 lines)" in helpers.screen_text(app))
