@@ -203,3 +203,17 @@ def test_typescript_export_equals_references(make_repo):
     assert set(refs.values()) == {"reference"}
     assert not {p for p, _ in refs} & {"src/decoy.ts"}
     ix.close()
+
+
+def test_anonymous_default_exports_draw_no_repo_map_rank_from_uses_of_the_word(make_repo):
+    # a Python ``default=None`` parameter is no use of a component's ``export default function () {}``
+    files = {f"api/m{i}.py": f"def handler{i}(request, default=None):\n    return request.get('x', default)\n"
+             for i in range(12)}
+    files["api/core.py"] = "def core():\n    return 1\n"
+    files |= {f"api/u{i}.py": f"from api.core import core\n\ndef use{i}():\n    return core()\n" for i in range(3)}
+    files["web/page.js"] = "export default function () {\n  return 1;\n}\n"
+    ix = _open(make_repo, files)
+    shown = [line for line in ix.repo_map(budget_tokens=4000).splitlines() if not line.startswith(" ")]
+    assert shown[0] == "api/core.py:"  # what three files import leads
+    assert "web/page.js:" in shown  # still outlined, with the rest
+    ix.close()
