@@ -165,7 +165,7 @@ def test_anonymous_default_exports_are_no_search_word(make_repo):
     signals = dict(ix.features(query))
     assert not {"bm_names", "def_plain"} & {k for k, v in signals["src/pages/page0.js"].items() if v}
     assert signals["src/net/client.js"]["def_plain"] == 1.0  # ``request`` is still a word of client.js
-    assert [loc.path for loc in ix.definitions("default", "src/pages/legacy.js")][0] == "src/pages/legacy.js"
+    assert ix.definitions("default", "src/pages/legacy.js")[0].path == "src/pages/legacy.js"
     ix.close()
 
 
