@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval.extract import Parsed, parse
+from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks
 from genie_tui.retrieval.textutil import path_tokens, split_lines, tokenize
 
@@ -49,7 +49,8 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     refs = [(n, ",".join(map(str, sorted(set(ls))[:200]))) for n, ls in parsed.refs.items()]
     line_tokens = [tokenize(line) for line in split_lines(text)]
     body = [t for toks in line_tokens for t in toks]
-    fields = (path_tokens(path), [t for d in parsed.defs for t in tokenize(d.name)],
+    names = [t for d in parsed.defs if not anonymous(d.name, lang) for t in tokenize(d.name)]
+    fields = (path_tokens(path), names,
               [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)
     chunk_rows = []
     for start, end, name in chunks([d[:4] for d in defs], len(line_tokens)):

@@ -5,7 +5,7 @@ What a ``require`` binds is an import row: ``const { Widget: W } = require('./w'
 'W')``, ``const W = require('./w').Widget`` too, and ``const lib = require('./lib')`` binds both the module's
 ``default`` (``module.exports = Widget``, then ``new lib()``) and the module as a namespace (``lib.Widget``):
 ``('./lib', 'default', 'lib')`` and ``('./lib', '*', 'lib')``. What ``module.exports`` or ``exports.X`` is
-assigned is an export: ``module.exports = Widget`` is ``export default Widget`` (``('', 'Widget',
+assigned (or TypeScript's ``export =``) is an export: ``module.exports = Widget`` is ``export default Widget`` (``('', 'Widget',
 'default')``), ``exports.W = Widget`` is ``export { Widget as W }``, ``module.exports = require('./w')`` is
 ``export * from './w'`` plus its default; a function or class assigned there is a definition named for what
 it is exported as (``exports.make = function () {}`` defines ``make``; an anonymous ``module.exports = class
@@ -121,13 +121,20 @@ def _destructured(pattern: Any) -> list[tuple[str, str]]:
 
 def exports(assign: Any) -> tuple[list[Import], list[Def]]:
     """The exports (as import rows of module ``''``, see extract._reexports) and the definitions of an
-    assignment to ``module.exports`` or ``exports.X``; a ``require`` on its right is :func:`required`'s."""
-    name = _export_name(assign)
-    right = assign.child_by_field_name("right")
+    assignment to ``module.exports`` or ``exports.X``, or of TypeScript's ``export = ...`` (which is
+    ``module.exports = ...``); a ``require`` on its right is :func:`required`'s."""
+    name: str | None
+    if assign.type == "export_statement":
+        values = [n for n in assign.named_children if "comment" not in n.type]
+        name, right, statement = "", values[-1] if values else None, assign
+    else:
+        name, right = _export_name(assign), assign.child_by_field_name("right")
+        statement = assign.parent if assign.parent is not None and assign.parent.type == "expression_statement" \
+            else assign  # the node a comment above documents
+    while right is not None and right.type == "assignment_expression":  # module.exports = exports = ...
+        right = right.child_by_field_name("right")
     if name is None or right is None:
         return [], []
-    statement = assign.parent if assign.parent is not None and assign.parent.type == "expression_statement" \
-        else assign  # the node a comment above documents
     if name:
         return _value(statement, right, name)
     if right.type == "object":

@@ -117,6 +117,13 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     return out
 
 
+def anonymous(name: str, lang: str | None) -> bool:
+    """``name`` is what JavaScript calls an anonymous default export (``export default function () {}``,
+    ``module.exports = class {}``): a name to go to, but no word of the file for search to match a task's
+    "default" against."""
+    return name == "default" and lang in _JS_LANGS
+
+
 def _raw(node: Any, name: str, kind: str, full: str) -> tuple[int, int, str, str, int, int, Any, str]:
     """A definition as :func:`parse` sorts them: by start, then the outer one first."""
     end = node.end_point

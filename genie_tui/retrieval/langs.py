@@ -44,7 +44,8 @@ PATTERNS: dict[str, list[str]] = {
         ('((call_expression function: (identifier) @_req arguments: (arguments . (string) .)) @require'
          ' (#eq? @_req "require"))'),
         ('((assignment_expression left: (member_expression) @_lhs) @cjs.export'
-         ' (#match? @_lhs "^(module\\s*\\.\\s*)?exports(\\s*\\.\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))'),
+         # a query string reads \s as s and \. as .: the regex's \s and \. are \\s and \\. there
+         ' (#match? @_lhs "^(module\\\\s*\\\\.\\\\s*)?exports(\\\\s*\\\\.\\\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))'),
     ],
     "go": [
         "(function_declaration name: (identifier) @name) @def.function",
@@ -117,6 +118,7 @@ _TS_EXTRA = [
     "(method_signature name: (_) @name) @def.method",
     "(function_signature name: (identifier) @name) @def.function",
     "(type_identifier) @ref",
+    '(export_statement "=") @cjs.export',  # ``export = Widget`` is ``module.exports = Widget``, see commonjs.py
 ]
 PATTERNS["typescript"] = PATTERNS["javascript"] + _TS_EXTRA
 PATTERNS["tsx"] = PATTERNS["typescript"]

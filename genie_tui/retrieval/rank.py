@@ -15,6 +15,7 @@ from operator import attrgetter, itemgetter
 
 from genie_tui.retrieval import bm25, history
 from genie_tui.retrieval.chunk_cache import ChunkRows
+from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
 from genie_tui.retrieval.spans import ChunkScorer
@@ -170,7 +171,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         rows = c.execute(f"SELECT file_id, name FROM defs WHERE name IN ({marks})", names_l).fetchall()
         definers: dict[str, set[int]] = {}
         for fid, name in rows:
-            definers.setdefault(name, set()).add(fid)
+            info = files.get(fid)
+            if info is None or not anonymous(name, info.lang):
+                definers.setdefault(name, set()).add(fid)
         found = sorted(definers)
         users = dict(c.execute(f"SELECT name, COUNT(*) FROM refs WHERE name IN ({','.join('?' * len(found))}) "
                                "GROUP BY name", found).fetchall()) if found else {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.rank import FileInfo
 from genie_tui.retrieval.textutil import is_test_path, split_lines
 
@@ -17,8 +18,10 @@ _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no sig
 
 def _graph(c: sqlite3.Connection) -> dict[int, dict[int, float]]:
     definers: dict[str, list[int]] = {}
-    for name, fid in c.execute("SELECT name, file_id FROM defs WHERE length(name) > 2"):
-        definers.setdefault(name, []).append(fid)
+    for name, fid, lang in c.execute("SELECT defs.name, defs.file_id, files.lang FROM defs JOIN files ON "
+                                     "files.id = defs.file_id WHERE length(defs.name) > 2"):
+        if not anonymous(name, lang):  # a Python ``default=None`` is no use of ``export default function () {}``
+            definers.setdefault(name, []).append(fid)
     edges: dict[int, dict[int, float]] = {}
     for fid, name in c.execute("SELECT file_id, name FROM refs"):
         targets = definers.get(name)

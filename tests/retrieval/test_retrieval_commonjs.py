@@ -147,3 +147,73 @@ def test_commonjs_requires_and_exports_are_recorded(make_repo):
                     ("./s", "*", "*"), ("./x", "B", "Bee"), ("./x", "A", "Re"), ("./all", "*", "*"),
                     ("./all", "default", "default"), ("./w", "default", "W"), ("./w", "*", "W")}
     ix.close()
+
+
+def test_anonymous_default_exports_are_no_search_word(make_repo):
+    # ``export default function () {}`` and ``module.exports = class {}`` define ``default``: a name for
+    # go to definition, not a word of those files that a task saying "the default timeout" is about
+    files = {f"src/pages/page{i}.js": f"export default function () {{\n  return render{i}(props);\n}}\n"
+             for i in range(2)}
+    files["src/pages/legacy.js"] = "module.exports = class {\n  show() { return 1; }\n};\n"
+    files |= {f"src/util/u{i}.js": f"export function util{i}(x) {{ return x + {i}; }}\n// request timeout {i}\n"
+              for i in range(60)}
+    files["src/net/client.js"] = ("const TIMEOUT = 30;\n// the default timeout for requests\n"
+                                  "export function request(url, timeout = TIMEOUT) { return fetch(url); }\n")
+    ix = _open(make_repo, files)
+    query = "The default request timeout is too short"
+    assert "src/pages/legacy.js" not in [hit.path for hit in ix.search(query, k=5)]
+    signals = dict(ix.features(query))
+    assert not {"bm_names", "def_plain"} & {k for k, v in signals["src/pages/page0.js"].items() if v}
+    assert signals["src/net/client.js"]["def_plain"] == 1.0  # ``request`` is still a word of client.js
+    assert ix.definitions("default", "src/pages/legacy.js")[0].path == "src/pages/legacy.js"
+    ix.close()
+
+
+_EXPORT_EQ = {
+    "src/widget.ts": "class Widget {\n  render(): number { return 1; }\n}\nexport = Widget;\n",
+    "src/maker.ts": "// makes one\nexport = function () {\n  return 1;\n};\n",
+    "src/store.js": "exports = module.exports = Store;\nfunction Store() {}\n",
+    "src/both.js": "module.exports = exports = function () {\n  return 2;\n};\n",
+    "src/spaced.js": "module\n  .exports\n  .Spaced = class {};\n",
+    "src/app.ts": ("import W = require('./widget');\nimport make = require('./maker');\n"
+                   "import Store = require('./store');\nimport both = require('./both');\n"
+                   "import { Spaced } from './spaced';\nnew W();\nmake();\nboth();\nnew Spaced();\n"),
+    "src/decoy.ts": "class Widget {}\nexport default Widget;\n",
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("W", ("src/widget.ts", 1)),  # export = Widget: what the whole module stands for
+    ("W.render", ("src/widget.ts", 2)),
+    ("make", ("src/maker.ts", 2)),  # export = function () {}: anonymous, so named default
+    ("Store", ("src/store.js", 2)),  # exports = module.exports = Store
+    ("both", ("src/both.js", 1)),  # module.exports = exports = function () {}
+    ("Spaced", ("src/spaced.js", 1)),  # module .exports .Spaced across lines
+])
+def test_typescript_export_equals_and_chained_exports(make_repo, symbol, expected):
+    ix = _open(make_repo, _EXPORT_EQ)
+    assert [(loc.path, loc.line) for loc in ix.definitions(symbol, "src/app.ts")] == [expected]
+    ix.close()
+
+
+def test_typescript_export_equals_references(make_repo):
+    ix = _open(make_repo, _EXPORT_EQ)
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("Widget", "src/widget.ts")}
+    assert {("src/widget.ts", 4), ("src/app.ts", 1), ("src/app.ts", 6)} <= set(refs)
+    assert set(refs.values()) == {"reference"}
+    assert not {p for p, _ in refs} & {"src/decoy.ts"}
+    ix.close()
+
+
+def test_anonymous_default_exports_draw_no_repo_map_rank_from_uses_of_the_word(make_repo):
+    # a Python ``default=None`` parameter is no use of a component's ``export default function () {}``
+    files = {f"api/m{i}.py": f"def handler{i}(request, default=None):\n    return request.get('x', default)\n"
+             for i in range(12)}
+    files["api/core.py"] = "def core():\n    return 1\n"
+    files |= {f"api/u{i}.py": f"from api.core import core\n\ndef use{i}():\n    return core()\n" for i in range(3)}
+    files["web/page.js"] = "export default function () {\n  return 1;\n}\n"
+    ix = _open(make_repo, files)
+    shown = [line for line in ix.repo_map(budget_tokens=4000).splitlines() if not line.startswith(" ")]
+    assert shown[0] == "api/core.py:"  # what three files import leads
+    assert "web/page.js:" in shown  # still outlined, with the rest
+    ix.close()

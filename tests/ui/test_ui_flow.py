@@ -658,3 +658,69 @@ async def test_a_multi_line_paste_into_the_search_box_searches_all_of_it_and_int
         await pilot.pause(0.1)
         await pilot.press("enter")
         assert [s.text for s in screen.plan.steps] == ["Reproduce the crash then fix it"]
+
+
+async def test_a_deleted_paste_is_let_go_and_a_paste_of_blank_lines_around_one_line_is_that_line(
+        sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        prompt.post_message(events.Paste("old\r\ntrace\r\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]"
+        await pilot.press("ctrl+u")  # changed my mind: the marker is deleted
+        prompt.post_message(events.Paste("\n\nnew\nlines\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]"  # numbered afresh, the leading blank lines left out
+        assert list(prompt.pastes.values()) == ["new\nlines"]  # the deleted paste's text is not held
+        prompt.post_message(events.Paste("\none line\n\n"))
+        await pilot.pause(0.1)
+        assert prompt.value == "[paste 1: 2 lines]one line"
+
+
+async def test_a_huge_paste_into_a_plan_step_is_cut_to_one_readable_line(sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    from genie_tui.ui.widgets.prompt import JOINED_MAX
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f3", "o")
+        screen.plan.editor.post_message(events.Paste("\n".join(f"log line {i}" for i in range(20_000))))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        (step,) = screen.plan.steps
+        assert step.text.startswith("log line 0 log line 1 ") and step.text.endswith("…")
+        assert len(step.text) == JOINED_MAX
+
+
+async def test_ctrl_v_of_several_lines_over_a_selection_keeps_them_whole(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = app.screen.query_one("#prompt")
+        await pilot.press(*"explain THIS please")
+        await pilot.press("home", *["right"] * 8, *["shift+right"] * 4)  # THIS selected
+        app.copy_to_clipboard("KeyError: 'x'\n  at line 3")
+        await pilot.press("ctrl+v")
+        assert prompt.value == "explain [paste 1: 2 lines] please"
+        assert prompt.expand(prompt.value) == "explain \nKeyError: 'x'\n  at line 3\n please"
+
+
+async def test_the_search_box_keeps_a_pasted_query_to_refine(sample_repo: Path, helpers: Any) -> None:
+    from textual import events
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("f2")
+        screen.search.query_box.post_message(events.Paste("nothing here matches\ntop_words ranked"))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: "(+1 lines)" in helpers.screen_text(app))
+        assert screen.search.query_box.value == "[paste 1: 2 lines]"  # still there, to be refined
+        await pilot.press("f2", "end", *" counter", "enter")  # back to the box, which the results took focus from
+        await helpers.wait_until(pilot, lambda: "⌕ nothing here matches … (+2 lines)" in helpers.screen_text(app))

@@ -4,8 +4,9 @@ comment, the search box.
 Textual's ``Input`` keeps only the first line of a paste, so a pasted stack trace or task description lost
 everything after its first line. Here a paste with line breaks becomes a short marker in the line
 (``[paste 1: 5,000 lines]``) and ``take()`` (or ``expand()``) puts the text back when the line is sent.
-Typing around a marker is free; deleting any part of it drops that paste. Where the text must stay one line
-(a plan step), ``joined=True`` puts the pasted lines side by side instead.
+Typing around a marker is free; deleting any part of it drops that paste (its text is let go at the next
+paste). Where the text must stay one line (a plan step), ``joined=True`` puts the pasted lines side by side
+instead, at most ``JOINED_MAX`` characters of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual import events
 from textual.widgets import Input
 
 PREVIEW_LINES = 8
+JOINED_MAX = 2_000  # characters of a paste joined into one line (a plan step); the rest is cut
 _MARKER = re.compile(r"\[paste (\d+): [\d,]+ lines\]")
 
 
@@ -39,15 +41,18 @@ class PromptInput(Input):
     def _insert(self, text: str) -> None:
         if not text:
             return
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         if self.joined:
             text = " ".join(part.strip() for part in text.split("\n") if part.strip())
-        elif "\n" in text.rstrip("\n"):
+            if len(text) > JOINED_MAX:  # one line of megabytes makes every keystroke and render crawl
+                text = text[:JOINED_MAX - 1] + "…"
+        elif "\n" in text:
+            # a paste whose marker was deleted is gone: its text is not kept, its number is free again
+            shown = {int(m[1]) for m in _MARKER.finditer(self.value)}
+            self.pastes = {n: t for n, t in self.pastes.items() if n in shown}
             number = max(self.pastes, default=0) + 1
-            self.pastes[number] = text.rstrip("\n")
-            text = f"[paste {number}: {text.rstrip(chr(10)).count(chr(10)) + 1:,} lines]"
-        else:
-            text = text.strip("\n")
+            self.pastes[number] = text
+            text = f"[paste {number}: {text.count(chr(10)) + 1:,} lines]"
         start, end = self.selection
         self.replace(text, start, end)
 
