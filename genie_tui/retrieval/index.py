@@ -288,8 +288,7 @@ class RepoIndex:
         """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
         and its class headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk
         the way :meth:`_spans` does)."""
-        rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
-                         (info.id,)).fetchall() if with_rows else []
+        rows = self._snap.chunks.get(c, info.id) if with_rows else []
         headers = {r[0] for r in c.execute("SELECT line FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
                                            (info.id,))}
         frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.suffix(f.path)}
@@ -311,7 +310,7 @@ class RepoIndex:
                                postings=snap.postings, fixed=snap.fixed)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
-            rank.add_chunks(c, ranked, qterms, idf, idents=q.code_idents, cache=snap.chunks)
+            rank.add_chunks(c, ranked, qterms, idf, snap.chunks, idents=q.code_idents)
             ranked = rank.add_chunk_scores(ranked, weights)
         ranked = rank.add_graph(c, ranked, snap.mods, snap.by_path, weights)
         return ranked, q, qterms, idf

@@ -291,7 +291,7 @@ def combine(scored: dict[int, Scored], weights: dict[str, float]) -> list[Scored
 
 
 def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, float], idf: dict[str, float],
-               top: int = 40, idents: set[str] | frozenset[str] = frozenset(), cache: ChunkRows | None = None,
+               cache: ChunkRows, top: int = 40, idents: set[str] | frozenset[str] = frozenset(),
                scorer: ChunkScorer | None = None) -> None:
     """Score the definition-level chunks of the ``top`` files; a file whose best chunk matches the query
     closely beats a large file that matches it loosely everywhere. The scores (and each chunk's count of
@@ -300,12 +300,7 @@ def add_chunks(c: sqlite3.Connection, ranked: list[Scored], qterms: dict[str, fl
     best: dict[int, float] = {}
     scorer = scorer or ChunkScorer(qterms, idf, idents)
     for s in ranked[:top]:
-        if cache is not None:
-            rows = cache.get(c, s.info.id)
-        else:
-            rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?",
-                             (s.info.id,)).fetchall()
-        s.chunks, s.hits = scorer.score(rows)
+        s.chunks, s.hits = scorer.score(cache.get(c, s.info.id))
         best[s.info.id] = max((x[0] for x in s.chunks), default=0.0)
     top_score = max(best.values(), default=0.0)
     for s in ranked[:top]:
