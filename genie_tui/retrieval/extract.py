@@ -146,7 +146,8 @@ def _type_name(text: str) -> str:
 def _owner(lang: str, node: Any, full_name: str) -> str:
     """The type a method belongs to when the syntax says so outside any class body: a Go receiver
     (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block, a C++ qualified
-    name (``double geo::Shape::area()``)."""
+    name (``double geo::Shape::area()``), the object a JavaScript function is assigned to (``res`` of
+    ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``)."""
     if lang == "go" and node.type == "method_declaration":
         recv = node.child_by_field_name("receiver")
         return _type_name(_text(recv).strip("() \t")) if recv is not None else ""
@@ -157,6 +158,12 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
             typ = impl.child_by_field_name("type")
             return _type_name(_text(typ)) if typ is not None else ""
         return ""
+    if lang in _JS_LANGS and node.type == "assignment_expression":  # ``Router.prototype.use = function``
+        left = node.child_by_field_name("left")
+        obj = left.child_by_field_name("object") if left is not None else None
+        parts = [p for p in re.split(r"\s*\.\s*", _text(obj)) if p != "prototype"] if obj is not None else []
+        owner = parts[-1] if parts else ""
+        return owner if re.fullmatch(r"[A-Za-z_$][\w$]*", owner) and owner != "this" else ""
     if lang == "cpp" and "::" in full_name:
         parts = _GENERIC_ARGS.sub("", full_name).split("::")
         return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""

@@ -27,6 +27,15 @@ PATTERNS: dict[str, list[str]] = {
         "(generator_function_declaration name: (identifier) @name) @def.function",
         "(method_definition name: (_) @name) @def.method",
         "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function",
+        # ``res.send = function send(body) {}``, ``Router.prototype.use = (fn) => {}`` and the chained
+        # ``req.get = req.header = function header(name) {}``: methods as pre-class JavaScript writes them (the
+        # owner is what is left of the name, see extract._owner); ``exports.x = ...`` is CommonJS's, below
+        *(('((assignment_expression left: (member_expression property: (property_identifier) @name) @_lhs'
+           f' right: {value}) @def.method'
+           # a query string reads \s as s and \. as .: the regex's \s and \. are \\s and \\. there
+           ' (#not-match? @_lhs "^(module\\\\s*\\\\.\\\\s*)?exports(\\\\s*\\\\.\\\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))')
+          for value in ("[(function_expression) (arrow_function) (generator_function)]",
+                        "(assignment_expression right: [(function_expression) (arrow_function) (generator_function)])")),
         # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
         ("[(identifier) (property_identifier) (shorthand_property_identifier)"
          " (shorthand_property_identifier_pattern)] @ref"),

@@ -134,6 +134,48 @@ def test_js_definition_resolves_through_relative_import(make_repo):
     assert ix.definitions("run", path="src/main.ts")[0].path == "src/b.ts"
 
 
+def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
+    """``res.send = function send() {}`` and ``Router.prototype.use = ...``: how Express and most JavaScript
+    before classes define methods; ``exports.x = ...`` stays one CommonJS export, not a second definition."""
+    repo = make_repo({
+        "lib/response.js": textwrap.dedent("""\
+            var res = Object.create(http.ServerResponse.prototype);
+            // Send a response.
+            res.send = function send(body) {
+              return this.end(body);
+            };
+            res.json = (obj) => res.send(JSON.stringify(obj));
+            req.get = req.header = function header(name) {
+              return this.headers[name];
+            };
+            function Router() {
+              this.handle = function (req) { return req; };
+            }
+            Router.prototype.use = function use(fn) {
+              this.stack.push(fn);
+            };
+            exports.compileETag = function (val) { return val; };
+            module.exports = res;
+            """),
+        "lib/other.js": "var app = {};\napp.send = function () { return 1; };\n",
+    })
+    ix = RepoIndex.open(repo)
+    found = {name: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(name)]
+             for name in ("res.send", "json", "get", "header", "use", "Router.use", "handle", "compileETag")}
+    assert found["res.send"][0] == ("lib/response.js", 3, "method")  # the one of ``res``, not ``app``'s
+    assert [loc.path for loc in ix.definitions("app.send")][:1] == ["lib/other.js"]
+    assert found["json"] == [("lib/response.js", 6, "method")]
+    assert found["get"] == found["header"] == [("lib/response.js", 7, "method")]
+    assert found["use"] == found["Router.use"] == [("lib/response.js", 13, "method")]
+    assert found["handle"] == [("lib/response.js", 11, "method")]
+    assert found["compileETag"] == [("lib/response.js", 16, "function")]
+    assert "exports" not in {loc.kind for loc in ix.definitions("exports")} and not ix.definitions("exports")
+    hits = ix.search("send a response body", k=1)
+    assert hits and hits[0].path == "lib/response.js"
+    assert "send" in {span.symbol for span in hits[0].spans}
+    ix.close()
+
+
 def test_class_qualified_symbol_prefers_the_class(make_repo):
     repo = make_repo({
         "a.py": "class A:\n    def go(self):\n        pass\n",
