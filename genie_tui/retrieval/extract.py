@@ -158,12 +158,18 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
             typ = impl.child_by_field_name("type")
             return _type_name(_text(typ)) if typ is not None else ""
         return ""
-    if lang in _JS_LANGS and node.type == "assignment_expression":  # ``Router.prototype.use = function``
-        left = node.child_by_field_name("left")
-        obj = left.child_by_field_name("object") if left is not None else None
-        parts = [p for p in re.split(r"\s*\.\s*", _text(obj)) if p != "prototype"] if obj is not None else []
+    if lang in _JS_LANGS and node.type in ("assignment_expression", "pair"):
+        if node.type == "assignment_expression":  # ``Router.prototype.use = function``
+            left = node.child_by_field_name("left")
+            holder = left.child_by_field_name("object") if left is not None else None
+        else:  # ``var utils = { merge: function }``, ``Router.prototype = { use: function }``
+            outer = node.parent.parent if node.parent is not None else None
+            field = {"variable_declarator": "name", "assignment_expression": "left"}.get(outer.type) if outer else None
+            holder = outer.child_by_field_name(field) if outer is not None and field else None
+        parts = [p for p in re.split(r"\s*\.\s*", _text(holder)) if p != "prototype"] if holder is not None else []
         owner = parts[-1] if parts else ""
-        return owner if re.fullmatch(r"[A-Za-z_$][\w$]*", owner) and owner != "this" else ""
+        # ``this`` is no name; ``module.exports = { make: function }`` is CommonJS's own definition of ``make``
+        return owner if re.fullmatch(r"[A-Za-z_$][\w$]*", owner) and owner not in ("this", "exports") else ""
     if lang == "cpp" and "::" in full_name:
         parts = _GENERIC_ARGS.sub("", full_name).split("::")
         return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""

@@ -36,6 +36,10 @@ PATTERNS: dict[str, list[str]] = {
            ' (#not-match? @_lhs "^(module\\\\s*\\\\.\\\\s*)?exports(\\\\s*\\\\.\\\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))')
           for value in ("[(function_expression) (arrow_function) (generator_function)]",
                         "(assignment_expression right: [(function_expression) (arrow_function) (generator_function)])")),
+        # ``var utils = { merge: function (a, b) {} }``, ``Router.prototype = { use: function () {} }``; an arrow
+        # function only in an object a name holds (``{ onDone: () => ... }`` passed to a call is a callback)
+        "(pair key: (property_identifier) @name value: [(function_expression) (generator_function)]) @def.method",
+        "(variable_declarator value: (object (pair key: (property_identifier) @name value: (arrow_function)) @def.method))",
         # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
         ("[(identifier) (property_identifier) (shorthand_property_identifier)"
          " (shorthand_property_identifier_pattern)] @ref"),

@@ -158,6 +158,17 @@ def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
             module.exports = res;
             """),
         "lib/other.js": "var app = {};\napp.send = function () { return 1; };\n",
+        "lib/utils.js": textwrap.dedent("""\
+            var utils = {
+              merge: function merge(a, b) { return a; },
+              pick: (o) => o,
+            };
+            View.prototype = {
+              render: function () { return 1; },
+            };
+            run({ onDone: () => 1, onFail: function () { return 2; } });
+            module.exports = { clone: function (x) { return x; } };
+            """),
     })
     ix = RepoIndex.open(repo)
     found = {name: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(name)]
@@ -169,6 +180,13 @@ def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
     assert found["use"] == found["Router.use"] == [("lib/response.js", 13, "method")]
     assert found["handle"] == [("lib/response.js", 11, "method")]
     assert found["compileETag"] == [("lib/response.js", 16, "function")]
+    assert [(loc.path, loc.line, loc.kind) for loc in ix.definitions("utils.merge")][:1] == [
+        ("lib/utils.js", 2, "method")]
+    assert [(loc.line, loc.kind) for loc in ix.definitions("pick")] == [(3, "method")]
+    assert [(loc.line, loc.kind) for loc in ix.definitions("View.render")] == [(6, "method")]
+    assert [loc.line for loc in ix.definitions("onFail")] == [8]  # ``function`` says it is one
+    assert ix.definitions("onDone") == []  # an arrow in a call's argument is a callback
+    assert [(loc.line, loc.kind) for loc in ix.definitions("clone")] == [(9, "function")]  # CommonJS's, once
     assert "exports" not in {loc.kind for loc in ix.definitions("exports")} and not ix.definitions("exports")
     hits = ix.search("send a response body", k=1)
     assert hits and hits[0].path == "lib/response.js"
