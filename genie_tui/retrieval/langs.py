@@ -64,6 +64,10 @@ PATTERNS: dict[str, list[str]] = {
         "(function_declaration name: (identifier) @name) @def.function",
         "(method_declaration name: (field_identifier) @name) @def.method",
         "(type_spec name: (type_identifier) @name) @def.class",
+        # an interface's methods (``Read`` of ``type Reader interface { Read(p []byte) (int, error) }``); the
+        # grammar called them method_spec before 0.21
+        "(method_elem name: (field_identifier) @name) @def.method",
+        "(method_spec name: (field_identifier) @name) @def.method",
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(import_spec) @import",
     ],

@@ -49,7 +49,12 @@ CASES = {
         func (c Circle) Area() float64 { return ComputeArea(c.R) }
 
         func ComputeArea(r float64) float64 { return r * r }
-        ''', [("Circle", "class", 3), ("Area", "method", 5), ("ComputeArea", "function", 7)], "ComputeArea", 5),
+
+        type Shape interface {
+        	Area() float64
+        }
+        ''', [("Circle", "class", 3), ("Area", "method", 5), ("ComputeArea", "function", 7), ("Shape", "class", 9),
+              ("Area", "method", 10)], "ComputeArea", 5),
     "rust": ("src/shapes.rs", '''
         pub struct Circle { r: f64 }
         impl Circle {
