@@ -6,6 +6,9 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from collections.abc import Callable
+
+from genie_tui.retrieval.jsconfig import JsLayout
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
@@ -17,8 +20,10 @@ _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 class ModuleMap:
     """Dotted module name -> path, and path lookups by suffix, built from the list of indexed files."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], read: Callable[[str], str | None] | None = None) -> None:
+        """``read``: a repository file's text (for tsconfig.json and package.json, see jsconfig.py), or None."""
         self.paths = set(paths)
+        self._read = read
         self.modules: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
         for p in paths:
@@ -52,6 +57,20 @@ class ModuleMap:
                 out.append(cand)
         return out
 
+    def _file(self, base: str) -> str | None:
+        """The indexed file a JS/TS import of ``base`` (a repository path, extension optional) loads."""
+        stem, ext = posixpath.splitext(base)
+        compiled = tuple(stem + e for e in _TS_SOURCES.get(ext, ()))
+        for cand in (base, *compiled, *(base + e for e in _REL_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
+            if cand in self.paths:
+                return cand
+        return None
+
+    @functools.cached_property
+    def _js(self) -> JsLayout:
+        assert self._read is not None
+        return JsLayout(self.paths, self._read)
+
     def external(self, module: str) -> bool:
         """An import from outside the repository: not relative, and no part of its name (``sqlalchemy``,
         ``@scope/pkg``, ``github.com/x/y``; ``#widgets`` and ``~/lib`` are path aliases) is a directory or file
@@ -72,13 +91,9 @@ class ModuleMap:
             return None
         # ``from '.'`` in JS/TS is the directory's index file; in Python ``from . import x`` is the package
         if module.startswith(("./", "../")) or (module in (".", "..") and importer.endswith(_REL_EXTS)):
-            base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), module))
-            stem, ext = posixpath.splitext(base)
-            compiled = tuple(stem + e for e in _TS_SOURCES.get(ext, ()))
-            for cand in (base, *compiled, *(base + e for e in _REL_EXTS), *(base + "/index" + e for e in _JS_EXTS)):
-                if cand in self.paths:
-                    return cand
-            return None
+            return self._file(posixpath.normpath(posixpath.join(posixpath.dirname(importer), module)))
+        if importer.endswith(_JS_EXTS) and self._read is not None and not module.startswith(("/", ".")):
+            return self._js.resolve(importer, module, self._file)  # a path alias or a workspace package
         if module.startswith("."):
             level = len(module) - len(module.lstrip("."))
             pkg = posixpath.dirname(importer)
