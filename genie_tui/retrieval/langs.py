@@ -13,6 +13,8 @@ from typing import Any
 
 _REF_IDS = "[(identifier) (type_identifier) (field_identifier) (property_identifier)] @ref"
 
+_WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expression arguments: (arguments"
+            " [(arrow_function) (function_expression)]))) @def.function")
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
@@ -36,6 +38,13 @@ PATTERNS: dict[str, list[str]] = {
            ' (#not-match? @_lhs "^(module\\\\s*\\\\.\\\\s*)?exports(\\\\s*\\\\.\\\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))')
           for value in ("[(function_expression) (arrow_function) (generator_function)]",
                         "(assignment_expression right: [(function_expression) (arrow_function) (generator_function)])")),
+        # ``class A { onClick = () => {} }``: a field holding a function is a method (TypeScript's is below)
+        "(field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.method",
+        # a module-level function passed through a wrapper: ``export const Button = forwardRef((props, ref) => ...)``,
+        # ``const View = memo(function View() {})``; not ``const doubled = items.map((x) => 2 * x)`` inside a function
+        *(f"(program {wrap.format(decl=decl, wrapped=_WRAPPED)})"
+          for decl in ("lexical_declaration", "variable_declaration")
+          for wrap in ("({decl} {wrapped})", "(export_statement declaration: ({decl} {wrapped}))")),
         # ``var utils = { merge: function (a, b) {} }``, ``Router.prototype = { use: function () {} }``; an arrow
         # function only in an object a name holds (``{ onDone: () => ... }`` passed to a call is a callback)
         "(pair key: (property_identifier) @name value: [(function_expression) (generator_function)]) @def.method",
@@ -128,6 +137,8 @@ PATTERNS: dict[str, list[str]] = {
     ],
 }
 _TS_EXTRA = [
+    ("(public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)])"
+     " @def.method"),
     "(interface_declaration name: (type_identifier) @name) @def.class",
     "(type_alias_declaration name: (type_identifier) @name) @def.class",
     "(enum_declaration name: (identifier) @name) @def.class",

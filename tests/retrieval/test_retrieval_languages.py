@@ -199,6 +199,34 @@ def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
     ix.close()
 
 
+def test_js_wrapped_components_and_function_fields_are_definitions(make_repo):
+    repo = make_repo({
+        "src/button.js": textwrap.dedent("""\
+            export const Button = forwardRef((props, ref) => render(props, ref));
+            const Panel = memo(function Panel(props) { return props; });
+            var legacy = wrap(function () { return 1; });
+            class Store {
+              onClick = () => this.count++;
+            }
+            function List(items) {
+              const doubled = items.map((x) => 2 * x);
+              return doubled;
+            }
+            """),
+        "src/store.ts": "export class Cart {\n  private add = (n: number): number => n + 1;\n}\n",
+    })
+    ix = RepoIndex.open(repo)
+    got = {name: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(name)]
+           for name in ("Button", "Panel", "legacy", "onClick", "Store.onClick", "add", "Cart.add", "doubled")}
+    assert got["Button"] == [("src/button.js", 1, "function")]
+    assert got["Panel"] == [("src/button.js", 2, "function")]
+    assert got["legacy"] == [("src/button.js", 3, "function")]
+    assert got["onClick"] == got["Store.onClick"] == [("src/button.js", 5, "method")]
+    assert got["add"] == got["Cart.add"] == [("src/store.ts", 2, "method")]
+    assert got["doubled"] == []  # a value computed inside a function, not a definition
+    ix.close()
+
+
 def test_class_qualified_symbol_prefers_the_class(make_repo):
     repo = make_repo({
         "a.py": "class A:\n    def go(self):\n        pass\n",
