@@ -105,6 +105,8 @@ PATTERNS: dict[str, list[str]] = {
         "(function_definition declarator: (function_declarator declarator: (identifier) @name)) @def.function",
         ("(function_definition declarator: (pointer_declarator declarator: (function_declarator"
          " declarator: (identifier) @name))) @def.function"),
+        ("(function_definition declarator: (pointer_declarator declarator: (pointer_declarator declarator:"
+         " (function_declarator declarator: (identifier) @name)))) @def.function"),  # char **split(...)
         "(struct_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(enum_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(type_definition declarator: (type_identifier) @name) @def.class",
@@ -118,6 +120,8 @@ PATTERNS: dict[str, list[str]] = {
          " declarator: (_) @name))) @def.function"),
         ("(function_definition declarator: (reference_declarator (function_declarator declarator: (_) @name)))"
          " @def.function"),
+        ("(function_definition declarator: (pointer_declarator declarator: (pointer_declarator declarator:"
+         " (function_declarator declarator: (_) @name)))) @def.function"),
         "(class_specifier name: (_) @name body: (_)) @def.class",
         "(struct_specifier name: (_) @name body: (_)) @def.class",
         "(enum_specifier name: (_) @name body: (_)) @def.class",

@@ -72,7 +72,9 @@ CASES = {
         struct circle { double r; };
         static double compute_area(double r) { return r * r; }
         double area(struct circle *c) { return compute_area(c->r); }
-        ''', [("circle", "class", 1), ("compute_area", "function", 2), ("area", "function", 3)], "compute_area", 3),
+        char **names(int n) { return 0; }
+        ''', [("circle", "class", 1), ("compute_area", "function", 2), ("area", "function", 3),
+              ("names", "function", 4)], "compute_area", 3),
     "cpp": ("src/shapes.cpp", '''
         namespace geo {
         class Circle { public: double area() const; double r; };
