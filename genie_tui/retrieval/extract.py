@@ -83,7 +83,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             continue
         for key, nodes in caps.items():
             if key.startswith("def."):
-                full = _text(names[0])
+                full = _text(names[0]).lstrip(":") if lang == "ruby" else _text(names[0])  # ``:name``
                 raw.append(_raw(nodes[0], full.split("::")[-1], key[4:], full))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []

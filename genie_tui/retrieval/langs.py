@@ -135,6 +135,12 @@ PATTERNS: dict[str, list[str]] = {
         "(module name: (_) @name) @def.module",
         "(method name: (_) @name) @def.method",
         "(singleton_method name: (_) @name) @def.method",
+        # methods a class body declares by a call: ``attr_reader :name, :email`` (each symbol), Rails'
+        # ``scope :active, -> { ... }`` and associations, ``define_method(:reset)``
+        ('((call !receiver method: (identifier) @_m arguments: (argument_list (simple_symbol) @name @def.method))'
+         ' (#any-of? @_m "attr_accessor" "attr_reader" "attr_writer"))'),
+        ('((call !receiver method: (identifier) @_m arguments: (argument_list . (simple_symbol) @name @def.method))'
+         ' (#any-of? @_m "scope" "define_method" "has_many" "has_one" "belongs_to" "has_and_belongs_to_many"))'),
         "[(identifier) (constant)] @ref",
         ('((call !receiver method: (identifier) @_req arguments: (argument_list . (string) .)) @import'
          ' (#match? @_req "^require(_relative)?$"))'),

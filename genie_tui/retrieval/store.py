@@ -23,7 +23,7 @@ from genie_tui.errors import GenieError
 # imports looked up by name, a name's first 200 reference lines in a file; 12: JS/TS default exports and imports
 # 13: CommonJS require and module.exports, anonymous default exports (named ``default``), ``{ x }`` shorthands;
 # 14: the name ``default`` of an anonymous JS/TS default export is no search word
-SCHEMA_VERSION = "15"
+SCHEMA_VERSION = "16"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

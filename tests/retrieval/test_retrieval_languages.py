@@ -229,6 +229,32 @@ def test_js_wrapped_components_and_function_fields_are_definitions(make_repo):
     ix.close()
 
 
+def test_ruby_methods_declared_by_calls(make_repo):
+    repo = make_repo({
+        "app/models/user.rb": textwrap.dedent("""\
+            class User < ApplicationRecord
+              attr_reader :name, :email
+              scope :active, -> { where(active: true) }
+              has_many :posts
+              define_method(:reset) { @name = nil }
+              validates :name, presence: true
+            end
+            """),
+        "app/models/post.rb": "class Post\n  belongs_to :user\nend\n",
+    })
+    ix = RepoIndex.open(repo)
+    got = {s: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(s)]
+           for s in ("name", "email", "User.active", "posts", "reset", "user", "Post.user", "presence")}
+    assert got["name"] == [("app/models/user.rb", 2, "method")]
+    assert got["email"] == [("app/models/user.rb", 2, "method")]
+    assert got["User.active"] == [("app/models/user.rb", 3, "method")]
+    assert got["posts"] == [("app/models/user.rb", 4, "method")]
+    assert got["reset"] == [("app/models/user.rb", 5, "method")]
+    assert got["user"] == got["Post.user"] == [("app/models/post.rb", 2, "method")]
+    assert got["presence"] == []  # ``validates :name`` declares no method
+    ix.close()
+
+
 def test_class_qualified_symbol_prefers_the_class(make_repo):
     repo = make_repo({
         "a.py": "class A:\n    def go(self):\n        pass\n",
