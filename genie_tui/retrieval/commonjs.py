@@ -33,6 +33,12 @@ def _export_name(assign: Any) -> str | None:
     """What an assignment exports: ``''`` for ``module.exports = ...`` (the whole module), ``'X'`` for
     ``exports.X = ...`` or ``module.exports.X = ...``, None for any other assignment."""
     left = assign.child_by_field_name("left")
+    if left is not None and left.type == "subscript_expression":  # exports['X'], module.exports['X']
+        obj, key = left.child_by_field_name("object"), left.child_by_field_name("index")
+        if obj is None or key is None or key.type != "string" or not _is_exports(obj):
+            return None
+        name = _text(key)[1:-1]
+        return name if name and "." not in name else None  # a dot would read as a member, see _destructured
     text = _SPACE.sub("", _text(left)) if left is not None else ""
     if text == "module.exports":
         return ""
@@ -41,6 +47,18 @@ def _export_name(assign: Any) -> str | None:
         if rest and "." not in rest:
             return rest
     return None
+
+
+def _is_exports(node: Any) -> bool:
+    """``node`` is ``exports`` or ``module.exports`` (the object itself, not one of its properties)."""
+    return node.type in ("identifier", "member_expression") and _SPACE.sub("", _text(node)) in (
+        "exports", "module.exports")
+
+
+def _args(call: Any) -> list[Any]:
+    """The arguments of a call, comments left out (``require(/* why */ './w')``)."""
+    args = call.child_by_field_name("arguments")
+    return [] if args is None else [n for n in args.named_children if "comment" not in n.type]
 
 
 def _key(pair: Any) -> str:
@@ -78,8 +96,8 @@ def _in_exports(obj: Any) -> bool:
 
 def required(call: Any) -> list[Import]:
     """The import rows of one ``require('...')`` call: what it binds, or just the module (the import graph)."""
-    args = call.child_by_field_name("arguments")
-    module = _text(args.named_children[0])[1:-1] if args is not None and args.named_children else ""
+    args = _args(call)
+    module = _text(args[0])[1:-1] if len(args) == 1 and args[0].type == "string" else ""
     if not module:
         return []
     parent = call.parent
@@ -101,9 +119,11 @@ def required(call: Any) -> list[Import]:
     return [(module, "", "")]
 
 
-def _destructured(pattern: Any) -> list[tuple[str, str]]:
-    """``{ Widget, Gadget: G, size = 1 }`` -> ``[(Widget, Widget), (Gadget, G), (size, size)]``; a nested
-    pattern (``{ a: { b } }``) and the rest (``...others``) bind no exported name and are left out."""
+def _destructured(pattern: Any, nested: bool = True) -> list[tuple[str, str]]:
+    """``{ Widget, Gadget: G, size = 1 }`` -> ``[(Widget, Widget), (Gadget, G), (size, size)]``. A nested
+    pattern binds no exported name but a member of one: ``{ a: { b } }`` -> ``[(a.b, b)]``, ``b`` being the
+    ``b`` of the export ``a`` (see resolve.member_owners); deeper ones (``{ a: { b: { c } } }``) and the rest
+    (``...others``) are left out."""
     out = []
     for child in pattern.named_children:
         if child.type == "object_assignment_pattern":  # a default value: ``{ size = 1 }``
@@ -112,10 +132,13 @@ def _destructured(pattern: Any) -> list[tuple[str, str]]:
             out.append((_text(child), _text(child)))
         elif child.type == "pair_pattern":
             key, value = _key(child), child.child_by_field_name("value")
+            key = "" if "." in key else key  # ``{ 'a.b': x }`` would read as a member
             if value is not None and value.type == "assignment_pattern":  # ``{ size: s = 1 }``
                 value = value.child_by_field_name("left")
             if key and value is not None and value.type == "identifier":
                 out.append((key, _text(value)))
+            elif key and nested and value is not None and value.type == "object_pattern":
+                out += [(f"{key}.{member}", alias) for member, alias in _destructured(value, False)]
     return out
 
 
@@ -153,10 +176,55 @@ def exports(assign: Any) -> tuple[list[Import], list[Def]]:
     return _value(statement, right, "default")
 
 
+def defined(call: Any) -> tuple[list[Import], list[Def]]:
+    """The export of ``Object.defineProperty(exports, 'X', {...})`` (also of ``module.exports``), the form
+    TypeScript compiles ``export { X } from './m'`` to: ``{ value: v }`` exports ``v`` as ``exports.X = v``
+    does; a getter returning a name or a module's member (``get: function () { return m_1.X; }``) exports
+    what it returns. ``__esModule`` is no export."""
+    args = _args(call)
+    if len(args) != 3 or not _is_exports(args[0]) or args[1].type != "string" or args[2].type != "object":
+        return [], []
+    name = _text(args[1])[1:-1]
+    if not name or "." in name or name == "__esModule":
+        return [], []
+    statement = call.parent if call.parent is not None and call.parent.type == "expression_statement" else call
+    for prop in args[2].named_children:
+        if prop.type == "pair" and _key(prop) == "value":
+            value = prop.child_by_field_name("value")
+            return _value(statement, value, name) if value is not None else ([], [])
+        getter = prop.child_by_field_name("value") if prop.type == "pair" and _key(prop) == "get" else \
+            prop if prop.type == "method_definition" and _text(prop.child_by_field_name("name")) == "get" else None
+        returned = _returned(getter) if getter is not None else None
+        if returned is not None and returned.type in ("identifier", "member_expression"):
+            return _value(statement, returned, name)
+    return [], []
+
+
+def _returned(function: Any) -> Any:
+    """What a function returns when its body is just that: ``() => m.X``, ``function () { return m.X; }``."""
+    if function.type not in ("function_expression", "function", "arrow_function", "method_definition"):
+        return None
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return body
+    statements = [n for n in body.named_children if "comment" not in n.type]
+    if len(statements) == 1 and statements[0].type == "return_statement":
+        values = [n for n in statements[0].named_children if "comment" not in n.type]
+        return values[0] if len(values) == 1 else None
+    return None
+
+
 def _value(node: Any, value: Any, name: str) -> tuple[list[Import], list[Def]]:
-    """``value`` exported as ``name``: a local name (another name for it), or a definition spanning ``node``."""
+    """``value`` exported as ``name``: a local name (another name for it), a member of one (``m.X``, kept as
+    the local name ``'m.X'`` until extract._reexports finds whether ``m`` is a required module), or a
+    definition spanning ``node``."""
     if value.type == "identifier":
         return [("", _text(value), name)], []
+    if value.type == "member_expression":
+        obj, prop = value.child_by_field_name("object"), value.child_by_field_name("property")
+        if obj is not None and obj.type == "identifier" and prop is not None and prop.type == "property_identifier":
+            return [("", f"{_text(obj)}.{_text(prop)}", name)], []
+        return [], []
     if value.type in _FUNCTIONS:
         return [], [(node, name, _FUNCTIONS[value.type])]
     return [], []

@@ -73,8 +73,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if "require" in caps:
             out.imports.extend(commonjs.required(caps["require"][0]))
             continue
-        if "cjs.export" in caps:
-            imports, defs = commonjs.exports(caps["cjs.export"][0])
+        if "cjs.export" in caps or "cjs.define" in caps:
+            imports, defs = commonjs.exports(caps["cjs.export"][0]) if "cjs.export" in caps else \
+                commonjs.defined(caps["cjs.define"][0])
             out.imports.extend(imports)
             raw.extend(_raw(node, name, kind, name) for node, name, kind in defs)
             continue
@@ -181,7 +182,8 @@ _PY_IMPORT = re.compile(r"^\s*import\s+(.+)$", re.DOTALL)
 _JS_FROM = re.compile(r"""import\s+(.*?)\s+from\s+['"]([^'"]+)['"]""", re.DOTALL)
 _JS_BARE = re.compile(r"""import\s+['"]([^'"]+)['"]""")
 # TypeScript's ``import W = require('./w')``
-_TS_REQUIRE = re.compile(r"""import\s+([\w$]+)\s*=\s*require\s*\(\s*['"]([^'"]+)['"]""")
+_TS_REQUIRE = re.compile(r"""import\s+([\w$]+)\s*=\s*require\s*\((?:\s|/\*.*?\*/|//[^\n]*)*['"]([^'"]+)['"]""",
+                         re.DOTALL)  # comments may come before the module: ``require(/* why */ './w')``
 _JS_EXPORT = re.compile(r"""export\s+(?:type\s+)?(\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*(?:from\s*['"]([^'"]+)['"])?""")
 _JS_SPEC = re.compile(r"[\w$]+(?:\s+as\s+[\w$]+)?|\*\s+as\s+[\w$]+")
 _JS_TYPE = re.compile(r"\btype\s+(?=[\w${*])")  # ``import type { T }``, ``{ type T }``: T is what counts
@@ -258,13 +260,22 @@ def _reexports(imports: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
     Widget``, which exports it as ``default``) of an imported name turned into a re-export from where that
     name came from, as ``export { Widget as W } from './widget'`` is recorded. The file's own definitions
     exported under another name keep module ``''`` (this file): ``('', 'Widget', 'default')``. An export under
-    the name a definition or an import already has adds nothing to what the index knows, and is left out."""
+    the name a definition or an import already has adds nothing to what the index knows, and is left out.
+    A member of a module bound as a whole (``exports.W = m.Widget`` after ``const m = require('./widget')``,
+    see commonjs._value) is that module's export: ``('./widget', 'Widget', 'W')``; of anything else, no export
+    the index can follow, and left out."""
     out = [imp for imp in imports if imp[0]]
     if len(out) == len(imports):
         return imports
     bound = {alias: (module, name) for module, name, alias in out if name not in ("", "*")}
+    spaces = {alias: module for module, name, alias in out if name == "*" and alias != "*"}
     for module, local, exported in imports:
         if module or exported == local:
+            continue
+        head, dot, member = local.partition(".")
+        if dot:
+            if head in spaces and "." not in member:
+                out.append((spaces[head], member, exported))
             continue
         out.append((*bound[local], exported) if local in bound else ("", local, exported))
     return out

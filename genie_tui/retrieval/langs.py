@@ -63,11 +63,17 @@ PATTERNS: dict[str, list[str]] = {
          ' @def.function)'),
         '(export_statement "default" @name value: (class) @def.class)',
         # CommonJS (see commonjs.py): what ``require('./w')`` binds, what ``module.exports`` is assigned
-        ('((call_expression function: (identifier) @_req arguments: (arguments . (string) .)) @require'
-         ' (#eq? @_req "require"))'),
+        # (its one argument, a string, is checked there: comments may come with it, ``require(/* why */ './w')``)
+        '((call_expression function: (identifier) @_req arguments: (arguments (string))) @require (#eq? @_req "require"))',
         ('((assignment_expression left: (member_expression) @_lhs) @cjs.export'
          # a query string reads \s as s and \. as .: the regex's \s and \. are \\s and \\. there
          ' (#match? @_lhs "^(module\\\\s*\\\\.\\\\s*)?exports(\\\\s*\\\\.\\\\s*[A-Za-z_$][A-Za-z0-9_$]*)?$"))'),
+        # ``exports['X'] = ...``, ``module.exports['X'] = ...``
+        ('((assignment_expression left: (subscript_expression object: (_) @_obj index: (string))) @cjs.export'
+         ' (#match? @_obj "^(module\\\\s*\\\\.\\\\s*)?exports$"))'),
+        # ``Object.defineProperty(exports, 'X', {...})``, what TypeScript compiles a re-export to
+        ('((call_expression function: (member_expression) @_fn arguments: (arguments (object))) @cjs.define'
+         ' (#match? @_fn "^Object\\\\s*\\\\.\\\\s*defineProperty$"))'),
     ],
     "go": [
         "(function_declaration name: (identifier) @name) @def.function",

@@ -61,7 +61,7 @@ def imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, d
                      "WHERE files.path=? AND alias IN (?, '*') AND imports.name != ''", (path, alias)).fetchall()
     out: set[tuple[str, str]] = set()
     for module, imported, bound in rows:
-        if bound == alias and imported != "*":
+        if bound == alias and imported != "*" and "." not in imported:  # a member: see member_owners
             # a file's own definition exported under another name is looked up in the file itself
             out |= exported(c, mods, path if module else "", _source(mods, path, module, imported), imported,
                             depth, memo)
@@ -71,6 +71,31 @@ def imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, d
                 out |= exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
     memo[key] = out
     return out
+
+
+def member_owners(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,
+                  memo: Memo) -> tuple[str, set[tuple[str, str]]] | None:
+    """When ``path`` binds ``alias`` to a member of an export (``const { a: { b } } = require('./m')``,
+    recorded as ``('./m', 'a.b', 'b')``, see commonjs._destructured): the member's name and ``(name, file)``
+    of the definitions the export stands for, whose member it is (``b`` of ``class A { static b() {} }``
+    exported as ``a``). None when no import binds ``alias`` that way."""
+    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias=? AND module != '' AND imports.name LIKE '%.%'",
+                     (path, alias)).fetchall()
+    if not rows:
+        return None
+    member, owners = "", set()
+    for module, imported in rows:
+        owner, _, member = imported.partition(".")
+        owners |= exported(c, mods, path, mods.resolve_import(path, module, owner), owner, 4, memo)
+    return member, owners
+
+
+def members_of(c: sqlite3.Connection, member: str, owners: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``(member, file)`` for each of ``owners`` (``(name, file)`` definitions) that defines ``member``."""
+    return {(member, f) for o, f in owners if c.execute(
+        "SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? AND "
+        "defs.parent=? LIMIT 1", (f, member, o)).fetchone()}
 
 
 def exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str | None, name: str, depth: int,
@@ -197,7 +222,11 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
             if not module or not alias or alias == "*":
                 continue
             if alias in names or imported in names:
-                got = exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo)
+                if "." in imported:  # ``b`` of ``{ a: { b } } = require('./m')``: what ``a`` defines as ``b``
+                    member, owners = member_owners(c, mods, p, alias, memo) or ("", set())
+                    got = members_of(c, member, owners)
+                else:
+                    got = exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo)
                 if got & targets:
                     verdict.setdefault(p, True)
                 elif got or mods.external(module):

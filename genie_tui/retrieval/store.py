@@ -22,8 +22,11 @@ from genie_tui.errors import GenieError
 # 9: methods outside their type record it as parent; 10: lines split at \n only; 11: JS/TS ``export ... from``,
 # imports looked up by name, a name's first 200 reference lines in a file; 12: JS/TS default exports and imports
 # 13: CommonJS require and module.exports, anonymous default exports (named ``default``), ``{ x }`` shorthands;
-# 14: the name ``default`` of an anonymous JS/TS default export is no search word
-SCHEMA_VERSION = "16"
+# 14: the name ``default`` of an anonymous JS/TS default export is no search word; 15: JS/TS functions assigned
+# to objects, in object literals, in class fields and through module-level wrappers, Go interface methods, C
+# ``char **f()``; 16: Ruby methods declared by calls (``attr_reader``, ``scope``); 17: CommonJS ``require`` with a
+# comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``
+SCHEMA_VERSION = "17"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import resolve as R
+from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.textutil import is_test_path, shown_path
@@ -74,6 +75,11 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
         # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in its own file
         found = R.imported_as(c, mods, path, head, memo=memo)
         real, owner_real = (found, set()) if not parts else (set(), found if qual == head else set())
+    member = R.member_owners(c, mods, path, name, memo) if path and not parts and not real else None
+    if member is not None:  # ``b`` of ``{ a: { b } } = require('./m')`` is what ``a`` defines as ``b``, if anything
+        rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
+                         "JOIN files ON files.id = defs.file_id WHERE defs.name=?", (member[0],)).fetchall()
+        return sorted((r for r in rows if (r[4], r[0]) in member[1]), key=lambda r: (is_test_path(r[0]), len(r[0])))
     names = {name} | {n for n, _ in real}
     rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
                      f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
@@ -97,6 +103,9 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
                 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
+    if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
+        # each file's anonymous default export is its own: with ``path``'s own or one it imports, not the others
+        rows = [r for r in rows if r[0] == path or r[0] in targets or not anonymous(r[5], F.language_of(r[0]))]
     if owners and any(r[4] in owners or r[0] in targets for r in rows):
         rows = [r for r in rows if r[4] in owners or r[0] in targets or r[0] == path]
     return rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.retrieval.extract import anonymous
+from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.symbols import BY_NAME
 from genie_tui.retrieval.textutil import shown_path
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
@@ -56,9 +58,29 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
                                                               for loc in shown)))
 
 
+_FEW_DEFAULTS = 3  # anonymous default exports shown when nothing says which one is meant
+
+
 def go_to_definition(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     symbol = _symbol(args)
-    return _locations("definition", symbol, ctx.index.definitions(symbol, args.get("path")))
+    path = args.get("path")
+    locations = ctx.index.definitions(symbol, path)
+    if symbol != "default":
+        return _locations("definition", symbol, locations)
+    # ``default`` is what every anonymous default export goes by (``export default function () {}``): a file's
+    # own one, or the one it imports, is an answer; every one in the repository is not
+    anon = [loc for loc in locations if anonymous("default", language_of(loc.path))]
+    if len(anon) <= (_FEW_DEFAULTS if path else 1):  # one, or the few that ``path`` narrowed it to
+        return _locations("definition", symbol, locations)
+    hidden = set(anon[_FEW_DEFAULTS:])
+    shown = [loc for loc in locations if loc not in hidden]
+    out = _locations("definition", symbol, shown)
+    more = f", the first {_FEW_DEFAULTS} below" if len(anon) > _FEW_DEFAULTS else ""
+    hint = (f"'default' names no one definition: each anonymous default export (export default function () {{}}, "
+            f"module.exports = class {{}}) goes by it; {len(anon)} in this repository{more}. Call go_to_definition "
+            "with path: the file that defines the one you mean or imports it; or with the name it is imported "
+            "under there.")
+    return ToolOutput(hint + "\n" + out.text, out.looked)
 
 
 def find_references(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:

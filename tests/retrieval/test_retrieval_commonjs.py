@@ -141,7 +141,7 @@ def test_commonjs_requires_and_exports_are_recorded(make_repo):
         "t.ts": "import W = require('./w');\n",
     })
     rows = set(ix._store.conn().execute("SELECT module, name, alias FROM imports"))
-    assert rows == {("./x", "A", "A"), ("./x", "B", "b"), ("./x", "c", "c"), ("./x", "d", "e"),
+    assert rows == {("./x", "A", "A"), ("./x", "B", "b"), ("./x", "c", "c"), ("./x", "d", "e"), ("./x", "f.g", "g"),
                     ("./y", "C", "C"), ("./z", "default", "ns"), ("./z", "*", "ns"), ("./side", "", ""),
                     ("./inner", "", ""), ("./n", "default", "n"), ("./n", "*", "n"), ("./p", "P", "p"),
                     ("./s", "*", "*"), ("./x", "B", "Bee"), ("./x", "A", "Re"), ("./all", "*", "*"),
@@ -216,4 +216,180 @@ def test_anonymous_default_exports_draw_no_repo_map_rank_from_uses_of_the_word(m
     shown = [line for line in ix.repo_map(budget_tokens=4000).splitlines() if not line.startswith(" ")]
     assert shown[0] == "api/core.py:"  # what three files import leads
     assert "web/page.js:" in shown  # still outlined, with the rest
+    ix.close()
+
+
+def _defs(ix: RepoIndex, symbol: str, path: str | None) -> list[tuple[str, int]]:
+    return [(loc.path, loc.line) for loc in ix.definitions(symbol, path)]
+
+
+def _imports_of(ix: RepoIndex, path: str) -> set[tuple[str, str, str]]:
+    return set(ix._store.conn().execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = "
+                                        "imports.file_id WHERE files.path=?", (path,)))
+
+
+_COMMENTED = {
+    "src/x.js": "function X() {}\nmodule.exports = X;\n",
+    "src/before.js": "const X1 = require(/* the widget */ './x');\nnew X1();\n",
+    "src/after.js": "const { X: X2 } = require('./x' /* why */);\nconst X3 = require(\n  // the widget\n  './x'\n);\nX3();\n",
+    "src/legacy.ts": "import Xt = require(/* c */ './x');\nXt();\n",
+    "src/dynamic.js": "const name = './x';\nconst D = require(name);\nconst E = require('./x', 'extra');\n",
+}
+
+
+def test_require_with_a_comment_in_the_call_is_a_require(make_repo):
+    ix = _open(make_repo, _COMMENTED)
+    assert _imports_of(ix, "src/before.js") == {("./x", "default", "X1"), ("./x", "*", "X1")}
+    assert _imports_of(ix, "src/after.js") == {("./x", "X", "X2"), ("./x", "default", "X3"), ("./x", "*", "X3")}
+    assert _imports_of(ix, "src/dynamic.js") == set()  # no module named, or not one call of one module
+    for symbol, path in (("X1", "src/before.js"), ("X3", "src/after.js"), ("Xt", "src/legacy.ts")):
+        assert _defs(ix, symbol, path) == [("src/x.js", 1)], symbol
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("X", "src/x.js")}
+    assert {("src/before.js", 1), ("src/before.js", 2), ("src/after.js", 2), ("src/after.js", 6),
+            ("src/legacy.ts", 1), ("src/legacy.ts", 2)} <= set(refs)
+    assert set(refs.values()) == {"reference"}
+    ix.close()
+
+
+_DEFINED = {
+    "src/widget.js": "class Widget {\n  render() { return 1; }\n}\nmodule.exports = { Widget };\n",
+    # what tsc emits for ``export { Widget } from './widget'`` and friends (CommonJS target)
+    "src/index.js": textwrap.dedent('''\
+        "use strict";
+        Object.defineProperty(exports, "__esModule", { value: true });
+        exports.make = exports.Widget = void 0;
+        var widget_1 = require("./widget");
+        Object.defineProperty(exports, "Widget", { enumerable: true, get: function () { return widget_1.Widget; } });
+        Object.defineProperty(module.exports, 'make', { value: function () { return 1; } });
+        Object.defineProperty(exports, "Part", { get: () => widget_1.Widget });
+        Object.defineProperty(exports, "Same", { enumerable: true, get() { return widget_1; } });
+        Object.defineProperty(exports, "version", { value: "1.0" });
+        Object.defineProperty(other, "Decoy", { get: function () { return widget_1.Widget; } });
+        '''),
+    "src/app.js": "const lib = require('./index');\nnew lib.Widget();\nlib.make();\nnew lib.Part();\nnew lib.Same.Widget();\n",
+}
+
+
+def test_object_define_property_on_exports_is_an_export(make_repo):
+    ix = _open(make_repo, _DEFINED)
+    assert _imports_of(ix, "src/index.js") == {
+        ("./widget", "default", "widget_1"), ("./widget", "*", "widget_1"), ("./widget", "Widget", "Widget"),
+        ("./widget", "Widget", "Part"), ("./widget", "default", "Same")}  # no __esModule, nothing of ``other``
+    assert _defs(ix, "lib.Widget", "src/app.js") == [("src/widget.js", 1)]  # the getter's widget_1.Widget
+    assert _defs(ix, "lib.Part", "src/app.js") == [("src/widget.js", 1)]
+    assert _defs(ix, "lib.make", "src/app.js") == [("src/index.js", 6)]  # { value: function () {} }
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("Widget", "src/widget.js")}
+    assert {("src/app.js", 2), ("src/app.js", 4), ("src/index.js", 5)} <= set(refs)
+    assert set(refs.values()) == {"reference"}
+    ix.close()
+
+
+_COMPUTED = {
+    "src/widget.js": "class Widget {}\nmodule.exports = { Widget };\n",
+    "src/tools.js": textwrap.dedent('''\
+        const lib = require('./widget');
+        exports['Tool'] = function () { return 1; };
+        module.exports["Knife"] = class {
+          cut() { return 2; }
+        };
+        const helper = () => 3;
+        exports['assist'] = helper;
+        module.exports['W'] = lib.Widget;
+        const key = 'Tool';
+        exports[key] = 4;
+        exports[''] = helper;
+        '''),
+    "src/app.js": ("const t = require('./tools');\nconst { Tool, assist } = require('./tools');\n"
+                   "t.Tool();\nnew t.Knife();\nassist();\nnew t.W();\n"),
+}
+
+
+@pytest.mark.parametrize(("symbol", "expected"), [
+    ("t.Tool", ("src/tools.js", 2)),  # exports['Tool'] = function () {}
+    ("Tool", ("src/tools.js", 2)),
+    ("t.Knife", ("src/tools.js", 3)),  # module.exports["Knife"] = class {}
+    ("t.Knife.cut", ("src/tools.js", 4)),
+    ("assist", ("src/tools.js", 6)),  # exports['assist'] = helper
+    ("t.W", ("src/widget.js", 1)),  # module.exports['W'] = lib.Widget, lib being require('./widget')
+])
+def test_exports_with_a_string_key_are_exports(make_repo, symbol, expected):
+    ix = _open(make_repo, _COMPUTED)
+    assert _defs(ix, symbol, "src/app.js") == [expected]
+    ix.close()
+
+
+def test_exports_with_a_key_that_is_no_string_are_left_out(make_repo):
+    ix = _open(make_repo, _COMPUTED)
+    rows = _imports_of(ix, "src/tools.js")
+    assert rows == {("./widget", "default", "lib"), ("./widget", "*", "lib"), ("", "helper", "assist"),
+                    ("./widget", "Widget", "W")}  # not exports[key], nor exports[''] (not module.exports)
+    ix.close()
+
+
+_NESTED = {
+    "src/m.js": textwrap.dedent('''\
+        class A {
+          static b() { return 1; }
+        }
+        function b() { return 2; }
+        function c() { return 3; }
+        module.exports = { a: A, c, o: { b: 4 } };
+        '''),
+    "src/app.js": "const { a: { b }, c, o: { b: ob } } = require('./m');\nb();\nc();\nob();\n",
+}
+
+
+def test_nested_destructuring_of_a_require(make_repo):
+    ix = _open(make_repo, _NESTED)
+    assert _defs(ix, "c", "src/app.js") == [("src/m.js", 5)]
+    # ``b`` is the ``b`` of the export ``a``: the class A's static method, not m.js's function b
+    assert _defs(ix, "b", "src/app.js") == [("src/m.js", 2)]
+    assert _defs(ix, "ob", "src/app.js") == []  # ``o`` is an object literal: no definition of its ``b``
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("A.b", "src/m.js")}
+    # app.js's ``b`` is resolved to A.b through its import (not ``ob``, another member's ``b``); in m.js itself
+    # a use of the name counts, as for any definition asked about from its own file
+    assert {k: v for k, v in refs.items() if k[0] == "src/app.js"} == {("src/app.js", 1): "reference",
+                                                                      ("src/app.js", 2): "reference"}
+    ix.close()
+
+
+def test_go_to_definition_of_default_says_it_names_every_anonymous_export(make_repo):
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools import registry
+    from genie_tui.tools.base import ToolContext
+
+    files = {f"src/pages/p{i}.js": "export default function () {\n  return 1;\n}\n" for i in range(6)}
+    files["src/legacy.js"] = "module.exports = class {};\n"
+    files["py/enc.py"] = "class Enc:\n    def default(self, o):\n        return o\n"
+    files["src/app.js"] = "import P from './pages/p3';\nP();\n"
+    ctx = ToolContext(make_repo(files), Settings())
+
+    def run(**args: str) -> list[str]:
+        return registry.run_simple(ctx, "go_to_definition", registry.validate("go_to_definition", args)).text.splitlines()
+
+    lines = run(symbol="default")
+    assert "each anonymous default export" in lines[0] and "7 in this repository" in lines[0]
+    assert "path" in lines[0]
+    shown = [ln for ln in lines[1:] if ln.startswith("src/")]
+    assert len(shown) == 3  # a few, not all seven
+    assert "py/enc.py:2: def default(self, o):" in lines  # a definition that is really named default stays
+    assert run(symbol="default", path="src/app.js") == [  # what app.js imports as its default
+        "src/pages/p3.js:1: export default function () {", "py/enc.py:2: def default(self, o):"]
+    assert run(symbol="default", path="src/pages/p2.js")[0] == "src/pages/p2.js:1: export default function () {"
+    assert not [ln for ln in run(symbol="default", path="src/pages/p2.js") if ln.startswith("src/pages/p0")]
+    assert run(symbol="P", path="src/app.js") == ["src/pages/p3.js:1: export default function () {"]
+    ctx.index.close()
+
+
+def test_an_index_built_before_these_commonjs_forms_is_rebuilt(make_repo):
+    repo = make_repo(_COMMENTED)
+    ix = RepoIndex.open(repo)
+    c = ix._store.conn()
+    c.execute("DELETE FROM imports")  # what schema 14 recorded of require(/* ... */ './x'): nothing
+    c.execute("UPDATE meta SET value='14' WHERE key='schema'")
+    c.commit()
+    ix.close()
+    ix = RepoIndex.open(repo)
+    assert ix.warnings and "rebuilding" in ix.warnings[0]
+    assert _defs(ix, "X1", "src/before.js") == [("src/x.js", 1)]
     ix.close()
