@@ -96,6 +96,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         seen.add((start, neg_end))
         while stack and stack[-1][0] <= start:
             stack.pop()
+        if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
+            continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
         owner = _owner(lang, node, full) if kind in ("function", "method") else ""
         if owner:

@@ -25,8 +25,9 @@ from genie_tui.errors import GenieError
 # 14: the name ``default`` of an anonymous JS/TS default export is no search word; 15: JS/TS functions assigned
 # to objects, in object literals, in class fields and through module-level wrappers, Go interface methods, C
 # ``char **f()``; 16: Ruby methods declared by calls (``attr_reader``, ``scope``); 17: CommonJS ``require`` with a
-# comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``
-SCHEMA_VERSION = "17"
+# comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``;
+# 18: ``typedef struct X {...} X;`` is one definition
+SCHEMA_VERSION = "18"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -73,8 +73,9 @@ CASES = {
         static double compute_area(double r) { return r * r; }
         double area(struct circle *c) { return compute_area(c->r); }
         char **names(int n) { return 0; }
+        typedef struct point { int x; } point;
         ''', [("circle", "class", 1), ("compute_area", "function", 2), ("area", "function", 3),
-              ("names", "function", 4)], "compute_area", 3),
+              ("names", "function", 4), ("point", "class", 5)], "compute_area", 3),
     "cpp": ("src/shapes.cpp", '''
         namespace geo {
         class Circle { public: double area() const; double r; };
@@ -252,6 +253,15 @@ def test_ruby_methods_declared_by_calls(make_repo):
     assert got["reset"] == [("app/models/user.rb", 5, "method")]
     assert got["user"] == got["Post.user"] == [("app/models/post.rb", 2, "method")]
     assert got["presence"] == []  # ``validates :name`` declares no method
+    ix.close()
+
+
+def test_a_typedef_of_a_struct_of_the_same_name_is_one_definition(make_repo):
+    repo = make_repo({"src/json.h": "typedef struct cJSON {\n    int type;\n} cJSON;\n",
+                      "src/pair.h": "typedef struct pair_s { int a; } pair_t;\n"})
+    ix = RepoIndex.open(repo)
+    assert [(loc.path, loc.line) for loc in ix.definitions("cJSON")] == [("src/json.h", 1)]
+    assert [loc.line for loc in ix.definitions("pair_s")] == [1] and [loc.line for loc in ix.definitions("pair_t")] == [1]
     ix.close()
 
 
