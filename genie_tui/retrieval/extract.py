@@ -53,6 +53,10 @@ def _doc_of(node: Any, lang: str) -> str:
 def parse(path: str, lang: str, data: bytes) -> Parsed:
     """Definitions (with spans, docstrings and enclosing class), references by name, imports."""
     out = Parsed()
+    component = ""
+    if lang in COMPONENT_LANGS:  # a Vue or Svelte component: its <script> blocks, as JavaScript or TypeScript
+        data, lang = _scripts_only(data)
+        component = _component_name(path)
     g = grammar(lang)
     parser = parser_for(lang)
     if g is None or parser is None:
@@ -111,6 +115,11 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent)
         out.defs.append(d)
         stack.append((-neg_end, d))
+    if component:  # ``import MyButton from './MyButton.vue'``: the component is the file, named for it; only
+        # its first line, so the template and the script's top-level code are still searched in windows
+        for d in out.defs:
+            d.parent = d.parent or component
+        out.defs.insert(0, Definition(component, "module", 1, 1, "", ""))
     if lang in _JS_LANGS:
         out.imports = _reexports(out.imports)
     refs = out.refs
@@ -118,6 +127,33 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         for n in nodes:
             refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
     return out
+
+
+COMPONENT_LANGS = ("vue", "svelte")
+_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
+_TS_SCRIPT = re.compile(rb"""\blang\s*=\s*["']?(?:ts|typescript)\b""", re.IGNORECASE)
+_BLANK = bytes(10 if i == 10 else 32 for i in range(256))  # every byte a space but newlines
+
+
+def _scripts_only(data: bytes) -> tuple[bytes, str]:
+    """A component file with everything outside its ``<script>`` blocks blanked (newlines kept, so lines and
+    byte offsets are the file's), and the language of its scripts (``lang="ts"`` makes it TypeScript)."""
+    out = bytearray(data.translate(_BLANK))
+    lang = "javascript"
+    for m in _SCRIPT.finditer(data):
+        start, end = m.span(2)
+        out[start:end] = data[start:end]
+        if _TS_SCRIPT.search(m.group(1)):
+            lang = "typescript"
+    return bytes(out), lang
+
+
+def _component_name(path: str) -> str:
+    """``MyButton`` for ``MyButton.vue`` and ``my-button.vue`` (Vue's and Svelte's own names for them)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if stem == "index":  # ``Button/index.vue``
+        stem = path.rsplit("/", 2)[-2] if path.count("/") else stem
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[-_.\s]+", stem) if p) or stem
 
 
 def anonymous(name: str, lang: str | None) -> bool:

@@ -14,6 +14,7 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
 _TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
+_IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 
 
@@ -92,7 +93,7 @@ class ModuleMap:
         # ``from '.'`` in JS/TS is the directory's index file; in Python ``from . import x`` is the package
         if module.startswith(("./", "../")) or (module in (".", "..") and importer.endswith(_REL_EXTS)):
             return self._file(posixpath.normpath(posixpath.join(posixpath.dirname(importer), module)))
-        if importer.endswith(_JS_EXTS) and self._read is not None and not module.startswith(("/", ".")):
+        if importer.endswith(_IMPORTERS) and self._read is not None and not module.startswith(("/", ".")):
             return self._js.resolve(importer, module, self._file)  # a path alias or a workspace package
         if module.startswith("."):
             level = len(module) - len(module.lstrip("."))

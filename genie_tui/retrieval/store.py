@@ -26,8 +26,8 @@ from genie_tui.errors import GenieError
 # to objects, in object literals, in class fields and through module-level wrappers, Go interface methods, C
 # ``char **f()``; 16: Ruby methods declared by calls (``attr_reader``, ``scope``); 17: CommonJS ``require`` with a
 # comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``;
-# 18: ``typedef struct X {...} X;`` is one definition
-SCHEMA_VERSION = "18"
+# 18: ``typedef struct X {...} X;`` is one definition; 19: Vue and Svelte components
+SCHEMA_VERSION = "19"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
