@@ -8,10 +8,17 @@ from dataclasses import dataclass, field
 
 from genie_tui.retrieval.textutil import tokenize
 
+_SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
+                "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
+# (path, line, function) of a stack frame, in the order the groups say; paths may be Windows paths
 _FRAME_PATTERNS = (
-    re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'),  # Python
-    re.compile(r"at (?:([\w$.<>]+) )?\(?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"),  # JS / Rust
-    re.compile(r"((?:[\w.\-]+/)*[\w.\-]+\.(?:py|pyx|js|jsx|ts|tsx|go|rs|java|c|cc|cpp|h|hpp|rb)):(\d+)"),
+    (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
+    # JS / Rust: ``at send (/app/lib/response.js:141:21)``, ``panicked at src/main.rs:42:9``
+    (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
+    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``
+    (re.compile(r"at ([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
+    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``
+    (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:)(\d+)"), (0, 1, None)),
 )
 _PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|c|cc|cpp|"
                       r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
@@ -80,6 +87,20 @@ MAX_TOKEN_CHARS = 300
 _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
+def _frames(text: str) -> list[Frame]:
+    """Stack frames in the order the text gives them; one per place (the form that names its function)."""
+    found: dict[tuple[str, int], tuple[int, Frame]] = {}
+    for pat, (pi, li, fi) in _FRAME_PATTERNS:
+        for m in pat.finditer(text):
+            g = m.groups()
+            path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
+            func = (g[fi] or "").split(".")[-1] if fi is not None else ""
+            key = (path, int(g[li]))
+            if key not in found or (func and not found[key][1].func):
+                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
+    return [frame for _, frame in sorted(found.values(), key=lambda v: v[0])]
+
+
 def analyze(text: str) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
@@ -89,15 +110,7 @@ def analyze(text: str) -> Query:
     lines = [ln for ln in clean.splitlines() if ln.strip()]
     title = lines[0] if lines else ""
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
-    for pat in _FRAME_PATTERNS:
-        for m in pat.finditer(text):
-            g = m.groups()
-            if pat is _FRAME_PATTERNS[0]:
-                q.frames.append(Frame(g[0], int(g[1]), g[2] or ""))
-            elif pat is _FRAME_PATTERNS[1]:
-                q.frames.append(Frame(g[1], int(g[2]), (g[0] or "").split(".")[-1]))
-            else:
-                q.frames.append(Frame(g[0], int(g[1]), ""))
+    q.frames = _frames(text)
     q.paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(clean)))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))

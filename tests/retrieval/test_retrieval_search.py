@@ -181,3 +181,35 @@ def test_past_commit_messages_vote_for_the_files_they_changed(make_repo, changed
     res = ix.search("Calendar export loses timezone offset", k=2)
     assert res[0].path == changed
     assert "commit" in res[0].why
+
+
+def test_stack_frames_of_other_languages_and_windows_paths():
+    q = analyze(textwrap.dedent("""\
+        Crash on submit
+        TypeError: x is undefined
+            at send (/home/u/app/lib/response.js:141:21)
+        Exception in thread "main" java.lang.NullPointerException
+        \tat com.google.gson.Gson.fromJson(Gson.java:1227)
+        \tat com.example.FooKt.main(Foo.kt:7)
+           at MyApp.OrderService.Submit(Order o) in C:\\src\\MyApp\\Services\\OrderService.cs:line 42
+        PHP Fatal error: Uncaught Error in /var/www/app/src/Controller/UserController.php:27
+        thread 'main' panicked at src/parser/mod.rs:42:9:
+    """))
+    assert [(f.path, f.line, f.func) for f in q.frames] == [
+        ("home/u/app/lib/response.js", 141, "send"), ("Gson.java", 1227, "fromJson"), ("Foo.kt", 7, "main"),
+        ("src/MyApp/Services/OrderService.cs", 42, ""), ("var/www/app/src/Controller/UserController.php", 27, ""),
+        ("src/parser/mod.rs", 42, "")]  # in the text's order, each place once
+
+
+def test_a_windows_stack_frame_points_at_its_line(make_repo):
+    body = ["class OrderService {", "  void Submit(Order o) {"] + ["    submit(order); // submit the order"] * 80 + [
+        "  }", "  void Audit(Entry e) {"] + ["    e.Check();"] * 20 + ["  }", "}"]
+    repo = make_repo({"src/MyApp/Services/OrderService.cs": "\n".join(body) + "\n"})
+    assert body[94] == "    e.Check();"  # line 95 is in Audit, which shares no word with the task
+    ix = RepoIndex.open(repo)
+    hits = ix.search("Submit order fails\n   at MyApp.OrderService.Submit(Order o) in "
+                     "C:\\build\\src\\MyApp\\Services\\OrderService.cs:line 95", k=1)  # cloned to C:\\build
+    assert hits[0].path == "src/MyApp/Services/OrderService.cs"
+    top = hits[0].spans[0]
+    assert top.start <= 95 <= top.end, hits[0].spans[:3]
+    ix.close()
