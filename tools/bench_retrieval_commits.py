@@ -83,8 +83,13 @@ def run_repo(repo: Path, n: int, min_words: int) -> dict[str, object]:
         subprocess.run(["git", "clone", "-q", "--no-checkout", str(repo), str(clone)], check=True)
         ix = None
         started = time.monotonic()
+        skipped = 0
         for i, q in enumerate(qs, 1):
-            _git(clone, "checkout", "-q", "--detach", "--force", str(q["parent"]))
+            try:
+                _git(clone, "checkout", "-q", "--detach", "--force", str(q["parent"]))
+            except subprocess.CalledProcessError:  # a snapshot without some large blob cannot check that out
+                skipped += 1
+                continue
             if ix is None:
                 ix = RepoIndex.open(clone)
             else:
@@ -103,12 +108,13 @@ def run_repo(repo: Path, n: int, min_words: int) -> dict[str, object]:
         if ix is not None:
             ix.close()
         print(f"\r{repo.name}: {len(qs)} commits in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    return {"repo": repo.name, "rows": rows}
+    return {"repo": repo.name, "rows": rows, "skipped": skipped}
 
 
 def table(results: list[dict[str, object]]) -> str:
     lines = ["| repository | commits | names a file | genie Acc@1 | Acc@5 | Acc@10 | MRR | BM25 Acc@1 | Acc@5 | MRR |",
              "|---|---|---|---|---|---|---|---|---|---|"]
+    skipped = {str(res["repo"]): res["skipped"] for res in results if res.get("skipped")}
     for res in results:
         rows = res["rows"]
         if not rows:
@@ -122,6 +128,9 @@ def table(results: list[dict[str, object]]) -> str:
         lines.append(f"| {res['repo']} | {len(rows)} | {named:.0%} | {mean('genie', 'Acc@1')} | "
                      f"{mean('genie', 'Acc@5')} | {mean('genie', 'Acc@10')} | {mean('genie', 'MRR')} | "
                      f"{mean('bm25', 'Acc@1')} | {mean('bm25', 'Acc@5')} | {mean('bm25', 'MRR')} |")
+    if skipped:
+        lines.append("not checked out (a blob missing from the clone's source), left out: " +
+                     ", ".join(f"{repo} {n}" for repo, n in skipped.items()))
     return "\n".join(lines)
 
 
