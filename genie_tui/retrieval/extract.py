@@ -173,14 +173,12 @@ def _raw(node: Any, name: str, kind: str, full: str) -> tuple[int, int, str, str
     return node.start_byte, -last.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
 
 
-_FILE_SCOPED = ("file_scoped_namespace_declaration", "namespace_definition")  # C#'s and PHP's
-
-
 def _extent(node: Any) -> Any:
-    """The node a definition ends with: itself, except for a namespace written without braces (C#'s
-    ``namespace Geo;``, PHP's ``namespace App\\Models;``), which the grammar ends at its semicolon but which holds
-    the declarations after it, up to the next such namespace or the end of the file."""
-    if node.type not in _FILE_SCOPED or node.child_by_field_name("body") is not None:
+    """The node a definition ends with: itself, except for C#'s file-scoped ``namespace Geo;``, which the grammar
+    ends at its semicolon but which holds the type declarations after it (C# allows nothing else there). PHP's
+    ``namespace App\\Models;`` stays its line: any code may follow it, and a module is one search chunk up to its
+    first definition, the rest of its lines in none (spans.chunks)."""
+    if node.type != "file_scoped_namespace_declaration":
         return node
     last, sib = node, node.next_named_sibling
     while sib is not None and sib.type != node.type:

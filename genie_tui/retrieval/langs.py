@@ -164,7 +164,7 @@ PATTERNS: dict[str, list[str]] = {
         "(enum_declaration name: (name) @name) @def.class",
         "(function_definition name: (name) @name) @def.function",
         "(method_declaration name: (name) @name) @def.method",
-        # ``namespace App\Models;`` (the rest of the file, see extract._extent) or ``{ ... }``: the module ``Models``
+        # ``namespace App\Models { ... }``, or ``namespace App\Models;`` (that line, see extract._extent): ``Models``
         "(namespace_definition name: (namespace_name (name) @name .)) @def.module",
         "(name) @ref",
         "(namespace_use_declaration) @import",

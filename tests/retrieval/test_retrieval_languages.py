@@ -301,7 +301,7 @@ def test_class_qualified_symbol_prefers_the_class(make_repo):
 
 def test_csharp_php_kotlin_methods_by_qualified_name(make_repo):
     """``Class.Method`` picks the method of that class; a Kotlin extension function is one of its receiver type,
-    and a C# or PHP namespace (with braces or without) is what a class in it is qualified by."""
+    and a C# namespace (with braces or without) or a PHP one with braces is what a class in it is qualified by."""
     repo = make_repo({
         "src/Shapes.cs": textwrap.dedent("""\
             using System;
@@ -318,6 +318,7 @@ def test_csharp_php_kotlin_methods_by_qualified_name(make_repo):
             class Square { public function area() { return 2; } }
             use function App\\Util\\helper;
             """),
+        "src/Plane.php": "<?php\nnamespace Plane {\n    class Square { public function area() { return 3; } }\n}\n",
         "src/Shapes.kt": textwrap.dedent("""\
             import kotlin.math.PI as P
             class Circle { fun perimeter() = 1 }
@@ -338,7 +339,7 @@ def test_csharp_php_kotlin_methods_by_qualified_name(make_repo):
     assert where("List.second") == [("src/Shapes.kt", 5, "method")]
     assert where("Shapes.Circle") == [("src/Shapes.cs", 3, "class")]  # not Plane's
     assert where("Plane.Circle") == [("src/Other.cs", 2, "class")]
-    assert where("Geo.Square") == [("src/Shapes.php", 5, "class")]
+    assert where("Plane.Square") == [("src/Plane.php", 3, "class")]
     imports = ix._store.conn().execute(
         "SELECT files.path, module FROM imports JOIN files ON files.id = imports.file_id"
         " ORDER BY files.path, imports.rowid")
