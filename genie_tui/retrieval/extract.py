@@ -64,6 +64,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     import tree_sitter as ts
 
     tree = parser.parse(data)
+    if lang == "kotlin":
+        tree = _kotlin_reparse(parser, data, tree)
     root = tree.root_node
     raw: list[tuple[int, int, str, str, int, int, Any, str]] = []
     for _, caps in ts.QueryCursor(g[1]).matches(root):
@@ -156,6 +158,44 @@ def _component_name(path: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[-_.\s]+", stem) if p) or stem
 
 
+# Two things tree-sitter-kotlin (1.1) misreads, each rewritten into the same Kotlin with every byte offset and line
+# kept: a class body whose last member ends on the line of its closing brace (``class Keys { fun all() = 1 }``),
+# after which, with more such classes, it can skip the rest of the file (a ``;`` for the space before the brace);
+# and a primary constructor on the line after the class name (``class Builder\ninternal constructor(...)``,
+# ktfmt's style), which in a class it takes for a secondary constructor of the enclosing class, the class's body
+# for the constructor's, or fails on (the line break moved from before the modifier to after it)
+_KT_LAST_ON_BRACE_LINE = re.compile(rb"(?<=[^\s{])[ \t](?=})")
+_KT_CTOR_NEXT_LINE = re.compile(
+    rb"(\bclass[ \t]+\w+(?:[ \t]*<[^<>\n]*>)?[ \t]*)\n([ \t]*(?:public|private|internal|protected))[ \t]"
+    rb"(constructor\b)")
+
+
+def _kotlin_reparse(parser: Any, data: bytes, tree: Any) -> Any:
+    """The tree of ``data`` with what tree-sitter-kotlin misreads rewritten, unless that has more errors."""
+    patched = _KT_CTOR_NEXT_LINE.sub(rb"\1 \2\n\3", data)
+    if tree.root_node.has_error:
+        patched = _KT_LAST_ON_BRACE_LINE.sub(b";", patched)
+    if patched == data:
+        return tree
+    other = parser.parse(patched)
+    return other if _error_bytes(other.root_node) <= _error_bytes(tree.root_node) else tree
+
+
+def _error_bytes(node: Any) -> int:
+    """How much of the text under ``node`` the parser could not read (bytes in error nodes, and one for each
+    token it had to assume)."""
+    total, todo = 0, [node]  # a loop: a long chain of ``a + b + ...`` nests deeper than Python recurses
+    while todo:
+        n = todo.pop()
+        if n.type == "ERROR":
+            total += n.end_byte - n.start_byte
+        elif n.is_missing:
+            total += 1
+        else:
+            todo.extend(child for child in n.children if child.has_error or child.is_missing)
+    return total
+
+
 def anonymous(name: str, lang: str | None) -> bool:
     """``name`` is what JavaScript calls an anonymous default export (``export default function () {}``,
     ``module.exports = class {}``): a name to go to, but no word of the file for search to match a task's
@@ -165,10 +205,24 @@ def anonymous(name: str, lang: str | None) -> bool:
 
 def _raw(node: Any, name: str, kind: str, full: str) -> tuple[int, int, str, str, int, int, Any, str]:
     """A definition as :func:`parse` sorts them: by start, then the outer one first."""
-    end = node.end_point
+    last = _extent(node)
+    end = last.end_point
     # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
     end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
-    return node.start_byte, -node.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
+    return node.start_byte, -last.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
+
+
+def _extent(node: Any) -> Any:
+    """The node a definition ends with: itself, except for C#'s file-scoped ``namespace Geo;``, which the grammar
+    ends at its semicolon but which holds the type declarations after it (C# allows nothing else there). PHP's
+    ``namespace App\\Models;`` stays its line: any code may follow it, and a module is one search chunk up to its
+    first definition, the rest of its lines in none (spans.chunks)."""
+    if node.type != "file_scoped_namespace_declaration":
+        return node
+    last, sib = node, node.next_named_sibling
+    while sib is not None and sib.type != node.type:
+        last, sib = sib, sib.next_named_sibling
+    return last
 
 
 def _type_name(text: str) -> str:
@@ -186,7 +240,9 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
     """The type a method belongs to when the syntax says so outside any class body: a Go receiver
     (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block, a C++ qualified
     name (``double geo::Shape::area()``), the object a JavaScript function is assigned to (``res`` of
-    ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``)."""
+    ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``), a Kotlin
+    extension function's receiver (``String`` of ``fun String.shout()``, ``List`` of ``fun <T> List<T>.second()``;
+    not a function type's)."""
     if lang == "go" and node.type == "method_declaration":
         recv = node.child_by_field_name("receiver")
         return _type_name(_text(recv).strip("() \t")) if recv is not None else ""
@@ -209,6 +265,13 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
         owner = parts[-1] if parts else ""
         # ``this`` is no name; ``module.exports = { make: function }`` is CommonJS's own definition of ``make``
         return owner if re.fullmatch(r"[A-Za-z_$][\w$]*", owner) and owner not in ("this", "exports") else ""
+    if lang == "kotlin" and node.type == "function_declaration":
+        name = node.child_by_field_name("name")
+        dot = name.prev_sibling if name is not None else None
+        recv = dot.prev_sibling if dot is not None and dot.type == "." else None
+        if recv is not None and recv.type == "nullable_type" and recv.named_child_count:
+            recv = recv.named_children[0]  # ``fun String?.orEmpty()``
+        return _type_name(_text(recv)) if recv is not None and recv.type == "user_type" else ""
     if lang == "cpp" and "::" in full_name:
         parts = _GENERIC_ARGS.sub("", full_name).split("::")
         return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""
@@ -229,6 +292,11 @@ _JS_DEFAULT = re.compile(r"\s*([\w$]+)\s*(?:,|$)")  # ``W`` of ``import W, { x }
 _JS_LANGS = ("javascript", "typescript", "tsx")
 _GO_SPEC = re.compile(r"""^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]""")
 _RB_REQUIRE = re.compile(r"""^\s*require(_relative)?\s*\(?\s*['"]([^'"]+)['"]""")
+# ``global using static System.Math;``, ``using Geo = My.Geometry;``: the namespace or type named
+_CS_USING = re.compile(r"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:@?\w+\s*=\s*)?([^;]+?)\s*;?\s*$", re.DOTALL)
+_KT_IMPORT = re.compile(r"^\s*import\s+([\w.`*]+)")  # ``import a.b.C as D``, ``import a.b.*``
+_PHP_USE = re.compile(r"^\s*use\s+(?:(?:function|const)\s+)?")
+_PHP_GROUP = re.compile(r"([^{]*)\{(.*)\}", re.DOTALL)  # ``App\Util\{Math, Str as S}``
 
 
 def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
@@ -281,9 +349,32 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
             target = m.group(2)
             out.append(("./" + target if m.group(1) and not target.startswith(".") else target, "", ""))
         return out
+    if lang in ("csharp", "kotlin", "php"):
+        # only the module: these names resolve by name, and an import row binding a name to a module the
+        # repository has no file for would say the name comes from outside (resolve.attribute)
+        return [(m, "", "") for m in _module_imports(lang, text)]
     module = re.sub(r"^\s*(use|import|#\s*include)\s+|[;\"<>]|\s+$", "", text)
     if module:
         out.append((module.strip(), "", ""))
+    return out
+
+
+def _module_imports(lang: str, text: str) -> list[str]:
+    """The namespaces, packages and types a C# ``using``, a Kotlin ``import`` or a PHP ``use`` names."""
+    if lang == "csharp":
+        m = _CS_USING.match(text)
+        return [re.sub(r"\s+", "", m.group(1))] if m else []
+    if lang == "kotlin":
+        m = _KT_IMPORT.match(text)
+        return [m.group(1).replace("`", "")] if m else []
+    body = _PHP_USE.sub("", text).strip().rstrip(";")  # ``use Foo\Bar as Baz, Qux;``
+    group = _PHP_GROUP.match(body)
+    prefix, items = (group.group(1).strip(), group.group(2)) if group else ("", body)
+    out = []
+    for item in items.split(","):
+        bits = _PHP_USE.sub("", "use " + item.strip()).split()
+        if bits:
+            out.append((prefix + bits[0]).lstrip("\\"))
     return out
 
 

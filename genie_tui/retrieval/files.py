@@ -22,11 +22,12 @@ LANG_BY_EXT = {
     ".py": "python", ".pyi": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
     ".cjs": "javascript", ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
-    ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp", ".rb": "ruby",
+    ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp", ".rb": "ruby", ".cs": "csharp", ".php": "php",
+    ".phtml": "php", ".kt": "kotlin", ".kts": "kotlin",
     ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see extract.py)
 }
 _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
-    .xml .kt .kts .swift .cs .php .pl .lua .scala .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
+    .xml .swift .pl .lua .scala .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
 TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})

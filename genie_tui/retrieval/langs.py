@@ -151,6 +151,55 @@ PATTERNS: dict[str, list[str]] = {
         ('((call !receiver method: (identifier) @_req arguments: (argument_list . (string) .)) @import'
          ' (#match? @_req "^require(_relative)?$"))'),
     ],
+    "csharp": [
+        "(class_declaration name: (identifier) @name) @def.class",
+        "(struct_declaration name: (identifier) @name) @def.class",
+        "(interface_declaration name: (identifier) @name) @def.class",
+        "(enum_declaration name: (identifier) @name) @def.class",
+        "(record_declaration name: (identifier) @name) @def.class",
+        "(method_declaration name: (identifier) @name) @def.method",
+        "(constructor_declaration name: (identifier) @name) @def.method",
+        "(property_declaration name: (identifier) @name) @def.method",
+        "(local_function_statement name: (identifier) @name) @def.function",
+        # ``namespace Geo.Shapes { ... }`` and the file-scoped ``namespace Geo.Shapes;`` (which holds the rest of
+        # the file, see extract._extent) are the module ``Shapes``
+        *(f"({decl} name: {name}) @def.module"
+          for decl in ("namespace_declaration", "file_scoped_namespace_declaration")
+          for name in ("(identifier) @name", "(qualified_name name: (identifier) @name)")),
+        "(identifier) @ref",
+        "(using_directive) @import",
+    ],
+    "php": [
+        "(class_declaration name: (name) @name) @def.class",
+        "(interface_declaration name: (name) @name) @def.class",
+        "(trait_declaration name: (name) @name) @def.class",
+        "(enum_declaration name: (name) @name) @def.class",
+        "(function_definition name: (name) @name) @def.function",
+        "(method_declaration name: (name) @name) @def.method",
+        # ``namespace App\Models { ... }``, or ``namespace App\Models;`` (that line, see extract._extent): ``Models``
+        "(namespace_definition name: (namespace_name (name) @name .)) @def.module",
+        "(name) @ref",
+        "(namespace_use_declaration) @import",
+    ],
+    "kotlin": [
+        "(class_declaration name: (identifier) @name) @def.class",  # also interface, enum, data and sealed
+        "(object_declaration name: (identifier) @name) @def.class",
+        # a class the grammar (1.1) cannot read (a member half written; extract._kotlin_reparse mends what it
+        # misreads in valid code) is an error node that starts with its keyword and name: the class of its members
+        '(ERROR . (modifiers)? . ["class" "interface" "object"] . (identifier) @name) @def.class',
+        # the grammar reads ``@Entity\n@Table(name = "t")\nclass Row {...}`` (annotations alone on their lines,
+        # then more code) as the expression ``class Row {...}``; ``class`` is a keyword, so no expression is that
+        ('((infix_expression . (identifier) @_kw . (identifier) @name . (lambda_literal)) @def.class'
+         ' (#match? @_kw "^(class|interface)$"))'),
+        # a function; in a class or object a method, and an extension function ``fun String.shout()`` is a
+        # method of its receiver type (extract._owner)
+        "(function_declaration name: (identifier) @name) @def.function",
+        # a property with a getter (a method in a class)
+        "(property_declaration (variable_declaration (identifier) @name) (getter)) @def.function",
+        "(type_alias type: (identifier) @name) @def.class",
+        "(identifier) @ref",
+        "(import) @import",
+    ],
 }
 _TS_EXTRA = [
     ("(public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)])"
@@ -172,7 +221,10 @@ _MODULES = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_s
             "tsx": ("tree_sitter_typescript", "language_tsx"), "go": ("tree_sitter_go", "language"),
             "rust": ("tree_sitter_rust", "language"), "java": ("tree_sitter_java", "language"),
             "c": ("tree_sitter_c", "language"), "cpp": ("tree_sitter_cpp", "language"),
-            "ruby": ("tree_sitter_ruby", "language")}
+            "ruby": ("tree_sitter_ruby", "language"), "csharp": ("tree_sitter_c_sharp", "language"),
+            # ``language_php`` is PHP inside a file's HTML (``<?php ... ?>``), as a .php file is written;
+            # ``language_php_only`` has no HTML and reads a template's markup as errors
+            "php": ("tree_sitter_php", "language_php"), "kotlin": ("tree_sitter_kotlin", "language")}
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[Any, Any, Any] | None] = {}

@@ -26,8 +26,9 @@ from genie_tui.errors import GenieError
 # to objects, in object literals, in class fields and through module-level wrappers, Go interface methods, C
 # ``char **f()``; 16: Ruby methods declared by calls (``attr_reader``, ``scope``); 17: CommonJS ``require`` with a
 # comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``;
-# 18: ``typedef struct X {...} X;`` is one definition; 19: Vue and Svelte components
-SCHEMA_VERSION = "19"
+# 18: ``typedef struct X {...} X;`` is one definition; 19: Vue and Svelte components; 20: C#, PHP and Kotlin
+# definitions (.cs, .php, .phtml, .kt and .kts files were plain text)
+SCHEMA_VERSION = "20"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -97,6 +97,66 @@ CASES = {
         end
         ''', [("Geo", "module", 1), ("Circle", "class", 2), ("area", "method", 3), ("compute_area", "method", 8)],
         "compute_area", 4),
+    "csharp": ("src/Shapes.cs", '''
+        namespace Geo.Shapes;
+
+        public class Circle
+        {
+            public double R { get; set; }
+            public Circle(double r) { R = r; }
+            public double Area() => ComputeArea(R);
+            static double ComputeArea(double r) => r * r;
+        }
+        public interface IShape { double Area(); }
+        public struct Point { public int X; }
+        public enum Color { Red }
+        public record Person(string Name);
+        ''', [("Shapes", "module", 1), ("Circle", "class", 3), ("R", "method", 5), ("Circle", "method", 6),
+              ("Area", "method", 7), ("ComputeArea", "method", 8), ("IShape", "class", 10), ("Area", "method", 10),
+              ("Point", "class", 11), ("Color", "class", 12), ("Person", "class", 13)], "ComputeArea", 7),
+    "php": ("src/Shapes.php", '''
+        <?php
+        namespace App\\Geo;
+
+        use App\\Contracts\\Shape;
+
+        class Circle implements Shape
+        {
+            use Named;
+            public function area(): float { return compute_area($this->r); }
+        }
+        interface Shape { public function area(): float; }
+        trait Named { public function name(): string { return static::class; } }
+        enum Color: string { case Red = 'r'; }
+        function compute_area(float $r): float { return $r * $r; }
+        ''', [("Geo", "module", 2), ("Circle", "class", 6), ("area", "method", 9), ("Shape", "class", 11),
+              ("area", "method", 11), ("Named", "class", 12), ("name", "method", 12), ("Color", "class", 13),
+              ("compute_area", "function", 14)], "compute_area", 9),
+    "kotlin": ("src/main/kotlin/Shapes.kt", '''
+        package geo
+
+        import kotlin.math.PI
+
+        class Circle(val r: Double) : Shape {
+            override fun area(): Double = computeArea(r)
+            val diameter: Double
+                get() = 2 * r
+        }
+
+        object Registry {
+            fun register(s: Shape) {}
+        }
+
+        interface Shape {
+            fun area(): Double
+        }
+
+        fun computeArea(r: Double): Double = PI * r * r
+
+        fun String.shout(): String = uppercase()
+        ''', [("Circle", "class", 5), ("area", "method", 6), ("diameter", "method", 7), ("Registry", "class", 11),
+              ("register", "method", 12), ("Shape", "class", 15), ("area", "method", 16),
+              ("computeArea", "function", 19), ("shout", "method", 21)], "computeArea", 6),
 }
 
 
@@ -273,6 +333,113 @@ def test_class_qualified_symbol_prefers_the_class(make_repo):
     ix = RepoIndex.open(repo)
     locs = ix.definitions("B.go")
     assert [loc.path for loc in locs] == ["b.py"]
+
+
+def test_csharp_php_kotlin_methods_by_qualified_name(make_repo):
+    """``Class.Method`` picks the method of that class; a Kotlin extension function is one of its receiver type,
+    and a C# namespace (with braces or without) or a PHP one with braces is what a class in it is qualified by."""
+    repo = make_repo({
+        "src/Shapes.cs": textwrap.dedent("""\
+            using System;
+            namespace Geo.Shapes;
+            public class Circle { public double Area() => 1; }
+            public class Square { public double Area() => 2; }
+            """),
+        "src/Other.cs": "namespace Plane {\n  class Circle { }\n}\n",
+        "src/Shapes.php": textwrap.dedent("""\
+            <?php
+            namespace App\\Geo;
+            use App\\Util\\{Math, Str as S};
+            class Circle { public function area() { return 1; } }
+            class Square { public function area() { return 2; } }
+            use function App\\Util\\helper;
+            """),
+        "src/Plane.php": "<?php\nnamespace Plane {\n    class Square { public function area() { return 3; } }\n}\n",
+        "src/Shapes.kt": textwrap.dedent("""\
+            import kotlin.math.PI as P
+            class Circle { fun perimeter() = 1 }
+            class Square { fun perimeter() = 2 }
+            fun String.shout(): String = uppercase()
+            fun <T> List<T>?.second(): T = this!![1]
+            """),
+    })
+    ix = RepoIndex.open(repo)
+
+    def where(symbol):
+        return [(loc.path, loc.line, loc.kind) for loc in ix.definitions(symbol)]
+
+    assert where("Square.Area") == [("src/Shapes.cs", 4, "method")]
+    assert where("Circle.area") == [("src/Shapes.php", 4, "method")]
+    assert where("Square.perimeter") == [("src/Shapes.kt", 3, "method")]
+    assert where("String.shout") == [("src/Shapes.kt", 4, "method")]
+    assert where("List.second") == [("src/Shapes.kt", 5, "method")]
+    assert where("Shapes.Circle") == [("src/Shapes.cs", 3, "class")]  # not Plane's
+    assert where("Plane.Circle") == [("src/Other.cs", 2, "class")]
+    assert where("Plane.Square") == [("src/Plane.php", 3, "class")]
+    imports = ix._store.conn().execute(
+        "SELECT files.path, module FROM imports JOIN files ON files.id = imports.file_id"
+        " ORDER BY files.path, imports.rowid")
+    assert [row for row in imports] == [
+        ("src/Shapes.cs", "System"), ("src/Shapes.kt", "kotlin.math.PI"), ("src/Shapes.php", "App\\Util\\Math"),
+        ("src/Shapes.php", "App\\Util\\Str"), ("src/Shapes.php", "App\\Util\\helper")]
+    ix.close()
+
+
+def test_kotlin_what_the_grammar_misreads_is_still_found(make_repo):
+    """tree-sitter-kotlin 1.1 can skip the rest of a file after one-line class bodies (``class Keys { fun all() =
+    1 }``) and reads a nested class's primary constructor on the line after its name as a secondary constructor of
+    the enclosing class, and a class under annotations alone on their lines as an expression: the definitions are
+    found all the same, on their own lines and in their class."""
+    repo = make_repo({"src/Spec.kt": textwrap.dedent("""\
+        class Keys { fun all() = 1 }
+        class Names { fun all() {} }
+
+        class TypeSpec
+        private constructor(builder: Builder) : Taggable {
+            fun emit() { println(Keys.all()) }
+
+            public class Builder
+            internal constructor(internal val name: String) {
+                fun build(): TypeSpec = TypeSpec(this)
+            }
+        }
+
+        fun helper() = 1
+
+        @Entity
+        @Table(name = "rows")
+        class Row {
+            fun id() = 1
+        }
+
+        class Tail
+        """)})
+    ix = RepoIndex.open(repo)
+    got = {name: [(loc.line, loc.end_line, loc.kind) for loc in ix.definitions(name)]
+           for name in ("Keys", "Names.all", "TypeSpec", "emit", "TypeSpec.emit", "Builder", "TypeSpec.Builder",
+                        "Builder.build", "helper", "Row", "Row.id", "Tail")}
+    assert got["Keys"] == [(1, 1, "class")]
+    assert got["Names.all"] == [(2, 2, "method")]
+    assert got["TypeSpec"] == [(4, 12, "class")]
+    assert got["emit"] == got["TypeSpec.emit"] == [(6, 6, "method")]
+    assert got["Builder"] == got["TypeSpec.Builder"] == [(8, 11, "class")]
+    assert got["Builder.build"] == [(10, 10, "method")]
+    assert got["helper"] == [(14, 14, "function")]
+    assert got["Row"] == [(18, 20, "class")]  # annotations alone on their lines: read as an expression
+    assert got["Row.id"] == [(19, 19, "method")]
+    assert got["Tail"] == [(22, 22, "class")]
+    assert ("src/Spec.kt", 6) in {(r.path, r.line) for r in ix.references("Keys")}
+    ix.close()
+
+
+def test_kotlin_class_left_in_an_error_node_keeps_its_members(make_repo):
+    """What no rewriting mends (here a property being written) leaves an error node that starts with the class's
+    keyword and name: still the class of the methods in it."""
+    repo = make_repo({"src/Broken.kt": "class Broken {\n    fun area() = 1\n    val = 2\n}\n"})
+    ix = RepoIndex.open(repo)
+    assert [(loc.line, loc.kind) for loc in ix.definitions("Broken")] == [(1, "class")]
+    assert [(loc.line, loc.kind) for loc in ix.definitions("Broken.area")] == [(2, "method")]
+    ix.close()
 
 
 def test_grammars_load_without_network(make_repo, tmp_path):
