@@ -141,6 +141,12 @@ def main() -> int:
     ap.add_argument("--min-words", type=int, default=5, help="words a commit message needs")
     ap.add_argument("--json", type=Path, help="also write every commit's result here")
     a = ap.parse_args()
+    for repo in a.repos:
+        ok = repo.is_dir() and subprocess.run(["git", "rev-parse", "--git-dir"], cwd=repo, capture_output=True,
+                                              check=False).returncode == 0
+        if not ok:
+            print(f"bench_retrieval_commits: {repo} is not a git repository", file=sys.stderr)
+            return 2
     results = [run_repo(repo.resolve(), a.commits, a.min_words) for repo in a.repos]
     print(table(results))
     if a.json:
