@@ -39,6 +39,9 @@ class TokenMeter:
         # id -> (the message, kept alive so that its id is not reused; its size)
         self._sizes: dict[int, tuple[dict[str, Any], int]] = {}
         self._before: dict[int, tuple[dict[str, Any], int]] = {}
+        # compaction's elided copy of an old tool result, by the original's id: (original, tool name, copy)
+        self._copies: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
+        self._copies_before: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
 
     def sizes(self, messages: list[dict[str, Any]]) -> list[int]:
         """Each message's size in characters of JSON, as :func:`_chars` gives it."""
@@ -54,10 +57,25 @@ class TokenMeter:
         return out
 
     def size(self, message: dict[str, Any]) -> int:
-        """Measure a new message (one that replaces another) and remember it with the last measured ones."""
-        n = _chars(message)
-        self._sizes[id(message)] = (message, n)
-        return n
+        """The size of a message that replaces another (a compaction's copy), remembered with the last measured."""
+        entry = self._sizes.get(id(message)) or self._before.get(id(message))
+        if entry is None or entry[0] is not message:
+            entry = (message, _chars(message))
+        self._sizes[id(message)] = entry
+        return entry[1]
+
+    def _elided(self, message: dict[str, Any], name: str) -> dict[str, Any]:
+        """The elided copy of an old tool result: the one the last compaction made, if it made one (the same
+        message gives the same copy), so a long session's hundreds of them are not made and measured anew."""
+        entry = self._copies.get(id(message)) or self._copies_before.get(id(message))
+        if entry is None or entry[0] is not message or entry[1] != name:
+            content = message.get("content") or ""
+            first = content.splitlines()[0][:120] if content else ""
+            entry = (message, name, {**message, "content": (
+                f"[elided to fit the context budget: {name} result, {len(content)} chars; "
+                f"it began: {first!r}. Call the tool again if you need it.]")})
+        self._copies[id(message)] = entry
+        return entry[2]
 
     def estimate(self, messages: list[dict[str, Any]]) -> int:
         return int(sum(self.sizes(messages)) / self.chars_per_token)
@@ -98,6 +116,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         total += new - sizes[i]
         sizes[i] = new
 
+    meter._copies_before, meter._copies = meter._copies, {}
     names = _call_names(out)
     tool_indexes = [i for i, m in enumerate(out) if m.get("role") == "tool"]
     elided = 0
@@ -106,9 +125,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         name = names.get(out[i].get("tool_call_id"), "tool")
         if len(content) < 200 or name not in ELIDABLE:
             continue
-        first = content.splitlines()[0][:120] if content else ""
-        replace(i, {**out[i], "content": (f"[elided to fit the context budget: {name} result, {len(content)} chars; "
-                                          f"it began: {first!r}. Call the tool again if you need it.]")})
+        replace(i, meter._elided(out[i], name))
         elided += 1
         if estimate() <= limit:
             return out, elided
