@@ -10,7 +10,6 @@ keeps its result.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -25,19 +24,67 @@ def _chars(message: dict[str, Any]) -> int:
 
 
 class TokenMeter:
-    """Estimates prompt tokens, calibrated by the usage the endpoint reports."""
+    """Estimates prompt tokens, calibrated by the usage the endpoint reports.
+
+    A message's size is measured once (its JSON) and remembered with the message: the history's messages are
+    never changed once appended (a message that changes is a new dict: compaction's elided copies, the system
+    prompt restated per request), so a request measures only what is new instead of serialising the whole
+    history again, which on a long session's 1,000 messages took a request's tens of milliseconds on the app's
+    event loop. Only the messages of the last two measured lists are remembered (a request's messages, then
+    its compacted copy: the next request has the originals again).
+    """
 
     def __init__(self) -> None:
         self.chars_per_token = 4.0
+        # id -> (the message, kept alive so that its id is not reused; its size)
+        self._sizes: dict[int, tuple[dict[str, Any], int]] = {}
+        self._before: dict[int, tuple[dict[str, Any], int]] = {}
+        # compaction's elided copy of an old tool result, by the original's id: (original, tool name, copy)
+        self._copies: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
+        self._copies_before: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
+
+    def sizes(self, messages: list[dict[str, Any]]) -> list[int]:
+        """Each message's size in characters of JSON, as :func:`_chars` gives it."""
+        known, before, fresh = self._sizes, self._before, {}
+        out = []
+        for message in messages:
+            entry = known.get(id(message)) or before.get(id(message))
+            if entry is None or entry[0] is not message:
+                entry = (message, _chars(message))
+            fresh[id(message)] = entry
+            out.append(entry[1])
+        self._before, self._sizes = known, fresh
+        return out
+
+    def size(self, message: dict[str, Any]) -> int:
+        """The size of a message that replaces another (a compaction's copy), remembered with the last measured."""
+        entry = self._sizes.get(id(message)) or self._before.get(id(message))
+        if entry is None or entry[0] is not message:
+            entry = (message, _chars(message))
+        self._sizes[id(message)] = entry
+        return entry[1]
+
+    def _elided(self, message: dict[str, Any], name: str) -> dict[str, Any]:
+        """The elided copy of an old tool result: the one the last compaction made, if it made one (the same
+        message gives the same copy), so a long session's hundreds of them are not made and measured anew."""
+        entry = self._copies.get(id(message)) or self._copies_before.get(id(message))
+        if entry is None or entry[0] is not message or entry[1] != name:
+            content = message.get("content") or ""
+            first = content.splitlines()[0][:120] if content else ""
+            entry = (message, name, {**message, "content": (
+                f"[elided to fit the context budget: {name} result, {len(content)} chars; "
+                f"it began: {first!r}. Call the tool again if you need it.]")})
+        self._copies[id(message)] = entry
+        return entry[2]
 
     def estimate(self, messages: list[dict[str, Any]]) -> int:
-        return int(sum(_chars(m) for m in messages) / self.chars_per_token)
+        return int(sum(self.sizes(messages)) / self.chars_per_token)
 
     def calibrate(self, messages: list[dict[str, Any]], prompt_tokens: int, extra_chars: int = 0) -> None:
         """Learn characters per token from a request's reported ``prompt_tokens``; ``extra_chars`` is what else
         the request carried that the endpoint counts (the tool schemas: about 1,200 tokens, which counted
         against the messages alone made later estimates about twice too large)."""
-        chars = sum(_chars(m) for m in messages) + extra_chars
+        chars = sum(self.sizes(messages)) + extra_chars
         if prompt_tokens > 100 and chars > 400:
             self.chars_per_token = max(1.5, min(8.0, chars / prompt_tokens))
 
@@ -46,26 +93,30 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
             tools_tokens: int = 0) -> tuple[list[dict[str, Any]], int]:
     """A copy of ``messages`` that fits ``budget`` (or is as small as elision can make it).
 
-    Returns the messages and how many tool results were elided.
+    Returns the messages and how many tool results were elided. ``messages`` and the dicts in it are never
+    changed: a message that shrinks is replaced in the copy by a changed copy of itself.
     """
     limit = int(budget * 0.9) - tools_tokens
-    if meter.estimate(messages) <= limit:
-        return messages, 0
-    out = copy.deepcopy(messages)
     # sizes are kept per message and updated as messages shrink: estimating the whole history after each
     # elision made a long session's request cost grow with the square of its length
-    sizes = [_chars(m) for m in out]
+    sizes = meter.sizes(messages)
     total = sum(sizes)
 
     def estimate() -> int:
         return int(total / meter.chars_per_token)
 
-    def changed(i: int) -> None:
+    if estimate() <= limit:
+        return messages, 0
+    out = list(messages)
+
+    def replace(i: int, message: dict[str, Any]) -> None:
         nonlocal total
-        new = _chars(out[i])
+        out[i] = message
+        new = meter.size(message)
         total += new - sizes[i]
         sizes[i] = new
 
+    meter._copies_before, meter._copies = meter._copies, {}
     names = _call_names(out)
     tool_indexes = [i for i, m in enumerate(out) if m.get("role") == "tool"]
     elided = 0
@@ -74,25 +125,25 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         name = names.get(out[i].get("tool_call_id"), "tool")
         if len(content) < 200 or name not in ELIDABLE:
             continue
-        first = content.splitlines()[0][:120] if content else ""
-        out[i]["content"] = (f"[elided to fit the context budget: {name} result, {len(content)} chars; "
-                             f"it began: {first!r}. Call the tool again if you need it.]")
-        changed(i)
+        replace(i, meter._elided(out[i], name))
         elided += 1
         if estimate() <= limit:
             return out, elided
     # Old patch proposals are the next largest thing; keep the newest one whole.
-    patch_calls = [(i, c) for i, m in enumerate(out) if m.get("role") == "assistant"
-                   for c in m.get("tool_calls") or [] if c["function"]["name"] == "propose_patch"]
-    for _, call in patch_calls[:-1]:
-        call["function"]["arguments"] = json.dumps({"diff": "[elided: an earlier patch; see its result]"})
+    patch_calls = [(i, j) for i, m in enumerate(out) if m.get("role") == "assistant"
+                   for j, c in enumerate(m.get("tool_calls") or []) if c["function"]["name"] == "propose_patch"]
+    for i, j in patch_calls[:-1]:
+        calls = list(out[i]["tool_calls"])
+        calls[j] = {**calls[j], "function": {**calls[j]["function"], "arguments": json.dumps(
+            {"diff": "[elided: an earlier patch; see its result]"})}}
+        replace(i, {**out[i], "tool_calls": calls})
         elided += 1
-        if meter.estimate(out) <= limit:
+        if estimate() <= limit:
             return out, elided
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
     # past that they are cut, oldest first, so the newest keeps the most.
     for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
-        over = meter.estimate(out) - limit
+        over = estimate() - limit
         if over <= 0:
             break
         content = out[i].get("content") or ""
@@ -103,7 +154,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
         keep = max(MIN_KEPT_CHARS, len(content) - drop)
         if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
-            out[i]["content"] = _cut(content, keep, name)
+            replace(i, {**out[i], "content": _cut(content, keep, name)})
             elided += 1
     return out, elided
 

@@ -101,3 +101,31 @@ def test_a_recent_result_too_short_to_gain_from_a_cut_is_left_whole():
     for before, after in zip(msgs, out, strict=True):
         assert len(json.dumps(after)) <= len(json.dumps(before))
     assert elided == 0
+
+
+def test_a_request_measures_only_the_messages_it_has_not_seen(monkeypatch):
+    # a long session's request serialised its whole history several times to fit the budget (tens of ms on the
+    # app's event loop at 500 turns): each message is measured once, and compaction's copies are made and
+    # measured once, then reused by the next requests
+    import genie_tui.core.context as context
+
+    measured: list[dict] = []
+    real = context._chars
+    monkeypatch.setattr(context, "_chars", lambda m: measured.append(m) or real(m))
+    msgs = conversation(40, 2000)
+    meter = TokenMeter()
+    out, elided = compact(msgs, 10_000, meter)
+    assert elided > 0
+    first = len(measured)
+    assert first == len(msgs) + elided  # every message once, and each elided copy once
+    meter.calibrate(out, 9_000)
+    assert len(measured) == first  # the request just compacted is known whole
+    measured.clear()
+    more = [*msgs, {"role": "assistant", "content": "next"}]
+    out2, elided2 = compact(more, 10_000, meter)
+    # only the new message, and the copies this request needs that the last one did not make
+    assert measured[0] is more[-1] and len(measured) == 1 + elided2 - elided
+    assert [m["content"] for m in out2[:len(out)] if m["role"] == "tool"][:elided] == \
+        [m["content"] for m in out if m["role"] == "tool"][:elided]
+    assert out2[:2] == msgs[:2] and out2[-1] is more[-1]
+    assert meter.estimate(out2) == int(sum(real(m) for m in out2) / meter.chars_per_token)

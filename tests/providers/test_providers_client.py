@@ -89,6 +89,21 @@ async def test_text_and_tool_call_deltas_are_reassembled() -> None:
     assert msg["tool_calls"][1]["function"] == {"name": "search_code", "arguments": turn.tool_calls[1].raw_arguments}
 
 
+async def test_the_history_is_serialised_for_an_estimate_only_when_the_endpoint_reports_no_usage(monkeypatch) -> None:
+    # the estimate serialised a long session's whole history at every request, on the app's event loop
+    import genie_tui.providers.client as client_module
+
+    estimated: list[int] = []
+    real = client_module.estimate_tokens
+    monkeypatch.setattr(client_module, "estimate_tokens", lambda text: estimated.append(len(text)) or real(text))
+    with serve([Reply("counted", prompt_tokens=120, completion_tokens=3)]) as server:
+        _, turn = await run_turn(client_for(server))
+    assert turn.usage == UsageReported(120, 3, estimated=False) and estimated == []
+    with serve([Reply("first")], reject_stream_options=True) as server:  # no usage reported: estimated
+        _, turn = await run_turn(client_for(server))
+    assert turn.usage is not None and turn.usage.estimated and estimated and estimated[0] > len("first")
+
+
 async def test_malformed_tool_arguments_are_reported_not_raised() -> None:
     with serve([Reply(tool_calls=[("read_file", '{"path": "a.py"')])]) as server:
         _, turn = await run_turn(client_for(server))

@@ -154,6 +154,28 @@ async def test_search_pane_with_thousands_of_hits_keeps_titles_and_highlights_th
         assert search._current().path == "file59.py"
 
 
+async def test_search_pane_is_rebuilt_once_per_hundred_rows_not_at_every_lookup(tmp_path: Path, helpers: Any) -> None:
+    # a long session reads a file per turn: once the list was full, every read rebuilt all 400 rows on the
+    # app's event loop; now a full list drops a quarter at once and the rows it keeps are not made again
+    from genie_tui.ui.widgets.search_pane import CUT_TO_ROWS, MAX_ROWS
+
+    app = helpers.make_app(tmp_path, None, welcome=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        search = app.screen.search
+        rebuilds = []
+        clear = search.results.clear_options
+        search.results.clear_options = lambda: rebuilds.append(1) or clear()  # type: ignore[method-assign]
+        for k in range(500):
+            search.agent_looked("read", f"file{k}.py", ((f"file{k}.py", 1, 40, "file"),))
+        await pilot.pause(0.1)
+        assert len(rebuilds) <= (1000 - MAX_ROWS) // (MAX_ROWS - CUT_TO_ROWS) + 1  # 7, not 300
+        labels = [str(search.results.get_option_at_index(i).prompt) for i in range(search.results.option_count)]
+        assert CUT_TO_ROWS <= len(labels) == len(search.hits) <= MAX_ROWS
+        assert labels[-2:] == ["⟳ agent read: file499.py", "  file499.py:1-40  file"]
+        assert labels[0].startswith("⟳ agent read: file") and labels[1].startswith("  file")  # whole lookups
+        assert search._current().path == "file499.py"
+
+
 @pytest.mark.parametrize("size", [(60, 16), (80, 24)])
 async def test_welcome_screen_shows_its_choices_without_scrolling(tmp_path: Path, helpers: Any,
                                                                  size: tuple[int, int]) -> None:

@@ -105,3 +105,26 @@ async def test_old_tool_call_expands_from_the_keyboard(sample_repo: Path, helper
         await pilot.pause()
         shown = helpers.screen_text(app)
         assert "first_tool output" in shown and "run_tests output" not in shown
+
+
+async def test_widgets_moved_into_the_history_leave_no_rendered_lines_behind(sample_repo: Path, helpers: Any) -> None:
+    # Textual's lru_cache on StylesCache.get_inner_outer (Textualize/textual#6665) kept the styles cache of
+    # every widget drawn lately, with the lines it drew: up to 1,024 removed widgets' Strips that every full
+    # garbage collection of a long session scanned
+    import gc
+
+    from textual._styles_cache import StylesCache
+    from textual.widget import Widget
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        for _ in range(30):  # painted as they arrive, as in a session
+            await _fill(conv, 10)
+            await pilot.pause()
+        assert conv.item_count == 300
+        gc.collect()
+        objects = gc.get_objects()
+        owned = {id(w._styles_cache) for w in objects if isinstance(w, Widget)}
+        orphans = [c for c in objects if isinstance(c, StylesCache) and id(c) not in owned]
+        assert len(orphans) <= 2 * BATCH, len(orphans)  # at most those drawn since the last batch moved; 308 before

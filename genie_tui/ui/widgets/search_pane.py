@@ -21,7 +21,10 @@ from textual.widgets.option_list import Option
 
 from genie_tui.ui.widgets.prompt import PromptInput
 
-MAX_ROWS = 400  # rows kept in the list; older lookups scroll off the top
+MAX_ROWS = 400  # rows kept in the list at most; older lookups scroll off the top
+#: rows kept when the list is cut: a quarter of it goes at once, so the list is rebuilt once per hundred rows
+#: added (an agent's read adds two), not at every lookup of a long session (each rebuild measures every row)
+CUT_TO_ROWS = MAX_ROWS * 3 // 4
 MAX_GROUP = 200  # hits shown for one lookup
 
 
@@ -64,7 +67,7 @@ class SearchPane(Vertical):
         self.query_box = PromptInput(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
         self.results = OptionList(id="search-results")
         self.hits: list[Hit | None] = []  # per row: its hit, or None for a title
-        self._rows: list[tuple[Text, Hit | None]] = []
+        self._rows: list[tuple[Option, Hit | None]] = []  # an Option keeps its rendered prompt for a rebuild
 
     def compose(self) -> ComposeResult:
         yield self.query_box
@@ -72,19 +75,20 @@ class SearchPane(Vertical):
 
     def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
         shown = hits[:MAX_GROUP]  # ranked best first: a lookup of thousands keeps its best, and says so
-        rows: list[tuple[Text, Hit | None]] = [(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), None)]
-        rows += [(_label(h), h) for h in shown]
+        texts: list[tuple[Text, Hit | None]] = [(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), None)]
+        texts += [(_label(h), h) for h in shown]
         if len(hits) > len(shown):
-            rows.append((Text(f"  … {len(hits) - len(shown):,} more not shown", style="dim"), None))
+            texts.append((Text(f"  … {len(hits) - len(shown):,} more not shown", style="dim"), None))
+        rows = [(Option(t, disabled=h is None), h) for t, h in texts]
         self._rows += rows
         self.hits += [h for _, h in rows]
         if len(self._rows) > MAX_ROWS:  # drop the oldest rows and rebuild once (the list stays short)
-            del self._rows[:len(self._rows) - MAX_ROWS]
+            del self._rows[:len(self._rows) - CUT_TO_ROWS]  # a lookup's rows (MAX_GROUP + 2) stay whole
             self.hits = [h for _, h in self._rows]
             self.results.clear_options()
-            self.results.add_options([Option(t, disabled=h is None) for t, h in self._rows])
+            self.results.add_options([option for option, _ in self._rows])
         else:
-            self.results.add_options([Option(t, disabled=h is None) for t, h in rows])
+            self.results.add_options([option for option, _ in rows])
         if shown:
             index = len(self.hits) - len(rows) + 1
             if live or self.results.highlighted is None:
