@@ -128,3 +128,19 @@ async def test_widgets_moved_into_the_history_leave_no_rendered_lines_behind(sam
         owned = {id(w._styles_cache) for w in objects if isinstance(w, Widget)}
         orphans = [c for c in objects if isinstance(c, StylesCache) and id(c) not in owned]
         assert len(orphans) <= 2 * BATCH, len(orphans)  # at most those drawn since the last batch moved; 308 before
+
+
+async def test_a_textual_without_the_leaking_cache_module_still_moves_items(
+        sample_repo: Path, helpers: Any, monkeypatch: Any) -> None:
+    """The leak workaround reaches into a private Textual module; without it the history still works."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "textual._styles_cache", None)  # ``import`` of it now raises ImportError
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        for _ in range(8):
+            await _fill(conv, 10)
+            await pilot.pause()
+        assert conv.item_count == 80
+        assert len(conv.history.entries) >= BATCH  # batches moved, each clearing the cache it could not reach
