@@ -314,7 +314,7 @@ class RepoIndex:
         rows = self._snap.chunks.get(c, info.id) if with_rows else []
         headers = {r[0] for r in c.execute("SELECT line FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
                                            (info.id,))}
-        frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.suffix(f.path)}
+        frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.frame_files(f.path)}
         return rows, frame_lines, headers
 
     def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]

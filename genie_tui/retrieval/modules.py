@@ -14,6 +14,7 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
 _TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
+_STDLIB = re.compile(r"/lib/(?:pypy|python)[\d.]*/(?!(?:site|dist)-packages/)")  # Python's own modules
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 
@@ -57,6 +58,31 @@ class ModuleMap:
             if path.endswith("/" + cand) or cand.endswith("/" + path):
                 out.append(cand)
         return out
+
+    def frame_files(self, path: str) -> list[str]:
+        """The indexed files a stack frame's ``path`` (from another machine) is: :meth:`suffix`'s, else the
+        files of that name sharing the longest tail of at least two parts with it, as the installed copy of a
+        ``src/`` layout does (``site-packages/pkg/core.py`` is ``src/pkg/core.py``); never for a path in
+        Python's own library (``lib/python3.11/logging/__init__.py`` is no ``logging`` package here)."""
+        hits = self.suffix(path)
+        if hits:
+            return hits
+        path = path.replace("\\", "/")
+        if _STDLIB.search("/" + path):
+            return []
+        parts = path.split("/")
+        best, found = 1, []
+        for cand in self.by_name.get(parts[-1], ()):
+            common = 0
+            for a, b in zip(reversed(parts), reversed(cand.split("/")), strict=False):
+                if a != b:
+                    break
+                common += 1
+            if common > best:
+                best, found = common, [cand]
+            elif common == best and common >= 2:
+                found.append(cand)
+        return found
 
     def _file(self, base: str) -> str | None:
         """The indexed file a JS/TS import of ``base`` (a repository path, extension optional) loads."""

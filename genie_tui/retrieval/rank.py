@@ -197,7 +197,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     put("mention", mention)
     put("qual", qualified(c, q, mods, by_path))
     trace: dict[int, float] = {}
-    in_repo = [(f, hits) for f in q.frames if (hits := mods.suffix(f.path))]
+    in_repo = [(f, hits) for f in q.frames if (hits := mods.frame_files(f.path))]
     for i, (_, hits) in enumerate(in_repo):
         for h in hits:
             trace[by_path[h]] = (0.5 + 0.5 * (i + 1) / len(in_repo)) / len(hits)

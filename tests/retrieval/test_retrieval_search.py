@@ -213,3 +213,26 @@ def test_a_windows_stack_frame_points_at_its_line(make_repo):
     top = hits[0].spans[0]
     assert top.start <= 95 <= top.end, hits[0].spans[:3]
     ix.close()
+
+
+def test_frames_of_the_installed_package_count_for_its_src_layout(make_repo):
+    """A traceback from the installed package names site-packages/mypkg/core.py: that is src/mypkg/core.py;
+    a frame in Python's own library is not the repository's same-named module."""
+    filler = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n" for i in range(40))
+    repo = make_repo({
+        "src/mypkg/__init__.py": "",
+        "src/mypkg/core.py": filler + "def explode(cfg):\n    return cfg['missing']\n",
+        "src/mypkg/logging/__init__.py": "def warn(msg):\n    return msg\n",
+        "src/mypkg/config.py": "def load(path):\n    return {}  # load the config file\n",
+    })
+    trace = ('Crash when the config file is empty\nTraceback (most recent call last):\n'
+             '  File "/usr/lib/python3.11/logging/__init__.py", line 1, in warn\n'
+             '  File "/home/u/.venv/lib/python3.11/site-packages/mypkg/core.py", line 122, in explode\n'
+             "KeyError: 'missing'\n")
+    ix = RepoIndex.open(repo)
+    hits = ix.search(trace, k=3)
+    assert hits[0].path == "src/mypkg/core.py" and "stack trace" in hits[0].why
+    assert hits[0].spans[0].symbol == "explode"
+    logging_hit = next((h for h in hits if h.path == "src/mypkg/logging/__init__.py"), None)
+    assert logging_hit is None or "stack trace" not in logging_hit.why
+    ix.close()
