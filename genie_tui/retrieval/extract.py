@@ -54,7 +54,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     """Definitions (with spans, docstrings and enclosing class), references by name, imports."""
     out = Parsed()
     component = ""
+    template: dict[str, list[int]] = {}
     if lang in COMPONENT_LANGS:  # a Vue or Svelte component: its <script> blocks, as JavaScript or TypeScript
+        template = _template_uses(data)
         data, lang = _scripts_only(data)
         component = _component_name(path)
     g = grammar(lang)
@@ -128,6 +130,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     for nodes in ts.QueryCursor(g[2]).captures(root).values():
         for n in nodes:
             refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
+    for name, lines in template.items():
+        refs.setdefault(name, []).extend(lines)
     return out
 
 
@@ -148,6 +152,25 @@ def _scripts_only(data: bytes) -> tuple[bytes, str]:
         if _TS_SCRIPT.search(m.group(1)):
             lang = "typescript"
     return bytes(out), lang
+
+
+_TAG = re.compile(rb"<([A-Z][\w.]*|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)[\s/>]")
+
+
+def _template_uses(data: bytes) -> dict[str, list[int]]:
+    """The components a template uses, by the name they are defined under (``<my-button>`` and ``<MyButton>``
+    are ``MyButton``), with their lines: outside the ``<script>`` and ``<style>`` blocks."""
+    out: dict[str, list[int]] = {}
+    skip = [m.span() for m in re.finditer(rb"<(script|style)\b.*?</\1\s*>", data, re.DOTALL | re.IGNORECASE)]
+    line, at = 1, 0
+    for m in _TAG.finditer(data):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        line, at = line + data.count(b"\n", at, m.start()), m.start()
+        tag = m.group(1).decode("utf-8", "replace")
+        name = tag if tag[0].isupper() else "".join(p[:1].upper() + p[1:] for p in tag.split("-"))
+        out.setdefault(name.split(".")[0], []).append(line)
+    return out
 
 
 def _component_name(path: str) -> str:

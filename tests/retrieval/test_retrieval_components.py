@@ -35,7 +35,9 @@ def test_vue_and_svelte_scripts_are_indexed_at_their_lines(make_repo):
         "src/lib/format.ts": "export function format(n: number): string { return String(n); }\n",
         "lib/format.ts": "export function format(n: number): string { return ''; }\n",
         "src/App.vue": textwrap.dedent("""\
-            <template><MyButton /></template>
+            <template><MyButton />
+              <div><my-button label="two"></my-button></div>
+            </template>
             <script>
             import MyButton from './components/my-button.vue'
             export default { components: { MyButton } }
@@ -65,6 +67,9 @@ def test_vue_and_svelte_scripts_are_indexed_at_their_lines(make_repo):
     assert ix.definitions("color") == []  # the style block is no code
     refs = {(r.path, r.line) for r in ix.references("format", path="src/lib/format.ts")}
     assert ("src/components/my-button.vue", 10) in refs
+    used = {(r.path, r.line) for r in ix.references("MyButton", path="src/components/my-button.vue")}
+    assert {("src/App.vue", 1), ("src/App.vue", 2)} <= used  # in the template, as <MyButton /> and <my-button>
+    assert ("src/App.vue", 5) in used  # and its import
     hits = ix.search("increment the counter button", k=3)
     assert hits and hits[0].path == "src/components/my-button.vue"
     ix.close()
