@@ -147,6 +147,10 @@ def main() -> int:
         if not ok:
             print(f"bench_retrieval_commits: {repo} is not a git repository", file=sys.stderr)
             return 2
+        if subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True,
+                          check=False).returncode != 0:
+            print(f"bench_retrieval_commits: {repo} has no commits", file=sys.stderr)
+            return 2
     results = [run_repo(repo.resolve(), a.commits, a.min_words) for repo in a.repos]
     print(table(results))
     if a.json:
