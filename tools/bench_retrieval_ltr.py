@@ -48,7 +48,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import lightgbm as lgb
+try:
+    import lightgbm as lgb
+except ImportError:
+    sys.exit("bench_retrieval_ltr: needs lightgbm, which genie does not depend on; run it with a Python that has it "
+             "(python3 -m venv LTRVENV && LTRVENV/bin/pip install lightgbm numpy, see the docstring)")
 import numpy as np
 from bench_retrieval_fit import Problem, file_metrics, fit_bagged, neutral_start
 
