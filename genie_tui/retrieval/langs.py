@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 _REF_IDS = "[(identifier) (type_identifier) (field_identifier) (property_identifier)] @ref"
@@ -242,6 +243,43 @@ def _expand(patterns: list[str]) -> list[str]:
     return out
 
 
+def _split(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
+    defs: list[str] = []
+    refs: list[str] = []
+    for pat in patterns:
+        (refs if pat.endswith("@ref") else defs).append(pat)
+    return defs, refs
+
+
+def compilable(language: Any, patterns: list[str]) -> tuple[list[str], list[str]]:
+    """``(definition patterns, reference patterns)`` of ``patterns`` that compile for ``language``, each
+    compiled alone (one a grammar lacks drops only itself; ~3 ms each, so :func:`grammar` tries this last)."""
+    import tree_sitter as ts
+
+    def ok(pat: str) -> bool:
+        try:
+            ts.Query(language, pat)
+        except Exception:  # noqa: BLE001 - a grammar lacking a node type drops the pattern
+            return False
+        return True
+
+    return _split(p for p in _expand(patterns) if ok(p))
+
+
+_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"')  # strings in a pattern: anonymous nodes and predicate arguments
+
+
+def _plausible(language: Any, pattern: str) -> bool:
+    """Whether every named node type and field in ``pattern`` is one of the grammar's (a pattern with one it
+    lacks is dropped, as compiling it alone would show; cheaper than compiling each pattern alone)."""
+    bare = _QUOTED.sub('""', pattern)
+    for name in re.findall(r"\((\w+)", bare):
+        if name not in ("_", "ERROR", "MISSING") and language.id_for_node_kind(name, True) is None:
+            return False
+    fields = [named or negated for named, negated in re.findall(r"(\w+):|!(\w+)", bare)]
+    return all(language.field_id_for_name(f) is not None for f in fields)
+
+
 def grammar(lang: str) -> tuple[Any, Any, Any] | None:
     """``(Language, definitions query, references query)`` for ``lang``, or None when its grammar wheel is not installed."""
     with _lock:
@@ -254,15 +292,12 @@ def grammar(lang: str) -> tuple[Any, Any, Any] | None:
                 import tree_sitter as ts
 
                 language = ts.Language(getattr(importlib.import_module(spec[0]), spec[1])())
-                defs: list[str] = []
-                refs: list[str] = []
-                for pat in _expand(PATTERNS[lang]):
-                    try:
-                        ts.Query(language, pat)
-                    except Exception:  # noqa: BLE001, S112 - a grammar lacking a node type drops the pattern
-                        continue
-                    (refs if pat.endswith("@ref") else defs).append(pat)
-                result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
+                try:  # the patterns whose node types and fields the grammar has, compiled once
+                    defs, refs = _split(p for p in _expand(PATTERNS[lang]) if _plausible(language, p))
+                    result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
+                except Exception:  # noqa: BLE001 - something else it does not take: find the patterns one by one
+                    defs, refs = compilable(language, PATTERNS[lang])
+                    result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
             except Exception:  # noqa: BLE001 - a missing or broken wheel means "index as plain text"
                 result = None
         _cache[lang] = result
