@@ -61,10 +61,18 @@ def measure(repo: Path, queries: list[str], home: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     ix = RepoIndex.open(repo)
     warm_open = time.perf_counter() - t0
-    victim = next(repo / p for p in ix.find_files("*.py") if (repo / p).stat().st_size > 2000)
+    # a function added to a source file of the repository's language (Python, else JavaScript/TypeScript, else Go)
+    added = {"py": b"\n\ndef _bench_added_function():\n    return 42\n",
+             "ts": b"\n\nexport function _bench_added_function() { return 42; }\n",
+             "js": b"\n\nfunction _bench_added_function() { return 42; }\n",
+             "go": b"\n\nfunc _bench_added_function() int { return 42 }\n"}
+    victim, code = next(((repo / p, added[ext]) for ext in added for p in ix.find_files(f"*.{ext}")
+                         if (repo / p).stat().st_size > 2000), (None, b""))
+    if victim is None:
+        sys.exit(f"bench_retrieval_speed: {repo} has no Python, JavaScript, TypeScript or Go file over 2 kB to edit")
     original = victim.read_bytes()
     try:
-        victim.write_bytes(original + b"\n\ndef _bench_added_function():\n    return 42\n")
+        victim.write_bytes(original + code)
         t0 = time.perf_counter()
         ix.refresh()
         reindex = time.perf_counter() - t0
