@@ -100,6 +100,11 @@ def required(call: Any) -> list[Import]:
     module = _text(args[0])[1:-1] if len(args) == 1 and args[0].type == "string" else ""
     if not module:
         return []
+    helper = _helper(call)
+    if helper == "__exportStar":  # TypeScript's compiled ``export * from './w'``
+        return [(module, "*", "*")]
+    if helper:  # ``__importDefault(require('./w'))``, ``__importStar(...)``: bound as the require itself is
+        call = call.parent.parent
     parent = call.parent
     if parent is not None and parent.type == "member_expression" and parent.child_by_field_name("object") == call:
         prop = parent.child_by_field_name("property")  # require('./w').Widget
@@ -117,6 +122,21 @@ def required(call: Any) -> list[Import]:
     if name:
         return [(module, "default", name), (module, "*", name)]
     return [(module, "", "")]
+
+
+_HELPERS = ("__importDefault", "__importStar", "__exportStar")  # what TypeScript's compiler wraps a require in
+
+
+def _helper(call: Any) -> str:
+    """The TypeScript helper ``call`` (a ``require``) is the first argument of, also as ``tslib_1.__exportStar``
+    (with ``importHelpers``): its name, or ``''``."""
+    args = call.parent
+    outer = args.parent if args is not None and args.type == "arguments" else None
+    if outer is None or outer.type != "call_expression" or _args(outer)[:1] != [call]:
+        return ""
+    function = outer.child_by_field_name("function")
+    name = _text(function).rsplit(".", 1)[-1] if function is not None else ""
+    return name if name in _HELPERS else ""
 
 
 def _destructured(pattern: Any, nested: bool = True) -> list[tuple[str, str]]:

@@ -393,3 +393,27 @@ def test_an_index_built_before_these_commonjs_forms_is_rebuilt(make_repo):
     assert ix.warnings and "rebuilding" in ix.warnings[0]
     assert _defs(ix, "X1", "src/before.js") == [("src/x.js", 1)]
     ix.close()
+
+
+def test_typescript_compiled_output_is_followed(make_repo):
+    """What tsc emits for ES modules (esModuleInterop): __exportStar(require(...), exports) re-exports all,
+    __importDefault(require(...)) and __importStar(require(...)) bind as the require does."""
+    helpers = ('var __importDefault = (this && this.__importDefault) || function (mod) {\n'
+               '    return (mod && mod.__esModule) ? mod : { "default": mod };\n};\n')
+    repo = make_repo({
+        "lib/gadget.js": ('"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+                          "exports.Gadget = void 0;\nfunction Gadget() { return 1; }\nexports.Gadget = Gadget;\n"),
+        "lib/widget.js": ('"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+                          "class Widget {\n}\nexports.default = Widget;\n"),
+        "lib/index.js": ('"use strict";\nconst tslib_1 = require("tslib");\n'
+                         'tslib_1.__exportStar(require("./gadget"), exports);\n'),
+        "app.js": (helpers + 'const lib_1 = require("./lib");\n'
+                   'const widget_1 = __importDefault(require("./lib/widget"));\n'
+                   "(0, lib_1.Gadget)();\nnew widget_1.default();\n"),
+        "gadget.js": "function Gadget() { return 2; }\nmodule.exports = { Gadget };\n",  # shorter: first by name
+        "Widget.js": "class Widget {}\nmodule.exports = Widget;\n",
+    })
+    ix = RepoIndex.open(repo)
+    assert [loc.path for loc in ix.definitions("lib_1.Gadget", path="app.js")][:1] == ["lib/gadget.js"]
+    assert [loc.path for loc in ix.definitions("widget_1.default", path="app.js")][:1] == ["lib/widget.js"]
+    ix.close()
