@@ -6,8 +6,8 @@
 Each past commit is a question with a known answer: its message is the query, the source files it modified
 are the files a search should find. Per repository the newest ``--commits`` non-merge commits are taken whose
 message has at least ``--min-words`` words and is no release or version bump, and which modify 1-5 existing
-source files in a language genie parses (and add, delete or rename none), tests, docs and examples not
-counted. Each is searched with genie's shipped weights in a scratch clone checked out at the commit's parent,
+files, tests, docs and examples not counted, at least one of them source code in a language genie parses (and
+add, delete or rename none); any of those files ranked first is right (a build file the commit changed, too). Each is searched with genie's shipped weights in a scratch clone checked out at the commit's parent,
 so the code, the index and the history signals all stop before the commit (``RepoIndex.refresh`` re-reads the
 files the checkout changed and the history when HEAD moves). Reported per repository: file Acc@1 (a modified
 file ranked first), Acc@5, Acc@10, MRR; beside them the same candidates ranked by the engine's keyword signal
@@ -57,8 +57,9 @@ def questions(repo: Path, n: int, min_words: int) -> list[dict[str, object]]:
         changes = [line.split("\t", 1) for line in status.strip().splitlines() if "\t" in line]
         if not changes or any(kind != "M" for kind, _ in changes):
             continue
-        files = [p for _, p in changes if language_of(p) and not is_test_path(p) and not is_doc_path(p)]
-        if not 1 <= len(files) <= 5:
+        # every modified file is a right answer (a commit's pom.xml too) but tests and docs; one must be code
+        files = [p for _, p in changes if not is_test_path(p) and not is_doc_path(p)]
+        if not 1 <= len(files) <= 5 or not any(language_of(p) for p in files):
             continue
         out.append({"sha": shas[0], "parent": shas[1], "message": message.strip(), "files": files})
         if len(out) == n:

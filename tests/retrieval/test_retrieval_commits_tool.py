@@ -30,6 +30,13 @@ def test_commits_are_questions_searched_before_they_happened(make_repo, tmp_path
     git(repo, "commit", "-qam", "Handle empty input in the parser without crashing")
     (repo / "src" / "render.py").write_text("def render(rows):\n    return '\\r\\n'.join(rows)\n")
     git(repo, "commit", "-qam", "Release 1.2.0")  # a version bump is no question
+    (repo / "setup.cfg").write_text("[render]\nnewline = crlf\n")
+    (repo / "src" / "render.py").write_text("def render(rows, nl):\n    return nl.join(rows)\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Render rows with the configured newline")  # adds setup.cfg: left out
+    (repo / "setup.cfg").write_text("[render]\nnewline = lf\n")
+    (repo / "src" / "render.py").write_text("def render(rows, nl='\\n'):\n    return nl.join(rows)\n")
+    git(repo, "commit", "-qam", "Default newline for rendered rows is LF again")
     (repo / "NEW.md").write_text("notes\n")
     git(repo, "add", "NEW.md")
     git(repo, "commit", "-qm", "Add the release notes file for the next version")  # no source file changed
@@ -40,10 +47,12 @@ def test_commits_are_questions_searched_before_they_happened(make_repo, tmp_path
     assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())
     rows = res[0]["rows"]
-    assert [r["files"] for r in rows] == [["src/parser.py"]]  # the test file is not an answer
+    # newest first; a config file the commit changed is an answer too, the test file is not
+    assert [r["files"] for r in rows] == [["setup.cfg", "src/render.py"], ["src/parser.py"]]
+    rows = rows[1:]
     assert rows[0]["ranked"][0] == "src/parser.py"
     assert rows[0]["genie"]["Acc@1"] == 1.0
-    assert "| repo | 1 |" in proc.stdout
+    assert "| repo | 2 |" in proc.stdout
     assert git(repo, "rev-parse", "HEAD") == head and "zanzibar" in (repo / "src" / "parser.py").read_text()
 
 
