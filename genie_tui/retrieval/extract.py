@@ -87,13 +87,15 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             out.imports.extend(imports)
             raw.extend(_raw(node, name, kind, name) for node, name, kind in defs)
             continue
-        names = caps.get("name")
+        names = caps.get("name") or _named_by_field(caps)
         if not names:
             continue
         for key, nodes in caps.items():
             if key.startswith("def."):
                 full = _text(names[0]).lstrip(":") if lang == "ruby" else _text(names[0])  # ``:name``
-                raw.append(_raw(nodes[0], full.split("::")[-1], key[4:], full))
+                if lang in ("swift", "scala"):
+                    full = full.strip("`")  # ``def `type` = ...``
+                raw.append(_raw(nodes[0], full.split("::")[-1], key[4:], full, lang == "scala"))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
@@ -133,6 +135,16 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     for name, lines in template.items():
         refs.setdefault(name, []).extend(lines)
     return out
+
+
+def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
+    """The name of a definition captured without one: its node's ``name`` field, if an identifier (a pattern
+    into Swift's function_declaration takes ~110 ms to compile, the node alone 8; see langs.PATTERNS)."""
+    for key, nodes in caps.items():
+        if key.startswith("def."):
+            name = nodes[0].child_by_field_name("name")
+            return [name] if name is not None and name.type in ("simple_identifier", "identifier") else []
+    return []
 
 
 COMPONENT_LANGS = ("vue", "svelte")
@@ -226,13 +238,26 @@ def anonymous(name: str, lang: str | None) -> bool:
     return name == "default" and lang in _JS_LANGS
 
 
-def _raw(node: Any, name: str, kind: str, full: str) -> tuple[int, int, str, str, int, int, Any, str]:
-    """A definition as :func:`parse` sorts them: by start, then the outer one first."""
-    last = _extent(node)
+def _raw(node: Any, name: str, kind: str, full: str, trim: bool = False,
+         ) -> tuple[int, int, str, str, int, int, Any, str]:
+    """A definition as :func:`parse` sorts them: by start, then the outer one first. ``trim``: end it at its last
+    token (tree-sitter-scala ends an indented body where the next line's code starts, blank lines and the
+    indentation of an annotation or ``def`` after it included)."""
+    last = _last_token(node) if trim else _extent(node)
     end = last.end_point
     # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
     end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
     return node.start_byte, -last.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
+
+
+def _last_token(node: Any) -> Any:
+    """The last token of ``node`` that has text (an indentation's end is a token without)."""
+    while node.child_count:
+        kids = [c for c in node.children if c.end_byte > c.start_byte]
+        if not kids:
+            break
+        node = kids[-1]
+    return node
 
 
 def _extent(node: Any) -> Any:
@@ -265,7 +290,7 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
     name (``double geo::Shape::area()``), the object a JavaScript function is assigned to (``res`` of
     ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``), a Kotlin
     extension function's receiver (``String`` of ``fun String.shout()``, ``List`` of ``fun <T> List<T>.second()``;
-    not a function type's)."""
+    not a function type's), the type of a Swift ``extension Circle`` or of a Scala 3 ``extension (s: String)``."""
     if lang == "go" and node.type == "method_declaration":
         recv = node.child_by_field_name("receiver")
         return _type_name(_text(recv).strip("() \t")) if recv is not None else ""
@@ -295,6 +320,18 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
         if recv is not None and recv.type == "nullable_type" and recv.named_child_count:
             recv = recv.named_children[0]  # ``fun String?.orEmpty()``
         return _type_name(_text(recv)) if recv is not None and recv.type == "user_type" else ""
+    if lang == "swift":  # a member of ``extension Circle { ... }`` (an extension's name is a type, not a name)
+        body = node.parent
+        ext = body.parent if body is not None and body.type in ("class_body", "enum_class_body") else None
+        typ = ext.child_by_field_name("name") if ext is not None and ext.type == "class_declaration" else None
+        return _type_name(_text(typ)) if typ is not None and typ.type == "user_type" else ""
+    if lang == "scala":  # Scala 3's ``extension (s: String) def shout`` or ``extension [T](xs: List[T]) { ... }``
+        ext = node.parent  # the extension's defs are its children, in braces or indented
+        params = ext.child_by_field_name("parameters") if ext is not None and ext.type == "extension_definition" \
+            else None
+        first = params.named_children[0] if params is not None and params.named_child_count else None
+        typ = first.child_by_field_name("type") if first is not None else None
+        return _type_name(_text(typ)) if typ is not None else ""
     if lang == "cpp" and "::" in full_name:
         parts = _GENERIC_ARGS.sub("", full_name).split("::")
         return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""
@@ -320,6 +357,10 @@ _CS_USING = re.compile(r"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:@?\w+\s*=\s*
 _KT_IMPORT = re.compile(r"^\s*import\s+([\w.`*]+)")  # ``import a.b.C as D``, ``import a.b.*``
 _PHP_USE = re.compile(r"^\s*use\s+(?:(?:function|const)\s+)?")
 _PHP_GROUP = re.compile(r"([^{]*)\{(.*)\}", re.DOTALL)  # ``App\Util\{Math, Str as S}``
+# ``@testable import MyApp``, ``import struct Foundation.URL``, ``import UIKit.UIView``
+_SWIFT_IMPORT = re.compile(r"\bimport\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?([\w.]+)")
+_SCALA_PART = re.compile(r"([^,{]*)(?:\{([^}]*)\})?\s*(?:,|$)")  # ``a.b.C``, ``a.b.{C, D => E}`` of one import
+_SCALA_ALL = ("_", "*", "given")  # ``import a.b._``, Scala 3's ``a.b.*`` and ``a.b.given``: the package ``a.b``
 
 
 def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
@@ -372,7 +413,7 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
             target = m.group(2)
             out.append(("./" + target if m.group(1) and not target.startswith(".") else target, "", ""))
         return out
-    if lang in ("csharp", "kotlin", "php"):
+    if lang in ("csharp", "kotlin", "php", "swift", "scala"):
         # only the module: these names resolve by name, and an import row binding a name to a module the
         # repository has no file for would say the name comes from outside (resolve.attribute)
         return [(m, "", "") for m in _module_imports(lang, text)]
@@ -383,13 +424,19 @@ def _imports(lang: str, text: str) -> list[tuple[str, str, str]]:
 
 
 def _module_imports(lang: str, text: str) -> list[str]:
-    """The namespaces, packages and types a C# ``using``, a Kotlin ``import`` or a PHP ``use`` names."""
+    """The namespaces, packages and types a C# ``using``, a Kotlin, Swift or Scala ``import`` or a PHP ``use``
+    names."""
     if lang == "csharp":
         m = _CS_USING.match(text)
         return [re.sub(r"\s+", "", m.group(1))] if m else []
     if lang == "kotlin":
         m = _KT_IMPORT.match(text)
         return [m.group(1).replace("`", "")] if m else []
+    if lang == "swift":
+        m = _SWIFT_IMPORT.search(text)
+        return [m.group(1)] if m else []
+    if lang == "scala":
+        return _scala_imports(text)
     body = _PHP_USE.sub("", text).strip().rstrip(";")  # ``use Foo\Bar as Baz, Qux;``
     group = _PHP_GROUP.match(body)
     prefix, items = (group.group(1).strip(), group.group(2)) if group else ("", body)
@@ -399,6 +446,28 @@ def _module_imports(lang: str, text: str) -> list[str]:
         if bits:
             out.append((prefix + bits[0]).lstrip("\\"))
     return out
+
+
+def _scala_imports(text: str) -> list[str]:
+    """What a Scala ``import`` names: ``import a.B, c.{D, E => F, G as H, _}`` is ``a.B``, ``c.D``, ``c.E``, ``c.G``
+    and the package ``c``; ``a.b._`` (or ``*``, ``given``) the package ``a.b``; a name hidden (``E => _``) none."""
+    out: list[str] = []
+    body = re.sub(r"^\s*import\s+|`", "", text)
+    for m in _SCALA_PART.finditer(body):
+        if m.group(2) is None:  # ``a.b.C``, ``a.b.C as D``, ``a.b._``
+            path = re.sub(r"\s+", "", re.split(r"\s+as\s+|=>", m.group(1))[0])
+            head, _, last = path.rpartition(".")
+            out.append(head if last in _SCALA_ALL else path)
+            continue
+        prefix = re.sub(r"\s+", "", m.group(1)).rstrip(".")
+        for sel in m.group(2).split(","):  # ``B``, ``E => F``, ``G as H``, ``E => _``, ``_``, ``given Ord[?]``
+            bits = re.split(r"\s*=>\s*|\s+as\s+", sel.strip())
+            name = bits[0].split()[0] if bits[0].strip() else ""
+            if name in _SCALA_ALL:
+                out.append(prefix)
+            elif name and (len(bits) == 1 or bits[1] != "_"):
+                out.append(prefix + "." + name)
+    return list(dict.fromkeys(p for p in out if p))
 
 
 def _js_spec(part: str) -> tuple[str, str]:

@@ -24,10 +24,11 @@ LANG_BY_EXT = {
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
     ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp", ".rb": "ruby", ".cs": "csharp", ".php": "php",
     ".phtml": "php", ".kt": "kotlin", ".kts": "kotlin",
+    ".swift": "swift", ".scala": "scala", ".sc": "scala",
     ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see extract.py)
 }
 _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
-    .xml .swift .pl .lua .scala .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
+    .xml .pl .lua .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
 TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})

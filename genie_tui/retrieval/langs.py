@@ -201,6 +201,39 @@ PATTERNS: dict[str, list[str]] = {
         "(identifier) @ref",
         "(import) @import",
     ],
+    "swift": [
+        # class, struct, enum and actor; an ``extension Circle`` is one too, named by a type (user_type), not a
+        # definition: its members are Circle's (extract._owner)
+        "(class_declaration name: (type_identifier) @name) @def.class",
+        "(protocol_declaration name: (type_identifier) @name) @def.class",
+        "(typealias_declaration name: (type_identifier) @name) @def.class",
+        # a function; in a type (or an extension of one) a method. Named by extract._named_by_field: a pattern
+        # into function_declaration takes ~110 ms to compile. ``static func ==`` has no identifier to name it
+        "(function_declaration) @def.function",
+        "(protocol_function_declaration name: (simple_identifier) @name) @def.method",
+        '(init_declaration "init" @name) @def.method',  # ``Circle.init``
+        # a computed property (``var area: Double { r * r }``, ``get { } set { }``) and a protocol's ``{ get }``
+        ("(property_declaration name: (pattern bound_identifier: (simple_identifier) @name)"
+         " computed_value: (computed_property)) @def.function"),
+        "(protocol_property_declaration name: (pattern bound_identifier: (simple_identifier) @name)) @def.method",
+        "[(simple_identifier) (type_identifier)] @ref",
+        "(import_declaration) @import",
+    ],
+    "scala": [
+        "(class_definition name: (identifier) @name) @def.class",  # also a case class
+        "(object_definition name: (identifier) @name) @def.class",  # also a case object
+        "(trait_definition name: (identifier) @name) @def.class",
+        "(enum_definition name: (identifier) @name) @def.class",
+        "(given_definition name: (identifier) @name) @def.class",  # ``given intOrd: Ordering[Int] with``
+        "(type_definition name: (type_identifier) @name) @def.class",
+        "(package_object name: (identifier) @name) @def.module",
+        # a def (abstract or not); in a class, object or trait a method, and in Scala 3's ``extension (s: String)``
+        # a method of that type (extract._owner); not an auxiliary constructor ``def this(...)``
+        '((function_definition name: (identifier) @name) @def.function (#not-eq? @name "this"))',
+        "(function_declaration name: (identifier) @name) @def.function",
+        "[(identifier) (type_identifier)] @ref",
+        "(import_declaration) @import",
+    ],
 }
 _TS_EXTRA = [
     ("(public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)])"
@@ -225,7 +258,8 @@ _MODULES = {"python": ("tree_sitter_python", "language"), "javascript": ("tree_s
             "ruby": ("tree_sitter_ruby", "language"), "csharp": ("tree_sitter_c_sharp", "language"),
             # ``language_php`` is PHP inside a file's HTML (``<?php ... ?>``), as a .php file is written;
             # ``language_php_only`` has no HTML and reads a template's markup as errors
-            "php": ("tree_sitter_php", "language_php"), "kotlin": ("tree_sitter_kotlin", "language")}
+            "php": ("tree_sitter_php", "language_php"), "kotlin": ("tree_sitter_kotlin", "language"),
+            "swift": ("tree_sitter_swift", "language"), "scala": ("tree_sitter_scala", "language")}
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[Any, Any, Any] | None] = {}

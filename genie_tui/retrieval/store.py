@@ -28,8 +28,9 @@ from genie_tui.errors import GenieError
 # comment, ``exports['X']``, ``Object.defineProperty(exports, 'X', ...)``, ``exports.X = m.Y`` and ``{ a: { b } }``;
 # 18: ``typedef struct X {...} X;`` is one definition; 19: Vue and Svelte components; 20: C#, PHP and Kotlin
 # definitions (.cs, .php, .phtml, .kt and .kts files were plain text); 21: Vue/Svelte template tags as references;
-# 22: TypeScript's compiled __exportStar, __importDefault and __importStar
-SCHEMA_VERSION = "22"
+# 22: TypeScript's compiled __exportStar, __importDefault and __importStar; 23: Swift and Scala definitions
+# (.swift and .scala files were plain text, .sc files not indexed)
+SCHEMA_VERSION = "23"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

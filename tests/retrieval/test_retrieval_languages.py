@@ -157,6 +157,62 @@ CASES = {
         ''', [("Circle", "class", 5), ("area", "method", 6), ("diameter", "method", 7), ("Registry", "class", 11),
               ("register", "method", 12), ("Shape", "class", 15), ("area", "method", 16),
               ("computeArea", "function", 19), ("shout", "method", 21)], "computeArea", 6),
+    "swift": ("Sources/Geo/Shapes.swift", '''
+        import Foundation
+
+        protocol Shape {
+            func area() -> Double
+            var name: String { get }
+        }
+
+        final class Circle: Shape {
+            let r: Double
+            var name: String { "circle" }
+            init(r: Double) { self.r = r }
+            func area() -> Double { computeArea(r) }
+        }
+
+        struct Point { var x = 0.0 }
+        enum Color { case red }
+        actor Counter { func inc() {} }
+
+        extension Circle {
+            func perimeter() -> Double { 2 * .pi * r }
+        }
+
+        typealias Shapes = [Shape]
+
+        func computeArea(_ r: Double) -> Double { .pi * r * r }
+        ''', [("Shape", "class", 3), ("area", "method", 4), ("name", "method", 5), ("Circle", "class", 8),
+              ("name", "method", 10), ("init", "method", 11), ("area", "method", 12), ("Point", "class", 15),
+              ("Color", "class", 16), ("Counter", "class", 17), ("inc", "method", 17), ("perimeter", "method", 20),
+              ("Shapes", "class", 23), ("computeArea", "function", 25)], "computeArea", 12),
+    "scala": ("src/main/scala/geo/Shapes.scala", '''
+        package geo
+
+        import scala.math.Pi
+
+        trait Shape {
+          def area: Double
+        }
+
+        case class Circle(r: Double) extends Shape {
+          def area: Double = computeArea(r)
+        }
+
+        object Circle {
+          def unit: Circle = Circle(1.0)
+        }
+
+        case object Empty extends Shape { def area = 0.0 }
+        enum Color:
+          case Red
+        type Shapes = List[Shape]
+
+        def computeArea(r: Double): Double = Pi * r * r
+        ''', [("Shape", "class", 5), ("area", "method", 6), ("Circle", "class", 9), ("area", "method", 10),
+              ("Circle", "class", 13), ("unit", "method", 14), ("Empty", "class", 17), ("area", "method", 17),
+              ("Color", "class", 18), ("Shapes", "class", 20), ("computeArea", "function", 22)], "computeArea", 10),
 }
 
 
@@ -439,6 +495,85 @@ def test_kotlin_class_left_in_an_error_node_keeps_its_members(make_repo):
     ix = RepoIndex.open(repo)
     assert [(loc.line, loc.kind) for loc in ix.definitions("Broken")] == [(1, "class")]
     assert [(loc.line, loc.kind) for loc in ix.definitions("Broken.area")] == [(2, "method")]
+    ix.close()
+
+
+def test_swift_scala_methods_by_qualified_name(make_repo):
+    """``Type.method`` picks the method of that type: in its body, in a Swift ``extension`` of it, in a Scala 3
+    ``extension (c: Circle)``; a Scala object's methods are the object's (an auxiliary constructor ``def this`` is
+    none), and an import records what it names."""
+    repo = make_repo({
+        "Sources/Shapes.swift": textwrap.dedent("""\
+            @testable import Geo
+            import struct Foundation.URL
+            struct Circle { func area() -> Double { 1 } }
+            struct Square { func area() -> Double { 2 } }
+            extension Square {
+                init(side: Double) { self.init() }
+                var diagonal: Double { 1.4 }
+                func perimeter() -> Double { 4 }
+            }
+            extension Array where Element == Int {
+                func total() -> Int { 0 }
+            }
+            """),
+        "src/Shapes.scala": textwrap.dedent("""\
+            import scala.collection.mutable.{ArrayBuffer, Map => MMap}
+            import java.util._, cats.syntax.all.*
+            class Circle { def this(r: Int) = this(); def perimeter(): Double = 1 }
+            object Square { def perimeter(): Double = 2 }
+            extension (c: Circle)
+              def diameter: Double = 2
+              def `type`: String = "circle"
+            extension [T](xs: List[T]) def second: T = xs(1)
+            """),
+    })
+    ix = RepoIndex.open(repo)
+
+    def where(symbol):
+        return [(loc.path, loc.line, loc.kind) for loc in ix.definitions(symbol)]
+
+    assert where("Square.area") == [("Sources/Shapes.swift", 4, "method")]
+    assert where("Square.init") == [("Sources/Shapes.swift", 6, "method")]
+    assert where("Square.diagonal") == [("Sources/Shapes.swift", 7, "method")]
+    assert sorted(where("Square.perimeter")) == [("Sources/Shapes.swift", 8, "method"),
+                                                 ("src/Shapes.scala", 4, "method")]
+    assert where("Circle.perimeter") == [("src/Shapes.scala", 3, "method")]
+    assert where("Array.total") == [("Sources/Shapes.swift", 11, "method")]
+    assert where("Circle.diameter") == [("src/Shapes.scala", 6, "method")]
+    assert where("Circle.type") == [("src/Shapes.scala", 7, "method")]
+    assert where("List.second") == [("src/Shapes.scala", 8, "method")]
+    assert where("this") == []  # a Scala auxiliary constructor
+    imports = ix._store.conn().execute(
+        "SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id"
+        " ORDER BY files.path, imports.rowid")
+    assert [row for row in imports] == [
+        ("Sources/Shapes.swift", "Geo", "", ""), ("Sources/Shapes.swift", "Foundation.URL", "", ""),
+        ("src/Shapes.scala", "scala.collection.mutable.ArrayBuffer", "", ""),
+        ("src/Shapes.scala", "scala.collection.mutable.Map", "", ""), ("src/Shapes.scala", "java.util", "", ""),
+        ("src/Shapes.scala", "cats.syntax.all", "", "")]
+    ix.close()
+
+
+def test_scala_indented_body_ends_at_its_last_line(make_repo):
+    """tree-sitter-scala ends an indented body where the next code starts (the blank line and an annotation's
+    indentation after it included): a definition ends on its own last line, not on the next one's first."""
+    repo = make_repo({"src/Repo.scala": textwrap.dedent("""\
+        class Repo:
+          def totals: Map[String, Int] =
+            for
+              (id, n) <- store
+            yield id -> n
+
+          @deprecated("use find", "1.2")
+          def lookup(id: String) = find(id)
+
+        object Main:
+          def run(): Unit = ()
+        """)})
+    ix = RepoIndex.open(repo)
+    got = {name: [(loc.line, loc.end_line) for loc in ix.definitions(name)] for name in ("Repo", "totals", "lookup")}
+    assert got == {"Repo": [(1, 8)], "totals": [(2, 5)], "lookup": [(7, 8)]}
     ix.close()
 
 
