@@ -1,4 +1,4 @@
-"""CommonJS modules recorded the way ES modules are (see extract._imports and extract._reexports), so that
+"""CommonJS modules recorded the way ES modules are (see imports.imports_of and imports.reexports), so that
 definitions and references follow them with the same rules.
 
 What a ``require`` binds is an import row: ``const { Widget: W } = require('./w')`` is ``('./w', 'Widget',
@@ -163,7 +163,7 @@ def _destructured(pattern: Any, nested: bool = True) -> list[tuple[str, str]]:
 
 
 def exports(assign: Any) -> tuple[list[Import], list[Def]]:
-    """The exports (as import rows of module ``''``, see extract._reexports) and the definitions of an
+    """The exports (as import rows of module ``''``, see imports.reexports) and the definitions of an
     assignment to ``module.exports`` or ``exports.X``, or of TypeScript's ``export = ...`` (which is
     ``module.exports = ...``); a ``require`` on its right is :func:`required`'s."""
     name: str | None
@@ -236,7 +236,7 @@ def _returned(function: Any) -> Any:
 
 def _value(node: Any, value: Any, name: str) -> tuple[list[Import], list[Def]]:
     """``value`` exported as ``name``: a local name (another name for it), a member of one (``m.X``, kept as
-    the local name ``'m.X'`` until extract._reexports finds whether ``m`` is a required module), or a
+    the local name ``'m.X'`` until imports.reexports finds whether ``m`` is a required module), or a
     definition spanning ``node``."""
     if value.type == "identifier":
         return [("", _text(value), name)], []

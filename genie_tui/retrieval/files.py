@@ -25,7 +25,7 @@ LANG_BY_EXT = {
     ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp", ".rb": "ruby", ".cs": "csharp", ".php": "php",
     ".phtml": "php", ".kt": "kotlin", ".kts": "kotlin",
     ".swift": "swift", ".scala": "scala", ".sc": "scala",
-    ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see extract.py)
+    ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see components.py)
 }
 _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
     .xml .pl .lua .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle

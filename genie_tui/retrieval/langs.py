@@ -185,7 +185,7 @@ PATTERNS: dict[str, list[str]] = {
     "kotlin": [
         "(class_declaration name: (identifier) @name) @def.class",  # also interface, enum, data and sealed
         "(object_declaration name: (identifier) @name) @def.class",
-        # a class the grammar (1.1) cannot read (a member half written; extract._kotlin_reparse mends what it
+        # a class the grammar (1.1) cannot read (a member half written; kotlin.reparse mends what it
         # misreads in valid code) is an error node that starts with its keyword and name: the class of its members
         '(ERROR . (modifiers)? . ["class" "interface" "object"] . (identifier) @name) @def.class',
         # the grammar reads ``@Entity\n@Table(name = "t")\nclass Row {...}`` (annotations alone on their lines,

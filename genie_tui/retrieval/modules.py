@@ -114,7 +114,7 @@ class ModuleMap:
 
     def resolve_import(self, importer: str, module: str, name: str = "") -> str | None:
         """The file an import in ``importer`` refers to (``from module import name``), if it is in the repo."""
-        if not module:  # a JS/TS file's export of its own definition (see extract._reexports)
+        if not module:  # a JS/TS file's export of its own definition (see imports.reexports)
             return None
         # ``from '.'`` in JS/TS is the directory's index file; in Python ``from . import x`` is the package
         if module.startswith(("./", "../")) or (module in (".", "..") and importer.endswith(_REL_EXTS)):

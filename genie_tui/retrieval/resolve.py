@@ -41,7 +41,7 @@ Memo = dict[tuple[str, str, str, int], set[tuple[str, str]]]
 
 def _source(mods: ModuleMap, path: str, module: str, imported: str) -> str | None:
     """The file an import row of ``path`` takes ``imported`` from; module ``''`` is ``path`` itself (a JS/TS
-    file exporting its own ``Widget`` as ``default``, see extract._reexports)."""
+    file exporting its own ``Widget`` as ``default``, see imports.reexports)."""
     return mods.resolve_import(path, module, imported) if module else path
 
 
