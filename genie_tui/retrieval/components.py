@@ -38,7 +38,7 @@ def template_uses(data: bytes) -> dict[str, list[int]]:
             continue
         line, at = line + data.count(b"\n", at, m.start()), m.start()
         tag = m.group(1).decode("utf-8", "replace")
-        name = tag if tag[0].isupper() else "".join(p[:1].upper() + p[1:] for p in tag.split("-"))
+        name = tag if tag[0].isupper() else _pascal(tag.split("-"))
         out.setdefault(name.split(".")[0], []).append(line)
     return out
 
@@ -48,4 +48,9 @@ def component_name(path: str) -> str:
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     if stem == "index":  # ``Button/index.vue``
         stem = path.rsplit("/", 2)[-2] if path.count("/") else stem
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[-_.\s]+", stem) if p) or stem
+    return _pascal(re.split(r"[-_.\s]+", stem)) or stem
+
+
+def _pascal(words: list[str]) -> str:
+    """``['my', 'button']`` -> ``MyButton`` (each word's first letter raised, the rest kept)."""
+    return "".join(w[:1].upper() + w[1:] for w in words if w)

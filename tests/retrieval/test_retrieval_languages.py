@@ -258,6 +258,11 @@ def test_js_definition_resolves_through_relative_import(make_repo):
     assert ix.definitions("run", path="src/main.ts")[0].path == "src/b.ts"
 
 
+def _defs(ix: RepoIndex, *symbols: str) -> dict[str, list[tuple[str, int, str]]]:
+    """Each symbol's definitions as ``(path, line, kind)``."""
+    return {s: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(s)] for s in symbols}
+
+
 def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
     """``res.send = function send() {}`` and ``Router.prototype.use = ...``: how Express and most JavaScript
     before classes define methods; ``exports.x = ...`` stays one CommonJS export, not a second definition."""
@@ -295,8 +300,7 @@ def test_js_functions_assigned_to_objects_are_methods_of_them(make_repo):
             """),
     })
     ix = RepoIndex.open(repo)
-    found = {name: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(name)]
-             for name in ("res.send", "json", "get", "header", "use", "Router.use", "handle", "compileETag")}
+    found = _defs(ix, "res.send", "json", "get", "header", "use", "Router.use", "handle", "compileETag")
     assert found["res.send"][0] == ("lib/response.js", 3, "method")  # the one of ``res``, not ``app``'s
     assert [loc.path for loc in ix.definitions("app.send")][:1] == ["lib/other.js"]
     assert found["json"] == [("lib/response.js", 6, "method")]
@@ -335,8 +339,7 @@ def test_js_wrapped_components_and_function_fields_are_definitions(make_repo):
         "src/store.ts": "export class Cart {\n  private add = (n: number): number => n + 1;\n}\n",
     })
     ix = RepoIndex.open(repo)
-    got = {name: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(name)]
-           for name in ("Button", "Panel", "legacy", "onClick", "Store.onClick", "add", "Cart.add", "doubled")}
+    got = _defs(ix, "Button", "Panel", "legacy", "onClick", "Store.onClick", "add", "Cart.add", "doubled")
     assert got["Button"] == [("src/button.js", 1, "function")]
     assert got["Panel"] == [("src/button.js", 2, "function")]
     assert got["legacy"] == [("src/button.js", 3, "function")]
@@ -360,8 +363,7 @@ def test_ruby_methods_declared_by_calls(make_repo):
         "app/models/post.rb": "class Post\n  belongs_to :user\nend\n",
     })
     ix = RepoIndex.open(repo)
-    got = {s: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(s)]
-           for s in ("name", "email", "User.active", "posts", "reset", "user", "Post.user", "presence")}
+    got = _defs(ix, "name", "email", "User.active", "posts", "reset", "user", "Post.user", "presence")
     assert got["name"] == [("app/models/user.rb", 2, "method")]
     assert got["email"] == [("app/models/user.rb", 2, "method")]
     assert got["User.active"] == [("app/models/user.rb", 3, "method")]
