@@ -20,6 +20,10 @@ _FRAME_PATTERNS = (
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``
     (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:)(\d+)"), (0, 1, None)),
 )
+# a link to the code, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
+# (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
+_PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
+                        rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?:#(?:L|lines-)(\d+))?")
 _PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|c|cc|cpp|"
                       r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
@@ -98,6 +102,9 @@ def _frames(text: str) -> list[Frame]:
             key = (path, int(g[li]))
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
+    for m in _PERMALINK.finditer(text):
+        if m.group(2) and (m.group(1), int(m.group(2))) not in found:
+            found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     return [frame for _, frame in sorted(found.values(), key=lambda v: v[0])]
 
 
@@ -111,7 +118,9 @@ def analyze(text: str) -> Query:
     title = lines[0] if lines else ""
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = _frames(text)
-    q.paths = list(dict.fromkeys(m.group(1) for m in _PATH_RE.finditer(clean)))
+    # a link to a file without a line names that file, as a path in the text does
+    q.paths = list(dict.fromkeys([m.group(1) for m in _PATH_RE.finditer(clean)] +
+                                 [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``

@@ -201,6 +201,39 @@ def test_stack_frames_of_other_languages_and_windows_paths():
         ("src/parser/mod.rs", 42, "")]  # in the text's order, each place once
 
 
+def test_links_to_code_are_places_like_frames():
+    q = analyze(textwrap.dedent("""\
+        Wrong count for several dims
+        The logic is here:
+        https://github.com/pydata/xarray/blob/1be777fe725a85b8cc0f65a2bc41f4bc2ba18043/xarray/core/nanops.py#L35
+        and https://github.com/pytest-dev/pytest/blob/main/src/_pytest/reports.py#L129-L149 and
+        <https://gitlab.com/group/sub/proj/-/blob/v2.1/lib/parse.rb#L12>, see
+        (https://bitbucket.org/team/app/src/0a1b2c3d/app/views.py#lines-7), the file
+        https://github.com/o/r/blob/3.x/sphinx/util/typing.py and the docs
+        https://docs.python.org/3/library/functions.html#int
+    """))
+    assert [(f.path, f.line) for f in q.frames] == [("xarray/core/nanops.py", 35), ("src/_pytest/reports.py", 129),
+                                                    ("lib/parse.rb", 12), ("app/views.py", 7)]
+    assert "sphinx/util/typing.py" in q.paths and not any("functions" in p for p in q.paths)
+
+
+def test_a_link_to_a_line_points_at_that_file_and_span(make_repo):
+    filler = "".join(f"def reduce_{i}(values, axis):\n    return values.sum(axis)  # reduce along axis\n\n"
+                     for i in range(30))
+    repo = make_repo({
+        "pkg/reductions.py": "def sum_values(values, dims):\n    '''sum over dims'''\n"
+                             "    return values.sum(dims)  # sum over several dims\n",
+        "pkg/masks.py": filler + "def count_valid(mask, axis):\n    return mask.shape[axis] - mask.sum(axis)\n",
+    })
+    ix = RepoIndex.open(repo)
+    text = ("sum: min_count is not available for more than one dims\n\nThe number of valid values is counted "
+            "here: https://github.com/org/pkg/blob/0123abcd/pkg/masks.py#L91\n")
+    hits = ix.search(text, k=2)
+    assert hits[0].path == "pkg/masks.py" and "code link" in hits[0].why
+    assert hits[0].spans[0].symbol == "count_valid"
+    ix.close()
+
+
 def test_a_windows_stack_frame_points_at_its_line(make_repo):
     body = ["class OrderService {", "  void Submit(Order o) {"] + ["    submit(order); // submit the order"] * 80 + [
         "  }", "  void Audit(Entry e) {"] + ["    e.Check();"] * 20 + ["  }", "}"]
