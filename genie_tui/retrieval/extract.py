@@ -45,6 +45,8 @@ def _doc_of(node: Any, lang: str) -> str:
                 if s.type == "string":
                     return _text(s).strip("\"' \n\r\tbrBRuU")[:400]
         return ""
+    if node.type in ("identifier", "simple_identifier"):  # ``south`` of ``case north, south``: the case's comment
+        node = _holder(node) or node
     prev = node.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
         return _text(prev)[:400]
@@ -89,14 +91,18 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             raw.extend(_raw(node, name, kind, name) for node, name, kind in defs)
             continue
         names = caps.get("name") or _named_by_field(caps)
-        if not names:
-            continue
         for key, nodes in caps.items():
-            if key.startswith("def."):
-                full = _text(names[0]).lstrip(":") if lang == "ruby" else _text(names[0])  # ``:name``
+            if not key.startswith("def."):
+                continue
+            for name in names:
+                full = _text(name).lstrip(":") if lang == "ruby" else _text(name)  # ``:name``
                 if lang in ("swift", "scala"):
                     full = full.strip("`")  # ``def `type` = ...``
-                raw.append(_raw(nodes[0], full.split("::")[-1], key[4:], full, lang == "scala"))
+                # one of several names a declaration has (``case north, south``) is a definition of its own
+                node = nodes[0] if len(names) == 1 else name
+                # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
+                raw.append(_raw(node, full if lang == "scala" else full.split("::")[-1], key[4:], full,
+                                lang == "scala"))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
@@ -139,13 +145,52 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
 
 
 def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
-    """The name of a definition captured without one: its node's ``name`` field, if an identifier (a pattern
-    into Swift's function_declaration takes ~110 ms to compile, the node alone 8; see langs.PATTERNS)."""
+    """The names of a definition captured without one (patterns into these nodes are slow to compile: Swift's
+    function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
+    or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
+    (see _HOLDERS); a Scala val or var only in a class, object, trait, given, package or the file, not a def's."""
     for key, nodes in caps.items():
-        if key.startswith("def."):
-            name = nodes[0].child_by_field_name("name")
-            return [name] if name is not None and name.type in ("simple_identifier", "identifier") else []
+        if not key.startswith("def."):
+            continue
+        node = nodes[0]
+        if node.type in _HOLDERS:
+            return _names_of(node)
+        name = node.child_by_field_name("name")
+        ok = name is not None and (name.type in ("simple_identifier", "identifier", "custom_operator")
+                                   or not name.is_named)  # ``==`` is a token of the grammar's own
+        return [name] if ok else []
     return []
+
+
+# declarations that may name several definitions: Swift's ``case north, south``, Scala's ``val a, b = 1`` and
+# ``val m, n: Int``, C#'s ``event EventHandler Changed, Closed;``
+_HOLDERS = {"enum_entry", "val_definition", "var_definition", "val_declaration", "var_declaration",
+            "event_field_declaration"}
+_SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body"}  # what holds a val that is a member
+
+
+def _names_of(holder: Any) -> list[Any]:
+    """The names ``holder`` (one of _HOLDERS) declares; none of a Scala pattern (``val (a, b) = pair``) or local val."""
+    if holder.type == "event_field_declaration":
+        decl = next((c for c in holder.named_children if c.type == "variable_declaration"), None)
+        declarators = [c for c in decl.named_children if c.type == "variable_declarator"] if decl is not None else []
+        return [n for d in declarators if (n := d.child_by_field_name("name")) is not None]
+    if holder.type != "enum_entry" and (holder.parent is None or holder.parent.type not in _SCALA_MEMBERS):
+        return []
+    pattern = holder.child_by_field_name("pattern")  # a Scala val_definition: ``a`` or ``a, b``
+    if pattern is not None:
+        return [pattern] if pattern.type == "identifier" else \
+            [c for c in pattern.named_children if c.type == "identifier"] if pattern.type == "identifiers" else []
+    return [n for n in holder.children_by_field_name("name") if n.type in ("simple_identifier", "identifier")]
+
+
+def _holder(node: Any) -> Any | None:
+    """The declaration ``node``, a name, is one of the names of (see _HOLDERS), or None."""
+    holder = node.parent
+    if holder is not None and holder.type in ("identifiers", "variable_declarator"):  # Scala's ``val a, b``, C#
+        holder = holder.parent if holder.type == "identifiers" else \
+            holder.parent.parent if holder.parent is not None else None
+    return holder if holder is not None and holder.type in _HOLDERS else None
 
 
 def anonymous(name: str, lang: str | None) -> bool:

@@ -161,6 +161,12 @@ PATTERNS: dict[str, list[str]] = {
         "(method_declaration name: (identifier) @name) @def.method",
         "(constructor_declaration name: (identifier) @name) @def.method",
         "(property_declaration name: (identifier) @name) @def.method",
+        "(delegate_declaration name: (identifier) @name) @def.class",  # a type, as a type alias is elsewhere
+        # an event, as a property is: ``event EventHandler X { add {} remove {} }``, and each name of
+        # ``event EventHandler Changed, Closed;`` (named by extract._named_by_field)
+        "(event_declaration name: (identifier) @name) @def.method",
+        "(event_field_declaration) @def.method",
+        '(indexer_declaration "this" @name) @def.method',  # ``public T this[int i]``: ``List.this``
         "(local_function_statement name: (identifier) @name) @def.function",
         # ``namespace Geo.Shapes { ... }`` and the file-scoped ``namespace Geo.Shapes;`` (which holds the rest of
         # the file, see extract._extent) are the module ``Shapes``
@@ -207,11 +213,16 @@ PATTERNS: dict[str, list[str]] = {
         "(class_declaration name: (type_identifier) @name) @def.class",
         "(protocol_declaration name: (type_identifier) @name) @def.class",
         "(typealias_declaration name: (type_identifier) @name) @def.class",
-        # a function; in a type (or an extension of one) a method. Named by extract._named_by_field: a pattern
-        # into function_declaration takes ~110 ms to compile. ``static func ==`` has no identifier to name it
+        # a function; in a type (or an extension of one) a method; also an operator (``static func ==``, ``prefix
+        # func -``, ``func <*>``: ``Vector.==``). Named by extract._named_by_field: a pattern into
+        # function_declaration takes ~110 ms to compile
         "(function_declaration) @def.function",
         "(protocol_function_declaration name: (simple_identifier) @name) @def.method",
         '(init_declaration "init" @name) @def.method',  # ``Circle.init``
+        '(subscript_declaration "subscript" @name) @def.method',  # ``Matrix.subscript``, also a protocol's
+        # each case of an enum, a member of it (``Direction.north`` of ``case north, south``, ``case value(Int)``;
+        # named by extract._named_by_field)
+        "(enum_entry) @def.method",
         # a computed property (``var area: Double { r * r }``, ``get { } set { }``) and a protocol's ``{ get }``
         ("(property_declaration name: (pattern bound_identifier: (simple_identifier) @name)"
          " computed_value: (computed_property)) @def.function"),
@@ -227,10 +238,20 @@ PATTERNS: dict[str, list[str]] = {
         "(given_definition name: (identifier) @name) @def.class",  # ``given intOrd: Ordering[Int] with``
         "(type_definition name: (type_identifier) @name) @def.class",
         "(package_object name: (identifier) @name) @def.module",
-        # a def (abstract or not); in a class, object or trait a method, and in Scala 3's ``extension (s: String)``
-        # a method of that type (extract._owner); not an auxiliary constructor ``def this(...)``
-        '((function_definition name: (identifier) @name) @def.function (#not-eq? @name "this"))',
-        "(function_declaration name: (identifier) @name) @def.function",
+        # a def (abstract or not), also a symbolic one (``def +(o: Vec)``, ``def ::``; ``def unary_-`` is an
+        # identifier); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
+        # that type (extract._owner); not an auxiliary constructor ``def this(...)``
+        ('((function_definition name: [(identifier) (operator_identifier)] @name) @def.function'
+         ' (#not-eq? @name "this"))'),
+        "(function_declaration name: [(identifier) (operator_identifier)] @name) @def.function",
+        # a val or var of a class, object, trait, given or package, or of the file (not a def's local one): a
+        # method or function as a def is (``val Default = 3``, ``lazy val norm``, each of ``val a, b = 1`` and of an
+        # abstract ``val m, n: Int``; not the names of a pattern, ``val (a, b) = pair``). Named and told from a local
+        # val by extract._named_by_field: patterns into their parents take ~15 ms each to compile
+        "(val_definition) @def.function",
+        "(var_definition) @def.function",
+        "(val_declaration) @def.function",
+        "(var_declaration) @def.function",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],

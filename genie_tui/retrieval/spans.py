@@ -22,20 +22,25 @@ SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest key
 
 def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
     """Functions and methods whole; classes as their header up to the first member; the rest of the file
-    (module-level code) in windows of at most ``WINDOW`` lines."""
+    (module-level code) in windows of at most ``WINDOW`` lines. Members declared on the same lines are one chunk."""
     out: list[tuple[int, int, str]] = []
     covered = bytearray(nlines + 2)
     ordered = sorted(defs, key=lambda d: (d[2], -d[3]))
+    member = False  # the last chunk is a function's or method's
     for i, (name, kind, line, end) in enumerate(ordered):
         end = min(end, nlines) if nlines else end
+        if member and kind not in ("class", "module") and out[-1][:2] == (line, end):
+            continue  # ``case north, south``, ``attr_reader :a, :b``: one chunk, named by the first
         inner = _inner_starts(ordered, i, line, end)
         if kind in ("class", "module"):
             stop = (min(inner) - 1) if inner else end
             out.append((line, max(line, stop), name))
+            member = False
         else:
             if inner and end - line > 2 * WINDOW:
                 continue  # a huge function with nested defs: its parts are chunks
             out.append((line, end, name))
+            member = True
         for k in range(line, min(end, nlines) + 1):
             covered[k] = 1
     run: list[int] = []

@@ -29,8 +29,9 @@ from genie_tui.errors import GenieError
 # 18: ``typedef struct X {...} X;`` is one definition; 19: Vue and Svelte components; 20: C#, PHP and Kotlin
 # definitions (.cs, .php, .phtml, .kt and .kts files were plain text); 21: Vue/Svelte template tags as references;
 # 22: TypeScript's compiled __exportStar, __importDefault and __importStar; 23: Swift and Scala definitions
-# (.swift and .scala files were plain text, .sc files not indexed)
-SCHEMA_VERSION = "23"
+# (.swift and .scala files were plain text, .sc files not indexed); 24: Swift operators, subscripts and enum cases,
+# Scala symbolic defs and vals, C# delegates, events and indexers; members declared on one line are one chunk
+SCHEMA_VERSION = "24"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

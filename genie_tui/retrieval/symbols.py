@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -32,8 +33,15 @@ def _line(repo: Path, path: str, line: int) -> str:
     return ""
 
 
+# ``Vector.==``, ``List.::``, ``Range...<``: a qualifier, then an operator (dots and colons may be part of it)
+_OPERATOR = re.compile(r"(?:(.*?[\w$`])\.)?([^\w\s$`()\[\]{}]+)")
+
+
 def _split(symbol: str) -> tuple[str, str]:
-    """``a.b.C.m`` -> (``a.b.C``, ``m``); ``ns::f`` -> (``ns``, ``f``)."""
+    """``a.b.C.m`` -> (``a.b.C``, ``m``); ``ns::f`` -> (``ns``, ``f``); ``List.::`` -> (``List``, ``::``)."""
+    m = _OPERATOR.fullmatch(symbol.strip())
+    if m:
+        return (m.group(1) or "").replace("::", ".").replace("#", "."), m.group(2)
     sym = symbol.strip().replace("::", ".").replace("#", ".").rstrip("()")
     qual, _, name = sym.rpartition(".")
     return qual, name

@@ -557,6 +557,181 @@ def test_swift_scala_methods_by_qualified_name(make_repo):
     ix.close()
 
 
+def test_swift_operators_subscripts_and_enum_cases(make_repo):
+    """An operator function is a definition named by its operator (``Vector.==``, the top-level ``+``), a
+    subscript one named ``subscript`` of its type, and each case of an enum one of the enum (``Direction.south``
+    of ``case north, south``), found where it is used."""
+    repo = make_repo({
+        "Sources/Geo/Vector.swift": textwrap.dedent("""\
+            infix operator <*>: MultiplicationPrecedence
+
+            struct Vector: Equatable {
+                var x: Double
+                var y: Double
+
+                static func == (lhs: Vector, rhs: Vector) -> Bool {
+                    lhs.x == rhs.x && lhs.y == rhs.y
+                }
+                static prefix func - (v: Vector) -> Vector { Vector(x: -v.x, y: -v.y) }
+                static func <*> (lhs: Vector, rhs: Vector) -> Double { lhs.x * rhs.x + lhs.y * rhs.y }
+
+                subscript(index: Int) -> Double {
+                    get { index == 0 ? x : y }
+                    set { if index == 0 { x = newValue } else { y = newValue } }
+                }
+            }
+
+            func + (a: Vector, b: Vector) -> Vector { Vector(x: a.x + b.x, y: a.y + b.y) }
+
+            /// Where to go.
+            enum Direction {
+                /// Up and down.
+                case north, south
+                case offset(
+                    dx: Int,
+                    dy: Int)
+            }
+
+            protocol Grid { subscript(row: Int, col: Int) -> Double { get } }
+
+            func step() -> Direction { .south }
+
+            extension Vector {
+                static func .* (lhs: Vector, rhs: Vector) -> Vector { Vector(x: lhs.x * rhs.x, y: lhs.y * rhs.y) }
+            }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "Sources/Geo/Vector.swift"
+
+    def where(symbol):
+        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+
+    assert where("Vector.==") == [(path, 7, 9, "method")]
+    assert where("Vector.-") == [(path, 10, 10, "method")]
+    assert where("Vector.<*>") == [(path, 11, 11, "method")]
+    assert where("Vector.subscript") == [(path, 13, 16, "method")]
+    assert where("+") == [(path, 19, 19, "function")]
+    assert where("Direction.north") == [(path, 24, 24, "method")]
+    assert where("Direction.south") == [(path, 24, 24, "method")]
+    assert where("Direction.offset") == [(path, 25, 27, "method")]  # the case, over its lines
+    assert where("Grid.subscript") == [(path, 30, 30, "method")]
+    assert where("Vector..*") == [(path, 35, 35, "method")]  # ``Vector`` and the operator ``.*``
+    assert where("Vector.x") == []  # a stored property is not a definition
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('north', 'south')"))
+    assert docs == {"north": "/// Up and down.", "south": "/// Up and down."}
+    assert (path, 32) in {(r.path, r.line) for r in ix.references("Direction.south")}
+    ix.close()
+
+
+def test_scala_symbolic_defs_and_vals(make_repo):
+    """A symbolic def is a definition named by its symbol (``Vec.+``, ``Vec.::``, ``Vec.unary_-``), and so is a val
+    or var of a class, object, trait or the file, each name of ``val a, b = 1``; not a def's local val, nor the
+    names of a pattern (``val (a, b) = pair``)."""
+    repo = make_repo({
+        "src/main/scala/geo/Vec.scala": textwrap.dedent("""\
+            package geo
+
+            val Origin = Vec(0, 0)
+
+            case class Vec(x: Double, y: Double) {
+              def +(other: Vec): Vec = Vec(x + other.x, y + other.y)
+              def unary_- : Vec = Vec(-x, -y)
+              def ::(v: Vec): List[Vec] = List(v, this)
+              lazy val norm: Double =
+                math.sqrt(x * x + y * y)
+              var hits = 0
+              val (p, q) = (x, y)
+              def scaled(k: Double): Vec = { val local = k; Vec(x * local, y * local) }
+            }
+
+            object Vec:
+              val Default = 3
+              val Up, Down = Vec(0, 1)
+              def unit: Vec = Vec(1, 0)
+
+            trait Shape { val sides: Int; def <=>(o: Shape): Int }
+
+            object Main { def run(): Double = Vec.Default + Origin.norm }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/main/scala/geo/Vec.scala"
+
+    def where(symbol):
+        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+
+    assert where("Origin") == [(path, 3, 3, "function")]
+    assert where("Vec.+") == [(path, 6, 6, "method")]
+    assert where("Vec.unary_-") == [(path, 7, 7, "method")]
+    assert where("Vec.::") == [(path, 8, 8, "method")]
+    assert where("Vec.norm") == [(path, 9, 10, "method")]
+    assert where("Vec.hits") == [(path, 11, 11, "method")]
+    assert where("Vec.Default") == [(path, 17, 17, "method")]
+    assert where("Vec.Up") == [(path, 18, 18, "method")] and where("Vec.Down") == [(path, 18, 18, "method")]
+    assert where("Shape.sides") == [(path, 21, 21, "method")]
+    assert where("Shape.<=>") == [(path, 21, 21, "method")]
+    assert where("local") == [] and where("p") == []
+    assert (path, 23) in {(r.path, r.line) for r in ix.references("Vec.Default")}
+    assert (path, 23) in {(r.path, r.line) for r in ix.references("Origin")}
+    ix.close()
+
+
+def test_csharp_delegates_events_and_indexers(make_repo):
+    """A delegate is a type; an event (a field-like one, each name of one, or one with ``add``/``remove``) is a
+    member as a property is; an indexer ``this[int i]`` is the member ``this`` of its type."""
+    repo = make_repo({
+        "src/Inventory.cs": textwrap.dedent("""\
+            using System;
+            using System.Collections.Generic;
+
+            namespace Shop;
+
+            public delegate void StockHandler(object sender, int count);
+
+            public class Inventory
+            {
+                private readonly List<int> _items = new();
+
+                /// <summary>Raised when stock changes.</summary>
+                public event StockHandler Changed;
+                public event EventHandler Opened, Closed;
+
+                public event EventHandler Cleared
+                {
+                    add { }
+                    remove { }
+                }
+
+                public int this[int index]
+                {
+                    get => _items[index];
+                    set { _items[index] = value; Changed?.Invoke(this, value); }
+                }
+
+                public int Count => _items.Count;
+            }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/Inventory.cs"
+
+    def where(symbol):
+        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+
+    assert where("Shop.StockHandler") == [(path, 6, 6, "class")]
+    assert where("Inventory.Changed") == [(path, 13, 13, "method")]
+    assert where("Inventory.Opened") == [(path, 14, 14, "method")]
+    assert where("Inventory.Closed") == [(path, 14, 14, "method")]
+    assert where("Inventory.Cleared") == [(path, 16, 20, "method")]
+    assert where("Inventory.this") == [(path, 22, 26, "method")]
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name = 'Changed'"))
+    assert docs == {"Changed": "/// <summary>Raised when stock changes.</summary>"}
+    assert (path, 13) in {(r.path, r.line) for r in ix.references("StockHandler")}
+    assert (path, 25) in {(r.path, r.line) for r in ix.references("Inventory.Changed")}
+    ix.close()
+
+
 def test_scala_indented_body_ends_at_its_last_line(make_repo):
     """tree-sitter-scala ends an indented body where the next code starts (the blank line and an annotation's
     indentation after it included): a definition ends on its own last line, not on the next one's first."""

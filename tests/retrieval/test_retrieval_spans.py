@@ -79,3 +79,16 @@ def test_up_to_twenty_spans_per_file_best_first(make_repo):
     spans = _spans(repo, "retry_count is wrong for every event handler")["handlers.py"]
     assert len(spans) == 20
     assert all(s.symbol.startswith("handler_") and s.end == s.start + 1 for s in spans)
+
+
+def test_members_declared_on_one_line_are_one_span(make_repo):
+    """``case north, south`` declares two definitions on the same lines: one span, named by the first, not the
+    same lines twice."""
+    repo = make_repo({"Sources/Compass.swift": textwrap.dedent("""\
+        enum Heading {
+            case north, south
+            case east
+        }
+        """)})
+    spans = _spans(repo, "heading north south east")["Sources/Compass.swift"]
+    assert sorted((s.start, s.end, s.symbol) for s in spans) == [(1, 1, "Heading"), (2, 2, "north"), (3, 3, "east")]
