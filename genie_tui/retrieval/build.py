@@ -37,7 +37,7 @@ def blob_hash(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-FileData = tuple[list, list, list, list, list, tuple[int, int, int, int]]
+FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list]
 
 
 def analyse(path: str, lang: str | None, data: bytes) -> FileData:
@@ -61,7 +61,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     terms = sorted(set().union(*counts))
     postings = [(t, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms]
     lens = (len(fields[0]), len(fields[1]), len(fields[2]), len(fields[3]))
-    return defs, refs, parsed.imports, chunk_rows, postings, lens
+    return defs, refs, parsed.imports, chunk_rows, postings, lens, parsed.strings
 
 
 def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData]:
@@ -69,12 +69,13 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str]) -> int:
-    defs, refs, imports, chunk_rows, postings, lens = fd
+    defs, refs, imports, chunk_rows, postings, lens, strings = fd
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
     c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
     c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)", [(p[0], fid, *p[1:]) for p in postings])
+    c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
     c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
 
@@ -123,7 +124,7 @@ class _Inside:
 
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
-    for table in ("defs", "refs", "imports", "chunks"):
+    for table in ("defs", "refs", "imports", "chunks", "strings"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     c.execute("DELETE FROM postings WHERE fid=?", (fid,))
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from genie_tui.retrieval import commonjs, components, kotlin
+from genie_tui.retrieval import commonjs, components, kotlin, messages
 from genie_tui.retrieval.imports import JS_LANGS, imports_of, reexports
 from genie_tui.retrieval.langs import grammar, parser_for
 
@@ -28,6 +28,7 @@ class Parsed:
     defs: list[Definition] = field(default_factory=list)
     refs: dict[str, list[int]] = field(default_factory=dict)
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (module, name, local alias)
+    strings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, key, segments), see messages
 
 
 def _text(node: Any) -> str:
@@ -136,7 +137,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     if lang in JS_LANGS:
         out.imports = reexports(out.imports)
     refs = out.refs
-    for nodes in ts.QueryCursor(g[2]).captures(root).values():
+    caps = ts.QueryCursor(g[2]).captures(root)
+    out.strings = messages.literals(caps.pop("s", []), data)
+    for nodes in caps.values():
         for n in nodes:
             refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
     for name, lines in template.items():

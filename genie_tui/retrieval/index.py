@@ -299,6 +299,8 @@ class RepoIndex:
                scorer: spans.ChunkScorer | None = None):
         """The best spans of one ranked file (``scorer``: one for this query, shared by its files)."""
         _, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=False)
+        if s.said:  # where a message quoted in the task is written: as good a place as a stack frame
+            frame_lines = frame_lines | set(s.said)
         if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
             scored, hits = s.chunks, s.hits
         else:

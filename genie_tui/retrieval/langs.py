@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from genie_tui.retrieval import messages
+
 _REF_IDS = "[(identifier) (type_identifier) (field_identifier) (property_identifier)] @ref"
 
 _WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expression arguments: (arguments"
@@ -336,7 +338,7 @@ def _plausible(language: Any, pattern: str) -> bool:
 
 
 def grammar(lang: str) -> tuple[Any, Any, Any] | None:
-    """``(Language, definitions query, references query)`` for ``lang``, or None when its grammar wheel is not installed."""
+    """``(Language, definitions query, references and string literals query)`` for ``lang``, or None when its grammar wheel is not installed."""
     with _lock:
         if lang in _cache:
             return _cache[lang]
@@ -347,12 +349,15 @@ def grammar(lang: str) -> tuple[Any, Any, Any] | None:
                 import tree_sitter as ts
 
                 language = ts.Language(getattr(importlib.import_module(spec[0]), spec[1])())
+                strings = messages.pattern(language)  # string literals, captured in the references' walk
                 try:  # the patterns whose node types and fields the grammar has, compiled once
                     defs, refs = _split(p for p in _expand(PATTERNS[lang]) if _plausible(language, p))
-                    result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
+                    result = (language, ts.Query(language, "\n".join(defs)),
+                              ts.Query(language, "\n".join([*refs, strings])))
                 except Exception:  # noqa: BLE001 - something else it does not take: find the patterns one by one
                     defs, refs = compilable(language, PATTERNS[lang])
-                    result = (language, ts.Query(language, "\n".join(defs)), ts.Query(language, "\n".join(refs)))
+                    result = (language, ts.Query(language, "\n".join(defs)),
+                              ts.Query(language, "\n".join([*refs, strings])))
             except Exception:  # noqa: BLE001 - a missing or broken wheel means "index as plain text"
                 result = None
         _cache[lang] = result

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
-from genie_tui.retrieval import bm25, history
+from genie_tui.retrieval import bm25, history, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.modules import ModuleMap
@@ -25,12 +25,12 @@ from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 # coordinate ascents on bootstrap resamples, so a weight moves only when most resamples agree (bagging; one
 # ascent's weights swung by +-0.2 with the coordinate order). "trace" is kept at >= 0.75 whatever the fit
 # says: only 10 of the 97 issues carry a traceback, and a pasted traceback's raising frame should win a
-# keyword tie (the fit gives 1.27 here, so it stands).
+# keyword tie (the fit gives 1.18 here, so it stands).
 WEIGHTS: dict[str, float] = {
-    "bm_all": 0.468, "bm_title": 0.711, "bm_code": 0.646, "chunk": 0.618, "bm_path": 0.594, "bm_names": 0.468,
-    "bm_doc": 0.519, "bm_body": 0.569, "def_code": 0.271, "def_plain": 0.036, "mention": 0.607, "trace": 1.268,
-    "hist": 0.462, "hist_doc": 0.966, "churn": 0.045, "recent": 0.301, "size": 0.232, "test": -3.633,
-    "test_q": 0.0, "doc": -1.633, "text": -1.25, "graph": 0.322, "qual": 0.746,
+    "bm_all": 0.425, "bm_title": 0.712, "bm_code": 0.418, "chunk": 0.405, "bm_path": 0.48, "bm_names": 0.463,
+    "bm_doc": 0.39, "bm_body": 0.545, "def_code": 0.179, "def_plain": 0.026, "mention": 0.53, "trace": 1.184,
+    "hist": 0.421, "hist_doc": 1.121, "churn": 0.01, "recent": 0.372, "size": 0.269, "test": -3.533, "test_q": 0.0,
+    "doc": -1.883, "text": -1.2, "graph": 0.441, "qual": 0.811, "msg": 0.584,
 }
 # Semantic similarity (retrieval/semantic.py), present only when embeddings are configured, so it moves nothing
 # otherwise (keep it when pasting fitted weights from a run without embeddings). Fitted with the other weights
@@ -42,10 +42,11 @@ WEIGHTS: dict[str, float] = {
 WEIGHTS.setdefault("sem", 0.8)
 SEM_CANDIDATES = 50  # files found only by similarity that may join the candidates
 FEATURES = tuple(WEIGHTS)
-_EVIDENCE = frozenset({"trace", "mention", "qual"})
+_EVIDENCE = frozenset({"trace", "mention", "qual", "msg"})
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
         "bm_code": "identifiers in the query", "def_code": "defines names in the query",
-        "mention": "path named in the query", "qual": "defines a qualified name in the query", "trace": "in the stack trace or a code link", "chunk": "a definition matches closely",
+        "mention": "path named in the query", "qual": "defines a qualified name in the query", "trace": "in the stack trace or a code link",
+        "msg": "holds a message quoted in the query", "chunk": "a definition matches closely",
         "hist": "similar past commits changed it", "hist_doc": "its commit history matches",
         "graph": "imports/imported by top hits", "sem": "similar code (embeddings)"}
 
@@ -66,6 +67,7 @@ class Scored:
     score: float = 0.0
     chunks: list[tuple[float, int, int, str]] | None = None
     hits: list[int] | None = None  # per chunk, how many of the query's code identifiers it holds
+    said: list[int] | None = None  # lines of the messages quoted in the query (messages.match)
 
 
 _SCORE = attrgetter("score")
@@ -202,6 +204,11 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         for h in hits:
             trace[by_path[h]] = (0.5 + 0.5 * (i + 1) / len(in_repo)) / len(hits)
     put("trace", trace)
+    said = messages.match(_literals(c, messages.query_keys(q.text)), q.text)
+    put("msg", {fid: strength for fid, (strength, _) in said.items()})
+    for fid, (_, lines) in said.items():
+        if fid in out:
+            out[fid].said = lines
     # history has its own vocabulary: take the title's terms first, then the body's, known to the code or not
     hist_terms = list(dict.fromkeys(q.title_tokens + q.tokens))[:60]
     votes = history.votes(c, " OR ".join(f'"{t}"' for t in hist_terms))
@@ -220,6 +227,16 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         f = known.get(fid)
         s.feats.update(f if f is not None else fixed.of(s.info, about))
     return out
+
+
+def _literals(c: sqlite3.Connection, keys: list[int]) -> list[tuple[int, int, str]]:
+    """The stored string literals whose lookup key is one of ``keys``."""
+    rows: list[tuple[int, int, str]] = []
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        rows += c.execute(f"SELECT file_id, line, segs FROM strings WHERE key IN ({','.join('?' * len(part))})",
+                          part).fetchall()
+    return rows
 
 
 def _package_for(head: str, mods: ModuleMap) -> str | None:

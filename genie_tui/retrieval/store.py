@@ -30,8 +30,9 @@ from genie_tui.errors import GenieError
 # definitions (.cs, .php, .phtml, .kt and .kts files were plain text); 21: Vue/Svelte template tags as references;
 # 22: TypeScript's compiled __exportStar, __importDefault and __importStar; 23: Swift and Scala definitions
 # (.swift and .scala files were plain text, .sc files not indexed); 24: Swift operators, subscripts and enum cases,
-# Scala symbolic defs and vals, C# delegates, events and indexers; members declared on one line are one chunk
-SCHEMA_VERSION = "24"
+# Scala symbolic defs and vals, C# delegates, events and indexers; members declared on one line are one chunk;
+# 25: string literals, for messages quoted in a task
+SCHEMA_VERSION = "25"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -48,6 +49,9 @@ CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
 CREATE TABLE IF NOT EXISTS imports(file_id INT, module TEXT, name TEXT, alias TEXT);
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
 CREATE INDEX IF NOT EXISTS imports_name ON imports(name);
+CREATE TABLE IF NOT EXISTS strings(file_id INT, line INT, key INT, segs TEXT);
+CREATE INDEX IF NOT EXISTS strings_key ON strings(key);
+CREATE INDEX IF NOT EXISTS strings_file ON strings(file_id);
 CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tp INT, tn INT, td INT, tb INT,
     PRIMARY KEY(term, fid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);
