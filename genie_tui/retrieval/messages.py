@@ -23,8 +23,8 @@ _STRING_NODES = ("string", "concatenated_string", "template_string", "interprete
                  "raw_string_literal", "string_literal", "verbatim_string_literal",
                  "interpolated_string_expression", "encapsed_string", "line_string_literal",
                  "multi_line_string_literal", "text_block")
-_CONTENT = ("content", "fragment", "_text")
-_DELIMITERS = ("_start", "_end")  # Python's ``f"`` and ``"``  # a literal's own text in every grammar here ends with one of these
+_CONTENT = ("content", "fragment", "_text")  # a literal's own text, in every grammar here, is a node named so
+_DELIMITERS = ("_start", "_end")  # Python's ``f"`` and ``"``
 _PLACEHOLDER = re.compile(
     r"%(?:\([^)\s]*\))?[-#0+']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|z|j|t|q)?[a-zA-Z%]"  # printf, Python %
     r"|\{[^{}\s]*\}"  # str.format, Rust, C#: {} {0} {name} {:?} {0:>8}
@@ -34,6 +34,7 @@ _EDGE_QUOTES = re.compile(r"""^[A-Za-z@$]*(?:\"\"\"|'''|["'`])|(?:\"\"\"|'''|["'
 _WORD = re.compile(r"\w+")
 _SPACED = re.compile(r"(?<!\S)[^\s\w]*\w[\w'’-]*[^\s\w]*(?!\S)")  # a word with spaces around it
 _GAP = "\x00"
+
 
 def words(text: str) -> list[str]:
     """The lower-cased words of ``text``, as literals and queries are compared."""
@@ -102,7 +103,8 @@ def literals(nodes: list[Any], data: bytes) -> list[tuple[int, int, str]]:
         if node.start_byte < end:  # inside a literal taken already (an f-string's nested string, a concatenation)
             continue
         end = node.end_byte
-        if data.count(b" ", node.start_byte, end) + data.count(b"\n", node.start_byte, end) < MIN_WORDS - 1:  # keys, names
+        spaces = data.count(b" ", node.start_byte, end) + data.count(b"\n", node.start_byte, end)
+        if spaces < MIN_WORDS - 1:  # most literals are keys and names: no words apart, no need to read them
             continue
         text = _text_of(node)
         segs = segments(text)
@@ -120,18 +122,22 @@ def match(rows: list[tuple[int, int, str]], text: str) -> dict[int, tuple[float,
     hay = " " + " ".join(words(text)) + " "
     found: dict[str, list[tuple[int, int]]] = {}
     for fid, line, segs in rows:
-        parts = segs.split("|")
-        if sum(p.count(" ") + 1 for p in parts) >= MIN_MATCH and all(f" {p} " in hay for p in parts):
+        if _count(segs) >= MIN_MATCH and all(f" {p} " in hay for p in segs.split("|")):
             found.setdefault(segs, []).append((fid, line))
     out: dict[int, tuple[float, list[int]]] = {}
     for segs, places in found.items():
-        n = segs.count(" ") + segs.count("|") + 1
+        n = _count(segs)
         strength = min(1.0, (n - MIN_MATCH + 1) / (FULL_MATCH - MIN_MATCH + 1)) / len({f for f, _ in places})
         for fid, line in places:
             old, lines = out.get(fid, (0.0, []))
             lines.append(line)
             out[fid] = (max(old, strength), lines)
     return out
+
+
+def _count(segs: str) -> int:
+    """The words of a stored literal (``segments`` joined by spaces and ``|``)."""
+    return segs.count(" ") + segs.count("|") + 1
 
 
 def query_keys(text: str) -> list[int]:
