@@ -8,7 +8,6 @@ server, or a fake that yields events).
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
+from genie_tui.ui.collector import Collector
 from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes
 
 AgentFactory = Callable[[], AgentPort | None]
@@ -55,6 +55,8 @@ class GenieApp(App[str | None]):
         #: models the endpoint lists, for the palette (None: not asked yet)
         self.palette_models: tuple[str, ...] | None = None
         self._last_quit = 0.0
+        #: the garbage collector's policy (see ``genie_tui.ui.collector``), settled once start-up is done
+        self.collector = Collector()
         self._register_themes()
 
     def _register_themes(self) -> None:
@@ -75,7 +77,7 @@ class GenieApp(App[str | None]):
         if self.model_ready:
             self.run_worker(self._warm_up, group="warm-up", exit_on_error=False)
         else:
-            self.call_after_refresh(_settle_gc)
+            self.call_after_refresh(self.collector.settle)
         self.push_screen(MainScreen())
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8, markup=False)
@@ -86,7 +88,10 @@ class GenieApp(App[str | None]):
 
     async def _warm_up(self) -> None:
         await asyncio.to_thread(_warm_up)
-        _settle_gc()
+        self.collector.settle()
+
+    def on_unmount(self) -> None:
+        self.collector.close()
 
     def _welcomed(self, choice: str | None) -> None:
         if choice == "demo":
@@ -190,17 +195,6 @@ class GenieApp(App[str | None]):
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if main is not None:
             yield from commands(self, main)
-
-
-def _settle_gc() -> None:
-    """Everything imported or built so far lives for the whole session; moving it out of the collector's
-    generations makes each full collection several times cheaper (gen-2 collections of 50-180 ms were the worst
-    stalls while a 3,000-line patch streamed). Then young collections run every 5,000 net allocations instead
-    of 700: a Textual repaint allocates thousands of short-lived objects, and the collections they triggered
-    made the event loop stall 109-139 ms at p99 over a 500-turn session; 57 ms with this, for 78 MB instead of
-    34-72 MB (tools/bench_tui.py memory)."""
-    gc.freeze()
-    gc.set_threshold(5000, 10, 10)
 
 
 def _warm_up() -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from genie_tui.core import events as ev
 from genie_tui.ui.bridge import AgentEvent, TurnEnded
+from genie_tui.ui.collector import REST_DELAY_S
 from genie_tui.ui.printable import StreamPrintable, printable
 from genie_tui.ui.screens.question import ask_question, ask_to_run
 from genie_tui.ui.widgets.conversation import ConversationView
@@ -177,6 +178,12 @@ class MainScreen(Screen[None]):
         self.conversation.abandon_tools("not run: the turn ended first")
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
+        # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
+        self.set_timer(REST_DELAY_S, self._at_rest)
+
+    def _at_rest(self) -> None:
+        if not self.turn_running:
+            self.genie.collector.at_rest()
 
     # --- events up ----------------------------------------------------------------------------------
     @on(AgentEvent)

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
+from genie_tui.ui.collector import release
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
@@ -121,7 +122,9 @@ class ConversationView(VerticalScroll):
             self._keep = (self._live[0], self._live[0].virtual_region.y)
             self.call_after_refresh(self._keep_place)
         self.history.extend([_entry(w) for w in old])
+        nodes = [node for widget in old for node in widget.walk_children(with_self=True)]
         await self.remove_children(old)
+        release(nodes)  # freed now by reference counting, not by the next full garbage collection
         _release_styles_caches()
 
     def _keep_place(self) -> None:
@@ -196,7 +199,9 @@ class ConversationView(VerticalScroll):
         self._tools.clear()
         self.history.clear()
         live, self._live = self._live, []
+        nodes = [node for widget in live for node in widget.walk_children(with_self=True)]
         await self.remove_children(live)
+        release(nodes)
 
     async def show_past(self, entries: list[Entry]) -> None:
         """Show a resumed session: its items go straight into the history as lines (no widget each), and the
