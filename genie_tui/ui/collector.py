@@ -77,6 +77,7 @@ class Collector:
             gc.callbacks.remove(self._hook)
         if self.active:
             gc.set_threshold(YOUNG_THRESHOLD, 10, FULL_EVERY)  # no loop to start full collections from
+            gc.unfreeze()  # the app's objects die with it: the collector may have them again
         self.active = False
 
     def frozen_since_scan(self) -> int:

@@ -139,4 +139,6 @@ async def test_the_collector_is_removed_when_the_app_ends(sample_repo: Path, hel
     async with app.run_test(size=(120, 40)) as pilot:
         await _settled(app, pilot, helpers)
         assert len(gc.callbacks) == hooks + 1
+        assert gc.get_freeze_count() > 0
     assert len(gc.callbacks) == hooks
+    assert gc.get_freeze_count() == 0  # what the app froze is the collector's again once it has ended
