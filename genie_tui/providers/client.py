@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["AssistantTurn", "ModelClient", "ModelError", "ToolCall", "display_url", "estimate_tokens"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# A burst of chunks (a fast local server, a buffered network read) is parsed by the SDK without yielding to the
+# event loop, which the app shares: after this much parsing, the stream lets the loop run (repaints, keys)
+YIELD_EVERY_S = 0.008
 NO_KEY = "not-needed"
 
 
@@ -225,9 +229,13 @@ class ModelClient:
                             for event in assembler.feed(chunk):
                                 yield event
                     else:
+                        resume = time.perf_counter() + YIELD_EVERY_S
                         async for chunk in stream:
                             for event in assembler.feed(chunk):
                                 yield event
+                            if time.perf_counter() > resume:
+                                await asyncio.sleep(0)
+                                resume = time.perf_counter() + YIELD_EVERY_S
                 finally:
                     await stream.close()
                 if assembler.finish_reason is None:

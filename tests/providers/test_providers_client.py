@@ -459,3 +459,52 @@ async def test_a_json_completion_of_the_wrong_shape_is_a_retried_malformed_answe
     retry = next(e for e in events if isinstance(e, TurnRetrying))
     assert retry.reason.startswith("malformed answer: choices[0]") and "not an object" in retry.reason, retry
     assert turn.content == "recovered" and turn.attempts == 2 and len(server.requests) == 2
+
+
+
+def _serve_in_a_process(script: Any) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "genie_tui.providers.scripted", str(script)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+async def test_a_burst_of_chunks_lets_the_event_loop_run(tmp_path: Any) -> None:
+    """A fast server's burst is parsed by the SDK without a pause; the app's screen shares the loop, so the
+    stream must let it run every few milliseconds. The server runs in a process of its own, as a real one does
+    (in this process, the GIL would hand the loop pauses the stream did not make)."""
+    script = tmp_path / "burst.json"
+    script.write_text(json.dumps([{"content": "x" * 12000, "chunk_chars": 1}]))
+    proc, base_url = await asyncio.to_thread(_serve_in_a_process, script)
+    gaps: list[float] = []
+    flowing = asyncio.Event()  # from the first token on: connecting is not what is measured
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        await flowing.wait()
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    text: list[str] = []
+    try:
+        client = ModelClient(model="scripted-model", base_url=base_url, api_key=None, timeout=10.0, max_retries=0)
+        task = asyncio.create_task(ticker())
+        try:
+            async for item in client.stream_turn(MESSAGES, TOOLS):
+                if isinstance(item, TextDelta):
+                    flowing.set()
+                    text.append(item.text)
+        finally:
+            done.set()
+            flowing.set()
+            await task
+            await client.aclose()
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.communicate, timeout=5)
+    assert "".join(text) == "x" * 12000 and len(gaps) > 20
+    assert max(gaps) < 0.06, f"the loop waited {max(gaps) * 1000:.0f} ms for the stream"
