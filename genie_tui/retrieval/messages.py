@@ -9,6 +9,7 @@ segments, and it matches a query whose words hold every segment in a row.
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 from typing import Any
@@ -22,13 +23,16 @@ FULL_MATCH = 8  # words at which a match counts fully
 _STRING_NODES = ("string", "concatenated_string", "template_string", "interpreted_string_literal",
                  "raw_string_literal", "string_literal", "verbatim_string_literal",
                  "interpolated_string_expression", "encapsed_string", "line_string_literal",
-                 "multi_line_string_literal", "text_block")
-_CONTENT = ("content", "fragment", "_text")  # a literal's own text, in every grammar here, is a node named so
+                 "multi_line_string_literal", "multiline_string_literal", "text_block")
+# a literal's own text, in every grammar here, is a node named so (Swift's raw ``#"..."#`` is ``raw_str_part``s)
+_CONTENT = ("content", "fragment", "_text", "_part")
 _DELIMITERS = ("_start", "_end")  # Python's ``f"`` and ``"``
+# bounded repeats: an unclosed ``${`` must not make each match scan to the end of the literal (quadratic)
 _PLACEHOLDER = re.compile(
-    r"%(?:\([^)\s]*\))?[-#0+']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|z|j|t|q)?[a-zA-Z%]"  # printf, Python %
-    r"|\{[^{}\s]*\}"  # str.format, Rust, C#: {} {0} {name} {:?} {0:>8}
-    r"|\$\{[^}]*\}|\$[A-Za-z_]\w*|#\{[^}]*\}|\\\([^)]*\)")  # interpolation written in the text: ${x} $x #{x} \(x)
+    r"%(?:\([^)\s]{0,40}\))?[-#0+']*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?:hh|h|ll|l|L|z|j|t|q)?[a-zA-Z%]"  # printf, %
+    r"|\{[^{}\s]{0,40}\}"  # str.format, Rust, C#: {} {0} {name} {:?} {0:>8}
+    r"|\$\{[^}]{0,80}\}|\$[A-Za-z_]\w*|#\{[^}]{0,80}\}|\\\([^)]{0,80}\)")  # in the text: ${x} $x #{x} \(x)
+MAX_BYTES = 2000  # a literal longer than this is more than MAX_WORDS words (or no message): not read at all
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
 _EDGE_QUOTES = re.compile(r"""^[A-Za-z@$]*(?:\"\"\"|'''|["'`])|(?:\"\"\"|'''|["'`])$""")
 _WORD = re.compile(r"\w+")
@@ -103,6 +107,8 @@ def literals(nodes: list[Any], data: bytes) -> list[tuple[int, int, str]]:
         if node.start_byte < end:  # inside a literal taken already (an f-string's nested string, a concatenation)
             continue
         end = node.end_byte
+        if end - node.start_byte > MAX_BYTES:
+            continue
         spaces = data.count(b" ", node.start_byte, end) + data.count(b"\n", node.start_byte, end)
         if spaces < MIN_WORDS - 1:  # most literals are keys and names: no words apart, no need to read them
             continue
@@ -119,10 +125,10 @@ def match(rows: list[tuple[int, int, str]], text: str) -> dict[int, tuple[float,
     """``file id -> (strength, lines)`` for the stored literals ``rows`` (``(file_id, line, segments)``) whose every
     segment ``text`` holds word for word. Strength grows with the words matched (:data:`MIN_MATCH` to
     :data:`FULL_MATCH`) and is shared among the files holding the same literal."""
-    hay = " " + " ".join(words(text)) + " "
+    holds = _Holder(words(text))
     found: dict[str, list[tuple[int, int]]] = {}
     for fid, line, segs in rows:
-        if _count(segs) >= MIN_MATCH and all(f" {p} " in hay for p in segs.split("|")):
+        if _count(segs) >= MIN_MATCH and all(holds(p.split(" ")) for p in segs.split("|")):
             found.setdefault(segs, []).append((fid, line))
     out: dict[int, tuple[float, list[int]]] = {}
     for segs, places in found.items():
@@ -133,6 +139,27 @@ def match(rows: list[tuple[int, int, str]], text: str) -> dict[int, tuple[float,
             lines.append(line)
             out[fid] = (max(old, strength), lines)
     return out
+
+
+class _Holder:
+    """Whether a run of words occurs in ``ws`` in a row: looked up by its first three words (or by the pair or
+    the word), so each stored literal costs a lookup, not a scan of a long pasted log."""
+
+    def __init__(self, ws: list[str]) -> None:
+        self.ws = ws
+        self.ones = set(ws)
+        self.twos = set(itertools.pairwise(ws))
+        self.threes: dict[tuple[str, ...], list[int]] = {}
+        for i in range(len(ws) - 2):
+            self.threes.setdefault((ws[i], ws[i + 1], ws[i + 2]), []).append(i)
+
+    def __call__(self, run: list[str]) -> bool:
+        if len(run) == 1:
+            return run[0] in self.ones
+        if len(run) == 2:
+            return (run[0], run[1]) in self.twos
+        ws, k = self.ws, len(run)
+        return any(ws[i:i + k] == run for i in self.threes.get((run[0], run[1], run[2]), ()))
 
 
 def _count(segs: str) -> int:

@@ -46,7 +46,7 @@ _EVIDENCE = frozenset({"trace", "mention", "qual", "msg"})
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
         "bm_code": "identifiers in the query", "def_code": "defines names in the query",
         "mention": "path named in the query", "qual": "defines a qualified name in the query", "trace": "in the stack trace or a code link",
-        "msg": "holds a message quoted in the query", "chunk": "a definition matches closely",
+        "msg": "holds text quoted in the query", "chunk": "a definition matches closely",
         "hist": "similar past commits changed it", "hist_doc": "its commit history matches",
         "graph": "imports/imported by top hits", "sem": "similar code (embeddings)"}
 

@@ -210,10 +210,12 @@ def test_links_to_code_are_places_like_frames():
         <https://gitlab.com/group/sub/proj/-/blob/v2.1/lib/parse.rb#L12>, see
         (https://bitbucket.org/team/app/src/0a1b2c3d/app/views.py#lines-7), the file
         https://github.com/o/r/blob/3.x/sphinx/util/typing.py and the docs
-        https://docs.python.org/3/library/functions.html#int
+        https://docs.python.org/3/library/functions.html#int and, with an extension that starts like a shorter
+        one, https://github.com/o/r/blob/main/src/App.tsx#L35 and https://github.com/o/r/blob/main/src/main.cpp#L10-L20
     """))
     assert [(f.path, f.line) for f in q.frames] == [("xarray/core/nanops.py", 35), ("src/_pytest/reports.py", 129),
-                                                    ("lib/parse.rb", 12), ("app/views.py", 7)]
+                                                    ("lib/parse.rb", 12), ("app/views.py", 7), ("src/App.tsx", 35),
+                                                    ("src/main.cpp", 10)]
     assert "sphinx/util/typing.py" in q.paths and not any("functions" in p for p in q.paths)
 
 
