@@ -56,6 +56,7 @@ class Collector:
         self._full_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._hook = self._after_collection
+        self._thresholds = gc.get_threshold()  # what the process had: restored when the app ends
 
     def settle(self) -> None:
         """Everything imported or built so far lives for the whole session: out of the collector's sight."""
@@ -65,6 +66,7 @@ class Collector:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop: CPython starts full collections itself
             self._loop = None
+        self._thresholds = gc.get_threshold()
         gc.freeze()
         # with a loop, full collections are started from it (``_after_collection``); CPython's own, 10 times
         # later, are the safety net if that never gets to run
@@ -76,7 +78,7 @@ class Collector:
         if self._hook in gc.callbacks:
             gc.callbacks.remove(self._hook)
         if self.active:
-            gc.set_threshold(YOUNG_THRESHOLD, 10, FULL_EVERY)  # no loop to start full collections from
+            gc.set_threshold(*self._thresholds)
             gc.unfreeze()  # the app's objects die with it: the collector may have them again
         self.active = False
 

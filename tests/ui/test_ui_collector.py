@@ -135,6 +135,7 @@ async def test_a_due_full_collection_runs_on_its_own_from_the_event_loop(sample_
 
 async def test_the_collector_is_removed_when_the_app_ends(sample_repo: Path, helpers: Any) -> None:
     hooks = len(gc.callbacks)
+    thresholds = gc.get_threshold()
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await _settled(app, pilot, helpers)
@@ -142,3 +143,4 @@ async def test_the_collector_is_removed_when_the_app_ends(sample_repo: Path, hel
         assert gc.get_freeze_count() > 0
     assert len(gc.callbacks) == hooks
     assert gc.get_freeze_count() == 0  # what the app froze is the collector's again once it has ended
+    assert gc.get_threshold() == thresholds
