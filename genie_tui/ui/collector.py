@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -43,6 +44,10 @@ MAX_FROZEN_GROWTH = 500_000  # ... that make the next automatic full collection 
 REST_DELAY_S = 1.0  # after a turn's end, when nothing has started since: the user is reading
 FULL_EVERY = 10  # generation-1 collections between full ones (CPython's threshold2)
 FULL_DELAY_S = 0.02  # a full collection that is due waits this long: not on top of the work that made it due
+# CPython 3.14's collector is incremental (a young and an old generation, no generation 1, an old one scanned a
+# piece at a time: its pauses are short already), and the policy below reads the generational collector's
+# events: there, start-up is frozen and nothing more (3.15 goes back to generations)
+INCREMENTAL = sys.version_info[:2] == (3, 14)
 
 
 class Collector:
@@ -68,11 +73,13 @@ class Collector:
             self._loop = None
         self._thresholds = gc.get_threshold()
         gc.freeze()
+        self.active = True
+        if INCREMENTAL:
+            return
         # with a loop, full collections are started from it (``_after_collection``); CPython's own, 10 times
         # later, are the safety net if that never gets to run
         gc.set_threshold(YOUNG_THRESHOLD, 10, FULL_EVERY * (10 if self._loop is not None else 1))
         gc.callbacks.append(self._hook)
-        self.active = True
 
     def close(self) -> None:
         if self._hook in gc.callbacks:
