@@ -23,9 +23,10 @@ FULL_MATCH = 8  # words at which a match counts fully
 _STRING_NODES = ("string", "concatenated_string", "template_string", "interpreted_string_literal",
                  "raw_string_literal", "string_literal", "verbatim_string_literal",
                  "interpolated_string_expression", "encapsed_string", "line_string_literal",
-                 "multi_line_string_literal", "multiline_string_literal", "text_block")
+                 "multi_line_string_literal", "multiline_string_literal", "text_block",
+                 "heredoc_body", "nowdoc_body")  # Ruby's and PHP's heredocs, PHP's nowdocs
 # a literal's own text, in every grammar here, is a node named so (Swift's raw ``#"..."#`` is ``raw_str_part``s)
-_CONTENT = ("content", "fragment", "_text", "_part")
+_CONTENT = ("content", "fragment", "_text", "_part", "nowdoc_string")
 _DELIMITERS = ("_start", "_end")  # Python's ``f"`` and ``"``
 # bounded repeats: an unclosed ``${`` must not make each match scan to the end of the literal (quadratic)
 _PLACEHOLDER = re.compile(

@@ -74,6 +74,8 @@ def test_placeholders_interpolations_and_concatenations_in_several_languages(mak
         "lib/plain.rb": 'def greet(name)\n  puts "hello #{name} and welcome to the shop"\nend\n',
         "app/Report.kt": 'fun report() {\n    val text = """\n        the monthly report has no rows yet\n    """\n}\n',
         "Sources/Raw.swift": 'func check() {\n    print(#"the archive index is corrupt and was rebuilt"#)\n}\n',
+        "lib/queue.rb": 'def push(job)\n  raise <<~MSG\n    the queue for #{job} is closed and cannot accept jobs\n  MSG\nend\n',
+        "src/Mail.php": "<?php\n$body = <<<'EOT'\nyour password reset link has expired already\nEOT;\n",
     })
     ix = RepoIndex.open(repo)
     cases = {
@@ -84,6 +86,8 @@ def test_placeholders_interpolations_and_concatenations_in_several_languages(mak
         "The greeting says hello Ann and welcome to the shop twice": ("lib/plain.rb", 2),
         "It prints: the monthly report has no rows yet": ("app/Report.kt", 2),  # a multi-line string
         "Log says: the archive index is corrupt and was rebuilt": ("Sources/Raw.swift", 2),  # a raw string
+        "Error: the queue for mailer is closed and cannot accept jobs": ("lib/queue.rb", 3),  # a heredoc
+        "The mail says your password reset link has expired already": ("src/Mail.php", 3),  # a nowdoc
     }
     for text, (path, line) in cases.items():
         hits = ix.search(text, k=1)
