@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import textwrap
@@ -258,6 +259,11 @@ def test_js_definition_resolves_through_relative_import(make_repo):
     assert ix.definitions("run", path="src/main.ts")[0].path == "src/b.ts"
 
 
+def _located(ix: RepoIndex, symbol: str, ends: bool = False) -> list[tuple]:
+    """A symbol's definitions as ``(path, line, kind)``, or ``(path, line, end_line, kind)`` with ``ends``."""
+    return [(loc.path, loc.line, *((loc.end_line,) if ends else ()), loc.kind) for loc in ix.definitions(symbol)]
+
+
 def _defs(ix: RepoIndex, *symbols: str) -> dict[str, list[tuple[str, int, str]]]:
     """Each symbol's definitions as ``(path, line, kind)``."""
     return {s: [(loc.path, loc.line, loc.kind) for loc in ix.definitions(s)] for s in symbols}
@@ -423,8 +429,7 @@ def test_csharp_php_kotlin_methods_by_qualified_name(make_repo):
     })
     ix = RepoIndex.open(repo)
 
-    def where(symbol):
-        return [(loc.path, loc.line, loc.kind) for loc in ix.definitions(symbol)]
+    where = functools.partial(_located, ix)
 
     assert where("Square.Area") == [("src/Shapes.cs", 4, "method")]
     assert where("Circle.area") == [("src/Shapes.php", 4, "method")]
@@ -532,8 +537,7 @@ def test_swift_scala_methods_by_qualified_name(make_repo):
     })
     ix = RepoIndex.open(repo)
 
-    def where(symbol):
-        return [(loc.path, loc.line, loc.kind) for loc in ix.definitions(symbol)]
+    where = functools.partial(_located, ix)
 
     assert where("Square.area") == [("Sources/Shapes.swift", 4, "method")]
     assert where("Square.init") == [("Sources/Shapes.swift", 6, "method")]
@@ -604,8 +608,7 @@ def test_swift_operators_subscripts_and_enum_cases(make_repo):
     ix = RepoIndex.open(repo)
     path = "Sources/Geo/Vector.swift"
 
-    def where(symbol):
-        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+    where = functools.partial(_located, ix, ends=True)
 
     assert where("Vector.==") == [(path, 7, 9, "method")]
     assert where("Vector.-") == [(path, 10, 10, "method")]
@@ -658,8 +661,7 @@ def test_scala_symbolic_defs_and_vals(make_repo):
     ix = RepoIndex.open(repo)
     path = "src/main/scala/geo/Vec.scala"
 
-    def where(symbol):
-        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+    where = functools.partial(_located, ix, ends=True)
 
     assert where("Origin") == [(path, 3, 3, "function")]
     assert where("Vec.+") == [(path, 6, 6, "method")]
@@ -716,8 +718,7 @@ def test_csharp_delegates_events_and_indexers(make_repo):
     ix = RepoIndex.open(repo)
     path = "src/Inventory.cs"
 
-    def where(symbol):
-        return [(loc.path, loc.line, loc.end_line, loc.kind) for loc in ix.definitions(symbol)]
+    where = functools.partial(_located, ix, ends=True)
 
     assert where("Shop.StockHandler") == [(path, 6, 6, "class")]
     assert where("Inventory.Changed") == [(path, 13, 13, "method")]
