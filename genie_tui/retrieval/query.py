@@ -31,8 +31,12 @@ _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 _CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
-                          r"output of .*show_versions|platform|pip list|conda list|package versions)\b", re.IGNORECASE)
+                          r"output of .*show_versions|platform|pip list|conda list|package versions)\b(.*)$",
+                          re.IGNORECASE)
 _VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d+)+\S*\s*$")
+_PACKAGE_LINE = re.compile(r"^\s*[\w.\-]+\s+v?\d+(\.\d+)+\S*\s*$")  # ``pip list``'s "attrs   21.4.0"
+_FENCED_RE = re.compile(r"```.*?```|~~~.*?~~~", re.DOTALL)
+_FENCE = re.compile(r"^\s*(```|~~~)")
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
@@ -60,27 +64,51 @@ class Query:
     about_tests: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     title: str = ""
+    # paths and dotted names that the prose names, not only a pasted listing (a fenced block, a stack frame)
+    said: set[str] = field(default_factory=set)
 
 
 def strip_boilerplate(text: str) -> str:
-    """Drop version dumps and environment listings: they match everything and mean nothing here."""
+    """Drop version dumps and environment listings: they match everything and mean nothing here.
+
+    A heading (``### Environment``, ``**Versions**``, ``Environment:``) drops the listing under it: up to the
+    first blank line after it, the next heading, or the end of a fenced block or a ``<details>`` version dump; a
+    line that carries its own value (``Version: pytest 5.4.3, current master``) drops only itself. A line that
+    merely starts with such a word (``platform darwin -- Python 3.7.3``, ``Environment variables are ...``)
+    is prose and stays.
+    """
     def keep_details(m: re.Match[str]) -> str:
         body = m.group(0)
-        return "" if re.search(r"version|INSTALLED|commit:|python:", body, re.IGNORECASE) and \
+        return "\x00" if re.search(r"version|INSTALLED|commit:|python:", body, re.IGNORECASE) and \
             len(re.findall(r"\d+\.\d+", body)) > 4 else body
     text = _DETAILS_RE.sub(keep_details, text)
     out: list[str] = []
-    skipping = False
+    skipping = seen = fenced = False
     for line in text.splitlines():
-        if _BOILER_HEAD.match(line):
-            skipping = True
+        head = None if fenced else _BOILER_HEAD.match(line)
+        if head:
+            tail = head.group(3)
+            rest = tail.strip(" *:_")
+            if head.group(1) or not rest or (tail.rstrip(" *").endswith(":") and len(rest.split()) <= 3):
+                skipping, seen = True, False
+                continue
+            if tail.lstrip(" *").startswith(":"):
+                continue
+        stripped = line.strip()
+        if stripped == "\x00":  # a version dump in <details> was the listing under the heading
+            skipping = False
             continue
         if skipping:
-            if line.strip().startswith("#") or (not line.strip() and out and not out[-1].strip()):
-                skipping = False
-            else:
+            if _FENCE.match(line):  # a fenced block under the heading is its listing
+                fenced, seen = not fenced, True
+                skipping = fenced
                 continue
-        if _VERSION_LINE.match(line):
+            if fenced or not ((not stripped and seen) or stripped.startswith("#") or
+                              (stripped.startswith("**") and not _VERSION_LINE.match(line))):
+                seen = seen or bool(stripped)
+                continue
+            skipping = False
+        if _VERSION_LINE.match(line) or _PACKAGE_LINE.match(line):
             continue
         out.append(line)
     return "\n".join(out)
@@ -123,6 +151,13 @@ def analyze(text: str) -> Query:
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
+    listed = [m.span() for m in _FENCED_RE.finditer(clean)]
+    listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
+    listed.sort()
+    for m in [*_PATH_RE.finditer(clean), *_DOTTED_RE.finditer(clean)]:
+        a, b = m.span(1)
+        if not any(start <= a and b <= end for start, end in listed):
+            q.said.add(m.group(1))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
     for m in _ALIAS_RE.finditer(clean):
         target = f"{m.group(1)}.{m.group(2)}" if m.group(1) else m.group(2)

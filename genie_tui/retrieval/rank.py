@@ -41,6 +41,9 @@ WEIGHTS: dict[str, float] = {
 # deserves more weight: refit with it (README, Benchmarks).
 WEIGHTS.setdefault("sem", 0.8)
 SEM_CANDIDATES = 50  # files found only by similarity that may join the candidates
+# a path or module the prose names ("the bug is in `sessions.py`") says more than one only in a pasted listing
+# (a fenced block, a stack frame: the trace signal has those); held out, 0.5 and 0 fitted the same
+LISTED = 0.5
 FEATURES = tuple(WEIGHTS)
 _EVIDENCE = frozenset({"trace", "mention", "qual", "msg"})
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
@@ -190,12 +193,14 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     for p in q.paths:
         hits = mods.suffix(p)
         for hit in hits:
-            mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), 1.0 / len(hits))
+            v = (1.0 if p in q.said else LISTED) / len(hits)
+            mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)
     for d in q.dotted:
         m = mods.module(d)
         if m is not None and (m[1] >= 2 or d.count(".") == 0):
             fid = by_path[m[0]]
-            mention[fid] = max(mention.get(fid, 0.0), 0.5 + 0.5 * m[1] / (d.count(".") + 1))
+            v = (0.5 + 0.5 * m[1] / (d.count(".") + 1)) * (1.0 if d in q.said else LISTED)
+            mention[fid] = max(mention.get(fid, 0.0), v)
     put("mention", mention)
     put("qual", qualified(c, q, mods, by_path))
     trace: dict[int, float] = {}

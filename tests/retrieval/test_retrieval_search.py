@@ -113,6 +113,49 @@ def test_boilerplate_version_dump_is_ignored():
     assert q.title_tokens == ["plotting", "fails", "empty", "arrays"]
 
 
+def test_boilerplate_heading_drops_its_listing_only():
+    """A one-line "Version: ..." drops itself; a heading drops the listing under it up to a blank line, a fenced
+    block or a version dump in <details>; the issue's text around them stays."""
+    q = analyze("Incorrect caching of skipif conditions\nVersion: pytest 5.4.3, current master\n\n"
+                "pytest caches the evaluation (see `cached_eval` in `_pytest/mark/evaluate.py`).\n")
+    assert "_pytest/mark/evaluate.py" in q.paths and "cached_eval" in q.code_idents
+    assert "master" not in q.tokens
+    q = analyze("Teardown runs\n\n**Environment**:\n\n- OS: Linux\n- Python: 3.8.3\n\n"
+                "After that the `unittest_teardown` hook fails.\n\n## Versions\n```\nnumpy: 1.21\n\n"
+                "scipy: 1.7\n```\nMore about `skip_marker_reason`.\n")
+    assert {"unittest_teardown", "skip_marker_reason"} <= q.code_idents
+    assert "linux" not in q.tokens and "scipy" not in q.tokens
+    q = analyze("Dataset.update computes\n\n**Environment**:\n\n<details><summary>versions</summary>\n"
+                "INSTALLED VERSIONS\ncommit: None\npython: 3.8.3\nxarray: 0.16.0\npandas: 1.0.5\nnumpy: 1.18.5\n"
+                "dask: 2.20.0\n</details>\nDataset constructor with DataArray triggers chunk_computation\n")
+    assert "chunk_computation" in q.code_idents and "pandas" not in q.tokens
+    # a line of pasted output that starts with such a word is no heading: the failure below it stays
+    q = analyze("Encoded file fails\n\n```\nplatform darwin -- Python 3.7.3, pytest-4.5.0\ncollected 1 item\n"
+                "    def write(self, obj):\nE   TypeError: write() argument must be str\n```\n")
+    assert "write" in q.tokens and "typeerror" in q.tokens
+    # pip list's table
+    q = analyze("Broken\n\n$ pip list\nPackage    Version\nattrs      21.4.0\niniconfig  1.1.1\n")
+    assert "attrs" not in q.tokens and "iniconfig" not in q.tokens
+
+
+def test_paths_named_in_prose_outrank_paths_in_listings(make_repo):
+    files = {"app/reader.py": "def load(path):\n    return open(path).read()\n",
+             "app/writer.py": "def save(path, text):\n    open(path, 'w').write(text)\n"}
+    q = analyze("Loading breaks\n\nThe problem is in `app/reader.py` I think.\n\n```\n"
+                "$ cat app/writer.py\n```\n")
+    assert "app/reader.py" in q.said and "app/writer.py" not in q.said
+    assert {"app/reader.py", "app/writer.py"} <= set(q.paths)
+    trace = 'Traceback (most recent call last):\n  File "/srv/app/writer.py", line 2, in save\n'
+    assert "app/writer.py" not in analyze("Saving breaks\n\n" + trace).said
+    ix = RepoIndex.open(make_repo(files))
+    ranked = [r.path for r in ix.search("Something breaks\n\nI think it is app/reader.py.\n\n```\n"
+                                          "$ ls app/writer.py\n```\n")]
+    assert ranked[:2] == ["app/reader.py", "app/writer.py"]
+    ranked = [r.path for r in ix.search("Something breaks\n\nI think it is app/writer.py.\n\n```\n"
+                                          "$ ls app/reader.py\n```\n")]
+    assert ranked[:2] == ["app/writer.py", "app/reader.py"]
+
+
 def test_repo_map_puts_files_in_play_first_within_budget(make_repo):
     ix = RepoIndex.open(make_repo(FILES))
     text = ix.repo_map(files=["shop/shipping.py"], budget_tokens=60)
