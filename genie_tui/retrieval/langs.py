@@ -241,19 +241,24 @@ PATTERNS: dict[str, list[str]] = {
         "(type_definition name: (type_identifier) @name) @def.class",
         "(package_object name: (identifier) @name) @def.module",
         # a def (abstract or not), also a symbolic one (``def +(o: Vec)``, ``def ::``; ``def unary_-`` is an
-        # identifier); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
-        # that type (extract._owner); not an auxiliary constructor ``def this(...)``
-        ('((function_definition name: [(identifier) (operator_identifier)] @name) @def.function'
-         ' (#not-eq? @name "this"))'),
+        # identifier) and an auxiliary constructor (``def this(x: Int)`` of ``Point`` is ``Point.this``, as C#'s
+        # indexer is); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
+        # that type (extract._owner)
+        "(function_definition name: [(identifier) (operator_identifier)] @name) @def.function",
         "(function_declaration name: [(identifier) (operator_identifier)] @name) @def.function",
-        # a val or var of a class, object, trait, given or package, or of the file (not a def's local one): a
+        # a val or var of a class, object, trait, enum, given or package, or of the file (not a def's local one): a
         # method or function as a def is (``val Default = 3``, ``lazy val norm``, each of ``val a, b = 1`` and of an
-        # abstract ``val m, n: Int``; not the names of a pattern, ``val (a, b) = pair``). Named and told from a local
-        # val by extract._named_by_field: patterns into their parents take ~15 ms each to compile
+        # abstract ``val m, n: Int``, each name a pattern binds: ``a`` and ``b`` of ``val (a, b) = pair`` and of
+        # ``val Point(a, b) = p``). Named and told from a local val by extract._named_by_field: patterns into their
+        # parents take ~15 ms each to compile
         "(val_definition) @def.function",
         "(var_definition) @def.function",
         "(val_declaration) @def.function",
         "(var_declaration) @def.function",
+        # each case of a Scala 3 enum, a member of it (``Color.Red`` of ``case Red, Green``, ``Color.Rgb`` of
+        # ``case Rgb(r: Int)``; named by extract._named_by_field)
+        "(simple_enum_case) @def.method",
+        "(full_enum_case) @def.method",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],

@@ -507,8 +507,8 @@ def test_kotlin_class_left_in_an_error_node_keeps_its_members(make_repo):
 
 def test_swift_scala_methods_by_qualified_name(make_repo):
     """``Type.method`` picks the method of that type: in its body, in a Swift ``extension`` of it, in a Scala 3
-    ``extension (c: Circle)``; a Scala object's methods are the object's (an auxiliary constructor ``def this`` is
-    none), and an import records what it names."""
+    ``extension (c: Circle)``; a Scala object's methods are the object's (and an auxiliary constructor ``def this``
+    its class's), and an import records what it names."""
     repo = make_repo({
         "Sources/Shapes.swift": textwrap.dedent("""\
             @testable import Geo
@@ -549,7 +549,7 @@ def test_swift_scala_methods_by_qualified_name(make_repo):
     assert where("Circle.diameter") == [("src/Shapes.scala", 6, "method")]
     assert where("Circle.type") == [("src/Shapes.scala", 7, "method")]
     assert where("List.second") == [("src/Shapes.scala", 8, "method")]
-    assert where("this") == []  # a Scala auxiliary constructor
+    assert where("Circle.this") == [("src/Shapes.scala", 3, "method")]  # a Scala auxiliary constructor
     imports = ix._store.conn().execute(
         "SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id"
         " ORDER BY files.path, imports.rowid")
@@ -629,8 +629,7 @@ def test_swift_operators_subscripts_and_enum_cases(make_repo):
 
 def test_scala_symbolic_defs_and_vals(make_repo):
     """A symbolic def is a definition named by its symbol (``Vec.+``, ``Vec.::``, ``Vec.unary_-``), and so is a val
-    or var of a class, object, trait or the file, each name of ``val a, b = 1``; not a def's local val, nor the
-    names of a pattern (``val (a, b) = pair``)."""
+    or var of a class, object, trait or the file, each name of ``val a, b = 1``; not a def's local val."""
     repo = make_repo({
         "src/main/scala/geo/Vec.scala": textwrap.dedent("""\
             package geo
@@ -673,9 +672,67 @@ def test_scala_symbolic_defs_and_vals(make_repo):
     assert where("Vec.Up") == [(path, 18, 18, "method")] and where("Vec.Down") == [(path, 18, 18, "method")]
     assert where("Shape.sides") == [(path, 21, 21, "method")]
     assert where("Shape.<=>") == [(path, 21, 21, "method")]
-    assert where("local") == [] and where("p") == []
+    assert where("local") == []
     assert (path, 23) in {(r.path, r.line) for r in ix.references("Vec.Default")}
     assert (path, 23) in {(r.path, r.line) for r in ix.references("Origin")}
+    ix.close()
+
+
+def test_scala_constructors_enum_cases_and_pattern_vals(make_repo):
+    """An auxiliary constructor ``def this(...)`` is the member ``this`` of its class (as a C# indexer is), each case
+    of a Scala 3 enum a member of the enum (``Color.Red`` of ``case Red, Green``, ``Color.Rgb`` of ``case Rgb(...)``),
+    and each name a val's or var's pattern binds a definition where a plain val's name would be one (``Point.a`` of
+    ``val (a, b) = pair`` in ``Point``, ``x`` of ``val Point(x, y) = origin`` in the file); not a capitalised name in
+    a pattern (a constant to match), nor a pattern's names in a def."""
+    repo = make_repo({
+        "src/main/scala/geo/Point.scala": textwrap.dedent("""\
+            package geo
+
+            class Point(val x: Int, val y: Int) {
+              /** On the x axis. */
+              def this(x: Int) = this(x, 0)
+              def this() = {
+                this(0)
+              }
+              val (a, b) = (x + 1, y + 1)
+              var (sum, Zero) = (x + y, 0)
+              def swap: Point = { val (p, q) = (y, x); Point(p, q) }
+            }
+
+            val Point(px, py) = Point(1, 2)
+
+            /** What a pixel shows. */
+            enum Color(val rgb: Int):
+              /** The first two. */
+              case Red, Green extends Color(0)
+              case Rgb(r: Int,
+                       g: Int) extends Color(r + g)
+              val Rgb(red, _) = Rgb(1, 2)
+
+            object Main:
+              def run(): Int = Point().a + px + Color.Red.rgb + Color.Rgb(1, 2).r
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/main/scala/geo/Point.scala"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Point.this") == [(path, 5, 5, "method"), (path, 6, 8, "method")]
+    assert where("Point.a") == [(path, 9, 9, "method")] and where("Point.b") == [(path, 9, 9, "method")]
+    assert where("Point.sum") == [(path, 10, 10, "method")]
+    assert where("Zero") == [] and where("p") == [] and where("q") == []
+    assert where("px") == [(path, 14, 14, "function")] and where("py") == [(path, 14, 14, "function")]
+    assert where("Color.Red") == [(path, 19, 19, "method")] and where("Color.Green") == [(path, 19, 19, "method")]
+    assert where("Color.Rgb") == [(path, 20, 21, "method")]
+    assert where("Color.red") == [(path, 22, 22, "method")]
+    docs = dict(ix._store.conn().execute(
+        "SELECT name || line, doc FROM defs WHERE name IN ('this', 'Red', 'Green', 'Rgb')"))
+    assert docs == {"this5": "/** On the x axis. */", "this6": "", "Red19": "/** The first two. */",
+                    "Green19": "/** The first two. */", "Rgb20": ""}
+    assert (path, 25) in {(r.path, r.line) for r in ix.references("Color.Red")}
+    assert (path, 25) in {(r.path, r.line) for r in ix.references("px")}
+    hits = ix.search("Rgb color case", k=1)
+    assert hits and hits[0].path == path and "Rgb" in {span.symbol for span in hits[0].spans}
     ix.close()
 
 
