@@ -98,9 +98,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             if not key.startswith("def."):
                 continue
             for name in names:
-                full = _text(name).lstrip(":") if lang == "ruby" else _text(name)  # ``:name``
-                if lang in ("swift", "scala"):
-                    full = full.strip("`")  # ``def `type` = ...``
+                full = _name_of(name, lang)
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
                 # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
@@ -149,18 +147,35 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     return out
 
 
+def _name_of(name: Any, lang: str) -> str:
+    """The text of a definition's name: ``name`` without Ruby's colon (``:name``) or Swift's and Scala's back-quotes
+    (``def `type` = ...``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
+    the type it converts to: ``implicit int`` of ``implicit operator int(Money m)``, ``explicit List`` of
+    ``explicit operator List<int>(Money m)`` (the type's last name, as a search for it would write it)."""
+    if name.type == "conversion_operator_declaration":
+        kind = next((c.type for c in name.children if c.type in ("implicit", "explicit")), "")
+        typ = name.child_by_field_name("type")
+        return f"{kind} {_type_name(_text(typ)) if typ is not None else ''}".strip()
+    full = _text(name)
+    if lang == "ruby":
+        return full.lstrip(":")
+    return full.strip("`") if lang in ("swift", "scala") else full
+
+
 def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     """The names of a definition captured without one (patterns into these nodes are slow to compile: Swift's
     function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
     or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
     (see _HOLDERS); a Scala val or var only in a class, object, trait, enum, given, package or the file, not a
-    def's."""
+    def's; a C# conversion operator, which has no name, itself (see _name_of)."""
     for key, nodes in caps.items():
         if not key.startswith("def."):
             continue
         node = nodes[0]
         if node.type in _HOLDERS:
             return _names_of(node)
+        if node.type == "conversion_operator_declaration":
+            return [node]
         name = node.child_by_field_name("name")
         ok = name is not None and (name.type in ("simple_identifier", "identifier", "custom_operator")
                                    or not name.is_named)  # ``==`` is a token of the grammar's own

@@ -169,6 +169,12 @@ PATTERNS: dict[str, list[str]] = {
         "(event_declaration name: (identifier) @name) @def.method",
         "(event_field_declaration) @def.method",
         '(indexer_declaration "this" @name) @def.method',  # ``public T this[int i]``: ``List.this``
+        # an operator, named by it as Swift's are (``public static Vector operator +(Vector a, Vector b)`` of
+        # ``Vector`` is ``Vector.+``, ``operator true`` ``Vector.true``), and a conversion operator by its kind and the
+        # type it converts to (``public static implicit operator int(Money m)`` of ``Money`` is ``Money.implicit int``,
+        # ``explicit operator Money(decimal d)`` ``Money.explicit Money``; named by extract._name_of)
+        "(operator_declaration operator: _ @name) @def.method",
+        "(conversion_operator_declaration) @def.method",
         "(local_function_statement name: (identifier) @name) @def.function",
         # ``namespace Geo.Shapes { ... }`` and the file-scoped ``namespace Geo.Shapes;`` (which holds the rest of
         # the file, see extract._extent) are the module ``Shapes``

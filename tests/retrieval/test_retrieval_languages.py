@@ -790,6 +790,57 @@ def test_csharp_delegates_events_and_indexers(make_repo):
     ix.close()
 
 
+def test_csharp_operators_and_conversions(make_repo):
+    """An operator is a member named by its operator as a Swift one is (``Vector.+``, ``Vector.==``), a conversion
+    operator one named by its kind and the type it converts to (``Money.implicit int``, ``Money.explicit Money``)."""
+    repo = make_repo({
+        "src/Geo.cs": textwrap.dedent("""\
+            namespace Geo;
+
+            public readonly struct Vector
+            {
+                public double X { get; }
+
+                /// <summary>Adds two vectors.</summary>
+                public static Vector operator +(Vector a, Vector b) => new(a.X + b.X);
+                public static Vector operator -(Vector a) => new(-a.X);
+                public static bool operator ==(Vector a, Vector b)
+                {
+                    return a.X == b.X;
+                }
+                public static bool operator !=(Vector a, Vector b) => !(a == b);
+            }
+
+            public class Money
+            {
+                public decimal Amount;
+                public static implicit operator decimal(Money m) => m.Amount;
+                /// <summary>From a plain amount.</summary>
+                public static explicit operator Money(decimal d) =>
+                    new Money { Amount = d };
+                public static implicit operator System.Collections.Generic.List<int>(Money m) => new();
+            }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/Geo.cs"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Vector.+") == [(path, 8, 8, "method")]
+    assert where("Vector.-") == [(path, 9, 9, "method")]
+    assert where("Vector.==") == [(path, 10, 13, "method")]
+    assert where("Vector.!=") == [(path, 14, 14, "method")]
+    assert where("Money.implicit decimal") == [(path, 20, 20, "method")]
+    assert where("Money.explicit Money") == [(path, 22, 23, "method")]
+    assert where("Money.implicit List") == [(path, 24, 24, "method")]
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('+', 'explicit Money')"))
+    assert docs == {"+": "/// <summary>Adds two vectors.</summary>",
+                    "explicit Money": "/// <summary>From a plain amount.</summary>"}
+    hits = ix.search("explicit conversion to Money", k=1)
+    assert hits and hits[0].path == path and (hits[0].spans[0].start, hits[0].spans[0].symbol) == (22, "explicit Money")
+    ix.close()
+
+
 def test_scala_indented_body_ends_at_its_last_line(make_repo):
     """tree-sitter-scala ends an indented body where the next code starts (the blank line and an annotation's
     indentation after it included): a definition ends on its own last line, not on the next one's first."""
