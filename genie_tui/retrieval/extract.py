@@ -167,7 +167,8 @@ def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
     or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
     (see _HOLDERS); a Scala val or var only in a class, object, trait, enum, given, package or the file, not a
-    def's; a C# conversion operator, which has no name, itself (see _name_of)."""
+    def's; a Swift property only in a type, or a computed one; a C# conversion operator, which has no name, itself
+    (see _name_of)."""
     for key, nodes in caps.items():
         if not key.startswith("def."):
             continue
@@ -183,25 +184,33 @@ def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     return []
 
 
-# declarations that may name several definitions: Swift's ``case north, south``, Scala's ``val a, b = 1``,
-# ``val m, n: Int`` and ``val (a, b) = pair``, C#'s ``event EventHandler Changed, Closed;``
+# declarations that may name several definitions: Swift's ``case north, south``, ``let y, z: Int`` and ``var (a,
+# b) = pair``, Scala's ``val a, b = 1``, ``val m, n: Int`` and ``val (a, b) = pair``, C#'s ``event EventHandler
+# Changed, Closed;``
 _HOLDERS = {"enum_entry", "val_definition", "var_definition", "val_declaration", "var_declaration",
-            "event_field_declaration"}
+            "event_field_declaration", "property_declaration"}
 # what holds a Scala val that is a member
 _SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body", "enum_body"}
 # patterns whose names are bound: Scala's ``(a, b)``, ``Point(a, b)``, ``a: Int``, ``all @ (a, _)``, ``a :: b``,
-# ``xs*``, ``Point(x = a)``; not an alternative (``A | B``), nor a given's or XML's
+# ``xs*``, ``Point(x = a)`` (not an alternative, ``A | B``, nor a given's or XML's) and Swift's ``x``, ``(a, _)``
 _BINDING = {"tuple_pattern", "case_class_pattern", "typed_pattern", "capture_pattern", "infix_pattern",
-            "repeat_pattern", "named_pattern", "named_tuple_pattern"}
+            "repeat_pattern", "named_pattern", "named_tuple_pattern", "pattern"}
+_SWIFT_MEMBERS = {"class_body", "enum_class_body"}  # what holds a Swift property that is a member
 
 
 def _names_of(holder: Any) -> list[Any]:
     """The names ``holder`` (one of _HOLDERS) declares, each a pattern binds (``a`` and ``b`` of Scala's
-    ``val (a, b) = pair``); none of a local val."""
+    ``val (a, b) = pair``); none of a local val, nor of a Swift function's local variable (a property not in a
+    type is only a definition if it is computed)."""
     if holder.type == "event_field_declaration":
         decl = next((c for c in holder.named_children if c.type == "variable_declaration"), None)
         declarators = [c for c in decl.named_children if c.type == "variable_declarator"] if decl is not None else []
         return [n for d in declarators if (n := d.child_by_field_name("name")) is not None]
+    if holder.type == "property_declaration":  # Swift's
+        if (holder.parent is None or holder.parent.type not in _SWIFT_MEMBERS) and \
+                holder.child_by_field_name("computed_value") is None:
+            return []
+        return [n for p in holder.children_by_field_name("name") for n in _bound(p)]
     if holder.type != "enum_entry" and (holder.parent is None or holder.parent.type not in _SCALA_MEMBERS):
         return []
     pattern = holder.child_by_field_name("pattern")  # a Scala val_definition: ``a`` or ``a, b``
@@ -213,9 +222,11 @@ def _names_of(holder: Any) -> list[Any]:
 
 
 def _bound(pattern: Any) -> list[Any]:
-    """The names a pattern inside a Scala ``val`` binds (see _BINDING), left to right: not its types, operators or
-    labels (``x`` of ``Point(x = a)``), nor a capitalised or back-quoted name, which Scala reads as a constant to
-    match (``A`` of ``val (A, b) = pair``)."""
+    """The names a pattern inside a Scala ``val`` or a Swift property binds (see _BINDING), left to right: not its
+    types, operators or labels (``x`` of ``Point(x = a)``), nor a capitalised or back-quoted name in Scala, which
+    reads it as a constant to match (``A`` of ``val (A, b) = pair``)."""
+    if pattern.type == "simple_identifier":  # Swift's
+        return [pattern]
     if pattern.type == "identifier":
         first = _text(pattern)[:1]
         return [] if first == "`" or first.isupper() else [pattern]
@@ -233,7 +244,7 @@ def _holder(node: Any) -> Any | None:
     if holder is not None and holder.type in ("identifiers", "variable_declarator"):  # Scala's ``val a, b``, C#
         holder = holder.parent if holder.type == "identifiers" else \
             holder.parent.parent if holder.parent is not None else None
-    while holder is not None and holder.type in _BINDING:  # ``a`` of Scala's ``val (a, (b, c)) = ...``
+    while holder is not None and holder.type in _BINDING:  # ``a`` of ``val (a, (b, c)) = ...``, Swift's ``let a, b``
         holder = holder.parent
     return holder if holder is not None and holder.type in _HOLDERS else None
 

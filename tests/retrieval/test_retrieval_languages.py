@@ -620,10 +620,74 @@ def test_swift_operators_subscripts_and_enum_cases(make_repo):
     assert where("Direction.offset") == [(path, 25, 27, "method")]  # the case, over its lines
     assert where("Grid.subscript") == [(path, 30, 30, "method")]
     assert where("Vector..*") == [(path, 35, 35, "method")]  # ``Vector`` and the operator ``.*``
-    assert where("Vector.x") == []  # a stored property is not a definition
+    assert where("Vector.x") == [(path, 4, 4, "method")]  # a stored property (see the test below)
     docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('north', 'south')"))
     assert docs == {"north": "/// Up and down.", "south": "/// Up and down."}
     assert (path, 32) in {(r.path, r.line) for r in ix.references("Direction.south")}
+    ix.close()
+
+
+def test_swift_stored_properties(make_repo):
+    """A property of a type is a member of it, stored or computed (``Point.x``, each of ``let y, z: Int``, a
+    ``static let``, one with ``didSet``, a static one in an extension); a function's or a closure's local variable
+    is none, nor is a stored variable outside a type."""
+    repo = make_repo({
+        "Sources/App/Point.swift": textwrap.dedent("""\
+            let origin = Point(x: 0, y: 0, z: 0)
+
+            struct Point {
+                /// Across.
+                var x: Int
+                let y: Int, z: Int
+                var (dx, dy) = (0, 0)
+                var area: Int { x * y }
+                var hits = 0 {
+                    didSet { print(hits) }
+                }
+
+                func scaled(by k: Int) -> Point {
+                    let factor = k
+                    var copy = self
+                    copy.x *= factor
+                    return copy
+                }
+            }
+
+            final class Cache {
+                static let shared = Cache()
+                @Published private(set) var entries: [String] = []
+                var onChange: () -> Void = { let inner = 1; print(inner) }
+                init() { var seed = 1; seed += 1 }
+            }
+
+            enum Mode { case fast; static var current = Mode.fast }
+
+            extension Point { static let unit = Point(x: 1, y: 1, z: 1) }
+
+            func run() -> Int { Cache.shared.entries.count + Point.unit.y + Mode.current.hashValue }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "Sources/App/Point.swift"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Point.x") == [(path, 5, 5, "method")]
+    assert where("Point.y") == [(path, 6, 6, "method")] and where("Point.z") == [(path, 6, 6, "method")]
+    assert where("Point.dx") == [(path, 7, 7, "method")] and where("Point.dy") == [(path, 7, 7, "method")]
+    assert where("Point.area") == [(path, 8, 8, "method")]
+    assert where("Point.hits") == [(path, 9, 11, "method")]
+    assert where("Cache.shared") == [(path, 22, 22, "method")]
+    assert where("Cache.entries") == [(path, 23, 23, "method")]
+    assert where("Cache.onChange") == [(path, 24, 24, "method")]
+    assert where("Mode.current") == [(path, 28, 28, "method")]
+    assert where("Point.unit") == [(path, 30, 30, "method")]
+    for local in ("origin", "factor", "copy", "inner", "seed"):
+        assert where(local) == [], local
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('x', 'y')"))
+    assert docs == {"x": "/// Across.", "y": ""}
+    assert (path, 32) in {(r.path, r.line) for r in ix.references("Cache.shared")}
+    hits = ix.search("shared cache entries", k=1)
+    assert hits and hits[0].path == path and "shared" in {span.symbol for span in hits[0].spans}
     ix.close()
 
 
