@@ -48,6 +48,8 @@ def _doc_of(node: Any, lang: str) -> str:
         return ""
     if node.type in ("identifier", "simple_identifier"):  # ``south`` of ``case north, south``: the case's comment
         node = _holder(node) or node
+    elif node.type in ("simple_enum_case", "full_enum_case") and node.parent is not None:  # Scala's, the same
+        node = node.parent
     prev = node.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
         return _text(prev)[:400]
@@ -96,9 +98,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             if not key.startswith("def."):
                 continue
             for name in names:
-                full = _text(name).lstrip(":") if lang == "ruby" else _text(name)  # ``:name``
-                if lang in ("swift", "scala"):
-                    full = full.strip("`")  # ``def `type` = ...``
+                full = _name_of(name, lang)
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
                 # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
@@ -147,17 +147,36 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     return out
 
 
+def _name_of(name: Any, lang: str) -> str:
+    """The text of a definition's name: ``name`` without Ruby's colon (``:name``) or Swift's and Scala's back-quotes
+    (``def `type` = ...``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
+    the type it converts to: ``implicit int`` of ``implicit operator int(Money m)``, ``explicit List`` of
+    ``explicit operator List<int>(Money m)`` (the type's last name, as a search for it would write it)."""
+    if name.type == "conversion_operator_declaration":
+        kind = next((c.type for c in name.children if c.type in ("implicit", "explicit")), "")
+        typ = name.child_by_field_name("type")
+        return f"{kind} {_type_name(_text(typ)) if typ is not None else ''}".strip()
+    full = _text(name)
+    if lang == "ruby":
+        return full.lstrip(":")
+    return full.strip("`") if lang in ("swift", "scala") else full
+
+
 def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     """The names of a definition captured without one (patterns into these nodes are slow to compile: Swift's
     function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
     or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
-    (see _HOLDERS); a Scala val or var only in a class, object, trait, given, package or the file, not a def's."""
+    (see _HOLDERS); a Scala val or var only in a class, object, trait, enum, given, package or the file, not a
+    def's; a Swift property only in a type, or a computed one; a C# conversion operator, which has no name, itself
+    (see _name_of)."""
     for key, nodes in caps.items():
         if not key.startswith("def."):
             continue
         node = nodes[0]
         if node.type in _HOLDERS:
             return _names_of(node)
+        if node.type == "conversion_operator_declaration":
+            return [node]
         name = node.child_by_field_name("name")
         ok = name is not None and (name.type in ("simple_identifier", "identifier", "custom_operator")
                                    or not name.is_named)  # ``==`` is a token of the grammar's own
@@ -165,26 +184,58 @@ def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     return []
 
 
-# declarations that may name several definitions: Swift's ``case north, south``, Scala's ``val a, b = 1`` and
-# ``val m, n: Int``, C#'s ``event EventHandler Changed, Closed;``
+# declarations that may name several definitions: Swift's ``case north, south``, ``let y, z: Int`` and ``var (a,
+# b) = pair``, Scala's ``val a, b = 1``, ``val m, n: Int`` and ``val (a, b) = pair``, C#'s ``event EventHandler
+# Changed, Closed;``
 _HOLDERS = {"enum_entry", "val_definition", "var_definition", "val_declaration", "var_declaration",
-            "event_field_declaration"}
-_SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body"}  # what holds a val that is a member
+            "event_field_declaration", "property_declaration"}
+# what holds a Scala val that is a member
+_SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body", "enum_body"}
+# patterns whose names are bound: Scala's ``(a, b)``, ``Point(a, b)``, ``a: Int``, ``all @ (a, _)``, ``a :: b``,
+# ``xs*``, ``Point(x = a)`` (not an alternative, ``A | B``, nor a given's or XML's) and Swift's ``x``, ``(a, _)``
+_BINDING = {"tuple_pattern", "case_class_pattern", "typed_pattern", "capture_pattern", "infix_pattern",
+            "repeat_pattern", "named_pattern", "named_tuple_pattern", "pattern"}
+_SWIFT_MEMBERS = {"class_body", "enum_class_body"}  # what holds a Swift property that is a member
 
 
 def _names_of(holder: Any) -> list[Any]:
-    """The names ``holder`` (one of _HOLDERS) declares; none of a Scala pattern (``val (a, b) = pair``) or local val."""
+    """The names ``holder`` (one of _HOLDERS) declares, each a pattern binds (``a`` and ``b`` of Scala's
+    ``val (a, b) = pair``); none of a local val, nor of a Swift function's local variable (a property not in a
+    type is only a definition if it is computed)."""
     if holder.type == "event_field_declaration":
         decl = next((c for c in holder.named_children if c.type == "variable_declaration"), None)
         declarators = [c for c in decl.named_children if c.type == "variable_declarator"] if decl is not None else []
         return [n for d in declarators if (n := d.child_by_field_name("name")) is not None]
+    if holder.type == "property_declaration":  # Swift's
+        if (holder.parent is None or holder.parent.type not in _SWIFT_MEMBERS) and \
+                holder.child_by_field_name("computed_value") is None:
+            return []
+        return [n for p in holder.children_by_field_name("name") for n in _bound(p)]
     if holder.type != "enum_entry" and (holder.parent is None or holder.parent.type not in _SCALA_MEMBERS):
         return []
     pattern = holder.child_by_field_name("pattern")  # a Scala val_definition: ``a`` or ``a, b``
     if pattern is not None:
         return [pattern] if pattern.type == "identifier" else \
-            [c for c in pattern.named_children if c.type == "identifier"] if pattern.type == "identifiers" else []
+            [c for c in pattern.named_children if c.type == "identifier"] if pattern.type == "identifiers" else \
+            _bound(pattern)
     return [n for n in holder.children_by_field_name("name") if n.type in ("simple_identifier", "identifier")]
+
+
+def _bound(pattern: Any) -> list[Any]:
+    """The names a pattern inside a Scala ``val`` or a Swift property binds (see _BINDING), left to right: not its
+    types, operators or labels (``x`` of ``Point(x = a)``), nor a capitalised or back-quoted name in Scala, which
+    reads it as a constant to match (``A`` of ``val (A, b) = pair``)."""
+    if pattern.type == "simple_identifier":  # Swift's
+        return [pattern]
+    if pattern.type == "identifier":
+        first = _text(pattern)[:1]
+        return [] if first == "`" or first.isupper() else [pattern]
+    if pattern.type not in _BINDING:
+        return []
+    kids = [(c, pattern.field_name_for_child(i)) for i, c in enumerate(pattern.children) if c.is_named]
+    if pattern.type == "named_pattern":
+        kids = kids[1:]  # ``x = a``: the field's label, then the pattern
+    return [n for c, field in kids if field not in ("type", "operator") for n in _bound(c)]
 
 
 def _holder(node: Any) -> Any | None:
@@ -193,6 +244,8 @@ def _holder(node: Any) -> Any | None:
     if holder is not None and holder.type in ("identifiers", "variable_declarator"):  # Scala's ``val a, b``, C#
         holder = holder.parent if holder.type == "identifiers" else \
             holder.parent.parent if holder.parent is not None else None
+    while holder is not None and holder.type in _BINDING:  # ``a`` of ``val (a, (b, c)) = ...``, Swift's ``let a, b``
+        holder = holder.parent
     return holder if holder is not None and holder.type in _HOLDERS else None
 
 

@@ -169,6 +169,12 @@ PATTERNS: dict[str, list[str]] = {
         "(event_declaration name: (identifier) @name) @def.method",
         "(event_field_declaration) @def.method",
         '(indexer_declaration "this" @name) @def.method',  # ``public T this[int i]``: ``List.this``
+        # an operator, named by it as Swift's are (``public static Vector operator +(Vector a, Vector b)`` of
+        # ``Vector`` is ``Vector.+``, ``operator true`` ``Vector.true``), and a conversion operator by its kind and the
+        # type it converts to (``public static implicit operator int(Money m)`` of ``Money`` is ``Money.implicit int``,
+        # ``explicit operator Money(decimal d)`` ``Money.explicit Money``; named by extract._name_of)
+        "(operator_declaration operator: _ @name) @def.method",
+        "(conversion_operator_declaration) @def.method",
         "(local_function_statement name: (identifier) @name) @def.function",
         # ``namespace Geo.Shapes { ... }`` and the file-scoped ``namespace Geo.Shapes;`` (which holds the rest of
         # the file, see extract._extent) are the module ``Shapes``
@@ -225,9 +231,11 @@ PATTERNS: dict[str, list[str]] = {
         # each case of an enum, a member of it (``Direction.north`` of ``case north, south``, ``case value(Int)``;
         # named by extract._named_by_field)
         "(enum_entry) @def.method",
-        # a computed property (``var area: Double { r * r }``, ``get { } set { }``) and a protocol's ``{ get }``
-        ("(property_declaration name: (pattern bound_identifier: (simple_identifier) @name)"
-         " computed_value: (computed_property)) @def.function"),
+        # a property of a type (or an extension of one), stored or computed: ``var x: Int``, ``static let shared =
+        # C()``, ``lazy var``, each name of ``let y, z: Int`` and of ``var (a, b) = (1, 2)``, ``var area: Double { r * r
+        # }`` (``Point.x``, ``C.shared``); elsewhere only a computed one, not a function's local variable. Named and
+        # told apart by extract._named_by_field (patterns into property_declaration take ~20 ms each to compile)
+        "(property_declaration) @def.function",
         "(protocol_property_declaration name: (pattern bound_identifier: (simple_identifier) @name)) @def.method",
         "[(simple_identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
@@ -241,19 +249,24 @@ PATTERNS: dict[str, list[str]] = {
         "(type_definition name: (type_identifier) @name) @def.class",
         "(package_object name: (identifier) @name) @def.module",
         # a def (abstract or not), also a symbolic one (``def +(o: Vec)``, ``def ::``; ``def unary_-`` is an
-        # identifier); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
-        # that type (extract._owner); not an auxiliary constructor ``def this(...)``
-        ('((function_definition name: [(identifier) (operator_identifier)] @name) @def.function'
-         ' (#not-eq? @name "this"))'),
+        # identifier) and an auxiliary constructor (``def this(x: Int)`` of ``Point`` is ``Point.this``, as C#'s
+        # indexer is); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
+        # that type (extract._owner)
+        "(function_definition name: [(identifier) (operator_identifier)] @name) @def.function",
         "(function_declaration name: [(identifier) (operator_identifier)] @name) @def.function",
-        # a val or var of a class, object, trait, given or package, or of the file (not a def's local one): a
+        # a val or var of a class, object, trait, enum, given or package, or of the file (not a def's local one): a
         # method or function as a def is (``val Default = 3``, ``lazy val norm``, each of ``val a, b = 1`` and of an
-        # abstract ``val m, n: Int``; not the names of a pattern, ``val (a, b) = pair``). Named and told from a local
-        # val by extract._named_by_field: patterns into their parents take ~15 ms each to compile
+        # abstract ``val m, n: Int``, each name a pattern binds: ``a`` and ``b`` of ``val (a, b) = pair`` and of
+        # ``val Point(a, b) = p``). Named and told from a local val by extract._named_by_field: patterns into their
+        # parents take ~15 ms each to compile
         "(val_definition) @def.function",
         "(var_definition) @def.function",
         "(val_declaration) @def.function",
         "(var_declaration) @def.function",
+        # each case of a Scala 3 enum, a member of it (``Color.Red`` of ``case Red, Green``, ``Color.Rgb`` of
+        # ``case Rgb(r: Int)``; named by extract._named_by_field)
+        "(simple_enum_case) @def.method",
+        "(full_enum_case) @def.method",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],

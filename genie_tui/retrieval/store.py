@@ -32,8 +32,9 @@ from genie_tui.errors import GenieError
 # (.swift and .scala files were plain text, .sc files not indexed); 24: Swift operators, subscripts and enum cases,
 # Scala symbolic defs and vals, C# delegates, events and indexers; members declared on one line are one chunk;
 # 25: string literals, for messages quoted in a task; 26: Kotlin's multi-line and Swift's raw string literals;
-# 27: Ruby's and PHP's heredocs, PHP's nowdocs
-SCHEMA_VERSION = "27"
+# 27: Ruby's and PHP's heredocs, PHP's nowdocs; 28: Scala auxiliary constructors, Scala 3 enum cases and the names
+# a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type
+SCHEMA_VERSION = "28"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -507,8 +507,8 @@ def test_kotlin_class_left_in_an_error_node_keeps_its_members(make_repo):
 
 def test_swift_scala_methods_by_qualified_name(make_repo):
     """``Type.method`` picks the method of that type: in its body, in a Swift ``extension`` of it, in a Scala 3
-    ``extension (c: Circle)``; a Scala object's methods are the object's (an auxiliary constructor ``def this`` is
-    none), and an import records what it names."""
+    ``extension (c: Circle)``; a Scala object's methods are the object's (and an auxiliary constructor ``def this``
+    its class's), and an import records what it names."""
     repo = make_repo({
         "Sources/Shapes.swift": textwrap.dedent("""\
             @testable import Geo
@@ -549,7 +549,7 @@ def test_swift_scala_methods_by_qualified_name(make_repo):
     assert where("Circle.diameter") == [("src/Shapes.scala", 6, "method")]
     assert where("Circle.type") == [("src/Shapes.scala", 7, "method")]
     assert where("List.second") == [("src/Shapes.scala", 8, "method")]
-    assert where("this") == []  # a Scala auxiliary constructor
+    assert where("Circle.this") == [("src/Shapes.scala", 3, "method")]  # a Scala auxiliary constructor
     imports = ix._store.conn().execute(
         "SELECT files.path, module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id"
         " ORDER BY files.path, imports.rowid")
@@ -620,17 +620,80 @@ def test_swift_operators_subscripts_and_enum_cases(make_repo):
     assert where("Direction.offset") == [(path, 25, 27, "method")]  # the case, over its lines
     assert where("Grid.subscript") == [(path, 30, 30, "method")]
     assert where("Vector..*") == [(path, 35, 35, "method")]  # ``Vector`` and the operator ``.*``
-    assert where("Vector.x") == []  # a stored property is not a definition
+    assert where("Vector.x") == [(path, 4, 4, "method")]  # a stored property (see the test below)
     docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('north', 'south')"))
     assert docs == {"north": "/// Up and down.", "south": "/// Up and down."}
     assert (path, 32) in {(r.path, r.line) for r in ix.references("Direction.south")}
     ix.close()
 
 
+def test_swift_stored_properties(make_repo):
+    """A property of a type is a member of it, stored or computed (``Point.x``, each of ``let y, z: Int``, a
+    ``static let``, one with ``didSet``, a static one in an extension); a function's or a closure's local variable
+    is none, nor is a stored variable outside a type."""
+    repo = make_repo({
+        "Sources/App/Point.swift": textwrap.dedent("""\
+            let origin = Point(x: 0, y: 0, z: 0)
+
+            struct Point {
+                /// Across.
+                var x: Int
+                let y: Int, z: Int
+                var (dx, dy) = (0, 0)
+                var area: Int { x * y }
+                var hits = 0 {
+                    didSet { print(hits) }
+                }
+
+                func scaled(by k: Int) -> Point {
+                    let factor = k
+                    var copy = self
+                    copy.x *= factor
+                    return copy
+                }
+            }
+
+            final class Cache {
+                static let shared = Cache()
+                @Published private(set) var entries: [String] = []
+                var onChange: () -> Void = { let inner = 1; print(inner) }
+                init() { var seed = 1; seed += 1 }
+            }
+
+            enum Mode { case fast; static var current = Mode.fast }
+
+            extension Point { static let unit = Point(x: 1, y: 1, z: 1) }
+
+            func run() -> Int { Cache.shared.entries.count + Point.unit.y + Mode.current.hashValue }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "Sources/App/Point.swift"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Point.x") == [(path, 5, 5, "method")]
+    assert where("Point.y") == [(path, 6, 6, "method")] and where("Point.z") == [(path, 6, 6, "method")]
+    assert where("Point.dx") == [(path, 7, 7, "method")] and where("Point.dy") == [(path, 7, 7, "method")]
+    assert where("Point.area") == [(path, 8, 8, "method")]
+    assert where("Point.hits") == [(path, 9, 11, "method")]
+    assert where("Cache.shared") == [(path, 22, 22, "method")]
+    assert where("Cache.entries") == [(path, 23, 23, "method")]
+    assert where("Cache.onChange") == [(path, 24, 24, "method")]
+    assert where("Mode.current") == [(path, 28, 28, "method")]
+    assert where("Point.unit") == [(path, 30, 30, "method")]
+    for local in ("origin", "factor", "copy", "inner", "seed"):
+        assert where(local) == [], local
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('x', 'y')"))
+    assert docs == {"x": "/// Across.", "y": ""}
+    assert (path, 32) in {(r.path, r.line) for r in ix.references("Cache.shared")}
+    hits = ix.search("shared cache entries", k=1)
+    assert hits and hits[0].path == path and "shared" in {span.symbol for span in hits[0].spans}
+    ix.close()
+
+
 def test_scala_symbolic_defs_and_vals(make_repo):
     """A symbolic def is a definition named by its symbol (``Vec.+``, ``Vec.::``, ``Vec.unary_-``), and so is a val
-    or var of a class, object, trait or the file, each name of ``val a, b = 1``; not a def's local val, nor the
-    names of a pattern (``val (a, b) = pair``)."""
+    or var of a class, object, trait or the file, each name of ``val a, b = 1``; not a def's local val."""
     repo = make_repo({
         "src/main/scala/geo/Vec.scala": textwrap.dedent("""\
             package geo
@@ -673,9 +736,67 @@ def test_scala_symbolic_defs_and_vals(make_repo):
     assert where("Vec.Up") == [(path, 18, 18, "method")] and where("Vec.Down") == [(path, 18, 18, "method")]
     assert where("Shape.sides") == [(path, 21, 21, "method")]
     assert where("Shape.<=>") == [(path, 21, 21, "method")]
-    assert where("local") == [] and where("p") == []
+    assert where("local") == []
     assert (path, 23) in {(r.path, r.line) for r in ix.references("Vec.Default")}
     assert (path, 23) in {(r.path, r.line) for r in ix.references("Origin")}
+    ix.close()
+
+
+def test_scala_constructors_enum_cases_and_pattern_vals(make_repo):
+    """An auxiliary constructor ``def this(...)`` is the member ``this`` of its class (as a C# indexer is), each case
+    of a Scala 3 enum a member of the enum (``Color.Red`` of ``case Red, Green``, ``Color.Rgb`` of ``case Rgb(...)``),
+    and each name a val's or var's pattern binds a definition where a plain val's name would be one (``Point.a`` of
+    ``val (a, b) = pair`` in ``Point``, ``x`` of ``val Point(x, y) = origin`` in the file); not a capitalised name in
+    a pattern (a constant to match), nor a pattern's names in a def."""
+    repo = make_repo({
+        "src/main/scala/geo/Point.scala": textwrap.dedent("""\
+            package geo
+
+            class Point(val x: Int, val y: Int) {
+              /** On the x axis. */
+              def this(x: Int) = this(x, 0)
+              def this() = {
+                this(0)
+              }
+              val (a, b) = (x + 1, y + 1)
+              var (sum, Zero) = (x + y, 0)
+              def swap: Point = { val (p, q) = (y, x); Point(p, q) }
+            }
+
+            val Point(px, py) = Point(1, 2)
+
+            /** What a pixel shows. */
+            enum Color(val rgb: Int):
+              /** The first two. */
+              case Red, Green extends Color(0)
+              case Rgb(r: Int,
+                       g: Int) extends Color(r + g)
+              val Rgb(red, _) = Rgb(1, 2)
+
+            object Main:
+              def run(): Int = Point().a + px + Color.Red.rgb + Color.Rgb(1, 2).r
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/main/scala/geo/Point.scala"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Point.this") == [(path, 5, 5, "method"), (path, 6, 8, "method")]
+    assert where("Point.a") == [(path, 9, 9, "method")] and where("Point.b") == [(path, 9, 9, "method")]
+    assert where("Point.sum") == [(path, 10, 10, "method")]
+    assert where("Zero") == [] and where("p") == [] and where("q") == []
+    assert where("px") == [(path, 14, 14, "function")] and where("py") == [(path, 14, 14, "function")]
+    assert where("Color.Red") == [(path, 19, 19, "method")] and where("Color.Green") == [(path, 19, 19, "method")]
+    assert where("Color.Rgb") == [(path, 20, 21, "method")]
+    assert where("Color.red") == [(path, 22, 22, "method")]
+    docs = dict(ix._store.conn().execute(
+        "SELECT name || line, doc FROM defs WHERE name IN ('this', 'Red', 'Green', 'Rgb')"))
+    assert docs == {"this5": "/** On the x axis. */", "this6": "", "Red19": "/** The first two. */",
+                    "Green19": "/** The first two. */", "Rgb20": ""}
+    assert (path, 25) in {(r.path, r.line) for r in ix.references("Color.Red")}
+    assert (path, 25) in {(r.path, r.line) for r in ix.references("px")}
+    hits = ix.search("Rgb color case", k=1)
+    assert hits and hits[0].path == path and "Rgb" in {span.symbol for span in hits[0].spans}
     ix.close()
 
 
@@ -730,6 +851,57 @@ def test_csharp_delegates_events_and_indexers(make_repo):
     assert docs == {"Changed": "/// <summary>Raised when stock changes.</summary>"}
     assert (path, 13) in {(r.path, r.line) for r in ix.references("StockHandler")}
     assert (path, 25) in {(r.path, r.line) for r in ix.references("Inventory.Changed")}
+    ix.close()
+
+
+def test_csharp_operators_and_conversions(make_repo):
+    """An operator is a member named by its operator as a Swift one is (``Vector.+``, ``Vector.==``), a conversion
+    operator one named by its kind and the type it converts to (``Money.implicit int``, ``Money.explicit Money``)."""
+    repo = make_repo({
+        "src/Geo.cs": textwrap.dedent("""\
+            namespace Geo;
+
+            public readonly struct Vector
+            {
+                public double X { get; }
+
+                /// <summary>Adds two vectors.</summary>
+                public static Vector operator +(Vector a, Vector b) => new(a.X + b.X);
+                public static Vector operator -(Vector a) => new(-a.X);
+                public static bool operator ==(Vector a, Vector b)
+                {
+                    return a.X == b.X;
+                }
+                public static bool operator !=(Vector a, Vector b) => !(a == b);
+            }
+
+            public class Money
+            {
+                public decimal Amount;
+                public static implicit operator decimal(Money m) => m.Amount;
+                /// <summary>From a plain amount.</summary>
+                public static explicit operator Money(decimal d) =>
+                    new Money { Amount = d };
+                public static implicit operator System.Collections.Generic.List<int>(Money m) => new();
+            }
+            """),
+    })
+    ix = RepoIndex.open(repo)
+    path = "src/Geo.cs"
+    where = functools.partial(_located, ix, ends=True)
+
+    assert where("Vector.+") == [(path, 8, 8, "method")]
+    assert where("Vector.-") == [(path, 9, 9, "method")]
+    assert where("Vector.==") == [(path, 10, 13, "method")]
+    assert where("Vector.!=") == [(path, 14, 14, "method")]
+    assert where("Money.implicit decimal") == [(path, 20, 20, "method")]
+    assert where("Money.explicit Money") == [(path, 22, 23, "method")]
+    assert where("Money.implicit List") == [(path, 24, 24, "method")]
+    docs = dict(ix._store.conn().execute("SELECT name, doc FROM defs WHERE name IN ('+', 'explicit Money')"))
+    assert docs == {"+": "/// <summary>Adds two vectors.</summary>",
+                    "explicit Money": "/// <summary>From a plain amount.</summary>"}
+    hits = ix.search("explicit conversion to Money", k=1)
+    assert hits and hits[0].path == path and (hits[0].spans[0].start, hits[0].spans[0].symbol) == (22, "explicit Money")
     ix.close()
 
 
