@@ -133,6 +133,8 @@ def test_boilerplate_heading_drops_its_listing_only():
     q = analyze("Encoded file fails\n\n```\nplatform darwin -- Python 3.7.3, pytest-4.5.0\ncollected 1 item\n"
                 "    def write(self, obj):\nE   TypeError: write() argument must be str\n```\n")
     assert "write" in q.tokens and "typeerror" in q.tokens
+    q = analyze("Environment variables are ignored by the runner\n\nThe `env_passthrough` option does nothing.\n")
+    assert q.title_tokens[:2] == ["environment", "variables"] and "env_passthrough" in q.code_idents
     # pip list's table
     q = analyze("Broken\n\n$ pip list\nPackage    Version\nattrs      21.4.0\niniconfig  1.1.1\n")
     assert "attrs" not in q.tokens and "iniconfig" not in q.tokens
