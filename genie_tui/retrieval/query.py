@@ -37,6 +37,9 @@ _VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d
 _PACKAGE_LINE = re.compile(r"^\s*[\w.\-]+\s+v?\d+(\.\d+)+\S*\s*$")  # ``pip list``'s "attrs   21.4.0"
 _FENCED_RE = re.compile(r"```.*?```|~~~.*?~~~", re.DOTALL)
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# an issue template's instructions, which the reader never sees: an HTML comment from the start of a line (one
+# inside a sentence, "the `<!-- x -->` directive", may be what the task is about)
+_COMMENT_START = re.compile(r"^[ \t]*<!--", re.MULTILINE)
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
@@ -119,6 +122,21 @@ MAX_TOKEN_CHARS = 300
 _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
+def _drop_comments(text: str) -> str:
+    """``text`` without the HTML comments that start a line (see _COMMENT_START); an unclosed one stays. Linear:
+    each search starts where the last comment ended."""
+    out: list[str] = []
+    pos = 0
+    while (m := _COMMENT_START.search(text, pos)) is not None:
+        end = text.find("-->", m.end())
+        if end < 0:
+            break
+        out.append(text[pos:m.start()])
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _frames(text: str) -> list[Frame]:
     """Stack frames in the order the text gives them; one per place (the form that names its function)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
@@ -141,6 +159,7 @@ def analyze(text: str) -> Query:
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
     # nothing useful is that long, so long runs are cut and the text is capped.
     text = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_TOKEN_CHARS], text[:MAX_QUERY_CHARS])
+    text = _drop_comments(text)
     clean = strip_boilerplate(text)
     lines = [ln for ln in clean.splitlines() if ln.strip()]
     title = lines[0] if lines else ""

@@ -140,6 +140,14 @@ def test_boilerplate_heading_drops_its_listing_only():
     assert "attrs" not in q.tokens and "iniconfig" not in q.tokens
 
 
+def test_issue_template_comments_are_not_read():
+    q = analyze("Rolling mean drops attrs\n<!-- Please include a minimal example.\n\n- Craft Minimal Bug Reports:\n"
+                "http://matthewrocklin.com/blog/minimal-bug-reports -->\n\nThe `keep_attrs` flag is ignored.\n"
+                "The `<!-- include_header -->` directive is fine.\n  <!-- an unclosed_comment stays\n")
+    assert "keep_attrs" in q.code_idents and "include_header" in q.code_idents and "unclosed_comment" in q.code_idents
+    assert "craft" not in q.tokens and "matthewrocklin" not in q.tokens and "minimal" not in q.tokens
+
+
 def test_paths_named_in_prose_outrank_paths_in_listings(make_repo):
     files = {"app/reader.py": "def load(path):\n    return open(path).read()\n",
              "app/writer.py": "def save(path, text):\n    open(path, 'w').write(text)\n"}
