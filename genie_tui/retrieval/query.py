@@ -33,7 +33,8 @@ _CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
                           r"output of .*show_versions|platform|pip list|conda list|package versions)\b(.*)$",
                           re.IGNORECASE)
-_VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*[:=]=?\s*v?\d+(\.\d+)+\S*\s*$")
+# ``numpy: 1.21.0``, pip freeze's ``attrs==19.3.0``, conda's ``zipp=0.6.0``; not an assignment in code (``timeout = 2.5``)
+_VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*(?::\s*|==\s*|=(?=v?\d))v?\d+(\.\d+)+\S*\s*$")
 _PACKAGE_LINE = re.compile(r"^\s*[\w.\-]+\s+v?\d+(\.\d+)+\S*\s*$")  # ``pip list``'s "attrs   21.4.0"
 _FENCED_RE = re.compile(r"```.*?```|~~~.*?~~~", re.DOTALL)
 _FENCE = re.compile(r"^\s*(```|~~~)")

@@ -138,6 +138,8 @@ def test_boilerplate_heading_drops_its_listing_only():
     # pip list's table
     q = analyze("Broken\n\n$ pip list\nPackage    Version\nattrs      21.4.0\niniconfig  1.1.1\n")
     assert "attrs" not in q.tokens and "iniconfig" not in q.tokens
+    q = analyze("Retries stop early\n\n```\nretry_backoff = 2.5\n```\n\npip freeze:\nattrs==19.3.0\nzipp==0.6.0\n")
+    assert "retry_backoff" in q.code_idents and "zipp" not in q.tokens
 
 
 def test_issue_template_comments_are_not_read():
