@@ -50,7 +50,8 @@ class Settings:
     backoff_base: float = _f(1.0, "First retry delay in seconds; doubles each retry, with jitter.")
     test_command: str | None = _f(None, "Test command; unset means detected (pytest, npm test, go test, cargo test, ...).")
     test_timeout: float = _f(600.0, "Seconds before a test run is stopped.")
-    commit: str = _f("off", "Commit applied patches on branch genie/<task>: off, each (every patch) or end.")
+    commit: str = _f("off", "Commit applied patches (genie's changes only, never your own edits) on branch "
+                          "genie/<task>: off, each (every patch) or end.")
     theme: str | None = _f(None, "UI theme: genie-dark, genie-light, genie-contrast or one of yours.")
     playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt; the rest is listed by name.")
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")

@@ -280,23 +280,30 @@ def restore_playbooks(agent: Agent) -> list[str]:
     return notices
 
 
-def commit(agent: Agent, message: str) -> Committed | ErrorOccurred | None:
-    """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), a
-    problem to report, or None when there was nothing to commit."""
+def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
+    """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), and a
+    line for genie's changes left uncommitted because they touch the user's own edits, or a problem to
+    report; nothing when there was nothing to commit."""
     from genie_tui.patching import commit_applied
     from genie_tui.patching.gitops import current_branch
 
     before = current_branch(agent.repo)
+    notes: list[str] = []
     try:
         secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
-        sha = commit_applied(agent.repo, redact(message, secrets), redact(agent.task or "task", secrets))
+        sha = commit_applied(agent.repo, redact(message, secrets), redact(agent.task or "task", secrets),
+                             notes=notes)
     except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
         problem = f"commit failed: {exc}"
         agent.session.record("error", message=problem)
-        return ErrorOccurred(problem)
-    if sha is None:
-        return None
-    branch = current_branch(agent.repo) or "HEAD"
-    previous = before if before != branch else None
-    agent.session.record("commit", sha=sha, branch=branch, previous=previous)
-    return Committed(sha, branch, previous)
+        return [ErrorOccurred(problem)]
+    events: list[Committed | ErrorOccurred] = []
+    if sha is not None:
+        branch = current_branch(agent.repo) or "HEAD"
+        previous = before if before != branch else None
+        agent.session.record("commit", sha=sha, branch=branch, previous=previous)
+        events.append(Committed(sha, branch, previous))
+    for note in notes:
+        agent.session.record("error", message=note)
+        events.append(ErrorOccurred(note))
+    return events

@@ -173,8 +173,7 @@ class Agent(UserIntent):
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            outcome = actions.commit(self, self.summary or "genie: " + task[:60])
-            if outcome is not None:
+            for outcome in actions.commit(self, self.summary or "genie: " + task[:60]):
                 yield outcome
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
@@ -359,8 +358,7 @@ class Agent(UserIntent):
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
         if self.settings.commit == "each":
-            outcome = actions.commit(self, message)
-            if outcome is not None:
+            for outcome in actions.commit(self, message):
                 self.emit(outcome)
 
     def _close_dangling_calls(self) -> None:

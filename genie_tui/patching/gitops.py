@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import tempfile
 from pathlib import Path
+
+from genie_tui.errors import GenieError
 
 
 def task_slug(task: str, limit: int = 40) -> str:
@@ -13,12 +18,18 @@ def task_slug(task: str, limit: int = 40) -> str:
     return slug[:limit].rstrip("-") or "task"
 
 
-def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None = None) -> str | None:
-    """Commit the files genie changed (``paths``, default: every journal entry not yet committed) on branch
-    ``genie/<task-slug>``, creating it at HEAD and switching to it if needed (the work tree is kept).
+def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None = None, *,
+                   notes: list[str] | None = None) -> str | None:
+    """Commit genie's own changes (every journal entry not yet committed; with ``paths``, only those files)
+    on branch ``genie/<task-slug>``, creating it at HEAD and switching to it if needed (the work tree is kept).
 
-    Only those files are staged, so the user's other uncommitted work stays uncommitted. Returns the new
-    commit's hexsha, or None when there was nothing to commit.
+    The commit holds exactly what genie changed: each entry's change (the bytes before and after it, from
+    the undo journal) is merged into HEAD's version of the file, never the file as it is on disk, so the
+    user's own edits in the same files stay uncommitted, and what the user had staged stays staged (the
+    index gets genie's change too, so it matches the new HEAD). An entry whose change cannot be separated
+    from the user's edits (they touch the same or adjacent lines, or the file is not tracked) is left
+    applied and uncommitted; one line saying so is appended to ``notes``. Returns the new commit's hexsha,
+    or None when there was nothing to commit.
     """
     import git
 
@@ -26,31 +37,236 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
 
     r = git.Repo(repo)
     pending = []
-    if paths is None:
-        paths = []
-        for p in undo.entries(repo):
-            entry = json.loads(p.read_text(encoding="utf-8"))
-            if not entry.get("committed"):
-                pending.append((p, entry))
-                paths += [f["path"] for f in entry["files"] if f["path"] not in paths]
-    if not paths:
+    for p in undo.entries(repo):
+        entry = json.loads(p.read_text(encoding="utf-8"))
+        if not entry.get("committed"):
+            pending.append((p, entry))
+    if not pending:
         return None
+    g = _Git(Path(r.working_tree_dir or repo))
     try:
-        _switch_to_task_branch(r, f"genie/{task_slug(task)}")
-        r.git.add("-A", "--", *paths)
-        if not r.git.diff("--cached", "--name-only", "--", *paths).strip():
-            return None
-        r.git.commit("-m", message, "--", *paths)
+        plan = _Plan(g, r.head.is_valid())
+        taken, left = [], []
+        for p, entry in pending:
+            files = [f for f in entry["files"] if paths is None or f["path"] in paths]
+            if not files:
+                continue
+            why = plan.take(files)
+            (taken if why is None else left).append((p, entry, why))
+        if left and notes is not None:
+            notes.append(_left_note(left))
+        sha = None
+        if plan.changes():
+            _refuse_when_busy(g)
+            _switch_to_task_branch(r, f"genie/{task_slug(task)}")
+            sha = plan.commit(message)
     except git.GitCommandError as exc:
-        from genie_tui.errors import GenieError
-
         detail = next((ln.strip() for ln in str(exc.stderr or "").splitlines() if ln.strip().strip("'")), "")
         raise GenieError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
                          f"{detail.strip(chr(39)) or f'exit code {exc.status}'}") from None
-    for p, entry in pending:
-        entry["committed"] = True
-        p.write_text(json.dumps(entry), encoding="utf-8")
-    return r.head.commit.hexsha
+    if paths is None:  # with paths, an entry's other files are still to be committed
+        for p, entry, why in taken + left:
+            entry["committed"] = True if why is None else "left uncommitted"
+            p.write_text(json.dumps(entry), encoding="utf-8")
+    return sha
+
+
+def _left_note(left: list[tuple[Path, dict, list[tuple[str, str]] | None]]) -> str:
+    """One line: which files' changes were not committed and why."""
+    said: dict[str, str] = {}
+    for _, _, why in left:
+        for path, reason in why or []:
+            said.setdefault(path, reason)
+    parts = [f"to {path} {reason}" for path, reason in said.items()]
+    return f"not committed: genie's change {'; '.join(parts)}; it stays applied, uncommitted"
+
+
+def _refuse_when_busy(g: _Git) -> None:
+    """A commit made now would be taken for a merge's (or cherry-pick's, revert's) conclusion, or could not
+    be followed by the index update that keeps the user's staged work as it was."""
+    for name, what in (("MERGE_HEAD", "a merge is in progress"), ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
+                       ("REVERT_HEAD", "a revert is in progress"),
+                       ("index.lock", "another git process is using the index (index.lock exists)")):
+        if (g.root / g.text("rev-parse", "--git-path", name).strip()).exists():  # relative, or absolute
+            raise GenieError(f"git commit failed: {what}; finish or stop it first")
+
+
+Entry = tuple[str, str] | None  # (mode, blob sha) of one path in a tree or the index; None: absent
+
+
+class _Git:
+    """Plain git commands in the work tree; a failure is a one-line GenieError."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        full = {**os.environ, "LC_ALL": "C", **(env or {})}
+        proc = subprocess.run(["git", *args], check=False, cwd=self.root, input=data, capture_output=True,
+                              env=full)
+        if check and proc.returncode != 0:
+            lines = proc.stderr.decode("utf-8", "replace").splitlines()
+            detail = next((ln.strip() for ln in lines if ln.strip()), f"exit code {proc.returncode}")
+            raise GenieError(f"git {next(a for a in args if not a.startswith('-'))} failed: {detail}")
+        return proc
+
+    def text(self, *args: str, env: dict[str, str] | None = None) -> str:
+        return self.run(*args, env=env).stdout.decode("utf-8", "surrogateescape")
+
+    def blob(self, sha: str) -> bytes:
+        return self.run("cat-file", "blob", sha).stdout
+
+    def store(self, data: bytes, path: str | None = None) -> str:
+        """The blob of ``data`` (with ``path``: as ``git add`` would clean the file's bytes), written."""
+        args = ["--path", path] if path is not None else ["--no-filters"]
+        return self.run("hash-object", "-w", "--stdin", *args, data=data).stdout.decode().strip()
+
+    def entries(self, *args: str) -> dict[str, tuple[str, str]]:
+        """``ls-tree -z`` / ``ls-files -s -z`` output as path -> (mode, sha); unmerged paths as mode "conflict"."""
+        out: dict[str, tuple[str, str]] = {}
+        for rec in self.run("--literal-pathspecs", *args).stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition("\t")
+            fields = meta.split()
+            if args[0] == "ls-tree":
+                out[path] = (fields[0], fields[2])
+            else:
+                out[path] = ("conflict", "") if fields[2] != "0" else (fields[0], fields[1])
+        return out
+
+
+class _Plan:
+    """HEAD's tree and the user's index with genie's changes merged in, entry by entry, all or nothing each."""
+
+    def __init__(self, g: _Git, born: bool) -> None:
+        self.g, self.born = g, born
+        self.head: dict[str, Entry] = {}  # HEAD's entries of the paths seen so far
+        self.tree: dict[str, Entry] = {}  # what the commit will hold
+        self.index: dict[str, Entry] = {}  # what the user's index will hold
+
+    def _load(self, path: str) -> None:
+        if path in self.head:
+            return
+        in_head = self.g.entries("ls-tree", "-z", "HEAD", "--", path).get(path) if self.born else None
+        self.head[path] = self.tree[path] = in_head
+        self.index[path] = self.g.entries("ls-files", "-s", "-z", "--", path).get(path)
+
+    def take(self, files: list[dict]) -> list[tuple[str, str]] | None:
+        """Merge one journal entry's change in; None, or (file, why) for each file it could not be separated
+        in (then nothing of the entry is taken)."""
+        for f in files:
+            self._load(f["path"])
+        tree, index, bad = dict(self.tree), dict(self.index), []
+        for f in files:
+            path = f["path"]
+            new = self._apply(path, tree[path], f)
+            if isinstance(new, str):
+                bad.append((path, new))
+                continue
+            staged = self._carry(index[path], tree[path], new)
+            if isinstance(staged, str):
+                bad.append((path, staged))
+                continue
+            tree[path], index[path] = new, staged
+        if bad:
+            return bad
+        self.tree, self.index = tree, index
+        return None
+
+    def _apply(self, path: str, cur: Entry, f: dict) -> Entry | str:
+        """``cur`` with the change from ``before`` to ``after`` (the file's bytes on disk) merged in, or why
+        not: the user's edits (what differs between ``cur`` and ``before``) touch the same lines."""
+        from genie_tui.patching.undo import _unb64
+
+        before, after = _unb64(f.get("before")), _unb64(f.get("after"))
+        if cur is not None and cur[0] not in ("100644", "100755"):
+            return "is to a path git holds as a link or submodule"
+        if before is None:  # genie created the file
+            if cur is not None:
+                return "recreates a file you deleted"
+            return None if after is None else (_mode(f.get("after_mode")), self.g.store(after, path))
+        if cur is None:
+            return "is in a file git does not track"  # its content is the user's
+        old = self.g.store(before, path)
+        if after is None:  # genie deleted the file
+            return None if old == cur[1] else "deletes a file you changed"
+        mode = cur[0]
+        if f.get("before_mode") is not None and f.get("after_mode") is not None and \
+                (f["before_mode"] ^ f["after_mode"]) & 0o100:
+            mode = _mode(f["after_mode"])
+        merged = self._merge(old, cur[1], self.g.store(after, path))
+        return "touches lines you changed there yourself" if merged is None else (mode, merged)
+
+    def _carry(self, staged: Entry, cur: Entry, new: Entry) -> Entry | str:
+        """The user's index entry with the change from ``cur`` to ``new`` in it as well, or why not."""
+        if cur == new:
+            return staged
+        if staged == cur:
+            return new
+        if staged is None and cur is not None:
+            return None  # the user staged the file's removal: it stays staged
+        if staged is not None and staged[0] == "conflict":
+            return "is in a file with merge conflicts"
+        merged = None
+        if staged is not None and cur is not None and new is not None:
+            merged = self._merge(cur[1], staged[1], new[1])
+        if merged is None:
+            return "touches lines you staged there yourself"
+        return (new[0] if new[0] != cur[0] else staged[0], merged)
+
+    def _merge(self, base: str, ours: str, theirs: str) -> str | None:
+        """Blob of ``ours`` with the change from ``base`` to ``theirs``; None when the two changes touch."""
+        if ours == base or ours == theirs:
+            return theirs
+        if theirs == base:
+            return ours
+        with tempfile.TemporaryDirectory(prefix="genie-merge-") as d:
+            names = []
+            for name, sha in (("ours", ours), ("base", base), ("theirs", theirs)):
+                (Path(d) / name).write_bytes(self.g.blob(sha))
+                names.append(str(Path(d) / name))
+            proc = self.g.run("merge-file", "-p", "--quiet", *names, check=False)
+        return self.g.store(proc.stdout) if proc.returncode == 0 else None
+
+    def changes(self) -> list[str]:
+        return [p for p in self.tree if self.tree[p] != self.head[p]]
+
+    def commit(self, message: str) -> str:
+        """Commit HEAD plus genie's changes through a temporary index, then give the user's index the
+        same changes; the new commit's hexsha."""
+        fd, tmp = tempfile.mkstemp(prefix="genie-index-")
+        os.close(fd)
+        os.unlink(tmp)  # git makes it (an empty file is not a valid index)
+        env = {"GIT_INDEX_FILE": tmp}
+        try:
+            self.g.run("read-tree", *(["HEAD"] if self.born else ["--empty"]), env=env)
+            self._update(self.changes(), self.tree, env)
+            self.g.run("commit", "-q", "--no-edit", "-m", message, env=env)
+        finally:
+            for leftover in (tmp, tmp + ".lock"):
+                try:
+                    os.unlink(leftover)
+                except OSError:
+                    pass
+        self._update([p for p in self.index if self.index[p] != self._index_now(p)], self.index, None)
+        return self.g.text("rev-parse", "HEAD").strip()
+
+    def _index_now(self, path: str) -> Entry:
+        return self.g.entries("ls-files", "-s", "-z", "--", path).get(path)
+
+    def _update(self, paths: list[str], entries: dict[str, Entry], env: dict[str, str] | None) -> None:
+        for path in paths:
+            e = entries[path]
+            if e is None:
+                self.g.run("update-index", "--force-remove", "--", path, env=env)
+            else:
+                self.g.run("update-index", "--add", "--cacheinfo", f"{e[0]},{e[1]},{path}", env=env)
+
+
+def _mode(st_mode: int | None) -> str:
+    return "100755" if st_mode is not None and st_mode & 0o100 else "100644"
 
 
 def _switch_to_task_branch(r: object, branch: str) -> None:

@@ -344,6 +344,52 @@ def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
     assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from {start})" in r.stderr
 
 
+@pytest.mark.parametrize("mine", ["apart", "touching"])
+def test_commit_each_holds_genies_change_only(make_repo, mine):
+    """The user's uncommitted edit in the file genie patches is never committed: apart from genie's lines it
+    stays an uncommitted edit; touching them, genie's change is not committed either, and says so."""
+    repo = bug_repo(make_repo)
+    with (repo / ".genie/config.toml").open("a") as f:
+        f.write('commit = "each"\n')
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "config"], cwd=repo, check=True)
+    line, edit = {"apart": ("    return max(values) - min(values)\n", "    return max(values) - min(values)  # mine\n"),
+                  "touching": ("    total = sum(values)\n", "    total = sum(values)  # mine\n")}[mine]
+    (repo / "calc.py").write_text(BUGGY.replace(line, edit))
+    # the model's diff has the user's line as context, as read_file showed it
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX.replace(line, edit), "summary": "empty list"})]),
+              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
+    with ScriptedServer(script) as server:
+        r = genie("run", "fix the empty average", "--repo", str(repo), "--base-url", server.base_url,
+                  "--model", "m", "--approve", "auto",
+                  env_extra={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    assert r.returncode == 0, r.stderr
+
+    def out(*args):
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+    def changes(*args):
+        return [ln for ln in out(*args).splitlines() if ln[:1] in "-+" and ln[:3] not in ("---", "+++")]
+
+    fixed = BUGGY.replace(line, edit).replace('    """Mean of values."""\n',
+                                              '    """Mean of values."""\n    if not values:\n        return 0\n')
+    assert (repo / "calc.py").read_text() == fixed  # the work tree holds both, whatever was committed
+    assert changes("diff", "--cached") == []
+    if mine == "apart":
+        assert "committed " in r.stderr
+        assert changes("show", "--format=", "HEAD") == ["+    if not values:", "+        return 0"]
+        assert changes("diff") == ["-" + line.rstrip("\n"), "+" + edit.rstrip("\n")]
+    else:
+        assert out("log", "-1", "--format=%s").strip() == "config"
+        assert out("branch", "--show-current").strip() == "main"
+        assert "committed " not in r.stderr
+        said = [ln for ln in r.stderr.splitlines() if "not committed" in ln]
+        assert said == [("warning: not committed: genie's change to calc.py touches lines you changed there "
+                         "yourself; it stays applied, uncommitted")]
+
+
 def test_the_api_key_in_a_task_stays_out_of_the_branch_and_the_session_id(make_repo):
     repo = bug_repo(make_repo)
     with (repo / ".genie/config.toml").open("a") as f:
