@@ -24,7 +24,8 @@ _STRING_NODES = ("string", "concatenated_string", "template_string", "interprete
                  "raw_string_literal", "string_literal", "verbatim_string_literal",
                  "interpolated_string_expression", "encapsed_string", "line_string_literal",
                  "multi_line_string_literal", "multiline_string_literal", "text_block",
-                 "heredoc_body", "nowdoc_body")  # Ruby's and PHP's heredocs, PHP's nowdocs
+                 "heredoc_body", "nowdoc_body",  # Ruby's and PHP's heredocs, PHP's nowdocs
+                 "chained_string")  # Ruby's ``"a " \ "b"``, read whole as Python's and C's concatenations are
 # a literal's own text, in every grammar here, is a node named so (Swift's raw ``#"..."#`` is ``raw_str_part``s)
 _CONTENT = ("content", "fragment", "_text", "_part", "nowdoc_string")
 _DELIMITERS = ("_start", "_end")  # Python's ``f"`` and ``"``
@@ -110,7 +111,8 @@ def literals(nodes: list[Any], data: bytes) -> list[tuple[int, int, str]]:
         end = node.end_byte
         if end - node.start_byte > MAX_BYTES:
             continue
-        spaces = data.count(b" ", node.start_byte, end) + data.count(b"\n", node.start_byte, end)
+        # spaces, line breaks and escapes (``"a\\tb\\tc"``) set words apart
+        spaces = sum(data.count(c, node.start_byte, end) for c in (b" ", b"\n", b"\\"))
         if spaces < MIN_WORDS - 1:  # most literals are keys and names: no words apart, no need to read them
             continue
         text = _text_of(node)

@@ -33,8 +33,9 @@ from genie_tui.errors import GenieError
 # Scala symbolic defs and vals, C# delegates, events and indexers; members declared on one line are one chunk;
 # 25: string literals, for messages quoted in a task; 26: Kotlin's multi-line and Swift's raw string literals;
 # 27: Ruby's and PHP's heredocs, PHP's nowdocs; 28: Scala auxiliary constructors, Scala 3 enum cases and the names
-# a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type
-SCHEMA_VERSION = "28"
+# a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type; 29: Ruby's
+# chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``)
+SCHEMA_VERSION = "29"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

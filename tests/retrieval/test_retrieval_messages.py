@@ -76,6 +76,8 @@ def test_placeholders_interpolations_and_concatenations_in_several_languages(mak
         "Sources/Raw.swift": 'func check() {\n    print(#"the archive index is corrupt and was rebuilt"#)\n}\n',
         "lib/queue.rb": 'def push(job)\n  raise <<~MSG\n    the queue for #{job} is closed and cannot accept jobs\n  MSG\nend\n',
         "src/Mail.php": "<?php\n$body = <<<'EOT'\nyour password reset link has expired already\nEOT;\n",
+        "lib/loader.rb": 'def load(path)\n  raise ArgumentError, "the settings " \\\n    "file could " \\\n    "not be " "parsed"\nend\n',
+        "src/tab.c": 'void warn(void) {\n    puts("columns\\tmust\\tbe\\tseparated\\tby\\ttabs");\n}\n',
     })
     ix = RepoIndex.open(repo)
     cases = {
@@ -88,6 +90,8 @@ def test_placeholders_interpolations_and_concatenations_in_several_languages(mak
         "Log says: the archive index is corrupt and was rebuilt": ("Sources/Raw.swift", 2),  # a raw string
         "Error: the queue for mailer is closed and cannot accept jobs": ("lib/queue.rb", 3),  # a heredoc
         "The mail says your password reset link has expired already": ("src/Mail.php", 3),  # a nowdoc
+        "ArgumentError: the settings file could not be parsed": ("lib/loader.rb", 2),  # Ruby's "a " \\ "b"
+        "It warns that columns must be separated by tabs": ("src/tab.c", 2),  # words apart by escapes only
     }
     for text, (path, line) in cases.items():
         hits = ix.search(text, k=1)
