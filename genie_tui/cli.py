@@ -168,11 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(summary_json(None, SessionFinished("failed", exc.message), exc.message), indent=2))
         raise
     module_name, _, func_name = args.handler.partition(":")
+    from genie_tui.output import display_output
+    from genie_tui.ui.printable import printable
+
     try:
         handler = getattr(importlib.import_module(module_name), func_name)
-        return int(handler(args) or 0)
-    except GenieError as exc:
-        print(f"genie: {exc}", file=sys.stderr)
+        if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
+            return int(handler(args) or 0)
+        with display_output():  # what the command prints shows no terminal control sequences
+            return int(handler(args) or 0)
+    except GenieError as exc:  # the message may name a file or quote a config value: no control sequences
+        print(f"genie: {printable(str(exc), keep_tabs=True)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("genie: interrupted", file=sys.stderr)
