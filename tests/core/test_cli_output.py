@@ -1,5 +1,6 @@
 """What the command line writes: no terminal control sequences from the model, the repository or a session
-file (the data in session files, exports, ``--json`` and a piped diff stays exact)."""
+file (the data in session files, exports, ``--json`` and a piped diff stays exact), and a write that fails is
+one line and a non-zero exit code."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import re
 import subprocess
 import sys
+
+import pytest
 
 from genie_tui.cli import main
 from genie_tui.core.session import sessions_dir
@@ -86,6 +89,27 @@ def test_apply_names_a_quoted_file_name_without_its_control_sequences(make_repo,
     assert CONTROLS.findall(out) == [] and "esc.c" in out and "pwned" not in out, out
     assert main(["apply", str(patch), "--repo", str(repo), "--dry-run", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"] == ["\x1b[2J\x1b]0;pwned\x07esc.c"]  # exact
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["search", "parse"], ["index"]])
+def test_a_full_disk_is_one_line_and_a_failure(make_repo, command):
+    repo = make_repo({"parser.py": "def parse(text):\n    return text.split()\n"})
+    with open("/dev/full", "w") as full:
+        proc = genie(*command, "--repo", str(repo), stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == "genie: cannot write output: No space left on device"
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_closed_stdout_is_one_line_and_a_failure(make_repo):
+    repo = make_repo({"parser.py": "def parse(text):\n    return text.split()\n"})
+    code = 'exec "$@" >&-'  # the shell's `genie search parse >&-`
+    proc = subprocess.run(["sh", "-c", code, "sh", sys.executable, "-m", "genie_tui", "search", "parse", "--repo",
+                           str(repo)], check=False, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == "genie: cannot write output: stdout is closed", proc.stderr
 
 
 def test_an_error_message_naming_a_file_has_no_control_sequences(make_repo, tmp_path, capsys):
