@@ -168,11 +168,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(summary_json(None, SessionFinished("failed", exc.message), exc.message), indent=2))
         raise
     module_name, _, func_name = args.handler.partition(":")
+    from genie_tui.output import OutputError, display_output
+    from genie_tui.ui.printable import printable
+
     try:
         handler = getattr(importlib.import_module(module_name), func_name)
-        return int(handler(args) or 0)
-    except GenieError as exc:
-        print(f"genie: {exc}", file=sys.stderr)
+        if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
+            return int(handler(args) or 0)
+        with display_output():  # what the command prints shows no terminal control sequences
+            return int(handler(args) or 0)
+    except OutputError as exc:
+        _silence_closed_output(stderr=False)  # what could not be written must not fail again at exit
+        with contextlib.suppress(OSError):
+            print(f"genie: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except GenieError as exc:  # the message may name a file or quote a config value: no control sequences
+        print(f"genie: {printable(str(exc), keep_tabs=True)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("genie: interrupted", file=sys.stderr)
@@ -184,14 +195,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
-def _silence_closed_output() -> None:
-    """Point stdout and stderr at /dev/null so the flush at exit does not fail again on the closed pipe."""
+def _silence_closed_output(stderr: bool = True) -> None:
+    """Point stdout (and stderr) at /dev/null so the flush at exit does not fail again on the closed pipe
+    (or the full disk)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
     except OSError:
         return
     try:
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (sys.stdout, sys.stderr) if stderr else (sys.stdout,):
             with contextlib.suppress(OSError, ValueError, AttributeError):  # no file descriptor (None, a capture)
                 os.dup2(devnull, stream.fileno())
     finally:

@@ -20,6 +20,7 @@ from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
+from genie_tui.output import write_data
 
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
@@ -117,7 +118,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
         combined = "".join(p["diff"] if p["diff"].endswith("\n") else p["diff"] + "\n"
                            for p in agent.patches if not p["applied"] and p["reason"] and "never" in p["reason"])
         if combined:
-            sys.stdout.write(combined)
+            write_data(combined)  # the patch, exact for `git apply`; shown without control sequences on a terminal
     if finished.status == "cancelled" and stopped_by == signal.SIGTERM:
         return 128 + signal.SIGTERM  # as a shell reports a program SIGTERM stopped; CI tells a timeout apart
     return EXIT_CODES.get(finished.status, EXIT_FAILED)

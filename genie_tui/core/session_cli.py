@@ -19,6 +19,7 @@ from genie_tui.core.session import (
 )
 from genie_tui.core.transcript import UNREADABLE, describe
 from genie_tui.errors import GenieError, UsageError
+from genie_tui.output import write_data
 from genie_tui.patching.fsio import write_file
 
 
@@ -88,7 +89,7 @@ def export(args: argparse.Namespace) -> int:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        write_data(text)  # exact into a file or a pipe; shown without control sequences on a terminal
     ends = [rec.get("status") for rec in read_records(path) if rec.get("type") == "end"]
     status = ends[-1] if ends else "interrupted"
     if status != "finished":  # still exported: a failure can teach too, but that should be a choice

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from genie_tui.errors import GenieError, UsageError
+from genie_tui.output import write_controls
 from genie_tui.retrieval.textutil import shown_path
 
 
@@ -37,7 +38,7 @@ class _Progress:
         self._last = now
         width = 30
         filled = width * done // total if total else width
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self.unit}")
+        write_controls(sys.stderr, f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self.unit}")
         self._open = done < total
         if not self._open:
             sys.stderr.write("\n")

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from textual.message import Message
 
 from genie_tui.core import events as ev
+from genie_tui.ui.printable import printable
 
 
 class AgentPort(Protocol):
@@ -133,14 +134,14 @@ def _unescape(seq: str) -> str:
 
 
 def summarize_args(arguments: dict[str, Any] | None, raw: str, limit: int = 80) -> str:
-    """A one-line view of tool arguments for the conversation log."""
+    """A one-line view of tool arguments for the conversation log (without terminal control sequences)."""
     if arguments is None:
-        text = raw
+        text = printable(raw)
     else:
         parts = []
         for k, v in arguments.items():
-            s = v if isinstance(v, str) else json.dumps(v)
+            s = printable(v if isinstance(v, str) else json.dumps(v))  # cleaned before it is cut short
             s = s.replace("\n", "⏎")
-            parts.append(f"{k}={s[:40]}{'…' if len(s) > 40 else ''}")
+            parts.append(f"{printable(k)}={s[:40]}{'…' if len(s) > 40 else ''}")
         text = " ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,6 +2,9 @@
 
 A model (or a web page, or a test's coloured output) can emit ``ESC [31m`` and friends; written into the
 compositor's strips they would reach the real terminal. Tabs are expanded, since a cell grid has no tab stops.
+The command line's output goes through the same cleaning (see :mod:`genie_tui.output`), keeping its tabs.
+
+Stdlib only: the command line imports this without Textual.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ _CONTROLS_KEEP_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a te
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
-def printable(text: str, tabsize: int | None = 4) -> str:
+def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) -> str:
     """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns, an
     undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps
-    a file's CRLF line ends, so both stay."""
+    a file's CRLF line ends, so both stay. ``keep_tabs`` is for a terminal, which has tab stops: tabs stay,
+    carriage returns go."""
     if not text.isprintable():  # the common case (plain text) costs one C-level scan
         controls = _CONTROLS if tabsize is not None else _CONTROLS_KEEP_CR
         text = _SURROGATES.sub("\ufffd", controls.sub("", _ESCAPES.sub("", text)))
-        if "\t" in text and tabsize is not None:
+        if "\t" in text and tabsize is not None and not keep_tabs:
             text = text.expandtabs(tabsize)
     return text
 
@@ -39,8 +43,9 @@ class StreamPrintable:
     """:func:`printable` for text that arrives in pieces: an escape sequence split between two pieces is held
     back until it is complete (then dropped whole), instead of leaving ``[31m`` on the screen."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_tabs: bool = False) -> None:
         self._held = ""
+        self._keep_tabs = keep_tabs
 
     def feed(self, piece: str) -> str:
         text = self._held + piece
@@ -49,7 +54,12 @@ class StreamPrintable:
         if cut is not None and cut.start() != cut.end():
             start = len(text) - len(text[-256:]) + cut.start()
             text, self._held = text[:start], text[start:]
-        return printable(text)
+        return printable(text, keep_tabs=self._keep_tabs)
 
     def reset(self) -> None:
         self._held = ""  # an escape sequence cut off at the end of a message is dropped
+
+    def end(self) -> str:
+        """The text ends here: what was held back, cleaned (an escape sequence cut off goes, the text after it stays)."""
+        text, self._held = self._held, ""
+        return printable(text, keep_tabs=self._keep_tabs)

@@ -17,6 +17,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
 from genie_tui.ui.collector import release
+from genie_tui.ui.printable import printable
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
@@ -140,7 +141,7 @@ class ConversationView(VerticalScroll):
 
     async def add_note(self, text: str, kind: str = "") -> None:
         await self.end_text()
-        note = Note(text, markup=False)
+        note = Note(printable(text), markup=False)  # a summary, a reason naming a file: no control sequences
         if kind:
             note.add_class(f"-{kind}")
         await self._add(note)

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from genie_tui.core.events import PatchDecision, PatchProposed
 from genie_tui.ui.bridge import JsonStringField
+from genie_tui.ui.printable import printable
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
 from genie_tui.ui.widgets.prompt import PromptInput
@@ -78,7 +79,7 @@ class PatchPane(Vertical, can_focus=False):
         self._decoder = JsonStringField("diff")
         self._future = None
         self.view.clear()
-        self.title.update("✎ The model is writing a patch…")
+        self._titled("✎ The model is writing a patch…")
         self.remove_class("-awaiting")
         if self._timer:
             self._timer.resume()
@@ -122,22 +123,26 @@ class PatchPane(Vertical, can_focus=False):
             line = h.get("line")
             if ok and line:
                 detail += f" @ line {line}"
-            self.view.set_outcome(int(h.get("index", i)), ok, f"{status}: {detail}" if detail else status)
+            self.view.set_outcome(int(h.get("index", i)), ok, printable(f"{status}: {detail}" if detail else status))
         reason = result.get("reason") or ""
-        self.title.update(("✓ Patch applied" if applied else f"✗ Patch not applied {reason}").strip()
+        self._titled(("✓ Patch applied" if applied else f"✗ Patch not applied {reason}").strip()
                           + "  ·  Ctrl+U undo")
+
+    def _titled(self, text: str) -> None:
+        """Every title goes through here: it quotes the model (a summary) and the repository (a file name)."""
+        self.title.update(printable(text))
 
     def undone(self, label: str = "") -> None:
         """The last applied patch was undone: say so instead of "applied"."""
         self.remove_class("-awaiting")
-        self.title.update(f"↶ Patch undone {label}".strip())
+        self._titled(f"↶ Patch undone {label}".strip())
 
     def show_diff(self, diff: str, title: str) -> None:
         """Show a diff read-only (``/diff``)."""
         self._future = None
         self.remove_class("-awaiting")
         self.view.set_text(diff)
-        self.title.update(title)
+        self._titled(title)
 
     def await_local(self, diff: str, summary: str) -> asyncio.Future[PatchDecision]:
         """Put a user-supplied diff up for per-hunk approval (``/apply FILE``); the caller applies it."""
@@ -156,7 +161,7 @@ class PatchPane(Vertical, can_focus=False):
             self._timer.pause()
         self.view.flush(final=True)
         self.remove_class("-awaiting")
-        self.title.update("✗ Cancelled — nothing applied")
+        self._titled("✗ Cancelled — nothing applied")
         self.screen.refresh_bindings()
 
     @property
@@ -187,12 +192,12 @@ class PatchPane(Vertical, can_focus=False):
     def _retitle(self) -> None:
         rows = self.view.hunks
         if not self.awaiting:
-            self.title.update(f"Patch: {self._summary or 'proposed'} ({len(rows)} hunks)")
+            self._titled(f"Patch: {self._summary or 'proposed'} ({len(rows)} hunks)")
             return
         ok = sum(r.verdict == APPROVED for r in rows)
         no = sum(r.verdict == REJECTED for r in rows)
         keys = "keys below" if self.has_focus_within else "F4 to review"
-        self.title.update(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ ({keys})")
+        self._titled(f"Review: {self._summary or 'patch'} — {len(rows)} hunks · {ok} ✓ · {no} ✗ ({keys})")
 
     def action_move(self, delta: int) -> None:
         self.view.select(self.view.selected + delta)
@@ -279,6 +284,6 @@ class PatchPane(Vertical, can_focus=False):
         if future is not None and not future.done():
             future.set_result(decision)
         self.remove_class("-awaiting")
-        self.title.update("Applying…" if not decision.rejected else "✗ Patch rejected")
+        self._titled("Applying…" if not decision.rejected else "✗ Patch rejected")
         self.screen.refresh_bindings()
         self.post_message(self.Decided(decision))

@@ -18,6 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
+from genie_tui.ui.printable import printable
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.prompt import PromptInput
 
@@ -87,7 +88,7 @@ class PlanPane(Vertical):
         self.items.clear_options()
         for step in self.steps:
             t = Text(f"{_MARK.get(step.status, '[ ]')} ", style="bold" if step.status == "doing" else "")
-            t.append(step.text, style="strike dim" if step.status == "done" else "")
+            t.append(printable(step.text), style="strike dim" if step.status == "done" else "")
             if step.origin == "user":
                 t.append("  ✎ you", style="italic dim")
             elif step.origin.startswith("playbook:"):
@@ -154,7 +155,7 @@ class PlanPane(Vertical):
 
     def action_edit(self) -> None:
         if (i := self._cursor) is not None:
-            self._open_editor(i, self.steps[i].text)
+            self._open_editor(i, printable(self.steps[i].text))  # the model's text: no control sequences
 
     def _open_editor(self, index: int, text: str) -> None:
         self._editing = index

@@ -1,0 +1,120 @@
+"""What the command line writes: no terminal control sequences from the model, the repository or a session
+file (the data in session files, exports, ``--json`` and a piped diff stays exact), and a write that fails is
+one line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from genie_tui.cli import main
+from genie_tui.core.session import sessions_dir
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+# a screen clear, a window title, a clipboard write (OSC 52), a C1 CSI and a bell
+EVIL = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07\x9b31m\x07"
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # any control character but newline and tab
+
+
+def genie(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GENIE_API_KEY": "test-key"}
+    streams = kwargs or {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], check=False, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120, **streams)
+
+
+def test_run_progress_shows_the_models_text_and_summary_without_control_sequences(make_repo):
+    repo = make_repo({"calc.py": "x = 1\n"})
+    diff = f"--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-x = 1\n+x = 2  # {EVIL}\n"
+    script = [Reply(content=f"hello {EVIL}world\tend", chunk_chars=3,  # sequences split over chunks
+                    tool_calls=[("propose_patch", {"diff": diff})]),
+              Reply(tool_calls=[("finish", {"summary": f"done {EVIL}here"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "change x", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never")
+    assert proc.returncode == 0, proc.stderr
+    assert CONTROLS.findall(proc.stderr) == [], proc.stderr
+    assert "hello world\tend" in proc.stderr and "genie: finished: done here" in proc.stderr
+    assert proc.stdout == diff  # the diff on stdout is data for `git apply`: exact in a pipe
+    session = next(sessions_dir().glob("*.jsonl")).read_text()
+    assert json.dumps(f"done {EVIL}here", ensure_ascii=False)[1:-1] in session  # stored exact
+
+
+def test_run_json_summary_stays_exact(make_repo):
+    repo = make_repo({"calc.py": "x = 1\n"})
+    with ScriptedServer([Reply(content=EVIL, tool_calls=[("finish", {"summary": f"done {EVIL}"})])]) as server:
+        proc = genie("run", "t", "--repo", str(repo), "--base-url", server.base_url, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"] == f"done {EVIL}"
+    assert CONTROLS.findall(proc.stderr) == [], proc.stderr
+
+
+def test_replay_and_sessions_list_show_no_control_sequences_and_export_stays_exact(make_repo, capfd):
+    repo = make_repo({"notes.txt": f"before {EVIL}after\r\nsecond\tline\n"})
+    script = [Reply(content=f"reading {EVIL}it", tool_calls=[("read_file", {"path": "notes.txt"})]),
+              Reply(tool_calls=[("finish", {"summary": f"read {EVIL}"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", f"look \x1b]0;X\x07at {EVIL}notes", "--repo", str(repo), "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    capfd.readouterr()
+    session = next(sessions_dir().glob("*.jsonl"))
+    stored = session.read_text()
+
+    assert main(["replay", session.stem]) == 0
+    out = capfd.readouterr().out
+    assert CONTROLS.findall(out) == [], out
+    assert "assistant: reading it" in out and "before after" in out and "session finished: read" in out
+
+    assert main(["sessions", "list"]) == 0
+    out = capfd.readouterr().out
+    assert CONTROLS.findall(out) == [] and "look at notes" in out, out
+
+    assert main(["export", session.stem]) == 0  # stdout is a file here: the training data stays exact
+    exported = capfd.readouterr().out
+    assert "\x9b" in exported and f"reading {EVIL}it" in [m.get("content") for line in exported.splitlines()
+                                                           for m in json.loads(line)["messages"]]
+    assert session.read_text() == stored  # nothing rewritten
+
+
+def test_apply_names_a_quoted_file_name_without_its_control_sequences(make_repo, capsys):
+    repo = make_repo({"a.c": "int a;\n"})
+    patch = repo / "evil.diff"
+    patch.write_text('--- /dev/null\n+++ "b/\\033[2J\\033]0;pwned\\007esc.c"\n@@ -0,0 +1 @@\n+x\n')
+    assert main(["apply", str(patch), "--repo", str(repo), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert CONTROLS.findall(out) == [] and "esc.c" in out and "pwned" not in out, out
+    assert main(["apply", str(patch), "--repo", str(repo), "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == ["\x1b[2J\x1b]0;pwned\x07esc.c"]  # exact
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["search", "parse"], ["index"]])
+def test_a_full_disk_is_one_line_and_a_failure(make_repo, command):
+    repo = make_repo({"parser.py": "def parse(text):\n    return text.split()\n"})
+    with open("/dev/full", "w") as full:
+        proc = genie(*command, "--repo", str(repo), stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == "genie: cannot write output: No space left on device"
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_closed_stdout_is_one_line_and_a_failure(make_repo):
+    repo = make_repo({"parser.py": "def parse(text):\n    return text.split()\n"})
+    code = 'exec "$@" >&-'  # the shell's `genie search parse >&-`
+    proc = subprocess.run(["sh", "-c", code, "sh", sys.executable, "-m", "genie_tui", "search", "parse", "--repo",
+                           str(repo)], check=False, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == "genie: cannot write output: stdout is closed", proc.stderr
+
+
+def test_an_error_message_naming_a_file_has_no_control_sequences(make_repo, tmp_path, capsys):
+    repo = make_repo({"a.c": "int a;\n"})
+    missing = tmp_path / "no\x1b]0;pwned\x07such.diff"
+    assert main(["apply", str(missing), "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert CONTROLS.findall(err) == [] and "nosuch.diff" in err and "pwned" not in err, err
