@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from genie_tui.errors import EXIT_FAILED, EXIT_OK, UsageError
 
+#: A patch larger than this is refused unread: no real change needs it, and ``yes | genie apply -`` never ends
+PATCH_BYTES = 64 * 1024 * 1024
+
 
 def _read_patch(arg: str) -> str:
-    if arg == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(arg).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read patch {arg}: {exc.strerror}") from None
+    """The patch in file ``arg`` (``-``: standard input), refusing a pipe, a device or a socket (``genie apply
+    /dev/zero``) and anything over ``PATCH_BYTES``."""
+    from genie_tui.reading import read_regular, read_stdin
+
+    try:
+        data = read_stdin(PATCH_BYTES) if arg == "-" else read_regular(arg, PATCH_BYTES)
+    except OSError as exc:
+        what = "the patch on standard input" if arg == "-" else f"patch {arg}"
+        raise UsageError(f"cannot read {what}: {exc.strerror or exc}") from None
     from genie_tui.patching.textfile import decode
 
     return decode(data)[1]  # like the files it patches: a stray byte in a UTF-8 patch still matches the file's
