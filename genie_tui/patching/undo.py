@@ -144,8 +144,12 @@ def _rel(path: object) -> str:
 
 
 def _mode(value: object) -> int | None:
+    """A journal entry's file mode: None or permission bits (what ``record`` stores); anything else (a number
+    ``chmod`` cannot take) is damage, found before a file is touched."""
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise TypeError("bad mode")
+    if value is not None and not 0 <= value <= 0o7777:
+        raise ValueError("bad mode")
     return value
 
 
@@ -178,7 +182,8 @@ def _undo_locked(repo: Path) -> UndoReport:
         checked = [(_rel(f["path"]), _unb64(f["before"]), _unb64(f["after"]), _mode(f["before_mode"]))
                    for f in entry["files"]]
         label = str(entry.get("label") or "")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser goes
         return UndoReport(False, [], f"the undo journal entry {entry_path} is damaged ({type(exc).__name__}); "
                           "nothing was changed. Delete that file to undo the patches before it")
     tree = Tree(repo)
