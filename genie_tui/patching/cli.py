@@ -29,10 +29,11 @@ def _read_patch(arg: str) -> str:
 
 def apply_cmd(args: argparse.Namespace) -> int:
     """Apply a patch file (or stdin). Exit 0 applied, 1 refused (nothing changed), 2 usage error."""
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.patching.api import apply_patch
 
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "apply a patch to")
     diff = _read_patch(args.patch)
     report = apply_patch(repo, diff, dry_run=bool(getattr(args, "dry_run", False)),
                          label=f"genie apply {args.patch}")
@@ -56,10 +57,11 @@ def apply_cmd(args: argparse.Namespace) -> int:
 
 def undo_cmd(args: argparse.Namespace) -> int:
     """Undo the last patch genie applied in this repository. Exit 0 undone, 1 refused or nothing to undo."""
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.patching.undo import undo_last
 
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "undo a patch in")
     report = undo_last(repo)
     if getattr(args, "json", False):
         print(json.dumps(report.to_json(), indent=2))
