@@ -59,7 +59,7 @@ def resolve_repo(arg: str | None) -> Path:
     if arg:
         path = Path(arg).expanduser()
         if not path.is_dir():
-            raise UsageError(f"--repo {arg}: no such directory")
+            raise UsageError(f"--repo {arg}: " + ("not a directory" if path.exists() else "no such directory"))
         return find_repo_root(path) or path.resolve()
     root = find_repo_root(Path.cwd())
     if root is None:
