@@ -21,19 +21,28 @@ from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 from genie_tui.output import write_data
+from genie_tui.reading import stdin_isatty
 
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
             "local OpenAI-compatible server such as Ollama (http://localhost:11434/v1); `genie demo` needs neither")
 
 
+#: Answers to the agent's questions are a few lines each; a larger file is refused unread
+ANSWERS_BYTES = 1_000_000
+
+
 def _load_answers(path: str | None) -> list[str]:
     if not path:
         return []
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from genie_tui.reading import NotRegularFile, TooLarge, read_regular
+
+    try:  # a named pipe with no writer hung the run, and /dev/zero never ends
+        data = json.loads(read_regular(path, ANSWERS_BYTES).decode("utf-8"))
+    except (NotRegularFile, TooLarge) as exc:
+        raise UsageError(f"--answers {path}: {exc.strerror}") from None
     except OSError as exc:
-        raise UsageError(f"--answers {path}: cannot read ({exc.strerror})") from None
+        raise UsageError(f"--answers {path}: cannot read ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise UsageError(f"--answers {path}: not JSON ({exc})") from None
     if not isinstance(data, list) or not all(isinstance(a, str) for a in data):
@@ -46,7 +55,7 @@ def _settings(args: argparse.Namespace, repo: Path | None) -> Settings:
     settings = load_settings(repo, overrides)
     if not settings.model_configured:
         raise UsageError(NO_MODEL)
-    if settings.approve == "ask" and not sys.stdin.isatty():
+    if settings.approve == "ask" and not stdin_isatty():
         settings.approve = "never"
         settings.sources["approve"] = "no terminal for `ask`: behaves as never"
     return settings
@@ -103,7 +112,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     try:
         agent, task = start()
         printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
-                          interactive=agent.approval_mode == "ask" and sys.stdin.isatty())
+                          interactive=agent.approval_mode == "ask" and stdin_isatty())
         finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
         if args.json:
@@ -321,7 +330,7 @@ def _read_line() -> asyncio.Future[str]:
     def work() -> None:
         try:
             line = sys.stdin.readline()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # AttributeError: stdin closed (``<&-``) is None
             line = ""
         loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
 

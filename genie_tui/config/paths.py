@@ -59,9 +59,33 @@ def resolve_repo(arg: str | None) -> Path:
     if arg:
         path = Path(arg).expanduser()
         if not path.is_dir():
-            raise UsageError(f"--repo {arg}: no such directory")
+            raise UsageError(f"--repo {arg}: " + ("not a directory" if path.exists() else "no such directory"))
         return find_repo_root(path) or path.resolve()
     root = find_repo_root(Path.cwd())
     if root is None:
         raise UsageError("not inside a git repository (run genie in one, or pass --repo DIR)")
     return root
+
+
+def refuse_git_dir(repo: Path, purpose: str) -> None:
+    """Refuse a bare repository, or a directory inside a git directory, as the place to ``purpose`` (a verb
+    phrase: "apply a patch to"): it has no working tree, and files written there land among git's own (a patch
+    creating ``hooks/post-checkout`` wrote a hook). Checked only without a ``.git`` entry. git decides; when it
+    cannot answer (not installed, a repository of another user), a directory holding ``HEAD``, ``objects/``
+    and ``refs/`` is taken for a git directory."""
+    if (repo / ".git").exists():
+        return
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # GIT_DIR would answer for itself
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--is-inside-git-dir"], check=False, cwd=repo,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=30, env=env)
+        inside = proc.stdout.strip() == b"true" if proc.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        inside = None
+    if inside is None:
+        inside = (repo / "HEAD").is_file() and (repo / "objects").is_dir() and (repo / "refs").is_dir()
+    if inside:
+        raise UsageError(f"{repo} is a bare git repository (or inside a git directory): it has no working tree "
+                         f"to {purpose} (pass --repo a checkout of it)")

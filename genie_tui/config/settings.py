@@ -233,14 +233,26 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     return value
 
 
-def read_toml(path: Path, *, allow_secrets: bool) -> dict[str, Any]:
-    """Read one config file; a syntax error or unknown key is a one-line ConfigError naming file and line."""
+#: A config file is a page of settings; a larger one is refused unread (``/dev/zero`` never ends)
+CONFIG_BYTES = 1_000_000
+
+
+def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> dict[str, Any]:
+    """Read one config file; a syntax error or unknown key is a one-line ConfigError naming file and line.
+    Only a regular file is read (a named pipe or a device is refused unopened), and at most ``CONFIG_BYTES``.
+    With ``root`` (a repository's own config), a symlink that leads outside that repository is refused."""
+    from genie_tui.reading import NotRegularFile, TooLarge, read_regular
+
+    if root is not None and os.path.lexists(path) and not _inside(path, root):
+        raise ConfigError(f"config file {path}: a symlink to outside the repository; genie does not read it")
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, CONFIG_BYTES)
     except FileNotFoundError:
         return {}
+    except (NotRegularFile, TooLarge) as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror}; genie does not read it") from None
     except OSError as exc:
-        raise ConfigError(f"config file {path}: cannot read ({exc.strerror})") from None
+        raise ConfigError(f"config file {path}: cannot read ({exc.strerror or exc})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -254,6 +266,16 @@ def read_toml(path: Path, *, allow_secrets: bool) -> dict[str, Any]:
             raise ConfigError(f"config file {path}:{_line_of(raw, key)}: {key} does not belong in a repository; "
                               "set it in the environment or your user config")
     return {k: _coerce(k, v, f"config file {path}:{_line_of(raw, k)}") for k, v in data.items()}
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks followed, is under ``root``; one that cannot be resolved (a loop) counts as
+    inside: reading it fails anyway, with its own reason."""
+    try:
+        real, top = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return top in real.parents
 
 
 def _line_of(raw: bytes, key: str) -> int:
@@ -284,7 +306,8 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
         (f"user {user_config_file()}", read_toml(user_config_file(), allow_secrets=True)),
     ]
     if repo is not None:
-        layers.append((f"repo {repo_config_file(repo)}", read_toml(repo_config_file(repo), allow_secrets=False)))
+        layers.append((f"repo {repo_config_file(repo)}",
+                       read_toml(repo_config_file(repo), allow_secrets=False, root=repo)))
     env_layer: dict[str, Any] = {}
     env_sources: dict[str, str] = {}
     for name, names in ENV_VARS.items():

@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from genie_tui.errors import EXIT_FAILED, EXIT_OK, UsageError
 
+#: A patch larger than this is refused unread: no real change needs it, and ``yes | genie apply -`` never ends
+PATCH_BYTES = 64 * 1024 * 1024
+
 
 def _read_patch(arg: str) -> str:
-    if arg == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            data = Path(arg).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read patch {arg}: {exc.strerror}") from None
+    """The patch in file ``arg`` (``-``: standard input), refusing a pipe, a device or a socket (``genie apply
+    /dev/zero``) and anything over ``PATCH_BYTES``."""
+    from genie_tui.reading import read_regular, read_stdin
+
+    try:
+        data = read_stdin(PATCH_BYTES) if arg == "-" else read_regular(arg, PATCH_BYTES)
+    except OSError as exc:
+        what = "the patch on standard input" if arg == "-" else f"patch {arg}"
+        raise UsageError(f"cannot read {what}: {exc.strerror or exc}") from None
     from genie_tui.patching.textfile import decode
 
     return decode(data)[1]  # like the files it patches: a stray byte in a UTF-8 patch still matches the file's
@@ -25,10 +29,11 @@ def _read_patch(arg: str) -> str:
 
 def apply_cmd(args: argparse.Namespace) -> int:
     """Apply a patch file (or stdin). Exit 0 applied, 1 refused (nothing changed), 2 usage error."""
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.patching.api import apply_patch
 
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "apply a patch to")
     diff = _read_patch(args.patch)
     report = apply_patch(repo, diff, dry_run=bool(getattr(args, "dry_run", False)),
                          label=f"genie apply {args.patch}")
@@ -52,10 +57,11 @@ def apply_cmd(args: argparse.Namespace) -> int:
 
 def undo_cmd(args: argparse.Namespace) -> int:
     """Undo the last patch genie applied in this repository. Exit 0 undone, 1 refused or nothing to undo."""
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.patching.undo import undo_last
 
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "undo a patch in")
     report = undo_last(repo)
     if getattr(args, "json", False):
         print(json.dumps(report.to_json(), indent=2))

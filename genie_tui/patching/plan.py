@@ -66,10 +66,14 @@ class Tree:
             path = self.repo / rel
             if os.path.isdir(path):
                 raise Refusal(f"{rel} is a directory")
-            try:
-                data = path.read_bytes()
+            from genie_tui.reading import NotRegularFile, read_regular
+
+            try:  # a named pipe blocked the read forever, /dev/zero never ended: only a regular file is read
+                data = read_regular(path, None)
                 self.modes[rel] = os.stat(path).st_mode & 0o7777
                 self.seen[rel] = data
+            except NotRegularFile as exc:
+                raise Refusal(f"{rel} is not a regular file ({exc.kind}); genie only patches regular files") from exc
             except OSError as exc:
                 raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
             try:

@@ -38,8 +38,10 @@ def _unb64(text: str | None) -> bytes | None:
 
 
 def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
+    from genie_tui.reading import read_regular
+
+    try:  # a named pipe put in a patched file's place must not hang the undo
+        return read_regular(path, None)
     except FileNotFoundError:
         return None
 
@@ -142,8 +144,12 @@ def _rel(path: object) -> str:
 
 
 def _mode(value: object) -> int | None:
+    """A journal entry's file mode: None or permission bits (what ``record`` stores); anything else (a number
+    ``chmod`` cannot take) is damage, found before a file is touched."""
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise TypeError("bad mode")
+    if value is not None and not 0 <= value <= 0o7777:
+        raise ValueError("bad mode")
     return value
 
 
@@ -164,6 +170,7 @@ def _undo_locked(repo: Path) -> UndoReport:
     from genie_tui.patching import fsio
     from genie_tui.patching.plan import Refusal, Tree
     from genie_tui.patching.reverse import reverse
+    from genie_tui.reading import NotRegularFile
 
     _recover_interrupted(repo)
     found = entries(repo)
@@ -171,11 +178,12 @@ def _undo_locked(repo: Path) -> UndoReport:
         return UndoReport(False, [], "there is no patch applied by genie to undo in this repository")
     entry_path = found[-1]
     try:
-        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+        entry = json.loads(_read(entry_path) or b"")  # read_text() of a named pipe blocked forever
         checked = [(_rel(f["path"]), _unb64(f["before"]), _unb64(f["after"]), _mode(f["before_mode"]))
                    for f in entry["files"]]
         label = str(entry.get("label") or "")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser goes
         return UndoReport(False, [], f"the undo journal entry {entry_path} is damaged ({type(exc).__name__}); "
                           "nothing was changed. Delete that file to undo the patches before it")
     tree = Tree(repo)
@@ -192,6 +200,9 @@ def _undo_locked(repo: Path) -> UndoReport:
             continue
         except IsADirectoryError:
             problems.append(f"{rel} is a directory now")
+            continue
+        except NotRegularFile as exc:
+            problems.append(f"{rel} is {exc.kind} now")
             continue
         except OSError as exc:
             problems.append(f"{rel} cannot be read ({exc.strerror or exc})")

@@ -39,18 +39,19 @@ def read_text(path: Path, root: Path | None = None) -> str:
     With ``root`` (the file comes from that repository), a file whose real path is outside it is refused
     unread: a cloned repo's ``CLAUDE.md -> ~/.aws/credentials`` must never reach the system prompt.
     """
+    from genie_tui.reading import NotRegularFile, TooLarge, read_regular
+
     if root is not None and not is_inside(path, root):
         raise Invalid(OUTSIDE)
-    if not path.is_file():
-        raise Invalid("not a regular file")
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+    try:  # checked and read in one go: a file swapped for a named pipe in between is still refused
+        data = read_regular(path, MAX_BYTES)
+    except (NotRegularFile, IsADirectoryError, FileNotFoundError):
+        raise Invalid("not a regular file") from None
+    except TooLarge:
+        size = path.stat().st_size
+        raise Invalid(f"too large ({_human(size)}; the limit is {_human(MAX_BYTES)})") from None
     except OSError as exc:
         raise Invalid(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        size = path.stat().st_size
-        raise Invalid(f"too large ({_human(size)}; the limit is {_human(MAX_BYTES)})")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

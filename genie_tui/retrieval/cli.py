@@ -7,10 +7,7 @@ need parsing.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
-import os
-import stat
 import sys
 import time
 from pathlib import Path
@@ -107,8 +104,15 @@ def _read_query(raw: str) -> str:
         raise UsageError("@ needs a file name (@FILE, or @- for stdin; to search for text that starts with @, "
                          "begin the query with a space)")
     label = "standard input" if name == "-" else f"query file {name}"
+    from genie_tui.reading import NotRegularFile, TooLarge, read_regular, read_stdin
+
+    cut = False
     try:
-        data = sys.stdin.buffer.read(QUERY_FILE_BYTES + 1) if name == "-" else _read_regular(name, label)
+        data = read_stdin(QUERY_FILE_BYTES) if name == "-" else read_regular(name, QUERY_FILE_BYTES)
+    except TooLarge as exc:
+        data, cut = exc.head, True
+    except NotRegularFile as exc:
+        raise UsageError(f"{label} is not a regular file ({exc.kind}); give a text file") from None
     except OSError as exc:
         # ``@property`` or ``@Override`` may be meant as words: say how to search for them
         hint = " (to search for text that starts with @, begin the query with a space)" \
@@ -116,8 +120,7 @@ def _read_query(raw: str) -> str:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}{hint}") from exc
     if b"\0" in data[:8192]:
         raise UsageError(f"{label} is binary (it contains NUL bytes); give a text file")
-    if len(data) > QUERY_FILE_BYTES:
-        data = data[:QUERY_FILE_BYTES]
+    if cut:
         print(f"genie: warning: {label} is larger than {QUERY_FILE_BYTES:,} bytes; searching with its beginning",
               file=sys.stderr)
     return data.decode("utf-8", errors="replace")
@@ -125,22 +128,6 @@ def _read_query(raw: str) -> str:
 
 # The query analyser keeps 200,000 characters; more is never needed, and /dev/zero never ends
 QUERY_FILE_BYTES = 1_000_000
-_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"))
-
-
-def _read_regular(name: str, label: str) -> bytes:
-    """At most ``QUERY_FILE_BYTES + 1`` bytes of a regular file; a pipe, socket or device is refused (opened
-    without blocking, so a FIFO with no writer cannot hang the search)."""
-    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        if not stat.S_ISREG(mode):
-            kind = next((k for test, k in _KINDS if test(mode)), "not a file")
-            raise UsageError(f"{label} is not a regular file ({kind}); give a text file")
-        return fh.read(QUERY_FILE_BYTES + 1)
 
 
 def search_cmd(args: argparse.Namespace) -> int:

@@ -134,10 +134,13 @@ async def _apply(screen: MainScreen, arg: str) -> None:
         return
     path = Path(arg).expanduser()
     path = path if path.is_absolute() else repo / path
-    try:
-        data = path.read_bytes()
+    from genie_tui.patching.cli import PATCH_BYTES
+    from genie_tui.reading import read_regular
+
+    try:  # /dev/zero or a named pipe: refused unread, never the app's memory or a hang
+        data = read_regular(path, PATCH_BYTES)
     except OSError as exc:
-        await screen.conversation.add_note(f"apply: {exc}", "error")
+        await screen.conversation.add_note(f"apply: cannot read {arg}: {exc.strerror or exc}", "error")
         return
     from genie_tui.patching.textfile import decode
 

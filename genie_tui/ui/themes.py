@@ -32,6 +32,8 @@ _COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "fo
             "surface", "panel", "boost")
 _FLAGS = ("dark", "ansi")
 _NUMBERS = ("luminosity_spread", "text_alpha")
+#: A theme is a page of colours; a larger file is refused unread
+THEME_BYTES = 256 * 1024
 # How Textual's own CSS uses a variable, tried in order against the variable's default value.
 _USES = (("color", "a colour"), ("text-style", "a text style"))
 
@@ -46,8 +48,12 @@ class ThemeSet:
 
 def theme_from_file(path: Path) -> Theme:
     """Parse one theme file; raises ``ValueError`` with a one-line reason."""
+    from genie_tui.reading import NotRegularFile, TooLarge, read_regular
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, THEME_BYTES).decode("utf-8"))
+    except (NotRegularFile, TooLarge) as exc:  # a named pipe with no writer hung the app at start
+        raise ValueError(str(exc.strerror)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
