@@ -35,6 +35,16 @@ def sessions_dir() -> Path:
     return user_data_dir() / "sessions"
 
 
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads``, with a value nested too deeply for the parser (a ``RecursionError``) a ``ValueError``
+    like any other invalid JSON: every reader of session lines (and of the tool-call arguments in them) skips
+    or names such a line instead of crashing."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
+
+
 class Session:
     """An open trajectory file. ``secrets`` are scrubbed from every record before it is written."""
 
@@ -91,8 +101,8 @@ def numbered_records(path: Path, problems: list[str] | None = None) -> list[tupl
         if not line.strip():
             continue
         try:
-            record = json.loads(line.decode("utf-8"))
-        except ValueError:  # UnicodeDecodeError is a ValueError too
+            record = loads_json(line.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError is a ValueError too, and so is a line nested too deeply
             if number - 1 == last:
                 continue
             problem = f"{path}:{number}: not a genie trajectory (invalid JSON)"
