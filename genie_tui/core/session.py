@@ -7,6 +7,7 @@ written and a session can always be resumed from its file.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -54,6 +55,7 @@ class Session:
         # Placeholder keys of local servers ("ollama", "EMPTY") are ordinary words: scrubbing them would
         # corrupt the task text; real keys and passwords worth hiding are longer.
         self._scrub = tuple(s for s in scrub if s and len(s) >= MIN_SECRET_LEN)
+        self._written = path.exists()  # a new session's file exists once a whole record is in it
 
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
@@ -76,11 +78,33 @@ class Session:
         return cls(path, path.stem, scrub)
 
     def record(self, kind: str, **data: Any) -> None:
+        """Append one record.
+
+        Raises:
+            GenieError: the file cannot be written (one line naming it); a new session's file is not left
+                behind empty or with half a record.
+        """
         line = redact(json.dumps({"type": kind, "ts": round(time.time(), 3), **data}, ensure_ascii=False,
                                  default=str), self._scrub)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
+        # Text that is not valid Unicode (a lone surrogate: a file name or argument that was not UTF-8) is kept as
+        # the JSON escape ensure_ascii would write, so the line is valid UTF-8 and reads back to the same text.
+        payload = (line + "\n").encode("utf-8", "backslashreplace")
+        new = not self._written
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+            try:
+                while payload:
+                    payload = payload[os.write(fd, payload):]
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if new:  # no record made it: the file would be an empty or torn session, listed as damaged forever
+                try:
+                    self.path.unlink()
+                except OSError:
+                    pass
+            raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
+        self._written = True
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

@@ -5,15 +5,113 @@ failure, and an export never overwrites the session it reads."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 
 from genie_tui.cli import main
 from genie_tui.core.session import Session, sessions_dir
-from genie_tui.providers.scripted import Reply
+from genie_tui.providers.scripted import Reply, ScriptedServer
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
 LOOK = Reply(tool_calls=[("list_dir", {"path": "."})])
 DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON, nested deeper than the parser goes (RecursionError)
+
+
+def genie(*args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GENIE_API_KEY": "sk-test-key-for-the-scripted-server"}
+    return subprocess.run([*prefix, sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True,
+                          env=env, stdin=subprocess.DEVNULL, timeout=120, check=False)
+
+
+def quick_repo(make_repo) -> Path:
+    repo = make_repo({"a.py": "x = 1\n"})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text("max_retries = 0\n")
+    return repo
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_task_that_is_not_utf8_is_run_and_recorded_with_the_bytes_replaced(make_repo):
+    repo = quick_repo(make_repo)
+    with ScriptedServer([FINISH]) as server:
+        proc = genie("run", os.fsdecode(b"fix \xff\xfe"), "--repo", str(repo), "--base-url", server.base_url,
+                     "--approve", "never", "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    path = Path(json.loads(proc.stdout)["trajectory"])
+    assert records(path)[0]["task"] == "fix \ufffd\ufffd"  # the bytes that are not UTF-8 replaced, as editors show
+    assert requests[0]["messages"][1]["content"] == "fix \ufffd\ufffd"
+    listed = genie("sessions", "list")
+    assert listed.returncode == 0 and listed.stderr == "" and path.stem in listed.stdout
+    assert sorted(p.name for p in sessions_dir().iterdir()) == [path.name]
+
+
+def _can_drop_dac_override() -> list[str] | None:
+    """A command prefix that runs without the capability to write anywhere (root has it), or None."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, check=False)
+    return prefix if probe.returncode == 0 else None
+
+
+def test_a_sessions_directory_that_cannot_be_written_still_gets_the_object_and_one_line(make_repo):
+    prefix = _can_drop_dac_override()
+    if prefix is None:
+        pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE: every directory is writable")
+    repo = quick_repo(make_repo)
+    folder = sessions_dir()
+    folder.mkdir(parents=True)
+    folder.chmod(0o555)
+    try:
+        with ScriptedServer([FINISH]) as server:
+            proc = genie("run", "a task", "--repo", str(repo), "--base-url", server.base_url, "--json",
+                         prefix=tuple(prefix))
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"genie: cannot write the session file {folder}/"), proc.stderr
+    assert err[0].endswith("(Permission denied)")
+    summary = json.loads(proc.stdout)
+    assert summary["status"] == "failed" and summary["error"] == err[0].removeprefix("genie: ")
+    assert summary["trajectory"] is None and list(folder.iterdir()) == []
+
+
+def test_a_session_whose_first_record_cannot_be_written_whole_leaves_no_file(make_repo):
+    """A disk that fills up in the middle of the first record (here: a file size limit, so the write stops
+    part way): the run fails with its one line and object, and no half-written session stays to be listed as
+    damaged on every later `sessions list`."""
+    import resource
+    import signal
+
+    def small_files() -> None:  # in the child: writes past 4 KiB fail (EFBIG) instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    repo = quick_repo(make_repo)
+    with ScriptedServer([FINISH]) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "a task", "--repo", str(repo), "--base-url",
+                               server.base_url, "--json"], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "GENIE_API_KEY": "sk-test-key-for-the-scripted-server"},
+                              stdin=subprocess.DEVNULL, preexec_fn=small_files, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().endswith("(File too large)") and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["error"].startswith("cannot write the session file")
+    assert list(sessions_dir().iterdir()) == []
+    assert genie("sessions", "list").stderr == ""
 
 
 def _session(task: str = "fix it", arguments: str = '{"path": "."}') -> Session:
