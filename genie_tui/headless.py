@@ -1,6 +1,6 @@
 """Headless front end: ``genie run`` and ``genie resume``. Progress goes to stderr; ``--json`` puts one
 summary object on stdout, also when the run cannot start (a usage error, a sessions directory that cannot be
-created or written): scripts read stdout."""
+created or written, a session another genie process is running): scripts read stdout."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,44 @@ def quick_repo(make_repo) -> Path:
 
 def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_session_running_in_one_process_is_not_resumed_by_another_and_a_crash_leaves_no_lock(make_repo):
+    repo = quick_repo(make_repo)
+    with ScriptedServer([LOOK]) as server:
+        proc = genie("run", "look around", "--repo", str(repo), "--base-url", server.base_url, "--max-steps", "1",
+                     "--approve", "never", "--json")
+    assert proc.returncode == 3, proc.stderr  # step budget: resumable
+    path = Path(json.loads(proc.stdout)["trajectory"])
+    endpoint_args = ("--approve", "never", "--max-steps", "3")
+    # The first resume waits on its model request, holding the session; the second must not join it.
+    with ScriptedServer([Reply(fault="hang", hang_seconds=60, tool_calls=[("finish", {"summary": "x"})])]) as server:
+        first = subprocess.Popen([sys.executable, "-m", "genie_tui", "resume", path.stem, "--base-url",
+                                  server.base_url, *endpoint_args],
+                                 env={**os.environ, "GENIE_API_KEY": "sk-test-key-for-the-scripted-server"},
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not server.requests:
+                assert first.poll() is None and time.monotonic() < deadline, "the first resume never asked the model"
+                time.sleep(0.05)
+            before = path.read_bytes()
+            second = genie("resume", path.stem, "--base-url", server.base_url, *endpoint_args, "--json")
+            after = path.read_bytes()
+        finally:
+            first.kill()  # a crash: the operating system drops its lock
+            first.wait(timeout=30)
+    assert second.returncode == 1
+    err = second.stderr.strip()
+    assert len(err.splitlines()) == 1 and "is in use by another genie process" in err, second.stderr
+    summary = json.loads(second.stdout)
+    assert summary["status"] == "failed" and "in use by another genie process" in summary["error"]
+    assert after == before  # the refused run wrote nothing
+    with ScriptedServer([FINISH]) as server:
+        third = genie("resume", path.stem, "--base-url", server.base_url, *endpoint_args)
+    assert third.returncode == 0, third.stderr
+    kinds = [r["type"] for r in records(path)]
+    assert kinds.count("resume") == 2 and kinds.count("end") == 2  # the run's and the third's; the crash none
 
 
 def test_a_task_that_is_not_utf8_is_run_and_recorded_with_the_bytes_replaced(make_repo):
