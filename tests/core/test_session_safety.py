@@ -189,3 +189,22 @@ def test_tool_call_arguments_nested_too_deeply_export_and_replay(capsys):
     assert "unparsed_arguments" in json.loads(assistant["tool_calls"][0]["function"]["arguments"])
     assert main(["replay", s.id]) == 0
 
+
+@pytest.mark.parametrize("how", ["the same path", "a symlink", "a hard link", "a relative path"])
+def test_export_refuses_to_write_over_the_session_it_exports(tmp_path, capsys, monkeypatch, how):
+    s = _session()
+    before = s.path.read_bytes()
+    target = {"the same path": s.path, "a symlink": tmp_path / "link.jsonl", "a hard link": tmp_path / "hard.jsonl",
+              "a relative path": Path(s.path.name)}[how]
+    if how == "a symlink":
+        target.symlink_to(s.path)
+    elif how == "a hard link":
+        os.link(s.path, target)
+    elif how == "a relative path":
+        monkeypatch.chdir(s.path.parent)
+    assert main(["export", s.id, "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"genie: {target} is the session being exported ({s.path}); write the export to another file\n"
+    assert s.path.read_bytes() == before
+    out = tmp_path / "train.jsonl"
+    assert main(["export", s.id, "-o", str(out)]) == 0 and json.loads(out.read_text())["messages"]
