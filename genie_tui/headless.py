@@ -1,6 +1,6 @@
 """Headless front end: ``genie run`` and ``genie resume``. Progress goes to stderr; ``--json`` puts one
 summary object on stdout, also when the run cannot start (a usage error, a sessions directory that cannot be
-created): scripts read stdout."""
+created or written, a session another genie process is running): scripts read stdout."""
 
 from __future__ import annotations
 
@@ -66,12 +66,23 @@ def run(args: argparse.Namespace) -> int:
         from genie_tui.core.agent import Agent
 
         repo = resolve_repo(args.repo)
-        if not args.task.strip():
+        task = _argument_text(args.task)
+        if not task.strip():
             raise UsageError("the task is empty")
         settings = _settings(args, repo)
-        return Agent(settings, repo, playbooks=args.playbook), args.task
+        return Agent(settings, repo, playbooks=args.playbook), task
 
     return _drive(start, args)
+
+
+def _argument_text(text: str) -> str:
+    """A command-line argument as text: bytes that are not UTF-8 (which Python keeps as lone surrogates, text
+    that cannot be written or sent) become U+FFFD, as a browser or an editor shows them."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no undecodable byte makes
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def resume(args: argparse.Namespace) -> int:

@@ -90,14 +90,22 @@ class Agent(UserIntent):
         """The session ``ref`` (id, unique prefix or file), ready to continue. With ``repo``, a session of
         another repository is refused (GenieError) before anything is written to it."""
         path = find_session(ref)
-        state = restore(path)
-        start = state.start
-        if repo is not None and Path(start["repo"]).resolve() != Path(repo).resolve():
-            raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
-                             f"(this app works on {repo})")
-        agent = cls(settings, Path(start["repo"]), playbooks=state.playbooks_on, **kwargs)
+        # Locked before it is read: another genie process running it is refused (SessionBusy), and no record
+        # can be added between reading the state and continuing from it.
+        session = Session.claim(path, scrub=settings.secrets())
+        try:
+            state = restore(path)
+            start = state.start
+            if repo is not None and Path(start["repo"]).resolve() != Path(repo).resolve():
+                raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
+                                 f"(this app works on {repo})")
+            agent = cls(settings, Path(start["repo"]), playbooks=state.playbooks_on, **kwargs)
+            session.cut_torn_tail()
+        except BaseException:
+            session.close()
+            raise
         agent.disabled_playbooks = set(state.playbooks_off)
-        agent.session = Session.reopen(path, scrub=agent._secrets())
+        agent.session = session
         agent.messages = state.messages
         agent.plan = [PlanStep(s["text"], s["status"], s.get("origin", "agent")) for s in state.plan]
         agent.task = start.get("task", "")

@@ -188,7 +188,7 @@ def sendable_arguments(raw: str | None) -> str:
         return "{}"
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         value = None
     if isinstance(value, dict):
         return raw

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from genie_tui.core.context import sendable_arguments
-from genie_tui.core.session import restore
+from genie_tui.core.session import loads_json, restore
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:
@@ -26,7 +25,7 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
 def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str, Any]]) -> str | None:
     """Why a recorded call is not worth training on (genie refused it), or ``None``."""
     try:
-        args = json.loads(arguments or "{}")
+        args = loads_json(arguments or "{}")
     except ValueError:
         return "not JSON"
     if not isinstance(args, dict):

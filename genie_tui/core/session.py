@@ -2,14 +2,22 @@
 
 One record per line, appended and flushed as it happens, so a crash or a kill loses at most the line being
 written and a session can always be resumed from its file.
+
+One process at a time writes a session: the writer holds an exclusive ``flock`` on the file (the operating
+system drops it when the process ends, even by a crash or a kill, so no stale lock is ever left), and resuming
+a session another process holds is refused. Reading (list, replay, export) takes no lock.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import secrets
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +25,11 @@ from typing import Any
 from genie_tui.config.paths import user_data_dir
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.gitops import task_slug
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not a POSIX system (Windows is not a target): no lock, no crash
+    fcntl = None  # type: ignore[assignment]
 
 
 MIN_SECRET_LEN = 8
@@ -35,8 +48,77 @@ def sessions_dir() -> Path:
     return user_data_dir() / "sessions"
 
 
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads``, with a value nested too deeply for the parser (a ``RecursionError``) a ``ValueError``
+    like any other invalid JSON: every reader of session lines (and of the tool-call arguments in them) skips
+    or names such a line instead of crashing."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
+
+
+class SessionBusy(GenieError):
+    """The session is held by another genie process (running it, or open in the app)."""
+
+
+#: The session files this process holds locked: (st_dev, st_ino) -> [fd, holders]. A lock is per process, so
+#: a second ``Session`` on the same file in this process (the app resuming the session it has open, a test)
+#: shares the descriptor instead of refusing itself.
+_HELD: dict[tuple[int, int], list[int]] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _hold(path: Path, *, create: bool) -> tuple[tuple[int, int], int]:
+    """Open ``path`` for appending and lock it for this process; returns the key and descriptor.
+
+    Raises:
+        SessionBusy: another process holds the session.
+        OSError: the file cannot be opened (or created).
+    """
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        info = os.fstat(fd)
+        key = (info.st_dev, info.st_ino)
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None:
+                held[1] += 1
+                os.close(fd)
+                return key, held[0]
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise SessionBusy(f"session {path.stem} is in use by another genie process (running, or open "
+                                      "in the app); wait for it to end, or quit it, then resume") from None
+                raise
+            _HELD[key] = [fd, 1]
+            return key, fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _release(key: tuple[int, int]) -> None:
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] <= 0:
+            del _HELD[key]
+            os.close(held[0])  # closing the last descriptor drops the lock
+
+
 class Session:
-    """An open trajectory file. ``secrets`` are scrubbed from every record before it is written."""
+    """An open trajectory file. ``secrets`` are scrubbed from every record before it is written.
+
+    The file is created by the first record and locked from then on (see the module's docstring) until
+    :meth:`close`, the object's collection or the end of the process.
+    """
 
     def __init__(self, path: Path, session_id: str, scrub: tuple[str, ...] = ()) -> None:
         self.path = path
@@ -44,6 +126,27 @@ class Session:
         # Placeholder keys of local servers ("ollama", "EMPTY") are ordinary words: scrubbing them would
         # corrupt the task text; real keys and passwords worth hiding are longer.
         self._scrub = tuple(s for s in scrub if s and len(s) >= MIN_SECRET_LEN)
+        self._fd: int | None = None
+        self._release: Any = None  # the finalizer that gives the lock back
+        self._closed = False
+        self._written = path.exists()  # a new session's file exists once a whole record is in it
+
+    def _lock(self, *, create: bool) -> int:
+        if self._fd is None:
+            key, self._fd = _hold(self.path, create=create)
+            self._release = weakref.finalize(self, _release, key)
+        return self._fd
+
+    def close(self) -> None:
+        """Give the lock back (another process may resume the session now). A later record (the end of a turn
+        that was still stopping) takes it just for its write."""
+        self._closed = True
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._release is not None:
+            self._release()
+        self._fd = self._release = None
 
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
@@ -58,19 +161,68 @@ class Session:
 
     @classmethod
     def reopen(cls, path: Path, *, scrub: tuple[str, ...] = ()) -> Session:
-        """Continue appending to ``path``; a torn last line (a crash mid-write) is cut off first."""
-        data = path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            with path.open("r+b") as fh:
-                fh.truncate(data.rfind(b"\n") + 1)
-        return cls(path, path.stem, scrub)
+        """Continue appending to ``path``, locked first; a torn last line (a crash mid-write) is cut off then.
+
+        Raises:
+            SessionBusy: another genie process holds the session (nothing was changed).
+            GenieError: the file cannot be opened for writing.
+        """
+        session = cls.claim(path, scrub=scrub)
+        try:
+            session.cut_torn_tail()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    @classmethod
+    def claim(cls, path: Path, *, scrub: tuple[str, ...] = ()) -> Session:
+        """``path`` locked for this process, unchanged (see :meth:`reopen`)."""
+        session = cls(path, path.stem, scrub)
+        try:
+            session._lock(create=False)
+        except OSError as exc:
+            raise GenieError(f"cannot write the session file {path} ({exc.strerror or exc})") from None
+        return session
+
+    def cut_torn_tail(self) -> None:
+        """Cut off a torn last line (a crash mid-write), so the next record starts on a line of its own."""
+        try:
+            data = self.path.read_bytes()
+            if data and not data.endswith(b"\n"):
+                os.ftruncate(self._lock(create=False), data.rfind(b"\n") + 1)
+        except OSError as exc:
+            raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
 
     def record(self, kind: str, **data: Any) -> None:
+        """Append one record.
+
+        Raises:
+            GenieError: the file cannot be written (one line naming it); a new session's file is not left
+                behind empty or with half a record.
+        """
         line = redact(json.dumps({"type": kind, "ts": round(time.time(), 3), **data}, ensure_ascii=False,
                                  default=str), self._scrub)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
+        # Text that is not valid Unicode (a lone surrogate: a file name or argument that was not UTF-8) is kept as
+        # the JSON escape ensure_ascii would write, so the line is valid UTF-8 and reads back to the same text.
+        payload = (line + "\n").encode("utf-8", "backslashreplace")
+        new = not self._written
+        try:
+            fd = self._lock(create=True)
+            while payload:
+                payload = payload[os.write(fd, payload):]
+        except OSError as exc:
+            if new:  # no record made it: the file would be an empty or torn session, listed as damaged forever
+                self.close()
+                try:
+                    self.path.unlink()
+                except OSError:
+                    pass
+            raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
+        finally:
+            if self._closed:
+                self._unlock()
+        self._written = True
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -91,8 +243,8 @@ def numbered_records(path: Path, problems: list[str] | None = None) -> list[tupl
         if not line.strip():
             continue
         try:
-            record = json.loads(line.decode("utf-8"))
-        except ValueError:  # UnicodeDecodeError is a ValueError too
+            record = loads_json(line.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError is a ValueError too, and so is a line nested too deeply
             if number - 1 == last:
                 continue
             problem = f"{path}:{number}: not a genie trajectory (invalid JSON)"

@@ -70,6 +70,14 @@ def replay(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` is ``b`` (through a symlink or a hard link too); a file that does not exist is none."""
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def _seconds(rec: dict[str, Any], default: float) -> float:
     ts = rec.get("ts")
     return ts if isinstance(ts, (int, float)) else default
@@ -77,6 +85,8 @@ def _seconds(rec: dict[str, Any], default: float) -> float:
 
 def export(args: argparse.Namespace) -> int:
     path = find_session(args.file)
+    if args.output and _same_file(Path(args.output), path):
+        raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
     lines = [json.dumps(rec, ensure_ascii=False) for rec in iter_export(path)]
     if not lines:
         raise UsageError(f"{path}: the session has no model answer to export")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import numbered_records
+from genie_tui.core.session import loads_json, numbered_records
 
 #: a record whose fields are not what this version reads (``describe`` indexes into it)
 UNREADABLE = (KeyError, TypeError, AttributeError, IndexError)
@@ -78,7 +78,7 @@ def _add(items: list[PastItem], waiting: dict[str, list[int]], rec: dict[str, An
         for call in msg.get("tool_calls") or []:
             raw = call["function"].get("arguments") or ""
             try:
-                arguments = json.loads(raw) if raw.strip() else {}
+                arguments = loads_json(raw) if raw.strip() else {}
             except ValueError:
                 arguments = None
             waiting.setdefault(call["id"], []).append(len(items))

@@ -151,6 +151,9 @@ class GenieApp(App[str | None]):
         return self.agent
 
     def reset_agent(self) -> None:
+        from genie_tui.ui.commands import close_session
+
+        close_session(self.agent)
         self.agent = None
         self.pending_context.clear()
         self.pending_plan = None

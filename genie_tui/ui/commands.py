@@ -212,6 +212,13 @@ async def _clear(screen: MainScreen, arg: str) -> None:
     screen.show_patch_pane(False)
 
 
+def close_session(agent: Any) -> None:
+    """Give back the lock on ``agent``'s session, if it has one (the app no longer works on it)."""
+    close = getattr(getattr(agent, "session", None), "close", None)
+    if callable(close):
+        close()
+
+
 def latest_session(repo: Path | None, exclude: str | None = None) -> tuple[str | None, list[str]]:
     """The id of this repository's most recent saved session (``exclude``: the one already open), and a line
     for each damaged session file it skipped, read as ``/sessions`` reads them."""
@@ -256,7 +263,8 @@ async def _resume(screen: MainScreen, arg: str) -> None:
     except Exception as exc:  # an unknown id, another repository's session or a damaged file: one line
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
-    screen.genie.agent = agent
+    previous, screen.genie.agent = screen.genie.agent, agent
+    close_session(previous)  # no longer open here: another genie may resume it now
     # the session's playbooks as the user left them (one turned off stays off); /playbook and the palette show them
     screen.genie.active_playbooks = agent.active_playbooks
     notices, agent.resume_notices = agent.resume_notices, []  # said here, not again at the next turn

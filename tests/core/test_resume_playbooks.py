@@ -142,6 +142,7 @@ def test_a_session_recorded_before_playbook_choices_were_kept_still_resumes(make
     s.record("message", message={"role": "user", "content": "add a migration"})
     s.record("playbooks", active=[["db-migrations", "explicit"]], files=[])
     s.record("end", status="cancelled", summary="stopped")
+    s.close()  # as the genie that wrote it would have on exit: the resume is another process
     proc, requests = resume(s.id)
     assert proc.returncode == 0, proc.stderr
     assert "turned off" not in json.dumps(requests[0]["messages"])
