@@ -49,6 +49,26 @@ YIELD_EVERY_S = 0.008
 NO_KEY = "not-needed"
 
 
+def encodable(value: Any) -> Any:
+    """``value`` (JSON: dicts, lists, strings) with each lone surrogate in its strings replaced by U+FFFD, as
+    decoding the byte it stands for with ``errors="replace"`` would give."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape" if _ESCAPED_ONLY.fullmatch(value) else "replace") \
+                .decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {k: encodable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encodable(v) for v in value]
+    return value
+
+
+_ESCAPED_ONLY = re.compile(r"[^\ud800-\udc7f\udd00-\udfff]*", re.DOTALL)  # no surrogate but surrogateescape's
+
+
 async def _unstreamed(stream: Any) -> list[Any] | None:
     """What a server that did not stream sent instead: its whole completion as one chunk (some servers and
     proxies ignore ``stream``), or :class:`NotAStream` for an error object or a page (a captive portal's). None
@@ -264,8 +284,6 @@ class ModelClient:
             return
 
     async def _open(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
-        import openai
-
         # The SDK passes every message of ``messages`` through its TypedDict transform before sending: about
         # 0.2 ms a message, on the event loop the app draws with, so a 500-turn session froze the screen for a
         # fifth of a second at every request. The messages are plain JSON already; as ``extra_body`` the SDK
@@ -274,6 +292,17 @@ class ModelClient:
                                   "extra_body": {"messages": messages}}
         if tools:
             params["tools"] = tools
+        try:
+            return await self._create(params)
+        except UnicodeEncodeError:
+            # a lone surrogate: a byte of a file name or a file's text that is not UTF-8 (read with
+            # surrogateescape), which JSON cannot carry. Sent as U+FFFD, which the tools read back (ToolContext.resolve)
+            params["extra_body"] = {"messages": encodable(messages)}
+            return await self._create(params)
+
+    async def _create(self, params: dict[str, Any]) -> Any:
+        import openai
+
         if not self._stream_options:
             return await self._sdk.chat.completions.create(**params)
         try:

@@ -66,9 +66,35 @@ class ToolContext:
             raise ToolError(f"{rel}: outside the repository")
         if ".git" in full.relative_to(root).parts:
             raise ToolError(f"{rel}: the .git directory is off limits")
+        if must_exist and not full.exists() and "\ufffd" in rel:
+            full = _undo_replacement(root, full) or full
         if must_exist and not full.exists():
             raise ToolError(f"{rel}: no such file or directory (try find_files)")
         return full
 
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.repo.resolve()).as_posix() or "."
+
+
+def _shown(name: str) -> str:
+    """A file name as the model is shown it: a byte that is not UTF-8 (``\\udce9`` from surrogateescape) as
+    U+FFFD (see providers.client.encodable)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _undo_replacement(root: Path, full: Path) -> Path | None:
+    """The file that ``full``, a path the model wrote back with U+FFFD for bytes it was never shown, names: each
+    such part matched against its directory's entries as the model saw them, when exactly one fits."""
+    found = root
+    for part in full.relative_to(root).parts:
+        if "\ufffd" not in part:
+            found = found / part
+            continue
+        try:
+            fits = [entry for entry in found.iterdir() if _shown(entry.name) == part]
+        except OSError:
+            return None
+        if len(fits) != 1:
+            return None
+        found = fits[0]
+    return found

@@ -484,3 +484,22 @@ def test_an_abbreviated_json_flag_also_gets_its_object_on_a_usage_error(flag, ca
     assert exit_info.value.code == 2
     summary = json.loads(capsys.readouterr().out)
     assert summary["status"] == "failed" and "invalid int value" in summary["error"]
+
+
+def test_a_file_name_and_text_that_are_not_utf8_do_not_break_the_requests(make_repo):
+    """A byte that is not UTF-8 in a file name (in the system prompt's file list) or in a file's text (a tool
+    result) reaches the model as U+FFFD; the name the model writes back that way opens the file."""
+    repo = bug_repo(make_repo)
+    (repo / os.fsdecode(b"caf\xe9.py")).write_bytes(b"TOTAL = 41 + 1\n")
+    (repo / "notes.txt").write_bytes("déjà vu, plain words\n".encode() * 20 + b"then \xff here\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "odd"], cwd=repo, check=True)
+    script = [Reply(tool_calls=[("read_file", {"path": "caf\ufffd.py"}), ("read_file", {"path": "notes.txt"})]),
+              Reply(tool_calls=[("finish", {"summary": "read both"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "read them", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    results = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
+    assert "TOTAL = 41 + 1" in results[0]
+    assert "then \ufffd here" in results[1]
