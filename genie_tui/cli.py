@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     module_name, _, func_name = args.handler.partition(":")
     from genie_tui.output import OutputError, display_output
-    from genie_tui.ui.printable import printable
+    from genie_tui.printable import printable
 
     try:
         handler = getattr(importlib.import_module(module_name), func_name)

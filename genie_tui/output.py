@@ -1,6 +1,6 @@
 """What the command line writes: shown without terminal control sequences, and a failed write reported.
 
-``main`` runs each command (the app aside: Textual draws it, see :mod:`genie_tui.ui.printable`) with
+``main`` runs each command (the app aside: Textual draws it, see :mod:`genie_tui.printable`) with
 ``sys.stdout`` and ``sys.stderr`` wrapped in :class:`DisplayStream`. Whatever a command prints -- the model's
 text and the finish summary of ``genie run``, a repository file in ``genie replay``, a session's task in
 ``genie sessions list``, a file name in ``genie apply`` -- reaches the terminal without its escape sequences
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from genie_tui.errors import EXIT_FAILED
-from genie_tui.ui.printable import StreamPrintable
+from genie_tui.printable import StreamPrintable
 
 
 class OutputError(Exception):

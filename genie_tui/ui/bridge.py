@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from textual.message import Message
 
 from genie_tui.core import events as ev
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 
 
 class AgentPort(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 from genie_tui.ui.widgets.history import Entry, ToolRecord
 
 if TYPE_CHECKING:

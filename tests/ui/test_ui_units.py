@@ -81,7 +81,7 @@ def test_launch_module_does_not_import_textual() -> None:
 
 
 def test_printable_drops_escape_sequences_and_controls_and_expands_tabs() -> None:
-    from genie_tui.ui.printable import StreamPrintable, printable
+    from genie_tui.printable import StreamPrintable, printable
 
     assert printable("a\x1b[31mred\x1b[0m\tb\r\nc\x07\x90\x9d") == "ared    b\nc"
     assert printable("title\x1b]0;pwned\x07 end") == "title end"
@@ -99,7 +99,7 @@ def test_printable_drops_escape_sequences_and_controls_and_expands_tabs() -> Non
 
 
 def test_printable_shows_an_undecodable_byte_as_a_replacement_character() -> None:
-    from genie_tui.ui.printable import printable
+    from genie_tui.printable import printable
 
     # a stray byte read with surrogateescape: drawn raw, the terminal writer's strict UTF-8 encode would fail
     assert printable("naïve \udcff!") == "naïve \ufffd!"

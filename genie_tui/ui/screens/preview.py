@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 
 MAX_BYTES = 2_000_000
 

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 from genie_tui.ui.widgets.prompt import PromptInput
 
 if TYPE_CHECKING:

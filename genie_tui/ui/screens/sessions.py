@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 
 
 def this_repos_sessions(repo: Path, exclude: str | None = None) -> tuple[list[Any], int, list[str]]:

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 

@@ -18,7 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
-from genie_tui.ui.printable import printable
+from genie_tui.printable import printable
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.prompt import PromptInput
 
