@@ -320,25 +320,38 @@ def test_resuming_a_finished_session_is_refused(make_repo):
     assert proc.returncode == 2 and "already finished" in proc.stderr
 
 
-@pytest.mark.parametrize("where", ["repo", "worktree"])
-def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def commit_each_repo(make_repo) -> Path:
+    """The bug repository with ``commit = "each"`` in its committed config."""
     repo = bug_repo(make_repo)
     with (repo / ".genie/config.toml").open("a") as f:
         f.write('commit = "each"\n')
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "config"],
                    cwd=repo, check=True)
+    return repo
+
+
+def run_patch_and_finish(repo: Path, diff: str) -> subprocess.CompletedProcess:
+    """``genie run`` whose model proposes ``diff`` and finishes, approved automatically."""
+    script = [Reply(tool_calls=[("propose_patch", {"diff": diff, "summary": "empty list"})]),
+              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
+    with ScriptedServer(script) as server:
+        return genie("run", "fix the empty average", "--repo", str(repo), "--base-url", server.base_url,
+                     "--model", "m", "--approve", "auto", env_extra=GIT_IDENTITY)
+
+
+@pytest.mark.parametrize("where", ["repo", "worktree"])
+def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
+    repo = commit_each_repo(make_repo)
     if where == "worktree":  # .git is a file there
         subprocess.run(["git", "worktree", "add", "-q", "-b", "side", str(tmp_path / "wt")], cwd=repo, check=True)
         repo = tmp_path / "wt"
     start = "side" if where == "worktree" else "main"
-    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "empty list"})]),
-              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
-    with ScriptedServer(script) as server:
-        r = genie("run", "fix the empty average", "--repo", str(repo), "--base-url", server.base_url,
-                  "--model", "m", "--approve", "auto",
-                  env_extra={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    r = run_patch_and_finish(repo, FIX)
     assert r.returncode == 0, r.stderr
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     assert f"committed {head[:10]} on branch genie/fix-the-empty-average (switched from {start})" in r.stderr
@@ -348,23 +361,12 @@ def test_commits_are_announced_with_their_branch(make_repo, tmp_path, where):
 def test_commit_each_holds_genies_change_only(make_repo, mine):
     """The user's uncommitted edit in the file genie patches is never committed: apart from genie's lines it
     stays an uncommitted edit; touching them, genie's change is not committed either, and says so."""
-    repo = bug_repo(make_repo)
-    with (repo / ".genie/config.toml").open("a") as f:
-        f.write('commit = "each"\n')
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "config"], cwd=repo, check=True)
+    repo = commit_each_repo(make_repo)
     line, edit = {"apart": ("    return max(values) - min(values)\n", "    return max(values) - min(values)  # mine\n"),
                   "touching": ("    total = sum(values)\n", "    total = sum(values)  # mine\n")}[mine]
     (repo / "calc.py").write_text(BUGGY.replace(line, edit))
     # the model's diff has the user's line as context, as read_file showed it
-    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX.replace(line, edit), "summary": "empty list"})]),
-              Reply(tool_calls=[("finish", {"summary": "fixed"})])]
-    with ScriptedServer(script) as server:
-        r = genie("run", "fix the empty average", "--repo", str(repo), "--base-url", server.base_url,
-                  "--model", "m", "--approve", "auto",
-                  env_extra={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    r = run_patch_and_finish(repo, FIX.replace(line, edit))
     assert r.returncode == 0, r.stderr
 
     def out(*args):
@@ -391,20 +393,14 @@ def test_commit_each_holds_genies_change_only(make_repo, mine):
 
 
 def test_the_api_key_in_a_task_stays_out_of_the_branch_and_the_session_id(make_repo):
-    repo = bug_repo(make_repo)
-    with (repo / ".genie/config.toml").open("a") as f:
-        f.write('commit = "each"\n')
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "config"], cwd=repo, check=True)
+    repo = commit_each_repo(make_repo)
     key = "sk-live-SECRET123456"
     script = [Reply(tool_calls=[("propose_patch", {"diff": FIX, "summary": "empty list"})]),
               Reply(tool_calls=[("finish", {"summary": "fixed"})])]
     with ScriptedServer(script) as server:
         r = genie("run", f"{key} is my key; fix the empty average", "--repo", str(repo), "--json",
                   "--base-url", server.base_url, "--model", "m", "--approve", "auto",
-                  env_extra={"GENIE_API_KEY": key, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+                  env_extra={"GENIE_API_KEY": key, **GIT_IDENTITY})
     assert r.returncode == 0, r.stderr
     branches = subprocess.run(["git", "branch", "--list"], cwd=repo, capture_output=True, text=True).stdout
     trajectory = Path(json.loads(r.stdout)["trajectory"])
