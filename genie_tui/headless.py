@@ -91,7 +91,8 @@ def resume(args: argparse.Namespace) -> int:
 
 def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     from genie_tui.core.agent import Agent
-    from genie_tui.core.session import find_session, restore
+    from genie_tui.core.restore import restore
+    from genie_tui.core.session import find_session
 
     state = restore(find_session(args.session))
     if state.status == "finished":

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.context import sendable_arguments
-from genie_tui.core.session import loads_json, restore
+from genie_tui.core.restore import restore
+from genie_tui.core.session import loads_json
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:

@@ -11,12 +11,8 @@ from typing import Any
 
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
-from genie_tui.core.session import (
-    find_session,
-    read_records,
-    read_records_leniently,
-    scan_sessions,
-)
+from genie_tui.core.restore import scan_sessions
+from genie_tui.core.session import find_session, read_records, read_records_leniently
 from genie_tui.core.transcript import UNREADABLE, describe
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data

@@ -135,7 +135,8 @@ def strictly_valid(messages: list[dict]) -> bool:
 
 async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_first_repeat(make_repo):
     from genie_tui.core.export import iter_export
-    from genie_tui.core.session import read_records, restore
+    from genie_tui.core.restore import restore
+    from genie_tui.core.session import read_records
 
     repo = make_repo({"a.py": "x = 1\n"})
     script = [Reply(tool_calls=[("list_dir", {"path": "."}), ("read_file", {"path": "a.py"})]),

@@ -8,7 +8,8 @@ import json
 from genie_tui.config.settings import load_settings
 from genie_tui.core import events as ev
 from genie_tui.core.agent import Agent
-from genie_tui.core.session import Session, restore
+from genie_tui.core.restore import restore
+from genie_tui.core.session import Session
 from genie_tui.providers.scripted import Reply, ScriptedServer
 
 LIST = Reply(tool_calls=[("list_dir", {"path": "."})])

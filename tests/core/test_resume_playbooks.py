@@ -107,7 +107,8 @@ async def test_a_playbook_turned_on_stays_on_when_resumed(make_repo):
     assert proc.returncode == 0, proc.stderr
     # the only copy is the note that turned it on; it is not announced again as if it were new
     assert json.dumps(requests[-1]["messages"]).count("turned on playbook add-tests") == 1
-    from genie_tui.core.session import find_session, restore
+    from genie_tui.core.restore import restore
+    from genie_tui.core.session import find_session
 
     assert restore(find_session(session_id)).playbooks_on == ["add-tests"]
 
@@ -168,7 +169,8 @@ async def test_a_playbook_listed_by_name_for_lack_of_space_leaves_the_list_when_
     repo = make_repo({".genie/playbooks/db-migrations.md": big, ".genie/config.toml": "playbook_budget = 300\n",
                       "db/schema.sql": "create table t (x int);\n"})
     session_id = await first_session(repo, "add a migration and a test", [("db-migrations", False)])
-    from genie_tui.core.session import find_session, restore
+    from genie_tui.core.restore import restore
+    from genie_tui.core.session import find_session
 
     sent = restore(find_session(session_id)).messages[0]["content"]
     assert "- db-migrations: How we write migrations." in sent  # listed by name when the session began
@@ -182,7 +184,8 @@ async def test_a_playbook_listed_by_name_for_lack_of_space_leaves_the_list_when_
 async def test_genie_resume_playbook_turns_one_on_and_an_unknown_name_changes_nothing(make_repo):
     repo = repo_with_migrations(make_repo)
     session_id = await first_session(repo, "tidy app.py", [])
-    from genie_tui.core.session import find_session, restore
+    from genie_tui.core.restore import restore
+    from genie_tui.core.session import find_session
 
     path = find_session(session_id)
     before = path.read_bytes()

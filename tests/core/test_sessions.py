@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from genie_tui.cli import main
-from genie_tui.core.session import Session, find_session, list_sessions, restore, sessions_dir
+from genie_tui.core.session import Session, find_session, sessions_dir
+from genie_tui.core.restore import list_sessions, restore
 from genie_tui.errors import GenieError, UsageError
 
 

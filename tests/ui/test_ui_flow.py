@@ -322,7 +322,7 @@ async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpe
     assert "p1: undone by the user" in its["messages"][0]["content"]
     assert any("[The user undid your patch p1" in str(m.get("content")) for m in its["messages"])
     from genie_tui.cli import main
-    from genie_tui.core.session import restore
+    from genie_tui.core.restore import restore
 
     assert restore(app.agent.session_path).patches[-1]["undone"]  # a resumed session knows it too
     assert main(["replay", str(app.agent.session_path)]) == 0

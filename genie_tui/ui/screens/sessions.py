@@ -24,7 +24,8 @@ from genie_tui.printable import printable
 
 def this_repos_sessions(repo: Path, exclude: str | None = None) -> tuple[list[Any], int, list[str]]:
     """(this repository's sessions newest first, how many belong to other repositories, damaged-file lines)."""
-    from genie_tui.core.session import scan_sessions, sessions_dir
+    from genie_tui.core.restore import scan_sessions
+    from genie_tui.core.session import sessions_dir
 
     found, damaged = scan_sessions()
     folder = f"{sessions_dir()}/"

@@ -1,0 +1,240 @@
+"""Reading a session back: what resuming needs (the conversation, plan, step count, patches), checked record by
+record, and the list of sessions that can be resumed. Writing and locking a session is :mod:`genie_tui.core.session`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genie_tui.core.session import numbered_records, sessions_dir
+from genie_tui.errors import GenieError
+
+
+@dataclass
+class SessionSummary:
+    id: str
+    path: Path
+    task: str
+    repo: str
+    started: float
+    status: str
+    steps: int = 0
+
+
+def list_sessions() -> list[SessionSummary]:
+    """The sessions that can be resumed or exported, oldest id first; damaged files are left out."""
+    return scan_sessions()[0]
+
+
+def scan_sessions() -> tuple[list[SessionSummary], list[str]]:
+    """The readable sessions, and one line (naming the file and line) for each damaged file left out."""
+    out, damaged = [], []
+    directory = sessions_dir()
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
+        try:
+            state = restore(path)
+        except GenieError as exc:
+            damaged.append(str(exc))
+            continue
+        start = state.start
+        out.append(SessionSummary(path.stem, path, start.get("task", ""), start["repo"], start.get("ts", 0),
+                                  state.status, state.steps))
+    return out, damaged
+
+
+@dataclass
+class RestoredState:
+    """What resuming needs: the conversation, plan, step count and the original start record."""
+
+    start: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    plan: list[dict[str, Any]] = field(default_factory=list)
+    patches: list[dict[str, Any]] = field(default_factory=list)
+    tests: dict[str, Any] | None = None
+    steps: int = 0
+    status: str = "interrupted"
+    last_patch: int = 0  # the highest N of the patch ids (pN) on record: a resumed session goes on from there
+    #: The active playbooks and why, and the files that selected them, as last recorded (empty when they never
+    #: changed after the start): a resumed session does not announce again what its conversation already has.
+    playbooks: list[tuple[str, str]] = field(default_factory=list)
+    files_seen: list[str] = field(default_factory=list)
+    #: The user's playbook choices as they stand at the end: asked for (``--playbook``, or turned on) and turned
+    #: off. A resumed session keeps them: a playbook turned off does not come back by keyword or glob.
+    playbooks_on: list[str] = field(default_factory=list)
+    playbooks_off: list[str] = field(default_factory=list)
+    #: Notes queued for the model's next request that it never got (``{"text", "key"}``, see Agent.add_note).
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def restore(path: Path) -> RestoredState:
+    """The state a session left.
+
+    Raises:
+        UsageError: the file cannot be read or is not a trajectory.
+        GenieError: a record genie cannot use (the message names the file and line).
+    """
+    records = numbered_records(path)
+    state = RestoredState(start=records[0][1])
+    state.playbooks_on = _names(state.start.get("playbooks"))
+    state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
+    for number, rec in records:
+        kind = rec["type"]
+        problem = _record_problem(rec)
+        if problem:
+            # exit 1, not 2: the command was right, the file is damaged
+            raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
+        if kind == "message":
+            state.messages.append(rec["message"])
+            if rec.get("delivers_notes"):
+                state.notes = []
+            if rec["message"].get("role") == "assistant":
+                state.steps += 1
+        elif kind == "plan":
+            state.plan = rec["steps"]
+        elif kind == "notes":
+            state.notes = [{"text": n["text"], "key": n.get("key")} for n in rec["pending"]]
+        elif kind == "patch":
+            state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
+            state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
+        elif kind == "approval":
+            state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
+        elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
+            for patch in state.patches:
+                if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
+                    patch["undone"] = True
+        elif kind == "tests" and rec.get("project", True):  # a command of the model's choosing is not "the tests"
+            state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
+        elif kind == "end":
+            state.status = rec.get("status", "?")
+        elif kind == "playbooks" and isinstance(rec.get("active"), list):
+            state.playbooks = [(str(p[0]), str(p[1])) for p in rec["active"] if isinstance(p, list) and len(p) == 2]
+            state.files_seen = [str(f) for f in rec.get("files") or () if isinstance(f, str)]
+            name, on = rec.get("toggled"), rec.get("on")
+            if isinstance(name, str) and isinstance(on, bool):  # the user's toggle, as Agent.set_playbook makes it
+                state.playbooks_on = [n for n in state.playbooks_on if n != name] + ([name] if on else [])
+                state.playbooks_off = [n for n in state.playbooks_off if n != name] + ([] if on else [name])
+    _close_dangling_tool_calls(state.messages)
+    _unique_call_ids(state.messages)
+    return state
+
+
+def _names(value: object) -> list[str]:
+    return list(dict.fromkeys(v for v in value if isinstance(v, str))) if isinstance(value, list) else []
+
+
+def _patch_number(patch_id: object) -> int:
+    """``p7`` -> 7 (0 for anything else)."""
+    text = str(patch_id or "")
+    return int(text[1:]) if text[:1] == "p" and text[1:].isdigit() else 0
+
+
+_ROLES = ("system", "user", "assistant", "tool")
+
+
+def _record_problem(rec: dict[str, Any]) -> str | None:
+    """What makes a record unusable for resuming, exporting or listing, or ``None``.
+
+    Only the fields genie reads are checked; unknown record kinds and extra fields are fine.
+    """
+    kind = rec["type"]
+    if kind == "start":
+        if not isinstance(rec.get("repo"), str):
+            return "no repository"
+        if not isinstance(rec.get("task", ""), str):
+            return "the task is not text"
+        if not _is_number(rec.get("ts", 0)):
+            return "the time is not a number"
+    elif kind == "message":
+        msg = rec.get("message")
+        if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
+            return "no message with a role"
+        if msg["role"] == "tool" and not isinstance(msg.get("tool_call_id"), str):
+            return "a tool result without a tool_call_id"
+        calls = msg.get("tool_calls") if msg["role"] == "assistant" else None
+        if calls is not None and not (isinstance(calls, list) and all(map(_is_tool_call, calls))):
+            return "a malformed tool call"
+    elif kind == "plan":
+        steps = rec.get("steps")
+        if not isinstance(steps, list) or not all(
+                isinstance(s, dict) and isinstance(s.get("text"), str) and isinstance(s.get("status"), str)
+                for s in steps):
+            return "no list of steps with text and status"
+    elif kind == "notes" and not (isinstance(rec.get("pending"), list) and all(
+            isinstance(n, dict) and isinstance(n.get("text"), str) and isinstance(n.get("key"), (str, type(None)))
+            for n in rec["pending"])):
+        return "no list of notes with text"
+    elif kind == "end" and not isinstance(rec.get("status", "?"), str):
+        return "the status is not text"
+    return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_tool_call(call: object) -> bool:
+    if not isinstance(call, dict) or not isinstance(call.get("id"), str):
+        return False
+    function = call.get("function")
+    return (isinstance(function, dict) and isinstance(function.get("name"), str)
+            and isinstance(function.get("arguments") or "", str))
+
+
+def missing_tool_results(messages: list[dict[str, Any]], content: str,
+                         turn: int | None = None) -> list[dict[str, Any]]:
+    """Results for the tool calls of the assistant message at index ``turn`` (default: the last one) that have
+    none, so the API accepts the history.
+
+    Only results after that message count: some servers send no ids and the same ``call_0`` comes back.
+    """
+    last = turn if turn is not None else max(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None)
+    if last is None:
+        return []
+    answered = {m.get("tool_call_id") for m in messages[last + 1:] if m.get("role") == "tool"}
+    return [{"role": "tool", "tool_call_id": c["id"], "content": content}
+            for c in messages[last].get("tool_calls") or [] if c["id"] not in answered]
+
+
+def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
+    """Every assistant turn's tool calls that got no result (a session stopped between a call and its result,
+    maybe more than once) get an explicit one, right after that turn's results: the API refuses a history with
+    an unanswered call anywhere in it."""
+    turns = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+    for at in reversed(turns):  # from the end, so inserting keeps the earlier indices valid
+        end = next((j for j in range(at + 1, len(messages)) if messages[j].get("role") == "assistant"),
+                   len(messages))
+        missing = missing_tool_results(messages[:end], "not run: the session stopped before this call ran",
+                                       turn=at)
+        if missing:
+            insert_at = at + 1
+            while insert_at < end and messages[insert_at].get("role") == "tool":
+                insert_at += 1
+            messages[insert_at:insert_at] = missing
+
+
+def _unique_call_ids(messages: list[dict[str, Any]]) -> None:
+    """Tool-call ids made unique across the session, each turn's results renamed with their calls (in order,
+    when one turn repeats an id): some servers number calls per request (``call_0`` every time), so a repeated
+    id would make a result ambiguous. Genie makes ids unique as turns arrive (the same ``-2`` suffixes), so
+    this changes only sessions recorded before it did."""
+    seen: set[str] = set()
+    turn: dict[str, list[str]] = {}  # this turn's original id -> the ids its calls got, in order
+    for msg in messages:
+        if msg.get("role") == "assistant":
+            turn = {}
+            for call in msg.get("tool_calls") or []:
+                old = new = call["id"]
+                n = 1
+                while new in seen:
+                    n += 1
+                    new = f"{old}-{n}"
+                seen.add(new)
+                call["id"] = new
+                turn.setdefault(old, []).append(new)
+        elif msg.get("role") == "tool":
+            ids = turn.get(msg.get("tool_call_id", ""))
+            if ids:
+                msg["tool_call_id"] = ids.pop(0) if len(ids) > 1 else ids[0]
