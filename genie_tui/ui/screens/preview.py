@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from genie_tui.printable import printable
+from genie_tui.reading import TooLarge, read_regular
 
 MAX_BYTES = 2_000_000
 
@@ -36,12 +37,13 @@ class PreviewScreen(ModalScreen[str | None]):
     def __init__(self, repo: Path, path: str, start: int = 0, end: int = 0) -> None:
         super().__init__()
         self.repo, self.path, self.start, self.end = repo, path, start, end
-        file = (repo / path)
-        try:
-            raw = file.read_bytes()[:MAX_BYTES]
-            self.text = raw.decode("utf-8", errors="replace")
+        try:  # a regular file only (a pipe put in its place must not hang the app), its first MAX_BYTES
+            raw = read_regular(repo / path, MAX_BYTES)
+        except TooLarge as exc:
+            raw = exc.head
         except OSError as exc:
-            self.text = f"(cannot read {path}: {exc})"
+            raw = f"(cannot read {path}: {exc.strerror or exc})".encode()
+        self.text = raw.decode("utf-8", errors="replace")
 
     def compose(self) -> ComposeResult:
         span = f" lines {self.start}-{self.end}" if self.start else ""
