@@ -112,9 +112,20 @@ class Guard:
         return found
 
 
-def _refusal(url: httpx.URL, address: str) -> Blocked:
+def _where(url: httpx.URL) -> str:
     host = f"[{url.host}]" if ":" in url.host else url.host
-    where = host if url.port is None else f"{host}:{url.port}"
+    host = host if len(host) <= 200 else host[:200] + "…"
+    return host if url.port is None else f"{host}:{url.port}"
+
+
+def _check_port(url: httpx.URL) -> None:
+    """A port out of range (a redirect to ``:99999``) is an invalid URL, not an internal address."""
+    if not 0 < _port(url) < 65536:
+        raise Blocked(f"{url.scheme}://{_where(url)}: invalid port (a port is 1 to 65535)")
+
+
+def _refusal(url: httpx.URL, address: str) -> Blocked:
+    where = _where(url)
     return Blocked(f"{url.scheme}://{where} is an internal address ({address}); genie does not fetch those for the "
                    f"model unless the host is in the web_allow_hosts setting")
 
@@ -156,6 +167,7 @@ class _PinnedTransport(httpx.HTTPTransport):
                                              network_backend=_PinnedBackend(guard))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        _check_port(request.url)
         try:
             return super().handle_request(request)
         except _Internal as exc:
@@ -171,6 +183,7 @@ class _ProxiedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
+        _check_port(url)
         if not self.guard.allows(url.host, _port(url)):
             try:
                 self.guard.addresses(url.host, _port(url))
