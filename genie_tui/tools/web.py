@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import re
 import threading
+import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,11 @@ MAX_CHARS = 20_000
 MAX_BYTES = 5_000_000  # read no more of a page than this
 TOTAL_S = 30.0  # nor for longer than this, however the bytes trickle in
 READ_TIMEOUT_S = 20.0
+MAX_CODINGS = 2  # a page compressed more times over than this (Content-Encoding: gzip, gzip, gzip) is refused
+MAX_REDIRECTS = 20
+MAX_SHOWN = 200  # characters of a URL or a question echoed in a message
+HTML_PENDING = 100_000  # characters of one unfinished tag or comment the HTML parser may hold
+_FEED = 50_000  # characters of HTML fed to the parser at a time
 _SKIP = {"script", "style", "noscript", "svg", "head", "nav", "footer"}
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd"}
 
@@ -68,14 +75,44 @@ class _TextExtractor(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` for a one-line message: control characters escaped (a newline shows as ``\\n``), at most ``limit``
+    characters of it, then "…"."""
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text[:limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _parse_html(page: str) -> _TextExtractor:
+    """``page`` parsed a piece at a time. One tag or comment left unfinished for over ``HTML_PENDING`` characters
+    (``<a <a <a …`` for megabytes: the parser's regular expression held 800 MB for it) is dropped up to the next
+    ``>``, and parsing goes on from there."""
+    parser = _TextExtractor()
+    at = 0
+    while at < len(page):
+        parser.feed(page[at:at + _FEED])
+        at += _FEED
+        if len(parser.rawdata) > HTML_PENDING:
+            end = page.find(">", at)
+            parser.rawdata = ""  # the parser's buffer: what it has not parsed yet
+            at = len(page) if end < 0 else end + 1
+    return parser
+
+
 def _check_url(url: Any) -> str:
     try:
         ok = isinstance(url, str) and urlparse(url.strip()).scheme in ("http", "https") and bool(urlparse(url).netloc)
     except ValueError:
         ok = False
     if not ok:
-        raise ToolError(f"url must be an http(s) URL, got {url!r}")
-    return url.strip()
+        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(url))}")
+    url = url.strip()
+    try:
+        port = urlparse(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ToolError(f"{_clip(url)}: invalid port (a port is 1 to 65535)")
+    return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +125,87 @@ class Fetched:
 
     @property
     def text(self) -> str:
-        return self.body.decode(self.encoding, errors="replace")
+        try:
+            return self.body.decode(self.encoding, errors="replace")
+        except (UnicodeError, LookupError, ValueError, TypeError):  # a codec that refuses "replace" (idna)
+            return self.body.decode("utf-8", errors="replace")
+
+
+def _text_encoding(name: str | None, sample: bytes) -> str:
+    """The page's charset if it is a text encoding that can decode ``sample`` with errors replaced, else UTF-8
+    (``charset=idna`` refuses errors="replace", ``charset=undefined`` decodes nothing, ``hex`` is not text)."""
+    try:
+        info = codecs.lookup(name or "utf-8")
+        if not getattr(info, "_is_text_encoding", True):
+            return "utf-8"
+        sample.decode(info.name, errors="replace")
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return "utf-8"
+    return info.name
+
+
+class _Inflater:
+    """One gzip or deflate stream, undone at most ``n`` output bytes at a time (zlib's ``max_length``), the
+    input it has not reached kept in ``tail``."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.zlib = zlib.decompressobj(31 if coding in ("gzip", "x-gzip") else 15)
+        self.tail = b""
+        self.started = False
+
+    def pull(self, n: int) -> bytes:
+        if self.zlib.eof:
+            return b""
+        try:
+            out = self.zlib.decompress(self.tail, n)
+        except zlib.error:
+            if self.coding != "deflate" or self.started:
+                raise
+            self.zlib = zlib.decompressobj(-15)  # "deflate" without the zlib header, as some servers send it
+            out = self.zlib.decompress(self.tail, n)
+        self.started = self.started or bool(out) or len(self.tail) > 2
+        self.tail = self.zlib.unconsumed_tail
+        return out
+
+
+class _Decoder:
+    """Undoes a page's Content-Encoding (gzip or deflate, at most ``MAX_CODINGS`` of them stacked) as its raw
+    bytes arrive, never making more than the bytes asked for: a 2 KB gzip of a gzip of 1 GB is read to the cap,
+    not inflated whole."""
+
+    def __init__(self, codings: list[str]) -> None:
+        self.stages = [_Inflater(coding) for coding in reversed(codings)]  # listed in the order applied
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """The page's bytes that ``data`` (the next raw bytes) completes, at most ``room`` of them."""
+        if not self.stages:
+            return data[:room]
+        self.stages[0].tail += data
+        return self._pull(len(self.stages) - 1, room)
+
+    def _pull(self, i: int, n: int) -> bytes:
+        stage, out = self.stages[i], bytearray()
+        while len(out) < n and not stage.zlib.eof:
+            if not stage.tail and i > 0:
+                stage.tail = self._pull(i - 1, _FEED)
+            before = len(stage.tail)
+            got = stage.pull(n - len(out))
+            out += got
+            if not got and len(stage.tail) == before:
+                break
+        return bytes(out)
+
+
+def _codings(url: str, header: str) -> list[str]:
+    codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
+    if len(codings) > MAX_CODINGS:
+        raise ToolError(f"{_clip(url)}: the page is compressed {len(codings)} times over (Content-Encoding: "
+                        f"{_clip(header, 60)}); genie undoes at most {MAX_CODINGS}")
+    for coding in codings:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise ToolError(f"{_clip(url)}: content encoding {_clip(coding, 40)!r} is not supported (gzip and deflate are)")
+    return codings
 
 
 def _allowed_hosts(ctx: ToolContext) -> set[str]:
@@ -116,14 +233,14 @@ def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
         try:
             outcome.append(_download(url, stop, guard))
         except Exception as exc:  # noqa: BLE001 - a thread's exception would be lost; the agent gets one line
-            outcome.append(ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})".splitlines()[0]))
+            outcome.append(ToolError(f"{_clip(url)}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})"))
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(TOTAL_S)
     if worker.is_alive():
         stop.set()
-        raise ToolError(f"{url}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+        raise ToolError(f"{_clip(url)}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
     result = outcome[0]
     if isinstance(result, ToolError):
         raise result
@@ -137,35 +254,50 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
 
     body = bytearray()
     truncated = False
+    shown = _clip(url)
     try:
-        with client(guard, follow_redirects=True, timeout=READ_TIMEOUT_S,
-                    headers={"User-Agent": "genie/0.1 (terminal coding agent)"}) as session, \
-                session.stream("GET", url) as response:
-            if response.status_code >= 400:
-                return ToolError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
-            for block in response.iter_bytes():  # as it arrives (a chunk size would wait to fill it)
-                body += block
-                if len(body) > MAX_BYTES:
-                    del body[MAX_BYTES:]
-                    truncated = True
+        with client(guard, follow_redirects=False, timeout=READ_TIMEOUT_S,
+                    headers={"User-Agent": "genie/0.1 (terminal coding agent)",
+                             "Accept-Encoding": "gzip, deflate"}) as session:
+            # redirects followed here, each redirect's body left unread: httpx would read (and inflate) it whole
+            request = session.build_request("GET", url)
+            for _ in range(MAX_REDIRECTS + 1):
+                response = session.send(request, stream=True)
+                if response.next_request is None:
                     break
-                if stop.is_set():
-                    return ToolError(f"{url}: abandoned")
-            encoding = response.encoding or "utf-8"
-            final, ctype = str(response.url), response.headers.get("content-type", "")
+                response.close()
+                request = response.next_request
+            else:
+                return ToolError(f"{shown}: more than {MAX_REDIRECTS} redirects")
+            try:
+                if response.status_code >= 400:
+                    return ToolError(f"{shown}: HTTP {response.status_code} {_clip(response.reason_phrase, 80)}")
+                decoder = _Decoder(_codings(url, ", ".join(response.headers.get_list("content-encoding"))))
+                for raw in response.iter_raw():  # as it arrives; decoded here, to at most the cap
+                    body += decoder.decode(raw, MAX_BYTES + 1 - len(body))
+                    if len(body) > MAX_BYTES:
+                        del body[MAX_BYTES:]
+                        truncated = True
+                        break
+                    if stop.is_set():
+                        return ToolError(f"{shown}: abandoned")
+                final, ctype = str(response.url), response.headers.get("content-type", "")
+                charset = response.charset_encoding
+            finally:
+                response.close()
+    except ToolError as exc:
+        return exc
     except Blocked as exc:
         return ToolError(str(exc))
     except httpx.TimeoutException:
-        return ToolError(f"{url}: timed out after {READ_TIMEOUT_S:.0f} s")
+        return ToolError(f"{shown}: timed out after {READ_TIMEOUT_S:.0f} s")
+    except zlib.error as exc:
+        return ToolError(f"{shown}: the page's compressed data is broken ({_clip(str(exc), 100)})")
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-        return ToolError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})")
+        return ToolError(f"{shown}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})")
     except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
-        return ToolError(f"{url}: cannot fetch ({exc})")
-    try:
-        "".encode(encoding)
-    except LookupError:
-        encoding = "utf-8"
-    return Fetched(final, ctype, bytes(body), encoding, truncated)
+        return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
+    return Fetched(final, ctype, bytes(body), _text_encoding(charset, bytes(body[:4096])), truncated)
 
 
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
@@ -175,15 +307,13 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32")) \
         or response.body[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or response.body[:2] in (b"\xff\xfe", b"\xfe\xff")
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
-        raise ToolError(f"{url}: binary content ({ctype or 'no content type'}); not shown")
+        raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
     if "html" in ctype:
-        parser = _TextExtractor()
-        parser.feed(response.text)
-        text = parser.text()
+        text = _parse_html(response.text).text()
     elif ctype.startswith("text/") or "json" in ctype or "xml" in ctype or not ctype:
         text = response.text
     else:
-        raise ToolError(f"{url}: content type {ctype} is not text")
+        raise ToolError(f"{_clip(url)}: content type {_clip(ctype, 80)} is not text")
     more = len(text) - MAX_CHARS
     if more > 0 or response.truncated:
         text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")
@@ -210,17 +340,16 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if "json" in response.content_type:
         try:
             data = json.loads(response.text)
-        except ValueError:
-            raise ToolError(f"search endpoint returned invalid JSON ({url})") from None
+        except (ValueError, RecursionError):  # [[[[… nested deeper than the parser goes
+            raise ToolError(f"search endpoint returned invalid JSON ({_clip(url)})") from None
         items = data.get("results") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise ToolError(f"search endpoint returned JSON without a 'results' list ({url})")
+            raise ToolError(f"search endpoint returned JSON without a 'results' list ({_clip(url)})")
         for item in items[:8]:
             if isinstance(item, dict):
                 results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))
     else:
-        parser = _TextExtractor()
-        parser.feed(response.text)
+        parser = _parse_html(response.text)
         seen: set[str] = set()
         for href, title in parser.links:
             target = _real_href(html.unescape(href))
@@ -231,7 +360,11 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             if len(results) >= 8:
                 break
     if not results:
-        return ToolOutput(f"no results for {question!r}")
-    lines = [f"{n}. {title}\n   {link}" + (f"\n   {snippet[:300]}" if snippet else "")
+        return ToolOutput(f"no results for {_clip(repr(question))}")
+    lines = [f"{n}. {_clip(' '.join(title.split()), 200)}\n   {_clip(link, 500)}"
+             + (f"\n   {_clip(' '.join(snippet.split()), 300)}" if snippet else "")
              for n, (title, link, snippet) in enumerate(results, 1)]
-    return ToolOutput("\n".join(lines) + "\n\nUse browse_url to read a result.")
+    text = "\n".join(lines)
+    if len(text) > MAX_CHARS:  # eight results as capped above stay well under it; the cap holds regardless
+        text = text[:MAX_CHARS] + "\n[truncated]"
+    return ToolOutput(text + "\n\nUse browse_url to read a result.")

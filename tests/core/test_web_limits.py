@@ -1,0 +1,226 @@
+"""browse_url and web_search against pages built to hurt: compression bombs (a 2 KB gzip of a gzip of hundreds of
+MB, one hidden in a redirect's body), stacked or unknown encodings, HTML that sends the parser's memory to the
+hundreds of MB, search results megabytes long, charsets that are not text encodings, and URLs no message should
+echo whole. All through the tools' public functions, against a loopback server.
+
+The fetches that could eat memory run in a child process under ``ulimit -v`` that reports its peak memory, so a
+regression fails the test instead of eating the machine's memory."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import threading
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from genie_tui.config.settings import load_settings
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext, ToolError
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMORY_KB = 2_000_000
+
+
+def _gzip_of_zeros(size: int) -> bytes:
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"A" * 1_000_000
+    return b"".join(squeeze.compress(block) for _ in range(size // len(block))) + squeeze.flush()
+
+
+_BOMB = _gzip_of_zeros(300_000_000)  # 300 MB of text in about 300 KB
+_PAGES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
+    "/gzip": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], _BOMB),
+    "/gzip-gzip": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip, gzip")], gzip.compress(_BOMB)),
+    "/redirect-bomb": (302, [("Location", "/small"), ("Content-Type", "text/plain"), ("Content-Encoding", "gzip")],
+                       _BOMB),
+    "/small": (200, [("Content-Type", "text/plain")], b"the small page"),
+    "/deflate": (200, [("Content-Type", "text/html"), ("Content-Encoding", "deflate")],
+                 zlib.compress(b"<p>zlib-wrapped deflate</p>")),
+    "/raw-deflate": (200, [("Content-Type", "text/html"), ("Content-Encoding", "deflate")],
+                     zlib.compress(b"<p>raw deflate</p>")[2:-4]),
+    "/gzip-small": (200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                    gzip.compress(b"<p>one gzip</p>")),
+    "/thrice": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip, gzip, gzip")],
+                gzip.compress(gzip.compress(gzip.compress(b"three times")))),
+    "/brotli": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "br")], b"\x0b\x02\x80hi\x03"),
+    "/broken-gzip": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], b"\x1f\x8bnot gzip at all"),
+    "/lt": (200, [("Content-Type", "text/html")], b"<p>first</p>" + b"<a " * 1_500_000),
+    "/big-tag": (200, [("Content-Type", "text/html")],
+                 b"<p>before</p><svg><path d='" + b"M1 2 " * 60_000 + b"'/></svg><p>after</p>"),
+    "/idna": (200, [("Content-Type", "text/html; charset=idna")], b"<p>hello \xff</p>"),
+    "/undefined": (200, [("Content-Type", "text/html; charset=undefined")], b"<p>hello there</p>"),
+    "/hex": (200, [("Content-Type", "text/plain; charset=hex")], b"plain words"),
+    "/to-bad-port": (302, [("Location", "http://127.0.0.1:99999/")], b""),
+    "/search-json": (200, [("Content-Type", "application/json")], json.dumps({"results": [
+        {"title": "T" * 500_000, "url": "http://example.org/" + "u" * 100_000, "content": "c\n" * 1000}
+        for _ in range(8)]}).encode()),
+    "/search-html": (200, [("Content-Type", "text/html")], "".join(
+        f'<a href="/l/?uddg=http%3A%2F%2Fex{i}.org%2F">{"W" * 200_000} r{i}</a>' for i in range(20)).encode()),
+    "/search-deep": (200, [("Content-Type", "application/json")], b"[" * 200_000),
+}
+
+
+class _Site(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except OSError:  # the client closed a kept-alive connection
+            pass
+
+    def do_GET(self):
+        status, headers, body = _PAGES.get(self.path.split("?")[0], (404, [], b""))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:  # the client had enough
+            pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def ctx(make_repo) -> ToolContext:
+    repo = make_repo({"a.py": ""})
+    context = ToolContext(repo, load_settings(repo, {}))
+    context.settings.web_allow_hosts = "127.0.0.1"
+    return context
+
+
+def run(ctx: ToolContext, name: str, **args):
+    return registry.run_simple(ctx, name, registry.validate(name, args))
+
+
+_CHILD = """
+import json, resource, sys, types
+from pathlib import Path
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext, ToolError
+settings = types.SimpleNamespace(web_allow_hosts="127.0.0.1", web_search_url=sys.argv[2])
+ctx = ToolContext(Path("."), settings)
+name, args = sys.argv[1], json.loads(sys.argv[3])
+try:
+    text = registry.run_simple(ctx, name, registry.validate(name, args)).text
+except ToolError as exc:
+    text = "ToolError: " + str(exc)
+print(json.dumps({"text": text, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def in_child(name: str, search_url: str = "", **args) -> tuple[str, int]:
+    """The tool's output (or its ToolError) and the peak memory in MB of a child process, under ``ulimit -v``,
+    that ran it."""
+    script = f'ulimit -v {MEMORY_KB}; exec "$@"'
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(["sh", "-c", script, "sh", sys.executable, "-c", _CHILD, name, search_url, json.dumps(args)],
+                          capture_output=True, text=True, timeout=120, check=False, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    return result["text"], result["peak_mb"]
+
+
+@pytest.mark.parametrize("path", ["/gzip", "/gzip-gzip"])
+def test_a_compression_bomb_is_inflated_only_to_the_cap(site, path):
+    """300 MB of text in 300 KB of gzip (the stacked one in 1 KB): before, httpx inflated each block whole,
+    158 MB for the one and 2 GB for a gzip of a gzip."""
+    text, peak = in_child("browse_url", url=f"{site}{path}")
+    assert text.startswith(f"{site}{path}\n\nAAAA") and "the page was cut at 5 MB" in text, text[-300:]
+    assert len(text) < 21_000
+    assert peak < 100, f"{peak} MB"
+
+
+def test_a_compression_bomb_in_a_redirects_body_is_not_read(site):
+    text, peak = in_child("browse_url", url=f"{site}/redirect-bomb")
+    assert text == f"{site}/small\n\nthe small page"
+    assert peak < 100, f"{peak} MB"
+
+
+def test_a_tag_that_never_ends_does_not_send_the_html_parser_to_hundreds_of_mb(site):
+    """4.5 MB of ``<a `` held 800 MB in the parser's regular expression."""
+    text, peak = in_child("browse_url", url=f"{site}/lt")
+    assert text.startswith(f"{site}/lt\n\nfirst")
+    assert peak < 150, f"{peak} MB"
+
+
+def test_gzip_and_both_kinds_of_deflate_are_read(ctx, site):
+    assert run(ctx, "browse_url", url=f"{site}/gzip-small").text.endswith("\n\none gzip")
+    assert run(ctx, "browse_url", url=f"{site}/deflate").text.endswith("\n\nzlib-wrapped deflate")
+    assert run(ctx, "browse_url", url=f"{site}/raw-deflate").text.endswith("\n\nraw deflate")
+
+
+def test_stacked_unknown_and_broken_encodings_are_refused_in_one_line(ctx, site):
+    with pytest.raises(ToolError, match=r"compressed 3 times over \(Content-Encoding: gzip, gzip, gzip\); "
+                                        r"genie undoes at most 2"):
+        run(ctx, "browse_url", url=f"{site}/thrice")
+    with pytest.raises(ToolError, match="content encoding 'br' is not supported"):
+        run(ctx, "browse_url", url=f"{site}/brotli")
+    with pytest.raises(ToolError, match="compressed data is broken") as broken:
+        run(ctx, "browse_url", url=f"{site}/broken-gzip")
+    assert "\n" not in str(broken.value)
+
+
+def test_a_huge_tag_is_skipped_and_the_page_goes_on(ctx, site):
+    text = run(ctx, "browse_url", url=f"{site}/big-tag").text
+    assert text == f"{site}/big-tag\n\nbefore\n\nafter"
+
+
+def test_a_charset_that_is_no_text_encoding_falls_back_to_utf8(ctx, site):
+    assert run(ctx, "browse_url", url=f"{site}/idna").text == f"{site}/idna\n\nhello \ufffd"
+    assert run(ctx, "browse_url", url=f"{site}/undefined").text == f"{site}/undefined\n\nhello there"
+    assert run(ctx, "browse_url", url=f"{site}/hex").text == f"{site}/hex\n\nplain words"
+
+
+def test_bad_urls_get_one_short_line(ctx, site):
+    with pytest.raises(ToolError) as caught:
+        run(ctx, "browse_url", url=f"{site}/a\nb\nc")
+    assert "\n" not in str(caught.value) and "/a\\nb\\nc" in str(caught.value)
+    with pytest.raises(ToolError, match=r"^http://127.0.0.1:99999/: invalid port"):
+        run(ctx, "browse_url", url="http://127.0.0.1:99999/")
+    with pytest.raises(ToolError, match=r"^http://127.0.0.1:99999: invalid port"):
+        run(ctx, "browse_url", url=f"{site}/to-bad-port")
+    with pytest.raises(ToolError) as caught:
+        run(ctx, "browse_url", url=f"{site}/{'x' * 1_000_000}")
+    assert len(str(caught.value)) < 500 and "x…: cannot fetch" in str(caught.value)
+    ctx.settings.web_search_url = f"{site}/nothing?q={{query}}"
+    with pytest.raises(ToolError, match="q…: cannot fetch") as caught:
+        run(ctx, "web_search", question="q" * 100_000)
+    assert len(str(caught.value)) < 500
+
+
+@pytest.mark.parametrize("path", ["/search-json", "/search-html"])
+def test_web_search_output_is_capped(ctx, site, path):
+    """4.8 MB (JSON) and 1.6 MB (HTML) of results reached the model whole."""
+    ctx.settings.web_search_url = f"{site}{path}?q={{query}}"
+    out = run(ctx, "web_search", question="anything").text
+    assert len(out) <= 20_100, len(out)
+    assert out.startswith("1. ") and out.endswith("Use browse_url to read a result.")
+    assert all(len(line) < 600 for line in out.splitlines())
+
+
+def test_web_search_json_nested_too_deep_is_one_line(ctx, site):
+    ctx.settings.web_search_url = f"{site}/search-deep?q={{query}}"
+    with pytest.raises(ToolError, match="invalid JSON"):
+        run(ctx, "web_search", question="anything")
