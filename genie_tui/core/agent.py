@@ -322,11 +322,11 @@ class Agent(UserIntent):
                 if call.name == "finish":
                     outcome = "finished"
             except ToolError as exc:
-                ok, result = False, f"error: {exc}"
+                ok, result = False, _error(f"error: {exc}")
             except (asyncio.CancelledError, Cancelled):
                 raise
             except Exception as exc:  # noqa: BLE001 - a broken tool is reported to the model, never fatal
-                ok, result = False, f"error: {call.name} failed: {type(exc).__name__}: {exc}"
+                ok, result = False, _error(f"error: {call.name} failed: {type(exc).__name__}: {exc}")
             self._append({"role": "tool", "tool_call_id": call.id, "content": result})
             self.emit(ToolFinished(call.id, call.name, ok, result, (time.monotonic() - started) * 1000))
         return outcome
@@ -386,3 +386,12 @@ class Agent(UserIntent):
 
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()
+
+
+#: how long an error result may be: one quoting what the model sent (a tool's name, a value) must not be megabytes
+ERROR_CHARS = 4_000
+
+
+def _error(text: str) -> str:
+    more = len(text) - ERROR_CHARS
+    return text if more <= 0 else f"{text[:ERROR_CHARS]}… [{more} more chars]"

@@ -1,11 +1,13 @@
 """What a request carries: the context budget (before a request would exceed it, older tool outputs are
-elided) and a history that strict servers accept.
+elided, then the long arguments of older tool calls) and a history that strict servers accept.
 
 Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
-the latest patch. The last few tool results stay whole while they fit; when they alone exceed the budget they
-are cut (head and tail kept). The current plan, patch state and approval mode are restated in the system prompt of every
-request, so compaction cannot make the model forget them. No message is ever dropped, so every tool call
-keeps its result.
+the latest patch while it fits. The last few tool results stay whole while they fit; when they alone exceed the
+budget they are cut (head and tail kept); past that the recent calls' own long arguments are elided too, oldest
+first, so no single call (a patch of megabytes) can make every later request too large. An elided argument is
+a note of its size inside arguments that stay a JSON object; the session keeps what the model sent. The current
+plan, patch state and approval mode are restated in the system prompt of every request, so compaction cannot
+make the model forget them. No message is ever dropped, so every tool call keeps its result.
 """
 
 from __future__ import annotations
@@ -64,18 +66,37 @@ class TokenMeter:
         self._sizes[id(message)] = entry
         return entry[1]
 
-    def _elided(self, message: dict[str, Any], name: str) -> dict[str, Any]:
-        """The elided copy of an old tool result: the one the last compaction made, if it made one (the same
-        message gives the same copy), so a long session's hundreds of them are not made and measured anew."""
+    def _copy(self, message: dict[str, Any], kind: str, make: Any) -> dict[str, Any]:
+        """Compaction's changed copy of ``message`` (``kind`` says which change): the one the last compaction
+        made, if it made one (the same message gives the same copy), so a long session's hundreds of them are not
+        made and measured anew."""
         entry = self._copies.get(id(message)) or self._copies_before.get(id(message))
-        if entry is None or entry[0] is not message or entry[1] != name:
-            content = message.get("content") or ""
-            first = content.splitlines()[0][:120] if content else ""
-            entry = (message, name, {**message, "content": (
-                f"[elided to fit the context budget: {name} result, {len(content)} chars; "
-                f"it began: {first!r}. Call the tool again if you need it.]")})
+        if entry is None or entry[0] is not message or entry[1] != kind:
+            entry = (message, kind, make(message))
         self._copies[id(message)] = entry
         return entry[2]
+
+    def _elided(self, message: dict[str, Any], name: str) -> dict[str, Any]:
+        """The elided copy of an old tool result."""
+        def make(message: dict[str, Any]) -> dict[str, Any]:
+            content = message.get("content") or ""
+            first = content.splitlines()[0][:120] if content else ""
+            return {**message, "content": (
+                f"[elided to fit the context budget: {name} result, {len(content)} chars; "
+                f"it began: {first!r}. Call the tool again if you need it.]")}
+        return self._copy(message, name, make)
+
+    def _elided_calls(self, message: dict[str, Any], ids: tuple[str, ...], patch_note: str | None
+                      ) -> dict[str, Any]:
+        """``message`` (an assistant turn) with the arguments of its tool calls ``ids`` elided."""
+        def make(message: dict[str, Any]) -> dict[str, Any]:
+            return {**message, "tool_calls": [
+                c if c["id"] not in ids else {**c, "function": {
+                    **c["function"], "name": c["function"]["name"][:NAME_CHARS],
+                    "arguments": elided_arguments(c["function"].get("arguments") or "",
+                                                  patch_note if c["function"]["name"] == "propose_patch" else None)}}
+                for c in message["tool_calls"]]}
+        return self._copy(message, f"calls:{patch_note}:{','.join(ids)}", make)
 
     def estimate(self, messages: list[dict[str, Any]]) -> int:
         return int(sum(self.sizes(messages)) / self.chars_per_token)
@@ -129,17 +150,21 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         elided += 1
         if estimate() <= limit:
             return out, elided
-    # Old patch proposals are the next largest thing; keep the newest one whole.
-    patch_calls = [(i, j) for i, m in enumerate(out) if m.get("role") == "assistant"
-                   for j, c in enumerate(m.get("tool_calls") or []) if c["function"]["name"] == "propose_patch"]
-    for i, j in patch_calls[:-1]:
-        calls = list(out[i]["tool_calls"])
-        calls[j] = {**calls[j], "function": {**calls[j]["function"], "arguments": json.dumps(
-            {"diff": "[elided: an earlier patch; see its result]"})}}
-        replace(i, {**out[i], "tool_calls": calls})
-        elided += 1
-        if estimate() <= limit:
-            return out, elided
+    # Old tool-call arguments are the next largest thing (a long patch, a pasted stack trace as a query): those
+    # of the turns before the recent results', and every patch but the newest, which stays whole here.
+    calls = [i for i, m in enumerate(out) if m.get("role") == "assistant" and m.get("tool_calls")]
+    patches = [c["id"] for i in calls for c in out[i]["tool_calls"] if c["function"]["name"] == "propose_patch"]
+    newest_patch = patches[-1] if patches else None
+    first_recent = tool_indexes[-KEEP_RECENT_TOOL_RESULTS] if len(tool_indexes) >= KEEP_RECENT_TOOL_RESULTS else 0
+    recent = max((i for i in calls if i < first_recent), default=0)  # the turn that made the oldest recent result
+    for i in calls:
+        ids = tuple(c["id"] for c in out[i]["tool_calls"] if c["id"] != newest_patch and (
+            c["function"]["name"] == "propose_patch" or (i < recent and _long(c))))
+        if ids:
+            replace(i, meter._elided_calls(out[i], ids, OLD_PATCH_NOTE))
+            elided += 1
+            if estimate() <= limit:
+                return out, elided
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
     # past that they are cut, oldest first, so the newest keeps the most.
     for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
@@ -156,7 +181,63 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
             replace(i, {**out[i], "content": _cut(content, keep, name)})
             elided += 1
+    # Last, the recent turns' long arguments, the newest patch too, oldest first: a single call larger than the
+    # whole budget (a huge patch) must not be sent again with every request.
+    for i in calls:
+        if estimate() <= limit:
+            break
+        ids = tuple(c["id"] for c in out[i]["tool_calls"] if _long(c))
+        if ids:
+            replace(i, meter._elided_calls(out[i], ids, None))
+            elided += 1
     return out, elided
+
+
+#: tool-call arguments longer than this can be elided: their strings longer than ARG_STRING_CHARS become a note of
+#: their size, and arguments still longer than ARG_ELIDE_CHARS then (many keys, a long list) become one such note
+ARG_ELIDE_CHARS = 1_000
+ARG_STRING_CHARS = 300
+OLD_PATCH_NOTE = "[elided: an earlier patch; see its result]"
+
+
+#: a tool's name is at most this long (OpenAI's limit); a longer one the model made up is cut with its arguments
+NAME_CHARS = 64
+
+
+def _long(call: dict[str, Any]) -> bool:
+    return len(call["function"].get("arguments") or "") > ARG_ELIDE_CHARS or len(call["function"]["name"]) > NAME_CHARS
+
+
+def _note(text: str) -> str:
+    return f"[elided to fit the context budget: {len(text)} chars; it began: {text[:80]!r}]"
+
+
+def elided_arguments(raw: str, patch_note: str | None = None) -> str:
+    """Tool-call arguments (a JSON object, as :func:`sendable_arguments` makes them) with each string longer than
+    ARG_STRING_CHARS replaced by a note of its size, still a JSON object, so the call stays well-formed for the
+    endpoint. With ``patch_note``, a patch's arguments are just that note as its diff (an earlier patch: its
+    result says what became of it)."""
+    if patch_note is not None:
+        return json.dumps({"diff": patch_note})
+
+    def shortened(value: Any) -> Any:
+        if isinstance(value, str):
+            return value if len(value) <= ARG_STRING_CHARS else _note(value)
+        if isinstance(value, list):
+            return [shortened(v) for v in value]
+        if isinstance(value, dict):
+            return {k: shortened(v) for k, v in value.items()}
+        return value
+
+    try:
+        value = json.loads(raw)
+        if isinstance(value, dict):
+            out = json.dumps(shortened(value), ensure_ascii=False)
+            if len(out) <= ARG_ELIDE_CHARS:
+                return out
+    except (ValueError, RecursionError):
+        pass
+    return json.dumps({"elided_arguments": _note(raw)}, ensure_ascii=False)
 
 
 #: what a cut recent result keeps at least, and room for the note that says where it was cut
@@ -202,11 +283,10 @@ def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for message in messages:
         calls = message.get("tool_calls") if message.get("role") == "assistant" else None
-        if calls and any(sendable_arguments(c["function"].get("arguments")) != c["function"].get("arguments")
-                         for c in calls):
-            message = {**message, "tool_calls": [
-                {**c, "function": {**c["function"], "arguments": sendable_arguments(c["function"].get("arguments"))}}
-                for c in calls]}
+        sent = [sendable_arguments(c["function"].get("arguments")) for c in calls] if calls else []
+        if any(s is not c["function"].get("arguments") for s, c in zip(sent, calls or [], strict=True)):
+            message = {**message, "tool_calls": [{**c, "function": {**c["function"], "arguments": s}}
+                                                  for s, c in zip(sent, calls, strict=True)]}
         out.append(message)
     return out
 

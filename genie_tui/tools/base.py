@@ -13,6 +13,19 @@ if TYPE_CHECKING:
     from genie_tui.config.settings import Settings
 
 
+#: how much of an argument a tool's message quotes back (a 10 MB query must not come back as a 10 MB result)
+ECHO_CHARS = 300
+
+
+def echoed(value: Any, limit: int = ECHO_CHARS) -> str:
+    """``value`` (an argument the model sent) as a message quotes it: its repr, cut to ``limit`` characters with
+    "…" and its full length when longer."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(value)
+    return f"{text[:limit]!r}… ({len(text)} chars)"
+
+
 class ToolError(Exception):
     """A precise message that goes back to the model as the tool result; it never ends the session."""
 

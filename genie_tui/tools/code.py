@@ -9,7 +9,7 @@ from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.symbols import BY_NAME
 from genie_tui.retrieval.textutil import shown_path
-from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+from genie_tui.tools.base import ECHO_CHARS, ToolContext, ToolError, ToolOutput, echoed
 
 
 def _symbol(args: dict[str, Any]) -> str:
@@ -25,11 +25,11 @@ def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError("query must be non-empty text: words, identifiers, an error message or a stack trace")
     k = args.get("k", 8)
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
-        raise ToolError(f"k must be an integer from 1 to 50, got {k!r}")
+        raise ToolError(f"k must be an integer from 1 to 50, got {echoed(k)}")
     results = ctx.index.search(query, k=k)
     if not results:
-        return ToolOutput(f"no matches for {query!r}; try other words or find_files",
-                          ContextLooked("search", query, ()))
+        return ToolOutput(f"no matches for {echoed(query)}; try other words or find_files",
+                          ContextLooked("search", query[:ECHO_CHARS], ()))
     lines, hits = [], []
     for r in results:
         spans = ", ".join(f"{s.start}-{s.end}" + (f" {s.symbol}" if s.symbol else "") for s in r.spans[:4])
@@ -38,13 +38,14 @@ def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         first = r.spans[0] if r.spans else None
         hits.append((r.path, first.start if first else 0, first.end if first else 0,
                      (first.symbol or "") if first else ""))
-    return ToolOutput("\n".join(lines), ContextLooked("search", query, tuple(hits)))
+    return ToolOutput("\n".join(lines), ContextLooked("search", query[:ECHO_CHARS], tuple(hits)))
 
 
 def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
     if not locations:
         hint = "find_references" if kind == "definition" else "search_code"
-        return ToolOutput(f"no {kind}s of {symbol!r} found; try {hint}", ContextLooked(kind, symbol, ()))
+        return ToolOutput(f"no {kind}s of {echoed(symbol)} found; try {hint}",
+                          ContextLooked(kind, symbol[:ECHO_CHARS], ()))
     shown = locations[:50]
     lines = []
     for i, loc in enumerate(shown):
@@ -54,7 +55,7 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
     text = "\n".join(lines)
     if len(locations) > 50:
         text += f"\n... {len(locations) - 50} more"
-    return ToolOutput(text, ContextLooked(kind, symbol, tuple((loc.path, loc.line, loc.end_line, loc.kind)
+    return ToolOutput(text, ContextLooked(kind, symbol[:ECHO_CHARS], tuple((loc.path, loc.line, loc.end_line, loc.kind)
                                                               for loc in shown)))
 
 
@@ -100,6 +101,8 @@ def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     from genie_tui.errors import GenieError
 
     name = name.strip()
+    if len(name) > ECHO_CHARS:  # no playbook is named so; its "did you mean" would compare and quote all of it
+        raise ToolError(f"unknown playbook {echoed(name)}")
     start = _int_arg(args, "start_line")
     try:
         body = ctx.playbooks.read(name)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from genie_tui.tools import code, fs, web
-from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+from genie_tui.tools.base import ToolContext, ToolError, ToolOutput, echoed
 
 
 def _schema(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -76,7 +76,7 @@ _TYPES = {"string": str, "integer": int, "array": list, "object": dict, "boolean
 def validate(name: str, args: dict[str, Any] | None) -> dict[str, Any]:
     """Check a call against its schema; the ToolError text tells the model exactly what to fix."""
     if name not in _BY_NAME:
-        raise ToolError(f"unknown tool {name!r}; available: {', '.join(NAMES)}")
+        raise ToolError(f"unknown tool {echoed(name)}; available: {', '.join(NAMES)}")
     if args is None:
         raise ToolError(f"{name}: arguments must be a JSON object")
     schema = _BY_NAME[name]
@@ -86,7 +86,9 @@ def validate(name: str, args: dict[str, Any] | None) -> dict[str, Any]:
         raise ToolError(f"{name}: missing required argument(s) {', '.join(missing)}")
     unknown = [k for k in args if k not in props]
     if unknown:
-        raise ToolError(f"{name}: unknown argument(s) {', '.join(unknown)}; expected {', '.join(props)}")
+        shown = ", ".join(k if len(k) <= 60 else echoed(k, 60) for k in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise ToolError(f"{name}: unknown argument(s) {shown}{more}; expected {', '.join(props)}")
     for key, value in args.items():
         expected = _TYPES[props[key]["type"]]
         if value is None and key not in schema["required"]:

@@ -216,3 +216,41 @@ async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_
     assistants = [m for m in lines[0]["messages"] if m["role"] == "assistant"]
     # genie refused the cut-off call, the non-object and the call without its required argument: not trained on
     assert [m.get("weight") for m in assistants] == [0, 0, 0, None]
+
+
+async def test_huge_tool_call_arguments_are_neither_echoed_nor_sent_again_whole(make_repo):
+    # A 3 MB query came back as a 3 MB "no matches" result, and compaction trimmed only tool outputs: the model's
+    # own huge arguments (a query, a patch) went out again with every request, far past the context budget, and
+    # a real endpoint answers 400. The session keeps them exact; requests carry a note of their size.
+    repo = make_repo({"a.py": "x = 1\n"})
+    query, diff = "q" * 3_000_000, "--- a/a.py\n+++ b/a.py\n" + "+y = 2\n" * 500_000
+    script = [Reply(tool_calls=[("search_code", {"query": query})], chunk_chars=100_000),
+              Reply(tool_calls=[("propose_patch", {"diff": diff, "summary": "big"})], chunk_chars=100_000),
+              Reply(tool_calls=[("read_file", {"path": "a.py"})]),
+              Reply(tool_calls=[("nonexistent_" + "t" * 1_000_000, {"path": "a.py"}),
+                                ("update_plan", {"steps": [{"text": "a", "status": "s" * 1_000_000}]})],
+                    chunk_chars=100_000),
+              finish()]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, context_budget=20_000)
+        seen = await collect(agent, "look for it")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    assert len(requests) == 5
+    for request in requests:
+        size = len(json.dumps(request["messages"], ensure_ascii=False)) + len(json.dumps(request["tools"]))
+        assert size / 4 <= 20_000, (requests.index(request), size / 4)
+        for call in historical_calls(request):
+            assert isinstance(json.loads(call["function"]["arguments"]), dict), call
+    results = [m["content"] for m in agent.messages if m["role"] == "tool"]
+    assert results[0].startswith("no matches for 'qqq") and "… (3000000 chars)" in results[0]
+    assert len(results[0]) < 500 and len(results[3]) < 5_000 and "unknown tool 'nonexistent_ttt" in results[3]
+    assert results[4].startswith("error: update_plan: step 1 status") and len(results[4]) < 5_000
+    sent = json.loads(historical_calls(requests[2])[1]["function"]["arguments"])
+    assert sent["summary"] == "big" and sent["diff"].startswith("[elided to fit the context budget: 3500022 chars")
+    # the trajectory keeps what the model sent
+    recorded = [json.loads(c["function"]["arguments"]) for m in agent.messages if m["role"] == "assistant"
+                for c in m.get("tool_calls") or []]
+    assert recorded[0] == {"query": query} and recorded[1]["diff"] == diff
+    text = agent.session_path.read_text()
+    assert query in text and json.dumps(diff)[1:-1] in text

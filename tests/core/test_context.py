@@ -129,3 +129,67 @@ def test_a_request_measures_only_the_messages_it_has_not_seen(monkeypatch):
         [m["content"] for m in out if m["role"] == "tool"][:elided]
     assert out2[:2] == msgs[:2] and out2[-1] is more[-1]
     assert meter.estimate(out2) == int(sum(real(m) for m in out2) / meter.chars_per_token)
+
+
+def with_calls(calls: list[tuple[str, dict]], result: str = "ok") -> list[dict]:
+    msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "t"}]
+    for i, (name, args) in enumerate(calls):
+        call = {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+        msgs.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        msgs.append({"role": "tool", "tool_call_id": f"c{i}", "content": result})
+    return msgs
+
+
+def sent_arguments(messages: list[dict]) -> list[dict]:
+    return [json.loads(c["function"]["arguments"]) for m in messages if m["role"] == "assistant"
+            for c in m.get("tool_calls") or []]
+
+
+def test_old_long_tool_call_arguments_are_elided_oldest_first_and_stay_json():
+    # compaction trimmed only tool outputs: a long query or trace the model sent went out again with every request
+    trace = "Traceback (most recent call last):\n" + "  File 'x.py', line 1\n" * 2_000
+    calls = [("search_code", {"query": trace, "k": 3})] * 6 + [("read_file", {"path": "a.py"})] * 4
+    msgs = with_calls(calls)
+    before = json.dumps(msgs)
+    meter = TokenMeter()
+    out, elided = compact(msgs, 30_000, meter)
+    assert meter.estimate(out) <= 27_000 and elided > 0
+    assert json.dumps(msgs) == before  # the history itself is never changed
+    args = sent_arguments(out)
+    assert args[0] == {"query": args[0]["query"], "k": 3}
+    assert args[0]["query"].startswith(f"[elided to fit the context budget: {len(trace)} chars; it began: ")
+    assert "Traceback (most recent call last)" in args[0]["query"] and len(args[0]["query"]) < 200
+    assert args[5]["query"] == trace  # the newest that fit stay whole
+    assert args[6:] == [{"path": "a.py"}] * 4
+
+
+def test_a_single_call_larger_than_the_budget_is_cut_even_in_the_latest_turn():
+    diff = "--- a/a.py\n+++ b/a.py\n" + "+y = 2\n" * 200_000
+    msgs = with_calls([("read_file", {"path": "a.py"}), ("propose_patch", {"diff": diff, "summary": "s"})])
+    meter = TokenMeter()
+    out, elided = compact(msgs, 8_000, meter)
+    assert elided == 1 and meter.estimate(out) <= 8_000
+    assert len(json.dumps(out)) < 2_000
+    assert sent_arguments(out)[1] == {"diff": sent_arguments(out)[1]["diff"], "summary": "s"}
+    assert "1400022 chars" in sent_arguments(out)[1]["diff"]
+    # arguments that are not shortened by their strings (a thousand keys) become a single note
+    many = {f"k{i}": i for i in range(50_000)}
+    out, _ = compact(with_calls([("read_file", many)]), 4_000, TokenMeter())
+    assert list(sent_arguments(out)[0]) == ["elided_arguments"] and len(json.dumps(out)) < 1_000
+
+
+def test_elided_arguments_are_made_and_measured_once(monkeypatch):
+    from genie_tui.core import context
+
+    measured: list[dict] = []
+    real = context._chars
+    monkeypatch.setattr(context, "_chars", lambda m: measured.append(m) or real(m))
+    msgs = with_calls([("search_code", {"query": "x" * 20_000})] * 20)
+    meter = TokenMeter()
+    out, elided = compact(msgs, 20_000, meter)
+    assert elided > 0 and len(measured) == len(msgs) + elided
+    measured.clear()
+    more = [*msgs, {"role": "assistant", "content": "next"}]
+    out2, elided2 = compact(more, 20_000, meter)
+    assert elided2 == elided and measured == [more[-1]]  # the same copies, not made or measured again
+    assert all(a is b for a, b in zip(out, out2, strict=False))
