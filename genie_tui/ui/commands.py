@@ -330,6 +330,12 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+def starts_a_turn(line: str) -> bool:
+    """``line`` is a command that hands the agent a task (refused, and left in the prompt, while it works)."""
+    name, _, arg = line.lstrip("/").partition(" ")
+    return name.lower() in ("ask", "browse") and bool(arg.strip())
+
+
 async def run_slash(screen: MainScreen, line: str) -> None:
     name, _, arg = line.lstrip("/").partition(" ")
     handler = COMMANDS.get(name.lower())

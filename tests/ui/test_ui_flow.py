@@ -727,3 +727,37 @@ async def test_the_search_box_keeps_a_pasted_query_to_refine(sample_repo: Path, 
         assert screen.search.query_box.value == "[paste 1: 2 lines]"  # still there, to be refined
         await pilot.press("f2", "end", *" counter", "enter")  # back to the box, which the results took focus from
         await helpers.wait_until(pilot, lambda: "⌕ nothing here matches … (+2 lines)" in helpers.screen_text(app))
+
+
+async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_repo: Path, serve: Any,
+                                                                         helpers: Any) -> None:
+    from textual import events
+
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        prompt = screen.query_one("#prompt")
+        prompt.focus()
+        await pilot.press(*"also handle this: ")
+        prompt.post_message(events.Paste(PASTED))
+        await pilot.pause(0.1)
+        await pilot.press("enter")  # refused while the patch awaits review: the text and its paste stay
+        await pilot.pause(0.1)
+        assert prompt.value == "also handle this: [paste 1: 3 lines]" and list(prompt.pastes.values()) == [PASTED]
+        assert any("agent is working" in n.message for n in app._notifications)
+        await _start(pilot, "/ask why?")  # a command that starts a turn is left in the prompt too
+        assert prompt.value == "/ask why?"
+        prompt.value = "also handle this: [paste 1: 3 lines]"
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        assert prompt.value == "also handle this: [paste 1: 3 lines]"
+        prompt.focus()
+        await pilot.press("enter")  # the turn is over: now it is sent, paste and all
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not screen.turn_running)
+        assert prompt.value == ""
+    users = [m["content"] for m in server.requests[2]["messages"] if m.get("role") == "user"]
+    assert any("also handle this: \n" + PASTED in str(content) for content in users)

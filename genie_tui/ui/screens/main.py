@@ -129,20 +129,24 @@ class MainScreen(Screen[None]):
         prompt = self.query_one("#prompt", PromptInput)
         line = event.value.strip()
         text, shown = prompt.expand(line), prompt.expand(line, preview=PREVIEW_LINES)
+        from genie_tui.ui.commands import run_slash, starts_a_turn
+
+        if text and self.turn_running and (not text.startswith("/") or starts_a_turn(text)):
+            # refused: the text (and its pastes) stays in the prompt, to send once the turn is over
+            self._refuse_busy()
+            return
         prompt.forget()
         event.input.value = ""
         if not text:
             return
         if text.startswith("/"):
-            from genie_tui.ui.commands import run_slash
-
             await run_slash(self, text)
             return
         await self.start_task(text, shown if shown != text else None)
 
     async def start_task(self, text: str, shown: str | None = None) -> None:
         if self.turn_running:
-            self.notify("The agent is working; Esc stops it first.", severity="warning")
+            self._refuse_busy()
             return
         try:
             agent = self.genie.get_agent()
@@ -157,6 +161,9 @@ class MainScreen(Screen[None]):
         self.turn_running = True
         self.status.set_busy(True)
         self.run_turn(agent, text)
+
+    def _refuse_busy(self) -> None:
+        self.notify("The agent is working; Esc stops it first.", severity="warning")
 
     @work(exclusive=True, group="turn")
     async def run_turn(self, agent: object, task: str) -> None:
