@@ -23,7 +23,7 @@ Keys: Enter send · Esc stop the turn (idle: back to the prompt) · Ctrl+C twice
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
 Plan: space tick · o add · e edit · x delete · J/K move · u undo the last plan edit
 Search: Enter runs the query, then previews a hit · c adds the hit to the agent's context
-Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
+Commands: /plan [STEP] /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
           /approve ask|auto|never /apply FILE /clear /resume [SESSION] /sessions /help"""
 
 
@@ -32,10 +32,11 @@ async def _help(screen: MainScreen, arg: str) -> None:
 
 
 async def _plan(screen: MainScreen, arg: str) -> None:
-    screen.action_focus_pane("plan-pane")
+    """``/plan STEP`` adds the step at once (the focus stays in the prompt); ``/plan`` alone opens the pane."""
     if arg:
-        screen.plan.action_add()
-        screen.plan.editor.value = arg
+        screen.plan.add_step(arg)
+    else:
+        screen.action_focus_pane("plan-pane")
 
 
 async def _theme(screen: MainScreen, arg: str) -> None:

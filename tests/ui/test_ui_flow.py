@@ -761,3 +761,21 @@ async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_r
         assert prompt.value == ""
     users = [m["content"] for m in server.requests[2]["messages"] if m.get("role") == "user"]
     assert any("also handle this: \n" + PASTED in str(content) for content in users)
+
+
+async def test_plan_with_a_step_adds_it_at_once_and_it_goes_with_the_first_task(sample_repo: Path, serve: Any,
+                                                                                 helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await _start(pilot, "/plan Write a regression test")
+        await pilot.pause(0.1)
+        assert [(s.text, s.origin) for s in screen.plan.steps] == [("Write a regression test", "user")]
+        assert screen.query_one("#prompt").has_focus and not screen.plan.editor.display
+        await _start(pilot, "/plan")  # alone: the plan pane, to edit it
+        assert screen.plan.items.has_focus
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not screen.turn_running)
+    system = server.requests[0]["messages"][0]["content"]
+    assert "Write a regression test" in system.split("## Current plan", 1)[1]
