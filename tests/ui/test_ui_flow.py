@@ -779,3 +779,14 @@ async def test_plan_with_a_step_adds_it_at_once_and_it_goes_with_the_first_task(
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not screen.turn_running)
     system = server.requests[0]["messages"][0]["content"]
     assert "Write a regression test" in system.split("## Current plan", 1)[1]
+
+
+async def test_a_model_error_that_ends_the_run_is_one_line(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(fault="500")])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "hello")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        await pilot.pause(0.1)
+        lines = [line for line in app.screen.conversation.transcript().splitlines() if "scripted 500" in line]
+    assert len(lines) == 1 and "■ failed: model endpoint" in lines[0]

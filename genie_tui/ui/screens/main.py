@@ -58,6 +58,7 @@ class MainScreen(Screen[None]):
         self._last_interrupt = 0.0
         self._open: list[tuple[asyncio.Future[object], object]] = []  # (future, answer if cancelled)
         self._text_filter = StreamPrintable()  # the model's text, without terminal control sequences
+        self._fatal: str | None = None  # the error that ended the run, shown once with how the run ended
 
     @property
     def genie(self) -> GenieApp:
@@ -183,6 +184,7 @@ class MainScreen(Screen[None]):
         await self.conversation.end_text()
         self._text_filter.reset()
         self.conversation.abandon_tools("not run: the turn ended first")
+        await self._show_fatal()  # the run ended without saying how
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
         # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
@@ -197,6 +199,8 @@ class MainScreen(Screen[None]):
     async def _route(self, message: AgentEvent) -> None:
         e = message.event
         conv = self.conversation
+        if self._fatal is not None and not isinstance(e, ev.SessionFinished):
+            await self._show_fatal()
         if isinstance(e, ev.TextDelta):
             await conv.text_delta(self._text_filter.feed(e.text))
         elif isinstance(e, ev.ToolCallArgsDelta):
@@ -268,11 +272,22 @@ class MainScreen(Screen[None]):
             moved = f" (switched from {e.previous})" if e.previous else ""
             await conv.add_note(f"committed {e.sha[:10]} on branch {e.branch}{moved}", "good")
         elif isinstance(e, ev.ErrorOccurred):
-            await conv.add_note(("fatal: " if e.fatal else "") + printable(e.message), "error")
+            if e.fatal:  # the run ends with it: "■ failed: …" says it, one line rather than the same one twice
+                self._fatal = printable(e.message)
+            else:
+                await conv.add_note(printable(e.message), "error")
         elif isinstance(e, ev.SessionFinished):
+            if self._fatal is not None and not (e.status == "failed" and printable(e.summary) == self._fatal):
+                await self._show_fatal()
+            self._fatal = None
             # in the app the conversation goes on by typing; `genie resume` is the headless way back in
             summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
             await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
+
+    async def _show_fatal(self) -> None:
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            await self.conversation.add_note("fatal: " + fatal, "error")
 
     # --- pane messages ------------------------------------------------------------------------------
     @on(PlanPane.Edited)
