@@ -166,6 +166,31 @@ async def test_search_preview_and_add_context(sample_repo: Path, serve: Any, hel
     assert "The user added this to your context" in json.dumps(server.requests[0])
 
 
+async def test_a_file_deleted_since_the_search_cannot_be_added_to_context(sample_repo: Path, helpers: Any) -> None:
+    gone = sample_repo / "gone.py"
+    gone.write_text("def GONEMARKER():\n    return 1\n")
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", *"GONEMARKER", "enter")
+        pane = app.screen.search
+        await helpers.wait_until(pilot, lambda: any(h and h.path == "gone.py" for h in pane.hits))
+        pane.results.highlighted = next(i for i, h in enumerate(pane.hits) if h and h.path == "gone.py")
+        pane.results.focus()
+        gone.unlink()
+        await pilot.press("c")  # from the list of hits
+        await pilot.pause(0.1)
+        assert not app.pending_context
+        assert any("Not added: cannot read gone.py" in n.message for n in app._notifications)
+        await pilot.press("enter")  # from its preview
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PreviewScreen) and not app.pending_context
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not app.pending_context
+
+
 async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any) -> None:
     app = helpers.make_app(sample_repo, None)
     async with app.run_test(size=(100, 32)) as pilot:

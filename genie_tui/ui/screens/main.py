@@ -324,7 +324,11 @@ class MainScreen(Screen[None]):
 
         if self.genie.repo is not None:
             h = message.hit
-            self.add_context(PreviewScreen(self.genie.repo, h.path, h.start, h.end).span_text())
+            preview = PreviewScreen(self.genie.repo, h.path, h.start, h.end)
+            if preview.error is not None:  # e.g. deleted since the search: nothing to add
+                self.notify(f"Not added: {preview.error}", severity="warning", timeout=4, markup=False)
+                return
+            self.add_context(preview.span_text())
 
     def add_context(self, text: str | None) -> None:
         if not text:
