@@ -815,3 +815,51 @@ async def test_a_model_error_that_ends_the_run_is_one_line(sample_repo: Path, se
         await pilot.pause(0.1)
         lines = [line for line in app.screen.conversation.transcript().splitlines() if "scripted 500" in line]
     assert len(lines) == 1 and "■ failed: model endpoint" in lines[0]
+
+
+MAKEFILE_DIFF = "--- a/Makefile\n+++ b/Makefile\n@@ -1,3 +1,3 @@\n all:\n-\techo hi\n+\techo HELLO\n \techo bye\n"
+
+
+async def _edit_makefile_patch(repo: Path, serve: Any, helpers: Any, edits: list[str | None]) -> tuple[Any, list[str]]:
+    """The agent proposes ``MAKEFILE_DIFF``; the user opens the editor and saves each of ``edits`` in turn
+    (``None``: the text as it is), the app's notices collected."""
+    import subprocess
+
+    from genie_tui.ui.screens.edit import EditDiffScreen
+
+    (repo / "Makefile").write_bytes(b"all:\n\techo hi\n\techo bye\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "make"], cwd=repo, check=True)
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": MAKEFILE_DIFF})]), FINISH])
+    app = helpers.make_app(repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "say hello")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4", "e")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, EditDiffScreen))
+        for text in edits:
+            if text is not None:
+                app.screen.query_one("#edit-diff").text = text
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.1)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        notices = [n.message for n in app._notifications]
+    return server, notices
+
+
+async def test_a_patch_saved_unchanged_in_the_editor_is_not_called_edited(sample_repo: Path, serve: Any,
+                                                                          helpers: Any) -> None:
+    server, _ = await _edit_makefile_patch(sample_repo, serve, helpers, [None])
+    assert (sample_repo / "Makefile").read_bytes() == b"all:\n\techo HELLO\n\techo bye\n"
+    tool = _last_tool(server.requests[1])
+    assert tool.startswith("Patch applied") and "edited" not in tool
+
+
+async def test_a_broken_edit_is_told_in_the_app_and_can_be_edited_again(sample_repo: Path, serve: Any,
+                                                                        helpers: Any) -> None:
+    fixed = MAKEFILE_DIFF.replace("HELLO", "HOWDY")
+    server, notices = await _edit_makefile_patch(sample_repo, serve, helpers, ["this is not a diff at all", fixed])
+    assert any(n.startswith("Not applied: no file changes found") for n in notices)
+    assert (sample_repo / "Makefile").read_bytes() == b"all:\n\techo HOWDY\n\techo bye\n"
+    tool = _last_tool(server.requests[1])
+    assert "The user edited the patch" in tool and "no file changes found" not in tool
