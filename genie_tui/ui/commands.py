@@ -59,6 +59,12 @@ async def _model(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(f"model: {exc}", "error")
         return
     screen.genie.settings.model = arg  # an agent made later (or resumed) starts with it
+    if not screen.genie.model_ready:  # a name is not an endpoint: the next message would still fail
+        await screen.conversation.add_note(
+            f"model: {arg} noted, but a model name alone is not enough: no API key or base URL is configured, so "
+            "nothing can be sent yet. Set OPENAI_API_KEY or --base-url and restart genie, or try `genie demo`.",
+            "error")
+        return
     screen.status.update_fields(model=arg)
     when = "the next request" if agent is not None else "your next message"
     await screen.conversation.add_note(f"model: {arg} (from {when} on)")
