@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 
 def entries(items: list[PastItem]) -> list[Entry]:
     """History entries for a saved session's conversation (text without terminal control sequences)."""
-    out = []
+    out: list[Entry] = []
     for item in items:
         if item.tool is None:
-            out.append(Entry(item.kind, printable(item.text), item.tone))
+            text = printable(item.text)
+            # the error that ended a run, then the run's end saying it again: one line, as the live view shows it
+            if (item.kind == "note" and text.startswith("session failed: ") and out and out[-1].tool is None
+                    and out[-1].text == "error: " + text.removeprefix("session failed: ")):
+                out.pop()
+            out.append(Entry(item.kind, text, item.tone))
             continue
         call = item.tool
         record = ToolRecord(call.call_id, call.name)
