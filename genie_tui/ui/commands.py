@@ -23,7 +23,7 @@ Keys: Enter send · Esc stop the turn (idle: back to the prompt) · Ctrl+C twice
 Patch: y approve hunk · n reject · m reject with comment · a approve all · r reject patch · e edit · Enter submit
 Plan: space tick · o add · e edit · x delete · J/K move · u undo the last plan edit
 Search: Enter runs the query, then previews a hit · c adds the hit to the agent's context
-Commands: /plan /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
+Commands: /plan [STEP] /playbook [NAME] /model NAME /theme NAME /undo /diff /search QUERY /browse URL /ask QUESTION
           /approve ask|auto|never /apply FILE /clear /resume [SESSION] /sessions /help"""
 
 
@@ -32,10 +32,11 @@ async def _help(screen: MainScreen, arg: str) -> None:
 
 
 async def _plan(screen: MainScreen, arg: str) -> None:
-    screen.action_focus_pane("plan-pane")
+    """``/plan STEP`` adds the step at once (the focus stays in the prompt); ``/plan`` alone opens the pane."""
     if arg:
-        screen.plan.action_add()
-        screen.plan.editor.value = arg
+        screen.plan.add_step(arg)
+    else:
+        screen.action_focus_pane("plan-pane")
 
 
 async def _theme(screen: MainScreen, arg: str) -> None:
@@ -58,6 +59,12 @@ async def _model(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(f"model: {exc}", "error")
         return
     screen.genie.settings.model = arg  # an agent made later (or resumed) starts with it
+    if not screen.genie.model_ready:  # a name is not an endpoint: the next message would still fail
+        await screen.conversation.add_note(
+            f"model: {arg} noted, but a model name alone is not enough: no API key or base URL is configured, so "
+            "nothing can be sent yet. Set OPENAI_API_KEY or --base-url and restart genie, or try `genie demo`.",
+            "error")
+        return
     screen.status.update_fields(model=arg)
     when = "the next request" if agent is not None else "your next message"
     await screen.conversation.add_note(f"model: {arg} (from {when} on)")
@@ -328,6 +335,12 @@ COMMANDS: dict[str, Handler] = {
     "sessions": _sessions,
     "browse": _browse, "ask": _ask,
 }
+
+
+def starts_a_turn(line: str) -> bool:
+    """``line`` is a command that hands the agent a task (refused, and left in the prompt, while it works)."""
+    name, _, arg = line.lstrip("/").partition(" ")
+    return name.lower() in ("ask", "browse") and bool(arg.strip())
 
 
 async def run_slash(screen: MainScreen, line: str) -> None:

@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 
 def entries(items: list[PastItem]) -> list[Entry]:
     """History entries for a saved session's conversation (text without terminal control sequences)."""
-    out = []
+    out: list[Entry] = []
     for item in items:
         if item.tool is None:
-            out.append(Entry(item.kind, printable(item.text), item.tone))
+            text = printable(item.text)
+            # the error that ended a run, then the run's end saying it again: one line, as the live view shows it
+            if (item.kind == "note" and text.startswith("session failed: ") and out and out[-1].tool is None
+                    and out[-1].text == "error: " + text.removeprefix("session failed: ")):
+                out.pop()
+            out.append(Entry(item.kind, text, item.tone))
             continue
         call = item.tool
         record = ToolRecord(call.call_id, call.name)
@@ -38,15 +43,38 @@ async def show_session(screen: MainScreen, items: list[PastItem], agent: Any) ->
     """Replace what the panes show with the resumed session: conversation, plan and last patch."""
     await screen.conversation.show_past(entries(items))
     screen.plan.show(agent.plan, "agent")
-    patches = getattr(agent, "patches", None) or []
+    patches = list(getattr(agent, "patches", None) or [])
+    undecided = _undecided_patch(items)
+    if undecided is not None:  # the session stopped (a quit) while it awaited review: its last patch, not applied
+        patches.append(undecided)
     if patches:
         last = patches[-1]
         files = ", ".join(map(str, last.get("files") or [])) or "no files"
         state = ("↶ undone" if last.get("undone") else "✓ applied" if last.get("applied")
                  else "✗ not applied" + (f": {last['reason']}" if last.get("reason") else ""))
         screen.patch.show_diff(printable(str(last.get("diff") or "")),
-                               f"Last patch {last.get('id') or ''} ({files}): {state}  ·  from the resumed session")
+                               f"Last patch{' ' + str(last['id']) if last.get('id') else ''} ({files}): {state}  ·  from the resumed session")
         screen.show_patch_pane(True)
     else:
         screen.patch.show_diff("", "")
         screen.show_patch_pane(False)
+
+
+def _undecided_patch(items: list[PastItem]) -> dict[str, Any] | None:
+    """The session's last proposed patch when the session stopped before it was decided (no result), else ``None``."""
+    from genie_tui.patching import split_hunks
+
+    for item in reversed(items):
+        call = item.tool
+        if call is None or call.name != "propose_patch":
+            continue
+        diff = (call.arguments or {}).get("diff")
+        if call.result is not None and not call.result.startswith("not run") or not isinstance(diff, str):
+            return None
+        try:
+            files = sorted({h.file for h in split_hunks(diff)})
+        except Exception:  # noqa: BLE001 - a diff the reader cannot split still shows, without its files
+            files = []
+        return {"id": "", "files": files, "diff": diff, "applied": False,
+                "reason": "the session stopped before it was decided"}
+    return None

@@ -166,6 +166,31 @@ async def test_search_preview_and_add_context(sample_repo: Path, serve: Any, hel
     assert "The user added this to your context" in json.dumps(server.requests[0])
 
 
+async def test_a_file_deleted_since_the_search_cannot_be_added_to_context(sample_repo: Path, helpers: Any) -> None:
+    gone = sample_repo / "gone.py"
+    gone.write_text("def GONEMARKER():\n    return 1\n")
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", *"GONEMARKER", "enter")
+        pane = app.screen.search
+        await helpers.wait_until(pilot, lambda: any(h and h.path == "gone.py" for h in pane.hits))
+        pane.results.highlighted = next(i for i, h in enumerate(pane.hits) if h and h.path == "gone.py")
+        pane.results.focus()
+        gone.unlink()
+        await pilot.press("c")  # from the list of hits
+        await pilot.pause(0.1)
+        assert not app.pending_context
+        assert any("Not added: cannot read gone.py" in n.message for n in app._notifications)
+        await pilot.press("enter")  # from its preview
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PreviewScreen) and not app.pending_context
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not app.pending_context
+
+
 async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any) -> None:
     app = helpers.make_app(sample_repo, None)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -727,3 +752,114 @@ async def test_the_search_box_keeps_a_pasted_query_to_refine(sample_repo: Path, 
         assert screen.search.query_box.value == "[paste 1: 2 lines]"  # still there, to be refined
         await pilot.press("f2", "end", *" counter", "enter")  # back to the box, which the results took focus from
         await helpers.wait_until(pilot, lambda: "⌕ nothing here matches … (+2 lines)" in helpers.screen_text(app))
+
+
+async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_repo: Path, serve: Any,
+                                                                         helpers: Any) -> None:
+    from textual import events
+
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        prompt = screen.query_one("#prompt")
+        prompt.focus()
+        await pilot.press(*"also handle this: ")
+        prompt.post_message(events.Paste(PASTED))
+        await pilot.pause(0.1)
+        await pilot.press("enter")  # refused while the patch awaits review: the text and its paste stay
+        await pilot.pause(0.1)
+        assert prompt.value == "also handle this: [paste 1: 3 lines]" and list(prompt.pastes.values()) == [PASTED]
+        assert any("agent is working" in n.message for n in app._notifications)
+        await _start(pilot, "/ask why?")  # a command that starts a turn is left in the prompt too
+        assert prompt.value == "/ask why?"
+        prompt.value = "also handle this: [paste 1: 3 lines]"
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        assert prompt.value == "also handle this: [paste 1: 3 lines]"
+        prompt.focus()
+        await pilot.press("enter")  # the turn is over: now it is sent, paste and all
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not screen.turn_running)
+        assert prompt.value == ""
+    users = [m["content"] for m in server.requests[2]["messages"] if m.get("role") == "user"]
+    assert any("also handle this: \n" + PASTED in str(content) for content in users)
+
+
+async def test_plan_with_a_step_adds_it_at_once_and_it_goes_with_the_first_task(sample_repo: Path, serve: Any,
+                                                                                 helpers: Any) -> None:
+    server = serve([FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await _start(pilot, "/plan Write a regression test")
+        await pilot.pause(0.1)
+        assert [(s.text, s.origin) for s in screen.plan.steps] == [("Write a regression test", "user")]
+        assert screen.query_one("#prompt").has_focus and not screen.plan.editor.display
+        await _start(pilot, "/plan")  # alone: the plan pane, to edit it
+        assert screen.plan.items.has_focus
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not screen.turn_running)
+    system = server.requests[0]["messages"][0]["content"]
+    assert "Write a regression test" in system.split("## Current plan", 1)[1]
+
+
+async def test_a_model_error_that_ends_the_run_is_one_line(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(fault="500")])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "hello")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        await pilot.pause(0.1)
+        lines = [line for line in app.screen.conversation.transcript().splitlines() if "scripted 500" in line]
+    assert len(lines) == 1 and "■ failed: model endpoint" in lines[0]
+
+
+MAKEFILE_DIFF = "--- a/Makefile\n+++ b/Makefile\n@@ -1,3 +1,3 @@\n all:\n-\techo hi\n+\techo HELLO\n \techo bye\n"
+
+
+async def _edit_makefile_patch(repo: Path, serve: Any, helpers: Any, edits: list[str | None]) -> tuple[Any, list[str]]:
+    """The agent proposes ``MAKEFILE_DIFF``; the user opens the editor and saves each of ``edits`` in turn
+    (``None``: the text as it is), the app's notices collected."""
+    import subprocess
+
+    from genie_tui.ui.screens.edit import EditDiffScreen
+
+    (repo / "Makefile").write_bytes(b"all:\n\techo hi\n\techo bye\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "make"], cwd=repo, check=True)
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": MAKEFILE_DIFF})]), FINISH])
+    app = helpers.make_app(repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "say hello")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4", "e")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, EditDiffScreen))
+        for text in edits:
+            if text is not None:
+                app.screen.query_one("#edit-diff").text = text
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.1)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        notices = [n.message for n in app._notifications]
+    return server, notices
+
+
+async def test_a_patch_saved_unchanged_in_the_editor_is_not_called_edited(sample_repo: Path, serve: Any,
+                                                                          helpers: Any) -> None:
+    server, _ = await _edit_makefile_patch(sample_repo, serve, helpers, [None])
+    assert (sample_repo / "Makefile").read_bytes() == b"all:\n\techo HELLO\n\techo bye\n"
+    tool = _last_tool(server.requests[1])
+    assert tool.startswith("Patch applied") and "edited" not in tool
+
+
+async def test_a_broken_edit_is_told_in_the_app_and_can_be_edited_again(sample_repo: Path, serve: Any,
+                                                                        helpers: Any) -> None:
+    fixed = MAKEFILE_DIFF.replace("HELLO", "HOWDY")
+    server, notices = await _edit_makefile_patch(sample_repo, serve, helpers, ["this is not a diff at all", fixed])
+    assert any(n.startswith("Not applied: no file changes found") for n in notices)
+    assert (sample_repo / "Makefile").read_bytes() == b"all:\n\techo HOWDY\n\techo bye\n"
+    tool = _last_tool(server.requests[1])
+    assert "The user edited the patch" in tool and "no file changes found" not in tool

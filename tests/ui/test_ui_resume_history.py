@@ -131,3 +131,41 @@ async def test_a_500_turn_session_shows_fast_and_scrolls_to_its_beginning(sample
         assert "turn 0" in helpers.screen_text(app) and "f0.py" in helpers.screen_text(app)
     print(f"resumed 500 turns in {took:.3f} s")
     assert took < 1.5  # about 0.3 s on the development machine; room for a loaded CI runner
+
+
+async def test_a_patch_left_undecided_at_quit_shows_after_resume_as_not_applied(sample_repo: Path, serve: Any,
+                                                                                helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})])])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "make words() handle punctuation")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        session_id = app.agent.session.id
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+q")  # quit while the patch awaits review
+    app = helpers.make_app(sample_repo, serve([FINISH]).base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, f"/resume {session_id}")
+        await helpers.wait_until(pilot, lambda: f"resumed {session_id}" in helpers.screen_text(app))
+        patch = app.screen.patch
+        assert patch.display and not patch.awaiting and "import re" in patch.view.text
+        title = str(patch.title.render())
+        assert "(wordstats/counter.py): ✗ not applied" in title and "stopped before it was decided" in title
+
+
+async def test_a_run_ended_by_a_model_error_shows_the_error_once_after_resume(sample_repo: Path, serve: Any,
+                                                                              helpers: Any) -> None:
+    server = serve([Reply(fault="500")])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "hello")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 1 and not app.screen.turn_running)
+        session_id = app.agent.session.id
+    app = helpers.make_app(sample_repo, serve([FINISH]).base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, f"/resume {session_id}")
+        await helpers.wait_until(pilot, lambda: f"resumed {session_id}" in helpers.screen_text(app))
+        lines = [line for line in app.screen.conversation.transcript().splitlines() if "scripted 500" in line]
+    assert len(lines) == 1 and "session failed: model endpoint" in lines[0]

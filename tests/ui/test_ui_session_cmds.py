@@ -106,6 +106,17 @@ async def test_model_before_first_task_keeps_added_context(sample_repo: Path, se
     assert "the counter module" in json.dumps(server.requests[0])
 
 
+async def test_model_without_a_configured_endpoint_says_a_name_is_not_enough(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/model gpt-4o-mini")
+        await pilot.pause(0.1)
+        text = app.screen.conversation.transcript()
+        assert "a model name alone is not enough" in text and "OPENAI_API_KEY or --base-url" in text
+        assert "from your next message on" not in text
+        assert "no model" in app.screen.query_one("#status").render().plain
+
+
 async def test_playbook_toggle_reaches_the_model_and_the_palette(sample_repo: Path, serve: Any, helpers: Any) -> None:
     server = serve([FINISH, FINISH])
     app = helpers.make_app(sample_repo, server.base_url)

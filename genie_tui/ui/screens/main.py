@@ -58,6 +58,7 @@ class MainScreen(Screen[None]):
         self._last_interrupt = 0.0
         self._open: list[tuple[asyncio.Future[object], object]] = []  # (future, answer if cancelled)
         self._text_filter = StreamPrintable()  # the model's text, without terminal control sequences
+        self._fatal: str | None = None  # the error that ended the run, shown once with how the run ended
 
     @property
     def genie(self) -> GenieApp:
@@ -129,20 +130,24 @@ class MainScreen(Screen[None]):
         prompt = self.query_one("#prompt", PromptInput)
         line = event.value.strip()
         text, shown = prompt.expand(line), prompt.expand(line, preview=PREVIEW_LINES)
+        from genie_tui.ui.commands import run_slash, starts_a_turn
+
+        if text and self.turn_running and (not text.startswith("/") or starts_a_turn(text)):
+            # refused: the text (and its pastes) stays in the prompt, to send once the turn is over
+            self._refuse_busy()
+            return
         prompt.forget()
         event.input.value = ""
         if not text:
             return
         if text.startswith("/"):
-            from genie_tui.ui.commands import run_slash
-
             await run_slash(self, text)
             return
         await self.start_task(text, shown if shown != text else None)
 
     async def start_task(self, text: str, shown: str | None = None) -> None:
         if self.turn_running:
-            self.notify("The agent is working; Esc stops it first.", severity="warning")
+            self._refuse_busy()
             return
         try:
             agent = self.genie.get_agent()
@@ -157,6 +162,9 @@ class MainScreen(Screen[None]):
         self.turn_running = True
         self.status.set_busy(True)
         self.run_turn(agent, text)
+
+    def _refuse_busy(self) -> None:
+        self.notify("The agent is working; Esc stops it first.", severity="warning")
 
     @work(exclusive=True, group="turn")
     async def run_turn(self, agent: object, task: str) -> None:
@@ -176,6 +184,7 @@ class MainScreen(Screen[None]):
         await self.conversation.end_text()
         self._text_filter.reset()
         self.conversation.abandon_tools("not run: the turn ended first")
+        await self._show_fatal()  # the run ended without saying how
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
         # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
@@ -190,6 +199,8 @@ class MainScreen(Screen[None]):
     async def _route(self, message: AgentEvent) -> None:
         e = message.event
         conv = self.conversation
+        if self._fatal is not None and not isinstance(e, ev.SessionFinished):
+            await self._show_fatal()
         if isinstance(e, ev.TextDelta):
             await conv.text_delta(self._text_filter.feed(e.text))
         elif isinstance(e, ev.ToolCallArgsDelta):
@@ -261,11 +272,22 @@ class MainScreen(Screen[None]):
             moved = f" (switched from {e.previous})" if e.previous else ""
             await conv.add_note(f"committed {e.sha[:10]} on branch {e.branch}{moved}", "good")
         elif isinstance(e, ev.ErrorOccurred):
-            await conv.add_note(("fatal: " if e.fatal else "") + printable(e.message), "error")
+            if e.fatal:  # the run ends with it: "■ failed: …" says it, one line rather than the same one twice
+                self._fatal = printable(e.message)
+            else:
+                await conv.add_note(printable(e.message), "error")
         elif isinstance(e, ev.SessionFinished):
+            if self._fatal is not None and not (e.status == "failed" and printable(e.summary) == self._fatal):
+                await self._show_fatal()
+            self._fatal = None
             # in the app the conversation goes on by typing; `genie resume` is the headless way back in
             summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
             await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
+
+    async def _show_fatal(self) -> None:
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            await self.conversation.add_note("fatal: " + fatal, "error")
 
     # --- pane messages ------------------------------------------------------------------------------
     @on(PlanPane.Edited)
@@ -302,7 +324,11 @@ class MainScreen(Screen[None]):
 
         if self.genie.repo is not None:
             h = message.hit
-            self.add_context(PreviewScreen(self.genie.repo, h.path, h.start, h.end).span_text())
+            preview = PreviewScreen(self.genie.repo, h.path, h.start, h.end)
+            if preview.error is not None:  # e.g. deleted since the search: nothing to add
+                self.notify(f"Not added: {preview.error}", severity="warning", timeout=4, markup=False)
+                return
+            self.add_context(preview.span_text())
 
     def add_context(self, text: str | None) -> None:
         if not text:

@@ -37,12 +37,14 @@ class PreviewScreen(ModalScreen[str | None]):
     def __init__(self, repo: Path, path: str, start: int = 0, end: int = 0) -> None:
         super().__init__()
         self.repo, self.path, self.start, self.end = repo, path, start, end
+        self.error: str | None = None  # why the file could not be read: then there is nothing to add
         try:  # a regular file only (a pipe put in its place must not hang the app), its first MAX_BYTES
             raw = read_regular(repo / path, MAX_BYTES)
         except TooLarge as exc:
             raw = exc.head
         except OSError as exc:
-            raw = f"(cannot read {path}: {exc.strerror or exc})".encode()
+            self.error = f"cannot read {path}: {exc.strerror or exc}"
+            raw = f"({self.error})".encode()
         self.text = raw.decode("utf-8", errors="replace")
 
     def compose(self) -> ComposeResult:
@@ -78,6 +80,9 @@ class PreviewScreen(ModalScreen[str | None]):
         return f"{self.path}\n" + "\n".join(lines[:400])
 
     def action_add(self) -> None:
+        if self.error is not None:  # the note shown in place of the file is no context for the model
+            self.notify(f"Not added: {self.error}", severity="warning", timeout=4, markup=False)
+            return
         self.dismiss(self.span_text())
 
     def action_close(self) -> None:

@@ -273,11 +273,17 @@ class PatchPane(Vertical, can_focus=False):
             return
         from genie_tui.ui.screens.edit import EditDiffScreen
 
-        def done(text: str | None) -> None:
-            if text is not None and text.strip():
-                self._resolve(PatchDecision(hunks=None, edited_diff=text if text.endswith("\n") else text + "\n"))
+        proposed = self.view.text
 
-        self.app.push_screen(EditDiffScreen(self.view.text), done)
+        def done(text: str | None) -> None:
+            if text is None or not text.strip():
+                return
+            if text == proposed:  # saved without a change: the whole patch approved, no edit to tell of
+                self._resolve(PatchDecision(hunks=None))
+                return
+            self._resolve(PatchDecision(hunks=None, edited_diff=text if text.endswith("\n") else text + "\n"))
+
+        self.app.push_screen(EditDiffScreen(proposed), done)
 
     def _resolve(self, decision: PatchDecision) -> None:
         future, self._future = self._future, None

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from genie_tui.core.events import PlanStep
 from genie_tui.printable import printable
 from genie_tui.ui.widgets.key_hint import KeyHint
-from genie_tui.ui.widgets.prompt import PromptInput
+from genie_tui.ui.widgets.prompt import JOINED_MAX, PromptInput
 
 _MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
 _NEXT = {"todo": "doing", "doing": "done", "done": "todo"}
@@ -152,6 +152,18 @@ class PlanPane(Vertical):
 
     def action_add(self) -> None:
         self._open_editor(len(self.steps), "")
+
+    def add_step(self, text: str) -> bool:
+        """A step of the user's at the end of the plan (``/plan STEP``), one line like one typed in the editor."""
+        text = " ".join(text.split())
+        if len(text) > JOINED_MAX:
+            text = text[:JOINED_MAX - 1] + "…"
+        if not text:
+            return False
+        self._remember()
+        self.steps.append(PlanStep(text=text, status="todo", origin="user"))
+        self._changed(len(self.steps) - 1)
+        return True
 
     def action_edit(self) -> None:
         if (i := self._cursor) is not None:
