@@ -57,3 +57,36 @@ def test_a_window_of_a_huge_file_is_read_in_bounded_memory(make_repo):
     assert lines[1:3] == [" 99| 99", "100| 100"] and lines[3].startswith("101| yyy") and len(lines) == 5
     assert texts[2] == ("ERROR short.txt: start_line 5000000 is beyond the first 1073741824 bytes genie reads of "
                         "this file (100 lines)")
+
+
+_RUN = """
+import asyncio, sys, tempfile
+from pathlib import Path
+from genie_tui.tools.testrun import run_command
+run = asyncio.run(run_command(Path(tempfile.mkdtemp()), sys.argv[1], 60))
+print(run.report())
+"""
+
+
+def run_report(command: str) -> str:
+    """``run_command(command).report()``, from a child process under ``ulimit -v``."""
+    proc = subprocess.run(["sh", "-c", f'ulimit -v {MEMORY_KB}; exec "$@"', "sh", sys.executable, "-c", _RUN,
+                           command], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_test_output_of_wide_lines_is_cut_as_it_comes():
+    """6000 lines of 131,000 characters were kept whole (up to 5000 of them) and joined: 1.4 GB for a report
+    that shows 60 lines of 400 characters."""
+    report = run_report(f"{sys.executable} -c \"import sys; [sys.stdout.write('y' * 131000 + chr(10)) "
+                        f"for i in range(6000)]; print('6000 passed')\"")
+    lines = report.splitlines()
+    assert lines[1].startswith("PASSED") and lines[-1] == "6000 passed"
+    assert lines[-2] == "y" * 400 + " ... [130600 more characters]" and len(report) < 13_000
+
+
+def test_a_gigabyte_line_of_test_output_is_read_through_and_counted():
+    """A line with no newline was cut into 4 KB pieces every 64 KB, each shown as a line of its own."""
+    report = run_report("head -c 1000000000 /dev/zero | tr '\\0' a; echo; echo done")
+    assert report.splitlines()[2:] == ["a" * 400 + " ... [999999600 more characters]", "done"]
