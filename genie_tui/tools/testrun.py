@@ -102,6 +102,7 @@ async def run_command(repo: Path, command: str, timeout: float,
     options = {"cwd": repo, "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.STDOUT,
                "stdin": asyncio.subprocess.DEVNULL, "start_new_session": True, "env": _child_env()}
     if sys.platform.startswith("linux"):  # under the reaper: what the tests start dies with them, group or not
+        options["env"] = {**options["env"], "GENIE_REAPER_PARENT": str(os.getpid())}
         proc = await asyncio.create_subprocess_exec(sys.executable, "-I", "-S", str(_REAPER), command, **options)
     else:
         proc = await asyncio.create_subprocess_shell(command, **options)

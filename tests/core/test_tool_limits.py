@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
+
+from genie_tui.providers.scripted import Reply, ScriptedServer
 
 MEMORY_KB = 1_000_000
 
@@ -90,3 +96,66 @@ def test_a_gigabyte_line_of_test_output_is_read_through_and_counted():
     """A line with no newline was cut into 4 KB pieces every 64 KB, each shown as a line of its own."""
     report = run_report("head -c 1000000000 /dev/zero | tr '\\0' a; echo; echo done")
     assert report.splitlines()[2:] == ["a" * 400 + " ... [999999600 more characters]", "done"]
+
+
+def _running(token: str) -> list[int]:
+    """PIDs of processes whose command line holds ``token``, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    if token.encode() in fh.read():
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the reaper and /proc are Linux's")
+def test_tests_running_when_genie_is_killed_outright_are_stopped(make_repo):
+    """SIGKILL to genie (an OOM kill, ``timeout -s KILL``) left the reaper, the shell and the command running,
+    re-parented to init; SIGTERM was handled, SIGKILL cannot be."""
+    repo = make_repo({"m.py": "x = 1\n"})
+    token = f"{4000 + os.getpid() % 1000}.{time.time_ns() % 10**6:06d}"
+    command = f"sleep {token}"
+    script = [Reply(tool_calls=[("run_tests", {"command": command})]),
+              Reply(tool_calls=[("finish", {"summary": "done"})])]
+    with ScriptedServer(script) as server:
+        genie = subprocess.Popen([sys.executable, "-m", "genie_tui", "run", "run the tests", "--repo", str(repo),
+                                  "--base-url", server.base_url, "--approve", "auto", "--json"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not any(_is_sleep(pid) for pid in _running(token)) and time.monotonic() < deadline:
+                assert genie.poll() is None, "genie ended before the tests started"
+                time.sleep(0.05)
+            assert _running(token), "the test command never started"
+            genie.kill()
+            genie.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while _running(token) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = _running(token)
+            assert not left, f"left running after genie was killed: {[_cmdline(pid) for pid in left]}"
+        finally:
+            if genie.poll() is None:
+                genie.kill()
+                genie.wait(timeout=10)
+            for pid in _running(token):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "(gone)"
+
+
+def _is_sleep(pid: int) -> bool:
+    return _cmdline(pid).startswith("sleep ")
