@@ -179,7 +179,7 @@ class _LineReader:
             at = self.fh.tell()
             block = self._read(_BLOCK)
             if not block:
-                return done + 1 if partial and not self.exhausted else done
+                return done + 1 if partial else done  # a line begun is a line
             newlines = block.count(b"\n")
             if done + newlines >= count:
                 cut = -1

@@ -55,14 +55,16 @@ def test_a_window_of_a_huge_file_is_read_in_bounded_memory(make_repo):
     sparse(repo / "short.txt", b"".join(b"%d\n" % n for n in range(1, 101)) + b"y" * 9000, 3 << 30)
     texts = call_tools(repo, ("read_file", {"path": "oneline.txt"}),
                        ("read_file", {"path": "short.txt", "start_line": 99, "end_line": 5_000_000}),
-                       ("read_file", {"path": "short.txt", "start_line": 5_000_000}))
+                       ("read_file", {"path": "short.txt", "start_line": 5_000_000}),
+                       ("read_file", {"path": "oneline.txt", "start_line": 3}))
     lines = texts[0].splitlines()
     assert lines[0] == f"oneline.txt lines 1-1 (a large file: {1 << 30} bytes, read in windows)"
     assert lines[1].startswith("1| " + "x" * 500 + " ... [") and len(lines[1]) < 600
     lines = texts[1].splitlines()
     assert lines[1:3] == [" 99| 99", "100| 100"] and lines[3].startswith("101| yyy") and len(lines) == 5
     assert texts[2] == ("ERROR short.txt: start_line 5000000 is beyond the first 1073741824 bytes genie reads of "
-                        "this file (100 lines)")
+                        "this file (101 lines)")
+    assert texts[3].startswith("ERROR oneline.txt: start_line 3 is beyond the first 1073741824 bytes")
 
 
 _RUN = """
