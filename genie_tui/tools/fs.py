@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from genie_tui.core.events import ContextLooked
-from genie_tui.retrieval.textutil import split_lines
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 READ_WINDOW = 300
 MAX_LINE_CHARS = 500
 MAX_READ_CHARS = 40_000  # about 10k tokens: one read must not fill a small model's context
+MAX_SCAN_BYTES = 1 << 30  # how far into a large file read_file goes for a window (in blocks: no memory)
+_BLOCK = 1 << 20
 IGNORED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".tox"}
 
 
@@ -24,7 +27,9 @@ def list_dir(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     for child in sorted(path.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
         if child.name in IGNORED_DIRS:
             continue
-        if child.is_dir():
+        if _leaves_repo(ctx, child):  # not read, so neither its size nor its kind is told
+            entries.append(f"{child.name} -> outside the repository")
+        elif child.is_dir():
             entries.append(f"{child.name}/")
         else:
             try:
@@ -42,11 +47,23 @@ def find_files(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     pattern = args.get("pattern")
     if not isinstance(pattern, str) or not pattern.strip():
         raise ToolError("pattern must be a glob such as '**/config*.py' or a substring of the path")
-    found = ctx.index.find_files(pattern.strip())
+    found = [f"{p} -> outside the repository" if _leaves_repo(ctx, ctx.repo / p) else p
+             for p in ctx.index.find_files(pattern.strip())]
     if not found:
         return ToolOutput(f"no files match {pattern!r}", ContextLooked("find", pattern, ()))
     text = "\n".join(found[:200]) + (f"\n... {len(found) - 200} more" if len(found) > 200 else "")
     return ToolOutput(text, ContextLooked("find", pattern, tuple((p, 0, 0, "") for p in found[:50])))
+
+
+def _leaves_repo(ctx: ToolContext, path: Path) -> bool:
+    """Whether ``path`` is a symlink that leads outside the repository (or nowhere: a loop)."""
+    try:
+        if not path.is_symlink():
+            return False
+        full, root = path.resolve(), ctx.repo.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return full != root and root not in full.parents
 
 
 def _int_arg(args: dict[str, Any], key: str) -> int | None:
@@ -67,27 +84,48 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
     if not path.is_file():
         raise ToolError(f"{rel_arg}: not a regular file")
-    start, end = _int_arg(args, "start_line"), _int_arg(args, "end_line")
+    start_arg, end_arg = _int_arg(args, "start_line"), _int_arg(args, "end_line")
+    start = start_arg or 1
     size = path.stat().st_size
+    max_bytes = ctx.settings.max_file_bytes
+    large = size > max_bytes
+    rel = ctx.rel(path)
     with path.open("rb") as fh:
         head = fh.read(8192)
-    if b"\0" in head:
-        raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
-    upto = (end or (start or 1) + READ_WINDOW) + 1
-    lines = _read_lines(path, size, ctx.settings.max_file_bytes, upto)
-    # a large file is read only as far as needed; if it ended before that, its length is known after all
-    total = len(lines) if size <= ctx.settings.max_file_bytes or len(lines) < upto else None
-    rel = ctx.rel(path)
-    if not lines:
+        if b"\0" in head:
+            raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
+        fh.seek(0)
+        # a normal file is read to its end (no further: it may grow meanwhile); a large one only as far as needed
+        reader = _LineReader(fh, max(MAX_SCAN_BYTES, max_bytes) if large else max_bytes + 1)
+        before = reader.skip(start - 1)  # the lines before the window are counted, not kept
+        last = min(end_arg or start + READ_WINDOW - 1, start + READ_WINDOW * 2 - 1)
+        lines: list[str] = []
+        while before == start - 1 and len(lines) < max(1, last - start + 1):
+            line = reader.line(MAX_LINE_CHARS)
+            if line is None:
+                break
+            lines.append(line)
+        read = before + len(lines)
+        if large:  # known only if the file ends before the line after the one asked for
+            upto = (end_arg or start + READ_WINDOW) + 1
+            read += reader.skip(upto - read) if read < upto else 0
+            total = read if read < upto and not reader.exhausted else None
+        else:
+            read += reader.skip(sys.maxsize)
+            total = None if reader.exhausted else read  # it grew past max_file_bytes since its size was taken
+    if read == 0:
         return ToolOutput(f"{rel}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
-    start = start or 1
-    if start > len(lines):
-        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({len(lines)} lines)")
-    end = min(end or start + READ_WINDOW - 1, len(lines), start + READ_WINDOW * 2 - 1)
+    if not lines:
+        if reader.exhausted:
+            raise ToolError(f"{rel}: start_line {start} is beyond the first {reader.budget} bytes genie reads of "
+                            f"this file ({before} lines)")
+        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({read} lines)")
+    end = min(end_arg or start + READ_WINDOW - 1, read, start + READ_WINDOW * 2 - 1)
     if end < start:
         raise ToolError(f"end_line {end} is before start_line {start}")
     width = len(str(end))
-    body, end = window(lines, start, end, MAX_LINE_CHARS, lambda number: f"{number:>{width}}| ")
+    body, shown = window(lines, 1, end - start + 1, sys.maxsize, lambda n: f"{n + start - 1:>{width}}| ")
+    end = shown + start - 1
     if total is None:
         header = f"{rel} lines {start}-{end} (a large file: {size} bytes, read in windows)"
         footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"
@@ -117,14 +155,68 @@ def window(lines: list[str], start: int, end: int, line_cap: int,
     return body, end
 
 
-def _read_lines(path: Path, size: int, max_bytes: int, upto: int) -> list[str]:
-    """All lines of a normal file; of a huge one, only the first ``upto`` (it is never read whole)."""
-    if size <= max_bytes:
-        return split_lines(path.read_bytes().decode("utf-8", errors="replace"))
-    lines: list[str] = []
-    with path.open("rb") as fh:
-        for raw in fh:
-            lines.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-            if len(lines) >= upto:
+class _LineReader:
+    """A file's lines read forward, at most ``budget`` bytes in all, in bounded pieces: lines are skipped by
+    counting newlines in blocks, and a line asked for is kept only up to the characters shown of it."""
+
+    def __init__(self, fh: BinaryIO, budget: int) -> None:
+        self.fh, self.budget, self.left = fh, budget, budget
+        self.exhausted = False  # the budget ran out before the file did
+
+    def _read(self, limit: int, *, line: bool = False) -> bytes:
+        if self.left <= 0:
+            self.exhausted = True
+            return b""
+        limit = min(limit, self.left)
+        data = self.fh.readline(limit) if line else self.fh.read(limit)
+        self.left -= len(data)
+        return data
+
+    def skip(self, count: int) -> int:
+        """Skip up to ``count`` lines (a last one without a newline counts); how many there were."""
+        done, partial = 0, False
+        while done < count:
+            at = self.fh.tell()
+            block = self._read(_BLOCK)
+            if not block:
+                return done + 1 if partial else done  # a line begun is a line
+            newlines = block.count(b"\n")
+            if done + newlines >= count:
+                cut = -1
+                for _ in range(count - done):
+                    cut = block.index(b"\n", cut + 1)
+                self.fh.seek(at + cut + 1)
+                self.left += len(block) - cut - 1
+                return count
+            done += newlines
+            partial = not block.endswith(b"\n")
+        return done
+
+    def line(self, cap: int) -> str | None:
+        """The next line (``None`` at the end), cut at ``cap`` characters with a note of how many more it has."""
+        raw = self._read(cap * 4 + 8, line=True)  # ``cap`` characters are at most 4 bytes each
+        if not raw:
+            return None
+        if raw.endswith(b"\n"):
+            return _cut(raw.decode("utf-8", errors="replace")[:-1].removesuffix("\r"), cap)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = decoder.decode(raw)
+        length, tail = len(text), text[-1:]
+        text = text[:cap + 1]
+        while not raw.endswith(b"\n"):  # the rest of a long line: counted, not kept
+            raw = self._read(_BLOCK, line=True)
+            chunk = decoder.decode(raw, final=not raw)
+            length += len(chunk)
+            if len(text) <= cap:
+                text = (text + chunk)[:cap + 1]
+            tail = (tail + chunk)[-2:]
+            if not raw:
                 break
-    return lines
+        length -= 2 if tail == "\r\n" else 1 if tail[-1:] in ("\n", "\r") else 0
+        return text[:length] if length <= cap else _cut(text[:cap], cap, length - cap)
+
+
+def _cut(line: str, cap: int, more: int = 0) -> str:
+    """A line as read_file shows it: its first ``cap`` characters and how many more it has."""
+    more += max(0, len(line) - cap)
+    return f"{line[:cap]} ... [{more} more chars]" if more else line

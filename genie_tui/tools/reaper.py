@@ -5,6 +5,9 @@ Killing the test command's process group misses what left the group: a test that
 This wrapper makes itself a child subreaper (Linux ``prctl``), so every orphan of the command is re-parented
 to it instead of to init; when the command exits, or the wrapper gets SIGTERM (genie's timeout or Esc), it
 kills every descendant, wherever its group or session, reaps them, and exits with the command's status.
+It does the same when genie itself dies (SIGKILL, a crash): the kernel's parent-death signal (``prctl``) turns
+that into the same SIGTERM, and a poll of ``getppid()`` catches what that misses (genie gone before it was
+set); then, genie not being there to do it, it also kills its own process group.
 
 It runs as a plain script with only the standard library (``-I -S``: no site packages, no genie imports), so
 it starts in a few milliseconds. Elsewhere than Linux it only runs the command.
@@ -17,9 +20,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+PARENT_ENV = "GENIE_REAPER_PARENT"  # genie's PID, set by genie: it may be gone before the reaper looks
+PARENT_POLL_S = 0.2
 
 
 def _become_subreaper() -> bool:
@@ -30,6 +37,25 @@ def _become_subreaper() -> bool:
         return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _watch_parent(parent: int) -> None:
+    """SIGTERM to this process once ``parent`` (genie) is gone: from the kernel at once where it can
+    (``PR_SET_PDEATHSIG``), and from a thread that polls ``getppid()`` (everywhere, and for a parent that died
+    before the signal was asked for)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=poll, name="parent-watch", daemon=True).start()
 
 
 def _own_proc() -> bool:
@@ -101,6 +127,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: reaper.py COMMAND", file=sys.stderr)
         return 2
+    parent = os.getppid()
+    given = os.environ.pop(PARENT_ENV, "")  # not the command's to inherit
+    if given.isdigit() and int(given) != parent:
+        parent = -1  # genie died before the reaper started: clean up at once
     reaping = _own_proc() and _become_subreaper()
     done: list[int] = []  # the command's status, once known
 
@@ -108,9 +138,15 @@ def main(argv: list[str]) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second SIGTERM must not cut the cleanup short
         if reaping:
             kill_descendants()
+        if os.getppid() != parent and os.getpgrp() == os.getpid():  # genie is gone: do its part too
+            try:
+                os.killpg(os.getpid(), signal.SIGKILL)  # the command's group, this process with it
+            except OSError:
+                pass
         os._exit(done[0] if done else 128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    _watch_parent(parent)
     child = subprocess.Popen(["/bin/sh", "-c", argv[0]])
     if not reaping:
         code = child.wait()

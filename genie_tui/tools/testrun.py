@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 import re
 import shlex
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ _REAPER = Path(__file__).with_name("reaper.py")
 TAIL_LINES = 60
 TAIL_CHARS = 12_000  # the report's output tail: 60 lines of pytest dict diffs must not fill the context
 LINE_CHARS = 400
+KEEP_LINES = 1000  # of output, each cut at LINE_CHARS: what the report and the "no tests ran" check look at
+LONG_LINE = 65536  # bytes of a line kept until it ends (a longer one's rest is only counted)
 PROGRESS_EVERY_S = 0.1
 EXIT_GRACE_S = 2.0  # after the command exits, how long its output pipe may stay open
 DRAIN_S = 3.0
@@ -31,14 +35,12 @@ class TestRun:
     command: str
     exit_code: int
     passed: bool
-    output: str
+    output: str  #: the output's last lines, each cut at ``LINE_CHARS`` with a note of how much more it had
     elapsed_s: float
     timed_out: bool = False
 
     def report(self) -> str:
-        lines = [ln if len(ln) <= LINE_CHARS else f"{ln[:LINE_CHARS]} ... [{len(ln) - LINE_CHARS} more characters]"
-                 for ln in self.output.splitlines()[-TAIL_LINES:]]
-        tail = "\n".join(lines)
+        tail = "\n".join(self.output.splitlines()[-TAIL_LINES:])  # each line was cut as it came (see _Tail)
         if len(tail) > TAIL_CHARS:
             tail = "[... earlier output cut]\n" + tail[-TAIL_CHARS:].split("\n", 1)[-1]
         verdict = ("TIMED OUT" if self.timed_out else "PASSED" if self.passed else "FAILED")
@@ -100,39 +102,31 @@ async def run_command(repo: Path, command: str, timeout: float,
     options = {"cwd": repo, "stdout": asyncio.subprocess.PIPE, "stderr": asyncio.subprocess.STDOUT,
                "stdin": asyncio.subprocess.DEVNULL, "start_new_session": True, "env": _child_env()}
     if sys.platform.startswith("linux"):  # under the reaper: what the tests start dies with them, group or not
+        options["env"] = {**options["env"], "GENIE_REAPER_PARENT": str(os.getpid())}
         proc = await asyncio.create_subprocess_exec(sys.executable, "-I", "-S", str(_REAPER), command, **options)
     else:
         proc = await asyncio.create_subprocess_shell(command, **options)
-    chunks: list[str] = []
+    tail = _Tail()
     last_progress = 0.0
 
     async def pump() -> None:
         nonlocal last_progress
         assert proc.stdout is not None
-        pending = b""
         while block := await proc.stdout.read(65536):
-            *complete, pending = (pending + block).split(b"\n")
-            if len(pending) > 65536:  # a huge line without a newline: keep its head only
-                complete.append(pending[:4096] + b" ...")
-                pending = b""
-            for raw in complete:
-                chunks.append(raw.decode("utf-8", errors="replace") + "\n")
-            if len(chunks) > 5000:
-                del chunks[:len(chunks) - 4000]
+            added = tail.feed(block)
             now = time.monotonic()
-            if on_line and complete and now - last_progress >= PROGRESS_EVERY_S:
+            if on_line and added and now - last_progress >= PROGRESS_EVERY_S:
                 last_progress = now
-                progress(chunks[-len(complete):])
-        if pending:
-            chunks.append(pending.decode("utf-8", errors="replace"))
+                progress(tail.newest(added))
+        tail.close()
         if on_line:
-            progress(chunks[-20:])  # the last line always shows (often the summary: "3 passed")
+            progress(tail.newest(20))  # the last line always shows (often the summary: "3 passed")
 
     shown = ""
 
     def progress(recent: list[str]) -> None:
         nonlocal shown
-        line = next((c.rstrip()[:300] for c in reversed(recent) if c.strip()), "")
+        line = next((c.rstrip()[:300] for c in recent if c.strip()), "")
         if line and line != shown and on_line is not None:
             shown = line
             on_line(line)
@@ -156,12 +150,77 @@ async def run_command(repo: Path, command: str, timeout: float,
         await _stop(proc)  # the command if it still runs, and anything it left running
         await _finish(proc, reader)
     code = proc.returncode if proc.returncode is not None else -1
-    output = "".join(chunks)
+    output = tail.text()
     ran_nothing = bool(_NO_TESTS.search(output))
     if ran_nothing:
         output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
     return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
                    time.monotonic() - started, timed_out)
+
+
+class _Tail:
+    """The command's output as the report shows it, kept as it arrives: each line (split as ``str.splitlines``
+    does) cut at ``LINE_CHARS`` characters with a note of how many more it had, and only the last ``KEEP_LINES``
+    lines. A line of any length (gigabytes without a newline) is read through: its first ``LONG_LINE`` bytes
+    are kept until it ends, the rest only counted."""
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque(maxlen=KEEP_LINES)
+        self.pending = b""  # the head of the line being read
+        self.more = 0  # characters of that line past its head (counted, not kept)
+        self.decoder: codecs.IncrementalDecoder | None = None  # for them, once the head is full
+        self.unended = False
+
+    def feed(self, block: bytes) -> int:
+        """Take a block of output; how many lines it completed."""
+        first, *complete = block.split(b"\n")
+        self._grow(first)
+        if not complete:
+            return 0
+        rest = complete.pop()
+        self._end()
+        for raw in complete:
+            if len(raw) > LONG_LINE:
+                self._grow(raw)
+                self._end()
+            else:
+                self._add((raw.decode("utf-8", errors="replace") + "\n").splitlines(), 0)
+        self._grow(rest)
+        return len(complete) + 1
+
+    def close(self) -> None:
+        if self.pending or self.more:  # the output ended without a newline
+            self._end()
+            self.unended = True
+
+    def newest(self, count: int) -> list[str]:
+        """The last ``count`` lines, newest first."""
+        return [self.lines[-i] for i in range(1, min(count, len(self.lines)) + 1)]
+
+    def text(self) -> str:
+        text = "".join(line + "\n" for line in self.lines)
+        return text[:-1] if self.unended else text
+
+    def _grow(self, piece: bytes) -> None:
+        if self.decoder is None:
+            room = LONG_LINE - len(self.pending)
+            self.pending += piece[:room]
+            piece = piece[room:]
+            if not piece:
+                return
+            self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.more += len(self.decoder.decode(piece))
+
+    def _end(self) -> None:
+        more = self.more + (len(self.decoder.decode(b"", final=True)) if self.decoder else 0)
+        self._add((self.pending.decode("utf-8", errors="replace") + "\n").splitlines(), more)
+        self.pending, self.more, self.decoder = b"", 0, None
+
+    def _add(self, parts: list[str], more: int) -> None:
+        for number, part in enumerate(parts, 1):
+            extra = len(part) - LINE_CHARS if len(part) > LINE_CHARS else 0
+            extra += more if number == len(parts) else 0
+            self.lines.append(f"{part[:LINE_CHARS]} ... [{extra} more characters]" if extra else part)
 
 
 async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]) -> None:

@@ -363,3 +363,18 @@ def test_a_test_command_that_closes_its_output_still_runs_to_its_exit(make_repo,
     log = tmp_path / "log.txt"
     result = asyncio.run(run_command(repo, f"exec >{log} 2>&1; sleep 0.3; echo '1 passed'; exit 0", 30))
     assert result.passed and log.read_text() == "1 passed\n"
+
+
+def test_a_symlink_out_of_the_repository_shows_as_a_link_not_as_its_target(ctx, tmp_path):
+    """list_dir showed the size of the file outside (``passwdlink (1221 bytes)``) that read_file refuses."""
+    outside = tmp_path / "secret.txt"
+    outside.write_text("s" * 1221)
+    (ctx.repo / "passwdlink.txt").symlink_to(outside)
+    (ctx.repo / "outdir").symlink_to(tmp_path)
+    (ctx.repo / "inlink.txt").symlink_to(ctx.repo / "big.txt")
+    listing = run(ctx, "list_dir", path=".").text
+    assert "passwdlink.txt -> outside the repository" in listing and "1221" not in listing
+    assert "outdir -> outside the repository" in listing and "outdir/" not in listing
+    assert "inlink.txt  (" in listing
+    found = run(ctx, "find_files", pattern="*link*").text.splitlines()
+    assert "passwdlink.txt -> outside the repository" in found and "inlink.txt" in found
