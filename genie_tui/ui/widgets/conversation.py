@@ -119,7 +119,10 @@ class ConversationView(VerticalScroll):
         # is measured (the old mark is about to be removed, so it could not be measured later).
         self._keep_place()
         old, self._live = self._live[:BATCH], self._live[BATCH:]
-        if self.scroll_y < self.max_scroll_y - 1:  # scrolled up
+        # scrolled up by the reader: short of the end with the anchor released. Short of the end alone is also a
+        # view following the tail that lags behind a burst of items; correcting that one would release the anchor
+        # (Textual's scroll_to does, whatever its release_anchor says) and the view would stop following.
+        if self.scroll_y < self.max_scroll_y - 1 and getattr(self, "_anchor_released", True):
             self._keep = (self._live[0], self._live[0].virtual_region.y)
             self.call_after_refresh(self._keep_place)
         self.history.extend([_entry(w) for w in old])
