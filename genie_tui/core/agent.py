@@ -31,10 +31,10 @@ from genie_tui.core.events import (
     UsageReported,
 )
 from genie_tui.core.intent import UserIntent
-from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
-from genie_tui.core.session import Session, find_session
+from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.restore import missing_tool_results, restore
+from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
 from genie_tui.tools import registry

@@ -101,10 +101,9 @@ class GenieApp(App[str | None]):
         """Ctrl+C on every screen: copy the selected text if there is any; else the main screen's stop-then-quit,
         also while a dialog is open (a dialog that belongs to the running turn closes with the turn)."""
         from textual.screen import ModalScreen
+        from textual.widgets import Input, TextArea
 
         from genie_tui.ui.screens.main import MainScreen
-
-        from textual.widgets import Input, TextArea
 
         main = next((s for s in reversed(self.screen_stack) if isinstance(s, MainScreen)), None)
         if main is None:

@@ -18,9 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 
 from genie_tui.core import events as ev
+from genie_tui.printable import StreamPrintable, printable
 from genie_tui.ui.bridge import AgentEvent, TurnEnded
 from genie_tui.ui.collector import REST_DELAY_S
-from genie_tui.printable import StreamPrintable, printable
 from genie_tui.ui.screens.question import ask_question, ask_to_run
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane

@@ -16,8 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownStream
 
-from genie_tui.ui.collector import release
 from genie_tui.printable import printable
+from genie_tui.ui.collector import release
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``

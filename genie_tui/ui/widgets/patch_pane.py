@@ -17,8 +17,8 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from genie_tui.core.events import PatchDecision, PatchProposed
-from genie_tui.ui.bridge import JsonStringField
 from genie_tui.printable import printable
+from genie_tui.ui.bridge import JsonStringField
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
 from genie_tui.ui.widgets.prompt import PromptInput
