@@ -22,6 +22,12 @@ _CONTROLS_KEEP_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a te
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (a byte read with surrogateescape, which UTF-8 and JSON cannot carry) as
+    U+FFFD: how the model and the screen are shown a byte that is not UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) -> str:
     """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns, an
     undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps
@@ -29,7 +35,7 @@ def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) ->
     carriage returns go."""
     if not text.isprintable():  # the common case (plain text) costs one C-level scan
         controls = _CONTROLS if tabsize is not None else _CONTROLS_KEEP_CR
-        text = _SURROGATES.sub("\ufffd", controls.sub("", _ESCAPES.sub("", text)))
+        text = without_surrogates(controls.sub("", _ESCAPES.sub("", text)))
         if "\t" in text and tabsize is not None and not keep_tabs:
             text = text.expandtabs(tabsize)
     return text

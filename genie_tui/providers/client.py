@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from genie_tui.config.settings import display_url
 from genie_tui.core.events import Event, TurnRetrying
 from genie_tui.errors import UsageError
+from genie_tui.printable import without_surrogates
 from genie_tui.providers.assembler import (
     Assembler,
     AssistantTurn,
@@ -50,23 +51,15 @@ NO_KEY = "not-needed"
 
 
 def encodable(value: Any) -> Any:
-    """``value`` (JSON: dicts, lists, strings) with each lone surrogate in its strings replaced by U+FFFD, as
-    decoding the byte it stands for with ``errors="replace"`` would give."""
+    """``value`` (JSON: dicts, lists, strings) with each lone surrogate in its strings as U+FFFD
+    (:func:`~genie_tui.printable.without_surrogates`)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogateescape" if _ESCAPED_ONLY.fullmatch(value) else "replace") \
-                .decode("utf-8", "replace")
-        return value
+        return without_surrogates(value)
     if isinstance(value, dict):
         return {k: encodable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [encodable(v) for v in value]
     return value
-
-
-_ESCAPED_ONLY = re.compile(r"[^\ud800-\udc7f\udd00-\udfff]*", re.DOTALL)  # no surrogate but surrogateescape's
 
 
 async def _unstreamed(stream: Any) -> list[Any] | None:

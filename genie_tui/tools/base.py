@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.printable import without_surrogates
 
 if TYPE_CHECKING:
     from genie_tui.config.settings import Settings
@@ -89,22 +90,17 @@ class ToolContext:
         return path.resolve().relative_to(self.repo.resolve()).as_posix() or "."
 
 
-def _shown(name: str) -> str:
-    """A file name as the model is shown it: a byte that is not UTF-8 (``\\udce9`` from surrogateescape) as
-    U+FFFD (see providers.client.encodable)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def _undo_replacement(root: Path, full: Path) -> Path | None:
     """The file that ``full``, a path the model wrote back with U+FFFD for bytes it was never shown, names: each
-    such part matched against its directory's entries as the model saw them, when exactly one fits."""
+    such part matched against its directory's entries as the model saw them (providers.client.encodable), when
+    exactly one fits."""
     found = root
     for part in full.relative_to(root).parts:
         if "\ufffd" not in part:
             found = found / part
             continue
         try:
-            fits = [entry for entry in found.iterdir() if _shown(entry.name) == part]
+            fits = [entry for entry in found.iterdir() if without_surrogates(entry.name) == part]
         except OSError:
             return None
         if len(fits) != 1:
