@@ -130,7 +130,9 @@ async def test_a_500_turn_session_shows_fast_and_scrolls_to_its_beginning(sample
         await pilot.pause()
         assert "turn 0" in helpers.screen_text(app) and "f0.py" in helpers.screen_text(app)
     print(f"resumed 500 turns in {took:.3f} s")
-    assert took < 1.5  # about 0.3 s on the development machine; room for a loaded CI runner
+    # About 0.3-0.4 s on the development machine, 1.53 s once with a benchmark and two other test runs sharing
+    # its 2 cores: the bound is for a several-fold slowdown, not for the load of a shared machine.
+    assert took < 3.0
 
 
 async def test_a_patch_left_undecided_at_quit_shows_after_resume_as_not_applied(sample_repo: Path, serve: Any,
