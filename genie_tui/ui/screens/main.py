@@ -1,7 +1,7 @@
 """The main screen: lays out the panes, runs one agent turn at a time, routes each event to its pane.
 
 Intent goes down (prompt -> ``run_turn`` worker -> ``agent.run``), events come up (``AgentEvent`` ->
-``_route``). Panes own their state; this module only decides who hears what.
+``EventRouter`` in ``routing.py``). Panes own their state; these modules only decide who hears what.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 
-from genie_tui.core import events as ev
-from genie_tui.printable import StreamPrintable, printable
 from genie_tui.ui.bridge import AgentEvent, TurnEnded
 from genie_tui.ui.collector import REST_DELAY_S
-from genie_tui.ui.screens.question import ask_question, ask_to_run
+from genie_tui.ui.screens.routing import EventRouter
 from genie_tui.ui.widgets.conversation import ConversationView
 from genie_tui.ui.widgets.patch_pane import PatchPane
 from genie_tui.ui.widgets.plan_pane import PlanPane
@@ -56,9 +54,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.turn_running = False
         self._last_interrupt = 0.0
-        self._open: list[tuple[asyncio.Future[object], object]] = []  # (future, answer if cancelled)
-        self._text_filter = StreamPrintable()  # the model's text, without terminal control sequences
-        self._fatal: str | None = None  # the error that ended the run, shown once with how the run ended
+        # what the agent waits for: each a future and the answer it gets if the turn stops first
+        self.awaiting: list[tuple[asyncio.Future[object], object]] = []
+        self._router = EventRouter(self)
 
     @property
     def genie(self) -> GenieApp:
@@ -182,9 +180,8 @@ class MainScreen(Screen[None]):
         self.status.set_busy(False)
         self.status.update_fields(phase="idle")
         await self.conversation.end_text()
-        self._text_filter.reset()
         self.conversation.abandon_tools("not run: the turn ended first")
-        await self._show_fatal()  # the run ended without saying how
+        await self._router.turn_ended()  # the run may have ended without saying how
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
         # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
@@ -197,97 +194,7 @@ class MainScreen(Screen[None]):
     # --- events up ----------------------------------------------------------------------------------
     @on(AgentEvent)
     async def _route(self, message: AgentEvent) -> None:
-        e = message.event
-        conv = self.conversation
-        if self._fatal is not None and not isinstance(e, ev.SessionFinished):
-            await self._show_fatal()
-        if isinstance(e, ev.TextDelta):
-            await conv.text_delta(self._text_filter.feed(e.text))
-        elif isinstance(e, ev.ToolCallArgsDelta):
-            if e.name == "propose_patch":
-                self.patch.stream_delta(e.delta)
-        elif isinstance(e, ev.ToolCallStarted):
-            await conv.tool_started(e.call_id, e.name)
-            if e.name == "propose_patch":
-                self.show_patch_pane()
-                self.patch.stream_started()
-        elif isinstance(e, ev.ToolCallCompleted):
-            conv.tool_args(e.call_id, e.arguments, printable(e.raw_arguments))
-        elif isinstance(e, ev.ToolFinished):
-            conv.tool_finished(e.call_id, e.ok, printable(e.result), e.elapsed_ms)
-        elif isinstance(e, ev.ToolProgress):
-            conv.tool_progress(e.call_id, printable(e.text))
-        elif isinstance(e, ev.ContextLooked):
-            self.search.agent_looked(e.kind, e.query, e.hits)
-        elif isinstance(e, ev.UsageReported):
-            self.status.add_usage(e.prompt_tokens, e.completion_tokens)
-        elif isinstance(e, ev.StepStarted):
-            self.status.update_fields(step=e.step, max_steps=e.max_steps)
-        elif isinstance(e, ev.PhaseChanged):
-            self.status.update_fields(phase=e.phase)
-        elif isinstance(e, ev.PlanUpdated):
-            self.plan.show(e.steps, e.source)
-        elif isinstance(e, ev.PatchProposed):
-            self.show_patch_pane()
-            self.patch.proposed(e)
-            if e.decision is not None:
-                self._open.append((e.decision, ev.PatchDecision(hunks=frozenset())))  # type: ignore[arg-type]
-                # never move the focus: keys typed into the prompt at that moment would approve or reject
-                if self.focused is self.patch.view:
-                    self.patch.view.select(0)
-                else:
-                    self.notify("A patch awaits your review: F4.", timeout=4)
-                self.refresh_bindings()
-        elif isinstance(e, ev.PatchApplied):
-            self.patch.applied(e.applied, e.result)
-            await conv.add_note(("✓ patch applied" if e.applied else "✗ patch not applied")
-                                + (f": {e.result.get('reason')}" if e.result.get("reason") else ""),
-                                "good" if e.applied else "error")
-        elif isinstance(e, ev.QuestionAsked):
-            self._open.append((e.answer, None))  # type: ignore[arg-type]
-            ask_question(self, e)
-        elif isinstance(e, ev.CommandApprovalRequested):
-            self._open.append((e.approved, False))  # type: ignore[arg-type]
-            ask_to_run(self, e)
-        elif isinstance(e, ev.TestsRan):
-            tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
-            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} (exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}",
-                                "good" if e.passed else "error")
-        elif isinstance(e, ev.SessionStarted):
-            self.status.update_fields(model=e.model, max_steps=e.max_steps, budget=e.context_budget)
-            await conv.add_note(f"session {e.session_id} · {e.path}")
-        elif isinstance(e, ev.PlaybooksActivated):
-            self.genie.active_playbooks = e.active
-            if e.active:
-                await conv.add_note("playbooks: " + ", ".join(f"{n} ({r})" for n, r in e.active))
-        elif isinstance(e, ev.TurnRetrying):
-            self._text_filter.reset()
-            conv.abandon_tools("not run: the answer was cut off and is asked for again")
-            await conv.add_note(f"retrying ({e.retry}/{e.max_retries}) in {e.delay:.1f}s: {e.reason} "
-                                "(anything above from this answer is discarded)", "error")
-        elif isinstance(e, ev.TurnFinished):
-            self._text_filter.reset()
-            await conv.end_text()
-        elif isinstance(e, ev.Committed):
-            moved = f" (switched from {e.previous})" if e.previous else ""
-            await conv.add_note(f"committed {e.sha[:10]} on branch {e.branch}{moved}", "good")
-        elif isinstance(e, ev.ErrorOccurred):
-            if e.fatal:  # the run ends with it: "■ failed: …" says it, one line rather than the same one twice
-                self._fatal = printable(e.message)
-            else:
-                await conv.add_note(printable(e.message), "error")
-        elif isinstance(e, ev.SessionFinished):
-            if self._fatal is not None and not (e.status == "failed" and printable(e.summary) == self._fatal):
-                await self._show_fatal()
-            self._fatal = None
-            # in the app the conversation goes on by typing; `genie resume` is the headless way back in
-            summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
-            await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
-
-    async def _show_fatal(self) -> None:
-        fatal, self._fatal = self._fatal, None
-        if fatal is not None:
-            await self.conversation.add_note("fatal: " + fatal, "error")
+        await self._router.route(message.event)
 
     # --- pane messages ------------------------------------------------------------------------------
     @on(PlanPane.Edited)
@@ -342,10 +249,10 @@ class MainScreen(Screen[None]):
     # --- actions ------------------------------------------------------------------------------------
     def _abandon_open(self) -> None:
         """Answer anything the agent waits on (reject / no answer / don't run) so a cancel never hangs."""
-        for fut, default in self._open:
+        for fut, default in self.awaiting:
             if not fut.done():
                 fut.set_result(default)
-        self._open.clear()
+        self.awaiting.clear()
         while len(self.app.screen_stack) > 1 and self.app.screen is not self:
             self.app.pop_screen()
 
