@@ -82,8 +82,8 @@ class EventRouter:
             ask_to_run(screen, e)
         elif isinstance(e, ev.TestsRan):
             tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
-            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} (exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}",
-                                "good" if e.passed else "error")
+            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} "
+                                f"(exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}", "good" if e.passed else "error")
         elif isinstance(e, ev.SessionStarted):
             screen.status.update_fields(model=e.model, max_steps=e.max_steps, budget=e.context_budget)
             await conv.add_note(f"session {e.session_id} · {e.path}")
