@@ -28,6 +28,17 @@ def without_surrogates(text: str) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
+def shown_path(path: str) -> str:
+    """``path`` for line-oriented output: as it is, or, when it holds a line break, a tab or another character
+    that does not print, in double quotes with backslash escapes (``"a\\nb.py"``), as git quotes such names. A
+    newline in a file name otherwise split one result into two lines that read as two results."""
+    if path.isprintable():
+        return path
+    body = "".join(ch if ch.isprintable() and ch not in '"\\' else
+                   "\\" + ch if ch in '"\\' else ch.encode("unicode_escape").decode("ascii") for ch in path)
+    return f'"{body}"'
+
+
 def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) -> str:
     """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns, an
     undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps

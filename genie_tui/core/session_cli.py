@@ -13,7 +13,7 @@ from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
 from genie_tui.core.restore import scan_sessions
 from genie_tui.core.session import find_session, read_records, read_records_leniently
-from genie_tui.core.transcript import UNREADABLE, describe
+from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
 from genie_tui.patching.fsio import write_file
@@ -51,7 +51,9 @@ def replay(args: argparse.Namespace) -> int:
     records, problems = read_records_leniently(find_session(args.file))
     out = sys.stdout
     start = _seconds(records[0], 0.0)
-    for rec in records:
+    for rec, after in zip(records, [*records[1:], None]):
+        if retold(rec, after):
+            continue
         try:
             line = describe(rec)
         except UNREADABLE:

@@ -159,6 +159,13 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
     return None
 
 
+def retold(rec: dict[str, Any], after: dict[str, Any] | None) -> bool:
+    """Whether ``rec`` is the error that ended a run and ``after`` the run's end record saying it again, so a
+    reader is told it once, by the end (``session failed: ...``), as the app shows a run that fails."""
+    return (rec.get("type") == "error" and after is not None and after.get("type") == "end"
+            and after.get("status") == "failed" and after.get("summary") == rec.get("message"))
+
+
 def _clip(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit] + " ..."

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from genie_tui.patching.model import HunkReport, ParsedPatch, PatchReport
 from genie_tui.patching.parse import parse_patch
+from genie_tui.printable import shown_path
 
 
 def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, dry_run: bool = False,
@@ -134,5 +135,5 @@ def _reason(reports: list[HunkReport]) -> str:
     parts = []
     for r in reports:
         if r.status == "refused" and r.reason and not r.reason.startswith("not applied: the patch is all"):
-            parts.append(f"Hunk {r.index + 1} ({r.file}): {r.reason.rstrip('.')}.")
+            parts.append(f"Hunk {r.index + 1} ({shown_path(r.file)}): {r.reason.rstrip('.')}.")
     return "Nothing was changed. " + " ".join(parts)

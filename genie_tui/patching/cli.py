@@ -7,6 +7,7 @@ import json
 import sys
 
 from genie_tui.errors import EXIT_FAILED, EXIT_OK, UsageError
+from genie_tui.printable import shown_path
 
 #: A patch larger than this is refused unread: no real change needs it, and ``yes | genie apply -`` never ends
 PATCH_BYTES = 64 * 1024 * 1024
@@ -43,13 +44,13 @@ def apply_cmd(args: argparse.Namespace) -> int:
         for h in report.hunks:
             where = f" at line {h.line}" if h.line else ""
             how = f" ({h.method})" if h.method else ""
-            line = f"{h.status:8} hunk {h.index + 1} {h.file}{where}{how}"
+            line = f"{h.status:8} hunk {h.index + 1} {shown_path(h.file)}{where}{how}"
             if h.status == "refused" and h.reason:
                 line += f": {h.reason}"
             print(line, file=sys.stdout if report.applied else sys.stderr)
         if report.applied:
             verb = "would change" if report.dry_run else "changed"
-            print(f"{verb} {len(report.files)} file(s): {', '.join(report.files)}")
+            print(f"{verb} {len(report.files)} file(s): {', '.join(map(shown_path, report.files))}")
         else:
             print(f"genie: patch refused. {report.reason or ''}".rstrip(), file=sys.stderr)
     return EXIT_OK if report.applied else EXIT_FAILED
@@ -66,7 +67,7 @@ def undo_cmd(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(json.dumps(report.to_json(), indent=2))
     elif report.undone:
-        print(f"restored {len(report.files)} file(s): {', '.join(report.files)}")
+        print(f"restored {len(report.files)} file(s): {', '.join(map(shown_path, report.files))}")
     else:
         print(f"genie: {report.reason}", file=sys.stderr)
     return EXIT_OK if report.undone else EXIT_FAILED

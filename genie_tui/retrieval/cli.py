@@ -14,7 +14,7 @@ from pathlib import Path
 
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_controls
-from genie_tui.retrieval.textutil import shown_path
+from genie_tui.printable import shown_path
 
 
 class _Progress:

@@ -10,12 +10,13 @@ import stat
 import subprocess
 from pathlib import Path
 
+from genie_tui.printable import shown_path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import is_test_path, shown_path
+from genie_tui.retrieval.textutil import is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
 BY_NAME = "reference by name"

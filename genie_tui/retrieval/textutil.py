@@ -102,14 +102,3 @@ def split_lines(text: str) -> list[str]:
     if "\r" in text:
         lines = [ln.removesuffix("\r") for ln in lines]
     return lines
-
-
-def shown_path(path: str) -> str:
-    """``path`` for line-oriented output: as it is, or, when it holds a line break, a tab or another character
-    that does not print, in double quotes with backslash escapes (``"a\\nb.py"``), as git quotes such names. A
-    newline in a file name otherwise split one result into two lines that read as two results."""
-    if path.isprintable():
-        return path
-    body = "".join(ch if ch.isprintable() and ch not in '"\\' else
-                   "\\" + ch if ch in '"\\' else ch.encode("unicode_escape").decode("ascii") for ch in path)
-    return f'"{body}"'

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.symbols import BY_NAME
-from genie_tui.retrieval.textutil import shown_path
 from genie_tui.tools.base import ECHO_CHARS, ToolContext, ToolError, ToolOutput, echoed
 
 

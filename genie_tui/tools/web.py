@@ -146,17 +146,24 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
 
 class _Inflater:
     """One gzip or deflate stream, undone at most ``n`` output bytes at a time (zlib's ``max_length``), the
-    input it has not reached kept in ``tail``."""
+    input it has not reached kept in ``tail``. A gzip stream may be several members one after another (RFC 1952
+    2.2; some servers send them): each is undone in turn, and bytes after the last that begin no member (zero
+    padding, junk) are ignored."""
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
         self.zlib = zlib.decompressobj(31 if coding in ("gzip", "x-gzip") else 15)
         self.tail = b""
         self.started = False
+        self.ended = False  # the stream is over: no more output, whatever input follows
 
     def pull(self, n: int) -> bytes:
         if self.zlib.eof:
-            return b""
+            if self.coding == "deflate" or self.tail[:2] != b"\x1f\x8b"[:len(self.tail)]:
+                self.ended = True
+            if self.ended or len(self.tail) < 2:  # a next member's magic bytes may still be on their way
+                return b""
+            self.zlib = zlib.decompressobj(31)
         try:
             out = self.zlib.decompress(self.tail, n)
         except zlib.error:
@@ -165,7 +172,7 @@ class _Inflater:
             self.zlib = zlib.decompressobj(-15)  # "deflate" without the zlib header, as some servers send it
             out = self.zlib.decompress(self.tail, n)
         self.started = self.started or bool(out) or len(self.tail) > 2
-        self.tail = self.zlib.unconsumed_tail
+        self.tail = self.zlib.unused_data if self.zlib.eof else self.zlib.unconsumed_tail
         return out
 
 
@@ -186,9 +193,9 @@ class _Decoder:
 
     def _pull(self, i: int, n: int) -> bytes:
         stage, out = self.stages[i], bytearray()
-        while len(out) < n and not stage.zlib.eof:
-            if not stage.tail and i > 0:
-                stage.tail = self._pull(i - 1, _FEED)
+        while len(out) < n and not stage.ended:
+            if len(stage.tail) < 2 and i > 0:  # two: a gzip member's magic, to tell whether another one follows
+                stage.tail += self._pull(i - 1, _FEED)
             before = len(stage.tail)
             got = stage.pull(n - len(out))
             out += got

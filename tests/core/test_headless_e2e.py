@@ -267,6 +267,24 @@ def test_retries_exhausted_fails_then_resume_finishes(make_repo, tmp_path):
     assert "if not values:" in (repo / "calc.py").read_text()
 
 
+def test_replay_tells_the_error_that_ended_a_run_once(make_repo):
+    repo = bug_repo(make_repo)
+    cfg = repo / ".genie/config.toml"
+    cfg.write_text(cfg.read_text() + "max_retries = 0\n")
+    with ScriptedServer([Reply(tool_calls=[("read_file", {"path": "calc.py"})]), Reply(fault="500")]) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["status"] == "failed", proc.stderr
+    session_id = Path(json.loads(proc.stdout)["trajectory"]).stem
+    with ScriptedServer([Reply(fault="503")]) as server:  # a resumed run that fails again is told apart
+        assert genie("resume", session_id, "--base-url", server.base_url, "--json").returncode == 1
+    replay = genie("replay", session_id)
+    assert replay.returncode == 0, replay.stderr
+    told = [line for line in replay.stdout.splitlines() if "scripted 50" in line]
+    assert len(told) == 2, replay.stdout
+    assert "session failed: model endpoint" in told[0] and "500 Internal Server Error" in told[0]
+    assert "session failed: model endpoint" in told[1] and "503" in told[1]
+
+
 def test_tool_errors_go_back_to_the_model(make_repo):
     repo = bug_repo(make_repo)
     script = [Reply(tool_calls=[("read_file", {"path": "../outside.txt"}), ("read_file", {"path": "nope.py"}),

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +36,10 @@ def _gzip_of_zeros(size: int) -> bytes:
 
 
 _BOMB = _gzip_of_zeros(300_000_000)  # 300 MB of text in about 300 KB
+_MEMBERS = gzip.compress(b"<p>one member</p>") + gzip.compress(b"") + gzip.compress(b"<p>and another</p>")
+_INNER_ONE = gzip.compress(b"<p>inner one</p>")
+_INNER = _INNER_ONE + gzip.compress(b"<p>inner two</p>")
+_CUT = len(_INNER_ONE) + 1  # an outer member ends between the magic bytes of the second inner one
 _PAGES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
     "/gzip": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")], _BOMB),
     "/gzip-gzip": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip, gzip")], gzip.compress(_BOMB)),
@@ -45,6 +50,12 @@ _PAGES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {
                  zlib.compress(b"<p>zlib-wrapped deflate</p>")),
     "/raw-deflate": (200, [("Content-Type", "text/html"), ("Content-Encoding", "deflate")],
                      zlib.compress(b"<p>raw deflate</p>")[2:-4]),
+    "/members-bomb": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")],
+                      gzip.compress(b"AAAA") + _BOMB),
+    "/gzip-members": (200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], _MEMBERS + b"\0" * 8),
+    "/trickle/gzip-members": (200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], _MEMBERS),
+    "/gzip-gzip-members": (200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip, gzip")],
+                           gzip.compress(_INNER[:_CUT]) + gzip.compress(_INNER[_CUT:])),
     "/gzip-small": (200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
                     gzip.compress(b"<p>one gzip</p>")),
     "/thrice": (200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip, gzip, gzip")],
@@ -87,7 +98,13 @@ class _Site(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
-            self.wfile.write(body)
+            if self.path.startswith("/trickle/"):  # a byte at a time: a gzip member's magic bytes arrive apart
+                for at in range(len(body)):
+                    self.wfile.write(body[at:at + 1])
+                    self.wfile.flush()
+                    time.sleep(0.002)
+            else:
+                self.wfile.write(body)
         except OSError:  # the client had enough
             pass
 
@@ -146,7 +163,7 @@ def in_child(name: str, search_url: str = "", **args) -> tuple[str, int]:
     return result["text"], result["peak_mb"]
 
 
-@pytest.mark.parametrize("path", ["/gzip", "/gzip-gzip"])
+@pytest.mark.parametrize("path", ["/gzip", "/gzip-gzip", "/members-bomb"])
 def test_a_compression_bomb_is_inflated_only_to_the_cap(site, path):
     """300 MB of text in 300 KB of gzip (the stacked one in 1 KB): before, httpx inflated each block whole,
     158 MB for the one and 2 GB for a gzip of a gzip."""
@@ -173,6 +190,15 @@ def test_gzip_and_both_kinds_of_deflate_are_read(ctx, site):
     assert run(ctx, "browse_url", url=f"{site}/gzip-small").text.endswith("\n\none gzip")
     assert run(ctx, "browse_url", url=f"{site}/deflate").text.endswith("\n\nzlib-wrapped deflate")
     assert run(ctx, "browse_url", url=f"{site}/raw-deflate").text.endswith("\n\nraw deflate")
+
+
+@pytest.mark.parametrize("path", ["/gzip-members", "/trickle/gzip-members"])
+def test_a_gzip_body_of_several_members_is_read_to_its_last_member(ctx, site, path):
+    assert run(ctx, "browse_url", url=f"{site}{path}").text.endswith("\n\none member\n\nand another")
+
+
+def test_a_gzip_of_a_gzip_in_several_members_each_is_read_whole(ctx, site):
+    assert run(ctx, "browse_url", url=f"{site}/gzip-gzip-members").text.endswith("\n\ninner one\n\ninner two")
 
 
 def test_stacked_unknown_and_broken_encodings_are_refused_in_one_line(ctx, site):

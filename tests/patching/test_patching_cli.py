@@ -99,3 +99,27 @@ def test_messages_count_hunks_from_1_and_json_indexes_from_0(make_repo):
     data = json.loads(_genie("apply", "-", "--repo", str(repo), "--json", stdin=diff).stdout)
     assert [h["index"] for h in data["hunks"]] == [0, 1]
     assert (repo / "f.txt").read_text() == body
+
+
+def test_file_names_with_control_characters_are_quoted_and_escaped_as_search_shows_them(make_repo, tmp_path):
+    names = ["a\nb.py", "t\tab.py", "e\x1b[31mx.py", "plain.py"]
+    repo = make_repo({name: "one\n" for name in names})
+    for name in names:
+        (repo / name).write_text("one\ntwo\n")
+    diff = subprocess.run(["git", "diff"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    subprocess.run(["git", "checkout", "-q", "."], cwd=repo, check=True)
+    shown = ['"a\\nb.py"', '"e\\x1b[31mx.py"', "plain.py", '"t\\tab.py"']  # git's order: by name
+
+    r = _genie("apply", "-", "--repo", str(repo), stdin=diff)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [*(f"applied  hunk {n} {name} at line 1 (exact)" for n, name in
+                                       enumerate(shown, 1)), f"changed 4 file(s): {', '.join(shown)}"]
+    r = _genie("undo", "--repo", str(repo))
+    assert r.returncode == 0 and r.stdout == f"restored 4 file(s): {', '.join(shown)}\n", r.stdout
+
+    r = _genie("apply", "-", "--repo", str(repo), stdin=diff.replace("\n one\n", "\n onx\n"))
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 5, r.stderr  # a line per hunk, then the summary
+    assert all(f"refused  hunk {n} {name}: " in r.stderr and f"Hunk {n} ({name}): " in r.stderr
+               for n, name in enumerate(shown, 1)), r.stderr
+    r = _genie("apply", "-", "--repo", str(repo), "--json", stdin=diff)
+    assert json.loads(r.stdout)["files"] == sorted(names)  # the data keeps the names as they are
