@@ -185,6 +185,7 @@ async def _consume(agent: Any, task: str, printer: Printer,
             if isinstance(event, ev.SessionFinished):
                 finished = event
     finally:
+        printer.flush()
         if agent.client is not None:
             await agent.client.aclose()
     assert finished is not None
@@ -221,6 +222,7 @@ class Printer:
         self._in_text = False
         self._pending_line: asyncio.Future[str] | None = None
         self.fatal: str | None = None  # the error that ended the run, if one did
+        self._held: str | None = None  # that error, until the run's end says it (or another event comes)
 
     def note(self, text: str) -> None:
         self._end_text()
@@ -232,6 +234,8 @@ class Printer:
             self._in_text = False
 
     async def handle(self, event: Any) -> None:  # noqa: C901 - one branch per event kind is the clearest form
+        if self._held is not None and not isinstance(event, ev.SessionFinished):
+            self.flush()
         match event:
             case ev.SessionStarted():
                 self.note(f"genie: session {event.session_id} (model {event.model}, up to {event.max_steps} steps)")
@@ -275,12 +279,22 @@ class Printer:
             case ev.Committed():
                 moved = f" (switched from {event.previous})" if event.previous else ""
                 self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")
+            case ev.ErrorOccurred() if event.fatal:
+                # the run ends with it: held, so that "genie: failed: ..." tells it once rather than twice
+                self.fatal = self._held = event.message
             case ev.ErrorOccurred():
-                self.note(f"{'error' if event.fatal else 'warning'}: {event.message}")
-                if event.fatal:
-                    self.fatal = event.message
+                self.note(f"warning: {event.message}")
             case ev.SessionFinished():
+                if not (event.status == "failed" and event.summary == self._held):
+                    self.flush()
+                self._held = None
                 self.note(f"genie: {event.status}: {event.summary}")
+
+    def flush(self) -> None:
+        """Print the fatal error held back for the end of the run, if the run did not end by telling it."""
+        held, self._held = self._held, None
+        if held is not None:
+            self.note(f"error: {held}")
 
     async def _answer(self, event: ev.QuestionAsked) -> None:
         choices = f" [{' / '.join(event.choices)}]" if event.choices else ""

@@ -326,7 +326,8 @@ def test_unreachable_endpoint_is_a_clear_failure(make_repo):
     proc = genie("run", "fix", "--repo", str(repo), "--base-url", "http://127.0.0.1:9/v1")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert "error: model endpoint http://127.0.0.1:9/v1" in proc.stderr
+    told = [line for line in proc.stderr.splitlines() if "http://127.0.0.1:9/v1" in line]
+    assert len(told) == 1 and told[0].startswith("genie: failed: model endpoint http://127.0.0.1:9/v1"), proc.stderr
 
 
 def test_resuming_a_finished_session_is_refused(make_repo):
