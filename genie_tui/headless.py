@@ -266,7 +266,9 @@ class Printer:
                 await self._approve(event)
             case ev.PatchApplied():
                 verdict = "applied" if event.applied else "refused"
-                files = ", ".join(event.result.get("files", []))
+                # a refused patch changed no file: name those its hunks were for
+                named = event.result.get("files") or [h.get("file") for h in event.result.get("hunks", [])]
+                files = ", ".join(dict.fromkeys(f for f in named if f))
                 reason = "" if event.applied else f": {event.result.get('reason') or ''}"
                 self.note(f"patch {event.patch_id} {verdict} ({files}){reason}")
             case ev.CommandApprovalRequested():

@@ -304,6 +304,7 @@ def test_tool_errors_go_back_to_the_model(make_repo):
     assert "unknown tool 'no_such_tool'" in results[3]
     assert results[4].startswith("Patch refused, nothing was changed")
     assert results[5] == "error: path is not a valid file name"
+    assert "patch p1 refused (calc.py): " in proc.stderr  # it changed no file, but its hunks were for calc.py
     assert results[6].startswith("error: url must be an http(s) URL")
     assert (repo / "calc.py").read_text() == BUGGY
 
