@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -92,7 +94,7 @@ def export(args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         try:
-            write_file(target, text.encode("utf-8"))
+            _write_output(target, text.encode("utf-8"))
         except OSError as exc:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
@@ -104,3 +106,18 @@ def export(args: argparse.Namespace) -> int:
         print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
     return 0
 
+
+def _write_output(target: Path, data: bytes) -> None:
+    """``data`` into ``target`` as a user means it: a symlink is followed; a regular file is replaced atomically
+    and keeps its mode; a device or a FIFO (``/dev/stdout``, ``/dev/null``, a named pipe) is written into, never
+    replaced by a regular file; a directory fails as a write into it does (``Is a directory``)."""
+    try:
+        st = os.stat(target)  # through symlinks
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    # the file a symlink points to is what is replaced, so the link stays a link
+    write_file(Path(os.path.realpath(target)), data, None if st is None else stat.S_IMODE(st.st_mode))
