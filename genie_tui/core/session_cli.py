@@ -19,6 +19,7 @@ from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
 from genie_tui.patching.fsio import write_file
+from genie_tui.printable import without_surrogates
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -87,7 +88,8 @@ def export(args: argparse.Namespace) -> int:
     path = find_session(args.file)
     if args.output and _same_file(Path(args.output), path):
         raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
-    lines = [json.dumps(rec, ensure_ascii=False) for rec in iter_export(path)]
+    # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests sent it
+    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path)]
     if not lines:
         raise UsageError(f"{path}: the session has no model answer to export")
     text = "\n".join(lines) + "\n"

@@ -84,3 +84,15 @@ def test_export_over_a_regular_file_keeps_its_mode(make_repo, tmp_path, mode):
     assert stat.S_IMODE(out.stat().st_mode) == mode
     assert exported_messages(out.read_bytes())[0]["role"] == "system"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "repo") == ["train.jsonl"]  # no temp file left
+
+
+def test_a_lone_surrogate_the_model_sent_is_exported_as_a_replacement_character(make_repo, tmp_path):
+    trajectory = recorded_run(make_repo, [Reply(content="bad \ud800 x", tool_calls=[("finish", {"summary": "ok"})])])
+    out = tmp_path / "train.jsonl"
+    to_file = genie("export", trajectory, "-o", str(out))
+    to_stdout = genie("export", trajectory)
+    for proc in (to_file, to_stdout):
+        assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    for data in (out.read_bytes(), to_stdout.stdout):
+        said = [m["content"] for m in exported_messages(data) if m["role"] == "assistant"]
+        assert said == ["bad \ufffd x"]
