@@ -96,3 +96,22 @@ def test_a_lone_surrogate_the_model_sent_is_exported_as_a_replacement_character(
     for data in (out.read_bytes(), to_stdout.stdout):
         said = [m["content"] for m in exported_messages(data) if m["role"] == "assistant"]
         assert said == ["bad \ufffd x"]
+
+
+def test_calls_genie_refused_for_their_argument_types_are_exported_with_weight_0(make_repo, tmp_path):
+    """Exactly the calls `genie run` refused get weight 0: a wrong type as well as a missing or unknown argument;
+    a number sent as digits, which genie accepts, stays trainable."""
+    calls = [("read_file", {"path": 5}), ("update_plan", {"steps": "notalist"}), ("propose_patch", {"diff": 12}),
+             ("run_tests", {"command": ["ls"]}), ("read_file", {"path": "calc.py", "start_line": "abc"}),
+             ("read_file", {"path": "calc.py", "start_line": "1"}), ("read_file", {"path": "calc.py", "nope": 1})]
+    trajectory = recorded_run(make_repo, [*(Reply(tool_calls=[call]) for call in calls),
+                                          Reply(tool_calls=[("finish", {"summary": "done"})])])
+    out = tmp_path / "train.jsonl"
+    proc = genie("export", trajectory, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    messages = exported_messages(out.read_bytes())
+    turns = [(m.get("weight"), messages[i + 1]["content"]) for i, m in enumerate(messages) if m["role"] == "assistant"]
+    assert [weight for weight, _ in turns] == [0, 0, 0, 0, 0, None, 0, None]
+    for weight, result in turns:  # what genie told the model at run time
+        assert (weight == 0) == result.startswith("error: "), (weight, result)
+    assert turns[0][1] == "error: read_file: argument path must be a string, got int"
