@@ -9,6 +9,8 @@ from typing import Any
 from genie_tui.core.context import sendable_arguments
 from genie_tui.core.restore import restore
 from genie_tui.core.session import loads_json
+from genie_tui.tools.base import ToolError
+from genie_tui.tools.registry import validate
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:
@@ -33,12 +35,10 @@ def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str,
         return "not an object"
     if not schemas:
         return None  # a trajectory without tool schemas: nothing to check against
-    schema = schemas.get(name)
-    if schema is None:
-        return "unknown tool"
-    props = schema.get("properties") or {}
-    if any(k not in args for k in schema.get("required") or []) or any(k not in props for k in args):
-        return "arguments do not fit the schema"
+    try:
+        validate(name, dict(args), schemas)  # the check genie ran before the call, against the tools it had then
+    except ToolError as exc:
+        return str(exc)
     return None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
 from genie_tui.patching.fsio import write_file
+from genie_tui.printable import without_surrogates
 
 
 def sessions(args: argparse.Namespace) -> int:
@@ -85,14 +88,15 @@ def export(args: argparse.Namespace) -> int:
     path = find_session(args.file)
     if args.output and _same_file(Path(args.output), path):
         raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
-    lines = [json.dumps(rec, ensure_ascii=False) for rec in iter_export(path)]
+    # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests sent it
+    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path)]
     if not lines:
         raise UsageError(f"{path}: the session has no model answer to export")
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
         try:
-            write_file(target, text.encode("utf-8"))
+            _write_output(target, text.encode("utf-8"))
         except OSError as exc:
             raise GenieError(f"cannot write {target} ({exc.strerror})") from None
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
@@ -104,3 +108,18 @@ def export(args: argparse.Namespace) -> int:
         print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
     return 0
 
+
+def _write_output(target: Path, data: bytes) -> None:
+    """``data`` into ``target`` as a user means it: a symlink is followed; a regular file is replaced atomically
+    and keeps its mode; a device or a FIFO (``/dev/stdout``, ``/dev/null``, a named pipe) is written into, never
+    replaced by a regular file; a directory fails as a write into it does (``Is a directory``)."""
+    try:
+        st = os.stat(target)  # through symlinks
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    # the file a symlink points to is what is replaced, so the link stays a link
+    write_file(Path(os.path.realpath(target)), data, None if st is None else stat.S_IMODE(st.st_mode))

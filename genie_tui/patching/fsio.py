@@ -113,7 +113,7 @@ def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
         raise
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically with a new file's usual mode, in an existing directory; on failure nothing is
-    left behind."""
-    _write_atomic(path, data, None, make_dirs=False)
+def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``path`` atomically with ``mode`` (None: a new file's usual mode), in an existing directory; on
+    failure nothing is left behind."""
+    _write_atomic(path, data, mode, make_dirs=False)

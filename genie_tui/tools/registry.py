@@ -6,7 +6,7 @@ driven by the agent because they need the user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from genie_tui.tools import code, fs, web
@@ -73,15 +73,19 @@ BLOCKING = set(SIMPLE)
 _TYPES = {"string": str, "integer": int, "array": list, "object": dict, "boolean": bool}
 
 
-def validate(name: str, args: dict[str, Any] | None) -> dict[str, Any]:
-    """Check a call against its schema; the ToolError text tells the model exactly what to fix."""
-    if name not in _BY_NAME:
-        raise ToolError(f"unknown tool {echoed(name)}; available: {', '.join(NAMES)}")
+def validate(name: str, args: dict[str, Any] | None,
+             schemas: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check a call against its schema; the ToolError text tells the model exactly what to fix. ``schemas`` (tool
+    name -> parameters) are genie's own unless given: ``genie export`` checks a session's calls against the tools
+    that session recorded, so exactly the calls genie refused are marked."""
+    by_name = _BY_NAME if schemas is None else schemas
+    if name not in by_name:
+        raise ToolError(f"unknown tool {echoed(name)}; available: {', '.join(by_name)}")
     if args is None:
         raise ToolError(f"{name}: arguments must be a JSON object")
-    schema = _BY_NAME[name]
-    props = schema["properties"]
-    missing = [k for k in schema["required"] if k not in args]
+    schema = by_name[name]
+    props, required = schema.get("properties") or {}, schema.get("required") or []
+    missing = [k for k in required if k not in args]
     if missing:
         raise ToolError(f"{name}: missing required argument(s) {', '.join(missing)}")
     unknown = [k for k in args if k not in props]
@@ -90,14 +94,14 @@ def validate(name: str, args: dict[str, Any] | None) -> dict[str, Any]:
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise ToolError(f"{name}: unknown argument(s) {shown}{more}; expected {', '.join(props)}")
     for key, value in args.items():
-        expected = _TYPES[props[key]["type"]]
-        if value is None and key not in schema["required"]:
-            continue
+        kind = props[key].get("type")
+        expected = _TYPES.get(kind) if isinstance(kind, str) else None
+        if expected is None or (value is None and key not in required):
+            continue  # a type genie's own tools never declare (a recorded session's schema might) is not checked
         if expected is int and isinstance(value, str) and value.strip().isdigit():
             args[key] = int(value)
             continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            kind = props[key]["type"]
             article = "an" if kind[:1] in "aeiou" else "a"
             raise ToolError(f"{name}: argument {key} must be {article} {kind}, got {type(value).__name__}")
     return args
