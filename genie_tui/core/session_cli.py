@@ -112,11 +112,23 @@ def export(args: argparse.Namespace) -> int:
 def _write_output(target: Path, data: bytes) -> None:
     """``data`` into ``target`` as a user means it: a symlink is followed; a regular file is replaced atomically
     and keeps its mode; a device or a FIFO (``/dev/stdout``, ``/dev/null``, a named pipe) is written into, never
-    replaced by a regular file; a directory fails as a write into it does (``Is a directory``)."""
+    replaced by a regular file; the file that genie's standard output or error is (``-o /dev/stdout``) is written
+    through that stream; a directory fails as a write into it does (``Is a directory``)."""
     try:
         st = os.stat(target)  # through symlinks
     except FileNotFoundError:
         st = None
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        try:
+            same = st is not None and os.path.samestat(st, os.fstat(fd))
+        except OSError:  # that stream is closed
+            same = False
+        if same:  # ``-o /dev/stdout >> all.jsonl``: into the open stream, appending as the shell set it up
+            stream.flush()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            return
     if st is not None and not stat.S_ISREG(st.st_mode):
         with open(target, "wb") as f:
             f.write(data)

@@ -115,3 +115,17 @@ def test_calls_genie_refused_for_their_argument_types_are_exported_with_weight_0
     for weight, result in turns:  # what genie told the model at run time
         assert (weight == 0) == result.startswith("error: "), (weight, result)
     assert turns[0][1] == "error: read_file: argument path must be a string, got int"
+
+
+def test_export_to_dev_stdout_appends_where_the_shell_appends(make_repo, tmp_path):
+    trajectory = simple_session(make_repo)
+    out = tmp_path / "all.jsonl"
+    out.write_bytes(b'{"earlier": "export"}\n')
+    with open(out, "ab") as stdout:  # `genie export ID -o /dev/stdout >> all.jsonl`
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "export", trajectory, "-o", "/dev/stdout"],
+                              stdout=stdout, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120,
+                              check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_bytes().splitlines()
+    assert lines[0] == b'{"earlier": "export"}' and len(lines) == 2  # kept, not replaced by the new file
+    assert json.loads(lines[1])["messages"][0]["role"] == "system"
