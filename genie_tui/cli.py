@@ -13,7 +13,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from genie_tui import __version__
@@ -165,18 +165,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             from genie_tui.core.events import SessionFinished
             from genie_tui.headless import summary_json
 
-            print(json.dumps(summary_json(None, SessionFinished("failed", exc.message), exc.message), indent=2))
+            text = json.dumps(summary_json(None, SessionFinished("failed", exc.message), exc.message), indent=2)
+            failed = _reported(lambda: _show(text))  # a full disk or a closed pipe, as for any output
+            if failed:
+                return failed
         raise
+    return _reported(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from genie_tui.output import display_output
+
     module_name, _, func_name = args.handler.partition(":")
-    from genie_tui.output import OutputError, display_output
+    handler = getattr(importlib.import_module(module_name), func_name)
+    if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
+        return int(handler(args) or 0)
+    with display_output():  # what the command prints shows no terminal control sequences
+        return int(handler(args) or 0)
+
+
+def _show(text: str) -> int:
+    from genie_tui.output import display_output
+
+    with display_output():
+        print(text)
+    return 0
+
+
+def _reported(body: Callable[[], int]) -> int:
+    """``body()``'s exit code, or that of the error it ended with, told in one line on stderr."""
+    from genie_tui.output import OutputError
     from genie_tui.printable import printable
 
     try:
-        handler = getattr(importlib.import_module(module_name), func_name)
-        if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
-            return int(handler(args) or 0)
-        with display_output():  # what the command prints shows no terminal control sequences
-            return int(handler(args) or 0)
+        return body()
     except OutputError as exc:
         _silence_closed_output(stderr=False)  # what could not be written must not fail again at exit
         with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@ record, and the list of sessions that can be resumed. Writing and locking a sess
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,8 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
             return "the task is not text"
         if not _is_number(rec.get("ts", 0)):
             return "the time is not a number"
+        if not _is_date(rec.get("ts", 0)):
+            return "the time is not a date"
     elif kind == "message":
         msg = rec.get("message")
         if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
@@ -172,6 +175,16 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_date(value: float) -> bool:
+    """Whether a session list can show ``value`` as a local time: NaN, the infinities (JSON's ``1e400``) and
+    times past what the platform's time_t holds (``1e308``) cannot be."""
+    try:
+        time.localtime(value)
+    except (OverflowError, OSError, ValueError):
+        return False
+    return True
 
 
 def _is_tool_call(call: object) -> bool:

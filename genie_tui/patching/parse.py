@@ -102,6 +102,14 @@ def _git_header_paths(line: str) -> tuple[str | None, str | None]:
     return (parts[0], parts[-1]) if len(parts) >= 2 else (None, None)
 
 
+def _same_name(path: str | None, name: str) -> bool:
+    """Whether a ---/+++ path names ``name`` from a rename/copy line, with or without one leading directory
+    (``a/``, ``b/`` or any other prefix git was told to use)."""
+    if path is None:
+        return False
+    return path == name or path.split("/", 1)[-1] == name
+
+
 def _is_file_start(lines: list[str], i: int) -> bool:
     ln = lines[i]
     if ln.startswith(("diff --git ", "diff -")):
@@ -150,6 +158,7 @@ def parse_patch(text: str) -> ParsedPatch:
     errors: list[str] = []
     cur: FilePatch | None = None
     git_pending = False  # cur came from "diff --git" and has not seen ---/+++ yet
+    moved: dict[str, tuple[str, str]] = {}  # cur's rename/copy lines: side -> (name, line)
     i, n = 0, len(lines)
     while i < n:
         ln = lines[i]
@@ -158,6 +167,7 @@ def parse_patch(text: str) -> ParsedPatch:
             cur = FilePatch(old_path=a, new_path=b, raw_header=[ln])
             files.append(cur)
             git_pending = True
+            moved = {}
             i += 1
             while i < n and not _is_header(lines, i):
                 h = lines[i]
@@ -170,9 +180,11 @@ def parse_patch(text: str) -> ParsedPatch:
                 elif h.startswith("new mode"):
                     cur.new_mode = _mode(h)
                 elif h.startswith(("rename from ", "copy from ")):
-                    cur.old_path = "a/" + _unquote(h.split(" from ", 1)[1].strip())
+                    moved["old"] = (_unquote(h.split(" from ", 1)[1].strip()), h)
+                    cur.old_path = "a/" + moved["old"][0]
                 elif h.startswith(("rename to ", "copy to ")):
-                    cur.new_path = "b/" + _unquote(h.split(" to ", 1)[1].strip())
+                    moved["new"] = (_unquote(h.split(" to ", 1)[1].strip()), h)
+                    cur.new_path = "b/" + moved["new"][0]
                 elif h.startswith(("Binary files ", "GIT binary patch")):
                     cur.binary = True
                 i += 1
@@ -180,6 +192,13 @@ def parse_patch(text: str) -> ParsedPatch:
         if ln.startswith("--- ") and i + 1 < n and lines[i + 1].startswith("+++ "):
             old, new = clean_path(ln[4:]), clean_path(lines[i + 1][4:])
             if cur is not None and git_pending:
+                # Rename/copy lines and ---/+++ lines naming different files: which one is meant would be a
+                # guess, so refuse as git apply does ("inconsistent new filename").
+                for side, j, path in (("old", i, old), ("new", i + 1, new)):
+                    said = moved.get(side)
+                    if said is not None and not _same_name(path, said[0]):
+                        errors.append(f"line {j + 1}: inconsistent {side} filename: {lines[j].strip()!r} "
+                                      f"disagrees with {said[1].strip()!r}; make them name the same file")
                 cur.old_path, cur.new_path = old, new
                 cur.raw_header += [ln, lines[i + 1]]
             else:

@@ -112,6 +112,37 @@ def test_a_closed_stdout_is_one_line_and_a_failure(make_repo):
     assert proc.stderr.strip().splitlines()[-1] == "genie: cannot write output: stdout is closed", proc.stderr
 
 
+USAGE_JSON = ("run", "x", "--json", "--bogus")  # a usage error: --json still promises its object on stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_usage_error_whose_json_object_meets_a_full_disk_is_one_line_and_a_failure():
+    with open("/dev/full", "w") as full:
+        proc = genie(*USAGE_JSON, stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-2:] == ["genie: error: unrecognized arguments: --bogus",
+                          "genie: cannot write output: No space left on device"], proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_usage_error_whose_json_object_meets_a_closed_pipe_exits_141_quietly():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before genie writes: `genie run x --json --bogus | (exec 0<&-)`
+    try:
+        proc = genie(*USAGE_JSON, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "genie: error: unrecognized arguments: --bogus", proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_usage_error_with_json_still_prints_its_object_and_exits_2():
+    proc = genie(*USAGE_JSON)
+    assert proc.returncode == 2 and json.loads(proc.stdout)["error"] == "unrecognized arguments: --bogus"
+
+
 def test_an_error_message_naming_a_file_has_no_control_sequences(make_repo, tmp_path, capsys):
     repo = make_repo({"a.c": "int a;\n"})
     missing = tmp_path / "no\x1b]0;pwned\x07such.diff"

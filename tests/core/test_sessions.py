@@ -242,6 +242,25 @@ def test_a_start_record_genie_cannot_use_is_named_and_replay_still_prints_it(sta
     assert "user: hello" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("ts", ["1e308", "-1e308", "1e400", "NaN", "Infinity", "-Infinity", str(10**30)])
+def test_a_start_time_no_date_can_show_is_named_and_the_other_sessions_are_listed(ts, capsys):
+    # time.localtime refuses these (OverflowError, ValueError): one such file used to end the whole list.
+    good = recorded()
+    bad = _write_session("20240101-000000-time-0001", START.replace('"ts": 1', f'"ts": {ts}'))
+    assert main(["sessions", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == [good.id]
+    problem = "the time is not a date"
+    assert err == f"genie: skipping {bad}:1: damaged 'start' record ({problem})\n"
+
+
+def test_a_start_time_before_1970_is_a_date_and_listed(capsys):
+    path = _write_session("20240101-000000-early-0001", START.replace('"ts": 1', '"ts": -86400'))
+    assert main(["sessions", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert out.split()[0] == path.stem and " 1969-12-3" in out and err == ""
+
+
 def _session_in(repo: Path, task: str) -> Session:
     s = Session.create(task)
     s.record("start", task=task, repo=str(repo), config={}, tools=[])

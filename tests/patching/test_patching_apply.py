@@ -266,6 +266,40 @@ def test_pure_rename(make_repo):
     assert tree(repo) == {"b.txt": b"same\n"}
 
 
+_CALC = "def add(a, b):\n    return a - b\n"
+_CALC_HUNK = "@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n"
+
+
+@pytest.mark.parametrize("header, side", [
+    ("diff --git a/calc.py b/calc.py\nrename from calc.py\nrename to calc2.py\n--- a/calc.py\n+++ b/calc.py\n",
+     "new"),
+    ("diff --git a/calc.py b/calc2.py\nrename from calc.py\nrename to calc2.py\n--- a/other.py\n+++ b/calc2.py\n",
+     "old"),
+    ("diff --git a/calc.py b/calc2.py\ncopy from calc.py\ncopy to calc2.py\n--- a/calc.py\n+++ b/calc3.py\n",
+     "new"),
+    ("diff --git a/calc.py b/calc2.py\nrename from calc.py\nrename to calc2.py\n--- a/calc.py\n+++ /dev/null\n",
+     "new"),
+])
+def test_rename_lines_that_disagree_with_the_file_lines_are_refused(make_repo, header, side):
+    # Which file the patch means is a guess either way; git apply says "inconsistent new filename".
+    repo = make_repo({"calc.py": _CALC})
+    refused(repo, header + _CALC_HUNK, f"inconsistent {side} filename")
+
+
+@pytest.mark.parametrize("header, new", [
+    ("diff --git a/calc.py b/calc2.py\nrename from calc.py\nrename to calc2.py\n--- a/calc.py\n+++ b/calc2.py\n",
+     "calc2.py"),
+    ("diff --git calc.py calc2.py\nrename from calc.py\nrename to calc2.py\n--- calc.py\n+++ calc2.py\n",
+     "calc2.py"),
+    (('diff --git a/calc.py "b/calc\\t2.py"\nrename from calc.py\nrename to "calc\\t2.py"\n--- a/calc.py\n'
+      '+++ "b/calc\\t2.py"\n'), "calc\t2.py"),
+])
+def test_rename_lines_that_agree_with_the_file_lines_apply(make_repo, header, new):
+    repo = make_repo({"calc.py": _CALC})
+    applied(apply_patch(repo, header + _CALC_HUNK))
+    assert tree(repo) == {new: _CALC.replace("a - b", "a + b").encode()}
+
+
 # --- refusals ------------------------------------------------------------------------------------------------
 
 

@@ -107,3 +107,22 @@ async def test_sessions_picker_names_a_line_nested_too_deeply_instead_of_crashin
         await pilot.press("enter")  # the good one still resumes
         await helpers.wait_until(pilot, lambda: app.agent is not None)
         assert app.agent.session.id == good.stem
+
+
+async def test_sessions_picker_names_a_start_time_no_date_can_show_instead_of_crashing(sample_repo: Path, serve: Any,
+                                                                                      helpers: Any) -> None:
+    from genie_tui.ui.screens.sessions import SessionPicker
+
+    good = _saved_session(sample_repo, "count the words better")
+    lines = good.read_text().splitlines()
+    (sessions_dir() / "zz.jsonl").write_text("\n".join([lines[0].replace("1767268800.0", "1e308"), *lines[1:]]) + "\n")
+    app = helpers.make_app(sample_repo, serve([FINISH]).base_url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _start(pilot, "/sessions")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, SessionPicker))
+        shown = helpers.screen_text(app)
+        assert "count the words better" in shown and "2026-01-01" in shown
+        assert "not readable: zz.jsonl:1: damaged 'start' record (the time is not a date" in shown
+        await pilot.press("enter")  # the good one still resumes
+        await helpers.wait_until(pilot, lambda: app.agent is not None)
+        assert app.agent.session.id == good.stem
