@@ -38,7 +38,7 @@ def _load_answers(path: str | None) -> list[str]:
     from genie_tui.reading import NotRegularFile, TooLarge, read_regular
 
     try:  # a named pipe with no writer hung the run, and /dev/zero never ends
-        data = json.loads(read_regular(path, ANSWERS_BYTES).decode("utf-8"))
+        data = json.loads(read_regular(path, ANSWERS_BYTES).decode("utf-8-sig"))  # a BOM is no error
     except (NotRegularFile, TooLarge) as exc:
         raise UsageError(f"--answers {path}: {exc.strerror}") from None
     except OSError as exc:

@@ -254,7 +254,7 @@ def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> d
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot read ({exc.strerror or exc})") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte order mark, as Windows editors write, is no error
     except UnicodeDecodeError:
         raise ConfigError(f"config file {path}: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -279,7 +279,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _line_of(raw: bytes, key: str) -> int:
-    return line_of(raw.decode("utf-8"), key)
+    return line_of(raw.decode("utf-8-sig"), key)
 
 
 def user_config_file() -> Path:

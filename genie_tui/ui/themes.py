@@ -51,7 +51,7 @@ def theme_from_file(path: Path) -> Theme:
     from genie_tui.reading import NotRegularFile, TooLarge, read_regular
 
     try:
-        data = tomllib.loads(read_regular(path, THEME_BYTES).decode("utf-8"))
+        data = tomllib.loads(read_regular(path, THEME_BYTES).decode("utf-8-sig"))  # with or without a BOM
     except (NotRegularFile, TooLarge) as exc:  # a named pipe with no writer hung the app at start
         raise ValueError(str(exc.strerror)) from None
     except (OSError, UnicodeDecodeError) as exc:

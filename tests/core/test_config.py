@@ -49,6 +49,17 @@ def test_broken_toml_names_file_and_line(make_repo):
     assert str(repo / ".genie/config.toml") in msg and "line 2" in msg and "\n" not in msg
 
 
+def test_a_config_file_saved_with_a_byte_order_mark_is_read(make_repo):
+    repo = make_repo({"a.py": ""})
+    cfg = repo / ".genie/config.toml"
+    cfg.parent.mkdir(exist_ok=True)
+    cfg.write_bytes(b"\xef\xbb\xbfmax_steps = 7\n")  # as Windows Notepad saves UTF-8
+    assert load_settings(repo, {}).max_steps == 7
+    cfg.write_bytes(b"\xef\xbb\xbfmax_steps = 7\nmodle = 'x'\n")
+    with pytest.raises(ConfigError, match=r"config.toml:2: unknown key 'modle'"):
+        load_settings(repo, {})
+
+
 def test_unknown_key_wrong_type_and_repo_secret_are_errors(make_repo):
     repo = make_repo({"a.py": ""})
     cfg = repo / ".genie/config.toml"

@@ -84,7 +84,7 @@ def full_script() -> list:
 def test_run_fixes_bug_end_to_end(make_repo, tmp_path):
     repo = bug_repo(make_repo)
     answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps(["return 0"]))
+    answers.write_bytes(b"\xef\xbb\xbf" + json.dumps(["return 0"]).encode())  # with a BOM, as Notepad saves it
     with ScriptedServer(full_script()) as server:
         proc = genie("run", "fix the crash when the list is empty", "--repo", str(repo), "--base-url",
                      server.base_url, "--answers", str(answers), "--approve", "auto", "--json")

@@ -66,6 +66,12 @@ def test_broken_theme_reasons(tmp_path: Path, text: str, reason: str) -> None:
         theme_from_file(path)
 
 
+def test_a_theme_file_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes("\ufeffprimary = '#123456'\n".encode())
+    assert theme_from_file(path).primary == "#123456"
+
+
 def test_user_theme_overrides_and_problems_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "genie-dark.toml").write_text("name = 'genie-dark'\nprimary = '#123456'\n")
     (tmp_path / "bad.toml").write_text("[[[")
