@@ -141,8 +141,27 @@ def keyword_in(keyword: str, task: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _keyword_rx(keyword: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in keyword.split()]
-    return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?:s|es|ed|d|ing)?(?!\w)")
+    *first, last = keyword.split()
+    words = [re.escape(w) for w in first] + [_forms(last)]
+    return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)")
+
+
+_VOWELS = "aeiou"
+
+
+def _forms(word: str) -> str:
+    """A pattern for ``word`` with its English endings: ``crash`` crashes crashed crashing, ``rename`` renamed
+    renaming, ``simplify`` simplifies simplified, ``stop`` stopped stopping (and a bug's ``bugs``)."""
+    w = re.escape(word)
+    forms = [w + "(?:s|es|ed|d|ing)?"]
+    if len(word) > 2 and word.endswith("e") and word[-2] not in _VOWELS:  # rename -> renaming
+        forms.append(re.escape(word[:-1]) + "ing")
+    if len(word) > 2 and word.endswith("y") and word[-2] not in _VOWELS:  # simplify -> simplified
+        forms.append(re.escape(word[:-1]) + "(?:ies|ied)")
+    if (len(word) > 2 and word[-1] not in _VOWELS + "wxy" and word[-2] in _VOWELS
+            and word[-3] not in _VOWELS):  # stop -> stopped, debug -> debugging
+        forms.append(w + re.escape(word[-1]) + "(?:ed|ing)")
+    return "(?:" + "|".join(forms) + ")"
 
 
 def ancestors(path: str) -> list[str]:

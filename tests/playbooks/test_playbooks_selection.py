@@ -48,6 +48,22 @@ def test_keywords_match_whole_words_with_inflections(lib: PlaybookLibrary) -> No
     assert reasons(lib.select("address the Pull-Request feedback"))["pr-style"] == "keyword 'pull request'"
 
 
+@pytest.mark.parametrize("keyword,task", [("rename", "renaming the config keys"), ("simplify", "simplified parser"),
+                                          ("simplify", "it simplifies"), ("stop", "the worker stopped"),
+                                          ("debug", "debugging the worker"), ("migration", "two migrations"),
+                                          ("crash", "it crashes")])
+def test_a_keyword_matches_its_english_forms(make_repo, pb_text, keyword: str, task: str) -> None:
+    repo = make_repo({".genie/playbooks/k.md": pb_text("k", "Body.", keywords=[keyword])})
+    assert reasons(PlaybookLibrary.load(repo).select(task)).get("k") == f"keyword '{keyword}'"
+
+
+@pytest.mark.parametrize("keyword,task", [("rename", "renam the keys"), ("stop", "a stopper"), ("cat", "catalog"),
+                                          ("simplify", "simplifie")])
+def test_a_keyword_does_not_match_other_words(make_repo, pb_text, keyword: str, task: str) -> None:
+    repo = make_repo({".genie/playbooks/k.md": pb_text("k", "Body.", keywords=[keyword])})
+    assert "k" not in reasons(PlaybookLibrary.load(repo).select(task))
+
+
 def test_globs_re_evaluated_as_files_are_touched(lib: PlaybookLibrary) -> None:
     before = reasons(lib.select("tidy up", files=["README.md"]))
     after = reasons(lib.select("tidy up", files=["README.md", "db/migrations/0001_init.sql"]))
