@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -180,8 +181,22 @@ def _run(args: argparse.Namespace) -> int:
     handler = getattr(importlib.import_module(module_name), func_name)
     if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
         return int(handler(args) or 0)
-    with display_output():  # what the command prints shows no terminal control sequences
-        return int(handler(args) or 0)
+    # SIGTERM (a CI job's timeout, a service manager) stops a command as Ctrl-C does, so it keeps what it did: an
+    # interrupted index build is finished by the next one instead of started over. `genie run` sets its own.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with display_output():  # what the command prints shows no terminal control sequences
+            return int(handler(args) or 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C's KeyboardInterrupt would be, so the same clean-ups run."""
+
+
+def _terminated(signum: int, frame: object) -> NoReturn:
+    raise Terminated
 
 
 def _show(text: str) -> int:
@@ -207,6 +222,9 @@ def _reported(body: Callable[[], int]) -> int:
     except GenieError as exc:  # the message may name a file or quote a config value: no control sequences
         print(f"genie: {printable(str(exc), keep_tabs=True)}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("genie: stopped by SIGTERM", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("genie: interrupted", file=sys.stderr)
         return 130

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from genie_tui.cli import main
@@ -67,8 +69,6 @@ def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make
     assert (code, [r["path"] for r in json.loads(out)["results"]]) == (0, ["src/tool.py"])
     repo = make_repo(PY)
     bare = tmp_path / "bare.git"
-    import subprocess
-
     subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
     code, out, err = _run(capsys, "index", "--repo", str(bare))
     assert (code, out) == (2, "")
@@ -294,6 +294,38 @@ def test_progress_is_drawn_only_on_a_terminal_and_a_cut_bar_is_ended_before_the_
     monkeypatch.undo()  # a pipe, not a terminal: no bar, the summary only
     code, out, err = _run(capsys, "index", "--repo", str(repo))
     assert (code, err) == (0, "") and out.startswith("250 files, 250 definitions")
+
+
+_SIGTERM_AT = """
+import os, signal, sys
+from genie_tui.cli import main
+from genie_tui.retrieval import build
+real, seen = build._analyse_job, []
+def job(j):
+    seen.append(j)
+    if len(seen) == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGTERM)  # a CI job's timeout in the middle of the build
+    return real(j)
+build._analyse_job = job
+code = main(["index", "--repo", sys.argv[1]])
+print(f"analysed {len(seen)}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_sigterm_stops_an_index_build_that_the_next_run_finishes(make_repo):
+    # the build commits every 1,000 files: stopped at 1,500, it has kept 1,000
+    repo = make_repo({f"m/mod{i}.py": f"def func_{i}():\n    return {i}\n" for i in range(2500)})
+
+    def index(kill_at: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", _SIGTERM_AT, str(repo), str(kill_at)], capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    first = index(1500)
+    assert first.returncode == 143 and first.stderr.startswith("genie: stopped by SIGTERM\n"), first.stderr
+    second = index(0)
+    assert second.returncode == 0 and second.stdout.startswith("2500 files, 2500 definitions"), second.stderr
+    assert "(1500 parsed" in second.stdout  # it went on from what the first run kept
 
 
 def test_a_repository_with_a_long_directory_name_is_indexed(make_repo, capsys):
