@@ -135,9 +135,10 @@ def search_cmd(args: argparse.Namespace) -> int:
     on stdout then, besides the line on stderr and the exit code)."""
     try:
         return _search(args)
-    except GenieError as exc:
+    except (GenieError, KeyboardInterrupt) as exc:  # KeyboardInterrupt: also SIGTERM (see cli.py)
         if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc), "results": [], "elapsed_ms": 0}))
+            error = str(exc) if isinstance(exc, GenieError) else "interrupted"
+            print(json.dumps({"error": error, "results": [], "elapsed_ms": 0}))
         raise
 
 

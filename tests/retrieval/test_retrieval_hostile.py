@@ -351,6 +351,20 @@ def test_with_json_an_error_is_a_json_object_on_stdout_too(make_repo, tmp_path, 
     assert code == 0 and "error" not in json.loads(out)
 
 
+def test_with_json_an_interrupted_search_is_a_json_object_too(make_repo, monkeypatch, capsys):
+    from genie_tui.retrieval import build
+
+    repo = make_repo(PY)
+
+    def interrupted(job):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # Ctrl-C while the index is built
+
+    monkeypatch.setattr(build, "_analyse_job", interrupted)
+    code, out, err = _run(capsys, "search", "parse_config", "--repo", str(repo), "--json")
+    assert (code, err) == (130, "genie: interrupted\n")
+    assert json.loads(out) == {"error": "interrupted", "results": [], "elapsed_ms": 0}
+
+
 def test_a_query_file_must_be_a_regular_file_and_is_read_up_to_a_limit(make_repo, tmp_path, capsys):
     repo = make_repo(PY)
     fifo = tmp_path / "pipe.txt"
