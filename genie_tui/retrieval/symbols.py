@@ -51,6 +51,16 @@ def _split(symbol: str) -> tuple[str, str]:
     return qual, name
 
 
+# languages whose files use each other's definitions: asked from one, their definitions come before others'
+_FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js", "vue": "js", "svelte": "js", "c": "c", "cpp": "c",
+           "java": "jvm", "kotlin": "jvm", "scala": "jvm"}
+
+
+def _family(path: str) -> str | None:
+    lang = F.language_of(path)
+    return _FAMILY.get(lang, lang) if lang else None
+
+
 _Def = tuple[str, str, int, int, str, str]  # path, kind, line, end line, parent, name
 
 
@@ -160,10 +170,13 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     if last_qual:
         owners = {last_qual} | {n for n, _ in owner_real}
 
-    def key(r: _Def) -> tuple[int, int, int, int, int]:
+    family = _family(path) if path else None
+    quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
+
+    def key(r: _Def) -> tuple[int, int, int, int, int, int, int]:
         p, _kind, _line, _end, parent, _name = r
-        return (0 if p == path else 1, 0 if p in targets else 1, 0 if parent in owners else 1,
-                1 if is_test_path(p) else 0, len(p))
+        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
+                -R.import_match(p, quals), 0 if parent in owners else 1, 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
