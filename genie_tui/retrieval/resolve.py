@@ -35,6 +35,68 @@ def import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qua
     return out
 
 
+_DOTTED = (".java", ".kt", ".kts", ".scala", ".sc", ".cs")  # ``import com.b.Util``, ``using Com.B``
+_RUST_RELATIVE = frozenset({"crate", "self", "super"})
+
+
+def _use_tree(text: str, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of a Rust ``use`` tree: ``crate::c::{A, B as BB, d::{E}}`` -> ``crate::c::A``, ``crate::c::B``,
+    ``crate::c::d::E`` (an alias is left out: the path names what it stands for)."""
+    text = text.strip()
+    brace = text.find("{")
+    if brace < 0:
+        segs = tuple(x for x in text.split(" as ")[0].strip().split("::") if x)
+        return [prefix + segs] if segs else []
+    head = tuple(x for x in text[:brace].strip().split("::") if x)
+    inner, depth, items, start = text[brace + 1:text.rfind("}")], 0, [], 0
+    for i, ch in enumerate(inner):  # split at the commas of this level only
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            items.append(inner[start:i])
+            start = i + 1
+    items.append(inner[start:])
+    out: list[tuple[str, ...]] = []
+    for item in items:
+        out += _use_tree(item, prefix + head)
+    return out
+
+
+def named_imports(c: sqlite3.Connection, path: str | None, name: str) -> list[tuple[str, ...]]:
+    """For a language whose imports name a path (Java, Kotlin, Scala, C# ``com.b.Util``; Rust ``use
+    crate::b::Util``, also in ``{A, B}`` groups): the qualifiers, lower case, of each import of ``path`` whose
+    last component is ``name`` (``('com', 'b')``; ``('b',)``, Rust's ``crate``/``self``/``super`` left out)."""
+    if not path or not path.endswith((*_DOTTED, ".rs")):
+        return []
+    out = []
+    for (module,) in c.execute("SELECT module FROM imports JOIN files ON files.id = imports.file_id WHERE "
+                               "files.path=? AND imports.name='' AND module LIKE ?", (path, f"%{name}%")):
+        if path.endswith(".rs"):
+            paths = _use_tree(module)
+        else:
+            paths = [tuple(module.removeprefix("static ").strip().split("."))]
+        out += [tuple(q.lower() for q in p[:-1] if q not in _RUST_RELATIVE) for p in paths if p and p[-1] == name]
+    return out
+
+
+def import_match(def_path: str, quals: list[tuple[str, ...]]) -> int:
+    """How well ``def_path`` fits the imports of :func:`named_imports`: the most qualifiers an import shares
+    with the end of the file's directories or of its path without extension (``com/b/Util.java`` and ``b.rs`` or
+    ``b/mod.rs`` for ``b``), plus 1 for any import at all; 0 when no import names the name."""
+    if not quals:
+        return 0
+    segs = posixpath.splitext(def_path.lower())[0].split("/")
+    if segs[-1] in ("mod", "lib", "main") and def_path.endswith(".rs"):
+        segs = segs[:-1]
+    best = 0
+    for q in quals:
+        for tail in (segs, segs[:-1]):
+            n = 0
+            while n < min(len(q), len(tail)) and q[-1 - n] == tail[-1 - n]:
+                n += 1
+            best = max(best, n)
+    return 1 + best
+
+
 # answers of :func:`imported_as` (``("as", file, alias, depth)``) and :func:`exported` (``("ex", ...)``)
 Memo = dict[tuple[str, str, str, int], set[tuple[str, str]]]
 
@@ -71,6 +133,22 @@ def imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, d
                 out |= exported(c, mods, path, mods.resolve_import(path, module, ""), alias, depth, memo)
     memo[key] = out
     return out
+
+
+def external_source(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str) -> str | None:
+    """The module outside the repository that ``path`` imports ``alias`` from (``sqlalchemy`` after ``from
+    sqlalchemy import Engine``, ``react-widgets`` after ``import { Widget } from 'react-widgets'``); None when
+    an import of ``path`` leads ``alias`` into the repository, ``path`` defines it itself, or no import binds
+    it so. By-name languages (Java's ``import com.b.Util``) record no alias and are not looked at."""
+    rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
+                     "WHERE files.path=? AND alias=? AND module != ''", (path, alias)).fetchall()
+    if not rows or any(mods.resolve_import(path, module, imported) or mods.resolve_import(path, module)
+                       for module, imported in rows):
+        return None
+    if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
+                 "AND defs.parent='' LIMIT 1", (path, alias)).fetchone():
+        return None
+    return next((module for module, _ in rows if mods.external(module)), None)
 
 
 def member_owners(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,

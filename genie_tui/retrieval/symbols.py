@@ -20,6 +20,9 @@ from genie_tui.retrieval.textutil import is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
 BY_NAME = "reference by name"
+# the kind of the answer to go to definition when the file asked from imports the name from a library: its import
+# line there, not a definition in the repository that only has the same name
+EXTERNAL = "imported from outside the repository"
 
 
 def _line(repo: Path, path: str, line: int) -> str:
@@ -48,13 +51,72 @@ def _split(symbol: str) -> tuple[str, str]:
     return qual, name
 
 
+# languages whose files use each other's definitions: asked from one, their definitions come before others'
+_FAMILY = {"typescript": "js", "tsx": "js", "javascript": "js", "vue": "js", "svelte": "js", "c": "c", "cpp": "c",
+           "java": "jvm", "kotlin": "jvm", "scala": "jvm"}
+
+
+def _family(path: str) -> str | None:
+    lang = F.language_of(path)
+    return _FAMILY.get(lang, lang) if lang else None
+
+
 _Def = tuple[str, str, int, int, str, str]  # path, kind, line, end line, parent, name
 
 
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
-    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _, _ in
-            _definitions(c, mods, symbol, path)]
+    found = _definitions(c, mods, symbol, path)
+    outside = _outside(c, mods, symbol, path) if not found and path else None
+    if outside is not None:  # the library's name: where ``path`` imports it, not another definition by that name
+        module, head, _ = outside
+        line = _import_line(c, repo, path or "", head, module)
+        return [Location(path or "", line, line, EXTERNAL, _line(repo, path or "", line))]
+    return [Location(p, line, end, kind, _line(repo, p, line)) for p, kind, line, end, _, _ in found]
+
+
+def _outside(c: sqlite3.Connection, mods: ModuleMap, symbol: str,
+             path: str | None) -> tuple[str, str, str] | None:
+    """``(module, local name, imported name)`` when ``path`` imports the head of ``symbol`` (``Engine``,
+    ``np`` of ``np.linalg.norm``) from outside the repository."""
+    qual, name = _split(symbol)
+    head = qual.split(".")[0] if qual else name
+    module = R.external_source(c, mods, path, head) if path and head else None
+    if module is None:
+        return None
+    row = c.execute("SELECT imports.name FROM imports JOIN files ON files.id = imports.file_id WHERE files.path=? "
+                    "AND alias=? AND module=? LIMIT 1", (path, head, module)).fetchone()
+    return module, head, row[0] if row else ""
+
+
+def _lines_of(c: sqlite3.Connection, path: str, name: str) -> set[int]:
+    row = c.execute("SELECT refs.lines FROM refs JOIN files ON files.id = refs.file_id WHERE files.path=? AND "
+                    "refs.name=?", (path, name)).fetchone()
+    return {int(x) for x in row[0].split(",") if x} if row else set()
+
+
+def _import_line(c: sqlite3.Connection, repo: Path, path: str, name: str, module: str) -> int:
+    """The line of ``path`` that imports ``name`` from ``module``: the first use of ``name`` that names the
+    module too, else its first use (a parenthesised import spans lines), else 1."""
+    lines = sorted(_lines_of(c, path, name))
+    return next((ln for ln in lines if module in _line(repo, path, ln)), lines[0] if lines else 1)
+
+
+def _outside_references(c: sqlite3.Connection, repo: Path, symbol: str, path: str,
+                        outside: tuple[str, str, str]) -> list[Location]:
+    """The uses of a library's name: in each file that imports it from the same module, under whatever name
+    (with a qualifier, ``np.linalg.norm``, the lines that use both the module's name and ``norm``)."""
+    module, _head, imported = outside
+    qual, name = _split(symbol)
+    out: list[Location] = []
+    rows = c.execute("SELECT files.path, alias FROM imports JOIN files ON files.id = imports.file_id WHERE "
+                     "module=? AND imports.name=? AND alias != ''", (module, imported)).fetchall()
+    for p, alias in sorted(set(rows), key=lambda r: (r[0] != path, is_test_path(r[0]), r[0])):
+        lines = _lines_of(c, p, alias)
+        if qual:
+            lines &= _lines_of(c, p, name)
+        out += [Location(p, ln, ln, "reference", _line(repo, p, ln)) for ln in sorted(lines)]
+    return out
 
 
 def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str | None) -> list[_Def]:
@@ -83,6 +145,8 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     if path and module is None:
         # an imported alias (``E`` for ``Engine``) stands for the name it was imported as, in its own file
         found = R.imported_as(c, mods, path, head, memo=memo)
+        if not found and R.external_source(c, mods, path, head):
+            return []  # a library's name: the repository's definitions of that name are other things
         real, owner_real = (found, set()) if not parts else (set(), found if qual == head else set())
     member = R.member_owners(c, mods, path, name, memo) if path and not parts and not real else None
     if member is not None:  # ``b`` of ``{ a: { b } } = require('./m')`` is what ``a`` defines as ``b``, if anything
@@ -106,10 +170,13 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     if last_qual:
         owners = {last_qual} | {n for n, _ in owner_real}
 
-    def key(r: _Def) -> tuple[int, int, int, int, int]:
+    family = _family(path) if path else None
+    quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
+
+    def key(r: _Def) -> tuple[int, int, int, int, int, int, int]:
         p, _kind, _line, _end, parent, _name = r
-        return (0 if p == path else 1, 0 if p in targets else 1, 0 if parent in owners else 1,
-                1 if is_test_path(p) else 0, len(p))
+        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
+                -R.import_match(p, quals), 0 if parent in owners else 1, 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
@@ -125,6 +192,9 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     qual, name = _split(symbol)
     if not name:
         return []
+    outside = _outside(c, mods, symbol, path) if path else None
+    if outside is not None and not _definitions(c, mods, symbol, path):
+        return _outside_references(c, repo, symbol, path or "", outside)
     memo: R.Memo = {}
     # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
     real = R.imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
@@ -151,6 +221,8 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             resolved.setdefault(p, set()).update(ls)
         else:
             loose.setdefault(p, {})[ref] = ls
+    for p, ls in resolved.items():  # ``from sqlalchemy import Engine as SAEngine`` beside ours names another
+        ls -= _foreign_imports(c, repo, mods, p, ls, names, targets, memo)
     verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
     by_name: dict[str, set[int]] = {}
     for p, uses in loose.items():
@@ -174,6 +246,19 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                     out.append(Location(p, ln, ln, kind, _line(repo, p, ln)))
     linecache.clearcache()
     return out
+
+
+def _foreign_imports(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines: set[int],
+                     names: set[str], targets: set[tuple[str, str]], memo: R.Memo) -> set[int]:
+    """Of ``lines`` of ``path``, those that import one of ``names`` under another name from somewhere that does
+    not lead to ``targets`` (a library, another module): ``Engine`` there is not a use of ours."""
+    rows = c.execute("SELECT module, imports.name, alias FROM imports JOIN files ON files.id = imports.file_id "
+                     f"WHERE files.path=? AND module != '' AND imports.name IN ({','.join('?' * len(names))})",
+                     (path, *sorted(names))).fetchall()
+    foreign = [re.compile(rf"\b{re.escape(imported)}\s+as\s+{re.escape(alias)}\b") for module, imported, alias in rows
+               if alias not in ("", "*", imported) and not R.exported(
+                   c, mods, path, mods.resolve_import(path, module, imported), imported, 4, memo) & targets]
+    return {ln for ln in lines if foreign and any(f.search(_line(repo, path, ln)) for f in foreign)}
 
 
 def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:

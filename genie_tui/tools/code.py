@@ -8,7 +8,7 @@ from genie_tui.core.events import ContextLooked
 from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
-from genie_tui.retrieval.symbols import BY_NAME
+from genie_tui.retrieval.symbols import BY_NAME, EXTERNAL
 from genie_tui.tools.base import ECHO_CHARS, ToolContext, ToolError, ToolOutput, echoed
 
 
@@ -51,7 +51,8 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
     for i, loc in enumerate(shown):
         if loc.kind == BY_NAME and (i == 0 or shown[i - 1].kind != BY_NAME):
             lines.append("by name only (no import or definition ties these to it; may be another's):")
-        lines.append(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}")
+        note = "  (imported from outside the repository: no definition of it here)" if loc.kind == EXTERNAL else ""
+        lines.append(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}{note}")
     text = "\n".join(lines)
     if len(locations) > 50:
         text += f"\n... {len(locations) - 50} more"

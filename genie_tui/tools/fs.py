@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from genie_tui.core.events import ContextLooked
+from genie_tui.printable import shown_path
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 
 READ_WINDOW = 300
@@ -27,17 +29,19 @@ def list_dir(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     for child in sorted(path.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
         if child.name in IGNORED_DIRS:
             continue
-        if _leaves_repo(ctx, child):  # not read, so neither its size nor its kind is told
-            entries.append(f"{child.name} -> outside the repository")
+        name = shown_path(child.name)  # a newline in a name must not read as two entries
+        link = _odd_link(ctx, child)
+        if link:  # not read, so neither its size nor its kind is told
+            entries.append(f"{name} -> {link}")
         elif child.is_dir():
-            entries.append(f"{child.name}/")
+            entries.append(f"{name}/")
         else:
             try:
-                entries.append(f"{child.name}  ({child.stat().st_size} bytes)")
+                entries.append(f"{name}  ({child.stat().st_size} bytes)")
             except OSError:
-                entries.append(child.name)
+                entries.append(name)
     rel = ctx.rel(path)
-    text = f"{rel}/ ({len(entries)} entries)\n" + "\n".join(entries[:500])
+    text = f"{shown_path(rel)}/ ({len(entries)} entries)\n" + "\n".join(entries[:500])
     if len(entries) > 500:
         text += f"\n... {len(entries) - 500} more"
     return ToolOutput(text, ContextLooked("list", rel, ((rel, 0, 0, f"{len(entries)} entries"),)))
@@ -47,23 +51,32 @@ def find_files(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     pattern = args.get("pattern")
     if not isinstance(pattern, str) or not pattern.strip():
         raise ToolError("pattern must be a glob such as '**/config*.py' or a substring of the path")
-    found = [f"{p} -> outside the repository" if _leaves_repo(ctx, ctx.repo / p) else p
-             for p in ctx.index.find_files(pattern.strip())]
+    found = ctx.index.find_files(pattern.strip())
     if not found:
         return ToolOutput(f"no files match {pattern!r}", ContextLooked("find", pattern, ()))
-    text = "\n".join(found[:200]) + (f"\n... {len(found) - 200} more" if len(found) > 200 else "")
+    # quoted as search_code quotes them: a newline in a name must not read as two results
+    shown = [f"{shown_path(p)} -> {link}" if (link := _odd_link(ctx, ctx.repo / p)) else shown_path(p)
+             for p in found[:200]]
+    text = "\n".join(shown) + (f"\n... {len(found) - 200} more" if len(found) > 200 else "")
     return ToolOutput(text, ContextLooked("find", pattern, tuple((p, 0, 0, "") for p in found[:50])))
 
 
-def _leaves_repo(ctx: ToolContext, path: Path) -> bool:
-    """Whether ``path`` is a symlink that leads outside the repository (or nowhere: a loop)."""
+def _odd_link(ctx: ToolContext, path: Path) -> str:
+    """For a symlink that is not followed, why: "outside the repository", "a symlink loop" or "an unreadable
+    link"; empty for anything else."""
     try:
         if not path.is_symlink():
-            return False
-        full, root = path.resolve(), ctx.repo.resolve()
-    except (OSError, RuntimeError):
-        return True
-    return full != root and root not in full.parents
+            return ""
+        root = ctx.repo.resolve()
+        try:
+            full = path.resolve(strict=True)
+        except FileNotFoundError:  # a broken link: where it would lead
+            full = path.resolve()
+    except RuntimeError:  # Python before 3.13 raises this for a loop
+        return "a symlink loop"
+    except OSError as exc:
+        return "a symlink loop" if exc.errno == errno.ELOOP else "an unreadable link"
+    return "" if full == root or root in full.parents else "outside the repository"
 
 
 def _int_arg(args: dict[str, Any], key: str) -> int | None:

@@ -253,3 +253,45 @@ def test_references_follow_a_dotted_module_after_a_plain_import(make_repo):
     assert {("app.py", 5), ("app.py", 6), ("pkg/__init__.py", 1)} <= set(other)
     assert ("app.py", 4) not in other and other[("app.py", 5)] == "reference"
     ix.close()
+
+
+_LIB = {
+    "pkg/core.py": "class Engine:\n    pass\n",
+    "pkg/other.py": "from sqlalchemy import Engine\n\n\ndef g():\n    return Engine()\n",
+    "pkg/more.py": "from sqlalchemy import Engine as SA\n\nSA()\n",
+    "pkg/both.py": "from pkg.core import Engine\nfrom sqlalchemy import Engine as SAEngine\n\nEngine(), SAEngine()\n",
+    "pkg/ours.py": "from pkg.core import Engine\n\nEngine()\n",
+    "ext.ts": "import { Widget } from 'react-widgets';\nexport const z = new Widget();\n",
+    "widget.ts": "export class Widget {}\n",
+}
+
+
+def test_a_name_imported_from_a_library_is_not_the_repositorys_definition(make_repo):
+    from genie_tui.retrieval.symbols import EXTERNAL
+
+    ix = _open(make_repo, _LIB)
+    defs = ix.definitions("Engine", "pkg/other.py")  # the import line, marked so, not pkg/core.py's class
+    assert [(d.path, d.line, d.kind) for d in defs] == [("pkg/other.py", 1, EXTERNAL)]
+    assert [(d.path, d.line, d.kind) for d in ix.definitions("Widget", "ext.ts")] == [("ext.ts", 1, EXTERNAL)]
+    assert _where(ix.definitions("Engine", "pkg/ours.py")) == {("pkg/core.py", 1)}
+    # its references are the library's Engine's, under whatever name a file imports it
+    assert _where(ix.references("Engine", "pkg/other.py")) == {("pkg/other.py", 1), ("pkg/other.py", 5),
+                                                                ("pkg/more.py", 1), ("pkg/more.py", 3),
+                                                                ("pkg/both.py", 2), ("pkg/both.py", 4)}
+    # ours: the import of sqlalchemy's Engine under another name is not a use of it
+    ours = _where(ix.references("Engine", "pkg/core.py"))
+    assert {("pkg/both.py", 1), ("pkg/both.py", 4), ("pkg/ours.py", 1), ("pkg/ours.py", 3)} <= ours
+    assert not ours & {("pkg/both.py", 2), ("pkg/other.py", 1), ("pkg/other.py", 5)}
+    ix.close()
+
+
+def test_go_to_definition_tool_says_a_name_comes_from_outside_the_repository(make_repo):
+    from genie_tui.config.settings import Settings
+    from genie_tui.tools import registry
+    from genie_tui.tools.base import ToolContext
+
+    ctx = ToolContext(make_repo(_LIB), Settings())
+    out = registry.run_simple(ctx, "go_to_definition", {"symbol": "Engine", "path": "pkg/other.py"}).text
+    assert out == ("pkg/other.py:1: from sqlalchemy import Engine  "
+                   "(imported from outside the repository: no definition of it here)")
+    ctx.index.close()

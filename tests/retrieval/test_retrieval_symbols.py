@@ -352,3 +352,37 @@ def test_js_anonymous_default_exports_resolve(make_repo, symbol, expected):
     ix = _open(make_repo, _ANONYMOUS)
     assert _where(ix.definitions(symbol, "src/app.ts")) == [expected]
     ix.close()
+
+
+_BY_NAME_IMPORTS = {
+    "src/main/java/com/a/Util.java": "package com.a;\npublic class Util { public static void run() {} }\n",
+    "src/main/java/com/b/Util.java": "package com.b;\npublic class Util { public static void run() {} }\n",
+    "src/main/java/com/c/M.java": "package com.c;\nimport com.b.Util;\nclass M { void f() { Util.run(); } }\n",
+    "src/main/kotlin/com/d/K.kt": "package com.d\nimport com.b.Util\nfun f() = Util.run()\n",
+    "rs/src/a.rs": "pub struct Util;\npub struct Gizmo;\n",
+    "rs/src/b.rs": "pub struct Util;\n",
+    "rs/src/c/mod.rs": "pub struct Gizmo;\n",
+    "rs/src/main.rs": "mod a;\nmod b;\nmod c;\nuse crate::b::Util;\nuse crate::{c::{Gizmo as G}, a::Other};\n"
+                      "fn main() { let _u = Util; let _g = G; }\n",
+    "web/components/util.ts": "export class Util {}\n",
+    "web/app.js": "new Util();\n",
+    "native/util.h": "struct Util {};\n",
+    "native/main.cpp": "#include \"util.h\"\nUtil u;\n",
+    "native/util.py": "class Util:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize(("user", "symbol", "first"), [
+    ("src/main/java/com/c/M.java", "Util", ["src/main/java/com/b/Util.java", "src/main/java/com/a/Util.java"]),
+    ("src/main/java/com/c/M.java", "Util.run", ["src/main/java/com/b/Util.java"]),
+    ("src/main/kotlin/com/d/K.kt", "Util", ["src/main/java/com/b/Util.java", "src/main/java/com/a/Util.java"]),
+    ("rs/src/main.rs", "Util", ["rs/src/b.rs", "rs/src/a.rs"]),
+    ("rs/src/main.rs", "Gizmo", ["rs/src/c/mod.rs", "rs/src/a.rs"]),  # in a ``{...}`` group, under an alias
+    ("web/app.js", "Util", ["web/components/util.ts"]),  # TypeScript is JavaScript's family
+    ("native/main.cpp", "Util", ["native/util.h"]),
+])
+def test_by_name_definitions_rank_the_files_language_and_its_imports_first(make_repo, user, symbol, first):
+    ix = _open(make_repo, _BY_NAME_IMPORTS)
+    got = [p for p, _ in _where(ix.definitions(symbol, user))]
+    assert got[:len(first)] == first
+    ix.close()

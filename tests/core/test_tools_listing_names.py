@@ -1,0 +1,45 @@
+"""list_dir and find_files show odd file names quoted, one entry a line, as search_code does; and say why a
+symlink they do not follow is not followed."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from genie_tui.config.settings import load_settings
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext
+
+_NEWLINE, _ESCAPE, _C1 = "new\nline.py", "ctl\x1b[2J.py", "nel\x85.py"
+
+
+@pytest.fixture
+def ctx(make_repo) -> ToolContext:
+    repo = make_repo({"plain.py": "x = 1\n", _NEWLINE: "x = 2\n", _ESCAPE: "x = 3\n", _C1: "x = 4\n"})
+    (repo / "l1").symlink_to("l2")
+    (repo / "l2").symlink_to("l1")
+    subprocess.run(["git", "add", "l1", "l2"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "loop"], cwd=repo, check=True)
+    context = ToolContext(repo, load_settings(repo, {}))
+    yield context
+    context.index.close()
+
+
+def _run(ctx: ToolContext, name: str, **args) -> str:
+    return registry.run_simple(ctx, name, registry.validate(name, args)).text
+
+
+def test_list_dir_quotes_names_that_do_not_print_and_calls_a_loop_a_loop(ctx):
+    lines = _run(ctx, "list_dir", path=".").splitlines()
+    assert lines[0] == "./ (6 entries)" and len(lines) == 7  # one line an entry
+    assert '"new\\nline.py"  (6 bytes)' in lines
+    assert '"ctl\\x1b[2J.py"  (6 bytes)' in lines and '"nel\\x85.py"  (6 bytes)' in lines
+    assert "plain.py  (6 bytes)" in lines
+    assert {"l1 -> a symlink loop", "l2 -> a symlink loop"} <= set(lines)
+    assert not any(ch in "".join(lines) for ch in "\x1b\x85")
+
+
+def test_find_files_quotes_names_that_do_not_print(ctx):
+    out = _run(ctx, "find_files", pattern="*.py")
+    assert sorted(out.splitlines()) == sorted(['"ctl\\x1b[2J.py"', '"nel\\x85.py"', '"new\\nline.py"', "plain.py"])
