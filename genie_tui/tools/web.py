@@ -8,6 +8,7 @@ import json
 import re
 import threading
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -29,21 +30,46 @@ HTML_PENDING = 100_000  # characters of one unfinished tag or comment the HTML p
 _FEED = 50_000  # characters of HTML fed to the parser at a time
 _SKIP = {"script", "style", "noscript", "svg", "head", "nav", "footer"}
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+# HTML5 "in head": any start tag but these implies </head>, so a page that leaves </head> out still has a body
+_IN_HEAD = {"html", "head", "base", "link", "meta", "title", "style", "script", "noscript", "template"}
+# main content never sits in navigation or a footer: it ends any skipped block left open before it
+_MAIN = {"body", "main", "article"}
+# HTML tags that break out of an unclosed <svg> (HTML5 foreign content, abridged)
+_NOT_SVG = {"b", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+            "h5", "h6", "hr", "i", "img", "li", "menu", "ol", "p", "pre", "span", "strong", "table", "ul"}
 
 
 class _TextExtractor(HTMLParser):
+    """Page text and links. Open elements are kept on a stack, so one left unclosed ends with its parent (an end
+    tag closes whatever is open inside it, as browsers do) rather than at the end of the document; a skipped
+    block (``_SKIP``) also ends where ``_IN_HEAD``, ``_MAIN`` and ``_NOT_SVG`` say."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[tuple[str, str]] = []
-        self._skip = 0
+        self._stack: list[str] = []
+        self._open: Counter[str] = Counter()  # so an end tag of nothing open is dropped without a search
+        self._skip: list[int] = []  # where on the stack the skipped elements open
         self._href: str | None = None
         self._link_text: list[str] = []
         self._pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self._skip += 1
+        if self._open["head"] and tag not in _IN_HEAD:
+            self._close("head")
+        if self._skip and tag in _MAIN:
+            self._pop(self._skip[0])
+        while self._open["svg"] and tag in _NOT_SVG:
+            self._close("svg")
+        if tag == "a" and self._open["a"]:  # links do not nest
+            self._close("a")
+        if tag not in _VOID:
+            if tag in _SKIP:
+                self._skip.append(len(self._stack))
+            self._stack.append(tag)
+            self._open[tag] += 1
         if tag == "pre":
             self._pre += 1
         if tag in _BLOCK:
@@ -53,17 +79,36 @@ class _TextExtractor(HTMLParser):
             self._link_text = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP and self._skip:
-            self._skip -= 1
-        if tag == "pre" and self._pre:
-            self._pre -= 1
-        if tag in _BLOCK:
+        if self._open[tag]:
+            self._close(tag)
+        elif tag in _BLOCK:
             self.parts.append("\n")
-        if tag == "a" and self._href:
-            self.links.append((self._href, " ".join("".join(self._link_text).split())))
-            self._href = None
+
+    def _close(self, tag: str) -> None:
+        """Ends the innermost open ``tag`` and everything open inside it (searched from the top: what the search
+        passes is popped, so a page costs time in proportion to its tags, however deep they nest)."""
+        at = len(self._stack) - 1
+        while self._stack[at] != tag:
+            at -= 1
+        self._pop(at)
+
+    def _pop(self, at: int) -> None:
+        while len(self._stack) > at:
+            tag = self._stack.pop()
+            self._open[tag] -= 1
+            if self._skip and self._skip[-1] >= len(self._stack):
+                self._skip.pop()
+            if tag == "pre":
+                self._pre -= 1
+            if tag in _BLOCK:
+                self.parts.append("\n")
+            if tag == "a" and self._href:
+                self.links.append((self._href, " ".join("".join(self._link_text).split())))
+                self._href = None
 
     def handle_data(self, data: str) -> None:
+        if self._stack[-1:] == ["head"] and data.strip():  # text in <head> itself: the body has begun
+            self._close("head")
         if self._skip:
             return
         self.parts.append(data if self._pre else re.sub(r"\s+", " ", data))

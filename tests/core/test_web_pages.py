@@ -1,0 +1,97 @@
+"""browse_url and web_search on ordinary pages that real sites send: HTML that leaves out end tags, text served
+under labels other than text/*, a charset named only in the page, tables and lists of options. Each page comes
+from a loopback server the test starts."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from genie_tui.config.settings import load_settings
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext
+
+_HTML = "text/html"
+_PAGES: dict[str, tuple[str, bytes]] = {
+    # no </head> (valid HTML5): <body>, or any tag that cannot be in <head>, ends it
+    "/no-head-end": (_HTML, (b"<!doctype html><html><head><meta charset=utf-8><title>T</title>"
+                            b"<body><h1>Hello</h1><p>World</p></body></html>")),
+    "/no-head-no-body": (_HTML, b"<html><head><title>T</title><link rel=icon href=/i><h1>Hello</h1><p>World</p>"),
+    "/head-then-text": (_HTML, b"<html><head><title>T</title>Plain words</html>"),
+    "/search-no-head-end": (_HTML, (b"<html><head><title>results</title><body>"
+                                   b"<a href='https://example.org/a'>Result A</a></body></html>")),
+    # skipped blocks left open end with their parent, or where the main content starts
+    "/open-nav": (_HTML, b"<body><nav><ul><li>Home<li>About</ul><main><p>Main text</p></main></body>"),
+    "/open-nav-in-div": (_HTML, b"<body><div><nav><a href=/x>Menu</a></div><p>After the menu</p></body>"),
+    "/open-noscript": (_HTML, b"<body><div><noscript><p>Please enable JS</p></div><p>The app</p></body>"),
+    "/open-svg": (_HTML, b"<body><svg><title>icon</title><path d='M0'><p>After the icon</p></body>"),
+    "/closed-skips": (_HTML, (b"<html><head><title>T</title></head><body><nav>Menu</nav><noscript>JS!</noscript>"
+                             b"<p>Body</p><footer>Foot</footer></body></html>")),
+}
+
+
+class _Site(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        ctype, body = _PAGES[self.path.split("?")[0]]
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def ctx(make_repo) -> ToolContext:
+    repo = make_repo({"a.py": ""})
+    context = ToolContext(repo, load_settings(repo, {}))
+    context.settings.web_allow_hosts = "127.0.0.1"
+    return context
+
+
+def browse(ctx: ToolContext, site: str, path: str) -> str:
+    """The page's text, without the URL line browse_url puts first."""
+    out = registry.run_simple(ctx, "browse_url", registry.validate("browse_url", {"url": site + path})).text
+    url, _, text = out.partition("\n\n")
+    assert url == site + path
+    return text
+
+
+@pytest.mark.parametrize("path", ["/no-head-end", "/no-head-no-body"])
+def test_a_head_left_open_ends_where_the_body_begins(ctx, site, path):
+    assert browse(ctx, site, path) == "Hello\n\nWorld"
+
+
+def test_text_in_a_head_left_open_begins_the_body(ctx, site):
+    assert browse(ctx, site, "/head-then-text") == "Plain words"
+
+
+def test_web_search_reads_results_from_a_page_without_head_end(ctx, site):
+    ctx.settings.web_search_url = site + "/search-no-head-end?q={query}"
+    out = registry.run_simple(ctx, "web_search", {"question": "x"}).text
+    assert out.startswith("1. Result A\n   https://example.org/a\n")
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("/open-nav", "Main text"),
+    ("/open-nav-in-div", "After the menu"),
+    ("/open-noscript", "The app"),
+    ("/open-svg", "After the icon"),
+    ("/closed-skips", "Body"),
+])
+def test_a_skipped_block_left_open_does_not_hide_the_rest_of_the_page(ctx, site, path, text):
+    assert browse(ctx, site, path) == text
