@@ -352,6 +352,32 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
     return Fetched(final, ctype, bytes(body), _text_encoding(charset, bytes(body[:4096])), truncated)
 
 
+# application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
+_TEXT_SUBTYPES = {"javascript", "ecmascript", "json", "xml", "yaml", "toml", "sh", "shellscript", "csh", "python",
+                  "perl", "ruby", "php", "httpd-php", "tex", "latex", "sql", "graphql", "markdown", "csv", "diff",
+                  "patch", "ndjson", "jsonl", "www-form-urlencoded", "sparql-query", "rtf"}
+_BINARY = ("image/", "audio/", "video/", "font/", "model/")  # refused by their label; an SVG is "image/svg+xml"
+
+
+def _textual(ctype: str) -> bool:
+    """Whether the Content-Type ``ctype`` names text (no content type at all counts as text, as before)."""
+    mime = ctype.split(";")[0].strip().lower()
+    subtype = mime.partition("/")[2].removeprefix("x-")
+    return (not mime or mime.startswith("text/") or "json" in mime or "xml" in mime
+            or subtype in _TEXT_SUBTYPES or subtype.rpartition("+")[2] in _TEXT_SUBTYPES)
+
+
+def _looks_like_text(response: Fetched) -> bool:
+    """Whether a page whose label does not say (application/octet-stream, or a type genie does not know) is text
+    by its bytes, as a browser sniffs: the first 8 KB decode in the page's charset (UTF-8 if none) and hold no
+    control characters but tab, newlines, form feed and escape (the NUL test has been made already)."""
+    try:
+        sample = codecs.getincrementaldecoder(response.encoding)().decode(response.body[:8192], final=False)
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return False
+    return not re.search(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", sample)
+
+
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = _check_url(args.get("url"))
     response = _get(ctx, url)
@@ -362,7 +388,7 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
     if "html" in ctype:
         text = _parse_html(response.text).text()
-    elif ctype.startswith("text/") or "json" in ctype or "xml" in ctype or not ctype:
+    elif _textual(ctype) or (not ctype.startswith(_BINARY) and _looks_like_text(response)):
         text = response.text
     else:
         raise ToolError(f"{_clip(url)}: content type {_clip(ctype, 80)} is not text")

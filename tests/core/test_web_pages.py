@@ -11,7 +11,7 @@ import pytest
 
 from genie_tui.config.settings import load_settings
 from genie_tui.tools import registry
-from genie_tui.tools.base import ToolContext
+from genie_tui.tools.base import ToolContext, ToolError
 
 _HTML = "text/html"
 _PAGES: dict[str, tuple[str, bytes]] = {
@@ -29,6 +29,18 @@ _PAGES: dict[str, tuple[str, bytes]] = {
     "/open-svg": (_HTML, b"<body><svg><title>icon</title><path d='M0'><p>After the icon</p></body>"),
     "/closed-skips": (_HTML, (b"<html><head><title>T</title></head><body><nav>Menu</nav><noscript>JS!</noscript>"
                              b"<p>Body</p><footer>Foot</footer></body></html>")),
+    # text under labels other than text/*: by their type, or (octet-stream, types unknown) by their bytes
+    "/js": ("application/javascript", b"function hello() { return 1; }"),
+    "/ecma": ("application/ecmascript; charset=utf-8", b"export const x = 1;"),
+    "/yaml": ("application/yaml", b"key: value"),
+    "/toml": ("application/toml", b"[tool]\nname = 'x'"),
+    "/sh": ("application/x-sh", b"#!/bin/sh\necho hi"),
+    "/manifest": ("application/manifest+json", b'{"name": "app"}'),
+    "/octet-text": ("application/octet-stream", "plain text, caf\u00e9\tand a tab".encode()),
+    "/unknown-text": ("application/vnd.example.notes", b"notes\r\nmore notes"),
+    "/octet-binary": ("application/octet-stream", bytes(range(128, 256)) * 4),
+    "/octet-controls": ("application/octet-stream", b"PK\x03\x04\x14\x01\x02 zip-like header"),
+    "/image-text": ("image/png", b"looks like text but is labelled an image"),
 }
 
 
@@ -95,3 +107,27 @@ def test_web_search_reads_results_from_a_page_without_head_end(ctx, site):
 ])
 def test_a_skipped_block_left_open_does_not_hide_the_rest_of_the_page(ctx, site, path, text):
     assert browse(ctx, site, path) == text
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("/js", "function hello() { return 1; }"),
+    ("/ecma", "export const x = 1;"),
+    ("/yaml", "key: value"),
+    ("/toml", "[tool]\nname = 'x'"),
+    ("/sh", "#!/bin/sh\necho hi"),
+    ("/manifest", '{"name": "app"}'),
+    ("/octet-text", "plain text, caf\u00e9\tand a tab"),
+    ("/unknown-text", "notes\r\nmore notes"),
+])
+def test_text_is_shown_whatever_textual_type_it_is_labelled(ctx, site, path, text):
+    assert browse(ctx, site, path) == text
+
+
+@pytest.mark.parametrize(("path", "ctype"), [
+    ("/octet-binary", "application/octet-stream"),
+    ("/octet-controls", "application/octet-stream"),
+    ("/image-text", "image/png"),
+])
+def test_binary_is_still_refused(ctx, site, path, ctype):
+    with pytest.raises(ToolError, match=f"^{site}{path}: content type {ctype} is not text$"):
+        browse(ctx, site, path)
