@@ -189,6 +189,20 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
     return info.name
 
 
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def _meta_charset(ctype: str, head: bytes) -> str | None:
+    """The charset an HTML (or unlabelled) page names in a ``<meta charset>`` or ``<meta http-equiv=
+    "Content-Type">`` in ``head``, its first 4 KB, as browsers prescan a page whose header names none. A byte
+    order mark wins over it, and a page that says UTF-16 there is read as UTF-8: its bytes so far were ASCII."""
+    if (ctype and "html" not in ctype) or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None
+    found = _META_CHARSET.search(head)
+    name = found.group(1).decode("ascii") if found else None
+    return "utf-8" if name and name.lower().replace("-", "").startswith(("utf16", "utf32")) else name
+
+
 class _Inflater:
     """One gzip or deflate stream, undone at most ``n`` output bytes at a time (zlib's ``max_length``), the
     input it has not reached kept in ``tail``. A gzip stream may be several members one after another (RFC 1952
@@ -349,6 +363,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{shown}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})")
     except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
+    charset = charset or _meta_charset(ctype, bytes(body[:4096]))
     return Fetched(final, ctype, bytes(body), _text_encoding(charset, bytes(body[:4096])), truncated)
 
 

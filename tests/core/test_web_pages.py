@@ -41,6 +41,16 @@ _PAGES: dict[str, tuple[str, bytes]] = {
     "/octet-binary": ("application/octet-stream", bytes(range(128, 256)) * 4),
     "/octet-controls": ("application/octet-stream", b"PK\x03\x04\x14\x01\x02 zip-like header"),
     "/image-text": ("image/png", b"looks like text but is labelled an image"),
+    # a charset named only in the page
+    "/meta-charset": (_HTML, '<html><head><meta charset="windows-1252"></head><body><p>caf\u00e9 \u201cq\u201d</p>'
+                             .encode("cp1252")),
+    "/meta-http-equiv": (_HTML, ('<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+                                 "<p>\u043f\u0440\u0438\u0432\u0435\u0442</p>").encode("koi8-r")),
+    "/meta-unlabelled": ("", "<meta charset=cp1252><p>na\u00efve</p>".encode("cp1252")),
+    "/meta-header-wins": ("text/html; charset=utf-8", "<meta charset=windows-1252><p>caf\u00e9</p>".encode()),
+    "/meta-bogus": (_HTML, "<meta charset=no-such-thing><p>caf\u00e9</p>".encode()),
+    "/meta-utf16": (_HTML, "<meta charset=utf-16><p>caf\u00e9</p>".encode()),
+    "/meta-too-late": (_HTML, b"<p>" + b"x" * 5000 + "</p><meta charset=windows-1252><p>caf\u00e9</p>".encode()),
 }
 
 
@@ -131,3 +141,21 @@ def test_text_is_shown_whatever_textual_type_it_is_labelled(ctx, site, path, tex
 def test_binary_is_still_refused(ctx, site, path, ctype):
     with pytest.raises(ToolError, match=f"^{site}{path}: content type {ctype} is not text$"):
         browse(ctx, site, path)
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("/meta-charset", "caf\u00e9 \u201cq\u201d"),
+    ("/meta-http-equiv", "\u043f\u0440\u0438\u0432\u0435\u0442"),
+    ("/meta-unlabelled", "<meta charset=cp1252><p>na\u00efve</p>"),  # unlabelled: shown as it is, decoded right
+])
+def test_a_charset_named_only_in_the_page_is_used(ctx, site, path, text):
+    assert browse(ctx, site, path) == text
+
+
+@pytest.mark.parametrize("path", ["/meta-header-wins", "/meta-bogus", "/meta-utf16"])
+def test_the_header_charset_wins_and_a_bad_one_in_the_page_reads_as_utf8(ctx, site, path):
+    assert browse(ctx, site, path) == "caf\u00e9"
+
+
+def test_a_charset_named_past_the_prescan_is_not_used(ctx, site):
+    assert browse(ctx, site, "/meta-too-late").endswith("\n\ncaf\u00e9")
