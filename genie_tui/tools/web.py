@@ -29,7 +29,10 @@ MAX_SHOWN = 200  # characters of a URL or a question echoed in a message
 HTML_PENDING = 100_000  # characters of one unfinished tag or comment the HTML parser may hold
 _FEED = 50_000  # characters of HTML fed to the parser at a time
 _SKIP = {"script", "style", "noscript", "svg", "head", "nav", "footer"}
-_BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd"}
+_BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd",
+          "table", "caption", "select", "option"}
+_LINE = {"tr", "option"}  # blocks that start a line but end none: rows and options one a line, no blank between
+_CELL = "\x1f"  # between two cells of a row until text() makes it " | "; taken out of the page's own text
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 # HTML5 "in head": any start tag but these implies </head>, so a page that leaves </head> out still has a body
 _IN_HEAD = {"html", "head", "base", "link", "meta", "title", "style", "script", "noscript", "template"}
@@ -55,6 +58,7 @@ class _TextExtractor(HTMLParser):
         self._href: str | None = None
         self._link_text: list[str] = []
         self._pre = 0
+        self._rows: list[int] = []  # cells so far in each open table row
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._open["head"] and tag not in _IN_HEAD:
@@ -74,6 +78,12 @@ class _TextExtractor(HTMLParser):
             self._pre += 1
         if tag in _BLOCK:
             self.parts.append("\n")
+        if tag == "tr":
+            self._rows.append(0)
+        if tag in ("td", "th") and self._rows:
+            if self._rows[-1] and not self._skip:
+                self.parts.append(_CELL)
+            self._rows[-1] += 1
         if tag == "a":
             self._href = dict(attrs).get("href")
             self._link_text = []
@@ -100,7 +110,9 @@ class _TextExtractor(HTMLParser):
                 self._skip.pop()
             if tag == "pre":
                 self._pre -= 1
-            if tag in _BLOCK:
+            if tag == "tr":
+                self._rows.pop()
+            if tag in _BLOCK and tag not in _LINE:
                 self.parts.append("\n")
             if tag == "a" and self._href:
                 self.links.append((self._href, " ".join("".join(self._link_text).split())))
@@ -111,12 +123,20 @@ class _TextExtractor(HTMLParser):
             self._close("head")
         if self._skip:
             return
-        self.parts.append(data if self._pre else re.sub(r"\s+", " ", data))
+        if self._pre:
+            self.parts.append(data.replace(_CELL, " "))
+        else:  # indenting in the source (between <tr> and <td>, say) does not indent the line
+            text = re.sub(r"\s+", " ", data)
+            if not self.parts or self.parts[-1].endswith("\n"):
+                text = text.lstrip(" ")
+            if text:
+                self.parts.append(text)
         if self._href is not None:
             self._link_text.append(data)
 
     def text(self) -> str:
-        lines = [line.rstrip() for line in "".join(self.parts).splitlines()]
+        text = re.sub(f" *{_CELL} *", " | ", "".join(self.parts))
+        lines = [line.rstrip() for line in text.splitlines()]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

@@ -51,6 +51,11 @@ _PAGES: dict[str, tuple[str, bytes]] = {
     "/meta-bogus": (_HTML, "<meta charset=no-such-thing><p>caf\u00e9</p>".encode()),
     "/meta-utf16": (_HTML, "<meta charset=utf-16><p>caf\u00e9</p>".encode()),
     "/meta-too-late": (_HTML, b"<p>" + b"x" * 5000 + "</p><meta charset=windows-1252><p>caf\u00e9</p>".encode()),
+    # tables and options
+    "/table": (_HTML, b"<table><tr><th>Name</th><th>Value</th></tr><tr><td>alpha</td><td>42</td></tr></table>"),
+    "/table-loose": (_HTML, (b"<p>Sizes:</p><table>\n <tr>\n  <td> alpha </td>\n  <td>42</td>\n </tr>\n"
+                            b" <tr><td>beta<td>7<tr><td>gamma<td></table><p>After</p>")),
+    "/select": (_HTML, b"<p>Pick one</p><select><option>Opt1</option><option>Opt2<option>Opt3</select><p>After</p>"),
 }
 
 
@@ -159,3 +164,12 @@ def test_the_header_charset_wins_and_a_bad_one_in_the_page_reads_as_utf8(ctx, si
 
 def test_a_charset_named_past_the_prescan_is_not_used(ctx, site):
     assert browse(ctx, site, "/meta-too-late").endswith("\n\ncaf\u00e9")
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("/table", "Name | Value\nalpha | 42"),
+    ("/table-loose", "Sizes:\n\nalpha | 42\nbeta | 7\ngamma |\n\nAfter"),  # end tags left out too
+    ("/select", "Pick one\n\nOpt1\nOpt2\nOpt3\n\nAfter"),
+])
+def test_table_cells_are_kept_apart_and_rows_and_options_are_lines(ctx, site, path, text):
+    assert browse(ctx, site, path) == text
