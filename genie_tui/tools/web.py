@@ -9,11 +9,11 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+from genie_tui.tools.web_html import parse_html
 
 if TYPE_CHECKING:
     from genie_tui.tools.web_guard import Guard
@@ -25,77 +25,12 @@ READ_TIMEOUT_S = 20.0
 MAX_CODINGS = 2  # a page compressed more times over than this (Content-Encoding: gzip, gzip, gzip) is refused
 MAX_REDIRECTS = 20
 MAX_SHOWN = 200  # characters of a URL or a question echoed in a message
-HTML_PENDING = 100_000  # characters of one unfinished tag or comment the HTML parser may hold
-_FEED = 50_000  # characters of HTML fed to the parser at a time
-_SKIP = {"script", "style", "noscript", "svg", "head", "nav", "footer"}
-_BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "section", "article", "dt", "dd"}
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.links: list[tuple[str, str]] = []
-        self._skip = 0
-        self._href: str | None = None
-        self._link_text: list[str] = []
-        self._pre = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self._skip += 1
-        if tag == "pre":
-            self._pre += 1
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-            self._link_text = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP and self._skip:
-            self._skip -= 1
-        if tag == "pre" and self._pre:
-            self._pre -= 1
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        if tag == "a" and self._href:
-            self.links.append((self._href, " ".join("".join(self._link_text).split())))
-            self._href = None
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        self.parts.append(data if self._pre else re.sub(r"\s+", " ", data))
-        if self._href is not None:
-            self._link_text.append(data)
-
-    def text(self) -> str:
-        lines = [line.rstrip() for line in "".join(self.parts).splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
+_FEED = 50_000  # bytes a decoding stage pulls from the one before it at a time
 def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     """``text`` for a one-line message: control characters escaped (a newline shows as ``\\n``), at most ``limit``
     characters of it, then "…"."""
     text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text[:limit + 1])
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _parse_html(page: str) -> _TextExtractor:
-    """``page`` parsed a piece at a time. One tag or comment left unfinished for over ``HTML_PENDING`` characters
-    (``<a <a <a …`` for megabytes: the parser's regular expression held 800 MB for it) is dropped up to the next
-    ``>``, and parsing goes on from there."""
-    parser = _TextExtractor()
-    at = 0
-    while at < len(page):
-        parser.feed(page[at:at + _FEED])
-        at += _FEED
-        if len(parser.rawdata) > HTML_PENDING:
-            end = page.find(">", at)
-            parser.rawdata = ""  # the parser's buffer: what it has not parsed yet
-            at = len(page) if end < 0 else end + 1
-    return parser
 
 
 def _check_url(url: Any) -> str:
@@ -142,6 +77,20 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
     except (UnicodeError, LookupError, ValueError, TypeError):
         return "utf-8"
     return info.name
+
+
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def _meta_charset(ctype: str, head: bytes) -> str | None:
+    """The charset an HTML (or unlabelled) page names in a ``<meta charset>`` or ``<meta http-equiv=
+    "Content-Type">`` in ``head``, its first 4 KB, as browsers prescan a page whose header names none. A byte
+    order mark wins over it, and a page that says UTF-16 there is read as UTF-8: its bytes so far were ASCII."""
+    if (ctype and "html" not in ctype) or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None
+    found = _META_CHARSET.search(head)
+    name = found.group(1).decode("ascii") if found else None
+    return "utf-8" if name and name.lower().replace("-", "").startswith(("utf16", "utf32")) else name
 
 
 class _Inflater:
@@ -304,7 +253,34 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{shown}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})")
     except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
+    charset = charset or _meta_charset(ctype, bytes(body[:4096]))
     return Fetched(final, ctype, bytes(body), _text_encoding(charset, bytes(body[:4096])), truncated)
+
+
+# application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
+_TEXT_SUBTYPES = {"javascript", "ecmascript", "json", "xml", "yaml", "toml", "sh", "shellscript", "csh", "python",
+                  "perl", "ruby", "php", "httpd-php", "tex", "latex", "sql", "graphql", "markdown", "csv", "diff",
+                  "patch", "ndjson", "jsonl", "www-form-urlencoded", "sparql-query", "rtf"}
+_BINARY = ("image/", "audio/", "video/", "font/", "model/")  # refused by their label; an SVG is "image/svg+xml"
+
+
+def _textual(ctype: str) -> bool:
+    """Whether the Content-Type ``ctype`` names text (no content type at all counts as text, as before)."""
+    mime = ctype.split(";")[0].strip().lower()
+    subtype = mime.partition("/")[2].removeprefix("x-")
+    return (not mime or mime.startswith("text/") or "json" in mime or "xml" in mime
+            or subtype in _TEXT_SUBTYPES or subtype.rpartition("+")[2] in _TEXT_SUBTYPES)
+
+
+def _looks_like_text(response: Fetched) -> bool:
+    """Whether a page whose label does not say (application/octet-stream, or a type genie does not know) is text
+    by its bytes, as a browser sniffs: the first 8 KB decode in the page's charset (UTF-8 if none) and hold no
+    control characters but tab, newlines, form feed and escape (the NUL test has been made already)."""
+    try:
+        sample = codecs.getincrementaldecoder(response.encoding)().decode(response.body[:8192], final=False)
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return False
+    return not re.search(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", sample)
 
 
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
@@ -316,8 +292,8 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
         raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
     if "html" in ctype:
-        text = _parse_html(response.text).text()
-    elif ctype.startswith("text/") or "json" in ctype or "xml" in ctype or not ctype:
+        text = parse_html(response.text).text()
+    elif _textual(ctype) or (not ctype.startswith(_BINARY) and _looks_like_text(response)):
         text = response.text
     else:
         raise ToolError(f"{_clip(url)}: content type {_clip(ctype, 80)} is not text")
@@ -356,7 +332,7 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             if isinstance(item, dict):
                 results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))
     else:
-        parser = _parse_html(response.text)
+        parser = parse_html(response.text)
         seen: set[str] = set()
         for href, title in parser.links:
             target = _real_href(html.unescape(href))
