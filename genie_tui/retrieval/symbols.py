@@ -280,6 +280,18 @@ def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
         return f"{shown_path(rel)}: not indexed: {exc.strerror or exc}"
 
 
+def _nested_repository(repo: Path, full: Path, itself: bool = False) -> str:
+    """Why nothing under ``full`` is indexed when it is (``itself``) or lies in another git repository: git
+    lists a submodule or a nested checkout as one entry, not its files. Else ``""``."""
+    for parent in ([full] if itself else []) + list(full.parents):
+        if parent == repo:
+            break
+        if (parent / ".git").exists():
+            what = "another git repository" if parent == full else "inside another git repository"
+            return f"{what} ({parent.relative_to(repo).as_posix()}/, a submodule or nested checkout)"
+    return ""
+
+
 def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     if not F.is_utf8(rel):
         return f"{os.fsencode(rel).decode('utf-8', 'backslashreplace')}: not indexed: its name is not valid UTF-8"
@@ -302,6 +314,9 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
             where = f"in the repository; --explain {full.resolve().relative_to(repo.resolve())} for its files" \
                 if inside else "outside the repository"
             return f"{name}: not indexed: a symlink to a directory {where}"
+        nested = _nested_repository(repo, full, itself=True)
+        if nested:
+            return f"{name}: not indexed: {nested}"
         return f"{name}: a directory (files under it are indexed one by one)"
     mode = full.stat().st_mode
     if not stat.S_ISREG(mode):  # git lists only regular files and symlinks; the index reads only files
@@ -318,12 +333,9 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
     reason = F.path_exclusion(rel)
     if reason:
         return f"{name}: not indexed: {reason}"
-    for parent in full.parents:  # git lists a submodule or nested repository as one entry, not its files
-        if parent == repo:
-            break
-        if (parent / ".git").exists():
-            return f"{name}: not indexed: inside another git repository ({parent.relative_to(repo).as_posix()}/, " \
-                   "a submodule or nested checkout)"
+    nested = _nested_repository(repo, full)
+    if nested:
+        return f"{name}: not indexed: {nested}"
     if not os.access(full, os.R_OK):
         return f"{name}: not indexed: unreadable"
     return f"{name}: not indexed yet (run `genie index` to update)"

@@ -249,5 +249,11 @@ def test_explain_says_a_file_of_a_nested_repository_is_not_indexed_rather_than_n
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "plugins/extra/lib.py")
     assert (code, out) == (0, ("plugins/extra/lib.py: not indexed: inside another git repository (plugins/extra/, a "
                               "submodule or nested checkout)\n"))
+    for asked in ("plugins/extra", "plugins/extra/"):  # the nested repository's own directory
+        code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", asked)
+        assert (code, out) == (0, ("plugins/extra: not indexed: another git repository (plugins/extra/, a submodule or "
+                                  "nested checkout)\n"))
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "plugins")
+    assert out == "plugins: a directory (files under it are indexed one by one)\n"
     code, out, _ = _run(capsys, "search", "nested_helper", "--repo", str(repo), "--json")
     assert "plugins/extra/lib.py" not in out
