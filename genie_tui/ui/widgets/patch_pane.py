@@ -103,6 +103,7 @@ class PatchPane(Vertical, can_focus=False):
         self.view.flush(final=True)
         if self.view.text.rstrip("\n") != event.diff.rstrip("\n"):
             self.view.set_text(event.diff)
+        self.view.number_hunks()  # the rows decided are the hunks the patcher applies
         self._summary = event.summary
         self._future = event.decision
         if self._future is not None:
@@ -142,6 +143,7 @@ class PatchPane(Vertical, can_focus=False):
         self._future = None
         self.remove_class("-awaiting")
         self.view.set_text(diff)
+        self.view.number_hunks()
         self._titled(title)
 
     def await_local(self, diff: str, summary: str) -> asyncio.Future[PatchDecision]:

@@ -1,0 +1,71 @@
+"""Pilot tests of the patch review: the rows the user decides are the hunks the patcher applies, a review
+comment being written is never lost, and ``/apply`` never competes with the agent's own review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from genie_tui.demo.script import COUNTER, patches
+from genie_tui.providers.scripted import Reply
+
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+RENAME = "diff --git a/README.md b/DOCS.md\nsimilarity index 100%\nrename from README.md\nrename to DOCS.md\n"
+EMPTY_FILE = "diff --git a/wordstats/py.typed b/wordstats/py.typed\nnew file mode 100644\nindex 0000000..e69de29\n"
+
+
+def _last_tool(body: dict[str, Any]) -> str:
+    return next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "tool"), "")
+
+
+async def _start(pilot: Any, text: str) -> None:
+    prompt = pilot.app.screen.query_one("#prompt")
+    prompt.focus()
+    prompt.value = text
+    await pilot.press("enter")
+
+
+async def test_a_rename_without_hunks_is_a_row_of_its_own_and_decided_like_a_hunk(sample_repo: Path, serve: Any,
+                                                                                   helpers: Any) -> None:
+    first, _ = patches()
+    diff = RENAME + "diff --git a/wordstats/counter.py b/wordstats/counter.py\n" + first
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": diff, "summary": "rename and fix"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        rows = screen.patch.view.hunks
+        assert [(r.index, r.file) for r in rows] == [(0, "DOCS.md"), (1, COUNTER), (2, COUNTER)]
+        await pilot.press("f4")
+        await pilot.pause()
+        assert "rename README.md → DOCS.md  [ ] pending" in helpers.screen_text(app)
+        await pilot.press("n", "y", "n", "enter")  # keep the name, take the import, not the findall
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        assert [r.outcome.split(":")[0] for r in rows] == ["skipped", "applied", "skipped"]
+        assert "you approved hunks [2]" in screen.conversation.transcript()
+    assert (sample_repo / "README.md").exists() and not (sample_repo / "DOCS.md").exists()
+    text = (sample_repo / COUNTER).read_text()
+    assert "import re" in text and "return text.split()" in text
+    tool = _last_tool(server.requests[1])
+    assert "hunk 1 (" in tool and "hunk 3 (" in tool and "hunk 2 (" not in tool  # the two it did not apply
+
+
+async def test_an_empty_new_file_in_a_patch_file_is_a_row_of_its_own(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "mine.diff").write_text(EMPTY_FILE + f"diff --git a/{COUNTER} b/{COUNTER}\n" + first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "/apply mine.diff")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        rows = screen.patch.view.hunks
+        assert [r.file for r in rows] == ["wordstats/py.typed", COUNTER, COUNTER]
+        assert "new empty file wordstats/py.typed  [ ] pending" in helpers.screen_text(app)
+        await pilot.press("y", "n", "y", "enter")
+        await helpers.wait_until(pilot, lambda: any(r.outcome for r in rows))
+        assert [r.outcome.split(":")[0] for r in rows] == ["applied", "skipped", "applied"]
+        assert "you approved hunks [1, 3]" in screen.conversation.transcript()
+    assert (sample_repo / "wordstats/py.typed").read_text() == ""
+    text = (sample_repo / COUNTER).read_text()
+    assert "import re" not in text and "WORD.findall" in text
