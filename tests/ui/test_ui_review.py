@@ -69,3 +69,25 @@ async def test_an_empty_new_file_in_a_patch_file_is_a_row_of_its_own(sample_repo
     assert (sample_repo / "wordstats/py.typed").read_text() == ""
     text = (sample_repo / COUNTER).read_text()
     assert "import re" not in text and "WORD.findall" in text
+
+
+async def test_a_review_comment_being_written_is_kept_when_the_focus_leaves_and_comes_back(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "s"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.press("f4", "m", *"do not add re", "f5", "f4")  # a look at the prompt, and back
+        assert screen.patch.comment_box.has_focus and screen.patch.comment_box.value == "do not add re"
+        screen.patch.view.focus()  # the hunks (a click): nothing that would send the verdict without the draft
+        await pilot.press("enter", "a", "r", "m")
+        assert screen.patch.awaiting and screen.patch.comment_box.value == "do not add re"
+        await pilot.press("f4", "enter", "enter")  # the comment, then the review
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+    text = (sample_repo / COUNTER).read_text()
+    assert "import re" not in text and "WORD.findall" in text  # hunk 1 rejected with the comment
+    tool = _last_tool(server.requests[1])
+    assert "do not add re" in tool and "hunk 1" in tool

@@ -234,6 +234,10 @@ class PatchPane(Vertical, can_focus=False):
             self.action_verdict(REJECTED, comment)
         self.view.focus()
 
+    def focus_review(self) -> None:
+        """F4: back to the review comment being written, if one is (its text is kept), else to the hunks."""
+        (self.comment_box if self.comment_box.display else self.view).focus()
+
     def action_close_comment(self) -> None:
         self.comment_box.display = False
         self.view.focus()
@@ -243,7 +247,8 @@ class PatchPane(Vertical, can_focus=False):
         if action == "close_comment":
             return bool(self.comment_box.display)
         if action in ("verdict", "comment", "approve_all", "submit", "reject_all", "edit"):
-            return self.awaiting
+            # not while a comment is being written: the decision would go without it (F4 returns to it)
+            return self.awaiting and not self.comment_box.display
         return True
 
     def action_approve_all(self) -> None:
