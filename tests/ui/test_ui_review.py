@@ -91,3 +91,48 @@ async def test_a_review_comment_being_written_is_kept_when_the_focus_leaves_and_
     assert "import re" not in text and "WORD.findall" in text  # hunk 1 rejected with the comment
     tool = _last_tool(server.requests[1])
     assert "do not add re" in tool and "hunk 1" in tool
+
+
+async def test_apply_during_a_turn_is_refused_and_stays_in_the_prompt(sample_repo: Path, serve: Any,
+                                                                      helpers: Any) -> None:
+    first, second = patches()
+    (sample_repo / "mine.diff").write_text(second)
+    server = serve([Reply(content="working " * 30, chunk_delay=0.05,
+                          tool_calls=[("propose_patch", {"diff": first, "summary": "agent patch"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.turn_running)
+        await _start(pilot, "/apply mine.diff")
+        await pilot.pause(0.1)
+        assert screen.query_one("#prompt").value == "/apply mine.diff"
+        assert any("agent is working" in n.message for n in app._notifications)
+        assert not screen.patch.awaiting
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting, timeout=20)
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: not screen.turn_running, timeout=20)
+    text = (sample_repo / COUNTER).read_text()
+    assert "WORD.findall" in text and "-item[1]" not in text
+
+
+async def test_a_task_started_during_an_apply_review_ends_that_review_when_the_agent_writes_a_patch(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    import asyncio
+
+    first, second = patches()
+    (sample_repo / "mine.diff").write_text(second)
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "agent patch"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await _start(pilot, "/apply mine.diff")
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await _start(pilot, "fix words()")  # the review is left open
+        await helpers.wait_until(pilot, lambda: "mine.diff was not applied" in screen.conversation.transcript())
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: not screen.turn_running, timeout=20)
+        await asyncio.wait_for(app.workers.wait_for_complete(), 5)  # no worker awaits the closed review
+    text = (sample_repo / COUNTER).read_text()
+    assert "WORD.findall" in text and "-item[1]" not in text
