@@ -155,6 +155,12 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     from genie_tui.patching.textfile import decode
 
     diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
+    from genie_tui.ui.screens.edit import unreadable
+
+    problem = unreadable(diff)
+    if problem:  # said now, rather than a review of "0 hunks" that fails once approved
+        await screen.conversation.add_note(f"apply: {arg} not applied: {problem}", "error")
+        return
     screen.show_patch_pane(True)
     future = screen.patch.await_local(diff, path.name)
     screen.refresh_bindings()

@@ -136,3 +136,16 @@ async def test_a_task_started_during_an_apply_review_ends_that_review_when_the_a
         await asyncio.wait_for(app.workers.wait_for_complete(), 5)  # no worker awaits the closed review
     text = (sample_repo / COUNTER).read_text()
     assert "WORD.findall" in text and "-item[1]" not in text
+
+
+async def test_apply_of_a_file_that_is_no_diff_is_refused_at_once(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await _start(pilot, "/apply README.md")
+        await helpers.wait_until(pilot, lambda: "apply: README.md" in screen.conversation.transcript())
+        assert not screen.patch.awaiting and screen.patch.empty
+        assert "README.md not applied: no file changes found" in screen.conversation.transcript()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert "you approved" not in screen.conversation.transcript()
