@@ -137,6 +137,9 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     if repo is None or not arg:
         await screen.conversation.add_note("usage: /apply FILE", "error")
         return
+    if screen.turn_running:  # the agent's next patch would take the pane from this review
+        screen._refuse_busy()
+        return
     if await _busy_patch(screen, "apply"):
         return
     path = Path(arg).expanduser()
@@ -152,6 +155,12 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     from genie_tui.patching.textfile import decode
 
     diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
+    from genie_tui.ui.screens.edit import unreadable
+
+    problem = unreadable(diff)
+    if problem:  # said now, rather than a review of "0 hunks" that fails once approved
+        await screen.conversation.add_note(f"apply: {arg} not applied: {problem}", "error")
+        return
     screen.show_patch_pane(True)
     future = screen.patch.await_local(diff, path.name)
     screen.refresh_bindings()
@@ -160,7 +169,12 @@ async def _apply(screen: MainScreen, arg: str) -> None:
 
 async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, label: str,
                               future: asyncio.Future) -> None:
-    decision = await future
+    await asyncio.wait([future])
+    if future.cancelled():  # the agent's patch took the pane (a task was started during the review)
+        await screen.conversation.add_note(f"apply: {label} was not applied: the agent's patch replaced its "
+                                           "review (/apply it again to review it)", "error")
+        return
+    decision = future.result()
     if decision.rejected:
         return
     from genie_tui.patching import apply_patch
@@ -340,6 +354,8 @@ COMMANDS: dict[str, Handler] = {
 def starts_a_turn(line: str) -> bool:
     """``line`` is a command that hands the agent a task (refused, and left in the prompt, while it works)."""
     name, _, arg = line.lstrip("/").partition(" ")
+    if name.lower() == "apply":  # not a task, but its review would compete with the agent's patches
+        return True
     return name.lower() in ("ask", "browse") and bool(arg.strip())
 
 

@@ -287,7 +287,7 @@ class MainScreen(Screen[None]):
                             timeout=4, markup=False)
                 return
             self.show_patch_pane(True)
-            self.patch.view.focus()
+            self.patch.focus_review()
         elif pane == "search-pane":
             self.search.query_box.focus()
         elif pane == "plan-pane":

@@ -60,6 +60,7 @@ class PatchPane(Vertical, can_focus=False):
                                  id="patch-comment")
         self._decoder: JsonStringField | None = None
         self._future: asyncio.Future[PatchDecision] | None = None
+        self._local: asyncio.Future[PatchDecision] | None = None  # a review of the user's own diff (/apply)
         self._summary = ""
         self._timer: Timer | None = None
         self._comment_target: int | None = None
@@ -77,7 +78,7 @@ class PatchPane(Vertical, can_focus=False):
     # --- events from the agent ----------------------------------------------------------------------
     def stream_started(self) -> None:
         self._decoder = JsonStringField("diff")
-        self._future = None
+        self._close_open_review()
         self.view.clear()
         self._titled("✎ The model is writing a patch…")
         self.remove_class("-awaiting")
@@ -103,7 +104,10 @@ class PatchPane(Vertical, can_focus=False):
         self.view.flush(final=True)
         if self.view.text.rstrip("\n") != event.diff.rstrip("\n"):
             self.view.set_text(event.diff)
+        self.view.number_hunks()  # the rows decided are the hunks the patcher applies
         self._summary = event.summary
+        if event.decision is not self._future:
+            self._close_open_review()
         self._future = event.decision
         if self._future is not None:
             self.add_class("-awaiting")
@@ -142,6 +146,7 @@ class PatchPane(Vertical, can_focus=False):
         self._future = None
         self.remove_class("-awaiting")
         self.view.set_text(diff)
+        self.view.number_hunks()
         self._titled(title)
 
     def await_local(self, diff: str, summary: str) -> asyncio.Future[PatchDecision]:
@@ -149,8 +154,24 @@ class PatchPane(Vertical, can_focus=False):
         future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
         self.view.set_text(diff)
         self.proposed(PatchProposed(patch_id="local", diff=diff, summary=summary, decision=future))
+        self._local = future
         self.view.focus()  # the user asked for this review
         return future
+
+    def _close_open_review(self) -> None:
+        """A newer patch takes the pane: a review still open is ended, never left for a worker to await.
+
+        Only an ``/apply`` review can still be open here (the agent awaits its verdict before it writes again):
+        it is cancelled, and its worker says the file was not applied. Any other is rejected, as on Esc.
+        """
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            if future is self._local:
+                future.cancel()
+            else:
+                future.set_result(PatchDecision(hunks=frozenset()))
+            self.comment_box.display = False  # a comment on the closed review must not land on the new one
+        self._local = None
 
     def abandon(self) -> None:
         """The turn was cancelled: the patch is rejected, nothing is applied."""
@@ -232,6 +253,10 @@ class PatchPane(Vertical, can_focus=False):
             self.action_verdict(REJECTED, comment)
         self.view.focus()
 
+    def focus_review(self) -> None:
+        """F4: back to the review comment being written, if one is (its text is kept), else to the hunks."""
+        (self.comment_box if self.comment_box.display else self.view).focus()
+
     def action_close_comment(self) -> None:
         self.comment_box.display = False
         self.view.focus()
@@ -241,7 +266,8 @@ class PatchPane(Vertical, can_focus=False):
         if action == "close_comment":
             return bool(self.comment_box.display)
         if action in ("verdict", "comment", "approve_all", "submit", "reject_all", "edit"):
-            return self.awaiting
+            # not while a comment is being written: the decision would go without it (F4 returns to it)
+            return self.awaiting and not self.comment_box.display
         return True
 
     def action_approve_all(self) -> None:

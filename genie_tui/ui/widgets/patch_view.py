@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -24,16 +24,23 @@ from textual.strip import Strip
 
 from genie_tui.printable import printable
 
+if TYPE_CHECKING:
+    from genie_tui.patching.model import FilePatch
+
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
 @dataclass(slots=True)
 class HunkRow:
-    """One hunk as shown: where its header is, the user's verdict, and how it applied."""
+    """One hunk as shown: where its header is, the user's verdict, and how it applied.
+
+    ``label`` says what a change without ``@@`` hunks is ("rename a → b"): the patcher gives it a hunk of its own.
+    """
 
     index: int
     file: str
     line: int
+    label: str = ""
     verdict: str = PENDING
     comment: str = ""
     outcome: str = ""
@@ -126,6 +133,37 @@ class PatchView(ScrollView, can_focus=True):
         self.lines.append(line)  # as written: the diff's text (edit, apply) stays byte for byte
         self._width = max(self._width, cell_len(printable(line)))
 
+    def number_hunks(self) -> None:
+        """Make the rows the patcher's hunks, once the whole diff is known.
+
+        While the diff streams, each ``@@`` line is a row. The patcher also counts a file change without hunks (a
+        pure rename, a mode change, an empty new file) as a hunk and numbers hunks across the whole patch, so the
+        rows come from its parse: row ``i`` is what ``apply_patch(hunks=...)`` means by hunk ``i``.
+        """
+        from genie_tui.patching.parse import parse_patch, strip_prefix
+
+        parsed = parse_patch(self.text)
+        if not parsed.hunks:
+            return
+        keys = [line.rstrip("\r") for line in self.lines]  # as the parser reads them
+        rows: list[HunkRow] = []
+        line_hunk = [-1] * len(self.lines)
+        at = 0
+        for f in parsed.files:
+            name = strip_prefix(f.new_path or f.old_path) or "?"
+            for hunk in f.hunks:
+                head = hunk.raw[0] if hunk.raw else hunk.header  # a hunk-less change: its file header
+                start = next((i for i in range(at, len(keys)) if keys[i] == head), min(at, len(keys) - 1))
+                rows.append(HunkRow(index=hunk.index, file=name, line=start,
+                                    label=_operation(f) if hunk.synthetic else ""))
+                for i in range(start, min(start + max(len(hunk.raw), 1), len(keys))):
+                    line_hunk[i] = len(rows) - 1
+                at = start + 1
+        self.hunks, self.line_hunk = rows, line_hunk
+        self.selected = min(self.selected, len(rows) - 1)
+        self._cache.clear()
+        self.refresh()
+
     # --- hunks --------------------------------------------------------------------------------------
     def select(self, index: int) -> None:
         if not self.hunks:
@@ -173,11 +211,18 @@ class PatchView(ScrollView, can_focus=True):
         hunk = self.line_hunk[index]
         theme = _palette(self.app.current_theme)
         gutter = Text("▌ " if hunk >= 0 and hunk == self.selected else "  ", style=theme.primary or "")
-        if line.startswith("@@") and hunk >= 0:
-            row = self.hunks[hunk]
+        row = self.hunks[hunk] if hunk >= 0 else None
+        shift = 2  # where the line's own text starts (a text selection is given in its columns)
+        if row is not None and index == row.line and row.label:
+            # a change without hunks: what it does and its verdict first, where a narrow pane still shows them
+            text = gutter + Text(printable(row.label), style=f"bold {theme.accent or ''}")
+            text.append("  " + self._badge(row) + "  ", style=self._badge_style(row))
+            shift = len(text)
+            text.append(line, style="dim")
+        elif row is not None and index == row.line:
             text = gutter + Text(line, style=f"bold {theme.accent or ''}")
             text.append("  " + self._badge(row), style=self._badge_style(row))
-        elif hunk < 0:
+        elif row is None or row.label:
             text = gutter + Text(line, style="bold")
         elif line[:1] in "+- " and line:
             sign = line[0]
@@ -191,8 +236,8 @@ class PatchView(ScrollView, can_focus=True):
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(index)) is not None:
             start, end = span
-            text.stylize(self.screen.get_component_rich_style("screen--selection"), start + 2,
-                         len(text) if end == -1 else end + 2)
+            text.stylize(self.screen.get_component_rich_style("screen--selection"), start + shift,
+                         len(text) if end == -1 else end + shift)
         text.no_wrap = True
         return text
 
@@ -232,6 +277,27 @@ class PatchView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._syntax.clear()
         self._cache.clear()
+
+
+def _operation(f: FilePatch) -> str:
+    """What a file change without ``@@`` hunks does, in words ("rename a → b", "new empty file x")."""
+    from genie_tui.patching.parse import strip_prefix
+
+    old, new = strip_prefix(f.old_path), strip_prefix(f.new_path)
+    name = new or old or "?"
+    if f.binary:
+        return f"binary change to {name}"
+    if f.deleted:
+        return f"delete {old or name}"
+    if f.new_file:
+        return f"new empty file {name}"
+    parts = []
+    if old and new and old != new:
+        copy = any(line.startswith("copy from ") for line in f.raw_header)
+        parts.append(f"{'copy' if copy else 'rename'} {old} → {new}")
+    if f.new_mode is not None:
+        parts.append(f"mode {f.new_mode:06o}" if parts else f"mode of {name} → {f.new_mode:06o}")
+    return ", ".join(parts) or f"no change to {name} (a file header only)"
 
 
 _LEXERS: dict[str, Any] = {}
