@@ -12,6 +12,7 @@ from textual.widgets import Static, TextArea
 
 from genie_tui.printable import printable
 from genie_tui.reading import TooLarge, read_regular
+from genie_tui.ui.search import refusal
 
 MAX_BYTES = 2_000_000
 
@@ -39,11 +40,13 @@ class PreviewScreen(ModalScreen[str | None]):
         self.repo, self.path, self.start, self.end = repo, path, start, end
         self.error: str | None = None  # why the file could not be read: then there is nothing to add
         try:  # a regular file only (a pipe put in its place must not hang the app), its first MAX_BYTES
+            if (why := refusal(repo, path)) is not None:  # inside the repository only, as for the agent's tools
+                raise OSError(why)
             raw = read_regular(repo / path, MAX_BYTES)
         except TooLarge as exc:
             raw = exc.head
         except OSError as exc:
-            self.error = f"cannot read {path}: {exc.strerror or exc}"
+            self.error = f"cannot read {exc}" if exc.errno is None else f"cannot read {path}: {exc.strerror or exc}"
             raw = f"({self.error})".encode()
         self.text = raw.decode("utf-8", errors="replace")
 
