@@ -56,3 +56,21 @@ def test_the_git_fallback_leaves_out_a_symlink_out_of_the_repository(sample_repo
     listed = [h.path for h in _git_files(sample_repo, "*.py")]
     assert "outside.py" not in listed and "alias.py" in listed and "inside.py" in listed
     assert "outside.py" not in [h.path for h in _git_grep(sample_repo, "credentials")]
+
+
+async def test_preview_and_c_keep_a_latin1_file_s_accents(sample_repo: Path, helpers: Any) -> None:
+    (sample_repo / "latin.py").write_bytes(b"# caf\xe9 LATINMARK\nx = '\xe9'\n")
+    _commit_all(sample_repo)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", *"LATINMARK", "enter")
+        pane = app.screen.search
+        await helpers.wait_until(pilot, lambda: any(h and h.path == "latin.py" for h in pane.hits))
+        pane.results.highlighted = next(i for i, h in enumerate(pane.hits) if h and h.path == "latin.py")
+        pane.results.focus()
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: "# café LATINMARK" in helpers.screen_text(app))
+        assert "\ufffd" not in helpers.screen_text(app)
+        await pilot.press("c")
+        await helpers.wait_until(pilot, lambda: app.pending_context)
+    assert app.pending_context[0] == "latin.py:1-2\n# café LATINMARK\nx = 'é'"

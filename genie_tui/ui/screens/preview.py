@@ -10,7 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from genie_tui.printable import printable
+from genie_tui.patching.textfile import decode
+from genie_tui.printable import printable, without_surrogates
 from genie_tui.reading import TooLarge, read_regular
 from genie_tui.ui.search import refusal
 
@@ -48,7 +49,7 @@ class PreviewScreen(ModalScreen[str | None]):
         except OSError as exc:
             self.error = f"cannot read {exc}" if exc.errno is None else f"cannot read {path}: {exc.strerror or exc}"
             raw = f"({self.error})".encode()
-        self.text = raw.decode("utf-8", errors="replace")
+        self.text = decode(raw)[1].removeprefix("\ufeff")  # as /diff and /apply read it: é stays é in Latin-1
 
     def compose(self) -> ComposeResult:
         span = f" lines {self.start}-{self.end}" if self.start else ""
@@ -76,7 +77,7 @@ class PreviewScreen(ModalScreen[str | None]):
             area.scroll_cursor_visible(center=True, animate=False)
 
     def span_text(self) -> str:
-        lines = self.text.splitlines()
+        lines = without_surrogates(self.text).splitlines()  # a stray byte in a UTF-8 file reaches the model as U+FFFD
         if self.start:
             body = "\n".join(lines[self.start - 1:self.end or self.start])
             return f"{self.path}:{self.start}-{self.end}\n{body}"
