@@ -74,3 +74,36 @@ async def test_preview_and_c_keep_a_latin1_file_s_accents(sample_repo: Path, hel
         await pilot.press("c")
         await helpers.wait_until(pilot, lambda: app.pending_context)
     assert app.pending_context[0] == "latin.py:1-2\n# café LATINMARK\nx = 'é'"
+
+
+async def test_a_large_file_previews_promptly_drawing_only_a_window(sample_repo: Path, helpers: Any) -> None:
+    import time
+
+    from textual.widgets import TextArea
+
+    from genie_tui.ui.screens.preview import MAX_LINE_CHARS, MAX_LINES
+
+    lines = [f"value_{i} = {i}  # some words to make the line longer" for i in range(20_000)]
+    lines[15_000] = "def BIGMARKER():"
+    (sample_repo / "big.py").write_text("\n".join(lines) + "\n")  # about 1 MB of Python, highlighted
+    (sample_repo / "long.py").write_text("x = '" + "y" * 3_000_000 + "'\n")  # one 3 MB line (2 MB shown)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for path, start in (("big.py", 15_001), ("long.py", 0)):
+            t0 = time.monotonic()
+            preview = PreviewScreen(sample_repo, path, start, start)
+            app.push_screen(preview)
+            await helpers.wait_until(pilot, lambda p=preview: p.text is not None)  # read in a thread, then drawn
+            took = time.monotonic() - t0  # was 6 s and 4.4 s: the whole file was drawn on the event loop
+            area = preview.query_one(TextArea)
+            assert area.document.line_count <= MAX_LINES
+            assert max(len(line) for line in area.document.lines) <= MAX_LINE_CHARS + 2
+            assert took < 2.5, f"{path} took {took:.2f}s to preview"
+            await pilot.pause()
+            if not start:
+                assert "(its first 2 MB)" in helpers.screen_text(app)
+            else:
+                assert "lines" in helpers.screen_text(app) and "of 20,000 shown" in helpers.screen_text(app)
+                assert area.selected_text.startswith("def BIGMARKER():")
+            await pilot.press("escape")
+            await helpers.wait_until(pilot, lambda p=preview: app.screen is not p)
