@@ -131,6 +131,10 @@ class SearchPane(Vertical):
     @on(OptionList.OptionSelected, "#search-results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        """Enter in the results (and the palette's "Search: preview the highlighted hit")."""
         if (hit := self._current()) is not None:
             self.post_message(self.PreviewRequested(hit))
 
