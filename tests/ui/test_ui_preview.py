@@ -107,3 +107,22 @@ async def test_a_large_file_previews_promptly_drawing_only_a_window(sample_repo:
                 assert area.selected_text.startswith("def BIGMARKER():")
             await pilot.press("escape")
             await helpers.wait_until(pilot, lambda p=preview: app.screen is not p)
+
+
+async def test_control_characters_in_a_file_name_stay_on_one_quoted_row(sample_repo: Path, helpers: Any) -> None:
+    (sample_repo / "ctl\x1b[31mred.py").write_text("CTLMARK = 1\n")
+    (sample_repo / "nl\nname.py").write_text("CTLMARK = 2\n")
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2", *"CTLMARK", "enter")
+        pane = app.screen.search
+        await helpers.wait_until(pilot, lambda: len([h for h in pane.hits if h]) == 2)
+        await pilot.pause()
+        rows = helpers.screen_text(app).splitlines()
+        assert any('"ctl\\x1b[31mred.py":1-1' in row for row in rows)  # quoted as the command line shows it
+        assert any('"nl\\nname.py":1-1' in row for row in rows)
+        assert not any(row.strip() == "name.py:1-1" or row.rstrip().endswith("  nl") for row in rows)
+        pane.agent_looked("read", "a\nb", (("x.py", 1, 2, "two\nlines \x1b[31mred"),))
+        await pilot.pause()
+        rows = helpers.screen_text(app).splitlines()
+        assert any("⟳ agent read: a b" in row for row in rows) and any("x.py:1-2  two lines red" in row for row in rows)
