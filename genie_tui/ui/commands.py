@@ -333,14 +333,18 @@ async def _sessions(screen: MainScreen, arg: str) -> None:
 
 
 async def _browse(screen: MainScreen, arg: str) -> None:
-    if arg:
-        await screen.start_task(f"Read {arg} with browse_url and use what is relevant to the task.", f"/browse {arg}")
+    if not arg:
+        await screen.conversation.add_note("usage: /browse URL", "error")
+        return
+    await screen.start_task(f"Read {arg} with browse_url and use what is relevant to the task.", f"/browse {arg}")
 
 
 async def _ask(screen: MainScreen, arg: str) -> None:
-    if arg:
-        await screen.start_task(f"Answer this question about the code; do not change any files. Call finish with "
-                                f"the answer as its summary: {arg}", f"/ask {arg}")
+    if not arg:
+        await screen.conversation.add_note("usage: /ask QUESTION", "error")
+        return
+    await screen.start_task(f"Answer this question about the code; do not change any files. Call finish with "
+                            f"the answer as its summary: {arg}", f"/ask {arg}")
 
 
 COMMANDS: dict[str, Handler] = {

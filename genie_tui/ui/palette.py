@@ -1,7 +1,8 @@
 """The command palette's genie commands (Ctrl+P): every key's action is here too, with its key in the help.
 
 Pane commands appear while they can act: the review commands while a patch awaits a verdict, the step
-commands while the plan has steps. Models are the ones the endpoint lists (fetched once, the first time the
+commands while the plan has steps, the tool-call commands while the conversation shows one, the search
+commands while a hit is highlighted. Models are the ones the endpoint lists (fetched once, the first time the
 palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name.
 """
 
@@ -70,6 +71,14 @@ PLAN: tuple[tuple[str, str, str], ...] = (
     ("Plan: undo the last edit", "u in the plan pane", "undo"),
 )
 
+# the conversation's tool-call lines: the selected one (the newest when none is)
+TOOL_CALLS: tuple[tuple[str, str, str], ...] = (
+    ("Conversation: expand or collapse the selected tool call", "Enter on a tool call (or a click)", "tool_toggle"),
+    ("Conversation: next tool call", "Down or j in the older conversation, Tab between the newest", "tool_move(1)"),
+    ("Conversation: previous tool call", "Up or k in the older conversation, Shift+Tab between the newest",
+     "tool_move(-1)"),
+)
+
 MODELS_TIMEOUT_S = 5.0
 
 
@@ -86,7 +95,12 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     if main.plan.steps:
         for title, help_, action in PLAN[1:]:
             yield SystemCommand(title, help_, partial(_in_pane, main.plan.items, main.plan, action))
+    if main.conversation.tool_calls():
+        for title, help_, action in TOOL_CALLS:
+            yield SystemCommand(title, help_, partial(main.conversation.run_action, action))
     if main.search._current() is not None:
+        yield SystemCommand("Search: preview the highlighted hit", "Enter in the search results",
+                            partial(_in_pane, main.search.results, main.search, "preview"))
         yield SystemCommand("Search: add the highlighted hit to the agent's context", "c in the search results",
                             partial(_in_pane, main.search.results, main.search, "add_context"))
     yield from _models(app, main)

@@ -7,11 +7,31 @@ A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search. If
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 
+from genie_tui.config.settings import Settings
+from genie_tui.tools.base import ToolContext, ToolError
 from genie_tui.ui.widgets.search_pane import Hit
 
 LIMIT = 30
+
+
+def refusal(repo: Path, path: str) -> str | None:
+    """Why the user's pane must not show ``path`` (``"x.py: outside the repository"``), or None: the rule the
+    agent's own tools keep (:meth:`ToolContext.resolve`), so a symlink to ``/etc/passwd`` or
+    ``~/.aws/credentials`` in a cloned repository is neither listed, previewed nor added to the context."""
+    try:
+        ToolContext(repo, Settings()).resolve(path, must_exist=False)
+    except ToolError as exc:
+        return str(exc)
+    return None
+
+
+def _shown(repo: Path, hits: Iterable[Hit]) -> list[Hit]:
+    """``hits`` without those the pane cannot show, at most LIMIT (looked at lazily: a glob may match 10,000)."""
+    return list(islice((h for h in hits if refusal(repo, h.path) is None), LIMIT))
 
 
 def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
@@ -24,7 +44,7 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
 
         index = RepoIndex.open(repo)
         if is_glob:
-            return [Hit(str(p), 0, 0, "file") for p in list(index.find_files(query))[:LIMIT]]
+            return _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
         hits: list[Hit] = []
         for r in index.search(query, k):
             spans = list(getattr(r, "spans", []) or [])
@@ -32,7 +52,7 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
                 hits.append(Hit(str(r.path), 0, 0, str(getattr(r, "why", ""))[:60]))
             for s in spans[:3]:
                 hits.append(Hit(str(r.path), int(s.start), int(s.end), str(s.symbol or "")))
-        return hits[:LIMIT]
+        return _shown(repo, hits)
     except ImportError:
         pass
     return _git_files(repo, query) if is_glob else _git_grep(repo, query)
@@ -51,7 +71,7 @@ def _git_grep(repo: Path, query: str) -> list[Hit]:
         if num.isdigit():
             counts.setdefault(path, []).append(int(num))
     ranked = sorted(counts.items(), key=lambda kv: -len(kv[1]))
-    return [Hit(p, lines[0], min(lines[0] + 20, lines[-1]), f"{len(lines)} matches") for p, lines in ranked[:LIMIT]]
+    return _shown(repo, (Hit(p, lines[0], min(lines[0] + 20, lines[-1]), f"{len(lines)} matches") for p, lines in ranked))
 
 
 def _git_files(repo: Path, pattern: str) -> list[Hit]:
@@ -59,4 +79,4 @@ def _git_files(repo: Path, pattern: str) -> list[Hit]:
                          cwd=repo, capture_output=True, text=True, timeout=20).stdout
     from fnmatch import fnmatch
 
-    return [Hit(p, 0, 0, "file") for p in out.splitlines() if fnmatch(p, pattern) or fnmatch(Path(p).name, pattern)][:LIMIT]
+    return _shown(repo, (Hit(p, 0, 0, "file") for p in out.splitlines() if fnmatch(p, pattern) or fnmatch(Path(p).name, pattern)))

@@ -156,7 +156,7 @@ async def test_search_preview_and_add_context(sample_repo: Path, serve: Any, hel
         pane.results.highlighted = next(i for i, h in enumerate(pane.hits) if h and h.path == COUNTER)
         pane.results.focus()
         await pilot.press("enter")
-        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen) and app.screen.text)
         assert "def top_words" in app.screen.text
         await pilot.press("c")
         await helpers.wait_until(pilot, lambda: not isinstance(app.screen, PreviewScreen))

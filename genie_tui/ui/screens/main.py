@@ -226,16 +226,16 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PreviewScreen(self.genie.repo, hit.path, hit.start, hit.end), self.add_context)
 
     @on(SearchPane.ContextRequested)
-    def _context_requested(self, message: SearchPane.ContextRequested) -> None:
-        from genie_tui.ui.screens.preview import PreviewScreen
+    async def _context_requested(self, message: SearchPane.ContextRequested) -> None:
+        from genie_tui.ui.screens.preview import load, span_text
 
         if self.genie.repo is not None:
             h = message.hit
-            preview = PreviewScreen(self.genie.repo, h.path, h.start, h.end)
-            if preview.error is not None:  # e.g. deleted since the search: nothing to add
-                self.notify(f"Not added: {preview.error}", severity="warning", timeout=4, markup=False)
+            loaded = await asyncio.to_thread(load, self.genie.repo, h.path)  # up to 2 MB: not on the event loop
+            if loaded.error is not None:  # e.g. deleted since the search, or outside the repository
+                self.notify(f"Not added: {loaded.error}", severity="warning", timeout=4, markup=False)
                 return
-            self.add_context(preview.span_text())
+            self.add_context(span_text(h.path, loaded.text, h.start, h.end))
 
     def add_context(self, text: str | None) -> None:
         if not text:

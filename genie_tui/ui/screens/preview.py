@@ -1,19 +1,77 @@
-"""A syntax-highlighted, read-only preview of a file scrolled to a span; ``c`` adds the span to context."""
+"""A syntax-highlighted, read-only preview of a file scrolled to a span; ``c`` adds the span to context.
+
+The file is read, decoded and cut to a window in a thread, so a large one never freezes the app: what a text
+area costs grows with what it holds (a 1 MB Python file took 6 s to highlight, a 2 MB line 4 s to wrap).
+"""
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from genie_tui.printable import printable
+from genie_tui.patching.textfile import decode
+from genie_tui.printable import printable, shown_path, without_surrogates
 from genie_tui.reading import TooLarge, read_regular
+from genie_tui.ui.search import refusal
 
 MAX_BYTES = 2_000_000
+MAX_LINES = 2_000  # lines drawn at once: the window around the span
+MAX_LINE_CHARS = 1_000  # a longer line is drawn cut with "…" (the context gets it whole)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A file as the preview has it: its text (decoded as /diff and /apply do) or why it could not be read."""
+
+    text: str
+    error: str | None = None
+    cut: bool = False  # the file is longer than MAX_BYTES: text is its beginning
+
+
+def load(repo: Path, path: str) -> Loaded:
+    """``path`` in ``repo``: a regular file inside the repository only (the agent's own rule), its first
+    MAX_BYTES. Blocking: call it from a thread."""
+    why = refusal(repo, path)
+    if why is not None:
+        return Loaded("", f"cannot read {why}")
+    cut = False
+    try:  # a regular file only (a pipe put in its place must not hang the app)
+        raw = read_regular(repo / path, MAX_BYTES)
+    except TooLarge as exc:
+        raw, cut = exc.head, True
+    except OSError as exc:
+        return Loaded("", f"cannot read {path}: {exc.strerror or exc}")
+    return Loaded(decode(raw)[1].removeprefix("\ufeff"), None, cut)  # as /diff and /apply: é stays é in Latin-1
+
+
+def window(text: str, start: int) -> tuple[int, str, int]:
+    """(first line number, text to draw, lines in all): at most MAX_LINES lines around ``start``, long lines
+    cut. A repository file may hold escape sequences (a title change, an OSC 52 clipboard write): drawn raw they
+    would reach the terminal, so they go here (the span added to context keeps the file's own text)."""
+    lines = printable(text, tabsize=None).splitlines()
+    first = max(0, min(start - 1 - MAX_LINES // 4, len(lines) - MAX_LINES)) if start else 0
+    shown = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] + " …"
+             for ln in lines[first:first + MAX_LINES]]
+    return first + 1, "\n".join(shown), len(lines)
+
+
+def span_text(path: str, text: str, start: int = 0, end: int = 0) -> str:
+    """What ``c`` adds to the agent's context: the span (or the first 400 lines) under its path."""
+    lines = without_surrogates(text).splitlines()  # a stray byte in a UTF-8 file reaches the model as U+FFFD
+    if start:
+        body = "\n".join(lines[start - 1:end or start])
+        return f"{path}:{start}-{end}\n{body}"
+    return f"{path}\n" + "\n".join(lines[:400])
 
 
 def _language(path: str) -> str | None:
@@ -32,54 +90,60 @@ class PreviewScreen(ModalScreen[str | None]):
     PreviewScreen TextArea { height: 1fr; }
     PreviewScreen #preview-title { padding: 0 1; text-style: bold; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close"), Binding("c", "add", "Add span to context")]
+    BINDINGS: ClassVar = [Binding("escape,q", "close", "Close"), Binding("c", "add", "Add span to context")]
 
     def __init__(self, repo: Path, path: str, start: int = 0, end: int = 0) -> None:
         super().__init__()
         self.repo, self.path, self.start, self.end = repo, path, start, end
+        self.text: str | None = None  # the file's text once read (in a thread)
         self.error: str | None = None  # why the file could not be read: then there is nothing to add
-        try:  # a regular file only (a pipe put in its place must not hang the app), its first MAX_BYTES
-            raw = read_regular(repo / path, MAX_BYTES)
-        except TooLarge as exc:
-            raw = exc.head
-        except OSError as exc:
-            self.error = f"cannot read {path}: {exc.strerror or exc}"
-            raw = f"({self.error})".encode()
-        self.text = raw.decode("utf-8", errors="replace")
+
+    def _title(self, more: str = "") -> str:
+        span = f" lines {self.start}-{self.end}" if self.start else ""
+        return f"{shown_path(self.path)}{span}{more} — c: add to context, Esc: close"
 
     def compose(self) -> ComposeResult:
-        span = f" lines {self.start}-{self.end}" if self.start else ""
         with Vertical():
-            yield Static(f"{printable(self.path)}{span} — c: add to context, Esc: close", id="preview-title",
-                         markup=False)
-            # a repository file may hold escape sequences (a title change, an OSC 52 clipboard write): drawn
-            # raw they would reach the terminal; the span added to context keeps the file's own text
-            area = TextArea(printable(self.text, tabsize=None), read_only=True, show_line_numbers=True,
-                            id="preview-text")
-            lang = _language(self.path)
-            if lang:
-                try:
-                    area.language = lang
-                except Exception:  # grammar not bundled with this Textual build: plain text is fine
-                    pass
-            yield area
+            yield Static(self._title(), id="preview-title", markup=False)
+            yield TextArea("(loading …)", read_only=True, show_line_numbers=True, id="preview-text")
 
     def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        area.focus()
+        self.query_one(TextArea).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _load(self) -> None:
+        loaded = load(self.repo, self.path)
+        view = window(loaded.text, self.start) if loaded.error is None else (1, printable(f"({loaded.error})"), 1)
+        self.app.call_from_thread(self._show, loaded, *view)
+
+    def _show(self, loaded: Loaded, first: int, drawn: str, total: int) -> None:
+        self.text, self.error = loaded.text, loaded.error
+        try:
+            area, title = self.query_one(TextArea), self.query_one("#preview-title", Static)
+        except NoMatches:  # closed while the file was read
+            return
+        last = first + drawn.count("\n")
+        more = f" (lines {first:,}-{last:,} of {total:,} shown)" if first > 1 or last < total else ""
+        more += f" (its first {MAX_BYTES // 1_000_000} MB)" if loaded.cut else ""
+        title.update(self._title(more))
+        area.line_number_start = first
+        area.load_text(drawn)
+        lang = _language(self.path) if loaded.error is None else None
+        if lang:
+            with suppress(Exception):  # grammar not bundled with this Textual build: plain text is fine
+                area.language = lang
         if self.start:
-            line = max(0, self.start - 1)
-            area.select_line(line)
+            area.select_line(max(0, self.start - first))
             area.scroll_cursor_visible(center=True, animate=False)
 
     def span_text(self) -> str:
-        lines = self.text.splitlines()
-        if self.start:
-            body = "\n".join(lines[self.start - 1:self.end or self.start])
-            return f"{self.path}:{self.start}-{self.end}\n{body}"
-        return f"{self.path}\n" + "\n".join(lines[:400])
+        return span_text(self.path, self.text or "", self.start, self.end)
 
     def action_add(self) -> None:
+        if self.text is None:
+            self.notify("Still reading the file.", timeout=2)
+            return
         if self.error is not None:  # the note shown in place of the file is no context for the model
             self.notify(f"Not added: {self.error}", severity="warning", timeout=4, markup=False)
             return

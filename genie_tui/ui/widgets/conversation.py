@@ -189,6 +189,41 @@ class ConversationView(VerticalScroll):
         for call_id in list(self._tools):
             self.tool_finished(call_id, False, reason, 0.0)
 
+    # --- the tool-call keys (Enter, Up/Down in the older part, Tab between live lines) for the palette ------
+    def tool_calls(self) -> list[tuple[Widget, int | None]]:
+        """Every tool call shown, oldest first: (the history, its entry) or (its live line, None)."""
+        old: list[tuple[Widget, int | None]] = [(self.history, i) for i, e in enumerate(self.history.entries)
+                                                if e.tool is not None]
+        return old + [(w, None) for w in self._live if isinstance(w, ToolCallLine)]
+
+    def _selected_tool(self, calls: list[tuple[Widget, int | None]]) -> int | None:
+        focused = self.screen.focused
+        return next((n for n, (w, i) in enumerate(calls) if w is focused and i in (None, self.history.cursor)), None)
+
+    def _select_tool(self, delta: int) -> Widget | None:
+        """Focus the tool call ``delta`` after the focused one (the newest when none is), as its keys would."""
+        calls = self.tool_calls()
+        if not calls:
+            return None
+        here = self._selected_tool(calls)
+        widget, entry = calls[len(calls) - 1 if here is None else max(0, min(len(calls) - 1, here + delta))]
+        if entry is not None:
+            self.history.cursor = entry
+            self.history.focus()
+            self.history.action_move(0)  # scrolls the cursor's line into view
+        else:
+            widget.focus()
+            widget.scroll_visible(animate=False)
+        return widget
+
+    def action_tool_move(self, delta: int) -> None:
+        self._select_tool(delta)
+
+    def action_tool_toggle(self) -> None:
+        widget = self._select_tool(0)
+        if isinstance(widget, (History, ToolCallLine)):
+            widget.action_toggle()
+
     def _update_tool(self, record: ToolRecord, live: Callable[[ToolCallLine], None],
                      old: Callable[[], None]) -> None:
         line = next((w for w in reversed(self._live) if isinstance(w, ToolCallLine) and w.record is record), None)

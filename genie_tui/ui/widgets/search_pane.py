@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from genie_tui.printable import printable, shown_path
 from genie_tui.ui.widgets.prompt import PromptInput
 
 MAX_ROWS = 400  # rows kept in the list at most; older lookups scroll off the top
@@ -36,10 +37,17 @@ class Hit:
     label: str = ""
 
 
+def _one_line(text: str) -> str:
+    """``text`` as one row: no escape sequence (``[31m`` left visible), no line break (a row split in two)."""
+    return printable(text).replace("\n", " ")
+
+
 def _label(h: Hit) -> Text:
-    t = Text(f"  {h.path}" + (f":{h.start}-{h.end}" if h.start else ""), no_wrap=True, overflow="ellipsis")
+    # a file name may hold a newline or an escape sequence: quoted with escapes, as the command line shows it
+    t = Text(f"  {shown_path(h.path)}" + (f":{h.start}-{h.end}" if h.start else ""), no_wrap=True,
+             overflow="ellipsis")
     if h.label:
-        t.append(f"  {h.label}", style="dim")
+        t.append(f"  {_one_line(h.label)}", style="dim")
     return t
 
 
@@ -75,7 +83,7 @@ class SearchPane(Vertical):
 
     def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
         shown = hits[:MAX_GROUP]  # ranked best first: a lookup of thousands keeps its best, and says so
-        texts: list[tuple[Text, Hit | None]] = [(Text(title, style="bold", no_wrap=True, overflow="ellipsis"), None)]
+        texts: list[tuple[Text, Hit | None]] = [(Text(_one_line(title), style="bold", no_wrap=True, overflow="ellipsis"), None)]
         texts += [(_label(h), h) for h in shown]
         if len(hits) > len(shown):
             texts.append((Text(f"  … {len(hits) - len(shown):,} more not shown", style="dim"), None))
@@ -131,6 +139,10 @@ class SearchPane(Vertical):
     @on(OptionList.OptionSelected, "#search-results")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        """Enter in the results (and the palette's "Search: preview the highlighted hit")."""
         if (hit := self._current()) is not None:
             self.post_message(self.PreviewRequested(hit))
 

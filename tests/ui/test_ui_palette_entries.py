@@ -1,0 +1,75 @@
+"""Palette entries for the keys of the search results (Enter previews) and of the conversation's tool calls
+(Enter expands, Up/Down or Tab move): there only while they can act, and doing what the key does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from genie_tui.demo.script import COUNTER
+from genie_tui.providers.scripted import Reply
+from genie_tui.ui.screens.preview import PreviewScreen
+from genie_tui.ui.widgets.conversation import ToolCallLine
+
+
+def _titles(app: Any) -> list[str]:
+    return [c.title for c in app.get_system_commands(app.screen)]
+
+
+async def _palette(pilot: Any, query: str) -> None:
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*query)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+async def test_tool_calls_and_search_preview_are_in_the_palette(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([Reply(tool_calls=[("read_file", {"path": COUNTER}), ("list_dir", {"path": "."})]),
+                    Reply(tool_calls=[("finish", {"summary": "done"})])])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert not any(t.startswith(("Conversation:", "Search: preview")) for t in _titles(app))
+        prompt = screen.query_one("#prompt")
+        prompt.value = "look"
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        lines = list(screen.conversation.query(ToolCallLine))
+        assert len(lines) == 3 and "Conversation: next tool call" in _titles(app)
+        await _palette(pilot, "expand or collapse the selected tool")  # none selected: the newest
+        assert app.focused is lines[2] and lines[2].record.expanded
+        await _palette(pilot, "conversation: previous tool call")
+        assert app.focused is lines[1]
+        await _palette(pilot, "expand or collapse the selected tool")
+        assert lines[1].record.expanded and not lines[0].record.expanded
+        await _palette(pilot, "conversation: next tool call")
+        assert app.focused is lines[2]
+
+        await pilot.press("f2", *"top_words", "enter")
+        pane = screen.search
+        await helpers.wait_until(pilot, lambda: pane._current() is not None)
+        hit = pane._current()
+        await pilot.press("f5")  # the palette works from anywhere
+        await _palette(pilot, "preview the highlighted hit")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        assert (app.screen.path, app.screen.start) == (hit.path, hit.start)
+
+
+async def test_the_palette_moves_through_and_expands_tool_calls_in_the_older_conversation(sample_repo: Path,
+                                                                                         helpers: Any) -> None:
+    from genie_tui.ui.widgets.history import Entry, History, ToolRecord
+
+    records = [ToolRecord(f"c{i}", "read_file", result=f"result {i}") for i in range(3)]
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.screen.conversation.show_past([Entry("user", "hi")] + [Entry("tool", tool=r) for r in records])
+        await pilot.pause()
+        history = app.screen.query_one(History)
+        await _palette(pilot, "conversation: previous tool call")  # none selected: from the newest
+        assert app.focused is history and history.cursor == 3
+        await _palette(pilot, "conversation: previous tool call")
+        assert history.cursor == 2
+        await _palette(pilot, "expand or collapse the selected tool")
+        assert records[1].expanded and not records[2].expanded
