@@ -193,7 +193,13 @@ class GenieApp(App[str | None]):
             yield command
         from genie_tui.ui.palette import commands
         from genie_tui.ui.screens.main import MainScreen
+        from genie_tui.ui.screens.preview import PreviewScreen
 
+        if isinstance(screen, PreviewScreen):  # its keys, while it is open
+            yield SystemCommand("Preview: add the shown span to the agent's context", "c in the preview",
+                                screen.action_add)
+            yield SystemCommand("Preview: close", "Esc or q in the preview", screen.action_close)
+            return
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if main is not None:
             yield from commands(self, main)

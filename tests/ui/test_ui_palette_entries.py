@@ -55,6 +55,12 @@ async def test_tool_calls_and_search_preview_are_in_the_palette(sample_repo: Pat
         await _palette(pilot, "preview the highlighted hit")
         await helpers.wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
         assert (app.screen.path, app.screen.start) == (hit.path, hit.start)
+        preview = app.screen
+        await helpers.wait_until(pilot, lambda: preview.text is not None)
+        assert "Preview: add the shown span to the agent's context" in _titles(app)
+        await _palette(pilot, "preview: add the shown span")  # as c in the preview does
+        await helpers.wait_until(pilot, lambda: not isinstance(app.screen, PreviewScreen))
+        assert preview.span_text() in screen.genie.pending_context
 
 
 async def test_the_palette_moves_through_and_expands_tool_calls_in_the_older_conversation(sample_repo: Path,
