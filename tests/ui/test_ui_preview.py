@@ -126,3 +126,10 @@ async def test_control_characters_in_a_file_name_stay_on_one_quoted_row(sample_r
         await pilot.pause()
         rows = helpers.screen_text(app).splitlines()
         assert any("⟳ agent read: a b" in row for row in rows) and any("x.py:1-2  two lines red" in row for row in rows)
+
+
+def test_what_c_adds_names_a_file_with_a_newline_in_its_name_on_one_line() -> None:
+    from genie_tui.ui.screens.preview import span_text
+
+    assert span_text("nl\nname.py", "a = 1\nb = 2\n", 2, 2) == '"nl\\nname.py":2-2\nb = 2'
+    assert span_text("plain.py", "a = 1\n") == "plain.py\na = 1"

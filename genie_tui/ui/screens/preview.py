@@ -68,10 +68,11 @@ def window(text: str, start: int) -> tuple[int, str, int]:
 def span_text(path: str, text: str, start: int = 0, end: int = 0) -> str:
     """What ``c`` adds to the agent's context: the span (or the first 400 lines) under its path."""
     lines = without_surrogates(text).splitlines()  # a stray byte in a UTF-8 file reaches the model as U+FFFD
+    name = shown_path(path)  # a newline in a file's name must not split the heading, as the agent's tools show it
     if start:
         body = "\n".join(lines[start - 1:end or start])
-        return f"{path}:{start}-{end}\n{body}"
-    return f"{path}\n" + "\n".join(lines[:400])
+        return f"{name}:{start}-{end}\n{body}"
+    return f"{name}\n" + "\n".join(lines[:400])
 
 
 def _language(path: str) -> str | None:
