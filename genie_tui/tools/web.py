@@ -82,15 +82,35 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
+_HTML_START = re.compile(rb"\s*<(?:!doctype\s+html|html|head|meta)\b", re.IGNORECASE)
+
+
 def _meta_charset(ctype: str, head: bytes) -> str | None:
-    """The charset an HTML (or unlabelled) page names in a ``<meta charset>`` or ``<meta http-equiv=
-    "Content-Type">`` in ``head``, its first 4 KB, as browsers prescan a page whose header names none. A byte
-    order mark wins over it, and a page that says UTF-16 there is read as UTF-8: its bytes so far were ASCII."""
-    if (ctype and "html" not in ctype) or head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+    """The charset an HTML page names in a ``<meta charset>`` or ``<meta http-equiv="Content-Type">`` in
+    ``head``, its first 4 KB, as browsers prescan a page whose header names none. An unlabelled page counts as
+    HTML only when it starts as one (a script that mentions ``<meta charset=...>`` in a string is no page). A
+    page that says UTF-16 there is read as UTF-8 (its bytes so far were ASCII), and a charset that does not
+    write ASCII as ASCII (EBCDIC's ``cp037``) cannot be what the page's own ASCII markup was written in."""
+    if "html" not in ctype and (ctype or not _HTML_START.match(head)):
         return None
     found = _META_CHARSET.search(head)
     name = found.group(1).decode("ascii") if found else None
-    return "utf-8" if name and name.lower().replace("-", "").startswith(("utf16", "utf32")) else name
+    if name and name.lower().replace("-", "").startswith(("utf16", "utf32")):
+        return "utf-8"
+    try:
+        return name if name and "<meta charset=".encode(name) == b"<meta charset=" else None
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return None
+
+
+# A byte order mark names the encoding whatever the header or the page says (as browsers decode): UTF-32's
+# first, since its little-endian mark begins with UTF-16's. The codecs named read the mark and drop it.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
 
 
 class _Inflater:
@@ -253,8 +273,9 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{shown}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})")
     except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
-    charset = charset or _meta_charset(ctype, bytes(body[:4096]))
-    return Fetched(final, ctype, bytes(body), _text_encoding(charset, bytes(body[:4096])), truncated)
+    head = bytes(body[:4096])
+    encoding = _bom_encoding(head) or _text_encoding(charset or _meta_charset(ctype, head), head)
+    return Fetched(final, ctype, bytes(body), encoding, truncated)
 
 
 # application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
@@ -287,8 +308,7 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = _check_url(args.get("url"))
     response = _get(ctx, url)
     ctype = response.content_type
-    wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32")) \
-        or response.body[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or response.body[:2] in (b"\xff\xfe", b"\xfe\xff")
+    wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32"))  # a mark makes it so too
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
         raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
     if "html" in ctype:

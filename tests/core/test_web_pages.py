@@ -51,6 +51,13 @@ _PAGES: dict[str, tuple[str, bytes]] = {
     "/meta-bogus": (_HTML, "<meta charset=no-such-thing><p>caf\u00e9</p>".encode()),
     "/meta-utf16": (_HTML, "<meta charset=utf-16><p>caf\u00e9</p>".encode()),
     "/meta-too-late": (_HTML, b"<p>" + b"x" * 5000 + "</p><meta charset=windows-1252><p>caf\u00e9</p>".encode()),
+    # not pages: an unlabelled script that mentions a meta charset; a charset no page's ASCII markup is written in
+    "/meta-in-code": ("", 'HEAD = \'<meta charset="iso-8859-1">\'\nname = "caf\u00e9"\n'.encode()),
+    "/meta-ebcdic": (_HTML, "<meta charset=cp037><p>caf\u00e9</p>".encode()),
+    # a byte order mark names the encoding, whatever the label
+    "/utf16-octet": ("application/octet-stream", "\ufeffhello, caf\u00e9".encode("utf-16-le")),
+    "/utf16-plain": ("text/plain", "\ufeffhello, caf\u00e9".encode("utf-16-be")),
+    "/utf8-bom-latin1": ("text/plain; charset=iso-8859-1", "\ufeffhello, caf\u00e9".encode("utf-8")),
     # tables and options
     "/table": (_HTML, b"<table><tr><th>Name</th><th>Value</th></tr><tr><td>alpha</td><td>42</td></tr></table>"),
     "/table-loose": (_HTML, (b"<p>Sizes:</p><table>\n <tr>\n  <td> alpha </td>\n  <td>42</td>\n </tr>\n"
@@ -160,6 +167,16 @@ def test_a_charset_named_only_in_the_page_is_used(ctx, site, path, text):
 @pytest.mark.parametrize("path", ["/meta-header-wins", "/meta-bogus", "/meta-utf16"])
 def test_the_header_charset_wins_and_a_bad_one_in_the_page_reads_as_utf8(ctx, site, path):
     assert browse(ctx, site, path) == "caf\u00e9"
+
+
+def test_a_meta_charset_is_read_only_from_a_page_in_an_ascii_compatible_charset(ctx, site):
+    assert browse(ctx, site, "/meta-in-code").rstrip().endswith('name = "caf\u00e9"')
+    assert browse(ctx, site, "/meta-ebcdic") == "caf\u00e9"
+
+
+@pytest.mark.parametrize("path", ["/utf16-octet", "/utf16-plain", "/utf8-bom-latin1"])
+def test_a_byte_order_mark_names_the_encoding(ctx, site, path):
+    assert browse(ctx, site, path) == "hello, caf\u00e9"
 
 
 def test_a_charset_named_past_the_prescan_is_not_used(ctx, site):
