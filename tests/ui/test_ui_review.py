@@ -93,6 +93,30 @@ async def test_a_review_comment_being_written_is_kept_when_the_focus_leaves_and_
     assert "do not add re" in tool and "hunk 1" in tool
 
 
+async def test_a_comment_left_open_when_the_turn_is_stopped_does_not_reach_the_next_review(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "one"})]),
+                    Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "two"})]), FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.press("f4", "j", "m", *"old comment")
+        assert screen.patch.comment_box.display
+        await pilot.press("ctrl+c")  # stops the turn: that review is over, and so is its comment
+        await helpers.wait_until(pilot, lambda: not screen.turn_running)
+        await _start(pilot, "again")
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        assert not screen.patch.comment_box.display
+        await pilot.press("f4", "y", "y", "enter")  # the new review's keys work, and send what is shown
+        await helpers.wait_until(pilot, lambda: not screen.patch.awaiting)
+        assert [(r.verdict, r.comment) for r in screen.patch.view.hunks] == [("approved", "")] * 2
+        await helpers.wait_until(pilot, lambda: not screen.turn_running)
+    assert all("old comment" not in str(body["messages"]) for body in server.requests)
+
+
 async def test_apply_during_a_turn_is_refused_and_stays_in_the_prompt(sample_repo: Path, serve: Any,
                                                                       helpers: Any) -> None:
     first, second = patches()

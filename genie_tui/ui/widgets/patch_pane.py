@@ -170,14 +170,21 @@ class PatchPane(Vertical, can_focus=False):
                 future.cancel()
             else:
                 future.set_result(PatchDecision(hunks=frozenset()))
-            self.comment_box.display = False  # a comment on the closed review must not land on the new one
+        self._drop_comment()
         self._local = None
+
+    def _drop_comment(self) -> None:
+        """The review a comment was being written for is over: the comment must not land on the next one."""
+        self.comment_box.display = False
+        self.comment_box.value = ""
+        self._comment_target = None
 
     def abandon(self) -> None:
         """The turn was cancelled: the patch is rejected, nothing is applied."""
         future, self._future = self._future, None
         if future is not None and not future.done():
             future.set_result(PatchDecision(hunks=frozenset()))
+        self._drop_comment()
         if self._timer:
             self._timer.pause()
         self.view.flush(final=True)
