@@ -149,6 +149,8 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
             return "the time is not a number"
         if not _is_date(rec.get("ts", 0)):
             return "the time is not a date"
+        if not _are_tools(rec.get("tools", [])):
+            return "the tools are not a list of function schemas"
     elif kind == "message":
         msg = rec.get("message")
         if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
@@ -171,6 +173,17 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
     elif kind == "end" and not isinstance(rec.get("status", "?"), str):
         return "the status is not text"
     return None
+
+
+def _are_tools(value: object) -> bool:
+    """A list of ``{"type": "function", "function": {"name": ..., "parameters": {...}}}`` as genie records them
+    (what ``genie export`` copies into the fine-tuning file and checks the calls against)."""
+    return isinstance(value, list) and all(
+        isinstance(t, dict) and isinstance(t.get("function"), dict) and isinstance(t["function"].get("name"), str)
+        and isinstance(t["function"].get("parameters", {}), dict)
+        and isinstance(t["function"].get("parameters", {}).get("properties", {}), dict)
+        and all(isinstance(p, dict) for p in t["function"].get("parameters", {}).get("properties", {}).values())
+        for t in value)
 
 
 def _is_number(value: object) -> bool:

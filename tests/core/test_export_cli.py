@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,19 @@ def test_export_to_dev_stdout_appends_where_the_shell_appends(make_repo, tmp_pat
     lines = out.read_bytes().splitlines()
     assert lines[0] == b'{"earlier": "export"}' and len(lines) == 2  # kept, not replaced by the new file
     assert json.loads(lines[1])["messages"][0]["role"] == "system"
+
+
+@pytest.mark.parametrize("tools", [5, "read_file", [5], [{"function": {"name": "read_file", "parameters": []}}],
+                                   [{"function": {"name": "read_file",
+                                                  "parameters": {"properties": {"path": "a string"}}}}]])
+def test_a_session_whose_recorded_tools_are_damaged_is_refused_in_one_line(make_repo, tmp_path, tools):
+    trajectory = Path(simple_session(make_repo))
+    lines = trajectory.read_text().splitlines()
+    start = json.loads(lines[0])
+    start["tools"] = tools
+    damaged = tmp_path / trajectory.name
+    damaged.write_text("\n".join([json.dumps(start), *lines[1:]]) + "\n")
+    proc = genie("export", str(damaged))
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert err.strip() == f"genie: {damaged}:1: damaged 'start' record (the tools are not a list of function schemas)"
