@@ -141,8 +141,7 @@ def keyword_in(keyword: str, task: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _keyword_rx(keyword: str) -> re.Pattern[str]:
-    *first, last = keyword.split()
-    words = [re.escape(w) for w in first] + [_forms(last)]
+    words = [_forms(w) for w in keyword.split()]  # "set up" is also "setting up", "pull request" "pull requests"
     return re.compile(r"(?<!\w)" + r"[\s_-]+".join(words) + r"(?!\w)")
 
 

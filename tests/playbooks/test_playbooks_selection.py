@@ -51,7 +51,8 @@ def test_keywords_match_whole_words_with_inflections(lib: PlaybookLibrary) -> No
 @pytest.mark.parametrize("keyword,task", [("rename", "renaming the config keys"), ("simplify", "simplified parser"),
                                           ("simplify", "it simplifies"), ("stop", "the worker stopped"),
                                           ("debug", "debugging the worker"), ("migration", "two migrations"),
-                                          ("crash", "it crashes")])
+                                          ("crash", "it crashes"), ("set up", "setting up the CI"),
+                                          ("pull request", "two pull requests")])
 def test_a_keyword_matches_its_english_forms(make_repo, pb_text, keyword: str, task: str) -> None:
     repo = make_repo({".genie/playbooks/k.md": pb_text("k", "Body.", keywords=[keyword])})
     assert reasons(PlaybookLibrary.load(repo).select(task)).get("k") == f"keyword '{keyword}'"
