@@ -133,3 +133,12 @@ def test_what_c_adds_names_a_file_with_a_newline_in_its_name_on_one_line() -> No
 
     assert span_text("nl\nname.py", "a = 1\nb = 2\n", 2, 2) == '"nl\\nname.py":2-2\nb = 2'
     assert span_text("plain.py", "a = 1\n") == "plain.py\na = 1"
+
+
+def test_preview_lines_are_numbered_as_the_index_numbers_them() -> None:
+    from genie_tui.ui.screens.preview import span_text, window
+
+    text = "page one\x0cpage two\nsecond \u2028 still second\nthird\r\n"  # a form feed, a line separator, CRLF
+    assert span_text("a.py", text, 2, 3) == "a.py:2-3\nsecond \u2028 still second\nthird"
+    first, shown, total = window(text, 2)
+    assert (first, total) == (1, 3) and shown.split("\n")[2] == "third"

@@ -22,6 +22,7 @@ from textual.widgets import Static, TextArea
 from genie_tui.patching.textfile import decode
 from genie_tui.printable import printable, shown_path, without_surrogates
 from genie_tui.reading import TooLarge, read_regular
+from genie_tui.retrieval.textutil import split_lines
 from genie_tui.ui.search import refusal
 
 MAX_BYTES = 2_000_000
@@ -58,7 +59,7 @@ def window(text: str, start: int) -> tuple[int, str, int]:
     """(first line number, text to draw, lines in all): at most MAX_LINES lines around ``start``, long lines
     cut. A repository file may hold escape sequences (a title change, an OSC 52 clipboard write): drawn raw they
     would reach the terminal, so they go here (the span added to context keeps the file's own text)."""
-    lines = printable(text, tabsize=None).splitlines()
+    lines = split_lines(printable(text, tabsize=None))  # numbered as the index and editors number them
     first = max(0, min(start - 1 - MAX_LINES // 4, len(lines) - MAX_LINES)) if start else 0
     shown = [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] + " …"
              for ln in lines[first:first + MAX_LINES]]
@@ -67,7 +68,7 @@ def window(text: str, start: int) -> tuple[int, str, int]:
 
 def span_text(path: str, text: str, start: int = 0, end: int = 0) -> str:
     """What ``c`` adds to the agent's context: the span (or the first 400 lines) under its path."""
-    lines = without_surrogates(text).splitlines()  # a stray byte in a UTF-8 file reaches the model as U+FFFD
+    lines = split_lines(without_surrogates(text))  # a stray byte in a UTF-8 file reaches the model as U+FFFD
     name = shown_path(path)  # a newline in a file's name must not split the heading, as the agent's tools show it
     if start:
         body = "\n".join(lines[start - 1:end or start])
