@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from genie_tui.providers.scripted import Reply
+from genie_tui.providers.scripted import Reply, ScriptedServer
 
 SAMPLE = Path(__file__).resolve().parent / "sample_repo"
 TASK = "top_words returns the least common words first, and 'Hello,' and 'hello' count as different words"
@@ -57,13 +57,37 @@ def _last_tool(body: dict[str, Any]) -> str:
     return ""
 
 
+OVER = ("This is genie's scripted demo model, and its script is over: it cannot take on anything new. Quit "
+        "(Ctrl+Q) and start genie with a real model to go on (see \"Configuring a model\" in the README).")
+
+
+def demo_over(fast: bool = False) -> Reply:
+    """The demo model's answer to anything once its script has ended (the server's fallback)."""
+    return Reply(content=OVER, tool_calls=[("finish", {"summary": "The scripted demo is over."})], chunk_chars=6,
+                 chunk_delay=0.0 if fast else 0.012)
+
+
+def demo_server(fast: bool = False) -> ScriptedServer:
+    """The demo's model: its script, then :func:`demo_over` for anything more (not started)."""
+    return ScriptedServer(demo_script(fast), models=("genie-demo",), fallback=demo_over(fast))
+
+
 def demo_script(fast: bool = False) -> list[Any]:
-    """The scripted model turns; ``fast`` drops the typing delays (tests, benchmarks)."""
+    """The scripted model turns; ``fast`` drops the typing delays (tests, benchmarks). A rejected patch ends the
+    script: whatever the user says next gets :func:`demo_over`, not the script's next patch."""
     delay = 0.0 if fast else 0.012
     first, second = patches()
+    stopped = [False]
 
     def say(text: str, *calls: tuple[str, dict[str, Any]], chunk: int = 6) -> Reply:
         return Reply(content=text, tool_calls=list(calls), chunk_chars=chunk, chunk_delay=delay)
+
+    def unless_stopped(entry: Any) -> Any:
+        def reply(body: dict[str, Any]) -> Reply:
+            if stopped[0]:
+                return demo_over(fast)
+            return entry if isinstance(entry, Reply) else entry(body)
+        return reply
 
     def after_answer(body: dict[str, Any]) -> Reply:
         answer = _last_tool(body)
@@ -85,8 +109,10 @@ def demo_script(fast: bool = False) -> list[Any]:
                                  + next_reply.content, tool_calls=next_reply.tool_calls,
                                  chunk_chars=next_reply.chunk_chars, chunk_delay=next_reply.chunk_delay)
                 return next_reply
+            stopped[0] = True  # a scripted model cannot write another patch; a real one would
             return say("The patch was not applied, so I'll stop here and leave the code unchanged. "
-                       "Tell me what to change and I'll send a new patch.",
+                       "(A real model would now take what you say next and write a new patch; this scripted "
+                       "demo ends here.)",
                        ("finish", {"summary": "Stopped: the user did not apply the patch. " + result[:200]}))
         return reply
 
@@ -100,7 +126,7 @@ def demo_script(fast: bool = False) -> list[Any]:
                 {"text": "Run the tests", "status": "done"}]}))
         return say("Tests still fail; stopping so you can look.", ("finish", {"summary": "Tests still fail."}))
 
-    return [
+    script = [
         say("I'll find where words are split and ranked.", ("search_code", {"query": "top_words count words split", "k": 5})),
         say("", ("read_file", {"path": COUNTER})),
         say("`words()` splits on whitespace only and `top_words()` sorts ascending. Let me confirm with the tests.",
@@ -122,3 +148,5 @@ def demo_script(fast: bool = False) -> list[Any]:
         say("Done.", ("finish", {"summary": "words() now ignores punctuation and case; top_words() ranks the most "
                                             "common words first (ties alphabetical). All 4 tests pass."})),
     ]
+    first_review = 6  # what comes after the first patch's review, which may end the demo
+    return script[:first_review] + [unless_stopped(entry) for entry in script[first_review:]]

@@ -248,8 +248,10 @@ class ScriptedServer:
         embed_faults: Sequence[Reply] = (),
         reject_base64: bool = False,
         reuse_call_ids: bool = False,
+        fallback: ScriptEntry | None = None,
     ) -> None:
         self.script: list[ScriptEntry] = list(script)
+        self.fallback = fallback  # the answer once the script is over (None: HTTP 500 "script exhausted")
         self.models = tuple(models)
         self.requests: list[dict[str, Any]] = []
         self.aborted = 0  # streams the client closed before the end (cancellation tests watch this)
@@ -308,9 +310,12 @@ class ScriptedServer:
     def _next_reply(self, body: dict[str, Any]) -> Reply | None:
         with self._lock:
             if self._cursor >= len(self.script):
-                return None
-            entry = self.script[self._cursor]
-            self._cursor += 1
+                entry = self.fallback
+                if entry is None:
+                    return None
+            else:
+                entry = self.script[self._cursor]
+                self._cursor += 1
         return entry if isinstance(entry, Reply) else entry(body)
 
     def _new_id(self) -> int:

@@ -49,12 +49,11 @@ def demo(args: argparse.Namespace) -> int:
     """``genie demo``: a temporary copy of the sample repo and a scripted model server, no key needed."""
     import tempfile
 
-    from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
-    from genie_tui.providers.scripted import ScriptedServer
+    from genie_tui.demo.script import TASK, demo_server, prepare_sample_repo
 
     with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp:
         repo = prepare_sample_repo(Path(tmp))
-        server = ScriptedServer(demo_script(), models=("genie-demo",)).start()
+        server = demo_server().start()
         try:
             app = build_demo_app(repo, server.base_url, theme=getattr(args, "theme", None), task=TASK)
             app.run()

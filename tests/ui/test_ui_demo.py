@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from genie_tui.demo.script import TASK, demo_script, prepare_sample_repo
-from genie_tui.providers.scripted import ScriptedServer
+from genie_tui.demo.script import OVER, TASK, demo_server, prepare_sample_repo
 from genie_tui.ui.launch import build_demo_app
 from genie_tui.ui.screens.question import TYPE_AHEAD_S, QuestionScreen
 
@@ -24,7 +23,7 @@ def _unittest(repo: Path) -> subprocess.CompletedProcess[str]:
 async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> None:
     repo = prepare_sample_repo(tmp_path)
     assert _unittest(repo).returncode != 0
-    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
+    with demo_server(fast=True) as server:
         app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
         async with app.run_test(size=(120, 40)) as pilot:
             questions: set[int] = set()
@@ -49,8 +48,18 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
             assert "DEMO" in text
             assert [s.status for s in app.screen.plan.steps] == ["done"] * 5
             assert any(h and h.path == "wordstats/counter.py" for h in app.screen.search.hits)
+            await _say(pilot, "thanks! what else?")  # the script is over: the demo model says so, no error
+            await helpers.wait_until(pilot, lambda: helpers.screen_text(app).count("■ finished") == 2)
+            assert "script is over" in helpers.screen_text(app) and "retrying" not in helpers.screen_text(app)
     assert (len(questions), len(reviewed)) == (1, 2)
     assert _unittest(repo).returncode == 0
+
+
+async def _say(pilot: Any, text: str) -> None:
+    prompt = pilot.app.screen.query_one("#prompt")
+    prompt.focus()
+    prompt.value = text
+    await pilot.press("enter")
 
 
 @pytest.mark.parametrize("review", ["reject", "comment"])
@@ -58,7 +67,7 @@ async def test_demo_answers_a_review(tmp_path: Path, helpers: Any, review: str) 
     """A rejected patch stops the demo politely with nothing changed; a review comment is acknowledged (the
     scripted model cannot revise)."""
     repo = prepare_sample_repo(tmp_path)
-    with ScriptedServer(demo_script(fast=True), models=("genie-demo",)) as server:
+    with demo_server(fast=True) as server:
         app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
         async with app.run_test(size=(120, 40)) as pilot:
             await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
@@ -67,6 +76,10 @@ async def test_demo_answers_a_review(tmp_path: Path, helpers: Any, review: str) 
             if review == "reject":
                 await pilot.press("f4", "r", "enter")
                 await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
+                await _say(pilot, "please use a regex instead")  # no real model: the demo ends, no other patch
+                await helpers.wait_until(pilot, lambda: helpers.screen_text(app).count("■ finished") == 2)
+                assert OVER[:40] in " ".join(helpers.screen_text(app).split())
+                assert "Second patch" not in helpers.screen_text(app) and not app.screen.patch.awaiting
             else:
                 await pilot.press("f4", "y", "m")
                 app.screen.patch.comment_box.value = "keep str.split"
