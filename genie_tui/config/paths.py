@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from genie_tui.errors import UsageError
@@ -10,9 +12,26 @@ from genie_tui.errors import UsageError
 APP = "genie"
 
 
+_SCRATCH: list[Path] = []  # set by scratch_state(): where this process keeps its data and cache instead
+
+
 def _home(kind: str) -> Path | None:
+    if _SCRATCH and kind in ("data", "cache"):
+        return _SCRATCH[-1] / kind
     root = os.environ.get("GENIE_HOME")
     return Path(root) / kind if root else None
+
+
+@contextlib.contextmanager
+def scratch_state(root: Path) -> Iterator[None]:
+    """Sessions, the undo journal and the index under ``root`` while the block runs (``genie demo`` keeps them
+    with its temporary repository, so nothing of it is left in the user's dirs); the config dir (themes,
+    playbooks, config.toml) stays the user's."""
+    _SCRATCH.append(root)
+    try:
+        yield
+    finally:
+        _SCRATCH.remove(root)
 
 
 def user_config_dir() -> Path:

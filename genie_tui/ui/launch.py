@@ -49,9 +49,11 @@ def demo(args: argparse.Namespace) -> int:
     """``genie demo``: a temporary copy of the sample repo and a scripted model server, no key needed."""
     import tempfile
 
+    from genie_tui.config.paths import scratch_state
     from genie_tui.demo.script import TASK, demo_server, prepare_sample_repo
 
-    with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp:
+    # the session, undo journal and index of a repository that is gone when the demo ends go with it
+    with tempfile.TemporaryDirectory(prefix="genie-demo-") as tmp, scratch_state(Path(tmp) / "state"):
         repo = prepare_sample_repo(Path(tmp))
         server = demo_server().start()
         try:

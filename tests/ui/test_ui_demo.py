@@ -101,3 +101,36 @@ def test_wheel_ships_demo_and_themes(tmp_path: Path) -> None:
                    "genie_tui/demo/script.py", "genie_tui/_data/themes/genie-dark.toml",
                    "genie_tui/_data/themes/genie-contrast.toml", "genie_tui/ui/screens/main.tcss"):
         assert needed in names, needed
+
+
+def test_the_demo_leaves_nothing_in_the_user_s_dirs(monkeypatch: Any, helpers: Any) -> None:
+    import argparse
+    import asyncio
+    import os
+
+    from genie_tui.config.paths import user_cache_dir, user_config_dir, user_data_dir
+    from genie_tui.ui import launch
+    from genie_tui.ui.app import GenieApp
+
+    home = Path(os.environ["GENIE_HOME"])
+    seen: dict[str, Any] = {}
+
+    async def drive(app: GenieApp) -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await helpers.wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen), timeout=30)
+            await pilot.pause(TYPE_AHEAD_S)  # an Escape sooner is taken as type-ahead
+            await pilot.press("escape")  # no answer: the demo goes on to its first patch
+            await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting, timeout=30)
+            seen.update(repo=app.repo, data=user_data_dir(), cache=user_cache_dir(), config=user_config_dir(),
+                        sessions=list(user_data_dir().rglob("*.jsonl")),
+                        index=list(user_cache_dir().rglob("*.sqlite")))
+            await pilot.press("f4", "r", "enter")  # rejected: the demo ends, with nothing left running
+            await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
+
+    monkeypatch.setattr(GenieApp, "run", lambda self, *a, **k: asyncio.run(drive(self)))
+    assert launch.demo(argparse.Namespace(theme=None)) == 0
+    assert seen["sessions"] and seen["index"]  # the demo kept them, beside its repository
+    assert seen["data"].parent == seen["cache"].parent == seen["repo"].parent / "state"
+    assert seen["config"] == home / "config"  # the user's themes and settings still apply
+    assert not seen["repo"].exists() and not seen["data"].exists()
+    assert not (home / "data").exists() and not (home / "cache").exists()
