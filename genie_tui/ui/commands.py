@@ -7,6 +7,7 @@ on the welcome path too; the rest say how to configure a model.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -99,10 +100,30 @@ async def _diff(screen: MainScreen, arg: str) -> None:
         return
     from genie_tui.patching.textfile import decode
 
-    out = await asyncio.to_thread(subprocess.run, ["git", "diff", "--no-color"], cwd=repo, capture_output=True)
-    diff = decode(out.stdout)[1]  # the files' own bytes: Latin-1 or a stray byte must not stop the app
+    raw, new, more = await asyncio.to_thread(_working_tree_diff, repo)
+    diff = decode(raw)[1]  # the files' own bytes: Latin-1 or a stray byte must not stop the app
     screen.show_patch_pane(True)
-    screen.patch.show_diff(diff, "Working tree diff (git diff)" if diff else "No changes.")
+    files = f", and {new} new file{'s' if new != 1 else ''}" if new else ""
+    files += f" ({more} more new files not shown)" if more else ""
+    screen.patch.show_diff(diff, f"Working tree diff (git diff{files})" if diff else "No changes.")
+
+
+#: New files shown by /diff; a build that leaves thousands untracked (and not ignored) shows the first ones.
+DIFF_NEW_FILES = 100
+
+
+def _working_tree_diff(repo: Path) -> tuple[bytes, int, int]:
+    """``git diff`` of the tracked files, then each new file that git does not ignore as a diff from nothing (a
+    file the agent created is part of what it did); how many new files are shown, and how many more are not."""
+    out = subprocess.run(["git", "diff", "--no-color"], cwd=repo, capture_output=True, check=False).stdout
+    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z"], cwd=repo,
+                            capture_output=True, check=False).stdout.split(b"\0")
+    names = [os.fsdecode(n) for n in listed if n]
+    for name in names[:DIFF_NEW_FILES]:
+        # exit 1: there are differences; the header is git's own ("new file mode", "Binary files ... differ")
+        out += subprocess.run(["git", "diff", "--no-color", "--no-index", "--", os.devnull, name], cwd=repo,
+                              capture_output=True, check=False).stdout
+    return out, min(len(names), DIFF_NEW_FILES), max(0, len(names) - DIFF_NEW_FILES)
 
 
 async def undo(screen: MainScreen, arg: str = "") -> None:

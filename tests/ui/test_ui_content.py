@@ -42,6 +42,20 @@ async def test_diff_of_a_latin1_change_is_shown(sample_repo: Path, helpers: Any)
         assert "café au lait" in helpers.screen_text(app)
 
 
+async def test_diff_shows_new_files_too(sample_repo: Path, helpers: Any) -> None:
+    (sample_repo / "wordstats/extra.py").write_text("def extra():\n    return 1\n")  # what the agent created
+    (sample_repo / "notes.log").write_text("ignored\n")
+    (sample_repo / ".gitignore").write_text("*.log\n")
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _run(pilot, "/diff")
+        await helpers.wait_until(pilot, lambda: not app.screen.patch.empty)
+        lines = app.screen.patch.view.lines
+        assert "+++ b/wordstats/extra.py" in lines and "+def extra():" in lines and "+*.log" in lines
+        assert not any("notes.log" in line for line in lines)  # git ignores it, so does /diff
+        assert "and 2 new files" in helpers.screen_text(app)
+
+
 async def test_apply_of_a_latin1_patch_applies_it(sample_repo: Path, helpers: Any) -> None:
     _commit_latin(sample_repo)
     (sample_repo / "latin.diff").write_bytes(
