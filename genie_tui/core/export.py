@@ -17,8 +17,7 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
     """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
     state = restore(path)
     tools = state.start.get("tools") or []
-    schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools
-               if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]}
+    schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools}  # checked by restore
     messages = [_export_message(m, schemas) for m in state.messages]
     # an example teaches only through assistant messages; a session that never got one has nothing to teach
     if any(m["role"] == "assistant" for m in messages):

@@ -178,12 +178,16 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
 def _are_tools(value: object) -> bool:
     """A list of ``{"type": "function", "function": {"name": ..., "parameters": {...}}}`` as genie records them
     (what ``genie export`` copies into the fine-tuning file and checks the calls against)."""
-    return isinstance(value, list) and all(
-        isinstance(t, dict) and isinstance(t.get("function"), dict) and isinstance(t["function"].get("name"), str)
-        and isinstance(t["function"].get("parameters", {}), dict)
-        and isinstance(t["function"].get("parameters", {}).get("properties", {}), dict)
-        and all(isinstance(p, dict) for p in t["function"].get("parameters", {}).get("properties", {}).values())
-        for t in value)
+    return isinstance(value, list) and all(map(_is_tool_schema, value))
+
+
+def _is_tool_schema(tool: object) -> bool:
+    function = tool.get("function") if isinstance(tool, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        return False
+    parameters = function.get("parameters", {})
+    properties = parameters.get("properties", {}) if isinstance(parameters, dict) else None
+    return isinstance(properties, dict) and all(isinstance(p, dict) for p in properties.values())
 
 
 def _is_number(value: object) -> bool:

@@ -135,11 +135,12 @@ def imported_as(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str, d
     return out
 
 
-def external_source(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str) -> str | None:
-    """The module outside the repository that ``path`` imports ``alias`` from (``sqlalchemy`` after ``from
-    sqlalchemy import Engine``, ``react-widgets`` after ``import { Widget } from 'react-widgets'``); None when
-    an import of ``path`` leads ``alias`` into the repository, ``path`` defines it itself, or no import binds
-    it so. By-name languages (Java's ``import com.b.Util``) record no alias and are not looked at."""
+def external_source(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str) -> tuple[str, str] | None:
+    """The module outside the repository that ``path`` imports ``alias`` from, and the name it imports there
+    (``("sqlalchemy", "Engine")`` after ``from sqlalchemy import Engine``, ``react-widgets`` after ``import {
+    Widget } from 'react-widgets'``); None when an import of ``path`` leads ``alias`` into the repository,
+    ``path`` defines it itself, or no import binds it so. By-name languages (Java's ``import com.b.Util``)
+    record no alias and are not looked at."""
     rows = c.execute("SELECT module, imports.name FROM imports JOIN files ON files.id = imports.file_id "
                      "WHERE files.path=? AND alias=? AND module != ''", (path, alias)).fetchall()
     if not rows or any(mods.resolve_import(path, module, imported) or mods.resolve_import(path, module)
@@ -148,7 +149,7 @@ def external_source(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: st
     if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
                  "AND defs.parent='' LIMIT 1", (path, alias)).fetchone():
         return None
-    return next((module for module, _ in rows if mods.external(module)), None)
+    return next(((module, imported) for module, imported in rows if mods.external(module)), None)
 
 
 def member_owners(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,

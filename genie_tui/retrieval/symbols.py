@@ -81,12 +81,8 @@ def _outside(c: sqlite3.Connection, mods: ModuleMap, symbol: str,
     ``np`` of ``np.linalg.norm``) from outside the repository."""
     qual, name = _split(symbol)
     head = qual.split(".")[0] if qual else name
-    module = R.external_source(c, mods, path, head) if path and head else None
-    if module is None:
-        return None
-    row = c.execute("SELECT imports.name FROM imports JOIN files ON files.id = imports.file_id WHERE files.path=? "
-                    "AND alias=? AND module=? LIMIT 1", (path, head, module)).fetchone()
-    return module, head, row[0] if row else ""
+    source = R.external_source(c, mods, path, head) if path and head else None
+    return None if source is None else (source[0], head, source[1])
 
 
 def _lines_of(c: sqlite3.Connection, path: str, name: str) -> set[int]:

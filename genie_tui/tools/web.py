@@ -26,6 +26,8 @@ MAX_CODINGS = 2  # a page compressed more times over than this (Content-Encoding
 MAX_REDIRECTS = 20
 MAX_SHOWN = 200  # characters of a URL or a question echoed in a message
 _FEED = 50_000  # bytes a decoding stage pulls from the one before it at a time
+
+
 def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     """``text`` for a one-line message: control characters escaped (a newline shows as ``\\n``), at most ``limit``
     characters of it, then "…"."""
@@ -80,8 +82,6 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
 
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-
-
 _HTML_START = re.compile(rb"\s*<(?:!doctype\s+html|html|head|meta)\b", re.IGNORECASE)
 
 

@@ -22,8 +22,12 @@ def refusal(repo: Path, path: str) -> str | None:
     """Why the user's pane must not show ``path`` (``"x.py: outside the repository"``), or None: the rule the
     agent's own tools keep (:meth:`ToolContext.resolve`), so a symlink to ``/etc/passwd`` or
     ``~/.aws/credentials`` in a cloned repository is neither listed, previewed nor added to the context."""
+    return _refusal(ToolContext(repo, Settings()), path)
+
+
+def _refusal(ctx: ToolContext, path: str) -> str | None:
     try:
-        ToolContext(repo, Settings()).resolve(path, must_exist=False)
+        ctx.resolve(path, must_exist=False)
     except ToolError as exc:
         return str(exc)
     return None
@@ -31,7 +35,8 @@ def refusal(repo: Path, path: str) -> str | None:
 
 def _shown(repo: Path, hits: Iterable[Hit]) -> list[Hit]:
     """``hits`` without those the pane cannot show, at most LIMIT (looked at lazily: a glob may match 10,000)."""
-    return list(islice((h for h in hits if refusal(repo, h.path) is None), LIMIT))
+    ctx = ToolContext(repo, Settings())
+    return list(islice((h for h in hits if _refusal(ctx, h.path) is None), LIMIT))
 
 
 def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
