@@ -4,12 +4,10 @@ from a loopback server the test starts."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from genie_tui.config.settings import load_settings
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
@@ -80,21 +78,13 @@ class _Site(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def site(loopback_site):
+    return loopback_site
 
 
 @pytest.fixture
-def ctx(make_repo) -> ToolContext:
-    repo = make_repo({"a.py": ""})
-    context = ToolContext(repo, load_settings(repo, {}))
-    context.settings.web_allow_hosts = "127.0.0.1"
-    return context
+def ctx(loopback_ctx) -> ToolContext:
+    return loopback_ctx
 
 
 def browse(ctx: ToolContext, site: str, path: str) -> str:

@@ -63,6 +63,19 @@ async def wait_until(pilot: Any, cond: Callable[[], object], timeout: float = 15
         await pilot.pause(0.05)
 
 
+async def send(pilot: Any, text: str) -> None:
+    """Type ``text`` into the prompt and press Enter, as the user sends a task or a /command."""
+    prompt = pilot.app.screen.query_one("#prompt")
+    prompt.focus()
+    prompt.value = text
+    await pilot.press("enter")
+
+
+def last_tool(body: dict[str, Any]) -> str:
+    """The newest tool result in a request the scripted server received."""
+    return next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "tool"), "")
+
+
 def screen_text(app: Any) -> str:
     """What the terminal shows, as plain text."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
@@ -74,6 +87,8 @@ def helpers() -> Any:
         make_app = staticmethod(make_app)
         wait_until = staticmethod(wait_until)
         screen_text = staticmethod(screen_text)
+        send = staticmethod(send)
+        last_tool = staticmethod(last_tool)
         sleep = staticmethod(asyncio.sleep)
 
     return H

@@ -48,18 +48,11 @@ async def test_demo_session_goes_red_to_green(tmp_path: Path, helpers: Any) -> N
             assert "DEMO" in text
             assert [s.status for s in app.screen.plan.steps] == ["done"] * 5
             assert any(h and h.path == "wordstats/counter.py" for h in app.screen.search.hits)
-            await _say(pilot, "thanks! what else?")  # the script is over: the demo model says so, no error
+            await helpers.send(pilot, "thanks! what else?")  # the script is over: the demo model says so, no error
             await helpers.wait_until(pilot, lambda: helpers.screen_text(app).count("■ finished") == 2)
             assert "script is over" in helpers.screen_text(app) and "retrying" not in helpers.screen_text(app)
     assert (len(questions), len(reviewed)) == (1, 2)
     assert _unittest(repo).returncode == 0
-
-
-async def _say(pilot: Any, text: str) -> None:
-    prompt = pilot.app.screen.query_one("#prompt")
-    prompt.focus()
-    prompt.value = text
-    await pilot.press("enter")
 
 
 @pytest.mark.parametrize("review", ["reject", "comment"])
@@ -76,7 +69,7 @@ async def test_demo_answers_a_review(tmp_path: Path, helpers: Any, review: str) 
             if review == "reject":
                 await pilot.press("f4", "r", "enter")
                 await helpers.wait_until(pilot, lambda: "■ finished" in helpers.screen_text(app))
-                await _say(pilot, "please use a regex instead")  # no real model: the demo ends, no other patch
+                await helpers.send(pilot, "please use a regex instead")  # no real model: the demo ends, no other patch
                 await helpers.wait_until(pilot, lambda: helpers.screen_text(app).count("■ finished") == 2)
                 assert OVER[:40] in " ".join(helpers.screen_text(app).split())
                 assert "Second patch" not in helpers.screen_text(app) and not app.screen.patch.awaiting

@@ -14,17 +14,6 @@ RENAME = "diff --git a/README.md b/DOCS.md\nsimilarity index 100%\nrename from R
 EMPTY_FILE = "diff --git a/wordstats/py.typed b/wordstats/py.typed\nnew file mode 100644\nindex 0000000..e69de29\n"
 
 
-def _last_tool(body: dict[str, Any]) -> str:
-    return next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "tool"), "")
-
-
-async def _start(pilot: Any, text: str) -> None:
-    prompt = pilot.app.screen.query_one("#prompt")
-    prompt.focus()
-    prompt.value = text
-    await pilot.press("enter")
-
-
 async def test_a_rename_without_hunks_is_a_row_of_its_own_and_decided_like_a_hunk(sample_repo: Path, serve: Any,
                                                                                    helpers: Any) -> None:
     first, _ = patches()
@@ -32,7 +21,7 @@ async def test_a_rename_without_hunks_is_a_row_of_its_own_and_decided_like_a_hun
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": diff, "summary": "rename and fix"})]), FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "fix words()")
+        await helpers.send(pilot, "fix words()")
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         rows = screen.patch.view.hunks
@@ -47,7 +36,7 @@ async def test_a_rename_without_hunks_is_a_row_of_its_own_and_decided_like_a_hun
     assert (sample_repo / "README.md").exists() and not (sample_repo / "DOCS.md").exists()
     text = (sample_repo / COUNTER).read_text()
     assert "import re" in text and "return text.split()" in text
-    tool = _last_tool(server.requests[1])
+    tool = helpers.last_tool(server.requests[1])
     assert "hunk 1 (" in tool and "hunk 3 (" in tool and "hunk 2 (" not in tool  # the two it did not apply
 
 
@@ -56,7 +45,7 @@ async def test_an_empty_new_file_in_a_patch_file_is_a_row_of_its_own(sample_repo
     (sample_repo / "mine.diff").write_text(EMPTY_FILE + f"diff --git a/{COUNTER} b/{COUNTER}\n" + first)
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "/apply mine.diff")
+        await helpers.send(pilot, "/apply mine.diff")
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         rows = screen.patch.view.hunks
@@ -77,7 +66,7 @@ async def test_a_review_comment_being_written_is_kept_when_the_focus_leaves_and_
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "s"})]), FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "fix words()")
+        await helpers.send(pilot, "fix words()")
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4", "m", *"do not add re", "f5", "f4")  # a look at the prompt, and back
@@ -89,7 +78,7 @@ async def test_a_review_comment_being_written_is_kept_when_the_focus_leaves_and_
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
     text = (sample_repo / COUNTER).read_text()
     assert "import re" not in text and "WORD.findall" in text  # hunk 1 rejected with the comment
-    tool = _last_tool(server.requests[1])
+    tool = helpers.last_tool(server.requests[1])
     assert "do not add re" in tool and "hunk 1" in tool
 
 
@@ -100,14 +89,14 @@ async def test_a_comment_left_open_when_the_turn_is_stopped_does_not_reach_the_n
                     Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "two"})]), FINISH, FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "fix words()")
+        await helpers.send(pilot, "fix words()")
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4", "j", "m", *"old comment")
         assert screen.patch.comment_box.display
         await pilot.press("ctrl+c")  # stops the turn: that review is over, and so is its comment
         await helpers.wait_until(pilot, lambda: not screen.turn_running)
-        await _start(pilot, "again")
+        await helpers.send(pilot, "again")
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         assert not screen.patch.comment_box.display
         await pilot.press("f4", "y", "y", "enter")  # the new review's keys work, and send what is shown
@@ -125,10 +114,10 @@ async def test_apply_during_a_turn_is_refused_and_stays_in_the_prompt(sample_rep
                           tool_calls=[("propose_patch", {"diff": first, "summary": "agent patch"})]), FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _start(pilot, "fix words()")
+        await helpers.send(pilot, "fix words()")
         screen = app.screen
         await helpers.wait_until(pilot, lambda: screen.turn_running)
-        await _start(pilot, "/apply mine.diff")
+        await helpers.send(pilot, "/apply mine.diff")
         await pilot.pause(0.1)
         assert screen.query_one("#prompt").value == "/apply mine.diff"
         assert any("agent is working" in n.message for n in app._notifications)
@@ -150,9 +139,9 @@ async def test_a_task_started_during_an_apply_review_ends_that_review_when_the_a
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await _start(pilot, "/apply mine.diff")
+        await helpers.send(pilot, "/apply mine.diff")
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
-        await _start(pilot, "fix words()")  # the review is left open
+        await helpers.send(pilot, "fix words()")  # the review is left open
         await helpers.wait_until(pilot, lambda: "mine.diff was not applied" in screen.conversation.transcript())
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4", "a")
@@ -166,7 +155,7 @@ async def test_apply_of_a_file_that_is_no_diff_is_refused_at_once(sample_repo: P
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await _start(pilot, "/apply README.md")
+        await helpers.send(pilot, "/apply README.md")
         await helpers.wait_until(pilot, lambda: "apply: README.md" in screen.conversation.transcript())
         assert not screen.patch.awaiting and screen.patch.empty
         assert "README.md not applied: no file changes found" in screen.conversation.transcript()
