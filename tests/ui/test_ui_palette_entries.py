@@ -17,12 +17,32 @@ def _titles(app: Any) -> list[str]:
 
 
 async def _palette(pilot: Any, query: str) -> None:
+    """Open the palette, put ``query`` in it as a paste would (typing it key by key took seconds per query in
+    Pilot), and run the highlighted command once the palette has matched."""
+    from textual.command import CommandInput, CommandList, CommandPalette
+
     await pilot.press("ctrl+p")
-    await pilot.pause(0.2)
-    await pilot.press(*query)
-    await pilot.pause(0.5)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    palette.query_one(CommandInput).value = query
+    listed = palette.query_one(CommandList)
+
+    def matched() -> bool:
+        option = listed.highlighted is not None and listed.get_option_at_index(listed.highlighted)
+        return bool(option) and query.lower() in str(option.prompt).lower()
+
+    await _until(pilot, matched)
     await pilot.press("enter")
-    await pilot.pause(0.2)
+    await _until(pilot, lambda: pilot.app.screen is not palette)
+
+
+async def _until(pilot: Any, cond: Any, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "the palette did not settle"
+        await pilot.pause(0.02)
 
 
 async def test_tool_calls_and_search_preview_are_in_the_palette(sample_repo: Path, serve: Any, helpers: Any) -> None:
