@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", default=_SUB, help="UI theme")
 
     p = cmd("config", "genie_tui.config.cli:run", "show the effective configuration")
-    p.add_argument("action", choices=["show"], help="show: effective values and where each came from")
+    p.add_argument("action", choices=["show"], nargs="?", default="show",
+                   help="show (the default): effective values and where each came from")
     _repo_flag(p, _SUB)
     _model_flags(p, _SUB)
 
@@ -146,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "query (default: the embeddings_hypothetical setting)")
 
     p = cmd("playbooks", "genie_tui.playbooks.cli:run", "list, show, create and check playbooks")
-    p.add_argument("action", choices=["list", "show", "new", "check"])
+    p.add_argument("action", choices=["list", "show", "new", "check"], nargs="?", default="list",
+                   help="list (the default), show NAME, new NAME or check")
     p.add_argument("name", nargs="?", help="playbook name (show, new)")
     _repo_flag(p, _SUB)
     return parser

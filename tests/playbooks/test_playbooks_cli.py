@@ -124,3 +124,12 @@ def test_new_refuses_a_name_another_repo_file_declares(make_repo, pb_text, capsy
         assert err == f"genie: {owner} already declares the playbook '{name}'; edit it, or pick another name\n"
         assert not (repo / f".genie/playbooks/{name}.md").exists()
     assert PlaybookLibrary.load(repo).read("db-migrations") == "Timestamped files."
+
+
+def test_bare_playbooks_lists_and_bare_config_shows(make_repo, capsys) -> None:
+    """`genie playbooks` and `genie config` alone do what their help line says (they were usage errors)."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    assert main(["playbooks", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["NAME", "SOURCE", "APPLIES"]
+    assert main(["config", "--repo", str(repo)]) == 0
+    assert any(line.split()[:1] == ["max_steps"] for line in capsys.readouterr().out.splitlines())
