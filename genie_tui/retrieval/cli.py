@@ -180,7 +180,12 @@ def _search(args: argparse.Namespace) -> int:
                           "elapsed_ms": round(elapsed, 1)}))
         return 0
     if not results:
-        print("no results")
+        from genie_tui.retrieval.textutil import tokenize
+
+        # a query of only one-letter or common words ("f", "the") matches nothing by design: say so
+        print("no results" if tokenize(query) else
+              "no results: the query has no word genie searches for (one-letter words and common words such as "
+              "'the' are skipped)")
         return 1
     for r in results:
         path = shown_path(r.path)

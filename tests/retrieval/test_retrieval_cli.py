@@ -23,3 +23,14 @@ def test_a_bad_model_endpoint_in_the_environment_does_not_stop_code_search(make_
     assert "a.py" in capsys.readouterr().out
     assert main(["run", "fix it", "--repo", str(repo)]) == 2
     assert "OPENAI_" in capsys.readouterr().err
+
+
+def test_a_query_of_only_skipped_words_says_why_it_found_nothing(make_repo, capsys):
+    from genie_tui.cli import main
+
+    repo = make_repo({"a.py": "def f():\n    pass\n"})
+    assert main(["search", "f", "--repo", str(repo)]) == 1
+    assert capsys.readouterr().out.strip() == ("no results: the query has no word genie searches for (one-letter "
+                                               "words and common words such as 'the' are skipped)")
+    assert main(["search", "nowhere_to_be_found", "--repo", str(repo)]) == 1
+    assert capsys.readouterr().out.strip() == "no results"
