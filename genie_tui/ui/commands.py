@@ -163,7 +163,7 @@ async def _apply(screen: MainScreen, arg: str) -> None:
         return
     if await _busy_patch(screen, "apply"):
         return
-    path = Path(arg).expanduser()
+    path = Path(os.path.expanduser(arg))  # "~nouser/x" stays as typed (pathlib's expanduser raised)
     path = path if path.is_absolute() else repo / path
     from genie_tui.patching.cli import PATCH_BYTES
     from genie_tui.reading import read_regular
