@@ -371,8 +371,7 @@ async def _ask(screen: MainScreen, arg: str) -> None:
 COMMANDS: dict[str, Handler] = {
     "help": _help, "plan": _plan, "theme": _theme, "model": _model, "approve": _approve, "search": _search,
     "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": _resume,
-    "sessions": _sessions,
-    "browse": _browse, "ask": _ask,
+    "sessions": _sessions, "browse": _browse, "ask": _ask,
 }
 
 
@@ -384,10 +383,17 @@ def starts_a_turn(line: str) -> bool:
     return name.lower() in ("ask", "browse") and bool(arg.strip())
 
 
+#: Commands that take no argument refuse one: ``/undo src/x.py`` must not undo the whole last patch
+NO_ARGUMENT = frozenset({"undo", "diff", "clear", "sessions"})
+
+
 async def run_slash(screen: MainScreen, line: str) -> None:
     name, _, arg = line.lstrip("/").partition(" ")
     handler = COMMANDS.get(name.lower())
     if handler is None:
         await screen.conversation.add_note(f"unknown command /{name}; /help lists them", "error")
+        return
+    if arg.strip() and name.lower() in NO_ARGUMENT:
+        await screen.conversation.add_note(f"/{name.lower()} takes no argument; nothing was done", "error")
         return
     await handler(screen, arg.strip())

@@ -27,3 +27,23 @@ async def test_apply_of_a_file_named_with_a_tilde(sample_repo: Path, helpers: An
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
         await pilot.press("f4", "a")
         await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+
+
+async def test_commands_without_arguments_refuse_one(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_text(first)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await helpers.send(pilot, "/apply fix.diff")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
+        await helpers.send(pilot, "/undo wordstats/report.py")  # not the file the patch changed
+        await helpers.send(pilot, "/clear the plan")
+        await helpers.send(pilot, "/diff HEAD~1")
+        await pilot.pause(0.5)
+        shown = app.screen.conversation.transcript()
+    assert "WORD.findall" in (sample_repo / COUNTER).read_text()  # not undone
+    for name in ("undo", "clear", "diff"):
+        assert f"/{name} takes no argument; nothing was done" in shown
+    assert "applied" in shown  # the conversation was not cleared
