@@ -158,6 +158,7 @@ class MainScreen(Screen[None]):
             return
         await self.conversation.add_user(shown or text)
         self.turn_running = True
+        self.status.update_fields(phase="thinking")  # not "idle" while the model writes before its first tool
         self.status.set_busy(True)
         self.run_turn(agent, text)
 
