@@ -43,3 +43,25 @@ async def test_eighty_columns_keep_both_columns(sample_repo: Path, helpers: Any)
         await pilot.pause()
         assert app.screen.query_one("#left").region.width > 0
         assert app.screen.conversation.region.width > 0
+
+
+async def test_a_review_in_twelve_rows_shows_the_hunk(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    from genie_tui.demo.script import patches
+
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "words(): ignore case"})]),
+                    Reply(tool_calls=[("finish", {"summary": "done"})])])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await helpers.send(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4")
+        await pilot.pause(0.2)
+        view = app.screen.patch.view
+        assert view.has_focus and view.size.height >= 4, view.size  # was one line under the title and keys
+        assert "@@ -2,3 +2,6 @@" in helpers.screen_text(app)
+        await pilot.press("f5")  # the prompt, and the title bar, come back with the keys
+        await pilot.pause(0.1)
+        prompt = app.screen.query_one("#prompt")
+        assert prompt.has_focus and prompt.region.height == 1
+        assert app.screen.query_one("#title-bar").region.height == 1

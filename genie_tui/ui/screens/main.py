@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 QUIT_WINDOW_S = 2.0
 TINY_WIDTH = 60  # narrower: the search and plan column shows only while it has the keys
+CRAMPED_HEIGHT = 16  # shorter: a patch under review takes every row it can
 DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
              "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
              "Enter submits. Esc stops, Ctrl+C twice quits.")
@@ -97,6 +98,9 @@ class MainScreen(Screen[None]):
         # under 60 columns the left column (28 wide) left the conversation a strip of a few letters: it shows
         # only while the search or plan pane has the keys (F2/F3), and then takes the width
         self.set_class(self.size.width < TINY_WIDTH, "-tiny")
+        # under 16 rows a review showed one line of the diff under the pane's title and keys: the title bar,
+        # the prompt and the pane's top border give it their rows while it has the keys
+        self.set_class(self.size.height < CRAMPED_HEIGHT, "-cramped")
         self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
         # the footer cuts off what does not fit (at 80 columns: the patch's r and e, the plan's J/K), so
         # under 120 columns the pane being worked in shows its keys on a line of its own
