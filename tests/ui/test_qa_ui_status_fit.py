@@ -42,3 +42,16 @@ async def test_a_typed_model_name_is_shown_without_escape_sequences(sample_repo:
         await pilot.pause(0.2)
         text, line = helpers.screen_text(app), _status_line(helpers, app)
     assert "\x1b" not in text and "gpt-red" in line, line
+
+
+async def test_a_long_model_name_gives_way_to_the_approval_mode(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    server = serve([])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await helpers.send(pilot, "/model gpt-4.1-mini-2025-04-14-preview")
+        await pilot.pause(0.2)
+        line = _status_line(helpers, app)
+        assert "idle" in line and line.rstrip().endswith("approve:ask"), line
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause(0.1)
+        assert "gpt-4.1-mini-2025-04-14-preview" in _status_line(helpers, app)

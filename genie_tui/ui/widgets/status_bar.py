@@ -70,11 +70,11 @@ class StatusBar(Static):
         self._draw()
 
     def _draw(self) -> None:
-        """The fields that fit the bar's width: the token count, then the context, then the step give way first,
-        so a narrow terminal still shows the model, the phase and the approval mode (``auto`` applies patches)."""
+        """The fields that fit the bar's width: the token count, then the context, the step and the model give
+        way, so a narrow terminal still shows the phase and the approval mode (``auto`` applies patches)."""
         fields = self._fields()
         width = self.content_region.width or 10_000  # not laid out yet: all of them
-        drop = ["tokens", "ctx", "step"]
+        drop = ["tokens", "ctx", "step", "model"]  # the model last (a long name, or the demo's badge besides)
         while drop and self._line(fields).cell_len > width:
             fields.pop(drop.pop(0), None)
         self.update(self._line(fields))
