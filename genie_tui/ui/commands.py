@@ -166,15 +166,15 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     path = Path(os.path.expanduser(arg))  # "~nouser/x" stays as typed (pathlib's expanduser raised)
     path = path if path.is_absolute() else repo / path
     from genie_tui.patching.cli import PATCH_BYTES
+    from genie_tui.patching.textfile import decode
     from genie_tui.reading import read_regular
 
     try:  # /dev/zero or a named pipe: refused unread, never the app's memory or a hang
         data = read_regular(path, PATCH_BYTES)
-    except OSError as exc:
-        await screen.conversation.add_note(f"apply: cannot read {arg}: {exc.strerror or exc}", "error")
+    except (OSError, ValueError) as exc:  # ValueError: a pasted NUL in the name ("embedded null byte")
+        why = getattr(exc, "strerror", None) or exc
+        await screen.conversation.add_note(f"apply: cannot read {arg}: {why}", "error")
         return
-    from genie_tui.patching.textfile import decode
-
     diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
     from genie_tui.ui.screens.edit import unreadable
 

@@ -47,3 +47,12 @@ async def test_commands_without_arguments_refuse_one(sample_repo: Path, helpers:
     for name in ("undo", "clear", "diff"):
         assert f"/{name} takes no argument; nothing was done" in shown
     assert "applied" in shown  # the conversation was not cleared
+
+
+async def test_apply_of_a_name_with_a_pasted_nul_is_a_note(sample_repo: Path, helpers: Any) -> None:
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await helpers.send(pilot, "/apply fix\x00.diff")
+        await helpers.wait_until(pilot, lambda: "apply:" in app.screen.conversation.transcript())
+        assert app.is_running
+        assert "embedded null byte" in app.screen.conversation.transcript()
