@@ -191,14 +191,13 @@ class GenieApp(App[str | None]):
                 command = SystemCommand("Quit", "Ctrl+Q: quit (while a turn runs, press Ctrl+Q again to confirm)",
                                         self.action_quit)
             yield command
-        from genie_tui.ui.palette import commands
-        from genie_tui.ui.screens.main import MainScreen
-        from genie_tui.ui.screens.preview import PreviewScreen
+        from textual.screen import ModalScreen
 
-        if isinstance(screen, PreviewScreen):  # its keys, while it is open
-            yield SystemCommand("Preview: add the shown span to the agent's context", "c in the preview",
-                                screen.action_add)
-            yield SystemCommand("Preview: close", "Esc or q in the preview", screen.action_close)
+        from genie_tui.ui.palette import commands, dialog_commands
+        from genie_tui.ui.screens.main import MainScreen
+
+        if isinstance(screen, ModalScreen):  # a dialog's keys, while it is open (not commands acting behind it)
+            yield from dialog_commands(screen)
             return
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if main is not None:

@@ -163,18 +163,18 @@ async def _apply(screen: MainScreen, arg: str) -> None:
         return
     if await _busy_patch(screen, "apply"):
         return
-    path = Path(arg).expanduser()
+    path = Path(os.path.expanduser(arg))  # "~nouser/x" stays as typed (pathlib's expanduser raised)
     path = path if path.is_absolute() else repo / path
     from genie_tui.patching.cli import PATCH_BYTES
+    from genie_tui.patching.textfile import decode
     from genie_tui.reading import read_regular
 
     try:  # /dev/zero or a named pipe: refused unread, never the app's memory or a hang
         data = read_regular(path, PATCH_BYTES)
-    except OSError as exc:
-        await screen.conversation.add_note(f"apply: cannot read {arg}: {exc.strerror or exc}", "error")
+    except (OSError, ValueError) as exc:  # ValueError: a pasted NUL in the name ("embedded null byte")
+        why = getattr(exc, "strerror", None) or exc
+        await screen.conversation.add_note(f"apply: cannot read {arg}: {why}", "error")
         return
-    from genie_tui.patching.textfile import decode
-
     diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
     from genie_tui.ui.screens.edit import unreadable
 
@@ -371,8 +371,7 @@ async def _ask(screen: MainScreen, arg: str) -> None:
 COMMANDS: dict[str, Handler] = {
     "help": _help, "plan": _plan, "theme": _theme, "model": _model, "approve": _approve, "search": _search,
     "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": _resume,
-    "sessions": _sessions,
-    "browse": _browse, "ask": _ask,
+    "sessions": _sessions, "browse": _browse, "ask": _ask,
 }
 
 
@@ -384,10 +383,17 @@ def starts_a_turn(line: str) -> bool:
     return name.lower() in ("ask", "browse") and bool(arg.strip())
 
 
+#: Commands that take no argument refuse one: ``/undo src/x.py`` must not undo the whole last patch
+NO_ARGUMENT = frozenset({"undo", "diff", "clear", "sessions"})
+
+
 async def run_slash(screen: MainScreen, line: str) -> None:
     name, _, arg = line.lstrip("/").partition(" ")
     handler = COMMANDS.get(name.lower())
     if handler is None:
         await screen.conversation.add_note(f"unknown command /{name}; /help lists them", "error")
+        return
+    if arg.strip() and name.lower() in NO_ARGUMENT:
+        await screen.conversation.add_note(f"/{name.lower()} takes no argument; nothing was done", "error")
         return
     await handler(screen, arg.strip())

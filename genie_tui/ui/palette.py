@@ -79,7 +79,27 @@ TOOL_CALLS: tuple[tuple[str, str, str], ...] = (
      "tool_move(-1)"),
 )
 
+# A dialog's own keys, offered instead of the main screen's commands while it is open: those act behind it (the
+# palette's "approve all" decided a patch whose edit was still open in the diff editor). (title, help, action)
+DIALOGS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "PreviewScreen": (("Preview: add the shown span to the agent's context", "c in the preview", "add"),
+                      ("Preview: close", "Esc or q in the preview", "close")),
+    "EditDiffScreen": (("Editor: apply the edited diff", "Ctrl+S in the diff editor", "save"),
+                       ("Editor: cancel the edit (the patch still awaits review)", "Esc in the diff editor", "cancel")),
+    "QuestionScreen": (("Dialog: answer Esc (the agent's best assumption, or don't run the command)",
+                        "Esc in the dialog; a choice's number and Enter picks it", "assume"),),
+    "SessionPicker": (("Sessions: close", "Esc in the session list; Enter resumes the highlighted one", "close"),),
+    "WelcomeScreen": (("Welcome: run the demo", "d on the welcome screen", "choose('demo')"),
+                      ("Welcome: continue", "Esc or c on the welcome screen", "choose('continue')")),
+}
+
 MODELS_TIMEOUT_S = 5.0
+
+
+def dialog_commands(screen: Any) -> Iterator[SystemCommand]:
+    """The palette over a dialog: its own keys only."""
+    for title, help_, action in DIALOGS.get(type(screen).__name__, ()):
+        yield SystemCommand(title, help_, partial(screen.run_action, action))
 
 
 def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:

@@ -10,7 +10,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from genie_tui.ui.app import GenieApp
 
 QUIT_WINDOW_S = 2.0
+TINY_WIDTH = 60  # narrower: the search and plan column shows only while it has the keys
+CRAMPED_HEIGHT = 16  # shorter: a patch under review takes every row it can
 DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
              "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
              "Enter submits. Esc stops, Ctrl+C twice quits.")
@@ -93,10 +95,21 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 24, "-short")
+        # under 60 columns the left column (28 wide) left the conversation a strip of a few letters: it shows
+        # only while the search or plan pane has the keys (F2/F3), and then takes the width
+        self.set_class(self.size.width < TINY_WIDTH, "-tiny")
+        # under 16 rows a review showed one line of the diff under the pane's title and keys: the title bar,
+        # the prompt and the pane's top border give it their rows while it has the keys
+        self.set_class(self.size.height < CRAMPED_HEIGHT, "-cramped")
         self.query_one(Footer).compact = self.size.width < 100  # more of the pane's keys fit
         # the footer cuts off what does not fit (at 80 columns: the patch's r and e, the plan's J/K), so
         # under 120 columns the pane being worked in shows its keys on a line of its own
         self.set_class(self.size.width < 120, "-key-hints")
+
+    @on(events.DescendantFocus)
+    def _focus_landed(self, event: events.DescendantFocus) -> None:
+        left = self.query_one("#left")
+        self.set_class(event.widget is left or left in event.widget.ancestors, "-left-focus")
 
     # --- panes --------------------------------------------------------------------------------------
     @property
@@ -158,6 +171,7 @@ class MainScreen(Screen[None]):
             return
         await self.conversation.add_user(shown or text)
         self.turn_running = True
+        self.status.update_fields(phase="thinking")  # not "idle" while the model writes before its first tool
         self.status.set_busy(True)
         self.run_turn(agent, text)
 

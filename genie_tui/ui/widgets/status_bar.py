@@ -1,4 +1,4 @@
-"""One line: model, phase, step n/max, tokens vs budget, cost when priced, approval mode, a spinner.
+"""One line: model, phase, step n/max, tokens vs budget, cost when priced, approval mode, a spinner (what fits).
 
 Updates are cheap (a dict write and one ``refresh``); the spinner ticks at 10 Hz only while busy, and
 snapshot tests freeze it with ``animate=False``.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
+
+from genie_tui.printable import printable
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -64,20 +66,38 @@ class StatusBar(Static):
             return None
         return (self.prompt_tokens * pin + self.completion_tokens * pout) / 1_000_000
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
-        t = Text()
+        """The fields that fit the bar's width: the token count, then the context, the step and the model give
+        way, so a narrow terminal still shows the phase and the approval mode (``auto`` applies patches)."""
+        fields = self._fields()
+        width = self.content_region.width or 10_000  # not laid out yet: all of them
+        drop = ["tokens", "ctx", "step", "model"]  # the model last (a long name, or the demo's badge besides)
+        while drop and self._line(fields).cell_len > width:
+            fields.pop(drop.pop(0), None)
+        self.update(self._line(fields))
+
+    def _fields(self) -> dict[str, tuple[str, str]]:
+        """(text, style) of each field in order; the model name as text (no escape sequence of a typed name)."""
+        fields = {"model": (printable(self.model), "bold"), "phase": (self.phase, ""), "step": ("", "")}
+        if self.max_steps:
+            fields["step"] = (f"step {self.step}/{self.max_steps}", "")
+        fields["ctx"] = (f"ctx {self.last_prompt / 1000:.1f}k/{self.budget / 1000:.0f}k", "")
+        fields["tokens"] = (f"{self.prompt_tokens + self.completion_tokens:,} tok", "")
+        if (c := self.cost()) is not None:
+            fields["cost"] = (f"${c:.4f}", "")
+        fields["approve"] = (f"approve:{self.approve}", "")
+        return fields
+
+    def _line(self, fields: dict[str, tuple[str, str]]) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
         if self.demo:
             t.append(" DEMO ", style="bold reverse")
             t.append(" ")
         t.append(SPINNER[self._frame] if self.busy else "●", style="bold" if self.busy else "dim")
-        t.append(f" {self.model}", style="bold")
-        t.append(f" · {self.phase}")
-        if self.max_steps:
-            t.append(f" · step {self.step}/{self.max_steps}")
-        used = self.last_prompt
-        t.append(f" · ctx {used / 1000:.1f}k/{self.budget / 1000:.0f}k")
-        t.append(f" · {self.prompt_tokens + self.completion_tokens:,} tok")
-        if (c := self.cost()) is not None:
-            t.append(f" · ${c:.4f}")
-        t.append(f" · approve:{self.approve}")
-        self.update(t)
+        for name, (text, style) in fields.items():
+            if text:
+                t.append(f" {text}" if name == "model" else f" · {text}", style=style)
+        return t
