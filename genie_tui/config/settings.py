@@ -219,8 +219,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must be positive")
     if (name in ("max_retries", "backoff_base", "playbook_budget") or name.startswith("price_")) and value < 0:
         raise ConfigError(f"{origin}: {name} must not be negative")
-    if name in ("model", "embeddings_model") and not value.strip():
-        raise ConfigError(f"{origin}: {name} must not be empty")
+    if name in ("model", "embeddings_model") and model_name_problem(value):
+        raise ConfigError(f"{origin}: {name} {model_name_problem(value)}")
     if name in SECRET_FIELDS and not (value.isascii() and value.isprintable() and value.strip() == value != ""):
         # an HTTP header carries it: a pasted newline or a curly quote failed every request with a codec error
         raise ConfigError(f"{origin}: {name} must be printable ASCII with no spaces around it (the value is not shown)")
@@ -231,6 +231,15 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         if problem:
             raise ConfigError(f"{origin}: {name} {problem}")
     return value
+
+
+def model_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a model's name (it goes into every request and onto the screen), or None."""
+    if not name.strip():
+        return "must not be empty"
+    if not name.isprintable():  # a pasted newline, escape sequence or NUL would be sent to the endpoint as is
+        return "must be printable (no control characters)"
+    return None
 
 
 #: A config file is a page of settings; a larger one is refused unread (``/dev/zero`` never ends)

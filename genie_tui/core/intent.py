@@ -129,8 +129,11 @@ class UserIntent:
 
     def set_model(self, model: str) -> None:
         """Use ``model`` from the next request on (same endpoint and conversation)."""
-        if not model.strip():
-            raise ValueError("model name is empty")
+        from genie_tui.config.settings import model_name_problem
+
+        problem = model_name_problem(model)
+        if problem:
+            raise ValueError(f"the model name {problem}")
         self.settings.model = model.strip()
         if self.client is not None:
             self.client.model = self.settings.model

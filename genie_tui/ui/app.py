@@ -150,7 +150,7 @@ class GenieApp(App[str | None]):
         return self.agent
 
     def reset_agent(self) -> None:
-        from genie_tui.ui.commands import close_session
+        from genie_tui.ui.session_commands import close_session
 
         close_session(self.agent)
         self.agent = None

@@ -11,7 +11,10 @@ import os
 import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from genie_tui.config.settings import model_name_problem
+from genie_tui.ui.session_commands import resume, sessions
 
 if TYPE_CHECKING:
     from genie_tui.ui.screens.main import MainScreen
@@ -56,6 +59,8 @@ async def _model(screen: MainScreen, arg: str) -> None:
     try:
         if agent is not None:
             agent.set_model(arg)
+        elif model_name_problem(arg):  # no agent yet: the next one starts with it, so check it the same way
+            raise ValueError(f"the model name {model_name_problem(arg)}")
     except ValueError as exc:
         await screen.conversation.add_note(f"model: {exc}", "error")
         return
@@ -72,6 +77,7 @@ async def _model(screen: MainScreen, arg: str) -> None:
 
 
 async def _approve(screen: MainScreen, arg: str) -> None:
+    arg = arg.lower()
     if arg not in ("ask", "auto", "never"):
         await screen.conversation.add_note("usage: /approve ask|auto|never", "error")
         return
@@ -254,105 +260,6 @@ async def _clear(screen: MainScreen, arg: str) -> None:
     screen.show_patch_pane(False)
 
 
-def close_session(agent: Any) -> None:
-    """Give back the lock on ``agent``'s session, if it has one (the app no longer works on it)."""
-    close = getattr(getattr(agent, "session", None), "close", None)
-    if callable(close):
-        close()
-
-
-def latest_session(repo: Path | None, exclude: str | None = None) -> tuple[str | None, list[str]]:
-    """The id of this repository's most recent saved session (``exclude``: the one already open), and a line
-    for each damaged session file it skipped, read as ``/sessions`` reads them."""
-    from genie_tui.ui.screens.sessions import this_repos_sessions
-
-    if repo is None:
-        return None, []
-    mine, _, damaged = this_repos_sessions(repo, exclude)
-    return (mine[0].id if mine else None), damaged
-
-
-def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any]]:
-    """The resumed agent and the session's conversation, read before resuming cuts off a torn last line."""
-    from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
-    from genie_tui.core.session import find_session
-    from genie_tui.core.transcript import read_transcript
-
-    path = find_session(ref)
-    past = read_transcript(path)
-    return Agent.resume(str(path), settings, repo=repo), past
-
-
-async def _resume(screen: MainScreen, arg: str) -> None:
-    if screen.turn_running:
-        await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
-        return
-    ref, skipped = arg, ""
-    if not ref:
-        current = getattr(getattr(screen.genie.agent, "session", None), "id", None)
-        latest, damaged = await asyncio.to_thread(latest_session, screen.genie.repo, current)
-        if damaged:  # it may have been the newest: say so rather than resume an older one silently
-            files = "a damaged session file" if len(damaged) == 1 else f"{len(damaged)} damaged session files"
-            skipped = f"resume: skipped {files}: " + "; ".join(damaged)
-        ref = latest or ""
-        if not ref:
-            await screen.conversation.add_note("resume: no saved session for this repository", "error")
-            if skipped:
-                await screen.conversation.add_note(skipped, "error")
-            return
-    try:
-        agent, past = await asyncio.to_thread(_reopen, ref, screen.genie.settings, screen.genie.repo)
-    except Exception as exc:  # an unknown id, another repository's session or a damaged file: one line
-        await screen.conversation.add_note(f"resume: {exc}", "error")
-        return
-    previous, screen.genie.agent = screen.genie.agent, agent
-    close_session(previous)  # no longer open here: another genie may resume it now
-    # the session's playbooks as the user left them (one turned off stays off); /playbook and the palette show them
-    screen.genie.active_playbooks = agent.active_playbooks
-    notices, agent.resume_notices = agent.resume_notices, []  # said here, not again at the next turn
-    for text in screen.genie.pending_context:
-        agent.add_context(text)
-    from genie_tui.ui.past import show_session
-
-    await show_session(screen, past, agent)
-    session_id = getattr(agent.session, "id", ref)
-    task = getattr(agent, "task", "")
-    more = "; type a message to continue" if screen.genie.model_ready else \
-        "; no model is configured, so it cannot continue here (set OPENAI_API_KEY or --base-url)"
-    await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "") + more,
-                                       "good" if screen.genie.model_ready else "error")
-    if skipped:
-        await screen.conversation.add_note(skipped, "error")
-    for notice in notices:
-        await screen.conversation.add_note(notice, "error")
-
-
-async def _sessions(screen: MainScreen, arg: str) -> None:
-    """A picker of this repository's saved sessions; the chosen one is resumed as ``/resume ID`` would."""
-    if screen.turn_running:
-        await screen.conversation.add_note("sessions: the agent is working; Esc stops it first", "error")
-        return
-    repo = screen.genie.repo
-    if repo is None:
-        return
-    from genie_tui.ui.screens.sessions import SessionPicker, this_repos_sessions
-
-    current = getattr(getattr(screen.genie.agent, "session", None), "id", None)
-    mine, others, damaged = await asyncio.to_thread(this_repos_sessions, repo, current)
-    if not mine:
-        more = f" ({others} of other repositories)" if others else ""
-        await screen.conversation.add_note(f"sessions: no saved session for this repository{more}", "error")
-        for line in damaged:
-            await screen.conversation.add_note(f"not readable: {line}", "error")
-        return
-
-    def chosen(session_id: str | None) -> None:
-        if session_id:
-            screen.run_worker(_resume(screen, session_id))
-
-    screen.app.push_screen(SessionPicker(mine, others, damaged), chosen)
-
-
 async def _browse(screen: MainScreen, arg: str) -> None:
     if not arg:
         await screen.conversation.add_note("usage: /browse URL", "error")
@@ -370,8 +277,8 @@ async def _ask(screen: MainScreen, arg: str) -> None:
 
 COMMANDS: dict[str, Handler] = {
     "help": _help, "plan": _plan, "theme": _theme, "model": _model, "approve": _approve, "search": _search,
-    "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": _resume,
-    "sessions": _sessions, "browse": _browse, "ask": _ask,
+    "diff": _diff, "undo": undo, "apply": _apply, "playbook": _playbook, "clear": _clear, "resume": resume,
+    "sessions": sessions, "browse": _browse, "ask": _ask,
 }
 
 

@@ -56,3 +56,29 @@ async def test_apply_of_a_name_with_a_pasted_nul_is_a_note(sample_repo: Path, he
         await helpers.wait_until(pilot, lambda: "apply:" in app.screen.conversation.transcript())
         assert app.is_running
         assert "embedded null byte" in app.screen.conversation.transcript()
+
+
+async def test_a_model_name_with_control_characters_is_refused_and_approve_takes_any_case(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    """A pasted NUL or escape in /model was kept and would be sent to the endpoint with every request (only the
+    screen cleaned it), with or without an agent; /approve AUTO was a usage error though command names are not
+    case-sensitive."""
+    app = helpers.make_app(sample_repo, serve([]).base_url, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = app.screen.genie.settings.model
+        await helpers.send(pilot, "/model gpt\x00x")
+        await helpers.send(pilot, "/model gpt\x1b[31mx")
+        await helpers.send(pilot, "/approve AUTO")
+        await pilot.pause(0.3)
+        shown = app.screen.conversation.transcript()
+        assert app.screen.genie.settings.model == before
+        assert shown.count("model: the model name must be printable (no control characters)") == 2
+        assert app.screen.genie.settings.approve == "auto" and "usage: /approve" not in shown
+
+
+def test_a_model_name_with_control_characters_is_refused_on_the_command_line(make_repo: Any, capsys: Any) -> None:
+    from genie_tui.cli import main
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    assert main(["config", "--repo", str(repo), "--model", "gpt\x1b[2Jx"]) == 2
+    assert capsys.readouterr().err.strip() == "genie: --model: model must be printable (no control characters)"
