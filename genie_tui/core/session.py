@@ -129,6 +129,7 @@ class Session:
         self._release: Any = None  # the finalizer that gives the lock back
         self._closed = False
         self._written = path.exists()  # a new session's file exists once a whole record is in it
+        self._torn = False  # a failed record left part of itself at the end of the file
 
     def _lock(self, *, create: bool) -> int:
         if self._fd is None:
@@ -206,11 +207,23 @@ class Session:
         # the JSON escape ensure_ascii would write, so the line is valid UTF-8 and reads back to the same text.
         payload = (line + "\n").encode("utf-8", "backslashreplace")
         new = not self._written
+        start: int | None = None
         try:
             fd = self._lock(create=True)
+            if self._torn:  # a record before this one failed part-way and could not be taken back then
+                self.cut_torn_tail()
+                self._torn = False
+            start = os.fstat(fd).st_size
             while payload:
                 payload = payload[os.write(fd, payload):]
         except OSError as exc:
+            if start is not None and not new:
+                # A full disk takes part of a record: the next one (the error, the end) would follow it on the
+                # same line, and the session could never be read again. Take the part back, or cut it later.
+                try:
+                    os.ftruncate(fd, start)
+                except OSError:
+                    self._torn = True
             if new:  # no record made it: the file would be an empty or torn session, listed as damaged forever
                 self.close()
                 try:
