@@ -245,9 +245,11 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
     """``read_records`` with each record's line number, for errors that name the line. With ``problems``, a
     line that is not a record is described there and skipped instead of ending the read."""
+    from genie_tui.reading import read_regular
+
     records = []
-    try:
-        lines = path.read_bytes().split(b"\n")
+    try:  # a named pipe (or /dev/zero) among the sessions hung `sessions list`, /sessions and replay
+        lines = read_regular(path, None).split(b"\n")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read session ({exc.strerror})") from None
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)

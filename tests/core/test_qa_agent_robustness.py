@@ -250,3 +250,22 @@ def test_a_part_that_cannot_be_taken_back_at_once_is_cut_before_the_next_record(
     s.record("end", status="failed")
     s.close()
     assert restore(path).status == "failed"
+
+
+def test_a_named_pipe_or_a_device_among_the_sessions_is_skipped_not_waited_on(genie_home, tmp_path):
+    from genie_tui.core.restore import scan_sessions
+    from genie_tui.core.session import Session, find_session, sessions_dir
+    from genie_tui.errors import UsageError
+
+    s = Session.create("a task")
+    s.record("start", task="a task", repo=str(tmp_path))
+    s.close()
+    os.mkfifo(sessions_dir() / "pipe.jsonl")
+    os.symlink("/dev/zero", sessions_dir() / "zero.jsonl")
+    started = time.monotonic()
+    found, damaged = scan_sessions()  # `genie sessions list` and the app's /sessions hung on the pipe
+    assert [f.task for f in found] == ["a task"]
+    assert sorted(d.rsplit(" (", 1)[1] for d in damaged) == ["a device))", "a named pipe))"]
+    with pytest.raises(UsageError, match="not a regular file"):
+        restore(find_session("pipe"))
+    assert time.monotonic() - started < 5
