@@ -19,10 +19,28 @@ from genie_tui.providers.scripted import Reply, ScriptedServer
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError
 from genie_tui.tools.testrun import WALK_ENTRIES, detect_test_command
-from tests.core.test_agent_api import collect, finish, make_agent
+from genie_tui.config.settings import load_settings
 
 CODE = "def f():\n    return 1\n"
 DIFF = "--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n def f():\n-    return 1\n+    return 2\n"
+
+
+def make_agent(repo, server, approve="ask", **extra) -> Agent:
+    settings = load_settings(repo, {"base_url": server.base_url, "approve": approve})
+    settings.backoff_base = 0.05
+    for key, value in extra.items():
+        setattr(settings, key, value)
+    return Agent(settings, repo)
+
+
+async def collect(agent: Agent, task: str) -> list:
+    seen = [event async for event in agent.run(task)]
+    await agent.client.aclose()
+    return seen
+
+
+def finish(summary="done") -> Reply:
+    return Reply(tool_calls=[("finish", {"summary": summary})])
 
 
 async def test_a_reply_far_over_the_budget_is_cut_in_requests_and_kept_whole_in_the_session(make_repo):
