@@ -287,3 +287,21 @@ def test_a_named_pipe_or_a_device_among_the_sessions_is_skipped_not_waited_on(ge
     with pytest.raises(UsageError, match="not a regular file"):
         restore(find_session("pipe"))
     assert time.monotonic() - started < 5
+
+
+def test_a_call_without_a_name_in_a_session_leaves_its_result_to_no_other_line(tmp_path):
+    # The app's view of a resumed session: the unreadable call left an index behind, and its result then
+    # landed on the note put in its place (an AssertionError: the app's /resume failed on a damaged session)
+    from genie_tui.core.transcript import read_transcript
+
+    path = tmp_path / "s.jsonl"
+    records = [
+        {"type": "start", "ts": 1.0, "task": "t", "repo": str(tmp_path)},
+        {"type": "message", "ts": 2.0, "message": {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"arguments": "{}"}}]}},
+        {"type": "message", "ts": 3.0, "message": {"role": "tool", "tool_call_id": "c1", "content": "a result"}},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    items = read_transcript(path)
+    assert [i.kind for i in items] == ["note", "note"]
+    assert "cannot read" in items[0].text and "a result" in items[1].text
