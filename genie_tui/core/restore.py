@@ -130,7 +130,8 @@ def restore(path: Path) -> RestoredState:
         elif kind == "notes":
             state.notes = [{"text": n["text"], "key": n.get("key")} for n in rec["pending"]]
         elif kind == "patch":
-            state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
+            state.patches.append({**{k: rec.get(k) for k in ("id", "applied", "reason", "diff")},
+                                  "files": rec.get("files", [])})
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
         elif kind == "approval":
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
@@ -203,6 +204,14 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
             isinstance(n, dict) and isinstance(n.get("text"), str) and isinstance(n.get("key"), (str, type(None)))
             for n in rec["pending"])):
         return "no list of notes with text"
+    elif kind == "patch":  # restated in every request, and in the summary of the run that resumes it
+        files = rec.get("files", [])
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            return "the files are not a list of paths"
+        if not all(isinstance(rec.get(k), (str, type(None))) for k in ("id", "reason", "diff")):
+            return "the id, reason or diff is not text"
+        if not isinstance(rec.get("applied", False), bool):
+            return "applied is not true or false"
     elif kind == "end" and not isinstance(rec.get("status", "?"), str):
         return "the status is not text"
     return None

@@ -305,3 +305,20 @@ def test_a_call_without_a_name_in_a_session_leaves_its_result_to_no_other_line(t
     items = read_transcript(path)
     assert [i.kind for i in items] == ["note", "note"]
     assert "cannot read" in items[0].text and "a result" in items[1].text
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    ("files", True, "the files are not a list of paths"), ("files", [5], "the files are not a list of paths"),
+    ("reason", 5, "the id, reason or diff is not text"), ("applied", "yes", "applied is not true or false")])
+def test_a_damaged_patch_record_is_named_with_its_line(tmp_path, field, value, problem):
+    # the latest patch is restated in every request: its files joined, its reason quoted. A record of the wrong
+    # shape failed every request of the resumed session ("TypeError: can only join an iterable")
+    from genie_tui.errors import GenieError
+
+    path = tmp_path / "s.jsonl"
+    patch = {"type": "patch", "ts": 2.0, "id": "p1", "files": ["m.py"], "applied": True, "reason": None,
+             "diff": DIFF, field: value}
+    path.write_text(json.dumps({"type": "start", "ts": 1.0, "task": "t", "repo": str(tmp_path)}) + "\n"
+                    + json.dumps(patch) + "\n")
+    with pytest.raises(GenieError, match=f"s.jsonl:2: damaged 'patch' record \\({problem}\\)"):
+        restore(path)
