@@ -183,7 +183,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
     for i, message in enumerate(out):
         if estimate() <= limit:
             break
-        if message.get("role") == "assistant" and len(message.get("content") or "") > REPLY_KEEP_CHARS:
+        if message.get("role") == "assistant" and len(message.get("content") or "") > REPLY_LONG_CHARS:
             replace(i, meter._shortened_reply(message))
             elided += 1
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
@@ -261,8 +261,10 @@ def elided_arguments(raw: str, patch_note: str | None = None) -> str:
     return json.dumps({"elided_arguments": _note(raw)}, ensure_ascii=False)
 
 
-#: what an assistant reply keeps of its text when the budget needs it cut
-REPLY_KEEP_CHARS = 2_000
+#: an assistant reply longer than this is cut when the budget needs it (a model's reasoning between tool calls is
+#: shorter), keeping REPLY_KEEP_CHARS of its head and tail
+REPLY_LONG_CHARS = 8_000
+REPLY_KEEP_CHARS = 4_000
 #: what a cut recent result keeps at least, and room for the note that says where it was cut
 MIN_KEPT_CHARS = 1_000
 CUT_NOTE_CHARS = 200
