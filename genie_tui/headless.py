@@ -104,6 +104,13 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     repo = Path(start["repo"])
     if not repo.is_dir():
         raise UsageError(f"the session's repository {repo} no longer exists")
+    if getattr(args, "repo", None):  # named: the work must not land in another repository than the one named
+        from genie_tui.config.paths import resolve_repo
+
+        named = resolve_repo(args.repo)
+        if named != repo.resolve():
+            raise UsageError(f"session {args.session} belongs to {repo}, not to --repo {named}; resume it there "
+                             "(or without --repo)")
     settings = _settings(args, repo)
     wanted = list(dict.fromkeys(getattr(args, "playbook", None) or []))
     if wanted:  # an unknown name is a usage error before anything is written to the session

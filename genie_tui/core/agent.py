@@ -355,7 +355,7 @@ class Agent(UserIntent):
         if name == "run_tests":
             return await actions.run_tests(self, call_id, args)
         if name == "finish":
-            self.summary = args["summary"].strip()
+            self.summary = args["summary"].strip() or "(the model gave no summary)"
             return "Finished."
         output = await asyncio.to_thread(registry.run_simple, self.ctx, name, args)
         if output.looked is not None:

@@ -322,3 +322,30 @@ def test_a_damaged_patch_record_is_named_with_its_line(tmp_path, field, value, p
                     + json.dumps(patch) + "\n")
     with pytest.raises(GenieError, match=f"s.jsonl:2: damaged 'patch' record \\({problem}\\)"):
         restore(path)
+
+
+async def test_a_finish_without_a_summary_still_says_how_the_run_ended(make_repo):
+    repo = make_repo({"m.py": CODE})
+    with ScriptedServer([finish("   ")]) as server:
+        seen = await collect(make_agent(repo, server), "do it")
+    assert (seen[-1].status, seen[-1].summary) == ("finished", "(the model gave no summary)")
+
+
+def test_genie_resume_refuses_a_session_of_another_repository_than_repo_names(make_repo):
+    repo, other = make_repo({"m.py": CODE}), make_repo({"m.py": CODE}, name="other")
+    env = {**os.environ, "GENIE_API_KEY": "sk-qa-agent-0000000000"}
+
+    def genie(*args: str, url: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "genie_tui", *args, "--base-url", url, "--json"],
+                              capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+
+    with ScriptedServer([Reply(fault="401")]) as server:
+        trajectory = json.loads(genie("run", "x", "--repo", str(repo), url=server.base_url).stdout)["trajectory"]
+    with ScriptedServer([Reply(tool_calls=[("propose_patch", {"diff": DIFF})]), finish()]) as server:
+        refused = genie("resume", trajectory, "--repo", str(other), "--approve", "auto", url=server.base_url)
+        assert refused.returncode == 2 and f"belongs to {repo}, not to --repo {other}" in refused.stderr
+        assert not server.requests  # before it was ignored: the patches landed in the session's repository
+        (repo / "sub").mkdir()
+        done = genie("resume", trajectory, "--repo", str(repo / "sub"), "--approve", "auto", url=server.base_url)
+    assert done.returncode == 0, done.stderr
+    assert (repo / "m.py").read_text() == "def f():\n    return 2\n" and (other / "m.py").read_text() == CODE
