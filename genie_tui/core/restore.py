@@ -333,7 +333,7 @@ def changed_since(repo: Path, files: list[str], since: float) -> list[str]:
             if target.stat().st_mtime > since + CHANGE_SLACK_S:
                 changed.append(name)
         except FileNotFoundError:
-            changed.append(name)  # deleted (or never there: a read that failed is named too, harmlessly)
+            changed.append(name)  # deleted (a read that failed is not among the files: see known_files)
         except OSError:
             continue
     return changed
