@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,6 +24,8 @@ from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, Usag
 from genie_tui.output import write_data
 from genie_tui.reading import stdin_isatty
 
+#: how often a long test run's latest output line is shown on stderr, at most
+PROGRESS_EVERY_S = 15.0
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
             "local OpenAI-compatible server such as Ollama (http://localhost:11434/v1); `genie demo` needs neither")
@@ -101,6 +104,13 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     repo = Path(start["repo"])
     if not repo.is_dir():
         raise UsageError(f"the session's repository {repo} no longer exists")
+    if getattr(args, "repo", None):  # named: the work must not land in another repository than the one named
+        from genie_tui.config.paths import resolve_repo
+
+        named = resolve_repo(args.repo)
+        if named != repo.resolve():
+            raise UsageError(f"session {args.session} belongs to {repo}, not to --repo {named}; resume it there "
+                             "(or without --repo)")
     settings = _settings(args, repo)
     wanted = list(dict.fromkeys(getattr(args, "playbook", None) or []))
     if wanted:  # an unknown name is a usage error before anything is written to the session
@@ -223,6 +233,7 @@ class Printer:
         self._pending_line: asyncio.Future[str] | None = None
         self.fatal: str | None = None  # the error that ended the run, if one did
         self._held: str | None = None  # that error, until the run's end says it (or another event comes)
+        self._progress_at = 0.0  # when a tool's progress was last shown (or the tool was called)
 
     def note(self, text: str) -> None:
         self._end_text()
@@ -247,6 +258,14 @@ class Printer:
                 self._in_text = True
             case ev.ToolCallCompleted():
                 self.note(f"> {event.name} {_short(event.raw_arguments)}")
+                self._progress_at = time.monotonic()
+            case ev.ToolProgress():
+                # a long test run says how it goes now and then (CI jobs without output for minutes get killed,
+                # and a person watching wants to know it is not stuck); not every line: the tail is the result's
+                now = time.monotonic()
+                if now - self._progress_at >= PROGRESS_EVERY_S:
+                    self._progress_at = now
+                    self.note(f"  ... {' '.join(event.text.split())[:150]}")
             case ev.ToolFinished():
                 first = event.result.splitlines()[0] if event.result else ""
                 status = "ok" if event.ok else "error"

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 NO_ANSWER = ("No answer is available from the user. Proceed on your best assumption, state that assumption "
              "explicitly, and continue.")
+#: a plan the model writes: how many steps and how long each (a pasted step of the user's is cut at 2,000 too)
+PLAN_STEPS = 100
+STEP_CHARS = 2_000
 _FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.S)
 
 
@@ -49,9 +52,14 @@ async def update_plan(agent: Agent, args: dict[str, Any]) -> str:
                 "version stands:\n" + render_plan(agent.plan) + "\nFollow it; reconcile it in your next update_plan.")
     old = {s.text: s.origin for s in agent.plan}
     new: list[PlanStep] = []
+    if len(steps) > PLAN_STEPS:  # the plan is restated in every request: it must stay a plan, not a document
+        raise ToolError(f"update_plan: {len(steps)} steps; a plan has at most {PLAN_STEPS}: merge small steps")
     for n, step in enumerate(steps, 1):
         if not isinstance(step, dict) or not isinstance(step.get("text"), str) or not step["text"].strip():
             raise ToolError(f"update_plan: step {n} needs a non-empty 'text'")
+        if len(step["text"].strip()) > STEP_CHARS:
+            raise ToolError(f"update_plan: step {n} is {len(step['text'].strip())} characters; a step is one line "
+                            f"of at most {STEP_CHARS}: put details in your reply, not in the plan")
         status = step.get("status", "todo")
         if status not in ("todo", "doing", "done"):
             raise ToolError(f"update_plan: step {n} status must be todo, doing or done, not {status!r}")
@@ -154,7 +162,7 @@ def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
 async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     from genie_tui.tools.testrun import detect_test_command, run_command
 
-    configured = agent.settings.test_command or detect_test_command(agent.repo)
+    configured = agent.settings.test_command or await asyncio.to_thread(detect_test_command, agent.repo)
     command = (args.get("command") or "").strip() or configured
     if not command:
         raise ToolError("no test command is configured or detected; pass a command (needs the user's approval) "

@@ -33,7 +33,7 @@ from genie_tui.core.events import (
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
 from genie_tui.core.pump import Cancelled, EventPump
-from genie_tui.core.restore import missing_tool_results, restore
+from genie_tui.core.restore import changed_since, missing_tool_results, restore
 from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
@@ -41,6 +41,8 @@ from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
 PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
+#: files named in the notice of what changed while a session was stopped
+CHANGED_SHOWN = 10
 NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
          "If you need the user, call ask_user.")
 
@@ -116,6 +118,16 @@ class Agent(UserIntent):
         agent._notes = state.notes
         agent.resume_notices = actions.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
+        changed = changed_since(agent.repo, state.known_files(), state.last_ts)
+        if changed:  # the model's reads and patch states of these are out of date: it must not patch from memory
+            shown = ", ".join(changed[:CHANGED_SHOWN]) + (
+                f" and {len(changed) - CHANGED_SHOWN} more" if len(changed) > CHANGED_SHOWN else "")
+            agent.resume_notices.append(f"changed since the session stopped: {shown}; the model is told to "
+                                        "read them again")
+            agent.add_note(f"[genie] Since this session stopped, these files were changed or deleted outside it "
+                           f"(by the user, a checkout or another tool): {shown}. What you read of them before, and "
+                           "what the patch states say about them, may be out of date: read them again before "
+                           "you patch them or rely on them.", key="changed-since")
         return agent
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -205,8 +217,10 @@ class Agent(UserIntent):
         overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task)
         from genie_tui.tools.testrun import detect_test_command
 
+        # in a thread: it may walk the tree and ask the project's interpreter whether it has pytest (seconds)
+        test_command = self.settings.test_command or await asyncio.to_thread(detect_test_command, self.repo)
         system = build_system_prompt(repo=self.repo, overview=overview, playbooks=section.text,
-                                     test_command=self.settings.test_command or detect_test_command(self.repo))
+                                     test_command=test_command)
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
@@ -341,7 +355,7 @@ class Agent(UserIntent):
         if name == "run_tests":
             return await actions.run_tests(self, call_id, args)
         if name == "finish":
-            self.summary = args["summary"].strip()
+            self.summary = args["summary"].strip() or "(the model gave no summary)"
             return "Finished."
         output = await asyncio.to_thread(registry.run_simple, self.ctx, name, args)
         if output.looked is not None:

@@ -2,12 +2,13 @@
 elided, then the long arguments of older tool calls) and a history that strict servers accept.
 
 Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
-the latest patch while it fits. The last few tool results stay whole while they fit; when they alone exceed the
-budget they are cut (head and tail kept); past that the recent calls' own long arguments are elided too, oldest
-first, so no single call (a patch of megabytes) can make every later request too large. An elided argument is
-a note of its size inside arguments that stay a JSON object; the session keeps what the model sent. The current
-plan, patch state and approval mode are restated in the system prompt of every request, so compaction cannot
-make the model forget them. No message is ever dropped, so every tool call keeps its result.
+the latest patch while it fits. The model's own long replies are cut next (head and tail kept). The last few
+tool results stay whole while they fit; when they alone exceed the budget they are cut (head and tail kept);
+past that the recent calls' own long arguments are elided too, oldest first, so no single call (a patch of
+megabytes) can make every later request too large. An elided argument is a note of its size inside
+arguments that stay a JSON object; the session keeps what the model sent. The current plan, patch state and
+approval mode are restated in the system prompt of every request, so compaction cannot make the model forget
+them. No message is ever dropped, so every tool call keeps its result.
 """
 
 from __future__ import annotations
@@ -98,6 +99,17 @@ class TokenMeter:
                 for c in message["tool_calls"]]}
         return self._copy(message, f"calls:{patch_note}:{','.join(ids)}", make)
 
+    def _shortened_reply(self, message: dict[str, Any]) -> dict[str, Any]:
+        """``message`` (an assistant turn) with its text cut to ``REPLY_KEEP_CHARS``, head and tail kept."""
+        def make(message: dict[str, Any]) -> dict[str, Any]:
+            content = message["content"]
+            head = REPLY_KEEP_CHARS // 2
+            tail = REPLY_KEEP_CHARS - head
+            return {**message, "content": (
+                f"{content[:head]}\n[... {len(content) - REPLY_KEEP_CHARS} chars of this reply of yours cut to fit "
+                f"the context budget ...]\n{content[len(content) - tail:]}")}
+        return self._copy(message, "reply", make)
+
     def estimate(self, messages: list[dict[str, Any]]) -> int:
         return int(sum(self.sizes(messages)) / self.chars_per_token)
 
@@ -165,6 +177,15 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
             elided += 1
             if estimate() <= limit:
                 return out, elided
+    # The model's own long replies (a reply that ran to the output limit, a model repeating itself): sent again
+    # whole with every request, one of them could outgrow the budget alone and fail every later request (and
+    # the resume). Oldest first, the head and tail kept; the session keeps what the model wrote.
+    for i, message in enumerate(out):
+        if estimate() <= limit:
+            break
+        if message.get("role") == "assistant" and len(message.get("content") or "") > REPLY_LONG_CHARS:
+            replace(i, meter._shortened_reply(message))
+            elided += 1
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
     # past that they are cut, oldest first, so the newest keeps the most.
     for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
@@ -240,6 +261,10 @@ def elided_arguments(raw: str, patch_note: str | None = None) -> str:
     return json.dumps({"elided_arguments": _note(raw)}, ensure_ascii=False)
 
 
+#: an assistant reply longer than this is cut when the budget needs it (a model's reasoning between tool calls is
+#: shorter), keeping REPLY_KEEP_CHARS of its head and tail
+REPLY_LONG_CHARS = 8_000
+REPLY_KEEP_CHARS = 4_000
 #: what a cut recent result keeps at least, and room for the note that says where it was cut
 MIN_KEPT_CHARS = 1_000
 CUT_NOTE_CHARS = 200

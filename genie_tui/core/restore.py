@@ -67,6 +67,37 @@ class RestoredState:
     playbooks_off: list[str] = field(default_factory=list)
     #: Notes queued for the model's next request that it never got (``{"text", "key"}``, see Agent.add_note).
     notes: list[dict[str, Any]] = field(default_factory=list)
+    #: When the session's last record was written: a file it read or patched that changed later was changed
+    #: by someone else (see :func:`changed_since`).
+    last_ts: float = 0.0
+
+    def known_files(self) -> list[str]:
+        """The repository files the model has seen the text of: those it read and those its patches were for, in
+        the order it met them."""
+        import json
+
+        seen: dict[str, None] = {}
+        reads: dict[str, str] = {}  # call id -> the path it read, until its result says it did
+        for message in self.messages:
+            if message.get("role") == "tool":
+                path = reads.pop(message["tool_call_id"], None)
+                content = message.get("content")
+                if path is not None and isinstance(content, str) and not content.startswith(("error", "not run")):
+                    seen[path] = None
+            for call in message.get("tool_calls") or () if message.get("role") == "assistant" else ():
+                if call["function"]["name"] != "read_file":
+                    continue
+                try:
+                    path = json.loads(call["function"].get("arguments") or "{}").get("path")
+                except (ValueError, RecursionError, AttributeError):
+                    continue
+                if isinstance(path, str) and path.strip():
+                    reads[call["id"]] = path.strip()
+        for patch in self.patches:
+            for path in patch.get("files") or ():
+                if isinstance(path, str):
+                    seen[path] = None
+        return list(seen)
 
 
 def restore(path: Path) -> RestoredState:
@@ -86,6 +117,8 @@ def restore(path: Path) -> RestoredState:
         if problem:
             # exit 1, not 2: the command was right, the file is damaged
             raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
+        if _is_number(rec.get("ts")):
+            state.last_ts = max(state.last_ts, float(rec["ts"]))
         if kind == "message":
             state.messages.append(rec["message"])
             if rec.get("delivers_notes"):
@@ -97,7 +130,8 @@ def restore(path: Path) -> RestoredState:
         elif kind == "notes":
             state.notes = [{"text": n["text"], "key": n.get("key")} for n in rec["pending"]]
         elif kind == "patch":
-            state.patches.append({k: rec.get(k) for k in ("id", "files", "applied", "reason", "diff")})
+            state.patches.append({**{k: rec.get(k) for k in ("id", "applied", "reason", "diff")},
+                                  "files": rec.get("files", [])})
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
         elif kind == "approval":
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
@@ -170,6 +204,14 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
             isinstance(n, dict) and isinstance(n.get("text"), str) and isinstance(n.get("key"), (str, type(None)))
             for n in rec["pending"])):
         return "no list of notes with text"
+    elif kind == "patch":  # restated in every request, and in the summary of the run that resumes it
+        files = rec.get("files", [])
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            return "the files are not a list of paths"
+        if not all(isinstance(rec.get(k), (str, type(None))) for k in ("id", "reason", "diff")):
+            return "the id, reason or diff is not text"
+        if not isinstance(rec.get("applied", False), bool):
+            return "applied is not true or false"
     elif kind == "end" and not isinstance(rec.get("status", "?"), str):
         return "the status is not text"
     return None
@@ -268,3 +310,30 @@ def _unique_call_ids(messages: list[dict[str, Any]]) -> None:
             ids = turn.get(msg.get("tool_call_id", ""))
             if ids:
                 msg["tool_call_id"] = ids.pop(0) if len(ids) > 1 else ids[0]
+
+
+#: a file's change later than the session's last record by more than this was not genie's (a record is written
+#: right after the change it tells of, its time rounded to the millisecond)
+CHANGE_SLACK_S = 0.05
+#: how many of the files a session knows are looked at when it is resumed
+CHANGED_CHECKED = 500
+
+
+def changed_since(repo: Path, files: list[str], since: float) -> list[str]:
+    """Which of ``files`` (paths in ``repo``) were changed or deleted after ``since``: by the user, a checkout or
+    another tool while the session was not running. A path that never named a file is left out."""
+    changed = []
+    for name in files[:CHANGED_CHECKED]:
+        try:
+            target = (repo / name).resolve()
+            target.relative_to(repo.resolve())
+        except (OSError, ValueError, RuntimeError):  # outside the repository, a loop of links, a name too long
+            continue
+        try:
+            if target.stat().st_mtime > since + CHANGE_SLACK_S:
+                changed.append(name)
+        except FileNotFoundError:
+            changed.append(name)  # deleted (a read that failed is not among the files: see known_files)
+        except OSError:
+            continue
+    return changed

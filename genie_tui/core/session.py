@@ -129,6 +129,7 @@ class Session:
         self._release: Any = None  # the finalizer that gives the lock back
         self._closed = False
         self._written = path.exists()  # a new session's file exists once a whole record is in it
+        self._torn = False  # a failed record left part of itself at the end of the file
 
     def _lock(self, *, create: bool) -> int:
         if self._fd is None:
@@ -206,11 +207,23 @@ class Session:
         # the JSON escape ensure_ascii would write, so the line is valid UTF-8 and reads back to the same text.
         payload = (line + "\n").encode("utf-8", "backslashreplace")
         new = not self._written
+        start: int | None = None
         try:
             fd = self._lock(create=True)
+            if self._torn:  # a record before this one failed part-way and could not be taken back then
+                self.cut_torn_tail()
+                self._torn = False
+            start = os.fstat(fd).st_size
             while payload:
                 payload = payload[os.write(fd, payload):]
         except OSError as exc:
+            if start is not None and not new:
+                # A full disk takes part of a record: the next one (the error, the end) would follow it on the
+                # same line, and the session could never be read again. Take the part back, or cut it later.
+                try:
+                    os.ftruncate(fd, start)
+                except OSError:
+                    self._torn = True
             if new:  # no record made it: the file would be an empty or torn session, listed as damaged forever
                 self.close()
                 try:
@@ -232,9 +245,11 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 def numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
     """``read_records`` with each record's line number, for errors that name the line. With ``problems``, a
     line that is not a record is described there and skipped instead of ending the read."""
+    from genie_tui.reading import read_regular
+
     records = []
-    try:
-        lines = path.read_bytes().split(b"\n")
+    try:  # a named pipe (or /dev/zero) among the sessions hung `sessions list`, /sessions and replay
+        lines = read_regular(path, None).split(b"\n")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read session ({exc.strerror})") from None
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)

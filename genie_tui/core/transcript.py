@@ -81,15 +81,17 @@ def _add(items: list[PastItem], waiting: dict[str, list[int]], rec: dict[str, An
                 arguments = loads_json(raw) if raw.strip() else {}
             except ValueError:
                 arguments = None
+            item = PastItem("tool", tool=PastTool(call["id"], call["function"]["name"],
+                                                  arguments if isinstance(arguments, dict) else None, raw))
+            # registered only once the call is read: a call that cannot be (no name) must leave no index behind
+            # for a later result to land on another item
             waiting.setdefault(call["id"], []).append(len(items))
-            items.append(PastItem("tool", tool=PastTool(call["id"], call["function"]["name"],
-                                                        arguments if isinstance(arguments, dict) else None, raw)))
+            items.append(item)
     elif role == "tool":
         pending = waiting.get(msg["tool_call_id"])
-        if pending:
+        tool = items[pending[0]].tool if pending else None
+        if pending and tool is not None:
             at = pending.pop(0)
-            tool = items[at].tool
-            assert tool is not None
             ok = not content.startswith(("error", "not run"))
             items[at] = replace(items[at], tool=replace(tool, result=content, ok=ok))
         else:

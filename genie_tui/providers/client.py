@@ -253,10 +253,13 @@ class ModelClient:
                     await stream.close()
                 if assembler.finish_reason is None:
                     raise IncompleteStream("the stream ended before the turn finished (connection cut?)")
+                if assembler.finish_reason == "error":
+                    # a router's upstream failed mid-turn (OpenRouter ends such a stream so): what came is partial
+                    raise IncompleteStream("the endpoint ended the turn with finish_reason 'error'")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - classify() re-raises what it does not understand
-                if assembler.finish_reason is None:
+                if assembler.finish_reason in (None, "error"):
                     failure = self._classify(exc)
                     if not failure.retryable or attempt >= max_attempts:
                         raise self._error(failure, attempt) from None

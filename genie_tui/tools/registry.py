@@ -98,7 +98,7 @@ def validate(name: str, args: dict[str, Any] | None,
         expected = _TYPES.get(kind) if isinstance(kind, str) else None
         if expected is None or (value is None and key not in required):
             continue  # a type genie's own tools never declare (a recorded session's schema might) is not checked
-        if expected is int and isinstance(value, str) and value.strip().isdigit():
+        if expected is int and isinstance(value, str) and value.strip().isdecimal():  # not "²", which int() refuses
             args[key] = int(value)
             continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

@@ -61,11 +61,58 @@ def detect_test_command(repo: Path) -> str | None:
         return "go test ./..."
     if (repo / "Cargo.toml").exists():
         return "cargo test -q"
-    if (repo / "Makefile").exists() and re.search(r"^test:", (repo / "Makefile").read_text(errors="replace"), re.M):
+    if re.search(rb"^test:", _head(repo / "Makefile"), re.M):
         return "make test"
-    if any(repo.glob("**/test*.py")):
+    if _finds_python_tests(repo):
         return f"{shlex.quote(_python(repo))} -m unittest discover -q"
     return None
+
+
+#: how much of a Makefile is looked at for a ``test:`` target
+MAKEFILE_BYTES = 1_000_000
+#: how many directory entries the look for ``test*.py`` files goes through before giving up
+WALK_ENTRIES = 20_000
+_SKIPPED_DIRS = frozenset({"node_modules", "vendor", "third_party", "build", "dist", "target", "venv", "__pycache__"})
+
+
+def _head(path: Path) -> bytes:
+    """The start of the regular file ``path``, or nothing: a directory, a named pipe (whose ``open`` blocks
+    until a writer comes), ``/dev/zero`` or an unreadable file named ``Makefile`` has no test target."""
+    from genie_tui.reading import TooLarge, read_regular
+
+    try:
+        return read_regular(path, MAKEFILE_BYTES)
+    except TooLarge as exc:
+        return exc.head
+    except OSError:
+        return b""
+
+
+def _finds_python_tests(repo: Path) -> bool:
+    """Whether a ``test*.py`` file is in the repository, looked for in at most ``WALK_ENTRIES`` entries and not in
+    hidden, vendored or build directories (a build tree of 100,000 files made this walk take seconds, at every
+    session start, where a repository with Python tests has them near the top)."""
+    seen = 0
+    stack = [repo]
+    while stack:
+        try:
+            with os.scandir(stack.pop(0)) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > WALK_ENTRIES:
+                        return False
+                    name = entry.name
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            if not name.startswith(".") and name not in _SKIPPED_DIRS:
+                                stack.append(Path(entry.path))
+                        elif name.startswith("test") and name.endswith(".py"):
+                            return True
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return False
 
 
 def _python(repo: Path) -> str:
