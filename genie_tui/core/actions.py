@@ -262,6 +262,24 @@ def notes_not_in_prompt(notes: list[dict[str, Any]], playbooks: str, off: Collec
     return [n for n in notes if not reflected(n)]
 
 
+#: files named in the notice of what changed while a session was stopped
+CHANGED_SHOWN = 10
+
+
+def note_changed_files(agent: Agent, changed: list[str]) -> None:
+    """Tell the user and the model which files changed outside a resumed session while it was stopped: the
+    model's reads and patch states of them are out of date, and it must not patch from memory."""
+    if not changed:
+        return
+    shown = ", ".join(changed[:CHANGED_SHOWN]) + (
+        f" and {len(changed) - CHANGED_SHOWN} more" if len(changed) > CHANGED_SHOWN else "")
+    agent.resume_notices.append(f"changed since the session stopped: {shown}; the model is told to read them again")
+    agent.add_note(f"[genie] Since this session stopped, these files were changed or deleted outside it (by the "
+                   f"user, a checkout or another tool): {shown}. What you read of them before, and what the patch "
+                   "states say about them, may be out of date: read them again before you patch them or rely on "
+                   "them.", key="changed-since")
+
+
 def restore_playbooks(agent: Agent) -> list[str]:
     """A resumed session's playbooks: the user's choices on record checked against the playbooks there are now,
     and the active ones as the session left them. An unsent note about a playbook that no longer exists is

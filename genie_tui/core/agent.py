@@ -41,8 +41,6 @@ from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
 
 PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
-#: files named in the notice of what changed while a session was stopped
-CHANGED_SHOWN = 10
 NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
          "If you need the user, call ask_user.")
 
@@ -62,8 +60,7 @@ class Agent(UserIntent):
         self.ctx = ToolContext(self.repo, settings, index_factory)
         self.messages: list[dict[str, Any]] = []
         self.plan: list[PlanStep] = []
-        self.step = 0
-        self.patch_count = 0
+        self.step = self.patch_count = 0
         self.patches: list[dict[str, Any]] = []
         self.tests: dict[str, Any] | None = None
         self.usage_totals = {"prompt_tokens": 0, "completion_tokens": 0}
@@ -118,16 +115,7 @@ class Agent(UserIntent):
         agent._notes = state.notes
         agent.resume_notices = actions.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
-        changed = changed_since(agent.repo, state.known_files(), state.last_ts)
-        if changed:  # the model's reads and patch states of these are out of date: it must not patch from memory
-            shown = ", ".join(changed[:CHANGED_SHOWN]) + (
-                f" and {len(changed) - CHANGED_SHOWN} more" if len(changed) > CHANGED_SHOWN else "")
-            agent.resume_notices.append(f"changed since the session stopped: {shown}; the model is told to "
-                                        "read them again")
-            agent.add_note(f"[genie] Since this session stopped, these files were changed or deleted outside it "
-                           f"(by the user, a checkout or another tool): {shown}. What you read of them before, and "
-                           "what the patch states say about them, may be out of date: read them again before "
-                           "you patch them or rely on them.", key="changed-since")
+        actions.note_changed_files(agent, changed_since(agent.repo, state.known_files(), state.last_ts))
         return agent
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -151,6 +139,7 @@ class Agent(UserIntent):
             yield PlanUpdated(tuple(self.plan), "agent")
         status, summary = "budget_exhausted", f"stopped after {self.settings.max_steps} steps without finishing"
         self.step = 0
+        self._phase = ""  # each turn tells its first phase, even the one the last turn ended in
         nudged = False
         try:
             while self.step < self.settings.max_steps:

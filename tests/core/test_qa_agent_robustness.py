@@ -349,3 +349,16 @@ def test_genie_resume_refuses_a_session_of_another_repository_than_repo_names(ma
         done = genie("resume", trajectory, "--repo", str(repo / "sub"), "--approve", "auto", url=server.base_url)
     assert done.returncode == 0, done.stderr
     assert (repo / "m.py").read_text() == "def f():\n    return 2\n" and (other / "m.py").read_text() == CODE
+
+
+async def test_each_turn_tells_its_first_phase_even_when_the_last_turn_ended_in_it(make_repo):
+    """The agent told only changes of phase, across turns: a follow-up that began with the phase the previous
+    turn ended in ("done") told none, and a front end showed the previous turn's phase through it."""
+    repo = make_repo({"m.py": CODE})
+    script = [Reply(tool_calls=[("list_dir", {"path": "."})]), finish(), finish("again")]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server)
+        first = [e.phase for e in [e async for e in agent.run("look")] if isinstance(e, ev.PhaseChanged)]
+        second = [e.phase for e in await collect(agent, "and again") if isinstance(e, ev.PhaseChanged)]
+    assert first == ["find", "done"]
+    assert second == ["done"]
