@@ -23,7 +23,7 @@ _I = {"type": "integer"}
 
 SCHEMAS: list[dict[str, Any]] = [
     _schema("list_dir", "List a directory of the repository (paths are relative to the repo root).",
-            {"path": {**_S, "description": "directory, '.' for the root"}}, ["path"]),
+            {"path": {**_S, "description": "directory; '.' (the default) for the root"}}, []),
     _schema("find_files", "Find files by glob ('**/*config*.py') or path substring.",
             {"pattern": _S}, ["pattern"]),
     _schema("search_code", "Ranked code search: words, identifiers, error messages or stack traces. "
