@@ -1,5 +1,6 @@
 """The interactive tools: plan, questions, patches, tests and finish. They need the user, so the agent runs
-them itself instead of the tool registry; each returns the text that goes back to the model."""
+them itself instead of the tool registry; each returns the text that goes back to the model. ``run_tool``
+dispatches every call, the registry's own tools in a thread."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from genie_tui.core.events import (
 )
 from genie_tui.core.session import redact
 from genie_tui.playbooks.library import rendered_names
+from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError
 
 if TYPE_CHECKING:
@@ -40,6 +42,26 @@ _FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.S)
 def fenced_diffs(content: str) -> list[str]:
     """Diffs written in fenced ```diff blocks (models that do not call tools)."""
     return [m.group(1) for m in _FENCED_DIFF.finditer(content or "") if "@@" in m.group(1)]
+
+
+async def run_tool(agent: Agent, call_id: str, name: str, args: dict[str, Any]) -> str:
+    """Run one validated tool call of the model's; its result text for the model."""
+    if name == "update_plan":
+        return await update_plan(agent, args)
+    if name == "ask_user":
+        return await ask_user(agent, args)
+    if name == "propose_patch":
+        return await propose_patch(agent, args)
+    if name == "run_tests":
+        return await run_tests(agent, call_id, args)
+    if name == "finish":
+        agent.summary = args["summary"].strip() or "(the model gave no summary)"
+        return "Finished."
+    output = await asyncio.to_thread(registry.run_simple, agent.ctx, name, args)
+    if output.looked is not None:
+        agent.emit(output.looked)
+        notice_files(agent, [hit[0] for hit in output.looked.hits] if name == "read_file" else [])
+    return output.text
 
 
 async def update_plan(agent: Agent, args: dict[str, Any]) -> str:

@@ -71,6 +71,7 @@ class Agent(UserIntent):
         self._pump = EventPump()
         self.stop_reason = "stopped by the user"
         self._phase = ""
+        self._running: str | None = None  # the id of the tool call running now
         self.files_seen: set[str] = set()
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
         self._applied_diffs: list[str] = []
@@ -321,7 +322,9 @@ class Agent(UserIntent):
                     raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
                 args = registry.validate(call.name, dict(call.arguments))
                 self._set_phase(PHASES.get(call.name, "find"))
-                result = await self._run_tool(call.id, call.name, args)
+                self._running = call.id  # a stop now finds it started: not 'not run'
+                result = await actions.run_tool(self, call.id, call.name, args)
+                self._running = None
                 if call.name == "finish":
                     outcome = "finished"
             except ToolError as exc:
@@ -333,24 +336,6 @@ class Agent(UserIntent):
             self._append({"role": "tool", "tool_call_id": call.id, "content": result})
             self.emit(ToolFinished(call.id, call.name, ok, result, (time.monotonic() - started) * 1000))
         return outcome
-
-    async def _run_tool(self, call_id: str, name: str, args: dict[str, Any]) -> str:
-        if name == "update_plan":
-            return await actions.update_plan(self, args)
-        if name == "ask_user":
-            return await actions.ask_user(self, args)
-        if name == "propose_patch":
-            return await actions.propose_patch(self, args)
-        if name == "run_tests":
-            return await actions.run_tests(self, call_id, args)
-        if name == "finish":
-            self.summary = args["summary"].strip() or "(the model gave no summary)"
-            return "Finished."
-        output = await asyncio.to_thread(registry.run_simple, self.ctx, name, args)
-        if output.looked is not None:
-            self.emit(output.looked)
-            actions.notice_files(self, [hit[0] for hit in output.looked.hits] if name == "read_file" else [])
-        return output.text
 
     # --- helpers used by actions --------------------------------------------------------------------------
 
@@ -376,7 +361,10 @@ class Agent(UserIntent):
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
         for message in missing_tool_results(self.messages, "not run: the turn was stopped"):
+            if message["tool_call_id"] == self._running:  # a test run cut off halfway did run
+                message["content"] = "stopped while it ran: the turn was stopped before this call finished"
             self._append(message)
+        self._running = None
 
     def _set_phase(self, phase: str) -> None:
         if phase != self._phase:

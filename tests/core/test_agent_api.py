@@ -208,3 +208,24 @@ async def test_set_model_applies_to_the_next_request(make_repo):
         await collect(make_agent(repo, server), "look", react)
         models = [r["model"] for r in server.requests]
     assert models == ["gpt-4.1-mini", "other-model"]
+
+
+async def test_a_test_run_stopped_halfway_is_told_to_the_model_as_stopped_not_as_not_run(make_repo):
+    """The call running when the user stops the turn did run, partly: "not run" misled the model into thinking
+    nothing had happened (a test run, a patch under review). The calls after it did not run."""
+    repo = make_repo({"mod.py": CODE})
+    command = f"{sys.executable} -u -c \"import time; print('collecting', flush=True); time.sleep(30)\""
+
+    def react(agent, event):
+        if isinstance(event, ev.ToolProgress):
+            agent.cancel()
+
+    script = [Reply(tool_calls=[("run_tests", {}), ("list_dir", {})])]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, test_command=command)
+        started = time.monotonic()
+        seen = await collect(agent, "test it", react)
+    assert seen[-1].status == "cancelled" and time.monotonic() - started < 10
+    results = [m["content"] for m in agent.messages if m["role"] == "tool"]
+    assert results == ["stopped while it ran: the turn was stopped before this call finished",
+                       "not run: the turn was stopped"]
