@@ -180,6 +180,7 @@ def parse_patch(text: str) -> ParsedPatch:
                 elif h.startswith("new mode"):
                     cur.new_mode = _mode(h)
                 elif h.startswith(("rename from ", "copy from ")):
+                    cur.copy = h.startswith("copy ")
                     moved["old"] = (_unquote(h.split(" from ", 1)[1].strip()), h)
                     cur.old_path = "a/" + moved["old"][0]
                 elif h.startswith(("rename to ", "copy to ")):
