@@ -76,6 +76,12 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
                 method = ("exact" if s == stated else "offset") if level == 0 else "whitespace"
                 out.append(Candidate(s, s + m, method, 0, list(range(s, s + m)),
                                      {g: s + g for g in shape.adds}, level))
+            if level == 0:
+                # Trailing spaces are invisible and models drop them: a place that differs only in them fits
+                # as well as a verbatim one, so both are candidates (the stated line or hunk order may choose)
+                out += [Candidate(s, s + m, "whitespace", 0, list(range(s, s + m)), {g: s + g for g in shape.adds}, 1)
+                        for s in _contiguous(tf, shape, 1) if s not in starts]
+                out.sort(key=lambda c: c.start)
             if level == 2 and any(_indent_suspect(tf, shape, c.mapping) for c in out):
                 return Failure(_INDENT_AMBIGUOUS)
             return out

@@ -26,3 +26,25 @@ def test_a_pure_git_copy_keeps_its_source(make_repo):
     report = apply_patch(repo, "diff --git a/f.txt b/c.txt\nsimilarity index 100%\ncopy from f.txt\ncopy to c.txt\n")
     assert report.applied, report.reason
     assert (repo / "f.txt").read_text() == TEXT == (repo / "c.txt").read_text()
+
+
+TWINS = "def f():\n    x = 1  \n    return x\n\n\ndef g():\n    x = 1\n    return x\n"  # f's line has trailing spaces
+
+
+def test_a_hunk_that_fits_two_places_but_for_trailing_spaces_is_refused(make_repo):
+    # the model dropped f's trailing spaces (as models do) and said line 2: g's copy is not more likely
+    repo = make_repo({"f.py": TWINS})
+    report = apply_patch(repo, "--- a/f.py\n+++ b/f.py\n@@ -2,2 +2,2 @@\n     x = 1\n-    return x\n+    return y\n")
+    assert not report.applied
+    assert "2 places" in (report.reason or "") and "lines 2, 7" in (report.reason or "")
+    assert (repo / "f.py").read_text() == TWINS
+
+
+def test_hunk_order_still_places_a_hunk_whose_twin_differs_in_trailing_spaces(make_repo):
+    repo = make_repo({"f.py": TWINS})
+    diff = ("--- a/f.py\n+++ b/f.py\n@@ -1,3 +1,3 @@\n-def f():\n+def f2():\n     x = 1  \n     return x\n"
+            "@@ -7,2 +7,2 @@\n     x = 1\n-    return x\n+    return y\n")
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "f.py").read_text() == ("def f2():\n    x = 1  \n    return x\n\n\n"
+                                           "def g():\n    x = 1\n    return y\n")
