@@ -48,3 +48,34 @@ def test_hunk_order_still_places_a_hunk_whose_twin_differs_in_trailing_spaces(ma
     assert report.applied, report.reason
     assert (repo / "f.py").read_text() == ("def f2():\n    x = 1  \n    return x\n\n\n"
                                            "def g():\n    x = 1\n    return y\n")
+
+
+def test_a_hunk_with_an_extra_blank_context_line_that_fits_a_twin_verbatim_is_refused(make_repo):
+    # the model added a blank context line above `    x = 1` (line 1 has none): with it, the hunk fits the
+    # copy at line 5 verbatim, and without it the copy at line 2; which one is meant cannot be told
+    text = "def f():\n    x = 1\n    return x\nz = 0\n\n    x = 1\n    return x\n"
+    repo = make_repo({"f.py": text})
+    report = apply_patch(repo, "--- a/f.py\n+++ b/f.py\n@@ -1,3 +1,3 @@\n \n     x = 1\n-    return x\n+    return y\n")
+    assert not report.applied
+    assert "2 places" in (report.reason or ""), report.reason
+    assert (repo / "f.py").read_text() == text
+
+
+def test_hunk_order_places_a_hunk_whose_blank_line_twin_comes_later(make_repo):
+    text = "a = 1\n    x = 1\n    return x\nz = 0\n\n    x = 1\n    return x\nw = 2\n"
+    repo = make_repo({"f.py": text})
+    diff = ("--- a/f.py\n+++ b/f.py\n@@ -1,3 +1,3 @@\n \n     x = 1\n-    return x\n+    return y\n"
+            "@@ -4,2 +4,2 @@\n-z = 0\n+z = 9\n \n")
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "f.py").read_text() == text.replace("return x", "return y", 1).replace("z = 0", "z = 9")
+
+
+def test_a_hunk_in_a_file_of_identical_lines_is_refused_quickly(make_repo):
+    import time
+
+    repo = make_repo({"rep.txt": "x\n" * 60000})
+    t0 = time.monotonic()
+    report = apply_patch(repo, "--- a/rep.txt\n+++ b/rep.txt\n@@ -5,3 +5,3 @@\n x\n-x\n+y\n x\n")
+    assert not report.applied and "places equally well" in (report.reason or "")
+    assert time.monotonic() - t0 < 15
