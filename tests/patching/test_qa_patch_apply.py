@@ -79,3 +79,14 @@ def test_a_hunk_in_a_file_of_identical_lines_is_refused_quickly(make_repo):
     report = apply_patch(repo, "--- a/rep.txt\n+++ b/rep.txt\n@@ -5,3 +5,3 @@\n x\n-x\n+y\n x\n")
     assert not report.applied and "places equally well" in (report.reason or "")
     assert time.monotonic() - t0 < 15
+
+
+def test_a_patch_file_saved_with_a_utf8_bom_applies(make_repo, tmp_path, capsys):
+    from genie_tui.cli import main
+
+    # Notepad and PowerShell's Out-File put a BOM before the first '--- a/' line
+    repo = make_repo({"f.txt": TEXT})
+    patch = tmp_path / "fix.patch"
+    patch.write_bytes(b"\xef\xbb\xbf--- a/f.txt\n+++ b/f.txt\n@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n")
+    assert main(["apply", str(patch), "--repo", str(repo)]) == 0, capsys.readouterr().err
+    assert (repo / "f.txt").read_text() == TEXT.replace("3\n", "three\n", 1)
