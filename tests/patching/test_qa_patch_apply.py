@@ -90,3 +90,21 @@ def test_a_patch_file_saved_with_a_utf8_bom_applies(make_repo, tmp_path, capsys)
     patch.write_bytes(b"\xef\xbb\xbf--- a/f.txt\n+++ b/f.txt\n@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n")
     assert main(["apply", str(patch), "--repo", str(repo)]) == 0, capsys.readouterr().err
     assert (repo / "f.txt").read_text() == TEXT.replace("3\n", "three\n", 1)
+
+
+def test_no_newline_markers_on_both_sides_keep_the_files_final_newline(make_repo):
+    # the model marked the old and the new last line alike: the patch does not change the final newline, even
+    # though the file has one (the marker on the old side is the model's mistake)
+    repo = make_repo({"f.txt": "a\nb\nc\n"})
+    diff = ("--- a/f.txt\n+++ b/f.txt\n@@ -2,2 +2,2 @@\n b\n-c\n\\ No newline at end of file\n+C\n"
+            "\\ No newline at end of file\n")
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_bytes() == b"a\nb\nC\n"
+
+
+def test_a_no_newline_marker_on_the_new_side_only_still_removes_the_final_newline(make_repo):
+    repo = make_repo({"f.txt": "a\nb\nc\n"})
+    report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -2,2 +2,2 @@\n b\n-c\n+C\n\\ No newline at end of file\n")
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_bytes() == b"a\nb\nC"
