@@ -57,7 +57,7 @@ def assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
             spans[-1][1] = max(spans[-1][1], c.end)
         else:
             spans.append([c.start, c.end])
-        if c.end == n and (h.new_no_nl or h.old_no_nl):
+        if c.end == n and h.new_no_nl != h.old_no_nl:  # markers on both sides: the final newline stays as it is
             want_nl = not h.new_no_nl
     lines: list[str] = []
     eols: list[str] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from genie_tui.patching.align import align_through, insert_positions
+from genie_tui.patching.align import SCALE, align_through, insert_positions
 from genie_tui.patching.model import ADD, CTX, DEL, GAP, Hunk
 from genie_tui.patching.textfile import TextFile, normalize
 
@@ -76,10 +76,40 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
                 method = ("exact" if s == stated else "offset") if level == 0 else "whitespace"
                 out.append(Candidate(s, s + m, method, 0, list(range(s, s + m)),
                                      {g: s + g for g in shape.adds}, level))
+            if level == 0:
+                taken = set(starts)
+                # Trailing spaces are invisible and models drop them: a place that differs only in them fits
+                # as well as a verbatim one, so both are candidates (the stated line or hunk order may choose)
+                out += [Candidate(s, s + m, "whitespace", 0, list(range(s, s + m)), {g: s + g for g in shape.adds}, 1)
+                        for s in _contiguous(tf, shape, 1) if s not in taken]
+            if level < 2:
+                out += _blank_twins(tf, shape, out)
+                out.sort(key=lambda c: c.start)
             if level == 2 and any(_indent_suspect(tf, shape, c.mapping) for c in out):
                 return Failure(_INDENT_AMBIGUOUS)
             return out
     return _fuzzy(tf, shape)
+
+
+class _Blanks:
+    """``norm[j] == ""`` for the lines the alignment looks at."""
+
+    def __init__(self, norm: list[str]) -> None:
+        self.norm = norm
+
+    def __getitem__(self, j: int) -> bool:
+        return self.norm[j] == ""
+
+
+def _blank_twins(tf: TextFile, shape: Shape, found: list[Candidate]) -> list[Candidate]:
+    """Other places that differ from the hunk's old side by one blank line only: models add or drop a blank
+    context line (at a hunk's edge most of all), so such a place is as likely meant as a verbatim one."""
+    res = _fuzzy(tf, shape, 2 * SCALE - 1)
+    if isinstance(res, Failure):
+        return []
+    norm = tf.norm(1)
+    return [c for c in res if all(c.end <= f.start or c.start >= f.end for f in found)
+            and all(f is None or normalize(shape.texts[t], 1) == norm[f] for t, f in enumerate(c.mapping))]
 
 
 def already_applied(tf: TextFile, hunk: Hunk) -> int | None:
@@ -116,13 +146,14 @@ def _contiguous(tf: TextFile, shape: Shape, level: int) -> list[int]:
     return out
 
 
-def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
+def _fuzzy(tf: TextFile, shape: Shape, upto: int | None = None) -> list[Candidate] | Failure:
+    """The best-cost alignments; with ``upto``, every one that costs no more than that."""
     norm = tf.norm(2)
     index = tf.index(2)
     toks = [normalize(t, 2) for t in shape.texts]
     kinds = shape.kinds
     blank = [t == "" for t in toks]
-    fblank = [s == "" for s in norm]
+    fblank = _Blanks(norm)  # looked up near the anchors only: a list of a big file's lines per hunk cost seconds
     missing = [shape.texts[k] for k in range(len(toks))
                if kinds[k] == DEL and toks[k] not in index]
     if missing:
@@ -198,6 +229,8 @@ def _fuzzy(tf: TextFile, shape: Shape) -> list[Candidate] | Failure:
         cand = Candidate(start, end, "fuzzy", cost, mapping, inserts, 3)
         if sig not in found or found[sig].cost > cost:
             found[sig] = cand
+    if upto is not None:
+        return sorted((c for c in found.values() if c.cost <= upto), key=lambda c: c.start)
     if not found:
         if problems:
             return Failure(min(problems)[1])

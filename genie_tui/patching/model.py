@@ -51,6 +51,7 @@ class FilePatch:
     new_file: bool = False  # said explicitly (/dev/null or "new file mode")
     deleted: bool = False
     binary: bool = False
+    copy: bool = False  # "copy from"/"copy to": the old file stays
     new_mode: int | None = None
     hunks: list[Hunk] = field(default_factory=list)
     raw_header: list[str] = field(default_factory=list)

@@ -142,6 +142,7 @@ def _is_body_pair(lines: list[str], j: int, hunk: Hunk, olds: int, news: int) ->
 
 def parse_patch(text: str) -> ParsedPatch:
     """Parse ``text`` into files and hunks, tolerating the defects models produce."""
+    text = text.removeprefix("\ufeff")  # a patch saved by Notepad or PowerShell starts with a BOM
     # A CR on every line is transport (the patch was saved with CRLF); CRs on only some lines are content,
     # which matters for new files.
     crs = text.count("\r\n")
@@ -180,6 +181,7 @@ def parse_patch(text: str) -> ParsedPatch:
                 elif h.startswith("new mode"):
                     cur.new_mode = _mode(h)
                 elif h.startswith(("rename from ", "copy from ")):
+                    cur.copy = h.startswith("copy ")
                     moved["old"] = (_unquote(h.split(" from ", 1)[1].strip()), h)
                     cur.old_path = "a/" + moved["old"][0]
                 elif h.startswith(("rename to ", "copy to ")):

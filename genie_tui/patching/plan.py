@@ -249,10 +249,12 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
         return
     target = new if new and new != source and fp.old_path is not None else source
     if target != source:
+        verb = "copy" if fp.copy else "rename"
         if tree.exists(target):
-            raise Refusal(f"the patch renames {source} to {target}, but {target} already exists")
-        _touch(plan, tree, source, None, None)
-        header = f"diff --git a/{source} b/{target}\nrename from {source}\nrename to {target}\n"
+            raise Refusal(f"the patch {'copies' if fp.copy else 'renames'} {source} to {target}, but {target} already exists")
+        if not fp.copy:  # a copy keeps its source
+            _touch(plan, tree, source, None, None)
+        header = f"diff --git a/{source} b/{target}\n{verb} from {source}\n{verb} to {target}\n"
         plan.diffs.append(header + diff.replace(f"+++ b/{source}\n", f"+++ b/{target}\n", 1))
     else:
         plan.diffs.append(diff)

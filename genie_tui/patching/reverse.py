@@ -14,13 +14,17 @@ import difflib
 
 from genie_tui.patching.textfile import BinaryFile, TextFile
 
+
 def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     """``now`` with the change ``before -> after`` taken back, or None when that cannot be done safely."""
     try:
         a, b, cur = TextFile.from_bytes(after), TextFile.from_bytes(before), TextFile.from_bytes(now)
     except BinaryFile:
         return None
-    ops = [op for op in difflib.SequenceMatcher(None, a.lines, b.lines).get_opcodes() if op[0] != "equal"]
+    # lines compare with their endings: a patch that only adds a final newline (or changes a line's CRLF) is a
+    # change to take back too, not "nothing to undo"
+    ops = [op for op in difflib.SequenceMatcher(None, list(zip(a.lines, a.eols)), list(zip(b.lines, b.eols)),
+                                                autojunk=False).get_opcodes() if op[0] != "equal"]
     if not ops:
         return now
     where = _alignment(a.lines, cur.lines)

@@ -179,8 +179,8 @@ def _undo_locked(repo: Path) -> UndoReport:
     entry_path = found[-1]
     try:
         entry = json.loads(_read(entry_path) or b"")  # read_text() of a named pipe blocked forever
-        checked = [(_rel(f["path"]), _unb64(f["before"]), _unb64(f["after"]), _mode(f["before_mode"]))
-                   for f in entry["files"]]
+        checked = [(_rel(f["path"]), _unb64(f["before"]), _unb64(f["after"]), _mode(f["before_mode"]),
+                    _mode(f.get("after_mode"))) for f in entry["files"]]
         label = str(entry.get("label") or "")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         # RecursionError: JSON nested deeper than the parser goes
@@ -190,7 +190,7 @@ def _undo_locked(repo: Path) -> UndoReport:
     writes: dict[str, tuple[bytes | None, int | None]] = {}
     current: dict[str, tuple[bytes | None, int | None]] = {}
     problems: list[str] = []
-    for rel, before, after, before_mode in checked:
+    for rel, before, after, before_mode, after_mode in checked:
         try:
             tree.check_path(rel)  # a link or a file put in the way since the patch: never write through it
             now = _read(repo / rel)
@@ -208,8 +208,10 @@ def _undo_locked(repo: Path) -> UndoReport:
             problems.append(f"{rel} cannot be read ({exc.strerror or exc})")
             continue
         current[rel] = (now, mode)
+        # the mode genie wrote goes back to the one before the patch; a mode the user set since stays theirs
+        keep = before_mode if mode == after_mode else mode
         if now == after:
-            writes[rel] = (before, before_mode)
+            writes[rel] = (before, keep if now is not None else before_mode)
             continue
         if now == before:  # already restored: an undo that was killed halfway through is being finished
             continue
@@ -222,7 +224,7 @@ def _undo_locked(repo: Path) -> UndoReport:
             problems.append(f"{rel}: the lines the patch changed have been edited since (or occur in more than "
                             "one place now)")
         else:
-            writes[rel] = (merged, mode)
+            writes[rel] = (merged, keep)
     files = [c[0] for c in checked]
     if problems:
         return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
