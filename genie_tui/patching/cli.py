@@ -23,9 +23,9 @@ def _read_patch(arg: str) -> str:
     except OSError as exc:
         what = "the patch on standard input" if arg == "-" else f"patch {arg}"
         raise UsageError(f"cannot read {what}: {exc.strerror or exc}") from None
-    from genie_tui.patching.textfile import decode
+    from genie_tui.patching.textfile import decode_patch
 
-    return decode(data)[1]  # like the files it patches: a stray byte in a UTF-8 patch still matches the file's
+    return decode_patch(data)  # like the files it patches: a stray byte in a UTF-8 patch still matches the file's
 
 
 def apply_cmd(args: argparse.Namespace) -> int:

@@ -116,3 +116,15 @@ def normalize(s: str, level: int) -> str:
     if level == 1:
         return s.rstrip()
     return " ".join(s.split())
+
+
+def decode_patch(data: bytes) -> str:
+    """The text of a patch file: UTF-16 when it starts with a UTF-16 byte-order mark (what Windows PowerShell 5's
+    ``git diff > fix.diff`` writes), else as :func:`decode` reads the files it patches."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all (odd length, lone surrogates): read it as bytes, as any other patch
+    return decode(data)[1]
+

@@ -172,7 +172,7 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     path = Path(os.path.expanduser(arg))  # "~nouser/x" stays as typed (pathlib's expanduser raised)
     path = path if path.is_absolute() else repo / path
     from genie_tui.patching.cli import PATCH_BYTES
-    from genie_tui.patching.textfile import decode
+    from genie_tui.patching.textfile import decode_patch
     from genie_tui.reading import read_regular
 
     try:  # /dev/zero or a named pipe: refused unread, never the app's memory or a hang
@@ -181,7 +181,7 @@ async def _apply(screen: MainScreen, arg: str) -> None:
         why = getattr(exc, "strerror", None) or exc
         await screen.conversation.add_note(f"apply: cannot read {arg}: {why}", "error")
         return
-    diff = decode(data)[1]  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
+    diff = decode_patch(data)  # as `genie apply` reads it: a Latin-1 patch still applies to a Latin-1 file
     from genie_tui.ui.screens.edit import unreadable
 
     problem = unreadable(diff)

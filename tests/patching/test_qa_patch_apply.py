@@ -108,3 +108,23 @@ def test_a_no_newline_marker_on_the_new_side_only_still_removes_the_final_newlin
     report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -2,2 +2,2 @@\n b\n-c\n+C\n\\ No newline at end of file\n")
     assert report.applied, report.reason
     assert (repo / "f.txt").read_bytes() == b"a\nb\nC"
+
+
+def test_a_patch_file_saved_as_utf16_applies(make_repo, tmp_path, capsys):
+    """Windows PowerShell 5's `git diff > fix.diff` writes UTF-16 with a byte-order mark (and CRLF): it was
+    refused as 'no file changes found'."""
+    from genie_tui.cli import main
+
+    text = "--- a/f.txt\n+++ b/f.txt\n@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n"
+    for n, data in enumerate([text.replace("\n", "\r\n").encode("utf-16"), text.encode("utf-16-be"),
+                              b"\xfe\xff" + text.encode("utf-16-be")]):
+        repo = make_repo({"f.txt": TEXT}, name=f"repo{n}")
+        patch = tmp_path / f"fix{n}.diff"
+        patch.write_bytes(data)
+        code = main(["apply", str(patch), "--repo", str(repo)])
+        err = capsys.readouterr().err
+        if n == 1:  # no byte-order mark: not taken for UTF-16, and refused without a traceback
+            assert code == 1 and err.startswith("genie: ") and (repo / "f.txt").read_text() == TEXT
+            continue
+        assert code == 0, err
+        assert (repo / "f.txt").read_text() == TEXT.replace("3\n", "three\n", 1)

@@ -82,3 +82,14 @@ def test_a_model_name_with_control_characters_is_refused_on_the_command_line(mak
     repo = make_repo({"a.py": "x = 1\n"})
     assert main(["config", "--repo", str(repo), "--model", "gpt\x1b[2Jx"]) == 2
     assert capsys.readouterr().err.strip() == "genie: --model: model must be printable (no control characters)"
+
+
+async def test_apply_of_a_utf16_patch_file(sample_repo: Path, helpers: Any) -> None:
+    first, _ = patches()
+    (sample_repo / "fix.diff").write_bytes(first.replace("\n", "\r\n").encode("utf-16"))  # PowerShell 5's
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await helpers.send(pilot, "/apply fix.diff")
+        await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
+        await pilot.press("f4", "a")
+        await helpers.wait_until(pilot, lambda: "WORD.findall" in (sample_repo / COUNTER).read_text())
