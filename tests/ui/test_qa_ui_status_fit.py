@@ -33,15 +33,16 @@ async def test_a_narrow_status_bar_keeps_the_approval_mode(sample_repo: Path, se
         assert "step 1/12" in line and " tok " in line and "approve:auto" in line, line
 
 
-async def test_a_typed_model_name_is_shown_without_escape_sequences(sample_repo: Path, serve: Any,
-                                                                    helpers: Any) -> None:
+async def test_a_typed_model_name_with_an_escape_sequence_is_refused_and_not_drawn(sample_repo: Path, serve: Any,
+                                                                                   helpers: Any) -> None:
     server = serve([])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 30)) as pilot:
         await helpers.send(pilot, "/model gpt\x1b[31m-red")
         await pilot.pause(0.2)
         text, line = helpers.screen_text(app), _status_line(helpers, app)
-    assert "\x1b" not in text and "gpt-red" in line, line
+    assert "\x1b" not in text and "red" not in line and "scripted-model" in line, line
+    assert "must be printable" in text
 
 
 async def test_a_long_model_name_gives_way_to_the_approval_mode(sample_repo: Path, serve: Any, helpers: Any) -> None:
