@@ -35,20 +35,34 @@ def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def _redacted(url: str) -> str:
+    """``url`` with its user name and password (``user:pw@``, which httpx sends as basic auth) as ``***@``: what
+    the model and the session log see of a URL is never a secret."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+def _shown(url: str, limit: int = MAX_SHOWN) -> str:
+    """``url`` for a one-line message: credentials redacted, clipped as ``_clip`` does."""
+    return _clip(_redacted(url), limit)
+
+
 def _check_url(url: Any) -> str:
     try:
         ok = isinstance(url, str) and urlparse(url.strip()).scheme in ("http", "https") and bool(urlparse(url).netloc)
     except ValueError:
         ok = False
     if not ok:
-        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(url))}")
+        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(_redacted(url) if isinstance(url, str) else url))}")
     url = url.strip()
     try:
         port = urlparse(url).port
     except ValueError:
         port = 0
     if port == 0:
-        raise ToolError(f"{_clip(url)}: invalid port (a port is 1 to 65535)")
+        raise ToolError(f"{_shown(url)}: invalid port (a port is 1 to 65535)")
     return url
 
 
@@ -176,11 +190,11 @@ class _Decoder:
 def _codings(url: str, header: str) -> list[str]:
     codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
     if len(codings) > MAX_CODINGS:
-        raise ToolError(f"{_clip(url)}: the page is compressed {len(codings)} times over (Content-Encoding: "
+        raise ToolError(f"{_shown(url)}: the page is compressed {len(codings)} times over (Content-Encoding: "
                         f"{_clip(header, 60)}); genie undoes at most {MAX_CODINGS}")
     for coding in codings:
         if coding not in ("gzip", "x-gzip", "deflate"):
-            raise ToolError(f"{_clip(url)}: content encoding {_clip(coding, 40)!r} is not supported (gzip and deflate are)")
+            raise ToolError(f"{_shown(url)}: content encoding {_clip(coding, 40)!r} is not supported (gzip and deflate are)")
     return codings
 
 
@@ -209,14 +223,14 @@ def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
         try:
             outcome.append(_download(url, stop, guard))
         except Exception as exc:  # noqa: BLE001 - a thread's exception would be lost; the agent gets one line
-            outcome.append(ToolError(f"{_clip(url)}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})"))
+            outcome.append(ToolError(f"{_shown(url)}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})"))
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(TOTAL_S)
     if worker.is_alive():
         stop.set()
-        raise ToolError(f"{_clip(url)}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+        raise ToolError(f"{_shown(url)}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
     result = outcome[0]
     if isinstance(result, ToolError):
         raise result
@@ -230,7 +244,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
 
     body = bytearray()
     truncated = False
-    shown = _clip(url)
+    shown = _shown(url)
     try:
         with client(guard, follow_redirects=False, timeout=READ_TIMEOUT_S,
                     headers={"User-Agent": "genie/0.1 (terminal coding agent)",
@@ -310,19 +324,19 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     ctype = response.content_type
     wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32"))  # a mark makes it so too
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
-        raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
+        raise ToolError(f"{_shown(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
     if "html" in ctype:
         text = parse_html(response.text).text()
     elif _textual(ctype) or (not ctype.startswith(_BINARY) and _looks_like_text(response)):
         text = response.text
     else:
-        raise ToolError(f"{_clip(url)}: content type {_clip(ctype, 80)} is not text")
+        raise ToolError(f"{_shown(url)}: content type {_clip(ctype, 80)} is not text")
     more = len(text) - MAX_CHARS
     if more > 0 or response.truncated:
         text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")
                                    + (f", and the page was cut at {MAX_BYTES // 1_000_000} MB" if response.truncated
                                       else "") + "]")
-    return ToolOutput(f"{response.url}\n\n{text}")
+    return ToolOutput(f"{_redacted(response.url)}\n\n{text}")
 
 
 def _real_href(href: str) -> str:
@@ -344,10 +358,10 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         try:
             data = json.loads(response.text)
         except (ValueError, RecursionError):  # [[[[… nested deeper than the parser goes
-            raise ToolError(f"search endpoint returned invalid JSON ({_clip(url)})") from None
+            raise ToolError(f"search endpoint returned invalid JSON ({_shown(url)})") from None
         items = data.get("results") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise ToolError(f"search endpoint returned JSON without a 'results' list ({_clip(url)})")
+            raise ToolError(f"search endpoint returned JSON without a 'results' list ({_shown(url)})")
         for item in items[:8]:
             if isinstance(item, dict):
                 results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))

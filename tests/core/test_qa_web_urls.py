@@ -1,0 +1,58 @@
+"""browse_url and web_search with URLs that carry credentials or lead somewhere odd, against a loopback server,
+through the tool registry."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext, ToolError
+
+
+class _Site(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        pages = {
+            "/ok": (200, [("Content-Type", "text/html")], b"<p>hello</p>"),
+            "/missing": (404, [("Content-Type", "text/html")], b"<p>gone</p>"),
+            "/to-secret": (302, [("Location", f"http://carol:swordfish@127.0.0.1:{port}/ok")], b""),
+            "/search": (200, [("Content-Type", "application/json")], b'{"no": "results"}'),
+        }
+        status, headers, body = pages.get(self.path.split("?")[0], (404, [], b""))
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def ctx(loopback_ctx) -> ToolContext:
+    return loopback_ctx
+
+
+def run(ctx: ToolContext, name: str, **args):
+    return registry.run_simple(ctx, name, registry.validate(name, args))
+
+
+def test_credentials_in_a_url_are_never_echoed(ctx, loopback_site):
+    """http://user:password@host/ was repeated whole in every message and in the page's heading."""
+    site = loopback_site.replace("http://", "http://alice:hunter2@")
+    assert run(ctx, "browse_url", url=f"{site}/ok").text == f"{loopback_site.replace('//', '//***@')}/ok\n\nhello"
+    redirected = run(ctx, "browse_url", url=f"{loopback_site}/to-secret").text
+    assert redirected.startswith("http://***@127.0.0.1:") and "swordfish" not in redirected
+    for url in (f"{site}/missing", site.replace("http:", "ftp:"), f"{site}:0/", "http://alice:hunter2@10.0.0.1/"):
+        with pytest.raises(ToolError) as caught:
+            run(ctx, "browse_url", url=url)
+        assert "hunter2" not in str(caught.value) and "alice" not in str(caught.value), str(caught.value)
+        assert "***@" in str(caught.value) or "10.0.0.1 is an internal address" in str(caught.value)
+    ctx.settings.web_search_url = f"{site}/search?q={{query}}"
+    with pytest.raises(ToolError, match=r"without a 'results' list \(http://\*\*\*@127") as caught:
+        run(ctx, "web_search", question="anything")
+    assert "hunter2" not in str(caught.value)
