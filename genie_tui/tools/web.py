@@ -331,6 +331,9 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         text = response.text
     else:
         raise ToolError(f"{_shown(url)}: content type {_clip(ctype, 80)} is not text")
+    if not text.strip():  # said, so that the model neither takes an empty answer for a failure nor fetches again
+        text = ("[the page is empty]" if not response.body.strip() else "[the page has no text outside scripts, "
+                "styles and navigation; it may be built by JavaScript, which genie does not run]")
     more = len(text) - MAX_CHARS
     if more > 0 or response.truncated:
         text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")

@@ -1,5 +1,5 @@
-"""browse_url and web_search with URLs that carry credentials or lead somewhere odd, against a loopback server,
-through the tool registry."""
+"""browse_url and web_search with URLs that carry credentials or lead somewhere odd, and pages with nothing to
+read, against a loopback server, through the tool registry."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import pytest
 
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext, ToolError
+
+_APP = (b"<html><head><title>App</title><script>boot()</script></head><body><nav><a href='/'>Home</a></nav>"
+        b"<div id='root'></div><script>render()</script><style>div{}</style><noscript>Enable JS</noscript></body></html>")
 
 
 class _Site(BaseHTTPRequestHandler):
@@ -22,6 +25,8 @@ class _Site(BaseHTTPRequestHandler):
             "/missing": (404, [("Content-Type", "text/html")], b"<p>gone</p>"),
             "/to-secret": (302, [("Location", f"http://carol:swordfish@127.0.0.1:{port}/ok")], b""),
             "/search": (200, [("Content-Type", "application/json")], b'{"no": "results"}'),
+            "/app": (200, [("Content-Type", "text/html")], _APP),
+            "/empty": (200, [("Content-Type", "text/plain")], b" \n"),
         }
         status, headers, body = pages.get(self.path.split("?")[0], (404, [], b""))
         self.send_response(status)
@@ -56,3 +61,11 @@ def test_credentials_in_a_url_are_never_echoed(ctx, loopback_site):
     with pytest.raises(ToolError, match=r"without a 'results' list \(http://\*\*\*@127") as caught:
         run(ctx, "web_search", question="anything")
     assert "hunter2" not in str(caught.value)
+
+
+def test_a_page_with_no_text_says_so(ctx, loopback_site):
+    """A page built by JavaScript, or an empty one, came back as its URL and nothing else."""
+    out = run(ctx, "browse_url", url=f"{loopback_site}/app").text
+    assert out.startswith(f"{loopback_site}/app\n\n[the page has no text outside scripts, styles and navigation")
+    assert "JavaScript" in out
+    assert run(ctx, "browse_url", url=f"{loopback_site}/empty").text == f"{loopback_site}/empty\n\n[the page is empty]"
