@@ -29,3 +29,12 @@ def test_an_instruction_file_that_fails_to_load_says_why_when_asked_for(make_rep
     code = main(["run", "task", "--repo", str(repo), "--playbook", "CLAUDE.md", "--base-url", "http://127.0.0.1:9/v1"])
     assert code != 0
     assert f"playbook 'CLAUDE.md' is not loaded: {cases['CLAUDE.md']}" in capsys.readouterr().err
+
+
+def test_new_where_the_playbook_dir_cannot_be_made_is_one_line(make_repo, capsys) -> None:
+    """A file named .genie in the repo made `genie playbooks new` end in a NotADirectoryError traceback."""
+    repo = make_repo({".genie": "not a directory\n", "a.py": ""})
+    assert main(["playbooks", "new", "deploy", "--repo", str(repo)]) == 1
+    out, err = capsys.readouterr()
+    assert err == "genie: cannot write .genie/playbooks/deploy.md: Not a directory\n" and out == ""
+    assert (repo / ".genie").read_text() == "not a directory\n"
