@@ -353,7 +353,10 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     question = args.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ToolError("question must be non-empty text")
-    template = ctx.settings.web_search_url
+    template = ctx.settings.web_search_url or ""
+    if "{query}" not in template:  # every search would get the same page, whatever the question
+        raise ToolError(f"the web_search_url setting ({_clip(repr(_redacted(template)))}) has no {{query}} for the question; "
+                        "set it to a search URL such as https://html.duckduckgo.com/html/?q={query}")
     url = template.replace("{query}", quote_plus(question.strip()))
     response = _get(ctx, url, trusted=True)
     results: list[tuple[str, str, str]] = []

@@ -69,3 +69,14 @@ def test_a_page_with_no_text_says_so(ctx, loopback_site):
     assert out.startswith(f"{loopback_site}/app\n\n[the page has no text outside scripts, styles and navigation")
     assert "JavaScript" in out
     assert run(ctx, "browse_url", url=f"{loopback_site}/empty").text == f"{loopback_site}/empty\n\n[the page is empty]"
+
+
+@pytest.mark.parametrize("template", ["{site}/search", "http://bob:pw1234@127.0.0.1:9/search?q=", ""])
+def test_a_search_url_without_a_place_for_the_question_is_refused(ctx, loopback_site, template):
+    """web_search_url without {query} sent the same request whatever the question, and the model got the same
+    results back for every search."""
+    ctx.settings.web_search_url = template.format(site=loopback_site)
+    with pytest.raises(ToolError, match=r"^the web_search_url setting \('.*'\) has no \{query\} for the question"
+                       ) as caught:
+        run(ctx, "web_search", question="python httpx")
+    assert "pw1234" not in str(caught.value)
