@@ -73,6 +73,7 @@ class Fetched:
     body: bytes
     encoding: str
     truncated: bool  # the page was longer than MAX_BYTES
+    status: int = 200
 
     @property
     def text(self) -> str:
@@ -271,7 +272,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
                         break
                     if stop.is_set():
                         return ToolError(f"{shown}: abandoned")
-                final, ctype = str(response.url), response.headers.get("content-type", "")
+                final, ctype, status = str(response.url), response.headers.get("content-type", ""), response.status_code
                 charset = response.charset_encoding
             finally:
                 response.close()
@@ -289,7 +290,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
     head = bytes(body[:4096])
     encoding = _bom_encoding(head) or _text_encoding(charset or _meta_charset(ctype, head), head)
-    return Fetched(final, ctype, bytes(body), encoding, truncated)
+    return Fetched(final, ctype, bytes(body), encoding, truncated, status)
 
 
 # application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
@@ -382,6 +383,9 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             results.append((title, target, ""))
             if len(results) >= 8:
                 break
+    if not results and response.status != 200:  # DuckDuckGo answers 202 and a challenge page when rate limiting
+        raise ToolError(f"search endpoint answered HTTP {response.status} without results ({_shown(url)}); it may be "
+                        "limiting requests: try again later, or set web_search_url to another endpoint")
     if not results:
         return ToolOutput(f"no results for {_clip(repr(question))}")
     lines = [f"{n}. {_clip(' '.join(title.split()), 200)}\n   {_clip(link, 500)}"

@@ -13,6 +13,8 @@ from genie_tui.tools.base import ToolContext, ToolError
 _APP = (b"<html><head><title>App</title><script>boot()</script></head><body><nav><a href='/'>Home</a></nav>"
         b"<div id='root'></div><script>render()</script><style>div{}</style><noscript>Enable JS</noscript></body></html>")
 
+_CHALLENGE = b"<form action='/challenge'><a href='/help'>Why?</a><p>Select all squares with ducks</p></form>"
+
 
 class _Site(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
@@ -27,6 +29,9 @@ class _Site(BaseHTTPRequestHandler):
             "/search": (200, [("Content-Type", "application/json")], b'{"no": "results"}'),
             "/app": (200, [("Content-Type", "text/html")], _APP),
             "/empty": (200, [("Content-Type", "text/plain")], b" \n"),
+            "/limited": (202, [("Content-Type", "text/html")], _CHALLENGE),
+            "/limited-json": (202, [("Content-Type", "application/json")], b'{"results": []}'),
+            "/nothing": (200, [("Content-Type", "application/json")], b'{"results": []}'),
         }
         status, headers, body = pages.get(self.path.split("?")[0], (404, [], b""))
         self.send_response(status)
@@ -80,3 +85,15 @@ def test_a_search_url_without_a_place_for_the_question_is_refused(ctx, loopback_
                        ) as caught:
         run(ctx, "web_search", question="python httpx")
     assert "pw1234" not in str(caught.value)
+
+
+def test_a_search_endpoint_that_is_limiting_requests_is_not_reported_as_no_results(ctx, loopback_site):
+    """DuckDuckGo answers a rate-limited search with HTTP 202 and a challenge page: the model was told "no results
+    for ..." and took it for the answer."""
+    for path in ("/limited", "/limited-json"):
+        ctx.settings.web_search_url = f"{loopback_site}{path}?q={{query}}"
+        with pytest.raises(ToolError, match=r"^search endpoint answered HTTP 202 without results \(http://127.*\); "
+                           "it may be limiting requests"):
+            run(ctx, "web_search", question="python httpx")
+    ctx.settings.web_search_url = f"{loopback_site}/nothing?q={{query}}"
+    assert run(ctx, "web_search", question="python httpx").text == "no results for 'python httpx'"
