@@ -101,7 +101,7 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
         raise Invalid("missing 'name' in the front matter", key_lines.get("name", 1))
     if not NAME_RE.match(name):
         raise Invalid(
-            f"bad name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
+            f"bad name {_what(name)}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
         )
     description = _opt_str(data, "description", key_lines, nodes)
     applies_to = _str_list(data, "applies_to", key_lines, nodes)
@@ -112,12 +112,12 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
     keywords = _str_list(data, "keywords", key_lines, nodes)
     always = data.get("always", False)
     if not isinstance(always, bool):
-        raise Invalid(f"'always' must be true or false, not {always!r}", key_lines.get("always"))
+        raise Invalid(f"'always' must be true or false, not {_what(always)}", key_lines.get("always"))
     priority = data.get("priority", 0)
     if priority is None:
         priority = 0
     if isinstance(priority, bool) or not isinstance(priority, int):
-        raise Invalid(f"'priority' must be a whole number, not {priority!r}", key_lines.get("priority"))
+        raise Invalid(f"'priority' must be a whole number, not {_what(priority)}", key_lines.get("priority"))
     if not body:
         raise Invalid("no body: write the instructions below the front matter", body_line)
     return Playbook(
@@ -168,6 +168,15 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any
         key_lines[key] = line
         nodes[key] = value_node
     return data, key_lines, nodes
+
+
+def _what(value: Any, limit: int = 60) -> str:
+    """``value`` for a one-line message: a scalar's repr, clipped; a list or mapping only named as one, since its
+    repr may be endless (YAML aliases nested ten deep stand for billions of items in a few hundred bytes)."""
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _raw(node: Any) -> str:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from genie_tui.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_instruction_file_that_fails_to_load_says_why_when_asked_for(make_repo, tmp_path: Path, capsys) -> None:
@@ -38,3 +44,23 @@ def test_new_where_the_playbook_dir_cannot_be_made_is_one_line(make_repo, capsys
     out, err = capsys.readouterr()
     assert err == "genie: cannot write .genie/playbooks/deploy.md: Not a directory\n" and out == ""
     assert (repo / ".genie").read_text() == "not a directory\n"
+
+
+def _alias_bomb() -> str:
+    """A YAML list that stands for 9**10 items in a few hundred bytes: each level repeats the one before."""
+    levels = ['&l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"&l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    return "[" + ", ".join(levels) + "]"
+
+
+@pytest.mark.parametrize("key", ["always", "priority"])
+def test_a_yaml_alias_bomb_in_the_front_matter_is_one_line(make_repo, key) -> None:
+    """`always: <alias bomb>` put the value's repr, billions of items long, in the message: `genie playbooks
+    check` (and every session in a cloned repo holding such a file) ran until killed."""
+    repo = make_repo({f".genie/playbooks/{key}.md": f"---\nname: bomb\n{key}: {_alias_bomb()}\n---\nbody\n"})
+    proc = subprocess.run([sys.executable, "-m", "genie_tui", "playbooks", "check", "--repo", str(repo)], check=False,
+                          capture_output=True, text=True, timeout=15, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    kind = "true or false" if key == "always" else "a whole number"
+    assert proc.stdout.splitlines()[0] == (f"error: .genie/playbooks/{key}.md:3: '{key}' must be {kind}, not a list; "
+                                           "skipped"), proc.stdout[:300]
+    assert proc.returncode == 1
