@@ -14,6 +14,13 @@ from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 from genie_tui.tools.web_html import parse_html
+from genie_tui.tools.web_types import (
+    BINARY,
+    HTML_START,
+    looks_like_text,
+    starts_as_html,
+    textual,
+)
 
 if TYPE_CHECKING:
     from genie_tui.tools.web_guard import Guard
@@ -97,7 +104,6 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
 
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_HTML_START = re.compile(rb"\s*<(?:!doctype\s+html|html|head|meta)\b", re.IGNORECASE)
 
 
 def _meta_charset(ctype: str, head: bytes) -> str | None:
@@ -106,7 +112,7 @@ def _meta_charset(ctype: str, head: bytes) -> str | None:
     HTML only when it starts as one (a script that mentions ``<meta charset=...>`` in a string is no page). A
     page that says UTF-16 there is read as UTF-8 (its bytes so far were ASCII), and a charset that does not
     write ASCII as ASCII (EBCDIC's ``cp037``) cannot be what the page's own ASCII markup was written in."""
-    if "html" not in ctype and (ctype or not _HTML_START.match(head)):
+    if "html" not in ctype and (ctype or not HTML_START.match(head)):
         return None
     found = _META_CHARSET.search(head)
     name = found.group(1).decode("ascii") if found else None
@@ -293,32 +299,6 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
     return Fetched(final, ctype, bytes(body), encoding, truncated, status)
 
 
-# application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
-_TEXT_SUBTYPES = {"javascript", "ecmascript", "json", "xml", "yaml", "toml", "sh", "shellscript", "csh", "python",
-                  "perl", "ruby", "php", "httpd-php", "tex", "latex", "sql", "graphql", "markdown", "csv", "diff",
-                  "patch", "ndjson", "jsonl", "www-form-urlencoded", "sparql-query", "rtf"}
-_BINARY = ("image/", "audio/", "video/", "font/", "model/")  # refused by their label; an SVG is "image/svg+xml"
-
-
-def _textual(ctype: str) -> bool:
-    """Whether the Content-Type ``ctype`` names text (no content type at all counts as text, as before)."""
-    mime = ctype.split(";")[0].strip().lower()
-    subtype = mime.partition("/")[2].removeprefix("x-")
-    return (not mime or mime.startswith("text/") or "json" in mime or "xml" in mime
-            or subtype in _TEXT_SUBTYPES or subtype.rpartition("+")[2] in _TEXT_SUBTYPES)
-
-
-def _looks_like_text(response: Fetched) -> bool:
-    """Whether a page whose label does not say (application/octet-stream, or a type genie does not know) is text
-    by its bytes, as a browser sniffs: the first 8 KB decode in the page's charset (UTF-8 if none) and hold no
-    control characters but tab, newlines, form feed and escape (the NUL test has been made already)."""
-    try:
-        sample = codecs.getincrementaldecoder(response.encoding)().decode(response.body[:8192], final=False)
-    except (UnicodeError, LookupError, ValueError, TypeError):
-        return False
-    return not re.search(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", sample)
-
-
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     url = _check_url(args.get("url"))
     response = _get(ctx, url)
@@ -326,9 +306,10 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32"))  # a mark makes it so too
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
         raise ToolError(f"{_shown(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
-    if "html" in ctype:
+    unsure = not ctype.strip() or not (textual(ctype) or ctype.startswith(BINARY))  # no label, or one not known
+    if "html" in ctype or (unsure and starts_as_html(response.body)):
         text = parse_html(response.text).text()
-    elif _textual(ctype) or (not ctype.startswith(_BINARY) and _looks_like_text(response)):
+    elif textual(ctype) or (not ctype.startswith(BINARY) and looks_like_text(response.body, response.encoding)):
         text = response.text
     else:
         raise ToolError(f"{_shown(url)}: content type {_clip(ctype, 80)} is not text")

@@ -15,6 +15,9 @@ _APP = (b"<html><head><title>App</title><script>boot()</script></head><body><nav
 
 _CHALLENGE = b"<form action='/challenge'><a href='/help'>Why?</a><p>Select all squares with ducks</p></form>"
 
+_PAGE = (b"<!DOCTYPE html>\n<html><head><title>T</title><style>p { color: red }</style><script>track()</script>"
+         b"</head><body><nav>Menu</nav><p>The answer is 42.</p></body></html>")
+
 
 class _Site(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
@@ -32,6 +35,9 @@ class _Site(BaseHTTPRequestHandler):
             "/limited": (202, [("Content-Type", "text/html")], _CHALLENGE),
             "/limited-json": (202, [("Content-Type", "application/json")], b'{"results": []}'),
             "/nothing": (200, [("Content-Type", "application/json")], b'{"results": []}'),
+            "/unlabelled": (200, [], _PAGE),
+            "/octet": (200, [("Content-Type", "application/octet-stream")], b"\xef\xbb\xbf" + _PAGE),
+            "/plain": (200, [("Content-Type", "text/plain")], _PAGE),
         }
         status, headers, body = pages.get(self.path.split("?")[0], (404, [], b""))
         self.send_response(status)
@@ -97,3 +103,11 @@ def test_a_search_endpoint_that_is_limiting_requests_is_not_reported_as_no_resul
             run(ctx, "web_search", question="python httpx")
     ctx.settings.web_search_url = f"{loopback_site}/nothing?q={{query}}"
     assert run(ctx, "web_search", question="python httpx").text == "no results for 'python httpx'"
+
+
+def test_an_unlabelled_html_page_is_read_as_html(ctx, loopback_site):
+    """A page with no Content-Type (or application/octet-stream) that starts as HTML came back as raw markup,
+    scripts and styles included; one labelled text/plain is still shown as it is."""
+    for path in ("/unlabelled", "/octet"):
+        assert run(ctx, "browse_url", url=f"{loopback_site}{path}").text == f"{loopback_site}{path}\n\nThe answer is 42."
+    assert run(ctx, "browse_url", url=f"{loopback_site}/plain").text == f"{loopback_site}/plain\n\n{_PAGE.decode()}"
