@@ -16,6 +16,9 @@ from genie_tui.playbooks.model import Playbook, Source
 #: Larger files are refused unread: a playbook is a page of instructions, not a data dump.
 MAX_BYTES = 256 * 1024
 KEYS = ("name", "description", "applies_to", "keywords", "always", "priority")
+#: A description is one line: longer ones are cut, as they are listed in the system prompt (a playbook that does
+#: not fit it), in ``genie playbooks list`` and in the palette.
+MAX_DESCRIPTION = 200
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 #: Why a repo file whose real path is elsewhere is skipped (the indexer and ``genie apply`` say the same).
 OUTSIDE = "a symlink to outside the repository"
@@ -103,7 +106,7 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
         raise Invalid(
             f"bad name {_what(name)}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
         )
-    description = _opt_str(data, "description", key_lines, nodes)
+    description = _clipped(_opt_str(data, "description", key_lines, nodes), MAX_DESCRIPTION)
     applies_to = _str_list(data, "applies_to", key_lines, nodes)
     for glob in applies_to:
         problem = glob_problem(glob)
@@ -258,8 +261,12 @@ def summary(body: str, limit: int = 100) -> str:
     for line in body.split("\n"):
         text = line.strip().lstrip("#>-*").strip()
         if text:
-            return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+            return _clipped(text, limit)
     return ""
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _human(size: int) -> str:

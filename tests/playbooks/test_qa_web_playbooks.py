@@ -64,3 +64,18 @@ def test_a_yaml_alias_bomb_in_the_front_matter_is_one_line(make_repo, key) -> No
     assert proc.stdout.splitlines()[0] == (f"error: .genie/playbooks/{key}.md:3: '{key}' must be {kind}, not a list; "
                                            "skipped"), proc.stdout[:300]
     assert proc.returncode == 1
+
+
+def test_a_long_description_does_not_blow_the_prompt_budget(make_repo, capsys) -> None:
+    """A 200 KB description went whole into the system prompt's list of playbooks that did not fit (50,000
+    tokens over a 3,000-token budget), and into `genie playbooks show`."""
+    from genie_tui.playbooks import PlaybookLibrary
+
+    repo = make_repo({".genie/playbooks/big.md": "---\nname: big\nalways: true\ndescription: " + "word " * 40_000
+                      + "\n---\n" + "Do this. " * 5_000 + "\n"})
+    lib = PlaybookLibrary.load(repo)
+    section = lib.prompt_section(lib.select("task"), 3000)
+    assert section.overflow == ["big"] and len(section.text) < 1000, len(section.text)
+    assert main(["playbooks", "show", "big", "--repo", str(repo)]) == 0
+    description = capsys.readouterr().out.splitlines()[1]
+    assert len(description) == 200 and description.endswith("word…")
