@@ -264,6 +264,9 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
                     break
                 response.close()
                 request = response.next_request
+                if request.url.scheme not in ("http", "https"):  # file://, ftp://: httpx would say "unsupported"
+                    return ToolError(f"{shown}: redirects to {_shown(response.headers.get('location', ''), 100)}, "
+                                     "which is not an http(s) URL; not followed")
             else:
                 return ToolError(f"{shown}: more than {MAX_REDIRECTS} redirects")
             try:

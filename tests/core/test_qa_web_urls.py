@@ -39,6 +39,8 @@ class _Site(BaseHTTPRequestHandler):
             "/octet": (200, [("Content-Type", "application/octet-stream")], b"\xef\xbb\xbf" + _PAGE),
             "/plain": (200, [("Content-Type", "text/plain")], _PAGE),
         }
+        if self.path.startswith("/to?"):
+            pages["/to"] = (302, [("Location", self.path.partition("?")[2])], b"")
         status, headers, body = pages.get(self.path.split("?")[0], (404, [], b""))
         self.send_response(status)
         for name, value in headers:
@@ -111,3 +113,15 @@ def test_an_unlabelled_html_page_is_read_as_html(ctx, loopback_site):
     for path in ("/unlabelled", "/octet"):
         assert run(ctx, "browse_url", url=f"{loopback_site}{path}").text == f"{loopback_site}{path}\n\nThe answer is 42."
     assert run(ctx, "browse_url", url=f"{loopback_site}/plain").text == f"{loopback_site}/plain\n\n{_PAGE.decode()}"
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://alice:pw@127.0.0.1/x", "gopher://127.0.0.1/"])
+def test_a_redirect_to_another_scheme_is_refused_in_words(ctx, loopback_site, target):
+    """A redirect to file:///etc/passwd read "cannot fetch (UnsupportedProtocol: Request URL has an unsupported
+    protocol 'file://'.)", naming neither the redirect nor where it went."""
+    url = f"{loopback_site}/to?{target}"
+    with pytest.raises(ToolError) as caught:
+        run(ctx, "browse_url", url=url)
+    shown = target.replace("alice:pw@", "***@")
+    assert str(caught.value) == f"{url}: redirects to {shown}, which is not an http(s) URL; not followed"
+
