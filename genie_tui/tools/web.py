@@ -334,6 +334,12 @@ def _real_href(href: str) -> str:
     return unquote(target[0]) if target else href
 
 
+def _field(item: dict[str, Any], key: str) -> str:
+    """A JSON result's field as text; missing or null is empty (``str(None)`` showed "None" as a title or snippet)."""
+    value = item.get(key)
+    return "" if value is None else str(value)
+
+
 def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     question = args.get("question")
     if not isinstance(question, str) or not question.strip():
@@ -355,7 +361,7 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             raise ToolError(f"search endpoint returned JSON without a 'results' list ({_shown(url)})")
         for item in items[:8]:
             if isinstance(item, dict):
-                results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))
+                results.append((_field(item, "title"), _field(item, "url"), _field(item, "content")))
     else:
         parser = parse_html(response.text)
         seen: set[str] = set()

@@ -35,6 +35,8 @@ class _Site(BaseHTTPRequestHandler):
             "/limited": (202, [("Content-Type", "text/html")], _CHALLENGE),
             "/limited-json": (202, [("Content-Type", "application/json")], b'{"results": []}'),
             "/nothing": (200, [("Content-Type", "application/json")], b'{"results": []}'),
+            "/nulls": (200, [("Content-Type", "application/json")],
+                       b'{"results": [{"title": null, "url": "https://example.org/a", "content": null}]}'),
             "/unlabelled": (200, [], _PAGE),
             "/octet": (200, [("Content-Type", "application/octet-stream")], b"\xef\xbb\xbf" + _PAGE),
             "/plain": (200, [("Content-Type", "text/plain")], _PAGE),
@@ -125,3 +127,8 @@ def test_a_redirect_to_another_scheme_is_refused_in_words(ctx, loopback_site, ta
     shown = target.replace("alice:pw@", "***@")
     assert str(caught.value) == f"{url}: redirects to {shown}, which is not an http(s) URL; not followed"
 
+
+def test_null_fields_of_a_json_search_result_are_empty(ctx, loopback_site):
+    ctx.settings.web_search_url = f"{loopback_site}/nulls?q={{query}}"
+    out = run(ctx, "web_search", question="anything").text
+    assert out == "1. \n   https://example.org/a\n\nUse browse_url to read a result.", out
