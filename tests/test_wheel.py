@@ -101,3 +101,25 @@ def test_the_sdist_carries_what_its_own_test_suite_reads(tmp_path: Path) -> None
     with tarfile.open(tmp_path / proc.stdout.strip().splitlines()[-1]) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {".ci/run", "README.md", "tests/test_readme.py", "playbooks/fix-bug.md"} <= names
+
+
+def test_bundled_themes_and_the_demo_repo_come_from_the_wheel(installed_wheel: Path, run_installed) -> None:
+    """`genie demo` cannot run here, but what it needs from the install can: the themes and the sample repo."""
+    code = (
+        "import json, tempfile; from pathlib import Path\n"
+        "from genie_tui.resources import data_dir; from genie_tui.ui.themes import load_themes\n"
+        "from genie_tui.demo.script import prepare_sample_repo\n"
+        "found = load_themes(None)\n"
+        "repo = prepare_sample_repo(Path(tempfile.mkdtemp()))\n"
+        "print(json.dumps({'dir': str(data_dir('themes')), 'themes': sorted(found.themes), 'problems': found.problems,\n"
+        "  'repo': sorted(p.relative_to(repo).as_posix() for p in repo.rglob('*.py') if '.git' not in p.parts)}))"
+    )
+    proc = run_installed(code)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["dir"] == str(installed_wheel / "genie_tui" / "_data" / "themes") and got["problems"] == []
+    assert set(got["themes"]) >= {p.stem for p in (ROOT / "themes").glob("*.toml")} >= {"genie-dark", "genie-light"}
+    assert "wordstats/counter.py" in got["repo"] and "tests/test_counter.py" in got["repo"]
+    proc = run_installed("config", "show", module=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n", 1)[0].split()[:2] == ["model", "gpt-4.1-mini"]

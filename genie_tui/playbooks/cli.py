@@ -127,8 +127,12 @@ def _new(args: argparse.Namespace) -> int:
     else:
         text = scaffold(name)
         note = "edit it, then run `genie playbooks check`"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as out:  # "x": a file that appeared meanwhile is not overwritten
+            out.write(text)
+    except OSError as exc:  # .genie is a file, a read-only checkout, a full disk
+        raise GenieError(f"cannot write {display_path(target, repo)}: {exc.strerror or exc}") from None
     print(f"created {display_path(target, repo)} ({note})")
     return EXIT_OK
 

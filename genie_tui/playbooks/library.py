@@ -180,9 +180,10 @@ class PlaybookLibrary:
         return "; ".join(parts) or "only when asked (--playbook NAME)"
 
     def _unknown(self, name: str) -> str:
-        # a file of that name that failed to load is what the user meant: say why it is not there
+        # a file of that name that failed to load is what the user meant: say why it is not there (an
+        # instruction file's name is its path in the repo, CLAUDE.md or services/api/AGENTS.md)
         broken = [w for w in self.warnings if w.endswith("; skipped")
-                  and PurePosixPath(w.split(":", 1)[0].replace("\\", "/")).stem == name]
+                  and name in (where := w.split(":", 1)[0].replace("\\", "/"), PurePosixPath(where).stem)]
         if broken:
             return f"playbook '{name}' is not loaded: {broken[0]}"
         close = self.close_names(name)

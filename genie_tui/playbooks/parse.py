@@ -16,6 +16,9 @@ from genie_tui.playbooks.model import Playbook, Source
 #: Larger files are refused unread: a playbook is a page of instructions, not a data dump.
 MAX_BYTES = 256 * 1024
 KEYS = ("name", "description", "applies_to", "keywords", "always", "priority")
+#: A description is one line: longer ones are cut, as they are listed in the system prompt (a playbook that does
+#: not fit it), in ``genie playbooks list`` and in the palette.
+MAX_DESCRIPTION = 200
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 #: Why a repo file whose real path is elsewhere is skipped (the indexer and ``genie apply`` say the same).
 OUTSIDE = "a symlink to outside the repository"
@@ -101,9 +104,9 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
         raise Invalid("missing 'name' in the front matter", key_lines.get("name", 1))
     if not NAME_RE.match(name):
         raise Invalid(
-            f"bad name {name!r}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
+            f"bad name {_what(name)}: use letters, digits, '-', '_' or '.', at most 64 characters", key_lines["name"]
         )
-    description = _opt_str(data, "description", key_lines, nodes)
+    description = _clipped(_opt_str(data, "description", key_lines, nodes), MAX_DESCRIPTION)
     applies_to = _str_list(data, "applies_to", key_lines, nodes)
     for glob in applies_to:
         problem = glob_problem(glob)
@@ -112,12 +115,12 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
     keywords = _str_list(data, "keywords", key_lines, nodes)
     always = data.get("always", False)
     if not isinstance(always, bool):
-        raise Invalid(f"'always' must be true or false, not {always!r}", key_lines.get("always"))
+        raise Invalid(f"'always' must be true or false, not {_what(always)}", key_lines.get("always"))
     priority = data.get("priority", 0)
     if priority is None:
         priority = 0
     if isinstance(priority, bool) or not isinstance(priority, int):
-        raise Invalid(f"'priority' must be a whole number, not {priority!r}", key_lines.get("priority"))
+        raise Invalid(f"'priority' must be a whole number, not {_what(priority)}", key_lines.get("priority"))
     if not body:
         raise Invalid("no body: write the instructions below the front matter", body_line)
     return Playbook(
@@ -168,6 +171,15 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any
         key_lines[key] = line
         nodes[key] = value_node
     return data, key_lines, nodes
+
+
+def _what(value: Any, limit: int = 60) -> str:
+    """``value`` for a one-line message: a scalar's repr, clipped; a list or mapping only named as one, since its
+    repr may be endless (YAML aliases nested ten deep stand for billions of items in a few hundred bytes)."""
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _raw(node: Any) -> str:
@@ -249,8 +261,12 @@ def summary(body: str, limit: int = 100) -> str:
     for line in body.split("\n"):
         text = line.strip().lstrip("#>-*").strip()
         if text:
-            return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+            return _clipped(text, limit)
     return ""
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _human(size: int) -> str:

@@ -14,6 +14,13 @@ from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 from genie_tui.tools.web_html import parse_html
+from genie_tui.tools.web_types import (
+    BINARY,
+    HTML_START,
+    looks_like_text,
+    starts_as_html,
+    textual,
+)
 
 if TYPE_CHECKING:
     from genie_tui.tools.web_guard import Guard
@@ -35,20 +42,34 @@ def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def _redacted(url: str) -> str:
+    """``url`` with its user name and password (``user:pw@``, which httpx sends as basic auth) as ``***@``: what
+    the model and the session log see of a URL is never a secret."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+def _shown(url: str, limit: int = MAX_SHOWN) -> str:
+    """``url`` for a one-line message: credentials redacted, clipped as ``_clip`` does."""
+    return _clip(_redacted(url), limit)
+
+
 def _check_url(url: Any) -> str:
     try:
         ok = isinstance(url, str) and urlparse(url.strip()).scheme in ("http", "https") and bool(urlparse(url).netloc)
     except ValueError:
         ok = False
     if not ok:
-        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(url))}")
+        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(_redacted(url) if isinstance(url, str) else url))}")
     url = url.strip()
     try:
         port = urlparse(url).port
     except ValueError:
         port = 0
     if port == 0:
-        raise ToolError(f"{_clip(url)}: invalid port (a port is 1 to 65535)")
+        raise ToolError(f"{_shown(url)}: invalid port (a port is 1 to 65535)")
     return url
 
 
@@ -59,6 +80,7 @@ class Fetched:
     body: bytes
     encoding: str
     truncated: bool  # the page was longer than MAX_BYTES
+    status: int = 200
 
     @property
     def text(self) -> str:
@@ -82,7 +104,6 @@ def _text_encoding(name: str | None, sample: bytes) -> str:
 
 
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_HTML_START = re.compile(rb"\s*<(?:!doctype\s+html|html|head|meta)\b", re.IGNORECASE)
 
 
 def _meta_charset(ctype: str, head: bytes) -> str | None:
@@ -91,7 +112,7 @@ def _meta_charset(ctype: str, head: bytes) -> str | None:
     HTML only when it starts as one (a script that mentions ``<meta charset=...>`` in a string is no page). A
     page that says UTF-16 there is read as UTF-8 (its bytes so far were ASCII), and a charset that does not
     write ASCII as ASCII (EBCDIC's ``cp037``) cannot be what the page's own ASCII markup was written in."""
-    if "html" not in ctype and (ctype or not _HTML_START.match(head)):
+    if "html" not in ctype and (ctype or not HTML_START.match(head)):
         return None
     found = _META_CHARSET.search(head)
     name = found.group(1).decode("ascii") if found else None
@@ -176,11 +197,11 @@ class _Decoder:
 def _codings(url: str, header: str) -> list[str]:
     codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
     if len(codings) > MAX_CODINGS:
-        raise ToolError(f"{_clip(url)}: the page is compressed {len(codings)} times over (Content-Encoding: "
+        raise ToolError(f"{_shown(url)}: the page is compressed {len(codings)} times over (Content-Encoding: "
                         f"{_clip(header, 60)}); genie undoes at most {MAX_CODINGS}")
     for coding in codings:
         if coding not in ("gzip", "x-gzip", "deflate"):
-            raise ToolError(f"{_clip(url)}: content encoding {_clip(coding, 40)!r} is not supported (gzip and deflate are)")
+            raise ToolError(f"{_shown(url)}: content encoding {_clip(coding, 40)!r} is not supported (gzip and deflate are)")
     return codings
 
 
@@ -209,14 +230,14 @@ def _get(ctx: ToolContext, url: str, trusted: bool = False) -> Fetched:
         try:
             outcome.append(_download(url, stop, guard))
         except Exception as exc:  # noqa: BLE001 - a thread's exception would be lost; the agent gets one line
-            outcome.append(ToolError(f"{_clip(url)}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})"))
+            outcome.append(ToolError(f"{_shown(url)}: cannot fetch ({type(exc).__name__}: {_clip(str(exc), 300)})"))
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(TOTAL_S)
     if worker.is_alive():
         stop.set()
-        raise ToolError(f"{_clip(url)}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
+        raise ToolError(f"{_shown(url)}: took longer than {TOTAL_S:.0f} s to download; try a smaller page")
     result = outcome[0]
     if isinstance(result, ToolError):
         raise result
@@ -230,7 +251,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
 
     body = bytearray()
     truncated = False
-    shown = _clip(url)
+    shown = _shown(url)
     try:
         with client(guard, follow_redirects=False, timeout=READ_TIMEOUT_S,
                     headers={"User-Agent": "genie/0.1 (terminal coding agent)",
@@ -243,6 +264,9 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
                     break
                 response.close()
                 request = response.next_request
+                if request.url.scheme not in ("http", "https"):  # file://, ftp://: httpx would say "unsupported"
+                    return ToolError(f"{shown}: redirects to {_shown(response.headers.get('location', ''), 100)}, "
+                                     "which is not an http(s) URL; not followed")
             else:
                 return ToolError(f"{shown}: more than {MAX_REDIRECTS} redirects")
             try:
@@ -257,7 +281,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
                         break
                     if stop.is_set():
                         return ToolError(f"{shown}: abandoned")
-                final, ctype = str(response.url), response.headers.get("content-type", "")
+                final, ctype, status = str(response.url), response.headers.get("content-type", ""), response.status_code
                 charset = response.charset_encoding
             finally:
                 response.close()
@@ -275,33 +299,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
     head = bytes(body[:4096])
     encoding = _bom_encoding(head) or _text_encoding(charset or _meta_charset(ctype, head), head)
-    return Fetched(final, ctype, bytes(body), encoding, truncated)
-
-
-# application/ subtypes that are text (with or without "x-"); others, and application/octet-stream, are sniffed
-_TEXT_SUBTYPES = {"javascript", "ecmascript", "json", "xml", "yaml", "toml", "sh", "shellscript", "csh", "python",
-                  "perl", "ruby", "php", "httpd-php", "tex", "latex", "sql", "graphql", "markdown", "csv", "diff",
-                  "patch", "ndjson", "jsonl", "www-form-urlencoded", "sparql-query", "rtf"}
-_BINARY = ("image/", "audio/", "video/", "font/", "model/")  # refused by their label; an SVG is "image/svg+xml"
-
-
-def _textual(ctype: str) -> bool:
-    """Whether the Content-Type ``ctype`` names text (no content type at all counts as text, as before)."""
-    mime = ctype.split(";")[0].strip().lower()
-    subtype = mime.partition("/")[2].removeprefix("x-")
-    return (not mime or mime.startswith("text/") or "json" in mime or "xml" in mime
-            or subtype in _TEXT_SUBTYPES or subtype.rpartition("+")[2] in _TEXT_SUBTYPES)
-
-
-def _looks_like_text(response: Fetched) -> bool:
-    """Whether a page whose label does not say (application/octet-stream, or a type genie does not know) is text
-    by its bytes, as a browser sniffs: the first 8 KB decode in the page's charset (UTF-8 if none) and hold no
-    control characters but tab, newlines, form feed and escape (the NUL test has been made already)."""
-    try:
-        sample = codecs.getincrementaldecoder(response.encoding)().decode(response.body[:8192], final=False)
-    except (UnicodeError, LookupError, ValueError, TypeError):
-        return False
-    return not re.search(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]", sample)
+    return Fetched(final, ctype, bytes(body), encoding, truncated, status)
 
 
 def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
@@ -310,19 +308,23 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     ctype = response.content_type
     wide = response.encoding.lower().replace("-", "").startswith(("utf16", "utf32"))  # a mark makes it so too
     if not wide and b"\0" in response.body[:8192]:  # whatever the server says it is, this is not text
-        raise ToolError(f"{_clip(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
-    if "html" in ctype:
+        raise ToolError(f"{_shown(url)}: binary content ({_clip(ctype or 'no content type', 80)}); not shown")
+    unsure = not ctype.strip() or not (textual(ctype) or ctype.startswith(BINARY))  # no label, or one not known
+    if "html" in ctype or (unsure and starts_as_html(response.body)):
         text = parse_html(response.text).text()
-    elif _textual(ctype) or (not ctype.startswith(_BINARY) and _looks_like_text(response)):
+    elif textual(ctype) or (not ctype.startswith(BINARY) and looks_like_text(response.body, response.encoding)):
         text = response.text
     else:
-        raise ToolError(f"{_clip(url)}: content type {_clip(ctype, 80)} is not text")
+        raise ToolError(f"{_shown(url)}: content type {_clip(ctype, 80)} is not text")
+    if not text.strip():  # said, so that the model neither takes an empty answer for a failure nor fetches again
+        text = ("[the page is empty]" if not response.body.strip() else "[the page has no text outside scripts, "
+                "styles and navigation; it may be built by JavaScript, which genie does not run]")
     more = len(text) - MAX_CHARS
     if more > 0 or response.truncated:
         text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")
                                    + (f", and the page was cut at {MAX_BYTES // 1_000_000} MB" if response.truncated
                                       else "") + "]")
-    return ToolOutput(f"{response.url}\n\n{text}")
+    return ToolOutput(f"{_redacted(response.url)}\n\n{text}")
 
 
 def _real_href(href: str) -> str:
@@ -332,11 +334,20 @@ def _real_href(href: str) -> str:
     return unquote(target[0]) if target else href
 
 
+def _field(item: dict[str, Any], key: str) -> str:
+    """A JSON result's field as text; missing or null is empty (``str(None)`` showed "None" as a title or snippet)."""
+    value = item.get(key)
+    return "" if value is None else str(value)
+
+
 def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     question = args.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ToolError("question must be non-empty text")
-    template = ctx.settings.web_search_url
+    template = ctx.settings.web_search_url or ""
+    if "{query}" not in template:  # every search would get the same page, whatever the question
+        raise ToolError(f"the web_search_url setting ({_clip(repr(_redacted(template)))}) has no {{query}} for the question; "
+                        "set it to a search URL such as https://html.duckduckgo.com/html/?q={query}")
     url = template.replace("{query}", quote_plus(question.strip()))
     response = _get(ctx, url, trusted=True)
     results: list[tuple[str, str, str]] = []
@@ -344,13 +355,13 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         try:
             data = json.loads(response.text)
         except (ValueError, RecursionError):  # [[[[… nested deeper than the parser goes
-            raise ToolError(f"search endpoint returned invalid JSON ({_clip(url)})") from None
+            raise ToolError(f"search endpoint returned invalid JSON ({_shown(url)})") from None
         items = data.get("results") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise ToolError(f"search endpoint returned JSON without a 'results' list ({_clip(url)})")
+            raise ToolError(f"search endpoint returned JSON without a 'results' list ({_shown(url)})")
         for item in items[:8]:
             if isinstance(item, dict):
-                results.append((str(item.get("title", "")), str(item.get("url", "")), str(item.get("content", ""))))
+                results.append((_field(item, "title"), _field(item, "url"), _field(item, "content")))
     else:
         parser = parse_html(response.text)
         seen: set[str] = set()
@@ -362,6 +373,9 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             results.append((title, target, ""))
             if len(results) >= 8:
                 break
+    if not results and response.status != 200:  # DuckDuckGo answers 202 and a challenge page when rate limiting
+        raise ToolError(f"search endpoint answered HTTP {response.status} without results ({_shown(url)}); it may be "
+                        "limiting requests: try again later, or set web_search_url to another endpoint")
     if not results:
         return ToolOutput(f"no results for {_clip(repr(question))}")
     lines = [f"{n}. {_clip(' '.join(title.split()), 200)}\n   {_clip(link, 500)}"

@@ -81,7 +81,7 @@ class Guard:
     """
 
     def __init__(self, allowed: set[str]) -> None:
-        self.allowed = allowed
+        self.allowed = allowed | {_ascii(entry) for entry in allowed}
 
     def allows(self, host: str, port: int) -> bool:
         host = host.lower()
@@ -110,6 +110,20 @@ class Guard:
             if is_internal(address):
                 raise _Internal(address)
         return found
+
+
+def _ascii(entry: str) -> str:
+    """An allowed ``host`` or ``host:port`` with an internationalized name as the connection names it, in ASCII
+    (``bücher.example`` is ``xn--bcher-kva.example``); any other entry as it is."""
+    if entry.isascii():
+        return entry
+    host, colon, port = entry.rpartition(":")
+    if not (colon and port.isdigit()):
+        host, colon, port = entry, "", ""
+    try:
+        return httpx.URL(f"http://{host}/").raw_host.decode("ascii") + colon + port
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return entry
 
 
 def _where(url: httpx.URL) -> str:

@@ -309,3 +309,17 @@ def test_a_nat64_form_of_a_public_address_is_fetched(ctx, net, servers):
     public = servers("public")
     net.stand_ins["64:ff9b::5db8:d822"] = public.port  # 93.184.216.34
     assert "served by public" in browse(ctx, "http://[64:ff9b::5db8:d822]/")
+
+
+def test_an_allowed_host_may_be_written_in_unicode(ctx, net, servers):
+    """httpx connects to an IDN host by its ASCII (punycode) name, so `web_allow_hosts = bücher.intranet` never
+    matched and the host stayed refused as internal."""
+    internal = servers("internal")
+    net.dns["xn--bcher-kva.intranet"] = [["127.0.0.1"]]
+    for allowed in (f"bücher.intranet:{internal.port}", f"BÜCHER.intranet:{internal.port}",
+                    f"xn--bcher-kva.intranet:{internal.port}", "bücher.intranet"):
+        ctx.settings.web_allow_hosts = allowed
+        assert "served by internal" in browse(ctx, f"http://bücher.intranet:{internal.port}/"), allowed
+    ctx.settings.web_allow_hosts = "bücher.intranet:1"
+    with pytest.raises(ToolError, match="internal address"):
+        browse(ctx, f"http://bücher.intranet:{internal.port}/")
