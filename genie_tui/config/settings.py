@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 
 from genie_tui.config.key_line import line_of
 from genie_tui.config.paths import user_config_dir
+from genie_tui.config.search_url import search_url_secrets, shown_search_url
 from genie_tui.errors import ConfigError
 
 ApproveMode = Literal["ask", "auto", "never"]
@@ -80,6 +81,7 @@ class Settings:
         found = [s for s in (self.api_key, self.embeddings_api_key) if s]
         for url in (self.base_url, self.embeddings_base_url):
             found.extend(url_secrets(url))
+        found.extend(search_url_secrets(self.web_search_url))
         return tuple(found)
 
 
@@ -89,6 +91,8 @@ def shown_value(name: str, value: Any) -> Any:
         return "<redacted>"
     if value and name in URL_FIELDS:
         return display_url(value)
+    if value and name == "web_search_url":
+        return shown_search_url(value)
     return value
 
 

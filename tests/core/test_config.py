@@ -168,3 +168,18 @@ def test_a_repository_chosen_endpoint_is_the_same_refusal_everywhere(make_repo, 
     assert main([*argv, "--repo", str(repo)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("genie: config file") and "will not send your API key" in err[-1]
+
+
+def test_the_web_search_urls_credentials_are_hidden_and_scrubbed_but_its_query_is_shown(make_repo, capsys):
+    """`genie config show` printed web_search_url's user:password, and sessions recorded it (the lists that hide
+    URL credentials covered the model endpoints only)."""
+    repo = make_repo({"a.py": ""})
+    url = "https://bob:sekrit99@searx.example/search?q={query}&format=json&api_key=APIKEY123"
+    write(user_config_file(), f'web_search_url = "{url}"\n')
+    settings = load_settings(repo, {})
+    assert settings.public_dict()["web_search_url"] == \
+        "https://***@searx.example/search?q={query}&format=json&api_key=***"
+    assert {"sekrit99", "bob", "APIKEY123"} <= set(settings.secrets()) and "json" not in settings.secrets()
+    assert main(["config", "show", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "sekrit99" not in out and "APIKEY123" not in out and "format=json" in out
