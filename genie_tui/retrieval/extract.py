@@ -21,6 +21,7 @@ class Definition:
     end_line: int
     doc: str
     parent: str = ""
+    head: int = 0  # the first line of its decorators or attributes (``@app.route``, ``#[test]``), 0 if none
 
 
 @dataclass(slots=True)
@@ -126,7 +127,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":
             namespaces.add(name)
-        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent)
+        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent, _head(node, line))
         out.defs.append(d)
         stack.append((-neg_end, d))
     if component:  # ``import MyButton from './MyButton.vue'``: the component is the file, named for it; only
@@ -236,6 +237,24 @@ def _bound(pattern: Any) -> list[Any]:
     if pattern.type == "named_pattern":
         kids = kids[1:]  # ``x = a``: the field's label, then the pattern
     return [n for c, field in kids if field not in ("type", "operator") for n in _bound(c)]
+
+
+_DECORATIONS = frozenset({"decorator", "attribute_item"})  # JS/TS decorators, Rust attributes
+
+
+def _head(node: Any, line: int) -> int:
+    """The first line of the decorators or attributes written before a definition (Python's ``@app.route``,
+    TypeScript's ``@Input()``, Rust's ``#[test]``): part of it, though the grammars leave them outside its node
+    (Java's annotations are inside it already). 0 when there are none."""
+    first = node
+    if node.parent is not None and node.parent.type == "decorated_definition":  # Python
+        first = node.parent
+    else:
+        prev = node.prev_named_sibling
+        while prev is not None and prev.type in _DECORATIONS:
+            first, prev = prev, prev.prev_named_sibling
+    start = first.start_point[0] + 1
+    return start if start < line else 0
 
 
 def _holder(node: Any) -> Any | None:
