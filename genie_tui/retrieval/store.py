@@ -35,8 +35,9 @@ from genie_tui.errors import GenieError
 # 27: Ruby's and PHP's heredocs, PHP's nowdocs; 28: Scala auxiliary constructors, Scala 3 enum cases and the names
 # a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type; 29: Ruby's
 # chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``);
-# 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust)
-SCHEMA_VERSION = "30"
+# 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust); 31: words with letters
+# beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing)
+SCHEMA_VERSION = "31"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
