@@ -87,3 +87,28 @@ def test_typescript_decorators_and_rust_attributes_are_in_the_span(make_repo):
     path, spans = _first_spans(repo, "the norm is computed, not stored: must_use on Point norm")
     assert path == "point.rs"
     assert (spans[0].start, spans[0].end, spans[0].symbol) == (6, 10, "norm")
+
+
+REPORT = textwrap.dedent('''
+    @register("reports")
+    class ReportWriter:
+        """Writes the report file: its title, header, footer and rows."""
+
+        title = "report"
+
+        def open_target(self, path):
+            return open(path, "w")
+
+        def write_rows(self, rows):
+            target = self.open_target(self.path)
+            for row in rows:
+                target.write(row.encode(self.encoding or "ascii"))
+            return len(rows)
+    ''').lstrip()
+
+
+def test_a_decorated_class_header_still_counts_half(make_repo):
+    repo = make_repo({"report.py": REPORT, "other.py": "def unrelated():\n    return 1\n"})
+    path, spans = _first_spans(repo, "ReportWriter writes rows with the wrong encoding: every row is encoded as ascii")
+    assert path == "report.py"
+    assert [(s.start, s.symbol) for s in spans[:2]] == [(10, "write_rows"), (1, "ReportWriter")]
