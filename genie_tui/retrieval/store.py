@@ -36,8 +36,9 @@ from genie_tui.errors import GenieError
 # a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type; 29: Ruby's
 # chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``);
 # 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust); 31: words with letters
-# beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing)
-SCHEMA_VERSION = "31"
+# beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing); 32: the code of a namespace or module
+# between its definitions is in search chunks
+SCHEMA_VERSION = "32"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
