@@ -95,6 +95,8 @@ PATTERNS: dict[str, list[str]] = {
         "(struct_item name: (type_identifier) @name) @def.class",
         "(enum_item name: (type_identifier) @name) @def.class",
         "(trait_item name: (type_identifier) @name) @def.class",
+        "(union_item name: (type_identifier) @name) @def.class",
+        "(type_item name: (type_identifier) @name) @def.class",  # ``type Alias = ...``, as TypeScript's is
         "(mod_item name: (identifier) @name) @def.module",
         "(macro_definition name: (identifier) @name) @def.function",
         _REF_IDS,
@@ -279,6 +281,10 @@ _TS_EXTRA = [
     "(enum_declaration name: (identifier) @name) @def.class",
     "(abstract_class_declaration name: (type_identifier) @name) @def.class",
     "(method_signature name: (_) @name) @def.method",
+    "(abstract_method_signature name: (_) @name) @def.method",  # ``abstract run(): void;``
+    # ``namespace Geo { ... }`` (also the older ``module Geo``); ``namespace Geo.Shapes`` is the module ``Shapes``
+    "(internal_module name: [(identifier) @name (nested_identifier property: (_) @name)]) @def.module",
+    "(module name: (identifier) @name) @def.module",
     "(function_signature name: (identifier) @name) @def.function",
     "(type_identifier) @ref",
     '(export_statement "=") @cjs.export',  # ``export = Widget`` is ``module.exports = Widget``, see commonjs.py

@@ -37,8 +37,9 @@ from genie_tui.errors import GenieError
 # chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``);
 # 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust); 31: words with letters
 # beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing); 32: the code of a namespace or module
-# between its definitions is in search chunks
-SCHEMA_VERSION = "32"
+# between its definitions is in search chunks; 33: TypeScript namespaces and abstract methods, Rust type aliases
+# and unions
+SCHEMA_VERSION = "33"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
