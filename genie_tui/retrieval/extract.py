@@ -338,11 +338,12 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
             typ = impl.child_by_field_name("type")
             return _type_name(_text(typ)) if typ is not None else ""
         return ""
-    if lang in JS_LANGS and node.type in ("assignment_expression", "pair"):
+    if lang in JS_LANGS and (node.type in ("assignment_expression", "pair") or (
+            node.type == "method_definition" and node.parent is not None and node.parent.type == "object")):
         if node.type == "assignment_expression":  # ``Router.prototype.use = function``
             left = node.child_by_field_name("left")
             holder = left.child_by_field_name("object") if left is not None else None
-        else:  # ``var utils = { merge: function }``, ``Router.prototype = { use: function }``
+        else:  # ``var utils = { merge: function }``, ``{ merge() {} }``, ``Router.prototype = { use: function }``
             outer = node.parent.parent if node.parent is not None else None
             field = {"variable_declarator": "name", "assignment_expression": "left"}.get(outer.type) if outer else None
             holder = outer.child_by_field_name(field) if outer is not None and field else None

@@ -38,8 +38,8 @@ from genie_tui.errors import GenieError
 # 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust); 31: words with letters
 # beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing); 32: the code of a namespace or module
 # between its definitions is in search chunks; 33: TypeScript namespaces and abstract methods, Rust type aliases
-# and unions
-SCHEMA_VERSION = "33"
+# and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
+SCHEMA_VERSION = "34"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
