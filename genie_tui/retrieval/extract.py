@@ -150,13 +150,15 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
 
 def _name_of(name: Any, lang: str) -> str:
     """The text of a definition's name: ``name`` without Ruby's colon (``:name``) or Swift's and Scala's back-quotes
-    (``def `type` = ...``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
+    (``def `type` = ...``) or a C++ specialisation's arguments (``Box<int>``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
     the type it converts to: ``implicit int`` of ``implicit operator int(Money m)``, ``explicit List`` of
     ``explicit operator List<int>(Money m)`` (the type's last name, as a search for it would write it)."""
     if name.type == "conversion_operator_declaration":
         kind = next((c.type for c in name.children if c.type in ("implicit", "explicit")), "")
         typ = name.child_by_field_name("type")
         return f"{kind} {_type_name(_text(typ)) if typ is not None else ''}".strip()
+    if name.type == "template_type" and name.child_by_field_name("name") is not None:
+        name = name.child_by_field_name("name")  # C++'s specialisation ``class Box<int> {}`` is a ``Box``
     full = _text(name)
     if lang == "ruby":
         return full.lstrip(":")

@@ -39,7 +39,8 @@ from genie_tui.errors import GenieError
 # beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing); 32: the code of a namespace or module
 # between its definitions is in search chunks; 33: TypeScript namespaces and abstract methods, Rust type aliases
 # and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
-SCHEMA_VERSION = "34"
+# 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
+SCHEMA_VERSION = "35"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
