@@ -141,8 +141,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     caps = ts.QueryCursor(g[2]).captures(root)
     out.strings = messages.literals(caps.pop("s", []), data)
     for nodes in caps.values():
-        for n in nodes:
-            refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
+        for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of)
+            refs.setdefault(_text(n).lstrip("#"), []).append(n.start_point[0] + 1)
     for name, lines in template.items():
         refs.setdefault(name, []).extend(lines)
     return out
@@ -162,6 +162,8 @@ def _name_of(name: Any, lang: str) -> str:
     full = _text(name)
     if lang == "ruby":
         return full.lstrip(":")
+    if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
+        return full.lstrip("#")
     return full.strip("`") if lang in ("swift", "scala") else full
 
 

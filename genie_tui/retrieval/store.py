@@ -40,7 +40,8 @@ from genie_tui.errors import GenieError
 # between its definitions is in search chunks; 33: TypeScript namespaces and abstract methods, Rust type aliases
 # and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
 # 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
-SCHEMA_VERSION = "35"
+# 36: JavaScript's private members (``#secret() {}``, ``#handler = () => {}``) are definitions named ``secret``
+SCHEMA_VERSION = "36"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

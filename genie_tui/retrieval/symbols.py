@@ -46,7 +46,8 @@ def _split(symbol: str) -> tuple[str, str]:
     m = _OPERATOR.fullmatch(symbol.strip())
     if m:
         return (m.group(1) or "").replace("::", ".").replace("#", "."), m.group(2)
-    sym = symbol.strip().replace("::", ".").replace("#", ".").rstrip("()")
+    # ``Thing#go`` is Ruby's ``Thing.go``; JavaScript's ``Service.#secret`` and ``#secret`` are named ``secret``
+    sym = symbol.strip().replace("::", ".").replace(".#", ".").lstrip("#").replace("#", ".").rstrip("()")
     qual, _, name = sym.rpartition(".")
     return qual, name
 
