@@ -53,7 +53,9 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     fields = (path_tokens(path), names,
               [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)
     chunk_rows = []
-    for start, end, name in chunks([d[:4] for d in defs], len(line_tokens)):
+    # a definition's chunk starts at its decorators: a task quoting ``@app.route('/refund')`` means the handler
+    spans = [(d.name, d.kind, d.head or d.line, d.end_line) for d in parsed.defs]
+    for start, end, name in chunks(spans, len(line_tokens)):
         counts_c = Counter(t for toks in line_tokens[start - 1:end] for t in toks)
         chunk_rows.append((start, end, name, sum(counts_c.values()),
                            " ".join(f"{t}:{n}" if n > 1 else t for t, n in counts_c.items())))

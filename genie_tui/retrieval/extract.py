@@ -21,6 +21,7 @@ class Definition:
     end_line: int
     doc: str
     parent: str = ""
+    head: int = 0  # the first line of its decorators or attributes (``@app.route``, ``#[test]``), 0 if none
 
 
 @dataclass(slots=True)
@@ -126,7 +127,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":
             namespaces.add(name)
-        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent)
+        d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent, _head(node, line))
         out.defs.append(d)
         stack.append((-neg_end, d))
     if component:  # ``import MyButton from './MyButton.vue'``: the component is the file, named for it; only
@@ -140,8 +141,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     caps = ts.QueryCursor(g[2]).captures(root)
     out.strings = messages.literals(caps.pop("s", []), data)
     for nodes in caps.values():
-        for n in nodes:
-            refs.setdefault(_text(n), []).append(n.start_point[0] + 1)
+        for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of)
+            refs.setdefault(_text(n).lstrip("#"), []).append(n.start_point[0] + 1)
     for name, lines in template.items():
         refs.setdefault(name, []).extend(lines)
     return out
@@ -149,16 +150,20 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
 
 def _name_of(name: Any, lang: str) -> str:
     """The text of a definition's name: ``name`` without Ruby's colon (``:name``) or Swift's and Scala's back-quotes
-    (``def `type` = ...``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
+    (``def `type` = ...``) or a C++ specialisation's arguments (``Box<int>``); for a C# conversion operator (the declaration itself, as it has no name), its kind and
     the type it converts to: ``implicit int`` of ``implicit operator int(Money m)``, ``explicit List`` of
     ``explicit operator List<int>(Money m)`` (the type's last name, as a search for it would write it)."""
     if name.type == "conversion_operator_declaration":
         kind = next((c.type for c in name.children if c.type in ("implicit", "explicit")), "")
         typ = name.child_by_field_name("type")
         return f"{kind} {_type_name(_text(typ)) if typ is not None else ''}".strip()
+    if name.type == "template_type" and name.child_by_field_name("name") is not None:
+        name = name.child_by_field_name("name")  # C++'s specialisation ``class Box<int> {}`` is a ``Box``
     full = _text(name)
     if lang == "ruby":
         return full.lstrip(":")
+    if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
+        return full.lstrip("#")
     return full.strip("`") if lang in ("swift", "scala") else full
 
 
@@ -236,6 +241,24 @@ def _bound(pattern: Any) -> list[Any]:
     if pattern.type == "named_pattern":
         kids = kids[1:]  # ``x = a``: the field's label, then the pattern
     return [n for c, field in kids if field not in ("type", "operator") for n in _bound(c)]
+
+
+_DECORATIONS = frozenset({"decorator", "attribute_item"})  # JS/TS decorators, Rust attributes
+
+
+def _head(node: Any, line: int) -> int:
+    """The first line of the decorators or attributes written before a definition (Python's ``@app.route``,
+    TypeScript's ``@Input()``, Rust's ``#[test]``): part of it, though the grammars leave them outside its node
+    (Java's annotations are inside it already). 0 when there are none."""
+    first = node
+    if node.parent is not None and node.parent.type == "decorated_definition":  # Python
+        first = node.parent
+    else:
+        prev = node.prev_named_sibling
+        while prev is not None and prev.type in _DECORATIONS:
+            first, prev = prev, prev.prev_named_sibling
+    start = first.start_point[0] + 1
+    return start if start < line else 0
 
 
 def _holder(node: Any) -> Any | None:
@@ -319,11 +342,12 @@ def _owner(lang: str, node: Any, full_name: str) -> str:
             typ = impl.child_by_field_name("type")
             return _type_name(_text(typ)) if typ is not None else ""
         return ""
-    if lang in JS_LANGS and node.type in ("assignment_expression", "pair"):
+    if lang in JS_LANGS and (node.type in ("assignment_expression", "pair") or (
+            node.type == "method_definition" and node.parent is not None and node.parent.type == "object")):
         if node.type == "assignment_expression":  # ``Router.prototype.use = function``
             left = node.child_by_field_name("left")
             holder = left.child_by_field_name("object") if left is not None else None
-        else:  # ``var utils = { merge: function }``, ``Router.prototype = { use: function }``
+        else:  # ``var utils = { merge: function }``, ``{ merge() {} }``, ``Router.prototype = { use: function }``
             outer = node.parent.parent if node.parent is not None else None
             field = {"variable_declarator": "name", "assignment_expression": "left"}.get(outer.type) if outer else None
             holder = outer.child_by_field_name(field) if outer is not None and field else None

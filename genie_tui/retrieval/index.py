@@ -313,9 +313,15 @@ class RepoIndex:
         """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
         and its class headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk
         the way :meth:`_spans` does)."""
-        rows = self._snap.chunks.get(c, info.id) if with_rows else []
-        headers = {r[0] for r in c.execute("SELECT line FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
-                                           (info.id,))}
+        rows = self._snap.chunks.get(c, info.id)
+        named: dict[str, list[int]] = {}
+        for line, name in c.execute("SELECT line, name FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
+                                    (info.id,)):
+            named.setdefault(name, []).append(line)
+        headers = {line for lines in named.values() for line in lines}
+        # a decorated class's header chunk starts at its decorators (``@dataclass``), above the class's line
+        headers |= {r[0] for r in rows if r[2] in named and any(r[0] < ln <= r[1] for ln in named[r[2]])}
+        rows = rows if with_rows else []
         frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.frame_files(f.path)}
         return rows, frame_lines, headers
 

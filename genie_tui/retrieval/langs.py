@@ -42,9 +42,9 @@ PATTERNS: dict[str, list[str]] = {
           for value in ("[(function_expression) (arrow_function) (generator_function)]",
                         "(assignment_expression right: [(function_expression) (arrow_function) (generator_function)])")),
         # ``class A { onClick = () => {} }``: a field holding a function is a method (TypeScript's is below)
-        "(field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.method",
-        # a module-level function passed through a wrapper: ``export const Button = forwardRef((props, ref) => ...)``,
-        # ``const View = memo(function View() {})``; not ``const doubled = items.map((x) => 2 * x)`` inside a function
+        ("(field_definition property: [(property_identifier) (private_property_identifier)] @name"
+         " value: [(arrow_function) (function_expression)]) @def.method"),
+        # a module-level function through a wrapper (``const View = memo(function View() {})``), not a callback
         *(f"(program {wrap.format(decl=decl, wrapped=_WRAPPED)})"
           for decl in ("lexical_declaration", "variable_declaration")
           for wrap in ("({decl} {wrapped})", "(export_statement declaration: ({decl} {wrapped}))")),
@@ -53,7 +53,7 @@ PATTERNS: dict[str, list[str]] = {
         "(pair key: (property_identifier) @name value: [(function_expression) (generator_function)]) @def.method",
         "(variable_declarator value: (object (pair key: (property_identifier) @name value: (arrow_function)) @def.method))",
         # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
-        ("[(identifier) (property_identifier) (shorthand_property_identifier)"
+        ("[(identifier) (property_identifier) (private_property_identifier) (shorthand_property_identifier)"
          " (shorthand_property_identifier_pattern)] @ref"),
         "(import_statement) @import",
         "(export_statement source: (_)) @import",  # a re-export: ``export { Widget as W } from './widget'``
@@ -95,6 +95,8 @@ PATTERNS: dict[str, list[str]] = {
         "(struct_item name: (type_identifier) @name) @def.class",
         "(enum_item name: (type_identifier) @name) @def.class",
         "(trait_item name: (type_identifier) @name) @def.class",
+        "(union_item name: (type_identifier) @name) @def.class",
+        "(type_item name: (type_identifier) @name) @def.class",  # ``type Alias = ...``, as TypeScript's is
         "(mod_item name: (identifier) @name) @def.module",
         "(macro_definition name: (identifier) @name) @def.function",
         _REF_IDS,
@@ -272,13 +274,17 @@ PATTERNS: dict[str, list[str]] = {
     ],
 }
 _TS_EXTRA = [
-    ("(public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)])"
-     " @def.method"),
+    ("(public_field_definition name: [(property_identifier) (private_property_identifier)] @name"
+     " value: [(arrow_function) (function_expression)]) @def.method"),
     "(interface_declaration name: (type_identifier) @name) @def.class",
     "(type_alias_declaration name: (type_identifier) @name) @def.class",
     "(enum_declaration name: (identifier) @name) @def.class",
     "(abstract_class_declaration name: (type_identifier) @name) @def.class",
     "(method_signature name: (_) @name) @def.method",
+    "(abstract_method_signature name: (_) @name) @def.method",  # ``abstract run(): void;``
+    # ``namespace Geo { ... }`` (also the older ``module Geo``); ``namespace Geo.Shapes`` is the module ``Shapes``
+    "(internal_module name: [(identifier) @name (nested_identifier property: (_) @name)]) @def.module",
+    "(module name: (identifier) @name) @def.module",
     "(function_signature name: (identifier) @name) @def.function",
     "(type_identifier) @ref",
     '(export_statement "=") @cjs.export',  # ``export = Widget`` is ``module.exports = Widget``, see commonjs.py

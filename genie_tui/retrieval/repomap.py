@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.rank import FileInfo
 from genie_tui.retrieval.textutil import is_test_path, split_lines
@@ -85,8 +86,14 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds:
             lines = split_lines((repo / path).read_bytes().decode("utf-8", "replace"))
         except OSError:
             continue
-        block = [f"{path}:"]
-        for kind, line, parent in defs[:40]:
+        block = [f"{shown_path(path)}:"]  # a newline in a name must not read as two rows
+        shown: set[int] = set()
+        for _kind, line, parent in defs:
+            if line in shown:  # ``attr_reader :name, :email``, ``case north, south``: one line, one row
+                continue
+            if len(shown) == 40:
+                break
+            shown.add(line)
             sig = lines[line - 1].strip() if 0 < line <= len(lines) else ""
             indent = "    " if parent else "  "
             block.append(f"{indent}{line}: {sig[:120]}")

@@ -21,8 +21,8 @@ SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest key
 
 
 def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
-    """Functions and methods whole; classes as their header up to the first member; the rest of the file
-    (module-level code) in windows of at most ``WINDOW`` lines. Members declared on the same lines are one chunk."""
+    """Functions and methods whole; classes and modules (namespaces) as their header up to the first member; the
+    rest of the file (module-level code, also inside a module) in windows of at most ``WINDOW`` lines. Members declared on the same lines are one chunk."""
     out: list[tuple[int, int, str]] = []
     covered = bytearray(nlines + 2)
     ordered = sorted(defs, key=lambda d: (d[2], -d[3]))
@@ -36,6 +36,9 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
             stop = (min(inner) - 1) if inner else end
             out.append((line, max(line, stop), name))
             member = False
+            if kind == "module":  # a namespace or ``mod`` holding a file's code: what is between its
+                # definitions (a table, constants) is windowed as module-level code, not left in no chunk
+                end = max(line, stop)
         else:
             if inner and end - line > 2 * WINDOW:
                 continue  # a huge function with nested defs: its parts are chunks

@@ -34,8 +34,14 @@ from genie_tui.errors import GenieError
 # 25: string literals, for messages quoted in a task; 26: Kotlin's multi-line and Swift's raw string literals;
 # 27: Ruby's and PHP's heredocs, PHP's nowdocs; 28: Scala auxiliary constructors, Scala 3 enum cases and the names
 # a val's pattern binds, C# operators and conversion operators, Swift stored properties of a type; 29: Ruby's
-# chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``)
-SCHEMA_VERSION = "29"
+# chained strings (``"a " \ "b"``) read whole, and literals whose words only escapes set apart (``"a\tb\tc"``);
+# 30: a definition's chunk starts at its decorators or attributes (Python, JS/TS, Rust); 31: words with letters
+# beyond ASCII are whole tokens (``größe`` was ``gr``, ``été`` nothing); 32: the code of a namespace or module
+# between its definitions is in search chunks; 33: TypeScript namespaces and abstract methods, Rust type aliases
+# and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
+# 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
+# 36: JavaScript's private members (``#secret() {}``, ``#handler = () => {}``) are definitions named ``secret``
+SCHEMA_VERSION = "36"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -46,7 +46,8 @@ def _split(symbol: str) -> tuple[str, str]:
     m = _OPERATOR.fullmatch(symbol.strip())
     if m:
         return (m.group(1) or "").replace("::", ".").replace("#", "."), m.group(2)
-    sym = symbol.strip().replace("::", ".").replace("#", ".").rstrip("()")
+    # ``Thing#go`` is Ruby's ``Thing.go``; JavaScript's ``Service.#secret`` and ``#secret`` are named ``secret``
+    sym = symbol.strip().replace("::", ".").replace(".#", ".").lstrip("#").replace("#", ".").rstrip("()")
     qual, _, name = sym.rpartition(".")
     return qual, name
 
@@ -168,11 +169,13 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
 
     family = _family(path) if path else None
     quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
+    # ``com.b`` of ``com.b.Util``, ``geo::Shape`` of ``geo::Shape::area``, ``Beta::Thing`` of ``Beta::Thing#go``
 
-    def key(r: _Def) -> tuple[int, int, int, int, int, int, int]:
+    def key(r: _Def) -> tuple[int, int, int, int, int, int, int, int]:
         p, _kind, _line, _end, parent, _name = r
         return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
-                -R.import_match(p, quals), 0 if parent in owners else 1, 1 if is_test_path(p) else 0, len(p))
+                -R.import_match(p, quals), 0 if parent in owners else 1,
+                -_qualified(c, parts, r) if parts else 0, 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
@@ -181,6 +184,25 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     if owners and any(r[4] in owners or r[0] in targets for r in rows):
         rows = [r for r in rows if r[4] in owners or r[0] in targets or r[0] == path]
     return rows
+
+
+def _qualified(c: sqlite3.Connection, qualifiers: list[str], r: _Def) -> int:
+    """How many qualifiers of a name (``com``, ``b`` of ``com.b.Util``; ``geo``, ``Shape`` of
+    ``geo::Shape::area``) name a definition around the definition ``r`` (its class, a namespace or module or
+    outer class around it or around its class) or a directory or the stem of its file (a Java package, a
+    Python module)."""
+    path, _kind, line, _end, parent, _name = r
+    around = {n for (n,) in c.execute(
+        "SELECT defs.name FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.line<=? AND "
+        "defs.end_line>=? AND defs.kind IN ('class', 'module')", (path, line, line))}
+    name = parent
+    while name and name not in around and len(around) < 50:  # ``Shape::area`` written outside ``class Shape``
+        around.add(name)
+        row = c.execute("SELECT defs.parent FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND "
+                        "defs.name=? AND defs.kind IN ('class', 'module') LIMIT 1", (path, name)).fetchone()
+        name = row[0] if row else ""
+    dirs = {part.lower() for part in path.rsplit(".", 1)[0].split("/")}
+    return sum(1 for q in qualifiers if q in around or q.lower() in dirs)
 
 
 def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+# words in any script (``größe``, ``été``, ``计算``): on ASCII text the same as ``[A-Za-z_][A-Za-z0-9_]*|[0-9]+``
+WORD_RE = re.compile(r"[A-Za-z_]\w*|[0-9]+|[^\W\d]\w*")
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOP = frozenset(
     """a an and are as at be but by for from has have if in into is it its of on or that the their then there
@@ -20,8 +21,29 @@ def split_identifier(word: str) -> list[str]:
     parts: list[str] = []
     for piece in word.split("_"):
         if piece:
-            parts.extend(p.lower() for p in _CAMEL_RE.findall(piece))
+            pieces = _CAMEL_RE.findall(piece) if piece.isascii() else _camel_pieces(piece)
+            parts.extend(p.lower() for p in pieces)
     return parts
+
+
+def _camel_pieces(piece: str) -> list[str]:
+    """``_CAMEL_RE``'s pieces of a word with letters beyond ASCII (``GrößeBerechnen`` -> ``Größe``,
+    ``Berechnen``; ``ÜBERSchrift`` -> ``ÜBER``, ``Schrift``): the regex knows only ASCII case, and cut
+    ``Größe`` into ``Gr`` and ``e``."""
+    out: list[str] = []
+    cur = ""
+    for i, ch in enumerate(piece):
+        if cur:
+            prev = cur[-1]
+            nxt = piece[i + 1] if i + 1 < len(piece) else ""
+            if (ch.isdigit() != prev.isdigit()
+                    or (ch.isupper() and (prev.islower() or (prev.isupper() and nxt.islower())))):
+                out.append(cur)
+                cur = ""
+        cur += ch
+    if cur:
+        out.append(cur)
+    return out
 
 
 _MEMO: dict[str, tuple[str, ...]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
@@ -17,6 +19,28 @@ def _symbol(args: dict[str, Any]) -> str:
     if not isinstance(symbol, str) or not symbol.strip():
         raise ToolError("symbol must be a name such as 'load_config' or 'Parser.parse'")
     return symbol.strip()
+
+
+def _file(ctx: ToolContext, args: dict[str, Any]) -> str | None:
+    """The ``path`` a definition or reference is asked from, as the index names files: relative to the root,
+    with ``/``. Models write ``./src/app.py`` or the absolute path as often as ``src/app.py``, and a path the
+    index does not know silently resolved nothing (``Z`` of ``from .core import Engine as Z`` was not found)."""
+    path = args.get("path")
+    if path is None or (isinstance(path, str) and not path.strip()):
+        return None
+    if not isinstance(path, str):
+        raise ToolError(f"path must be a file path relative to the repository root, got {echoed(path)}")
+    path = path.strip()
+    if os.path.isabs(path):
+        path = os.path.normpath(path)
+        for root in dict.fromkeys((os.path.normpath(ctx.repo.absolute()), os.path.realpath(ctx.repo))):
+            if os.path.commonpath((root, path)) == root:
+                path = os.path.relpath(path, root)
+                break
+        else:
+            raise ToolError(f"{echoed(path)}: outside the repository; give a path relative to its root")
+    path = posixpath.normpath(path.replace(os.sep, "/"))
+    return None if path == "." else path
 
 
 def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
@@ -65,7 +89,7 @@ _FEW_DEFAULTS = 3  # anonymous default exports shown when nothing says which one
 
 def go_to_definition(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     symbol = _symbol(args)
-    path = args.get("path")
+    path = _file(ctx, args)
     locations = ctx.index.definitions(symbol, path)
     if symbol != "default":
         return _locations("definition", symbol, locations)
@@ -87,7 +111,7 @@ def go_to_definition(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
 
 def find_references(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     symbol = _symbol(args)
-    return _locations("reference", symbol, ctx.index.references(symbol, args.get("path")))
+    return _locations("reference", symbol, ctx.index.references(symbol, _file(ctx, args)))
 
 
 def read_playbook(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
