@@ -38,12 +38,6 @@ class EventRouter:
             if e.name == "propose_patch":
                 screen.patch.stream_delta(e.delta)
         elif isinstance(e, ev.ToolCallStarted):
-            # the phase from the tool, as the agent sets it: its PhaseChanged only says a change from the phase it
-            # was in last, and the status bar said "idle" at the end of the turn before (a cancel in "find",
-            # then a new turn's searches, showed "idle" throughout)
-            from genie_tui.core.agent import PHASES
-
-            screen.status.update_fields(phase=PHASES.get(e.name, "find"))
             await conv.tool_started(e.call_id, e.name)
             if e.name == "propose_patch":
                 screen.show_patch_pane()
