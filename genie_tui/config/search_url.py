@@ -1,4 +1,5 @@
-"""The web search URL (``web_search_url``) as it may be shown and which parts of it are secret.
+"""URLs as they may be shown: any URL without its user info (the web tools' messages), and the web search URL
+(``web_search_url``) with which parts of it are secret.
 
 Unlike the model endpoints' URLs, its query string is needed to read it (``?q={query}&format=json``), so only
 its user info and the values of parameters named like credentials (``key``, ``api_key``, ``token``, ...) are
@@ -11,7 +12,13 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 _SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|credential", re.IGNORECASE)
-_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@")
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+
+
+def hide_userinfo(url: str) -> str:
+    """``url`` with its user name and password (``user:pw@``, which HTTP clients send as basic auth) as ``***@``:
+    what the model, the screen and the session log see of a URL is never a secret."""
+    return _USERINFO.sub(r"\1***@", url)
 
 
 def _secret_params(query: str) -> list[tuple[str, str]]:
@@ -32,7 +39,7 @@ def search_url_secrets(url: str | None) -> list[str]:
 
 def shown_search_url(url: str) -> str:
     """``url`` with its user info as ``***@`` and its credential-like parameter values as ``***``."""
-    shown = _USERINFO.sub(r"\1***@", url)
+    shown = hide_userinfo(url)
     try:
         secrets = _secret_params(urlsplit(shown).query)
     except ValueError:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote_plus, unquote, urlparse
 
+from genie_tui.config.search_url import hide_userinfo, shown_search_url
 from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 from genie_tui.tools.web_html import parse_html
 from genie_tui.tools.web_types import (
@@ -42,18 +43,9 @@ def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
-
-
-def _redacted(url: str) -> str:
-    """``url`` with its user name and password (``user:pw@``, which httpx sends as basic auth) as ``***@``: what
-    the model and the session log see of a URL is never a secret."""
-    return _USERINFO.sub(r"\1***@", url)
-
-
 def _shown(url: str, limit: int = MAX_SHOWN) -> str:
     """``url`` for a one-line message: credentials redacted, clipped as ``_clip`` does."""
-    return _clip(_redacted(url), limit)
+    return _clip(hide_userinfo(url), limit)
 
 
 def _check_url(url: Any) -> str:
@@ -62,7 +54,7 @@ def _check_url(url: Any) -> str:
     except ValueError:
         ok = False
     if not ok:
-        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(_redacted(url) if isinstance(url, str) else url))}")
+        raise ToolError(f"url must be an http(s) URL, got {_clip(repr(hide_userinfo(url) if isinstance(url, str) else url))}")
     url = url.strip()
     try:
         port = urlparse(url).port
@@ -324,7 +316,7 @@ def browse_url(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         text = text[:MAX_CHARS] + ("\n[truncated: " + (f"{more} more characters" if more > 0 else "the page")
                                    + (f", and the page was cut at {MAX_BYTES // 1_000_000} MB" if response.truncated
                                       else "") + "]")
-    return ToolOutput(f"{_redacted(response.url)}\n\n{text}")
+    return ToolOutput(f"{hide_userinfo(response.url)}\n\n{text}")
 
 
 def _real_href(href: str) -> str:
@@ -346,7 +338,7 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError("question must be non-empty text")
     template = ctx.settings.web_search_url or ""
     if "{query}" not in template:  # every search would get the same page, whatever the question
-        raise ToolError(f"the web_search_url setting ({_clip(repr(_redacted(template)))}) has no {{query}} for the question; "
+        raise ToolError(f"the web_search_url setting ({_clip(repr(shown_search_url(template)))}) has no {{query}} for the question; "
                         "set it to a search URL such as https://html.duckduckgo.com/html/?q={query}")
     url = template.replace("{query}", quote_plus(question.strip()))
     response = _get(ctx, url, trusted=True)
