@@ -323,10 +323,11 @@ def changed_since(repo: Path, files: list[str], since: float) -> list[str]:
     """Which of ``files`` (paths in ``repo``) were changed or deleted after ``since``: by the user, a checkout or
     another tool while the session was not running. A path that never named a file is left out."""
     changed = []
+    root = repo.resolve()
     for name in files[:CHANGED_CHECKED]:
         try:
-            target = (repo / name).resolve()
-            target.relative_to(repo.resolve())
+            target = (root / name).resolve()
+            target.relative_to(root)
         except (OSError, ValueError, RuntimeError):  # outside the repository, a loop of links, a name too long
             continue
         try:

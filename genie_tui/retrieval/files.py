@@ -32,7 +32,7 @@ _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .b
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
 TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})
-_VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "_vendor",
+VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "_vendor",
                           "bower_components", "site-packages", ".venv", "venv", "dist", "build", "target",
                           "__pycache__", ".tox", ".mypy_cache", ".git"})
 _GENERATED_SUFFIXES = (".min.js", ".min.css", "_pb2.py", "_pb2_grpc.py", ".pb.go", ".generated.ts", ".map",
@@ -164,7 +164,7 @@ def is_utf8(name: str) -> bool:
 def _walk(repo: Path) -> list[FileEntry]:
     out: list[FileEntry] = []
     for root, dirs, names in os.walk(repo):
-        dirs[:] = [d for d in dirs if d not in _VENDOR_DIRS and not d.startswith(".") and is_utf8(d)]
+        dirs[:] = [d for d in dirs if d not in VENDOR_DIRS and not d.startswith(".") and is_utf8(d)]
         rel = os.path.relpath(root, repo)
         for n in names:
             if not is_utf8(n):
@@ -177,7 +177,7 @@ def path_exclusion(path: str) -> str | None:
     """Why ``path`` is skipped from its name alone (vendored, generated, not text), or None."""
     parts = path.split("/")
     for p in parts[:-1]:
-        if p in _VENDOR_DIRS:
+        if p in VENDOR_DIRS:
             return f"vendored or build output (inside {p}/)"
     name = parts[-1]
     if name.endswith(_GENERATED_SUFFIXES):

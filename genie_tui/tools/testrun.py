@@ -72,7 +72,6 @@ def detect_test_command(repo: Path) -> str | None:
 MAKEFILE_BYTES = 1_000_000
 #: how many directory entries the look for ``test*.py`` files goes through before giving up
 WALK_ENTRIES = 20_000
-_SKIPPED_DIRS = frozenset({"node_modules", "vendor", "third_party", "build", "dist", "target", "venv", "__pycache__"})
 
 
 def _head(path: Path) -> bytes:
@@ -92,11 +91,14 @@ def _finds_python_tests(repo: Path) -> bool:
     """Whether a ``test*.py`` file is in the repository, looked for in at most ``WALK_ENTRIES`` entries and not in
     hidden, vendored or build directories (a build tree of 100,000 files made this walk take seconds, at every
     session start, where a repository with Python tests has them near the top)."""
+    # the directories the index leaves out too
+    from genie_tui.retrieval.files import VENDOR_DIRS
+
     seen = 0
-    stack = [repo]
-    while stack:
+    queue = deque([repo])  # breadth first: tests sit near the top
+    while queue:
         try:
-            with os.scandir(stack.pop(0)) as entries:
+            with os.scandir(queue.popleft()) as entries:
                 for entry in entries:
                     seen += 1
                     if seen > WALK_ENTRIES:
@@ -104,8 +106,8 @@ def _finds_python_tests(repo: Path) -> bool:
                     name = entry.name
                     try:
                         if entry.is_dir(follow_symlinks=False):
-                            if not name.startswith(".") and name not in _SKIPPED_DIRS:
-                                stack.append(Path(entry.path))
+                            if not name.startswith(".") and name not in VENDOR_DIRS:
+                                queue.append(Path(entry.path))
                         elif name.startswith("test") and name.endswith(".py"):
                             return True
                     except OSError:
