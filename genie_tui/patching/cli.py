@@ -57,7 +57,8 @@ def apply_cmd(args: argparse.Namespace) -> int:
 
 
 def undo_cmd(args: argparse.Namespace) -> int:
-    """Undo the last patch genie applied in this repository. Exit 0 undone, 1 refused or nothing to undo."""
+    """Undo the last patch genie applied in this repository. Exit 0 when files were written back; 1 when
+    nothing was (refused, nothing to undo, or the files already as before the patch)."""
     from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.patching.undo import undo_last
 
@@ -67,7 +68,11 @@ def undo_cmd(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(json.dumps(report.to_json(), indent=2))
     elif report.undone:
-        print(f"restored {len(report.files)} file(s): {', '.join(map(shown_path, report.files))}")
+        for what, rels in (("restored {} file(s)", report.restored),
+                           ("removed {} file(s) the patch created", report.removed),
+                           ("unchanged {} file(s), already as before the patch", report.unchanged)):
+            if rels:
+                print(f"{what.format(len(rels))}: {', '.join(map(shown_path, rels))}")
     else:
         print(f"genie: {report.reason}", file=sys.stderr)
     return EXIT_OK if report.undone else EXIT_FAILED

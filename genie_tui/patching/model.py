@@ -123,16 +123,25 @@ class PatchReport:
 
 @dataclass(frozen=True, slots=True)
 class UndoReport:
-    """Outcome of :func:`undo_last`: ``undone`` is False with a ``reason`` when nothing was changed."""
+    """Outcome of :func:`undo_last`: ``undone`` is False with a ``reason`` when nothing was written.
+
+    ``files`` are all the files of the patch; each of them is in at most one of ``restored`` (written back),
+    ``removed`` (created by the patch, deleted again) and ``unchanged`` (already as before the patch, not
+    written). A patch whose files were all unchanged is dropped from the journal but not ``undone``."""
 
     undone: bool
     files: list[str]
     reason: str | None = None
     label: str = ""
     tag: str = ""  # the ``tag`` the patch was applied with (the agent's ``session:patch id``)
+    restored: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"undone": self.undone, "files": list(self.files), "label": self.label}
+        out: dict[str, Any] = {"undone": self.undone, "files": list(self.files), "label": self.label,
+                               "restored": list(self.restored), "removed": list(self.removed),
+                               "unchanged": list(self.unchanged)}
         if self.reason:
             out["reason"] = self.reason
         return out

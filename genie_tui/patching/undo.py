@@ -213,7 +213,8 @@ def _undo_locked(repo: Path) -> UndoReport:
         if now == after:
             writes[rel] = (before, keep if now is not None else before_mode)
             continue
-        if now == before:  # already restored: an undo that was killed halfway through is being finished
+        if now == before:  # already restored (by hand, or by an undo killed halfway): at most the mode is left
+            writes[rel] = (before, keep)
             continue
         if before is None or after is None or now is None:
             problems.append(f"{rel} was {'created' if before is None else 'deleted' if after is None else 'changed'} "
@@ -228,6 +229,21 @@ def _undo_locked(repo: Path) -> UndoReport:
     files = [c[0] for c in checked]
     if problems:
         return UndoReport(False, files, "undo refused, nothing was changed: " + "; ".join(problems), label)
+    # a file that already holds what it held before the patch is not written, nor reported restored
+    unchanged = [rel for rel in files if _same(writes[rel], current[rel])]
+    writes = {rel: w for rel, w in writes.items() if rel not in unchanged}
+    tag = str(entry.get("tag") or "")
+    if not writes:
+        # the patch is not applied any more: its entry goes, so the next undo reaches the patch before it
+        try:
+            entry_path.unlink()
+        except OSError as exc:
+            return UndoReport(False, files, f"undo refused, nothing was changed: the journal entry {entry_path} "
+                              f"cannot be updated ({exc.strerror or exc})", label, unchanged=unchanged)
+        named = f" {label!r}" if label else ""
+        held = "holds what it" if len(unchanged) == 1 else "hold what they"
+        return UndoReport(False, files, f"nothing was restored: {_names(unchanged)} already {held} held before "
+                          f"the patch{named}; its journal entry is removed", label, tag, unchanged=unchanged)
     # The entry is moved aside first and put back if a write fails, so the journal always matches the files:
     # an entry left behind after a successful undo would undo the same patch twice.
     aside = entry_path.with_suffix(".undoing")
@@ -252,4 +268,17 @@ def _undo_locked(repo: Path) -> UndoReport:
         aside.unlink()
     except OSError:
         pass  # not a *.json name: entries() no longer sees it
-    return UndoReport(True, files, None, label, str(entry.get("tag") or ""))
+    removed = [rel for rel in writes if writes[rel][0] is None]
+    restored = [rel for rel in writes if rel not in removed]
+    return UndoReport(True, files, None, label, tag, restored, removed, unchanged)
+
+
+def _same(write: tuple[bytes | None, int | None], now: tuple[bytes | None, int | None]) -> bool:
+    """Whether writing ``write`` would leave the file as it is ``now`` (bytes, and the mode when one is set)."""
+    return write[0] == now[0] and (write[0] is None or write[1] is None or write[1] == now[1])
+
+
+def _names(rels: list[str]) -> str:
+    from genie_tui.printable import shown_path
+
+    return ", ".join(map(shown_path, rels))
