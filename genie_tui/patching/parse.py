@@ -143,6 +143,8 @@ def _is_body_pair(lines: list[str], j: int, hunk: Hunk, olds: int, news: int) ->
 def parse_patch(text: str) -> ParsedPatch:
     """Parse ``text`` into files and hunks, tolerating the defects models produce."""
     text = text.removeprefix("\ufeff")  # a patch saved by Notepad or PowerShell starts with a BOM
+    if "\r" in text and "\n" not in text:  # saved with classic Mac endings: no diff is a single line
+        text = text.replace("\r", "\n")
     # A CR on every line is transport (the patch was saved with CRLF); CRs on only some lines are content,
     # which matters for new files.
     crs = text.count("\r\n")

@@ -6,6 +6,7 @@ sees its own earlier changes. Any refused hunk fails the whole plan (the caller 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -261,7 +262,17 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
     _touch(plan, tree, target, new_tf, mode)
 
 
+def _cr_lines(h: Hunk) -> Hunk:
+    """``h`` for a file with classic Mac endings: git (and a diff of its output) sees such a file as one line
+    holding CRs, where the file has a line between each two CRs."""
+    if not any("\r" in t for _, t in h.lines):
+        return h
+    return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")])
+
+
 def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
+    if tf.cr_only:
+        hunks = [_cr_lines(h) for h in hunks]
     found: dict[int, list[locate.Candidate]] = {}
     shapes = {h.index: locate.Shape.of(h) for h in hunks}
     fails: dict[int, str] = {}

@@ -17,7 +17,8 @@ class BinaryFile(Exception):
 @dataclass(slots=True)
 class TextFile:
     lines: list[str]  # content without end-of-line
-    eols: list[str]  # "\n", "\r\n", "\r" or "" (only the last line may have "")
+    eols: list[str]  # "\n", "\r\n", "\r" or "" (only the last line may have ""); "\r" ends lines only in a
+    # file without LFs, or (as git reads it) a last line
     encoding: str = "utf-8"
     _norm: dict[int, list[str]] = field(default_factory=dict)
     _index: dict[int, dict[str, list[int]]] = field(default_factory=dict)
@@ -34,6 +35,12 @@ class TextFile:
 
     @classmethod
     def from_text(cls, text: str, encoding: str = "utf-8") -> TextFile:
+        if "\r" in text and "\n" not in text:
+            # classic Mac endings: every CR ends a line (in a file with LFs a lone CR is content, as git has it)
+            parts = text.split("\r")
+            last = parts.pop()
+            return cls(lines=[*parts, last] if last else parts,
+                       eols=["\r"] * len(parts) + ([""] if last else []), encoding=encoding)
         lines: list[str] = []
         eols: list[str] = []
         parts = text.split("\n")
@@ -60,7 +67,14 @@ class TextFile:
         """The dominant line ending (LF when there is none)."""
         crlf = sum(1 for e in self.eols if e == "\r\n")
         ended = sum(1 for e in self.eols if e)
-        return "\r\n" if crlf and crlf * 2 > ended else "\n"
+        if crlf and crlf * 2 > ended:
+            return "\r\n"
+        return "\r" if self.cr_only else "\n"
+
+    @property
+    def cr_only(self) -> bool:
+        """Every line ends in a lone CR (classic Mac), the last one perhaps in nothing."""
+        return bool(self.eols) and self.eols[0] == "\r" and all(e in ("\r", "") for e in self.eols)
 
     @property
     def final_newline(self) -> bool:
