@@ -6,9 +6,7 @@ import asyncio
 import sys
 import time
 
-from genie_tui.config.settings import load_settings
 from genie_tui.core import events as ev
-from genie_tui.core.agent import Agent
 from genie_tui.providers.scripted import Reply, ScriptedServer
 
 CODE = "def a():\n    return 1\n\n\n" + "".join(f"# filler {n}\n" for n in range(20)) + "\ndef b():\n    return 2\n"
@@ -25,29 +23,7 @@ TWO_HUNKS = """--- a/mod.py
 """
 
 
-def make_agent(repo, server, approve="ask", **extra) -> Agent:
-    settings = load_settings(repo, {"base_url": server.base_url, "approve": approve})
-    settings.backoff_base = 0.05
-    for key, value in extra.items():
-        setattr(settings, key, value)
-    return Agent(settings, repo)
-
-
-async def collect(agent: Agent, task: str, react=None) -> list:
-    seen = []
-    async for event in agent.run(task):
-        seen.append(event)
-        if react:
-            react(agent, event)
-    await agent.client.aclose()
-    return seen
-
-
-def finish(summary="done") -> Reply:
-    return Reply(tool_calls=[("finish", {"summary": summary})])
-
-
-async def test_rejecting_with_comment_sends_comment_to_model(make_repo):
+async def test_rejecting_with_comment_sends_comment_to_model(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
 
     def react(agent, event):
@@ -64,7 +40,7 @@ async def test_rejecting_with_comment_sends_comment_to_model(make_repo):
     assert isinstance(seen[-1], ev.SessionFinished) and seen[-1].status == "finished"
 
 
-async def test_approving_one_hunk_applies_only_that_hunk(make_repo):
+async def test_approving_one_hunk_applies_only_that_hunk(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
 
     def react(agent, event):
@@ -82,7 +58,7 @@ async def test_approving_one_hunk_applies_only_that_hunk(make_repo):
     assert "Only the hunks the user approved were applied" in result and "only b" in result
 
 
-async def test_user_plan_edit_reaches_next_request(make_repo):
+async def test_user_plan_edit_reaches_next_request(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
     plan = {"steps": [{"text": "Read mod.py", "status": "doing"}, {"text": "Patch", "status": "todo"}]}
 
@@ -103,7 +79,7 @@ async def test_user_plan_edit_reaches_next_request(make_repo):
     assert [s.text for s in agent.plan][-1] == "Also update the docs"
 
 
-async def test_cancel_mid_stream_applies_nothing_and_closes_stream(make_repo):
+async def test_cancel_mid_stream_applies_nothing_and_closes_stream(make_repo, make_agent, collect):
     repo = make_repo({"mod.py": CODE})
     slow = Reply(content="thinking " * 400, chunk_chars=4, chunk_delay=0.005,
                  tool_calls=[("propose_patch", {"diff": TWO_HUNKS})])
@@ -133,7 +109,7 @@ async def test_cancel_mid_stream_applies_nothing_and_closes_stream(make_repo):
     assert not any(m["role"] == "assistant" for m in agent.messages)
 
 
-async def test_cancel_while_waiting_for_approval_keeps_conversation_valid(make_repo):
+async def test_cancel_while_waiting_for_approval_keeps_conversation_valid(make_repo, make_agent, collect):
     repo = make_repo({"mod.py": CODE})
 
     def react(agent, event):
@@ -157,7 +133,7 @@ async def test_cancel_while_waiting_for_approval_keeps_conversation_valid(make_r
         assert server.requests[1]["messages"][-1] == {"role": "user", "content": "what now?"}
 
 
-async def test_run_tests_command_needs_approval(make_repo):
+async def test_run_tests_command_needs_approval(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
     answers = iter([False, True])
 
@@ -176,7 +152,7 @@ async def test_run_tests_command_needs_approval(make_repo):
     assert any(isinstance(e, ev.TestsRan) and e.passed for e in seen)
 
 
-async def test_fenced_diff_in_plain_content_is_a_patch_proposal(make_repo):
+async def test_fenced_diff_in_plain_content_is_a_patch_proposal(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
     text = "Here is the change:\n```diff\n" + TWO_HUNKS + "```\n"
     with ScriptedServer([Reply(content=text), finish()]) as server:
@@ -187,7 +163,7 @@ async def test_fenced_diff_in_plain_content_is_a_patch_proposal(make_repo):
     assert "taken as a patch proposal" in requests[1]["messages"][-1]["content"]
 
 
-async def test_step_budget(make_repo):
+async def test_step_budget(make_repo, make_agent, collect):
     repo = make_repo({"mod.py": CODE})
     script = [Reply(tool_calls=[("list_dir", {"path": "."})]) for _ in range(3)]
     with ScriptedServer(script) as server:
@@ -196,7 +172,7 @@ async def test_step_budget(make_repo):
     assert [e.step for e in seen if isinstance(e, ev.StepStarted)] == [1, 2, 3]
 
 
-async def test_set_model_applies_to_the_next_request(make_repo):
+async def test_set_model_applies_to_the_next_request(make_repo, make_agent, collect, finish):
     repo = make_repo({"mod.py": CODE})
 
     def react(agent, event):
@@ -210,7 +186,8 @@ async def test_set_model_applies_to_the_next_request(make_repo):
     assert models == ["gpt-4.1-mini", "other-model"]
 
 
-async def test_a_test_run_stopped_halfway_is_told_to_the_model_as_stopped_not_as_not_run(make_repo):
+async def test_a_test_run_stopped_halfway_is_told_to_the_model_as_stopped_not_as_not_run(make_repo, make_agent,
+                                                                                         collect):
     """The call running when the user stops the turn did run, partly: "not run" misled the model into thinking
     nothing had happened (a test run, a patch under review). The calls after it did not run."""
     repo = make_repo({"mod.py": CODE})

@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import json
 
-from genie_tui.config.settings import load_settings
 from genie_tui.core import events as ev
 from genie_tui.core.agent import Agent
 from genie_tui.providers.scripted import Reply, ScriptedServer
-
-
-def make_agent(repo, server, **extra) -> Agent:
-    settings = load_settings(repo, {"base_url": server.base_url, "approve": "auto"})
-    settings.backoff_base = 0.05
-    for key, value in extra.items():
-        setattr(settings, key, value)
-    return Agent(settings, repo)
-
-
-async def collect(agent: Agent, task: str) -> list:
-    seen = [event async for event in agent.run(task)]
-    await agent.client.aclose()
-    return seen
-
-
-def finish(summary="done") -> Reply:
-    return Reply(tool_calls=[("finish", {"summary": summary})])
 
 
 def historical_calls(request: dict) -> list[dict]:
     return [c for m in request["messages"] if m["role"] == "assistant" for c in m.get("tool_calls") or []]
 
 
-async def test_malformed_or_empty_tool_arguments_go_back_as_json_objects(make_repo):
+async def test_malformed_or_empty_tool_arguments_go_back_as_json_objects(make_repo, make_agent, collect, finish):
     # vLLM, llama.cpp and SGLang parse every historical call's arguments to render their chat templates and
     # answer 400 when one is not a JSON object: one cut-off call would make every later request fail
     # (and `genie resume` would replay it). The model still sees what it sent.
@@ -41,7 +22,7 @@ async def test_malformed_or_empty_tool_arguments_go_back_as_json_objects(make_re
               Reply(tool_calls=[("list_dir", ""), ("read_file", "[1]"), ("read_file", {"path": "a.py"})]),
               finish()]
     with ScriptedServer(script) as server:
-        agent = make_agent(repo, server)
+        agent = make_agent(repo, server, approve="auto")
         seen = await collect(agent, "read a.py")
         requests = server.requests
     assert seen[-1].status == "finished"
@@ -58,26 +39,27 @@ async def test_malformed_or_empty_tool_arguments_go_back_as_json_objects(make_re
     assert recorded[:3] == ['{"path": "a.py", "start_', "", "[1]"]
 
 
-async def test_a_call_cut_off_at_the_output_limit_is_named_as_such(make_repo):
+async def test_a_call_cut_off_at_the_output_limit_is_named_as_such(make_repo, make_agent, collect, finish):
     repo = make_repo({"a.py": "x = 1\n"})
     script = [Reply(tool_calls=[("propose_patch", '{"diff": "--- a/a.py\\n+++ b/a.py\\n@@ -1 +1 @@\\n-x')],
                     finish_reason="length"), finish()]
     with ScriptedServer(script) as server:
-        seen = await collect(make_agent(repo, server), "patch a.py")
+        seen = await collect(make_agent(repo, server, approve="auto"), "patch a.py")
         requests = server.requests
     result = requests[1]["messages"][-1]["content"]
     assert "cut off at the output limit" in result and "smaller" in result, result
     assert any(isinstance(e, ev.ToolFinished) and not e.ok for e in seen)
 
 
-async def test_requests_stay_within_a_small_context_budget_and_keep_every_result(make_repo):
+async def test_requests_stay_within_a_small_context_budget_and_keep_every_result(make_repo, make_agent, collect,
+                                                                                 finish):
     line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
     files = {f"big{i}.py": "".join(line.format(n=n) for n in range(290)) for i in range(6)}
     repo = make_repo(files)
     script = [Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3)]),
               Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(3, 6)]), finish()]
     with ScriptedServer(script) as server:
-        seen = await collect(make_agent(repo, server, context_budget=8000), "read the big files")
+        seen = await collect(make_agent(repo, server, approve="auto", context_budget=8000), "read the big files")
         requests = server.requests
     assert seen[-1].status == "finished"
     for request in requests:
@@ -98,7 +80,8 @@ def counted(reply: Reply):
     return entry
 
 
-async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_elided(make_repo):
+async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_elided(make_repo, make_agent, collect,
+                                                                                      finish):
     # The endpoint's prompt_tokens include the tool schemas; counted against the messages alone, they made
     # every later estimate about twice too large, and results that fit the budget were elided.
     line = "value_{n} = {n}  # a line of filler, long enough to make the file big\n"
@@ -106,7 +89,7 @@ async def test_usage_calibration_counts_the_tool_schemas_so_nothing_fitting_is_e
     script = [counted(Reply(tool_calls=[("read_file", {"path": f"big{i}.py"}) for i in range(6)])),
               counted(finish())]
     with ScriptedServer(script) as server:
-        seen = await collect(make_agent(repo, server, context_budget=60_000), "read the big files")
+        seen = await collect(make_agent(repo, server, approve="auto", context_budget=60_000), "read the big files")
         requests = server.requests
     assert seen[-1].status == "finished"
     size = (len(json.dumps(requests[1]["messages"])) + len(json.dumps(requests[1]["tools"]))) / 4
@@ -133,7 +116,8 @@ def strictly_valid(messages: list[dict]) -> bool:
     return True
 
 
-async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_first_repeat(make_repo):
+async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_first_repeat(make_repo, make_agent,
+                                                                                          collect, finish):
     from genie_tui.core.export import iter_export
     from genie_tui.core.restore import restore
     from genie_tui.core.session import read_records
@@ -143,7 +127,7 @@ async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_fir
               Reply(tool_calls=[("read_file", {"path": "a.py"}), ("read_file", {"path": "a.py"})]),
               finish()]
     with ScriptedServer(script, reuse_call_ids=True) as server:
-        agent = make_agent(repo, server)
+        agent = make_agent(repo, server, approve="auto")
         seen = await collect(agent, "read a.py")
         requests = server.requests
     assert seen[-1].status == "finished"
@@ -162,12 +146,13 @@ async def test_a_server_numbering_calls_per_request_gets_unique_ids_from_the_fir
     assert [m.get("tool_call_id") for m in exported] == [m.get("tool_call_id") for m in agent.messages]
 
 
-async def test_a_resumed_session_meeting_a_server_that_numbers_calls_anew_stays_valid(make_repo):
+async def test_a_resumed_session_meeting_a_server_that_numbers_calls_anew_stays_valid(make_repo, make_agent, collect,
+                                                                                      finish):
     from genie_tui.config.settings import load_settings
 
     repo = make_repo({"a.py": "x = 1\n"})
     with ScriptedServer([Reply(tool_calls=[("list_dir", {"path": "."})])], reuse_call_ids=True) as server:
-        agent = make_agent(repo, server, max_steps=1)
+        agent = make_agent(repo, server, approve="auto", max_steps=1)
         await collect(agent, "look")
     script = [Reply(tool_calls=[("read_file", {"path": "a.py"})]), finish()]
     with ScriptedServer(script, reuse_call_ids=True) as server:
@@ -198,7 +183,8 @@ def fine_tuning_problems(line: dict) -> list[str]:
     return problems
 
 
-async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_sent(make_repo, tmp_path):
+async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_sent(make_repo, tmp_path, make_agent,
+                                                                                     collect, finish):
     from genie_tui.cli import main
 
     repo = make_repo({"a.py": "x = 1\n"})
@@ -207,7 +193,7 @@ async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_
               Reply(tool_calls=[("find_files", "")], tool_style="whole"),
               finish()]
     with ScriptedServer(script, reuse_call_ids=True) as server:
-        agent = make_agent(repo, server)
+        agent = make_agent(repo, server, approve="auto")
         await collect(agent, "read a.py")
     out = tmp_path / "train.jsonl"
     assert main(["export", agent.session.id, "-o", str(out)]) == 0
@@ -218,7 +204,7 @@ async def test_every_exported_line_is_valid_fine_tuning_data_whatever_the_model_
     assert [m.get("weight") for m in assistants] == [0, 0, 0, None]
 
 
-async def test_huge_tool_call_arguments_are_neither_echoed_nor_sent_again_whole(make_repo):
+async def test_huge_tool_call_arguments_are_neither_echoed_nor_sent_again_whole(make_repo, make_agent, collect, finish):
     # A 3 MB query came back as a 3 MB "no matches" result, and compaction trimmed only tool outputs: the model's
     # own huge arguments (a query, a patch) went out again with every request, far past the context budget, and
     # a real endpoint answers 400. The session keeps them exact; requests carry a note of their size.
@@ -232,7 +218,7 @@ async def test_huge_tool_call_arguments_are_neither_echoed_nor_sent_again_whole(
                     chunk_chars=100_000),
               finish()]
     with ScriptedServer(script) as server:
-        agent = make_agent(repo, server, context_budget=20_000)
+        agent = make_agent(repo, server, approve="auto", context_budget=20_000)
         seen = await collect(agent, "look for it")
         requests = server.requests
     assert seen[-1].status == "finished"

@@ -19,31 +19,13 @@ from genie_tui.providers.scripted import Reply, ScriptedServer
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError
 from genie_tui.tools.testrun import WALK_ENTRIES, detect_test_command
-from genie_tui.config.settings import load_settings
 
 CODE = "def f():\n    return 1\n"
 DIFF = "--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n def f():\n-    return 1\n+    return 2\n"
 
 
-def make_agent(repo, server, approve="ask", **extra) -> Agent:
-    settings = load_settings(repo, {"base_url": server.base_url, "approve": approve})
-    settings.backoff_base = 0.05
-    for key, value in extra.items():
-        setattr(settings, key, value)
-    return Agent(settings, repo)
-
-
-async def collect(agent: Agent, task: str) -> list:
-    seen = [event async for event in agent.run(task)]
-    await agent.client.aclose()
-    return seen
-
-
-def finish(summary="done") -> Reply:
-    return Reply(tool_calls=[("finish", {"summary": summary})])
-
-
-async def test_a_reply_far_over_the_budget_is_cut_in_requests_and_kept_whole_in_the_session(make_repo):
+async def test_a_reply_far_over_the_budget_is_cut_in_requests_and_kept_whole_in_the_session(make_repo, make_agent,
+                                                                                            collect, finish):
     # A model that ran to its output limit repeating itself: its reply was sent again whole with every request,
     # so one reply over the budget failed every later request (a real endpoint refuses it), and every resume.
     repo = make_repo({"m.py": CODE})
@@ -57,13 +39,13 @@ async def test_a_reply_far_over_the_budget_is_cut_in_requests_and_kept_whole_in_
     assert seen[-1].status == "finished"
     for request in requests:
         assert (len(json.dumps(request["messages"])) + len(json.dumps(request["tools"]))) / 4 <= 8000
-    sent = [m for m in requests[-1]["messages"] if m["role"] == "assistant" and m.get("content")][0]["content"]
+    sent = next(m for m in requests[-1]["messages"] if m["role"] == "assistant" and m.get("content"))["content"]
     assert sent.startswith("HEAD blah") and sent.endswith("blah  TAIL") and "cut to fit the context budget" in sent
-    kept = [m for m in restore(agent.session_path).messages if m["role"] == "assistant"][0]["content"]
+    kept = next(m for m in restore(agent.session_path).messages if m["role"] == "assistant")["content"]
     assert kept == reply
 
 
-async def test_replies_that_fit_are_sent_whole(make_repo):
+async def test_replies_that_fit_are_sent_whole(make_repo, make_agent, collect, finish):
     repo = make_repo({"m.py": CODE})
     reply = "a considered answer " * 300  # 6,000 characters, well within the budget
     with ScriptedServer([Reply(content=reply, finish_reason="length"), finish()]) as server:
@@ -104,7 +86,7 @@ def test_the_look_for_python_tests_skips_vendored_trees_and_is_bounded(tmp_path)
     assert detect_test_command(huge) is None  # given up after WALK_ENTRIES entries, not walked to the end
 
 
-def test_genie_run_in_a_repository_whose_makefile_is_a_named_pipe_finishes(make_repo):
+def test_genie_run_in_a_repository_whose_makefile_is_a_named_pipe_finishes(make_repo, finish):
     repo = make_repo({"README.md": "x\n"})
     os.mkfifo(repo / "Makefile")
     script = [Reply(tool_calls=[("run_tests", {})]), finish("nothing to test")]
@@ -112,14 +94,14 @@ def test_genie_run_in_a_repository_whose_makefile_is_a_named_pipe_finishes(make_
     with ScriptedServer(script) as server:
         proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "test it", "--repo", str(repo), "--base-url",
                                server.base_url, "--json"], capture_output=True, text=True, env=env,
-                              stdin=subprocess.DEVNULL, timeout=60)
+                              stdin=subprocess.DEVNULL, timeout=60, check=False)
         requests = server.requests
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "no test command is configured or detected" in requests[1]["messages"][-1]["content"]
 
 
-async def _stopped_session(repo, server) -> Agent:
+async def _stopped_session(repo, server, make_agent, collect) -> Agent:
     """A session that read m.py, patched it and then failed (the endpoint gave up): resumable."""
     agent = make_agent(repo, server, approve="auto", max_retries=0)
     seen = await collect(agent, "change f")
@@ -127,13 +109,14 @@ async def _stopped_session(repo, server) -> Agent:
     return agent
 
 
-async def test_a_session_resumed_after_its_files_changed_tells_the_model_and_the_user(make_repo):
+async def test_a_session_resumed_after_its_files_changed_tells_the_model_and_the_user(make_repo, make_agent, collect,
+                                                                                     finish):
     repo = make_repo({"m.py": CODE, "n.py": "x = 1\n"})
     script = [Reply(tool_calls=[("read_file", {"path": "m.py"}), ("read_file", {"path": "n.py"}),
                                 ("read_file", {"path": "missing.py"})]),
               Reply(tool_calls=[("propose_patch", {"diff": DIFF})]), Reply(fault="500")]
     with ScriptedServer(script) as server:
-        first = await _stopped_session(repo, server)
+        first = await _stopped_session(repo, server, make_agent, collect)
     path = first.session_path
     first.session.close()
     later = time.time() + 5
@@ -151,12 +134,13 @@ async def test_a_session_resumed_after_its_files_changed_tells_the_model_and_the
     assert "read them again" in notes[0]
 
 
-async def test_a_session_resumed_with_its_files_as_it_left_them_gets_no_such_note(make_repo):
+async def test_a_session_resumed_with_its_files_as_it_left_them_gets_no_such_note(make_repo, make_agent, collect,
+                                                                                  finish):
     repo = make_repo({"m.py": CODE})
     script = [Reply(tool_calls=[("read_file", {"path": "m.py"})]), Reply(tool_calls=[("propose_patch", {"diff": DIFF})]),
               Reply(fault="500")]
     with ScriptedServer(script) as server:
-        first = await _stopped_session(repo, server)
+        first = await _stopped_session(repo, server, make_agent, collect)
     path = first.session_path
     first.session.close()
     assert (repo / "m.py").read_text() == "def f():\n    return 2\n"  # genie's own patch is no outside change
@@ -179,7 +163,8 @@ def test_an_integer_argument_in_superscript_is_a_type_error_not_a_crash_of_the_t
         registry.validate("read_file", {"path": "m.py", "start_line": "²"})
 
 
-async def test_a_plan_too_long_to_restate_in_every_request_is_refused_with_the_reason(make_repo):
+async def test_a_plan_too_long_to_restate_in_every_request_is_refused_with_the_reason(make_repo, make_agent, collect,
+                                                                                      finish):
     repo = make_repo({"m.py": CODE})
     many = [{"text": f"step {n}", "status": "todo"} for n in range(500)]
     script = [Reply(tool_calls=[("update_plan", {"steps": many})]),
@@ -324,20 +309,21 @@ def test_a_damaged_patch_record_is_named_with_its_line(tmp_path, field, value, p
         restore(path)
 
 
-async def test_a_finish_without_a_summary_still_says_how_the_run_ended(make_repo):
+async def test_a_finish_without_a_summary_still_says_how_the_run_ended(make_repo, make_agent, collect, finish):
     repo = make_repo({"m.py": CODE})
     with ScriptedServer([finish("   ")]) as server:
         seen = await collect(make_agent(repo, server), "do it")
     assert (seen[-1].status, seen[-1].summary) == ("finished", "(the model gave no summary)")
 
 
-def test_genie_resume_refuses_a_session_of_another_repository_than_repo_names(make_repo):
+def test_genie_resume_refuses_a_session_of_another_repository_than_repo_names(make_repo, finish):
     repo, other = make_repo({"m.py": CODE}), make_repo({"m.py": CODE}, name="other")
     env = {**os.environ, "GENIE_API_KEY": "sk-qa-agent-0000000000"}
 
     def genie(*args: str, url: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "genie_tui", *args, "--base-url", url, "--json"],
-                              capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+                              capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60,
+                              check=False)
 
     with ScriptedServer([Reply(fault="401")]) as server:
         trajectory = json.loads(genie("run", "x", "--repo", str(repo), url=server.base_url).stdout)["trajectory"]
@@ -351,7 +337,8 @@ def test_genie_resume_refuses_a_session_of_another_repository_than_repo_names(ma
     assert (repo / "m.py").read_text() == "def f():\n    return 2\n" and (other / "m.py").read_text() == CODE
 
 
-async def test_each_turn_tells_its_first_phase_even_when_the_last_turn_ended_in_it(make_repo):
+async def test_each_turn_tells_its_first_phase_even_when_the_last_turn_ended_in_it(make_repo, make_agent, collect,
+                                                                                   finish):
     """The agent told only changes of phase, across turns: a follow-up that began with the phase the previous
     turn ended in ("done") told none, and a front end showed the previous turn's phase through it."""
     repo = make_repo({"m.py": CODE})
