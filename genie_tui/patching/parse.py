@@ -277,6 +277,7 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
     n = len(lines)
     olds = news = 0
     cut_off = False
+    marks: list[int] = []  # "\\ No newline at end of file" markers: how many body lines came before each
     while j < n and (not _is_header(lines, j) or
                      (_is_file_start(lines, j) and _is_body_pair(lines, j, hunk, olds, news))):
         ln = lines[j]
@@ -295,12 +296,7 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
             hunk.raw.extend(lines[i + 1:j])
             break
         elif _NO_NL_RE.match(ln):
-            if body:
-                last = body[-1][0]
-                if last in (CTX, DEL):
-                    hunk.old_no_nl = True
-                if last in (CTX, ADD):
-                    hunk.new_no_nl = True
+            marks.append(len(body))
         elif is_elision(ln):
             body.append((GAP, ln))
             raw_empty.append(False)
@@ -329,10 +325,26 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
         body.pop()
         raw_empty.pop()
     hunk.lines = body
+    hunk.old_no_nl, hunk.new_no_nl = _no_newline(body, marks)
     # the text stops in the middle of the hunk's last line, a context line: the plan checks it against the file
     hunk.cut_mid_line = cut_off and open_end and bool(body) and body[-1][0] == CTX and lines[n - 1][:1] == " "
     hunk.problem = _problem(hunk, cut_off and err is None, python)
     return hunk, j, err
+
+
+def _no_newline(body: list[tuple[str, str]], marks: list[int]) -> tuple[bool, bool]:
+    """Whether the old and the new side end without a newline: a marker counts for a side when it follows that
+    side's last line. One in the middle of a side (models write them there) would add or drop the file's final
+    newline for a line that is not the last, so it is ignored."""
+    old = new = False
+    for at in marks:
+        at = min(at, len(body))
+        if not at:
+            continue
+        kind, rest = body[at - 1][0], {k for k, _ in body[at:]}
+        old = old or (kind in (CTX, DEL) and not rest & {CTX, DEL, GAP})
+        new = new or (kind in (CTX, ADD) and not rest & {CTX, ADD, GAP})
+    return old, new
 
 
 def _problem(hunk: Hunk, at_end: bool, python: bool) -> str | None:
