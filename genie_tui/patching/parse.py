@@ -24,6 +24,8 @@ from genie_tui.patching.model import (
 )
 
 _HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
+# "@@@ -1,3 -1,3 +1,4 @@@": git's combined diff of a merge, whose lines carry one prefix column per parent
+_COMBINED_RE = re.compile(r"^@@@+\s*(?:-\d+(?:,\d+)?\s+){2,}\+\d+")
 _ELISION_RE = re.compile(
     r"^(?:#|//|/\*+|\*|--|;+|<!--|%|\"|rem\b)?\s*(?:\.\.\.|\u2026)"
     r"(?:\s*[\[(]?\s*(?:[A-Za-z]+[ ,]*){0,6}[\])]?\s*(?:\.\.\.|\u2026)?)?\s*(?:\*/|-->)?$",
@@ -324,6 +326,10 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
             break
         body.pop()
         raw_empty.pop()
+    if _COMBINED_RE.match(head.strip()) and err is None:
+        err = (f"line {i + 1} of the patch ({head.strip()[:60]!r}) starts a hunk of a combined diff (a merge with "
+               "several parents), which genie cannot apply; send a plain unified diff ('@@ -a,b +c,d @@') against "
+               "the file as it is")
     hunk.lines = body
     hunk.old_no_nl, hunk.new_no_nl = _no_newline(body, marks)
     # the text stops in the middle of the hunk's last line, a context line: the plan checks it against the file

@@ -1,0 +1,23 @@
+"""Diffs genie cannot read with confidence are refused whole, with the reason, instead of half understood."""
+
+from __future__ import annotations
+
+from genie_tui.patching import apply_patch
+
+COMBINED = ("diff --cc f.txt\nindex 1111111,2222222..3333333\n--- a/f.txt\n+++ b/f.txt\n"
+            "@@@ -1,3 -1,3 +1,4 @@@\n  a\n  b\n++new\n  c\n")
+
+
+def test_a_combined_diff_of_a_merge_is_refused_not_read_with_its_second_column_as_content(make_repo):
+    """`git diff` during a merge prints two prefix columns; read as a plain diff, '++new' added '+new'."""
+    repo = make_repo({"f.txt": " a\n b\n c\n"})
+    report = apply_patch(repo, COMBINED)
+    assert not report.applied and "combined diff" in (report.reason or ""), report
+    assert (repo / "f.txt").read_text() == " a\n b\n c\n"
+
+
+def test_three_at_signs_around_a_plain_range_pair_are_still_a_typo_that_applies(make_repo):
+    repo = make_repo({"f.txt": "a\nb\nc\n"})
+    report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@@ -1,3 +1,3 @@@\n a\n-b\n+B\n c\n")
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_text() == "a\nB\nc\n"
