@@ -55,6 +55,16 @@ class Tree:
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
         self.seen: dict[str, bytes] = {}
+        self.names: dict[str, str] = {}  # the real path of every file the plan read or wrote -> its name
+
+    def claim(self, rel: str) -> None:
+        """Refuse a second name for a file the plan already uses: both would be planned from the same bytes and
+        the second write would take back the first."""
+        real = os.path.realpath(self.repo / rel)
+        other = self.names.setdefault(real, rel)
+        if other != rel:
+            raise Refusal(f"{other} and {rel} are the same file (a directory on the way is a symbolic link); "
+                          "name it one way throughout the patch")
 
     def exists(self, rel: str) -> bool:
         if rel in self.files:
@@ -64,6 +74,7 @@ class Tree:
     def load(self, rel: str) -> TextFile:
         tf = self.files.get(rel, _MISSING)
         if tf is _MISSING:
+            self.claim(rel)
             path = self.repo / rel
             if os.path.isdir(path):
                 raise Refusal(f"{rel} is a directory")
@@ -163,6 +174,7 @@ def _git_style(fp: FilePatch) -> bool:
 
 
 def _touch(plan: Plan, tree: Tree, rel: str, tf: TextFile | None, mode: int | None) -> None:
+    tree.claim(rel)
     tree.files[rel] = tf
     if rel not in plan.order:
         plan.order.append(rel)

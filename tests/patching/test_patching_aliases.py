@@ -1,0 +1,28 @@
+"""One file named two ways in a patch (through a symbolic link to a directory in the repository): each hunk was
+planned against the same original bytes, so the second write would have undone the first."""
+
+from __future__ import annotations
+
+from genie_tui.patching import apply_patch
+
+TEXT = "1\n2\n3\n4\n5\n"
+TWO_NAMES = ("--- a/lnk/t.txt\n+++ b/lnk/t.txt\n@@ -1,2 +1,2 @@\n-1\n+one\n 2\n"
+             "--- a/sub/t.txt\n+++ b/sub/t.txt\n@@ -4,2 +4,2 @@\n 4\n-5\n+five\n")
+
+
+def test_a_file_named_through_a_linked_directory_and_directly_is_refused_with_the_reason(make_repo):
+    repo = make_repo({"sub/t.txt": TEXT})
+    (repo / "lnk").symlink_to("sub")
+    report = apply_patch(repo, TWO_NAMES)
+    assert not report.applied
+    assert "lnk/t.txt and sub/t.txt are the same file" in (report.reason or ""), report.reason
+    assert all(h.status == "refused" and h.reason for h in report.hunks), report.hunks
+    assert (repo / "sub" / "t.txt").read_text() == TEXT
+
+
+def test_a_file_named_through_a_linked_directory_alone_still_applies(make_repo):
+    repo = make_repo({"sub/t.txt": TEXT})
+    (repo / "lnk").symlink_to("sub")
+    report = apply_patch(repo, TWO_NAMES.split("--- a/sub")[0])
+    assert report.applied, report.reason
+    assert (repo / "sub" / "t.txt").read_text() == TEXT.replace("1\n", "one\n")
