@@ -85,8 +85,9 @@ def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | 
         except FileNotFoundError:
             before[rel] = (None, None)
         if before[rel][0] != plan.seen.get(rel):  # an editor (not genie: it holds the lock) wrote meanwhile
-            return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: {rel} changed while "
-                               "the patch was being applied; apply it again.", "", dry_run)
+            return PatchReport(False, files, _atomic(plan.reports, f"{rel} changed meanwhile"),
+                               f"Nothing was changed: {rel} changed while the patch was being applied; apply it "
+                               "again.", "", dry_run)
     # a file whose new bytes and mode are what it holds now is not written (nor journaled): a diff with
     # headers only, or a hunk whose '-' and '+' lines are the same, changes nothing and must not say it did
     writes = {rel: w for rel, w in plan.writes.items()
@@ -103,8 +104,8 @@ def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | 
         try:
             entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff, tag)
         except OSError as exc:
-            return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: the undo journal "
-                               f"could not be written ({exc}).", "", dry_run)
+            return PatchReport(False, files, _atomic(plan.reports, "the undo journal could not be written"),
+                               f"Nothing was changed: the undo journal could not be written ({exc}).", "", dry_run)
     try:
         fsio.write_all(repo, writes, before)
     except BaseException as exc:  # write_all restored the files; a Ctrl+C too must not leave the entry
@@ -112,15 +113,17 @@ def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | 
             undo.discard(entry)
         if not isinstance(exc, OSError):
             raise
-        return PatchReport(False, files, _atomic(plan.reports), f"Nothing was changed: writing failed ({exc}).",
-                           "", dry_run)
+        return PatchReport(False, files, _atomic(plan.reports, "writing failed"),
+                           f"Nothing was changed: writing failed ({exc}).", "", dry_run)
     return PatchReport(True, files, plan.reports, None, applied_diff, False)
 
 
-def _atomic(reports: list[HunkReport]) -> list[HunkReport]:
-    """Hunks that would have applied are reported refused too: nothing was written."""
+def _atomic(reports: list[HunkReport], why: str = "") -> list[HunkReport]:
+    """Hunks that would have applied are reported refused too: nothing was written (because a hunk was refused,
+    or for ``why``)."""
     bad = [r.index for r in reports if r.status == "refused"]
-    note = f"not applied: the patch is all-or-nothing and hunk {bad[0] + 1} was refused" if bad else None
+    note = f"not applied: the patch is all-or-nothing and hunk {bad[0] + 1} was refused" if bad else \
+        f"not applied: {why}"
     return [HunkReport(r.file, r.index, "refused", r.method, r.line, note) if r.status == "applied" else r
             for r in reports]
 

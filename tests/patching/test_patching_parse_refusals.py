@@ -21,3 +21,26 @@ def test_three_at_signs_around_a_plain_range_pair_are_still_a_typo_that_applies(
     report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@@ -1,3 +1,3 @@@\n a\n-b\n+B\n c\n")
     assert report.applied, report.reason
     assert (repo / "f.txt").read_text() == "a\nB\nc\n"
+
+
+def test_hunks_refused_because_nothing_could_be_written_say_why(make_repo, tmp_path):
+    """A patch that planned well but could not be written (here: the undo journal) reported its hunks refused
+    with no reason at all; `genie apply` printed 'refused  hunk 1 f.txt at line 1 (exact)' and nothing more."""
+    import os
+    import subprocess
+    import sys
+
+    from genie_tui.patching.undo import journal_dir
+
+    repo = make_repo({"f.txt": "a\nb\nc\n"})
+    journal_dir(repo).parent.mkdir(parents=True, exist_ok=True)
+    journal_dir(repo).write_text("not a directory")  # the lock beside it works; the entry cannot be written
+    diff = "--- a/f.txt\n+++ b/f.txt\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
+    report = apply_patch(repo, diff)
+    assert not report.applied and all(h.status == "refused" and h.reason for h in report.hunks), report.hunks
+    assert "undo journal" in (report.hunks[0].reason or "")
+    r = subprocess.run([sys.executable, "-m", "genie_tui", "apply", "-", "--repo", str(repo)], input=diff,
+                       capture_output=True, text=True, check=False, env={**os.environ})
+    assert r.returncode == 1 and r.stderr.splitlines()[0].startswith(
+        "refused  hunk 1 f.txt at line 1 (exact): not applied: the undo journal could not be written"), r.stderr
+    assert (repo / "f.txt").read_text() == "a\nb\nc\n"
