@@ -134,8 +134,10 @@ def _undo(repo: Path) -> UndoReport:
 
 
 def _rel(path: object) -> str:
-    """A journal entry's path, checked like a patch's: relative, inside the repository, not under .git."""
-    if not isinstance(path, str) or not path or path.startswith("/") or "\\" in path or path[1:2] == ":":
+    """A journal entry's path, checked like a patch's: relative, inside the repository, not under .git. A
+    backslash is a plain character of a name here, as in the paths ``apply`` journals (``dir/a\\b.txt``)."""
+    if not isinstance(path, str) or not path or path.startswith("/") or path[1:2] == ":" or \
+            ("\\" in path and "/" not in path):  # apply reads a lone "a\\b" as Windows' a/b: never journaled
         raise ValueError("bad path")
     parts = path.split("/")
     if any(p in ("", ".", "..") or p.lower() == ".git" for p in parts):

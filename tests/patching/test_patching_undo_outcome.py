@@ -73,3 +73,14 @@ def test_undo_puts_back_the_mode_of_a_file_whose_text_was_already_reverted(make_
     report = undo_last(repo)
     assert report.undone and report.restored == ["run.sh"], report
     assert stat.S_IMODE((repo / "run.sh").stat().st_mode) == 0o644
+
+
+def test_a_patch_to_a_file_with_a_backslash_in_its_name_can_be_undone(make_repo):
+    """`genie apply` patches `dir/a\\b.txt` (a backslash is a plain character in a POSIX file name); its undo
+    entry was then called damaged, so neither it nor any patch before it could be undone."""
+    repo = make_repo({"dir/a\\b.txt": "1\n2\n"})
+    assert apply_patch(repo, "--- a/dir/a\\b.txt\n+++ b/dir/a\\b.txt\n@@ -1,2 +1,2 @@\n-1\n+one\n 2\n").applied
+    assert (repo / "dir" / "a\\b.txt").read_text() == "one\n2\n"
+    report = undo_last(repo)
+    assert report.undone and report.restored == ["dir/a\\b.txt"], report
+    assert (repo / "dir" / "a\\b.txt").read_text() == "1\n2\n"
