@@ -296,10 +296,12 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
         if h.old_len == 0 and h.old_start:
             stated = h.old_start
         res = locate.find(tf, shapes[h.index], stated)
+        if not isinstance(res, locate.Failure):
+            res = _not_over_own_result(tf, h, res)
         if isinstance(res, locate.Failure):
             fails[h.index] = res.reason
             done = locate.already_applied(tf, h)
-            if done is not None:
+            if done is not None and "already in the file" not in res.reason:
                 fails[h.index] += (f". Note: the hunk's new lines are already in the file at line {done}; it may "
                                    "have been applied already (re-read the file)")
         elif strict and res[0].level != 0:
@@ -333,6 +335,23 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
     if any(r.status == "refused" for r in reports):
         return reports, tf, ""
     return (reports, *assemble.assemble(tf, placed, name))
+
+
+def _not_over_own_result(tf: TextFile, h: Hunk,
+                         cands: list[locate.Candidate]) -> list[locate.Candidate] | locate.Failure:
+    """Drop fuzzy places where the hunk's new side already stands: a patch applied a second time matches its
+    own result fuzzily (skipping the lines it added) and would add them again."""
+    if all(c.level < 3 for c in cands):
+        return cands
+    done = locate.already_applied(tf, h)
+    if done is None:
+        return cands
+    size = sum(1 for k, _ in h.lines if k != DEL)
+    keep = [c for c in cands if c.level < 3 or c.end <= done - 1 or c.start >= done - 1 + size]
+    if keep:
+        return keep
+    return locate.Failure(f"the hunk's new lines are already in the file at line {done}; it looks applied "
+                          "already (re-read the file), and applying it there again would repeat its change")
 
 
 def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):
