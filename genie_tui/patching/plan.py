@@ -396,6 +396,10 @@ def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[
                  if f is not None and shape.kinds[t] in (CTX, DEL) and shape.texts[t].strip()]
         fn = reindent.infer(pairs)
         added = [a for g in c.inserts for a in shape.adds[g]]
+        if fn is None and any(a.strip() for a in added) and reindent.unclear(pairs):
+            return ("the hunk matches the file only with its indentation ignored, and too few of its lines show "
+                    "how it is shifted to indent its added lines the same way; resend it with the file's exact "
+                    "indentation")
         if (fn is not None and "" in added
                 and any(line and not line.strip() for line in [*tf.lines, *added])):
             return ("the hunk is indented differently from the file and whitespace-only lines are in use, so "

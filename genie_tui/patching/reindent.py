@@ -86,6 +86,14 @@ def infer(pairs: list[tuple[str, str]]) -> Reindent | None:
     return best[1]
 
 
+def unclear(pairs: list[tuple[str, str]]) -> bool:
+    """Whether the pairs leave the added lines' indentation open: no mapping is clear (``infer`` gave None) and
+    at most half of the matched lines are indented as in the file, so keeping the patch's indentation is a
+    guess as well."""
+    leads = [(_lead(p), _lead(f)) for p, f in pairs if p.strip()]
+    return sum(1 for p, f in leads if p == f) * 2 <= len(leads)
+
+
 def apply(fn: Reindent | None, added: list[str]) -> list[str] | str:
     """Re-indent ``added``; a string explains a line whose indentation cannot be carried over."""
     if fn is None:
