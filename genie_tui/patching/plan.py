@@ -122,6 +122,9 @@ class Tree:
                                   "repository")
                 if i == len(parts) - 1:
                     raise Refusal(f"{raw} is a symbolic link; patch the file it points to instead")
+                if any(x.lower() == ".git" for x in Path(os.path.relpath(target, self.real)).parts):
+                    raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a symbolic link into .git/; files under "
+                                  ".git/ cannot be patched")
         return "/".join(parts)
 
     def resolve(self, raw: str | None, prefix: str, git_style: bool = False) -> str | None:

@@ -26,3 +26,20 @@ def test_a_file_named_through_a_linked_directory_alone_still_applies(make_repo):
     report = apply_patch(repo, TWO_NAMES.split("--- a/sub")[0])
     assert report.applied, report.reason
     assert (repo / "sub" / "t.txt").read_text() == TEXT.replace("1\n", "one\n")
+
+
+def test_a_symbolic_link_into_the_git_directory_is_no_way_around_its_refusal(make_repo):
+    """`lnk -> .git` stays inside the repository, so it passed the check for links that leave it, and a patch
+    wrote `.git/hooks/pre-commit` (run by the next commit) or `.git/config` through it."""
+    repo = make_repo({"f.txt": "a\n"})
+    (repo / "lnk").symlink_to(".git")
+    (repo / "hooks").symlink_to(".git/hooks")
+    config = (repo / ".git" / "config").read_text()
+    for diff in ("--- /dev/null\n+++ b/lnk/hooks/pre-commit\n@@ -0,0 +1,2 @@\n+#!/bin/sh\n+echo hi\n",
+                 "--- /dev/null\n+++ b/hooks/post-checkout\n@@ -0,0 +1 @@\n+x\n",
+                 "--- a/lnk/config\n+++ b/lnk/config\n@@\n [core]\n+\thooksPath = /tmp\n"):
+        report = apply_patch(repo, diff)
+        assert not report.applied and ".git/" in (report.reason or ""), report.reason
+    assert not (repo / ".git" / "hooks" / "pre-commit").exists()
+    assert not (repo / ".git" / "hooks" / "post-checkout").exists()
+    assert (repo / ".git" / "config").read_text() == config
