@@ -285,9 +285,30 @@ def _cr_lines(h: Hunk) -> Hunk:
     return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")])
 
 
+def _bom_lines(h: Hunk) -> tuple[Hunk, bool]:
+    """``h`` for a file that starts with a byte-order mark, which the file's lines do not hold: git's diff shows
+    it at the start of line 1, the first line of each side of its hunk. Whether the hunk takes it away."""
+    first_old = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, DEL)), None)
+    first_new = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, ADD)), None)
+    lines = list(h.lines)
+    had = {}
+    for side, j in (("old", first_old), ("new", first_new)):
+        had[side] = j is not None and lines[j][1].startswith("\ufeff")
+        if had[side]:
+            lines[j] = (lines[j][0], lines[j][1][1:])
+    if not (had["old"] or had["new"]):
+        return h, False
+    return dataclasses.replace(h, lines=lines), had["old"] and not had["new"]
+
+
 def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
     if tf.cr_only:
         hunks = [_cr_lines(h) for h in hunks]
+    drop_bom: set[int] = set()  # hunks that take the file's byte-order mark away
+    if tf.encoding == "utf-8-sig":
+        bommed = [_bom_lines(h) for h in hunks]
+        hunks = [h for h, _ in bommed]
+        drop_bom = {h.index for h, drop in bommed if drop}
     found: dict[int, list[locate.Candidate]] = {}
     shapes = {h.index: locate.Shape.of(h) for h in hunks}
     fails: dict[int, str] = {}
@@ -337,7 +358,10 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
                    for r in reports]
     if any(r.status == "refused" for r in reports):
         return reports, tf, ""
-    return (reports, *assemble.assemble(tf, placed, name))
+    new_tf, diff = assemble.assemble(tf, placed, name)
+    if any(i in chosen and chosen[i].start == 0 for i in drop_bom):
+        new_tf.encoding = "utf-8"
+    return reports, new_tf, diff
 
 
 def _not_over_own_result(tf: TextFile, h: Hunk,
