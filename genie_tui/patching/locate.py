@@ -123,6 +123,22 @@ def already_applied(tf: TextFile, hunk: Hunk) -> int | None:
     return hits[0] + 1 if len(hits) == 1 else None
 
 
+def not_over_own_result(tf: TextFile, h: Hunk, cands: list[Candidate]) -> list[Candidate] | Failure:
+    """Drop fuzzy places where the hunk's new side already stands: a patch applied a second time matches its
+    own result fuzzily (skipping the lines it added) and would add them again."""
+    if all(c.level < 3 for c in cands):
+        return cands
+    done = already_applied(tf, h)
+    if done is None:
+        return cands
+    size = sum(1 for k, _ in h.lines if k != DEL)
+    keep = [c for c in cands if c.level < 3 or c.end <= done - 1 or c.start >= done - 1 + size]
+    if keep:
+        return keep
+    return Failure(f"the hunk's new lines are already in the file at line {done}; it looks applied already "
+                   "(re-read the file), and applying it there again would repeat its change")
+
+
 def _contiguous(tf: TextFile, shape: Shape, level: int) -> list[int]:
     toks = [normalize(t, level) for t in shape.texts]
     index = tf.index(level)

@@ -6,13 +6,12 @@ sees its own earlier changes. Any refused hunk fails the whole plan (the caller 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genie_tui.patching import assemble, cutoff, locate, reindent
+from genie_tui.patching import assemble, cutoff, locate, quirk, reindent
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -277,38 +276,8 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
     _touch(plan, tree, target, new_tf, mode)
 
 
-def _cr_lines(h: Hunk) -> Hunk:
-    """``h`` for a file with classic Mac endings: git (and a diff of its output) sees such a file as one line
-    holding CRs, where the file has a line between each two CRs."""
-    if not any("\r" in t for _, t in h.lines):
-        return h
-    return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")])
-
-
-def _bom_lines(h: Hunk) -> tuple[Hunk, bool]:
-    """``h`` for a file that starts with a byte-order mark, which the file's lines do not hold: git's diff shows
-    it at the start of line 1, the first line of each side of its hunk. Whether the hunk takes it away."""
-    first_old = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, DEL)), None)
-    first_new = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, ADD)), None)
-    lines = list(h.lines)
-    had = {}
-    for side, j in (("old", first_old), ("new", first_new)):
-        had[side] = j is not None and lines[j][1].startswith("\ufeff")
-        if had[side]:
-            lines[j] = (lines[j][0], lines[j][1][1:])
-    if not (had["old"] or had["new"]):
-        return h, False
-    return dataclasses.replace(h, lines=lines), had["old"] and not had["new"]
-
-
 def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
-    if tf.cr_only:
-        hunks = [_cr_lines(h) for h in hunks]
-    drop_bom: set[int] = set()  # hunks that take the file's byte-order mark away
-    if tf.encoding == "utf-8-sig":
-        bommed = [_bom_lines(h) for h in hunks]
-        hunks = [h for h, _ in bommed]
-        drop_bom = {h.index for h, drop in bommed if drop}
+    hunks, drop_bom = quirk.fit(tf, hunks)
     found: dict[int, list[locate.Candidate]] = {}
     shapes = {h.index: locate.Shape.of(h) for h in hunks}
     fails: dict[int, str] = {}
@@ -321,7 +290,7 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
             stated = h.old_start
         res = locate.find(tf, shapes[h.index], stated)
         if not isinstance(res, locate.Failure):
-            res = _not_over_own_result(tf, h, res)
+            res = locate.not_over_own_result(tf, h, res)
         if isinstance(res, locate.Failure):
             fails[h.index] = res.reason
             done = locate.already_applied(tf, h)
@@ -362,23 +331,6 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
     if any(i in chosen and chosen[i].start == 0 for i in drop_bom):
         new_tf.encoding = "utf-8"
     return reports, new_tf, diff
-
-
-def _not_over_own_result(tf: TextFile, h: Hunk,
-                         cands: list[locate.Candidate]) -> list[locate.Candidate] | locate.Failure:
-    """Drop fuzzy places where the hunk's new side already stands: a patch applied a second time matches its
-    own result fuzzily (skipping the lines it added) and would add them again."""
-    if all(c.level < 3 for c in cands):
-        return cands
-    done = locate.already_applied(tf, h)
-    if done is None:
-        return cands
-    size = sum(1 for k, _ in h.lines if k != DEL)
-    keep = [c for c in cands if c.level < 3 or c.end <= done - 1 or c.start >= done - 1 + size]
-    if keep:
-        return keep
-    return locate.Failure(f"the hunk's new lines are already in the file at line {done}; it looks applied "
-                          "already (re-read the file), and applying it there again would repeat its change")
 
 
 def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):

@@ -1,0 +1,42 @@
+"""Hunks fitted to a file's quirks before they are located: classic Mac line endings and a byte-order mark."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from genie_tui.patching.model import ADD, CTX, DEL, Hunk
+from genie_tui.patching.textfile import TextFile
+
+
+def fit(tf: TextFile, hunks: list[Hunk]) -> tuple[list[Hunk], set[int]]:
+    """``hunks`` as they apply to ``tf``, and the indexes of those that take its byte-order mark away."""
+    if tf.cr_only:
+        hunks = [cr_lines(h) for h in hunks]
+    if tf.encoding != "utf-8-sig":
+        return hunks, set()
+    bommed = [bom_lines(h) for h in hunks]
+    return [h for h, _ in bommed], {h.index for h, drop in bommed if drop}
+
+
+def cr_lines(h: Hunk) -> Hunk:
+    """``h`` for a file with classic Mac endings: git (and a diff of its output) sees such a file as one line
+    holding CRs, where the file has a line between each two CRs."""
+    if not any("\r" in t for _, t in h.lines):
+        return h
+    return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")])
+
+
+def bom_lines(h: Hunk) -> tuple[Hunk, bool]:
+    """``h`` for a file that starts with a byte-order mark, which the file's lines do not hold: git's diff shows
+    it at the start of line 1, the first line of each side of its hunk. Whether the hunk takes it away."""
+    first_old = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, DEL)), None)
+    first_new = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, ADD)), None)
+    lines = list(h.lines)
+    had = {}
+    for side, j in (("old", first_old), ("new", first_new)):
+        had[side] = j is not None and lines[j][1].startswith("\ufeff")
+        if had[side]:
+            lines[j] = (lines[j][0], lines[j][1][1:])
+    if not (had["old"] or had["new"]):
+        return h, False
+    return dataclasses.replace(h, lines=lines), had["old"] and not had["new"]
