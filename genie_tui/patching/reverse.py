@@ -31,7 +31,7 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     spots: list[tuple[int, int, int, int]] = []
     for _, i1, i2, j1, j2 in ops:
         at = _place(where, len(a.lines), i1, i2)
-        if at is None:
+        if at is None or _slides(cur.lines, set(where.values()), at, i2 - i1):
             return None
         if spots and at < spots[-1][1]:  # blocks out of their order or overlapping: the file was rearranged
             return None
@@ -55,6 +55,18 @@ def _alignment(written: list[str], now: list[str]) -> dict[int, int]:
             for k in range(i2 - i1):
                 where[i1 + k] = j1 + k
     return where
+
+
+def _slides(now: list[str], aligned: set[int], at: int, size: int) -> bool:
+    """Whether the written lines ``now[at:at + size]`` could as well sit one line up or down: a line the user
+    added beside them has the same text, so which copy is genie's (and on which side of the user's line the old
+    lines go back) is a guess."""
+    if not size:
+        return False
+    block = now[at:at + size]
+    up = at > 0 and at - 1 not in aligned and now[at - 1:at - 1 + size] == block
+    down = at + size < len(now) and at + size not in aligned and now[at + 1:at + 1 + size] == block
+    return up or down
 
 
 def _place(where: dict[int, int], total: int, i1: int, i2: int) -> int | None:

@@ -81,3 +81,24 @@ def test_undo_keeps_a_mode_the_user_set_after_the_patch(make_repo):
     assert report.undone, report.reason
     assert (repo / "run.sh").read_text() == SCRIPT
     assert stat.S_IMODE((repo / "run.sh").stat().st_mode) == 0o755
+
+
+def test_undo_refuses_when_a_line_the_user_added_beside_the_patched_line_is_the_same_text(make_repo):
+    """The patch turned 'old' into a blank line; the user then added another blank line right after it. Which
+    of the two blanks is genie's decides whether 'old' goes back before or after the user's: undo guessed."""
+    repo = make_repo({"f.txt": "a\nb\nc\nold\nd\ne\n"})
+    assert apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -3,3 +3,3 @@\n c\n-old\n+\n d\n").applied
+    edited = "a\nb\nc\n\n\nd\ne\n"
+    (repo / "f.txt").write_text(edited)
+    report = undo_last(repo)
+    assert not report.undone and "f.txt" in (report.reason or ""), report
+    assert (repo / "f.txt").read_text() == edited
+
+
+def test_undo_still_works_when_the_line_the_user_added_beside_the_patched_line_differs(make_repo):
+    repo = make_repo({"f.txt": "a\nb\nc\nold\nd\ne\n"})
+    assert apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -3,3 +3,3 @@\n c\n-old\n+\n d\n").applied
+    (repo / "f.txt").write_text("a\nb\nc\n\nmine\nd\ne\n")
+    report = undo_last(repo)
+    assert report.undone, report.reason
+    assert (repo / "f.txt").read_text() == "a\nb\nc\nold\nmine\nd\ne\n"
