@@ -23,6 +23,7 @@ from genie_tui.patching.model import (
 )
 from genie_tui.patching.parse import strip_prefix
 from genie_tui.patching.textfile import BinaryFile, TextFile
+from genie_tui.printable import shown_path
 
 _MISSING = object()
 
@@ -99,6 +100,10 @@ class Tree:
     def check_path(self, raw: str) -> str:
         """The repo-relative path for ``raw``, refusing anything that could leave the repository."""
         p = raw.replace("\\", "/") if "\\" in raw and "/" not in raw else raw
+        if "\0" in p:
+            raise Refusal(f"{shown_path(raw)}: a path cannot hold a NUL character")
+        if p.endswith("/"):
+            raise Refusal(f"{raw} ends in '/', so it names a directory, not a file")
         if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
             raise Refusal(f"{raw}: absolute paths are not allowed; use a path relative to the repository root")
         parts = [x for x in p.split("/") if x not in ("", ".")]
@@ -124,6 +129,12 @@ class Tree:
                 if any(x.lower() == ".git" for x in Path(os.path.relpath(target, self.real)).parts):
                     raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a symbolic link into .git/; files under "
                                   ".git/ cannot be patched")
+        try:
+            os.lstat(cur)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as exc:  # a name longer than the file system takes, mostly
+            raise Refusal(f"{raw}: {(exc.strerror or str(exc)).lower()}") from None
         return "/".join(parts)
 
     def resolve(self, raw: str | None, prefix: str, git_style: bool = False) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from genie_tui.patching import apply_patch
 
 COMBINED = ("diff --cc f.txt\nindex 1111111,2222222..3333333\n--- a/f.txt\n+++ b/f.txt\n"
@@ -44,3 +46,18 @@ def test_hunks_refused_because_nothing_could_be_written_say_why(make_repo, tmp_p
     assert r.returncode == 1 and r.stderr.splitlines()[0].startswith(
         "refused  hunk 1 f.txt at line 1 (exact): not applied: the undo journal could not be written"), r.stderr
     assert (repo / "f.txt").read_text() == "a\nb\nc\n"
+
+
+@pytest.mark.parametrize("path, words", [
+    ("new\0name.txt", "NUL"),
+    ("x" * 300 + ".txt", "too long"),
+    ("newdir/", "directory"),
+], ids=["nul", "long", "slash"])
+def test_a_path_no_file_can_have_is_refused_in_one_line_and_creates_nothing(make_repo, path, words):
+    """A NUL or an over-long name was an 'internal error ... Please report this'; 'newdir/' created a file
+    named newdir."""
+    repo = make_repo({"f.txt": "a\n"})
+    report = apply_patch(repo, f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+x\n")
+    assert not report.applied and "internal error" not in (report.reason or ""), report.reason
+    assert words in (report.reason or ""), report.reason
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "f.txt"]
