@@ -170,8 +170,8 @@ def _recover_interrupted(repo: Path) -> None:
 
 def _undo_locked(repo: Path) -> UndoReport:
     from genie_tui.patching import fsio
-    from genie_tui.patching.plan import Refusal, Tree
     from genie_tui.patching.reverse import reverse
+    from genie_tui.patching.tree import Refusal, Tree
     from genie_tui.reading import NotRegularFile
 
     _recover_interrupted(repo)

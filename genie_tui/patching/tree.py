@@ -1,0 +1,126 @@
+"""The repository as a plan sees it: the files on disk plus the changes planned so far, and the checks that keep
+every path a patch names inside the repository and out of ``.git``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from genie_tui.patching.textfile import BinaryFile, TextFile
+from genie_tui.printable import shown_path
+
+_MISSING = object()
+
+
+class Refusal(Exception):
+    """A file-level problem: every approved hunk of that file is refused with this reason."""
+
+
+class Tree:
+    """The repository as the plan sees it: disk plus pending changes."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.real = Path(os.path.realpath(repo))
+        self.files: dict[str, TextFile | None] = {}
+        self.modes: dict[str, int] = {}
+        self.seen: dict[str, bytes] = {}
+        self.names: dict[str, str] = {}  # the real path of every file the plan read or wrote -> its name
+
+    def claim(self, rel: str) -> None:
+        """Refuse a second name for a file the plan already uses: both would be planned from the same bytes and
+        the second write would take back the first."""
+        real = os.path.realpath(self.repo / rel)
+        other = self.names.setdefault(real, rel)
+        if other != rel:
+            raise Refusal(f"{other} and {rel} are the same file (a directory on the way is a symbolic link); "
+                          "name it one way throughout the patch")
+
+    def exists(self, rel: str) -> bool:
+        if rel in self.files:
+            return self.files[rel] is not None
+        return os.path.lexists(self.repo / rel)
+
+    def load(self, rel: str) -> TextFile:
+        tf = self.files.get(rel, _MISSING)
+        if tf is _MISSING:
+            self.claim(rel)
+            path = self.repo / rel
+            if os.path.isdir(path):
+                raise Refusal(f"{rel} is a directory")
+            from genie_tui.reading import NotRegularFile, read_regular
+
+            try:  # a named pipe blocked the read forever, /dev/zero never ended: only a regular file is read
+                data = read_regular(path, None)
+                self.modes[rel] = os.stat(path).st_mode & 0o7777
+                self.seen[rel] = data
+            except NotRegularFile as exc:
+                raise Refusal(f"{rel} is not a regular file ({exc.kind}); genie only patches regular files") from exc
+            except OSError as exc:
+                raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
+            try:
+                tf = TextFile.from_bytes(data)
+            except BinaryFile:
+                raise Refusal(f"{rel} is a binary file; genie only patches text files") from None
+            self.files[rel] = tf
+        if tf is None:
+            raise Refusal(f"{rel} was deleted earlier in this patch")
+        return tf  # type: ignore[return-value]
+
+    def check_path(self, raw: str) -> str:
+        """The repo-relative path for ``raw``, refusing anything that could leave the repository."""
+        p = raw.replace("\\", "/") if "\\" in raw and "/" not in raw else raw
+        if "\0" in p:
+            raise Refusal(f"{shown_path(raw)}: a path cannot hold a NUL character")
+        if p.endswith("/"):
+            raise Refusal(f"{raw} ends in '/', so it names a directory, not a file")
+        if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
+            raise Refusal(f"{raw}: absolute paths are not allowed; use a path relative to the repository root")
+        parts = [x for x in p.split("/") if x not in ("", ".")]
+        if not parts:
+            raise Refusal(f"{raw!r} is not a file path")
+        if ".." in parts:
+            raise Refusal(f"{raw}: paths with '..' are not allowed; the patch may only change files in the repository")
+        if any(x.lower() == ".git" for x in parts):  # .GIT is .git on case-insensitive file systems
+            raise Refusal(f"{raw}: files under .git/ cannot be patched")
+        cur = self.repo
+        for i, part in enumerate(parts):
+            cur = cur / part
+            if i < len(parts) - 1 and os.path.lexists(cur) and not os.path.isdir(cur):
+                raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
+            if os.path.islink(cur):
+                target = os.path.realpath(cur)
+                inside = target == str(self.real) or target.startswith(str(self.real) + os.sep)
+                if not inside:
+                    raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a symbolic link that leads outside the "
+                                  "repository")
+                if i == len(parts) - 1:
+                    raise Refusal(f"{raw} is a symbolic link; patch the file it points to instead")
+                if any(x.lower() == ".git" for x in Path(os.path.relpath(target, self.real)).parts):
+                    raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a symbolic link into .git/; files under "
+                                  ".git/ cannot be patched")
+        try:
+            os.lstat(cur)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as exc:  # a name longer than the file system takes, mostly
+            raise Refusal(f"{raw}: {(exc.strerror or str(exc)).lower()}") from None
+        return "/".join(parts)
+
+    def resolve(self, raw: str | None, prefix: str, git_style: bool = False) -> str | None:
+        """Strip a/ b/ prefixes when that names an existing file (or when nothing exists either way).
+
+        When both the stripped and the literal path exist, only a diff whose sides carry git's ``a/`` and
+        ``b/`` prefixes (``git_style``) says which is meant; otherwise the path is ambiguous and refused."""
+        if raw is None:
+            return None
+        options = []
+        if raw.startswith(("a/", "b/")):
+            options.append(raw[2:])
+        options.append(raw)
+        checked = [self.check_path(o) for o in options]
+        found = [rel for rel in checked if self.exists(rel)]
+        if len(found) == 2 and not git_style:
+            raise Refusal(f"{raw} could mean {found[0]} (without the {raw[:2]} prefix) or {found[1]}, and both "
+                          f"exist; write the headers as '--- a/PATH' and '+++ b/PATH' with the full path")
+        return found[0] if found else checked[0]
