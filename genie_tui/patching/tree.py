@@ -10,6 +10,9 @@ from genie_tui.patching.textfile import BinaryFile, TextFile
 from genie_tui.printable import shown_path
 
 _MISSING = object()
+#: A file larger than this is refused unread: planning a 26 MB file took 15 s and several times its size in
+#: memory, and its undo entry holds it twice; no source file comes near (sqlite3.c is 9 MB)
+FILE_BYTES = 32 * 1024 * 1024
 
 
 class Refusal(Exception):
@@ -48,12 +51,15 @@ class Tree:
             path = self.repo / rel
             if os.path.isdir(path):
                 raise Refusal(f"{rel} is a directory")
-            from genie_tui.reading import NotRegularFile, read_regular
+            from genie_tui.reading import NotRegularFile, TooLarge, read_regular
 
             try:  # a named pipe blocked the read forever, /dev/zero never ended: only a regular file is read
-                data = read_regular(path, None)
+                data = read_regular(path, FILE_BYTES)
                 self.modes[rel] = os.stat(path).st_mode & 0o7777
                 self.seen[rel] = data
+            except TooLarge:
+                raise Refusal(f"{rel} is larger than {FILE_BYTES // 2 ** 20} MiB; genie only patches files up to "
+                              "that size") from None
             except NotRegularFile as exc:
                 raise Refusal(f"{rel} is not a regular file ({exc.kind}); genie only patches regular files") from exc
             except OSError as exc:
