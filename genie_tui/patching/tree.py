@@ -19,6 +19,10 @@ class Refusal(Exception):
     """A file-level problem: every approved hunk of that file is refused with this reason."""
 
 
+class _ThroughFile(Refusal):
+    """The path goes through a file as if it were a directory: it names nothing, so it cannot be meant."""
+
+
 class Tree:
     """The repository as the plan sees it: disk plus pending changes."""
 
@@ -93,7 +97,7 @@ class Tree:
         for i, part in enumerate(parts):
             cur = cur / part
             if i < len(parts) - 1 and os.path.lexists(cur) and not os.path.isdir(cur):
-                raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
+                raise _ThroughFile(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
             if os.path.islink(cur):
                 target = os.path.realpath(cur)
                 inside = target == str(self.real) or target.startswith(str(self.real) + os.sep)
@@ -124,7 +128,13 @@ class Tree:
         if raw.startswith(("a/", "b/")):
             options.append(raw[2:])
         options.append(raw)
-        checked = [self.check_path(o) for o in options]
+        checked: list[str] = []
+        for option in options:
+            try:
+                checked.append(self.check_path(option))
+            except _ThroughFile:  # "b/f.txt" read with its prefix when the repository has a file named b
+                if option != raw or not checked:
+                    raise
         found = [rel for rel in checked if self.exists(rel)]
         if len(found) == 2 and not git_style:
             raise Refusal(f"{raw} could mean {found[0]} (without the {raw[:2]} prefix) or {found[1]}, and both "

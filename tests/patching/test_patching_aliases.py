@@ -43,3 +43,21 @@ def test_a_symbolic_link_into_the_git_directory_is_no_way_around_its_refusal(mak
     assert not (repo / ".git" / "hooks" / "pre-commit").exists()
     assert not (repo / ".git" / "hooks" / "post-checkout").exists()
     assert (repo / ".git" / "config").read_text() == config
+
+
+def test_top_level_files_named_a_and_b_do_not_block_git_style_paths(make_repo):
+    """With a file named 'b' in the repository, 'b/f.txt' was refused as 'b is a file, not a directory' before
+    the path without git's prefix was tried: no git diff applied there."""
+    repo = make_repo({"a": "script a\n", "b": "script b\n", "f.txt": "x\ny\n"})
+    diff = ("diff --git a/f.txt b/f.txt\n--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-x\n+X\n y\n"
+            "diff --git a/new.txt b/new.txt\nnew file mode 100644\n--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1 @@\n+n\n")
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_text() == "X\ny\n" and (repo / "new.txt").read_text() == "n\n"
+    assert (repo / "a").read_text() == "script a\n" and (repo / "b").read_text() == "script b\n"
+
+
+def test_a_path_through_a_file_is_still_refused_when_no_reading_of_it_works(make_repo):
+    repo = make_repo({"f.txt": "x\n"})
+    report = apply_patch(repo, "--- /dev/null\n+++ b/f.txt/inner.txt\n@@ -0,0 +1 @@\n+n\n")
+    assert not report.applied and "f.txt is a file, not a directory" in (report.reason or ""), report.reason
