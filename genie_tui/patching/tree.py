@@ -19,10 +19,6 @@ class Refusal(Exception):
     """A file-level problem: every approved hunk of that file is refused with this reason."""
 
 
-class _ThroughFile(Refusal):
-    """The path goes through a file as if it were a directory: it names nothing, so it cannot be meant."""
-
-
 class Tree:
     """The repository as the plan sees it: disk plus pending changes."""
 
@@ -97,7 +93,7 @@ class Tree:
         for i, part in enumerate(parts):
             cur = cur / part
             if i < len(parts) - 1 and os.path.lexists(cur) and not os.path.isdir(cur):
-                raise _ThroughFile(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
+                raise Refusal(f"{raw}: {'/'.join(parts[:i + 1])} is a file, not a directory")
             if os.path.islink(cur):
                 target = os.path.realpath(cur)
                 inside = target == str(self.real) or target.startswith(str(self.real) + os.sep)
@@ -132,7 +128,7 @@ class Tree:
         for option in options:
             try:
                 checked.append(self.check_path(option))
-            except _ThroughFile:  # "b/f.txt" read with its prefix when the repository has a file named b
+            except Refusal:  # "b/f.txt" read with its prefix, where the repository has a file or a link named b
                 if option != raw or not checked:
                     raise
         found = [rel for rel in checked if self.exists(rel)]

@@ -61,3 +61,17 @@ def test_a_path_through_a_file_is_still_refused_when_no_reading_of_it_works(make
     repo = make_repo({"f.txt": "x\n"})
     report = apply_patch(repo, "--- /dev/null\n+++ b/f.txt/inner.txt\n@@ -0,0 +1 @@\n+n\n")
     assert not report.applied and "f.txt is a file, not a directory" in (report.reason or ""), report.reason
+
+
+def test_a_top_level_link_named_b_that_leaves_the_repository_does_not_block_git_style_paths(make_repo, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    repo = make_repo({"f.txt": "x\ny\n"})
+    (repo / "b").symlink_to(outside)
+    report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-x\n+X\n y\n")
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_text() == "X\ny\n" and not list(outside.iterdir())
+    # read without the prefix, the path still goes through the link: refused
+    report = apply_patch(repo, "--- /dev/null\n+++ b/b/new.txt\n@@ -0,0 +1 @@\n+n\n")
+    assert not report.applied and "symbolic link" in (report.reason or ""), report.reason
+    assert not list(outside.iterdir())
