@@ -31,12 +31,10 @@ def bom_lines(h: Hunk) -> tuple[Hunk, bool]:
     it at the start of line 1, the first line of each side of its hunk. Whether the hunk takes it away."""
     first_old = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, DEL)), None)
     first_new = next((j for j, (k, _) in enumerate(h.lines) if k in (CTX, ADD)), None)
-    lines = list(h.lines)
-    had = {}
-    for side, j in (("old", first_old), ("new", first_new)):
-        had[side] = j is not None and lines[j][1].startswith("\ufeff")
-        if had[side]:
-            lines[j] = (lines[j][0], lines[j][1][1:])
+    had = {side: j is not None and h.lines[j][1].startswith("\ufeff")
+           for side, j in (("old", first_old), ("new", first_new))}  # one context line can be both
+    lines = [(k, t[1:]) if j in (first_old, first_new) and t.startswith("\ufeff") else (k, t)
+             for j, (k, t) in enumerate(h.lines)]
     if not (had["old"] or had["new"]):
         return h, False
     return dataclasses.replace(h, lines=lines), had["old"] and not had["new"]

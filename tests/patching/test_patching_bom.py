@@ -50,3 +50,11 @@ def test_a_diff_without_the_mark_changes_the_first_line_and_keeps_the_mark(make_
     report = apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-first\n+FIRST\n second\n")
     assert report.applied, report.reason
     assert (repo / "f.txt").read_bytes() == TEXT.replace(b"first", b"FIRST")
+
+
+def test_git_diff_with_the_marked_first_line_as_context_keeps_the_bom(make_repo):
+    repo, diff = _git_diff(make_repo, TEXT, TEXT.replace(b"second", b"SECOND"))
+    assert " \ufefffirst" in diff
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_bytes() == TEXT.replace(b"second", b"SECOND")
