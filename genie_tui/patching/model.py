@@ -30,6 +30,7 @@ class Hunk:
     raw: list[str] = field(default_factory=list)  # the hunk's lines as they appeared (header first)
     synthetic: bool = False  # a stand-in for a hunk-less file operation (pure rename, empty new file)
     add_cr: int = 0  # added lines that ended in CR in a patch that is not CRLF throughout
+    cr_end: set[int] = field(default_factory=set)  # indexes in ``lines`` of those (any kind) whose CR was cut
     problem: str | None = None  # why the hunk must be refused although it parsed (cut off, code elided)
     cut_mid_line: bool = False  # the patch text stops inside this hunk's last line, a context line
 

@@ -158,7 +158,7 @@ def parse_patch(text: str) -> ParsedPatch:
         raw_lines = [ln.removesuffix("\r") for ln in raw_lines]
     cr_lines = {i for i, ln in enumerate(raw_lines) if ln.endswith("\r")}
     open_end = bool(text) and not text.endswith(("\n", "\r"))  # the text stops mid-line
-    lines = [ln.rstrip("\r") for ln in raw_lines]
+    lines = [ln.removesuffix("\r") for ln in raw_lines]  # one CR: a CR-only file's last line in git's diff ends in one
     files: list[FilePatch] = []
     errors: list[str] = []
     cur: FilePatch | None = None
@@ -288,6 +288,8 @@ def _read_hunk(lines: list[str], i: int, cr_lines: set[int], python: bool,
             text = ln[1:]
             if kind == ADD:
                 hunk.add_cr += j in cr_lines
+            if j in cr_lines:
+                hunk.cr_end.add(len(body))
             olds += kind != ADD
             news += kind != DEL
             if kind == CTX and is_elision(text):

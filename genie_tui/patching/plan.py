@@ -123,12 +123,15 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
             raise Refusal(f"the patch creates {target} but its hunk has context or removed lines; "
                           "every line of a new file must start with '+'")
         lines = [t for h in real for k, t in h.lines if k == ADD]
-        # New content follows the patch: CRLF only when the patch itself carries CRs on its added lines.
-        # (Taking the style of sibling CRLF files was tried; real histories add LF files next to them.)
-        crlf = bool(lines) and sum(h.add_cr for h in real) == len(lines)
+        crs = [j in h.cr_end for h in real for j, (k, _) in enumerate(h.lines) if k == ADD]
+        # New content follows the patch: CRLF only when the patch itself carries CRs on its added lines (but a
+        # last line without a newline has no line ending to carry one). (Taking the style of sibling CRLF files
+        # was tried; real histories add LF files next to them.)
+        open_end = bool(lines) and real[-1].new_no_nl
+        crlf = bool(lines) and all(crs[:-1] if open_end else crs) and (len(lines) > 1 or not open_end)
         tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
-        if lines and real and real[-1].new_no_nl:
-            tf.eols[-1] = ""
+        if open_end:
+            tf.eols[-1] = "\r" if crs[-1] else ""  # git's "+x\r" without a newline: the file ends in CR
         _touch(plan, tree, target, tf, _perm(fp.new_mode) if fp.new_mode is not None else 0o644)
         plan.diffs.append(assemble.render_new(target, tf))
         plan.reports.extend(HunkReport(target, h.index, "applied", "exact", 1) for h in todo)

@@ -20,10 +20,15 @@ def fit(tf: TextFile, hunks: list[Hunk]) -> tuple[list[Hunk], set[int]]:
 
 def cr_lines(h: Hunk) -> Hunk:
     """``h`` for a file with classic Mac endings: git (and a diff of its output) sees such a file as one line
-    holding CRs, where the file has a line between each two CRs."""
-    if not any("\r" in t for _, t in h.lines):
+    holding CRs, where the file has a line between each two CRs. Its ``\\ No newline at end of file`` is about
+    LF, which such a file never has; whether the file ends in a line ending is whether git's line ends in CR."""
+    if not h.cr_end and not any("\r" in t for _, t in h.lines):
         return h
-    return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")])
+    last_old = max((j for j, (k, _) in enumerate(h.lines) if k != ADD), default=None)
+    last_new = max((j for j, (k, _) in enumerate(h.lines) if k != DEL), default=None)
+    return dataclasses.replace(h, lines=[(k, part) for k, t in h.lines for part in t.split("\r")],
+                               old_no_nl=h.old_no_nl and last_old not in h.cr_end,
+                               new_no_nl=h.new_no_nl and last_new not in h.cr_end, cr_end=set())
 
 
 def bom_lines(h: Hunk) -> tuple[Hunk, bool]:

@@ -88,3 +88,45 @@ def test_a_cr_inside_a_line_of_an_lf_file_stays_content(make_repo):
     diff = "--- a/log.txt\n+++ b/log.txt\n@@ -1,3 +1,3 @@\n start\n progress 10%\rprogress 99%\n-done\n+DONE\n"
     assert apply_patch(repo, diff).applied
     assert (repo / "log.txt").read_bytes() == b"start\nprogress 10%\rprogress 99%\nDONE\n"
+
+
+def _diff_of(make_repo, files_before: dict[str, bytes], files_after: dict[str, bytes]):
+    """A repository holding ``files_before`` and git's own diff from them to ``files_after``."""
+    repo = make_repo({})
+    for name, data in files_before.items():
+        (repo / name).write_bytes(data)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    for name, data in files_after.items():
+        (repo / name).write_bytes(data)
+    created = [name for name in files_after if name not in files_before]
+    if created:
+        subprocess.run(["git", "add", "-N", *created], cwd=repo, check=True)
+    diff = subprocess.run(["git", "diff"], cwd=repo, capture_output=True, check=True).stdout.decode()
+    if created:
+        subprocess.run(["git", "rm", "-q", "--cached", *created], cwd=repo, check=True)
+    for name in created:
+        (repo / name).unlink()
+    for name, data in files_before.items():
+        (repo / name).write_bytes(data)
+    return repo, diff
+
+
+def test_git_diff_that_drops_the_last_cr_of_a_cr_only_file_drops_it(make_repo):
+    repo, diff = _diff_of(make_repo, {"mac.txt": CR_TEXT}, {"mac.txt": CR_TEXT + b"zeta"})
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "mac.txt").read_bytes() == CR_TEXT + b"zeta"
+
+
+def test_git_diff_creating_a_cr_only_file_keeps_its_last_cr(make_repo):
+    repo, diff = _diff_of(make_repo, {}, {"new.txt": b"fresh\rcontent\r"})
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "new.txt").read_bytes() == b"fresh\rcontent\r"
+
+
+def test_git_diff_creating_a_crlf_file_without_a_final_newline_keeps_crlf(make_repo):
+    repo, diff = _diff_of(make_repo, {}, {"win.txt": b"one\r\ntwo\r\nthree"})
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "win.txt").read_bytes() == b"one\r\ntwo\r\nthree"
