@@ -42,4 +42,9 @@ def bom_lines(h: Hunk) -> tuple[Hunk, bool]:
              for j, (k, t) in enumerate(h.lines)]
     if not (had["old"] or had["new"]):
         return h, False
+    if had["old"] and not had["new"] and h.lines[first_old][0] == CTX:
+        problem = ("the hunk adds lines above the file's first line, which starts with a byte-order mark, so the "
+                   "mark would end up inside the file; genie does not move it: add the lines below line 1, or "
+                   "remove the mark in a hunk of its own")
+        return dataclasses.replace(h, lines=lines, problem=h.problem or problem), False
     return dataclasses.replace(h, lines=lines), had["old"] and not had["new"]

@@ -58,3 +58,12 @@ def test_git_diff_with_the_marked_first_line_as_context_keeps_the_bom(make_repo)
     report = apply_patch(repo, diff)
     assert report.applied, report.reason
     assert (repo / "f.txt").read_bytes() == TEXT.replace(b"second", b"SECOND")
+
+
+def test_git_diff_adding_lines_before_the_bom_is_refused_not_applied_without_it(make_repo):
+    """Lines added above the marked first line turn the mark into a character of line 2 in git's reading;
+    applied, the mark vanished from the file altogether."""
+    repo, diff = _git_diff(make_repo, TEXT, b"top\n" + TEXT)
+    report = apply_patch(repo, diff)
+    assert not report.applied and "byte-order mark" in (report.reason or ""), report.reason
+    assert (repo / "f.txt").read_bytes() == TEXT
