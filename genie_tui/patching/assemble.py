@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from genie_tui.patching import locate
-from genie_tui.patching.model import DEL, Hunk
+from genie_tui.patching.model import ADD, DEL, Hunk
 from genie_tui.patching.textfile import TextFile
 
 
@@ -42,7 +42,7 @@ def conflicts(placed) -> tuple[set[int], str] | None:
 
 
 def assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
-    eol = tf.eol
+    eol = tf.eol if any(tf.eols) else _patch_eol(placed)
     n = len(tf.lines)
     deleted: set[int] = set()
     ins: dict[int, list[str]] = {}
@@ -97,6 +97,18 @@ def assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
             eols[-1] = eol
     out = TextFile(lines=lines, eols=eols, encoding=tf.encoding)
     return out, _render(name, recs, hunk_spans, tf, out)
+
+
+def _patch_eol(placed) -> str:
+    """The line ending for added lines in a file that has none yet (empty, or one line without a newline):
+    CRLF when the patch carries a CR on each added line that gets an ending (git's diff of a CRLF file)."""
+    crs = []
+    for h, _, _ in placed:
+        adds = [j for j, (k, _) in enumerate(h.lines) if k == ADD]
+        if adds and h.new_no_nl and adds[-1] == len(h.lines) - 1:
+            adds = adds[:-1]  # the file's last line, which stays without an ending
+        crs += [j in h.cr_end for j in adds]
+    return "\r\n" if crs and all(crs) else "\n"
 
 
 def _render(name: str, recs, spans, old: TextFile, new: TextFile) -> str:

@@ -130,3 +130,12 @@ def test_git_diff_creating_a_crlf_file_without_a_final_newline_keeps_crlf(make_r
     report = apply_patch(repo, diff)
     assert report.applied, report.reason
     assert (repo / "win.txt").read_bytes() == b"one\r\ntwo\r\nthree"
+
+
+def test_git_diff_growing_a_one_line_crlf_file_without_a_newline_writes_crlf(make_repo):
+    """The file has no line ending of its own to follow, so the patch's CR on its added line decides; it was
+    dropped for LF."""
+    repo, diff = _diff_of(make_repo, {"win.txt": b"only"}, {"win.txt": b"only changed\r\nsecond"})
+    report = apply_patch(repo, diff)
+    assert report.applied, report.reason
+    assert (repo / "win.txt").read_bytes() == b"only changed\r\nsecond"
