@@ -25,8 +25,13 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     # change to take back too, not "nothing to undo"
     ops = [op for op in difflib.SequenceMatcher(None, list(zip(a.lines, a.eols)), list(zip(b.lines, b.eols)),
                                                 autojunk=False).get_opcodes() if op[0] != "equal"]
+    encoding = cur.encoding
+    if {a.encoding, b.encoding} == {"utf-8", "utf-8-sig"}:  # the patch added or removed a byte-order mark
+        if cur.encoding != a.encoding:
+            return None  # and the user changed that again since
+        encoding = b.encoding
     if not ops:
-        return now
+        return now if encoding == cur.encoding else TextFile(cur.lines, cur.eols, encoding).to_bytes()
     where = _alignment(a.lines, cur.lines)
     spots: list[tuple[int, int, int, int]] = []
     for _, i1, i2, j1, j2 in ops:
@@ -43,7 +48,7 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     for k in range(len(eols) - 1):
         if eols[k] == "":  # a line that ended the file before now has lines after it
             eols[k] = cur.eol
-    return TextFile(lines=lines, eols=eols, encoding=cur.encoding).to_bytes()
+    return TextFile(lines=lines, eols=eols, encoding=encoding).to_bytes()
 
 
 def _alignment(written: list[str], now: list[str]) -> dict[int, int]:

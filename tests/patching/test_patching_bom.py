@@ -67,3 +67,13 @@ def test_git_diff_adding_lines_before_the_bom_is_refused_not_applied_without_it(
     report = apply_patch(repo, diff)
     assert not report.applied and "byte-order mark" in (report.reason or ""), report.reason
     assert (repo / "f.txt").read_bytes() == TEXT
+
+
+def test_undo_of_a_removed_bom_after_an_edit_elsewhere_puts_the_bom_back(make_repo):
+    """The undo of a change that is only the mark saw no line to take back and called the file unchanged."""
+    repo, diff = _git_diff(make_repo, TEXT, TEXT[3:])
+    assert apply_patch(repo, diff).applied
+    (repo / "f.txt").write_bytes(TEXT[3:].replace(b"third", b"THIRD"))
+    report = undo_last(repo)
+    assert report.undone and report.restored == ["f.txt"], report
+    assert (repo / "f.txt").read_bytes() == TEXT.replace(b"third", b"THIRD")
