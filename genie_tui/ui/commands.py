@@ -146,12 +146,17 @@ async def undo(screen: MainScreen, arg: str = "") -> None:
     except Exception as exc:  # GenieError "nothing to undo" and friends
         await screen.conversation.add_note(f"undo: {exc}", "error")
         return
-    if not getattr(report, "undone", True):
-        await screen.conversation.add_note(f"undo: {report.reason}", "error")
-        return
     files = getattr(report, "files", None) or []
     label = f" “{report.label}”" if getattr(report, "label", "") else ""
-    await screen.conversation.add_note(f"↶ undid the last patch{label} ({', '.join(map(str, files))})", "good")
+    if not getattr(report, "undone", True):
+        reverted = bool(files) and set(getattr(report, "unchanged", [])) == set(files)
+        await screen.conversation.add_note(f"undo: {report.reason}", "" if reverted else "error")
+        if not reverted:
+            return
+        # the user had put every file back by hand: the patch is off the disk all the same, and the model
+        # must hear it as it would an undo
+    else:
+        await screen.conversation.add_note(f"↶ undid the last patch{label} ({', '.join(map(str, files))})", "good")
     screen.patch.undone(label.strip())
     agent = screen.genie.agent
     if agent is not None:  # the model must not go on believing its patch is on disk

@@ -355,6 +355,28 @@ async def test_an_undo_is_told_to_the_agent(sample_repo: Path, serve: Any, helpe
     assert f"user undid the last patch: {COUNTER}" in out
 
 
+async def test_an_undo_of_a_patch_reverted_by_hand_is_told_to_the_agent(sample_repo: Path, serve: Any,
+                                                                        helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "regex words"})]), FINISH,
+                    FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, approve="auto")
+    before = (sample_repo / COUNTER).read_text()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        assert "WORD.findall" in (sample_repo / COUNTER).read_text()
+        (sample_repo / COUNTER).write_text(before)  # the user takes the patch back in an editor
+        await _start(pilot, "/undo")
+        await helpers.wait_until(pilot, lambda: "nothing was restored" in helpers.screen_text(app))
+        assert (sample_repo / COUNTER).read_text() == before
+        await _start(pilot, "continue")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not app.screen.turn_running)
+    last = server.requests[2]
+    assert "p1: undone by the user" in last["messages"][0]["content"]
+    assert any("[The user undid your patch p1" in str(m.get("content")) for m in last["messages"])
+
+
 async def test_a_patch_arriving_while_typing_does_not_take_the_keys(sample_repo: Path, serve: Any,
                                                                      helpers: Any) -> None:
     first, _ = patches()
