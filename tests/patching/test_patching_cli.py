@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
-import time
 
 from genie_tui.cli import main
 
@@ -74,15 +74,18 @@ def test_apply_starts_fast_and_imports_no_heavy_modules(make_repo, tmp_path):
             "print(rc, bad)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.stdout.split("\n")[-2] == "0 []", r.stdout + r.stderr
-    best = min(_timed(patch, repo) for _ in range(3))
-    assert best < 0.3, f"genie apply took {best:.3f}s"
+    best = min(_cpu(patch, repo) for _ in range(3))
+    assert best < 0.3, f"genie apply took {best:.3f}s of CPU"
 
 
-def _timed(patch, repo) -> float:
-    t = time.perf_counter()
+def _cpu(patch, repo) -> float:
+    """CPU seconds of one ``genie apply --dry-run`` and its children: what start-up costs, which wall time
+    measured only on a quiet machine (the suite runs on two workers, beside other work)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = _genie("apply", str(patch), "--repo", str(repo), "--dry-run")
     assert r.returncode == 0
-    return time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def test_messages_count_hunks_from_1_and_json_indexes_from_0(make_repo):
