@@ -109,6 +109,11 @@ PATTERNS: dict[str, list[str]] = {
         "(record_declaration name: (identifier) @name) @def.class",
         "(method_declaration name: (identifier) @name) @def.method",
         "(constructor_declaration name: (identifier) @name) @def.method",
+        # ``public @interface Retry { int times() default 3; }``: an annotation type and its elements
+        "(annotation_type_declaration name: (identifier) @name) @def.class",
+        "(annotation_type_element_declaration name: (identifier) @name) @def.method",
+        # a record's compact constructor, ``public Point { if (x < 0) throw ...; }``
+        "(compact_constructor_declaration name: (identifier) @name) @def.method",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],

@@ -41,7 +41,8 @@ from genie_tui.errors import GenieError
 # and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
 # 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
 # 36: JavaScript's private members (``#secret() {}``, ``#handler = () => {}``) are definitions named ``secret``
-SCHEMA_VERSION = "36"
+# 37: Java annotation types (``@interface Retry``), their elements and records' compact constructors
+SCHEMA_VERSION = "37"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
