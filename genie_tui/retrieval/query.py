@@ -4,6 +4,7 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from genie_tui.retrieval.textutil import tokenize
@@ -139,8 +140,10 @@ def _drop_comments(text: str) -> str:
 
 
 def _frames(text: str) -> list[Frame]:
-    """Stack frames in the order the text gives them; one per place (the form that names its function)."""
-    found: dict[tuple[str, int], tuple[int, Frame]] = {}
+    """Stack frames, weakest first: in the order the text gives them (Python prints the innermost frame last),
+    except a Go goroutine's, which Go prints innermost first (see _go_order); one per place (the form that
+    names its function)."""
+    found: dict[tuple[str, int], tuple[float, Frame]] = {}
     for pat, (pi, li, fi) in _FRAME_PATTERNS:
         for m in pat.finditer(text):
             g = m.groups()
@@ -152,7 +155,42 @@ def _frames(text: str) -> list[Frame]:
     for m in _PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
-    return [frame for _, frame in sorted(found.values(), key=lambda v: v[0])]
+    order = _go_order(text)
+    return [frame for _, frame in sorted(found.values(), key=lambda v: order(int(v[0])))]
+
+
+# a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
+# (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
+_GO_GOROUTINE = re.compile(r"^goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)", re.MULTILINE)
+_GO_PANIC_CALL = re.compile(r"^(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
+
+
+def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
+    """A sort key for a frame found at an offset of ``text``, weakest first. Go prints a goroutine's innermost
+    frame first; after a ``panic(...)`` frame (a deferred function that panics again, or the runtime's own), the
+    first frame below it is where the panic happened. So within a goroutine the frames before the last
+    ``panic(...)`` come first, innermost last, then those after it, outermost first: the panicking frame is the
+    strongest, as Python's last frame is. The goroutine that panicked is printed first (``GOTRACEBACK=all``
+    adds the others after it), so it counts most; a frame outside any goroutine counts least, in the text's
+    order."""
+    blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
+    for m in _GO_GOROUTINE.finditer(text):
+        start, end = m.span(1)
+        panics = list(_GO_PANIC_CALL.finditer(text, start, end))
+        # the ``panic(...)`` frame's own place (``runtime/panic.go:914``) is the line after its call
+        cut = text.find("\n", panics[-1].end() + 1) if panics else start
+        blocks.append((start, end, cut if cut >= 0 else end))
+    if not blocks:
+        return lambda pos: (0, pos, 0)
+
+    def key(pos: int) -> tuple[int, int, int]:
+        for i, (start, end, cut) in enumerate(blocks):
+            if start <= pos < end:
+                # before the cut: the innermost last of them; after it: the first after it strongest of all
+                return (1, -i, -pos if pos < cut else end - pos + (end - start))
+        return (0, pos, 0)
+
+    return key
 
 
 def analyze(text: str) -> Query:
