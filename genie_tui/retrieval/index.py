@@ -6,11 +6,11 @@ the in-memory file table is replaced, never mutated, so readers see a consistent
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import logging
 import math
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # handler here logging's last-resort handler printed each one a second time on stderr.
 log.addHandler(logging.NullHandler())
 _T = TypeVar("_T")
+_BRACES = re.compile(r"\{[^{}]*,[^{}]*\}")  # a glob's ``{a,b}``
 
 
 def _read_config(repo: Path, rel: str) -> str | None:
@@ -360,14 +361,24 @@ class RepoIndex:
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
-        """Paths matching a glob (``*``, ``?``, ``[...]``, ``**``) or containing ``pattern`` (any case)."""
+        """Paths matching a glob or containing ``pattern`` (any case). Globs are gitignore's, as playbooks'
+        are: ``*``, ``?`` and ``[...]`` stay within one part of the path and ``**`` spans any number of them
+        (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash
+        matches the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root;
+        ``{a,b}`` is either. A glob that matches nothing, or cannot be read (``[z-a]``), is looked for as
+        text: ``app/[id]/page.tsx`` is a path, not a class of characters."""
         paths = self._snap.all_paths
-        if any(ch in pattern for ch in "*?["):
-            pat = pattern.lstrip("/")
-            loose = pat.replace("**/", "")
-            hits = [p for p in paths if fnmatch.fnmatchcase(p, pat) or fnmatch.fnmatchcase(p, loose)
-                    or ("/" not in pat and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], pat))]
-            return hits[:limit]
+        pat = pattern
+        while pat.startswith("./"):
+            pat = pat[2:]
+        if any(ch in pat for ch in "*?[") or _BRACES.search(pat):
+            from genie_tui.playbooks.match import glob_matches, glob_problem
+
+            if glob_problem(pat) is None:
+                hits = [p for p in paths if glob_matches(pat, p)]
+                if hits:
+                    return hits[:limit]
+            pattern = pat
         needle = pattern.lower()
         hits = [p for p in paths if needle in p.lower()]
         hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
