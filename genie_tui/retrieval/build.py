@@ -19,7 +19,12 @@ from pathlib import Path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks
-from genie_tui.retrieval.textutil import path_tokens, split_lines, tokenize
+from genie_tui.retrieval.textutil import (
+    decode_source,
+    path_tokens,
+    split_lines,
+    tokenize,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -42,7 +47,9 @@ FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list]
 
 def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     """Everything the index stores about one file (pure, so it can run in a worker process)."""
-    text = data.decode("utf-8", "replace")
+    text = decode_source(data, lang)
+    if lang and not text.isascii():
+        data = text.encode("utf-8")  # a Latin-1 file's ``größe`` is a name to the grammars, which read UTF-8
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
     # the first 200 lines that use a name: tree-sitter yields its captures in no stable order

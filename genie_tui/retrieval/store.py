@@ -42,7 +42,8 @@ from genie_tui.errors import GenieError
 # 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
 # 36: JavaScript's private members (``#secret() {}``, ``#handler = () => {}``) are definitions named ``secret``
 # 37: Java annotation types (``@interface Retry``), their elements and records' compact constructors
-SCHEMA_VERSION = "37"
+# 38: files that are not UTF-8 are read in their coding cookie's encoding or as Windows-1252, not with U+FFFD
+SCHEMA_VERSION = "38"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

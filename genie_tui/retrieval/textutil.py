@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 
@@ -124,3 +125,39 @@ def split_lines(text: str) -> list[str]:
     if "\r" in text:
         lines = [ln.removesuffix("\r") for ln in lines]
     return lines
+
+
+# PEP 263's coding cookie (``# -*- coding: latin-1 -*-``, ``# vim: set fileencoding=cp1252 :``), which Ruby's magic
+# comment (``# encoding: iso-8859-1``) matches too; in the first two lines
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_COOKIE_LANGS = frozenset({"python", "ruby"})
+# a well-formed UTF-8 sequence of two or more bytes (RFC 3629), and any byte that begins or continues one
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def decode_source(data: bytes, lang: str | None = None, head: bytes | None = None) -> str:
+    """A source file's text (or a line of it) the way its author wrote it: UTF-8 when it is; else the encoding a
+    Python or Ruby coding cookie in the file's first two lines (``head``, by default those of ``data``) names;
+    else, when its bytes beyond ASCII are mostly not UTF-8 (a Latin-1 or Windows-1252 file: ``caf\xe9``),
+    Windows-1252 (Latin-1 for the five bytes it leaves out). UTF-8 with a stray bad byte stays UTF-8, the bad
+    byte replaced. Binary files are left out before this (files.content_exclusion)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if lang in _COOKIE_LANGS:
+        for line in (data if head is None else head).split(b"\n", 2)[:2]:
+            m = _COOKIE.match(line)
+            if m:
+                try:
+                    return data.decode(codecs.lookup(m.group(1).decode("ascii")).name)
+                except (LookupError, UnicodeDecodeError, UnicodeEncodeError):
+                    break
+    utf8_bytes = sum(len(m) for m in _UTF8_SEQ.findall(data))
+    if utf8_bytes * 2 >= len(_HIGH.findall(data)):  # most bytes beyond ASCII are UTF-8: a stray bad one
+        return data.decode("utf-8", "replace")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

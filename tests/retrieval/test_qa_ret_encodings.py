@@ -1,0 +1,42 @@
+"""Source files that are not UTF-8 (Latin-1, Windows-1252, or what a Python coding cookie names) are read in
+their own encoding: their words and names are searchable and snippets show the right characters."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval import RepoIndex
+
+# Latin-1, no cookie: what an old editor on Windows or a German locale saves
+LATIN1 = "def größe_berechnen(fläche):\n    \"\"\"Berechnet die Größe für ein Café.\"\"\"\n    return fläche\n"
+# KOI8-R, which only its cookie tells from Windows-1252
+KOI8 = "# -*- coding: koi8-r -*-\ndef привет():\n    return 'мир'\n"
+# Windows-1252's curly quotes (0x93, 0x94) in a C file
+CP1252 = "/* \u201cvalidate\u201d the r\u00e9sum\u00e9 */\nint valider_r\u00e9sum\u00e9(int n) {\n    return n;\n}\n"
+
+
+def test_latin1_cp1252_and_cookie_files_are_searchable_with_the_right_characters(make_repo):
+    repo = make_repo({"README.md": "# shop\n"})
+    (repo / "calc.py").write_bytes(LATIN1.encode("latin-1"))
+    (repo / "greet.py").write_bytes(KOI8.encode("koi8-r"))
+    (repo / "cv.c").write_bytes(CP1252.encode("cp1252"))
+    # UTF-8 with one stray byte stays UTF-8
+    (repo / "notes.py").write_bytes("def größe():\n    return 'été'  # ".encode() + b"\xff\n")
+    (repo / "use.py").write_bytes("from calc import größe_berechnen\n\ngröße_berechnen(2)  # café\n"
+                                  .encode("latin-1"))
+    ix = RepoIndex.open(repo)
+    try:
+        found = {s: [(d.path, d.line, d.snippet) for d in ix.definitions(s)]
+                 for s in ("größe_berechnen", "привет", "valider_résumé", "größe")}
+        refs = [(r.path, r.line, r.snippet) for r in ix.references("größe_berechnen")]
+        cafe = [r.path for r in ix.search("Größe Café", k=3)]
+        mir = [r.path for r in ix.search("привет мир", k=1)]
+        outline = ix.repo_map(files=["calc.py"])
+    finally:
+        ix.close()
+    assert found == {"größe_berechnen": [("calc.py", 1, "def größe_berechnen(fläche):")],
+                     "привет": [("greet.py", 2, "def привет():")],
+                     "valider_résumé": [("cv.c", 2, "int valider_résumé(int n) {")],
+                     "größe": [("notes.py", 1, "def größe():")]}
+    assert ("use.py", 3, "größe_berechnen(2)  # café") in refs
+    assert cafe[0] == "calc.py" and mir == ["greet.py"]
+    assert "def größe_berechnen(fläche):" in outline
+
