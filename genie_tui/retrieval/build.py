@@ -97,6 +97,11 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
 
 
 OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
+ALIAS = "a symlink to "  # ... another file of the repository, indexed under its own name (see _alias_of)
+
+
+def _alias_reason(target: str) -> str:
+    return f"{ALIAS}{target}, which is indexed under its own name"
 
 
 class _Inside:
@@ -131,6 +136,18 @@ class _Inside:
             return False
         return not is_link or self._within(os.path.realpath(os.path.join(self.root, rel)))
 
+    def target(self, rel: str) -> str:
+        """The repository path a symlink inside it leads to, in the end."""
+        return os.path.relpath(os.path.realpath(os.path.join(self.root, rel)), self.root).replace(os.sep, "/")
+
+
+def _alias_of(inside: _Inside, path: str, listed: set[str]) -> str:
+    """The file that symlink ``path`` leads to when that file is indexed under its own name (``src/link.py ->
+    real.py``): the same code twice doubled every definition and search result, the link's listed first. ``""``
+    when the target is not indexed by its name (vendored, not listed), so the link stands in for it."""
+    target = inside.target(path)
+    return target if target != path and target in listed and F.path_exclusion(target) is None else ""
+
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
     for table in ("defs", "refs", "imports", "chunks", "strings"):
@@ -154,6 +171,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     stamps: dict[int, tuple[int, int, str]] = {}
     inside = _Inside(repo)
     root = os.fspath(repo)
+    listed = set(entries) if only is None else set(entries) | known.keys()
     for path in entries:
         full = os.path.join(root, path)  # a str, not a Path: pathlib was a quarter of re-indexing one file
         try:
@@ -169,11 +187,14 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         present.add(path)
         stats.files += 1
         old = known.get(path)
+        alias = _alias_of(inside, path, listed) if is_link and not outside else ""
         if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns \
                 and (old[5] or "").startswith("too large") == (st.st_size > limit) \
-                and (old[5] == OUTSIDE) == outside:
+                and (old[5] == OUTSIDE) == outside and (old[5] == _alias_reason(alias) if alias else
+                                                        not (old[5] or "").startswith(ALIAS)):
             continue  # unchanged, and a changed size limit (or symlink target) does not change its verdict
-        reason = F.path_exclusion(path) or (OUTSIDE if outside else None)
+        reason = F.path_exclusion(path) or (OUTSIDE if outside else None) or \
+            (_alias_reason(alias) if alias else None)
         data = b""
         if reason is None:
             try:
