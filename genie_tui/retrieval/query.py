@@ -139,24 +139,41 @@ def _drop_comments(text: str) -> str:
     return "".join(out)
 
 
+# the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
+# Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
+_INNERMOST_FIRST = (1, 2)
+
+
 def _frames(text: str) -> list[Frame]:
-    """Stack frames, weakest first: in the order the text gives them (Python prints the innermost frame last),
-    except a Go goroutine's, which Go prints innermost first (see _go_order); one per place (the form that
-    names its function)."""
-    found: dict[tuple[str, int], tuple[float, Frame]] = {}
-    for pat, (pi, li, fi) in _FRAME_PATTERNS:
+    """Stack frames, weakest first, one per place (the form that names its function). Python prints the
+    innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
+    Node, Java, Kotlin and Rust print it first (``at ...`` lines): those come after them, the first printed
+    last. A Go goroutine's are ordered apart (see _go_order)."""
+    found: dict[tuple[str, int], tuple[int, Frame]] = {}
+    inner_first: set[tuple[str, int]] = set()
+    for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
             key = (path, int(g[li]))
+            if n in _INNERMOST_FIRST:
+                inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
     for m in _PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
-    order = _go_order(text)
-    return [frame for _, frame in sorted(found.values(), key=lambda v: order(int(v[0])))]
+    go = _go_order(text)
+
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int]:
+        key, (pos, _) = item
+        in_go = go(pos)
+        if in_go[0]:
+            return in_go
+        return (0, 1, -pos) if key in inner_first else (0, 0, pos)
+
+    return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
 
 
 # a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
@@ -171,8 +188,8 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
     first frame below it is where the panic happened. So within a goroutine the frames before the last
     ``panic(...)`` come first, innermost last, then those after it, outermost first: the panicking frame is the
     strongest, as Python's last frame is. The goroutine that panicked is printed first (``GOTRACEBACK=all``
-    adds the others after it), so it counts most; a frame outside any goroutine counts least, in the text's
-    order."""
+    adds the others after it), so it counts most; a frame outside any goroutine is ``(0, 0, 0)``, weaker than
+    any inside one."""
     blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
     for m in _GO_GOROUTINE.finditer(text):
         start, end = m.span(1)
@@ -181,14 +198,14 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
         cut = text.find("\n", panics[-1].end() + 1) if panics else start
         blocks.append((start, end, cut if cut >= 0 else end))
     if not blocks:
-        return lambda pos: (0, pos, 0)
+        return lambda pos: (0, 0, 0)
 
     def key(pos: int) -> tuple[int, int, int]:
         for i, (start, end, cut) in enumerate(blocks):
             if start <= pos < end:
                 # before the cut: the innermost last of them; after it: the first after it strongest of all
                 return (1, -i, -pos if pos < cut else end - pos + (end - start))
-        return (0, pos, 0)
+        return (0, 0, 0)
 
     return key
 
