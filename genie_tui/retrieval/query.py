@@ -142,13 +142,17 @@ def _drop_comments(text: str) -> str:
 # the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
 # Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
 _INNERMOST_FIRST = (1, 2)
+# other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
+# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``
+_AT_LINE = re.compile(r"[ \t]*(?:at|from)[ \t]")
+_RUBY_IN = re.compile(r":in [`']")
 
 
 def _frames(text: str) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
-    Node, Java, Kotlin and Rust print it first (``at ...`` lines): those come after them, the first printed
-    last. A Go goroutine's are ordered apart (see _go_order)."""
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines): those come after
+    them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
@@ -157,7 +161,8 @@ def _frames(text: str) -> list[Frame]:
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
             key = (path, int(g[li]))
-            if n in _INNERMOST_FIRST:
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or \
+                    _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))

@@ -1,5 +1,6 @@
-"""Java, Kotlin, Node and Rust print a stack's innermost frame, the one that threw, first (``at ...`` lines),
-unlike Python: that frame is the strongest evidence, for its file and for its span."""
+"""Java, Kotlin, Node, Rust, C# and Ruby print a stack's innermost frame, the one that threw, first (``at ...``,
+``from ...`` lines), unlike Python: that frame is the strongest evidence, for its file and for its span. The
+files here tie on keywords (each mentions the other), as a trace's frames often do."""
 
 from __future__ import annotations
 
@@ -49,3 +50,21 @@ def test_the_first_at_frame_of_a_node_trace_is_its_file_s_first_span(make_repo):
         ix.close()
     assert results[0].path == "lib/store.js"
     assert [(s.start, s.symbol) for s in results[0].spans[:2]] == [(8, "parse"), (3, "load")]
+
+
+RB_LOADER = "module Kv\n  # For Parser.\n  class Loader\n    def self.load(key)\n      Parser.parse(key)\n    end\n  end\nend\n"
+RB_PARSER = "module Kv\n  # Loader.load calls Parser.parse.\n  class Parser\n    def self.parse(key)\n      key.split(':')[1].strip\n    end\n  end\nend\n"
+RB_TRACE = """/srv/kv/lib/kv/parser.rb:5:in `parse': undefined method for nil (NoMethodError)
+\tfrom /srv/kv/lib/kv/loader.rb:5:in `load'
+\tfrom /srv/kv/bin/kv:4:in `<main>'
+"""
+
+
+def test_the_first_frame_of_a_ruby_trace_ranks_its_file_first(make_repo):
+    repo = make_repo({"lib/kv/loader.rb": RB_LOADER, "lib/kv/parser.rb": RB_PARSER})
+    ix = RepoIndex.open(repo)
+    try:
+        results = ix.search(RB_TRACE, k=2)
+    finally:
+        ix.close()
+    assert [r.path for r in results] == ["lib/kv/parser.rb", "lib/kv/loader.rb"]
