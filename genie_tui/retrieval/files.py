@@ -26,7 +26,14 @@ LANG_BY_EXT = {
     ".phtml": "php", ".kt": "kotlin", ".kts": "kotlin",
     ".swift": "swift", ".scala": "scala", ".sc": "scala",
     ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see components.py)
+    # Ruby by other names: rake tasks, gem specifications, Rack's config.ru; Python for Windows' GUI scripts;
+    # C++ template implementations, inline definitions and modules
+    ".rake": "ruby", ".gemspec": "ruby", ".ru": "ruby", ".pyw": "python",
+    ".ipp": "cpp", ".tpp": "cpp", ".inl": "cpp", ".c++": "cpp", ".h++": "cpp", ".cppm": "cpp", ".ixx": "cpp",
 }
+# files that are Ruby by their name alone
+LANG_BY_NAME = {name: "ruby" for name in ("Rakefile", "Gemfile", "Guardfile", "Capfile", "Vagrantfile",
+                                          "Berksfile", "Podfile", "Fastfile", "Brewfile", "Dangerfile")}
 _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
     .xml .pl .lua .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
@@ -54,7 +61,7 @@ class FileEntry:
 
 def language_of(path: str) -> str | None:
     """The tree-sitter language of ``path``, or None for plain text."""
-    return LANG_BY_EXT.get(os.path.splitext(path)[1].lower())
+    return LANG_BY_EXT.get(os.path.splitext(path)[1].lower()) or LANG_BY_NAME.get(path.rpartition("/")[2])
 
 
 class _GitFailed(Exception):
@@ -185,7 +192,7 @@ def path_exclusion(path: str) -> str | None:
     if _VERSIONED_LIB.search(name):
         return "vendored library (version number in its name)"
     ext = os.path.splitext(name)[1].lower()
-    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES:
+    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES and name not in LANG_BY_NAME:
         return f"not a source or text file ({ext or 'no extension'})"
     return None
 

@@ -44,7 +44,8 @@ from genie_tui.errors import GenieError
 # 37: Java annotation types (``@interface Retry``), their elements and records' compact constructors
 # 38: files that are not UTF-8 are read in their coding cookie's encoding or as Windows-1252, not with U+FFFD
 # 39: Go, Python 3.12 and C++ type aliases, C/C++ unions and function pointer typedefs, C++ function-like macros
-SCHEMA_VERSION = "39"
+# 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
+SCHEMA_VERSION = "40"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
