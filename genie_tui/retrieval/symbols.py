@@ -52,6 +52,8 @@ def _split(symbol: str) -> tuple[str, str]:
         return (m.group(1) or "").replace("::", ".").replace("#", "."), m.group(2)
     # ``Thing#go`` is Ruby's ``Thing.go``; JavaScript's ``Service.#secret`` and ``#secret`` are named ``secret``
     sym = symbol.strip().replace("::", ".").replace(".#", ".").lstrip("#").replace("#", ".").rstrip("()")
+    # Go's ``example.com/kv/store.Parse`` (as a panic prints it) is ``store.Parse``: the package's last part
+    sym = sym.rpartition("/")[2]
     qual, _, name = sym.rpartition(".")
     return qual, name
 
