@@ -25,8 +25,10 @@ _FRAME_PATTERNS = (
 # (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
 _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
                         rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
-_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|c|cc|cpp|"
-                      r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
+# a file named in the text: the source files of every language genie parses, and the usual config and docs
+_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|"
+                      r"java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|"
+                      r"cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
