@@ -141,9 +141,10 @@ def decode_source(data: bytes, lang: str | None = None, head: bytes | None = Non
     Python or Ruby coding cookie in the file's first two lines (``head``, by default those of ``data``) names;
     else, when its bytes beyond ASCII are mostly not UTF-8 (a Latin-1 or Windows-1252 file: ``caf\xe9``),
     Windows-1252 (Latin-1 for the five bytes it leaves out). UTF-8 with a stray bad byte stays UTF-8, the bad
-    byte replaced. Binary files are left out before this (files.content_exclusion)."""
+    byte replaced. A UTF-8 byte order mark (Windows editors write one) is no character of the text: a snippet
+    of the first line showed it. Binary files are left out before this (files.content_exclusion)."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         pass
     if lang in _COOKIE_LANGS:

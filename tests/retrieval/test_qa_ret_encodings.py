@@ -40,3 +40,16 @@ def test_latin1_cp1252_and_cookie_files_are_searchable_with_the_right_characters
     assert cafe[0] == "calc.py" and mir == ["greet.py"]
     assert "def größe_berechnen(fläche):" in outline
 
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_line(make_repo):
+    repo = make_repo({"README.md": "# shop\n"})
+    (repo / "app.py").write_bytes(b"\xef\xbb\xbfimport os\r\n\r\ndef main():\r\n    return os.getcwd()\r\n")
+    ix = RepoIndex.open(repo)
+    try:
+        refs = [(r.path, r.line, r.snippet) for r in ix.references("os")]
+        outline = ix.repo_map(files=["app.py"])
+    finally:
+        ix.close()
+    assert refs == [("app.py", 1, "import os"), ("app.py", 4, "return os.getcwd()")]
+    assert "app.py:\n  3: def main():" in outline
