@@ -185,8 +185,10 @@ def _frames(text: str) -> list[Frame]:
 
 # a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
 # (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
-_GO_GOROUTINE = re.compile(r"^goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)", re.MULTILINE)
-_GO_PANIC_CALL = re.compile(r"^(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
+# (also indented, or quoted with ``>``, as a trace pasted into markdown is)
+_GO_GOROUTINE = re.compile(r"^[ \t>]*goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)",
+                           re.MULTILINE)
+_GO_PANIC_CALL = re.compile(r"^[ \t>]*(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
 
 
 def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:

@@ -67,3 +67,16 @@ def test_the_panicking_frame_of_a_go_trace_is_its_file_s_first_span(make_repo):
         ix.close()
     assert results[0].path == "store/store.go"
     assert [(s.start, s.end, s.symbol) for s in results[0].spans[:2]] == [(13, 16, "Parse"), (6, 11, "Load")]
+
+
+def test_an_indented_or_quoted_go_trace_is_read_the_same_way(make_repo):
+    repo = make_repo({"go.mod": GO_MOD, "store/load.go": LOAD, "store/parse.go": PARSE,
+                      "store/store_test.go": TEST})
+    trace = _trace("parse.go:8", "load.go:5")
+    ix = RepoIndex.open(repo)
+    try:
+        indented = ix.search("".join("    " + ln for ln in trace.splitlines(keepends=True)), k=2)
+        quoted = ix.search("".join("> " + ln for ln in trace.splitlines(keepends=True)), k=2)
+    finally:
+        ix.close()
+    assert [r.path for r in indented] == [r.path for r in quoted] == ["store/parse.go", "store/load.go"]
