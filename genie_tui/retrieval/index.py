@@ -366,7 +366,7 @@ class RepoIndex:
         (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash
         matches the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root;
         ``{a,b}`` is either. A glob that matches nothing, or cannot be read (``[z-a]``), is looked for as
-        text: ``app/[id]/page.tsx`` is a path, not a class of characters."""
+        text: ``app/[id]/page.tsx`` is a path, not a class of characters. A leading ``./`` means the root."""
         paths = self._snap.all_paths
         pat = pattern
         while pat.startswith("./"):
@@ -378,8 +378,7 @@ class RepoIndex:
                 hits = [p for p in paths if glob_matches(pat, p)]
                 if hits:
                     return hits[:limit]
-            pattern = pat
-        needle = pattern.lower()
+        needle = pat.lower()
         hits = [p for p in paths if needle in p.lower()]
         hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
         return hits[:limit]

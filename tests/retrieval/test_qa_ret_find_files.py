@@ -41,3 +41,15 @@ def test_find_files_tool_matches_names_anywhere_without_a_slash(make_repo):
     assert run("*.py").text.splitlines() == ["lib/src/c.py", "setup.py", "src/a.py", "src/x/y/b.py", "srcx.py"]
     assert run("src/x/*.py").text == "no files match 'src/x/*.py'"
     assert run("[z-a]").text == "no files match '[z-a]'"
+
+
+def test_find_files_takes_a_path_from_the_root_as_models_write_it(make_repo):
+    repo = make_repo(FILES)
+    ctx = ToolContext(repo, load_settings(repo, {}))
+
+    def run(pattern: str) -> str:
+        return registry.run_simple(ctx, "find_files", registry.validate("find_files", {"pattern": pattern})).text
+
+    assert run("./src/x/y/b.py") == "src/x/y/b.py"
+    assert run(f"{repo}/src/x/y/b.py") == "src/x/y/b.py"
+    assert run(f"{repo}/src/*.py") == "src/a.py"
