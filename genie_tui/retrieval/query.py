@@ -3,6 +3,7 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -209,14 +210,37 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
     if not blocks:
         return lambda pos: (0, 0, 0)
 
+    starts = [b[0] for b in blocks]  # in order, apart: a pasted log may hold thousands
+
     def key(pos: int) -> tuple[int, int, int]:
-        for i, (start, end, cut) in enumerate(blocks):
-            if start <= pos < end:
-                # before the cut: the innermost last of them; after it: the first after it strongest of all
-                return (1, -i, -pos if pos < cut else end - pos + (end - start))
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < blocks[i][1]:
+            start, end, cut = blocks[i]
+            # before the cut: the innermost last of them; after it: the first after it strongest of all
+            return (1, -i, -pos if pos < cut else end - pos + (end - start))
         return (0, 0, 0)
 
     return key
+
+
+class _Spans:
+    """Spans of a text, merged where they overlap, to ask whether one lies inside any of them in log time: asking
+    each of thousands of names of a pasted log against each of thousands of frames took 10 s."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, a: int, b: int) -> bool:
+        """Whether ``[a, b)`` lies inside one of the spans."""
+        i = bisect.bisect_right(self._starts, a) - 1
+        return i >= 0 and b <= self._ends[i]
 
 
 def analyze(text: str) -> Query:
@@ -237,10 +261,9 @@ def analyze(text: str) -> Query:
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     listed = [m.span() for m in _FENCED_RE.finditer(clean)]
     listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
-    listed.sort()
+    inside = _Spans(listed)
     for m in [*_PATH_RE.finditer(clean), *_DOTTED_RE.finditer(clean)]:
-        a, b = m.span(1)
-        if not any(start <= a and b <= end for start, end in listed):
+        if not inside.covers(*m.span(1)):
             q.said.add(m.group(1))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
     for m in _ALIAS_RE.finditer(clean):
