@@ -208,7 +208,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         if old is not None and reason is None and old[4] == digest and old[5] is None:
             c.execute("UPDATE files SET size=?, mtime=? WHERE id=?", (st.st_size, st.st_mtime_ns, old[0]))
             continue
-        lang = F.language_of(path) if reason is None else None
+        lang = F.content_language(path, data) if reason is None else None
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         # A file still to be parsed gets its size, mtime and hash only with its data (in _write): a build that
         # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.

@@ -59,6 +59,21 @@ class FileEntry:
     blob: str
 
 
+# what only C++ writes, at the start of a line (or ``std::`` anywhere): a ``.h`` file holding it is a C++ header
+_CPP_MARKERS = re.compile(rb"^[ \t]*(?:namespace(?:[ \t]+[\w:]+)?[ \t]*\{|template[ \t]*<|class[ \t]+\w+[^;(\n]*(?:\{|:|$)"
+                          rb"|(?:public|private|protected)[ \t]*:)|\bstd::", re.MULTILINE)
+
+
+def content_language(path: str, data: bytes) -> str | None:
+    """The language of ``path`` with its content ``data``: :func:`language_of`'s, except that a ``.h`` file with
+    classes, namespaces or templates is C++ (most C++ projects name their headers so; the C grammar found no
+    definition in them)."""
+    lang = language_of(path)
+    if lang == "c" and path.endswith(".h") and _CPP_MARKERS.search(data):
+        return "cpp"
+    return lang
+
+
 def language_of(path: str) -> str | None:
     """The tree-sitter language of ``path``, or None for plain text."""
     return LANG_BY_EXT.get(os.path.splitext(path)[1].lower()) or LANG_BY_NAME.get(path.rpartition("/")[2])

@@ -45,7 +45,8 @@ from genie_tui.errors import GenieError
 # 38: files that are not UTF-8 are read in their coding cookie's encoding or as Windows-1252, not with U+FFFD
 # 39: Go, Python 3.12 and C++ type aliases, C/C++ unions and function pointer typedefs, C++ function-like macros
 # 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
-SCHEMA_VERSION = "40"
+# 41: a .h file with classes, namespaces or templates is parsed as C++
+SCHEMA_VERSION = "41"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
