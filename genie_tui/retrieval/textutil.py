@@ -152,9 +152,14 @@ def decode_source(data: bytes, lang: str | None = None, head: bytes | None = Non
             m = _COOKIE.match(line)
             if m:
                 try:
-                    return data.decode(codecs.lookup(m.group(1).decode("ascii")).name)
-                except (LookupError, UnicodeDecodeError, UnicodeEncodeError):
+                    text = data.decode(codecs.lookup(m.group(1).decode("ascii")).name)
+                except (LookupError, ValueError):  # unknown, or not a text encoding (``undefined``, ``hex``)
                     break
+                # one that does not keep the lines (``unicode_escape`` turns ``\n`` into a line break) is no
+                # encoding a file can be written in: line numbers must stay git's and the editor's
+                if text.count("\n") == data.count(b"\n"):
+                    return text
+                break
     utf8_bytes = sum(len(m) for m in _UTF8_SEQ.findall(data))
     if utf8_bytes * 2 >= len(_HIGH.findall(data)):  # most bytes beyond ASCII are UTF-8: a stray bad one
         return data.decode("utf-8", "replace")

@@ -53,3 +53,16 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_line(make_repo):
         ix.close()
     assert refs == [("app.py", 1, "import os"), ("app.py", 4, "return os.getcwd()")]
     assert "app.py:\n  3: def main():" in outline
+
+
+def test_a_cookie_naming_no_text_encoding_falls_back_instead_of_failing_the_build(make_repo):
+    repo = make_repo({"README.md": "# shop\n"})
+    (repo / "odd.py").write_bytes(b"# coding: undefined\ndef caf\xe9_odd():\n    pass\n")
+    (repo / "esc.py").write_bytes(b"# -*- coding: unicode_escape -*-\nX = '\\n\xe9'\n\ndef after_escapes():\n    pass\n")
+    ix = RepoIndex.open(repo)
+    try:
+        found = {s: [(d.path, d.line, d.snippet) for d in ix.definitions(s)] for s in ("café_odd", "after_escapes")}
+    finally:
+        ix.close()
+    assert found == {"café_odd": [("odd.py", 2, "def café_odd():")],
+                     "after_escapes": [("esc.py", 4, "def after_escapes():")]}
