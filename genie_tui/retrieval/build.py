@@ -74,7 +74,12 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
 
 
 def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData]:
-    return job[0], analyse(job[1], job[2], job[3])
+    try:
+        return job[0], analyse(job[1], job[2], job[3])
+    except (RecursionError, MemoryError, ValueError, LookupError, AttributeError, TypeError, IndexError):
+        # code the parse cannot take (patterns nested thousands deep) is still text: one such file failed the
+        # whole build, and with it every search
+        return job[0], analyse(job[1], None, job[3])
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str]) -> int:
