@@ -3,6 +3,7 @@ their own encoding: their words and names are searchable and snippets show the r
 
 from __future__ import annotations
 
+from genie_tui.cli import main
 from genie_tui.retrieval import RepoIndex
 
 # Latin-1, no cookie: what an old editor on Windows or a German locale saves
@@ -66,3 +67,13 @@ def test_a_cookie_naming_no_text_encoding_falls_back_instead_of_failing_the_buil
         ix.close()
     assert found == {"café_odd": [("odd.py", 2, "def café_odd():")],
                      "after_escapes": [("esc.py", 4, "def after_escapes():")]}
+
+
+def test_a_query_file_saved_as_latin1_keeps_its_words(make_repo, tmp_path, capsys):
+    repo = make_repo({"README.md": "# shop\n", "calc.py": "def größe_berechnen():\n    return 1\n",
+                      "other.py": "def gr_e_berechnen_helper():\n    return 2\n"})
+    issue = tmp_path / "issue.txt"
+    issue.write_bytes("Fehler in größe_berechnen: falsche Größe\n".encode("latin-1"))
+    code = main(["search", f"@{issue}", "--repo", str(repo), "--json", "-k", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and '"path": "calc.py"' in out
