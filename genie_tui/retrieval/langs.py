@@ -169,6 +169,8 @@ PATTERNS: dict[str, list[str]] = {
         ('((call !receiver method: (identifier) @_m arguments: (argument_list . (simple_symbol) @name @def.method))'
          ' (#any-of? @_m "scope" "define_method" "has_many" "has_one" "belongs_to" "has_and_belongs_to_many"))'),
         "[(identifier) (constant)] @ref",
+        # a method named by a symbol is a use of it: ``each(&:total)``, ``send(:total)``, ``before_action :login``
+        "(simple_symbol) @ref",
         ('((call !receiver method: (identifier) @_req arguments: (argument_list . (string) .)) @import'
          ' (#match? @_req "^require(_relative)?$"))'),
     ],

@@ -46,7 +46,8 @@ from genie_tui.errors import GenieError
 # 39: Go, Python 3.12 and C++ type aliases, C/C++ unions and function pointer typedefs, C++ function-like macros
 # 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
 # 41: a .h file with classes, namespaces or templates is parsed as C++
-SCHEMA_VERSION = "41"
+# 42: a Ruby symbol (``each(&:total)``, ``before_action :login``) is a reference to the method it names
+SCHEMA_VERSION = "42"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
