@@ -100,7 +100,9 @@ def is_test_path(path: str) -> bool:
         return True
     name = parts[-1]
     stem = name.rsplit(".", 1)[0]
-    if stem.startswith("test_") or stem.endswith(("_test", "_tests", "_spec", ".test", ".spec")):
+    # ``widget_unittest.cc`` and ``_browsertest.cc`` are how Chromium and much of C++ name gtest files
+    if stem.startswith("test_") or stem.endswith(("_test", "_tests", "_spec", ".test", ".spec", "_unittest",
+                                                   "_unittests", "_browsertest")):
         return True
     original = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
