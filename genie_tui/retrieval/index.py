@@ -366,7 +366,8 @@ class RepoIndex:
         (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash
         matches the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root;
         ``{a,b}`` is either. A glob that matches nothing, or cannot be read (``[z-a]``), is looked for as
-        text: ``app/[id]/page.tsx`` is a path, not a class of characters. A leading ``./`` means the root."""
+        text: ``app/[id]/page.tsx`` is a path, not a class of characters. A glob is matched in any case when
+        it matches nothing in its own. A leading ``./`` means the root."""
         paths = self._snap.all_paths
         pat = pattern
         while pat.startswith("./"):
@@ -376,6 +377,9 @@ class RepoIndex:
 
             if glob_problem(pat) is None:
                 hits = [p for p in paths if glob_matches(pat, p)]
+                if not hits:  # ``**/readme*`` means README.md: case counts only where it tells files apart
+                    low = pat.lower()
+                    hits = [p for p in paths if glob_matches(low, p.lower())]
                 if hits:
                     return hits[:limit]
         needle = pat.lower()

@@ -26,7 +26,8 @@ SCHEMAS: list[dict[str, Any]] = [
             {"path": {**_S, "description": "directory; '.' (the default) for the root"}}, []),
     _schema("find_files", "Find files by path substring (any case) or glob. Globs work as in .gitignore: "
             "'*' and '?' stay within one directory, '**' spans any number ('src/**/*.py'); a glob without '/' "
-            "matches file names anywhere ('*config*.py'), one with '/' the path from the repo root.",
+            "matches file names anywhere ('*config*.py'), one with '/' the path from the repo root; any case if "
+            "the exact case matches nothing.",
             {"pattern": _S}, ["pattern"]),
     _schema("search_code", "Ranked code search: words, identifiers, error messages or stack traces. "
             "Returns files with their best line spans.",

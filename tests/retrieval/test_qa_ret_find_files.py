@@ -53,3 +53,19 @@ def test_find_files_takes_a_path_from_the_root_as_models_write_it(make_repo):
     assert run("./src/x/y/b.py") == "src/x/y/b.py"
     assert run(f"{repo}/src/x/y/b.py") == "src/x/y/b.py"
     assert run(f"{repo}/src/*.py") == "src/a.py"
+
+
+def test_a_glob_that_matches_nothing_in_its_case_matches_in_any(make_repo):
+    ix = RepoIndex.open(make_repo({"README.md": "# x\n", "docs/Readme.txt": "x\n", "readme_tool.py": "x = 1\n"}))
+    try:
+        any_case = ix.find_files("**/README*")
+        exact = ix.find_files("readme*")
+    finally:
+        ix.close()
+    assert any_case == ["README.md"]  # the case given matches: it tells the files apart
+    assert exact == ["readme_tool.py"]
+    ix = RepoIndex.open(make_repo({"README.md": "# x\n", "docs/Readme.txt": "x\n"}, name="other"))
+    try:
+        assert ix.find_files("**/readme*") == ["README.md", "docs/Readme.txt"]
+    finally:
+        ix.close()
