@@ -241,3 +241,33 @@ def max_bytes(repo: Path | None = None) -> int:
         return load_settings(repo, {}, check_endpoints=False, model_needed=False).max_file_bytes
     except GenieError:  # the CLI reports it before building; the app's background build goes on without it
         return DEFAULT_MAX_BYTES
+
+
+_BRACES = re.compile(r"\{[^{}]*,[^{}]*\}")  # a glob's ``{a,b}``
+
+
+def find(paths: list[str], pattern: str, limit: int = 200) -> list[str]:
+    """Those of ``paths`` that match a glob or contain ``pattern`` (any case). Globs are gitignore's, as
+    playbooks' are: ``*``, ``?`` and ``[...]`` stay within one part of the path and ``**`` spans any number of
+    them (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash matches
+    the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root; ``{a,b}`` is
+    either. A glob that matches nothing in its own case is matched in any; one that matches nothing at all, or
+    cannot be read (``[z-a]``), is looked for as text: ``app/[id]/page.tsx`` is a path, not a class of
+    characters. A leading ``./`` means the root."""
+    pat = pattern
+    while pat.startswith("./"):
+        pat = pat[2:]
+    if any(ch in pat for ch in "*?[") or _BRACES.search(pat):
+        from genie_tui.playbooks.match import glob_matches, glob_problem
+
+        if glob_problem(pat) is None:
+            hits = [p for p in paths if glob_matches(pat, p)]
+            if not hits:  # ``**/readme*`` means README.md: case counts only where it tells files apart
+                low = pat.lower()
+                hits = [p for p in paths if glob_matches(low, p.lower())]
+            if hits:
+                return hits[:limit]
+    needle = pat.lower()
+    hits = [p for p in paths if needle in p.lower()]
+    hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
+    return hits[:limit]

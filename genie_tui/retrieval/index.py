@@ -10,7 +10,6 @@ import functools
 import logging
 import math
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
+from genie_tui.retrieval import files as F
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.jsconfig import CONFIG_NAME
 from genie_tui.retrieval.model import Location, SearchResult
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 # handler here logging's last-resort handler printed each one a second time on stderr.
 log.addHandler(logging.NullHandler())
 _T = TypeVar("_T")
-_BRACES = re.compile(r"\{[^{}]*,[^{}]*\}")  # a glob's ``{a,b}``
 
 
 def _read_config(repo: Path, rel: str) -> str | None:
@@ -361,31 +360,8 @@ class RepoIndex:
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
-        """Paths matching a glob or containing ``pattern`` (any case). Globs are gitignore's, as playbooks'
-        are: ``*``, ``?`` and ``[...]`` stay within one part of the path and ``**`` spans any number of them
-        (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash
-        matches the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root;
-        ``{a,b}`` is either. A glob that matches nothing, or cannot be read (``[z-a]``), is looked for as
-        text: ``app/[id]/page.tsx`` is a path, not a class of characters. A glob is matched in any case when
-        it matches nothing in its own. A leading ``./`` means the root."""
-        paths = self._snap.all_paths
-        pat = pattern
-        while pat.startswith("./"):
-            pat = pat[2:]
-        if any(ch in pat for ch in "*?[") or _BRACES.search(pat):
-            from genie_tui.playbooks.match import glob_matches, glob_problem
-
-            if glob_problem(pat) is None:
-                hits = [p for p in paths if glob_matches(pat, p)]
-                if not hits:  # ``**/readme*`` means README.md: case counts only where it tells files apart
-                    low = pat.lower()
-                    hits = [p for p in paths if glob_matches(low, p.lower())]
-                if hits:
-                    return hits[:limit]
-        needle = pat.lower()
-        hits = [p for p in paths if needle in p.lower()]
-        hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
-        return hits[:limit]
+        """Paths matching a glob or containing ``pattern`` (any case): see :func:`files.find`."""
+        return F.find(self._snap.all_paths, pattern, limit)
 
     def definitions(self, symbol: str, path: str | None = None) -> list[Location]:
         """Where ``symbol`` (``name``, ``Class.method`` or ``module.name``) is defined, best first."""
