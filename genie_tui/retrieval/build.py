@@ -19,7 +19,12 @@ from pathlib import Path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks
-from genie_tui.retrieval.textutil import path_tokens, split_lines, tokenize
+from genie_tui.retrieval.textutil import (
+    decode_source,
+    path_tokens,
+    split_lines,
+    tokenize,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -42,7 +47,9 @@ FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list]
 
 def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     """Everything the index stores about one file (pure, so it can run in a worker process)."""
-    text = data.decode("utf-8", "replace")
+    text = decode_source(data, lang)
+    if lang and not text.isascii():
+        data = text.encode("utf-8")  # a Latin-1 file's ``größe`` is a name to the grammars, which read UTF-8
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
     # the first 200 lines that use a name: tree-sitter yields its captures in no stable order
@@ -67,7 +74,12 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
 
 
 def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData]:
-    return job[0], analyse(job[1], job[2], job[3])
+    try:
+        return job[0], analyse(job[1], job[2], job[3])
+    except (RecursionError, MemoryError, ValueError, LookupError, AttributeError, TypeError, IndexError):
+        # code the parse cannot take (patterns nested thousands deep) is still text: one such file failed the
+        # whole build, and with it every search
+        return job[0], analyse(job[1], None, job[3])
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str]) -> int:
@@ -90,6 +102,11 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
 
 
 OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
+ALIAS = "a symlink to "  # ... another file of the repository, indexed under its own name (see _alias_of)
+
+
+def _alias_reason(target: str) -> str:
+    return f"{ALIAS}{target}, which is indexed under its own name"
 
 
 class _Inside:
@@ -124,6 +141,18 @@ class _Inside:
             return False
         return not is_link or self._within(os.path.realpath(os.path.join(self.root, rel)))
 
+    def target(self, rel: str) -> str:
+        """The repository path a symlink inside it leads to, in the end."""
+        return os.path.relpath(os.path.realpath(os.path.join(self.root, rel)), self.root).replace(os.sep, "/")
+
+
+def _alias_of(inside: _Inside, path: str, listed: set[str]) -> str:
+    """The file that symlink ``path`` leads to when that file is indexed under its own name (``src/link.py ->
+    real.py``): the same code twice doubled every definition and search result, the link's listed first. ``""``
+    when the target is not indexed by its name (vendored, not listed), so the link stands in for it."""
+    target = inside.target(path)
+    return target if target != path and target in listed and F.path_exclusion(target) is None else ""
+
 
 def _clear_file(c: sqlite3.Connection, fid: int) -> None:
     for table in ("defs", "refs", "imports", "chunks", "strings"):
@@ -147,6 +176,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     stamps: dict[int, tuple[int, int, str]] = {}
     inside = _Inside(repo)
     root = os.fspath(repo)
+    listed = set(entries) if only is None else set(entries) | known.keys()
     for path in entries:
         full = os.path.join(root, path)  # a str, not a Path: pathlib was a quarter of re-indexing one file
         try:
@@ -162,11 +192,14 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         present.add(path)
         stats.files += 1
         old = known.get(path)
+        alias = _alias_of(inside, path, listed) if is_link and not outside else ""
         if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns \
                 and (old[5] or "").startswith("too large") == (st.st_size > limit) \
-                and (old[5] == OUTSIDE) == outside:
+                and (old[5] == OUTSIDE) == outside and (old[5] == _alias_reason(alias) if alias else
+                                                        not (old[5] or "").startswith(ALIAS)):
             continue  # unchanged, and a changed size limit (or symlink target) does not change its verdict
-        reason = F.path_exclusion(path) or (OUTSIDE if outside else None)
+        reason = F.path_exclusion(path) or (OUTSIDE if outside else None) or \
+            (_alias_reason(alias) if alias else None)
         data = b""
         if reason is None:
             try:
@@ -180,7 +213,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         if old is not None and reason is None and old[4] == digest and old[5] is None:
             c.execute("UPDATE files SET size=?, mtime=? WHERE id=?", (st.st_size, st.st_mtime_ns, old[0]))
             continue
-        lang = F.language_of(path) if reason is None else None
+        lang = F.content_language(path, data) if reason is None else None
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         # A file still to be parsed gets its size, mtime and hash only with its data (in _write): a build that
         # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.

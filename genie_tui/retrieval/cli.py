@@ -95,10 +95,13 @@ def index_cmd(args: argparse.Namespace) -> int:
 def _read_query(raw: str) -> str:
     """The query itself, or the text of ``@FILE`` (``@-``: stdin) read as bytes and decoded leniently: a
     strict stdin (any UTF-8 locale but C.UTF-8) raised on a stray byte, and a binary file is a mistake."""
+    from genie_tui.retrieval.textutil import decode_source
+
     if not raw.startswith("@"):
         # bytes that are not UTF-8 reach argv as lone surrogates, which no encoder (SQLite, JSON for the
         # embeddings endpoint) accepts: give them back as the bytes they were and decode those leniently
-        return raw.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
+        # (a Latin-1 terminal's ``größe`` as such, as source files are read)
+        return decode_source(raw.encode("utf-8", "surrogateescape"))
     name = raw[1:]
     if not name:
         raise UsageError("@ needs a file name (@FILE, or @- for stdin; to search for text that starts with @, "
@@ -123,7 +126,7 @@ def _read_query(raw: str) -> str:
     if cut:
         print(f"genie: warning: {label} is larger than {QUERY_FILE_BYTES:,} bytes; searching with its beginning",
               file=sys.stderr)
-    return data.decode("utf-8", errors="replace")
+    return decode_source(data)  # an issue saved as Latin-1 or Windows-1252 keeps its words, as source files do
 
 
 # The query analyser keeps 200,000 characters; more is never needed, and /dev/zero never ends

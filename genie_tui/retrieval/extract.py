@@ -141,8 +141,10 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     caps = ts.QueryCursor(g[2]).captures(root)
     out.strings = messages.literals(caps.pop("s", []), data)
     for nodes in caps.values():
-        for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of)
-            refs.setdefault(_text(n).lstrip("#"), []).append(n.start_point[0] + 1)
+        for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of); Ruby's
+            # ``:total`` names ``total``
+            name = _text(n).lstrip(":") if n.type == "simple_symbol" else _text(n).lstrip("#")
+            refs.setdefault(name, []).append(n.start_point[0] + 1)
     for name, lines in template.items():
         refs.setdefault(name, []).extend(lines)
     return out

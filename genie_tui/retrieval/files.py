@@ -26,7 +26,14 @@ LANG_BY_EXT = {
     ".phtml": "php", ".kt": "kotlin", ".kts": "kotlin",
     ".swift": "swift", ".scala": "scala", ".sc": "scala",
     ".vue": "vue", ".svelte": "svelte",  # their <script> blocks, as JavaScript or TypeScript (see components.py)
+    # Ruby by other names: rake tasks, gem specifications, Rack's config.ru; Python for Windows' GUI scripts;
+    # C++ template implementations, inline definitions and modules
+    ".rake": "ruby", ".gemspec": "ruby", ".ru": "ruby", ".pyw": "python",
+    ".ipp": "cpp", ".tpp": "cpp", ".inl": "cpp", ".c++": "cpp", ".h++": "cpp", ".cppm": "cpp", ".ixx": "cpp",
 }
+# files that are Ruby by their name alone
+LANG_BY_NAME = {name: "ruby" for name in ("Rakefile", "Gemfile", "Guardfile", "Capfile", "Vagrantfile",
+                                          "Berksfile", "Podfile", "Fastfile", "Brewfile", "Dangerfile")}
 _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .bash .zsh .html .htm .css .scss .sql
     .xml .pl .lua .r .jl .ex .exs .erl .hs .ml .dart .m .mm .gradle
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
@@ -52,9 +59,24 @@ class FileEntry:
     blob: str
 
 
+# what only C++ writes, at the start of a line (or ``std::`` anywhere): a ``.h`` file holding it is a C++ header
+_CPP_MARKERS = re.compile(rb"^[ \t]*(?:namespace(?:[ \t]+[\w:]+)?[ \t]*\{|template[ \t]*<|class[ \t]+\w+[^;(\n]*(?:\{|:|$)"
+                          rb"|(?:public|private|protected)[ \t]*:)|\bstd::", re.MULTILINE)
+
+
+def content_language(path: str, data: bytes) -> str | None:
+    """The language of ``path`` with its content ``data``: :func:`language_of`'s, except that a ``.h`` file with
+    classes, namespaces or templates is C++ (most C++ projects name their headers so; the C grammar found no
+    definition in them)."""
+    lang = language_of(path)
+    if lang == "c" and path.endswith(".h") and _CPP_MARKERS.search(data):
+        return "cpp"
+    return lang
+
+
 def language_of(path: str) -> str | None:
     """The tree-sitter language of ``path``, or None for plain text."""
-    return LANG_BY_EXT.get(os.path.splitext(path)[1].lower())
+    return LANG_BY_EXT.get(os.path.splitext(path)[1].lower()) or LANG_BY_NAME.get(path.rpartition("/")[2])
 
 
 class _GitFailed(Exception):
@@ -185,7 +207,7 @@ def path_exclusion(path: str) -> str | None:
     if _VERSIONED_LIB.search(name):
         return "vendored library (version number in its name)"
     ext = os.path.splitext(name)[1].lower()
-    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES:
+    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES and name not in LANG_BY_NAME:
         return f"not a source or text file ({ext or 'no extension'})"
     return None
 
@@ -219,3 +241,33 @@ def max_bytes(repo: Path | None = None) -> int:
         return load_settings(repo, {}, check_endpoints=False, model_needed=False).max_file_bytes
     except GenieError:  # the CLI reports it before building; the app's background build goes on without it
         return DEFAULT_MAX_BYTES
+
+
+_BRACES = re.compile(r"\{[^{}]*,[^{}]*\}")  # a glob's ``{a,b}``
+
+
+def find(paths: list[str], pattern: str, limit: int = 200) -> list[str]:
+    """Those of ``paths`` that match a glob or contain ``pattern`` (any case). Globs are gitignore's, as
+    playbooks' are: ``*``, ``?`` and ``[...]`` stay within one part of the path and ``**`` spans any number of
+    them (``src/**/*.py`` is ``src/a.py`` and ``src/x/y/a.py``, not ``srcx.py``); a glob without a slash matches
+    the file's name anywhere (``*.py``, ``test_*``), one with a slash the path from the root; ``{a,b}`` is
+    either. A glob that matches nothing in its own case is matched in any; one that matches nothing at all, or
+    cannot be read (``[z-a]``), is looked for as text: ``app/[id]/page.tsx`` is a path, not a class of
+    characters. A leading ``./`` means the root."""
+    pat = pattern
+    while pat.startswith("./"):
+        pat = pat[2:]
+    if any(ch in pat for ch in "*?[") or _BRACES.search(pat):
+        from genie_tui.playbooks.match import glob_matches, glob_problem
+
+        if glob_problem(pat) is None:
+            hits = [p for p in paths if glob_matches(pat, p)]
+            if not hits:  # ``**/readme*`` means README.md: case counts only where it tells files apart
+                low = pat.lower()
+                hits = [p for p in paths if glob_matches(low, p.lower())]
+            if hits:
+                return hits[:limit]
+    needle = pat.lower()
+    hits = [p for p in paths if needle in p.lower()]
+    hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
+    return hits[:limit]

@@ -6,7 +6,6 @@ the in-memory file table is replaced, never mutated, so readers see a consistent
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import logging
 import math
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
+from genie_tui.retrieval import files as F
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.jsconfig import CONFIG_NAME
 from genie_tui.retrieval.model import Location, SearchResult
@@ -300,7 +300,7 @@ class RepoIndex:
         """The best spans of one ranked file (``scorer``: one for this query, shared by its files)."""
         _, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=False)
         if s.said:  # where a message quoted in the task is written: as good a place as a stack frame
-            frame_lines = frame_lines | set(s.said)
+            frame_lines = {**frame_lines, **dict.fromkeys(s.said, 1.0)}
         if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
             scored, hits = s.chunks, s.hits
         else:
@@ -311,8 +311,9 @@ class RepoIndex:
 
     def _span_inputs(self, c, info, q, with_rows: bool = True):  # type: ignore[no-untyped-def]
         """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
-        and its class headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk
-        the way :meth:`_spans` does)."""
+        with their frames' strength (the raising or panicking frame's is 1, its callers' less, as the trace
+        signal weighs their files) and its class headers' start lines (also read by
+        tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
         rows = self._snap.chunks.get(c, info.id)
         named: dict[str, list[int]] = {}
         for line, name in c.execute("SELECT line, name FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
@@ -322,7 +323,13 @@ class RepoIndex:
         # a decorated class's header chunk starts at its decorators (``@dataclass``), above the class's line
         headers |= {r[0] for r in rows if r[2] in named and any(r[0] < ln <= r[1] for ln in named[r[2]])}
         rows = rows if with_rows else []
-        frame_lines = {f.line for f in q.frames if info.path in self._snap.mods.frame_files(f.path)}
+        frame_lines: dict[int, float] = {}
+        if q.frames:
+            mods = self._snap.mods
+            in_repo = [(f, hits) for f in q.frames if (hits := mods.frame_files(f.path))]
+            for i, (f, hits) in enumerate(in_repo):
+                if info.path in hits:
+                    frame_lines[f.line] = max(frame_lines.get(f.line, 0.0), rank.frame_weight(i, len(in_repo)))
         return rows, frame_lines, headers
 
     def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]
@@ -353,18 +360,8 @@ class RepoIndex:
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
-        """Paths matching a glob (``*``, ``?``, ``[...]``, ``**``) or containing ``pattern`` (any case)."""
-        paths = self._snap.all_paths
-        if any(ch in pattern for ch in "*?["):
-            pat = pattern.lstrip("/")
-            loose = pat.replace("**/", "")
-            hits = [p for p in paths if fnmatch.fnmatchcase(p, pat) or fnmatch.fnmatchcase(p, loose)
-                    or ("/" not in pat and fnmatch.fnmatchcase(p.rsplit("/", 1)[-1], pat))]
-            return hits[:limit]
-        needle = pattern.lower()
-        hits = [p for p in paths if needle in p.lower()]
-        hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
-        return hits[:limit]
+        """Paths matching a glob or containing ``pattern`` (any case): see :func:`files.find`."""
+        return F.find(self._snap.all_paths, pattern, limit)
 
     def definitions(self, symbol: str, path: str | None = None) -> list[Location]:
         """Where ``symbol`` (``name``, ``Class.method`` or ``module.name``) is defined, best first."""

@@ -18,10 +18,14 @@ _REF_IDS = "[(identifier) (type_identifier) (field_identifier) (property_identif
 
 _WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expression arguments: (arguments"
             " [(arrow_function) (function_expression)]))) @def.function")
+# ``typedef void (*free_fn)(void *ptr);``: a function pointer's type, as ``typedef int count_t;`` is a type
+_C_FN_POINTER_TYPEDEF = ("(type_definition declarator: (function_declarator declarator: (parenthesized_declarator"
+                         " (pointer_declarator declarator: (type_identifier) @name)))) @def.class")
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
         "(function_definition name: (identifier) @name) @def.function",
+        "(type_alias_statement left: (type (identifier) @name)) @def.class",  # Python 3.12's ``type Vector = ...``
         "(identifier) @ref",
         "(import_statement) @import",
         "(import_from_statement) @import",
@@ -82,6 +86,7 @@ PATTERNS: dict[str, list[str]] = {
         "(function_declaration name: (identifier) @name) @def.function",
         "(method_declaration name: (field_identifier) @name) @def.method",
         "(type_spec name: (type_identifier) @name) @def.class",
+        "(type_alias name: (type_identifier) @name) @def.class",  # ``type ID = string``, as Rust's is
         # an interface's methods (``Read`` of ``type Reader interface { Read(p []byte) (int, error) }``); the
         # grammar called them method_spec before 0.21
         "(method_elem name: (field_identifier) @name) @def.method",
@@ -109,6 +114,11 @@ PATTERNS: dict[str, list[str]] = {
         "(record_declaration name: (identifier) @name) @def.class",
         "(method_declaration name: (identifier) @name) @def.method",
         "(constructor_declaration name: (identifier) @name) @def.method",
+        # ``public @interface Retry { int times() default 3; }``: an annotation type and its elements
+        "(annotation_type_declaration name: (identifier) @name) @def.class",
+        "(annotation_type_element_declaration name: (identifier) @name) @def.method",
+        # a record's compact constructor, ``public Point { if (x < 0) throw ...; }``
+        "(compact_constructor_declaration name: (identifier) @name) @def.method",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],
@@ -120,7 +130,9 @@ PATTERNS: dict[str, list[str]] = {
          " (function_declarator declarator: (identifier) @name)))) @def.function"),  # char **split(...)
         "(struct_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(enum_specifier name: (type_identifier) @name body: (_)) @def.class",
+        "(union_specifier name: (type_identifier) @name body: (_)) @def.class",
         "(type_definition declarator: (type_identifier) @name) @def.class",
+        _C_FN_POINTER_TYPEDEF,
         "(preproc_function_def name: (identifier) @name) @def.function",
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(preproc_include) @import",
@@ -136,8 +148,12 @@ PATTERNS: dict[str, list[str]] = {
         "(class_specifier name: (_) @name body: (_)) @def.class",
         "(struct_specifier name: (_) @name body: (_)) @def.class",
         "(enum_specifier name: (_) @name body: (_)) @def.class",
+        "(union_specifier name: (_) @name body: (_)) @def.class",
         "(namespace_definition name: (_) @name) @def.module",
         "(type_definition declarator: (type_identifier) @name) @def.class",
+        _C_FN_POINTER_TYPEDEF,
+        "(alias_declaration name: (type_identifier) @name) @def.class",  # ``using Callback = void (*)(int);``
+        "(preproc_function_def name: (identifier) @name) @def.function",
         "[(identifier) (type_identifier) (field_identifier) (namespace_identifier)] @ref",
         "(preproc_include) @import",
     ],
@@ -153,6 +169,8 @@ PATTERNS: dict[str, list[str]] = {
         ('((call !receiver method: (identifier) @_m arguments: (argument_list . (simple_symbol) @name @def.method))'
          ' (#any-of? @_m "scope" "define_method" "has_many" "has_one" "belongs_to" "has_and_belongs_to_many"))'),
         "[(identifier) (constant)] @ref",
+        # a method named by a symbol is a use of it: ``each(&:total)``, ``send(:total)``, ``before_action :login``
+        "(simple_symbol) @ref",
         ('((call !receiver method: (identifier) @_req arguments: (argument_list . (string) .)) @import'
          ' (#match? @_req "^require(_relative)?$"))'),
     ],

@@ -17,6 +17,7 @@ _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
 _STDLIB = re.compile(r"/lib/(?:pypy|python)[\d.]*/(?!(?:site|dist)-packages/)")  # Python's own modules
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
+_LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
 
 
 class ModuleMap:
@@ -50,7 +51,8 @@ class ModuleMap:
     def suffix(self, path: str) -> list[str]:
         """Indexed files that ``path`` names: equal, a suffix of it (absolute/site-packages paths), or ending
         with it (a path given relative to some sub-directory)."""
-        path = path.replace("\\", "/").lstrip("./")
+        # ``./src/x.py``, ``../x.py`` and ``/abs/x.py`` lose their start, a dot file or directory keeps its dot
+        path = _LEADING_DOTS.sub("", path.replace("\\", "/"))
         if path in self.paths:
             return [path]
         out = []

@@ -3,7 +3,9 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from genie_tui.retrieval.textutil import tokenize
@@ -24,8 +26,10 @@ _FRAME_PATTERNS = (
 # (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
 _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
                         rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
-_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|c|cc|cpp|"
-                      r"h|hpp|rb|cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
+# a file named in the text: the source files of every language genie parses, and the usual config and docs
+_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|"
+                      r"java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|"
+                      r"cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
@@ -138,21 +142,105 @@ def _drop_comments(text: str) -> str:
     return "".join(out)
 
 
+# the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
+# Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
+_INNERMOST_FIRST = (1, 2)
+# other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
+# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``
+_AT_LINE = re.compile(r"[ \t]*(?:at|from)[ \t]")
+_RUBY_IN = re.compile(r":in [`']")
+
+
 def _frames(text: str) -> list[Frame]:
-    """Stack frames in the order the text gives them; one per place (the form that names its function)."""
+    """Stack frames, weakest first, one per place (the form that names its function). Python prints the
+    innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines): those come after
+    them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
-    for pat, (pi, li, fi) in _FRAME_PATTERNS:
+    inner_first: set[tuple[str, int]] = set()
+    for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
             key = (path, int(g[li]))
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or \
+                    _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
+                inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
     for m in _PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
-    return [frame for _, frame in sorted(found.values(), key=lambda v: v[0])]
+    go = _go_order(text)
+
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int]:
+        key, (pos, _) = item
+        in_go = go(pos)
+        if in_go[0]:
+            return in_go
+        return (0, 1, -pos) if key in inner_first else (0, 0, pos)
+
+    return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
+
+
+# a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
+# (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
+# (also indented, or quoted with ``>``, as a trace pasted into markdown is)
+_GO_GOROUTINE = re.compile(r"^[ \t>]*goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)",
+                           re.MULTILINE)
+_GO_PANIC_CALL = re.compile(r"^[ \t>]*(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
+
+
+def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
+    """A sort key for a frame found at an offset of ``text``, weakest first. Go prints a goroutine's innermost
+    frame first; after a ``panic(...)`` frame (a deferred function that panics again, or the runtime's own), the
+    first frame below it is where the panic happened. So within a goroutine the frames before the last
+    ``panic(...)`` come first, innermost last, then those after it, outermost first: the panicking frame is the
+    strongest, as Python's last frame is. The goroutine that panicked is printed first (``GOTRACEBACK=all``
+    adds the others after it), so it counts most; a frame outside any goroutine is ``(0, 0, 0)``, weaker than
+    any inside one."""
+    blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
+    for m in _GO_GOROUTINE.finditer(text):
+        start, end = m.span(1)
+        panics = list(_GO_PANIC_CALL.finditer(text, start, end))
+        # the ``panic(...)`` frame's own place (``runtime/panic.go:914``) is the line after its call
+        cut = text.find("\n", panics[-1].end() + 1) if panics else start
+        blocks.append((start, end, cut if cut >= 0 else end))
+    if not blocks:
+        return lambda pos: (0, 0, 0)
+
+    starts = [b[0] for b in blocks]  # in order, apart: a pasted log may hold thousands
+
+    def key(pos: int) -> tuple[int, int, int]:
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < blocks[i][1]:
+            start, end, cut = blocks[i]
+            # before the cut: the innermost last of them; after it: the first after it strongest of all
+            return (1, -i, -pos if pos < cut else end - pos + (end - start))
+        return (0, 0, 0)
+
+    return key
+
+
+class _Spans:
+    """Spans of a text, merged where they overlap, to ask whether one lies inside any of them in log time: asking
+    each of thousands of names of a pasted log against each of thousands of frames took 10 s."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, a: int, b: int) -> bool:
+        """Whether ``[a, b)`` lies inside one of the spans."""
+        i = bisect.bisect_right(self._starts, a) - 1
+        return i >= 0 and b <= self._ends[i]
 
 
 def analyze(text: str) -> Query:
@@ -173,10 +261,9 @@ def analyze(text: str) -> Query:
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     listed = [m.span() for m in _FENCED_RE.finditer(clean)]
     listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
-    listed.sort()
+    inside = _Spans(listed)
     for m in [*_PATH_RE.finditer(clean), *_DOTTED_RE.finditer(clean)]:
-        a, b = m.span(1)
-        if not any(start <= a and b <= end for start, end in listed):
+        if not inside.covers(*m.span(1)):
             q.said.add(m.group(1))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
     for m in _ALIAS_RE.finditer(clean):

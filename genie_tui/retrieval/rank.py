@@ -207,7 +207,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     in_repo = [(f, hits) for f in q.frames if (hits := mods.frame_files(f.path))]
     for i, (_, hits) in enumerate(in_repo):
         for h in hits:
-            trace[by_path[h]] = (0.5 + 0.5 * (i + 1) / len(in_repo)) / len(hits)
+            trace[by_path[h]] = frame_weight(i, len(in_repo)) / len(hits)
     put("trace", trace)
     said = messages.match(_literals(c, messages.query_keys(q.text)), q.text)
     put("msg", {fid: strength for fid, (strength, _) in said.items()})
@@ -232,6 +232,12 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         f = known.get(fid)
         s.feats.update(f if f is not None else fixed.of(s.info, about))
     return out
+
+
+def frame_weight(i: int, n: int) -> float:
+    """How strong the ``i``-th of ``n`` stack frames in the repository is, from 0.5 to 1 for the last:
+    :attr:`Query.frames` lists them weakest first, the frame that raised or panicked last."""
+    return 0.5 + 0.5 * (i + 1) / n
 
 
 def _literals(c: sqlite3.Connection, keys: list[int]) -> list[tuple[int, int, str]]:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
+from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.rank import FileInfo
-from genie_tui.retrieval.textutil import is_test_path, split_lines
+from genie_tui.retrieval.textutil import decode_source, is_test_path, split_lines
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 
@@ -83,7 +84,7 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds:
             continue
         path = files[fid].path
         try:
-            lines = split_lines((repo / path).read_bytes().decode("utf-8", "replace"))
+            lines = split_lines(decode_source((repo / path).read_bytes(), language_of(path)))
         except OSError:
             continue
         block = [f"{shown_path(path)}:"]  # a newline in a name must not read as two rows

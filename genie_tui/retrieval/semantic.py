@@ -35,8 +35,9 @@ from genie_tui.retrieval.embed import (
     SemanticConfig,
     hypothetical_code,
 )
+from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.query import strip_boilerplate
-from genie_tui.retrieval.textutil import split_lines
+from genie_tui.retrieval.textutil import decode_source, split_lines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,7 +133,7 @@ def _embed_files(c: sqlite3.Connection, repo: Path, embedder: Embedder, pending:
             continue
         if blob_hash(data) != fhash:
             continue  # changed since it was indexed: the next update re-chunks and embeds it
-        lines = split_lines(data.decode("utf-8", "replace"))
+        lines = split_lines(decode_source(data, language_of(path)))
         rows = []
         for start, end in c.execute("SELECT start, end_line FROM chunks WHERE file_id = ? ORDER BY start", (fid,)):
             text = chunk_input(path, lines, start, end)

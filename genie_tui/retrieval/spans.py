@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from genie_tui.retrieval.model import Span
 
@@ -145,14 +145,16 @@ class ChunkScorer:
         return out, hits
 
 
-def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
-                hits: list[int] | None = None, headers: Collection[int] = (),
+def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str],
+                frame_lines: Collection[int] | Mapping[int, float], hits: list[int] | None = None, headers: Collection[int] = (),
                 semantic: dict[tuple[int, int], float] | None = None) -> list[tuple[float, Span]]:
     """Every chunk with its span score, best first.
 
     BM25 per square root of length, plus bonuses relative to the file's best chunk: a definition named in
     the query, the query's code identifiers the chunk contains (``hits``, aligned with ``scored``; up to
-    :data:`IDENT_FULL` of them), a large one for a chunk holding a stack-trace line and, with embeddings on,
+    :data:`IDENT_FULL` of them), a large one for a chunk holding a stack-trace line (``frame_lines``; with
+    their frames' strength, the raising frame's 1, a caller's down to 0.5, as :func:`rank.frame_weight`
+    gives them) and, with embeddings on,
     one for the chunk's similarity to the query (``semantic``: ``(start, end) -> [0, 1]``). Class headers
     (``headers``: their start lines) count half: they match the class's name and docstring, but fixes go
     into its methods (on the retrieval benchmark, 7 of 558 gold lines were in a class header, while a header
@@ -162,6 +164,7 @@ def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str]
     # focused 30-line functions beat one 300-line function
     dense = [(s / max(end - start + 1, 8) ** 0.5, start, end, name) for s, start, end, name in scored]
     top = max((d[0] for d in dense), default=0.0) or 1.0
+    weigh = frame_lines.get if isinstance(frame_lines, Mapping) else lambda _line: 1.0
     ranked = []
     for i, (s, start, end, name) in enumerate(dense):
         bonus = 0.0
@@ -169,8 +172,9 @@ def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str]
             bonus += NAME_BONUS * top
         if hits:
             bonus += IDENT_BONUS * top * min(hits[i], IDENT_FULL) / IDENT_FULL
-        if frame_lines and any(start <= fl <= end for fl in frame_lines):
-            bonus += FRAME_BONUS * top
+        if frame_lines:
+            strength = max((weigh(fl) for fl in frame_lines if start <= fl <= end), default=0.0)
+            bonus += FRAME_BONUS * top * strength
         if semantic:
             bonus += SEM_SPAN_BONUS * top * semantic.get((start, end), 0.0)
         total = s + bonus
@@ -181,8 +185,8 @@ def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str]
     return ranked
 
 
-def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str], frame_lines: set[int],
-               limit: int = LIMIT, semantic: dict[tuple[int, int], float] | None = None, *,
+def best_spans(scored: list[tuple[float, int, int, str]], code_idents: set[str],
+               frame_lines: Collection[int] | Mapping[int, float], limit: int = LIMIT, semantic: dict[tuple[int, int], float] | None = None, *,
                hits: list[int] | None = None, headers: Collection[int] = ()) -> list[Span]:
     """The ``limit`` best chunks of :func:`rank_chunks` that match at all, best first (the top one even if
     nothing matched)."""

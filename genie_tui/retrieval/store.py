@@ -41,7 +41,13 @@ from genie_tui.errors import GenieError
 # and unions; 34: a JS/TS method written short in an object literal (``var utils = { merge() {} }``) is the object's
 # 35: a C++ class template's specialisation (``class Box<int> {}``) is named ``Box``
 # 36: JavaScript's private members (``#secret() {}``, ``#handler = () => {}``) are definitions named ``secret``
-SCHEMA_VERSION = "36"
+# 37: Java annotation types (``@interface Retry``), their elements and records' compact constructors
+# 38: files that are not UTF-8 are read in their coding cookie's encoding or as Windows-1252, not with U+FFFD
+# 39: Go, Python 3.12 and C++ type aliases, C/C++ unions and function pointer typedefs, C++ function-like macros
+# 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
+# 41: a .h file with classes, namespaces or templates is parsed as C++
+# 42: a Ruby symbol (``each(&:total)``, ``before_action :login``) is a reference to the method it names
+SCHEMA_VERSION = "42"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -16,7 +16,7 @@ from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import is_test_path
+from genie_tui.retrieval.textutil import decode_source, is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
 BY_NAME = "reference by name"
@@ -27,11 +27,15 @@ EXTERNAL = "imported from outside the repository"
 
 def _line(repo: Path, path: str, line: int) -> str:
     try:
-        # newline="\n": lines end at \n only, as tree-sitter numbers them (a lone \r is not a line break)
-        with open(repo / path, encoding="utf-8", errors="replace", newline="\n") as fh:
-            for i, text in enumerate(fh, 1):
+        # read as bytes: lines end at \n only, as tree-sitter numbers them (a lone \r is not a line break), and a
+        # Latin-1 file's line is decoded as the index decoded it (a coding cookie is in the first two lines)
+        with open(repo / path, "rb") as fh:
+            head = b""
+            for i, raw in enumerate(fh, 1):
+                if i <= 2:
+                    head += raw
                 if i == line:
-                    return text.strip()[:200]
+                    return decode_source(raw, F.language_of(path), head).strip()[:200]
     except OSError:
         pass
     return ""
@@ -48,6 +52,8 @@ def _split(symbol: str) -> tuple[str, str]:
         return (m.group(1) or "").replace("::", ".").replace("#", "."), m.group(2)
     # ``Thing#go`` is Ruby's ``Thing.go``; JavaScript's ``Service.#secret`` and ``#secret`` are named ``secret``
     sym = symbol.strip().replace("::", ".").replace(".#", ".").lstrip("#").replace("#", ".").rstrip("()")
+    # Go's ``example.com/kv/store.Parse`` (as a panic prints it) is ``store.Parse``: the package's last part
+    sym = sym.rpartition("/")[2]
     qual, _, name = sym.rpartition(".")
     return qual, name
 

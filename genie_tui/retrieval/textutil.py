@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 
@@ -99,7 +100,9 @@ def is_test_path(path: str) -> bool:
         return True
     name = parts[-1]
     stem = name.rsplit(".", 1)[0]
-    if stem.startswith("test_") or stem.endswith(("_test", "_tests", "_spec", ".test", ".spec")):
+    # ``widget_unittest.cc`` and ``_browsertest.cc`` are how Chromium and much of C++ name gtest files
+    if stem.startswith("test_") or stem.endswith(("_test", "_tests", "_spec", ".test", ".spec", "_unittest",
+                                                   "_unittests", "_browsertest")):
         return True
     original = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
@@ -124,3 +127,45 @@ def split_lines(text: str) -> list[str]:
     if "\r" in text:
         lines = [ln.removesuffix("\r") for ln in lines]
     return lines
+
+
+# PEP 263's coding cookie (``# -*- coding: latin-1 -*-``, ``# vim: set fileencoding=cp1252 :``), which Ruby's magic
+# comment (``# encoding: iso-8859-1``) matches too; in the first two lines
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_COOKIE_LANGS = frozenset({"python", "ruby"})
+# a well-formed UTF-8 sequence of two or more bytes (RFC 3629), and any byte that begins or continues one
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def decode_source(data: bytes, lang: str | None = None, head: bytes | None = None) -> str:
+    """A source file's text (or a line of it) the way its author wrote it: UTF-8 when it is; else the encoding a
+    Python or Ruby coding cookie in the file's first two lines (``head``, by default those of ``data``) names;
+    else, when its bytes beyond ASCII are mostly not UTF-8 (a Latin-1 or Windows-1252 file: ``caf\xe9``),
+    Windows-1252 (Latin-1 for the five bytes it leaves out). UTF-8 with a stray bad byte stays UTF-8, the bad
+    byte replaced. A UTF-8 byte order mark (Windows editors write one) is no character of the text: a snippet
+    of the first line showed it. Binary files are left out before this (files.content_exclusion)."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    if lang in _COOKIE_LANGS:
+        for line in (data if head is None else head).split(b"\n", 2)[:2]:
+            m = _COOKIE.match(line)
+            if m:
+                try:
+                    text = data.decode(codecs.lookup(m.group(1).decode("ascii")).name)
+                except (LookupError, ValueError):  # unknown, or not a text encoding (``undefined``, ``hex``)
+                    break
+                # one that does not keep the lines (``unicode_escape`` turns ``\n`` into a line break) is no
+                # encoding a file can be written in: line numbers must stay git's and the editor's
+                if text.count("\n") == data.count(b"\n"):
+                    return text
+                break
+    utf8_bytes = sum(len(m) for m in _UTF8_SEQ.findall(data))
+    if utf8_bytes * 2 >= len(_HIGH.findall(data)):  # most bytes beyond ASCII are UTF-8: a stray bad one
+        return data.decode("utf-8", "replace")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

@@ -40,6 +40,8 @@ def _file(ctx: ToolContext, args: dict[str, Any]) -> str | None:
         else:
             raise ToolError(f"{echoed(path)}: outside the repository; give a path relative to its root")
     path = posixpath.normpath(path.replace(os.sep, "/"))
+    if path == ".." or path.startswith("../"):  # ``../other/x.py``: as much outside as an absolute path is
+        raise ToolError(f"{echoed(args['path'].strip())}: outside the repository; give a path relative to its root")
     return None if path == "." else path
 
 

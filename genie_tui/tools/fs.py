@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,12 @@ def find_files(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     pattern = args.get("pattern")
     if not isinstance(pattern, str) or not pattern.strip():
         raise ToolError("pattern must be a glob such as '**/config*.py' or a substring of the path")
-    found = ctx.index.find_files(pattern.strip())
+    pattern = pattern.strip()
+    for root in dict.fromkeys((str(ctx.repo.absolute()), os.path.realpath(ctx.repo))):
+        if pattern.startswith(root.rstrip("/") + "/"):  # the repository's absolute path, as models write it
+            pattern = "./" + pattern[len(root.rstrip("/")) + 1:]
+            break
+    found = ctx.index.find_files(pattern)
     if not found:
         return ToolOutput(f"no files match {pattern!r}", ContextLooked("find", pattern, ()))
     # quoted as search_code quotes them: a newline in a name must not read as two results

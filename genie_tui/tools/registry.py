@@ -24,7 +24,10 @@ _I = {"type": "integer"}
 SCHEMAS: list[dict[str, Any]] = [
     _schema("list_dir", "List a directory of the repository (paths are relative to the repo root).",
             {"path": {**_S, "description": "directory; '.' (the default) for the root"}}, []),
-    _schema("find_files", "Find files by glob ('**/*config*.py') or path substring.",
+    _schema("find_files", "Find files by path substring (any case) or glob. Globs work as in .gitignore: "
+            "'*' and '?' stay within one directory, '**' spans any number ('src/**/*.py'); a glob without '/' "
+            "matches file names anywhere ('*config*.py'), one with '/' the path from the repo root; any case if "
+            "the exact case matches nothing.",
             {"pattern": _S}, ["pattern"]),
     _schema("search_code", "Ranked code search: words, identifiers, error messages or stack traces. "
             "Returns files with their best line spans.",

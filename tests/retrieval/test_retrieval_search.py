@@ -250,10 +250,12 @@ def test_stack_frames_of_other_languages_and_windows_paths():
         PHP Fatal error: Uncaught Error in /var/www/app/src/Controller/UserController.php:27
         thread 'main' panicked at src/parser/mod.rs:42:9:
     """))
+    # each place once, weakest first: ``file:line`` places in the text's order, then the ``at`` frames that
+    # Node, Java, Kotlin, C# and Rust print innermost first, the first printed last
     assert [(f.path, f.line, f.func) for f in q.frames] == [
-        ("home/u/app/lib/response.js", 141, "send"), ("Gson.java", 1227, "fromJson"), ("Foo.kt", 7, "main"),
-        ("src/MyApp/Services/OrderService.cs", 42, ""), ("var/www/app/src/Controller/UserController.php", 27, ""),
-        ("src/parser/mod.rs", 42, "")]  # in the text's order, each place once
+        ("var/www/app/src/Controller/UserController.php", 27, ""), ("src/parser/mod.rs", 42, ""),
+        ("src/MyApp/Services/OrderService.cs", 42, ""), ("Foo.kt", 7, "main"), ("Gson.java", 1227, "fromJson"),
+        ("home/u/app/lib/response.js", 141, "send")]
 
 
 def test_links_to_code_are_places_like_frames():
