@@ -212,10 +212,12 @@ class RepoIndex:
 
     def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
         c = self._store.conn()
-        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload)
         head = history.head(self.repo)
-        if self._store.meta("history_head") != head:
-            history.update(c, self.repo, head)
+        stale = self._store.meta("history_head") != head
+        log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
+        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload)
+        if stale:
+            history.update(c, self.repo, head, log)
             self._store.set_meta("history_head", head)
             c.commit()
 
