@@ -121,6 +121,9 @@ def restore(path: Path) -> RestoredState:
             state.last_ts = max(state.last_ts, float(rec["ts"]))
         if kind == "message":
             state.messages.append(rec["message"])
+            # a message after an end is a later run of the session (a follow-up in the app, a resume): until
+            # that run's own end is on record, it was cut off, whatever the earlier run ended as
+            state.status = "interrupted"
             if rec.get("delivers_notes"):
                 state.notes = []
             if rec["message"].get("role") == "assistant":

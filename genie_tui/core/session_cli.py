@@ -13,8 +13,8 @@ from typing import Any
 
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
-from genie_tui.core.restore import scan_sessions
-from genie_tui.core.session import find_session, read_records, read_records_leniently
+from genie_tui.core.restore import restore, scan_sessions
+from genie_tui.core.session import find_session, read_records_leniently
 from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
@@ -102,8 +102,7 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         write_data(text)  # exact into a file or a pipe; shown without control sequences on a terminal
-    ends = [rec.get("status") for rec in read_records(path) if rec.get("type") == "end"]
-    status = ends[-1] if ends else "interrupted"
+    status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
     if status != "finished":  # still exported: a failure can teach too, but that should be a choice
         print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
     return 0

@@ -1,0 +1,61 @@
+"""QA of sessions: how a session that was cut off is listed, resumed and exported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from genie_tui.cli import main
+from genie_tui.config.settings import load_settings
+from genie_tui.core import events as ev
+from genie_tui.core.agent import Agent
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+LOOK = Reply(tool_calls=[("list_dir", {"path": "."})])
+KEY = "sk-test-key-for-the-scripted-server"
+
+
+def genie(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GENIE_API_KEY": KEY}
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120, check=False)
+
+
+async def _finished_then_cut_off(repo: Path) -> Agent:
+    """A session whose first task finished and whose follow-up (the app keeps the conversation) was cut off
+    mid-turn, as by a crash or ``kill -9``: no end record after the follow-up."""
+    with ScriptedServer([FINISH, Reply(fault="hang", hang_seconds=30)]) as server:
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "auto"}), repo)
+        async for _ in agent.run("tidy a.py"):
+            pass
+        turn = agent.run("now rename x")
+        async for event in turn:
+            if isinstance(event, ev.StepStarted):
+                break
+        await turn.aclose()  # the process died here: nothing more is written
+        await agent.client.aclose()
+    agent.session.close()
+    return agent
+
+
+async def test_a_follow_up_cut_off_after_a_finished_task_is_listed_interrupted_and_resumes(make_repo, capsys):
+    repo = make_repo({"a.py": "x = 1\n"})
+    agent = await _finished_then_cut_off(repo)
+    assert main(["sessions", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert agent.session.id in listed and " interrupted " in listed and " finished " not in listed, listed
+    with ScriptedServer([FINISH]) as server:
+        proc = genie("resume", agent.session.id, "--base-url", server.base_url, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "finished"
+
+
+async def test_exporting_a_follow_up_cut_off_after_a_finished_task_notes_it_was_cut_off(make_repo, tmp_path, capsys):
+    repo = make_repo({"a.py": "x = 1\n"})
+    agent = await _finished_then_cut_off(repo)
+    assert main(["export", agent.session.id, "-o", str(tmp_path / "train.jsonl")]) == 0
+    assert "note: the session ended interrupted, not finished" in capsys.readouterr().err
