@@ -29,7 +29,7 @@ def sessions(args: argparse.Namespace) -> int:
     for problem in damaged:
         print(f"genie: skipping {problem}", file=sys.stderr)
     if repo is not None:
-        rows = [r for r in rows if Path(r.repo).resolve() == repo]
+        rows = [r for r in rows if _resolved(r.repo) == repo]
     if not rows:
         print(f"no sessions for this repository ({repo})" if repo else
               "no sessions yet (`genie run TASK` or `genie` records one)")
@@ -40,6 +40,15 @@ def sessions(args: argparse.Namespace) -> int:
         where = "" if repo else f"{_home_relative(r.repo)}  "
         print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0
+
+
+def _resolved(path: str) -> Path | None:
+    """``path`` resolved, or ``None`` for a repository path that cannot be (a loop of links, a NUL in a damaged
+    record): such a session belongs to no repository that can be named."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _home_relative(path: str) -> str:

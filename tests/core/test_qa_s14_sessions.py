@@ -59,3 +59,27 @@ async def test_exporting_a_follow_up_cut_off_after_a_finished_task_notes_it_was_
     agent = await _finished_then_cut_off(repo)
     assert main(["export", agent.session.id, "-o", str(tmp_path / "train.jsonl")]) == 0
     assert "note: the session ended interrupted, not finished" in capsys.readouterr().err
+
+
+def _recorded_in(repo: str, task: str = "t") -> str:
+    """A session file whose start names ``repo`` as its repository; returns its id."""
+    from genie_tui.core.session import Session
+
+    s = Session.create(task)
+    s.record("start", task=task, repo=repo, config={}, tools=[])
+    s.record("message", message={"role": "assistant", "content": "hi"})
+    s.close()
+    return s.id
+
+
+def test_sessions_list_repo_passes_over_sessions_whose_repository_path_cannot_be_resolved(make_repo, tmp_path,
+                                                                                          capsys):
+    repo = make_repo({"a.py": "x = 1\n"})
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)  # the repository's directory was replaced by a link to itself
+    _recorded_in(str(loop / "r"))
+    _recorded_in("/tmp/r\x00x")  # a damaged file's path: NUL cannot be in one
+    mine = _recorded_in(str(repo))
+    assert main(["sessions", "list", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(mine) and len(out.splitlines()) == 1, out
