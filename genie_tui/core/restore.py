@@ -180,6 +180,9 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
     if kind == "start":
         if not isinstance(rec.get("repo"), str):
             return "no repository"
+        if "\x00" in rec["repo"] or not Path(rec["repo"]).is_absolute():
+            # genie records the resolved path: anything else would resume in whatever directory genie runs in
+            return "the repository is not an absolute path"
         if not isinstance(rec.get("task", ""), str):
             return "the task is not text"
         if not _is_number(rec.get("ts", 0)):

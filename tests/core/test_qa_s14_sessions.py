@@ -19,10 +19,10 @@ LOOK = Reply(tool_calls=[("list_dir", {"path": "."})])
 KEY = "sk-test-key-for-the-scripted-server"
 
 
-def genie(*args: str) -> subprocess.CompletedProcess:
+def genie(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "GENIE_API_KEY": KEY}
     return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL, timeout=120, check=False)
+                          cwd=cwd, stdin=subprocess.DEVNULL, timeout=120, check=False)
 
 
 async def _finished_then_cut_off(repo: Path) -> Agent:
@@ -83,3 +83,13 @@ def test_sessions_list_repo_passes_over_sessions_whose_repository_path_cannot_be
     assert main(["sessions", "list", "--repo", str(repo)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(mine) and len(out.splitlines()) == 1, out
+
+
+def test_a_session_whose_repository_is_no_absolute_path_is_refused_not_resumed_where_genie_runs(make_repo):
+    here = make_repo({"a.py": "x = 1\n"})
+    session_id = _recorded_in("")  # a damaged start record: "" is the current directory to Path
+    with ScriptedServer([FINISH]) as server:
+        proc = genie("resume", session_id, "--base-url", server.base_url, cwd=here)
+        assert server.requests == []
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().endswith("damaged 'start' record (the repository is not an absolute path)")
