@@ -1,0 +1,52 @@
+"""QA of ``genie export``: what a fine-tuning file gets from the user's verdicts and from unusual sessions."""
+
+from __future__ import annotations
+
+import json
+
+from genie_tui.cli import main
+from genie_tui.config.settings import load_settings
+from genie_tui.core import events as ev
+from genie_tui.core.agent import Agent
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+FIX = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+GUARD = "--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+y = 2\n"
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+
+
+async def _reviewed_session(make_repo, verdicts: list[ev.PatchDecision]) -> Agent:
+    """A session in approval mode ``ask`` whose patches get ``verdicts`` in turn, as the app's review gives them."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(content="Changing x.", tool_calls=[("propose_patch", {"diff": FIX})]),
+              Reply(content="Adding y instead.", tool_calls=[("propose_patch", {"diff": GUARD})]), FINISH]
+    with ScriptedServer(script) as server:
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "ask"}), repo)
+        async for event in agent.run("tidy a.py"):
+            if isinstance(event, ev.PatchProposed) and event.decision is not None:
+                event.decision.set_result(verdicts.pop(0))
+        await agent.client.aclose()
+    agent.session.close()
+    return agent
+
+
+def _exported(session_id: str, tmp_path) -> list[dict]:
+    out = tmp_path / "train.jsonl"
+    assert main(["export", session_id, "-o", str(out)]) == 0
+    [example] = [json.loads(line) for line in out.read_text().splitlines()]
+    return example["messages"]
+
+
+async def test_a_patch_the_user_rejected_is_not_trained_on_and_the_review_comment_is_kept(make_repo, tmp_path):
+    agent = await _reviewed_session(make_repo, [ev.PatchDecision(frozenset(), "keep x; add y instead"),
+                                                ev.PatchDecision()])
+    messages = _exported(agent.session.id, tmp_path)
+    proposals = [m for m in messages if m["role"] == "assistant" and m.get("tool_calls")
+                 and m["tool_calls"][0]["function"]["name"] == "propose_patch"]
+    assert [m["content"] for m in proposals] == ["Changing x.", "Adding y instead."]
+    assert proposals[0].get("weight") == 0  # the user said no: kept for context, not a behaviour to learn
+    assert "weight" not in proposals[1]  # the one the user approved is trained on
+    rejected = next(m for m in messages if m["role"] == "tool"
+                    and m["tool_call_id"] == proposals[0]["tool_calls"][0]["id"])
+    assert rejected["content"].startswith("The user rejected this patch") and "keep x; add y instead" in \
+        rejected["content"]
