@@ -98,7 +98,7 @@ def export(args: argparse.Namespace) -> int:
     if args.output and _same_file(Path(args.output), path):
         raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
     # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests sent it
-    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path)]
+    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path, _known_secrets())]
     if not lines:
         raise UsageError(f"{path}: the session has no model answer to export")
     text = "\n".join(lines) + "\n"
@@ -115,6 +115,18 @@ def export(args: argparse.Namespace) -> int:
     if status != "finished":  # still exported: a failure can teach too, but that should be a choice
         print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
     return 0
+
+
+def _known_secrets() -> tuple[str, ...]:
+    """The API keys and URL credentials of the user's config and environment; only the keys in the environment
+    when the config cannot be read (exporting needs no model: a broken setting is no reason to refuse)."""
+    from genie_tui.config.settings import ENV_VARS, load_settings
+    from genie_tui.errors import ConfigError
+
+    try:
+        return load_settings(None, check_endpoints=False, model_needed=False).secrets()
+    except ConfigError:
+        return tuple(os.environ[var] for var in ENV_VARS["api_key"] if os.environ.get(var))
 
 
 def _write_output(target: Path, data: bytes) -> None:

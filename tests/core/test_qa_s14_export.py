@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from genie_tui.cli import main
 from genie_tui.config.settings import load_settings
 from genie_tui.core import events as ev
@@ -50,3 +52,29 @@ async def test_a_patch_the_user_rejected_is_not_trained_on_and_the_review_commen
                     and m["tool_call_id"] == proposals[0]["tool_calls"][0]["id"])
     assert rejected["content"].startswith("The user rejected this patch") and "keep x; add y instead" in \
         rejected["content"]
+
+
+@pytest.mark.parametrize("user_config", ["", "model = [\n"])  # a broken user config: the environment still counts
+async def test_the_users_api_key_read_from_a_file_in_a_keyless_session_stays_out_of_the_export(
+        make_repo, tmp_path, monkeypatch, capsys, genie_home, user_config):
+    """A session with a local keyless server whose model read the project's .env: the user's key, configured
+    when exporting (fine-tuning data is uploaded to a provider), is not written out."""
+    key = "sk-proj-LiveKey0123456789abcdef"
+    repo = make_repo({".env": f"OPENAI_API_KEY={key}\n", "a.py": "x = 1\n"})
+    script = [Reply(content="Checking the settings.", tool_calls=[("read_file", {"path": ".env"})]), FINISH]
+    with ScriptedServer(script) as server:
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "auto"}), repo)
+        async for _ in agent.run("why does the app not start"):
+            pass
+        await agent.client.aclose()
+    agent.session.close()
+    assert key in agent.session.path.read_text()  # no key was configured: nothing to scrub while recording
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    (genie_home / "config").mkdir(exist_ok=True)
+    (genie_home / "config" / "config.toml").write_text(user_config)
+    out = tmp_path / "train.jsonl"
+    assert main(["export", agent.session.id, "-o", str(out)]) == 0
+    text = out.read_text()
+    assert key not in text and key.lower() not in text.lower() and "OPENAI_API_KEY=<redacted>" in text
+    assert main(["export", agent.session.id]) == 0
+    assert key not in capsys.readouterr().out
