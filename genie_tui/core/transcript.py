@@ -142,7 +142,7 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
     if kind == "plan":
         return f"plan ({rec['source']}): " + "; ".join(f"[{s['status']}] {s['text']}" for s in rec["steps"])
     if kind == "approval":
-        return f"approval {rec['patch_id']}: hunks {rec['hunks']}" + (f", comment: {rec['comment']}" if rec.get("comment") else "")
+        return _verdict(rec)
     if kind == "patch":
         return f"patch {rec['id']} {'applied' if rec['applied'] else 'not applied'} {rec['files']}" + (
             f": {rec['reason']}" if rec.get("reason") else "")
@@ -159,6 +159,23 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
     if kind == "undo":
         return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
     return None
+
+
+def _verdict(rec: dict[str, Any]) -> str | None:
+    """An approval record as what was decided: ``hunks`` is "all" or the 0-based indexes approved (none: the
+    user rejected the patch). Under ``never`` nothing was decided: the patch record after it says so."""
+    patch, hunks, mode = rec["patch_id"], rec["hunks"], rec.get("mode")
+    if mode == "never":
+        return None
+    if mode == "auto":
+        return f"patch {patch} approved automatically (approval mode auto)"
+    if hunks == "all":
+        verdict = f"user approved patch {patch}" + (" after editing it" if rec.get("edited") else "")
+    elif hunks:
+        verdict = f"user approved hunk(s) {', '.join(str(h + 1) for h in hunks)} of patch {patch}"
+    else:
+        verdict = f"user rejected patch {patch}"
+    return verdict + (f", comment: {rec['comment']}" if rec.get("comment") else "")
 
 
 def retold(rec: dict[str, Any], after: dict[str, Any] | None) -> bool:

@@ -1,4 +1,5 @@
-"""QA of ``genie export``: what a fine-tuning file gets from the user's verdicts and from unusual sessions."""
+"""QA of ``genie export`` and ``genie replay``: what they make of the user's verdicts on patches, and what a
+fine-tuning file may hold."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ GUARD = "--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+y = 2\n"
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
 
 
-async def _reviewed_session(make_repo, verdicts: list[ev.PatchDecision]) -> Agent:
+async def _reviewed_session(make_repo, verdicts: list[ev.PatchDecision], approve: str = "ask") -> Agent:
     """A session in approval mode ``ask`` whose patches get ``verdicts`` in turn, as the app's review gives them."""
     repo = make_repo({"a.py": "x = 1\n"})
     script = [Reply(content="Changing x.", tool_calls=[("propose_patch", {"diff": FIX})]),
               Reply(content="Adding y instead.", tool_calls=[("propose_patch", {"diff": GUARD})]), FINISH]
     with ScriptedServer(script) as server:
-        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": "ask"}), repo)
+        agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": approve}), repo)
         async for event in agent.run("tidy a.py"):
             if isinstance(event, ev.PatchProposed) and event.decision is not None:
                 event.decision.set_result(verdicts.pop(0))
@@ -78,3 +79,21 @@ async def test_the_users_api_key_read_from_a_file_in_a_keyless_session_stays_out
     assert key not in text and key.lower() not in text.lower() and "OPENAI_API_KEY=<redacted>" in text
     assert main(["export", agent.session.id]) == 0
     assert key not in capsys.readouterr().out
+
+
+async def test_replay_tells_the_users_verdicts_as_decisions(make_repo, capsys):
+    agent = await _reviewed_session(make_repo, [ev.PatchDecision(frozenset(), "keep x; add y instead"),
+                                                ev.PatchDecision(None, None, GUARD)])
+    assert main(["replay", agent.session.id]) == 0
+    out = capsys.readouterr().out
+    assert "user rejected patch p1, comment: keep x; add y instead" in out  # was "approval p1: hunks []"
+    assert "user approved patch p2 after editing it" in out
+    assert "hunks" not in out
+
+
+async def test_replay_does_not_tell_a_patch_left_for_review_as_approved(make_repo, capsys):
+    agent = await _reviewed_session(make_repo, [], approve="never")
+    assert main(["replay", agent.session.id]) == 0
+    out = capsys.readouterr().out
+    assert "patch p1 not applied ['a.py']: not applied: approval mode is never" in out
+    assert "approved" not in out and "hunks" not in out, out  # was "approval p1: hunks all"
