@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import numbered_records, sessions_dir
+from genie_tui.core.session import in_use, numbered_records, sessions_dir
 from genie_tui.errors import GenieError
 
 
@@ -40,8 +40,10 @@ def scan_sessions() -> tuple[list[SessionSummary], list[str]]:
             damaged.append(str(exc))
             continue
         start = state.start
+        # a session without an end that another genie holds is not interrupted: it runs (or an app has it open)
+        status = "in use" if state.status == "interrupted" and in_use(path) else state.status
         out.append(SessionSummary(path.stem, path, start.get("task", ""), start["repo"], start.get("ts", 0),
-                                  state.status, state.steps))
+                                  status, state.steps))
     return out, damaged
 
 

@@ -93,3 +93,39 @@ def test_a_session_whose_repository_is_no_absolute_path_is_refused_not_resumed_w
         assert server.requests == []
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip().endswith("damaged 'start' record (the repository is not an absolute path)")
+
+
+def test_a_session_another_genie_is_running_is_listed_in_use_and_interrupted_once_it_is_killed(make_repo, capsys):
+    import time
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([Reply(fault="hang", hang_seconds=60)]) as server:
+        running = subprocess.Popen([sys.executable, "-m", "genie_tui", "run", "look around", "--repo", str(repo),
+                                    "--base-url", server.base_url], env={**os.environ, "GENIE_API_KEY": KEY},
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not server.requests:
+                assert running.poll() is None and time.monotonic() < deadline, "the run never asked the model"
+                time.sleep(0.05)
+            assert main(["sessions", "list"]) == 0
+            while_running = capsys.readouterr().out
+        finally:
+            running.kill()
+            running.wait(timeout=30)
+    assert " in use " in while_running and "interrupted" not in while_running, while_running
+    assert main(["sessions", "list"]) == 0
+    assert " interrupted " in capsys.readouterr().out  # the lock died with the process
+
+
+def test_a_listings_brief_look_at_the_lock_does_not_refuse_a_resume(make_repo):
+    import fcntl
+    import threading
+
+    from genie_tui.core.session import Session, find_session
+
+    path = find_session(_recorded_in(str(make_repo({"a.py": ""}))))
+    probe = os.open(path, os.O_RDONLY)
+    fcntl.flock(probe, fcntl.LOCK_SH)  # `sessions list` in another process, looking whether it runs
+    threading.Timer(0.08, os.close, [probe]).start()
+    Session.claim(path).close()  # not "in use by another genie process"
