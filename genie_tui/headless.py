@@ -133,7 +133,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     agent = None
     try:
         agent, task = start()
-        printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
+        printer = Printer(_Progress(sys.stderr), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
         finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
@@ -222,6 +222,36 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
     }
 
 
+class _Progress:
+    """stderr for the progress lines: a write that fails (a full disk under the CI log) loses the progress, not
+    the run, which goes on to its end record and its ``--json`` object. A closed pipe (``2>&1 | head``) still
+    stops genie, as it stops other programs (exit 141)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lost = False
+
+    def write(self, text: str) -> int:
+        self._try(lambda: self.stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._try(self.stream.flush)
+
+    def _try(self, action: Callable[[], object]) -> None:
+        if self.lost:
+            return
+        try:
+            action()
+        except BrokenPipeError:
+            raise
+        except OSError:
+            self.lost = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 class Printer:
     """Renders events as compact progress lines on stderr and answers questions and approvals."""
 
@@ -244,7 +274,7 @@ class Printer:
             print(file=self.out)
             self._in_text = False
 
-    async def handle(self, event: Any) -> None:  # noqa: C901 - one branch per event kind is the clearest form
+    async def handle(self, event: Any) -> None:  # one branch per event kind is the clearest form
         if self._held is not None and not isinstance(event, ev.SessionFinished):
             self.flush()
         match event:

@@ -1,0 +1,31 @@
+"""QA of `genie run`: what a run does when its surroundings fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+KEY = "sk-test-key-for-the-scripted-server"
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+LOOK = Reply(content="Looking around.", tool_calls=[("list_dir", {"path": "."})])
+
+
+def test_a_stderr_that_cannot_be_written_loses_the_progress_not_the_run(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([LOOK, FINISH]) as server, open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "look around", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], stdout=subprocess.PIPE, stderr=full,
+                              text=True, env={**os.environ, "GENIE_API_KEY": KEY}, stdin=subprocess.DEVNULL,
+                              timeout=120, check=False)
+        assert len(server.requests) == 2
+    assert proc.returncode == 0
+    result = json.loads(proc.stdout)
+    assert result["status"] == "finished" and result["steps"] == 2
+    ends = [json.loads(line) for line in Path(result["trajectory"]).read_text().splitlines()
+            if json.loads(line)["type"] == "end"]
+    assert [e["status"] for e in ends] == ["finished"]
