@@ -118,8 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
     p.add_argument("file", help="trajectory file or session id")
 
-    p = cmd("export", "genie_tui.core.session_cli:export", "export a session as fine-tuning data")
-    p.add_argument("file", help="trajectory file or session id")
+    p = cmd("export", "genie_tui.core.session_cli:export", "export sessions as fine-tuning data")
+    p.add_argument("file", nargs="+", metavar="SESSION",
+                   help="trajectory file or session id (several: one file of examples, in that order)")
     p.add_argument("--format", choices=["openai"], default="openai")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
 

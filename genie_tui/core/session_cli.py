@@ -94,13 +94,30 @@ def _seconds(rec: dict[str, Any], default: float) -> float:
 
 
 def export(args: argparse.Namespace) -> int:
-    path = find_session(args.file)
-    if args.output and _same_file(Path(args.output), path):
-        raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
-    # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests sent it
-    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path, _known_secrets())]
+    """One example per session, in the order given; a session without a model answer is skipped with a note
+    when others have one."""
+    refs = args.file if isinstance(args.file, list) else [args.file]
+    paths = list(dict.fromkeys(find_session(ref) for ref in refs))  # a session named twice is one example
+    for path in paths:
+        if args.output and _same_file(Path(args.output), path):
+            raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
+                             "file")
+    secrets, lines, notes = _known_secrets(), [], []
+    for path in paths:
+        # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests
+        # sent it
+        found = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path, secrets)]
+        if not found:
+            notes.append(f"note: {path.stem}: the session has no model answer; skipped")
+            continue
+        lines += found
+        status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
+        if status != "finished":  # still exported: a failure can teach too, but that should be a choice
+            which = "the session" if len(paths) == 1 else f"session {path.stem}"
+            notes.append(f"note: {which} ended {status}, not finished; check it before training on it")
     if not lines:
-        raise UsageError(f"{path}: the session has no model answer to export")
+        raise UsageError(f"{paths[0]}: the session has no model answer to export" if len(paths) == 1 else
+                         "none of the sessions has a model answer to export")
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
@@ -111,9 +128,8 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         write_data(text)  # exact into a file or a pipe; shown without control sequences on a terminal
-    status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
-    if status != "finished":  # still exported: a failure can teach too, but that should be a choice
-        print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
+    for note in notes:
+        print(note, file=sys.stderr)
     return 0
 
 

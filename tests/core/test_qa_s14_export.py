@@ -97,3 +97,33 @@ async def test_replay_does_not_tell_a_patch_left_for_review_as_approved(make_rep
     out = capsys.readouterr().out
     assert "patch p1 not applied ['a.py']: not applied: approval mode is never" in out
     assert "approved" not in out and "hunks" not in out, out  # was "approval p1: hunks all"
+
+
+def _session_with(answer: str | None, end: str | None) -> str:
+    """A recorded session whose model answered ``answer`` (None: never) and that ended ``end`` (None: cut off)."""
+    from genie_tui.core.session import Session
+
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("message", message={"role": "user", "content": "t"})
+    if answer is not None:
+        s.record("message", message={"role": "assistant", "content": answer})
+    if end is not None:
+        s.record("end", status=end, summary="")
+    s.close()
+    return s.id
+
+
+def test_several_sessions_export_into_one_file_in_the_order_given(tmp_path, capsys):
+    finished, cut_off, silent = _session_with("one", "finished"), _session_with("two", None), \
+        _session_with(None, "failed")
+    out = tmp_path / "train.jsonl"
+    assert main(["export", cut_off, silent, finished, cut_off, "-o", str(out)]) == 0
+    examples = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["messages"][-1]["content"] for e in examples] == ["two", "one"]  # a session named twice: once
+    err = capsys.readouterr().err
+    assert f"wrote 2 example(s) to {out}" in err
+    assert f"note: {silent}: the session has no model answer; skipped" in err
+    assert f"note: session {cut_off} ended interrupted, not finished" in err and f"session {finished}" not in err
+    assert main(["export", silent, silent]) == 2
+    assert capsys.readouterr().err.strip().endswith("the session has no model answer to export")
