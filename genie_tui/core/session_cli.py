@@ -36,7 +36,8 @@ def sessions(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
-        task = r.task if len(r.task) <= 60 else r.task[:57] + "..."
+        task = " ".join(r.task.split())  # one row per session: a task pasted from an issue has lines of its own
+        task = task if len(task) <= 60 else task[:57] + "..."
         where = "" if repo else f"{_home_relative(r.repo)}  "
         print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0

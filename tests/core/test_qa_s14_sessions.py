@@ -129,3 +129,11 @@ def test_a_listings_brief_look_at_the_lock_does_not_refuse_a_resume(make_repo):
     fcntl.flock(probe, fcntl.LOCK_SH)  # `sessions list` in another process, looking whether it runs
     threading.Timer(0.08, os.close, [probe]).start()
     Session.claim(path).close()  # not "in use by another genie process"
+
+
+def test_sessions_list_shows_a_task_of_several_lines_on_the_sessions_one_row(make_repo, capsys):
+    repo = make_repo({"a.py": ""})
+    session_id = _recorded_in(str(repo), task="Crash on an empty list\n\nSteps:\n1. call average([])\n\t2. boom")
+    assert main(["sessions", "list"]) == 0
+    [row] = capsys.readouterr().out.splitlines()
+    assert row.startswith(session_id) and row.endswith("Crash on an empty list Steps: 1. call average([]) 2. boom")
