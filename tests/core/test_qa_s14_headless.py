@@ -29,3 +29,15 @@ def test_a_stderr_that_cannot_be_written_loses_the_progress_not_the_run(make_rep
     ends = [json.loads(line) for line in Path(result["trajectory"]).read_text().splitlines()
             if json.loads(line)["type"] == "end"]
     assert [e["status"] for e in ends] == ["finished"]
+
+
+def test_playbooks_named_before_and_after_the_run_command_are_all_turned_on(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([FINISH]) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "--playbook", "add-tests", "run", "look around",
+                               "--repo", str(repo), "--base-url", server.base_url, "--playbook", "write-docs",
+                               "--json"], capture_output=True, text=True, env={**os.environ, "GENIE_API_KEY": KEY},
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    start = json.loads(Path(json.loads(proc.stdout)["trajectory"]).read_text().splitlines()[0])
+    assert start["playbooks"] == ["add-tests", "write-docs"]  # add-tests was dropped
