@@ -167,9 +167,29 @@ def restore(path: Path) -> RestoredState:
             if isinstance(name, str) and isinstance(on, bool):  # the user's toggle, as Agent.set_playbook makes it
                 state.playbooks_on = [n for n in state.playbooks_on if n != name] + ([name] if on else [])
                 state.playbooks_off = [n for n in state.playbooks_off if n != name] + ([] if on else [name])
+    _drop_orphan_results(state.messages)
     _close_dangling_tool_calls(state.messages)
     _unique_call_ids(state.messages)
     return state
+
+
+def _drop_orphan_results(messages: list[dict[str, Any]]) -> None:
+    """Tool results that answer no call of the assistant turn they follow are left out: the API refuses a
+    history with one (every later request of a resumed session failed, and a fine-tuning file with one is refused
+    whole). Genie records each turn before its results, but a turn whose record failed (a full disk that had room
+    again for the results) leaves them without their calls."""
+    calls: set[str] = set()
+    kept = []
+    for message in messages:
+        role = message.get("role")
+        if role == "assistant":
+            calls = {c["id"] for c in message.get("tool_calls") or []}
+        elif role != "tool":
+            calls = set()  # results come right after their turn: after the user's message, none is
+        elif message["tool_call_id"] not in calls:
+            continue
+        kept.append(message)
+    messages[:] = kept
 
 
 def _names(value: object) -> list[str]:

@@ -127,3 +127,35 @@ def test_several_sessions_export_into_one_file_in_the_order_given(tmp_path, caps
     assert f"note: session {cut_off} ended interrupted, not finished" in err and f"session {finished}" not in err
     assert main(["export", silent, silent]) == 2
     assert capsys.readouterr().err.strip().endswith("the session has no model answer to export")
+
+
+def _call(call_id: str) -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": "list_dir", "arguments": '{"path": "."}'}}
+
+
+async def test_tool_results_whose_turn_was_never_recorded_are_left_out_of_export_and_resume(make_repo, tmp_path):
+    """A turn whose record failed (a full disk) while its results, written after room came back, did not: the
+    chat API and fine-tuning refuse a result that answers no call before it."""
+    from genie_tui.core.session import Session
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    s = Session.create("t")
+    s.record("start", task="t", repo=str(repo), config={}, tools=[])
+    s.record("message", message={"role": "system", "content": "sys"})
+    s.record("message", message={"role": "user", "content": "t"})
+    s.record("message", message={"role": "assistant", "content": None, "tool_calls": [_call("call_1_0")]})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_1_0", "content": "a.py"})
+    # the next turn's assistant record failed: its result, and the stop's "not run" for its other call, remain
+    s.record("message", message={"role": "tool", "tool_call_id": "call_2_0", "content": "a.py again"})
+    s.record("message", message={"role": "tool", "tool_call_id": "call_2_1", "content": "not run: stopped"})
+    s.record("end", status="failed", summary="cannot write the session file")
+    s.close()
+    messages = _exported(s.id, tmp_path)
+    assert [m.get("tool_call_id") for m in messages if m["role"] == "tool"] == ["call_1_0"]
+    with ScriptedServer([FINISH]) as server:
+        agent = Agent.resume(s.id, load_settings(repo, {"base_url": server.base_url}))
+        async for _ in agent.run("[genie] The session was interrupted and is now resumed."):
+            pass
+        await agent.client.aclose()
+        sent = server.requests[0]["messages"]
+    assert [m["tool_call_id"] for m in sent if m["role"] == "tool"] == ["call_1_0"]
