@@ -41,3 +41,21 @@ def test_playbooks_named_before_and_after_the_run_command_are_all_turned_on(make
     assert proc.returncode == 0, proc.stderr
     start = json.loads(Path(json.loads(proc.stdout)["trajectory"]).read_text().splitlines()[0])
     assert start["playbooks"] == ["add-tests", "write-docs"]  # add-tests was dropped
+
+
+def test_resuming_a_session_stopped_before_its_task_reached_the_model_runs_the_task(make_repo):
+    from genie_tui.core.session import Session
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    s = Session.create("rename x to y")
+    s.record("start", task="rename x to y", repo=str(repo), config={}, tools=[])  # killed right after this
+    s.close()
+    with ScriptedServer([FINISH]) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "resume", s.id, "--base-url", server.base_url,
+                               "--json"], capture_output=True, text=True, env={**os.environ, "GENIE_API_KEY": KEY},
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+        users = [m["content"] for m in server.requests[0]["messages"] if m["role"] == "user"]
+    assert proc.returncode == 0, proc.stderr
+    assert users == ["rename x to y"]  # was only "[genie] The session was interrupted and is now resumed. ..."
+    assert f"session {s.id} stopped before its task reached the model; starting the task over" in proc.stderr
+    assert json.loads(proc.stdout)["status"] == "finished"
