@@ -76,7 +76,7 @@ def _hold(path: Path, *, create: bool) -> tuple[tuple[int, int], int]:
         OSError: the file cannot be opened (or created).
     """
     flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0)
-    fd = os.open(path, flags, 0o666)
+    fd = os.open(path, flags, 0o600)  # the conversation quotes the repository's code: the user's alone
     try:
         info = os.fstat(fd)
         key = (info.st_dev, info.st_ino)
@@ -185,7 +185,7 @@ class Session:
         session_id = f"{stamp}-{task_slug(redact(task, scrub), 32)}-{secrets.token_hex(2)}"
         directory = sessions_dir()
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise GenieError(f"cannot create the sessions directory {directory} ({exc.strerror})") from None
         return cls(directory / f"{session_id}.jsonl", session_id, scrub)

@@ -137,3 +137,19 @@ def test_sessions_list_shows_a_task_of_several_lines_on_the_sessions_one_row(mak
     assert main(["sessions", "list"]) == 0
     [row] = capsys.readouterr().out.splitlines()
     assert row.startswith(session_id) and row.endswith("Crash on an empty list Steps: 1. call average([]) 2. boom")
+
+
+def test_session_files_are_readable_by_their_user_only(make_repo):
+    """A session quotes the repository's code and the conversation (and whatever secret a file held): on a
+    shared machine, other users must not read it, as they cannot read the undo journal."""
+    from genie_tui.core.session import Session, sessions_dir
+
+    old = os.umask(0o022)
+    try:
+        s = Session.create("t")
+        s.record("start", task="t", repo="/r", config={}, tools=[])
+        s.close()
+    finally:
+        os.umask(old)
+    assert s.path.stat().st_mode & 0o777 == 0o600
+    assert sessions_dir().stat().st_mode & 0o777 == 0o700
