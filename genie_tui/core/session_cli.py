@@ -14,7 +14,7 @@ from typing import Any
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
 from genie_tui.core.restore import restore, scan_sessions
-from genie_tui.core.session import find_session, read_records_leniently
+from genie_tui.core.session import find_session, in_use, read_records_leniently
 from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
@@ -113,8 +113,11 @@ def export(args: argparse.Namespace) -> int:
             continue
         lines += found
         status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
-        if status != "finished":  # still exported: a failure can teach too, but that should be a choice
-            which = "the session" if len(paths) == 1 else f"session {path.stem}"
+        which = "the session" if len(paths) == 1 else f"session {path.stem}"
+        if status == "interrupted" and in_use(path):  # its calls still running are exported as "not run"
+            notes.append(f"note: {which} is running in another genie; exported as far as it got, which is not "
+                         "its end")
+        elif status != "finished":  # still exported: a failure can teach too, but that should be a choice
             notes.append(f"note: {which} ended {status}, not finished; check it before training on it")
     if not lines:
         raise UsageError(f"{paths[0]}: the session has no model answer to export" if len(paths) == 1 else

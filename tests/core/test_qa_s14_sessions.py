@@ -99,21 +99,26 @@ def test_a_session_another_genie_is_running_is_listed_in_use_and_interrupted_onc
     import time
 
     repo = make_repo({"a.py": "x = 1\n"})
-    with ScriptedServer([Reply(fault="hang", hang_seconds=60)]) as server:
+    with ScriptedServer([LOOK, Reply(fault="hang", hang_seconds=60)]) as server:
         running = subprocess.Popen([sys.executable, "-m", "genie_tui", "run", "look around", "--repo", str(repo),
                                     "--base-url", server.base_url], env={**os.environ, "GENIE_API_KEY": KEY},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
-            while not server.requests:
+            while len(server.requests) < 2:
                 assert running.poll() is None and time.monotonic() < deadline, "the run never asked the model"
                 time.sleep(0.05)
             assert main(["sessions", "list"]) == 0
             while_running = capsys.readouterr().out
+            session_id = while_running.split()[0]
+            assert main(["export", session_id]) == 0
+            export_note = capsys.readouterr().err
         finally:
             running.kill()
             running.wait(timeout=30)
     assert " in use " in while_running and "interrupted" not in while_running, while_running
+    assert export_note == "note: the session is running in another genie; exported as far as it got, which is not " \
+                          "its end\n"
     assert main(["sessions", "list"]) == 0
     assert " interrupted " in capsys.readouterr().out  # the lock died with the process
 
