@@ -20,6 +20,7 @@ from genie_tui.config.cli import cli_overrides
 from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
+from genie_tui.core.session import MIN_SECRET_LEN, redact
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 from genie_tui.output import write_data
 from genie_tui.reading import stdin_isatty
@@ -145,7 +146,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     agent = None
     try:
         agent, task = start()
-        printer = Printer(_Progress(sys.stderr), answers=_load_answers(getattr(args, "answers", None)),
+        printer = Printer(_Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
         finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
@@ -216,11 +217,13 @@ async def _consume(agent: Any, task: str, printer: Printer,
 
 def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:
     """The ``--json`` object; ``agent`` is None when the run failed before there was one."""
+    secrets = agent.settings.secrets() if agent else ()
     return {
         "status": finished.status,
-        "summary": finished.summary,
+        # the model's words, which may quote a key it read: redacted, as in the session
+        "summary": redact(finished.summary, secrets),
         # the error that ended the run (also before it could start), or null
-        "error": error,
+        "error": None if error is None else redact(error, secrets),
         # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
@@ -235,16 +238,26 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
 
 
 class _Progress:
-    """stderr for the progress lines: a write that fails (a full disk under the CI log) loses the progress, not
-    the run, which goes on to its end record and its ``--json`` object. A closed pipe (``2>&1 | head``) still
-    stops genie, as it stops other programs (exit 141)."""
+    """stderr for the progress lines, which a CI job keeps as its log: the API keys and URL credentials of
+    ``secrets`` are redacted from it (the model may quote a key it read in a file, as the session's records never
+    do), also when the model's text brings one in pieces; a write that fails (a full disk under the log) loses the
+    progress, not the run, which goes on to its end record and its ``--json`` object. A closed pipe
+    (``2>&1 | head``) still stops genie, as it stops other programs (exit 141)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, secrets: tuple[str, ...] = ()) -> None:
         self.stream = stream
         self.lost = False
+        self._secrets = tuple(x.lower() for x in secrets if len(x) >= MIN_SECRET_LEN)
+        self._pending = ""  # the end of what was written that may be the start of a secret: held until it is not
 
     def write(self, text: str) -> int:
-        self._try(lambda: self.stream.write(text))
+        shown = text
+        if self._secrets:
+            shown = redact(self._pending + text, self._secrets)
+            held = next((n for n in range(min(len(shown), max(map(len, self._secrets)) - 1), 0, -1)
+                         if any(x.startswith(shown[-n:].lower()) for x in self._secrets)), 0)
+            shown, self._pending = shown[:len(shown) - held], shown[len(shown) - held:]
+        self._try(lambda: self.stream.write(shown))
         return len(text)
 
     def flush(self) -> None:

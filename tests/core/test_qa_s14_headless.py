@@ -59,3 +59,22 @@ def test_resuming_a_session_stopped_before_its_task_reached_the_model_runs_the_t
     assert users == ["rename x to y"]  # was only "[genie] The session was interrupted and is now resumed. ..."
     assert f"session {s.id} stopped before its task reached the model; starting the task over" in proc.stderr
     assert json.loads(proc.stdout)["status"] == "finished"
+
+
+def test_the_api_key_the_model_quotes_from_a_file_stays_out_of_the_ci_log_and_the_json(make_repo):
+    """The session never holds the key; stderr, which CI keeps as a public log, held it as the model said it."""
+    repo = make_repo({".env": f"OPENAI_API_KEY={KEY}\n", "a.py": "x = 1\n"})
+    script = [Reply(content="Reading the settings.", tool_calls=[("read_file", {"path": ".env"})]),
+              Reply(content=f"The key is {KEY}; it looks fine.\n", chunk_chars=3,  # the key in pieces
+                    tool_calls=[("finish", {"summary": f"key {KEY.upper()} is set"})])]
+    with ScriptedServer(script) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "why does auth fail", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], capture_output=True, text=True,
+                              env={**os.environ, "GENIE_API_KEY": KEY}, stdin=subprocess.DEVNULL, timeout=120,
+                              check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "The key is <redacted>; it looks fine." in proc.stderr
+    assert "finish" in proc.stderr and KEY.lower() not in proc.stderr.lower(), proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["summary"] == "key <redacted> is set"
+    assert KEY.lower() not in proc.stdout.lower()
