@@ -158,6 +158,14 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         return f"user turned playbook {rec['toggled']} {'on' if rec.get('on') else 'off'}"
     if kind == "undo":
         return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
+    if kind == "command_approval":  # a command the model chose, not the project's tests
+        return f"user {'allowed' if rec['approved'] else 'refused'} running {rec['command']}"
+    if kind == "approval_mode":
+        return f"user switched patch approval to {rec['mode']}"
+    if kind == "model":
+        return f"user switched the model to {rec['model']}"
+    if kind == "commit":
+        return f"committed {str(rec['sha'])[:10]} on branch {rec['branch']}"
     return None
 
 

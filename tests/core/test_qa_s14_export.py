@@ -159,3 +159,21 @@ async def test_tool_results_whose_turn_was_never_recorded_are_left_out_of_export
         await agent.client.aclose()
         sent = server.requests[0]["messages"]
     assert [m["tool_call_id"] for m in sent if m["role"] == "tool"] == ["call_1_0"]
+
+
+def test_replay_tells_the_users_other_decisions_and_the_commits(capsys):
+    from genie_tui.core.session import Session
+
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("command_approval", command="make lint", approved=True)
+    s.record("command_approval", command="rm -rf build", approved=False)
+    s.record("approval_mode", mode="auto")
+    s.record("model", model="qwen2.5-coder:14b")
+    s.record("commit", sha="0123456789abcdef", branch="genie/t", previous=None)
+    s.close()
+    assert main(["replay", s.id]) == 0
+    told = [line.split("] ", 1)[1] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert told == ["user allowed running make lint", "user refused running rm -rf build",
+                    "user switched patch approval to auto", "user switched the model to qwen2.5-coder:14b",
+                    "committed 0123456789 on branch genie/t"]
