@@ -132,7 +132,7 @@ def test_a_listings_brief_look_at_the_lock_does_not_refuse_a_resume(make_repo):
     path = find_session(_recorded_in(str(make_repo({"a.py": ""}))))
     probe = os.open(path, os.O_RDONLY)
     fcntl.flock(probe, fcntl.LOCK_SH)  # `sessions list` in another process, looking whether it runs
-    threading.Timer(0.08, os.close, [probe]).start()
+    threading.Timer(0.02, os.close, [probe]).start()
     Session.claim(path).close()  # not "in use by another genie process"
 
 
