@@ -19,8 +19,8 @@ def iter_export(path: Path, scrub: tuple[str, ...] = ()) -> Iterator[dict[str, A
     state = restore(path)
     tools = state.start.get("tools") or []
     schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools}  # checked by restore
-    rejected = state.rejected_calls()
-    messages = [_export_message(m, schemas, rejected) for m in state.messages]
+    overruled = state.overruled_calls()
+    messages = [_export_message(m, schemas, overruled) for m in state.messages]
     # an example teaches only through assistant messages; a session that never got one has nothing to teach
     if any(m["role"] == "assistant" for m in messages):
         # A session records with the secrets of its own runs scrubbed; a key it never had (a keyless local
@@ -55,7 +55,7 @@ def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str,
     return None
 
 
-def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]], rejected: set[str]) -> dict[str, Any]:
+def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]], overruled: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"role": msg["role"]}
     if msg["role"] == "assistant":
         out["content"] = msg.get("content") or None
@@ -63,9 +63,9 @@ def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]], rej
             out["tool_calls"] = []
             for call in msg["tool_calls"]:
                 name, arguments = call["function"]["name"], call["function"].get("arguments")
-                if _call_problem(name, arguments, schemas) or call["id"] in rejected:
-                    # A call genie refused, or a patch the user rejected, stays in the history (its result, with
-                    # the user's review comment, follows) but is not trained on.
+                if _call_problem(name, arguments, schemas) or call["id"] in overruled:
+                    # A call genie refused, or a patch the user rejected, cut down or edited, stays in the history
+                    # (its result, with what the user took and their comment, follows) but is not trained on.
                     out["weight"] = 0
                 # As the requests sent it back: a JSON object, also when the model's text was not one (a file
                 # with one unparsable ``arguments`` is refused as a whole by fine-tuning APIs).

@@ -69,16 +69,17 @@ class RestoredState:
     playbooks_off: list[str] = field(default_factory=list)
     #: Notes queued for the model's next request that it never got (``{"text", "key"}``, see Agent.add_note).
     notes: list[dict[str, Any]] = field(default_factory=list)
-    #: The results of the ``propose_patch`` calls whose patch the user rejected (the messages themselves, so
-    #: they keep up with the ids :func:`restore` makes unique); see :meth:`rejected_calls`.
-    rejections: list[dict[str, Any]] = field(default_factory=list)
+    #: The results of the ``propose_patch`` calls whose patch the user did not take as proposed: rejected, cut
+    #: down to some of its hunks, or edited (the messages themselves, so they keep up with the ids
+    #: :func:`restore` makes unique); see :meth:`overruled_calls`.
+    overruled: list[dict[str, Any]] = field(default_factory=list)
     #: When the session's last record was written: a file it read or patched that changed later was changed
     #: by someone else (see :func:`changed_since`).
     last_ts: float = 0.0
 
-    def rejected_calls(self) -> set[str]:
-        """The ids of the tool calls that proposed a patch the user rejected."""
-        return {m["tool_call_id"] for m in self.rejections}
+    def overruled_calls(self) -> set[str]:
+        """The ids of the tool calls that proposed a patch the user did not take as proposed."""
+        return {m["tool_call_id"] for m in self.overruled}
 
     def known_files(self) -> list[str]:
         """The repository files the model has seen the text of: those it read and those its patches were for, in
@@ -120,7 +121,7 @@ def restore(path: Path) -> RestoredState:
     state = RestoredState(start=records[0][1])
     state.playbooks_on = _names(state.start.get("playbooks"))
     state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
-    rejected = False  # the user's verdict on the patch whose call's result is the next tool message was "no"
+    overruled = False  # the user did not take the patch whose call's result is the next tool message as it was
     for number, rec in records:
         kind = rec["type"]
         problem = _record_problem(rec)
@@ -138,9 +139,9 @@ def restore(path: Path) -> RestoredState:
                 state.notes = []
             if rec["message"].get("role") == "assistant":
                 state.steps += 1
-            elif rec["message"].get("role") == "tool" and rejected:
-                state.rejections.append(rec["message"])
-            rejected = False  # only the very next message can be that result (a kill may have lost it)
+            elif rec["message"].get("role") == "tool" and overruled:
+                state.overruled.append(rec["message"])
+            overruled = False  # only the very next message can be that result (a kill may have lost it)
         elif kind == "plan":
             state.plan = rec["steps"]
         elif kind == "notes":
@@ -151,7 +152,8 @@ def restore(path: Path) -> RestoredState:
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
         elif kind == "approval":
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
-            rejected = rec.get("hunks") == []  # no hunk approved (genie records "all" for every other verdict)
+            # the user's own verdict (not auto or never): some hunks or none ("all" is every one), or an edit
+            overruled = rec.get("mode") == "ask" and (rec.get("hunks") != "all" or rec.get("edited") is True)
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:

@@ -18,10 +18,17 @@ GUARD = "--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x = 1\n+y = 2\n"
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
 
 
-async def _reviewed_session(make_repo, verdicts: list[ev.PatchDecision], approve: str = "ask") -> Agent:
-    """A session in approval mode ``ask`` whose patches get ``verdicts`` in turn, as the app's review gives them."""
-    repo = make_repo({"a.py": "x = 1\n"})
-    script = [Reply(content="Changing x.", tool_calls=[("propose_patch", {"diff": FIX})]),
+LONG = "x = 1\n" + "".join(f"pass  # {n}\n" for n in range(2, 22)) + "z = 3\n"
+TWO_HUNKS = ("--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n-x = 1\n+x = 2\n pass  # 2\n"
+             "@@ -21,2 +21,2 @@\n pass  # 21\n-z = 3\n+z = 4\n")
+
+
+async def _reviewed_session(make_repo, verdicts: list[ev.PatchDecision], approve: str = "ask",
+                            first: str = FIX, text: str = "x = 1\n") -> Agent:
+    """A session in approval mode ``ask`` whose patches (``first``, then one adding y) get ``verdicts`` in turn,
+    as the app's review gives them."""
+    repo = make_repo({"a.py": text})
+    script = [Reply(content="Changing x.", tool_calls=[("propose_patch", {"diff": first})]),
               Reply(content="Adding y instead.", tool_calls=[("propose_patch", {"diff": GUARD})]), FINISH]
     with ScriptedServer(script) as server:
         agent = Agent(load_settings(repo, {"base_url": server.base_url, "approve": approve}), repo)
@@ -79,6 +86,21 @@ async def test_the_users_api_key_read_from_a_file_in_a_keyless_session_stays_out
     assert key not in text and key.lower() not in text.lower() and "OPENAI_API_KEY=<redacted>" in text
     assert main(["export", agent.session.id]) == 0
     assert key not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("verdict, first, text", [
+    (ev.PatchDecision(None, None, FIX.replace("x = 2", "x = 3")), FIX, "x = 1\n"),  # edited, then applied
+    (ev.PatchDecision(frozenset({1})), TWO_HUNKS, LONG),  # only its second hunk taken
+])
+async def test_a_patch_the_user_cut_down_or_edited_is_not_trained_on(make_repo, tmp_path, verdict, first, text):
+    agent = await _reviewed_session(make_repo, [verdict, ev.PatchDecision()], first=first, text=text)
+    messages = _exported(agent.session.id, tmp_path)
+    proposals = [m for m in messages if m["role"] == "assistant" and m.get("tool_calls")
+                 and m["tool_calls"][0]["function"]["name"] == "propose_patch"]
+    assert [m.get("weight") for m in proposals] == [0, None]
+    taken = next(m["content"] for m in messages if m["role"] == "tool"
+                 and m["tool_call_id"] == proposals[0]["tool_calls"][0]["id"])
+    assert taken.startswith("Patch applied to a.py.")  # what the user took is in the result the model saw
 
 
 async def test_replay_tells_the_users_verdicts_as_decisions(make_repo, capsys):
