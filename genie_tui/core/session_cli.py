@@ -14,7 +14,12 @@ from typing import Any
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
 from genie_tui.core.restore import restore, scan_sessions
-from genie_tui.core.session import find_session, in_use, read_records_leniently
+from genie_tui.core.session import (
+    find_session,
+    in_use,
+    read_records_leniently,
+    sessions_dir,
+)
 from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
@@ -99,6 +104,13 @@ def export(args: argparse.Namespace) -> int:
     when others have one."""
     refs = args.file if isinstance(args.file, list) else [args.file]
     paths = list(dict.fromkeys(find_session(ref) for ref in refs))  # a session named twice is one example
+    target = Path(args.output) if args.output else None
+    sessions = _resolved(str(sessions_dir()))
+    if target is not None and target.name.endswith(".jsonl") and sessions is not None \
+            and _resolved(str(target.parent)) == sessions:
+        # `cd` there to look at the sessions, then export: every later `sessions list` named it a damaged session
+        raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
+                         "session; write the export elsewhere")
     for path in paths:
         if args.output and _same_file(Path(args.output), path):
             raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "

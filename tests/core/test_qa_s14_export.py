@@ -199,3 +199,17 @@ def test_replay_tells_the_users_other_decisions_and_the_commits(capsys):
     assert told == ["user allowed running make lint", "user refused running rm -rf build",
                     "user switched patch approval to auto", "user switched the model to qwen2.5-coder:14b",
                     "committed 0123456789 on branch genie/t"]
+
+
+def test_an_export_into_the_sessions_directory_is_refused_as_it_would_be_listed_as_a_damaged_session(
+        tmp_path, monkeypatch, capsys):
+    from genie_tui.core.session import sessions_dir
+
+    done = _session_with("one", "finished")
+    monkeypatch.chdir(sessions_dir())  # looking at the sessions, the user exports one next to them
+    assert main(["export", done, "-o", "train.jsonl"]) == 2
+    assert capsys.readouterr().err == ("genie: train.jsonl is in genie's sessions directory, where every .jsonl "
+                                       "file is taken for a session; write the export elsewhere\n")
+    assert not (sessions_dir() / "train.jsonl").exists()
+    assert main(["sessions", "list"]) == 0 and "skipping" not in capsys.readouterr().err
+    assert main(["export", done, "-o", str(tmp_path / "train.jsonl")]) == 0
