@@ -104,6 +104,10 @@ def export(args: argparse.Namespace) -> int:
     when others have one."""
     refs = args.file if isinstance(args.file, list) else [args.file]
     paths = list(dict.fromkeys(find_session(ref) for ref in refs))  # a session named twice is one example
+    for path in paths:
+        if args.output and _same_file(Path(args.output), path):
+            raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
+                             "file")
     target = Path(args.output) if args.output else None
     sessions = _resolved(str(sessions_dir()))
     if target is not None and target.name.endswith(".jsonl") and sessions is not None \
@@ -111,10 +115,6 @@ def export(args: argparse.Namespace) -> int:
         # `cd` there to look at the sessions, then export: every later `sessions list` named it a damaged session
         raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
                          "session; write the export elsewhere")
-    for path in paths:
-        if args.output and _same_file(Path(args.output), path):
-            raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
-                             "file")
     secrets, lines, notes = _known_secrets(), [], []
     for path in paths:
         # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests
