@@ -136,9 +136,10 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         if role == "tool":
             return "  -> " + _clip(msg.get("content", ""), 400)
     if kind == "question":
-        return f"question: {rec['question']}" + (f" {rec['choices']}" if rec.get("choices") else "")
-    if kind == "answer":
-        return f"answer: {rec['answer']}"
+        return f"question: {rec['question']}" + (f" [{' / '.join(map(str, rec['choices']))}]" if rec.get("choices")
+                                                  else "")
+    if kind == "answer":  # none: nobody answered (no terminal, no --answers left), as `genie run` says it
+        return f"answer: {rec['answer'] if rec['answer'] is not None else '(none: the model proceeds on an assumption)'}"
     if kind == "plan":
         return f"plan ({rec['source']}): " + "; ".join(f"[{s['status']}] {s['text']}" for s in rec["steps"])
     if kind == "approval":

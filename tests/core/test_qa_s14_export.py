@@ -213,3 +213,17 @@ def test_an_export_into_the_sessions_directory_is_refused_as_it_would_be_listed_
     assert not (sessions_dir() / "train.jsonl").exists()
     assert main(["sessions", "list"]) == 0 and "skipping" not in capsys.readouterr().err
     assert main(["export", done, "-o", str(tmp_path / "train.jsonl")]) == 0
+
+
+def test_replay_tells_a_question_nobody_answered_as_genie_run_does(capsys):
+    from genie_tui.core.session import Session
+
+    s = Session.create("t")
+    s.record("start", task="t", repo="/r", config={}, tools=[])
+    s.record("question", question="Return 0 or raise?", choices=["return 0", "raise ValueError"])
+    s.record("answer", answer=None)  # no terminal and no --answers left
+    s.close()
+    assert main(["replay", s.id]) == 0
+    told = [line.split("] ", 1)[1] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert told == ["question: Return 0 or raise? [return 0 / raise ValueError]",
+                    "answer: (none: the model proceeds on an assumption)"]  # was "answer: None"
