@@ -44,8 +44,10 @@ def _agent_flags(p: argparse.ArgumentParser, default: object = None) -> None:
     _model_flags(p, default)
     p.add_argument("--approve", choices=_APPROVE, default=default, help="patch approval: ask (default), auto, never")
     p.add_argument("--max-steps", dest="max_steps", type=int, default=default, help="step budget (default 40)")
+    # a sub-command's own list: argparse sets a sub-command's values over the main parser's, so one list would
+    # drop `genie --playbook a run ... --playbook b`'s a; main() joins the two
     p.add_argument("--playbook", action="append", default=[] if default is None else default, metavar="NAME",
-                   help="activate a playbook (repeatable)")
+                   dest="playbook" if default is None else "sub_playbook", help="activate a playbook (repeatable)")
 
 
 class UsageExit(SystemExit):
@@ -118,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("replay", "genie_tui.core.session_cli:replay", "print a recorded session as it happened")
     p.add_argument("file", help="trajectory file or session id")
 
-    p = cmd("export", "genie_tui.core.session_cli:export", "export a session as fine-tuning data")
-    p.add_argument("file", help="trajectory file or session id")
+    p = cmd("export", "genie_tui.core.session_cli:export", "export sessions as fine-tuning data")
+    p.add_argument("file", nargs="+", metavar="SESSION",
+                   help="trajectory file or session id (several: one file of examples, in that order)")
     p.add_argument("--format", choices=["openai"], default="openai")
     p.add_argument("-o", "--output", help="output file (default: stdout)")
 
@@ -173,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if failed:
                 return failed
         raise
+    args.playbook = [*getattr(args, "playbook", []), *vars(args).pop("sub_playbook", [])]
     return _reported(lambda: _run(args))
 
 

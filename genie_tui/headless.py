@@ -20,6 +20,7 @@ from genie_tui.config.cli import cli_overrides
 from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
+from genie_tui.core.session import MIN_SECRET_LEN, redact
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 from genie_tui.output import write_data
 from genie_tui.reading import stdin_isatty
@@ -97,7 +98,8 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     from genie_tui.core.restore import restore
     from genie_tui.core.session import find_session
 
-    state = restore(find_session(args.session))
+    path = find_session(args.session)
+    state = restore(path)
     if state.status == "finished":
         raise UsageError(f"session {args.session} already finished; start a new task with `genie run`")
     start = state.start
@@ -117,6 +119,17 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
         from genie_tui.playbooks import PlaybookLibrary
 
         PlaybookLibrary.load(repo).select("", explicit=wanted)
+    if not any(m.get("role") == "user" for m in state.messages) and str(start.get("task") or "").strip():
+        # Stopped before its task reached the model (killed right after it started): there is nothing to continue,
+        # and resuming it sent the model only "the session was interrupted", in a new session without the task.
+        from genie_tui.core.session import Session
+
+        Session.claim(path).close()  # unless it is just starting in another genie (SessionBusy)
+        print(f"genie: session {args.session} stopped before its task reached the model; starting the task over "
+              "in a new session", file=sys.stderr)
+        agent = Agent(settings, repo, playbooks=list(dict.fromkeys([*state.playbooks_on, *wanted])))
+        agent.disabled_playbooks = set(state.playbooks_off) - set(wanted)
+        return agent, start["task"]
     agent = Agent.resume(args.session, settings)
     for name in wanted:
         if name not in dict(agent.active_playbooks):  # asked for again: already on, and the model knows
@@ -133,7 +146,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     agent = None
     try:
         agent, task = start()
-        printer = Printer(sys.stderr, answers=_load_answers(getattr(args, "answers", None)),
+        printer = Printer(_Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
         finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
@@ -204,11 +217,13 @@ async def _consume(agent: Any, task: str, printer: Printer,
 
 def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:
     """The ``--json`` object; ``agent`` is None when the run failed before there was one."""
+    secrets = agent.settings.secrets() if agent else ()
     return {
         "status": finished.status,
-        "summary": finished.summary,
+        # the model's words, which may quote a key it read: redacted, as in the session
+        "summary": redact(finished.summary, secrets),
         # the error that ended the run (also before it could start), or null
-        "error": error,
+        "error": None if error is None else redact(error, secrets),
         # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
@@ -220,6 +235,46 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
         # model answers in the whole session, as `genie sessions list` counts them (a failed request is none)
         "steps": sum(1 for m in agent.messages if m.get("role") == "assistant") if agent else 0,
     }
+
+
+class _Progress:
+    """stderr for the progress lines, which a CI job keeps as its log: the API keys and URL credentials of
+    ``secrets`` are redacted from it (the model may quote a key it read in a file, as the session's records never
+    do), also when the model's text brings one in pieces; a write that fails (a full disk under the log) loses the
+    progress, not the run, which goes on to its end record and its ``--json`` object. A closed pipe
+    (``2>&1 | head``) still stops genie, as it stops other programs (exit 141)."""
+
+    def __init__(self, stream: TextIO, secrets: tuple[str, ...] = ()) -> None:
+        self.stream = stream
+        self.lost = False
+        self._secrets = tuple(x.lower() for x in secrets if len(x) >= MIN_SECRET_LEN)
+        self._pending = ""  # the end of what was written that may be the start of a secret: held until it is not
+
+    def write(self, text: str) -> int:
+        shown = text
+        if self._secrets:
+            shown = redact(self._pending + text, self._secrets)
+            held = next((n for n in range(min(len(shown), max(map(len, self._secrets)) - 1), 0, -1)
+                         if any(x.startswith(shown[-n:].lower()) for x in self._secrets)), 0)
+            shown, self._pending = shown[:len(shown) - held], shown[len(shown) - held:]
+        self._try(lambda: self.stream.write(shown))
+        return len(text)
+
+    def flush(self) -> None:
+        self._try(self.stream.flush)
+
+    def _try(self, action: Callable[[], object]) -> None:
+        if self.lost:
+            return
+        try:
+            action()
+        except BrokenPipeError:
+            raise
+        except OSError:
+            self.lost = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 class Printer:
@@ -244,7 +299,7 @@ class Printer:
             print(file=self.out)
             self._in_text = False
 
-    async def handle(self, event: Any) -> None:  # noqa: C901 - one branch per event kind is the clearest form
+    async def handle(self, event: Any) -> None:  # one branch per event kind is the clearest form
         if self._held is not None and not isinstance(event, ev.SessionFinished):
             self.flush()
         match event:

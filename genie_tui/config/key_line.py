@@ -20,7 +20,9 @@ def line_of(text: str, key: str) -> int:
     """The 1-based line where top-level ``key`` is assigned or opens a table; 1 if it cannot be found."""
     top_level = True  # keys after a table header belong to that table
     open_string: str | None = None  # the delimiter of the multi-line string the scan is inside
-    for number, line in enumerate(text.splitlines(), 1):
+    # TOML ends lines at \n (\r\n) only; str.splitlines also splits at U+2028, U+0085 and others that a comment
+    # or a string may hold, and every line after one was misnumbered
+    for number, line in enumerate(text.split("\n"), 1):
         if open_string is not None:
             end = line.find(open_string)
             if end < 0:

@@ -8,20 +8,34 @@ from typing import Any
 
 from genie_tui.core.context import sendable_arguments
 from genie_tui.core.restore import restore
-from genie_tui.core.session import loads_json
+from genie_tui.core.session import loads_json, redact
 from genie_tui.tools.base import ToolError
 from genie_tui.tools.registry import validate
 
 
-def iter_export(path: Path) -> Iterator[dict[str, Any]]:
-    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
+def iter_export(path: Path, scrub: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory, with every string in
+    ``scrub`` (the secrets genie knows when exporting) redacted as a session's records are."""
     state = restore(path)
     tools = state.start.get("tools") or []
     schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools}  # checked by restore
-    messages = [_export_message(m, schemas) for m in state.messages]
+    overruled = state.overruled_calls()
+    messages = [_export_message(m, schemas, overruled) for m in state.messages]
     # an example teaches only through assistant messages; a session that never got one has nothing to teach
     if any(m["role"] == "assistant" for m in messages):
-        yield {"messages": messages, "tools": tools}
+        # A session records with the secrets of its own runs scrubbed; a key it never had (a keyless local
+        # server) may still be in it, read from the project's .env, and fine-tuning data is uploaded.
+        yield _scrubbed({"messages": messages, "tools": tools}, scrub)
+
+
+def _scrubbed(value: Any, scrub: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, scrub)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, scrub) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, scrub) for v in value]
+    return value
 
 
 def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str, Any]]) -> str | None:
@@ -41,7 +55,7 @@ def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str,
     return None
 
 
-def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]], overruled: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"role": msg["role"]}
     if msg["role"] == "assistant":
         out["content"] = msg.get("content") or None
@@ -49,8 +63,9 @@ def _export_message(msg: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> 
             out["tool_calls"] = []
             for call in msg["tool_calls"]:
                 name, arguments = call["function"]["name"], call["function"].get("arguments")
-                if _call_problem(name, arguments, schemas):
-                    # A refused call stays in the history (its error result follows) but is not trained on.
+                if _call_problem(name, arguments, schemas) or call["id"] in overruled:
+                    # A call genie refused, or a patch the user rejected, cut down or edited, stays in the history
+                    # (its result, with what the user took and their comment, follows) but is not trained on.
                     out["weight"] = 0
                 # As the requests sent it back: a JSON object, also when the model's text was not one (a file
                 # with one unparsable ``arguments`` is refused as a whole by fine-tuning APIs).

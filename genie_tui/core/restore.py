@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.session import numbered_records, sessions_dir
+from genie_tui.core.session import in_use, numbered_records, sessions_dir
 from genie_tui.errors import GenieError
 
 
@@ -40,8 +40,10 @@ def scan_sessions() -> tuple[list[SessionSummary], list[str]]:
             damaged.append(str(exc))
             continue
         start = state.start
+        # a session without an end that another genie holds is not interrupted: it runs (or an app has it open)
+        status = "in use" if state.status == "interrupted" and in_use(path) else state.status
         out.append(SessionSummary(path.stem, path, start.get("task", ""), start["repo"], start.get("ts", 0),
-                                  state.status, state.steps))
+                                  status, state.steps))
     return out, damaged
 
 
@@ -67,9 +69,17 @@ class RestoredState:
     playbooks_off: list[str] = field(default_factory=list)
     #: Notes queued for the model's next request that it never got (``{"text", "key"}``, see Agent.add_note).
     notes: list[dict[str, Any]] = field(default_factory=list)
+    #: The results of the ``propose_patch`` calls whose patch the user did not take as proposed: rejected, cut
+    #: down to some of its hunks, or edited (the messages themselves, so they keep up with the ids
+    #: :func:`restore` makes unique); see :meth:`overruled_calls`.
+    overruled: list[dict[str, Any]] = field(default_factory=list)
     #: When the session's last record was written: a file it read or patched that changed later was changed
     #: by someone else (see :func:`changed_since`).
     last_ts: float = 0.0
+
+    def overruled_calls(self) -> set[str]:
+        """The ids of the tool calls that proposed a patch the user did not take as proposed."""
+        return {m["tool_call_id"] for m in self.overruled}
 
     def known_files(self) -> list[str]:
         """The repository files the model has seen the text of: those it read and those its patches were for, in
@@ -111,6 +121,7 @@ def restore(path: Path) -> RestoredState:
     state = RestoredState(start=records[0][1])
     state.playbooks_on = _names(state.start.get("playbooks"))
     state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
+    overruled = False  # the user did not take the patch whose call's result is the next tool message as it was
     for number, rec in records:
         kind = rec["type"]
         problem = _record_problem(rec)
@@ -121,10 +132,16 @@ def restore(path: Path) -> RestoredState:
             state.last_ts = max(state.last_ts, float(rec["ts"]))
         if kind == "message":
             state.messages.append(rec["message"])
+            # a message after an end is a later run of the session (a follow-up in the app, a resume): until
+            # that run's own end is on record, it was cut off, whatever the earlier run ended as
+            state.status = "interrupted"
             if rec.get("delivers_notes"):
                 state.notes = []
             if rec["message"].get("role") == "assistant":
                 state.steps += 1
+            elif rec["message"].get("role") == "tool" and overruled:
+                state.overruled.append(rec["message"])
+            overruled = False  # only the very next message can be that result (a kill may have lost it)
         elif kind == "plan":
             state.plan = rec["steps"]
         elif kind == "notes":
@@ -135,6 +152,8 @@ def restore(path: Path) -> RestoredState:
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
         elif kind == "approval":
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
+            # the user's own verdict (not auto or never): some hunks or none ("all" is every one), or an edit
+            overruled = rec.get("mode") == "ask" and (rec.get("hunks") != "all" or rec.get("edited") is True)
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
@@ -150,9 +169,29 @@ def restore(path: Path) -> RestoredState:
             if isinstance(name, str) and isinstance(on, bool):  # the user's toggle, as Agent.set_playbook makes it
                 state.playbooks_on = [n for n in state.playbooks_on if n != name] + ([name] if on else [])
                 state.playbooks_off = [n for n in state.playbooks_off if n != name] + ([] if on else [name])
+    _drop_orphan_results(state.messages)
     _close_dangling_tool_calls(state.messages)
     _unique_call_ids(state.messages)
     return state
+
+
+def _drop_orphan_results(messages: list[dict[str, Any]]) -> None:
+    """Tool results that answer no call of the assistant turn they follow are left out: the API refuses a
+    history with one (every later request of a resumed session failed, and a fine-tuning file with one is refused
+    whole). Genie records each turn before its results, but a turn whose record failed (a full disk that had room
+    again for the results) leaves them without their calls."""
+    calls: set[str] = set()
+    kept = []
+    for message in messages:
+        role = message.get("role")
+        if role == "assistant":
+            calls = {c["id"] for c in message.get("tool_calls") or []}
+        elif role != "tool":
+            calls = set()  # results come right after their turn: after the user's message, none is
+        elif message["tool_call_id"] not in calls:
+            continue
+        kept.append(message)
+    messages[:] = kept
 
 
 def _names(value: object) -> list[str]:
@@ -177,6 +216,9 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
     if kind == "start":
         if not isinstance(rec.get("repo"), str):
             return "no repository"
+        if "\x00" in rec["repo"] or not Path(rec["repo"]).is_absolute():
+            # genie records the resolved path: anything else would resume in whatever directory genie runs in
+            return "the repository is not an absolute path"
         if not isinstance(rec.get("task", ""), str):
             return "the task is not text"
         if not _is_number(rec.get("ts", 0)):

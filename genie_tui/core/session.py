@@ -76,7 +76,7 @@ def _hold(path: Path, *, create: bool) -> tuple[tuple[int, int], int]:
         OSError: the file cannot be opened (or created).
     """
     flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0)
-    fd = os.open(path, flags, 0o666)
+    fd = os.open(path, flags, 0o600)  # the conversation quotes the repository's code: the user's alone
     try:
         info = os.fstat(fd)
         key = (info.st_dev, info.st_ino)
@@ -86,19 +86,50 @@ def _hold(path: Path, *, create: bool) -> tuple[tuple[int, int], int]:
                 held[1] += 1
                 os.close(fd)
                 return key, held[0]
-            try:
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise SessionBusy(f"session {path.stem} is in use by another genie process (running, or open "
-                                      "in the app); wait for it to end, or quit it, then resume") from None
-                raise
+            for attempt in range(_LOCK_TRIES):
+                try:
+                    if fcntl is not None:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise
+                    if attempt == _LOCK_TRIES - 1:
+                        raise SessionBusy(f"session {path.stem} is in use by another genie process (running, or "
+                                          "open in the app); wait for it to end, or quit it, then resume") from None
+                    time.sleep(0.05)  # a listing's probe (see in_use) holds it for a moment, not a writer
             _HELD[key] = [fd, 1]
             return key, fd
     except BaseException:
         os.close(fd)
         raise
+
+
+#: how often taking a session's lock is tried, 50 ms apart, before it counts as held by another process
+_LOCK_TRIES = 4
+
+
+def in_use(path: Path) -> bool:
+    """Whether another genie process holds ``path`` (running it, or the app that has it open): probed with a
+    shared lock, given back at once. A session this process holds is not "another's"."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        with _HELD_GUARD:
+            if (info.st_dev, info.st_ino) in _HELD:
+                return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+        return False
+    finally:
+        os.close(fd)  # gives the shared lock back
 
 
 def _release(key: tuple[int, int]) -> None:
@@ -154,7 +185,7 @@ class Session:
         session_id = f"{stamp}-{task_slug(redact(task, scrub), 32)}-{secrets.token_hex(2)}"
         directory = sessions_dir()
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise GenieError(f"cannot create the sessions directory {directory} ({exc.strerror})") from None
         return cls(directory / f"{session_id}.jsonl", session_id, scrub)

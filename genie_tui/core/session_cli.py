@@ -13,8 +13,13 @@ from typing import Any
 
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
-from genie_tui.core.restore import scan_sessions
-from genie_tui.core.session import find_session, read_records, read_records_leniently
+from genie_tui.core.restore import restore, scan_sessions
+from genie_tui.core.session import (
+    find_session,
+    in_use,
+    read_records_leniently,
+    sessions_dir,
+)
 from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
@@ -29,17 +34,27 @@ def sessions(args: argparse.Namespace) -> int:
     for problem in damaged:
         print(f"genie: skipping {problem}", file=sys.stderr)
     if repo is not None:
-        rows = [r for r in rows if Path(r.repo).resolve() == repo]
+        rows = [r for r in rows if _resolved(r.repo) == repo]
     if not rows:
         print(f"no sessions for this repository ({repo})" if repo else
               "no sessions yet (`genie run TASK` or `genie` records one)")
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
-        task = r.task if len(r.task) <= 60 else r.task[:57] + "..."
+        task = " ".join(r.task.split())  # one row per session: a task pasted from an issue has lines of its own
+        task = task if len(task) <= 60 else task[:57] + "..."
         where = "" if repo else f"{_home_relative(r.repo)}  "
         print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0
+
+
+def _resolved(path: str) -> Path | None:
+    """``path`` resolved, or ``None`` for a repository path that cannot be (a loop of links, a NUL in a damaged
+    record): such a session belongs to no repository that can be named."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _home_relative(path: str) -> str:
@@ -85,13 +100,40 @@ def _seconds(rec: dict[str, Any], default: float) -> float:
 
 
 def export(args: argparse.Namespace) -> int:
-    path = find_session(args.file)
-    if args.output and _same_file(Path(args.output), path):
-        raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another file")
-    # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests sent it
-    lines = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path)]
+    """One example per session, in the order given; a session without a model answer is skipped with a note
+    when others have one."""
+    refs = args.file if isinstance(args.file, list) else [args.file]
+    paths = list(dict.fromkeys(find_session(ref) for ref in refs))  # a session named twice is one example
+    for path in paths:
+        if args.output and _same_file(Path(args.output), path):
+            raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
+                             "file")
+    target = Path(args.output) if args.output else None
+    sessions = _resolved(str(sessions_dir()))
+    if target is not None and target.name.endswith(".jsonl") and sessions is not None \
+            and _resolved(str(target.parent)) == sessions:
+        # `cd` there to look at the sessions, then export: every later `sessions list` named it a damaged session
+        raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
+                         "session; write the export elsewhere")
+    secrets, lines, notes = _known_secrets(), [], []
+    for path in paths:
+        # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests
+        # sent it
+        found = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path, secrets)]
+        if not found:
+            notes.append(f"note: {path.stem}: the session has no model answer; skipped")
+            continue
+        lines += found
+        status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
+        which = "the session" if len(paths) == 1 else f"session {path.stem}"
+        if status == "interrupted" and in_use(path):  # its calls still running are exported as "not run"
+            notes.append(f"note: {which} is running in another genie; exported as far as it got, which is not "
+                         "its end")
+        elif status != "finished":  # still exported: a failure can teach too, but that should be a choice
+            notes.append(f"note: {which} ended {status}, not finished; check it before training on it")
     if not lines:
-        raise UsageError(f"{path}: the session has no model answer to export")
+        raise UsageError(f"{paths[0]}: the session has no model answer to export" if len(paths) == 1 else
+                         "none of the sessions has a model answer to export")
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
@@ -102,11 +144,21 @@ def export(args: argparse.Namespace) -> int:
         print(f"wrote {len(lines)} example(s) to {target}", file=sys.stderr)
     else:
         write_data(text)  # exact into a file or a pipe; shown without control sequences on a terminal
-    ends = [rec.get("status") for rec in read_records(path) if rec.get("type") == "end"]
-    status = ends[-1] if ends else "interrupted"
-    if status != "finished":  # still exported: a failure can teach too, but that should be a choice
-        print(f"note: the session ended {status}, not finished; check it before training on it", file=sys.stderr)
+    for note in notes:
+        print(note, file=sys.stderr)
     return 0
+
+
+def _known_secrets() -> tuple[str, ...]:
+    """The API keys and URL credentials of the user's config and environment; only the keys in the environment
+    when the config cannot be read (exporting needs no model: a broken setting is no reason to refuse)."""
+    from genie_tui.config.settings import ENV_VARS, load_settings
+    from genie_tui.errors import ConfigError
+
+    try:
+        return load_settings(None, check_endpoints=False, model_needed=False).secrets()
+    except ConfigError:
+        return tuple(os.environ[var] for var in ENV_VARS["api_key"] if os.environ.get(var))
 
 
 def _write_output(target: Path, data: bytes) -> None:

@@ -136,13 +136,14 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         if role == "tool":
             return "  -> " + _clip(msg.get("content", ""), 400)
     if kind == "question":
-        return f"question: {rec['question']}" + (f" {rec['choices']}" if rec.get("choices") else "")
-    if kind == "answer":
-        return f"answer: {rec['answer']}"
+        return f"question: {rec['question']}" + (f" [{' / '.join(map(str, rec['choices']))}]" if rec.get("choices")
+                                                  else "")
+    if kind == "answer":  # none: nobody answered (no terminal, no --answers left), as `genie run` says it
+        return f"answer: {rec['answer'] if rec['answer'] is not None else '(none: the model proceeds on an assumption)'}"
     if kind == "plan":
         return f"plan ({rec['source']}): " + "; ".join(f"[{s['status']}] {s['text']}" for s in rec["steps"])
     if kind == "approval":
-        return f"approval {rec['patch_id']}: hunks {rec['hunks']}" + (f", comment: {rec['comment']}" if rec.get("comment") else "")
+        return _verdict(rec)
     if kind == "patch":
         return f"patch {rec['id']} {'applied' if rec['applied'] else 'not applied'} {rec['files']}" + (
             f": {rec['reason']}" if rec.get("reason") else "")
@@ -158,7 +159,32 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         return f"user turned playbook {rec['toggled']} {'on' if rec.get('on') else 'off'}"
     if kind == "undo":
         return f"user undid the last patch: {', '.join(map(str, rec.get('files') or []))}"
+    if kind == "command_approval":  # a command the model chose, not the project's tests
+        return f"user {'allowed' if rec['approved'] else 'refused'} running {rec['command']}"
+    if kind == "approval_mode":
+        return f"user switched patch approval to {rec['mode']}"
+    if kind == "model":
+        return f"user switched the model to {rec['model']}"
+    if kind == "commit":
+        return f"committed {str(rec['sha'])[:10]} on branch {rec['branch']}"
     return None
+
+
+def _verdict(rec: dict[str, Any]) -> str | None:
+    """An approval record as what was decided: ``hunks`` is "all" or the 0-based indexes approved (none: the
+    user rejected the patch). Under ``never`` nothing was decided: the patch record after it says so."""
+    patch, hunks, mode = rec["patch_id"], rec["hunks"], rec.get("mode")
+    if mode == "never":
+        return None
+    if mode == "auto":
+        return f"patch {patch} approved automatically (approval mode auto)"
+    if hunks == "all":
+        verdict = f"user approved patch {patch}" + (" after editing it" if rec.get("edited") else "")
+    elif hunks:
+        verdict = f"user approved hunk(s) {', '.join(str(h + 1) for h in hunks)} of patch {patch}"
+    else:
+        verdict = f"user rejected patch {patch}"
+    return verdict + (f", comment: {rec['comment']}" if rec.get("comment") else "")
 
 
 def retold(rec: dict[str, Any], after: dict[str, Any] | None) -> bool:

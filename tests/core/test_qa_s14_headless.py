@@ -1,0 +1,80 @@
+"""QA of `genie run`: what a run does when its surroundings fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from genie_tui.providers.scripted import Reply, ScriptedServer
+
+KEY = "sk-test-key-for-the-scripted-server"
+FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
+LOOK = Reply(content="Looking around.", tool_calls=[("list_dir", {"path": "."})])
+
+
+def test_a_stderr_that_cannot_be_written_loses_the_progress_not_the_run(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([LOOK, FINISH]) as server, open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "look around", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], stdout=subprocess.PIPE, stderr=full,
+                              text=True, env={**os.environ, "GENIE_API_KEY": KEY}, stdin=subprocess.DEVNULL,
+                              timeout=120, check=False)
+        assert len(server.requests) == 2
+    assert proc.returncode == 0
+    result = json.loads(proc.stdout)
+    assert result["status"] == "finished" and result["steps"] == 2
+    ends = [json.loads(line) for line in Path(result["trajectory"]).read_text().splitlines()
+            if json.loads(line)["type"] == "end"]
+    assert [e["status"] for e in ends] == ["finished"]
+
+
+def test_playbooks_named_before_and_after_the_run_command_are_all_turned_on(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([FINISH]) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "--playbook", "add-tests", "run", "look around",
+                               "--repo", str(repo), "--base-url", server.base_url, "--playbook", "write-docs",
+                               "--json"], capture_output=True, text=True, env={**os.environ, "GENIE_API_KEY": KEY},
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    start = json.loads(Path(json.loads(proc.stdout)["trajectory"]).read_text().splitlines()[0])
+    assert start["playbooks"] == ["add-tests", "write-docs"]  # add-tests was dropped
+
+
+def test_resuming_a_session_stopped_before_its_task_reached_the_model_runs_the_task(make_repo):
+    from genie_tui.core.session import Session
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    s = Session.create("rename x to y")
+    s.record("start", task="rename x to y", repo=str(repo), config={}, tools=[])  # killed right after this
+    s.close()
+    with ScriptedServer([FINISH]) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "resume", s.id, "--base-url", server.base_url,
+                               "--json"], capture_output=True, text=True, env={**os.environ, "GENIE_API_KEY": KEY},
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+        users = [m["content"] for m in server.requests[0]["messages"] if m["role"] == "user"]
+    assert proc.returncode == 0, proc.stderr
+    assert users == ["rename x to y"]  # was only "[genie] The session was interrupted and is now resumed. ..."
+    assert f"session {s.id} stopped before its task reached the model; starting the task over" in proc.stderr
+    assert json.loads(proc.stdout)["status"] == "finished"
+
+
+def test_the_api_key_the_model_quotes_from_a_file_stays_out_of_the_ci_log_and_the_json(make_repo):
+    """The session never holds the key; stderr, which CI keeps as a public log, held it as the model said it."""
+    repo = make_repo({".env": f"OPENAI_API_KEY={KEY}\n", "a.py": "x = 1\n"})
+    script = [Reply(content="Reading the settings.", tool_calls=[("read_file", {"path": ".env"})]),
+              Reply(content=f"The key is {KEY}; it looks fine.\n", chunk_chars=3,  # the key in pieces
+                    tool_calls=[("finish", {"summary": f"key {KEY.upper()} is set"})])]
+    with ScriptedServer(script) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "why does auth fail", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], capture_output=True, text=True,
+                              env={**os.environ, "GENIE_API_KEY": KEY}, stdin=subprocess.DEVNULL, timeout=120,
+                              check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "The key is <redacted>; it looks fine." in proc.stderr
+    assert "finish" in proc.stderr and KEY.lower() not in proc.stderr.lower(), proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["summary"] == "key <redacted> is set"
+    assert KEY.lower() not in proc.stdout.lower()
