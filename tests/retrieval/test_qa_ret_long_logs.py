@@ -10,8 +10,8 @@ from genie_tui.retrieval.query import analyze
 
 def test_a_long_log_of_frames_is_analysed_in_linear_time():
     log = "goroutine 1 [running]:\n" + "".join(f"main.f()\n\t/a/s{i}.go:{i}\n" for i in range(30000))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the suite shares the cores
     q = analyze(log)
-    took = time.perf_counter() - start
+    took = time.process_time() - start
     assert len(q.frames) > 7000 and q.frames[-1].path == "a/s0.go"  # the innermost, strongest
     assert took < 4.0, f"{took:.1f} s"
