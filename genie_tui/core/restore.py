@@ -24,6 +24,15 @@ class SessionSummary:
     steps: int = 0
 
 
+def resolved(path: str) -> Path | None:
+    """``path`` resolved, or ``None`` for a repository path that cannot be (a loop of links, a NUL in a damaged
+    record): such a session belongs to no repository that can be named."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def list_sessions() -> list[SessionSummary]:
     """The sessions that can be resumed or exported, oldest id first; damaged files are left out."""
     return scan_sessions()[0]

@@ -13,7 +13,7 @@ from typing import Any
 
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import iter_export
-from genie_tui.core.restore import restore, scan_sessions
+from genie_tui.core.restore import resolved, restore, scan_sessions
 from genie_tui.core.session import (
     find_session,
     in_use,
@@ -34,7 +34,7 @@ def sessions(args: argparse.Namespace) -> int:
     for problem in damaged:
         print(f"genie: skipping {problem}", file=sys.stderr)
     if repo is not None:
-        rows = [r for r in rows if _resolved(r.repo) == repo]
+        rows = [r for r in rows if resolved(r.repo) == repo]
     if not rows:
         print(f"no sessions for this repository ({repo})" if repo else
               "no sessions yet (`genie run TASK` or `genie` records one)")
@@ -46,15 +46,6 @@ def sessions(args: argparse.Namespace) -> int:
         where = "" if repo else f"{_home_relative(r.repo)}  "
         print(f"{r.id}  {when}  {r.status:<16} {r.steps:>3} steps  {where}{task}")
     return 0
-
-
-def _resolved(path: str) -> Path | None:
-    """``path`` resolved, or ``None`` for a repository path that cannot be (a loop of links, a NUL in a damaged
-    record): such a session belongs to no repository that can be named."""
-    try:
-        return Path(path).resolve()
-    except (OSError, RuntimeError, ValueError):
-        return None
 
 
 def _home_relative(path: str) -> str:
@@ -109,9 +100,9 @@ def export(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
                              "file")
     target = Path(args.output) if args.output else None
-    sessions = _resolved(str(sessions_dir()))
+    sessions = resolved(str(sessions_dir()))
     if target is not None and target.name.endswith(".jsonl") and sessions is not None \
-            and _resolved(str(target.parent)) == sessions:
+            and resolved(str(target.parent)) == sessions:
         # `cd` there to look at the sessions, then export: every later `sessions list` named it a damaged session
         raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
                          "session; write the export elsewhere")

@@ -109,6 +109,29 @@ async def test_sessions_picker_names_a_line_nested_too_deeply_instead_of_crashin
         assert app.agent.session.id == good.stem
 
 
+async def test_sessions_picker_passes_over_a_session_whose_repository_is_a_loop_of_links(
+        sample_repo: Path, serve: Any, helpers: Any, tmp_path: Path) -> None:
+    from genie_tui.core.session import Session
+    from genie_tui.ui.screens.sessions import SessionPicker
+
+    good = _saved_session(sample_repo, "count the words better")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)  # the repository's directory was replaced by a link to itself
+    other = Session.create("elsewhere")
+    other.record("start", task="elsewhere", repo=str(loop / "r"), config={}, tools=[])
+    other.close()
+    app = helpers.make_app(sample_repo, serve([FINISH]).base_url)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _start(pilot, "/sessions")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, SessionPicker))
+        shown = helpers.screen_text(app)
+        assert "count the words better" in shown and "elsewhere" not in shown
+        assert "1 of another repository not shown" in shown
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: app.agent is not None)
+        assert app.agent.session.id == good.stem
+
+
 async def test_sessions_picker_names_a_start_time_no_date_can_show_instead_of_crashing(sample_repo: Path, serve: Any,
                                                                                       helpers: Any) -> None:
     from genie_tui.ui.screens.sessions import SessionPicker

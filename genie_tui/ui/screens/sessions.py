@@ -24,15 +24,16 @@ from genie_tui.printable import printable
 
 def this_repos_sessions(repo: Path, exclude: str | None = None) -> tuple[list[Any], int, list[str]]:
     """(this repository's sessions newest first, how many belong to other repositories, damaged-file lines)."""
-    from genie_tui.core.restore import scan_sessions
+    from genie_tui.core.restore import resolved, scan_sessions
     from genie_tui.core.session import sessions_dir
 
     found, damaged = scan_sessions()
     folder = f"{sessions_dir()}/"
     damaged = [line.replace(folder, "", 1) for line in damaged]  # the file's name is enough here
     here = repo.resolve()
-    mine = [s for s in found if s.id != exclude and s.repo and Path(s.repo).resolve() == here]
-    others = sum(1 for s in found if not (s.repo and Path(s.repo).resolve() == here))
+    # a session whose repository path cannot be resolved (a loop of links) belongs to another repository
+    mine = [s for s in found if s.id != exclude and s.repo and resolved(s.repo) == here]
+    others = sum(1 for s in found if not (s.repo and resolved(s.repo) == here))
     return sorted(mine, key=lambda s: (s.started, s.id), reverse=True), others, damaged
 
 
