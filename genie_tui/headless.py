@@ -10,23 +10,20 @@ import json
 import os
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from genie_tui.config.cli import cli_overrides
 from genie_tui.config.paths import resolve_repo
 from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
-from genie_tui.core.session import MIN_SECRET_LEN, redact
+from genie_tui.core.session import redact
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
+from genie_tui.headless_printer import Printer, Progress
 from genie_tui.output import write_data
 from genie_tui.reading import stdin_isatty
 
-#: how often a long test run's latest output line is shown on stderr, at most
-PROGRESS_EVERY_S = 15.0
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
 NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENIE_BASE_URL / --base-url for a "
             "local OpenAI-compatible server such as Ollama (http://localhost:11434/v1); `genie demo` needs neither")
@@ -146,7 +143,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     agent = None
     try:
         agent, task = start()
-        printer = Printer(_Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
+        printer = Printer(Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
         finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
@@ -235,211 +232,3 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
         # model answers in the whole session, as `genie sessions list` counts them (a failed request is none)
         "steps": sum(1 for m in agent.messages if m.get("role") == "assistant") if agent else 0,
     }
-
-
-class _Progress:
-    """stderr for the progress lines, which a CI job keeps as its log: the API keys and URL credentials of
-    ``secrets`` are redacted from it (the model may quote a key it read in a file, as the session's records never
-    do), also when the model's text brings one in pieces; a write that fails (a full disk under the log) loses the
-    progress, not the run, which goes on to its end record and its ``--json`` object. A closed pipe
-    (``2>&1 | head``) still stops genie, as it stops other programs (exit 141)."""
-
-    def __init__(self, stream: TextIO, secrets: tuple[str, ...] = ()) -> None:
-        self.stream = stream
-        self.lost = False
-        self._secrets = tuple(x.lower() for x in secrets if len(x) >= MIN_SECRET_LEN)
-        self._pending = ""  # the end of what was written that may be the start of a secret: held until it is not
-
-    def write(self, text: str) -> int:
-        shown = text
-        if self._secrets:
-            shown = redact(self._pending + text, self._secrets)
-            held = next((n for n in range(min(len(shown), max(map(len, self._secrets)) - 1), 0, -1)
-                         if any(x.startswith(shown[-n:].lower()) for x in self._secrets)), 0)
-            shown, self._pending = shown[:len(shown) - held], shown[len(shown) - held:]
-        self._try(lambda: self.stream.write(shown))
-        return len(text)
-
-    def flush(self) -> None:
-        self._try(self.stream.flush)
-
-    def _try(self, action: Callable[[], object]) -> None:
-        if self.lost:
-            return
-        try:
-            action()
-        except BrokenPipeError:
-            raise
-        except OSError:
-            self.lost = True
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
-class Printer:
-    """Renders events as compact progress lines on stderr and answers questions and approvals."""
-
-    def __init__(self, out: TextIO, answers: list[str], interactive: bool = False) -> None:
-        self.out = out
-        self.answers = list(answers)
-        self.interactive = interactive
-        self._in_text = False
-        self._pending_line: asyncio.Future[str] | None = None
-        self.fatal: str | None = None  # the error that ended the run, if one did
-        self._held: str | None = None  # that error, until the run's end says it (or another event comes)
-        self._progress_at = 0.0  # when a tool's progress was last shown (or the tool was called)
-
-    def note(self, text: str) -> None:
-        self._end_text()
-        print(text, file=self.out, flush=True)
-
-    def _end_text(self) -> None:
-        if self._in_text:
-            print(file=self.out)
-            self._in_text = False
-
-    async def handle(self, event: Any) -> None:  # one branch per event kind is the clearest form
-        if self._held is not None and not isinstance(event, ev.SessionFinished):
-            self.flush()
-        match event:
-            case ev.SessionStarted():
-                self.note(f"genie: session {event.session_id} (model {event.model}, up to {event.max_steps} steps)")
-            case ev.StepStarted():
-                self.note(f"-- step {event.step}/{event.max_steps}")
-            case ev.TextDelta():
-                self.out.write(event.text)
-                self.out.flush()
-                self._in_text = True
-            case ev.ToolCallCompleted():
-                self.note(f"> {event.name} {_short(event.raw_arguments)}")
-                self._progress_at = time.monotonic()
-            case ev.ToolProgress():
-                # a long test run says how it goes now and then (CI jobs without output for minutes get killed,
-                # and a person watching wants to know it is not stuck); not every line: the tail is the result's
-                now = time.monotonic()
-                if now - self._progress_at >= PROGRESS_EVERY_S:
-                    self._progress_at = now
-                    self.note(f"  ... {' '.join(event.text.split())[:150]}")
-            case ev.ToolFinished():
-                first = event.result.splitlines()[0] if event.result else ""
-                status = "ok" if event.ok else "error"
-                self.note(f"  {status} ({len(event.result)} chars, {event.elapsed_ms:.0f} ms): {first[:150]}")
-            case ev.TurnRetrying():
-                cut = " (the partial answer above is discarded)" if self._in_text else ""
-                self.note(f"  model request failed ({event.reason}); retry {event.retry}/{event.max_retries} "
-                          f"in {event.delay:.1f}s{cut}")
-            case ev.PlanUpdated():
-                self.note("plan:\n" + "\n".join(f"  [{'x' if s.status == 'done' else '>' if s.status == 'doing' else ' '}]"
-                                                f" {s.text}" for s in event.steps))
-            case ev.PlaybooksActivated() if event.active:
-                self.note("playbooks: " + ", ".join(f"{n} ({why})" for n, why in event.active))
-            case ev.QuestionAsked():
-                await self._answer(event)
-            case ev.PatchProposed():
-                await self._approve(event)
-            case ev.PatchApplied():
-                verdict = "applied" if event.applied else "refused"
-                # a refused patch changed no file: name those its hunks were for
-                named = event.result.get("files") or [h.get("file") for h in event.result.get("hunks", [])]
-                files = ", ".join(dict.fromkeys(f for f in named if f))
-                reason = "" if event.applied else f": {event.result.get('reason') or ''}"
-                self.note(f"patch {event.patch_id} {verdict} ({files}){reason}")
-            case ev.CommandApprovalRequested():
-                allowed = await self._confirm(f"run `{event.command}`?", event.approved)
-                if not event.approved.done():
-                    event.approved.set_result(bool(allowed))
-            case ev.TestsRan():
-                self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
-                          f"{event.elapsed_s:.1f}s): {event.command}")
-            case ev.Committed():
-                moved = f" (switched from {event.previous})" if event.previous else ""
-                self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")
-            case ev.ErrorOccurred() if event.fatal:
-                # the run ends with it: held, so that "genie: failed: ..." tells it once rather than twice
-                self.fatal = self._held = event.message
-            case ev.ErrorOccurred():
-                self.note(f"warning: {event.message}")
-            case ev.SessionFinished():
-                if not (event.status == "failed" and event.summary == self._held):
-                    self.flush()
-                self._held = None
-                self.note(f"genie: {event.status}: {event.summary}")
-
-    def flush(self) -> None:
-        """Print the fatal error held back for the end of the run, if the run did not end by telling it."""
-        held, self._held = self._held, None
-        if held is not None:
-            self.note(f"error: {held}")
-
-    async def _answer(self, event: ev.QuestionAsked) -> None:
-        choices = f" [{' / '.join(event.choices)}]" if event.choices else ""
-        self.note(f"? {event.question}{choices}")
-        if self.answers:
-            answer: str | None = self.answers.pop(0)
-        elif self.interactive:
-            line = await self._input("answer (empty: proceed on your best assumption)> ", event.answer)
-            answer = (line or "").strip() or None
-        else:
-            answer = None
-        self.note(f"  answer: {answer if answer is not None else '(none: the model proceeds on an assumption)'}")
-        if not event.answer.done():
-            event.answer.set_result(answer)
-
-    async def _approve(self, event: ev.PatchProposed) -> None:
-        self.note(f"patch {event.patch_id} proposed" + (f": {event.summary}" if event.summary else ""))
-        if event.decision is None:
-            return
-        print(event.diff, file=self.out, flush=True)
-        ok = await self._confirm("apply this patch?", event.decision)
-        comment = None
-        if ok is False:
-            comment = ((await self._input("why (optional, sent to the model)> ", event.decision)) or "").strip() or None
-        if not event.decision.done():
-            event.decision.set_result(ev.PatchDecision(None if ok else frozenset(), comment))
-
-    async def _confirm(self, prompt: str, watch: asyncio.Future[Any]) -> bool | None:
-        if not self.interactive:
-            return False
-        reply = await self._input(f"{prompt} [y/N] ", watch)
-        return None if reply is None else reply.strip().lower() in ("y", "yes")
-
-    async def _input(self, prompt: str, watch: asyncio.Future[Any]) -> str | None:
-        """Prompt on stderr (stdout is reserved for --json and diffs) and read a line from the terminal.
-
-        Returns None when ``watch`` (the event's future) is cancelled first, e.g. by Ctrl+C. The read happens
-        in a daemon thread so a pending read never keeps the process alive; an unfinished read is reused by
-        the next prompt rather than stealing its line.
-        """
-        self._end_text()
-        self.out.write(prompt)
-        self.out.flush()
-        if self._pending_line is None or self._pending_line.done():
-            self._pending_line = _read_line()
-        line = self._pending_line
-        await asyncio.wait({line, watch}, return_when=asyncio.FIRST_COMPLETED)
-        if not line.done():
-            self.note("")
-            return None
-        self._pending_line = None
-        return line.result()
-
-
-def _read_line() -> asyncio.Future[str]:
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str] = loop.create_future()
-
-    def work() -> None:
-        try:
-            line = sys.stdin.readline()
-        except (OSError, ValueError, AttributeError):  # AttributeError: stdin closed (``<&-``) is None
-            line = ""
-        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
-
-    threading.Thread(target=work, name="genie-stdin", daemon=True).start()
-    return future
-
-
-def _short(raw: str, limit: int = 120) -> str:
-    text = " ".join(raw.split())
-    return text if len(text) <= limit else text[:limit] + "..."

@@ -184,7 +184,7 @@ async def test_a_plan_too_long_to_restate_in_every_request_is_refused_with_the_r
 async def test_a_long_test_run_shows_its_latest_line_on_stderr_now_and_then(monkeypatch):
     import io
 
-    from genie_tui import headless
+    from genie_tui import headless_printer as headless
 
     out = io.StringIO()
     printer = headless.Printer(out, answers=[])
