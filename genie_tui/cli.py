@@ -226,19 +226,28 @@ def _reported(body: Callable[[], int]) -> int:
             print(f"genie: {exc}", file=sys.stderr)
         return exc.exit_code
     except GenieError as exc:  # the message may name a file or quote a config value: no control sequences
-        print(f"genie: {printable(str(exc), keep_tabs=True)}", file=sys.stderr)
+        _tell(f"genie: {printable(str(exc), keep_tabs=True)}")
         return exc.exit_code
     except Terminated:
-        print("genie: stopped by SIGTERM", file=sys.stderr)
+        _tell("genie: stopped by SIGTERM")
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("genie: interrupted", file=sys.stderr)
+        _tell("genie: interrupted")
         return 130
     except BrokenPipeError:
         # The reader went away (`genie ... | head`): stop quietly, but not with 0, which would claim a run
         # that was cut off (or that failed) succeeded.
         _silence_closed_output()
         return EXIT_BROKEN_PIPE
+
+
+def _tell(line: str) -> None:
+    """The one line that says why genie stopped, on stderr; when stderr cannot be written (a full disk under a
+    CI log) the exit code still tells it, instead of a traceback nobody sees and exit 1."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        _silence_closed_output()
 
 
 def _silence_closed_output(stderr: bool = True) -> None:

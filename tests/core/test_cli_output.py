@@ -102,6 +102,13 @@ def test_a_full_disk_is_one_line_and_a_failure(make_repo, command):
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_an_error_that_cannot_be_told_on_a_full_stderr_keeps_its_exit_code(tmp_path):
+    with open("/dev/full", "w") as full:  # not a repository: exit 2, told on stderr, which cannot take it
+        proc = genie("apply", str(tmp_path / "x.diff"), cwd=tmp_path, stdout=subprocess.PIPE, stderr=full)
+    assert proc.returncode == 2
+
+
 def test_a_closed_stdout_is_one_line_and_a_failure(make_repo):
     repo = make_repo({"parser.py": "def parse(text):\n    return text.split()\n"})
     code = 'exec "$@" >&-'  # the shell's `genie search parse >&-`
