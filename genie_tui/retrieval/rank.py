@@ -131,16 +131,8 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     out_get = out.get
     files_get = files.get
 
-    def put(name: str, vals: dict[int, float], top: int | None = None, scale: bool = False) -> None:
-        # ``scale``: as put(name, _scale(vals)) without building the scaled dict (only without ``top``: sorting
-        # the scaled values can tie two that differ before dividing)
-        if scale:
-            peak = max(vals.values(), default=0.0)
-            if not peak > 0:
-                return
-            pairs: Iterable[tuple[int, float]] = zip(vals, [v / peak for v in vals.values()])
-        else:
-            pairs = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
+    def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
+        pairs = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
         # a signal at most max(v, value so far): spelled out, as max() would pick (ties keep the first)
         for fid, v in pairs:
             s = out_get(fid)
@@ -160,11 +152,12 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     title_terms = bm25.select_terms(q.title_tokens, df, n, 30)
     code_terms = bm25.select_terms([w.lower() for w in q.code_idents], df, n, 40)
     main = bm.score(c, qterms, df, [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)])
+    # each field's best files only: every file that matched any query term in any field made each query score,
+    # combine and sort half a large repository's files (4,800 of 9,100 at 1.15M lines). Benchmark: the same top 5
+    # files for 95 of 97 issues (4 of them in another order), in-sample unchanged, held out 0.546 / 0.794 -> 0.543 / 0.790
+    # (noise); at 1.15M lines query p50 91-94 -> 62-71 ms
     for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
-        if name == "bm_all":
-            put(name, _scale(vals), top=candidates)
-        else:
-            put(name, vals, scale=True)
+        put(name, _scale(vals), top=candidates)
     put("bm_title", _scale(bm.score(c, title_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     put("bm_code", _scale(bm.score(c, code_terms, df, [(2, 3, 1, 1)])[0]), top=candidates // 2)
     nfiles = max(len(files), 1)
