@@ -65,9 +65,20 @@ def _not_started(path: Path, state: Any, settings: Any, repo: Path | None) -> An
     return agent
 
 
-async def resume(screen: MainScreen, arg: str) -> None:
+async def _busy(screen: MainScreen, what: str) -> bool:
+    """A turn runs, or an ``/apply`` review awaits a verdict (the resumed session's patch would take the pane and
+    leave the review's worker waiting for ever): say so instead."""
     if screen.turn_running:
-        await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
+        await screen.conversation.add_note(f"{what}: the agent is working; Esc stops it first", "error")
+        return True
+    if screen.patch.awaiting:
+        await screen.conversation.add_note(f"{what}: a patch awaits your review; decide it first (F4)", "error")
+        return True
+    return False
+
+
+async def resume(screen: MainScreen, arg: str) -> None:
+    if await _busy(screen, "resume"):
         return
     ref, skipped = arg, ""
     if not ref:
@@ -129,8 +140,7 @@ async def _put_back(screen: MainScreen, session_id: str, task: str) -> None:
 
 async def sessions(screen: MainScreen, arg: str) -> None:
     """A picker of this repository's saved sessions; the chosen one is resumed as ``/resume ID`` would."""
-    if screen.turn_running:
-        await screen.conversation.add_note("sessions: the agent is working; Esc stops it first", "error")
+    if await _busy(screen, "sessions"):
         return
     repo = screen.genie.repo
     if repo is None:
