@@ -126,7 +126,7 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     yield from _models(app, main)
     for name in sorted(app.available_themes):
         if not textual_builtin(app.available_themes[name]):
-            yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(app.set_theme, name))
+            yield SystemCommand(f"Theme: {escape(name)}", "switch the colour theme", partial(app.set_theme, name))
     for mode in ("ask", "auto", "never"):
         yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
                             partial(app.set_approval_mode, mode))
@@ -137,7 +137,7 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
         for pb in PlaybookLibrary.load(app.repo).playbooks:
             state = f"active ({active[pb.name]}); select to turn off" if pb.name in active else "select to turn on"
             # the palette parses help as markup; a repository's description is text ("[tool.poetry]")
-            yield SystemCommand(f"Playbook: {pb.name}", f"{escape(pb.description)} — {state}",
+            yield SystemCommand(f"Playbook: {escape(pb.name)}", f"{escape(pb.description)} — {state}",
                                 partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
 
 
@@ -163,7 +163,7 @@ def _models(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     current = app.settings.model
     for name in app.palette_models or ():
         if name != current:
-            yield SystemCommand(f"Model: {name}", f"switch from {escape(current)} (the endpoint lists it)",
+            yield SystemCommand(f"Model: {escape(name)}", f"switch from {escape(current)} (the endpoint lists it)",
                                 partial(main.run_action, f"slash({'/model ' + name!r})"))
 
 
