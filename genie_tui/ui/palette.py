@@ -87,7 +87,9 @@ DIALOGS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "EditDiffScreen": (("Editor: apply the edited diff", "Ctrl+S in the diff editor", "save"),
                        ("Editor: cancel the edit (the patch still awaits review)", "Esc in the diff editor", "cancel")),
     "QuestionScreen": (("Dialog: answer Esc (the agent's best assumption, or don't run the command)",
-                        "Esc in the dialog; a choice's number and Enter picks it", "assume"),),
+                        "Esc in the dialog; a choice's number and Enter picks it", "assume"),
+                       ("Dialog: scroll the question down", "PageDown in the dialog", "scroll_body(1)"),
+                       ("Dialog: scroll the question up", "PageUp in the dialog", "scroll_body(-1)")),
     "SessionPicker": (("Sessions: close", "Esc in the session list; Enter resumes the highlighted one", "close"),),
     "WelcomeScreen": (("Welcome: run the demo", "d on the welcome screen", "choose('demo')"),
                       ("Welcome: continue", "Esc or c on the welcome screen", "choose('continue')")),
@@ -126,7 +128,7 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     yield from _models(app, main)
     for name in sorted(app.available_themes):
         if not textual_builtin(app.available_themes[name]):
-            yield SystemCommand(f"Theme: {name}", "switch the colour theme", partial(app.set_theme, name))
+            yield SystemCommand(f"Theme: {escape(name)}", "switch the colour theme", partial(app.set_theme, name))
     for mode in ("ask", "auto", "never"):
         yield SystemCommand(f"Approval mode: {mode}", "how proposed patches are handled",
                             partial(app.set_approval_mode, mode))
@@ -137,7 +139,7 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
         for pb in PlaybookLibrary.load(app.repo).playbooks:
             state = f"active ({active[pb.name]}); select to turn off" if pb.name in active else "select to turn on"
             # the palette parses help as markup; a repository's description is text ("[tool.poetry]")
-            yield SystemCommand(f"Playbook: {pb.name}", f"{escape(pb.description)} — {state}",
+            yield SystemCommand(f"Playbook: {escape(pb.name)}", f"{escape(pb.description)} — {state}",
                                 partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
 
 
@@ -163,7 +165,7 @@ def _models(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     current = app.settings.model
     for name in app.palette_models or ():
         if name != current:
-            yield SystemCommand(f"Model: {name}", f"switch from {escape(current)} (the endpoint lists it)",
+            yield SystemCommand(f"Model: {escape(name)}", f"switch from {escape(current)} (the endpoint lists it)",
                                 partial(main.run_action, f"slash({'/model ' + name!r})"))
 
 

@@ -29,20 +29,56 @@ def latest_session(repo: Path | None, exclude: str | None = None) -> tuple[str |
     return (mine[0].id if mine else None), damaged
 
 
-def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any]]:
-    """The resumed agent and the session's conversation, read before resuming cuts off a torn last line."""
+def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any], tuple[str, str] | None]:
+    """The resumed agent and the session's conversation, read before resuming cuts off a torn last line; and
+    ``None``, or the session's id and task when it stopped before that task reached the model (``_not_started``)."""
     from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+    from genie_tui.core.restore import restore
     from genie_tui.core.session import find_session
     from genie_tui.core.transcript import read_transcript
 
     path = find_session(ref)
+    state = restore(path)
+    task = str(state.start.get("task") or "")
+    if task.strip() and not any(m.get("role") == "user" for m in state.messages):
+        return _not_started(path, state, settings, repo), [], (path.stem, task)
     past = read_transcript(path)
-    return Agent.resume(str(path), settings, repo=repo), past
+    return Agent.resume(str(path), settings, repo=repo), past, None
+
+
+def _not_started(path: Path, state: Any, settings: Any, repo: Path | None) -> Any:
+    """A new agent for a session stopped before its task reached the model (genie killed right after it started):
+    there is nothing to continue, and resuming it started a new session without the task at the next message.
+    The task runs over in a new session, with the session's playbooks, as ``genie resume`` runs it."""
+    from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+    from genie_tui.core.restore import resolved
+    from genie_tui.core.session import Session
+    from genie_tui.errors import GenieError
+
+    own = str(state.start.get("repo") or "")
+    if repo is not None and resolved(own) != resolved(str(repo)):
+        raise GenieError(f"that session belongs to {own}; run genie there to resume it (this app works on {repo})")
+    Session.claim(path).close()  # unless it is just starting in another genie (SessionBusy)
+    agent = Agent(settings, Path(own), playbooks=state.playbooks_on)
+    agent.disabled_playbooks = set(state.playbooks_off)
+    agent.active_playbooks = tuple((name, "explicit") for name in state.playbooks_on)
+    return agent
+
+
+async def _busy(screen: MainScreen, what: str) -> bool:
+    """A turn runs, or an ``/apply`` review awaits a verdict (the resumed session's patch would take the pane and
+    leave the review's worker waiting for ever): say so instead."""
+    if screen.turn_running:
+        await screen.conversation.add_note(f"{what}: the agent is working; Esc stops it first", "error")
+        return True
+    if screen.patch.awaiting:
+        await screen.conversation.add_note(f"{what}: a patch awaits your review; decide it first (F4)", "error")
+        return True
+    return False
 
 
 async def resume(screen: MainScreen, arg: str) -> None:
-    if screen.turn_running:
-        await screen.conversation.add_note("resume: the agent is working; Esc stops it first", "error")
+    if await _busy(screen, "resume"):
         return
     ref, skipped = arg, ""
     if not ref:
@@ -58,8 +94,8 @@ async def resume(screen: MainScreen, arg: str) -> None:
                 await screen.conversation.add_note(skipped, "error")
             return
     try:
-        agent, past = await asyncio.to_thread(_reopen, ref, screen.genie.settings, screen.genie.repo)
-    except Exception as exc:  # an unknown id, another repository's session or a damaged file: one line
+        agent, past, task_again = await asyncio.to_thread(_reopen, ref, screen.genie.settings, screen.genie.repo)
+    except Exception as exc:  # noqa: BLE001 - an unknown id, another repository's session or a damaged file: one line
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
     previous, screen.genie.agent = screen.genie.agent, agent
@@ -72,6 +108,9 @@ async def resume(screen: MainScreen, arg: str) -> None:
     from genie_tui.ui.past import show_session
 
     await show_session(screen, past, agent)
+    if task_again is not None:
+        await _put_back(screen, *task_again)
+        return
     session_id = getattr(agent.session, "id", ref)
     task = getattr(agent, "task", "")
     more = "; type a message to continue" if screen.genie.model_ready else \
@@ -84,10 +123,24 @@ async def resume(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(notice, "error")
 
 
+async def _put_back(screen: MainScreen, session_id: str, task: str) -> None:
+    """The task of a session that never reached the model, back in the prompt: Enter runs it in a new session
+    (the app sends nothing until the user says so, as after any other ``/resume``)."""
+    from genie_tui.ui.widgets.prompt import PromptInput
+
+    prompt = screen.query_one("#prompt", PromptInput)
+    prompt.value = task
+    prompt.cursor_position = len(task)
+    prompt.focus()
+    more = "; Enter runs it in a new session" if screen.genie.model_ready else \
+        "; no model is configured, so it cannot run here (set OPENAI_API_KEY or --base-url)"
+    await screen.conversation.add_note(f"session {session_id} stopped before its task reached the model: its task "
+                                       "is back in the prompt" + more, "good" if screen.genie.model_ready else "error")
+
+
 async def sessions(screen: MainScreen, arg: str) -> None:
     """A picker of this repository's saved sessions; the chosen one is resumed as ``/resume ID`` would."""
-    if screen.turn_running:
-        await screen.conversation.add_note("sessions: the agent is working; Esc stops it first", "error")
+    if await _busy(screen, "sessions"):
         return
     repo = screen.genie.repo
     if repo is None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.color import Color
 from textual.css.errors import StylesheetError
 from textual.css.stylesheet import Stylesheet
+from textual.markup import escape
 from textual.theme import BUILTIN_THEMES, Theme
 
 from genie_tui.config import paths
@@ -78,6 +79,8 @@ def _check_fields(data: dict[str, Any]) -> None:
     if not isinstance(name, str) or not name.strip() or name != name.strip() or "," in name:
         # Textual reads a comma as "first of these themes"; /theme strips the argument.
         raise ValueError(f"name must be a non-empty string without commas or outer spaces, not {name!r}")
+    if escape(name) != name:  # Textual's own theme list reads the name as markup ("[/bold]x" raised there)
+        raise ValueError(f"name {name!r} would be read as markup; use a name without [brackets]")
     for key in _FLAGS:
         if key in data and not isinstance(data[key], bool):
             raise ValueError(f"{key} must be true or false, not {data[key]!r}")

@@ -305,7 +305,7 @@ class MainScreen(Screen[None]):
         elif pane == "search-pane":
             self.search.query_box.focus()
         elif pane == "plan-pane":
-            self.plan.items.focus()
+            self.plan.focus_keys()
         else:
             widget.focus()
 

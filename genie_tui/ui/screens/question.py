@@ -98,7 +98,8 @@ class QuestionScreen(ModalScreen[str | None]):
         if time.monotonic() - self._opened < TYPE_AHEAD_S:
             return  # an Enter typed for the prompt as the dialog opened is not an answer; the text stays
         text = self.query_one("#q-answer", PromptInput).take(event.value)
-        if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
+        # isdecimal, not isdigit: "²" (a key on AZERTY keyboards) is a digit int() cannot read
+        if text.isdecimal() and self.choices and 1 <= int(text) <= len(self.choices):
             text = self.choices[int(text) - 1]
         if text:
             self.dismiss(text)

@@ -138,6 +138,8 @@ class PatchPane(Vertical, can_focus=False):
 
     def undone(self, label: str = "") -> None:
         """The last applied patch was undone: say so instead of "applied"."""
+        if self.awaiting:  # another patch is under review here: the conversation's note tells of the undo
+            return
         self.remove_class("-awaiting")
         self._titled(f"↶ Patch undone {label}".strip())
 

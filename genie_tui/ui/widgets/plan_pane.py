@@ -151,7 +151,21 @@ class PlanPane(Vertical):
             self._changed(j)
 
     def action_add(self) -> None:
+        if self.editor.display:  # a step is being written (the user went to another pane): back to it, text kept
+            self._back_to_editor()
+            return
         self._open_editor(len(self.steps), "")
+
+    def focus_keys(self) -> None:
+        """F3: the step editor when one is open (left for another pane mid-edit), else the list."""
+        if self.editor.display:
+            self._back_to_editor()
+        else:
+            self.items.focus()
+
+    def _back_to_editor(self) -> None:
+        self.editor.select_on_focus = False  # what is typed next goes on from the text, not over it
+        self.editor.focus()
 
     def add_step(self, text: str) -> bool:
         """A step of the user's at the end of the plan (``/plan STEP``), one line like one typed in the editor."""
@@ -174,6 +188,7 @@ class PlanPane(Vertical):
         self._editing_step = self.steps[index] if index < len(self.steps) else None
         self.editor.value = text
         self.editor.display = True
+        self.editor.select_on_focus = True
         self.editor.focus()
 
     def action_close_editor(self) -> None:
