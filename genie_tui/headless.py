@@ -94,6 +94,7 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
     from genie_tui.core.agent import Agent
     from genie_tui.core.restore import restore
     from genie_tui.core.session import find_session
+    from genie_tui.core.start_over import not_started, start_over
 
     path = find_session(args.session)
     state = restore(path)
@@ -116,16 +117,10 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
         from genie_tui.playbooks import PlaybookLibrary
 
         PlaybookLibrary.load(repo).select("", explicit=wanted)
-    if not any(m.get("role") == "user" for m in state.messages) and str(start.get("task") or "").strip():
-        # Stopped before its task reached the model (killed right after it started): there is nothing to continue,
-        # and resuming it sent the model only "the session was interrupted", in a new session without the task.
-        from genie_tui.core.session import Session
-
-        Session.claim(path).close()  # unless it is just starting in another genie (SessionBusy)
+    if not_started(state):
+        agent = start_over(path, state, settings, repo, wanted)
         print(f"genie: session {args.session} stopped before its task reached the model; starting the task over "
               "in a new session", file=sys.stderr)
-        agent = Agent(settings, repo, playbooks=list(dict.fromkeys([*state.playbooks_on, *wanted])))
-        agent.disabled_playbooks = set(state.playbooks_off) - set(wanted)
         return agent, start["task"]
     agent = Agent.resume(args.session, settings)
     for name in wanted:

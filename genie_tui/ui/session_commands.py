@@ -35,33 +35,29 @@ def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any],
     from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
     from genie_tui.core.restore import restore
     from genie_tui.core.session import find_session
+    from genie_tui.core.start_over import not_started
     from genie_tui.core.transcript import read_transcript
 
     path = find_session(ref)
     state = restore(path)
-    task = str(state.start.get("task") or "")
-    if task.strip() and not any(m.get("role") == "user" for m in state.messages):
-        return _not_started(path, state, settings, repo), [], (path.stem, task)
+    if not_started(state):
+        return _not_started(path, state, settings, repo), [], (path.stem, str(state.start["task"]))
     past = read_transcript(path)
     return Agent.resume(str(path), settings, repo=repo), past, None
 
 
 def _not_started(path: Path, state: Any, settings: Any, repo: Path | None) -> Any:
-    """A new agent for a session stopped before its task reached the model (genie killed right after it started):
-    there is nothing to continue, and resuming it started a new session without the task at the next message.
-    The task runs over in a new session, with the session's playbooks, as ``genie resume`` runs it."""
-    from genie_tui.core.agent import Agent  # type: ignore[import-not-found]
+    """A new agent for a session stopped before its task reached the model (core/start_over.py), in this app's
+    repository only."""
     from genie_tui.core.restore import resolved
-    from genie_tui.core.session import Session
+    from genie_tui.core.start_over import start_over
     from genie_tui.errors import GenieError
 
     own = str(state.start.get("repo") or "")
     if repo is not None and resolved(own) != resolved(str(repo)):
         raise GenieError(f"that session belongs to {own}; run genie there to resume it (this app works on {repo})")
-    Session.claim(path).close()  # unless it is just starting in another genie (SessionBusy)
-    agent = Agent(settings, Path(own), playbooks=state.playbooks_on)
-    agent.disabled_playbooks = set(state.playbooks_off)
-    agent.active_playbooks = tuple((name, "explicit") for name in state.playbooks_on)
+    agent = start_over(path, state, settings, Path(own))
+    agent.active_playbooks = tuple((name, "explicit") for name in state.playbooks_on)  # shown before the first turn
     return agent
 
 
