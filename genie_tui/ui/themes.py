@@ -87,6 +87,10 @@ def _check_fields(data: dict[str, Any]) -> None:
     for key in _NUMBERS:
         if key in data and (isinstance(data[key], bool) or not isinstance(data[key], int | float)):
             raise ValueError(f"{key} must be a number, not {data[key]!r}")
+        # a fraction (an alpha, a share of the luminosity range): Textual's shades of nan or 1e308 raised
+        # "cannot convert float NaN to integer", which named neither the field nor the value
+        if key in data and not 0 <= data[key] <= 1:
+            raise ValueError(f"{key} must be a number from 0 to 1, not {data[key]!r}")
     for key in _COLOURS:
         value = data.get(key)
         if value is None:

@@ -69,6 +69,9 @@ async def test_bad_override_of_a_bundled_theme_leaves_the_bundled_one(sample_rep
     ('name = "mine"\ndark = "no"\n', "dark must be true or false, not 'no'"),
     ('name = 5\n', "name must be a non-empty string"),
     ('name = ""\n', "name must be a non-empty string"),
+    ('name = "mine"\nluminosity_spread = nan\n', "luminosity_spread must be a number from 0 to 1, not nan"),
+    ('name = "mine"\nluminosity_spread = 1e308\n', "luminosity_spread must be a number from 0 to 1, not 1e+308"),
+    ('name = "mine"\ntext_alpha = -0.5\n', "text_alpha must be a number from 0 to 1, not -0.5"),
 ])
 async def test_wrongly_typed_field_is_named_and_themes_still_listed(sample_repo: Path, genie_home: Path,
                                                                     helpers: Any, fields: str,
