@@ -118,7 +118,7 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
 
         PlaybookLibrary.load(repo).select("", explicit=wanted)
     if not_started(state):
-        agent = start_over(path, state, settings, repo, wanted)
+        agent = start_over(path, state, settings, wanted=wanted)
         print(f"genie: session {args.session} stopped before its task reached the model; starting the task over "
               "in a new session", file=sys.stderr)
         return agent, start["task"]

@@ -33,7 +33,12 @@ from genie_tui.core.events import (
 from genie_tui.core.intent import UserIntent
 from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
 from genie_tui.core.pump import Cancelled, EventPump
-from genie_tui.core.restore import changed_since, missing_tool_results, restore
+from genie_tui.core.restore import (
+    changed_since,
+    missing_tool_results,
+    resolved,
+    restore,
+)
 from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
@@ -97,7 +102,7 @@ class Agent(UserIntent):
         try:
             state = restore(path)
             start = state.start
-            if repo is not None and Path(start["repo"]).resolve() != Path(repo).resolve():
+            if repo is not None and resolved(start["repo"]) != resolved(str(repo)):  # a loop of links is another
                 raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
                                  f"(this app works on {repo})")
             agent = cls(settings, Path(start["repo"]), playbooks=state.playbooks_on, **kwargs)

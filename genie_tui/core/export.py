@@ -7,35 +7,26 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.context import sendable_arguments
-from genie_tui.core.restore import restore
-from genie_tui.core.session import loads_json, redact
+from genie_tui.core.restore import RestoredState, restore
+from genie_tui.core.session import loads_json
 from genie_tui.tools.base import ToolError
 from genie_tui.tools.registry import validate
 
 
-def iter_export(path: Path, scrub: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
-    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory, with every string in
-    ``scrub`` (the secrets genie knows when exporting) redacted as a session's records are."""
-    state = restore(path)
+def iter_export(path: Path) -> Iterator[dict[str, Any]]:
+    """OpenAI chat fine-tuning records (``messages`` and ``tools``) for one trajectory."""
+    return export_records(restore(path))
+
+
+def export_records(state: RestoredState) -> Iterator[dict[str, Any]]:
+    """:func:`iter_export` of a session read already."""
     tools = state.start.get("tools") or []
     schemas = {t["function"]["name"]: t["function"].get("parameters") or {} for t in tools}  # checked by restore
     overruled = state.overruled_calls()
     messages = [_export_message(m, schemas, overruled) for m in state.messages]
     # an example teaches only through assistant messages; a session that never got one has nothing to teach
     if any(m["role"] == "assistant" for m in messages):
-        # A session records with the secrets of its own runs scrubbed; a key it never had (a keyless local
-        # server) may still be in it, read from the project's .env, and fine-tuning data is uploaded.
-        yield _scrubbed({"messages": messages, "tools": tools}, scrub)
-
-
-def _scrubbed(value: Any, scrub: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        return redact(value, scrub)
-    if isinstance(value, dict):
-        return {k: _scrubbed(v, scrub) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(v, scrub) for v in value]
-    return value
+        yield {"messages": messages, "tools": tools}
 
 
 def _call_problem(name: str, arguments: str | None, schemas: dict[str, dict[str, Any]]) -> str | None:

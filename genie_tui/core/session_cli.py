@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.paths import resolve_repo
-from genie_tui.core.export import iter_export
+from genie_tui.core.export import export_records
 from genie_tui.core.restore import resolved, restore, scan_sessions
 from genie_tui.core.session import (
     find_session,
     in_use,
     read_records_leniently,
+    redact,
     sessions_dir,
 )
 from genie_tui.core.transcript import UNREADABLE, describe, retold
@@ -109,13 +110,17 @@ def export(args: argparse.Namespace) -> int:
     secrets, lines, notes = _known_secrets(), [], []
     for path in paths:
         # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests
-        # sent it
-        found = [without_surrogates(json.dumps(rec, ensure_ascii=False)) for rec in iter_export(path, secrets)]
+        # sent it. A session records with its own runs' secrets scrubbed; a key it never had (a keyless local
+        # server) may still be in it, read from the project's .env, and fine-tuning data is uploaded: each line is
+        # scrubbed again, as session records are.
+        state = restore(path)
+        found = [redact(without_surrogates(json.dumps(rec, ensure_ascii=False)), secrets)
+                 for rec in export_records(state)]
         if not found:
             notes.append(f"note: {path.stem}: the session has no model answer; skipped")
             continue
         lines += found
-        status = restore(path).status  # of the session's last run: a follow-up cut off after a finish is no finish
+        status = state.status  # of the session's last run: a follow-up cut off after a finish is no finish
         which = "the session" if len(paths) == 1 else f"session {path.stem}"
         if status == "interrupted" and in_use(path):  # its calls still running are exported as "not run"
             notes.append(f"note: {which} is running in another genie; exported as far as it got, which is not "

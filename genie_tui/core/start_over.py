@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.restore import RestoredState
+from genie_tui.core.restore import RestoredState, resolved
+from genie_tui.errors import GenieError
 
 
 def not_started(state: RestoredState) -> bool:
@@ -18,14 +19,19 @@ def not_started(state: RestoredState) -> bool:
         m.get("role") == "user" for m in state.messages)
 
 
-def start_over(path: Path, state: RestoredState, settings: Any, repo: Path, wanted: Iterable[str] = ()) -> Any:
-    """A new agent for the task of the session at ``path`` (see :func:`not_started`), with its playbooks and the
-    ``wanted`` ones. Raises ``SessionBusy`` when another genie is just starting it."""
+def start_over(path: Path, state: RestoredState, settings: Any, *, repo: Path | None = None,
+               wanted: Iterable[str] = ()) -> Any:
+    """A new agent for the task of the session at ``path`` (see :func:`not_started`), in the session's repository,
+    with its playbooks and the ``wanted`` ones. With ``repo``, a session of another repository is refused
+    (GenieError), as ``Agent.resume`` refuses it. Raises ``SessionBusy`` when another genie is just starting it."""
     from genie_tui.core.agent import Agent
     from genie_tui.core.session import Session
 
+    own = str(state.start["repo"])
+    if repo is not None and resolved(own) != resolved(str(repo)):
+        raise GenieError(f"that session belongs to {own}; run genie there to resume it (this app works on {repo})")
     Session.claim(path).close()
     wanted = list(wanted)
-    agent = Agent(settings, repo, playbooks=list(dict.fromkeys([*state.playbooks_on, *wanted])))
+    agent = Agent(settings, Path(own), playbooks=list(dict.fromkeys([*state.playbooks_on, *wanted])))
     agent.disabled_playbooks = set(state.playbooks_off) - set(wanted)
     return agent

@@ -326,12 +326,9 @@ class RepoIndex:
         headers |= {r[0] for r in rows if r[2] in named and any(r[0] < ln <= r[1] for ln in named[r[2]])}
         rows = rows if with_rows else []
         frame_lines: dict[int, float] = {}
-        if q.frames:
-            mods = self._snap.mods
-            in_repo = [(f, hits) for f in q.frames if (hits := mods.frame_files(f.path))]
-            for i, (f, hits) in enumerate(in_repo):
-                if info.path in hits:
-                    frame_lines[f.line] = max(frame_lines.get(f.line, 0.0), rank.frame_weight(i, len(in_repo)))
+        for hits, line, strength in rank.repo_frames(q, self._snap.mods):
+            if info.path in hits:
+                frame_lines[line] = max(frame_lines.get(line, 0.0), strength)
         return rows, frame_lines, headers
 
     def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]

@@ -197,10 +197,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     put("mention", mention)
     put("qual", qualified(c, q, mods, by_path))
     trace: dict[int, float] = {}
-    in_repo = [(f, hits) for f in q.frames if (hits := mods.frame_files(f.path))]
-    for i, (_, hits) in enumerate(in_repo):
+    for hits, _, strength in repo_frames(q, mods):
         for h in hits:
-            trace[by_path[h]] = frame_weight(i, len(in_repo)) / len(hits)
+            trace[by_path[h]] = strength / len(hits)
     put("trace", trace)
     said = messages.match(_literals(c, messages.query_keys(q.text)), q.text)
     put("msg", {fid: strength for fid, (strength, _) in said.items()})
@@ -227,10 +226,13 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     return out
 
 
-def frame_weight(i: int, n: int) -> float:
-    """How strong the ``i``-th of ``n`` stack frames in the repository is, from 0.5 to 1 for the last:
-    :attr:`Query.frames` lists them weakest first, the frame that raised or panicked last."""
-    return 0.5 + 0.5 * (i + 1) / n
+def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]:
+    """The query's stack frames in files of the repository: those files, the line, and how strong the frame is,
+    from 0.5 to 1 for the last (:attr:`Query.frames` lists them weakest first, the frame that raised or
+    panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
+    in_repo = [(hits, f.line) for f in q.frames if (hits := mods.frame_files(f.path))]
+    n = len(in_repo)
+    return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
 
 
 def _literals(c: sqlite3.Connection, keys: list[int]) -> list[tuple[int, int, str]]:

@@ -49,14 +49,9 @@ def _reopen(ref: str, settings: Any, repo: Path | None) -> tuple[Any, list[Any],
 def _not_started(path: Path, state: Any, settings: Any, repo: Path | None) -> Any:
     """A new agent for a session stopped before its task reached the model (core/start_over.py), in this app's
     repository only."""
-    from genie_tui.core.restore import resolved
     from genie_tui.core.start_over import start_over
-    from genie_tui.errors import GenieError
 
-    own = str(state.start.get("repo") or "")
-    if repo is not None and resolved(own) != resolved(str(repo)):
-        raise GenieError(f"that session belongs to {own}; run genie there to resume it (this app works on {repo})")
-    agent = start_over(path, state, settings, Path(own))
+    agent = start_over(path, state, settings, repo=repo)
     agent.active_playbooks = tuple((name, "explicit") for name in state.playbooks_on)  # shown before the first turn
     return agent
 
