@@ -68,14 +68,17 @@ _HELD: dict[tuple[int, int], list[int]] = {}
 _HELD_GUARD = threading.Lock()
 
 
-def _hold(path: Path, *, create: bool) -> tuple[tuple[int, int], int]:
-    """Open ``path`` for appending and lock it for this process; returns the key and descriptor.
+def _hold(path: Path, *, create: bool, exclusive: bool = False) -> tuple[tuple[int, int], int]:
+    """Open ``path`` for appending and lock it for this process; returns the key and descriptor. ``exclusive``:
+    create the file, which must not exist yet.
 
     Raises:
         SessionBusy: another process holds the session.
+        FileExistsError: ``exclusive``, and the file exists.
         OSError: the file cannot be opened (or created).
     """
-    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0)
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0) | \
+        (os.O_CREAT | os.O_EXCL if exclusive else 0)
     fd = os.open(path, flags, 0o600)  # the conversation quotes the repository's code: the user's alone
     try:
         info = os.fstat(fd)
@@ -161,12 +164,27 @@ class Session:
         self._closed = False
         self._written = path.exists()  # a new session's file exists once a whole record is in it
         self._torn = False  # a failed record left part of itself at the end of the file
+        self._task: str | None = None  # create()'s task: the file is created exclusively, under a new id if taken
 
     def _lock(self, *, create: bool) -> int:
         if self._fd is None:
             key, self._fd = _hold(self.path, create=create)
             self._release = weakref.finalize(self, _release, key)
         return self._fd
+
+    def _lock_new(self) -> int:
+        """Create and lock a new session's file. Its id was free when chosen, but another genie may have taken
+        it since (ids of the same task in the same second differ in 4 random hex digits): then another id is
+        drawn, so no two sessions ever share a file."""
+        for _ in range(_ID_TRIES):
+            try:
+                key, self._fd = _hold(self.path, create=True, exclusive=True)
+            except FileExistsError:
+                self.id, self.path = _free_id(self._task or "", self._scrub)
+                continue
+            self._release = weakref.finalize(self, _release, key)
+            return self._fd
+        raise FileExistsError(errno.EEXIST, "no free session id", str(self.path))
 
     def close(self) -> None:
         """Give the lock back (another process may resume the session now). A later record (the end of a turn
@@ -181,14 +199,16 @@ class Session:
 
     @classmethod
     def create(cls, task: str, *, scrub: tuple[str, ...] = ()) -> Session:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        session_id = f"{stamp}-{task_slug(redact(task, scrub), 32)}-{secrets.token_hex(2)}"
+        """A new session of ``task``, with an id no session has; its file is created by the first record."""
         directory = sessions_dir()
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise GenieError(f"cannot create the sessions directory {directory} ({exc.strerror})") from None
-        return cls(directory / f"{session_id}.jsonl", session_id, scrub)
+        session_id, path = _free_id(task, scrub)
+        session = cls(path, session_id, scrub)
+        session._task = task
+        return session
 
     @classmethod
     def reopen(cls, path: Path, *, scrub: tuple[str, ...] = ()) -> Session:
@@ -239,8 +259,11 @@ class Session:
         payload = (line + "\n").encode("utf-8", "backslashreplace")
         new = not self._written
         start: int | None = None
+        made = False  # the file is this session's to remove (never another session's that took the id first)
         try:
-            fd = self._lock(create=True)
+            fresh = new and self._task is not None and self._fd is None
+            fd = self._lock_new() if fresh else self._lock(create=True)
+            made = new
             if self._torn:  # a record before this one failed part-way and could not be taken back then
                 self.cut_torn_tail()
                 self._torn = False
@@ -258,7 +281,8 @@ class Session:
             if new:  # no record made it: the file would be an empty or torn session, listed as damaged forever
                 self.close()
                 try:
-                    self.path.unlink()
+                    if made:
+                        self.path.unlink()
                 except OSError:
                     pass
             raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
@@ -266,6 +290,23 @@ class Session:
             if self._closed:
                 self._unlock()
         self._written = True
+
+
+#: how many ids a new session draws before it gives up (each taken one is another session's file)
+_ID_TRIES = 100
+
+
+def _free_id(task: str, scrub: tuple[str, ...]) -> tuple[str, Path]:
+    """An id for a new session of ``task`` (time, the task's slug, 4 random hex digits) whose file does not
+    exist, and that file's path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    slug = task_slug(redact(task, scrub), 32)
+    for _ in range(_ID_TRIES):
+        session_id = f"{stamp}-{slug}-{secrets.token_hex(2)}"
+        path = sessions_dir() / f"{session_id}.jsonl"
+        if not path.exists():
+            break
+    return session_id, path
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
