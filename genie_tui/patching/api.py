@@ -115,6 +115,8 @@ def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | 
             raise
         return PatchReport(False, files, _atomic(plan.reports, "writing failed"),
                            f"Nothing was changed: writing failed ({exc}).", "", dry_run)
+    if entry is not None:  # the patch is on disk and journaled: only now may the oldest entry go
+        undo.prune(repo)
     return PatchReport(True, files, plan.reports, None, applied_diff, False)
 
 

@@ -1,6 +1,7 @@
 """The undo journal: every applied patch records the bytes it replaced, so ``genie undo`` restores them.
 
-Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files. Undo restores a file's
+Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files, the newest
+:data:`KEEP_ENTRIES` of them (an apply removes the oldest past that, see :func:`prune`). Undo restores a file's
 exact bytes when it is as genie left it; when the user has edited it since, the change is reversed block by
 block (``reverse.py``) so the user's other edits survive, and undo is refused if those very lines changed.
 """
@@ -17,6 +18,11 @@ from pathlib import Path
 
 from genie_tui.config import paths
 from genie_tui.patching.model import UndoReport
+
+#: Journal entries kept per repository, the newest: ``genie undo`` takes back up to this many patches in a row.
+#: Each entry holds the whole files its patch changed, so a journal that only grew took a repository genie
+#: worked in for months to thousands of them.
+KEEP_ENTRIES = 100
 
 
 def journal_dir(repo: Path) -> Path:
@@ -95,6 +101,34 @@ def discard(entry: Path) -> None:
         entry.unlink()
     except OSError:
         pass
+
+
+def prune(repo: Path, keep: int = KEEP_ENTRIES) -> None:
+    """Remove the oldest journal entries past the newest ``keep``, and what a record killed before it named its
+    entry left. Called with the repository's lock held (as ``apply`` holds it), so no entry is being written.
+
+    Oldest first, one file at a time, each removal atomic: stopped anywhere, the journal is still its newest
+    entries in order, each whole and undoable, and the next prune goes on. Never raises (an entry it cannot
+    remove stays until the next apply).
+    """
+    found = entries(repo)
+    for old in found[:max(0, len(found) - keep)]:
+        try:
+            old.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # oldest first, no gap: undo must never skip a removed patch and take back the one before it
+    d = journal_dir(repo)
+    try:
+        leftovers = list(d.glob(".entry.*.tmp"))
+    except OSError:
+        return
+    for tmp in leftovers:  # record() removes its own; these are of a process killed while journaling
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def entries(repo: Path) -> list[Path]:
