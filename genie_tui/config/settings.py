@@ -243,6 +243,8 @@ def model_name_problem(name: str) -> str | None:
         return "must not be empty"
     if not name.isprintable():  # a pasted newline, escape sequence or NUL would be sent to the endpoint as is
         return "must be printable (no control characters)"
+    if " " in name:  # "gpt 4o", "gpt-4o " (a paste): every request would fail as an unknown model
+        return "must have no spaces (model ids such as llama3:8b or org/model have none)"
     return None
 
 
