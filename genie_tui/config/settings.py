@@ -234,7 +234,23 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         problem = url_problem(value)
         if problem:
             raise ConfigError(f"{origin}: {name} {problem}")
+    if name == "web_allow_hosts":
+        for entry in (e.strip() for e in value.split(",")):
+            if not _port_ok(entry):
+                raise ConfigError(f"{origin}: web_allow_hosts entry {entry!r} has an invalid port (a port is 1 to "
+                                  "65535)")
     return value
+
+
+def _port_ok(entry: str) -> bool:
+    """An allowed host's port, if it has one (``host:port``, ``[v6]:port``; a bare IPv6 address has none), is 1 to
+    65535 in ASCII digits: an entry with ``:٣`` or ``:x`` would allow nothing, silently."""
+    if entry.startswith("["):
+        rest = entry.partition("]")[2]
+        port = rest[1:] if rest.startswith(":") else None
+    else:
+        port = entry.partition(":")[2] if entry.count(":") == 1 else None
+    return port is None or (port.isascii() and port.isdigit() and 0 < int(port) < 65536)
 
 
 def model_name_problem(name: str) -> str | None:

@@ -210,7 +210,8 @@ def _names(value: object) -> list[str]:
 def _patch_number(patch_id: object) -> int:
     """``p7`` -> 7 (0 for anything else)."""
     text = str(patch_id or "")
-    return int(text[1:]) if text[:1] == "p" and text[1:].isdigit() else 0
+    digits = text[1:]
+    return int(digits) if text[:1] == "p" and digits.isascii() and digits.isdigit() else 0
 
 
 _ROLES = ("system", "user", "assistant", "tool")

@@ -56,7 +56,7 @@ def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
            after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str, tag: str = "") -> Path:
     d = journal_dir(repo)
     d.mkdir(parents=True, exist_ok=True)
-    seq = max((int(p.stem) for p in d.glob("*.json") if p.stem.isdigit()), default=0) + 1
+    seq = max((int(p.stem) for p in d.glob("*.json") if _numbered(p)), default=0) + 1
     entry = {
         "repo": os.path.realpath(repo), "label": label, "tag": tag, "time": time.time(), "diff": diff,
         "committed": False,
@@ -135,7 +135,12 @@ def entries(repo: Path) -> list[Path]:
     d = journal_dir(repo)
     if not d.is_dir():
         return []
-    return sorted((p for p in d.glob("*.json") if p.stem.isdigit()), key=lambda p: int(p.stem))
+    return sorted((p for p in d.glob("*.json") if _numbered(p)), key=lambda p: int(p.stem))
+
+
+def _numbered(path: Path) -> bool:
+    """An entry's name is its number in ASCII digits (``².json`` put there is no entry; ``int`` refuses it)."""
+    return path.stem.isascii() and path.stem.isdigit()
 
 
 def undo_last(repo: Path) -> UndoReport:
@@ -195,7 +200,7 @@ def _recover_interrupted(repo: Path) -> None:
     d = journal_dir(repo)
     for aside in d.glob("*.undoing") if d.is_dir() else ():
         target = aside.with_suffix(".json")
-        if aside.stem.isdigit() and not target.exists():
+        if _numbered(aside) and not target.exists():
             try:
                 os.replace(aside, target)
             except OSError:

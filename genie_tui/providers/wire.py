@@ -62,7 +62,7 @@ class Reply:
 
     def __post_init__(self) -> None:
         status = self.fault or ""
-        if self.fault not in FAULTS and not (status.isdigit() and 400 <= int(status) <= 599):
+        if self.fault not in FAULTS and not (status.isascii() and status.isdigit() and 400 <= int(status) <= 599):
             raise ValueError(f"unknown fault {self.fault!r} (expected one of {FAULTS[1:]})")
         if self.tool_style not in ("split", "whole", "same_index", "object"):
             raise ValueError(f"unknown tool_style {self.tool_style!r}")

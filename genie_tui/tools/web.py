@@ -65,6 +65,18 @@ def _check_url(url: Any) -> str:
     return url
 
 
+def _bad_port(url: str) -> bool:
+    """``url`` names a port of other characters than ASCII digits (``²``, ``٣``; a port out of range is the
+    guard's to refuse, and httpx refuses ``x`` itself)."""
+    try:
+        hostport = urlparse(url).netloc.rpartition("@")[2]
+    except ValueError:  # unbalanced brackets: not about the port, httpx names it
+        return False
+    port = hostport.rpartition("]")[2] if hostport.startswith("[") else hostport
+    port = port.partition(":")[2]
+    return bool(port) and not (port.isascii() and port.isdigit())
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     url: str
@@ -256,6 +268,10 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
                     break
                 response.close()
                 request = response.next_request
+                location = response.headers.get("location", "")
+                if _bad_port(location):  # httpx reads ":٨٠" (other scripts' digits) as port 80 and goes there
+                    return ToolError(f"{shown}: redirects to {_shown(location, 100)}: invalid port (a port is 1 to "
+                                     "65535); not followed")
                 if request.url.scheme not in ("http", "https"):  # file://, ftp://: httpx would say "unsupported"
                     return ToolError(f"{shown}: redirects to {_shown(response.headers.get('location', ''), 100)}, "
                                      "which is not an http(s) URL; not followed")

@@ -118,8 +118,10 @@ def _ascii(entry: str) -> str:
     if entry.isascii():
         return entry
     host, colon, port = entry.rpartition(":")
-    if not (colon and port.isdigit()):
-        host, colon, port = entry, "", ""
+    if not colon:
+        host, port = entry, ""
+    elif not (port.isascii() and port.isdigit()):  # "٣" is no port (a URL's ":٣" is refused): this entry
+        return entry  # matches nothing, rather than its host on every port
     try:
         return httpx.URL(f"http://{host}/").raw_host.decode("ascii") + colon + port
     except (httpx.InvalidURL, UnicodeError, ValueError):
