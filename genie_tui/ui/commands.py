@@ -257,6 +257,8 @@ async def _playbook(screen: MainScreen, arg: str) -> None:
 
 
 async def _clear(screen: MainScreen, arg: str) -> None:
+    if await _busy_patch(screen, "clear"):  # hiding the pane would leave the review open, out of sight
+        return
     if screen.turn_running:
         screen.action_cancel_turn()
     screen.genie.reset_agent()
