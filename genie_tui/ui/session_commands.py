@@ -90,6 +90,7 @@ async def resume(screen: MainScreen, arg: str) -> None:
         await screen.conversation.add_note(f"resume: {exc}", "error")
         return
     previous, screen.genie.agent = screen.genie.agent, agent
+    kept = _keep_users_plan(screen, previous, agent)
     close_session(previous)  # no longer open here: another genie may resume it now
     # the session's playbooks as the user left them (one turned off stays off); /playbook and the palette show them
     screen.genie.active_playbooks = agent.active_playbooks
@@ -101,6 +102,8 @@ async def resume(screen: MainScreen, arg: str) -> None:
     await show_session(screen, past, agent)
     if task_again is not None:
         await _put_back(screen, *task_again)
+        if kept:
+            await screen.conversation.add_note(kept)
         return
     session_id = getattr(agent.session, "id", ref)
     task = getattr(agent, "task", "")
@@ -108,10 +111,31 @@ async def resume(screen: MainScreen, arg: str) -> None:
         "; no model is configured, so it cannot continue here (set OPENAI_API_KEY or --base-url)"
     await screen.conversation.add_note(f"resumed {session_id}" + (f" — “{task}”" if task else "") + more,
                                        "good" if screen.genie.model_ready else "error")
+    if kept:
+        await screen.conversation.add_note(kept)
     if skipped:
         await screen.conversation.add_note(skipped, "error")
     for notice in notices:
         await screen.conversation.add_note(notice, "error")
+
+
+def _keep_users_plan(screen: MainScreen, previous: Any, agent: Any) -> str:
+    """The plan the user wrote before resuming, not sent to any model yet (before a first task, or to an agent
+    that never started a session), goes on after the resumed session's plan, minus the steps it already has;
+    the resumed agent sends it with its next request. Returns the note that says so ("" when nothing was kept).
+    """
+    steps = screen.genie.pending_plan
+    if steps is None and previous is not None and getattr(previous, "session", None) is None:
+        steps = list(getattr(previous, "plan", None) or [])
+    screen.genie.pending_plan = None
+    have = {step.text for step in agent.plan}
+    added = [step for step in steps or [] if step.text not in have]
+    if not added:
+        return ""
+    after = ", after the session's plan" if agent.plan else ""
+    agent.user_plan_edit(list(agent.plan) + added)
+    count, go = ("the plan step", "it goes") if len(added) == 1 else (f"the {len(added)} plan steps", "they go")
+    return f"resume: kept {count} you wrote{after}; {go} to the model with your next message"
 
 
 async def _put_back(screen: MainScreen, session_id: str, task: str) -> None:
