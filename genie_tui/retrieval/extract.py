@@ -171,7 +171,7 @@ def _name_of(name: Any, lang: str) -> str:
 
 def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     """The names of a definition captured without one (patterns into these nodes are slow to compile: Swift's
-    function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
+    function_declaration ~110 ms, the node alone 8; see patterns.PATTERNS): a function's ``name`` field, an identifier
     or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
     (see _HOLDERS); a Scala val or var only in a class, object, trait, enum, given, package or the file, not a
     def's; a Swift property only in a type, or a computed one; a C# conversion operator, which has no name, itself
