@@ -97,6 +97,10 @@ PATTERNS: dict[str, list[str]] = {
         "(type_item name: (type_identifier) @name) @def.class",  # ``type Alias = ...``, as TypeScript's is
         "(mod_item name: (identifier) @name) @def.module",
         "(macro_definition name: (identifier) @name) @def.function",
+        # ``const MAX: u32 = 5;``, ``static NAMES: &[&str] = &[...]``: in a file, a ``mod``, an ``impl`` (an associated
+        # const, ``Meters.ZERO``: extract._owner) or a trait; not a function's own
+        *(f"({parent} [(const_item name: (identifier) @name) (static_item name: (identifier) @name)] @def.function)"
+          for parent in ("source_file", "declaration_list")),
         _REF_IDS,
         "(use_declaration) @import",
     ],
