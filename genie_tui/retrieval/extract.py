@@ -51,6 +51,8 @@ def _doc_of(node: Any, lang: str) -> str:
         node = _holder(node) or node
     elif node.type in ("simple_enum_case", "full_enum_case") and node.parent is not None:  # Scala's, the same
         node = node.parent
+    if node.type in ("const_spec", "var_spec") and node.prev_named_sibling is None and node.parent is not None:
+        node = node.parent  # Go's ``const Port = 80``: the comment above the declaration
     prev = node.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
         return _text(prev)[:400]
@@ -193,9 +195,9 @@ def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
 
 # declarations that may name several definitions: Swift's ``case north, south``, ``let y, z: Int`` and ``var (a,
 # b) = pair``, Scala's ``val a, b = 1``, ``val m, n: Int`` and ``val (a, b) = pair``, C#'s ``event EventHandler
-# Changed, Closed;``
+# Changed, Closed;``, Go's ``const Low, High = 1, 2``
 _HOLDERS = {"enum_entry", "val_definition", "var_definition", "val_declaration", "var_declaration",
-            "event_field_declaration", "property_declaration"}
+            "event_field_declaration", "property_declaration", "const_spec", "var_spec"}
 # what holds a Scala val that is a member
 _SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body", "enum_body"}
 # patterns whose names are bound: Scala's ``(a, b)``, ``Point(a, b)``, ``a: Int``, ``all @ (a, _)``, ``a :: b``,
@@ -213,6 +215,8 @@ def _names_of(holder: Any) -> list[Any]:
         decl = next((c for c in holder.named_children if c.type == "variable_declaration"), None)
         declarators = [c for c in decl.named_children if c.type == "variable_declarator"] if decl is not None else []
         return [n for d in declarators if (n := d.child_by_field_name("name")) is not None]
+    if holder.type in ("const_spec", "var_spec"):  # Go's (a file's: see patterns.PATTERNS); ``_`` names nothing
+        return [n for n in holder.children_by_field_name("name") if n.type == "identifier" and _text(n) != "_"]
     if holder.type == "property_declaration":  # Swift's
         if (holder.parent is None or holder.parent.type not in _SWIFT_MEMBERS) and \
                 holder.child_by_field_name("computed_value") is None:

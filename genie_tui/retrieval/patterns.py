@@ -84,6 +84,10 @@ PATTERNS: dict[str, list[str]] = {
         # grammar called them method_spec before 0.21
         "(method_elem name: (field_identifier) @name) @def.method",
         "(method_spec name: (field_identifier) @name) @def.method",
+        # a file's ``const`` and ``var``, each name its own (also of a group, ``const ( A = iota; B )``, and of
+        # ``Low, High = 1, 2``; not ``_``): named by extract._named_by_field; not a function's own
+        "(source_file (const_declaration (const_spec) @def.function))",
+        "(source_file (var_declaration [(var_spec) @def.function (var_spec_list (var_spec) @def.function)]))",
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(import_spec) @import",
     ],
