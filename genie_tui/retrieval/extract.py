@@ -11,6 +11,9 @@ from genie_tui.retrieval.imports import JS_LANGS, imports_of, reexports
 from genie_tui.retrieval.langs import grammar, parser_for
 
 _GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")  # C++/Rust <T>, Go [T]
+# a JavaScript key that reads as a name: an identifier, or words joined by hyphens (``"fetch-all"() {}``), as
+# commands and events are named; not one with spaces, dots or escapes
+_JS_KEY = re.compile(r"(?:[^\W\d]|\$)[\w$]*(?:-[\w$]+)*")
 
 
 @dataclass(slots=True)
@@ -102,6 +105,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
                 continue
             for name in names:
                 full = _name_of(name, lang)
+                if not full:  # a JavaScript method named by a string that reads as no name (``"Save file"() {}``)
+                    continue
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
                 # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
@@ -168,6 +173,8 @@ def _name_of(name: Any, lang: str) -> str:
         return full.lstrip(":")
     if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
         return full.lstrip("#")
+    if name.type == "string" and lang in JS_LANGS:  # ``"fetch-all"() {}``, ``'save': function`` (see _JS_KEY)
+        return full[1:-1] if _JS_KEY.fullmatch(full[1:-1]) else ""
     return full.strip("`") if lang in ("swift", "scala") else full
 
 

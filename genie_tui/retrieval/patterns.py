@@ -46,9 +46,12 @@ PATTERNS: dict[str, list[str]] = {
           for decl in ("lexical_declaration", "variable_declaration")
           for wrap in ("({decl} {wrapped})", "(export_statement declaration: ({decl} {wrapped}))")),
         # ``var utils = { merge: function (a, b) {} }``, ``Router.prototype = { use: function () {} }``; an arrow
-        # function only in an object a name holds (``{ onDone: () => ... }`` passed to a call is a callback)
-        "(pair key: (property_identifier) @name value: [(function_expression) (generator_function)]) @def.method",
-        "(variable_declarator value: (object (pair key: (property_identifier) @name value: (arrow_function)) @def.method))",
+        # function only in an object a name holds (``{ onDone: () => ... }`` passed to a call is a callback); a key
+        # may be a string that reads as a name (``'save': function () {}``, ``"fetch-all": ...``: extract._name_of)
+        ("(pair key: [(property_identifier) (string)] @name value: [(function_expression) (generator_function)])"
+         " @def.method"),
+        ("(variable_declarator value: (object (pair key: [(property_identifier) (string)] @name value: (arrow_function))"
+         " @def.method))"),
         # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
         ("[(identifier) (property_identifier) (private_property_identifier) (shorthand_property_identifier)"
          " (shorthand_property_identifier_pattern)] @ref"),
