@@ -14,6 +14,8 @@ _WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expressi
 # ``typedef void (*free_fn)(void *ptr);``: a function pointer's type, as ``typedef int count_t;`` is a type
 _C_FN_POINTER_TYPEDEF = ("(type_definition declarator: (function_declarator declarator: (parenthesized_declarator"
                          " (pointer_declarator declarator: (type_identifier) @name)))) @def.class")
+# ``#define BUF_SIZE 1024``, a named value as a ``const`` is elsewhere; not an include guard (``#define LIMITS_H``)
+_C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.function"
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
@@ -138,6 +140,7 @@ PATTERNS: dict[str, list[str]] = {
         "(type_definition declarator: (type_identifier) @name) @def.class",
         _C_FN_POINTER_TYPEDEF,
         "(preproc_function_def name: (identifier) @name) @def.function",
+        _C_CONSTANT_MACRO,
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(preproc_include) @import",
     ],
@@ -158,6 +161,7 @@ PATTERNS: dict[str, list[str]] = {
         _C_FN_POINTER_TYPEDEF,
         "(alias_declaration name: (type_identifier) @name) @def.class",  # ``using Callback = void (*)(int);``
         "(preproc_function_def name: (identifier) @name) @def.function",
+        _C_CONSTANT_MACRO,
         "[(identifier) (type_identifier) (field_identifier) (namespace_identifier)] @ref",
         "(preproc_include) @import",
     ],
