@@ -104,6 +104,7 @@ PATTERNS: dict[str, list[str]] = {
         "(trait_item name: (type_identifier) @name) @def.class",
         "(union_item name: (type_identifier) @name) @def.class",
         "(type_item name: (type_identifier) @name) @def.class",  # ``type Alias = ...``, as TypeScript's is
+        "(associated_type name: (type_identifier) @name) @def.class",  # a trait's ``type Item;``: ``Storage.Item``
         "(mod_item name: (identifier) @name) @def.module",
         "(macro_definition name: (identifier) @name) @def.function",
         # ``const MAX: u32 = 5;``, ``static NAMES: &[&str] = &[...]``: in a file, a ``mod``, an ``impl`` (an associated

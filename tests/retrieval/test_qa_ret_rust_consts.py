@@ -1,6 +1,6 @@
 """Rust ``const`` and ``static`` items are definitions with their spans: in a file or a ``mod``, and an associated
 const of an ``impl`` or a trait as its type's (``Meters.ZERO``); a function's own const is none. A task naming one
-leads search to its line."""
+leads search to its line. A trait's associated type (``type Item;``) is a type of the trait."""
 
 from __future__ import annotations
 
@@ -58,3 +58,15 @@ def test_a_const_named_in_the_task_leads_search_to_its_line(make_repo):
         ix.close()
     assert best.path == "src/lib.rs"
     assert (best.spans[0].start, best.spans[0].end, best.spans[0].symbol) == (1, 1, "MAX_RETRIES")
+
+
+def test_a_traits_associated_type_is_a_type_of_the_trait(make_repo):
+    storage = ("pub trait Storage {\n    /// What it holds.\n    type Item: Clone;\n    fn get(&self) -> Self::Item;\n}\n\n"
+               "impl Storage for Disk {\n    type Item = Vec<u8>;\n    fn get(&self) -> Vec<u8> {\n        vec![]\n    }\n}\n")
+    ix = RepoIndex.open(make_repo({"src/storage.rs": storage}))
+    try:
+        found = {s: [(d.path, d.line, d.end_line, d.kind) for d in ix.definitions(s)] for s in ("Storage.Item", "Item")}
+    finally:
+        ix.close()
+    assert found == {"Storage.Item": [("src/storage.rs", 3, 3, "class")],
+                     "Item": [("src/storage.rs", 3, 3, "class"), ("src/storage.rs", 8, 8, "class")]}
