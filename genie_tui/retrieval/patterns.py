@@ -228,6 +228,11 @@ PATTERNS: dict[str, list[str]] = {
     "kotlin": [
         "(class_declaration name: (identifier) @name) @def.class",  # also interface, enum, data and sealed
         "(object_declaration name: (identifier) @name) @def.class",
+        "(companion_object name: (identifier) @name) @def.class",  # ``companion object Factory``: ``Point.Factory``
+        '(secondary_constructor "constructor" @name) @def.method',  # ``Point.constructor``, as Swift's ``init``
+        # a ``const val``, as Rust's ``const`` is (a method in a class or object, as a property with a getter is)
+        ('((property_declaration (modifiers (property_modifier) @_m) (variable_declaration (identifier) @name))'
+         ' @def.function (#eq? @_m "const"))'),
         # a class the grammar (1.1) cannot read (a member half written; kotlin.reparse mends what it
         # misreads in valid code) is an error node that starts with its keyword and name: the class of its members
         '(ERROR . (modifiers)? . ["class" "interface" "object"] . (identifier) @name) @def.class',

@@ -49,7 +49,8 @@ from genie_tui.errors import GenieError
 # 42: a Ruby symbol (``each(&:total)``, ``before_action :login``) is a reference to the method it names
 # 43: Rust ``const`` and ``static`` items, Go's top-level ``const`` and ``var`` names, C/C++ object-like macros with
 #     a value (``#define BUF_SIZE 1024``) are definitions; a JavaScript method named by a string is named by its
-#     text (``"fetch-all"() {}`` is ``fetch-all``), if it reads as a name; a Rust trait's associated type is a type
+#     text (``"fetch-all"() {}`` is ``fetch-all``), if it reads as a name; a Rust trait's associated type is a type;
+#     Kotlin's named companion objects, secondary constructors and ``const val``s are definitions
 SCHEMA_VERSION = "43"
 
 _SCHEMA = """
