@@ -19,7 +19,7 @@ _JS_KEY = re.compile(r"(?:[^\W\d]|\$)[\w$]*(?:-[\w$]+)*")
 @dataclass(slots=True)
 class Definition:
     name: str
-    kind: str  # class, function, method, module
+    kind: str  # class, function, method, module, value (a named constant or variable: ``const MAX = 5``)
     line: int
     end_line: int
     doc: str
@@ -125,11 +125,11 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
-        owner = _owner(lang, node, full) if kind in ("function", "method") else ""
+        owner = _owner(lang, node, full) if kind in ("function", "method", "value") else ""
         if owner:
-            parent = owner
+            parent = owner  # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value
             # ``ns::f`` defined out of line in a namespace of this file is a function, ``Cls::f`` a method
-            kind = "function" if owner in namespaces else "method"
+            kind = kind if kind == "value" else "function" if owner in namespaces else "method"
         elif kind == "function" and stack and stack[-1][1].kind == "class":
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":

@@ -1,6 +1,6 @@
 """The tree-sitter query patterns of each language: definitions, references, imports and CommonJS exports.
 
-Captures: ``@def.<kind>`` (class, function, method, module) with ``@name`` (or named by extract._named_by_field),
+Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable) with ``@name`` (or named by extract._named_by_field),
 ``@ref``, ``@import``, ``@export.default``, ``@require``, ``@cjs.export``, ``@cjs.define``; a name starting with
 ``_`` is a predicate's. langs.grammar compiles them, dropping a pattern the installed grammar rejects on its own.
 """
@@ -15,7 +15,7 @@ _WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expressi
 _C_FN_POINTER_TYPEDEF = ("(type_definition declarator: (function_declarator declarator: (parenthesized_declarator"
                          " (pointer_declarator declarator: (type_identifier) @name)))) @def.class")
 # ``#define BUF_SIZE 1024``, a named value as a ``const`` is elsewhere; not an include guard (``#define LIMITS_H``)
-_C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.function"
+_C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.value"
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
@@ -91,8 +91,8 @@ PATTERNS: dict[str, list[str]] = {
         "(method_spec name: (field_identifier) @name) @def.method",
         # a file's ``const`` and ``var``, each name its own (also of a group, ``const ( A = iota; B )``, and of
         # ``Low, High = 1, 2``; not ``_``): named by extract._named_by_field; not a function's own
-        "(source_file (const_declaration (const_spec) @def.function))",
-        "(source_file (var_declaration [(var_spec) @def.function (var_spec_list (var_spec) @def.function)]))",
+        "(source_file (const_declaration (const_spec) @def.value))",
+        "(source_file (var_declaration [(var_spec) @def.value (var_spec_list (var_spec) @def.value)]))",
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(import_spec) @import",
     ],
@@ -109,7 +109,7 @@ PATTERNS: dict[str, list[str]] = {
         "(macro_definition name: (identifier) @name) @def.function",
         # ``const MAX: u32 = 5;``, ``static NAMES: &[&str] = &[...]``: in a file, a ``mod``, an ``impl`` (an associated
         # const, ``Meters.ZERO``: extract._owner) or a trait; not a function's own
-        *(f"({parent} [(const_item name: (identifier) @name) (static_item name: (identifier) @name)] @def.function)"
+        *(f"({parent} [(const_item name: (identifier) @name) (static_item name: (identifier) @name)] @def.value)"
           for parent in ("source_file", "declaration_list")),
         _REF_IDS,
         "(use_declaration) @import",
@@ -230,9 +230,9 @@ PATTERNS: dict[str, list[str]] = {
         "(object_declaration name: (identifier) @name) @def.class",
         "(companion_object name: (identifier) @name) @def.class",  # ``companion object Factory``: ``Point.Factory``
         '(secondary_constructor "constructor" @name) @def.method',  # ``Point.constructor``, as Swift's ``init``
-        # a ``const val``, as Rust's ``const`` is (a method in a class or object, as a property with a getter is)
+        # a ``const val``, a named value as Rust's ``const`` is
         ('((property_declaration (modifiers (property_modifier) @_m) (variable_declaration (identifier) @name))'
-         ' @def.function (#eq? @_m "const"))'),
+         ' @def.value (#eq? @_m "const"))'),
         # a class the grammar (1.1) cannot read (a member half written; kotlin.reparse mends what it
         # misreads in valid code) is an error node that starts with its keyword and name: the class of its members
         '(ERROR . (modifiers)? . ["class" "interface" "object"] . (identifier) @name) @def.class',

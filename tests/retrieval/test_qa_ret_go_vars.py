@@ -1,6 +1,6 @@
 """Go's top-level ``const`` and ``var`` declarations are definitions, each name of a grouped block (``const ( A =
 iota; B )``) or of one spec (``Low, High = 1, 2``) its own; ``_`` and a function's own are none. The repo map
-lists them."""
+lists them where the task names them or the file defines nothing else."""
 
 from __future__ import annotations
 
@@ -53,11 +53,16 @@ def test_go_top_level_consts_and_vars_are_definitions_each_name_its_own(make_rep
     assert count == 8  # those seven and ``run``: nothing else of ``Low, High`` (its comma) is one
 
 
-def test_the_repo_map_lists_them(make_repo):
-    repo = make_repo({"conf/conf.go": GO, "conf/server.go": "package conf\n\nfunc Serve() int {\n\treturn 1\n}\n"})
+def test_the_repo_map_lists_those_the_task_names_among_a_files_functions(make_repo):
+    """A file's named values would crowd its types and functions out of the map (40 rows a file): the map lists
+    those the task names, and all of a file that defines nothing else."""
+    errs = "package conf\n\nvar (\n\tErrA = errors.New(\"a\")\n\tErrB = errors.New(\"b\")\n)\n"
+    repo = make_repo({"conf/conf.go": GO, "conf/errors.go": errs,
+                      "conf/server.go": "package conf\n\nfunc Serve() int {\n\treturn 1\n}\n"})
     ix = RepoIndex.open(repo)
     try:
-        repo_map = ix.repo_map("the server ignores DefaultPort", files=["conf/conf.go"])
+        repo_map = ix.repo_map("the server ignores DefaultPort", files=["conf/conf.go", "conf/errors.go"])
     finally:
         ix.close()
-    assert repo_map.startswith("conf/conf.go:\n  4: const DefaultPort = 8080\n  7: ModeRead = iota\n  8: ModeWrite\n")
+    assert "conf/conf.go:\n  4: const DefaultPort = 8080\n  21: func run() {\n" in repo_map + "\n"
+    assert "conf/errors.go:\n  4: ErrA = errors.New(\"a\")\n  5: ErrB = errors.New(\"b\")\n" in repo_map + "\n"

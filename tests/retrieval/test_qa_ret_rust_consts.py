@@ -70,3 +70,12 @@ def test_a_traits_associated_type_is_a_type_of_the_trait(make_repo):
         ix.close()
     assert found == {"Storage.Item": [("src/storage.rs", 3, 3, "class")],
                      "Item": [("src/storage.rs", 3, 3, "class"), ("src/storage.rs", 8, 8, "class")]}
+
+
+def test_they_are_named_values_also_in_an_impl(make_repo):
+    ix = RepoIndex.open(make_repo({"src/lib.rs": RUST}))
+    try:
+        kinds = {s: [(d.kind, d.line) for d in ix.definitions(s)] for s in ("MAX_RETRIES", "Meters.ZERO", "Meters.new")}
+    finally:
+        ix.close()
+    assert kinds == {"MAX_RETRIES": [("value", 1)], "Meters.ZERO": [("value", 13)], "Meters.new": [("method", 15)]}
