@@ -1,8 +1,9 @@
 """The tree-sitter query patterns of each language: definitions, references, imports and CommonJS exports.
 
-Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable) with ``@name`` (or named by extract._named_by_field),
-``@ref``, ``@import``, ``@export.default``, ``@require``, ``@cjs.export``, ``@cjs.define``; a name starting with
-``_`` is a predicate's. langs.grammar compiles them, dropping a pattern the installed grammar rejects on its own.
+Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable) with ``@name``
+(or named by extract._named_by_field), ``@ref``, ``@import``, ``@export.default``, ``@require``, ``@cjs.export``,
+``@cjs.define``; a name starting with ``_`` is a predicate's. langs.grammar compiles them, dropping a pattern the
+installed grammar rejects on its own.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ PATTERNS: dict[str, list[str]] = {
         # may be a string that reads as a name (``'save': function () {}``, ``"fetch-all": ...``: extract._name_of)
         ("(pair key: [(property_identifier) (string)] @name value: [(function_expression) (generator_function)])"
          " @def.method"),
-        ("(variable_declarator value: (object (pair key: [(property_identifier) (string)] @name value: (arrow_function))"
-         " @def.method))"),
+        ("(variable_declarator value: (object (pair key: [(property_identifier) (string)] @name"
+         " value: (arrow_function)) @def.method))"),
         # ``{ Widget }`` in ``const { Widget } = require('./w')`` and ``module.exports = { Widget }`` names it too
         ("[(identifier) (property_identifier) (private_property_identifier) (shorthand_property_identifier)"
          " (shorthand_property_identifier_pattern)] @ref"),

@@ -61,8 +61,10 @@ def test_a_const_named_in_the_task_leads_search_to_its_line(make_repo):
 
 
 def test_a_traits_associated_type_is_a_type_of_the_trait(make_repo):
-    storage = ("pub trait Storage {\n    /// What it holds.\n    type Item: Clone;\n    fn get(&self) -> Self::Item;\n}\n\n"
-               "impl Storage for Disk {\n    type Item = Vec<u8>;\n    fn get(&self) -> Vec<u8> {\n        vec![]\n    }\n}\n")
+    storage = ("pub trait Storage {\n    /// What it holds.\n    type Item: Clone;\n"
+               "    fn get(&self) -> Self::Item;\n}\n\n"
+               "impl Storage for Disk {\n    type Item = Vec<u8>;\n"
+               "    fn get(&self) -> Vec<u8> {\n        vec![]\n    }\n}\n")
     ix = RepoIndex.open(make_repo({"src/storage.rs": storage}))
     try:
         found = {s: [(d.path, d.line, d.end_line, d.kind) for d in ix.definitions(s)] for s in ("Storage.Item", "Item")}
