@@ -33,9 +33,14 @@ def test_no_textual_import_statement_outside_ui():
 
 @pytest.mark.parametrize("argv", [["--help"], ["apply", "--help"], ["search", "--help"]])
 def test_fast_commands_import_neither_sdk_nor_textual(argv):
-    code = ("import sys; from genie_tui.cli import main\n"
-            "try:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'openai', 'git', 'tree_sitter', 'httpx'}))"
-            % argv)
+    code = (f"import sys; from genie_tui.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'openai', 'git', 'tree_sitter', 'httpx'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_no_module_is_past_the_house_size_limit():
+    """STYLE.md: modules are split past 400 lines."""
+    root = Path(genie_tui.__file__).parent
+    sizes = {str(p.relative_to(root)): len(p.read_text(encoding="utf-8").splitlines()) for p in root.rglob("*.py")}
+    assert {path: n for path, n in sizes.items() if n > 400} == {}

@@ -56,7 +56,8 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     refs = [(n, ",".join(map(str, sorted(set(ls))[:200]))) for n, ls in parsed.refs.items()]
     line_tokens = [tokenize(line) for line in split_lines(text)]
     body = [t for toks in line_tokens for t in toks]
-    names = [t for d in parsed.defs if not anonymous(d.name, lang) for t in tokenize(d.name)]
+    # what a file defines, not the values it names (cobra's ``EnablePrefixMatching`` is no file about prefixes)
+    names = [t for d in parsed.defs if not anonymous(d.name, lang) and d.kind != "value" for t in tokenize(d.name)]
     fields = (path_tokens(path), names,
               [t for d in parsed.defs if d.doc for t in tokenize(d.doc)], body)
     chunk_rows = []

@@ -11,12 +11,15 @@ from genie_tui.retrieval.imports import JS_LANGS, imports_of, reexports
 from genie_tui.retrieval.langs import grammar, parser_for
 
 _GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")  # C++/Rust <T>, Go [T]
+# a JavaScript key that reads as a name: an identifier, or words joined by hyphens (``"fetch-all"() {}``), as
+# commands and events are named; not one with spaces, dots or escapes
+_JS_KEY = re.compile(r"(?:[^\W\d]|\$)[\w$]*(?:-[\w$]+)*")
 
 
 @dataclass(slots=True)
 class Definition:
     name: str
-    kind: str  # class, function, method, module
+    kind: str  # class, function, method, module, value (a named constant or variable: ``const MAX = 5``)
     line: int
     end_line: int
     doc: str
@@ -51,6 +54,8 @@ def _doc_of(node: Any, lang: str) -> str:
         node = _holder(node) or node
     elif node.type in ("simple_enum_case", "full_enum_case") and node.parent is not None:  # Scala's, the same
         node = node.parent
+    if node.type in ("const_spec", "var_spec") and node.prev_named_sibling is None and node.parent is not None:
+        node = node.parent  # Go's ``const Port = 80``: the comment above the declaration
     prev = node.prev_named_sibling
     if prev is not None and "comment" in prev.type and prev.end_point[0] >= node.start_point[0] - 1:
         return _text(prev)[:400]
@@ -100,6 +105,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
                 continue
             for name in names:
                 full = _name_of(name, lang)
+                if not full:  # a JavaScript method named by a string that reads as no name (``"Save file"() {}``)
+                    continue
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
                 # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
@@ -118,11 +125,11 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
-        owner = _owner(lang, node, full) if kind in ("function", "method") else ""
+        owner = _owner(lang, node, full) if kind in ("function", "method", "value") else ""
         if owner:
-            parent = owner
+            parent = owner  # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value
             # ``ns::f`` defined out of line in a namespace of this file is a function, ``Cls::f`` a method
-            kind = "function" if owner in namespaces else "method"
+            kind = kind if kind == "value" else "function" if owner in namespaces else "method"
         elif kind == "function" and stack and stack[-1][1].kind == "class":
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":
@@ -166,12 +173,14 @@ def _name_of(name: Any, lang: str) -> str:
         return full.lstrip(":")
     if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
         return full.lstrip("#")
+    if name.type == "string" and lang in JS_LANGS:  # ``"fetch-all"() {}``, ``'save': function`` (see _JS_KEY)
+        return full[1:-1] if _JS_KEY.fullmatch(full[1:-1]) else ""
     return full.strip("`") if lang in ("swift", "scala") else full
 
 
 def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
     """The names of a definition captured without one (patterns into these nodes are slow to compile: Swift's
-    function_declaration ~110 ms, the node alone 8; see langs.PATTERNS): a function's ``name`` field, an identifier
+    function_declaration ~110 ms, the node alone 8; see patterns.PATTERNS): a function's ``name`` field, an identifier
     or an operator (Swift's ``static func ==``, ``func <*>``); each name of a declaration that may have several
     (see _HOLDERS); a Scala val or var only in a class, object, trait, enum, given, package or the file, not a
     def's; a Swift property only in a type, or a computed one; a C# conversion operator, which has no name, itself
@@ -193,9 +202,9 @@ def _named_by_field(caps: dict[str, list[Any]]) -> list[Any]:
 
 # declarations that may name several definitions: Swift's ``case north, south``, ``let y, z: Int`` and ``var (a,
 # b) = pair``, Scala's ``val a, b = 1``, ``val m, n: Int`` and ``val (a, b) = pair``, C#'s ``event EventHandler
-# Changed, Closed;``
+# Changed, Closed;``, Go's ``const Low, High = 1, 2``
 _HOLDERS = {"enum_entry", "val_definition", "var_definition", "val_declaration", "var_declaration",
-            "event_field_declaration", "property_declaration"}
+            "event_field_declaration", "property_declaration", "const_spec", "var_spec"}
 # what holds a Scala val that is a member
 _SCALA_MEMBERS = {"compilation_unit", "template_body", "with_template_body", "enum_body"}
 # patterns whose names are bound: Scala's ``(a, b)``, ``Point(a, b)``, ``a: Int``, ``all @ (a, _)``, ``a :: b``,
@@ -213,6 +222,8 @@ def _names_of(holder: Any) -> list[Any]:
         decl = next((c for c in holder.named_children if c.type == "variable_declaration"), None)
         declarators = [c for c in decl.named_children if c.type == "variable_declarator"] if decl is not None else []
         return [n for d in declarators if (n := d.child_by_field_name("name")) is not None]
+    if holder.type in ("const_spec", "var_spec"):  # Go's (a file's: see patterns.PATTERNS); ``_`` names nothing
+        return [n for n in holder.children_by_field_name("name") if n.type == "identifier" and _text(n) != "_"]
     if holder.type == "property_declaration":  # Swift's
         if (holder.parent is None or holder.parent.type not in _SWIFT_MEMBERS) and \
                 holder.child_by_field_name("computed_value") is None:

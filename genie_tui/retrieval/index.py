@@ -383,7 +383,8 @@ class RepoIndex:
         if task.strip():
             for r in self.search(task, k=8):
                 seeds[r.path] = seeds.get(r.path, 0.0) + max(r.score, 0.1)
-        return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens))
+        return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens,
+                                              task))
 
     def explain(self, path: str) -> str:
         """Why ``path`` is indexed or not."""

@@ -6,6 +6,7 @@ personalised to the files in play and the task's search hits, as Aider's repo ma
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -65,8 +66,11 @@ def pagerank(edges: dict[int, dict[int, float]], nodes: list[int], seeds: dict[i
 
 
 def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds: dict[str, float],
-           budget_tokens: int) -> str:
-    """The outline text: ``path:`` then indented ``line: signature`` rows, best files first."""
+           budget_tokens: int, task: str = "") -> str:
+    """The outline text: ``path:`` then indented ``line: signature`` rows, best files first. A file's named values
+    (``#define FLAG_7 ...``, Go's ``const``) are rows only where ``task`` names them or the file defines nothing
+    else: a header's 50 macros would crowd its types out of the file's 40 rows."""
+    named = set(re.findall(r"[\w$]+", task))
     by_path = {f.path: f.id for f in files.values()}
     seed_ids = {by_path[p]: w for p, w in seeds.items() if p in by_path}
     nodes = [fid for fid, f in files.items() if f.lang]
@@ -79,7 +83,9 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds:
     parts: list[str] = []
     used = 0
     for fid in order:
-        defs = c.execute("SELECT kind, line, parent FROM defs WHERE file_id=? ORDER BY line", (fid,)).fetchall()
+        defs = c.execute("SELECT kind, line, parent, name FROM defs WHERE file_id=? ORDER BY line", (fid,)).fetchall()
+        if any(kind != "value" for kind, *_ in defs):
+            defs = [d for d in defs if d[0] != "value" or d[3] in named]
         if not defs:
             continue
         path = files[fid].path
@@ -89,7 +95,7 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds:
             continue
         block = [f"{shown_path(path)}:"]  # a newline in a name must not read as two rows
         shown: set[int] = set()
-        for _kind, line, parent in defs:
+        for _kind, line, parent, _name in defs:
             if line in shown:  # ``attr_reader :name, :email``, ``case north, south``: one line, one row
                 continue
             if len(shown) == 40:

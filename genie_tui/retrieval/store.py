@@ -47,7 +47,11 @@ from genie_tui.errors import GenieError
 # 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
 # 41: a .h file with classes, namespaces or templates is parsed as C++
 # 42: a Ruby symbol (``each(&:total)``, ``before_action :login``) is a reference to the method it names
-SCHEMA_VERSION = "42"
+# 43: named values are definitions of the kind ``value``: Rust ``const`` and ``static`` items, Go's top-level ``const``
+#     and ``var`` names, C/C++ object-like macros with a value (``#define BUF_SIZE 1024``), Kotlin's ``const val``s;
+#     so are Kotlin's named companion objects and secondary constructors and a Rust trait's associated type; a
+#     JavaScript method named by a string that reads as a name is named by its text (``"fetch-all"() {}``)
+SCHEMA_VERSION = "43"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

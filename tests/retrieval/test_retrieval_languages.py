@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from genie_tui.retrieval import RepoIndex, langs
+from genie_tui.retrieval import RepoIndex, langs, patterns
 
 CASES = {
     "python": ("pkg/shapes.py", '''
@@ -951,18 +951,18 @@ def test_grammars_load_without_network(make_repo, tmp_path):
     assert out.stdout.strip().split(",") == sorted(CASES)
 
 
-@pytest.mark.parametrize("lang", sorted(langs.PATTERNS))
+@pytest.mark.parametrize("lang", sorted(patterns.PATTERNS))
 def test_patterns_checked_by_their_names_are_those_that_compile(lang):
     """grammar() keeps the patterns whose node types and fields the grammar has, compiled at once: the same
     patterns as compiling each alone (3x slower for TypeScript) would keep."""
     language = langs.grammar(lang)[0]
-    quick = langs._split(p for p in langs._expand(langs.PATTERNS[lang]) if langs._plausible(language, p))
-    assert quick == langs.compilable(language, langs.PATTERNS[lang])
+    quick = langs._split(p for p in langs._expand(patterns.PATTERNS[lang]) if langs._plausible(language, p))
+    assert quick == langs.compilable(language, patterns.PATTERNS[lang])
 
 
 def test_a_pattern_the_name_check_misses_drops_only_itself(monkeypatch, make_repo):
-    monkeypatch.setitem(langs.PATTERNS, "go", [*langs.PATTERNS["go"],
-                                               '(function_declaration "no_such_keyword") @def.function'])
+    monkeypatch.setitem(patterns.PATTERNS, "go", [*patterns.PATTERNS["go"],
+                                                  '(function_declaration "no_such_keyword") @def.function'])
     monkeypatch.setattr(langs, "_cache", {})
     assert langs.grammar("go") is not None
     repo = make_repo({"main.go": "package main\n\nfunc Run() int { return 1 }\n"})
