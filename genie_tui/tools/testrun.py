@@ -26,8 +26,14 @@ LONG_LINE = 65536  # bytes of a line kept until it ends (a longer one's rest is 
 PROGRESS_EVERY_S = 0.1
 EXIT_GRACE_S = 2.0  # after the command exits, how long its output pipe may stay open
 DRAIN_S = 3.0
-#: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself)
-_NO_TESTS = re.compile(r"^Ran 0 tests in |^no tests ran\b|^running 0 tests$|^ok\s+\S+\s+\[no test files\]$", re.M)
+#: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself) ...
+_NO_TESTS = re.compile(r"^Ran 0 tests in |^(?:=+ )?no tests ran\b|^running 0 tests$"
+                       r"|^(?:\?|ok)\s+\S+\s+\[no test files\]$|^ok\s+\S+\s+\S+\s+\[no tests to run\]$", re.MULTILINE)
+#: ... unless some tests ran elsewhere in the output: `cargo test` says "running 0 tests" for the doc-tests of
+#: every crate without doc examples after its unit tests ran, `go test ./...` "[no test files]" for a package
+#: among tested ones, and a `make test` may run an empty suite after a full one
+_SOME_TESTS = re.compile(r"^Ran [1-9]\d* tests? in |^running [1-9]\d* tests?$|\b[1-9]\d* (?:passed|failed)\b"
+                         r"|^ok\s+\S+\s+(?:\d[\d.]*m?s|\(cached\))(?!.*\[no tests to run\])", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +206,7 @@ async def run_command(repo: Path, command: str, timeout: float,
         await _finish(proc, reader)
     code = proc.returncode if proc.returncode is not None else -1
     output = tail.text()
-    ran_nothing = bool(_NO_TESTS.search(output))
+    ran_nothing = bool(_NO_TESTS.search(output)) and not _SOME_TESTS.search(output)
     if ran_nothing:
         output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
     return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
