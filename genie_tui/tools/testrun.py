@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from genie_tui.printable import printable
+
 _REAPER = Path(__file__).with_name("reaper.py")
 TAIL_LINES = 60
 TAIL_CHARS = 12_000  # the report's output tail: 60 lines of pytest dict diffs must not fill the context
@@ -214,8 +216,8 @@ async def run_command(repo: Path, command: str, timeout: float,
 
 
 class _Tail:
-    """The command's output as the report shows it, kept as it arrives: each line (split as ``str.splitlines``
-    does) cut at ``LINE_CHARS`` characters with a note of how many more it had, and only the last ``KEEP_LINES``
+    """The command's output as the report shows it, kept as it arrives: each line (as a terminal shows it, see
+    ``_lines``) cut at ``LINE_CHARS`` characters with a note of how many more it had, and only the last ``KEEP_LINES``
     lines. A line of any length (gigabytes without a newline) is read through: its first ``LONG_LINE`` bytes
     are kept until it ends, the rest only counted."""
 
@@ -239,7 +241,7 @@ class _Tail:
                 self._grow(raw)
                 self._end()
             else:
-                self._add((raw.decode("utf-8", errors="replace") + "\n").splitlines(), 0)
+                self._add(_lines(raw.decode("utf-8", errors="replace")), 0)
         self._grow(rest)
         return len(complete) + 1
 
@@ -268,7 +270,7 @@ class _Tail:
 
     def _end(self) -> None:
         more = self.more + (len(self.decoder.decode(b"", final=True)) if self.decoder else 0)
-        self._add((self.pending.decode("utf-8", errors="replace") + "\n").splitlines(), more)
+        self._add(_lines(self.pending.decode("utf-8", errors="replace")), more)
         self.pending, self.more, self.decoder = b"", 0, None
 
     def _add(self, parts: list[str], more: int) -> None:
@@ -276,6 +278,16 @@ class _Tail:
             extra = len(part) - LINE_CHARS if len(part) > LINE_CHARS else 0
             extra += more if number == len(parts) else 0
             self.lines.append(f"{part[:LINE_CHARS]} ... [{extra} more characters]" if extra else part)
+
+
+def _lines(text: str) -> list[str]:
+    """One line of output (without its newline) as a terminal leaves it, split as ``str.splitlines`` does: what
+    a carriage return redrew (a progress bar: hundreds of states, one line on screen) as its last state, and
+    without escape sequences or control characters (coloured output, ``--color=yes``), which the model would
+    read as text."""
+    if "\r" in text:
+        text = next((part for part in reversed(text.split("\r")) if part.strip()), "")
+    return (printable(text, keep_tabs=True) + "\n").splitlines()
 
 
 async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]) -> None:

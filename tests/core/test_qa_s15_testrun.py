@@ -47,3 +47,38 @@ def test_a_run_where_no_test_ran_anywhere_is_not_a_pass(tmp_path, output):
     run = asyncio.run(run_command(tmp_path, _printed(output), 60))
     assert run.exit_code == 0 and not run.passed
     assert "no tests ran" in run.report()
+
+
+def test_coloured_output_reaches_the_model_without_escape_sequences(make_repo):
+    """A project with ``addopts = "--color=yes"`` (or FORCE_COLOR in the environment) gave the model ESC [31m and
+    friends around every word of the failure: noise that costs tokens and that the 400-character cut counted."""
+    repo = make_repo({"test_a.py": "def test_x():\n    assert 1 == 2\n"})
+    run = asyncio.run(run_command(repo, f"{sys.executable} -m pytest -q --color=yes -p no:cacheprovider", 120))
+    report = run.report()
+    assert run.exit_code == 1 and "1 failed" in report
+    assert "\x1b" not in report and "[0m" not in report, report
+    assert "FAILED test_a.py::test_x" in report
+
+
+def test_a_progress_bar_in_the_output_does_not_push_the_failure_out_of_what_the_model_sees(tmp_path):
+    """A bar redrawn with carriage returns (tqdm, a download) is one line on a terminal; split at each return it
+    was hundreds of lines, and the 60 the model is shown held only the bar, not the assertion above it."""
+    bar = "".join(f"\rprocessing: {n:3d}%|{'#' * (n // 10):10s}|" for n in range(101)) * 5
+    output = ("test_a.py F\n\n___ test_x ___\n\n    def test_x():\n>       assert load() == 2\nE       assert 1 == 2\n"
+              "\n------ Captured stderr call ------\n" + bar + "\n"
+              "FAILED test_a.py::test_x - assert 1 == 2\n1 failed in 0.31s\n")
+    seen: list[str] = []
+    run = asyncio.run(run_command(tmp_path, _printed(output) + "; exit 1", 60, seen.append))
+    report = run.report()
+    assert "E       assert 1 == 2" in report, report
+    shown = report.split("\n", 2)[2]  # below the command and the verdict
+    assert "processing: 100%|##########|" in shown and shown.count("processing") == 1
+    assert "\r" not in report and "1 failed in 0.31s" in seen[-1]
+
+
+def test_output_with_control_bytes_and_bytes_that_are_not_utf8_is_text_for_the_model(tmp_path):
+    raw = b"ok \x00\x07\x08 bell\n\xff\xfe latin-1: caf\xe9\n\x1b]52;c;aGk=\x07clipboard\n"
+    script = f"{sys.executable} -c \"import sys; sys.stdout.buffer.write({raw!r})\""
+    report = asyncio.run(run_command(tmp_path, script, 60)).report()
+    assert "ok  bell" in report and "caf\ufffd" in report and "clipboard" in report
+    assert not any(ch in report for ch in "\x00\x07\x08\x1b"), report
