@@ -129,6 +129,8 @@ class Printer:
                 allowed = await self._confirm(f"run `{event.command}`?", event.approved)
                 if not event.approved.done():
                     event.approved.set_result(bool(allowed))
+            case ev.TestsRan() if event.timed_out:  # stopped by genie: no test failed, and its 143 is genie's
+                self.note(f"tests TIMED OUT after {event.elapsed_s:.1f}s (test_timeout): {event.command}")
             case ev.TestsRan():
                 self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
                           f"{event.elapsed_s:.1f}s): {event.command}")

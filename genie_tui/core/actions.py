@@ -209,11 +209,12 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     run = await run_command(agent.repo, command, agent.settings.test_timeout, progress)
     project = command == configured  # only the project's own test command says whether "the tests" pass
     if project:
-        agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code}
+        agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code,
+                       "timed_out": run.timed_out}
     agent.session.record("tests", command=command, passed=run.passed, exit_code=run.exit_code,
                          elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out, project=project)
     tail = "\n".join(run.output.splitlines()[-40:])
-    agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s))
+    agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s, run.timed_out))
     return run.report()
 
 

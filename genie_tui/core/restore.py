@@ -169,6 +169,7 @@ def restore(path: Path) -> RestoredState:
                     patch["undone"] = True
         elif kind == "tests" and rec.get("project", True):  # a command of the model's choosing is not "the tests"
             state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
+            state.tests["timed_out"] = rec.get("timed_out") is True
         elif kind == "end":
             state.status = rec.get("status", "?")
         elif kind == "playbooks" and isinstance(rec.get("active"), list):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
 import sys
 
 import pytest
 
+from genie_tui.providers.scripted import Reply, ScriptedServer
 from genie_tui.tools.testrun import run_command
 
 # `cargo test -q` in a fresh `cargo new --lib` crate (cargo 1.8x): the unit tests ran, then the doc-tests of a
@@ -14,6 +18,12 @@ from genie_tui.tools.testrun import run_command
 CARGO_LIB = ("\nrunning 1 test\n.\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; "
              "finished in 0.00s\n\n\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; "
              "0 filtered out; finished in 0.00s\n\n")
+
+
+def genie(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True,
+                          env={**os.environ, "GENIE_API_KEY": "sk-qa-s15-testrun-key-12345"}, stdin=subprocess.DEVNULL,
+                          timeout=120, check=False)
 
 
 def _printed(text: str) -> str:
@@ -82,3 +92,24 @@ def test_output_with_control_bytes_and_bytes_that_are_not_utf8_is_text_for_the_m
     report = asyncio.run(run_command(tmp_path, script, 60)).report()
     assert "ok  bell" in report and "caf\ufffd" in report and "clipboard" in report
     assert not any(ch in report for ch in "\x00\x07\x08\x1b"), report
+
+
+def test_a_test_run_stopped_at_test_timeout_is_reported_as_timed_out_not_as_a_failure(make_repo):
+    """`genie run` said "tests FAILED (exit 143, ...)" for a run genie itself stopped at ``test_timeout``: the
+    person reading the CI log looked for a failing test, or for who sent SIGTERM."""
+    repo = make_repo({"a.py": ""})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text(
+        f'test_command = "{sys.executable} -c \\"import time; print(1, flush=True); time.sleep(60)\\""\n'
+        "test_timeout = 1.5\n")
+    with ScriptedServer([Reply(tool_calls=[("run_tests", {})]), Reply(tool_calls=[("finish", {"summary": "x"})])]) \
+            as server:
+        proc = genie("run", "run the tests", "--repo", str(repo), "--base-url", server.base_url, "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    assert "tests TIMED OUT after" in proc.stderr and "tests FAILED" not in proc.stderr, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["tests"]["passed"] is False and result["tests"]["timed_out"] is True
+    assert "TIMED OUT" in requests[1]["messages"][-1]["content"]
+    replay = genie("replay", result["trajectory"])
+    assert "tests timed out" in replay.stdout, replay.stdout
