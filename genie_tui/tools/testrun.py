@@ -26,6 +26,9 @@ LINE_CHARS = 400
 KEEP_LINES = 1000  # of output, each cut at LINE_CHARS: what the report and the "no tests ran" check look at
 LONG_LINE = 65536  # bytes of a line kept until it ends (a longer one's rest is only counted)
 PROGRESS_EVERY_S = 0.1
+#: a run with no new output line for this long says it is still running (`genie run`'s log shows progress at
+#: most every 15 s: beats more often than that keep a quiet run from leaving the log silent for minutes)
+HEARTBEAT_S = 10.0
 EXIT_GRACE_S = 2.0  # after the command exits, how long its output pipe may stay open
 DRAIN_S = 3.0
 #: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself) ...
@@ -180,23 +183,35 @@ async def run_command(repo: Path, command: str, timeout: float,
             progress(tail.newest(20))  # the last line always shows (often the summary: "3 passed")
 
     shown = ""
+    shown_at = started  # when on_line was last called
 
     def progress(recent: list[str]) -> None:
-        nonlocal shown
+        nonlocal shown, shown_at
         line = next((c.rstrip()[:300] for c in recent if c.strip()), "")
         if line and line != shown and on_line is not None:
-            shown = line
+            shown, shown_at = line, time.monotonic()
             on_line(line)
+
+    def beat(now: float) -> None:
+        """No new line for a while (a silent compile, one slow test): say the run goes on, and for how long."""
+        nonlocal shown_at
+        if on_line is not None and now - shown_at >= HEARTBEAT_S:
+            shown_at = now
+            so_far = _duration(now - started)
+            # the time first: a long last line is cut at the end where it is shown
+            on_line(f"still running after {so_far}: {shown}" if shown else f"still running after {so_far}, no output yet")
 
     reader = asyncio.ensure_future(pump())
     timed_out = False
     try:
         deadline = started + timeout
         while proc.returncode is None:  # the command's exit ends the run (not the end of its output)
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 timed_out = True
                 break
+            beat(now)
             if reader.done():  # it closed its output but runs on (``exec >log``)
                 await asyncio.sleep(min(0.05, left))
             else:
@@ -213,6 +228,11 @@ async def run_command(repo: Path, command: str, timeout: float,
         output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
     return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
                    time.monotonic() - started, timed_out)
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}m {whole % 60:02d}s" if whole >= 60 else f"{whole}s"
 
 
 class _Tail:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -113,3 +114,38 @@ def test_a_test_run_stopped_at_test_timeout_is_reported_as_timed_out_not_as_a_fa
     assert "TIMED OUT" in requests[1]["messages"][-1]["content"]
     replay = genie("replay", result["trajectory"])
     assert "tests timed out" in replay.stdout, replay.stdout
+
+
+def test_a_test_run_that_goes_quiet_still_says_it_is_running(tmp_path, monkeypatch):
+    """Progress came only with new output lines, so `cargo test -q` compiling for minutes, or one slow test,
+    left a CI log (and the app's line under the call) silent for as long: no way to tell it from a hang."""
+    from genie_tui.tools import testrun
+
+    monkeypatch.setattr(testrun, "HEARTBEAT_S", 0.3)
+    seen: list[str] = []
+    command = f"{sys.executable} -c \"import time; print('collected 3 items', flush=True); time.sleep(1.5)\""
+    run = asyncio.run(run_command(tmp_path, command, 60, seen.append))
+    assert run.passed or run.exit_code == 0
+    beats = [line for line in seen if "still running" in line]
+    assert len(beats) >= 2, seen
+    assert all(re.fullmatch(r"still running after \d+s: collected 3 items", line) for line in beats), beats
+    assert beats[-1] != beats[0]  # the time so far goes up
+    quiet: list[str] = []
+    asyncio.run(run_command(tmp_path, f"{sys.executable} -c \"import time; time.sleep(1)\"", 60, quiet.append))
+    assert quiet and all(line.startswith("still running after") and line.endswith(", no output yet")
+                         for line in quiet), quiet
+
+
+async def test_the_ci_log_shows_a_quiet_test_run_still_running(monkeypatch):
+    """The printer shows a heartbeat like any other progress line, at most every PROGRESS_EVERY_S."""
+    import io
+
+    from genie_tui import headless_printer
+    from genie_tui.core import events as ev
+
+    monkeypatch.setattr(headless_printer, "PROGRESS_EVERY_S", 0.0)
+    out = io.StringIO()
+    printer = headless_printer.Printer(out, answers=[])
+    await printer.handle(ev.ToolCallCompleted("c1", "run_tests", {}, "{}"))
+    await printer.handle(ev.ToolProgress("c1", "run_tests", "still running after 2m 10s, no output yet"))
+    assert "  ... still running after 2m 10s, no output yet" in out.getvalue()
