@@ -337,8 +337,12 @@ async def _returncode(proc: asyncio.subprocess.Process, wait_s: float = 2.0) -> 
 
 
 def _child_env() -> dict[str, str]:
-    """The tests' environment: genie's credentials are not theirs to see (or print to the model)."""
-    secret = {"GENIE_API_KEY", "OPENAI_API_KEY", "GENIE_EMBEDDINGS_API_KEY"}
+    """The tests' environment: genie's credentials are not theirs to see (or print to the model): its keys, and
+    an endpoint whose URL carries a password or a token (``https://me:pw@proxy/v1``)."""
+    from genie_tui.config.settings import ENV_VARS, url_secrets
+
+    secret = {*ENV_VARS["api_key"], "GENIE_EMBEDDINGS_API_KEY"}
+    secret |= {name for name in ENV_VARS["base_url"] if url_secrets(os.environ.get(name))}
     env = {k: v for k, v in os.environ.items() if k not in secret}
     return {**env, "PYTHONDONTWRITEBYTECODE": "1", "CI": os.environ.get("CI", "1")}
 

@@ -149,3 +149,20 @@ async def test_the_ci_log_shows_a_quiet_test_run_still_running(monkeypatch):
     await printer.handle(ev.ToolCallCompleted("c1", "run_tests", {}, "{}"))
     await printer.handle(ev.ToolProgress("c1", "run_tests", "still running after 2m 10s, no output yet"))
     assert "  ... still running after 2m 10s, no output yet" in out.getvalue()
+
+
+def test_the_tests_do_not_inherit_genies_key_nor_an_endpoint_that_carries_credentials(tmp_path, monkeypatch):
+    """The keys were taken out of the tests' environment, but an endpoint with its password in it
+    (``https://me:pw@proxy/v1``, as proxies in front of a model are often set) was handed to them."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-qa-s15-key-not-for-tests")
+    monkeypatch.setenv("GENIE_BASE_URL", "https://genie:hunter2-proxy-pass@llm-proxy.example/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://llm-proxy.example/v1?api-key=qa-s15-query-token")
+    monkeypatch.setenv("QA_S15_KEEP", "kept")
+    show = f"{sys.executable} -c \"import os; [print(k, v) for k, v in os.environ.items()]\""
+    output = asyncio.run(run_command(tmp_path, show, 60)).output
+    assert "QA_S15_KEEP kept" in output and "\nCI " in output
+    for leaked in ("sk-qa-s15-key", "hunter2-proxy-pass", "qa-s15-query-token"):
+        assert leaked not in output, leaked
+    # an endpoint without credentials is the tests' to see (a project testing against a local server)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    assert "http://localhost:11434/v1" in asyncio.run(run_command(tmp_path, show, 60)).output
