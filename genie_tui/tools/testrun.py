@@ -55,7 +55,26 @@ class TestRun:
         if len(tail) > TAIL_CHARS:
             tail = "[... earlier output cut]\n" + tail[-TAIL_CHARS:].split("\n", 1)[-1]
         verdict = ("TIMED OUT" if self.timed_out else "PASSED" if self.passed else "FAILED")
-        return f"$ {self.command}\n{verdict} (exit code {self.exit_code}, {self.elapsed_s:.1f}s)\n{tail}"
+        meaning = "" if self.timed_out else exit_meaning(self.command, self.exit_code)
+        return (f"$ {self.command}\n{verdict} (exit code {self.exit_code}{': ' + meaning if meaning else ''}, "
+                f"{self.elapsed_s:.1f}s)\n{tail}")
+
+
+def exit_meaning(command: str, code: int) -> str:
+    """What an exit code other than a test failure's says (the shell's 127 for a command not found, 128 + N for
+    signal N), or nothing: read as a failure, a mistyped test command looked like failing tests."""
+    if code == 127:
+        return "the command was not found"
+    if code == 126:
+        return "the command could not be run (not executable?)"
+    if 128 < code <= 128 + 64:
+        try:
+            return f"killed by {signal.Signals(code - 128).name}"
+        except ValueError:
+            return ""
+    if code == 5 and "pytest" in command:
+        return "pytest collected no tests"
+    return ""
 
 
 def detect_test_command(repo: Path) -> str | None:

@@ -166,3 +166,29 @@ def test_the_tests_do_not_inherit_genies_key_nor_an_endpoint_that_carries_creden
     # an endpoint without credentials is the tests' to see (a project testing against a local server)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
     assert "http://localhost:11434/v1" in asyncio.run(run_command(tmp_path, show, 60)).output
+
+
+@pytest.mark.parametrize(("command", "code", "meaning"), [
+    ("no-such-test-runner-qa15 -q", 127, "exit code 127: the command was not found"),
+    ("kill -SEGV $$", 139, "exit code 139: killed by SIGSEGV"),
+    ("kill -KILL $$", 137, "exit code 137: killed by SIGKILL"),
+    ("echo 'no tests ran in 0.01s'; exit 5 # pytest", 5, "exit code 5: pytest collected no tests"),
+])
+def test_an_exit_code_that_is_not_a_test_failure_says_what_it_is(tmp_path, command, code, meaning):
+    """A mistyped test_command read "tests FAILED (exit 127)" in the log, as if the tests had failed; a crash
+    or the out-of-memory killer was a bare 139 or 137."""
+    run = asyncio.run(run_command(tmp_path, command, 60))
+    assert run.exit_code == code and not run.passed
+    assert meaning in run.report(), run.report()
+
+
+async def test_the_progress_line_of_a_test_run_says_what_its_exit_code_means():
+    import io
+
+    from genie_tui.core import events as ev
+    from genie_tui.headless_printer import Printer
+
+    out = io.StringIO()
+    printer = Printer(out, answers=[])
+    await printer.handle(ev.TestsRan("pytst -q", False, 127, "/bin/sh: 1: pytst: not found", 0.01))
+    assert "tests FAILED (exit 127: the command was not found, 0.0s): pytst -q" in out.getvalue(), out.getvalue()
