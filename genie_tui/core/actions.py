@@ -218,6 +218,25 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     return run.report()
 
 
+#: The model is told its step budget only near its end, in a note after the conversation: restated in the system
+#: prompt, a count that changes every request would defeat the endpoint's prompt cache for the whole conversation.
+STEPS_LEFT_NOTE = ("[genie] Step budget: this is step {step} of {max_steps}, with 2 more after this one. Wrap up: "
+                   "verify with run_tests and call finish, or make sure your last reply can say what is left.")
+LAST_STEP_NOTE = ("[genie] Step budget: this is your last step ({step} of {max_steps}). The run stops after this "
+                  "reply, and you will not see the results of tool calls made in it. If the task is done and "
+                  "verified, call finish with a summary; if not, do not call finish: reply without tools, saying "
+                  "what is done and what is left.")
+
+
+def note_step_budget(agent: Agent) -> None:
+    """Near the end of the step budget, tell the model: two steps before it, and at its last step."""
+    step, most = agent.step, agent.settings.max_steps
+    if step == most and most > 1:
+        agent.add_note(LAST_STEP_NOTE.format(step=step, max_steps=most), key="step-budget")
+    elif step == most - 2 and most >= 6:
+        agent.add_note(STEPS_LEFT_NOTE.format(step=step, max_steps=most), key="step-budget")
+
+
 PLAN_EDIT_NOTE = "[The user edited the plan."
 
 

@@ -192,3 +192,27 @@ async def test_the_progress_line_of_a_test_run_says_what_its_exit_code_means():
     printer = Printer(out, answers=[])
     await printer.handle(ev.TestsRan("pytst -q", False, 127, "/bin/sh: 1: pytst: not found", 0.01))
     assert "tests FAILED (exit 127: the command was not found, 0.0s): pytst -q" in out.getvalue(), out.getvalue()
+
+
+def test_the_model_is_told_its_last_step_and_a_run_out_of_steps_says_where_the_work_stood(make_repo):
+    """The model was never told how many steps it had: its last step was mid-work (a patch it never saw applied,
+    tests it never saw run), and the run ended "stopped after N steps without finishing" with nothing more."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_file", {"path": "a.py"})]) for _ in range(5)] + [
+        Reply(content="Done: found where x is set in a.py. Left: change it to 2 and run the tests.")]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "set x to 2", "--repo", str(repo), "--base-url", server.base_url, "--max-steps", "6",
+                     "--json")
+        requests = server.requests
+    assert proc.returncode == 3, proc.stderr
+    assert len(requests) == 6
+    notes = [[m["content"] for m in r["messages"] if m["role"] == "user" and "[genie] Step budget" in m["content"]]
+             for r in requests]
+    assert notes[:3] == [[], [], []]
+    assert "step 4 of 6" in notes[3][0] and "2 more" in notes[3][0]  # a heads-up while there is room to wrap up
+    assert "last step (6 of 6)" in notes[5][-1]
+    assert requests[5]["messages"][-1]["content"] == notes[5][-1]  # the newest thing the model reads
+    result = json.loads(proc.stdout)
+    assert result["status"] == "budget_exhausted"
+    assert result["summary"].startswith("stopped after 6 steps without finishing; the model's last reply: Done:")
+    assert "Left: change it to 2" in proc.stderr.splitlines()[-1]
