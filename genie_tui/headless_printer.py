@@ -130,12 +130,17 @@ class Printer:
                 allowed = await self._confirm(f"run `{event.command}`?", event.approved)
                 if not event.approved.done():
                     event.approved.set_result(bool(allowed))
-            case ev.TestsRan() if event.timed_out:  # stopped by genie: no test failed, and its 143 is genie's
-                self.note(f"tests TIMED OUT after {event.elapsed_s:.1f}s (test_timeout): {event.command}")
             case ev.TestsRan():
                 meaning = exit_meaning(event.command, event.exit_code)
-                self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}"
-                          f"{': ' + meaning if meaning else ''}, {event.elapsed_s:.1f}s): {event.command}")
+                if event.timed_out:  # stopped by genie: no test failed, and its 143 is genie's
+                    self.note(f"tests TIMED OUT after {event.elapsed_s:.1f}s (test_timeout): {event.command}")
+                else:
+                    self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}"
+                              f"{': ' + meaning if meaning else ''}, {event.elapsed_s:.1f}s): {event.command}")
+                # how they ended, in the runner's words ("2 failed, 40 passed", "FAILED (errors=1)")
+                last = next((line for line in reversed(event.output_tail.splitlines()) if line.strip()), "")
+                if last:
+                    self.note(f"  {' '.join(last.split())[:150]}")
             case ev.Committed():
                 moved = f" (switched from {event.previous})" if event.previous else ""
                 self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")

@@ -216,3 +216,19 @@ def test_the_model_is_told_its_last_step_and_a_run_out_of_steps_says_where_the_w
     assert result["status"] == "budget_exhausted"
     assert result["summary"].startswith("stopped after 6 steps without finishing; the model's last reply: Done:")
     assert "Left: change it to 2" in proc.stderr.splitlines()[-1]
+
+
+def test_genie_runs_log_shows_how_the_tests_ended_not_only_that_they_failed(make_repo):
+    """The log said "tests FAILED (exit 1, 0.3s)" and then the first line of the report, "$ COMMAND" again: the
+    person reading a CI log could not tell one failure from a broken suite without opening the session."""
+    repo = make_repo({"test_a.py": "import unittest\n\n\nclass T(unittest.TestCase):\n    def test_x(self):\n"
+                                   "        self.assertEqual(1, 2)\n"})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text(f'test_command = "{sys.executable} -m unittest -q"\n')
+    with ScriptedServer([Reply(tool_calls=[("run_tests", {})]), Reply(tool_calls=[("finish", {"summary": "x"})])]) \
+            as server:
+        proc = genie("run", "run the tests", "--repo", str(repo), "--base-url", server.base_url)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("tests FAILED (exit 1,"))
+    assert lines[at + 1].strip() == "FAILED (failures=1)", lines[at:at + 3]
