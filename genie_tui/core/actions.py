@@ -159,6 +159,8 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     if not result.applied:
         return _refused(agent, patch_id, final_diff, result) + comment
     agent.record_patch(patch_id, result.files, True, None, result.applied_diff or final_diff)
+    if agent.tests:  # the last test run was of the code before this patch
+        agent.tests["stale"] = True
     agent.emit(PatchApplied(patch_id, True, result.to_json()))
     agent.after_patch(result.files, summary or f"genie: patch {patch_id}")
     lines = [f"Patch applied to {', '.join(result.files)}."]
@@ -210,7 +212,7 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     project = command == configured  # only the project's own test command says whether "the tests" pass
     if project:
         agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code,
-                       "timed_out": run.timed_out}
+                       "timed_out": run.timed_out, "stale": False}
     agent.session.record("tests", command=command, passed=run.passed, exit_code=run.exit_code,
                          elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out, project=project)
     tail = "\n".join(run.output.splitlines()[-40:])

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,30 @@ def test_genie_runs_log_shows_how_the_tests_ended_not_only_that_they_failed(make
     lines = proc.stderr.splitlines()
     at = next(n for n, line in enumerate(lines) if line.startswith("tests FAILED (exit 1,"))
     assert lines[at + 1].strip() == "FAILED (failures=1)", lines[at:at + 3]
+
+
+FIX_A = "--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-X = 1\n+X = 2\n"
+
+
+@pytest.mark.parametrize("tests_again", [False, True])
+def test_the_json_says_when_the_last_test_run_is_older_than_the_last_patch(make_repo, tests_again):
+    """`tests.passed` was true after a run whose tests passed before the model's last patch and never ran again:
+    a CI job read it as "the change passes its tests"."""
+    repo = make_repo({"calc.py": "X = 1\n", "test_calc.py": "import unittest\n\n\nclass T(unittest.TestCase):\n"
+                                                            "    def test_x(self):\n        pass\n"})
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text(f'test_command = "{sys.executable} -m unittest -q"\n')
+    script = [Reply(tool_calls=[("run_tests", {})]), Reply(tool_calls=[("propose_patch", {"diff": FIX_A})])]
+    script += [Reply(tool_calls=[("run_tests", {})])] if tests_again else []
+    script += [Reply(tool_calls=[("finish", {"summary": "x"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "set X to 2", "--repo", str(repo), "--base-url", server.base_url, "--approve", "auto",
+                     "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "calc.py").read_text() == "X = 2\n"
+    result = json.loads(proc.stdout)
+    tests = result["tests"]
+    assert tests["passed"] is True and tests["stale"] is (not tests_again), tests
+    from genie_tui.core.restore import restore  # a resumed session reports the same
+
+    assert restore(Path(result["trajectory"])).tests == tests
