@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from genie_tui.core import events as ev
 from genie_tui.core.session import MIN_SECRET_LEN, redact
+from genie_tui.tools.testrun import exit_meaning
 
 #: how often a long test run's latest output line is shown on stderr, at most
 PROGRESS_EVERY_S = 15.0
@@ -130,8 +131,16 @@ class Printer:
                 if not event.approved.done():
                     event.approved.set_result(bool(allowed))
             case ev.TestsRan():
-                self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}, "
-                          f"{event.elapsed_s:.1f}s): {event.command}")
+                meaning = exit_meaning(event.command, event.exit_code)
+                if event.timed_out:  # stopped by genie: no test failed, and its 143 is genie's
+                    self.note(f"tests TIMED OUT after {event.elapsed_s:.1f}s (test_timeout): {event.command}")
+                else:
+                    self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}"
+                              f"{': ' + meaning if meaning else ''}, {event.elapsed_s:.1f}s): {event.command}")
+                # how they ended, in the runner's words ("2 failed, 40 passed", "FAILED (errors=1)")
+                last = next((line for line in reversed(event.output_tail.splitlines()) if line.strip()), "")
+                if last:
+                    self.note(f"  {' '.join(last.split())[:150]}")
             case ev.Committed():
                 moved = f" (switched from {event.previous})" if event.previous else ""
                 self.note(f"committed {event.sha[:10]} on branch {event.branch}{moved}")

@@ -159,6 +159,8 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     if not result.applied:
         return _refused(agent, patch_id, final_diff, result) + comment
     agent.record_patch(patch_id, result.files, True, None, result.applied_diff or final_diff)
+    if agent.tests:  # the last test run was of the code before this patch
+        agent.tests["stale"] = True
     agent.emit(PatchApplied(patch_id, True, result.to_json()))
     agent.after_patch(result.files, summary or f"genie: patch {patch_id}")
     lines = [f"Patch applied to {', '.join(result.files)}."]
@@ -209,12 +211,32 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     run = await run_command(agent.repo, command, agent.settings.test_timeout, progress)
     project = command == configured  # only the project's own test command says whether "the tests" pass
     if project:
-        agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code}
+        agent.tests = {"command": command, "passed": run.passed, "exit_code": run.exit_code,
+                       "timed_out": run.timed_out, "stale": False}
     agent.session.record("tests", command=command, passed=run.passed, exit_code=run.exit_code,
                          elapsed_s=round(run.elapsed_s, 2), timed_out=run.timed_out, project=project)
     tail = "\n".join(run.output.splitlines()[-40:])
-    agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s))
+    agent.emit(TestsRan(command, run.passed, run.exit_code, tail, run.elapsed_s, run.timed_out))
     return run.report()
+
+
+#: The model is told its step budget only near its end, in a note after the conversation: restated in the system
+#: prompt, a count that changes every request would defeat the endpoint's prompt cache for the whole conversation.
+STEPS_LEFT_NOTE = ("[genie] Step budget: this is step {step} of {max_steps}, with 2 more after this one. Wrap up: "
+                   "verify with run_tests and call finish, or make sure your last reply can say what is left.")
+LAST_STEP_NOTE = ("[genie] Step budget: this is your last step ({step} of {max_steps}). The run stops after this "
+                  "reply, and you will not see the results of tool calls made in it. If the task is done and "
+                  "verified, call finish with a summary; if not, do not call finish: reply without tools, saying "
+                  "what is done and what is left.")
+
+
+def note_step_budget(agent: Agent) -> None:
+    """Near the end of the step budget, tell the model: two steps before it, and at its last step."""
+    step, most = agent.step, agent.settings.max_steps
+    if step == most and most > 1:
+        agent.add_note(LAST_STEP_NOTE.format(step=step, max_steps=most), key="step-budget")
+    elif step == most - 2 and most >= 6:
+        agent.add_note(STEPS_LEFT_NOTE.format(step=step, max_steps=most), key="step-budget")
 
 
 PLAN_EDIT_NOTE = "[The user edited the plan."

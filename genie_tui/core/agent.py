@@ -151,6 +151,7 @@ class Agent(UserIntent):
             while self.step < self.settings.max_steps:
                 self.step += 1
                 yield StepStarted(self.step, self.settings.max_steps)
+                actions.note_step_budget(self)
                 turn = None
                 async for item in self._pump.drive(self._model_turn()):
                     if isinstance(item, Event):  # type: ignore[arg-type]
@@ -168,6 +169,8 @@ class Agent(UserIntent):
                 if outcome == "finished":
                     status, summary = "finished", self.summary
                     break
+                if outcome == "idle" and self.step == self.settings.max_steps:
+                    break  # out of steps: its reply says where the work stands, as it was asked to
                 if outcome == "idle":
                     if nudged:  # asked once to go on or call finish, it stopped again: that is not a finish
                         said = " ".join(turn.content.split())
@@ -179,6 +182,9 @@ class Agent(UserIntent):
                     self.add_note(NUDGE)
                 else:
                     nudged = False
+            said = " ".join(turn.content.split()) if status == "budget_exhausted" and turn is not None else ""
+            if said:  # where the work stood, in the model's words: a run out of steps says more than that it stopped
+                summary += f"; the model's last reply: {said[:600]}" + ("…" if len(said) > 600 else "")
         except Cancelled:
             self._close_dangling_calls()
             status, summary = "cancelled", f"{self.stop_reason}; `genie resume` continues the session"

@@ -244,6 +244,7 @@ class TestsRan:
     exit_code: int
     output_tail: str
     elapsed_s: float
+    timed_out: bool = False  #: stopped at ``test_timeout`` (its exit code is then the stop's, 143)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ class UserIntent:
     _notes: list[dict[str, Any]]
     stop_reason: str
     patches: list[dict[str, Any]]
+    tests: dict[str, Any] | None
 
     def cancel(self, why: str = "stopped by the user") -> None:
         """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped). ``why``
@@ -77,6 +78,8 @@ class UserIntent:
         mine = next((p for p in self.patches if self.session and tag == f"{self.session.id}:{p['id']}"), None)
         if mine is not None:
             mine["undone"] = True
+        if self.tests:  # the last test run was of the code before the undo
+            self.tests["stale"] = True
         if self.session:
             self.session.record("undo", files=files, label=label, patch_id=mine["id"] if mine else None)
         whose = f"your patch {mine['id']}" if mine else "a patch" + (f" ({label})" if label else "")

@@ -159,6 +159,8 @@ def restore(path: Path) -> RestoredState:
             state.patches.append({**{k: rec.get(k) for k in ("id", "applied", "reason", "diff")},
                                   "files": rec.get("files", [])})
             state.last_patch = max(state.last_patch, _patch_number(rec.get("id")))
+            if state.tests and rec.get("applied") is True:  # the last test run was of the code before it
+                state.tests["stale"] = True
         elif kind == "approval":
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
             # the user's own verdict (not auto or never): some hunks or none ("all" is every one), or an edit
@@ -167,8 +169,11 @@ def restore(path: Path) -> RestoredState:
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
                     patch["undone"] = True
+            if state.tests:
+                state.tests["stale"] = True
         elif kind == "tests" and rec.get("project", True):  # a command of the model's choosing is not "the tests"
             state.tests = {k: rec.get(k) for k in ("command", "passed", "exit_code")}
+            state.tests.update(timed_out=rec.get("timed_out") is True, stale=False)
         elif kind == "end":
             state.status = rec.get("status", "?")
         elif kind == "playbooks" and isinstance(rec.get("active"), list):

@@ -148,7 +148,8 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         return f"patch {rec['id']} {'applied' if rec['applied'] else 'not applied'} {rec['files']}" + (
             f": {rec['reason']}" if rec.get("reason") else "")
     if kind == "tests":
-        return f"tests {'passed' if rec['passed'] else 'failed'} (exit {rec['exit_code']}): {rec['command']}"
+        verdict = "passed" if rec["passed"] else "timed out" if rec.get("timed_out") is True else "failed"
+        return f"tests {verdict} (exit {rec['exit_code']}): {rec['command']}"
     if kind == "error":
         return f"error: {rec['message']}"
     if kind == "end":

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from genie_tui.printable import printable
+
 _REAPER = Path(__file__).with_name("reaper.py")
 TAIL_LINES = 60
 TAIL_CHARS = 12_000  # the report's output tail: 60 lines of pytest dict diffs must not fill the context
@@ -24,10 +26,19 @@ LINE_CHARS = 400
 KEEP_LINES = 1000  # of output, each cut at LINE_CHARS: what the report and the "no tests ran" check look at
 LONG_LINE = 65536  # bytes of a line kept until it ends (a longer one's rest is only counted)
 PROGRESS_EVERY_S = 0.1
+#: a run with no new output line for this long says it is still running (`genie run`'s log shows progress at
+#: most every 15 s: beats more often than that keep a quiet run from leaving the log silent for minutes)
+HEARTBEAT_S = 10.0
 EXIT_GRACE_S = 2.0  # after the command exits, how long its output pipe may stay open
 DRAIN_S = 3.0
-#: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself)
-_NO_TESTS = re.compile(r"^Ran 0 tests in |^no tests ran\b|^running 0 tests$|^ok\s+\S+\s+\[no test files\]$", re.M)
+#: runners that exit 0 having run nothing (unittest "Ran 0 tests"; pytest exits 5 by itself) ...
+_NO_TESTS = re.compile(r"^Ran 0 tests in |^(?:=+ )?no tests ran\b|^running 0 tests$"
+                       r"|^(?:\?|ok)\s+\S+\s+\[no test files\]$|^ok\s+\S+\s+\S+\s+\[no tests to run\]$", re.MULTILINE)
+#: ... unless some tests ran elsewhere in the output: `cargo test` says "running 0 tests" for the doc-tests of
+#: every crate without doc examples after its unit tests ran, `go test ./...` "[no test files]" for a package
+#: among tested ones, and a `make test` may run an empty suite after a full one
+_SOME_TESTS = re.compile(r"^Ran [1-9]\d* tests? in |^running [1-9]\d* tests?$|\b[1-9]\d* (?:passed|failed)\b"
+                         r"|^ok\s+\S+\s+(?:\d[\d.]*m?s|\(cached\))(?!.*\[no tests to run\])", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +55,26 @@ class TestRun:
         if len(tail) > TAIL_CHARS:
             tail = "[... earlier output cut]\n" + tail[-TAIL_CHARS:].split("\n", 1)[-1]
         verdict = ("TIMED OUT" if self.timed_out else "PASSED" if self.passed else "FAILED")
-        return f"$ {self.command}\n{verdict} (exit code {self.exit_code}, {self.elapsed_s:.1f}s)\n{tail}"
+        meaning = "" if self.timed_out else exit_meaning(self.command, self.exit_code)
+        return (f"$ {self.command}\n{verdict} (exit code {self.exit_code}{': ' + meaning if meaning else ''}, "
+                f"{self.elapsed_s:.1f}s)\n{tail}")
+
+
+def exit_meaning(command: str, code: int) -> str:
+    """What an exit code other than a test failure's says (the shell's 127 for a command not found, 128 + N for
+    signal N), or nothing: read as a failure, a mistyped test command looked like failing tests."""
+    if code == 127:
+        return "the command was not found"
+    if code == 126:
+        return "the command could not be run (not executable?)"
+    if 128 < code <= 128 + 64:
+        try:
+            return f"killed by {signal.Signals(code - 128).name}"
+        except ValueError:
+            return ""
+    if code == 5 and "pytest" in command:
+        return "pytest collected no tests"
+    return ""
 
 
 def detect_test_command(repo: Path) -> str | None:
@@ -172,23 +202,35 @@ async def run_command(repo: Path, command: str, timeout: float,
             progress(tail.newest(20))  # the last line always shows (often the summary: "3 passed")
 
     shown = ""
+    shown_at = started  # when on_line was last called
 
     def progress(recent: list[str]) -> None:
-        nonlocal shown
+        nonlocal shown, shown_at
         line = next((c.rstrip()[:300] for c in recent if c.strip()), "")
         if line and line != shown and on_line is not None:
-            shown = line
+            shown, shown_at = line, time.monotonic()
             on_line(line)
+
+    def beat(now: float) -> None:
+        """No new line for a while (a silent compile, one slow test): say the run goes on, and for how long."""
+        nonlocal shown_at
+        if on_line is not None and now - shown_at >= HEARTBEAT_S:
+            shown_at = now
+            so_far = _duration(now - started)
+            # the time first: a long last line is cut at the end where it is shown
+            on_line(f"still running after {so_far}: {shown}" if shown else f"still running after {so_far}, no output yet")
 
     reader = asyncio.ensure_future(pump())
     timed_out = False
     try:
         deadline = started + timeout
         while proc.returncode is None:  # the command's exit ends the run (not the end of its output)
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 timed_out = True
                 break
+            beat(now)
             if reader.done():  # it closed its output but runs on (``exec >log``)
                 await asyncio.sleep(min(0.05, left))
             else:
@@ -200,16 +242,21 @@ async def run_command(repo: Path, command: str, timeout: float,
         await _finish(proc, reader)
     code = proc.returncode if proc.returncode is not None else -1
     output = tail.text()
-    ran_nothing = bool(_NO_TESTS.search(output))
+    ran_nothing = bool(_NO_TESTS.search(output)) and not _SOME_TESTS.search(output)
     if ran_nothing:
         output += "\n[genie] no tests ran: this does not count as passing; check the test command or the test files\n"
     return TestRun(command, code, code == 0 and not timed_out and not ran_nothing, output,
                    time.monotonic() - started, timed_out)
 
 
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}m {whole % 60:02d}s" if whole >= 60 else f"{whole}s"
+
+
 class _Tail:
-    """The command's output as the report shows it, kept as it arrives: each line (split as ``str.splitlines``
-    does) cut at ``LINE_CHARS`` characters with a note of how many more it had, and only the last ``KEEP_LINES``
+    """The command's output as the report shows it, kept as it arrives: each line (as a terminal shows it, see
+    ``_lines``) cut at ``LINE_CHARS`` characters with a note of how many more it had, and only the last ``KEEP_LINES``
     lines. A line of any length (gigabytes without a newline) is read through: its first ``LONG_LINE`` bytes
     are kept until it ends, the rest only counted."""
 
@@ -233,7 +280,7 @@ class _Tail:
                 self._grow(raw)
                 self._end()
             else:
-                self._add((raw.decode("utf-8", errors="replace") + "\n").splitlines(), 0)
+                self._add(_lines(raw.decode("utf-8", errors="replace")), 0)
         self._grow(rest)
         return len(complete) + 1
 
@@ -262,7 +309,7 @@ class _Tail:
 
     def _end(self) -> None:
         more = self.more + (len(self.decoder.decode(b"", final=True)) if self.decoder else 0)
-        self._add((self.pending.decode("utf-8", errors="replace") + "\n").splitlines(), more)
+        self._add(_lines(self.pending.decode("utf-8", errors="replace")), more)
         self.pending, self.more, self.decoder = b"", 0, None
 
     def _add(self, parts: list[str], more: int) -> None:
@@ -270,6 +317,16 @@ class _Tail:
             extra = len(part) - LINE_CHARS if len(part) > LINE_CHARS else 0
             extra += more if number == len(parts) else 0
             self.lines.append(f"{part[:LINE_CHARS]} ... [{extra} more characters]" if extra else part)
+
+
+def _lines(text: str) -> list[str]:
+    """One line of output (without its newline) as a terminal leaves it, split as ``str.splitlines`` does: what
+    a carriage return redrew (a progress bar: hundreds of states, one line on screen) as its last state, and
+    without escape sequences or control characters (coloured output, ``--color=yes``), which the model would
+    read as text."""
+    if "\r" in text:
+        text = next((part for part in reversed(text.split("\r")) if part.strip()), "")
+    return (printable(text, keep_tabs=True) + "\n").splitlines()
 
 
 async def _finish(proc: asyncio.subprocess.Process, reader: asyncio.Future[None]) -> None:
@@ -299,8 +356,12 @@ async def _returncode(proc: asyncio.subprocess.Process, wait_s: float = 2.0) -> 
 
 
 def _child_env() -> dict[str, str]:
-    """The tests' environment: genie's credentials are not theirs to see (or print to the model)."""
-    secret = {"GENIE_API_KEY", "OPENAI_API_KEY", "GENIE_EMBEDDINGS_API_KEY"}
+    """The tests' environment: genie's credentials are not theirs to see (or print to the model): its keys, and
+    an endpoint whose URL carries a password or a token (``https://me:pw@proxy/v1``)."""
+    from genie_tui.config.settings import ENV_VARS, url_secrets
+
+    secret = {*ENV_VARS["api_key"], "GENIE_EMBEDDINGS_API_KEY"}
+    secret |= {name for name in ENV_VARS["base_url"] if url_secrets(os.environ.get(name))}
     env = {k: v for k, v in os.environ.items() if k not in secret}
     return {**env, "PYTHONDONTWRITEBYTECODE": "1", "CI": os.environ.get("CI", "1")}
 

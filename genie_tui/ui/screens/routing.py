@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from genie_tui.core import events as ev
 from genie_tui.printable import StreamPrintable, printable
+from genie_tui.tools.testrun import exit_meaning
 from genie_tui.ui.screens.question import ask_question, ask_to_run
 
 if TYPE_CHECKING:
@@ -82,8 +83,11 @@ class EventRouter:
             ask_to_run(screen, e)
         elif isinstance(e, ev.TestsRan):
             tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
-            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} "
-                                f"(exit {e.exit_code}, {e.elapsed_s:.1f}s) {tail[0]}", "good" if e.passed else "error")
+            meaning = exit_meaning(e.command, e.exit_code)
+            how = (f"timed out after {e.elapsed_s:.1f}s: test_timeout" if e.timed_out
+                   else f"exit {e.exit_code}{': ' + meaning if meaning else ''}, {e.elapsed_s:.1f}s")
+            await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} ({how}) {tail[0]}",
+                                "good" if e.passed else "error")
         elif isinstance(e, ev.SessionStarted):
             screen.status.update_fields(model=e.model, max_steps=e.max_steps, budget=e.context_budget)
             await conv.add_note(f"session {e.session_id} · {e.path}")
