@@ -69,7 +69,8 @@ async def test_tool_calls_and_search_preview_are_in_the_palette(sample_repo: Pat
 
         await pilot.press("f2", *"top_words", "enter")
         pane = screen.search
-        await helpers.wait_until(pilot, lambda: pane._current() is not None)
+        # the search's own results (they take the focus), not the agent's list_dir hit highlighted before them
+        await helpers.wait_until(pilot, lambda: pane.results.has_focus and pane._current() is not None)
         hit = pane._current()
         await pilot.press("f5")  # the palette works from anywhere
         await _palette(pilot, "preview the highlighted hit")
