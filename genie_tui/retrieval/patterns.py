@@ -15,6 +15,9 @@ _WRAPPED = ("(variable_declarator name: (identifier) @name value: (call_expressi
 # ``typedef void (*free_fn)(void *ptr);``: a function pointer's type, as ``typedef int count_t;`` is a type
 _C_FN_POINTER_TYPEDEF = ("(type_definition declarator: (function_declarator declarator: (parenthesized_declarator"
                          " (pointer_declarator declarator: (type_identifier) @name)))) @def.class")
+_JS_VALUE = ("(variable_declarator name: (identifier) @name value: [(number) (string) (template_string) (object)"
+             " (array) (true) (false) (null) (regex) (binary_expression) (unary_expression) (member_expression)"
+             " (new_expression) (identifier) (parenthesized_expression) (ternary_expression)]) @def.value")
 # ``#define BUF_SIZE 1024``, a named value as a ``const`` is elsewhere; not an include guard (``#define LIMITS_H``)
 _C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.value"
 PATTERNS: dict[str, list[str]] = {
@@ -22,6 +25,11 @@ PATTERNS: dict[str, list[str]] = {
         "(class_definition name: (identifier) @name) @def.class",
         "(function_definition name: (identifier) @name) @def.function",
         "(type_alias_statement left: (type (identifier) @name)) @def.class",  # Python 3.12's ``type Vector = ...``
+        # a module's or a class's named value (``MAX_RETRIES = 3``, ``timeout: float = 5.0``, ``A = B = 0``); not
+        # a function's own, nor ``__all__`` and the like (extract drops dunder values), nor ``x.y = 1``
+        *(wrap.format('(expression_statement (assignment left: (identifier) @name) @def.value)'
+                      ' (#not-match? @name "^__")')
+          for wrap in ("(module {})", "(class_definition body: (block {}))")),
         "(identifier) @ref",
         "(import_statement) @import",
         "(import_from_statement) @import",
@@ -48,6 +56,11 @@ PATTERNS: dict[str, list[str]] = {
         *(f"(program {wrap.format(decl=decl, wrapped=_WRAPPED)})"
           for decl in ("lexical_declaration", "variable_declaration")
           for wrap in ("({decl} {wrapped})", "(export_statement declaration: ({decl} {wrapped}))")),
+        # a module's named value (``const LIMIT = 10``, ``export const ROUTES = [...]``, ``var config = {...}``), each
+        # name its own; not a function (above), a class, nor what a call returns (``require('x')``, a wrapper)
+        *(f"(program {wrap.format(decl=decl, value=_JS_VALUE)})"
+          for decl in ("lexical_declaration", "variable_declaration")
+          for wrap in ("({decl} {value})", "(export_statement declaration: ({decl} {value}))")),
         # ``var utils = { merge: function (a, b) {} }``, ``Router.prototype = { use: function () {} }``; an arrow
         # function only in an object a name holds (``{ onDone: () => ... }`` passed to a call is a callback); a key
         # may be a string that reads as a name (``'save': function () {}``, ``"fetch-all": ...``: extract._name_of)
@@ -127,6 +140,12 @@ PATTERNS: dict[str, list[str]] = {
         "(annotation_type_element_declaration name: (identifier) @name) @def.method",
         # a record's compact constructor, ``public Point { if (x < 0) throw ...; }``
         "(compact_constructor_declaration name: (identifier) @name) @def.method",
+        # a ``static final`` field (``static final int MAX_RETRIES = 3;``), a class's constant; an interface's
+        # fields are constants without saying so
+        # (each name its own: ``static final String A = "a", B = "b";``)
+        ('((field_declaration (modifiers) @_mods declarator: (variable_declarator name: (identifier) @name) @def.value)'
+         ' (#match? @_mods "static") (#match? @_mods "final"))'),
+        "(constant_declaration declarator: (variable_declarator name: (identifier) @name) @def.value)",
         "[(identifier) (type_identifier)] @ref",
         "(import_declaration) @import",
     ],
@@ -172,6 +191,8 @@ PATTERNS: dict[str, list[str]] = {
         "(module name: (_) @name) @def.module",
         "(method name: (_) @name) @def.method",
         "(singleton_method name: (_) @name) @def.method",
+        # a constant (``VERSION = "1.0"``, ``LIMITS = { ... }.freeze``) of a file, a class or a module
+        "(assignment left: (constant) @name) @def.value",
         # methods a class body declares by a call: ``attr_reader :name, :email`` (each symbol), Rails'
         # ``scope :active, -> { ... }`` and associations, ``define_method(:reset)``
         ('((call !receiver method: (identifier) @_m arguments: (argument_list (simple_symbol) @name @def.method))'

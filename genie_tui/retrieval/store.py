@@ -51,7 +51,9 @@ from genie_tui.errors import GenieError
 #     and ``var`` names, C/C++ object-like macros with a value (``#define BUF_SIZE 1024``), Kotlin's ``const val``s;
 #     so are Kotlin's named companion objects and secondary constructors and a Rust trait's associated type; a
 #     JavaScript method named by a string that reads as a name is named by its text (``"fetch-all"() {}``)
-SCHEMA_VERSION = "43"
+# 44: a Python module's and class's named values (``MAX_RETRIES = 3``, ``timeout: float = 5.0``) are ``value``s;
+#     named values make no chunks of their own (they stay in their windows of module-level code)
+SCHEMA_VERSION = "44"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

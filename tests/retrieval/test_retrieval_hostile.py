@@ -88,7 +88,7 @@ def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_spans_or_line_num
         [hit] = [r for r in ix.search("rare_quokka_handler") if r.path == "mod.py"]
         assert (hit.spans[0].start, hit.spans[0].end) == (nlines - 1, nlines)
         assert all(s.end <= nlines for s in hit.spans)
-        assert ix.explain("mod.py") == f"mod.py: indexed ({nlines} lines; parsed as python, 1 definitions)"
+        assert ix.explain("mod.py") == f"mod.py: indexed ({nlines} lines; parsed as python, 2 definitions)"  # x and the handler
         for symbol, path, line in (("rare_quokka_handler", "mod.py", nlines - 1), ("crlf_quokka", "crlf.py", 3),
                                    ("lone_quokka", "lone.py", 2)):
             [loc] = ix.definitions(symbol)
