@@ -36,7 +36,7 @@ NO_ANSWER = ("No answer is available from the user. Proceed on your best assumpt
 #: a plan the model writes: how many steps and how long each (a pasted step of the user's is cut at 2,000 too)
 PLAN_STEPS = 100
 STEP_CHARS = 2_000
-_FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.S)
+_FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.DOTALL)
 
 
 def fenced_diffs(content: str) -> list[str]:
@@ -161,6 +161,9 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     agent.record_patch(patch_id, result.files, True, None, result.applied_diff or final_diff)
     agent.emit(PatchApplied(patch_id, True, result.to_json()))
     agent.after_patch(result.files, summary or f"genie: patch {patch_id}")
+    if agent.settings.commit == "each":  # after the index refresh and playbooks, as before
+        for outcome in await commit(agent, summary or f"genie: patch {patch_id}"):
+            agent.emit(outcome)
     lines = [f"Patch applied to {', '.join(result.files)}."]
     lines += [f"  hunk {h.index + 1} ({h.file}): {h.status}" + (f" ({h.method} at line {h.line})" if h.method else "")
               + (f": {h.reason}" if h.reason else "") for h in result.hunks if h.status != "applied" or
@@ -328,26 +331,25 @@ def restore_playbooks(agent: Agent) -> list[str]:
     return notices
 
 
-def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
+async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
     """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), and a
     line for genie's changes left uncommitted because they touch the user's own edits, or a problem to
-    report; nothing when there was nothing to commit."""
-    from genie_tui.patching import commit_applied
-    from genie_tui.patching.gitops import current_branch
+    report; nothing when there was nothing to commit.
 
-    before = current_branch(agent.repo)
-    notes: list[str] = []
+    git and the journal's lock (another genie's apply may hold it for a while) are waited for in a thread, never
+    on the event loop, and seen through when the turn is stopped meanwhile, as a patch being written is."""
+    secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
+    committing = asyncio.ensure_future(asyncio.to_thread(
+        _commit, agent.repo, redact(message, secrets), redact(agent.task or "task", secrets)))
     try:
-        secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
-        sha = commit_applied(agent.repo, redact(message, secrets), redact(agent.task or "task", secrets),
-                             notes=notes)
-    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
-        problem = f"commit failed: {exc}"
+        before, sha, branch, notes, problem = await asyncio.shield(committing)
+    except asyncio.CancelledError:
+        before, sha, branch, notes, problem = await committing
+    if problem is not None:
         agent.session.record("error", message=problem)
         return [ErrorOccurred(problem)]
     events: list[Committed | ErrorOccurred] = []
     if sha is not None:
-        branch = current_branch(agent.repo) or "HEAD"
         previous = before if before != branch else None
         agent.session.record("commit", sha=sha, branch=branch, previous=previous)
         events.append(Committed(sha, branch, previous))
@@ -355,3 +357,17 @@ def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
         agent.session.record("error", message=note)
         events.append(ErrorOccurred(note))
     return events
+
+
+def _commit(repo: Any, message: str, task: str) -> tuple[str | None, str | None, str, list[str], str | None]:
+    """The branch before, the commit's sha, the branch after, the notes and a problem, or None."""
+    from genie_tui.patching import commit_applied
+    from genie_tui.patching.gitops import current_branch
+
+    before = current_branch(repo)
+    notes: list[str] = []
+    try:
+        sha = commit_applied(repo, message, task, notes=notes)
+    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
+        return before, None, "", [], f"commit failed: {exc}"
+    return before, sha, (current_branch(repo) or "HEAD") if sha is not None else "", notes, None

@@ -189,7 +189,7 @@ class Agent(UserIntent):
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            for outcome in actions.commit(self, self.summary or "genie: " + task[:60]):
+            for outcome in await actions.commit(self, self.summary or "genie: " + task[:60]):
                 yield outcome
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
@@ -359,9 +359,6 @@ class Agent(UserIntent):
                 self.ctx.index.refresh()
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
-        if self.settings.commit == "each":
-            for outcome in actions.commit(self, message):
-                self.emit(outcome)
 
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
