@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from genie_tui.tokens import text_units
+
 KEEP_RECENT_TOOL_RESULTS = 4
 #: tools whose output can be fetched again; answers, review comments and playbooks are instructions and stay
 ELIDABLE = frozenset({"read_file", "search_code", "find_files", "list_dir", "go_to_definition", "find_references",
@@ -23,7 +25,8 @@ ELIDABLE = frozenset({"read_file", "search_code", "find_files", "list_dir", "go_
 
 
 def _chars(message: dict[str, Any]) -> int:
-    return len(json.dumps(message, ensure_ascii=False))
+    """A message's size in units of text (``genie_tui.tokens``: a character of Chinese counts four of English)."""
+    return text_units(json.dumps(message, ensure_ascii=False))
 
 
 class TokenMeter:
@@ -47,7 +50,7 @@ class TokenMeter:
         self._copies_before: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
 
     def sizes(self, messages: list[dict[str, Any]]) -> list[int]:
-        """Each message's size in characters of JSON, as :func:`_chars` gives it."""
+        """Each message's size in units of its JSON text, as :func:`_chars` gives it."""
         known, before, fresh = self._sizes, self._before, {}
         out = []
         for message in messages:
@@ -196,7 +199,8 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         name = names.get(out[i].get("tool_call_id"), "tool")
         if name not in ELIDABLE or len(content) <= MIN_KEPT_CHARS:
             continue
-        escaped = len(json.dumps(content, ensure_ascii=False)) / max(1, len(content))  # newlines count twice
+        # units per character: a newline's escape counts two, a character of Chinese four
+        escaped = text_units(json.dumps(content, ensure_ascii=False)) / max(1, len(content))
         drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
         keep = max(MIN_KEPT_CHARS, len(content) - drop)
         if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
