@@ -9,6 +9,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.core.context import REVIEW_COMMENT
 from genie_tui.core.events import (
     CommandApprovalRequested,
     Committed,
@@ -135,7 +136,7 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     agent.session.record("approval", patch_id=patch_id, mode=mode, hunks=sorted(decision.hunks)
                          if decision.hunks is not None else "all", comment=decision.comment,
                          edited=decision.edited_diff is not None)
-    comment = (f"\nReview comment from the user (respond to it and address it): {decision.comment}"
+    comment = (f"\n{REVIEW_COMMENT} (respond to it and address it): {decision.comment}"
                if decision.comment else "")
     if mode == "never":
         agent.record_patch(patch_id, check.files, False, "not applied: approval mode is never", diff)

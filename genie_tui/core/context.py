@@ -8,7 +8,8 @@ past that the recent calls' own long arguments are elided too, oldest first, so 
 megabytes) can make every later request too large. An elided argument is a note of its size inside
 arguments that stay a JSON object; the session keeps what the model sent. The current plan, patch state and
 approval mode are restated in the system prompt of every request, so compaction cannot make the model forget
-them. No message is ever dropped, so every tool call keeps its result.
+them. A long session of small steps outgrows any budget all the same: its oldest turns are left out, each call
+with its results (see :func:`_turns`), and the system prompt says how many; no user message ever is.
 """
 
 from __future__ import annotations
@@ -189,6 +190,26 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if message.get("role") == "assistant" and len(message.get("content") or "") > REPLY_LONG_CHARS:
             replace(i, meter._shortened_reply(message))
             elided += 1
+    # A long session of small steps (each result too short to elide) outgrows any budget: its oldest turns are
+    # left out, each call with its result, before the recent results are cut, if that alone makes it fit.
+    left_out: set[int] = set()
+    note_units = text_units(LEFT_OUT_NOTE.format(count=len(out)))  # room for the note that says so
+
+    def leave_out(turns: list[tuple[int, int, bool]]) -> None:
+        nonlocal total
+        for start, end, kept in turns:
+            if estimate() <= limit:
+                break
+            if kept or start in left_out:
+                continue
+            total += (0 if left_out else note_units) - sum(sizes[start:end])
+            left_out.update(range(start, end))
+
+    turns = _turns(out, names, newest_patch)
+    old = [t for t in turns if t[1] <= first_recent and not t[2]]
+    if old and estimate() > limit and \
+            (total + note_units - sum(sum(sizes[a:b]) for a, b, _ in old)) / meter.chars_per_token <= limit:
+        leave_out(old)
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
     # past that they are cut, oldest first, so the newest keeps the most.
     for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
@@ -206,16 +227,58 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
             replace(i, {**out[i], "content": _cut(content, keep, name)})
             elided += 1
-    # Last, the recent turns' long arguments, the newest patch too, oldest first: a single call larger than the
+    # Then the recent turns' long arguments, the newest patch too, oldest first: a single call larger than the
     # whole budget (a huge patch) must not be sent again with every request.
     for i in calls:
         if estimate() <= limit:
             break
         ids = tuple(c["id"] for c in out[i]["tool_calls"] if _long(c))
-        if ids:
+        if ids and i not in left_out:
             replace(i, meter._elided_calls(out[i], ids, None))
             elided += 1
-    return out, elided
+    # Last, any turn but the newest, oldest first.
+    leave_out(turns[:-1])
+    if not left_out:
+        return out, elided
+    count = sum(1 for start, _, _ in turns if start in left_out)
+    if out[0].get("role") == "system" and isinstance(out[0].get("content"), str):
+        replace(0, {**out[0], "content": out[0]["content"] + LEFT_OUT_NOTE.format(count=count)})
+    return [m for i, m in enumerate(out) if i not in left_out], elided + count
+
+
+#: said in the system prompt of a request that leaves turns out
+LEFT_OUT_NOTE = ("\n\n## Earlier turns\nThe {count} oldest turns of this session are left out of this request to "
+                 "fit the context budget (your tool calls with their results; the task, the user's messages, review "
+                 "comments, answers and playbooks read stay). Read files again rather than rely on what you remember of them.")
+#: how a patch's result carries the user's review comment (core/actions.py writes it)
+REVIEW_COMMENT = "Review comment from the user"
+#: tools whose results are never left out: the user's answers, the playbooks the model read
+STAYS = frozenset({"ask_user", "read_playbook"})
+
+
+def _turns(messages: list[dict[str, Any]], names: dict[str, str], newest_patch: str | None
+           ) -> list[tuple[int, int, bool]]:
+    """Each reply of the model with the tool results right after it, as ``(start, end, kept)``: what can be left
+    out together (a call never without its result, nor a result without its call: OpenAI-compatible servers
+    answer 400). ``kept``: never left out, for the user's words in it (an answer, a review comment), a playbook
+    read, the newest patch, or calls whose results are not all right there."""
+    turns = []
+    i = 0
+    while i < len(messages):
+        if messages[i].get("role") != "assistant":
+            i += 1
+            continue
+        end = i + 1
+        while end < len(messages) and messages[end].get("role") == "tool":
+            end += 1
+        calls = {c["id"] for c in messages[i].get("tool_calls") or []}
+        results = messages[i + 1:end]
+        kept = calls != {m.get("tool_call_id") for m in results} or newest_patch in calls or any(
+            names.get(m.get("tool_call_id")) in STAYS or REVIEW_COMMENT in str(m.get("content") or "") for m in results)
+        turns.append((i, end, kept))
+        i = end
+    return turns
+
 
 
 #: tool-call arguments longer than this can be elided: their strings longer than ARG_STRING_CHARS become a note of

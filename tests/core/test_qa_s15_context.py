@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+from genie_tui.core import events as ev
 from genie_tui.providers.scripted import Reply, ScriptedServer
 
 #: Chinese, Japanese and Korean text: tokenizers spend about one token per character on it (GPT-4's cl100k often
@@ -47,3 +48,81 @@ async def test_a_long_agents_md_in_chinese_is_listed_by_name_not_put_whole_in_th
         system = server.requests[0]["messages"][0]["content"]
     assert SENTENCE not in system
     assert "Call read_playbook with the name" in system and "- AGENTS.md" in system
+
+
+# --- a session longer than the budget -----------------------------------------------------------------------
+
+def _looks(n: int, start: int = 0) -> list[Reply]:
+    """``n`` turns of the model looking for files: each a sentence and a call whose result is one short line,
+    too small to elide, so a long session only grows."""
+    return [Reply(content=f"Step {i}: checking the layout once more to be sure where things are.",
+                  tool_calls=[("find_files", {"pattern": f"*{i}*.py"})]) for i in range(start, start + n)]
+
+
+def well_formed(messages: list[dict]) -> bool:
+    """What OpenAI-compatible servers check (a 400 otherwise): each assistant tool call answered by a tool message
+    right after it, and no tool message without the call it answers."""
+    i = 0
+    while i < len(messages):
+        m = messages[i]
+        if m["role"] == "tool":
+            return False
+        i += 1
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            answered = set()
+            while i < len(messages) and messages[i]["role"] == "tool":
+                answered.add(messages[i]["tool_call_id"])
+                i += 1
+            if answered != {c["id"] for c in m["tool_calls"]}:
+                return False
+    return True
+
+
+def tokens(request: dict) -> float:
+    """The request's size at four characters a token, tool schemas included (what the scripted server counts)."""
+    return len(json.dumps(request["messages"]) + json.dumps(request["tools"])) / 4
+
+
+async def test_a_session_longer_than_the_budget_leaves_out_its_oldest_turns_whole(
+        make_repo, make_agent, collect, finish):
+    """Nothing was ever left out, so a session of many small steps grew past the budget for good: under a
+    6,000-token budget (a small local model) the 80th request was over 8,000 tokens, and every later one larger,
+    each refused by a server whose context is the budget."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([*_looks(80), finish()]) as server:
+        agent = make_agent(repo, server, context_budget=6_000, max_steps=100)
+        await collect(agent, "map the layout")
+        requests = server.requests
+    assert len(requests) == 81
+    assert max(tokens(r) for r in requests) <= 6_000
+    assert all(well_formed(r["messages"]) for r in requests)
+    assert all(r["messages"][1] == {"role": "user", "content": "map the layout"} for r in requests)  # the task
+    last = requests[-1]["messages"]
+    assert last[-2]["tool_calls"][0]["function"]["arguments"] == json.dumps({"pattern": "*79*.py"})
+    assert "*0*.py" not in json.dumps(last)  # the oldest went first
+    assert "oldest turns of this session are left out of this request" in last[0]["content"]
+    assert len(agent.messages) == 2 + 2 * 81  # the session keeps them all
+
+
+async def test_old_turns_go_but_review_comments_and_answers_stay(make_repo, make_agent, collect, finish):
+    repo = make_repo({"a.py": "x = 1\n"})
+    diff = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    script = [Reply(tool_calls=[("ask_user", {"question": "Tabs or spaces?"})]),
+              Reply(tool_calls=[("propose_patch", {"diff": diff})]), *_looks(70), finish()]
+
+    def react(agent, event):
+        if isinstance(event, ev.QuestionAsked):
+            event.answer.set_result("tabs, always")
+        if isinstance(event, ev.PatchProposed):
+            event.decision.set_result(ev.PatchDecision(frozenset(), "name it snake_case first"))
+
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, context_budget=5_000, max_steps=100)
+        await collect(agent, "map the layout", react)
+        requests = server.requests
+    last = requests[-1]["messages"]
+    assert "left out of this request" in last[0]["content"] and "*0*.py" not in json.dumps(last)
+    assert max(tokens(r) for r in requests) <= 5_000 and all(well_formed(r["messages"]) for r in requests)
+    results = [m["content"] for m in last if m["role"] == "tool"]
+    assert "The user answered: tabs, always" in results
+    assert any("name it snake_case first" in r for r in results)
