@@ -370,10 +370,18 @@ def sendable_arguments(raw: str | None) -> str:
     return json.dumps({"unparsed_arguments": shown}, ensure_ascii=False)
 
 
+#: what an empty reply of the model's (no text, no tool call) is sent back as
+EMPTY_REPLY = "[no reply]"
+
+
 def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``messages`` with every assistant tool call's arguments made a JSON object (copies only what changes)."""
+    """``messages`` with every assistant tool call's arguments made a JSON object, and an empty reply given text
+    (the spec requires content without tool_calls; Mistral answers 400): copies only what changes."""
     out = []
     for message in messages:
+        if message.get("role") == "assistant" and not message.get("tool_calls") and not message.get("content"):
+            message = {**message, "content": EMPTY_REPLY}
+            message.pop("tool_calls", None)  # an empty list of calls is refused too
         calls = message.get("tool_calls") if message.get("role") == "assistant" else None
         sent = [sendable_arguments(c["function"].get("arguments")) for c in calls] if calls else []
         if any(s is not c["function"].get("arguments") for s, c in zip(sent, calls or [], strict=True)):

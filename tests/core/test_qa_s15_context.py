@@ -126,3 +126,20 @@ async def test_old_turns_go_but_review_comments_and_answers_stay(make_repo, make
     results = [m["content"] for m in last if m["role"] == "tool"]
     assert "The user answered: tabs, always" in results
     assert any("name it snake_case first" in r for r in results)
+
+
+async def test_an_empty_reply_is_sent_back_as_a_reply_servers_accept(make_repo, make_agent, collect, finish):
+    """A turn with no text and no tool call (small local models send them) went back to the endpoint as
+    ``{"role": "assistant", "content": null}``, which the OpenAI spec does not allow (content is required without
+    tool_calls) and Mistral's API refuses with a 400, so every later request of the session failed."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([Reply(content=""), finish()]) as server:
+        agent = make_agent(repo, server)
+        seen = await collect(agent, "look")
+        requests = server.requests
+    assert len(requests) == 2 and isinstance(seen[-1], ev.SessionFinished) and seen[-1].status == "finished"
+    replies = [m for m in requests[1]["messages"] if m["role"] == "assistant"]
+    assert replies and all(m.get("tool_calls") or (isinstance(m.get("content"), str) and m["content"].strip())
+                           for m in replies)
+    assert requests[1]["messages"][-1]["content"].startswith("[genie] Continue")  # the nudge follows it
+    assert agent.messages[2] == {"role": "assistant", "content": None}  # the session keeps what the model sent
