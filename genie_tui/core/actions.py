@@ -170,11 +170,26 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
               + (f": {h.reason}" if h.reason else "") for h in result.hunks if h.status != "applied" or
               h.method not in (None, "exact")]
     if hunks is not None:
-        lines.append("Only the hunks the user approved were applied; the file now contains exactly this change:\n"
-                     + result.applied_diff)
+        approved = ", ".join(str(n + 1) for n in sorted(hunks))
+        lines.append(f"Only the hunks the user approved were applied (hunk {approved}); "
+                     + _shown_change("the file now contains exactly this change", result.applied_diff, result.files))
     if decision.edited_diff:
-        lines.append("The user edited the patch before applying it; the applied diff was:\n" + final_diff)
+        lines.append("The user edited the patch before applying it; "
+                     + _shown_change("the applied diff was", final_diff, result.files))
     return "\n".join(lines) + comment
+
+
+#: how long an applied change a patch's result repeats: the result is never elided, so a longer one is not
+#: sent again with every request (the model reads the files instead)
+SHOWN_DIFF_CHARS = 8_000
+
+
+def _shown_change(what: str, diff: str, files: list[str]) -> str:
+    if len(diff) <= SHOWN_DIFF_CHARS:
+        return f"{what}:\n{diff}"
+    changed = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    return (f"{what} is {changed} changed lines, too long to repeat here: read {', '.join(files)} to see what "
+            "they hold now before you patch them again.")
 
 
 def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:

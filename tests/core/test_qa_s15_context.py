@@ -143,3 +143,40 @@ async def test_an_empty_reply_is_sent_back_as_a_reply_servers_accept(make_repo, 
                            for m in replies)
     assert requests[1]["messages"][-1]["content"].startswith("[genie] Continue")  # the nudge follows it
     assert agent.messages[2] == {"role": "assistant", "content": None}  # the session keeps what the model sent
+
+
+def _two_hunks(lines: int) -> tuple[str, str]:
+    """A file of ``lines`` long lines and a patch of two hunks: the first rewrites all but the last 10 lines, the
+    second the last line."""
+    text = "".join(f"value_{n} = 'a fairly long line of configuration text number {n}'\n" for n in range(lines))
+    first = "".join(f"-value_{n} = 'a fairly long line of configuration text number {n}'\n"
+                    f"+value_{n} = 'A FAIRLY LONG LINE OF CONFIGURATION TEXT NUMBER {n}'\n" for n in range(lines - 10))
+    last = lines - 1
+    diff = (f"--- a/conf.py\n+++ b/conf.py\n@@ -1,{lines - 10} +1,{lines - 10} @@\n{first}"
+            f"@@ -{last + 1} +{last + 1} @@\n-value_{last} = 'a fairly long line of configuration text number {last}'\n"
+            f"+value_{last} = 'changed'\n")
+    return text, diff
+
+
+async def test_a_long_applied_change_is_not_repeated_whole_in_the_patch_result(make_repo, make_agent, collect,
+                                                                             finish):
+    """With some hunks approved (or the patch edited), the result repeated the applied diff whole; a patch's
+    result is never elided, so one large partly approved patch kept every later request over the budget."""
+    text, diff = _two_hunks(1_200)
+    repo = make_repo({"conf.py": text})
+
+    def react(agent, event):
+        if isinstance(event, ev.PatchProposed):
+            event.decision.set_result(ev.PatchDecision(frozenset({0}), None))
+
+    script = [Reply(tool_calls=[("propose_patch", {"diff": diff})]), *_looks(3), finish()]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, context_budget=12_000)
+        await collect(agent, "shout the configuration", react)
+        requests = server.requests
+    assert "A FAIRLY LONG LINE OF CONFIGURATION TEXT NUMBER 5'" in (repo / "conf.py").read_text()
+    assert (repo / "conf.py").read_text().endswith("number 1199'\n")  # the second hunk was not approved
+    result = requests[1]["messages"][-1]["content"]
+    assert "Only the hunks the user approved were applied" in result and "hunk 1" in result
+    assert "read conf.py" in result and len(result) < 12_000
+    assert max(tokens(r) for r in requests[1:]) <= 12_000
