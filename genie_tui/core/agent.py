@@ -227,13 +227,17 @@ class Agent(UserIntent):
         for warning in self.library.warnings:
             yield ErrorOccurred(warning)
         yield PlaybooksActivated(self.active_playbooks)
-        seeded = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
+        # a plan is restated in every request: the playbooks seed no more of it than update_plan takes
+        cut = actions.STEP_CHARS - 1
+        seeded = [PlanStep(text if len(text) <= cut + 1 else text[:cut] + "…", "todo", f"playbook:{a.playbook.name}")
+                  for a in active for text in a.playbook.steps]
         if self.plan:  # the user wrote a plan before the first task: it leads, the playbooks' steps follow
             have = {st.text for st in self.plan}
-            self.plan = self.plan + [st for st in seeded if st.text not in have]
+            room = max(0, actions.PLAN_STEPS - len(self.plan))
+            self.plan = self.plan + [st for st in seeded if st.text not in have][:room]
             source = "user"
         else:
-            self.plan, source = seeded, "playbook"
+            self.plan, source = seeded[:actions.PLAN_STEPS], "playbook"
         if self.plan:
             self.session.record("plan", source=source, steps=[{"text": s.text, "status": s.status,
                                                                "origin": s.origin} for s in self.plan])

@@ -180,3 +180,22 @@ async def test_a_long_applied_change_is_not_repeated_whole_in_the_patch_result(m
     assert "Only the hunks the user approved were applied" in result and "hunk 1" in result
     assert "read conf.py" in result and len(result) < 12_000
     assert max(tokens(r) for r in requests[1:]) <= 12_000
+
+
+async def test_a_playbooks_long_checklist_seeds_no_larger_plan_than_the_model_may_write(
+        make_repo, make_agent, collect, finish):
+    """The plan is restated in every request and never elided, so update_plan takes at most 100 steps of at most
+    2,000 characters; a playbook's ``## Steps`` seeded it whole: an AGENTS.md with a 300-item checklist put 300
+    steps in every request (its text left out for the playbook budget all the same), a plan the model could not
+    even restate."""
+    items = "".join(f"- [ ] Check release item {n} against the release notes and the changelog\n" for n in range(300))
+    long_item = "- [ ] Read the contributing guide " + "and its appendix " * 200 + "\n"
+    repo = make_repo({"AGENTS.md": f"# Release\n\n## Steps\n{long_item}{items}", "a.py": "x = 1\n"})
+    with ScriptedServer([finish()]) as server:
+        agent = make_agent(repo, server)
+        await collect(agent, "cut a release")
+        system = server.requests[0]["messages"][0]["content"]
+    plan = system.split("## Current plan\n", 1)[1].split("\n\n## ", 1)[0].splitlines()
+    assert len(plan) == 100 and plan[1].startswith("2. [todo] Check release item 0 ")
+    assert plan[0].startswith("1. [todo] Read the contributing guide and its appendix") and len(plan[0]) < 2_100
+    assert len(agent.plan) == 100
