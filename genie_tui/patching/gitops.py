@@ -30,18 +30,25 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
     from the user's edits (they touch the same or adjacent lines, or the file is not tracked) is left
     applied and uncommitted; one line saying so is appended to ``notes``. Returns the new commit's hexsha,
     or None when there was nothing to commit.
+
+    It holds the repository's patch lock throughout (apply and undo hold it too), so no entry is pruned, undone
+    or added while the entries are committed and marked; a caller holding it already does not wait for itself.
     """
+    from contextlib import ExitStack
+
     from genie_tui.patching import lock, undo
 
     if not undo.entries(repo):
         return None
-    try:  # apply and undo hold it too: no entry is pruned, undone or added while these are committed and marked
-        with lock.repo_lock(repo):
-            return _commit_locked(repo, message, task, paths, notes)
-    except lock.Busy as exc:
-        raise GenieError(str(exc)) from None
-    except OSError as exc:
-        raise GenieError(f"the undo journal cannot be locked ({exc.strerror or exc})") from None
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(lock.repo_lock(repo))
+        except lock.Busy as exc:
+            raise GenieError(str(exc)) from None
+        except OSError as exc:
+            raise GenieError(f"the undo journal cannot be locked ({exc.strerror or exc})") from None
+        return _commit_locked(repo, message, task, paths, notes)
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
 
 def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
