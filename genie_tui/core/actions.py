@@ -274,16 +274,22 @@ def _activate_playbooks(agent: Agent) -> None:
         agent.session.record("playbooks", active=[list(p) for p in pairs], files=sorted(agent.files_seen))
         for a in added:
             # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
-            section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)
+            section = agent.library.prompt_section([a], _playbook_tokens(agent) // 3)
             scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
             wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
             agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")
 
 
+def _playbook_tokens(agent: Agent) -> int:
+    from genie_tui.core.prompt import prompt_shares
+
+    return prompt_shares(agent.settings.context_budget, agent.settings.playbook_budget)[0]
+
+
 def turned_on_note(agent: Agent, name: str) -> str:
     """What the model is told when the user turns playbook ``name`` on, with its text (a share of the budget)."""
     section = agent.library.prompt_section(agent.library.select("", explicit=[name])[:1],
-                                           agent.settings.playbook_budget // 3)
+                                           _playbook_tokens(agent) // 3)
     return f"[The user turned on playbook {name}; follow it.]\n{section.text}"
 
 

@@ -31,7 +31,12 @@ from genie_tui.core.events import (
     UsageReported,
 )
 from genie_tui.core.intent import UserIntent
-from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
+from genie_tui.core.prompt import (
+    build_system_prompt,
+    prompt_shares,
+    repo_overview,
+    with_current_state,
+)
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.restore import (
     changed_since,
@@ -207,9 +212,10 @@ class Agent(UserIntent):
         self.task = task
         await self._ensure_library()
         active = self.library.select(task, explicit=self.explicit_playbooks, disabled=self.disabled_playbooks)
-        section = self.library.prompt_section(active, self.settings.playbook_budget)
+        playbook_tokens, map_tokens = prompt_shares(self.settings.context_budget, self.settings.playbook_budget)
+        section = self.library.prompt_section(active, playbook_tokens)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
-        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task)
+        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task, map_tokens)
         from genie_tui.tools.testrun import detect_test_command
 
         # in a thread: it may walk the tree and ask the project's interpreter whether it has pytest (seconds)

@@ -199,3 +199,22 @@ async def test_a_playbooks_long_checklist_seeds_no_larger_plan_than_the_model_ma
     assert len(plan) == 100 and plan[1].startswith("2. [todo] Check release item 0 ")
     assert plan[0].startswith("1. [todo] Read the contributing guide and its appendix") and len(plan[0]) < 2_100
     assert len(agent.plan) == 100
+
+
+async def test_a_small_context_budget_keeps_the_system_prompt_within_it(make_repo, make_agent, collect, finish):
+    """The system prompt, which is never elided, took its playbooks up to playbook_budget (3,000 tokens) and its
+    repo map up to 1,200 tokens whatever the context budget: with context_budget = 4000 (a local model's 4k
+    context) an AGENTS.md of 2,500 tokens made the first request larger than the budget before any work."""
+    rules = "".join(f"- Rule {n}: keep functions short, name things plainly, and test every branch you add.\n"
+                    for n in range(120))
+    code = {f"pkg/mod{n}.py": "".join(f"def helper_{n}_{k}(value):\n    return value + {k}\n\n\n" for k in range(30))
+            for n in range(20)}
+    repo = make_repo({"AGENTS.md": rules, **code})
+    with ScriptedServer([finish()]) as server:
+        agent = make_agent(repo, server, context_budget=4_000)
+        await collect(agent, "fix helper_3_4 in pkg/mod3.py")
+        request = server.requests[0]
+    assert tokens(request) <= 4_000
+    system = request["messages"][0]["content"]
+    assert "Rule 0:" not in system and "- AGENTS.md" in system  # listed for read_playbook
+    assert "helper_3_4" in system  # the repo map is smaller, not gone
