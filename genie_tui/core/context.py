@@ -195,18 +195,18 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
     left_out: set[int] = set()
     note_units = text_units(LEFT_OUT_NOTE.format(count=len(out)))  # room for the note that says so
 
-    def leave_out(turns: list[tuple[int, int, bool]]) -> None:
+    def leave_out(turns: list[tuple[int, int, str]], kinds: tuple[str, ...] = ("free",)) -> None:
         nonlocal total
-        for start, end, kept in turns:
+        for start, end, kind in turns:
             if estimate() <= limit:
                 break
-            if kept or start in left_out:
+            if kind not in kinds or start in left_out:
                 continue
             total += (0 if left_out else note_units) - sum(sizes[start:end])
             left_out.update(range(start, end))
 
     turns = _turns(out, names, newest_patch)
-    old = [t for t in turns if t[1] <= first_recent and not t[2]]
+    old = [t for t in turns if t[1] <= first_recent and t[2] == "free"]
     if old and estimate() > limit and \
             (total + note_units - sum(sum(sizes[a:b]) for a, b, _ in old)) / meter.chars_per_token <= limit:
         leave_out(old)
@@ -218,7 +218,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
             break
         content = out[i].get("content") or ""
         name = names.get(out[i].get("tool_call_id"), "tool")
-        if name not in ELIDABLE or len(content) <= MIN_KEPT_CHARS:
+        if (name not in ELIDABLE and name != "read_playbook") or len(content) <= MIN_KEPT_CHARS:
             continue
         # units per character: a newline's escape counts two, a character of Chinese four
         escaped = text_units(json.dumps(content, ensure_ascii=False)) / max(1, len(content))
@@ -236,8 +236,9 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if ids and i not in left_out:
             replace(i, meter._elided_calls(out[i], ids, None))
             elided += 1
-    # Last, any turn but the newest, oldest first.
+    # Last, any turn but the newest, oldest first; a playbook read only when the others are not enough.
     leave_out(turns[:-1])
+    leave_out(turns[:-1], ("playbook",))
     if not left_out:
         return out, elided
     count = sum(1 for start, _, _ in turns if start in left_out)
@@ -249,19 +250,18 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
 #: said in the system prompt of a request that leaves turns out
 LEFT_OUT_NOTE = ("\n\n## Earlier turns\nThe {count} oldest turns of this session are left out of this request to "
                  "fit the context budget (your tool calls with their results; the task, the user's messages, review "
-                 "comments, answers and playbooks read stay). Read files again rather than rely on what you remember of them.")
+                 "comments and answers stay). Read files again rather than rely on what you remember of them.")
 #: how a patch's result carries the user's review comment (core/actions.py writes it)
 REVIEW_COMMENT = "Review comment from the user"
-#: tools whose results are never left out: the user's answers, the playbooks the model read
-STAYS = frozenset({"ask_user", "read_playbook"})
 
 
 def _turns(messages: list[dict[str, Any]], names: dict[str, str], newest_patch: str | None
-           ) -> list[tuple[int, int, bool]]:
-    """Each reply of the model with the tool results right after it, as ``(start, end, kept)``: what can be left
+           ) -> list[tuple[int, int, str]]:
+    """Each reply of the model with the tool results right after it, as ``(start, end, kind)``: what can be left
     out together (a call never without its result, nor a result without its call: OpenAI-compatible servers
-    answer 400). ``kept``: never left out, for the user's words in it (an answer, a review comment), a playbook
-    read, the newest patch, or calls whose results are not all right there."""
+    answer 400). ``kind``: "kept", never left out, for the user's words in it (an answer, a review comment), the
+    newest patch, or calls whose results are not all right there; "playbook", a playbook read (left out only when
+    nothing else is enough); "free"."""
     turns = []
     i = 0
     while i < len(messages):
@@ -274,8 +274,10 @@ def _turns(messages: list[dict[str, Any]], names: dict[str, str], newest_patch: 
         calls = {c["id"] for c in messages[i].get("tool_calls") or []}
         results = messages[i + 1:end]
         kept = calls != {m.get("tool_call_id") for m in results} or newest_patch in calls or any(
-            names.get(m.get("tool_call_id")) in STAYS or REVIEW_COMMENT in str(m.get("content") or "") for m in results)
-        turns.append((i, end, kept))
+            names.get(m.get("tool_call_id")) == "ask_user" or REVIEW_COMMENT in str(m.get("content") or "")
+            for m in results)
+        playbook = any(names.get(m.get("tool_call_id")) == "read_playbook" for m in results)
+        turns.append((i, end, "kept" if kept else "playbook" if playbook else "free"))
         i = end
     return turns
 

@@ -218,3 +218,21 @@ async def test_a_small_context_budget_keeps_the_system_prompt_within_it(make_rep
     system = request["messages"][0]["content"]
     assert "Rule 0:" not in system and "- AGENTS.md" in system  # listed for read_playbook
     assert "helper_3_4" in system  # the repo map is smaller, not gone
+
+
+async def test_a_long_playbook_read_under_a_small_budget_is_cut_then_left_out(make_repo, make_agent, collect, finish):
+    """A read_playbook result was never cut nor left out (playbooks are instructions): under a small budget a
+    long AGENTS.md, listed by name for want of room, was read whole (40,000 characters) into every later request."""
+    rules = "".join(f"- Rule {n}: keep functions short, name things plainly, and test every branch you add.\n"
+                    for n in range(700))
+    repo = make_repo({"AGENTS.md": rules, "a.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_playbook", {"name": "AGENTS.md"})]), *_looks(12), finish()]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, context_budget=4_000, max_steps=30)
+        await collect(agent, "tidy a.py")
+        requests = server.requests
+    assert len(requests) == 14
+    assert max(tokens(r) for r in requests) <= 4_000 and all(well_formed(r["messages"]) for r in requests)
+    first = requests[1]["messages"][-1]["content"]
+    assert "- Rule 0:" in first and "cut to fit the context budget; call read_playbook again" in first
+    assert "Rule 0:" not in json.dumps(requests[-1]["messages"])  # left out once the budget needs its room
