@@ -54,7 +54,8 @@ class Settings:
     commit: str = _f("off", "Commit applied patches (genie's changes only, never your own edits) on branch "
                           "genie/<task>: off, each (every patch) or end.")
     theme: str | None = _f(None, "UI theme: genie-dark, genie-light, genie-contrast or one of yours.")
-    playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt; the rest is listed by name.")
+    playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt (at most a fifth of "
+                              "context_budget); the rest is listed by name.")
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.core.context import REVIEW_COMMENT
 from genie_tui.core.events import (
     CommandApprovalRequested,
     Committed,
@@ -36,7 +37,7 @@ NO_ANSWER = ("No answer is available from the user. Proceed on your best assumpt
 #: a plan the model writes: how many steps and how long each (a pasted step of the user's is cut at 2,000 too)
 PLAN_STEPS = 100
 STEP_CHARS = 2_000
-_FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.S)
+_FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.DOTALL)
 
 
 def fenced_diffs(content: str) -> list[str]:
@@ -135,7 +136,7 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     agent.session.record("approval", patch_id=patch_id, mode=mode, hunks=sorted(decision.hunks)
                          if decision.hunks is not None else "all", comment=decision.comment,
                          edited=decision.edited_diff is not None)
-    comment = (f"\nReview comment from the user (respond to it and address it): {decision.comment}"
+    comment = (f"\n{REVIEW_COMMENT} (respond to it and address it): {decision.comment}"
                if decision.comment else "")
     if mode == "never":
         agent.record_patch(patch_id, check.files, False, "not applied: approval mode is never", diff)
@@ -163,16 +164,34 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
         agent.tests["stale"] = True
     agent.emit(PatchApplied(patch_id, True, result.to_json()))
     agent.after_patch(result.files, summary or f"genie: patch {patch_id}")
+    if agent.settings.commit == "each":  # after the index refresh and playbooks, as before
+        for outcome in await commit(agent, summary or f"genie: patch {patch_id}"):
+            agent.emit(outcome)
     lines = [f"Patch applied to {', '.join(result.files)}."]
     lines += [f"  hunk {h.index + 1} ({h.file}): {h.status}" + (f" ({h.method} at line {h.line})" if h.method else "")
               + (f": {h.reason}" if h.reason else "") for h in result.hunks if h.status != "applied" or
               h.method not in (None, "exact")]
     if hunks is not None:
-        lines.append("Only the hunks the user approved were applied; the file now contains exactly this change:\n"
-                     + result.applied_diff)
+        approved = ", ".join(str(n + 1) for n in sorted(hunks))
+        lines.append(f"Only the hunks the user approved were applied (hunk {approved}); "
+                     + _shown_change("the file now contains exactly this change", result.applied_diff, result.files))
     if decision.edited_diff:
-        lines.append("The user edited the patch before applying it; the applied diff was:\n" + final_diff)
+        lines.append("The user edited the patch before applying it; "
+                     + _shown_change("the applied diff was", final_diff, result.files))
     return "\n".join(lines) + comment
+
+
+#: how long an applied change a patch's result repeats: the result is never elided, so a longer one is not
+#: sent again with every request (the model reads the files instead)
+SHOWN_DIFF_CHARS = 8_000
+
+
+def _shown_change(what: str, diff: str, files: list[str]) -> str:
+    if len(diff) <= SHOWN_DIFF_CHARS:
+        return f"{what}:\n{diff}"
+    changed = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    return (f"{what} is {changed} changed lines, too long to repeat here: read {', '.join(files)} to see what "
+            "they hold now before you patch them again.")
 
 
 def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
@@ -277,16 +296,22 @@ def _activate_playbooks(agent: Agent) -> None:
         agent.session.record("playbooks", active=[list(p) for p in pairs], files=sorted(agent.files_seen))
         for a in added:
             # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
-            section = agent.library.prompt_section([a], agent.settings.playbook_budget // 3)
+            section = agent.library.prompt_section([a], _playbook_tokens(agent) // 3)
             scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
             wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
             agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")
 
 
+def _playbook_tokens(agent: Agent) -> int:
+    from genie_tui.core.prompt import prompt_shares
+
+    return prompt_shares(agent.settings.context_budget, agent.settings.playbook_budget)[0]
+
+
 def turned_on_note(agent: Agent, name: str) -> str:
     """What the model is told when the user turns playbook ``name`` on, with its text (a share of the budget)."""
     section = agent.library.prompt_section(agent.library.select("", explicit=[name])[:1],
-                                           agent.settings.playbook_budget // 3)
+                                           _playbook_tokens(agent) // 3)
     return f"[The user turned on playbook {name}; follow it.]\n{section.text}"
 
 
@@ -350,26 +375,25 @@ def restore_playbooks(agent: Agent) -> list[str]:
     return notices
 
 
-def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
+async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
     """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), and a
     line for genie's changes left uncommitted because they touch the user's own edits, or a problem to
-    report; nothing when there was nothing to commit."""
-    from genie_tui.patching import commit_applied
-    from genie_tui.patching.gitops import current_branch
+    report; nothing when there was nothing to commit.
 
-    before = current_branch(agent.repo)
-    notes: list[str] = []
+    git and the journal's lock (another genie's apply may hold it for a while) are waited for in a thread, never
+    on the event loop, and seen through when the turn is stopped meanwhile, as a patch being written is."""
+    secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
+    committing = asyncio.ensure_future(asyncio.to_thread(
+        _commit, agent.repo, redact(message, secrets), redact(agent.task or "task", secrets)))
     try:
-        secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
-        sha = commit_applied(agent.repo, redact(message, secrets), redact(agent.task or "task", secrets),
-                             notes=notes)
-    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
-        problem = f"commit failed: {exc}"
+        before, sha, branch, notes, problem = await asyncio.shield(committing)
+    except asyncio.CancelledError:
+        before, sha, branch, notes, problem = await committing
+    if problem is not None:
         agent.session.record("error", message=problem)
         return [ErrorOccurred(problem)]
     events: list[Committed | ErrorOccurred] = []
     if sha is not None:
-        branch = current_branch(agent.repo) or "HEAD"
         previous = before if before != branch else None
         agent.session.record("commit", sha=sha, branch=branch, previous=previous)
         events.append(Committed(sha, branch, previous))
@@ -377,3 +401,17 @@ def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
         agent.session.record("error", message=note)
         events.append(ErrorOccurred(note))
     return events
+
+
+def _commit(repo: Any, message: str, task: str) -> tuple[str | None, str | None, str, list[str], str | None]:
+    """The branch before, the commit's sha, the branch after, the notes and a problem, or None."""
+    from genie_tui.patching import commit_applied
+    from genie_tui.patching.gitops import current_branch
+
+    before = current_branch(repo)
+    notes: list[str] = []
+    try:
+        sha = commit_applied(repo, message, task, notes=notes)
+    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
+        return before, None, "", [], f"commit failed: {exc}"
+    return before, sha, (current_branch(repo) or "HEAD") if sha is not None else "", notes, None

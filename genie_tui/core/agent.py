@@ -31,7 +31,12 @@ from genie_tui.core.events import (
     UsageReported,
 )
 from genie_tui.core.intent import UserIntent
-from genie_tui.core.prompt import build_system_prompt, repo_overview, with_current_state
+from genie_tui.core.prompt import (
+    build_system_prompt,
+    prompt_shares,
+    repo_overview,
+    with_current_state,
+)
 from genie_tui.core.pump import Cancelled, EventPump
 from genie_tui.core.restore import (
     changed_since,
@@ -195,7 +200,7 @@ class Agent(UserIntent):
             yield ErrorOccurred(message, fatal=True)
             status, summary = "failed", message
         if self.settings.commit == "end" and self._applied_diffs:
-            for outcome in actions.commit(self, self.summary or "genie: " + task[:60]):
+            for outcome in await actions.commit(self, self.summary or "genie: " + task[:60]):
                 yield outcome
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
@@ -213,9 +218,10 @@ class Agent(UserIntent):
         self.task = task
         await self._ensure_library()
         active = self.library.select(task, explicit=self.explicit_playbooks, disabled=self.disabled_playbooks)
-        section = self.library.prompt_section(active, self.settings.playbook_budget)
+        playbook_tokens, map_tokens = prompt_shares(self.settings.context_budget, self.settings.playbook_budget)
+        section = self.library.prompt_section(active, playbook_tokens)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
-        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task)
+        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task, map_tokens)
         from genie_tui.tools.testrun import detect_test_command
 
         # in a thread: it may walk the tree and ask the project's interpreter whether it has pytest (seconds)
@@ -233,13 +239,17 @@ class Agent(UserIntent):
         for warning in self.library.warnings:
             yield ErrorOccurred(warning)
         yield PlaybooksActivated(self.active_playbooks)
-        seeded = [PlanStep(text, "todo", f"playbook:{a.playbook.name}") for a in active for text in a.playbook.steps]
+        # a plan is restated in every request: the playbooks seed no more of it than update_plan takes
+        cut = actions.STEP_CHARS - 1
+        seeded = [PlanStep(text if len(text) <= cut + 1 else text[:cut] + "…", "todo", f"playbook:{a.playbook.name}")
+                  for a in active for text in a.playbook.steps]
         if self.plan:  # the user wrote a plan before the first task: it leads, the playbooks' steps follow
             have = {st.text for st in self.plan}
-            self.plan = self.plan + [st for st in seeded if st.text not in have]
+            room = max(0, actions.PLAN_STEPS - len(self.plan))
+            self.plan = self.plan + [st for st in seeded if st.text not in have][:room]
             source = "user"
         else:
-            self.plan, source = seeded, "playbook"
+            self.plan, source = seeded[:actions.PLAN_STEPS], "playbook"
         if self.plan:
             self.session.record("plan", source=source, steps=[{"text": s.text, "status": s.status,
                                                                "origin": s.origin} for s in self.plan])
@@ -365,9 +375,6 @@ class Agent(UserIntent):
                 self.ctx.index.refresh()
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
-        if self.settings.commit == "each":
-            for outcome in actions.commit(self, message):
-                self.emit(outcome)
 
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""

@@ -8,13 +8,16 @@ past that the recent calls' own long arguments are elided too, oldest first, so 
 megabytes) can make every later request too large. An elided argument is a note of its size inside
 arguments that stay a JSON object; the session keeps what the model sent. The current plan, patch state and
 approval mode are restated in the system prompt of every request, so compaction cannot make the model forget
-them. No message is ever dropped, so every tool call keeps its result.
+them. A long session of small steps outgrows any budget all the same: its oldest turns are left out, each call
+with its results (see :func:`_turns`), and the system prompt says how many; no user message ever is.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from genie_tui.tokens import text_units
 
 KEEP_RECENT_TOOL_RESULTS = 4
 #: tools whose output can be fetched again; answers, review comments and playbooks are instructions and stay
@@ -23,7 +26,8 @@ ELIDABLE = frozenset({"read_file", "search_code", "find_files", "list_dir", "go_
 
 
 def _chars(message: dict[str, Any]) -> int:
-    return len(json.dumps(message, ensure_ascii=False))
+    """A message's size in units of text (``genie_tui.tokens``: a character of Chinese counts four of English)."""
+    return text_units(json.dumps(message, ensure_ascii=False))
 
 
 class TokenMeter:
@@ -47,7 +51,7 @@ class TokenMeter:
         self._copies_before: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}
 
     def sizes(self, messages: list[dict[str, Any]]) -> list[int]:
-        """Each message's size in characters of JSON, as :func:`_chars` gives it."""
+        """Each message's size in units of its JSON text, as :func:`_chars` gives it."""
         known, before, fresh = self._sizes, self._before, {}
         out = []
         for message in messages:
@@ -186,6 +190,26 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         if message.get("role") == "assistant" and len(message.get("content") or "") > REPLY_LONG_CHARS:
             replace(i, meter._shortened_reply(message))
             elided += 1
+    # A long session of small steps (each result too short to elide) outgrows any budget: its oldest turns are
+    # left out, each call with its result, before the recent results are cut, if that alone makes it fit.
+    left_out: set[int] = set()
+    note_units = text_units(LEFT_OUT_NOTE.format(count=len(out)))  # room for the note that says so
+
+    def leave_out(turns: list[tuple[int, int, str]], kinds: tuple[str, ...] = ("free",)) -> None:
+        nonlocal total
+        for start, end, kind in turns:
+            if estimate() <= limit:
+                break
+            if kind not in kinds or start in left_out:
+                continue
+            total += (0 if left_out else note_units) - sum(sizes[start:end])
+            left_out.update(range(start, end))
+
+    turns = _turns(out, names, newest_patch)
+    old = [t for t in turns if t[1] <= first_recent and t[2] == "free"]
+    if old and estimate() > limit and \
+            (total + note_units - sum(sum(sizes[a:b]) for a, b, _ in old)) / meter.chars_per_token <= limit:
+        leave_out(old)
     # The recent results stay whole only while they fit (a small local model reading a few long files at once):
     # past that they are cut, oldest first, so the newest keeps the most.
     for i in tool_indexes[-KEEP_RECENT_TOOL_RESULTS:]:
@@ -194,24 +218,69 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
             break
         content = out[i].get("content") or ""
         name = names.get(out[i].get("tool_call_id"), "tool")
-        if name not in ELIDABLE or len(content) <= MIN_KEPT_CHARS:
+        if (name not in ELIDABLE and name != "read_playbook") or len(content) <= MIN_KEPT_CHARS:
             continue
-        escaped = len(json.dumps(content, ensure_ascii=False)) / max(1, len(content))  # newlines count twice
+        # units per character: a newline's escape counts two, a character of Chinese four
+        escaped = text_units(json.dumps(content, ensure_ascii=False)) / max(1, len(content))
         drop = int(over * meter.chars_per_token / escaped) + CUT_NOTE_CHARS
         keep = max(MIN_KEPT_CHARS, len(content) - drop)
         if len(content) - keep > CUT_NOTE_CHARS:  # a smaller cut would not pay for its note
             replace(i, {**out[i], "content": _cut(content, keep, name)})
             elided += 1
-    # Last, the recent turns' long arguments, the newest patch too, oldest first: a single call larger than the
+    # Then the recent turns' long arguments, the newest patch too, oldest first: a single call larger than the
     # whole budget (a huge patch) must not be sent again with every request.
     for i in calls:
         if estimate() <= limit:
             break
         ids = tuple(c["id"] for c in out[i]["tool_calls"] if _long(c))
-        if ids:
+        if ids and i not in left_out:
             replace(i, meter._elided_calls(out[i], ids, None))
             elided += 1
-    return out, elided
+    # Last, any turn but the newest, oldest first; a playbook read only when the others are not enough.
+    leave_out(turns[:-1])
+    leave_out(turns[:-1], ("playbook",))
+    if not left_out:
+        return out, elided
+    count = sum(1 for start, _, _ in turns if start in left_out)
+    if out[0].get("role") == "system" and isinstance(out[0].get("content"), str):
+        replace(0, {**out[0], "content": out[0]["content"] + LEFT_OUT_NOTE.format(count=count)})
+    return [m for i, m in enumerate(out) if i not in left_out], elided + count
+
+
+#: said in the system prompt of a request that leaves turns out
+LEFT_OUT_NOTE = ("\n\n## Earlier turns\nThe {count} oldest turns of this session are left out of this request to "
+                 "fit the context budget (your tool calls with their results; the task, the user's messages, review "
+                 "comments and answers stay). Read files again rather than rely on what you remember of them.")
+#: how a patch's result carries the user's review comment (core/actions.py writes it)
+REVIEW_COMMENT = "Review comment from the user"
+
+
+def _turns(messages: list[dict[str, Any]], names: dict[str, str], newest_patch: str | None
+           ) -> list[tuple[int, int, str]]:
+    """Each reply of the model with the tool results right after it, as ``(start, end, kind)``: what can be left
+    out together (a call never without its result, nor a result without its call: OpenAI-compatible servers
+    answer 400). ``kind``: "kept", never left out, for the user's words in it (an answer, a review comment), the
+    newest patch, or calls whose results are not all right there; "playbook", a playbook read (left out only when
+    nothing else is enough); "free"."""
+    turns = []
+    i = 0
+    while i < len(messages):
+        if messages[i].get("role") != "assistant":
+            i += 1
+            continue
+        end = i + 1
+        while end < len(messages) and messages[end].get("role") == "tool":
+            end += 1
+        calls = {c["id"] for c in messages[i].get("tool_calls") or []}
+        results = messages[i + 1:end]
+        kept = calls != {m.get("tool_call_id") for m in results} or newest_patch in calls or any(
+            names.get(m.get("tool_call_id")) == "ask_user" or REVIEW_COMMENT in str(m.get("content") or "")
+            for m in results)
+        playbook = any(names.get(m.get("tool_call_id")) == "read_playbook" for m in results)
+        turns.append((i, end, "kept" if kept else "playbook" if playbook else "free"))
+        i = end
+    return turns
+
 
 
 #: tool-call arguments longer than this can be elided: their strings longer than ARG_STRING_CHARS become a note of
@@ -303,10 +372,18 @@ def sendable_arguments(raw: str | None) -> str:
     return json.dumps({"unparsed_arguments": shown}, ensure_ascii=False)
 
 
+#: what an empty reply of the model's (no text, no tool call) is sent back as
+EMPTY_REPLY = "[no reply]"
+
+
 def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``messages`` with every assistant tool call's arguments made a JSON object (copies only what changes)."""
+    """``messages`` with every assistant tool call's arguments made a JSON object, and an empty reply given text
+    (the spec requires content without tool_calls; Mistral answers 400): copies only what changes."""
     out = []
     for message in messages:
+        if message.get("role") == "assistant" and not message.get("tool_calls") and not message.get("content"):
+            message = {**message, "content": EMPTY_REPLY}
+            message.pop("tool_calls", None)  # an empty list of calls is refused too
         calls = message.get("tool_calls") if message.get("role") == "assistant" else None
         sent = [sendable_arguments(c["function"].get("arguments")) for c in calls] if calls else []
         if any(s is not c["function"].get("arguments") for s, c in zip(sent, calls or [], strict=True)):

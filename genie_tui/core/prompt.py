@@ -77,12 +77,23 @@ def top_level_listing(repo: Path, limit: int = 60) -> str:
     return "Top level: " + "  ".join(names[:limit]) + more
 
 
-def repo_overview(repo: Path, index: Callable[[], Any], task: str) -> str:
+#: tokens of the repo map in the system prompt, at most
+MAP_TOKENS = 1200
+
+
+def prompt_shares(context_budget: int, playbook_budget: int) -> tuple[int, int]:
+    """Tokens the system prompt gives its playbooks and its repo map: ``playbook_budget`` and :data:`MAP_TOKENS`,
+    but at most a fifth and a tenth of the context budget. The system prompt is never elided: with a small
+    context (a local model's 4k) the defaults alone filled it."""
+    return min(playbook_budget, context_budget // 5), min(MAP_TOKENS, context_budget // 10)
+
+
+def repo_overview(repo: Path, index: Callable[[], Any], task: str, map_tokens: int = MAP_TOKENS) -> str:
     """Top-level listing plus the repo map most relevant to the task (the map is a convenience: on failure,
     the listing alone)."""
     listing = top_level_listing(repo)
     try:
-        repo_map = index().repo_map(task, budget_tokens=1200)
+        repo_map = index().repo_map(task, budget_tokens=map_tokens)
     except Exception as exc:  # noqa: BLE001 - the tools still work without a map
         return f"{listing}\n(repo map unavailable: {exc})"
     return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing

@@ -30,7 +30,29 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
     from the user's edits (they touch the same or adjacent lines, or the file is not tracked) is left
     applied and uncommitted; one line saying so is appended to ``notes``. Returns the new commit's hexsha,
     or None when there was nothing to commit.
+
+    It holds the repository's patch lock throughout (apply and undo hold it too), so no entry is pruned, undone
+    or added while the entries are committed and marked; a caller holding it already does not wait for itself.
     """
+    from contextlib import ExitStack
+
+    from genie_tui.patching import lock, undo
+
+    if not undo.entries(repo):
+        return None
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(lock.repo_lock(repo))
+        except lock.Busy as exc:
+            raise GenieError(str(exc)) from None
+        except OSError as exc:
+            raise GenieError(f"the undo journal cannot be locked ({exc.strerror or exc})") from None
+        return _commit_locked(repo, message, task, paths, notes)
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
+                   notes: list[str] | None) -> str | None:
     import git
 
     from genie_tui.patching import undo
@@ -65,10 +87,33 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
         raise GenieError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
                          f"{detail.strip(chr(39)) or f'exit code {exc.status}'}") from None
     if paths is None:  # with paths, an entry's other files are still to be committed
+        unmarked = []
         for p, entry, why in taken + left:
             entry["committed"] = True if why is None else "left uncommitted"
-            p.write_text(json.dumps(entry), encoding="utf-8")
+            try:
+                _rewrite(p, json.dumps(entry).encode("utf-8"))
+            except OSError as exc:
+                unmarked.append(f"{p.name} ({exc.strerror or exc})")
+        if unmarked and notes is not None:
+            notes.append(f"the undo journal's entries could not be marked committed: {', '.join(unmarked)}; "
+                         "the next commit checks their changes again")
     return sha
+
+
+def _rewrite(entry: Path, data: bytes) -> None:
+    """Replace a journal entry whole: written beside it under a name ``undo.prune`` clears if this process
+    dies meanwhile, then renamed over it, so no reader ever sees it half-written."""
+    fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=entry.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, entry)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _left_note(left: list[tuple[Path, dict, list[tuple[str, str]] | None]]) -> str:

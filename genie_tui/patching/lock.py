@@ -2,12 +2,15 @@
 planning to the last write, so two of them never plan against the same bytes or number the same journal entry.
 
 The lock is an advisory ``flock`` on ``<undo dir>/<repo key>.lock`` beside the repository's journal. Where
-``fcntl`` does not exist (Windows is not a target) it is a no-op rather than a crash.
+``fcntl`` does not exist (Windows is not a target) it is a no-op rather than a crash. A thread that holds it
+may take it again (``commit_applied`` under an apply's lock): a second ``flock`` of the same file in the same
+process would wait for itself.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +23,8 @@ except ImportError:  # pragma: no cover - not a POSIX system
 
 WAIT_SECONDS = 30.0
 
+_held = threading.local()  # the lock files this thread holds
+
 
 class Busy(Exception):
     """Another genie process kept the repository's lock longer than :data:`WAIT_SECONDS`."""
@@ -31,6 +36,10 @@ def repo_lock(repo: Path, wait: float | None = None) -> Iterator[None]:
     from genie_tui.patching.undo import journal_dir
 
     path = journal_dir(repo).with_suffix(".lock")
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -42,9 +51,13 @@ def repo_lock(repo: Path, wait: float | None = None) -> Iterator[None]:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise Busy("another genie apply or undo is still running in this repository; "
+                        raise Busy("another genie apply, undo or commit is still running in this repository; "
                                    "try again when it has finished") from None
                     time.sleep(0.02)
-        yield
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -13,8 +13,19 @@ from typing import TYPE_CHECKING
 
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.playbooks.loader import load_all
-from genie_tui.playbooks.match import ancestors, first_glob_match, keyword_in, normalize_path
-from genie_tui.playbooks.model import SOURCE_RANK, ActivePlaybook, Playbook, PromptSection
+from genie_tui.playbooks.match import (
+    ancestors,
+    first_glob_match,
+    keyword_in,
+    normalize_path,
+)
+from genie_tui.playbooks.model import (
+    SOURCE_RANK,
+    ActivePlaybook,
+    Playbook,
+    PromptSection,
+)
+from genie_tui.tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from genie_tui.core.events import PlanStep
@@ -26,9 +37,6 @@ _OVERFLOW_HEADER = (
 )
 
 
-def estimate_tokens(text: str) -> int:
-    """A tokenizer-free estimate (about 4 characters per token), good enough for budgeting prompt space."""
-    return (len(text) + 3) // 4
 
 
 class PlaybookLibrary:
@@ -211,7 +219,7 @@ def _render(included: Sequence[ActivePlaybook], overflow: Sequence[ActivePlayboo
     return "\n\n".join(parts)
 
 
-_BLOCK = re.compile(r'<playbook name="([^"]*)" why="[^"]*">\n.*?\n</playbook>', re.S)
+_BLOCK = re.compile(r'<playbook name="([^"]*)" why="[^"]*">\n.*?\n</playbook>', re.DOTALL)
 
 
 def rendered_names(text: str) -> set[str]:

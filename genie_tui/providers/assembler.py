@@ -16,11 +16,13 @@ from genie_tui.core.events import (
     ToolCallStarted,
     UsageReported,
 )
+from genie_tui.tokens import estimate_tokens as estimate
 
 
 def estimate_tokens(text: str) -> int:
-    """About four characters per token: good enough for budgets when the endpoint reports no usage."""
-    return (len(text) + 3) // 4
+    """About four characters of English per token (``genie_tui.tokens``): for budgets when the endpoint reports
+    no usage."""
+    return estimate(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,7 @@ class GenieApp(App[str | None]):
             if self.agent is not None:
                 for text in self.pending_context:
                     self.agent.add_context(text)
+                self.pending_context.clear()  # the agent's now: sent once, never again by a /resume
                 if self.pending_plan is not None:
                     self.agent.user_plan_edit(self.pending_plan)
                     self.pending_plan = None

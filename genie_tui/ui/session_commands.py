@@ -95,8 +95,9 @@ async def resume(screen: MainScreen, arg: str) -> None:
     # the session's playbooks as the user left them (one turned off stays off); /playbook and the palette show them
     screen.genie.active_playbooks = agent.active_playbooks
     notices, agent.resume_notices = agent.resume_notices, []  # said here, not again at the next turn
-    for text in screen.genie.pending_context:
+    for text in screen.genie.pending_context:  # added before any agent had it: this session gets it, once
         agent.add_context(text)
+    screen.genie.pending_context.clear()
     from genie_tui.ui.past import show_session
 
     await show_session(screen, past, agent)

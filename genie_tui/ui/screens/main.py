@@ -254,10 +254,11 @@ class MainScreen(Screen[None]):
     def add_context(self, text: str | None) -> None:
         if not text:
             return
-        self.genie.pending_context.append(text)
         agent = self.genie.agent
         if agent is not None:
             agent.add_context(text)
+        else:  # for the agent the next message makes, or the session /resume opens
+            self.genie.pending_context.append(text)
         self.notify(f"Added to context: {text.splitlines()[0]}", timeout=3, markup=False)  # app/[id].tsx
 
     # --- actions ------------------------------------------------------------------------------------
