@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.context import REVIEW_COMMENT
@@ -19,13 +18,13 @@ from genie_tui.core.events import (
     PatchProposed,
     PlanStep,
     PlanUpdated,
-    PlaybooksActivated,
     QuestionAsked,
     TestsRan,
     ToolProgress,
 )
+from genie_tui.core.playbook_notes import notice_files
+from genie_tui.core.pump import Cancelled
 from genie_tui.core.session import redact
-from genie_tui.playbooks.library import rendered_names
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError
 
@@ -38,6 +37,39 @@ NO_ANSWER = ("No answer is available from the user. Proceed on your best assumpt
 PLAN_STEPS = 100
 STEP_CHARS = 2_000
 _FENCED_DIFF = re.compile(r"```(?:diff|patch|udiff)[^\n]*\n(.*?)```", re.DOTALL)
+
+
+#: how long an error result may be: one quoting what the model sent (a tool's name, a value) must not be megabytes
+ERROR_CHARS = 4_000
+
+
+def _error(text: str) -> str:
+    more = len(text) - ERROR_CHARS
+    return text if more <= 0 else f"{text[:ERROR_CHARS]}… [{more} more chars]"
+
+
+async def call_result(agent: Agent, call: Any, finish_reason: str | None, phase: str) -> tuple[bool, str]:
+    """One tool call of the model's turn checked and run: whether it worked, and the result the model reads. A
+    tool's error, or the failure of a broken tool, is a result for the model, never fatal; a stop is raised."""
+    try:
+        if call.arguments is None and finish_reason == "length":
+            raise ToolError(f"{call.name}: your reply was cut off at the output limit in the middle of this "
+                            "call's arguments, so it did not run; send a smaller one (split a large patch "
+                            "into several propose_patch calls)")
+        if call.arguments is None:
+            raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
+        args = registry.validate(call.name, dict(call.arguments))
+        agent._set_phase(phase)
+        agent._running = call.id  # a stop now finds it started: not 'not run'
+        result = await run_tool(agent, call.id, call.name, args)
+        agent._running = None
+        return True, result
+    except ToolError as exc:
+        return False, _error(f"error: {exc}")
+    except (asyncio.CancelledError, Cancelled):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken tool is reported to the model, never fatal
+        return False, _error(f"error: {call.name} failed: {type(exc).__name__}: {exc}")
 
 
 def fenced_diffs(content: str) -> list[str]:
@@ -268,69 +300,6 @@ def plan_edit_note(plan: list[PlanStep]) -> str:
             "update_plan.]\n" + render_plan(plan))
 
 
-def notice_files(agent: Agent, files: list[str]) -> None:
-    """Playbooks whose globs match files the agent reads or patches become active as the session goes.
-
-    It runs after a tool has done its work (a patch is on disk by then), so a failure here is reported as a
-    warning and never turns the tool's result into an error.
-    """
-    new = set(files) - agent.files_seen
-    if not new or agent.library is None:
-        return
-    agent.files_seen |= new
-    try:
-        _activate_playbooks(agent)
-    except Exception as exc:  # noqa: BLE001 - the tool succeeded; only the playbook update did not
-        agent.emit(ErrorOccurred(f"playbooks not updated after touching {', '.join(sorted(new))}: "
-                                 f"{type(exc).__name__}: {exc}"))
-
-
-def _activate_playbooks(agent: Agent) -> None:
-    active = agent.library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
-                                  disabled=agent.disabled_playbooks)
-    pairs = tuple((a.playbook.name, a.reason) for a in active)
-    added = [a for a in active if a.playbook.name not in {n for n, _ in agent.active_playbooks}]
-    agent.active_playbooks = pairs
-    if added:
-        agent.emit(PlaybooksActivated(pairs))
-        agent.session.record("playbooks", active=[list(p) for p in pairs], files=sorted(agent.files_seen))
-        for a in added:
-            # a playbook joining mid-session gets a share of the playbook budget; larger ones are read on demand
-            section = agent.library.prompt_section([a], _playbook_tokens(agent) // 3)
-            scope = a.playbook.name.rpartition("/")[0] if a.playbook.source == "AGENTS.md" else ""
-            wins = f"; for files under {scope}/ it wins over the AGENTS.md files above it" if scope else ""
-            agent.add_note(f"[genie] Playbook {a.playbook.name} now applies ({a.reason}{wins}):\n{section.text}")
-
-
-def _playbook_tokens(agent: Agent) -> int:
-    from genie_tui.core.prompt import prompt_shares
-
-    return prompt_shares(agent.settings.context_budget, agent.settings.playbook_budget)[0]
-
-
-def turned_on_note(agent: Agent, name: str) -> str:
-    """What the model is told when the user turns playbook ``name`` on, with its text (a share of the budget)."""
-    section = agent.library.prompt_section(agent.library.select("", explicit=[name])[:1],
-                                           _playbook_tokens(agent) // 3)
-    return f"[The user turned on playbook {name}; follow it.]\n{section.text}"
-
-
-def notes_not_in_prompt(notes: list[dict[str, Any]], playbooks: str, off: Collection[str]) -> list[dict[str, Any]]:
-    """The unsent ``notes`` without the playbook toggles the first system prompt already reflects: a playbook
-    turned on before the first task is in ``playbooks`` (the prompt's section), one turned off is left out of
-    it, so its note would only repeat it."""
-    shown = rendered_names(playbooks)
-
-    def reflected(note: dict[str, Any]) -> bool:
-        key = note.get("key") or ""
-        if not key.startswith("playbook:"):
-            return False
-        name = key.removeprefix("playbook:")
-        return name in off or name in shown
-
-    return [n for n in notes if not reflected(n)]
-
-
 #: files named in the notice of what changed while a session was stopped
 CHANGED_SHOWN = 10
 
@@ -347,32 +316,6 @@ def note_changed_files(agent: Agent, changed: list[str]) -> None:
                    f"user, a checkout or another tool): {shown}. What you read of them before, and what the patch "
                    "states say about them, may be out of date: read them again before you patch them or rely on "
                    "them.", key="changed-since")
-
-
-def restore_playbooks(agent: Agent) -> list[str]:
-    """A resumed session's playbooks: the user's choices on record checked against the playbooks there are now,
-    and the active ones as the session left them. An unsent note about a playbook that no longer exists is
-    dropped (the notice says so instead).
-
-    Returns a one-line notice for each chosen playbook that no longer exists.
-    """
-    from genie_tui.playbooks import PlaybookLibrary
-
-    agent.library = agent.ctx.playbooks = library = PlaybookLibrary.load(agent.repo)
-    notices = [f"playbook {name}, turned on in this session, no longer exists; going on without it"
-               for name in agent.explicit_playbooks if library.get(name) is None]
-    # a playbook turned off stays off (also if it comes back later); only the notice says it is gone
-    notices += [f"playbook {name}, turned off in this session, no longer exists"
-                for name in sorted(agent.disabled_playbooks) if library.get(name) is None]
-    agent.explicit_playbooks = [n for n in agent.explicit_playbooks if library.get(n) is not None]
-    agent.active_playbooks = tuple(p for p in agent.active_playbooks if library.get(p[0]) is not None)
-    if not agent.active_playbooks:  # none recorded after the start: the conversation has them already
-        chosen = library.select(agent.task, files=sorted(agent.files_seen), explicit=agent.explicit_playbooks,
-                                disabled=agent.disabled_playbooks)
-        agent.active_playbooks = tuple((a.playbook.name, a.reason) for a in chosen)
-    agent._notes = [n for n in agent._notes if not (str(n["key"] or "").startswith("playbook:")
-                                                     and library.get(n["key"].partition(":")[2]) is None)]
-    return notices
 
 
 async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.settings import Settings
-from genie_tui.core import actions
+from genie_tui.core import actions, playbook_notes
 from genie_tui.core.context import TokenMeter, compact, sendable
 from genie_tui.core.events import (
     ErrorOccurred,
@@ -48,7 +48,7 @@ from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off
 from genie_tui.tools import registry
-from genie_tui.tools.base import ToolContext, ToolError
+from genie_tui.tools.base import ToolContext
 
 PHASES = {"update_plan": "plan", "ask_user": "plan", "propose_patch": "code", "run_tests": "test", "finish": "done"}
 NUDGE = ("[genie] Continue with the tools. When the task is complete and verified, call finish with a summary. "
@@ -124,7 +124,7 @@ class Agent(UserIntent):
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
         agent._notes = state.notes
-        agent.resume_notices = actions.restore_playbooks(agent)
+        agent.resume_notices = playbook_notes.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         actions.note_changed_files(agent, changed_since(agent.repo, state.known_files(), state.last_ts))
         return agent
@@ -231,7 +231,7 @@ class Agent(UserIntent):
         self.session.record("start", task=task, repo=str(self.repo), config=self.settings.public_dict(),
                             playbooks=self.explicit_playbooks, disabled_playbooks=sorted(self.disabled_playbooks),
                             tools=registry.SCHEMAS, demo=self.demo)
-        self._notes = actions.notes_not_in_prompt(self._notes, section.text, self.disabled_playbooks)
+        self._notes = playbook_notes.notes_not_in_prompt(self._notes, section.text, self.disabled_playbooks)
         if self._notes:  # the user's plan edit or other notes before the first task
             self.record_notes()
         yield SessionStarted(self.session.id, str(self.session.path), task, self.settings.model,
@@ -333,27 +333,9 @@ class Agent(UserIntent):
                 self.emit(ToolFinished(call.id, call.name, False, result, 0.0))
                 continue
             started = time.monotonic()
-            ok, result = True, ""
-            try:
-                if call.arguments is None and turn.finish_reason == "length":
-                    raise ToolError(f"{call.name}: your reply was cut off at the output limit in the middle of this "
-                                    "call's arguments, so it did not run; send a smaller one (split a large patch "
-                                    "into several propose_patch calls)")
-                if call.arguments is None:
-                    raise ToolError(f"{call.name}: {call.error or 'arguments are not valid JSON'}; send a JSON object")
-                args = registry.validate(call.name, dict(call.arguments))
-                self._set_phase(PHASES.get(call.name, "find"))
-                self._running = call.id  # a stop now finds it started: not 'not run'
-                result = await actions.run_tool(self, call.id, call.name, args)
-                self._running = None
-                if call.name == "finish":
-                    outcome = "finished"
-            except ToolError as exc:
-                ok, result = False, _error(f"error: {exc}")
-            except (asyncio.CancelledError, Cancelled):
-                raise
-            except Exception as exc:  # noqa: BLE001 - a broken tool is reported to the model, never fatal
-                ok, result = False, _error(f"error: {call.name} failed: {type(exc).__name__}: {exc}")
+            ok, result = await actions.call_result(self, call, turn.finish_reason, PHASES.get(call.name, "find"))
+            if ok and call.name == "finish":
+                outcome = "finished"
             self._append({"role": "tool", "tool_call_id": call.id, "content": result})
             self.emit(ToolFinished(call.id, call.name, ok, result, (time.monotonic() - started) * 1000))
         return outcome
@@ -369,7 +351,7 @@ class Agent(UserIntent):
 
     def after_patch(self, files: list[str], message: str) -> None:
         self._applied_diffs.append(message)
-        actions.notice_files(self, files)
+        playbook_notes.notice_files(self, files)
         if self.ctx._index is not None:
             try:
                 self.ctx.index.refresh()
@@ -396,11 +378,3 @@ class Agent(UserIntent):
     def _secrets(self) -> tuple[str, ...]:
         return self.settings.secrets()
 
-
-#: how long an error result may be: one quoting what the model sent (a tool's name, a value) must not be megabytes
-ERROR_CHARS = 4_000
-
-
-def _error(text: str) -> str:
-    more = len(text) - ERROR_CHARS
-    return text if more <= 0 else f"{text[:ERROR_CHARS]}… [{more} more chars]"

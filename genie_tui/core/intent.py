@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from genie_tui.core import actions
+from genie_tui.core import actions, playbook_notes
 from genie_tui.core.events import PlanStep
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class UserIntent:
             self.disabled_playbooks.discard(name)
             if name not in self.explicit_playbooks:
                 self.explicit_playbooks.append(name)
-            self.add_note(actions.turned_on_note(self, name), key=f"playbook:{name}")  # type: ignore[arg-type]
+            self.add_note(playbook_notes.turned_on_note(self, name), key=f"playbook:{name}")  # type: ignore[arg-type]
         else:
             self.disabled_playbooks.add(name)
             self.explicit_playbooks = [n for n in self.explicit_playbooks if n != name]
