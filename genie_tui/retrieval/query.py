@@ -27,9 +27,16 @@ _FRAME_PATTERNS = (
 _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
                         rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
 # a file named in the text: the source files of every language genie parses, and the usual config and docs
-_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|"
-                      r"java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|"
-                      r"cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
+_FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"
+              "cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|cfg|toml|ini|rst|md|txt|json|yaml|yml")
+_PATH_RE = re.compile(rf"(?<![\w/.\-])((?:[\w.\-]+/)*[\w\-]+\.(?:{_FILE_EXTS}))\b")
+# a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
+# (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
+_DOT_FILE = re.compile(r"(?<![\w/.\-])((?:[\w.\-]+/)*\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+# what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
+_EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
+                        "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
+                        "class|bin|dat|pkl|npy|npz|wasm|map".split("|"))
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
@@ -243,6 +250,13 @@ class _Spans:
         return i >= 0 and b <= self._ends[i]
 
 
+def _named_paths(text: str) -> list[re.Match[str]]:
+    """The files ``text`` names by path (group 1): those with a known extension, and dot files."""
+    dot_files = [m for m in _DOT_FILE.finditer(text)
+                 if not all(len(p) == 1 or p.lower() in _EXTENSIONS for p in m.group(1).rsplit("/", 1)[-1][1:].split("."))]
+    return sorted([*_PATH_RE.finditer(text), *dot_files], key=lambda m: m.start())
+
+
 def analyze(text: str) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
@@ -255,14 +269,15 @@ def analyze(text: str) -> Query:
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = _frames(text)
     # a link to a file without a line names that file, as a path in the text does
-    q.paths = list(dict.fromkeys([m.group(1) for m in _PATH_RE.finditer(clean)] +
+    named = _named_paths(clean)
+    q.paths = list(dict.fromkeys([m.group(1) for m in named] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     listed = [m.span() for m in _FENCED_RE.finditer(clean)]
     listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
     inside = _Spans(listed)
-    for m in [*_PATH_RE.finditer(clean), *_DOTTED_RE.finditer(clean)]:
+    for m in [*named, *_DOTTED_RE.finditer(clean)]:
         if not inside.covers(*m.span(1)):
             q.said.add(m.group(1))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``

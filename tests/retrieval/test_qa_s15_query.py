@@ -1,0 +1,52 @@
+"""How a task's text is read: the files it names, in the forms real issues write them."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval.query import analyze
+
+MENTION = "path named in the query"
+
+
+def _named(repo, queries: list[str], k: int = 20) -> list[set[str]]:
+    """For each query, the files that search says the query names."""
+    ix = RepoIndex.open(repo)
+    try:
+        return [{r.path for r in ix.search(q, k=k) if MENTION in r.why} for q in queries]
+    finally:
+        ix.close()
+
+
+DOT_FILES = {
+    ".eslintrc.js": "module.exports = { rules: { semi: 'error' } };\n",
+    "packages/app/.eslintrc.js": "module.exports = { extends: '../../.eslintrc.js' };\n",
+    ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks: []\n",
+    "tools/commit-config.yaml": "hooks: none\n",
+    ".flake8": "[flake8]\nmax-line-length = 100\n",
+    "setup.cfg": "[metadata]\nname = demo\n",
+    "src/lint.js": "// runs the linter with the rules of the config\nfunction lint(rules) { return rules; }\n",
+}
+
+
+def test_a_dot_file_named_in_prose_is_that_file(make_repo):
+    named = _named(make_repo(DOT_FILES), [
+        "Linting ignores the semi rule set in .eslintrc.js",
+        "The override in packages/app/.eslintrc.js is not picked up",
+        "The hooks of .pre-commit-config.yaml never run",
+        "flake8 reads setup.cfg, not .eslintrc.js.",
+    ])
+    # the top-level file is the one a bare name means when there is one; ``tools/commit-config.yaml`` is not named
+    assert named == [{".eslintrc.js"}, {"packages/app/.eslintrc.js"}, {".pre-commit-config.yaml"},
+                     {"setup.cfg", ".eslintrc.js"}]
+
+
+def test_punctuation_versions_and_bare_extensions_are_no_dot_files():
+    q = analyze("It stops at the end of the sentence.Next it fails... on .5.2 and later. Only the .py files, "
+                "not the .d.ts or .tar.gz files, nor .json ones; call .then() or .format(x).")
+    assert q.paths == []
+
+
+def test_a_dot_name_that_is_no_file_here_names_nothing(make_repo):
+    repo = make_repo({"src/app.test.js": "test('adds', () => {});\n", "src/app.js": "export const add = 1;\n"})
+    assert _named(repo, ["Running the .test.js files of src/app.js is slow"]) == [{"src/app.js"}]
+
