@@ -26,10 +26,11 @@ _FRAME_PATTERNS = (
 # (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
 _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
                         rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
-# a file named in the text: the source files of every language genie parses, and the usual config and docs
+# a file named in the text: the source files of every language genie parses, and the usual config and docs, also
+# by a name of several dots (``vite.config.ts``, ``app.test.js``, ``index.d.ts``)
 _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"
               "cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|cfg|toml|ini|rst|md|txt|json|yaml|yml")
-_PATH_RE = re.compile(rf"(?<![\w/.\-])((?:[\w.\-]+/)*[\w\-]+\.(?:{_FILE_EXTS}))\b")
+_PATH_RE = re.compile(rf"(?<![\w/.\-])((?:[\w.\-]+/)*[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
 # a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
 # (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
 _DOT_FILE = re.compile(r"(?<![\w/.\-])((?:[\w.\-]+/)*\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")

@@ -50,3 +50,16 @@ def test_a_dot_name_that_is_no_file_here_names_nothing(make_repo):
     repo = make_repo({"src/app.test.js": "test('adds', () => {});\n", "src/app.js": "export const add = 1;\n"})
     assert _named(repo, ["Running the .test.js files of src/app.js is slow"]) == [{"src/app.js"}]
 
+
+def test_a_file_name_of_several_dots_is_that_file(make_repo):
+    repo = make_repo({
+        "vite.config.ts": "export default { base: '/app/' };\n",
+        "src/app.test.js": "test('adds', () => {});\n",
+        "src/app.js": "export const add = 1;\n",
+        "types/index.d.ts": "export declare function add(a: number): number;\n",
+        "types/index.ts": "export function add(a: number) { return a; }\n",
+    })
+    assert _named(repo, ["The build breaks after editing vite.config.ts", "app.test.js fails on Windows",
+                         "The declaration in types/index.d.ts is wrong"]) == \
+        [{"vite.config.ts"}, {"src/app.test.js"}, {"types/index.d.ts"}]
+
