@@ -30,10 +30,14 @@ _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:b
 # by a name of several dots (``vite.config.ts``, ``app.test.js``, ``index.d.ts``)
 _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"
               "cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|cfg|toml|ini|rst|md|txt|json|yaml|yml")
-_PATH_RE = re.compile(rf"(?<![\w/.\-])((?:[\w.\-]+/)*[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
+# the directories before a file's name: relative, absolute (``/home/me/proj/``, ``~/proj/``) or Windows'
+# (``C:\proj\src\``, ``src\App\``)
+_ABSOLUTE = r"(?:[A-Za-z]:[\\/]|~?/)"
+_DIRS = rf"{_ABSOLUTE}?(?:[\w.\-]+[\\/])*"
+_PATH_RE = re.compile(rf"(?<![\w/.\-\\])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
 # a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
 # (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
-_DOT_FILE = re.compile(r"(?<![\w/.\-])((?:[\w.\-]+/)*\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+_DOT_FILE = re.compile(rf"(?<![\w/.\-\\])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
 # what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
@@ -251,11 +255,19 @@ class _Spans:
         return i >= 0 and b <= self._ends[i]
 
 
-def _named_paths(text: str) -> list[re.Match[str]]:
-    """The files ``text`` names by path (group 1): those with a known extension, and dot files."""
-    dot_files = [m for m in _DOT_FILE.finditer(text)
-                 if not all(len(p) == 1 or p.lower() in _EXTENSIONS for p in m.group(1).rsplit("/", 1)[-1][1:].split("."))]
-    return sorted([*_PATH_RE.finditer(text), *dot_files], key=lambda m: m.start())
+def absolute(path: str) -> bool:
+    """Whether ``path`` (as the text wrote it) is absolute: a path on another machine, read as a frame's is."""
+    return re.match(_ABSOLUTE, path) is not None
+
+
+def _named_paths(text: str, frames: _Spans) -> list[re.Match[str]]:
+    """The files ``text`` names by path (group 1): those with a known extension, and dot files. An absolute path
+    inside a stack frame (``File "/home/me/proj/pkg/core.py", line 5``) is the frame's, not a path named."""
+    dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
+        len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
+    # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
+    return sorted([m for m in [*_PATH_RE.finditer(text), *dot_files]
+                   if not (absolute(m.group(1)) and frames.covers(m.end(1) - 1, m.end(1)))], key=lambda m: m.start())
 
 
 def analyze(text: str) -> Query:
@@ -270,14 +282,13 @@ def analyze(text: str) -> Query:
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = _frames(text)
     # a link to a file without a line names that file, as a path in the text does
-    named = _named_paths(clean)
+    in_frames = [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
+    named = _named_paths(clean, _Spans(in_frames))
     q.paths = list(dict.fromkeys([m.group(1) for m in named] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
-    listed = [m.span() for m in _FENCED_RE.finditer(clean)]
-    listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
-    inside = _Spans(listed)
+    inside = _Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
     for m in [*named, *_DOTTED_RE.finditer(clean)]:
         if not inside.covers(*m.span(1)):
             q.said.add(m.group(1))

@@ -17,7 +17,7 @@ from genie_tui.retrieval import bm25, history, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.query import Query
+from genie_tui.retrieval.query import Query, absolute
 from genie_tui.retrieval.spans import ChunkScorer
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
@@ -184,7 +184,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         put(feat, _scale(weights_by_file))
     mention: dict[int, float] = {}
     for p in q.paths:
-        hits = mods.suffix(p)
+        hits = mods.frame_files(p) if absolute(p) else mods.suffix(p)
         for hit in hits:
             v = (1.0 if p in q.said else LISTED) / len(hits)
             mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)

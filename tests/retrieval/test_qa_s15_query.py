@@ -63,3 +63,20 @@ def test_a_file_name_of_several_dots_is_that_file(make_repo):
                          "The declaration in types/index.d.ts is wrong"]) == \
         [{"vite.config.ts"}, {"src/app.test.js"}, {"types/index.d.ts"}]
 
+
+def test_an_absolute_or_windows_path_in_prose_is_the_file_it_ends_with(make_repo):
+    repo = make_repo({
+        "pkg/core.py": "def load():\n    return 1\n",
+        "other/core.py": "def save():\n    return 2\n",
+        "src/pkg/util.py": "def helper():\n    return 3\n",
+        "src/App/Order.cs": "namespace App;\npublic class Order { public void Submit() {} }\n",
+        "tests/App/Order.cs": "namespace Tests;\npublic class Order { public void Check() {} }\n",
+    })
+    assert _named(repo, [
+        "Since the upgrade /home/me/proj/pkg/core.py raises on import",
+        "Opening ~/proj/pkg/core.py in the editor shows a syntax error",
+        r"Editing C:\work\proj\src\App\Order.cs breaks the build",
+        r"There is a typo in src\App\Order.cs",
+        "The installed /usr/lib/python3.11/site-packages/pkg/util.py has no helper",
+    ]) == [{"pkg/core.py"}, {"pkg/core.py"}, {"src/App/Order.cs"}, {"src/App/Order.cs"}, {"src/pkg/util.py"}]
+
