@@ -22,10 +22,11 @@ _FRAME_PATTERNS = (
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``
     (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:)(\d+)"), (0, 1, None)),
 )
-# a link to the code, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
-# (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
+# a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
+# (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``; any file
+# (``setup.cfg``, ``Makefile``, ``.github/workflows/ci.yml``), a full stop after it not included
 _PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
-                        rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
+                        r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:#(?:L|lines-)(\d+))?")
 # a file named in the text: the source files of every language genie parses, and the usual config and docs, also
 # by a name of several dots (``vite.config.ts``, ``app.test.js``, ``index.d.ts``)
 _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"

@@ -80,3 +80,23 @@ def test_an_absolute_or_windows_path_in_prose_is_the_file_it_ends_with(make_repo
         "The installed /usr/lib/python3.11/site-packages/pkg/util.py has no helper",
     ]) == [{"pkg/core.py"}, {"pkg/core.py"}, {"src/App/Order.cs"}, {"src/App/Order.cs"}, {"src/pkg/util.py"}]
 
+
+def test_a_link_to_any_file_of_the_repository_names_it(make_repo):
+    repo = make_repo({
+        ".github/workflows/ci.yml": "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+        "setup.cfg": "[metadata]\nname = demo\n",
+        "Makefile": "test:\n\tpytest -q\n",
+        "src/app.py": "def run():\n    return 1\n",
+    })
+    ix = RepoIndex.open(repo)
+    try:
+        whys = [{r.path: r.why for r in ix.search(q, k=5)} for q in [
+            "The job at https://github.com/o/r/blob/main/.github/workflows/ci.yml#L4 fails",
+            "See https://gitlab.com/g/r/-/blob/v1.2/setup.cfg for the metadata",
+            "The target https://github.com/o/r/blob/0a1b2c3/Makefile#L1-L2 runs nothing",
+        ]]
+    finally:
+        ix.close()
+    assert "in the stack trace or a code link" in whys[0].get(".github/workflows/ci.yml", "")
+    assert MENTION in whys[1].get("setup.cfg", "")
+    assert "in the stack trace or a code link" in whys[2].get("Makefile", "")
