@@ -47,7 +47,8 @@ from genie_tui.errors import GenieError
 # 40: .rake, .gemspec, config.ru, Rakefile and the like are Ruby, .pyw Python, .tpp/.ipp/.inl/.cppm/.ixx C++
 # 41: a .h file with classes, namespaces or templates is parsed as C++
 # 42: a Ruby symbol (``each(&:total)``, ``before_action :login``) is a reference to the method it names
-SCHEMA_VERSION = "42"
+# 43: a dot file without an extension (``.flake8``, ``.coveragerc``, ``.gitignore``) is a text file
+SCHEMA_VERSION = "43"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -100,3 +100,18 @@ def test_a_link_to_any_file_of_the_repository_names_it(make_repo):
     assert "in the stack trace or a code link" in whys[0].get(".github/workflows/ci.yml", "")
     assert MENTION in whys[1].get("setup.cfg", "")
     assert "in the stack trace or a code link" in whys[2].get("Makefile", "")
+
+
+def test_a_config_dot_file_without_an_extension_is_indexed_and_named(make_repo):
+    repo = make_repo({".flake8": "[flake8]\nmax-line-length = 100\n", "setup.cfg": "[metadata]\nname = demo\n",
+                      "src/.coveragerc": "[run]\nbranch = True\n", ".env": "API_TOKEN=abc123\n",
+                      "src/app.py": "def run():\n    return 1\n"})
+    assert _named(repo, ["flake8 reads setup.cfg and ignores .flake8 (max-line-length)",
+                         "Branch coverage is off although src/.coveragerc turns it on"]) == \
+        [{"setup.cfg", ".flake8"}, {"src/.coveragerc"}]
+    ix = RepoIndex.open(repo)
+    try:
+        # a .env file holds secrets, not code: it stays out, as it was
+        assert "not indexed" in ix.explain(".env") and "not indexed" not in ix.explain(".flake8")
+    finally:
+        ix.close()
