@@ -115,3 +115,52 @@ def test_a_config_dot_file_without_an_extension_is_indexed_and_named(make_repo):
         assert "not indexed" in ix.explain(".env") and "not indexed" not in ix.explain(".flake8")
     finally:
         ix.close()
+
+
+TRACE = "in the stack trace or a code link"
+COMPUTATION = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(4)) + (
+    "def where(cond, x, y, keep_attrs=None):\n"      # line 17
+    "    if keep_attrs is None:\n"
+    "        keep_attrs = False\n"
+    "    if keep_attrs is True:\n"                   # line 20
+    "        keep_attrs = lambda attrs, context: attrs[1]\n"
+    "    return apply_ufunc(cond, x, y, keep_attrs=keep_attrs)\n"
+    "\n\n"
+    "def apply_ufunc(*args, keep_attrs=False):\n"    # line 25
+    "    return args\n")
+
+
+def test_an_ipython_traceback_of_before_version_8_is_a_stack_trace(make_repo):
+    repo = make_repo({"xarray/core/computation.py": COMPUTATION,
+                      "xarray/core/dataset.py": "def where(self, cond, keep_attrs=None):\n    '''where keep_attrs'''\n",
+                      "xarray/__init__.py": "from .core.computation import where\n"})
+    issue = """xr.where with keep_attrs=True fails
+
+```
+---------------------------------------------------------------------------
+IndexError                                Traceback (most recent call last)
+<ipython-input-2-5f6b8f7a3c5e> in <module>
+----> 1 xr.where(da > 0, 1, 0, keep_attrs=True)
+
+/usr/local/lib/python3.9/site-packages/xarray/core/computation.py in where(cond, x, y, keep_attrs)
+     18     if keep_attrs is None:
+     19         keep_attrs = False
+---> 20     if keep_attrs is True:
+     21         keep_attrs = lambda attrs, context: attrs[1]
+
+~/miniconda3/envs/xr/lib/python3.9/site-packages/xarray/core/computation.py in apply_ufunc(keep_attrs, *args)
+     24
+--> 25 def apply_ufunc(*args, keep_attrs=False):
+     26     return args
+
+IndexError: list index out of range
+```
+"""
+    ix = RepoIndex.open(repo)
+    try:
+        top = ix.search(issue, k=1)[0]
+    finally:
+        ix.close()
+    assert top.path == "xarray/core/computation.py" and TRACE in top.why
+    # the frame that raised (the last) and its caller are the spans
+    assert {(s.start, s.end) for s in top.spans[:2]} == {(17, 22), (25, 26)}
