@@ -19,12 +19,19 @@ _FRAME_PATTERNS = (
     (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
     # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``
     (re.compile(r"at ([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
-    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``
-    (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:)(\d+)"), (0, 1, None)),
+    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
+    # /var/www/src/User.php on line 27``
+    (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:| on line )(\d+)"),
+     (0, 1, None)),
     # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
     # context around an arrow at the frame's line (``---> 20     if keep_attrs:``)
     (re.compile(r"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:[\w.\-]+[\\/])*[\w.\-]+\.pyx?) in ([\w<>.]+)\(.*\n"
                 r"(?:[ \t]*\d+\b.*\n|[ \t]*\n)*?[ \t]*-+>[ \t]*(\d+)", re.MULTILINE), (0, 2, 1)),
+    # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
+    # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
+    # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
+    (re.compile(rf"(?<![\w.\-])((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
+                r"(?=:|[\w<])"), (0, 1, None)),
 )
 # a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
 # (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``; any file

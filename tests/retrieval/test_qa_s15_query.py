@@ -164,3 +164,31 @@ IndexError: list index out of range
     assert top.path == "xarray/core/computation.py" and TRACE in top.why
     # the frame that raised (the last) and its caller are the spans
     assert {(s.start, s.end) for s in top.spans[:2]} == {(17, 22), (25, 26)}
+
+
+def test_a_place_written_as_file_and_line_in_parentheses_is_a_stack_frame(make_repo):
+    repo = make_repo({
+        "src/widget.ts": "export interface Props {\n  size: number;\n}\n\nexport function render(p: Props) {\n"
+                         "  const n: number = p.size;\n  return n;\n}\n",
+        "src/App/Order.cs": "namespace App;\npublic class Order {\n    public int Total() { return total; }\n}\n",
+        "src/User.php": "<?php\nnamespace App;\nclass User {\n    public function store() {\n"
+                        "        return $this->db->save();\n    }\n}\n",
+        "pkg/core.py": "def run(x):\n    y = x * 2\n    return y / 0\n",
+    })
+    queries = {
+        "src/widget.ts": "tsc fails:\nsrc/widget.ts(6,9): error TS2322: Type 'string' is not assignable",
+        "src/App/Order.cs": "The build fails: src\\App\\Order.cs(3,40): error CS0103: The name does not exist",
+        "src/User.php": "PHP Fatal error: Uncaught Error\nStack trace:\n#0 /var/www/src/User.php(5): App\\User->store()"
+                        "\n#1 {main}",
+        "pkg/core.py": "> /home/me/proj/pkg/core.py(3)run()\n-> return y / 0\n(Pdb) p y",
+    }
+    ix = RepoIndex.open(repo)
+    try:
+        found = {path: ix.search(q, k=1)[0] for path, q in queries.items()}
+        on_line = ix.search("PHP Warning: Undefined property in /var/www/src/User.php on line 5", k=1)[0]
+    finally:
+        ix.close()
+    lines = {"src/widget.ts": 6, "src/App/Order.cs": 3, "src/User.php": 5, "pkg/core.py": 3}
+    assert {p: (r.path, TRACE in r.why, r.spans[0].start <= lines[p] <= r.spans[0].end) for p, r in found.items()} == \
+        {p: (p, True, True) for p in queries}
+    assert on_line.path == "src/User.php" and TRACE in on_line.why
