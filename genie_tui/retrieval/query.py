@@ -12,6 +12,10 @@ from genie_tui.retrieval.textutil import tokenize
 
 _SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
                 "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
+# where a ``file:line`` place's path starts: never inside a name or path (tried from each character of a long
+# dotted or slashed run, the patterns took seconds on a pasted log), perhaps after its root (``/``, ``~/``, ``\``),
+# which the path leaves out
+_PLACE_START = r"(?<![\w.\-/\\~])(?:~?[\\/]+)?"
 # (path, line, function) of a stack frame, in the order the groups say; paths may be Windows paths
 _FRAME_PATTERNS = (
     (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
@@ -21,8 +25,8 @@ _FRAME_PATTERNS = (
     (re.compile(r"at ([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
     # /var/www/src/User.php on line 27``
-    (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:| on line )(\d+)"),
-     (0, 1, None)),
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:| on line )"
+                r"(\d+)"), (0, 1, None)),
     # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
     # context around an arrow at the frame's line (``---> 20     if keep_attrs:``)
     (re.compile(r"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:[\w.\-]+[\\/])*[\w.\-]+\.pyx?) in ([\w<>.]+)\(.*\n"
@@ -30,7 +34,7 @@ _FRAME_PATTERNS = (
     # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
     # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
     # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
-    (re.compile(rf"(?<![\w.\-])((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
                 r"(?=:|[\w<])"), (0, 1, None)),
 )
 # a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
@@ -46,10 +50,10 @@ _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|sc
 # (``C:\proj\src\``, ``src\App\``)
 _ABSOLUTE = r"(?:[A-Za-z]:[\\/]|~?/)"
 _DIRS = rf"{_ABSOLUTE}?(?:[\w.\-]+[\\/])*"
-_PATH_RE = re.compile(rf"(?<![\w/.\-\\])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
+_PATH_RE = re.compile(rf"(?<![\w/.\-\\~])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
 # a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
 # (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
-_DOT_FILE = re.compile(rf"(?<![\w/.\-\\])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+_DOT_FILE = re.compile(rf"(?<![\w/.\-\\~])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
 # what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from genie_tui.retrieval import RepoIndex
 from genie_tui.retrieval.query import analyze
 
@@ -192,3 +194,15 @@ def test_a_place_written_as_file_and_line_in_parentheses_is_a_stack_frame(make_r
     assert {p: (r.path, TRACE in r.why, r.spans[0].start <= lines[p] <= r.spans[0].end) for p, r in found.items()} == \
         {p: (p, True, True) for p in queries}
     assert on_line.path == "src/User.php" and TRACE in on_line.why
+
+
+def test_a_long_paste_of_dotted_or_slashed_runs_is_read_in_linear_time():
+    # each run is as long as a run is kept (300 characters); the file:line patterns tried a path from every
+    # character of each, 2.5-4 s of CPU for such a paste
+    for unit in ("a." * 149 + " ", "a/" * 149 + " ", "a.b/" * 74 + " "):
+        text = "x " + unit * (200_000 // len(unit))
+        start = time.process_time()  # CPU time: the suite shares the cores
+        analyze(text + "\npkg/core.py:12")
+        took = time.process_time() - start
+        assert took < 1.0, f"{unit[:8]}...: {took:.1f} s"
+    assert [(f.path, f.line) for f in analyze(text + "\npkg/core.py:12").frames] == [("pkg/core.py", 12)]
