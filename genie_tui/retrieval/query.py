@@ -174,25 +174,30 @@ def _drop_comments(text: str) -> str:
 # Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
 _INNERMOST_FIRST = (1, 2)
 # other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
-# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``
-_AT_LINE = re.compile(r"[ \t]*(?:at|from)[ \t]")
+# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
+# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``)
+_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
+# Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
+# lines, up to a blank line
+_CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 
 
 def _frames(text: str) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
-    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines): those come after
-    them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
+    gdb and PHP (``#0 ...``) and Python's faulthandler: those come after them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
+    call_first = _Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
             key = (path, int(g[li]))
-            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or \
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if key not in found or (func and not found[key][1].func):

@@ -206,3 +206,27 @@ def test_a_long_paste_of_dotted_or_slashed_runs_is_read_in_linear_time():
         took = time.process_time() - start
         assert took < 1.0, f"{unit[:8]}...: {took:.1f} s"
     assert [(f.path, f.line) for f in analyze(text + "\npkg/core.py:12").frames] == [("pkg/core.py", 12)]
+
+
+def test_frames_printed_innermost_first_count_the_first_most(make_repo):
+    repo = make_repo({f"src/{n}.{ext}": body for n in ("parse", "load", "main") for ext, body in (
+        ("c", f"int {n}_item(int x) {{\n  return x + 1;\n}}\n"),
+        ("php", f"<?php\nfunction {n}_item($x) {{\n  return $x + 1;\n}}\n"),
+        ("py", f"def {n}_item(x):\n    return x + 1\n"))})
+    asan = ("==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x602\n"
+            "    #0 0x4a1b in load_item /home/ci/proj/src/load.c:2:3\n"
+            "    #1 0x4a2c in parse_item /home/ci/proj/src/parse.c:2:3\n"
+            "    #2 0x4a3d in main_item /home/ci/proj/src/main.c:2:3\n")
+    php = ("PHP Fatal error:  Uncaught TypeError\nStack trace:\n"
+           "#0 /var/www/src/load.php(3): parse_item()\n#1 /var/www/src/parse.php(3): load_item()\n"
+           "#2 /var/www/src/main.php(3): main_item()\n#3 {main}\n")
+    faulthandler = ("Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f3a (most recent call first):\n"
+                    '  File "/home/ci/proj/src/load.py", line 2 in load_item\n'
+                    '  File "/home/ci/proj/src/parse.py", line 2 in parse_item\n'
+                    '  File "/home/ci/proj/src/main.py", line 2 in main_item\n')
+    ix = RepoIndex.open(repo)
+    try:
+        tops = [ix.search(q, k=1)[0].path for q in (asan, php, faulthandler)]
+    finally:
+        ix.close()
+    assert tops == ["src/load.c", "src/load.php", "src/load.py"]
