@@ -38,10 +38,13 @@ _FRAME_PATTERNS = (
                 r"(?=:|[\w<])"), (0, 1, None)),
 )
 # a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
-# (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``; any file
-# (``setup.cfg``, ``Makefile``, ``.github/workflows/ci.yml``), a full stop after it not included
-_PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
-                        r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:#(?:L|lines-)(\d+))?")
+# (``#L35-L40``, also ``/blame/``, ``/raw/`` and ``raw.githubusercontent.com/<owner>/<repo>/<ref>/path``), GitLab's
+# ``/-/blob/<ref>/path#L35`` (``?ref_type=heads`` before the line), Bitbucket's ``/src/<ref>/path#lines-35``; any
+# file (``setup.cfg``, ``Makefile``, ``.github/workflows/ci.yml``), a full stop after it not included
+_PERMALINK = re.compile(r"https?://(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\-]+/|[\w.\-]+(?::\d+)?/"
+                        r"(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree|blame|raw)/)[\w.\-]+/"
+                        r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:\?[\w=&;%.\-]*)?"
+                        r"(?:#(?:L|lines-)(\d+))?")
 # a file named in the text: the source files of every language genie parses, and the usual config and docs, also
 # by a name of several dots (``vite.config.ts``, ``app.test.js``, ``index.d.ts``)
 _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"

@@ -230,3 +230,20 @@ def test_frames_printed_innermost_first_count_the_first_most(make_repo):
     finally:
         ix.close()
     assert tops == ["src/load.c", "src/load.php", "src/load.py"]
+
+
+def test_a_link_with_a_query_string_a_blame_link_and_a_raw_link_name_their_file(make_repo):
+    repo = make_repo({"src/a.py": "def one():\n    return 1\n\n\ndef two():\n    return 2\n",
+                      "src/b.py": "def three():\n    return 3\n", "setup.cfg": "[metadata]\nname = demo\n"})
+    ix = RepoIndex.open(repo)
+    try:
+        whys = [{r.path: r.why for r in ix.search(q, k=5)} for q in [
+            "Wrong value at https://gitlab.com/g/r/-/blob/main/src/a.py?ref_type=heads#L5",
+            "Wrong value at https://github.com/o/r/blame/v1.0/src/a.py#L5",
+            "Wrong value at https://github.com/o/r/blob/main/src/a.py?plain=1#L5",
+            "The metadata of https://raw.githubusercontent.com/o/r/main/setup.cfg is wrong",
+        ]]
+    finally:
+        ix.close()
+    assert [TRACE in w.get("src/a.py", "") for w in whys[:3]] == [True, True, True]
+    assert MENTION in whys[3].get("setup.cfg", "")
