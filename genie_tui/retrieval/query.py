@@ -21,8 +21,9 @@ _FRAME_PATTERNS = (
     (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
     # JS / Rust: ``at send (/app/lib/response.js:141:21)``, ``panicked at src/main.rs:42:9``
     (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
-    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``
-    (re.compile(r"at ([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
+    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``, also after a class loader or module
+    # (``app//com.x.Gson.fromJson``, ``java.base/java.lang.Thread.run``); its path is its package's (see _java_path)
+    (re.compile(r"at (?:[\w.\-@]*/+)?([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
     # /var/www/src/User.php on line 27``
     (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:| on line )"
@@ -86,6 +87,9 @@ class Frame:
     path: str
     line: int
     func: str
+    # the file name alone, where ``path`` is only what the frame implies (a Java class's package), which the
+    # repository may not follow: ``com/acme/util/Util.kt`` is ``Util.kt`` in ``app/``
+    name: str = ""
 
 
 @dataclass(slots=True)
@@ -181,6 +185,13 @@ _INNERMOST_FIRST = (1, 2)
 # frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``)
 _AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
+_JAVA = 2  # the pattern of Java's and Kotlin's frames
+
+
+def _java_path(qualified: str, name: str) -> str:
+    """The path of a Java or Kotlin frame's file by its package: ``com.acme.Foo$Inner.run`` in ``Foo.java`` is
+    ``com/acme/Foo.java``, as the language lays files out (``Foo.java`` alone is every ``Foo`` of every package)."""
+    return "/".join([*qualified.split(".")[:-2], name])  # without the method and the class
 # Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
 # lines, up to a blank line
 _CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
@@ -190,21 +201,30 @@ def _frames(text: str) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
-    gdb and PHP (``#0 ...``) and Python's faulthandler: those come after them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    gdb and PHP (``#0 ...``) and Python's faulthandler: those come after them, the first printed last. A Go
+    goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = _Spans([m.span() for m in _CALL_FIRST.finditer(text)])
+    java_paths: set[tuple[int, int]] = set()
     for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
+            name = ""
+            if n == _JAVA:
+                name, path = path, _java_path(g[fi], path)
+                java_paths.add(m.span(pi + 1))
+            elif m.span(pi + 1) in java_paths:
+                continue  # ``Foo.java:12`` of a Java frame, read already
             key = (path, int(g[li]))
             if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
-                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
+                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
+                              Frame(path, key[1], func, name))
     for m in _PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
@@ -284,14 +304,16 @@ def absolute(path: str) -> bool:
     return re.match(_ABSOLUTE, path) is not None
 
 
-def _named_paths(text: str, frames: _Spans) -> list[re.Match[str]]:
+def _named_paths(text: str, frames: _Spans, java: _Spans) -> list[re.Match[str]]:
     """The files ``text`` names by path (group 1): those with a known extension, and dot files. An absolute path
-    inside a stack frame (``File "/home/me/proj/pkg/core.py", line 5``) is the frame's, not a path named."""
+    inside a stack frame (``File "/home/me/proj/pkg/core.py", line 5``) is the frame's, not a path named, and so
+    is a Java frame's file name, which the frame places in its package (``Foo.java`` is every ``Foo``)."""
     dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
         len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
     # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
     return sorted([m for m in [*_PATH_RE.finditer(text), *dot_files]
-                   if not (absolute(m.group(1)) and frames.covers(m.end(1) - 1, m.end(1)))], key=lambda m: m.start())
+                   if not (absolute(m.group(1)) and frames.covers(m.end(1) - 1, m.end(1)) or java.covers(*m.span(1)))],
+                  key=lambda m: m.start())
 
 
 def analyze(text: str) -> Query:
@@ -307,7 +329,8 @@ def analyze(text: str) -> Query:
     q.frames = _frames(text)
     # a link to a file without a line names that file, as a path in the text does
     in_frames = [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
-    named = _named_paths(clean, _Spans(in_frames))
+    in_java = _Spans([m.span() for m in _FRAME_PATTERNS[_JAVA][0].finditer(clean)])
+    named = _named_paths(clean, _Spans(in_frames), in_java)
     q.paths = list(dict.fromkeys([m.group(1) for m in named] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)

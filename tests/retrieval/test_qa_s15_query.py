@@ -247,3 +247,26 @@ def test_a_link_with_a_query_string_a_blame_link_and_a_raw_link_name_their_file(
         ix.close()
     assert [TRACE in w.get("src/a.py", "") for w in whys[:3]] == [True, True, True]
     assert MENTION in whys[3].get("setup.cfg", "")
+
+
+def test_a_java_or_kotlin_frame_is_the_file_of_its_package(make_repo):
+    body = ("package com.{pkg};\n\npublic class Foo {{\n"
+            "    public void run() {{ throw new IllegalStateException(); }}\n}}\n")
+    repo = make_repo({
+        "src/main/java/com/acme/Foo.java": body.format(pkg="acme"),
+        "src/main/java/com/other/Foo.java": body.format(pkg="other"),
+        "src/main/java/com/acme/Main.java": "package com.acme;\n\npublic class Main {\n"
+                                            "    public static void main(String[] a) { new Foo().run(); }\n}\n",
+        "app/Util.kt": "package com.acme.util\n\nfun go(): Int = 1\n",  # a directory that is not its package
+    })
+    trace = ("Exception in thread \"main\" java.lang.IllegalStateException\n"
+             "\tat com.acme.Foo.run(Foo.java:4)\n\tat app//com.acme.Main.main(Main.java:4)\n")
+    ix = RepoIndex.open(repo)
+    try:
+        whys = {r.path: r.why for r in ix.search(trace, k=5)}
+        kotlin = ix.search("java.lang.IllegalStateException\n\tat com.acme.util.UtilKt.go(Util.kt:3)", k=1)[0]
+    finally:
+        ix.close()
+    assert TRACE in whys["src/main/java/com/acme/Foo.java"] and TRACE in whys["src/main/java/com/acme/Main.java"]
+    assert TRACE not in whys.get("src/main/java/com/other/Foo.java", "")
+    assert kotlin.path == "app/Util.kt" and TRACE in kotlin.why
