@@ -53,11 +53,11 @@ _FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|sc
 # the directories before a file's name: relative, absolute (``/home/me/proj/``, ``~/proj/``) or Windows'
 # (``C:\proj\src\``, ``src\App\``)
 _ABSOLUTE = r"(?:[A-Za-z]:[\\/]|~?/)"
-_DIRS = rf"{_ABSOLUTE}?(?:[\w.\-]+[\\/])*"
-_PATH_RE = re.compile(rf"(?<![\w/.\-\\~])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
+_DIRS = rf"{_ABSOLUTE}?(?:@?[\w.\-]+[\\/])*"  # a scoped package's directory too: ``packages/@vue/cli/``
+_PATH_RE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
 # a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
 # (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
-_DOT_FILE = re.compile(rf"(?<![\w/.\-\\~])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+_DOT_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
 # what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"

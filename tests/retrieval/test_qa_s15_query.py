@@ -270,3 +270,10 @@ def test_a_java_or_kotlin_frame_is_the_file_of_its_package(make_repo):
     assert TRACE in whys["src/main/java/com/acme/Foo.java"] and TRACE in whys["src/main/java/com/acme/Main.java"]
     assert TRACE not in whys.get("src/main/java/com/other/Foo.java", "")
     assert kotlin.path == "app/Util.kt" and TRACE in kotlin.why
+
+
+def test_a_path_through_a_scoped_package_directory_is_that_file(make_repo):
+    repo = make_repo({"packages/@vue/cli/lib/create.js": "function create(name) { return name; }\n",
+                      "packages/@vue/cli-service/lib/create.js": "function create(opts) { return opts; }\n"})
+    assert _named(repo, ["Running packages/@vue/cli/lib/create.js with a name fails"]) == \
+        [{"packages/@vue/cli/lib/create.js"}]
