@@ -277,3 +277,20 @@ def test_a_path_through_a_scoped_package_directory_is_that_file(make_repo):
                       "packages/@vue/cli-service/lib/create.js": "function create(opts) { return opts; }\n"})
     assert _named(repo, ["Running packages/@vue/cli/lib/create.js with a name fails"]) == \
         [{"packages/@vue/cli/lib/create.js"}]
+
+
+def test_a_file_then_its_line_in_words_is_a_place(make_repo):
+    repo = make_repo({"MyApp/Model.swift": "struct Model {\n    var items: [Int]\n"
+                                           "    func first() -> Int { items[0] }\n}\n",
+                      "src/a.py": "def one():\n    return 1\n\n\ndef two():\n    return 2\n",
+                      "src/b.py": "def three():\n    return 3\n"})
+    ix = RepoIndex.open(repo)
+    try:
+        tops = [ix.search(q, k=1)[0] for q in (
+            "Fatal error: Index out of range: file MyApp/Model.swift, line 3",
+            "The value returned in src/a.py line 6 is wrong", "The value returned by src/a.py at line 6 is wrong")]
+    finally:
+        ix.close()
+    assert [(t.path, TRACE in t.why) for t in tops] == \
+        [("MyApp/Model.swift", True), ("src/a.py", True), ("src/a.py", True)]
+    assert [t.spans[0].start for t in tops[1:]] == [5, 5]
