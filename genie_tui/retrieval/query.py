@@ -65,7 +65,9 @@ _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
-_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+# a call in the prose: ``retry(job)``; not a word before a remark in parentheses (``fails (sometimes)``), which
+# made prose words code identifiers (a call written ``flush (buf)`` is code only in a code span)
+_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\(")
 _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
                           r"output of .*show_versions|platform|pip list|conda list|package versions)\b(.*)$",
                           re.IGNORECASE)

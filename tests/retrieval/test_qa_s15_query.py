@@ -294,3 +294,10 @@ def test_a_file_then_its_line_in_words_is_a_place(make_repo):
     assert [(t.path, TRACE in t.why) for t in tops] == \
         [("MyApp/Model.swift", True), ("src/a.py", True), ("src/a.py", True)]
     assert [t.spans[0].start for t in tops[1:]] == [5, 5]
+
+
+
+def test_a_word_before_a_remark_in_parentheses_is_no_call():
+    q = analyze("Exporting rows fails (sometimes) when the value (an int) is large; retry(job) and `flush (buf)` "
+                "are called")
+    assert {"fails", "value"} & q.code_idents == set() and {"retry", "flush"} <= q.code_idents
