@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from genie_tui.retrieval.files import LANG_BY_EXT, TEXT_EXTS
 from genie_tui.retrieval.textutil import tokenize
 
 _SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
@@ -46,10 +47,11 @@ _PERMALINK = re.compile(r"https?://(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\
                         r"(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree|blame|raw)/)[\w.\-]+/"
                         r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:\?[\w=&;%.\-]*)?"
                         r"(?:#(?:L|lines-)(\d+))?")
-# a file named in the text: the source files of every language genie parses, and the usual config and docs, also
-# by a name of several dots (``vite.config.ts``, ``app.test.js``, ``index.d.ts``)
-_FILE_EXTS = ("py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|"
-              "cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|cfg|toml|ini|rst|md|txt|json|yaml|yml")
+# a file named in the text: of any kind genie indexes (the source files of every language it parses, config,
+# docs, templates, ``change_form.html``, ``schema.sql``), also by a name of several dots (``vite.config.ts``,
+# ``app.test.js``, ``index.d.ts``)
+_FILE_EXTS = "|".join(sorted({e[1:] for e in (*LANG_BY_EXT, *TEXT_EXTS) if re.fullmatch(r"\.\w+", e)} | {"pyw", "pyx"},
+                             key=lambda e: (-len(e), e)))
 # the directories before a file's name: relative, absolute (``/home/me/proj/``, ``~/proj/``) or Windows'
 # (``C:\proj\src\``, ``src\App\``)
 _ABSOLUTE = r"(?:[A-Za-z]:[\\/]|~?/)"

@@ -301,3 +301,12 @@ def test_a_word_before_a_remark_in_parentheses_is_no_call():
     q = analyze("Exporting rows fails (sometimes) when the value (an int) is large; retry(job) and `flush (buf)` "
                 "are called")
     assert {"fails", "value"} & q.code_idents == set() and {"retry", "flush"} <= q.code_idents
+
+
+def test_a_file_of_any_indexed_kind_named_in_the_query_is_a_path(make_repo):
+    files = {"templates/admin/change_form.html": "<form>{{ form }}</form>\n", "static/app.css": "body { margin: 0 }\n",
+             "db/schema.sql": "CREATE TABLE users (id INT);\n", "MANIFEST.in": "include README.md\n",
+             "scripts/build.sh": "#!/bin/sh\nmake all\n", "proto/api.proto": "syntax = \"proto3\";\n",
+             "app/views.py": "def change_form(request):\n    return request\n"}
+    named = _named(make_repo(files), [f"Something is off in {p.rsplit('/', 1)[-1]} since 2.0" for p in files])
+    assert named == [{p} for p in files]
