@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from genie_tui.retrieval.files import LANG_BY_EXT, TEXT_EXTS
+from genie_tui.retrieval.files import LANG_BY_EXT, LANG_BY_NAME, TEXT_EXTS, TEXT_NAMES
 from genie_tui.retrieval.textutil import tokenize
 
 _SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
@@ -60,6 +60,10 @@ _PATH_RE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FI
 # a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
 # (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
 _DOT_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+# a file known by its name alone (``Dockerfile``, ``Makefile``, ``Gemfile``, ``docker/dev/Dockerfile``), as it is
+# written: "Makefiles" or "the makefile" name no file
+_NAMES = "|".join(sorted(TEXT_NAMES | set(LANG_BY_NAME)))
+_NAMED_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}(?:{_NAMES}))(?![\w\-]|\.\w)")
 # what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
@@ -309,13 +313,14 @@ def absolute(path: str) -> bool:
 
 
 def _named_paths(text: str, frames: _Spans, java: _Spans) -> list[re.Match[str]]:
-    """The files ``text`` names by path (group 1): those with a known extension, and dot files. An absolute path
-    inside a stack frame (``File "/home/me/proj/pkg/core.py", line 5``) is the frame's, not a path named, and so
-    is a Java frame's file name, which the frame places in its package (``Foo.java`` is every ``Foo``)."""
+    """The files ``text`` names by path (group 1): those with a known extension, dot files and files known by
+    their name (``Dockerfile``). An absolute path inside a stack frame (``File "/home/me/proj/pkg/core.py", line
+    5``) is the frame's, not a path named, and so is a Java frame's file name, which the frame places in its
+    package (``Foo.java`` is every ``Foo``)."""
     dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
         len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
     # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
-    return sorted([m for m in [*_PATH_RE.finditer(text), *dot_files]
+    return sorted([m for m in [*_PATH_RE.finditer(text), *dot_files, *_NAMED_FILE.finditer(text)]
                    if not (absolute(m.group(1)) and frames.covers(m.end(1) - 1, m.end(1)) or java.covers(*m.span(1)))],
                   key=lambda m: m.start())
 

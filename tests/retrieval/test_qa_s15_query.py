@@ -310,3 +310,12 @@ def test_a_file_of_any_indexed_kind_named_in_the_query_is_a_path(make_repo):
              "app/views.py": "def change_form(request):\n    return request\n"}
     named = _named(make_repo(files), [f"Something is off in {p.rsplit('/', 1)[-1]} since 2.0" for p in files])
     assert named == [{p} for p in files]
+
+
+def test_a_file_known_by_its_name_alone_is_a_path(make_repo):
+    repo = make_repo({"Dockerfile": "FROM python:3.12\nCOPY . /app\n", "docker/dev/Dockerfile": "FROM node:20\n",
+                      "Makefile": "test:\n\tpytest\n", "Gemfile": "source 'https://rubygems.org'\n",
+                      "app/build.py": "def build_image():\n    return 'docker build'\n"})
+    assert _named(repo, ["The Dockerfile does not copy the config", "docker/dev/Dockerfile pins an old node",
+                         "make test (the Makefile target) and the Gemfile disagree", "Makefiles are hard"]) == \
+        [{"Dockerfile"}, {"docker/dev/Dockerfile"}, {"Makefile", "Gemfile"}, set()]
