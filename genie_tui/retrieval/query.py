@@ -193,6 +193,9 @@ _INNERMOST_FIRST = (1, 2)
 # frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``)
 _AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
+# Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
+# lines, up to a blank line
+_CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 _JAVA = 2  # the pattern of Java's and Kotlin's frames
 
 
@@ -200,9 +203,6 @@ def _java_path(qualified: str, name: str) -> str:
     """The path of a Java or Kotlin frame's file by its package: ``com.acme.Foo$Inner.run`` in ``Foo.java`` is
     ``com/acme/Foo.java``, as the language lays files out (``Foo.java`` alone is every ``Foo`` of every package)."""
     return "/".join([*qualified.split(".")[:-2], name])  # without the method and the class
-# Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
-# lines, up to a blank line
-_CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 
 
 def _frames(text: str) -> list[Frame]:
@@ -336,10 +336,10 @@ def analyze(text: str) -> Query:
     title = lines[0] if lines else ""
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = _frames(text)
-    # a link to a file without a line names that file, as a path in the text does
     in_frames = [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = _Spans([m.span() for m in _FRAME_PATTERNS[_JAVA][0].finditer(clean)])
     named = _named_paths(clean, _Spans(in_frames), in_java)
+    # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([m.group(1) for m in named] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
