@@ -125,7 +125,8 @@ def strip_boilerplate(text: str) -> str:
     A heading (``### Environment``, ``**Versions**``, ``Environment:``) drops the listing under it: up to the
     first blank line after it, the next heading, or the end of a fenced block or a ``<details>`` version dump; a
     line that carries its own value (``Version: pytest 5.4.3, current master``) drops only itself. A line that
-    merely starts with such a word (``platform darwin -- Python 3.7.3``, ``Environment variables are ...``)
+    merely starts with such a word (``platform darwin -- Python 3.7.3``, ``Environment variables are ...``),
+    also a heading of more than three words after it (``### Environment variables are ignored by the loader``),
     is prose and stays.
     """
     def keep_details(m: re.Match[str]) -> str:
@@ -137,10 +138,13 @@ def strip_boilerplate(text: str) -> str:
     skipping = seen = fenced = False
     for line in text.splitlines():
         head = None if fenced else _BOILER_HEAD.match(line)
-        if head:
+        if head and not head.group(3).startswith("-"):  # not ``Platform-specific ...``
             tail = head.group(3)
             rest = tail.strip(" *:_")
-            if head.group(1) or not rest or (tail.rstrip(" *").endswith(":") and len(rest.split()) <= 3):
+            # a heading of a few words, or one with its template's instructions, ``**Environment (please ...):**``;
+            # not one that says what is wrong, ``### Environment variables are ignored by the loader``
+            heading = head.group(1) and (len(rest.split()) <= 3 or rest.startswith("("))
+            if heading or not rest or (tail.rstrip(" *").endswith(":") and len(rest.split()) <= 3):
                 skipping, seen = True, False
                 continue
             if tail.lstrip(" *").startswith(":"):

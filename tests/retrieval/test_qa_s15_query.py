@@ -319,3 +319,13 @@ def test_a_file_known_by_its_name_alone_is_a_path(make_repo):
     assert _named(repo, ["The Dockerfile does not copy the config", "docker/dev/Dockerfile pins an old node",
                          "make test (the Makefile target) and the Gemfile disagree", "Makefiles are hard"]) == \
         [{"Dockerfile"}, {"docker/dev/Dockerfile"}, {"Makefile", "Gemfile"}, set()]
+
+
+def test_a_heading_that_only_starts_with_a_boilerplate_word_is_read():
+    issue = ("Loader ignores the home setting\n\n### Environment variables are ignored by the loader\n"
+             "The loader in src/config.py never reads GENIE_HOME.\n\n"
+             "## Platform-specific line endings break the parser\nsrc/parse.py splits on LF only.\n\n"
+             "### Environment\n- OS: Linux\n- docs/env.md\n\n**Environment (please complete the following):**\n"
+             " - OS: macOS\n - docs/env2.md\n")
+    q = analyze(issue)
+    assert q.paths == ["src/config.py", "src/parse.py"] and "GENIE_HOME" in q.code_idents
