@@ -311,6 +311,19 @@ class _Spans:
         return i >= 0 and b <= self._ends[i]
 
 
+# a markdown escape of ``_`` or ``*`` (``src/my\_module.py``, ``load\_all\_rows``: some editors and converters
+# write them), which the rendered issue does not show
+_MD_ESCAPE = re.compile(r"\\([_*])")
+_ESCAPED_IDENT = re.compile(r"[A-Za-z_]\w*(?:\\_\w*)+")
+
+
+def _as_written(path: str) -> list[str]:
+    """``path`` and, if it holds a markdown escape, ``path`` without it (a Windows path's ``_build`` directory
+    is written so too: the one that names a file of the repository counts)."""
+    plain = _MD_ESCAPE.sub(r"\1", path)
+    return [path, plain] if plain != path else [path]
+
+
 def absolute(path: str) -> bool:
     """Whether ``path`` (as the text wrote it) is absolute: a path on another machine, read as a frame's is."""
     return re.match(_ABSOLUTE, path) is not None
@@ -344,14 +357,14 @@ def analyze(text: str) -> Query:
     in_java = _Spans([m.span() for m in _FRAME_PATTERNS[_JAVA][0].finditer(clean)])
     named = _named_paths(clean, _Spans(in_frames), in_java)
     # a link to a file without a line names that file, as a path in the text does
-    q.paths = list(dict.fromkeys([m.group(1) for m in named] +
+    q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     inside = _Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
     for m in [*named, *_DOTTED_RE.finditer(clean)]:
         if not inside.covers(*m.span(1)):
-            q.said.add(m.group(1))
+            q.said.update(_as_written(m.group(1)))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
     for m in _ALIAS_RE.finditer(clean):
         target = f"{m.group(1)}.{m.group(2)}" if m.group(1) else m.group(2)
@@ -359,6 +372,7 @@ def analyze(text: str) -> Query:
             q.aliases[m.group(3)] = target
     code_text = " ".join(m.group(0) for m in _CODE_SPAN_RE.finditer(clean))
     code = set(_IDENT_RE.findall(code_text)) | set(_CALL_RE.findall(clean))
+    code.update(_MD_ESCAPE.sub(r"\1", w) for w in _ESCAPED_IDENT.findall(clean))
     for d in q.dotted:
         code.update(d.split("."))
     for w in _IDENT_RE.findall(clean):

@@ -334,3 +334,10 @@ def test_a_heading_that_only_starts_with_a_boilerplate_word_is_read():
              " - OS: macOS\n - docs/env2.md\n")
     q = analyze(issue)
     assert q.paths == ["src/config.py", "src/parse.py"] and "GENIE_HOME" in q.code_idents
+
+
+def test_a_path_or_name_with_markdown_escaped_underscores_is_read_unescaped(make_repo):
+    repo = make_repo({"src/my_module.py": "def load_all_rows(path):\n    return path\n",
+                      "src/other.py": "def load(path):\n    return path\n"})
+    assert _named(repo, [r"Since 2.0 src/my\_module.py fails to import"]) == [{"src/my_module.py"}]
+    assert "load_all_rows" in analyze(r"calling load\_all\_rows on a file fails").code_idents
