@@ -39,6 +39,10 @@ _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .b
     .cmake .mk .proto .graphql .tcss .jinja .j2 .tmpl .in .pyx .pxd"""
 TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})
+# a dot file without an extension is configuration read as text (``.flake8``, ``.coveragerc``, ``.gitignore``), a
+# task may name it; these hold credentials rather than anything a task is about, and stay out
+_SECRET_NAMES = frozenset({".env", ".npmrc", ".yarnrc", ".pypirc", ".netrc", ".git-credentials", ".htpasswd",
+                           ".pgpass", ".dockercfg"})
 VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "_vendor",
                           "bower_components", "site-packages", ".venv", "venv", "dist", "build", "target",
                           "__pycache__", ".tox", ".mypy_cache", ".git"})
@@ -207,7 +211,11 @@ def path_exclusion(path: str) -> str | None:
     if _VERSIONED_LIB.search(name):
         return "vendored library (version number in its name)"
     ext = os.path.splitext(name)[1].lower()
-    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES and name not in LANG_BY_NAME:
+    if name in _SECRET_NAMES:
+        return "holds credentials (by its name)"
+    dot_text = not ext and name.startswith(".")  # splitext reads ``.flake8`` as no extension
+    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES and name not in LANG_BY_NAME and \
+            not dot_text:
         return f"not a source or text file ({ext or 'no extension'})"
     return None
 

@@ -8,32 +8,72 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from genie_tui.retrieval.files import LANG_BY_EXT, LANG_BY_NAME, TEXT_EXTS, TEXT_NAMES
 from genie_tui.retrieval.textutil import tokenize
 
 _SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
                 "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
+# where a ``file:line`` place's path starts: never inside a name or path (tried from each character of a long
+# dotted or slashed run, the patterns took seconds on a pasted log), perhaps after its root (``/``, ``~/``, ``\``),
+# which the path leaves out
+_PLACE_START = r"(?<![\w.\-/\\~])(?:~?[\\/]+)?"
 # (path, line, function) of a stack frame, in the order the groups say; paths may be Windows paths
 _FRAME_PATTERNS = (
     (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
     # JS / Rust: ``at send (/app/lib/response.js:141:21)``, ``panicked at src/main.rs:42:9``
     (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
-    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``
-    (re.compile(r"at ([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
-    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``
-    (re.compile(rf"((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?::line |:)(\d+)"), (0, 1, None)),
+    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``, also after a class loader or module
+    # (``app//com.x.Gson.fromJson``, ``java.base/java.lang.Thread.run``); its path is its package's (see _java_path)
+    (re.compile(r"at (?:[\w.\-@]*/+)?([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
+    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
+    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))"
+                r"(?::line |:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
+    # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
+    # context around an arrow at the frame's line (``---> 20     if keep_attrs:``)
+    (re.compile(r"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:[\w.\-]+[\\/])*[\w.\-]+\.pyx?) in ([\w<>.]+)\(.*\n"
+                r"(?:[ \t]*\d+\b.*\n|[ \t]*\n)*?[ \t]*-+>[ \t]*(\d+)", re.MULTILINE), (0, 2, 1)),
+    # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
+    # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
+    # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{_SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
+                r"(?=:|[\w<])"), (0, 1, None)),
 )
-# a link to the code, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
-# (``#L35-L40``), GitLab's ``/-/blob/<ref>/path#L35``, Bitbucket's ``/src/<ref>/path#lines-35``
-_PERMALINK = re.compile(r"https?://[\w.\-]+(?::\d+)?/(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree)/[\w.\-]+/"
-                        rf"((?:[\w.\-]+/)*[\w.\-]+\.(?:{_SOURCE_EXTS}))(?![\w.\-])(?:#(?:L|lines-)(\d+))?")
-# a file named in the text: the source files of every language genie parses, and the usual config and docs
-_PATH_RE = re.compile(r"(?<![\w/.])((?:[\w.\-]+/)*[\w\-]+\.(?:py|pyi|pyx|pyw|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|"
-                      r"java|kt|kts|scala|cs|php|phtml|swift|vue|svelte|c|cc|cpp|cxx|h|hh|hpp|hxx|rb|rake|gemspec|"
-                      r"cfg|toml|ini|rst|md|txt|json|yaml|yml))\b")
+# a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
+# (``#L35-L40``, also ``/blame/``, ``/raw/`` and ``raw.githubusercontent.com/<owner>/<repo>/<ref>/path``), GitLab's
+# ``/-/blob/<ref>/path#L35`` (``?ref_type=heads`` before the line), Bitbucket's ``/src/<ref>/path#lines-35``; any
+# file (``setup.cfg``, ``Makefile``, ``.github/workflows/ci.yml``), a full stop after it not included
+_PERMALINK = re.compile(r"https?://(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\-]+/|[\w.\-]+(?::\d+)?/"
+                        r"(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree|blame|raw)/)[\w.\-]+/"
+                        r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:\?[\w=&;%.\-]*)?"
+                        r"(?:#(?:L|lines-)(\d+))?")
+# a file named in the text: of any kind genie indexes (the source files of every language it parses, config,
+# docs, templates, ``change_form.html``, ``schema.sql``), also by a name of several dots (``vite.config.ts``,
+# ``app.test.js``, ``index.d.ts``)
+_FILE_EXTS = "|".join(sorted({e[1:] for e in (*LANG_BY_EXT, *TEXT_EXTS) if re.fullmatch(r"\.\w+", e)} | {"pyw", "pyx"},
+                             key=lambda e: (-len(e), e)))
+# the directories before a file's name: relative, absolute (``/home/me/proj/``, ``~/proj/``) or Windows'
+# (``C:\proj\src\``, ``src\App\``)
+_ABSOLUTE = r"(?:[A-Za-z]:[\\/]|~?/)"
+_DIRS = rf"{_ABSOLUTE}?(?:@?[\w.\-]+[\\/])*"  # a scoped package's directory too: ``packages/@vue/cli/``
+_PATH_RE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}[\w\-]+(?:\.[\w\-]+)*\.(?:{_FILE_EXTS}))\b")
+# a dot file (``.flake8``, ``.eslintrc.js``, ``.pre-commit-config.yaml``), alone or ending a path; not a method
+# (``.then()``), a version (``.5.2``) or a word after a full stop (``sentence.Next``: a dot after a letter)
+_DOT_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}\.[A-Za-z][\w\-]*(?:\.[\w\-]+)*)(?![\w\-(/\\]|\.\w)")
+# a file known by its name alone (``Dockerfile``, ``Makefile``, ``Gemfile``, ``docker/dev/Dockerfile``), as it is
+# written: "Makefiles" or "the makefile" name no file
+_NAMES = "|".join(sorted(TEXT_NAMES | set(LANG_BY_NAME)))
+_NAMED_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}(?:{_NAMES}))(?![\w\-]|\.\w)")
+# what a dot file's name is not when made only of these: extensions (``the .py files``, ``.d.ts``, ``.tar.gz``)
+_EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
+                        "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
+                        "class|bin|dat|pkl|npy|npz|wasm|map".split("|"))
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
-_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+# a call in the prose: ``retry(job)``; not a word before a remark in parentheses (``fails (sometimes)``), which
+# made prose words code identifiers (a call written ``flush (buf)`` is code only in a code span)
+_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\(")
 _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
                           r"output of .*show_versions|platform|pip list|conda list|package versions)\b(.*)$",
                           re.IGNORECASE)
@@ -55,6 +95,9 @@ class Frame:
     path: str
     line: int
     func: str
+    # the file name alone, where ``path`` is only what the frame implies (a Java class's package), which the
+    # repository may not follow: ``com/acme/util/Util.kt`` is ``Util.kt`` in ``app/``
+    name: str = ""
 
 
 @dataclass(slots=True)
@@ -82,7 +125,8 @@ def strip_boilerplate(text: str) -> str:
     A heading (``### Environment``, ``**Versions**``, ``Environment:``) drops the listing under it: up to the
     first blank line after it, the next heading, or the end of a fenced block or a ``<details>`` version dump; a
     line that carries its own value (``Version: pytest 5.4.3, current master``) drops only itself. A line that
-    merely starts with such a word (``platform darwin -- Python 3.7.3``, ``Environment variables are ...``)
+    merely starts with such a word (``platform darwin -- Python 3.7.3``, ``Environment variables are ...``),
+    also a heading of more than three words after it (``### Environment variables are ignored by the loader``),
     is prose and stays.
     """
     def keep_details(m: re.Match[str]) -> str:
@@ -94,10 +138,13 @@ def strip_boilerplate(text: str) -> str:
     skipping = seen = fenced = False
     for line in text.splitlines():
         head = None if fenced else _BOILER_HEAD.match(line)
-        if head:
+        if head and not head.group(3).startswith("-"):  # not ``Platform-specific ...``
             tail = head.group(3)
             rest = tail.strip(" *:_")
-            if head.group(1) or not rest or (tail.rstrip(" *").endswith(":") and len(rest.split()) <= 3):
+            # a heading of a few words, or one with its template's instructions, ``**Environment (please ...):**``;
+            # not one that says what is wrong, ``### Environment variables are ignored by the loader``
+            heading = head.group(1) and (len(rest.split()) <= 3 or rest.startswith("("))
+            if heading or not rest or (tail.rstrip(" *").endswith(":") and len(rest.split()) <= 3):
                 skipping, seen = True, False
                 continue
             if tail.lstrip(" *").startswith(":"):
@@ -146,29 +193,50 @@ def _drop_comments(text: str) -> str:
 # Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
 _INNERMOST_FIRST = (1, 2)
 # other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
-# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``
-_AT_LINE = re.compile(r"[ \t]*(?:at|from)[ \t]")
+# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
+# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``)
+_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
+# Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
+# lines, up to a blank line
+_CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
+_JAVA = 2  # the pattern of Java's and Kotlin's frames
+
+
+def _java_path(qualified: str, name: str) -> str:
+    """The path of a Java or Kotlin frame's file by its package: ``com.acme.Foo$Inner.run`` in ``Foo.java`` is
+    ``com/acme/Foo.java``, as the language lays files out (``Foo.java`` alone is every ``Foo`` of every package)."""
+    return "/".join([*qualified.split(".")[:-2], name])  # without the method and the class
 
 
 def _frames(text: str) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
-    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines): those come after
-    them, the first printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
+    gdb and PHP (``#0 ...``) and Python's faulthandler: those come after them, the first printed last. A Go
+    goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
+    call_first = _Spans([m.span() for m in _CALL_FIRST.finditer(text)])
+    java_paths: set[tuple[int, int]] = set()
     for n, (pat, (pi, li, fi)) in enumerate(_FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
+            name = ""
+            if n == _JAVA:
+                name, path = path, _java_path(g[fi], path)
+                java_paths.add(m.span(pi + 1))
+            elif m.span(pi + 1) in java_paths:
+                continue  # ``Foo.java:12`` of a Java frame, read already
             key = (path, int(g[li]))
-            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or \
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
-                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(), Frame(path, key[1], func))
+                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
+                              Frame(path, key[1], func, name))
     for m in _PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
@@ -243,6 +311,37 @@ class _Spans:
         return i >= 0 and b <= self._ends[i]
 
 
+# a markdown escape of ``_`` or ``*`` (``src/my\_module.py``, ``load\_all\_rows``: some editors and converters
+# write them), which the rendered issue does not show
+_MD_ESCAPE = re.compile(r"\\([_*])")
+_ESCAPED_IDENT = re.compile(r"[A-Za-z_]\w*(?:\\_\w*)+")
+
+
+def _as_written(path: str) -> list[str]:
+    """``path`` and, if it holds a markdown escape, ``path`` without it (a Windows path's ``_build`` directory
+    is written so too: the one that names a file of the repository counts)."""
+    plain = _MD_ESCAPE.sub(r"\1", path)
+    return [path, plain] if plain != path else [path]
+
+
+def absolute(path: str) -> bool:
+    """Whether ``path`` (as the text wrote it) is absolute: a path on another machine, read as a frame's is."""
+    return re.match(_ABSOLUTE, path) is not None
+
+
+def _named_paths(text: str, frames: _Spans, java: _Spans) -> list[re.Match[str]]:
+    """The files ``text`` names by path (group 1): those with a known extension, dot files and files known by
+    their name (``Dockerfile``). An absolute path inside a stack frame (``File "/home/me/proj/pkg/core.py", line
+    5``) is the frame's, not a path named, and so is a Java frame's file name, which the frame places in its
+    package (``Foo.java`` is every ``Foo``)."""
+    dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
+        len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
+    # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
+    return sorted([m for m in [*_PATH_RE.finditer(text), *dot_files, *_NAMED_FILE.finditer(text)]
+                   if not (absolute(m.group(1)) and frames.covers(m.end(1) - 1, m.end(1)) or java.covers(*m.span(1)))],
+                  key=lambda m: m.start())
+
+
 def analyze(text: str) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
@@ -254,17 +353,18 @@ def analyze(text: str) -> Query:
     title = lines[0] if lines else ""
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = _frames(text)
+    in_frames = [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
+    in_java = _Spans([m.span() for m in _FRAME_PATTERNS[_JAVA][0].finditer(clean)])
+    named = _named_paths(clean, _Spans(in_frames), in_java)
     # a link to a file without a line names that file, as a path in the text does
-    q.paths = list(dict.fromkeys([m.group(1) for m in _PATH_RE.finditer(clean)] +
+    q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
-    listed = [m.span() for m in _FENCED_RE.finditer(clean)]
-    listed += [m.span() for pat, _ in _FRAME_PATTERNS for m in pat.finditer(clean)]
-    inside = _Spans(listed)
-    for m in [*_PATH_RE.finditer(clean), *_DOTTED_RE.finditer(clean)]:
+    inside = _Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
+    for m in [*named, *_DOTTED_RE.finditer(clean)]:
         if not inside.covers(*m.span(1)):
-            q.said.add(m.group(1))
+            q.said.update(_as_written(m.group(1)))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``
     for m in _ALIAS_RE.finditer(clean):
         target = f"{m.group(1)}.{m.group(2)}" if m.group(1) else m.group(2)
@@ -272,6 +372,7 @@ def analyze(text: str) -> Query:
             q.aliases[m.group(3)] = target
     code_text = " ".join(m.group(0) for m in _CODE_SPAN_RE.finditer(clean))
     code = set(_IDENT_RE.findall(code_text)) | set(_CALL_RE.findall(clean))
+    code.update(_MD_ESCAPE.sub(r"\1", w) for w in _ESCAPED_IDENT.findall(clean))
     for d in q.dotted:
         code.update(d.split("."))
     for w in _IDENT_RE.findall(clean):

@@ -17,7 +17,7 @@ from genie_tui.retrieval import bm25, history, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.query import Query
+from genie_tui.retrieval.query import Query, absolute
 from genie_tui.retrieval.spans import ChunkScorer
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
@@ -184,7 +184,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         put(feat, _scale(weights_by_file))
     mention: dict[int, float] = {}
     for p in q.paths:
-        hits = mods.suffix(p)
+        hits = mods.frame_files(p) if absolute(p) else mods.suffix(p)
         for hit in hits:
             v = (1.0 if p in q.said else LISTED) / len(hits)
             mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)
@@ -230,7 +230,8 @@ def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]
     """The query's stack frames in files of the repository: those files, the line, and how strong the frame is,
     from 0.5 to 1 for the last (:attr:`Query.frames` lists them weakest first, the frame that raised or
     panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
-    in_repo = [(hits, f.line) for f in q.frames if (hits := mods.frame_files(f.path))]
+    in_repo = [(hits, f.line) for f in q.frames
+               if (hits := mods.frame_files(f.path) or (mods.frame_files(f.name) if f.name else []))]
     n = len(in_repo)
     return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
 

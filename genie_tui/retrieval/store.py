@@ -53,7 +53,8 @@ from genie_tui.errors import GenieError
 #     JavaScript method named by a string that reads as a name is named by its text (``"fetch-all"() {}``)
 # 44: a Python module's and class's named values (``MAX_RETRIES = 3``, ``timeout: float = 5.0``) are ``value``s;
 #     named values make no chunks of their own (they stay in their windows of module-level code)
-SCHEMA_VERSION = "44"
+# 45: a dot file without an extension (``.flake8``, ``.coveragerc``, ``.gitignore``) is a text file
+SCHEMA_VERSION = "45"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -254,7 +254,8 @@ def test_stack_frames_of_other_languages_and_windows_paths():
     # Node, Java, Kotlin, C# and Rust print innermost first, the first printed last
     assert [(f.path, f.line, f.func) for f in q.frames] == [
         ("var/www/app/src/Controller/UserController.php", 27, ""), ("src/parser/mod.rs", 42, ""),
-        ("src/MyApp/Services/OrderService.cs", 42, ""), ("Foo.kt", 7, "main"), ("Gson.java", 1227, "fromJson"),
+        ("src/MyApp/Services/OrderService.cs", 42, ""), ("com/example/Foo.kt", 7, "main"),
+        ("com/google/gson/Gson.java", 1227, "fromJson"),
         ("home/u/app/lib/response.js", 141, "send")]
 
 
