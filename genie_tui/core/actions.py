@@ -22,6 +22,7 @@ from genie_tui.core.events import (
     TestsRan,
     ToolProgress,
 )
+from genie_tui.core.plan_edit import PLAN_EDIT_NOTE
 from genie_tui.core.playbook_notes import notice_files
 from genie_tui.core.pump import Cancelled
 from genie_tui.core.session import redact
@@ -288,16 +289,6 @@ def note_step_budget(agent: Agent) -> None:
         agent.add_note(LAST_STEP_NOTE.format(step=step, max_steps=most), key="step-budget")
     elif step == most - 2 and most >= 6:
         agent.add_note(STEPS_LEFT_NOTE.format(step=step, max_steps=most), key="step-budget")
-
-
-PLAN_EDIT_NOTE = "[The user edited the plan."
-
-
-def plan_edit_note(plan: list[PlanStep]) -> str:
-    from genie_tui.core.prompt import render_plan
-
-    return (PLAN_EDIT_NOTE + " Their version replaces yours; follow it and reflect it in your next "
-            "update_plan.]\n" + render_plan(plan))
 
 
 #: files named in the notice of what changed while a session was stopped

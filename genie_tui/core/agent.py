@@ -15,7 +15,7 @@ from typing import Any
 
 from genie_tui.config.settings import Settings
 from genie_tui.core import actions, playbook_notes
-from genie_tui.core.context import TokenMeter, compact, sendable
+from genie_tui.core.context import TokenMeter, compact
 from genie_tui.core.events import (
     ErrorOccurred,
     Event,
@@ -44,6 +44,7 @@ from genie_tui.core.restore import (
     resolved,
     restore,
 )
+from genie_tui.core.sendable import sendable
 from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.playbooks.library import turned_off

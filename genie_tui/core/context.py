@@ -1,15 +1,15 @@
 """What a request carries: the context budget (before a request would exceed it, older tool outputs are
-elided, then the long arguments of older tool calls) and a history that strict servers accept.
+elided, then the long arguments of older tool calls; :mod:`genie_tui.core.sendable` shapes the history).
 
-Never elided: the system prompt (role, playbooks), user messages (the task, plan edits, review comments) and
-the latest patch while it fits. The model's own long replies are cut next (head and tail kept). The last few
-tool results stay whole while they fit; when they alone exceed the budget they are cut (head and tail kept);
-past that the recent calls' own long arguments are elided too, oldest first, so no single call (a patch of
-megabytes) can make every later request too large. An elided argument is a note of its size inside
+Never elided: the system prompt (role, playbooks), user messages (the task, the newest plan edit, review comments)
+and the latest patch while it fits; an older plan edit gives way first, to a line (the plan is in the system
+prompt). Then the model's own long replies and, when they alone exceed the budget, the last few tool results are
+cut (head and tail kept); past that the recent calls' own long arguments are elided too, oldest first, so no single
+call (a patch of megabytes) makes every later request too large. An elided argument is a note of its size inside
 arguments that stay a JSON object; the session keeps what the model sent. The current plan, patch state and
-approval mode are restated in the system prompt of every request, so compaction cannot make the model forget
-them. A long session of small steps outgrows any budget all the same: its oldest turns are left out, each call
-with its results (see :func:`_turns`), and the system prompt says how many; no user message ever is.
+approval mode are restated in every request's system prompt, so compaction cannot make the model forget them. A
+long session of small steps outgrows any budget all the same: its oldest turns are left out, each call with its
+results (see :func:`_turns`), and the system prompt says how many; no user message ever is.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from genie_tui.core import plan_edit
 from genie_tui.tokens import text_units
 
 KEEP_RECENT_TOOL_RESULTS = 4
@@ -130,7 +131,7 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
             tools_tokens: int = 0) -> tuple[list[dict[str, Any]], int]:
     """A copy of ``messages`` that fits ``budget`` (or is as small as elision can make it).
 
-    Returns the messages and how many tool results were elided. ``messages`` and the dicts in it are never
+    Returns the messages and how many were shortened or left out. ``messages`` and the dicts in it are never
     changed: a message that shrinks is replaced in the copy by a changed copy of itself.
     """
     limit = int(budget * 0.9) - tools_tokens
@@ -154,9 +155,14 @@ def compact(messages: list[dict[str, Any]], budget: int, meter: TokenMeter,
         sizes[i] = new
 
     meter._copies_before, meter._copies = meter._copies, {}
+    elided = 0
+    for i in plan_edit.superseded(out):  # a whole plan each, superseded by the one restated in the system prompt
+        replace(i, meter._copy(out[i], "plan-edit", plan_edit.shrunk))
+        elided += 1
+        if estimate() <= limit:
+            return out, elided
     names = _call_names(out)
     tool_indexes = [i for i, m in enumerate(out) if m.get("role") == "tool"]
-    elided = 0
     for i in tool_indexes[:-KEEP_RECENT_TOOL_RESULTS] if len(tool_indexes) > KEEP_RECENT_TOOL_RESULTS else []:
         content = out[i].get("content") or ""
         name = names.get(out[i].get("tool_call_id"), "tool")
@@ -282,13 +288,11 @@ def _turns(messages: list[dict[str, Any]], names: dict[str, str], newest_patch: 
     return turns
 
 
-
 #: tool-call arguments longer than this can be elided: their strings longer than ARG_STRING_CHARS become a note of
 #: their size, and arguments still longer than ARG_ELIDE_CHARS then (many keys, a long list) become one such note
 ARG_ELIDE_CHARS = 1_000
 ARG_STRING_CHARS = 300
 OLD_PATCH_NOTE = "[elided: an earlier patch; see its result]"
-
 
 #: a tool's name is at most this long (OpenAI's limit); a longer one the model made up is cut with its arguments
 NAME_CHARS = 64
@@ -303,9 +307,9 @@ def _note(text: str) -> str:
 
 
 def elided_arguments(raw: str, patch_note: str | None = None) -> str:
-    """Tool-call arguments (a JSON object, as :func:`sendable_arguments` makes them) with each string longer than
-    ARG_STRING_CHARS replaced by a note of its size, still a JSON object, so the call stays well-formed for the
-    endpoint. With ``patch_note``, a patch's arguments are just that note as its diff (an earlier patch: its
+    """Tool-call arguments (a JSON object, as :func:`genie_tui.core.sendable.sendable_arguments` makes them)
+    with each string longer than ARG_STRING_CHARS replaced by a note of its size, still a JSON object, so the call
+    stays well-formed for the endpoint. With ``patch_note``, a patch's arguments are just that note as its diff (an earlier patch: its
     result says what became of it)."""
     if patch_note is not None:
         return json.dumps({"diff": patch_note})
@@ -346,51 +350,6 @@ def _cut(content: str, keep: int, name: str) -> str:
     tail = keep - head
     return (f"{content[:head]}\n[... {len(content) - keep} chars cut to fit the context budget; call {name} again "
             f"for a narrower range if you need them ...]\n{content[len(content) - tail:]}")
-
-
-#: how much of an unparsable tool-call argument string is sent back (the model sees what went wrong)
-UNPARSED_CHARS = 500
-
-
-def sendable_arguments(raw: str | None) -> str:
-    """Tool-call arguments as the history sends them back: always a JSON object.
-
-    vLLM, llama.cpp and SGLang parse every historical call's arguments to render their chat templates and
-    answer 400 when one is not a JSON object, so a single cut-off call would fail every later request, and a
-    resumed session too. The session keeps what the model sent; this only shapes the request.
-    """
-    if not raw or not raw.strip():
-        return "{}"
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
-        value = None
-    if isinstance(value, dict):
-        return raw
-    more = len(raw) - UNPARSED_CHARS
-    shown = raw if more <= 0 else raw[:UNPARSED_CHARS] + f"... [{more} more chars]"
-    return json.dumps({"unparsed_arguments": shown}, ensure_ascii=False)
-
-
-#: what an empty reply of the model's (no text, no tool call) is sent back as
-EMPTY_REPLY = "[no reply]"
-
-
-def sendable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``messages`` with every assistant tool call's arguments made a JSON object, and an empty reply given text
-    (the spec requires content without tool_calls; Mistral answers 400): copies only what changes."""
-    out = []
-    for message in messages:
-        if message.get("role") == "assistant" and not message.get("tool_calls") and not message.get("content"):
-            message = {**message, "content": EMPTY_REPLY}
-            message.pop("tool_calls", None)  # an empty list of calls is refused too
-        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
-        sent = [sendable_arguments(c["function"].get("arguments")) for c in calls] if calls else []
-        if any(s is not c["function"].get("arguments") for s, c in zip(sent, calls or [], strict=True)):
-            message = {**message, "tool_calls": [{**c, "function": {**c["function"], "arguments": s}}
-                                                  for s, c in zip(sent, calls, strict=True)]}
-        out.append(message)
-    return out
 
 
 def _call_names(messages: list[dict[str, Any]]) -> dict[str, str]:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.context import sendable_arguments
 from genie_tui.core.restore import RestoredState, restore
+from genie_tui.core.sendable import sendable_arguments
 from genie_tui.core.session import loads_json
 from genie_tui.tools.base import ToolError
 from genie_tui.tools.registry import validate

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from genie_tui.core import actions, playbook_notes
+from genie_tui.core import playbook_notes
 from genie_tui.core.events import PlanStep
+from genie_tui.core.plan_edit import plan_edit_note
 
 if TYPE_CHECKING:
     from genie_tui.config.settings import Settings
@@ -52,7 +53,7 @@ class UserIntent:
         if self.session:
             self.session.record("plan", source="user", steps=[{"text": s.text, "status": s.status,
                                                                "origin": s.origin} for s in self.plan])
-        self.add_note(actions.plan_edit_note(self.plan), key="plan")
+        self.add_note(plan_edit_note(self.plan), key="plan")
 
     def add_note(self, text: str, key: str | None = None) -> None:
         """Something the model must read at its next request (sent as a user message). A note with a ``key``
