@@ -73,6 +73,8 @@ def top_level_listing(repo: Path, limit: int = 60) -> str:
         if child.name.startswith(".git") or child.name in {".venv", "node_modules", "__pycache__"}:
             continue
         names.append(child.name + ("/" if child.is_dir() else ""))
+    if not names:  # a new project: say so, rather than end the line with nothing
+        return "Top level: nothing yet (an empty repository)"
     more = f" ... (+{len(names) - limit})" if len(names) > limit else ""
     return "Top level: " + "  ".join(names[:limit]) + more
 

@@ -236,3 +236,15 @@ async def test_a_long_playbook_read_under_a_small_budget_is_cut_then_left_out(ma
     first = requests[1]["messages"][-1]["content"]
     assert "- Rule 0:" in first and "cut to fit the context budget; call read_playbook again" in first
     assert "Rule 0:" not in json.dumps(requests[-1]["messages"])  # left out once the budget needs its room
+
+
+async def test_an_empty_repository_is_said_to_be_empty_in_the_system_prompt(make_repo, make_agent, collect, finish):
+    """A repository with no files yet gave the system prompt a bare "Top level: " with nothing after it."""
+    repo = make_repo({}, commit=False)
+    (repo / ".gitignore").write_text("*.pyc\n")  # git's own files are not listed
+    with ScriptedServer([finish()]) as server:
+        agent = make_agent(repo, server)
+        await collect(agent, "start a small CLI")
+        system = server.requests[0]["messages"][0]["content"]
+    top = next(line for line in system.splitlines() if line.startswith("Top level:"))
+    assert top == "Top level: nothing yet (an empty repository)"
