@@ -246,9 +246,15 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     if command != configured:
         if agent.approval_mode == "auto":
             pass
-        elif agent.approval_mode == "never":
+        elif agent.approval_mode == "never" and configured:
             raise ToolError(f"running {command!r} needs approval and the approval mode is 'never'; "
-                            f"use run_tests without a command to run {configured or 'the tests'}")
+                            f"use run_tests without a command to run {configured!r}")
+        elif agent.approval_mode == "never":
+            raise ToolError(f"running {command!r} needs approval and the approval mode is 'never', and no test "
+                            "command is configured or detected: there is none you may run. Do not retry; say in "
+                            "your reply that the tests did not run and how they would be run. The user can set "
+                            "test_command (in .genie/config.toml) to a command genie runs without approval, or "
+                            "switch the approval mode to ask or auto.")
         else:
             future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
             agent.emit(CommandApprovalRequested(command, future))

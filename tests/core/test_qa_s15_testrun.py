@@ -260,3 +260,27 @@ def test_the_json_says_when_the_last_test_run_is_older_than_the_last_patch(make_
     from genie_tui.core.restore import restore  # a resumed session reports the same
 
     assert restore(Path(result["trajectory"])).tests == tests
+
+
+async def _never_run_tests(make_agent, collect, finish, repo, **settings) -> str:
+    """What the model is told when it runs a command of its choosing under approval mode ``never``."""
+    script = [Reply(tool_calls=[("run_tests", {"command": "python -m pytest -q"})]), finish()]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, approve="never", **settings)
+        await collect(agent, "check the tests pass")
+        return server.requests[1]["messages"][-1]["content"]
+
+
+async def test_under_never_with_no_test_command_the_model_is_told_it_has_none_to_run(
+        make_repo, make_agent, collect, finish):
+    """The refusal told the model to "use run_tests without a command to run the tests", which then failed
+    with "no test command is configured or detected": there was no command the model could run at all."""
+    result = await _never_run_tests(make_agent, collect, finish, make_repo({"notes.txt": "hello\n"}))
+    assert "'never'" in result and "without a command" not in result
+    assert "no test command is configured or detected" in result and "test_command" in result
+
+
+async def test_under_never_with_a_test_command_the_model_is_pointed_to_it(make_repo, make_agent, collect, finish):
+    result = await _never_run_tests(make_agent, collect, finish, make_repo({"notes.txt": "hello\n"}),
+                                    test_command="true")
+    assert "'never'" in result and "use run_tests without a command to run 'true'" in result
