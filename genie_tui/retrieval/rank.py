@@ -166,7 +166,11 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             continue
         names_l = sorted(names)[:400]
         marks = ",".join("?" * len(names_l))
-        rows = c.execute(f"SELECT file_id, name FROM defs WHERE name IN ({marks})", names_l).fetchall()
+        # a word of the prose that names a module's variable (``registry``, ``logger``) is no evidence; a code
+        # identifier naming a constant is. Held out, with values matched by prose words too: Acc@1 0.519,
+        # Acc@5 0.777; without: 0.536 / 0.801 (values matched by neither: 0.536 / 0.790)
+        values = "" if feat == "def_code" else " AND kind != 'value'"
+        rows = c.execute(f"SELECT file_id, name FROM defs WHERE name IN ({marks}){values}", names_l).fetchall()
         definers: dict[str, set[int]] = {}
         for fid, name in rows:
             info = files.get(fid)

@@ -125,3 +125,17 @@ def test_java_ruby_and_javascript_constants_are_definitions(make_repo):
         "a": [("src/app.js", 5, 5), ("src/app.ts", 5, 5)], "b": [("src/app.js", 5, 5), ("src/app.ts", 5, 5)],
         "fs": [], "View": [("src/app.js", 6, 6), ("src/app.ts", 6, 6)],
         "handler": [("src/app.js", 7, 7), ("src/app.ts", 7, 7)], "INNER": []}
+
+
+def test_a_value_counts_as_named_by_the_task_only_when_written_as_code(make_repo):
+    repo = make_repo({"pkg/store.py": "registry = {}\n\n\ndef save(key, value):\n    registry[key] = value\n",
+                      "pkg/lookup.py": "def registry_entry():\n    return 1\n\n\ndef lookup():\n    return 2\n"})
+    ix = RepoIndex.open(repo)
+    try:
+        prose = dict(ix.features("the lookup registry loses entries sometimes"))
+        code = dict(ix.features("`registry` loses entries sometimes"))
+    finally:
+        ix.close()
+    # a prose word naming a module's variable is no definition named; a function named so is
+    assert prose["pkg/store.py"].get("def_plain", 0.0) == 0.0 and prose["pkg/lookup.py"].get("def_plain", 0.0) > 0
+    assert code["pkg/store.py"].get("def_code", 0.0) > 0
