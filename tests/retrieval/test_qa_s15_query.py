@@ -202,9 +202,12 @@ def test_a_long_paste_of_dotted_or_slashed_runs_is_read_in_linear_time():
 
     def took(unit: str) -> float:
         text = "x " + unit * (200_000 // len(unit)) + "\npkg/core.py:12"
-        start = time.process_time()  # CPU time, against prose's: the suite shares the cores
-        analyze(text)
-        return time.process_time() - start
+        best = float("inf")
+        for _ in range(2):  # the better of two: a collection or a busy neighbour can stretch one run
+            start = time.process_time()  # CPU time, against prose's: the suite shares the cores
+            analyze(text)
+            best = min(best, time.process_time() - start)
+        return best
 
     prose = took("the quick brown fox jumps over it. ")
     for unit in ("a." * 149 + " ", "a/" * 149 + " ", "a.b/" * 74 + " "):
