@@ -70,6 +70,7 @@ _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{_SOURCE_EXTS}|html|htm|css|scss|less|xml
                         "class|bin|dat|pkl|npy|npz|wasm|map".split("|"))
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+_SCOPED_RE = re.compile(r"(?<![.\w:])[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+")
 _CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 # a call in the prose: ``retry(job)``; not a word before a remark in parentheses (``fails (sometimes)``), which
 # made prose words code identifiers (a call written ``flush (buf)`` is code only in a code span)
@@ -112,6 +113,7 @@ class Query:
     frames: list[Frame] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     dotted: list[str] = field(default_factory=list)
+    scoped: list[str] = field(default_factory=list)  # ``crate::parse::run``, ``geo::Shape::area``: see scoped.py
     about_tests: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     title: str = ""
@@ -361,6 +363,7 @@ def analyze(text: str) -> Query:
                                  [m.group(1) for m in _PERMALINK.finditer(clean) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
+    q.scoped = list(dict.fromkeys(m.group(0) for m in _SCOPED_RE.finditer(clean)))
     inside = _Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
     for m in [*named, *_DOTTED_RE.finditer(clean)]:
         if not inside.covers(*m.span(1)):

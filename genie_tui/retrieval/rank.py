@@ -18,6 +18,7 @@ from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query, absolute
+from genie_tui.retrieval.scoped import scoped
 from genie_tui.retrieval.spans import ChunkScorer
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
@@ -199,7 +200,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             v = (0.5 + 0.5 * m[1] / (d.count(".") + 1)) * (1.0 if d in q.said else LISTED)
             mention[fid] = max(mention.get(fid, 0.0), v)
     put("mention", mention)
-    put("qual", qualified(c, q, mods, by_path))
+    qual = qualified(c, q, mods, by_path)
+    for fid, v in scoped(c, q).items():
+        qual[fid] = max(qual.get(fid, 0.0), v)
+    put("qual", qual)
     trace: dict[int, float] = {}
     for hits, _, strength in repo_frames(q, mods):
         for h in hits:
