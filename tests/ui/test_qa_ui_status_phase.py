@@ -21,7 +21,8 @@ async def _phases_until_idle(pilot: Any, app: Any) -> list[str]:
 
 
 async def test_phase_is_not_idle_while_the_model_writes(sample_repo: Path, serve: Any, helpers: Any) -> None:
-    slow = Reply(content="Let me look at the code first. " * 20, chunk_chars=4, chunk_delay=0.01)
+    # 6 s of streaming: under a loaded full suite a 1.5 s stream could end before the check saw its text
+    slow = Reply(content="Let me look at the code first. " * 20, chunk_chars=4, chunk_delay=0.04)
     server = serve([slow, FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
     async with app.run_test(size=(120, 40)) as pilot:
