@@ -9,13 +9,15 @@ import tempfile
 from pathlib import Path
 
 
-def _write_atomic(path: Path, data: bytes, mode: int | None, make_dirs: bool = True) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int | None, make_dirs: bool = True,
+                  temp: tuple[str, str] | None = None) -> None:
     """Write ``data`` through a temp file beside ``path``, then rename it over ``path``; ``mode`` None
     gives the mode any new file gets (umask); ``make_dirs`` creates missing parent directories (a new file
     of a patch)."""
     if make_dirs:
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".genie-tmp", dir=path.parent)
+    prefix, suffix = temp or (f".{path.name}.", ".genie-tmp")
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -113,7 +115,8 @@ def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
         raise
 
 
-def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
+def write_file(path: Path, data: bytes, mode: int | None = None, temp: tuple[str, str] | None = None) -> None:
     """Write ``path`` atomically with ``mode`` (None: a new file's usual mode), in an existing directory; on
-    failure nothing is left behind."""
-    _write_atomic(path, data, mode, make_dirs=False)
+    failure nothing is left behind. ``temp``: the temp file's name prefix and suffix, for a caller that clears
+    the leftovers of a process killed meanwhile."""
+    _write_atomic(path, data, mode, make_dirs=False, temp=temp)

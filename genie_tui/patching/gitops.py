@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from genie_tui.errors import GenieError
+from genie_tui.patching.fsio import write_file
 
 
 def task_slug(task: str, limit: int = 40) -> str:
@@ -91,29 +92,14 @@ def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
         for p, entry, why in taken + left:
             entry["committed"] = True if why is None else "left uncommitted"
             try:
-                _rewrite(p, json.dumps(entry).encode("utf-8"))
+                # replaced whole: no reader ever sees an entry half-written
+                write_file(p, json.dumps(entry).encode("utf-8"), 0o600, temp=undo.TEMP)
             except OSError as exc:
                 unmarked.append(f"{p.name} ({exc.strerror or exc})")
         if unmarked and notes is not None:
             notes.append(f"the undo journal's entries could not be marked committed: {', '.join(unmarked)}; "
                          "the next commit checks their changes again")
     return sha
-
-
-def _rewrite(entry: Path, data: bytes) -> None:
-    """Replace a journal entry whole: written beside it under a name ``undo.prune`` clears if this process
-    dies meanwhile, then renamed over it, so no reader ever sees it half-written."""
-    fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=entry.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, entry)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _left_note(left: list[tuple[Path, dict, list[tuple[str, str]] | None]]) -> str:

@@ -25,6 +25,11 @@ from genie_tui.patching.model import UndoReport
 KEEP_ENTRIES = 100
 
 
+#: an entry being written (by record, or rewritten by a commit) is a temp file named so; prune clears those of a
+#: process killed meanwhile
+TEMP = (".entry.", ".tmp")
+
+
 def journal_dir(repo: Path) -> Path:
     key = hashlib.sha256(os.path.realpath(repo).encode()).hexdigest()[:16]
     return paths.user_data_dir() / "undo" / key
@@ -64,7 +69,7 @@ def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
                    "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
     }
     data = json.dumps(entry).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=d)  # a name of its own, never shared
+    fd, tmp = tempfile.mkstemp(prefix=TEMP[0], suffix=TEMP[1], dir=d)  # a name of its own, never shared
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -121,7 +126,7 @@ def prune(repo: Path, keep: int = KEEP_ENTRIES) -> None:
             return  # oldest first, no gap: undo must never skip a removed patch and take back the one before it
     d = journal_dir(repo)
     try:
-        leftovers = list(d.glob(".entry.*.tmp"))
+        leftovers = list(d.glob(f"{TEMP[0]}*{TEMP[1]}"))
     except OSError:
         return
     for tmp in leftovers:  # record() removes its own; these are of a process killed while journaling
