@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from genie_tui.core import events as ev
 from genie_tui.core.session import MIN_SECRET_LEN, redact
-from genie_tui.tools.testrun import exit_meaning
+from genie_tui.tools.testrun import exit_text
 
 #: how often a long test run's latest output line is shown on stderr, at most
 PROGRESS_EVERY_S = 15.0
@@ -131,12 +131,11 @@ class Printer:
                 if not event.approved.done():
                     event.approved.set_result(bool(allowed))
             case ev.TestsRan():
-                meaning = exit_meaning(event.command, event.exit_code)
                 if event.timed_out:  # stopped by genie: no test failed, and its 143 is genie's
                     self.note(f"tests TIMED OUT after {event.elapsed_s:.1f}s (test_timeout): {event.command}")
                 else:
-                    self.note(f"tests {'passed' if event.passed else 'FAILED'} (exit {event.exit_code}"
-                              f"{': ' + meaning if meaning else ''}, {event.elapsed_s:.1f}s): {event.command}")
+                    self.note(f"tests {'passed' if event.passed else 'FAILED'} "
+                              f"({exit_text(event.command, event.exit_code)}, {event.elapsed_s:.1f}s): {event.command}")
                 # how they ended, in the runner's words ("2 failed, 40 passed", "FAILED (errors=1)")
                 last = next((line for line in reversed(event.output_tail.splitlines()) if line.strip()), "")
                 if last:

@@ -77,6 +77,12 @@ def exit_meaning(command: str, code: int) -> str:
     return ""
 
 
+def exit_text(command: str, code: int) -> str:
+    """``exit N``, and what it means when it is no test failure (``exit 127: the command was not found``)."""
+    meaning = exit_meaning(command, code)
+    return f"exit {code}{': ' + meaning if meaning else ''}"
+
+
 def detect_test_command(repo: Path) -> str | None:
     """A best guess at how this repository runs its tests."""
     if (repo / "pyproject.toml").exists() or (repo / "pytest.ini").exists() or (repo / "setup.cfg").exists() \

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from genie_tui.core import events as ev
 from genie_tui.printable import StreamPrintable, printable
-from genie_tui.tools.testrun import exit_meaning
+from genie_tui.tools.testrun import exit_text
 from genie_tui.ui.screens.question import ask_question, ask_to_run
 
 if TYPE_CHECKING:
@@ -83,9 +83,8 @@ class EventRouter:
             ask_to_run(screen, e)
         elif isinstance(e, ev.TestsRan):
             tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
-            meaning = exit_meaning(e.command, e.exit_code)
             how = (f"timed out after {e.elapsed_s:.1f}s: test_timeout" if e.timed_out
-                   else f"exit {e.exit_code}{': ' + meaning if meaning else ''}, {e.elapsed_s:.1f}s")
+                   else f"{exit_text(e.command, e.exit_code)}, {e.elapsed_s:.1f}s")
             await conv.add_note(f"{'✓' if e.passed else '✗'} {e.command} ({how}) {tail[0]}",
                                 "good" if e.passed else "error")
         elif isinstance(e, ev.SessionStarted):
