@@ -19,17 +19,9 @@ C = """\
 CPP = "#define CACHE_LINE 64\n\nstruct Pad { char b[CACHE_LINE]; };\n"
 
 
-
-def _found(repo, symbols):  # type: ignore[no-untyped-def]
-    ix = RepoIndex.open(repo)
-    try:
-        return {s: [(d.path, d.line, d.end_line) for d in ix.definitions(s)] for s in symbols}
-    finally:
-        ix.close()
-
-
-def test_object_like_macros_with_a_value_are_definitions(make_repo):
-    found = _found(make_repo({"limits.h": C, "pad.cpp": CPP}), ("BUF_SIZE", "LONG_LIMIT", "LIMITS_H", "CACHE_LINE"))
+def test_object_like_macros_with_a_value_are_definitions(make_repo, definitions_of):
+    found = definitions_of(make_repo({"limits.h": C, "pad.cpp": CPP}),
+                           ("BUF_SIZE", "LONG_LIMIT", "LIMITS_H", "CACHE_LINE"))
     assert found == {"BUF_SIZE": [("limits.h", 4, 4)], "LONG_LIMIT": [("limits.h", 5, 6)], "LIMITS_H": [],
                      "CACHE_LINE": [("pad.cpp", 1, 1)]}
 

@@ -33,18 +33,10 @@ def helper():
 '''
 
 
-def _found(repo, symbols):  # type: ignore[no-untyped-def]
-    ix = RepoIndex.open(repo)
-    try:
-        return {s: [(d.path, d.line, d.end_line) for d in ix.definitions(s)] for s in symbols}
-    finally:
-        ix.close()
-
-
-def test_module_and_class_values_are_definitions(make_repo):
-    found = _found(make_repo({"pkg/settings.py": PY}),
-                   ("MAX_RETRIES", "timeout", "HEADERS", "Client.LIMIT", "LIMIT", "__all__", "attempts",
-                    "local_value", "x"))
+def test_module_and_class_values_are_definitions(make_repo, definitions_of):
+    found = definitions_of(make_repo({"pkg/settings.py": PY}),
+                           ("MAX_RETRIES", "timeout", "HEADERS", "Client.LIMIT", "LIMIT", "__all__", "attempts",
+                            "local_value", "x"))
     assert found == {"MAX_RETRIES": [("pkg/settings.py", 4, 4)], "timeout": [("pkg/settings.py", 5, 5)],
                      "HEADERS": [("pkg/settings.py", 7, 9)], "Client.LIMIT": [("pkg/settings.py", 14, 14)],
                      "LIMIT": [("pkg/settings.py", 14, 14)], "__all__": [], "attempts": [], "local_value": [],
@@ -107,12 +99,12 @@ function f() { const INNER = 2; }
 """
 
 
-def test_java_ruby_and_javascript_constants_are_definitions(make_repo):
+def test_java_ruby_and_javascript_constants_are_definitions(make_repo, definitions_of):
     repo = make_repo({"src/shop/Client.java": JAVA, "lib/shop.rb": RUBY, "src/app.js": JS,
                       "src/app.ts": JS.replace("export const LIMIT", "export const LIMIT: number")})
-    found = _found(repo, ("Client.MAX_RETRIES", "NAME", "OTHER", "count", "counter", "LOCAL", "Limits.LIMIT",
-                          "VERSION", "Shop.LIMITS", "Cart.MAX", "total", "LIMIT", "config", "a", "b", "fs",
-                          "View", "handler", "INNER"))
+    found = definitions_of(repo, ("Client.MAX_RETRIES", "NAME", "OTHER", "count", "counter", "LOCAL",
+                                  "Limits.LIMIT", "VERSION", "Shop.LIMITS", "Cart.MAX", "total", "LIMIT", "config",
+                                  "a", "b", "fs", "View", "handler", "INNER"))
     assert found == {
         # a static final field is a class's constant, an interface's field one without saying so
         "Client.MAX_RETRIES": [("src/shop/Client.java", 4, 4)], "NAME": [("src/shop/Client.java", 5, 5)],

@@ -33,17 +33,9 @@ pub trait Shape {
 """
 
 
-def _found(repo, symbols):  # type: ignore[no-untyped-def]
-    ix = RepoIndex.open(repo)
-    try:
-        return {s: [(d.path, d.line, d.end_line) for d in ix.definitions(s)] for s in symbols}
-    finally:
-        ix.close()
-
-
-def test_rust_consts_and_statics_are_definitions(make_repo):
-    found = _found(make_repo({"src/lib.rs": RUST}),
-                   ("MAX_RETRIES", "COUNTER", "NAMES", "Meters.ZERO", "ZERO", "Shape.SIDES", "LOCAL_LIMIT"))
+def test_rust_consts_and_statics_are_definitions(make_repo, definitions_of):
+    found = definitions_of(make_repo({"src/lib.rs": RUST}),
+                           ("MAX_RETRIES", "COUNTER", "NAMES", "Meters.ZERO", "ZERO", "Shape.SIDES", "LOCAL_LIMIT"))
     assert found == {"MAX_RETRIES": [("src/lib.rs", 1, 1)], "COUNTER": [("src/lib.rs", 3, 3)],
                      "NAMES": [("src/lib.rs", 5, 8)], "Meters.ZERO": [("src/lib.rs", 13, 13)],
                      "ZERO": [("src/lib.rs", 13, 13)], "Shape.SIDES": [("src/lib.rs", 22, 22)], "LOCAL_LIMIT": []}
