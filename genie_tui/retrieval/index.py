@@ -118,7 +118,8 @@ class RepoIndex:
         self._embed_progress = embed_progress
         try:
             store.init(thorough=thorough)
-            self._reload()
+            if background:  # searches answer from the stored index while it is brought up to date
+                self._reload()
         except (StaleIndex, sqlite3.DatabaseError) as exc:
             if isinstance(exc, sqlite3.DatabaseError) and not is_corruption(exc):
                 raise
@@ -189,8 +190,8 @@ class RepoIndex:
         self._update_locked(progress)
 
     def _repairing(self, read: Callable[[], _T]) -> _T:
-        """``read()``, and once more after a rebuild if it finds the cache damaged. PRAGMA quick_check does not
-        see every damage (an index entry pointing at a missing row): a search was the first to trip over it."""
+        """``read()``, and once more after a rebuild if it finds the cache damaged: opening the index does not
+        read all of it (``genie index`` does), so a search may be the first to trip over a damaged page."""
         try:
             return read()
         except sqlite3.DatabaseError as exc:
