@@ -6,10 +6,8 @@ the in-memory file table is replaced, never mutated, so readers see a consistent
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import os
 import sqlite3
 import threading
 import time
@@ -20,11 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval.chunk_cache import ChunkRows
-from genie_tui.retrieval.jsconfig import CONFIG_NAME
 from genie_tui.retrieval.model import Location, SearchResult
-from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import analyze
+from genie_tui.retrieval.snapshot import Snapshot
 from genie_tui.retrieval.store import (
     CacheUnusable,
     StaleIndex,
@@ -43,45 +39,6 @@ log.addHandler(logging.NullHandler())
 _T = TypeVar("_T")
 
 
-def _read_config(repo: Path, rel: str) -> str | None:
-    """A config file's text for the module map; None when it cannot be read or is too big to be one."""
-    try:
-        with open(os.path.join(repo, rel), "rb") as f:
-            data = f.read(_CONFIG_MAX + 1)
-    except OSError:
-        return None
-    return data.decode("utf-8", "replace") if len(data) <= _CONFIG_MAX else None
-
-
-_CONFIG_MAX = 1_000_000
-
-
-class _Snapshot:
-    """Indexed files as loaded after the last update (immutable once built)."""
-
-    def __init__(self, rows: list[tuple], before: _Snapshot | None = None, repo: Path | None = None) -> None:
-        self.files = {r[0]: rank.FileInfo(r[0], r[1], r[2], r[3], tuple(r[5:9])) for r in rows if r[4] is None}
-        n = max(len(self.files), 1)
-        lens = [sum(f.lens[i] for f in self.files.values()) / n for i in range(4)]
-        self.avg = (lens[0], lens[1], lens[2], lens[3])
-        self.by_path = {f.path: f.id for f in self.files.values()}
-        self.all_paths = sorted(r[1] for r in rows)
-        paths = list(self.by_path)
-        # the module map depends on the paths and the JS/TS config files (tsconfig.json path aliases, workspace
-        # package.json names; read when first needed): after an edit they are usually those of ``before``
-        configs = tuple(sorted((r[1], r[9], r[10]) for r in rows  # endswith first: 0.5 ms, not 11, per 10k files
-                               if r[1].endswith(".json") and CONFIG_NAME.search(r[1])))
-        if before is not None and before.mods_paths == paths and before.mods_configs == configs:
-            self.mods: ModuleMap = before.mods
-        else:
-            self.mods = ModuleMap(paths, None if repo is None else functools.partial(_read_config, repo))
-        self.mods_paths: list[str] = paths
-        self.mods_configs = configs
-        self.postings = bm25.Postings({f.id: f.lens for f in self.files.values()}, self.avg)
-        self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
-        self.chunks = ChunkRows()
-
-
 class RepoIndex:
     """The code index of one repository, persisted in the user cache dir and updated incrementally."""
 
@@ -89,7 +46,7 @@ class RepoIndex:
         self.repo = repo
         self._store = store
         self._write = threading.RLock()
-        self._snap = _Snapshot([])
+        self._snap = Snapshot({})
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
@@ -151,18 +108,9 @@ class RepoIndex:
         log.warning(msg)
         self.warnings.append(msg)
 
-    def _reload(self) -> None:
-        rows = self._store.conn().execute("SELECT id, path, lang, nlines, excluded, lp, ln, ld, lb, size, mtime "
-                                          "FROM files").fetchall()
-        old = self._snap
-        new = _Snapshot(rows, old, self.repo)
-
-        def stamps(fids: list[int]) -> dict[int, tuple[str, int, int]]:
-            wanted = set(fids)
-            return {r[0]: (r[1], r[9], r[10]) for r in rows if r[4] is None and r[0] in wanted}
-
-        new.chunks.carry(old.chunks, stamps)
-        self._snap = new
+    def _reload(self, changed: set[int] | None = None) -> None:
+        """Load the files as stored; ``changed``: the ids of the rows this thread's update wrote or deleted."""
+        self._snap = Snapshot.read(self._store.conn(), self._snap, self.repo, changed)
 
     def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
         with self._write, self._store.build_lock():
@@ -178,7 +126,7 @@ class RepoIndex:
                 else:
                     raise
             self.build_seconds = time.perf_counter() - t0
-            self._reload()
+            self._reload(self.last_build.changed)
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
                            self._embed_progress)

@@ -12,7 +12,7 @@ Two settings decide that in real projects, and this follows both:
   ``index``; a built entry such as ``dist/index.js`` is looked for under ``src/`` too, since the build is not
   in the repository).
 
-The files are read once per set of their sizes and modification times (see index._Snapshot).
+The files are read once per set of their sizes and modification times (see snapshot.Snapshot).
 """
 
 from __future__ import annotations

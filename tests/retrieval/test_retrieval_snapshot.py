@@ -1,0 +1,71 @@
+"""After an update the index answers as if it had been opened afresh, though it reads only the rows that changed."""
+
+from __future__ import annotations
+
+import json
+
+from genie_tui.retrieval import RepoIndex
+
+QUERIES = ("parse the config file", "loader load settings", "render the page title", "utils helpers", "App")
+
+
+def _answers(ix: RepoIndex) -> list:
+    out: list = [ix.find_files("*"), ix.stats["files"], ix.definitions("load_config"), ix.definitions("Page"),
+                 ix.definitions("helper", "web/page.ts")]
+    for q in QUERIES:
+        out.append([(r.path, round(r.score, 9), [(s.start, s.end, s.symbol) for s in r.spans], r.why)
+                    for r in ix.search(q, k=10)])
+    return out
+
+
+def _fresh(repo) -> list:
+    ix = RepoIndex.open(repo)
+    try:
+        return _answers(ix)
+    finally:
+        ix.close()
+
+
+def test_an_updated_index_answers_as_one_opened_afresh(make_repo, monkeypatch):
+    repo = make_repo({
+        "app/config.py": "def load_config(path):\n    '''Parse the config file.'''\n    return open(path).read()\n",
+        "app/loader.py": "from app.config import load_config\n\n\nclass Loader:\n    def load(self):\n"
+                         "        return load_config('settings.toml')\n",
+        "web/page.ts": "import { helper } from '@lib/utils';\nexport class Page {\n  title() { return helper(); }\n}\n",
+        "lib/utils.ts": "export function helper() { return 'render'; }\n",
+        "web/utils.ts": "export function helper() { return 'page'; }\n",
+        "tsconfig.json": json.dumps({"compilerOptions": {"paths": {"@lib/*": ["lib/*"]}}}),
+        "README.md": "# demo\nRender the page title.\n",
+    })
+    ix = RepoIndex.open(repo)
+    steps = [
+        lambda: (repo / "app/config.py").write_text("def load_config(path, strict=False):\n"
+                                                    "    '''Parse the config file, strictly.'''\n"
+                                                    "    return open(path).read().strip()\n"),
+        lambda: (repo / "app/extra.py").write_text("def parse_config_text(text):\n    return text.split()\n"),
+        lambda: (repo / "tsconfig.json").write_text(json.dumps({"compilerOptions": {"paths": {"@lib/*": ["web/*"]}}})),
+        lambda: (repo / "lib/utils.ts").unlink(),
+        lambda: (repo / "app/loader.py").rename(repo / "app/loaders.py"),
+        lambda: monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "60"),  # config.py is now too large: left out
+        lambda: monkeypatch.delenv("GENIE_INDEX_MAX_BYTES"),  # and indexed again, under its old id
+        lambda: (repo / "lib/utils.ts").write_text("export function helper() { return 'render the title'; }\n"),
+        lambda: None,  # nothing changed
+    ]
+    for n, step in enumerate(steps):
+        step()
+        ix.refresh()
+        assert _answers(ix) == _fresh(repo), f"after step {n}"
+    ix.close()
+
+
+def test_an_update_made_by_another_process_is_seen_by_the_next_refresh(make_repo):
+    repo = make_repo({"a.py": "def alpha():\n    pass\n", "b.py": "def beta():\n    pass\n"})
+    mine, theirs = RepoIndex.open(repo), RepoIndex.open(repo)  # two connections, as two processes would have
+    (repo / "a.py").write_text("def alpha():\n    pass\n\n\ndef gamma():\n    return 'config'\n")
+    theirs.refresh()  # stores the edit: my update finds nothing to do
+    mine.refresh()
+    assert mine.last_build.parsed == 0
+    assert [d.path for d in mine.definitions("gamma")] == ["a.py"]
+    assert _answers(mine) == _answers(theirs) == _fresh(repo)
+    mine.close()
+    theirs.close()
