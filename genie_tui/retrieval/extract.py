@@ -122,11 +122,15 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
-        owner = owner_of(lang, node, full) if kind in ("function", "method", "value") else ""
+        # a Rust impl's associated type (``type Item = u32;`` of ``impl Iterator for Counter``) is its type's, as a
+        # trait's (``type Item;``) is the trait's
+        owned = kind in ("function", "method", "value") or (lang == "rust" and kind == "class")
+        owner = owner_of(lang, node, full) if owned else ""
         if owner:
-            parent = owner  # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value
+            # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value, ``Counter.Item`` a type
+            parent = owner
             # ``ns::f`` defined out of line in a namespace of this file is a function, ``Cls::f`` a method
-            kind = kind if kind == "value" else "function" if owner in namespaces else "method"
+            kind = kind if kind in ("value", "class") else "function" if owner in namespaces else "method"
         elif kind == "function" and stack and stack[-1][1].kind == "class":
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":

@@ -27,7 +27,8 @@ def type_name(text: str) -> str:
 
 def owner_of(lang: str, node: Any, full_name: str) -> str:
     """The type a method belongs to when the syntax says so outside any class body: a Go receiver
-    (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block, a C++ qualified
+    (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block (also of an associated
+    const or type there, ``Counter.Item`` of ``impl Iterator for Counter { type Item = u32; }``), a C++ qualified
     name (``double geo::Shape::area()``), the object a JavaScript function is assigned to (``res`` of
     ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``), a Kotlin
     extension function's receiver (``String`` of ``fun String.shout()``, ``List`` of ``fun <T> List<T>.second()``;
