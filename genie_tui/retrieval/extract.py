@@ -102,7 +102,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
                 continue
             for name in names:
                 full = _name_of(name, lang)
-                if not full:  # a JavaScript method named by a string that reads as no name (``"Save file"() {}``)
+                # a JavaScript method named by a string that reads as no name (``"Save file"() {}``) or by a value
+                # the code computes (``[Symbol.iterator]() {}``): see _name_of
+                if not full:
                     continue
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
@@ -174,7 +176,15 @@ def _name_of(name: Any, lang: str) -> str:
         return full.lstrip(":")
     if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
         return full.lstrip("#")
-    if name.type == "string" and lang in JS_LANGS:  # ``"fetch-all"() {}``, ``'save': function`` (see _JS_KEY)
+    if name.type == "computed_property_name" and lang in JS_LANGS:
+        # ``['load']() {}`` (or ``[`load`]``) is ``'load'() {}``; ``[Symbol.iterator]() {}`` and ``[KEY]() {}``
+        # are named by a value known when the code runs: no definition, as ``"Save file"() {}`` is none
+        # (``iterator`` is not its name, ``x.iterator()`` calls no such method, and ``KEY`` is the constant's)
+        key = name.named_children[0] if name.named_child_count == 1 else None
+        literal = key is not None and (key.type == "string" or (
+            key.type == "template_string" and not any(c.type == "template_substitution" for c in key.children)))
+        return _name_of(key, lang) if literal else ""
+    if name.type in ("string", "template_string") and lang in JS_LANGS:  # ``"fetch-all"() {}`` (see _JS_KEY)
         return full[1:-1] if _JS_KEY.fullmatch(full[1:-1]) else ""
     return full.strip("`") if lang in ("swift", "scala") else full
 
