@@ -9,8 +9,9 @@ from typing import Any
 from genie_tui.retrieval import commonjs, components, kotlin, messages
 from genie_tui.retrieval.imports import JS_LANGS, imports_of, reexports
 from genie_tui.retrieval.langs import grammar, parser_for
+from genie_tui.retrieval.owner import node_text as _text
+from genie_tui.retrieval.owner import owner_of, type_name
 
-_GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")  # C++/Rust <T>, Go [T]
 # a JavaScript key that reads as a name: an identifier, or words joined by hyphens (``"fetch-all"() {}``), as
 # commands and events are named; not one with spaces, dots or escapes
 _JS_KEY = re.compile(r"(?:[^\W\d]|\$)[\w$]*(?:-[\w$]+)*")
@@ -33,10 +34,6 @@ class Parsed:
     refs: dict[str, list[int]] = field(default_factory=dict)
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (module, name, local alias)
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, key, segments), see messages
-
-
-def _text(node: Any) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
 
 
 def _doc_of(node: Any, lang: str) -> str:
@@ -105,7 +102,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
                 continue
             for name in names:
                 full = _name_of(name, lang)
-                if not full:  # a JavaScript method named by a string that reads as no name (``"Save file"() {}``)
+                # a JavaScript method named by a string that reads as no name (``"Save file"() {}``) or by a value
+                # the code computes (``[Symbol.iterator]() {}``): see _name_of
+                if not full:
                     continue
                 # one of several names a declaration has (``case north, south``) is a definition of its own
                 node = nodes[0] if len(names) == 1 else name
@@ -125,11 +124,15 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
-        owner = _owner(lang, node, full) if kind in ("function", "method", "value") else ""
+        # a Rust impl's associated type (``type Item = u32;`` of ``impl Iterator for Counter``) is its type's, as a
+        # trait's (``type Item;``) is the trait's
+        owned = kind in ("function", "method", "value") or (lang == "rust" and kind == "class")
+        owner = owner_of(lang, node, full) if owned else ""
         if owner:
-            parent = owner  # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value
+            # ``Meters.ZERO`` of ``impl Meters { const ZERO: ... }`` stays a value, ``Counter.Item`` a type
+            parent = owner
             # ``ns::f`` defined out of line in a namespace of this file is a function, ``Cls::f`` a method
-            kind = kind if kind == "value" else "function" if owner in namespaces else "method"
+            kind = kind if kind in ("value", "class") else "function" if owner in namespaces else "method"
         elif kind == "function" and stack and stack[-1][1].kind == "class":
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":
@@ -165,7 +168,7 @@ def _name_of(name: Any, lang: str) -> str:
     if name.type == "conversion_operator_declaration":
         kind = next((c.type for c in name.children if c.type in ("implicit", "explicit")), "")
         typ = name.child_by_field_name("type")
-        return f"{kind} {_type_name(_text(typ)) if typ is not None else ''}".strip()
+        return f"{kind} {type_name(_text(typ)) if typ is not None else ''}".strip()
     if name.type == "template_type" and name.child_by_field_name("name") is not None:
         name = name.child_by_field_name("name")  # C++'s specialisation ``class Box<int> {}`` is a ``Box``
     full = _text(name)
@@ -173,7 +176,15 @@ def _name_of(name: Any, lang: str) -> str:
         return full.lstrip(":")
     if name.type == "private_property_identifier":  # JavaScript's ``#secret() {}``: ``Service.secret``
         return full.lstrip("#")
-    if name.type == "string" and lang in JS_LANGS:  # ``"fetch-all"() {}``, ``'save': function`` (see _JS_KEY)
+    if name.type == "computed_property_name" and lang in JS_LANGS:
+        # ``['load']() {}`` (or ``[`load`]``) is ``'load'() {}``; ``[Symbol.iterator]() {}`` and ``[KEY]() {}``
+        # are named by a value known when the code runs: no definition, as ``"Save file"() {}`` is none
+        # (``iterator`` is not its name, ``x.iterator()`` calls no such method, and ``KEY`` is the constant's)
+        key = name.named_children[0] if name.named_child_count == 1 else None
+        literal = key is not None and (key.type == "string" or (
+            key.type == "template_string" and not any(c.type == "template_substitution" for c in key.children)))
+        return _name_of(key, lang) if literal else ""
+    if name.type in ("string", "template_string") and lang in JS_LANGS:  # ``"fetch-all"() {}`` (see _JS_KEY)
         return full[1:-1] if _JS_KEY.fullmatch(full[1:-1]) else ""
     return full.strip("`") if lang in ("swift", "scala") else full
 
@@ -325,69 +336,3 @@ def _extent(node: Any) -> Any:
     while sib is not None and sib.type != node.type:
         last, sib = sib, sib.next_named_sibling
     return last
-
-
-def _type_name(text: str) -> str:
-    """``&'a mut geo::Shape<T>``, ``*Client[T]`` -> the last identifier of a type, without generics or pointers."""
-    while True:
-        bare = _GENERIC_ARGS.sub("", text)
-        if bare == text:
-            break
-        text = bare
-    m = re.search(r"(\w+)\W*$", text.split("::")[-1])
-    return m.group(1) if m else ""
-
-
-def _owner(lang: str, node: Any, full_name: str) -> str:
-    """The type a method belongs to when the syntax says so outside any class body: a Go receiver
-    (``func (c *Client) Serve()``), a Rust ``impl Type`` / ``impl Trait for Type`` block, a C++ qualified
-    name (``double geo::Shape::area()``), the object a JavaScript function is assigned to (``res`` of
-    ``res.send = function () {}``, ``Router`` of ``Router.prototype.use = ...``; not ``this``), a Kotlin
-    extension function's receiver (``String`` of ``fun String.shout()``, ``List`` of ``fun <T> List<T>.second()``;
-    not a function type's), the type of a Swift ``extension Circle`` or of a Scala 3 ``extension (s: String)``."""
-    if lang == "go" and node.type == "method_declaration":
-        recv = node.child_by_field_name("receiver")
-        return _type_name(_text(recv).strip("() \t")) if recv is not None else ""
-    if lang == "rust":
-        body = node.parent
-        impl = body.parent if body is not None and body.type == "declaration_list" else None
-        if impl is not None and impl.type == "impl_item":
-            typ = impl.child_by_field_name("type")
-            return _type_name(_text(typ)) if typ is not None else ""
-        return ""
-    if lang in JS_LANGS and (node.type in ("assignment_expression", "pair") or (
-            node.type == "method_definition" and node.parent is not None and node.parent.type == "object")):
-        if node.type == "assignment_expression":  # ``Router.prototype.use = function``
-            left = node.child_by_field_name("left")
-            holder = left.child_by_field_name("object") if left is not None else None
-        else:  # ``var utils = { merge: function }``, ``{ merge() {} }``, ``Router.prototype = { use: function }``
-            outer = node.parent.parent if node.parent is not None else None
-            field = {"variable_declarator": "name", "assignment_expression": "left"}.get(outer.type) if outer else None
-            holder = outer.child_by_field_name(field) if outer is not None and field else None
-        parts = [p for p in re.split(r"\s*\.\s*", _text(holder)) if p != "prototype"] if holder is not None else []
-        owner = parts[-1] if parts else ""
-        # ``this`` is no name; ``module.exports = { make: function }`` is CommonJS's own definition of ``make``
-        return owner if re.fullmatch(r"[A-Za-z_$][\w$]*", owner) and owner not in ("this", "exports") else ""
-    if lang == "kotlin" and node.type == "function_declaration":
-        name = node.child_by_field_name("name")
-        dot = name.prev_sibling if name is not None else None
-        recv = dot.prev_sibling if dot is not None and dot.type == "." else None
-        if recv is not None and recv.type == "nullable_type" and recv.named_child_count:
-            recv = recv.named_children[0]  # ``fun String?.orEmpty()``
-        return _type_name(_text(recv)) if recv is not None and recv.type == "user_type" else ""
-    if lang == "swift":  # a member of ``extension Circle { ... }`` (an extension's name is a type, not a name)
-        body = node.parent
-        ext = body.parent if body is not None and body.type in ("class_body", "enum_class_body") else None
-        typ = ext.child_by_field_name("name") if ext is not None and ext.type == "class_declaration" else None
-        return _type_name(_text(typ)) if typ is not None and typ.type == "user_type" else ""
-    if lang == "scala":  # Scala 3's ``extension (s: String) def shout`` or ``extension [T](xs: List[T]) { ... }``
-        ext = node.parent  # the extension's defs are its children, in braces or indented
-        params = ext.child_by_field_name("parameters") if ext is not None and ext.type == "extension_definition" \
-            else None
-        first = params.named_children[0] if params is not None and params.named_child_count else None
-        typ = first.child_by_field_name("type") if first is not None else None
-        return _type_name(_text(typ)) if typ is not None else ""
-    if lang == "cpp" and "::" in full_name:
-        parts = _GENERIC_ARGS.sub("", full_name).split("::")
-        return _type_name(parts[-2]) if len(parts) > 1 and parts[-2].strip() else ""
-    return ""

@@ -42,7 +42,7 @@ PATTERNS: dict[str, list[str]] = {
         "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function",
         # ``res.send = function send(body) {}``, ``Router.prototype.use = (fn) => {}`` and the chained
         # ``req.get = req.header = function header(name) {}``: methods as pre-class JavaScript writes them (the
-        # owner is what is left of the name, see extract._owner); ``exports.x = ...`` is CommonJS's, below
+        # owner is what is left of the name, see owner.owner_of); ``exports.x = ...`` is CommonJS's, below
         *(('((assignment_expression left: (member_expression property: (property_identifier) @name) @_lhs'
            f' right: {value}) @def.method'
            # a query string reads \s as s and \. as .: the regex's \s and \. are \\s and \\. there
@@ -122,7 +122,7 @@ PATTERNS: dict[str, list[str]] = {
         "(mod_item name: (identifier) @name) @def.module",
         "(macro_definition name: (identifier) @name) @def.function",
         # ``const MAX: u32 = 5;``, ``static NAMES: &[&str] = &[...]``: in a file, a ``mod``, an ``impl`` (an associated
-        # const, ``Meters.ZERO``: extract._owner) or a trait; not a function's own
+        # const, ``Meters.ZERO``: owner.owner_of) or a trait; not a function's own
         *(f"({parent} [(const_item name: (identifier) @name) (static_item name: (identifier) @name)] @def.value)"
           for parent in ("source_file", "declaration_list")),
         _REF_IDS,
@@ -263,7 +263,7 @@ PATTERNS: dict[str, list[str]] = {
         ('((infix_expression . (identifier) @_kw . (identifier) @name . (lambda_literal)) @def.class'
          ' (#match? @_kw "^(class|interface)$"))'),
         # a function; in a class or object a method, and an extension function ``fun String.shout()`` is a
-        # method of its receiver type (extract._owner)
+        # method of its receiver type (owner.owner_of)
         "(function_declaration name: (identifier) @name) @def.function",
         # a property with a getter (a method in a class)
         "(property_declaration (variable_declaration (identifier) @name) (getter)) @def.function",
@@ -273,7 +273,7 @@ PATTERNS: dict[str, list[str]] = {
     ],
     "swift": [
         # class, struct, enum and actor; an ``extension Circle`` is one too, named by a type (user_type), not a
-        # definition: its members are Circle's (extract._owner)
+        # definition: its members are Circle's (owner.owner_of)
         "(class_declaration name: (type_identifier) @name) @def.class",
         "(protocol_declaration name: (type_identifier) @name) @def.class",
         "(typealias_declaration name: (type_identifier) @name) @def.class",
@@ -307,7 +307,7 @@ PATTERNS: dict[str, list[str]] = {
         # a def (abstract or not), also a symbolic one (``def +(o: Vec)``, ``def ::``; ``def unary_-`` is an
         # identifier) and an auxiliary constructor (``def this(x: Int)`` of ``Point`` is ``Point.this``, as C#'s
         # indexer is); in a class, object or trait a method, and in Scala 3's ``extension (s: String)`` a method of
-        # that type (extract._owner)
+        # that type (owner.owner_of)
         "(function_definition name: [(identifier) (operator_identifier)] @name) @def.function",
         "(function_declaration name: [(identifier) (operator_identifier)] @name) @def.function",
         # a val or var of a class, object, trait, enum, given or package, or of the file (not a def's local one): a

@@ -54,7 +54,7 @@ from genie_tui.errors import GenieError
 # 44: a Python module's and class's named values (``MAX_RETRIES = 3``, ``timeout: float = 5.0``) are ``value``s;
 #     named values make no chunks of their own (they stay in their windows of module-level code)
 # 45: a dot file without an extension (``.flake8``, ``.coveragerc``, ``.gitignore``) is a text file
-SCHEMA_VERSION = "45"
+SCHEMA_VERSION = "46"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
