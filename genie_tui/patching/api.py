@@ -97,12 +97,13 @@ def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | 
                            "changes (the files already hold what it asks for).", "", dry_run)
     if dry_run:
         return PatchReport(True, files, plan.reports, None, applied_diff, True)
-    from genie_tui.patching import fsio, undo
+    from genie_tui.patching import fsio, hold, undo
 
     entry = None
     if record_undo:  # journal first: a patch that could not be undone is not applied
         try:
-            entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff, tag)
+            entry = undo.record(repo, {rel: before[rel] for rel in writes}, writes, label, applied_diff, tag,
+                                hold.current(repo))
         except OSError as exc:
             return PatchReport(False, files, _atomic(plan.reports, "the undo journal could not be written"),
                                f"Nothing was changed: the undo journal could not be written ({exc}).", "", dry_run)

@@ -1,7 +1,8 @@
 """The undo journal: every applied patch records the bytes it replaced, so ``genie undo`` restores them.
 
 Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files, the newest
-:data:`KEEP_ENTRIES` of them (an apply removes the oldest past that, see :func:`prune`). Undo restores a file's
+:data:`KEEP_ENTRIES` of them (an apply removes the oldest past that, see :func:`prune`), and past that those a
+running ``commit = "end"`` run has still to commit (``hold.py``). Undo restores a file's
 exact bytes when it is as genie left it; when the user has edited it since, the change is reversed block by
 block (``reverse.py``) so the user's other edits survive, and undo is refused if those very lines changed.
 """
@@ -58,13 +59,16 @@ def _read(path: Path) -> bytes | None:
 
 
 def record(repo: Path, before: dict[str, tuple[bytes | None, int | None]],
-           after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str, tag: str = "") -> Path:
+           after: dict[str, tuple[bytes | None, int | None]], label: str, diff: str, tag: str = "",
+           hold: str | None = None) -> Path:
+    """Journal one patch as the next entry; ``hold``: the id of the hold (``hold.py``) keeping the entry until
+    a commit marks it."""
     d = journal_dir(repo)
     d.mkdir(parents=True, exist_ok=True)
     seq = max((int(p.stem) for p in d.glob("*.json") if _numbered(p)), default=0) + 1
     entry = {
         "repo": os.path.realpath(repo), "label": label, "tag": tag, "time": time.time(), "diff": diff,
-        "committed": False,
+        "committed": False, **({"hold": hold} if hold is not None else {}),
         "files": [{"path": rel, "before": _b64(before[rel][0]), "before_mode": before[rel][1],
                    "after": _b64(after[rel][0]), "after_mode": after[rel][1]} for rel in after],
     }
@@ -112,12 +116,20 @@ def prune(repo: Path, keep: int = KEEP_ENTRIES) -> None:
     """Remove the oldest journal entries past the newest ``keep``, and what a record killed before it named its
     entry left. Called with the repository's lock held (as ``apply`` holds it), so no entry is being written.
 
+    It stops at the oldest entry a run still going on holds for its commit (``hold.py``) and not yet committed:
+    that run commits from the journal, and an entry gone is a change left out of its commit.
+
     Oldest first, one file at a time, each removal atomic: stopped anywhere, the journal is still its newest
     entries in order, each whole and undoable, and the next prune goes on. Never raises (an entry it cannot
     remove stays until the next apply).
     """
+    from genie_tui.patching import hold
+
     found = entries(repo)
+    held = hold.live(journal_dir(repo))
     for old in found[:max(0, len(found) - keep)]:
+        if held and _waits(old, held):
+            break  # it and every newer entry stay, so the journal is still its newest entries in order
         try:
             old.unlink()
         except FileNotFoundError:
@@ -134,6 +146,15 @@ def prune(repo: Path, keep: int = KEEP_ENTRIES) -> None:
             tmp.unlink()
         except OSError:
             pass
+
+
+def _waits(entry: Path, held: set[str]) -> bool:
+    """Whether ``entry`` waits for the commit of a run still holding it (one that cannot be read does not)."""
+    try:
+        data = json.loads(_read(entry) or b"")
+        return not data.get("committed") and data.get("hold") in held
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError):
+        return False
 
 
 def entries(repo: Path) -> list[Path]:
