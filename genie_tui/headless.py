@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -141,8 +140,7 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
         agent, task = start()
         printer = Printer(Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
-        with _commit_hold(agent):
-            finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
+        finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
     except (GenieError, KeyboardInterrupt) as exc:
         if args.json:
             error = str(exc) if isinstance(exc, GenieError) else "interrupted"
@@ -160,16 +158,6 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     if finished.status == "cancelled" and stopped_by == signal.SIGTERM:
         return 128 + signal.SIGTERM  # as a shell reports a program SIGTERM stopped; CI tells a timeout apart
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
-
-
-def _commit_hold(agent: Any) -> AbstractContextManager[object]:
-    """With ``commit = "end"`` the run's patches are committed when it ends, each change taken from its undo
-    journal entry: the entries are held past the journal's limit until then (``patching/hold.py``)."""
-    if agent.settings.commit != "end":
-        return nullcontext()
-    from genie_tui.patching.hold import holding
-
-    return holding(agent.repo)
 
 
 async def _consume(agent: Any, task: str, printer: Printer,

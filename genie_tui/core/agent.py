@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from genie_tui.core.restore import (
 from genie_tui.core.sendable import sendable
 from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
+from genie_tui.patching.hold import holding
 from genie_tui.playbooks.library import turned_off
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext
@@ -133,7 +135,14 @@ class Agent(UserIntent):
     # --- the loop -----------------------------------------------------------------------------------------
 
     async def run(self, task: str) -> AsyncIterator[Event]:
-        """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure."""
+        """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure. With
+        ``commit = "end"`` the journal entries of its patches outlive the journal's limit until its commit has
+        taken them (``patching/hold.py``): the app's turns and ``genie run`` alike."""
+        with holding(self.repo) if self.settings.commit == "end" else nullcontext():
+            async for event in self._run(task):
+                yield event
+
+    async def _run(self, task: str) -> AsyncIterator[Event]:
         self._pump.cancelled = False
         self.stop_reason = "stopped by the user"
         if self.session is None or not self.messages:
