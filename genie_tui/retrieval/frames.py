@@ -54,6 +54,9 @@ class Frame:
     # the file name alone, where ``path`` is only what the frame implies (a Java class's package), which the
     # repository may not follow: ``com/acme/util/Util.kt`` is ``Util.kt`` in ``app/``
     name: str = ""
+    # the Go module of a frame in the module cache (``example.com/y`` of ``pkg/mod/example.com/y@v1.2.3/z.go``),
+    # whose ``path`` is then the file's in that module (``z.go``): see ModuleMap.go_files
+    module: str = ""
 
 
 # the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
@@ -74,6 +77,24 @@ def _java_path(qualified: str, name: str) -> str:
     """The path of a Java or Kotlin frame's file by its package: ``com.acme.Foo$Inner.run`` in ``Foo.java`` is
     ``com/acme/Foo.java``, as the language lays files out (``Foo.java`` alone is every ``Foo`` of every package)."""
     return "/".join([*qualified.split(".")[:-2], name])  # without the method and the class
+
+
+# a file in Go's module cache: ``$GOPATH/pkg/mod/<module>@<version>/<path in the module>``, the module's capitals
+# escaped (``github.com/!burnt!sushi/toml@v1.3.2/decode.go``), ``+incompatible`` after a major version without go.mod
+_GO_MOD_CACHE = re.compile(r"((?:[\w.\-!~]+/)*[\w.\-!~]+)@v\d[\w.\-]*(?:\+incompatible)?/((?:[\w.\-]+/)*[\w.\-]+)$")
+_GO_ESCAPED = re.compile(r"!([a-z])")
+
+
+def _go_module(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """The Go module and the path in it of a place's path at ``text[start:end]`` in the module cache, or None.
+    The place's path starts at the version (``v1.2.3/z.go``: a path holds no ``@``), or after its ``+``."""
+    if text[start - 1:start] not in ("@", "+"):
+        return None
+    m = _GO_MOD_CACHE.search(text[max(0, start - 300, text.rfind("\n", 0, start) + 1):end].replace("\\", "/"))
+    if m is None:
+        return None
+    module = re.split(r"(?:^|/)pkg/mod/", m.group(1))[-1]
+    return _GO_ESCAPED.sub(lambda c: c.group(1).upper(), module), m.group(2)
 
 
 def read_frames(text: str) -> list[Frame]:
@@ -97,13 +118,16 @@ def read_frames(text: str) -> list[Frame]:
                 java_paths.add(m.span(pi + 1))
             elif m.span(pi + 1) in java_paths:
                 continue  # ``Foo.java:12`` of a Java frame, read already
-            key = (path, int(g[li]))
+            module = ""
+            if (cached := _go_module(text, *m.span(pi + 1))) is not None:
+                module, path = cached
+            key = (f"{module}@{path}" if module else path, int(g[li]))
             if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
-                              Frame(path, key[1], func, name))
+                              Frame(path, key[1], func, name, module))
     for m in PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
