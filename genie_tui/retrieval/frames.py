@@ -64,8 +64,9 @@ class Frame:
 _INNERMOST_FIRST = (1, 2)
 # other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
 # begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
-# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``)
-_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+)[ \t]")
+# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``) and from ``0`` in Apple's
+# crash reports, by number, binary and address (``0   MyApp   0x0000000100f2c3a4 -[Parser parse:] + 120 (Parser.m:57)``)
+_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+|\d+[ \t]+\S[^\n]*?[ \t]0x[0-9a-fA-F]+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
 # Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
 # lines, up to a blank line
@@ -101,8 +102,8 @@ def read_frames(text: str) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
-    gdb and PHP (``#0 ...``) and Python's faulthandler: those come after them, the first printed last. A Go
-    goroutine's are ordered apart (see _go_order)."""
+    gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
+    printed last. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])

@@ -1,5 +1,6 @@
-"""A Go frame in the module cache, read through a search: a file of the module it names (the repository's own
-file only when the repository is that module)."""
+"""Two kinds of stack frame read through a search: a Go frame in the module cache, which is a file of the
+module it names (the repository's own file only when the repository is that module), and the numbered frames
+of an Apple crash report, printed innermost first."""
 
 from __future__ import annotations
 
@@ -87,3 +88,72 @@ def test_a_module_cache_frame_of_a_nested_module_is_its_directory_s_file(make_re
     assert trace["tools/z.go"] == 1.0
     assert trace.get("z.go", 0.0) == 0.0
 
+
+# --- Apple crash reports: ``Thread 0 Crashed:`` and numbered frames, frame 0 the one that crashed ------------
+
+# files of one length, none saying more of the report than its names: the frames decide
+PARSER_M = ("#import \"Parser.h\"\n\n@implementation Parser\n\n"
+            + "".join(f"// line {n}\n" for n in range(5, 55))
+            + "- (id)parse:(NSData *)data {\n    NSArray *items = @[];\n    return items[3];\n}\n\n@end\n")
+LOADER_M = ("#import \"Loader.h\"\n\n@implementation Loader\n\n"
+            + "".join(f"// line {n}\n" for n in range(5, 28))
+            + "- (void)load {\n    [self reset];\n}\n\n@end\n" + "".join(f"// line {n}\n" for n in range(34, 61)))
+MAIN_M = ("#import \"App.h\"\n\n\n"
+          + "".join(f"// line {n}\n" for n in range(4, 11))
+          + "int main(int argc, char *argv[]) {\n    return run(argc, argv);\n}\n"
+          + "".join(f"// line {n}\n" for n in range(14, 61)))
+VIEW_MODEL = ("import Foundation\n\nfinal class ViewModel {\n"
+              + "".join(f"    // line {n}\n" for n in range(4, 38))
+              + "    func load() {\n        DispatchQueue.main.async {\n            let items: [Int] = []\n"
+                "            print(items[3])\n        }\n    }\n}\n")
+
+CRASH = """Crash on launch
+
+Exception Type:  EXC_CRASH (SIGABRT)
+Triggered by Thread:  0
+
+Thread 0 Crashed:
+0   MyApp                         0x0000000100f2c3a4 -[Parser parse:] + 120 (Parser.m:57)
+1   MyApp                         0x0000000100f2b111 -[Loader load] + 88 (Loader.m:30)
+2   UIKitCore                     0x00000001a0b2c3d4 -[UIViewController loadViewIfRequired] + 172
+3   MyApp                         0x0000000100f2e000 main + 24 (main.m:12)
+"""
+SWIFT_CRASH = """App crashes on launch
+
+Thread 0 Crashed:
+0   libswiftCore.dylib            0x00000001a1b2c3d4 _assertionFailure(_:_:file:line:flags:) + 312
+1   MyApp                         0x0000000100f2d000 closure #1 in ViewModel.load() + 88 (ViewModel.swift:41)
+2   MyApp                         0x0000000100f2b111 -[Loader load] + 88 (Loader.m:30)
+3   MyApp                         0x0000000100f2e000 main + 24 (main.m:12)
+"""
+
+
+def _apple_repo(make_repo, first: str, text: str):  # type: ignore[no-untyped-def]
+    return make_repo({f"MyApp/{first}": text, "MyApp/Loader.m": LOADER_M, "MyApp/main.m": MAIN_M})
+
+
+def test_frame_0_of_an_apple_crash_report_counts_most(make_repo):
+    repo = _apple_repo(make_repo, "Parser.m", PARSER_M)
+    trace = _traced(repo, CRASH)
+    assert trace["MyApp/Parser.m"] == 1.0
+    assert trace["MyApp/Parser.m"] > trace["MyApp/Loader.m"] > trace["MyApp/main.m"] >= 0.5
+    ix = RepoIndex.open(repo)
+    try:
+        parser = next(r for r in ix.search(CRASH, k=3) if r.path == "MyApp/Parser.m")
+    finally:
+        ix.close()
+    assert parser.spans[0].start <= 57 <= parser.spans[0].end  # the place in ``(Parser.m:57)``
+
+
+def test_the_first_frame_in_the_app_of_a_swift_crash_report_is_its_file_s(make_repo):
+    repo = _apple_repo(make_repo, "ViewModel.swift", VIEW_MODEL)
+    trace = _traced(repo, SWIFT_CRASH)
+    assert trace["MyApp/ViewModel.swift"] == 1.0
+    assert trace["MyApp/ViewModel.swift"] > trace["MyApp/Loader.m"] > trace["MyApp/main.m"]
+    ix = RepoIndex.open(repo)
+    try:
+        results = ix.search(SWIFT_CRASH, k=2)
+    finally:
+        ix.close()
+    assert results[0].path == "MyApp/ViewModel.swift"
+    assert results[0].spans[0].start <= 41 <= results[0].spans[0].end
