@@ -18,6 +18,8 @@ _STDLIB = re.compile(r"/lib/(?:pypy|python)[\d.]*/(?!(?:site|dist)-packages/)") 
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 _LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
+_GO_MODULE_LINE = re.compile(r'^[ \t]*module[ \t]+"?([^\s"/]+(?:/[^\s"/]+)*)', re.MULTILINE)  # go.mod's
+_GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
 
 
 class ModuleMap:
@@ -85,6 +87,32 @@ class ModuleMap:
             elif common == best and common >= 2:
                 found.append(cand)
         return found
+
+    def go_files(self, module: str, path: str) -> list[str]:
+        """The indexed files a stack frame's ``path`` in Go's module cache, a file of ``module``, is. The
+        repository's own file only where the repository is that module, by the module path of its root go.mod:
+        the same (a major version apart: ``github.com/x/y/v2`` is ``github.com/x/y``), a module nested in it
+        (``example.com/y/tools`` is its ``tools/`` directory), or one of the same name (a fork's, a moved
+        repository's: ``github.com/fork/y`` is ``github.com/x/y``); another module's file is a dependency's,
+        none of the repository's, whatever its name. Without a root go.mod, a file in a directory counts as
+        :meth:`frame_files` finds it, a root-level one never (``y@v1.2.3/z.go`` is no evidence for any ``z.go``)."""
+        root = self._go_module
+        if root is None:
+            return [p for p in self.frame_files(path) if "/" in p] if "/" in path else []
+        if _GO_MAJOR.sub("", module) != _GO_MAJOR.sub("", root):
+            if module.startswith(root + "/"):
+                path = f"{module[len(root) + 1:]}/{path}"
+            elif _GO_MAJOR.sub("", module).rsplit("/", 1)[-1] != _GO_MAJOR.sub("", root).rsplit("/", 1)[-1]:
+                return []
+        return [path] if path in self.paths else []
+
+    @functools.cached_property
+    def _go_module(self) -> str | None:
+        """The module path in the repository's root go.mod (not indexed: read when first asked, and kept while
+        the map is), or None."""
+        text = self._read("go.mod") if self._read is not None else None
+        m = _GO_MODULE_LINE.search(text or "")
+        return m.group(1) if m else None
 
     def _file(self, base: str) -> str | None:
         """The indexed file a JS/TS import of ``base`` (a repository path, extension optional) loads."""

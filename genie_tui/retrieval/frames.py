@@ -1,0 +1,204 @@
+"""Stack frames in a query: the places of a pasted trace (Python, Node, Java, Kotlin, Rust, C#, Ruby, PHP, Go,
+sanitizers', gdb's, compilers' ``file:line`` and links to a line of code), weakest first."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
+               "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
+# where a ``file:line`` place's path starts: never inside a name or path (tried from each character of a long
+# dotted or slashed run, the patterns took seconds on a pasted log), perhaps after its root (``/``, ``~/``, ``\``),
+# which the path leaves out
+_PLACE_START = r"(?<![\w.\-/\\~])(?:~?[\\/]+)?"
+# (path, line, function) of a stack frame, in the order the groups say; paths may be Windows paths
+FRAME_PATTERNS = (
+    (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
+    # JS / Rust: ``at send (/app/lib/response.js:141:21)``, ``panicked at src/main.rs:42:9``
+    (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
+    # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``, also after a class loader or module
+    # (``app//com.x.Gson.fromJson``, ``java.base/java.lang.Thread.run``); its path is its package's (see _java_path)
+    (re.compile(r"at (?:[\w.\-@]*/+)?([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
+    # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
+    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))"
+                r"(?::line |:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
+    # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
+    # context around an arrow at the frame's line (``---> 20     if keep_attrs:``)
+    (re.compile(r"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:[\w.\-]+[\\/])*[\w.\-]+\.pyx?) in ([\w<>.]+)\(.*\n"
+                r"(?:[ \t]*\d+\b.*\n|[ \t]*\n)*?[ \t]*-+>[ \t]*(\d+)", re.MULTILINE), (0, 2, 1)),
+    # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
+    # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
+    # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
+                r"(?=:|[\w<])"), (0, 1, None)),
+)
+# a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
+# (``#L35-L40``, also ``/blame/``, ``/raw/`` and ``raw.githubusercontent.com/<owner>/<repo>/<ref>/path``), GitLab's
+# ``/-/blob/<ref>/path#L35`` (``?ref_type=heads`` before the line), Bitbucket's ``/src/<ref>/path#lines-35``; any
+# file (``setup.cfg``, ``Makefile``, ``.github/workflows/ci.yml``), a full stop after it not included
+PERMALINK = re.compile(r"https?://(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\-]+/|[\w.\-]+(?::\d+)?/"
+                        r"(?:[\w.\-~]+/)+?(?:-/)?(?:blob|src|tree|blame|raw)/)[\w.\-]+/"
+                        r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:\?[\w=&;%.\-]*)?"
+                        r"(?:#(?:L|lines-)(\d+))?")
+
+
+@dataclass(slots=True)
+class Frame:
+    path: str
+    line: int
+    func: str
+    # the file name alone, where ``path`` is only what the frame implies (a Java class's package), which the
+    # repository may not follow: ``com/acme/util/Util.kt`` is ``Util.kt`` in ``app/``
+    name: str = ""
+    # the Go module of a frame in the module cache (``example.com/y`` of ``pkg/mod/example.com/y@v1.2.3/z.go``),
+    # whose ``path`` is then the file's in that module (``z.go``): see ModuleMap.go_files
+    module: str = ""
+
+
+# the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
+# Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
+_INNERMOST_FIRST = (1, 2)
+# other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
+# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
+# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``) and from ``0`` in Apple's
+# crash reports, by number, binary and address (``0   MyApp   0x0000000100f2c3a4 -[Parser parse:] + 120 (Parser.m:57)``)
+_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+|\d+[ \t]+\S[^\n]*?[ \t]0x[0-9a-fA-F]+)[ \t]")
+_RUBY_IN = re.compile(r":in [`']")
+# Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
+# lines, up to a blank line
+_CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
+JAVA = 2  # the pattern of Java's and Kotlin's frames
+
+
+def _java_path(qualified: str, name: str) -> str:
+    """The path of a Java or Kotlin frame's file by its package: ``com.acme.Foo$Inner.run`` in ``Foo.java`` is
+    ``com/acme/Foo.java``, as the language lays files out (``Foo.java`` alone is every ``Foo`` of every package)."""
+    return "/".join([*qualified.split(".")[:-2], name])  # without the method and the class
+
+
+# a file in Go's module cache: ``$GOPATH/pkg/mod/<module>@<version>/<path in the module>``, the module's capitals
+# escaped (``github.com/!burnt!sushi/toml@v1.3.2/decode.go``), ``+incompatible`` after a major version without go.mod
+_GO_MOD_CACHE = re.compile(r"((?:[\w.\-!~]+/)*[\w.\-!~]+)@v\d[\w.\-]*(?:\+incompatible)?/((?:[\w.\-]+/)*[\w.\-]+)$")
+_GO_ESCAPED = re.compile(r"!([a-z])")
+
+
+def _go_module(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """The Go module and the path in it of a place's path at ``text[start:end]`` in the module cache, or None.
+    The place's path starts at the version (``v1.2.3/z.go``: a path holds no ``@``), or after its ``+``."""
+    if text[start - 1:start] not in ("@", "+"):
+        return None
+    m = _GO_MOD_CACHE.search(text[max(0, start - 300, text.rfind("\n", 0, start) + 1):end].replace("\\", "/"))
+    if m is None:
+        return None
+    module = re.split(r"(?:^|/)pkg/mod/", m.group(1))[-1]
+    return _GO_ESCAPED.sub(lambda c: c.group(1).upper(), module), m.group(2)
+
+
+def read_frames(text: str) -> list[Frame]:
+    """Stack frames, weakest first, one per place (the form that names its function). Python prints the
+    innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
+    gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
+    printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    found: dict[tuple[str, int], tuple[int, Frame]] = {}
+    inner_first: set[tuple[str, int]] = set()
+    call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
+    java_paths: set[tuple[int, int]] = set()
+    for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
+        for m in pat.finditer(text):
+            g = m.groups()
+            path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
+            func = (g[fi] or "").split(".")[-1] if fi is not None else ""
+            name = ""
+            if n == JAVA:
+                name, path = path, _java_path(g[fi], path)
+                java_paths.add(m.span(pi + 1))
+            elif m.span(pi + 1) in java_paths:
+                continue  # ``Foo.java:12`` of a Java frame, read already
+            module = ""
+            if (cached := _go_module(text, *m.span(pi + 1))) is not None:
+                module, path = cached
+            key = (f"{module}@{path}" if module else path, int(g[li]))
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
+                    _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
+                inner_first.add(key)
+            if key not in found or (func and not found[key][1].func):
+                found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
+                              Frame(path, key[1], func, name, module))
+    for m in PERMALINK.finditer(text):
+        if m.group(2) and (m.group(1), int(m.group(2))) not in found:
+            found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
+    go = _go_order(text)
+
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int]:
+        key, (pos, _) = item
+        in_go = go(pos)
+        if in_go[0]:
+            return in_go
+        return (0, 1, -pos) if key in inner_first else (0, 0, pos)
+
+    return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
+
+
+# a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
+# (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
+# (also indented, or quoted with ``>``, as a trace pasted into markdown is)
+_GO_GOROUTINE = re.compile(r"^[ \t>]*goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)",
+                           re.MULTILINE)
+_GO_PANIC_CALL = re.compile(r"^[ \t>]*(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
+
+
+def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
+    """A sort key for a frame found at an offset of ``text``, weakest first. Go prints a goroutine's innermost
+    frame first; after a ``panic(...)`` frame (a deferred function that panics again, or the runtime's own), the
+    first frame below it is where the panic happened. So within a goroutine the frames before the last
+    ``panic(...)`` come first, innermost last, then those after it, outermost first: the panicking frame is the
+    strongest, as Python's last frame is. The goroutine that panicked is printed first (``GOTRACEBACK=all``
+    adds the others after it), so it counts most; a frame outside any goroutine is ``(0, 0, 0)``, weaker than
+    any inside one."""
+    blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
+    for m in _GO_GOROUTINE.finditer(text):
+        start, end = m.span(1)
+        panics = list(_GO_PANIC_CALL.finditer(text, start, end))
+        # the ``panic(...)`` frame's own place (``runtime/panic.go:914``) is the line after its call
+        cut = text.find("\n", panics[-1].end() + 1) if panics else start
+        blocks.append((start, end, cut if cut >= 0 else end))
+    if not blocks:
+        return lambda pos: (0, 0, 0)
+
+    starts = [b[0] for b in blocks]  # in order, apart: a pasted log may hold thousands
+
+    def key(pos: int) -> tuple[int, int, int]:
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < blocks[i][1]:
+            start, end, cut = blocks[i]
+            # before the cut: the innermost last of them; after it: the first after it strongest of all
+            return (1, -i, -pos if pos < cut else end - pos + (end - start))
+        return (0, 0, 0)
+
+    return key
+
+
+class Spans:
+    """Spans of a text, merged where they overlap, to ask whether one lies inside any of them in log time: asking
+    each of thousands of names of a pasted log against each of thousands of frames took 10 s."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, a: int, b: int) -> bool:
+        """Whether ``[a, b)`` lies inside one of the spans."""
+        i = bisect.bisect_right(self._starts, a) - 1
+        return i >= 0 and b <= self._ends[i]
+
