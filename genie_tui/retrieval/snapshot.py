@@ -33,7 +33,9 @@ def _read_config(repo: Path, rel: str) -> str | None:
 
 
 def _is_config(path: str) -> bool:
-    return path.endswith(".json") and CONFIG_NAME.search(path) is not None  # endswith first: 0.5 ms, not 11, per 10k
+    """A file the module map reads: a JS/TS config (tsconfig.json path aliases, workspace package.json names) or
+    the root go.mod (the module a Go frame's file must belong to)."""
+    return path == "go.mod" or (path.endswith(".json") and CONFIG_NAME.search(path) is not None)  # endswith: 0.5 ms, not 11
 
 
 def _info(r: tuple) -> rank.FileInfo:
@@ -74,8 +76,8 @@ class Snapshot:
         self.by_path = {f.path: f.id for f in files.values()}
         self.all_paths = all_paths if all_paths is not None else sorted(r[1] for r in rows.values())
         paths = list(self.by_path)
-        # the module map depends on the paths and the JS/TS config files (tsconfig.json path aliases, workspace
-        # package.json names; read when first needed): after an edit they are usually those of ``before``
+        # the module map depends on the paths and the config files it reads (when first needed): after an edit
+        # they are usually those of ``before``
         if configs is None:
             configs = tuple(sorted((r[1], r[9], r[10]) for r in rows.values() if _is_config(r[1])))
         if before is not None and before.mods_paths == paths and before.mods_configs == configs:

@@ -157,3 +157,16 @@ def test_the_first_frame_in_the_app_of_a_swift_crash_report_is_its_file_s(make_r
         ix.close()
     assert results[0].path == "MyApp/ViewModel.swift"
     assert results[0].spans[0].start <= 41 <= results[0].spans[0].end
+
+
+def test_renaming_the_module_in_go_mod_is_seen_by_the_next_refresh(make_repo):
+    repo = make_repo({"go.mod": "module example.com/app\n\ngo 1.21\n", "main.go": APP_MAIN, "z.go": Z_ROOT})
+    text = _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5")
+    ix = RepoIndex.open(repo)
+    try:
+        assert dict(ix.features(text)).get("z.go", {}).get("trace", 0.0) == 0.0
+        (repo / "go.mod").write_text("module example.com/y\n\ngo 1.21\n")  # the same files: only go.mod says more
+        ix.refresh()
+        assert dict(ix.features(text))["z.go"]["trace"] == 1.0
+    finally:
+        ix.close()
