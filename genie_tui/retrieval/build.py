@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import sqlite3
 import stat
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -109,54 +107,6 @@ def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[i
     results costs more than the parse they save) and spawn re-imports ``__main__``, which is unsafe to
     do from a library."""
     return map(_analyse_job, jobs)
-
-
-class _Writer:
-    """Stores analysed files on a thread of its own. SQLite lets go of the GIL while it inserts, so its B-tree work
-    (a third of a cold build) runs on the other core while this one parses the next files. An error it meets is
-    raised in the building thread at its next :meth:`put` or :meth:`drain`; only the writer touches the
-    connection until :meth:`drain` returns."""
-
-    def __init__(self, c: sqlite3.Connection) -> None:
-        self._c = c
-        self._q: queue.Queue[tuple[int, FileData, tuple[int, int, str]] | None] = queue.Queue(maxsize=64)
-        self._error: BaseException | None = None
-        self._stop = False
-        self.definitions = 0
-        self._thread = threading.Thread(target=self._run, name="genie-index-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self._q.get()
-            try:
-                if item is None:
-                    return
-                if self._error is None and not self._stop:
-                    self.definitions += _write(self._c, *item)
-            except BaseException as exc:  # noqa: BLE001 - handed over to the building thread
-                self._error = exc
-            finally:
-                self._q.task_done()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def put(self, item: tuple[int, FileData, tuple[int, int, str]]) -> None:
-        self._raise()
-        self._q.put(item)
-
-    def drain(self) -> None:
-        """Wait until everything put so far is written."""
-        self._q.join()
-        self._raise()
-
-    def close(self) -> None:
-        """Stop the thread; what it was given and has not written yet is dropped (the caller failed)."""
-        self._stop = True
-        self._q.put(None)
-        self._thread.join()
 
 
 OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
@@ -324,28 +274,15 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
             jobs.append((fid, path, lang, data))
             stamps[fid] = seen
     done = total - len(jobs)
-    writer = _Writer(c) if len(jobs) > 1 else None
-    try:
-        for n, (fid, fd) in enumerate(_results(jobs), 1):
-            if writer is None:
-                stats.definitions += _write(c, fid, fd, stamps.pop(fid))
-            else:
-                writer.put((fid, fd, stamps.pop(fid)))
-            stats.parsed += 1
-            if progress and n % 100 == 0:
-                progress(done + n, total)
-            if n % 1000 == 0:  # readers on other threads see partial progress
-                if writer is not None:
-                    writer.drain()
-                c.commit()
-                if on_batch is not None:
-                    on_batch()
-        if writer is not None:
-            writer.drain()
-            stats.definitions += writer.definitions
-    finally:
-        if writer is not None:
-            writer.close()
+    for n, (fid, fd) in enumerate(_results(jobs), 1):
+        stats.definitions += _write(c, fid, fd, stamps.pop(fid))
+        stats.parsed += 1
+        if progress and n % 100 == 0:
+            progress(done + n, total)
+        if n % 1000 == 0:  # readers on other threads see partial progress
+            c.commit()
+            if on_batch is not None:
+                on_batch()
     gone = [(row[0], p) for p, row in known.items()
             if p not in present and (only is None or p in entries)]
     for fid, _ in gone:
