@@ -100,7 +100,7 @@ def test_results_after_an_edit_equal_a_fresh_index(make_repo):
     ix = RepoIndex.open(repo)
     queries = ["walrus herring fish", "feed_penguin krill colony", "seal tide ice floe"]
     for q in queries:
-        _results(ix, q)  # every file's chunks are now in memory
+        ix.search(q, k=50)  # every file's chunks are now in memory: those of every result with spans
     keeper = ix._snap.by_path["zoo/keeper.py"]
     walrus = ix._snap.by_path["zoo/walrus.py"]
     assert walrus in ix._snap.chunks and keeper in ix._snap.chunks
