@@ -1,6 +1,6 @@
 """The stored chunks of recently ranked files, kept in memory between queries.
 
-Each query scores the definition chunks of its top 20 files (``rank.add_chunks``); on a 1M-line repository
+Each query scores the definition chunks of its top 30 files (``rank.add_chunks``); on a 1M-line repository
 reading them from SQLite was about 4 ms of a query, and the same files come back query after query. The
 rows are kept as read, so scoring them gives what reading them again would.
 """
