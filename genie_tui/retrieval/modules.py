@@ -50,6 +50,12 @@ class ModuleMap:
                 return p, n
         return None
 
+    def run_file(self, dotted: str) -> str | None:
+        """The file ``python -m dotted`` runs: a package's ``__main__.py``, else the module's own file; only the
+        whole name (``python -m pytest`` runs no file of a repository without a ``pytest`` module, and
+        ``python -m http.server`` none of its ``http`` package's)."""
+        return self.modules.get(dotted + ".__main__") or self.modules.get(dotted)
+
     def suffix(self, path: str) -> list[str]:
         """Indexed files that ``path`` names: equal, a suffix of it (absolute/site-packages paths), or ending
         with it (a path given relative to some sub-directory)."""

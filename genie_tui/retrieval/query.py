@@ -60,6 +60,11 @@ _COMMENT_START = re.compile(r"^[ \t]*<!--", re.MULTILINE)
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
+# a module run as a script: ``python -m pkg.cli``, ``python3.11 -X dev -m pkg``, ``py -3.12 -m pkg``, ``pythonw -m``,
+# ``C:\venv\Scripts\python.exe -m pkg`` (options before ``-m``, ``-W``'s and ``-X``'s with their argument)
+_RUN_MODULE = re.compile(r"(?<![\w.\-])(?:python[\d.]*|pythonw|py)(?:\.exe)?"
+                         r"(?:[ \t]+-(?:[WX][ \t]*[^\s\-]\S*|[A-Za-ln-z]+|\d[\d.\-]*))*[ \t]+-[A-Za-ln-z]*m[ \t]*"
+                         r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 
 
 @dataclass(slots=True)
@@ -75,6 +80,7 @@ class Query:
     paths: list[str] = field(default_factory=list)
     dotted: list[str] = field(default_factory=list)
     scoped: list[str] = field(default_factory=list)  # ``crate::parse::run``, ``geo::Shape::area``: see scoped.py
+    run: list[str] = field(default_factory=list)  # modules run by ``python -m``: see ModuleMap.run_file
     about_tests: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     title: str = ""
@@ -205,7 +211,9 @@ def analyze(text: str) -> Query:
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     q.scoped = list(dict.fromkeys(m.group(0) for m in _SCOPED_RE.finditer(clean)))
     inside = Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
-    for m in [*named, *_DOTTED_RE.finditer(clean)]:
+    run = list(_RUN_MODULE.finditer(clean))
+    q.run = list(dict.fromkeys(m.group(1) for m in run))
+    for m in [*named, *_DOTTED_RE.finditer(clean), *run]:
         if not inside.covers(*m.span(1)):
             q.said.update(_as_written(m.group(1)))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``

@@ -199,6 +199,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             fid = by_path[m[0]]
             v = (0.5 + 0.5 * m[1] / (d.count(".") + 1)) * (1.0 if d in q.said else LISTED)
             mention[fid] = max(mention.get(fid, 0.0), v)
+    for d in q.run:  # ``python -m pkg.cli``: the file Python runs, as a module named in full
+        if (run := mods.run_file(d)) is not None:
+            mention[by_path[run]] = max(mention.get(by_path[run], 0.0), 1.0 if d in q.said else LISTED)
     put("mention", mention)
     qual = qualified(c, q, mods, by_path)
     for fid, v in scoped(c, q).items():
