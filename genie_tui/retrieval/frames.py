@@ -72,6 +72,10 @@ _RUBY_IN = re.compile(r":in [`']")
 # lines, up to a blank line
 _CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 JAVA = 2  # the pattern of Java's and Kotlin's frames
+# a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
+# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): the last is
+# the root cause, and its first frame where the problem is
+_CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -103,11 +107,14 @@ def read_frames(text: str) -> list[Frame]:
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
-    printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
+    the root cause, whose first frame counts most. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     java_paths: set[tuple[int, int]] = set()
+    causes = [m.start() for m in _CAUSED_BY.finditer(text)]
+    section: dict[tuple[str, int], tuple[int, int]] = {}  # a Java frame's strongest (cause section, -offset)
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
@@ -126,6 +133,8 @@ def read_frames(text: str) -> list[Frame]:
             if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
+            if n == JAVA:
+                section[key] = max(section.get(key, (-1, 0)), (bisect.bisect(causes, m.start()), -m.start()))
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module))
@@ -134,12 +143,12 @@ def read_frames(text: str) -> list[Frame]:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
 
-    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int]:
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int, int]:
         key, (pos, _) = item
         in_go = go(pos)
         if in_go[0]:
-            return in_go
-        return (0, 1, -pos) if key in inner_first else (0, 0, pos)
+            return (*in_go, 0)
+        return (0, 1, *section.get(key, (0, -pos))) if key in inner_first else (0, 0, 0, pos)
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
 

@@ -52,3 +52,50 @@ def test_python_m_of_a_module_not_in_the_repository_names_nothing(make_repo):
     mention = _signal(repo, text, "mention")
     assert mention.get("server.py", 0.0) == 0.0  # not ``http/server.py``
     assert not any(mention.get(p, 0.0) for p in PKG if p.startswith("src/"))
+
+
+# --- Java: the root cause is the last ``Caused by:`` section ------------------------------------------------------
+
+def _java(cls: str, body: str) -> str:
+    return f"package com.acme;\n\npublic class {cls} {{\n{body}\n}}\n"
+
+
+JAVA = {f"src/main/java/com/acme/{c}.java": _java(c, f"    void {m}() {{}}")
+        for c, m in (("App", "main"), ("Loader", "load"), ("Parser", "parse"), ("Lexer", "next"))}
+J = "src/main/java/com/acme/"
+
+
+def test_the_first_frame_of_the_last_caused_by_counts_most(make_repo):
+    repo = make_repo(JAVA)
+    text = ('Exception in thread "main" java.lang.RuntimeException: failed to load\n'
+            "\tat com.acme.Loader.load(Loader.java:20)\n"
+            "\tat com.acme.App.main(App.java:5)\n"
+            "Caused by: java.lang.IllegalStateException: bad token\n"
+            "\tat com.acme.Parser.parse(Parser.java:57)\n"
+            "\tat com.acme.Loader.load(Loader.java:18)\n"
+            "\t... 1 more\n")
+    trace = _signal(repo, text, "trace")
+    assert trace[J + "Parser.java"] == 1.0
+    assert 0.0 < trace[J + "App.java"] < trace[J + "Loader.java"] < 1.0  # the outer exception's frames count less
+
+
+def test_of_several_caused_by_sections_the_innermost_counts_most(make_repo):
+    repo = make_repo(JAVA)
+    # Kotlin prints the same format; each cause is a section, the last one the root cause
+    text = ("java.lang.RuntimeException: load failed\n"
+            "\tat com.acme.App.main(App.kt:5)\n"
+            "Caused by: java.io.IOException: parse failed\n"
+            "\tat com.acme.Parser.parse(Parser.kt:57)\n"
+            "\t... 1 more\n"
+            "Caused by: java.lang.NumberFormatException: For input string: \"x\"\n"
+            "\tat com.acme.Lexer.next(Lexer.kt:12)\n"
+            "\tat com.acme.Parser.parse(Parser.kt:50)\n"
+            "\t... 2 more\n")
+    files = {p.replace(".java", ".kt"): t for p, t in JAVA.items()}
+    trace = _signal(make_repo(files, name="kt"), text, "trace")
+    assert trace[J + "Lexer.kt"] == 1.0
+    assert 0.0 < trace[J + "App.kt"] < trace[J + "Parser.kt"] < 1.0
+    # without a cause, the first frame is still the one that threw
+    trace = _signal(repo, "java.lang.IllegalStateException: x\n\tat com.acme.Parser.parse(Parser.java:57)\n"
+                          "\tat com.acme.App.main(App.java:5)\n", "trace")
+    assert trace[J + "Parser.java"] == 1.0 > trace[J + "App.java"] > 0.0
