@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from genie_tui.retrieval.files import LANG_BY_EXT, LANG_BY_NAME, TEXT_EXTS, TEXT_NAMES
 from genie_tui.retrieval.frames import (
+    DART,
     FRAME_PATTERNS,
     JAVA,
     PERMALINK,
@@ -181,7 +182,8 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
     """The files ``text`` names by path (group 1): those with a known extension, dot files and files known by
     their name (``Dockerfile``). An absolute path inside a stack frame (``File "/home/me/proj/pkg/core.py", line
     5``) is the frame's, not a path named, and so is a Java frame's file name, which the frame places in its
-    package (``Foo.java`` is every ``Foo``)."""
+    package (``Foo.java`` is every ``Foo``), and a Dart frame's ``package:myapp/src/x.dart`` (see
+    ModuleMap.dart_files)."""
     dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
         len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
     # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
@@ -202,7 +204,7 @@ def analyze(text: str) -> Query:
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = read_frames(text)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
-    in_java = Spans([m.span() for m in FRAME_PATTERNS[JAVA][0].finditer(clean)])
+    in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
     named = _named_paths(clean, Spans(in_frames), in_java)
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +

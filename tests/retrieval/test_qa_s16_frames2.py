@@ -99,3 +99,49 @@ def test_of_several_caused_by_sections_the_innermost_counts_most(make_repo):
     trace = _signal(repo, "java.lang.IllegalStateException: x\n\tat com.acme.Parser.parse(Parser.java:57)\n"
                           "\tat com.acme.App.main(App.java:5)\n", "trace")
     assert trace[J + "Parser.java"] == 1.0 > trace[J + "App.java"] > 0.0
+
+
+# --- Dart: ``package:<name>/<path>`` is ``lib/<path>`` of the package of that name -----------------------------
+
+DART = "class Parser {\n  int parse(String s) {\n    return int.parse(s);\n  }\n}\n"
+
+
+def test_a_package_frame_of_the_repository_s_package_is_its_lib_file(make_repo):
+    repo = make_repo({"pubspec.yaml": "name: myapp\nversion: 1.0.0\n", "lib/parser.dart": DART,
+                      "lib/src/home.dart": "class Home {}\n", "bin/main.dart": "void main() {}\n"})
+    text = ("Unhandled exception:\nFormatException: Invalid radix-10 number\n"
+            "#0      Parser.parse (package:myapp/parser.dart:3:16)\n"
+            "#1      main (file:///home/u/app/bin/main.dart:5:3)\n")
+    trace = _signal(repo, text, "trace")
+    assert trace["lib/parser.dart"] == 1.0
+    assert 0.0 < trace["bin/main.dart"] < 1.0
+    # ``dart test``'s terse frames: ``package:myapp/parser.dart 3:16  Parser.parse``, innermost first too
+    terse = "FormatException: bad\npackage:myapp/src/home.dart 1:7    Home.build\npackage:myapp/parser.dart 3:16   Parser.parse\n"
+    trace = _signal(repo, terse, "trace")
+    assert trace["lib/src/home.dart"] == 1.0 > trace["lib/parser.dart"] > 0.0
+
+
+def test_a_package_frame_of_another_package_names_no_file_here(make_repo):
+    repo = make_repo({"pubspec.yaml": "name: myapp\n", "lib/src/widgets/framework.dart": "class State {}\n",
+                      "lib/src/home.dart": "class HomeState {}\n"})
+    text = ("The following assertion was thrown building Home:\n"
+            "#0      State.setState (package:flutter/src/widgets/framework.dart:1167:9)\n"
+            "#1      HomeState.build (package:myapp/src/home.dart:12:5)\n")
+    trace = _signal(repo, text, "trace")
+    assert trace.get("lib/src/widgets/framework.dart", 0.0) == 0.0
+    assert trace["lib/src/home.dart"] == 1.0
+    assert _signal(repo, text, "mention").get("lib/src/widgets/framework.dart", 0.0) == 0.0
+
+
+def test_a_package_frame_in_a_monorepo_is_the_file_of_the_package_of_that_name(make_repo):
+    repo = make_repo({"packages/myapp/pubspec.yaml": "name: myapp\n", "packages/myapp/lib/src/parser.dart": DART,
+                      "packages/other/pubspec.yaml": "name: other\n", "packages/other/lib/src/parser.dart": DART,
+                      # a package's name is its pubspec's, whatever its directory
+                      "packages/app_core/pubspec.yaml": "name: 'core'\n",
+                      "packages/app_core/lib/src/lexer.dart": "class Lexer {}\n"})
+    text = ("#0      Lexer.next (package:core/src/lexer.dart:9:3)\n"
+            "#1      Parser.parse (package:myapp/src/parser.dart:3:16)\n")
+    trace = _signal(repo, text, "trace")
+    assert trace["packages/app_core/lib/src/lexer.dart"] == 1.0
+    assert 0.0 < trace["packages/myapp/lib/src/parser.dart"] < 1.0
+    assert trace.get("packages/other/lib/src/parser.dart", 0.0) == 0.0
