@@ -22,6 +22,9 @@ FRAME_PATTERNS = (
     # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``, also after a class loader or module
     # (``app//com.x.Gson.fromJson``, ``java.base/java.lang.Thread.run``); its path is its package's (see _java_path)
     (re.compile(r"at (?:[\w.\-@]*/+)?([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
+    # Dart: ``#0      Parser.parse (package:myapp/src/parser.dart:57:12)``, ``dart test``'s terse
+    # ``package:myapp/src/parser.dart 57:12  Parser.parse``: a file of a package by its name (see ModuleMap.dart_files)
+    (re.compile(r"\bpackage:([\w\-]+/(?:[\w.\-]+/)*[\w.\-]+\.dart)[: ](\d+)"), (0, 1, None)),
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
     # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``
     (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))"
@@ -57,11 +60,15 @@ class Frame:
     # the Go module of a frame in the module cache (``example.com/y`` of ``pkg/mod/example.com/y@v1.2.3/z.go``),
     # whose ``path`` is then the file's in that module (``z.go``): see ModuleMap.go_files
     module: str = ""
+    # the Dart package of a ``package:`` frame (``myapp`` of ``package:myapp/src/parser.dart``), whose ``path`` is
+    # then the file's in the package's ``lib/`` (``src/parser.dart``): see ModuleMap.dart_files
+    package: str = ""
 
 
 # the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
-# Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``
-_INNERMOST_FIRST = (1, 2)
+# Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``, Dart's
+# ``package:`` frames
+_INNERMOST_FIRST = (1, 2, 3)
 # other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
 # begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
 # frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``) and from ``0`` in Apple's
@@ -71,7 +78,11 @@ _RUBY_IN = re.compile(r":in [`']")
 # Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
 # lines, up to a blank line
 _CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
-JAVA = 2  # the pattern of Java's and Kotlin's frames
+JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's ``package:`` ones
+# a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
+# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): the last is
+# the root cause, and its first frame where the problem is
+_CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -103,43 +114,50 @@ def read_frames(text: str) -> list[Frame]:
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
-    printed last. A Go goroutine's are ordered apart (see _go_order)."""
+    printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
+    the root cause, whose first frame counts most. A Go goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
-    java_paths: set[tuple[int, int]] = set()
+    read: set[tuple[int, int]] = set()  # the paths of Java's and Dart's frames, which the patterns after them see
+    causes = [m.start() for m in _CAUSED_BY.finditer(text)]
+    section: dict[tuple[str, int], tuple[int, int]] = {}  # a Java frame's strongest (cause section, -offset)
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
             path = re.sub(r"^[A-Za-z]:", "", g[pi].replace("\\", "/")).lstrip("/") if "\\" in g[pi] else g[pi]
             func = (g[fi] or "").split(".")[-1] if fi is not None else ""
-            name = ""
-            if n == JAVA:
-                name, path = path, _java_path(g[fi], path)
-                java_paths.add(m.span(pi + 1))
-            elif m.span(pi + 1) in java_paths:
-                continue  # ``Foo.java:12`` of a Java frame, read already
-            module = ""
+            name = package = module = ""
+            if n in (JAVA, DART):
+                read.add(m.span(pi + 1))
+                if n == JAVA:
+                    name, path = path, _java_path(g[fi], path)
+                else:
+                    package, path = path.split("/", 1)
+            elif m.span(pi + 1) in read:
+                continue  # ``Foo.java:12`` of a Java frame, ``myapp/x.dart:5`` of a Dart one, read already
             if (cached := _go_module(text, *m.span(pi + 1))) is not None:
                 module, path = cached
-            key = (f"{module}@{path}" if module else path, int(g[li]))
+            key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
             if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
+            if n == JAVA:
+                section[key] = max(section.get(key, (-1, 0)), (bisect.bisect(causes, m.start()), -m.start()))
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
-                              Frame(path, key[1], func, name, module))
+                              Frame(path, key[1], func, name, module, package))
     for m in PERMALINK.finditer(text):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
 
-    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int]:
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int, int]:
         key, (pos, _) = item
         in_go = go(pos)
         if in_go[0]:
-            return in_go
-        return (0, 1, -pos) if key in inner_first else (0, 0, pos)
+            return (*in_go, 0)
+        return (0, 1, *section.get(key, (0, -pos))) if key in inner_first else (0, 0, 0, pos)
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
 

@@ -20,6 +20,7 @@ _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 _LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
 _GO_MODULE_LINE = re.compile(r'^[ \t]*module[ \t]+"?([^\s"/]+(?:/[^\s"/]+)*)', re.MULTILINE)  # go.mod's
 _GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
+_PUBSPEC_NAME = re.compile(r"""^name:[ \t]*["']?([\w\-]+)""", re.MULTILINE)  # a Dart package's, in its pubspec.yaml
 
 
 class ModuleMap:
@@ -49,6 +50,12 @@ class ModuleMap:
             if p is not None:
                 return p, n
         return None
+
+    def run_file(self, dotted: str) -> str | None:
+        """The file ``python -m dotted`` runs: a package's ``__main__.py``, else the module's own file; only the
+        whole name (``python -m pytest`` runs no file of a repository without a ``pytest`` module, and
+        ``python -m http.server`` none of its ``http`` package's)."""
+        return self.modules.get(dotted + ".__main__") or self.modules.get(dotted)
 
     def suffix(self, path: str) -> list[str]:
         """Indexed files that ``path`` names: equal, a suffix of it (absolute/site-packages paths), or ending
@@ -105,6 +112,22 @@ class ModuleMap:
             elif _GO_MAJOR.sub("", module).rsplit("/", 1)[-1] != _GO_MAJOR.sub("", root).rsplit("/", 1)[-1]:
                 return []
         return [path] if path in self.paths else []
+
+    def dart_files(self, package: str, path: str) -> list[str]:
+        """The indexed files a Dart frame's ``package:<package>/<path>`` is: ``<path>`` in the ``lib/`` beside
+        the ``pubspec.yaml`` that names ``package`` (``lib/src/x.dart``, ``packages/myapp/lib/src/x.dart`` in a
+        monorepo), none for another package's (``package:flutter/...`` where the repository is not Flutter).
+        The pubspecs are read when asked (a frame's file name rarely has more than a few candidates), so an edit
+        of a package's name counts at once; one that cannot be read names its package by its directory."""
+        out = []
+        tail = "lib/" + path
+        for cand in self.by_name.get(posixpath.basename(path), ()):
+            root = cand[:-len(tail)]
+            if (cand == tail or cand.endswith("/" + tail)) and root + "pubspec.yaml" in self.paths:
+                m = _PUBSPEC_NAME.search((self._read(root + "pubspec.yaml") if self._read else None) or "")
+                if (m.group(1) if m else posixpath.basename(root.rstrip("/"))) == package:
+                    out.append(cand)
+        return out
 
     @functools.cached_property
     def _go_module(self) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from genie_tui.retrieval.files import LANG_BY_EXT, LANG_BY_NAME, TEXT_EXTS, TEXT_NAMES
 from genie_tui.retrieval.frames import (
+    DART,
     FRAME_PATTERNS,
     JAVA,
     PERMALINK,
@@ -60,6 +61,11 @@ _COMMENT_START = re.compile(r"^[ \t]*<!--", re.MULTILINE)
 _DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
+# a module run as a script: ``python -m pkg.cli``, ``python3.11 -X dev -m pkg``, ``py -3.12 -m pkg``, ``pythonw -m``,
+# ``C:\venv\Scripts\python.exe -m pkg`` (options before ``-m``, ``-W``'s and ``-X``'s with their argument)
+_RUN_MODULE = re.compile(r"(?<![\w.\-])(?:python[\d.]*|pythonw|py)(?:\.exe)?"
+                         r"(?:[ \t]+-(?:[WX][ \t]*[^\s\-]\S*|[A-Za-ln-z]+|\d[\d.\-]*))*[ \t]+-[A-Za-ln-z]*m[ \t]*"
+                         r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 
 
 @dataclass(slots=True)
@@ -75,6 +81,7 @@ class Query:
     paths: list[str] = field(default_factory=list)
     dotted: list[str] = field(default_factory=list)
     scoped: list[str] = field(default_factory=list)  # ``crate::parse::run``, ``geo::Shape::area``: see scoped.py
+    run: list[str] = field(default_factory=list)  # modules run by ``python -m``: see ModuleMap.run_file
     about_tests: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
     title: str = ""
@@ -175,7 +182,8 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
     """The files ``text`` names by path (group 1): those with a known extension, dot files and files known by
     their name (``Dockerfile``). An absolute path inside a stack frame (``File "/home/me/proj/pkg/core.py", line
     5``) is the frame's, not a path named, and so is a Java frame's file name, which the frame places in its
-    package (``Foo.java`` is every ``Foo``)."""
+    package (``Foo.java`` is every ``Foo``), and a Dart frame's ``package:myapp/src/x.dart`` (see
+    ModuleMap.dart_files)."""
     dot_files = [m for m in _DOT_FILE.finditer(text) if not all(
         len(p) == 1 or p.lower() in _EXTENSIONS for p in re.split(r"[\\/]", m.group(1))[-1][1:].split("."))]
     # a frame's pattern may leave the path's start out (``C:\``, a Go frame's first ``/``): its end is in the frame
@@ -196,7 +204,7 @@ def analyze(text: str) -> Query:
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
     q.frames = read_frames(text)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
-    in_java = Spans([m.span() for m in FRAME_PATTERNS[JAVA][0].finditer(clean)])
+    in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
     named = _named_paths(clean, Spans(in_frames), in_java)
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
@@ -205,7 +213,9 @@ def analyze(text: str) -> Query:
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     q.scoped = list(dict.fromkeys(m.group(0) for m in _SCOPED_RE.finditer(clean)))
     inside = Spans([m.span() for m in _FENCED_RE.finditer(clean)] + in_frames)
-    for m in [*named, *_DOTTED_RE.finditer(clean)]:
+    run = list(_RUN_MODULE.finditer(clean))
+    q.run = list(dict.fromkeys(m.group(1) for m in run))
+    for m in [*named, *_DOTTED_RE.finditer(clean), *run]:
         if not inside.covers(*m.span(1)):
             q.said.update(_as_written(m.group(1)))
     # ``import xarray as xr`` in a reproducer: ``xr.where`` means ``xarray.where``

@@ -199,6 +199,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             fid = by_path[m[0]]
             v = (0.5 + 0.5 * m[1] / (d.count(".") + 1)) * (1.0 if d in q.said else LISTED)
             mention[fid] = max(mention.get(fid, 0.0), v)
+    for d in q.run:  # ``python -m pkg.cli``: the file Python runs, as a module named in full
+        if (run := mods.run_file(d)) is not None:
+            mention[by_path[run]] = max(mention.get(by_path[run], 0.0), 1.0 if d in q.said else LISTED)
     put("mention", mention)
     qual = qualified(c, q, mods, by_path)
     for fid, v in scoped(c, q).items():
@@ -240,6 +243,7 @@ def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]
     panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
     in_repo = [(hits, f.line) for f in q.frames
                if (hits := mods.go_files(f.module, f.path) if f.module else
+                   mods.dart_files(f.package, f.path) if f.package else
                    mods.frame_files(f.path) or (mods.frame_files(f.name) if f.name else []))]
     n = len(in_repo)
     return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
