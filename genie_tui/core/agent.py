@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.settings import Settings
-from genie_tui.core import actions, playbook_notes
+from genie_tui.core import actions, playbook_notes, request_log
 from genie_tui.core.context import TokenMeter, compact
 from genie_tui.core.events import (
     ErrorOccurred,
@@ -280,7 +280,7 @@ class Agent(UserIntent):
         messages, elided = compact(messages, self.settings.context_budget, self._meter, tools_tokens)
         if elided:
             self.session.record("compaction", elided=elided)
-        self.session.record("request", step=self.step, messages=len(messages))
+        request_log.record(self.session, self.step, messages, registry.SCHEMAS)  # what export gives
         turn = None
         async for item in client.stream_turn(messages, registry.SCHEMAS, step=self.step):
             if isinstance(item, UsageReported):

@@ -85,6 +85,8 @@ class RestoredState:
     #: When the session's last record was written: a file it read or patched that changed later was changed
     #: by someone else (see :func:`changed_since`).
     last_ts: float = 0.0
+    #: The file's records with their line numbers, as read: ``genie export`` takes what each request sent from them.
+    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def overruled_calls(self) -> set[str]:
         """The ids of the tool calls that proposed a patch the user did not take as proposed."""
@@ -127,7 +129,7 @@ def restore(path: Path) -> RestoredState:
         GenieError: a record genie cannot use (the message names the file and line).
     """
     records = numbered_records(path)
-    state = RestoredState(start=records[0][1])
+    state = RestoredState(start=records[0][1], records=records)
     state.playbooks_on = _names(state.start.get("playbooks"))
     state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
     overruled = False  # the user did not take the patch whose call's result is the next tool message as it was

@@ -165,6 +165,8 @@ class Session:
         self._written = path.exists()  # a new session's file exists once a whole record is in it
         self._torn = False  # a failed record left part of itself at the end of the file
         self._task: str | None = None  # create()'s task: the file is created exclusively, under a new id if taken
+        #: the messages recorded since :mod:`genie_tui.core.request_log` last took them (it refers a request to them)
+        self.new_messages: list[dict[str, Any]] = []
 
     def _lock(self, *, create: bool) -> int:
         if self._fd is None:
@@ -290,6 +292,8 @@ class Session:
             if self._closed:
                 self._unlock()
         self._written = True
+        if kind == "message":
+            self.new_messages.append(data["message"])
 
 
 #: how many ids a new session draws before it gives up (each taken one is another session's file)

@@ -115,7 +115,7 @@ def export(args: argparse.Namespace) -> int:
         # scrubbed again, as session records are.
         state = restore(path)
         found = [redact(without_surrogates(json.dumps(rec, ensure_ascii=False)), secrets)
-                 for rec in export_records(state)]
+                 for rec in export_records(state, path)]
         if not found:
             notes.append(f"note: {path.stem}: the session has no model answer; skipped")
             continue
