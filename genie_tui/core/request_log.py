@@ -18,14 +18,9 @@ session object always does): a session resumed by a newer genie is sent that gen
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from genie_tui.core.session import Session
-
-#: per session object: the previous request's messages and tools, as recorded
-_BEFORE: weakref.WeakKeyDictionary[Session, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = \
-    weakref.WeakKeyDictionary()
 
 
 def record(session: Session, step: int, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> None:
@@ -33,12 +28,12 @@ def record(session: Session, step: int, messages: list[dict[str, Any]], tools: l
 
     The previous request is remembered only once the record is written: a record that failed is not referred to.
     """
-    before, tools_before = _BEFORE.get(session, ([], None))
+    before, tools_before = session.last_request
     extra: dict[str, Any] = {} if tools == tools_before else {"tools": tools}
     sent = encode(messages, before, session.new_messages)
     session.record("request", step=step, messages=len(messages), sent=sent, **extra)
     session.new_messages = []
-    _BEFORE[session] = (list(messages), tools)
+    session.last_request = (list(messages), tools)
 
 
 def encode(messages: list[dict[str, Any]], before: list[dict[str, Any]],

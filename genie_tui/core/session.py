@@ -165,8 +165,10 @@ class Session:
         self._written = path.exists()  # a new session's file exists once a whole record is in it
         self._torn = False  # a failed record left part of itself at the end of the file
         self._task: str | None = None  # create()'s task: the file is created exclusively, under a new id if taken
-        #: the messages recorded since :mod:`genie_tui.core.request_log` last took them (it refers a request to them)
+        #: for :mod:`genie_tui.core.request_log`, which refers a request to them: the messages recorded since it
+        #: last took them, and the last request's messages and tools as it recorded them
         self.new_messages: list[dict[str, Any]] = []
+        self.last_request: tuple[list[dict[str, Any]], list[dict[str, Any]] | None] = ([], None)
 
     def _lock(self, *, create: bool) -> int:
         if self._fd is None:

@@ -106,10 +106,11 @@ class ModuleMap:
         root = self._go_module
         if root is None:
             return [p for p in self.frame_files(path) if "/" in p] if "/" in path else []
-        if _GO_MAJOR.sub("", module) != _GO_MAJOR.sub("", root):
+        bare, bare_root = _GO_MAJOR.sub("", module), _GO_MAJOR.sub("", root)
+        if bare != bare_root:
             if module.startswith(root + "/"):
                 path = f"{module[len(root) + 1:]}/{path}"
-            elif _GO_MAJOR.sub("", module).rsplit("/", 1)[-1] != _GO_MAJOR.sub("", root).rsplit("/", 1)[-1]:
+            elif bare.rsplit("/", 1)[-1] != bare_root.rsplit("/", 1)[-1]:
                 return []
         return [path] if path in self.paths else []
 

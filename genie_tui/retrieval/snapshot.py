@@ -51,7 +51,7 @@ class Snapshot:
     """The stored files (``rows``: id -> the row of ``COLUMNS``) and what searches derive from the indexed ones.
 
     ``conn`` and ``version`` say where and when the rows were read: a later update on the same connection, with
-    no other connection's commit in between, may replace just the rows it changed (:meth:`patched`)."""
+    no other connection's commit in between, may replace just the rows it changed (:meth:`read`)."""
 
     def __init__(self, rows: dict[int, tuple], before: Snapshot | None = None, repo: Path | None = None,
                  conn: sqlite3.Connection | None = None, version: int = -1, *,
@@ -142,9 +142,8 @@ class Snapshot:
                 files[fid] = _info(new)
             else:  # indexed again after being left out: built again, in the order of ids
                 return cls(rows, before, before.repo, c, before.version)
-        olds = [old_rows.get(fid) for fid in ids]
-        paths_same = all(o is not None and (n := fresh.get(o[0])) is not None and n[1] == o[1] for o in olds)
-        configs_same = paths_same and not any(_is_config(o[1]) for o in olds if o is not None)
+        paths_same = all(fid in old_rows and fid in fresh and fresh[fid][1] == old_rows[fid][1] for fid in ids)
+        configs_same = paths_same and not any(_is_config(old_rows[fid][1]) for fid in ids)
         return cls(rows, before, before.repo, c, before.version, files=files,
                    all_paths=before.all_paths if paths_same else None,
                    configs=before.mods_configs if configs_same else None)
