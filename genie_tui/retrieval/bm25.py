@@ -8,6 +8,12 @@ what does not change between index updates -- each file's length norms, document
 read posting lists -- and most postings (body-only ones) are scored once for all weightings that share a
 body weight. Every score is computed with the same floating-point operations in the same order as the plain
 formula, so caching changes speed only, never a ranking.
+
+In a large repository (:data:`LARGE` files or more) the postings are scored with numpy instead: the per-posting
+dictionary updates were two thirds of a query's BM25 time. numpy's ``bincount`` adds each file's shares one by one
+in input order, which is the order of the loop (terms sorted, then file ids), and every other step is the same
+elementwise operation, so the two paths give bit-identical scores in the same order. Small repositories keep
+the loop: there numpy's import (0.1 s) would cost a one-query ``genie search`` more than it saves.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 K1 = 1.2
 B = (0.3, 0.5, 0.5, 0.75)  # length normalisation per field: paths and names are short and regular
@@ -68,13 +75,18 @@ class Postings:
         lens: file id -> token count per field, for the files that may be scored.
         avg: mean token count per field.
         max_rows: how many postings to keep in memory (recently used terms first).
+        vector: score with numpy (None: when there are :data:`LARGE` files or more).
     """
 
     def __init__(self, lens: Mapping[int, tuple[int, int, int, int]], avg: tuple[float, float, float, float],
-                 max_rows: int = CACHED_POSTINGS) -> None:
+                 max_rows: int = CACHED_POSTINGS, vector: bool | None = None) -> None:
         self.lens = lens
         self.avg = avg
         self.n_docs = max(len(lens), 1)
+        self.vector = len(lens) >= LARGE if vector is None else vector
+        if self.vector:  # imported with the index, not at its first query
+            import numpy  # noqa: F401
+        self._dense: tuple[Any, Any] | None = None  # numpy: each field's norms by file id, and which ids count
         self._norms: dict[int, tuple[float, float, float, float, int]] = {}
         self._df: dict[str, int] = {}
         self._rows: OrderedDict[str, Scaled] = OrderedDict()
@@ -102,8 +114,8 @@ class Postings:
             if rows is not None:
                 self._rows.move_to_end(term)
                 return rows
-        rows = self._scaled(c.execute("SELECT fid, tp, tn, td, tb FROM postings WHERE term=? ORDER BY fid",
-                                      (term,)).fetchall())
+        read = c.execute("SELECT fid, tp, tn, td, tb FROM postings WHERE term=? ORDER BY fid", (term,)).fetchall()
+        rows = self._columns(read) if self.vector else self._scaled(read)
         with self._lock:
             if term not in self._rows and len(rows[0]) <= self._max_rows // 4:
                 self._rows[term] = rows
@@ -135,12 +147,59 @@ class Postings:
             body.append(tb / nrm[3])
         return fids, body, other
 
+    def _columns(self, rows: list[Row]) -> tuple[Any, Any]:
+        """numpy's form of :meth:`_scaled`: file ids, and the four fields' counts divided by their norms."""
+        import numpy as np
+
+        if self._dense is None:
+            fids = np.fromiter(self.lens, dtype=np.int64, count=len(self.lens))
+            lens = np.array(list(self.lens.values()), dtype=np.float64).reshape(-1, 4)
+            size = int(fids.max()) + 1 if len(fids) else 1
+            norms = np.ones((4, size))
+            for i in range(4):  # as _scaled: (1 - b) + (b * len) / avg
+                norms[i, fids] = 1 - B[i] + B[i] * lens[:, i] / (self.avg[i] or 1.0)
+            known = np.zeros(size, dtype=bool)
+            known[fids] = True
+            self._dense = norms, known
+        norms, known = self._dense
+        a = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        fid = a[:, 0]
+        a = a[known[np.minimum(fid, len(known) - 1)] & (fid < len(known))]
+        fid = a[:, 0]
+        return fid, a[:, 1:].T / norms[:, fid]
+
+    def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
+                       weightings: list[Weighting]) -> list[dict[int, float]]:
+        import numpy as np
+
+        terms = sorted(qterms)
+        cols = [self.postings(c, t) for t in terms]
+        fid = np.concatenate([f for f, _ in cols])
+        tfs = np.concatenate([s for _, s in cols], axis=1)
+        n_docs = self.n_docs
+        w_idf = np.repeat([math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) * qterms[t]
+                           for t in terms], [len(f) for f, _ in cols])
+        size = len(self._dense[1]) if self._dense is not None else 1
+        out = []
+        for w in weightings:
+            tf = w[0] * tfs[0] + w[1] * tfs[1] + w[2] * tfs[2] + w[3] * tfs[3]
+            hit = tf != 0
+            t = tf[hit]
+            ids = fid[hit]
+            sums = np.bincount(ids, weights=w_idf[hit] * t / (K1 + t), minlength=size)
+            ids, first = np.unique(ids, return_index=True)
+            ids = ids[np.argsort(first, kind="stable")]  # the loop's order: by first share (ties keep it)
+            out.append(dict(zip(ids.tolist(), sums[ids].tolist())))
+        return out
+
     def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
               weightings: list[Weighting]) -> list[dict[int, float]]:
         """One ``{file id: score}`` per weighting of (path, names, doc, body)."""
         out: list[dict[int, float]] = [{} for _ in weightings]
         if not qterms:
             return out
+        if self.vector:
+            return self._score_columns(c, qterms, df, weightings)
         n_docs = self.n_docs
         # a posting found in the body alone has tf = body weight * scaled body count in every weighting,
         # so its share is computed once per distinct body weight

@@ -162,7 +162,7 @@ def _search(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bars = _Progress(), _Progress("embedding", "chunks")
     try:
-        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1])
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], one_query=True)
     finally:
         for bar in bars:
             bar.end()

@@ -59,7 +59,8 @@ class RepoIndex:
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
              background: bool = False, settings: Any = None,
-             embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False) -> RepoIndex:
+             embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False,
+             one_query: bool = False) -> RepoIndex:
         """Open (building or updating) the index of ``repo``.
 
         With ``background=True`` this returns at once and indexing continues on a thread; searches answer
@@ -67,10 +68,14 @@ class RepoIndex:
         config files when omitted) turn on semantic search when ``embeddings_model`` is set; chunks are then
         embedded after each update, reporting to ``embed_progress``. ``thorough`` checks the whole cache
         file for damage first (``genie index``); otherwise damage is found, and repaired, when a read trips on it.
+        ``one_query`` (``genie search``) leaves out what pays off only over many searches: numpy's BM25, whose
+        import costs a large repository's one-shot search more than it saves.
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store)
+        if one_query:
+            self._snap = Snapshot({}, vector=False)
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         try:

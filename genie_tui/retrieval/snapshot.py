@@ -56,8 +56,10 @@ class Snapshot:
     def __init__(self, rows: dict[int, tuple], before: Snapshot | None = None, repo: Path | None = None,
                  conn: sqlite3.Connection | None = None, version: int = -1, *,
                  files: dict[int, rank.FileInfo] | None = None, all_paths: list[str] | None = None,
-                 configs: tuple | None = None) -> None:
+                 configs: tuple | None = None, vector: bool | None = None) -> None:
         self.rows = rows
+        # BM25 with numpy or not (None: by size), as bm25.Postings; an update keeps the first snapshot's choice
+        self.vector = before.vector if before is not None else vector
         self.conn = conn
         self.version = version
         self.repo = repo
@@ -86,7 +88,7 @@ class Snapshot:
             self.mods = ModuleMap(paths, None if repo is None else functools.partial(_read_config, repo))
         self.mods_paths: list[str] = paths
         self.mods_configs = configs
-        self.postings = bm25.Postings({f.id: f.lens for f in files.values()}, self.avg)
+        self.postings = bm25.Postings({f.id: f.lens for f in files.values()}, self.avg, vector=self.vector)
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
         self.chunks = ChunkRows()
 

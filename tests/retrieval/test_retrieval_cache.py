@@ -3,8 +3,13 @@ very same numbers as the plain BM25F formula."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import os
 import random
+import subprocess
+import sys
 
 from genie_tui.retrieval import RepoIndex, bm25, spans
 
@@ -49,7 +54,7 @@ def _plain_bm25f(rows, qterms, df, n_docs, lens, avg, weightings):
     return out
 
 
-WORDS = "walrus feed fish penguin krill herring seal tide ice floe colony".split()
+WORDS = ["walrus", "feed", "fish", "penguin", "krill", "herring", "seal", "tide", "ice", "floe", "colony"]
 
 
 def _random_files(n: int) -> dict[str, str]:
@@ -80,8 +85,9 @@ def test_cached_scoring_equals_the_plain_formula_exactly(make_repo):
     for weightings in (five, five[:1], [*five, (0.5, 0, 0, 2)]):  # the fast paths and the general one
         want = _plain_bm25f(rows, qterms, df, n, lens, avg, weightings)
         assert all(want)
-        for max_rows in (0, 3, bm25.CACHED_POSTINGS):  # no cache, constant eviction, everything cached
-            p = bm25.Postings(lens, avg, max_rows=max_rows)
+        # no cache, constant eviction, everything cached; the loop and numpy (which large repositories use)
+        for max_rows, vector in itertools.product((0, 3, bm25.CACHED_POSTINGS), (False, True)):
+            p = bm25.Postings(lens, avg, max_rows=max_rows, vector=vector)
             for _ in range(2):
                 assert p.doc_freqs(c, terms) == df
                 got = p.score(c, qterms, df, weightings)
@@ -154,3 +160,30 @@ def test_chunk_scorer_shared_by_files_equals_the_plain_scan(make_repo):
             assert spans.score_chunks_hits(rows, qterms, idf, idents) == want
     assert any(any(h) for h in (scorer.score(ix._snap.chunks.get(c, fid))[1] for fid in fids))
     ix.close()
+
+
+_NUMPY_PROBE = """
+import json, sys
+from pathlib import Path
+from genie_tui.retrieval import RepoIndex, bm25
+bm25.LARGE = 1  # every repository counts as large
+ix = RepoIndex.open(Path(sys.argv[1]), one_query=sys.argv[2] == "one")
+results = [(r.path, r.score, [(s.start, s.end) for s in r.spans]) for r in ix.search(sys.argv[3], k=10)]
+print(json.dumps({"numpy": "numpy" in sys.modules, "results": results}))
+"""
+
+
+def test_a_one_query_open_scores_without_numpy_and_ranks_the_same(make_repo, tmp_path):
+    """``genie search`` asks one question: numpy's import would cost it more than vector scoring saves. A
+    long-lived index of a large repository loads numpy with the index, and both rank identically."""
+    repo = make_repo({**FILES, **_random_files(30)})
+    env = {**os.environ, "GENIE_HOME": str(tmp_path / "home")}
+    query = "walrus herring fish seal tide"
+    got = {}
+    for mode in ("one", "many", "one"):
+        out = subprocess.run([sys.executable, "-c", _NUMPY_PROBE, str(repo), mode, query], env=env,
+                             capture_output=True, text=True, check=True)
+        got[mode] = json.loads(out.stdout)
+    assert got["one"]["numpy"] is False
+    assert got["many"]["numpy"] is True
+    assert got["one"]["results"] and got["one"]["results"] == got["many"]["results"]
