@@ -23,14 +23,19 @@ import sqlite3
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
 K1 = 1.2
 B = (0.3, 0.5, 0.5, 0.75)  # length normalisation per field: paths and names are short and regular
 MAX_TERMS = 80
 COMMON = 0.25
 LARGE = 3000  # files
+# fewer source files than this, and idf counts every file (Postings.source_freqs): over two source files a word is
+# in none, one or both, and a caller named in a pasted trace outranked the raising frame on that alone
+MIN_SOURCES = 20
 # postings kept in memory per index (40-60 bytes each). At 300k, the long lists of a 1M-line repository
 # (a quarter of the limit at most each) were read again and again: 60 issue texts read 2,235 lists from SQLite
 # per pass; with 1M, all of them stayed (394k postings, RSS +6 MB) and BM25 took 6 instead of 15 ms per query
@@ -41,6 +46,11 @@ Row = tuple[int, int, int, int, int]  # fid, tf in path, names, doc, body
 # a posting list as three columns: file ids, body tf / its norm, and the path, names and doc ones when any is
 # non-zero (a quarter of the postings); columns rather than a tuple per posting take a third of the memory
 Scaled = tuple[list[int], "array[float]", "list[tuple[float, float, float] | None]"]
+
+
+def source_ids(files: Mapping[int, Any]) -> list[int]:
+    """The ids of the files (``rank.FileInfo``) a fix usually goes into: code, not tests, documentation or text."""
+    return [fid for fid, f in files.items() if f.lang is not None and not is_test_path(f.path) and not is_doc_path(f.path)]
 
 
 def doc_freqs(c: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -79,10 +89,12 @@ class Postings:
         avg: mean token count per field.
         max_rows: how many postings to keep in memory (recently used terms first).
         vector: score with numpy (None: when there are :data:`LARGE` files or more).
+        sources: gives the ids of the source files (see :meth:`source_freqs`); None: every file.
     """
 
     def __init__(self, lens: Mapping[int, tuple[int, int, int, int]], avg: tuple[float, float, float, float],
-                 max_rows: int = CACHED_POSTINGS, vector: bool | None = None) -> None:
+                 max_rows: int = CACHED_POSTINGS, vector: bool | None = None,
+                 sources: Callable[[], Iterable[int]] | None = None) -> None:
         self.lens = lens
         self.avg = avg
         self.n_docs = max(len(lens), 1)
@@ -92,6 +104,9 @@ class Postings:
         self._dense: tuple[Any, Any] | None = None  # numpy: each field's norms by file id, and which ids count
         self._norms: dict[int, tuple[float, float, float, float, int]] = {}
         self._df: dict[str, int] = {}
+        self._sources = sources
+        self._source_ids: Any = None  # a set of ids, or numpy's mask over them: read at the first question
+        self._source_df: dict[str, int] = {}
         self._rows: OrderedDict[str, Scaled] = OrderedDict()
         self._cached = 0
         self._max_rows = max_rows
@@ -108,6 +123,46 @@ class Postings:
                 known.update({t: found.get(t, 0) for t in missing})
             return {t: d for t in uniq if (d := known.get(t, found.get(t, 0)))}
         return {t: d for t in uniq if (d := known[t])}
+
+    def source_freqs(self, c: sqlite3.Connection, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Term -> number of source files containing it (code that is no test, documentation or plain text: where
+        fixes go), and the number of source files; every file's (:meth:`doc_freqs`) when there are fewer than
+        :data:`MIN_SOURCES`.
+
+        For the idf of a file's score: a word that tests, changelogs and docs repeat (pytest's ``xfail``) still
+        tells the few source files that hold it apart. On the retrieval benchmark (weights refitted), in-sample
+        Acc@1 0.567 -> 0.577, Acc@5 0.825 -> 0.835, MRR 0.767 -> 0.777, line recall 0.546 -> 0.563; held out
+        (``fit``) 0.536 / 0.797 / 0.741 / 0.530 -> 0.543 / 0.794 / 0.744 / 0.539: a small gain, within noise.
+        """
+        uniq = list(dict.fromkeys(terms))
+        if self._source_ids is None:
+            ids = set(self._sources()) if self._sources is not None else set(self.lens)
+            if self.vector and ids:
+                import numpy as np
+
+                mask = np.zeros(max(ids) + 1, dtype=bool)
+                mask[list(ids)] = True
+                ids = mask  # type: ignore[assignment]
+            self._source_ids = ids
+        src = self._source_ids
+        n_src = int(src.sum()) if self.vector else len(src)
+        if n_src < MIN_SOURCES:
+            return self.doc_freqs(c, uniq), self.n_docs
+        known = self._source_df
+        for t in uniq:
+            if t not in known:
+                fids = self.postings(c, t)[0]
+                if self.vector:
+                    known[t] = int(src[fids[fids < len(src)]].sum())
+                else:
+                    known[t] = sum(map(src.__contains__, fids))
+        if any(not known[t] for t in uniq):
+            # a term in no source file counts as often as over all files: it cannot tell sources apart, and at
+            # the largest idf it would lift the tests and docs that hold it over every source file
+            every = self.doc_freqs(c, [t for t in uniq if not known[t]])
+            scale = n_src / self.n_docs
+            return {t: known[t] or every.get(t, 0) * scale for t in uniq}, n_src
+        return {t: known[t] for t in uniq}, n_src
 
     def postings(self, c: sqlite3.Connection, term: str) -> Scaled:
         """The postings of ``term`` by file id, counts divided by the file's length norm (files of this
@@ -172,14 +227,13 @@ class Postings:
         return fid, a[:, 1:].T / norms[:, fid]
 
     def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
-                       weightings: list[Weighting]) -> list[dict[int, float]]:
+                       weightings: list[Weighting], n_docs: int) -> list[dict[int, float]]:
         import numpy as np
 
         terms = sorted(qterms)
         cols = [self.postings(c, t) for t in terms]
         fid = np.concatenate([f for f, _ in cols])
         tfs = np.concatenate([s for _, s in cols], axis=1)
-        n_docs = self.n_docs
         w_idf = np.repeat([math.log(1 + (n_docs - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) * qterms[t]
                            for t in terms], [len(f) for f, _ in cols])
         size = len(self._dense[1]) if self._dense is not None else 1
@@ -196,14 +250,15 @@ class Postings:
         return out
 
     def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
-              weightings: list[Weighting]) -> list[dict[int, float]]:
-        """One ``{file id: score}`` per weighting of (path, names, doc, body)."""
+              weightings: list[Weighting], n_docs: int | None = None) -> list[dict[int, float]]:
+        """One ``{file id: score}`` per weighting of (path, names, doc, body); the idf takes ``df`` out of
+        ``n_docs`` files (default: all of them)."""
         out: list[dict[int, float]] = [{} for _ in weightings]
         if not qterms:
             return out
+        n_docs = self.n_docs if n_docs is None else n_docs
         if self.vector:
-            return self._score_columns(c, qterms, df, weightings)
-        n_docs = self.n_docs
+            return self._score_columns(c, qterms, df, weightings, n_docs)
         # a posting found in the body alone has tf = body weight * scaled body count in every weighting,
         # so its share is computed once per distinct body weight
         by_body: dict[float, list[dict[int, float]]] = {}

@@ -88,7 +88,8 @@ class Snapshot:
             self.mods = ModuleMap(paths, None if repo is None else functools.partial(_read_config, repo))
         self.mods_paths: list[str] = paths
         self.mods_configs = configs
-        self.postings = bm25.Postings({f.id: f.lens for f in files.values()}, self.avg, vector=self.vector)
+        self.postings = bm25.Postings({f.id: f.lens for f in files.values()}, self.avg, vector=self.vector,
+                                      sources=functools.partial(bm25.source_ids, files))
         self.fixed: rank.FixedSignals | None = None  # with the history's activity, at the first query
         self.chunks = ChunkRows()
 
