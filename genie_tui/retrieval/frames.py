@@ -80,9 +80,14 @@ _RUBY_IN = re.compile(r":in [`']")
 _CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's ``package:`` ones
 # a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
-# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): the last is
-# the root cause, and its first frame where the problem is
+# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): a trace's
+# last is the root cause, and its first frame where the problem is
 _CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
+# the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
+# or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
+# ``Suppressed:`` line
+_JAVA_HEAD = re.compile(r"^[ \t>]*(?:Exception in thread\b|(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)",
+                        re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -115,13 +120,16 @@ def read_frames(text: str) -> list[Frame]:
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
     printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
-    the root cause, whose first frame counts most. A Go goroutine's are ordered apart (see _go_order)."""
+    the root cause, whose first frame counts most; each trace of the text has its own causes. A Go
+    goroutine's are ordered apart (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     read: set[tuple[int, int]] = set()  # the paths of Java's and Dart's frames, which the patterns after them see
     causes = [m.start() for m in _CAUSED_BY.finditer(text)]
-    section: dict[tuple[str, int], tuple[int, int]] = {}  # a Java frame's strongest (cause section, -offset)
+    heads = [m.start() for m in _JAVA_HEAD.finditer(text)]
+    # a Java frame's strongest (cause section, -offset), its sections counted back from its trace's root cause (0)
+    section: dict[tuple[str, int], tuple[int, int]] = {}
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
@@ -143,7 +151,10 @@ def read_frames(text: str) -> list[Frame]:
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if n == JAVA:
-                section[key] = max(section.get(key, (-1, 0)), (bisect.bisect(causes, m.start()), -m.start()))
+                t = bisect.bisect(heads, m.start())
+                root = bisect.bisect(causes, heads[t] if t < len(heads) else len(text))
+                here = (bisect.bisect(causes, m.start()) - root, -m.start())
+                section[key] = max(section[key], here) if key in section else here
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
