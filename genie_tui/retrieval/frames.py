@@ -80,9 +80,14 @@ _RUBY_IN = re.compile(r":in [`']")
 _CALL_FIRST = re.compile(r"most recent call first\)?:?[ \t]*\r?\n(?:[^\n]*\S[^\n]*(?:\n|$))*")
 JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's ``package:`` ones
 # a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
-# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): the last is
-# the root cause, and its first frame where the problem is
+# java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): a trace's
+# last is the root cause, and its first frame where the problem is
 _CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
+# the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
+# or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
+# ``Suppressed:`` line
+_JAVA_HEAD = re.compile(r"^[ \t>]*(?:Exception in thread\b|(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)",
+                        re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -115,13 +120,16 @@ def read_frames(text: str) -> list[Frame]:
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
     printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
-    the root cause, whose first frame counts most. A Go goroutine's are ordered apart (see _go_order)."""
+    the root cause, whose first frame counts most; each trace of the text has its own causes. The tracebacks of
+    a Python chain are ordered apart (see _chained), and so are a Go goroutine's (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     read: set[tuple[int, int]] = set()  # the paths of Java's and Dart's frames, which the patterns after them see
     causes = [m.start() for m in _CAUSED_BY.finditer(text)]
-    section: dict[tuple[str, int], tuple[int, int]] = {}  # a Java frame's strongest (cause section, -offset)
+    heads = [m.start() for m in _JAVA_HEAD.finditer(text)]
+    # a Java frame's strongest (cause section, -offset), its sections counted back from its trace's root cause (0)
+    section: dict[tuple[str, int], tuple[int, int]] = {}
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
@@ -143,7 +151,10 @@ def read_frames(text: str) -> list[Frame]:
                     _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
                 inner_first.add(key)
             if n == JAVA:
-                section[key] = max(section.get(key, (-1, 0)), (bisect.bisect(causes, m.start()), -m.start()))
+                t = bisect.bisect(heads, m.start())
+                root = bisect.bisect(causes, heads[t] if t < len(heads) else len(text))
+                here = (bisect.bisect(causes, m.start()) - root, -m.start())
+                section[key] = max(section[key], here) if key in section else here
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
@@ -151,15 +162,76 @@ def read_frames(text: str) -> list[Frame]:
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
+    chained = _chained(text, [pos for key, (pos, _) in found.items() if key not in inner_first])
 
-    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, int, int, int]:
+    def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, ...]:
         key, (pos, _) = item
         in_go = go(pos)
         if in_go[0]:
-            return (*in_go, 0)
-        return (0, 1, *section.get(key, (0, -pos))) if key in inner_first else (0, 0, 0, pos)
+            return (*in_go, 0, 0)
+        if key in inner_first:
+            return (0, 1, *section.get(key, (0, -pos)), 0)
+        return (0, 0, *chained.get(pos, (pos, 0, 0)))
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
+
+
+# Python's line between two tracebacks of a chain (pytest's too, between two failures' entries): the exception
+# above caused the one below, or was being handled when it was raised
+_CHAIN_LINK = re.compile(r"^[ \t>]*(?:During handling of the above exception, another exception occurred|"
+                         r"The above exception was the direct cause of the following exception):?[ \t]*$",
+                         re.MULTILINE)
+# where a traceback starts (Python's, IPython's ``KeyError   Traceback (most recent call last)``, pytest's
+# ``_____ test_a _____``) or a fenced block starts or ends: no chain reaches across them
+_TRACE_START = re.compile(r"^(?:[^\n]*Traceback \(most recent call last\)|[ \t>]*(?:_{3,} [^\n_][^\n]{0,300}? _{3,}"
+                          r"[ \t]*$|```|~~~))", re.MULTILINE)
+_PY_HEAD = re.compile(r"^([ \t>]*)Traceback \(most recent call last\):[ \t]*$", re.MULTILINE)
+# the exception a Python traceback ends with (``KeyError: 'db'``, ``shop.errors.DbError: ...``, ``StopIteration``)
+_PY_RAISED = re.compile(r"^([ \t>]*)[A-Za-z_][\w.]*(?::|[ \t]*$)", re.MULTILINE)
+
+
+def _py_ends(text: str) -> list[int]:
+    """Where each Python traceback of ``text`` ends: at its exception's line, the first line after
+    ``Traceback (most recent call last):`` that names one, indented no deeper than that (its frames are)."""
+    raised = [(m.start(), len(m.group(1))) for m in _PY_RAISED.finditer(text)]
+    ends = []
+    for m in _PY_HEAD.finditer(text):
+        i = bisect.bisect(raised, (m.end(), 0))
+        # a few lines of code in the frames may look like one, indented deeper (a bare name)
+        ends += [start for start, indent in raised[i:i + 20] if indent <= len(m.group(1))][:1]
+    return ends
+
+
+def _chained(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a chain of Python
+    tracebacks (``During handling of the above exception, another exception occurred:``, ``The above exception
+    was the direct cause of the following exception:``). The first traceback printed is the root cause: the
+    exception a wrapper re-raises (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where
+    the bug usually is, while the later one's raising frame is the wrapper, or a handler's own bug. So each
+    traceback's frames count by how far from its raising frame they are, the raising frames first, and among
+    frames as far, the earlier traceback's more: the root cause's raising frame counts most, the last
+    traceback's next. The chain keeps its place among the text's other frames, at its last."""
+    links = {m.start() for m in _CHAIN_LINK.finditer(text)}
+    if not links:
+        return {}
+    cuts = sorted(links | {m.start() for m in _TRACE_START.finditer(text)} | set(_py_ends(text)))
+    parts: dict[int, list[int]] = {}  # the offsets of the frames between two cuts, by the cut after them
+    for pos in sorted(offsets):
+        parts.setdefault(bisect.bisect(cuts, pos), []).append(pos)
+    chains: list[list[list[int]]] = []
+    last = 0
+    for i in sorted(parts):
+        # two parts with frames are tracebacks of one chain when a chain's line lies between them
+        if not chains or not any(c in links for c in cuts[last:i]):
+            chains.append([])
+        chains[-1].append(parts[i])
+        last = i
+    keys: dict[int, tuple[int, int, int]] = {}
+    for chain in chains:
+        for nth, part in enumerate(chain if len(chain) > 1 else []):
+            for depth, pos in enumerate(reversed(part)):
+                keys[pos] = (chain[-1][-1], -depth, -nth)
+    return keys
 
 
 # a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
