@@ -105,11 +105,20 @@ def run_repo(repo: Path, n: int, min_words: int) -> dict[str, object]:
             named = any(re.search(rf"\b{re.escape(s)}\b", str(q["message"]).lower()) for s in stems if len(s) > 2)
             rows.append({"sha": q["sha"], "files": sorted(gold), "ranked": ranked, "genie": _scores(ranked, gold),
                          "bm25": _scores(keyword, gold), "named": named, "query_ms": query_ms})
-            print(f"\r{repo.name}: {i}/{len(qs)}", end="", file=sys.stderr, flush=True)
+            print(f"\r{label(repo)}: {i}/{len(qs)}", end="", file=sys.stderr, flush=True)
         if ix is not None:
             ix.close()
-        print(f"\r{repo.name}: {len(qs)} commits in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    return {"repo": repo.name, "rows": rows, "skipped": skipped}
+        print(f"\r{label(repo)}: {len(qs)} commits in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return {"repo": label(repo), "rows": rows, "skipped": skipped}
+
+
+def label(repo: Path) -> str:
+    """A repository's name in the table: its directory's, without ``.git``; a generic one (a git snapshot's
+    ``owner+name/repo``, a bare ``.git``) by its parent's, ``owner+name`` read as ``owner/name``."""
+    name = repo.name.removesuffix(".git")
+    if name in ("", "repo", "repository", "src", "checkout"):
+        name = repo.parent.name.removesuffix(".git")
+    return name.replace("+", "/", 1) if name.count("+") == 1 else name
 
 
 def table(results: list[dict[str, object]]) -> str:

@@ -19,11 +19,12 @@ def git(repo: Path, *args: str) -> str:
 
 
 def test_commits_are_questions_searched_before_they_happened(make_repo, tmp_path):
+    (tmp_path / "acme+parsers").mkdir()  # laid out as a git snapshot is: owner+name/repo
     repo = make_repo({
         "src/parser.py": "def parse(text):\n    return text.split()\n",
         "src/render.py": "def render(rows):\n    return '\\n'.join(rows)\n",
         "tests/test_parser.py": "def test_parse():\n    assert parse('a b')\n",
-    })
+    }, name="acme+parsers/repo")
     (repo / "src" / "parser.py").write_text("def parse(text):\n    if not text:\n        return []  # zanzibar\n"
                                             "    return text.split()\n")
     (repo / "tests" / "test_parser.py").write_text("def test_empty():\n    assert parse('') == []\n")
@@ -52,7 +53,7 @@ def test_commits_are_questions_searched_before_they_happened(make_repo, tmp_path
     rows = rows[1:]
     assert rows[0]["ranked"][0] == "src/parser.py"
     assert rows[0]["genie"]["Acc@1"] == 1.0
-    assert "| repo | 2 |" in proc.stdout
+    assert "| acme/parsers | 2 |" in proc.stdout  # named by the snapshot, not "repo"
     assert git(repo, "rev-parse", "HEAD") == head and "zanzibar" in (repo / "src" / "parser.py").read_text()
 
 
