@@ -50,8 +50,9 @@ PATTERNS: dict[str, list[str]] = {
           for value in ("[(function_expression) (arrow_function) (generator_function)]",
                         "(assignment_expression right: [(function_expression) (arrow_function) (generator_function)])")),
         # ``class A { onClick = () => {} }``: a field holding a function is a method (TypeScript's is below)
-        ("(field_definition property: [(property_identifier) (private_property_identifier)] @name"
-         " value: [(arrow_function) (function_expression)]) @def.method"),
+        # (also under a computed name, ``['load'] = () => {}``, which extract._name_of reads as methods' are)
+        ("(field_definition property: [(property_identifier) (private_property_identifier) (computed_property_name)]"
+         " @name value: [(arrow_function) (function_expression)]) @def.method"),
         # a module-level function through a wrapper (``const View = memo(function View() {})``), not a callback
         *(f"(program {wrap.format(decl=decl, wrapped=_WRAPPED)})"
           for decl in ("lexical_declaration", "variable_declaration")
@@ -328,8 +329,8 @@ PATTERNS: dict[str, list[str]] = {
     ],
 }
 _TS_EXTRA = [
-    ("(public_field_definition name: [(property_identifier) (private_property_identifier)] @name"
-     " value: [(arrow_function) (function_expression)]) @def.method"),
+    ("(public_field_definition name: [(property_identifier) (private_property_identifier) (computed_property_name)]"
+     " @name value: [(arrow_function) (function_expression)]) @def.method"),
     "(interface_declaration name: (type_identifier) @name) @def.class",
     "(type_alias_declaration name: (type_identifier) @name) @def.class",
     "(enum_declaration name: (identifier) @name) @def.class",

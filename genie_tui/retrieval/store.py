@@ -54,7 +54,9 @@ from genie_tui.errors import GenieError
 # 44: a Python module's and class's named values (``MAX_RETRIES = 3``, ``timeout: float = 5.0``) are ``value``s;
 #     named values make no chunks of their own (they stay in their windows of module-level code)
 # 45: a dot file without an extension (``.flake8``, ``.coveragerc``, ``.gitignore``) is a text file
-SCHEMA_VERSION = "46"
+# 46: a JS/TS method under a computed literal key (``['load']() {}``) is named by it; under a computed value, none
+# 47: so is a class field holding a function (``['open'] = () => {}``)
+SCHEMA_VERSION = "47"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -97,3 +97,28 @@ def test_computed_method_names_are_their_literals_or_none(make_repo, definitions
                      "KEY": [("src/store.js", 1, 1)], "iterator": [], "Symbol.iterator": [],
                      "[Symbol.iterator]": [], "asyncIterator": [], "Store.Save file": [], "['load']": [],
                      "Loader.load": [("src/loader.ts", 2, 2)], "Job.run": [("src/loader.ts", 7, 7)]}
+
+
+FIELDS = """\
+const KEY = 'reset';
+
+export class Panel {
+  ['open'] = () => {
+    return 1;
+  };
+  [KEY] = () => 2;
+  [`close`] = function () {
+    return 3;
+  };
+}
+"""
+
+
+def test_computed_field_functions_are_methods_named_by_their_literals(make_repo, definitions_of):
+    """A class field holding a function under a computed name is a method, as ``['load']() {}`` is: named by a
+    literal key, none under a computed value (``[KEY]``); in JavaScript and TypeScript alike."""
+    files = {"src/panel.js": FIELDS, "src/panel.ts": FIELDS.replace("export class Panel {", "export class Panel {\n  private n = 0;")}
+    found = definitions_of(make_repo(files), ("Panel.open", "Panel.close", "KEY", "Panel.reset"))
+    assert found == {"Panel.open": [("src/panel.js", 4, 6), ("src/panel.ts", 5, 7)],
+                     "Panel.close": [("src/panel.js", 8, 10), ("src/panel.ts", 9, 11)],
+                     "KEY": [("src/panel.js", 1, 1), ("src/panel.ts", 1, 1)], "Panel.reset": []}
