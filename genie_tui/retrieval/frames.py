@@ -82,12 +82,18 @@ JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's `
 # a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
 # java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): a trace's
 # last is the root cause, and its first frame where the problem is
-_CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
+# Android's logcat prints such a trace with its prefix on every line, which these lines may begin with:
+# ``E/AndroidRuntime( 1234): `` (brief), ``E/AndroidRuntime: `` or ``E AndroidRuntime: `` (tag),
+# ``01-15 10:23:45.678  1234  1234 E AndroidRuntime: `` (threadtime, a short tag padded before its ``:``)
+_LOGCAT = (r"(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+[ \t]+\d+[ \t]+\d+[ \t]+)?"
+           r"[VDIWEFA][/ ][^\s:()]{1,100}(?:\([ \t]*\d+\))?[ \t]*:[ \t]")
+# (``*+``: a line of blanks is not tried again from each of them, which made a pasted log of them slow)
+_CAUSED_BY = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?Caused by:", re.MULTILINE)
 # the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
 # or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
 # ``Suppressed:`` line
-_JAVA_HEAD = re.compile(r"^[ \t>]*(?:Exception in thread\b|(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)",
-                        re.MULTILINE)
+_JAVA_HEAD = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?(?:Exception in thread\b|"
+                        r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)", re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -120,8 +126,9 @@ def read_frames(text: str) -> list[Frame]:
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
     printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
-    the root cause, whose first frame counts most; each trace of the text has its own causes. The tracebacks of
-    a Python chain are ordered apart (see _chained), and so are a Go goroutine's (see _go_order)."""
+    the root cause, whose first frame counts most; each trace of the text has its own causes, also behind
+    logcat's prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are a Go
+    goroutine's (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
