@@ -94,6 +94,12 @@ _CAUSED_BY = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?Caused by:", re.MULTILINE)
 # ``Suppressed:`` line
 _JAVA_HEAD = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?(?:Exception in thread\b|"
                         r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)", re.MULTILINE)
+# an Apple crash report's crashed thread (``Thread 3 Crashed:: Dispatch queue: ...``), which need not be the
+# first printed, and an uncaught exception's ``Last Exception Backtrace:``, where it was thrown (the crashed
+# thread then only aborts), printed before the threads: their frames, up to a blank line, count more than the
+# other threads'
+_CRASHED = re.compile(r"^[ \t>]*(?:Thread \d+ Crashed:|Last Exception Backtrace:)[^\n]*\n(?:[^\n]*\S[^\n]*(?:\n|$))*",
+                      re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -125,17 +131,20 @@ def read_frames(text: str) -> list[Frame]:
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
-    printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
-    the root cause, whose first frame counts most; each trace of the text has its own causes, also behind
-    logcat's prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are a Go
-    goroutine's (see _go_order)."""
+    printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
+    threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
+    root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
+    prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are a Go goroutine's (see
+    _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     read: set[tuple[int, int]] = set()  # the paths of Java's and Dart's frames, which the patterns after them see
     causes = [m.start() for m in _CAUSED_BY.finditer(text)]
     heads = [m.start() for m in _JAVA_HEAD.finditer(text)]
-    # a Java frame's strongest (cause section, -offset), its sections counted back from its trace's root cause (0)
+    crashed = Spans([m.span() for m in _CRASHED.finditer(text)])
+    # a frame's strongest (section, -offset) where it is printed innermost first: a Java frame's sections counted
+    # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
@@ -162,6 +171,8 @@ def read_frames(text: str) -> list[Frame]:
                 root = bisect.bisect(causes, heads[t] if t < len(heads) else len(text))
                 here = (bisect.bisect(causes, m.start()) - root, -m.start())
                 section[key] = max(section[key], here) if key in section else here
+            elif crashed.covers(*m.span()):
+                section[key] = max(section.get(key, (1, -m.start())), (1, -m.start()))
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
