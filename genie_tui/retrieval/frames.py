@@ -134,8 +134,8 @@ def read_frames(text: str) -> list[Frame]:
     printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
-    prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are a Go goroutine's (see
-    _go_order)."""
+    prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are an exception group's
+    (see _grouped) and a Go goroutine's (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
@@ -180,7 +180,8 @@ def read_frames(text: str) -> list[Frame]:
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
-    chained = _chained(text, [pos for key, (pos, _) in found.items() if key not in inner_first])
+    printed_last = [pos for key, (pos, _) in found.items() if key not in inner_first]
+    chained = _chained(text, printed_last) | _grouped(text, printed_last)
 
     def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, ...]:
         key, (pos, _) = item
@@ -249,6 +250,58 @@ def _chained(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
         for nth, part in enumerate(chain if len(chain) > 1 else []):
             for depth, pos in enumerate(reversed(part)):
                 keys[pos] = (chain[-1][-1], -depth, -nth)
+    return keys
+
+
+# Python's exception group (3.11): ``  + Exception Group Traceback (most recent call last):``, the group's own
+# traceback in a box of ``|`` lines, then each sub-exception's in a box two columns in, opened by
+# ``+-+---- 1 ----`` (the first, from the group's column) or ``+---- 2 ----``; a sub-exception that is a group
+# (``| Exception Group Traceback ...``) opens boxes of its own the same way
+_GROUP = re.compile(r"^([ \t>]*)\+ Exception Group Traceback \(most recent call last\):[ \t]*\r?\n"
+                    r"(?:\1[ \t]*[|+][^\n]*(?:\n|$))*", re.MULTILINE)
+# a line of a group's boxes that tells where it belongs: by the column of its ``|`` (a line of a traceback) or of
+# the ``+`` that opens a sub-exception's box (``+-+`` the first, a box further in)
+_BOX = re.compile(r"([ \t>]*)(?:(\|)|\+(-\+)?-+ (?:\d+|\.\.\.) -)")
+
+
+def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a Python exception group,
+    as _chained's are. Each sub-exception is an exception of its own, whose raising frame is where it went
+    wrong: not a caller of the group's frames, printed above it. So a group's tracebacks are ordered as a chain's
+    are, each sub-exception's (a group's: its sub-exceptions', then its own) before the group's own traceback,
+    which is raised where the sub-exceptions were gathered: the first sub-exception's raising frame (the first
+    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. The group keeps its place among
+    the text's other frames, at its last."""
+    keys: dict[int, tuple[int, int, int]] = {}
+    offsets = sorted(offsets)
+    for g in _GROUP.finditer(text):
+        # each traceback of the group is a node, (its place in the tree: the nth sub-exception's of the nth ...,
+        # the offsets of its frames); a box's column tells the node whose traceback it shows
+        nodes: list[tuple[tuple[int, ...], list[int]]] = [((), [])]
+        at_col = {len(g.group(1)): 0}
+        pos = g.start()
+        while 0 <= pos < g.end():
+            end = text.find("\n", pos, g.end())
+            end = g.end() if end < 0 else end
+            box, pos = _BOX.match(text, pos, end), end + 1
+            if box is None:
+                continue
+            col = len(box.group(1))
+            if box.group(2):
+                nodes[at_col.get(col, 0)][1].extend(offsets[bisect.bisect_left(offsets, box.start()):
+                                                             bisect.bisect_left(offsets, end)])
+            elif box.group(3):  # the first sub-exception, its box two columns in from its group's
+                nodes.append(((*nodes[at_col.get(col, 0)][0], 0), []))
+                at_col[col + 2] = len(nodes) - 1
+            elif col in at_col:  # the next sub-exception of the same group
+                *parent, nth = nodes[at_col[col]][0] or (0,)
+                nodes.append(((*parent, nth + 1), []))
+                at_col[col] = len(nodes) - 1
+        anchor = max((pos for _, frames in nodes for pos in frames), default=0)
+        # a group's sub-exceptions in order, each before the group: a node's place, then more than any index
+        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda node: (*node[0], len(nodes)))):
+            for depth, pos in enumerate(reversed(frames)):
+                keys[pos] = (anchor, -depth, -nth)
     return keys
 
 
