@@ -82,12 +82,24 @@ JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's `
 # a Java, Kotlin or Scala exception's cause, printed after the frames of the exception it caused (``Caused by:
 # java.io.IOException: ...``, its own frames, ``... 3 more`` for those it shares with the one above): a trace's
 # last is the root cause, and its first frame where the problem is
-_CAUSED_BY = re.compile(r"^[ \t>]*Caused by:", re.MULTILINE)
+# Android's logcat prints such a trace with its prefix on every line, which these lines may begin with:
+# ``E/AndroidRuntime( 1234): `` (brief), ``E/AndroidRuntime: `` or ``E AndroidRuntime: `` (tag),
+# ``01-15 10:23:45.678  1234  1234 E AndroidRuntime: `` (threadtime, a short tag padded before its ``:``)
+_LOGCAT = (r"(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+[ \t]+\d+[ \t]+\d+[ \t]+)?"
+           r"[VDIWEFA][/ ][^\s:()]{1,100}(?:\([ \t]*\d+\))?[ \t]*:[ \t]")
+# (``*+``: a line of blanks is not tried again from each of them, which made a pasted log of them slow)
+_CAUSED_BY = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?Caused by:", re.MULTILINE)
 # the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
 # or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
 # ``Suppressed:`` line
-_JAVA_HEAD = re.compile(r"^[ \t>]*(?:Exception in thread\b|(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)",
-                        re.MULTILINE)
+_JAVA_HEAD = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?(?:Exception in thread\b|"
+                        r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)", re.MULTILINE)
+# an Apple crash report's crashed thread (``Thread 3 Crashed:: Dispatch queue: ...``), which need not be the
+# first printed, and an uncaught exception's ``Last Exception Backtrace:``, where it was thrown (the crashed
+# thread then only aborts), printed before the threads: their frames, up to a blank line, count more than the
+# other threads'
+_CRASHED = re.compile(r"^[ \t>]*(?:Thread \d+ Crashed:|Last Exception Backtrace:)[^\n]*\n(?:[^\n]*\S[^\n]*(?:\n|$))*",
+                      re.MULTILINE)
 
 
 def _java_path(qualified: str, name: str) -> str:
@@ -119,16 +131,20 @@ def read_frames(text: str) -> list[Frame]:
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
     gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
-    printed last. A Java trace's sections count from the exception printed first to its last ``Caused by:``,
-    the root cause, whose first frame counts most; each trace of the text has its own causes. The tracebacks of
-    a Python chain are ordered apart (see _chained), and so are a Go goroutine's (see _go_order)."""
+    printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
+    threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
+    root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
+    prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are an exception group's
+    (see _grouped) and a Go goroutine's (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
     read: set[tuple[int, int]] = set()  # the paths of Java's and Dart's frames, which the patterns after them see
     causes = [m.start() for m in _CAUSED_BY.finditer(text)]
     heads = [m.start() for m in _JAVA_HEAD.finditer(text)]
-    # a Java frame's strongest (cause section, -offset), its sections counted back from its trace's root cause (0)
+    crashed = Spans([m.span() for m in _CRASHED.finditer(text)])
+    # a frame's strongest (section, -offset) where it is printed innermost first: a Java frame's sections counted
+    # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
@@ -155,6 +171,8 @@ def read_frames(text: str) -> list[Frame]:
                 root = bisect.bisect(causes, heads[t] if t < len(heads) else len(text))
                 here = (bisect.bisect(causes, m.start()) - root, -m.start())
                 section[key] = max(section[key], here) if key in section else here
+            elif crashed.covers(*m.span()):
+                section[key] = max(section.get(key, (1, -m.start())), (1, -m.start()))
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
@@ -162,7 +180,8 @@ def read_frames(text: str) -> list[Frame]:
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
-    chained = _chained(text, [pos for key, (pos, _) in found.items() if key not in inner_first])
+    printed_last = [pos for key, (pos, _) in found.items() if key not in inner_first]
+    chained = _chained(text, printed_last) | _grouped(text, printed_last)
 
     def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, ...]:
         key, (pos, _) = item
@@ -231,6 +250,58 @@ def _chained(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
         for nth, part in enumerate(chain if len(chain) > 1 else []):
             for depth, pos in enumerate(reversed(part)):
                 keys[pos] = (chain[-1][-1], -depth, -nth)
+    return keys
+
+
+# Python's exception group (3.11): ``  + Exception Group Traceback (most recent call last):``, the group's own
+# traceback in a box of ``|`` lines, then each sub-exception's in a box two columns in, opened by
+# ``+-+---- 1 ----`` (the first, from the group's column) or ``+---- 2 ----``; a sub-exception that is a group
+# (``| Exception Group Traceback ...``) opens boxes of its own the same way
+_GROUP = re.compile(r"^([ \t>]*)\+ Exception Group Traceback \(most recent call last\):[ \t]*\r?\n"
+                    r"(?:\1[ \t]*[|+][^\n]*(?:\n|$))*", re.MULTILINE)
+# a line of a group's boxes that tells where it belongs: by the column of its ``|`` (a line of a traceback) or of
+# the ``+`` that opens a sub-exception's box (``+-+`` the first, a box further in)
+_BOX = re.compile(r"([ \t>]*)(?:(\|)|\+(-\+)?-+ (?:\d+|\.\.\.) -)")
+
+
+def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a Python exception group,
+    as _chained's are. Each sub-exception is an exception of its own, whose raising frame is where it went
+    wrong: not a caller of the group's frames, printed above it. So a group's tracebacks are ordered as a chain's
+    are, each sub-exception's (a group's: its sub-exceptions', then its own) before the group's own traceback,
+    which is raised where the sub-exceptions were gathered: the first sub-exception's raising frame (the first
+    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. The group keeps its place among
+    the text's other frames, at its last."""
+    keys: dict[int, tuple[int, int, int]] = {}
+    offsets = sorted(offsets)
+    for g in _GROUP.finditer(text):
+        # each traceback of the group is a node, (its place in the tree: the nth sub-exception's of the nth ...,
+        # the offsets of its frames); a box's column tells the node whose traceback it shows
+        nodes: list[tuple[tuple[int, ...], list[int]]] = [((), [])]
+        at_col = {len(g.group(1)): 0}
+        pos = g.start()
+        while 0 <= pos < g.end():
+            end = text.find("\n", pos, g.end())
+            end = g.end() if end < 0 else end
+            box, pos = _BOX.match(text, pos, end), end + 1
+            if box is None:
+                continue
+            col = len(box.group(1))
+            if box.group(2):
+                nodes[at_col.get(col, 0)][1].extend(offsets[bisect.bisect_left(offsets, box.start()):
+                                                             bisect.bisect_left(offsets, end)])
+            elif box.group(3):  # the first sub-exception, its box two columns in from its group's
+                nodes.append(((*nodes[at_col.get(col, 0)][0], 0), []))
+                at_col[col + 2] = len(nodes) - 1
+            elif col in at_col:  # the next sub-exception of the same group
+                *parent, nth = nodes[at_col[col]][0] or (0,)
+                nodes.append(((*parent, nth + 1), []))
+                at_col[col] = len(nodes) - 1
+        anchor = max((pos for _, frames in nodes for pos in frames), default=0)
+        # a group's sub-exceptions in order, each before the group: a node's place, then more than any index
+        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda node: (*node[0], len(nodes)))):
+            for depth, pos in enumerate(reversed(frames)):
+                keys[pos] = (anchor, -depth, -nth)
     return keys
 
 
