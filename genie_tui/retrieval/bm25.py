@@ -124,7 +124,7 @@ class Postings:
             return {t: d for t in uniq if (d := known.get(t, found.get(t, 0)))}
         return {t: d for t in uniq if (d := known[t])}
 
-    def source_freqs(self, c: sqlite3.Connection, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+    def source_freqs(self, c: sqlite3.Connection, terms: Iterable[str]) -> tuple[dict[str, float], int]:
         """Term -> number of source files containing it (code that is no test, documentation or plain text: where
         fixes go), and the number of source files; every file's (:meth:`doc_freqs`) when there are fewer than
         :data:`MIN_SOURCES`.
@@ -226,7 +226,7 @@ class Postings:
         fid = a[:, 0]
         return fid, a[:, 1:].T / norms[:, fid]
 
-    def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
+    def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float],
                        weightings: list[Weighting], n_docs: int) -> list[dict[int, float]]:
         import numpy as np
 
@@ -249,7 +249,7 @@ class Postings:
             out.append(dict(zip(ids.tolist(), sums[ids].tolist())))
         return out
 
-    def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int],
+    def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float],
               weightings: list[Weighting], n_docs: int | None = None) -> list[dict[int, float]]:
         """One ``{file id: score}`` per weighting of (path, names, doc, body); the idf takes ``df`` out of
         ``n_docs`` files (default: all of them)."""
@@ -319,7 +319,7 @@ class Postings:
         return out
 
 
-def score(c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, int], n_docs: int,
+def score(c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float], n_docs: int,
           lens: Mapping[int, tuple[int, int, int, int]], avg: tuple[float, float, float, float],
           weightings: list[Weighting]) -> list[dict[int, float]]:
     """One ``{file id: score}`` per weighting of (path, names, doc, body), without caching."""
