@@ -106,6 +106,7 @@ class Postings:
         self._df: dict[str, int] = {}
         self._sources = sources
         self._source_ids: Any = None  # a set of ids, or numpy's mask over them: read at the first question
+        self._n_sources = 0
         self._source_df: dict[str, int] = {}
         self._rows: OrderedDict[str, Scaled] = OrderedDict()
         self._cached = 0
@@ -137,6 +138,7 @@ class Postings:
         uniq = list(dict.fromkeys(terms))
         if self._source_ids is None:
             ids = set(self._sources()) if self._sources is not None else set(self.lens)
+            self._n_sources = len(ids)
             if self.vector and ids:
                 import numpy as np
 
@@ -144,8 +146,7 @@ class Postings:
                 mask[list(ids)] = True
                 ids = mask  # type: ignore[assignment]
             self._source_ids = ids
-        src = self._source_ids
-        n_src = int(src.sum()) if self.vector else len(src)
+        src, n_src = self._source_ids, self._n_sources
         if n_src < MIN_SOURCES:
             return self.doc_freqs(c, uniq), self.n_docs
         known = self._source_df

@@ -42,11 +42,11 @@ _T = TypeVar("_T")
 class RepoIndex:
     """The code index of one repository, persisted in the user cache dir and updated incrementally."""
 
-    def __init__(self, repo: Path, store: Store) -> None:
+    def __init__(self, repo: Path, store: Store, vector: bool | None = None) -> None:
         self.repo = repo
         self._store = store
         self._write = threading.RLock()
-        self._snap = Snapshot({})
+        self._snap = Snapshot({}, vector=vector)  # its updates keep ``vector`` (BM25 with numpy; None: by size)
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
@@ -73,9 +73,7 @@ class RepoIndex:
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
-        self = cls(repo, store)
-        if one_query:
-            self._snap = Snapshot({}, vector=False)
+        self = cls(repo, store, vector=False if one_query else None)
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         try:

@@ -34,3 +34,26 @@ def definitions_of() -> Callable[..., dict[str, list[tuple[str, int, int]]]]:
             ix.close()
 
     return _found
+
+
+@pytest.fixture
+def trace_signal() -> Callable[[object, str], dict[str, float]]:
+    """The trace signal of each file ``text`` finds in ``repo`` (0 where no frame names it), through
+    ``RepoIndex.features``."""
+
+    def _trace(repo: object, text: str) -> dict[str, float]:
+        ix = RepoIndex.open(repo)  # type: ignore[arg-type]
+        try:
+            return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
+        finally:
+            ix.close()
+
+    return _trace
+
+
+@pytest.fixture
+def frame_places() -> Callable[[str], list[tuple[str, int]]]:
+    """The file names and lines of the frames ``analyze`` reads in a text, weakest first."""
+    from genie_tui.retrieval.query import analyze
+
+    return lambda text: [(f.path.rsplit("/", 1)[-1], f.line) for f in analyze(text).frames]

@@ -3,24 +3,6 @@ threads', the innermost most, and an uncaught exception's ``Last Exception Backt
 
 from __future__ import annotations
 
-from genie_tui.retrieval import RepoIndex
-from genie_tui.retrieval.query import analyze
-
-
-def _trace(repo: object, text: str) -> dict[str, float]:
-    """The trace signal of each file ``text`` finds in ``repo`` (0 where no frame names it)."""
-    ix = RepoIndex.open(repo)  # type: ignore[arg-type]
-    try:
-        return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
-    finally:
-        ix.close()
-
-
-def _places(text: str) -> list[tuple[str, int]]:
-    """The file names and lines of the frames of ``text``, weakest first."""
-    return [(f.path.rsplit("/", 1)[-1], f.line) for f in analyze(text).frames]
-
-
 # --- Apple crash reports: the crashed thread, wherever it is printed -----------------------------------------
 
 CRASHED_THIRD = """Exception Type:  EXC_BAD_ACCESS (SIGSEGV)
@@ -80,17 +62,17 @@ def _m(name: str) -> str:
 APPLE = {f"MyApp/{name}.m": _m(name) for name in ("Parser", "Loader", "AppDelegate", "main", "Cache", "Worker")}
 
 
-def test_the_crashed_thread_counts_more_than_the_threads_printed_before_it(make_repo):
+def test_the_crashed_thread_counts_more_than_the_threads_printed_before_it(make_repo, trace_signal, frame_places):
     # the crashed thread innermost first, then the other threads, each innermost first, the first printed most
-    assert _places(CRASHED_THIRD) == [("Cache.m", 9), ("main.m", 12), ("AppDelegate.m", 12), ("Loader.m", 30),
-                                      ("Parser.m", 57)]
-    trace = _trace(make_repo(APPLE), CRASHED_THIRD)
+    assert frame_places(CRASHED_THIRD) == [("Cache.m", 9), ("main.m", 12), ("AppDelegate.m", 12), ("Loader.m", 30),
+                                           ("Parser.m", 57)]
+    trace = trace_signal(make_repo(APPLE), CRASHED_THIRD)
     assert trace["MyApp/Parser.m"] == 1.0 > trace["MyApp/Loader.m"] > trace["MyApp/AppDelegate.m"] \
         > trace["MyApp/Cache.m"] > 0.0
 
 
-def test_the_last_exception_backtrace_counts_most_then_the_crashed_thread(make_repo):
-    assert _places(LAST_EXCEPTION) == [("main.m", 12), ("AppDelegate.m", 12), ("Worker.m", 8), ("Loader.m", 30),
-                                       ("Parser.m", 57)]
-    trace = _trace(make_repo(APPLE), LAST_EXCEPTION)
+def test_the_last_exception_backtrace_counts_most_then_the_crashed_thread(make_repo, trace_signal, frame_places):
+    assert frame_places(LAST_EXCEPTION) == [("main.m", 12), ("AppDelegate.m", 12), ("Worker.m", 8), ("Loader.m", 30),
+                                            ("Parser.m", 57)]
+    trace = trace_signal(make_repo(APPLE), LAST_EXCEPTION)
     assert trace["MyApp/Parser.m"] == 1.0 > trace["MyApp/Worker.m"] > trace["MyApp/AppDelegate.m"] > 0.0

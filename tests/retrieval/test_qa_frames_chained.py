@@ -4,18 +4,7 @@ traceback is the root cause, and several Java traces, each with its own last ``C
 
 from __future__ import annotations
 
-from genie_tui.retrieval import RepoIndex
 from genie_tui.retrieval.query import analyze
-
-
-def _trace(repo: object, text: str) -> dict[str, float]:
-    """The trace signal of each file ``text`` finds in ``repo`` (0 where it is not set)."""
-    ix = RepoIndex.open(repo)  # type: ignore[arg-type]
-    try:
-        return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
-    finally:
-        ix.close()
-
 
 # --- Python: the first traceback of a chain is the root cause ---------------------------------------------------
 
@@ -51,8 +40,8 @@ TypeError: not all arguments converted during string formatting
 """
 
 
-def test_the_root_cause_of_a_chained_traceback_counts_most(make_repo):
-    trace = _trace(make_repo(PY), DURING)
+def test_the_root_cause_of_a_chained_traceback_counts_most(make_repo, trace_signal):
+    trace = trace_signal(make_repo(PY), DURING)
     # the original exception's raising frame first, then the handler's, then their callers
     assert trace[S + "config.py"] == 1.0
     assert 1.0 > trace[S + "errors.py"] > trace[S + "loader.py"] > trace[S + "cli.py"] > 0.0
@@ -61,7 +50,7 @@ def test_the_root_cause_of_a_chained_traceback_counts_most(make_repo):
         ("loader.py", 33), ("loader.py", 30), ("errors.py", 9), ("config.py", 8)]
 
 
-def test_a_direct_cause_counts_more_than_the_exception_that_wraps_it(make_repo):
+def test_a_direct_cause_counts_more_than_the_exception_that_wraps_it(make_repo, trace_signal):
     text = (f"```pytb\nTraceback (most recent call last):\n"
             f'  File "{SITE}db.py", line 21, in connect\n    return driver.open(url)\n'
             f'  File "{SITE}config.py", line 5, in url\n    return self.raw["url"].format(**env)\n'
@@ -71,27 +60,27 @@ def test_a_direct_cause_counts_more_than_the_exception_that_wraps_it(make_repo):
             f'  File "{SITE}report.py", line 14, in build\n    conn = db.connect()\n'
             f'  File "{SITE}db.py", line 23, in connect\n    raise errors.DatabaseError("cannot connect") from e\n'
             "shop.errors.DatabaseError: cannot connect\n```\n")
-    trace = _trace(make_repo(PY), text)
+    trace = trace_signal(make_repo(PY), text)
     assert trace[S + "config.py"] == 1.0
     assert 1.0 > trace[S + "db.py"] > trace[S + "report.py"] > 0.0
     # without the chain's line the two are unrelated tracebacks, the last one's raising frame the strongest
-    trace = _trace(make_repo(PY, name="unchained"), text.replace(
+    trace = trace_signal(make_repo(PY, name="unchained"), text.replace(
         "The above exception was the direct cause of the following exception:", "Then I tried again:"))
     assert trace[S + "db.py"] == 1.0 > trace[S + "config.py"]
 
 
-def test_a_traceback_after_a_chain_is_not_part_of_it(make_repo):
+def test_a_traceback_after_a_chain_is_not_part_of_it(make_repo, trace_signal):
     later = (f"\nWith the section added it fails later, in the report:\n\n```\nTraceback (most recent call last):\n"
              f'  File "{SITE}report.py", line 3, in build\n    rows = fetch()\nValueError: no rows\n```\n')
-    trace = _trace(make_repo(PY), DURING + later)
+    trace = trace_signal(make_repo(PY), DURING + later)
     assert trace[S + "report.py"] == 1.0  # the last traceback's, as without the chain before it
     assert 1.0 > trace[S + "config.py"] > trace[S + "errors.py"] > trace[S + "cli.py"] > 0.0
     # nor is a place the text names after the chain's last exception
-    trace = _trace(make_repo(PY, name="named"), DURING + "\nThe format string is in src/shop/report.py:3.\n")
+    trace = trace_signal(make_repo(PY, name="named"), DURING + "\nThe format string is in src/shop/report.py:3.\n")
     assert trace[S + "report.py"] == 1.0 > trace[S + "config.py"]
 
 
-def test_pytest_s_chained_failures_count_each_root_cause_most(make_repo):
+def test_pytest_s_chained_failures_count_each_root_cause_most(make_repo, trace_signal):
     # pytest prints the chain with the same lines between its ``path:line: Error`` entries; a new test's header
     # (``____ test_b ____``) starts another chain
     text = ("=================== FAILURES ===================\n"
@@ -103,7 +92,7 @@ def test_pytest_s_chained_failures_count_each_root_cause_most(make_repo):
             "    def h():\n>       raise OSError\nE       OSError\n\nsrc/shop/db.py:8: OSError\n\n"
             "The above exception was the direct cause of the following exception:\n\n"
             "    def k():\n>       raise RuntimeError\nE       RuntimeError\n\nsrc/shop/report.py:10: RuntimeError\n")
-    trace = _trace(make_repo(PY), text)
+    trace = trace_signal(make_repo(PY), text)
     assert trace[S + "db.py"] == 1.0  # the later failure's root cause
     assert 1.0 > trace[S + "report.py"] > trace[S + "config.py"] > trace[S + "loader.py"] > 0.0
 
@@ -118,7 +107,7 @@ JAVA = {f"src/main/java/com/acme/{c}.java": _java(c) for c in ("App", "Loader", 
 J = "src/main/java/com/acme/"
 
 
-def test_each_java_trace_counts_its_own_causes(make_repo):
+def test_each_java_trace_counts_its_own_causes(make_repo, trace_signal):
     text = ("Running the app:\n\n```\n"
             'Exception in thread "main" java.lang.IllegalArgumentException: empty input\n'
             "\tat com.acme.Lexer.next(Lexer.java:12)\n"
@@ -131,13 +120,13 @@ def test_each_java_trace_counts_its_own_causes(make_repo):
             "\tat com.acme.Parser.parse(Parser.java:57)\n"
             "\tat com.acme.Loader.load(Loader.java:18)\n"
             "\t... 1 more\n```\n")
-    trace = _trace(make_repo(JAVA), text)
+    trace = trace_signal(make_repo(JAVA), text)
     # the first trace's raising frame, as with no cause anywhere; the second trace's cause before its wrapper
     assert trace[J + "Lexer.java"] == 1.0
     assert 1.0 > trace[J + "Parser.java"] > trace[J + "Loader.java"] > trace[J + "Cli.java"] > 0.0
 
 
-def test_a_later_java_trace_s_causes_do_not_outrank_the_first_one_s(make_repo):
+def test_a_later_java_trace_s_causes_do_not_outrank_the_first_one_s(make_repo, trace_signal):
     text = ('Exception in thread "main" java.lang.RuntimeException: failed to load\n'
             "\tat com.acme.Loader.load(Loader.java:20)\n"
             "\tat com.acme.App.main(App.java:5)\n"
@@ -151,7 +140,7 @@ def test_a_later_java_trace_s_causes_do_not_outrank_the_first_one_s(make_repo):
             "Caused by: java.lang.IllegalArgumentException: empty input\n"
             "\tat com.acme.Lexer.next(Lexer.java:12)\n"
             "\t... 2 more\n")
-    trace = _trace(make_repo(JAVA), text)
+    trace = trace_signal(make_repo(JAVA), text)
     # each trace's root cause before the exceptions it caused, the first trace's first
     assert trace[J + "Parser.java"] == 1.0
     assert 1.0 > trace[J + "Lexer.java"] > trace[J + "Loader.java"] > trace[J + "Cli.java"] > 0.0

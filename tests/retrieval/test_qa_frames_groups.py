@@ -3,24 +3,6 @@ and each sub-exception's raising frame counts as a raising frame, not as a calle
 
 from __future__ import annotations
 
-from genie_tui.retrieval import RepoIndex
-from genie_tui.retrieval.query import analyze
-
-
-def _trace(repo: object, text: str) -> dict[str, float]:
-    """The trace signal of each file ``text`` finds in ``repo`` (0 where no frame names it)."""
-    ix = RepoIndex.open(repo)  # type: ignore[arg-type]
-    try:
-        return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
-    finally:
-        ix.close()
-
-
-def _places(text: str) -> list[tuple[str, int]]:
-    """The file names and lines of the frames of ``text``, weakest first."""
-    return [(f.path.rsplit("/", 1)[-1], f.line) for f in analyze(text).frames]
-
-
 # --- Python 3.11: an exception group's sub-exceptions ----------------------------------------------------------
 
 PY = {f"src/app/{name}.py": "\n".join(f"def f{i}():\n    return {i}" for i in range(30)) + "\n"
@@ -60,23 +42,23 @@ GROUP = """Both tasks fail and the group hides which one first:
 """
 
 
-def test_the_frames_in_an_exception_group_s_boxes_are_read(make_repo):
-    trace = _trace(make_repo(PY), GROUP)
+def test_the_frames_in_an_exception_group_s_boxes_are_read(make_repo, trace_signal):
+    trace = trace_signal(make_repo(PY), GROUP)
     assert all(trace[A + f"{name}.py"] > 0.0 for name in ("main", "runner", "fetch", "client", "worker", "parse"))
 
 
-def test_each_sub_exception_s_raising_frame_counts_as_a_raising_frame(make_repo):
+def test_each_sub_exception_s_raising_frame_counts_as_a_raising_frame(make_repo, trace_signal, frame_places):
     # the raising frames first, the first sub-exception's (the first task to fail) most, then the group's own
     # (where it was raised); then their callers, as far from the raising frame as each other
-    assert _places(GROUP)[-6:] == [("runner.py", 20), ("worker.py", 12), ("fetch.py", 5), ("taskgroups.py", 133),
-                                   ("parse.py", 7), ("client.py", 30)]
-    trace = _trace(make_repo(PY), GROUP)
+    assert frame_places(GROUP)[-6:] == [("runner.py", 20), ("worker.py", 12), ("fetch.py", 5), ("taskgroups.py", 133),
+                                        ("parse.py", 7), ("client.py", 30)]
+    trace = trace_signal(make_repo(PY), GROUP)
     assert trace[A + "client.py"] == 1.0
     assert 1.0 > trace[A + "parse.py"] > trace[A + "fetch.py"] > trace[A + "worker.py"] > trace[A + "runner.py"] \
         > trace[A + "main.py"] > 0.0
 
 
-def test_a_nested_group_s_sub_exceptions_count_before_its_own_frames():
+def test_a_nested_group_s_sub_exceptions_count_before_its_own_frames(frame_places):
     # a sub-exception that is a group counts as a whole, before the next sub-exception: its own sub-exceptions,
     # then its own frames
     text = """  + Exception Group Traceback (most recent call last):
@@ -101,11 +83,11 @@ def test_a_nested_group_s_sub_exceptions_count_before_its_own_frames():
     | ConnectionError: http://example.com/feed
     +------------------------------------
 """
-    assert _places(text) == [("main.py", 10), ("client.py", 30), ("runner.py", 20), ("parse.py", 7)]
+    assert frame_places(text) == [("main.py", 10), ("client.py", 30), ("runner.py", 20), ("parse.py", 7)]
 
 
-def test_a_plain_traceback_after_a_group_keeps_the_last_word():
+def test_a_plain_traceback_after_a_group_keeps_the_last_word(frame_places):
     # a group is one trace among the text's: a traceback printed after it still counts more, as the last one does
     after = ('\nTraceback (most recent call last):\n  File "/srv/app/report.py", line 3, in <module>\n'
              "    build()\nNameError: name 'build' is not defined\n")
-    assert _places(GROUP.replace("```\n", "", 1) + after)[-1] == ("report.py", 3)
+    assert frame_places(GROUP.replace("```\n", "", 1) + after)[-1] == ("report.py", 3)

@@ -6,23 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from genie_tui.retrieval import RepoIndex
 from genie_tui.retrieval.query import analyze
-
-
-def _trace(repo: object, text: str) -> dict[str, float]:
-    """The trace signal of each file ``text`` finds in ``repo`` (0 where no frame names it)."""
-    ix = RepoIndex.open(repo)  # type: ignore[arg-type]
-    try:
-        return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
-    finally:
-        ix.close()
-
-
-def _places(text: str) -> list[tuple[str, int]]:
-    """The file names and lines of the frames of ``text``, weakest first."""
-    return [(f.path.rsplit("/", 1)[-1], f.line) for f in analyze(text).frames]
-
 
 # --- Android logcat: a Java trace behind logcat's prefix ---------------------------------------------------------
 
@@ -86,19 +70,19 @@ PREFIXED = {
 }
 
 
-def test_the_plain_trace_s_root_cause_counts_most(make_repo):
-    trace = _trace(make_repo(ANDROID), PLAIN)
+def test_the_plain_trace_s_root_cause_counts_most(make_repo, trace_signal):
+    trace = trace_signal(make_repo(ANDROID), PLAIN)
     assert trace[J + "Parser.java"] == 1.0 > trace[J + "Loader.java"] > trace[J + "MainActivity.java"] > 0.0
 
 
 @pytest.mark.parametrize("form", list(PREFIXED))
-def test_a_logcat_trace_reads_as_the_same_trace_without_its_prefix(make_repo, form):
+def test_a_logcat_trace_reads_as_the_same_trace_without_its_prefix(make_repo, form, trace_signal):
     text = PREFIXED[form]
     assert [f for f in analyze(text).frames] == analyze(PLAIN).frames
-    assert _trace(make_repo(ANDROID), text) == _trace(make_repo(ANDROID, name="plain"), PLAIN)
+    assert trace_signal(make_repo(ANDROID), text) == trace_signal(make_repo(ANDROID, name="plain"), PLAIN)
 
 
-def test_each_crash_of_a_logcat_has_its_own_causes():
+def test_each_crash_of_a_logcat_has_its_own_causes(frame_places):
     # a second crash after the first: its exception's line, behind the prefix, starts a trace of its own, so the
     # first crash's root cause is not counted as a cause the second one's frames come before
     second = ("FATAL EXCEPTION: pool-2-thread-1\nProcess: com.example.app, PID: 1301\n"
@@ -106,5 +90,5 @@ def test_each_crash_of_a_logcat_has_its_own_causes():
               "\tat com.example.app.Store.put(Store.java:31)\n"
               "\tat com.example.app.Sync.run(Sync.java:12)\n")
     plain = PLAIN + second
-    assert _places(_prefixed("E/AndroidRuntime( 1234): ", plain)) == _places(plain)
-    assert _places(_prefixed("01-15 10:23:47.002  1301  1320 E AndroidRuntime: ", plain)) == _places(plain)
+    assert frame_places(_prefixed("E/AndroidRuntime( 1234): ", plain)) == frame_places(plain)
+    assert frame_places(_prefixed("01-15 10:23:47.002  1301  1320 E AndroidRuntime: ", plain)) == frame_places(plain)

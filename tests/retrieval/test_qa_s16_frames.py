@@ -24,39 +24,30 @@ def _go_panic(dep_frame: str) -> str:
             "exit status 2\n")
 
 
-def _traced(repo: object, text: str) -> dict[str, float]:
-    """The trace signal of each file ``text`` finds in ``repo`` (0 where no frame names it)."""
-    ix = RepoIndex.open(repo)  # type: ignore[arg-type]
-    try:
-        return {path: feats.get("trace") or 0.0 for path, feats in ix.features(text)}
-    finally:
-        ix.close()
-
-
-def test_a_root_level_module_cache_frame_is_the_root_file_of_that_module(make_repo):
+def test_a_root_level_module_cache_frame_is_the_root_file_of_that_module(make_repo, trace_signal):
     repo = make_repo({"go.mod": "module example.com/y\n\ngo 1.21\n", "z.go": Z_ROOT, "cmd/tool/z.go": Z_CMD,
                       "internal/store/z.go": Z_INTERNAL})
-    trace = _traced(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
+    trace = trace_signal(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
     assert trace["z.go"] == 1.0
     assert trace.get("cmd/tool/z.go", 0.0) == trace.get("internal/store/z.go", 0.0) == 0.0
 
 
-def test_a_root_level_module_cache_frame_of_a_dependency_names_no_file_here(make_repo):
+def test_a_root_level_module_cache_frame_of_a_dependency_names_no_file_here(make_repo, trace_signal):
     # the repository is the application; ``z.go`` of its dependency ``example.com/y`` is none of its files
     repo = make_repo({"go.mod": "module example.com/app\n\ngo 1.21\n", "main.go": APP_MAIN, "z.go": Z_ROOT,
                       "cmd/tool/z.go": Z_CMD, "internal/store/z.go": Z_INTERNAL})
-    trace = _traced(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
+    trace = trace_signal(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
     assert trace["main.go"] == 1.0  # the application's own frame is the evidence left
     assert {p: v for p, v in trace.items() if p.endswith("z.go") and v} == {}
 
 
-def test_a_module_cache_frame_without_a_go_mod_names_no_root_file(make_repo):
+def test_a_module_cache_frame_without_a_go_mod_names_no_root_file(make_repo, trace_signal):
     repo = make_repo({"main.go": APP_MAIN, "z.go": Z_ROOT, "cmd/tool/z.go": Z_CMD})
-    trace = _traced(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
+    trace = trace_signal(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/z.go:5"))
     assert trace.get("z.go", 0.0) == trace.get("cmd/tool/z.go", 0.0) == 0.0
 
 
-def test_a_module_cache_path_with_escaped_capitals_and_a_major_version_is_its_module_s(make_repo):
+def test_a_module_cache_path_with_escaped_capitals_and_a_major_version_is_its_module_s(make_repo, trace_signal):
     # the module cache writes ``BurntSushi`` as ``!burnt!sushi``; the repository has moved on to /v2 since
     repo = make_repo({"go.mod": "module github.com/BurntSushi/toml/v2\n\ngo 1.21\n",
                       "decode.go": "package toml\n\n// Decode decodes.\nfunc Decode(s string) error {\n"
@@ -67,24 +58,24 @@ def test_a_module_cache_path_with_escaped_capitals_and_a_major_version_is_its_mo
     windows = text.replace("/home/u/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go",
                            r"C:\Users\u\go\pkg\mod\github.com\!burnt!sushi\toml@v1.3.2\decode.go")
     for t in (text, windows):
-        trace = _traced(repo, t)
+        trace = trace_signal(repo, t)
         assert trace["decode.go"] == 1.0
         assert trace.get("internal/decode.go", 0.0) == 0.0
 
 
-def test_a_module_cache_frame_in_a_directory_is_that_file_only(make_repo):
+def test_a_module_cache_frame_in_a_directory_is_that_file_only(make_repo, trace_signal):
     repo = make_repo({"go.mod": "module example.com/y\n\ngo 1.21\n", "z.go": Z_ROOT,
                       "internal/store/z.go": Z_INTERNAL, "cmd/tool/z.go": Z_CMD})
-    trace = _traced(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/internal/store/z.go:4"))
+    trace = trace_signal(repo, _go_panic("/home/u/go/pkg/mod/example.com/y@v1.2.3/internal/store/z.go:4"))
     assert trace["internal/store/z.go"] == 1.0
     assert trace.get("z.go", 0.0) == trace.get("cmd/tool/z.go", 0.0) == 0.0
 
 
-def test_a_module_cache_frame_of_a_nested_module_is_its_directory_s_file(make_repo):
+def test_a_module_cache_frame_of_a_nested_module_is_its_directory_s_file(make_repo, trace_signal):
     # ``example.com/y/tools`` is the module in the repository's ``tools/`` directory (its own go.mod)
     repo = make_repo({"go.mod": "module example.com/y\n\ngo 1.21\n", "z.go": Z_ROOT,
                       "tools/go.mod": "module example.com/y/tools\n\ngo 1.21\n", "tools/z.go": Z_CMD})
-    trace = _traced(repo, _go_panic("/home/u/go/pkg/mod/example.com/y/tools@v0.1.0/z.go:4"))
+    trace = trace_signal(repo, _go_panic("/home/u/go/pkg/mod/example.com/y/tools@v0.1.0/z.go:4"))
     assert trace["tools/z.go"] == 1.0
     assert trace.get("z.go", 0.0) == 0.0
 
@@ -132,9 +123,9 @@ def _apple_repo(make_repo, first: str, text: str):  # type: ignore[no-untyped-de
     return make_repo({f"MyApp/{first}": text, "MyApp/Loader.m": LOADER_M, "MyApp/main.m": MAIN_M})
 
 
-def test_frame_0_of_an_apple_crash_report_counts_most(make_repo):
+def test_frame_0_of_an_apple_crash_report_counts_most(make_repo, trace_signal):
     repo = _apple_repo(make_repo, "Parser.m", PARSER_M)
-    trace = _traced(repo, CRASH)
+    trace = trace_signal(repo, CRASH)
     assert trace["MyApp/Parser.m"] == 1.0
     assert trace["MyApp/Parser.m"] > trace["MyApp/Loader.m"] > trace["MyApp/main.m"] >= 0.5
     ix = RepoIndex.open(repo)
@@ -145,9 +136,9 @@ def test_frame_0_of_an_apple_crash_report_counts_most(make_repo):
     assert parser.spans[0].start <= 57 <= parser.spans[0].end  # the place in ``(Parser.m:57)``
 
 
-def test_the_first_frame_in_the_app_of_a_swift_crash_report_is_its_file_s(make_repo):
+def test_the_first_frame_in_the_app_of_a_swift_crash_report_is_its_file_s(make_repo, trace_signal):
     repo = _apple_repo(make_repo, "ViewModel.swift", VIEW_MODEL)
-    trace = _traced(repo, SWIFT_CRASH)
+    trace = trace_signal(repo, SWIFT_CRASH)
     assert trace["MyApp/ViewModel.swift"] == 1.0
     assert trace["MyApp/ViewModel.swift"] > trace["MyApp/Loader.m"] > trace["MyApp/main.m"]
     ix = RepoIndex.open(repo)
