@@ -3,7 +3,8 @@
 
     python tools/bench_retrieval_speed.py REPO [REPO ...] [--queries instances.jsonl] [--home DIR]
 
-For each repository (a git work tree): cold index (fresh cache, in a child process, with its peak memory),
+For each repository (a git work tree): cold index (fresh cache, in a child process, with its peak memory,
+and with its parsing workers' too: ``peak_all_mb`` counts each worker as large as the largest),
 warm start (``genie search`` end to end, and ``RepoIndex.open`` alone), re-index after one file changes,
 and query latency over issue texts (the first query, then percentiles over all of them: later queries find
 common terms' postings in memory). Counts the lines of the files actually indexed.
@@ -47,10 +48,12 @@ def measure(repo: Path, queries: list[str], home: Path) -> dict[str, float]:
     code = (f"from pathlib import Path; from genie_tui.retrieval import RepoIndex; import json\n"
             f"ix = RepoIndex.open(Path({str(repo)!r}))\n"
             f"c = ix._store.conn()\n"
+            f"import resource\n"  # the largest worker's peak (they have all been waited for), in kB
             f"print(json.dumps([ix.stats['files'], ix.stats['definitions'], "
-            f"c.execute('SELECT SUM(nlines) FROM files WHERE excluded IS NULL').fetchone()[0]]))")
+            f"c.execute('SELECT SUM(nlines) FROM files WHERE excluded IS NULL').fetchone()[0], "
+            f"ix.last_build.workers, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
     cold, peak, out = _child(code, env)
-    files, defs, lines = json.loads(out.strip().splitlines()[-1])
+    files, defs, lines, workers, worker_kb = json.loads(out.strip().splitlines()[-1])
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "genie_tui", "search", "parse the configuration file", "--repo",
                     str(repo), "-k", "5"], env=env, capture_output=True, check=True)
@@ -88,7 +91,9 @@ def measure(repo: Path, queries: list[str], home: Path) -> dict[str, float]:
     first = lat[0]  # right after the re-index: nothing of this index is in memory yet
     lat.sort()
     ix.close()
+    # the parsing workers run beside the build: their peaks are added, each as large as the largest
     return {"files": files, "definitions": defs, "lines": lines, "cold_s": cold, "peak_mb": peak,
+            "workers": workers, "peak_all_mb": peak + workers * worker_kb / 1024,
             "warm_cli_s": warm_cli, "warm_open_s": warm_open, "reindex_one_s": reindex,
             "query_first_ms": first, "query_p50_ms": statistics.median(lat),
             "query_p95_ms": lat[int(0.95 * (len(lat) - 1))]}

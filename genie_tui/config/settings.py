@@ -29,6 +29,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "base_url": ("GENIE_BASE_URL", "OPENAI_BASE_URL"),
     "api_key": ("GENIE_API_KEY", "OPENAI_API_KEY"),
     "max_file_bytes": ("GENIE_INDEX_MAX_BYTES",),
+    "index_workers": ("GENIE_INDEX_WORKERS",),
 }
 
 
@@ -57,6 +58,8 @@ class Settings:
     playbook_budget: int = _f(3000, "Tokens of active playbooks put in the system prompt (at most a fifth of "
                               "context_budget); the rest is listed by name.")
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
+    index_workers: int = _f(0, "Processes that parse files while a large index is built: 0 is one per core "
+                            "(at most 4), 1 parses in genie's own process.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
     web_allow_hosts: str = _f("", "Internal hosts (loopback, private, link-local) browse_url may fetch, comma-separated host or host:port (localhost:8000, [::1]:8000); * allows all. Others are refused.")
@@ -222,7 +225,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         raise ConfigError(f"{origin}: {name} must be one of {', '.join(_CHOICES[name])}, not {value!r}")
     if name in ("max_steps", "max_file_bytes", "timeout", "test_timeout") and value <= 0:
         raise ConfigError(f"{origin}: {name} must be positive")
-    if (name in ("max_retries", "backoff_base", "playbook_budget") or name.startswith("price_")) and value < 0:
+    if (name in ("max_retries", "backoff_base", "playbook_budget", "index_workers") or name.startswith("price_")) and value < 0:
         raise ConfigError(f"{origin}: {name} must not be negative")
     if name in ("model", "embeddings_model") and model_name_problem(value):
         raise ConfigError(f"{origin}: {name} {model_name_problem(value)}")

@@ -12,13 +12,15 @@ import os
 import sqlite3
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 
 from genie_tui.retrieval import files as F
+from genie_tui.retrieval import workers
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks
 from genie_tui.retrieval.textutil import (
@@ -38,6 +40,8 @@ class BuildStats:
     removed: int = 0
     definitions: int = 0
     changed: set[int] = field(default_factory=set)  # ids of the rows of ``files`` written or deleted
+    workers: int = 0  # worker processes the parsing was shared by (workers.py), 0 when none
+    in_workers: int = 0  # files they parsed (the rest: this process)
 
 
 def blob_hash(data: bytes) -> str:
@@ -100,13 +104,6 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
     c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
-
-
-def _results(jobs: list[tuple[int, str, str | None, bytes]]) -> Iterator[tuple[int, FileData]]:
-    """Analyse the files in this process. Worker processes were measured slower on two cores (pickling the
-    results costs more than the parse they save) and spawn re-imports ``__main__``, which is unsafe to
-    do from a library."""
-    return map(_analyse_job, jobs)
 
 
 OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
@@ -192,7 +189,7 @@ def _stored(c: sqlite3.Connection) -> dict[str, tuple]:
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
             only: list[str] | None, on_batch: Callable[[], None] | None) -> BuildStats:
     stats = BuildStats()
-    limit = F.max_bytes(repo)
+    limit, n_workers = F.limits(repo)
     if only is None:  # git lists the files while SQLite reads what is stored (15 of 140 ms on 1M lines)
         with ThreadPoolExecutor(1, thread_name_prefix="genie-ls-files") as pool:
             listing = pool.submit(F.list_files, repo)
@@ -274,15 +271,19 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
             jobs.append((fid, path, lang, data))
             stamps[fid] = seen
     done = total - len(jobs)
-    for n, (fid, fd) in enumerate(_results(jobs), 1):
-        stats.definitions += _write(c, fid, fd, stamps.pop(fid))
-        stats.parsed += 1
-        if progress and n % 100 == 0:
-            progress(done + n, total)
-        if n % 1000 == 0:  # readers on other threads see partial progress
-            c.commit()
-            if on_batch is not None:
-                on_batch()
+    # closed on the way out of an error or a stop, so the workers end with the build
+    n_workers = stats.workers = workers.count(n_workers, sum(len(j[3]) for j in jobs))
+    with closing(workers.analysed(jobs, _analyse_job, n_workers)) as results:
+        for n, (fid, fd, remote) in enumerate(results, 1):
+            stats.in_workers += remote
+            stats.definitions += _write(c, fid, fd, stamps.pop(fid))
+            stats.parsed += 1
+            if progress and n % 100 == 0:
+                progress(done + n, total)
+            if n % 1000 == 0:  # readers on other threads see partial progress
+                c.commit()
+                if on_batch is not None:
+                    on_batch()
     gone = [(row[0], p) for p, row in known.items()
             if p not in present and (only is None or p in entries)]
     for fid, _ in gone:

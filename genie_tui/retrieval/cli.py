@@ -79,8 +79,10 @@ def index_cmd(args: argparse.Namespace) -> int:
         print(ix.explain(explain))
         return 0
     st = ix.stats
+    b = ix.last_build
+    by = f" by {b.workers} processes" if b.in_workers else ""
     print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "
-          f"({ix.last_build.parsed} parsed, {ix.last_build.removed} removed)")
+          f"({b.parsed} parsed{by}, {b.removed} removed)")
     sem = ix.semantic
     if sem is not None:
         if sem.get("elsewhere"):

@@ -220,17 +220,19 @@ def content_exclusion(head: bytes, size: int, max_bytes: int) -> str | None:
     return None
 
 
-def max_bytes(repo: Path | None = None) -> int:
-    """The size limit for indexed files: the ``max_file_bytes`` setting (``GENIE_INDEX_MAX_BYTES`` overrides
-    the config files, as ``genie config show`` shows)."""
+def limits(repo: Path | None = None) -> tuple[int, int]:
+    """The size limit for indexed files and the number of worker processes a build may use: the
+    ``max_file_bytes`` and ``index_workers`` settings (``GENIE_INDEX_MAX_BYTES`` and ``GENIE_INDEX_WORKERS``
+    override the config files, as ``genie config show`` shows)."""
     from genie_tui.config.settings import load_settings
     from genie_tui.errors import GenieError
 
     try:
         # the endpoints are not the index's business: a repo-chosen one must not cost the user's size limit
-        return load_settings(repo, {}, check_endpoints=False, model_needed=False).max_file_bytes
+        s = load_settings(repo, {}, check_endpoints=False, model_needed=False)
+        return s.max_file_bytes, s.index_workers
     except GenieError:  # the CLI reports it before building; the app's background build goes on without it
-        return DEFAULT_MAX_BYTES
+        return DEFAULT_MAX_BYTES, 0
 
 
 _BRACES = re.compile(r"\{[^{}]*,[^{}]*\}")  # a glob's ``{a,b}``

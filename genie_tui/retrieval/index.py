@@ -91,7 +91,11 @@ class RepoIndex:
                                             daemon=True)
             self._thread.start()
         else:
-            self._update(progress)
+            try:
+                self._update(progress)
+            except BaseException:  # a failed or stopped build (Ctrl-C) leaves no transaction, nor its lock
+                store.close()
+                raise
         return self
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -1,0 +1,172 @@
+"""A large build parses in worker processes: the same index as one process builds, whatever the workers do.
+
+The thresholds (how much source makes a build large, how big a batch is) are lowered so a small repository
+spreads over several batches; everything else, the child processes included, is the real thing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genie_tui.retrieval import RepoIndex, workers
+from genie_tui.retrieval.store import db_path
+
+FILES = 240
+
+
+def _sources() -> dict[str, str]:
+    out = {}
+    for i in range(FILES):
+        kind = i % 4
+        if kind == 0:
+            out[f"pkg/mod{i}.py"] = (f'"""Module {i}: parses widget{i} settings."""\n\nimport os\n\n\n'
+                                     f"class Widget{i}:\n    def render_{i}(self, value):\n"
+                                     f"        return os.path.join('w{i}', str(value))\n\n\n"
+                                     f"def load_widget{i}(path):\n    raise ValueError('bad widget {i}')\n")
+        elif kind == 1:
+            out[f"web/part{i}.js"] = (f"import {{ helper{i - 1} }} from './util';\n"
+                                      f"export function draw{i}(ctx) {{\n  return helper{i - 1}(ctx, {i});\n}}\n"
+                                      f"export class Panel{i} {{\n  open() {{ return draw{i}(this); }}\n}}\n")
+        elif kind == 2:
+            out[f"svc/file{i}.go"] = (f"package svc\n\n// Serve{i} answers requests for shard {i}.\n"
+                                      f"func Serve{i}(n int) int {{\n\treturn n * {i}\n}}\n")
+        else:
+            out[f"docs/page{i}.md"] = f"# Page {i}\n\nHow to configure widget{i} and serve{i - 1}.\n" * 3
+    out["web/util.js"] = "".join(f"export function helper{i}(c, n) {{ return c + n; }}\n" for i in range(FILES))
+    out["notes/caf\u00e9.txt"] = "caf\u00e9 cr\u00e8me\n"
+    return out
+
+
+def _tables(repo: Path) -> dict[str, list[str]]:
+    with sqlite3.connect(db_path(repo)) as c:
+        names = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(map(repr, c.execute(f"SELECT * FROM {t}"))) for t in names}
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(workers, "MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 2000)
+
+
+def _build(repo: Path, monkeypatch, n: int, **kw) -> RepoIndex:
+    monkeypatch.setenv("GENIE_INDEX_WORKERS", str(n))
+    db_path(repo).unlink(missing_ok=True)
+    return RepoIndex.open(repo, **kw)
+
+
+def _reference(repo: Path, monkeypatch) -> dict[str, list[str]]:
+    ix = _build(repo, monkeypatch, 1)
+    assert ix.last_build.workers == 0 and ix.last_build.in_workers == 0
+    ix.close()
+    return _tables(repo)
+
+
+def _own_workers() -> list[int]:
+    """Live children of this process running a worker (from /proc: Linux)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rpartition(")")[2].split()[1])
+            cmd = (d / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"genie_tui.retrieval.workers" in cmd:
+            found.append(int(d.name))
+    return found
+
+
+def test_workers_build_the_same_index(make_repo, monkeypatch, small_batches):
+    repo = make_repo(_sources())
+    expected = _reference(repo, monkeypatch)
+    ix = _build(repo, monkeypatch, 3)
+    assert ix.last_build.workers == 3
+    assert ix.last_build.in_workers == ix.last_build.parsed == FILES + 2
+    assert ix.search("ValueError in load_widget8")[0].path == "pkg/mod8.py"
+    assert ix.definitions("Panel9")[0].path == "web/part9.js"
+    ix.close()
+    assert _tables(repo) == expected
+    assert _own_workers() == []
+
+
+def test_small_builds_and_one_core_stay_in_process(make_repo, monkeypatch):
+    repo = make_repo(_sources())
+    ix = _build(repo, monkeypatch, 0)  # 60 kB of source: below the real threshold
+    assert ix.last_build.workers == 0 and ix.last_build.parsed == FILES + 2
+    ix.close()
+    assert workers.count(0, 10**9) == min(workers.cpus(), workers.MAX_AUTO) or workers.cpus() == 1
+    assert workers.count(1, 10**9) == 0
+
+
+def test_no_interpreter_to_start_means_this_process_parses(make_repo, monkeypatch, small_batches, tmp_path):
+    repo = make_repo(_sources())
+    expected = _reference(repo, monkeypatch)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    ix = _build(repo, monkeypatch, 2)
+    assert ix.last_build.workers == 2 and ix.last_build.in_workers == 0
+    ix.close()
+    assert _tables(repo) == expected
+
+
+def _dies_after_one_batch(tmp_path: Path) -> Path:
+    """An interpreter whose worker answers one batch, then dies as a killed process would."""
+    script = tmp_path / "python-dies"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, pickle, sys\n"
+        "sys.path[:] = json.loads(sys.argv[-1])\n"
+        "from genie_tui.retrieval.build import _analyse_job\n"
+        "batch = pickle.load(sys.stdin.buffer)\n"
+        "pickle.dump([_analyse_job(j) for j in batch], sys.stdout.buffer)\n"
+        "sys.stdout.buffer.write(b'\\x80\\x05half a res')\n"
+        "sys.stdout.flush()\n"
+        "os._exit(9)\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_a_worker_that_dies_costs_only_time(make_repo, monkeypatch, small_batches, tmp_path):
+    repo = make_repo(_sources())
+    expected = _reference(repo, monkeypatch)
+    monkeypatch.setattr(sys, "executable", str(_dies_after_one_batch(tmp_path)))
+    ix = _build(repo, monkeypatch, 2)
+    b = ix.last_build
+    assert 0 < b.in_workers < b.parsed == FILES + 2  # each worker's first batch, the rest here
+    ix.close()
+    assert _tables(repo) == expected
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
+def test_a_stopped_build_stops_its_workers(make_repo, monkeypatch, small_batches):
+    repo = make_repo(_sources())
+    expected = _reference(repo, monkeypatch)
+
+    def stop(done: int, total: int) -> None:
+        if done < total:
+            assert _own_workers(), "the workers should be running"
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _build(repo, monkeypatch, 2, progress=stop)
+    assert _own_workers() == []
+    RepoIndex.open(repo).close()
+    assert _tables(repo) == expected
+
+
+def test_the_worker_setting_is_checked(make_repo, monkeypatch):
+    repo = make_repo({"a.py": "x = 1\n"})
+    monkeypatch.setenv("GENIE_INDEX_WORKERS", "-1")
+    out = subprocess.run([sys.executable, "-m", "genie_tui", "index", "--repo", str(repo)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode != 0
+    assert "index_workers must not be negative" in out.stderr
+    assert "Traceback" not in out.stderr
