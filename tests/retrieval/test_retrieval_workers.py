@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,40 @@ def test_the_worker_setting_is_checked(make_repo, monkeypatch):
     assert out.returncode != 0
     assert "index_workers must not be negative" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_workers_end_when_their_parent_is_killed(make_repo, tmp_path):
+    """The app killed mid-build (SIGKILL: no cleanup runs) leaves no worker behind eating a core."""
+    repo = make_repo(_sources())
+    tag = str(tmp_path / "worker-tag")  # on the child's path, so in its workers' command lines
+    code = (f"import sys, time; sys.path.append({tag!r})\n"
+            "from pathlib import Path\nfrom genie_tui.retrieval import RepoIndex, workers\n"
+            "workers.MIN_BYTES, workers.BATCH_BYTES = 0, 2000\n"
+            "def hang(done, total):\n    print('building', flush=True)\n    time.sleep(600)\n"
+            f"RepoIndex.open(Path({str(repo)!r}), progress=hang)\n")
+    env = {**os.environ, "GENIE_INDEX_WORKERS": "2"}
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "building\n"
+        assert len(set(_tagged(tag)) - {child.pid}) == 2
+    finally:
+        child.kill()
+        child.wait()
+    deadline = time.monotonic() + 20
+    while _tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _tagged(tag) == []
+
+
+def _tagged(tag: str) -> list[int]:
+    found = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and tag.encode() in (d / "cmdline").read_bytes():
+                state = (d / "stat").read_text().rpartition(")")[2].split()[0]
+                if state != "Z":  # a zombie has ended; only its parent's wait is missing
+                    found.append(int(d.name))
+        except OSError:
+            continue
+    return found
