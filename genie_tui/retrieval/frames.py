@@ -197,9 +197,9 @@ def read_frames(text: str) -> list[Frame]:
 
 # Python's line between two tracebacks of a chain (pytest's too, between two failures' entries): the exception
 # above caused the one below, or was being handled when it was raised
-_CHAIN_LINK = re.compile(r"^[ \t>]*(?:During handling of the above exception, another exception occurred|"
-                         r"The above exception was the direct cause of the following exception):?[ \t]*$",
-                         re.MULTILINE)
+_LINKED = (r"(?:During handling of the above exception, another exception occurred|"
+           r"The above exception was the direct cause of the following exception):?[ \t]*$")
+_CHAIN_LINK = re.compile(rf"^[ \t>]*{_LINKED}", re.MULTILINE)
 # where a traceback starts (Python's, IPython's ``KeyError   Traceback (most recent call last)``, pytest's
 # ``_____ test_a _____``) or a fenced block starts or ends: no chain reaches across them
 _TRACE_START = re.compile(r"^(?:[^\n]*Traceback \(most recent call last\)|[ \t>]*(?:_{3,} [^\n_][^\n]{0,300}? _{3,}"
@@ -262,6 +262,8 @@ _GROUP = re.compile(r"^([ \t>]*)\+ Exception Group Traceback \(most recent call 
 # a line of a group's boxes that tells where it belongs: by the column of its ``|`` (a line of a traceback) or of
 # the ``+`` that opens a sub-exception's box (``+-+`` the first, a box further in)
 _BOX = re.compile(r"([ \t>]*)(?:(\|)|\+(-\+)?-+ (?:\d+|\.\.\.) -)")
+# a chain's line in a box: a sub-exception that is a chain prints its tracebacks there as a chain prints them
+_BOX_LINK = re.compile(rf"[ \t]*{_LINKED}", re.MULTILINE)
 
 
 def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -270,14 +272,18 @@ def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
     wrong: not a caller of the group's frames, printed above it. So a group's tracebacks are ordered as a chain's
     are, each sub-exception's (a group's: its sub-exceptions', then its own) before the group's own traceback,
     which is raised where the sub-exceptions were gathered: the first sub-exception's raising frame (the first
-    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. The group keeps its place among
-    the text's other frames, at its last."""
+    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. A sub-exception that is a chain
+    prints its tracebacks in its box, each after a chain's line: they count as a chain's, the root cause's
+    first, each (a group's: its sub-exceptions, then its own) before the next one of the chain. The group keeps
+    its place among the text's other frames, at its last."""
     keys: dict[int, tuple[int, int, int]] = {}
     offsets = sorted(offsets)
     for g in _GROUP.finditer(text):
-        # each traceback of the group is a node, (its place in the tree: the nth sub-exception's of the nth ...,
-        # the offsets of its frames); a box's column tells the node whose traceback it shows
-        nodes: list[tuple[tuple[int, ...], list[int]]] = [((), [])]
+        # each traceback of the group is a node, (its place in the tree, the offsets of its frames); a place
+        # alternates which traceback of a chain and which sub-exception of a group: (0,) is the group's own,
+        # (0, 1, 0) its second sub-exception's (the first of its chain), (0, 1, 2) the third traceback of that
+        # chain; a box's column tells the node whose traceback it shows
+        nodes: list[tuple[tuple[int, ...], list[int]]] = [((0,), [])]
         at_col = {len(g.group(1)): 0}
         pos = g.start()
         while 0 <= pos < g.end():
@@ -287,19 +293,24 @@ def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
             if box is None:
                 continue
             col = len(box.group(1))
-            if box.group(2):
-                nodes[at_col.get(col, 0)][1].extend(offsets[bisect.bisect_left(offsets, box.start()):
-                                                             bisect.bisect_left(offsets, end)])
+            node = at_col.get(col, 0)
+            place = nodes[node][0]
+            if box.group(2) and _BOX_LINK.match(text, box.end(), end):  # the next traceback of a chain
+                nodes.append(((*place[:-1], place[-1] + 1), []))
+                at_col[col] = len(nodes) - 1
+            elif box.group(2):
+                nodes[node][1].extend(offsets[bisect.bisect_left(offsets, box.start()):
+                                              bisect.bisect_left(offsets, end)])
             elif box.group(3):  # the first sub-exception, its box two columns in from its group's
-                nodes.append(((*nodes[at_col.get(col, 0)][0], 0), []))
+                nodes.append(((*place, 0, 0), []))
                 at_col[col + 2] = len(nodes) - 1
-            elif col in at_col:  # the next sub-exception of the same group
-                *parent, nth = nodes[at_col[col]][0] or (0,)
-                nodes.append(((*parent, nth + 1), []))
+            elif col in at_col and len(place) > 1:  # the next sub-exception of the same group
+                nodes.append(((*place[:-2], place[-2] + 1, 0), []))
                 at_col[col] = len(nodes) - 1
         anchor = max((pos for _, frames in nodes for pos in frames), default=0)
-        # a group's sub-exceptions in order, each before the group: a node's place, then more than any index
-        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda node: (*node[0], len(nodes)))):
+        # a group's sub-exceptions in order, each before the group, and a chain's tracebacks in order: a node's
+        # place, then more than any index
+        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda n: (*n[0], len(nodes)))):
             for depth, pos in enumerate(reversed(frames)):
                 keys[pos] = (anchor, -depth, -nth)
     return keys
