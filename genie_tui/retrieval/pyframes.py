@@ -6,13 +6,6 @@ from __future__ import annotations
 import bisect
 import re
 
-
-def chain_keys(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` (Python's, printed innermost last)
-    that lie in a chain of tracebacks or an exception group; the others have none."""
-    return _chained(text, offsets) | _grouped(text, offsets)
-
-
 # Python's line between two tracebacks of a chain (pytest's too, between two failures' entries): the exception
 # above caused the one below, or was being handled when it was raised
 _LINKED = (r"(?:During handling of the above exception, another exception occurred|"
@@ -39,35 +32,54 @@ def _py_ends(text: str) -> list[int]:
     return ends
 
 
-def _chained(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a chain of Python
-    tracebacks (``During handling of the above exception, another exception occurred:``, ``The above exception
-    was the direct cause of the following exception:``). The first traceback printed is the root cause: the
-    exception a wrapper re-raises (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where
-    the bug usually is, while the later one's raising frame is the wrapper, or a handler's own bug. So each
-    traceback's frames count by how far from its raising frame they are, the raising frames first, and among
-    frames as far, the earlier traceback's more: the root cause's raising frame counts most, the last
-    traceback's next. The chain keeps its place among the text's other frames, at its last."""
+def chain_keys(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` (Python's, printed innermost last)
+    that lie in a chain of Python tracebacks (``During handling of the above exception, another exception
+    occurred:``, ``The above exception was the direct cause of the following exception:``) or in an exception
+    group (see _groups); the others have none. The first traceback printed is the root cause: the exception a
+    wrapper re-raises (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where the bug
+    usually is, while the later one's raising frame is the wrapper, or a handler's own bug. So each traceback's
+    frames count by how far from its raising frame they are, the raising frames first, and among frames as far,
+    the earlier traceback's more: the root cause's raising frame counts most, the last traceback's next. A group
+    in a chain (raised from an exception, or the cause of one, as pytest prints a failure's) is one exception
+    of it, its tracebacks in their own order. A chain keeps its place among the text's other frames, at its
+    last."""
+    offsets = sorted(offsets)
+    groups = _groups(text, offsets)
     links = {m.start() for m in _CHAIN_LINK.finditer(text)}
-    if not links:
+    if not links and not groups:
         return {}
-    cuts = sorted(links | {m.start() for m in _TRACE_START.finditer(text)} | set(_py_ends(text)))
+    starts = [start for start, _, _ in groups]
+
+    def group_at(pos: int) -> int:
+        """The group whose lines hold ``pos``, after its first line's start, or -1."""
+        i = bisect.bisect_left(starts, pos) - 1
+        return i if i >= 0 and pos < groups[i][1] else -1
+
+    # a group's lines hold tracebacks and chains of their own: its start and end cut, nothing between
+    cuts = sorted(c for c in links | {m.start() for m in _TRACE_START.finditer(text)} | set(_py_ends(text)) |
+                  {at for start, end, _ in groups for at in (start, end)} if group_at(c) < 0)
     parts: dict[int, list[int]] = {}  # the offsets of the frames between two cuts, by the cut after them
-    for pos in sorted(offsets):
+    for pos in offsets:
         parts.setdefault(bisect.bisect(cuts, pos), []).append(pos)
-    chains: list[list[list[int]]] = []
+    chains: list[list[list[int]]] = []  # each chain's tracebacks, in the order they count (a group's expanded)
+    grouped: set[int] = set()  # the chains that hold a group
     last = 0
     for i in sorted(parts):
         # two parts with frames are tracebacks of one chain when a chain's line lies between them
         if not chains or not any(c in links for c in cuts[last:i]):
             chains.append([])
-        chains[-1].append(parts[i])
+        g = group_at(parts[i][0])
+        chains[-1].extend(groups[g][2] if g >= 0 else [parts[i]])
+        if g >= 0:
+            grouped.add(len(chains) - 1)
         last = i
     keys: dict[int, tuple[int, int, int]] = {}
-    for chain in chains:
-        for nth, part in enumerate(chain if len(chain) > 1 else []):
+    for n, chain in enumerate(chains):
+        anchor = max((pos for part in chain for pos in part), default=0)
+        for nth, part in enumerate(chain if len(chain) > 1 or n in grouped else []):
             for depth, pos in enumerate(reversed(part)):
-                keys[pos] = (chain[-1][-1], -depth, -nth)
+                keys[pos] = (anchor, -depth, -nth)
     return keys
 
 
@@ -84,18 +96,16 @@ _BOX = re.compile(r"([ \t>]*)(?:(\|)|\+(-\+)?-+ (?:\d+|\.\.\.) -)")
 _BOX_LINK = re.compile(rf"[ \t]*{_LINKED}", re.MULTILINE)
 
 
-def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a Python exception group,
-    as _chained's are. Each sub-exception is an exception of its own, whose raising frame is where it went
-    wrong: not a caller of the group's frames, printed above it. So a group's tracebacks are ordered as a chain's
-    are, each sub-exception's (a group's: its sub-exceptions', then its own) before the group's own traceback,
-    which is raised where the sub-exceptions were gathered: the first sub-exception's raising frame (the first
-    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. A sub-exception that is a chain
-    prints its tracebacks in its box, each after a chain's line: they count as a chain's, the root cause's
-    first, each (a group's: its sub-exceptions, then its own) before the next one of the chain. The group keeps
-    its place among the text's other frames, at its last."""
-    keys: dict[int, tuple[int, int, int]] = {}
-    offsets = sorted(offsets)
+def _groups(text: str, offsets: list[int]) -> list[tuple[int, int, list[list[int]]]]:
+    """Each Python exception group of ``text``: its start and end, and the offsets of its tracebacks' frames
+    (from ``offsets``, in order) in the order the tracebacks count, the first most. Each sub-exception is an
+    exception of its own, whose raising frame is where it went wrong: not a caller of the group's frames,
+    printed above it. So each sub-exception's traceback (a group's: its sub-exceptions', then its own) counts
+    before the group's own, which is raised where the sub-exceptions were gathered: the first sub-exception's
+    raising frame (the first task of a ``TaskGroup`` to fail, which cancelled the others) counts most. A
+    sub-exception that is a chain prints its tracebacks in its box, each after a chain's line: they count as a
+    chain's, the root cause's first, each (a group's: its sub-exceptions', then its own) before the next."""
+    groups = []
     for g in _GROUP.finditer(text):
         # each traceback of the group is a node, (its place in the tree, the offsets of its frames); a place
         # alternates which traceback of a chain and which sub-exception of a group: (0,) is the group's own,
@@ -125,10 +135,7 @@ def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
             elif col in at_col and len(place) > 1:  # the next sub-exception of the same group
                 nodes.append(((*place[:-2], place[-2] + 1, 0), []))
                 at_col[col] = len(nodes) - 1
-        anchor = max((pos for _, frames in nodes for pos in frames), default=0)
         # a group's sub-exceptions in order, each before the group, and a chain's tracebacks in order: a node's
         # place, then more than any index
-        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda n: (*n[0], len(nodes)))):
-            for depth, pos in enumerate(reversed(frames)):
-                keys[pos] = (anchor, -depth, -nth)
-    return keys
+        groups.append((g.start(), g.end(), [frames for _, frames in sorted(nodes, key=lambda n: (*n[0], len(nodes)))]))
+    return groups
