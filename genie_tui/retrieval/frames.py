@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .pyframes import chain_keys
+
 SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
                "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
 # where a ``file:line`` place's path starts: never inside a name or path (tried from each character of a long
@@ -134,8 +136,8 @@ def read_frames(text: str) -> list[Frame]:
     printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
-    prefix. The tracebacks of a Python chain are ordered apart (see _chained), and so are an exception group's
-    (see _grouped) and a Go goroutine's (see _go_order)."""
+    prefix. The tracebacks of a Python chain are ordered apart, and so are an exception group's (see
+    pyframes.py) and a Go goroutine's (see _go_order)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
@@ -181,7 +183,7 @@ def read_frames(text: str) -> list[Frame]:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
     printed_last = [pos for key, (pos, _) in found.items() if key not in inner_first]
-    chained = _chained(text, printed_last) | _grouped(text, printed_last)
+    chained = chain_keys(text, printed_last)
 
     def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, ...]:
         key, (pos, _) = item
@@ -193,116 +195,6 @@ def read_frames(text: str) -> list[Frame]:
         return (0, 0, *chained.get(pos, (pos, 0, 0)))
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
-
-
-# Python's line between two tracebacks of a chain (pytest's too, between two failures' entries): the exception
-# above caused the one below, or was being handled when it was raised
-_CHAIN_LINK = re.compile(r"^[ \t>]*(?:During handling of the above exception, another exception occurred|"
-                         r"The above exception was the direct cause of the following exception):?[ \t]*$",
-                         re.MULTILINE)
-# where a traceback starts (Python's, IPython's ``KeyError   Traceback (most recent call last)``, pytest's
-# ``_____ test_a _____``) or a fenced block starts or ends: no chain reaches across them
-_TRACE_START = re.compile(r"^(?:[^\n]*Traceback \(most recent call last\)|[ \t>]*(?:_{3,} [^\n_][^\n]{0,300}? _{3,}"
-                          r"[ \t]*$|```|~~~))", re.MULTILINE)
-_PY_HEAD = re.compile(r"^([ \t>]*)Traceback \(most recent call last\):[ \t]*$", re.MULTILINE)
-# the exception a Python traceback ends with (``KeyError: 'db'``, ``shop.errors.DbError: ...``, ``StopIteration``)
-_PY_RAISED = re.compile(r"^([ \t>]*)[A-Za-z_][\w.]*(?::|[ \t]*$)", re.MULTILINE)
-
-
-def _py_ends(text: str) -> list[int]:
-    """Where each Python traceback of ``text`` ends: at its exception's line, the first line after
-    ``Traceback (most recent call last):`` that names one, indented no deeper than that (its frames are)."""
-    raised = [(m.start(), len(m.group(1))) for m in _PY_RAISED.finditer(text)]
-    ends = []
-    for m in _PY_HEAD.finditer(text):
-        i = bisect.bisect(raised, (m.end(), 0))
-        # a few lines of code in the frames may look like one, indented deeper (a bare name)
-        ends += [start for start, indent in raised[i:i + 20] if indent <= len(m.group(1))][:1]
-    return ends
-
-
-def _chained(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a chain of Python
-    tracebacks (``During handling of the above exception, another exception occurred:``, ``The above exception
-    was the direct cause of the following exception:``). The first traceback printed is the root cause: the
-    exception a wrapper re-raises (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where
-    the bug usually is, while the later one's raising frame is the wrapper, or a handler's own bug. So each
-    traceback's frames count by how far from its raising frame they are, the raising frames first, and among
-    frames as far, the earlier traceback's more: the root cause's raising frame counts most, the last
-    traceback's next. The chain keeps its place among the text's other frames, at its last."""
-    links = {m.start() for m in _CHAIN_LINK.finditer(text)}
-    if not links:
-        return {}
-    cuts = sorted(links | {m.start() for m in _TRACE_START.finditer(text)} | set(_py_ends(text)))
-    parts: dict[int, list[int]] = {}  # the offsets of the frames between two cuts, by the cut after them
-    for pos in sorted(offsets):
-        parts.setdefault(bisect.bisect(cuts, pos), []).append(pos)
-    chains: list[list[list[int]]] = []
-    last = 0
-    for i in sorted(parts):
-        # two parts with frames are tracebacks of one chain when a chain's line lies between them
-        if not chains or not any(c in links for c in cuts[last:i]):
-            chains.append([])
-        chains[-1].append(parts[i])
-        last = i
-    keys: dict[int, tuple[int, int, int]] = {}
-    for chain in chains:
-        for nth, part in enumerate(chain if len(chain) > 1 else []):
-            for depth, pos in enumerate(reversed(part)):
-                keys[pos] = (chain[-1][-1], -depth, -nth)
-    return keys
-
-
-# Python's exception group (3.11): ``  + Exception Group Traceback (most recent call last):``, the group's own
-# traceback in a box of ``|`` lines, then each sub-exception's in a box two columns in, opened by
-# ``+-+---- 1 ----`` (the first, from the group's column) or ``+---- 2 ----``; a sub-exception that is a group
-# (``| Exception Group Traceback ...``) opens boxes of its own the same way
-_GROUP = re.compile(r"^([ \t>]*)\+ Exception Group Traceback \(most recent call last\):[ \t]*\r?\n"
-                    r"(?:\1[ \t]*[|+][^\n]*(?:\n|$))*", re.MULTILINE)
-# a line of a group's boxes that tells where it belongs: by the column of its ``|`` (a line of a traceback) or of
-# the ``+`` that opens a sub-exception's box (``+-+`` the first, a box further in)
-_BOX = re.compile(r"([ \t>]*)(?:(\|)|\+(-\+)?-+ (?:\d+|\.\.\.) -)")
-
-
-def _grouped(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` that lie in a Python exception group,
-    as _chained's are. Each sub-exception is an exception of its own, whose raising frame is where it went
-    wrong: not a caller of the group's frames, printed above it. So a group's tracebacks are ordered as a chain's
-    are, each sub-exception's (a group's: its sub-exceptions', then its own) before the group's own traceback,
-    which is raised where the sub-exceptions were gathered: the first sub-exception's raising frame (the first
-    task of a ``TaskGroup`` to fail, which cancelled the others) counts most. The group keeps its place among
-    the text's other frames, at its last."""
-    keys: dict[int, tuple[int, int, int]] = {}
-    offsets = sorted(offsets)
-    for g in _GROUP.finditer(text):
-        # each traceback of the group is a node, (its place in the tree: the nth sub-exception's of the nth ...,
-        # the offsets of its frames); a box's column tells the node whose traceback it shows
-        nodes: list[tuple[tuple[int, ...], list[int]]] = [((), [])]
-        at_col = {len(g.group(1)): 0}
-        pos = g.start()
-        while 0 <= pos < g.end():
-            end = text.find("\n", pos, g.end())
-            end = g.end() if end < 0 else end
-            box, pos = _BOX.match(text, pos, end), end + 1
-            if box is None:
-                continue
-            col = len(box.group(1))
-            if box.group(2):
-                nodes[at_col.get(col, 0)][1].extend(offsets[bisect.bisect_left(offsets, box.start()):
-                                                             bisect.bisect_left(offsets, end)])
-            elif box.group(3):  # the first sub-exception, its box two columns in from its group's
-                nodes.append(((*nodes[at_col.get(col, 0)][0], 0), []))
-                at_col[col + 2] = len(nodes) - 1
-            elif col in at_col:  # the next sub-exception of the same group
-                *parent, nth = nodes[at_col[col]][0] or (0,)
-                nodes.append(((*parent, nth + 1), []))
-                at_col[col] = len(nodes) - 1
-        anchor = max((pos for _, frames in nodes for pos in frames), default=0)
-        # a group's sub-exceptions in order, each before the group: a node's place, then more than any index
-        for nth, (_, frames) in enumerate(sorted(nodes, key=lambda node: (*node[0], len(nodes)))):
-            for depth, pos in enumerate(reversed(frames)):
-                keys[pos] = (anchor, -depth, -nth)
-    return keys
 
 
 # a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
