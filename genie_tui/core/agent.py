@@ -138,10 +138,10 @@ class Agent(UserIntent):
 
     async def run(self, task: str) -> AsyncIterator[Event]:
         """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure. With
-        ``commit = "end"`` the journal entries of its patches outlive the journal's limit until its commit has
-        taken them (``patching/hold.py``): the app's turns and ``genie run`` alike. The first run of a resumed
-        session takes over what the run it continues applied and did not commit (``core/carry.py``)."""
-        with holding(self.repo) if self.settings.commit == "end" else nullcontext() as hold_id:
+        ``commit`` on, the journal entries of its patches outlive the journal's limit until a commit has taken
+        them or the run ends (``patching/hold.py``): the app's turns and ``genie run`` alike. The first run of a
+        resumed session takes over what the run it continues applied and did not commit (``core/carry.py``)."""
+        with holding(self.repo) if self.settings.commit != "off" else nullcontext() as hold_id:
             if self._carry is not None and self.settings.commit == "end" and self.session is not None:
                 taken, said = await asyncio.to_thread(take_over, self.repo, self.session.id, self._carry, hold_id)
                 self._applied_diffs += taken

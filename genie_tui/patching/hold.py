@@ -11,7 +11,8 @@ long as the hold lasts, and every entry an apply in this process records meanwhi
 ``undo.prune`` (in any process: a ``genie apply`` in another terminal prunes too) stops at the oldest entry not
 yet committed whose hold is still locked; ``commit_applied`` marks the entries committed, then prunes. A run
 killed before its commit released the lock with its process, so its entries are ordinary ones again and the
-next apply takes the journal back to its limit; the same when its commit failed.
+next apply takes the journal back to its limit; the same when its commit failed. A run of ``commit = "each"``
+holds the same way: a patch whose commit failed (a merge in progress) waits, held, for a later commit.
 
 ``genie resume`` of a run killed before its end takes its entries over (:func:`adopt`): still uncommitted, they
 name the resumed run's hold, so they wait for that run's commit as its own do.
