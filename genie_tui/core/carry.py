@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 SHOWN = 10
 
 
-def take_over(repo: Path, session_id: str, records: list[tuple[int, dict[str, Any]]],
+def take_over(repo: Path, session_id: str, waiting: dict[str, float],
               hold_id: str | None) -> tuple[list[str], list[str]]:
     """Hold the session's uncommitted journal entries for this run's commit (``hold_id``: its hold, None when
     it has none). Returns the ids of the patches the commit will take over, and the lines to tell the user:
-    the patches it cannot include, or why the journal could not be read. ``records``: the session's, as read.
+    the patches it cannot include, or why the journal could not be read. ``waiting``: :func:`waiting`.
 
     Blocking (the repository's patch lock may be waited for): run it in a thread.
     """
@@ -42,7 +42,7 @@ def take_over(repo: Path, session_id: str, records: list[tuple[int, dict[str, An
         return ["(applied before the session stopped)"], [said]
     taken = [tag[len(prefix):] for tag, done in adopted.found.items() if not done]
     said: list[str] = []
-    gone = _pruned(records, prefix, adopted)
+    gone = _pruned(waiting, prefix, adopted)
     if gone:
         one = len(gone) == 1
         said.append(f"the commit at this run's end cannot include {_shown(gone)} of the run before: "
@@ -54,22 +54,28 @@ def take_over(repo: Path, session_id: str, records: list[tuple[int, dict[str, An
     return taken, said
 
 
-def _pruned(records: list[tuple[int, dict[str, Any]]], prefix: str, adopted: Adopted) -> list[str]:
-    """The patches of the session still waiting for a commit (applied, not undone in the session, no commit
-    since) whose entries the journal no longer has because they were pruned: recorded before its oldest entry.
-    One missing although an older entry is there was undone (``genie undo`` takes the newest entry)."""
-    if adopted.oldest is None:  # pruning keeps the newest 100: an empty journal was undone or deleted
-        return []
-    waiting: dict[str, float] = {}
+def waiting(records: list[tuple[int, dict[str, Any]]]) -> dict[str, float]:
+    """The patches of a session (its records, as read) that still wait for a commit: applied, not undone in the
+    session, and no commit since (a commit takes every entry not yet committed); id -> when it was recorded."""
+    found: dict[str, float] = {}
     for _, rec in records:
         kind = rec.get("type")
         if kind == "patch" and rec.get("applied") is True and isinstance(rec.get("id"), str):
             when = rec.get("ts")
-            waiting[rec["id"]] = float(when) if isinstance(when, (int, float)) else float("inf")
+            found[rec["id"]] = float(when) if isinstance(when, (int, float)) else float("inf")
         elif kind == "undo" and isinstance(rec.get("patch_id"), str):
-            waiting.pop(rec["patch_id"], None)
-        elif kind == "commit":  # a commit takes every entry not yet committed
-            waiting.clear()
+            found.pop(rec["patch_id"], None)
+        elif kind == "commit":
+            found.clear()
+    return found
+
+
+def _pruned(waiting: dict[str, float], prefix: str, adopted: Adopted) -> list[str]:
+    """The patches of ``waiting`` whose entries the journal no longer has because they were pruned: recorded
+    before its oldest entry. One missing although an older entry is there was undone (``genie undo`` takes the
+    newest entry, pruning the oldest)."""
+    if adopted.oldest is None:  # pruning keeps the newest 100: an empty journal was undone or deleted
+        return []
     return [pid for pid, when in waiting.items() if prefix + pid not in adopted.found and when < adopted.oldest]
 
 
