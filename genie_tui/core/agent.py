@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.settings import Settings
-from genie_tui.core import actions, playbook_notes, request_log
+from genie_tui.core import actions, carry, playbook_notes, request_log
 from genie_tui.core.context import TokenMeter, compact
 from genie_tui.core.events import (
     ErrorOccurred,
@@ -88,6 +88,7 @@ class Agent(UserIntent):
         self.files_seen: set[str] = set()
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
         self._applied_diffs: list[str] = []
+        self._carry: dict[str, float] | None = None  # a resumed session's patches waiting for a commit (carry.py)
         self.task = ""
         self.library: Any = None
         #: What resuming found worth a line to the user (a chosen playbook that is gone); the first run says it.
@@ -126,7 +127,7 @@ class Agent(UserIntent):
         agent.patches, agent.tests = state.patches, state.tests
         agent.patch_count = max(len(state.patches), state.last_patch)  # ids are never handed out twice
         agent.active_playbooks, agent.files_seen = tuple(state.playbooks), set(state.files_seen)
-        agent._notes = state.notes
+        agent._notes, agent._carry = state.notes, carry.waiting(state.records)
         agent.resume_notices = playbook_notes.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
         actions.note_changed_files(agent, changed_since(agent.repo, state.known_files(), state.last_ts))
@@ -136,9 +137,15 @@ class Agent(UserIntent):
 
     async def run(self, task: str) -> AsyncIterator[Event]:
         """Work on ``task`` (or a follow-up in the same conversation) until finish, budget or failure. With
-        ``commit = "end"`` the journal entries of its patches outlive the journal's limit until its commit has
-        taken them (``patching/hold.py``): the app's turns and ``genie run`` alike."""
-        with holding(self.repo) if self.settings.commit == "end" else nullcontext():
+        ``commit`` on, the journal entries of its patches outlive the journal's limit until a commit has taken
+        them or the run ends (``patching/hold.py``): the app's turns and ``genie run`` alike. The first run of a
+        resumed session takes over what the run it continues applied and did not commit (``core/carry.py``)."""
+        with holding(self.repo) if self.settings.commit != "off" else nullcontext() as hold_id:
+            if self._carry is not None and self.settings.commit == "end" and self.session is not None:
+                taken, said = await asyncio.to_thread(carry.take_over, self.repo, self.session.id, self._carry, hold_id)
+                self._applied_diffs += taken
+                self.resume_notices += said
+            self._carry = None
             async for event in self._run(task):
                 yield event
 

@@ -31,7 +31,7 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
     from the user's edits (they touch the same or adjacent lines, or the file is not tracked) is left
     applied and uncommitted; one line saying so is appended to ``notes``. Returns the new commit's hexsha,
     or None when there was nothing to commit. Then (without ``paths``) the journal is pruned to its limit:
-    the entries a ``commit = "end"`` run kept past it for this commit go (``hold.py``).
+    the entries a run kept past it for this commit go (``hold.py``).
 
     It holds the repository's patch lock throughout (apply and undo hold it too), so no entry is pruned, undone
     or added while the entries are committed and marked; a caller holding it already does not wait for itself.
@@ -100,7 +100,7 @@ def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
         if unmarked and notes is not None:
             notes.append(f"the undo journal's entries could not be marked committed: {', '.join(unmarked)}; "
                          "the next commit checks their changes again")
-        undo.prune(repo)  # entries a commit = "end" run kept past the journal's limit for this commit can go now
+        undo.prune(repo)  # entries a run (commit on) kept past the journal's limit for this commit can go now
     return sha
 
 

@@ -11,17 +11,23 @@ long as the hold lasts, and every entry an apply in this process records meanwhi
 ``undo.prune`` (in any process: a ``genie apply`` in another terminal prunes too) stops at the oldest entry not
 yet committed whose hold is still locked; ``commit_applied`` marks the entries committed, then prunes. A run
 killed before its commit released the lock with its process, so its entries are ordinary ones again and the
-next apply takes the journal back to its limit; the same when its commit failed.
+next apply takes the journal back to its limit; the same when its commit failed. A run of ``commit = "each"``
+holds the same way: a patch whose commit failed (a merge in progress) waits, held, for a later commit.
+
+``genie resume`` of a run killed before its end takes its entries over (:func:`adopt`): still uncommitted, they
+name the resumed run's hold, so they wait for that run's commit as its own do.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -142,3 +148,53 @@ def _locked(path: Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """What :func:`adopt` found of a session's entries."""
+
+    #: tag -> the entry's ``committed`` mark (False, True or "left uncommitted"), in the journal's order
+    found: dict[str, object] = field(default_factory=dict)
+    #: when the journal's oldest entry was recorded (None: the journal is empty); a patch recorded before it and
+    #: not in the journal was pruned, not undone (undo takes the newest entry, prune the oldest)
+    oldest: float | None = None
+    #: the tags of the uncommitted entries that could not be rewritten to name the new hold, and why
+    unheld: list[str] = field(default_factory=list)
+
+
+def adopt(repo: Path, prefix: str, hold_id: str | None) -> Adopted:
+    """Take over the journal entries of ``repo`` whose tag starts with ``prefix`` (a session's, ``<id>:``):
+    those not yet committed are rewritten to name ``hold_id``, this process's hold, so they outlive the
+    journal's limit until its commit (each replaced whole, as a commit marks them). With ``hold_id`` None
+    nothing is rewritten.
+
+    Raises:
+        lock.Busy, OSError: the repository's patch lock could not be taken.
+    """
+    from genie_tui.patching import lock, undo
+    from genie_tui.patching.fsio import write_file
+
+    found: dict[str, object] = {}
+    oldest: float | None = None
+    unheld: list[str] = []
+    with lock.repo_lock(repo):  # no prune, undo or commit between reading an entry and rewriting it
+        for path in undo.entries(repo):
+            try:
+                entry = json.loads(undo._read(path) or b"")
+                tag, when, done = entry.get("tag"), entry.get("time"), entry.get("committed")
+            except (OSError, ValueError, AttributeError, RecursionError):
+                continue  # damaged: no commit takes it either
+            if oldest is None and isinstance(when, (int, float)):
+                oldest = float(when)
+            if not isinstance(tag, str) or not tag.startswith(prefix):
+                continue
+            found[tag] = done
+            if done or hold_id is None or entry.get("hold") == hold_id:
+                continue
+            entry["hold"] = hold_id
+            try:
+                write_file(path, json.dumps(entry).encode("utf-8"), 0o600, temp=undo.TEMP)
+            except OSError as exc:
+                unheld.append(f"{tag} ({exc.strerror or exc})")
+    return Adopted(found, oldest, unheld)

@@ -2,7 +2,7 @@
 
 Entries live in ``user_data_dir()/undo/<hash of the repo path>/`` as numbered JSON files, the newest
 :data:`KEEP_ENTRIES` of them (an apply removes the oldest past that, see :func:`prune`), and past that those a
-running ``commit = "end"`` run has still to commit (``hold.py``). Undo restores a file's
+run going on (with ``commit`` on) has still to commit (``hold.py``). Undo restores a file's
 exact bytes when it is as genie left it; when the user has edited it since, the change is reversed block by
 block (``reverse.py``) so the user's other edits survive, and undo is refused if those very lines changed.
 """

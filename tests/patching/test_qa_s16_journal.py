@@ -155,3 +155,36 @@ def test_holds_nest_and_a_repository_not_held_prunes_as_before(make_repo):
     assert json.loads(entries(repo)[0].read_text())["committed"] is False
     prune(repo, keep=0)  # the hold ended uncommitted (a commit that failed): the entry is an ordinary one now
     assert entries(repo) == []
+
+
+def test_commit_each_keeps_a_patch_whose_commit_failed_until_a_commit_takes_it(make_repo):
+    """With ``commit = "each"``, a commit that fails (a merge in progress) leaves its patch's entry uncommitted
+    for the next patch's commit to take. Not held, the entries of more than 100 failed commits in a row were
+    pruned by the run's own applies before the merge was done: the next commit left their changes out, saying
+    nothing (for patches to the same lines, it refused everything as the user's). Each failed commit plans every
+    entry still waiting, so this run takes a while."""
+    repo = _repo(make_repo, "each")
+    diffs = [_own_file(n) for n in range(TOTAL)]
+    merge_head = repo / ".git" / "MERGE_HEAD"
+    merge_head.write_text(_git(repo, "rev-parse", "HEAD"))
+
+    def merge_done(body: dict) -> Reply:
+        merge_head.unlink()  # the user finished the merge while the model thought
+        return Reply(tool_calls=[("propose_patch", {"diff": diffs[-1], "summary": "last step"})])
+
+    head = diffs[:-1]
+    script = [Reply(tool_calls=[("propose_patch", {"diff": d, "summary": "step"}) for d in head[i:i + 40]])
+              for i in range(0, len(head), 40)]
+    script += [merge_done, Reply(tool_calls=[("finish", {"summary": "all steps done"})])]
+    with ScriptedServer(script) as server:
+        env = {**os.environ, "GENIE_API_KEY": "k", **IDENTITY}
+        r = subprocess.run([sys.executable, "-m", "genie_tui", "run", "do every step", "--repo", str(repo),
+                            "--base-url", server.base_url, "--model", "m", "--approve", "auto", "--json"],
+                           check=False, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "not committed" not in r.stderr, r.stderr[-3000:]
+    assert r.stderr.count("commit failed: git commit failed: a merge is in progress") == TOTAL - 1
+    assert _git(repo, "log", "--format=%s").splitlines() == ["last step", "initial"]
+    assert _git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # every change is in the commit
+    kept = entries(repo)
+    assert len(kept) == KEEP_ENTRIES and all(json.loads(p.read_text())["committed"] is True for p in kept)
