@@ -161,8 +161,7 @@ def test_commit_each_keeps_a_patch_whose_commit_failed_until_a_commit_takes_it(m
     """With ``commit = "each"``, a commit that fails (a merge in progress) leaves its patch's entry uncommitted
     for the next patch's commit to take. Not held, the entries of more than 100 failed commits in a row were
     pruned by the run's own applies before the merge was done: the next commit left their changes out, saying
-    nothing (for patches to the same lines, it refused everything as the user's). Each failed commit plans every
-    entry still waiting, so this run takes a while."""
+    nothing (for patches to the same lines, it refused everything as the user's)."""
     repo = _repo(make_repo, "each")
     diffs = [_own_file(n) for n in range(TOTAL)]
     merge_head = repo / ".git" / "MERGE_HEAD"
