@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # Warnings reach people through ``RepoIndex.warnings`` (the CLI prints them, the app shows them); without a
 # handler here logging's last-resort handler printed each one a second time on stderr.
 log.addHandler(logging.NullHandler())
+#: how much lower the priority of a background build's parsing workers is (``os.nice``), so the app
+#: stays responsive while a large repository is indexed
+BACKGROUND_NICE = 10
 _T = TypeVar("_T")
 
 
@@ -171,7 +174,9 @@ class RepoIndex:
         head = history.head(self.repo)
         stale = self._store.meta("history_head") != head
         log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
-        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload)
+        # a build behind the app yields the cores to it: its workers run at a lower priority
+        nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
+        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload, nice=nice)
         if stale:
             history.update(c, self.repo, head, log)
             self._store.set_meta("history_head", head)

@@ -66,12 +66,12 @@ def batches(jobs: list[Job]) -> list[list[Job]]:
 
 
 class _Worker:
-    def __init__(self, batches: list[list[Job]]) -> None:
+    def __init__(self, batches: list[list[Job]], nice: int) -> None:
         # -I: the child puts neither its working directory (the user's repository, whose ``queue.py`` or
         # ``signal.py`` would shadow the standard library's) nor PYTHON* variables on its path; it takes this
         # process's path instead, so it imports this copy of genie and its dependencies
         path = [p or os.getcwd() for p in sys.path]
-        self.proc = subprocess.Popen([sys.executable, "-I", "-c", _CHILD, json.dumps(path)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-I", "-c", _CHILD, json.dumps(path), str(nice)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.results: queue.Queue[Any] = queue.Queue(maxsize=8)
         self.dead = False
@@ -140,9 +140,9 @@ class _Worker:
 
 
 def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]],
-             n: int) -> Iterator[tuple[int, Any, bool]]:
-    """``map(analyse, jobs)`` with the work shared by ``n`` worker processes (none when ``n`` < 2): each
-    result with True when a worker made it."""
+             n: int, nice: int = 0) -> Iterator[tuple[int, Any, bool]]:
+    """``map(analyse, jobs)`` with the work shared by ``n`` worker processes (none when ``n`` < 2), which
+    run ``nice`` steps below this process's priority: each result with True when a worker made it."""
     if n < 2:
         yield from ((*analyse(job), False) for job in jobs)
         return
@@ -151,7 +151,7 @@ def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]],
     try:
         for w in range(min(n, len(todo))):
             try:
-                workers.append(_Worker(todo[w::n]))
+                workers.append(_Worker(todo[w::n], nice))
             except OSError:  # no interpreter to run (an embedded Python), no processes left: this process does it
                 break
         for i, batch in enumerate(todo):
@@ -180,6 +180,11 @@ def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 def main() -> None:
     """A worker's loop (see the module's doc), until its stdin ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops its workers
+    if len(sys.argv) > 2 and sys.argv[2] != "0" and hasattr(os, "nice"):
+        try:
+            os.nice(int(sys.argv[2]))
+        except (OSError, ValueError):  # priority is a courtesy: the work is the same without it
+            pass
     try:
         _serve(sys.stdin.buffer, sys.stdout.buffer)
     except OSError:  # the parent went away (a broken pipe)

@@ -124,7 +124,8 @@ def _dies_after_one_batch(tmp_path: Path) -> Path:
     script.write_text(
         f"#!{sys.executable}\n"
         "import json, os, pickle, sys\n"
-        "sys.path[:] = json.loads(sys.argv[-1])\n"
+        "sys.path[:] = json.loads(sys.argv[-2])\n"  # then the priority
+
         "from genie_tui.retrieval.build import _analyse_job\n"
         "batch = pickle.load(sys.stdin.buffer)\n"
         "pickle.dump([_analyse_job(j) for j in batch], sys.stdout.buffer)\n"
@@ -208,3 +209,29 @@ def _tagged(tag: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("background", [False, True])
+def test_a_background_build_yields_the_cores_to_the_app(make_repo, monkeypatch, small_batches, background):
+    repo = make_repo(_sources())
+    monkeypatch.setenv("GENIE_INDEX_WORKERS", "2")
+    seen: list[int] = []
+
+    def look(done: int, total: int) -> None:
+        if done < total and not seen:
+            for pid in _own_workers():
+                try:
+                    seen.append(_nice(pid) - _nice(os.getpid()))
+                except OSError:  # it ended meanwhile
+                    pass
+
+    ix = RepoIndex.open(repo, progress=look, background=background)
+    assert ix.wait(60)
+    assert ix.last_build.in_workers == FILES + 2
+    ix.close()
+    assert seen and set(seen) == {10 if background else 0}  # a worker may have ended early
