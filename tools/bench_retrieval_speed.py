@@ -4,7 +4,8 @@
     python tools/bench_retrieval_speed.py REPO [REPO ...] [--queries instances.jsonl] [--home DIR]
 
 For each repository (a git work tree): cold index (fresh cache, in a child process, with its peak memory,
-and with its parsing workers' too: ``peak_all_mb`` counts each worker as large as the largest),
+and with its parsing workers' too: ``peak_all_mb`` counts each worker as large as the largest child,
+git's included, so it is an upper bound),
 warm start (``genie search`` end to end, and ``RepoIndex.open`` alone), re-index after one file changes,
 and query latency over issue texts (the first query, then percentiles over all of them: later queries find
 common terms' postings in memory). Counts the lines of the files actually indexed.
