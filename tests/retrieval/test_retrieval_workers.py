@@ -54,7 +54,7 @@ def _tables(repo: Path) -> dict[str, list[str]]:
 @pytest.fixture
 def small_batches(monkeypatch):
     monkeypatch.setattr(workers, "MIN_BYTES", 0)
-    monkeypatch.setattr(workers, "BATCH_BYTES", 2000)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 500)  # 1-2 files: the workers are still busy at the 100th file
 
 
 def _build(repo: Path, monkeypatch, n: int, **kw) -> RepoIndex:
@@ -181,7 +181,7 @@ def test_workers_end_when_their_parent_is_killed(make_repo, tmp_path):
     tag = str(tmp_path / "worker-tag")  # on the child's path, so in its workers' command lines
     code = (f"import sys, time; sys.path.append({tag!r})\n"
             "from pathlib import Path\nfrom genie_tui.retrieval import RepoIndex, workers\n"
-            "workers.MIN_BYTES, workers.BATCH_BYTES = 0, 2000\n"
+            "workers.MIN_BYTES, workers.BATCH_BYTES = 0, 500\n"
             "def hang(done, total):\n    print('building', flush=True)\n    time.sleep(600)\n"
             f"RepoIndex.open(Path({str(repo)!r}), progress=hang)\n")
     env = {**os.environ, "GENIE_INDEX_WORKERS": "2"}
