@@ -59,7 +59,7 @@ class Settings:
                               "context_budget); the rest is listed by name.")
     max_file_bytes: int = _f(1_000_000, "Files larger than this are not indexed or read whole.")
     index_workers: int = _f(0, "Processes that parse files while a large index is built: 0 is one per core "
-                            "(at most 4), 1 parses in genie's own process.")
+                            "(at most 4; never more than the cores), 1 parses in genie's own process.")
     web_search_url: str = _f("https://html.duckduckgo.com/html/?q={query}",
                              "Search endpoint for web_search; {query} is replaced. JSON (SearxNG) or HTML results.")
     web_allow_hosts: str = _f("", "Internal hosts (loopback, private, link-local) browse_url may fetch, comma-separated host or host:port (localhost:8000, [::1]:8000); * allows all. Others are refused.")

@@ -40,7 +40,7 @@ class BuildStats:
     removed: int = 0
     definitions: int = 0
     changed: set[int] = field(default_factory=set)  # ids of the rows of ``files`` written or deleted
-    workers: int = 0  # worker processes the parsing was shared by (workers.py), 0 when none
+    workers: int = 0  # worker processes started to share the parsing (workers.py), 0 when none
     in_workers: int = 0  # files they parsed (the rest: this process)
 
 
@@ -274,8 +274,12 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
             stamps[fid] = seen
     done = total - len(jobs)
     # closed on the way out of an error or a stop, so the workers end with the build
-    n_workers = stats.workers = workers.count(n_workers, sum(len(j[3]) for j in jobs))
-    with closing(workers.analysed(jobs, _analyse_job, n_workers, nice)) as results:
+    n_workers = workers.count(n_workers, sum(len(j[3]) for j in jobs))
+
+    def started(n: int) -> None:
+        stats.workers = n
+
+    with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started)) as results:
         for n, (fid, fd, remote) in enumerate(results, 1):
             stats.in_workers += remote
             stats.definitions += _write(c, fid, fd, stamps.pop(fid))

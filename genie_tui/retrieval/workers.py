@@ -48,8 +48,9 @@ def cpus() -> int:
 
 def count(setting: int, total_bytes: int) -> int:
     """How many workers a build of ``total_bytes`` of source uses: ``setting`` (the ``index_workers`` config;
-    0 is one per core, at most 4), none below :data:`MIN_BYTES` or with one core (1 means none: this process)."""
-    n = setting or min(cpus(), MAX_AUTO)
+    0 is one per core, at most 4; never more than the cores), none below :data:`MIN_BYTES` or with one core (1
+    means none: this process)."""
+    n = min(setting or MAX_AUTO, cpus())  # never more than the cores: a repository's config may set it
     return n if n > 1 and total_bytes >= MIN_BYTES and sys.executable else 0
 
 
@@ -139,10 +140,11 @@ class _Worker:
             pass
 
 
-def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]],
-             n: int, nice: int = 0) -> Iterator[tuple[int, Any, bool]]:
+def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int, nice: int = 0,
+             started: Callable[[int], None] | None = None) -> Iterator[tuple[int, Any, bool]]:
     """``map(analyse, jobs)`` with the work shared by ``n`` worker processes (none when ``n`` < 2), which
-    run ``nice`` steps below this process's priority: each result with True when a worker made it."""
+    run ``nice`` steps below this process's priority: each result with True when a worker made it. ``started``
+    is told how many workers did start (fewer when there are fewer batches, or a start failed)."""
     if n < 2:
         yield from ((*analyse(job), False) for job in jobs)
         return
@@ -154,6 +156,8 @@ def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]],
                 workers.append(_Worker(todo[w::n], nice))
             except OSError:  # no interpreter to run (an embedded Python), no processes left: this process does it
                 break
+        if started is not None:
+            started(len(workers))
         for i, batch in enumerate(todo):
             got = workers[i % n].next() if i % n < len(workers) else None
             if got is None:

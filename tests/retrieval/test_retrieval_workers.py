@@ -55,6 +55,7 @@ def _tables(repo: Path) -> dict[str, list[str]]:
 def small_batches(monkeypatch):
     monkeypatch.setattr(workers, "MIN_BYTES", 0)
     monkeypatch.setattr(workers, "BATCH_BYTES", 500)  # 1-2 files: the workers are still busy at the 100th file
+    monkeypatch.setattr(workers, "cpus", lambda: 4)  # the same test on any machine
 
 
 def _build(repo: Path, monkeypatch, n: int, **kw) -> RepoIndex:
@@ -108,12 +109,25 @@ def test_small_builds_and_one_core_stay_in_process(make_repo, monkeypatch):
     assert workers.count(1, 10**9) == 0
 
 
+def test_never_more_workers_than_cores_or_batches(make_repo, monkeypatch, small_batches):
+    """A repository's config may set ``index_workers``: 200 must not start a process per batch."""
+    assert workers.count(200, 10**9) == 4  # the cores (4 here)
+    repo = make_repo({f"m{i}.py": f"def f{i}():\n    return {i}\n" * 20 for i in range(3)})
+    (repo / ".genie").mkdir()
+    (repo / ".genie" / "config.toml").write_text("index_workers = 200\n")
+    monkeypatch.delenv("GENIE_INDEX_WORKERS", raising=False)
+    ix = RepoIndex.open(repo)
+    b = ix.last_build
+    assert b.workers == 3 and b.in_workers == b.parsed == 4  # three batches (the config joins one): three started
+    ix.close()
+
+
 def test_no_interpreter_to_start_means_this_process_parses(make_repo, monkeypatch, small_batches, tmp_path):
     repo = make_repo(_sources())
     expected = _reference(repo, monkeypatch)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     ix = _build(repo, monkeypatch, 2)
-    assert ix.last_build.workers == 2 and ix.last_build.in_workers == 0
+    assert ix.last_build.workers == 0 and ix.last_build.in_workers == 0  # none started
     ix.close()
     assert _tables(repo) == expected
 
