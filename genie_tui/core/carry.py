@@ -29,7 +29,7 @@ def take_over(repo: Path, session_id: str, waiting: dict[str, float],
 
     Blocking (the repository's patch lock may be waited for): run it in a thread.
     """
-    from genie_tui.patching import hold, lock
+    from genie_tui.patching import hold, lock, undo
 
     prefix = f"{session_id}:"
     try:
@@ -50,7 +50,7 @@ def take_over(repo: Path, session_id: str, waiting: dict[str, float],
                     f"session was stopped, so what {'it' if one else 'they'} changed stays uncommitted")
     if adopted.unheld:
         said.append(f"the undo journal entries of {_shown(adopted.unheld)} could not be kept for this run's commit; "
-                    "the journal's limit of 100 may take them before it")
+                    f"the journal's limit of {undo.KEEP_ENTRIES} may take them before it")
     return taken, said
 
 

@@ -174,7 +174,8 @@ def read_frames(text: str) -> list[Frame]:
                 here = (bisect.bisect(causes, m.start()) - root, -m.start())
                 section[key] = max(section[key], here) if key in section else here
             elif crashed.covers(*m.span()):
-                section[key] = max(section.get(key, (1, -m.start())), (1, -m.start()))
+                here = (1, -m.start())
+                section[key] = max(section.get(key, here), here)
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
