@@ -12,7 +12,7 @@ import os
 import sqlite3
 import stat
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -188,14 +188,31 @@ def _stored(c: sqlite3.Connection) -> dict[str, tuple]:
     return {row[1]: row for row in c.execute("SELECT id, path, size, mtime, hash, excluded FROM files")}
 
 
+def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
+    """``os.lstat`` of each path that has one (one system call each, about 3.5 us)."""
+    out = {}
+    lstat = os.lstat
+    for path in paths:
+        try:
+            out[path] = lstat(prefix + path)
+        except OSError:
+            pass  # gone, or looked at again (and its error met) when git lists it
+    return out
+
+
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
             only: list[str] | None, on_batch: Callable[[], None] | None, nice: int) -> BuildStats:
     stats = BuildStats()
     limit, n_workers = F.limits(repo)
-    if only is None:  # git lists the files while SQLite reads what is stored (15 of 140 ms on 1M lines)
+    prefix = os.path.join(os.fspath(repo), "")
+    seen_early: dict[str, os.stat_result] = {}
+    if only is None:
+        # git lists the files while this process reads what is stored and looks at the files it knows (on 1M
+        # lines: git 43 ms, SQLite 11, lstat 32 of the 120-170 that re-indexing one file took one after another)
         with ThreadPoolExecutor(1, thread_name_prefix="genie-ls-files") as pool:
             listing = pool.submit(F.list_files, repo)
             known = _stored(c)
+            seen_early = _lstat_all(prefix, known)
             entries = listing.result()
     else:
         known = _stored(c)
@@ -207,13 +224,12 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
     inside = _Inside(repo)
     # strs, not Paths, and the directory's verdict kept while git lists its files: pathlib was a quarter of
     # re-indexing one file, and then os.path.join and the directory check were a quarter of the rest
-    prefix = os.path.join(os.fspath(repo), "")
     listed = set(entries) if only is None else set(entries) | known.keys()
     last_dir, dir_ok = None, True
     for path in entries:
         full = prefix + path
         try:
-            st = os.lstat(full)  # one system call for a regular file; a symlink is looked through below
+            st = seen_early.get(path) or os.lstat(full)  # a symlink is looked through below
             is_link = S_ISLNK(st.st_mode)
             d = path.rpartition("/")[0]
             if d != last_dir:
