@@ -25,6 +25,8 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
     rest of the file (module-level code, also inside a module) in windows of at most ``WINDOW`` lines. Members declared on the same lines are one chunk."""
     out: list[tuple[int, int, str]] = []
     covered = bytearray(nlines + 2)
+    taken = bytearray(nlines + 2)  # lines in a chunk so far (``covered`` also counts a class's whole body)
+    split: list[tuple[int, int, str]] = []  # huge functions whose nested definitions are their chunks
     ordered = sorted(defs, key=lambda d: (d[2], -d[3]))
     member = False  # the last chunk is a function's or method's
     for i, (name, kind, line, end) in enumerate(ordered):
@@ -41,11 +43,19 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
                 end = max(line, stop)
         else:
             if inner and end - line > 2 * WINDOW:
-                continue  # a huge function with nested defs: its parts are chunks
+                split.append((line, end, name))  # a huge function with nested defs: its parts are chunks
+                continue
             out.append((line, end, name))
             member = True
+        first, last = out[-1][:2]
+        for k in range(first, min(last, nlines) + 1):
+            taken[k] = 1
         for k in range(line, min(end, nlines) + 1):
             covered[k] = 1
+    # the split functions' own code, around their nested definitions, in windows named for them (innermost
+    # first): in a class it was in no chunk at all, as the class's lines count as covered
+    for line, end, name in sorted(split, key=lambda d: d[1] - d[0]):
+        _windows(out, taken, covered, range(line, min(end, nlines) + 1), name)
     run: list[int] = []
     for k in range(1, nlines + 2):
         if k <= nlines and not covered[k]:
@@ -56,6 +66,20 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
             out.append((run[0], run[-1], ""))
             run = []
     return out
+
+
+def _windows(out: list[tuple[int, int, str]], taken: bytearray, covered: bytearray, lines: range, name: str) -> None:
+    """Chunks named ``name`` of the runs of ``lines`` in no chunk yet, at most :data:`WINDOW` lines each."""
+    run: list[int] = []
+    for k in [*lines, None]:
+        if k is not None and not taken[k]:
+            taken[k] = covered[k] = 1
+            run.append(k)
+            if len(run) < WINDOW:
+                continue
+        if run:
+            out.append((run[0], run[-1], name))
+            run = []
 
 
 def _inner_starts(ordered: list[tuple[str, str, int, int]], i: int, line: int, end: int) -> list[int]:

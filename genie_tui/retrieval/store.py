@@ -56,7 +56,9 @@ from genie_tui.errors import GenieError
 # 45: a dot file without an extension (``.flake8``, ``.coveragerc``, ``.gitignore``) is a text file
 # 46: a JS/TS method under a computed literal key (``['load']() {}``) is named by it; under a computed value, none
 # 47: so is a class field holding a function (``['open'] = () => {}``)
-SCHEMA_VERSION = "47"
+# 48: a huge function split into its nested definitions keeps its own code in chunks named for it (in a class,
+#     that code was in no chunk)
+SCHEMA_VERSION = "48"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -92,3 +92,48 @@ def test_members_declared_on_one_line_are_one_span(make_repo):
         """)})
     spans = _spans(repo, "heading north south east")["Sources/Compass.swift"]
     assert sorted((s.start, s.end, s.symbol) for s in spans) == [(1, 1, "Heading"), (2, 2, "north"), (3, 3, "east")]
+
+
+def _huge_method_with_helpers() -> str:
+    """A class whose one method is over 120 lines with functions nested in it, as Sphinx's
+    ``IndexEntries.create_index``: the method's own code lies between and after its helpers."""
+    filler = "".join(f"        step_{i} = prepare(step_{i - 1} if {i} else None)\n" for i in range(70))
+    return (
+        "class IndexEntries:\n"
+        "    def create_index(self, builder, group_entries=True):\n"
+        "        new = {}\n\n"
+        "        def add_entry(word, subword):\n"
+        "            new.setdefault(word, []).append(subword)\n\n"
+        + filler +
+        "        def keyfunc(entry):\n"
+        "            return entry[0].lower()\n\n"
+        "        for entry in sorted(new.items(), key=keyfunc):\n"
+        "            if entry.startswith('\\N{RIGHT-TO-LEFT MARK}'):\n"
+        "                letter = strip_rtl_mark(entry)\n"
+        + "".join(f"        tail_{i} = finish(tail_{i - 1} if {i} else None)\n" for i in range(50)) +
+        "        return sorted(new.items(), key=keyfunc)\n"
+    )
+
+
+def test_the_own_code_of_a_huge_method_around_its_nested_functions_is_searchable(make_repo):
+    """A method over 120 lines with nested functions is split into its parts, the nested functions; its own code
+    between and after them was in no span at all (in a class, whose lines count as covered), so a query about it
+    found the file but never those lines."""
+    src = _huge_method_with_helpers()
+    repo = make_repo({"sphinx/indexentries.py": src, "other.py": "def unrelated():\n    return 1\n"})
+    line = next(i for i, text in enumerate(src.splitlines(), 1) if "strip_rtl_mark" in text)
+    spans = _spans(repo, "strip_rtl_mark is called for every index entry with a right-to-left mark")[
+        "sphinx/indexentries.py"]
+    first = spans[0]
+    assert first.start <= line <= first.end, spans
+    assert first.symbol == "create_index"  # named for the method it is part of
+    assert first.end - first.start < 60  # a window of the method, not all of it
+    ix = RepoIndex.open(repo)  # every line of the method is in some chunk, each line in one
+    try:
+        c = ix._store.conn()
+        fid = ix._snap.by_path["sphinx/indexentries.py"]
+        rows = sorted((r[0], r[1]) for r in ix._snap.chunks.get(c, fid))
+    finally:
+        ix.close()
+    lines = [n for a, b in rows for n in range(a, b + 1)]
+    assert sorted(lines) == list(range(1, len(src.splitlines()) + 1))
