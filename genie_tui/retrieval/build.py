@@ -74,7 +74,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     # windows the fixes land in: on the retrieval benchmark line recall fell from 0.554 to 0.546 (sphinx's
     # std.py lost line 46, a constant after the imports, from its first span)
     spans = [(d.name, d.kind, d.head or d.line, d.end_line) for d in parsed.defs if d.kind != "value"]
-    for start, end, name in chunks(spans, len(line_tokens)):
+    for start, end, name in chunks(spans, len(line_tokens), [bool(toks) for toks in line_tokens]):
         counts_c = Counter(t for toks in line_tokens[start - 1:end] for t in toks)
         chunk_rows.append((start, end, name, sum(counts_c.values()),
                            " ".join(f"{t}:{n}" if n > 1 else t for t, n in counts_c.items())))

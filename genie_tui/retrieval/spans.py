@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from genie_tui.retrieval.model import Span
 
@@ -20,13 +20,18 @@ HEADER_FACTOR = 0.5  # class headers (name, docstring, attributes) rarely hold t
 SEM_SPAN_BONUS = 1.0  # the most similar chunk counts as much as the densest keyword match (with embeddings on)
 
 
-def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int, int, str]]:
+def chunks(defs: list[tuple[str, str, int, int]], nlines: int,
+           worded: Sequence[bool] | None = None) -> list[tuple[int, int, str]]:
     """Functions and methods whole; classes and modules (namespaces) as their header up to the first member; the
-    rest of the file (module-level code, also inside a module) in windows of at most ``WINDOW`` lines. Members declared on the same lines are one chunk."""
+    rest of the file (module-level code, also inside a module) in windows of at most ``WINDOW`` lines. Members
+    declared on the same lines are one chunk. A class's own code after its first member (``readline = read``
+    between methods) and a huge function's own code around its nested definitions are windows named for them;
+    ``worded`` (by line, from 0: has the line a word) keeps blank lines and lines of punctuation out of those."""
     out: list[tuple[int, int, str]] = []
     covered = bytearray(nlines + 2)
     taken = bytearray(nlines + 2)  # lines in a chunk so far (``covered`` also counts a class's whole body)
     split: list[tuple[int, int, str]] = []  # huge functions whose nested definitions are their chunks
+    bodies: list[tuple[int, int, str]] = []  # classes, whose code between members is windowed at the end
     ordered = sorted(defs, key=lambda d: (d[2], -d[3]))
     member = False  # the last chunk is a function's or method's
     for i, (name, kind, line, end) in enumerate(ordered):
@@ -38,6 +43,8 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
             stop = (min(inner) - 1) if inner else end
             out.append((line, max(line, stop), name))
             member = False
+            if kind == "class":
+                bodies.append((line, end, name))
             if kind == "module":  # a namespace or ``mod`` holding a file's code: what is between its
                 # definitions (a table, constants) is windowed as module-level code, not left in no chunk
                 end = max(line, stop)
@@ -54,8 +61,8 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
             covered[k] = 1
     # the split functions' own code, around their nested definitions, in windows named for them (innermost
     # first): in a class it was in no chunk at all, as the class's lines count as covered
-    for line, end, name in sorted(split, key=lambda d: d[1] - d[0]):
-        _windows(out, taken, covered, range(line, min(end, nlines) + 1), name)
+    for line, end, name in sorted(split + bodies, key=lambda d: d[1] - d[0]):
+        _windows(out, taken, covered, range(line, min(end, nlines) + 1), name, worded)
     run: list[int] = []
     for k in range(1, nlines + 2):
         if k <= nlines and not covered[k]:
@@ -68,8 +75,10 @@ def chunks(defs: list[tuple[str, str, int, int]], nlines: int) -> list[tuple[int
     return out
 
 
-def _windows(out: list[tuple[int, int, str]], taken: bytearray, covered: bytearray, lines: range, name: str) -> None:
-    """Chunks named ``name`` of the runs of ``lines`` in no chunk yet, at most :data:`WINDOW` lines each."""
+def _windows(out: list[tuple[int, int, str]], taken: bytearray, covered: bytearray, lines: range, name: str,
+             worded: Sequence[bool] | None) -> None:
+    """Chunks named ``name`` of the runs of ``lines`` in no chunk yet, at most :data:`WINDOW` lines each, without
+    the lines with no word at either end of a run (nor a run of only those)."""
     run: list[int] = []
     for k in [*lines, None]:
         if k is not None and not taken[k]:
@@ -77,6 +86,11 @@ def _windows(out: list[tuple[int, int, str]], taken: bytearray, covered: bytearr
             run.append(k)
             if len(run) < WINDOW:
                 continue
+        if worded is not None:
+            while run and not (run[-1] <= len(worded) and worded[run[-1] - 1]):
+                run.pop()
+            while run and not (run[0] <= len(worded) and worded[run[0] - 1]):
+                run.pop(0)
         if run:
             out.append((run[0], run[-1], name))
             run = []

@@ -58,7 +58,8 @@ from genie_tui.errors import GenieError
 # 47: so is a class field holding a function (``['open'] = () => {}``)
 # 48: a huge function split into its nested definitions keeps its own code in chunks named for it (in a class,
 #     that code was in no chunk)
-SCHEMA_VERSION = "48"
+# 49: so does a class, between and after its members (``readline = read``); blank lines are in no such window
+SCHEMA_VERSION = "49"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -136,4 +136,37 @@ def test_the_own_code_of_a_huge_method_around_its_nested_functions_is_searchable
     finally:
         ix.close()
     lines = [n for a, b in rows for n in range(a, b + 1)]
-    assert sorted(lines) == list(range(1, len(src.splitlines()) + 1))
+    assert len(lines) == len(set(lines))  # no line in two chunks
+    worded = [i for i, text in enumerate(src.splitlines(), 1) if text.strip()]
+    assert set(worded) <= set(lines)
+
+
+def test_a_class_s_own_code_between_its_methods_is_searchable(make_repo):
+    """A class is its header up to the first member, then its members; what it defines between and after them
+    (``readline = read``, ``__hash__ = None``, pytest's ``source = property(getsource)``) was in no span."""
+    src = textwrap.dedent("""\
+        class DontReadFromInput:
+            \"\"\"Stands in for stdin while a test runs.\"\"\"
+
+            encoding = None
+
+            def read(self, *args):
+                raise OSError("pytest: reading from stdin while output is captured!")
+
+            readline = read
+            readlines = read
+            __next__ = read
+
+            def fileno(self):
+                raise UnsupportedOperation("redirected stdin is pseudofile, has no fileno()")
+
+            __iter__ = iter_lines
+        """)
+    repo = make_repo({"capture.py": src, "other.py": "def unrelated():\n    return 1\n"})
+    spans = _spans(repo, "`readlines` of the captured stdin should be an alias of `read`")["capture.py"]
+    line = src.splitlines().index("    readlines = read") + 1
+    hit = next(s for s in spans if s.start <= line <= s.end)
+    assert (hit.start, hit.end, hit.symbol) == (line - 1, line + 1, "DontReadFromInput")
+    last = len(src.splitlines())
+    assert any(s.start == s.end == last and s.symbol == "DontReadFromInput"
+               for s in _spans(repo, "__iter__ is iter_lines for DontReadFromInput")["capture.py"])
