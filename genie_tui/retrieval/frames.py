@@ -148,6 +148,7 @@ def read_frames(text: str) -> list[Frame]:
     # a frame's strongest (section, -offset) where it is printed innermost first: a Java frame's sections counted
     # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
+    printings: dict[tuple[str, int], list[int]] = {}  # where each frame is printed
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
@@ -176,6 +177,7 @@ def read_frames(text: str) -> list[Frame]:
             elif crashed.covers(*m.span()):
                 here = (1, -m.start())
                 section[key] = max(section.get(key, here), here)
+            printings.setdefault(key, []).append(m.start())
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
@@ -183,7 +185,9 @@ def read_frames(text: str) -> list[Frame]:
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)
-    printed_last = [pos for key, (pos, _) in found.items() if key not in inner_first]
+    # where each frame printed innermost last is printed, to where it is first
+    printed_last = {at: pos for key, (pos, _) in found.items() if key not in inner_first
+                    for at in printings.get(key, [pos])}
     chained = chain_keys(text, printed_last)
 
     def strength(item: tuple[tuple[str, int], tuple[int, Frame]]) -> tuple[int, ...]:

@@ -32,19 +32,23 @@ def _py_ends(text: str) -> list[int]:
     return ends
 
 
-def chain_keys(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]:
-    """Sort keys, weakest first, for the frames at ``offsets`` of ``text`` (Python's, printed innermost last)
-    that lie in a chain of Python tracebacks (``During handling of the above exception, another exception
-    occurred:``, ``The above exception was the direct cause of the following exception:``) or in an exception
-    group (see _groups); the others have none. The first traceback printed is the root cause: the exception a
-    wrapper re-raises (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where the bug
-    usually is, while the later one's raising frame is the wrapper, or a handler's own bug. So each traceback's
-    frames count by how far from its raising frame they are, the raising frames first, and among frames as far,
-    the earlier traceback's more: the root cause's raising frame counts most, the last traceback's next. A group
-    in a chain (raised from an exception, or the cause of one, as pytest prints a failure's) is one exception
-    of it, its tracebacks in their own order. A chain keeps its place among the text's other frames, at its
-    last."""
-    offsets = sorted(offsets)
+def chain_keys(text: str, printings: dict[int, int]) -> dict[int, tuple[int, int, int]]:
+    """Sort keys, weakest first, for the frames of ``text`` (Python's, printed innermost last) that lie in a chain
+    of Python tracebacks (``During handling of the above exception, another exception occurred:``, ``The above
+    exception was the direct cause of the following exception:``) or in an exception group (see _groups); the
+    others have none. ``printings`` maps where each frame is printed to where it is first printed, and the keys
+    are by that first place. The first traceback printed is the root cause: the exception a wrapper re-raises
+    (``raise X from e``, or ``except KeyError: raise X`` without ``from``), where the bug usually is, while the
+    later one's raising frame is the wrapper, or a handler's own bug. So each traceback's frames count by how far
+    from its raising frame they are, the raising frames first, and among frames as far, the earlier traceback's
+    more: the root cause's raising frame counts most, the last traceback's next. A group in a chain (raised from
+    an exception, or the cause of one, as pytest prints a failure's) is one exception of it, its tracebacks in
+    their own order. A traceback printed again later in the chain counts at its later copy: a group raised
+    while handling a group that it holds (``raise ExceptionGroup("top", [eg, ...])``) prints the handled group
+    twice, once above it and once in its box, and its cause with one copy only (``traceback.format_exc()`` with
+    the copy in the box, so the first copy's frames would count before the root cause's). A chain keeps its
+    place among the text's other frames, at its last."""
+    offsets = sorted(printings)
     groups = _groups(text, offsets)
     links = {m.start() for m in _CHAIN_LINK.finditer(text)}
     if not links and not groups:
@@ -61,7 +65,8 @@ def chain_keys(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]
                   {at for start, end, _ in groups for at in (start, end)} if group_at(c) < 0)
     parts: dict[int, list[int]] = {}  # the offsets of the frames between two cuts, by the cut after them
     for pos in offsets:
-        parts.setdefault(bisect.bisect(cuts, pos), []).append(pos)
+        if printings[pos] == pos:  # a trace that only repeats frames printed before is no part of a chain
+            parts.setdefault(bisect.bisect(cuts, pos), []).append(pos)
     chains: list[list[list[int]]] = []  # each chain's tracebacks, in the order they count (a group's expanded)
     grouped: set[int] = set()  # the chains that hold a group
     last = 0
@@ -76,10 +81,21 @@ def chain_keys(text: str, offsets: list[int]) -> dict[int, tuple[int, int, int]]
         last = i
     keys: dict[int, tuple[int, int, int]] = {}
     for n, chain in enumerate(chains):
-        anchor = max((pos for part in chain for pos in part), default=0)
-        for nth, part in enumerate(chain if len(chain) > 1 or n in grouped else []):
+        # where each frame first printed in the chain counts: there, or, when its traceback is printed again
+        # later in the chain, at the same frame of the next copy (and so on)
+        at = {pos: pos for part in chain for pos in part if printings[pos] == pos}
+        copies: dict[tuple[int, ...], list[int]] = {}  # each traceback's last copy yet, by its frames' first places
+        for part in chain:
+            printed = tuple(printings[pos] for pos in part)
+            for pos, again in zip(copies.get(printed, []), part):
+                if at.get(printings[pos]) == pos:
+                    at[printings[pos]] = again
+            copies[printed] = part
+        counted = [[pos for pos in part if at.get(printings[pos]) == pos] for part in chain]
+        anchor = max((pos for part in counted for pos in part), default=0)
+        for nth, part in enumerate(counted if len(counted) > 1 or n in grouped else []):
             for depth, pos in enumerate(reversed(part)):
-                keys[pos] = (anchor, -depth, -nth)
+                keys[printings[pos]] = (anchor, -depth, -nth)
     return keys
 
 
