@@ -253,15 +253,16 @@ class RepoIndex:
         out = []
         c = self._store.conn()
         scorer = spans.ChunkScorer(qterms, idf, q.code_idents)
+        frames = rank.repo_frames(q, self._snap.mods)  # once: a long log's frames took 8 ms per result file
         for s in ranked[:k]:
-            best = self._spans(c, s, q, qterms, idf, sem=sem, scorer=scorer)
+            best = self._spans(c, s, q, qterms, idf, sem=sem, scorer=scorer, frames=frames)
             out.append(SearchResult(s.info.path, round(s.score, 4), best, rank.why(s, rank.WEIGHTS)))
         return out
 
     def _spans(self, c, s, q, qterms, idf, limit: int = spans.LIMIT, sem: Hits | None = None,  # type: ignore[no-untyped-def]
-               scorer: spans.ChunkScorer | None = None):
-        """The best spans of one ranked file (``scorer``: one for this query, shared by its files)."""
-        _, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=False)
+               scorer: spans.ChunkScorer | None = None, frames: list | None = None):
+        """The best spans of one ranked file (``scorer`` and ``frames``: this query's, shared by its files)."""
+        _, frame_lines, headers = self._span_inputs(c, s.info, q, with_rows=False, frames=frames)
         if s.said:  # where a message quoted in the task is written: as good a place as a stack frame
             frame_lines = {**frame_lines, **dict.fromkeys(s.said, 1.0)}
         if s.chunks is not None and s.hits is not None:  # scored while ranking (the chunk signal)
@@ -272,11 +273,12 @@ class RepoIndex:
         return spans.best_spans(scored, q.code_idents, frame_lines, limit, hits=hits, headers=headers,
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
-    def _span_inputs(self, c, info, q, with_rows: bool = True):  # type: ignore[no-untyped-def]
+    def _span_inputs(self, c, info, q, with_rows: bool = True, frames: list | None = None):  # type: ignore[no-untyped-def]
         """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
         with their frames' strength (the raising or panicking frame's is 1, its callers' less, as the trace
-        signal weighs their files) and its class headers' start lines (also read by
-        tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
+        signal weighs their files; ``frames``: :func:`rank.repo_frames` of ``q``, if known) and its class
+        headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk the way
+        :meth:`_spans` does)."""
         rows = self._snap.chunks.get(c, info.id)
         named: dict[str, list[int]] = {}
         for line, name in c.execute("SELECT line, name FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
@@ -287,7 +289,7 @@ class RepoIndex:
         headers |= {r[0] for r in rows if r[2] in named and any(r[0] < ln <= r[1] for ln in named[r[2]])}
         rows = rows if with_rows else []
         frame_lines: dict[int, float] = {}
-        for hits, line, strength in rank.repo_frames(q, self._snap.mods):
+        for hits, line, strength in frames if frames is not None else rank.repo_frames(q, self._snap.mods):
             if info.path in hits:
                 frame_lines[line] = max(frame_lines.get(line, 0.0), strength)
         return rows, frame_lines, headers
