@@ -292,8 +292,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
     # closed on the way out of an error or a stop, so the workers end with the build
     n_workers = workers.count(n_workers, sum(len(j[3]) for j in jobs))
 
-    def started(n: int) -> None:
-        stats.workers = n
+    def started(pids: list[int]) -> None:
+        stats.workers = len(pids)
 
     with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started)) as results:
         for n, (fid, fd, remote) in enumerate(results, 1):

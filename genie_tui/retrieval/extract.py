@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from genie_tui.retrieval import commonjs, components, kotlin, messages
+from genie_tui.retrieval import commonjs, components, kotlin, langs, messages
 from genie_tui.retrieval.imports import JS_LANGS, imports_of, reexports
 from genie_tui.retrieval.langs import grammar, parser_for
 from genie_tui.retrieval.owner import node_text as _text
@@ -60,7 +60,9 @@ def _doc_of(node: Any, lang: str) -> str:
 
 
 def parse(path: str, lang: str, data: bytes) -> Parsed:
-    """Definitions (with spans, docstrings and enclosing class), references by name, imports."""
+    """Definitions (with spans, docstrings and enclosing class), references by name, imports. Raises
+    langs.TooSlow when tree-sitter takes longer than langs.PARSE_SECONDS allows over the file."""
+    deadline = langs.parse_deadline(data)
     out = Parsed()
     component = ""
     template: dict[str, list[int]] = {}
@@ -74,9 +76,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         return out
     import tree_sitter as ts
 
-    tree = parser.parse(data)
+    tree, src = langs.parse_within(parser, data, deadline), data
     if lang == "kotlin":
-        tree = kotlin.reparse(parser, data, tree)
+        tree, src = kotlin.reparse(parser, data, tree, deadline)
     root = tree.root_node
     raw: list[tuple[int, int, str, str, int, int, Any, str]] = []
     for _, caps in ts.QueryCursor(g[1]).matches(root):
@@ -152,8 +154,9 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     out.strings = messages.literals(caps.pop("s", []), data)
     for nodes in caps.values():
         for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of); Ruby's
-            # ``:total`` names ``total``
-            name = _text(n).lstrip(":") if n.type == "simple_symbol" else _text(n).lstrip("#")
+            # ``:total`` names ``total``. Cut from the text: a node's ``text`` costs a read (langs.parse_within)
+            text = src[n.start_byte:n.end_byte].decode("utf-8", "replace")
+            name = text.lstrip(":") if n.type == "simple_symbol" else text.lstrip("#")
             refs.setdefault(name, []).append(n.start_point[0] + 1)
     for name, lines in template.items():
         refs.setdefault(name, []).extend(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from genie_tui.retrieval.langs import parse_within
+
 # Two things tree-sitter-kotlin (1.1) misreads, each rewritten into the same Kotlin with every byte offset and line
 # kept: a class body whose last member ends on the line of its closing brace (``class Keys { fun all() = 1 }``),
 # after which, with more such classes, it can skip the rest of the file (a ``;`` for the space before the brace);
@@ -17,15 +19,16 @@ _KT_CTOR_NEXT_LINE = re.compile(
     rb"(constructor\b)")
 
 
-def reparse(parser: Any, data: bytes, tree: Any) -> Any:
-    """The tree of ``data`` with what tree-sitter-kotlin misreads rewritten, unless that has more errors."""
+def reparse(parser: Any, data: bytes, tree: Any, deadline: float) -> tuple[Any, bytes]:
+    """The tree of ``data`` with what tree-sitter-kotlin misreads rewritten, unless that has more errors (parsed by
+    ``deadline``, as the first: see langs.parse_within), and the text it was parsed from."""
     patched = _KT_CTOR_NEXT_LINE.sub(rb"\1 \2\n\3", data)
     if tree.root_node.has_error:
         patched = _KT_LAST_ON_BRACE_LINE.sub(b";", patched)
     if patched == data:
-        return tree
-    other = parser.parse(patched)
-    return other if _error_bytes(other.root_node) <= _error_bytes(tree.root_node) else tree
+        return tree, data
+    other = parse_within(parser, patched, deadline)
+    return (other, patched) if _error_bytes(other.root_node) <= _error_bytes(tree.root_node) else (tree, data)
 
 
 def _error_bytes(node: Any) -> int:

@@ -7,8 +7,10 @@ own, so a grammar version bump degrades one construct rather than a whole langua
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -120,3 +122,39 @@ def parser_for(lang: str) -> Any | None:
 
         p = parsers[lang] = ts.Parser(g[0])
     return p
+
+
+#: How much processor time tree-sitter may take to parse a file (seconds, per MB of it, at least this) before
+#: the file is indexed as text, searchable by keyword without its definitions: a 1 MB file (``max_file_bytes``)
+#: parses in a fraction of a second, and one that drives a grammar's error recovery into a pathological case would
+#: otherwise hold the build for good (in a worker, or in genie's own process). Processor time, not the clock's:
+#: a worker running 10 nice steps down on busy cores is slow, not stuck, and indexes the file the same. The
+#: queries over the tree are not bounded: py-tree-sitter 0.26.1 crashes when a query has a progress callback.
+PARSE_SECONDS = 10.0
+_CHUNK = 256  # what one read gives the parser; a tree parsed from reads also reads each node's text this way
+
+
+class TooSlow(ValueError):
+    """tree-sitter did not parse a file in its time (see :data:`PARSE_SECONDS`)."""
+
+
+def parse_deadline(data: bytes) -> float:
+    """When (on ``time.thread_time()``'s clock) the parse of ``data`` is given up (see :data:`PARSE_SECONDS`)."""
+    return time.thread_time() + PARSE_SECONDS * max(1.0, len(data) / 1_000_000)
+
+
+def parse_within(parser: Any, data: bytes, deadline: float) -> Any:
+    """``parser.parse(data)``, given up at ``deadline`` (see :func:`parse_deadline`) with :class:`TooSlow`.
+    tree-sitter asks whether to go on only while it parses from reads (a callable), not from bytes, every few
+    dozen bytes: the clock (a system call, 0.6 us) is read on every 32nd time. A read of a few hundred bytes
+    keeps a node's ``text``, which then reads too, cheap."""
+    asked = itertools.count()
+
+    def give_up(*_: Any) -> bool:
+        return not next(asked) % 32 and time.thread_time() >= deadline
+
+    try:
+        return parser.parse(lambda at, _point: data[at:at + _CHUNK], progress_callback=give_up)
+    except ValueError:  # "Parsing failed": given up
+        parser.reset()  # or the next parse, of another file, would resume this one
+        raise TooSlow("not parsed in time") from None

@@ -9,8 +9,10 @@ stdout, in order; a feeder thread per worker writes its batches and a reader thr
 neither side blocks the other on a full pipe, and the caller gets the results in the jobs' order.
 
 A worker that cannot start or dies (killed, out of memory) costs nothing but time: its batches are analysed
-in this process, so the index is the same either way. A build that stops early (an error, the app quitting)
-kills the workers, and a worker whose parent died finds its pipes closed and ends.
+in this process, so the index is the same either way; so does one that hangs (stopped, or stuck): one that
+gives no result for :data:`HANG_SECONDS` is killed, and its batches are analysed here. A build that stops
+early (an error, the app quitting) kills the workers, and a worker whose parent died finds its pipes closed
+and ends.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ MIN_BYTES = 2_000_000
 #: A batch is about this much source (0.1-0.2 s of work), so the workers stay busy to the end.
 BATCH_BYTES = 256_000
 MAX_AUTO = 4
+#: How long this process waits for a worker's result for a batch (for each 256 kB of source in it, so a batch
+#: holding a 2 MB file gets 8 times as long) before it takes the worker for hung, kills it and analyses its
+#: batches itself. A batch is 0.1-0.2 s of work: this allows for a start under load (0.3 s alone) and a worker 10
+#: nice steps down on busy cores; a file tree-sitter struggles with is given up in the worker itself
+#: (langs.PARSE_SECONDS: 10 s of processor time per MB).
+HANG_SECONDS = 60.0
+_HANG_UNIT = 256_000  # bytes per HANG_SECONDS: BATCH_BYTES as shipped (tests lower that one)
 
 Job = tuple[int, str, Any, bytes]
 _DONE = object()
@@ -107,11 +116,18 @@ class _Worker:
         finally:
             self.results.put(_DONE)  # after which its batches are analysed in the parent
 
-    def next(self) -> list | None:
-        """The next batch's results, or None when the worker has died (and will give no more)."""
+    def next(self, timeout: float) -> list | None:
+        """The next batch's results, or None when the worker has died (and will give no more) or gave none within
+        ``timeout`` seconds, when it is killed. The wait is all the worker's own: a worker waits only on a full
+        pipe, and this one's results are all taken."""
         if self.dead:
             return None
-        got = self.results.get()
+        try:
+            got = self.results.get(timeout=timeout)
+        except queue.Empty:  # hung: stopped (SIGSTOP), or stuck; its reader ends with it
+            self.dead = True
+            self.proc.kill()
+            return None
         if got is _DONE:
             self.dead = True
             return None
@@ -141,10 +157,13 @@ class _Worker:
 
 
 def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int, nice: int = 0,
-             started: Callable[[int], None] | None = None) -> Iterator[tuple[int, Any, bool]]:
+             started: Callable[[list[int]], None] | None = None,
+             hang_seconds: float | None = None) -> Iterator[tuple[int, Any, bool]]:
     """``map(analyse, jobs)`` with the work shared by ``n`` worker processes (none when ``n`` < 2), which
     run ``nice`` steps below this process's priority: each result with True when a worker made it. ``started``
-    is told how many workers did start (fewer when there are fewer batches, or a start failed)."""
+    is told the process ids of the workers that did start (fewer when there are fewer batches, or a start
+    failed). ``hang_seconds`` (default :data:`HANG_SECONDS`): how long a worker may take over a batch of up
+    to 256 kB before it is killed and its batches are analysed here."""
     if n < 2:
         yield from ((*analyse(job), False) for job in jobs)
         return
@@ -157,9 +176,11 @@ def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int,
             except OSError:  # no interpreter to run (an embedded Python), no processes left: this process does it
                 break
         if started is not None:
-            started(len(workers))
+            started([w.proc.pid for w in workers])
+        limit = HANG_SECONDS if hang_seconds is None else hang_seconds
         for i, batch in enumerate(todo):
-            got = workers[i % n].next() if i % n < len(workers) else None
+            size = sum(len(job[3]) for job in batch)
+            got = workers[i % n].next(limit * max(1.0, size / _HANG_UNIT)) if i % n < len(workers) else None
             if got is None:
                 yield from ((*analyse(job), False) for job in batch)
             else:

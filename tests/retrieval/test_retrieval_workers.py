@@ -7,16 +7,21 @@ spreads over several batches; everything else, the child processes included, is 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from genie_tui.retrieval import RepoIndex, workers
+from genie_tui.retrieval.build import _analyse_job
+from genie_tui.retrieval.files import content_language
 from genie_tui.retrieval.store import db_path
 
 FILES = 240
@@ -159,6 +164,89 @@ def test_a_worker_that_dies_costs_only_time(make_repo, monkeypatch, small_batche
     assert 0 < b.in_workers < b.parsed == FILES + 2  # each worker's first batch, the rest here
     ix.close()
     assert _tables(repo) == expected
+
+
+def _stops_after_one_batch(tmp_path: Path) -> Path:
+    """An interpreter whose worker answers one batch, then hangs: stopped, as by SIGSTOP (or a debugger)."""
+    script = tmp_path / "python-hangs"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, pickle, signal, sys\n"
+        "sys.path[:] = json.loads(sys.argv[-2])\n"
+        "from genie_tui.retrieval.build import _analyse_job\n"
+        "batch = pickle.load(sys.stdin.buffer)\n"
+        "pickle.dump([_analyse_job(j) for j in batch], sys.stdout.buffer)\n"
+        "sys.stdout.flush()\n"
+        "os.kill(os.getpid(), signal.SIGSTOP)\n"
+        "os._exit(9)\n")  # continued: dies
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+@contextmanager
+def _killed_after(seconds: float):
+    """Kills this process's workers once ``seconds`` have passed: a build that waits for a hung worker forever
+    then ends (and its test fails on the time it took) instead of hanging the suite."""
+    done = threading.Event()
+
+    def watch() -> None:
+        if not done.wait(seconds):
+            for pid in _own_workers():
+                os.kill(pid, signal.SIGKILL)
+
+    watchdog = threading.Thread(target=watch, daemon=True)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watchdog.join()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
+def test_a_hung_worker_costs_only_time(make_repo, monkeypatch, small_batches, tmp_path):
+    repo = make_repo(_sources())
+    expected = _reference(repo, monkeypatch)
+    monkeypatch.setattr(sys, "executable", str(_stops_after_one_batch(tmp_path)))
+    monkeypatch.setattr(workers, "HANG_SECONDS", 1.0)
+    with _killed_after(30):
+        start = time.monotonic()
+        ix = _build(repo, monkeypatch, 2)
+        took = time.monotonic() - start
+    b = ix.last_build
+    assert b.workers == 2 and b.in_workers < b.parsed == FILES + 2
+    ix.close()
+    assert took < 20  # a second for each worker's batch, then its batches here
+    assert _own_workers() == []  # killed, not left stopped
+    assert _tables(repo) == expected
+
+
+def _rows(fid: int, fd: tuple) -> tuple:
+    """A file's analysis as the index stores it: tree-sitter yields the captures in no stable order."""
+    return fid, [sorted(map(repr, part)) if isinstance(part, list) else part for part in fd]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="stops a process")
+def test_a_stopped_worker_is_killed_and_its_batches_analysed_here(small_batches):
+    jobs = [(i, path, content_language(path, text.encode()), text.encode())
+            for i, (path, text) in enumerate(sorted(_sources().items()))]
+    expected = [_rows(*_analyse_job(job)) for job in jobs]
+    pids: list[int] = []
+
+    def stop_the_first(started: list[int]) -> None:
+        pids.extend(started)
+        os.kill(started[0], signal.SIGSTOP)  # before it can answer: it takes 0.3 s to start
+
+    start = time.monotonic()
+    got = list(workers.analysed(jobs, _analyse_job, 2, started=stop_the_first, hang_seconds=2.0))
+    took = time.monotonic() - start
+    assert len(pids) == 2
+    assert [_rows(fid, fd) for fid, fd, _ in got] == expected  # the same results, in the jobs' order
+    first = {job[0] for batch in workers.batches(jobs)[::2] for job in batch}  # the stopped worker's
+    assert not any(remote for fid, _, remote in got if fid in first)
+    assert took < 20
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)  # killed, and reaped
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
