@@ -20,7 +20,7 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval import workers
+from genie_tui.retrieval import langs, workers
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks
 from genie_tui.retrieval.textutil import (
@@ -85,13 +85,30 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     return defs, refs, parsed.imports, chunk_rows, postings, lens, parsed.strings
 
 
+#: What the parse of code it cannot take raises (patterns nested thousands deep; langs.TooSlow is a ValueError).
+UNPARSABLE = (RecursionError, MemoryError, ValueError, LookupError, AttributeError, TypeError, IndexError)
+
+
 def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData]:
     try:
         return job[0], analyse(job[1], job[2], job[3])
-    except (RecursionError, MemoryError, ValueError, LookupError, AttributeError, TypeError, IndexError):
-        # code the parse cannot take (patterns nested thousands deep) is still text: one such file failed the
-        # whole build, and with it every search
+    except UNPARSABLE:
+        # code the parse cannot take is still text: one such file failed the whole build, and with it every
+        # search
         return job[0], analyse(job[1], None, job[3])
+
+
+def parse_problem(path: str, lang: str, data: bytes) -> str:
+    """Why a file of a known language was indexed as text (the parse given up or failed, as the build met it
+    in :func:`_analyse_job`), or ``""`` when it parses."""
+    try:
+        analyse(path, lang, data)
+    except langs.TooSlow:
+        limit = langs.PARSE_SECONDS * max(1.0, len(data) / 1_000_000)
+        return f"tree-sitter gave up on it after {limit:g} s of processor time"
+    except UNPARSABLE as exc:
+        return f"its parse failed ({type(exc).__name__}: code nested too deep, or a grammar error)"
+    return ""
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str]) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from genie_tui.printable import shown_path
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import resolve as R
+from genie_tui.retrieval.build import parse_problem
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
@@ -327,6 +328,10 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
             return f"{name}: not indexed: {excluded}"
         ndefs = c.execute("SELECT COUNT(*) FROM defs WHERE file_id=?", (fid,)).fetchone()[0]
         how = f"parsed as {lang}, {ndefs} definitions" if lang else "indexed as plain text (keywords only)"
+        if lang and not ndefs:  # no definitions: none written, or a parse the build gave up (parsed again)
+            problem = parse_problem(rel, lang, full.read_bytes())
+            if problem:
+                how = f"indexed as plain text (keywords only): {problem}"
         return f"{name}: indexed ({nlines} lines; {how})"
     if not full.exists():
         if full.is_symlink():

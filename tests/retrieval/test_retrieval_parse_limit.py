@@ -40,3 +40,31 @@ def test_a_parse_given_up_leaves_the_parser_for_the_next_file():
     fresh = ts.Parser(langs.grammar("python")[0]).parse(small)
     assert str(tree.root_node) == str(fresh.root_node)  # not the rest of ``big``
     assert [d.name for d in parse("g.py", "python", small).defs] == ["g"]
+
+
+def test_explain_names_a_file_indexed_as_text_because_the_parser_gave_up(make_repo, monkeypatch, capsys):
+    """``genie index --explain`` said "parsed as python, 0 definitions" of a file whose parse was given up and
+    which was indexed as text; it says why now, and a file that has no definitions is still parsed."""
+    from genie_tui.cli import main
+
+    repo = make_repo({"app/views.py": VIEWS, "app/empty.py": "# nothing defined here\nX\n"})
+    monkeypatch.setenv("GENIE_INDEX_WORKERS", "1")
+    monkeypatch.setattr(langs, "PARSE_SECONDS", 0.0)
+    assert main(["index", "--repo", str(repo), "--explain", "app/views.py"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == ("app/views.py: indexed (400 lines; indexed as plain text (keywords only): tree-sitter gave up "
+                   "on it after 0 s of processor time)"), out
+    monkeypatch.setattr(langs, "PARSE_SECONDS", 10.0)
+    assert main(["index", "--repo", str(repo), "--explain", "app/empty.py"]) == 0
+    assert capsys.readouterr().out.strip() == "app/empty.py: indexed (2 lines; parsed as python, 0 definitions)"
+
+
+def test_explain_names_a_file_the_parser_cannot_take(make_repo, capsys):
+    from genie_tui.cli import main
+
+    deep = "object Deep {\n  val " + "(" * 3000 + "a" + ")" * 3000 + " = 1\n}\n"
+    repo = make_repo({"src/Deep.scala": deep, "app.py": "def checkout():\n    return 1\n"})
+    assert main(["index", "--repo", str(repo), "--explain", "src/Deep.scala"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == ("src/Deep.scala: indexed (3 lines; indexed as plain text (keywords only): its parse failed "
+                   "(RecursionError: code nested too deep, or a grammar error))"), out
