@@ -42,6 +42,9 @@ class BuildStats:
     changed: set[int] = field(default_factory=set)  # ids of the rows of ``files`` written or deleted
     workers: int = 0  # worker processes started to share the parsing (workers.py), 0 when none
     in_workers: int = 0  # files they parsed (the rest: this process)
+    died: int = 0  # workers that died, their files parsed here
+    hung: int = 0  # workers killed for giving no result in time (workers.HANG_SECONDS), their files parsed here
+    text_only: int = 0  # files of a known language indexed as text: their parse failed or ran out of time
 
 
 def blob_hash(data: bytes) -> str:
@@ -50,6 +53,13 @@ def blob_hash(data: bytes) -> str:
 
 
 FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list]
+
+
+class TextOnly(tuple):  # type: ignore[type-arg]
+    """The :data:`FileData` of a file of a known language indexed as text, its parse having failed or run out of
+    time (what ``genie index`` counts and ``--explain`` says why of)."""
+
+    __slots__ = ()
 
 
 def analyse(path: str, lang: str | None, data: bytes) -> FileData:
@@ -95,7 +105,7 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
     except UNPARSABLE:
         # code the parse cannot take is still text: one such file failed the whole build, and with it every
         # search
-        return job[0], analyse(job[1], None, job[3])
+        return job[0], TextOnly(analyse(job[1], None, job[3]))
 
 
 def parse_problem(path: str, lang: str, data: bytes) -> str:
@@ -312,9 +322,16 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None,
     def started(pids: list[int]) -> None:
         stats.workers = len(pids)
 
-    with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started)) as results:
+    def lost(_pid: int, hung: bool) -> None:
+        if hung:
+            stats.hung += 1
+        else:
+            stats.died += 1
+
+    with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started, lost=lost)) as results:
         for n, (fid, fd, remote) in enumerate(results, 1):
             stats.in_workers += remote
+            stats.text_only += isinstance(fd, TextOnly)
             stats.definitions += _write(c, fid, fd, stamps.pop(fid))
             stats.parsed += 1
             if progress and n % 100 == 0:

@@ -81,8 +81,14 @@ def index_cmd(args: argparse.Namespace) -> int:
     st = ix.stats
     b = ix.last_build
     by = f" by {b.workers} processes" if b.in_workers else ""
+    notes = "".join([
+        f"; {b.text_only} as text only: the parse failed or ran out of time (--explain PATH says which)"
+        if b.text_only else "",
+        f"; {_count(b.hung, 'worker')} hung and killed" if b.hung else "",
+        f"; {_count(b.died, 'worker')} died" if b.died else "",
+        "; their files were parsed in this process" if b.hung or b.died else ""])
     print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "
-          f"({b.parsed} parsed{by}, {b.removed} removed)")
+          f"({b.parsed} parsed{by}, {b.removed} removed{notes})")
     sem = ix.semantic
     if sem is not None:
         if sem.get("elsewhere"):
@@ -199,3 +205,7 @@ def _search(args: argparse.Namespace) -> int:
             label = f"  {s.symbol}" if s.symbol else ""
             print(f"           {path}:{s.start}-{s.end}{label}")
     return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")

@@ -85,6 +85,8 @@ class _Worker:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.results: queue.Queue[Any] = queue.Queue(maxsize=8)
         self.dead = False
+        self.hung = False  # killed for giving no result in time
+        self.told = False  # the caller has been told it was lost
         self._threads = [threading.Thread(target=self._feed, args=(batches,), daemon=True, name="genie-index-feed"),
                          threading.Thread(target=self._read, daemon=True, name="genie-index-read")]
         for t in self._threads:
@@ -125,7 +127,7 @@ class _Worker:
         try:
             got = self.results.get(timeout=timeout)
         except queue.Empty:  # hung: stopped (SIGSTOP), or stuck; its reader ends with it
-            self.dead = True
+            self.dead = self.hung = True
             self.proc.kill()
             return None
         if got is _DONE:
@@ -158,12 +160,14 @@ class _Worker:
 
 def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int, nice: int = 0,
              started: Callable[[list[int]], None] | None = None,
-             hang_seconds: float | None = None) -> Iterator[tuple[int, Any, bool]]:
+             hang_seconds: float | None = None,
+             lost: Callable[[int, bool], None] | None = None) -> Iterator[tuple[int, Any, bool]]:
     """``map(analyse, jobs)`` with the work shared by ``n`` worker processes (none when ``n`` < 2), which
     run ``nice`` steps below this process's priority: each result with True when a worker made it. ``started``
     is told the process ids of the workers that did start (fewer when there are fewer batches, or a start
     failed). ``hang_seconds`` (default :data:`HANG_SECONDS`): how long a worker may take over a batch of up
-    to 256 kB before it is killed and its batches are analysed here."""
+    to 256 kB before it is killed and its batches are analysed here. ``lost`` is told of each worker that died
+    or hung (its process id, and True when it hung) when its batches start to be analysed here."""
     if n < 2:
         yield from ((*analyse(job), False) for job in jobs)
         return
@@ -182,6 +186,10 @@ def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int,
             size = sum(len(job[3]) for job in batch)
             got = workers[i % n].next(limit * max(1.0, size / _HANG_UNIT)) if i % n < len(workers) else None
             if got is None:
+                if i % n < len(workers) and not workers[i % n].told:
+                    workers[i % n].told = True
+                    if lost is not None:
+                        lost(workers[i % n].proc.pid, workers[i % n].hung)
                 yield from ((*analyse(job), False) for job in batch)
             else:
                 yield from ((fid, fd, True) for fid, fd in got)

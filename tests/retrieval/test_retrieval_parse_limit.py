@@ -64,6 +64,10 @@ def test_explain_names_a_file_the_parser_cannot_take(make_repo, capsys):
 
     deep = "object Deep {\n  val " + "(" * 3000 + "a" + ")" * 3000 + " = 1\n}\n"
     repo = make_repo({"src/Deep.scala": deep, "app.py": "def checkout():\n    return 1\n"})
+    assert main(["index", "--repo", str(repo)]) == 0
+    summary = capsys.readouterr().out
+    assert "(2 parsed, 0 removed; 1 as text only: the parse failed or ran out of time (--explain PATH says which))" \
+        in summary, summary
     assert main(["index", "--repo", str(repo), "--explain", "src/Deep.scala"]) == 0
     out = capsys.readouterr().out.strip()
     assert out == ("src/Deep.scala: indexed (3 lines; indexed as plain text (keywords only): its parse failed "

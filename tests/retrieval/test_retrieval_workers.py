@@ -162,6 +162,7 @@ def test_a_worker_that_dies_costs_only_time(make_repo, monkeypatch, small_batche
     ix = _build(repo, monkeypatch, 2)
     b = ix.last_build
     assert 0 < b.in_workers < b.parsed == FILES + 2  # each worker's first batch, the rest here
+    assert (b.died, b.hung) == (2, 0)
     ix.close()
     assert _tables(repo) == expected
 
@@ -215,6 +216,7 @@ def test_a_hung_worker_costs_only_time(make_repo, monkeypatch, small_batches, tm
         took = time.monotonic() - start
     b = ix.last_build
     assert b.workers == 2 and b.in_workers < b.parsed == FILES + 2
+    assert (b.hung, b.died) == (2, 0)  # each stopped itself after its first batch
     ix.close()
     assert took < 20  # a second for each worker's batch, then its batches here
     assert _own_workers() == []  # killed, not left stopped
@@ -237,10 +239,12 @@ def test_a_stopped_worker_is_killed_and_its_batches_analysed_here(small_batches)
         pids.extend(started)
         os.kill(started[0], signal.SIGSTOP)  # before it can answer: it takes 0.3 s to start
 
+    lost: list[tuple[int, bool]] = []
     start = time.monotonic()
-    got = list(workers.analysed(jobs, _analyse_job, 2, started=stop_the_first, hang_seconds=2.0))
+    got = list(workers.analysed(jobs, _analyse_job, 2, started=stop_the_first, hang_seconds=2.0,
+                                lost=lambda pid, hung: lost.append((pid, hung))))
     took = time.monotonic() - start
-    assert len(pids) == 2
+    assert len(pids) == 2 and lost == [(pids[0], True)]  # told once, of the stopped one only
     assert [_rows(fid, fd) for fid, fd, _ in got] == expected  # the same results, in the jobs' order
     first = {job[0] for batch in workers.batches(jobs)[::2] for job in batch}  # the stopped worker's
     assert not any(remote for fid, _, remote in got if fid in first)
