@@ -329,3 +329,22 @@ def test_frames_of_the_installed_package_count_for_its_src_layout(make_repo):
     logging_hit = next((h for h in hits if h.path == "src/mypkg/logging/__init__.py"), None)
     assert logging_hit is None or "stack trace" not in logging_hit.why
     ix.close()
+
+
+def test_an_issue_form_s_version_and_extension_sections_are_environment():
+    """GitHub issue forms ask for the environment one field at a time (``### Python version``, ``### Sphinx
+    version``, ``### Sphinx extensions``, ``### Pylint version``): the answers are the user's set-up, as under
+    ``### Environment``, not where the bug is. The extension named there (``sphinx.ext.autodoc``) made
+    ``sphinx/ext/autodoc/__init__.py`` a file the issue names, and it ranked first over the one to fix."""
+    issue = ("autodoc_typehints puts a return type on classes\n### Describe the bug\n\nUsing `autodoc_typehints` "
+             "adds a return type to `autoclass` output.\n\n### How to Reproduce\n\n```python\nextensions = "
+             "['sphinx.ext.napoleon']\n```\n\n### Python version\n\n3.9\n\n### Sphinx version\n\n4.4.0\n\n"
+             "### Sphinx extensions\n\nsphinx.ext.autodoc, sphinx.ext.intersphinx\n\n### Extra tools\n\n"
+             "Firefox from sphinx.ext.todo\n\n### Sphinx extensions are loaded twice in parallel builds\n\n"
+             "See sphinx.util.parallel for the loader.\n")
+    q = analyze(issue)
+    assert "sphinx.ext.autodoc" not in q.dotted and "sphinx.ext.intersphinx" not in q.dotted
+    assert "intersphinx" not in q.tokens
+    # the issue's own text stays: a code block, a section that is no environment field, a heading that says more
+    assert {"sphinx.ext.napoleon", "sphinx.ext.todo", "sphinx.util.parallel"} <= set(q.dotted)
+    assert "autodoc_typehints" in q.code_idents
