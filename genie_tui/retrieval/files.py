@@ -263,3 +263,28 @@ def find(paths: list[str], pattern: str, limit: int = 200) -> list[str]:
     hits = [p for p in paths if needle in p.lower()]
     hits.sort(key=lambda p: (needle not in p.rsplit("/", 1)[-1].lower(), len(p), p))
     return hits[:limit]
+
+
+# ``https://host/owner/name(.git)``, ``ssh://git@host:2222/group/sub/name``, scp-like ``git@host:owner/name.git``
+# or ``github.com:owner/name``;
+# not a local path (``/srv/mirrors/name``, ``../name``), which says nothing of the project's name
+_HOSTED_URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*://[^/\s]+/|(?:[\w.\-]+@[\w.\-]+|[\w\-]+\.[\w.\-]+):(?![/\\]))(\S+?)/?$",
+                         re.IGNORECASE)
+
+
+def remote_names(repo: Path) -> frozenset[str]:
+    """The names of this repository on its hosted remotes, in lower case (``shop`` of
+    ``git@github.com:acme/shop.git``): what a code link must lead into to name one of its files. Empty when it
+    has none, or git cannot tell."""
+    try:
+        out = _git(repo, "config", "--get-regexp", r"^remote\..*\.url$")
+    except _GitFailed:  # also: no remote at all, which git reports as exit status 1
+        return frozenset()
+    names = set()
+    for line in out.decode("utf-8", "replace").splitlines():
+        m = _HOSTED_URL.match(line.partition(" ")[2].strip())
+        if m:
+            name = m.group(1).rsplit("/", 1)[-1].removesuffix(".git").lower()
+            if name:
+                names.add(name)
+    return frozenset(names)

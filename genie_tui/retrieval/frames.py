@@ -50,6 +50,24 @@ PERMALINK = re.compile(r"https?://(?:raw\.githubusercontent\.com/[\w.\-]+/[\w.\-
                         r"((?:[\w.\-]+/)*[\w.\-]*[\w\-])(?![\w\-/]|\.[\w\-])(?:\?[\w=&;%.\-]*)?"
                         r"(?:#(?:L|lines-)(\d+))?")
 
+_LINK_KIND = re.compile(r"/(?:-/)?(?:blob|src|tree|blame|raw)/")
+
+
+def link_repository(url: str) -> str:
+    """The name of the repository a :data:`PERMALINK` leads into, in lower case (``phpmyadmin`` of
+    ``https://github.com/phpmyadmin/phpmyadmin/blob/...``, ``shop`` of GitLab's ``/team/sub/shop/-/blob/...``)."""
+    rest = url.split("://", 1)[-1]
+    if rest.startswith("raw.githubusercontent.com/"):
+        return rest.split("/")[2].lower()
+    m = _LINK_KIND.search(rest)
+    return rest[:m.start()].rsplit("/", 1)[-1].lower() if m else ""
+
+
+def links(text: str, ours: frozenset[str] = frozenset()) -> list[re.Match[str]]:
+    """The :data:`PERMALINK` matches of ``text`` that lead into this repository: with ``ours`` (its names, from
+    its remotes), those whose repository has one of them; without, all."""
+    return [m for m in PERMALINK.finditer(text) if not ours or link_repository(m.group(0)) in ours]
+
 
 @dataclass(slots=True)
 class Frame:
@@ -128,7 +146,7 @@ def _go_module(text: str, start: int, end: int) -> tuple[str, str] | None:
     return _GO_ESCAPED.sub(lambda c: c.group(1).upper(), module), m.group(2)
 
 
-def read_frames(text: str) -> list[Frame]:
+def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
@@ -137,7 +155,8 @@ def read_frames(text: str) -> list[Frame]:
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
     prefix. The tracebacks of a Python chain are ordered apart, and so are an exception group's (see
-    pyframes.py) and a Go goroutine's (see _go_order)."""
+    pyframes.py) and a Go goroutine's (see _go_order). A code link is a place too, when it leads into this
+    repository (``ours``: see :func:`links`)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
@@ -181,7 +200,7 @@ def read_frames(text: str) -> list[Frame]:
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
                               Frame(path, key[1], func, name, module, package))
-    for m in PERMALINK.finditer(text):
+    for m in links(text, ours):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))
     go = _go_order(text)

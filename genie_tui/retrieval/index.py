@@ -53,6 +53,7 @@ class RepoIndex:
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
+        self._names: frozenset[str] | None = None  # see _own_names
         self.build_seconds = 0.0
         self._sem: Semantic | None = None
         self._embed_progress: Callable[[int, int], None] | None = None
@@ -298,7 +299,7 @@ class RepoIndex:
               sem: Hits | None = None):
         snap = self._snap
         c = self._store.conn()
-        q = analyze(query)
+        q = analyze(query, self._own_names())
         df = snap.postings.doc_freqs(c, [*q.tokens, *(w.lower() for w in q.code_idents)])
         n = max(len(snap.files), 1)
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
@@ -320,6 +321,13 @@ class RepoIndex:
         ranked, *_ = self._repairing(lambda: self._rank(query, rank.WEIGHTS, all_signals=True,
                                                          sem=self._semantic_hits(query, None)))
         return [(s.info.path, dict(s.feats)) for s in ranked]
+
+    def _own_names(self) -> frozenset[str]:
+        """This repository's names on its hosted remotes (read once): a code link into another project names
+        none of its files."""
+        if self._names is None:
+            self._names = F.remote_names(self.repo)
+        return self._names
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
         """Paths matching a glob or containing ``pattern`` (any case): see :func:`files.find`."""

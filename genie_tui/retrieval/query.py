@@ -11,10 +11,10 @@ from genie_tui.retrieval.frames import (
     DART,
     FRAME_PATTERNS,
     JAVA,
-    PERMALINK,
     SOURCE_EXTS,
     Frame,
     Spans,
+    links,
     read_frames,
 )
 from genie_tui.retrieval.textutil import tokenize
@@ -196,8 +196,9 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def analyze(text: str) -> Query:
-    """Split ``text`` into title and body tokens and collect frames, paths and identifiers."""
+def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
+    """Split ``text`` into title and body tokens and collect frames, paths and identifiers. ``ours``: the names
+    of this repository (from its remotes), which a code link must lead into to name a file (none: any link)."""
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
     # nothing useful is that long, so long runs are cut and the text is capped.
     text = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_TOKEN_CHARS], text[:MAX_QUERY_CHARS])
@@ -206,13 +207,13 @@ def analyze(text: str) -> Query:
     lines = [ln for ln in clean.splitlines() if ln.strip()]
     title = lines[0] if lines else ""
     q = Query(text=clean, title_tokens=tokenize(title), tokens=tokenize(clean), title=title)
-    q.frames = read_frames(text)
+    q.frames = read_frames(text, ours)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
     named = _named_paths(clean, Spans(in_frames), in_java)
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
-                                 [m.group(1) for m in PERMALINK.finditer(clean) if not m.group(2)]))
+                                 [m.group(1) for m in links(clean, ours) if not m.group(2)]))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     q.scoped = list(dict.fromkeys(m.group(0) for m in _SCOPED_RE.finditer(clean)))
