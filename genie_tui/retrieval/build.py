@@ -114,8 +114,7 @@ def parse_problem(path: str, lang: str, data: bytes) -> str:
     try:
         analyse(path, lang, data)
     except langs.TooSlow:
-        limit = langs.PARSE_SECONDS * max(1.0, len(data) / 1_000_000)
-        return f"tree-sitter gave up on it after {limit:g} s of processor time"
+        return f"tree-sitter gave up on it after {langs.parse_seconds(data):g} s of processor time"
     except UNPARSABLE as exc:
         return f"its parse failed ({type(exc).__name__}: code nested too deep, or a grammar error)"
     return ""

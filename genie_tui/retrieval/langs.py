@@ -138,9 +138,14 @@ class TooSlow(ValueError):
     """tree-sitter did not parse a file in its time (see :data:`PARSE_SECONDS`)."""
 
 
+def parse_seconds(data: bytes) -> float:
+    """How much processor time the parse of ``data`` may take (see :data:`PARSE_SECONDS`)."""
+    return PARSE_SECONDS * max(1.0, len(data) / 1_000_000)
+
+
 def parse_deadline(data: bytes) -> float:
-    """When (on ``time.thread_time()``'s clock) the parse of ``data`` is given up (see :data:`PARSE_SECONDS`)."""
-    return time.thread_time() + PARSE_SECONDS * max(1.0, len(data) / 1_000_000)
+    """When (on ``time.thread_time()``'s clock) the parse of ``data`` is given up (see :func:`parse_seconds`)."""
+    return time.thread_time() + parse_seconds(data)
 
 
 def parse_within(parser: Any, data: bytes, deadline: float) -> Any:

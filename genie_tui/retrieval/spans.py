@@ -86,10 +86,10 @@ def _windows(out: list[tuple[int, int, str]], taken: bytearray, covered: bytearr
             run.append(k)
             if len(run) < WINDOW:
                 continue
-        if worded is not None:
-            while run and not (run[-1] <= len(worded) and worded[run[-1] - 1]):
+        if worded is not None:  # one entry per line of the file
+            while run and not worded[run[-1] - 1]:
                 run.pop()
-            while run and not (run[0] <= len(worded) and worded[run[0] - 1]):
+            while run and not worded[run[0] - 1]:
                 run.pop(0)
         if run:
             out.append((run[0], run[-1], name))

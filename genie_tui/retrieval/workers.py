@@ -183,13 +183,14 @@ def analysed(jobs: list[Job], analyse: Callable[[Job], tuple[int, Any]], n: int,
             started([w.proc.pid for w in workers])
         limit = HANG_SECONDS if hang_seconds is None else hang_seconds
         for i, batch in enumerate(todo):
+            w = workers[i % n] if i % n < len(workers) else None
             size = sum(len(job[3]) for job in batch)
-            got = workers[i % n].next(limit * max(1.0, size / _HANG_UNIT)) if i % n < len(workers) else None
+            got = w.next(limit * max(1.0, size / _HANG_UNIT)) if w is not None else None
             if got is None:
-                if i % n < len(workers) and not workers[i % n].told:
-                    workers[i % n].told = True
+                if w is not None and not w.told:
+                    w.told = True
                     if lost is not None:
-                        lost(workers[i % n].proc.pid, workers[i % n].hung)
+                        lost(w.proc.pid, w.hung)
                 yield from ((*analyse(job), False) for job in batch)
             else:
                 yield from ((fid, fd, True) for fid, fd in got)

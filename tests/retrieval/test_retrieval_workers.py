@@ -137,22 +137,26 @@ def test_no_interpreter_to_start_means_this_process_parses(make_repo, monkeypatc
     assert _tables(repo) == expected
 
 
-def _dies_after_one_batch(tmp_path: Path) -> Path:
-    """An interpreter whose worker answers one batch, then dies as a killed process would."""
-    script = tmp_path / "python-dies"
+def _answers_one_batch(tmp_path: Path, name: str, then: str) -> Path:
+    """An interpreter whose worker answers one batch, then runs ``then`` (a line of Python)."""
+    script = tmp_path / name
     script.write_text(
         f"#!{sys.executable}\n"
-        "import json, os, pickle, sys\n"
+        "import json, os, pickle, signal, sys\n"
         "sys.path[:] = json.loads(sys.argv[-2])\n"  # then the priority
-
         "from genie_tui.retrieval.build import _analyse_job\n"
         "batch = pickle.load(sys.stdin.buffer)\n"
         "pickle.dump([_analyse_job(j) for j in batch], sys.stdout.buffer)\n"
-        "sys.stdout.buffer.write(b'\\x80\\x05half a res')\n"
-        "sys.stdout.flush()\n"
+        f"{then}\n"
         "os._exit(9)\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return script
+
+
+def _dies_after_one_batch(tmp_path: Path) -> Path:
+    """An interpreter whose worker answers one batch, then dies as a killed process would."""
+    return _answers_one_batch(tmp_path, "python-dies",
+                              "sys.stdout.buffer.write(b'\\x80\\x05half a res'); sys.stdout.flush()")
 
 
 def test_a_worker_that_dies_costs_only_time(make_repo, monkeypatch, small_batches, tmp_path):
@@ -168,20 +172,9 @@ def test_a_worker_that_dies_costs_only_time(make_repo, monkeypatch, small_batche
 
 
 def _stops_after_one_batch(tmp_path: Path) -> Path:
-    """An interpreter whose worker answers one batch, then hangs: stopped, as by SIGSTOP (or a debugger)."""
-    script = tmp_path / "python-hangs"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import json, os, pickle, signal, sys\n"
-        "sys.path[:] = json.loads(sys.argv[-2])\n"
-        "from genie_tui.retrieval.build import _analyse_job\n"
-        "batch = pickle.load(sys.stdin.buffer)\n"
-        "pickle.dump([_analyse_job(j) for j in batch], sys.stdout.buffer)\n"
-        "sys.stdout.flush()\n"
-        "os.kill(os.getpid(), signal.SIGSTOP)\n"
-        "os._exit(9)\n")  # continued: dies
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return script
+    """An interpreter whose worker answers one batch, then hangs: stopped, as by SIGSTOP (or a debugger); if
+    continued, it dies."""
+    return _answers_one_batch(tmp_path, "python-hangs", "sys.stdout.flush(); os.kill(os.getpid(), signal.SIGSTOP)")
 
 
 @contextmanager
