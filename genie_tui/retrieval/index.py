@@ -54,6 +54,7 @@ class RepoIndex:
         self.warnings: list[str] = []
         self.last_build: build.BuildStats = build.BuildStats()
         self._names: frozenset[str] | None = None  # see _own_names
+        self._past: history.Terms | None = None  # the stored history's words, as queries read them
         self.build_seconds = 0.0
         self._sem: Semantic | None = None
         self._embed_progress: Callable[[int, int], None] | None = None
@@ -308,7 +309,7 @@ class RepoIndex:
             snap.fixed = rank.FixedSignals(history.activity(c))
         scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg,
                                activity=snap.fixed.activity, semantic=sem.files if sem is not None else None,
-                               postings=snap.postings, fixed=snap.fixed)
+                               postings=snap.postings, fixed=snap.fixed, past=self._history_terms())
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
             rank.add_chunks(c, ranked, qterms, idf, snap.chunks, idents=q.code_idents)
@@ -321,6 +322,14 @@ class RepoIndex:
         ranked, *_ = self._repairing(lambda: self._rank(query, rank.WEIGHTS, all_signals=True,
                                                          sem=self._semantic_hits(query, None)))
         return [(s.info.path, dict(s.feats)) for s in ranked]
+
+    def _history_terms(self) -> history.Terms:
+        """The history's postings as read so far, for the history stored now (any process may have re-read it)."""
+        head = self._store.meta("history_head")
+        past = self._past
+        if past is None or past.head != head:
+            past = self._past = history.Terms(head)
+        return past
 
     def _own_names(self) -> frozenset[str]:
         """This repository's names on its hosted remotes (read once): a code link into another project names

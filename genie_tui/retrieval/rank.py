@@ -124,10 +124,12 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
              candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None,
              semantic: dict[int, float] | None = None,
-             postings: bm25.Postings | None = None, fixed: FixedSignals | None = None) -> dict[int, Scored]:
+             postings: bm25.Postings | None = None, fixed: FixedSignals | None = None,
+             past: history.Terms | None = None) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found); ``semantic`` maps file ids to their
     scaled embedding similarity when semantic search is on; ``postings`` (the index's, which caches) must
-    describe ``files`` and ``avg``, and ``fixed`` (the index's, which caches) ``files`` and ``activity``."""
+    describe ``files`` and ``avg``, ``fixed`` (the index's, which caches) ``files`` and ``activity``, and
+    ``past`` (the index's, which caches) the stored history."""
     out: dict[int, Scored] = {}
     out_get = out.get
     files_get = files.get
@@ -221,9 +223,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             out[fid].said = lines
     # history has its own vocabulary: take the title's terms first, then the body's, known to the code or not
     hist_terms = list(dict.fromkeys(q.title_tokens + q.tokens))[:60]
-    votes = history.votes(c, " OR ".join(f'"{t}"' for t in hist_terms))
+    past = past or history.Terms(None)
+    votes = past.votes(c, hist_terms)
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
-    hdoc = history.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
+    hdoc = past.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
     put("hist_doc", _scale({by_path[p]: v for p, v in hdoc.items() if p in by_path}), top=candidates // 2)
     if semantic:
         put("sem", semantic, top=SEM_CANDIDATES)

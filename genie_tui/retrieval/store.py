@@ -59,7 +59,8 @@ from genie_tui.errors import GenieError
 # 48: a huge function split into its nested definitions keeps its own code in chunks named for it (in a class,
 #     that code was in no chunk)
 # 49: so does a class, between and after its members (``readline = read``); blank lines are in no such window
-SCHEMA_VERSION = "49"
+# 50: commit messages' words in a table of their own (``histterm``), scored in memory, not by SQLite's FTS5
+SCHEMA_VERSION = "50"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -84,10 +85,10 @@ CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tp INT, tn INT, td INT, 
 CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);
 CREATE TABLE IF NOT EXISTS chunks(file_id INT, start INT, end_line INT, name TEXT, ntok INT, terms TEXT);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
-CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT);
+CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT, ntok INT);
+CREATE TABLE IF NOT EXISTS histterm(term TEXT, commit_id INT, tf INT, PRIMARY KEY(term, commit_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS histpost(term TEXT, path TEXT, tf INT, PRIMARY KEY(term, path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS histlen(path TEXT PRIMARY KEY, len INT, ncommits INT, nrecent INT);
-CREATE VIRTUAL TABLE IF NOT EXISTS hist USING fts5(msg, tokenize="unicode61 tokenchars '_'", detail=column);
 -- semantic search (retrieval/semantic.py): float32 vectors keyed by model and a hash of the embedded text;
 -- chunk_vecs maps a file's chunks to them, vec_files says which version of a file they were made from
 CREATE TABLE IF NOT EXISTS vectors(model TEXT, hash TEXT, vec BLOB, PRIMARY KEY(model, hash));

@@ -1,0 +1,99 @@
+"""The repository's history as search evidence: commits scored in memory exactly as SQLite's FTS5 ranked them
+(which the index used before), and a new HEAD's history read again by an open index."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+
+import pytest
+
+from genie_tui.retrieval import RepoIndex, history
+from genie_tui.retrieval.store import Store
+from genie_tui.retrieval.textutil import tokenize
+
+_ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def git(repo, *args: str) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=_ENV)
+
+
+MESSAGES = [
+    ("calendar.py", "Fix calendar export dropping the timezone offset"),
+    ("calendar.py", "Calendar: export recurring events, export exceptions too"),
+    ("tz.py", "Timezone offsets for half-hour zones"),
+    ("tz.py", "Refactor timezone parsing; offset offset offset handling"),
+    ("export.py", "Export to CSV"),
+    ("export.py", "Speed up export of large calendars"),
+    ("README.md", "Docs: how to export"),
+    ("tz.py", "Typo"),
+]
+
+
+def _history_repo(make_repo):  # type: ignore[no-untyped-def]
+    repo = make_repo({"calendar.py": "x = 0\n", "tz.py": "y = 0\n", "export.py": "z = 0\n", "README.md": "r\n"})
+    for i, (path, msg) in enumerate(MESSAGES):
+        (repo / path).write_text(f"v = {i}\n")
+        git(repo, "commit", "-qam", msg)
+    return repo
+
+
+def _fts5_votes(messages: list[tuple[str, str]], terms: list[str], top: int) -> dict[str, float]:
+    """What the index computed with SQLite's FTS5 before (schema 49), over the same commits."""
+    c = sqlite3.connect(":memory:")
+    try:
+        c.execute("CREATE VIRTUAL TABLE hist USING fts5(msg, tokenize=\"unicode61 tokenchars '_'\", detail=column)")
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no FTS5")
+    c.execute("CREATE TABLE commits(id INTEGER PRIMARY KEY, files TEXT)")
+    for i, (files, msg) in enumerate(messages, 1):
+        c.execute("INSERT INTO commits VALUES(?,?)", (i, files))
+        c.execute("INSERT INTO hist(rowid, msg) VALUES(?,?)", (i, " ".join(tokenize(msg))))
+    out: dict[str, float] = {}
+    for files, score in c.execute("SELECT commits.files, -bm25(hist) FROM hist JOIN commits ON commits.id = hist.rowid"
+                                  " WHERE hist MATCH ? ORDER BY bm25(hist) LIMIT ?",
+                                  (" OR ".join(f'"{t}"' for t in terms), top)):
+        names = files.split("\n")
+        for f in names:
+            out[f] = out.get(f, 0.0) + score / len(names) ** 0.5
+    return out
+
+
+@pytest.mark.parametrize("terms", [["calendar", "export"], ["offset", "timezone", "zones"], ["export"], ["nothing"]])
+def test_commit_votes_are_the_bm25_sqlite_fts5_gives(make_repo, tmp_path, terms):
+    repo = _history_repo(make_repo)
+    store = Store(tmp_path / "index.sqlite")
+    store.init()
+    c = store.conn()
+    assert history.update(c, repo, history.head(repo)) == len(MESSAGES) + 1
+    # git log lists the newest commit first, and the initial commit changed every file
+    logged = [(path, msg) for path, msg in reversed(MESSAGES)] + [("README.md\ncalendar.py\nexport.py\ntz.py", "initial")]
+    for top in (2, 30):
+        votes = history.Terms("h").votes(c, terms, top=top)
+        assert votes == _fts5_votes(logged, terms, top)  # the same floats, not only close ones
+        assert list(votes) == list(_fts5_votes(logged, terms, top))
+    store.close()
+
+
+def test_an_open_index_reads_the_history_again_when_head_moves(make_repo):
+    repo = _history_repo(make_repo)
+    (repo / "billing.py").write_text("def charge(amount):\n    return amount\n")
+    git(repo, "add", "billing.py")
+    git(repo, "commit", "-qm", "Add billing")
+    ix = RepoIndex.open(repo)
+    try:
+        query = "Invoice rounding loses cents"
+        first = {r.path: r.why for r in ix.search(query, k=10)}
+        assert "commit" not in first.get("billing.py", "")
+        for i in range(3):
+            (repo / "billing.py").write_text(f"def charge(amount):\n    return round(amount, {i + 2})\n")
+            git(repo, "commit", "-qam", f"Fix invoice rounding of cents, take {i}")
+        ix.refresh()
+        after = ix.search(query, k=10)
+        assert after[0].path == "billing.py"
+        assert "similar past commits changed it" in after[0].why
+    finally:
+        ix.close()
