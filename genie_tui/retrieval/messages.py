@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sqlite3
 import zlib
 from typing import Any
 
@@ -175,3 +176,13 @@ def query_keys(text: str) -> list[int]:
     """The keys of every three words in a row of ``text``: a literal can match only if its key is one."""
     ws = words(text)
     return list({key(ws[i:i + MIN_WORDS]) for i in range(len(ws) - MIN_WORDS + 1)})
+
+
+def stored(c: sqlite3.Connection, keys: list[int]) -> list[tuple[int, int, str]]:
+    """The stored string literals whose lookup key is one of ``keys``."""
+    rows: list[tuple[int, int, str]] = []
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        rows += c.execute(f"SELECT file_id, line, segs FROM strings WHERE key IN ({','.join('?' * len(part))})",
+                          part).fetchall()
+    return rows

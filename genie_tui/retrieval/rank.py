@@ -23,10 +23,10 @@ from genie_tui.retrieval.spans import ChunkScorer
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 
 # Fitted on all five benchmark repositories by `tools/bench_retrieval.py fit` (with its FLOORS): the mean of 60
-# coordinate ascents on bootstrap resamples, so a weight moves only when most resamples agree (bagging; one
-# ascent's weights swung by +-0.2 with the coordinate order). "trace" is kept at >= 0.75 whatever the fit
-# says: only 10 of the 97 issues carry a traceback, and a pasted traceback's raising frame should win a
-# keyword tie (the fit gives 1.07 here, so it stands).
+# coordinate ascents on bootstrap resamples, so a weight moves only when most resamples agree (bagging; one ascent's
+# weights swung by +-0.2 with the coordinate order). "trace" is kept at >= 0.75 whatever the fit says: only 10 of the
+# 97 issues carry a traceback, and a pasted traceback's raising frame should win a keyword tie (the fit gives 1.07
+# here, so it stands).
 WEIGHTS: dict[str, float] = {
     "bm_all": 0.478, "bm_title": 0.823, "bm_code": 0.364, "chunk": 0.364, "bm_path": 0.342, "bm_names": 0.466,
     "bm_doc": 0.485, "bm_body": 0.433, "def_code": 0.149, "def_plain": 0.081, "mention": 0.7, "trace": 1.067,
@@ -34,12 +34,12 @@ WEIGHTS: dict[str, float] = {
     "doc": -2.05, "text": -1.283, "graph": 0.395, "qual": 0.627, "msg": 0.557,
 }
 # Semantic similarity (retrieval/semantic.py), present only when embeddings are configured, so it moves nothing
-# otherwise (keep it when pasting fitted weights from a run without embeddings). Fitted with the other weights
-# by ``tools/bench_retrieval.py fit`` on a run with all-MiniLM-L6-v2 served by tools/bench_embed_server.py
-# (0.815, bootstrap sd 0.33): the only model reachable offline, small and trained on English, not code, so a
-# lower bound. With it the signal was worth about nothing on top of the keyword ranking (held-out Acc@1 0.481
-# -> 0.485); the hand-set 2.0 used before cost two instances at rank 1. A code embedding model probably
-# deserves more weight: refit with it (README, Benchmarks).
+# otherwise (keep it when pasting fitted weights from a run without embeddings). Fitted with the other weights by
+# ``tools/bench_retrieval.py fit`` on a run with all-MiniLM-L6-v2 served by tools/bench_embed_server.py (0.815,
+# bootstrap sd 0.33): the only model reachable offline, small and trained on English, not code, so a lower bound. With
+# it the signal was worth about nothing on top of the keyword ranking (held-out Acc@1 0.481 -> 0.485); the hand-set
+# 2.0 used before cost two instances at rank 1. A code embedding model probably deserves more weight: refit with it
+# (README, Benchmarks).
 WEIGHTS.setdefault("sem", 0.8)
 SEM_CANDIDATES = 50  # files found only by similarity that may join the candidates
 # a path or module the prose names ("the bug is in `sessions.py`") says more than one only in a pasted listing
@@ -134,8 +134,11 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     out_get = out.get
     files_get = files.get
 
-    def put(name: str, vals: dict[int, float], top: int | None = None) -> None:
+    def put(name: str, vals: dict[int, float], top: int | None = None, scaled: bool = False) -> None:
         pairs = sorted(vals.items(), key=_VALUE, reverse=True)[:top] if top else vals.items()
+        if scaled and top:  # each of the top values divided by the largest, as _scale (cheaper after the cut)
+            best = pairs[0][1] if pairs else 0.0  # type: ignore[index]
+            pairs = [(fid, v / best) for fid, v in pairs] if best > 0 else []
         # a signal at most max(v, value so far): spelled out, as max() would pick (ties keep the first)
         for fid, v in pairs:
             s = out_get(fid)
@@ -162,9 +165,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     # files for 95 of 97 issues (4 of them in another order), in-sample unchanged, held out 0.546 / 0.794 -> 0.543 / 0.790
     # (noise); at 1.15M lines query p50 91-94 -> 62-71 ms
     for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
-        put(name, _scale(vals), top=candidates)
-    put("bm_title", _scale(bm.score(c, title_terms, sdf, [(2, 3, 1, 1)], n_src)[0]), top=candidates // 2)
-    put("bm_code", _scale(bm.score(c, code_terms, sdf, [(2, 3, 1, 1)], n_src)[0]), top=candidates // 2)
+        put(name, vals, top=candidates, scaled=True)
+    put("bm_title", bm.score(c, title_terms, sdf, [(2, 3, 1, 1)], n_src)[0], top=candidates // 2, scaled=True)
+    put("bm_code", bm.score(c, code_terms, sdf, [(2, 3, 1, 1)], n_src)[0], top=candidates // 2, scaled=True)
     nfiles = max(len(files), 1)
     for feat, names in (("def_code", q.code_idents), ("def_plain", q.plain_idents)):
         if not names:
@@ -216,7 +219,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         for h in hits:
             trace[by_path[h]] = strength / len(hits)
     put("trace", trace)
-    said = messages.match(_literals(c, messages.query_keys(q.text)), q.text)
+    said = messages.match(messages.stored(c, messages.query_keys(q.text)), q.text)
     put("msg", {fid: strength for fid, (strength, _) in said.items()})
     for fid, (_, lines) in said.items():
         if fid in out:
@@ -227,7 +230,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     votes = past.votes(c, hist_terms)
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     hdoc = past.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})
-    put("hist_doc", _scale({by_path[p]: v for p, v in hdoc.items() if p in by_path}), top=candidates // 2)
+    put("hist_doc", {by_path[p]: v for p, v in hdoc.items() if p in by_path}, top=candidates // 2, scaled=True)
     if semantic:
         put("sem", semantic, top=SEM_CANDIDATES)
         for fid, s in out.items():
@@ -252,16 +255,6 @@ def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]
                    mods.frame_files(f.path) or (mods.frame_files(f.name) if f.name else []))]
     n = len(in_repo)
     return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
-
-
-def _literals(c: sqlite3.Connection, keys: list[int]) -> list[tuple[int, int, str]]:
-    """The stored string literals whose lookup key is one of ``keys``."""
-    rows: list[tuple[int, int, str]] = []
-    for i in range(0, len(keys), 500):
-        part = keys[i:i + 500]
-        rows += c.execute(f"SELECT file_id, line, segs FROM strings WHERE key IN ({','.join('?' * len(part))})",
-                          part).fetchall()
-    return rows
 
 
 def _package_for(head: str, mods: ModuleMap) -> str | None:
