@@ -22,7 +22,7 @@ from stat import S_ISLNK, S_ISREG
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import langs, workers
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
-from genie_tui.retrieval.spans import chunks
+from genie_tui.retrieval.spans import chunks, stored_terms
 from genie_tui.retrieval.textutil import (
     decode_source,
     path_tokens,
@@ -86,8 +86,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     spans = [(d.name, d.kind, d.head or d.line, d.end_line) for d in parsed.defs if d.kind != "value"]
     for start, end, name in chunks(spans, len(line_tokens), [bool(toks) for toks in line_tokens]):
         counts_c = Counter(t for toks in line_tokens[start - 1:end] for t in toks)
-        chunk_rows.append((start, end, name, sum(counts_c.values()),
-                           " ".join(f"{t}:{n}" if n > 1 else t for t, n in counts_c.items())))
+        chunk_rows.append((start, end, name, sum(counts_c.values()), *stored_terms(counts_c)))
     counts = [Counter(f) for f in fields]
     terms = sorted(set().union(*counts))
     postings = [(t, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms]
@@ -125,7 +124,7 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
-    c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
+    c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
     c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)", [(p[0], fid, *p[1:]) for p in postings])
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
     c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))

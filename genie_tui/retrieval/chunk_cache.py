@@ -22,7 +22,7 @@ Stamp = tuple[str, int, int]  # path, size, mtime: the build writes them wheneve
 
 
 class ChunkRows:
-    """Chunk rows ``(start, end, name, ntok, terms)`` of recently used files, by file id, for one snapshot of
+    """Chunk rows ``(start, end, name, ntok, terms, counts)`` of recently used files, by file id, for one snapshot of
     the index (at most ``max_chars`` characters in all), each with the file's :data:`Stamp` when read;
     :meth:`carry` takes over the files an update left alone."""
 
@@ -42,8 +42,8 @@ class ChunkRows:
         # the stamp first: a build committing in between leaves an older stamp with newer rows, which the next
         # update drops, never newer with older
         stamp = c.execute("SELECT path, size, mtime FROM files WHERE id=?", (fid,)).fetchone()
-        rows = c.execute("SELECT start, end_line, name, ntok, terms FROM chunks WHERE file_id=?", (fid,)).fetchall()
-        size = sum(len(r[4]) + _ROW_CHARS for r in rows)
+        rows = c.execute("SELECT start, end_line, name, ntok, terms, counts FROM chunks WHERE file_id=?", (fid,)).fetchall()
+        size = sum(len(r[4]) + len(r[5]) + _ROW_CHARS for r in rows)
         with self._lock:
             if fid not in self._files and size <= self._max // 4:
                 self._files[fid] = (rows, size, tuple(stamp) if stamp else None)

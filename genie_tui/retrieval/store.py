@@ -60,7 +60,8 @@ from genie_tui.errors import GenieError
 #     that code was in no chunk)
 # 49: so does a class, between and after its members (``readline = read``); blank lines are in no such window
 # 50: commit messages' words in a table of their own (``histterm``), scored in memory, not by SQLite's FTS5
-SCHEMA_VERSION = "50"
+# 51: a chunk's terms without their counts, which are a column of their own (one character each)
+SCHEMA_VERSION = "51"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -83,7 +84,7 @@ CREATE INDEX IF NOT EXISTS strings_file ON strings(file_id);
 CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tp INT, tn INT, td INT, tb INT,
     PRIMARY KEY(term, fid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);
-CREATE TABLE IF NOT EXISTS chunks(file_id INT, start INT, end_line INT, name TEXT, ntok INT, terms TEXT);
+CREATE TABLE IF NOT EXISTS chunks(file_id INT, start INT, end_line INT, name TEXT, ntok INT, terms TEXT, counts TEXT);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT, ntok INT);
 CREATE TABLE IF NOT EXISTS histterm(term TEXT, commit_id INT, tf INT, PRIMARY KEY(term, commit_id)) WITHOUT ROWID;

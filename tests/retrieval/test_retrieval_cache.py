@@ -10,8 +10,10 @@ import os
 import random
 import subprocess
 import sys
+from collections import Counter
 
 from genie_tui.retrieval import RepoIndex, bm25, spans
+from genie_tui.retrieval.textutil import tokenize
 
 FILES = {
     "zoo/walrus.py": "def feed_walrus(fish):\n    \"\"\"Walrus food: herring.\"\"\"\n    return fish * 2\n",
@@ -124,18 +126,21 @@ def test_results_after_an_edit_equal_a_fresh_index(make_repo):
     ix.close()
 
 
-def _plain_chunk_scores(rows, qterms, idf, idents):
-    """Chunk BM25 and code-identifier counts, one token at a time (as before the scorer remembered tokens)."""
+def _plain_chunk_scores(text, rows, qterms, idf, idents):
+    """Chunk BM25 and code-identifier counts from the file's own lines, one token at a time, the terms in the
+    order they first occur (as the index scanned its stored terms before they were stored apart from their
+    counts)."""
     wanted = {w.lower() for w in idents}
+    lines = text.split("\n")
     out, hits = [], []
-    for start, end, name, ntok, terms in rows:
+    for start, end, name, ntok, _terms, _counts in rows:
+        counts = Counter(t for line in lines[start - 1:end] for t in tokenize(line))
+        assert ntok == sum(counts.values())
         s, found = 0.0, 0
         norm = spans.K1 * (1 - spans.B + spans.B * ntok / spans.AVG_LEN)
-        for tok in terms.split(" "):
-            t, sep, count = tok.partition(":")
+        for t, tf in counts.items():
             found += t in wanted
             if t in qterms:
-                tf = int(count) if sep else 1
                 s += idf.get(t, 1.0) * qterms[t] * tf * (spans.K1 + 1) / (tf + norm)
         out.append((s, start, end, name))
         hits.append(found)
@@ -152,10 +157,10 @@ def test_chunk_scorer_shared_by_files_equals_the_plain_scan(make_repo):
     scorer = spans.ChunkScorer(qterms, idf, idents)
     fids = [fid for (fid,) in c.execute("SELECT DISTINCT file_id FROM chunks ORDER BY file_id")]
     assert len(fids) > 20
-    for _ in range(2):  # the second time every token is remembered
+    for _ in range(2):  # the second time from memory
         for fid in fids:
             rows = ix._snap.chunks.get(c, fid)
-            want = _plain_chunk_scores(rows, qterms, idf, idents)
+            want = _plain_chunk_scores((repo / ix._snap.files[fid].path).read_text(), rows, qterms, idf, idents)
             assert scorer.score(rows) == want
             assert spans.score_chunks_hits(rows, qterms, idf, idents) == want
     assert any(any(h) for h in (scorer.score(ix._snap.chunks.get(c, fid))[1] for fid in fids))
@@ -187,3 +192,17 @@ def test_a_one_query_open_scores_without_numpy_and_ranks_the_same(make_repo, tmp
     assert got["one"]["numpy"] is False
     assert got["many"]["numpy"] is True
     assert got["one"]["results"] and got["one"]["results"] == got["many"]["results"]
+
+
+def test_a_term_repeated_past_what_one_stored_character_counts_is_indexed_and_found(make_repo):
+    """A chunk's counts are stored one character each, below the UTF-16 surrogates, which SQLite's UTF-8 cannot
+    hold: 56,000 of one word (its character would be one) are stored as the most a character counts."""
+    body = "    return [\n" + "".join("        " + "walrus, " * 100 + "\n" for _ in range(560)) + "    ]\n"
+    repo = make_repo({"zoo/many.py": "def feed():\n" + body, "zoo/few.py": "def feed():\n    return walrus\n"})
+    ix = RepoIndex.open(repo)
+    try:
+        res = ix.search("walrus", k=2)
+        assert [r.path for r in res] == ["zoo/many.py", "zoo/few.py"]
+        assert res[0].spans[0].symbol == "feed"
+    finally:
+        ix.close()
