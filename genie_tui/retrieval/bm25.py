@@ -24,6 +24,7 @@ import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from genie_tui.retrieval.textutil import is_doc_path, is_test_path
@@ -228,7 +229,7 @@ class Postings:
         return fid, a[:, 1:].T / norms[:, fid]
 
     def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float],
-                       weightings: list[Weighting], n_docs: int) -> list[dict[int, float]]:
+                       weightings: list[Weighting], n_docs: int, top: int | None) -> list[dict[int, float]]:
         import numpy as np
 
         terms = sorted(qterms)
@@ -246,20 +247,29 @@ class Postings:
             ids = fid[hit]
             sums = np.bincount(ids, weights=w_idf[hit] * t / (K1 + t), minlength=size)
             ids, first = np.unique(ids, return_index=True)
-            ids = ids[np.argsort(first, kind="stable")]  # the loop's order: by first share (ties keep it)
+            if top is not None:
+                # the best, ties in the loop's order (by first share): sorted(..., reverse=True)[:top] of the
+                # dict below, without building it (on a 1M-line repository 5,000 files match, 300 are kept)
+                vals = sums[ids]
+                cut = len(vals) - top
+                near = np.flatnonzero(vals >= np.partition(vals, cut)[cut]) if cut > 0 else np.arange(len(vals))
+                ids = ids[near[np.lexsort((first[near], -vals[near]))[:top]]]
+            else:
+                ids = ids[np.argsort(first, kind="stable")]  # the loop's order: by first share (ties keep it)
             out.append(dict(zip(ids.tolist(), sums[ids].tolist())))
         return out
 
     def score(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float],
-              weightings: list[Weighting], n_docs: int | None = None) -> list[dict[int, float]]:
+              weightings: list[Weighting], n_docs: int | None = None, top: int | None = None) -> list[dict[int, float]]:
         """One ``{file id: score}`` per weighting of (path, names, doc, body); the idf takes ``df`` out of
-        ``n_docs`` files (default: all of them)."""
+        ``n_docs`` files (default: all of them). With ``top``, only the ``top`` best files of each, best first
+        (of equal scores, the one that scored first)."""
         out: list[dict[int, float]] = [{} for _ in weightings]
         if not qterms:
             return out
         n_docs = self.n_docs if n_docs is None else n_docs
         if self.vector:
-            return self._score_columns(c, qterms, df, weightings, n_docs)
+            return self._score_columns(c, qterms, df, weightings, n_docs, top)
         # a posting found in the body alone has tf = body weight * scaled body count in every weighting,
         # so its share is computed once per distinct body weight
         by_body: dict[float, list[dict[int, float]]] = {}
@@ -317,6 +327,8 @@ class Postings:
                             v = w_idf * tf / (K1 + tf)
                             for d in dicts:
                                 d[fid] = d.get(fid, 0.0) + v
+        if top is not None:
+            out = [dict(sorted(d.items(), key=itemgetter(1), reverse=True)[:top]) for d in out]
         return out
 
 

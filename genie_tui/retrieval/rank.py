@@ -159,15 +159,16 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
     code_terms = bm25.select_terms([w.lower() for w in q.code_idents], df, n, 40)
     # the idf among source files (Postings.source_freqs); which terms to keep stays by all files' counts
     sdf, n_src = bm.source_freqs(c, [*qterms, *title_terms, *code_terms])
-    main = bm.score(c, qterms, sdf, bm25.FIELDS, n_src)
+    main = bm.score(c, qterms, sdf, bm25.FIELDS, n_src, top=candidates)
     # each field's best files only: every file that matched any query term in any field made each query score,
     # combine and sort half a large repository's files (4,800 of 9,100 at 1.15M lines). Benchmark: the same top 5
     # files for 95 of 97 issues (4 of them in another order), in-sample unchanged, held out 0.546 / 0.794 -> 0.543 / 0.790
     # (noise); at 1.15M lines query p50 91-94 -> 62-71 ms
     for name, vals in zip(("bm_all", "bm_path", "bm_names", "bm_doc", "bm_body"), main):
         put(name, vals, top=candidates, scaled=True)
-    put("bm_title", bm.score(c, title_terms, sdf, [(2, 3, 1, 1)], n_src)[0], top=candidates // 2, scaled=True)
-    put("bm_code", bm.score(c, code_terms, sdf, [(2, 3, 1, 1)], n_src)[0], top=candidates // 2, scaled=True)
+    for name, terms in (("bm_title", title_terms), ("bm_code", code_terms)):
+        best = bm.score(c, terms, sdf, [(2, 3, 1, 1)], n_src, top=candidates // 2)[0]
+        put(name, best, top=candidates // 2, scaled=True)
     nfiles = max(len(files), 1)
     for feat, names in (("def_code", q.code_idents), ("def_plain", q.plain_idents)):
         if not names:

@@ -95,6 +95,9 @@ def test_cached_scoring_equals_the_plain_formula_exactly(make_repo):
                 got = p.score(c, qterms, df, weightings)
                 assert got == want
                 assert [list(d) for d in got] == [list(d) for d in want]  # same order too (ties keep it)
+                for top in (1, 7, 10_000):  # each weighting's best, best first; of equal scores, the first to score
+                    best = [sorted(d.items(), key=lambda kv: kv[1], reverse=True)[:top] for d in want]
+                    assert [list(d.items()) for d in p.score(c, qterms, df, weightings, top=top)] == best
     ix.close()
 
 
