@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import threading
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from pathlib import Path
 
 from genie_tui.retrieval.textutil import tokenize
@@ -19,6 +19,7 @@ MAX_FILES_PER_COMMIT = 40
 RECENT = 500  # commits that count as recent activity
 K1 = 1.2  # BM25's, for commits (as SQLite's FTS5 has them) and files' history documents
 B = 0.75
+CACHED_POSTINGS = 1_000_000  # history postings kept in memory per index (8 MB)
 
 
 def head(repo: Path) -> str:
@@ -110,36 +111,62 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
 
 class Terms:
     """The stored history's postings of the words a query asks about, read from the index when a word is first
-    asked for and kept: every query of a session asks for its words again. For one stored history (``head``, the
-    commit it was read at): a new one needs a new :class:`Terms`.
+    asked for and kept (the most recently used, up to ``max_postings`` in all, 8 bytes each): every query of a
+    session asks for its words again. For one stored history (``head``, the commit it was read at): a new one
+    needs a new :class:`Terms`.
 
     On sphinx (12,800 commits) SQLite's FTS5 ranked the commits for a query in 16 ms, and reading the files'
     postings took 9 ms; from memory both take about a millisecond. The scores are the same sums in the same
     order: FTS5's ``bm25()`` for :meth:`votes`, and what the per-file query computed for :meth:`file_scores`."""
 
-    def __init__(self, head: str | None) -> None:
+    def __init__(self, head: str | None, max_postings: int = CACHED_POSTINGS) -> None:
         self.head = head
         self._lock = threading.Lock()
-        self._by_commit: dict[str, tuple[array[int], array[int]]] = {}  # term -> commit ids, counts
-        self._by_file: dict[str, tuple[list[str], array[int]]] = {}  # term -> paths (sorted), counts
+        self._held: OrderedDict[tuple[str, str], tuple[array[int], array[int]]] = OrderedDict()  # (table, term)
+        self._cached = 0
+        self._max = max_postings
         self._commits: tuple[int, array[float]] | None = None  # count; by commit id, BM25's K1 * length norm
-        self._files: tuple[int, float, dict[str, int]] | None = None  # count, mean length, length by path
-        self._norms: dict[str, float] = {}  # path -> BM25's K1 * length norm of its history document
+        # files with a history: their number, paths, ids and BM25's K1 * length norm by id
+        self._files: tuple[int, list[str], dict[str, int], array[float]] | None = None
 
-    def _read(self, c: sqlite3.Connection, terms: list[str], table: str) -> None:
-        """Read the postings of those of ``terms`` not yet read from ``table`` (``histterm`` or ``histpost``)."""
-        held = self._by_commit if table == "histterm" else self._by_file
-        new = [t for t in dict.fromkeys(terms) if t not in held]
-        found: dict[str, tuple[list, array[int]]] = {t: ([], array("i")) for t in new}
+    @property
+    def cached_postings(self) -> int:
+        """How many postings are held in memory now."""
+        return self._cached
+
+    def _postings(self, c: sqlite3.Connection, terms: list[str], table: str) -> dict[str, tuple[array[int], array[int]]]:
+        """Each of ``terms`` with its postings in ``table``: commit ids (``histterm``) or file ids (``histpost``,
+        paths sorted) and counts; those not held are read."""
+        out: dict[str, tuple[array[int], array[int]]] = {}
+        with self._lock:
+            for t in terms:
+                hit = self._held.get((table, t))
+                if hit is not None:
+                    self._held.move_to_end((table, t))
+                    out[t] = hit
+        new = [t for t in dict.fromkeys(terms) if t not in out]
+        for t in new:
+            out[t] = (array("i"), array("i"))
+        ids = self._files[2] if table == "histpost" and self._files is not None else None
         for i in range(0, len(new), 500):
             part = new[i:i + 500]
             for t, key, tf in c.execute(f"SELECT * FROM {table} WHERE term IN ({','.join('?' * len(part))})", part):
-                keys, tfs = found[t]
+                keys, tfs = out[t]
+                if ids is not None:
+                    key = ids.get(key)
+                    if key is None:  # a path the history's file table lacks: not one it counts
+                        continue
                 keys.append(key)
                 tfs.append(tf)
         with self._lock:
-            for t, (keys, tfs) in found.items():
-                held[t] = (array("i", keys), tfs) if table == "histterm" else (keys, tfs)  # type: ignore[assignment]
+            for t in new:
+                size = len(out[t][0])
+                if (table, t) not in self._held and size <= self._max // 4:
+                    self._held[(table, t)] = out[t]
+                    self._cached += size
+                    while self._cached > self._max:
+                        self._cached -= len(self._held.popitem(last=False)[1][0])
+        return out
 
     def file_scores(self, c: sqlite3.Connection, qterms: dict[str, float]) -> dict[str, float]:
         """BM25 of the query against each file's history document (all messages of commits that touched it),
@@ -148,22 +175,22 @@ class Terms:
             return {}
         if self._files is None:
             lens = dict(c.execute("SELECT path, len FROM histlen"))
-            self._files = (len(lens), (sum(lens.values()) or 1) / max(len(lens), 1), lens)
-        n, avg, lens = self._files
-        self._read(c, list(qterms), "histpost")
+            avg = (sum(lens.values()) or 1) / max(len(lens), 1)
+            paths = list(lens)
+            self._files = (len(lens), paths, {p: i for i, p in enumerate(paths)},
+                           array("d", [K1 * (1 - B + B * ln / avg) for ln in lens.values()]))
+        n, paths, _, norms = self._files
+        postings = self._postings(c, list(qterms), "histpost")
         out: dict[str, float] = {}
         k1p = K1 + 1
-        norms = self._norms
         for t in sorted(qterms):  # the order SQLite gave the rows in, term by term, each term's paths sorted
-            paths, tfs = self._by_file[t]
-            if not paths:
+            ids, tfs = postings[t]
+            if not ids:
                 continue
-            idf = math.log(1 + (n - len(paths) + 0.5) / (len(paths) + 0.5)) * qterms[t]
-            for p, tf in zip(paths, tfs):
-                norm = norms.get(p)
-                if norm is None:
-                    norm = norms[p] = K1 * (1 - B + B * lens.get(p, avg) / avg)
-                out[p] = out.get(p, 0.0) + idf * tf * k1p / (tf + norm)
+            idf = math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5)) * qterms[t]
+            for i, tf in zip(ids, tfs):
+                p = paths[i]
+                out[p] = out.get(p, 0.0) + idf * tf * k1p / (tf + norms[i])
         return out
 
     def votes(self, c: sqlite3.Connection, terms: list[str], top: int = 30) -> dict[str, float]:
@@ -178,11 +205,11 @@ class Terms:
             avgdl = sum(ntok) / max(len(ntok), 1)
             self._commits = (len(ntok), array("d", [0.0, *(K1 * (1 - B + B * d / avgdl) for d in ntok)]))
         n, norm = self._commits
-        self._read(c, terms, "histterm")
+        postings = self._postings(c, terms, "histterm")
         scores: dict[int, float] = {}
         k1p = K1 + 1.0
         for t in terms:
-            ids, tfs = self._by_commit[t]
+            ids, tfs = postings[t]
             if not ids:
                 continue
             idf = math.log((n - len(ids) + 0.5) / (len(ids) + 0.5))

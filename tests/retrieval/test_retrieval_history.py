@@ -97,3 +97,21 @@ def test_an_open_index_reads_the_history_again_when_head_moves(make_repo):
         assert "similar past commits changed it" in after[0].why
     finally:
         ix.close()
+
+
+def test_a_bounded_cache_of_history_postings_gives_the_same_scores(make_repo, tmp_path):
+    repo = _history_repo(make_repo)
+    store = Store(tmp_path / "index.sqlite")
+    store.init()
+    c = store.conn()
+    history.update(c, repo, history.head(repo))
+    queries = [["calendar", "export"], ["offset", "timezone", "zones"], ["export", "csv", "calendar"],
+               ["typo", "offset"], ["calendar", "export"]]
+    roomy, tight = history.Terms("h"), history.Terms("h", max_postings=6)  # at most 1 posting a word fits
+    for terms in queries:
+        weights = {t: 1.0 + i / 2 for i, t in enumerate(terms)}
+        assert tight.votes(c, terms) == roomy.votes(c, terms)
+        assert list(tight.file_scores(c, weights).items()) == list(roomy.file_scores(c, weights).items())
+        assert tight.cached_postings <= 6
+    assert roomy.cached_postings > 6
+    store.close()
