@@ -20,6 +20,7 @@ RECENT = 500  # commits that count as recent activity
 K1 = 1.2  # BM25's, for commits (as SQLite's FTS5 has them) and files' history documents
 B = 0.75
 CACHED_POSTINGS = 1_000_000  # history postings kept in memory per index (8 MB)
+HEAD_KEY = "history_head"  # the index's meta key for the commit the stored history was read at
 
 
 def head(repo: Path) -> str:
@@ -109,6 +110,12 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
     return len(rows)
 
 
+def stored_head(c: sqlite3.Connection) -> str | None:
+    """The commit the stored history was read at (``None``: none was read)."""
+    row = c.execute("SELECT value FROM meta WHERE key=?", (HEAD_KEY,)).fetchone()
+    return row[0] if row else None
+
+
 class Terms:
     """The stored history's postings of the words a query asks about, read from the index when a word is first
     asked for and kept (the most recently used, up to ``max_postings`` in all, 8 bytes each): every query of a
@@ -147,15 +154,19 @@ class Terms:
         new = [t for t in dict.fromkeys(terms) if t not in out]
         for t in new:
             out[t] = (array("i"), array("i"))
+        # only what the commit or file table read before names: a build may have stored another history since
         ids = self._files[2] if table == "histpost" and self._files is not None else None
+        last = len(self._commits[1]) - 1 if table == "histterm" and self._commits is not None else 0
         for i in range(0, len(new), 500):
             part = new[i:i + 500]
             for t, key, tf in c.execute(f"SELECT * FROM {table} WHERE term IN ({','.join('?' * len(part))})", part):
                 keys, tfs = out[t]
                 if ids is not None:
                     key = ids.get(key)
-                    if key is None:  # a path the history's file table lacks: not one it counts
+                    if key is None:
                         continue
+                elif key > last:
+                    continue
                 keys.append(key)
                 tfs.append(tf)
         with self._lock:
@@ -167,6 +178,17 @@ class Terms:
                     while self._cached > self._max:
                         self._cached -= len(self._held.popitem(last=False)[1][0])
         return out
+
+    def _same_history(self, c: sqlite3.Connection) -> bool:
+        """Whether the history stored now is the one this was made for; when a build has stored another since,
+        what was read may mix the two, so it is dropped (and the index makes a new :class:`Terms`)."""
+        if stored_head(c) == self.head:
+            return True
+        with self._lock:
+            self.head = "(stale)"
+            self._held.clear()
+            self._cached = 0
+        return False
 
     def file_scores(self, c: sqlite3.Connection, qterms: dict[str, float]) -> dict[str, float]:
         """BM25 of the query against each file's history document (all messages of commits that touched it),
@@ -191,7 +213,7 @@ class Terms:
             for i, tf in zip(ids, tfs):
                 p = paths[i]
                 out[p] = out.get(p, 0.0) + idf * tf * k1p / (tf + norms[i])
-        return out
+        return out if self._same_history(c) else {}
 
     def votes(self, c: sqlite3.Connection, terms: list[str], top: int = 30) -> dict[str, float]:
         """File -> vote from the ``top`` commits whose messages best match any of ``terms`` (by BM25 as SQLite's
@@ -222,6 +244,8 @@ class Terms:
             return {}
         changed = dict(c.execute(f"SELECT id, files FROM commits WHERE id IN ({','.join('?' * len(best))})",
                                  [cid for cid, _ in best]))
+        if not self._same_history(c):
+            return {}
         out: dict[str, float] = {}
         for cid, score in best:
             names = changed.get(cid, "").split("\n")

@@ -174,14 +174,14 @@ class RepoIndex:
     def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
         c = self._store.conn()
         head = history.head(self.repo)
-        stale = self._store.meta("history_head") != head
+        stale = self._store.meta(history.HEAD_KEY) != head
         log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
         # a build behind the app yields the cores to it: its workers run at a lower priority
         nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
         self.last_build = build.update(c, self.repo, progress, on_batch=self._reload, nice=nice)
         if stale:
             history.update(c, self.repo, head, log)
-            self._store.set_meta("history_head", head)
+            self._store.set_meta(history.HEAD_KEY, head)
             c.commit()
 
     def refresh(self) -> None:
@@ -325,7 +325,7 @@ class RepoIndex:
 
     def _history_terms(self) -> history.Terms:
         """The history's postings as read so far, for the history stored now (any process may have re-read it)."""
-        head = self._store.meta("history_head")
+        head = history.stored_head(self._store.conn())
         past = self._past
         if past is None or past.head != head:
             past = self._past = history.Terms(head)

@@ -227,7 +227,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             out[fid].said = lines
     # history has its own vocabulary: take the title's terms first, then the body's, known to the code or not
     hist_terms = list(dict.fromkeys(q.title_tokens + q.tokens))[:60]
-    past = past or history.Terms(None)
+    past = past or history.Terms(history.stored_head(c))
     votes = past.votes(c, hist_terms)
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     hdoc = past.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})

@@ -72,7 +72,7 @@ def test_commit_votes_are_the_bm25_sqlite_fts5_gives(make_repo, tmp_path, terms)
     # git log lists the newest commit first, and the initial commit changed every file
     logged = [(path, msg) for path, msg in reversed(MESSAGES)] + [("README.md\ncalendar.py\nexport.py\ntz.py", "initial")]
     for top in (2, 30):
-        votes = history.Terms("h").votes(c, terms, top=top)
+        votes = history.Terms(None).votes(c, terms, top=top)
         assert votes == _fts5_votes(logged, terms, top)  # the same floats, not only close ones
         assert list(votes) == list(_fts5_votes(logged, terms, top))
     store.close()
@@ -107,11 +107,37 @@ def test_a_bounded_cache_of_history_postings_gives_the_same_scores(make_repo, tm
     history.update(c, repo, history.head(repo))
     queries = [["calendar", "export"], ["offset", "timezone", "zones"], ["export", "csv", "calendar"],
                ["typo", "offset"], ["calendar", "export"]]
-    roomy, tight = history.Terms("h"), history.Terms("h", max_postings=6)  # at most 1 posting a word fits
+    roomy, tight = history.Terms(None), history.Terms(None, max_postings=6)  # at most 1 posting a word fits
     for terms in queries:
         weights = {t: 1.0 + i / 2 for i, t in enumerate(terms)}
         assert tight.votes(c, terms) == roomy.votes(c, terms)
         assert list(tight.file_scores(c, weights).items()) == list(roomy.file_scores(c, weights).items())
         assert tight.cached_postings <= 6
     assert roomy.cached_postings > 6
+    store.close()
+
+
+def test_a_history_stored_again_while_a_query_reads_it_gives_that_query_no_votes(make_repo, tmp_path):
+    """A build may store another history while a query reads it (another process, or the app's background
+    build): words read after the commit table may name commits it does not hold, or others under the same ids.
+    Such a query gets no history evidence rather than a crash or votes for the wrong files; the next gets it."""
+    repo = _history_repo(make_repo)
+    store = Store(tmp_path / "index.sqlite")
+    store.init()
+    c = store.conn()
+    history.update(c, repo, history.head(repo))
+    store.set_meta(history.HEAD_KEY, history.head(repo))
+    past = history.Terms(history.stored_head(c))
+    assert past.votes(c, ["calendar"]) and past.file_scores(c, {"calendar": 1.0})
+    for i in range(5):
+        (repo / f"new_{i}.py").write_text("n = 1\n")
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", f"Rounding of invoices, part {i}")
+    history.update(c, repo, history.head(repo))  # 5 more commits: the first ones' ids are past the old table's
+    store.set_meta(history.HEAD_KEY, history.head(repo))
+    assert past.votes(c, ["initial", "invoices"]) == {}
+    assert past.file_scores(c, {"invoices": 1.0, "initial": 1.0}) == {}
+    assert past.cached_postings == 0
+    fresh = history.Terms(history.stored_head(c))
+    assert set(fresh.votes(c, ["invoices"])) == {f"new_{i}.py" for i in range(5)}
     store.close()
