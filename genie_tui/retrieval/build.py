@@ -21,6 +21,7 @@ from stat import S_ISLNK, S_ISREG
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import langs, workers
+from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks, stored_terms
 from genie_tui.retrieval.textutil import (
@@ -89,7 +90,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
         chunk_rows.append((start, end, name, sum(counts_c.values()), *stored_terms(counts_c)))
     counts = [Counter(f) for f in fields]
     terms = sorted(set().union(*counts))
-    postings = [(t, counts[0][t], counts[1][t], counts[2][t], counts[3][t]) for t in terms]
+    postings = [(t, pack_tf(counts[0][t], counts[1][t], counts[2][t], counts[3][t])) for t in terms]
     lens = (len(fields[0]), len(fields[1]), len(fields[2]), len(fields[3]))
     return defs, refs, parsed.imports, chunk_rows, postings, lens, parsed.strings
 
@@ -125,7 +126,7 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
     c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
-    c.executemany("INSERT INTO postings VALUES(?,?,?,?,?,?)", [(p[0], fid, *p[1:]) for p in postings])
+    c.executemany("INSERT INTO postings VALUES(?,?,?)", [(t, fid, tf) for t, tf in postings])
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
     c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
 from genie_tui.retrieval import RepoIndex, bm25, spans
 from genie_tui.retrieval.textutil import tokenize
 
@@ -81,8 +83,8 @@ def test_cached_scoring_equals_the_plain_formula_exactly(make_repo):
     terms = [*WORDS, "zoo", "nothing_here"]
     df = bm25.doc_freqs(c, terms)
     qterms = {t: 1.0 + math.log(1 + i) for i, t in enumerate(terms) if t in df}
-    rows = c.execute(f"SELECT term, fid, tp, tn, td, tb FROM postings WHERE term IN ({','.join('?' * len(qterms))})",
-                     list(qterms)).fetchall()
+    rows = [(t, fid, *bm25.unpack_tf(tf)) for t, fid, tf in c.execute(
+        f"SELECT term, fid, tf FROM postings WHERE term IN ({','.join('?' * len(qterms))})", list(qterms))]
     five = [(2, 3, 1, 1), (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)]
     for weightings in (five, five[:1], [*five, (0.5, 0, 0, 2)]):  # the fast paths and the general one
         want = _plain_bm25f(rows, qterms, df, n, lens, avg, weightings)
@@ -209,3 +211,15 @@ def test_a_term_repeated_past_what_one_stored_character_counts_is_indexed_and_fo
         assert res[0].spans[0].symbol == "feed"
     finally:
         ix.close()
+
+
+@pytest.mark.parametrize("counts", [(0, 0, 0, 1), (1, 2, 3, 4), (127, 65_535, 65_535, 16_777_215), (0, 0, 7, 0),
+                                    (3, 0, 0, 250_000)])
+def test_a_postings_counts_are_stored_in_one_integer(counts):
+    v = bm25.pack_tf(*counts)
+    assert 0 < v < 2**63  # one SQLite integer
+    assert bm25.unpack_tf(v) == counts
+
+
+def test_counts_past_their_field_are_stored_as_the_most_it_holds():
+    assert bm25.unpack_tf(bm25.pack_tf(500, 70_000, 1_000_000, 20_000_000)) == (127, 65_535, 65_535, 16_777_215)
