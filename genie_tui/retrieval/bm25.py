@@ -60,7 +60,7 @@ def pack_tf(tp: int, tn: int, td: int, tb: int) -> int:
 
 
 def unpack_tf(v: int) -> tuple[int, int, int, int]:
-    """The counts :func:`pack_tf` stored: path, names, docs, body."""
+    """The counts :func:`pack_tf` stored: path, names, docs, body (of one integer, or of a numpy array of them)."""
     return (v >> _TB) & _TP_MAX, (v >> (_TB + _TP)) & _TN_MAX, v >> (_TB + _TP + _TN), v & _TB_MAX
 
 # a posting list as three columns: file ids, body tf / its norm, and the path, names and doc ones when any is
@@ -247,8 +247,7 @@ class Postings:
         fid = a[:, 0]
         a = a[known[np.minimum(fid, len(known) - 1)] & (fid < len(known))]
         fid, v = a[:, 0], a[:, 1]
-        tf = np.stack([(v >> _TB) & _TP_MAX, (v >> (_TB + _TP)) & _TN_MAX, v >> (_TB + _TP + _TN), v & _TB_MAX])
-        return fid, tf / norms[:, fid]
+        return fid, np.stack(unpack_tf(v)) / norms[:, fid]
 
     def _score_columns(self, c: sqlite3.Connection, qterms: Mapping[str, float], df: Mapping[str, float],
                        weightings: list[Weighting], n_docs: int, top: int | None) -> list[dict[int, float]]:

@@ -78,15 +78,14 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
         files = [f for f in names.split("\n") if f.strip()]
         if not files or len(files) > MAX_FILES_PER_COMMIT:
             continue
-        rows.append((sha.strip(), "\n".join(files), " ".join(tokenize(msg))))
+        rows.append((sha.strip(), "\n".join(files), tokenize(msg)))
     by_commit: dict[str, list[tuple[int, int]]] = {}  # term -> (commit id, count), by commit id
     by_file: dict[str, dict[str, int]] = {}  # term -> path -> count over the commits that changed the file
     length: Counter[str] = Counter()  # path -> words of those commits (its history document's length)
     commits: Counter[str] = Counter()
     recent: Counter[str] = Counter()
-    for i, (_, changed, toks) in enumerate(rows, 1):
+    for i, (_, changed, words) in enumerate(rows, 1):
         files = changed.split("\n")
-        words = toks.split()
         for f in files:
             commits[f] += 1
             length[f] += len(words)
@@ -100,7 +99,7 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
             for f in files:
                 paths[f] = paths.get(f, 0) + n
     c.executemany("INSERT INTO commits(id, sha, files, ntok) VALUES(?,?,?,?)",
-                  ((i, sha, changed, len(toks.split())) for i, (sha, changed, toks) in enumerate(rows, 1)))
+                  ((i, sha, changed, len(words)) for i, (sha, changed, words) in enumerate(rows, 1)))
     # in the order of the tables' keys (inserted at random places, the rows took half of the update's time)
     c.executemany("INSERT INTO histterm VALUES(?,?,?)",
                   ((t, i, n) for t in sorted(by_commit) for i, n in by_commit[t]))
@@ -141,9 +140,11 @@ class Terms:
         """How many postings are held in memory now."""
         return self._cached
 
-    def _postings(self, c: sqlite3.Connection, terms: list[str], table: str) -> dict[str, tuple[array[int], array[int]]]:
-        """Each of ``terms`` with its postings in ``table``: commit ids (``histterm``) or file ids (``histpost``,
-        paths sorted) and counts; those not held are read."""
+    def _postings(self, c: sqlite3.Connection, terms: list[str], table: str, ids: dict[str, int] | None = None,
+                  last: int = 0) -> dict[str, tuple[array[int], array[int]]]:
+        """Each of ``terms`` with its postings in ``table``: commit ids up to ``last`` (``histterm``) or the ids
+        ``ids`` gives paths (``histpost``, paths sorted) and counts; those not held are read. Only what the commit
+        or file table read before names: a build may have stored another history since."""
         out: dict[str, tuple[array[int], array[int]]] = {}
         with self._lock:
             for t in terms:
@@ -154,9 +155,6 @@ class Terms:
         new = [t for t in dict.fromkeys(terms) if t not in out]
         for t in new:
             out[t] = (array("i"), array("i"))
-        # only what the commit or file table read before names: a build may have stored another history since
-        ids = self._files[2] if table == "histpost" and self._files is not None else None
-        last = len(self._commits[1]) - 1 if table == "histterm" and self._commits is not None else 0
         for i in range(0, len(new), 500):
             part = new[i:i + 500]
             for t, key, tf in c.execute(f"SELECT * FROM {table} WHERE term IN ({','.join('?' * len(part))})", part):
@@ -201,8 +199,8 @@ class Terms:
             paths = list(lens)
             self._files = (len(lens), paths, {p: i for i, p in enumerate(paths)},
                            array("d", [K1 * (1 - B + B * ln / avg) for ln in lens.values()]))
-        n, paths, _, norms = self._files
-        postings = self._postings(c, list(qterms), "histpost")
+        n, paths, ids, norms = self._files
+        postings = self._postings(c, list(qterms), "histpost", ids=ids)
         out: dict[str, float] = {}
         k1p = K1 + 1
         for t in sorted(qterms):  # the order SQLite gave the rows in, term by term, each term's paths sorted
@@ -227,7 +225,7 @@ class Terms:
             avgdl = sum(ntok) / max(len(ntok), 1)
             self._commits = (len(ntok), array("d", [0.0, *(K1 * (1 - B + B * d / avgdl) for d in ntok)]))
         n, norm = self._commits
-        postings = self._postings(c, terms, "histterm")
+        postings = self._postings(c, terms, "histterm", last=n)
         scores: dict[int, float] = {}
         k1p = K1 + 1.0
         for t in terms:

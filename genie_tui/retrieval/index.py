@@ -174,7 +174,7 @@ class RepoIndex:
     def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
         c = self._store.conn()
         head = history.head(self.repo)
-        stale = self._store.meta(history.HEAD_KEY) != head
+        stale = history.stored_head(c) != head
         log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
         # a build behind the app yields the cores to it: its workers run at a lower priority
         nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
