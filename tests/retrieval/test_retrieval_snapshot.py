@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
-from genie_tui.retrieval import RepoIndex
+import pytest
+
+from genie_tui.retrieval import RepoIndex, build
 
 QUERIES = ("parse the config file", "loader load settings", "render the page title", "utils helpers", "App")
 
@@ -67,5 +70,54 @@ def test_an_update_made_by_another_process_is_seen_by_the_next_refresh(make_repo
     assert mine.last_build.parsed == 0
     assert [d.path for d in mine.definitions("gamma")] == ["a.py"]
     assert _answers(mine) == _answers(theirs) == _fresh(repo)
+    (repo / "c.py").write_text("def delta():\n    pass\n")  # a new file and a gone one, stored by them
+    (repo / "b.py").unlink()
+    theirs.refresh()
+    mine.refresh()
+    assert not mine.last_build.changed
+    assert _answers(mine) == _answers(theirs) == _fresh(repo)
     mine.close()
     theirs.close()
+
+
+def test_a_touched_file_is_read_again_but_not_parsed(make_repo):
+    # a refresh takes the stored rows from the snapshot, which has no content hashes: the hash is read when needed
+    repo = make_repo({"a.py": "def alpha():\n    pass\n", "b.py": "def beta():\n    pass\n"})
+    ix = RepoIndex.open(repo)
+    ix.refresh()
+    st = (repo / "a.py").stat()
+    os.utime(repo / "a.py", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ix.refresh()
+    assert ix.last_build.parsed == 0
+    assert len(ix.last_build.changed) == 1  # its new mtime is stored
+    ix.refresh()
+    assert not ix.last_build.changed
+    assert _answers(ix) == _fresh(repo)
+    ix.close()
+
+
+def test_a_refresh_after_a_stopped_one_finds_what_that_one_wrote(make_repo, monkeypatch):
+    # a stopped update (Ctrl-C) leaves its writes in the connection's open transaction, which the snapshot
+    # never saw: the next update reads the stored rows instead of taking the snapshot's
+    repo = make_repo({"a.py": "def alpha():\n    pass\n"})
+    ix = RepoIndex.open(repo)
+    ix.refresh()
+    for i in range(4):
+        (repo / f"m{i}.py").write_text(f"def mod{i}():\n    return {i}\n")
+    real = build._write
+    calls = []
+
+    def stopped(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(build, "_write", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        ix.refresh()
+    monkeypatch.setattr(build, "_write", real)
+    ix.refresh()
+    assert [d.path for i in range(4) for d in ix.definitions(f"mod{i}")] == [f"m{i}.py" for i in range(4)]
+    assert _answers(ix) == _fresh(repo)
+    ix.close()
