@@ -62,7 +62,8 @@ from genie_tui.errors import GenieError
 # 50: commit messages' words in a table of their own (``histterm``), scored in memory, not by SQLite's FTS5
 # 51: a chunk's terms without their counts, which are a column of their own (one character each)
 # 52: a posting's four counts in one integer (bm25.pack_tf)
-SCHEMA_VERSION = "52"
+# 53: each term's document frequency stored (``df``), not counted from its postings at each query
+SCHEMA_VERSION = "53"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -84,6 +85,7 @@ CREATE INDEX IF NOT EXISTS strings_key ON strings(key);
 CREATE INDEX IF NOT EXISTS strings_file ON strings(file_id);
 CREATE TABLE IF NOT EXISTS postings(term TEXT, fid INT, tf INT, PRIMARY KEY(term, fid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS postings_fid ON postings(fid);
+CREATE TABLE IF NOT EXISTS df(term TEXT PRIMARY KEY, n INT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chunks(file_id INT, start INT, end_line INT, name TEXT, ntok INT, terms TEXT, counts TEXT);
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE TABLE IF NOT EXISTS commits(id INTEGER PRIMARY KEY, sha TEXT UNIQUE, files TEXT, ntok INT);

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import subprocess
 
 import pytest
 
-from genie_tui.retrieval import RepoIndex, build
+from genie_tui.retrieval import RepoIndex, build, history
+from genie_tui.retrieval.store import CacheUnusable
 
 QUERIES = ("parse the config file", "loader load settings", "render the page title", "utils helpers", "App")
 
@@ -19,6 +22,13 @@ def _answers(ix: RepoIndex) -> list:
         out.append([(r.path, round(r.score, 9), [(s.start, s.end, s.symbol) for s in r.spans], r.why)
                     for r in ix.search(q, k=10)])
     return out
+
+
+def _df_matches_postings(ix: RepoIndex) -> bool:
+    """The stored document frequencies are the postings' counts (what a query's idf reads)."""
+    c = ix._store.conn()
+    return dict(c.execute("SELECT term, n FROM df")) == dict(
+        c.execute("SELECT term, COUNT(*) FROM postings GROUP BY term"))
 
 
 def _fresh(repo) -> list:
@@ -58,6 +68,7 @@ def test_an_updated_index_answers_as_one_opened_afresh(make_repo, monkeypatch):
         step()
         ix.refresh()
         assert _answers(ix) == _fresh(repo), f"after step {n}"
+        assert _df_matches_postings(ix), f"after step {n}"
     ix.close()
 
 
@@ -76,6 +87,7 @@ def test_an_update_made_by_another_process_is_seen_by_the_next_refresh(make_repo
     mine.refresh()
     assert not mine.last_build.changed
     assert _answers(mine) == _answers(theirs) == _fresh(repo)
+    assert _df_matches_postings(mine)
     mine.close()
     theirs.close()
 
@@ -96,20 +108,21 @@ def test_a_touched_file_is_read_again_but_not_parsed(make_repo):
     ix.close()
 
 
-def test_a_refresh_after_a_stopped_one_finds_what_that_one_wrote(make_repo, monkeypatch):
-    # a stopped update (Ctrl-C) leaves its writes in the connection's open transaction, which the snapshot
-    # never saw: the next update reads the stored rows instead of taking the snapshot's
+def test_a_stopped_update_keeps_what_it_committed_and_the_next_one_does_the_rest(make_repo, monkeypatch):
+    # an update commits every 1,000 files; stopped after that (Ctrl-C), what it wrote since is rolled back, so
+    # the index is as that commit left it (postings and document frequencies agreeing) and the next update,
+    # taking the stored rows from its snapshot, finds the rest to do
     repo = make_repo({"a.py": "def alpha():\n    pass\n"})
     ix = RepoIndex.open(repo)
     ix.refresh()
-    for i in range(4):
-        (repo / f"m{i}.py").write_text(f"def mod{i}():\n    return {i}\n")
+    for i in range(1003):
+        (repo / f"m{i:04d}.py").write_text(f"def mod{i}():\n    return {i}\n")
     real = build._write
     calls = []
 
     def stopped(*args):  # type: ignore[no-untyped-def]
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 1002:  # the 1,001st file was written, not committed
             raise KeyboardInterrupt
         return real(*args)
 
@@ -117,7 +130,38 @@ def test_a_refresh_after_a_stopped_one_finds_what_that_one_wrote(make_repo, monk
     with pytest.raises(KeyboardInterrupt):
         ix.refresh()
     monkeypatch.setattr(build, "_write", real)
+    c = ix._store.conn()
+    assert not c.in_transaction
+    stored = c.execute("SELECT COUNT(*) FROM files WHERE hash IS NOT NULL").fetchone()[0]
+    assert stored == 1001  # a.py and the first batch
+    assert _df_matches_postings(ix)
     ix.refresh()
-    assert [d.path for i in range(4) for d in ix.definitions(f"mod{i}")] == [f"m{i}.py" for i in range(4)]
+    assert ix.last_build.parsed == 3  # the one written after the commit, the one stopped, the last
+    assert [d.path for d in ix.definitions("mod1002")] == ["m1002.py"]
     assert _answers(ix) == _fresh(repo)
+    assert _df_matches_postings(ix)
+    ix.close()
+
+
+def test_an_update_that_fails_after_its_files_were_stored_leaves_the_next_one_correct(make_repo, monkeypatch):
+    # the files were committed, then storing the new history failed (a lock held too long): the snapshot was not
+    # read again, so the next update must read the stored rows, not take the snapshot's
+    repo = make_repo({"a.py": "def alpha():\n    pass\n"})
+    ix = RepoIndex.open(repo)
+    (repo / "b.py").write_text("def beta():\n    return 'config'\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "beta"], cwd=repo, check=True)
+    real = history.update
+
+    def locked(*args):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "update", locked)
+    with pytest.raises(CacheUnusable):
+        ix.refresh()
+    monkeypatch.setattr(history, "update", real)
+    ix.refresh()
+    assert [d.path for d in ix.definitions("beta")] == ["b.py"]
+    assert _answers(ix) == _fresh(repo)
+    assert _df_matches_postings(ix)
     ix.close()
