@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from genie_tui.retrieval.spans import Row
+from genie_tui.retrieval.spans import Row, row
 
 CACHED_CHARS = 8_000_000  # characters of stored terms kept per index (about 10 MB)
 _ROW_CHARS = 100  # what a row costs besides its terms, counted in characters
@@ -42,8 +42,9 @@ class ChunkRows:
         # the stamp first: a build committing in between leaves an older stamp with newer rows, which the next
         # update drops, never newer with older
         stamp = c.execute("SELECT path, size, mtime FROM files WHERE id=?", (fid,)).fetchone()
-        rows = c.execute("SELECT start, end_line, name, ntok, terms, counts FROM chunks WHERE file_id=?", (fid,)).fetchall()
-        size = sum(len(r[4]) + len(r[5]) + _ROW_CHARS for r in rows)
+        read = c.execute("SELECT start, end_line, name, ntok, terms, counts FROM chunks WHERE file_id=?", (fid,)).fetchall()
+        size = sum(len(r[4]) + len(r[5]) + _ROW_CHARS for r in read)
+        rows = list(map(row, read))
         with self._lock:
             if fid not in self._files and size <= self._max // 4:
                 self._files[fid] = (rows, size, tuple(stamp) if stamp else None)
