@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 
@@ -122,7 +123,7 @@ def parse_problem(path: str, lang: str, data: bytes) -> str:
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str], df: Counter[str]) -> int:
     defs, refs, imports, chunk_rows, postings, lens, strings = fd
-    df.update(t for t, _ in postings)
+    df.update(map(itemgetter(0), postings))
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
     c.executemany("INSERT INTO imports VALUES(?,?,?,?)", [(fid, *imp) for imp in imports])
