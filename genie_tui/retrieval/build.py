@@ -14,7 +14,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -223,7 +223,8 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
     except BaseException:
         # what was not committed goes, as if the process had ended (each commit leaves a consistent index):
         # kept in the open transaction, the next update would commit it without the document frequencies
-        c.rollback()
+        with suppress(sqlite3.Error):  # a damaged file: the error that found it is the one to report
+            c.rollback()
         raise
     finally:
         c.execute(f"PRAGMA cache_size={int(before)}")
