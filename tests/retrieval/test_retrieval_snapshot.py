@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 
@@ -164,4 +165,35 @@ def test_an_update_that_fails_after_its_files_were_stored_leaves_the_next_one_co
     assert [d.path for d in ix.definitions("beta")] == ["b.py"]
     assert _answers(ix) == _fresh(repo)
     assert _df_matches_postings(ix)
+    ix.close()
+
+
+def test_a_search_during_a_background_build_finds_what_its_first_batches_stored(make_repo, monkeypatch):
+    # the build commits every 1,000 files with their document frequencies: a search meanwhile ranks those files
+    def word(i: int) -> str:  # a plain word of this file alone, found by keywords only (no definition, no path)
+        return "zq" + "".join(chr(97 + i // 26**k % 26) for k in range(3))
+
+    repo = make_repo({f"m{i:04d}.py": f"def handler(request):\n    # {word(i)}\n    return request\n"
+                      for i in range(1003)})
+    reached, release = threading.Event(), threading.Event()
+    real = build._write
+    calls = []
+
+    def held(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1002:  # after the first commit
+            reached.set()
+            release.wait(60)
+        return real(*args)
+
+    monkeypatch.setattr(build, "_write", held)
+    ix = RepoIndex.open(repo, background=True)
+    try:
+        assert reached.wait(60)
+        assert [r.path for r in ix.search(word(5), k=3)] == ["m0005.py"]
+        assert not ix.search(word(1002), k=3)  # not stored yet
+    finally:
+        release.set()
+    assert ix.wait(60)
+    assert [r.path for r in ix.search(word(1002), k=3)] == ["m1002.py"]
     ix.close()
