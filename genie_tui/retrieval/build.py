@@ -196,8 +196,8 @@ def _clear_file(c: sqlite3.Connection, fid: int, df: Counter[str]) -> None:
 
 def _store_df(c: sqlite3.Connection, df: Counter[str]) -> None:
     """Add the changes ``df`` counted (files per term, from :func:`_write` and :func:`_clear_file`) to the
-    ``df`` table, before each commit: a query reads a term's document frequency from it, where counting its
-    postings took up to 40 ms of a long issue's query on a 1M-line repository."""
+    ``df`` table, before each commit: a query reads each term's document frequency from it (see
+    :func:`bm25.doc_freqs`), and a search during a build finds the files committed so far."""
     c.executemany("INSERT INTO df VALUES(?,?) ON CONFLICT(term) DO UPDATE SET n = n + excluded.n",
                   sorted((t, n) for t, n in df.items() if n))
     c.executemany("DELETE FROM df WHERE term=? AND n<=0", sorted((t,) for t, n in df.items() if n < 0))
