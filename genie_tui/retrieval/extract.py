@@ -59,6 +59,15 @@ def _doc_of(node: Any, lang: str) -> str:
     return ""
 
 
+def _cursor(query: Any) -> Any:
+    """A cursor over ``query`` whose matches start at most :data:`langs.QUERY_DEPTH` deep."""
+    import tree_sitter as ts
+
+    cursor = ts.QueryCursor(query)
+    cursor.set_max_start_depth(langs.QUERY_DEPTH)
+    return cursor
+
+
 def parse(path: str, lang: str, data: bytes) -> Parsed:
     """Definitions (with spans, docstrings and enclosing class), references by name, imports. Raises
     langs.TooSlow when tree-sitter takes longer than langs.PARSE_SECONDS allows over the file."""
@@ -74,14 +83,12 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     parser = parser_for(lang)
     if g is None or parser is None:
         return out
-    import tree_sitter as ts
-
     tree, src = langs.parse_within(parser, data, deadline), data
     if lang == "kotlin":
         tree, src = kotlin.reparse(parser, data, tree, deadline)
     root = tree.root_node
     raw: list[tuple[int, int, str, str, int, int, Any, str]] = []
-    for _, caps in ts.QueryCursor(g[1]).matches(root):
+    for _, caps in _cursor(g[1]).matches(root):
         if "import" in caps:
             for node in caps["import"]:
                 out.imports.extend(imports_of(lang, _text(node)))
@@ -150,7 +157,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
     if lang in JS_LANGS:
         out.imports = reexports(out.imports)
     refs = out.refs
-    caps = ts.QueryCursor(g[2]).captures(root)
+    caps = _cursor(g[2]).captures(root)
     out.strings = messages.literals(caps.pop("s", []), data)
     for nodes in caps.values():
         for n in nodes:  # ``this.#secret()`` uses ``secret``, as the definition is named (see _name_of); Ruby's

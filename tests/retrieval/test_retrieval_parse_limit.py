@@ -72,3 +72,20 @@ def test_explain_names_a_file_the_parser_cannot_take(make_repo, capsys):
     out = capsys.readouterr().out.strip()
     assert out == ("src/Deep.scala: indexed (3 lines; indexed as plain text (keywords only): its parse failed "
                    "(RecursionError: code nested too deep, or a grammar error))"), out
+
+
+def test_a_file_of_one_deep_chain_is_parsed_in_time(make_repo, genie_home):
+    """The queries over a tree took time growing with the square of its depth: a promise chain of 40,000 links
+    (0.5 MB) would have held the build for about 3 minutes. Matches start at most langs.QUERY_DEPTH deep."""
+    import subprocess
+    import sys
+
+    chain = "export const done = start()\n" + "  .then(x => x)\n" * 40_000 + ";\n"  # lines: one would be minified
+    repo = make_repo({"src/chain.js": chain, "src/app.js": "export function checkout(cart) {\n  return cart;\n}\n"})
+    code = ("import sys; from pathlib import Path; from genie_tui.retrieval import RepoIndex; "
+            "ix = RepoIndex.open(Path(sys.argv[1])); "
+            "print([d.path for n in ('checkout', 'done') for d in ix.definitions(n)], ix.last_build.text_only, "
+            "bool(ix.references('then')))")
+    r = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, timeout=60,
+                       check=True)
+    assert r.stdout.split("\n")[0] == "['src/app.js', 'src/chain.js'] 0 True"
