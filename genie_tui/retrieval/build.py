@@ -247,14 +247,13 @@ def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
     return out
 
 
-def _unchanged(entries: list[str], known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int,
-               inside: _Inside) -> set[str]:
-    """The listed files that are indexed and unchanged (the same size and mtime, a regular file, not over the
+def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int, inside: _Inside) -> set[str]:
+    """The known files that are indexed and unchanged (the same size and mtime, a regular file, not over the
     size limit, in a directory inside the repository): most of them at each refresh, found in one pass
-    (per file, the loop of :func:`_update` took a quarter of re-indexing one file of a 1M-line repository)."""
+    (per file, the loop of :func:`_update` took a quarter of re-indexing one file of a 1M-line repository),
+    while git lists the files (those it no longer lists are then taken out)."""
     same = {p for p, st in seen.items() if (o := known[p])[5] is None and o[2] == st.st_size
             and o[3] == st.st_mtime_ns and st.st_size <= limit and S_ISREG(st.st_mode)}
-    same.intersection_update(entries)
     bad = {d for d in {p.rpartition("/")[0] for p in same} if not inside.dir_ok(d)}
     return {p for p in same if p.rpartition("/")[0] not in bad} if bad else same
 
@@ -265,6 +264,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
     seen_early: dict[str, os.stat_result] = {}
+    inside = _Inside(repo)
+    present: set[str] = set()
     if only is None:
         # git lists the files while this process reads what is stored and looks at the files it knows (on 1M
         # lines: git 43 ms, SQLite 11, lstat 32 of the 120-170 that re-indexing one file took one after another)
@@ -273,7 +274,9 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             if known is None:
                 known = _stored(c)
             seen_early = _lstat_all(prefix, known)
+            present = _unchanged(known, seen_early, limit, inside)
             entries = listing.result()
+        present.intersection_update(entries)
     else:
         if known is None:
             known = _stored(c)
@@ -282,8 +285,6 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     jobs: list[tuple[int, str, str | None, bytes]] = []
     df: Counter[str] = Counter()  # files per term: what this update adds and takes away (see _store_df)
     stamps: dict[int, tuple[int, int, str]] = {}
-    inside = _Inside(repo)
-    present = _unchanged(entries, known, seen_early, limit, inside) if only is None else set()
     stats.files = len(present)
     # strs, not Paths, and the directory's verdict kept while git lists its files: pathlib was a quarter of
     # re-indexing one file, and then os.path.join and the directory check were a quarter of the rest
