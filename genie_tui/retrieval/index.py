@@ -133,6 +133,7 @@ class RepoIndex:
                 self._update_locked(progress)
             except sqlite3.DatabaseError as exc:
                 if is_corruption(exc):
+                    exact = False  # a new file: nothing of the snapshot is in it
                     self._rebuild_locked(exc, progress)
                 elif isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
                     self._store.conn().rollback()  # the index stays as it was; rebuilding would not help
