@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
@@ -19,50 +20,83 @@ from genie_tui.retrieval.textutil import decode_source, is_test_path, split_line
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 
 
-def _graph(c: sqlite3.Connection) -> dict[int, dict[int, float]]:
-    definers: dict[str, list[int]] = {}
+def _graph(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
+    """The reference graph as arrays ``(src, dst, weight)`` of file ids: a file that uses a name gets an edge to
+    each definition of it elsewhere, weighted one over the name's definitions (a file defining it twice counts
+    twice; names with over :data:`_MAX_DEFINERS` definitions, ``run`` and ``get``, make none). Built in numpy:
+    on a 1.15M-line repository (70,000 definitions, 243,000 references) the dictionary version took 0.4-0.5 s."""
+    import numpy as np
+
+    ids: dict[str, int] = {}
+    def_name: list[int] = []
+    def_file: list[int] = []
     for name, fid, lang in c.execute("SELECT defs.name, defs.file_id, files.lang FROM defs JOIN files ON "
                                      "files.id = defs.file_id WHERE length(defs.name) > 2"):
         if not anonymous(name, lang):  # a Python ``default=None`` is no use of ``export default function () {}``
-            definers.setdefault(name, []).append(fid)
-    edges: dict[int, dict[int, float]] = {}
+            def_name.append(ids.setdefault(name, len(ids)))
+            def_file.append(fid)
+    ref_file: list[int] = []
+    ref_name: list[int] = []
+    get = ids.get
     for fid, name in c.execute("SELECT file_id, name FROM refs"):
-        targets = definers.get(name)
-        if not targets or len(targets) > _MAX_DEFINERS:
-            continue
-        w = 1.0 / len(targets)
-        row = edges.setdefault(fid, {})
-        for t in targets:
-            if t != fid:
-                row[t] = row.get(t, 0.0) + w
-    return edges
+        nid = get(name)
+        if nid is not None:
+            ref_file.append(fid)
+            ref_name.append(nid)
+    empty = np.zeros(0, dtype=np.int64)
+    if not ref_file:
+        return empty, empty, np.zeros(0)
+    dn = np.asarray(def_name, dtype=np.int64)
+    order = np.argsort(dn, kind="stable")
+    targets = np.asarray(def_file, dtype=np.int64)[order]  # definitions grouped by name
+    count = np.bincount(dn, minlength=len(ids))
+    first = np.concatenate(([0], np.cumsum(count)[:-1]))
+    rn = np.asarray(ref_name, dtype=np.int64)
+    rf = np.asarray(ref_file, dtype=np.int64)
+    n = count[rn]
+    keep = n <= _MAX_DEFINERS
+    rn, rf, n = rn[keep], rf[keep], n[keep]
+    src = np.repeat(rf, n)  # one row per (use, definition of its name)
+    # each use's definitions: its name's first one, then the next ones (a running index within each repeat)
+    within = np.arange(len(src)) - np.repeat(np.cumsum(n) - n, n)
+    dst = targets[np.repeat(first[rn], n) + within]
+    weight = np.repeat(1.0 / n, n)
+    other = src != dst
+    return src[other], dst[other], weight[other]
 
 
-def pagerank(edges: dict[int, dict[int, float]], nodes: list[int], seeds: dict[int, float],
+def pagerank(edges: tuple[Any, Any, Any], nodes: list[int], seeds: dict[int, float],
              damping: float = 0.85, iters: int = 20) -> dict[int, float]:
+    """PageRank over ``nodes`` personalised to ``seeds`` (file id -> weight; none: uniform). An edge's share is
+    its weight over all of its file's edges (to files outside ``nodes`` too, whose share is lost); a file with no
+    edge gives its rank back through the personalisation."""
+    import numpy as np
+
+    src, dst, weight = edges
     n = max(len(nodes), 1)
+    pos = {k: i for i, k in enumerate(nodes)}
     total = sum(seeds.values())
-    pers = {k: v / total for k, v in seeds.items()} if total > 0 else {k: 1.0 / n for k in nodes}
-    rank = {k: 1.0 / n for k in nodes}
-    out_w = {k: sum(v.values()) for k, v in edges.items()}
+    pers = np.zeros(n)
+    if total > 0:
+        for k, v in seeds.items():
+            if k in pos:
+                pers[pos[k]] = v / total
+    else:
+        pers[:] = 1.0 / n
+    top = max(int(src.max()) if len(src) else 0, int(dst.max()) if len(dst) else 0, max(nodes, default=0)) + 1
+    at = np.full(top, -1, dtype=np.int64)
+    at[np.asarray(nodes, dtype=np.int64)] = np.arange(len(nodes))
+    s, d = at[src], at[dst]
+    out_w = np.bincount(s[s >= 0], weight[s >= 0], minlength=n)  # every edge of a node counts, in nodes or not
+    inside = (s >= 0) & (d >= 0)
+    s, d, share = s[inside], d[inside], weight[inside] / out_w[s[inside]]
+    dangling = out_w == 0
+    rank = np.full(n, 1.0 / n)
     for _ in range(iters):
-        nxt = {k: (1 - damping) * pers.get(k, 0.0) for k in nodes}
-        dangling = 0.0
-        for k in nodes:
-            r = rank.get(k, 0.0)
-            row = edges.get(k)
-            if not row:
-                dangling += r
-                continue
-            scale = damping * r / out_w[k]
-            for t, w in row.items():
-                if t in nxt:
-                    nxt[t] += scale * w
-        for k, v in pers.items():
-            if k in nxt:
-                nxt[k] += damping * dangling * v
+        nxt = (1 - damping) * pers + np.bincount(d, damping * rank[s] * share, minlength=n)
+        nxt += damping * rank[dangling].sum() * pers
         rank = nxt
-    return rank
+    return dict(zip(nodes, rank.tolist()))
 
 
 def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds: dict[str, float],
