@@ -215,7 +215,7 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
            nice: int = 0, known: dict[str, tuple] | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``nice``: how
     much lower the parsing workers' priority is. ``known``: the rows of ``files`` as the caller holds them
-    (see :func:`_stored`; their hashes may be ``None``, then read when needed), exactly as stored."""
+    (see :func:`stored`; their hashes may be ``None``, then read when needed), exactly as stored."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
@@ -230,9 +230,13 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
         c.execute(f"PRAGMA cache_size={int(before)}")
 
 
-def _stored(c: sqlite3.Connection) -> dict[str, tuple]:
+def stored(c: sqlite3.Connection) -> dict[str, tuple]:
     """Path -> ``(id, path, size, mtime, hash, excluded)`` of every row of ``files``."""
     return {row[1]: row for row in c.execute("SELECT id, path, size, mtime, hash, excluded FROM files")}
+
+
+def stored_paths(c: sqlite3.Connection) -> list[str]:
+    return [p for (p,) in c.execute("SELECT path FROM files")]
 
 
 def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
@@ -272,14 +276,14 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         with ThreadPoolExecutor(1, thread_name_prefix="genie-ls-files") as pool:
             listing = pool.submit(F.list_files, repo)
             if known is None:
-                known = _stored(c)
+                known = stored(c)
             seen_early = _lstat_all(prefix, known)
             present = _unchanged(known, seen_early, limit, inside)
             entries = listing.result()
         present.intersection_update(entries)
     else:
         if known is None:
-            known = _stored(c)
+            known = stored(c)
         entries = only
     total = len(entries)
     jobs: list[tuple[int, str, str | None, bytes]] = []

@@ -18,7 +18,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.config.settings import display_url
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from genie_tui.config.settings import Settings
+    from genie_tui.retrieval.semantic import Semantic
 
 BATCH = 128  # inputs per request: OpenAI allows 2048, but local servers (Ollama on a CPU) answer big batches slowly
 PARALLEL = 4  # requests in flight while indexing: a remote endpoint's latency, not its throughput, is the limit
@@ -68,6 +71,28 @@ class SemanticConfig:
                    api_key=s.embeddings_api_key or s.api_key, timeout=s.timeout, max_retries=s.max_retries,
                    backoff_base=s.backoff_base, chat_model=chat, chat_base_url=s.base_url,
                    chat_api_key=s.api_key, hyde=bool(getattr(s, "embeddings_hypothetical", True)))
+
+
+def semantic_for(repo: Path, settings: Settings | None, warn: Callable[[str], None]) -> Semantic | None:
+    """The semantic signal of ``repo``'s index when ``settings`` (read from the config files when ``None``)
+    turn it on, else ``None``."""
+    if settings is None:
+        from genie_tui.config.settings import endpoint_problem, load_settings
+
+        try:
+            settings = load_settings(repo, {}, check_endpoints=False, model_needed=False)
+        except GenieError:
+            return None  # the CLI reports a broken config itself; the index works without it
+        problem = endpoint_problem(settings) if settings.embeddings_model else None
+        if problem:  # the embeddings (or the hypothetical code's chat) endpoint would get the user's key
+            warn(f"semantic search is off: {problem}")
+            return None
+    if not getattr(settings, "embeddings_model", None):
+        return None
+    from genie_tui.retrieval.semantic import Semantic
+
+    cfg = SemanticConfig.from_settings(settings)
+    return Semantic(cfg, warn) if cfg is not None else None
 
 
 class Embedder:

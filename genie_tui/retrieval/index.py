@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
+from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot, data_version
@@ -59,6 +60,7 @@ class RepoIndex:
         self.build_seconds = 0.0
         self._sem: Semantic | None = None
         self._embed_progress: Callable[[int, int], None] | None = None
+        self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -66,7 +68,7 @@ class RepoIndex:
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
              background: bool = False, settings: Any = None,
              embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False,
-             one_query: bool = False) -> RepoIndex:
+             one_query: bool = False, watch: bool = False) -> RepoIndex:
         """Open (building or updating) the index of ``repo``.
 
         With ``background=True`` this returns at once and indexing continues on a thread; searches answer
@@ -75,13 +77,15 @@ class RepoIndex:
         embedded after each update, reporting to ``embed_progress``. ``thorough`` checks the whole cache
         file for damage first (``genie index``); otherwise damage is found, and repaired, when a read trips on it.
         ``one_query`` (``genie search``) leaves out what pays off only over many searches: numpy's BM25, whose
-        import costs a large repository's one-shot search more than it saves.
+        import costs a large repository's one-shot search more than it saves. ``watch`` (the agent's index) follows
+        file changes through inotify (Linux): a refresh reads only what changed, and a search takes it in first.
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
+        self._watch = watch_mod.start(str(repo)) if watch else None
         try:
             store.init(thorough=thorough)
             if background:  # searches answer from the stored index while it is brought up to date
@@ -113,6 +117,8 @@ class RepoIndex:
 
     def close(self) -> None:
         self.wait()
+        if self._watch is not None:
+            self._watch.close()
         if self._sem is not None:
             self._sem.close()
         self._store.close()
@@ -125,12 +131,12 @@ class RepoIndex:
         """Load the files as stored; ``changed``: the ids of the rows this thread's update wrote or deleted."""
         self._snap = Snapshot.read(self._store.conn(), self._snap, self.repo, changed)
 
-    def _update(self, progress: Callable[[int, int], None] | None = None) -> None:
+    def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False) -> None:
         with self._write, self._store.build_lock():
             t0 = time.perf_counter()
             exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
             try:
-                self._update_locked(progress)
+                self._update_locked(progress, quick)
             except sqlite3.DatabaseError as exc:
                 if is_corruption(exc):
                     exact = False  # a new file: nothing of the snapshot is in it
@@ -169,14 +175,13 @@ class RepoIndex:
         return read()
 
     def _background(self, progress: Callable[[int, int], None] | None) -> None:
-        """The background build: a failure is a warning (searches go on with what is indexed), not a thread
-        dying with a traceback."""
+        """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
         try:
             self._update(progress)
         except GenieError as exc:
             self._warn(str(exc))
 
-    def _update_locked(self, progress: Callable[[int, int], None] | None) -> None:
+    def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
         c = self._store.conn()
         head = history.head(self.repo)
         stale = history.stored_head(c) != head
@@ -186,7 +191,22 @@ class RepoIndex:
         known = self._known_rows(c)
         self._rows_exact = False  # until the update has ended and its rows are read (a stopped one leaves its
         # writes in the connection's open transaction)
-        self.last_build = build.update(c, self.repo, progress, on_batch=self._reload, nice=nice, known=known)
+        w = self._watch
+        try:  # with a watcher, a refresh reads only the files it saw change, when it can vouch for them
+            only = w.changed_files(known or build.stored(c)) if quick and w is not None else None
+            if w is not None and only is None:  # the directories of the files stored are watched before a scan
+                w.arm(build.stored_paths(c), begin=True)
+            self.last_build = build.update(c, self.repo, progress, only=only, on_batch=self._reload, nice=nice,
+                                           known=known)
+            if w is not None and only is None:  # and after it: those it found
+                w.arm(build.stored_paths(c), begin=False)
+        except BaseException:
+            if w is not None:
+                w.invalidate()  # what it saw was not taken in
+            raise
+        if w is not None and w.failure:
+            self._warn(f"{w.failure}; re-indexing scans every file")
+            self._watch = None  # the watcher's finaliser closes it
         if stale:
             history.update(c, self.repo, head, log)
             self._store.set_meta(history.HEAD_KEY, head)
@@ -202,31 +222,27 @@ class RepoIndex:
         return {r[1]: (r[0], r[1], r[9], r[10], None, r[4]) for r in snap.rows.values()}
 
     def refresh(self) -> None:
-        """Cheap incremental update: re-reads only files whose size or mtime changed (call after patches)."""
+        """Re-read the files whose size or mtime changed (after patches); with a watcher, those it saw change."""
         self.wait()
-        self._update(None)
+        self._update(None, quick=True)
+
+    def _follow(self) -> None:
+        """With a watcher, take in the changes it saw before a search (not while a build runs)."""
+        if (w := self._watch) is None or (self._thread and self._thread.is_alive()):
+            return
+        with self._write:
+            try:
+                if w.pending():
+                    self._update(None, quick=True)
+            except GenieError as exc:
+                self._warn(str(exc))
 
     # --- semantic search (optional; retrieval/semantic.py) ---------------------------------------------
 
     def _semantic(self, settings: Any) -> Semantic | None:
-        if settings is None:
-            from genie_tui.config.settings import endpoint_problem, load_settings
+        from genie_tui.retrieval.embed import semantic_for
 
-            try:
-                settings = load_settings(self.repo, {}, check_endpoints=False, model_needed=False)
-            except GenieError:
-                return None  # the CLI reports a broken config itself; the index works without it
-            problem = endpoint_problem(settings) if settings.embeddings_model else None
-            if problem:  # the embeddings (or the hypothetical code's chat) endpoint would get the user's key
-                self._warn(f"semantic search is off: {problem}")
-                return None
-        if not getattr(settings, "embeddings_model", None):
-            return None
-        from genie_tui.retrieval.embed import SemanticConfig
-        from genie_tui.retrieval.semantic import Semantic
-
-        cfg = SemanticConfig.from_settings(settings)
-        return Semantic(cfg, self._warn) if cfg is not None else None
+        return semantic_for(self.repo, settings, self._warn)
 
     @property
     def semantic(self) -> dict[str, Any] | None:
@@ -240,16 +256,7 @@ class RepoIndex:
                 "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
 
     def _semantic_hits(self, query: str, hyde: bool | None) -> Hits | None:
-        if self._sem is None:
-            return None
-        lang = None
-        if (hyde or (hyde is None and self._sem.cfg.hyde)) and self._sem.cfg.chat_model is not None:
-            langs: dict[str, int] = {}
-            for f in self._snap.files.values():
-                if f.lang:
-                    langs[f.lang] = langs.get(f.lang, 0) + 1
-            lang = max(langs, key=lambda k: langs[k]) if langs else None
-        return self._sem.hits(self._store.conn(), query, hyde, lang)
+        return None if self._sem is None else self._sem.hits(self._store.conn(), query, hyde, self._snap.files)
 
     # --- queries --------------------------------------------------------------------------------------
 
@@ -264,6 +271,7 @@ class RepoIndex:
 
         With semantic search on, ``hyde`` turns hypothetical-code queries on or off (``None``: the setting).
         """
+        self._follow()
         return self._repairing(lambda: self._search(query, k, hyde))
 
     def _search(self, query: str, k: int, hyde: bool | None) -> list[SearchResult]:
@@ -357,10 +365,12 @@ class RepoIndex:
 
     def find_files(self, pattern: str, limit: int = 200) -> list[str]:
         """Paths matching a glob or containing ``pattern`` (any case): see :func:`files.find`."""
+        self._follow()
         return F.find(self._snap.all_paths, pattern, limit)
 
     def definitions(self, symbol: str, path: str | None = None) -> list[Location]:
         """Where ``symbol`` (``name``, ``Class.method`` or ``module.name``) is defined, best first."""
+        self._follow()
         return self._repairing(lambda: symbols.definitions(self._store.conn(), self.repo, self._snap.mods, symbol,
                                                            path))
 
@@ -369,11 +379,13 @@ class RepoIndex:
         name that an import resolves to it (``E()`` after ``from .core import Engine as E``, also through a
         package's or an ``index.ts``'s re-exports). From ``path``, an imported name or alias means the
         definition it resolves to there."""
+        self._follow()
         return self._repairing(lambda: symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol,
                                                           path))
 
     def repo_map(self, task: str = "", files: Sequence[str] = (), budget_tokens: int = 1500) -> str:
         """An outline of the most relevant definitions, within ``budget_tokens`` (about 4 characters each)."""
+        self._follow()
         from genie_tui.retrieval.repomap import render
 
         seeds: dict[str, float] = {f: 1.0 for f in files}

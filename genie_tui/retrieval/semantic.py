@@ -18,8 +18,8 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,8 +271,9 @@ class Semantic:
     def _bump(self) -> None:
         self._gen += 1
 
-    def hits(self, c: sqlite3.Connection, query: str, hyde: bool | None, language: str | None) -> Hits | None:
-        """Similarities for ``query``, or ``None`` when nothing is embedded or the endpoint failed."""
+    def hits(self, c: sqlite3.Connection, query: str, hyde: bool | None, files: Mapping[int, Any]) -> Hits | None:
+        """Similarities for ``query``, or ``None`` when nothing is embedded or the endpoint failed. ``files``:
+        the indexed files, whose most common language hypothetical code is written in."""
         gen, at = self._loaded
         now = time.monotonic()
         if self._matrix is None or (gen != self._gen and now - at >= RELOAD_SECONDS):
@@ -280,6 +281,10 @@ class Semantic:
             self._matrix = _Matrix(c, self.cfg.model)
         if not len(self._matrix):
             return None
+        language = None
+        if (hyde or (hyde is None and self.cfg.hyde)) and self.cfg.chat_model is not None:
+            langs = Counter(f.lang for f in files.values() if f.lang)
+            language = langs.most_common(1)[0][0] if langs else None
         qvec = self._query_vector(query, hyde, language)
         if qvec is None:
             return None

@@ -53,7 +53,8 @@ class ToolContext:
             if self.index_factory is None:
                 from genie_tui.retrieval import RepoIndex
 
-                self._index = RepoIndex.open(self.repo, settings=self.settings)  # semantic search follows them
+                # semantic search follows the settings; a watcher keeps the index current as files are saved
+                self._index = RepoIndex.open(self.repo, settings=self.settings, watch=True)
             else:
                 self._index = self.index_factory()
         return self._index

@@ -1,0 +1,192 @@
+"""A watched index (``RepoIndex.open(watch=True)``, as the agent opens it) re-reads only the files that changed,
+and ends up exactly where a scan of everything would: real git repositories, real inotify (Linux)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sys
+
+import pytest
+
+from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval import watch as watch_mod
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+
+FILES = {f"pkg/m{i}.py": f"def func_{i}():\n    return {i}\n" for i in range(12)}
+FILES.update({"pkg/sub/deep.py": "class Deep:\n    pass\n", "README.md": "a package\n", ".gitignore": "*.swp\nbuild/\n"})
+
+
+@pytest.fixture
+def watched(make_repo):
+    repo = make_repo(FILES)
+    ix = RepoIndex.open(repo, watch=True)
+    ix.refresh()  # the open's scan found every directory new: this scan is the one the watches cover
+    yield repo, ix
+    ix.close()
+
+
+def _defs(ix: RepoIndex, name: str) -> list[str]:
+    return [d.path for d in ix.definitions(name)]
+
+
+def test_an_edit_is_reread_alone(watched):
+    repo, ix = watched
+    (repo / "pkg/m3.py").write_text("def func_3():\n    return 3\n\ndef added_later():\n    pass\n")
+    ix.refresh()
+    assert ix.last_build.files == 1 and ix.last_build.parsed == 1  # not the 15 files a scan looks at
+    assert _defs(ix, "added_later") == ["pkg/m3.py"]
+
+
+def test_a_search_takes_in_what_was_saved_since_the_last(watched):
+    repo, ix = watched
+    (repo / "pkg/m5.py").write_text("def reconcile_ledger_totals():\n    return 5\n")
+    assert [r.path for r in ix.search("reconcile ledger totals", k=1)] == ["pkg/m5.py"]
+    assert ix.last_build.files == 1
+    assert _defs(ix, "func_5") == []
+
+
+def test_new_deleted_renamed_and_ignored_files(watched):
+    repo, ix = watched
+    (repo / "pkg/fresh.py").write_text("def fresh_one():\n    pass\n")  # untracked, not ignored: indexed
+    (repo / "pkg/.m1.py.swp").write_bytes(b"def swap_junk(): pass\n")  # ignored by .gitignore
+    (repo / "pkg/m2.py").unlink()
+    (repo / "pkg/m4.py").rename(repo / "pkg/renamed.py")
+    ix.refresh()
+    assert ix.last_build.files == 2  # fresh.py and renamed.py: the others are gone or ignored
+    assert _defs(ix, "fresh_one") == ["pkg/fresh.py"]
+    assert _defs(ix, "swap_junk") == [] and _defs(ix, "func_2") == []
+    assert _defs(ix, "func_4") == ["pkg/renamed.py"]
+    assert ix.find_files("m4.py") == []
+
+
+def test_a_new_directory_is_watched_from_its_creation(watched):
+    repo, ix = watched
+    (repo / "newpkg/inner").mkdir(parents=True)
+    ix.refresh()  # a directory appeared: everything is scanned once (it holds no file yet)
+    (repo / "newpkg/inner/late.py").write_text("def late_arrival():\n    pass\n")
+    ix.refresh()
+    assert ix.last_build.files == 1
+    assert _defs(ix, "late_arrival") == ["newpkg/inner/late.py"]
+    (repo / "build").mkdir()  # ignored: not watched, and no scan for it
+    (repo / "build/out.py").write_text("def built_output():\n    pass\n")
+    ix.refresh()
+    assert ix.last_build.files == 0 and _defs(ix, "built_output") == []
+
+
+def test_a_deleted_directory_or_a_gitignore_change_scans_everything(watched):
+    repo, ix = watched
+    shutil.rmtree(repo / "pkg/sub")
+    ix.refresh()
+    assert ix.last_build.files == len(FILES) - 1 and _defs(ix, "Deep") == []
+    (repo / "pkg/fresh.py").write_text("def fresh_one():\n    pass\n")
+    ix.refresh()
+    assert _defs(ix, "fresh_one") == ["pkg/fresh.py"]
+    with (repo / ".gitignore").open("a") as fh:
+        fh.write("pkg/fresh.py\n")
+    ix.refresh()
+    assert _defs(ix, "fresh_one") == [] and ix.find_files("fresh.py") == []
+
+
+def test_a_moved_directory_is_followed_under_its_new_name(watched):
+    repo, ix = watched
+    (repo / "pkg/sub").rename(repo / "pkg/moved")
+    ix.refresh()
+    assert _defs(ix, "Deep") == ["pkg/moved/deep.py"]
+    (repo / "pkg/moved/later.py").write_text("def in_moved():\n    pass\n")
+    (repo / "pkg/sub").mkdir()
+    ix.refresh()
+    (repo / "pkg/sub/again.py").write_text("def in_recreated():\n    pass\n")
+    ix.refresh()
+    assert ix.last_build.files == 1
+    assert _defs(ix, "in_moved") == ["pkg/moved/later.py"] and _defs(ix, "in_recreated") == ["pkg/sub/again.py"]
+
+
+def test_without_inotify_a_refresh_scans(make_repo, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    repo = make_repo(FILES)
+    ix = RepoIndex.open(repo, watch=True)
+    try:
+        (repo / "pkg/m1.py").write_text("def on_another_system():\n    pass\n")
+        assert _defs(ix, "on_another_system") == []  # nothing follows the files: a refresh is asked for
+        ix.refresh()
+        assert ix.last_build.files == len(FILES) and _defs(ix, "on_another_system") == ["pkg/m1.py"]
+    finally:
+        ix.close()
+
+
+def test_many_changes_at_once_are_scanned(watched, monkeypatch):
+    repo, ix = watched
+    monkeypatch.setattr(watch_mod, "MAX_CHANGES", 3)
+    for i in range(4):
+        (repo / f"pkg/m{i}.py").write_text(f"def renamed_{i}():\n    return {i}\n")
+    ix.refresh()
+    assert ix.last_build.files == len(FILES)
+    assert all(_defs(ix, f"renamed_{i}") == [f"pkg/m{i}.py"] for i in range(4))
+
+
+def test_a_failed_update_leaves_its_changes_for_the_next(watched, monkeypatch):
+    repo, ix = watched
+    (repo / "pkg/m6.py").write_text("def after_failure():\n    pass\n")
+    from genie_tui.retrieval import build
+
+    real = build.update
+    monkeypatch.setattr(build, "update", lambda *a, **k: (_ for _ in ()).throw(OSError("disk trouble")))
+    with pytest.raises(OSError):
+        ix.refresh()
+    monkeypatch.setattr(build, "update", real)
+    ix.refresh()
+    assert _defs(ix, "after_failure") == ["pkg/m6.py"]
+
+
+def _state(ix: RepoIndex, names: list[str]) -> tuple:
+    paths = ix.find_files("*", limit=100_000)
+    defs = {n: sorted((d.path, d.line, d.end_line) for d in ix.definitions(n)) for n in names}
+    hits = [(r.path, r.score) for r in ix.search("func word deep alpha", k=50)]
+    return paths, defs, hits, ix.stats["definitions"]
+
+
+def test_random_edits_leave_what_a_full_scan_finds(watched, tmp_path, monkeypatch):
+    repo, ix = watched
+    rng = random.Random(7)
+    names = [f"func_{i}" for i in range(12)] + ["Deep"]
+    for step in range(60):
+        live = sorted(p for p in ix.find_files("*.py", limit=1000) if (repo / p).exists())
+        op = rng.choice(["edit", "edit", "new", "newdir", "delete", "rename", "swap", "touch", "same"])
+        name = f"gen_{step}"
+        if op in ("edit", "same", "touch", "delete", "rename") and not live:
+            op = "new"
+        target = repo / rng.choice(live) if live else None
+        if op == "edit":
+            target.write_text(target.read_text() + f"\ndef {name}():\n    return 'word alpha {step}'\n")
+        elif op == "new":
+            (repo / f"pkg/new_{step}.py").write_text(f"def {name}():\n    pass\n")
+        elif op == "newdir":
+            d = repo / f"dir_{step}" / "inner"
+            d.mkdir(parents=True)
+            (d / "mod.py").write_text(f"def {name}():\n    pass\n")
+        elif op == "delete":
+            target.unlink()
+        elif op == "rename":
+            target.rename(target.with_name(f"moved_{step}.py"))
+        elif op == "swap":
+            (repo / f"pkg/.x{step}.swp").write_text(f"def {name}():\n    pass\n")
+        elif op == "touch":
+            os.utime(target, ns=(step * 10**9, step * 10**9))
+        else:
+            target.write_text(target.read_text())
+        names.append(name)
+        if rng.random() < 0.5:
+            ix.refresh()
+        if op in ("edit", "new", "newdir"):  # a search takes in what was saved (with or without a refresh)
+            assert _defs(ix, name), (step, op)
+    ix.refresh()
+    got = _state(ix, names)
+    monkeypatch.setenv("GENIE_HOME", str(tmp_path / "elsewhere"))  # a fresh cache: a scan of everything
+    fresh = RepoIndex.open(repo)
+    try:
+        assert got == _state(fresh, names)
+    finally:
+        fresh.close()
