@@ -3,6 +3,8 @@ and ends up exactly where a scan of everything would: real git repositories, rea
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import random
 import shutil
@@ -113,6 +115,30 @@ def test_without_inotify_a_refresh_scans(make_repo, monkeypatch):
         assert _defs(ix, "on_another_system") == []  # nothing follows the files: a refresh is asked for
         ix.refresh()
         assert ix.last_build.files == len(FILES) and _defs(ix, "on_another_system") == ["pkg/m1.py"]
+    finally:
+        ix.close()
+
+
+def test_a_watch_that_cannot_be_added_is_said_once_and_updates_scan(make_repo, monkeypatch):
+    real = watch_mod._libc()
+
+    class NoWatchesLeft:  # as when fs.inotify.max_user_watches is reached
+        inotify_init1 = real.inotify_init1
+
+        @staticmethod
+        def inotify_add_watch(*_args: object) -> int:
+            ctypes.set_errno(errno.ENOSPC)
+            return -1
+
+    monkeypatch.setattr(watch_mod, "_libc", lambda: NoWatchesLeft)
+    repo = make_repo(FILES)
+    ix = RepoIndex.open(repo, watch=True)
+    try:
+        assert len(ix.warnings) == 1 and "max_user_watches" in ix.warnings[0]
+        (repo / "pkg/m1.py").write_text("def still_found():\n    pass\n")
+        ix.refresh()
+        assert ix.last_build.files == len(FILES) and _defs(ix, "still_found") == ["pkg/m1.py"]
+        assert len(ix.warnings) == 1
     finally:
         ix.close()
 
