@@ -143,8 +143,10 @@ class Watcher:
         return out
 
     def pending(self) -> bool:
-        """Whether events wait to be read (a cheap check before a search)."""
+        """Whether anything changed that an update may need to read (a cheap check before a search): an editor
+        rewriting its ignored swap file every few seconds is not."""
         self._drain()
+        self._changed -= self._ignored
         return bool(self._changed) or self._whole
 
     def _drain(self) -> None:

@@ -62,6 +62,10 @@ def test_new_deleted_renamed_and_ignored_files(watched):
     assert _defs(ix, "swap_junk") == [] and _defs(ix, "func_2") == []
     assert _defs(ix, "func_4") == ["pkg/renamed.py"]
     assert ix.find_files("m4.py") == []
+    before = ix.last_build
+    (repo / "pkg/.m1.py.swp").write_bytes(b"def swap_junk(): return 2\n")  # the editor saves its swap file again
+    ix.search("func")
+    assert ix.last_build is before  # git was asked once: no update for it
 
 
 def test_a_new_directory_is_watched_from_its_creation(watched):
