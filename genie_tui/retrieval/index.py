@@ -117,10 +117,9 @@ class RepoIndex:
 
     def close(self) -> None:
         self.wait()
-        if self._watch is not None:
-            self._watch.close()
-        if self._sem is not None:
-            self._sem.close()
+        for part in (self._watch, self._sem):
+            if part is not None:
+                part.close()
         self._store.close()
 
     def _warn(self, msg: str) -> None:
@@ -213,9 +212,8 @@ class RepoIndex:
             c.commit()
 
     def _known_rows(self, c: sqlite3.Connection) -> dict[str, tuple] | None:
-        """The files table as ``build.update`` reads it, from the snapshot when that is exactly what ``c`` sees
-        (the last update on ``c`` ended and was read, no other connection committed since): reading 11,000 rows
-        was a sixth of re-indexing one file of a 1M-line repository. ``None``: read them."""
+        """The files table as ``build.update`` reads it, from the snapshot when that is what ``c`` sees (its last
+        update ended and was read, no other commit since; reading 11,000 rows was slow), else ``None``."""
         snap = self._snap
         if not self._rows_exact or snap.conn is not c or snap.version != data_version(c):
             return None
@@ -261,16 +259,18 @@ class RepoIndex:
     # --- queries --------------------------------------------------------------------------------------
 
     @property
+    def watching(self) -> bool:  # the files' changes are followed (``open(watch=True)``), else refresh() reads them
+        return self._watch is not None
+
+    @property
     def stats(self) -> dict[str, float]:
         """Indexed files, definitions and the last update's duration in seconds."""
         ndefs = self._repairing(lambda: self._store.conn().execute("SELECT COUNT(*) FROM defs").fetchone()[0])
         return {"files": len(self._snap.files), "definitions": ndefs, "seconds": self.build_seconds}
 
     def search(self, query: str, k: int = 10, *, hyde: bool | None = None) -> list[SearchResult]:
-        """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue).
-
-        With semantic search on, ``hyde`` turns hypothetical-code queries on or off (``None``: the setting).
-        """
+        """Ranked files for ``query`` (words, an error message, a stack trace or a whole issue). With semantic
+        search on, ``hyde`` turns hypothetical-code queries on or off (``None``: the setting)."""
         self._follow()
         return self._repairing(lambda: self._search(query, k, hyde))
 

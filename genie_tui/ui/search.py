@@ -7,15 +7,19 @@ A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search. If
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from genie_tui.config.settings import Settings
 from genie_tui.tools.base import ToolContext, ToolError
 from genie_tui.ui.widgets.search_pane import Hit
 
 LIMIT = 30
+_open_lock = threading.Lock()
+_open: tuple[Path, Any] | None = None  # the repository the pane searched last, and its index
 
 
 def refusal(repo: Path, path: str) -> str | None:
@@ -45,9 +49,7 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
         return []
     is_glob = any(c in query for c in "*?[") and " " not in query.strip()
     try:
-        from genie_tui.retrieval import RepoIndex  # type: ignore[attr-defined]
-
-        index = RepoIndex.open(repo)
+        index = _index(repo)
         if is_glob:
             return _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
         hits: list[Hit] = []
@@ -61,6 +63,26 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
     except ImportError:
         pass
     return _git_files(repo, query) if is_glob else _git_grep(repo, query)
+
+
+def _index(repo: Path) -> Any:
+    """The index of ``repo``, opened at the pane's first search and kept, watched: a later search takes in only
+    the files saved since (where nothing watches them, it looks at every file's size and mtime), instead of
+    opening the index and looking at the whole tree again each time (0.15-0.34 s on a 1M-line repository)."""
+    global _open
+    from genie_tui.retrieval import RepoIndex  # type: ignore[attr-defined]
+
+    with _open_lock:
+        if _open is not None and _open[0] == repo:
+            index = _open[1]
+            if not index.watching:
+                index.refresh()
+            return index
+        index = RepoIndex.open(repo, watch=True)
+        before, _open = _open, (repo, index)
+    if before is not None:
+        before[1].close()
+    return index
 
 
 def _git_grep(repo: Path, query: str) -> list[Hit]:
