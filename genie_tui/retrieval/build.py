@@ -312,12 +312,12 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         present.add(path)
         stats.files += 1
         old = known.get(path)
-        if old is not None and old[5] is None and not is_link and not outside and old[2] == st.st_size \
-                and old[3] == st.st_mtime_ns and st.st_size <= limit:
+        same = old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns and only is None  # a path
+        # given was seen written (by the watcher): read whatever its stat says (``touch -r``, ``rsync -t``)
+        if same and old[5] is None and not is_link and not outside and st.st_size <= limit:
             continue  # unchanged and indexed: most files, so the full test below is skipped
         alias = _alias_of(inside, path, listed) if is_link and not outside else ""
-        if old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns \
-                and (old[5] or "").startswith("too large") == (st.st_size > limit) \
+        if same and (old[5] or "").startswith("too large") == (st.st_size > limit) \
                 and (old[5] == OUTSIDE) == outside and (old[5] == _alias_reason(alias) if alias else
                                                         not (old[5] or "").startswith(ALIAS)):
             continue  # unchanged, and a changed size limit (or symlink target) does not change its verdict
