@@ -3,11 +3,12 @@ reads that file instead of the size and mtime of every file in the repository (o
 10,000 ``lstat`` calls, their directories' and ``git ls-files`` were most of the 100 ms a re-index took).
 
 The watcher vouches only for what it saw. Whenever it cannot (the kernel's event queue overflowed, a directory
-was created, deleted or moved, a ``.gitignore`` changed, a watch could not be added, or a directory was first
-watched after the scan began), :meth:`Watcher.changes` answers ``None`` and the index scans everything, as it
-does without a watcher. It watches the directories that hold indexed files and the ones created while it runs;
-what it cannot see is listed in the README (a file created in a directory that held no indexed file when genie
-started, a symlink's target changing, git's ignore rules changing outside ``.gitignore`` files).
+was created, deleted or moved, a ``.gitignore`` or ``.git/info/exclude`` changed, a ``.git`` appeared or went, a
+watch could not be added, or a directory was first watched after the scan began), :meth:`Watcher.changes` answers
+``None`` and the index scans everything, as it does without a watcher. It watches the directories that hold indexed
+files and the ones created while it runs; what it cannot see is listed in the README (a file created in a directory
+that held no indexed file when genie started, a symlink's target changing, a global excludes file changing, a file
+that the ignore rules leave out leaving git's index: ``git rm --cached``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import subprocess
 import sys
 import weakref
 from collections.abc import Iterable, Mapping
+
+from genie_tui.retrieval.files import is_utf8
 
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
 _MOVED_FROM, _MOVED_TO, _CREATE, _DELETE = 0x40, 0x80, 0x100, 0x200
@@ -62,11 +65,23 @@ class Watcher:
         self._watched: set[str] = set()
         self._changed: set[str] = set()
         self._ignored: set[str] = set()  # new files that git ignores, as git said (see changed_files)
+        self._skipped: set[str] = set()  # directories created while git ignored them: checked again at each scan
+        self._nested: dict[str, bool] = {}  # directory -> whether it is in a repository of its own (a clone)
+        self._git: dict[int, str] = {}  # watch descriptor -> "" for git's own directory, "info" for its info/
         self._whole = True  # only a scan that begins after every watch is in place can clear it
         self.failure = ""  # why watching stopped for good (then every refresh scans)
 
     def close(self) -> None:
         self._close()
+
+    def watch_git(self, git_dir: str) -> None:
+        """Watch git's own directory (``git_dir``, absolute) for its index file being replaced (``git add -f`` of a
+        file the ignore rules leave out) and ``info/exclude`` for edits (other rules of what is ignored)."""
+        for sub in ("", "info"):
+            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(os.path.join(git_dir, sub)),
+                                              _MOVED_TO | _CLOSE_WRITE | _ONLYDIR)
+            if wd >= 0:
+                self._git[wd] = sub
 
     def watch(self, dirs: Iterable[str]) -> int:
         """Watch ``dirs`` (repository-relative) not watched yet; how many were added. A directory watched now
@@ -99,8 +114,8 @@ class Watcher:
         if not self._add(rel):
             return
         with contextlib.suppress(OSError), os.scandir(os.path.join(self.root, rel)) as it:
-            for entry in it:
-                if entry.is_dir(follow_symlinks=False):
+            for entry in it:  # not a nested repository's own directory, nor one the index cannot name
+                if entry.name != ".git" and is_utf8(entry.name) and entry.is_dir(follow_symlinks=False):
                     self._watch_tree(f"{rel}/{entry.name}" if rel else entry.name)
 
     def arm(self, paths: Iterable[str], begin: bool) -> None:
@@ -108,9 +123,16 @@ class Watcher:
         what happened before it is covered) or after it."""
         self.watch(dirs_of(paths))
         if begin:
+            if self._skipped:  # a .gitignore change may have let them in
+                self._skipped = {d for d in self._skipped if os.path.isdir(os.path.join(self.root, d))}
+                still = ignored_dirs(self.root, sorted(self._skipped))
+                for d in sorted(self._skipped - still):
+                    self._watch_tree(d)
+                self._skipped = still
             self._drain()
             self._changed.clear()
             self._ignored.clear()
+            self._nested.clear()
             self._whole = bool(self.failure)
 
     def invalidate(self) -> None:
@@ -124,7 +146,8 @@ class Watcher:
         if paths is None:
             return None
         paths -= self._ignored
-        new = [p for p in paths if p not in stored and os.path.lexists(os.path.join(self.root, p))]
+        new = [p for p in paths if p not in stored and os.path.lexists(os.path.join(self.root, p))
+               and not self._nested_repo(p.rpartition("/")[0])]
         if new:  # an editor's swap file, a new module
             ignored = check_ignore(self.root, sorted(new))
             if ignored is None:
@@ -132,6 +155,18 @@ class Watcher:
             self._ignored |= ignored  # until ignore rules may have changed (a scan of everything)
             paths -= ignored
         return sorted(p for p in paths if p in stored or p in new)
+
+    def _nested_repo(self, rel_dir: str) -> bool:
+        """Whether ``rel_dir`` is in a repository of its own below the root (a clone, a submodule): git lists none
+        of its files."""
+        if not rel_dir:
+            return False
+        got = self._nested.get(rel_dir)
+        if got is None:
+            got = (os.path.lexists(os.path.join(self.root, rel_dir, ".git"))
+                   or self._nested_repo(rel_dir.rpartition("/")[0]))
+            self._nested[rel_dir] = got
+        return got
 
     def changes(self) -> set[str] | None:
         """Repository-relative paths of the files that changed (written, created, deleted, renamed) since the
@@ -163,9 +198,15 @@ class Watcher:
                 wd, mask, _cookie, size = _HEADER.unpack_from(buf, pos)
                 name = buf[pos + _HEADER.size:pos + _HEADER.size + size].rstrip(b"\0")
                 pos += _HEADER.size + size
-                self._event(wd, mask, name)
+                try:
+                    self._event(wd, mask, name)
+                except Exception:  # noqa: BLE001 - an event not understood: no event is lost unseen
+                    self._whole = True
 
     def _event(self, wd: int, mask: int, raw: bytes) -> None:
+        if wd in self._git:
+            self._git_event(wd, mask, raw)
+            return
         if mask & (_Q_OVERFLOW | _UNMOUNT | _DELETE_SELF | _MOVE_SELF | _IGNORED):
             self._whole = True
             if mask & _IGNORED:  # the watch is gone (its directory was deleted or unmounted)
@@ -179,15 +220,27 @@ class Watcher:
         except UnicodeDecodeError:
             return  # the index leaves out names that are not UTF-8
         rel = f"{parent}/{name}" if parent else name
-        if mask & _ISDIR:  # one deleted or moved away reports itself (its watch's DELETE_SELF or MOVE_SELF)
-            if mask & (_CREATE | _MOVED_TO) and not ignored_dirs(self.root, [rel]):
-                self._watch_tree(rel)
-                self._whole = True
+        if name in (".gitignore", ".git"):
+            self._whole = True  # which files git lists may have changed (new rules, a repository of its own)
             return
-        if name == ".gitignore":
-            self._whole = True  # which files are listed may have changed
+        if mask & _ISDIR:  # one deleted or moved away reports itself (its watch's DELETE_SELF or MOVE_SELF)
+            if mask & (_CREATE | _MOVED_TO):
+                if ignored_dirs(self.root, [rel]):
+                    self._skipped.add(rel)
+                else:
+                    self._watch_tree(rel)
+                    self._whole = True
             return
         self._changed.add(rel)
+
+    def _git_event(self, wd: int, mask: int, raw: bytes) -> None:
+        if mask & _IGNORED:
+            del self._git[wd]
+        elif self._git[wd] == "info" and raw == b"exclude":
+            self._whole = True
+        elif raw == b"index" and self._ignored:  # a file git ignored may be tracked now (git add -f): ask again
+            self._changed |= self._ignored
+            self._ignored.clear()
 
 
 def ignored_dirs(root: str, rels: list[str]) -> set[str]:
@@ -201,12 +254,12 @@ def check_ignore(root: str, rels: list[str]) -> set[str] | None:
     """Those of ``rels`` that git's ignore rules leave out; ``None`` when git cannot tell."""
     try:
         proc = subprocess.run(["git", "check-ignore", "-z", "--stdin"], cwd=root, capture_output=True, timeout=10,
-                              input="\0".join(rels).encode() + b"\0", check=False)
+                              input=b"\0".join(map(os.fsencode, rels)) + b"\0", check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode not in (0, 1):  # 1: none is ignored; 128: not a repository, or git failed
         return None
-    return {p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p}
+    return {os.fsdecode(p) for p in proc.stdout.split(b"\0") if p}
 
 
 def start(root: str) -> Watcher | None:
@@ -215,9 +268,15 @@ def start(root: str) -> Watcher | None:
     if libc is None:
         return None
     try:
-        return Watcher(root, libc)
+        w = Watcher(root, libc)
     except OSError:
         return None
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, capture_output=True, timeout=10,
+                              check=False)
+        if proc.returncode == 0:
+            w.watch_git(os.fsdecode(proc.stdout.rstrip(b"\n")))
+    return w
 
 
 def dirs_of(paths: Iterable[str]) -> set[str]:

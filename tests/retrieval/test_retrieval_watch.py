@@ -8,6 +8,7 @@ import errno
 import os
 import random
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -32,6 +33,12 @@ def watched(make_repo):
 
 def _defs(ix: RepoIndex, name: str) -> list[str]:
     return [d.path for d in ix.definitions(name)]
+
+
+def git(repo, *args: str) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
 def test_an_edit_is_reread_alone(watched):
@@ -220,3 +227,102 @@ def test_random_edits_leave_what_a_full_scan_finds(watched, tmp_path, monkeypatc
         assert got == _state(fresh, names)
     finally:
         fresh.close()
+
+
+def _as_a_scan_finds(ix: RepoIndex, repo, names: list[str], tmp_path, monkeypatch) -> bool:  # type: ignore[no-untyped-def]
+    ix.search("func")
+    got = _state(ix, names)
+    monkeypatch.setenv("GENIE_HOME", str(tmp_path / f"scan-{len(list(tmp_path.iterdir()))}"))
+    fresh = RepoIndex.open(repo)
+    try:
+        return got == _state(fresh, names)
+    finally:
+        fresh.close()
+
+
+def test_a_directory_whose_name_is_not_utf8_is_passed_over(watched, tmp_path, monkeypatch):
+    repo, ix = watched
+    staging = os.path.join(os.fsencode(tmp_path), b"staging")
+    os.makedirs(os.path.join(staging, b"bad\xff"))
+    os.rename(staging, os.path.join(os.fsencode(repo), b"vendor"))  # a tree unpacked or moved in
+    ix.refresh()
+    bad = os.path.join(os.fsencode(repo), b"vendor/bad\xff")
+    with open(os.path.join(bad, b"x.py"), "w") as fh:
+        fh.write("def in_bad_dir():\n    pass\n")
+    assert [r.path for r in ix.search("in_bad_dir")] == []  # no UnicodeEncodeError: the index cannot name it
+    os.mkdir(os.path.join(bad, b"sub"))
+    (repo / "pkg/m1.py").write_text("def edited_beside():\n    pass\n")  # in the same batch of events
+    assert _defs(ix, "edited_beside") == ["pkg/m1.py"]
+    assert _as_a_scan_finds(ix, repo, ["in_bad_dir", "edited_beside"], tmp_path, monkeypatch)
+
+
+def test_a_file_written_back_with_its_size_and_mtime_is_read_again(watched):
+    repo, ix = watched
+    p = repo / "pkg/m1.py"
+    st = p.stat()
+    p.write_text(p.read_text().replace("func_1", "zzzz_1"))  # the same size
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # and its mtime put back: touch -r, rsync -t, tar x
+    assert _defs(ix, "zzzz_1") == ["pkg/m1.py"] and _defs(ix, "func_1") == []
+
+
+def test_a_repository_cloned_inside_is_left_out_as_git_leaves_it(watched, make_repo, tmp_path, monkeypatch):
+    repo, ix = watched
+    other = make_repo({"lib.py": "def vendored_lib():\n    pass\n"}, name="other")
+    git(repo, "clone", "-q", str(other), "tools/other")
+    ix.refresh()
+    (repo / "tools/other/lib.py").write_text("def vendored_edited():\n    pass\n")
+    (repo / "tools/other/new.py").write_text("def vendored_new():\n    pass\n")
+    assert _defs(ix, "vendored_new") == [] and _defs(ix, "vendored_edited") == []
+    (repo / "pkg/nested").mkdir()
+    ix.refresh()
+    git(repo / "pkg/nested", "init", "-q")  # a repository of its own made in a watched directory
+    (repo / "pkg/nested/inner.py").write_text("def nested_inner():\n    pass\n")
+    assert _defs(ix, "nested_inner") == []
+    assert _as_a_scan_finds(ix, repo, ["vendored_lib", "vendored_new", "nested_inner"], tmp_path, monkeypatch)
+
+
+def test_git_add_force_and_info_exclude_are_followed(watched, tmp_path, monkeypatch):
+    repo, ix = watched
+    (repo / ".gitignore").write_text("*.swp\nbuild/\nlocal_*.py\n")
+    ix.refresh()
+    (repo / "pkg/local_notes.py").write_text("def forced_in():\n    pass\n")
+    assert _defs(ix, "forced_in") == []  # ignored, and remembered as such
+    git(repo, "add", "-f", "pkg/local_notes.py")  # git's index replaced: what it ignored is asked again
+    assert _defs(ix, "forced_in") == ["pkg/local_notes.py"]
+    (repo / "pkg/local_notes.py").write_text("def forced_edited():\n    pass\n")
+    assert _defs(ix, "forced_edited") == ["pkg/local_notes.py"]
+    with open(repo / ".git/info/exclude", "a") as fh:
+        fh.write("pkg/m7.py\n")  # untracked, and now excluded; .git/info/exclude only applies to untracked files
+    git(repo, "rm", "-q", "--cached", "pkg/m7.py")
+    (repo / "pkg/m7.py").write_text("def excluded_now():\n    pass\n")  # the rm put git's index back: no scan yet
+    ix.search("func")
+    assert _defs(ix, "excluded_now") == [] and ix.find_files("m7.py") == []
+    assert _as_a_scan_finds(ix, repo, ["forced_in", "forced_edited", "excluded_now"], tmp_path, monkeypatch)
+
+
+def test_a_directory_made_while_ignored_is_watched_once_it_is_not(make_repo, tmp_path, monkeypatch):
+    repo = make_repo({**FILES, ".gitignore": "*.swp\nout/\n"})
+    ix = RepoIndex.open(repo, watch=True)
+    try:
+        ix.refresh()
+        (repo / "out").mkdir()
+        ix.search("func")
+        (repo / ".gitignore").write_text("*.swp\n")
+        ix.search("func")  # a scan: out/ holds nothing, but it is watched now
+        (repo / "out/gen.py").write_text("def generated_here():\n    pass\n")
+        assert _defs(ix, "generated_here") == ["out/gen.py"]
+        assert ix.last_build.files == 1
+    finally:
+        ix.close()
+
+
+def test_an_event_the_watcher_trips_over_loses_no_edit(watched, monkeypatch):
+    repo, ix = watched
+
+    def broken(root, rels):  # type: ignore[no-untyped-def]
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(watch_mod, "ignored_dirs", broken)
+    (repo / "pkg/newdir").mkdir()  # read in the same batch of events as the edit after it
+    (repo / "pkg/m2.py").write_text("def edited_after_the_trip():\n    pass\n")
+    assert _defs(ix, "edited_after_the_trip") == ["pkg/m2.py"]
