@@ -123,12 +123,12 @@ class Watcher:
         what happened before it is covered) or after it."""
         self.watch(dirs_of(paths))
         if begin:
-            if self._skipped:  # a .gitignore change may have let them in
-                self._skipped = {d for d in self._skipped if os.path.isdir(os.path.join(self.root, d))}
-                still = ignored_dirs(self.root, sorted(self._skipped))
-                for d in sorted(self._skipped - still):
+            live = sorted(d for d in self._skipped if os.path.isdir(os.path.join(self.root, d)))
+            still = ignored_dirs(self.root, live) if live else set()  # a .gitignore change may have let them in
+            for d in live:
+                if d not in still:
                     self._watch_tree(d)
-                self._skipped = still
+            self._skipped = still
             self._drain()
             self._changed.clear()
             self._ignored.clear()
