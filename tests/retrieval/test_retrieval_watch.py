@@ -326,3 +326,29 @@ def test_an_event_the_watcher_trips_over_loses_no_edit(watched, monkeypatch):
     (repo / "pkg/newdir").mkdir()  # read in the same batch of events as the edit after it
     (repo / "pkg/m2.py").write_text("def edited_after_the_trip():\n    pass\n")
     assert _defs(ix, "edited_after_the_trip") == ["pkg/m2.py"]
+
+
+def test_a_directory_that_held_no_indexed_file_at_the_start_is_watched(make_repo, tmp_path, monkeypatch):
+    repo = make_repo({**FILES, ".gitignore": "*.log\nout/\n"})
+    (repo / "empty/inner").mkdir(parents=True)  # made before genie started: git lists nothing in it
+    (repo / "pkg/logs").mkdir()
+    (repo / "pkg/logs/run.log").write_text("def not_code(): pass\n")  # only an ignored file in it
+    (repo / "out").mkdir()  # ignored: stays unwatched
+    (repo / "clone").mkdir()
+    git(repo / "clone", "init", "-q")  # a repository of its own inside, which git passes over
+    ix = RepoIndex.open(repo, watch=True)
+    try:
+        ix.refresh()
+        (repo / "empty/inner/late.py").write_text("def made_in_an_empty_dir():\n    pass\n")
+        (repo / "pkg/logs/tool.py").write_text("def beside_the_logs():\n    pass\n")
+        (repo / "out/gen.py").write_text("def ignored_output():\n    pass\n")
+        (repo / "clone/lib.py").write_text("def in_the_clone():\n    pass\n")
+        ix.refresh()
+        assert ix.last_build.files == 2  # the two it saw, not a scan of everything
+        assert _defs(ix, "made_in_an_empty_dir") == ["empty/inner/late.py"]
+        assert _defs(ix, "beside_the_logs") == ["pkg/logs/tool.py"]
+        assert _defs(ix, "ignored_output") == [] and _defs(ix, "in_the_clone") == []
+        names = ["made_in_an_empty_dir", "beside_the_logs", "ignored_output", "in_the_clone"]
+        assert _as_a_scan_finds(ix, repo, names, tmp_path, monkeypatch)
+    finally:
+        ix.close()
