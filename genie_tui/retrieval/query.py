@@ -54,8 +54,12 @@ _BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|
                           r"output of .*show_versions|platform|pip list|conda list|package versions|"
                           r"(?<=[#*] )[\w.-]+ (?:versions?|extensions|plugins))\b(.*)$",
                           re.IGNORECASE)
-# ``numpy: 1.21.0``, pip freeze's ``attrs==19.3.0``, conda's ``zipp=0.6.0``; not an assignment in code (``timeout = 2.5``)
-_VERSION_LINE = re.compile(r"^\s*[-*]?\s*[\w .\-/()]{1,40}\s*(?::\s*|==\s*|=(?=v?\d))v?\d+(\.\d+)+\S*\s*$")
+# ``numpy: 1.21.0``, pip freeze's ``attrs==19.3.0``, conda's ``zipp=0.6.0``; not an assignment in code (``timeout = 2.5``).
+# The lookaheads ask first for what every such line has, a ``:`` or ``=`` and a ``1.2``: the spaces that the
+# pattern's parts may share made an indented line of a pasted ``--help`` take a millisecond to fail (77 such lines,
+# a tenth of a search on a 1M-line repository)
+_VERSION_LINE = re.compile(r"^(?=[^:=]*[:=])(?=.*?\d\.\d)"
+                           r"\s*+[-*]?\s*+[\w .\-/()]{1,40}\s*(?::\s*|==\s*|=(?=v?\d))v?\d+(\.\d+)+\S*\s*$")
 _PACKAGE_LINE = re.compile(r"^\s*[\w.\-]+\s+v?\d+(\.\d+)+\S*\s*$")  # ``pip list``'s "attrs   21.4.0"
 _FENCED_RE = re.compile(r"```.*?```|~~~.*?~~~", re.DOTALL)
 _FENCE = re.compile(r"^\s*(```|~~~)")
