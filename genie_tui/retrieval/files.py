@@ -42,7 +42,10 @@ TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELO
 # task may name it; these hold credentials rather than anything a task is about, and stay out
 _SECRET_NAMES = frozenset({".env", ".npmrc", ".yarnrc", ".pypirc", ".netrc", ".git-credentials", ".htpasswd",
                            ".pgpass", ".dockercfg"})
-VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "_vendor",
+# other people's code copied in (astropy's ``extern/`` and ``cextern/``, scikit-learn's ``externals/``, OpenCV's
+# ``3rdparty/``) and build output; not ``external/`` or ``contrib/``, which often hold a project's own code
+VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "third-party", "3rdparty",
+                          "3rd_party", "3rd-party", "extern", "cextern", "externals", "_vendor",
                           "bower_components", "site-packages", ".venv", "venv", "dist", "build", "target",
                           "__pycache__", ".tox", ".mypy_cache", ".git"})
 _GENERATED_SUFFIXES = (".min.js", ".min.css", "_pb2.py", "_pb2_grpc.py", ".pb.go", ".generated.ts", ".map",

@@ -63,7 +63,8 @@ from genie_tui.errors import GenieError
 # 51: a chunk's terms without their counts, which are a column of their own (one character each)
 # 52: a posting's four counts in one integer (bm25.pack_tf)
 # 53: each term's document frequency stored (``df``), not counted from its postings at each query
-SCHEMA_VERSION = "53"
+# 54: code in extern/, cextern/, externals/, third-party/ and 3rdparty/ directories is vendored (not indexed)
+SCHEMA_VERSION = "54"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -89,6 +89,26 @@ def test_repo_without_commits_and_untracked_files(make_repo):
     assert ix.search("loose_fn")[0].path == "untracked.py"
 
 
+def test_copied_in_libraries_are_vendored_and_a_project_s_own_external_code_is_not(make_repo):
+    repo = make_repo({
+        "astro/extern/ply/yacc.py": "def parse_grammar_rules():\n    pass\n",
+        "cextern/expat/xmlparse.c": "int parse_grammar_rules(void) { return 0; }\n",
+        "learn/externals/_arff.py": "def parse_grammar_rules():\n    pass\n",
+        "3rdparty/zlib/inflate.c": "int parse_grammar_rules(void) { return 1; }\n",
+        "web/third-party/lib.js": "function parse_grammar_rules() {}\n",
+        "app/external/client.py": "def parse_grammar_rules():\n    pass\n",  # the project's own client
+        "site/contrib/admin.py": "def parse_grammar_rules():\n    pass\n",
+    })
+    ix = RepoIndex.open(repo)
+    try:
+        assert sorted(d.path for d in ix.definitions("parse_grammar_rules")) == ["app/external/client.py",
+                                                                                 "site/contrib/admin.py"]
+        assert "vendored" in ix.explain("cextern/expat/xmlparse.c") and "vendored" in ix.explain("3rdparty/zlib/inflate.c")
+        assert {r.path for r in ix.search("parse grammar rules")} == {"app/external/client.py", "site/contrib/admin.py"}
+    finally:
+        ix.close()
+
+
 def test_non_utf8_binary_huge_vendored_and_generated(make_repo, monkeypatch):
     monkeypatch.setenv("GENIE_INDEX_MAX_BYTES", "5000")
     repo = make_repo({
