@@ -50,6 +50,7 @@ from genie_tui.core.session import Session, find_session
 from genie_tui.errors import GenieError
 from genie_tui.patching.hold import holding
 from genie_tui.playbooks.library import turned_off
+from genie_tui.providers.assembler import call_ids
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext
 
@@ -289,7 +290,8 @@ class Agent(UserIntent):
             self.session.record("compaction", elided=elided)
         request_log.record(self.session, self.step, messages, registry.SCHEMAS)  # what export gives
         turn = None
-        async for item in client.stream_turn(messages, registry.SCHEMAS, step=self.step):
+        # ids of the whole history: compaction leaves old calls out of the request, not out of the session
+        async for item in client.stream_turn(messages, registry.SCHEMAS, step=self.step, taken=call_ids(self.messages)):
             if isinstance(item, UsageReported):
                 self.usage_totals["prompt_tokens"] += item.prompt_tokens
                 self.usage_totals["completion_tokens"] += item.completion_tokens

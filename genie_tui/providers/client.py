@@ -216,7 +216,7 @@ class ModelClient:
         return ModelError(f"model endpoint {display_url(self.base_url)}: {gave_up}{failure.reason}")
 
     async def stream_turn(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], *,
-                          step: int = 0) -> AsyncIterator[Event | AssistantTurn]:
+                          step: int = 0, taken: set[str] | None = None) -> AsyncIterator[Event | AssistantTurn]:
         """Yield the events of one assistant turn; the last item is the :class:`AssistantTurn`.
 
         Events: ``TextDelta``, ``ToolCallStarted``, ``ToolCallArgsDelta`` while streaming; then
@@ -224,11 +224,13 @@ class ModelClient:
         ``TurnRetrying`` (``attempt`` is the number of the attempt about to start): discard everything
         streamed since the turn began. Raises :class:`ModelError` when retries are exhausted or the error
         is not transient. Close the generator (``contextlib.aclosing``) to stop early: the HTTP stream is
-        closed at once.
+        closed at once. ``taken``: the tool-call ids of the whole conversation, when ``messages`` leaves some of
+        it out (compaction): a server that numbers calls per request (``call_0`` each turn) gets them renamed
+        against those too, so no id is used twice in a session.
         """
         del step  # part of the seam for callers that log per step; the request does not depend on it
         max_attempts = self.max_retries + 1
-        taken = call_ids(messages)
+        taken = call_ids(messages) | (taken or set())
         attempt = 0
         while True:
             attempt += 1

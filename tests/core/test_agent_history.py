@@ -72,6 +72,25 @@ async def test_requests_stay_within_a_small_context_budget_and_keep_every_result
     assert all(len(results[-1]) > 10 * len(r) for r in results[:-1])  # the newest result keeps the most
 
 
+async def test_ids_stay_unique_when_compaction_leaves_the_calls_that_had_them_out(make_repo, make_agent, collect,
+                                                                                  finish):
+    # a server that numbers calls per request (``call_0`` each turn) was checked only against the ids of the
+    # compacted request: a call left out of it lent its id to a new one, and a later request had both
+    # (a long session of small steps: its oldest turns are left out of the request)
+    repo = make_repo({"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    script = [Reply(tool_calls=[("list_dir", {"path": "."}), ("find_files", {"pattern": "*.py"})])
+              for _ in range(40)] + [finish()]
+    with ScriptedServer(script, reuse_call_ids=True) as server:
+        agent = make_agent(repo, server, approve="auto", context_budget=5000, max_steps=60)
+        seen = await collect(agent, "read the big files")
+        requests = server.requests
+    assert seen[-1].status == "finished"
+    ids = [c["id"] for c in historical_calls({"messages": agent.messages})]
+    assert len(ids) >= 80 and len(set(ids)) == len(ids), ids
+    assert any("left out" in json.dumps(r["messages"]) for r in requests)  # what this test is about
+    assert all(strictly_valid(r["messages"]) for r in requests)
+
+
 def counted(reply: Reply):
     """A reply whose usage counts the prompt as a real endpoint does: the messages and the tool schemas."""
     def entry(body: dict) -> Reply:
