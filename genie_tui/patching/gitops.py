@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from genie_tui.errors import GenieError
@@ -84,8 +86,13 @@ def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
             notes.append(_left_note(left))
         sha = None
         if plan.changes():
-            _switch_to_task_branch(r, f"genie/{task_slug(task)}")
-            sha = plan.commit(message)
+            back = _switch_to_task_branch(r, f"genie/{task_slug(task)}")
+            try:
+                sha = plan.commit(message)
+            except (git.GitCommandError, GenieError):
+                if back is not None:  # no commit on the branch just made: where the user was, as they were
+                    back()
+                raise
     except git.GitCommandError as exc:
         detail = next((ln.strip() for ln in str(exc.stderr or "").splitlines() if ln.strip().strip("'")), "")
         raise GenieError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
@@ -304,18 +311,35 @@ def _mode(st_mode: int | None) -> str:
     return "100755" if st_mode is not None and st_mode & 0o100 else "100644"
 
 
-def _switch_to_task_branch(r: object, branch: str) -> None:
+def _switch_to_task_branch(r: object, branch: str) -> Callable[[], None] | None:
     """Stay on the task's branch, or start one at HEAD keeping the work tree. A branch of that name left by
-    an earlier run is not checked out over the new changes: this run gets ``<branch>-2``, ``-3``, ..."""
+    an earlier run is not checked out over the new changes: this run gets ``<branch>-2``, ``-3``, ... When a
+    branch was started, returns what undoes that (HEAD back where it was, the new branch deleted: the work tree
+    and the index are as they were, the branch pointing at HEAD's commit), for a commit that then fails."""
     head = r.head  # type: ignore[attr-defined]
     current = None if not head.is_valid() or head.is_detached else r.active_branch.name  # type: ignore[attr-defined]
     if current is not None and (current == branch or re.fullmatch(re.escape(branch) + r"-\d+", current)):
-        return
+        return None
     name, n = branch, 1
     while name in r.heads:  # type: ignore[attr-defined]
         n += 1
         name = f"{branch}-{n}"
-    r.git.checkout("-b", name)  # type: ignore[attr-defined]
+    g = r.git  # type: ignore[attr-defined]
+    at = head.commit.hexsha if head.is_valid() else None
+    was = g.symbolic_ref("-q", "HEAD", with_exceptions=False) or at  # a branch (maybe unborn), or a detached commit
+    g.checkout("-b", name)
+
+    def back() -> None:
+        with contextlib.suppress(Exception):  # the commit's own error is what the user is told
+            if at is not None and g.rev_parse("HEAD") != at:
+                return  # something was committed after all: keep it where it is
+            if was.startswith("refs/"):
+                g.symbolic_ref("HEAD", was)
+            else:
+                g.update_ref("--no-deref", "HEAD", was)
+            if at is not None:
+                g.update_ref("-d", f"refs/heads/{name}", at)
+    return back
 
 
 def current_branch(repo: Path) -> str | None:

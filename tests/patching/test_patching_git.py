@@ -55,6 +55,16 @@ def test_git_failure_is_one_line(make_repo, monkeypatch):
     with pytest.raises(GenieError) as err:
         commit_applied(repo, "x", "t")
     assert "\n" not in str(err.value) and str(err.value).startswith("git commit failed")
+    # where the user was: on main, with no empty genie/t branch made for a commit that never came, the change
+    # applied and uncommitted
+    assert _git(repo, "branch", "--show-current").strip() == "main" and _git(repo, "branch", "--list", "genie/*") == ""
+    assert _git(repo, "status", "--porcelain").strip() == "M a.txt"
+    _git(repo, "checkout", "-q", "--detach")  # and from a detached HEAD, detached at the same commit
+    head = _git(repo, "rev-parse", "HEAD")
+    with pytest.raises(GenieError):
+        commit_applied(repo, "x", "t")
+    assert _git(repo, "branch", "--show-current") == "" and _git(repo, "rev-parse", "HEAD") == head
+    assert _git(repo, "branch", "--list", "genie/*") == ""
 
 
 # --- the user's own uncommitted work in and beside the files genie changed stays uncommitted ----------------
