@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
+
+_writing = threading.Lock()  # held while write_all writes or rolls back: see settle()
 
 
 def _write_atomic(path: Path, data: bytes, mode: int | None, make_dirs: bool = True,
@@ -78,6 +81,23 @@ def write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
     """Apply ``writes`` (rel path -> (bytes or None to delete, mode)); on any error restore ``before`` and
     remove the directories created for new files. A file that no longer holds its ``before`` bytes is not
     overwritten: :class:`Changed` is raised (and everything restored) instead."""
+    with _writing:
+        _write_all(repo, writes, before)
+
+
+def settle(timeout: float) -> bool:
+    """Wait until no patch is being written in this process (each is whole: written, or rolled back), at most
+    ``timeout`` seconds; whether none is. A process that quits at once (``os._exit`` on a second Ctrl+C) asks
+    first, so that it never leaves a patch half-written (Ctrl+C twice during a 1,500-file patch left 399 files
+    changed)."""
+    if not _writing.acquire(timeout=timeout):
+        return False
+    _writing.release()
+    return True
+
+
+def _write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
+               before: dict[str, tuple[bytes | None, int | None]]) -> None:
     done: list[str] = []
     made: list[Path] = []
     try:

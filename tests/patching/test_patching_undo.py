@@ -6,9 +6,9 @@ import errno
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from genie_tui.patching import apply_patch, undo_last
 from genie_tui.patching.undo import journal_dir
@@ -168,3 +168,32 @@ def test_an_interrupted_write_leaves_no_undo_entry(make_repo, monkeypatch):
         apply_patch(repo, diff)
     assert (repo / "a.txt").read_text() == "a\n" and (repo / "b.txt").read_text() == "b\n"
     assert not list(journal_dir(repo).glob("*"))
+
+
+def test_a_process_quitting_at_once_waits_for_the_patch_being_written_to_be_whole(make_repo, monkeypatch):
+    # a second Ctrl+C quits with os._exit; during a 1,500-file patch it left 399 files changed. It asks
+    # settle() first, which returns once the patch being written is whole.
+    import threading
+    import time
+
+    from genie_tui.patching import fsio
+
+    n = 150
+    repo = make_repo({f"m{i}.py": "x = 0\n" for i in range(n)})
+    diff = "".join(f"--- a/m{i}.py\n+++ b/m{i}.py\n@@ -1 +1 @@\n-x = 0\n+x = 1\n" for i in range(n))
+    real, started = fsio._write_atomic, threading.Event()
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        time.sleep(0.004)  # each file takes a while: the quit lands in the middle of the patch
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(fsio, "_write_atomic", slow)
+    writer = threading.Thread(target=apply_patch, args=(repo, diff))
+    writer.start()
+    assert started.wait(10)
+    assert not fsio.settle(0)  # being written
+    assert fsio.settle(30)
+    assert [(repo / f"m{i}.py").read_text() for i in range(n)] == ["x = 1\n"] * n
+    writer.join()
+    assert fsio.settle(0)
