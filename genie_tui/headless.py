@@ -151,11 +151,8 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     result = summary_json(agent, finished, printer.fatal)
     if args.json:
         print(json.dumps(result, indent=2))
-    elif agent.approval_mode == "never":
-        combined = "".join(p["diff"] if p["diff"].endswith("\n") else p["diff"] + "\n"
-                           for p in agent.patches if not p["applied"] and p["reason"] and "never" in p["reason"])
-        if combined:
-            write_data(combined)  # the patch, exact for `git apply`; shown without control sequences on a terminal
+    elif agent.approval_mode == "never" and result["diff"]:
+        write_data(result["diff"])  # the patch, exact for `git apply`; shown without control sequences on a terminal
     if finished.status == "cancelled" and stopped_by == signal.SIGTERM:
         return 128 + signal.SIGTERM  # as a shell reports a program SIGTERM stopped; CI tells a timeout apart
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
@@ -214,6 +211,14 @@ async def _consume(agent: Any, task: str, printer: Printer,
     return finished, stopped_by
 
 
+def _for_review(agent: Any) -> str:
+    from genie_tui.core.actions import for_review
+    from genie_tui.patching.staging import combined_diff, stage_all
+
+    diffs = for_review(agent.patches)
+    return combined_diff(agent.repo, stage_all(agent.repo, diffs)) if diffs else ""
+
+
 def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:
     """The ``--json`` object; ``agent`` is None when the run failed before there was one."""
     secrets = agent.settings.secrets() if agent else ()
@@ -227,6 +232,9 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],
                      "diff": p.get("diff") or ""} for p in agent.patches] if agent else [],
+        # the patches recorded for review (approval mode never) as one diff from the files on disk: stdout's
+        # without --json
+        "diff": _for_review(agent) if agent else "",
         "tests": agent.tests if agent else None,
         "trajectory": str(agent.session_path) if agent and agent.session_path and agent.session_path.is_file()
         else None,

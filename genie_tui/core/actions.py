@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.context import REVIEW_COMMENT
@@ -147,6 +149,30 @@ async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
     return f"The user answered: {answer}"
 
 
+FOR_REVIEW = "not applied: approval mode is never"
+
+
+def for_review(patches: list[dict[str, Any]]) -> list[str]:
+    """The diffs recorded for review under approval mode never, in order (``patching.staging`` makes them one)."""
+    return [p["diff"] for p in patches if not p["applied"] and p["reason"] == FOR_REVIEW and p.get("diff")]
+
+
+def staged_view(agent: Agent) -> Callable[[], dict[str, tuple[bytes | None, int | None]]]:
+    """What read_file shows under approval mode never (``ToolContext.staged``): the files as the patches recorded
+    for review leave them, replayed at each read (a few patches take milliseconds). It holds the agent weakly: a
+    cycle kept an agent dropped by its caller, with its session's lock, until a garbage collection."""
+    from genie_tui.patching.staging import stage_all
+
+    ref = weakref.ref(agent)
+
+    def staged() -> dict[str, tuple[bytes | None, int | None]]:
+        agent = ref()
+        diffs = for_review(agent.patches) if agent is not None and agent.approval_mode == "never" else []
+        return stage_all(agent.repo, diffs) if agent is not None and diffs else {}
+
+    return staged
+
+
 async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     from genie_tui.patching import apply_patch
 
@@ -155,7 +181,13 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
         raise ToolError("propose_patch: diff must be a non-empty unified diff")
     agent.patch_count += 1
     patch_id = f"p{agent.patch_count}"
-    check = await asyncio.to_thread(apply_patch, agent.repo, diff, dry_run=True, record_undo=False)
+    if agent.approval_mode == "never":  # against the files as the patches recorded before it leave them
+        from genie_tui.patching.staging import stage_all, stage_patch
+
+        earlier = for_review(agent.patches)
+        check = await asyncio.to_thread(lambda: stage_patch(agent.repo, diff, stage_all(agent.repo, earlier)))
+    else:
+        check = await asyncio.to_thread(apply_patch, agent.repo, diff, dry_run=True, record_undo=False)
     if not check.applied:
         return _refused(agent, patch_id, diff, check)
     mode = agent.approval_mode
@@ -172,9 +204,11 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     comment = (f"\n{REVIEW_COMMENT} (respond to it and address it): {decision.comment}"
                if decision.comment else "")
     if mode == "never":
-        agent.record_patch(patch_id, check.files, False, "not applied: approval mode is never", diff)
+        agent.record_patch(patch_id, check.files, False, FOR_REVIEW, diff)
         return ("The patch applies cleanly but was recorded, not applied (approval mode 'never'); the user "
-                "will review it later. Do not run tests for it. Continue with the next step or finish.")
+                "will review the recorded patches later, as one diff. Your next patches are checked against the files "
+                "as the recorded ones leave them, and read_file shows the files so (searches see the files on disk). "
+                "Do not run tests for it. Continue with the next step or finish.")
     if decision.rejected:
         agent.record_patch(patch_id, check.files, False, "rejected by the user", diff)
         agent.emit(PatchApplied(patch_id, False, {"applied": False, "files": check.files, "hunks": [],

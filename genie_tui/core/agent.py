@@ -71,7 +71,7 @@ class Agent(UserIntent):
         self.disabled_playbooks: set[str] = set()
         self.approval_mode = settings.approve
         self.client = client
-        self.ctx = ToolContext(self.repo, settings, index_factory)
+        self.ctx = ToolContext(self.repo, settings, index_factory, staged=actions.staged_view(self))
         self.messages: list[dict[str, Any]] = []
         self.plan: list[PlanStep] = []
         self.step = self.patch_count = 0

@@ -6,7 +6,7 @@ sees its own earlier changes. Any refused hunk fails the whole plan (the caller 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +39,10 @@ class Plan:
         return all(r.status != "refused" for r in self.reports)
 
 
-def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False) -> Plan:
+def build(repo: Path, parsed: ParsedPatch, approved: Collection[int] | None, *, strict: bool = False,
+          overlay: Mapping[str, tuple[bytes | None, int | None]] | None = None) -> Plan:
     plan = Plan()
-    tree = Tree(repo)
+    tree = Tree(repo, overlay)
     for fp in parsed.files:
         todo = [h for h in fp.hunks if approved is None or h.index in approved]
         skipped = [h for h in fp.hunks if h not in todo]

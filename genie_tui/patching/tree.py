@@ -4,6 +4,7 @@ every path a patch names inside the repository and out of ``.git``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from genie_tui.patching.textfile import BinaryFile, TextFile
@@ -22,13 +23,19 @@ class Refusal(Exception):
 class Tree:
     """The repository as the plan sees it: disk plus pending changes."""
 
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, overlay: Mapping[str, tuple[bytes | None, int | None]] | None = None) -> None:
+        """``overlay``: files as patches recorded but not written left them (rel path -> bytes, or None when
+        deleted, and mode or None), which the plan sees instead of the disk (``staging.stage_patch``)."""
         self.repo = repo
         self.real = Path(os.path.realpath(repo))
         self.files: dict[str, TextFile | None] = {}
         self.modes: dict[str, int] = {}
         self.seen: dict[str, bytes] = {}
         self.names: dict[str, str] = {}  # the real path of every file the plan read or wrote -> its name
+        for rel, (data, mode) in (overlay or {}).items():
+            self.files[rel] = None if data is None else TextFile.from_bytes(data)
+            if mode is not None:
+                self.modes[rel] = mode
 
     def claim(self, rel: str) -> None:
         """Refuse a second name for a file the plan already uses: both would be planned from the same bytes and

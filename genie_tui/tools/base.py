@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,9 @@ class ToolContext:
     settings: Settings
     index_factory: Callable[[], Any] | None = None
     playbooks: Any = None
+    # the files as the patches recorded for review leave them (approval mode never; ``patching.staging``): rel
+    # path -> (bytes, or None when deleted; mode), which read_file shows instead of the disk
+    staged: Callable[[], Mapping[str, tuple[bytes | None, int | None]]] | None = None
     _index: Any = field(default=None, repr=False)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -96,20 +97,35 @@ def _int_arg(args: dict[str, Any], key: str) -> int | None:
     return value
 
 
+def _staged(ctx: ToolContext, rel_arg: Any) -> tuple[str, bytes | None] | None:
+    """The file as the patches recorded for review leave it (approval mode never), if one of them changes it."""
+    overlay = ctx.staged() if ctx.staged is not None else None
+    if not overlay:
+        return None
+    rel = ctx.rel(ctx.resolve(rel_arg, must_exist=False))
+    return (rel, overlay[rel][0]) if rel in overlay else None
+
+
 def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     rel_arg = args.get("path")
-    path = ctx.resolve(rel_arg)
-    if path.is_dir():
-        raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
-    if not path.is_file():
-        raise ToolError(f"{rel_arg}: not a regular file")
+    staged = _staged(ctx, rel_arg)
+    if staged is not None:
+        rel, data = staged
+        if data is None:
+            raise ToolError(f"{rel_arg}: deleted by a patch recorded for review (approval mode never)")
+        size, note, opener = len(data), " (as the patches recorded for review leave it)", lambda: io.BytesIO(data)
+    else:
+        path = ctx.resolve(rel_arg)
+        if path.is_dir():
+            raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
+        if not path.is_file():
+            raise ToolError(f"{rel_arg}: not a regular file")
+        size, note, opener, rel = path.stat().st_size, "", lambda: path.open("rb"), ctx.rel(path)
     start_arg, end_arg = _int_arg(args, "start_line"), _int_arg(args, "end_line")
     start = start_arg or 1
-    size = path.stat().st_size
     max_bytes = ctx.settings.max_file_bytes
     large = size > max_bytes
-    rel = ctx.rel(path)
-    with path.open("rb") as fh:
+    with opener() as fh:
         head = fh.read(8192)
         if b"\0" in head:
             raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
@@ -146,10 +162,10 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     body, shown = window(lines, 1, end - start + 1, sys.maxsize, lambda n: f"{n + start - 1:>{width}}| ")
     end = shown + start - 1
     if total is None:
-        header = f"{rel} lines {start}-{end} (a large file: {size} bytes, read in windows)"
+        header = f"{rel}{note} lines {start}-{end} (a large file: {size} bytes, read in windows)"
         footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"
     else:
-        header = f"{rel} lines {start}-{end} of {total}"
+        header = f"{rel}{note} lines {start}-{end} of {total}"
         footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
     return ToolOutput(f"{header}\n" + "\n".join(body) + footer,
                       ContextLooked("read", rel, ((rel, start, end, f"lines {start}-{end}"),)))

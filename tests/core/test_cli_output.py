@@ -39,7 +39,7 @@ def test_run_progress_shows_the_models_text_and_summary_without_control_sequence
     assert proc.returncode == 0, proc.stderr
     assert CONTROLS.findall(proc.stderr) == [], proc.stderr
     assert "hello world\tend" in proc.stderr and "genie: finished: done here" in proc.stderr
-    assert proc.stdout == diff  # the diff on stdout is data for `git apply`: exact in a pipe
+    assert proc.stdout == "diff --git a/calc.py b/calc.py\n" + diff  # data for `git apply`: exact in a pipe
     session = next(sessions_dir().glob("*.jsonl")).read_text()
     assert json.dumps(f"done {EVIL}here", ensure_ascii=False)[1:-1] in session  # stored exact
 

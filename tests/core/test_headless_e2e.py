@@ -159,9 +159,45 @@ def test_never_mode_prints_combined_diff_and_changes_nothing(make_repo):
         proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never")
         requests = server.requests
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("--- a/calc.py") and "+    if not values:" in proc.stdout
+    assert proc.stdout.startswith("diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n")
+    assert "+    if not values:" in proc.stdout
     assert (repo / "calc.py").read_text() == BUGGY
     assert "recorded, not applied" in requests[1]["messages"][-1]["content"]
+
+
+def test_never_mode_checks_each_patch_against_the_ones_recorded_before_and_prints_one_diff(make_repo, tmp_path):
+    # a model revising its own patch or building on it writes against the files as its patches left them:
+    # checked against the disk, the revision was refused and a file an earlier patch made did not exist, and
+    # the diffs printed one after the other did not apply
+    repo = bug_repo(make_repo)
+    revise = ("--- a/calc.py\n+++ b/calc.py\n@@ -3,2 +3,2 @@\n     if not values:\n-        return 0\n"
+              "+        return 0.0\n")
+    make = "--- /dev/null\n+++ b/util.py\n@@ -0,0 +1,2 @@\n+def helper():\n+    return 1\n"
+    build_on = "--- a/util.py\n+++ b/util.py\n@@ -1,2 +1,2 @@\n def helper():\n-    return 1\n+    return 2\n"
+    script = [Reply(tool_calls=[("propose_patch", {"diff": FIX})]),
+              Reply(tool_calls=[("propose_patch", {"diff": FIX})]),  # the same again: refused, as recorded already
+              Reply(tool_calls=[("propose_patch", {"diff": revise}), ("propose_patch", {"diff": make})]),
+              Reply(tool_calls=[("propose_patch", {"diff": build_on}), ("read_file", {"path": "util.py"})]),
+              Reply(tool_calls=[("finish", {"summary": "proposed"})])]
+    with ScriptedServer(script) as server:
+        proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never",
+                     "--json")
+        requests = server.requests
+    assert proc.returncode == 0, proc.stderr
+    results = [m["content"] for m in requests[-1]["messages"] if m["role"] == "tool"]
+    assert "may have been applied already" in results[1]  # against the recorded patch, not the disk
+    assert all("recorded, not applied" in r for r in (results[0], results[2], results[3], results[4]))
+    assert results[5].startswith("util.py (as the patches recorded for review leave it) lines 1-2 of 2")
+    assert "return 2" in results[5]
+    summary = json.loads(proc.stdout)
+    assert [p["applied"] for p in summary["patches"]] == [False] * 5
+    assert (repo / "calc.py").read_text() == BUGGY and not (repo / "util.py").exists()
+    (tmp_path / "run.diff").write_text(summary["diff"])
+    subprocess.run(["git", "apply", str(tmp_path / "run.diff")], cwd=repo, check=True)  # whole, as git reads it
+    assert (repo / "calc.py").read_text() == BUGGY.replace('"""Mean of values."""\n',
+                                                           '"""Mean of values."""\n    if not values:\n'
+                                                           '        return 0.0\n')
+    assert (repo / "util.py").read_text() == "def helper():\n    return 2\n"
 
 
 def test_never_mode_with_json_keeps_the_diff_in_the_summary(make_repo):
@@ -172,8 +208,10 @@ def test_never_mode_with_json_keeps_the_diff_in_the_summary(make_repo):
         proc = genie("run", "fix average", "--repo", str(repo), "--base-url", server.base_url, "--approve", "never",
                      "--json")
     assert proc.returncode == 0, proc.stderr
-    patch = json.loads(proc.stdout)["patches"][0]
+    summary = json.loads(proc.stdout)
+    patch = summary["patches"][0]
     assert patch["applied"] is False and "+    if not values:" in patch["diff"]
+    assert summary["diff"].startswith("diff --git a/calc.py b/calc.py\n") and "+    if not values:" in summary["diff"]
     assert (repo / "calc.py").read_text() == BUGGY
 
 
