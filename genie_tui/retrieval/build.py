@@ -1,7 +1,9 @@
 """Bring the persisted index up to date with the working tree, re-reading only files that changed.
 
-A file is unchanged when its size and mtime match what was stored; when they differ, its content hash
-(git's blob id) decides whether it needs parsing again, so a ``git checkout`` that only touches mtimes costs
+A file is unchanged when its size and ctime match what was stored (the change time: any write moves it, also one
+that puts the mtime back, ``touch -r``, ``rsync -t``, ``cp -p``, and so does a ``chmod``, which may make an
+unreadable file readable); when they differ, its content hash
+(git's blob id) decides whether it needs parsing again, so a ``git checkout`` that only touches timestamps costs
 a read, not a parse.
 """
 
@@ -130,7 +132,7 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
     c.executemany("INSERT INTO postings VALUES(?,?,?)", [(t, fid, tf) for t, tf in postings])
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
-    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, mtime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
+    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, ctime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
 
 
@@ -231,8 +233,8 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
 
 
 def stored(c: sqlite3.Connection) -> dict[str, tuple]:
-    """Path -> ``(id, path, size, mtime, hash, excluded)`` of every row of ``files``."""
-    return {row[1]: row for row in c.execute("SELECT id, path, size, mtime, hash, excluded FROM files")}
+    """Path -> ``(id, path, size, ctime, hash, excluded)`` of every row of ``files``."""
+    return {row[1]: row for row in c.execute("SELECT id, path, size, ctime, hash, excluded FROM files")}
 
 
 def stored_paths(c: sqlite3.Connection) -> list[str]:
@@ -252,12 +254,12 @@ def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
 
 
 def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int, inside: _Inside) -> set[str]:
-    """The known files that are indexed and unchanged (the same size and mtime, a regular file, not over the
+    """The known files that are indexed and unchanged (the same size and ctime, a regular file, not over the
     size limit, in a directory inside the repository): most of them at each refresh, found in one pass
     (per file, the loop of :func:`_update` took a quarter of re-indexing one file of a 1M-line repository),
     while git lists the files (those it no longer lists are then taken out)."""
     same = {p for p, st in seen.items() if (o := known[p])[5] is None and o[2] == st.st_size
-            and o[3] == st.st_mtime_ns and st.st_size <= limit and S_ISREG(st.st_mode)}
+            and o[3] == st.st_ctime_ns and st.st_size <= limit and S_ISREG(st.st_mode)}
     bad = {d for d in {p.rpartition("/")[0] for p in same} if not inside.dir_ok(d)}
     return {p for p in same if p.rpartition("/")[0] not in bad} if bad else same
 
@@ -312,7 +314,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         present.add(path)
         stats.files += 1
         old = known.get(path)
-        same = old is not None and old[2] == st.st_size and old[3] == st.st_mtime_ns and only is None  # a path
+        same = old is not None and old[2] == st.st_size and old[3] == st.st_ctime_ns and only is None  # a path
         # given was seen written (by the watcher): read whatever its stat says (``touch -r``, ``rsync -t``)
         if same and old[5] is None and not is_link and not outside and st.st_size <= limit:
             continue  # unchanged and indexed: most files, so the full test below is skipped
@@ -335,22 +337,22 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         digest = blob_hash(data) if reason is None else ""
         if old is not None and reason is None and old[5] is None and digest == (
                 old[4] if old[4] is not None else c.execute("SELECT hash FROM files WHERE id=?", (old[0],)).fetchone()[0]):
-            c.execute("UPDATE files SET size=?, mtime=? WHERE id=?", (st.st_size, st.st_mtime_ns, old[0]))
+            c.execute("UPDATE files SET size=?, ctime=? WHERE id=?", (st.st_size, st.st_ctime_ns, old[0]))
             stats.changed.add(old[0])
             continue
         lang = F.content_language(path, data) if reason is None else None
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-        # A file still to be parsed gets its size, mtime and hash only with its data (in _write): a build that
+        # A file still to be parsed gets its size, ctime and hash only with its data (in _write): a build that
         # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.
-        seen = (st.st_size, st.st_mtime_ns, digest)
+        seen = (st.st_size, st.st_ctime_ns, digest)
         stamp = seen if reason is not None else (None, None, None)
         if old is not None:
             fid = old[0]
             _clear_file(c, fid, df)
-            c.execute("UPDATE files SET size=?, mtime=?, hash=?, lang=?, nlines=?, excluded=? WHERE id=?",
+            c.execute("UPDATE files SET size=?, ctime=?, hash=?, lang=?, nlines=?, excluded=? WHERE id=?",
                       (*stamp, lang, nlines, reason, fid))
         else:
-            cur = c.execute("INSERT INTO files(path, size, mtime, hash, lang, nlines, excluded) "
+            cur = c.execute("INSERT INTO files(path, size, ctime, hash, lang, nlines, excluded) "
                             "VALUES(?,?,?,?,?,?,?)", (path, *stamp, lang, nlines, reason))
             fid = int(cur.lastrowid or 0)
         stats.changed.add(fid)

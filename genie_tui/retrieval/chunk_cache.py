@@ -18,7 +18,7 @@ CACHED_CHARS = 8_000_000  # characters of stored terms kept per index (about 10 
 _ROW_CHARS = 100  # what a row costs besides its terms, counted in characters
 
 
-Stamp = tuple[str, int, int]  # path, size, mtime: the build writes them whenever it re-reads a file
+Stamp = tuple[str, int, int, str]  # path, size, ctime, blob id: the build writes them whenever it re-reads a file
 
 
 class ChunkRows:
@@ -41,7 +41,7 @@ class ChunkRows:
                 return hit[0]
         # the stamp first: a build committing in between leaves an older stamp with newer rows, which the next
         # update drops, never newer with older
-        stamp = c.execute("SELECT path, size, mtime FROM files WHERE id=?", (fid,)).fetchone()
+        stamp = c.execute("SELECT path, size, ctime, hash FROM files WHERE id=?", (fid,)).fetchone()
         read = c.execute("SELECT start, end_line, name, ntok, terms, counts FROM chunks WHERE file_id=?", (fid,)).fetchall()
         size = sum(len(r[4]) + len(r[5]) + _ROW_CHARS for r in read)
         rows = list(map(row, read))

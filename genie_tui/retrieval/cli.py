@@ -48,6 +48,11 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _waiting(message: str) -> None:
+    """Said at once: another genie process holds the index (one stopped with Ctrl+Z holds it until resumed)."""
+    print(f"genie: {message}...", file=sys.stderr, flush=True)
+
+
 def _check_config(repo: Path) -> None:
     """The index reads ``max_file_bytes`` and the embeddings settings from the config files and the
     environment: a broken value is the usual one-line error, here rather than inside the build."""
@@ -69,7 +74,8 @@ def index_cmd(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bars = _Progress(), _Progress("embedding", "chunks")
     try:
-        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], thorough=explain is None)
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], thorough=explain is None,
+                            on_wait=_waiting)
     finally:
         for bar in bars:
             bar.end()
@@ -170,7 +176,7 @@ def _search(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     bars = _Progress(), _Progress("embedding", "chunks")
     try:
-        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], one_query=True)
+        ix = RepoIndex.open(repo, progress=bars[0], embed_progress=bars[1], one_query=True, on_wait=_waiting)
     finally:
         for bar in bars:
             bar.end()

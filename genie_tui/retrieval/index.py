@@ -24,6 +24,7 @@ from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot, data_version
 from genie_tui.retrieval.store import (
     CacheUnusable,
+    LockBusy,
     StaleIndex,
     Store,
     db_path,
@@ -34,12 +35,9 @@ if TYPE_CHECKING:
     from genie_tui.retrieval.semantic import Hits, Semantic
 
 log = logging.getLogger(__name__)
-# Warnings reach people through ``RepoIndex.warnings`` (the CLI prints them, the app shows them); without a
-# handler here logging's last-resort handler printed each one a second time on stderr.
+# warnings reach people through ``RepoIndex.warnings``: without a handler, logging printed each a second time
 log.addHandler(logging.NullHandler())
-#: how much lower the priority of a background build's parsing workers is (``os.nice``), so the app
-#: stays responsive while a large repository is indexed
-BACKGROUND_NICE = 10
+BACKGROUND_NICE = 10  # ``os.nice`` of a background build's parsing workers: the app stays responsive
 _T = TypeVar("_T")
 
 
@@ -54,6 +52,7 @@ class RepoIndex:
         self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see _known_rows)
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
+        self.on_wait: Callable[[str], None] | None = None
         self.last_build: build.BuildStats = build.BuildStats()
         self._names: frozenset[str] | None = None  # see _own_names
         self._past: history.Terms | None = None  # the stored history's words, as queries read them
@@ -62,13 +61,11 @@ class RepoIndex:
         self._embed_progress: Callable[[int, int], None] | None = None
         self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
 
-    # --- lifecycle ------------------------------------------------------------------------------------
-
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
              background: bool = False, settings: Any = None,
              embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False,
-             one_query: bool = False, watch: bool = False) -> RepoIndex:
+             one_query: bool = False, watch: bool = False, on_wait: Callable[[str], None] | None = None) -> RepoIndex:
         """Open (building or updating) the index of ``repo``.
 
         With ``background=True`` this returns at once and indexing continues on a thread; searches answer
@@ -79,10 +76,12 @@ class RepoIndex:
         ``one_query`` (``genie search``) leaves out what pays off only over many searches: numpy's BM25, whose
         import costs a large repository's one-shot search more than it saves. ``watch`` (the agent's index) follows
         file changes through inotify (Linux): a refresh reads only what changed, and a search takes it in first.
+        ``on_wait`` is told when an update waits for another genie process's (a search under a watch does not wait).
         """
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
+        self.on_wait = on_wait
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         self._watch = watch_mod.start(str(repo)) if watch else None
@@ -130,8 +129,9 @@ class RepoIndex:
         """Load the files as stored; ``changed``: the ids of the rows this thread's update wrote or deleted."""
         self._snap = Snapshot.read(self._store.conn(), self._snap, self.repo, changed)
 
-    def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False) -> None:
-        with self._write, self._store.build_lock():
+    def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
+                block: bool = True) -> None:
+        with self._write, self._store.build_lock(self.on_wait, block):
             t0 = time.perf_counter()
             exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
             try:
@@ -220,7 +220,7 @@ class RepoIndex:
         return {r[1]: (r[0], r[1], r[9], r[10], None, r[4]) for r in snap.rows.values()}
 
     def refresh(self) -> None:
-        """Re-read the files whose size or mtime changed (after patches); with a watcher, those it saw change."""
+        """Re-read the files whose size or ctime changed (after patches); with a watcher, those it saw change."""
         self.wait()
         self._update(None, quick=True)
 
@@ -230,14 +230,14 @@ class RepoIndex:
             return
         with self._write:
             try:
-                if w.pending():
-                    self._update(None, quick=True)
+                if w.pending():  # not while another genie process updates (or stopped doing so): later
+                    self._update(None, quick=True, block=False)
+            except LockBusy:
+                pass
             except GenieError as exc:
                 self._warn(str(exc))
 
-    # --- semantic search (optional; retrieval/semantic.py) ---------------------------------------------
-
-    def _semantic(self, settings: Any) -> Semantic | None:
+    def _semantic(self, settings: Any) -> Semantic | None:  # optional (retrieval/semantic.py)
         from genie_tui.retrieval.embed import semantic_for
 
         return semantic_for(self.repo, settings, self._warn)
@@ -281,7 +281,7 @@ class RepoIndex:
         c = self._store.conn()
         scorer = spans.ChunkScorer(qterms, idf, q.code_idents)
         frames = rank.repo_frames(q, self._snap.mods)  # once: a long log's frames took 8 ms per result file
-        for s in ranked[:k]:
+        for s in rank.top(ranked, k):
             best = self._spans(c, s, q, qterms, idf, sem=sem, scorer=scorer, frames=frames)
             out.append(SearchResult(s.info.path, round(s.score, 4), best, rank.why(s, rank.WEIGHTS)))
         return out

@@ -25,8 +25,7 @@ from genie_tui.retrieval.textutil import is_doc_path, is_test_path
 # Fitted on all five benchmark repositories by `tools/bench_retrieval.py fit` (with its FLOORS): the mean of 60
 # coordinate ascents on bootstrap resamples, so a weight moves only when most resamples agree (bagging; one ascent's
 # weights swung by +-0.2 with the coordinate order). "trace" is kept at >= 0.75 whatever the fit says: only 10 of the
-# 97 issues carry a traceback, and a pasted traceback's raising frame should win a keyword tie (the fit gives 1.07
-# here, so it stands).
+# 97 issues carry a traceback, and a pasted traceback's raising frame should win a keyword tie (the fit gives 1.07).
 WEIGHTS: dict[str, float] = {
     "bm_all": 0.478, "bm_title": 0.823, "bm_code": 0.364, "chunk": 0.364, "bm_path": 0.342, "bm_names": 0.466,
     "bm_doc": 0.485, "bm_body": 0.433, "def_code": 0.149, "def_plain": 0.081, "mention": 0.7, "trace": 1.067,
@@ -78,9 +77,16 @@ _SCORE = attrgetter("score")
 _VALUE = itemgetter(1)
 
 
-def _by_score(ranked: Iterable[Scored]) -> list[Scored]:
-    """Best first; equal scores keep their order (as sorting by ``-score`` did: ``reverse`` sorts stably)."""
+def _by_score(ranked: Iterable[Scored]) -> list[Scored]:  # best first, equals in their order (see top)
     return sorted(ranked, key=_SCORE, reverse=True)
+
+
+def top(ranked: list[Scored], k: int) -> list[Scored]:
+    """The ``k`` best; equal scores by path, not in file-id order, which an index's history sets (a checkout)."""
+    end = min(k, len(ranked))
+    while 0 < end < len(ranked) and ranked[end].score == ranked[end - 1].score:
+        end += 1
+    return sorted(ranked[:end], key=lambda s: (-s.score, s.info.path))[:k]
 
 
 class FixedSignals:

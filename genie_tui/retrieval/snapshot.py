@@ -16,7 +16,7 @@ from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.jsconfig import CONFIG_NAME
 from genie_tui.retrieval.modules import ModuleMap
 
-COLUMNS = "id, path, lang, nlines, excluded, lp, ln, ld, lb, size, mtime"
+COLUMNS = "id, path, lang, nlines, excluded, lp, ln, ld, lb, size, ctime, hash"
 # past this many changed rows, reading the whole table is about as quick as replacing them one by one
 PATCH_MAX = 2000
 _CONFIG_MAX = 1_000_000
@@ -81,7 +81,7 @@ class Snapshot:
         # the module map depends on the paths and the config files it reads (when first needed): after an edit
         # they are usually those of ``before``
         if configs is None:
-            configs = tuple(sorted((r[1], r[9], r[10]) for r in rows.values() if _is_config(r[1])))
+            configs = tuple(sorted((r[1], r[9], r[10], r[11]) for r in rows.values() if _is_config(r[1])))
         if before is not None and before.mods_paths == paths and before.mods_configs == configs:
             self.mods: ModuleMap = before.mods
         else:
@@ -109,10 +109,11 @@ class Snapshot:
             new.chunks.carry(before.chunks, new.stamps)
         return new
 
-    def stamps(self, fids: list[int]) -> dict[int, tuple[str, int, int]]:
-        """The path, size and mtime of those of ``fids`` that are indexed (as the chunk cache keys them)."""
+    def stamps(self, fids: list[int]) -> dict[int, tuple[str, int, int, str]]:
+        """The path, size, ctime and blob id of those of ``fids`` that are indexed (as the chunk cache keys them: a
+        file re-read as the watcher saw it change, whatever its stat, has another blob id)."""
         rows = self.rows
-        return {fid: (r[1], r[9], r[10]) for fid in fids if (r := rows.get(fid)) is not None and r[4] is None}
+        return {fid: (r[1], r[9], r[10], r[11]) for fid in fids if (r := rows.get(fid)) is not None and r[4] is None}
 
     @classmethod
     def _same(cls, before: Snapshot) -> Snapshot:

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from genie_tui.config import paths
@@ -64,11 +64,12 @@ from genie_tui.errors import GenieError
 # 52: a posting's four counts in one integer (bm25.pack_tf)
 # 53: each term's document frequency stored (``df``), not counted from its postings at each query
 # 54: code in extern/, cextern/, externals/, third-party/ and 3rdparty/ directories is vendored (not indexed)
-SCHEMA_VERSION = "54"
+# 55: a file's ctime is stored instead of its mtime (``touch -r`` and ``chmod`` are seen)
+SCHEMA_VERSION = "55"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, size INT, mtime INT,
+CREATE TABLE IF NOT EXISTS files(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, size INT, ctime INT,
     hash TEXT, lang TEXT, nlines INT, excluded TEXT, lp INT DEFAULT 0, ln INT DEFAULT 0, ld INT DEFAULT 0,
     lb INT DEFAULT 0);
 CREATE TABLE IF NOT EXISTS defs(file_id INT, name TEXT, kind TEXT, line INT, end_line INT, parent TEXT,
@@ -117,6 +118,13 @@ def is_corruption(exc: sqlite3.DatabaseError) -> bool:
     if type(exc) is sqlite3.DatabaseError:
         return True
     return isinstance(exc, sqlite3.OperationalError) and str(exc).lower().startswith(_DAMAGE)
+
+
+WAITING = "another genie process is updating this repository's index; waiting for it"
+
+
+class LockBusy(Exception):
+    """Another process is updating the index (see :meth:`Store.build_lock`)."""
 
 
 class StaleIndex(Exception):
@@ -178,11 +186,24 @@ class Store:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._file: tuple[int, int] | None = None  # the file the first connection opened (device, inode)
 
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
             c = sqlite3.connect(self.path, timeout=BUSY_SECONDS, check_same_thread=False)
+            try:  # the same file as this store's other connections: another process may have replaced it since
+                st = os.stat(self.path)
+            except OSError:
+                st = None
+            with self._lock:
+                if st is not None and self._file is None:
+                    self._file = (st.st_dev, st.st_ino)
+                elif self._file is not None and (st is None or (st.st_dev, st.st_ino) != self._file):
+                    c.close()  # its snapshot and caches are of the old file: no answer from both at once
+                    raise CacheUnusable(self.path, RuntimeError(
+                        "another genie process replaced it (a rebuild, or a genie of another version); restart "
+                        "this genie to use the new one"))
             _wal(c)
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA temp_store=MEMORY")
@@ -238,8 +259,10 @@ class Store:
         return version
 
     @contextlib.contextmanager
-    def build_lock(self) -> Iterator[None]:
-        """Serialise index updates across processes (the app and ``genie search`` may open one repo at once)."""
+    def build_lock(self, on_wait: Callable[[str], None] | None = None, block: bool = True) -> Iterator[None]:
+        """Serialise index updates across processes (the app and ``genie search`` may open one repo at once).
+        When another holds it, ``on_wait`` is told before waiting (a ``genie index`` stopped with Ctrl+Z holds it
+        until it goes on), or :class:`LockBusy` is raised at once (``block`` false)."""
         try:
             import fcntl
         except ImportError:  # Windows: SQLite's own locking still keeps the file consistent
@@ -250,7 +273,14 @@ class Store:
         except OSError as exc:
             raise CacheUnusable(Path(str(self.path) + ".lock"), exc) from None
         with fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not block:
+                    raise LockBusy from None
+                if on_wait is not None:
+                    on_wait(WAITING)
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -271,6 +301,7 @@ class Store:
         self.close()
         for suffix in ("", "-wal", "-shm"):  # the .lock file stays: another process may hold it
             Path(str(self.path) + suffix).unlink(missing_ok=True)
+        self._file = None
 
     def meta(self, key: str) -> str | None:
         row = self.conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

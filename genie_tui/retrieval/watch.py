@@ -75,11 +75,12 @@ class Watcher:
     def close(self) -> None:
         self._close()
 
-    def watch_git(self, git_dir: str) -> None:
+    def watch_git(self, git_dir: str, common_dir: str | None = None) -> None:
         """Watch git's own directory (``git_dir``, absolute) for its index file being replaced (``git add -f`` of a
-        file the ignore rules leave out) and ``info/exclude`` for edits (other rules of what is ignored)."""
-        for sub in ("", "info"):
-            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(os.path.join(git_dir, sub)),
+        file the ignore rules leave out) and ``info/exclude`` for edits (other rules of what is ignored), which a
+        linked worktree reads from the repository's common directory (``common_dir``)."""
+        for d, sub in ((git_dir, ""), (common_dir or git_dir, "info")):
+            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(os.path.join(d, sub)),
                                               _MOVED_TO | _CLOSE_WRITE | _ONLYDIR)
             if wd >= 0:
                 self._git[wd] = sub
@@ -291,10 +292,11 @@ def start(root: str) -> Watcher | None:
     except OSError:
         return None
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, capture_output=True, timeout=10,
-                              check=False)
-        if proc.returncode == 0:
-            w.watch_git(os.fsdecode(proc.stdout.rstrip(b"\n")))
+        proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=root,
+                              capture_output=True, timeout=10, check=False)
+        dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
+        if proc.returncode == 0 and len(dirs) == 2:
+            w.watch_git(dirs[0], os.path.join(root, dirs[1]))  # the common directory may be relative
     return w
 
 

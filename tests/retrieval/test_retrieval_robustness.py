@@ -260,3 +260,67 @@ def test_explain_says_a_file_of_a_nested_repository_is_not_indexed_rather_than_n
     assert out == "plugins: a directory (files under it are indexed one by one)\n"
     code, out, _ = _run(capsys, "search", "nested_helper", "--repo", str(repo), "--json")
     assert "plugins/extra/lib.py" not in out
+
+
+def test_a_cache_another_process_replaced_is_a_clear_error_not_a_mix_of_both(make_repo):
+    # a genie of another version (or `genie index` finding damage) deletes the cache and builds a new one while
+    # this one has it open: a thread connecting now would read the new file's ids with the old snapshot's paths
+    import threading
+
+    from genie_tui.errors import GenieError
+    from genie_tui.retrieval.store import db_path
+
+    repo = make_repo({f"{n}.py": f"def {n}_handler(x):\n    return x\n" for n in ("alpha", "beta", "gamma")})
+    ix = RepoIndex.open(repo)
+    try:
+        assert ix.search("gamma handler", k=1)[0].path == "gamma.py"
+        (repo / "aardvark.py").write_text("def aardvark_handler(x):\n    return x\n")  # other ids in the new file
+        db = db_path(repo)
+        for suffix in ("", "-wal", "-shm"):
+            db.with_name(db.name + suffix).unlink(missing_ok=True)
+        RepoIndex.open(repo).close()  # as the other process would
+        errors: list[BaseException] = []
+
+        def search() -> None:
+            try:
+                ix.search("gamma handler", k=1)
+            except BaseException as exc:  # noqa: BLE001 - the test looks at what it was
+                errors.append(exc)
+
+        t = threading.Thread(target=search)
+        t.start()
+        t.join()
+        assert len(errors) == 1 and isinstance(errors[0], GenieError)
+        assert "another genie process replaced it" in str(errors[0]) and "\n" not in str(errors[0])
+        assert ix.search("gamma handler", k=1)[0].path == "gamma.py"  # this thread's answers stay its file's
+    finally:
+        ix.close()
+
+
+def test_an_update_held_up_by_another_genie_process_says_so_and_a_watched_search_does_not_wait(make_repo):
+    # a `genie index` stopped with Ctrl+Z holds the build lock until it goes on: `genie search` waited without a
+    # word, and so did the agent's searches
+    import fcntl
+    import threading
+    import time
+
+    repo = make_repo({"a.py": "def alpha():\n    pass\n"})
+    RepoIndex.open(repo).close()
+    watched = RepoIndex.open(repo, watch=True)
+    try:
+        watched.refresh()
+        lock = open(str(db_path(repo)) + ".lock", "a+b")  # noqa: SIM115 - closed below
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # the other process
+        (repo / "a.py").write_text("def alpha():\n    pass\n\ndef added_meanwhile():\n    pass\n")
+        t0 = time.perf_counter()
+        assert watched.search("alpha", k=1)[0].path == "a.py"  # what is indexed, at once
+        assert time.perf_counter() - t0 < 5 and not watched.definitions("added_meanwhile")
+        proc = subprocess.Popen([sys.executable, "-m", "genie_tui.cli", "search", "alpha", "--repo", str(repo)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        threading.Timer(3.0, lambda: (fcntl.flock(lock.fileno(), fcntl.LOCK_UN), lock.close())).start()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "a.py" in out
+        assert "another genie process is updating this repository's index; waiting for it" in err
+        assert [d.path for d in watched.definitions("added_meanwhile")] == ["a.py"]  # taken in once free
+    finally:
+        watched.close()

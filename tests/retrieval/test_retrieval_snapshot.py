@@ -197,3 +197,36 @@ def test_a_search_during_a_background_build_finds_what_its_first_batches_stored(
     assert ix.wait(60)
     assert [r.path for r in ix.search(word(1002), k=3)] == ["m1002.py"]
     ix.close()
+
+
+def test_a_file_written_back_with_its_size_and_mtime_is_read_again_without_a_watcher(make_repo):
+    # ``touch -r``, ``rsync -t``, ``cp -p``: size and mtime as before, new content; its change time moved
+    repo = make_repo({"a.py": "def parse_header(x):\n    return x\n", "b.py": "def beta():\n    pass\n"})
+    ix = RepoIndex.open(repo)
+    try:
+        ix.refresh()
+        st = (repo / "a.py").stat()
+        (repo / "a.py").write_text("def fetch_record(z):\n    return z\n")  # the same size
+        os.utime(repo / "a.py", ns=(st.st_atime_ns, st.st_mtime_ns))
+        ix.refresh()
+        assert [d.path for d in ix.definitions("fetch_record")] == ["a.py"] and not ix.definitions("parse_header")
+        assert _answers(ix) == _fresh(repo)
+    finally:
+        ix.close()
+
+
+def test_files_of_equal_score_come_in_path_order_whatever_the_index_s_history(make_repo):
+    from tests.conftest import git
+
+    repo = make_repo({f"mod{i}.py": "def compute_value(x):\n    return x + 1\n" for i in range(1, 7)})
+    ix = RepoIndex.open(repo)
+    try:
+        git(repo, "checkout", "-q", "-b", "other")
+        git(repo, "rm", "-q", "mod1.py", "mod2.py")
+        git(repo, "commit", "-q", "-m", "other")
+        ix.refresh()
+        git(repo, "checkout", "-q", "main")  # mod1.py and mod2.py come back, with new ids in the index
+        ix.refresh()
+        assert [r.path for r in ix.search("compute value", k=3)] == ["mod1.py", "mod2.py", "mod3.py"]
+    finally:
+        ix.close()

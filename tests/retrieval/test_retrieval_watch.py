@@ -259,10 +259,13 @@ def test_a_directory_whose_name_is_not_utf8_is_passed_over(watched, tmp_path, mo
 def test_a_file_written_back_with_its_size_and_mtime_is_read_again(watched):
     repo, ix = watched
     p = repo / "pkg/m1.py"
+    assert [s.symbol for s in ix.search("func_1", k=1)[0].spans] == ["func_1"]  # its chunks now in memory
     st = p.stat()
     p.write_text(p.read_text().replace("func_1", "zzzz_1"))  # the same size
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # and its mtime put back: touch -r, rsync -t, tar x
     assert _defs(ix, "zzzz_1") == ["pkg/m1.py"] and _defs(ix, "func_1") == []
+    # and its spans are the new chunks', not those kept from before (the same path, size and mtime)
+    assert [s.symbol for s in ix.search("zzzz_1", k=1)[0].spans] == ["zzzz_1"]
 
 
 def test_a_repository_cloned_inside_is_left_out_as_git_leaves_it(watched, make_repo, tmp_path, monkeypatch):
@@ -350,5 +353,22 @@ def test_a_directory_that_held_no_indexed_file_at_the_start_is_watched(make_repo
         assert _defs(ix, "ignored_output") == [] and _defs(ix, "in_the_clone") == []
         names = ["made_in_an_empty_dir", "beside_the_logs", "ignored_output", "in_the_clone"]
         assert _as_a_scan_finds(ix, repo, names, tmp_path, monkeypatch)
+    finally:
+        ix.close()
+
+
+def test_a_linked_worktree_follows_the_repository_s_info_exclude(make_repo, tmp_path, monkeypatch):
+    repo = make_repo(FILES)
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"))
+    wt = tmp_path / "wt"
+    (wt / "scratch_notes.py").write_text("def scratch_helper():\n    pass\n")  # untracked
+    ix = RepoIndex.open(wt, watch=True)
+    try:
+        ix.refresh()
+        assert _defs(ix, "scratch_helper") == ["scratch_notes.py"]
+        with open(repo / ".git/info/exclude", "a") as fh:  # git reads it from the common directory, not .git/worktrees/wt
+            fh.write("scratch_*.py\n")
+        assert _defs(ix, "scratch_helper") == []
+        assert _as_a_scan_finds(ix, wt, ["scratch_helper"], tmp_path, monkeypatch)
     finally:
         ix.close()
