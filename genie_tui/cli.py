@@ -184,13 +184,23 @@ def _run(args: argparse.Namespace) -> int:
     from genie_tui.output import display_output
 
     module_name, _, func_name = args.handler.partition(":")
-    handler = getattr(importlib.import_module(module_name), func_name)
     if module_name.startswith("genie_tui.ui."):  # the app: Textual draws it, cleaned where text enters
-        return int(handler(args) or 0)
+        return int(getattr(importlib.import_module(module_name), func_name)(args) or 0)
     # SIGTERM (a CI job's timeout, a service manager) stops a command as Ctrl-C does, so it keeps what it did: an
-    # interrupted index build is finished by the next one instead of started over. `genie run` sets its own.
+    # interrupted index build is finished by the next one instead of started over. `genie run` sets its own. Set
+    # before the command's modules load (a fifth of a second), when a SIGTERM killed genie with no word.
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
+        try:
+            handler = getattr(importlib.import_module(module_name), func_name)
+        except KeyboardInterrupt:  # stopped while loading: `run --json` and `resume --json` still give their object
+            if getattr(args, "json", False) and args.command in _JSON_RUNS:
+                from genie_tui.core.events import SessionFinished
+                from genie_tui.headless import summary_json
+
+                print(json.dumps(summary_json(None, SessionFinished("cancelled", "interrupted"), "interrupted"),
+                                 indent=2))
+            raise
         with display_output():  # what the command prints shows no terminal control sequences
             return int(handler(args) or 0)
     finally:

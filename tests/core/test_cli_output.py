@@ -156,3 +156,20 @@ def test_an_error_message_naming_a_file_has_no_control_sequences(make_repo, tmp_
     assert main(["apply", str(missing), "--repo", str(repo)]) == 2
     err = capsys.readouterr().err
     assert CONTROLS.findall(err) == [] and "nosuch.diff" in err and "pwned" not in err, err
+
+
+def test_run_json_stopped_while_its_modules_load_still_prints_its_object(make_repo, monkeypatch, capsys):
+    # Ctrl+C or SIGTERM in the first fifth of a second, before `genie run` is running: stdout held nothing
+    import importlib
+
+    repo = make_repo({"calc.py": "x = 1\n"})
+
+    def interrupted(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importlib, "import_module", interrupted)
+    assert main(["run", "change x", "--repo", str(repo), "--json"]) == 130
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["status"] == "cancelled" and summary["error"] == "interrupted" and summary["patches"] == []
+    assert "interrupted" in captured.err
