@@ -162,3 +162,24 @@ async def test_apply_of_a_file_that_is_no_diff_is_refused_at_once(sample_repo: P
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert "you approved" not in screen.conversation.transcript()
+
+
+async def test_comments_on_hunks_go_with_a_verdict_on_the_whole_patch(sample_repo: Path, serve: Any,
+                                                                     helpers: Any) -> None:
+    # `m` on a hunk, then `r` (reject the patch, no reason) or `a` (approve all): the comment was dropped
+    first, _ = patches()
+    for key in ("r", "a"):
+        server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "s"})]), FINISH])
+        app = helpers.make_app(sample_repo, server.base_url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await helpers.send(pilot, "fix words()")
+            screen = app.screen
+            await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+            await pilot.press("f4", "j", "m", *"keep findall", "enter")
+            await pilot.press(*(("r", "enter") if key == "r" else ("a",)))
+            await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        tool = helpers.last_tool(server.requests[1])
+        assert "hunk 2 (" in tool and "keep findall" in tool, (key, tool)
+        assert ("rejected" in tool) == (key == "r")
+        if key == "a":
+            assert "WORD.findall" in (sample_repo / COUNTER).read_text()  # approve all is all

@@ -255,8 +255,9 @@ class PatchPane(Vertical, can_focus=False):
         self.comment_box.display = False
         comment = self.comment_box.take(event.value)
         target, self._comment_target = self._comment_target, None
-        if target is None:
-            self._resolve(PatchDecision(hunks=frozenset(), comment=comment or None))
+        if target is None:  # the whole patch rejected: the comments on its hunks go with the reason
+            self._resolve(PatchDecision(hunks=frozenset(), comment="; ".join(filter(None, (comment, self._hunk_notes())))
+                                        or None))
         else:
             self.view.select(target)
             self.action_verdict(REJECTED, comment)
@@ -280,8 +281,11 @@ class PatchPane(Vertical, can_focus=False):
         return True
 
     def action_approve_all(self) -> None:
-        if self.awaiting:
-            self._resolve(PatchDecision(hunks=None))
+        if self.awaiting:  # the comments written on hunks go with it (they were lost)
+            self._resolve(PatchDecision(hunks=None, comment=self._hunk_notes() or None))
+
+    def _hunk_notes(self) -> str:
+        return "; ".join(f"hunk {r.index + 1} ({r.file}): {r.comment}" for r in self.view.hunks if r.comment)
 
     def action_reject_all(self) -> None:
         if self.awaiting:
@@ -298,10 +302,8 @@ class PatchPane(Vertical, can_focus=False):
             return
         rows = self.view.hunks
         approved = frozenset(r.index for r in rows if r.verdict in (APPROVED, PENDING))
-        notes = [f"hunk {r.index + 1} ({r.file}): {r.comment}" for r in rows if r.comment]
-        comment = "; ".join(notes) or None
         hunks = None if len(approved) == len(rows) else approved
-        self._resolve(PatchDecision(hunks=hunks, comment=comment))
+        self._resolve(PatchDecision(hunks=hunks, comment=self._hunk_notes() or None))
 
     def action_edit(self) -> None:
         if not self.awaiting:
