@@ -91,12 +91,24 @@ class UserIntent:
         """A file, span or note the user wants the model to see at its next turn."""
         self.add_note(f"[The user added this to your context]\n{text}")
 
-    def set_approval_mode(self, mode: str) -> None:
+    def set_approval_mode(self, mode: str) -> int:
+        """The user's switch; how many patches recorded for review under ``never`` it leaves behind (not applied:
+        the model is told so at its next turn, and later patches are checked against the files on disk again)."""
         if mode not in ("ask", "auto", "never"):
             raise ValueError(f"approval mode must be ask, auto or never, not {mode!r}")
-        self.approval_mode = mode
+        was, self.approval_mode = self.approval_mode, mode
         if self.session:
             self.session.record("approval_mode", mode=mode)
+        from genie_tui.core.actions import FOR_REVIEW
+
+        left = [p for p in self.patches if was == "never" != mode and not p["applied"] and p["reason"] == FOR_REVIEW]
+        for p in left:
+            p["reason"] = "not applied: recorded under approval mode never, which the user then left"
+        if left:
+            self.add_note(f"The user switched the approval mode from 'never' to {mode!r}. The patches recorded for "
+                          f"review ({', '.join(p['id'] for p in left)}) were never applied: the files are as they are on "
+                          "disk, and read_file shows them so. Propose again, against those files, what is still wanted.")
+        return len(left)
 
     def set_playbook(self, name: str, active: bool) -> tuple[tuple[str, str], ...]:
         """Turn a playbook on or off (the user's toggle); the model hears of it at its next turn.

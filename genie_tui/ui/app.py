@@ -160,14 +160,14 @@ class GenieApp(App[str | None]):
 
     def set_approval_mode(self, mode: str) -> None:
         self.settings.approve = mode
-        if self.agent is not None:
-            self.agent.set_approval_mode(mode)
+        left = self.agent.set_approval_mode(mode) if self.agent is not None else 0
         from genie_tui.ui.screens.main import MainScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.status.update_fields(approve=mode)
-        self.notify(f"Approval mode: {mode}", timeout=2)
+        self.notify(f"Approval mode: {mode}" + (f" ({left} patch{'es' * (left > 1)} recorded under never left "
+                                                 "unapplied; the agent is told)" if left else ""), timeout=4 if left else 2)
 
     def set_theme(self, name: str) -> bool:
         if name not in self.available_themes:

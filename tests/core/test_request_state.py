@@ -78,3 +78,21 @@ async def test_a_session_recorded_with_the_mode_in_its_system_prompt_is_told_the
     assert mode_told(requests[0]) == ["auto"]
     assert "Test command: pytest" in requests[0]["messages"][0]["content"]
     assert json.dumps(restore(s.path).messages[0]).count("Patch approval mode: ask") == 1
+
+
+async def test_leaving_never_with_patches_recorded_tells_the_model_they_were_never_applied(make_repo):
+    repo = make_repo({"a.py": "x = 1\n"})
+    patch = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    script = [Reply(tool_calls=[("propose_patch", {"diff": patch})]), Reply(tool_calls=[("read_file", {"path": "a.py"})]),
+              FINISH]
+    with ScriptedServer(script) as server:
+        agent = Agent(settings_for(repo, server, "never"), repo)
+        async for event in agent.run("change x"):
+            if isinstance(event, ev.ToolFinished) and event.name == "propose_patch":
+                assert agent.set_approval_mode("ask") == 1  # Ctrl+T in the app, with one patch recorded
+        await agent.client.aclose()
+        requests = server.requests
+    told = [m["content"] for m in requests[1]["messages"] if m["role"] == "user"][-1]
+    assert "from 'never' to 'ask'" in told and "(p1) were never applied" in told
+    assert requests[2]["messages"][-1]["content"].startswith("a.py lines 1-1 of 1\n1| x = 1")  # the disk's, again
+    assert (repo / "a.py").read_text() == "x = 1\n"
