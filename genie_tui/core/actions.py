@@ -142,7 +142,9 @@ async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
     future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
     agent.session.record("question", question=question, choices=list(choices))
     agent.emit(QuestionAsked(question, choices, future))
+    agent._stopped_note = "not answered: the user stopped the turn before answering"  # see _close_dangling_calls
     answer = await future
+    agent._stopped_note = None
     agent.session.record("answer", answer=answer)
     if answer is None or not str(answer).strip():
         return NO_ANSWER
@@ -195,7 +197,9 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
     if mode == "ask":
         future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
         agent.emit(PatchProposed(patch_id, diff, summary, future))
+        agent._stopped_note = "not applied: the user stopped the turn before reviewing the patch; nothing was written"
         decision = await future
+        agent._stopped_note = None
     else:
         agent.emit(PatchProposed(patch_id, diff, summary, None))
     agent.session.record("approval", patch_id=patch_id, mode=mode, hunks=sorted(decision.hunks)

@@ -380,10 +380,11 @@ class Agent(UserIntent):
     def _close_dangling_calls(self) -> None:
         """After a cancel or failure, every tool call the model made gets a result, so the history stays valid."""
         for message in missing_tool_results(self.messages, "not run: the turn was stopped"):
-            if message["tool_call_id"] == self._running:  # a test run cut off halfway did run
-                message["content"] = "stopped while it ran: the turn was stopped before this call finished"
+            if message["tool_call_id"] == self._running:  # a test run cut off halfway did run; a review did not
+                message["content"] = getattr(self, "_stopped_note", None) or \
+                    "stopped while it ran: the turn was stopped before this call finished"
             self._append(message)
-        self._running = None
+        self._running = self._stopped_note = None
 
     def _set_phase(self, phase: str) -> None:
         if phase != self._phase:

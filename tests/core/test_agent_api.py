@@ -206,3 +206,24 @@ async def test_a_test_run_stopped_halfway_is_told_to_the_model_as_stopped_not_as
     results = [m["content"] for m in agent.messages if m["role"] == "tool"]
     assert results == ["stopped while it ran: the turn was stopped before this call finished",
                        "not run: the turn was stopped"]
+
+
+async def test_a_patch_or_question_left_open_by_a_stop_is_told_as_not_applied_or_not_answered(make_repo, make_agent,
+                                                                                             collect):
+    # the stop came while the user was deciding: "stopped while it ran" suggested the patch was half applied
+    repo = make_repo({"mod.py": CODE})
+    patch = "--- a/mod.py\n+++ b/mod.py\n@@ -1 +1,2 @@\n" + "".join(f" {ln}\n" for ln in CODE.splitlines()[:1]) + "+# x\n"
+
+    def react(agent, event):
+        if isinstance(event, (ev.PatchProposed, ev.QuestionAsked)):
+            agent.cancel()
+
+    for call, told in ((("propose_patch", {"diff": patch}), "not applied: the user stopped the turn before reviewing"),
+                       (("ask_user", {"question": "Which one?"}), "not answered: the user stopped the turn")):
+        with ScriptedServer([Reply(tool_calls=[call, ("list_dir", {})])]) as server:
+            agent = make_agent(repo, server)
+            seen = await collect(agent, "go", react)
+        assert seen[-1].status == "cancelled"
+        results = [m["content"] for m in agent.messages if m["role"] == "tool"]
+        assert results[0].startswith(told) and results[1] == "not run: the turn was stopped", results
+    assert (repo / "mod.py").read_text() == CODE
