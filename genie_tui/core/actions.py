@@ -154,9 +154,14 @@ async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
 FOR_REVIEW = "not applied: approval mode is never"
 
 
+def recorded(patches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The patches recorded for review under approval mode never, in order."""
+    return [p for p in patches if not p["applied"] and p["reason"] == FOR_REVIEW and p.get("diff")]
+
+
 def for_review(patches: list[dict[str, Any]]) -> list[str]:
-    """The diffs recorded for review under approval mode never, in order (``patching.staging`` makes them one)."""
-    return [p["diff"] for p in patches if not p["applied"] and p["reason"] == FOR_REVIEW and p.get("diff")]
+    """The diffs of :func:`recorded` (``patching.staging`` makes them one)."""
+    return [p["diff"] for p in recorded(patches)]
 
 
 def staged_view(agent: Agent) -> Callable[[], dict[str, tuple[bytes | None, int | None]]]:

@@ -99,9 +99,9 @@ class UserIntent:
         was, self.approval_mode = self.approval_mode, mode
         if self.session:
             self.session.record("approval_mode", mode=mode)
-        from genie_tui.core.actions import FOR_REVIEW
+        from genie_tui.core.actions import recorded
 
-        left = [p for p in self.patches if was == "never" != mode and not p["applied"] and p["reason"] == FOR_REVIEW]
+        left = recorded(self.patches) if was == "never" != mode else []
         for p in left:
             p["reason"] = "not applied: recorded under approval mode never, which the user then left"
         if left:

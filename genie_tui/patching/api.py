@@ -40,13 +40,9 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
     if not repo.is_dir():
         return PatchReport(False, [], [], f"Nothing was changed: the repository {repo} does not exist or is not "
                            "a directory.", "", dry_run)
-    parsed = parse_patch(diff)
-    if parsed.errors:
-        return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +
-                           " ".join(parsed.errors), "", dry_run)
-    if not parsed.files:
-        return PatchReport(False, [], [], "Nothing was changed: no file changes found. Send a unified diff with "
-                           "'--- a/PATH', '+++ b/PATH' and '@@' hunk lines.", "", dry_run)
+    parsed = _parse(diff, dry_run)
+    if isinstance(parsed, PatchReport):
+        return parsed
     approved = None if hunks is None else frozenset(hunks)
     with ExitStack() as stack:
         if not dry_run:
@@ -62,6 +58,18 @@ def _apply(repo: Path, diff: str, hunks: Collection[int] | None, dry_run: bool, 
                                        f"written ({exc}).", "", dry_run)
         return _plan_and_write(repo, parsed, approved, dry_run, record_undo, label, tag)
     raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def _parse(diff: str, dry_run: bool) -> ParsedPatch | PatchReport:
+    """The parsed diff, or the report that refuses it (unreadable, or no file changes in it)."""
+    parsed = parse_patch(diff)
+    if parsed.errors:
+        return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +
+                           " ".join(parsed.errors), "", dry_run)
+    if not parsed.files:
+        return PatchReport(False, [], [], "Nothing was changed: no file changes found. Send a unified diff with "
+                           "'--- a/PATH', '+++ b/PATH' and '@@' hunk lines.", "", dry_run)
+    return parsed
 
 
 def _plan_and_write(repo: Path, parsed: ParsedPatch, approved: frozenset[int] | None, dry_run: bool,

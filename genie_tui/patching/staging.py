@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from genie_tui.patching.model import PatchReport
-from genie_tui.patching.parse import parse_patch
 
 #: rel path -> (the file's new bytes, or None when it is deleted; its mode, or None to keep the file's)
 Overlay = dict[str, tuple[bytes | None, int | None]]
@@ -28,21 +27,20 @@ def stage_patch(repo: Path, diff: str, overlay: Overlay) -> PatchReport:
     nothing, as :func:`~genie_tui.patching.apply_patch` would), add its changes to ``overlay``. Nothing is
     written; the report is a dry run's, its ``applied_diff`` the change against the overlay."""
     from genie_tui.patching import plan as planning
-    from genie_tui.patching.api import _atomic, _reason
+    from genie_tui.patching.api import _atomic, _parse, _reason
 
-    parsed = parse_patch(diff)
-    if parsed.errors:
-        return PatchReport(False, [], [], "Nothing was changed: the diff could not be read. " +
-                           " ".join(parsed.errors), "", True)
-    if not parsed.files:
-        return PatchReport(False, [], [], "Nothing was changed: no file changes found. Send a unified diff with "
-                           "'--- a/PATH', '+++ b/PATH' and '@@' hunk lines.", "", True)
+    parsed = _parse(diff, True)
+    if isinstance(parsed, PatchReport):
+        return parsed
     plan = planning.build(repo, parsed, None, overlay=overlay)
     files = list(plan.order)
     if not plan.ok:
         return PatchReport(False, files, _atomic(plan.reports), _reason(plan.reports), "", True)
-    writes = {rel: w for rel, w in plan.writes.items() if w[0] != _current(repo, overlay, rel)
-              or (w[1] is not None and w[1] != _mode(repo, overlay, rel))}
+    writes = {}
+    for rel, (data, mode) in plan.writes.items():
+        now, now_mode = _state(repo, overlay, rel)  # one read of the file for both
+        if data != now or (mode is not None and mode != now_mode):
+            writes[rel] = (data, mode)
     if not writes:
         return PatchReport(False, files, plan.reports, "Nothing was changed: the patch makes no changes (the files "
                            "already hold what it asks for, with the patches recorded before it).", "", True)
@@ -114,11 +112,14 @@ def _disk(path: Path) -> tuple[bytes | None, int | None]:
         return None, None
 
 
-def _current(repo: Path, overlay: Overlay, rel: str) -> bytes | None:
-    return overlay[rel][0] if rel in overlay else _disk(repo / rel)[0]
-
-
-def _mode(repo: Path, overlay: Overlay, rel: str) -> int | None:
-    if rel in overlay and overlay[rel][1] is not None:
-        return overlay[rel][1]
-    return _disk(repo / rel)[1]
+def _state(repo: Path, overlay: Overlay, rel: str) -> tuple[bytes | None, int | None]:
+    """The file's bytes and mode as the overlay leaves them (its mode from the disk when the overlay keeps it)."""
+    if rel not in overlay:
+        return _disk(repo / rel)
+    data, mode = overlay[rel]
+    if mode is None:  # its mode alone: a stat, not a read
+        try:
+            mode = os.stat(repo / rel).st_mode & 0o7777
+        except OSError:
+            mode = None
+    return data, mode
