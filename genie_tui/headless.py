@@ -212,7 +212,7 @@ async def _consume(agent: Any, task: str, printer: Printer,
 
 
 def _for_review(agent: Any) -> str:
-    from genie_tui.core.actions import for_review
+    from genie_tui.core.recorded import for_review
     from genie_tui.patching.staging import combined_diff, stage_all
 
     diffs = for_review(agent.patches)

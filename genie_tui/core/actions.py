@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import weakref
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.context import REVIEW_COMMENT
@@ -27,6 +25,7 @@ from genie_tui.core.events import (
 from genie_tui.core.plan_edit import PLAN_EDIT_NOTE
 from genie_tui.core.playbook_notes import notice_files
 from genie_tui.core.pump import Cancelled
+from genie_tui.core.recorded import FOR_REVIEW, for_review
 from genie_tui.core.session import redact
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError
@@ -151,33 +150,8 @@ async def ask_user(agent: Agent, args: dict[str, Any]) -> str:
     return f"The user answered: {answer}"
 
 
-FOR_REVIEW = "not applied: approval mode is never"
-
-
-def recorded(patches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The patches recorded for review under approval mode never, in order."""
-    return [p for p in patches if not p["applied"] and p["reason"] == FOR_REVIEW and p.get("diff")]
-
-
-def for_review(patches: list[dict[str, Any]]) -> list[str]:
-    """The diffs of :func:`recorded` (``patching.staging`` makes them one)."""
-    return [p["diff"] for p in recorded(patches)]
-
-
-def staged_view(agent: Agent) -> Callable[[], dict[str, tuple[bytes | None, int | None]]]:
-    """What read_file shows under approval mode never (``ToolContext.staged``): the files as the patches recorded
-    for review leave them, replayed at each read (a few patches take milliseconds). It holds the agent weakly: a
-    cycle kept an agent dropped by its caller, with its session's lock, until a garbage collection."""
-    from genie_tui.patching.staging import stage_all
-
-    ref = weakref.ref(agent)
-
-    def staged() -> dict[str, tuple[bytes | None, int | None]]:
-        agent = ref()
-        diffs = for_review(agent.patches) if agent is not None and agent.approval_mode == "never" else []
-        return stage_all(agent.repo, diffs) if agent is not None and diffs else {}
-
-    return staged
+#: why a patch awaiting review when the user stopped the turn was not applied
+STOPPED_REVIEW = "the user stopped the turn before reviewing it"
 
 
 async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
@@ -203,7 +177,11 @@ async def propose_patch(agent: Agent, args: dict[str, Any]) -> str:
         future: asyncio.Future[PatchDecision] = asyncio.get_running_loop().create_future()
         agent.emit(PatchProposed(patch_id, diff, summary, future))
         agent._stopped_note = "not applied: the user stopped the turn before reviewing the patch; nothing was written"
-        decision = await future
+        try:
+            decision = await future
+        except asyncio.CancelledError:  # on record as the others are: the state the next request restates, ids
+            agent.record_patch(patch_id, check.files, False, STOPPED_REVIEW, diff)
+            raise
         agent._stopped_note = None
     else:
         agent.emit(PatchProposed(patch_id, diff, summary, None))

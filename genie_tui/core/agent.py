@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.config.settings import Settings
-from genie_tui.core import actions, carry, playbook_notes, request_log
+from genie_tui.core import actions, carry, playbook_notes, recorded, request_log
 from genie_tui.core.context import TokenMeter, compact
 from genie_tui.core.events import (
     ErrorOccurred,
@@ -71,7 +71,7 @@ class Agent(UserIntent):
         self.disabled_playbooks: set[str] = set()
         self.approval_mode = settings.approve
         self.client = client
-        self.ctx = ToolContext(self.repo, settings, index_factory, staged=actions.staged_view(self))
+        self.ctx = ToolContext(self.repo, settings, index_factory, staged=recorded.staged_view(self))
         self.messages: list[dict[str, Any]] = []
         self.plan: list[PlanStep] = []
         self.step = self.patch_count = 0

@@ -99,7 +99,7 @@ class UserIntent:
         was, self.approval_mode = self.approval_mode, mode
         if self.session:
             self.session.record("approval_mode", mode=mode)
-        from genie_tui.core.actions import recorded
+        from genie_tui.core.recorded import recorded
 
         left = recorded(self.patches) if was == "never" != mode else []
         for p in left:

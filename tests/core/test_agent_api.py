@@ -7,6 +7,7 @@ import sys
 import time
 
 from genie_tui.core import events as ev
+from genie_tui.core.restore import restore
 from genie_tui.providers.scripted import Reply, ScriptedServer
 
 CODE = "def a():\n    return 1\n\n\n" + "".join(f"# filler {n}\n" for n in range(20)) + "\ndef b():\n    return 2\n"
@@ -227,3 +228,27 @@ async def test_a_patch_or_question_left_open_by_a_stop_is_told_as_not_applied_or
         results = [m["content"] for m in agent.messages if m["role"] == "tool"]
         assert results[0].startswith(told) and results[1] == "not run: the turn was stopped", results
     assert (repo / "mod.py").read_text() == CODE
+
+
+async def test_a_patch_left_open_by_a_stop_is_the_latest_patch_on_record_and_its_id_is_not_given_again(
+        make_repo, make_agent, collect, tmp_path):
+    # the next request restated the patch before it as the latest, and a resume handed out the same id again
+    repo = make_repo({"mod.py": CODE})
+    patch = "--- a/mod.py\n+++ b/mod.py\n@@ -1 +1,2 @@\n" + "".join(f" {ln}\n" for ln in CODE.splitlines()[:1]) + "+# x\n"
+
+    def react(agent, event):
+        if isinstance(event, ev.PatchProposed):
+            agent.cancel()
+
+    script = [Reply(tool_calls=[("propose_patch", {"diff": patch})]), Reply(content="noted"),
+              Reply(content="still noted")]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server)
+        seen = await collect(agent, "go", react)
+        assert seen[-1].status == "cancelled"
+        await collect(agent, "what now?")
+        system = server.requests[1]["messages"][0]["content"]
+    assert "## Latest patch\np1: not applied (mod.py): the user stopped the turn before reviewing it" in system
+    assert (repo / "mod.py").read_text() == CODE
+    state = restore(agent.session.path)
+    assert [(p["id"], p["applied"]) for p in state.patches] == [("p1", False)] and state.last_patch == 1
