@@ -212,11 +212,9 @@ async def _consume(agent: Any, task: str, printer: Printer,
 
 
 def _for_review(agent: Any) -> str:
-    from genie_tui.core.recorded import for_review
-    from genie_tui.patching.staging import combined_diff, stage_all
+    from genie_tui.core.recorded import combined
 
-    diffs = for_review(agent.patches)
-    return combined_diff(agent.repo, stage_all(agent.repo, diffs)) if diffs else ""
+    return combined(agent.repo, agent.patches)[1]
 
 
 def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:

@@ -78,7 +78,6 @@ class Agent(UserIntent):
         self.patches: list[dict[str, Any]] = []
         self.tests: dict[str, Any] | None = None
         self.usage_totals = {"prompt_tokens": 0, "completion_tokens": 0}
-        self.summary = ""
         self.session: Session | None = None
         self._meter = TokenMeter()
         self._notes: list[dict[str, Any]] = []  # see add_note
@@ -90,7 +89,7 @@ class Agent(UserIntent):
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
         self._applied_diffs: list[str] = []
         self._carry: dict[str, float] | None = None  # a resumed session's patches waiting for a commit (carry.py)
-        self.task = ""
+        self.task = self.summary = ""
         self.library: Any = None
         #: What resuming found worth a line to the user (a chosen playbook that is gone); the first run says it.
         self.resume_notices: list[str] = []
@@ -131,6 +130,7 @@ class Agent(UserIntent):
         agent._notes, agent._carry = state.notes, carry.waiting(state.records)
         agent.resume_notices = playbook_notes.restore_playbooks(agent)
         agent.session.record("resume", status_before=state.status, steps_before=state.steps)
+        agent.resumed_in(state.approve)
         actions.note_changed_files(agent, changed_since(agent.repo, state.known_files(), state.last_ts))
         return agent
 

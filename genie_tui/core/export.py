@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core import request_log
-from genie_tui.core.restore import RestoredState, _are_tools, _record_problem, restore
+from genie_tui.core.records import are_tools, record_problem
+from genie_tui.core.restore import RestoredState, restore
 from genie_tui.core.sendable import sendable_arguments
 from genie_tui.core.session import loads_json
 from genie_tui.errors import GenieError
@@ -92,12 +93,12 @@ def _turns(state: RestoredState, path: Path | None
                 continue
             try:
                 before = request_log.decode(rec["sent"], before, recorded)
-                problem = next(filter(None, (_record_problem({"type": "message", "message": m}) for m in before)),
+                problem = next(filter(None, (record_problem({"type": "message", "message": m}) for m in before)),
                                None)
                 if problem:
                     raise ValueError(problem)
                 if "tools" in rec:
-                    if not _are_tools(rec["tools"]):
+                    if not are_tools(rec["tools"]):
                         raise ValueError("the tools are not a list of function schemas")
                     tools = rec["tools"]
             except ValueError as exc:

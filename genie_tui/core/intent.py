@@ -38,6 +38,8 @@ class UserIntent:
     stop_reason: str
     patches: list[dict[str, Any]]
     tests: dict[str, Any] | None
+    patch_count: int
+    record_patch: Any
 
     def cancel(self, why: str = "stopped by the user") -> None:
         """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped). ``why``
@@ -99,16 +101,41 @@ class UserIntent:
         was, self.approval_mode = self.approval_mode, mode
         if self.session:
             self.session.record("approval_mode", mode=mode)
-        from genie_tui.core.recorded import recorded
+        from genie_tui.core.recorded import leave_never
 
-        left = recorded(self.patches) if was == "never" != mode else []
-        for p in left:
-            p["reason"] = "not applied: recorded under approval mode never, which the user then left"
+        left = leave_never(self.patches) if was == "never" != mode else []
         if left:
             self.add_note(f"The user switched the approval mode from 'never' to {mode!r}. The patches recorded for "
                           f"review ({', '.join(p['id'] for p in left)}) were never applied: the files are as they are on "
                           "disk, and read_file shows them so. Propose again, against those files, what is still wanted.")
         return len(left)
+
+    def resumed_in(self, mode: str) -> None:
+        """A session resumed under another approval mode than the one it was left in (``RestoredState.approve``):
+        the user switched it, as with Ctrl+T (patches recorded under never are left, and the model told)."""
+        if mode != self.approval_mode:
+            self.approval_mode, now = mode, self.approval_mode
+            self.set_approval_mode(now)
+
+    def new_patch_id(self) -> str:
+        """An id no patch of the session has had (for a patch the user applies for the agent)."""
+        self.patch_count += 1
+        return f"p{self.patch_count}"
+
+    def user_applied_recorded(self, ids: list[str], patch_id: str, files: list[str], diff: str, how: str) -> None:
+        """The user reviewed the patches ``ids`` recorded under never as one diff and applied ``how`` much of it
+        (``diff``, to ``files``) as ``patch_id``: the model is told, and later patches are checked against the disk."""
+        from genie_tui.core.recorded import taken_into
+
+        taken_into(self.patches, ids, patch_id)
+        if self.session:
+            self.session.record("recorded_applied", ids=ids, patch_id=patch_id, how=how)
+        self.record_patch(patch_id, files, True, None, diff)
+        if self.tests:  # the last test run was of the code before it
+            self.tests["stale"] = True
+        self.add_note(f"[The user reviewed the patches recorded for review ({', '.join(ids)}) as one diff and applied "
+                      f"{how} as {patch_id}: {', '.join(files)}. The files on disk have it now, and read_file shows "
+                      "them so; later patches are checked against them.]")
 
     def set_playbook(self, name: str, active: bool) -> tuple[tuple[str, str], ...]:
         """Turn a playbook on or off (the user's toggle); the model hears of it at its next turn.

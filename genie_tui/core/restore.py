@@ -4,11 +4,12 @@ record, and the list of sessions that can be resumed. Writing and locking a sess
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genie_tui.core.recorded import leave_never, taken_into
+from genie_tui.core.records import is_number, record_problem
 from genie_tui.core.session import in_use, numbered_records, sessions_dir
 from genie_tui.errors import GenieError
 
@@ -68,6 +69,7 @@ class RestoredState:
     steps: int = 0
     status: str = "interrupted"
     last_patch: int = 0  # the highest N of the patch ids (pN) on record: a resumed session goes on from there
+    approve: str = "ask"  # the approval mode the session was left in: its start's, or the user's last switch
     #: The active playbooks and why, and the files that selected them, as last recorded (empty when they never
     #: changed after the start): a resumed session does not announce again what its conversation already has.
     playbooks: list[tuple[str, str]] = field(default_factory=list)
@@ -133,13 +135,15 @@ def restore(path: Path) -> RestoredState:
     state.playbooks_on = _names(state.start.get("playbooks"))
     state.playbooks_off = _names(state.start.get("disabled_playbooks"))  # absent before genie kept them
     overruled = False  # the user did not take the patch whose call's result is the next tool message as it was
+    config = state.start.get("config")
+    state.approve = str(config.get("approve") or "ask") if isinstance(config, dict) else "ask"
     for number, rec in records:
         kind = rec["type"]
-        problem = _record_problem(rec)
+        problem = record_problem(rec)
         if problem:
             # exit 1, not 2: the command was right, the file is damaged
             raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
-        if _is_number(rec.get("ts")):
+        if is_number(rec.get("ts")):
             state.last_ts = max(state.last_ts, float(rec["ts"]))
         if kind == "message":
             state.messages.append(rec["message"])
@@ -167,6 +171,12 @@ def restore(path: Path) -> RestoredState:
             state.last_patch = max(state.last_patch, _patch_number(rec.get("patch_id")))
             # the user's own verdict (not auto or never): some hunks or none ("all" is every one), or an edit
             overruled = rec.get("mode") == "ask" and (rec.get("hunks") != "all" or rec.get("edited") is True)
+        elif kind == "approval_mode" and isinstance(rec.get("mode"), str):  # the user's switch (intent.py)
+            if state.approve == "never" != rec["mode"]:
+                leave_never(state.patches)
+            state.approve = rec["mode"]
+        elif kind == "recorded_applied" and isinstance(rec.get("ids"), list):  # see user_applied_recorded
+            taken_into(state.patches, rec["ids"], str(rec.get("patch_id")))
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:
@@ -221,96 +231,6 @@ def _patch_number(patch_id: object) -> int:
     return int(digits) if text[:1] == "p" and digits.isascii() and digits.isdigit() else 0
 
 
-_ROLES = ("system", "user", "assistant", "tool")
-
-
-def _record_problem(rec: dict[str, Any]) -> str | None:
-    """What makes a record unusable for resuming, exporting or listing, or ``None``.
-
-    Only the fields genie reads are checked; unknown record kinds and extra fields are fine.
-    """
-    kind = rec["type"]
-    if kind == "start":
-        if not isinstance(rec.get("repo"), str):
-            return "no repository"
-        if "\x00" in rec["repo"] or not Path(rec["repo"]).is_absolute():
-            # genie records the resolved path: anything else would resume in whatever directory genie runs in
-            return "the repository is not an absolute path"
-        if not isinstance(rec.get("task", ""), str):
-            return "the task is not text"
-        if not _is_number(rec.get("ts", 0)):
-            return "the time is not a number"
-        if not _is_date(rec.get("ts", 0)):
-            return "the time is not a date"
-        if not _are_tools(rec.get("tools", [])):
-            return "the tools are not a list of function schemas"
-    elif kind == "message":
-        msg = rec.get("message")
-        if not isinstance(msg, dict) or msg.get("role") not in _ROLES:
-            return "no message with a role"
-        if msg["role"] == "tool" and not isinstance(msg.get("tool_call_id"), str):
-            return "a tool result without a tool_call_id"
-        calls = msg.get("tool_calls") if msg["role"] == "assistant" else None
-        if calls is not None and not (isinstance(calls, list) and all(map(_is_tool_call, calls))):
-            return "a malformed tool call"
-    elif kind == "plan":
-        steps = rec.get("steps")
-        if not isinstance(steps, list) or not all(
-                isinstance(s, dict) and isinstance(s.get("text"), str) and isinstance(s.get("status"), str)
-                for s in steps):
-            return "no list of steps with text and status"
-    elif kind == "notes" and not (isinstance(rec.get("pending"), list) and all(
-            isinstance(n, dict) and isinstance(n.get("text"), str) and isinstance(n.get("key"), (str, type(None)))
-            for n in rec["pending"])):
-        return "no list of notes with text"
-    elif kind == "patch":  # restated in every request, and in the summary of the run that resumes it
-        files = rec.get("files", [])
-        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            return "the files are not a list of paths"
-        if not all(isinstance(rec.get(k), (str, type(None))) for k in ("id", "reason", "diff")):
-            return "the id, reason or diff is not text"
-        if not isinstance(rec.get("applied", False), bool):
-            return "applied is not true or false"
-    elif kind == "end" and not isinstance(rec.get("status", "?"), str):
-        return "the status is not text"
-    return None
-
-
-def _are_tools(value: object) -> bool:
-    """A list of ``{"type": "function", "function": {"name": ..., "parameters": {...}}}`` as genie records them
-    (what ``genie export`` copies into the fine-tuning file and checks the calls against)."""
-    return isinstance(value, list) and all(map(_is_tool_schema, value))
-
-
-def _is_tool_schema(tool: object) -> bool:
-    function = tool.get("function") if isinstance(tool, dict) else None
-    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-        return False
-    parameters = function.get("parameters", {})
-    properties = parameters.get("properties", {}) if isinstance(parameters, dict) else None
-    return isinstance(properties, dict) and all(isinstance(p, dict) for p in properties.values())
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_date(value: float) -> bool:
-    """Whether a session list can show ``value`` as a local time: NaN, the infinities (JSON's ``1e400``) and
-    times past what the platform's time_t holds (``1e308``) cannot be."""
-    try:
-        time.localtime(value)
-    except (OverflowError, OSError, ValueError):
-        return False
-    return True
-
-
-def _is_tool_call(call: object) -> bool:
-    if not isinstance(call, dict) or not isinstance(call.get("id"), str):
-        return False
-    function = call.get("function")
-    return (isinstance(function, dict) and isinstance(function.get("name"), str)
-            and isinstance(function.get("arguments") or "", str))
 
 
 def missing_tool_results(messages: list[dict[str, Any]], content: str,

@@ -164,6 +164,9 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         return f"user {'allowed' if rec['approved'] else 'refused'} running {rec['command']}"
     if kind == "approval_mode":
         return f"user switched patch approval to {rec['mode']}"
+    if kind == "recorded_applied":  # the patches recorded under never, reviewed as one diff
+        return (f"user reviewed the recorded patches {', '.join(map(str, rec['ids']))} as one diff and applied "
+                f"{rec['how']} as {rec['patch_id']}")
     if kind == "model":
         return f"user switched the model to {rec['model']}"
     if kind == "commit":

@@ -2,7 +2,8 @@
 
 Pane commands appear while they can act: the review commands while a patch awaits a verdict, the step
 commands while the plan has steps, the tool-call commands while the conversation shows one, the search
-commands while a hit is highlighted. Models are the ones the endpoint lists (fetched once, the first time the
+commands while a hit is highlighted, "Review the recorded patches" while the agent has patches recorded under
+approval mode never. Models are the ones the endpoint lists (fetched once, the first time the
 palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.markup import escape
 
+from genie_tui.core.recorded import recorded
 from genie_tui.ui.themes import textual_builtin
 
 if TYPE_CHECKING:
@@ -110,6 +112,10 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
         yield SystemCommand(title, help_, partial(main.run_action, action))
     for title, help_, line in TYPED:
         yield SystemCommand(title, help_, partial(_type, main, line))
+    agent = app.agent
+    if agent is not None and not main.patch.awaiting and recorded(agent.patches):
+        yield SystemCommand("Review the recorded patches", "/apply: the patches recorded under approval mode never, "
+                            "as one diff, hunk by hunk", partial(main.run_action, "slash('/apply')"))
     if main.patch.awaiting:
         for title, help_, action in REVIEW:
             yield SystemCommand(title, help_, partial(_in_pane, main.patch.view, main.patch, action))

@@ -96,3 +96,25 @@ async def test_leaving_never_with_patches_recorded_tells_the_model_they_were_nev
     assert "from 'never' to 'ask'" in told and "(p1) were never applied" in told
     assert requests[2]["messages"][-1]["content"].startswith("a.py lines 1-1 of 1\n1| x = 1")  # the disk's, again
     assert (repo / "a.py").read_text() == "x = 1\n"
+    assert restore(agent.session.path).patches[0]["reason"].endswith("which the user then left")  # a resume too
+
+
+async def test_a_session_left_in_never_resumed_under_another_mode_leaves_its_recorded_patches(make_repo):
+    # a resume under auto kept them recorded for review, unstaged and untold, and under never again after a
+    # switch it staged them once more under the files the model had been told were the disk's
+    repo = make_repo({"a.py": "x = 1\n"})
+    patch = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    with ScriptedServer([Reply(tool_calls=[("propose_patch", {"diff": patch})]), FINISH]) as server:
+        agent = Agent(settings_for(repo, server, "never"), repo)
+        [_ async for _ in agent.run("change x")]
+        await agent.client.aclose()
+    agent.session.close()
+    with ScriptedServer([Reply(tool_calls=[("read_file", {"path": "a.py"})]), FINISH]) as server:
+        resumed = Agent.resume(agent.session.id, settings_for(repo, server, "auto"))
+        [_ async for _ in resumed.run("go on")]
+        await resumed.client.aclose()
+        requests = server.requests
+    told = " ".join(m["content"] for m in requests[0]["messages"] if m["role"] == "user")
+    assert "from 'never' to 'auto'" in told and "(p1) were never applied" in told
+    assert restore(resumed.session.path).approve == "auto"
+    assert restore(resumed.session.path).patches[0]["reason"].endswith("which the user then left")

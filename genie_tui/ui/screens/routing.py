@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from genie_tui.core import events as ev
+from genie_tui.core.recorded import recorded
 from genie_tui.printable import StreamPrintable, printable
 from genie_tui.tools.testrun import exit_text
 from genie_tui.ui.screens.question import ask_question, ask_to_run
@@ -117,6 +118,11 @@ class EventRouter:
             # in the app the conversation goes on by typing; `genie resume` is the headless way back in
             summary = e.summary.replace("; `genie resume` continues the session", "; type a message to go on")
             await conv.add_note(f"■ {e.status}: {summary}", "good" if e.status == "finished" else "error")
+            agent = self.screen.genie.agent
+            waiting = recorded(agent.patches) if agent is not None else []
+            if waiting:  # under never nothing was applied: say where the patches are
+                await conv.add_note(f"{len(waiting)} patch{'es' * (len(waiting) > 1)} recorded for review, not "
+                                    "applied (approval mode never): /apply reviews them as one diff")
 
     async def _show_fatal(self) -> None:
         fatal, self._fatal = self._fatal, None
