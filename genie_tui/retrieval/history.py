@@ -222,7 +222,7 @@ class Terms:
             return {}
         if self._commits is None:
             ntok = [n for (n,) in c.execute("SELECT ntok FROM commits ORDER BY id")]  # ids 1, 2, ...
-            avgdl = sum(ntok) / max(len(ntok), 1)
+            avgdl = sum(ntok) / max(len(ntok), 1) or 1.0  # messages with no word to search ("🎉", ".")
             self._commits = (len(ntok), array("d", [0.0, *(K1 * (1 - B + B * d / avgdl) for d in ntok)]))
         n, norm = self._commits
         postings = self._postings(c, terms, "histterm", last=n)

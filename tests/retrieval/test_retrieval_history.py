@@ -141,3 +141,17 @@ def test_a_history_stored_again_while_a_query_reads_it_gives_that_query_no_votes
     fresh = history.Terms(history.stored_head(c))
     assert set(fresh.votes(c, ["invoices"])) == {f"new_{i}.py" for i in range(5)}
     store.close()
+
+
+def test_a_history_whose_messages_hold_no_word_to_search_leaves_search_working(make_repo):
+    # every commit "🎉" or "." gave commits of no words: a division by their mean length failed every search
+    repo = make_repo({"a.py": "def alpha():\n    return 1\n"}, commit=False)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "🎉")
+    (repo / "a.py").write_text("def alpha():\n    return 2\n")
+    git(repo, "commit", "-qam", ".")
+    index = RepoIndex.open(repo)
+    try:
+        assert [r.path for r in index.search("alpha alpha", k=3)] == ["a.py"]
+    finally:
+        index.close()
