@@ -2,9 +2,8 @@
 
 A file is unchanged when its size and ctime match what was stored (the change time: any write moves it, also one
 that puts the mtime back, ``touch -r``, ``rsync -t``, ``cp -p``, and so does a ``chmod``, which may make an
-unreadable file readable); when they differ, its content hash
-(git's blob id) decides whether it needs parsing again, so a ``git checkout`` that only touches timestamps costs
-a read, not a parse.
+unreadable file readable); when they differ, its content hash (git's blob id) decides whether it needs parsing
+again, so a ``git checkout`` that only touches timestamps costs a read, not a parse.
 """
 
 from __future__ import annotations
@@ -154,6 +153,7 @@ class _Inside:
     def __init__(self, repo: Path) -> None:
         self.root = os.path.realpath(repo)
         self._dirs: dict[str, bool] = {"": True}
+        self.linked: set[str] = set()  # the directories reached through a symlink (see dir_ok)
 
     def _within(self, real: str) -> bool:
         return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
@@ -169,6 +169,7 @@ class _Inside:
             # a directory that is no link lies where its parent does, and the parent was checked
             ok = self.dir_ok(rel_dir.rpartition("/")[0]) and (not link or self._within(os.path.realpath(full)))
             self._dirs[rel_dir] = ok
+            self.linked.update([rel_dir] if link or rel_dir.rpartition("/")[0] in self.linked else [])
         return ok
 
     def file_ok(self, rel: str, is_link: bool) -> bool:
@@ -255,12 +256,12 @@ def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
 
 def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int, inside: _Inside) -> set[str]:
     """The known files that are indexed and unchanged (the same size and ctime, a regular file, not over the
-    size limit, in a directory inside the repository): most of them at each refresh, found in one pass
+    size limit, in a directory inside the repository and reached through no link): most of them at each refresh, found in one pass
     (per file, the loop of :func:`_update` took a quarter of re-indexing one file of a 1M-line repository),
     while git lists the files (those it no longer lists are then taken out)."""
     same = {p for p, st in seen.items() if (o := known[p])[5] is None and o[2] == st.st_size
             and o[3] == st.st_ctime_ns and st.st_size <= limit and S_ISREG(st.st_mode)}
-    bad = {d for d in {p.rpartition("/")[0] for p in same} if not inside.dir_ok(d)}
+    bad = {d for d in {p.rpartition("/")[0] for p in same} if not inside.dir_ok(d) or d in inside.linked}
     return {p for p in same if p.rpartition("/")[0] not in bad} if bad else same
 
 
@@ -302,9 +303,9 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             st = seen_early.get(path) or os.lstat(full)  # a symlink is looked through below
             is_link = S_ISLNK(st.st_mode)
             d = path.rpartition("/")[0]
-            if d != last_dir:
+            if d != last_dir:  # a file under a linked directory (``src -> real``) may be another's alias too
                 last_dir, dir_ok = d, inside.dir_ok(d)
-            outside = not dir_ok or (is_link and not inside.file_ok(path, is_link))
+            outside, via_link = not dir_ok or (is_link and not inside.file_ok(path, is_link)), is_link or d in inside.linked
             if is_link:
                 st = os.stat(full)
         except OSError:
@@ -316,9 +317,9 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         old = known.get(path)
         same = old is not None and old[2] == st.st_size and old[3] == st.st_ctime_ns and only is None  # a path
         # given was seen written (by the watcher): read whatever its stat says (``touch -r``, ``rsync -t``)
-        if same and old[5] is None and not is_link and not outside and st.st_size <= limit:
+        if same and old[5] is None and not via_link and not outside and st.st_size <= limit:
             continue  # unchanged and indexed: most files, so the full test below is skipped
-        alias = _alias_of(inside, path, listed) if is_link and not outside else ""
+        alias = _alias_of(inside, path, listed) if via_link and not outside else ""
         if same and (old[5] or "").startswith("too large") == (st.st_size > limit) \
                 and (old[5] == OUTSIDE) == outside and (old[5] == _alias_reason(alias) if alias else
                                                         not (old[5] or "").startswith(ALIAS)):

@@ -173,9 +173,13 @@ def is_utf8(name: str) -> bool:
 
 
 def _walk(repo: Path) -> list[str]:
+    """The files of a directory that is not a git repository, but for hidden and vendored directories and the git
+    repositories inside it (their own checkouts or submodules, left out as git leaves them out: walking one would
+    index what its ``.gitignore`` keeps out)."""
     out: list[str] = []
     for root, dirs, names in os.walk(repo):
-        dirs[:] = [d for d in dirs if d not in VENDOR_DIRS and not d.startswith(".") and is_utf8(d)]
+        dirs[:] = [d for d in dirs if d not in VENDOR_DIRS and not d.startswith(".") and is_utf8(d)
+                   and not os.path.lexists(os.path.join(root, d, ".git"))]
         rel = os.path.relpath(root, repo)
         for n in names:
             if not is_utf8(n):

@@ -367,4 +367,18 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
         return f"{name}: not indexed: {nested}"
     if not os.access(full, os.R_OK):
         return f"{name}: not indexed: unreadable"
-    return f"{name}: not indexed yet (run `genie index` to update)"
+    return f"{name}: {_unlisted(repo, rel) or 'not indexed yet (run `genie index` to update)'}"
+
+
+def _unlisted(repo: Path, rel: str) -> str:
+    """Why ``rel`` is not among the files the index lists (see ``files.list_files``), or ``""`` when it is."""
+    try:
+        if rel in F.list_files(repo):
+            return ""
+    except Exception:  # noqa: BLE001 - git failing is said by `genie index` itself
+        return ""
+    hidden = next((part for part in rel.split("/")[:-1] if part.startswith(".")), None)
+    if not (repo / ".git").exists():
+        return f"not indexed: inside a hidden directory ({hidden}/), which is not walked" if hidden else ""
+    return ("not indexed: git does not list it (`git status` shows how git sees it: with core.ignorecase, a file "
+            "renamed only in case keeps its old name)")

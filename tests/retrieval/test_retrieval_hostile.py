@@ -67,6 +67,19 @@ def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make
     (plain / "src/tool.py").write_text("def plain_tool():\n    pass\n")
     code, out, _ = _run(capsys, "search", "plain_tool", "--repo", str(plain), "--json")
     assert (code, [r["path"] for r in json.loads(out)["results"]]) == (0, ["src/tool.py"])
+    # a checkout inside it is left out as git leaves a nested one out: walked, its ignored files were indexed
+    (plain / "inner").mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=plain / "inner", check=True)
+    (plain / "inner/.gitignore").write_text("secret.py\n")
+    (plain / "inner/secret.py").write_text("plain_tool_key = 'hunter2'\n")
+    (plain / ".github").mkdir()
+    (plain / ".github/ci.yml").write_text("plain_tool: ci\n")
+    code, out, _ = _run(capsys, "search", "plain_tool", "--repo", str(plain), "--json")
+    assert (code, [r["path"] for r in json.loads(out)["results"]]) == (0, ["src/tool.py"])
+    for rel, why in (("inner/secret.py", "inside another git repository (inner/, a submodule or nested checkout)"),
+                     (".github/ci.yml", "inside a hidden directory (.github/), which is not walked")):
+        code, out, _ = _run(capsys, "index", "--repo", str(plain), "--explain", rel)  # it said "not indexed yet"
+        assert (code, out) == (0, f"{rel}: not indexed: {why}\n")
     repo = make_repo(PY)
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
@@ -476,3 +489,27 @@ def test_opening_an_index_does_not_read_all_of_it_and_damage_is_repaired_where_a
     c = sqlite3.connect(db)
     assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     c.close()
+
+
+def test_explain_names_a_file_git_does_not_list_instead_of_a_stale_index(make_repo, capsys):
+    # core.ignorecase on a case-sensitive file system: a file renamed only in case is listed by its old name
+    repo = make_repo(PY)
+    subprocess.run(["git", "config", "core.ignorecase", "true"], cwd=repo, check=True)
+    (repo / "pkg/core.py").rename(repo / "pkg/Core.py")
+    code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "pkg/Core.py")
+    assert code == 0 and out.startswith("pkg/Core.py: not indexed: git does not list it (`git status`"), out
+
+
+def test_a_directory_replaced_by_a_symlink_into_the_repository_is_indexed_once(make_repo, capsys):
+    # mv src real; ln -s real src: git lists src/a.py (still in its index) and real/a.py, the same file twice
+    repo = make_repo({"src/a.py": "def moved_quokka():\n    pass\n", "b.py": "x = 1\n"})
+    code, out, _ = _run(capsys, "search", "moved_quokka", "--repo", str(repo), "--json")
+    assert [r["path"] for r in json.loads(out)["results"]] == ["src/a.py"]
+    (repo / "src").rename(repo / "real")
+    (repo / "src").symlink_to("real")
+    ix = RepoIndex.open(repo)  # an index built before the move, brought up to date
+    try:
+        assert [r.path for r in ix.search("moved_quokka")] == ["real/a.py"]
+        assert [d.path for d in ix.definitions("moved_quokka")] == ["real/a.py"]
+    finally:
+        ix.close()
