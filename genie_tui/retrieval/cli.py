@@ -93,7 +93,7 @@ def index_cmd(args: argparse.Namespace) -> int:
         f"; {_count(b.hung, 'worker')} hung and killed" if b.hung else "",
         f"; {_count(b.died, 'worker')} died" if b.died else "",
         "; their files were parsed in this process" if b.hung or b.died else ""])
-    print(f"{st['files']} files, {st['definitions']} definitions, {time.perf_counter() - t0:.2f}s "
+    print(f"{_count(st['files'], 'file')}, {_count(st['definitions'], 'definition')}, {time.perf_counter() - t0:.2f}s "
           f"({b.parsed} parsed{by}, {b.removed} removed{notes})")
     sem = ix.semantic
     if sem is not None:

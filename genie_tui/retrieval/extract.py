@@ -146,6 +146,8 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
             kind = "method"  # a function in a C++ namespace or a Rust ``mod`` stays a function
         if kind == "module":
             namespaces.add(name)
+        if lang == "ruby" and kind in ("class", "module") and "::" in full:
+            parent = full.split("::")[-2]  # Ruby's compact ``class Shop::Cart`` is ``Cart`` of ``Shop``
         d = Definition(name, kind, line, end_line, _doc_of(node, lang), parent, _head(node, line))
         out.defs.append(d)
         stack.append((-neg_end, d))

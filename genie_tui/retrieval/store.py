@@ -65,7 +65,9 @@ from genie_tui.errors import GenieError
 # 53: each term's document frequency stored (``df``), not counted from its postings at each query
 # 54: code in extern/, cextern/, externals/, third-party/ and 3rdparty/ directories is vendored (not indexed)
 # 55: a file's ctime is stored instead of its mtime (``touch -r`` and ``chmod`` are seen)
-SCHEMA_VERSION = "55"
+# 56: Ruby's compact ``class Shop::Cart`` has ``Shop`` as its parent; files under a symlinked directory can be
+#     aliases
+SCHEMA_VERSION = "56"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
