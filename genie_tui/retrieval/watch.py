@@ -3,12 +3,13 @@ reads that file instead of the size and mtime of every file in the repository (o
 10,000 ``lstat`` calls, their directories' and ``git ls-files`` were most of the 100 ms a re-index took).
 
 The watcher vouches only for what it saw. Whenever it cannot (the kernel's event queue overflowed, a directory
-was created, deleted or moved, a ``.gitignore`` or ``.git/info/exclude`` changed, a ``.git`` appeared or went, a
+was created, deleted or moved, a ``.gitignore``, ``.git/info/exclude`` or the global excludes file (git's
+``core.excludesFile``, else ``~/.config/git/ignore``) changed, a ``.git`` appeared or went, a
 watch could not be added, or a directory was first watched after the scan began), :meth:`Watcher.changes` answers
 ``None`` and the index scans everything, as it does without a watcher. It watches the directories that hold indexed
 files, those beside them that git does not ignore (empty ones too) and the ones created while it runs; what it
-cannot see is listed in the README (a symlink's target changing, a global excludes file changing, a file that the
-ignore rules leave out leaving git's index: ``git rm --cached``).
+cannot see is listed in the README (a symlink's target changing, a global excludes file made in a directory that did
+not exist, a file that the ignore rules leave out leaving git's index: ``git rm --cached``).
 """
 
 from __future__ import annotations
@@ -68,19 +69,23 @@ class Watcher:
         self._skipped: set[str] = set()  # directories git ignored when seen: checked again at each scan
         self._swept = False  # the directories beside the watched ones were looked for (at the first scan)
         self._nested: dict[str, bool] = {}  # directory -> whether it is in a repository of its own (a clone)
-        self._git: dict[int, str] = {}  # watch descriptor -> "" for git's own directory, "info" for its info/
+        #: watch descriptor -> "" for git's own directory, "info" for its info/, "/NAME" for the directory of the global
+        #: excludes file NAME
+        self._git: dict[int, str] = {}
         self._whole = True  # only a scan that begins after every watch is in place can clear it
         self.failure = ""  # why watching stopped for good (then every refresh scans)
 
     def close(self) -> None:
         self._close()
 
-    def watch_git(self, git_dir: str, common_dir: str | None = None) -> None:
+    def watch_git(self, git_dir: str, common_dir: str | None = None, excludes: str = "") -> None:
         """Watch git's own directory (``git_dir``, absolute) for its index file being replaced (``git add -f`` of a
         file the ignore rules leave out) and ``info/exclude`` for edits (other rules of what is ignored), which a
-        linked worktree reads from the repository's common directory (``common_dir``)."""
-        for d, sub in ((git_dir, ""), (common_dir or git_dir, "info")):
-            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(os.path.join(d, sub)),
+        linked worktree reads from the repository's common directory (``common_dir``); and the directory of the
+        global ``excludes`` file (absolute), where an editor may write it anew and rename it over the old."""
+        head, name = os.path.split(excludes)
+        for d, sub in ((git_dir, ""), (common_dir or git_dir, "info"), *((head, "/" + name),) * bool(name)):
+            wd = self._libc.inotify_add_watch(self._fd, os.fsencode(d if sub.startswith("/") else os.path.join(d, sub)),
                                               _MOVED_TO | _CLOSE_WRITE | _ONLYDIR)
             if wd >= 0:
                 self._git[wd] = sub
@@ -256,7 +261,7 @@ class Watcher:
     def _git_event(self, wd: int, mask: int, raw: bytes) -> None:
         if mask & _IGNORED:
             del self._git[wd]
-        elif self._git[wd] == "info" and raw == b"exclude":
+        elif (self._git[wd] == "info" and raw == b"exclude") or self._git[wd] == "/" + os.fsdecode(raw):
             self._whole = True
         elif raw == b"index" and self._ignored:  # a file git ignored may be tracked now (git add -f): ask again
             self._changed |= self._ignored
@@ -295,9 +300,21 @@ def start(root: str) -> Watcher | None:
         proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=root,
                               capture_output=True, timeout=10, check=False)
         dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
-        if proc.returncode == 0 and len(dirs) == 2:
-            w.watch_git(dirs[0], os.path.join(root, dirs[1]))  # the common directory may be relative
+        if proc.returncode == 0 and len(dirs) == 2:  # the common directory may be relative
+            w.watch_git(dirs[0], os.path.join(root, dirs[1]), _excludes_file(root))
     return w
+
+
+def _excludes_file(root: str) -> str:
+    """Where git reads the user's global ignore rules for ``root``: ``core.excludesFile``, else
+    ``$XDG_CONFIG_HOME/git/ignore`` (``~/.config/git/ignore``)."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        proc = subprocess.run(["git", "config", "--path", "--get", "core.excludesFile"], cwd=root,
+                              capture_output=True, timeout=10, check=False)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return os.path.join(root, os.fsdecode(proc.stdout.strip()))  # a relative one is the work tree's
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config, "git", "ignore")
 
 
 def dirs_of(paths: Iterable[str]) -> set[str]:

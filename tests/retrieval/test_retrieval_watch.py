@@ -372,3 +372,30 @@ def test_a_linked_worktree_follows_the_repository_s_info_exclude(make_repo, tmp_
         assert _as_a_scan_finds(ix, wt, ["scratch_helper"], tmp_path, monkeypatch)
     finally:
         ix.close()
+
+
+@pytest.mark.parametrize("where", ["core.excludesFile", "XDG_CONFIG_HOME"])
+def test_a_change_of_the_global_excludes_file_is_followed(make_repo, tmp_path, monkeypatch, where):
+    # git's ignore rules of the user, outside the repository: the watched index kept a file it newly ignores
+    config = tmp_path / "config"
+    (config / "git").mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    excludes = config / "git/ignore"
+    repo = make_repo(FILES)
+    if where == "core.excludesFile":
+        excludes = tmp_path / "elsewhere/global-ignore"
+        excludes.parent.mkdir()
+        git(repo, "config", "core.excludesFile", str(excludes))
+    (repo / "pkg/scratch_notes.py").write_text("def scratch_helper():\n    pass\n")  # untracked
+    ix = RepoIndex.open(repo, watch=True)
+    try:
+        ix.refresh()
+        assert _defs(ix, "scratch_helper") == ["pkg/scratch_notes.py"]
+        new = excludes.with_name(excludes.name + ".tmp")  # as an editor saves it: a new file renamed over
+        new.write_text("scratch_*.py\n")
+        new.rename(excludes)
+        assert _defs(ix, "scratch_helper") == []
+        excludes.write_text("")  # written in place
+        assert _defs(ix, "scratch_helper") == ["pkg/scratch_notes.py"]
+    finally:
+        ix.close()
