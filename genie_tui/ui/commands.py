@@ -257,6 +257,11 @@ async def _playbook(screen: MainScreen, arg: str) -> None:
     from genie_tui.playbooks import PlaybookLibrary  # type: ignore[attr-defined]
 
     lib = await asyncio.to_thread(PlaybookLibrary.load, screen.genie.repo)
+    agent = screen.genie.agent
+    if agent is None or not agent.task:  # no task has selected any yet: those that apply to every task apply
+        explicit = agent.explicit_playbooks if agent is not None else screen.genie.playbooks
+        screen.genie.active_playbooks = tuple((a.name, a.reason) for a in lib.select(
+            "", explicit=explicit, disabled=agent.disabled_playbooks if agent is not None else ()))
     active = dict(screen.genie.active_playbooks)
     if not arg:
         lines = [f"  {'●' if pb.name in active else '○'} {pb.name} — {pb.description}"

@@ -33,7 +33,11 @@ def run(args: argparse.Namespace) -> int:
     repo = paths.resolve_repo(getattr(args, "repo", None))
     overrides = {k: getattr(args, k, None) for k in ("model", "base_url", "approve", "max_steps", "theme")}
     settings = load_settings(repo, overrides)
-    playbooks = list(getattr(args, "playbook", None) or [])
+    playbooks = list(dict.fromkeys(getattr(args, "playbook", None) or []))
+    if playbooks:  # an unknown or broken one is refused now, as `genie run` refuses it: in the app every task failed
+        from genie_tui.playbooks import PlaybookLibrary
+
+        PlaybookLibrary.load(repo).select("", explicit=playbooks)
 
     from genie_tui.ui.app import GenieApp
 
@@ -70,8 +74,9 @@ def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, anima
     from genie_tui.config.settings import load_settings
     from genie_tui.ui.app import GenieApp
 
+    # the demo brings its own model, endpoint and key: a bad one in the environment (OPENAI_API_KEY=" sk-x") is not its
     settings = load_settings(None, {"model": "genie-demo", "base_url": base_url, "approve": "ask",
-                                    "max_steps": 20, "theme": theme})
+                                    "max_steps": 20, "theme": theme}, model_needed=False)
     settings.api_key = "demo"
     settings.test_command = f"{shlex.quote(sys.executable)} -m unittest -q"  # stdlib only: no pytest needed
     return GenieApp(settings, repo, _agent_factory(settings, repo, [], demo=True), demo=True,

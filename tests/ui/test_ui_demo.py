@@ -127,3 +127,14 @@ def test_the_demo_leaves_nothing_in_the_user_s_dirs(monkeypatch: Any, helpers: A
     assert seen["config"] == home / "config"  # the user's themes and settings still apply
     assert not seen["repo"].exists() and not seen["data"].exists()
     assert not (home / "data").exists() and not (home / "cache").exists()
+
+
+@pytest.mark.parametrize("var, value", [("OPENAI_API_KEY", " sk-x"), ("GENIE_MODEL", "gpt 4"),
+                                        ("GENIE_BASE_URL", "not a url")])
+def test_the_demo_starts_whatever_model_settings_the_environment_holds(tmp_path: Path, monkeypatch: Any,
+                                                                      var: str, value: str) -> None:
+    # it brings its own model, endpoint and key; a bad one in the environment refused it (exit 2)
+    monkeypatch.setenv(var, value)
+    with demo_server(fast=True) as server:
+        app = build_demo_app(prepare_sample_repo(tmp_path), server.base_url, animate=False)
+    assert (app.settings.model, app.settings.base_url, app.settings.api_key) == ("genie-demo", server.base_url, "demo")
