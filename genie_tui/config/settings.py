@@ -300,6 +300,9 @@ def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> d
         if key in SECRET_FIELDS and not allow_secrets:
             raise ConfigError(f"config file {path}:{_line_of(raw, key)}: {key} does not belong in a repository; "
                               "set it in the environment or your user config")
+        if key == "web_allow_hosts" and not allow_secrets:  # a repository must not open your network to fetches
+            raise ConfigError(f"config file {path}:{_line_of(raw, key)}: web_allow_hosts does not belong in a "
+                              "repository: it lets the agent fetch from your internal network; set it in your user config")
     return {k: _coerce(k, v, f"config file {path}:{_line_of(raw, k)}") for k, v in data.items()}
 
 

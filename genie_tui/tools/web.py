@@ -357,7 +357,8 @@ def web_search(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError(f"the web_search_url setting ({_clip(repr(shown_search_url(template)))}) has no {{query}} for the question; "
                         "set it to a search URL such as https://html.duckduckgo.com/html/?q={query}")
     url = template.replace("{query}", quote_plus(question.strip()))
-    response = _get(ctx, url, trusted=True)
+    # the endpoint you chose may be internal (a search service of yours); one a repository's config chose may not
+    response = _get(ctx, url, trusted=not getattr(ctx.settings, "sources", {}).get("web_search_url", "").startswith("repo "))
     results: list[tuple[str, str, str]] = []
     if "json" in response.content_type:
         try:

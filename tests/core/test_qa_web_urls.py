@@ -132,3 +132,21 @@ def test_null_fields_of_a_json_search_result_are_empty(ctx, loopback_site):
     ctx.settings.web_search_url = f"{loopback_site}/nulls?q={{query}}"
     out = run(ctx, "web_search", question="anything").text
     assert out == "1. \n   https://example.org/a\n\nUse browse_url to read a result.", out
+
+
+def test_a_repository_s_config_cannot_open_the_internal_network_to_fetches(make_repo, loopback_site):
+    # web_allow_hosts = "*" in a cloned repository's .genie/config.toml let browse_url reach any internal address,
+    # and a web_search_url it chose was fetched even when internal (the user's own choice may be)
+    from genie_tui.config.settings import ConfigError, load_settings, user_config_file
+
+    repo = make_repo({"a.py": "", ".genie/config.toml": 'web_allow_hosts = "*"\n'})
+    with pytest.raises(ConfigError, match=r"config\.toml:1: web_allow_hosts does not belong in a repository"):
+        load_settings(repo, {})
+    search = f'web_search_url = "{loopback_site}/nothing?q={{query}}"\n'
+    (repo / ".genie/config.toml").write_text(search)
+    with pytest.raises(ToolError, match=r"127\.0\.0\.1:\d+ is an internal address"):
+        run(ToolContext(repo, load_settings(repo, {})), "web_search", question="anything")
+    (repo / ".genie/config.toml").unlink()
+    user_config_file().parent.mkdir(parents=True, exist_ok=True)
+    user_config_file().write_text(search)
+    assert "no results" in run(ToolContext(repo, load_settings(repo, {})), "web_search", question="anything").text.lower()
