@@ -112,28 +112,45 @@ class Assembler:
         self.usage: Any = None
 
     def feed(self, chunk: Any) -> list[Event]:
+        """The events of one chunk. Raises :class:`MalformedChunk` for a chunk of the wrong shape (the SDK hands
+        on what a server sent unchecked: ``null``, ``"delta": "x"``, a number as the text): the attempt is
+        retried, as a chunk that is no JSON is, rather than failing the run or sending a number on as text."""
+        try:
+            return self._feed(chunk)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise MalformedChunk(_shape(exc)) from None
+
+    def _feed(self, chunk: Any) -> list[Event]:
         events: list[Event] = []
         if getattr(chunk, "usage", None) is not None:
-            self.usage = chunk.usage
-        for choice in chunk.choices or ():
-            if choice.index not in (0, None):
+            usage = chunk.usage
+            _expect(usage.prompt_tokens, (int, type(None)), "usage.prompt_tokens")
+            _expect(usage.completion_tokens, (int, type(None)), "usage.completion_tokens")
+            self.usage = usage
+        for choice in _expect(chunk.choices, (list, tuple, type(None)), "choices") or ():
+            if _expect(choice.index, (int, type(None)), "choice index") not in (0, None):
                 continue  # n > 1 is never requested; ignore stray alternatives
             delta = choice.delta
             if delta is not None:
-                if delta.content:
+                if _expect(delta.content, (str, type(None)), "delta.content"):
                     self.content.append(delta.content)
                     events.append(TextDelta(delta.content))
-                for tc in delta.tool_calls or ():
+                for tc in _expect(delta.tool_calls, (list, tuple, type(None)), "delta.tool_calls") or ():
                     events.extend(self._tool_delta(tc))
-            if choice.finish_reason:
+            if _expect(choice.finish_reason, (str, type(None)), "finish_reason"):
                 self.finish_reason = choice.finish_reason
         return events
 
     def _tool_delta(self, tc: Any) -> list[Event]:
-        index = tc.index if tc.index is not None else len(self.calls)
+        _expect(tc.id, (str, type(None)), "tool call id")
+        index = _expect(tc.index, (int, type(None)), "tool call index")
+        index = index if index is not None else len(self.calls)
+        if tc.function is not None:
+            _expect(tc.function.name, (str, type(None)), "tool call name")
         call = self._by_index.get(index)
-        # Some servers reuse index 0 for every call; a new id at a used index is a new call.
-        if call is None or (tc.id and call.wire_id != tc.id and call.announced and call.args):
+        # Some servers reuse index 0 for every call; a new id at a used index is a new call (also when the call
+        # before it took no arguments: ``list_dir`` sent "" and the next call's arguments were read as its own).
+        if call is None or (tc.id and call.wire_id != tc.id and call.announced):
             call = _PendingCall(wire_id=tc.id or f"call_{uuid.uuid4().hex[:16]}")
             self._by_index[index] = call
             self.calls.append(call)
@@ -148,7 +165,7 @@ class Assembler:
             events.append(ToolCallStarted(call.id, call.name))
             events.extend(ToolCallArgsDelta(call.id, call.name, a) for a in call.args if a)
         if fn is not None and fn.arguments:
-            arguments = as_text(fn.arguments)
+            arguments = as_text(_expect(fn.arguments, (str, dict, list), "tool call arguments"))
             call.args.append(arguments)
             if call.announced:
                 events.append(ToolCallArgsDelta(call.id, call.name, arguments))
@@ -178,6 +195,31 @@ class Assembler:
         events.append(usage)
         turn = AssistantTurn(content, tuple(calls), self.finish_reason or "stop", usage, attempts)
         return events, turn
+
+
+class MalformedChunk(ValueError):
+    """A streamed chunk that is JSON, but not of the shape the protocol gives it."""
+
+
+def _expect(value: Any, kinds: tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, kinds):  # a bool is an int to isinstance
+        raise TypeError(f"{what} is {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = json.dumps(value, default=lambda v: type(v).__name__)
+    except (TypeError, ValueError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _shape(exc: Exception) -> str:
+    """What was wrong with a chunk, in a few words: ours, or the Python error reading it (``'NoneType' object
+    has no attribute 'choices'`` for ``data: null``)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def as_text(arguments: Any) -> str:

@@ -48,6 +48,9 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # event loop, which the app shares: after this much parsing, the stream lets the loop run (repaints, keys)
 YIELD_EVERY_S = 0.008
 NO_KEY = "not-needed"
+#: how much of an answer that is no event stream is read: a whole JSON completion, or an error page's start
+MAX_ANSWER_BYTES = 32 << 20
+MAX_PAGE_BYTES = 64 << 10
 
 
 def encodable(value: Any) -> Any:
@@ -72,7 +75,17 @@ async def _unstreamed(stream: Any) -> list[Any] | None:
     media = (response.headers.get("content-type") or "").split(";")[0].strip().lower() if response else ""
     if media not in ("application/json", "text/html"):
         return None
-    body = (await response.aread()).decode("utf-8", "replace")
+    limit = MAX_ANSWER_BYTES if media == "application/json" else MAX_PAGE_BYTES
+    pieces, size = [], 0
+    async for piece in response.aiter_bytes():  # a page that never ends grew by a gigabyte every 3 s
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            break
+    if size > limit and media == "application/json":
+        raise NotAStream(f"the answer is larger than {limit >> 20} MB, which no chat completion is; check the base "
+                         "URL: an OpenAI-compatible API, usually ending in /v1", False)
+    body = b"".join(pieces).decode("utf-8", "replace")
     data: Any = None
     if media == "application/json":
         try:

@@ -153,4 +153,13 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
         return Failure(f"error in stream: {_one_line(_server_message(exc))}", True)
     if isinstance(exc, (json.JSONDecodeError, ValueError)):
         return Failure(f"malformed stream chunk ({_one_line(str(exc), 80)})", True)
+    # reading a whole answer that is no stream: the SDK does not wrap its HTTP library's errors (httpx, or the
+    # httpx2 that openai 3 brings), so they are known by their classes' names
+    kinds = {k.__name__ for k in type(exc).__mro__ if k.__module__.partition(".")[0] in ("httpx", "httpx2")}
+    if "TimeoutException" in kinds:
+        return Failure(f"no answer within {timeout:g}s (timeout)", True, timed_out=True)
+    if "DecodingError" in kinds:
+        return Failure(f"malformed answer ({_one_line(str(exc), 80) or 'its body cannot be decoded'})", True)
+    if "TransportError" in kinds:
+        return Failure(f"connection error: {_one_line(str(exc)) or type(exc).__name__}", True)
     raise exc

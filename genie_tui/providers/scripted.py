@@ -96,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.fault == "html":
             self._raw(200, "text/html; charset=utf-8", b"<html><body><h1>Sign in to continue</h1></body></html>")
+        elif reply.fault in ("cutbody", "stallbody", "endless"):
+            self._broken_body(body, reply)
         elif reply.fault == "nostream" and reply.error_message:
             self._error(200, reply.error_message, reply.error_code or "server_error")
         elif reply.fault == "nostream" and reply.body is not None:
@@ -107,7 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
         owner = self.server.owner
-        events = stream_events(body, reply, owner._new_id(), owner.reuse_call_ids)
+        events = reply.events if reply.events is not None else \
+            stream_events(body, reply, owner._new_id(), owner.reuse_call_ids)
         self.send_response(200)
         label = "application/json" if reply.fault == "mislabeled" else "text/event-stream; charset=utf-8"
         self.send_header("Content-Type", label)
@@ -166,6 +169,30 @@ class _Handler(BaseHTTPRequestHandler):
         tokens = sum(len(t.split()) for t in inputs)
         self._json(200, {"object": "list", "data": data, "model": body.get("model", ""),
                          "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    def _broken_body(self, body: dict[str, Any], reply: Reply) -> None:
+        """A completion cut halfway through its body, or a page that never ends."""
+        data = json.dumps(completion_body(body, reply, self.server.owner._new_id())).encode()
+        endless = reply.fault == "endless"
+        self.send_response(200)
+        self.send_header("Content-Type", str(reply.body or "text/html") if endless else "application/json")
+        if not endless:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            if not endless:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                if reply.fault == "stallbody":
+                    self.server.owner._stopping.wait(reply.hang_seconds)
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            filler = b"<p>" + b"x" * 65536 + b"</p>\n"
+            while not self.server.owner._stopping.is_set():
+                self.wfile.write(filler)
+        except OSError:  # the client stopped reading
+            pass
 
     # --- helpers ------------------------------------------------------------------------------------------
 

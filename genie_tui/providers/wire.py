@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULTS = (None, "429", "500", "drop", "truncate", "malformed", "hang", "nostream", "html",
-          "mislabeled")  # or any HTTP status
+          "mislabeled", "cutbody", "stallbody", "endless")  # or any HTTP status
 
 
 @dataclass
@@ -35,6 +35,13 @@ class Reply:
     - ``"html"``: status 200 with an HTML page (a captive portal or a proxy's login page).
     - ``"mislabeled"``: the normal event stream, labelled ``application/json`` (servers and proxies that label
       every answer so).
+    - ``"cutbody"``: a JSON completion whose connection closes halfway through its body (``Content-Length`` says
+      more is coming); ``"stallbody"``: the same, closed only after ``hang_seconds``.
+    - ``"endless"``: status 200 with a body that never ends (until the client goes away), of the type ``body``
+      names (``"text/html"`` when none).
+
+    ``events`` replaces the streamed answer's ``data:`` payloads, sent verbatim and followed by nothing (script a
+    chunk of the wrong shape: ``"null"``, ``'{"choices": [1]}'``).
 
     ``error_code`` replaces the error body's ``type`` and ``code`` of an HTTP fault (OpenAI's 429 for an account
     out of credit says ``insufficient_quota``) and ``error_message`` its message.
@@ -59,6 +66,7 @@ class Reply:
     error_code: str | None = None
     error_message: str | None = None
     body: Any = None
+    events: list[str] | None = None
 
     def __post_init__(self) -> None:
         status = self.fault or ""
