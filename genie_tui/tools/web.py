@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import html
 import json
 import re
@@ -17,8 +16,8 @@ from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
 from genie_tui.tools.web_html import parse_html
 from genie_tui.tools.web_types import (
     BINARY,
-    HTML_START,
     looks_like_text,
+    page_encoding,
     starts_as_html,
     textual,
 )
@@ -92,50 +91,6 @@ class Fetched:
             return self.body.decode(self.encoding, errors="replace")
         except (UnicodeError, LookupError, ValueError, TypeError):  # a codec that refuses "replace" (idna)
             return self.body.decode("utf-8", errors="replace")
-
-
-def _text_encoding(name: str | None, sample: bytes) -> str:
-    """The page's charset if it is a text encoding that can decode ``sample`` with errors replaced, else UTF-8
-    (``charset=idna`` refuses errors="replace", ``charset=undefined`` decodes nothing, ``hex`` is not text)."""
-    try:
-        info = codecs.lookup(name or "utf-8")
-        if not getattr(info, "_is_text_encoding", True):
-            return "utf-8"
-        sample.decode(info.name, errors="replace")
-    except (UnicodeError, LookupError, ValueError, TypeError):
-        return "utf-8"
-    return info.name
-
-
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-
-
-def _meta_charset(ctype: str, head: bytes) -> str | None:
-    """The charset an HTML page names in a ``<meta charset>`` or ``<meta http-equiv="Content-Type">`` in
-    ``head``, its first 4 KB, as browsers prescan a page whose header names none. An unlabelled page counts as
-    HTML only when it starts as one (a script that mentions ``<meta charset=...>`` in a string is no page). A
-    page that says UTF-16 there is read as UTF-8 (its bytes so far were ASCII), and a charset that does not
-    write ASCII as ASCII (EBCDIC's ``cp037``) cannot be what the page's own ASCII markup was written in."""
-    if "html" not in ctype and (ctype or not HTML_START.match(head)):
-        return None
-    found = _META_CHARSET.search(head)
-    name = found.group(1).decode("ascii") if found else None
-    if name and name.lower().replace("-", "").startswith(("utf16", "utf32")):
-        return "utf-8"
-    try:
-        return name if name and "<meta charset=".encode(name) == b"<meta charset=" else None
-    except (UnicodeError, LookupError, ValueError, TypeError):
-        return None
-
-
-# A byte order mark names the encoding whatever the header or the page says (as browsers decode): UTF-32's
-# first, since its little-endian mark begins with UTF-16's. The codecs named read the mark and drop it.
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
-         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-
-
-def _bom_encoding(head: bytes) -> str | None:
-    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
 
 
 class _Inflater:
@@ -306,7 +261,7 @@ def _download(url: str, stop: threading.Event, guard: Guard) -> Fetched | ToolEr
     except ImportError as exc:  # a socks:// proxy without httpx's optional socksio package
         return ToolError(f"{shown}: cannot fetch ({_clip(str(exc), 300)})")
     head = bytes(body[:4096])
-    encoding = _bom_encoding(head) or _text_encoding(charset or _meta_charset(ctype, head), head)
+    encoding = page_encoding(head, charset, ctype)
     return Fetched(final, ctype, bytes(body), encoding, truncated, status)
 
 

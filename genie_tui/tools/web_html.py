@@ -121,11 +121,18 @@ class _TextExtractor(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# A numeric character reference past U+10FFFF is U+FFFD (HTML's rule); one of thousands of digits made Python's
+# unescape fail (int() takes at most 4,300) and the whole page with it. Leading zeros are dropped first.
+_ZEROS = re.compile(r"&#([xX]?)0+([0-9a-fA-F]*)")
+_HUGE_REF = re.compile(r"&#(?:[0-9]{8,}|[xX][0-9a-fA-F]{7,});?")
+
+
 def parse_html(page: str) -> _TextExtractor:
     """``page`` parsed a piece at a time. One tag or comment left unfinished for over ``HTML_PENDING`` characters
     (``<a <a <a …`` for megabytes: the parser's regular expression held 800 MB for it) is dropped up to the next
     ``>``, and parsing goes on from there."""
     parser = _TextExtractor()
+    page = _HUGE_REF.sub("\ufffd", _ZEROS.sub(lambda m: f"&#{m[1]}{m[2] or 0}", page))
     at = 0
     while at < len(page):
         parser.feed(page[at:at + _FEED])

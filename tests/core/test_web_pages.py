@@ -48,6 +48,13 @@ _PAGES: dict[str, tuple[str, bytes]] = {
     "/meta-header-wins": ("text/html; charset=utf-8", "<meta charset=windows-1252><p>caf\u00e9</p>".encode()),
     "/meta-bogus": (_HTML, "<meta charset=no-such-thing><p>caf\u00e9</p>".encode()),
     "/meta-utf16": (_HTML, "<meta charset=utf-16><p>caf\u00e9</p>".encode()),
+    # a <meta> that only mentions a charset declares none (its name is no http-equiv of Content-Type)
+    "/meta-description": (_HTML, ('<meta name="description" content="How to set charset=windows-1251 in a form">'
+                                  "<p>R\u00e9sum\u00e9: na\u00efve caf\u00e9</p>").encode()),
+    "/meta-single-quotes": (_HTML, "<meta http-equiv='content-type' content='text/html;charset=cp1252'><p>na\u00efve</p>"
+                            .encode("cp1252")),
+    # a numeric character reference of thousands of digits (Python's int() refuses them) is U+FFFD, as past U+10FFFF
+    "/huge-charref": (_HTML, b"<p>before &#" + b"9" * 5000 + b"; after &#" + b"0" * 5000 + b"65;</p>"),
     "/meta-too-late": (_HTML, b"<p>" + b"x" * 5000 + "</p><meta charset=windows-1252><p>caf\u00e9</p>".encode()),
     # not pages: an unlabelled script that mentions a meta charset; a charset no page's ASCII markup is written in
     "/meta-in-code": ("", 'HEAD = \'<meta charset="iso-8859-1">\'\nname = "caf\u00e9"\n'.encode()),
@@ -167,6 +174,17 @@ def test_a_meta_charset_is_read_only_from_a_page_in_an_ascii_compatible_charset(
 @pytest.mark.parametrize("path", ["/utf16-octet", "/utf16-plain", "/utf8-bom-latin1"])
 def test_a_byte_order_mark_names_the_encoding(ctx, site, path):
     assert browse(ctx, site, path) == "hello, caf\u00e9"
+
+
+def test_only_a_meta_that_declares_a_charset_names_one(ctx, site):
+    # the description's "charset=windows-1251" decoded a UTF-8 page as Cyrillic: "RГ©sumГ©"
+    assert browse(ctx, site, "/meta-description") == "R\u00e9sum\u00e9: na\u00efve caf\u00e9"
+    assert browse(ctx, site, "/meta-single-quotes") == "na\u00efve"
+
+
+def test_a_huge_numeric_character_reference_leaves_the_page_readable(ctx, site):
+    # one such reference failed the whole page: "ValueError: Exceeds the limit (4300 digits)"
+    assert browse(ctx, site, "/huge-charref") == "before \ufffd after A"
 
 
 def test_a_charset_named_past_the_prescan_is_not_used(ctx, site):
