@@ -162,8 +162,10 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
                      f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
                      sorted(names)).fetchall()
     # what the imports resolve to is the answer: another ``W`` or ``Engine.start`` elsewhere is not
-    if real:  # ... and the file's own top-level one, which replaces the import after it (``def Engine():``)
-        rows = [r for r in rows if (r[5], r[0]) in real or (r[0] == path and r[5] == name and not r[4])]
+    if real:  # ... and a Python file's own top-level one, which replaces the import after it (``def Engine():``;
+        # in JavaScript ``const W = require(...)`` is the import itself)
+        own = path is not None and F.language_of(path) == "python"
+        rows = [r for r in rows if (r[5], r[0]) in real or (own and r[0] == path and r[5] == name and not r[4])]
     elif owner_real and any((r[4], r[0]) in owner_real for r in rows):
         rows = [r for r in rows if (r[4], r[0]) in owner_real]
     targets = R.import_targets(c, mods, path, qual, name) | {p for _, p in real | owner_real}
