@@ -63,8 +63,10 @@ def test_a_second_signal_quits_at_once_and_json_still_prints_its_object(make_rep
     silent.bind(("127.0.0.1", 0))
     silent.listen()
     url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
-    (repo / ".genie").mkdir()
-    (repo / ".genie/config.toml").write_text(f'web_allow_hosts = "127.0.0.1:{silent.getsockname()[1]}"\n')
+    from genie_tui.config.settings import user_config_file
+
+    user_config_file().parent.mkdir(parents=True, exist_ok=True)  # the user's choice: a repository may not make it
+    user_config_file().write_text(f'web_allow_hosts = "127.0.0.1:{silent.getsockname()[1]}"\n')
     with silent, ScriptedServer([Reply(tool_calls=[("list_dir", {"path": "."})]),
                                  Reply(tool_calls=[("browse_url", {"url": url})])]) as server:
         proc = start_run(repo, server)
