@@ -214,7 +214,7 @@ async def _consume(agent: Any, task: str, printer: Printer,
 def _for_review(agent: Any) -> str:
     from genie_tui.core.recorded import combined
 
-    return combined(agent.repo, agent.patches)[1]
+    return combined(agent.repo, agent.patches)[2]
 
 
 def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | None = None) -> dict[str, Any]:

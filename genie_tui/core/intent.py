@@ -40,6 +40,8 @@ class UserIntent:
     tests: dict[str, Any] | None
     patch_count: int
     record_patch: Any
+    after_patch: Any
+    resume_notices: list[str]
 
     def cancel(self, why: str = "stopped by the user") -> None:
         """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped). ``why``
@@ -107,7 +109,8 @@ class UserIntent:
         if left:
             self.add_note(f"The user switched the approval mode from 'never' to {mode!r}. The patches recorded for "
                           f"review ({', '.join(p['id'] for p in left)}) were never applied: the files are as they are on "
-                          "disk, and read_file shows them so. Propose again, against those files, what is still wanted.")
+                          "disk, and read_file shows them so. Propose again, against those files, what is still wanted.",
+                          key="recorded")  # replaced by the outcome of a review of them that was open then
         return len(left)
 
     def resumed_in(self, mode: str) -> None:
@@ -115,27 +118,52 @@ class UserIntent:
         the user switched it, as with Ctrl+T (patches recorded under never are left, and the model told)."""
         if mode != self.approval_mode:
             self.approval_mode, now = mode, self.approval_mode
-            self.set_approval_mode(now)
+            left = self.set_approval_mode(now)
+            if left:
+                self.resume_notices.append(f"{left} patch{'es' * (left > 1)} recorded for review under approval mode "
+                                           f"never left unapplied (resumed under {now}); the model is told")
 
     def new_patch_id(self) -> str:
         """An id no patch of the session has had (for a patch the user applies for the agent)."""
         self.patch_count += 1
         return f"p{self.patch_count}"
 
-    def user_applied_recorded(self, ids: list[str], patch_id: str, files: list[str], diff: str, how: str) -> None:
+    async def user_reviewed_recorded(self, ids: list[str], stale: list[tuple[str, str]], patch_id: str = "",
+                                     files: Sequence[str] = (), diff: str = "", how: str = "",
+                                     comment: str | None = None) -> list[Any]:
         """The user reviewed the patches ``ids`` recorded under never as one diff and applied ``how`` much of it
-        (``diff``, to ``files``) as ``patch_id``: the model is told, and later patches are checked against the disk."""
-        from genie_tui.core.recorded import taken_into
+        (``diff``, to ``files``) as ``patch_id``, or rejected it (no ``patch_id``); ``stale`` (id, why) no longer
+        applied to the files on disk. None of them is recorded for review any more, and the model is told (with
+        the user's ``comment``). Returns what committing the applied patch gave (config ``commit``), as events."""
+        from genie_tui.core.context import REVIEW_COMMENT
+        from genie_tui.core.recorded import reviewed
 
-        taken_into(self.patches, ids, patch_id)
+        rec = {"ids": ids, "patch_id": patch_id or None, "how": how, "stale": [list(s) for s in stale],
+               "comment": comment}
+        reviewed(self.patches, rec)
         if self.session:
-            self.session.record("recorded_applied", ids=ids, patch_id=patch_id, how=how)
-        self.record_patch(patch_id, files, True, None, diff)
+            self.session.record("recorded_review", **rec)
+        said = [f"The user reviewed the patches recorded for review ({', '.join(ids)}) as one diff and "
+                + (f"applied {how} as {patch_id}: {', '.join(files)}. The files on disk have it now, and read_file "
+                   "shows them so; later patches are checked against them." if patch_id else
+                   "rejected it: nothing of it was applied, and the patches are no longer recorded.")] if ids else []
+        said += [f"{i} no longer applies to the files as they are now ({why}): it was not applied and is no longer "
+                 "recorded; propose again, against the files, what is still wanted." for i, why in stale]
+        if comment:
+            said.append(f"{REVIEW_COMMENT} (respond to it and address it): {comment}")
+        self.add_note(f"[{' '.join(said)}]", key="recorded")
+        if not patch_id:
+            return []
+        message = f"genie: recorded patches {', '.join(ids)} ({patch_id})"
+        self.record_patch(patch_id, list(files), True, None, diff)
         if self.tests:  # the last test run was of the code before it
             self.tests["stale"] = True
-        self.add_note(f"[The user reviewed the patches recorded for review ({', '.join(ids)}) as one diff and applied "
-                      f"{how} as {patch_id}: {', '.join(files)}. The files on disk have it now, and read_file shows "
-                      "them so; later patches are checked against them.]")
+        self.after_patch(list(files), message)
+        if self.settings.commit == "off":
+            return []
+        from genie_tui.core.actions import commit
+
+        return await commit(self, message)  # type: ignore[arg-type]
 
     def set_playbook(self, name: str, active: bool) -> tuple[tuple[str, str], ...]:
         """Turn a playbook on or off (the user's toggle); the model hears of it at its next turn.

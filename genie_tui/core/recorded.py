@@ -35,22 +35,44 @@ def leave_never(patches: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return left
 
 
-def combined(repo: Path, patches: list[dict[str, Any]]) -> tuple[list[str], str]:
-    """The ids of the patches recorded for review and their one diff from the files on disk (``git apply`` takes
-    it); no ids and ``""`` when there are none, or they change nothing on disk any more."""
-    from genie_tui.patching.staging import combined_diff, stage_all
+def combined(repo: Path, patches: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]], str]:
+    """The patches recorded for review as one diff from the files on disk (``git apply`` takes it): the ids of
+    those in it, those that no longer apply to the files as they are (id, why), and the diff. Recorded patches
+    that together change nothing are among the second."""
+    from genie_tui.patching.staging import combined_diff, stage_patch
 
-    taken = recorded(patches)
-    diff = combined_diff(repo, stage_all(repo, [p["diff"] for p in taken])) if taken else ""
-    return ([p["id"] for p in taken], diff) if diff else ([], "")
-
-
-def taken_into(patches: list[dict[str, Any]], ids: list[str], patch_id: str) -> None:
-    """The user reviewed the recorded patches ``ids`` as one diff and applied it (or some of it) as ``patch_id``:
-    they are no longer recorded for review."""
+    overlay: dict[str, tuple[bytes | None, int | None]] = {}
+    ids: list[str] = []
+    stale: list[tuple[str, str]] = []
     for p in recorded(patches):
-        if p["id"] in ids:
-            p["reason"] = f"not applied as recorded: the user reviewed the recorded patches and applied them as {patch_id}"
+        report = stage_patch(repo, p["diff"], overlay)
+        if report.applied:
+            ids.append(p["id"])
+        else:
+            stale.append((p["id"], " ".join((report.reason or "it does not apply").split())))
+    diff = combined_diff(repo, overlay) if ids else ""
+    if ids and not diff:
+        stale += [(i, "together with the others it changes nothing") for i in ids]
+        ids = []
+    return ids, stale, diff
+
+
+def settle(patches: list[dict[str, Any]], ids: list[str], reason: str) -> None:
+    """The patches ``ids``, recorded for review (or left so when the user left never during their review), are no
+    longer recorded: not applied as recorded, for ``reason``."""
+    for p in patches:
+        if p["id"] in ids and not p["applied"] and p["reason"] in (FOR_REVIEW, LEFT_NEVER):
+            p["reason"] = reason
+
+
+def reviewed(patches: list[dict[str, Any]], rec: dict[str, Any]) -> None:
+    """What a ``recorded_review`` record (see ``UserIntent.user_reviewed_recorded``) did to ``patches``."""
+    patch_id = rec.get("patch_id")
+    settle(patches, [str(i) for i in rec.get("ids") or []],
+           f"not applied as recorded: the user reviewed the recorded patches and applied them as {patch_id}"
+           if patch_id else "not applied: the user reviewed the recorded patches and rejected them")
+    for i, why in rec.get("stale") or []:
+        settle(patches, [str(i)], f"not applied: recorded for review, it no longer applies to the files ({why})")
 
 
 def staged_view(agent: Agent) -> Callable[[], dict[str, tuple[bytes | None, int | None]]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genie_tui.core.recorded import leave_never, taken_into
+from genie_tui.core.recorded import leave_never, reviewed
 from genie_tui.core.records import is_number, record_problem
 from genie_tui.core.session import in_use, numbered_records, sessions_dir
 from genie_tui.errors import GenieError
@@ -175,8 +175,8 @@ def restore(path: Path) -> RestoredState:
             if state.approve == "never" != rec["mode"]:
                 leave_never(state.patches)
             state.approve = rec["mode"]
-        elif kind == "recorded_applied" and isinstance(rec.get("ids"), list):  # see user_applied_recorded
-            taken_into(state.patches, rec["ids"], str(rec.get("patch_id")))
+        elif kind == "recorded_review" and isinstance(rec.get("ids"), list):  # see user_reviewed_recorded
+            reviewed(state.patches, rec)
         elif kind == "undo":  # the user undid a patch (the app's Ctrl+U or /undo); this session's, if patch_id
             for patch in state.patches:
                 if rec.get("patch_id") is not None and patch.get("id") == rec["patch_id"]:

@@ -164,14 +164,21 @@ def describe(rec: dict[str, Any]) -> str | None:  # a flat table of record kinds
         return f"user {'allowed' if rec['approved'] else 'refused'} running {rec['command']}"
     if kind == "approval_mode":
         return f"user switched patch approval to {rec['mode']}"
-    if kind == "recorded_applied":  # the patches recorded under never, reviewed as one diff
-        return (f"user reviewed the recorded patches {', '.join(map(str, rec['ids']))} as one diff and applied "
-                f"{rec['how']} as {rec['patch_id']}")
+    if kind == "recorded_review":  # the patches recorded under never, reviewed as one diff
+        return _recorded_review(rec)
     if kind == "model":
         return f"user switched the model to {rec['model']}"
     if kind == "commit":
         return f"committed {str(rec['sha'])[:10]} on branch {rec['branch']}"
     return None
+
+
+def _recorded_review(rec: dict[str, Any]) -> str:
+    ids = ", ".join(map(str, rec["ids"]))
+    told = [f"user reviewed the recorded patches {ids} as one diff and " + (
+        f"applied {rec['how']} as {rec['patch_id']}" if rec.get("patch_id") else "rejected it")] if ids else []
+    told += [f"recorded patch {i} no longer applied ({why})" for i, why in rec.get("stale") or []]
+    return "; ".join(told) + (f", comment: {rec['comment']}" if rec.get("comment") else "")
 
 
 def _verdict(rec: dict[str, Any]) -> str | None:

@@ -11,7 +11,7 @@ import os
 import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from genie_tui.config.settings import model_name_problem
 from genie_tui.ui.session_commands import resume, sessions
@@ -175,7 +175,9 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     if await _busy_patch(screen, "apply"):
         return
     if not arg:
-        await _apply_recorded(screen, repo)
+        from genie_tui.ui.recorded_review import review_recorded
+
+        await review_recorded(screen)
         return
     path = Path(os.path.expanduser(arg))  # "~nouser/x" stays as typed (pathlib's expanduser raised)
     path = path if path.is_absolute() else repo / path
@@ -202,26 +204,8 @@ async def _apply(screen: MainScreen, arg: str) -> None:
     screen.run_worker(_apply_when_decided(screen, repo, diff, path.name, future))
 
 
-async def _apply_recorded(screen: MainScreen, repo: Path) -> None:
-    """``/apply`` alone: the patches the agent recorded for review under approval mode never, reviewed as one
-    diff (the one ``genie run`` prints) hunk by hunk; what is approved is applied as the agent's next patch."""
-    from genie_tui.core.recorded import combined
-
-    agent = screen.genie.agent
-    ids, diff = await asyncio.to_thread(combined, agent.repo, agent.patches) if agent is not None else ([], "")
-    if not diff:
-        await screen.conversation.add_note("usage: /apply FILE, or /apply alone to review the patches recorded "
-                                           "under approval mode never (there are none now)", "error")
-        return
-    label = f"recorded patches {', '.join(ids)}"
-    screen.show_patch_pane(True)
-    future = screen.patch.await_local(diff, label)
-    screen.refresh_bindings()
-    screen.run_worker(_apply_when_decided(screen, repo, diff, label, future, (agent, ids)))
-
-
 async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, label: str,
-                              future: asyncio.Future, recorded: tuple[Any, list[str]] | None = None) -> None:
+                              future: asyncio.Future) -> None:
     await asyncio.wait([future])
     if future.cancelled():  # the agent's patch took the pane (a task was started during the review)
         await screen.conversation.add_note(f"apply: {label} was not applied: the agent's patch replaced its "
@@ -233,23 +217,16 @@ async def _apply_when_decided(screen: MainScreen, repo: Path, diff: str, label: 
     from genie_tui.patching import apply_patch
 
     hunks = None if decision.hunks is None or decision.edited_diff else set(decision.hunks)
-    agent, ids = recorded or (None, [])
-    patch_id = agent.new_patch_id() if agent is not None else ""  # the agent's change, undone and committed as its
-    tag = f"{agent.session.id}:{patch_id}" if agent is not None and agent.session else ""
     try:
         report = await asyncio.to_thread(apply_patch, repo, decision.edited_diff or diff, hunks=hunks,
-                                         label=f"/apply {label}", tag=tag)
+                                         label=f"/apply {label}")
     except Exception as exc:  # a GenieError from the patch engine is a one-line note, not a crash
         await screen.conversation.add_note(f"apply: {exc}", "error")
         return
     result = report.to_json() if hasattr(report, "to_json") else {}
     screen.patch.applied(bool(report.applied), result if isinstance(result, dict) else {})
-    await screen.conversation.add_note("✓ applied" + (f" as {patch_id}" if patch_id else "") if report.applied
-                                       else f"✗ not applied: {report.reason}", "good" if report.applied else "error")
-    if agent is not None and report.applied:
-        how = ("an edited version of it" if decision.edited_diff else "all of it" if hunks is None
-               else f"hunk{'s' * (len(hunks) > 1)} {', '.join(str(h + 1) for h in sorted(hunks))} of it")
-        agent.user_applied_recorded(ids, patch_id, list(report.files), report.applied_diff or diff, how)
+    await screen.conversation.add_note("✓ applied" if report.applied else f"✗ not applied: {report.reason}",
+                                       "good" if report.applied else "error")
 
 
 async def _playbook(screen: MainScreen, arg: str) -> None:

@@ -111,10 +111,13 @@ async def test_a_session_left_in_never_resumed_under_another_mode_leaves_its_rec
     agent.session.close()
     with ScriptedServer([Reply(tool_calls=[("read_file", {"path": "a.py"})]), FINISH]) as server:
         resumed = Agent.resume(agent.session.id, settings_for(repo, server, "auto"))
-        [_ async for _ in resumed.run("go on")]
+        seen = [e async for e in resumed.run("go on")]
         await resumed.client.aclose()
         requests = server.requests
     told = " ".join(m["content"] for m in requests[0]["messages"] if m["role"] == "user")
     assert "from 'never' to 'auto'" in told and "(p1) were never applied" in told
+    said = [e.message for e in seen if isinstance(e, ev.ErrorOccurred)]  # the user is told too (stderr, the app)
+    assert said == ["1 patch recorded for review under approval mode never left unapplied (resumed under auto); the "
+                    "model is told"]
     assert restore(resumed.session.path).approve == "auto"
     assert restore(resumed.session.path).patches[0]["reason"].endswith("which the user then left")
