@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from pathlib import Path
 
@@ -127,14 +128,25 @@ def _new(args: argparse.Namespace) -> int:
     else:
         text = scaffold(name)
         note = "edit it, then run `genie playbooks check`"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as out:  # "x": a file that appeared meanwhile is not overwritten
-            out.write(text)
-    except OSError as exc:  # .genie is a file, a read-only checkout, a full disk
-        raise GenieError(f"cannot write {display_path(target, repo)}: {exc.strerror or exc}") from None
+    _write_new(target, text, repo)
     print(f"created {display_path(target, repo)} ({note})")
     return EXIT_OK
+
+
+def _write_new(target: Path, text: str, repo: Path) -> None:
+    """Create ``target`` holding ``text``, or nothing: a half-written copy of a bundled playbook would override it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = target.open("x", encoding="utf-8")  # "x": a file that appeared meanwhile is not overwritten
+        try:
+            with out:
+                out.write(text)
+        except BaseException:  # a full disk, a file size limit, Ctrl-C: the file is ours, so it goes
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
+    except OSError as exc:  # .genie is a file, a read-only checkout, a full disk
+        raise GenieError(f"cannot write {display_path(target, repo)}: {exc.strerror or exc}") from None
 
 
 def scaffold(name: str) -> str:

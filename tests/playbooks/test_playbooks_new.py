@@ -1,0 +1,28 @@
+"""`genie playbooks new`: what it writes is a playbook that loads, or nothing at all."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+from genie_tui.playbooks import PlaybookLibrary
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+def test_a_failed_write_leaves_no_half_written_playbook(make_repo) -> None:
+    """Under a 100-byte file size limit (as on a full disk) the copy of the bundled fix-bug fails half-way: the
+    truncated copy stayed, and overrode the bundled playbook."""
+    repo = make_repo({"x": ""})
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "genie_tui", "playbooks", "new", "fix-bug", "--repo", str(repo)],
+                          check=False, capture_output=True, text=True, env=env, timeout=60,
+                          preexec_fn=_limit_file_size)
+    assert proc.returncode == 1
+    assert proc.stderr == "genie: cannot write .genie/playbooks/fix-bug.md: File too large\n"
+    assert list((repo / ".genie" / "playbooks").iterdir()) == []
+    assert PlaybookLibrary.load(repo).get("fix-bug").source == "bundled"
