@@ -107,6 +107,9 @@ def _new(args: argparse.Namespace) -> int:
     name = _need_name(args)
     if not NAME_RE.match(name):
         raise UsageError(f"bad playbook name '{name}': use letters, digits, '-', '_' or '.', at most 64 characters")
+    if name.lower() == "readme":  # the loader skips README.md: it explains the folder
+        raise UsageError(f"bad playbook name '{name}': a README.md in a playbook folder is not read as a playbook; "
+                         "pick another name")
     repo = resolve_repo(getattr(args, "repo", None))
     target = repo_playbook_dir(repo) / f"{name}.md"
     if target.exists() or target.is_symlink():

@@ -7,6 +7,9 @@ import resource
 import subprocess
 import sys
 
+import pytest
+
+from genie_tui.cli import main
 from genie_tui.playbooks import PlaybookLibrary
 
 
@@ -26,3 +29,14 @@ def test_a_failed_write_leaves_no_half_written_playbook(make_repo) -> None:
     assert proc.stderr == "genie: cannot write .genie/playbooks/fix-bug.md: File too large\n"
     assert list((repo / ".genie" / "playbooks").iterdir()) == []
     assert PlaybookLibrary.load(repo).get("fix-bug").source == "bundled"
+
+
+@pytest.mark.parametrize("name", ["README", "readme", "ReadMe"])
+def test_a_readme_name_is_refused(make_repo, name: str, capsys) -> None:
+    """README.md in a playbook folder explains the folder and is never loaded: `new README` made a file that was
+    not a playbook."""
+    repo = make_repo({"x": ""})
+    assert main(["playbooks", "new", name, "--repo", str(repo)]) == 2
+    assert capsys.readouterr().err == (f"genie: bad playbook name '{name}': a README.md in a playbook folder is not "
+                                       "read as a playbook; pick another name\n")
+    assert not (repo / ".genie").exists()
