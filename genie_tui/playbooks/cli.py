@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 from pathlib import Path
 
@@ -154,9 +155,10 @@ def _write_new(target: Path, text: str, repo: Path) -> None:
 
 def scaffold(name: str) -> str:
     """A new playbook that passes ``check`` and shows every field with a comment saying what it does."""
-    words = [w for w in re.split(r"[-_.]+", name.lower()) if w]
+    # quoted, as JSON strings are valid YAML: bare, `on-call` gave the keyword `on`, which YAML reads as true
+    words = [json.dumps(w) for w in re.split(r"[-_.]+", name.lower()) if w]
     return f"""---
-name: {name}
+name: {json.dumps(name)}
 description: One line saying what this playbook is for (shown in lists and when it does not fit the prompt).
 # Words in a task that select this playbook.
 keywords: [{", ".join(words)}]

@@ -40,3 +40,17 @@ def test_a_readme_name_is_refused(make_repo, name: str, capsys) -> None:
     assert capsys.readouterr().err == (f"genie: bad playbook name '{name}': a README.md in a playbook folder is not "
                                        "read as a playbook; pick another name\n")
     assert not (repo / ".genie").exists()
+
+
+@pytest.mark.parametrize("name", ["on-call", "no-regressions", "null-safety", "2024-migration", "yes", "1.5"])
+def test_the_scaffold_passes_check_whatever_yaml_makes_of_the_name(make_repo, name: str, capsys) -> None:
+    """The scaffold wrote names and keywords bare: YAML read `on`, `no`, `yes` as booleans, `null` as nothing and
+    `2024` as a number, and `check` failed on the file `new` promised would pass it."""
+    repo = make_repo({"x": ""})
+    assert main(["playbooks", "new", name, "--repo", str(repo)]) == 0
+    assert main(["playbooks", "check", "--repo", str(repo)]) == 0
+    assert "7 playbook(s) OK" in capsys.readouterr().out
+    assert main(["playbooks", "show", name, "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.startswith(f"{name}  [repo]  .genie/playbooks/{name}.md")
+    words = tuple(w for w in name.replace("-", ".").split(".") if w)
+    assert PlaybookLibrary.load(repo).get(name).keywords == words
