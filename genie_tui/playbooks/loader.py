@@ -87,11 +87,7 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
     if repo is not None and directory.is_dir() and not is_inside(directory, repo):
         loaded.warnings.append(f"{display_path(directory, repo)}: {OUTSIDE}; skipped")
         return []
-    try:
-        # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
-        files = sorted(p for p in directory.rglob("*.md") if p.name.lower() != "readme.md" and p.name[0] != ".")
-    except OSError:
-        return []
+    files = _md_files(directory, repo, loaded)
     if len(files) > MAX_FILES:
         loaded.warnings.append(
             f"{display_path(directory, repo)}: {len(files)} files; only the first {MAX_FILES} are read"
@@ -115,6 +111,28 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
             continue
         found[pb.name] = pb
     return list(found.values())
+
+
+def _md_files(directory: Path, repo: Path | None, loaded: Loaded) -> list[Path]:
+    """The ``*.md`` files under ``directory``, through symlinked folders too (each real folder once, so a link
+    loop ends); with ``repo``, a folder linked outside the repo is skipped with a warning, as such a file is."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(directory, followlinks=True):  # unreadable folders are passed over
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        outside = [d for d in dirs
+                   if repo is not None and Path(root, d).is_symlink() and not is_inside(Path(root, d), repo)]
+        loaded.warnings.extend(f"{display_path(Path(root, d), repo)}: {OUTSIDE}; skipped" for d in sorted(outside))
+        dirs[:] = [d for d in dirs if d not in outside]
+        # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
+        # A folder named x.md is listed too: "not a regular file" says why it is no playbook.
+        files += [Path(root, n) for n in (*names, *dirs)
+                  if n.endswith(".md") and n.lower() != "readme.md" and n[0] != "."]
+    return sorted(files)
 
 
 def _name_line(path: Path) -> int | None:
