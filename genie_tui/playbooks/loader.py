@@ -184,7 +184,8 @@ def _instruction(
 
 
 def _find_agents_files(repo: Path) -> list[str]:
-    """Repo-relative paths of every AGENTS.md, root first; git's view (tracked + untracked, not ignored)."""
+    """Repo-relative paths of every AGENTS.md, root first: the root one whenever it is there, as CLAUDE.md is;
+    nested ones as git sees them (tracked + untracked, not ignored)."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
@@ -198,6 +199,8 @@ def _find_agents_files(repo: Path) -> list[str]:
         rels = {p for p in rels if (repo / p).is_file()}  # deleted-but-tracked files are not instructions
     else:
         rels = set(_walk_for_agents(repo))
+    if (repo / "AGENTS.md").is_file():  # a git-ignored root AGENTS.md (kept out of a shared repo) still applies
+        rels.add("AGENTS.md")
     return sorted(rels, key=lambda p: (p.count("/"), p))
 
 

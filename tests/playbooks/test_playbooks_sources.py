@@ -38,3 +38,20 @@ def test_symlinked_folders_are_followed_with_the_same_rule_as_files(make_repo, u
     out = capsys.readouterr().out
     assert out.splitlines() == ["error: .genie/playbooks/outside: a symlink to outside the repository; skipped",
                                 "8 playbook(s) OK, 1 error(s)"]
+
+
+def test_a_git_ignored_root_agents_md_applies_like_an_ignored_claude_md(make_repo, capsys) -> None:
+    """The root AGENTS.md was looked up in git's listing, which leaves ignored files out: one kept out of a shared
+    repo was silently not read, while an ignored CLAUDE.md was. Nested ones still follow git's listing."""
+    repo = make_repo({"x.py": "", "build/x.py": ""})
+    (repo / ".git/info/exclude").write_text("AGENTS.md\nCLAUDE.md\n")
+    (repo / "AGENTS.md").write_text("Root rules.\n")
+    (repo / "CLAUDE.md").write_text("Claude rules.\n")
+    (repo / "build/AGENTS.md").write_text("Generated.\n")
+    lib = PlaybookLibrary.load(repo)
+    assert lib.read("AGENTS.md") == "Root rules." and lib.read("CLAUDE.md") == "Claude rules."
+    assert lib.get("build/AGENTS.md") is None
+    assert [a.name for a in lib.select("anything") if a.reason == "always"] == ["AGENTS.md", "CLAUDE.md"]
+    assert main(["playbooks", "list", "--repo", str(repo)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["AGENTS.md"].endswith("always (root AGENTS.md)")
