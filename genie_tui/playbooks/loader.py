@@ -8,6 +8,7 @@ depth, ``CLAUDE.md``, ``.cursorrules``, ``CONVENTIONS.md`` at the root).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from genie_tui.playbooks.parse import (
 
 #: A playbook directory with more files than this is almost certainly a mistake (a docs tree, a vendored repo).
 MAX_FILES = 500
+_NAME_LINE = re.compile(r"name:\s*([^#]*)")
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "dist", "build", "target", "vendor"}
 
 
@@ -35,6 +37,8 @@ class Loaded:
     shadowed: dict[str, list[Playbook]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     checked: int = 0
+    #: The warning of each broken file by the name it declares, for "not loaded" when asked for by that name.
+    broken: dict[str, str] = field(default_factory=dict)
 
     def add_source(self, found: list[Playbook]) -> None:
         for pb in found:
@@ -100,6 +104,9 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
             pb = parse_playbook(path, source, repo)
         except Invalid as exc:
             loaded.warnings.append(warning(path, repo, exc))
+            declared = _declared_name(path, repo)
+            if declared:
+                loaded.broken.setdefault(declared, loaded.warnings[-1])
             continue
         first = found.get(pb.name)
         if first is not None:
@@ -143,6 +150,23 @@ def _name_line(path: Path) -> int | None:
                 return i
     except Invalid:
         pass
+    return None
+
+
+def _declared_name(path: Path, repo: Path | None) -> str | None:
+    """The ``name:`` a broken file's front matter declares, read as plain text (its YAML may not parse)."""
+    try:
+        lines = read_text(path, repo).split("\n")
+    except Invalid:
+        return None
+    if not lines or lines[0].strip() != "---":
+        return None
+    for line in lines[1:]:
+        if line.rstrip() in ("---", "..."):
+            break
+        match = _NAME_LINE.match(line)
+        if match:
+            return match.group(1).strip().strip("'\"") or None
     return None
 
 
