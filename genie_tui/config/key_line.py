@@ -1,4 +1,4 @@
-"""Which line of a TOML document defines a top-level key, so config errors can point at it.
+"""Which line of a TOML document defines a top-level key (or holds a bad byte), so config errors can point at it.
 
 ``tomllib`` gives values without positions. This scanner knows just enough TOML to find a key: table headers
 (``[tool]``, ``[[tool]]``, ``["tool".sub]``), bare, quoted and dotted keys, and multi-line strings, whose
@@ -41,6 +41,15 @@ def line_of(text: str, key: str) -> int:
             return number
         open_string = _opens_multiline(line)
     return 1
+
+
+def byte_position(data: bytes, offset: int) -> str:
+    """``line:column`` of byte ``offset`` of ``data`` (the first that is not UTF-8), both 1-based, the column
+    counted in characters as an editor counts it."""
+    newline = b"\n"
+    line_start = data.rfind(newline, 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return f"{data.count(newline, 0, offset) + 1}:{column}"
 
 
 def _first_key(text: str) -> tuple[str, str] | None:

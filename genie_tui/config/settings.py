@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from genie_tui.config.key_line import line_of
+from genie_tui.config.key_line import byte_position, line_of
 from genie_tui.config.paths import user_config_dir
 from genie_tui.config.search_url import search_url_secrets, shown_search_url
 from genie_tui.errors import ConfigError
@@ -288,10 +288,12 @@ def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> d
         raise ConfigError(f"config file {path}: {exc.strerror}; genie does not read it") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot read ({exc.strerror or exc})") from None
+    text = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as Windows editors write, is no error
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))  # a byte order mark, as Windows editors write, is no error
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path}: not UTF-8") from None
+        data = tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path}:{byte_position(text, exc.start)}: not UTF-8 "
+                          f"(byte 0x{text[exc.start]:02x}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: invalid TOML: {exc}") from None
     for key in data:

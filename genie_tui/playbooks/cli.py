@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import re
 from pathlib import Path
 
@@ -106,6 +108,9 @@ def _new(args: argparse.Namespace) -> int:
     name = _need_name(args)
     if not NAME_RE.match(name):
         raise UsageError(f"bad playbook name '{name}': use letters, digits, '-', '_' or '.', at most 64 characters")
+    if name.lower() == "readme":  # the loader skips README.md: it explains the folder
+        raise UsageError(f"bad playbook name '{name}': a README.md in a playbook folder is not read as a playbook; "
+                         "pick another name")
     repo = resolve_repo(getattr(args, "repo", None))
     target = repo_playbook_dir(repo) / f"{name}.md"
     if target.exists() or target.is_symlink():
@@ -127,21 +132,33 @@ def _new(args: argparse.Namespace) -> int:
     else:
         text = scaffold(name)
         note = "edit it, then run `genie playbooks check`"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as out:  # "x": a file that appeared meanwhile is not overwritten
-            out.write(text)
-    except OSError as exc:  # .genie is a file, a read-only checkout, a full disk
-        raise GenieError(f"cannot write {display_path(target, repo)}: {exc.strerror or exc}") from None
+    _write_new(target, text, repo)
     print(f"created {display_path(target, repo)} ({note})")
     return EXIT_OK
 
 
+def _write_new(target: Path, text: str, repo: Path) -> None:
+    """Create ``target`` holding ``text``, or nothing: a half-written copy of a bundled playbook would override it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = target.open("x", encoding="utf-8")  # "x": a file that appeared meanwhile is not overwritten
+        try:
+            with out:
+                out.write(text)
+        except BaseException:  # a full disk, a file size limit, Ctrl-C: the file is ours, so it goes
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
+    except OSError as exc:  # .genie is a file, a read-only checkout, a full disk
+        raise GenieError(f"cannot write {display_path(target, repo)}: {exc.strerror or exc}") from None
+
+
 def scaffold(name: str) -> str:
     """A new playbook that passes ``check`` and shows every field with a comment saying what it does."""
-    words = [w for w in re.split(r"[-_.]+", name.lower()) if w]
+    # quoted, as JSON strings are valid YAML: bare, `on-call` gave the keyword `on`, which YAML reads as true
+    words = [json.dumps(w) for w in re.split(r"[-_.]+", name.lower()) if w]
     return f"""---
-name: {name}
+name: {json.dumps(name)}
 description: One line saying what this playbook is for (shown in lists and when it does not fit the prompt).
 # Words in a task that select this playbook.
 keywords: [{", ".join(words)}]

@@ -48,6 +48,7 @@ class PlaybookLibrary:
         warnings: Iterable[str] = (),
         repo: Path | None = None,
         shadowed: dict[str, list[Playbook]] | None = None,
+        broken: dict[str, str] | None = None,
     ) -> None:
         self.playbooks: list[Playbook] = list(playbooks)
         self.warnings: list[str] = list(warnings)
@@ -55,13 +56,16 @@ class PlaybookLibrary:
         #: Playbooks overridden by a later source with the same name (``list`` says "overrides bundled").
         self.shadowed: dict[str, list[Playbook]] = shadowed or {}
         self._by_name = {pb.name: pb for pb in self.playbooks}
+        #: The warning of each file that failed to load, by the name it declares (``migrations.md`` declaring
+        #: ``db-migrations``), so asking for that name says why it is not there.
+        self.broken: dict[str, str] = broken or {}
 
     @classmethod
     def load(cls, repo: Path | None) -> PlaybookLibrary:
         """Load bundled, user and repo playbooks and the repo's instruction files; bad files become warnings."""
         repo = repo.resolve() if repo is not None else None
         loaded = load_all(repo)
-        return cls(loaded.playbooks.values(), loaded.warnings, repo, loaded.shadowed)
+        return cls(loaded.playbooks.values(), loaded.warnings, repo, loaded.shadowed, loaded.broken)
 
     def get(self, name: str) -> Playbook | None:
         return self._by_name.get(name)
@@ -192,8 +196,8 @@ class PlaybookLibrary:
         # instruction file's name is its path in the repo, CLAUDE.md or services/api/AGENTS.md)
         broken = [w for w in self.warnings if w.endswith("; skipped")
                   and name in (where := w.split(":", 1)[0].replace("\\", "/"), PurePosixPath(where).stem)]
-        if broken:
-            return f"playbook '{name}' is not loaded: {broken[0]}"
+        if broken or name in self.broken:
+            return f"playbook '{name}' is not loaded: {broken[0] if broken else self.broken[name]}"
         close = self.close_names(name)
         if close:
             return f"unknown playbook '{name}' (did you mean {', '.join(close)}?)"

@@ -8,6 +8,7 @@ depth, ``CLAUDE.md``, ``.cursorrules``, ``CONVENTIONS.md`` at the root).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from genie_tui.playbooks.parse import (
 
 #: A playbook directory with more files than this is almost certainly a mistake (a docs tree, a vendored repo).
 MAX_FILES = 500
+_NAME_LINE = re.compile(r"name:\s*([^#]*)")
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "dist", "build", "target", "vendor"}
 
 
@@ -35,6 +37,8 @@ class Loaded:
     shadowed: dict[str, list[Playbook]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     checked: int = 0
+    #: The warning of each broken file by the name it declares, for "not loaded" when asked for by that name.
+    broken: dict[str, str] = field(default_factory=dict)
 
     def add_source(self, found: list[Playbook]) -> None:
         for pb in found:
@@ -87,11 +91,7 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
     if repo is not None and directory.is_dir() and not is_inside(directory, repo):
         loaded.warnings.append(f"{display_path(directory, repo)}: {OUTSIDE}; skipped")
         return []
-    try:
-        # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
-        files = sorted(p for p in directory.rglob("*.md") if p.name.lower() != "readme.md" and p.name[0] != ".")
-    except OSError:
-        return []
+    files = _md_files(directory, repo, loaded)
     if len(files) > MAX_FILES:
         loaded.warnings.append(
             f"{display_path(directory, repo)}: {len(files)} files; only the first {MAX_FILES} are read"
@@ -104,6 +104,9 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
             pb = parse_playbook(path, source, repo)
         except Invalid as exc:
             loaded.warnings.append(warning(path, repo, exc))
+            declared = _declared_name(path, repo)
+            if declared:
+                loaded.broken.setdefault(declared, loaded.warnings[-1])
             continue
         first = found.get(pb.name)
         if first is not None:
@@ -117,6 +120,28 @@ def _load_dir(directory: Path, source: Source, repo: Path | None, loaded: Loaded
     return list(found.values())
 
 
+def _md_files(directory: Path, repo: Path | None, loaded: Loaded) -> list[Path]:
+    """The ``*.md`` files under ``directory``, through symlinked folders too (each real folder once, so a link
+    loop ends); with ``repo``, a folder linked outside the repo is skipped with a warning, as such a file is."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(directory, followlinks=True):  # unreadable folders are passed over
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        outside = [d for d in dirs
+                   if repo is not None and Path(root, d).is_symlink() and not is_inside(Path(root, d), repo)]
+        loaded.warnings.extend(f"{display_path(Path(root, d), repo)}: {OUTSIDE}; skipped" for d in sorted(outside))
+        dirs[:] = [d for d in dirs if d not in outside]
+        # Dotfiles are editor droppings (``.#x.md`` lock links, ``.x.md.swp``), and READMEs explain the folder.
+        # A folder named x.md is listed too: "not a regular file" says why it is no playbook.
+        files += [Path(root, n) for n in (*names, *dirs)
+                  if n.endswith(".md") and n.lower() != "readme.md" and n[0] != "."]
+    return sorted(files)
+
+
 def _name_line(path: Path) -> int | None:
     """The line of the ``name:`` key, for duplicate-name warnings (the file already parsed, so it is there)."""
     try:
@@ -125,6 +150,23 @@ def _name_line(path: Path) -> int | None:
                 return i
     except Invalid:
         pass
+    return None
+
+
+def _declared_name(path: Path, repo: Path | None) -> str | None:
+    """The ``name:`` a broken file's front matter declares, read as plain text (its YAML may not parse)."""
+    try:
+        lines = read_text(path, repo).split("\n")
+    except Invalid:
+        return None
+    if not lines or lines[0].strip() != "---":
+        return None
+    for line in lines[1:]:
+        if line.rstrip() in ("---", "..."):
+            break
+        match = _NAME_LINE.match(line)
+        if match:
+            return match.group(1).strip().strip("'\"") or None
     return None
 
 
@@ -166,7 +208,8 @@ def _instruction(
 
 
 def _find_agents_files(repo: Path) -> list[str]:
-    """Repo-relative paths of every AGENTS.md, root first; git's view (tracked + untracked, not ignored)."""
+    """Repo-relative paths of every AGENTS.md, root first: the root one whenever it is there, as CLAUDE.md is;
+    nested ones as git sees them (tracked + untracked, not ignored)."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
@@ -180,6 +223,8 @@ def _find_agents_files(repo: Path) -> list[str]:
         rels = {p for p in rels if (repo / p).is_file()}  # deleted-but-tracked files are not instructions
     else:
         rels = set(_walk_for_agents(repo))
+    if (repo / "AGENTS.md").is_file():  # a git-ignored root AGENTS.md (kept out of a shared repo) still applies
+        rels.add("AGENTS.md")
     return sorted(rels, key=lambda p: (p.count("/"), p))
 
 

@@ -1,8 +1,9 @@
 """Why a playbook applies: task keywords and file globs, matched the way people expect.
 
-Globs follow gitignore habits: ``*.py`` (no slash) matches the file name anywhere, ``src/**/*.py`` is
-anchored at the repo root, ``**/`` spans zero or more directories, ``docs/`` means everything under docs,
-and ``*.{ts,tsx}`` expands braces.
+Globs borrow gitignore's habits, matched against file paths only: ``*.py`` (no slash) matches the file name
+anywhere, ``src/**/*.py`` is anchored at the repo root, ``**/`` spans zero or more directories, ``docs/``
+means everything under docs (``docs`` does not, and ``docs/*`` is only the files directly in docs: unlike a
+gitignore line, a glob that matches a folder does not take in its files), and ``*.{ts,tsx}`` expands braces.
 
 A pattern that cannot be compiled (``[z-a]``, an empty ``[!]``) is a problem of the playbook that holds it:
 the parser calls :func:`glob_problem` so such a playbook is skipped at load time, and matching never meets it.

@@ -137,7 +137,7 @@ def parse_playbook(path: Path, source: Source, root: Path | None = None) -> Play
     )
 
 
-def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any]]:
+def _load_yaml(text: str) -> tuple[dict[Any, Any], dict[Any, int], dict[str, Any]]:
     """Load the front matter as a mapping, each key's file line (front matter starts at line 2) and each
     key's YAML value node (what was written, for messages about what YAML made of it)."""
     import yaml
@@ -147,6 +147,8 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+        # each key as YAML read it (``1: x`` is the number 1), so a key that is not a string still has its line
+        keys = [loader.construct_object(k) for k, _ in node.value] if isinstance(node, yaml.MappingNode) else []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -161,7 +163,7 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any
         raise Invalid("empty front matter: add at least 'name: ...'", 2)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise Invalid("front matter must be 'key: value' lines", 2)
-    key_lines: dict[str, int] = {}
+    key_lines: dict[Any, int] = {}
     nodes: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = key_node.value
@@ -170,6 +172,9 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int], dict[str, Any
             raise Invalid(f"key '{key}' appears twice (first on line {key_lines[key]})", line)
         key_lines[key] = line
         nodes[key] = value_node
+    for read, (key_node, _) in zip(keys, node.value, strict=True):
+        if not isinstance(read, str):
+            key_lines.setdefault(read, key_node.start_mark.line + 2)
     return data, key_lines, nodes
 
 
@@ -201,7 +206,7 @@ def _not_a_string(what: str, value: Any, node: Any) -> str:
     return f"{what} must be a string, not {shape}"
 
 
-def _opt_str(data: dict[str, Any], key: str, key_lines: dict[str, int], nodes: dict[str, Any]) -> str:
+def _opt_str(data: dict[str, Any], key: str, key_lines: dict[Any, int], nodes: dict[str, Any]) -> str:
     value = data.get(key)
     if value is None:
         return ""
@@ -210,7 +215,7 @@ def _opt_str(data: dict[str, Any], key: str, key_lines: dict[str, int], nodes: d
     return " ".join(value.split())
 
 
-def _str_list(data: dict[str, Any], key: str, key_lines: dict[str, int], nodes: dict[str, Any]) -> tuple[str, ...]:
+def _str_list(data: dict[str, Any], key: str, key_lines: dict[Any, int], nodes: dict[str, Any]) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return ()

@@ -149,12 +149,18 @@ def _parses(prop: str | None, name: str, value: str) -> bool:
 def _load_dir(directory: Path, into: ThemeSet) -> None:
     if not directory.is_dir():
         return
+    first: dict[str, Path] = {}  # as with playbooks, the first file of a name wins within one folder
     for path in sorted(directory.glob("*.toml")):
         try:
             theme = theme_from_file(path)
         except ValueError as exc:
             into.problems.append(f"theme file {path}: {exc}")
             continue
+        if theme.name in first:
+            into.problems.append(f"theme file {path}: duplicate name {theme.name!r} (already used by "
+                                 f"{first[theme.name]}); skipped")
+            continue
+        first[theme.name] = path
         into.themes[theme.name] = theme
 
 

@@ -183,3 +183,18 @@ def test_the_web_search_urls_credentials_are_hidden_and_scrubbed_but_its_query_i
     assert main(["config", "show", "--repo", str(repo)]) == 0
     out = capsys.readouterr().out
     assert "sekrit99" not in out and "APIKEY123" not in out and "format=json" in out
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_config_file_that_is_not_utf8_names_the_line_and_column(make_repo, capsys, bom: bytes):
+    """A Latin-1 'é' in a comment was "not UTF-8" with no line, in a file of any length."""
+    repo = make_repo({"a.py": ""})
+    cfg = repo / ".genie/config.toml"
+    cfg.parent.mkdir(exist_ok=True)
+    cfg.write_bytes(bom + "max_steps = 7\n# réglages: caf".encode() + b'\xe9\nmodel = "x"\n')  # é is 1 column
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"genie: config file {cfg}:2:16: not UTF-8 (byte 0xe9); save it as UTF-8\n" and out == ""
+    cfg.write_bytes(bom + b"\xff = 1\n")
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    assert capsys.readouterr().err == f"genie: config file {cfg}:1:1: not UTF-8 (byte 0xff); save it as UTF-8\n"

@@ -33,6 +33,9 @@ BAD_TEXT = {
                             "'description' must be a string, but YAML read 2024-05-01 as a date"),
     "empty-body.md": ("---\nname: e\n---\n\n", 4, "no body"),
     "list-front.md": ("---\n- a\n- b\n---\nbody\n", 2, "must be 'key: value'"),
+    # a key that YAML reads as no string (the number 1, a date) had no line: lines were kept by the key's text
+    "number-key.md": ("---\n1: x\nname: i\n---\nbody\n", 2, "unknown key '1'"),
+    "date-key.md": ("---\nname: i\n\n2024-05-01: x\n---\nbody\n", 4, "unknown key '2024-05-01'"),
     "twice.md": ("---\nname: w\nname: w2\n---\nbody\n", 3, "appears twice"),
     "bad-range.md": ("---\nname: r\napplies_to: [\"*.md\", \"src/[z-a]*.py\"]\n---\nbody\n", 3,
                      "bad glob 'src/[z-a]*.py' in 'applies_to': bad character range z-a in [z-a]"),

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from genie_tui.cli import main
+from genie_tui.errors import UsageError
 from genie_tui.playbooks import PlaybookLibrary
 
 
@@ -113,6 +116,22 @@ def test_show_of_a_broken_playbook_says_why_it_is_not_loaded(make_repo, capsys) 
     assert main(["playbooks", "show", "mine", "--repo", str(repo)]) == 1
     err = capsys.readouterr().err
     assert "playbook 'mine' is not loaded: .genie/playbooks/mine.md:3: unknown key 'keywrds'" in err
+
+
+def test_show_of_a_broken_playbook_by_its_declared_name_says_why(make_repo, user_dir: Path, capsys) -> None:
+    """A broken file whose name differs from the one it declares: asking for the declared name said only
+    "unknown playbook", as the file's stem was all that was matched."""
+    repo = make_repo({".genie/playbooks/migrations.md": "---\nname: db-migrations  # ours\nkeywords: [migration\n---\nb\n"})
+    (user_dir / "t.md").write_text("---\nname: 'team-rules'\npriority: high\n---\nb\n")
+    why = ".genie/playbooks/migrations.md:4: broken YAML front matter: did not find expected ',' or ']'"
+    assert main(["playbooks", "show", "db-migrations", "--repo", str(repo)]) == 1
+    assert capsys.readouterr().err.startswith(f"genie: playbook 'db-migrations' is not loaded: {why}")
+    assert main(["playbooks", "show", "team-rules", "--repo", str(repo)]) == 1
+    assert capsys.readouterr().err == (f"genie: playbook 'team-rules' is not loaded: {user_dir / 't.md'}:3: "
+                                       "'priority' must be a whole number, not 'high'; skipped\n")
+    lib = PlaybookLibrary.load(repo)  # --playbook db-migrations goes through select
+    with pytest.raises(UsageError, match=r"playbook 'db-migrations' is not loaded: \.genie/playbooks/migrations"):
+        lib.select("task", explicit=["db-migrations"])
 
 
 def test_new_refuses_a_name_another_repo_file_declares(make_repo, pb_text, capsys) -> None:

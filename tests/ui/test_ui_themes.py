@@ -170,3 +170,14 @@ async def test_theme_colours_rich_cannot_parse_still_colour_the_diff(sample_repo
         row = view.text.splitlines().index("+# edited")
         sign = next(span for span in view._line_text(row).spans if span.start == 2)
         assert str(sign.style).split()[-1].lower() == "#2eb82e"  # hsl(120, 60%, 45%)
+
+
+def test_two_user_files_of_one_theme_name_keep_the_first_with_a_notice(tmp_path: Path) -> None:
+    """b.toml silently replaced a.toml when both declared name = "dup"; duplicate playbook names get a notice."""
+    (tmp_path / "a.toml").write_text('name = "dup"\nprimary = "red"\n')
+    (tmp_path / "b.toml").write_text('name = "dup"\nprimary = "blue"\n')
+    (tmp_path / "c.toml").write_text('name = "genie-dark"\nprimary = "green"\n')  # replacing a bundled one is fine
+    found = load_themes(tmp_path)
+    assert found.themes["dup"].primary == "red" and found.themes["genie-dark"].primary == "green"
+    assert found.problems == [(f"theme file {tmp_path / 'b.toml'}: duplicate name 'dup' (already used by "
+                               f"{tmp_path / 'a.toml'}); skipped")]
