@@ -132,7 +132,7 @@ def _char_class(glob: str) -> str:
         re.compile(rx)
     except re.error as exc:
         raise ValueError(f"{exc.msg} in {glob}") from None
-    return rx
+    return "(?!/)" + rx  # within one directory, as ``?`` is: ``a[!q]b`` matched ``a/b``
 
 
 def keyword_in(keyword: str, task: str) -> bool:

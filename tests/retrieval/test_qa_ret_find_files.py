@@ -16,7 +16,8 @@ def test_star_stays_within_a_directory_and_double_star_spans_them(make_repo):
     ix = RepoIndex.open(make_repo(FILES))
     try:
         found = {pat: ix.find_files(pat) for pat in ("src/**/*.py", "src/*.py", "*/*.py", "s?c/*", "src/**",
-                                                     "./src/*.py", "**/*.{py,md}", "app/[id]/page.tsx")}
+                                                     "./src/*.py", "**/*.{py,md}", "app/[id]/page.tsx",
+                                                     "src[!q]a.py", "src[/]a.py", "src[!q]x/*", "s[r]c/a.py")}
     finally:
         ix.close()
     assert found == {
@@ -28,6 +29,8 @@ def test_star_stays_within_a_directory_and_double_star_spans_them(make_repo):
         "./src/*.py": ["src/a.py"],
         "**/*.{py,md}": ["lib/src/c.py", "setup.py", "src/a.py", "src/x/notes.md", "src/x/y/b.py", "srcx.py"],
         "app/[id]/page.tsx": ["app/[id]/page.tsx"],  # a path with brackets, found as text
+        "src[!q]a.py": [], "src[/]a.py": [],  # a class, negated too, stays within one part: not src/a.py
+        "src[!q]x/*": [], "s[r]c/a.py": ["src/a.py"],
     }
 
 
