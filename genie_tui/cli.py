@@ -189,18 +189,25 @@ def _run(args: argparse.Namespace) -> int:
     # SIGTERM (a CI job's timeout, a service manager) stops a command as Ctrl-C does, so it keeps what it did: an
     # interrupted index build is finished by the next one instead of started over. `genie run` sets its own. Set
     # before the command's modules load (a fifth of a second), when a SIGTERM killed genie with no word.
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    # While they load, a signal is only noted, and acted on once they have: raised in the middle of an import
+    # (asyncio's), it left half a module behind, and the clean-up's own imports failed with a traceback.
+    signals: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: signals.append(signum))
+    interrupt = signal.signal(signal.SIGINT, lambda signum, frame: signals.append(signum))
     try:
         try:
             handler = getattr(importlib.import_module(module_name), func_name)
-        except KeyboardInterrupt:  # stopped while loading: `run --json` and `resume --json` still give their object
+        finally:
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, _terminated)
+        if signals:  # stopped while loading: `run --json` and `resume --json` still give their object
             if getattr(args, "json", False) and args.command in _JSON_RUNS:
                 from genie_tui.core.events import SessionFinished
                 from genie_tui.headless import summary_json
 
                 print(json.dumps(summary_json(None, SessionFinished("cancelled", "interrupted"), "interrupted"),
                                  indent=2))
-            raise
+            raise Terminated if signals[0] == signal.SIGTERM else KeyboardInterrupt
         with display_output():  # what the command prints shows no terminal control sequences
             return int(handler(args) or 0)
     finally:
