@@ -162,7 +162,9 @@ class Printer:
 
     async def _answer(self, event: ev.QuestionAsked) -> None:
         choices = f" [{' / '.join(event.choices)}]" if event.choices else ""
-        self.note(f"? {event.question}{choices}")
+        question = event.question if len(event.question) <= QUESTION_CHARS else \
+            f"{event.question[:QUESTION_CHARS]} ... ({len(event.question) - QUESTION_CHARS} more characters)"
+        self.note(f"? {question}{choices}")
         if self.answers:
             answer: str | None = self.answers.pop(0)
         elif self.interactive:
@@ -226,6 +228,10 @@ def _read_line() -> asyncio.Future[str]:
 
     threading.Thread(target=work, name="genie-stdin", daemon=True).start()
     return future
+
+
+#: of a question, at most this much is shown (a model's 2 MB question went whole into a CI log)
+QUESTION_CHARS = 4000
 
 
 def _short(raw: str, limit: int = 120) -> str:

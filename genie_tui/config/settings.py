@@ -50,7 +50,7 @@ class Settings:
     timeout: float = _f(120.0, "Seconds to wait for the model before a retry.")
     max_retries: int = _f(4, "Retries of a failed or cut-off model turn (429, 5xx, timeouts, dropped streams).")
     backoff_base: float = _f(1.0, "First retry delay in seconds; doubles each retry, with jitter.")
-    test_command: str | None = _f(None, "Test command; unset means detected (pytest, npm test, go test, cargo test, ...).")
+    test_command: str | None = _f(None, "Test command; unset (or blank) means detected (pytest, npm test, go test, cargo test, ...).")
     test_timeout: float = _f(600.0, "Seconds before a test run is stopped.")
     commit: str = _f("off", "Commit applied patches (genie's changes only, never your own edits) on branch "
                           "genie/<task>: off, each (every patch) or end.")
@@ -232,6 +232,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if name in SECRET_FIELDS and not (value.isascii() and value.isprintable() and value.strip() == value != ""):
         # an HTTP header carries it: a pasted newline or a curly quote failed every request with a codec error
         raise ConfigError(f"{origin}: {name} must be printable ASCII with no spaces around it (the value is not shown)")
+    if isinstance(value, str) and "\x00" in value:  # no command, path or name holds one: it failed only when used
+        raise ConfigError(f"{origin}: {name} must not contain a NUL character")
     if name == "context_budget" and value < 2000:
         raise ConfigError(f"{origin}: context_budget must be at least 2000 tokens (the system prompt alone needs ~1000)")
     if name in URL_FIELDS:

@@ -259,11 +259,14 @@ def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
 async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
     from genie_tui.tools.testrun import detect_test_command, run_command
 
-    configured = agent.settings.test_command or await asyncio.to_thread(detect_test_command, agent.repo)
+    # a blank test_command is none (`sh -c "   "` passed every time)
+    configured = (agent.settings.test_command or "").strip() or await asyncio.to_thread(detect_test_command, agent.repo)
     command = (args.get("command") or "").strip() or configured
     if not command:
-        raise ToolError("no test command is configured or detected; pass a command (needs the user's approval) "
-                        "or ask the user how the tests are run")
+        how = {"auto": "pass the command that runs them", "never": "say in your reply how they would be run (under "
+               "approval mode never no other command may run)"}.get(agent.approval_mode, "pass a command (the user "
+                                                                                    "approves it first)")
+        raise ToolError(f"no test command is configured or detected; {how}, or ask the user how the tests are run")
     if command != configured:
         if agent.approval_mode == "auto":
             pass
@@ -327,6 +330,8 @@ def note_changed_files(agent: Agent, changed: list[str]) -> None:
     model's reads and patch states of them are out of date, and it must not patch from memory."""
     if not changed:
         return
+    if agent.tests:  # the last test run was of the code before those changes (`genie undo` of its patch, say)
+        agent.tests["stale"] = True
     shown = ", ".join(changed[:CHANGED_SHOWN]) + (
         f" and {len(changed) - CHANGED_SHOWN} more" if len(changed) > CHANGED_SHOWN else "")
     agent.resume_notices.append(f"changed since the session stopped: {shown}; the model is told to read them again")

@@ -67,9 +67,9 @@ def exit_meaning(command: str, code: int) -> str:
         return "the command was not found"
     if code == 126:
         return "the command could not be run (not executable?)"
-    if 128 < code <= 128 + 64:
+    if 128 < code <= 128 + 64 or -64 <= code < 0:  # the shell's 128 + N, or -N for a process with no shell left
         try:
-            return f"killed by {signal.Signals(code - 128).name}"
+            return f"killed by {signal.Signals(code - 128 if code > 0 else -code).name}"
         except ValueError:
             return ""
     if code == 5 and "pytest" in command:
@@ -224,7 +224,10 @@ async def run_command(repo: Path, command: str, timeout: float,
             shown_at = now
             so_far = _duration(now - started)
             # the time first: a long last line is cut at the end where it is shown
-            on_line(f"still running after {so_far}: {shown}" if shown else f"still running after {so_far}, no output yet")
+            # a line still being written (pytest's dots) is output too
+            now_shown = shown or tail.pending.rpartition(b"\r")[2][-300:].decode("utf-8", "replace").strip()
+            on_line(f"still running after {so_far}: {now_shown}" if now_shown else
+                    f"still running after {so_far}, no output yet")
 
     reader = asyncio.ensure_future(pump())
     timed_out = False

@@ -134,6 +134,27 @@ async def test_a_session_resumed_after_its_files_changed_tells_the_model_and_the
     assert "read them again" in notes[0]
 
 
+async def test_a_test_run_before_files_changed_outside_the_session_is_stale_after_a_resume(make_repo, make_agent,
+                                                                                           collect):
+    # `genie undo` of the patch the tests ran on, between runs: --json said the tests passed, not stale
+    repo = make_repo({"m.py": CODE})
+    script = [Reply(tool_calls=[("propose_patch", {"diff": DIFF})]), Reply(tool_calls=[("run_tests", {})]),
+              Reply(fault="500")]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, approve="auto", max_retries=0, test_command="true")
+        seen = await collect(agent, "change f")
+    assert seen[-1].status == "failed" and agent.tests["passed"] is True and agent.tests["stale"] is False
+    agent.session.close()
+    later = time.time() + 5
+    (repo / "m.py").write_text(CODE)  # the patch undone outside genie
+    os.utime(repo / "m.py", (later, later))
+    resumed = Agent.resume(str(agent.session_path), agent.settings)
+    try:
+        assert resumed.tests["passed"] is True and resumed.tests["stale"] is True
+    finally:
+        resumed.session.close()
+
+
 async def test_a_session_resumed_with_its_files_as_it_left_them_gets_no_such_note(make_repo, make_agent, collect,
                                                                                   finish):
     repo = make_repo({"m.py": CODE})

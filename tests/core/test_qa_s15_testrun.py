@@ -135,6 +135,11 @@ def test_a_test_run_that_goes_quiet_still_says_it_is_running(tmp_path, monkeypat
     asyncio.run(run_command(tmp_path, f"{sys.executable} -c \"import time; time.sleep(1)\"", 60, quiet.append))
     assert quiet and all(line.startswith("still running after") and line.endswith(", no output yet")
                          for line in quiet), quiet
+    dots: list[str] = []  # pytest -q's dots, no line ended yet: that is output ("no output yet" said otherwise)
+    script = "import sys, time\nfor _ in range(12):\n    sys.stdout.write('.'); sys.stdout.flush(); time.sleep(0.1)\n"
+    asyncio.run(run_command(tmp_path, f"{sys.executable} -c \"{script}\"", 60, dots.append))
+    beats = [line for line in dots if "still running" in line]
+    assert beats and all(re.fullmatch(r"still running after \d+s: \.+", line) for line in beats), dots
 
 
 async def test_the_ci_log_shows_a_quiet_test_run_still_running(monkeypatch):
@@ -173,6 +178,8 @@ def test_the_tests_do_not_inherit_genies_key_nor_an_endpoint_that_carries_creden
     ("no-such-test-runner-qa15 -q", 127, "exit code 127: the command was not found"),
     ("kill -SEGV $$", 139, "exit code 139: killed by SIGSEGV"),
     ("kill -KILL $$", 137, "exit code 137: killed by SIGKILL"),
+    pytest.param("kill -KILL $PPID", -9, "exit code -9: killed by SIGKILL",  # what genie started (the reaper),
+                 marks=pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the reaper is Linux's")),
     ("echo 'no tests ran in 0.01s'; exit 5 # pytest", 5, "exit code 5: pytest collected no tests"),
 ])
 def test_an_exit_code_that_is_not_a_test_failure_says_what_it_is(tmp_path, command, code, meaning):
@@ -284,3 +291,37 @@ async def test_under_never_with_a_test_command_the_model_is_pointed_to_it(make_r
     result = await _never_run_tests(make_agent, collect, finish, make_repo({"notes.txt": "hello\n"}),
                                     test_command="true")
     assert "'never'" in result and "use run_tests without a command to run 'true'" in result
+
+
+async def test_a_long_question_is_cut_in_the_log():
+    # a model's 2 MB question went whole into the CI log, where every other line is cut
+    import io
+
+    from genie_tui.core import events as ev
+    from genie_tui.headless_printer import QUESTION_CHARS, Printer
+
+    out = io.StringIO()
+    printer = Printer(out, answers=["yes"])
+    answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    await printer.handle(ev.QuestionAsked("Which one? " + "x" * 2_000_000, ("a", "b"), answer))
+    assert answer.result() == "yes"
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("? Which one?"))
+    assert len(line) < QUESTION_CHARS + 100 and line.endswith(f"({2_000_011 - QUESTION_CHARS} more characters) [a / b]")
+
+
+async def test_a_blank_test_command_is_none_and_a_nul_in_any_setting_is_a_config_error(make_repo, make_agent,
+                                                                                      collect, capsys):
+    # `sh -c "   "` passed every time, so a blank test_command reported failing tests as passing
+    from genie_tui.cli import main
+    from genie_tui.providers.scripted import Reply, ScriptedServer
+
+    repo = make_repo({"test_x.py": "import unittest\n\nclass T(unittest.TestCase):\n    def test_x(self):\n"
+                                   "        self.assertEqual(1, 2)\n", ".genie/config.toml": 'test_command = "   "\n'})
+    script = [Reply(tool_calls=[("run_tests", {})]), Reply(tool_calls=[("finish", {"summary": "ran"})])]
+    with ScriptedServer(script) as server:
+        agent = make_agent(repo, server, approve="auto")
+        await collect(agent, "run the tests")
+    assert agent.tests is not None and agent.tests["passed"] is False, agent.tests  # detected: unittest, failing
+    (repo / ".genie/config.toml").write_text('test_command = "echo\\u0000x"\n')
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    assert "test_command must not contain a NUL character" in capsys.readouterr().err
