@@ -249,6 +249,11 @@ def missing_tool_results(messages: list[dict[str, Any]], content: str,
             for c in messages[last].get("tool_calls") or [] if c["id"] not in answered]
 
 
+#: the result of a call whose own was never recorded: a test run a ``kill -9`` cut short did run, in part
+UNRECORDED = ("no result: the session stopped before this call's result was recorded (it may have run, in part: check "
+              "before relying on it)")
+
+
 def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
     """Every assistant turn's tool calls that got no result (a session stopped between a call and its result,
     maybe more than once) get an explicit one, right after that turn's results: the API refuses a history with
@@ -257,8 +262,7 @@ def _close_dangling_tool_calls(messages: list[dict[str, Any]]) -> None:
     for at in reversed(turns):  # from the end, so inserting keeps the earlier indices valid
         end = next((j for j in range(at + 1, len(messages)) if messages[j].get("role") == "assistant"),
                    len(messages))
-        missing = missing_tool_results(messages[:end], "not run: the session stopped before this call ran",
-                                       turn=at)
+        missing = missing_tool_results(messages[:end], UNRECORDED, turn=at)
         if missing:
             insert_at = at + 1
             while insert_at < end and messages[insert_at].get("role") == "tool":

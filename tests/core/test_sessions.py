@@ -30,7 +30,9 @@ def test_secrets_are_scrubbed_and_dangling_calls_closed():
     state = restore(s.path)
     assert state.status == "interrupted" and state.steps == 1
     tool_ids = [m["tool_call_id"] for m in state.messages if m["role"] == "tool"]
-    assert tool_ids == ["c1", "c2"] and "session stopped" in state.messages[-1]["content"]
+    assert tool_ids == ["c1", "c2"] and state.messages[-1]["content"] == (  # not "not run": it may have run
+        "no result: the session stopped before this call's result was recorded (it may have run, in part: check "
+        "before relying on it)")
 
 
 def test_torn_last_line_is_tolerated_but_corruption_is_an_error():
