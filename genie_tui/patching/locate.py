@@ -10,6 +10,7 @@ stated line) is the caller's job, and more than one left means refusal.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from genie_tui.patching.align import SCALE, align_through, insert_positions
@@ -28,7 +29,7 @@ class Candidate:
     end: int
     method: str
     cost: int
-    mapping: list[int | None]
+    mapping: Sequence[int | None]  # a range for a contiguous fit: thousands of places cost no memory
     inserts: dict[int, int]  # add-group key (index of the token it precedes) -> file position
     level: int
 
@@ -74,21 +75,28 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
             out = []
             for s in starts:
                 method = ("exact" if s == stated else "offset") if level == 0 else "whitespace"
-                out.append(Candidate(s, s + m, method, 0, list(range(s, s + m)),
+                out.append(Candidate(s, s + m, method, 0, range(s, s + m),
                                      {g: s + g for g in shape.adds}, level))
             if level == 0:
                 taken = set(starts)
                 # Trailing spaces are invisible and models drop them: a place that differs only in them fits
                 # as well as a verbatim one, so both are candidates (the stated line or hunk order may choose)
-                out += [Candidate(s, s + m, "whitespace", 0, list(range(s, s + m)), {g: s + g for g in shape.adds}, 1)
+                out += [Candidate(s, s + m, "whitespace", 0, range(s, s + m), {g: s + g for g in shape.adds}, 1)
                         for s in _contiguous(tf, shape, 1) if s not in taken]
-            if level < 2:
-                out += _blank_twins(tf, shape, out)
-                out.sort(key=lambda c: c.start)
+            # a place that fits as well but for one blank line is as likely meant; one matched only with its
+            # indentation ignored has rivals in places that fit but for a context line, too
+            twins = _blank_twins(tf, shape, out, 2 * SCALE - 1 if level < 2 else 2 * SCALE + 1, max(level, 1))
+            if not (len(out) == 1 and out[0].start == stated):  # the header agreeing with a sole best fit settles it
+                out = sorted(out + twins, key=lambda c: c.start)
             if level == 2 and any(_indent_suspect(tf, shape, c.mapping) for c in out):
                 return Failure(_INDENT_AMBIGUOUS)
             return out
-    return _fuzzy(tf, shape)
+    found = _fuzzy(tf, shape)
+    if isinstance(found, list) and len(found) > 1:
+        best = [c for c in found if c.cost == min(f.cost for f in found)]
+        if len(best) == 1 and best[0].start == stated:  # the rivals fit worse, and the header names the best
+            return best
+    return found
 
 
 class _Blanks:
@@ -101,15 +109,16 @@ class _Blanks:
         return self.norm[j] == ""
 
 
-def _blank_twins(tf: TextFile, shape: Shape, found: list[Candidate]) -> list[Candidate]:
-    """Other places that differ from the hunk's old side by one blank line only: models add or drop a blank
-    context line (at a hunk's edge most of all), so such a place is as likely meant as a verbatim one."""
-    res = _fuzzy(tf, shape, 2 * SCALE - 1)
+def _blank_twins(tf: TextFile, shape: Shape, found: list[Candidate], upto: int, level: int) -> list[Candidate]:
+    """Other places that fit the hunk's old side but for lines costing at most ``upto`` (one blank line; for a
+    match that ignored indentation, one context line), their matched lines equal at ``level``: models add or drop
+    a blank context line (at a hunk's edge most of all), so such a place is as likely meant as a verbatim one."""
+    res = _fuzzy(tf, shape, upto)
     if isinstance(res, Failure):
         return []
-    norm = tf.norm(1)
+    norm = tf.norm(level)
     return [c for c in res if all(c.end <= f.start or c.start >= f.end for f in found)
-            and all(f is None or normalize(shape.texts[t], 1) == norm[f] for t, f in enumerate(c.mapping))]
+            and all(f is None or normalize(shape.texts[t], level) == norm[f] for t, f in enumerate(c.mapping))]
 
 
 def already_applied(tf: TextFile, hunk: Hunk) -> int | None:
@@ -222,6 +231,8 @@ def _fuzzy(tf: TextFile, shape: Shape, upto: int | None = None) -> list[Candidat
                 problems.append((cost, inserts))
                 valid = []
                 break
+            if _gap_escapes(tf, shape, mapping, gaps):
+                continue  # an elision marker standing for lines outside its own block (another function's)
             if _indent_suspect(tf, shape, mapping):
                 problems.append((cost, _INDENT_AMBIGUOUS))
                 valid = []
@@ -254,7 +265,8 @@ def _fuzzy(tf: TextFile, shape: Shape, upto: int | None = None) -> list[Candidat
     best = min(c.cost for c in found.values())
     if problems and min(problems)[0] <= best:
         return Failure(min(problems)[1])
-    return sorted((c for c in found.values() if c.cost == best), key=lambda c: c.start)
+    # a place that fits but for one more blank line is a rival too: which line the model dropped is no evidence
+    return sorted((c for c in found.values() if c.cost <= best + SCALE + 1), key=lambda c: c.start)
 
 
 _INDENT_AMBIGUOUS = ("lines that differ only in indentation (such as closing brackets) make the position "
@@ -263,6 +275,30 @@ _INDENT_AMBIGUOUS = ("lines that differ only in indentation (such as closing bra
 
 def _lead(s: str) -> str:
     return s[: len(s) - len(s.lstrip(" \t"))]
+
+
+def _gap_escapes(tf: TextFile, shape: Shape, mapping: list[int | None], gaps: dict[int, tuple[int, int]]) -> bool:
+    """Whether an elision marker (``# ... existing code ...``) stands for lines out of its own block: its depth is
+    measured from the nearest line the hunk matched, so ``def target(x):`` then a marker at 4 cannot stand for
+    ``def other():`` at 0 and the lines of another function after it."""
+    for t, (a, b) in gaps.items():
+        near = [u for u in (*range(t - 1, -1, -1), *range(t + 1, len(mapping)))
+                if mapping[u] is not None and shape.texts[u].strip()]
+        if not near:
+            continue
+        u = near[0]
+        need = _width(tf.lines[mapping[u]]) + _width(shape.texts[t]) - _width(shape.texts[u])
+        widths = [_width(line) for line in tf.lines[a:b] if line.strip()]
+        out = next((i for i, w in enumerate(widths) if w < need), None)
+        # only closing lines may come out of the block, each less indented than the one before (a docstring's
+        # ``"""``, ``)`` then ``}``); a line after them at their own depth or deeper is another block's
+        if out is not None and any(w >= prev for prev, w in zip(widths[out:], widths[out + 1:], strict=False)):
+            return True
+    return False
+
+
+def _width(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
 
 
 def _indent_suspect(tf: TextFile, shape: Shape, mapping: list[int | None]) -> bool:

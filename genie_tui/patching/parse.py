@@ -368,7 +368,18 @@ def _problem(hunk: Hunk, at_end: bool, python: bool) -> str | None:
         if marker is not None:
             return (f"the added line {marker.strip()!r} is a placeholder, not code, and the hunk removes lines, "
                     "so applying it would delete code; write out every line the new version keeps")
+        inside = next((t for j, (k, t) in enumerate(body) if k == GAP and _between_removed(body, j)), None)
+        if inside is not None:  # ``-def old(a):`` / `` # ... rest of old ...`` / ``-    return z``
+            return (f"the line {inside.strip()!r} stands for lines between removed ones, which would stay in the "
+                    "file; write out every line to remove")
     return None
+
+
+def _between_removed(body: list[tuple[str, str]], j: int) -> bool:
+    """Whether the nearest non-blank lines on both sides of ``body[j]`` are removed lines."""
+    before = next((k for k, t in reversed(body[:j]) if t.strip()), None)
+    after = next((k for k, t in body[j + 1:] if t.strip()), None)
+    return before == DEL and after == DEL
 
 
 def split_hunks(diff: str) -> list[HunkInfo]:
