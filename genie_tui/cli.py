@@ -14,7 +14,9 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import NoReturn
 
 from genie_tui import __version__
@@ -198,8 +200,8 @@ def _run(args: argparse.Namespace) -> int:
         try:
             handler = getattr(importlib.import_module(module_name), func_name)
         finally:
-            signal.signal(signal.SIGINT, interrupt)
-            signal.signal(signal.SIGTERM, _terminated)
+            signal.signal(signal.SIGINT, _stopping if interrupt is signal.default_int_handler else interrupt)
+            signal.signal(signal.SIGTERM, _stopping)
         if signals:  # stopped while loading: `run --json` and `resume --json` still give their object
             if getattr(args, "json", False) and args.command in _JSON_RUNS:
                 from genie_tui.core.events import SessionFinished
@@ -212,14 +214,24 @@ def _run(args: argparse.Namespace) -> int:
             return int(handler(args) or 0)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if signal.getsignal(signal.SIGINT) is _stopping:
+            signal.signal(signal.SIGINT, interrupt)
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C's KeyboardInterrupt would be, so the same clean-ups run."""
 
 
-def _terminated(signum: int, frame: object) -> NoReturn:
-    raise Terminated
+def _stopping(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM, or Ctrl-C, as an exception where the program is, but never inside an import (the command imports
+    modules as it needs them): raised there, it left half a module and a traceback (``Error calling __set_name__``),
+    so the signal is sent again a moment later, when the import is over."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+            return
+        frame = frame.f_back
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _show(text: str) -> int:

@@ -198,3 +198,31 @@ def test_a_signal_at_any_moment_of_start_up_stops_genie_cleanly(make_repo):
         assert proc.returncode in (143, -signal.SIGTERM), (delay, proc.returncode, err)
         if proc.returncode == 143:  # -15: killed before Python ran genie's first line, as any program is
             assert json.loads(out)["status"] == "cancelled", (delay, out)
+
+
+def test_a_signal_in_the_middle_of_an_import_the_command_makes_waits_for_the_import(make_repo, monkeypatch, capsys,
+                                                                                  tmp_path):
+    # a module the command imports as it goes (retrieval's build.py, under the agent): the signal raised in its
+    # body gave "RuntimeError: Error calling __set_name__" with a traceback, and no --json object
+    import importlib
+
+    from genie_tui import headless
+
+    (tmp_path / "half_loaded_qa.py").write_text(
+        "import dataclasses, os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n\n\n@dataclasses.dataclass\n"
+        "class Stats:\n    changed: list = dataclasses.field(default_factory=list)\n\n\nDONE = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("GENIE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("GENIE_MODEL", "m")
+    loaded = []
+
+    def answers(path):  # type: ignore[no-untyped-def]
+        loaded.append(importlib.import_module("half_loaded_qa").DONE)
+        return []
+
+    monkeypatch.setattr(headless, "_load_answers", answers)
+    repo = make_repo({"calc.py": "x = 1\n"})
+    assert main(["run", "change x", "--repo", str(repo), "--json"]) == 143
+    captured = capsys.readouterr()
+    assert loaded == [True] and json.loads(captured.out)["status"] == "cancelled", captured.err
+    assert "Traceback" not in captured.err
