@@ -241,13 +241,14 @@ class MainScreen(Screen[None]):
 
     @on(SearchPane.ContextRequested)
     async def _context_requested(self, message: SearchPane.ContextRequested) -> None:
-        from genie_tui.ui.screens.preview import load, span_text
+        from genie_tui.ui.screens.preview import load, past_read, span_text
 
         if self.genie.repo is not None:
             h = message.hit
             loaded = await asyncio.to_thread(load, self.genie.repo, h.path)  # up to 2 MB: not on the event loop
-            if loaded.error is not None:  # e.g. deleted since the search, or outside the repository
-                self.notify(f"Not added: {loaded.error}", severity="warning", timeout=4, markup=False)
+            why = loaded.error or past_read(loaded, h.start, h.end)  # deleted since the search, past the 2 MB read...
+            if why is not None:
+                self.notify(f"Not added: {why}", severity="warning", timeout=4, markup=False)
                 return
             self.add_context(span_text(h.path, loaded.text, h.start, h.end))
 

@@ -52,7 +52,17 @@ def load(repo: Path, path: str) -> Loaded:
         raw, cut = exc.head, True
     except OSError as exc:
         return Loaded("", f"cannot read {path}: {exc.strerror or exc}")
+    if b"\0" in raw[:8192]:  # as the agent's read_file: raw bytes are no context for a model
+        return Loaded("", f"{path} is a binary file ({len(raw):,}{'+' if cut else ''} bytes); not shown")
     return Loaded(decode(raw)[1].removeprefix("\ufeff"), None, cut)  # as /diff and /apply: é stays é in Latin-1
+
+
+def past_read(loaded: Loaded, start: int, end: int) -> str | None:
+    """Why the span ``start``-``end`` cannot be shown or added: it lies past the part of the file that was read."""
+    if start and loaded.cut and start > len(split_lines(loaded.text)):
+        return (f"lines {start}-{end or start} lie past the first {MAX_BYTES // 1_000_000} MB of the file, which is "
+                "all a preview reads (the agent's read_file reads them)")
+    return None
 
 
 def window(text: str, start: int) -> tuple[int, str, int]:
@@ -99,6 +109,7 @@ class PreviewScreen(ModalScreen[str | None]):
         self.repo, self.path, self.start, self.end = repo, path, start, end
         self.text: str | None = None  # the file's text once read (in a thread)
         self.error: str | None = None  # why the file could not be read: then there is nothing to add
+        self.cut = False  # only the file's first MAX_BYTES were read
 
     def _title(self, more: str = "") -> str:
         span = f" lines {self.start}-{self.end}" if self.start else ""
@@ -120,7 +131,7 @@ class PreviewScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self._show, loaded, *view)
 
     def _show(self, loaded: Loaded, first: int, drawn: str, total: int) -> None:
-        self.text, self.error = loaded.text, loaded.error
+        self.text, self.error, self.cut = loaded.text, loaded.error, loaded.cut
         try:
             area, title = self.query_one(TextArea), self.query_one("#preview-title", Static)
         except NoMatches:  # closed while the file was read
@@ -128,6 +139,8 @@ class PreviewScreen(ModalScreen[str | None]):
         last = first + drawn.count("\n")
         more = f" (lines {first:,}-{last:,} of {total:,} shown)" if first > 1 or last < total else ""
         more += f" (its first {MAX_BYTES // 1_000_000} MB)" if loaded.cut else ""
+        beyond = past_read(loaded, self.start, self.end)
+        more += f" ({beyond})" if beyond else ""
         title.update(self._title(more))
         area.line_number_start = first
         area.load_text(drawn)
@@ -135,8 +148,8 @@ class PreviewScreen(ModalScreen[str | None]):
         if lang:
             with suppress(Exception):  # grammar not bundled with this Textual build: plain text is fine
                 area.language = lang
-        if self.start:
-            area.select_line(max(0, self.start - first))
+        if self.start:  # the cursor on the hit's line, not a selection: Ctrl+C would copy it instead of stopping
+            area.cursor_location = (max(0, min(self.start - first, drawn.count("\n"))), 0)
             area.scroll_cursor_visible(center=True, animate=False)
 
     def span_text(self) -> str:
@@ -148,6 +161,10 @@ class PreviewScreen(ModalScreen[str | None]):
             return
         if self.error is not None:  # the note shown in place of the file is no context for the model
             self.notify(f"Not added: {self.error}", severity="warning", timeout=4, markup=False)
+            return
+        beyond = past_read(Loaded(self.text, None, self.cut), self.start, self.end)
+        if beyond:  # the span would be sent empty
+            self.notify(f"Not added: {beyond}", severity="warning", timeout=5, markup=False)
             return
         self.dismiss(self.span_text())
 

@@ -130,7 +130,13 @@ class SearchPane(Vertical):
             self.app.call_from_thread(self.app.notify, f"search failed: {exc}", severity="error", markup=False)
             return
         self.app.call_from_thread(self.show_results, query, hits)
-        self.app.call_from_thread(self.results.focus)
+        self.app.call_from_thread(self._focus_results)
+
+    def _focus_results(self) -> None:
+        """To the hits, only from the search box: a first search (building the index) that ends while the user
+        types in the prompt took the keys, and each ``c`` typed added a hit to the agent's context."""
+        if self.app.focused in (self.query_box, None):
+            self.results.focus()
 
     def _current(self) -> Hit | None:
         h = self.results.highlighted
