@@ -10,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,16 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
         agent, task = start()
         printer = Printer(Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
-        finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json))
+        # noted from here until _consume has its handlers, which then act on them: raised while asyncio.run set
+        # up, a signal left an event loop half made ("Exception ignored in BaseEventLoop.__del__") and a coroutine
+        # never awaited
+        held: list[int] = []
+        previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            finished, stopped_by = asyncio.run(_consume(agent, task, printer, json_out=args.json, held=held))
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     except (GenieError, KeyboardInterrupt) as exc:
         if args.json:
             error = str(exc) if isinstance(exc, GenieError) else "interrupted"
@@ -158,8 +167,8 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     return EXIT_CODES.get(finished.status, EXIT_FAILED)
 
 
-async def _consume(agent: Any, task: str, printer: Printer,
-                   json_out: bool = False) -> tuple[ev.SessionFinished, int | None]:
+async def _consume(agent: Any, task: str, printer: Printer, json_out: bool = False,
+                   held: Sequence[int] = ()) -> tuple[ev.SessionFinished, int | None]:
     """Run the agent to its end; also returns the signal that stopped it (SIGINT: Ctrl+C; SIGTERM: a CI job's
     timeout or cancel, a service manager), if one did. The first stops the turn cleanly; a second quits now
     (with ``json_out``, after printing the summary as it stands)."""
@@ -197,9 +206,13 @@ async def _consume(agent: Any, task: str, printer: Printer,
             loop.add_signal_handler(signum, on_signal, signum)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix or non-main thread
             pass
+    pending = list(held)  # signals that came while the loop was being set up: acted on once the run is going
     finished: ev.SessionFinished | None = None
     try:
         async for event in agent.run(task):
+            for signum in pending:
+                on_signal(signum)
+            pending = []
             await printer.handle(event)
             if isinstance(event, ev.SessionFinished):
                 finished = event
