@@ -56,3 +56,20 @@ async def test_a_long_model_name_gives_way_to_the_approval_mode(sample_repo: Pat
         await pilot.resize_terminal(100, 12)
         await pilot.pause(0.1)
         assert "gpt-4.1-mini-2025-04-14-preview" in _status_line(helpers, app)
+
+
+async def test_a_priced_model_s_cost_gives_way_to_the_approval_mode(sample_repo: Path, serve: Any, helpers: Any) -> None:
+    # with prices set, under 37 columns the bar read "● · thinking · $6.5432 ·": the mode was gone, the cost kept
+    server = serve([Reply(content="Looked.", tool_calls=[("finish", {"summary": "done"})], prompt_tokens=900_000,
+                          completion_tokens=100_000)])
+    app = helpers.make_app(sample_repo, server.base_url)
+    app.settings.price_input_per_mtok, app.settings.price_output_per_mtok = 5.0, 15.0
+    async with app.run_test(size=(34, 12)) as pilot:
+        await helpers.send(pilot, "look")
+        await helpers.wait_until(pilot, lambda: not app.screen.turn_running)
+        await pilot.pause(0.1)
+        line = _status_line(helpers, app)
+        assert line.rstrip().endswith("approve:ask") and "$" not in line and "● ·" not in line, line
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause(0.1)
+        assert "$" in _status_line(helpers, app)

@@ -74,7 +74,8 @@ class StatusBar(Static):
         way, so a narrow terminal still shows the phase and the approval mode (``auto`` applies patches)."""
         fields = self._fields()
         width = self.content_region.width or 10_000  # not laid out yet: all of them
-        drop = ["tokens", "ctx", "step", "model"]  # the model last (a long name, or the demo's badge besides)
+        # the model last (a long name, or the demo's badge besides); the cost too, before the approval mode
+        drop = ["tokens", "cost", "ctx", "step", "model"]
         while drop and self._line(fields).cell_len > width:
             fields.pop(drop.pop(0), None)
         self.update(self._line(fields))
@@ -97,7 +98,7 @@ class StatusBar(Static):
             t.append(" DEMO ", style="bold reverse")
             t.append(" ")
         t.append(SPINNER[self._frame] if self.busy else "●", style="bold" if self.busy else "dim")
-        for name, (text, style) in fields.items():
-            if text:
-                t.append(f" {text}" if name == "model" else f" · {text}", style=style)
+        shown = [(name, text, style) for name, (text, style) in fields.items() if text]
+        for n, (name, text, style) in enumerate(shown):  # no "·" after the spinner when the model gave way
+            t.append(f" {text}" if name == "model" or n == 0 else f" · {text}", style=style)
         return t
