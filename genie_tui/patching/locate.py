@@ -85,9 +85,9 @@ def find(tf: TextFile, shape: Shape, stated: int | None) -> list[Candidate] | Fa
                         for s in _contiguous(tf, shape, 1) if s not in taken]
             # a place that fits as well but for one blank line is as likely meant; one matched only with its
             # indentation ignored has rivals in places that fit but for a context line, too
-            twins = _blank_twins(tf, shape, out, 2 * SCALE - 1 if level < 2 else 2 * SCALE + 1, max(level, 1))
             if not (len(out) == 1 and out[0].start == stated):  # the header agreeing with a sole best fit settles it
-                out = sorted(out + twins, key=lambda c: c.start)
+                upto = 2 * SCALE - 1 if level < 2 else 2 * SCALE + 1  # (and the fuzzy search for twins is not run)
+                out = sorted(out + _blank_twins(tf, shape, out, upto, max(level, 1)), key=lambda c: c.start)
             if level == 2 and any(_indent_suspect(tf, shape, c.mapping) for c in out):
                 return Failure(_INDENT_AMBIGUOUS)
             return out

@@ -20,6 +20,18 @@ from genie_tui.ui.palette import commands
 FINISH = Reply(tool_calls=[("finish", {"summary": "recorded both"})])
 
 
+def _script(first: str, second: str) -> list[Reply]:
+    """Two patches recorded under never, the turn's finish, and the answer to one more message."""
+    return [Reply(tool_calls=[("propose_patch", {"diff": first})]), Reply(tool_calls=[("propose_patch", {"diff": second})]),
+            FINISH, Reply(tool_calls=[("finish", {"summary": "thanks"})])]
+
+
+async def _record(pilot: Any, app: Any, helpers: Any, task: str) -> None:
+    """Send ``task`` and wait until its turn has recorded the patches and says so."""
+    await helpers.send(pilot, task)
+    await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
@@ -28,14 +40,11 @@ async def test_recorded_patches_are_reviewed_as_one_diff_and_applied_as_the_agen
         sample_repo: Path, serve: Any, helpers: Any) -> None:
     first, second = patches()
     before = (sample_repo / COUNTER).read_text()
-    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]),
-                    Reply(tool_calls=[("propose_patch", {"diff": second})]), FINISH,
-                    Reply(tool_calls=[("finish", {"summary": "thanks"})])])
+    server = serve(_script(first, second))
     app = helpers.make_app(sample_repo, server.base_url, approve="never", welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await helpers.send(pilot, "fix the word counter")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "fix the word counter")
         assert "2 patches recorded for review" in helpers.screen_text(app)
         assert (sample_repo / COUNTER).read_text() == before  # never: nothing written
         assert "Review the recorded patches" in [c.title for c in commands(app, screen)]  # Ctrl+P has it too
@@ -72,14 +81,11 @@ async def test_recorded_patches_are_reviewed_as_one_diff_and_applied_as_the_agen
 async def test_recorded_patches_reviewed_hunk_by_hunk_apply_only_the_hunks_approved(
         sample_repo: Path, serve: Any, helpers: Any) -> None:
     first, second = patches()
-    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]),
-                    Reply(tool_calls=[("propose_patch", {"diff": second})]), FINISH,
-                    Reply(tool_calls=[("finish", {"summary": "thanks"})])])
+    server = serve(_script(first, second))
     app = helpers.make_app(sample_repo, server.base_url, approve="never", welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await helpers.send(pilot, "fix the word counter")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "fix the word counter")
         await helpers.send(pilot, "/apply")
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("n", "y")  # the combined diff's two hunks (the first patch's two are one): only the sort
@@ -97,15 +103,12 @@ P_A = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n"
 P_B = "--- a/b.py\n+++ b/b.py\n@@ -1 +1 @@\n-b = 1\n+b = 2\n"
 
 
-async def _recorded_two(make_repo: Any, serve: Any, helpers: Any, pilot_size: tuple[int, int] = (120, 40),
-                        config: str = "") -> tuple[Path, Any, Any]:
+async def _recorded_two(make_repo: Any, serve: Any, helpers: Any, config: str = "") -> tuple[Path, Any, Any]:
     files = {"a.py": "a = 1\n", "b.py": "b = 1\n"}
     if config:
         files[".genie/config.toml"] = config
     repo = make_repo(files)
-    server = serve([Reply(tool_calls=[("propose_patch", {"diff": P_A})]),
-                    Reply(tool_calls=[("propose_patch", {"diff": P_B})]), FINISH,
-                    Reply(tool_calls=[("finish", {"summary": "noted"})])])
+    server = serve(_script(P_A, P_B))
     return repo, server, helpers.make_app(repo, server.base_url, approve="never", welcome=False)
 
 
@@ -114,8 +117,7 @@ async def test_a_recorded_patch_that_no_longer_applies_is_left_out_and_said_so(m
     # it was left out of the diff, but named in the title, told to the model as applied, and marked taken
     repo, server, app = await _recorded_two(make_repo, serve, helpers)
     async with app.run_test(size=(120, 40)) as pilot:
-        await helpers.send(pilot, "change both")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "change both")
         (repo / "b.py").write_text("b = 5\n")  # the user's own edit, where p2 changes it
         await helpers.send(pilot, "/apply")
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
@@ -138,8 +140,7 @@ async def test_rejecting_the_recorded_patches_tells_the_model_why_and_ends_their
     # the reason was dropped, the model told nothing, and read_file went on showing the rejected change
     repo, server, app = await _recorded_two(make_repo, serve, helpers)
     async with app.run_test(size=(120, 40)) as pilot:
-        await helpers.send(pilot, "change both")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "change both")
         await helpers.send(pilot, "/apply")
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
         await pilot.press("r", *"keep b as it is", "enter")
@@ -159,8 +160,7 @@ async def test_recorded_patches_that_all_no_longer_apply_are_settled_at_once(mak
     # they stayed recorded for good: offered at every turn's end and in Ctrl+P, and /apply said "none"
     repo, _server, app = await _recorded_two(make_repo, serve, helpers)
     async with app.run_test(size=(120, 40)) as pilot:
-        await helpers.send(pilot, "change both")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "change both")
         (repo / "a.py").write_text("a = 7\n")
         (repo / "b.py").write_text("b = 7\n")
         await helpers.send(pilot, "/apply")
@@ -176,8 +176,7 @@ async def test_recorded_patches_applied_with_commit_each_are_committed(make_repo
     repo, _server, app = await _recorded_two(make_repo, serve, helpers, config='commit = "each"\n')
     before = git(repo, "rev-list", "--all", "--count")
     async with app.run_test(size=(120, 40)) as pilot:
-        await helpers.send(pilot, "change both")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "change both")
         await helpers.send(pilot, "/apply")
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
         await pilot.press("a")
@@ -192,8 +191,7 @@ async def test_leaving_never_while_the_recorded_review_is_open_ends_in_what_the_
     # the model was told "never applied, propose again", then "applied as p3", and the session kept them left
     _repo, server, app = await _recorded_two(make_repo, serve, helpers)
     async with app.run_test(size=(120, 40)) as pilot:
-        await helpers.send(pilot, "change both")
-        await helpers.wait_until(pilot, lambda: "/apply reviews them as one diff" in helpers.screen_text(app))
+        await _record(pilot, app, helpers, "change both")
         await helpers.send(pilot, "/apply")
         await helpers.wait_until(pilot, lambda: app.screen.patch.awaiting)
         app.set_approval_mode("auto")  # Ctrl+T, with the review open
