@@ -1,6 +1,7 @@
 """The command palette's genie commands (Ctrl+P): every key's action is here too, with its key in the help.
 
-Pane commands appear while they can act: the review commands while a patch awaits a verdict, the step
+Pane commands appear while they can act: the review commands while a patch awaits a verdict (those that decide
+not while a review comment is being written: Focus patch, F4, goes back to it), the step
 commands while the plan has steps, the tool-call commands while the conversation shows one, the search
 commands while a hit is highlighted, "Review the recorded patches" while the agent has patches recorded under
 approval mode never. Models are the ones the endpoint lists (fetched once, the first time the
@@ -116,9 +117,10 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     if agent is not None and not main.patch.awaiting and recorded(agent.patches):
         yield SystemCommand("Review the recorded patches", "/apply: the patches recorded under approval mode never, "
                             "as one diff, hunk by hunk", partial(main.run_action, "slash('/apply')"))
-    if main.patch.awaiting:
+    if main.patch.awaiting:  # those its keys would do now: none that decide while a review comment is open
         for title, help_, action in REVIEW:
-            yield SystemCommand(title, help_, partial(_in_pane, main.patch.view, main.patch, action))
+            if main.patch.check_action(action.partition("(")[0], ()):
+                yield SystemCommand(title, help_, partial(_in_pane, main.patch.view, main.patch, action))
     yield SystemCommand(PLAN[0][0], PLAN[0][1], partial(_in_pane, main.plan.items, main.plan, PLAN[0][2]))
     if main.plan.steps:
         for title, help_, action in PLAN[1:]:

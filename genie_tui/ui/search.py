@@ -1,6 +1,7 @@
 """The user's search: the same engine as the agent's ``search_code``/``find_files``, called from a thread.
 
-A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search. If the index cannot be used
+A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search, and so is a query shaped like a glob
+that lists no file (``Optional[str]``, ``*args``). If the index cannot be used
 (not built yet, or the retrieval package is unavailable) ``git grep`` answers, so search always works.
 """
 
@@ -51,7 +52,9 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
     try:
         index = _index(repo)
         if is_glob:
-            return _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
+            files = _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
+            if files:
+                return files
         hits: list[Hit] = []
         for r in index.search(query, k):
             spans = list(getattr(r, "spans", []) or [])
@@ -62,7 +65,7 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
         return _shown(repo, hits)
     except ImportError:
         pass
-    return _git_files(repo, query) if is_glob else _git_grep(repo, query)
+    return (is_glob and _git_files(repo, query)) or _git_grep(repo, query)
 
 
 def _index(repo: Path) -> Any:

@@ -183,3 +183,27 @@ async def test_comments_on_hunks_go_with_a_verdict_on_the_whole_patch(sample_rep
         assert ("rejected" in tool) == (key == "r")
         if key == "a":
             assert "WORD.findall" in (sample_repo / COUNTER).read_text()  # approve all is all
+
+
+async def test_the_palette_offers_no_decision_while_a_review_comment_is_open(sample_repo: Path, serve: Any,
+                                                                             helpers: Any) -> None:
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "s"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+
+    def titles() -> list[str]:
+        return [c.title for c in app.get_system_commands(app.screen)]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await helpers.send(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        assert "Patch: approve the selected hunk" in titles() and "Patch: submit the review" in " ".join(titles())
+        await pilot.press("f4", "m", *"not this")
+        offered = [t for t in titles() if t.startswith("Patch:")]  # the keys would do nothing: neither do they
+        assert offered == ["Patch: next hunk", "Patch: previous hunk"]
+        await pilot.press("enter")  # the comment sent: deciding is back
+        assert "Patch: approve the selected hunk" in titles()
+        await pilot.press("enter")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+    assert "not this" in helpers.last_tool(server.requests[1])

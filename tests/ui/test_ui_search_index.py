@@ -67,3 +67,18 @@ async def test_the_pane_finds_what_was_saved_after_its_first_search(make_repo, h
         pane.query_one("Input").value = ""
         await pilot.press(*"settle invoices", "enter")
         await helpers.wait_until(pilot, lambda: any(h and h.path == "pkg/delta.py" for h in pane.hits))
+
+
+def test_a_query_shaped_like_a_glob_that_lists_no_file_searches_the_code(make_repo, monkeypatch) -> None:
+    repo = make_repo({**FILES, "pkg/typed.py": "from typing import Optional\n\ndef parse_name(x: Optional[str]):\n    return x\n"},
+                     name="globby")
+    assert set(_paths(repo, "Optional[str]")) == {"pkg/typed.py"}
+    assert _paths(repo, "*alpha*") == ["pkg/alpha.py"]  # a glob that lists files still lists them
+    import genie_tui.ui.search as pane
+
+    def no_index(repo: Path) -> Any:
+        raise ImportError("retrieval unavailable")
+
+    monkeypatch.setattr(pane, "_index", no_index)  # the git fallback reads it the same way
+    assert set(_paths(repo, "Optional[str]")) == {"pkg/typed.py"}
+    assert _paths(repo, "*alpha*") == ["pkg/alpha.py"]
