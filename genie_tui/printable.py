@@ -30,13 +30,26 @@ def without_surrogates(text: str) -> str:
 
 def shown_path(path: str) -> str:
     """``path`` for line-oriented output: as it is, or, when it holds a line break, a tab or another character
-    that does not print, in double quotes with backslash escapes (``"a\\nb.py"``), as git quotes such names. A
-    newline in a file name otherwise split one result into two lines that read as two results."""
-    if path.isprintable():
+    that does not print, or a ``"`` or ``\\``, in double quotes with backslash escapes (``"a\\nb.py"``), as git
+    quotes such names. A newline in a file name otherwise split one result into two lines that read as two
+    results, and a name that itself looked quoted (``"a\\nb.py"`` as its eight characters) read as another.
+    :func:`unquoted_path` reads it back."""
+    if path.isprintable() and '"' not in path and "\\" not in path:
         return path
     body = "".join(ch if ch.isprintable() and ch not in '"\\' else
                    "\\" + ch if ch in '"\\' else ch.encode("unicode_escape").decode("ascii") for ch in path)
     return f'"{body}"'
+
+
+def unquoted_path(text: str) -> str | None:
+    """The name that :func:`shown_path` showed as ``text``, or None when ``text`` is not in its quoted form."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return None
+    try:  # characters past Latin-1 are escaped first, so the escape decoder reads each as itself
+        name = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError:
+        return None
+    return name if shown_path(name) == text else None
 
 
 def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) -> str:

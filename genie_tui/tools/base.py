@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.core.events import ContextLooked
-from genie_tui.printable import without_surrogates
+from genie_tui.printable import unquoted_path, without_surrogates
 
 if TYPE_CHECKING:
     from genie_tui.config.settings import Settings
@@ -62,7 +62,7 @@ class ToolContext:
                 self._index = self.index_factory()
         return self._index
 
-    def resolve(self, rel: str, *, must_exist: bool = True) -> Path:
+    def resolve(self, rel: str, *, must_exist: bool = True, _unquote: bool = True) -> Path:
         """A repo-relative path, refusing anything outside the repository or inside ``.git``."""
         if not isinstance(rel, str) or not rel.strip():
             raise ToolError("path must be a non-empty string relative to the repository root")
@@ -84,6 +84,11 @@ class ToolContext:
             raise ToolError(f"{rel}: outside the repository")
         if ".git" in full.relative_to(root).parts:
             raise ToolError(f"{rel}: the .git directory is off limits")
+        if _unquote and (name := unquoted_path(rel)) is not None:  # a name as the tools list it, quoted (they
+            try:                                                     # list one that looks quoted with escapes)
+                return self.resolve(name, must_exist=True, _unquote=False)
+            except ToolError:
+                pass
         if must_exist and not full.exists() and "\ufffd" in rel:
             full = _undo_replacement(root, full) or full
         if must_exist and not full.exists():

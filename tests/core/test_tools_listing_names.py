@@ -43,3 +43,19 @@ def test_list_dir_quotes_names_that_do_not_print_and_calls_a_loop_a_loop(ctx):
 def test_find_files_quotes_names_that_do_not_print(ctx):
     out = _run(ctx, "find_files", pattern="*.py")
     assert sorted(out.splitlines()) == sorted(['"ctl\\x1b[2J.py"', '"nel\\x85.py"', '"new\\nline.py"', "plain.py"])
+
+
+def test_a_name_that_looks_quoted_is_quoted_and_each_listed_name_reads_back(make_repo):
+    fake = '"new\\nline.py"'  # a file whose name is a quoted name: it must not read as the file "new<LF>line.py"
+    repo = make_repo({fake: "fake = 1\n", "back\\slash.py": "slash = 2\n", _NEWLINE: "real = 3\n", "été.py": "e = 4\n"})
+    ctx = ToolContext(repo, load_settings(repo, {}))
+    try:
+        listed = sorted(_run(ctx, "find_files", pattern="*").splitlines())
+        assert listed == sorted(['"\\"new\\\\nline.py\\""', '"back\\\\slash.py"', '"new\\nline.py"', "été.py"])
+        entries = _run(ctx, "list_dir", path=".").splitlines()[1:]
+        assert sorted(e.rsplit("  (", 1)[0] for e in entries) == listed
+        read = {name: _run(ctx, "read_file", path=name) for name in listed}  # what the model would send back
+        assert "fake = 1" in read['"\\"new\\\\nline.py\\""'] and "slash = 2" in read['"back\\\\slash.py"']
+        assert "real = 3" in read['"new\\nline.py"'] and "e = 4" in read["été.py"]
+    finally:
+        ctx.index.close()
