@@ -40,7 +40,7 @@ Progress = Callable[[int, int], None]
 class BuildStats:
     files: int = 0
     parsed: int = 0
-    removed: int = 0
+    removed: int = 0  # files no longer indexed: deleted, or left out now (too large since the limit was lowered)
     definitions: int = 0
     changed: set[int] = field(default_factory=set)  # ids of the rows of ``files`` written or deleted
     workers: int = 0  # worker processes started to share the parsing (workers.py), 0 when none
@@ -348,7 +348,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         seen = (st.st_size, st.st_ctime_ns, digest)
         stamp = seen if reason is not None else (None, None, None)
         if old is not None:
-            fid = old[0]
+            fid, stats.removed = old[0], stats.removed + (old[5] is None and reason is not None)  # now left out
             _clear_file(c, fid, df)
             c.execute("UPDATE files SET size=?, ctime=?, hash=?, lang=?, nlines=?, excluded=? WHERE id=?",
                       (*stamp, lang, nlines, reason, fid))
@@ -392,7 +392,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         _clear_file(c, fid, df)
         c.execute("DELETE FROM files WHERE id=?", (fid,))
         stats.changed.add(fid)
-    stats.removed = len(gone)
+    stats.removed += len(gone)
     _store_df(c, df)
     c.commit()
     if progress:

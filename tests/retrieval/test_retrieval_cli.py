@@ -34,3 +34,19 @@ def test_a_query_of_only_skipped_words_says_why_it_found_nothing(make_repo, caps
                                                "words and common words such as 'the' are skipped)")
     assert main(["search", "nowhere_to_be_found", "--repo", str(repo)]) == 1
     assert capsys.readouterr().out.strip() == "no results"
+
+
+def test_files_a_lowered_size_limit_leaves_out_are_counted_as_removed(make_repo, capsys):
+    from genie_tui.cli import main
+
+    repo = make_repo({"small.py": "def small():\n    pass\n", "big.py": "x = 1\n" * 3000, "bigger.py": "y = 2\n" * 4000})
+    assert main(["index", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.strip().endswith("(3 parsed, 0 removed)")
+    (repo / ".genie").mkdir()
+    (repo / ".genie/config.toml").write_text("max_file_bytes = 1000\n")
+    assert main(["index", "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out.strip()  # the config file itself is indexed: 2 files, 1 parsed
+    assert out.startswith("2 files, ") and out.endswith("(1 parsed, 2 removed)"), out
+    (repo / "small.py").unlink()
+    assert main(["index", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.strip().endswith("(0 parsed, 1 removed)")
