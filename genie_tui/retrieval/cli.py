@@ -63,13 +63,14 @@ def _check_config(repo: Path) -> None:
 
 def index_cmd(args: argparse.Namespace) -> int:
     """Build or update the index, printing progress on stderr and a summary on stdout."""
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
     from genie_tui.retrieval.index import RepoIndex
 
     explain = getattr(args, "explain", None)
     if explain is not None and not explain.strip():
         raise UsageError("--explain needs a path")
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "index")  # before the index's cache file is made
     _check_config(repo)
     t0 = time.perf_counter()
     bars = _Progress(), _Progress("embedding", "chunks")
@@ -160,7 +161,7 @@ def search_cmd(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from genie_tui.config.paths import resolve_repo
+    from genie_tui.config.paths import refuse_git_dir, resolve_repo
 
     query = _read_query(args.query)
     if not query.strip():
@@ -170,6 +171,7 @@ def _search(args: argparse.Namespace) -> int:
     if k < 1:
         raise UsageError("-k must be at least 1")
     repo = resolve_repo(getattr(args, "repo", None))
+    refuse_git_dir(repo, "search")  # before the index's cache file is made
     _check_config(repo)
     from genie_tui.retrieval.index import RepoIndex
 

@@ -83,10 +83,14 @@ def test_a_directory_outside_git_is_walked_and_a_bare_repository_is_refused(make
     repo = make_repo(PY)
     bare = tmp_path / "bare.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
-    code, out, err = _run(capsys, "index", "--repo", str(bare))
-    assert (code, out) == (2, "")
-    assert err == (f"genie: {bare} is a bare git repository: it has no working tree to index (pass --repo a "
-                   "checkout of it)\n")
+    for verb, argv in (("index", ["index"]), ("search", ["search", "plain_tool"])):
+        code, out, err = _run(capsys, *argv, "--repo", str(bare))
+        assert (code, out) == (2, "")
+        assert err == (f"genie: {bare} is a bare git repository (or inside a git directory): it has no working tree "
+                       f"to {verb} (pass --repo a checkout of it)\n")
+    from genie_tui.retrieval.store import db_path
+
+    assert [p.name for p in db_path(bare).parent.iterdir() if p.name.startswith("bare.git")] == []  # no empty cache file
 
 
 def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_spans_or_line_numbers(make_repo, capsys):
