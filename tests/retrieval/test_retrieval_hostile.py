@@ -508,7 +508,7 @@ def test_a_directory_replaced_by_a_symlink_into_the_repository_is_indexed_once(m
     # mv src real; ln -s real src: git lists src/a.py (still in its index) and real/a.py, the same file twice
     repo = make_repo({"src/a.py": "def moved_quokka():\n    pass\n", "b.py": "x = 1\n"})
     code, out, _ = _run(capsys, "search", "moved_quokka", "--repo", str(repo), "--json")
-    assert [r["path"] for r in json.loads(out)["results"]] == ["src/a.py"]
+    assert (code, [r["path"] for r in json.loads(out)["results"]]) == (0, ["src/a.py"])
     (repo / "src").rename(repo / "real")
     (repo / "src").symlink_to("real")
     ix = RepoIndex.open(repo)  # an index built before the move, brought up to date
