@@ -147,7 +147,7 @@ def _load_yaml(text: str) -> tuple[dict[Any, Any], dict[Any, int], dict[str, Any
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-        # each key as YAML read it (``1: x`` is the number 1), so a key that is not a string still has its line
+        # each key as YAML read it (``1: x`` is the number 1), to name a key that is not a string as written
         keys = [loader.construct_object(k) for k, _ in node.value] if isinstance(node, yaml.MappingNode) else []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -172,10 +172,11 @@ def _load_yaml(text: str) -> tuple[dict[Any, Any], dict[Any, int], dict[str, Any
             raise Invalid(f"key '{key}' appears twice (first on line {key_lines[key]})", line)
         key_lines[key] = line
         nodes[key] = value_node
-    for read, (key_node, _) in zip(keys, node.value, strict=True):
-        if not isinstance(read, str):
-            key_lines.setdefault(read, key_node.start_mark.line + 2)
-    return data, key_lines, nodes
+    # a key that YAML reads as no string (``yes`` a boolean, ``1`` a number) goes by what was written: its line
+    # is kept by that text, and "unknown key 'True'" named no key of the file
+    written = {read: key_node.value for read, (key_node, _) in zip(keys, node.value, strict=True)
+               if not isinstance(read, str)}
+    return {(k if isinstance(k, str) else written.get(k, k)): v for k, v in data.items()}, key_lines, nodes
 
 
 def _what(value: Any, limit: int = 60) -> str:

@@ -36,6 +36,8 @@ BAD_TEXT = {
     # a key that YAML reads as no string (the number 1, a date) had no line: lines were kept by the key's text
     "number-key.md": ("---\n1: x\nname: i\n---\nbody\n", 2, "unknown key '1'"),
     "date-key.md": ("---\nname: i\n\n2024-05-01: x\n---\nbody\n", 4, "unknown key '2024-05-01'"),
+    "yes-key.md": ("---\nname: i\nyes: 1\n---\nbody\n", 3, "unknown key 'yes' (known keys: "),  # was 'True'
+    "on-key.md": ("---\nname: i\nOn: 1\n---\nbody\n", 3, "unknown key 'On' (known keys: "),
     "twice.md": ("---\nname: w\nname: w2\n---\nbody\n", 3, "appears twice"),
     "bad-range.md": ("---\nname: r\napplies_to: [\"*.md\", \"src/[z-a]*.py\"]\n---\nbody\n", 3,
                      "bad glob 'src/[z-a]*.py' in 'applies_to': bad character range z-a in [z-a]"),
