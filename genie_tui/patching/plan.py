@@ -259,7 +259,8 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
         if len(fit) == 1:
             chosen[h.index] = fit[0]
         else:
-            where = ", ".join(str(c.start + 1) for c in fit[:8])
+            spans = len({c.start for c in fit}) < len(fit)  # places that start alike (elided lines) by their ends
+            where = ", ".join(f"{c.start + 1}-{c.end}" if spans else str(c.start + 1) for c in fit[:8])
             fails[h.index] = (f"the hunk matches {len(fit)} places equally well (lines {where}); add context "
                               "lines that occur only at the intended place")
     return chosen

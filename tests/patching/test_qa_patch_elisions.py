@@ -98,3 +98,13 @@ def test_a_hunk_that_fits_thousands_of_places_is_refused_without_holding_each_pl
         tracemalloc.stop()
     assert not report.applied and "places equally well" in (report.reason or "")
     assert peak < 100 << 20, f"{peak >> 20} MB"
+
+
+def test_places_a_marker_makes_start_alike_are_told_apart_by_their_ends(make_repo):
+    code = "def f():\n    a = 1\n    return 1\n    b = 2\n    return 1\n"
+    repo = make_repo({"m.py": code})
+    diff = ("--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,3 @@\n def f():\n     # ... existing code ...\n"
+            "-    return 1\n+    return 2\n")
+    report = apply_patch(repo, diff)
+    assert not report.applied and (repo / "m.py").read_text() == code
+    assert "matches 2 places equally well (lines 1-3, 1-5)" in report.reason  # it said "lines 1, 1"
