@@ -5,7 +5,9 @@ The file genie wrote is aligned with the file as it is now (a line diff); each c
 taken back where the alignment puts it. Edits to nearby unchanged lines therefore do not block undo; edits to
 the patched lines themselves, or lines put back between places the user has since pulled apart, do
 (``None``). Placing blocks by alignment, not by searching for their text, keeps a block that also occurs
-elsewhere in the file (a copied section) from being taken back in the wrong copy.
+elsewhere in the file (a copied section) from being taken back in the wrong copy. The alignment is greedy (its
+longest run of lines first), so a copy the user pasted can take it; a block that another place fits as well, by
+the lines around it and by the rest of the file, is refused as a guess.
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     if not ops:
         return now if encoding == cur.encoding else TextFile(cur.lines, cur.eols, encoding).to_bytes()
     where = _alignment(a.lines, cur.lines)
+    spots_now: dict[str, list[int]] = {}
+    for k, line in enumerate(cur.lines):
+        spots_now.setdefault(line, []).append(k)
     spots: list[tuple[int, int, int, int]] = []
     for _, i1, i2, j1, j2 in ops:
         at = _place(where, len(a.lines), i1, i2)
-        if at is None or _slides(cur.lines, set(where.values()), at, i2 - i1):
+        if at is None or _slides(cur.lines, set(where.values()), at, i2 - i1) or _rivalled(a.lines, cur.lines, spots_now, at, i1, i2):
             return None
         if spots and at < spots[-1][1]:  # blocks out of their order or overlapping: the file was rearranged
             return None
@@ -72,6 +77,59 @@ def _slides(now: list[str], aligned: set[int], at: int, size: int) -> bool:
     up = at > 0 and at - 1 not in aligned and now[at - 1:at - 1 + size] == block
     down = at + size < len(now) and at + size not in aligned and now[at + 1:at + 1 + size] == block
     return up or down
+
+
+def _rivalled(written: list[str], now: list[str], spots: dict[str, list[int]], at: int, i1: int, i2: int) -> bool:
+    """Whether another place in ``now`` fits the written lines ``i1:i2`` (for ``i1 == i2``, their insertion
+    point) as well as ``at``, the alignment's: it agrees with as much of the file genie wrote, each side aligned
+    apart. ``spots`` is each line's positions in ``now``. The alignment is greedy, so a copy the user pasted (with
+    some of its context, or a line of theirs edited beside genie's) can take it, which then takes back the copy
+    and leaves genie's change in place. With more than :data:`_RIVALS` places, only those whose surroundings
+    match the written file's as far up and down as ``at``'s are weighed."""
+    size = i2 - i1
+
+    def reach(p: int) -> int:
+        up = 0
+        while up < _REACH and p - 1 - up >= 0 and i1 - 1 - up >= 0 and now[p - 1 - up] == written[i1 - 1 - up]:
+            up += 1
+        down = 0
+        while down < _REACH and p + size + down < len(now) and i2 + down < len(written) \
+                and now[p + size + down] == written[i2 + down]:
+            down += 1
+        return up + down
+
+    if size:
+        places = {p for p in spots.get(written[i1], ()) if now[p:p + size] == written[i1:i2]}
+    else:  # where a neighbour of the lines to put back is
+        places = {p + 1 for p in spots.get(written[i1 - 1], ())} if i1 else set()
+        places |= set(spots.get(written[i1], ())) if i1 < len(written) else set()
+    places.discard(at)
+    best = reach(at)
+    close = [p for p in places if size or reach(p)]
+    if len(close) > _RIVALS:
+        close = [p for p in close if reach(p) >= best]
+        if len(close) > _RIVALS:
+            return True
+    if not close:
+        return False
+    ours = _agreement(written, now, at, i1, i2)
+    return any(_agreement(written, now, p, i1, i2) >= ours for p in close)
+
+
+def _agreement(written: list[str], now: list[str], at: int, i1: int, i2: int) -> int:
+    """How many lines of the file genie wrote match the file now, were ``written[i1:i2]`` at ``now[at:]``."""
+    end = at + i2 - i1
+
+    def matched(x: list[str], y: list[str]) -> int:
+        return sum(m.size for m in difflib.SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks())
+
+    return matched(written[:i1], now[:at]) + matched(written[i2:], now[end:])
+
+
+_RIVALS = 8  # places weighed against the alignment's (each costs two alignments); past this many, a guess
+
+
+_REACH = 1000  # lines compared on each side of a place: past that, two places are as good as the same
 
 
 def _place(where: dict[int, int], total: int, i1: int, i2: int) -> int | None:
