@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields
 
-from genie_tui.config.settings import ENV_VARS, Settings
+from genie_tui.config.settings import ENV_VARS, INTERNAL, Settings
 
 
 def table() -> str:
     rows = ["| key | default | env | meaning |", "|---|---|---|---|"]
     for f in fields(Settings):
-        if f.name == "sources":
+        if f.name in INTERNAL:
             continue
         default = "" if f.default is MISSING or f.default in (None, "") else f"`{f.default}`"
         env = ", ".join(f"`{v}`" for v in ENV_VARS.get(f.name, ()))

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 
 from genie_tui.config.paths import find_repo_root, resolve_repo
-from genie_tui.config.settings import Settings, load_settings, shown_value
+from genie_tui.config.settings import INTERNAL, Settings, load_settings, shown_value
 
 
 def cli_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -26,7 +26,7 @@ def settings_for(args: argparse.Namespace, *, need_repo: bool = False, check_end
 def render(settings: Settings) -> str:
     rows = []
     for f in fields(settings):
-        if f.name == "sources":
+        if f.name in INTERNAL:
             continue
         value = shown_value(f.name, getattr(settings, f.name))
         shown = "(unset)" if value is None else str(value)

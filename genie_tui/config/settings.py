@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 from genie_tui.config.key_line import byte_position, line_of
 from genie_tui.config.paths import user_config_dir
 from genie_tui.config.search_url import search_url_secrets, shown_search_url
+from genie_tui.config.urls import display_url, url_problem, url_secrets
 from genie_tui.errors import ConfigError
 
 ApproveMode = Literal["ask", "auto", "never"]
@@ -23,6 +24,7 @@ CommitMode = Literal["off", "each", "end"]
 
 SECRET_FIELDS = frozenset({"api_key", "embeddings_api_key"})
 URL_FIELDS = frozenset({"base_url", "embeddings_base_url"})
+INTERNAL = frozenset({"sources", "hidden_secrets"})  # Settings fields that are no settings
 #: environment variables per field, first match wins
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("GENIE_MODEL",),
@@ -70,6 +72,9 @@ class Settings:
     price_input_per_mtok: float | None = _f(None, "Price per million prompt tokens, to show cost.")
     price_output_per_mtok: float | None = _f(None, "Price per million completion tokens, to show cost.")
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # keys and URL credentials configured but not in use (OPENAI_API_KEY under GENIE_API_KEY, a config file's key
+    # under the environment's): never written either, though no request carries them (a task may read a .env)
+    hidden_secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def model_configured(self) -> bool:
@@ -78,11 +83,11 @@ class Settings:
 
     def public_dict(self) -> dict[str, Any]:
         """Values without secrets (for trajectories and logs)."""
-        return {f.name: shown_value(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "sources"}
+        return {f.name: shown_value(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in INTERNAL}
 
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never be written anywhere: keys, and credentials embedded in URLs."""
-        found = [s for s in (self.api_key, self.embeddings_api_key) if s]
+        found = [s for s in (self.api_key, self.embeddings_api_key, *self.hidden_secrets) if s]
         for url in (self.base_url, self.embeddings_base_url):
             found.extend(url_secrets(url))
         found.extend(search_url_secrets(self.web_search_url))
@@ -100,77 +105,7 @@ def shown_value(name: str, value: Any) -> Any:
     return value
 
 
-def display_url(url: str) -> str:
-    """The URL without user info or query string, which may carry credentials, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    if "://" not in url:  # no scheme: still drop what looks like user info
-        return url.split("?")[0].rpartition("@")[2]
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-    except ValueError:
-        return "<unparseable URL>"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def url_secrets(url: str | None) -> list[str]:
-    """Username, password and query values of ``url``: never shown, never logged."""
-    if not url:
-        return []
-    from urllib.parse import parse_qsl, urlsplit
-
-    try:
-        parts = urlsplit(url)
-        found = [p for p in (parts.password, parts.username) if p]
-        found += [v for _, v in parse_qsl(parts.query) if v]
-    except ValueError:
-        return []
-    return found
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be an endpoint, as the end of a sentence about it, or None. Checked as strictly as the
-    HTTP client will (a bad port or an unclosed IPv6 bracket was a traceback from inside the first request),
-    without repeating the URL's user info or query."""
-    from urllib.parse import urlsplit
-
-    invalid = "is not a valid URL"
-    if any(c.isspace() or not c.isprintable() for c in url):
-        return f"{invalid} (it holds spaces or control characters)"
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # urlsplit only raises for brackets that do not pair up
-        return f"{invalid} (unbalanced [ ] around the host)"
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"must be an http:// or https:// URL, not {display_url(url)!r}"
-    hostport = parts.netloc.rpartition("@")[2]
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        import ipaddress
-
-        try:
-            ipaddress.IPv6Address(host.split("%")[0])
-        except ValueError:
-            return f"{invalid} (what is in [ ] is not an IPv6 address)"
-        if rest and not rest.startswith(":"):
-            return f"{invalid} (text after the ] that is not a :port)"
-        port = rest[1:]
-    else:
-        host, _, port = hostport.partition(":")
-        if any(c in '[]<>"{}|\\^`' for c in host):
-            return f"{invalid} (the host name holds characters a host name cannot)"
-    if not host:
-        return f"{invalid} (it names no host)"
-    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
-        return f"{invalid} (the port must be a number from 1 to 65535)"
-    if parts.query or parts.fragment:
-        return ("must not carry a query string or fragment (the client appends paths to it); "
-                "pass keys with GENIE_API_KEY")
-    return None
-
-
-_FIELDS = {f.name: f for f in fields(Settings) if f.name != "sources"}
+_FIELDS = {f.name: f for f in fields(Settings) if f.name not in INTERNAL}
 _CHOICES = {"approve": get_args(ApproveMode), "commit": get_args(CommitMode)}
 
 
@@ -371,9 +306,21 @@ def load_settings(repo: Path | None, overrides: dict[str, Any] | None = None, *,
             sources[key] = env_sources.get(key, origin) if origin == "env" else (
                 f"flag --{key.replace('_', '-')}" if origin == "flag" else origin)
     settings.sources = sources
+    settings.hidden_secrets = _configured_secrets((*(layer for _, layer in layers), cli_layer))
     if check_endpoints:
         _check_repo_endpoints(settings)
     return settings
+
+
+def _configured_secrets(layers: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
+    """Every key and URL credential of the config files (``layers``), the flags and the environment, used or not."""
+    pairs = [(k, v) for layer in layers for k, v in layer.items()]
+    pairs += [(name, os.environ.get(var)) for name in ("api_key", "base_url") for var in ENV_VARS[name]]
+    found: list[str] = []
+    for k, v in pairs:
+        if isinstance(v, str) and v:
+            found += [v] if k in SECRET_FIELDS else url_secrets(v) if k in URL_FIELDS else []
+    return tuple(dict.fromkeys(found))
 
 
 def endpoint_problem(settings: Settings) -> str | None:

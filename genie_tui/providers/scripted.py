@@ -68,6 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         with owner._lock:
             owner.requests.append(body)
+            owner.headers.append({k.lower(): v for k, v in self.headers.items()})
         if owner.reject_stream_options and "stream_options" in body:
             self._error(400, "Unrecognized request argument supplied: stream_options", "invalid_request_error")
             return
@@ -281,6 +282,7 @@ class ScriptedServer:
         self.fallback = fallback  # the answer once the script is over (None: HTTP 500 "script exhausted")
         self.models = tuple(models)
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # each chat request's HTTP headers, names in lower case
         self.aborted = 0  # streams the client closed before the end (cancellation tests watch this)
         self.reject_stream_options = reject_stream_options
         self.concepts = dict(CONCEPTS if concepts is None else concepts)

@@ -78,3 +78,31 @@ def test_the_api_key_the_model_quotes_from_a_file_stays_out_of_the_ci_log_and_th
     result = json.loads(proc.stdout)
     assert result["summary"] == "key <redacted> is set"
     assert KEY.lower() not in proc.stdout.lower()
+
+
+def test_keys_configured_but_not_in_use_are_scrubbed_too(make_repo, tmp_path):
+    """GENIE_API_KEY (a local server's) wins over the user's OPENAI_API_KEY, and the environment over the user
+    config's key: the keys not in use went into the session, the --json, stderr and the export as read."""
+    real, filed = "sk-proj-REALopenaiKEY9876543210abcdef", "sk-from-the-config-file-0123456789"
+    repo = make_repo({".env": f"OPENAI_API_KEY={real}\nOLD_KEY={filed}\n", "a.py": "x = 1\n"})
+    from genie_tui.config.settings import user_config_file
+
+    user_config_file().parent.mkdir(parents=True, exist_ok=True)
+    user_config_file().write_text(f'api_key = "{filed}"\n')
+    script = [Reply(tool_calls=[("read_file", {"path": ".env"})]),
+              Reply(content=f"Keys {real} and {filed}.", tool_calls=[("finish", {"summary": f"{real} {filed}"})])]
+    env = {**os.environ, "GENIE_API_KEY": KEY, "OPENAI_API_KEY": real}
+    with ScriptedServer(script) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "check the keys", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], capture_output=True, text=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+        assert server.headers[0].get("authorization") == f"Bearer {KEY}"  # the key in use: the others only hidden
+    assert proc.returncode == 0, proc.stderr
+    trajectory = Path(json.loads(proc.stdout)["trajectory"])
+    exported = subprocess.run([sys.executable, "-m", "genie_tui", "export", str(trajectory)], capture_output=True,
+                              text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert exported.returncode == 0, exported.stderr
+    for where, text in (("stdout", proc.stdout), ("stderr", proc.stderr), ("session", trajectory.read_text()),
+                        ("export", exported.stdout)):
+        assert real not in text and filed not in text, where
+    assert "<redacted>" in trajectory.read_text()
