@@ -123,7 +123,7 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
         print(f"genie: session {args.session} stopped before its task reached the model; starting the task over "
               "in a new session", file=sys.stderr)
         return agent, start["task"]
-    agent = Agent.resume(args.session, settings)
+    agent = Agent.resume(args.session, settings, finished=False)  # finished since the check above: refused too
     for name in wanted:
         if name not in dict(agent.active_playbooks):  # asked for again: already on, and the model knows
             agent.set_playbook(name, True)

@@ -47,7 +47,7 @@ from genie_tui.core.restore import (
 )
 from genie_tui.core.sendable import sendable
 from genie_tui.core.session import Session, find_session
-from genie_tui.errors import GenieError
+from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.hold import holding
 from genie_tui.playbooks.library import turned_off
 from genie_tui.providers.assembler import call_ids
@@ -64,10 +64,8 @@ class Agent(UserIntent):
 
     def __init__(self, settings: Settings, repo: Path, *, playbooks: Sequence[str] = (), demo: bool = False,
                  client: Any = None, index_factory: Any = None) -> None:
-        self.settings = settings
-        self.repo = repo.resolve()
-        self.demo = demo
-        self.explicit_playbooks = list(playbooks)
+        self.settings, self.repo = settings, repo.resolve()
+        self.demo, self.explicit_playbooks = demo, list(playbooks)
         self.disabled_playbooks: set[str] = set()
         self.approval_mode = settings.approve
         self.client = client
@@ -83,16 +81,14 @@ class Agent(UserIntent):
         self._notes: list[dict[str, Any]] = []  # see add_note
         self._pump = EventPump()
         self.stop_reason = "stopped by the user"
-        self._phase = ""
         self._running: str | None = None  # the id of the tool call running now
         self.files_seen: set[str] = set()
         self.active_playbooks: tuple[tuple[str, str], ...] = ()
         self._applied_diffs: list[str] = []
         self._carry: dict[str, float] | None = None  # a resumed session's patches waiting for a commit (carry.py)
-        self.task = self.summary = ""
+        self.task = self.summary = self._phase = ""
         self.library: Any = None
-        #: What resuming found worth a line to the user (a chosen playbook that is gone); the first run says it.
-        self.resume_notices: list[str] = []
+        self.resume_notices: list[str] = []  # what resuming found worth a line to the user; the first run says it
 
     @property
     def session_path(self) -> Path | None:
@@ -101,9 +97,11 @@ class Agent(UserIntent):
     # --- resuming -----------------------------------------------------------------------------------------
 
     @classmethod
-    def resume(cls, ref: str, settings: Settings, *, repo: Path | None = None, **kwargs: Any) -> Agent:
+    def resume(cls, ref: str, settings: Settings, *, repo: Path | None = None, finished: bool = True,
+               **kwargs: Any) -> Agent:
         """The session ``ref`` (id, unique prefix or file), ready to continue. With ``repo``, a session of
-        another repository is refused (GenieError) before anything is written to it."""
+        another repository is refused (GenieError) before anything is written to it; without ``finished``, so is
+        a finished one (UsageError), as read under the lock (another process may have just finished it)."""
         path = find_session(ref)
         # Locked before it is read: another genie process running it is refused (SessionBusy), and no record
         # can be added between reading the state and continuing from it.
@@ -111,6 +109,8 @@ class Agent(UserIntent):
         try:
             state = restore(path)
             start = state.start
+            if not finished and state.status == "finished":
+                raise UsageError(f"session {ref} already finished; start a new task with `genie run`")
             if repo is not None and resolved(start["repo"]) != resolved(str(repo)):  # a loop of links is another
                 raise GenieError(f"that session belongs to {start['repo']}; run genie there to resume it "
                                  f"(this app works on {repo})")
