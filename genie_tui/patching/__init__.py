@@ -1,6 +1,6 @@
 """Apply model-written unified diffs robustly, or refuse with a reason; never misapply silently.
 
-Public API: :func:`apply_patch`, :func:`split_hunks`, :class:`StreamingDiffParser`, :func:`undo_last`,
+Public API: :func:`apply_patch`, :func:`split_hunks`, :func:`only_hunks`, :class:`StreamingDiffParser`, :func:`undo_last`,
 :func:`commit_applied` and the report types. Parsing and locating are pure; ``fsio`` is the only writer.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from genie_tui.patching.api import apply_patch
+from genie_tui.patching.api import apply_patch, only_hunks
 from genie_tui.patching.model import HunkInfo, HunkReport, PatchReport, UndoReport
 from genie_tui.patching.parse import split_hunks
 from genie_tui.patching.stream import StreamingDiffParser
@@ -27,4 +27,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["HunkInfo", "HunkReport", "PatchReport", "StreamingDiffParser", "UndoReport", "apply_patch",
-           "commit_applied", "split_hunks", "undo_last"]
+           "commit_applied", "only_hunks", "split_hunks", "undo_last"]

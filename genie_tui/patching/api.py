@@ -12,6 +12,18 @@ from genie_tui.patching.parse import parse_patch
 from genie_tui.printable import shown_path
 
 
+def only_hunks(diff: str, keep: Collection[int]) -> str:
+    """``diff`` with only the hunks ``keep`` (global 0-based indexes, as :func:`split_hunks` numbers them), as they
+    were written: what the user approved of a patch, to edit before applying it. A file none of whose hunks is
+    kept is left out whole; ``""`` when none is."""
+    out: list[str] = []
+    for f in parse_patch(diff).files:
+        kept = [h for h in f.hunks if h.index in keep]
+        if kept:  # a stand-in hunk (a rename, an empty new file) is the file's header itself
+            out += f.raw_header + [line for h in kept if not h.synthetic for line in h.raw]
+    return "\n".join(out) + "\n" if out else ""
+
+
 def apply_patch(repo: Path, diff: str, *, hunks: Collection[int] | None = None, dry_run: bool = False,
                 record_undo: bool = True, label: str = "", tag: str = "") -> PatchReport:
     """Apply the approved hunks of ``diff`` to the repository at ``repo``, atomically.

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from genie_tui.demo.script import COUNTER, patches
 from genie_tui.providers.scripted import Reply
 
@@ -207,3 +209,34 @@ async def test_the_palette_offers_no_decision_while_a_review_comment_is_open(sam
         await pilot.press("enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
     assert "not this" in helpers.last_tool(server.requests[1])
+
+
+@pytest.mark.parametrize("edit", [False, True])
+async def test_editing_a_patch_keeps_the_verdicts_given_on_its_hunks(sample_repo: Path, serve: Any, helpers: Any,
+                                                                     edit: bool) -> None:
+    """`e` opened the whole proposal and its decision dropped the verdicts: a hunk the user had rejected was
+    applied, and its comment never reached the model."""
+    from textual.widgets import TextArea
+
+    from genie_tui.ui.screens.edit import EditDiffScreen
+
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "s"})]), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await helpers.send(pilot, "fix words()")
+        screen = app.screen
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.press("f4", "m", *"no new import", "enter", "e")  # hunk 1 rejected with a comment
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, EditDiffScreen))
+        area = app.screen.query_one(TextArea)
+        assert "+import re" not in area.text and "WORD.findall" in area.text  # only the hunk not rejected
+        if edit:
+            area.text = area.text.replace("WORD.findall(text.lower())", "text.lower().split()")
+        await pilot.press("ctrl+s")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+    text = (sample_repo / COUNTER).read_text()
+    assert "import re" not in text
+    assert ("return text.lower().split()" if edit else "return WORD.findall(text.lower())") in text
+    tool = helpers.last_tool(server.requests[1])
+    assert "no new import" in tool and "hunk 1" in tool

@@ -306,21 +306,31 @@ class PatchPane(Vertical, can_focus=False):
         self._resolve(PatchDecision(hunks=hunks, comment=self._hunk_notes() or None))
 
     def action_edit(self) -> None:
+        """Edit the patch before applying it: the hunks not rejected (pending ones count as approved, as Enter
+        has them), or all of them when every one is. The hunks' comments go with the decision, as with Enter."""
         if not self.awaiting:
             return
+        from genie_tui.patching import only_hunks
         from genie_tui.ui.screens.edit import EditDiffScreen
 
-        proposed = self.view.text
+        rows = self.view.hunks
+        keep = frozenset(r.index for r in rows if r.verdict in (APPROVED, PENDING))
+        partial = bool(keep) and len(keep) < len(rows)
+        shown = only_hunks(self.view.text, keep) if partial else self.view.text
+        if partial and not shown.strip():  # the diff cannot be split as the rows are: edit all of it
+            shown, partial = self.view.text, False
 
         def done(text: str | None) -> None:
             if text is None or not text.strip():
                 return
-            if text == proposed:  # saved without a change: the whole patch approved, no edit to tell of
-                self._resolve(PatchDecision(hunks=None))
+            notes = self._hunk_notes() or None
+            if text == shown:  # saved without a change: the hunks shown approved, no edit to tell of
+                self._resolve(PatchDecision(hunks=keep if partial else None, comment=notes))
                 return
-            self._resolve(PatchDecision(hunks=None, edited_diff=text if text.endswith("\n") else text + "\n"))
+            self._resolve(PatchDecision(hunks=None, comment=notes,
+                                        edited_diff=text if text.endswith("\n") else text + "\n"))
 
-        self.app.push_screen(EditDiffScreen(proposed), done)
+        self.app.push_screen(EditDiffScreen(shown), done)
 
     def _resolve(self, decision: PatchDecision) -> None:
         future, self._future = self._future, None
