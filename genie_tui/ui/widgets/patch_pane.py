@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,6 +21,7 @@ from genie_tui.printable import printable
 from genie_tui.ui.bridge import JsonStringField
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
+from genie_tui.ui.widgets import type_ahead
 from genie_tui.ui.widgets.prompt import PromptInput
 
 FLUSH_HZ = 30
@@ -64,6 +65,7 @@ class PatchPane(Vertical, can_focus=False):
         self._summary = ""
         self._timer: Timer | None = None
         self._comment_target: int | None = None
+        self._ahead = False  # the comment box was opened and has not had the focus yet (type_ahead.py)
 
     def compose(self) -> ComposeResult:
         yield self.title
@@ -177,6 +179,7 @@ class PatchPane(Vertical, can_focus=False):
 
     def _drop_comment(self) -> None:
         """The review a comment was being written for is over: the comment must not land on the next one."""
+        self._ahead = False
         self.comment_box.display = False
         self.comment_box.value = ""
         self._comment_target = None
@@ -203,13 +206,21 @@ class PatchPane(Vertical, can_focus=False):
     def awaiting(self) -> bool:
         return self._future is not None and not self._future.done()
 
+    def on_key(self, event: events.Key) -> None:
+        if self._ahead:  # keys typed right behind the one that opened the comment box: into it
+            type_ahead.give(self.comment_box, event)
+        elif self.view.has_focus:
+            type_ahead.opens(self, event, {"m": "comment", "r": "reject_all"})
+
     def on_descendant_focus(self) -> None:
         self.screen.add_class("-patch-focus")  # a small terminal gives the pane the room while it has the keys
         if self.awaiting:
             self._retitle()  # "F4 to review" becomes "keys below"
             self.app.clear_notifications()  # the "awaits your review" toast has done its job
 
-    def on_descendant_blur(self) -> None:
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.control is self.comment_box:  # the box had the focus and lost it: keys elsewhere are meant there
+            self._ahead = False
         self.call_after_refresh(self._focus_moved)
 
     def _focus_moved(self) -> None:
@@ -247,6 +258,7 @@ class PatchPane(Vertical, can_focus=False):
         self.comment_box.display = True
         self.comment_box.value = ""
         self.comment_box.forget()
+        self._ahead = True
         self.comment_box.focus()
 
     @on(Input.Submitted, "#patch-comment")
@@ -294,6 +306,7 @@ class PatchPane(Vertical, can_focus=False):
             self.comment_box.value = ""
             self.comment_box.forget()
             self.comment_box.placeholder = "Why reject the patch? (Enter sends; empty = no comment)"
+            self._ahead = True
             self.comment_box.focus()
 
     def action_submit(self) -> None:

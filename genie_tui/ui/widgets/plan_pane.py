@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
 from genie_tui.printable import printable
+from genie_tui.ui.widgets import type_ahead
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.prompt import JOINED_MAX, PromptInput
 
@@ -57,6 +58,7 @@ class PlanPane(Vertical):
         self.editor = PromptInput(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor", joined=True)
         self._editing: int | None = None  # index being edited; len(steps) means a new step
         self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
+        self._ahead = False  # the editor was opened and has not had the focus yet (type_ahead.py)
         self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them
         self._undo: list[list[PlanStep]] = []  # the plan before each of the user's edits since the agent's last
 
@@ -189,10 +191,21 @@ class PlanPane(Vertical):
         self.editor.value = text
         self.editor.display = True
         self.editor.select_on_focus = True
+        self._ahead = True
         self.editor.focus()
 
+    def on_key(self, event: events.Key) -> None:
+        if self._ahead:  # keys typed right behind the one that opened the step editor: into it
+            type_ahead.give(self.editor, event)
+        elif self.items.has_focus:
+            type_ahead.opens(self, event, {"o": "add", "e": "edit"})
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.control is self.editor:  # the box had the focus and lost it: keys elsewhere are meant there
+            self._ahead = False
+
     def action_close_editor(self) -> None:
-        self._editing = None
+        self._editing, self._ahead = None, False
         self.editor.display = False
         self.items.focus()
 

@@ -28,6 +28,14 @@ class PromptInput(Input):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.pastes: dict[int, str] = {}
         self.joined = joined
+        self.last_key: events.Key | None = None
+        self.typed: list[float] = []  # times of the keys typed here in the last second
+
+    async def _on_key(self, event: events.Key) -> None:
+        self.last_key = event  # a key that goes up from here to a pane is this box's own (type_ahead.py)
+        if event.is_printable:  # when it came, for keys typed before it that reach the box after it (type_ahead.py)
+            self.typed = [t for t in self.typed if t > event.time - 1.0] + [event.time]
+        await super()._on_key(event)
 
     def on_paste(self, event: events.Paste) -> None:
         # prevent_default: Input's own handler, which keeps the first line, does not run after this one
