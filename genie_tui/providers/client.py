@@ -53,6 +53,33 @@ MAX_ANSWER_BYTES = 32 << 20
 MAX_PAGE_BYTES = 64 << 10
 
 
+#: one streamed reply's text, tool-call arguments and reasoning, at most (a model in a loop, a flooding server):
+#: past any model's output limit (128k tokens is about 500k characters), so only a runaway reply meets it
+MAX_REPLY_CHARS = 2_000_000
+#: a stream that stays open with nothing of the reply in it (keep-alive comments, empty deltas) is given up after
+#: this many ``timeout``s (10 min by default: a reasoning model may think that long, streaming its reasoning)
+STALLED_TIMEOUTS = 5
+
+
+def _carried(chunk: Any) -> int:
+    """How many characters of the reply ``chunk`` carries: text, tool-call names and arguments, and any other
+    text a server streams in the delta (``reasoning_content``), which genie does not use but which is progress."""
+    n = 0
+    for choice in getattr(chunk, "choices", None) or ():
+        delta = getattr(choice, "delta", None)
+        if getattr(choice, "finish_reason", None):
+            n += 1
+        if delta is None:
+            continue
+        n += len(getattr(delta, "content", None) or "") if isinstance(getattr(delta, "content", None), str) else 0
+        for tc in getattr(delta, "tool_calls", None) or ():
+            fn = getattr(tc, "function", None)
+            n += 1 + sum(len(v) for v in (getattr(fn, "name", None), getattr(fn, "arguments", None)) if isinstance(v, str))
+        extra = getattr(delta, "model_extra", None)
+        n += sum(len(v) for v in extra.values() if isinstance(v, str)) if isinstance(extra, dict) else 0
+    return n
+
+
 def encodable(value: Any) -> Any:
     """``value`` (JSON: dicts, lists, strings) with each lone surrogate in its strings as U+FFFD
     (:func:`~genie_tui.printable.without_surrogates`)."""
@@ -258,7 +285,22 @@ class ModelClient:
                                 yield event
                     else:
                         resume = time.perf_counter() + YIELD_EVERY_S
-                        async for chunk in stream:
+                        loop, idle = asyncio.get_running_loop(), self.timeout * STALLED_TIMEOUTS
+                        moved, size, chunks = loop.time(), 0, aiter(stream)
+                        while True:
+                            try:  # keep-alives and empty chunks reset the read timeout, not this one
+                                async with asyncio.timeout_at(moved + idle):
+                                    chunk = await anext(chunks)
+                            except StopAsyncIteration:
+                                break
+                            except TimeoutError:
+                                raise IncompleteStream(f"the endpoint sent nothing of the reply for {idle:g} s "
+                                                       "while keeping the stream open") from None
+                            if (grown := _carried(chunk)) or getattr(chunk, "usage", None) is not None:
+                                moved, size = loop.time(), size + grown
+                            if size > MAX_REPLY_CHARS:
+                                raise IncompleteStream(f"the reply passed {MAX_REPLY_CHARS:,} characters without "
+                                                       "ending (a model repeating itself?)")
                             for event in assembler.feed(chunk):
                                 yield event
                             if time.perf_counter() > resume:

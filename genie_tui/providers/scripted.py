@@ -119,8 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:
-            for event in events:
-                self._write_chunk(f"data: {event}\n\n".encode())
+            for event in events:  # an event that starts with ":" is an SSE comment (a keep-alive), sent as it is
+                self._write_chunk(f"{event if event.startswith(':') else 'data: ' + event}\n\n".encode())
                 if reply.chunk_delay:
                     time.sleep(reply.chunk_delay)
             if reply.fault == "drop":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +66,7 @@ class Reply:
     error_code: str | None = None
     error_message: str | None = None
     body: Any = None
-    events: list[str] | None = None
+    events: Iterable[str] | None = None  # the stream's events as they are sent (may be endless); ":..." is a comment
 
     def __post_init__(self) -> None:
         status = self.fault or ""

@@ -98,3 +98,42 @@ async def test_two_calls_at_one_index_stay_two_when_the_first_takes_no_arguments
         items, turn = await _turn(_client(server))
     assert [(c.name, c.arguments) for c in turn.tool_calls] == [("list_dir", {}), ("read_file", {"path": "calc.py"})]
     assert [e.name for e in items if isinstance(e, ToolCallCompleted)] == ["list_dir", "read_file"]
+
+
+def _endless(event: str, delay: float) -> Any:
+    """``event`` over and over, ``delay`` seconds apart (the server thread ends with the client's connection)."""
+    while True:
+        yield event
+        time.sleep(delay)
+
+
+@pytest.mark.parametrize("kind", ["keep-alive comments", "empty deltas"])
+async def test_a_stream_kept_open_with_nothing_of_the_reply_is_given_up(kind: str) -> None:
+    # a stuck proxy's keep-alives reset the read timeout: the turn waited forever (found by a review)
+    event = ": ping" if kind == "keep-alive comments" else _delta({})
+    stalled = Reply(events=_endless(event, 0.05))
+    with ScriptedServer([stalled, FINISH]) as server:
+        t0 = time.monotonic()
+        events, turn = await _turn(_client(server, timeout=0.4))
+        took = time.monotonic() - t0
+    retries = [e for e in events if isinstance(e, TurnRetrying)]
+    assert [r.reason for r in retries] == ["the endpoint sent nothing of the reply for 2 s while keeping the stream open"]
+    assert [c.name for c in turn.tool_calls] == ["finish"] and took < 10
+
+
+async def test_a_reasoning_stream_is_progress_and_a_reply_that_never_ends_is_cut_off(monkeypatch) -> None:
+    import genie_tui.providers.client as client_mod
+
+    thinking = [_delta({"reasoning_content": "hmm "}) for _ in range(30)]  # 30 x 0.05 s: past 0.4 s x 5 of nothing
+    reasoned = Reply(events=[*thinking, _delta({"content": "ok"}, "stop")], chunk_delay=0.05)
+    monkeypatch.setattr(client_mod, "MAX_REPLY_CHARS", 50_000)
+    flood = Reply(events=_endless(_delta({"content": "again " * 100}), 0.0))
+    with ScriptedServer([reasoned, flood, FINISH]) as server:
+        events, turn = await _turn(_client(server, timeout=0.4))
+        assert turn.content == "ok" and not [e for e in events if isinstance(e, TurnRetrying)]
+        events, turn = await _turn(_client(server, timeout=0.4))
+    retries = [e for e in events if isinstance(e, TurnRetrying)]
+    assert [r.reason for r in retries] == ["the reply passed 50,000 characters without ending (a model repeating itself?)"]
+    assert [c.name for c in turn.tool_calls] == ["finish"]
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert len(text) < 60_000  # what streamed before the cut (then discarded by the retry)
