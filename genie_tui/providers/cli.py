@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from genie_tui.printable import shown_path
 from genie_tui.providers.client import ModelClient, display_url
 
 # Listing models is one small GET: do not make the user wait the full per-turn model timeout.
@@ -34,7 +35,7 @@ def models(args: argparse.Namespace) -> int:
                          backoff_base=settings.backoff_base)
     names = asyncio.run(_list(client))
     for name in names:
-        print(name)
+        print(shown_path(name))  # quoted with escapes when it holds a line break or a control character
     if not names:
         print(f"genie: {display_url(client.base_url)} offers no models", file=sys.stderr)
     elif settings.model not in names:

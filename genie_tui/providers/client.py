@@ -376,7 +376,10 @@ class ModelClient:
         while True:
             attempt += 1
             try:
-                return sorted([m.id async for m in self._sdk.models.list()])
+                return await self._model_ids()
+            except TimeoutError:  # the whole listing's time: a body that never ends resets each read's timeout
+                raise self._error(Failure(f"the models list did not arrive within {self.timeout:g}s (timeout)", False,
+                                          timed_out=True), attempt) from None
             except Exception as exc:  # noqa: BLE001 - classify() re-raises what it does not understand
                 failure = self._classify(exc)
                 if failure.status == 404:
@@ -385,6 +388,26 @@ class ModelClient:
                     raise self._error(failure, attempt) from None
                 await asyncio.sleep(backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_max,
                                                   retry_after=failure.retry_after))
+
+    async def _model_ids(self) -> list[str]:
+        """``GET /models`` read as it comes, at most MAX_PAGE_BYTES x 64 (4 MB) within ``timeout`` in all, checked:
+        an endless body grew genie by gigabytes, and ids that are no text or a body that is no list of models
+        raised from inside the SDK."""
+        limit = MAX_PAGE_BYTES * 64
+        async with asyncio.timeout(self.timeout), self._sdk.models.with_streaming_response.list() as response:
+            body = bytearray()
+            async for part in response.iter_bytes():
+                body += part
+                if len(body) > limit:
+                    raise NotAStream(f"the models list passed {limit >> 20} MB", False)
+        try:
+            listed = json.loads(body)
+        except ValueError:
+            raise NotAStream("the models list is not JSON", False) from None
+        models = listed.get("data") if isinstance(listed, dict) else None
+        if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
+            raise NotAStream("the models list is not an object with a list of models under \"data\"", False)
+        return sorted({m["id"] for m in models if isinstance(m.get("id"), str) and m["id"].strip()})
 
     async def aclose(self) -> None:
         if self._sdk_client is not None:
