@@ -4,6 +4,8 @@ and approvals answered from ``--answers`` or the terminal."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 import threading
 import time
@@ -191,6 +193,14 @@ class Printer:
     async def _confirm(self, prompt: str, watch: asyncio.Future[Any]) -> bool | None:
         if not self.interactive:
             return False
+        # a yes typed before this prompt was shown is no answer to it: `y⏎y⏎` for a patch ran the command the
+        # model asked for next, which the user never saw. A line already read, and what waits in the terminal, go
+        if self._pending_line is not None and self._pending_line.done():
+            self._pending_line = None
+        with contextlib.suppress(ImportError, OSError, ValueError, AttributeError):
+            import termios
+
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
         reply = await self._input(f"{prompt} [y/N] ", watch)
         return None if reply is None else reply.strip().lower() in ("y", "yes")
 
@@ -220,8 +230,9 @@ def _read_line() -> asyncio.Future[str]:
     future: asyncio.Future[str] = loop.create_future()
 
     def work() -> None:
-        try:
-            line = sys.stdin.readline()
+        try:  # the terminal's line as it gives it, not through Python's buffer, which would read lines typed
+            # ahead out of the terminal (where a yes/no prompt drops them) into the process
+            line = os.read(sys.stdin.fileno(), 65536).decode(errors="replace")
         except (OSError, ValueError, AttributeError):  # AttributeError: stdin closed (``<&-``) is None
             line = ""
         loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))

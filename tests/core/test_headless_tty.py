@@ -91,3 +91,21 @@ def test_ctrl_c_at_a_prompt_stops_cleanly(make_repo):
     assert (repo / "m.py").read_text() == CODE
     records = [json.loads(line) for line in open(summary["trajectory"])]
     assert records[-1]["type"] == "end" and records[-1]["status"] == "cancelled"
+
+
+def test_a_yes_typed_ahead_answers_only_the_prompt_on_screen(make_repo, tmp_path):
+    """`y⏎y⏎` for the patch: the second yes waited in Python's buffer and ran the command the model asked for
+    next, which the user never saw (found by a review). Lines typed before a yes/no prompt are dropped."""
+    repo = make_repo({"m.py": CODE})
+    marker = tmp_path / "ran"
+    script = [Reply(tool_calls=[("propose_patch", {"diff": DIFF, "summary": "return 2"})]),
+              Reply(tool_calls=[("run_tests", {"command": f"touch {marker}"})]),
+              Reply(tool_calls=[("finish", {"summary": "changed"})])]
+    with ScriptedServer(script) as server:
+        code, transcript, out = drive_pty(
+            [sys.executable, "-m", "genie_tui", "run", "change f", "--repo", str(repo), "--base-url",
+             server.base_url, "--json"], {"apply this patch?": "y\ny", "run `touch": "n"})
+    assert code == 0, transcript
+    assert (repo / "m.py").read_text() == "def f():\n    return 2\n"
+    assert not marker.exists(), transcript
+    assert json.loads(out)["status"] == "finished"
