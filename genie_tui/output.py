@@ -70,7 +70,10 @@ class DisplayStream:
                 raise OutputError("stdout is closed")
             return
         with self._reported():
-            self.stream.write(text)
+            if len(text) > WHOLE_WRITE and hasattr(self.stream, "buffer"):
+                _write_all(self.stream, text)
+            else:
+                self.stream.write(text)
 
     def flush(self) -> None:
         if self.stream is not None:
@@ -98,6 +101,23 @@ class DisplayStream:
             if not self._report:
                 raise
             raise OutputError(exc.strerror or str(exc)) from None
+
+
+#: a longer text goes to the stream's bytes in a loop (:func:`_write_all`)
+WHOLE_WRITE = 8192
+
+
+def _write_all(stream: TextIO, text: str) -> None:
+    """``text`` written whole, or an error: a text stream's write of a large text to a pipe took the first 64 KB
+    the pipe took and dropped the rest without a word when the reader went away (CPython 3.11 ignores a short
+    write of its buffer), so ``genie export | head -c 100`` exited 0, not 141."""
+    stream.flush()
+    buffer = stream.buffer  # type: ignore[attr-defined]
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while data:
+        written = buffer.write(data)
+        data = data[written if written is not None else 0:]
+    buffer.flush()
 
 
 @contextlib.contextmanager

@@ -226,3 +226,23 @@ def test_a_signal_in_the_middle_of_an_import_the_command_makes_waits_for_the_imp
     captured = capsys.readouterr()
     assert loaded == [True] and json.loads(captured.out)["status"] == "cancelled", captured.err
     assert "Traceback" not in captured.err
+
+
+def test_a_reader_that_goes_away_in_the_middle_of_a_large_export_is_not_success(tmp_path):
+    """`genie export SESSION | head -c 100`: the pipe took the first 64 KB, the text stream dropped the rest
+    without a word and genie exited 0 (found by a review). The export is written whole, or the exit says not."""
+    from genie_tui.core.session import Session
+
+    s = Session.create("big export")
+    s.record("start", task="big export", repo=str(tmp_path), config={}, tools=[])
+    s.record("message", message={"role": "user", "content": "x" * 2_000_000})
+    s.record("message", message={"role": "assistant", "content": "ok"})
+    s.record("end", status="finished")
+    s.close()
+    proc = subprocess.Popen([sys.executable, "-m", "genie_tui", "export", str(s.path)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(proc.stdout.read(100)) == 100
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert proc.returncode == 141 and "Traceback" not in err, err
