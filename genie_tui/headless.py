@@ -138,8 +138,9 @@ def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> in
     stdout still gets the object, with ``error`` saying what went wrong."""
     agent = None
     try:
+        answers = _load_answers(getattr(args, "answers", None))  # refused before a session is written to
         agent, task = start()
-        printer = Printer(Progress(sys.stderr, agent.settings.secrets()), answers=_load_answers(getattr(args, "answers", None)),
+        printer = Printer(Progress(sys.stderr, agent.settings.secrets()), answers=answers,
                           interactive=agent.approval_mode == "ask" and stdin_isatty())
         # noted from here until _consume has its handlers, which then act on them: raised while asyncio.run set
         # up, a signal left an event loop half made ("Exception ignored in BaseEventLoop.__del__") and a coroutine

@@ -113,3 +113,23 @@ def test_run_with_a_closed_stdin_runs_without_a_terminal(make_repo):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["summary"] == "nothing to do"
+
+
+def test_answers_that_cannot_be_read_are_refused_before_a_session_is_written(make_repo, tmp_path):
+    """`genie resume ID --answers /nonexistent` exited 2 after writing `resume` and `approval_mode` records: replay
+    then told of a resume that never ran (found by a review). `genie run` made a session for nothing."""
+    from genie_tui.core.session import Session, sessions_dir
+
+    repo = make_repo({"a.c": "int f;\n"})
+    missing = tmp_path / "nowhere.json"
+    one_line(genie("run", "x", "--repo", str(repo), "--base-url", "http://127.0.0.1:9/v1", "--answers", str(missing)),
+             2, f"genie: --answers {missing}: cannot read (No such file or directory)")
+    assert not sessions_dir().exists() or list(sessions_dir().iterdir()) == []
+    s = Session.create("stopped")
+    s.record("start", task="stopped", repo=str(repo), config={}, tools=[])
+    s.record("message", message={"role": "user", "content": "stopped"})
+    s.close()
+    before = s.path.read_bytes()
+    one_line(genie("resume", s.id, "--base-url", "http://127.0.0.1:9/v1", "--answers", str(missing)),
+             2, f"genie: --answers {missing}: cannot read (No such file or directory)")
+    assert s.path.read_bytes() == before
