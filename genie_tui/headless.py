@@ -22,6 +22,7 @@ from genie_tui.core.session import redact
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
 from genie_tui.headless_printer import Printer, Progress
 from genie_tui.output import write_data
+from genie_tui.printable import without_surrogates
 from genie_tui.reading import stdin_isatty
 
 EXIT_CODES = {"finished": EXIT_OK, "failed": EXIT_FAILED, "budget_exhausted": EXIT_BUDGET, "cancelled": 130}
@@ -237,9 +238,10 @@ def summary_json(agent: Any | None, finished: ev.SessionFinished, error: str | N
     return {
         "status": finished.status,
         # the model's words, which may quote a key it read: redacted, as in the session
-        "summary": redact(finished.summary, secrets),
+        # the model's text: a lone surrogate it sent ("\ud800"), which strict JSON readers refuse, as U+FFFD
+        "summary": without_surrogates(redact(finished.summary, secrets)),
         # the error that ended the run (also before it could start), or null
-        "error": None if error is None else redact(error, secrets),
+        "error": None if error is None else without_surrogates(redact(error, secrets)),
         # the diff too: under `never` (or `ask` without a terminal) it is the run's result, and --json's stdout
         # holds nothing else
         "patches": [{"id": p["id"], "files": p["files"], "applied": p["applied"], "reason": p["reason"],

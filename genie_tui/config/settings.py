@@ -242,6 +242,10 @@ def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> d
         if key == "web_allow_hosts" and not allow_secrets:  # a repository must not open your network to fetches
             raise ConfigError(f"config file {path}:{_line_of(raw, key)}: web_allow_hosts does not belong in a "
                               "repository: it lets the agent fetch from your internal network; set it in your user config")
+        if key == "approve" and data[key] == "auto" and not allow_secrets:  # nor run what the model makes up
+            raise ConfigError(f"config file {path}:{_line_of(raw, key)}: approve = \"auto\" does not belong in a "
+                              "repository: it applies patches and runs commands the model makes up without asking "
+                              "you; pass --approve auto or set it in your user config")
     return {k: _coerce(k, v, f"config file {path}:{_line_of(raw, k)}") for k, v in data.items()}
 
 

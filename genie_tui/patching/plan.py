@@ -101,6 +101,9 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
                       "and 100755)")
     old = tree.resolve(fp.old_path, "a", _git_style(fp))
     new = tree.resolve(fp.new_path, "b", _git_style(fp))
+    if old is None and new is None:
+        raise Refusal("both sides of a file in the patch are /dev/null, so it names no file: write the file's path "
+                      "on the +++ line (or on --- to delete it)")
     real = [h for h in fp.hunks if not h.synthetic]
     creates = fp.new_file or (old is None) or (
         not (old and tree.exists(old)) and not (new and tree.exists(new)) and all(not h.has_old_side for h in real))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,10 @@ class ToolContext:
         rel = rel.strip()
         if "\0" in rel or len(rel) > 1024:
             raise ToolError("path is not a valid file name")
+        try:  # a lone surrogate from the model's JSON ("\ud800") names no file: the file system cannot take it
+            os.fsencode(rel)
+        except UnicodeEncodeError:
+            raise ToolError("path is not a valid file name (it holds a lone surrogate, \\ud800-\\udfff)") from None
         candidate = Path(rel)
         try:
             if candidate.is_absolute():

@@ -211,3 +211,18 @@ def test_an_api_key_that_cannot_be_an_http_header_is_refused_without_showing_it(
     with pytest.raises(ConfigError, match="api_key must be printable ASCII") as info:
         load_settings(repo, {})
     assert "abc" not in str(info.value)
+
+
+def test_a_repository_may_make_approval_stricter_but_not_automatic(make_repo, capsys):
+    """A cloned repository's `approve = "auto"` had `genie run TASK` run a command the model made up without
+    asking (a review's design note); `ask` and `never` are the repository's to choose."""
+    repo = make_repo({".genie/config.toml": 'model = "m"\n\napprove = "auto"\n'})
+    with pytest.raises(ConfigError, match=r'config\.toml:3: approve = "auto" does not belong in a repository'):
+        load_settings(repo)
+    assert main(["run", "fix it", "--repo", str(repo), "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    assert "pass --approve auto or set it in your user config" in one_line_error(capsys)
+    write(repo_config_file(repo), 'approve = "never"\n')
+    assert load_settings(repo).approve == "never"
+    write(user_config_file(), 'approve = "auto"\n')
+    write(repo_config_file(repo), 'approve = "ask"\n')
+    assert load_settings(repo).approve == "ask"  # the repository's choice, stricter than yours, stands

@@ -106,3 +106,20 @@ def test_keys_configured_but_not_in_use_are_scrubbed_too(make_repo, tmp_path):
                         ("export", exported.stdout)):
         assert real not in text and filed not in text, where
     assert "<redacted>" in trajectory.read_text()
+
+
+def test_a_lone_surrogate_from_the_model_is_a_tool_error_and_no_json_breaker(make_repo):
+    """A path "ca\\ud800lc.py" failed read_file with a UnicodeEncodeError, and a summary holding one went into
+    --json as "\\ud800", which strict JSON readers (serde_json) refuse (found by a review)."""
+    repo = make_repo({"calc.py": "x = 1\n"})
+    script = [Reply(tool_calls=[("read_file", '{"path": "ca\\ud800lc.py"}')]),
+              Reply(tool_calls=[("finish", '{"summary": "done \\ud800 x"}')])]
+    with ScriptedServer(script) as server:
+        proc = subprocess.run([sys.executable, "-m", "genie_tui", "run", "look", "--repo", str(repo),
+                               "--base-url", server.base_url, "--json"], capture_output=True, text=True,
+                              env={**os.environ, "GENIE_API_KEY": KEY}, stdin=subprocess.DEVNULL, timeout=120,
+                              check=False)
+        tool = [m for m in server.requests[1]["messages"] if m["role"] == "tool"][-1]["content"]
+    assert proc.returncode == 0, proc.stderr
+    assert "path is not a valid file name (it holds a lone surrogate" in tool and "UnicodeEncodeError" not in tool
+    assert "\\ud800" not in proc.stdout and json.loads(proc.stdout)["summary"] == "done \ufffd x"

@@ -61,3 +61,12 @@ def test_a_path_no_file_can_have_is_refused_in_one_line_and_creates_nothing(make
     assert not report.applied and "internal error" not in (report.reason or ""), report.reason
     assert words in (report.reason or ""), report.reason
     assert sorted(p.name for p in repo.iterdir()) == [".git", "f.txt"]
+
+
+def test_a_file_that_is_dev_null_on_both_sides_is_refused_with_a_reason(make_repo):
+    from genie_tui.patching import apply_patch
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    report = apply_patch(repo, "--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+x\n")
+    assert not report.applied and "internal error" not in report.reason  # it was an AssertionError
+    assert "both sides of a file in the patch are /dev/null, so it names no file" in report.reason
