@@ -166,7 +166,7 @@ class Agent(UserIntent):
             self._append({"role": "user", "content": task})
         if self.plan:
             yield PlanUpdated(tuple(self.plan), "agent")
-        status, summary = "budget_exhausted", f"stopped after {self.settings.max_steps} steps without finishing"
+        status, summary = "budget_exhausted", f"stopped after {self.settings.max_steps} step{'s' if self.settings.max_steps != 1 else ''} without finishing"
         self.step = 0
         self._phase = ""  # each turn tells its first phase, even the one the last turn ended in
         nudged = False
