@@ -226,3 +226,22 @@ def as_text(arguments: Any) -> str:
     """Tool-call arguments as the JSON text the protocol specifies; some servers (TGI, llama.cpp builds of
     early 2026) send a JSON object instead of a string."""
     return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+
+
+def carried(chunk: Any) -> int:
+    """How many characters of the reply ``chunk`` carries: text, tool-call names and arguments, and any other
+    text a server streams in the delta (``reasoning_content``), which genie does not use but which is progress."""
+    n = 0
+    for choice in getattr(chunk, "choices", None) or ():
+        delta = getattr(choice, "delta", None)
+        if getattr(choice, "finish_reason", None):
+            n += 1
+        if delta is None:
+            continue
+        n += len(getattr(delta, "content", None) or "") if isinstance(getattr(delta, "content", None), str) else 0
+        for tc in getattr(delta, "tool_calls", None) or ():
+            fn = getattr(tc, "function", None)
+            n += 1 + sum(len(v) for v in (getattr(fn, "name", None), getattr(fn, "arguments", None)) if isinstance(v, str))
+        extra = getattr(delta, "model_extra", None)
+        n += sum(len(v) for v in extra.values() if isinstance(v, str)) if isinstance(extra, dict) else 0
+    return n

@@ -26,6 +26,7 @@ from genie_tui.providers.assembler import (
     ToolCall,
     as_text,
     call_ids,
+    carried,
     estimate_tokens,
 )
 from genie_tui.providers.retry import (
@@ -54,30 +55,11 @@ MAX_PAGE_BYTES = 64 << 10
 
 
 #: one streamed reply's text, tool-call arguments and reasoning, at most (a model in a loop, a flooding server):
-#: past any model's output limit (128k tokens is about 500k characters), so only a runaway reply meets it
-MAX_REPLY_CHARS = 2_000_000
+#: far past any model's output limit (128k tokens is about 500k characters), so only a runaway reply meets it
+MAX_REPLY_CHARS = 8_000_000
 #: a stream that stays open with nothing of the reply in it (keep-alive comments, empty deltas) is given up after
 #: this many ``timeout``s (10 min by default: a reasoning model may think that long, streaming its reasoning)
 STALLED_TIMEOUTS = 5
-
-
-def _carried(chunk: Any) -> int:
-    """How many characters of the reply ``chunk`` carries: text, tool-call names and arguments, and any other
-    text a server streams in the delta (``reasoning_content``), which genie does not use but which is progress."""
-    n = 0
-    for choice in getattr(chunk, "choices", None) or ():
-        delta = getattr(choice, "delta", None)
-        if getattr(choice, "finish_reason", None):
-            n += 1
-        if delta is None:
-            continue
-        n += len(getattr(delta, "content", None) or "") if isinstance(getattr(delta, "content", None), str) else 0
-        for tc in getattr(delta, "tool_calls", None) or ():
-            fn = getattr(tc, "function", None)
-            n += 1 + sum(len(v) for v in (getattr(fn, "name", None), getattr(fn, "arguments", None)) if isinstance(v, str))
-        extra = getattr(delta, "model_extra", None)
-        n += sum(len(v) for v in extra.values() if isinstance(v, str)) if isinstance(extra, dict) else 0
-    return n
 
 
 def encodable(value: Any) -> Any:
@@ -296,7 +278,7 @@ class ModelClient:
                             except TimeoutError:
                                 raise IncompleteStream(f"the endpoint sent nothing of the reply for {idle:g} s "
                                                        "while keeping the stream open") from None
-                            if (grown := _carried(chunk)) or getattr(chunk, "usage", None) is not None:
+                            if (grown := carried(chunk)) or getattr(chunk, "usage", None) is not None:
                                 moved, size = loop.time(), size + grown
                             if size > MAX_REPLY_CHARS:
                                 raise IncompleteStream(f"the reply passed {MAX_REPLY_CHARS:,} characters without "
