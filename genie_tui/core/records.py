@@ -16,6 +16,8 @@ def record_problem(rec: dict[str, Any]) -> str | None:
     Only the fields genie reads are checked; unknown record kinds and extra fields are fine.
     """
     kind = rec["type"]
+    if is_number(rec.get("ts")) and not _is_date(rec["ts"]):  # a time every reader can take as one (seconds)
+        return "the time is not a date"
     if kind == "start":
         if not isinstance(rec.get("repo"), str):
             return "no repository"
@@ -26,8 +28,6 @@ def record_problem(rec: dict[str, Any]) -> str | None:
             return "the task is not text"
         if not is_number(rec.get("ts", 0)):
             return "the time is not a number"
-        if not _is_date(rec.get("ts", 0)):
-            return "the time is not a date"
         if not are_tools(rec.get("tools", [])):
             return "the tools are not a list of function schemas"
     elif kind == "message":
@@ -59,6 +59,8 @@ def record_problem(rec: dict[str, Any]) -> str | None:
             return "applied is not true or false"
     elif kind == "end" and not isinstance(rec.get("status", "?"), str):
         return "the status is not text"
+    elif kind == "recorded_review" and not _are_pairs(rec.get("stale") or []):
+        return "stale is not a list of patch ids with the reason each no longer applies"
     return None
 
 
@@ -81,9 +83,23 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def seconds(value: object) -> float | None:
+    """A record's ``ts`` as seconds since the epoch, or ``None`` when it is none (not a number, or one that is no
+    date: see :func:`record_problem`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and _is_date(value):
+        return float(value)
+    return None
+
+
+def _are_pairs(value: object) -> bool:
+    """``[[id, why], ...]``, as ``UserIntent.user_reviewed_recorded`` records the patches no longer applying."""
+    return isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair) for pair in value)
+
+
 def _is_date(value: float) -> bool:
     """Whether a session list can show ``value`` as a local time: NaN, the infinities (JSON's ``1e400``) and
-    times past what the platform's time_t holds (``1e308``) cannot be."""
+    times past what the platform's time_t holds (``1e308``, an integer of 400 digits) cannot be."""
     try:
         time.localtime(value)
     except (OverflowError, OSError, ValueError):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.recorded import leave_never, reviewed
-from genie_tui.core.records import is_number, record_problem
+from genie_tui.core.records import record_problem, seconds
 from genie_tui.core.session import in_use, numbered_records, sessions_dir
 from genie_tui.errors import GenieError
 
@@ -143,8 +143,7 @@ def restore(path: Path) -> RestoredState:
         if problem:
             # exit 1, not 2: the command was right, the file is damaged
             raise GenieError(f"{path}:{number}: damaged {kind!r} record ({problem})")
-        if is_number(rec.get("ts")):
-            state.last_ts = max(state.last_ts, float(rec["ts"]))
+        state.last_ts = max(state.last_ts, seconds(rec.get("ts")) or 0.0)
         if kind == "message":
             state.messages.append(rec["message"])
             # a message after an end is a later run of the session (a follow-up in the app, a resume): until
@@ -225,12 +224,11 @@ def _names(value: object) -> list[str]:
 
 
 def _patch_number(patch_id: object) -> int:
-    """``p7`` -> 7 (0 for anything else)."""
+    """``p7`` -> 7 (0 for anything else, a number of more digits than any session reaches included: such an id
+    is no id genie gave, ``int`` refuses one past 4,300 digits, and ``str`` the id after it)."""
     text = str(patch_id or "")
     digits = text[1:]
-    return int(digits) if text[:1] == "p" and digits.isascii() and digits.isdigit() else 0
-
-
+    return int(digits) if text[:1] == "p" and digits.isascii() and digits.isdigit() and len(digits) <= 18 else 0
 
 
 def missing_tool_results(messages: list[dict[str, Any]], content: str,

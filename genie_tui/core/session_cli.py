@@ -13,6 +13,7 @@ from typing import Any
 
 from genie_tui.config.paths import resolve_repo
 from genie_tui.core.export import export_records
+from genie_tui.core.records import seconds
 from genie_tui.core.restore import resolved, restore, scan_sessions
 from genie_tui.core.session import (
     find_session,
@@ -87,8 +88,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _seconds(rec: dict[str, Any], default: float) -> float:
-    ts = rec.get("ts")
-    return ts if isinstance(ts, (int, float)) else default
+    ts = seconds(rec.get("ts"))  # a 400-digit integer is no time: subtracting a float from it overflows
+    return default if ts is None else ts
 
 
 def export(args: argparse.Namespace) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from genie_tui.core.session import loads_json, numbered_records
 
-#: a record whose fields are not what this version reads (``describe`` indexes into it)
-UNREADABLE = (KeyError, TypeError, AttributeError, IndexError)
+#: a record whose fields are not what this version reads (``describe`` indexes into it and unpacks its pairs)
+UNREADABLE = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 
 
 @dataclass(frozen=True, slots=True)
