@@ -241,11 +241,17 @@ class Session:
         return session
 
     def cut_torn_tail(self) -> None:
-        """Cut off a torn last line (a crash mid-write), so the next record starts on a line of its own."""
+        """End the file with a whole line, so the next record starts on a line of its own: a torn last line (a
+        crash mid-write) is cut off; a last record whole but for its newline (an editor that adds none) gets it,
+        as every reader takes that record."""
         try:
             data = self.path.read_bytes()
             if data and not data.endswith(b"\n"):
-                os.ftruncate(self._lock(create=False), data.rfind(b"\n") + 1)
+                fd, cut = self._lock(create=False), data.rfind(b"\n") + 1
+                if not isinstance(_parsed(data[cut:]), str):
+                    os.write(fd, b"\n")  # appended: the descriptor is O_APPEND
+                else:
+                    os.ftruncate(fd, cut)
         except OSError as exc:
             raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
 
@@ -320,6 +326,19 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return [record for _, record in numbered_records(path)]
 
 
+_INVALID = "invalid JSON"
+
+
+def _parsed(line: bytes) -> dict[str, Any] | str:
+    """``line`` as a record (a JSON object with a type), or why it is none."""
+    try:
+        record = loads_json(line.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is a ValueError too, and so is a line nested too deeply
+        return _INVALID
+    return record if isinstance(record, dict) and isinstance(record.get("type"), str) else \
+        "a record is not an object with a type"
+
+
 def numbered_records(path: Path, problems: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
     """``read_records`` with each record's line number, for errors that name the line. With ``problems``, a
     line that is not a record is described there and skipped instead of ending the read."""
@@ -334,20 +353,13 @@ def numbered_records(path: Path, problems: list[str] | None = None) -> list[tupl
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            record = loads_json(line.decode("utf-8"))
-        except ValueError:  # UnicodeDecodeError is a ValueError too, and so is a line nested too deeply
-            if number - 1 == last:
-                continue
-            problem = f"{path}:{number}: not a genie trajectory (invalid JSON)"
-        else:
-            problem = None if isinstance(record, dict) and isinstance(record.get("type"), str) else \
-                f"{path}:{number}: not a genie trajectory (a record is not an object with a type)"
-        if problem is None:
+        record = _parsed(line)
+        if not isinstance(record, str):
             records.append((number, record))
-        elif problems is None or not records:  # a file that does not start as a trajectory is not one
-            raise UsageError(problem)
-        else:
+        elif record != _INVALID or number - 1 != last:  # a torn last line is no damage: a write that was cut
+            problem = f"{path}:{number}: not a genie trajectory ({record})"
+            if problems is None or not records:  # a file that does not start as a trajectory is not one
+                raise UsageError(problem)
             problems.append(problem)
     if not records or records[0][1].get("type") != "start":
         where = f"{path}:{records[0][0]}" if records else str(path)

@@ -82,6 +82,28 @@ def test_torn_tail_is_cut_when_the_session_is_reopened():
     assert tools["c2"] == "late" and "session stopped" in tools["c1"]
 
 
+def test_resume_keeps_a_last_record_that_lacks_only_its_newline(make_repo, capsys):
+    from genie_tui.providers.scripted import Reply, ScriptedServer
+
+    repo = make_repo({"a.py": "x = 1\n"})
+    with ScriptedServer([Reply(tool_calls=[("read_file", {"path": "a.py"})])]) as server:
+        assert main(["run", "read a.py", "--repo", str(repo), "--base-url", server.base_url, "--max-steps", "1",
+                     "--approve", "never", "--json"]) == 3  # the step budget ends it: resumable
+    path = Path(json.loads(capsys.readouterr().out)["trajectory"])
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    while json.loads(lines[-1])["type"] != "message":  # the session ends with the read's result...
+        lines.pop()
+    path.write_bytes(b"\n".join(lines))  # ... saved by an editor that adds no final newline
+    assert restore(path).messages[-1]["role"] == "tool"
+    with ScriptedServer([Reply(tool_calls=[("finish", {"summary": "done"})])]) as server:
+        assert main(["resume", path.stem, "--base-url", server.base_url, "--approve", "never", "--json"]) == 0
+        sent = server.requests[0]["messages"]
+    assert any(m["role"] == "tool" and "x = 1" in m["content"] for m in sent)
+    records = [json.loads(line) for line in path.read_text().splitlines()]  # each on a line of its own
+    assert [r["type"] for r in records[len(lines) - 1:len(lines) + 1]] == ["message", "resume"]  # kept, not cut
+    assert records[len(lines) - 1] == json.loads(lines[-1])
+
+
 def test_dangling_calls_are_judged_per_turn_even_with_repeated_ids():
     s = Session.create("t")
     s.record("start", task="t", repo="/r", config={}, tools=[])
