@@ -8,7 +8,8 @@ request a later one does not extend (compaction elided or left out what the mode
 reply) gives a record of its own, so no reply is trained on context other than what the model was given
 (except for the system prompt's restated state: the plan as it stood at the record's turn). In the history, an
 assistant message the model never wrote in that form (an elided copy, ``[no reply]``) gets ``weight`` 0, as do
-refused calls and patches the user did not take as proposed.
+refused calls and patches the user did not take as proposed. A record in which every assistant message has
+``weight`` 0 has nothing to train on and is left out.
 
 A session recorded before genie kept what each request sent is exported as before: its messages as the session
 keeps them, which is not exactly what the model was sent.
@@ -36,12 +37,24 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
     return export_records(restore(path), path)
 
 
-def export_records(state: RestoredState, path: Path | None = None) -> Iterator[dict[str, Any]]:
-    """:func:`iter_export` of a session read already (``path`` names it in errors).
+def export_records(state: RestoredState, path: Path | None = None,
+                   left_out: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+    """:func:`iter_export` of a session read already (``path`` names it in errors). A record with nothing to
+    train on is left out (into ``left_out``, if given): every assistant message in it has ``weight`` 0, as when
+    the only reply a record adds (compaction splits a session into several) is a call genie refused. It would
+    teach nothing, and a strict reader of the file refuses it.
 
     Raises:
         GenieError: a ``request`` record whose messages cannot be read (the message names the file and line).
     """
+    for record in _records(state, path):
+        if any(m["role"] == "assistant" and m.get("weight") != 0 for m in record["messages"]):
+            yield record
+        elif left_out is not None:
+            left_out.append(record)
+
+
+def _records(state: RestoredState, path: Path | None) -> Iterator[dict[str, Any]]:
     turns = _turns(state, path)
     if turns is None:
         yield from _recorded_as_kept(state)

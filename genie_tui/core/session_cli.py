@@ -109,28 +109,35 @@ def export(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
                          "session; write the export elsewhere")
     secrets, lines, notes = _known_secrets(), [], []
+    untrained = 0  # the sessions whose every model answer has nothing to train on
     for path in paths:
         # a lone surrogate (text the model sent as "\ud800") has no UTF-8: exported as U+FFFD, as the requests
         # sent it. A session records with its own runs' secrets scrubbed; a key it never had (a keyless local
         # server) may still be in it, read from the project's .env, and fine-tuning data is uploaded: each line is
         # scrubbed again, as session records are.
         state = restore(path)
+        left_out: list[dict[str, Any]] = []
         found = [redact(without_surrogates(json.dumps(rec, ensure_ascii=False)), secrets)
-                 for rec in export_records(state, path)]
+                 for rec in export_records(state, path, left_out)]
+        which = "the session" if len(paths) == 1 else f"session {path.stem}"
         if not found:
-            notes.append(f"note: {path.stem}: the session has no model answer; skipped")
+            untrained += bool(left_out)
+            notes.append(f"note: {path.stem}: the session has no model answer{_NOT_TRAINED * bool(left_out)}; "
+                         "skipped")
             continue
+        if left_out:  # compaction split the session, and one of its parts adds only a refused call
+            notes.append(f"note: {len(left_out)} example(s) of {which} with no model answer{_NOT_TRAINED} left out")
         lines += found
         status = state.status  # of the session's last run: a follow-up cut off after a finish is no finish
-        which = "the session" if len(paths) == 1 else f"session {path.stem}"
         if status == "interrupted" and in_use(path):  # its calls still running are exported as "not run"
             notes.append(f"note: {which} is running in another genie; exported as far as it got, which is not "
                          "its end")
         elif status != "finished":  # still exported: a failure can teach too, but that should be a choice
             notes.append(f"note: {which} ended {status}, not finished; check it before training on it")
     if not lines:
-        raise UsageError(f"{paths[0]}: the session has no model answer to export" if len(paths) == 1 else
-                         "none of the sessions has a model answer to export")
+        why = _NOT_TRAINED if untrained == len(paths) else " to export"
+        raise UsageError(f"{paths[0]}: the session has no model answer{why}" if len(paths) == 1 else
+                         f"none of the sessions has a model answer{why}")
     text = "\n".join(lines) + "\n"
     if args.output:
         target = Path(args.output)
@@ -144,6 +151,10 @@ def export(args: argparse.Namespace) -> int:
     for note in notes:
         print(note, file=sys.stderr)
     return 0
+
+
+#: why an example is left out: every assistant message in it has weight 0 (see export_records)
+_NOT_TRAINED = " to train on (only calls genie refused or patches not taken as proposed: weight 0)"
 
 
 def _known_secrets() -> tuple[str, ...]:

@@ -183,6 +183,7 @@ def test_a_line_nested_too_deeply_is_named_and_skipped_like_any_invalid_json(cap
 
 def test_tool_call_arguments_nested_too_deeply_export_and_replay(capsys):
     s = _session(arguments=DEEP)
+    s.record("message", message={"role": "assistant", "content": "listed"})  # something to train on
     assert main(["export", s.id]) == 0
     assistant = json.loads(capsys.readouterr().out)["messages"][2]
     assert assistant["weight"] == 0  # not an object genie could use: not trained on

@@ -129,6 +129,7 @@ def test_export_marks_malformed_calls_untrainable(tmp_path):
     bad = {"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "a"'}}
     s.record("message", message={"role": "assistant", "content": None, "tool_calls": [bad]})
     s.record("message", message={"role": "tool", "tool_call_id": "c1", "content": "error: not valid JSON"})
+    s.record("message", message={"role": "assistant", "content": "a cannot be read"})  # something to train on
     out = tmp_path / "x.jsonl"
     assert main(["export", s.id, "-o", str(out)]) == 0
     assistant = json.loads(out.read_text())["messages"][1]
