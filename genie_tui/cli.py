@@ -36,13 +36,15 @@ def _model_flags(p: argparse.ArgumentParser, default: object = None) -> None:
                    help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
 
 
-def _repo_flag(p: argparse.ArgumentParser, default: object = None) -> None:
-    p.add_argument("--repo", default=default,
-                   help="repository root (default: the git repository containing the current directory)")
+_REPO_HELP = "repository root (default: the git repository containing the current directory)"
 
 
-def _agent_flags(p: argparse.ArgumentParser, default: object = None) -> None:
-    _repo_flag(p, default)
+def _repo_flag(p: argparse.ArgumentParser, default: object = None, help_: str = _REPO_HELP) -> None:
+    p.add_argument("--repo", default=default, help=help_)
+
+
+def _agent_flags(p: argparse.ArgumentParser, default: object = None, repo_help: str = _REPO_HELP) -> None:
+    _repo_flag(p, default, repo_help)
     _model_flags(p, default)
     p.add_argument("--approve", choices=_APPROVE, default=default, help="patch approval: ask (default), auto, never")
     p.add_argument("--max-steps", dest="max_steps", type=int, default=default, help="step budget (default 40)")
@@ -97,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("resume", "genie_tui.headless:resume", "continue a saved session headless")
     p.add_argument("session", help="session id (see `genie sessions list`) or trajectory file")
-    _agent_flags(p, _SUB)
+    _agent_flags(p, _SUB, "must be the session's repository, or resuming is refused (default: the session's own "
+                 "repository, wherever you run genie)")
     p.add_argument("--answers", help="JSON list of answers to the agent's questions, used in order")
     p.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
 

@@ -121,16 +121,32 @@ def _resumed(args: argparse.Namespace) -> tuple[Any, str]:
         PlaybookLibrary.load(repo).select("", explicit=wanted)
     if not_started(state):
         agent = start_over(path, state, settings, wanted=wanted)
+        _say_where(args.session, repo)
         print(f"genie: session {args.session} stopped before its task reached the model; starting the task over "
               "in a new session", file=sys.stderr)
         return agent, start["task"]
     agent = Agent.resume(args.session, settings, finished=False)  # finished since the check above: refused too
+    _say_where(args.session, repo)
     for name in wanted:
         if name not in dict(agent.active_playbooks):  # asked for again: already on, and the model knows
             agent.set_playbook(name, True)
     message = ("[genie] The session was interrupted and is now resumed. Check where you stopped (the plan and the "
                "last tool results) and continue the task.")
     return agent, message
+
+
+def _say_where(session: str, repo: Path) -> None:
+    """One line on stderr when ``repo``, the session's, is not the repository containing the current directory:
+    a session resumes in its own repository from anywhere, and its patches land there."""
+    from genie_tui.config.paths import find_repo_root
+
+    try:
+        here = find_repo_root(Path.cwd())
+    except OSError:  # the current directory was removed
+        here = None
+    if here != repo.resolve():
+        where = f"not in {here}, which holds the current directory" if here else "the current directory is in none"
+        print(f"genie: resuming session {session} in its repository {repo} ({where})", file=sys.stderr)
 
 
 def _drive(start: Callable[[], tuple[Any, str]], args: argparse.Namespace) -> int:
