@@ -101,13 +101,14 @@ def export(args: argparse.Namespace) -> int:
         if args.output and _same_file(Path(args.output), path):
             raise UsageError(f"{args.output} is the session being exported ({path}); write the export to another "
                              "file")
-    target = Path(args.output) if args.output else None
+    # the file written, at the end of any symlinks (the path itself, when it cannot be resolved)
+    real = (resolved(args.output) or Path(args.output)) if args.output else None
     sessions = resolved(str(sessions_dir()))
-    if target is not None and target.name.endswith(".jsonl") and sessions is not None \
-            and resolved(str(target.parent)) == sessions:
+    if real is not None and real.name.endswith(".jsonl") and sessions is not None and real.parent == sessions:
         # `cd` there to look at the sessions, then export: every later `sessions list` named it a damaged session
-        raise UsageError(f"{args.output} is in genie's sessions directory, where every .jsonl file is taken for a "
-                         "session; write the export elsewhere")
+        link = "" if resolved(str(Path(args.output).parent)) == sessions else f" (a link to {real})"
+        raise UsageError(f"{args.output}{link} is in genie's sessions directory, where every .jsonl file is taken for "
+                         "a session; write the export elsewhere")
     secrets, lines, notes = _known_secrets(), [], []
     untrained = 0  # the sessions whose every model answer has nothing to train on
     for path in paths:

@@ -215,6 +215,23 @@ def test_an_export_into_the_sessions_directory_is_refused_as_it_would_be_listed_
     assert main(["export", done, "-o", str(tmp_path / "train.jsonl")]) == 0
 
 
+@pytest.mark.parametrize("name", ["link.jsonl", "link.txt"])
+def test_an_export_through_a_symlink_into_the_sessions_directory_is_refused_too(name, tmp_path, capsys):
+    from genie_tui.core.session import sessions_dir
+
+    done = _session_with("one", "finished")
+    link, real = tmp_path / name, sessions_dir().resolve() / "zz-export.jsonl"
+    link.symlink_to(sessions_dir() / "zz-export.jsonl")  # the file it names does not exist yet: export makes it
+    assert main(["export", done, "-o", str(link)]) == 2
+    assert capsys.readouterr().err == (f"genie: {link} (a link to {real}) is in genie's sessions directory, where "
+                                       "every .jsonl file is taken for a session; write the export elsewhere\n")
+    assert not real.exists()
+    assert main(["sessions", "list"]) == 0 and "skipping" not in capsys.readouterr().err
+    (tmp_path / "dir").symlink_to(sessions_dir(), target_is_directory=True)  # a link on the way: refused as before
+    assert main(["export", done, "-o", str(tmp_path / "dir" / "train.jsonl")]) == 2
+    assert "is in genie's sessions directory" in capsys.readouterr().err
+
+
 def test_replay_tells_a_question_nobody_answered_as_genie_run_does(capsys):
     from genie_tui.core.session import Session
 
