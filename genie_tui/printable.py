@@ -1,7 +1,7 @@
 """Text from the model, tools and test runs made safe to draw: no terminal control sequences.
 
-A model (or a web page, or a test's coloured output) can emit ``ESC [31m`` and friends; written into the
-compositor's strips they would reach the real terminal. Tabs are expanded, since a cell grid has no tab stops.
+A model (or a web page, or a test's coloured output) can emit ``ESC [31m`` and friends, or a right-to-left
+override; written into the compositor's strips they would reach the real terminal. Tabs are expanded, since a cell grid has no tab stops.
 The command line's output goes through the same cleaning (see :mod:`genie_tui.output`), keeping its tabs.
 
 Stdlib only: the command line imports this without Textual.
@@ -15,8 +15,12 @@ import re
 # except newline and tab, and DEL. A carriage return is dropped (CRLF output reads as LF).
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,120}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
                       r"|\x9b[0-?]*[ -/]*[@-~]")  # an OSC (ESC ] ...) only when terminated: else only its ESC goes
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but newline and tab), DEL, C1
-_CONTROLS_KEEP_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a text area keeps CRLF line ends
+# The bidirectional controls (embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069, the marks U+200E,
+# U+200F and U+061C) reorder what the terminal draws after them: a task, a file or a model's text could show one
+# thing and hold another ("Trojan Source"), or reverse the rest of a listing's line.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")  # C0 (but newline and tab), DEL, C1, bidi
+_CONTROLS_KEEP_CR = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")  # a text area keeps CRLF ends
 # Lone surrogates: a stray byte decoded with surrogateescape. The terminal writer encodes strictly as UTF-8,
 # so one of them on screen would stop the app's output for good.
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -53,8 +57,8 @@ def unquoted_path(text: str) -> str | None:
 
 
 def printable(text: str, tabsize: int | None = 4, *, keep_tabs: bool = False) -> str:
-    """``text`` without escape sequences or control characters, tabs expanded to ``tabsize`` columns, an
-    undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps
+    """``text`` without escape sequences or control characters (bidirectional controls included), tabs expanded
+    to ``tabsize`` columns, an undecodable byte shown as U+FFFD. ``tabsize=None`` is for a ``TextArea``: it draws tabs itself and keeps
     a file's CRLF line ends, so both stay. ``keep_tabs`` is for a terminal, which has tab stops: tabs stay,
     carriage returns go."""
     if not text.isprintable():  # the common case (plain text) costs one C-level scan

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +81,33 @@ def test_replay_and_sessions_list_show_no_control_sequences_and_export_stays_exa
     assert "\x9b" in exported and f"reading {EVIL}it" in [m.get("content") for line in exported.splitlines()
                                                            for m in json.loads(line)["messages"]]
     assert session.read_text() == stored  # nothing rewritten
+
+
+# every bidirectional control: embeddings and overrides, isolates, and the marks
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_reach_the_terminal_from_no_task_or_reply_and_stay_in_the_data(make_repo, tmp_path, capsys):
+    # a right-to-left override makes "fix \u202egnp.exe" show as "fix exe.png", and reorders what follows it
+    repo = make_repo({"calc.py": "x = 1\n"})
+    task = f"fix {BIDI[:6]}the{BIDI[6:]} bug \u202egnp.exe"
+    script = [Reply(content=f"on it \u2067{BIDI}", tool_calls=[("finish", {"summary": "done \u202eenod"})])]
+    with ScriptedServer(script) as server:
+        assert main(["run", task, "--repo", str(repo), "--base-url", server.base_url, "--json"]) == 0
+    session = Path(json.loads(capsys.readouterr().out)["trajectory"])
+    shown = {}
+    for command in (["sessions", "list"], ["replay", session.stem]):
+        assert main(command) == 0
+        shown[command[0]] = capsys.readouterr().out
+    for out in shown.values():
+        assert not set(BIDI) & set(out), out
+    assert "fix the bug gnp.exe" in shown["sessions"]
+    assert "task: fix the bug gnp.exe" in shown["replay"] and "assistant: on it" in shown["replay"]
+    assert "session finished: done enod" in shown["replay"]
+    assert json.loads(session.read_text().splitlines()[0])["task"] == task  # the data stays exact
+    out = tmp_path / "train.jsonl"
+    assert main(["export", session.stem, "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["messages"][1]["content"].startswith(task)
 
 
 def test_apply_names_a_quoted_file_name_without_its_control_sequences(make_repo, capsys):
