@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from genie_tui.cli import main
-from genie_tui.core.session import Session, find_session, sessions_dir
 from genie_tui.core.restore import list_sessions, restore
+from genie_tui.core.session import Session, find_session, sessions_dir
 from genie_tui.errors import GenieError, UsageError
 
 
@@ -148,7 +148,7 @@ def test_export_to_unwritable_place_is_one_line(capsys):
 def test_damaged_files_are_skipped_by_list_and_one_line_elsewhere(capsys):
     good = recorded()
     torn = Session.create("torn")
-    torn.path.write_bytes(good.path.read_bytes() + '{"type": "message", "text": "caf'.encode() + b"\xc3")
+    torn.path.write_bytes(good.path.read_bytes() + b'{"type": "message", "text": "caf' + b"\xc3")
     assert restore(torn.path).steps == 1  # cut inside a UTF-8 sequence: still just a torn tail
     odd = Session.create("odd")
     odd.path.write_text("[1, 2]\n")
@@ -237,8 +237,8 @@ def test_a_damaged_session_is_skipped_by_list_with_a_warning_and_named_by_export
     ('{"type": "message", "message": "text"}', "no message with a role"),
     ('{"type": "message", "message": {"role": "tool", "content": "x"}}', "a tool result without a tool_call_id"),
     ('{"type": "message", "message": {"role": "assistant", "tool_calls": [{"id": "c1"}]}}', "a malformed tool call"),
-    ('{"type": "message", "message": {"role": "assistant", "tool_calls": [{"id": "c1", "function": '
-     '{"name": "f", "arguments": 3}}]}}', "a malformed tool call"),
+    (('{"type": "message", "message": {"role": "assistant", "tool_calls": [{"id": "c1", "function": '
+      '{"name": "f", "arguments": 3}}]}}'), "a malformed tool call"),
     ('{"type": "plan", "steps": [{"text": "a"}]}', "no list of steps with text and status"),
     ('{"type": "end", "status": null}', "the status is not text"),
     ('{"type": "notes", "pending": ["a note"]}', "no list of notes with text"),
