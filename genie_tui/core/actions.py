@@ -350,7 +350,7 @@ async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
     on the event loop, and seen through when the turn is stopped meanwhile, as a patch being written is."""
     secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
     committing = asyncio.ensure_future(asyncio.to_thread(
-        _commit, agent.repo, redact(message, secrets), redact(agent.task or "task", secrets)))
+        _commit, agent.repo, redact(message, secrets), redact(agent.task or "task", secrets), f"{agent.session.id}:"))
     try:
         before, sha, branch, notes, problem = await asyncio.shield(committing)
     except asyncio.CancelledError:
@@ -369,15 +369,16 @@ async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
     return events
 
 
-def _commit(repo: Any, message: str, task: str) -> tuple[str | None, str | None, str, list[str], str | None]:
-    """The branch before, the commit's sha, the branch after, the notes and a problem, or None."""
+def _commit(repo: Any, message: str, task: str, tag: str) -> tuple[str | None, str | None, str, list[str], str | None]:
+    """The branch before, the commit's sha, the branch after, the notes and a problem, or None; of the patches
+    tagged ``tag`` (the session's own)."""
     from genie_tui.patching import commit_applied
     from genie_tui.patching.gitops import current_branch
 
     before = current_branch(repo)
     notes: list[str] = []
     try:
-        sha = commit_applied(repo, message, task, notes=notes)
+        sha = commit_applied(repo, message, task, notes=notes, tag=tag)
     except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
         return before, None, "", [], f"commit failed: {exc}"
     return before, sha, (current_branch(repo) or "HEAD") if sha is not None else "", notes, None

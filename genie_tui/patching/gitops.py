@@ -22,8 +22,10 @@ def task_slug(task: str, limit: int = 40) -> str:
 
 
 def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None = None, *,
-                   notes: list[str] | None = None) -> str | None:
-    """Commit genie's own changes (every journal entry not yet committed; with ``paths``, only those files)
+                   notes: list[str] | None = None, tag: str | None = None) -> str | None:
+    """Commit genie's own changes (every journal entry not yet committed; with ``paths``, only those files; with
+    ``tag``, only the entries whose tag starts with it: a session's own, ``"<session id>:"``, not another genie
+    process's, nor a patch the user applied with ``genie apply`` and may have thrown away since)
     on branch ``genie/<task-slug>``, creating it at HEAD and switching to it if needed (the work tree is kept).
 
     The commit holds exactly what genie changed: each entry's change (the bytes before and after it, from
@@ -51,12 +53,12 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
             raise GenieError(str(exc)) from None
         except OSError as exc:
             raise GenieError(f"the undo journal cannot be locked ({exc.strerror or exc})") from None
-        return _commit_locked(repo, message, task, paths, notes)
+        return _commit_locked(repo, message, task, paths, notes, tag)
     raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
 
 def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
-                   notes: list[str] | None) -> str | None:
+                   notes: list[str] | None, tag: str | None) -> str | None:
     import git
 
     from genie_tui.patching import undo
@@ -65,7 +67,7 @@ def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
     pending = []
     for p in undo.entries(repo):
         entry = json.loads(p.read_text(encoding="utf-8"))
-        if not entry.get("committed"):
+        if not entry.get("committed") and (tag is None or str(entry.get("tag") or "").startswith(tag)):
             pending.append((p, entry))
     if not pending:
         return None

@@ -141,8 +141,8 @@ def test_what_was_pruned_or_undone_before_the_resume_is_left_out_and_the_pruned_
     assert len(said) == 1 and "p5" not in said[0] and "p2" not in said[0], r.stderr
     assert "cannot include p1 of the run before" in said[0] and "pruned" in said[0]
     committed = _git(repo, "show", "--format=", "--name-only", "HEAD").split()
-    assert committed == ["f001.txt", "f002.txt", "f003.txt", "m.txt"]  # m.txt: the user's applies, as before
-    assert _git(repo, "status", "--porcelain", "--untracked-files=no") == " M f000.txt\n"  # p1: uncommitted
+    assert committed == ["f001.txt", "f002.txt", "f003.txt"]  # not m.txt: the user's own applies stay theirs
+    assert _git(repo, "status", "--porcelain", "--untracked-files=no") == " M f000.txt\n M m.txt\n"  # p1: uncommitted
 
 
 def test_resuming_a_run_that_committed_commits_nothing_again(make_repo):
