@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 import threading
@@ -35,6 +36,17 @@ def _write_atomic(path: Path, data: bytes, mode: int | None, make_dirs: bool = T
         except OSError:
             pass
         raise
+
+
+def _drop_stale_temps(path: Path) -> None:
+    """Remove the temp files a write of ``path`` killed part-way (SIGKILL) left beside it: 29 MB of
+    ``.big.txt.6souwkoy.genie-tmp`` stayed in the work tree for good, in ``git status`` and the index. Called
+    under the repository's patch lock, so no other genie is writing ``path`` (tempfile's names: 8 characters)."""
+    try:
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.{'?' * 8}.genie-tmp"):
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _umask() -> int:
@@ -107,6 +119,7 @@ def _write_all(repo: Path, writes: dict[str, tuple[bytes | None, int | None]],
             path = repo / rel
             if _current(path) != before.get(rel, (None, None))[0]:
                 raise Changed(f"{rel} changed while it was being written")
+            _drop_stale_temps(path)
             if data is None:
                 if os.path.lexists(path):
                     os.unlink(path)

@@ -102,3 +102,18 @@ def test_undo_still_works_when_the_line_the_user_added_beside_the_patched_line_d
     report = undo_last(repo)
     assert report.undone, report.reason
     assert (repo / "f.txt").read_text() == "a\nb\nc\nold\nmine\nd\ne\n"
+
+
+def test_temp_files_a_killed_write_left_beside_a_file_go_with_its_next_write(make_repo):
+    """SIGKILL while a large file was written left `.big.txt.6souwkoy.genie-tmp` in the work tree for good (in
+    `git status` and the index); the next apply or undo of that file removes such leftovers, and no other file's."""
+    repo = make_repo({"big.txt": "a\nb\n", "big.txt.x": "keep\n"})
+    stale = repo / ".big.txt.6souwkoy.genie-tmp"
+    stale.write_text("half of a write")
+    other = repo / ".big.txt.x.abcdefgh.genie-tmp"  # another file's (big.txt.x): not this one's to remove
+    other.write_text("not ours")
+    assert apply_patch(repo, "--- a/big.txt\n+++ b/big.txt\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n").applied
+    assert not stale.exists() and other.exists()
+    stale.write_text("another half")
+    assert undo_last(repo).undone and (repo / "big.txt").read_text() == "a\nb\n"
+    assert not stale.exists() and other.exists()
