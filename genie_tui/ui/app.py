@@ -15,11 +15,13 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 
 from genie_tui.ui.bridge import AgentPort
 from genie_tui.ui.collector import Collector
 from genie_tui.ui.themes import DEFAULT_THEME, apply_problem, load_themes
+from genie_tui.ui.widgets.option_list import page
 
 AgentFactory = Callable[[], AgentPort | None]
 
@@ -30,7 +32,10 @@ class GenieApp(App[str | None]):
     ENABLE_COMMAND_PALETTE = True
     # over every screen, dialogs included: the main screen's Ctrl+C (stop, then quit) must work in them too
     BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
-                Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+                Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+                # in every command palette (genie's, Textual's theme search): a page that never fails
+                Binding("pagedown", "palette_page(1)", "Next page", show=False, priority=True),
+                Binding("pageup", "palette_page(-1)", "Previous page", show=False, priority=True)]
 
     def __init__(self, settings: Any, repo: Path | None, agent_factory: AgentFactory | None = None, *,
                  demo: bool = False, theme: str | None = None, animate: bool = True,
@@ -119,6 +124,16 @@ class GenieApp(App[str | None]):
         if self.screen is not main and isinstance(self.screen, ModalScreen) and main.turn_running:
             self.pop_screen()
         main.action_interrupt()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "palette_page":  # elsewhere the key goes on to the focused widget as usual
+            return CommandPalette.is_open(self)
+        return True
+
+    def action_palette_page(self, direction: int) -> None:
+        """PageDown/PageUp in the palette's list: Textual's own raised KeyError in a terminal with no row or
+        column for the list (see ``widgets/option_list.py``)."""
+        page(self.screen.query_one(CommandList), 1 if direction > 0 else -1)
 
     async def action_quit(self) -> None:
         """Ctrl+Q and the palette's Quit quit at once when genie is idle; while a turn runs they ask for a

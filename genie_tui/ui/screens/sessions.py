@@ -20,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.printable import printable
+from genie_tui.ui.widgets.option_list import PagedOptionList
 
 
 def this_repos_sessions(repo: Path, exclude: str | None = None) -> tuple[list[Any], int, list[str]]:
@@ -70,7 +71,7 @@ class SessionPicker(ModalScreen[str | None]):
         with Vertical():
             yield Static(f"Resume a session — {len(self.sessions)} of this repository, newest first "
                          "(Enter resumes, Esc closes)", id="sessions-title", markup=False)
-            yield OptionList(*[Option(_label(s), id=s.id) for s in self.sessions], id="sessions-list")
+            yield PagedOptionList(*[Option(_label(s), id=s.id) for s in self.sessions], id="sessions-list")
             notes = Static(self.notes, id="sessions-notes", markup=False)
             notes.display = bool(self.notes)
             yield notes

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from genie_tui.core.events import PlanStep
 from genie_tui.printable import printable
 from genie_tui.ui.widgets import type_ahead
 from genie_tui.ui.widgets.key_hint import KeyHint
+from genie_tui.ui.widgets.option_list import PagedOptionList
 from genie_tui.ui.widgets.prompt import JOINED_MAX, PromptInput
 
 _MARK = {"todo": "[ ]", "doing": "[▸]", "done": "[✓]"}
@@ -53,7 +54,7 @@ class PlanPane(Vertical):
         super().__init__(id=id)
         self.steps: list[PlanStep] = []
         self.note = Static("No plan yet. o adds a step.", id="plan-note", markup=False)
-        self.items = OptionList(id="plan-list")
+        self.items = PagedOptionList(id="plan-list")
         self.key_hint = KeyHint(KEY_HINT, id="plan-keys")
         self.editor = PromptInput(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor", joined=True)
         self._editing: int | None = None  # index being edited; len(steps) means a new step

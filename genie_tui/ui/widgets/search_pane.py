@@ -20,6 +20,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from genie_tui.printable import printable, shown_path
+from genie_tui.ui.widgets.option_list import PagedOptionList
 from genie_tui.ui.widgets.prompt import PromptInput
 
 MAX_ROWS = 400  # rows kept in the list at most; older lookups scroll off the top
@@ -73,7 +74,7 @@ class SearchPane(Vertical):
         super().__init__(id=id)
         self.repo = repo
         self.query_box = PromptInput(placeholder="Search code (Enter) — words, a symbol, an error, or a glob", id="search-query")
-        self.results = OptionList(id="search-results")
+        self.results = PagedOptionList(id="search-results")
         self.hits: list[Hit | None] = []  # per row: its hit, or None for a title
         self._rows: list[tuple[Option, Hit | None]] = []  # an Option keeps its rendered prompt for a rebuild
 
