@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -30,6 +30,10 @@ class GenieApp(App[str | None]):
 
     TITLE = "genie"
     ENABLE_COMMAND_PALETTE = True
+    # Textual wraps each palette command to the list's width less its padding: at exactly 0 (a terminal of 4 or
+    # 6 columns) rich's line splitter raised ValueError and ended the app. Cut, not wrapped, there is no split.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-few-columns"), (12, "-columns")]
+    CSS = "CommandPalette.-few-columns CommandList { text-wrap: nowrap; text-overflow: ellipsis; }"
     # over every screen, dialogs included: the main screen's Ctrl+C (stop, then quit) must work in them too
     BINDINGS = [Binding("ctrl+c", "interrupt", "Stop/quit", show=False, priority=True),
                 Binding("ctrl+q", "quit", "Quit", show=False, priority=True),

@@ -81,3 +81,25 @@ async def test_palette_pages_in_two_columns(sample_repo: Path, helpers: Any) -> 
         assert (commands.highlighted or 0) > 0
         await pilot.press("pageup")
         assert commands.highlighted == 0
+
+
+async def test_palette_opens_in_four_and_six_columns(sample_repo: Path, helpers: Any) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for width in (4, 6):
+            await pilot.resize_terminal(width, 20)
+            await pilot.pause(0.1)
+            await pilot.press("ctrl+p")
+            await helpers.wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press("p")
+            commands = app.screen.query_one(CommandList)
+            await helpers.wait_until(pilot, lambda: commands.option_count > 3)  # noqa: B023 - awaited here
+            await pilot.pause(0.2)
+            assert app._exception is None, width
+            await pilot.press("escape")
+        await pilot.resize_terminal(120, 40)  # wide again: the commands' help wraps, as Textual draws it
+        await pilot.press("ctrl+p")
+        await helpers.wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert app.screen.query_one(CommandList).styles.text_wrap == "wrap"
