@@ -5,7 +5,8 @@ not while a review comment is being written: Focus patch, F4, goes back to it), 
 commands while the plan has steps, the tool-call commands while the conversation shows one, the search
 commands while a hit is highlighted, "Review the recorded patches" while the agent has patches recorded under
 approval mode never. Models are the ones the endpoint lists (fetched once, the first time the
-palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name.
+palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name (never over a
+draft: see ``TYPED``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )
 
-# Commands that take an argument: the palette puts the command in the prompt for the rest to be typed.
+# Commands that take an argument: the palette puts the command in the prompt for the rest to be typed. A draft
+# in the prompt is kept: a question or a URL typed first becomes the argument of /ask or /browse; /model and
+# /apply, whose argument is a name, leave a draft as it is and say so.
 TYPED: tuple[tuple[str, str, str], ...] = (
     ("Switch model…", "/model NAME: the model for the next request on; the conversation stays", "/model "),
     ("Apply a patch file…", "/apply FILE: review a diff file hunk by hunk, then apply it", "/apply "),
@@ -112,7 +115,7 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
     for title, help_, action in PALETTE:
         yield SystemCommand(title, help_, partial(main.run_action, action))
     for title, help_, line in TYPED:
-        yield SystemCommand(title, help_, partial(_type, main, line))
+        yield SystemCommand(title, help_, partial(_type, main, line, title))
     agent = app.agent
     if agent is not None and not main.patch.awaiting and recorded(agent.patches):
         yield SystemCommand("Review the recorded patches", "/apply: the patches recorded under approval mode never, "
@@ -151,13 +154,27 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
                                 partial(main.run_action, f"slash({'/playbook ' + pb.name!r})"))
 
 
-def _type(main: MainScreen, line: str) -> None:
-    from textual.widgets import Input
+#: commands whose argument is free text: a draft in the prompt becomes their argument
+DRAFT_ARGUMENT = frozenset({"/ask ", "/browse "})
 
-    prompt = main.query_one("#prompt", Input)
-    prompt.value = line
-    prompt.cursor_position = len(line)
-    prompt.focus()
+
+def _type(main: MainScreen, line: str, title: str) -> None:
+    """Put ``line`` in the prompt, never over a draft: the palette's Enter cannot be taken back."""
+    from genie_tui.ui.widgets.prompt import PromptInput
+
+    prompt = main.query_one("#prompt", PromptInput)
+    draft = prompt.value
+    command = draft.split(maxsplit=1)[0].lower() if draft.strip() else ""
+    if not command:
+        prompt.value = line
+    elif command == line.strip():  # the command is there already: its argument is being written
+        pass
+    elif line in DRAFT_ARGUMENT and not command.startswith("/"):
+        prompt.insert(line, 0)  # a paste's marker stays in the text and its lines in the box
+    else:
+        main.notify(f"The prompt holds a draft: send or clear it first, then choose “{title}” again.",
+                    severity="warning", timeout=5, markup=False)
+    prompt.focus_at_end()
 
 
 async def _in_pane(target: Any, pane: Any, action: str) -> None:

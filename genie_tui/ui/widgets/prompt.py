@@ -30,12 +30,26 @@ class PromptInput(Input):
         self.joined = joined
         self.last_key: events.Key | None = None
         self.typed: list[float] = []  # times of the keys typed here in the last second
+        self._end_on_focus = False
 
     async def _on_key(self, event: events.Key) -> None:
         self.last_key = event  # a key that goes up from here to a pane is this box's own (type_ahead.py)
         if event.is_printable:  # when it came, for keys typed before it that reach the box after it (type_ahead.py)
             self.typed = [t for t in self.typed if t > event.time - 1.0] + [event.time]
         await super()._on_key(event)
+
+    def focus_at_end(self) -> None:
+        """Focus with the cursor after the text and nothing selected: a focus selects the whole line (Textual's
+        ``select_on_focus``), and the next key typed would replace it."""
+        self.action_end()
+        if not self.has_focus:  # the focus comes as an event, after this: the cursor goes to the end then
+            self._end_on_focus = True
+        self.focus()
+
+    def on_focus(self) -> None:
+        if self._end_on_focus:
+            self._end_on_focus = False
+            self.call_later(self.action_end)  # after Input's own handler, which selects the line
 
     def on_paste(self, event: events.Paste) -> None:
         # prevent_default: Input's own handler, which keeps the first line, does not run after this one
