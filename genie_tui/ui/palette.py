@@ -2,7 +2,7 @@
 
 Pane commands appear while they can act: the review commands while a patch awaits a verdict (those that decide
 not while a review comment is being written: Focus patch, F4, goes back to it), the step
-commands while the plan has steps, the tool-call commands while the conversation shows one, the search
+commands while the plan has steps and no step is being written (Esc's "close" while a comment or a step is), the tool-call commands while the conversation shows one, the search
 commands while a hit is highlighted, "Review the recorded patches" while the agent has patches recorded under
 approval mode never. Models are the ones the endpoint lists (fetched once, the first time the
 palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name (never over a
@@ -77,6 +77,10 @@ PLAN: tuple[tuple[str, str, str], ...] = (
     ("Plan: undo the last edit", "u in the plan pane", "undo"),
 )
 
+# Esc in the review comment and in the step editor, offered while one is open (title, help)
+CLOSE_COMMENT = ("Patch: close the review comment", "Esc in the review comment: back to the hunks, the comment dropped")
+CLOSE_EDITOR = ("Plan: close the step editor", "Esc in the step editor: the step is not saved")
+
 # the conversation's tool-call lines: the selected one (the newest when none is)
 TOOL_CALLS: tuple[tuple[str, str, str], ...] = (
     ("Conversation: expand or collapse the selected tool call", "Enter on a tool call (or a click)", "tool_toggle"),
@@ -124,10 +128,14 @@ def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:
         for title, help_, action in REVIEW:
             if main.patch.check_action(action.partition("(")[0], ()):
                 yield SystemCommand(title, help_, partial(_in_pane, main.patch.view, main.patch, action))
-    yield SystemCommand(PLAN[0][0], PLAN[0][1], partial(_in_pane, main.plan.items, main.plan, PLAN[0][2]))
-    if main.plan.steps:
-        for title, help_, action in PLAN[1:]:
+    if main.patch.check_action("close_comment", ()):
+        yield SystemCommand(*CLOSE_COMMENT, partial(_in_pane, main.patch.view, main.patch, "close_comment"))
+    # those its keys would do now: while a step is being written, adding one goes back to it, and Esc closes it
+    for title, help_, action in PLAN:
+        if main.plan.check_action(action.partition("(")[0], ()) and (main.plan.steps or action == "add"):
             yield SystemCommand(title, help_, partial(_in_pane, main.plan.items, main.plan, action))
+    if main.plan.check_action("close_editor", ()):
+        yield SystemCommand(*CLOSE_EDITOR, partial(_in_pane, main.plan.items, main.plan, "close_editor"))
     if main.conversation.tool_calls():
         for title, help_, action in TOOL_CALLS:
             yield SystemCommand(title, help_, partial(main.conversation.run_action, action))

@@ -56,9 +56,8 @@ async def test_every_key_binding_has_a_palette_command(sample_repo: Path, serve:
     server = serve([Reply(tool_calls=[("update_plan", {"steps": steps}), ("propose_patch", {"diff": first})]),
                     Reply(tool_calls=[("finish", {"summary": "done"})])])
     app = helpers.make_app(sample_repo, server.base_url)
-    # keys that only close an editor or repeat another key's action (F2's search box, Ctrl+U's undo)
-    exempt = {("PlanPane", "close_editor"), ("PatchPane", "close_comment"), ("SearchPane", "focus_query"),
-              ("MainScreen", "undo_or_clear_line")}
+    # keys that repeat another key's action (F2's search box, Ctrl+U's undo)
+    exempt = {("SearchPane", "focus_query"), ("MainScreen", "undo_or_clear_line")}
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         screen.search.show_results("words", [])
@@ -69,7 +68,13 @@ async def test_every_key_binding_has_a_palette_command(sample_repo: Path, serve:
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting and screen.plan.steps)
         keys = {(cls.__name__, b.action) for cls in (MainScreen, PatchPane, PlanPane, SearchPane)
                 for b in cls.BINDINGS} - exempt
-        missing = keys - _pane_actions(app)
+        offered = _pane_actions(app)
+        await pilot.press("f4", "m")  # Esc's close, offered while a review comment is open
+        offered |= _pane_actions(app)
+        await pilot.press("escape", "f3", "o")  # and while a step is being written
+        offered |= _pane_actions(app)
+        await pilot.press("escape")
+        missing = keys - offered
         assert not missing, missing
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
@@ -101,3 +106,30 @@ async def test_models_the_endpoint_lists_are_in_the_palette(sample_repo: Path, h
         assert [r["model"] for r in server.requests if "messages" in r] == ["other-model"]
     finally:
         server.stop()
+
+
+async def test_plan_commands_wait_while_a_step_is_written(sample_repo: Path, helpers: Any) -> None:
+    """While the step editor is open the keys e, x, J/K, space and u do nothing: their palette commands are not
+    offered (choosing one took the keys away from the step being written), and Esc's "close" is."""
+    from textual.command import CommandList
+
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await helpers.send(pilot, "/plan first step")
+        await helpers.send(pilot, "/plan second step")
+        titles = {c.title for c in app.get_system_commands(screen)}
+        assert "Plan: edit the highlighted step" in titles and "Plan: close the step editor" not in titles
+        await pilot.press("f3", "o", *"a third step")
+        titles = {c.title for c in app.get_system_commands(screen)}
+        assert not {t for t in titles if t.startswith("Plan:")} - {"Plan: add a step", "Plan: close the step editor"}
+        await _palette(pilot, "Plan: delete")
+        listed = app.screen.query_one(CommandList)
+        assert not any("Plan: delete" in str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count))
+        await pilot.press("escape")  # the palette closes: the step is still being written, its text kept
+        assert screen.plan.editor.has_focus and screen.plan.editor.value == "a third step"
+        await _palette(pilot, "close the step editor")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not screen.plan.editor.display and screen.plan.items.has_focus
+        assert [s.text for s in screen.plan.steps] == ["first step", "second step"]

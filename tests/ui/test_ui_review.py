@@ -203,7 +203,7 @@ async def test_the_palette_offers_no_decision_while_a_review_comment_is_open(sam
         assert "Patch: approve the selected hunk" in titles() and "Patch: submit the review" in " ".join(titles())
         await pilot.press("f4", "m", *"not this")
         offered = [t for t in titles() if t.startswith("Patch:")]  # the keys would do nothing: neither do they
-        assert offered == ["Patch: next hunk", "Patch: previous hunk"]
+        assert offered == ["Patch: next hunk", "Patch: previous hunk", "Patch: close the review comment"]
         await pilot.press("enter")  # the comment sent: deciding is back
         assert "Patch: approve the selected hunk" in titles()
         await pilot.press("enter")
