@@ -39,19 +39,22 @@ class AgentPort(Protocol):
 
 
 class AgentEvent(Message):
-    """One core event, delivered to the screen in the order the agent produced it."""
+    """One core event, delivered to the screen in the order the agent produced it; ``agent`` is the agent whose
+    turn produced it (an event of an agent the app no longer holds, after ``/clear``, is not shown)."""
 
-    def __init__(self, event: ev.Event) -> None:
+    def __init__(self, event: ev.Event, agent: object | None = None) -> None:
         super().__init__()
         self.event = event
+        self.agent = agent
 
 
 class TurnEnded(Message):
     """The agent's event iterator ended (normally, cancelled, or with an exception)."""
 
-    def __init__(self, error: str | None = None) -> None:
+    def __init__(self, error: str | None = None, agent: object | None = None) -> None:
         super().__init__()
         self.error = error
+        self.agent = agent
 
 
 class JsonStringField:

@@ -183,23 +183,30 @@ class MainScreen(Screen[None]):
         error = None
         try:
             async for event in agent.run(task):  # type: ignore[attr-defined]
-                self.post_message(AgentEvent(event))
+                self.post_message(AgentEvent(event, agent))
         except Exception as exc:  # a broken turn is shown, never a traceback over the screen
             error = f"{type(exc).__name__}: {exc}"
-        self.post_message(TurnEnded(error))
+        self.post_message(TurnEnded(error, agent))
+
+    def _left_behind(self, agent: object | None) -> bool:
+        """``agent`` is one ``/clear`` started over from: what its turn still says belongs to no conversation here."""
+        return agent is not None and agent is not self.genie.agent
 
     @on(TurnEnded)
     async def _turn_ended(self, message: TurnEnded) -> None:
         self.turn_running = False
         self.status.set_busy(False)
         self.status.update_fields(phase="idle")
+        # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
+        self.set_timer(REST_DELAY_S, self._at_rest)
+        if self._left_behind(message.agent):  # "■ cancelled" and the like: not in the new, empty conversation
+            self._router.reset()
+            return
         await self.conversation.end_text()
         self.conversation.abandon_tools("not run: the turn ended first")
         await self._router.turn_ended()  # the run may have ended without saying how
         if message.error:
             await self.conversation.add_note(f"Turn failed: {message.error}", "error")
-        # a quiet moment (the user reads the result): the garbage collector's complete pass, when one is due
-        self.set_timer(REST_DELAY_S, self._at_rest)
 
     def _at_rest(self) -> None:
         if not self.turn_running:
@@ -208,6 +215,9 @@ class MainScreen(Screen[None]):
     # --- events up ----------------------------------------------------------------------------------
     @on(AgentEvent)
     async def _route(self, message: AgentEvent) -> None:
+        if self._left_behind(message.agent):
+            self._router.left_behind(message.event)
+            return
         await self._router.route(message.event)
 
     # --- pane messages ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ control sequences out of the model's text, and the fatal error shown once with h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from genie_tui.core import events as ev
 from genie_tui.core.recorded import recorded
@@ -29,11 +30,25 @@ class EventRouter:
         self._text_filter.reset()
         await self._show_fatal()
 
+    def reset(self) -> None:
+        """The turn is gone with its conversation (``/clear``): nothing of it is shown later."""
+        self._text_filter.reset()
+        self._fatal = None
+
+    def left_behind(self, e: object) -> None:
+        """An event of a turn ``/clear`` started over from: shown nowhere, and whatever it waits for is answered as a
+        stopped turn answers it (a cancelled turn asks nothing more, but none must wait for a dialog never shown)."""
+        waits = _waits(e)
+        if waits is not None and not waits[0].done():
+            waits[0].set_result(waits[1])
+
     async def route(self, e: object) -> None:
         screen = self.screen
         conv = screen.conversation
         if self._fatal is not None and not isinstance(e, ev.SessionFinished):
             await self._show_fatal()
+        if (waits := _waits(e)) is not None:  # answered so if the turn is stopped before the user answers
+            screen.awaiting.append(waits)
         if isinstance(e, ev.TextDelta):
             await conv.text_delta(self._text_filter.feed(e.text))
         elif isinstance(e, ev.ToolCallArgsDelta):
@@ -64,7 +79,6 @@ class EventRouter:
             screen.show_patch_pane()
             screen.patch.proposed(e)
             if e.decision is not None:
-                screen.awaiting.append((e.decision, ev.PatchDecision(hunks=frozenset())))  # type: ignore[arg-type]
                 # never move the focus: keys typed into the prompt at that moment would approve or reject
                 if screen.focused is screen.patch.view:
                     screen.patch.view.select(0)
@@ -77,10 +91,8 @@ class EventRouter:
                                 + (f": {e.result.get('reason')}" if e.result.get("reason") else ""),
                                 "good" if e.applied else "error")
         elif isinstance(e, ev.QuestionAsked):
-            screen.awaiting.append((e.answer, None))  # type: ignore[arg-type]
             ask_question(screen, e)
         elif isinstance(e, ev.CommandApprovalRequested):
-            screen.awaiting.append((e.approved, False))  # type: ignore[arg-type]
             ask_to_run(screen, e)
         elif isinstance(e, ev.TestsRan):
             tail = printable(e.output_tail).strip().splitlines()[-1:] or [""]
@@ -128,3 +140,15 @@ class EventRouter:
         fatal, self._fatal = self._fatal, None
         if fatal is not None:
             await self.screen.conversation.add_note("fatal: " + fatal, "error")
+
+
+def _waits(e: object) -> tuple[asyncio.Future[Any], object] | None:
+    """The future an event's agent awaits, with the answer it gets if the turn stops first: a patch rejected, no
+    answer to a question, a command not run."""
+    if isinstance(e, ev.PatchProposed) and e.decision is not None:
+        return e.decision, ev.PatchDecision(hunks=frozenset())
+    if isinstance(e, ev.QuestionAsked):
+        return e.answer, None
+    if isinstance(e, ev.CommandApprovalRequested):
+        return e.approved, False
+    return None
