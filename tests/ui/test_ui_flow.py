@@ -780,6 +780,8 @@ async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_r
                                                                          helpers: Any) -> None:
     from textual import events
 
+    from genie_tui.ui.screens.main import REVIEW_ECHO_S
+
     first, _ = patches()
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH, FINISH])
     app = helpers.make_app(sample_repo, server.base_url)
@@ -803,7 +805,9 @@ async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_r
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
         assert prompt.value == "also handle this: [paste 1: 3 lines]"
         prompt.focus()
-        await pilot.press("enter")  # the turn is over: now it is sent, paste and all
+        # the turn is over: now it is sent, paste and all (by an Enter typed after the review's, not with it)
+        await pilot.pause(REVIEW_ECHO_S)
+        await pilot.press("enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 3 and not screen.turn_running)
         assert prompt.value == ""
     users = [m["content"] for m in server.requests[2]["messages"] if m.get("role") == "user"]

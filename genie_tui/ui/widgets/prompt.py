@@ -12,6 +12,7 @@ instead, at most ``JOINED_MAX`` characters of them.
 from __future__ import annotations
 
 import re
+import time
 
 from textual import events
 from textual.widgets import Input
@@ -31,8 +32,35 @@ class PromptInput(Input):
         self.last_key: events.Key | None = None
         self.typed: list[float] = []  # times of the keys typed here in the last second
         self._end_on_focus = False
+        # keys dropped, until when (event clock; monotonic for Enter's binding), while the line is still this
+        self._dropping: tuple[frozenset[str], float, float, str | None] = (frozenset(), 0.0, 0.0, None)
+
+    def drop_keys(self, keys: frozenset[str], since: float, seconds: float) -> None:
+        """Drop ``keys`` typed within ``seconds`` of ``since`` (an event's ``time``), until the line changes: keys
+        meant for the widget the focus just left, typed before the user could see it go. Once something is typed
+        here the keys are the user's."""
+        self._dropping = (keys, since + seconds, time.monotonic() + seconds, self.value)
+
+    def _drops(self, key: str, typed: float | None = None) -> bool:
+        _, typed_before, until, value = self._dropping
+        if value != self.value:  # typed or set since: what comes now is meant for the line
+            self._dropping = (frozenset(), 0.0, 0.0, None)
+        if key not in self._dropping[0]:
+            return False
+        return typed < typed_before if typed is not None else time.monotonic() < until
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # an Enter that reached the widget the focus left looks for its binding once it has gone up the chain of
+        # widgets, from where the focus is by then: here, and it sent the line (see drop_keys)
+        if action == "submit" and self._drops("enter"):
+            return False
+        return super().check_action(action, parameters)
 
     async def _on_key(self, event: events.Key) -> None:
+        if self._drops(event.key, event.time):
+            event.stop()  # nor does it go up to a binding (Enter would send the line)
+            event.prevent_default()
+            return
         self.last_key = event  # a key that goes up from here to a pane is this box's own (type_ahead.py)
         if event.is_printable:  # when it came, for keys typed before it that reach the box after it (type_ahead.py)
             self.typed = [t for t in self.typed if t > event.time - 1.0] + [event.time]
