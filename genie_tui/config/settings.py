@@ -323,7 +323,8 @@ def _configured_secrets(layers: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
     found: list[str] = []
     for k, v in pairs:
         if isinstance(v, str) and v:
-            found += [v] if k in SECRET_FIELDS else url_secrets(v) if k in URL_FIELDS else []
+            found += [v] if k in SECRET_FIELDS else url_secrets(v) if k in URL_FIELDS else \
+                search_url_secrets(v) if k == "web_search_url" else []
     return tuple(dict.fromkeys(found))
 
 
