@@ -89,8 +89,8 @@ class ToolContext:
             raise ToolError(f"{rel}: outside the repository")
         if ".git" in full.relative_to(root).parts:
             raise ToolError(f"{rel}: the .git directory is off limits")
-        if _unquote and (name := unquoted_path(rel)) is not None:  # a name as the tools list it, quoted (they
-            try:                                                     # list one that looks quoted with escapes)
+        if _unquote and (name := _unquoted(rel)) is not None:  # a name as the tools list it, quoted (they list
+            try:                                                 # one that looks quoted with escapes)
                 return self.resolve(name, must_exist=True, _unquote=False)
             except ToolError:
                 pass
@@ -102,6 +102,17 @@ class ToolContext:
 
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.repo.resolve()).as_posix() or "."
+
+
+def _unquoted(rel: str) -> str | None:
+    """``rel`` with its quoted form read back: the whole path (as ``find_files`` lists one), or any of its parts
+    (``list_dir`` lists a directory's entries by name: ``docs/"say \\"hi\\".md"``); None when nothing is quoted."""
+    whole = unquoted_path(rel)
+    if whole is not None:
+        return whole
+    parts = [unquoted_path(part) or part for part in rel.split("/")]
+    joined = "/".join(parts)
+    return joined if joined != rel else None
 
 
 def _undo_replacement(root: Path, full: Path) -> Path | None:

@@ -226,3 +226,11 @@ def test_a_repository_may_make_approval_stricter_but_not_automatic(make_repo, ca
     write(user_config_file(), 'approve = "auto"\n')
     write(repo_config_file(repo), 'approve = "ask"\n')
     assert load_settings(repo).approve == "ask"  # the repository's choice, stricter than yours, stands
+
+
+def test_a_search_key_in_a_web_search_url_a_repository_overrides_is_still_a_secret(make_repo):
+    repo = make_repo({".genie/config.toml": 'web_search_url = "https://searx.example.org/search?q={query}"\n'})
+    write(user_config_file(), 'web_search_url = "https://search.example.com/?q={query}&api_key=SEARCHKEY123"\n')
+    settings = load_settings(repo)
+    assert settings.web_search_url.startswith("https://searx.example.org")
+    assert "SEARCHKEY123" in settings.secrets()

@@ -59,3 +59,17 @@ def test_a_name_that_looks_quoted_is_quoted_and_each_listed_name_reads_back(make
         assert "real = 3" in read['"new\\nline.py"'] and "e = 4" in read["été.py"]
     finally:
         ctx.index.close()
+
+
+def test_a_quoted_name_list_dir_shows_reads_back_under_its_directory(make_repo):
+    # list_dir lists a directory's entries by name, quoted when they hold `"` or `\`: the path the model builds
+    # from the directory and that name opened nothing (found by a review)
+    repo = make_repo({'docs/say "hi".md': "hi = 1\n", "docs/C:\\temp.txt": "temp = 2\n"})
+    ctx = ToolContext(repo, load_settings(repo, {}))
+    try:
+        names = [e.rsplit("  (", 1)[0] for e in _run(ctx, "list_dir", path="docs").splitlines()[1:]]
+        assert sorted(names) == ['"C:\\\\temp.txt"', '"say \\"hi\\".md"']
+        texts = [_run(ctx, "read_file", path=f"docs/{name}") for name in sorted(names)]
+        assert "temp = 2" in texts[0] and "hi = 1" in texts[1]
+    finally:
+        ctx.index.close()
