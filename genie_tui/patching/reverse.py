@@ -7,7 +7,7 @@ the patched lines themselves, or lines put back between places the user has sinc
 (``None``). Placing blocks by alignment, not by searching for their text, keeps a block that also occurs
 elsewhere in the file (a copied section) from being taken back in the wrong copy. The alignment is greedy (its
 longest run of lines first), so a copy the user pasted can take it; a block that another place fits as well, by
-the lines around it and by the rest of the file, is refused as a guess.
+how far the lines around it match and by how many of the 100 lines on each side do, is refused as a guess.
 """
 
 from __future__ import annotations
