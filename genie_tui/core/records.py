@@ -86,7 +86,7 @@ def is_number(value: object) -> bool:
 def seconds(value: object) -> float | None:
     """A record's ``ts`` as seconds since the epoch, or ``None`` when it is none (not a number, or one that is no
     date: see :func:`record_problem`)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and _is_date(value):
+    if is_number(value) and _is_date(value):
         return float(value)
     return None
 

@@ -238,7 +238,8 @@ def carried(chunk: Any) -> int:
             n += 1
         if delta is None:
             continue
-        n += len(getattr(delta, "content", None) or "") if isinstance(getattr(delta, "content", None), str) else 0
+        content = getattr(delta, "content", None)
+        n += len(content) if isinstance(content, str) else 0
         for tc in getattr(delta, "tool_calls", None) or ():
             fn = getattr(tc, "function", None)
             n += 1 + sum(len(v) for v in (getattr(fn, "name", None), getattr(fn, "arguments", None)) if isinstance(v, str))

@@ -71,6 +71,17 @@ async def send(pilot: Any, text: str) -> None:
     await pilot.press("enter")
 
 
+async def burst(app: Any, *keys: str, gap: float = 0.0) -> None:
+    """Keys as a terminal sends them typed fast or ahead: each posted to the app without waiting for the one
+    before to be handled (Pilot.press waits for the app to be idle after each); ``gap`` seconds apart."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key({" ": "space"}.get(key, key), key if len(key) == 1 else None))
+        if gap:
+            await asyncio.sleep(gap)
+
+
 def last_tool(body: dict[str, Any]) -> str:
     """The newest tool result in a request the scripted server received."""
     return next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "tool"), "")
@@ -88,6 +99,7 @@ def helpers() -> Any:
         wait_until = staticmethod(wait_until)
         screen_text = staticmethod(screen_text)
         send = staticmethod(send)
+        burst = staticmethod(burst)
         last_tool = staticmethod(last_tool)
         sleep = staticmethod(asyncio.sleep)
 

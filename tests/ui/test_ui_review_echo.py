@@ -5,24 +5,13 @@ usual."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
-
-from textual import events
 
 from genie_tui.demo.script import COUNTER, patches
 from genie_tui.providers.scripted import Reply
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
-
-
-async def _burst(app: Any, *keys: str) -> None:
-    """Keys as a terminal sends them typed fast: each goes in without waiting for the app to handle the one before
-    (Pilot.press waits for the app to be idle after each key)."""
-    for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await asyncio.sleep(0.02)
 
 
 async def test_a_second_a_after_approving_is_not_typed_into_the_prompt(sample_repo: Path, serve: Any,
@@ -37,7 +26,7 @@ async def test_a_second_a_after_approving_is_not_typed_into_the_prompt(sample_re
         await helpers.send(pilot, "fix words()")
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4")
-        await _burst(app, "a", "a")
+        await helpers.burst(app, "a", "a", gap=0.02)
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and prompt.has_focus)
         await pilot.pause(0.1)
         assert prompt.value == ""
@@ -45,7 +34,7 @@ async def test_a_second_a_after_approving_is_not_typed_into_the_prompt(sample_re
         # the second patch: Enter decides it (pending hunks count as approved), and a second Enter sends nothing
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4")
-        await _burst(app, "enter", "enter")
+        await helpers.burst(app, "enter", "enter", gap=0.02)
         await helpers.wait_until(pilot, lambda: not screen.turn_running)
         assert prompt.value == "" and prompt.has_focus
         await pilot.pause(0.5)  # typing after the moment: all of it is the user's, review keys too
@@ -68,7 +57,7 @@ async def test_a_second_enter_after_rejecting_with_a_reason_sends_no_draft(sampl
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         prompt.value = "/plan a step for later"  # a draft written while the patch was coming
         await pilot.press("f4", "r", *"too broad")
-        await _burst(app, "enter", "enter")
+        await helpers.burst(app, "enter", "enter", gap=0.02)
         await helpers.wait_until(pilot, lambda: not screen.turn_running)
         await pilot.pause(0.1)
         assert prompt.value == "/plan a step for later"  # kept, not sent

@@ -7,19 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import events
-
 from genie_tui.demo.script import patches
 from genie_tui.providers.scripted import Reply
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
-
-
-def _burst(app: Any, keys: str) -> None:
-    """Each key posted to the app at once, none waiting for the one before to be handled."""
-    for ch in keys:
-        name = {" ": "space", "\n": "enter"}.get(ch, ch)
-        app.post_message(events.Key(name, None if ch == "\n" else ch))
 
 
 async def test_a_burst_behind_o_e_m_and_r_lands_in_the_box_in_order(sample_repo: Path, serve: Any,
@@ -30,16 +21,16 @@ async def test_a_burst_behind_o_e_m_and_r_lands_in_the_box_in_order(sample_repo:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await pilot.press("escape", "f3")
-        _burst(app, "oHELLO WORLD\n")
+        await helpers.burst(app, *"oHELLO WORLD", "enter")
         await helpers.wait_until(pilot, lambda: [s.text for s in screen.plan.steps] == ["HELLO WORLD"])
-        _burst(app, "eHELLO again\n")  # the step's text selected: the first key replaces it
+        await helpers.burst(app, *"eHELLO again", "enter")  # the step's text selected: the first key replaces it
         await helpers.wait_until(pilot, lambda: [s.text for s in screen.plan.steps] == ["HELLO again"])
         await helpers.send(pilot, "fix words()")
         await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
         await pilot.press("f4")
-        _burst(app, "mBAD HUNK\n")
+        await helpers.burst(app, *"mBAD HUNK", "enter")
         await helpers.wait_until(pilot, lambda: screen.patch.view.hunks[0].comment == "BAD HUNK")
-        _burst(app, "rNOPE\n")
+        await helpers.burst(app, *"rNOPE", "enter")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
     tool = helpers.last_tool(server.requests[1])
     assert "NOPE; hunk 1 (wordstats/counter.py): BAD HUNK" in tool
@@ -54,6 +45,6 @@ async def test_keys_on_the_list_after_leaving_an_open_box_stay_the_lists(sample_
         assert screen.plan.editor.has_focus and screen.plan.editor.value == "draft"
         screen.plan.items.focus()  # a click on the list: what is typed now is for the list
         await pilot.pause()
-        _burst(app, "xyz")
+        await helpers.burst(app, *"xyz")
         await pilot.pause(0.2)
         assert screen.plan.editor.value == "draft"

@@ -19,9 +19,9 @@ from textual.widgets import Input, Static
 from genie_tui.core.events import PatchDecision, PatchProposed
 from genie_tui.printable import printable
 from genie_tui.ui.bridge import JsonStringField
+from genie_tui.ui.widgets import type_ahead
 from genie_tui.ui.widgets.key_hint import KeyHint
 from genie_tui.ui.widgets.patch_view import APPROVED, PENDING, REJECTED, PatchView
-from genie_tui.ui.widgets import type_ahead
 from genie_tui.ui.widgets.prompt import PromptInput
 
 FLUSH_HZ = 30
@@ -65,7 +65,7 @@ class PatchPane(Vertical, can_focus=False):
         self._summary = ""
         self._timer: Timer | None = None
         self._comment_target: int | None = None
-        self._ahead = False  # the comment box was opened and has not had the focus yet (type_ahead.py)
+        self._ahead = False  # the comment box was opened and has not lost the focus since (type_ahead.py)
 
     def compose(self) -> ComposeResult:
         yield self.title

@@ -59,7 +59,7 @@ class PlanPane(Vertical):
         self.editor = PromptInput(placeholder="Step text (Enter saves, Esc cancels)", id="plan-editor", joined=True)
         self._editing: int | None = None  # index being edited; len(steps) means a new step
         self._editing_step: PlanStep | None = None  # the step as it was when its editor opened
-        self._ahead = False  # the editor was opened and has not had the focus yet (type_ahead.py)
+        self._ahead = False  # the editor was opened and has not lost the focus since (type_ahead.py)
         self._user_texts: set[str] = set()  # steps the user wrote or changed, to see if the agent kept them
         self._undo: list[list[PlanStep]] = []  # the plan before each of the user's edits since the agent's last
 
