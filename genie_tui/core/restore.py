@@ -10,7 +10,8 @@ from typing import Any
 
 from genie_tui.core.recorded import leave_never, reviewed
 from genie_tui.core.records import record_problem, seconds
-from genie_tui.core.session import in_use, numbered_records, sessions_dir
+from genie_tui.core.session import numbered_records, sessions_dir
+from genie_tui.core.session_lock import in_use
 from genie_tui.errors import GenieError
 
 

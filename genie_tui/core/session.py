@@ -5,7 +5,8 @@ written and a session can always be resumed from its file.
 
 One process at a time writes a session: the writer holds an exclusive ``flock`` on the file (the operating
 system drops it when the process ends, even by a crash or a kill, so no stale lock is ever left), and resuming
-a session another process holds is refused. Reading (list, replay, export) takes no lock.
+a session another process holds is refused (see :mod:`genie_tui.core.session_lock`). Reading (list, replay, export)
+takes no lock.
 """
 
 from __future__ import annotations
@@ -15,21 +16,15 @@ import json
 import os
 import re
 import secrets
-import threading
 import time
 import weakref
 from pathlib import Path
 from typing import Any
 
 from genie_tui.config.paths import user_data_dir
+from genie_tui.core.session_lock import _hold, _release
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.gitops import task_slug
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not a POSIX system (Windows is not a target): no lock, no crash
-    fcntl = None  # type: ignore[assignment]
-
 
 MIN_SECRET_LEN = 8
 
@@ -57,94 +52,6 @@ def loads_json(text: str | bytes) -> Any:
         raise ValueError("invalid JSON: nested too deeply") from None
 
 
-class SessionBusy(GenieError):
-    """The session is held by another genie process (running it, or open in the app)."""
-
-
-#: The session files this process holds locked: (st_dev, st_ino) -> [fd, holders]. A lock is per process, so
-#: a second ``Session`` on the same file in this process (the app resuming the session it has open, a test)
-#: shares the descriptor instead of refusing itself.
-_HELD: dict[tuple[int, int], list[int]] = {}
-_HELD_GUARD = threading.Lock()
-
-
-def _hold(path: Path, *, create: bool, exclusive: bool = False) -> tuple[tuple[int, int], int]:
-    """Open ``path`` for appending and lock it for this process; returns the key and descriptor. ``exclusive``:
-    create the file, which must not exist yet.
-
-    Raises:
-        SessionBusy: another process holds the session.
-        FileExistsError: ``exclusive``, and the file exists.
-        OSError: the file cannot be opened (or created).
-    """
-    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0) | (os.O_CREAT if create else 0) | \
-        (os.O_CREAT | os.O_EXCL if exclusive else 0)
-    fd = os.open(path, flags, 0o600)  # the conversation quotes the repository's code: the user's alone
-    try:
-        info = os.fstat(fd)
-        key = (info.st_dev, info.st_ino)
-        with _HELD_GUARD:
-            held = _HELD.get(key)
-            if held is not None:
-                held[1] += 1
-                os.close(fd)
-                return key, held[0]
-            for attempt in range(_LOCK_TRIES):
-                try:
-                    if fcntl is not None:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                        raise
-                    if attempt == _LOCK_TRIES - 1:
-                        raise SessionBusy(f"session {path.stem} is in use by another genie process (running, or "
-                                          "open in the app); wait for it to end, or quit it, then resume") from None
-                    time.sleep(0.05)  # a listing's probe (see in_use) holds it for a moment, not a writer
-            _HELD[key] = [fd, 1]
-            return key, fd
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-#: how often taking a session's lock is tried, 50 ms apart, before it counts as held by another process
-_LOCK_TRIES = 4
-
-
-def in_use(path: Path) -> bool:
-    """Whether another genie process holds ``path`` (running it, or the app that has it open): probed with a
-    shared lock, given back at once. A session this process holds is not "another's"."""
-    if fcntl is None:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return False
-    try:
-        info = os.fstat(fd)
-        with _HELD_GUARD:
-            if (info.st_dev, info.st_ino) in _HELD:
-                return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError as exc:
-            return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
-        return False
-    finally:
-        os.close(fd)  # gives the shared lock back
-
-
-def _release(key: tuple[int, int]) -> None:
-    with _HELD_GUARD:
-        held = _HELD.get(key)
-        if held is None:
-            return
-        held[1] -= 1
-        if held[1] <= 0:
-            del _HELD[key]
-            os.close(held[0])  # closing the last descriptor drops the lock
-
 
 class Session:
     """An open trajectory file. ``secrets`` are scrubbed from every record before it is written.
@@ -164,6 +71,7 @@ class Session:
         self._closed = False
         self._written = path.exists()  # a new session's file exists once a whole record is in it
         self._torn = False  # a failed record left part of itself at the end of the file
+        self._end: int | None = None  # where this session's last record ended: a shorter file was cut by another
         self._task: str | None = None  # create()'s task: the file is created exclusively, under a new id if taken
         #: for :mod:`genie_tui.core.request_log`, which refers a request to them: the messages recorded since it
         #: last took them, and the last request's messages and tools as it recorded them
@@ -255,6 +163,44 @@ class Session:
         except OSError as exc:
             raise GenieError(f"cannot write the session file {self.path} ({exc.strerror or exc})") from None
 
+    def _follow_path(self, fd: int) -> int:
+        """The descriptor to append to: ``fd``, unless another program took the file away since the last record.
+
+        Deleted (``rm``, the sessions folder cleaned): the file is written again, whole, from the open descriptor,
+        which still holds every record. Replaced (an editor that saves by renaming a copy over it): the records go
+        on in the file now at the path, whose edits are kept. Cut short (``> file``): a torn last line is cut off,
+        so the next record starts a line of its own; the records cut away are lost.
+
+        Raises:
+            OSError: the file cannot be made again or opened.
+        """
+        held = os.fstat(fd)
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            if self._end is not None and held.st_size < self._end:
+                self.cut_torn_tail()
+            return fd
+        if now is None:
+            kept, offset = [], 0
+            while chunk := os.pread(fd, 1 << 20, offset):
+                kept.append(chunk)
+                offset += len(chunk)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._unlock()
+            key, fd = _hold(self.path, create=True, exclusive=True)
+            self._fd, self._release = fd, weakref.finalize(self, _release, key)
+            data = b"".join(kept)
+            while data:
+                data = data[os.write(fd, data):]
+            return fd
+        self._unlock()
+        fd = self._lock(create=False)
+        self.cut_torn_tail()
+        return fd
+
     def record(self, kind: str, **data: Any) -> None:
         """Append one record.
 
@@ -274,12 +220,15 @@ class Session:
             fresh = new and self._task is not None and self._fd is None
             fd = self._lock_new() if fresh else self._lock(create=True)
             made = new
+            if not fresh:
+                fd = self._follow_path(fd)
             if self._torn:  # a record before this one failed part-way and could not be taken back then
                 self.cut_torn_tail()
                 self._torn = False
             start = os.fstat(fd).st_size
             while payload:
                 payload = payload[os.write(fd, payload):]
+            self._end = os.fstat(fd).st_size
         except OSError as exc:
             if start is not None and not new:
                 # A full disk takes part of a record: the next one (the error, the end) would follow it on the

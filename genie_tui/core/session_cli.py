@@ -17,11 +17,11 @@ from genie_tui.core.records import seconds
 from genie_tui.core.restore import resolved, restore, scan_sessions
 from genie_tui.core.session import (
     find_session,
-    in_use,
     read_records_leniently,
     redact,
     sessions_dir,
 )
+from genie_tui.core.session_lock import in_use
 from genie_tui.core.transcript import UNREADABLE, describe, retold
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.output import write_data
