@@ -780,7 +780,7 @@ async def test_a_message_sent_while_the_agent_works_stays_in_the_prompt(sample_r
                                                                          helpers: Any) -> None:
     from textual import events
 
-    from genie_tui.ui.screens.main import REVIEW_ECHO_S
+    from genie_tui.ui.widgets.patch_pane import REVIEW_ECHO_S
 
     first, _ = patches()
     server = serve([Reply(tool_calls=[("propose_patch", {"diff": first})]), FINISH, FINISH])

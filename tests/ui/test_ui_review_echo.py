@@ -63,3 +63,23 @@ async def test_a_second_enter_after_rejecting_with_a_reason_sends_no_draft(sampl
         assert prompt.value == "/plan a step for later"  # kept, not sent
         assert not any(step.text == "a step for later" for step in screen.plan.steps)
     assert "too broad" in helpers.last_tool(server.requests[1])
+
+
+async def test_a_word_typed_right_after_approving_keeps_its_first_letters(sample_repo: Path, serve: Any,
+                                                                           helpers: Any) -> None:
+    # 'a' approves, and "add a test" follows in the same burst: its 'a' (a review key, held back as an echo)
+    # is the start of a word once 'd' follows, and goes in before it; a lone echo ('a a') still goes
+    first, _ = patches()
+    server = serve([Reply(tool_calls=[("propose_patch", {"diff": first, "summary": "one"})]), FINISH, FINISH])
+    app = helpers.make_app(sample_repo, server.base_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        prompt = screen.query_one("#prompt")
+        await helpers.send(pilot, "fix words()")
+        await helpers.wait_until(pilot, lambda: screen.patch.awaiting)
+        await pilot.press("f4")
+        await helpers.burst(app, "a", *"yes, add a test", gap=0.02)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not screen.turn_running)
+        await pilot.pause(0.1)
+        assert prompt.value == "yes, add a test"
+    assert "WORD.findall" in (sample_repo / COUNTER).read_text()

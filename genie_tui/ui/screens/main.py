@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 QUIT_WINDOW_S = 2.0
 TINY_WIDTH = 60  # narrower: the search and plan column shows only while it has the keys
 CRAMPED_HEIGHT = 16  # shorter: a patch under review takes every row it can
-#: after a review is decided the prompt has the keys; for this long the review keys typed are dropped there,
-#: being too soon to be meant for it (seeing the focus move and then typing takes longer)
-REVIEW_ECHO_S = 0.5
-REVIEW_KEYS = frozenset(key for b in PatchPane.BINDINGS if isinstance(b, Binding) and b.action != "close_comment"
-                        for key in b.key.split(","))
 DEMO_NOTE = ("DEMO — a scripted model works on a temporary copy of a sample repo (no key, nothing leaves this "
              "machine). It will ask you a question and ask you to review patches: y/n per hunk, a approves all, "
              "Enter submits. Esc stops, Ctrl+C twice quits.")
@@ -88,8 +83,10 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#patch-pane").display = False
-        self.query_one("#prompt", Input).focus()
+        pane = self.query_one("#patch-pane", PatchPane)
+        pane.display = False
+        pane.after = self.query_one("#prompt", PromptInput)
+        pane.after.focus()
         self.on_resize()
         if self.genie.demo:
             self.run_worker(self.conversation.add_note(DEMO_NOTE))
@@ -243,11 +240,7 @@ class MainScreen(Screen[None]):
             "approved all" if d.hunks is None else f"approved hunks {sorted(i + 1 for i in d.hunks)}"
         await self.conversation.add_note(f"you {verdict}" + (f" — “{d.comment}”" if d.comment else ""))
         self.refresh_bindings()
-        prompt = self.query_one("#prompt", PromptInput)
-        # a review key pressed twice ('a a', Enter Enter) or typed in the burst that decided: its second press
-        # came after the focus, meant for the pane (where it does nothing now), and was typed into the prompt
-        prompt.drop_keys(REVIEW_KEYS, message.time, REVIEW_ECHO_S)
-        prompt.focus()
+        self.query_one("#prompt", PromptInput).focus()  # PatchPane.after: the keys typed behind come here too
 
     @on(SearchPane.PreviewRequested)
     def _preview(self, message: SearchPane.PreviewRequested) -> None:

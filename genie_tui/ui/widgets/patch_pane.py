@@ -27,6 +27,9 @@ from genie_tui.ui.widgets.prompt import PromptInput
 FLUSH_HZ = 30
 #: the review keys on one line in the pane, for terminals whose footer cannot show them all
 KEY_HINT = ("y approve", "n reject", "m comment", "a all", "r reject patch", "e edit", "⏎ submit")
+#: after a review is decided from the keys, the prompt has them; for this long the review keys typed are dropped
+#: there, being too soon to be meant for it (seeing the focus move and then typing takes longer)
+REVIEW_ECHO_S = 0.5
 
 
 class PatchPane(Vertical, can_focus=False):
@@ -66,6 +69,10 @@ class PatchPane(Vertical, can_focus=False):
         self._timer: Timer | None = None
         self._comment_target: int | None = None
         self._ahead = False  # the comment box was opened and has not lost the focus since (type_ahead.py)
+        #: the box that has the keys after a decision (the screen's prompt), and whether keys typed behind the one
+        #: that decided still come up from the diff, which has not lost the focus yet: they go to that box
+        self.after: PromptInput | None = None
+        self._handing = False
 
     def compose(self) -> ComposeResult:
         yield self.title
@@ -209,6 +216,9 @@ class PatchPane(Vertical, can_focus=False):
     def on_key(self, event: events.Key) -> None:
         if self._ahead:  # keys typed right behind the one that opened the comment box: into it
             type_ahead.give(self.comment_box, event)
+        elif self._handing and self.after is not None and self.view.has_focus and not self.awaiting:
+            if not self.after.echo(event):  # a review key pressed twice is dropped as in the box itself
+                type_ahead.give(self.after, event)
         elif self.view.has_focus:
             type_ahead.opens(self, event, {"m": "comment", "r": "reject_all"})
 
@@ -221,6 +231,8 @@ class PatchPane(Vertical, can_focus=False):
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if event.control is self.comment_box:  # the box had the focus and lost it: keys elsewhere are meant there
             self._ahead = False
+        elif event.control is self.view:
+            self._handing = False
         self.call_after_refresh(self._focus_moved)
 
     def _focus_moved(self) -> None:
@@ -352,4 +364,15 @@ class PatchPane(Vertical, can_focus=False):
         self.remove_class("-awaiting")
         self._titled("Applying…" if not decision.rejected else "✗ Patch rejected")
         self.screen.refresh_bindings()
-        self.post_message(self.Decided(decision))
+        message = self.Decided(decision)
+        if self.after is not None:
+            # a review key pressed twice ('a a', Enter Enter) or typed in the burst that decided: its second press
+            # comes after the decision, meant for the pane (where it does nothing now)
+            self.after.drop_keys(REVIEW_KEYS, message.time, REVIEW_ECHO_S)
+            self._handing = self.view.has_focus
+        self.post_message(message)
+
+
+#: the keys of a review (not Escape, which closes a comment)
+REVIEW_KEYS = frozenset(key for b in PatchPane.BINDINGS if isinstance(b, Binding) and b.action != "close_comment"
+                        for key in b.key.split(","))

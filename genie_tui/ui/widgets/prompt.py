@@ -34,12 +34,17 @@ class PromptInput(Input):
         self._end_on_focus = False
         # keys dropped, until when (event clock; monotonic for Enter's binding), while the line is still this
         self._dropping: tuple[frozenset[str], float, float, str | None] = (frozenset(), 0.0, 0.0, None)
+        #: the letters dropped so, with when the last came: typed after all when the word goes on (see _on_key)
+        self._held: tuple[str, float, float] = ("", 0.0, 0.0)
 
     def drop_keys(self, keys: frozenset[str], since: float, seconds: float) -> None:
         """Drop ``keys`` typed within ``seconds`` of ``since`` (an event's ``time``), until the line changes: keys
         meant for the widget the focus just left, typed before the user could see it go. Once something is typed
-        here the keys are the user's."""
+        here the keys are the user's. A letter dropped is only held back: when another key follows within
+        ``seconds`` that is no such key (``a`` then ``dd``: the user approved and typed "add" at once), it was the
+        start of a word, and goes in before that key."""
         self._dropping = (keys, since + seconds, time.monotonic() + seconds, self.value)
+        self._held = ("", 0.0, seconds)
 
     def _drops(self, key: str, typed: float | None = None) -> bool:
         _, typed_before, until, value = self._dropping
@@ -49,6 +54,22 @@ class PromptInput(Input):
             return False
         return typed < typed_before if typed is not None else time.monotonic() < until
 
+    def echo(self, event: events.Key) -> bool:
+        """Whether ``event`` is a key to drop (see :meth:`drop_keys`): then it is stopped, and a letter held back.
+        Letters held back go in before a key that goes on their word."""
+        if self._drops(event.key, event.time):
+            event.stop()  # nor does it go up to a binding (Enter would send the line)
+            event.prevent_default()
+            letters, _, seconds = self._held
+            self._held = (letters + (event.character or "") if event.is_printable else letters, event.time, seconds)
+            return True
+        letters, last, seconds = self._held
+        if letters:
+            self._held = ("", 0.0, seconds)
+            if event.is_printable and event.time - last <= seconds:
+                self.insert_text_at_cursor(letters)
+        return False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # an Enter that reached the widget the focus left looks for its binding once it has gone up the chain of
         # widgets, from where the focus is by then: here, and it sent the line (see drop_keys)
@@ -57,9 +78,7 @@ class PromptInput(Input):
         return super().check_action(action, parameters)
 
     async def _on_key(self, event: events.Key) -> None:
-        if self._drops(event.key, event.time):
-            event.stop()  # nor does it go up to a binding (Enter would send the line)
-            event.prevent_default()
+        if self.echo(event):
             return
         self.last_key = event  # a key that goes up from here to a pane is this box's own (type_ahead.py)
         if event.is_printable:  # when it came, for keys typed before it that reach the box after it (type_ahead.py)
