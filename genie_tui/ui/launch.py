@@ -78,6 +78,9 @@ def build_demo_app(repo: Path, base_url: str, *, theme: str | None = None, anima
     settings = load_settings(None, {"model": "genie-demo", "base_url": base_url, "approve": "ask",
                                     "max_steps": 20, "theme": theme}, model_needed=False)
     settings.api_key = "demo"
+    # nothing leaves this machine: semantic search, on in the user's settings, would send the sample's code (and
+    # their embeddings key) to their endpoint (the scripted model calls no web tool)
+    settings.embeddings_model = settings.embeddings_base_url = settings.embeddings_api_key = None
     settings.test_command = f"{shlex.quote(sys.executable)} -m unittest -q"  # stdlib only: no pytest needed
     return GenieApp(settings, repo, _agent_factory(settings, repo, [], demo=True), demo=True,
                     theme=settings.theme, animate=animate, welcome=False, first_task=task)

@@ -138,3 +138,23 @@ def test_the_demo_starts_whatever_model_settings_the_environment_holds(tmp_path:
     with demo_server(fast=True) as server:
         app = build_demo_app(prepare_sample_repo(tmp_path), server.base_url, animate=False)
     assert (app.settings.model, app.settings.base_url, app.settings.api_key) == ("genie-demo", server.base_url, "demo")
+
+
+async def test_the_demo_sends_nothing_to_the_users_embeddings_endpoint(tmp_path: Path, helpers: Any) -> None:
+    # semantic search turned on in the user's config: the demo still keeps the sample's code on this machine
+    from genie_tui.config.settings import user_config_file
+    from genie_tui.providers.scripted import ScriptedServer
+
+    with ScriptedServer([]) as theirs:
+        config = user_config_file()
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f'embeddings_model = "text-embedding-3-small"\nembeddings_base_url = "{theirs.base_url}"\n'
+                          'embeddings_api_key = "sk-user-embeddings-key"\n')
+        repo = prepare_sample_repo(tmp_path)
+        with demo_server(fast=True) as server:
+            app = build_demo_app(repo, server.base_url, animate=False, task=TASK)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await helpers.wait_until(pilot, lambda: any(h and h.path == "wordstats/counter.py"
+                                                            for h in app.screen.search.hits))
+                await helpers.send(pilot, "/help")  # a round trip through the app: the search is over
+        assert theirs.embedding_requests == [] and theirs.requests == []
