@@ -3,13 +3,12 @@ symlink they do not follow is not followed."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from genie_tui.config.settings import load_settings
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext
+from tests.conftest import git
 
 _NEWLINE, _ESCAPE, _C1 = "new\nline.py", "ctl\x1b[2J.py", "nel\x85.py"
 
@@ -19,8 +18,8 @@ def ctx(make_repo) -> ToolContext:
     repo = make_repo({"plain.py": "x = 1\n", _NEWLINE: "x = 2\n", _ESCAPE: "x = 3\n", _C1: "x = 4\n"})
     (repo / "l1").symlink_to("l2")
     (repo / "l2").symlink_to("l1")
-    subprocess.run(["git", "add", "l1", "l2"], cwd=repo, check=True)
-    subprocess.run(["git", "commit", "-q", "-m", "loop"], cwd=repo, check=True)
+    git(repo, "add", "l1", "l2")
+    git(repo, "commit", "-q", "-m", "loop")  # with the helper's identity: a fresh machine has none
     context = ToolContext(repo, load_settings(repo, {}))
     yield context
     context.index.close()

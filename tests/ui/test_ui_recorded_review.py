@@ -170,9 +170,12 @@ async def test_recorded_patches_that_all_no_longer_apply_are_settled_at_once(mak
         assert "Review the recorded patches" not in [c.title for c in commands(app, app.screen)]
 
 
-async def test_recorded_patches_applied_with_commit_each_are_committed(make_repo: Any, serve: Any,
-                                                                       helpers: Any) -> None:
+async def test_recorded_patches_applied_with_commit_each_are_committed(make_repo: Any, serve: Any, helpers: Any,
+                                                                       monkeypatch: Any) -> None:
     # the agent's patch, as it is under ask: it stayed uncommitted until a resume carried it
+    for who in ("AUTHOR", "COMMITTER"):  # genie commits as the user: a fresh machine has no identity
+        monkeypatch.setenv(f"GIT_{who}_NAME", "t")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "t@example.com")
     repo, _server, app = await _recorded_two(make_repo, serve, helpers, config='commit = "each"\n')
     before = git(repo, "rev-list", "--all", "--count")
     async with app.run_test(size=(120, 40)) as pilot:
