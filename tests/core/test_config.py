@@ -89,6 +89,15 @@ def test_config_show_redacts_and_names_sources(make_repo, monkeypatch, capsys):
     assert any(line.split()[:3] == ["model", "m1", "flag"] for line in out.splitlines())
 
 
+def test_config_show_names_the_config_files_it_reads_there_or_not(make_repo, genie_home, capsys):
+    repo = make_repo({"a.py": ""})
+    write(repo / ".genie/config.toml", "max_steps = 12\n")
+    assert main(["config", "show", "--repo", str(repo)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"user config: {genie_home / 'config' / 'config.toml'} (not there)" in lines  # where to create it
+    assert f"repository config: {repo / '.genie' / 'config.toml'}" in lines
+
+
 def test_config_show_broken_file_is_one_line_exit_2(make_repo, capsys):
     repo = make_repo({"a.py": ""})
     write(repo / ".genie/config.toml", "[[[\n")

@@ -191,11 +191,13 @@ async def test_a_file_deleted_since_the_search_cannot_be_added_to_context(sample
         assert not app.pending_context
 
 
-async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any) -> None:
+async def test_welcome_without_model_offers_demo(sample_repo: Path, helpers: Any, genie_home: Path) -> None:
     app = helpers.make_app(sample_repo, None)
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(160, 32)) as pilot:
         assert isinstance(app.screen, WelcomeScreen)
         assert "OPENAI_API_KEY" in helpers.screen_text(app)
+        # the config file genie reads here (GENIE_HOME, XDG_CONFIG_HOME, macOS), not a path written in the text
+        assert str(genie_home / "config" / "config.toml") in helpers.screen_text(app)
         await pilot.press("d")
     assert app.return_value == "demo"
 

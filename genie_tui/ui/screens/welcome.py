@@ -17,7 +17,7 @@ No model is configured yet. genie talks to any **OpenAI-compatible** endpoint:
 * **OpenAI** — `export OPENAI_API_KEY=sk-...` (optionally `--model gpt-4.1`)
 * **A local server** (Ollama, llama.cpp, vLLM, LM Studio) —
   `genie --base-url http://localhost:11434/v1 --model qwen2.5-coder`
-* or put `model`, `base_url` and `api_key` in `~/.config/genie/config.toml` (see `genie config show`).
+* or put `model`, `base_url` and `api_key` in `{config}` (see `genie config show`).
 
 Without a model you can still **search** the code, **preview** files, browse **playbooks** (`/playbook`),
 **apply** a patch file (`/apply FILE`) and **undo** (`/undo`).
@@ -25,6 +25,14 @@ Without a model you can still **search** the code, **preview** files, browse **p
 Want to see it work first? **Run the demo**: a scripted model fixes a bug in a sample repository —
 search, plan, a question, streamed patches to approve and tests going from red to green. No key needed.
 """
+
+
+def welcome_text() -> str:
+    """The welcome text, naming the config file genie reads here (it moves with XDG_CONFIG_HOME, GENIE_HOME and
+    the platform: ``~/Library/Application Support/genie`` on macOS)."""
+    from genie_tui.config.settings import user_config_file
+
+    return WELCOME.replace("{config}", str(user_config_file()).replace("`", "'"))
 
 
 class WelcomeScreen(ModalScreen[str]):
@@ -43,7 +51,7 @@ class WelcomeScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(WELCOME)
+            yield Markdown(welcome_text())
             with Horizontal(id="welcome-choices"):  # docked: it stays in sight while the text scrolls
                 yield Button("Run the demo (d)", id="demo", variant="primary", compact=True)
                 yield Button("Continue (c)", id="continue", compact=True)
