@@ -276,7 +276,7 @@ class RepoIndex:
 
     def _search(self, query: str, k: int, hyde: bool | None) -> list[SearchResult]:
         sem = self._semantic_hits(query, hyde)
-        ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS, sem=sem)
+        ranked, q, qterms, idf = self._rank(query, rank.WEIGHTS, sem=sem, candidates=max(rank.CANDIDATES, k))
         out = []
         c = self._store.conn()
         scorer = spans.ChunkScorer(qterms, idf, q.code_idents)
@@ -322,7 +322,7 @@ class RepoIndex:
         return rows, frame_lines, headers
 
     def _rank(self, query: str, weights: dict[str, float], all_signals: bool = False,  # type: ignore[no-untyped-def]
-              sem: Hits | None = None):
+              sem: Hits | None = None, candidates: int = rank.CANDIDATES):
         snap = self._snap
         c = self._store.conn()
         q = analyze(query, self._own_names())
@@ -334,7 +334,7 @@ class RepoIndex:
             snap.fixed = rank.FixedSignals(history.activity(c))
         scored = rank.features(c, q, snap.files, snap.mods, snap.by_path, df, snap.avg,
                                activity=snap.fixed.activity, semantic=sem.files if sem is not None else None,
-                               postings=snap.postings, fixed=snap.fixed, past=self._history_terms())
+                               postings=snap.postings, fixed=snap.fixed, past=self._history_terms(), candidates=candidates)
         ranked = rank.combine(scored, weights)
         if weights.get("chunk") or all_signals:  # otherwise chunks are scored only for the results shown
             rank.add_chunks(c, ranked, qterms, idf, snap.chunks, idents=q.code_idents)

@@ -40,7 +40,7 @@ WEIGHTS: dict[str, float] = {
 # 2.0 used before cost two instances at rank 1. A code embedding model probably deserves more weight: refit with it
 # (README, Benchmarks).
 WEIGHTS.setdefault("sem", 0.8)
-SEM_CANDIDATES = 50  # files found only by similarity that may join the candidates
+CANDIDATES, SEM_CANDIDATES = 300, 50  # files a keyword field proposes (or more results asked for); by similarity
 # a path or module the prose names ("the bug is in `sessions.py`") says more than one only in a pasted listing
 # (a fenced block, a stack frame: the trace signal has those); held out, 0.5 and 0 fitted the same
 LISTED = 0.5
@@ -49,7 +49,7 @@ _EVIDENCE = frozenset({"trace", "mention", "qual", "msg"})
 _WHY = {"bm_all": "keywords", "bm_title": "title keywords", "bm_path": "path", "bm_names": "definition names",
         "bm_code": "identifiers in the query", "def_code": "defines names in the query",
         "mention": "path named in the query", "qual": "defines a qualified name in the query", "trace": "in the stack trace or a code link",
-        "msg": "holds text quoted in the query", "chunk": "a definition matches closely",
+        "msg": "holds text quoted in the query", "chunk": "a passage matches closely",
         "hist": "similar past commits changed it", "hist_doc": "its commit history matches",
         "graph": "imports/imported by top hits", "sem": "similar code (embeddings)"}
 
@@ -128,7 +128,7 @@ def _scale(values: dict[int, float]) -> dict[int, float]:
 
 def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: ModuleMap,
              by_path: dict[str, int], df: dict[str, int], avg: tuple[float, float, float, float],
-             candidates: int = 300, activity: dict[str, tuple[float, float]] | None = None,
+             candidates: int = CANDIDATES, activity: dict[str, tuple[float, float]] | None = None,
              semantic: dict[int, float] | None = None,
              postings: bm25.Postings | None = None, fixed: FixedSignals | None = None,
              past: history.Terms | None = None) -> dict[int, Scored]:

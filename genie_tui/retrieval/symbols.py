@@ -329,12 +329,13 @@ def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
         if excluded:
             return f"{name}: not indexed: {excluded}"
         ndefs = c.execute("SELECT COUNT(*) FROM defs WHERE file_id=?", (fid,)).fetchone()[0]
-        how = f"parsed as {lang}, {ndefs} definitions" if lang else "indexed as plain text (keywords only)"
+        how = f"parsed as {lang}, {ndefs} definition{'' if ndefs == 1 else 's'}" if lang else \
+            "indexed as plain text (keywords only)"
         if lang and not ndefs:  # no definitions: none written, or a parse the build gave up (parsed again)
             problem = parse_problem(rel, lang, full.read_bytes())
             if problem:
                 how = f"indexed as plain text (keywords only): {problem}"
-        return f"{name}: indexed ({nlines} lines; {how})"
+        return f"{name}: indexed ({nlines} line{'' if nlines == 1 else 's'}; {how})"
     if not full.exists():
         if full.is_symlink():
             return f"{name}: not indexed: a broken symlink or a symlink loop"

@@ -30,4 +30,4 @@ def test_code_under_other_names_is_parsed_as_its_language(make_repo):
                      "ShopVersion": [("shop.gemspec", 1)], "HealthCheck.call": [("config.ru", 2)],
                      "show_tray_icon": [("tray.pyw", 1)], "Box.put": [("include/box.tpp", 2)],
                      "area_of_circle": [("src/geo.cppm", 2)]}
-    assert why == "lib/tasks/cleanup.rake: indexed (5 lines; parsed as ruby, 1 definitions)"
+    assert why == "lib/tasks/cleanup.rake: indexed (5 lines; parsed as ruby, 1 definition)"

@@ -50,3 +50,27 @@ def test_files_a_lowered_size_limit_leaves_out_are_counted_as_removed(make_repo,
     (repo / "small.py").unlink()
     assert main(["index", "--repo", str(repo)]) == 0
     assert capsys.readouterr().out.strip().endswith("(0 parsed, 1 removed)")
+
+
+def test_k_above_300_returns_as_many_files_as_match(make_repo, capsys):
+    import json
+
+    from genie_tui.cli import main
+
+    repo = make_repo({f"pkg/m{i:03}.py": f"def retry_budget_{i}():\n    return 'retry_budget'\n" for i in range(420)})
+    assert main(["search", "retry_budget", "-k", "1000", "--json", "--repo", str(repo)]) == 0
+    assert len(json.loads(capsys.readouterr().out)["results"]) == 420
+
+
+def test_why_names_a_passage_for_a_file_that_defines_nothing(make_repo, capsys):
+    import json
+
+    from genie_tui.cli import main
+
+    repo = make_repo({"README.md": "# notes\n\nThe frobnicator backoff waits between frobnicator retries.\n",
+                      "run.py": "import time\n\nfor i in range(3):\n    time.sleep(1)\n"})
+    assert main(["search", "frobnicator backoff", "--json", "--repo", str(repo)]) == 0
+    first = json.loads(capsys.readouterr().out)["results"][0]
+    assert first["path"] == "README.md" and "definition" not in first["why"], first
+    assert main(["index", "--explain", "run.py", "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.strip() == "run.py: indexed (4 lines; parsed as python, 0 definitions)"

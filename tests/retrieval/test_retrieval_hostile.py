@@ -404,7 +404,7 @@ def test_a_newline_in_a_file_name_is_quoted_in_plain_output_and_a_fifo_is_explai
     assert out.splitlines()[0].split()[1] == '"odd\\nname.py"'
     assert out.splitlines()[1].strip() == '"odd\\nname.py":1-2  weird_quokka'
     code, out, _ = _run(capsys, "index", "--repo", str(repo), "--explain", "odd\nname.py")
-    assert out == '"odd\\nname.py": indexed (2 lines; parsed as python, 1 definitions)\n'
+    assert out == '"odd\\nname.py": indexed (2 lines; parsed as python, 1 definition)\n'
     from genie_tui.config.settings import Settings
     from genie_tui.tools.base import ToolContext
     from genie_tui.tools.code import go_to_definition, search_code

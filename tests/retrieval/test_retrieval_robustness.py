@@ -110,7 +110,7 @@ def test_explain_never_raises_on_odd_paths(make_repo, tmp_path, capsys):
     cases = {"loop-a": "loop-a: not indexed: a broken symlink or a symlink loop",
              "escape_dir": "escape_dir: not indexed: a symlink to a directory outside the repository",
              "pkg_alias": "pkg_alias: not indexed: a symlink to a directory in the repository; --explain pkg for its files",
-             "self/pkg/core.py": "pkg/core.py: indexed (2 lines; parsed as python, 1 definitions)",
+             "self/pkg/core.py": "pkg/core.py: indexed (2 lines; parsed as python, 1 definition)",
              "x" * 5000: "x" * 5000 + ": not indexed: File name too long",
              "../..": f"../..: not indexed: outside the repository {repo}"}
     for path, expected in cases.items():
