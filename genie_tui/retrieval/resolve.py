@@ -8,7 +8,10 @@ import posixpath
 import sqlite3
 from collections.abc import Container
 
+from genie_tui.retrieval.components import component_name
 from genie_tui.retrieval.modules import ModuleMap
+
+_COMPONENT_FILES = (".vue", ".svelte")
 
 
 def import_targets(c: sqlite3.Connection, mods: ModuleMap, path: str | None, qual: str, name: str) -> set[str]:
@@ -185,6 +188,8 @@ def exported(c: sqlite3.Connection, mods: ModuleMap, importer: str, target: str 
     key = ("ex", target, name, depth)
     if key in memo:
         return memo[key]
+    if name == "default" and target.endswith(_COMPONENT_FILES):  # a component file's default export is itself
+        name = component_name(target)
     if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
                  "LIMIT 1", (target, name)).fetchone():
         out = {(name, target)}
@@ -206,7 +211,8 @@ def bindings(c: sqlite3.Connection, mods: ModuleMap, targets: set[tuple[str, str
     out: set[tuple[str, str]] = set()
     seen: set[tuple[str, str]] = set()
     names = {n for n, _ in targets}
-    frontier = set(names)
+    # a component is imported as the file's default export (``import MyButton from './my-button.vue'``)
+    frontier = names | ({"default"} if any(f.endswith(_COMPONENT_FILES) for _, f in targets) else set())
     for _ in range(rounds):
         if not frontier:
             break

@@ -70,6 +70,9 @@ def test_vue_and_svelte_scripts_are_indexed_at_their_lines(make_repo):
     used = {(r.path, r.line) for r in ix.references("MyButton", path="src/components/my-button.vue")}
     assert {("src/App.vue", 1), ("src/App.vue", 2)} <= used  # in the template, as <MyButton /> and <my-button>
     assert ("src/App.vue", 5) in used  # and its import
+    # tied to it by that import, not "by name only" (the default export of a component file is the component)
+    kinds = {(r.path, r.line): r.kind for r in ix.references("MyButton", path="src/components/my-button.vue")}
+    assert "reference by name" not in {kinds[("src/App.vue", line)] for line in (1, 2, 5, 6)}, kinds
     hits = ix.search("increment the counter button", k=3)
     assert hits and hits[0].path == "src/components/my-button.vue"
     ix.close()
