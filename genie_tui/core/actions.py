@@ -5,6 +5,7 @@ dispatches every call, the registry's own tools in a thread."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,13 @@ from genie_tui.core.events import (
 )
 from genie_tui.core.plan_edit import PLAN_EDIT_NOTE
 from genie_tui.core.playbook_notes import notice_files
+from genie_tui.core.prompt import render_plan
 from genie_tui.core.pump import Cancelled
 from genie_tui.core.recorded import FOR_REVIEW, for_review
 from genie_tui.core.session import redact
+from genie_tui.tokens import estimate_tokens
 from genie_tui.tools import registry
-from genie_tui.tools.base import ToolError
+from genie_tui.tools.base import ToolError, echoed
 
 if TYPE_CHECKING:
     from genie_tui.core.agent import Agent
@@ -103,8 +106,6 @@ async def update_plan(agent: Agent, args: dict[str, Any]) -> str:
     steps = args["steps"]
     if any(n.startswith(PLAN_EDIT_NOTE) for n in agent.pending_notes()):
         # the user edited the plan after this request went out: the model wrote its update without seeing it
-        from genie_tui.core.prompt import render_plan
-
         return ("Plan not updated: the user edited the plan while you were writing this update, and their "
                 "version stands:\n" + render_plan(agent.plan) + "\nFollow it; reconcile it in your next update_plan.")
     old = {s.text: s.origin for s in agent.plan}
@@ -112,21 +113,24 @@ async def update_plan(agent: Agent, args: dict[str, Any]) -> str:
     if len(steps) > PLAN_STEPS:  # the plan is restated in every request: it must stay a plan, not a document
         raise ToolError(f"update_plan: {len(steps)} steps; a plan has at most {PLAN_STEPS}: merge small steps")
     for n, step in enumerate(steps, 1):
-        if not isinstance(step, dict) or not isinstance(step.get("text"), str) or not step["text"].strip():
+        text = step.get("text") if isinstance(step, dict) else None
+        if not isinstance(text, str) or not (text := text.strip()):
             raise ToolError(f"update_plan: step {n} needs a non-empty 'text'")
-        if len(step["text"].strip()) > STEP_CHARS:
-            raise ToolError(f"update_plan: step {n} is {len(step['text'].strip())} characters; a step is one line "
-                            f"of at most {STEP_CHARS}: put details in your reply, not in the plan")
-        status = step.get("status", "todo")
-        if status not in ("todo", "doing", "done"):
+        if len(text) > STEP_CHARS:
+            raise ToolError(f"update_plan: step {n} is {len(text)} characters; a step is one line of at most "
+                            f"{STEP_CHARS}: put details in your reply, not in the plan")
+        if (status := step.get("status", "todo")) not in ("todo", "doing", "done"):
             raise ToolError(f"update_plan: step {n} status must be todo, doing or done, not {status!r}")
-        text = step["text"].strip()
         new.append(PlanStep(text, status, old.get(text, "agent")))
+    # restated in every request and never elided: at most a tenth of the context budget (a small local model's)
+    size, share = estimate_tokens(render_plan(new)), max(agent.settings.context_budget // 10, 250)
+    if size > share:
+        raise ToolError(f"update_plan: the plan is about {size:,} tokens; under this context budget a plan has at "
+                        f"most {share:,}: fewer, shorter steps (details go in your reply)")
     agent.plan = new
     agent.session.record("plan", source="agent", steps=[_step_json(s) for s in new])
     agent.emit(PlanUpdated(tuple(new), "agent"))
-    done = sum(s.status == "done" for s in new)
-    return f"Plan updated: {len(new)} steps, {done} done."
+    return f"Plan updated: {len(new)} steps, {sum(s.status == 'done' for s in new)} done."
 
 
 def _step_json(step: PlanStep) -> dict[str, str]:
@@ -248,12 +252,21 @@ def _shown_change(what: str, diff: str, files: list[str]) -> str:
             "they hold now before you patch them again.")
 
 
+#: characters of a refusal's reason in the tool result, never elided (a 2,000-hunk diff refused hunk by hunk made
+#: every later request 145,000 tokens); Linux's limit on one argument (the test command is one, of the reaper's)
+REFUSAL_CHARS, ARG_MAX_STRLEN = 4_000, 131_072
+
+
 def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
     reason = report.reason or "the patch did not apply"
-    agent.record_patch(patch_id, report.files, False, reason, diff)
+    files = list(report.files) or list(dict.fromkeys(h.file for h in report.hunks if h.file))  # its hunks' (none planned)
+    agent.record_patch(patch_id, files, False, reason, diff)
     agent.emit(PatchApplied(patch_id, False, report.to_json()))
-    return (f"Patch refused, nothing was changed: {reason}\nRe-read the affected lines with read_file and send a "
-            "corrected diff whose context lines match the file exactly.")
+    told = reason.removeprefix("Nothing was changed. ")
+    if len(told) > REFUSAL_CHARS:
+        told = f"{told[:REFUSAL_CHARS]}… [{len(told) - REFUSAL_CHARS:,} more characters: send fewer hunks at a time]"
+    return (f"Patch refused, nothing was changed: {told}\nWhere a hunk's lines did not match, re-read them with "
+            "read_file and send a corrected diff whose context lines match the file exactly.")
 
 
 async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
@@ -267,14 +280,17 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
                "approval mode never no other command may run)"}.get(agent.approval_mode, "pass a command (the user "
                                                                                     "approves it first)")
         raise ToolError(f"no test command is configured or detected; {how}, or ask the user how the tests are run")
+    if len(os.fsencode(command)) >= ARG_MAX_STRLEN:  # one argument of the reaper: the system refuses it whole
+        raise ToolError(f"the command is {len(command):,} characters; a command may have at most "
+                        f"{ARG_MAX_STRLEN - 1:,} bytes: put a long script in a file and run that")
     if command != configured:
         if agent.approval_mode == "auto":
             pass
         elif agent.approval_mode == "never" and configured:
-            raise ToolError(f"running {command!r} needs approval and the approval mode is 'never'; "
+            raise ToolError(f"running {echoed(command)} needs approval and the approval mode is 'never'; "
                             f"use run_tests without a command to run {configured!r}")
         elif agent.approval_mode == "never":
-            raise ToolError(f"running {command!r} needs approval and the approval mode is 'never', and no test "
+            raise ToolError(f"running {echoed(command)} needs approval and the approval mode is 'never', and no test "
                             "command is configured or detected: there is none you may run. Do not retry; say in "
                             "your reply that the tests did not run and how they would be run. The user can set "
                             "test_command (in .genie/config.toml) to a command genie runs without approval, or "
@@ -285,7 +301,7 @@ async def run_tests(agent: Agent, call_id: str, args: dict[str, Any]) -> str:
             approved = await future
             agent.session.record("command_approval", command=command, approved=bool(approved))
             if not approved:
-                raise ToolError(f"the user did not allow running {command!r}")
+                raise ToolError(f"the user did not allow running {echoed(command)}")
 
     def progress(line: str) -> None:
         agent.emit(ToolProgress(call_id, "run_tests", line[:300]))

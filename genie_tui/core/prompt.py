@@ -61,8 +61,12 @@ def with_current_state(system: str, plan: list[PlanStep], patches: list[dict[str
     if patches:
         last = patches[-1]
         done = "undone by the user" if last.get("undone") else "applied" if last["applied"] else "not applied"
-        state += (f"\n\n## Latest patch\n{last['id']}: {done} "
-                  f"({', '.join(last['files']) or 'no files'})" + (f": {last['reason']}" if last["reason"] else ""))
+        reason = last["reason"] or ""
+        if len(reason) > STATE_REASON_CHARS:  # restated in every request, never elided: the result has it whole
+            reason = reason[:STATE_REASON_CHARS] + "… (the propose_patch result says the rest)"
+        files = ", ".join(last["files"][:STATE_FILES])
+        files += f" and {len(last['files']) - STATE_FILES} more" if len(last["files"]) > STATE_FILES else ""
+        state += f"\n\n## Latest patch\n{last['id']}: {done} ({files or 'no files'})" + (f": {reason}" if reason else "")
     state += f"\n\n## Patch approval mode\n{approve}: {APPROVAL.get(approve, '')}"
     return _RECORDED_MODE.sub("", system, count=1) + state
 
@@ -78,6 +82,9 @@ def top_level_listing(repo: Path, limit: int = 60) -> str:
     more = f" ... (+{len(names) - limit})" if len(names) > limit else ""
     return "Top level: " + "  ".join(names[:limit]) + more
 
+
+#: characters of the latest patch's reason and files restated in the system prompt (every request sends them)
+STATE_REASON_CHARS, STATE_FILES = 300, 10
 
 #: tokens of the repo map in the system prompt, at most
 MAP_TOKENS = 1200

@@ -94,14 +94,23 @@ class ToolContext:
                 return self.resolve(name, must_exist=True, _unquote=False)
             except ToolError:
                 pass
-        if must_exist and not full.exists() and "\ufffd" in rel:
+        if must_exist and not _exists(full, rel) and "\ufffd" in rel:
             full = _undo_replacement(root, full) or full
-        if must_exist and not full.exists():
+        if must_exist and not _exists(full, rel):
             raise ToolError(f"{rel}: no such file or directory (try find_files)")
         return full
 
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.repo.resolve()).as_posix() or "."
+
+
+def _exists(full: Path, rel: str) -> bool:
+    """Whether ``full`` exists; a name the system cannot even look up (a part over 255 bytes) is the model's to
+    fix, told in one line (it was a "read_file failed: OSError" naming the repository's absolute path)."""
+    try:
+        return full.exists()
+    except OSError as exc:
+        raise ToolError(f"{echoed(rel)}: {(exc.strerror or str(exc)).lower()}") from None
 
 
 def _unquoted(rel: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from genie_tui.core.events import ContextLooked
 from genie_tui.printable import shown_path
-from genie_tui.tools.base import ToolContext, ToolError, ToolOutput
+from genie_tui.tools.base import ToolContext, ToolError, ToolOutput, echoed
 
 READ_WINDOW = 300
 MAX_LINE_CHARS = 500
@@ -59,8 +59,13 @@ def find_files(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             pattern = "./" + pattern[len(root.rstrip("/")) + 1:]
             break
     found = ctx.index.find_files(pattern)
+    if not found and pattern.startswith("/") and not any(ch in pattern for ch in "*?["):
+        # a path from the root, as models write them (a glob's leading / anchors it already): that file, or the
+        # files under that directory
+        rel = pattern.strip("/")
+        found = [p for p in ctx.index.find_files(rel) if p == rel or p.startswith(rel + "/")] if rel else []
     if not found:
-        return ToolOutput(f"no files match {pattern!r}", ContextLooked("find", pattern, ()))
+        return ToolOutput(f"no files match {echoed(pattern)}", ContextLooked("find", pattern, ()))
     # quoted as search_code quotes them: a newline in a name must not read as two results
     shown = [f"{shown_path(p)} -> {link}" if (link := _odd_link(ctx, ctx.repo / p)) else shown_path(p)
              for p in found[:200]]
@@ -112,14 +117,14 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if staged is not None:
         rel, data = staged
         if data is None:
-            raise ToolError(f"{rel_arg}: deleted by a patch recorded for review (approval mode never)")
+            raise ToolError(f"{shown_path(rel)}: deleted by a patch recorded for review (approval mode never)")
         size, note, opener = len(data), " (as the patches recorded for review leave it)", lambda: io.BytesIO(data)
     else:
         path = ctx.resolve(rel_arg)
         if path.is_dir():
-            raise ToolError(f"{rel_arg}: is a directory (use list_dir)")
+            raise ToolError(f"{shown_path(ctx.rel(path))}: is a directory (use list_dir)")
         if not path.is_file():
-            raise ToolError(f"{rel_arg}: not a regular file")
+            raise ToolError(f"{shown_path(ctx.rel(path))}: not a regular file")
         size, note, opener, rel = path.stat().st_size, "", lambda: path.open("rb"), ctx.rel(path)
     start_arg, end_arg = _int_arg(args, "start_line"), _int_arg(args, "end_line")
     start = start_arg or 1
@@ -128,7 +133,7 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     with opener() as fh:
         head = fh.read(8192)
         if b"\0" in head:
-            raise ToolError(f"{rel_arg}: binary file ({size} bytes); not shown")
+            raise ToolError(f"{shown_path(rel)}: binary file ({size} bytes); not shown")
         fh.seek(0)
         # a normal file is read to its end (no further: it may grow meanwhile); a large one only as far as needed
         reader = _LineReader(fh, max(MAX_SCAN_BYTES, max_bytes) if large else max_bytes + 1)
@@ -149,12 +154,12 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             read += reader.skip(sys.maxsize)
             total = None if reader.exhausted else read  # it grew past max_file_bytes since its size was taken
     if read == 0:
-        return ToolOutput(f"{rel}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
+        return ToolOutput(f"{shown_path(rel)}: empty file", ContextLooked("read", rel, ((rel, 1, 1, "empty"),)))
     if not lines:
         if reader.exhausted:
-            raise ToolError(f"{rel}: start_line {start} is beyond the first {reader.budget} bytes genie reads of "
+            raise ToolError(f"{shown_path(rel)}: start_line {start} is beyond the first {reader.budget} bytes genie reads of "
                             f"this file ({before} lines)")
-        raise ToolError(f"{rel}: start_line {start} is past the end of the file ({read} lines)")
+        raise ToolError(f"{shown_path(rel)}: start_line {start} is past the end of the file ({read} lines)")
     end = min(end_arg or start + READ_WINDOW - 1, read, start + READ_WINDOW * 2 - 1)
     if end < start:
         raise ToolError(f"end_line {end} is before start_line {start}")
@@ -162,10 +167,10 @@ def read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     body, shown = window(lines, 1, end - start + 1, sys.maxsize, lambda n: f"{n + start - 1:>{width}}| ")
     end = shown + start - 1
     if total is None:
-        header = f"{rel}{note} lines {start}-{end} (a large file: {size} bytes, read in windows)"
+        header = f"{shown_path(rel)}{note} lines {start}-{end} (a large file: {size} bytes, read in windows)"
         footer = f"\n[more lines may follow; call read_file with start_line={end + 1}]"
     else:
-        header = f"{rel}{note} lines {start}-{end} of {total}"
+        header = f"{shown_path(rel)}{note} lines {start}-{end} of {total}"
         footer = f"\n[{total - end} more lines; call read_file with start_line={end + 1}]" if end < total else ""
     return ToolOutput(f"{header}\n" + "\n".join(body) + footer,
                       ContextLooked("read", rel, ((rel, start, end, f"lines {start}-{end}"),)))

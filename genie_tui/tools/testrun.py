@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genie_tui.printable import printable
+from genie_tui.tools.base import ECHO_CHARS
 
 _REAPER = Path(__file__).with_name("reaper.py")
 TAIL_LINES = 60
@@ -56,7 +57,9 @@ class TestRun:
             tail = "[... earlier output cut]\n" + tail[-TAIL_CHARS:].split("\n", 1)[-1]
         verdict = ("TIMED OUT" if self.timed_out else "PASSED" if self.passed else "FAILED")
         meaning = "" if self.timed_out else exit_meaning(self.command, self.exit_code)
-        return (f"$ {self.command}\n{verdict} (exit code {self.exit_code}{': ' + meaning if meaning else ''}, "
+        shown = self.command if len(self.command) <= ECHO_CHARS else \
+            f"{self.command[:ECHO_CHARS]}… ({len(self.command):,} chars)"  # the model's own command: no echo of it all
+        return (f"$ {shown}\n{verdict} (exit code {self.exit_code}{': ' + meaning if meaning else ''}, "
                 f"{self.elapsed_s:.1f}s)\n{tail}")
 
 

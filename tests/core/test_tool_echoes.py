@@ -37,3 +37,34 @@ def test_argument_errors_quote_the_argument_cut(ctx, name, args):
     with pytest.raises(ToolError) as err:
         registry.run_simple(ctx, name, registry.validate(name, args))
     assert len(str(err.value)) < 1_000 and "…" in str(err.value)
+
+
+def test_find_files_without_matches_quotes_the_pattern_cut(ctx):
+    out = registry.run_simple(ctx, "find_files", registry.validate("find_files", {"pattern": HUGE}))
+    assert out.text.startswith("no files match 'zqzq") and "… (1000000 chars)" in out.text and len(out.text) < 500
+
+
+@pytest.mark.parametrize("pattern, found", [("/src/app.py", "src/app.py"), ("/src", "src/app.py"),
+                                            ("/src/", "src/app.py"), ("/lib/app.py", None), ("/*.py", None)])
+def test_a_path_from_the_root_finds_its_file(ctx, pattern, found):
+    # models write repository paths with a leading slash, as a glob's anchors it: /README.md found nothing
+    out = registry.run_simple(ctx, "find_files", registry.validate("find_files", {"pattern": pattern}))
+    assert out.text == (found or f"no files match {pattern!r}")
+
+
+@pytest.mark.parametrize("name", ["read_file", "list_dir"])
+def test_a_name_too_long_for_the_system_is_one_line_for_the_model(ctx, name):
+    with pytest.raises(ToolError) as err:
+        registry.run_simple(ctx, name, registry.validate(name, {"path": "q" * 400}))
+    assert str(err.value) == f"'{'q' * 300}'… (400 chars): file name too long"
+    assert str(ctx.repo) not in str(err.value) and "OSError" not in str(err.value)
+
+
+def test_read_file_names_an_odd_file_quoted_as_the_listings_do(ctx):
+    (ctx.repo / "new\nline.py").write_text("a = 1\nb = 2\n")
+    out = registry.run_simple(ctx, "read_file", registry.validate("read_file", {"path": '"new\\nline.py"'}))
+    assert out.text.splitlines()[0] == '"new\\nline.py" lines 1-2 of 2'
+    with pytest.raises(ToolError) as err:
+        registry.run_simple(ctx, "read_file", registry.validate("read_file", {"path": '"new\\nline.py"',
+                                                                             "start_line": 9}))
+    assert str(err.value) == '"new\\nline.py": start_line 9 is past the end of the file (2 lines)'
