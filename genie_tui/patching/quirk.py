@@ -1,21 +1,37 @@
-"""Hunks fitted to a file's quirks before they are located: classic Mac line endings and a byte-order mark."""
+"""Hunks fitted to a file's quirks before they are located: its encoding, classic Mac line endings and a byte-order
+mark."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from genie_tui.patching.model import ADD, CTX, DEL, Hunk
 from genie_tui.patching.textfile import TextFile
 
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte of the patch that is not UTF-8 (``decode_patch``)
+
 
 def fit(tf: TextFile, hunks: list[Hunk]) -> tuple[list[Hunk], set[int]]:
     """``hunks`` as they apply to ``tf``, and the indexes of those that take its byte-order mark away."""
+    hunks = decoded(tf, hunks)
     if tf.cr_only:
         hunks = [cr_lines(h) for h in hunks]
     if tf.encoding != "utf-8-sig":
         return hunks, set()
     bommed = [bom_lines(h) for h in hunks]
     return [h for h, _ in bommed], {h.index for h, drop in bommed if drop}
+
+
+def decoded(tf: TextFile, hunks: list[Hunk]) -> list[Hunk]:
+    """``hunks`` (one file's) as a Latin-1 file ``tf`` reads them. ``decode_patch`` reads a file's part of a patch
+    that is mostly UTF-8 as UTF-8 and keeps its other bytes as they are; those are a Latin-1 file's characters,
+    so such hunks are read again from their bytes, as Latin-1. Hunks that are UTF-8 throughout are left alone: a
+    model's patch is text, and its ``café`` is the Latin-1 file's too."""
+    if tf.encoding != "latin-1" or not any(_ESCAPED.search(t) for h in hunks for _, t in h.lines):
+        return hunks
+    return [dataclasses.replace(h, lines=[(k, t.encode("utf-8", "surrogateescape").decode("latin-1"))
+                                          for k, t in h.lines]) for h in hunks]
 
 
 def cr_lines(h: Hunk) -> Hunk:

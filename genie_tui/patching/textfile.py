@@ -7,6 +7,8 @@ a mostly-UTF-8 file with a stray invalid byte stays UTF-8 and the byte round-tri
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 
@@ -132,13 +134,24 @@ def normalize(s: str, level: int) -> str:
     return " ".join(s.split())
 
 
+#: where a file's part of a patch starts: ``diff --git``/``diff -u`` lines, or a ``---`` line before a ``+++`` one
+_FILE_START = re.compile(rb"^(?:diff |--- .*\n\+\+\+ )", re.MULTILINE)
+
+
 def decode_patch(data: bytes) -> str:
     """The text of a patch file: UTF-16 when it starts with a UTF-16 byte-order mark (what Windows PowerShell 5's
-    ``git diff > fix.diff`` writes), else as :func:`decode` reads the files it patches."""
+    ``git diff > fix.diff`` writes), else each file's part as :func:`decode` reads the files it patches. One patch
+    can touch files in different encodings: decoded as a whole, git's diff of a Latin-1 file and a UTF-8 file was
+    all Latin-1, and the UTF-8 file's added lines were written double-encoded. (A part taken as mostly UTF-8 keeps
+    its stray bytes, which a Latin-1 file reads as Latin-1: ``quirk.decoded``.)"""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass  # not UTF-16 after all (odd length, lone surrogates): read it as bytes, as any other patch
-    return decode(data)[1]
-
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    cuts = [0, *(m.start() for m in _FILE_START.finditer(data) if m.start()), len(data)]
+    return "".join(decode(data[a:b])[1] for a, b in itertools.pairwise(cuts))

@@ -1,0 +1,63 @@
+"""Findings of the s28 review of the patcher's parsing and file handling (encodings, quoted names, modes, binary
+renames), each through `genie apply` on git's own diffs in real repositories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LATIN1 = b"nom\ncaf\xe9\nr\xe9sum\xe9\nfin\n"
+
+
+def _genie(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ}, check=False)
+
+
+def git(repo: Path, *args: str) -> bytes:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env).stdout
+
+
+def _git_diff(repo: Path, *args: str) -> bytes:
+    """git's own diff of the worktree (its bytes, as `git diff > fix.diff` saves them); the worktree is reset."""
+    out = git(repo, *args, "diff")
+    git(repo, "checkout", "-q", "--", ".")
+    return out
+
+
+def test_a_git_diff_of_a_latin1_file_and_a_utf8_file_writes_each_in_its_own_encoding(make_repo, tmp_path):
+    """The patch was decoded as a whole, and as Latin-1 because of the Latin-1 file's bytes: the UTF-8 file's added
+    line 'naïve ✓' was written double-encoded ('naÃ¯ve â\\x9c\\x93'), exit 0. git apply writes the diff's bytes."""
+    repo = make_repo({"notes.md": "# Notes\n\nintro\n"})
+    (repo / "legacy.txt").write_bytes(LATIN1)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "latin-1")
+    legacy, notes = b"nom\ncaf\xe9 cr\xe8me\nr\xe9sum\xe9\nfin\n", "# Notes\n\nintro\nna\u00efve \u2713\n".encode()
+    (repo / "legacy.txt").write_bytes(legacy)
+    (repo / "notes.md").write_bytes(notes)
+    patch = tmp_path / "mixed.diff"
+    patch.write_bytes(_git_diff(repo))
+    r = _genie("apply", str(patch), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert (repo / "notes.md").read_bytes() == notes
+    assert (repo / "legacy.txt").read_bytes() == legacy
+
+
+def test_a_latin1_file_whose_part_of_the_patch_looks_mostly_utf8_is_patched_byte_for_byte(make_repo, tmp_path):
+    """A Latin-1 file with a line holding 'Ã©' (the bytes of UTF-8's é) beside an 'é': the hunk around that line
+    reads as UTF-8 with a stray byte, and matched the Latin-1 file only once read again as Latin-1."""
+    repo = make_repo({})
+    old = b"caf\xe9\nr\xe9sum\xe9\na\nb\nc\nd\n\xc3\xa9t\xe9\nfin\n"
+    (repo / "legacy.txt").write_bytes(old)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "latin-1")
+    (repo / "legacy.txt").write_bytes(old.replace(b"t\xe9\n", b"t\xe9 2\n"))
+    patch = tmp_path / "latin.diff"
+    patch.write_bytes(_git_diff(repo))
+    r = _genie("apply", str(patch), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert (repo / "legacy.txt").read_bytes() == old.replace(b"t\xe9\n", b"t\xe9 2\n")
