@@ -22,6 +22,13 @@ from genie_tui.patching.model import (
     HunkInfo,
     ParsedPatch,
 )
+from genie_tui.patching.names import (
+    clean_path,
+    git_header_paths,
+    header_name,
+    same_name,
+    strip_prefix,
+)
 
 _HUNK_RE = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+(.*)$")
 # "@@@ -1,3 -1,3 +1,4 @@@": git's combined diff of a merge, whose lines carry one prefix column per parent
@@ -49,67 +56,6 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [ln.removesuffix("\r") for ln in lines]
-
-
-def _unquote(p: str) -> str:
-    if len(p) >= 2 and p[0] == '"' and p[-1] == '"':
-        body = p[1:-1]
-        try:
-            return body.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
-        except (UnicodeError, ValueError):
-            return body
-    return p
-
-
-def clean_path(raw: str) -> str | None:
-    """A path from a ``---``/``+++`` line without timestamp or quotes; ``None`` for /dev/null."""
-    p = raw.split("\t", 1)[0].strip()
-    if not p.startswith('"'):
-        # "--- a/x 2024-01-01 10:00:00.000000000 +0100" (diff -u with spaces instead of a tab)
-        m = re.match(r"^(.*?)\s+\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", p)
-        if m:
-            p = m.group(1)
-    p = _unquote(p)
-    if p in ("/dev/null", "dev/null", "a/dev/null", "b/dev/null"):
-        return None
-    return p
-
-
-def strip_prefix(p: str | None) -> str | None:
-    """Best guess without a repository: drop a leading ``a/``, ``b/`` or ``./``."""
-    if p is None:
-        return None
-    if p.startswith(("a/", "b/")):
-        return p[2:]
-    if p.startswith("./"):
-        return p[2:]
-    return p
-
-
-def _git_header_paths(line: str) -> tuple[str | None, str | None]:
-    rest = line[len("diff --git "):].strip()
-    if rest.startswith('"'):
-        m = re.match(r'^("(?:[^"\\]|\\.)*")\s+(.*)$', rest)
-        if m:
-            return _unquote(m.group(1)), _unquote(m.group(2))
-    parts = rest.split(" ")
-    # "a/x y b/x y": pick the split whose halves name the same file, else the first " b/".
-    for i in range(1, len(parts)):
-        a, b = " ".join(parts[:i]), " ".join(parts[i:])
-        if strip_prefix(a) == strip_prefix(b):
-            return a, b
-    idx = rest.find(" b/")
-    if idx > 0:
-        return rest[:idx], rest[idx + 1:]
-    return (parts[0], parts[-1]) if len(parts) >= 2 else (None, None)
-
-
-def _same_name(path: str | None, name: str) -> bool:
-    """Whether a ---/+++ path names ``name`` from a rename/copy line, with or without one leading directory
-    (``a/``, ``b/`` or any other prefix git was told to use)."""
-    if path is None:
-        return False
-    return path == name or path.split("/", 1)[-1] == name
 
 
 def _is_file_start(lines: list[str], i: int) -> bool:
@@ -168,7 +114,7 @@ def parse_patch(text: str) -> ParsedPatch:
     while i < n:
         ln = lines[i]
         if ln.startswith("diff --git "):
-            a, b = _git_header_paths(ln)
+            a, b = git_header_paths(ln)
             cur = FilePatch(old_path=a, new_path=b, raw_header=[ln])
             files.append(cur)
             git_pending = True
@@ -186,10 +132,10 @@ def parse_patch(text: str) -> ParsedPatch:
                     cur.new_mode = _mode(h)
                 elif h.startswith(("rename from ", "copy from ")):
                     cur.copy = h.startswith("copy ")
-                    moved["old"] = (_unquote(h.split(" from ", 1)[1].strip()), h)
+                    moved["old"] = (header_name(h.split(" from ", 1)[1].strip()), h)
                     cur.old_path = "a/" + moved["old"][0]
                 elif h.startswith(("rename to ", "copy to ")):
-                    moved["new"] = (_unquote(h.split(" to ", 1)[1].strip()), h)
+                    moved["new"] = (header_name(h.split(" to ", 1)[1].strip()), h)
                     cur.new_path = "b/" + moved["new"][0]
                 elif h.startswith(("Binary files ", "GIT binary patch")):
                     cur.binary = True
@@ -202,7 +148,7 @@ def parse_patch(text: str) -> ParsedPatch:
                 # guess, so refuse as git apply does ("inconsistent new filename").
                 for side, j, path in (("old", i, old), ("new", i + 1, new)):
                     said = moved.get(side)
-                    if said is not None and not _same_name(path, said[0]):
+                    if said is not None and not same_name(path, said[0]):
                         errors.append(f"line {j + 1}: inconsistent {side} filename: {lines[j].strip()!r} "
                                       f"disagrees with {said[1].strip()!r}; make them name the same file")
                 cur.old_path, cur.new_path = old, new

@@ -82,7 +82,7 @@ class Tree:
 
     def check_path(self, raw: str) -> str:
         """The repo-relative path for ``raw``, refusing anything that could leave the repository."""
-        p = raw.replace("\\", "/") if "\\" in raw and "/" not in raw else raw
+        p = raw  # a backslash is a character of the name here (a model's Windows path is read so in names.py)
         if "\0" in p:
             raise Refusal(f"{shown_path(raw)}: a path cannot hold a NUL character")
         if p.endswith("/"):

@@ -61,3 +61,36 @@ def test_a_latin1_file_whose_part_of_the_patch_looks_mostly_utf8_is_patched_byte
     r = _genie("apply", str(patch), cwd=repo)
     assert r.returncode == 0, r.stderr
     assert (repo / "legacy.txt").read_bytes() == old.replace(b"t\xe9\n", b"t\xe9 2\n")
+
+
+def test_git_quoted_names_with_a_backslash_or_non_ascii_characters_are_the_files_git_named(make_repo, tmp_path):
+    """A backslash in a name git quoted was read as a '/' (`back\\slash.txt` looked for as `back/slash.txt`, a new
+    `back\\slash2.txt` created as `back/slash2.txt`), and with core.quotePath=false a quoted name holding
+    characters past Latin-1 was not unquoted at all (`"b/日本\\tx.txt"` created `日本/tx.txt`)."""
+    repo = make_repo({"back\\slash.txt": "one\n", 'café "menu".txt': "two\n", "old\\name.txt": "three\n"})
+    (repo / "back\\slash.txt").write_text("ONE\n")
+    (repo / 'café "menu".txt').write_text("TWO\n")
+    git(repo, "mv", "old\\name.txt", "日本 new\\name.txt")
+    for name in ("back\\slash2.txt", "日本\tx.txt"):
+        (repo / name).write_text("new\n")
+    git(repo, "add", "-A")
+    patch = tmp_path / "names.diff"
+    patch.write_bytes(git(repo, "-c", "core.quotePath=false", "diff", "--cached", "-M"))
+    git(repo, "reset", "-q", "--hard")  # the new files go too
+    assert b'"b/\xe6\x97\xa5\xe6\x9c\xac\\tx.txt"' in patch.read_bytes()  # git's quoting, as the review saw it
+    r = _genie("apply", str(patch), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in repo.iterdir() if p.name != ".git") == sorted(
+        ["back\\slash.txt", 'café "menu".txt', "日本 new\\name.txt", "back\\slash2.txt", "日本\tx.txt"])
+    assert (repo / "back\\slash.txt").read_text() == "ONE\n" and (repo / 'café "menu".txt').read_text() == "TWO\n"
+    assert (repo / "日本 new\\name.txt").read_text() == "three\n" and (repo / "日本\tx.txt").read_text() == "new\n"
+
+
+def test_an_unquoted_windows_path_a_model_writes_still_names_the_file(make_repo):
+    """Only git's quoted names keep their backslashes: `src\\app.py`, unquoted, is the Windows path of src/app.py."""
+    from genie_tui.patching import apply_patch
+
+    repo = make_repo({"src/app.py": "x = 1\n"})
+    report = apply_patch(repo, "--- src\\app.py\n+++ src\\app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n")
+    assert report.applied and report.files == ["src/app.py"], report
+    assert (repo / "src" / "app.py").read_text() == "x = 2\n"
