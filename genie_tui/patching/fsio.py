@@ -50,9 +50,23 @@ def _drop_stale_temps(path: Path) -> None:
 
 
 def _umask() -> int:
+    """The process's umask: read where Linux shows it, since setting it to read it back (the fallback) opens a
+    moment in which another thread's new file gets no umask at all."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def new_file_mode(executable: bool) -> int:
+    """The mode git gives a file it creates: 0666, or 0777 for an executable one, less the umask."""
+    return (0o777 if executable else 0o666) & ~_umask()
 
 
 def _prune_dirs(repo: Path, path: Path) -> None:

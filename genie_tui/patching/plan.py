@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genie_tui.patching import assemble, cutoff, locate, quirk, reindent
+from genie_tui.patching import assemble, cutoff, fsio, locate, quirk, reindent
 from genie_tui.patching.model import (
     ADD,
     CTX,
@@ -136,7 +136,8 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
         tf = TextFile(lines=lines, eols=["\r\n" if crlf else "\n"] * len(lines))
         if open_end:
             tf.eols[-1] = "\r" if crs[-1] else ""  # git's "+x\r" without a newline: the file ends in CR
-        _touch(plan, tree, target, tf, _perm(fp.new_mode) if fp.new_mode is not None else 0o644)
+        # as git creates it: under umask 077 a new secret.env is the user's only (it was 0644 whatever the umask)
+        _touch(plan, tree, target, tf, fsio.new_file_mode(fp.new_mode is not None and bool(fp.new_mode & 0o111)))
         plan.diffs.append(assemble.render_new(target, tf))
         plan.reports.extend(HunkReport(target, h.index, "applied", "exact", 1) for h in todo)
         return

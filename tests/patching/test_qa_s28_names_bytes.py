@@ -4,6 +4,7 @@ renames), each through `genie apply` on git's own diffs in real repositories."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,24 @@ def test_an_unquoted_windows_path_a_model_writes_still_names_the_file(make_repo)
     report = apply_patch(repo, "--- src\\app.py\n+++ src\\app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n")
     assert report.applied and report.files == ["src/app.py"], report
     assert (repo / "src" / "app.py").read_text() == "x = 2\n"
+
+
+def _apply_under_umask(repo: Path, patch: Path, mask: int, *cmd: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*cmd, str(patch)], cwd=repo, capture_output=True, text=True, env={**os.environ},
+                          check=False, umask=mask)
+
+
+def test_a_new_file_gets_the_mode_git_gives_it_under_the_umask(make_repo, tmp_path):
+    """New files were written 0644 (0755) whatever the umask: under umask 077 a new secret.env was world-readable,
+    where git apply (and the shell) make it the user's only."""
+    patch = tmp_path / "new.diff"
+    patch.write_text("--- /dev/null\n+++ b/secret.env\n@@ -0,0 +1 @@\n+TOKEN=abc\n"
+                     "diff --git a/run.sh b/run.sh\nnew file mode 100755\n--- /dev/null\n+++ b/run.sh\n"
+                     "@@ -0,0 +1 @@\n+#!/bin/sh\n")
+    for mask, modes in ((0o077, (0o600, 0o700)), (0o002, (0o664, 0o775))):
+        ours, theirs = make_repo({}, f"genie-{mask:o}"), make_repo({}, f"git-{mask:o}")
+        r = _apply_under_umask(ours, patch, mask, sys.executable, "-m", "genie_tui", "apply")
+        assert r.returncode == 0, r.stderr
+        assert _apply_under_umask(theirs, patch, mask, "git", "apply").returncode == 0
+        for repo in (ours, theirs):
+            assert tuple(stat.S_IMODE((repo / n).stat().st_mode) for n in ("secret.env", "run.sh")) == modes, repo
