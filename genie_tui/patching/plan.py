@@ -145,7 +145,8 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
     source = old if old and tree.exists(old) else new
     if source is None or not tree.exists(source):
         raise Refusal(f"{old or new} does not exist in the repository")
-    tf = tree.load(source)
+    # a rename, copy or mode change alone moves the file as it is, so a binary one too (`git mv img.png logo.png`)
+    tf = tree.load(source, whole=not deleting and all(h.synthetic for h in fp.hunks))
     if deleting and len(todo) != len(fp.hunks):
         raise Refusal(f"deleting {source} can only be approved as a whole")
     hunks = [h for h in todo if not h.synthetic]

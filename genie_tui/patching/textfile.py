@@ -111,6 +111,17 @@ class TextFile:
         return cached
 
 
+@dataclass(slots=True)
+class Opaque(TextFile):
+    """A binary file as its bytes, with no lines: what a rename, a copy or a mode change moves, which needs no
+    text. No hunk applies to it (``Tree.load``)."""
+
+    data: bytes = b""
+
+    def to_bytes(self) -> bytes:
+        return self.data
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """(encoding, text) of ``data``: UTF-8; UTF-8 keeping its invalid bytes (surrogateescape) when the file is mostly UTF-8: at least as many valid
     multi-byte characters as invalid bytes. Latin-1 (lossless too) for files that really are not UTF-8, where

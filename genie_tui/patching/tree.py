@@ -7,13 +7,20 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from genie_tui.patching.textfile import BinaryFile, TextFile
+from genie_tui.patching.textfile import BinaryFile, Opaque, TextFile
 from genie_tui.printable import shown_path
 
 _MISSING = object()
 #: A file larger than this is refused unread: planning a 26 MB file took 15 s and several times its size in
 #: memory, and its undo entry holds it twice; no source file comes near (sqlite3.c is 9 MB)
 FILE_BYTES = 32 * 1024 * 1024
+
+
+def _read(data: bytes) -> TextFile:
+    try:
+        return TextFile.from_bytes(data)
+    except BinaryFile:
+        return Opaque(lines=[], eols=[], data=data)
 
 
 class Refusal(Exception):
@@ -33,7 +40,7 @@ class Tree:
         self.seen: dict[str, bytes] = {}
         self.names: dict[str, str] = {}  # the real path of every file the plan read or wrote -> its name
         for rel, (data, mode) in (overlay or {}).items():
-            self.files[rel] = None if data is None else TextFile.from_bytes(data)
+            self.files[rel] = None if data is None else _read(data)
             if mode is not None:
                 self.modes[rel] = mode
 
@@ -51,7 +58,9 @@ class Tree:
             return self.files[rel] is not None
         return os.path.lexists(self.repo / rel)
 
-    def load(self, rel: str) -> TextFile:
+    def load(self, rel: str, whole: bool = False) -> TextFile:
+        """The file ``rel`` as the plan has it. ``whole``: it is only moved, copied or given another mode, so a
+        binary file is taken too (as :class:`Opaque`); with a hunk to apply, a binary file is refused."""
         tf = self.files.get(rel, _MISSING)
         if tf is _MISSING:
             self.claim(rel)
@@ -71,13 +80,12 @@ class Tree:
                 raise Refusal(f"{rel} is not a regular file ({exc.kind}); genie only patches regular files") from exc
             except OSError as exc:
                 raise Refusal(f"cannot read {rel}: {exc.strerror}") from exc
-            try:
-                tf = TextFile.from_bytes(data)
-            except BinaryFile:
-                raise Refusal(f"{rel} is a binary file; genie only patches text files") from None
+            tf = _read(data)
             self.files[rel] = tf
         if tf is None:
             raise Refusal(f"{rel} was deleted earlier in this patch")
+        if isinstance(tf, Opaque) and not whole:
+            raise Refusal(f"{rel} is a binary file; genie only patches text files")
         return tf  # type: ignore[return-value]
 
     def check_path(self, raw: str) -> str:

@@ -116,3 +116,35 @@ def test_a_new_file_gets_the_mode_git_gives_it_under_the_umask(make_repo, tmp_pa
         assert _apply_under_umask(theirs, patch, mask, "git", "apply").returncode == 0
         for repo in (ours, theirs):
             assert tuple(stat.S_IMODE((repo / n).stat().st_mode) for n in ("secret.env", "run.sh")) == modes, repo
+
+
+def test_a_rename_of_a_binary_file_applies_with_the_rest_of_the_patch(make_repo, tmp_path):
+    """git's diff of `git mv img.png logo.png` (a rename with no content) was refused as a binary file, and the
+    whole patch with it; git apply moves the file. A hunk for a binary file is still refused."""
+    repo = make_repo({"a.py": "x = 1\n"})
+    image = bytes(range(256)) * 8
+    (repo / "img.png").write_bytes(image)
+    (repo / "tool.bin").write_bytes(image)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "binary")
+    git(repo, "mv", "img.png", "logo.png")
+    (repo / "tool.bin").chmod(0o755)
+    (repo / "a.py").write_text("x = 2\n")
+    git(repo, "add", "-A")
+    patch = tmp_path / "rename.diff"
+    patch.write_bytes(git(repo, "diff", "--cached", "-M"))
+    git(repo, "reset", "-q", "--hard")
+    (repo / "tool.bin").chmod(0o644)
+    r = _genie("apply", str(patch), cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert (repo / "logo.png").read_bytes() == image and not (repo / "img.png").exists()
+    assert stat.S_IMODE((repo / "tool.bin").stat().st_mode) & 0o111 and (repo / "tool.bin").read_bytes() == image
+    assert (repo / "a.py").read_text() == "x = 2\n"
+    r = _genie("undo", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert (repo / "img.png").read_bytes() == image and not (repo / "logo.png").exists()
+    hunk = tmp_path / "hunk.diff"
+    hunk.write_text("diff --git a/img.png b/pic.png\nrename from img.png\nrename to pic.png\n--- a/img.png\n"
+                    "+++ b/pic.png\n@@ -1 +1 @@\n-x\n+y\n")
+    r = _genie("apply", str(hunk), cwd=repo)
+    assert r.returncode == 1 and "img.png is a binary file" in r.stderr and (repo / "img.png").exists()
