@@ -40,7 +40,7 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
         spots_now.setdefault(line, []).append(k)
     spots: list[tuple[int, int, int, int]] = []
     for _, i1, i2, j1, j2 in ops:
-        at = _place(where, len(a.lines), i1, i2)
+        at = _place(where, len(a.lines), len(cur.lines), i1, i2)
         if at is None or _slides(cur.lines, set(where.values()), at, i2 - i1) or _rivalled(a.lines, cur.lines, spots_now, at, i1, i2):
             return None
         if spots and at < spots[-1][1]:  # blocks out of their order or overlapping: the file was rearranged
@@ -135,20 +135,19 @@ _RIVALS = 8  # places weighed against the alignment's (each costs two alignments
 _REACH = 1000  # lines compared on each side of a place: past that, two places are as good as the same
 
 
-def _place(where: dict[int, int], total: int, i1: int, i2: int) -> int | None:
+def _place(where: dict[int, int], total: int, size_now: int, i1: int, i2: int) -> int | None:
     """Where the written lines ``i1:i2`` sit now (for ``i1 == i2``, where lines go back in): every one of
-    them untouched and still together; lines to put back need their untouched neighbours to agree."""
+    them untouched and still together; lines to put back need their untouched neighbours to agree. At the
+    file's start or end one neighbour is the file's edge, so lines the user put there (a function appended
+    where the patch removed the last one, text written into a file the patch emptied) are between the
+    neighbours as in the middle of the file: which side of them the old lines go is a guess."""
     if i2 > i1:
         at = where.get(i1)
         if at is None or any(where.get(i1 + k) != at + k for k in range(i2 - i1)):
             return None  # the user edited, moved or removed patched lines
         return at
-    after_prev = where[i1 - 1] + 1 if i1 > 0 and i1 - 1 in where else None
-    before_next = where.get(i1) if i1 < total else None
+    after_prev = 0 if i1 == 0 else where[i1 - 1] + 1 if i1 - 1 in where else None
+    before_next = size_now if i1 == total else where.get(i1)
     if after_prev is not None and before_next is not None and after_prev != before_next:
         return None  # the user put lines where these go back: which side they belong to is a guess
-    if after_prev is not None:
-        return after_prev
-    if before_next is not None:
-        return before_next
-    return 0 if total == 0 else None
+    return after_prev if after_prev is not None else before_next
