@@ -49,7 +49,9 @@ def reverse(before: bytes, after: bytes, now: bytes) -> bytes | None:
     lines, eols = list(cur.lines), list(cur.eols)
     for start, end, j1, j2 in reversed(spots):
         lines[start:end] = b.lines[j1:j2]
-        eols[start:end] = b.eols[j1:j2]
+        # lines put back end as the file's lines do now: after a switch to CRLF (an editor, .gitattributes) a
+        # line with the LF genie's file had would be the one LF line in the file
+        eols[start:end] = [cur.eol if e == a.eol else e for e in b.eols[j1:j2]]
     for k in range(len(eols) - 1):
         if eols[k] == "":  # a line that ended the file before now has lines after it
             eols[k] = cur.eol

@@ -36,3 +36,13 @@ def test_undo_at_the_edge_of_the_file_still_works_when_the_user_wrote_elsewhere(
     (repo / "m.py").write_text((repo / "m.py").read_text().replace("import os", "import sys"))
     assert undo_last(repo).undone
     assert (repo / "m.py").read_text() == "import sys\nimport re\n\ndef old():\n    pass\n"
+
+
+def test_lines_put_back_by_undo_take_the_line_ending_the_file_has_now(make_repo):
+    """The user switched the patched file to CRLF (an editor, .gitattributes); undo put the changed line back with
+    the LF of the file genie wrote, leaving a file with mixed line endings."""
+    repo = make_repo({"f.txt": "a\nb\nc\nd\n"})
+    assert apply_patch(repo, "--- a/f.txt\n+++ b/f.txt\n@@ -1,4 +1,4 @@\n a\n-b\n+B\n c\n d\n").applied
+    (repo / "f.txt").write_bytes((repo / "f.txt").read_bytes().replace(b"\n", b"\r\n"))
+    assert undo_last(repo).undone
+    assert (repo / "f.txt").read_bytes() == b"a\r\nb\r\nc\r\nd\r\n"
