@@ -133,19 +133,45 @@ def already_applied(tf: TextFile, hunk: Hunk) -> int | None:
 
 
 def not_over_own_result(tf: TextFile, h: Hunk, cands: list[Candidate]) -> list[Candidate] | Failure:
-    """Drop fuzzy places where the hunk's new side already stands: a patch applied a second time matches its
-    own result fuzzily (skipping the lines it added) and would add them again."""
-    if all(c.level < 3 for c in cands):
+    """Drop places where the hunk's new side already stands: a patch applied a second time matches its own
+    result fuzzily (skipping the lines it added), or, when all its context is on one side of its added lines
+    (appending at the end of a file), verbatim, and would add them again."""
+    new = [(k, t) for k, t in h.lines if k != DEL]
+    if not any(k == ADD for k, _ in new) or len([t for _, t in new if t.strip()]) < 2:
         return cands
-    done = already_applied(tf, h)
-    if done is None:
-        return cands
-    size = sum(1 for k, _ in h.lines if k != DEL)
-    keep = [c for c in cands if c.level < 3 or c.end <= done - 1 or c.start >= done - 1 + size]
-    if keep:
+    done = already_applied(tf, h) if any(c.level == 3 for c in cands) else None
+    size = len(new)
+    keep, over = [], []
+    for c in cands:
+        at = _result_beside(tf, h, c) if c.level < 3 else done - 1 if done is not None else None
+        if at is not None and (c.level < 3 or c.end > at and c.start < at + size):
+            over.append(at)
+        else:
+            keep.append(c)
+    if keep or not over:
         return keep
-    return Failure(f"the hunk's new lines are already in the file at line {done}; it looks applied already "
-                   "(re-read the file), and applying it there again would repeat its change")
+    return Failure(f"the hunk's new lines are already in the file at line {over[0] + 1}; it looks applied "
+                   "already (re-read the file), and applying it there again would repeat its change")
+
+
+def _result_beside(tf: TextFile, h: Hunk, c: Candidate) -> int | None:
+    """Where the hunk's new side stands around a verbatim place ``c``, reaching past it, lined up by a context
+    line (0-based): the old side only fits again after the change when its context all lies on one side of
+    the added lines."""
+    level = max(c.level, 1)
+    old_at = new_at = 0
+    for k, _ in h.lines:
+        if k == CTX:
+            break
+        old_at += k != ADD
+        new_at += k != DEL
+    else:
+        return None  # no context line: a replacement's old side is gone once it has been applied
+    new = [normalize(t, level) for k, t in h.lines if k != DEL]
+    at = c.start + old_at - new_at
+    if not (at < c.start or at + len(new) > c.end):
+        return None  # the new side only covers the old one's lines: a change of spacing, line ending or BOM
+    return at if at >= 0 and tf.norm(level)[at:at + len(new)] == new else None
 
 
 def _contiguous(tf: TextFile, shape: Shape, level: int) -> list[int]:
