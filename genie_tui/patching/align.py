@@ -149,8 +149,7 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
     # A "..." only places added lines when lines with real words pin it on both sides; blank lines or
     # brackets alone would let it stretch to the next blank pair.
     matched = [t for t in range(m) if mapping[t] is not None and _WORD.search(toks[t])]
-    unclear = ("the context lines next to the added lines do not match the file exactly, so the insertion "
-               "point is unclear; copy the lines around the change exactly")
+    unclear = _unclear(None)
     for g in adds:
         lo = hi = None
         lo_t = hi_t = None
@@ -197,10 +196,20 @@ def insert_positions(kinds, blank, toks, norm, mapping, gaps, adds) -> dict[int,
             else:
                 return (f"the context around the added lines does not match the file: lines {lo + 1}-{hi} "
                         "sit where the patch has none, so it is unclear whether to insert before or after them")
-        elif hi is not None and (not nonblank_before or (hi_t == g and kinds[hi_t] == DEL)):
+        # With one side pinned, the added lines go right beside its matched line only when no real context line
+        # between them went unmatched: that line may be a stale copy of the file line beside the matched one
+        # (``def f(x):`` for ``def f(x, y):``), and the added lines belong on its far side.
+        elif hi is not None and (hi_t == g and kinds[hi_t] == DEL or not nonblank_before and not nonblank_after):
             out[g] = hi
-        elif lo is not None and (not nonblank_after or (lo_t == g - 1 and kinds[lo_t] == DEL)):
+        elif lo is not None and (lo_t == g - 1 and kinds[lo_t] == DEL or not nonblank_after and not nonblank_before):
             out[g] = lo
         else:
-            return unclear
+            stray = [toks[u] for u in (*unmatched_before, *unmatched_after) if not blank[u]]
+            return _unclear(stray[0] if stray else None)
     return out
+
+
+def _unclear(stray: str | None) -> str:
+    which = f" ({stray!r} is not in the file there)" if stray else ""
+    return (f"the context lines next to the added lines do not match the file exactly{which}, so the insertion "
+            "point is unclear; copy the lines around the change exactly")

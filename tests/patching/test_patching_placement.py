@@ -1,0 +1,47 @@
+"""A hunk that does not match its place line for line is put where it belongs or refused, never put at a guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from genie_tui.patching import PatchReport, apply_patch
+
+
+def refused(repo: Path, name: str, diff: str, *words: str) -> PatchReport:
+    before = (repo / name).read_text()
+    report = apply_patch(repo, diff)
+    assert not report.applied, (repo / name).read_text()
+    assert (repo / name).read_text() == before
+    for w in words:
+        assert w in report.reason, report.reason
+    return report
+
+
+CALC = "import functools\n\n\ndef compute(x, y, z):\n    total = x + y + z\n    return total\n"
+
+
+def test_a_line_added_beside_a_stale_context_line_is_refused(make_repo):
+    """The stale signature goes unmatched: the decorator went right before the next matched line, inside the
+    body. Which side of the file's own signature it belongs on only that line could tell."""
+    repo = make_repo({"calc.py": CALC})
+    diff = ("--- a/calc.py\n+++ b/calc.py\n@@ -4,3 +4,4 @@\n+@functools.cache\n def compute(x, y):\n"
+            "     total = x + y + z\n     return total\n")
+    refused(repo, "calc.py", diff, "insertion point is unclear", "'def compute(x, y):' is not in the file there")
+
+
+def test_a_line_added_after_a_stale_context_line_is_refused(make_repo):
+    """The mirror case: '# done' went above the return whose stale copy ('return total') it follows."""
+    repo = make_repo({"calc.py": "def compute(x, y, z):\n    total = x + y + z\n    return total * 2\n"})
+    diff = ("--- a/calc.py\n+++ b/calc.py\n@@ -1,3 +1,4 @@\n def compute(x, y, z):\n     total = x + y + z\n"
+            "     return total\n+    # done\n")
+    refused(repo, "calc.py", diff, "insertion point is unclear", "'return total' is not in the file there")
+
+
+def test_a_line_added_beside_a_matched_line_still_applies_fuzzily(make_repo):
+    """A stale context line away from the added lines leaves their place clear."""
+    repo = make_repo({"calc.py": CALC})
+    diff = ("--- a/calc.py\n+++ b/calc.py\n@@ -4,3 +4,4 @@\n def compute(x, y):\n     total = x + y + z\n"
+            "+    total += 1\n     return total\n")
+    report = apply_patch(repo, diff)
+    assert report.applied and report.hunks[0].method == "fuzzy", report.reason
+    assert (repo / "calc.py").read_text() == CALC.replace("    return", "    total += 1\n    return")
