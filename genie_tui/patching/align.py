@@ -55,8 +55,10 @@ MAX_PATHS = 24
 def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
     """Edit-distance style alignment of tokens ``tsel`` to file lines ``origin + step*j``, both walking away
     from the anchor. Context tokens may go unmatched and file lines may be skipped (cost 1 blank, 2
-    otherwise); removed lines must match; a gap absorbs any run of lines for free. Returns the best cost and
-    every alignment that reaches it (capped)."""
+    otherwise); removed lines must match; a gap absorbs any run of lines for free. A non-blank context token
+    set against a different non-blank line (a wrong copy of it) costs what an unmatched one does: so it does at
+    the window's open end, and a place whose wrong line is inside the hunk must not lose to one whose wrong line
+    is at its edge. Returns the best cost and every alignment that reaches it (capped)."""
     m = len(tsel)
     fsel = [origin + step * j for j in range(n)]
     fl = [norm[j] for j in fsel]
@@ -82,6 +84,7 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                 nrow[j] = min(nrow[j], best)
         else:
             uc = (SCALE + 1 if blank[t] else 2 * SCALE + 1) if kind == CTX else INF
+            swap = kind == CTX and not blank[t]
             for j in range(n + 1):
                 c = row[j]
                 if c >= INF:
@@ -90,6 +93,8 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                     nrow[j + 1] = c
                 if c + uc < nrow[j] and c + uc <= budget:
                     nrow[j] = c + uc
+                if swap and j < n and not fb[j] and c + uc < nrow[j + 1] and c + uc <= budget:
+                    nrow[j + 1] = c + uc
     last = D[m]
     cost = min(last)
     if cost > budget:
@@ -105,6 +110,9 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
                 res.append(("m", i - 1, j - 1))
             if kind == CTX and D[i - 1][j] + (SCALE + 1 if blank[t] else 2 * SCALE + 1) == v:
                 res.append(("u", i - 1, j))
+            if (kind == CTX and not blank[t] and j > 0 and not fb[j - 1] and fl[j - 1] != toks[t]
+                    and D[i - 1][j - 1] + 2 * SCALE + 1 == v):
+                res.append(("x", i - 1, j - 1))
             if kind == GAP:
                 res.extend(("g", i - 1, j0) for j0 in range(j, -1, -1) if D[i - 1][j0] == v)
         if j > 0 and i < m and D[i][j - 1] + (SCALE if fb[j - 1] else 2 * SCALE) == v:
@@ -120,20 +128,21 @@ def _half(tsel, origin, step, n, toks, kinds, blank, norm, fblank, budget):
             continue
         for kind, pi, pj in reversed(preds(i, j)):
             stack.append((pi, pj, steps + ((kind, i, j, pi, pj),)))
-    out = []
+    out: list[tuple[dict[int, int | None], dict[int, tuple[int, int]]]] = []
     for steps in paths:
         mapping: dict[int, int | None] = {}
         gaps: dict[int, tuple[int, int]] = {}
         for kind, i, j, pi, pj in steps:
             if kind == "m":
                 mapping[tsel[pi]] = fsel[pj]
-            elif kind == "u":
+            elif kind in "ux":
                 mapping[tsel[pi]] = None
             elif kind == "g":
                 t = tsel[pi]
                 mapping[t] = None
                 gaps[t] = (origin + pj, origin + j) if step == 1 else (origin - j + 1, origin - pj + 1)
-        out.append((mapping, gaps))
+        if (mapping, gaps) not in out:  # a line unmatched at the window's edge or set against the line there
+            out.append((mapping, gaps))
     return cost, out
 
 

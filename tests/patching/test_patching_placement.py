@@ -45,3 +45,26 @@ def test_a_line_added_beside_a_matched_line_still_applies_fuzzily(make_repo):
     report = apply_patch(repo, diff)
     assert report.applied and report.hunks[0].method == "fuzzy", report.reason
     assert (repo / "calc.py").read_text() == CALC.replace("    return", "    total += 1\n    return")
+
+
+STORE = ("class Store:\n    def save(self, item):\n        self.validate(item)\n        return self.db.write(item)\n\n"
+         "    def delete(self, item):\n        self.check(item)\n        return self.db.write(item)\n")
+
+
+def test_a_wrong_context_line_inside_the_hunk_weighs_as_much_as_one_at_its_edge(make_repo):
+    """Both methods match 2 of the hunk's 3 old lines: save() all but the first ('def delete'), delete() all but
+    the middle one (it calls check, not validate). A mismatch in the middle cost a skipped file line more, so
+    save() was changed, exit 0."""
+    repo = make_repo({"store.py": STORE})
+    diff = ("--- a/store.py\n+++ b/store.py\n@@ -6,3 +6,3 @@\n     def delete(self, item):\n"
+            "         self.validate(item)\n-        return self.db.write(item)\n+        return self.db.remove(item)\n")
+    refused(repo, "store.py", diff, "matches 2 places equally well (lines 3, 6)")
+
+
+def test_a_wrong_context_line_inside_the_hunk_still_applies_where_nothing_rivals_it(make_repo):
+    repo = make_repo({"store.py": STORE.replace("def save", "def keep").replace("self.validate", "self.log")})
+    diff = ("--- a/store.py\n+++ b/store.py\n@@ -6,3 +6,3 @@\n     def delete(self, item):\n"
+            "         self.validate(item)\n-        return self.db.write(item)\n+        return self.db.remove(item)\n")
+    report = apply_patch(repo, diff)
+    assert report.applied and report.hunks[0].method == "fuzzy", report.reason
+    assert (repo / "store.py").read_text().endswith("self.check(item)\n        return self.db.remove(item)\n")
