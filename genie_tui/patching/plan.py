@@ -237,7 +237,8 @@ def _apply_hunks(tf: TextFile, hunks: list[Hunk], name: str, strict: bool):
 
 
 def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails: dict[int, str]):
-    """Pick one candidate per hunk: unique ones first, then hunk order, then the stated line number."""
+    """Pick one candidate per hunk: unique ones first, then hunk order (where the headers agree with it), then the
+    stated line number."""
     chosen: dict[int, locate.Candidate] = {h.index: found[h.index][0] for h in hunks
                                            if h.index in found and len(found[h.index]) == 1}
     order = [h for h in hunks if h.index in found]
@@ -250,8 +251,9 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
         cands = found[h.index]
         if len(cands) == 1:
             continue
-        lo = max((chosen[p.index].end for p in order[:pos] if p.index in chosen), default=0)
-        hi = min((chosen[p.index].start for p in order[pos + 1:] if p.index in chosen), default=1 << 30)
+        lo = max((chosen[p.index].end for p in order[:pos] if p.index in chosen and _in_order(p, h)), default=0)
+        hi = min((chosen[p.index].start for p in order[pos + 1:] if p.index in chosen and _in_order(h, p)),
+                 default=1 << 30)
         fit = [c for c in cands if c.start >= lo and c.end <= hi] or cands
         stated = [c for c in cands if c.method == "exact"]  # verbatim at the header's line
         if stated and stated[0] not in fit:
@@ -269,6 +271,12 @@ def _resolve(hunks: list[Hunk], found: dict[int, list[locate.Candidate]], fails:
             fails[h.index] = (f"the hunk matches {len(fit)} places equally well (lines {where}); add context "
                               "lines that occur only at the intended place")
     return chosen
+
+
+def _in_order(first: Hunk, then: Hunk) -> bool:
+    """Whether the patch's order of two hunks may stand for their order in the file: not when their headers
+    say the reverse (a hunk written out of order), since then one of the two is wrong and nothing tells which."""
+    return not (first.old_start and then.old_start and first.old_start > then.old_start)
 
 
 def _added(tf: TextFile, shape: locate.Shape, c: locate.Candidate) -> list[list[str]] | str:

@@ -68,3 +68,33 @@ def test_a_wrong_context_line_inside_the_hunk_still_applies_where_nothing_rivals
     report = apply_patch(repo, diff)
     assert report.applied and report.hunks[0].method == "fuzzy", report.reason
     assert (repo / "store.py").read_text().endswith("self.check(item)\n        return self.db.remove(item)\n")
+
+
+def _net() -> str:
+    lines = [f"    step({i})" for i in range(1, 61)]
+    block = ["", "    if retries > 3:", "        raise TimeoutError()", ""]
+    lines[9:13] = block  # lines 10-13
+    lines[49:53] = block  # lines 50-53
+    lines[29] = "    unique_call()"
+    return "\n".join(lines) + "\n"
+
+
+RETRY = "@@ -48,4 +48,4 @@\n \n     if retries > 3:\n-        raise TimeoutError()\n+        raise RetryError()\n \n"
+UNIQUE = "@@ -28,3 +28,3 @@\n     step(29)\n-    unique_call()\n+    unique_call(x)\n     step(31)\n"
+
+
+def test_a_twin_hunk_written_out_of_order_is_not_placed_by_the_patch_order(make_repo):
+    """The retry block is at lines 10 and 50. Hunk 1 comes before hunk 2 (line 30) in the patch, but the headers
+    (48, then 28) say it comes after: the order is no evidence then, and line 10 was taken."""
+    repo = make_repo({"net.py": _net()})
+    report = refused(repo, "net.py", "--- a/net.py\n+++ b/net.py\n" + RETRY + UNIQUE, "2 places equally well (lines 10, 50)")
+    assert report.hunks[0].status == "refused"
+
+
+def test_a_twin_hunk_in_order_is_still_placed_by_the_patch_order(make_repo):
+    repo = make_repo({"net.py": _net()})
+    report = apply_patch(repo, "--- a/net.py\n+++ b/net.py\n" + UNIQUE + RETRY)
+    assert report.applied, report.reason
+    assert report.hunks[1].line == 50
+    assert (repo / "net.py").read_text() == _net().replace("unique_call()", "unique_call(x)").replace(
+        "TimeoutError", "RetryError").replace("RetryError", "TimeoutError", 1)
