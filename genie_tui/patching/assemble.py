@@ -6,8 +6,6 @@ apply together when they agree; when they disagree about a line the caller refus
 
 from __future__ import annotations
 
-import itertools
-
 from genie_tui.patching import locate
 from genie_tui.patching.model import ADD, DEL, Hunk
 from genie_tui.patching.textfile import TextFile
@@ -27,17 +25,24 @@ def edits(h: Hunk, c: locate.Candidate, adds: list[list[str]]) -> tuple[set[int]
 def conflicts(placed) -> tuple[set[int], str] | None:
     """Overlapping hunks are merged when they agree (shared lines are context in both, insertions at
     different places); otherwise say which hunks clash."""
-    for (h1, c1, a1), (h2, c2, a2) in itertools.combinations(placed, 2):
-        if c2.start >= c1.end or c1.start >= c2.end:
-            continue
-        d1, k1, i1 = edits(h1, c1, a1)
-        d2, k2, i2 = edits(h2, c2, a2)
-        clash = (d1 & d2) | (d1 & k2) | (d2 & k1) | (set(i1) & set(i2))
-        if clash:
-            line = min(clash) + 1
-            return {h1.index, h2.index}, (f"hunks {h1.index + 1} and {h2.index + 1} overlap and disagree about line "
-                                          f"{line} (lines {c1.start + 1}-{c1.end} and {c2.start + 1}-{c2.end}); "
-                                          "merge them into one hunk")
+    placed = sorted(placed, key=lambda x: (x[1].start, x[1].end))
+    for n, (h1, c1, a1) in enumerate(placed):
+        # sorted by start, only the hunks that start before this one ends can overlap it: thousands of hunks
+        # in a file are not compared pair by pair
+        for m in range(n + 1, len(placed)):
+            h2, c2, a2 = placed[m]
+            if c2.start >= c1.end:
+                break
+            if c1.start >= c2.end:
+                continue
+            d1, k1, i1 = edits(h1, c1, a1)
+            d2, k2, i2 = edits(h2, c2, a2)
+            clash = (d1 & d2) | (d1 & k2) | (d2 & k1) | (set(i1) & set(i2))
+            if clash:
+                line = min(clash) + 1
+                return {h1.index, h2.index}, (f"hunks {h1.index + 1} and {h2.index + 1} overlap and disagree about "
+                                              f"line {line} (lines {c1.start + 1}-{c1.end} and {c2.start + 1}-"
+                                              f"{c2.end}); merge them into one hunk")
     return None
 
 
