@@ -22,7 +22,7 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval import langs, workers
+from genie_tui.retrieval import workers
 from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks, stored_terms
@@ -108,18 +108,6 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
         # code the parse cannot take is still text: one such file failed the whole build, and with it every
         # search
         return job[0], TextOnly(analyse(job[1], None, job[3]))
-
-
-def parse_problem(path: str, lang: str, data: bytes) -> str:
-    """Why a file of a known language was indexed as text (the parse given up or failed, as the build met it
-    in :func:`_analyse_job`), or ``""`` when it parses."""
-    try:
-        analyse(path, lang, data)
-    except langs.TooSlow:
-        return f"tree-sitter gave up on it after {langs.parse_seconds(data):g} s of processor time"
-    except UNPARSABLE as exc:
-        return f"its parse failed ({type(exc).__name__}: code nested too deep, or a grammar error)"
-    return ""
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str], df: Counter[str]) -> int:
@@ -211,14 +199,15 @@ def _store_df(c: sqlite3.Connection, df: Counter[str]) -> None:
 # term, so each file's rows land all over it: with 2 MB, writing a 1M-line repository's rows took 10-12 s of CPU,
 # with 32 MB 6.6-7.2 s (128 MB: 7.0-8.3 s). Given back when the update ends.
 BUILD_CACHE_KB = 32768
+BATCH_FILES = 1000  # parsed files per commit
 
 
 def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
-           only: list[str] | None = None, on_batch: Callable[[], None] | None = None,
+           only: list[str] | None = None, on_batch: Callable[[int], None] | None = None,
            nice: int = 0, known: dict[str, tuple] | None = None) -> BuildStats:
-    """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``nice``: how
-    much lower the parsing workers' priority is. ``known``: the rows of ``files`` as the caller holds them
-    (see :func:`stored`; their hashes may be ``None``, then read when needed), exactly as stored."""
+    """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``on_batch(n)``: told of
+    each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
+    priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``)."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
@@ -266,7 +255,7 @@ def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: 
 
 
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: list[str] | None,
-            on_batch: Callable[[], None] | None, nice: int, known: dict[str, tuple] | None) -> BuildStats:
+            on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None) -> BuildStats:
     stats = BuildStats()
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
@@ -362,7 +351,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             stamps[fid] = seen
     done = total - len(jobs)
     # closed on the way out of an error or a stop, so the workers end with the build
-    n_workers = workers.count(n_workers, sum(len(j[3]) for j in jobs))
+    n_workers = workers.count(n_workers, workers.work(jobs))
 
     def started(pids: list[int]) -> None:
         stats.workers = len(pids)
@@ -381,11 +370,11 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             stats.parsed += 1
             if progress and n % 100 == 0:
                 progress(done + n, total)
-            if n % 1000 == 0:  # readers on other threads see partial progress
+            if n % BATCH_FILES == 0:  # a stopped build keeps them, and readers on other threads see them
                 _store_df(c, df)
                 c.commit()
                 if on_batch is not None:
-                    on_batch()
+                    on_batch(n)
     gone = [(row[0], p) for p, row in known.items()
             if p not in present and (only is None or p in entries)]
     for fid, _ in gone:

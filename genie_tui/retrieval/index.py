@@ -21,7 +21,7 @@ from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
-from genie_tui.retrieval.snapshot import Snapshot, data_version
+from genie_tui.retrieval.snapshot import Snapshot
 from genie_tui.retrieval.store import (
     CacheUnusable,
     LockBusy,
@@ -49,7 +49,7 @@ class RepoIndex:
         self._store = store
         self._write = threading.RLock()
         self._snap = Snapshot({}, vector=vector)  # its updates keep ``vector`` (BM25 with numpy; None: by size)
-        self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see _known_rows)
+        self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see known_rows)
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.on_wait: Callable[[str], None] | None = None
@@ -187,7 +187,7 @@ class RepoIndex:
         log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
         # a build behind the app yields the cores to it: its workers run at a lower priority
         nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
-        known = self._known_rows(c)
+        known = self._snap.known_rows(c) if self._rows_exact else None  # exact: its last update ended and was read
         self._rows_exact = False  # until the update has ended and its rows are read (a stopped one leaves its
         # writes in the connection's open transaction)
         w = self._watch
@@ -195,7 +195,7 @@ class RepoIndex:
             only = w.changed_files(known or build.stored(c)) if quick and w is not None else None
             if w is not None and only is None:  # the directories of the files stored are watched before a scan
                 w.arm(build.stored_paths(c), begin=True)
-            self.last_build = build.update(c, self.repo, progress, only=only, on_batch=self._reload, nice=nice,
+            self.last_build = build.update(c, self.repo, progress, only=only, on_batch=self._partial(), nice=nice,
                                            known=known)
             if w is not None and only is None:  # and after it: those it found
                 w.arm(build.stored_paths(c), begin=False)
@@ -211,13 +211,19 @@ class RepoIndex:
             self._store.set_meta(history.HEAD_KEY, head)
             c.commit()
 
-    def _known_rows(self, c: sqlite3.Connection) -> dict[str, tuple] | None:
-        """The files table as ``build.update`` reads it, from the snapshot when that is what ``c`` sees (its last
-        update ended and was read, no other commit since; reading 11,000 rows was slow), else ``None``."""
-        snap = self._snap
-        if not self._rows_exact or snap.conn is not c or snap.version != data_version(c):
+    def _partial(self) -> Callable[[int], None] | None:
+        """Called after each commit (``n`` files parsed): on the background build, a reload for searches meanwhile once
+        the files parsed since the last are a quarter of the rows it read (each reads all rows: one per 1,000 files was
+        half of a cold build of 50,000); none on the caller's thread (others read the old snapshot till it ends)."""
+        if threading.current_thread() is not self._thread:
             return None
-        return {r[1]: (r[0], r[1], r[9], r[10], None, r[4]) for r in snap.rows.values()}
+        last = [0]
+
+        def reload(n: int) -> None:
+            if n - last[0] >= len(self._snap.rows) // 4:
+                last[0] = n
+                self._reload()
+        return reload
 
     def refresh(self) -> None:
         """Re-read the files whose size or ctime changed (after patches); with a watcher, those it saw change."""
@@ -244,14 +250,8 @@ class RepoIndex:
 
     @property
     def semantic(self) -> dict[str, Any] | None:
-        """``None`` when semantic search is off, else its model, chunks embedded and the last pass's work
-        (``elsewhere``: none, another process was embedding)."""
-        if self._sem is None:
-            return None
-        last = self._sem.last
-        return {"model": self._sem.cfg.model, "chunks": last.chunks, "embedded": last.embedded,
-                "requests": last.requests, "elsewhere": last.elsewhere,
-                "hyde": self._sem.cfg.hyde and self._sem.cfg.chat_model is not None}
+        """``None`` when semantic search is off, else its model, chunks embedded and the last pass's work."""
+        return None if self._sem is None else self._sem.summary()
 
     def _semantic_hits(self, query: str, hyde: bool | None) -> Hits | None:
         return None if self._sem is None else self._sem.hits(self._store.conn(), query, hyde, self._snap.files)

@@ -271,6 +271,13 @@ class Semantic:
     def _bump(self) -> None:
         self._gen += 1
 
+    def summary(self) -> dict[str, Any]:
+        """The model, chunks embedded and the last pass's work (``elsewhere``: none, another process was embedding)."""
+        last = self.last
+        return {"model": self.cfg.model, "chunks": last.chunks, "embedded": last.embedded,
+                "requests": last.requests, "elsewhere": last.elsewhere,
+                "hyde": self.cfg.hyde and self.cfg.chat_model is not None}
+
     def hits(self, c: sqlite3.Connection, query: str, hyde: bool | None, files: Mapping[int, Any]) -> Hits | None:
         """Similarities for ``query``, or ``None`` when nothing is embedded or the endpoint failed. ``files``:
         the indexed files, whose most common language hypothetical code is written in."""

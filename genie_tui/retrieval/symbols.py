@@ -12,8 +12,9 @@ from pathlib import Path
 
 from genie_tui.printable import shown_path
 from genie_tui.retrieval import files as F
+from genie_tui.retrieval import langs
 from genie_tui.retrieval import resolve as R
-from genie_tui.retrieval.build import parse_problem
+from genie_tui.retrieval.build import UNPARSABLE, analyse
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
@@ -316,6 +317,18 @@ def _nested_repository(repo: Path, full: Path, itself: bool = False) -> str:
         if (parent / ".git").exists():
             what = "another git repository" if parent == full else "inside another git repository"
             return f"{what} ({parent.relative_to(repo).as_posix()}/, a submodule or nested checkout)"
+    return ""
+
+
+def parse_problem(path: str, lang: str, data: bytes) -> str:
+    """Why a file of a known language was indexed as text (the parse given up or failed, as the build met it
+    in :func:`build._analyse_job`), or ``""`` when it parses."""
+    try:
+        analyse(path, lang, data)
+    except langs.TooSlow:
+        return f"tree-sitter gave up on it after {langs.parse_seconds(data):g} s of processor time"
+    except UNPARSABLE as exc:
+        return f"its parse failed ({type(exc).__name__}: code nested too deep, or a grammar error)"
     return ""
 
 

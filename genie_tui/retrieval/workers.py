@@ -33,6 +33,9 @@ from typing import Any, BinaryIO
 MIN_BYTES = 2_000_000
 #: A batch is about this much source (0.1-0.2 s of work), so the workers stay busy to the end.
 BATCH_BYTES = 256_000
+#: What analysing a file costs besides its bytes, as so many bytes of source: a two-line file took 0.08 ms, a byte
+#: of source 0.44 us. A repository of 50,000 tiny files (1.5 MB) is 11.5 MB of work, and gets its workers.
+FILE_BYTES = 200
 MAX_AUTO = 4
 #: How long this process waits for a worker's result for a batch (for each 256 kB of source in it, so a batch
 #: holding a 2 MB file gets 8 times as long) before it takes the worker for hung, kills it and analyses its
@@ -55,10 +58,15 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
+def work(jobs: list[Job]) -> int:
+    """How much analysing ``jobs`` costs, in bytes of source (see :data:`FILE_BYTES`)."""
+    return sum(len(job[3]) for job in jobs) + FILE_BYTES * len(jobs)
+
+
 def count(setting: int, total_bytes: int) -> int:
-    """How many workers a build of ``total_bytes`` of source uses: ``setting`` (the ``index_workers`` config;
-    0 is one per core, at most 4; never more than the cores), none below :data:`MIN_BYTES` or with one core (1
-    means none: this process)."""
+    """How many workers a build of ``total_bytes`` of work (see :func:`work`) uses: ``setting`` (the
+    ``index_workers`` config; 0 is one per core, at most 4; never more than the cores), none below :data:`MIN_BYTES`
+    or with one core (1 means none: this process)."""
     n = min(setting or MAX_AUTO, cpus())  # never more than the cores: a repository's config may set it
     return n if n > 1 and total_bytes >= MIN_BYTES and sys.executable else 0
 
@@ -71,7 +79,7 @@ def batches(jobs: list[Job]) -> list[list[Job]]:
             out.append([])
             size = 0
         out[-1].append(job)
-        size += len(job[3]) + 200
+        size += len(job[3]) + FILE_BYTES
     return out if out[0] else []
 
 

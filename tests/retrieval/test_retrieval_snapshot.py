@@ -11,7 +11,8 @@ import threading
 import pytest
 
 from genie_tui.retrieval import RepoIndex, build, history
-from genie_tui.retrieval.store import CacheUnusable
+from genie_tui.retrieval.snapshot import Snapshot
+from genie_tui.retrieval.store import CacheUnusable, db_path
 
 QUERIES = ("parse the config file", "loader load settings", "render the page title", "utils helpers", "App")
 
@@ -196,6 +197,40 @@ def test_a_search_during_a_background_build_finds_what_its_first_batches_stored(
         release.set()
     assert ix.wait(60)
     assert [r.path for r in ix.search(word(1002), k=3)] == ["m1002.py"]
+    ix.close()
+
+
+def test_an_update_reads_its_files_once_however_many_batches_it_commits(make_repo, monkeypatch):
+    # each read takes in every stored row: one after each batch made a cold build of 50,000 files quadratic
+    # (51 reads, half of its time). An update on the caller's thread has no searches waiting for its partial
+    # progress; the background build's reads are spaced by a quarter of the rows, so a few in all
+    monkeypatch.setattr(build, "BATCH_FILES", 10)
+    real = Snapshot.read.__func__  # type: ignore[attr-defined]
+    reads = []
+
+    def counted(cls, *args, **kw):  # type: ignore[no-untyped-def]
+        reads.append(threading.current_thread().name)
+        return real(cls, *args, **kw)
+
+    monkeypatch.setattr(Snapshot, "read", classmethod(counted))
+    repo = make_repo({f"m{i:03d}.py": f"def handler_{i}(request):\n    return request\n" for i in range(300)})
+    ix = RepoIndex.open(repo)
+    assert ix.last_build.parsed == 300 and len(reads) == 1  # at its end
+    for i in range(300, 600):
+        (repo / f"m{i:03d}.py").write_text(f"def handler_{i}(request):\n    return request\n")
+    ix.refresh()
+    assert ix.last_build.parsed == 300 and len(reads) == 2
+    assert [d.path for d in ix.definitions("handler_599")] == ["m599.py"]
+    ix.close()
+    reads.clear()
+    db_path(repo).unlink()  # a cold build, in the background
+    ix = RepoIndex.open(repo, background=True)
+    assert ix.wait(60)
+    assert ix.last_build.parsed == 600
+    # the (empty) stored index as it opens; after the first batch, at 160, 310 and 460 files (600 rows); the end
+    assert reads == ["MainThread"] + ["genie-index"] * 5
+    assert [d.path for d in ix.definitions("handler_599")] == ["m599.py"]
+    assert _answers(ix) == _fresh(repo)
     ix.close()
 
 

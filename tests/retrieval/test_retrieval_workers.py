@@ -114,6 +114,20 @@ def test_small_builds_and_one_core_stay_in_process(make_repo, monkeypatch):
     assert workers.count(1, 10**9) == 0
 
 
+def test_many_small_files_are_work_for_the_workers_too(make_repo, monkeypatch):
+    # a file costs its parse and its rows whatever its size: 50,000 two-line files (1.5 MB) were parsed in this
+    # process alone, as below the threshold of 2 MB of source, though they are about 12 MB's work
+    monkeypatch.setattr(workers, "MIN_BYTES", 100_000)
+    monkeypatch.setattr(workers, "BATCH_BYTES", 50_000)  # three batches
+    monkeypatch.setattr(workers, "cpus", lambda: 4)
+    repo = make_repo({f"m{i:03d}.py": f"def f{i}(x):\n    return x\n" for i in range(600)})  # 17 kB
+    expected = _reference(repo, monkeypatch)
+    ix = _build(repo, monkeypatch, 2)
+    assert ix.last_build.workers == 2 and ix.last_build.in_workers == ix.last_build.parsed == 600
+    ix.close()
+    assert _tables(repo) == expected
+
+
 def test_never_more_workers_than_cores_or_batches(make_repo, monkeypatch, small_batches):
     """A repository's config may set ``index_workers``: 200 must not start a process per batch."""
     assert workers.count(200, 10**9) == 4  # the cores (4 here)
