@@ -184,7 +184,7 @@ class RepoIndex:
         c = self._store.conn()
         head = history.head(self.repo)
         stale = history.stored_head(c) != head
-        log = history.Log(self.repo, head) if stale and head else None  # git reads it while the files are built
+        log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None  # git runs meanwhile
         # a build behind the app yields the cores to it: its workers run at a lower priority
         nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
         known = self._snap.known_rows(c) if self._rows_exact else None  # exact: its last update ended and was read

@@ -155,3 +155,132 @@ def test_a_history_whose_messages_hold_no_word_to_search_leaves_search_working(m
         assert [r.path for r in index.search("alpha alpha", k=3)] == ["a.py"]
     finally:
         index.close()
+
+
+def _tables(c: sqlite3.Connection) -> dict[str, list]:
+    """The stored history as a full read stores it, commits named by id rather than by their ids (an extended
+    history gives the newer ones lower ids, in the same order)."""
+    sha = dict(c.execute("SELECT id, sha FROM commits"))
+    return {"commits": c.execute("SELECT sha, files, ntok FROM commits ORDER BY id").fetchall(),
+            "histterm": sorted((t, sha[i], n) for t, i, n in c.execute("SELECT * FROM histterm")),
+            "histpost": c.execute("SELECT * FROM histpost").fetchall(),
+            "histlen": c.execute("SELECT * FROM histlen").fetchall()}
+
+
+def _signals(c: sqlite3.Connection) -> list:
+    past = history.Terms(history.stored_head(c))
+    out: list = [list(history.activity(c).items())]
+    for terms in (["export", "calendar"], ["rounding", "invoices"], ["zones", "offset", "typo"], ["initial"]):
+        out.append(list(past.votes(c, terms, top=4).items()))
+        out.append(list(past.file_scores(c, {t: 1.0 + i for i, t in enumerate(terms)}).items()))
+    return out
+
+
+def _full_read(repo, path) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
+    store = Store(path)
+    store.init()
+    c = store.conn()
+    history.update(c, repo, history.head(repo))
+    store.set_meta(history.HEAD_KEY, history.head(repo))
+    try:
+        return _tables(c), _signals(c)
+    finally:
+        store.close()
+
+
+def test_new_commits_on_top_are_added_to_the_stored_history_as_a_full_read_has_them(make_repo, monkeypatch):
+    # a HEAD that moved threw the stored history away: 20,000 commits read again (1.5 s) for one new commit
+    repo = _history_repo(make_repo)
+    logged: list[int] = []
+    real = history.Log.result
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        out = real(self)
+        logged.append(len(out or []))
+        return out
+
+    monkeypatch.setattr(history.Log, "result", counted)
+    ix = RepoIndex.open(repo)
+    try:
+        assert logged == [len(MESSAGES) + 1]
+        (repo / "billing.py").write_text("def charge(amount):\n    return round(amount, 2)\n")
+        git(repo, "add", "billing.py")
+        git(repo, "commit", "-qm", "Fix invoice rounding of cents")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "Empty: rounding invoices")  # stored: none of its files
+        ix.refresh()
+        assert logged[1:] == [2]  # the two new commits only
+        assert "similar past commits changed it" in ix.search("invoice rounding loses cents", k=1)[0].why
+        c = ix._store.conn()
+        assert (_tables(c), _signals(c)) == _full_read(repo, repo.parent / "full.sqlite")
+    finally:
+        ix.close()
+
+
+@pytest.mark.parametrize("move", ["amend", "other line", "merge", "back"])
+def test_a_head_that_does_not_descend_in_a_line_reads_the_history_again(make_repo, tmp_path, move):
+    repo = _history_repo(make_repo)
+    ix = RepoIndex.open(repo)
+    try:
+        if move == "amend":
+            git(repo, "commit", "-q", "--amend", "-m", "Typo in the timezone rounding")
+        elif move == "other line":
+            git(repo, "checkout", "-q", "--orphan", "other")
+            git(repo, "commit", "-q", "-m", "Rounding of invoices from scratch")
+        elif move == "merge":
+            git(repo, "checkout", "-q", "-b", "side", "HEAD~3")
+            (repo / "side.py").write_text("s = 1\n")
+            git(repo, "add", "side.py")
+            git(repo, "commit", "-qm", "Side rounding of invoices")
+            git(repo, "checkout", "-q", "main")
+            (repo / "main.py").write_text("m = 1\n")
+            git(repo, "add", "main.py")
+            git(repo, "commit", "-qm", "Main invoices")
+            git(repo, "merge", "-q", "--no-edit", "side")
+        else:
+            git(repo, "reset", "-q", "--hard", "HEAD~2")
+        ix.refresh()
+        c = ix._store.conn()
+        assert history.stored_head(c) == history.head(repo)
+        assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / "full.sqlite")
+    finally:
+        ix.close()
+
+
+def test_an_extended_history_keeps_the_newest_commits_as_a_full_read_does(make_repo, tmp_path, monkeypatch):
+    # at most MAX_COMMITS commits are logged, those of no files or too many among them: the oldest stored go as new
+    # ones come, however many of the commits dropped were left out
+    monkeypatch.setattr(history, "MAX_COMMITS", 9)
+    monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
+    monkeypatch.setattr(history, "RECENT", 3)
+    logged: list[int] = []
+    real = history.Log.result
+    monkeypatch.setattr(history.Log, "result", lambda self: logged.append(len(real(self) or [])) or real(self))
+    repo = _history_repo(make_repo)
+    store = Store(tmp_path / "index.sqlite")
+    store.init()
+    c = store.conn()
+    history.update(c, repo, history.head(repo))
+    store.set_meta(history.HEAD_KEY, history.head(repo))
+    steps = [["Rounding of invoices"], ["", "Invoices: cents"], ["big", "Typo", ""], ["Export rounding"] * 4,
+             ["", "", "big", "Offset of invoices", "big"], ["Calendar"] * 9, ["Zones"] * 12]
+    for n, step in enumerate(steps):
+        for i, msg in enumerate(step):
+            if msg == "big":  # too many files
+                for f in ("calendar.py", "tz.py", "export.py"):
+                    (repo / f).write_text(f"big = {n}, {i}\n")
+                git(repo, "commit", "-qam", f"Reformat everything for rounding, {n}")
+            elif msg:
+                (repo / f"f{n}.py").write_text(f"v = {i}\n")
+                git(repo, "add", ".")
+                git(repo, "commit", "-qm", f"{msg} {n} {i}")
+            else:
+                git(repo, "commit", "-q", "--allow-empty", "-m", "Empty")
+        head = history.head(repo)
+        logged.clear()
+        history.update(c, repo, head, history.Log(repo, head, history.extendable(c)))
+        store.set_meta(history.HEAD_KEY, head)
+        c.commit()
+        # the new commits only; more than the log holds: all again (the range's log stops at one more)
+        assert logged == ([len(step)] if len(step) <= 9 else [10, 9])
+        assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / f"full{n}.sqlite"), step
+    store.close()
