@@ -43,11 +43,18 @@ TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELO
 _SECRET_NAMES = frozenset({".env", ".npmrc", ".yarnrc", ".pypirc", ".netrc", ".git-credentials", ".htpasswd",
                            ".pgpass", ".dockercfg"})
 # other people's code copied in (astropy's ``extern/`` and ``cextern/``, scikit-learn's ``externals/``, OpenCV's
-# ``3rdparty/``) and build output; not ``external/`` or ``contrib/``, which often hold a project's own code
+# ``3rdparty/``, pip's ``_vendor/``, botocore's ``vendored/``): left out wherever it is, tracked or not; not
+# ``external/`` or ``contrib/``, which often hold a project's own code
 VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "thirdparty", "third-party", "3rdparty",
                           "3rd_party", "3rd-party", "extern", "cextern", "externals", "_vendor",
-                          "bower_components", "site-packages", ".venv", "venv", "dist", "build", "target",
-                          "__pycache__", ".tox", ".mypy_cache", ".git"})
+                          "bower_components", "site-packages", ".git"})
+# build output, virtual environments and tools' caches: left out only where git does not track them (untracked and
+# not ignored, as in a repository whose .gitignore misses them, or anywhere in a directory that is no repository).
+# Build output is git-ignored as a rule; what git tracks under these names is a project's own code: pip's
+# ``operations/build/``, Go's ``src/cmd/dist/``, the ``target/`` package of Sphinx's test roots, CPython's ``Lib/venv/``
+BUILD_DIRS = frozenset({"build", "dist", "target", "venv", ".venv", "__pycache__", ".tox", ".mypy_cache"})
+#: what a walk of files passes over (one with no git to say what is tracked)
+SKIP_DIRS = VENDOR_DIRS | BUILD_DIRS
 _GENERATED_SUFFIXES = (".min.js", ".min.css", "_pb2.py", "_pb2_grpc.py", ".pb.go", ".generated.ts", ".map",
                        ".lock", "-lock.json", ".bundle.js")
 _VERSIONED_LIB = re.compile(r"[-.]v?\d+\.\d+(\.\d+)*(\.min)?\.(js|css)$")
@@ -131,8 +138,9 @@ def list_files(repo: Path) -> list[str]:
     list its files: walking it instead would index what ``.gitignore`` keeps out (secrets, build output).
     A submodule is listed by its directory's name, which the index then passes over as not a regular file."""
     try:
-        # one git for both lists: on a 1M-line repository two took 35 ms of the 200 that re-indexing may take
-        listed = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        # one git for both lists: on a 1M-line repository two took 35 ms of the 200 that re-indexing may take;
+        # ``-t`` tags each name, ``? `` an untracked one
+        listed = _git(repo, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard")
     except _GitFailed as exc:
         from genie_tui.errors import GenieError, UsageError
 
@@ -142,9 +150,29 @@ def list_files(repo: Path) -> list[str]:
             raise UsageError(f"{repo} is a bare git repository: it has no working tree to index "
                              "(pass --repo a checkout of it)") from None
         return sorted(_walk(repo))
-    names = set(_names(listed))  # a file with a merge conflict is listed once per side
+    # a file with a merge conflict is listed once per side
+    names = {n[2:] for n in _names(listed) if n and not (n[0] == "?" and build_dir(n[2:]))}
     names.discard("")
     return sorted(names)
+
+
+def unlisted_reason(path: str, walked: bool) -> str:
+    """Why ``path``, which git does not list (or, when ``walked``, a walk of a directory that is no repository
+    does not reach), is left out by its directories; ``""`` when they do not say."""
+    hidden = next((part for part in path.split("/")[:-1] if part.startswith(".")), None)
+    if walked and hidden:
+        return f"inside a hidden directory ({hidden}/), which is not walked"
+    built = build_dir(path)
+    if built is None:
+        return ""
+    return f"build output or a tool's cache (inside {built}/, " + (
+        "which is not walked)" if walked else "and git does not track it; tracked files there are indexed)")
+
+
+def build_dir(path: str) -> str | None:
+    """The first of ``path``'s directories that holds build output or a tool's cache (see :data:`BUILD_DIRS`),
+    or None: the file is left out unless git tracks it."""
+    return next((p for p in path.split("/")[:-1] if p in BUILD_DIRS), None)
 
 
 def _names(raw: bytes) -> list[str]:
@@ -173,12 +201,12 @@ def is_utf8(name: str) -> bool:
 
 
 def _walk(repo: Path) -> list[str]:
-    """The files of a directory that is not a git repository, but for hidden and vendored directories and the git
+    """The files of a directory that is not a git repository, but for hidden, vendored and build directories and the git
     repositories inside it (their own checkouts or submodules, left out as git leaves them out: walking one would
     index what its ``.gitignore`` keeps out)."""
     out: list[str] = []
     for root, dirs, names in os.walk(repo):
-        dirs[:] = [d for d in dirs if d not in VENDOR_DIRS and not d.startswith(".") and is_utf8(d)
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and is_utf8(d)
                    and not os.path.lexists(os.path.join(root, d, ".git"))]
         rel = os.path.relpath(root, repo)
         for n in names:
@@ -193,7 +221,7 @@ def path_exclusion(path: str) -> str | None:
     parts = path.split("/")
     for p in parts[:-1]:
         if p in VENDOR_DIRS:
-            return f"vendored or build output (inside {p}/)"
+            return f"vendored (inside {p}/)"
     name = parts[-1]
     if name.endswith(_GENERATED_SUFFIXES):
         return "generated or minified (by its name)"

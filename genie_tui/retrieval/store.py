@@ -67,7 +67,9 @@ from genie_tui.errors import GenieError
 # 55: a file's ctime is stored instead of its mtime (``touch -r`` and ``chmod`` are seen)
 # 56: Ruby's compact ``class Shop::Cart`` has ``Shop`` as its parent; files under a symlinked directory can be
 #     aliases
-SCHEMA_VERSION = "56"
+# 57: files git tracks under build/, dist/, target/, venv/, .venv/, __pycache__/, .tox/ and .mypy_cache/ are indexed
+#     (only untracked ones are left out there)
+SCHEMA_VERSION = "57"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

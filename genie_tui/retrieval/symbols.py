@@ -393,8 +393,8 @@ def _unlisted(repo: Path, rel: str) -> str:
             return ""
     except Exception:  # noqa: BLE001 - git failing is said by `genie index` itself
         return ""
-    hidden = next((part for part in rel.split("/")[:-1] if part.startswith(".")), None)
-    if not (repo / ".git").exists():
-        return f"not indexed: inside a hidden directory ({hidden}/), which is not walked" if hidden else ""
+    walked = not (repo / ".git").exists()
+    if (why := F.unlisted_reason(rel, walked)) or walked:
+        return f"not indexed: {why}" if why else ""
     return ("not indexed: git does not list it (`git status` shows how git sees it: with core.ignorecase, a file "
             "renamed only in case keeps its old name)")

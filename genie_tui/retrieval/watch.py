@@ -25,7 +25,7 @@ import sys
 import weakref
 from collections.abc import Iterable, Mapping
 
-from genie_tui.retrieval.files import is_utf8
+from genie_tui.retrieval.files import build_dir, is_utf8
 
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
 _MOVED_FROM, _MOVED_TO, _CREATE, _DELETE = 0x40, 0x80, 0x100, 0x200
@@ -179,6 +179,8 @@ class Watcher:
                 return None
             self._ignored |= ignored  # until ignore rules may have changed (a scan of everything)
             paths -= ignored
+            if any(build_dir(p) for p in new if p not in ignored):
+                return None  # in build/ or the like, only what git tracks is indexed: git's listing says which
         return sorted(p for p in paths if p in stored or p in new)
 
     def _nested_repo(self, rel_dir: str) -> bool:

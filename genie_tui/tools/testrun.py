@@ -131,7 +131,7 @@ def _finds_python_tests(repo: Path) -> bool:
     hidden, vendored or build directories (a build tree of 100,000 files made this walk take seconds, at every
     session start, where a repository with Python tests has them near the top)."""
     # the directories the index leaves out too
-    from genie_tui.retrieval.files import VENDOR_DIRS
+    from genie_tui.retrieval.files import SKIP_DIRS
 
     seen = 0
     queue = deque([repo])  # breadth first: tests sit near the top
@@ -145,7 +145,7 @@ def _finds_python_tests(repo: Path) -> bool:
                     name = entry.name
                     try:
                         if entry.is_dir(follow_symlinks=False):
-                            if not name.startswith(".") and name not in VENDOR_DIRS:
+                            if not name.startswith(".") and name not in SKIP_DIRS:
                                 queue.append(Path(entry.path))
                         elif name.startswith("test") and name.endswith(".py"):
                             return True
