@@ -323,7 +323,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             except OSError as exc:
                 reason = f"unreadable ({exc.strerror or exc})"
         if reason is None:
-            reason = F.content_exclusion(data, st.st_size, limit)
+            reason = F.content_exclusion(data, st.st_size, limit, path)
         digest = blob_hash(data) if reason is None else ""
         if old is not None and reason is None and old[5] is None and digest == (
                 old[4] if old[4] is not None else c.execute("SELECT hash FROM files WHERE id=?", (old[0],)).fetchone()[0]):

@@ -39,9 +39,19 @@ _TEXT_EXT_WORDS = """.md .rst .txt .adoc .toml .cfg .ini .yaml .yml .json .sh .b
 TEXT_EXTS = frozenset(_TEXT_EXT_WORDS.split())
 TEXT_NAMES = frozenset({"Makefile", "Dockerfile", "README", "LICENSE", "CHANGELOG", "Gemfile", "Rakefile"})
 # a dot file without an extension is configuration read as text (``.flake8``, ``.coveragerc``, ``.gitignore``), a
-# task may name it; these hold credentials rather than anything a task is about, and stay out
+# task may name it; these hold credentials, keys or certificates rather than anything a task is about, and stay out
+# (so does ``.env.local`` and every other ``.env.*``)
 _SECRET_NAMES = frozenset({".env", ".npmrc", ".yarnrc", ".pypirc", ".netrc", ".git-credentials", ".htpasswd",
-                           ".pgpass", ".dockercfg"})
+                           ".pgpass", ".dockercfg", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"})
+_SECRET_EXT_WORDS = ".pem .key .p12 .pfx .jks .keystore .kdbx .gpg .pgp .crt .cer .der .tfstate"
+_SECRET_EXTS = frozenset(_SECRET_EXT_WORDS.split())
+# Text of other kinds is indexed too (Terraform, Bazel, CUDA, templates, scripts without an extension...), but not
+# data, whose numbers, paths, translated messages or base64 would flood keyword search and cost indexing time:
+# tables, logs, drawings, translation catalogues (Sphinx keeps 80 ``.po`` files of the same messages a task quotes)
+# and notebooks (JSON holding their outputs, images as base64)
+_DATA_EXT_WORDS = """.csv .tsv .psv .dat .jsonl .ndjson .geojson .topojson .log .har .svg .eps .ps .ai .pdf
+    .pbm .pgm .ppm .xpm .obj .stl .ply .po .pot .ipynb .asc .hex .srt .vtt"""
+DATA_EXTS = frozenset(_DATA_EXT_WORDS.split())
 # other people's code copied in (astropy's ``extern/`` and ``cextern/``, scikit-learn's ``externals/``, OpenCV's
 # ``3rdparty/``, pip's ``_vendor/``, botocore's ``vendored/``): left out wherever it is, tracked or not; not
 # ``external/`` or ``contrib/``, which often hold a project's own code
@@ -55,8 +65,10 @@ VENDOR_DIRS = frozenset({"node_modules", "vendor", "vendored", "third_party", "t
 BUILD_DIRS = frozenset({"build", "dist", "target", "venv", ".venv", "__pycache__", ".tox", ".mypy_cache"})
 #: what a walk of files passes over (one with no git to say what is tracked)
 SKIP_DIRS = VENDOR_DIRS | BUILD_DIRS
-_GENERATED_SUFFIXES = (".min.js", ".min.css", "_pb2.py", "_pb2_grpc.py", ".pb.go", ".generated.ts", ".map",
-                       ".lock", "-lock.json", ".bundle.js")
+_GENERATED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".min.css", "_pb2.py", "_pb2_grpc.py", ".pb.go",
+                       ".generated.ts", ".map", ".lock", "-lock.json", "-lock.yaml", ".lock.json", ".lockfile",
+                       ".bundle.js")
+_GENERATED_NAMES = frozenset({"go.sum", "go.work.sum", "npm-shrinkwrap.json"})
 _VERSIONED_LIB = re.compile(r"[-.]v?\d+\.\d+(\.\d+)*(\.min)?\.(js|css)$")
 # A line this long is minified or machine-written (a bundle, a stemmer table). Parsing costs about 1 s and 140 MB
 # of memory per MB of code: a 50 MB one-line bundle under a raised size limit took 171 s and 7.6 GB.
@@ -79,16 +91,44 @@ _CPP_MARKERS = re.compile(rb"^[ \t]*(?:namespace(?:[ \t]+[\w:]+)?[ \t]*\{|templa
 def content_language(path: str, data: bytes) -> str | None:
     """The language of ``path`` with its content ``data``: :func:`language_of`'s, except that a ``.h`` file with
     classes, namespaces or templates is C++ (most C++ projects name their headers so; the C grammar found no
-    definition in them)."""
+    definition in them), and a file without an extension is the language its ``#!`` line names."""
     lang = language_of(path)
     if lang == "c" and path.endswith(".h") and _CPP_MARKERS.search(data):
         return "cpp"
+    if lang is None and not os.path.splitext(path.rpartition("/")[2])[1]:  # ``bin/deploy``: its ``#!`` line
+        return _shebang_language(data)
     return lang
 
 
 def language_of(path: str) -> str | None:
     """The tree-sitter language of ``path``, or None for plain text."""
     return LANG_BY_EXT.get(os.path.splitext(path)[1].lower()) or LANG_BY_NAME.get(path.rpartition("/")[2])
+
+
+# a script's interpreter, as its ``#!`` line names it (``python3.11`` is python)
+_SHEBANG_LANGS = {b"python": "python", b"pypy": "python", b"ruby": "ruby", b"node": "javascript",
+                  b"nodejs": "javascript", b"php": "php"}
+
+
+def _shebang_language(data: bytes) -> str | None:
+    """The language a ``#!`` line names: ``#!/usr/bin/python3``, ``#!/usr/bin/env -S python3 -u``."""
+    if not data.startswith(b"#!"):
+        return None
+    end = data.find(b"\n", 0, 200)
+    words = data[2:end if end >= 0 else 200].split()
+    if words and words[0].endswith(b"/env"):  # env's options and variables come before the program
+        words = [w for w in words[1:] if not w.startswith(b"-") and b"=" not in w]
+    prog = words[0].rsplit(b"/", 1)[-1] if words else b""
+    return _SHEBANG_LANGS.get(prog.rstrip(b"0123456789.-"))
+
+
+def known_kind(path: str) -> bool:
+    """Whether ``path`` is source or text by its name: any other file is indexed only when it is UTF-8 text (a
+    legacy encoding is guessed only for the kinds known to be text)."""
+    name = path.rpartition("/")[2]
+    ext = os.path.splitext(name)[1].lower()
+    return (ext in LANG_BY_EXT or ext in TEXT_EXTS or name in TEXT_NAMES or name in LANG_BY_NAME
+            or (not ext and name.startswith(".")))  # splitext reads ``.flake8`` as no extension
 
 
 class _GitFailed(Exception):
@@ -224,7 +264,7 @@ def _walk(repo: Path) -> list[str]:
 
 
 def path_exclusion(path: str) -> str | None:
-    """Why ``path`` is skipped from its name alone (vendored, generated, not text), or None."""
+    """Why ``path`` is skipped from its name alone (vendored, generated, credentials, data), or None."""
     parts = path.split("/")
     for p in parts[:-1]:
         if p in VENDOR_DIRS:
@@ -232,24 +272,32 @@ def path_exclusion(path: str) -> str | None:
     name = parts[-1]
     if name.endswith(_GENERATED_SUFFIXES):
         return "generated or minified (by its name)"
+    if name in _GENERATED_NAMES:
+        return "generated (by its name)"
     if _VERSIONED_LIB.search(name):
         return "vendored library (version number in its name)"
     ext = os.path.splitext(name)[1].lower()
-    if name in _SECRET_NAMES:
-        return "holds credentials (by its name)"
-    dot_text = not ext and name.startswith(".")  # splitext reads ``.flake8`` as no extension
-    if ext not in LANG_BY_EXT and ext not in TEXT_EXTS and name not in TEXT_NAMES and name not in LANG_BY_NAME and \
-            not dot_text:
-        return f"not a source or text file ({ext or 'no extension'})"
+    if name in _SECRET_NAMES or ext in _SECRET_EXTS or name.startswith(".env."):
+        return "holds credentials, keys or certificates (by its name)"
+    if ext in DATA_EXTS:
+        return f"data, not code or prose ({ext} files are not indexed)"
     return None
 
 
-def content_exclusion(head: bytes, size: int, max_bytes: int) -> str | None:
-    """Why a file is skipped from its size and first bytes (huge, binary, generated), or None."""
+def content_exclusion(head: bytes, size: int, max_bytes: int, path: str = "") -> str | None:
+    """Why a file is skipped from its size and first bytes (huge, binary, generated), or None. ``head`` is the
+    whole file when it is within ``max_bytes``; a ``path`` of a kind not known by name must be UTF-8 text."""
     if size > max_bytes:
         return f"too large ({size} bytes > {max_bytes}; set max_file_bytes in the config to change)"
     if b"\0" in head[:8192]:
         return "binary (contains NUL bytes)"
+    if path and not known_kind(path):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            return "binary or not UTF-8 (a file of a kind not known by its name is indexed only as UTF-8 text)"
+        if b"PRIVATE KEY-----" in head[:4096]:
+            return "holds a private key"
     if size > 4096 and b"\n" not in head[:4096]:
         return "minified or machine-written (no line break in the first 4 KB)"
     if size > LONG_LINE:  # ``head`` is the whole file here: larger ones are left out above
