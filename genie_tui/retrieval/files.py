@@ -73,6 +73,12 @@ _VERSIONED_LIB = re.compile(r"[-.]v?\d+\.\d+(\.\d+)*(\.min)?\.(js|css)$")
 # A line this long is minified or machine-written (a bundle, a stemmer table). Parsing costs about 1 s and 140 MB
 # of memory per MB of code: a 50 MB one-line bundle under a raised size limit took 171 s and 7.6 GB.
 LONG_LINE = 50_000
+# Lines that average more bytes than this, under one in 20 of the ASCII characters being spaces, tabs or line breaks:
+# a bundle, a stemmer table, a notebook's base64 image (sphinx's minified stemmers, 3-20 KB lines, have 2-3%; jquery
+# 1.4%); not a soft-wrapped paragraph of prose (15-20%; Chinese or Japanese prose has few ASCII characters at all)
+# nor code with some long lines (an embedded bundle in a Python module averaged 626 bytes a line)
+MINIFIED_LINE = 1000
+_ASCII = bytes(range(128))
 # What generators write at the top of their output: ``@generated`` (Meta's tools, Cargo, rustfmt), ``DO NOT EDIT`` in
 # capitals (protoc, Thrift, Go's ``// Code generated ... DO NOT EDIT.``), or a comment line that starts ``Code
 # generated``. Not prose that mentions generated code: xarray's hand-kept ``doc/api.rst`` ("an auto-generated
@@ -298,12 +304,18 @@ def content_exclusion(head: bytes, size: int, max_bytes: int, path: str = "") ->
             return "binary or not UTF-8 (a file of a kind not known by its name is indexed only as UTF-8 text)"
         if b"PRIVATE KEY-----" in head[:4096]:
             return "holds a private key"
-    if size > 4096 and b"\n" not in head[:4096]:
-        return "minified or machine-written (no line break in the first 4 KB)"
     if size > LONG_LINE:  # ``head`` is the whole file here: larger ones are left out above
         longest = len(max(head.split(b"\n"), key=len).decode("utf-8", "replace"))
         if longest > LONG_LINE:
             return f"minified or machine-written (a line of {longest:,} characters)"
+    breaks = head.count(b"\n")
+    lines = breaks + (not head.endswith(b"\n"))
+    if size > MINIFIED_LINE * lines:
+        ascii_chars = size - len(head.translate(None, _ASCII))
+        blank = head.count(b" ") + head.count(b"\t") + breaks
+        if blank * 20 < ascii_chars:
+            return (f"minified or machine-written (lines of {size // lines:,} bytes on average, "
+                    f"{100 * blank // ascii_chars}% whitespace)")
     if _GENERATED_MARKER.search(head, 0, 600):
         return "generated (marked as such in its header)"
     return None

@@ -74,7 +74,9 @@ from genie_tui.errors import GenieError
 # 59: text files of any kind are indexed (UTF-8 for kinds not known by name), not only listed extensions; a script
 #     without an extension is its ``#!`` line's language; data kinds (``.csv``, ``.svg``, ``.po``, ``.ipynb``...),
 #     keys and certificates are left out
-SCHEMA_VERSION = "59"
+# 60: a file is minified by a line over 50,000 characters or lines averaging over 1,000 bytes with under 5%
+#     whitespace, no longer by a first line over 4 KB (a soft-wrapped Markdown paragraph)
+SCHEMA_VERSION = "60"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -7,7 +7,9 @@ from genie_tui.retrieval import RepoIndex
 
 
 def test_a_file_the_parse_cannot_take_is_text_and_the_rest_is_indexed(make_repo):
-    deep = "object Deep {\n  val " + "(" * 3000 + "a" + ")" * 3000 + " = 1\n  // gnarly_marker\n}\n"
+    # beside ordinary lines: one line alone of 6,000 brackets would be left out as minified
+    deep = "object Deep {\n" + "  // keeps the lines to a hand-written length\n" * 10 + "  val " + "(" * 3000 + "a" + \
+        ")" * 3000 + " = 1\n  // gnarly_marker\n}\n"
     repo = make_repo({"src/Deep.scala": deep, "app.py": "def checkout():\n    return 1\n"})
     ix = RepoIndex.open(repo)
     try:

@@ -62,7 +62,9 @@ def test_explain_names_a_file_indexed_as_text_because_the_parser_gave_up(make_re
 def test_explain_names_a_file_the_parser_cannot_take(make_repo, capsys):
     from genie_tui.cli import main
 
-    deep = "object Deep {\n  val " + "(" * 3000 + "a" + ")" * 3000 + " = 1\n}\n"
+    # beside ordinary lines: one line alone of 6,000 brackets would be left out as minified
+    deep = "object Deep {\n" + "  // keeps the lines to a hand-written length\n" * 10 + "  val " + "(" * 3000 + "a" + \
+        ")" * 3000 + " = 1\n}\n"
     repo = make_repo({"src/Deep.scala": deep, "app.py": "def checkout():\n    return 1\n"})
     assert main(["index", "--repo", str(repo)]) == 0
     summary = capsys.readouterr().out
@@ -70,7 +72,7 @@ def test_explain_names_a_file_the_parser_cannot_take(make_repo, capsys):
         in summary, summary
     assert main(["index", "--repo", str(repo), "--explain", "src/Deep.scala"]) == 0
     out = capsys.readouterr().out.strip()
-    assert out == ("src/Deep.scala: indexed (3 lines; indexed as plain text (keywords only): its parse failed "
+    assert out == ("src/Deep.scala: indexed (13 lines; indexed as plain text (keywords only): its parse failed "
                    "(RecursionError: code nested too deep, or a grammar error))"), out
 
 
