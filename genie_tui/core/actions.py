@@ -252,9 +252,8 @@ def _shown_change(what: str, diff: str, files: list[str]) -> str:
             "they hold now before you patch them again.")
 
 
-#: characters of a refusal's reason in the tool result, never elided (a 2,000-hunk diff refused hunk by hunk made
-#: every later request 145,000 tokens); Linux's limit on one argument (the test command is one, of the reaper's)
-REFUSAL_CHARS, ARG_MAX_STRLEN = 4_000, 131_072
+#: Linux's limit on one argument (the test command is one, of the reaper's)
+ARG_MAX_STRLEN = 131_072
 
 
 def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
@@ -263,8 +262,8 @@ def _refused(agent: Agent, patch_id: str, diff: str, report: Any) -> str:
     agent.record_patch(patch_id, files, False, reason, diff)
     agent.emit(PatchApplied(patch_id, False, report.to_json()))
     told = reason.removeprefix("Nothing was changed. ")
-    if len(told) > REFUSAL_CHARS:
-        told = f"{told[:REFUSAL_CHARS]}… [{len(told) - REFUSAL_CHARS:,} more characters: send fewer hunks at a time]"
+    if len(told) > ERROR_CHARS:  # the result is never elided: 2,000 hunks refused made every request 145,000 tokens
+        told = f"{told[:ERROR_CHARS]}… [{len(told) - ERROR_CHARS:,} more characters: send fewer hunks at a time]"
     return (f"Patch refused, nothing was changed: {told}\nWhere a hunk's lines did not match, re-read them with "
             "read_file and send a corrected diff whose context lines match the file exactly.")
 

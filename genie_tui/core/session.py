@@ -225,10 +225,10 @@ class Session:
             if self._torn:  # a record before this one failed part-way and could not be taken back then
                 self.cut_torn_tail()
                 self._torn = False
-            start = os.fstat(fd).st_size
+            start, size = os.fstat(fd).st_size, len(payload)
             while payload:
                 payload = payload[os.write(fd, payload):]
-            self._end = os.fstat(fd).st_size
+            self._end = start + size
         except OSError as exc:
             if start is not None and not new:
                 # A full disk takes part of a record: the next one (the error, the end) would follow it on the

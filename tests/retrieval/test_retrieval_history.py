@@ -122,11 +122,8 @@ def test_a_history_stored_again_while_a_query_reads_it_gives_that_query_no_votes
     build): words read after the commit table may name commits it does not hold, or others under the same ids.
     Such a query gets no history evidence rather than a crash or votes for the wrong files; the next gets it."""
     repo = _history_repo(make_repo)
-    store = Store(tmp_path / "index.sqlite")
-    store.init()
+    store = _stored_history(repo, tmp_path / "index.sqlite")
     c = store.conn()
-    history.update(c, repo, history.head(repo))
-    store.set_meta(history.HEAD_KEY, history.head(repo))
     past = history.Terms(history.stored_head(c))
     assert past.votes(c, ["calendar"]) and past.file_scores(c, {"calendar": 1.0})
     for i in range(5):
@@ -176,21 +173,17 @@ def _signals(c: sqlite3.Connection) -> list:
     return out
 
 
-def _full_read(repo, path) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
+def _stored_history(repo, path) -> Store:  # type: ignore[no-untyped-def]
+    """A new store at ``path`` holding ``repo``'s history at its HEAD, read in full."""
     store = Store(path)
     store.init()
-    c = store.conn()
-    history.update(c, repo, history.head(repo))
+    history.update(store.conn(), repo, history.head(repo))
     store.set_meta(history.HEAD_KEY, history.head(repo))
-    try:
-        return _tables(c), _signals(c)
-    finally:
-        store.close()
+    return store
 
 
-def test_new_commits_on_top_are_added_to_the_stored_history_as_a_full_read_has_them(make_repo, monkeypatch):
-    # a HEAD that moved threw the stored history away: 20,000 commits read again (1.5 s) for one new commit
-    repo = _history_repo(make_repo)
+def _logs_counted(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many commits each ``git log`` of the history gave, in order, from now on."""
     logged: list[int] = []
     real = history.Log.result
 
@@ -200,6 +193,22 @@ def test_new_commits_on_top_are_added_to_the_stored_history_as_a_full_read_has_t
         return out
 
     monkeypatch.setattr(history.Log, "result", counted)
+    return logged
+
+
+def _full_read(repo, path) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
+    store = _stored_history(repo, path)
+    c = store.conn()
+    try:
+        return _tables(c), _signals(c)
+    finally:
+        store.close()
+
+
+def test_new_commits_on_top_are_added_to_the_stored_history_as_a_full_read_has_them(make_repo, monkeypatch):
+    # a HEAD that moved threw the stored history away: 20,000 commits read again (1.5 s) for one new commit
+    repo = _history_repo(make_repo)
+    logged = _logs_counted(monkeypatch)
     ix = RepoIndex.open(repo)
     try:
         assert logged == [len(MESSAGES) + 1]
@@ -252,15 +261,10 @@ def test_an_extended_history_keeps_the_newest_commits_as_a_full_read_does(make_r
     monkeypatch.setattr(history, "MAX_COMMITS", 9)
     monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
     monkeypatch.setattr(history, "RECENT", 3)
-    logged: list[int] = []
-    real = history.Log.result
-    monkeypatch.setattr(history.Log, "result", lambda self: logged.append(len(real(self) or [])) or real(self))
+    logged = _logs_counted(monkeypatch)
     repo = _history_repo(make_repo)
-    store = Store(tmp_path / "index.sqlite")
-    store.init()
+    store = _stored_history(repo, tmp_path / "index.sqlite")
     c = store.conn()
-    history.update(c, repo, history.head(repo))
-    store.set_meta(history.HEAD_KEY, history.head(repo))
     steps = [["Rounding of invoices"], ["", "Invoices: cents"], ["big", "Typo", ""], ["Export rounding"] * 4,
              ["", "", "big", "Offset of invoices", "big"], ["Calendar"] * 9, ["Zones"] * 12]
     for n, step in enumerate(steps):
