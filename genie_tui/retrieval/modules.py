@@ -14,7 +14,19 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
 _TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
-_STDLIB = re.compile(r"/lib/(?:pypy|python)[\d.]*/(?!(?:site|dist)-packages/)")  # Python's own modules
+# Python's own library: ``lib/python3.11/`` (``lib64/`` on Fedora and RHEL, ``lib/pypy3.10/``) and a Windows
+# install's ``Lib\`` (``C:\Program Files\Python311\Lib\http\client.py``); never its ``site-packages``
+_STDLIB = re.compile(r"^(?:.*/)?(?:lib(?:32|64)?/(?:pypy|python)\d[\d.]*t?|Lib)/(?!(?:site|dist)-packages/)(?=.*\.py$)")
+# a directory of packages installed from elsewhere, its last in a path: Python's ``site-packages/`` and
+# ``dist-packages/`` (an egg's directory in it too), ``node_modules/``, RubyGems' and Bundler's ``gems/``, Cargo's
+# registry and git checkouts, ``vendor/`` (Composer, Go, Bundler), ``bower_components/``
+_STORE = re.compile(r"^(?:.*/)?(?:(?P<py>(?:site|dist)-packages(?:/[^/]+\.egg)?)|(?P<node>node_modules)|(?P<gem>gems)|"
+                    r"(?P<crate>\.cargo/registry/src/[^/]+)|\.cargo/git/checkouts/[^/]+/[^/]+|vendor|bower_components)/")
+# an installed package's directory in such a store and the file's path in the package: ``@scope/ui/lib/x.js``,
+# ``activerecord-7.0.4/lib/active_record/base.rb``, ``serde-1.0.190/src/de.rs`` (a version or a git commit after the name)
+_PACKAGE_DIR = {"node": re.compile(r"((?:@[^/]+/)?[^/]+)/(.+)"),
+                "gem": re.compile(r"([^/]+?)-(?:\d[^/]*|[0-9a-f]{7,40})/(.+)")}
+_PACKAGE_DIR["crate"] = _PACKAGE_DIR["gem"]
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 _LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
@@ -71,19 +83,27 @@ class ModuleMap:
         return out
 
     def frame_files(self, path: str) -> list[str]:
-        """The indexed files a stack frame's ``path`` (from another machine) is: :meth:`suffix`'s, else the
-        files of that name sharing the longest tail of at least two parts with it, as the installed copy of a
-        ``src/`` layout does (``site-packages/pkg/core.py`` is ``src/pkg/core.py``); never for a path in
-        Python's own library (``lib/python3.11/logging/__init__.py`` is no ``logging`` package here)."""
+        """The indexed files a stack frame's ``path`` (from another machine) is. In a directory of installed
+        packages (see _STORE), only the repository's own package: the whole path after ``site-packages/`` (or
+        ``node_modules/``, ``vendor/``...) from its package on, as the installed copy of a ``src/`` layout has it
+        (``site-packages/pkg/core.py`` is ``pkg/core.py`` or ``src/pkg/core.py``; ``site-packages/django/db/models/
+        base.py`` no ``shop/models/base.py``), or the file in the directory of the package of that name (a
+        package.json's ``name``, ``<name>.gemspec``, a crate's directory); in Python's own library none but
+        CPython's ``Lib/`` (``lib/python3.11/logging/__init__.py`` is no ``logging`` package here). Elsewhere
+        :meth:`suffix`'s, else the files of that name sharing the longest tail of at least two parts with it (a
+        build directory's ``build/lib/pkg/core.py`` is ``src/pkg/core.py``)."""
+        path = _LEADING_DOTS.sub("", path.replace("\\", "/"))
+        name = posixpath.basename(path)
+        if (store := _STORE.match(path)) is not None:
+            return self._installed(path[store.end():], store.lastgroup)
+        if (lib := _STDLIB.match(path)) is not None:
+            return [c for c in self.by_name.get(name, ()) if ("/" + c).endswith("/Lib/" + path[lib.end():])]
         hits = self.suffix(path)
         if hits:
             return hits
-        path = path.replace("\\", "/")
-        if _STDLIB.search("/" + path):
-            return []
         parts = path.split("/")
         best, found = 1, []
-        for cand in self.by_name.get(parts[-1], ()):
+        for cand in self.by_name.get(name, ()):
             common = 0
             for a, b in zip(reversed(parts), reversed(cand.split("/")), strict=False):
                 if a != b:
@@ -94,6 +114,25 @@ class ModuleMap:
             elif common == best and common >= 2:
                 found.append(cand)
         return found
+
+    def _installed(self, rest: str, kind: str | None) -> list[str]:
+        """The indexed files that are ``rest``, a path in a directory of installed packages of ``kind`` (see
+        _STORE): those it is the whole end of, or ``<dir>/<path in the package>`` where ``<dir>`` holds the
+        repository's package of that name."""
+        hits = [c for c in self.by_name.get(posixpath.basename(rest), ()) if c == rest or c.endswith("/" + rest)]
+        m = _PACKAGE_DIR[kind].fullmatch(rest) if kind in _PACKAGE_DIR else None
+        if hits or m is None:
+            return hits
+        package, inner = m.groups()
+        if kind == "node":
+            found = self._js.packages.get(package) if self._read is not None else None
+            roots = [found[0]] if found else []
+        elif kind == "gem":
+            roots = [posixpath.dirname(p) for p in self.by_name.get(package + ".gemspec", ())]
+        else:  # a crate of a workspace, in a directory of its name
+            roots = [posixpath.dirname(p) for p in self.by_name.get("Cargo.toml", ())
+                     if posixpath.basename(posixpath.dirname(p)) in (package, package.replace("_", "-"))]
+        return [p for root in roots if (p := posixpath.join(root, inner)) in self.paths]
 
     def go_files(self, module: str, path: str) -> list[str]:
         """The indexed files a stack frame's ``path`` in Go's module cache, a file of ``module``, is. The
