@@ -129,6 +129,8 @@ def _read_query(raw: str) -> str:
         data = read_stdin(QUERY_FILE_BYTES) if name == "-" else read_regular(name, QUERY_FILE_BYTES)
     except TooLarge as exc:
         data, cut = exc.head, True
+        if name != "-":  # a log ends with its failure: a file's end is read too (standard input may never end)
+            data = data[:QUERY_FILE_BYTES // 2] + b"\n" + _file_end(name, QUERY_FILE_BYTES // 2)
     except NotRegularFile as exc:
         raise UsageError(f"{label} is not a regular file ({exc.kind}); give a text file") from None
     except OSError as exc:
@@ -139,12 +141,32 @@ def _read_query(raw: str) -> str:
     if b"\0" in data[:8192]:
         raise UsageError(f"{label} is binary (it contains NUL bytes); give a text file")
     if cut:
-        print(f"genie: warning: {label} is larger than {QUERY_FILE_BYTES:,} bytes; searching with its beginning",
+        part = "its beginning" if name == "-" else "its beginning and its end"
+        print(f"genie: warning: {label} is larger than {QUERY_FILE_BYTES:,} bytes; searching with {part}",
               file=sys.stderr)
     return decode_source(data)  # an issue saved as Latin-1 or Windows-1252 keeps its words, as source files do
 
 
-# The query analyser keeps 200,000 characters; more is never needed, and /dev/zero never ends
+def _file_end(name: str, size: int) -> bytes:
+    """The last ``size`` bytes of the regular file ``name``; none when it cannot be read or is no longer a
+    regular file (opened as read_regular opens one, never blocking)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return b""
+            fh.seek(max(0, st.st_size - size))
+            return fh.read(size)
+    except OSError:
+        return b""
+
+
+# The query analyser keeps 200,000 characters, the first and last 100,000 of a longer text; more is never needed,
+# and /dev/zero never ends
 QUERY_FILE_BYTES = 1_000_000
 
 

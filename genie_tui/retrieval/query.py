@@ -148,9 +148,21 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(out)
 
 
-MAX_QUERY_CHARS = 200_000
+MAX_QUERY_CHARS = 200_000  # of a longer text, its first and last halves are read
 MAX_TOKEN_CHARS = 300
 _LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+
+
+def _head_and_tail(text: str) -> str:
+    """``text``, or of a longer one its first and last ``MAX_QUERY_CHARS // 2`` characters, each cut at a line's
+    end near the cut (a long line is cut inside), with a blank line between them: an issue starts with its title
+    and what it is about, a pasted log (a CI run's) ends with the failure, its traceback and error message."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text
+    half = MAX_QUERY_CHARS // 2
+    head, tail = text[:half], text[-half:]
+    end, start = head.rfind("\n", half - 2000), tail.find("\n", 0, 2000)
+    return head[:end + 1 if end >= 0 else half] + "\n" + tail[start + 1:]
 
 
 def _drop_comments(text: str) -> str:
@@ -205,8 +217,8 @@ def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers. ``ours``: the names
     of this repository (from its remotes), which a code link must lead into to name a file (none: any link)."""
     # A pasted blob (base64, a minified line) would make the path and frame patterns backtrack for minutes;
-    # nothing useful is that long, so long runs are cut and the text is capped.
-    text = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_TOKEN_CHARS], text[:MAX_QUERY_CHARS])
+    # nothing useful is that long, so long runs are cut, and of a long text its beginning and end are read.
+    text = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_TOKEN_CHARS], _head_and_tail(text))
     text = _drop_comments(text)
     clean = strip_boilerplate(text)
     lines = [ln for ln in clean.splitlines() if ln.strip()]

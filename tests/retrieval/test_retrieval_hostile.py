@@ -394,7 +394,7 @@ def test_a_query_file_must_be_a_regular_file_and_is_read_up_to_a_limit(make_repo
     big.write_text("parse_config fails\n" + "x" * 3_000_000)
     code, out, err = _run(capsys, "search", f"@{big}", "--repo", str(repo))
     assert code == 0 and out.split()[1] == "pkg/core.py"
-    assert err == f"genie: warning: query file {big} is larger than 1,000,000 bytes; searching with its beginning\n"
+    assert err == f"genie: warning: query file {big} is larger than 1,000,000 bytes; searching with its beginning and its end\n"
 
 
 def test_a_newline_in_a_file_name_is_quoted_in_plain_output_and_a_fifo_is_explained(make_repo, capsys):
