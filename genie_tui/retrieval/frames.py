@@ -32,9 +32,10 @@ FRAME_PATTERNS = (
     (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))"
                 r"(?::line |:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
     # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
-    # context around an arrow at the frame's line (``---> 20     if keep_attrs:``)
+    # context around an arrow at the frame's line (``---> 20     if keep_attrs:``), a few (looked for past any
+    # number of them, each of 10,000 lines ``1.py in f(x)`` read all those after it: 29 s)
     (re.compile(r"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:[\w.\-]+[\\/])*[\w.\-]+\.pyx?) in ([\w<>.]+)\(.*\n"
-                r"(?:[ \t]*\d+\b.*\n|[ \t]*\n)*?[ \t]*-+>[ \t]*(\d+)", re.MULTILINE), (0, 2, 1)),
+                r"(?:[ \t]*\d+\b.*\n|[ \t]*\n){0,40}?[ \t]*-+>[ \t]*(\d+)", re.MULTILINE), (0, 2, 1)),
     # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
     # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
     # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows

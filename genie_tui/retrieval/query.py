@@ -4,6 +4,7 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from genie_tui.retrieval.files import LANG_BY_EXT, LANG_BY_NAME, TEXT_EXTS, TEXT_NAMES
@@ -50,7 +51,9 @@ _CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\(")
 # also an issue form's environment fields, a heading naming one thing's version, extensions or plugins (``### Sphinx
 # version``, ``### Sphinx extensions``, ``### Pylint version``): the extension listed there made its package a file
 # the issue names (sphinx.ext.autodoc: held out, Acc@5 0.794 -> 0.821, no issue ranked worse)
-_BOILER_HEAD = re.compile(r"^\s*(#+|\*\*)?\s*(environment|versions?|system info|installed versions|"
+# (``\s*+``: the blanks before and after the optional ``#``/``**`` were split every way on a line of blanks, which
+# took 20 s for 20,000 of them)
+_BOILER_HEAD = re.compile(r"^\s*+(#+|\*\*)?\s*+(environment|versions?|system info|installed versions|"
                           r"output of .*show_versions|platform|pip list|conda list|package versions|"
                           r"(?<=[#*] )[\w.-]+ (?:versions?|extensions|plugins))\b(.*)$",
                           re.IGNORECASE)
@@ -67,7 +70,10 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # an issue template's instructions, which the reader never sees: an HTML comment from the start of a line (one
 # inside a sentence, "the `<!-- x -->` directive", may be what the task is about)
 _COMMENT_START = re.compile(r"^[ \t]*<!--", re.MULTILINE)
-_DETAILS_RE = re.compile(r"<details>.*?</details>", re.DOTALL | re.IGNORECASE)
+# a ``<details>`` block, to its first ``</details>`` (searched for once: from each of thousands of unclosed
+# ``<details>``, ``<details>.*?</details>`` read to the end of the text, 3.5 s for 5,000 of them)
+_DETAILS_OPEN = re.compile(r"<details>", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details>", re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
 _TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "testcase"})
 # a module run as a script: ``python -m pkg.cli``, ``python3.11 -X dev -m pkg``, ``py -3.12 -m pkg``, ``pythonw -m``,
@@ -98,6 +104,18 @@ class Query:
     said: set[str] = field(default_factory=set)
 
 
+def _each_details(text: str, replace: Callable[[str], str]) -> str:
+    """``text`` with each ``<details>`` block (to its first ``</details>``) replaced by ``replace(block)``."""
+    out: list[str] = []
+    pos = 0
+    while (m := _DETAILS_OPEN.search(text, pos)) is not None and \
+            (end := _DETAILS_CLOSE.search(text, m.end())) is not None:
+        out += [text[pos:m.start()], replace(text[m.start():end.end()])]
+        pos = end.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def strip_boilerplate(text: str) -> str:
     """Drop version dumps and environment listings: they match everything and mean nothing here.
 
@@ -108,11 +126,10 @@ def strip_boilerplate(text: str) -> str:
     also a heading of more than three words after it (``### Environment variables are ignored by the loader``),
     is prose and stays.
     """
-    def keep_details(m: re.Match[str]) -> str:
-        body = m.group(0)
+    def keep_details(body: str) -> str:
         return "\x00" if re.search(r"version|INSTALLED|commit:|python:", body, re.IGNORECASE) and \
             len(re.findall(r"\d+\.\d+", body)) > 4 else body
-    text = _DETAILS_RE.sub(keep_details, text)
+    text = _each_details(text, keep_details)
     out: list[str] = []
     skipping = seen = fenced = False
     for line in text.splitlines():
@@ -184,7 +201,8 @@ def _drop_comments(text: str) -> str:
 # a markdown escape of ``_`` or ``*`` (``src/my\_module.py``, ``load\_all\_rows``: some editors and converters
 # write them), which the rendered issue does not show
 _MD_ESCAPE = re.compile(r"\\([_*])")
-_ESCAPED_IDENT = re.compile(r"[A-Za-z_]\w*(?:\\_\w*)+")
+# (from a name's start only: tried from each character of a run of 300 underscores, it took a second on a pasted log)
+_ESCAPED_IDENT = re.compile(r"(?<!\w)[A-Za-z_]\w*(?:\\_\w*)+")
 
 
 def _as_written(path: str) -> list[str]:
