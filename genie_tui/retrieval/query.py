@@ -72,6 +72,13 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _COMMENT_START = re.compile(r"^[ \t]*<!--", re.MULTILINE)
 # a ``<details>`` block, to its first ``</details>`` (searched for once: from each of thousands of unclosed
 # ``<details>``, ``<details>.*?</details>`` read to the end of the text, 3.5 s for 5,000 of them)
+# a version dump folded into ``<details>`` (xarray's ``show_versions()``, ``pip list``): a word of one, as a word
+# ("conversion" is none), and more than four version numbers, each standing alone (``python3.11`` of a virtual
+# environment's path is none); never a block that holds a traceback, an error or a stack frame
+_DUMP_WORD = re.compile(r"(?<![a-z])versions?(?![a-z])|INSTALLED|commit:|python:", re.IGNORECASE)
+_VERSION_NUMBER = re.compile(r"(?<![\w.])v?\d+\.\d+")
+_ERROR = re.compile(r"Traceback \(most recent call last\)|^[ \t>]*(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception)\b",
+                    re.MULTILINE)
 _DETAILS_OPEN = re.compile(r"<details>", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details>", re.IGNORECASE)
 _ALIAS_RE = re.compile(r"(?:\bfrom\s+([A-Za-z_][\w.]*)\s+)?\bimport\s+([A-Za-z_][\w.]*)\s+as\s+([A-Za-z_]\w*)")
@@ -127,8 +134,9 @@ def strip_boilerplate(text: str) -> str:
     is prose and stays.
     """
     def keep_details(body: str) -> str:
-        return "\x00" if re.search(r"version|INSTALLED|commit:|python:", body, re.IGNORECASE) and \
-            len(re.findall(r"\d+\.\d+", body)) > 4 else body
+        dump = _DUMP_WORD.search(body) and len(_VERSION_NUMBER.findall(body)) > 4
+        return "\x00" if dump and not _ERROR.search(body) and not any(p.search(body) for p, _ in FRAME_PATTERNS) \
+            else body
     text = _each_details(text, keep_details)
     out: list[str] = []
     skipping = seen = fenced = False
