@@ -117,9 +117,11 @@ class ModuleMap:
 
     def _installed(self, rest: str, kind: str | None) -> list[str]:
         """The indexed files that are ``rest``, a path in a directory of installed packages of ``kind`` (see
-        _STORE): those it is the whole end of, or ``<dir>/<path in the package>`` where ``<dir>`` holds the
-        repository's package of that name."""
-        hits = [c for c in self.by_name.get(posixpath.basename(rest), ()) if c == rest or c.endswith("/" + rest)]
+        _STORE): those it is the whole end of, from a directory that no Python package holds (``site-packages/
+        decorator.py`` is ``src/decorator.py``, never the ``decorator.py`` of a package ``src/app/``), or
+        ``<dir>/<path in the package>`` where ``<dir>`` holds the repository's package of that name."""
+        hits = [c for c in self.by_name.get(posixpath.basename(rest), ()) if c == rest or
+                (c.endswith("/" + rest) and c[:-len(rest)] + "__init__.py" not in self.paths)]
         m = _PACKAGE_DIR[kind].fullmatch(rest) if kind in _PACKAGE_DIR else None
         if hits or m is None:
             return hits

@@ -52,6 +52,17 @@ JS = "function route(req) {\n  // dispatch the request to its handler\n  return 
      "module.exports = { route };\n"
 
 
+def test_an_installed_top_level_module_is_a_file_at_a_package_root_not_a_package_s_module(make_repo, trace_signal):
+    repo = make_repo({"src/shop.py": _module(4), "src/app/__init__.py": "", "src/app/decorator.py": _module(4)})
+    text = ('Traceback (most recent call last):\n'
+            '  File "/venv/lib/python3.11/site-packages/shop.py", line 2, in fn0\n'
+            '  File "/venv/lib/python3.11/site-packages/decorator.py", line 232, in fun\n'
+            'TypeError: bad\n')
+    trace = trace_signal(repo, text)
+    assert trace["src/shop.py"] == 1.0  # the module a src/ layout installs
+    assert trace["src/app/decorator.py"] == 0.0  # the decorator package's module is no module of app
+
+
 def test_a_dependency_s_frame_in_node_modules_is_no_repository_file_but_a_workspace_package_s_is(make_repo,
                                                                                                     trace_signal):
     repo = make_repo({"package.json": '{"name": "shop", "workspaces": ["packages/*"]}\n',
