@@ -13,14 +13,15 @@ from .pyframes import chain_keys
 SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
                "cpp|cxx|h|hpp|hh|m|mm|rb|ex|exs|erl|lua|dart|pl|pm")
 # where a ``file:line`` place's path starts: never inside a name or path (tried from each character of a long
-# dotted or slashed run, the patterns took seconds on a pasted log), perhaps after its root (``/``, ``~/``, ``\``),
-# which the path leaves out
-_PLACE_START = r"(?<![\w.\-/\\~])(?:~?[\\/]+)?"
+# dotted or slashed run, the patterns took seconds on a pasted log), nor after a scoped package's ``@`` (``/@a``:
+# its path starts before it), only a Go module's version's (``y@v1.2.3/z.go``); perhaps after its root (``/``,
+# ``~/``, ``\``), which the path leaves out
+_PLACE_START = r"(?<![\w.\-/\\~])(?<![^\w.\-]@)(?:~?[\\/]+)?"
 # (path, line, function) of a stack frame, in the order the groups say; paths may be Windows paths
 FRAME_PATTERNS = (
     (re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?'), (0, 1, 2)),  # Python
     # JS / Rust: ``at send (/app/lib/response.js:141:21)``, ``panicked at src/main.rs:42:9``
-    (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:[\w.\-]+/)*[\w.\-]+\.\w+):(\d+)(?::\d+)?\)?"), (1, 2, 0)),
+    (re.compile(r"at (?:([\w$.<>]+) )?\(?/?((?:@?[\w.\-]+/)*[\w.\-]+\.\w+)(?:\?[^\s:()]*)?:(\d+)(?::\d+)?\)?"), (1, 2, 0)),
     # Java, Kotlin: ``at com.google.gson.Gson.fromJson(Gson.java:1227)``, also after a class loader or module
     # (``app//com.x.Gson.fromJson``, ``java.base/java.lang.Thread.run``); its path is its package's (see _java_path)
     (re.compile(r"at (?:[\w.\-@]*/+)?([\w$.<>]+)\(([\w$.\-]+\.(?:java|kt|scala|groovy)):(\d+)\)"), (1, 2, 0)),
@@ -28,8 +29,10 @@ FRAME_PATTERNS = (
     # ``package:myapp/src/parser.dart 57:12  Parser.parse``: a file of a package by its name (see ModuleMap.dart_files)
     (re.compile(r"\bpackage:([\w\-]+/(?:[\w.\-]+/)*[\w.\-]+\.dart)[: ](\d+)"), (0, 1, None)),
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
-    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``
-    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))"
+    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``; a
+    # scoped package's directory (``node_modules/@acme/ui/x.js:3``) and a query string (``webpack:///./src/a.js?:41:27``)
+    # too
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:@?[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))(?:\?[\w=&%.\-]*(?=:))?"
                 r"(?::line |:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
     # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
     # context around an arrow at the frame's line (``---> 20     if keep_attrs:``), a few (looked for past any
@@ -39,7 +42,7 @@ FRAME_PATTERNS = (
     # the line in parentheses: compilers' ``src/a.ts(12,5): error TS2322``, ``Order.cs(42,13): error CS0103``,
     # ``a.cpp(12): error C2065``, PHP's ``#0 /var/www/src/User.php(27): App\User->save()``, pdb's
     # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
-    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
+    (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:@?[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
                 r"(?=:|[\w<])"), (0, 1, None)),
 )
 # a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
@@ -90,11 +93,6 @@ class Frame:
 # Rust's ``panicked at src/main.rs:42:9`` then its backtrace), ``at com.x.Gson.fromJson(Gson.java:1227)``, Dart's
 # ``package:`` frames
 _INNERMOST_FIRST = (1, 2, 3)
-# other frames printed innermost first: C#'s ``   at App.Order.Submit() in C:\src\Order.cs:line 42`` (a line that
-# begins with ``at``), Ruby's ``app/models/user.rb:10:in `save'`` and ``\tfrom app/x.rb:5:in 'create'``, numbered
-# frames from ``#0`` (sanitizers', gdb's, PHP's ``#0 /var/www/src/User.php(27): ...``) and from ``0`` in Apple's
-# crash reports, by number, binary and address (``0   MyApp   0x0000000100f2c3a4 -[Parser parse:] + 120 (Parser.m:57)``)
-_AT_LINE = re.compile(r"[ \t]*(?:at|from|#\d+|\d+[ \t]+\S[^\n]*?[ \t]0x[0-9a-fA-F]+)[ \t]")
 _RUBY_IN = re.compile(r":in [`']")
 # Python's faulthandler: ``Current thread 0x7f3a (most recent call first):`` over its ``File "x.py", line 2 in f``
 # lines, up to a blank line
@@ -108,12 +106,27 @@ JAVA, DART = 2, 3  # the patterns of Java's and Kotlin's frames, and of Dart's `
 # ``01-15 10:23:45.678  1234  1234 E AndroidRuntime: `` (threadtime, a short tag padded before its ``:``)
 _LOGCAT = (r"(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d+[ \t]+\d+[ \t]+\d+[ \t]+)?"
            r"[VDIWEFA][/ ][^\s:()]{1,100}(?:\([ \t]*\d+\))?[ \t]*:[ \t]")
+# what a log prints before each line of a trace, which the lines of one may begin with (besides logcat's): a quote's
+# ``>``, docker compose's ``api_1  | `` (``api-1  | ``, foreman's ``web.1  | ``), a timestamp (GitHub Actions'
+# ``2024-01-15T10:23:45.1234567Z``, ``[2024-01-15 10:23:45,123]``, ``10:23:45.678``), a tag in brackets
+# (``[ERROR]``, kubectl's ``[pod/api-7d9/api]``), valgrind's ``==123==``
 # (``*+``: a line of blanks is not tried again from each of them, which made a pasted log of them slow)
-_CAUSED_BY = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?Caused by:", re.MULTILINE)
+_LINE_PREFIX = (rf"(?:[ \t>]*+(?:{_LOGCAT}|[\w.\-]{{1,60}}[ \t]*+\|(?!\|)|\[?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d"
+                r"(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\]?|\[?\d\d:\d\d:\d\d(?:[.,]\d+)?\]?|\[[^\]\n]{1,100}\]|==\d+==))*+"
+                r"[ \t>]*+")
+# a line of a trace printed innermost first, after its prefix: C#'s ``   at App.Order.Submit() in
+# C:\src\Order.cs:line 42`` (a line that begins with ``at``), Ruby's ``\tfrom app/x.rb:5:in 'create'``, valgrind's
+# ``at 0x10916D: fn6 (refunds.c:48)`` and ``by 0x1091A0: ...``, numbered frames from ``#0`` (sanitizers', gdb's,
+# PHP's ``#0 /var/www/src/User.php(27): ...``) and from ``0`` in Apple's crash reports, by number, binary and
+# address (``0   MyApp   0x0000000100f2c3a4 -[Parser parse:] + 120 (Parser.m:57)``), Firefox's and Safari's
+# ``fn6@http://localhost:3000/src/refunds.js:41:27`` (``@http://...`` without a name, ``global code@...``)
+_AT_LINE = re.compile(rf"{_LINE_PREFIX}(?:(?:at|from|by[ \t]+0x[0-9a-fA-F]+:|#\d+|\d+[ \t]+\S[^\n]*?[ \t]0x[0-9a-fA-F]+)"
+                      r"[ \t]|[^\s@]*(?:[ \t][^\s@]+)?@[A-Za-z][\w+.\-]*:)")
+_CAUSED_BY = re.compile(rf"^{_LINE_PREFIX}Caused by:", re.MULTILINE)
 # the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
 # or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
 # ``Suppressed:`` line
-_JAVA_HEAD = re.compile(rf"^[ \t>]*+(?:{_LOGCAT})?(?:Exception in thread\b|"
+_JAVA_HEAD = re.compile(rf"^{_LINE_PREFIX}(?:Exception in thread\b|"
                         r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\b)", re.MULTILINE)
 # an Apple crash report's crashed thread (``Thread 3 Crashed:: Dispatch queue: ...``), which need not be the
 # first printed, and an uncaught exception's ``Last Exception Backtrace:``, where it was thrown (the crashed
@@ -150,9 +163,10 @@ def _go_module(text: str, start: int, end: int) -> tuple[str, str] | None:
 def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
-    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines), and so do sanitizers,
-    gdb and PHP (``#0 ...``), Apple's crash reports and Python's faulthandler: those come after them, the first
-    printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
+    Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines, also behind a log's
+    prefix: see _LINE_PREFIX), and so do Firefox and Safari (``fn@url:line:col``), sanitizers, gdb, valgrind and
+    PHP (``#0 ...``), Apple's crash reports and Python's
+    faulthandler: those come after them, the first printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
     prefix. The tracebacks of a Python chain are ordered apart, and so are an exception group's (see
@@ -169,6 +183,16 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
     printings: dict[tuple[str, int], list[int]] = {}  # where each frame is printed
+    lines: dict[int, bool] = {}  # by a line's start: whether it is _AT_LINE's
+
+    def at_line(at: int) -> bool:
+        """Whether the line holding offset ``at`` is _AT_LINE's, read once for all its places (a long line holds
+        thousands: a line starting ``1 x `` was read to its end for each, 46 s)."""
+        start = text.rfind("\n", 0, at) + 1
+        if start not in lines:
+            lines[start] = _AT_LINE.match(text, start) is not None
+        return lines[start]
+
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
         for m in pat.finditer(text):
             g = m.groups()
@@ -187,7 +211,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
                 module, path = cached
             key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
             if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
-                    _AT_LINE.match(text, text.rfind("\n", 0, m.start()) + 1):
+                    at_line(m.start()):
                 inner_first.add(key)
             if n == JAVA:
                 t = bisect.bisect(heads, m.start())

@@ -36,3 +36,9 @@ def test_many_ipython_frame_headers_or_unclosed_details_are_read_in_linear_time(
     # here); each unclosed <details> read the text to its end for a </details> (3 s)
     assert _cpu("1.py in f(x)\n" * 6_000) < 1.5
     assert _cpu("<details> version 1.1 2.2 3.3 4.4 5.5\n" * 5_000) < 1.5
+
+
+def test_a_long_line_of_places_that_starts_like_an_apple_frame_is_read_in_linear_time():
+    # each place of the line read the line to its end for an Apple crash report's address (9 s here)
+    line = "1 x " + "".join(f"a.py:{i} " for i in range(8_000))
+    assert _cpu(line) < 1.5

@@ -1,0 +1,81 @@
+"""Traces printed innermost frame first are read so wherever they are pasted from: behind a log's prefix on every
+line (docker compose's ``api_1  | ``, a CI timestamp, valgrind's ``==123==``), and in a browser's console
+(Firefox's and Safari's ``fn@url:line:col``, Chrome's frames of webpack's eval-source-map, ``?:41:27``)."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval.query import analyze
+
+
+def _cs(cls: str) -> str:
+    return f"namespace Acme.Shop\n{{\n    public class {cls}\n    {{\n" + "".join(
+        f"        public int Fn{i}(Invoice invoice, int total)\n        {{\n            return invoice.Total + total;\n"
+        f"        }}\n\n" for i in range(8)) + "    }\n}\n"
+
+
+def _c(n: int) -> str:
+    return "".join(f"int fn{i}(struct invoice *invoice, int total)\n{{\n    return invoice->total + total;\n}}\n\n"
+                   for i in range(n))
+
+
+def _js(n: int) -> str:
+    return "".join(f"function fn{i}(invoice, total) {{\n  return invoice.total + total;\n}}\n\n" for i in range(n))
+
+
+CS = """Unhandled exception. System.NullReferenceException: Object reference not set to an instance of an object.
+   at Acme.Shop.Refunds.Fn6(Invoice invoice, Int32 total) in /app/src/Acme.Shop/Refunds.cs:line 30
+   at Acme.Shop.Orders.Fn2(Invoice invoice) in /app/src/Acme.Shop/Orders.cs:line 12
+"""
+VALGRIND = """==123== Invalid read of size 4
+==123==    at 0x10916D: fn6 (refunds.c:32)
+==123==    by 0x1091A0: fn2 (orders.c:12)
+==123==    by 0x1091C0: main (main.c:1)
+"""
+
+
+def _prefixed(prefix: str, text: str) -> str:
+    return "".join(prefix + line for line in text.splitlines(keepends=True))
+
+
+def test_a_trace_behind_a_log_s_prefix_counts_its_first_frame_most(make_repo, trace_signal):
+    repo = make_repo({"src/Acme.Shop/Refunds.cs": _cs("Refunds"), "src/Acme.Shop/Orders.cs": _cs("Orders"),
+                      "csrc/refunds.c": _c(8), "csrc/orders.c": _c(8), "csrc/main.c": "int main(void) { return 0; }\n"})
+    for prefix in ("api_1  | ", "api-1  | ", "2024-01-15T10:23:45.1234567Z ", "[2024-01-15 10:23:45,123] [ERROR] "):
+        trace = trace_signal(repo, _prefixed(prefix, CS))
+        assert (prefix, trace["src/Acme.Shop/Refunds.cs"]) == (prefix, 1.0)
+        assert trace["src/Acme.Shop/Orders.cs"] < 1.0
+    trace = trace_signal(repo, VALGRIND)
+    assert trace["csrc/refunds.c"] == 1.0 > trace["csrc/orders.c"] > trace["csrc/main.c"]
+
+
+JAVA = """Exception in thread "main" java.lang.IllegalStateException: cannot load
+\tat com.acme.shop.Loader.load(Loader.java:20)
+\tat com.acme.shop.Main.main(Main.java:5)
+Caused by: java.lang.NullPointerException: key is null
+\tat com.acme.shop.Parser.parse(Parser.java:57)
+\tat com.acme.shop.Loader.load(Loader.java:18)
+\t... 1 more
+"""
+
+
+def test_the_root_cause_of_a_java_trace_behind_a_log_s_prefix_counts_most(frame_places):
+    assert frame_places(_prefixed("api_1  | ", JAVA))[-1] == ("Parser.java", 57)
+    assert frame_places(_prefixed("2024-01-15T10:23:45.1234567Z ", JAVA)) == frame_places(JAVA)
+
+
+def test_a_browser_s_trace_counts_its_first_frame_most(make_repo, trace_signal):
+    repo = make_repo({"src/refunds.js": _js(12), "src/orders.js": _js(12), "src/main.js": "fn2();\n"})
+    firefox = ("TypeError: invoice is undefined\nfn6@http://localhost:3000/src/refunds.js:26:27\n"
+               "fn2@http://localhost:3000/src/orders.js:10:10\n@http://localhost:3000/src/main.js:1:1\n")
+    safari = firefox.replace("\n@http", "\nglobal code@http")
+    webpack = ("TypeError: Cannot read properties of undefined (reading 'total')\n"
+               "    at fn6 (webpack:///./src/refunds.js?:26:27)\n    at fn2 (webpack:///./src/orders.js?:10:10)\n"
+               "    at eval (webpack:///./src/main.js?:1:1)\n")
+    for text in (firefox, safari, webpack):
+        trace = trace_signal(repo, text)
+        assert trace["src/refunds.js"] == 1.0 > trace["src/orders.js"] > trace["src/main.js"] > 0, text
+
+
+def test_a_frame_in_a_scoped_package_keeps_its_directory():
+    q = analyze("TypeError: x\n    at route (/app/node_modules/@acme/ui/lib/button.js:3:14)\n")
+    assert [f.path for f in q.frames] == ["app/node_modules/@acme/ui/lib/button.js"]
