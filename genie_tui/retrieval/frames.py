@@ -122,6 +122,10 @@ _LINE_PREFIX = (rf"(?:[ \t>]*+(?:{_LOGCAT}|[\w.\-]{{1,60}}[ \t]*+\|(?!\|)|\[?\d{
 # ``fn6@http://localhost:3000/src/refunds.js:41:27`` (``@http://...`` without a name, ``global code@...``)
 _AT_LINE = re.compile(rf"{_LINE_PREFIX}(?:(?:at|from|by[ \t]+0x[0-9a-fA-F]+:|#\d+|\d+[ \t]+\S[^\n]*?[ \t]0x[0-9a-fA-F]+)"
                       r"[ \t]|[^\s@]*(?:[ \t][^\s@]+)?@[A-Za-z][\w+.\-]*:)")
+# PHP's report of an uncaught exception names where it was thrown, before its ``#0`` frame, the innermost caller:
+# ``PHP Fatal error:  Uncaught TypeError: ... in /var/www/src/Refund.php:51``, ``  thrown in
+# /var/www/src/Refund.php on line 51``, and a chained one's ``Next RuntimeException: ... in /x/Order.php:20``
+_PHP_THROWN = re.compile(r"[^\n]*?\b(?:Uncaught|thrown)\b|[ \t>]*Next\b")
 _CAUSED_BY = re.compile(rf"^{_LINE_PREFIX}Caused by:", re.MULTILINE)
 # the first line of another such trace, whose causes are its own: ``Exception in thread "main" java.lang.X: ...``
 # or the exception alone (``java.lang.IllegalStateException: bad token``), never a ``Caused by:`` or
@@ -165,7 +169,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
     Node, Java, Kotlin, Rust, C# and Ruby print it first (``at ...``, ``from ...`` lines, also behind a log's
     prefix: see _LINE_PREFIX), and so do Firefox and Safari (``fn@url:line:col``), sanitizers, gdb, valgrind and
-    PHP (``#0 ...``), Apple's crash reports and Python's
+    PHP (``#0 ...``, after the place an uncaught exception was thrown), Apple's crash reports and Python's
     faulthandler: those come after them, the first printed last, an Apple crash report's crashed thread (and ``Last Exception Backtrace:``) after its other
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
@@ -183,14 +187,14 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
     printings: dict[tuple[str, int], list[int]] = {}  # where each frame is printed
-    lines: dict[int, bool] = {}  # by a line's start: whether it is _AT_LINE's
+    lines: dict[int, tuple[bool, bool]] = {}  # by a line's start: whether it is _AT_LINE's, _PHP_THROWN's
 
-    def at_line(at: int) -> bool:
-        """Whether the line holding offset ``at`` is _AT_LINE's, read once for all its places (a long line holds
-        thousands: a line starting ``1 x `` was read to its end for each, 46 s)."""
+    def line_of(at: int) -> tuple[bool, bool]:
+        """What the line holding offset ``at`` is, read once for all its places (a long line holds thousands: a
+        line starting ``1 x `` was read to its end for each, 46 s)."""
         start = text.rfind("\n", 0, at) + 1
         if start not in lines:
-            lines[start] = _AT_LINE.match(text, start) is not None
+            lines[start] = (_AT_LINE.match(text, start) is not None, _PHP_THROWN.match(text, start) is not None)
         return lines[start]
 
     for n, (pat, (pi, li, fi)) in enumerate(FRAME_PATTERNS):
@@ -210,8 +214,10 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             if (cached := _go_module(text, *m.span(pi + 1))) is not None:
                 module, path = cached
             key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
-            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
-                    at_line(m.start()):
+            at_line, php_line = line_of(m.start())
+            # (PHP's throw site, printed before its ``#0`` caller, is its innermost frame)
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or at_line or \
+                    (php_line and text.endswith(" in ", 0, m.start())):
                 inner_first.add(key)
             if n == JAVA:
                 t = bisect.bisect(heads, m.start())

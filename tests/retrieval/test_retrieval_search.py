@@ -263,9 +263,10 @@ def test_stack_frames_of_other_languages_and_windows_paths():
         thread 'main' panicked at src/parser/mod.rs:42:9:
     """))
     # each place once, weakest first: ``file:line`` places in the text's order, then the ``at`` frames that
-    # Node, Java, Kotlin, C# and Rust print innermost first, the first printed last
+    # Node, Java, Kotlin, C# and Rust print innermost first, the first printed last, and PHP's uncaught
+    # exception's place, printed before its ``#0`` caller
     assert [(f.path, f.line, f.func) for f in q.frames] == [
-        ("var/www/app/src/Controller/UserController.php", 27, ""), ("src/parser/mod.rs", 42, ""),
+        ("src/parser/mod.rs", 42, ""), ("var/www/app/src/Controller/UserController.php", 27, ""),
         ("src/MyApp/Services/OrderService.cs", 42, ""), ("com/example/Foo.kt", 7, "main"),
         ("com/google/gson/Gson.java", 1227, "fromJson"),
         ("home/u/app/lib/response.js", 141, "send")]
