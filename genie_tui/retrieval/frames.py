@@ -29,11 +29,11 @@ FRAME_PATTERNS = (
     # ``package:myapp/src/parser.dart 57:12  Parser.parse``: a file of a package by its name (see ModuleMap.dart_files)
     (re.compile(r"\bpackage:([\w\-]+/(?:[\w.\-]+/)*[\w.\-]+\.dart)[: ](\d+)"), (0, 1, None)),
     # ``main.go:12``, ``/var/www/src/User.php:27``, C#'s ``in C:\src\App\Order.cs:line 42``, PHP's ``in
-    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``; a
-    # scoped package's directory (``node_modules/@acme/ui/x.js:3``) and a query string (``webpack:///./src/a.js?:41:27``)
-    # too
+    # /var/www/src/User.php on line 27``, Swift's ``file MyApp/Model.swift, line 12``, ``src/a.py at line 6``,
+    # Maven's ``Refunds.java:[60,25]``, kotlinc's before 1.9 ``Ledger.kt: (60, 21): ...``; a scoped package's
+    # directory (``node_modules/@acme/ui/x.js:3``) and a query string (``webpack:///./src/a.js?:41:27``) too
     (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:@?[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))(?:\?[\w=&%.\-]*(?=:))?"
-                r"(?::line |:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
+                r"(?::line |:\[(?=\d)|: \((?=\d+, \d+\))|:|,? (?:at |on )?line )(\d+)"), (0, 1, None)),
     # IPython before 8 (Jupyter): ``~/envs/x/site-packages/pkg/core.py in where(cond, x)``, then numbered lines of
     # context around an arrow at the frame's line (``---> 20     if keep_attrs:``), a few (looked for past any
     # number of them, each of 10,000 lines ``1.py in f(x)`` read all those after it: 29 s)
@@ -44,6 +44,10 @@ FRAME_PATTERNS = (
     # ``> /proj/pkg/core.py(3)run()``; not a call (``x.go(5)``), which no ``:`` or name follows
     (re.compile(rf"{_PLACE_START}((?:[A-Za-z]:)?(?:@?[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))\((\d+)(?:,\d+)?\)"
                 r"(?=:|[\w<])"), (0, 1, None)),
+    # ESLint's default (stylish) output: a file's path on a line of its own, then its problems (``  57:27  error
+    # 'invoice' is not defined  no-undef``), the first of them
+    (re.compile(rf"^[ \t]*((?:[A-Za-z]:[\\/]|~?/)?(?:@?[\w.\-]+[\\/])*[\w.\-]+\.(?:{SOURCE_EXTS}))[ \t]*\r?\n"
+                r"[ \t]+(\d+):\d+[ \t]+(?:error|warning)\b", re.MULTILINE), (0, 1, None)),
 )
 # a link to a file, read like a frame when it names a line: GitHub's and Gitea's ``/blob/<ref>/path#L35``
 # (``#L35-L40``, also ``/blame/``, ``/raw/`` and ``raw.githubusercontent.com/<owner>/<repo>/<ref>/path``), GitLab's
