@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
-from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
+from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.model import Location, SearchResult
@@ -397,4 +397,4 @@ class RepoIndex:
 
     def explain(self, path: str) -> str:
         """Why ``path`` is indexed or not."""
-        return self._repairing(lambda: symbols.explain(self._store.conn(), self.repo, path))
+        return self._repairing(lambda: explain.explain(self._store.conn(), self.repo, path))
