@@ -12,6 +12,7 @@ from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.nearby import nearness
 from genie_tui.retrieval.textutil import decode_source, is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
@@ -175,10 +176,12 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
     # ``com.b`` of ``com.b.Util``, ``geo::Shape`` of ``geo::Shape::area``, ``Beta::Thing`` of ``Beta::Thing#go``
 
-    def key(r: _Def) -> tuple[int, int, int, int, int, int, int, int]:
+    near = nearness(c, mods, path, head, bool(parts))  # its package, what it includes, requires, imports
+
+    def key(r: _Def) -> tuple[int, int, int, int, int, int, int, int, int]:
         p, _kind, _line, _end, parent, _name = r
         return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
-                -R.import_match(p, quals), 0 if parent in owners else 1,
+                -R.import_match(p, quals), near(p), 0 if parent in owners else 1,
                 -_qualified(c, parts, r) if parts else 0, 1 if is_test_path(p) else 0, len(p))
 
     rows.sort(key=key)
