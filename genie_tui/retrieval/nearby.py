@@ -9,12 +9,14 @@ import posixpath
 import re
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.modules import ModuleMap
 
 _BY_PACKAGE = ("java", "kotlin", "scala", "csharp")  # a package's classes see each other without an import
 _GO_MAJOR = re.compile(r"/v\d+$")  # ``github.com/x/y/v2`` is package ``y``
+_GO_PACKAGE = re.compile(rb"^package[ \t]+(\w+)", re.MULTILINE)
 
 
 def _imports(c: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:
@@ -74,3 +76,45 @@ def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str
             first.update(_included(mods, path, module))
     near = {folder} | {posixpath.dirname(p) for p in first}
     return lambda p: 0 if p in first else 1 if posixpath.dirname(p) in near else 2
+
+
+def go_uses(c: sqlite3.Connection, repo: Path, uses: dict[str, dict[str, set[int]]], names: set[str],
+            targets: set[tuple[str, str]]) -> dict[str, set[int] | None]:
+    """For top-level Go definitions ``targets``, which of ``uses`` (file -> name -> lines) in Go files are
+    theirs, as Go decides it: in the definitions' own package (directory) every use of the name (None: all of
+    them); in a file that imports that package, the lines that name the package's qualifier too (``cfg.Parse``);
+    elsewhere none (an empty set), as an unqualified ``Parse`` there is another package's."""
+    homes = {posixpath.dirname(f) for _, f in targets}
+    qualifiers: dict[str, str] = {}  # the package name each home directory declares
+    for _, f in targets:
+        try:
+            with open(repo / f, "rb") as fh:
+                m = _GO_PACKAGE.search(fh.read(8192))
+        except OSError:
+            m = None
+        qualifiers.setdefault(posixpath.dirname(f), m.group(1).decode() if m else posixpath.basename(
+            posixpath.dirname(f)))
+    out: dict[str, set[int] | None] = {}
+    for p, used in uses.items():
+        if not p.endswith(".go"):
+            continue
+        if posixpath.dirname(p) in homes:
+            out[p] = None
+            continue
+        lines = set().union(*(ls for n, ls in used.items() if n in names))
+        sure: set[int] = set()
+        for module, _, alias in _imports(c, p):
+            for home in homes:
+                if _go_dir_of(module, home):
+                    if alias == ".":
+                        sure |= lines
+                    else:
+                        sure |= lines & _lines(c, p, alias if alias not in ("", "_") else qualifiers[home])
+        out[p] = sure
+    return out
+
+
+def _lines(c: sqlite3.Connection, path: str, name: str) -> set[int]:
+    row = c.execute("SELECT refs.lines FROM refs JOIN files ON files.id = refs.file_id WHERE files.path=? AND "
+                    "refs.name=?", (path, name)).fetchone()
+    return {int(x) for x in row[0].split(",") if x} if row else set()

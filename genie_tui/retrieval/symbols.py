@@ -12,7 +12,7 @@ from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.nearby import nearness
+from genie_tui.retrieval.nearby import go_uses, nearness
 from genie_tui.retrieval.textutil import decode_source, is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
@@ -249,6 +249,13 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     for p, ls in resolved.items():  # ``from sqlalchemy import Engine as SAEngine`` beside ours names another
         ls -= _foreign_imports(c, repo, mods, p, ls, names, targets, memo)
     verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
+    if targets and not members and all(f.endswith(".go") for _, f in targets):  # Go: by package, as Go decides
+        for p, sure in go_uses(c, repo, loose, names, targets).items():
+            if sure is None:  # the same package's
+                verdict.setdefault(p, True)
+            else:  # another package's: only where it names ours (``cfg.Parse``)
+                verdict[p] = False
+                via_module[p] = dict.fromkeys(sure, True)
     by_name: dict[str, set[int]] = {}
     for p, uses in loose.items():
         named = set().union(*(ls for n, ls in uses.items() if n in names))
