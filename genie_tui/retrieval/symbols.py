@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
+from genie_tui.retrieval import pyuses
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
@@ -248,6 +249,15 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             loose.setdefault(p, {})[ref] = ls
     for p, ls in resolved.items():  # ``from sqlalchemy import Engine as SAEngine`` beside ours names another
         ls -= _foreign_imports(c, repo, mods, p, ls, names, targets, memo)
+    unsure: dict[str, set[int]] = {}  # in Python, ``widget.render()`` is another's, or ours by name only
+    if not members:
+        local: dict[str, set[str]] = {p: set(names) for p in homes}
+        for p, alias in bound:
+            local.setdefault(p, set()).add(alias)
+        for p, ls in resolved.items():
+            if p.endswith((".py", ".pyi")) and ls:
+                gone, unsure[p] = pyuses.screen(c, repo, mods, p, ls, local.get(p, set()), targets, memo)
+                ls -= gone | unsure[p]
     verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
     if targets and not members and all(f.endswith(".go") for _, f in targets):  # Go: by package, as Go decides
         for p, sure in go_uses(c, repo, loose, names, targets).items():
@@ -265,6 +275,9 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             resolved.setdefault(p, set()).update(sure)
         if p not in verdict and named - via.keys() - sure:  # nothing says where it comes from: by name
             by_name[p] = named - via.keys() - sure
+    for p, ls in unsure.items():
+        if ls:
+            by_name.setdefault(p, set()).update(ls)
     home = {p for _, p in real} or {r[0] for r in found[:1]}
 
     def key(p: str) -> tuple[int, int, str]:
