@@ -278,6 +278,9 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     for p, ls in unsure.items():
         if ls:
             by_name.setdefault(p, set()).update(ls)
+    families = {_family(f) for _, f in targets} - {None}
+    if families:  # a Python or TypeScript ``add(...)`` is no call of a Java method, even by name
+        by_name = {p: ls for p, ls in by_name.items() if _family(p) in families or _family(p) is None}
     home = {p for _, p in real} or {r[0] for r in found[:1]}
 
     def key(p: str) -> tuple[int, int, str]:
