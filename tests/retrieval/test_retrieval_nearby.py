@@ -61,6 +61,8 @@ def test_java_names_resolve_to_the_callers_package_then_its_on_demand_imports(ma
     assert _paths(ix.definitions("Invoice", base + "billing/Biller.java"))[0] == base + "billing/Invoice.java"
     assert _paths(ix.definitions("Invoice", base + "app/Main.java"))[0] == base + "crm/Invoice.java"
     assert _paths(ix.definitions("Invoice", base + "web/Page.java"))[0] == base + "billing/Invoice.java"
+    # a package written out wins over the file's own
+    assert _paths(ix.definitions("com.acme.crm.Invoice", base + "billing/Biller.java"))[0] == base + "crm/Invoice.java"
     ix.close()
 
 
@@ -84,6 +86,8 @@ def test_c_and_cpp_names_resolve_to_what_the_file_includes_and_beside_it(make_re
     ix = RepoIndex.open(make_repo(_C))
     assert _paths(ix.definitions("Texture", "engine/render/renderer.cpp"))[0] == "engine/render/texture.h"
     assert _paths(ix.definitions("Texture::width", "engine/render/renderer.cpp"))[0] == "engine/render/texture.cpp"
+    # a namespace written out wins over what the file includes
+    assert _paths(ix.definitions("ui::Texture", "engine/render/renderer.cpp"))[0] == "ui/texture.h"
     # ``net/buf.h`` from an include directory: the file that implements it is beside it
     assert _paths(ix.definitions("buf_len", "c/app/conn.c"))[0] == "c/net/buf.c"
     ix.close()
