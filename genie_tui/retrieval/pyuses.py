@@ -43,24 +43,28 @@ def _code(text: str) -> str:
     return _STRINGS.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
 
 
-def _binds(code: str, name: str) -> bool:
-    """Whether a line (its code) makes ``name`` a variable of the function it is in: an assignment to it whose
-    value closes its brackets (a call's ``render=render,`` on a line of its own is a keyword argument), an
-    annotated or augmented one, a ``for``, ``with``/``except``/``import`` ``as`` or walrus target, a ``del``."""
+def _binds(code: str, name: str, prev: str) -> int:
+    """Whether a line (its code; ``prev``: the code of the line before) makes ``name`` a variable of the function
+    it is in (2: an assignment to it, an annotated or augmented one, a ``for``, ``with``/``except``/``import``
+    ``as``, walrus or ``del`` target) or of a comprehension on it (1), or neither (0). A line that continues
+    brackets (``render=render`` after ``dict(``, a keyword argument) or leaves them open is no assignment."""
     n = re.escape(name)
     m = re.match(rf"\s*{n}\s*(?::[^=]+)?(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)(.*)$", code)
     if m:
         rest = m.group(1).strip()
-        return not rest.endswith(",") and sum(_PAIRS.get(ch, 0) for ch in rest) == 0
-    return bool(re.search(rf"\bfor\s+[\w\s,()\[\]]*(?<![\w.]){n}\b[\w\s,()\[\]]*\bin\b|\bas\s+{n}\b|"
-                          rf"(?<![\w.]){n}\s*:=|^\s*del\s+{n}\b", code))
+        return 2 if (not rest.endswith(",") and sum(_PAIRS.get(ch, 0) for ch in rest) == 0
+                     and not prev.rstrip().endswith(("(", "[", "{", ",", "\\"))) else 0
+    loop = re.search(rf"\bfor\s+(?:(?!\bin\b)[\w\s,()\[\]])*?(?<![\w.]){n}\b(?!\s*[(.\[])"
+                     rf"(?:(?!\bin\b)[\w\s,()\[\]])*?\bin\b", code)
+    if loop:  # in brackets, a comprehension's own variable
+        return 1 if sum(_PAIRS.get(ch, 0) for ch in code[:loop.start()]) > 0 else 2
+    return 2 if re.search(rf"\bas\s+{n}\b|(?<![\w.]){n}\s*:=|^\s*del\s+{n}\b", code) else 0
 
 
 def _parameter(code: str, name: str) -> bool:
-    """Whether a ``def`` line names ``name`` as a parameter."""
+    """Whether a ``def`` line names ``name`` as a parameter (not in a default value or an annotation)."""
     m = re.match(r"\s*(?:async\s+)?def\s+\w+\s*\((.*)", code)
-    return bool(m) and re.search(rf"(?<![\w.=]){re.escape(name)}\b(?!\s*\()", m.group(1).split(")")[0] if ")" in
-                                 m.group(1) else m.group(1)) is not None
+    return bool(m) and re.search(rf"(?:^|,)\s*\**\s*{re.escape(name)}\s*(?=[:=,)])", m.group(1)) is not None
 
 
 def _attributes(code: str, name: str) -> list[str] | None:
@@ -82,13 +86,13 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
     or the targets' own names in their file): those that are no use of them (an attribute of an import that
     leads elsewhere, a function's own variable), and those that may not be (an attribute of anything else:
     ``widget.render()`` is a use by name only)."""
-    texts = read_lines(repo, path, lines)
+    texts = read_lines(repo, path, lines | {ln - 1 for ln in lines})
     codes = {ln: _code(t) for ln, t in texts.items()}
     gone: set[int] = set()
     unsure: set[int] = set()
     spans: list[tuple[int, int]] | None = None
     for name in local:
-        own = {ln for ln, code in codes.items() if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", code)}
+        own = {ln for ln in lines if ln in codes and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", codes[ln])}
         for ln in own:
             quals = _attributes(codes[ln], name)
             if quals is None:
@@ -96,7 +100,13 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
             verdicts = [_qualifier(c, mods, path, q, name, targets, memo) for q in quals]
             if True not in verdicts:
                 (gone if False in verdicts else unsure).add(ln)
-        binding = [ln for ln in sorted(own - gone - unsure) if _binds(codes[ln], name) or _parameter(codes[ln], name)]
+        binding = []
+        for ln in sorted(own - gone - unsure):
+            how = 2 if _parameter(codes[ln], name) else _binds(codes[ln], name, codes.get(ln - 1, ""))
+            if how == 1:  # ``[render for render in xs]``: that line's own
+                gone.add(ln)
+            elif how == 2:
+                binding.append(ln)
         if binding and spans is None:
             spans = c.execute("SELECT defs.line, defs.end_line FROM defs JOIN files ON files.id = defs.file_id "
                               "WHERE files.path=? AND defs.kind IN ('function', 'method')", (path,)).fetchall()

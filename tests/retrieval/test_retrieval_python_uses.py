@@ -44,6 +44,14 @@ def call(page):
         page=page,
         render=render,
     )
+
+
+def call2(page, hook=render):
+    out = dict(page=page,
+               render=render
+               )
+    names = [render for render in out]
+    return render(page), names
 """
 
 _FILES = {
@@ -62,5 +70,9 @@ def test_attributes_of_other_things_and_local_variables_are_no_uses(make_repo):
         ("views.py", 21): "reference",  # ``core.render(page)`` through the module; not ``logging.render``
         ("views.py", 36): "reference",  # a keyword argument's value (``render=`` in a call binds nothing)
         ("views.py", 20): BY_NAME,  # ``widget.render()``: whose, the index cannot say
+        # a default value, a keyword argument's value, and a use beside a comprehension's own ``render``
+        ("views.py", 40): "reference",
+        ("views.py", 42): "reference",
+        ("views.py", 45): "reference",
     }
     ix.close()
