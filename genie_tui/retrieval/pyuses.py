@@ -15,7 +15,7 @@ from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.textutil import decode_source
 
 _STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|#.*""")
-_QUALIFIER = re.compile(r"(\w+)\s*\.\s*$")  # ``widget`` of ``widget.``
+_QUALIFIER = re.compile(r"(\w+(?:\s*\.\s*\w+)*)\s*\.\s*$")  # ``widget`` of ``widget.``, ``babel.dates`` of ``babel.dates.``
 _PAIRS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
 
@@ -76,7 +76,7 @@ def _attributes(code: str, name: str) -> list[str] | None:
         if not before.endswith("."):
             return None
         q = _QUALIFIER.search(before)
-        quals.append(q.group(1) if q else "")
+        quals.append(re.sub(r"\s+", "", q.group(1)) if q else "")
     return quals or None
 
 
@@ -121,11 +121,19 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
 
 def _qualifier(c: sqlite3.Connection, mods: ModuleMap, path: str, qual: str, name: str,
                targets: set[tuple[str, str]], memo: R.Memo) -> bool | None:
-    """Whether ``qual.name`` in ``path`` is one of ``targets``: True through a module that an import binds to
-    ``qual`` and that exports one, False when an import binds ``qual`` to something else (a library's module),
-    None when no import binds it (a variable, ``self``)."""
-    if not qual or not c.execute("SELECT 1 FROM imports JOIN files ON files.id = imports.file_id WHERE "
-                                 "files.path=? AND alias=? LIMIT 1", (path, qual)).fetchone():
+    """Whether ``qual.name`` in ``path`` is one of ``targets`` (``qual``: ``core``, ``pkg.core``): True through a
+    module that an import binds to ``qual``'s head and that exports one, False when an import binds the head to
+    something else (a library's module, another of ours), None when no import binds it (a variable, ``self``) or
+    the rest of ``qual`` leads nowhere the index can follow."""
+    head, *rest = qual.split(".")
+    if not head or not c.execute("SELECT 1 FROM imports JOIN files ON files.id = imports.file_id WHERE "
+                                 "files.path=? AND alias=? LIMIT 1", (path, head)).fetchone():
         return None
-    module = R.module_file(c, mods, path, qual)
+    module = R.module_file(c, mods, path, head)
+    for part in rest:
+        if module is None:
+            break
+        module = R.submodule(c, mods, module, part)
+        if module is None:
+            return None  # ``pkg.Engine.render``: a member of something in it
     return module is not None and bool(R.exported(c, mods, "", module, name, 4, memo) & targets)

@@ -55,7 +55,8 @@ def call2(page, hook=render):
 """
 
 _FILES = {
-    "core.py": "import logging\n\n\ndef render(page):\n    return page\n\n\nlogging.render(1)\nrender(2)\n",
+    "core.py": "import logging\n\n\ndef render(page):\n    return page\n\n\nlogging.render(1)\nrender(2)\n"
+               "import os.path\nos.path.render(3)\n",
     "views.py": _VIEWS,
 }
 
@@ -64,7 +65,7 @@ def test_attributes_of_other_things_and_local_variables_are_no_uses(make_repo):
     ix = RepoIndex.open(make_repo(_FILES))
     refs = {(loc.path, loc.line): loc.kind for loc in ix.references("render", "core.py")}
     assert refs == {
-        ("core.py", 9): "reference",  # not line 8: the library's logging.render
+        ("core.py", 9): "reference",  # not lines 8 and 11: the library's logging.render and os.path.render
         ("views.py", 1): "reference",
         ("views.py", 16): "reference",  # ``render('x')`` beside ``self.render()``
         ("views.py", 21): "reference",  # ``core.render(page)`` through the module; not ``logging.render``
