@@ -144,6 +144,23 @@ class ModuleMap:
         m = _GO_MODULE_LINE.search(text or "")
         return m.group(1) if m else None
 
+    def go_import_path(self, folder: str) -> str | None:
+        """The Go import path of the package in the directory ``folder``: the module path of the nearest go.mod up
+        from it (the root's as read when first asked, a nested module's read now: no map depends on it) and the
+        directories below that one; None without a go.mod that names its module."""
+        d = folder
+        while True:
+            if not d:
+                module = self._go_module
+            elif d + "/go.mod" in self.paths:
+                m = _GO_MODULE_LINE.search((self._read(d + "/go.mod") if self._read else None) or "")
+                module = m.group(1) if m else None
+            else:
+                d = posixpath.dirname(d)
+                continue
+            rest = folder[len(d):].lstrip("/")
+            return None if module is None else f"{module}/{rest}" if rest else module
+
     def _file(self, base: str) -> str | None:
         """The indexed file a JS/TS import of ``base`` (a repository path, extension optional) loads."""
         stem, ext = posixpath.splitext(base)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.textutil import source_lines
 
 _BY_PACKAGE = ("java", "kotlin", "scala", "csharp")  # a package's classes see each other without an import
 _GO_MAJOR = re.compile(r"/v\d+$")  # ``github.com/x/y/v2`` is package ``y``
@@ -24,9 +25,16 @@ def _imports(c: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:
                      "WHERE files.path=?", (path,)).fetchall()
 
 
-def _go_dir_of(module: str, folder: str) -> bool:
-    """Whether the Go import path ``module`` names the package in the repository's directory ``folder``."""
-    return bool(folder) and ("/" + module).endswith("/" + folder)
+def _go_dir_of(mods: ModuleMap, module: str, folder: str, known: dict[str, str | None]) -> bool | None:
+    """Whether the Go import path ``module`` names the package in the repository's directory ``folder``: by the
+    go.mod above it, else by the path's end; None (unknown) for the root directory without a go.mod. ``known``
+    keeps the import paths of directories across calls."""
+    if folder not in known:
+        known[folder] = mods.go_import_path(folder)
+    path = known[folder]
+    if path is not None:
+        return module == path
+    return ("/" + module).endswith("/" + folder) if folder else None
 
 
 def _go_qualifier(module: str, alias: str) -> str:
@@ -59,12 +67,13 @@ def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str
     folder = posixpath.dirname(path)
     rows = _imports(c, path) if lang in ("go", "c", "cpp", "ruby", *_BY_PACKAGE) else []
     if lang == "go":
+        known: dict[str, str | None] = {}
         if qualified:  # ``pb.Decode``: the package that ``pb`` names, whatever its directory
             bound = [m for m, _, alias in rows if _go_qualifier(m, alias) == head]
-            return lambda p: 0 if any(_go_dir_of(m, posixpath.dirname(p)) for m in bound) else 2
+            return lambda p: 0 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in bound) else 2
         dots = [m for m, _, alias in rows if alias == "."]
         return lambda p: (0 if posixpath.dirname(p) == folder else
-                          1 if any(_go_dir_of(m, posixpath.dirname(p)) for m in dots) else 2)
+                          1 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
     if lang in _BY_PACKAGE:  # an on-demand import (``com.acme.*``) names a package, by its directories
         packages = [s for m, _, _ in rows
                     if (s := m.removeprefix("static ").strip().rstrip("*_").rstrip(".").replace(".", "/").lower())]
@@ -78,12 +87,13 @@ def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str
     return lambda p: 0 if p in first else 1 if posixpath.dirname(p) in near else 2
 
 
-def go_uses(c: sqlite3.Connection, repo: Path, uses: dict[str, dict[str, set[int]]], names: set[str],
-            targets: set[tuple[str, str]]) -> dict[str, set[int] | None]:
+def go_uses(c: sqlite3.Connection, repo: Path, mods: ModuleMap, uses: dict[str, dict[str, set[int]]],
+            names: set[str], targets: set[tuple[str, str]]) -> dict[str, set[int] | None]:
     """For top-level Go definitions ``targets``, which of ``uses`` (file -> name -> lines) in Go files are
     theirs, as Go decides it: in the definitions' own package (directory) every use of the name (None: all of
     them); in a file that imports that package, the lines that name the package's qualifier too (``cfg.Parse``);
-    elsewhere none (an empty set), as an unqualified ``Parse`` there is another package's."""
+    elsewhere none (an empty set), as an unqualified ``Parse`` there is another package's. A file whose imports
+    may or may not name the package (the root directory's, without a go.mod) is left out, to be judged by name."""
     homes = {posixpath.dirname(f) for _, f in targets}
     qualifiers: dict[str, str] = {}  # the package name each home directory declares
     for _, f in targets:
@@ -95,6 +105,7 @@ def go_uses(c: sqlite3.Connection, repo: Path, uses: dict[str, dict[str, set[int
         qualifiers.setdefault(posixpath.dirname(f), m.group(1).decode() if m else posixpath.basename(
             posixpath.dirname(f)))
     out: dict[str, set[int] | None] = {}
+    known: dict[str, str | None] = {}
     for p, used in uses.items():
         if not p.endswith(".go"):
             continue
@@ -103,18 +114,19 @@ def go_uses(c: sqlite3.Connection, repo: Path, uses: dict[str, dict[str, set[int
             continue
         lines = set().union(*(ls for n, ls in used.items() if n in names))
         sure: set[int] = set()
+        quals: set[str] = set()
+        unknown = False
         for module, _, alias in _imports(c, p):
             for home in homes:
-                if _go_dir_of(module, home):
-                    if alias == ".":
-                        sure |= lines
-                    else:
-                        sure |= lines & _lines(c, p, alias if alias not in ("", "_") else qualifiers[home])
-        out[p] = sure
+                ours = _go_dir_of(mods, module, home, known)
+                unknown = unknown or ours is None
+                if ours and alias == ".":
+                    sure |= lines
+                elif ours:
+                    quals.add(alias if alias not in ("", "_") else qualifiers[home])
+        if quals:  # read from the lines: the index records no use of a package in a type (``*cobra.Command``)
+            said = re.compile(rf"\b(?:{'|'.join(map(re.escape, quals))})\s*\.\s*(?:{'|'.join(map(re.escape, names))})\b")
+            sure |= {ln for ln, text in source_lines(repo, p, lines, "go").items() if said.search(text)}
+        if sure or not unknown:
+            out[p] = sure
     return out
-
-
-def _lines(c: sqlite3.Connection, path: str, name: str) -> set[int]:
-    row = c.execute("SELECT refs.lines FROM refs JOIN files ON files.id = refs.file_id WHERE files.path=? AND "
-                    "refs.name=?", (path, name)).fetchone()
-    return {int(x) for x in row[0].split(",") if x} if row else set()

@@ -12,30 +12,11 @@ from pathlib import Path
 
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import decode_source
+from genie_tui.retrieval.textutil import source_lines
 
 _STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|#.*""")
 _QUALIFIER = re.compile(r"(\w+(?:\s*\.\s*\w+)*)\s*\.\s*$")  # ``widget`` of ``widget.``, ``babel.dates`` of ``babel.dates.``
 _PAIRS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
-
-
-def read_lines(repo: Path, path: str, wanted: set[int]) -> dict[int, str]:
-    """The text of the lines ``wanted`` of a Python file, read once (lines end at ``\\n``, as tree-sitter counts)."""
-    out: dict[int, str] = {}
-    last = max(wanted, default=0)
-    try:
-        with open(repo / path, "rb") as fh:
-            head = b""
-            for i, raw in enumerate(fh, 1):
-                if i <= 2:
-                    head += raw
-                if i in wanted:
-                    out[i] = decode_source(raw, "python", head).rstrip("\r\n")
-                if i >= last:
-                    break
-    except OSError:
-        pass
-    return out
 
 
 def _code(text: str) -> str:
@@ -86,7 +67,7 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
     or the targets' own names in their file): those that are no use of them (an attribute of an import that
     leads elsewhere, a function's own variable), and those that may not be (an attribute of anything else:
     ``widget.render()`` is a use by name only)."""
-    texts = read_lines(repo, path, lines | {ln - 1 for ln in lines})
+    texts = source_lines(repo, path, lines | {ln - 1 for ln in lines}, "python")
     codes = {ln: _code(t) for ln, t in texts.items()}
     gone: set[int] = set()
     unsure: set[int] = set()

@@ -260,7 +260,7 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 ls -= gone | unsure[p]
     verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
     if targets and not members and all(f.endswith(".go") for _, f in targets):  # Go: by package, as Go decides
-        for p, sure in go_uses(c, repo, loose, names, targets).items():
+        for p, sure in go_uses(c, repo, mods, loose, names, targets).items():
             if sure is None:  # the same package's
                 verdict.setdefault(p, True)
             else:  # another package's: only where it names ours (``cfg.Parse``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+from pathlib import Path
 
 # words in any script (``größe``, ``été``, ``计算``): on ASCII text the same as ``[A-Za-z_][A-Za-z0-9_]*|[0-9]+``
 WORD_RE = re.compile(r"[A-Za-z_]\w*|[0-9]+|[^\W\d]\w*")
@@ -169,3 +170,23 @@ def decode_source(data: bytes, lang: str | None = None, head: bytes | None = Non
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def source_lines(root: Path, path: str, wanted: set[int], lang: str | None) -> dict[int, str]:
+    """The text of the lines ``wanted`` of a source file under ``root``, read once and decoded as the index
+    decoded them (:func:`decode_source`); lines end at ``\\n`` only, as tree-sitter counts them."""
+    out: dict[int, str] = {}
+    last = max(wanted, default=0)
+    try:
+        with open(root / path, "rb") as fh:
+            head = b""
+            for i, raw in enumerate(fh, 1):
+                if i <= 2:
+                    head += raw
+                if i in wanted:
+                    out[i] = decode_source(raw, lang, head).rstrip("\r\n")
+                if i >= last:
+                    break
+    except OSError:
+        pass
+    return out

@@ -109,3 +109,33 @@ def test_ruby_names_resolve_to_what_the_file_requires(make_repo):
     assert _paths(ix.definitions("Cart.total", "lib/shop/checkout.rb"))[0] == "lib/shop/cart.rb"
     assert _paths(ix.definitions("Cart", "app/report.rb"))[0] == "lib/crm/cart.rb"  # by the load path
     ix.close()
+
+
+_GO_MODULES = {
+    "go.mod": "module github.com/acme/cobra\n\ngo 1.21\n",
+    "command.go": "package cobra\n\ntype Command struct{}\n\nfunc New() *Command { return &Command{} }\n",
+    "doc/man.go": 'package doc\n\nimport "github.com/acme/cobra"\n\nfunc Gen(c *cobra.Command) {}\n',
+    "doc/other.go": "package doc\n\ntype Command struct{}\n\nfunc X() Command { return Command{} }\n",
+    "tools/go.mod": "module example.com/tools\n",
+    "tools/lib/util.go": "package lib\n\nfunc Helper() int { return 1 }\n",
+    "tools/cmd/main.go": 'package main\n\nimport "example.com/tools/lib"\n\nfunc main() { lib.Helper() }\n',
+    "lib/util.go": "package lib\n\nfunc Helper() int { return 2 }\n",
+}
+
+
+def test_the_root_go_package_is_known_by_the_root_go_mod(make_repo):
+    ix = RepoIndex.open(make_repo(_GO_MODULES))
+    # the repository's root package, by the root go.mod's module path
+    assert _paths(ix.definitions("cobra.Command", "doc/man.go"))[0] == "command.go"
+    refs = {(loc.path, loc.line, loc.kind) for loc in ix.references("Command", "command.go")}
+    assert refs == {("command.go", 5, "reference"), ("doc/man.go", 5, "reference")}
+    ix.close()
+
+
+def test_a_nested_go_modules_packages_are_known_by_its_go_mod(make_repo):
+    ix = RepoIndex.open(make_repo(_GO_MODULES))
+    # a nested module's package, by its own go.mod, not the shorter lib/ whose path only ends the same
+    assert _paths(ix.definitions("lib.Helper", "tools/cmd/main.go"))[0] == "tools/lib/util.go"
+    assert [(loc.path, loc.line) for loc in ix.references("Helper", "lib/util.go")] == []
+    assert [(loc.path, loc.line) for loc in ix.references("Helper", "tools/lib/util.go")] == [("tools/cmd/main.go", 5)]
+    ix.close()
