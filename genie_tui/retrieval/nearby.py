@@ -46,8 +46,8 @@ def _included(mods: ModuleMap, path: str, module: str) -> list[str]:
     """The files a C/C++ ``#include`` or a Ruby ``require`` of ``path`` names: beside ``path`` first (``"x.h"``,
     ``require_relative``), else any whose path ends with it (an include directory, Ruby's load path)."""
     if F.language_of(path) == "ruby":
-        hit = mods.resolve_import(path, module)
-        if hit or module.startswith("."):
+        if module.startswith("."):  # ``require_relative``, stored as ``./cart``
+            hit = mods.resolve_import(path, module)
             return [hit] if hit else []
         module += ".rb"
     beside = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))

@@ -111,6 +111,14 @@ def test_ruby_names_resolve_to_what_the_file_requires(make_repo):
     ix.close()
 
 
+def test_a_ruby_require_of_a_library_leads_to_no_python_module(make_repo):
+    files = {"src/json.py": "def loads(s):\n    return s\n", "src/cart.rb": "class Cart\nend\n",
+             "a/cart.rb": "class Cart\nend\n", "bin/run.rb": "require 'json'\n\nCart.new\n"}
+    ix = RepoIndex.open(make_repo(files))
+    assert _paths(ix.definitions("Cart", "bin/run.rb")) == ["a/cart.rb", "src/cart.rb"]  # src/ is not required
+    ix.close()
+
+
 _GO_MODULES = {
     "go.mod": "module github.com/acme/cobra\n\ngo 1.21\n",
     "command.go": "package cobra\n\ntype Command struct{}\n\nfunc New() *Command { return &Command{} }\n",
