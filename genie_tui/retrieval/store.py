@@ -76,7 +76,9 @@ from genie_tui.errors import GenieError
 #     keys and certificates are left out
 # 60: a file is minified by a line over 50,000 characters or lines averaging over 1,000 bytes with under 5%
 #     whitespace, no longer by a first line over 4 KB (a soft-wrapped Markdown paragraph)
-SCHEMA_VERSION = "60"
+# 61: a definition is at its name's line, below Java's (C#'s, Kotlin's...) annotations and a C function's return
+#     type on a line of its own; a C++ template's chunk starts at its ``template <...>`` line
+SCHEMA_VERSION = "61"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
