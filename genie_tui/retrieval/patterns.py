@@ -20,6 +20,15 @@ _JS_VALUE = ("(variable_declarator name: (identifier) @name value: [(number) (st
              " (new_expression) (identifier) (parenthesized_expression) (ternary_expression)]) @def.value")
 # ``#define BUF_SIZE 1024``, a named value as a ``const`` is elsewhere; not an include guard (``#define LIMITS_H``)
 _C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.value"
+
+
+def _fn_declarators(name: str) -> tuple[str, ...]:
+    """The declarators of a C or C++ function named by ``name``: ``f()``, ``*f()``, ``**f()``, ``&f()``."""
+    fn = f"(function_declarator declarator: {name} @name)"
+    return (fn, f"(pointer_declarator declarator: {fn})",
+            f"(pointer_declarator declarator: (pointer_declarator declarator: {fn}))", f"(reference_declarator {fn})")
+
+
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
@@ -179,6 +188,9 @@ PATTERNS: dict[str, list[str]] = {
         "(enum_specifier name: (_) @name body: (_)) @def.class",
         "(union_specifier name: (_) @name body: (_)) @def.class",
         "(namespace_definition name: (_) @name) @def.module",
+        # a pure virtual method (``virtual double area() const = 0;``), as an interface's methods are elsewhere
+        *(f"(field_declaration declarator: {d} default_value: (number_literal)) @def.method"
+          for d in _fn_declarators("[(field_identifier) (operator_name)]")),
         "(type_definition declarator: (type_identifier) @name) @def.class",
         _C_FN_POINTER_TYPEDEF,
         "(alias_declaration name: (type_identifier) @name) @def.class",  # ``using Callback = void (*)(int);``

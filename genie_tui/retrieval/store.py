@@ -77,7 +77,8 @@ from genie_tui.errors import GenieError
 # 60: a file is minified by a line over 50,000 characters or lines averaging over 1,000 bytes with under 5%
 #     whitespace, no longer by a first line over 4 KB (a soft-wrapped Markdown paragraph)
 # 61: a definition is at its name's line, below Java's (C#'s, Kotlin's...) annotations and a C function's return
-#     type on a line of its own; a C++ template's chunk starts at its ``template <...>`` line
+#     type on a line of its own; a C++ template's chunk starts at its ``template <...>`` line; C++ pure virtual
+#     methods are definitions
 SCHEMA_VERSION = "61"
 
 _SCHEMA = """
