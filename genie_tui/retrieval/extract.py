@@ -34,6 +34,8 @@ class Parsed:
     refs: dict[str, list[int]] = field(default_factory=dict)
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (module, name, local alias)
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, key, segments), see messages
+    # C and C++ functions declared without a body (``int plat_init(void);``), kind "declaration": see declared.py
+    decls: list[Definition] = field(default_factory=list)
 
 
 def _doc_of(node: Any, lang: str) -> str:
@@ -133,6 +135,10 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
+        if kind == "declaration":  # not a constructor's (its class is its definition), a friend's, a function's own
+            if name != parent and _declared(node):
+                out.decls.append(Definition(name, kind, line, end_line, "", parent))
+            continue
         # a Rust impl's associated type (``type Item = u32;`` of ``impl Iterator for Counter``) is its type's, as a
         # trait's (``type Item;``) is the trait's
         owned = kind in ("function", "method", "value") or (lang == "rust" and kind == "class")
@@ -296,6 +302,17 @@ def _head(node: Any, line: int) -> int:
             first, prev = prev, prev.prev_named_sibling
     start = first.start_point[0] + 1
     return start if start < line else 0
+
+
+def _declared(node: Any) -> bool:
+    """Whether ``node``, a C or C++ declaration of a function, declares one of its file, namespace or class: not a
+    friend (another's) nor one inside a function's body."""
+    up = node.parent
+    while up is not None:
+        if up.type in ("compound_statement", "friend_declaration"):
+            return False
+        up = up.parent
+    return True
 
 
 def _holder(node: Any) -> Any | None:

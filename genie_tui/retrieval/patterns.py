@@ -1,6 +1,7 @@
 """The tree-sitter query patterns of each language: definitions, references, imports and CommonJS exports.
 
-Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable) with ``@name``
+Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable; declaration: a
+C or C++ function declared without a body, which extract keeps apart) with ``@name``
 (or named by extract._named_by_field), ``@ref``, ``@import``, ``@export.default``, ``@require``, ``@cjs.export``,
 ``@cjs.define``; a name starting with ``_`` is a predicate's. langs.grammar compiles them, dropping a pattern the
 installed grammar rejects on its own.
@@ -172,6 +173,9 @@ PATTERNS: dict[str, list[str]] = {
         _C_FN_POINTER_TYPEDEF,
         "(preproc_function_def name: (identifier) @name) @def.function",
         _C_CONSTANT_MACRO,
+        # a prototype (``int plat_init(void);``): go to definition's answer where no body is found (see declared.py);
+        # C has no ``&f()``
+        *(f"(declaration declarator: {d}) @def.declaration" for d in _fn_declarators("(identifier)")[:3]),
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(preproc_include) @import",
     ],
@@ -196,6 +200,11 @@ PATTERNS: dict[str, list[str]] = {
         "(alias_declaration name: (type_identifier) @name) @def.class",  # ``using Callback = void (*)(int);``
         "(preproc_function_def name: (identifier) @name) @def.function",
         _C_CONSTANT_MACRO,
+        # a prototype, also a class's member declared for a .cpp to define (``void draw();``): see declared.py
+        *(f"(declaration declarator: {d}) @def.declaration"
+          for d in _fn_declarators("[(identifier) (operator_name) (destructor_name)]")),
+        *(f"(field_declaration declarator: {d} !default_value) @def.declaration"
+          for d in _fn_declarators("[(field_identifier) (operator_name)]")),
         "[(identifier) (type_identifier) (field_identifier) (namespace_identifier)] @ref",
         "(preproc_include) @import",
     ],

@@ -8,6 +8,7 @@ from typing import Any
 
 from genie_tui.core.events import ContextLooked
 from genie_tui.printable import shown_path
+from genie_tui.retrieval.declared import DECLARATION
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.symbols import BY_NAME, EXTERNAL
@@ -77,7 +78,8 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
     for i, loc in enumerate(shown):
         if loc.kind == BY_NAME and (i == 0 or shown[i - 1].kind != BY_NAME):
             lines.append("by name only (no import or definition ties these to it; may be another's):")
-        note = "  (imported from outside the repository: no definition of it here)" if loc.kind == EXTERNAL else ""
+        note = "  (imported from outside the repository: no definition of it here)" if loc.kind == EXTERNAL else \
+            "  (declared only: no body of it is indexed)" if loc.kind == DECLARATION else ""
         lines.append(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}{note}")
     text = "\n".join(lines)
     if len(locations) > 50:
