@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ from genie_tui.printable import shown_path
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.rank import FileInfo
-from genie_tui.retrieval.textutil import decode_source, is_test_path, split_lines
+from genie_tui.retrieval.textutil import (
+    decode_source,
+    is_test_path,
+    repo_path,
+    split_lines,
+)
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 
@@ -99,20 +105,40 @@ def pagerank(edges: tuple[Any, Any, Any], nodes: list[int], seeds: dict[int, flo
     return dict(zip(nodes, rank.tolist()))
 
 
-def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], seeds: dict[str, float],
-           budget_tokens: int, task: str = "") -> str:
-    """The outline text: ``path:`` then indented ``line: signature`` rows, best files first. A file's named values
-    (``#define FLAG_7 ...``, Go's ``const``) are rows only where ``task`` names them or the file defines nothing
-    else: a header's 50 macros would crowd its types out of the file's 40 rows."""
+def _paths(repo: Path, paths: Iterable[str]) -> list[str]:
+    """``paths`` as the index names files (``./src/app.py`` is ``src/app.py``), those outside the repository left
+    out."""
+    out = []
+    for path in paths:
+        try:
+            out.append(repo_path(repo, path) or "")
+        except ValueError:
+            continue
+    return out
+
+
+def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: dict[str, float],
+           budget_tokens: int, task: str = "", in_play: Iterable[str] = ()) -> str:
+    """The outline text: ``path:`` then indented ``line: signature`` rows, best files first: the files
+    ``in_play`` (paths as the tools take them), then the others by their rank, personalised to those and to the
+    task's search ``hits`` (path -> score). A file's named values (``#define FLAG_7 ...``, Go's ``const``) are
+    rows only where ``task`` names them or the file defines nothing else: a header's 50 macros would crowd its
+    types out of the file's 40 rows."""
     named = set(re.findall(r"[\w$]+", task))
     by_path = {f.path: f.id for f in files.values()}
-    seed_ids = {by_path[p]: w for p, w in seeds.items() if p in by_path}
+    play = {by_path[p] for p in _paths(repo, in_play) if p in by_path}
+    seeds = {by_path[p]: w for p, w in hits.items() if p in by_path}
+    for fid in play:
+        seeds[fid] = seeds.get(fid, 0.0) + 1.0
     nodes = [fid for fid, f in files.items() if f.lang]
-    ranks = pagerank(_graph(c), nodes, seed_ids)
-    for fid in seed_ids:
-        ranks[fid] = ranks.get(fid, 0.0) + 1.0  # the files in play always come first
-    order = sorted(nodes, key=lambda f: (-ranks.get(f, 0.0) * (0.3 if is_test_path(files[f].path) else 1.0),
-                                         files[f].path))
+    ranks = pagerank(_graph(c), nodes, seeds)
+
+    def key(f: int) -> tuple[bool, float, str]:
+        # the files in play come first, tests too; a search hit comes before the files it does not name
+        score = ranks.get(f, 0.0) + (1.0 if f in seeds else 0.0)
+        return f not in play, -score * (0.3 if f not in play and is_test_path(files[f].path) else 1.0), files[f].path
+
+    order = sorted(nodes, key=key)
     budget = budget_tokens * 4
     parts: list[str] = []
     used = 0
