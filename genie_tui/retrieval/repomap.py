@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from genie_tui.retrieval.textutil import (
 )
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
+_ROWS = 40  # rows a file shows at most
 
 
 def _graph(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
@@ -139,31 +141,19 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: 
         return f not in play, -score * (0.3 if f not in play and is_test_path(files[f].path) else 1.0), files[f].path
 
     order = sorted(nodes, key=key)
+    play_uses: dict[str, set[int]] = {}  # name -> the files in play that use it
+    for fid, name in c.execute(f"SELECT file_id, name FROM refs WHERE file_id IN ({','.join(map(str, play))})"):
+        play_uses.setdefault(name, set()).add(fid)
     budget = budget_tokens * 4
     parts: list[str] = []
     used = 0
     for fid in order:
-        defs = c.execute("SELECT kind, line, parent, name FROM defs WHERE file_id=? ORDER BY line", (fid,)).fetchall()
-        if any(kind != "value" for kind, *_ in defs):
-            defs = [d for d in defs if d[0] != "value" or d[3] in named]
-        if not defs:
+        rows = _rows(c, repo, fid, files[fid].path, named)
+        if not rows:
             continue
-        path = files[fid].path
-        try:
-            lines = split_lines(decode_source((repo / path).read_bytes(), language_of(path)))
-        except OSError:
-            continue
-        block = [f"{shown_path(path)}:"]  # a newline in a name must not read as two rows
-        shown: set[int] = set()
-        for _kind, line, parent, _name in defs:
-            if line in shown:  # ``attr_reader :name, :email``, ``case north, south``: one line, one row
-                continue
-            if len(shown) == 40:
-                break
-            shown.add(line)
-            sig = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-            indent = "    " if parent else "  "
-            block.append(f"{indent}{line}: {sig[:120]}")
+        ordered = rows if len(rows) <= _ROWS else _by_relevance(c, fid, rows, named, play_uses)
+        block = [f"{shown_path(files[fid].path)}:"]  # a newline in a name must not read as two rows
+        block += [row.text for row in _pick(rows, ordered, 1 << 62)]
         text = "\n".join(block)
         if used + len(text) + 1 > budget:
             if not parts:  # always show something of the best file
@@ -172,3 +162,81 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: 
         parts.append(text)
         used += len(text) + 1
     return "\n".join(parts)
+
+
+@dataclass(slots=True)
+class _Row:
+    """One row of a file's outline: a line that defines one or more names (``attr_reader :name, :email``)."""
+
+    line: int
+    text: str
+    names: list[str]
+    parent: int = 0  # the line of the row of the definition it is in (a method's class), 0 for none
+
+    @property
+    def cost(self) -> int:  # with its newline
+        return len(self.text) + 1
+
+
+def _rows(c: sqlite3.Connection, repo: Path, fid: int, path: str, named: set[str]) -> list[_Row]:
+    """The file's rows in line order. A file's named values are rows only where the task names them or the file
+    defines nothing else."""
+    defs = c.execute("SELECT kind, line, end_line, parent, name FROM defs WHERE file_id=? ORDER BY line",
+                     (fid,)).fetchall()
+    if any(kind != "value" for kind, *_ in defs):
+        defs = [d for d in defs if d[0] != "value" or d[4] in named]
+    if not defs:
+        return []
+    try:
+        lines = split_lines(decode_source((repo / path).read_bytes(), language_of(path)))
+    except OSError:
+        return []
+    rows: dict[int, _Row] = {}
+    around: list[tuple[int, str, int]] = []  # the definitions a next one may be in: (end line, name, line)
+    for _kind, line, end, parent, name in defs:
+        around = [a for a in around if a[0] >= line]
+        row = rows.get(line)
+        if row is None:  # ``attr_reader :name, :email``, ``case north, south``: one line, one row
+            sig = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+            row = rows[line] = _Row(line, f"{'    ' if parent else '  '}{line}: {sig[:120]}", [])
+            row.parent = next((at for _end, n, at in reversed(around) if n == parent and at < line), 0)
+        row.names.append(name)
+        around.append((end or line, name, line))
+    return list(rows.values())
+
+
+def _by_relevance(c: sqlite3.Connection, fid: int, rows: list[_Row], named: set[str],
+                  play_uses: dict[str, set[int]]) -> list[_Row]:
+    """``rows`` most relevant first: those defining a name the task names, then those the other files in play
+    use, then those the most files use (each use shared among the files defining the name, as in the graph),
+    then in line order."""
+    used = dict(c.execute(
+        "SELECT d.name, (SELECT COUNT(*) FROM refs WHERE refs.name = d.name AND refs.file_id != ?) * 1.0 / "
+        "(SELECT COUNT(DISTINCT file_id) FROM defs AS e WHERE e.name = d.name) "
+        "FROM (SELECT DISTINCT name FROM defs WHERE file_id = ?) AS d", (fid, fid)))
+
+    def key(row: _Row) -> tuple[bool, bool, float, int]:
+        return (not any(n in named for n in row.names), not any(play_uses.get(n, set()) - {fid} for n in row.names),
+                -max(used.get(n, 0.0) for n in row.names), row.line)
+
+    return sorted(rows, key=key)
+
+
+def _pick(rows: list[_Row], ordered: list[_Row], room: int, most: int = _ROWS) -> list[_Row]:
+    """The first rows of ``ordered`` (with the rows of the definitions they are in) that fit in ``room`` and
+    :data:`_ROWS`, in line order."""
+    by_line = {row.line: row for row in rows}
+    chosen: dict[int, _Row] = {}
+    for row in ordered:
+        if len(chosen) >= most or room <= 0:
+            break
+        need = [row] if row.line not in chosen else []
+        up = row.parent
+        while need and up and up not in chosen:  # a method without its class would read as a function
+            need.append(by_line[up])
+            up = by_line[up].parent
+        cost = sum(r.cost for r in need)
+        if need and len(chosen) + len(need) <= most and cost <= room:
+            room -= cost
+            chosen.update((r.line, r) for r in need)
+    return sorted(chosen.values(), key=lambda r: r.line)
