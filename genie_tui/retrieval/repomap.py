@@ -26,13 +26,30 @@ from genie_tui.retrieval.textutil import (
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 _ROWS = 40  # rows a file shows at most
+_SMALLEST = 16  # a file's name and one row take more: with less left, the map is done
+_MISSES = 10  # files in a row that could show nothing in what is left: the map is done (each is read)
 
 
-def _graph(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
+@dataclass(slots=True)
+class _Uses:
+    """The files that use each name and the definitions it has, as the reference graph counts them."""
+
+    ids: dict[str, int]
+    files: Any  # by name id
+    defs: Any
+
+    def of(self, name: str, here: bool) -> float:
+        """How many other files use ``name``, over its definitions (``here``: the file asked about uses it)."""
+        i = self.ids.get(name)
+        return 0.0 if i is None else (int(self.files[i]) - here) / int(self.defs[i])
+
+
+def _graph(c: sqlite3.Connection) -> tuple[tuple[Any, Any, Any], _Uses]:
     """The reference graph as arrays ``(src, dst, weight)`` of file ids: a file that uses a name gets an edge to
     each definition of it elsewhere, weighted one over the name's definitions (a file defining it twice counts
     twice; names with over :data:`_MAX_DEFINERS` definitions, ``run`` and ``get``, make none). Built in numpy:
-    on a 1.15M-line repository (70,000 definitions, 243,000 references) the dictionary version took 0.4-0.5 s."""
+    on a 1.15M-line repository (70,000 definitions, 243,000 references) the dictionary version took 0.4-0.5 s.
+    With it, the uses of each name (:class:`_Uses`), which rank the rows of a file that cannot show them all."""
     import numpy as np
 
     ids: dict[str, int] = {}
@@ -52,14 +69,15 @@ def _graph(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
             ref_file.append(fid)
             ref_name.append(nid)
     empty = np.zeros(0, dtype=np.int64)
-    if not ref_file:
-        return empty, empty, np.zeros(0)
     dn = np.asarray(def_name, dtype=np.int64)
+    count = np.bincount(dn, minlength=len(ids))
+    rn = np.asarray(ref_name, dtype=np.int64)
+    uses = _Uses(ids, np.bincount(rn, minlength=len(ids)), count)
+    if not ref_file:
+        return (empty, empty, np.zeros(0)), uses
     order = np.argsort(dn, kind="stable")
     targets = np.asarray(def_file, dtype=np.int64)[order]  # definitions grouped by name
-    count = np.bincount(dn, minlength=len(ids))
     first = np.concatenate(([0], np.cumsum(count)[:-1]))
-    rn = np.asarray(ref_name, dtype=np.int64)
     rf = np.asarray(ref_file, dtype=np.int64)
     n = count[rn]
     keep = n <= _MAX_DEFINERS
@@ -70,7 +88,7 @@ def _graph(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
     dst = targets[np.repeat(first[rn], n) + within]
     weight = np.repeat(1.0 / n, n)
     other = src != dst
-    return src[other], dst[other], weight[other]
+    return (src[other], dst[other], weight[other]), uses
 
 
 def pagerank(edges: tuple[Any, Any, Any], nodes: list[int], seeds: dict[int, float],
@@ -133,7 +151,8 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: 
     for fid in play:
         seeds[fid] = seeds.get(fid, 0.0) + 1.0
     nodes = [fid for fid, f in files.items() if f.lang]
-    ranks = pagerank(_graph(c), nodes, seeds)
+    edges, uses = _graph(c)
+    ranks = pagerank(edges, nodes, seeds)
 
     def key(f: int) -> tuple[bool, float, str]:
         # the files in play come first, tests too; a search hit comes before the files it does not name
@@ -144,24 +163,49 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: 
     play_uses: dict[str, set[int]] = {}  # name -> the files in play that use it
     for fid, name in c.execute(f"SELECT file_id, name FROM refs WHERE file_id IN ({','.join(map(str, play))})"):
         play_uses.setdefault(name, set()).add(fid)
-    budget = budget_tokens * 4
-    parts: list[str] = []
-    used = 0
-    for fid in order:
-        rows = _rows(c, repo, fid, files[fid].path, named)
+    shown = _fill(c, repo, ((fid, files[fid].path) for fid in order), _Relevance(named, play_uses, uses),
+                  budget_tokens * 4)
+    return "\n".join("\n".join([f"{shown_path(path)}:", *(r.text for r in rows)]) for path, rows in shown)
+
+
+def _fill(c: sqlite3.Connection, repo: Path, order: Iterable[tuple[int, str]], rel: _Relevance,
+          budget: int) -> list[tuple[str, list[_Row]]]:
+    """The files of ``order`` (best first) with their rows, within ``budget``. A file that fits is shown whole
+    (its 40 most relevant rows); one that does not is shortened to its most relevant rows: it holds half of what
+    is left, the files after it share the other half, and what they leave goes back to it. So the budget is
+    filled, and a large file neither hides the files after it nor is hidden."""
+    left = budget  # what the files to come may take
+    shown: dict[int, tuple[str, list[_Row]]] = {}  # by place in ``order``
+    cut: list[tuple[int, str, list[_Row], list[_Row], int]] = []  # (place, path, rows, by relevance, held)
+    misses = 0
+    for at, (fid, path) in enumerate(order):
+        if left < _SMALLEST or misses == _MISSES:
+            break
+        rows = _rows(c, repo, fid, path, rel.named)
         if not rows:
             continue
-        ordered = rows if len(rows) <= _ROWS else _by_relevance(c, fid, rows, named, play_uses)
-        block = [f"{shown_path(files[fid].path)}:"]  # a newline in a name must not read as two rows
-        block += [row.text for row in _pick(rows, ordered, 1 << 62)]
-        text = "\n".join(block)
-        if used + len(text) + 1 > budget:
-            if not parts:  # always show something of the best file
-                parts.append(text[:budget].rsplit("\n", 1)[0])
-            break
-        parts.append(text)
-        used += len(text) + 1
-    return "\n".join(parts)
+        head = _cost(f"{shown_path(path)}:")
+        ordered = rows if len(rows) <= _ROWS else rel.order(c, fid, rows)
+        whole = _pick(rows, ordered, 1 << 62)
+        if head + sum(r.cost for r in whole) <= left:
+            shown[at], misses = (path, whole), 0
+            left -= head + sum(r.cost for r in whole)
+            continue
+        if ordered is rows:  # the rows that fit are taken most relevant first
+            ordered = rel.order(c, fid, rows)
+        first = _pick(rows, ordered, left - head, picks=1)
+        if not first:  # not even its best row fits
+            misses += 1
+            continue
+        held = max(left // 2, head + sum(r.cost for r in first))
+        cut.append((at, path, rows, ordered, held))
+        left -= held
+        misses = 0
+    for at, path, rows, ordered, held in cut:  # best first, each with what it held and what is left
+        head = _cost(f"{shown_path(path)}:")
+        shown[at] = path, _pick(rows, ordered, held + left - head)
+        left += held - head - sum(r.cost for r in shown[at][1])
+    return [shown[at] for at in sorted(shown)]
 
 
 @dataclass(slots=True)
@@ -174,8 +218,13 @@ class _Row:
     parent: int = 0  # the line of the row of the definition it is in (a method's class), 0 for none
 
     @property
-    def cost(self) -> int:  # with its newline
-        return len(self.text) + 1
+    def cost(self) -> int:
+        return _cost(self.text)
+
+
+def _cost(text: str) -> int:
+    """What a line of the map takes of its budget, with its newline."""
+    return len(text) + 1
 
 
 def _rows(c: sqlite3.Connection, repo: Path, fid: int, path: str, named: set[str]) -> list[_Row]:
@@ -205,30 +254,35 @@ def _rows(c: sqlite3.Connection, repo: Path, fid: int, path: str, named: set[str
     return list(rows.values())
 
 
-def _by_relevance(c: sqlite3.Connection, fid: int, rows: list[_Row], named: set[str],
-                  play_uses: dict[str, set[int]]) -> list[_Row]:
-    """``rows`` most relevant first: those defining a name the task names, then those the other files in play
-    use, then those the most files use (each use shared among the files defining the name, as in the graph),
-    then in line order."""
-    used = dict(c.execute(
-        "SELECT d.name, (SELECT COUNT(*) FROM refs WHERE refs.name = d.name AND refs.file_id != ?) * 1.0 / "
-        "(SELECT COUNT(DISTINCT file_id) FROM defs AS e WHERE e.name = d.name) "
-        "FROM (SELECT DISTINCT name FROM defs WHERE file_id = ?) AS d", (fid, fid)))
+@dataclass(slots=True)
+class _Relevance:
+    """What makes a row of a file worth its place when the file cannot show them all."""
 
-    def key(row: _Row) -> tuple[bool, bool, float, int]:
-        return (not any(n in named for n in row.names), not any(play_uses.get(n, set()) - {fid} for n in row.names),
-                -max(used.get(n, 0.0) for n in row.names), row.line)
+    named: set[str]  # the words of the task
+    play_uses: dict[str, set[int]]  # name -> the files in play that use it
+    uses: _Uses
 
-    return sorted(rows, key=key)
+    def order(self, c: sqlite3.Connection, fid: int, rows: list[_Row]) -> list[_Row]:
+        """``rows`` most relevant first: those defining a name the task names, then those the other files in
+        play use, then those the most other files use (each use shared among the name's definitions, as in the
+        graph), then in line order."""
+        here = {name for (name,) in c.execute("SELECT name FROM refs WHERE file_id = ?", (fid,))}
+
+        def key(row: _Row) -> tuple[bool, bool, float, int]:
+            return (not any(n in self.named for n in row.names),
+                    not any(self.play_uses.get(n, set()) - {fid} for n in row.names),
+                    -max(self.uses.of(n, n in here) for n in row.names), row.line)
+
+        return sorted(rows, key=key)
 
 
-def _pick(rows: list[_Row], ordered: list[_Row], room: int, most: int = _ROWS) -> list[_Row]:
-    """The first rows of ``ordered`` (with the rows of the definitions they are in) that fit in ``room`` and
-    :data:`_ROWS`, in line order."""
+def _pick(rows: list[_Row], ordered: list[_Row], room: int, picks: int = _ROWS) -> list[_Row]:
+    """The first ``picks`` rows of ``ordered`` that fit in ``room``, each with the rows of the definitions it is
+    in (a method with its class), :data:`_ROWS` at most; in line order."""
     by_line = {row.line: row for row in rows}
     chosen: dict[int, _Row] = {}
     for row in ordered:
-        if len(chosen) >= most or room <= 0:
+        if len(chosen) >= _ROWS or picks == 0 or room <= 0:
             break
         need = [row] if row.line not in chosen else []
         up = row.parent
@@ -236,7 +290,8 @@ def _pick(rows: list[_Row], ordered: list[_Row], room: int, most: int = _ROWS) -
             need.append(by_line[up])
             up = by_line[up].parent
         cost = sum(r.cost for r in need)
-        if need and len(chosen) + len(need) <= most and cost <= room:
+        if need and len(chosen) + len(need) <= _ROWS and cost <= room:
             room -= cost
+            picks -= 1
             chosen.update((r.line, r) for r in need)
     return sorted(chosen.values(), key=lambda r: r.line)

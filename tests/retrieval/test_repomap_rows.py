@@ -60,3 +60,36 @@ def test_a_file_over_40_rows_keeps_what_the_files_in_play_use(make_repo):
     assert "136: def rarely():" not in _block(_map(repo), "lib.py")  # used by one file, two use the others
     rows = _block(_map(repo, files=["main.py"]), "lib.py")
     assert len(rows) == 40 and rows[-1] == "136: def rarely():"
+
+
+SIG = ("(request, response, context, options, retries, timeout, verbose, callback, extra_arguments, more_arguments,"
+       " and_more)")
+VIEWS = "from app.db import connect_db\n\n" + "".join(f"def view_{j}{SIG}:\n    return connect_db(timeout)\n\n"
+                                                     for j in range(40))
+
+
+def test_a_file_that_does_not_fit_is_shortened_and_the_files_after_it_are_shown(make_repo):
+    repo = make_repo({
+        "app/db.py": "def connect_db(timeout):\n    '''Open the pool.'''\n    return 1\n",
+        "app/views.py": VIEWS,  # 40 rows of 130 characters: more than the budget
+        "app/retry.py": "from app.db import connect_db\n\ndef retry_connect(timeout):\n    return connect_db(timeout)\n",
+        "app/pool.py": "from app.db import connect_db\n\ndef pool_size():\n    return connect_db(1)\n",
+    })
+    text = _map(repo, "connect_db ignores timeout in retry_connect", budget_tokens=1200)
+    # the map stopped at views.py, the first file that did not fit: 87 of its 4,800 characters, no pool.py
+    assert [line for line in text.splitlines() if not line.startswith(" ")] == [
+        "app/db.py:", "app/retry.py:", "app/views.py:", "app/pool.py:"]
+    views = _block(text, "app/views.py")
+    assert 30 <= len(views) < 40 and views[0].startswith("3: def view_0(")
+    assert 4500 <= len(text) <= 4800
+
+
+def test_a_large_file_in_play_is_shortened_to_its_most_relevant_rows(make_repo):
+    repo = make_repo({"app/db.py": "def connect_db(timeout):\n    return 1\n", "app/views.py": VIEWS,
+                      "app/other.py": "def helper():\n    return 2\n"})
+    text = _map(repo, "view_39 times out", files=["app/views.py"], budget_tokens=300)
+    assert text.startswith("app/views.py:\n") and len(text) <= 1200
+    # view_39, named by the task, then the first ones; the files after it share what it leaves
+    views = _block(text, "app/views.py")
+    assert views[-1].startswith("120: def view_39(") and views[0].startswith("3: def view_0(") and len(views) >= 3
+    assert "app/db.py:" in text
