@@ -384,8 +384,8 @@ class RepoIndex:
                                                           path))
 
     def repo_map(self, task: str = "", files: Sequence[str] = (), budget_tokens: int = 1500) -> str:
-        """An outline of the most relevant definitions, within ``budget_tokens`` (about 4 characters each). The
-        ``files`` in play (paths as the tools take them: ``./src/app.py`` too) come first."""
+        """An outline of the most relevant definitions, within ``budget_tokens`` as genie_tui.tokens counts them
+        (4 characters of code, 1 of Chinese). The ``files`` in play (as the tools take paths) come first."""
         self._follow()
         from genie_tui.retrieval.repomap import render
 

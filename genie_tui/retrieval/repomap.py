@@ -23,6 +23,7 @@ from genie_tui.retrieval.textutil import (
     repo_path,
     split_lines,
 )
+from genie_tui.tokens import UNITS_PER_TOKEN, text_units
 
 _MAX_DEFINERS = 8  # names defined in many files (``run``, ``get``) carry no signal
 _ROWS = 40  # rows a file shows at most
@@ -164,7 +165,7 @@ def render(c: sqlite3.Connection, repo: Path, files: dict[int, FileInfo], hits: 
     for fid, name in c.execute(f"SELECT file_id, name FROM refs WHERE file_id IN ({','.join(map(str, play))})"):
         play_uses.setdefault(name, set()).add(fid)
     shown = _fill(c, repo, ((fid, files[fid].path) for fid in order), _Relevance(named, play_uses, uses),
-                  budget_tokens * 4)
+                  budget_tokens * UNITS_PER_TOKEN)
     return "\n".join("\n".join([f"{shown_path(path)}:", *(r.text for r in rows)]) for path, rows in shown)
 
 
@@ -223,8 +224,9 @@ class _Row:
 
 
 def _cost(text: str) -> int:
-    """What a line of the map takes of its budget, with its newline."""
-    return len(text) + 1
+    """What a line of the map takes of its budget, with its newline: its units as genie counts tokens
+    (genie_tui.tokens: a character of ASCII is one, of Chinese four, four to a token)."""
+    return text_units(text) + 1
 
 
 def _rows(c: sqlite3.Connection, repo: Path, fid: int, path: str, named: set[str]) -> list[_Row]:
