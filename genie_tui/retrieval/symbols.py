@@ -7,8 +7,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from genie_tui.retrieval import declared, pyuses
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval import pyuses
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
@@ -155,9 +155,7 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
                          "JOIN files ON files.id = defs.file_id WHERE defs.name=?", (member[0],)).fetchall()
         return sorted((r for r in rows if (r[4], r[0]) in member[1]), key=lambda r: (is_test_path(r[0]), len(r[0])))
     names = {name} | {n for n, _ in real}
-    rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
-                     f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
-                     sorted(names)).fetchall()
+    rows = declared.named(c, sorted(names))  # with C and C++ declarations, dropped below where a body is
     # what the imports resolve to is the answer: another ``W`` or ``Engine.start`` elsewhere is not
     if real:  # ... and a Python file's own top-level one, which replaces the import after it (``def Engine():``;
         # in JavaScript ``const W = require(...)`` is the import itself)
@@ -179,13 +177,13 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
 
     near = nearness(c, mods, path, head, bool(parts))  # its package, what it includes, requires, imports
 
-    def key(r: _Def) -> tuple[int, int, int, int, int, int, int, int, int]:
-        p, _kind, _line, _end, parent, _name = r
-        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
-                -R.import_match(p, quals), 0 if parent in owners else 1, -_qualified(c, parts, r) if parts else 0,
-                near(p), 1 if is_test_path(p) else 0, len(p))
+    def key(r: _Def) -> tuple[int, ...]:  # a declaration without a body after the bodies (declared.py)
+        p, kind, _line, _end, parent, _name = r
+        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, kind == declared.DECLARATION,
+                0 if p in targets else 1, -R.import_match(p, quals), 0 if parent in owners else 1,
+                -_qualified(c, parts, r) if parts else 0, near(p), 1 if is_test_path(p) else 0, len(p))
 
-    rows.sort(key=key)
+    rows = declared.bodies_first(sorted(rows, key=key), _family)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
         # each file's anonymous default export is its own: with ``path``'s own or one it imports, not the others
         rows = [r for r in rows if r[0] == path or r[0] in targets or not anonymous(r[5], F.language_of(r[0]))]
@@ -234,7 +232,8 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     names = {n for n, _ in targets} or {name}
     bound, known = R.bindings(c, mods, targets, memo) if targets else (set(), set(names))
     homes = {p for _, p in targets}
-    def_lines = {(p, line) for p, line in c.execute(
+    # definitions are no references, nor a declaration that go to definition answers (declared.py)
+    def_lines = {(r[0], r[2]) for r in found if r[1] == declared.DECLARATION} | {(p, line) for p, line in c.execute(
         "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id "
         f"WHERE defs.name IN ({','.join('?' * len(names))})", sorted(names))}
     rows = c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = refs.file_id "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
+import posixpath
 import re
 from pathlib import Path
 
@@ -107,6 +109,28 @@ def is_test_path(path: str) -> bool:
         return True
     original = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
+
+
+def repo_path(repo: Path, path: str) -> str | None:
+    """``path`` as the index names files: relative to ``repo``'s root, with ``/``. Models write ``./src/app.py``
+    or the absolute path as often as ``src/app.py``. None for the root itself.
+
+    Raises:
+        ValueError: ``path`` is outside the repository (absolute elsewhere, or ``../other/x.py``).
+    """
+    path = path.strip()
+    if os.path.isabs(path):
+        path = os.path.normpath(path)
+        for root in dict.fromkeys((os.path.normpath(repo.absolute()), os.path.realpath(repo))):
+            if os.path.commonpath((root, path)) == root:
+                path = os.path.relpath(path, root)
+                break
+        else:
+            raise ValueError(f"{path}: outside the repository")
+    path = posixpath.normpath(path.replace(os.sep, "/"))
+    if path == ".." or path.startswith("../"):
+        raise ValueError(f"{path}: outside the repository")
+    return None if path == "." else path
 
 
 @functools.lru_cache(maxsize=1 << 17)
