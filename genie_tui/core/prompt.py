@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from genie_tui.core.events import PlanStep
+from genie_tui.retrieval.textutil import repo_path
 
 ROLE = """You are genie, a careful senior software engineer working inside the user's git repository \
 through tools. You change code only by proposing unified diffs that the user reviews."""
@@ -98,11 +99,30 @@ def prompt_shares(context_budget: int, playbook_budget: int) -> tuple[int, int]:
 
 
 def repo_overview(repo: Path, index: Callable[[], Any], task: str, map_tokens: int = MAP_TOKENS) -> str:
-    """Top-level listing plus the repo map most relevant to the task (the map is a convenience: on failure,
-    the listing alone)."""
+    """Top-level listing plus the repo map most relevant to the task (the map is a convenience: on failure, the
+    listing alone). The files in play, first in the map, are the files the task names: the system prompt is built
+    once, at the start of a session, before the agent has read or patched anything."""
     listing = top_level_listing(repo)
     try:
-        repo_map = index().repo_map(task, budget_tokens=map_tokens)
+        repo_map = index().repo_map(task, files=named_files(repo, task), budget_tokens=map_tokens)
     except Exception as exc:  # noqa: BLE001 - the tools still work without a map
         return f"{listing}\n(repo map unavailable: {exc})"
     return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing
+
+
+_WORD = re.compile(r"[\w./-]+")  # a path is one of these: ``./tests/test_x.py:42`` is ``./tests/test_x.py``
+
+
+def named_files(repo: Path, task: str, limit: int = 20) -> list[str]:
+    """The files of ``repo`` that ``task`` names by their path (``src/app.py``, ``./setup.py``; a word without
+    ``/`` or ``.`` is a name, not a path). The first ``limit`` such words are looked at: each is a stat."""
+    words = (w.rstrip(".") for w in _WORD.findall(task))  # the full stop of a sentence is not the path's
+    found: list[str] = []
+    for word in list(dict.fromkeys(w for w in words if ("/" in w or "." in w) and len(w) < 1024))[:limit]:
+        try:
+            path = repo_path(repo, word)
+            if path and (repo / path).is_file():
+                found.append(path)
+        except (ValueError, OSError):
+            continue
+    return found

@@ -55,7 +55,7 @@ def blob_hash(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list]
+FileData = tuple[list, list, list, list, list, tuple[int, int, int, int], list, list]
 
 
 class TextOnly(tuple):  # type: ignore[type-arg]
@@ -72,6 +72,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
         data = text.encode("utf-8")  # a Latin-1 file's ``größe`` is a name to the grammars, which read UTF-8
     parsed = parse(path, lang, data) if lang else Parsed()
     defs = [(d.name, d.kind, d.line, d.end_line, d.parent, d.doc) for d in parsed.defs]
+    decls = [(d.name, d.line, d.end_line, d.parent) for d in parsed.decls]  # see declared.py
     # the first 200 lines that use a name: tree-sitter yields its captures in no stable order
     refs = [(n, ",".join(map(str, sorted(set(ls))[:200]))) for n, ls in parsed.refs.items()]
     line_tokens = [tokenize(line) for line in split_lines(text)]
@@ -94,7 +95,7 @@ def analyse(path: str, lang: str | None, data: bytes) -> FileData:
     terms = sorted(set().union(*counts))
     postings = [(t, pack_tf(counts[0][t], counts[1][t], counts[2][t], counts[3][t])) for t in terms]
     lens = (len(fields[0]), len(fields[1]), len(fields[2]), len(fields[3]))
-    return defs, refs, parsed.imports, chunk_rows, postings, lens, parsed.strings
+    return defs, refs, parsed.imports, chunk_rows, postings, lens, parsed.strings, decls
 
 
 #: What the parse of code it cannot take raises (patterns nested thousands deep; langs.TooSlow is a ValueError).
@@ -111,7 +112,7 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
 
 
 def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str], df: Counter[str]) -> int:
-    defs, refs, imports, chunk_rows, postings, lens, strings = fd
+    defs, refs, imports, chunk_rows, postings, lens, strings, decls = fd
     df.update(map(itemgetter(0), postings))
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
     c.executemany("INSERT INTO refs VALUES(?,?,?)", [(fid, *r) for r in refs])
@@ -119,6 +120,7 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO chunks VALUES(?,?,?,?,?,?,?)", [(fid, *ch) for ch in chunk_rows])
     c.executemany("INSERT INTO postings VALUES(?,?,?)", [(t, fid, tf) for t, tf in postings])
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
+    c.executemany("INSERT INTO decls VALUES(?,?,?,?,?)", [(fid, *d) for d in decls])
     c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, ctime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
 
@@ -179,7 +181,7 @@ def _alias_of(inside: _Inside, path: str, listed: set[str]) -> str:
 
 
 def _clear_file(c: sqlite3.Connection, fid: int, df: Counter[str]) -> None:
-    for table in ("defs", "refs", "imports", "chunks", "strings"):
+    for table in ("defs", "refs", "imports", "chunks", "strings", "decls"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     df.subtract(t for (t,) in c.execute("SELECT term FROM postings WHERE fid=?", (fid,)))
     c.execute("DELETE FROM postings WHERE fid=?", (fid,))

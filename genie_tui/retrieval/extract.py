@@ -34,6 +34,8 @@ class Parsed:
     refs: dict[str, list[int]] = field(default_factory=dict)
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (module, name, local alias)
     strings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, key, segments), see messages
+    # C and C++ functions declared without a body (``int plat_init(void);``), kind "declaration": see declared.py
+    decls: list[Definition] = field(default_factory=list)
 
 
 def _doc_of(node: Any, lang: str) -> str:
@@ -119,7 +121,7 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
                 node = nodes[0] if len(names) == 1 else name
                 # ``geo::Shape::area`` is C++'s ``area``; Scala's ``def ::`` is named ``::``
                 raw.append(_raw(node, full if lang == "scala" else full.split("::")[-1], key[4:], full,
-                                lang == "scala"))
+                                lang == "scala", name))
     raw.sort(key=lambda r: (r[0], r[1]))
     stack: list[tuple[int, Definition]] = []
     seen: set[tuple[int, int]] = set()
@@ -133,6 +135,10 @@ def parse(path: str, lang: str, data: bytes) -> Parsed:
         if stack and stack[-1][1].name == name and stack[-1][1].kind == kind:
             continue  # ``typedef struct cJSON {...} cJSON;``: one definition, not the struct inside it again
         parent = stack[-1][1].name if stack else ""
+        if kind == "declaration":  # not a constructor's (its class is its definition), a friend's, a function's own
+            if name != parent and _declared(node):
+                out.decls.append(Definition(name, kind, line, end_line, "", parent))
+            continue
         # a Rust impl's associated type (``type Item = u32;`` of ``impl Iterator for Counter``) is its type's, as a
         # trait's (``type Item;``) is the trait's
         owned = kind in ("function", "method", "value") or (lang == "rust" and kind == "class")
@@ -283,18 +289,30 @@ _DECORATIONS = frozenset({"decorator", "attribute_item"})  # JS/TS decorators, R
 
 
 def _head(node: Any, line: int) -> int:
-    """The first line of the decorators or attributes written before a definition (Python's ``@app.route``,
-    TypeScript's ``@Input()``, Rust's ``#[test]``): part of it, though the grammars leave them outside its node
-    (Java's annotations are inside it already). 0 when there are none."""
+    """The first line of a definition when it starts above its ``line`` (:func:`_line_of`): its decorators or
+    attributes (Python's ``@app.route``, TypeScript's ``@Input()``, Rust's ``#[test]``), part of it though the
+    grammars leave them outside its node, or C++'s ``template <typename T>``; Java's annotations and a C function's
+    return type on a line of its own, which its node starts with. 0 when there are none."""
     first = node
-    if node.parent is not None and node.parent.type == "decorated_definition":  # Python
-        first = node.parent
+    if node.parent is not None and node.parent.type in ("decorated_definition", "template_declaration"):
+        first = node.parent  # Python's decorators; C++'s ``template <typename T>`` line
     else:
         prev = node.prev_named_sibling
         while prev is not None and prev.type in _DECORATIONS:
             first, prev = prev, prev.prev_named_sibling
     start = first.start_point[0] + 1
     return start if start < line else 0
+
+
+def _declared(node: Any) -> bool:
+    """Whether ``node``, a C or C++ declaration of a function, declares one of its file, namespace or class: not a
+    friend (another's) nor one inside a function's body."""
+    up = node.parent
+    while up is not None:
+        if up.type in ("compound_statement", "friend_declaration"):
+            return False
+        up = up.parent
+    return True
 
 
 def _holder(node: Any) -> Any | None:
@@ -315,16 +333,38 @@ def anonymous(name: str, lang: str | None) -> bool:
     return name == "default" and lang in JS_LANGS
 
 
-def _raw(node: Any, name: str, kind: str, full: str, trim: bool = False,
+def _raw(node: Any, name: str, kind: str, full: str, trim: bool = False, named: Any = None,
          ) -> tuple[int, int, str, str, int, int, Any, str]:
-    """A definition as :func:`parse` sorts them: by start, then the outer one first. ``trim``: end it at its last
-    token (tree-sitter-scala ends an indented body where the next line's code starts, blank lines and the
-    indentation of an annotation or ``def`` after it included)."""
+    """A definition as :func:`parse` sorts them: by start, then the outer one first; at the line of its name
+    ``named`` (see :func:`_line_of`). ``trim``: end it at its last token (tree-sitter-scala ends an indented body
+    where the next line's code starts, blank lines and the indentation of an annotation or ``def`` after it
+    included)."""
     last = _last_token(node) if trim else _extent(node)
     end = last.end_point
     # a node that ends with its newline (a ``#define``) ends on the line before column 0 of the next
     end_line = end[0] if end[1] == 0 and end[0] > node.start_point[0] else end[0] + 1
-    return node.start_byte, -last.end_byte, name, kind, node.start_point[0] + 1, end_line, node, full
+    return node.start_byte, -last.end_byte, name, kind, _line_of(node, named), end_line, node, full
+
+
+def _line_of(node: Any, name: Any) -> int:
+    """The line a definition is at (its snippet, go to definition's answer, the repo map's row): its name's, below
+    the annotations and modifiers its node starts with (Java's ``@Override``, C#'s ``[HttpGet]``, Kotlin's,
+    PHP's, Scala's and Swift's) and a C function's return type on a line of its own (``static int`` above
+    ``compute_total(int a)``, as GNU and BSD style write it), as a Python function's line is its ``def``'s below
+    its decorators; those lines are its head (:func:`_head`). The node's first line when the name follows a body
+    (``typedef struct {...} Point;``) or is no part of the node."""
+    start = node.start_point[0] + 1
+    if name is None or not node.start_byte <= name.start_byte < node.end_byte or name.start_point[0] + 1 == start:
+        return start
+    inner = name
+    while inner != node and inner.parent is not None:
+        sib = inner.prev_named_sibling
+        while sib is not None:
+            if sib.child_by_field_name("body") is not None:
+                return start
+            sib = sib.prev_named_sibling
+        inner = inner.parent
+    return name.start_point[0] + 1
 
 
 def _last_token(node: Any) -> Any:

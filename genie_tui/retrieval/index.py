@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from genie_tui.errors import GenieError
-from genie_tui.retrieval import bm25, build, history, rank, spans, symbols
+from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.model import Location, SearchResult
@@ -384,17 +384,15 @@ class RepoIndex:
                                                           path))
 
     def repo_map(self, task: str = "", files: Sequence[str] = (), budget_tokens: int = 1500) -> str:
-        """An outline of the most relevant definitions, within ``budget_tokens`` (about 4 characters each)."""
+        """An outline of the most relevant definitions, within ``budget_tokens`` as genie_tui.tokens counts them
+        (4 characters of code, 1 of Chinese). The ``files`` in play (as the tools take paths) come first."""
         self._follow()
         from genie_tui.retrieval.repomap import render
 
-        seeds: dict[str, float] = {f: 1.0 for f in files}
-        if task.strip():
-            for r in self.search(task, k=8):
-                seeds[r.path] = seeds.get(r.path, 0.0) + max(r.score, 0.1)
-        return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, seeds, budget_tokens,
-                                              task))
+        hits = {r.path: max(r.score, 0.1) for r in self.search(task, k=8)} if task.strip() else {}
+        return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, hits, budget_tokens,
+                                              task, files))
 
     def explain(self, path: str) -> str:
         """Why ``path`` is indexed or not."""
-        return self._repairing(lambda: symbols.explain(self._store.conn(), self.repo, path))
+        return self._repairing(lambda: explain.explain(self._store.conn(), self.repo, path))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import sys
 from collections.abc import Callable
 
 from genie_tui.retrieval.jsconfig import JsLayout
@@ -29,6 +30,9 @@ _PACKAGE_DIR = {"node": re.compile(r"((?:@[^/]+/)?[^/]+)/(.+)"),
 _PACKAGE_DIR["crate"] = _PACKAGE_DIR["gem"]
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
+_SRC_DIRS = tuple(r.rstrip(".") for r in _SRC_ROOTS)
+_PY_SOURCES = (".py", ".pyi", ".pyx", ".pxd")  # files an absolute Python import may load (Cython's too)
+_INITS = ("__init__.py", "__init__.pyi")
 _LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
 _GO_MODULE_LINE = re.compile(r'^[ \t]*module[ \t]+"?([^\s"/]+(?:/[^\s"/]+)*)', re.MULTILINE)  # go.mod's
 _GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
@@ -44,6 +48,8 @@ class ModuleMap:
         self._read = read
         self.modules: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
+        self._roots: dict[str, list[str]] = {}  # see _py_roots
+        self._resolved: dict[tuple[str, str, str], str | None] = {}  # see _python
         for p in paths:
             self.by_name.setdefault(posixpath.basename(p), []).append(p)
             if p.endswith((".py", ".pyi")):
@@ -179,6 +185,23 @@ class ModuleMap:
         m = _GO_MODULE_LINE.search(text or "")
         return m.group(1) if m else None
 
+    def go_import_path(self, folder: str) -> str | None:
+        """The Go import path of the package in the directory ``folder``: the module path of the nearest go.mod up
+        from it (the root's as read when first asked, a nested module's read now: no map depends on it) and the
+        directories below that one; None without a go.mod that names its module."""
+        d = folder
+        while True:
+            if not d:
+                module = self._go_module
+            elif d + "/go.mod" in self.paths:
+                m = _GO_MODULE_LINE.search((self._read(d + "/go.mod") if self._read else None) or "")
+                module = m.group(1) if m else None
+            else:
+                d = posixpath.dirname(d)
+                continue
+            rest = folder[len(d):].lstrip("/")
+            return None if module is None else f"{module}/{rest}" if rest else module
+
     def _file(self, base: str) -> str | None:
         """The indexed file a JS/TS import of ``base`` (a repository path, extension optional) loads."""
         stem, ext = posixpath.splitext(base)
@@ -193,13 +216,101 @@ class ModuleMap:
         assert self._read is not None
         return JsLayout(self.paths, self._read)
 
-    def external(self, module: str) -> bool:
+    def external(self, module: str, importer: str = "") -> bool:
         """An import from outside the repository: not relative, and no part of its name (``sqlalchemy``,
         ``@scope/pkg``, ``github.com/x/y``; ``#widgets`` and ``~/lib`` are path aliases) is a directory or file
-        stem here, so no import path setting could lead it into the repository."""
+        stem here, so no import path setting could lead it into the repository. In a Python ``importer``, only
+        the first part counts, and only as a module or package a source root may hold (see :meth:`_py_tops`); a
+        standard library module's name only where the importer's own roots have it (:meth:`_py_roots`):
+        ``import json`` in package ``app`` is the library's, whatever ``app/json.py`` or ``tools/json.py`` is."""
         if module.startswith("."):
             return False
+        if importer.endswith(_PY_SOURCES):
+            top = module.split(".")[0]
+            if top in sys.stdlib_module_names:  # only a directory on sys.path before the library can hold it
+                return self._python(importer, top, "") is None
+            return top not in self._py_tops
         return not any(part in self._parts for part in re.split(r"[./:@#~]+", module) if part)
+
+    @functools.cached_property
+    def _packages(self) -> frozenset[str]:
+        """The directories that are Python packages (hold an ``__init__.py``); never the repository's root, which
+        is where a checkout is run from whatever it holds."""
+        return frozenset(d for p in self.paths if posixpath.basename(p) in _INITS and (d := posixpath.dirname(p)))
+
+    @functools.cached_property
+    def _py_tops(self) -> frozenset[str]:
+        """The names an absolute Python import can find in the repository: each module, package or directory (a
+        namespace package) right under a directory that is no package, as a sys.path entry is. A package's own
+        modules (``app/json.py`` in package ``app``) are only importable through it (``app.json``)."""
+        out: set[str] = set()
+        dirs: set[str] = set()
+        for p in self.paths:
+            if not p.endswith(_PY_SOURCES):
+                continue
+            d, _, leaf = p.rpartition("/")
+            if d not in self._packages:
+                out.add(leaf.split(".")[0])
+            while d and d not in dirs:  # each directory once: its name, if its parent is no package
+                dirs.add(d)
+                parent, _, leaf = d.rpartition("/")
+                if parent not in self._packages:
+                    out.add(leaf)
+                d = parent
+        return frozenset(out)
+
+    @functools.cached_property
+    def _package_roots(self) -> dict[str, list[str]]:
+        """Top-level package name -> the directories (no packages themselves) that hold a package of that name:
+        where an installed copy of it is (``packages/acme/src`` for ``acme``)."""
+        out: dict[str, list[str]] = {}
+        for d in sorted(self._packages):
+            parent, _, leaf = d.rpartition("/")
+            if parent not in self._packages:
+                out.setdefault(leaf, []).append(parent)
+        return out
+
+    def _py_roots(self, folder: str) -> list[str]:
+        """The directories an absolute import of a module in ``folder`` is looked for in, closest first: the
+        first one up that is no package (a script's own directory, which Python puts on sys.path; the directory
+        above a package, as a Django project's ``backend/`` above ``backend/shop/``), each one up from there that
+        is no package either, the repository's root, then ``src/``, ``lib/``, ``python/`` and ``source/``."""
+        roots = self._roots.get(folder)
+        if roots is None:
+            roots, d = [], folder
+            while d:
+                if d not in self._packages:
+                    roots.append(d)
+                d = posixpath.dirname(d)
+            roots = self._roots[folder] = [*roots, "", *(r for r in _SRC_DIRS if r not in roots)]
+        return roots
+
+    def _python(self, importer: str, module: str, name: str) -> str | None:
+        """The file of an absolute Python import (``from module import name``) in ``importer``: under the first
+        of its roots (:meth:`_py_roots`) that has it, else under the closest directory elsewhere that holds a
+        package named as the import's first part (not for a standard library module's name: the library comes
+        before any installed package), so the closest copy wins over one that only has the same name."""
+        key = (posixpath.dirname(importer), module, name)
+        if key in self._resolved:
+            return self._resolved[key]
+        top, rel = module.split(".")[0], module.replace(".", "/")
+        folder = key[0]
+        near = self._py_roots(folder)
+        elsewhere = () if top in sys.stdlib_module_names else self._package_roots.get(top, ())
+        others = sorted((r for r in elsewhere if r not in near),
+                        key=lambda r: (-_shared(r, folder), r.count("/"), r))
+        hit = None
+        for root in (*near, *others):
+            base = f"{root}/{rel}" if root else rel
+            for stem in ((f"{base}/{name}", base) if name else (base,)):
+                hit = next((c for c in (stem + ".py", stem + "/__init__.py", stem + ".pyi", stem + "/__init__.pyi")
+                            if c in self.paths), None)
+                if hit:
+                    break
+            if hit:
+                break
+        self._resolved[key] = hit
+        return hit
 
     @functools.cached_property
     def _parts(self) -> set[str]:
@@ -229,8 +340,20 @@ class ModuleMap:
                 if cand in self.paths:
                     return cand
             return None
+        if importer.endswith(_PY_SOURCES):
+            return self._python(importer, module, name)
         if name:
             hit = self.modules.get(module + "." + name)
             if hit:
                 return hit
         return self.modules.get(module)
+
+
+def _shared(a: str, b: str) -> int:
+    """How many leading directories the paths ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

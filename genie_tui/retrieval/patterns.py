@@ -1,6 +1,7 @@
 """The tree-sitter query patterns of each language: definitions, references, imports and CommonJS exports.
 
-Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable) with ``@name``
+Captures: ``@def.<kind>`` (class, function, method, module, value: a named constant or variable; declaration: a
+C or C++ function declared without a body, which extract keeps apart) with ``@name``
 (or named by extract._named_by_field), ``@ref``, ``@import``, ``@export.default``, ``@require``, ``@cjs.export``,
 ``@cjs.define``; a name starting with ``_`` is a predicate's. langs.grammar compiles them, dropping a pattern the
 installed grammar rejects on its own.
@@ -20,6 +21,15 @@ _JS_VALUE = ("(variable_declarator name: (identifier) @name value: [(number) (st
              " (new_expression) (identifier) (parenthesized_expression) (ternary_expression)]) @def.value")
 # ``#define BUF_SIZE 1024``, a named value as a ``const`` is elsewhere; not an include guard (``#define LIMITS_H``)
 _C_CONSTANT_MACRO = "(preproc_def name: (identifier) @name value: (_)) @def.value"
+
+
+def _fn_declarators(name: str) -> tuple[str, ...]:
+    """The declarators of a C or C++ function named by ``name``: ``f()``, ``*f()``, ``**f()``, ``&f()``."""
+    fn = f"(function_declarator declarator: {name} @name)"
+    return (fn, f"(pointer_declarator declarator: {fn})",
+            f"(pointer_declarator declarator: (pointer_declarator declarator: {fn}))", f"(reference_declarator {fn})")
+
+
 PATTERNS: dict[str, list[str]] = {
     "python": [
         "(class_definition name: (identifier) @name) @def.class",
@@ -163,6 +173,9 @@ PATTERNS: dict[str, list[str]] = {
         _C_FN_POINTER_TYPEDEF,
         "(preproc_function_def name: (identifier) @name) @def.function",
         _C_CONSTANT_MACRO,
+        # a prototype (``int plat_init(void);``): go to definition's answer where no body is found (see declared.py);
+        # C has no ``&f()``
+        *(f"(declaration declarator: {d}) @def.declaration" for d in _fn_declarators("(identifier)")[:3]),
         "[(identifier) (type_identifier) (field_identifier)] @ref",
         "(preproc_include) @import",
     ],
@@ -179,11 +192,19 @@ PATTERNS: dict[str, list[str]] = {
         "(enum_specifier name: (_) @name body: (_)) @def.class",
         "(union_specifier name: (_) @name body: (_)) @def.class",
         "(namespace_definition name: (_) @name) @def.module",
+        # a pure virtual method (``virtual double area() const = 0;``), as an interface's methods are elsewhere
+        *(f"(field_declaration declarator: {d} default_value: (number_literal)) @def.method"
+          for d in _fn_declarators("[(field_identifier) (operator_name)]")),
         "(type_definition declarator: (type_identifier) @name) @def.class",
         _C_FN_POINTER_TYPEDEF,
         "(alias_declaration name: (type_identifier) @name) @def.class",  # ``using Callback = void (*)(int);``
         "(preproc_function_def name: (identifier) @name) @def.function",
         _C_CONSTANT_MACRO,
+        # a prototype, also a class's member declared for a .cpp to define (``void draw();``): see declared.py
+        *(f"(declaration declarator: {d}) @def.declaration"
+          for d in _fn_declarators("[(identifier) (operator_name) (destructor_name)]")),
+        *(f"(field_declaration declarator: {d} !default_value) @def.declaration"
+          for d in _fn_declarators("[(field_identifier) (operator_name)]")),
         "[(identifier) (type_identifier) (field_identifier) (namespace_identifier)] @ref",
         "(preproc_include) @import",
     ],

@@ -152,7 +152,7 @@ def external_source(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: st
     if c.execute("SELECT 1 FROM defs JOIN files ON files.id = defs.file_id WHERE files.path=? AND defs.name=? "
                  "AND defs.parent='' LIMIT 1", (path, alias)).fetchone():
         return None
-    return next(((module, imported) for module, imported in rows if mods.external(module)), None)
+    return next(((module, imported) for module, imported in rows if mods.external(module, path)), None)
 
 
 def member_owners(c: sqlite3.Connection, mods: ModuleMap, path: str, alias: str,
@@ -314,7 +314,7 @@ def attribute(c: sqlite3.Connection, mods: ModuleMap, uses: dict[str, dict[str, 
                     got = exported(c, mods, p, mods.resolve_import(p, module, imported), imported, 4, memo)
                 if got & targets:
                     verdict.setdefault(p, True)
-                elif got or mods.external(module):
+                elif got or mods.external(module, p):
                     verdict[p] = False
             else:
                 spaces.setdefault(p, []).append((module, imported, alias))

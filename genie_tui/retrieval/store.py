@@ -76,7 +76,10 @@ from genie_tui.errors import GenieError
 #     keys and certificates are left out
 # 60: a file is minified by a line over 50,000 characters or lines averaging over 1,000 bytes with under 5%
 #     whitespace, no longer by a first line over 4 KB (a soft-wrapped Markdown paragraph)
-SCHEMA_VERSION = "60"
+# 61: a definition is at its name's line, below Java's (C#'s, Kotlin's...) annotations and a C function's return
+#     type on a line of its own; a C++ template's chunk starts at its ``template <...>`` line; C++ pure virtual
+#     methods are definitions; C and C++ functions declared without a body are stored (``decls``)
+SCHEMA_VERSION = "61"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -87,6 +90,10 @@ CREATE TABLE IF NOT EXISTS defs(file_id INT, name TEXT, kind TEXT, line INT, end
     doc TEXT);
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
 CREATE INDEX IF NOT EXISTS defs_file ON defs(file_id);
+-- C and C++ functions declared without a body (a header's prototype): go to definition's fallback (declared.py)
+CREATE TABLE IF NOT EXISTS decls(file_id INT, name TEXT, line INT, end_line INT, parent TEXT);
+CREATE INDEX IF NOT EXISTS decls_name ON decls(name);
+CREATE INDEX IF NOT EXISTS decls_file ON decls(file_id);
 CREATE TABLE IF NOT EXISTS refs(file_id INT, name TEXT, lines TEXT);
 CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);

@@ -1,23 +1,19 @@
-"""Go to definition, find references, and explain why a path is (not) indexed."""
+"""Go to definition and find references."""
 
 from __future__ import annotations
 
 import linecache
-import os
 import re
 import sqlite3
-import stat
-import subprocess
 from pathlib import Path
 
-from genie_tui.printable import shown_path
+from genie_tui.retrieval import declared, pyuses
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval import langs
 from genie_tui.retrieval import resolve as R
-from genie_tui.retrieval.build import UNPARSABLE, analyse
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.nearby import go_uses, nearness
 from genie_tui.retrieval.textutil import decode_source, is_test_path
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
@@ -159,9 +155,7 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
                          "JOIN files ON files.id = defs.file_id WHERE defs.name=?", (member[0],)).fetchall()
         return sorted((r for r in rows if (r[4], r[0]) in member[1]), key=lambda r: (is_test_path(r[0]), len(r[0])))
     names = {name} | {n for n, _ in real}
-    rows = c.execute("SELECT files.path, defs.kind, defs.line, defs.end_line, defs.parent, defs.name FROM defs "
-                     f"JOIN files ON files.id = defs.file_id WHERE defs.name IN ({','.join('?' * len(names))})",
-                     sorted(names)).fetchall()
+    rows = declared.named(c, sorted(names))  # with C and C++ declarations, dropped below where a body is
     # what the imports resolve to is the answer: another ``W`` or ``Engine.start`` elsewhere is not
     if real:  # ... and a Python file's own top-level one, which replaces the import after it (``def Engine():``;
         # in JavaScript ``const W = require(...)`` is the import itself)
@@ -181,13 +175,15 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
     # ``com.b`` of ``com.b.Util``, ``geo::Shape`` of ``geo::Shape::area``, ``Beta::Thing`` of ``Beta::Thing#go``
 
-    def key(r: _Def) -> tuple[int, int, int, int, int, int, int, int]:
-        p, _kind, _line, _end, parent, _name = r
-        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, 0 if p in targets else 1,
-                -R.import_match(p, quals), 0 if parent in owners else 1,
-                -_qualified(c, parts, r) if parts else 0, 1 if is_test_path(p) else 0, len(p))
+    near = nearness(c, mods, path, head, bool(parts))  # its package, what it includes, requires, imports
 
-    rows.sort(key=key)
+    def key(r: _Def) -> tuple[int, ...]:  # a declaration without a body after the bodies (declared.py)
+        p, kind, _line, _end, parent, _name = r
+        return (0 if p == path else 1, 1 if family and _family(p) != family else 0, kind == declared.DECLARATION,
+                0 if p in targets else 1, -R.import_match(p, quals), 0 if parent in owners else 1,
+                -_qualified(c, parts, r) if parts else 0, near(p), 1 if is_test_path(p) else 0, len(p))
+
+    rows = declared.bodies_first(sorted(rows, key=key), _family)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
         # each file's anonymous default export is its own: with ``path``'s own or one it imports, not the others
         rows = [r for r in rows if r[0] == path or r[0] in targets or not anonymous(r[5], F.language_of(r[0]))]
@@ -236,7 +232,8 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     names = {n for n, _ in targets} or {name}
     bound, known = R.bindings(c, mods, targets, memo) if targets else (set(), set(names))
     homes = {p for _, p in targets}
-    def_lines = {(p, line) for p, line in c.execute(
+    # definitions are no references, nor a declaration that go to definition answers (declared.py)
+    def_lines = {(r[0], r[2]) for r in found if r[1] == declared.DECLARATION} | {(p, line) for p, line in c.execute(
         "SELECT files.path, defs.line FROM defs JOIN files ON files.id = defs.file_id "
         f"WHERE defs.name IN ({','.join('?' * len(names))})", sorted(names))}
     rows = c.execute("SELECT files.path, refs.name, refs.lines FROM refs JOIN files ON files.id = refs.file_id "
@@ -251,7 +248,23 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             loose.setdefault(p, {})[ref] = ls
     for p, ls in resolved.items():  # ``from sqlalchemy import Engine as SAEngine`` beside ours names another
         ls -= _foreign_imports(c, repo, mods, p, ls, names, targets, memo)
+    unsure: dict[str, set[int]] = {}  # in Python, ``widget.render()`` is another's, or ours by name only
+    if not members:
+        local: dict[str, set[str]] = {p: set(names) for p in homes}
+        for p, alias in bound:
+            local.setdefault(p, set()).add(alias)
+        for p, ls in resolved.items():
+            if p.endswith((".py", ".pyi")) and ls:
+                gone, unsure[p] = pyuses.screen(c, repo, mods, p, ls, local.get(p, set()), targets, memo)
+                ls -= gone | unsure[p]
     verdict, via_module = R.attribute(c, mods, loose, names, targets, memo, members)
+    if targets and not members and all(f.endswith(".go") for _, f in targets):  # Go: by package, as Go decides
+        for p, sure in go_uses(c, repo, mods, loose, names, targets).items():
+            if sure is None:  # the same package's
+                verdict.setdefault(p, True)
+            else:  # another package's: only where it names ours (``cfg.Parse``)
+                verdict[p] = False
+                via_module[p] = dict.fromkeys(sure, True)
     by_name: dict[str, set[int]] = {}
     for p, uses in loose.items():
         named = set().union(*(ls for n, ls in uses.items() if n in names))
@@ -261,6 +274,12 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
             resolved.setdefault(p, set()).update(sure)
         if p not in verdict and named - via.keys() - sure:  # nothing says where it comes from: by name
             by_name[p] = named - via.keys() - sure
+    for p, ls in unsure.items():
+        if ls:
+            by_name.setdefault(p, set()).update(ls)
+    families = {_family(f) for _, f in targets} - {None}
+    if families:  # a Python or TypeScript ``add(...)`` is no call of a Java method, even by name
+        by_name = {p: ls for p, ls in by_name.items() if _family(p) in families or _family(p) is None}
     home = {p for _, p in real} or {r[0] for r in found[:1]}
 
     def key(p: str) -> tuple[int, int, str]:
@@ -287,114 +306,3 @@ def _foreign_imports(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: s
                if alias not in ("", "*", imported) and not R.exported(
                    c, mods, path, mods.resolve_import(path, module, imported), imported, 4, memo) & targets]
     return {ln for ln in lines if foreign and any(f.search(_line(repo, path, ln)) for f in foreign)}
-
-
-def explain(c: sqlite3.Connection, repo: Path, path: str) -> str:
-    p = Path(path)
-    cwd = Path.cwd().resolve()
-    inside = cwd == repo or repo in cwd.parents
-    # a relative path is taken from the current directory when it is inside the repository, else from the root
-    full = p if p.is_absolute() else (cwd / p if inside else repo / p)
-    try:
-        # the directory is resolved (``..``, a symlinked checkout) but not the name: a symlink is explained as
-        # itself, not as its target (which may be another indexed file, or outside the repository)
-        full = full.resolve() if full.name in ("", ".", "..") else full.parent.resolve() / full.name
-        rel = full.relative_to(repo).as_posix()
-    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop in the directories
-        return f"{shown_path(path)}: not indexed: outside the repository {repo}"
-    try:
-        return _explain(c, repo, full, rel)
-    except OSError as exc:  # a name too long, a symlink loop: the path cannot even be looked at
-        return f"{shown_path(rel)}: not indexed: {exc.strerror or exc}"
-
-
-def _nested_repository(repo: Path, full: Path, itself: bool = False) -> str:
-    """Why nothing under ``full`` is indexed when it is (``itself``) or lies in another git repository: git
-    lists a submodule or a nested checkout as one entry, not its files. Else ``""``."""
-    for parent in ([full] if itself else []) + list(full.parents):
-        if parent == repo:
-            break
-        if (parent / ".git").exists():
-            what = "another git repository" if parent == full else "inside another git repository"
-            return f"{what} ({parent.relative_to(repo).as_posix()}/, a submodule or nested checkout)"
-    return ""
-
-
-def parse_problem(path: str, lang: str, data: bytes) -> str:
-    """Why a file of a known language was indexed as text (the parse given up or failed, as the build met it
-    in :func:`build._analyse_job`), or ``""`` when it parses."""
-    try:
-        analyse(path, lang, data)
-    except langs.TooSlow:
-        return f"tree-sitter gave up on it after {langs.parse_seconds(data):g} s of processor time"
-    except UNPARSABLE as exc:
-        return f"its parse failed ({type(exc).__name__}: code nested too deep, or a grammar error)"
-    return ""
-
-
-def _explain(c: sqlite3.Connection, repo: Path, full: Path, rel: str) -> str:
-    if not F.is_utf8(rel):
-        return f"{os.fsencode(rel).decode('utf-8', 'backslashreplace')}: not indexed: its name is not valid UTF-8"
-    name = shown_path(rel)
-    row = c.execute("SELECT id, lang, excluded, nlines FROM files WHERE path=?", (rel,)).fetchone()
-    if row is not None:
-        fid, lang, excluded, nlines = row
-        if excluded:
-            return f"{name}: not indexed: {excluded}"
-        ndefs = c.execute("SELECT COUNT(*) FROM defs WHERE file_id=?", (fid,)).fetchone()[0]
-        how = f"parsed as {lang}, {ndefs} definition{'' if ndefs == 1 else 's'}" if lang else \
-            "indexed as plain text (keywords only)"
-        if lang and not ndefs:  # no definitions: none written, or a parse the build gave up (parsed again)
-            problem = parse_problem(rel, lang, full.read_bytes())
-            if problem:
-                how = f"indexed as plain text (keywords only): {problem}"
-        return f"{name}: indexed ({nlines} line{'' if nlines == 1 else 's'}; {how})"
-    if not full.exists():
-        if full.is_symlink():
-            return f"{name}: not indexed: a broken symlink or a symlink loop"
-        return f"{name}: not indexed: no such file"
-    if full.is_dir():
-        if full.is_symlink():  # git records the link, not what it points to: nothing under it is indexed
-            inside = full.resolve().is_relative_to(repo.resolve())
-            where = f"in the repository; --explain {full.resolve().relative_to(repo.resolve())} for its files" \
-                if inside else "outside the repository"
-            return f"{name}: not indexed: a symlink to a directory {where}"
-        nested = _nested_repository(repo, full, itself=True)
-        if nested:
-            return f"{name}: not indexed: {nested}"
-        return f"{name}: a directory (files under it are indexed one by one)"
-    mode = full.stat().st_mode
-    if not stat.S_ISREG(mode):  # git lists only regular files and symlinks; the index reads only files
-        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-        return f"{name}: not indexed: not a regular file ({kind})"
-    try:
-        r = subprocess.run(["git", "check-ignore", "-v", "--", rel], cwd=repo, check=False, capture_output=True, text=True,
-                           timeout=10)
-        if r.returncode == 0 and r.stdout.strip():
-            source = r.stdout.split("\t")[0]
-            return f"{name}: not indexed: ignored by git ({source})"
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    reason = F.path_exclusion(rel)
-    if reason:
-        return f"{name}: not indexed: {reason}"
-    nested = _nested_repository(repo, full)
-    if nested:
-        return f"{name}: not indexed: {nested}"
-    if not os.access(full, os.R_OK):
-        return f"{name}: not indexed: unreadable"
-    return f"{name}: {_unlisted(repo, rel) or 'not indexed yet (run `genie index` to update)'}"
-
-
-def _unlisted(repo: Path, rel: str) -> str:
-    """Why ``rel`` is not among the files the index lists (see ``files.list_files``), or ``""`` when it is."""
-    try:
-        if rel in F.list_files(repo):
-            return ""
-    except Exception:  # noqa: BLE001 - git failing is said by `genie index` itself
-        return ""
-    walked = not (repo / ".git").exists()
-    if (why := F.unlisted_reason(rel, walked)) or walked:
-        return f"not indexed: {why}" if why else ""
-    return ("not indexed: git does not list it (`git status` shows how git sees it: with core.ignorecase, a file "
-            "renamed only in case keeps its old name)")

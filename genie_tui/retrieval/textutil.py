@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
+import posixpath
 import re
+from pathlib import Path
 
 # words in any script (``größe``, ``été``, ``计算``): on ASCII text the same as ``[A-Za-z_][A-Za-z0-9_]*|[0-9]+``
 WORD_RE = re.compile(r"[A-Za-z_]\w*|[0-9]+|[^\W\d]\w*")
@@ -108,6 +111,28 @@ def is_test_path(path: str) -> bool:
     return name in ("conftest.py", "test.py") or original.endswith(("Test", "Tests"))
 
 
+def repo_path(repo: Path, path: str) -> str | None:
+    """``path`` as the index names files: relative to ``repo``'s root, with ``/``. Models write ``./src/app.py``
+    or the absolute path as often as ``src/app.py``. None for the root itself.
+
+    Raises:
+        ValueError: ``path`` is outside the repository (absolute elsewhere, or ``../other/x.py``).
+    """
+    path = path.strip()
+    if os.path.isabs(path):
+        path = os.path.normpath(path)
+        for root in dict.fromkeys((os.path.normpath(repo.absolute()), os.path.realpath(repo))):
+            if os.path.commonpath((root, path)) == root:
+                path = os.path.relpath(path, root)
+                break
+        else:
+            raise ValueError(f"{path}: outside the repository")
+    path = posixpath.normpath(path.replace(os.sep, "/"))
+    if path == ".." or path.startswith("../"):
+        raise ValueError(f"{path}: outside the repository")
+    return None if path == "." else path
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def is_doc_path(path: str) -> bool:
     """Documentation, examples and benchmarks: rarely where a fix goes unless the query is about them."""
@@ -169,3 +194,23 @@ def decode_source(data: bytes, lang: str | None = None, head: bytes | None = Non
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def source_lines(root: Path, path: str, wanted: set[int], lang: str | None) -> dict[int, str]:
+    """The text of the lines ``wanted`` of a source file under ``root``, read once and decoded as the index
+    decoded them (:func:`decode_source`); lines end at ``\\n`` only, as tree-sitter counts them."""
+    out: dict[int, str] = {}
+    last = max(wanted, default=0)
+    try:
+        with open(root / path, "rb") as fh:
+            head = b""
+            for i, raw in enumerate(fh, 1):
+                if i <= 2:
+                    head += raw
+                if i in wanted:
+                    out[i] = decode_source(raw, lang, head).rstrip("\r\n")
+                if i >= last:
+                    break
+    except OSError:
+        pass
+    return out

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import posixpath
 from typing import Any
 
 from genie_tui.core.events import ContextLooked
 from genie_tui.printable import shown_path
+from genie_tui.retrieval.declared import DECLARATION
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.symbols import BY_NAME, EXTERNAL
+from genie_tui.retrieval.textutil import repo_path
 from genie_tui.tools.base import ECHO_CHARS, ToolContext, ToolError, ToolOutput, echoed
 
 
@@ -30,19 +30,10 @@ def _file(ctx: ToolContext, args: dict[str, Any]) -> str | None:
         return None
     if not isinstance(path, str):
         raise ToolError(f"path must be a file path relative to the repository root, got {echoed(path)}")
-    path = path.strip()
-    if os.path.isabs(path):
-        path = os.path.normpath(path)
-        for root in dict.fromkeys((os.path.normpath(ctx.repo.absolute()), os.path.realpath(ctx.repo))):
-            if os.path.commonpath((root, path)) == root:
-                path = os.path.relpath(path, root)
-                break
-        else:
-            raise ToolError(f"{echoed(path)}: outside the repository; give a path relative to its root")
-    path = posixpath.normpath(path.replace(os.sep, "/"))
-    if path == ".." or path.startswith("../"):  # ``../other/x.py``: as much outside as an absolute path is
-        raise ToolError(f"{echoed(args['path'].strip())}: outside the repository; give a path relative to its root")
-    return None if path == "." else path
+    try:
+        return repo_path(ctx.repo, path)
+    except ValueError:
+        raise ToolError(f"{echoed(path.strip())}: outside the repository; give a path relative to its root") from None
 
 
 def search_code(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
@@ -77,7 +68,8 @@ def _locations(kind: str, symbol: str, locations: list[Any]) -> ToolOutput:
     for i, loc in enumerate(shown):
         if loc.kind == BY_NAME and (i == 0 or shown[i - 1].kind != BY_NAME):
             lines.append("by name only (no import or definition ties these to it; may be another's):")
-        note = "  (imported from outside the repository: no definition of it here)" if loc.kind == EXTERNAL else ""
+        note = "  (imported from outside the repository: no definition of it here)" if loc.kind == EXTERNAL else \
+            "  (declared only: no body of it is indexed)" if loc.kind == DECLARATION else ""
         lines.append(f"{shown_path(loc.path)}:{loc.line}: {loc.snippet.strip()}{note}")
     text = "\n".join(lines)
     if len(locations) > 50:

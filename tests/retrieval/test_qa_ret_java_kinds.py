@@ -20,7 +20,7 @@ def test_java_annotation_types_and_compact_constructors_are_definitions(make_rep
         hits = ix.search("the compact constructor of Point rejects negative x", k=1)
     finally:
         ix.close()
-    assert found == {"Retry": [("src/a/Retry.java", 4, 8, "class")],
+    assert found == {"Retry": [("src/a/Retry.java", 6, 8, "class")],  # its name's line, below its annotations
                      "Retry.times": [("src/a/Retry.java", 7, 7, "method")],
                      "Point.Point": [("src/a/Point.java", 4, 6, "method"), ("src/a/Point.java", 8, 8, "method")]}
     assert (hits[0].spans[0].start, hits[0].spans[0].end, hits[0].spans[0].symbol) == (4, 6, "Point")

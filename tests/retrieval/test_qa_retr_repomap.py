@@ -75,3 +75,36 @@ def test_the_task_and_the_files_in_play_personalise_the_rank(make_repo):
     assert plain[0] == "engine.py"
     # parser.py is in play (first), then what it uses, lexer.py, over engine.py, which only files out of play use
     assert in_play[:2] == ["parser.py", "lexer.py"] and in_play.index("engine.py") > 1
+
+
+PARSER = {
+    "parser.py": "def parse(text):\n    return text\n\n\ndef tokenize(text):\n    return text.split()\n",
+    "lexer.py": "from parser import parse\n\ndef lex(t):\n    return parse(t)\n",
+    "tests/test_parser.py": "from parser import parse, tokenize\n\ndef test_parse():\n    assert parse('a')\n\n"
+                            "def test_tokenize():\n    assert tokenize('a b')\n",
+    **{f"mod{i}.py": f"from parser import parse\nfrom lexer import lex\n\ndef f{i}():\n    return parse(lex('x'))\n"
+       for i in range(5)},
+}
+
+
+def test_a_test_file_in_play_comes_first_like_any_file_in_play(make_repo):
+    ix = RepoIndex.open(make_repo(PARSER))
+    try:
+        heads = _heads(ix.repo_map(files=["tests/test_parser.py", "mod3.py"], budget_tokens=30))
+    finally:
+        ix.close()
+    # its rank was cut to 0.3 with the bonus of being in play: parser.py, in play nowhere, came before it
+    assert sorted(heads[:2]) == ["mod3.py", "tests/test_parser.py"]
+
+
+def test_files_in_play_are_named_as_the_tools_take_them(make_repo):
+    repo = make_repo(PARSER)
+    ix = RepoIndex.open(repo)
+    try:
+        maps = [_heads(ix.repo_map(files=[path], budget_tokens=30))[0]
+                for path in ("./tests/test_parser.py", " tests//test_parser.py", str(repo / "tests/test_parser.py"))]
+        elsewhere = ix.repo_map(files=["../tests/test_parser.py", "/elsewhere/tests/test_parser.py"])
+    finally:
+        ix.close()
+    assert maps == ["tests/test_parser.py"] * 3
+    assert _heads(elsewhere)[0] == "parser.py"  # a path outside the repository is in play nowhere

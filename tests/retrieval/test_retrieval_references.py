@@ -295,3 +295,23 @@ def test_go_to_definition_tool_says_a_name_comes_from_outside_the_repository(mak
     assert out == ("pkg/other.py:1: from sqlalchemy import Engine  "
                    "(imported from outside the repository: no definition of it here)")
     ctx.index.close()
+
+
+_MIXED = {
+    "backend/com/x/Util.java": "package com.x;\n\npublic class Util {\n"
+                               "    public static int add(int a, int b) { return a + b; }\n}\n",
+    "backend/com/x/Main.java": "package com.x;\n\npublic class Main {\n    int f() { return Util.add(1, 2); }\n}\n",
+    "backend/com/x/Calc.kt": "package com.x\n\nfun g() = Util.add(3, 4)\n",
+    "web/mathx.ts": "export const add = (a: number, b: number) => a + b;\nexport const two = () => add(1, 1);\n",
+    "web/app.ts": "import { add } from './mathx';\nconsole.log(add(3, 4));\n",
+    "tools/calc.py": "def add(a, b):\n    return a + b\n\n\nprint(add(1, 2))\n",
+}
+
+
+def test_references_by_name_are_only_in_the_definitions_language_family(make_repo):
+    ix = _open(make_repo, _MIXED)
+    # Kotlin calls Java; Python and TypeScript files cannot, whatever they call ``add``
+    expected = {("backend/com/x/Main.java", 4), ("backend/com/x/Calc.kt", 3)}
+    assert _where(ix.references("add", "backend/com/x/Util.java")) == expected
+    assert _where(ix.references("Util.add")) == expected
+    ix.close()

@@ -1,0 +1,149 @@
+"""Go to definition asked from a file, in languages whose names resolve by name, lists first what that file
+sees: its own Go or Java package, the package a Go import names, what a C/C++ file includes and a Ruby file
+requires (and their directories), before a definition elsewhere that only has the same name and a shorter
+path. Find references of a Go function are Go's: its package's uses, and another package's where it names it."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval import RepoIndex
+
+
+def _paths(locs) -> list[str]:
+    return [loc.path for loc in locs]
+
+
+_GO = {
+    "go.mod": "module example.com/app\n\ngo 1.21\n",
+    "internal/storage/parse.go": "package storage\n\nfunc Parse(s string) int { return 1 }\n",
+    "internal/storage/load.go": "package storage\n\nfunc Load() int { return Parse(\"x\") }\n",
+    "pkg/cfg/parse.go": "package cfg\n\nfunc Parse(s string) int { return 2 }\n",
+    "pkg/cfg/use.go": "package cfg\n\nfunc Use() int { return Parse(\"y\") }\n",
+    "internal/wire/proto/msg.go": "package proto\n\nfunc Decode(b []byte) int { return 3 }\n",
+    "api/msg.go": "package api\n\nfunc Decode(b []byte) int { return 4 }\n",
+    "cmd/srv/main.go": 'package main\n\nimport pb "example.com/app/internal/wire/proto"\n\n'
+                       "func main() { pb.Decode(nil) }\n",
+    "cmd/tool/main.go": 'package main\n\nimport (\n\t"example.com/app/pkg/cfg"\n)\n\n'
+                        'func main() {\n\tcfg.Parse("z")\n\tParse := 1\n\t_ = Parse\n}\n',
+}
+
+
+def test_go_names_resolve_to_the_callers_package_and_the_packages_it_imports(make_repo):
+    ix = RepoIndex.open(make_repo(_GO))
+    assert _paths(ix.definitions("Parse", "internal/storage/load.go"))[0] == "internal/storage/parse.go"
+    assert _paths(ix.definitions("pb.Decode", "cmd/srv/main.go"))[0] == "internal/wire/proto/msg.go"
+    ix.close()
+
+
+def test_go_references_are_the_packages_uses_and_another_packages_that_name_it(make_repo):
+    ix = RepoIndex.open(make_repo(_GO))
+    refs = {(loc.path, loc.line, loc.kind) for loc in ix.references("Parse", "pkg/cfg/parse.go")}
+    # its package's use and the qualified one; not storage's own Parse, nor a local variable's lines
+    assert refs == {("pkg/cfg/use.go", 3, "reference"), ("cmd/tool/main.go", 8, "reference")}
+    ix.close()
+
+
+_JAVA = {
+    "src/main/java/com/acme/billing/Invoice.java": "package com.acme.billing;\n\npublic class Invoice {}\n",
+    "src/main/java/com/acme/billing/Biller.java": "package com.acme.billing;\n\npublic class Biller {\n"
+                                                  "    Object run() { return new Invoice(); }\n}\n",
+    "src/main/java/com/acme/crm/Invoice.java": "package com.acme.crm;\n\npublic class Invoice {}\n",
+    "src/main/java/com/acme/app/Main.java": "package com.acme.app;\n\nimport com.acme.crm.Invoice;\n\n"
+                                            "public class Main {\n    Object r() { return new Invoice(); }\n}\n",
+    "src/main/java/com/acme/web/Page.java": "package com.acme.web;\n\nimport com.acme.billing.*;\n\n"
+                                            "public class Page {\n    Object r() { return new Invoice(); }\n}\n",
+    "src/main/java/com/acme/Invoice.java": "package com.acme;\n\npublic class Invoice {}\n",
+}
+
+
+def test_java_names_resolve_to_the_callers_package_then_its_on_demand_imports(make_repo):
+    ix = RepoIndex.open(make_repo(_JAVA))
+    base = "src/main/java/com/acme/"
+    assert _paths(ix.definitions("Invoice", base + "billing/Biller.java"))[0] == base + "billing/Invoice.java"
+    assert _paths(ix.definitions("Invoice", base + "app/Main.java"))[0] == base + "crm/Invoice.java"
+    assert _paths(ix.definitions("Invoice", base + "web/Page.java"))[0] == base + "billing/Invoice.java"
+    # a package written out wins over the file's own
+    assert _paths(ix.definitions("com.acme.crm.Invoice", base + "billing/Biller.java"))[0] == base + "crm/Invoice.java"
+    ix.close()
+
+
+_C = {
+    "engine/render/texture.h": "#pragma once\nnamespace engine {\nclass Texture {\n public:\n  int width() const;\n"
+                               "};\n}\n",
+    "engine/render/texture.cpp": "#include \"texture.h\"\nnamespace engine {\nint Texture::width() const "
+                                 "{ return 1; }\n}\n",
+    "engine/render/renderer.cpp": "#include \"texture.h\"\nusing namespace engine;\n\nint draw(const Texture& t) "
+                                  "{\n  return t.width();\n}\n",
+    "ui/texture.h": "#pragma once\nnamespace ui {\nclass Texture {\n public:\n  int width() const { return 2; }\n"
+                    "};\n}\n",
+    "c/net/buf.h": "struct buf { int len; };\nint buf_len(const struct buf *b);\n",
+    "c/net/buf.c": "#include \"buf.h\"\nint buf_len(const struct buf *b) { return b->len; }\n",
+    "c/app/conn.c": "#include \"net/buf.h\"\nint conn_read(struct buf *b) { return buf_len(b); }\n",
+    "c/x/buf.c": "struct buf { char *p; };\nint buf_len(const struct buf *b) { return 0; }\n",
+}
+
+
+def test_c_and_cpp_names_resolve_to_what_the_file_includes_and_beside_it(make_repo):
+    ix = RepoIndex.open(make_repo(_C))
+    assert _paths(ix.definitions("Texture", "engine/render/renderer.cpp"))[0] == "engine/render/texture.h"
+    assert _paths(ix.definitions("Texture::width", "engine/render/renderer.cpp"))[0] == "engine/render/texture.cpp"
+    # a namespace written out wins over what the file includes
+    assert _paths(ix.definitions("ui::Texture", "engine/render/renderer.cpp"))[0] == "ui/texture.h"
+    # ``net/buf.h`` from an include directory: the file that implements it is beside it
+    assert _paths(ix.definitions("buf_len", "c/app/conn.c"))[0] == "c/net/buf.c"
+    ix.close()
+
+
+_RUBY = {
+    "lib/shop/cart.rb": "module Shop\n  class Cart\n    def total; 1; end\n  end\nend\n",
+    "lib/shop/checkout.rb": "require_relative 'cart'\n\nmodule Shop\n  class Checkout\n    def run\n"
+                            "      Cart.new.total\n    end\n  end\nend\n",
+    "lib/crm/cart.rb": "module Crm\n  class Cart\n    def total; 2; end\n  end\nend\n",
+    "a/b.rb": "class Cart\nend\n",
+    "app/report.rb": "require 'crm/cart'\n\nCart.new.total\n",
+}
+
+
+def test_ruby_names_resolve_to_what_the_file_requires(make_repo):
+    ix = RepoIndex.open(make_repo(_RUBY))
+    assert _paths(ix.definitions("Cart", "lib/shop/checkout.rb"))[0] == "lib/shop/cart.rb"
+    assert _paths(ix.definitions("Cart.total", "lib/shop/checkout.rb"))[0] == "lib/shop/cart.rb"
+    assert _paths(ix.definitions("Cart", "app/report.rb"))[0] == "lib/crm/cart.rb"  # by the load path
+    ix.close()
+
+
+def test_a_ruby_require_of_a_library_leads_to_no_python_module(make_repo):
+    files = {"src/json.py": "def loads(s):\n    return s\n", "src/cart.rb": "class Cart\nend\n",
+             "a/cart.rb": "class Cart\nend\n", "bin/run.rb": "require 'json'\n\nCart.new\n"}
+    ix = RepoIndex.open(make_repo(files))
+    assert _paths(ix.definitions("Cart", "bin/run.rb")) == ["a/cart.rb", "src/cart.rb"]  # src/ is not required
+    ix.close()
+
+
+_GO_MODULES = {
+    "go.mod": "module github.com/acme/cobra\n\ngo 1.21\n",
+    "command.go": "package cobra\n\ntype Command struct{}\n\nfunc New() *Command { return &Command{} }\n",
+    "doc/man.go": 'package doc\n\nimport "github.com/acme/cobra"\n\nfunc Gen(c *cobra.Command) {}\n',
+    "doc/other.go": "package doc\n\ntype Command struct{}\n\nfunc X() Command { return Command{} }\n",
+    "tools/go.mod": "module example.com/tools\n",
+    "tools/lib/util.go": "package lib\n\nfunc Helper() int { return 1 }\n",
+    "tools/cmd/main.go": 'package main\n\nimport "example.com/tools/lib"\n\nfunc main() { lib.Helper() }\n',
+    "lib/util.go": "package lib\n\nfunc Helper() int { return 2 }\n",
+}
+
+
+def test_the_root_go_package_is_known_by_the_root_go_mod(make_repo):
+    ix = RepoIndex.open(make_repo(_GO_MODULES))
+    # the repository's root package, by the root go.mod's module path
+    assert _paths(ix.definitions("cobra.Command", "doc/man.go"))[0] == "command.go"
+    refs = {(loc.path, loc.line, loc.kind) for loc in ix.references("Command", "command.go")}
+    assert refs == {("command.go", 5, "reference"), ("doc/man.go", 5, "reference")}
+    ix.close()
+
+
+def test_a_nested_go_modules_packages_are_known_by_its_go_mod(make_repo):
+    ix = RepoIndex.open(make_repo(_GO_MODULES))
+    # a nested module's package, by its own go.mod, not the shorter lib/ whose path only ends the same
+    assert _paths(ix.definitions("lib.Helper", "tools/cmd/main.go"))[0] == "tools/lib/util.go"
+    assert [(loc.path, loc.line) for loc in ix.references("Helper", "lib/util.go")] == []
+    assert [(loc.path, loc.line) for loc in ix.references("Helper", "tools/lib/util.go")] == [("tools/cmd/main.go", 5)]
+    ix.close()

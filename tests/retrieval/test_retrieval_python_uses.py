@@ -1,0 +1,79 @@
+"""Find references of a module-level Python function: in a file that imports it (or defines it), an attribute
+of something else (``widget.render()``, the library's ``logging.getLogger``) and a function's own variable of
+that name (an assignment, a parameter, a loop variable) are no uses of it."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval.symbols import BY_NAME
+
+_VIEWS = """from core import render
+import core
+import logging
+
+
+def index(**kw):
+    render = kw.get('render')  # a local variable: the import is not used here
+    return render
+
+
+class Widget:
+    def render(self):
+        return 'w'
+
+    def html(self):
+        return self.render() + render('x')
+
+
+def report(widget, page):
+    widget.render()
+    return core.render(page), logging.render
+
+
+def listing(pages, render):
+    return [render(p) for p in pages]
+
+
+def each(pages):
+    for render in pages:
+        print(render)
+
+
+def call(page):
+    return dict(
+        page=page,
+        render=render,
+    )
+
+
+def call2(page, hook=render):
+    out = dict(page=page,
+               render=render
+               )
+    names = [render for render in out]
+    return render(page), names
+"""
+
+_FILES = {
+    "core.py": "import logging\n\n\ndef render(page):\n    return page\n\n\nlogging.render(1)\nrender(2)\n"
+               "import os.path\nos.path.render(3)\n",
+    "views.py": _VIEWS,
+}
+
+
+def test_attributes_of_other_things_and_local_variables_are_no_uses(make_repo):
+    ix = RepoIndex.open(make_repo(_FILES))
+    refs = {(loc.path, loc.line): loc.kind for loc in ix.references("render", "core.py")}
+    assert refs == {
+        ("core.py", 9): "reference",  # not lines 8 and 11: the library's logging.render and os.path.render
+        ("views.py", 1): "reference",
+        ("views.py", 16): "reference",  # ``render('x')`` beside ``self.render()``
+        ("views.py", 21): "reference",  # ``core.render(page)`` through the module; not ``logging.render``
+        ("views.py", 36): "reference",  # a keyword argument's value (``render=`` in a call binds nothing)
+        ("views.py", 20): BY_NAME,  # ``widget.render()``: whose, the index cannot say
+        # a default value, a keyword argument's value, and a use beside a comprehension's own ``render``
+        ("views.py", 40): "reference",
+        ("views.py", 42): "reference",
+        ("views.py", 45): "reference",
+    }
+    ix.close()
