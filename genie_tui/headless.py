@@ -20,7 +20,7 @@ from genie_tui.config.settings import Settings, load_settings
 from genie_tui.core import events as ev
 from genie_tui.core.session import redact
 from genie_tui.errors import EXIT_BUDGET, EXIT_FAILED, EXIT_OK, GenieError, UsageError
-from genie_tui.headless_printer import Printer, Progress
+from genie_tui.headless_printer import Printer, Progress, report_index
 from genie_tui.output import write_data
 from genie_tui.printable import without_surrogates
 from genie_tui.reading import stdin_isatty
@@ -226,6 +226,11 @@ async def _consume(agent: Any, task: str, printer: Printer, json_out: bool = Fal
             pass
     pending = list(held)  # signals that came while the loop was being set up: acted on once the run is going
     finished: ev.SessionFinished | None = None
+    from genie_tui.core import indexing
+
+    service = indexing.shared(agent.repo, agent.settings)  # the agent's tools use this one: built from now on
+    service.start()
+    reporter = asyncio.ensure_future(report_index(service, printer))
     try:
         async for event in agent.run(task):
             for signum in pending:
@@ -235,6 +240,8 @@ async def _consume(agent: Any, task: str, printer: Printer, json_out: bool = Fal
             if isinstance(event, ev.SessionFinished):
                 finished = event
     finally:
+        reporter.cancel()
+        indexing.stop_all()  # a build still running stops at its next file (what it stored stays): no wait
         printer.flush()
         if agent.client is not None:
             await agent.client.aclose()

@@ -248,3 +248,26 @@ QUESTION_CHARS = 4000
 def _short(raw: str, limit: int = 120) -> str:
     text = " ".join(raw.split())
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+INDEX_NOTE_S = 5.0  # how often a long build of the code index says how far it is
+
+
+async def report_index(service: Any, printer: Printer) -> None:
+    """The code index's build on stderr while it runs, a line every few seconds once it has taken a second (a
+    warm start says nothing), and what it has to tell (a damaged cache rebuilt, a watcher limit, an unwritable
+    cache), each once."""
+    began, said, told = time.monotonic(), 0.0, False
+    while True:
+        await asyncio.sleep(0.5)
+        for warning in service.news():
+            printer.note(f"genie: index: {warning}")
+        busy, done, total = service.status()
+        now = time.monotonic()
+        if busy and now - began >= 1.0 and now - said >= INDEX_NOTE_S:
+            printer.note(f"genie: indexing the repository: {done:,} of {total:,} files" if total else
+                         "genie: indexing the repository...")
+            said, told = now, True
+        elif not busy and told:
+            printer.note("genie: the index is ready")
+            told = False

@@ -239,7 +239,7 @@ class Agent(UserIntent):
         playbook_tokens, map_tokens = prompt_shares(self.settings.context_budget, self.settings.playbook_budget)
         section = self.library.prompt_section(active, playbook_tokens)
         self.active_playbooks = tuple((a.playbook.name, a.reason) for a in active)
-        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task, map_tokens)
+        overview = await asyncio.to_thread(repo_overview, self.repo, lambda: self.ctx.index, task, map_tokens, lambda: self._pump.cancelled)
         from genie_tui.tools.testrun import detect_test_command
 
         # in a thread: it may walk the tree and ask the project's interpreter whether it has pytest (seconds)

@@ -4,11 +4,13 @@ every request restates after it (plan, latest patch, approval mode), which can c
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from genie_tui.core.events import PlanStep
+from genie_tui.core.indexing import MAP_WAIT_S
 from genie_tui.retrieval.textutil import repo_path
 
 ROLE = """You are genie, a careful senior software engineer working inside the user's git repository \
@@ -98,13 +100,20 @@ def prompt_shares(context_budget: int, playbook_budget: int) -> tuple[int, int]:
     return min(playbook_budget, context_budget // 5), min(MAP_TOKENS, context_budget // 10)
 
 
-def repo_overview(repo: Path, index: Callable[[], Any], task: str, map_tokens: int = MAP_TOKENS) -> str:
+def repo_overview(repo: Path, index: Callable[[], Any], task: str, map_tokens: int = MAP_TOKENS,
+                  cancelled: Callable[[], bool] = lambda: False) -> str:
     """Top-level listing plus the repo map most relevant to the task (the map is a convenience: on failure, the
     listing alone). The files in play, first in the map, are the files the task names: the system prompt is built
     once, at the start of a session, before the agent has read or patched anything."""
     listing = top_level_listing(repo)
     try:
-        repo_map = index().repo_map(task, files=named_files(repo, task), budget_tokens=map_tokens)
+        ix = index()
+        # built in the background since genie started: a first task waits a little for a map of the whole
+        # repository, unless the turn is stopped (Esc, SIGTERM) or genie quits (which stops the build)
+        end = time.monotonic() + MAP_WAIT_S
+        while getattr(ix, "building", False) and time.monotonic() < end and not cancelled():
+            ix.wait(0.1)
+        repo_map = ix.repo_map(task, files=named_files(repo, task), budget_tokens=map_tokens)
     except Exception as exc:  # noqa: BLE001 - the tools still work without a map
         return f"{listing}\n(repo map unavailable: {exc})"
     return f"{listing}\n\nMost relevant definitions:\n{repo_map}" if repo_map else listing

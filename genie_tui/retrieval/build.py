@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
+from threading import Event
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import workers
 from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks, stored_terms
+from genie_tui.retrieval.store import Stopped
 from genie_tui.retrieval.textutil import (
     decode_source,
     path_tokens,
@@ -206,14 +208,15 @@ BATCH_FILES = 1000  # parsed files per commit
 
 def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
            only: list[str] | None = None, on_batch: Callable[[int], None] | None = None,
-           nice: int = 0, known: dict[str, tuple] | None = None) -> BuildStats:
+           nice: int = 0, known: dict[str, tuple] | None = None, stop: Event | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``on_batch(n)``: told of
     each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
-    priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``)."""
+    priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``).
+    ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM)."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
-        return _update(c, repo, progress, only, on_batch, nice, known)
+        return _update(c, repo, progress, only, on_batch, nice, known, stop or Event())
     except BaseException:
         # what was not committed goes, as if the process had ended (each commit leaves a consistent index):
         # kept in the open transaction, the next update would commit it without the document frequencies
@@ -257,7 +260,7 @@ def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: 
 
 
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: list[str] | None,
-            on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None) -> BuildStats:
+            on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None, stop: Event) -> BuildStats:
     stats = BuildStats()
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
@@ -288,7 +291,9 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     # re-indexing one file, and then os.path.join and the directory check were a quarter of the rest
     listed = set(entries) if only is None else set(entries) | known.keys()
     last_dir, dir_ok = None, True
-    for path in (entries if not present else [p for p in entries if p not in present]):
+    for n, path in enumerate(entries if not present else [p for p in entries if p not in present]):
+        if n % 256 == 0 and stop.is_set():
+            raise Stopped
         full = prefix + path
         try:
             st = seen_early.get(path) or os.lstat(full)  # a symlink is looked through below
@@ -366,6 +371,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
 
     with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started, lost=lost)) as results:
         for n, (fid, fd, remote) in enumerate(results, 1):
+            if stop.is_set():
+                raise Stopped
             stats.in_workers += remote
             stats.text_only += isinstance(fd, TextOnly)
             stats.definitions += _write(c, fid, fd, stamps.pop(fid), df)

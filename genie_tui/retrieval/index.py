@@ -26,6 +26,7 @@ from genie_tui.retrieval.store import (
     CacheUnusable,
     LockBusy,
     StaleIndex,
+    Stopped,
     Store,
     db_path,
     is_corruption,
@@ -51,6 +52,7 @@ class RepoIndex:
         self._snap = Snapshot({}, vector=vector)  # its updates keep ``vector`` (BM25 with numpy; None: by size)
         self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see known_rows)
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # close(): a background build stops at its next file, what it stored stays
         self.warnings: list[str] = []
         self.on_wait: Callable[[str], None] | None = None
         self.last_build: build.BuildStats = build.BuildStats()
@@ -66,18 +68,14 @@ class RepoIndex:
              background: bool = False, settings: Any = None,
              embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False,
              one_query: bool = False, watch: bool = False, on_wait: Callable[[str], None] | None = None) -> RepoIndex:
-        """Open (building or updating) the index of ``repo``.
-
-        With ``background=True`` this returns at once and indexing continues on a thread; searches answer
-        from what is indexed so far, and :meth:`wait` blocks until it is done. ``settings`` (read from the
-        config files when omitted) turn on semantic search when ``embeddings_model`` is set; chunks are then
-        embedded after each update, reporting to ``embed_progress``. ``thorough`` checks the whole cache
-        file for damage first (``genie index``); otherwise damage is found, and repaired, when a read trips on it.
-        ``one_query`` (``genie search``) leaves out what pays off only over many searches: numpy's BM25, whose
-        import costs a large repository's one-shot search more than it saves. ``watch`` (the agent's index) follows
-        file changes through inotify (Linux): a refresh reads only what changed, and a search takes it in first.
-        ``on_wait`` is told when an update waits for another genie process's (a search under a watch does not wait).
-        """
+        """Open (building or updating) the index of ``repo``. With ``background=True`` this returns at once and
+        indexing goes on in a thread (searches answer from what is indexed so far; :meth:`wait` waits for it).
+        ``settings`` (else read from the config files) turn on semantic search when ``embeddings_model`` is set;
+        chunks are then embedded after each update (``embed_progress``). ``thorough``: check the whole cache file
+        for damage first (``genie index``); else damage is repaired when a read trips on it. ``one_query`` (``genie
+        search``): no numpy BM25, whose import costs a one-shot search more than it saves. ``watch`` (the agent's
+        index): follow file changes through inotify (Linux), so a refresh reads only what changed, and a search
+        takes it in first. ``on_wait`` is told when an update waits for another genie process's."""
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
@@ -111,10 +109,14 @@ class RepoIndex:
         """Wait for a background build; True when the index is complete."""
         if self._thread is not None:
             self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        return not self.building
+
+    @property
+    def building(self) -> bool:  # a background build runs (searches answer from what it has stored so far)
+        return self._thread is not None and self._thread.is_alive()
 
     def close(self) -> None:
+        self._stop.set()
         self.wait()
         for part in (self._watch, self._sem):
             if part is not None:
@@ -131,7 +133,7 @@ class RepoIndex:
 
     def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
                 block: bool = True) -> None:
-        with self._write, self._store.build_lock(self.on_wait, block):
+        with self._write, self._store.build_lock(self.on_wait, block, self._stop):
             t0 = time.perf_counter()
             exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
             try:
@@ -160,8 +162,8 @@ class RepoIndex:
         self._update_locked(progress)
 
     def _repairing(self, read: Callable[[], _T]) -> _T:
-        """``read()``, and once more after a rebuild if it finds the cache damaged: opening the index does not
-        read all of it (``genie index`` does), so a search may be the first to trip over a damaged page."""
+        """``read()``, and again after a rebuild if it finds the cache damaged (opening the index reads not all of
+        it, ``genie index`` does: a search may be the first to trip over a damaged page)."""
         try:
             return read()
         except sqlite3.DatabaseError as exc:
@@ -177,6 +179,8 @@ class RepoIndex:
         """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
         try:
             self._update(progress)
+        except Stopped:
+            pass
         except GenieError as exc:
             self._warn(str(exc))
 
@@ -186,7 +190,8 @@ class RepoIndex:
         stale = history.stored_head(c) != head
         log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None  # git runs meanwhile
         # a build behind the app yields the cores to it: its workers run at a lower priority
-        nice = BACKGROUND_NICE if threading.current_thread() is self._thread else 0
+        behind = threading.current_thread() is self._thread
+        nice = BACKGROUND_NICE if behind else 0
         known = self._snap.known_rows(c) if self._rows_exact else None  # exact: its last update ended and was read
         self._rows_exact = False  # until the update has ended and its rows are read (a stopped one leaves its
         # writes in the connection's open transaction)
@@ -195,8 +200,8 @@ class RepoIndex:
             only = w.changed_files(known or build.stored(c)) if quick and w is not None else None
             if w is not None and only is None:  # the directories of the files stored are watched before a scan
                 w.arm(build.stored_paths(c), begin=True)
-            self.last_build = build.update(c, self.repo, progress, only=only, on_batch=self._partial(), nice=nice,
-                                           known=known)
+            self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known, stop=self._stop,
+                                           on_batch=self._partial() if behind else None)
             if w is not None and only is None:  # and after it: those it found
                 w.arm(build.stored_paths(c), begin=False)
         except BaseException:
@@ -206,17 +211,15 @@ class RepoIndex:
         if w is not None and w.failure:
             self._warn(f"{w.failure}; re-indexing scans every file")
             self._watch = None  # the watcher's finaliser closes it
-        if stale:
+        if stale and not self._stop.is_set():
             history.update(c, self.repo, head, log)
             self._store.set_meta(history.HEAD_KEY, head)
             c.commit()
 
-    def _partial(self) -> Callable[[int], None] | None:
-        """Called after each commit (``n`` files parsed): on the background build, a reload for searches meanwhile once
-        the files parsed since the last are a quarter of the rows it read (each reads all rows: one per 1,000 files was
-        half of a cold build of 50,000); none on the caller's thread (others read the old snapshot till it ends)."""
-        if threading.current_thread() is not self._thread:
-            return None
+    def _partial(self) -> Callable[[int], None]:
+        """For the background build, called after each commit (``n`` files parsed): a reload for searches meanwhile
+        once the files parsed since the last are a quarter of the rows it read (each reads all rows: one per 1,000
+        files was half of a cold build of 50,000). None other waits (others read the old snapshot till it ends)."""
         last = [0]
 
         def reload(n: int) -> None:
@@ -301,11 +304,9 @@ class RepoIndex:
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
     def _span_inputs(self, c, info, q, with_rows: bool = True, frames: list | None = None):  # type: ignore[no-untyped-def]
-        """A file's stored chunks (unless ``with_rows`` is false: already scored), the stack-trace lines in it
-        with their frames' strength (the raising or panicking frame's is 1, its callers' less, as the trace
-        signal weighs their files; ``frames``: :func:`rank.repo_frames` of ``q``, if known) and its class
-        headers' start lines (also read by tools/bench_retrieval_lines.py to rank every chunk the way
-        :meth:`_spans` does)."""
+        """A file's stored chunks (unless ``with_rows`` is false), its stack-trace lines with their frames' strength
+        (``frames``: :func:`rank.repo_frames` of ``q``, if known) and its class headers' start lines (also read by
+        tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
         rows = self._snap.chunks.get(c, info.id)
         named: dict[str, list[int]] = {}
         for line, name in c.execute("SELECT line, name FROM defs WHERE file_id=? AND kind IN ('class', 'module')",

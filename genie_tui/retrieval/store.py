@@ -141,6 +141,10 @@ def is_corruption(exc: sqlite3.DatabaseError) -> bool:
 WAITING = "another genie process is updating this repository's index; waiting for it"
 
 
+class Stopped(Exception):
+    """An update told to stop (``RepoIndex.close``): what it committed stays, the rest is rolled back."""
+
+
 class LockBusy(Exception):
     """Another process is updating the index (see :meth:`Store.build_lock`)."""
 
@@ -277,10 +281,12 @@ class Store:
         return version
 
     @contextlib.contextmanager
-    def build_lock(self, on_wait: Callable[[str], None] | None = None, block: bool = True) -> Iterator[None]:
+    def build_lock(self, on_wait: Callable[[str], None] | None = None, block: bool = True,
+                   stop: threading.Event | None = None) -> Iterator[None]:
         """Serialise index updates across processes (the app and ``genie search`` may open one repo at once).
         When another holds it, ``on_wait`` is told before waiting (a ``genie index`` stopped with Ctrl+Z holds it
-        until it goes on), or :class:`LockBusy` is raised at once (``block`` false)."""
+        until it goes on), or :class:`LockBusy` is raised at once (``block`` false); :class:`Stopped` once
+        ``stop`` is set while it waits (genie quitting)."""
         try:
             import fcntl
         except ImportError:  # Windows: SQLite's own locking still keeps the file consistent
@@ -298,7 +304,14 @@ class Store:
                     raise LockBusy from None
                 if on_wait is not None:
                     on_wait(WAITING)
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                while stop is not None:  # looked at again every 0.1 s, so that quitting does not wait for it
+                    with contextlib.suppress(BlockingIOError):
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    if stop.wait(0.1):
+                        raise Stopped
+                else:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
             finally:

@@ -50,18 +50,38 @@ class ToolContext:
     # path -> (bytes, or None when deleted; mode), which read_file shows instead of the disk
     staged: Callable[[], Mapping[str, tuple[bytes | None, int | None]]] | None = None
     _index: Any = field(default=None, repr=False)
+    service: Any = field(default=None, repr=False)  # the process's index of this repo (core/indexing.py)
 
     @property
     def index(self) -> Any:
         if self._index is None:
             if self.index_factory is None:
-                from genie_tui.retrieval import RepoIndex
+                from genie_tui.core import indexing
 
-                # semantic search follows the settings; a watcher keeps the index current as files are saved
-                self._index = RepoIndex.open(self.repo, settings=self.settings, watch=True)
+                # one per repository in the process, built in the background (the app starts it at launch);
+                # semantic search follows the settings; a watcher keeps it current as files are saved
+                self.service = indexing.shared(self.repo, self.settings)
+                self._index = self.service.get()
             else:
                 self._index = self.index_factory()
         return self._index
+
+    def settle_index(self) -> None:
+        """Before a search: wait a while for a build still running (indexing.TOOL_WAIT_S), so that a first search
+        in a repository nobody indexed yet sees all of it; past that, it answers from what is indexed so far."""
+        from genie_tui.core import indexing
+
+        if self.index is not None and self.service is not None and self.service.status()[0]:
+            self.service.wait(indexing.TOOL_WAIT_S)
+
+    def index_note(self) -> str:
+        """A line for a tool's result while the index is still being built: what is not indexed yet is not found."""
+        busy, done, total = self.service.status() if self.service is not None else (False, 0, 0)
+        if not busy:
+            return ""
+        so_far = f"{done:,} of {total:,} files so far" if total else "its first files"
+        return (f"\n(the code index is still being built: {so_far}; a file not indexed yet is not found, so "
+                "search again later or read the files directly)")
 
     def resolve(self, rel: str, *, must_exist: bool = True, _unquote: bool = True) -> Path:
         """A repo-relative path, refusing anything outside the repository or inside ``.git``."""

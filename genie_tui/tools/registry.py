@@ -110,5 +110,14 @@ def validate(name: str, args: dict[str, Any] | None,
     return args
 
 
+#: tools that answer from the code index (and say so while its build still runs)
+INDEXED = frozenset({"find_files", "search_code", "go_to_definition", "find_references"})
+
+
 def run_simple(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolOutput:
-    return SIMPLE[name](ctx, args)
+    if name in INDEXED:
+        ctx.settle_index()
+    out = SIMPLE[name](ctx, args)
+    if name in INDEXED and (note := ctx.index_note()):
+        out = ToolOutput(out.text + note, out.looked)
+    return out

@@ -64,6 +64,7 @@ class GenieApp(App[str | None]):
         #: models the endpoint lists, for the palette (None: not asked yet)
         self.palette_models: tuple[str, ...] | None = None
         self._last_quit = 0.0
+        self.index_service: Any = None  # the repository's code index (core/indexing.py), started at mount
         #: the garbage collector's policy (see ``genie_tui.ui.collector``), settled once start-up is done
         self.collector = Collector()
         self._register_themes()
@@ -88,6 +89,12 @@ class GenieApp(App[str | None]):
         else:
             self.call_after_refresh(self.collector.settle)
         self.push_screen(MainScreen())
+        if self.repo is not None:  # built while the user types the first task; searches answer meanwhile
+            from genie_tui.core import indexing
+
+            self.index_service = indexing.shared(self.repo, self.settings)
+            self.index_service.start()
+            self.set_interval(0.5, self._index_tick)
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=8, markup=False)
         if self.show_welcome:
@@ -99,7 +106,24 @@ class GenieApp(App[str | None]):
         await asyncio.to_thread(_warm_up)
         self.collector.settle()
 
+    def _index_tick(self) -> None:
+        """The index's build in the status bar while it runs, and what it has to say (a damaged cache rebuilt,
+        a watcher limit, a cache it cannot write) as a notice."""
+        from genie_tui.ui.widgets.status_bar import StatusBar
+
+        busy, done, total = self.index_service.status()
+        text = (f"indexing {done:,}/{total:,}" if total else "indexing") if busy else ""
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                if bar.indexing != text:
+                    bar.update_fields(indexing=text)
+        for warning in self.index_service.news():
+            self.notify(f"index: {warning}", severity="warning", timeout=8, markup=False)
+
     def on_unmount(self) -> None:
+        from genie_tui.core import indexing
+
+        indexing.stop_all()  # a build stops at its next file; what it stored stays for the next start
         self.collector.close()
 
     def _welcomed(self, choice: str | None) -> None:

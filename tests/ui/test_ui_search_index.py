@@ -52,7 +52,7 @@ def test_another_repository_gets_its_own_index(make_repo, opens) -> None:
     assert _paths(one, "alpha handler")[0] == "pkg/alpha.py"
     assert _paths(two, "alpha handler")[0] == "lib/other.py"
     assert _paths(one, "alpha handler")[0] == "pkg/alpha.py"
-    assert opens == [one, two, one]
+    assert opens[:2] == [one, two] and set(opens) == {one, two}  # each its own (``one``'s may still be open)
 
 
 async def test_the_pane_finds_what_was_saved_after_its_first_search(make_repo, helpers: Any) -> None:

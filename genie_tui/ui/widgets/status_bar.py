@@ -1,4 +1,4 @@
-"""One line: model, phase, step n/max, tokens vs budget, cost when priced, approval mode, a spinner (what fits).
+"""One line: model, phase, the index's build while it runs, step n/max, tokens vs budget, cost when priced, approval mode, a spinner (what fits).
 
 Updates are cheap (a dict write and one ``refresh``); the spinner ticks at 10 Hz only while busy, and
 snapshot tests freeze it with ``animate=False``.
@@ -30,6 +30,7 @@ class StatusBar(Static):
         self.prompt_tokens = self.completion_tokens = 0
         self.last_prompt = 0
         self.busy = False
+        self.indexing = ""  # the code index's build while it runs ("indexing 1,200/15,000")
         self.live = animate
         self._frame = 0
         self._timer = None
@@ -75,14 +76,15 @@ class StatusBar(Static):
         fields = self._fields()
         width = self.content_region.width or 10_000  # not laid out yet: all of them
         # the model last (a long name, or the demo's badge besides); the cost too, before the approval mode
-        drop = ["tokens", "cost", "ctx", "step", "model"]
+        drop = ["tokens", "cost", "ctx", "index", "step", "model"]
         while drop and self._line(fields).cell_len > width:
             fields.pop(drop.pop(0), None)
         self.update(self._line(fields))
 
     def _fields(self) -> dict[str, tuple[str, str]]:
         """(text, style) of each field in order; the model name as text (no escape sequence of a typed name)."""
-        fields = {"model": (printable(self.model), "bold"), "phase": (self.phase, ""), "step": ("", "")}
+        fields = {"model": (printable(self.model), "bold"), "phase": (self.phase, ""), "index": (self.indexing, ""),
+                  "step": ("", "")}
         if self.max_steps:
             fields["step"] = (f"step {self.step}/{self.max_steps}", "")
         fields["ctx"] = (f"ctx {self.last_prompt / 1000:.1f}k/{self.budget / 1000:.0f}k", "")

@@ -1,0 +1,34 @@
+"""The app builds the code index in the background from launch: its progress in the status bar, what it has to say
+as a notice, the user's and the agent's searches answering meanwhile, and quitting not waiting for it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from genie_tui.core import indexing
+from tests.core.test_index_service import another_genie_building, many_files
+
+
+async def test_the_status_bar_shows_the_build_and_quitting_does_not_wait_for_it(make_repo, helpers: Any) -> None:
+    repo = many_files(make_repo, 30)
+    with another_genie_building(repo):
+        app = helpers.make_app(repo, None, welcome=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await helpers.wait_until(pilot, lambda: "indexing" in app.screen.status.indexing)
+            await helpers.wait_until(pilot, lambda: any("another genie process is updating this repository's index"
+                                                        in n.message for n in app._notifications))
+            t0 = time.monotonic()
+        assert time.monotonic() - t0 < 3.0  # the build waiting on the lock stopped with the app
+        assert app.index_service.status()[0] is False
+
+
+async def test_the_build_ends_and_the_bar_says_nothing_more(make_repo, helpers: Any) -> None:
+    repo = many_files(make_repo, 30)
+    app = helpers.make_app(repo, None, welcome=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await helpers.wait_until(pilot, lambda: app.index_service is not None and app.index_service.wait(0)
+                                 and app.screen.status.indexing == "")
+        assert app.index_service.status() == (False, 30, 30)
+        assert indexing.shared(repo, None) is app.index_service  # the agent's tools and the pane use this one
+        assert "indexing" not in helpers.screen_text(app)
