@@ -121,6 +121,9 @@ class IndexService:
         with self._lock:
             self._closed = True
             index, self._index = self._index, None
+            opener = self._opener
+        if opener is not None:  # one still opening closes what it opened: waited for, so that no build outlives
+            opener.join()       # genie's exit (at interpreter shutdown, it failed with a traceback)
         if index is not None:
             index.close()
 

@@ -196,6 +196,8 @@ def test_run_json_stopped_while_its_modules_load_still_prints_its_object(make_re
 
     repo = make_repo({"calc.py": "x = 1\n"})
     real = importlib.import_module
+    # Python's own Ctrl+C handler, as in a terminal: a test run started in the background (`&`) ignores SIGINT
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def signalled(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
         os.kill(os.getpid(), signum)  # the signal comes while the command's modules load
@@ -207,7 +209,8 @@ def test_run_json_stopped_while_its_modules_load_still_prints_its_object(make_re
     summary = json.loads(captured.out)
     assert summary["status"] == "cancelled" and summary["error"] == "interrupted" and summary["patches"] == []
     assert ("stopped by SIGTERM" if signum == signal.SIGTERM else "interrupted") in captured.err
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl+C is Python's own again
+    restored = signal.signal(signal.SIGINT, before)
+    assert restored is signal.default_int_handler  # Ctrl+C is what it was again
 
 
 def test_a_signal_at_any_moment_of_start_up_stops_genie_cleanly(make_repo):

@@ -119,3 +119,15 @@ def test_an_index_that_cannot_open_says_so_once_and_is_not_retried_at_every_call
     ctx = ToolContext(repo, Settings())
     with pytest.raises(GenieError):
         registry.run_simple(ctx, "find_files", {"pattern": "*.py"})
+
+
+def test_stopping_while_the_index_opens_leaves_no_build_running(make_repo):
+    # `genie run` failing at once (an unknown playbook) stopped it mid-open: the build it then started outlived
+    # genie's exit and printed a traceback ("cannot schedule new futures after interpreter shutdown")
+    repo = many_files(make_repo, 200)
+    service = indexing.shared(repo, Settings())
+    service.start()
+    service.stop()
+    assert [t.name for t in threading.enumerate() if t.name.startswith("genie-index")] == []
+    with pytest.raises(GenieError, match="closed"):
+        service.get()
