@@ -58,7 +58,8 @@ class IndexService:
                                    progress=self._progress, on_wait=self._note)
         except GenieError as exc:  # an unwritable cache, a full disk: told once, tried again after RETRY_S
             with self._lock:
-                self._error, self._failed_at, self._error_told = exc, time.monotonic(), False
+                same = self._error is not None and str(self._error) == str(exc)  # a retry that failed alike
+                self._error, self._failed_at, self._error_told = exc, time.monotonic(), self._error_told and same
             return
         with self._lock:
             if not self._closed:
@@ -91,7 +92,7 @@ class IndexService:
         return busy, self.done, self.total
 
     def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the build; True when it is done (or failed)."""
+        """Wait up to ``timeout`` seconds for the build's files; True when they are in (or it failed)."""
         end = time.monotonic() + timeout
         opener = self._opener
         if opener is not None:
@@ -99,7 +100,9 @@ class IndexService:
         index = self._index
         if index is None:  # failed, closed, or still opening after ``timeout``
             return opener is None or not opener.is_alive()
-        return bool(index.wait(max(0.0, end - time.monotonic())))
+        while index.building and time.monotonic() < end:  # its files: an embedding pass may go on after them
+            index.wait(min(0.1, max(0.0, end - time.monotonic())))
+        return not index.building
 
     def news(self) -> list[str]:
         """What the index has to tell the user and has not told yet (each said once)."""

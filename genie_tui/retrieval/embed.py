@@ -73,7 +73,8 @@ class SemanticConfig:
                    chat_api_key=s.api_key, hyde=bool(getattr(s, "embeddings_hypothetical", True)))
 
 
-def semantic_for(repo: Path, settings: Settings | None, warn: Callable[[str], None]) -> Semantic | None:
+def semantic_for(repo: Path, settings: Settings | None, warn: Callable[[str], None],
+                 stop: threading.Event | None = None) -> Semantic | None:
     """The semantic signal of ``repo``'s index when ``settings`` (read from the config files when ``None``)
     turn it on, else ``None``."""
     if settings is None:
@@ -92,7 +93,7 @@ def semantic_for(repo: Path, settings: Settings | None, warn: Callable[[str], No
     from genie_tui.retrieval.semantic import Semantic
 
     cfg = SemanticConfig.from_settings(settings)
-    return Semantic(cfg, warn) if cfg is not None else None
+    return Semantic(cfg, warn, stop) if cfg is not None else None
 
 
 class Embedder:

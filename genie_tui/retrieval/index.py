@@ -1,8 +1,6 @@
-"""``RepoIndex``: the retrieval engine's one public object (search, symbols, repo map, explain).
-
-Thread safety: every thread gets its own SQLite connection; writes (build, refresh) serialise on a lock;
-the in-memory file table is replaced, never mutated, so readers see a consistent snapshot.
-"""
+"""``RepoIndex``: the retrieval engine's one public object (search, symbols, repo map, explain). Thread safety:
+each thread has its own SQLite connection; writes serialise on a lock; the in-memory file table is replaced,
+never mutated, so readers see a consistent snapshot."""
 
 from __future__ import annotations
 
@@ -38,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # warnings reach people through ``RepoIndex.warnings``: without a handler, logging printed each a second time
 log.addHandler(logging.NullHandler())
+CLOSE_WAIT_S = 1.0  # how long close() waits for a background thread (an embedding request may take longer)
 BACKGROUND_NICE = 10  # ``os.nice`` of a background build's parsing workers: the app stays responsive
 _T = TypeVar("_T")
 
@@ -62,20 +61,18 @@ class RepoIndex:
         self._sem: Semantic | None = None
         self._embed_progress: Callable[[int, int], None] | None = None
         self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
+        self._files_done = threading.Event()  # the background build's files are in (embedding may go on)
+        self._stale = False  # a refresh asked for while the background build ran: done when it ends
 
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
              background: bool = False, settings: Any = None,
              embed_progress: Callable[[int, int], None] | None = None, thorough: bool = False,
              one_query: bool = False, watch: bool = False, on_wait: Callable[[str], None] | None = None) -> RepoIndex:
-        """Open (building or updating) the index of ``repo``. With ``background=True`` this returns at once and
-        indexing goes on in a thread (searches answer from what is indexed so far; :meth:`wait` waits for it).
-        ``settings`` (else read from the config files) turn on semantic search when ``embeddings_model`` is set;
-        chunks are then embedded after each update (``embed_progress``). ``thorough``: check the whole cache file
-        for damage first (``genie index``); else damage is repaired when a read trips on it. ``one_query`` (``genie
-        search``): no numpy BM25, whose import costs a one-shot search more than it saves. ``watch`` (the agent's
-        index): follow file changes through inotify (Linux), so a refresh reads only what changed, and a search
-        takes it in first. ``on_wait`` is told when an update waits for another genie process's."""
+        """Open (building or updating) the index of ``repo``; ``background``: return at once, indexing in a thread
+        (searches answer from what is indexed so far). ``settings``: semantic search (``embed_progress``).
+        ``thorough``: check the whole cache for damage first. ``one_query`` (``genie search``): no numpy BM25.
+        ``watch``: follow file changes (inotify). ``on_wait``: told when waiting for another genie's update."""
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
@@ -109,15 +106,16 @@ class RepoIndex:
         """Wait for a background build; True when the index is complete."""
         if self._thread is not None:
             self._thread.join(timeout)
-        return not self.building
+        return not (self._thread is not None and self._thread.is_alive())
 
     @property
-    def building(self) -> bool:  # a background build runs (searches answer from what it has stored so far)
-        return self._thread is not None and self._thread.is_alive()
+    def building(self) -> bool:  # a background build's files are not all in (searches answer from those that are)
+        return self._thread is not None and self._thread.is_alive() and not self._files_done.is_set()
 
     def close(self) -> None:
         self._stop.set()
-        self.wait()
+        if not self.wait(CLOSE_WAIT_S):  # an embedding request on the wire: the process's exit ends the thread
+            return
         for part in (self._watch, self._sem):
             if part is not None:
                 part.close()
@@ -150,6 +148,8 @@ class RepoIndex:
             self.build_seconds = time.perf_counter() - t0
             self._reload(self.last_build.changed if exact else None)
             self._rows_exact = True
+        if threading.current_thread() is self._thread:
+            self._files_done.set()
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
                            self._embed_progress)
@@ -162,8 +162,7 @@ class RepoIndex:
         self._update_locked(progress)
 
     def _repairing(self, read: Callable[[], _T]) -> _T:
-        """``read()``, and again after a rebuild if it finds the cache damaged (opening the index reads not all of
-        it, ``genie index`` does: a search may be the first to trip over a damaged page)."""
+        """``read()``, and again after a rebuild if it finds the cache damaged (a search may trip over it first)."""
         try:
             return read()
         except sqlite3.DatabaseError as exc:
@@ -179,6 +178,9 @@ class RepoIndex:
         """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
         try:
             self._update(progress)
+            while self._stale:  # files patched meanwhile, which it may have read before
+                self._stale = False
+                self._update(None, quick=True)
         except Stopped:
             pass
         except GenieError as exc:
@@ -217,9 +219,8 @@ class RepoIndex:
             c.commit()
 
     def _partial(self) -> Callable[[int], None]:
-        """For the background build, called after each commit (``n`` files parsed): a reload for searches meanwhile
-        once the files parsed since the last are a quarter of the rows it read (each reads all rows: one per 1,000
-        files was half of a cold build of 50,000). None other waits (others read the old snapshot till it ends)."""
+        """For the background build, after each commit (``n`` files parsed): a reload for searches meanwhile once
+        the files parsed since the last are a quarter of the rows it read (one per 1,000 files was quadratic)."""
         last = [0]
 
         def reload(n: int) -> None:
@@ -229,9 +230,12 @@ class RepoIndex:
         return reload
 
     def refresh(self) -> None:
-        """Re-read the files whose size or ctime changed (after patches); with a watcher, those it saw change."""
-        self.wait()
-        self._update(None, quick=True)
+        """Re-read the files whose size or ctime changed (after patches; with a watcher, those it saw change);
+        during a background build, when it ends: waited for, it froze the app (patches are applied on its loop)."""
+        self._stale = True
+        if not (self._thread is not None and self._thread.is_alive()):
+            self._stale = False
+            self._update(None, quick=True)
 
     def _follow(self) -> None:
         """With a watcher, take in the changes it saw before a search (not while a build runs)."""
@@ -249,7 +253,7 @@ class RepoIndex:
     def _semantic(self, settings: Any) -> Semantic | None:  # optional (retrieval/semantic.py)
         from genie_tui.retrieval.embed import semantic_for
 
-        return semantic_for(self.repo, settings, self._warn)
+        return semantic_for(self.repo, settings, self._warn, self._stop)  # close() ends a pass at its next batch
 
     @property
     def semantic(self) -> dict[str, Any] | None:
@@ -304,9 +308,8 @@ class RepoIndex:
                                 semantic=sem.chunks(s.info.id) if sem is not None else None)
 
     def _span_inputs(self, c, info, q, with_rows: bool = True, frames: list | None = None):  # type: ignore[no-untyped-def]
-        """A file's stored chunks (unless ``with_rows`` is false), its stack-trace lines with their frames' strength
-        (``frames``: :func:`rank.repo_frames` of ``q``, if known) and its class headers' start lines (also read by
-        tools/bench_retrieval_lines.py to rank every chunk the way :meth:`_spans` does)."""
+        """A file's chunks (unless ``with_rows`` is false), its stack-trace lines with their frames' strength and its
+        class headers' start lines (also read by tools/bench_retrieval_lines.py to rank chunks as :meth:`_spans`)."""
         rows = self._snap.chunks.get(c, info.id)
         named: dict[str, list[int]] = {}
         for line, name in c.execute("SELECT line, name FROM defs WHERE file_id=? AND kind IN ('class', 'module')",
@@ -358,8 +361,7 @@ class RepoIndex:
         return past
 
     def _own_names(self) -> frozenset[str]:
-        """This repository's names on its hosted remotes (read once): a code link into another project names
-        none of its files."""
+        """This repository's names on its hosted remotes (read once): a link into another project names none."""
         if self._names is None:
             self._names = F.remote_names(self.repo)
         return self._names
@@ -376,10 +378,8 @@ class RepoIndex:
                                                            path))
 
     def references(self, symbol: str, path: str | None = None) -> list[Location]:
-        """Where ``symbol`` is used (identifiers, calls, imports), definitions left out; also under another
-        name that an import resolves to it (``E()`` after ``from .core import Engine as E``, also through a
-        package's or an ``index.ts``'s re-exports). From ``path``, an imported name or alias means the
-        definition it resolves to there."""
+        """Where ``symbol`` is used (identifiers, calls, imports; also under an alias an import resolves to it),
+        definitions left out. From ``path``, an imported name or alias means the definition it resolves to there."""
         self._follow()
         return self._repairing(lambda: symbols.references(self._store.conn(), self.repo, self._snap.mods, symbol,
                                                           path))

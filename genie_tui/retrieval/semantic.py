@@ -37,6 +37,7 @@ from genie_tui.retrieval.embed import (
 )
 from genie_tui.retrieval.files import language_of
 from genie_tui.retrieval.query import strip_boilerplate
+from genie_tui.retrieval.store import Stopped
 from genie_tui.retrieval.textutil import decode_source, split_lines
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ class _Matrix:
 class Semantic:
     """The semantic signal of one open index: its clients, the loaded vectors and a small query cache."""
 
-    def __init__(self, cfg: SemanticConfig, warn: Callable[[str], None]) -> None:
+    def __init__(self, cfg: SemanticConfig, warn: Callable[[str], None], stop: threading.Event | None = None) -> None:
         self.cfg = cfg
         self.embedder = Embedder(cfg)
         self._warn = warn
@@ -223,6 +224,7 @@ class Semantic:
         self._off_warned = False
         self._sync_lock = threading.Lock()
         self.last = EmbedStats()
+        self.stop = stop  # its index's: once set, a pass ends at its next batch
 
     @contextlib.contextmanager
     def _exclusive(self, lock_path: Path) -> Iterator[bool]:
@@ -270,6 +272,8 @@ class Semantic:
 
     def _bump(self) -> None:
         self._gen += 1
+        if self.stop is not None and self.stop.is_set():  # genie quitting: what is embedded stays
+            raise Stopped
 
     def summary(self) -> dict[str, Any]:
         """The model, chunks embedded and the last pass's work (``elsewhere``: none, another process was embedding)."""

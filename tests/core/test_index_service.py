@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,73 @@ def test_stopping_while_the_index_opens_leaves_no_build_running(make_repo):
     assert [t.name for t in threading.enumerate() if t.name.startswith("genie-index")] == []
     with pytest.raises(GenieError, match="closed"):
         service.get()
+
+
+def test_a_patch_applied_during_the_build_does_not_wait_for_it_and_is_read_after_it(make_repo):
+    # a patch's refresh waited for the whole background build on the app's event loop: the app froze (24 s
+    # behind another genie's build) and `genie run` did not take its SIGTERM
+    repo = many_files(make_repo, 20)
+    with another_genie_building(repo):
+        index = RepoIndex.open(repo, background=True)
+        assert index.building
+        (repo / "pkg0" / "mod3.py").write_text("def reconcile_ledger(x):\n    return x\n")
+        t0 = time.monotonic()
+        index.refresh()
+        assert time.monotonic() - t0 < 0.5
+    try:
+        assert index.wait(30)
+        assert [r.path for r in index.search("reconcile_ledger")][:1] == ["pkg0/mod3.py"]
+    finally:
+        index.close()
+
+
+class _SlowEmbeddings(BaseHTTPRequestHandler):
+    """An embeddings endpoint that answers nothing for a minute: an embedding pass in flight."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.server.released.wait(60)  # type: ignore[attr-defined]
+        self.send_response(500)
+        self.end_headers()
+
+
+def test_an_embedding_pass_after_the_files_is_no_build_to_wait_for_and_stops_with_genie(make_repo):
+    repo = many_files(make_repo, 20)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowEmbeddings)
+    server.released = threading.Event()  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = Settings(embeddings_model="embed-a", embeddings_hypothetical=False,
+                            embeddings_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1")
+        service = indexing.shared(repo, settings)
+        service.start()
+        assert service.wait(30)  # the files: the embedding request is still on the wire
+        assert service.status() == (False, 20, 20)
+        ctx = ToolContext(repo, settings)
+        t0 = time.monotonic()
+        out = registry.run_simple(ctx, "search_code", {"query": "func_3"})
+        assert time.monotonic() - t0 < 2.0 and "still being built" not in out.text
+        t0 = time.monotonic()
+        indexing.stop_all()
+        assert time.monotonic() - t0 < 3.0
+    finally:
+        server.released.set()  # type: ignore[attr-defined]
+        server.shutdown()
+
+
+def test_a_cache_failing_alike_at_each_retry_is_said_once(make_repo, monkeypatch):
+    monkeypatch.setattr(indexing, "RETRY_S", 0.0)
+    repo = make_repo({"a.py": "x = 1\n"})
+    cache = db_path(repo).parent
+    os.makedirs(cache.parent, exist_ok=True)
+    cache.write_text("a file where the cache directory goes")
+    service = indexing.shared(repo, Settings())
+    for _ in range(3):
+        with pytest.raises(GenieError, match="cannot use the index cache"):
+            service.get()
+    assert len(service.news()) == 1
+    with pytest.raises(GenieError):
+        service.get()
+    assert service.news() == []
