@@ -306,10 +306,13 @@ def _head(node: Any, line: int) -> int:
 
 def _declared(node: Any) -> bool:
     """Whether ``node``, a C or C++ declaration of a function, declares one of its file, namespace or class: not a
-    friend (another's) nor one inside a function's body."""
+    friend (another's) nor one inside a function's body, nor what the parser's error recovery made of calls to
+    macros that open and close braces (``EXPECT_ABORT_BEGIN``, Unity's tests: ``TEST_ASSERT_X(1, p0, 4);``)."""
+    if node.has_error:
+        return False
     up = node.parent
     while up is not None:
-        if up.type in ("compound_statement", "friend_declaration"):
+        if up.type in ("compound_statement", "friend_declaration", "ERROR"):
             return False
         up = up.parent
     return True

@@ -55,36 +55,38 @@ def _included(mods: ModuleMap, path: str, module: str) -> list[str]:
 
 
 def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str,
-             qualified: bool) -> Callable[[str], int]:
-    """A sort key of definition files for a name asked from ``path`` (``head``: its first part, ``qualified``
-    when there are more): 0 for what ``path`` sees first (a Go package that ``head`` names by an import; for an
-    unqualified name ``path``'s own Go or Java package; a file it includes or requires), 1 for its neighbours (a
-    Go dot import's package, a Java on-demand import's, the directory of a file it includes or requires or its
-    own), 2 for the rest."""
-    if not path:
-        return lambda p: 2
-    lang = F.language_of(path)
+             qualified: bool) -> Callable[[str, str | None], int]:
+    """A sort key of definitions (file, parent) for a name asked from ``path`` (``head``: its first part,
+    ``qualified`` when there are more): 0 for what ``path`` sees first (a Go package that ``head`` names by an
+    import; for an unqualified name the top-level definitions of ``path``'s own Go or Java package, whose members
+    are no more visible than another's; a file it includes or requires), 1 for its neighbours (a Go dot import's
+    package, a Java on-demand import's, the directory of a C, C++ or Ruby file it includes or requires or its
+    own), 2 for the rest, and for the languages that import by name (Python, JavaScript: their imports rank)."""
+    lang = F.language_of(path) if path else None
+    if not path or lang not in ("go", "c", "cpp", "ruby", *_BY_PACKAGE):
+        return lambda p, parent: 2
     folder = posixpath.dirname(path)
     rows = _imports(c, path) if lang in ("go", "c", "cpp", "ruby", *_BY_PACKAGE) else []
     if lang == "go":
         known: dict[str, str | None] = {}
         if qualified:  # ``pb.Decode``: the package that ``pb`` names, whatever its directory
             bound = [m for m, _, alias in rows if _go_qualifier(m, alias) == head]
-            return lambda p: 0 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in bound) else 2
+            return lambda p, parent: 0 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in bound) else 2
         dots = [m for m, _, alias in rows if alias == "."]
-        return lambda p: (0 if posixpath.dirname(p) == folder else
-                          1 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
+        return lambda p, parent: (2 if parent else 0 if posixpath.dirname(p) == folder else
+                                  1 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
     if lang in _BY_PACKAGE:  # an on-demand import (``com.acme.*``) names a package, by its directories
         packages = [s for m, _, _ in rows
                     if (s := m.removeprefix("static ").strip().rstrip("*_").rstrip(".").replace(".", "/").lower())]
-        return lambda p: (0 if posixpath.dirname(p) == folder else
-                          1 if any(("/" + posixpath.dirname(p).lower()).endswith("/" + s) for s in packages) else 2)
+        return lambda p, parent: (2 if parent or qualified else 0 if posixpath.dirname(p) == folder else
+                                  1 if any(("/" + posixpath.dirname(p).lower()).endswith("/" + s) for s in packages)
+                                  else 2)
     first: set[str] = set()
     if lang in ("c", "cpp", "ruby"):
         for module, _, _ in rows:
             first.update(_included(mods, path, module))
     near = {folder} | {posixpath.dirname(p) for p in first}
-    return lambda p: 0 if p in first else 1 if posixpath.dirname(p) in near else 2
+    return lambda p, parent: 0 if p in first else 1 if posixpath.dirname(p) in near else 2
 
 
 def go_uses(c: sqlite3.Connection, repo: Path, mods: ModuleMap, uses: dict[str, dict[str, set[int]]],

@@ -1,7 +1,8 @@
 """Which lines of a Python file that use a name are no use of the module-level name that an import binds or a
 definition makes there: an attribute of something else (``widget.render()``, ``self.render``, ``logging.getLogger``
 of the library's ``logging``), and a function's own variable of that name (``render = kw.get('render')``, a
-parameter, a ``for`` or ``as`` target), which Python makes local to the whole function. Read from the lines'
+parameter outside tests, where it names a pytest fixture, a ``for`` or ``as`` target), which Python makes local
+to the whole function. Read from the lines'
 text: the index records where a name is used, not how."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import source_lines
+from genie_tui.retrieval.textutil import is_test_path, source_lines
 
 _STRINGS = re.compile(r"""[rRbBuUfF]{0,2}(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|#.*""")
 _QUALIFIER = re.compile(r"(\w+(?:\s*\.\s*\w+)*)\s*\.\s*$")  # ``widget`` of ``widget.``, ``babel.dates`` of ``babel.dates.``
@@ -82,8 +83,9 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
             if True not in verdicts:
                 (gone if False in verdicts else unsure).add(ln)
         binding = []
+        fixtures = is_test_path(path)  # ``def test_x(settings):`` asks pytest for the fixture: a use of it
         for ln in sorted(own - gone - unsure):
-            how = 2 if _parameter(codes[ln], name) else _binds(codes[ln], name, codes.get(ln - 1, ""))
+            how = 2 if not fixtures and _parameter(codes[ln], name) else _binds(codes[ln], name, codes.get(ln - 1, ""))
             if how == 1:  # ``[render for render in xs]``: that line's own
                 gone.add(ln)
             elif how == 2:

@@ -79,7 +79,9 @@ from genie_tui.errors import GenieError
 # 61: a definition is at its name's line, below Java's (C#'s, Kotlin's...) annotations and a C function's return
 #     type on a line of its own; a C++ template's chunk starts at its ``template <...>`` line; C++ pure virtual
 #     methods are definitions; C and C++ functions declared without a body are stored (``decls``)
-SCHEMA_VERSION = "61"
+# 62: no declaration is stored from where the C/C++ parse recovered from an error (calls to macros that open
+#     and close braces read as prototypes)
+SCHEMA_VERSION = "62"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

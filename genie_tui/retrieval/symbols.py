@@ -181,7 +181,7 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
         p, kind, _line, _end, parent, _name = r
         return (0 if p == path else 1, 1 if family and _family(p) != family else 0, kind == declared.DECLARATION,
                 0 if p in targets else 1, -R.import_match(p, quals), 0 if parent in owners else 1,
-                -_qualified(c, parts, r) if parts else 0, near(p), 1 if is_test_path(p) else 0, len(p))
+                -_qualified(c, parts, r) if parts else 0, near(p, parent), 1 if is_test_path(p) else 0, len(p))
 
     rows = declared.bodies_first(sorted(rows, key=key), _family)
     if name == "default" and not qual and path and any(r[0] == path or r[0] in targets for r in rows):
