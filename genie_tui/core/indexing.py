@@ -56,7 +56,9 @@ class IndexService:
         try:
             index = RepoIndex.open(self.repo, settings=self.settings, watch=True, background=True,
                                    progress=self._progress, on_wait=self._note)
-        except GenieError as exc:  # an unwritable cache, a full disk: told once, tried again after RETRY_S
+        except Exception as exc:  # noqa: BLE001 - an unwritable cache, a full disk: told once, tried again after RETRY_S
+            if not isinstance(exc, GenieError):  # a thread's traceback would reach the screen, and get() say "closed"
+                exc = GenieError(f"cannot open the code index: {exc}")
             with self._lock:
                 same = self._error is not None and str(self._error) == str(exc)  # a retry that failed alike
                 self._error, self._failed_at, self._error_told = exc, time.monotonic(), self._error_told and same

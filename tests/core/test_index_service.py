@@ -202,3 +202,17 @@ def test_a_cache_failing_alike_at_each_retry_is_said_once(make_repo, monkeypatch
     with pytest.raises(GenieError):
         service.get()
     assert service.news() == []
+
+
+def test_an_unexpected_failure_to_open_is_one_error_not_a_thread_traceback(make_repo, monkeypatch, capsys):
+    repo = make_repo({"a.py": "x = 1\n"})
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RepoIndex, "open", broken)
+    service = indexing.shared(repo, Settings())
+    with pytest.raises(GenieError, match="cannot open the code index: .*No space left on device"):
+        service.get()
+    assert service.news() == ["cannot open the code index: [Errno 28] No space left on device"]
+    assert "Traceback" not in capsys.readouterr().err
