@@ -40,6 +40,10 @@ class IndexService:
         self._closed = False
         self.done = self.total = 0  # the build's progress, in files
 
+    @property
+    def closed(self) -> bool:  # stopped (genie quitting): :func:`shared` makes another for a later user
+        return self._closed
+
     def start(self) -> None:
         """Open the index on a thread, its build going on in the background; returns at once."""
         with self._lock:
@@ -142,7 +146,7 @@ def shared(repo: Path, settings: Any) -> IndexService:
     key = Path(repo).resolve()
     with _registry_lock:
         service = _services.get(key)
-        if service is None or service._closed:
+        if service is None or service.closed:
             service = _services[key] = IndexService(key, settings)
         return service
 

@@ -77,7 +77,7 @@ def _index(repo: Path) -> Any:
     from genie_tui.core import indexing
 
     with _open_lock:
-        if _open is None or _open[0] != repo:
+        if _open is None or _open[0] != repo or _open[1].closed:  # closed: an app on it quit (the demo's, a test's)
             _open = (repo, indexing.shared(repo, None))  # the app made it first, with its settings
         service = _open[1]
     index = service.get()

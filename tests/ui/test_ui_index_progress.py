@@ -32,3 +32,14 @@ async def test_the_build_ends_and_the_bar_says_nothing_more(make_repo, helpers: 
         assert app.index_service.status() == (False, 30, 30)
         assert indexing.shared(repo, None) is app.index_service  # the agent's tools and the pane use this one
         assert "indexing" not in helpers.screen_text(app)
+
+
+async def test_the_pane_searches_again_after_an_app_on_the_same_repository_quit(make_repo, helpers: Any) -> None:
+    from genie_tui.ui.search import search
+
+    repo = many_files(make_repo, 30)
+    for _ in range(2):  # the second app's pane used the index the first one closed: "search failed"
+        app = helpers.make_app(repo, None, welcome=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await helpers.wait_until(pilot, lambda: app.index_service.wait(0))
+            assert [h.path for h in search(repo, "func_7")][:1] == ["pkg0/mod7.py"]
