@@ -17,6 +17,17 @@ def genie_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     return home
 
 
+@pytest.fixture(autouse=True)
+def _indexes_closed():
+    """The code indexes a test's agents, tools or app opened (core/indexing.py keeps one per repository while
+    something holds it) are closed after it: their watchers, connections and any build still running do not
+    outlive it into the next test of the worker."""
+    yield
+    from genie_tui.core import indexing
+
+    indexing.stop_all()
+
+
 def git(repo: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
