@@ -39,12 +39,6 @@ def another_genie_building(repo: Path):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-@pytest.fixture(autouse=True)
-def _closed():
-    yield
-    indexing.stop_all()
-
-
 def test_a_stopped_background_build_keeps_what_it_stored_and_the_next_open_goes_on(make_repo):
     repo = many_files(make_repo, 3000)
     past_a_commit = threading.Event()
