@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import linecache
 import re
 import sqlite3
 from pathlib import Path
@@ -14,7 +13,7 @@ from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.model import Location
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.nearby import go_uses, nearness
-from genie_tui.retrieval.textutil import decode_source, is_test_path
+from genie_tui.retrieval.textutil import is_test_path, source_lines
 
 # the kind of a reference that no import or definition ties to the symbol's definition, only its name
 BY_NAME = "reference by name"
@@ -23,20 +22,13 @@ BY_NAME = "reference by name"
 EXTERNAL = "imported from outside the repository"
 
 
+def _snippets(repo: Path, path: str, lines: set[int]) -> dict[int, str]:
+    """The one-line snippets of ``lines`` of ``path``, its file read once (see :func:`source_lines`)."""
+    return {ln: text.strip()[:200] for ln, text in source_lines(repo, path, lines, F.language_of(path)).items()}
+
+
 def _line(repo: Path, path: str, line: int) -> str:
-    try:
-        # read as bytes: lines end at \n only, as tree-sitter numbers them (a lone \r is not a line break), and a
-        # Latin-1 file's line is decoded as the index decoded it (a coding cookie is in the first two lines)
-        with open(repo / path, "rb") as fh:
-            head = b""
-            for i, raw in enumerate(fh, 1):
-                if i <= 2:
-                    head += raw
-                if i == line:
-                    return decode_source(raw, F.language_of(path), head).strip()[:200]
-    except OSError:
-        pass
-    return ""
+    return _snippets(repo, path, {line}).get(line, "")
 
 
 # ``Vector.==``, ``List.::``, ``Range...<``: a qualifier, then an operator (dots and colons may be part of it)
@@ -116,7 +108,8 @@ def _outside_references(c: sqlite3.Connection, repo: Path, symbol: str, path: st
         lines = _lines_of(c, p, alias)
         if qual:
             lines &= _lines_of(c, p, name)
-        out += [Location(p, ln, ln, "reference", _line(repo, p, ln)) for ln in sorted(lines)]
+        texts = _snippets(repo, p, lines)
+        out += [Location(p, ln, ln, "reference", texts.get(ln, "")) for ln in sorted(lines)]
     return out
 
 
@@ -288,10 +281,9 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     out: list[Location] = []
     for lines_of, kind in ((resolved, "reference"), (by_name, BY_NAME)):
         for p in sorted(lines_of, key=key):
-            for ln in sorted(lines_of[p]):
-                if (p, ln) not in def_lines:
-                    out.append(Location(p, ln, ln, kind, _line(repo, p, ln)))
-    linecache.clearcache()
+            shown = {ln for ln in lines_of[p] if (p, ln) not in def_lines}
+            texts = _snippets(repo, p, shown)
+            out += [Location(p, ln, ln, kind, texts.get(ln, "")) for ln in sorted(shown)]
     return out
 
 

@@ -4,6 +4,8 @@ changes on real repositories (gson, pytest, sphinx, cJSON): each was right befor
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from genie_tui.retrieval import RepoIndex
@@ -11,6 +13,15 @@ from genie_tui.retrieval import RepoIndex
 
 def _repo(make_repo, files: dict[str, str]) -> Path:
     return make_repo({rel: textwrap.dedent(text).lstrip("\n") for rel, text in files.items()})
+
+
+@contextmanager
+def _index(repo: Path) -> Iterator[RepoIndex]:
+    ix = RepoIndex.open(repo)
+    try:
+        yield ix
+    finally:
+        ix.close()
 
 
 def test_tests_that_request_a_pytest_fixture_are_its_references(make_repo):
@@ -30,11 +41,8 @@ def test_tests_that_request_a_pytest_fixture_are_its_references(make_repo):
                 assert settings
             ''',
     })
-    ix = RepoIndex.open(repo)
-    try:
+    with _index(repo) as ix:
         refs = {(loc.path, loc.line) for loc in ix.references("settings", "tests/test_markup.py")}
-    finally:
-        ix.close()
     assert {("tests/test_markup.py", 5), ("tests/test_markup.py", 6), ("tests/test_more.py", 2),
             ("tests/test_more.py", 3)} <= refs
 
@@ -70,11 +78,8 @@ def test_a_java_method_of_a_class_in_the_same_package_is_not_nearer_than_the_cal
             }
             ''',
     })
-    ix = RepoIndex.open(repo)
-    try:
+    with _index(repo) as ix:
         top = ix.definitions("create", "src/test/java/com/acme/functional/ExclusionTest.java")[0]
-    finally:
-        ix.close()
     assert (top.path, top.line) == ("src/main/java/com/acme/Builder.java", 3)
 
 
@@ -85,11 +90,8 @@ def test_a_python_module_sees_nothing_of_its_directory_without_an_import(make_re
         "tests/test_markup.py": "def parse():\n    return 1\n",
         "tests/test_ast.py": "from pkg import ast\ndef test_unparse():\n    assert ast.parse('x = 1')\n",
     })
-    ix = RepoIndex.open(repo)
-    try:
+    with _index(repo) as ix:
         top = ix.definitions("parse", "tests/test_ast.py")[0]
-    finally:
-        ix.close()
     assert (top.path, top.line) == ("pkg/ast.py", 2)
 
 
@@ -133,12 +135,9 @@ def test_calls_to_a_c_macro_after_a_brace_opening_macro_are_calls_not_declaratio
             {
                 UNITY_INT32 p0[] = {1, 8, 117, 3};
             ''',   })
-    ix = RepoIndex.open(repo)
-    try:
+    with _index(repo) as ix:
         defs = [(loc.path, loc.line) for loc in ix.definitions("TEST_ASSERT_EACH_EQUAL_INT16", "src/unity.h")]
         calls = sorted(loc.line for loc in ix.references("TEST_ASSERT_EACH_EQUAL_INT16", "src/unity.h")
                        if loc.path == "test/testunity.c")
-    finally:
-        ix.close()
     assert defs == [("src/unity.h", 1)]
     assert calls == [14, 15, 16, 17, 18, 26]
