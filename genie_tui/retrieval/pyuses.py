@@ -43,10 +43,24 @@ def _binds(code: str, name: str, prev: str) -> int:
     return 2 if re.search(rf"\bas\s+{n}\b|(?<![\w.]){n}\s*:=|^\s*del\s+{n}\b", code) else 0
 
 
-def _parameter(code: str, name: str) -> bool:
-    """Whether a ``def`` line names ``name`` as a parameter (not in a default value or an annotation)."""
-    m = re.match(r"\s*(?:async\s+)?def\s+\w+\s*\((.*)", code)
-    return bool(m) and re.search(rf"(?:^|,)\s*\**\s*{re.escape(name)}\s*(?=[:=,)])", m.group(1)) is not None
+_DEF = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*\(")
+_OPENS = ("(", "[", "{", ",", "\\")  # a line ending so goes on (a ``def``'s parameters one to a line)
+
+
+def _parameter(header: str, name: str) -> bool:
+    """Whether a ``def``'s code from its ``def`` line on (its lines joined) names ``name`` as a parameter: at the
+    top level of its parameter list, not in a default value or an annotation (``hook=f(a, render)``)."""
+    m = _DEF.match(header)
+    if not m:
+        return False
+    depth, top = 0, []
+    for ch in header[m.end():]:
+        depth += _PAIRS.get(ch, 0)
+        if depth < 0:  # the parameter list's ``)``
+            break
+        if depth == 0 and ch not in ")]}":
+            top.append(ch)
+    return re.search(rf"(?:^|,)\s*\**\s*{re.escape(name)}\s*(?=[:=,]|$)", "".join(top)) is not None
 
 
 def _attributes(code: str, name: str) -> list[str] | None:
@@ -60,6 +74,25 @@ def _attributes(code: str, name: str) -> list[str] | None:
         q = _QUALIFIER.search(before)
         quals.append(re.sub(r"\s+", "", q.group(1)) if q else "")
     return quals or None
+
+
+def _functions(c: sqlite3.Connection, path: str) -> list[tuple[int, int]]:
+    """The first and last lines of the functions and methods of ``path``."""
+    return c.execute("SELECT defs.line, defs.end_line FROM defs JOIN files ON files.id = defs.file_id "
+                     "WHERE files.path=? AND defs.kind IN ('function', 'method')", (path,)).fetchall()
+
+
+def _header(repo: Path, path: str, ln: int, spans: list[tuple[int, int]], codes: dict[int, str]) -> str | None:
+    """The code of the innermost function that line ``ln`` is in, from its ``def`` line to ``ln``, joined (read
+    into ``codes`` when they do not have it); None when ``ln`` is in no function after its first line."""
+    starts = [start for start, end in spans if start < ln <= end]
+    if not starts:
+        return None
+    start = max(starts)
+    missing = set(range(start, ln)) - codes.keys()
+    if missing:
+        codes.update((i, _code(t)) for i, t in source_lines(repo, path, missing, "python").items())
+    return " ".join(codes.get(i, "") for i in range(start, ln + 1))
 
 
 def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines: set[int], local: set[str],
@@ -85,14 +118,20 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
         binding = []
         fixtures = is_test_path(path)  # ``def test_x(settings):`` asks pytest for the fixture: a use of it
         for ln in sorted(own - gone - unsure):
-            how = 2 if not fixtures and _parameter(codes[ln], name) else _binds(codes[ln], name, codes.get(ln - 1, ""))
+            prev = codes.get(ln - 1, "")
+            if not fixtures and not _parameter(codes[ln], name) and prev.rstrip().endswith(_OPENS):
+                if spans is None:
+                    spans = _functions(c, path)
+                header = _header(repo, path, ln, spans, codes)  # a parameter on a line of its own
+                how = 2 if header is not None and _parameter(header, name) else _binds(codes[ln], name, prev)
+            else:
+                how = 2 if not fixtures and _parameter(codes[ln], name) else _binds(codes[ln], name, prev)
             if how == 1:  # ``[render for render in xs]``: that line's own
                 gone.add(ln)
             elif how == 2:
                 binding.append(ln)
         if binding and spans is None:
-            spans = c.execute("SELECT defs.line, defs.end_line FROM defs JOIN files ON files.id = defs.file_id "
-                              "WHERE files.path=? AND defs.kind IN ('function', 'method')", (path,)).fetchall()
+            spans = _functions(c, path)
         for ln in binding:  # the innermost function around it: a module's or class's own binding is no local
             around = [(start, end) for start, end in spans or () if start <= ln <= end]
             if around and not any(re.match(rf"\s*(?:global|nonlocal)\s.*\b{re.escape(name)}\b", codes[x])

@@ -77,3 +77,46 @@ def test_attributes_of_other_things_and_local_variables_are_no_uses(make_repo):
         ("views.py", 45): "reference",
     }
     ix.close()
+
+
+_MULTILINE_DEFS = '''from core import render
+
+
+def listing(
+    pages,
+    render,
+):
+    return [render(p) for p in pages]
+
+
+def listing2(pages,
+             render):
+    return [render(p) for p in pages]
+
+
+def listing3(pages,
+             render: object = None,
+             *, sep=","):
+    return [render(p) for p in pages]
+
+
+def show(
+    page,
+    hook=render,
+):
+    return render(page)
+
+
+def wrap(a, hook=dict(a, render)):
+    return render(a)
+'''
+
+
+def test_a_parameter_on_a_continuation_line_of_a_def_is_a_local(make_repo):
+    # only the ``def`` line was read for parameters: one on a line of its own was a use, and so was every use of
+    # it in the function; and an argument in a default value (``dict(a, render)``) was taken for a parameter
+    ix = RepoIndex.open(make_repo({"core.py": "def render(page):\n    return page\n", "views.py": _MULTILINE_DEFS}))
+    refs = [(loc.path, loc.line, loc.kind) for loc in ix.references("render", "core.py")]
+    assert refs == [("views.py", 1, "reference"), ("views.py", 24, "reference"), ("views.py", 26, "reference"),
+                    ("views.py", 29, "reference"), ("views.py", 30, "reference")]
+    ix.close()
