@@ -1,7 +1,8 @@
 """How near a definition is to the file that asks for it, for the languages whose names resolve by name: the
-file's own package (its directory for Go and Java), what it includes or requires (C/C++ ``#include "x.h"``,
-Ruby's ``require_relative``), the package a Go import names, a Java on-demand import's package. A definition
-the file can see comes before another elsewhere that only has the same name."""
+file's own package (its directory for Go and C#, its ``package`` line for Java, Kotlin and Scala), what it
+includes or requires (C/C++ ``#include "x.h"``, Ruby's ``require_relative``), the package a Go import names, a
+Java or Kotlin on-demand import's package. A definition the file can see comes before another elsewhere that
+only has the same name."""
 
 from __future__ import annotations
 
@@ -18,6 +19,25 @@ from genie_tui.retrieval.textutil import source_lines
 _BY_PACKAGE = ("java", "kotlin", "scala", "csharp")  # a package's classes see each other without an import
 _GO_MAJOR = re.compile(r"/v\d+$")  # ``github.com/x/y/v2`` is package ``y``
 _GO_PACKAGE = re.compile(rb"^package[ \t]+(\w+)", re.MULTILINE)
+# a Java, Kotlin or Scala file's package clause (Scala's ``package object`` is an object in it); Scala chains them
+_JVM_PACKAGE = re.compile(rb"^[ \t]*package[ \t]+(?!object\b)([\w.`]+)", re.MULTILINE)
+_JVM = (".java", ".kt", ".kts", ".scala", ".sc")
+_HEAD = 8192  # bytes of a file read for its package clause
+
+
+def jvm_package(repo: Path, path: str) -> str | None:
+    """The package a Java, Kotlin or Scala file declares, lower case (``''``: none, the default package), or
+    None when it cannot be read. Read from its first lines: a file's package need not be its directory (Kotlin's
+    files, a test source root beside the main one, generated sources)."""
+    try:
+        with open(repo / path, "rb") as fh:
+            head = fh.read(_HEAD)
+    except OSError:
+        return None
+    clauses = _JVM_PACKAGE.findall(head)
+    if not path.endswith((".scala", ".sc")):
+        clauses = clauses[:1]
+    return ".".join(c.decode("utf-8", "replace").replace("`", "") for c in clauses).lower()
 
 
 def _imports(c: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:
@@ -54,14 +74,15 @@ def _included(mods: ModuleMap, path: str, module: str) -> list[str]:
     return [beside] if beside in mods.paths else mods.suffix(module)
 
 
-def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str,
+def nearness(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str | None, head: str,
              qualified: bool) -> Callable[[str, str | None], int]:
     """A sort key of definitions (file, parent) for a name asked from ``path`` (``head``: its first part,
     ``qualified`` when there are more): 0 for what ``path`` sees first (a Go package that ``head`` names by an
-    import; for an unqualified name the top-level definitions of ``path``'s own Go or Java package, whose members
-    are no more visible than another's; a file it includes or requires), 1 for its neighbours (a Go dot import's
-    package, a Java on-demand import's, the directory of a C, C++ or Ruby file it includes or requires or its
-    own), 2 for the rest, and for the languages that import by name (Python, JavaScript: their imports rank)."""
+    import; for an unqualified name the top-level definitions of ``path``'s own Go, Java or Kotlin package, whose
+    members are no more visible than another's; a file it includes or requires), 1 for its neighbours (a Go dot
+    import's package, a Java or Kotlin on-demand import's, the directory of a C, C++ or Ruby file it includes or
+    requires or its own), 2 for the rest, and for the languages that import by name (Python, JavaScript: their
+    imports rank)."""
     lang = F.language_of(path) if path else None
     if not path or lang not in ("go", "c", "cpp", "ruby", *_BY_PACKAGE):
         return lambda p, parent: 2
@@ -75,18 +96,42 @@ def nearness(c: sqlite3.Connection, mods: ModuleMap, path: str | None, head: str
         dots = [m for m, _, alias in rows if alias == "."]
         return lambda p, parent: (2 if parent else 0 if posixpath.dirname(p) == folder else
                                   1 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
-    if lang in _BY_PACKAGE:  # an on-demand import (``com.acme.*``) names a package, by its directories
-        packages = [s for m, _, _ in rows
-                    if (s := m.removeprefix("static ").strip().rstrip("*_").rstrip(".").replace(".", "/").lower())]
-        return lambda p, parent: (2 if parent or qualified else 0 if posixpath.dirname(p) == folder else
-                                  1 if any(("/" + posixpath.dirname(p).lower()).endswith("/" + s) for s in packages)
-                                  else 2)
+    if lang in _BY_PACKAGE:  # an on-demand import (``com.acme.*``) names a package
+        return _by_package(repo, path, rows, qualified)
     first: set[str] = set()
     if lang in ("c", "cpp", "ruby"):
         for module, _, _ in rows:
             first.update(_included(mods, path, module))
     near = {folder} | {posixpath.dirname(p) for p in first}
     return lambda p, parent: 0 if p in first else 1 if posixpath.dirname(p) in near else 2
+
+
+def _by_package(repo: Path, path: str, rows: list[tuple[str, str, str]],
+                qualified: bool) -> Callable[[str, str | None], int]:
+    """:func:`nearness` for a Java, Kotlin, Scala or C# file: its package's top-level definitions, then an
+    on-demand import's; a package by the files' ``package`` lines, else (C#, a file that cannot be read) by
+    their directories."""
+    dotted = {s for m, _, _ in rows if (s := m.removeprefix("static ").strip().rstrip("*_").rstrip(".").lower())}
+    dirs = [s.replace(".", "/") for s in dotted]
+    packages: dict[str, str | None] = {}  # each file's, read once
+
+    def package(p: str) -> str | None:
+        if not p.endswith(_JVM):
+            return None
+        if p not in packages:
+            packages[p] = jvm_package(repo, p)
+        return packages[p]
+
+    def near(p: str, parent: str | None) -> int:
+        if parent or qualified:
+            return 2
+        own, theirs = package(path), package(p)
+        if own is not None and theirs is not None:
+            return 0 if theirs == own else 1 if theirs in dotted else 2
+        d = posixpath.dirname(p)
+        return 0 if d == posixpath.dirname(path) else 1 if any(("/" + d.lower()).endswith("/" + s) for s in dirs) else 2
+
+    return near
 
 
 def go_uses(c: sqlite3.Connection, repo: Path, mods: ModuleMap, uses: dict[str, dict[str, set[int]]],

@@ -63,7 +63,7 @@ _Def = tuple[str, str, int, int, str, str]  # path, kind, line, end line, parent
 
 def definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
                 path: str | None = None) -> list[Location]:
-    found = _definitions(c, mods, symbol, path)
+    found = _definitions(c, repo, mods, symbol, path)
     outside = _outside(c, mods, symbol, path) if not found and path else None
     if outside is not None:  # the library's name: where ``path`` imports it, not another definition by that name
         module, head, _ = outside
@@ -113,7 +113,8 @@ def _outside_references(c: sqlite3.Connection, repo: Path, symbol: str, path: st
     return out
 
 
-def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str | None) -> list[_Def]:
+def _definitions(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
+                 path: str | None) -> list[_Def]:
     """The definitions ``symbol`` may mean, best first (what the imports of ``path`` resolve it to)."""
     qual, name = _split(symbol)
     if not name:
@@ -168,7 +169,7 @@ def _definitions(c: sqlite3.Connection, mods: ModuleMap, symbol: str, path: str 
     quals = R.named_imports(c, path, head)  # ``import com.b.Util``: ``com/b/Util.java`` before ``com/a/...``
     # ``com.b`` of ``com.b.Util``, ``geo::Shape`` of ``geo::Shape::area``, ``Beta::Thing`` of ``Beta::Thing#go``
 
-    near = nearness(c, mods, path, head, bool(parts))  # its package, what it includes, requires, imports
+    near = nearness(c, repo, mods, path, head, bool(parts))  # its package, what it includes, requires, imports
 
     def key(r: _Def) -> tuple[int, ...]:  # a declaration without a body after the bodies (declared.py)
         p, kind, _line, _end, parent, _name = r
@@ -210,12 +211,12 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     if not name:
         return []
     outside = _outside(c, mods, symbol, path) if path else None
-    if outside is not None and not _definitions(c, mods, symbol, path):
+    if outside is not None and not _definitions(c, repo, mods, symbol, path):
         return _outside_references(c, repo, symbol, path or "", outside)
     memo: R.Memo = {}
     # ``E`` in a file that imports ``Engine as E`` is used where ``Engine`` is: ask about ``Engine`` from there
     real = R.imported_as(c, mods, path, name, memo=memo) if path and not qual else set()
-    found = _definitions(c, mods, symbol, path)
+    found = _definitions(c, repo, mods, symbol, path)
     if real:
         targets, members = real, False
     elif found and found[0][0] == path:  # asked from the file that defines it: that definition's aliases

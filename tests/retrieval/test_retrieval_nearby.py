@@ -147,3 +147,28 @@ def test_a_nested_go_modules_packages_are_known_by_its_go_mod(make_repo):
     assert [(loc.path, loc.line) for loc in ix.references("Helper", "lib/util.go")] == []
     assert [(loc.path, loc.line) for loc in ix.references("Helper", "tools/lib/util.go")] == [("tools/cmd/main.go", 5)]
     ix.close()
+
+
+_JVM_PACKAGES = {
+    # one package in two source roots: the test's directory is not its class's
+    "src/main/java/com/acme/Helper.java": "package com.acme;\n\npublic class Helper {}\n",
+    "src/test/java/com/acme/HelperTest.java": "package com.acme;\n\npublic class HelperTest {\n"
+                                              "    Object h = new Helper();\n}\n",
+    "lib/Helper.java": "package lib;\n\npublic class Helper {}\n",
+    # Kotlin files in one directory, of two packages
+    "src/main/kotlin/Slugs.kt": "package com.acme.text\n\nfun slug(s: String) = s\n\nfun escape(s: String) = s\n",
+    "src/main/kotlin/Legacy.kt": "package com.acme.legacy\n\nfun slug(s: String) = s + \"!\"\n",
+    "src/main/kotlin/Page.kt": "package com.acme.legacy\n\nfun title(s: String) = slug(s)\n",
+    "src/main/kotlin/x/E.kt": "package com.acme.other\n\nfun escape(s: String) = s\n",
+    "src/main/kotlin/web/Menu.kt": "package com.acme.web\n\nimport com.acme.text.*\n\nfun item(s: String) = escape(s)\n",
+}
+
+
+def test_java_and_kotlin_packages_are_their_package_lines_not_their_directories(make_repo):
+    ix = RepoIndex.open(make_repo(_JVM_PACKAGES))
+    assert _paths(ix.definitions("Helper", "src/test/java/com/acme/HelperTest.java"))[0] == \
+        "src/main/java/com/acme/Helper.java"
+    assert _paths(ix.definitions("slug", "src/main/kotlin/Page.kt"))[0] == "src/main/kotlin/Legacy.kt"
+    # an on-demand import names a package, wherever its files are
+    assert _paths(ix.definitions("escape", "src/main/kotlin/web/Menu.kt"))[0] == "src/main/kotlin/Slugs.kt"
+    ix.close()
