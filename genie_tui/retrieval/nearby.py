@@ -45,7 +45,7 @@ def _imports(c: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:
                      "WHERE files.path=?", (path,)).fetchall()
 
 
-def _go_dir_of(mods: ModuleMap, module: str, folder: str, known: dict[str, str | None]) -> bool | None:
+def go_dir_of(mods: ModuleMap, module: str, folder: str, known: dict[str, str | None]) -> bool | None:
     """Whether the Go import path ``module`` names the package in the repository's directory ``folder``: by the
     go.mod above it, else by the path's end; None (unknown) for the root directory without a go.mod. ``known``
     keeps the import paths of directories across calls."""
@@ -60,6 +60,15 @@ def _go_dir_of(mods: ModuleMap, module: str, folder: str, known: dict[str, str |
 def _go_qualifier(module: str, alias: str) -> str:
     """The name a Go import binds: its alias, else the import path's last part (``yaml.v3`` is ``yaml``)."""
     return alias or _GO_MAJOR.sub("", module).rsplit("/", 1)[-1].split(".")[0]
+
+
+def go_imports(c: sqlite3.Connection, path: str) -> dict[str, list[str]]:
+    """The import paths that each qualifier of a Go file names (``pb`` of ``import pb "x/proto"``)."""
+    out: dict[str, list[str]] = {}
+    for module, _, alias in _imports(c, path):
+        if alias not in (".", "_"):
+            out.setdefault(_go_qualifier(module, alias), []).append(module)
+    return out
 
 
 def _included(mods: ModuleMap, path: str, module: str) -> list[str]:
@@ -92,10 +101,10 @@ def nearness(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str | Non
         known: dict[str, str | None] = {}
         if qualified:  # ``pb.Decode``: the package that ``pb`` names, whatever its directory
             bound = [m for m, _, alias in rows if _go_qualifier(m, alias) == head]
-            return lambda p, parent: 0 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in bound) else 2
+            return lambda p, parent: 0 if any(go_dir_of(mods, m, posixpath.dirname(p), known) for m in bound) else 2
         dots = [m for m, _, alias in rows if alias == "."]
         return lambda p, parent: (2 if parent else 0 if posixpath.dirname(p) == folder else
-                                  1 if any(_go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
+                                  1 if any(go_dir_of(mods, m, posixpath.dirname(p), known) for m in dots) else 2)
     if lang in _BY_PACKAGE:  # an on-demand import (``com.acme.*``) names a package
         return _by_package(repo, path, rows, qualified)
     first: set[str] = set()
@@ -165,7 +174,7 @@ def go_uses(c: sqlite3.Connection, repo: Path, mods: ModuleMap, uses: dict[str, 
         unknown = False
         for module, _, alias in _imports(c, p):
             for home in homes:
-                ours = _go_dir_of(mods, module, home, known)
+                ours = go_dir_of(mods, module, home, known)
                 unknown = unknown or ours is None
                 if ours and alias == ".":
                     sure |= lines

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sqlite3
 from pathlib import Path
 
-from genie_tui.retrieval import declared, pyuses
+from genie_tui.retrieval import declared, gomethods, pyuses
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import resolve as R
 from genie_tui.retrieval.extract import anonymous
@@ -271,13 +272,17 @@ def references(c: sqlite3.Connection, repo: Path, mods: ModuleMap, symbol: str,
     for p, ls in unsure.items():
         if ls:
             by_name.setdefault(p, set()).update(ls)
+    near: set[str] = set()  # a Go method's uses by name that come first (gomethods.sort)
+    if members and targets and all(f.endswith(".go") for _, f in targets):  # Go: by the receiver's type
+        owners = {(posixpath.dirname(r[0]), r[4]) for r in found if (r[5], r[0]) in targets and r[4]}
+        near = gomethods.sort(c, repo, mods, name, owners, resolved, by_name)
     families = {_family(f) for _, f in targets} - {None}
     if families:  # a Python or TypeScript ``add(...)`` is no call of a Java method, even by name
         by_name = {p: ls for p, ls in by_name.items() if _family(p) in families or _family(p) is None}
     home = {p for _, p in real} or {r[0] for r in found[:1]}
 
-    def key(p: str) -> tuple[int, int, str]:
-        return (0 if p == path or p in home else 1, 1 if is_test_path(p) else 0, p)
+    def key(p: str) -> tuple[int, int, int, str]:
+        return (0 if p == path or p in home else 1, 0 if p in near else 1, 1 if is_test_path(p) else 0, p)
 
     out: list[Location] = []
     for lines_of, kind in ((resolved, "reference"), (by_name, BY_NAME)):

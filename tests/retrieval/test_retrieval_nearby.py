@@ -6,6 +6,7 @@ path. Find references of a Go function are Go's: its package's uses, and another
 from __future__ import annotations
 
 from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval.symbols import BY_NAME
 
 
 def _paths(locs) -> list[str]:
@@ -171,4 +172,44 @@ def test_java_and_kotlin_packages_are_their_package_lines_not_their_directories(
     assert _paths(ix.definitions("slug", "src/main/kotlin/Page.kt"))[0] == "src/main/kotlin/Legacy.kt"
     # an on-demand import names a package, wherever its files are
     assert _paths(ix.definitions("escape", "src/main/kotlin/web/Menu.kt"))[0] == "src/main/kotlin/Slugs.kt"
+    ix.close()
+
+
+_GO_METHODS = {
+    "go.mod": "module example.com/app\n\ngo 1.21\n",
+    "srv/server.go": "package srv\n\ntype Server struct{}\n\nfunc New() *Server { return &Server{} }\n\n"
+                     "func (s *Server) Close() error { return nil }\n\n"
+                     "func (s *Server) Restart() error {\n\treturn s.Close()\n}\n",
+    "srv/stop.go": "package srv\n\ntype Pool struct {\n\tmain *Server\n}\n\nfunc stop(s *Server) {\n\ts.Close()\n}\n\n"
+                   "func (p *Pool) drain(v any) {\n\tp.main.Close()\n\tw := v.(*Server)\n\tw.Close()\n}\n",  # 8, 12, 14
+    "store/db.go": "package store\n\ntype DB struct{}\n\nfunc (d *DB) Close() error { return nil }\n\n"
+                   "func Done(d *DB) {\n\td.Close()\n}\n",
+    "cmd/main.go": 'package main\n\nimport (\n\t"os"\n\n\t"example.com/app/srv"\n\t"example.com/app/store"\n)\n\n'
+                   "func main() {\n"
+                   "\ts := srv.New()\n"  # 11
+                   "\tdefer s.Close()\n"  # 12: what srv.New returns
+                   "\tvar db *store.DB\n"
+                   "\tdb.Close()\n"  # 14: DB's own Close
+                   '\tf, _ := os.Open("x")\n'
+                   "\tf.Close()\n"  # 16: unknown (a library's type)
+                   "\tvar t srv.Server\n"
+                   "\tt.Close()\n"  # 18
+                   "}\n\n"
+                   "func run(x *srv.Server) {\n\tx.Close()\n}\n",  # 22
+    "a/closer.go": "package a\n\ntype Closer interface {\n\tClose() error\n}\n\n"
+                   "func shut(c Closer) {\n\tc.Close()\n}\n",  # 8: an interface's, which may be ours
+}
+
+
+def test_go_method_references_are_the_calls_on_its_type_then_by_name(make_repo):
+    # every .Close() of the repository was a reference by name, of whatever type
+    ix = RepoIndex.open(make_repo(_GO_METHODS))
+    refs = [(loc.path, loc.line, loc.kind) for loc in ix.references("Close", "srv/server.go")]
+    assert refs == [("srv/server.go", 10, "reference"), ("cmd/main.go", 12, "reference"),
+                    ("cmd/main.go", 18, "reference"), ("cmd/main.go", 22, "reference"),
+                    ("srv/stop.go", 8, "reference"), ("srv/stop.go", 12, "reference"), ("srv/stop.go", 14, "reference"),
+                    # a file that imports the package before one that does not; not DB's (store/db.go 8, main.go 14)
+                    ("cmd/main.go", 16, BY_NAME), ("a/closer.go", 8, BY_NAME)]
+    assert [(loc.path, loc.line) for loc in ix.references("DB.Close", "cmd/main.go")
+            if loc.kind == "reference"] == [("cmd/main.go", 14), ("store/db.go", 8)]
     ix.close()
