@@ -16,6 +16,7 @@ from operator import attrgetter, itemgetter
 from genie_tui.retrieval import bm25, history, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
+from genie_tui.retrieval.framefiles import repo_frames
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query, absolute
 from genie_tui.retrieval.scoped import scoped
@@ -250,18 +251,6 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         f = known.get(fid)
         s.feats.update(f if f is not None else fixed.of(s.info, about))
     return out
-
-
-def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]:
-    """The query's stack frames in files of the repository: those files, the line, and how strong the frame is,
-    from 0.5 to 1 for the last (:attr:`Query.frames` lists them weakest first, the frame that raised or
-    panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
-    in_repo = [(hits, f.line) for f in q.frames
-               if (hits := mods.go_files(f.module, f.path) if f.module else
-                   mods.dart_files(f.package, f.path) if f.package else
-                   mods.frame_files(f.path) or (mods.frame_files(f.name) if f.name else []))]
-    n = len(in_repo)
-    return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
 
 
 def _package_for(head: str, mods: ModuleMap) -> str | None:

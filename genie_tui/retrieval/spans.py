@@ -192,7 +192,7 @@ def rank_chunks(scored: list[tuple[float, int, int, str]], code_idents: set[str]
     BM25 per square root of length, plus bonuses relative to the file's best chunk: a definition named in
     the query, the query's code identifiers the chunk contains (``hits``, aligned with ``scored``; up to
     :data:`IDENT_FULL` of them), a large one for a chunk holding a stack-trace line (``frame_lines``; with
-    their frames' strength, the raising frame's 1, a caller's down to 0.5, as :func:`rank.repo_frames`
+    their frames' strength, the raising frame's 1, a caller's down to 0.5, as :func:`framefiles.repo_frames`
     gives them) and, with embeddings on,
     one for the chunk's similarity to the query (``semantic``: ``(start, end) -> [0, 1]``). Class headers
     (``headers``: their start lines) count half: they match the class's name and docstring, but fixes go
