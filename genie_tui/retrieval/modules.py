@@ -20,9 +20,18 @@ _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
 _STDLIB = re.compile(r"^(?:.*/)?(?:lib(?:32|64)?/(?:pypy|python)\d[\d.]*t?|Lib)/(?!(?:site|dist)-packages/)(?=.*\.py$)")
 # a directory of packages installed from elsewhere, its last in a path: Python's ``site-packages/`` and
 # ``dist-packages/`` (an egg's directory in it too), ``node_modules/``, RubyGems' and Bundler's ``gems/``, Cargo's
-# registry and git checkouts, ``vendor/`` (Composer, Go, Bundler), ``bower_components/``
+# registry and git checkouts (in ``~/.cargo``, or any cargo home by its index's directory, ``/usr/local/cargo/registry/
+# src/index.crates.io-6f17d22bba15001f/``, OSS-Fuzz's ``/rust/registry/...``), ``vendor/`` (Composer, Go, Bundler),
+# ``bower_components/``
 _STORE = re.compile(r"^(?:.*/)?(?:(?P<py>(?:site|dist)-packages(?:/[^/]+\.egg)?)|(?P<node>node_modules)|(?P<gem>gems)|"
-                    r"(?P<crate>\.cargo/registry/src/[^/]+)|\.cargo/git/checkouts/[^/]+/[^/]+|vendor|bower_components)/")
+                    r"(?P<crate>\.cargo/registry/src/[^/]+|registry/src/[^/]+-[0-9a-f]{16})|"
+                    r"(?:\.cargo/git/checkouts/[^/]+|git/checkouts/[^/]+-[0-9a-f]{16})/[^/]+|vendor|bower_components)/")
+# Rust's own library, as its frames name it (``/rustc/<commit>/library/std/src/io/mod.rs``, before 1.47
+# ``src/libstd/``; a toolchain's ``lib/rustlib/src/rust/library/``; the sanitizers' ``/rustc/llvm/src/``): the path
+# after it is the rust repository's
+_TOOLCHAIN = re.compile(r"^(?:.*/)?(?:rustc/(?:[0-9a-f]{7,40}|llvm)|lib/rustlib/src/rust)/")
+# a Cargo.toml's package name (its ``[package]`` table's)
+_CARGO_PACKAGE = re.compile(r'^\[package\][ \t]*\r?\n(?:(?!\[)[^\n]*\n)*?[ \t]*name[ \t]*=[ \t]*["\']([\w\-]+)', re.MULTILINE)
 # an installed package's directory in such a store and the file's path in the package: ``@scope/ui/lib/x.js``,
 # ``activerecord-7.0.4/lib/active_record/base.rb``, ``serde-1.0.190/src/de.rs`` (a version or a git commit after the name)
 _PACKAGE_DIR = {"node": re.compile(r"((?:@[^/]+/)?[^/]+)/(.+)"),
@@ -94,8 +103,9 @@ class ModuleMap:
         ``node_modules/``, ``vendor/``...) from its package on, as the installed copy of a ``src/`` layout has it
         (``site-packages/pkg/core.py`` is ``pkg/core.py`` or ``src/pkg/core.py``; ``site-packages/django/db/models/
         base.py`` no ``shop/models/base.py``), or the file in the directory of the package of that name (a
-        package.json's ``name``, ``<name>.gemspec``, a crate's directory); in Python's own library none but
-        CPython's ``Lib/`` (``lib/python3.11/logging/__init__.py`` is no ``logging`` package here). Elsewhere
+        package.json's ``name``, ``<name>.gemspec``, a crate's directory or its Cargo.toml's ``name``); in Python's own
+        library none but CPython's ``Lib/`` (``lib/python3.11/logging/__init__.py`` is no ``logging`` package
+        here), in Rust's none but the rust repository's (``/rustc/<commit>/library/std/src/io/mod.rs``). Elsewhere
         :meth:`suffix`'s, else the files of that name sharing the longest tail of at least two parts with it (a
         build directory's ``build/lib/pkg/core.py`` is ``src/pkg/core.py``)."""
         path = _LEADING_DOTS.sub("", path.replace("\\", "/"))
@@ -104,6 +114,9 @@ class ModuleMap:
             return self._installed(path[store.end():], store.lastgroup)
         if (lib := _STDLIB.match(path)) is not None:
             return [c for c in self.by_name.get(name, ()) if ("/" + c).endswith("/Lib/" + path[lib.end():])]
+        if (own := _TOOLCHAIN.match(path)) is not None:
+            rest = path[own.end():]
+            return [rest] if rest in self.paths else []
         hits = self.suffix(path)
         if hits:
             return hits
@@ -137,10 +150,16 @@ class ModuleMap:
             roots = [found[0]] if found else []
         elif kind == "gem":
             roots = [posixpath.dirname(p) for p in self.by_name.get(package + ".gemspec", ())]
-        else:  # a crate of a workspace, in a directory of its name
-            roots = [posixpath.dirname(p) for p in self.by_name.get("Cargo.toml", ())
-                     if posixpath.basename(posixpath.dirname(p)) in (package, package.replace("_", "-"))]
+        else:  # a crate of a workspace in a directory of its name, or the one its Cargo.toml names so
+            roots = [d for p in self.by_name.get("Cargo.toml", ()) if posixpath.join(d := posixpath.dirname(p), inner)
+                     in self.paths and (posixpath.basename(d) in (package, package.replace("_", "-")) or
+                                        self._cargo_package(p) == package)]
         return [p for root in roots if (p := posixpath.join(root, inner)) in self.paths]
+
+    def _cargo_package(self, path: str) -> str | None:
+        """The package name in the Cargo.toml at ``path``, read when asked (as a pubspec is: see dart_files)."""
+        m = _CARGO_PACKAGE.search((self._read(path) if self._read is not None else None) or "")
+        return m.group(1) if m else None
 
     def go_files(self, module: str, path: str) -> list[str]:
         """The indexed files a stack frame's ``path`` in Go's module cache, a file of ``module``, is. The
