@@ -9,34 +9,19 @@ import re
 import sys
 from collections.abc import Callable
 
+from genie_tui.retrieval.installs import (
+    CARGO_PACKAGE,
+    PACKAGE_DIR,
+    STDLIB,
+    STORE,
+    TOOLCHAIN,
+)
 from genie_tui.retrieval.jsconfig import JsLayout
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 # TypeScript with ES modules imports a file by the name it compiles to: './widget.js' is widget.ts
 _TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 _REL_EXTS = (*_JS_EXTS, ".rb")  # Ruby's require_relative is stored as a ./ path
-# Python's own library: ``lib/python3.11/`` (``lib64/`` on Fedora and RHEL, ``lib/pypy3.10/``) and a Windows
-# install's ``Lib\`` (``C:\Program Files\Python311\Lib\http\client.py``); never its ``site-packages``
-_STDLIB = re.compile(r"^(?:.*/)?(?:lib(?:32|64)?/(?:pypy|python)\d[\d.]*t?|Lib)/(?!(?:site|dist)-packages/)(?=.*\.py$)")
-# a directory of packages installed from elsewhere, its last in a path: Python's ``site-packages/`` and
-# ``dist-packages/`` (an egg's directory in it too), ``node_modules/``, RubyGems' and Bundler's ``gems/``, Cargo's
-# registry and git checkouts (in ``~/.cargo``, or any cargo home by its index's directory, ``/usr/local/cargo/registry/
-# src/index.crates.io-6f17d22bba15001f/``, OSS-Fuzz's ``/rust/registry/...``), ``vendor/`` (Composer, Go, Bundler),
-# ``bower_components/``
-_STORE = re.compile(r"^(?:.*/)?(?:(?P<py>(?:site|dist)-packages(?:/[^/]+\.egg)?)|(?P<node>node_modules)|(?P<gem>gems)|"
-                    r"(?P<crate>\.cargo/registry/src/[^/]+|registry/src/[^/]+-[0-9a-f]{16})|"
-                    r"(?:\.cargo/git/checkouts/[^/]+|git/checkouts/[^/]+-[0-9a-f]{16})/[^/]+|vendor|bower_components)/")
-# Rust's own library, as its frames name it (``/rustc/<commit>/library/std/src/io/mod.rs``, before 1.47
-# ``src/libstd/``; a toolchain's ``lib/rustlib/src/rust/library/``; the sanitizers' ``/rustc/llvm/src/``): the path
-# after it is the rust repository's
-_TOOLCHAIN = re.compile(r"^(?:.*/)?(?:rustc/(?:[0-9a-f]{7,40}|llvm)|lib/rustlib/src/rust)/")
-# a Cargo.toml's package name (its ``[package]`` table's)
-_CARGO_PACKAGE = re.compile(r'^\[package\][ \t]*\r?\n(?:(?!\[)[^\n]*\n)*?[ \t]*name[ \t]*=[ \t]*["\']([\w\-]+)', re.MULTILINE)
-# an installed package's directory in such a store and the file's path in the package: ``@scope/ui/lib/x.js``,
-# ``activerecord-7.0.4/lib/active_record/base.rb``, ``serde-1.0.190/src/de.rs`` (a version or a git commit after the name)
-_PACKAGE_DIR = {"node": re.compile(r"((?:@[^/]+/)?[^/]+)/(.+)"),
-                "gem": re.compile(r"([^/]+?)-(?:\d[^/]*|[0-9a-f]{7,40})/(.+)")}
-_PACKAGE_DIR["crate"] = _PACKAGE_DIR["gem"]
 _IMPORTERS = (*_JS_EXTS, ".vue", ".svelte")  # files whose imports tsconfig paths and packages resolve
 _SRC_ROOTS = ("src.", "lib.", "python.", "source.")
 _SRC_DIRS = tuple(r.rstrip(".") for r in _SRC_ROOTS)
@@ -99,7 +84,7 @@ class ModuleMap:
 
     def frame_files(self, path: str) -> list[str]:
         """The indexed files a stack frame's ``path`` (from another machine) is. In a directory of installed
-        packages (see _STORE), only the repository's own package: the whole path after ``site-packages/`` (or
+        packages (see STORE), only the repository's own package: the whole path after ``site-packages/`` (or
         ``node_modules/``, ``vendor/``...) from its package on, as the installed copy of a ``src/`` layout has it
         (``site-packages/pkg/core.py`` is ``pkg/core.py`` or ``src/pkg/core.py``; ``site-packages/django/db/models/
         base.py`` no ``shop/models/base.py``), or the file in the directory of the package of that name (a
@@ -110,11 +95,11 @@ class ModuleMap:
         build directory's ``build/lib/pkg/core.py`` is ``src/pkg/core.py``)."""
         path = _LEADING_DOTS.sub("", path.replace("\\", "/"))
         name = posixpath.basename(path)
-        if (store := _STORE.match(path)) is not None:
+        if (store := STORE.match(path)) is not None:
             return self._installed(path[store.end():], store.lastgroup)
-        if (lib := _STDLIB.match(path)) is not None:
+        if (lib := STDLIB.match(path)) is not None:
             return [c for c in self.by_name.get(name, ()) if ("/" + c).endswith("/Lib/" + path[lib.end():])]
-        if (own := _TOOLCHAIN.match(path)) is not None:
+        if (own := TOOLCHAIN.match(path)) is not None:
             rest = path[own.end():]
             return [rest] if rest in self.paths else []
         hits = self.suffix(path)
@@ -136,12 +121,12 @@ class ModuleMap:
 
     def _installed(self, rest: str, kind: str | None) -> list[str]:
         """The indexed files that are ``rest``, a path in a directory of installed packages of ``kind`` (see
-        _STORE): those it is the whole end of, from a directory that no Python package holds (``site-packages/
+        STORE): those it is the whole end of, from a directory that no Python package holds (``site-packages/
         decorator.py`` is ``src/decorator.py``, never the ``decorator.py`` of a package ``src/app/``), or
         ``<dir>/<path in the package>`` where ``<dir>`` holds the repository's package of that name."""
         hits = [c for c in self.by_name.get(posixpath.basename(rest), ()) if c == rest or
                 (c.endswith("/" + rest) and c[:-len(rest)] + "__init__.py" not in self.paths)]
-        m = _PACKAGE_DIR[kind].fullmatch(rest) if kind in _PACKAGE_DIR else None
+        m = PACKAGE_DIR[kind].fullmatch(rest) if kind in PACKAGE_DIR else None
         if hits or m is None:
             return hits
         package, inner = m.groups()
@@ -158,7 +143,7 @@ class ModuleMap:
 
     def _cargo_package(self, path: str) -> str | None:
         """The package name in the Cargo.toml at ``path``, read when asked (as a pubspec is: see dart_files)."""
-        m = _CARGO_PACKAGE.search((self._read(path) if self._read is not None else None) or "")
+        m = CARGO_PACKAGE.search((self._read(path) if self._read is not None else None) or "")
         return m.group(1) if m else None
 
     def go_files(self, module: str, path: str) -> list[str]:
