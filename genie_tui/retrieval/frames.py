@@ -91,6 +91,8 @@ class Frame:
     # the Dart package of a ``package:`` frame (``myapp`` of ``package:myapp/src/parser.dart``), whose ``path`` is
     # then the file's in the package's ``lib/`` (``src/parser.dart``): see ModuleMap.dart_files
     package: str = ""
+    # the import path of the Go package whose function a Go frame's call names (``net/http``, ``example.com/kv/store``)
+    go_package: str = ""
 
 
 # the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
@@ -168,6 +170,23 @@ def _go_module(text: str, start: int, end: int) -> tuple[str, str] | None:
     return _GO_ESCAPED.sub(lambda c: c.group(1).upper(), module), m.group(2)
 
 
+# a Go frame: its call on a line (``example.com/kv/store.(*DB).Compact(0x0)``, ``created by net/http.(*Server).Serve
+# in goroutine 1``), its place on the next (``\t/home/u/kv/store/compact.go:4 +0x1d``); the call's package is its
+# path up to the first dot after its last ``/`` (a dot in it is escaped: ``gopkg.in/yaml%2ev3.(*decoder).unmarshal``)
+_GO_CALL = re.compile(r"[ \t>]*(?:created by )?((?:[\w.\-~%]+/)*[\w\-~%]+)\.[\w(*\[]")
+_GO_PLACE_END = re.compile(r"(?:[ \t]+\+0x[0-9a-fA-F]+)?[ \t]*(?:\r?\n|$)")
+
+
+def _go_package(text: str, start: int, end: int) -> str:
+    """The import path of the package of a Go frame's function, of the place ``text[start:end]`` on a line of its
+    own below the frame's call, or ""."""
+    line = text.rfind("\n", 0, start) + 1
+    if line < 2 or text[line:start].strip(" \t>") or not _GO_PLACE_END.match(text, end):
+        return ""
+    call = _GO_CALL.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)
+    return call.group(1).replace("%2e", ".") if call else ""
+
+
 def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     """Stack frames, weakest first, one per place (the form that names its function). Python prints the
     innermost frame, the one that raised, last: those and other ``file:line`` places keep the text's order.
@@ -217,6 +236,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
                 continue  # ``Foo.java:12`` of a Java frame, ``myapp/x.dart:5`` of a Dart one, read already
             if (cached := _go_module(text, *m.span(pi + 1))) is not None:
                 module, path = cached
+            go_package = _go_package(text, m.start(), m.end()) if path.endswith(".go") else ""
             key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
             at_line, php_line = line_of(m.start())
             # (PHP's throw site, printed before its ``#0`` caller, is its innermost frame)
@@ -234,7 +254,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             printings.setdefault(key, []).append(m.start())
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
-                              Frame(path, key[1], func, name, module, package))
+                              Frame(path, key[1], func, name, module, package, go_package))
     for m in links(text, ours):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))

@@ -16,10 +16,21 @@ STDLIB = re.compile(r"^(?:.*/)?(?:lib(?:32|64)?/(?:pypy|python)\d[\d.]*t?|Lib)/(
 STORE = re.compile(r"^(?:.*/)?(?:(?P<py>(?:site|dist)-packages(?:/[^/]+\.egg)?)|(?P<node>node_modules)|(?P<gem>gems)|"
                    r"(?P<crate>\.cargo/registry/src/[^/]+|registry/src/[^/]+-[0-9a-f]{16})|"
                    r"(?:\.cargo/git/checkouts/[^/]+|git/checkouts/[^/]+-[0-9a-f]{16})/[^/]+|vendor|bower_components)/")
-# Rust's own library, as its frames name it (``/rustc/<commit>/library/std/src/io/mod.rs``, before 1.47
-# ``src/libstd/``; a toolchain's ``lib/rustlib/src/rust/library/``; the sanitizers' ``/rustc/llvm/src/``): the path
-# after it is the rust repository's
-TOOLCHAIN = re.compile(r"^(?:.*/)?(?:rustc/(?:[0-9a-f]{7,40}|llvm)|lib/rustlib/src/rust)/")
+# a language's own library, as its frames name it: Rust's (``/rustc/<commit>/library/std/src/io/mod.rs``, before 1.47
+# ``src/libstd/``; a toolchain's ``lib/rustlib/src/rust/library/``; the sanitizers' ``/rustc/llvm/src/``), the path
+# after it the rust repository's, and Go's, a package of its own (GO_STD) under GOROOT's ``src/`` (``/usr/local/go/
+# src/net/http/server.go``, ``/usr/lib/go-1.21/src/``, ``~/sdk/go1.21.5/src/``, Fedora's ``golang/src/``, Homebrew's
+# ``libexec/src/``, Bazel's ``GOROOT/src/``), the path after it the go repository's ``src/`` (GOPATH's ``/go/src/
+# k8s.io/...`` is none)
+# the first part of the import path of each package of Go's own library
+GO_STD = frozenset(("archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
+                   "database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html",
+                   "image", "index", "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os", "path",
+                   "plugin", "reflect", "regexp", "runtime", "slices", "sort", "strconv", "strings", "structs",
+                   "sync", "syscall", "testing", "text", "time", "unicode", "unique", "unsafe", "weak", "cmd"))
+TOOLCHAIN = re.compile(r"^(?:.*/)?(?:(?:rustc/(?:[0-9a-f]{7,40}|llvm)|lib/rustlib/src/rust)/|"
+                       r"(?:go|golang|go-?\d[\w.\-]*|libexec|GOROOT)"
+                       rf"(?:/\d[\w.\-]*/(?:x64|arm64|x86))?/(?P<go>src/)(?=(?:{'|'.join(sorted(GO_STD))})/.*\.go$))")
 # a Cargo.toml's package name (its ``[package]`` table's)
 CARGO_PACKAGE = re.compile(r'^\[package\][ \t]*\r?\n(?:(?!\[)[^\n]*\n)*?[ \t]*name[ \t]*=[ \t]*["\']([\w\-]+)', re.MULTILINE)
 # an installed package's directory in such a store and the file's path in the package: ``@scope/ui/lib/x.js``,

@@ -90,17 +90,21 @@ class ModuleMap:
         base.py`` no ``shop/models/base.py``), or the file in the directory of the package of that name (a
         package.json's ``name``, ``<name>.gemspec``, a crate's directory or its Cargo.toml's ``name``); in Python's own
         library none but CPython's ``Lib/`` (``lib/python3.11/logging/__init__.py`` is no ``logging`` package
-        here), in Rust's none but the rust repository's (``/rustc/<commit>/library/std/src/io/mod.rs``). Elsewhere
+        here), in Rust's and Go's none but their own repository's (``/rustc/<commit>/library/std/src/io/mod.rs``,
+        ``/usr/local/go/src/net/http/server.go``); a Go file whose path holds the root go.mod's module path is that
+        module's (see _go_own). Elsewhere
         :meth:`suffix`'s, else the files of that name sharing the longest tail of at least two parts with it (a
         build directory's ``build/lib/pkg/core.py`` is ``src/pkg/core.py``)."""
         path = _LEADING_DOTS.sub("", path.replace("\\", "/"))
         name = posixpath.basename(path)
+        if path.endswith(".go") and (own := self._go_own(path)) is not None:
+            return own
         if (store := STORE.match(path)) is not None:
             return self._installed(path[store.end():], store.lastgroup)
         if (lib := STDLIB.match(path)) is not None:
             return [c for c in self.by_name.get(name, ()) if ("/" + c).endswith("/Lib/" + path[lib.end():])]
         if (own := TOOLCHAIN.match(path)) is not None:
-            rest = path[own.end():]
+            rest = ("src/" if own.group("go") else "") + path[own.end():]
             return [rest] if rest in self.paths else []
         hits = self.suffix(path)
         if hits:
@@ -140,6 +144,25 @@ class ModuleMap:
                      in self.paths and (posixpath.basename(d) in (package, package.replace("_", "-")) or
                                         self._cargo_package(p) == package)]
         return [p for root in roots if (p := posixpath.join(root, inner)) in self.paths]
+
+    def _go_own(self, path: str) -> list[str] | None:
+        """The file a Go frame's ``path`` is by the module path of the root go.mod in it, a path of a domain
+        (``/go/src/k8s.io/kubernetes/vendor/github.com/acme/cli/command.go``, GOPATH's ``src/github.com/acme/cli/
+        command.go``: ``command.go`` of module ``github.com/acme/cli``; ``v2`` left out as GOPATH does), or None."""
+        root = self._go_module
+        if root is None or "." not in root.split("/")[0]:
+            return None  # ``module app`` may be any directory's name
+        for module in dict.fromkeys((root, _GO_MAJOR.sub("", root))):
+            at = ("/" + path).rfind("/" + module + "/")
+            if at >= 0:
+                rest = path[at + len(module) + 1:]
+                return [rest] if rest in self.paths else []
+        return None
+
+    @property
+    def go_module(self) -> str | None:
+        """The module path of the repository's root go.mod, or None (see _go_module)."""
+        return self._go_module
 
     def _cargo_package(self, path: str) -> str | None:
         """The package name in the Cargo.toml at ``path``, read when asked (as a pubspec is: see dart_files)."""
