@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from genie_tui.retrieval.frames import Frame
 from genie_tui.retrieval.installs import GO_STD
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
 
+# the directories of a Cargo package whose files are crates of their own, named after them, and any name a
+# Cargo.toml gives (its package's, its targets')
+_TARGETS = ("tests", "examples", "benches", "src/bin")
+_CARGO_NAME = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*["']([\w\-]+)["']""", re.MULTILINE)
+
 
 def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]:
     """The query's stack frames in files of the repository: those files, the line, and how strong the frame is,
     from 0.5 to 1 for the last (:attr:`Query.frames` lists them weakest first, the frame that raised or
     panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
-    in_repo = [(hits, f.line) for f in q.frames if (hits := _files(f, mods))]
+    crates: dict[str, bool | None] = {}
+    in_repo = [(hits, f.line) for f in q.frames if (hits := _files(f, mods, crates))]
     n = len(in_repo)
     return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
 
 
-def _files(f: Frame, mods: ModuleMap) -> list[str]:
-    """The repository's files that the frame ``f`` is in."""
+def _files(f: Frame, mods: ModuleMap, crates: dict[str, bool | None]) -> list[str]:
+    """The repository's files that the frame ``f`` is in (``crates``: what :func:`has_crate` said, by crate)."""
+    if f.crate and crates.setdefault(f.crate, has_crate(mods, f.crate)) is False:
+        return []
     if f.module:
         return mods.go_files(f.module, f.path)
     if f.package:
@@ -50,3 +59,26 @@ def go_package_files(mods: ModuleMap, package: str, name: str) -> list[str] | No
     if "." not in top:
         return None
     return None if f"/{root.rsplit('/', 1)[-1]}/" in f"/{package}/" else []
+
+
+def has_crate(mods: ModuleMap, crate: str) -> bool | None:
+    """Whether a crate of the repository is named ``crate`` (``_`` for ``-``): a Cargo.toml's directory, a
+    target's file in its ``tests/``, ``examples/``, ``benches/`` or ``src/bin/``, its build script's
+    ``build_script_build``, or a ``name`` it gives (its package's, ``[lib]``'s, a ``[[bin]]``'s...). None without a
+    Cargo.toml: any crate may be the repository's then (a ``-->`` place of ``could not compile `gateway``` is not
+    the ``src/lib.rs`` of a repository whose crate is ``tinyjson``)."""
+    manifests = mods.by_name.get("Cargo.toml", [])
+    if not manifests:
+        return None
+    names = {crate, crate.replace("_", "-")}
+    for manifest in manifests:
+        root = posixpath.dirname(manifest)
+        if posixpath.basename(root) in names or (crate == "build_script_build" and
+                                                   posixpath.join(root, "build.rs") in mods.paths):
+            return True
+        for target in _TARGETS:
+            for name in names:
+                if {posixpath.join(root, target, name + ".rs"), posixpath.join(root, target, name, "main.rs")} & \
+                        mods.paths:
+                    return True
+    return any(m.group(1) in names for manifest in manifests for m in _CARGO_NAME.finditer(mods.read(manifest) or ""))

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .diagnostics import RustCrates
 from .pyframes import chain_keys
 
 SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
@@ -93,6 +94,8 @@ class Frame:
     package: str = ""
     # the import path of the Go package whose function a Go frame's call names (``net/http``, ``example.com/kv/store``)
     go_package: str = ""
+    # the Rust crate a Rust frame's function or a failed build names (see diagnostics.RustCrates)
+    crate: str = ""
 
 
 # the patterns of traces printed innermost frame first: ``at send (/app/lib/response.js:141:21)`` (Node, and
@@ -206,6 +209,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     causes = [m.start() for m in _CAUSED_BY.finditer(text)]
     heads = [m.start() for m in _JAVA_HEAD.finditer(text)]
     crashed = Spans([m.span() for m in _CRASHED.finditer(text)])
+    crates = RustCrates(text)
     # a frame's strongest (section, -offset) where it is printed innermost first: a Java frame's sections counted
     # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
@@ -237,6 +241,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             if (cached := _go_module(text, *m.span(pi + 1))) is not None:
                 module, path = cached
             go_package = _go_package(text, m.start(), m.end()) if path.endswith(".go") else ""
+            crate = crates.of(m.start()) if path.endswith(".rs") else ""
             key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
             at_line, php_line = line_of(m.start())
             # (PHP's throw site, printed before its ``#0`` caller, is its innermost frame)
@@ -254,7 +259,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             printings.setdefault(key, []).append(m.start())
             if key not in found or (func and not found[key][1].func):
                 found[key] = (min(m.start(), found[key][0]) if key in found else m.start(),
-                              Frame(path, key[1], func, name, module, package, go_package))
+                              Frame(path, key[1], func, name, module, package, go_package, crate))
     for m in links(text, ours):
         if m.group(2) and (m.group(1), int(m.group(2))) not in found:
             found[(m.group(1), int(m.group(2)))] = (m.start(), Frame(m.group(1), int(m.group(2)), ""))

@@ -166,8 +166,12 @@ class ModuleMap:
 
     def _cargo_package(self, path: str) -> str | None:
         """The package name in the Cargo.toml at ``path``, read when asked (as a pubspec is: see dart_files)."""
-        m = CARGO_PACKAGE.search((self._read(path) if self._read is not None else None) or "")
+        m = CARGO_PACKAGE.search(self.read(path) or "")
         return m.group(1) if m else None
+
+    def read(self, path: str) -> str | None:
+        """A repository file's text as the map reads its config files, or None."""
+        return self._read(path) if self._read is not None else None
 
     def go_files(self, module: str, path: str) -> list[str]:
         """The indexed files a stack frame's ``path`` in Go's module cache, a file of ``module``, is. The

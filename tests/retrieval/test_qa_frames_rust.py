@@ -58,3 +58,44 @@ def test_a_workspace_crate_is_found_by_its_cargo_toml_s_name_and_rust_s_reposito
                       "library/std/src/panicking.rs": "pub fn begin_panic() {}\n" + "\n" * 700}, name="rust")
     trace = trace_signal(rust, PANIC.format(home="/usr/local/cargo"))
     assert trace["library/std/src/io/mod.rs"] > 0 and trace["library/std/src/panicking.rs"] > 0
+
+
+TEST_PANIC = """Panic instead of error on invalid UTF-8 input
+
+```
+thread 'tests::rejects_bad_bytes' panicked at 'called `Result::unwrap()` on an `Err` value', /home/alice/.cargo/registry/src/github.com-1ecc6299db9ec823/tinyjson-0.3.1/src/read.rs:6:34
+stack backtrace:
+   0: rust_begin_unwind
+             at /rustc/cb75ad5db02783e8b0222fee363c5f63f7e2cf5b/library/std/src/panicking.rs:493:5
+   1: tinyjson::read::SliceRead::end_raw
+             at /home/alice/.cargo/registry/src/github.com-1ecc6299db9ec823/tinyjson-0.3.1/src/read.rs:6:34
+   2: {crate}::tests::rejects_bad_bytes
+             at ./src/lib.rs:{line}:43
+```
+"""
+COMPILE_ERROR = """RawValue has no way to get the text back
+
+```
+error[E0599]: no method named `as_str` found for struct `Box<RawValue>` in the current scope
+  --> src/lib.rs:{line}:20
+   |
+   |     let text = raw.as_str();
+   |                    ^^^^^^ method not found in `Box<RawValue>`
+
+error: could not compile `{crate}` (lib) due to 1 previous error
+```
+"""
+
+
+def test_a_place_in_another_crate_s_src_lib_rs_is_no_file_of_the_repository(make_repo, trace_signal):
+    repo = make_repo(FILES)
+    for text in (TEST_PANIC, COMPILE_ERROR):
+        # the reporter's crate, gateway, is not the repository's: its src/lib.rs is not the repository's
+        theirs = trace_signal(repo, text.format(crate="gateway", line=88))
+        ours = trace_signal(repo, text.format(crate="tinyjson", line=88))
+        assert (theirs["src/lib.rs"], ours["src/lib.rs"] > 0) == (0.0, True)
+    # a crate of the package's tests/ is the repository's too
+    tests = make_repo({**FILES, "tests/regression.rs": "#[test]\nfn rejects_bad_bytes() {}\n" + "\n" * 90},
+                      name="with-tests")
+    text = TEST_PANIC.format(crate="regression", line=88).replace("./src/lib.rs", "./tests/regression.rs")
+    assert trace_signal(tests, text)["tests/regression.rs"] > 0

@@ -1,0 +1,42 @@
+"""What the lines around a place of a native backtrace or of compiler output say about it: the Rust crate whose
+function a frame is in, or whose build failed with it, which tells whether the place is the repository's."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+# a Rust backtrace's frame: its number and function (``   8: gateway::tests::raw_invalid_utf8``, ``   4:
+# <serde_json::read::SliceRead as serde_json::read::Read>::end_raw_buffering``, ``RUST_BACKTRACE=full``'s ``  4:
+# 0x55d5c0a3 - gateway::tests::x::h1a2b``) on the line above its place (``at ./src/lib.rs:88:43``): the first part
+# of the function's path is its crate
+_RUST_CALL = re.compile(r"[ \t>]*\d+:[ \t]+(?:0x[0-9a-fA-F]+ - )?<?(?:&(?:mut )?|dyn )?([A-Za-z_]\w*)::")
+_RUST_AT = re.compile(r"[ \t>]*at[ \t]")
+# rustc's primary place of a diagnostic (``  --> src/lib.rs:12:20``), and the line after the crate's diagnostics
+# that names it (``error: could not compile `gateway` (lib) due to 1 previous error``, ``warning: `gateway` (lib)
+# generated 2 warnings``)
+_RUSTC_PRIMARY = re.compile(r"[ \t>]*-->[ \t]*")
+_CRATE_BUILT = re.compile(r"could not compile [`']([\w\-]+)[`']|[`']([\w\-]+)[`'] \([^)\n]*\) generated \d+ warning")
+
+
+class RustCrates:
+    """The crates that the places of a text are in, as the text says: a backtrace's frame by its function, a
+    compiler's place by the crate whose build it reports next."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._built = [(m.start(), m.group(1) or m.group(2)) for m in _CRATE_BUILT.finditer(text)]
+
+    def of(self, start: int) -> str:
+        """The crate of the place whose match (an ``at`` frame's or a ``file:line``) starts at ``start``, with
+        ``_`` for ``-`` as in its code (``my-app`` is ``my_app``), or ""."""
+        text = self.text
+        line = text.rfind("\n", 0, start) + 1
+        before = text[line:start]
+        if _RUSTC_PRIMARY.fullmatch(before):
+            i = bisect.bisect(self._built, (start, ""))
+            return self._built[i][1].replace("-", "_") if i < len(self._built) else ""
+        if line < 2 or not (before.strip(" \t>") == "" and _RUST_AT.match(text, start)):
+            return ""
+        call = _RUST_CALL.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)
+        return call.group(1) if call else ""
