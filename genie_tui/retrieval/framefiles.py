@@ -13,6 +13,8 @@ from genie_tui.retrieval.query import Query
 # the directories of a Cargo package whose files are crates of their own, named after them, and any name a
 # Cargo.toml gives (its package's, its targets')
 _TARGETS = ("tests", "examples", "benches", "src/bin")
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+(?!object\b)([\w.]+)", re.MULTILINE)  # a Java, Kotlin or Scala file's
+_READ_MAX = 20  # files of a frame's name whose package lines are read, at most
 _CARGO_NAME = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*["']([\w\-]+)["']""", re.MULTILINE)
 
 
@@ -36,7 +38,16 @@ def _files(f: Frame, mods: ModuleMap, crates: dict[str, bool | None]) -> list[st
         return mods.dart_files(f.package, f.path)
     if f.go_package and (by_package := go_package_files(mods, f.go_package, posixpath.basename(f.path))) is not None:
         return by_package
-    return mods.frame_files(f.path) or (mods.frame_files(f.name) if f.name else [])
+    hits = mods.frame_files(f.path)
+    if hits or not f.name or f.name == f.path:
+        return hits
+    # a Java or Kotlin file where its directories do not follow its package (Kotlin's ``app/Util.kt`` of ``package
+    # com.acme.util``): by its name, where its package line is the frame's (``JsonParser.java`` of Jackson's
+    # ``com.fasterxml.jackson.core`` is not gson's ``com/google/gson/JsonParser.java``)
+    package = posixpath.dirname(f.path).replace("/", ".")
+    named = mods.frame_files(f.name)
+    return [c for c in named[:_READ_MAX] if (m := _PACKAGE.search((mods.read(c) or "")[:4000])) and
+            m.group(1) == package]
 
 
 def go_package_files(mods: ModuleMap, package: str, name: str) -> list[str] | None:
