@@ -1,10 +1,35 @@
-"""What the lines around a place of a native backtrace or of compiler output say about it: the Rust crate whose
+"""What the lines around a place of a native backtrace or of compiler output say about it: what a compiler's
+diagnostic says there (an error, the context of one, a note), which orders its places, and the Rust crate whose
 function a frame is in, or whose build failed with it, which tells whether the place is the repository's."""
 
 from __future__ import annotations
 
 import bisect
 import re
+
+# what a compiler says of a place after it (GCC's, Clang's, javac's, MSVC's, tsc's ``file:line:col: error: ...``): an
+# error, a warning, the context of one (GCC's ``required from ...`` of a template's instantiation), a note (``note:
+# candidate: ...``); and GCC's chain of includes before it (``In file included from x.cpp:4:``, ``   from y.h:41,``)
+NOTE, PLAIN, WARNING, ERROR = 0, 1, 2, 3
+_SAYS = re.compile(r"(?::\d+)*[:,)]?[ \t]*(?:(?P<error>(?:fatal )?error\b)|(?P<warning>warning\b)|"
+                   r"(?P<note>note\b)|required (?:from|by)\b)")
+_INCLUDED = re.compile(r"[ \t>]*(?:In file included from|from)[ \t]+")
+_INCLUDE_END = re.compile(r"(?::\d+)?[,:][ \t]*(?:\r?\n|$)")
+
+
+def said(text: str, start: int, end: int) -> tuple[int, bool]:
+    """What a compiler says of the place ``text[start:end]`` (see _SAYS: NOTE, PLAIN, WARNING or ERROR; a
+    ``required from`` is PLAIN, as a place that says nothing is), and whether it is a line of an include chain (a
+    NOTE, and no Ruby ``from`` line, which is printed innermost first)."""
+    line = text.rfind("\n", 0, start) + 1
+    if _INCLUDED.fullmatch(text, line, start) and _INCLUDE_END.match(text, end):
+        return NOTE, True
+    m = _SAYS.match(text, end)
+    if m is None:
+        return PLAIN, False
+    return (ERROR if m.group("error") else WARNING if m.group("warning") else NOTE if m.group("note") else PLAIN,
+            False)
+
 
 # a Rust backtrace's frame: its number and function (``   8: gateway::tests::raw_invalid_utf8``, ``   4:
 # <serde_json::read::SliceRead as serde_json::read::Read>::end_raw_buffering``, ``RUST_BACKTRACE=full``'s ``  4:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .diagnostics import RustCrates
+from .diagnostics import NOTE, PLAIN, WARNING, RustCrates, said
 from .pyframes import chain_keys
 
 SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
@@ -214,6 +214,7 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     # back from its trace's root cause (0), a crashed thread's frame above them all (1)
     section: dict[tuple[str, int], tuple[int, int]] = {}
     printings: dict[tuple[str, int], list[int]] = {}  # where each frame is printed
+    diagnosis: dict[tuple[str, int], int] = {}  # what a compiler said of each place at most (see diagnostics.said)
     lines: dict[int, tuple[bool, bool]] = {}  # by a line's start: whether it is _AT_LINE's, _PHP_THROWN's
 
     def line_of(at: int) -> tuple[bool, bool]:
@@ -244,9 +245,11 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             crate = crates.of(m.start()) if path.endswith(".rs") else ""
             key = (f"{module}@{path}" if module else f"package:{package}/{path}" if package else path, int(g[li]))
             at_line, php_line = line_of(m.start())
+            says, included = said(text, m.start(), m.end())
+            diagnosis[key] = max(diagnosis.get(key, NOTE), says)
             # (PHP's throw site, printed before its ``#0`` caller, is its innermost frame)
-            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or at_line or \
-                    (php_line and text.endswith(" in ", 0, m.start())):
+            if n in _INNERMOST_FIRST or _RUBY_IN.match(text, m.end()) or call_first.covers(*m.span()) or \
+                    (at_line and not included) or (php_line and text.endswith(" in ", 0, m.start())):
                 inner_first.add(key)
             if n == JAVA:
                 t = bisect.bisect(heads, m.start())
@@ -276,7 +279,9 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             return (*in_go, 0, 0)
         if key in inner_first:
             return (0, 1, *section.get(key, (0, -pos)), 0)
-        return (0, 0, *chained.get(pos, (pos, 0, 0)))
+        # a compiler's error counts more than its notes, the first (the cause of those after it) most
+        says = diagnosis.get(key, PLAIN)
+        return (0, 0, says, *((-pos, 0, 0) if says >= WARNING else chained.get(pos, (pos, 0, 0))))
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
 
