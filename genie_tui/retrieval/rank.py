@@ -223,9 +223,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         qual[fid] = max(qual.get(fid, 0.0), v)
     put("qual", qual)
     trace: dict[int, float] = {}
-    for hits, _, strength in repo_frames(q, mods):
+    for hits, _, strength in repo_frames(q, mods):  # a file's strongest frame (not its last) counts
         for h in hits:
-            trace[by_path[h]] = strength / len(hits)
+            trace[by_path[h]] = max(trace.get(by_path[h], 0.0), strength / len(hits))
     put("trace", trace)
     said = messages.match(messages.stored(c, messages.query_keys(q.text)), q.text)
     put("msg", {fid: strength for fid, (strength, _) in said.items()})
