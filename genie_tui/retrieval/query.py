@@ -41,6 +41,11 @@ _NAMED_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}(?:{_NAMES}))(?![\w\-]|\.\w
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
                         "class|bin|dat|pkl|npy|npz|wasm|map".split("|"))
+# a compiler's command line (``gcc -o t test.c``, ``clang++ -I vendor/fmt app.cpp``, ``javac Main.java``): a file it
+# names without a directory is the user's own, in the directory the command runs in, which a file of the
+# repository is not for having its name
+_BUILD_COMMAND = re.compile(r"(?<![\w.\-/\\])(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|icc|icx|nvcc|javac|kotlinc|rustc|"
+                            r"swiftc)(?:-\d[\d.]*)?(?:\.exe)?(?:[ \t]+[^\s`'\"|;&<>]+)+")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _SCOPED_RE = re.compile(r"(?<![.\w:])[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+")
@@ -253,7 +258,9 @@ def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     q.frames = read_frames(text, ours)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
-    named = _named_paths(clean, Spans(in_frames), in_java)
+    built = Spans([m.span() for m in _BUILD_COMMAND.finditer(clean)])
+    named = [m for m in _named_paths(clean, Spans(in_frames), in_java)
+             if not (built.covers(*m.span(1)) and not re.search(r"[\\/]", m.group(1)))]
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
                                  [m.group(1) for m in links(clean, ours) if not m.group(2)]))
