@@ -94,6 +94,13 @@ def test_a_place_in_another_crate_s_src_lib_rs_is_no_file_of_the_repository(make
         theirs = trace_signal(repo, text.format(crate="gateway", line=88))
         ours = trace_signal(repo, text.format(crate="tinyjson", line=88))
         assert (theirs["src/lib.rs"], ours["src/lib.rs"] > 0) == (0.0, True)
+    ix = RepoIndex.open(repo)
+    try:  # nor is its path one the query names
+        mention = {path: feats.get("mention", 0.0) for path, feats in ix.features(TEST_PANIC.format(crate="gateway",
+                                                                                                   line=88))}
+    finally:
+        ix.close()
+    assert mention.get("src/lib.rs", 0.0) == 0.0
     # a crate of the package's tests/ is the repository's too
     tests = make_repo({**FILES, "tests/regression.rs": "#[test]\nfn rejects_bad_bytes() {}\n" + "\n" * 90},
                       name="with-tests")
