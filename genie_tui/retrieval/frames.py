@@ -200,8 +200,10 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
     prefix. The tracebacks of a Python chain are ordered apart, and so are an exception group's (see
-    pyframes.py) and a Go goroutine's (see _go_order). A code link is a place too, when it leads into this
-    repository (``ours``: see :func:`links`)."""
+    pyframes.py) and a Go goroutine's (see _go_order); a compiler's error counts more than its other places, the
+    first error most, and its notes and include chain least (see diagnostics.said). A Go frame keeps the package its
+    call names, a Rust frame the crate (see diagnostics.RustCrates). A code link is a place too, when it leads into
+    this repository (``ours``: see :func:`links`)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
     inner_first: set[tuple[str, int]] = set()
     call_first = Spans([m.span() for m in _CALL_FIRST.finditer(text)])
