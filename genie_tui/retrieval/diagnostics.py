@@ -5,6 +5,7 @@ function a frame is in, or whose build failed with it, which tells whether the p
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 # what a compiler says of a place after it (GCC's, Clang's, javac's, MSVC's, tsc's ``file:line:col: error: ...``): an
@@ -50,7 +51,11 @@ class RustCrates:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._built = [(m.start(), m.group(1) or m.group(2)) for m in _CRATE_BUILT.finditer(text)]
+
+    @functools.cached_property
+    def _built(self) -> list[tuple[int, str]]:
+        """Where cargo names a crate after its diagnostics, and the crate (read when a ``-->`` place asks)."""
+        return [(m.start(), m.group(1) or m.group(2)) for m in _CRATE_BUILT.finditer(self.text)]
 
     def of(self, start: int) -> str:
         """The crate of the place whose match (an ``at`` frame's or a ``file:line``) starts at ``start``, with
