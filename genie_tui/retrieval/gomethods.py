@@ -13,12 +13,31 @@ import posixpath
 import re
 import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.nearby import go_dir_of, go_imports
 from genie_tui.retrieval.textutil import decode_source, source_lines
 
 Type = tuple[str, str]  # a type's package directory and name
+Said = list[tuple[int, Type | str]]  # a variable's declarations: where each ends, the type it gives
+
+
+class Function(NamedTuple):
+    """A function's code (from its first line to its last use), where its lines begin and each word is."""
+
+    start: int
+    text: str
+    offsets: dict[int, int]
+    places: dict[str, list[int]]
+
+
+def _function(start: int, text: str, offsets: dict[int, int]) -> Function:
+    places: dict[str, list[int]] = {}
+    for w in re.finditer(r"\w+", text):
+        places.setdefault(w.group(), []).append(w.start())
+    return Function(start, text, offsets, places)
+
 
 # comments and literals, blanked without moving a line or a column (``// s.Close()`` is no call)
 _NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|`[^`]*`|\'(?:\\.|[^\'\\\n])*\'', re.DOTALL)
@@ -36,6 +55,12 @@ _MADE = re.compile(r"[ \t]*(?:&?[ \t]*(?P<lit>" + _NAME + r")[ \t]*(?:\[[^\]\n]*
 
 
 _VARS = re.compile(r"^var .*", re.MULTILINE)
+# a variable's declarations, matched where its name is: ``x T``, ``x, y *T``; ``x := ``, ``x, err := ``; ``var x = ``
+_TYPED = re.compile(rf"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]+\*?[ \t]*{_NOT_NAMED}{_TYPE}")
+_MADE_BY = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*:=")
+_ASSIGNED = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*=")
+_VAR = re.compile(r"\bvar[ \t]+$")
+_AFTER_COMMA = re.compile(r",\s*$")  # ``a, x := ...``: x is not the first
 
 
 def _spaces(m: re.Match[str]) -> str:
@@ -78,7 +103,7 @@ class Screen:
         spans = self.c.execute("SELECT defs.line, defs.end_line FROM defs JOIN files ON files.id = defs.file_id "
                                "WHERE files.path=? AND defs.kind IN ('function', 'method')", (path,)).fetchall()
         raw = text.split("\n")
-        tops = "\n".join(_VARS.findall(text)) if "\nvar " in text else ""  # package-level variables
+        tops = _function(0, "\n".join(_VARS.findall(text)) if "\nvar " in text else "", {})  # package variables
         # each line's function from its first line on (where no comment or string is open), blanked once
         starts = {ln: max((s for s, e in spans if s <= ln <= e), default=ln) for ln in lines if 0 < ln <= len(raw)}
         code: dict[int, str] = {}
@@ -87,27 +112,43 @@ class Screen:
             code.update(enumerate(_blank("\n".join(raw[start - 1:last])).split("\n"), start))
         ours: set[int] = set()
         others: set[int] = set()
+        functions: dict[int, Function] = {}
+        said: dict[tuple[int, str], Said] = {}  # (function, variable): its declarations
         for ln, start in sorted(starts.items()):
-            before = "\n".join(code[i] for i in range(start, ln))  # the function's code above the line
-            verdicts = [self._use(path, code[ln][:m.start()].rstrip(), before, tops, imports)
-                        for m in re.finditer(rf"(?<!\w){re.escape(self.name)}(?!\w)", code[ln])]
+            if start not in functions:  # its code to its last use, where its lines begin, and each word is
+                last = max(x for x, s in starts.items() if s == start)
+                at, offsets = 0, {}
+                for i in range(start, last + 1):
+                    offsets[i] = at
+                    at += len(code[i]) + 1
+                functions[start] = _function(start, "\n".join(code[i] for i in range(start, last + 1)), offsets)
+            f = functions[start]
+            verdicts = [self._use(path, code[ln][:m.start()].rstrip(), f, f.offsets[ln] + m.start(), said, tops,
+                                  imports) for m in re.finditer(rf"(?<!\w){re.escape(self.name)}(?!\w)", code[ln])]
             if True in verdicts:
                 ours.add(ln)
             elif verdicts and False in verdicts and None not in verdicts:
                 others.add(ln)
         return ours, others
 
-    def _use(self, path: str, head: str, before: str, tops: str, imports: dict[str, list[str]]) -> bool | None:
-        """Whether the use after ``head`` (its line's code before it) is a call of ours (None: unknown)."""
+    def _use(self, path: str, head: str, f: Function, at: int, memo: dict[tuple[int, str], Said], tops: Function,
+             imports: dict[str, list[str]]) -> bool | None:
+        """Whether the use at ``at`` of the function ``f`` (``head``: its line's code before it) is a call of
+        ours (None: unknown). A variable's declarations in a function are read once (``memo``)."""
         if not head.endswith("."):
             return False  # ``Close()``: a function's, ``Close:`` a field's key, no method's
         m = re.search(r"(?<![\w.)\]])(\w+)[ \t]*(?:\.[ \t]*(\w+)[ \t]*(\([ \t]*\))?[ \t]*)?$", head[:-1])
         if not m or head[:m.start(1)].rstrip().endswith("."):
             return None  # ``a.b.c.Close()``, ``New().Close()``
         x = m.group(1)
-        said = self._declared(path, x, before + "\n" + head, imports)
-        if said is None:
-            said = self._declared(path, x, tops, imports)
+        if (f.start, x) not in memo:
+            memo[f.start, x] = self._declarations(path, x, f, imports)
+        before = [kind for end, kind in memo[f.start, x] if end <= at]
+        if not before:  # the package's variables
+            if (tops.start, x) not in memo:
+                memo[tops.start, x] = self._declarations(path, x, tops, imports)
+            before = [kind for _, kind in memo[0, x]]
+        said = before[-1] if before else None
         if said is None:
             return None if m.group(2) or x not in imports else False  # ``os.Close()``: a package's function
         if m.group(2):  # ``c.parent.Close()``, ``c.Root().Close()``: the field's or the method's type
@@ -139,25 +180,32 @@ class Screen:
                     break
         return self._members[key]
 
-    def _declared(self, path: str, x: str, text: str, imports: dict[str, list[str]]) -> Type | str | None:
-        """The type of ``x`` by its last declaration in ``text`` (``""``: one whose type this cannot tell or
-        that is none of ours nor another's that has the method; None: no declaration)."""
-        v = re.escape(x)
-        found: list[tuple[int, Type | str]] = []
-        # a receiver, a parameter, ``var x T``, ``x, y *T``
-        for m in re.finditer(rf"(?<![\w.]){v}(?:[ \t]*,[ \t]*\w+)*[ \t]+\*?[ \t]*{_NOT_NAMED}{_TYPE}", text):
-            found.append((m.start(), self._resolve(path, m.group(1), imports) or ""))
-        # ``x := ...``, ``x, err := ...``, ``var x = ...``: what the right side makes, if x is its first
-        for m in re.finditer(rf"(?<![\w.]){v}(?:[ \t]*,[ \t]*\w+)*[ \t]*:=|\bvar[ \t]+{v}(?:[ \t]*,[ \t]*\w+)*[ \t]*=",
-                             text):
-            made = _MADE.match(text, m.end()) if not text[:m.start()].rstrip().endswith(",") else None
-            t = None
-            if made and made["call"]:
-                t = self._returned(path, made["call"], imports)
-            elif made:
-                t = self._resolve(path, made["lit"] or made["new"] or made["cast"], imports)
-            found.append((m.start(), t or ""))
-        return max(found, key=lambda f: f[0])[1] if found else None
+    def _declarations(self, path: str, x: str, f: Function, imports: dict[str, list[str]]) -> Said:
+        """The declarations of ``x`` in the code of ``f``, in their order: where each ends and the type it gives
+        (``""``: one whose type this cannot tell or that is none of ours nor another's that has the method). Only
+        the places of ``x`` are tried, with patterns compiled once: a function's uses of many variables each
+        scanned all of it, with patterns made for each variable."""
+        text = f.text
+        found: list[tuple[int, int, Type | str]] = []
+        for at in f.places.get(x, ()):
+            if at and text[at - 1] == ".":
+                continue
+            m = _TYPED.match(text, at)
+            if m:  # a receiver, a parameter, ``var x T``, ``x, y *T``
+                found.append((at, m.end(), self._resolve(path, m.group(1), imports) or ""))
+            lead = _VAR.search(text, max(0, at - 40), at)
+            m = _MADE_BY.match(text, at) or (_ASSIGNED.match(text, at) if lead else None)
+            if m:  # ``x := ...``, ``x, err := ...``, ``var x = ...``: what the right side makes, if x is its first
+                start = lead.start() if lead and m.re is _ASSIGNED else at
+                made = None if _AFTER_COMMA.search(text, max(0, start - 200), start) else _MADE.match(text, m.end())
+                kind = None
+                if made and made["call"]:
+                    kind = self._returned(path, made["call"], imports)
+                elif made:
+                    kind = self._resolve(path, made["lit"] or made["new"] or made["cast"], imports)
+                found.append((start, made.end() if made else m.end(), kind or ""))
+        found.sort(key=lambda d: d[0])
+        return [(end, kind) for _, end, kind in found]
 
     def _resolve(self, path: str, written: str, imports: dict[str, list[str]]) -> Type | None:
         """The type ``written`` in ``path`` names (``srv.Server``: in a directory that the import ``srv``
