@@ -25,7 +25,7 @@ import sys
 import weakref
 from collections.abc import Iterable, Mapping
 
-from genie_tui.retrieval.files import build_dir, is_utf8
+from genie_tui.retrieval.files import VENDOR_DIRS, build_dir, is_utf8
 
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
 _MOVED_FROM, _MOVED_TO, _CREATE, _DELETE = 0x40, 0x80, 0x100, 0x200
@@ -102,6 +102,8 @@ class Watcher:
         return added
 
     def _add(self, rel: str) -> int:
+        if vendored(rel):  # nothing in it is indexed: an ``npm install`` git does not ignore made 6,000 watches
+            return 0
         wd = self._libc.inotify_add_watch(self._fd, os.fsencode(os.path.join(self.root, rel)), _MASK)
         if wd < 0:
             err = ctypes.get_errno()
@@ -251,7 +253,9 @@ class Watcher:
             self._whole = True  # which files git lists may have changed (new rules, a repository of its own)
             return
         if mask & _ISDIR:  # one deleted or moved away reports itself (its watch's DELETE_SELF or MOVE_SELF)
-            if mask & (_CREATE | _MOVED_TO):
+            if vendored(rel):  # not watched, and its files are stored as left out: a scan lists them once
+                self._whole = True
+            elif mask & (_CREATE | _MOVED_TO):
                 if ignored_dirs(self.root, [rel]):
                     self._skipped.add(rel)
                 else:
@@ -317,6 +321,12 @@ def _excludes_file(root: str) -> str:
             return os.path.join(root, os.fsdecode(proc.stdout.strip()))  # a relative one is the work tree's
     config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(config, "git", "ignore")
+
+
+def vendored(rel_dir: str) -> bool:
+    """Whether the files under ``rel_dir`` are left out as vendored by their path (``node_modules/``: see
+    :func:`files.path_exclusion`), so that the directory needs no watch."""
+    return any(part in VENDOR_DIRS for part in rel_dir.split("/"))
 
 
 def dirs_of(paths: Iterable[str]) -> set[str]:
