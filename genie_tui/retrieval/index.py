@@ -13,18 +13,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from genie_tui.errors import GenieError
 from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
+from genie_tui.retrieval.follow import Following, GitHead
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot
 from genie_tui.retrieval.store import (
     CacheUnusable,
-    LockBusy,
     StaleIndex,
-    Stopped,
     Store,
     db_path,
     is_corruption,
@@ -41,8 +39,9 @@ BACKGROUND_NICE = 10  # ``os.nice`` of a background build's parsing workers: the
 _T = TypeVar("_T")
 
 
-class RepoIndex:
-    """The code index of one repository, persisted in the user cache dir and updated incrementally."""
+class RepoIndex(Following):
+    """The code index of one repository, persisted in the user cache dir and updated incrementally (and, opened
+    with ``watch``, kept in step with the disk before each lookup: see follow.py)."""
 
     def __init__(self, repo: Path, store: Store, vector: bool | None = None) -> None:
         self.repo = repo
@@ -62,7 +61,8 @@ class RepoIndex:
         self._embed_progress: Callable[[int, int], None] | None = None
         self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
         self._files_done = threading.Event()  # the background build's files are in (embedding may go on)
-        self._stale = False  # a refresh asked for while the background build ran: done when it ends
+        self._follows, self._dirty = False, False  # see follow.Following
+        self._head = GitHead(repo)
 
     @classmethod
     def open(cls, repo: Path, *, progress: Callable[[int, int], None] | None = None,
@@ -72,11 +72,12 @@ class RepoIndex:
         """Open (building or updating) the index of ``repo``; ``background``: return at once, indexing in a thread
         (searches answer from what is indexed so far). ``settings``: semantic search (``embed_progress``).
         ``thorough``: check the whole cache for damage first. ``one_query`` (``genie search``): no numpy BM25.
-        ``watch``: follow file changes (inotify). ``on_wait``: told when waiting for another genie's update."""
+        ``watch``: follow the disk before each lookup (with inotify where it can). ``on_wait``: told when waiting
+        for another genie's update."""
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
-        self.on_wait = on_wait
+        self.on_wait, self._follows = on_wait, watch
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         self._watch = watch_mod.start(str(repo)) if watch else None
@@ -174,21 +175,9 @@ class RepoIndex:
                 self._reload()
         return read()
 
-    def _background(self, progress: Callable[[int, int], None] | None) -> None:
-        """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
-        try:
-            self._update(progress)
-            while self._stale:  # files patched meanwhile, which it may have read before
-                self._stale = False
-                self._update(None, quick=True)
-        except Stopped:
-            pass
-        except GenieError as exc:
-            self._warn(str(exc))
-
     def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
         c = self._store.conn()
-        head = history.head(self.repo)
+        head, head_seen = self._head.read()
         stale = history.stored_head(c) != head
         log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None  # git runs meanwhile
         # a build behind the app yields the cores to it: its workers run at a lower priority
@@ -217,6 +206,8 @@ class RepoIndex:
             history.update(c, self.repo, head, log)
             self._store.set_meta(history.HEAD_KEY, head)
             c.commit()
+        if not stale or not self._stop.is_set():
+            self._head.seen = head_seen  # a lookup reads the history again when HEAD moves from here
 
     def _partial(self) -> Callable[[int], None]:
         """For the background build, after each commit (``n`` files parsed): a reload for searches meanwhile once
@@ -228,27 +219,6 @@ class RepoIndex:
                 last[0] = n
                 self._reload()
         return reload
-
-    def refresh(self) -> None:
-        """Re-read the files whose size or ctime changed (after patches; with a watcher, those it saw change);
-        during a background build, when it ends: waited for, it froze the app (patches are applied on its loop)."""
-        self._stale = True
-        if not (self._thread is not None and self._thread.is_alive()):
-            self._stale = False
-            self._update(None, quick=True)
-
-    def _follow(self) -> None:
-        """With a watcher, take in the changes it saw before a search (not while a build runs)."""
-        if (w := self._watch) is None or (self._thread and self._thread.is_alive()):
-            return
-        with self._write:
-            try:
-                if w.pending():  # not while another genie process updates (or stopped doing so): later
-                    self._update(None, quick=True, block=False)
-            except LockBusy:
-                pass
-            except GenieError as exc:
-                self._warn(str(exc))
 
     def _semantic(self, settings: Any) -> Semantic | None:  # optional (retrieval/semantic.py)
         from genie_tui.retrieval.embed import semantic_for
@@ -390,7 +360,8 @@ class RepoIndex:
         self._follow()
         from genie_tui.retrieval.repomap import render
 
-        hits = {r.path: max(r.score, 0.1) for r in self.search(task, k=8)} if task.strip() else {}
+        found = self._repairing(lambda: self._search(task, 8, None)) if task.strip() else []
+        hits = {r.path: max(r.score, 0.1) for r in found}
         return self._repairing(lambda: render(self._store.conn(), self.repo, self._snap.files, hits, budget_tokens,
                                               task, files))
 

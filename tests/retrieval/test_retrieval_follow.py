@@ -1,5 +1,6 @@
-"""The agent's index follows the repository while genie runs: no watches spent on vendored directories. Real git
-repositories, real inotify (Linux)."""
+"""The agent's index follows the repository while genie runs (retrieval/follow.py): without a watcher too, when
+git's HEAD moves without a file changing, and with no watches spent on vendored directories. Real git
+repositories; the agent's tools through their registry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,59 @@ import sys
 
 import pytest
 
+from genie_tui.config.settings import load_settings
 from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval import watch as watch_mod
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext
+from tests.conftest import git
+
+
+def _run(ctx: ToolContext, name: str, **args) -> str:  # type: ignore[no-untyped-def]
+    return registry.run_simple(ctx, name, registry.validate(name, args)).text
+
+
+def test_without_a_watcher_the_agents_tools_see_a_branch_switch(make_repo, monkeypatch):
+    """macOS, Windows, no inotify instance left: each lookup looks at the files first (it did only in the pane)."""
+    monkeypatch.setattr(watch_mod, "start", lambda root: None)  # what it answers where inotify is missing
+    repo = make_repo({"pay.py": "def refund_order(order):\n    return order.total\n",
+                      "shop.py": "def checkout_cart(cart):\n    return sum(cart)\n"})
+    git(repo, "checkout", "-qb", "feature")
+    git(repo, "mv", "pay.py", "billing.py")
+    (repo / "shop.py").write_text("import logging\n\nLOG = logging.getLogger()\n\n\ndef checkout_cart(cart):\n"
+                                  "    return sum(cart)\n")
+    git(repo, "commit", "-qam", "feature")
+    git(repo, "checkout", "-q", "main")
+    ctx = ToolContext(repo, load_settings(repo, {}))
+    assert _run(ctx, "go_to_definition", symbol="checkout_cart") == "shop.py:1: def checkout_cart(cart):"
+    assert not ctx.index.watching
+
+    git(repo, "checkout", "-q", "feature")  # the user switches branches while genie stays open
+    assert _run(ctx, "go_to_definition", symbol="checkout_cart") == "shop.py:6: def checkout_cart(cart):"
+    assert _run(ctx, "go_to_definition", symbol="refund_order").startswith("billing.py:1: def refund_order")
+    assert _run(ctx, "find_files", pattern="*.py").splitlines() == ["billing.py", "shop.py"]
+    (repo / "shop.py").write_text("def checkout_basket(cart):\n    return 0\n")  # and saves a file
+    assert "shop.py" in _run(ctx, "search_code", query="checkout_basket")
+
+
+@pytest.mark.parametrize("where", ["repository", "linked worktree"])
+def test_a_commit_that_writes_no_file_reaches_the_history_signals(make_repo, tmp_path, where):
+    """A commit, an amend: HEAD moves, no file of the work tree changes, and the watcher saw nothing."""
+    repo = make_repo({f"{n}.py": f"def {n}():\n    return 1\n" for n in "abc"})
+    if where == "linked worktree":  # .git is a file there, and the branch is in the repository's common directory
+        git(repo, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
+        repo = tmp_path / "side"
+    ix = RepoIndex.open(repo, watch=True)
+    (repo / "b.py").write_text("def b():\n    return 2\n")
+    ix.search("b")  # the saved edit is taken in
+    query = "zanzibar overflow frobnicator"
+    git(repo, "commit", "-qam", "Fix the zanzibar overflow in the frobnicator")
+    assert [r.path for r in ix.search(query)] == ["b.py"]
+    git(repo, "commit", "-q", "--amend", "-m", "Refactor b")  # the message goes: it must stop voting
+    assert [r.path for r in ix.search(query)] == []
+    git(repo, "reset", "-q", "--soft", "HEAD~1")
+    git(repo, "commit", "-qm", "The frobnicator again")
+    assert [r.path for r in ix.search("frobnicator")] == ["b.py"]
 
 
 def _watches() -> int:

@@ -117,15 +117,17 @@ def test_a_moved_directory_is_followed_under_its_new_name(watched):
     assert _defs(ix, "in_moved") == ["pkg/moved/later.py"] and _defs(ix, "in_recreated") == ["pkg/sub/again.py"]
 
 
-def test_without_inotify_a_refresh_scans(make_repo, monkeypatch):
+def test_without_inotify_each_lookup_scans(make_repo, monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     repo = make_repo(FILES)
     ix = RepoIndex.open(repo, watch=True)
     try:
         (repo / "pkg/m1.py").write_text("def on_another_system():\n    pass\n")
-        assert _defs(ix, "on_another_system") == []  # nothing follows the files: a refresh is asked for
+        assert _defs(ix, "on_another_system") == ["pkg/m1.py"]  # every file's size and ctime looked at first
+        assert ix.last_build.files == len(FILES) and not ix.watching
+        (repo / "pkg/m2.py").write_text("def and_a_refresh():\n    pass\n")
         ix.refresh()
-        assert ix.last_build.files == len(FILES) and _defs(ix, "on_another_system") == ["pkg/m1.py"]
+        assert ix.last_build.files == len(FILES) and _defs(ix, "and_a_refresh") == ["pkg/m2.py"]
     finally:
         ix.close()
 
@@ -147,8 +149,8 @@ def test_a_watch_that_cannot_be_added_is_said_once_and_updates_scan(make_repo, m
     try:
         assert len(ix.warnings) == 1 and "max_user_watches" in ix.warnings[0]
         (repo / "pkg/m1.py").write_text("def still_found():\n    pass\n")
-        ix.refresh()
-        assert ix.last_build.files == len(FILES) and _defs(ix, "still_found") == ["pkg/m1.py"]
+        assert _defs(ix, "still_found") == ["pkg/m1.py"]  # a lookup scans first
+        assert ix.last_build.files == len(FILES)
         assert len(ix.warnings) == 1
     finally:
         ix.close()
