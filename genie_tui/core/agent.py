@@ -371,9 +371,9 @@ class Agent(UserIntent):
     def after_patch(self, files: list[str], message: str) -> None:
         self._applied_diffs.append(message)
         playbook_notes.notice_files(self, files)
-        if self.ctx._index is not None:
+        if self.ctx._index is not None:  # noted only: this runs on the app's event loop (the next lookup reads them)
             try:
-                self.ctx.index.refresh()
+                self.ctx.index.refresh(files, wait=False)
             except Exception as exc:  # noqa: BLE001 - a stale index only weakens search
                 self.emit(ErrorOccurred(f"index refresh failed: {exc}"))
 

@@ -27,7 +27,7 @@ from genie_tui.retrieval import workers
 from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
 from genie_tui.retrieval.spans import chunks, stored_terms
-from genie_tui.retrieval.store import Stopped
+from genie_tui.retrieval.store import Stopped, TooMany
 from genie_tui.retrieval.textutil import (
     decode_source,
     path_tokens,
@@ -206,17 +206,18 @@ BUILD_CACHE_KB = 32768
 BATCH_FILES = 1000  # parsed files per commit
 
 
-def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None,
-           only: list[str] | None = None, on_batch: Callable[[int], None] | None = None,
-           nice: int = 0, known: dict[str, tuple] | None = None, stop: Event | None = None) -> BuildStats:
+def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None, only: list[str] | None = None,
+           on_batch: Callable[[int], None] | None = None, nice: int = 0, known: dict[str, tuple] | None = None,
+           stop: Event | None = None, max_parse: int | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``on_batch(n)``: told of
     each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
     priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``).
-    ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM)."""
+    ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM).
+    ``max_parse``: :class:`TooMany` is raised, nothing written, when more files than that need parsing."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
-        return _update(c, repo, progress, only, on_batch, nice, known, stop or Event())
+        return _update(c, repo, progress, only, on_batch, nice, known, stop or Event(), max_parse)
     except BaseException:
         # what was not committed goes, as if the process had ended (each commit leaves a consistent index):
         # kept in the open transaction, the next update would commit it without the document frequencies
@@ -260,7 +261,8 @@ def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: 
 
 
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: list[str] | None,
-            on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None, stop: Event) -> BuildStats:
+            on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None, stop: Event,
+            max_parse: int | None = None) -> BuildStats:
     stats = BuildStats()
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
@@ -356,6 +358,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         if reason is None:
             jobs.append((fid, path, lang, data))
             stamps[fid] = seen
+            if max_parse is not None and len(jobs) > max_parse:  # at once: taking out the old rows is slow too
+                raise TooMany  # rolled back by update()
     done = total - len(jobs)
     # closed on the way out of an error or a stop, so the workers end with the build
     n_workers = workers.count(n_workers, workers.work(jobs))
@@ -364,10 +368,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         stats.workers = len(pids)
 
     def lost(_pid: int, hung: bool) -> None:
-        if hung:
-            stats.hung += 1
-        else:
-            stats.died += 1
+        stats.hung += hung
+        stats.died += not hung
 
     with closing(workers.analysed(jobs, _analyse_job, n_workers, nice, started, lost=lost)) as results:
         for n, (fid, fd, remote) in enumerate(results, 1):

@@ -4,22 +4,34 @@ Before each search, definition or reference lookup, file search and repo map, :m
 what changed since the last: with a watcher (inotify) the files it saw change, else (macOS, Windows, no inotify
 instance left, a watch limit reached) by looking at every file's size and ctime, about 100 ms on a 1M-line
 repository; and, when git's HEAD moved (a commit, an amend, a reset, a checkout), the history the ranking reads.
+More than :data:`MAX_INLINE` files to parse (a branch switch) are not parsed on the asker's thread: they are caught
+up in the background as the first build is (``building``, with its progress), and lookups answer meanwhile from
+what is indexed. A patch genie applied is only noted (``refresh(paths, wait=False)``: nothing is read on the app's
+event loop); the next lookup reads its files first, waiting up to :data:`PATCH_WAIT_S` for another genie's build.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
-from genie_tui.retrieval.store import LockBusy, Stopped
+from genie_tui.retrieval import watch as watch_mod
+from genie_tui.retrieval.files import build_dir
+from genie_tui.retrieval.store import WAITING, LockBusy, Stopped, TooMany
 
 if TYPE_CHECKING:
-    from genie_tui.retrieval import watch as watch_mod
+    from genie_tui.retrieval.snapshot import Snapshot
+
+#: files to parse that a lookup takes in itself (about 2-5 ms each); more are caught up in the background
+MAX_INLINE = 200
+#: how long a lookup after a patch waits for another genie process's update before it answers without the patch
+PATCH_WAIT_S = 10.0
 
 
 class Following:
@@ -29,32 +41,39 @@ class Following:
     on_wait: Callable[[str], None] | None
     _write: Any  # threading.RLock
     _thread: threading.Thread | None
+    _stop: threading.Event
+    _files_done: threading.Event
     _watch: watch_mod.Watcher | None
     _follows: bool  # look at the disk before each lookup (open(watch=True)), with or without a watcher
     _dirty: bool  # a refresh was asked for that no update has done yet
+    _written: set[str]  # files genie wrote (its patches), read first by the next lookup
+    _progress: Callable[[int, int], None] | None
     _head: GitHead
+    _snap: Snapshot
 
     if TYPE_CHECKING:  # RepoIndex's
         def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
-                    block: bool = True) -> None: ...
+                    block: bool = True, only: list[str] | None = None, max_parse: int | None = None) -> None: ...
 
         def _warn(self, msg: str) -> None: ...
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def refresh(self) -> None:
-        """Re-read the files whose size or ctime changed (after patches; with a watcher, those it saw change);
-        during a background build, when it ends: waited for, it froze the app (patches are applied on its loop)."""
+    def refresh(self, paths: Sequence[str] = (), *, wait: bool = True) -> None:
+        """Re-read the files whose size or ctime changed (with a watcher, those it saw change). ``wait`` false
+        (after a patch, on the app's event loop): only noted, with the ``paths`` written, for the next lookup.
+        During a background build it is done when the build ends (waited for, it froze the app)."""
+        self._written = self._written | set(paths)  # replaced, not changed: a lookup's thread may be reading it
         self._dirty = True
-        if not self._busy():
+        if wait and not self._busy():
             self._dirty = False
             self._update(None, quick=True)
 
-    def _background(self, progress: Callable[[int, int], None] | None) -> None:
+    def _background(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
         """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
         try:
-            self._update(progress)
+            self._update(progress, quick=quick)
             while self._dirty:  # files patched meanwhile, which it may have read before
                 self._dirty = False
                 self._update(None, quick=True)
@@ -63,26 +82,60 @@ class Following:
         except GenieError as exc:
             self._warn(str(exc))
 
+    def _catch_up(self) -> None:
+        """Bring in a change too large for a lookup to wait for, on a thread, as the first build is."""
+        self._files_done.clear()
+        self._thread = threading.Thread(target=self._background, args=(self._progress, True), name="genie-index",
+                                        daemon=True)
+        self._thread.start()
+
     def _follow(self) -> None:
         """Before a lookup: take in what changed on disk (see the module's doc); not while a build runs."""
         if not (self._follows or self._dirty) or self._busy():
             return
         with self._write:
             try:
+                if self._written:
+                    self._take_written()
                 w = self._watch
                 if self._dirty or self._head.moved() or (self._follows and (w is None or w.pending())):
                     dirty, self._dirty = self._dirty, False
                     try:  # not while another genie process updates (or stopped doing so): later
-                        self._update(None, quick=True, block=False)
+                        self._update(None, quick=True, block=False, max_parse=MAX_INLINE)
                     except BaseException:
                         self._dirty = self._dirty or dirty
                         raise
             except LockBusy:
                 pass
+            except TooMany:
+                self._catch_up()
             except Stopped:  # closing
                 pass
             except GenieError as exc:
                 self._warn(str(exc))
+
+    def _take_written(self) -> None:
+        """Read the files genie wrote, whatever else changed: the agent's next lookup sees its patch. A new file
+        git ignores, or one in a build directory (indexed only if git tracks it), is left to the scans."""
+        written = sorted(self._written)
+        stored = set(self._snap.all_paths)
+        new = [p for p in written if p not in stored and not build_dir(p)]
+        ignored = watch_mod.check_ignore(str(self.repo), new) if new else set()
+        paths = [p for p in written if p in stored or (p in new and ignored is not None and p not in ignored)]
+        end, told = time.monotonic() + PATCH_WAIT_S, False
+        while paths:
+            try:
+                self._update(None, quick=True, block=False, only=paths)
+                break
+            except LockBusy:
+                if time.monotonic() >= end:
+                    return  # answered from what is indexed; the patch is read at a later lookup
+                if not told and self.on_wait is not None:
+                    self.on_wait(WAITING)
+                told = True
+                if self._stop.wait(0.1):
+                    raise Stopped from None
+        self._written = self._written - set(written)
 
 
 class GitHead:

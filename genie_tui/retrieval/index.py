@@ -61,7 +61,8 @@ class RepoIndex(Following):
         self._embed_progress: Callable[[int, int], None] | None = None
         self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
         self._files_done = threading.Event()  # the background build's files are in (embedding may go on)
-        self._follows, self._dirty = False, False  # see follow.Following
+        self._follows, self._dirty, self._written = False, False, set()  # see follow.Following
+        self._progress: Callable[[int, int], None] | None = None  # a background build's, also a catch-up's
         self._head = GitHead(repo)
 
     @classmethod
@@ -77,7 +78,7 @@ class RepoIndex(Following):
         repo = Path(repo).resolve()
         store = Store(db_path(repo))
         self = cls(repo, store, vector=False if one_query else None)
-        self.on_wait, self._follows = on_wait, watch
+        self.on_wait, self._progress, self._follows = on_wait, progress, watch
         self._sem = self._semantic(settings)
         self._embed_progress = embed_progress
         self._watch = watch_mod.start(str(repo)) if watch else None
@@ -131,12 +132,12 @@ class RepoIndex(Following):
         self._snap = Snapshot.read(self._store.conn(), self._snap, self.repo, changed)
 
     def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
-                block: bool = True) -> None:
+                block: bool = True, only: list[str] | None = None, max_parse: int | None = None) -> None:
         with self._write, self._store.build_lock(self.on_wait, block, self._stop):
             t0 = time.perf_counter()
             exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
             try:
-                self._update_locked(progress, quick)
+                self._update_locked(progress, quick, only, max_parse)
             except sqlite3.DatabaseError as exc:
                 if is_corruption(exc):
                     exact = False  # a new file: nothing of the snapshot is in it
@@ -175,7 +176,8 @@ class RepoIndex(Following):
                 self._reload()
         return read()
 
-    def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
+    def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False,
+                       only: list[str] | None = None, max_parse: int | None = None) -> None:
         c = self._store.conn()
         head, head_seen = self._head.read()
         stale = history.stored_head(c) != head
@@ -188,11 +190,12 @@ class RepoIndex(Following):
         # writes in the connection's open transaction)
         w = self._watch
         try:  # with a watcher, a refresh reads only the files it saw change, when it can vouch for them
-            only = w.changed_files(known or build.stored(c)) if quick and w is not None else None
+            if only is None and quick and w is not None:
+                only = w.changed_files(known or build.stored(c))
             if w is not None and only is None:  # the directories of the files stored are watched before a scan
                 w.arm(build.stored_paths(c), begin=True)
             self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known, stop=self._stop,
-                                           on_batch=self._partial() if behind else None)
+                                           on_batch=self._partial() if behind else None, max_parse=max_parse)
             if w is not None and only is None:  # and after it: those it found
                 w.arm(build.stored_paths(c), begin=False)
         except BaseException:

@@ -147,6 +147,10 @@ class Stopped(Exception):
     """An update told to stop (``RepoIndex.close``): what it committed stays, the rest is rolled back."""
 
 
+class TooMany(Exception):
+    """An update asked to parse at most so many files found more to parse (see ``build.update``'s ``max_parse``)."""
+
+
 class LockBusy(Exception):
     """Another process is updating the index (see :meth:`Store.build_lock`)."""
 

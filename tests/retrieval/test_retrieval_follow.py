@@ -1,6 +1,6 @@
 """The agent's index follows the repository while genie runs (retrieval/follow.py): without a watcher too, when
-git's HEAD moves without a file changing, and with no watches spent on vendored directories. Real git
-repositories; the agent's tools through their registry."""
+git's HEAD moves without a file changing, a large change caught up in the background, and no watches spent on
+vendored directories. Real git repositories; the agent's tools through their registry."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from genie_tui.config.settings import load_settings
-from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval import RepoIndex, follow
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolContext
@@ -62,6 +62,27 @@ def test_a_commit_that_writes_no_file_reaches_the_history_signals(make_repo, tmp
     git(repo, "reset", "-q", "--soft", "HEAD~1")
     git(repo, "commit", "-qm", "The frobnicator again")
     assert [r.path for r in ix.search("frobnicator")] == ["b.py"]
+
+
+def _module(tag: str, i: int) -> str:
+    return "".join(f"def f{tag}_{i}_{j}(x):\n    return x + {j}\n\n\n" for j in range(20))
+
+
+def test_a_large_change_is_caught_up_in_the_background(make_repo, monkeypatch):
+    """More files to parse than a lookup takes in itself: the tool answers at once from what is indexed, with the
+    first build's note, while they are parsed behind it."""
+    monkeypatch.setattr(follow, "MAX_INLINE", 20)
+    repo = make_repo({f"pkg{i % 6}/mod{i}.py": _module("a", i) for i in range(300)})
+    ctx = ToolContext(repo, load_settings(repo, {}))
+    assert "pkg1/mod7.py" in _run(ctx, "search_code", query="fa_7_3")
+    for i in range(300):  # a branch switch, a formatter run
+        (repo / f"pkg{i % 6}/mod{i}.py").write_text(_module("b", i))
+    out = _run(ctx, "search_code", query="fb_7_3")
+    assert "the code index is still being built" in out
+    assert ctx.service.wait(60)
+    out = _run(ctx, "search_code", query="fb_7_3")
+    assert "pkg1/mod7.py" in out and "still being built" not in out
+    assert _run(ctx, "go_to_definition", symbol="fa_7_3").startswith("no definitions")
 
 
 def _watches() -> int:
