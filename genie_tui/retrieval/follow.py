@@ -23,7 +23,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
-from genie_tui.retrieval.store import WAITING, LockBusy, Stopped, TooMany
+from genie_tui.retrieval.store import WAITING, LockBusy, Stopped, Store, TooMany
 
 if TYPE_CHECKING:
     from genie_tui.retrieval.snapshot import Snapshot
@@ -50,6 +50,7 @@ class Following:
     _progress: Callable[[int, int], None] | None
     _head: GitHead
     _snap: Snapshot
+    _store: Store
 
     if TYPE_CHECKING:  # RepoIndex's
         def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
@@ -81,6 +82,8 @@ class Following:
             pass
         except GenieError as exc:
             self._warn(str(exc))
+        finally:
+            self._store.release()
 
     def _catch_up(self) -> None:
         """Bring in a change too large for a lookup to wait for, on a thread, as the first build is."""

@@ -240,6 +240,21 @@ class Store:
                 self._conns.append(c)
         return c
 
+    def release(self) -> None:
+        """Close the calling thread's connection, as a thread that ends does (a background build's): kept, each
+        branch switch's catch-up left one more open until the index closed."""
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if c in self._conns:
+                self._conns.remove(c)
+        try:
+            c.close()
+        except sqlite3.Error:
+            pass
+
     def init(self, *, thorough: bool = False) -> None:
         """Create the schema, or raise :class:`StaleIndex` if the file is corrupt or from another version,
         or :class:`CacheUnusable` when the cache dir cannot be written. ``thorough`` runs SQLite's full

@@ -83,6 +83,26 @@ def test_a_large_change_is_caught_up_in_the_background(make_repo, monkeypatch):
     out = _run(ctx, "search_code", query="fb_7_3")
     assert "pkg1/mod7.py" in out and "still being built" not in out
     assert _run(ctx, "go_to_definition", symbol="fa_7_3").startswith("no definitions")
+    held = _index_files_open(ctx.index)
+    for tag in "cdef":  # more catch-ups: each one's connection closes with its thread (one more stayed open each)
+        for i in range(300):
+            (repo / f"pkg{i % 6}/mod{i}.py").write_text(_module(tag, i))
+        assert "still being built" in _run(ctx, "search_code", query=f"f{tag}_7_3")
+        assert ctx.service.wait(60)
+    assert "pkg1/mod7.py" in _run(ctx, "search_code", query="ff_7_3")
+    assert _index_files_open(ctx.index) <= held
+
+
+def _index_files_open(index) -> int:  # type: ignore[no-untyped-def]
+    """How many files of ``index``'s store (its database, journal, shared memory) this process has open."""
+    stem = os.path.basename(str(index._store.path))
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(stem)
+        except OSError:
+            pass
+    return n
 
 
 def _watches() -> int:
