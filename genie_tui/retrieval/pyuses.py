@@ -82,6 +82,25 @@ def _functions(c: sqlite3.Connection, path: str) -> list[tuple[int, int]]:
                      "WHERE files.path=? AND defs.kind IN ('function', 'method')", (path,)).fetchall()
 
 
+_FIXTURE = re.compile(r"\s*@\s*(?:\w+\s*\.\s*)*fixture\b")
+
+
+def _fixture(repo: Path, path: str, start: int) -> bool:
+    """Whether the function whose ``def`` is at line ``start`` is a pytest fixture (``@pytest.fixture``, also
+    over several lines, ``@fixture(scope="session")``), whose parameters are fixtures it asks for, in a plugin's or
+    a library's module as in tests."""
+    above = source_lines(repo, path, set(range(max(1, start - 12), start)), "python")
+    depth = 0  # read upwards: a ``)`` opens what a decorator's arguments spread over lines
+    for ln in range(start - 1, max(0, start - 12), -1):
+        code = _code(above.get(ln, ""))
+        depth += sum(-_PAIRS.get(ch, 0) for ch in code)
+        if _FIXTURE.match(code):
+            return True
+        if depth <= 0 and not code.lstrip().startswith("@"):
+            return False
+    return False
+
+
 def _header(repo: Path, path: str, ln: int, spans: list[tuple[int, int]], codes: dict[int, str]) -> str | None:
     """The code of the innermost function that line ``ln`` is in, from its ``def`` line to ``ln``, joined (read
     into ``codes`` when they do not have it); None when ``ln`` is in no function after its first line."""
@@ -123,9 +142,13 @@ def screen(c: sqlite3.Connection, repo: Path, mods: ModuleMap, path: str, lines:
                 if spans is None:
                     spans = _functions(c, path)
                 header = _header(repo, path, ln, spans, codes)  # a parameter on a line of its own
-                how = 2 if header is not None and _parameter(header, name) else _binds(codes[ln], name, prev)
+                param = header is not None and _parameter(header, name)
+                start = max((s for s, e in spans if s < ln <= e), default=ln)
             else:
-                how = 2 if not fixtures and _parameter(codes[ln], name) else _binds(codes[ln], name, prev)
+                param, start = not fixtures and _parameter(codes[ln], name), ln
+            if param and _fixture(repo, path, start):
+                continue  # ``@pytest.fixture def tmp_path(tmp_path_factory):`` asks for that fixture: a use of it
+            how = 2 if param else _binds(codes[ln], name, prev)
             if how == 1:  # ``[render for render in xs]``: that line's own
                 gone.add(ln)
             elif how == 2:

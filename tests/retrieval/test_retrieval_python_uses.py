@@ -120,3 +120,40 @@ def test_a_parameter_on_a_continuation_line_of_a_def_is_a_local(make_repo):
     assert refs == [("views.py", 1, "reference"), ("views.py", 24, "reference"), ("views.py", 26, "reference"),
                     ("views.py", 29, "reference"), ("views.py", 30, "reference")]
     ix.close()
+
+
+_PLUGIN = '''import pytest
+
+
+@pytest.fixture(scope="session")
+def tmp_path_factory(request):
+    return request
+
+
+@pytest.fixture
+def tmp_path(request, tmp_path_factory):
+    return tmp_path_factory.mktemp()
+
+
+@pytest.fixture(
+    scope="module",
+)
+def cache_dir(
+    request,
+    tmp_path_factory,
+):
+    return tmp_path_factory.getbasetemp()
+
+
+def helper(tmp_path_factory):
+    return tmp_path_factory
+'''
+
+
+def test_a_fixtures_parameters_outside_tests_are_the_fixtures_it_asks_for(make_repo):
+    # a plugin's module (pytest's own src/_pytest/tmpdir.py): ``@pytest.fixture def tmp_path(tmp_path_factory)``
+    # asks for that fixture as a test does; a plain function's parameter of the name is its own variable
+    ix = RepoIndex.open(make_repo({"src/plug/tmpdir.py": _PLUGIN}))
+    refs = [loc.line for loc in ix.references("tmp_path_factory", "src/plug/tmpdir.py")]
+    assert refs == [10, 11, 19, 21]
+    ix.close()
