@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 
@@ -10,6 +11,7 @@ from genie_tui.retrieval.installs import GO_STD
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
 
+_GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
 # the directories of a Cargo package whose files are crates of their own, named after them, and any name a
 # Cargo.toml gives (its package's, its targets')
 _TARGETS = ("tests", "examples", "benches", "src/bin")
@@ -22,21 +24,36 @@ def repo_frames(q: Query, mods: ModuleMap) -> list[tuple[list[str], int, float]]
     """The query's stack frames in files of the repository: those files, the line, and how strong the frame is,
     from 0.5 to 1 for the last (:attr:`Query.frames` lists them weakest first, the frame that raised or
     panicked last). The trace signal weighs files by it, and a file's spans their frame lines."""
-    crates: dict[str, bool | None] = {}
-    in_repo = [(hits, f.line) for f in q.frames if (hits := _files(f, mods, crates))]
+    seen = _Seen(mods)
+    in_repo = [(hits, f.line) for f in q.frames if (hits := _files(f, seen))]
     n = len(in_repo)
     return [(hits, line, 0.5 + 0.5 * (i + 1) / n) for i, (hits, line) in enumerate(in_repo)]
 
 
-def _files(f: Frame, mods: ModuleMap, crates: dict[str, bool | None]) -> list[str]:
-    """The repository's files that the frame ``f`` is in (``crates``: what :func:`has_crate` said, by crate)."""
-    if f.crate and crates.setdefault(f.crate, has_crate(mods, f.crate)) is False:
+class _Seen:
+    """What the frames of one query ask of the repository, read once for all of them."""
+
+    def __init__(self, mods: ModuleMap) -> None:
+        self.mods = mods
+        self.crates: dict[str, bool | None] = {}  # what :func:`has_crate` said, by crate
+
+    @functools.cached_property
+    def go_modules(self) -> list[tuple[str, str]]:
+        """See :func:`go_modules`."""
+        return go_modules(self.mods)
+
+
+def _files(f: Frame, seen: _Seen) -> list[str]:
+    """The repository's files that the frame ``f`` is in."""
+    mods = seen.mods
+    if f.crate and seen.crates.setdefault(f.crate, has_crate(mods, f.crate)) is False:
         return []
     if f.module:
         return mods.go_files(f.module, f.path)
     if f.package:
         return mods.dart_files(f.package, f.path)
-    if f.go_package and (by_package := go_package_files(mods, f.go_package, posixpath.basename(f.path))) is not None:
+    if f.go_package and (by_package := go_package_files(mods, f.go_package, posixpath.basename(f.path),
+                                                        seen.go_modules)) is not None:
         return by_package
     hits = mods.frame_files(f.path)
     if hits or not f.name or f.name == f.path:
@@ -50,26 +67,37 @@ def _files(f: Frame, mods: ModuleMap, crates: dict[str, bool | None]) -> list[st
             m.group(1) == package]
 
 
-def go_package_files(mods: ModuleMap, package: str, name: str) -> list[str] | None:
+def go_modules(mods: ModuleMap) -> list[tuple[str, str]]:
+    """The Go modules of the repository, as each of its go.mod files names one (the root's, a nested module's:
+    kubernetes' ``staging/src/k8s.io/client-go``, a ``replace ... => ./lib`` module's), with its directory; the
+    longest module path first, so that a package is its innermost module's."""
+    found = [(module, posixpath.dirname(p)) for p in mods.by_name.get("go.mod", ())
+             if (module := mods.go_import_path(posixpath.dirname(p))) is not None]
+    if mods.go_module is not None and "go.mod" not in mods.paths:
+        found.append((mods.go_module, ""))
+    return sorted(found, key=lambda m: (-len(m[0]), m[1]))
+
+
+def go_package_files(mods: ModuleMap, package: str, name: str, modules: list[tuple[str, str]]) -> list[str] | None:
     """The file ``name`` of the Go package ``package`` (the import path of a frame's function) in the repository,
-    by the module path of its root go.mod: a package of that module is its directory (``example.com/kv/store``
-    ``store/``, also of another major version), a package of Go's own library (``net/http``: a first part of no
-    dot, see installs.GO_STD) or of another module (``github.com/jdoe/app/cmd``) none of its files, whatever
-    the frame's path. None where that cannot tell: no root go.mod, ``main``'s frames, a package of its module whose
-    file is not there, one of a module of the same last name (a fork's), whose path decides."""
-    root = mods.go_module
-    if root is None:
+    by the module paths of its go.mod files (``modules``, see :func:`go_modules`): a package of one of them is a
+    directory in that module's (``example.com/kv/store`` ``store/``, also of another major version:
+    ``example.com/kv/v2``'s), a package of Go's own library (``net/http``: a first part of no dot, see
+    installs.GO_STD) none of its files, but the go repository's (its ``src/go.mod`` names module ``std``).
+    None where the frame's path decides: no go.mod, ``main``'s frames, a package of its module whose file is not
+    there, one of a module it does not name (a fork's, the repository's by an old path: moby's
+    ``github.com/docker/docker/daemon``, now ``github.com/moby/moby/v2``; or a dependency's)."""
+    for module, folder in modules:
+        for path in dict.fromkeys((module, _GO_MAJOR.sub("", module))):
+            if package == path or package.startswith(path + "/"):
+                file = posixpath.join(folder, package[len(path) + 1:], name)
+                return [file] if file in mods.paths else None
+    if not modules or package.split("/")[0] not in GO_STD:
         return None
-    top = package.split("/")[0]
-    for module in dict.fromkeys((root, root.rsplit("/v", 1)[0] if root.rsplit("/", 1)[-1][1:].isdigit() else root)):
-        if package == module or package.startswith(module + "/"):
-            path = posixpath.join(package[len(module) + 1:], name)
-            return [path] if path in mods.paths else None
-    if top in GO_STD and top != root.split("/")[0]:
+    std = [folder for module, folder in modules if module == "std"]
+    if not std:
         return []
-    if "." not in top:
-        return None
-    return None if f"/{root.rsplit('/', 1)[-1]}/" in f"/{package}/" else []
+    return [file] if (file := posixpath.join(std[0], package, name)) in mods.paths else None
 
 
 def has_crate(mods: ModuleMap, crate: str) -> bool | None:

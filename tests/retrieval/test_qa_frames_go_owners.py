@@ -1,7 +1,8 @@
 """A Go frame is a file of the repository only where its package is the repository's: Go's own library (under
-GOROOT, ``/usr/local/go/src/net/http/server.go``, or a call of ``net/http``) and another module's package are
-none of its files, whatever their paths end with; the repository's own package is its directory, also where a
-binary built from a vendored copy or GOPATH prints it (``/go/src/k8s.io/kubernetes/vendor/github.com/acme/cli/``)."""
+GOROOT, ``/usr/local/go/src/net/http/server.go``, or a call of ``net/http``) and a file of another module in Go's
+module cache are none of its files, whatever their paths end with; the repository's own package is its directory,
+also where a binary built from a vendored copy or GOPATH prints it
+(``/go/src/k8s.io/kubernetes/vendor/github.com/acme/cli/``)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ example.com/kv/store.(*DB).Compact(0x0)
 net/http.HandlerFunc.ServeHTTP(0xc000112000?, {{0x7a1c38?, 0xc0001260e0?}}, 0xc00010c000?)
 	{goroot}/src/net/http/server.go:2136 +0x29
 github.com/jdoe/app/http.Handler.Serve(0x0)
-	/home/jdoe/app/http/server.go:12 +0x29
+	/home/jdoe/go/pkg/mod/github.com/jdoe/app@v1.4.0/http/server.go:12 +0x29
 net/http.(*conn).serve(0xc0000f2000, {{0x7a2258, 0xc0000a4ea0}})
 	{goroot}/src/net/http/server.go:2009 +0x5f4
 ```
