@@ -35,8 +35,10 @@ def said(text: str, start: int, end: int) -> tuple[int, bool]:
 # a Rust backtrace's frame: its number and function (``   8: gateway::tests::raw_invalid_utf8``, ``   4:
 # <serde_json::read::SliceRead as serde_json::read::Read>::end_raw_buffering``, ``RUST_BACKTRACE=full``'s ``  4:
 # 0x55d5c0a3 - gateway::tests::x::h1a2b``) on the line above its place (``at ./src/lib.rs:88:43``): the first part
-# of the function's path is its crate
+# of the function's path is its crate, and a trait's method of a type (``<alloc::string::String as mc::ext::Ext>::ext``)
+# has the trait's crate too, after `` as ``
 _RUST_CALL = re.compile(r"[ \t>]*\d+:[ \t]+(?:0x[0-9a-fA-F]+ - )?<?(?:&(?:mut )?|dyn )?([A-Za-z_]\w*)::")
+_RUST_TRAIT = re.compile(r"[^\n]*? as (?:&(?:mut )?|dyn )?([A-Za-z_]\w*)::")
 _RUST_AT = re.compile(r"[ \t>]*at[ \t]")
 # rustc's primary place of a diagnostic (``  --> src/lib.rs:12:20``), and the line after the crate's diagnostics
 # that names it (``error: could not compile `gateway` (lib) due to 1 previous error``, ``warning: `gateway` (lib)
@@ -59,7 +61,8 @@ class RustCrates:
 
     def of(self, start: int) -> str:
         """The crate of the place whose match (an ``at`` frame's or a ``file:line``) starts at ``start``, with
-        ``_`` for ``-`` as in its code (``my-app`` is ``my_app``), or ""."""
+        ``_`` for ``-`` as in its code (``my-app`` is ``my_app``), or "": of a trait's method of a type, the type's
+        and the trait's (``alloc mc``), the place being the repository's where either crate is."""
         text = self.text
         line = text.rfind("\n", 0, start) + 1
         before = text[line:start]
@@ -69,4 +72,7 @@ class RustCrates:
         if line < 2 or not (before.strip(" \t>") == "" and _RUST_AT.match(text, start)):
             return ""
         call = _RUST_CALL.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)
-        return call.group(1) if call else ""
+        if call is None:
+            return ""
+        trait = _RUST_TRAIT.match(text, call.end(), line - 1)
+        return call.group(1) if trait is None or trait.group(1) == call.group(1) else f"{call.group(1)} {trait.group(1)}"

@@ -46,7 +46,7 @@ class _Seen:
 def _files(f: Frame, seen: _Seen) -> list[str]:
     """The repository's files that the frame ``f`` is in."""
     mods = seen.mods
-    if f.crate and seen.crates.setdefault(f.crate, has_crate(mods, f.crate)) is False:
+    if f.crate and theirs(mods, f.crate, seen.crates):
         return []
     if f.module:
         return mods.go_files(f.module, f.path)
@@ -98,6 +98,14 @@ def go_package_files(mods: ModuleMap, package: str, name: str, modules: list[tup
     if not std:
         return []
     return [file] if (file := posixpath.join(std[0], package, name)) in mods.paths else None
+
+
+def theirs(mods: ModuleMap, crate: str, known: dict[str, bool | None] | None = None) -> bool:
+    """Whether a Rust frame's crates (:attr:`Frame.crate`: one, or a type's and its trait's, ``alloc mc`` of
+    ``<alloc::string::String as mc::ext::Ext>::ext``) are all another's than the repository's (``known``: what
+    :func:`has_crate` said, by crate)."""
+    known = {} if known is None else known
+    return all((known[c] if c in known else known.setdefault(c, has_crate(mods, c))) is False for c in crate.split())
 
 
 def has_crate(mods: ModuleMap, crate: str) -> bool | None:

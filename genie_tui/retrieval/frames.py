@@ -94,7 +94,8 @@ class Frame:
     package: str = ""
     # the import path of the Go package whose function a Go frame's call names (``net/http``, ``example.com/kv/store``)
     go_package: str = ""
-    # the Rust crate a Rust frame's function or a failed build names (see diagnostics.RustCrates)
+    # the Rust crate a Rust frame's function or a failed build names, or two: a trait's method of a type names
+    # the type's and the trait's (``alloc mc``; see diagnostics.RustCrates)
     crate: str = ""
 
 

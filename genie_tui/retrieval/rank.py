@@ -16,7 +16,7 @@ from operator import attrgetter, itemgetter
 from genie_tui.retrieval import bm25, history, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
-from genie_tui.retrieval.framefiles import has_crate, repo_frames
+from genie_tui.retrieval.framefiles import repo_frames, theirs
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query, absolute
 from genie_tui.retrieval.scoped import scoped
@@ -203,10 +203,10 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
                 weights_by_file[fid] = weights_by_file.get(fid, 0.0) + w
         put(feat, _scale(weights_by_file))
     mention: dict[int, float] = {}
-    # a frame's path of another crate than the repository's (see framefiles.has_crate) names none of its files
-    theirs = {f.path for f in q.frames if f.crate and has_crate(mods, f.crate) is False}
+    # a frame's path of another crate than the repository's (see framefiles.theirs) names none of its files
+    other_crates = {f.path for f in q.frames if f.crate and theirs(mods, f.crate)}
     for p in q.paths:
-        hits = [] if p in theirs else mods.frame_files(p) if absolute(p) else mods.suffix(p)
+        hits = [] if p in other_crates else mods.frame_files(p) if absolute(p) else mods.suffix(p)
         for hit in hits:
             v = (1.0 if p in q.said else LISTED) / len(hits)
             mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)

@@ -1,0 +1,26 @@
+"""Which crate a Rust place is of, as the text says: a backtrace's frame by its function's crate, where a trait's
+method of a type counts for the type's crate and the trait's (the repository's trait implemented for ``String``),
+and rustc's ``-->`` place by the crate whose build the same run of cargo's output then reports failed."""
+
+from __future__ import annotations
+
+RS = "".join(f"pub fn f{i}() {{}}\n" for i in range(80))
+FILES = {"Cargo.toml": '[package]\nname = "my-crate"\nversion = "0.1.0"\n\n[lib]\nname = "mc"\n',
+         "src/lib.rs": "pub mod ext;\n" + RS, "src/ext.rs": RS}
+BACKTRACE = """thread 'main' panicked at library/core/src/option.rs:1:1:
+boom
+stack backtrace:
+   0: rust_begin_unwind
+             at /rustc/82e1608dfa6e0b5569232559e3d385fea5a93112/library/std/src/panicking.rs:645:5
+   1: {call}
+             at ./src/ext.rs:12:9
+"""
+
+
+def test_a_trait_s_method_of_a_foreign_type_is_the_trait_s_crate_s(make_repo, trace_signal):
+    repo = make_repo(FILES)
+    for call in ("<alloc::string::String as mc::ext::Ext>::ext", "<core::option::Option<T> as mc::ext::Ext>::ext",
+                 "<&mut alloc::vec::Vec<u8> as mc::Ext>::ext", "<mc::ext::Foo as serde::de::Deserialize>::deserialize"):
+        assert (call, trace_signal(repo, BACKTRACE.format(call=call))["src/ext.rs"]) == (call, 1.0)
+    call = "<alloc::string::String as core::fmt::Display>::fmt"
+    assert trace_signal(repo, BACKTRACE.format(call=call))["src/ext.rs"] == 0.0
