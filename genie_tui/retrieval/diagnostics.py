@@ -45,11 +45,16 @@ _RUST_AT = re.compile(r"[ \t>]*at[ \t]")
 # generated 2 warnings``)
 _RUSTC_PRIMARY = re.compile(r"[ \t>]*-->[ \t]*")
 _CRATE_BUILT = re.compile(r"could not compile [`']([\w\-]+)[`']|[`']([\w\-]+)[`'] \([^)\n]*\) generated \d+ warning")
+# a line that ends a run of cargo's output, after which it names no crate of the places above: a fence, a shell's
+# prompt (``$ cargo build --features tls``), or prose (a line from its first column that cargo's do not begin with:
+# theirs begin with ``error``, ``warning``, ``note``, ``help``, blanks, a digit or ``|``)
+_RUN_END = re.compile(r"^[ \t>]*(?:```|~~~)|^[ \t>]*(?:\$|%|❯|PS[^\n>]*>)[ \t]+\S|^(?:> ?)?(?!(?:error|warning|note|"
+                      r"help|For more information|Some errors|Caused by)\b)(?:[A-Za-z(#]|[-*][ \t])", re.MULTILINE)
 
 
 class RustCrates:
     """The crates that the places of a text are in, as the text says: a backtrace's frame by its function, a
-    compiler's place by the crate whose build it reports next."""
+    compiler's place by the crate whose build it reports next, in the same run of cargo's output (see _RUN_END)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -59,6 +64,11 @@ class RustCrates:
         """Where cargo names a crate after its diagnostics, and the crate (read when a ``-->`` place asks)."""
         return [(m.start(), m.group(1) or m.group(2)) for m in _CRATE_BUILT.finditer(self.text)]
 
+    @functools.cached_property
+    def _run_ends(self) -> list[int]:
+        """Where the lines that end a run of cargo's output start (see _RUN_END)."""
+        return [m.start() for m in _RUN_END.finditer(self.text)]
+
     def of(self, start: int) -> str:
         """The crate of the place whose match (an ``at`` frame's or a ``file:line``) starts at ``start``, with
         ``_`` for ``-`` as in its code (``my-app`` is ``my_app``), or "": of a trait's method of a type, the type's
@@ -66,9 +76,13 @@ class RustCrates:
         text = self.text
         line = text.rfind("\n", 0, start) + 1
         before = text[line:start]
-        if _RUSTC_PRIMARY.fullmatch(before):
+        if _RUSTC_PRIMARY.fullmatch(before):  # the crate cargo names next, in the same run of its output
             i = bisect.bisect(self._built, (start, ""))
-            return self._built[i][1].replace("-", "_") if i < len(self._built) else ""
+            if i == len(self._built):
+                return ""
+            at, crate = self._built[i]
+            end = bisect.bisect(self._run_ends, start)
+            return crate.replace("-", "_") if end == len(self._run_ends) or self._run_ends[end] > at else ""
         if line < 2 or not (before.strip(" \t>") == "" and _RUST_AT.match(text, start)):
             return ""
         call = _RUST_CALL.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)

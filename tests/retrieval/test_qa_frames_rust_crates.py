@@ -24,3 +24,23 @@ def test_a_trait_s_method_of_a_foreign_type_is_the_trait_s_crate_s(make_repo, tr
         assert (call, trace_signal(repo, BACKTRACE.format(call=call))["src/ext.rs"]) == (call, 1.0)
     call = "<alloc::string::String as core::fmt::Display>::fmt"
     assert trace_signal(repo, BACKTRACE.format(call=call))["src/ext.rs"] == 0.0
+
+
+RUSTC = """error[E0308]: mismatched types
+  --> src/ext.rs:12:20
+   |
+12 |     let x: u32 = "a";
+   |                  ^^^ expected `u32`, found `&str`
+{between}
+error: failed to run custom build command for `openssl-sys v0.9.93`
+error: could not compile `{crate}` (build script) due to 1 previous error
+"""
+
+
+def test_a_rustc_place_is_of_the_crate_that_the_same_run_of_cargo_names(make_repo, trace_signal):
+    repo = make_repo(FILES)
+    for between in ("\n(and with --features tls, after fixing that:)\n", "```\n\n```\n", "$ cargo build --features tls"):
+        text = RUSTC.format(between=between, crate="openssl-sys")
+        assert (between, trace_signal(repo, text)["src/ext.rs"]) == (between, 1.0)
+    # within one run, another crate's place stays none of the repository's
+    assert trace_signal(repo, RUSTC.format(between="", crate="gateway"))["src/ext.rs"] == 0.0
