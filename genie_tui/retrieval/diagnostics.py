@@ -8,27 +8,30 @@ import bisect
 import functools
 import re
 
-# what a compiler says of a place after it (GCC's, Clang's, javac's, MSVC's, tsc's ``file:line:col: error: ...``): an
-# error, a warning, the context of one (GCC's ``required from ...`` of a template's instantiation), a note (``note:
-# candidate: ...``); and GCC's chain of includes before it (``In file included from x.cpp:4:``, ``   from y.h:41,``)
-NOTE, PLAIN, WARNING, ERROR = 0, 1, 2, 3
-_SAYS = re.compile(r"(?::\d+)*[:,)]?[ \t]*(?:(?P<error>(?:fatal )?error\b)|(?P<warning>warning\b)|"
-                   r"(?P<note>note\b)|required (?:from|by)\b)")
+# what a compiler says of a place after it (GCC's, Clang's, javac's, MSVC's, tsc's ``file:line:col: error: ...``, tsc's
+# pretty ``file:line:col - error TS2345: ...``): an error, a warning, the context of one (GCC's ``required from ...``
+# of a template's instantiation), a note (``note: candidate: ...``); and GCC's chain of includes before it (``In file
+# included from x.cpp:4:``, ``   from y.h:41,``). A place that says none of these (PLAIN: a linker's ``undefined
+# reference``, Go's ``./main.go:12:5: undefined: x``, rustc's ``-->``, a traceback's frame) is often the failure
+# itself, printed after the warnings of its build: it counts less than an error, more than a warning
+NOTE, CONTEXT, WARNING, PLAIN, ERROR = 0, 1, 2, 3, 4
+_SAYS = re.compile(r"(?::\d+)*[:,)]?(?:[ \t]+-)?[ \t]*(?:(?:(?P<error>(?:fatal )?error)|(?P<warning>warning))"
+                   r"(?=:|\[|[ \t]+[A-Z]{1,4}\d+\b)|(?P<note>note\b)|required (?:from|by)\b)")
 _INCLUDED = re.compile(r"[ \t>]*(?:In file included from|from)[ \t]+")
 _INCLUDE_END = re.compile(r"(?::\d+)?[,:][ \t]*(?:\r?\n|$)")
 
 
 def said(text: str, start: int, end: int) -> tuple[int, bool]:
-    """What a compiler says of the place ``text[start:end]`` (see _SAYS: NOTE, PLAIN, WARNING or ERROR; a
-    ``required from`` is PLAIN, as a place that says nothing is), and whether it is a line of an include chain (a
-    NOTE, and no Ruby ``from`` line, which is printed innermost first)."""
+    """What a compiler says of the place ``text[start:end]`` (see _SAYS: NOTE, CONTEXT for a ``required from``,
+    WARNING, ERROR, or PLAIN where it says none of them), and whether it is a line of an include chain (a NOTE, and
+    no Ruby ``from`` line, which is printed innermost first)."""
     line = text.rfind("\n", 0, start) + 1
     if _INCLUDED.fullmatch(text, line, start) and _INCLUDE_END.match(text, end):
         return NOTE, True
     m = _SAYS.match(text, end)
     if m is None:
         return PLAIN, False
-    return (ERROR if m.group("error") else WARNING if m.group("warning") else NOTE if m.group("note") else PLAIN,
+    return (ERROR if m.group("error") else WARNING if m.group("warning") else NOTE if m.group("note") else CONTEXT,
             False)
 
 

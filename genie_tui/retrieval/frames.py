@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .diagnostics import NOTE, PLAIN, WARNING, RustCrates, said
+from .diagnostics import ERROR, NOTE, PLAIN, WARNING, RustCrates, said
 from .pyframes import chain_keys
 
 SOURCE_EXTS = ("py|pyx|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|go|rs|java|kt|kts|scala|groovy|cs|php|swift|c|cc|"
@@ -201,8 +201,9 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
     threads. A Java trace's sections count from the exception printed first to its last ``Caused by:``, the
     root cause, whose first frame counts most; each trace of the text has its own causes, also behind logcat's
     prefix. The tracebacks of a Python chain are ordered apart, and so are an exception group's (see
-    pyframes.py) and a Go goroutine's (see _go_order); a compiler's error counts more than its other places, the
-    first error most, and its notes and include chain least (see diagnostics.said). A Go frame keeps the package its
+    pyframes.py) and a Go goroutine's (see _go_order); a compiler's error counts more than any other place, the
+    first error most, then the places it says nothing of (a linker's, a traceback's), then its warnings, and its
+    context, notes and include chain least (see diagnostics.said). A Go frame keeps the package its
     call names, a Rust frame the crate (see diagnostics.RustCrates). A code link is a place too, when it leads into
     this repository (``ours``: see :func:`links`)."""
     found: dict[tuple[str, int], tuple[int, Frame]] = {}
@@ -282,9 +283,10 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
             return (*in_go, 0, 0)
         if key in inner_first:
             return (0, 1, *section.get(key, (0, -pos)), 0)
-        # a compiler's error counts more than its notes, the first (the cause of those after it) most
+        # a compiler's error counts more than a place it says nothing of, that more than a warning, and those more
+        # than its notes; of its errors (or warnings) the first, the cause of those after it, most
         says = diagnosis.get(key, PLAIN)
-        return (0, 0, says, *((-pos, 0, 0) if says >= WARNING else chained.get(pos, (pos, 0, 0))))
+        return (0, 0, says, *((-pos, 0, 0) if says in (WARNING, ERROR) else chained.get(pos, (pos, 0, 0))))
 
     return [frame for _, (_, frame) in sorted(found.items(), key=strength)]
 

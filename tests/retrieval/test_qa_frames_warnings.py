@@ -1,0 +1,56 @@
+"""A compiler's warning counts less than a place it says nothing of: the real failure is often printed without
+``error:`` after the warnings of its build (a linker's ``undefined reference``, Go's ``undefined: x``, a Python
+traceback after a C extension's build); errors count most (tsc's pretty ``- error TS2345`` too), then those places,
+then warnings, then the context and notes of a diagnostic."""
+
+from __future__ import annotations
+
+from genie_tui.retrieval import RepoIndex
+
+C = "".join(f"int f{i}(void) {{ return {i}; }}\n" for i in range(60))
+PY = "".join(f"def f{i}():\n    return {i}\n" for i in range(60))
+LINKER = """Build fails on Ubuntu 24.04
+
+```
+src/util.c:5:10: warning: unused variable 'y' [-Wunused-variable]
+/usr/bin/ld: /tmp/ccAb12.o: in function `main':
+/home/u/app/src/main.c:12: undefined reference to `parse_config'
+collect2: error: ld returned 1 exit status
+```
+"""
+PYTHON = """Import fails after building
+
+```
+src/_speedups.c:120:5: warning: 'PyUnicode_AS_UNICODE' is deprecated [-Wdeprecated-declarations]
+$ python -c "import pkg"
+Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/home/u/app/pkg/core.py", line 40, in f19
+    return 19
+ImportError: cannot import name 'speedups'
+```
+"""
+
+
+def test_a_failure_printed_after_warnings_is_stronger_than_they_are(make_repo, trace_signal, frame_places):
+    repo = make_repo({"src/util.c": C, "src/main.c": C, "src/_speedups.c": C, "pkg/__init__.py": "", "pkg/core.py": PY})
+    for text, want in ((LINKER, "src/main.c"), (PYTHON, "pkg/core.py")):
+        trace = trace_signal(repo, text)
+        assert max(trace, key=lambda p: trace[p]) == want
+    ix = RepoIndex.open(repo)
+    try:
+        assert ix.search(LINKER, k=1)[0].path == "src/main.c"
+    finally:
+        ix.close()
+    go = "# example.com/app\n./cgo_helpers.c:5:10: warning: unused variable 'y'\n./main.go:12:5: undefined: parseConfig\n"
+    assert frame_places(go)[-1] == ("main.go", 12)
+    # only warnings: the first strongest, its notes weaker
+    warnings = "src/a.c:3:5: warning: x\nsrc/a.h:7:1: note: declared here\nsrc/b.c:9:1: warning: y\n"
+    assert frame_places(warnings) == [("a.h", 7), ("b.c", 9), ("a.c", 3)]
+
+
+def test_tsc_s_pretty_error_is_an_error(frame_places):
+    text = "src/a.ts:3:5 - error TS2345: bad\nsrc/b.ts:9:1 - error TS2322: worse\nsrc/c.ts:4:1 - warning: z\n"
+    assert frame_places(text) == [("c.ts", 4), ("b.ts", 9), ("a.ts", 3)]
+    # pytest's line of an exception named ``error`` (``re.error``) is no compiler's error
+    assert frame_places("src/p/a.py:3: error\n___ test_b ___\nsrc/p/b.py:9: ValueError\n")[-1] == ("b.py", 9)
