@@ -41,11 +41,15 @@ _NAMED_FILE = re.compile(rf"(?<![\w/.\-\\~@])({_DIRS}(?:{_NAMES}))(?![\w\-]|\.\w
 _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{SOURCE_EXTS}|html|htm|css|scss|less|xml|csv|tsv|sql|sh|bat|ps1|exe|dll|so|"
                         "dylib|whl|egg|tar|gz|tgz|zip|bz2|xz|pyc|pyd|ipynb|lock|log|png|jpg|jpeg|gif|svg|pdf|jar|"
                         "class|bin|dat|pkl|npy|npz|wasm|map".split("|"))
-# a compiler's command line (``gcc -o t test.c``, ``clang++ -I vendor/fmt app.cpp``, ``javac Main.java``): a file it
-# names without a directory is the user's own, in the directory the command runs in, which a file of the
-# repository is not for having its name
-_BUILD_COMMAND = re.compile(r"(?<![\w.\-/\\])(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|icc|icx|nvcc|javac|kotlinc|rustc|"
-                            r"swiftc)(?:-\d[\d.]*)?(?:\.exe)?(?:[ \t]+[^\s`'\"|;&<>]+)+")
+# a compiler's command line (``gcc -Wall -o t test.c``, ``clang++ -I vendor/fmt app.cpp``, ``javac -d out Main.java``):
+# the compiler at a command's start (a line's, after a shell's prompt, or a backtick's), then its words: options, an
+# option's argument, files; it ends with the command (a pipe, a backtick, the line) or at a word of prose (``Building
+# with gcc 13 fails in parser.c``, ``cc @maintainer: ...`` are none)
+_WORD = r"[^\s`'\"|;&<>]"
+_BUILD_COMMAND = re.compile(r"(?:^[ \t>]*(?:[$%#\u276f][ \t]+)?|(?<=`))(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|icc|"
+                            r"icx|nvcc|javac|kotlinc|rustc|swiftc)(?:-\d[\d.]*)?(?:\.exe)?"
+                            rf"((?:[ \t]+(?:-{_WORD}*(?:[ \t]+(?!-){_WORD}+)?|{_WORD}*[./\\=$]{_WORD}*))+)", re.MULTILINE)
+_INCLUDE_OPTION = re.compile(r"^-(?:I|L|isystem|iquote|idirafter|classpath|cp|sourcepath)?")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _SCOPED_RE = re.compile(r"(?<![.\w:])[A-Za-z_]\w*(?:::[A-Za-z_]\w*)+")
@@ -244,6 +248,35 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
+def _users_files(text: str) -> list[tuple[int, int]]:
+    """Where compiler command lines of ``text`` (see _BUILD_COMMAND, with an option) name the user's own files, no
+    path the query names: a command's output (``-o t``), and where the command reaches a file or directory through a
+    relative path (``-I third_party/cjson``, ``third_party/cjson/cJSON.c``: it builds the repository from outside, as
+    a user's program does), the files it names without a directory (``test.c``), which are then in the directory it
+    runs in. A command of such files alone (``gcc -o t test.c cJSON.c``) may run at the repository's root, as its
+    developers build a flat project, and names them as files of the repository."""
+    out: list[tuple[int, int]] = []
+    for m in _BUILD_COMMAND.finditer(text):
+        words = list(re.finditer(r"\S+", m.group(1)))
+        bare: list[tuple[int, int]] = []
+        outside = False
+        for i, w in enumerate(words):
+            span = (m.start(1) + w.start(), m.start(1) + w.end())
+            if i and words[i - 1].group() == "-o":
+                out.append(span)
+                continue
+            value = _INCLUDE_OPTION.sub("", w.group(), 1).removeprefix("./")
+            if not value or value.startswith("-"):
+                continue
+            if not re.search(r"[\\/]", value):
+                bare.append(span)
+            elif not re.match(r"(?:[A-Za-z]:)?[\\/~$]", value):
+                outside = True
+        if outside and any(w.group().startswith("-") for w in words):
+            out.extend(bare)
+    return out
+
+
 def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     """Split ``text`` into title and body tokens and collect frames, paths and identifiers. ``ours``: the names
     of this repository (from its remotes), which a code link must lead into to name a file (none: any link)."""
@@ -258,9 +291,8 @@ def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     q.frames = read_frames(text, ours)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
-    built = Spans([m.span() for m in _BUILD_COMMAND.finditer(clean)])
-    named = [m for m in _named_paths(clean, Spans(in_frames), in_java)
-             if not (built.covers(*m.span(1)) and not re.search(r"[\\/]", m.group(1)))]
+    own = Spans(_users_files(clean))
+    named = [m for m in _named_paths(clean, Spans(in_frames), in_java) if not own.covers(*m.span(1))]
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
                                  [m.group(1) for m in links(clean, ours) if not m.group(2)]))

@@ -1,6 +1,8 @@
-"""A file that a compiler's command line names without a directory (``gcc -o t test.c``) is the user's own, in the
-directory the command runs in: no path the query names, whatever file of that name the repository has; one with
-a directory (``third_party/cjson/cJSON.c``) and one the prose names are."""
+"""A file that a compiler's command line names without a directory, where the command reaches other files
+through one (``gcc -I third_party/cjson test.c third_party/cjson/cJSON.c``), is the user's own, in the directory
+the command runs in: no path the query names, whatever file of that name the repository has; one with a directory
+(``third_party/cjson/cJSON.c``) and one the prose names are. A command of bare names alone may run at the root of a
+flat project, whose files they are (its output is none); a compiler's name in prose is no command."""
 
 from __future__ import annotations
 
@@ -23,3 +25,20 @@ def test_a_file_a_build_command_names_without_a_directory_is_no_path_of_the_quer
         ix.close()
     assert (command.get("test.c", 0.0), command["cJSON.c"] > 0, command.get("cJSON_Utils.c", 0.0)) == (0.0, True, 0.0)
     assert prose["test.c"] > 0
+
+
+def test_a_compiler_s_name_in_prose_is_no_command_and_a_flat_project_s_command_names_its_files(make_repo):
+    ix = RepoIndex.open(make_repo({"lexer.c": C, "parser.c": C, "cJSON.c": C, "test.c": C}))
+    try:
+        for text, name in (("cc @maintainer: the overflow is in lexer.c", "lexer.c"),
+                           ("Building with gcc 13 fails in parser.c since the last release.", "parser.c"),
+                           ("With clang the warning in lexer.c goes away.", "lexer.c"),
+                           # a developer building at the root of a flat project: its files, but not the output
+                           ("To reproduce, in a checkout run `gcc -Wall -o t test.c cJSON.c` and ./t segfaults",
+                            "cJSON.c")):
+            mention = {path: feats.get("mention", 0.0) for path, feats in ix.features(text)}
+            assert (text, mention.get(name, 0.0) > 0) == (text, True)
+        mention = {path: feats.get("mention", 0.0) for path, feats in ix.features("$ gcc -O2 -o lexer.c parser.c")}
+        assert (mention.get("lexer.c", 0.0), mention.get("parser.c", 0.0) > 0) == (0.0, True)
+    finally:
+        ix.close()
