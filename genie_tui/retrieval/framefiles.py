@@ -15,7 +15,11 @@ _GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com
 # the directories of a Cargo package whose files are crates of their own, named after them, and any name a
 # Cargo.toml gives (its package's, its targets')
 _TARGETS = ("tests", "examples", "benches", "src/bin")
-_PACKAGE = re.compile(r"^[ \t]*package[ \t]+(?!object\b)([\w.]+)", re.MULTILINE)  # a Java, Kotlin or Scala file's
+# a Java, Kotlin or Scala file's package clause, and Scala's next ones, which name packages inside it (``package
+# com.acme`` then ``package chained``: ``com.acme.chained``), on the lines after it (blank, or a comment)
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+(?!object\b)([\w.]+)", re.MULTILINE)
+_NEXT_PACKAGE = re.compile(r"[^\n]*\n(?:[ \t]*(?://[^\n]*)?\r?\n)*[ \t]*package[ \t]+(?!object\b)([\w.]+)")
+_HEAD_MAX = 16384  # the characters of a file where its package clause is looked for (after a license's header)
 _READ_MAX = 20  # files of a frame's name whose package lines are read, at most
 _CARGO_NAME = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*["']([\w\-]+)["']""", re.MULTILINE)
 
@@ -63,8 +67,18 @@ def _files(f: Frame, seen: _Seen) -> list[str]:
     # ``com.fasterxml.jackson.core`` is not gson's ``com/google/gson/JsonParser.java``)
     package = posixpath.dirname(f.path).replace("/", ".")
     named = mods.frame_files(f.name)
-    return [c for c in named[:_READ_MAX] if (m := _PACKAGE.search((mods.read(c) or "")[:4000])) and
-            m.group(1) == package]
+    return [c for c in named[:_READ_MAX] if _package_of((mods.read(c) or "")[:_HEAD_MAX]) == package]
+
+
+def _package_of(text: str) -> str | None:
+    """The package a Java, Kotlin or Scala file's text declares, Scala's chained clauses joined, or None."""
+    m = _PACKAGE.search(text)
+    if m is None:
+        return None
+    parts = [m.group(1)]
+    while (m := _NEXT_PACKAGE.match(text, m.end())) is not None:
+        parts.append(m.group(1))
+    return ".".join(parts)
 
 
 def go_modules(mods: ModuleMap) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ def _read_config(repo: Path, rel: str) -> str | None:
             data = f.read(_CONFIG_MAX + 1)
     except OSError:
         return None
-    return data.decode("utf-8", "replace") if len(data) <= _CONFIG_MAX else None
+    return data.decode("utf-8-sig", "replace") if len(data) <= _CONFIG_MAX else None  # without a BOM before it
 
 
 def _is_config(path: str) -> bool:

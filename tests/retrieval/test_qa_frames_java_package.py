@@ -42,3 +42,17 @@ def test_a_frame_of_another_package_is_no_file_of_the_same_name(make_repo, trace
         assert ix.search(TRACE, k=1)[0].path == BASE + "JsonReader.java"
     finally:
         ix.close()
+
+
+def test_the_package_line_is_read_after_a_bom_a_long_license_and_through_scala_s_chained_clauses(make_repo,
+                                                                                                  trace_signal):
+    body = "".join(f"    fun f{i}() = {i}\n" for i in range(40))
+    license_ = "/*\n" + " * Licensed under the Apache License, Version 2.0 (the \"License\"); you may not...\n" * 80 + " */\n"
+    repo = make_repo({"app/Bom.kt": "\ufeffpackage com.acme.bom\n\nobject B {\n" + body + "}\n",
+                      "app/Licensed.kt": license_ + "package com.acme.lic\n\nobject L {\n" + body + "}\n",
+                      "app/Chained.scala": "package com.acme\npackage chained\n\nobject C {\n" + body + "}\n"})
+    assert len(license_) > 6000
+    for cls, name in (("com.acme.bom.B", "Bom.kt"), ("com.acme.lic.L", "Licensed.kt"),
+                      ("com.acme.chained.C$", "Chained.scala")):
+        text = f'Exception in thread "main" java.lang.IllegalStateException: boom\n\tat {cls}.f3({name}:12)\n'
+        assert (name, trace_signal(repo, text)["app/" + name]) == (name, 1.0)
