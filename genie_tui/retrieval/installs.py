@@ -15,7 +15,7 @@ STDLIB = re.compile(r"^(?:.*/)?(?:lib(?:32|64)?/(?:pypy|python)\d[\d.]*t?|Lib)/(
 # ``bower_components/``
 STORE = re.compile(r"^(?:.*/)?(?:(?P<py>(?:site|dist)-packages(?:/[^/]+\.egg)?)|(?P<node>node_modules)|(?P<gem>gems)|"
                    r"(?P<crate>\.cargo/registry/src/[^/]+|registry/src/[^/]+-[0-9a-f]{16})|"
-                   r"(?:\.cargo/git/checkouts/[^/]+|git/checkouts/[^/]+-[0-9a-f]{16})/[^/]+|vendor|bower_components)/")
+                   r"(?P<crate_git>\.cargo/git/checkouts|git/checkouts(?=/[^/]+-[0-9a-f]{16}/))|vendor|bower_components)/")
 # a language's own library, as its frames name it: Rust's (``/rustc/<commit>/library/std/src/io/mod.rs``, before 1.47
 # ``src/libstd/``; a toolchain's ``lib/rustlib/src/rust/library/``; the sanitizers' ``/rustc/llvm/src/``), the path
 # after it the rust repository's, and Go's, a package of its own (GO_STD) under GOROOT's ``src/`` (``/usr/local/go/
@@ -38,3 +38,5 @@ CARGO_PACKAGE = re.compile(r'^\[package\][ \t]*\r?\n(?:(?!\[)[^\n]*\n)*?[ \t]*na
 PACKAGE_DIR = {"node": re.compile(r"((?:@[^/]+/)?[^/]+)/(.+)"),
                "gem": re.compile(r"([^/]+?)-(?:\d[^/]*|[0-9a-f]{7,40})/(.+)")}
 PACKAGE_DIR["crate"] = PACKAGE_DIR["gem"]
+# a git dependency's checkout: ``<repository>-<hash of its url>/<commit>/`` (``regex-1a2b.../9f8e7d6/src/lib.rs``)
+PACKAGE_DIR["crate_git"] = re.compile(r"([^/]+?)-[0-9a-f]{16}/[^/]+/(.+)")

@@ -44,3 +44,12 @@ def test_a_rustc_place_is_of_the_crate_that_the_same_run_of_cargo_names(make_rep
         assert (between, trace_signal(repo, text)["src/ext.rs"]) == (between, 1.0)
     # within one run, another crate's place stays none of the repository's
     assert trace_signal(repo, RUSTC.format(between="", crate="gateway"))["src/ext.rs"] == 0.0
+
+
+def test_a_git_dependency_s_checkout_is_its_crate_s_not_the_repository_s(make_repo, trace_signal):
+    repo = make_repo({"Cargo.toml": '[package]\nname = "tinyjson"\n', "src/lib.rs": RS, "src/read.rs": RS})
+    for home in ("/home/u/.cargo", "/usr/local/cargo", "/opt/cargo-home"):
+        panic = f"thread 'main' panicked at {home}/git/checkouts/{{name}}-0123456789abcdef/1a2b3c4/src/lib.rs:5:3:\n"
+        assert (home, trace_signal(repo, panic.format(name="regex"))["src/lib.rs"]) == (home, 0.0)
+        # the repository's own crate from a git checkout is its file
+        assert (home, trace_signal(repo, panic.format(name="tinyjson"))["src/lib.rs"]) == (home, 1.0)
