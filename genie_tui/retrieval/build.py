@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from genie_tui.retrieval import files as F
 from genie_tui.retrieval import workers
 from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
+from genie_tui.retrieval.inside import ALIAS, OUTSIDE, Inside, alias_of, alias_reason
 from genie_tui.retrieval.spans import chunks, stored_terms
 from genie_tui.retrieval.store import Stopped, TooMany
 from genie_tui.retrieval.textutil import (
@@ -127,61 +127,6 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     return len(defs)
 
 
-OUTSIDE = "a symlink to outside the repository"  # the file, or a directory on its path
-ALIAS = "a symlink to "  # ... another file of the repository, indexed under its own name (see _alias_of)
-
-
-def _alias_reason(target: str) -> str:
-    return f"{ALIAS}{target}, which is indexed under its own name"
-
-
-class _Inside:
-    """Whether a file really lies in the repository once every symlink on its way is followed. A file that does
-    not (a symlink to ``/etc/passwd``, a key under ``~/.ssh``, or any file in a directory that was replaced by a
-    symlink to elsewhere) is not the project's code and must not reach search results or a model's context.
-    Each directory costs one ``lstat`` (a symlink is resolved in full), so a file in a known directory costs
-    nothing."""
-
-    def __init__(self, repo: Path) -> None:
-        self.root = os.path.realpath(repo)
-        self._dirs: dict[str, bool] = {"": True}
-        self.linked: set[str] = set()  # the directories reached through a symlink (see dir_ok)
-
-    def _within(self, real: str) -> bool:
-        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
-
-    def dir_ok(self, rel_dir: str) -> bool:
-        ok = self._dirs.get(rel_dir)
-        if ok is None:
-            full = os.path.join(self.root, rel_dir)
-            try:
-                link = stat.S_ISLNK(os.lstat(full).st_mode)
-            except OSError:
-                link = True  # gone or unreadable: resolve it in full, which decides safely
-            # a directory that is no link lies where its parent does, and the parent was checked
-            ok = self.dir_ok(rel_dir.rpartition("/")[0]) and (not link or self._within(os.path.realpath(full)))
-            self._dirs[rel_dir] = ok
-            self.linked.update([rel_dir] if link or rel_dir.rpartition("/")[0] in self.linked else [])
-        return ok
-
-    def file_ok(self, rel: str, is_link: bool) -> bool:
-        if not self.dir_ok(rel.rpartition("/")[0]):
-            return False
-        return not is_link or self._within(os.path.realpath(os.path.join(self.root, rel)))
-
-    def target(self, rel: str) -> str:
-        """The repository path a symlink inside it leads to, in the end."""
-        return os.path.relpath(os.path.realpath(os.path.join(self.root, rel)), self.root).replace(os.sep, "/")
-
-
-def _alias_of(inside: _Inside, path: str, listed: set[str]) -> str:
-    """The file that symlink ``path`` leads to when that file is indexed under its own name (``src/link.py ->
-    real.py``): the same code twice doubled every definition and search result, the link's listed first. ``""``
-    when the target is not indexed by its name (vendored, not listed), so the link stands in for it."""
-    target = inside.target(path)
-    return target if target != path and target in listed and F.path_exclusion(target) is None else ""
-
-
 def _clear_file(c: sqlite3.Connection, fid: int, df: Counter[str]) -> None:
     for table in ("defs", "refs", "imports", "chunks", "strings", "decls"):
         c.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
@@ -249,7 +194,7 @@ def _lstat_all(prefix: str, paths: Iterable[str]) -> dict[str, os.stat_result]:
     return out
 
 
-def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int, inside: _Inside) -> set[str]:
+def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: int, inside: Inside) -> set[str]:
     """The known files that are indexed and unchanged (the same size and ctime, a regular file, not over the
     size limit, in a directory inside the repository and reached through no link): most of them at each refresh, found in one pass
     (per file, the loop of :func:`_update` took a quarter of re-indexing one file of a 1M-line repository),
@@ -267,7 +212,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
     seen_early: dict[str, os.stat_result] = {}
-    inside = _Inside(repo)
+    inside = Inside(repo)
     present: set[str] = set()
     if only is None:
         # git lists the files while this process reads what is stored and looks at the files it knows (on 1M
@@ -317,13 +262,13 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         # given was seen written (by the watcher): read whatever its stat says (``touch -r``, ``rsync -t``)
         if same and old[5] is None and not via_link and not outside and st.st_size <= limit:
             continue  # unchanged and indexed: most files, so the full test below is skipped
-        alias = _alias_of(inside, path, listed) if via_link and not outside else ""
+        alias = alias_of(inside, path, listed) if via_link and not outside else ""
         if same and (old[5] or "").startswith("too large") == (st.st_size > limit) \
-                and (old[5] == OUTSIDE) == outside and (old[5] == _alias_reason(alias) if alias else
+                and (old[5] == OUTSIDE) == outside and (old[5] == alias_reason(alias) if alias else
                                                         not (old[5] or "").startswith(ALIAS)):
             continue  # unchanged, and a changed size limit (or symlink target) does not change its verdict
         reason = F.path_exclusion(path) or (OUTSIDE if outside else None) or \
-            (_alias_reason(alias) if alias else None)
+            (alias_reason(alias) if alias else None)
         data = b""
         if reason is None:
             try:
