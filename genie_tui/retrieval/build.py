@@ -158,7 +158,8 @@ def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None, 
     each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
     priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``).
     ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM).
-    ``max_parse``: :class:`TooMany` is raised, nothing written, when more files than that need parsing."""
+    ``max_parse``: :class:`TooMany` is raised, nothing written, when more files than that need parsing or
+    deleting."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
@@ -305,6 +306,10 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
             stamps[fid] = seen
             if max_parse is not None and len(jobs) > max_parse:  # at once: taking out the old rows is slow too
                 raise TooMany  # rolled back by update()
+    asked = None if only is None else set(entries)
+    gone = [(row[0], p) for p, row in known.items() if p not in present and (asked is None or p in asked)]
+    if max_parse is not None and len(jobs) + len(gone) > max_parse:  # deleting thousands takes seconds too
+        raise TooMany
     done = total - len(jobs)
     # closed on the way out of an error or a stop, so the workers end with the build
     n_workers = workers.count(n_workers, workers.work(jobs))
@@ -331,8 +336,6 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
                 c.commit()
                 if on_batch is not None:
                     on_batch(n)
-    gone = [(row[0], p) for p, row in known.items()
-            if p not in present and (only is None or p in entries)]
     for fid, _ in gone:
         _clear_file(c, fid, df)
         c.execute("DELETE FROM files WHERE id=?", (fid,))

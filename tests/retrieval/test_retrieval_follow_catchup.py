@@ -1,0 +1,63 @@
+"""The agent's index following the disk while another genie holds the build lock, while a large change is caught
+up in the background, when genie quits meanwhile, and where git's directories are not above the work tree
+(retrieval/follow.py). Real git repositories; the agent's tools through their registry."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+import time
+
+from genie_tui.config.settings import load_settings
+from genie_tui.retrieval import RepoIndex, build, follow
+from genie_tui.retrieval.store import WAITING, db_path
+from genie_tui.tools import registry
+from genie_tui.tools.base import ToolContext
+from tests.conftest import git
+
+
+def _run(ctx: ToolContext, name: str, **args) -> str:  # type: ignore[no-untyped-def]
+    return registry.run_simple(ctx, name, registry.validate(name, args)).text
+
+
+def _module(tag: str, i: int) -> str:
+    return "".join(f"def f{tag}_{i}_{j}(x):\n    return x + {j}\n\n\n" for j in range(5))
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def _slow_writes(monkeypatch, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Each parsed file takes ``seconds`` more to store: a catch-up of a few hundred files lasts seconds."""
+    real = build._write
+
+    def slow(*args):  # type: ignore[no-untyped-def]
+        time.sleep(seconds)
+        return real(*args)
+
+    monkeypatch.setattr(build, "_write", slow)
+
+
+def test_deleting_many_files_is_caught_up_in_the_background(make_repo, monkeypatch):
+    """A branch without a directory of thousands of files: nothing to parse, so the removal ran on the lookup's
+    thread (6,000 files took 1.7 s); deleted files count toward MAX_INLINE as files to parse do."""
+    monkeypatch.setattr(follow, "MAX_INLINE", 20)
+    repo = make_repo({**{f"old/mod{i}.py": _module("a", i) for i in range(40)}, "keep.py": "def keep():\n  pass\n"})
+    ix = RepoIndex.open(repo, watch=True)
+    removed_by: list[str] = []
+    real = build.update
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        stats = real(*args, **kwargs)
+        removed_by.extend([threading.current_thread().name] if stats.removed else [])
+        return stats
+
+    monkeypatch.setattr(build, "update", spy)
+    git(repo, "rm", "-rq", "old")
+    assert [d.path for d in ix.definitions("keep")] == ["keep.py"]
+    assert ix.wait(30) and removed_by == ["genie-index"]
+    assert ix.find_files("*.py") == ["keep.py"]
