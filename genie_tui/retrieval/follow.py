@@ -23,7 +23,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
-from genie_tui.retrieval.store import WAITING, LockBusy, Stopped, Store, TooMany
+from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store, TooMany
 
 if TYPE_CHECKING:
     from genie_tui.retrieval.snapshot import Snapshot
@@ -112,7 +112,7 @@ class Following:
                 pass
             except TooMany:
                 self._catch_up()
-            except Stopped:  # closing
+            except (Stopped, Closed):  # closing
                 pass
             except GenieError as exc:
                 self._warn(str(exc))

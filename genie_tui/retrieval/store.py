@@ -147,6 +147,13 @@ class Stopped(Exception):
     """An update told to stop (``RepoIndex.close``): what it committed stays, the rest is rolled back."""
 
 
+class Closed(GenieError):
+    """The index was closed (genie quitting) while a lookup on another thread still used it."""
+
+    def __init__(self) -> None:
+        super().__init__("the code index was closed (genie is quitting)")
+
+
 class TooMany(Exception):
     """An update asked to parse at most so many files found more to parse (see ``build.update``'s ``max_parse``)."""
 
@@ -215,10 +222,13 @@ class Store:
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._file: tuple[int, int] | None = None  # the file the first connection opened (device, inode)
+        self._closed = False
 
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
+            if self._closed:  # a lookup in flight at close(): a connection opened now was never closed
+                raise Closed
             c = sqlite3.connect(self.path, timeout=BUSY_SECONDS, check_same_thread=False)
             try:  # the same file as this store's other connections: another process may have replaced it since
                 st = os.stat(self.path)
@@ -339,6 +349,11 @@ class Store:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def close(self) -> None:
+        """Close every thread's connection; :meth:`conn` opens none after this (it raises :class:`Closed`)."""
+        self._closed = True
+        self._drop()
+
+    def _drop(self) -> None:
         with self._lock:
             for c in self._conns:
                 try:
@@ -350,7 +365,7 @@ class Store:
 
     def wipe(self) -> None:
         """Delete the index file (and WAL side files) so it is rebuilt."""
-        self.close()
+        self._drop()
         for suffix in ("", "-wal", "-shm"):  # the .lock file stays: another process may hold it
             Path(str(self.path) + suffix).unlink(missing_ok=True)
         self._file = None

@@ -42,6 +42,26 @@ def _slow_writes(monkeypatch, seconds: float) -> None:  # type: ignore[no-untype
     monkeypatch.setattr(build, "_write", slow)
 
 
+def test_a_lookup_in_flight_when_the_index_closes_opens_no_connection(make_repo):
+    """genie quitting while a lookup runs on another thread: its connection was opened again and never closed."""
+    repo = make_repo({"a.py": "def alpha():\n    return 1\n"})
+    ix = RepoIndex.open(repo, watch=True)
+    ix.close()
+    errors: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            ix.search("alpha")
+        except Exception as exc:  # noqa: BLE001 - what the tool would get
+            errors.append(exc)
+
+    worker = threading.Thread(target=lookup)
+    worker.start()
+    worker.join()
+    assert [str(e) for e in errors] == ["the code index was closed (genie is quitting)"]
+    assert ix._store._conns == []
+
+
 def test_deleting_many_files_is_caught_up_in_the_background(make_repo, monkeypatch):
     """A branch without a directory of thousands of files: nothing to parse, so the removal ran on the lookup's
     thread (6,000 files took 1.7 s); deleted files count toward MAX_INLINE as files to parse do."""
