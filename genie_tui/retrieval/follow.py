@@ -13,6 +13,7 @@ event loop); the next lookup reads its files first, waiting up to :data:`PATCH_W
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -152,9 +153,11 @@ class GitHead:
         self.repo = repo
         self.seen: tuple = ("unread",)  # the signature when the stored history was last brought to HEAD
         self._read: tuple[tuple, str] = (("unread",), "")
+        self._asked: tuple[str, str] | None = None  # git's answer where no .git is found (GIT_DIR set)
+        self._tried = False
 
     def signature(self) -> tuple:
-        dirs = _git_dirs(str(self.repo))
+        dirs = _git_dirs(str(self.repo)) or self._ask_git()
         if dirs is None:
             return ()
         git_dir, common = dirs
@@ -163,6 +166,21 @@ class GitHead:
         target = (_content(os.path.join(git_dir, ref)) or _content(os.path.join(common, ref))) if ref else b""
         return (git_dir, head, target, _stamp(os.path.join(common, "packed-refs")),
                 _stamp(os.path.join(common, "reftable", "tables.list")))
+
+    def _ask_git(self) -> tuple[str, str] | None:
+        """The git directories as git finds them (``GIT_DIR`` and ``GIT_WORK_TREE`` set, no ``.git`` above the
+        work tree), asked once."""
+        if not self._tried:
+            self._tried = True
+            try:
+                proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=self.repo,
+                                      capture_output=True, timeout=10, check=False)
+            except (OSError, subprocess.SubprocessError):
+                return None
+            dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
+            if proc.returncode == 0 and len(dirs) == 2:  # the common directory may be relative
+                self._asked = dirs[0], os.path.normpath(os.path.join(self.repo, dirs[1]))
+        return self._asked
 
     def moved(self) -> bool:
         """Whether HEAD may name another commit than when the history was last brought to it."""

@@ -62,6 +62,24 @@ def test_a_lookup_in_flight_when_the_index_closes_opens_no_connection(make_repo)
     assert ix._store._conns == []
 
 
+def test_head_moves_are_seen_with_git_dir_and_work_tree_set(tmp_path, monkeypatch):
+    """A dotfiles setup: GIT_DIR and GIT_WORK_TREE set, no .git above the work tree; a commit that writes no file
+    of it was never seen (git rev-parse ran at every update before HEAD was looked at directly)."""
+    work, store = tmp_path / "wt", tmp_path / "store.git"
+    work.mkdir()
+    monkeypatch.setenv("GIT_DIR", str(store))
+    monkeypatch.setenv("GIT_WORK_TREE", str(work))
+    git(work, "init", "-q", "-b", "main")
+    (work / "b.py").write_text("def b():\n    return 1\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "initial")
+    ix = RepoIndex.open(work, watch=True)
+    (work / "b.py").write_text("def b():\n    return 2\n")
+    ix.search("b")
+    git(work, "commit", "-qam", "Fix the zanzibar overflow in the frobnicator")
+    assert [r.path for r in ix.search("zanzibar overflow frobnicator")] == ["b.py"]
+
+
 def test_deleting_many_files_is_caught_up_in_the_background(make_repo, monkeypatch):
     """A branch without a directory of thousands of files: nothing to parse, so the removal ran on the lookup's
     thread (6,000 files took 1.7 s); deleted files count toward MAX_INLINE as files to parse do."""
