@@ -13,6 +13,7 @@ event loop); the next lookup reads its files first, waiting up to :data:`PATCH_W
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import threading
 import time
@@ -65,12 +66,23 @@ class Following:
     def refresh(self, paths: Sequence[str] = (), *, wait: bool = True) -> None:
         """Re-read the files whose size or ctime changed (with a watcher, those it saw change). ``wait`` false
         (after a patch, on the app's event loop): only noted, with the ``paths`` written, for the next lookup.
-        During a background build it is done when the build ends (waited for, it froze the app)."""
-        self._written = self._written | set(paths)  # replaced, not changed: a lookup's thread may be reading it
+        During a background build it is done when the build ends (waited for, it froze the app). A path outside
+        the repository is ignored; ``./a.py`` and an absolute path inside it name ``a.py``."""
+        own = {p for p in map(self._own_path, paths) if p}
+        self._written = self._written | own  # replaced, not changed: a lookup's thread may be reading it
         self._dirty = True
         if wait and not self._busy():
             self._dirty = False
             self._update(None, quick=True)
+
+    def _own_path(self, path: str | os.PathLike[str]) -> str:
+        """``path`` as the index names it (posix, relative to the repository), "" when it is outside."""
+        text = os.fspath(path)
+        if os.path.isabs(text):
+            text = os.path.relpath(text, self.repo)
+        rel = posixpath.normpath(text.replace(os.sep, "/"))
+        return "" if rel in (".", "") or rel == ".." or rel.startswith(("../", "/", ".git/")) or rel == ".git" \
+            else rel
 
     def _background(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
         """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""

@@ -80,6 +80,19 @@ def test_head_moves_are_seen_with_git_dir_and_work_tree_set(tmp_path, monkeypatc
     assert [r.path for r in ix.search("zanzibar overflow frobnicator")] == ["b.py"]
 
 
+def test_paths_a_refresh_is_given_name_the_files_the_index_stores(make_repo, tmp_path):
+    """``./d.py`` was indexed as a second file beside d.py; a path outside the repository is ignored."""
+    repo = make_repo({"d.py": "def delta():\n    return 1\n"})
+    (tmp_path / "outside.py").write_text("def outsider():\n    pass\n")
+    ix = RepoIndex.open(repo, watch=True)
+    for n, paths in enumerate([["./d.py"], [str(repo / "d.py")], ["sub/../d.py"]]):
+        (repo / "d.py").write_text(f"def delta_{n}():\n    return 2\n")
+        ix.refresh(paths, wait=False)
+        assert [d.path for d in ix.definitions(f"delta_{n}")] == ["d.py"]
+    ix.refresh(["../outside.py", str(tmp_path / "outside.py")], wait=False)
+    assert ix.find_files("*.py") == ["d.py"] and ix.definitions("outsider") == []
+
+
 def test_deleting_many_files_is_caught_up_in_the_background(make_repo, monkeypatch):
     """A branch without a directory of thousands of files: nothing to parse, so the removal ran on the lookup's
     thread (6,000 files took 1.7 s); deleted files count toward MAX_INLINE as files to parse do."""
