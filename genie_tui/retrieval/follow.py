@@ -4,10 +4,14 @@ Before each search, definition or reference lookup, file search and repo map, :m
 what changed since the last: with a watcher (inotify) the files it saw change, else (macOS, Windows, no inotify
 instance left, a watch limit reached) by looking at every file's size and ctime, about 100 ms on a 1M-line
 repository; and, when git's HEAD moved (a commit, an amend, a reset, a checkout), the history the ranking reads.
-More than :data:`MAX_INLINE` files to parse (a branch switch) are not parsed on the asker's thread: they are caught
-up in the background as the first build is (``building``, with its progress), and lookups answer meanwhile from
-what is indexed. A patch genie applied is only noted (``refresh(paths, wait=False)``: nothing is read on the app's
-event loop); the next lookup reads its files first, waiting up to :data:`PATCH_WAIT_S` for another genie's build.
+More than :data:`MAX_INLINE` files to parse or delete (a branch switch) are not taken in on the asker's thread: they
+are caught up in the background as the first build is (``building``, with its progress), and lookups answer
+meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
+that failed is not started again before :data:`RETRY_S`. A patch genie applied is only noted (``refresh(paths,
+wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first: a background build
+still parsing is stopped at its next file for that (what it committed stays) and started again after; another
+genie's build is waited for up to :data:`PATCH_WAIT_S`, once: after that lookups try without waiting until they
+find the lock free.
 """
 
 from __future__ import annotations
@@ -30,10 +34,23 @@ from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store,
 if TYPE_CHECKING:
     from genie_tui.retrieval.snapshot import Snapshot
 
-#: files to parse that a lookup takes in itself (about 2-5 ms each); more are caught up in the background
+#: files to parse or delete that a lookup takes in itself (about 2-5 ms each); more are caught up in the background
 MAX_INLINE = 200
 #: how long a lookup after a patch waits for another genie process's update before it answers without the patch
 PATCH_WAIT_S = 10.0
+#: how long after a failed catch-up lookups answer from what is indexed before one is started again
+RETRY_S = 30.0
+
+
+class Halt:
+    """What a build looks at between files (``build.update``'s ``stop``): the index closing, or a lookup asking
+    the background build to make way for the files genie wrote."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop, self.yield_ = stop, threading.Event()
+
+    def is_set(self) -> bool:
+        return self.stop.is_set() or self.yield_.is_set()
 
 
 class Following:
@@ -44,6 +61,7 @@ class Following:
     _write: Any  # threading.RLock
     _thread: threading.Thread | None
     _stop: threading.Event
+    _halt: Halt
     _files_done: threading.Event
     _watch: watch_mod.Watcher | None
     _follows: bool  # look at the disk before each lookup (open(watch=True)), with or without a watcher
@@ -53,12 +71,19 @@ class Following:
     _head: GitHead
     _snap: Snapshot
     _store: Store
+    # another genie's build lock: the shared end of the wait for it, and whether a wait ran out and was told
+    _lock_wait: tuple[float | None, bool, bool] = (None, False, False)
+    _failed: tuple[float, str] = (-RETRY_S, "")  # when a background build last failed, and why
+    _built: bool = False  # a background build's files were all taken in once
 
     if TYPE_CHECKING:  # RepoIndex's
         def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
                     block: bool = True, only: list[str] | None = None, max_parse: int | None = None) -> None: ...
 
         def _warn(self, msg: str) -> None: ...
+
+        @property
+        def building(self) -> bool: ...
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -85,72 +110,129 @@ class Following:
             else rel
 
     def _background(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
-        """The background build: a failure is a warning (searches go on with what is indexed), not a traceback."""
+        """The background build: a failure is one warning (searches go on with what is indexed), not a traceback."""
         try:
             self._update(progress, quick=quick)
+            self._built = True
             while self._dirty:  # files patched meanwhile, which it may have read before
                 self._dirty = False
                 self._update(None, quick=True)
         except Stopped:
             pass
         except GenieError as exc:
-            self._warn(str(exc))
+            told, self._failed = self._failed[1], (time.monotonic(), str(exc))
+            if str(exc) != told:  # a catch-up failing again alike is not told again
+                self._warn(str(exc))
         finally:
             self._store.release()
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, quick: bool = True) -> None:
         """Bring in a change too large for a lookup to wait for, on a thread, as the first build is."""
         self._files_done.clear()
-        self._thread = threading.Thread(target=self._background, args=(self._progress, True), name="genie-index",
+        if self._progress is not None:  # not the last build's numbers ("600 of 600 files so far")
+            self._progress(0, 0)
+        self._thread = threading.Thread(target=self._background, args=(self._progress, quick), name="genie-index",
                                         daemon=True)
         self._thread.start()
 
     def _follow(self) -> None:
-        """Before a lookup: take in what changed on disk (see the module's doc); not while a build runs."""
-        if not (self._follows or self._dirty) or self._busy():
+        """Before a lookup: take in what changed on disk (see the module's doc); not while a build parses."""
+        if not (self._follows or self._dirty or self._written):
             return
-        with self._write:
-            try:
-                if self._written:
-                    self._take_written()
-                w = self._watch
-                if self._dirty or self._head.moved() or (self._follows and (w is None or w.pending())):
-                    dirty, self._dirty = self._dirty, False
-                    try:  # not while another genie process updates (or stopped doing so): later
-                        self._update(None, quick=True, block=False, max_parse=MAX_INLINE)
-                    except BaseException:
-                        self._dirty = self._dirty or dirty
-                        raise
-            except LockBusy:
-                pass
-            except TooMany:
+        try:
+            if self._written:
+                self._make_way()
+                self._take_written()
+            if not self._hold():  # a background build parses: answered from what is indexed
+                return
+        except (Stopped, Closed):  # closing
+            return
+        except GenieError as exc:
+            self._warn(str(exc))
+            return
+        try:
+            w = self._watch
+            if self._dirty or self._head.moved() or (self._follows and (w is None or w.pending())):
+                dirty, self._dirty = self._dirty, False
+                try:  # not while another genie process updates (or stopped doing so): later
+                    self._update(None, quick=True, block=False, max_parse=MAX_INLINE)
+                except BaseException:
+                    self._dirty = self._dirty or dirty
+                    raise
+        except LockBusy:
+            pass
+        except TooMany:
+            self._dirty = True  # read by the catch-up, or by a lookup once it may start one
+            if self._busy():  # its embedding pass goes on: its thread takes the change in after it
+                self._files_done.clear()
+            elif time.monotonic() - self._failed[0] >= RETRY_S:
                 self._catch_up()
-            except (Stopped, Closed):  # closing
-                pass
-            except GenieError as exc:
-                self._warn(str(exc))
+        except (Stopped, Closed):  # closing
+            pass
+        except GenieError as exc:
+            self._warn(str(exc))
+        finally:
+            self._write.release()
+
+    def _hold(self) -> bool:
+        """Take the write lock, unless a background build holds it to parse (False then): a lookup waits for
+        another lookup's update, not for a catch-up."""
+        while not self._write.acquire(timeout=0.05):
+            if self.building:
+                return False
+        if self.building:  # started while this thread waited
+            self._write.release()
+            return False
+        return True
+
+    def _make_way(self) -> None:
+        """A background build still parsing stops at its next file, so that the files genie wrote are read now
+        (it may have read them before they were written); the next update starts it again (or takes the rest
+        in itself, when few are left). What it committed stays: up to ``build.BATCH_FILES`` parsed files are
+        parsed again."""
+        thread = self._thread
+        if thread is None or not self.building:
+            return
+        self._halt.yield_.set()
+        try:
+            while thread.is_alive() and not self._files_done.is_set():
+                thread.join(0.05)
+                if self._stop.is_set():
+                    raise Stopped
+        finally:
+            self._halt.yield_.clear()
+        self._dirty = True
 
     def _take_written(self) -> None:
         """Read the files genie wrote, whatever else changed: the agent's next lookup sees its patch. A new file
-        git ignores, or one in a build directory (indexed only if git tracks it), is left to the scans."""
+        git ignores, or one in a build directory (indexed only if git tracks it), is left to the scans. Another
+        genie's build is waited for without the write lock, up to PATCH_WAIT_S once (see the module's doc)."""
         written = sorted(self._written)
         stored = set(self._snap.all_paths)
         new = [p for p in written if p not in stored and not build_dir(p)]
         ignored = watch_mod.check_ignore(str(self.repo), new) if new else set()
         paths = [p for p in written if p in stored or (p in new and ignored is not None and p not in ignored)]
-        end, told = time.monotonic() + PATCH_WAIT_S, False
         while paths:
+            if not self._hold():  # a catch-up started meanwhile: the next lookup makes way
+                return
             try:
                 self._update(None, quick=True, block=False, only=paths)
+                self._lock_wait = (None, False, False)  # found free: the next busy lock is waited for again
                 break
             except LockBusy:
-                if time.monotonic() >= end:
-                    return  # answered from what is indexed; the patch is read at a later lookup
-                if not told and self.on_wait is not None:
-                    self.on_wait(WAITING)
-                told = True
-                if self._stop.wait(0.1):
-                    raise Stopped from None
+                pass
+            finally:
+                self._write.release()
+            end, gave_up, told = self._lock_wait
+            now = time.monotonic()
+            if gave_up or (end is not None and now >= end):
+                self._lock_wait = (None, True, told)
+                return  # answered from what is indexed; the patch is read at a later lookup
+            if not told and self.on_wait is not None:
+                self.on_wait(WAITING)
+            self._lock_wait = (now + PATCH_WAIT_S if end is None else end, False, True)
+            if self._stop.wait(0.1):
+                raise Stopped from None
         self._written = self._written - set(written)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
-from genie_tui.retrieval.follow import Following, GitHead
+from genie_tui.retrieval.follow import Following, GitHead, Halt
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot
@@ -51,6 +51,7 @@ class RepoIndex(Following):
         self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see known_rows)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()  # close(): a background build stops at its next file, what it stored stays
+        self._halt = Halt(self._stop)  # ... or a lookup makes way for genie's patch (follow.py)
         self.warnings: list[str] = []
         self.on_wait: Callable[[str], None] | None = None
         self.last_build: build.BuildStats = build.BuildStats()
@@ -113,6 +114,10 @@ class RepoIndex(Following):
     @property
     def building(self) -> bool:  # a background build's files are not all in (searches answer from those that are)
         return self._thread is not None and self._thread.is_alive() and not self._files_done.is_set()
+
+    @property
+    def first_build(self) -> bool:  # building, and no background build ended yet (a catch-up is not the first)
+        return self.building and not self._built
 
     def close(self) -> None:
         self._stop.set()
@@ -194,7 +199,7 @@ class RepoIndex(Following):
                 only = w.changed_files(known or build.stored(c))
             if w is not None and only is None:  # the directories of the files stored are watched before a scan
                 w.arm(build.stored_paths(c), begin=True)
-            self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known, stop=self._stop,
+            self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known, stop=self._halt,
                                            on_batch=self._partial() if behind else None, max_parse=max_parse)
             if w is not None and only is None:  # and after it: those it found
                 w.arm(build.stored_paths(c), begin=False)

@@ -67,11 +67,15 @@ class ToolContext:
         return self._index
 
     def settle_index(self) -> None:
-        """Before a search: wait a while for a build still running (indexing.TOOL_WAIT_S), so that a first search
-        in a repository nobody indexed yet sees all of it; past that, it answers from what is indexed so far."""
+        """Before a search: wait a while for the first build (indexing.TOOL_WAIT_S), so that a first search in a
+        repository nobody indexed yet sees all of it; past that, it answers from what is indexed so far. A later
+        catch-up (a branch switch) is not waited for: the index holds every file's last version meanwhile, and
+        each tool call waiting 10 s held the agent up for the whole catch-up; the note says what may be missing."""
         from genie_tui.core import indexing
 
-        if self.index is not None and self.service is not None and self.service.status()[0]:
+        index = self.index
+        if index is not None and self.service is not None and getattr(index, "first_build", True) \
+                and self.service.status()[0]:
             self.service.wait(indexing.TOOL_WAIT_S)
 
     def index_note(self) -> str:
@@ -80,6 +84,9 @@ class ToolContext:
         if not busy:
             return ""
         so_far = f"{done:,} of {total:,} files so far" if total else "its first files"
+        if not getattr(self._index, "first_build", True):  # a catch-up: every file is indexed, some as they were
+            return (f"\n(the code index is catching up with many changed files (a branch switch?): {so_far}; a "
+                    "file not re-read yet is found as it was before, so read the files directly to be sure)")
         return (f"\n(the code index is still being built: {so_far}; a file not indexed yet is not found, so "
                 "search again later or read the files directly)")
 

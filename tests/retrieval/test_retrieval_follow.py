@@ -69,8 +69,8 @@ def _module(tag: str, i: int) -> str:
 
 
 def test_a_large_change_is_caught_up_in_the_background(make_repo, monkeypatch):
-    """More files to parse than a lookup takes in itself: the tool answers at once from what is indexed, with the
-    first build's note, while they are parsed behind it."""
+    """More files to parse than a lookup takes in itself: the tool answers at once from what is indexed, with a
+    note that it is catching up, while they are parsed behind it."""
     monkeypatch.setattr(follow, "MAX_INLINE", 20)
     repo = make_repo({f"pkg{i % 6}/mod{i}.py": _module("a", i) for i in range(300)})
     ctx = ToolContext(repo, load_settings(repo, {}))
@@ -78,16 +78,16 @@ def test_a_large_change_is_caught_up_in_the_background(make_repo, monkeypatch):
     for i in range(300):  # a branch switch, a formatter run
         (repo / f"pkg{i % 6}/mod{i}.py").write_text(_module("b", i))
     out = _run(ctx, "search_code", query="fb_7_3")
-    assert "the code index is still being built" in out
+    assert "the code index is catching up" in out
     assert ctx.service.wait(60)
     out = _run(ctx, "search_code", query="fb_7_3")
-    assert "pkg1/mod7.py" in out and "still being built" not in out
+    assert "pkg1/mod7.py" in out and "catching up" not in out
     assert _run(ctx, "go_to_definition", symbol="fa_7_3").startswith("no definitions")
     held = _index_files_open(ctx.index)
     for tag in "cdef":  # more catch-ups: each one's connection closes with its thread (one more stayed open each)
         for i in range(300):
             (repo / f"pkg{i % 6}/mod{i}.py").write_text(_module(tag, i))
-        assert "still being built" in _run(ctx, "search_code", query=f"f{tag}_7_3")
+        assert "catching up" in _run(ctx, "search_code", query=f"f{tag}_7_3")
         assert ctx.service.wait(60)
     assert "pkg1/mod7.py" in _run(ctx, "search_code", query="ff_7_3")
     assert _index_files_open(ctx.index) <= held
