@@ -10,16 +10,12 @@ from genie_tui.retrieval.frames import Frame
 from genie_tui.retrieval.installs import GO_STD
 from genie_tui.retrieval.modules import ModuleMap
 from genie_tui.retrieval.query import Query
+from genie_tui.retrieval.textutil import package_clause
 
 _GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
 # the directories of a Cargo package whose files are crates of their own, named after them, and any name a
 # Cargo.toml gives (its package's, its targets')
 _TARGETS = ("tests", "examples", "benches", "src/bin")
-# a Java, Kotlin or Scala file's package clause, and Scala's next ones, which name packages inside it (``package
-# com.acme`` then ``package chained``: ``com.acme.chained``), on the lines after it (blank, or a comment)
-_PACKAGE = re.compile(r"^[ \t]*package[ \t]+(?!object\b)([\w.]+)", re.MULTILINE)
-_NEXT_PACKAGE = re.compile(r"[^\n]*\n(?:[ \t]*(?://[^\n]*)?\r?\n)*[ \t]*package[ \t]+(?!object\b)([\w.]+)")
-_HEAD_MAX = 16384  # the characters of a file where its package clause is looked for (after a license's header)
 _READ_MAX = 20  # files of a frame's name whose package lines are read, at most
 _CARGO_NAME = re.compile(r"""^[ \t]*name[ \t]*=[ \t]*["']([\w\-]+)["']""", re.MULTILINE)
 
@@ -67,18 +63,7 @@ def _files(f: Frame, seen: _Seen) -> list[str]:
     # ``com.fasterxml.jackson.core`` is not gson's ``com/google/gson/JsonParser.java``)
     package = posixpath.dirname(f.path).replace("/", ".")
     named = mods.frame_files(f.name)
-    return [c for c in named[:_READ_MAX] if _package_of((mods.read(c) or "")[:_HEAD_MAX]) == package]
-
-
-def _package_of(text: str) -> str | None:
-    """The package a Java, Kotlin or Scala file's text declares, Scala's chained clauses joined, or None."""
-    m = _PACKAGE.search(text)
-    if m is None:
-        return None
-    parts = [m.group(1)]
-    while (m := _NEXT_PACKAGE.match(text, m.end())) is not None:
-        parts.append(m.group(1))
-    return ".".join(parts)
+    return [c for c in named[:_READ_MAX] if package_clause(mods.read(c) or "") == package]
 
 
 def go_modules(mods: ModuleMap) -> list[tuple[str, str]]:

@@ -14,15 +14,12 @@ from pathlib import Path
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval.modules import ModuleMap
-from genie_tui.retrieval.textutil import source_lines
+from genie_tui.retrieval.textutil import PACKAGE_HEAD, package_clause, source_lines
 
 _BY_PACKAGE = ("java", "kotlin", "scala", "csharp")  # a package's classes see each other without an import
 _GO_MAJOR = re.compile(r"/v\d+$")  # ``github.com/x/y/v2`` is package ``y``
 _GO_PACKAGE = re.compile(rb"^package[ \t]+(\w+)", re.MULTILINE)
-# a Java, Kotlin or Scala file's package clause (Scala's ``package object`` is an object in it); Scala chains them
-_JVM_PACKAGE = re.compile(rb"^[ \t]*package[ \t]+(?!object\b)([\w.`]+)", re.MULTILINE)
 _JVM = (".java", ".kt", ".kts", ".scala", ".sc")
-_HEAD = 8192  # bytes of a file read for its package clause
 
 
 def jvm_package(repo: Path, path: str) -> str | None:
@@ -31,13 +28,10 @@ def jvm_package(repo: Path, path: str) -> str | None:
     files, a test source root beside the main one, generated sources)."""
     try:
         with open(repo / path, "rb") as fh:
-            head = fh.read(_HEAD)
+            head = fh.read(PACKAGE_HEAD * 4).decode("utf-8-sig", "replace")  # up to 4 bytes a character
     except OSError:
         return None
-    clauses = _JVM_PACKAGE.findall(head)
-    if not path.endswith((".scala", ".sc")):
-        clauses = clauses[:1]
-    return ".".join(c.decode("utf-8", "replace").replace("`", "") for c in clauses).lower()
+    return (package_clause(head) or "").lower()
 
 
 def _imports(c: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:

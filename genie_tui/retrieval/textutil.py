@@ -214,3 +214,22 @@ def source_lines(root: Path, path: str, wanted: set[int], lang: str | None) -> d
     except OSError:
         pass
     return out
+
+
+# a Java, Kotlin or Scala file's package clause (Scala's ``package object`` is an object in it), and Scala's next
+# ones, which name packages inside it (``package com.acme`` then ``package chained``), on the lines after it
+_PACKAGE = re.compile(r"^[ \t]*package[ \t]+(?!object\b)([\w.`]+)", re.MULTILINE)
+_NEXT_PACKAGE = re.compile(r"[^\n]*\n(?:[ \t]*(?://[^\n]*)?\r?\n)*[ \t]*package[ \t]+(?!object\b)([\w.`]+)")
+PACKAGE_HEAD = 16384  # the characters of a file where its package clause is looked for (after a license's header)
+
+
+def package_clause(text: str) -> str | None:
+    """The package a Java, Kotlin or Scala file's text declares (its first :data:`PACKAGE_HEAD` characters are
+    enough), Scala's chained clauses joined, backquotes taken off; None when it declares none."""
+    m = _PACKAGE.search(text, 0, PACKAGE_HEAD)
+    if m is None:
+        return None
+    parts = [m.group(1)]
+    while (m := _NEXT_PACKAGE.match(text, m.end(), PACKAGE_HEAD)) is not None:
+        parts.append(m.group(1))
+    return ".".join(parts).replace("`", "")

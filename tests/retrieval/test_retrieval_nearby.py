@@ -177,6 +177,16 @@ def test_java_and_kotlin_packages_are_their_package_lines_not_their_directories(
     ix.close()
 
 
+
+def test_a_package_line_after_a_byte_order_mark_is_read(make_repo):
+    # a file saved with a UTF-8 BOM (some Windows editors) hid its package line: read as the default package
+    files = {"src/main/kotlin/Slugs.kt": "package com.acme.text\n\nfun slug(s: String) = s\n",
+             "src/main/kotlin/Legacy.kt": "package com.acme.legacy\n\nfun slug(s: String) = s + \"!\"\n",
+             "src/main/kotlin/Page.kt": "\ufeffpackage com.acme.legacy\n\nfun title(s: String) = slug(s)\n"}
+    ix = RepoIndex.open(make_repo(files))
+    assert _paths(ix.definitions("slug", "src/main/kotlin/Page.kt"))[0] == "src/main/kotlin/Legacy.kt"
+    ix.close()
+
 _GO_METHODS = {
     "go.mod": "module example.com/app\n\ngo 1.21\n",
     "srv/server.go": "package srv\n\ntype Server struct{}\n\nfunc New() *Server { return &Server{} }\n\n"
