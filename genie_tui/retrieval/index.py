@@ -17,6 +17,7 @@ from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symb
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.follow import Following, GitHead, Halt
+from genie_tui.retrieval.framefiles import repo_frames
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot
@@ -265,7 +266,7 @@ class RepoIndex(Following):
         out = []
         c = self._store.conn()
         scorer = spans.ChunkScorer(qterms, idf, q.code_idents)
-        frames = rank.repo_frames(q, self._snap.mods)  # once: a long log's frames took 8 ms per result file
+        frames = repo_frames(q, self._snap.mods)  # once: a long log's frames took 8 ms per result file
         for s in rank.top(ranked, k):
             best = self._spans(c, s, q, qterms, idf, sem=sem, scorer=scorer, frames=frames)
             out.append(SearchResult(s.info.path, round(s.score, 4), best, rank.why(s, rank.WEIGHTS)))
@@ -298,7 +299,7 @@ class RepoIndex(Following):
         headers |= {r[0] for r in rows if r[2] in named and any(r[0] < ln <= r[1] for ln in named[r[2]])}
         rows = rows if with_rows else []
         frame_lines: dict[int, float] = {}
-        for hits, line, strength in frames if frames is not None else rank.repo_frames(q, self._snap.mods):
+        for hits, line, strength in frames if frames is not None else repo_frames(q, self._snap.mods):
             if info.path in hits:
                 frame_lines[line] = max(frame_lines.get(line, 0.0), strength)
         return rows, frame_lines, headers
