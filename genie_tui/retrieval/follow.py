@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sqlite3
 import subprocess
 import threading
 import time
@@ -147,6 +148,10 @@ class Following:
                 return
         except (Stopped, Closed):  # closing
             return
+        except sqlite3.ProgrammingError:
+            if self._stop.is_set():  # its connection closed under it (genie quitting)
+                return
+            raise
         except GenieError as exc:
             self._warn(str(exc))
             return
@@ -165,10 +170,13 @@ class Following:
             self._dirty = True  # read by the catch-up, or by a lookup once it may start one
             if self._busy():  # its embedding pass goes on: its thread takes the change in after it
                 self._files_done.clear()
-            elif time.monotonic() - self._failed[0] >= RETRY_S:
-                self._catch_up()
+            elif time.monotonic() - self._failed[0] >= RETRY_S and not self._written:
+                self._catch_up()  # not while a patch's files wait: the lookup reading them starts it after
         except (Stopped, Closed):  # closing
             pass
+        except sqlite3.ProgrammingError:
+            if not self._stop.is_set():
+                raise
         except GenieError as exc:
             self._warn(str(exc))
         finally:
@@ -185,23 +193,33 @@ class Following:
             return False
         return True
 
-    def _make_way(self) -> None:
+    def _make_way(self) -> bool:
         """A background build still parsing stops at its next file, so that the files genie wrote are read now
         (it may have read them before they were written); the next update starts it again (or takes the rest
         in itself, when few are left). What it committed stays: up to ``build.BATCH_FILES`` parsed files are
-        parsed again."""
+        parsed again. A build waiting for another genie's build lock sees no stop until it has it: that is
+        waited for as :meth:`_take_written` waits for the lock itself, up to PATCH_WAIT_S once (it held a lookup
+        as long as the other genie built). False when the build did not stop."""
         thread = self._thread
         if thread is None or not self.building:
-            return
+            return True
+        end, gave_up, told = self._lock_wait
+        if gave_up:
+            return False
+        end = time.monotonic() + PATCH_WAIT_S if end is None else end
         self._halt.yield_.set()
         try:
             while thread.is_alive() and not self._files_done.is_set():
                 thread.join(0.05)
                 if self._stop.is_set():
                     raise Stopped
+                if time.monotonic() >= end:
+                    self._lock_wait = (None, True, told)
+                    return False
         finally:
             self._halt.yield_.clear()
         self._dirty = True
+        return True
 
     def _take_written(self) -> None:
         """Read the files genie wrote, whatever else changed: the agent's next lookup sees its patch. A new file
@@ -212,9 +230,13 @@ class Following:
         new = [p for p in written if p not in stored and not build_dir(p)]
         ignored = watch_mod.check_ignore(str(self.repo), new) if new else set()
         paths = [p for p in written if p in stored or (p in new and ignored is not None and p not in ignored)]
+        tries = 0
         while paths:
-            if not self._hold():  # a catch-up started meanwhile: the next lookup makes way
-                return
+            if not self._hold():  # a catch-up another lookup started meanwhile: it makes way too, a few times
+                tries += 1
+                if tries > 3 or not self._make_way():
+                    return
+                continue
             try:
                 self._update(None, quick=True, block=False, only=paths)
                 self._lock_wait = (None, False, False)  # found free: the next busy lock is waited for again

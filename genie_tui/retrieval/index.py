@@ -23,6 +23,7 @@ from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot
 from genie_tui.retrieval.store import (
     CacheUnusable,
+    Closed,
     StaleIndex,
     Store,
     db_path,
@@ -174,6 +175,8 @@ class RepoIndex(Following):
         try:
             return read()
         except sqlite3.DatabaseError as exc:
+            if self._stop.is_set():  # a connection closed under it: genie is quitting
+                raise Closed from exc
             if not is_corruption(exc):
                 raise
             self.wait()
