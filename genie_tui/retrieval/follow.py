@@ -75,6 +75,7 @@ class Following:
     # another genie's build lock: the shared end of the wait for it, and whether a wait ran out and was told
     _lock_wait: tuple[float | None, bool, bool] = (None, False, False)
     _failed: tuple[float, str] = (-RETRY_S, "")  # when a background build last failed, and why
+    _written_failed = ""  # why reading a patch's files last failed
     _built: bool = False  # a background build's files were all taken in once
 
     if TYPE_CHECKING:  # RepoIndex's
@@ -152,8 +153,11 @@ class Following:
             if self._stop.is_set():  # its connection closed under it (genie quitting)
                 return
             raise
-        except GenieError as exc:
-            self._warn(str(exc))
+        except GenieError as exc:  # reading a patch's files failed (a full disk): left to the scans, which see
+            self._written, self._dirty = set(), True  # them changed, not tried by every lookup, said once alike
+            told, self._written_failed = self._written_failed, str(exc)
+            if str(exc) != told:
+                self._warn(str(exc))
             return
         try:
             w = self._watch

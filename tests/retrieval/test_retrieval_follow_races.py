@@ -99,3 +99,24 @@ def test_a_lookup_when_genie_quits_under_it_says_so_without_a_database_error(mak
     ix.refresh(wait=False)
     with pytest.raises(GenieError, match="closed"):
         ix.definitions("alpha")
+
+
+def test_a_patchs_files_that_cannot_be_read_are_left_to_the_scans_and_said_once(make_repo, monkeypatch):
+    # a full disk: every lookup tried the patch's files again, warned again, and no catch-up could start
+    repo = make_repo({"a.py": "def alpha():\n    return 1\n"})
+    ix = RepoIndex.open(repo, watch=True)
+    real = build.update
+
+    def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("only"):
+            raise GenieError("cannot update the code index: database or disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "update", full_disk)
+    (repo / "a.py").write_text("def alpha_patched():\n    return 1\n")
+    ix.refresh(["a.py"], wait=False)
+    for _ in range(3):
+        ix.definitions("alpha")
+    assert ix.warnings.count("cannot update the code index: database or disk is full") == 1
+    assert [loc.path for loc in ix.definitions("alpha_patched")] == ["a.py"]  # read by the scan after
+    ix.close()
