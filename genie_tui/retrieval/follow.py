@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import posixpath
 import sqlite3
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -292,14 +291,7 @@ class GitHead:
         work tree), asked once."""
         if not self._tried:
             self._tried = True
-            try:
-                proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=self.repo,
-                                      capture_output=True, timeout=10, check=False)
-            except (OSError, subprocess.SubprocessError):
-                return None
-            dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
-            if proc.returncode == 0 and len(dirs) == 2:  # the common directory may be relative
-                self._asked = dirs[0], os.path.normpath(os.path.join(self.repo, dirs[1]))
+            self._asked = watch_mod.git_dirs(str(self.repo))
         return self._asked
 
     def moved(self) -> bool:

@@ -8,11 +8,10 @@ import re
 
 from genie_tui.retrieval.frames import Frame
 from genie_tui.retrieval.installs import GO_STD
-from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.modules import GO_MAJOR, ModuleMap
 from genie_tui.retrieval.query import Query
 from genie_tui.retrieval.textutil import package_clause
 
-_GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
 # the directories of a Cargo package whose files are crates of their own, named after them, and any name a
 # Cargo.toml gives (its package's, its targets')
 _TARGETS = ("tests", "examples", "benches", "src/bin")
@@ -87,7 +86,7 @@ def go_package_files(mods: ModuleMap, package: str, name: str, modules: list[tup
     there, one of a module it does not name (a fork's, the repository's by an old path: moby's
     ``github.com/docker/docker/daemon``, now ``github.com/moby/moby/v2``; or a dependency's)."""
     for module, folder in modules:
-        for path in dict.fromkeys((module, _GO_MAJOR.sub("", module))):
+        for path in dict.fromkeys((module, GO_MAJOR.sub("", module))):
             if package == path or package.startswith(path + "/"):
                 file = posixpath.join(folder, package[len(path) + 1:], name)
                 return [file] if file in mods.paths else None

@@ -29,7 +29,7 @@ _PY_SOURCES = (".py", ".pyi", ".pyx", ".pxd")  # files an absolute Python import
 _INITS = ("__init__.py", "__init__.pyi")
 _LEADING_DOTS = re.compile(r"^(?:\.{1,2}/|/)+")  # ``./``, ``../`` and ``/`` at a path's start
 _GO_MODULE_LINE = re.compile(r'^[ \t]*module[ \t]+"?([^\s"/]+(?:/[^\s"/]+)*)', re.MULTILINE)  # go.mod's
-_GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
+GO_MAJOR = re.compile(r"/v\d+$")  # a module path's major version: ``github.com/x/y/v2``
 _PUBSPEC_NAME = re.compile(r"""^name:[ \t]*["']?([\w\-]+)""", re.MULTILINE)  # a Dart package's, in its pubspec.yaml
 
 
@@ -152,7 +152,7 @@ class ModuleMap:
         root = self._go_module
         if root is None or "." not in root.split("/")[0]:
             return None  # ``module app`` may be any directory's name
-        for module in dict.fromkeys((root, _GO_MAJOR.sub("", root))):
+        for module in dict.fromkeys((root, GO_MAJOR.sub("", root))):
             at = ("/" + path).rfind("/" + module + "/")
             if at >= 0:
                 rest = path[at + len(module) + 1:]
@@ -184,7 +184,7 @@ class ModuleMap:
         root = self._go_module
         if root is None:
             return [p for p in self.frame_files(path) if "/" in p] if "/" in path else []
-        bare, bare_root = _GO_MAJOR.sub("", module), _GO_MAJOR.sub("", root)
+        bare, bare_root = GO_MAJOR.sub("", module), GO_MAJOR.sub("", root)
         if bare != bare_root:
             if module.startswith(root + "/"):
                 path = f"{module[len(root) + 1:]}/{path}"

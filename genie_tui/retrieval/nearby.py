@@ -13,11 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from genie_tui.retrieval import files as F
-from genie_tui.retrieval.modules import ModuleMap
+from genie_tui.retrieval.modules import GO_MAJOR, ModuleMap
 from genie_tui.retrieval.textutil import PACKAGE_HEAD, package_clause, source_lines
 
 _BY_PACKAGE = ("java", "kotlin", "scala", "csharp")  # a package's classes see each other without an import
-_GO_MAJOR = re.compile(r"/v\d+$")  # ``github.com/x/y/v2`` is package ``y``
 _GO_PACKAGE = re.compile(rb"^package[ \t]+(\w+)", re.MULTILINE)
 _JVM = (".java", ".kt", ".kts", ".scala", ".sc")
 
@@ -53,7 +52,7 @@ def go_dir_of(mods: ModuleMap, module: str, folder: str, known: dict[str, str | 
 
 def _go_qualifier(module: str, alias: str) -> str:
     """The name a Go import binds: its alias, else the import path's last part (``yaml.v3`` is ``yaml``)."""
-    return alias or _GO_MAJOR.sub("", module).rsplit("/", 1)[-1].split(".")[0]
+    return alias or GO_MAJOR.sub("", module).rsplit("/", 1)[-1].split(".")[0]
 
 
 def go_imports(c: sqlite3.Connection, path: str) -> dict[str, list[str]]:

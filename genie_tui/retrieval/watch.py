@@ -302,13 +302,24 @@ def start(root: str) -> Watcher | None:
         w = Watcher(root, libc)
     except OSError:
         return None
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
+    dirs = git_dirs(root)
+    if dirs is not None:
+        w.watch_git(*dirs, _excludes_file(root))
+    return w
+
+
+def git_dirs(root: str) -> tuple[str, str] | None:
+    """The git directory of the work tree ``root`` and its common one (the same but in a linked worktree), as
+    git finds them (also with ``GIT_DIR`` set); None where git says none."""
+    try:
         proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"], cwd=root,
                               capture_output=True, timeout=10, check=False)
-        dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
-        if proc.returncode == 0 and len(dirs) == 2:  # the common directory may be relative
-            w.watch_git(dirs[0], os.path.join(root, dirs[1]), _excludes_file(root))
-    return w
+    except (OSError, subprocess.SubprocessError):
+        return None
+    dirs = [os.fsdecode(d) for d in proc.stdout.split(b"\n") if d]
+    if proc.returncode != 0 or len(dirs) != 2:
+        return None
+    return dirs[0], os.path.normpath(os.path.join(root, dirs[1]))  # the common directory may be relative
 
 
 def _excludes_file(root: str) -> str:
