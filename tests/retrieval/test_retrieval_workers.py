@@ -7,6 +7,7 @@ spreads over several batches; everything else, the child processes included, is 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import stat
@@ -61,6 +62,24 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(workers, "MIN_BYTES", 0)
     monkeypatch.setattr(workers, "BATCH_BYTES", 500)  # 1-2 files: the workers are still busy at the 100th file
     monkeypatch.setattr(workers, "cpus", lambda: 4)  # the same test on any machine
+
+
+@pytest.fixture
+def held_workers(monkeypatch):
+    """Workers that stay alive until they are stopped: each is given all its batches but its stdin is kept open,
+    so one that has finished them waits for more instead of ending on its own (which a fast worker may do before
+    the 100th file's progress, where the tests look for it)."""
+    def feed(self, batches):
+        pipe = self.proc.stdin
+        try:
+            for batch in batches:
+                pickle.dump(batch, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.flush()
+            self.proc.wait()  # until the build stops it
+        except (OSError, ValueError):
+            pass
+
+    monkeypatch.setattr(workers._Worker, "_feed", feed)
 
 
 def _build(repo: Path, monkeypatch, n: int, **kw) -> RepoIndex:
@@ -261,7 +280,7 @@ def test_a_stopped_worker_is_killed_and_its_batches_analysed_here(small_batches)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
-def test_a_stopped_build_stops_its_workers(make_repo, monkeypatch, small_batches):
+def test_a_stopped_build_stops_its_workers(make_repo, monkeypatch, small_batches, held_workers):
     repo = make_repo(_sources())
     expected = _reference(repo, monkeypatch)
 
@@ -292,11 +311,14 @@ def test_workers_end_when_their_parent_is_killed(make_repo, tmp_path):
     """The app killed mid-build (SIGKILL: no cleanup runs) leaves no worker behind eating a core."""
     repo = make_repo(_sources())
     tag = str(tmp_path / "worker-tag")  # on the child's path, so in its workers' command lines
+    # The parent is killed while its workers wait for their batches: a worker that had been given all its
+    # batches would finish them and end on its own (stdin closed), whether its parent died or not.
     code = (f"import sys, time; sys.path.append({tag!r})\n"
             "from pathlib import Path\nfrom genie_tui.retrieval import RepoIndex, workers\n"
             "workers.MIN_BYTES, workers.BATCH_BYTES = 0, 500\n"
-            "def hang(done, total):\n    print('building', flush=True)\n    time.sleep(600)\n"
-            f"RepoIndex.open(Path({str(repo)!r}), progress=hang)\n")
+            "def hang(self, batches):\n    print('building', flush=True)\n    time.sleep(600)\n"
+            "workers._Worker._feed = hang\n"
+            f"RepoIndex.open(Path({str(repo)!r}))\n")
     env = {**os.environ, "GENIE_INDEX_WORKERS": "2"}
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     try:
