@@ -12,13 +12,17 @@ import re
 # pretty ``file:line:col - error TS2345: ...``): an error, a warning, the context of one (GCC's ``required from ...``
 # of a template's instantiation), a note (``note: candidate: ...``); and GCC's chain of includes before it (``In file
 # included from x.cpp:4:``, ``   from y.h:41,``). A place that says none of these (PLAIN: a linker's ``undefined
-# reference``, Go's ``./main.go:12:5: undefined: x``, rustc's ``-->``, a traceback's frame) is often the failure
-# itself, printed after the warnings of its build: it counts less than an error, more than a warning
+# reference``, Go's ``./main.go:12:5: undefined: x``, a traceback's frame) is often the failure itself, printed after
+# the warnings of its build: it counts less than an error, more than a warning. rustc says it on the line above its
+# place: ``error[E0599]: no method named ...`` then `` --> src/lib.rs:12:20`` (``:::`` for a place of the same
+# diagnostic in another file, its context)
 NOTE, CONTEXT, WARNING, PLAIN, ERROR = 0, 1, 2, 3, 4
 _SAYS = re.compile(r"(?::\d+)*[:,)]?(?:[ \t]+-)?[ \t]*(?:(?:(?P<error>(?:fatal )?error)|(?P<warning>warning))"
                    r"(?=:|\[|[ \t]+[A-Z]{1,4}\d+\b)|(?P<note>note\b)|required (?:from|by)\b)")
 _INCLUDED = re.compile(r"[ \t>]*(?:In file included from|from)[ \t]+")
 _INCLUDE_END = re.compile(r"(?::\d+)?[,:][ \t]*(?:\r?\n|$)")
+_RUSTC_PLACE = re.compile(r"[ \t>]*(-->|:::)[ \t]*")
+_RUSTC_HEAD = re.compile(r"[ \t>]*(?:(?P<error>error)|(?P<warning>warning)|note|help)(?:\[\w+\])?:")
 
 
 def said(text: str, start: int, end: int) -> tuple[int, bool]:
@@ -28,6 +32,12 @@ def said(text: str, start: int, end: int) -> tuple[int, bool]:
     line = text.rfind("\n", 0, start) + 1
     if _INCLUDED.fullmatch(text, line, start) and _INCLUDE_END.match(text, end):
         return NOTE, True
+    if line and (rustc := _RUSTC_PLACE.fullmatch(text, line, start)) is not None:
+        if rustc.group(1) == ":::":
+            return CONTEXT, False
+        head = _RUSTC_HEAD.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)
+        if head is not None:
+            return ERROR if head.group("error") else WARNING if head.group("warning") else NOTE, False
     m = _SAYS.match(text, end)
     if m is None:
         return PLAIN, False

@@ -54,3 +54,45 @@ def test_tsc_s_pretty_error_is_an_error(frame_places):
     assert frame_places(text) == [("c.ts", 4), ("b.ts", 9), ("a.ts", 3)]
     # pytest's line of an exception named ``error`` (``re.error``) is no compiler's error
     assert frame_places("src/p/a.py:3: error\n___ test_b ___\nsrc/p/b.py:9: ValueError\n")[-1] == ("b.py", 9)
+
+
+CARGO = """Build fails after the update
+
+```
+error[E0599]: no method named `as_str` found for struct `Box<RawValue>` in the current scope
+  --> src/lib.rs:12:20
+   |
+12 |     let text = raw.as_str();
+   |                    ^^^^^^ method not found in `Box<RawValue>`
+   |
+  ::: src/raw.rs:40:1
+   |
+40 | pub struct RawValue {
+   | ------------------- method `as_str` not found for this struct
+
+warning: unused variable: `n`
+ --> src/read.rs:30:9
+  |
+30 |     let n = 5;
+  |         ^ help: if this is intentional, prefix it with an underscore: `_n`
+  |
+  = note: `#[warn(unused_variables)]` on by default
+note: the lint level is defined here
+ --> src/main.rs:1:9
+
+error: could not compile `tinyjson` (lib) due to 1 previous error; 1 warning emitted
+```
+"""
+
+
+def test_rustc_says_what_a_place_is_on_the_line_above_it(make_repo, trace_signal, frame_places):
+    """rustc's error outranks its warning printed after it, and both outrank the error's other place (``:::``) and
+    a note; a ``-->`` under no header stays a place it says nothing of."""
+    assert frame_places(CARGO) == [("main.rs", 1), ("raw.rs", 40), ("read.rs", 30), ("lib.rs", 12)]
+    quoted = "\n".join("> " + line for line in CARGO.splitlines())
+    assert frame_places(quoted) == frame_places(CARGO)
+    assert frame_places("warning: x\n --> src/a.rs:3:9\n\n  --> src/b.rs:5:1\n") == [("a.rs", 3), ("b.rs", 5)]
+    repo = make_repo({"Cargo.toml": '[package]\nname = "tinyjson"\n', **{f"src/{n}.rs": "fn f() {}\n" * 60
+                                                                         for n in ("lib", "raw", "read", "main")}})
+    trace = trace_signal(repo, CARGO)
+    assert max(trace, key=lambda p: trace[p]) == "src/lib.rs"
