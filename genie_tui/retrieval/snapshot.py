@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 from genie_tui.retrieval import bm25, rank
@@ -30,6 +31,23 @@ def _read_config(repo: Path, rel: str) -> str | None:
     except OSError:
         return None
     return data.decode("utf-8-sig", "replace") if len(data) <= _CONFIG_MAX else None  # without a BOM before it
+
+
+@functools.lru_cache(maxsize=64)
+def repo_names(repo: Path) -> frozenset[str]:
+    """What the repository is called, in lower case: its directory's name and the last part of each remote's URL
+    (``git@github.com:serde-rs/json.git`` is ``json``), as Cargo names a git dependency's checkout of it
+    (``~/.cargo/git/checkouts/json-<hash>/<commit>/``). Asked of git once per repository and process."""
+    names = {repo.name.lower()}
+    try:
+        out = subprocess.run(["git", "config", "--get-regexp", r"^remote\..*\.url$"], cwd=repo, capture_output=True,
+                             text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    for line in out.splitlines():
+        url = line.partition(" ")[2].strip().rstrip("/")
+        names.add(url.rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower())
+    return frozenset(names - {""})
 
 
 def _is_config(path: str) -> bool:
@@ -85,7 +103,8 @@ class Snapshot:
         if before is not None and before.mods_paths == paths and before.mods_configs == configs:
             self.mods: ModuleMap = before.mods
         else:
-            self.mods = ModuleMap(paths, None if repo is None else functools.partial(_read_config, repo))
+            self.mods = ModuleMap(paths, None if repo is None else functools.partial(_read_config, repo),
+                                  None if repo is None else functools.partial(repo_names, repo))
         self.mods_paths: list[str] = paths
         self.mods_configs = configs
         self.postings = bm25.Postings({f.id: f.lens for f in files.values()}, self.avg, vector=self.vector,

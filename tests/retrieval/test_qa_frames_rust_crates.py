@@ -4,6 +4,8 @@ and rustc's ``-->`` place by the crate whose build the same run of cargo's outpu
 
 from __future__ import annotations
 
+from tests.conftest import git
+
 RS = "".join(f"pub fn f{i}() {{}}\n" for i in range(80))
 FILES = {"Cargo.toml": '[package]\nname = "my-crate"\nversion = "0.1.0"\n\n[lib]\nname = "mc"\n',
          "src/lib.rs": "pub mod ext;\n" + RS, "src/ext.rs": RS}
@@ -53,3 +55,20 @@ def test_a_git_dependency_s_checkout_is_its_crate_s_not_the_repository_s(make_re
         assert (home, trace_signal(repo, panic.format(name="regex"))["src/lib.rs"]) == (home, 0.0)
         # the repository's own crate from a git checkout is its file
         assert (home, trace_signal(repo, panic.format(name="tinyjson"))["src/lib.rs"]) == (home, 1.0)
+
+
+def test_a_git_checkout_of_the_repository_is_its_own_whatever_its_crates_are_called(make_repo, trace_signal):
+    """Cargo names a git dependency's checkout after the last part of its URL (``json-<hash>`` for serde-rs/json,
+    whose crate is ``serde_json``), and the path in it is one from the repository's root, a workspace member's too."""
+    files = {"Cargo.toml": '[package]\nname = "serde_json"\n', "src/lib.rs": RS, "derive/Cargo.toml":
+             '[package]\nname = "serde_json_derive"\n', "derive/src/lib.rs": RS}
+    at = "thread 'main' panicked at /home/u/.cargo/git/checkouts/{name}-0123456789abcdef/1a2b3c4/{path}:5:3:\n"
+    remote = make_repo(files, name="checkout")
+    git(remote, "remote", "add", "origin", "git@github.com:serde-rs/JSON.git")
+    named = make_repo(files, name="json")  # no remote: the directory's name, as a clone has it
+    for repo in (remote, named):
+        for path in ("src/lib.rs", "derive/src/lib.rs"):
+            assert (repo.name, path, trace_signal(repo, at.format(name="json", path=path))[path]) == \
+                (repo.name, path, 1.0)
+            # another repository's checkout of the same layout is not this one
+            assert trace_signal(repo, at.format(name="regex", path=path))[path] == 0.0
