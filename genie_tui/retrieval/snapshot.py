@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 from genie_tui.retrieval import bm25, rank
 from genie_tui.retrieval.chunk_cache import ChunkRows
+from genie_tui.retrieval.files import remote_names
 from genie_tui.retrieval.jsconfig import CONFIG_NAME
 from genie_tui.retrieval.modules import ModuleMap
 
@@ -35,19 +35,10 @@ def _read_config(repo: Path, rel: str) -> str | None:
 
 @functools.lru_cache(maxsize=64)
 def repo_names(repo: Path) -> frozenset[str]:
-    """What the repository is called, in lower case: its directory's name and the last part of each remote's URL
-    (``git@github.com:serde-rs/json.git`` is ``json``), as Cargo names a git dependency's checkout of it
+    """What the repository is called, in lower case: its directory's name and its names on its hosted remotes
+    (``json`` of ``git@github.com:serde-rs/json.git``), as Cargo names a git dependency's checkout of it
     (``~/.cargo/git/checkouts/json-<hash>/<commit>/``). Asked of git once per repository and process."""
-    names = {repo.name.lower()}
-    try:
-        out = subprocess.run(["git", "config", "--get-regexp", r"^remote\..*\.url$"], cwd=repo, capture_output=True,
-                             text=True, timeout=10, check=False).stdout
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    for line in out.splitlines():
-        url = line.partition(" ")[2].strip().rstrip("/")
-        names.add(url.rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git").lower())
-    return frozenset(names - {""})
+    return frozenset({repo.name.lower(), *remote_names(repo)} - {""})
 
 
 def _is_config(path: str) -> bool:
