@@ -118,6 +118,10 @@ class Query:
     title: str = ""
     # paths and dotted names that the prose names, not only a pasted listing (a fenced block, a stack frame)
     said: set[str] = field(default_factory=set)
+    # a file a compiler's command names without a directory where the command reaches others through relative
+    # paths (``gcc -I include/ main.c``): those paths. The file is the repository's root one where they all are the
+    # repository's too (its developer built at its root), else the user's own (see _users_files)
+    rooted: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _each_details(text: str, replace: Callable[[str], str]) -> str:
@@ -248,18 +252,20 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _users_files(text: str) -> list[tuple[int, int]]:
+def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], tuple[str, ...]]]:
     """Where compiler command lines of ``text`` (see _BUILD_COMMAND, with an option) name the user's own files, no
     path the query names: a command's output (``-o t``), and where the command reaches a file or directory through a
     relative path (``-I third_party/cjson``, ``third_party/cjson/cJSON.c``: it builds the repository from outside, as
     a user's program does), the files it names without a directory (``test.c``), which are then in the directory it
-    runs in. A command of such files alone (``gcc -o t test.c cJSON.c``) may run at the repository's root, as its
-    developers build a flat project, and names them as files of the repository."""
+    runs in; those, with the relative paths, are also returned apart (see :attr:`Query.rooted`). A command of such
+    files alone (``gcc -o t test.c cJSON.c``) may run at the repository's root, as its developers build a flat
+    project, and names them as files of the repository."""
     out: list[tuple[int, int]] = []
+    rooted: dict[tuple[int, int], tuple[str, ...]] = {}
     for m in _BUILD_COMMAND.finditer(text):
         words = list(re.finditer(r"\S+", m.group(1)))
         bare: list[tuple[int, int]] = []
-        outside = False
+        relative: list[str] = []
         for i, w in enumerate(words):
             span = (m.start(1) + w.start(), m.start(1) + w.end())
             if i and words[i - 1].group() == "-o":
@@ -271,10 +277,11 @@ def _users_files(text: str) -> list[tuple[int, int]]:
             if not re.search(r"[\\/]", value):
                 bare.append(span)
             elif not re.match(r"(?:[A-Za-z]:)?[\\/~$]", value):
-                outside = True
-        if outside and any(w.group().startswith("-") for w in words):
+                relative.append(value.replace("\\", "/").rstrip("/"))
+        if relative and any(w.group().startswith("-") for w in words):
             out.extend(bare)
-    return out
+            rooted.update(dict.fromkeys([b for b in bare if text[b[0]] != "-"], tuple(relative)))
+    return out, rooted
 
 
 def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
@@ -291,7 +298,9 @@ def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     q.frames = read_frames(text, ours)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
-    own = Spans(_users_files(clean))
+    users, rooted = _users_files(clean)
+    own = Spans(users)
+    q.rooted = {clean[a:b].removeprefix("./"): paths for (a, b), paths in rooted.items()}
     named = [m for m in _named_paths(clean, Spans(in_frames), in_java) if not own.covers(*m.span(1))]
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +

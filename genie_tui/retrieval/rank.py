@@ -210,6 +210,9 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         for hit in hits:
             v = (1.0 if p in q.said else LISTED) / len(hits)
             mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)
+    for name, relative in q.rooted.items():  # built at the root: where its other paths are the repository's
+        if name in by_path and all(r in by_path or any(p.startswith(r + "/") for p in by_path) for r in relative):
+            mention[by_path[name]] = max(mention.get(by_path[name], 0.0), LISTED)
     for d in q.dotted:
         m = mods.module(d)
         if m is not None and (m[1] >= 2 or d.count(".") == 0):
