@@ -5,9 +5,7 @@ path. Find references of a Go function are Go's: its package's uses, and another
 
 from __future__ import annotations
 
-import time
-
-from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval import RepoIndex, gomethods
 from genie_tui.retrieval.symbols import BY_NAME
 
 
@@ -227,21 +225,24 @@ def test_go_method_references_are_the_calls_on_its_type_then_by_name(make_repo):
     ix.close()
 
 
-def test_go_method_references_in_long_functions_read_their_declarations_once(make_repo):
+def test_go_method_references_in_long_functions_read_their_declarations_once(make_repo, monkeypatch):
     # the function's code above each use was read again for each: 100 files of 200 uses (the index keeps a
-    # file's first 200 lines that use a name) took 3.5 s
+    # file's first 200 lines that use a name) took 3.5 s, now 0.5 s; counted here, not timed (a loaded machine
+    # took 4 s for the 0.5)
     body = "".join(f"\tv{i} := &Server{{}}\n\tv{i}.Close()\n\tx{i}.Close()\n" for i in range(100))
     files = {"go.mod": "module example.com/app\n",
              "server.go": "package app\n\ntype Server struct{}\n\nfunc (s *Server) Close() error { return nil }\n"}
     files |= {f"big{n}.go": f"package app\n\nfunc Big{n}() {{\n{body}}}\n" for n in range(100)}
     ix = RepoIndex.open(make_repo(files))
-    started = time.perf_counter()
+    read = []
+    function = gomethods._function
+    monkeypatch.setattr(gomethods, "_function", lambda *a: read.append(a[0]) or function(*a))
     refs = ix.references("Close", "server.go")
-    took = time.perf_counter() - started
     for n in (0, 99):
         assert {loc.line for loc in refs if loc.path == f"big{n}.go" and loc.kind == "reference"} == \
             {5 + 3 * i for i in range(100)}  # v{i}.Close()
         assert {loc.line for loc in refs if loc.path == f"big{n}.go" and loc.kind == BY_NAME} == \
             {6 + 3 * i for i in range(100)}  # x{i}: no variable it can tie
-    assert took < 2.0, took  # 0.5 s here
+    # each file's function once, and its package's variables once: not once for each of its 200 uses
+    assert 100 <= len(read) <= 2 * 101, len(read)
     ix.close()
