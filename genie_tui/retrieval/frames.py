@@ -294,9 +294,10 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
 # a Go goroutine's stack, as a panic prints it: ``goroutine 1 [running]:``, then per frame the call
 # (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
 # (also indented, or quoted with ``>``, as a trace pasted into markdown is)
-_GO_GOROUTINE = re.compile(r"^[ \t>]*goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?\n((?:[^\n]*\S[^\n]*\n?)*)",
-                           re.MULTILINE)
-_GO_PANIC_CALL = re.compile(r"^[ \t>]*(?:runtime\.gopanic|panic)\(.*$", re.MULTILINE)
+# (also behind a log's prefix on every line, docker compose's ``api_1  | ``, a CI timestamp: the block's lines are
+# read from the header's column on)
+_GO_GOROUTINE = re.compile(r"^([^\n]{0,80}?)goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?$", re.MULTILINE)
+_GO_PANIC_CALL = re.compile(r"[ \t>]*(?:runtime\.gopanic|panic)\(")
 
 
 def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
@@ -309,10 +310,23 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
     any inside one."""
     blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
     for m in _GO_GOROUTINE.finditer(text):
-        start, end = m.span(1)
-        panics = list(_GO_PANIC_CALL.finditer(text, start, end))
+        column = len(m.group(1))
+        if blocks and m.start() < blocks[-1][1]:
+            continue  # a header inside the last block's lines is of that block, as Go separates them by a blank line
+        start = end = text.find("\n", m.end()) + 1
+        last_panic = -1
+        while 0 < end < len(text):  # its lines to the first with nothing after the prefix's column
+            eol = text.find("\n", end)
+            eol = len(text) if eol < 0 else eol
+            if not text[end + column:eol].strip():
+                break
+            if _GO_PANIC_CALL.match(text, end + column, eol):
+                last_panic = eol
+            end = min(eol + 1, len(text))
+        if end <= start:
+            continue
         # the ``panic(...)`` frame's own place (``runtime/panic.go:914``) is the line after its call
-        cut = text.find("\n", panics[-1].end() + 1) if panics else start
+        cut = text.find("\n", last_panic + 1) if last_panic >= 0 else start
         blocks.append((start, end, cut if cut >= 0 else end))
     if not blocks:
         return lambda pos: (0, 0, 0)

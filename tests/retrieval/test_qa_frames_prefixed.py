@@ -79,3 +79,29 @@ def test_a_browser_s_trace_counts_its_first_frame_most(make_repo, trace_signal):
 def test_a_frame_in_a_scoped_package_keeps_its_directory():
     q = analyze("TypeError: x\n    at route (/app/node_modules/@acme/ui/lib/button.js:3:14)\n")
     assert [f.path for f in q.frames] == ["app/node_modules/@acme/ui/lib/button.js"]
+
+
+GO = """panic: runtime error: invalid memory address or nil pointer dereference
+goroutine 1 [running]:
+main.lookup(...)
+\t/home/u/app/store/lookup.go:12 +0x1d
+panic({0x4a1b20, 0xc000012345})
+\t/usr/local/go/src/runtime/panic.go:914 +0x21f
+main.parse(0xc000)
+\t/home/u/app/store/parse.go:30 +0x40
+main.handler(0xc000)
+\t/home/u/app/web/handler.go:40 +0x55
+
+goroutine 7 [select]:
+main.worker()
+\t/home/u/app/web/worker.go:5 +0x25
+"""
+
+
+def test_a_goroutine_behind_a_log_s_prefix_is_read_as_one(frame_places):
+    """Behind a prefix the goroutine's frames had been read as frames of no trace, the last printed strongest:
+    the panicking one (after its ``panic(...)``) came out weakest but one."""
+    plain = frame_places(GO)
+    assert plain[-1] == ("parse.go", 30) and plain[0] == ("worker.go", 5)
+    for prefix in ("api_1  | ", "2024-01-15T10:23:45.1234567Z ", "app-7d9f6c  | ", "> "):
+        assert (prefix, frame_places(_prefixed(prefix, GO))) == (prefix, plain)
