@@ -295,9 +295,24 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
 # (``main.lookup(...)``, ``panic({0x4a1b20, 0xc000012345})``) and a tab-indented ``/path/file.go:12 +0x1d``
 # (also indented, or quoted with ``>``, as a trace pasted into markdown is)
 # (also behind a log's prefix on every line, docker compose's ``api_1  | ``, a CI timestamp: the block's lines are
-# read from the header's column on)
+# then read from the header's column on; or behind a prefix of its first line only, as Go's ``log`` prints
+# ``2024/01/15 10:23:45 goroutine 1 [running]:`` above the frames of ``debug.Stack()``)
 _GO_GOROUTINE = re.compile(r"^([^\n]{0,80}?)goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?$", re.MULTILINE)
 _GO_PANIC_CALL = re.compile(r"[ \t>]*(?:runtime\.gopanic|panic)\(")
+_GO_CALL_LINE = re.compile(r"[ \t>]*[\w.*/()\[\]{}\-]+\(.*\)[ \t]*\r?$")  # ``main.(*T).run(0xc0)``, ``created by`` aside
+_DIGIT = re.compile(r"\d")
+
+
+def _go_column(text: str, prefix: str, start: int) -> int | None:
+    """The column a goroutine's lines are read from, when its header has ``prefix`` before it and its first line
+    starts at ``start``: the prefix's width where that line has a prefix of its shape (its digits aside, as a
+    timestamp's), else 0 where that line is a call (the header alone was prefixed), else None: prose."""
+    if not prefix.strip(" \t>"):
+        return 0  # indented or quoted: read as before, a quoted blank line (``>``) being blank
+    if _DIGIT.sub("0", text[start:start + len(prefix)]) == _DIGIT.sub("0", prefix):
+        return len(prefix)
+    eol = text.find("\n", start)
+    return 0 if _GO_CALL_LINE.match(text, start, len(text) if eol < 0 else eol) else None
 
 
 def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
@@ -310,15 +325,17 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
     any inside one."""
     blocks: list[tuple[int, int, int]] = []  # (start, end, where the panicking frame's call begins)
     for m in _GO_GOROUTINE.finditer(text):
-        column = len(m.group(1))
         if blocks and m.start() < blocks[-1][1]:
             continue  # a header inside the last block's lines is of that block, as Go separates them by a blank line
         start = end = text.find("\n", m.end()) + 1
+        column = _go_column(text, m.group(1), start) if start else None
+        if column is None:
+            continue
         last_panic = -1
-        while 0 < end < len(text):  # its lines to the first with nothing after the prefix's column
+        while 0 < end < len(text):  # its lines to the first with nothing after the column (a ``>`` is nothing)
             eol = text.find("\n", end)
             eol = len(text) if eol < 0 else eol
-            if not text[end + column:eol].strip():
+            if not text[end + column:eol].strip(" \t\r>"):
                 break
             if _GO_PANIC_CALL.match(text, end + column, eol):
                 last_panic = eol

@@ -105,3 +105,17 @@ def test_a_goroutine_behind_a_log_s_prefix_is_read_as_one(frame_places):
     assert plain[-1] == ("parse.go", 30) and plain[0] == ("worker.go", 5)
     for prefix in ("api_1  | ", "2024-01-15T10:23:45.1234567Z ", "app-7d9f6c  | ", "> "):
         assert (prefix, frame_places(_prefixed(prefix, GO))) == (prefix, plain)
+
+
+def test_a_goroutine_whose_header_alone_is_prefixed_or_indented_is_read_from_its_first_column(frame_places):
+    """Go's ``log`` prefixes only a message's first line (``log.Print(string(debug.Stack()))``), and a header may be
+    indented over frames that are not: their lines are read whole, not from the header's column (which had cut
+    ``panic(`` to ``nic(``, so the panicking frame came out weakest), while prose before a header makes no block."""
+    plain = frame_places(GO)
+    logged = GO.replace("goroutine 1 [running]:", "2024/01/15 10:23:45 goroutine 1 [running]:")
+    assert frame_places(logged) == plain
+    assert frame_places(GO.replace("goroutine 1 [running]:", "  goroutine 1 [running]:")) == plain
+    quoted = "".join(("> " if line.startswith("goroutine") else ">") + line for line in GO.splitlines(keepends=True))
+    assert frame_places(quoted) == plain
+    prose = "Stuck at goroutine 1 [running]:\nmy notes, not a trace\nsee web/handler.go:40 and store/parse.go:30\n"
+    assert frame_places(prose) == [("handler.go", 40), ("parse.go", 30)]
