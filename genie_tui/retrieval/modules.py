@@ -42,7 +42,7 @@ class ModuleMap:
         ``names``: what the repository is called (see snapshot.repo_names), asked when a frame needs it."""
         self.paths = set(paths)
         self._read = read
-        self._names = names
+        self._names = functools.cache(names) if names is not None else None  # asked once per map
         self.modules: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
         self._roots: dict[str, list[str]] = {}  # see _py_roots
@@ -142,8 +142,9 @@ class ModuleMap:
             roots = [found[0]] if found else []
         elif kind == "gem":
             roots = [posixpath.dirname(p) for p in self.by_name.get(package + ".gemspec", ())]
-        elif kind == "crate_git" and self._names is not None and package.lower() in self._names():
-            return [inner] if inner in self.paths else []  # a checkout of this repository: a path from its root
+        elif kind == "crate_git" and inner in self.paths and self._names is not None and \
+                package.lower() in self._names():
+            return [inner]  # a checkout of this repository: a path from its root
         else:  # a crate of a workspace in a directory of its name, or the one its Cargo.toml names so
             roots = [d for p in self.by_name.get("Cargo.toml", ()) if posixpath.join(d := posixpath.dirname(p), inner)
                      in self.paths and (posixpath.basename(d) in (package, package.replace("_", "-")) or

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -33,12 +34,21 @@ def _read_config(repo: Path, rel: str) -> str | None:
     return data.decode("utf-8-sig", "replace") if len(data) <= _CONFIG_MAX else None  # without a BOM before it
 
 
-@functools.lru_cache(maxsize=64)
+# a git dependency's URL in Cargo.lock (``source = "git+https://github.com/x/core?branch=main#1a2b"``) or a
+# Cargo.toml (``core = { git = "https://github.com/x/core" }``)
+_CARGO_GIT = re.compile(r"""(?:\bgit\+|\bgit[ \t]*=[ \t]*["'])([^"'?#\s]+)""")
+
+
 def repo_names(repo: Path) -> frozenset[str]:
     """What the repository is called, in lower case: its directory's name and its names on its hosted remotes
     (``json`` of ``git@github.com:serde-rs/json.git``), as Cargo names a git dependency's checkout of it
-    (``~/.cargo/git/checkouts/json-<hash>/<commit>/``). Asked of git once per repository and process."""
-    return frozenset({repo.name.lower(), *remote_names(repo)} - {""})
+    (``~/.cargo/git/checkouts/json-<hash>/<commit>/``); not a name its Cargo.lock or Cargo.toml gives a git
+    dependency (a clone in ``core/`` depending on ``github.com/other/core``: that checkout is the dependency's)."""
+    names = {repo.name.lower(), *remote_names(repo)}
+    for rel in ("Cargo.lock", "Cargo.toml"):
+        for url in _CARGO_GIT.findall(_read_config(repo, rel) or ""):
+            names.discard(url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git").lower())
+    return frozenset(names - {""})
 
 
 def _is_config(path: str) -> bool:

@@ -72,3 +72,22 @@ def test_a_git_checkout_of_the_repository_is_its_own_whatever_its_crates_are_cal
                 (repo.name, path, 1.0)
             # another repository's checkout of the same layout is not this one
             assert trace_signal(repo, at.format(name="regex", path=path))[path] == 0.0
+
+
+def test_a_git_dependency_named_as_the_repository_stays_the_dependency_s(make_repo, trace_signal):
+    """A clone in ``core/`` whose Cargo.toml (or Cargo.lock) takes ``core`` from another repository's git: that
+    checkout is the dependency's; and a checkout's path that is none from the root is still looked for in the
+    workspace member of the checkout's name (the layout before the crate moved into ``tokio/``)."""
+    at = "thread 'main' panicked at /home/u/.cargo/git/checkouts/{name}-0123456789abcdef/1a2b3c4/{path}:5:3:\n"
+    for manifest, lock in (('[package]\nname = "app"\n\n[dependencies]\ncore = { git = "https://github.com/other/core" }\n',
+                            None),
+                           ('[package]\nname = "app"\n', ('[[package]]\nname = "core"\nsource = '
+                                                          '"git+https://github.com/other/core.git?branch=main#1a2b3c4d"\n'))):
+        files = {"Cargo.toml": manifest, "src/lib.rs": RS, **({"Cargo.lock": lock} if lock else {})}
+        repo = make_repo(files, name="core" if lock is None else "core-lock")
+        if lock is not None:
+            git(repo, "remote", "add", "origin", "https://github.com/acme/core.git")
+        assert trace_signal(repo, at.format(name="core", path="src/lib.rs"))["src/lib.rs"] == 0.0
+    tokio = make_repo({"Cargo.toml": '[workspace]\nmembers = ["tokio"]\n', "tokio/Cargo.toml":
+                       '[package]\nname = "tokio"\n', "tokio/src/runtime/mod.rs": RS}, name="tokio")
+    assert trace_signal(tokio, at.format(name="tokio", path="src/runtime/mod.rs"))["tokio/src/runtime/mod.rs"] == 1.0
