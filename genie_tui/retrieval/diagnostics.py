@@ -21,8 +21,34 @@ _SAYS = re.compile(r"(?::\d+)*[:,)]?(?:[ \t]+-)?[ \t]*(?:(?:(?P<error>(?:fatal )
                    r"(?=:|\[|[ \t]+[A-Z]{1,4}\d+\b)|(?P<note>note\b)|required (?:from|by)\b)")
 _INCLUDED = re.compile(r"[ \t>]*(?:In file included from|from)[ \t]+")
 _INCLUDE_END = re.compile(r"(?::\d+)?[,:][ \t]*(?:\r?\n|$)")
-_RUSTC_PLACE = re.compile(r"[ \t>]*(-->|:::)[ \t]*")
-_RUSTC_HEAD = re.compile(r"[ \t>]*(?:(?P<error>error)|(?P<warning>warning)|note|help)(?:\[\w+\])?:")
+# (behind a log's prefix on every line too, a CI timestamp, docker compose's ``builder-1  | ``, a viewer's line numbers:
+# the header's line has a prefix of the same shape, its digits aside; a Windows path's drive is the place's)
+_RUSTC_PLACE = re.compile(r"([^\n]{0,80}?)[ \t>]*(-->|:::)[ \t]*(?:[A-Za-z]:)?")
+_RUSTC_HEAD = re.compile(r"[ \t>]*(?:(?P<error>error)|(?P<warning>warning)|note|help)(?:\[[\w\-]+\])?:")
+_DIGIT = re.compile(r"\d")
+_HEAD_LINES = 200  # lines above a place that its diagnostic's header is looked for in (none blank)
+
+
+def _rustc_said(text: str, line: int, prefix: str, primary: bool) -> int | None:
+    """What rustc says of a place on the line starting at ``line`` behind ``prefix``: the severity of its
+    diagnostic's header, the nearest above it with no blank line between (a message may wrap; a ``:::`` place is
+    below the code of the ``-->`` one). A ``-->`` is what its header says; a ``:::``, another place of the same
+    diagnostic (often the type the fix goes in), a place it says nothing of in an error, the context of a warning,
+    a note of a note. None when no header is found."""
+    width, shape = len(prefix), _DIGIT.sub("0", prefix)
+    end = line - 1
+    for _ in range(_HEAD_LINES):
+        if end < 0:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        if _DIGIT.sub("0", text[start:start + width]) != shape or not text[start + width:end].strip(" \t\r>"):
+            return None  # another prefix, or a blank line: the diagnostic's start was passed
+        if (head := _RUSTC_HEAD.match(text, start + width, end)) is not None:
+            if head.group("error"):
+                return ERROR if primary else PLAIN
+            return (WARNING if primary else CONTEXT) if head.group("warning") else NOTE
+        end = start - 1
+    return None
 
 
 def said(text: str, start: int, end: int) -> tuple[int, bool]:
@@ -32,12 +58,9 @@ def said(text: str, start: int, end: int) -> tuple[int, bool]:
     line = text.rfind("\n", 0, start) + 1
     if _INCLUDED.fullmatch(text, line, start) and _INCLUDE_END.match(text, end):
         return NOTE, True
-    if line and (rustc := _RUSTC_PLACE.fullmatch(text, line, start)) is not None:
-        if rustc.group(1) == ":::":
-            return CONTEXT, False
-        head = _RUSTC_HEAD.match(text, text.rfind("\n", 0, line - 1) + 1, line - 1)
-        if head is not None:
-            return ERROR if head.group("error") else WARNING if head.group("warning") else NOTE, False
+    if line and (rustc := _RUSTC_PLACE.fullmatch(text, line, start)) is not None and \
+            (says := _rustc_said(text, line, rustc.group(1), rustc.group(2) == "-->")) is not None:
+        return says, False
     m = _SAYS.match(text, end)
     if m is None:
         return PLAIN, False

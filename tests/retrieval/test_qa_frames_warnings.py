@@ -86,9 +86,14 @@ error: could not compile `tinyjson` (lib) due to 1 previous error; 1 warning emi
 
 
 def test_rustc_says_what_a_place_is_on_the_line_above_it(make_repo, trace_signal, frame_places):
-    """rustc's error outranks its warning printed after it, and both outrank the error's other place (``:::``) and
-    a note; a ``-->`` under no header stays a place it says nothing of."""
-    assert frame_places(CARGO) == [("main.rs", 1), ("raw.rs", 40), ("read.rs", 30), ("lib.rs", 12)]
+    """rustc's error outranks its warning printed after it, and both outrank a note; the error's other place
+    (``:::``, the type the method was not found on) is one it says nothing of, between them; a ``-->`` under no
+    header stays a place it says nothing of. So behind a log's prefix on every line, and for a Windows path."""
+    assert frame_places(CARGO) == [("main.rs", 1), ("read.rs", 30), ("raw.rs", 40), ("lib.rs", 12)]
+    for prefix in ("2024-01-15T10:23:45.1234567Z ", "builder-1  | "):
+        assert frame_places("".join(prefix + line for line in CARGO.splitlines(keepends=True))) == frame_places(CARGO)
+    windows = CARGO.replace(" src/", " C:\\Users\\me\\tinyjson\\src\\")
+    assert [name.rsplit("\\", 1)[-1] for name, _ in frame_places(windows)] == ["main.rs", "read.rs", "raw.rs", "lib.rs"]
     quoted = "\n".join("> " + line for line in CARGO.splitlines())
     assert frame_places(quoted) == frame_places(CARGO)
     assert frame_places("warning: x\n --> src/a.rs:3:9\n\n  --> src/b.rs:5:1\n") == [("a.rs", 3), ("b.rs", 5)]
