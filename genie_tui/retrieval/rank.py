@@ -7,6 +7,7 @@ leave-one-repository-out cross-validation. A second pass adds import-graph neigh
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 from collections.abc import Iterable
@@ -210,8 +211,11 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
         for hit in hits:
             v = (1.0 if p in q.said else LISTED) / len(hits)
             mention[by_path[hit]] = max(mention.get(by_path[hit], 0.0), v)
-    for name, relative in q.rooted.items():  # built at the root: where its other paths are the repository's
-        if name in by_path and all(r in by_path or any(p.startswith(r + "/") for p in by_path) for r in relative):
+    holds = functools.cache(lambda d: any(p.startswith(d + "/") for p in by_path))  # a directory: asked once
+    # built at the root: where its other paths are the repository's, a file of it among them (``-I src/ main.c``
+    # alone is as likely a user's program beside a checkout, ``src/`` being in most repositories)
+    for name, relative in q.rooted.items():
+        if name in by_path and any(r in by_path for r in relative) and all(r in by_path or holds(r) for r in relative):
             mention[by_path[name]] = max(mention.get(by_path[name], 0.0), LISTED)
     for d in q.dotted:
         m = mods.module(d)

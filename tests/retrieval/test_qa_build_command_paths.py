@@ -45,18 +45,20 @@ def test_a_compiler_s_name_in_prose_is_no_command_and_a_flat_project_s_command_n
 
 
 def test_a_developer_s_command_at_the_root_names_the_root_s_files(make_repo):
-    """Where every path the command reaches through a directory is the repository's (``include/``, ``src/util.c``),
-    it ran at the repository's root, and its bare names are the root's files; where one is not, they stay the
-    user's (a file of that name only deeper in the repository is none of them either)."""
+    """Where every path the command reaches through a directory is the repository's, a file of it among them
+    (``src/util.c``), it ran at the repository's root, and its bare names are the root's files; where one is not,
+    or all are directories (``-I include/``, which most repositories have: as likely a user's program beside a
+    checkout), they stay the user's (a file of that name only deeper in the repository is none of them either)."""
     ix = RepoIndex.open(make_repo({"main.c": C, "include/util.h": C, "src/util.c": C, "tools/gen.c": C}))
     try:
         def mention(text: str) -> dict[str, float]:
             return {path: feats.get("mention", 0.0) for path, feats in ix.features(text)}
 
-        for text in ("$ gcc -Wall -I include/ main.c -o app", "$ gcc -Wall src/util.c ./main.c",
+        for text in ("$ gcc -Wall -I include/ src/util.c main.c -o app", "$ gcc -Wall src/util.c ./main.c",
                      "Built with `cc -O2 -I ./include -o app main.c src/util.c`, it crashes."):
             assert (text, mention(text).get("main.c", 0.0) > 0) == (text, True)
-        for text in ("$ gcc -Wall -I third_party/include main.c", "$ gcc -Wall -I include/ gen.c"):
+        for text in ("$ gcc -Wall -I third_party/include main.c", "$ gcc -Wall -I include/ gen.c",
+                     "$ gcc -Wall -I include/ main.c -o app", "$ gcc -I src/util.c -I lib/ main.c"):
             found = mention(text)
             assert (text, found.get("main.c", 0.0), found.get("tools/gen.c", 0.0)) == (text, 0.0, 0.0)
     finally:

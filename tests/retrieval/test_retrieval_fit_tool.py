@@ -95,7 +95,7 @@ def _crossval(tmp_path: Path, insts: list[dict], name: str) -> tuple[str, list[d
     proc = subprocess.run([sys.executable, str(TOOLS / "bench_retrieval.py"), "crossval", "--bench", str(bench),
                            "--cache", str(tmp_path), "--home", str(tmp_path / "home"), "--out", str(out),
                            "--rounds", "2", "--seeds", "1", "--bags", "3", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=300)
+                          check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, [json.loads(ln) for ln in (out / "crossval.jsonl").read_text().splitlines()]
 
