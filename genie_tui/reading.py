@@ -9,6 +9,7 @@ is an ``OSError`` whose ``strerror`` finishes a one-line message (``cannot read 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import sys
@@ -114,3 +115,13 @@ def stdin_isatty() -> bool:
         return sys.stdin is not None and sys.stdin.isatty()
     except (OSError, ValueError):
         return False
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads``, with a value nested too deeply for the parser (a ``RecursionError``) a ``ValueError``
+    like any other invalid JSON: a reader of a session line, a model's answer or a user's file names such a
+    value instead of crashing (``[`` x 100,000 raised out of every reader that caught ``ValueError``)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None

@@ -25,6 +25,7 @@ from genie_tui.config.paths import user_data_dir
 from genie_tui.core.session_lock import _hold, _release
 from genie_tui.errors import GenieError, UsageError
 from genie_tui.patching.gitops import task_slug
+from genie_tui.reading import loads_json
 
 MIN_SECRET_LEN = 8
 
@@ -40,17 +41,6 @@ def redact(text: str, secrets_: tuple[str, ...] | list[str]) -> str:
 
 def sessions_dir() -> Path:
     return user_data_dir() / "sessions"
-
-
-def loads_json(text: str | bytes) -> Any:
-    """``json.loads``, with a value nested too deeply for the parser (a ``RecursionError``) a ``ValueError``
-    like any other invalid JSON: every reader of session lines (and of the tool-call arguments in them) skips
-    or names such a line instead of crashing."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("invalid JSON: nested too deeply") from None
-
 
 
 class Session:

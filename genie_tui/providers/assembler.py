@@ -65,6 +65,8 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
+    except RecursionError:  # '[' x 100,000, or valid JSON deeper than the parser goes: the model's error too
+        return None, "arguments are nested too deeply to parse"
     if not isinstance(value, dict):
         return None, f"arguments must be a JSON object, got {type(value).__name__}"
     return value, None

@@ -38,6 +38,7 @@ from genie_tui.providers.retry import (
     classify,
     scrub,
 )
+from genie_tui.reading import loads_json
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -99,6 +100,8 @@ async def _unstreamed(stream: Any) -> list[Any] | None:
     if media == "application/json":
         try:
             data = json.loads(body)
+        except RecursionError:  # JSON nested deeper than the parser goes, which no completion is
+            raise NotAStream("malformed answer: JSON nested too deeply to parse", True) from None
         except ValueError:
             chunks = _labelled_stream(body)
             if chunks is not None:
@@ -162,7 +165,7 @@ def _labelled_stream(body: str) -> list[Any] | None:
     for payload in payloads:
         if payload == "[DONE]":
             break
-        data = json.loads(payload)  # a ValueError: a malformed stream, retried as a malformed chunk is
+        data = json.loads(payload)  # a ValueError or RecursionError: a malformed stream, retried as a chunk is
         if not isinstance(data, dict):
             raise ValueError(f"an event that is not a JSON object: {payload[:80]}")
         if data.get("error"):
@@ -383,7 +386,7 @@ class ModelClient:
                 if len(body) > limit:
                     raise NotAStream(f"the models list passed {limit >> 20} MB", False)
         try:
-            listed = json.loads(body)
+            listed = loads_json(body)  # '[' x 100,000 too, whose RecursionError was a 57-line traceback
         except ValueError:
             raise NotAStream("the models list is not JSON", False) from None
         models = listed.get("data") if isinstance(listed, dict) else None

@@ -151,6 +151,8 @@ def classify(exc: BaseException, *, model: str, timeout: float, key_present: boo
         return Failure(reason, retryable, parse_retry_after(exc.response.headers), status)
     if isinstance(exc, openai.APIError):  # an error event inside an otherwise fine stream
         return Failure(f"error in stream: {_one_line(_server_message(exc))}", True)
+    if isinstance(exc, RecursionError):  # the SDK's json.loads of an event nested deeper than the parser goes
+        return Failure("malformed stream chunk (invalid JSON: nested too deeply)", True)
     if isinstance(exc, (json.JSONDecodeError, ValueError)):
         return Failure(f"malformed stream chunk ({_one_line(str(exc), 80)})", True)
     # reading a whole answer that is no stream: the SDK does not wrap its HTTP library's errors (httpx, or the

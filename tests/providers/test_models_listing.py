@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from genie_tui.cli import main
 
 
-def _serve(body: Iterator[bytes]) -> tuple[ThreadingHTTPServer, str]:
+def _serve(body: Iterable[bytes]) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
@@ -38,7 +38,7 @@ def _serve(body: Iterator[bytes]) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
 
 
-def _models(body: Iterator[bytes], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def _models(body: Iterable[bytes], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
     server, url = _serve(body)
     try:
         code = main(["models", "--base-url", url, "--model", "m", *extra])
@@ -65,6 +65,16 @@ def test_a_models_list_of_the_wrong_shape_is_a_one_line_error(body, reason, caps
     code, out, err = _models(iter(body), capsys)
     assert (code, out) == (1, "")
     assert err.strip().endswith(reason) and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("body", [b'{"data": ' + b"[" * 100_000, b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}"],
+                         ids=["unclosed", "valid but deep"])
+def test_a_models_list_nested_too_deeply_is_a_one_line_error(body, capsys) -> None:
+    """A RecursionError of the parser: it was a 57-line traceback (review). Served again to a second request, as
+    an endpoint does: a retry must not make it another error."""
+    code, out, err = _models([body], capsys)  # a list, not an iterator: the same body for each request
+    assert (code, out) == (1, "")
+    assert err.strip().endswith("the models list is not JSON") and len(err.strip().splitlines()) == 1, err
 
 
 def test_an_endless_models_list_is_cut_off(make_repo, capsys) -> None:
