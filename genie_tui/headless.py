@@ -38,10 +38,10 @@ SETTLE_S = 120.0  # how long a second Ctrl+C waits for a patch being written (a 
 def _load_answers(path: str | None) -> list[str]:
     if not path:
         return []
-    from genie_tui.reading import NotRegularFile, TooLarge, read_regular
+    from genie_tui.reading import NotRegularFile, TooLarge, loads_json, read_regular
 
-    try:  # a named pipe with no writer hung the run, and /dev/zero never ends
-        data = json.loads(read_regular(path, ANSWERS_BYTES).decode("utf-8-sig"))  # a BOM is no error
+    try:  # a named pipe with no writer hung the run, and /dev/zero never ends; '[' x 100,000 is a ValueError too
+        data = loads_json(read_regular(path, ANSWERS_BYTES).decode("utf-8-sig"))  # a BOM is no error
     except (NotRegularFile, TooLarge) as exc:
         raise UsageError(f"--answers {path}: {exc.strerror}") from None
     except OSError as exc:

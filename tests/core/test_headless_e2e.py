@@ -498,8 +498,8 @@ def test_the_tests_in_the_summary_are_the_projects_not_a_command_the_model_chose
     assert tests["passed"] is False and "unittest" in tests["command"]  # the real suite still fails
 
 
-@pytest.mark.parametrize("case", ["no model", "answers", "sessions dir", "empty task", "bad flag", "no session",
-                                  "bad playbook"])
+@pytest.mark.parametrize("case", ["no model", "answers", "deep answers", "sessions dir", "empty task", "bad flag",
+                                  "no session", "bad playbook"])
 def test_json_runs_print_one_object_even_when_they_cannot_start(make_repo, tmp_path, case):
     """`genie run --json` and `genie resume --json`: stdout holds one object whatever happens, with `error` set
     and the exit code (and the stderr line) of the error."""
@@ -509,12 +509,16 @@ def test_json_runs_print_one_object_even_when_they_cannot_start(make_repo, tmp_p
     args, code, message = {
         "no model": (["run", "task"], 2, "no model configured"),
         "answers": (["run", "task", *endpoint, "--answers", "/nonexistent.json"], 2, "--answers"),
+        # nested deeper than the parser goes: a RecursionError's traceback, without the object (review)
+        "deep answers": (["run", "task", *endpoint, "--answers", str(tmp_path / "deep.json")], 2,
+                         "not JSON (invalid JSON: nested too deeply)"),
         "sessions dir": (["run", "task", *endpoint], 1, "cannot create the sessions directory"),
         "empty task": (["run", " ", *endpoint], 2, "the task is empty"),
         "bad flag": (["run", "task", "--max-steps", "many"], 2, "invalid int value"),
         "no session": (["resume", "nosuchsession", *endpoint], 2, "no session 'nosuchsession'"),
         "bad playbook": (["run", "task", *endpoint, "--playbook", "nosuch"], 2, "unknown playbook"),
     }[case]
+    (tmp_path / "deep.json").write_text("[" * 100_000)
     if case == "sessions dir":
         (tmp_path / "home").mkdir()
         (tmp_path / "home/data").write_text("")  # the sessions directory would have to be inside a file
