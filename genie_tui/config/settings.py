@@ -233,6 +233,8 @@ def read_toml(path: Path, *, allow_secrets: bool, root: Path | None = None) -> d
                           f"(byte 0x{text[exc.start]:02x}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: invalid TOML: {exc}") from None
+    except RecursionError:  # `x = [[[…` a repository's config holds: it was a traceback of every command
+        raise ConfigError(f"config file {path}: invalid TOML: nested too deeply") from None
     for key in data:
         if key not in _FIELDS:
             raise ConfigError(f"config file {path}:{_line_of(raw, key)}: unknown key {key!r}")

@@ -357,7 +357,7 @@ class ScriptedServer:
         """Load a script file: a JSON list of reply objects, or ``{"models": [...], "replies": [...]}``."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: '[' x 100,000 was a traceback
             raise ValueError(f"{path}: cannot read script: {exc}") from exc
         models = kwargs.pop("models", None)
         if isinstance(data, dict):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import re
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from genie_tui.config.settings import display_url
 from genie_tui.errors import GenieError
+from genie_tui.reading import loads_json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -153,7 +153,8 @@ class Embedder:
             try:
                 raw = self._sdk(timeout).embeddings.with_raw_response.create(
                     model=cfg.model, input=inputs, encoding_format="base64" if self._base64 else "float")
-                return _vectors(json.loads(raw.content), len(inputs))
+                # loads_json: '[' x 100,000 is a malformed answer too (its RecursionError went past classify())
+                return _vectors(loads_json(raw.content), len(inputs))
             except (EmbeddingError, TypeError, AttributeError, ValueError, KeyError) as exc:
                 self.failed = f"embeddings endpoint {display_url(cfg.base_url)}: malformed answer ({exc})"
                 raise EmbeddingError(self.failed) from None

@@ -59,6 +59,8 @@ def theme_from_file(path: Path) -> Theme:
         raise ValueError(f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"not valid TOML: {exc}") from None
+    except RecursionError:  # `primary = [[[…`: it ended the app at start
+        raise ValueError("not valid TOML: nested too deeply") from None
     data.setdefault("name", path.stem)
     unknown = sorted(set(data) - _FIELDS)
     if unknown:

@@ -234,3 +234,15 @@ def test_a_search_key_in_a_web_search_url_a_repository_overrides_is_still_a_secr
     settings = load_settings(repo)
     assert settings.web_search_url.startswith("https://searx.example.org")
     assert "SEARCHKEY123" in settings.secrets()
+
+
+@pytest.mark.parametrize("value", ["[" * 100_000, "{a = " * 100_000, "[" * 5000 + "]" * 5000],
+                         ids=["unclosed lists", "unclosed tables", "valid but deep"])
+@pytest.mark.parametrize("where", ["user", "repository"])
+def test_a_config_file_nested_too_deeply_to_parse_is_one_line_exit_2(make_repo, capsys, value, where):
+    """tomllib's RecursionError was a traceback of every command run in a repository whose config held one."""
+    repo = make_repo({"a.py": ""})
+    path = user_config_file() if where == "user" else repo_config_file(repo)
+    write(path, f"timeout = 5\nmodel = {value}\n")
+    assert main(["config", "show", "--repo", str(repo)]) == 2
+    assert one_line_error(capsys) == f"genie: config file {path}: invalid TOML: nested too deeply"

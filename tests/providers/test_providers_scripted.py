@@ -87,6 +87,18 @@ def test_callable_entries_see_the_request_and_models_route_accepts_any_prefix() 
     assert ids == ["a", "b"]
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000, "[" * 5000 + "]" * 5000], ids=["unclosed", "valid but deep"])
+def test_a_script_nested_too_deeply_is_one_line(tmp_path: Path, text: str, capsys) -> None:
+    """json's RecursionError was a traceback of ``python -m genie_tui.providers.scripted``."""
+    from genie_tui.providers.scripted import main
+
+    (tmp_path / "deep.json").write_text(text)
+    assert main([str(tmp_path / "deep.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"scripted: {tmp_path / 'deep.json'}: cannot read script: maximum recursion depth") and \
+        len(err.splitlines()) == 1, err
+
+
 def test_from_json_and_module_cli(tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     finish = {"name": "finish", "arguments": {"summary": "ok"}}

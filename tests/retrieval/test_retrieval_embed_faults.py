@@ -31,6 +31,8 @@ def _answer(mode: str, inputs: list[str]) -> bytes:
     vecs = [concept_vector(t, CONCEPTS, 256) for t in inputs]
     if mode == "nonjson":
         return b"<html><body>502 Bad Gateway</body></html>"
+    if mode == "deep":  # nested deeper than the parser goes: its RecursionError was retried as a stream's chunk
+        return b'{"data": ' + b"[" * 100_000
     if mode == "count":
         vecs = vecs[:-1] if len(vecs) > 1 else vecs * 2
     elif mode == "empty":
@@ -82,6 +84,7 @@ def _found_by_meaning_with_a_good_endpoint(configure, repo, capsys) -> None:
 
 @pytest.mark.parametrize(("mode", "reason"), [
     ("count", "vectors for"), ("empty", "0 vectors for"), ("nonjson", "Expecting value"),
+    ("deep", "(invalid JSON: nested too deeply)"),
     ("nan", "NaN or infinite values"), ("lengths", "vectors of lengths [100, 256]"),
     ("nested", "not a list of numbers")])
 def test_a_malformed_answer_is_one_warning_and_does_not_poison_the_cache(configure, make_repo, spoiled, capsys, mode, reason):

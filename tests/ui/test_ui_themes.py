@@ -181,3 +181,12 @@ def test_two_user_files_of_one_theme_name_keep_the_first_with_a_notice(tmp_path:
     assert found.themes["dup"].primary == "red" and found.themes["genie-dark"].primary == "green"
     assert found.problems == [(f"theme file {tmp_path / 'b.toml'}: duplicate name 'dup' (already used by "
                                f"{tmp_path / 'a.toml'}); skipped")]
+
+
+def test_a_theme_file_nested_too_deeply_to_parse_is_a_notice(tmp_path: Path) -> None:
+    """tomllib's RecursionError escaped load_themes: the app ended at start over one user theme file."""
+    (tmp_path / "deep.toml").write_text("primary = " + "[" * 100_000 + "\n")
+    (tmp_path / "ok.toml").write_text('name = "ok"\nprimary = "red"\n')
+    found = load_themes(tmp_path)
+    assert found.problems == [f"theme file {tmp_path / 'deep.toml'}: not valid TOML: nested too deeply"]
+    assert found.themes["ok"].primary == "red"
