@@ -6,6 +6,8 @@ apply together when they agree; when they disagree about a line the caller refus
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from genie_tui.patching import locate
 from genie_tui.patching.model import ADD, DEL, Hunk
 from genie_tui.patching.textfile import TextFile
@@ -116,35 +118,50 @@ def _patch_eol(placed) -> str:
     return "\r\n" if crs and all(crs) else "\n"
 
 
+def _endings(tf: TextFile, mac: bool | None = None) -> Callable[[int], tuple[str, bool]]:
+    """For line ``i`` of ``tf``: what follows its text in git's diff of it, and whether git sees it end without a
+    newline. Git splits lines at LF alone, so a CRLF line keeps its CR (``-b`` and CR; shown without it, the diff
+    did not apply to the file), and a last line ending in a CR alone has no newline. A file of classic Mac
+    endings (``mac``), which git sees as one line holding CRs, is shown a line between each two CRs as before."""
+    last = len(tf.lines) - 1
+    if tf.cr_only if mac is None else mac:
+        return lambda i: ("", i == last and not tf.final_newline)
+    return lambda i: ("\r" if tf.eols[i].startswith("\r") else "", i == last and tf.eols[i] in ("", "\r"))
+
+
 def _render(name: str, recs, spans, old: TextFile, new: TextFile) -> str:
     out = [f"--- a/{name}", f"+++ b/{name}"]
-    old_last, new_last = len(old.lines) - 1, len(new.lines) - 1
-    old_nl, new_nl = old.final_newline, new.final_newline
+    old_end, new_end, neither = _endings(old), _endings(new), ("", False)
     for r0, r1, ostart, nstart in spans:
         body = recs[r0:r1]
         olen = sum(1 for t, *_ in body if t != "+")
         nlen = sum(1 for t, *_ in body if t != "-")
         out.append(f"@@ -{ostart + (1 if olen else 0)},{olen} +{nstart + (1 if nlen else 0)},{nlen} @@")
         for tag, text, oi, ni in body:
-            o_end = oi == old_last and not old_nl
-            n_end = ni == new_last and not new_nl
-            if tag == " " and o_end != n_end:
-                out.append("-" + text)
+            o_cr, o_end = old_end(oi) if tag != "+" else neither
+            n_cr, n_end = new_end(ni) if tag != "-" else neither
+            if tag == " " and (o_cr, o_end) != (n_cr, n_end):  # the same text, ending otherwise: a changed line
+                out.append("-" + text + o_cr)
                 if o_end:
                     out.append("\\ No newline at end of file")
-                out.append("+" + text)
+                out.append("+" + text + n_cr)
                 if n_end:
                     out.append("\\ No newline at end of file")
                 continue
-            out.append(tag + text)
+            out.append(tag + text + (n_cr if tag == "+" else o_cr))
             if o_end or n_end:
                 out.append("\\ No newline at end of file")
     return "\n".join(out) + "\n"
 
 
 def render_new(name: str, tf: TextFile) -> str:
-    body = [f"+{ln}" for ln in tf.lines]
-    if tf.lines and not tf.final_newline:
-        body.append("\\ No newline at end of file")
+    """The diff that creates ``tf`` (CRLF or LF lines, the last perhaps ending in CR or nothing), as git shows it."""
+    ending = _endings(tf, mac=False)
+    body = []
+    for i, ln in enumerate(tf.lines):
+        cr, open_end = ending(i)
+        body.append(f"+{ln}{cr}")
+        if open_end:
+            body.append("\\ No newline at end of file")
     head = ["--- /dev/null", f"+++ b/{name}"] + ([f"@@ -0,0 +1,{len(tf.lines)} @@"] if tf.lines else [])
     return "\n".join(head + body) + "\n"
