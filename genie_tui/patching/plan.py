@@ -164,7 +164,9 @@ def _file(tree: Tree, fp: FilePatch, todo: list[Hunk], plan: Plan, strict: bool)
             raise Refusal(f"the patch deletes {source} but its removed lines do not cover the whole file "
                           f"({len(new_tf.lines)} lines would remain); remove every line or do not delete it")
         _touch(plan, tree, source, None, None)
-        plan.diffs.append(diff or f"--- a/{source}\n+++ /dev/null\n")
+        # as git shows a deletion: with "+++ b/x", `git apply` of the applied diff left x there, empty
+        gone = "\n+++ /dev/null\n"
+        plan.diffs.append(diff.replace(f"\n+++ b/{source}\n", gone, 1) if diff else f"--- a/{source}{gone}")
         return
     target = new if new and new != source and fp.old_path is not None else source
     if target != source:

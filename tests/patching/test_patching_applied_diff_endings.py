@@ -33,6 +33,9 @@ CASES = {  # the file's text (None: no such file), the diff
     "an empty file given crlf lines": ("", H + "@@ -0,0 +1,2 @@\n+a\r\n+b\r\n"),
     "a crlf file renamed and changed": ("a\r\nb\r\n", "diff --git a/f.txt b/g.txt\nrename from f.txt\nrename to g.txt\n"
                                         + CHANGE_B.replace("+++ b/f.txt", "+++ b/g.txt")),
+    # "+++ b/f.txt" as the deletion's applied diff had: `git apply` left f.txt there, empty
+    "a file deleted": ("a\nb\n", "--- a/f.txt\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n"),
+    "a crlf file deleted": ("a\r\nb\r\n", "--- a/f.txt\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n"),
 }
 
 
