@@ -92,9 +92,9 @@ def assemble(tf: TextFile, placed, name: str) -> tuple[TextFile, str]:
         cur = end
     lines.extend(tf.lines[cur:])
     eols.extend(tf.eols[cur:])
-    for k in range(len(eols) - 1):
-        if eols[k] == "":
-            eols[k] = eol
+    for k in range(len(eols) - 1):  # a last line that is last no more: unended, or ended in a CR alone in a file
+        if eols[k] in ("", "\r"):  # of LFs, whose next line then joined it (git sees "x\ry" as one line)
+            eols[k] = eol  # (in a file of classic Mac endings the CR is its ending, and ``eol`` too)
     if want_nl is None:
         want_nl = tf.final_newline
     if eols:

@@ -66,6 +66,18 @@ def test_git_apply_takes_the_applied_diff_to_the_bytes_genie_wrote(make_repo, ca
     assert _tree(repo) == written, report.applied_diff
 
 
+@pytest.mark.parametrize("text, after", [("a\nb\nx\r", b"a\nb\nx\ny\n"), ("a\r\nb\r\nx\r", b"a\r\nb\r\nx\r\ny\r\n")])
+def test_a_line_added_after_a_last_line_ending_in_a_cr_is_a_line_of_its_own(make_repo, text: str, after: bytes):
+    """The CR stayed the line's ending and the new line followed it: "x\ry", one line for git (and an editor).
+    Both take the file's line ending."""
+    repo = make_repo({"f.txt": text})
+    report = apply_patch(repo, H + "@@ -2,2 +2,3 @@\n b\n x\n+y\n", record_undo=False)
+    assert report.applied, report.reason
+    assert (repo / "f.txt").read_bytes() == after
+    subprocess.run(["git", "checkout", "f.txt"], cwd=repo, check=True)
+    assert _git_apply(repo, report.applied_diff).returncode == 0 and (repo / "f.txt").read_bytes() == after
+
+
 def _genie(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "genie_tui", *args], capture_output=True, text=True,
                           env=dict(os.environ), stdin=subprocess.DEVNULL, timeout=120, check=False, **kwargs)
