@@ -6,13 +6,13 @@ import contextlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from genie_tui.errors import GenieError
 from genie_tui.patching.fsio import write_file
+from genie_tui.patching.gitproc import Git, Stop, Stopped, committing
 
 
 def task_slug(task: str, limit: int = 40) -> str:
@@ -22,7 +22,7 @@ def task_slug(task: str, limit: int = 40) -> str:
 
 
 def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None = None, *,
-                   notes: list[str] | None = None, tag: str | None = None) -> str | None:
+                   notes: list[str] | None = None, tag: str | None = None, stop: Stop | None = None) -> str | None:
     """Commit genie's own changes (every journal entry not yet committed; with ``paths``, only those files; with
     ``tag``, only the entries whose tag starts with it: a session's own, ``"<session id>:"``, not another genie
     process's, nor a patch the user applied with ``genie apply`` and may have thrown away since)
@@ -39,6 +39,11 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
 
     It holds the repository's patch lock throughout (apply and undo hold it too), so no entry is pruned, undone
     or added while the entries are committed and marked; a caller holding it already does not wait for itself.
+
+    ``stop`` (set from another thread: the turn was stopped) ends the wait for that lock and git with the hooks
+    it runs (``gitproc.py``), raising :class:`~genie_tui.patching.gitproc.Stopped`: nothing was committed, and
+    HEAD, the index and the branches are as they were. A commit git had made already (its post-commit hook was
+    still running) is kept and finished, the user's index following it.
     """
     from contextlib import ExitStack
 
@@ -46,24 +51,26 @@ def commit_applied(repo: Path, message: str, task: str, paths: list[str] | None 
 
     if not undo.entries(repo):
         return None
+    stop = stop or Stop()
     with ExitStack() as stack:
+        stack.enter_context(committing(stop))
         try:
-            stack.enter_context(lock.repo_lock(repo))
+            stack.enter_context(lock.repo_lock(repo, stop=lambda: stop.is_set))
         except lock.Busy as exc:
-            raise GenieError(str(exc)) from None
+            raise (Stopped() if stop.is_set else GenieError(str(exc))) from None
         except OSError as exc:
             raise GenieError(f"the undo journal cannot be locked ({exc.strerror or exc})") from None
-        return _commit_locked(repo, message, task, paths, notes, tag)
+        return _commit_locked(repo, message, task, paths, notes, tag, stop)
     raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
 
 def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
-                   notes: list[str] | None, tag: str | None) -> str | None:
+                   notes: list[str] | None, tag: str | None, stop: Stop) -> str | None:
     import git
 
     from genie_tui.patching import undo
 
-    r = git.Repo(repo)
+    r = git.Repo(repo)  # found as before; git itself runs through gitproc (hooks, a cancel), never GitPython
     pending = []
     for p in undo.entries(repo):
         entry = json.loads(p.read_text(encoding="utf-8"))
@@ -71,34 +78,29 @@ def _commit_locked(repo: Path, message: str, task: str, paths: list[str] | None,
             pending.append((p, entry))
     if not pending:
         return None
-    g = _Git(Path(r.working_tree_dir or repo))
-    try:
-        # before the plan, which reads every waiting entry: in a merge that lasts, each patch's commit failed
-        # after planning all the patches that waited since it began (105 failed commits took 50 s)
-        _refuse_when_busy(g)
-        plan = _Plan(g, r.head.is_valid())
-        taken, left = [], []
-        for p, entry in pending:
-            files = [f for f in entry["files"] if paths is None or f["path"] in paths]
-            if not files:
-                continue
-            why = plan.take(files)
-            (taken if why is None else left).append((p, entry, why))
-        if left and notes is not None:
-            notes.append(_left_note(left))
-        sha = None
-        if plan.changes():
-            back = _switch_to_task_branch(r, f"genie/{task_slug(task)}")
-            try:
-                sha = plan.commit(message)
-            except (git.GitCommandError, GenieError):
-                if back is not None:  # no commit on the branch just made: where the user was, as they were
-                    back()
-                raise
-    except git.GitCommandError as exc:
-        detail = next((ln.strip() for ln in str(exc.stderr or "").splitlines() if ln.strip().strip("'")), "")
-        raise GenieError(f"git {exc.command[1] if len(exc.command) > 1 else ''} failed: "
-                         f"{detail.strip(chr(39)) or f'exit code {exc.status}'}") from None
+    g = Git(Path(r.working_tree_dir or repo), stop)
+    # before the plan, which reads every waiting entry: in a merge that lasts, each patch's commit failed
+    # after planning all the patches that waited since it began (105 failed commits took 50 s)
+    _refuse_when_busy(g)
+    plan = _Plan(g, g.head() is not None)
+    taken, left = [], []
+    for p, entry in pending:
+        files = [f for f in entry["files"] if paths is None or f["path"] in paths]
+        if not files:
+            continue
+        why = plan.take(files)
+        (taken if why is None else left).append((p, entry, why))
+    if left and notes is not None:
+        notes.append(_left_note(left))
+    sha = None
+    if plan.changes():
+        back = _switch_to_task_branch(g, f"genie/{task_slug(task)}")
+        try:
+            sha = plan.commit(message)
+        except BaseException:  # a failure, a stop: no commit on the branch just made, where the user was
+            if back is not None:
+                back()
+            raise
     if paths is None:  # with paths, an entry's other files are still to be committed
         unmarked = []
         for p, entry, why in taken + left:
@@ -125,7 +127,7 @@ def _left_note(left: list[tuple[Path, dict, list[tuple[str, str]] | None]]) -> s
     return f"not committed: genie's change {'; '.join(parts)}; it stays applied, uncommitted"
 
 
-def _refuse_when_busy(g: _Git) -> None:
+def _refuse_when_busy(g: Git) -> None:
     """A commit made now would be taken for a merge's (or cherry-pick's, revert's) conclusion, or could not
     be followed by the index update that keeps the user's staged work as it was."""
     for name, what in (("MERGE_HEAD", "a merge is in progress"), ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
@@ -138,53 +140,10 @@ def _refuse_when_busy(g: _Git) -> None:
 Entry = tuple[str, str] | None  # (mode, blob sha) of one path in a tree or the index; None: absent
 
 
-class _Git:
-    """Plain git commands in the work tree; a failure is a one-line GenieError."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def run(self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        full = {**os.environ, "LC_ALL": "C", **(env or {})}
-        proc = subprocess.run(["git", *args], check=False, cwd=self.root, input=data, capture_output=True,
-                              env=full)
-        if check and proc.returncode != 0:
-            lines = proc.stderr.decode("utf-8", "replace").splitlines()
-            detail = next((ln.strip() for ln in lines if ln.strip()), f"exit code {proc.returncode}")
-            raise GenieError(f"git {next(a for a in args if not a.startswith('-'))} failed: {detail}")
-        return proc
-
-    def text(self, *args: str, env: dict[str, str] | None = None) -> str:
-        return self.run(*args, env=env).stdout.decode("utf-8", "surrogateescape")
-
-    def blob(self, sha: str) -> bytes:
-        return self.run("cat-file", "blob", sha).stdout
-
-    def store(self, data: bytes, path: str | None = None) -> str:
-        """The blob of ``data`` (with ``path``: as ``git add`` would clean the file's bytes), written."""
-        args = ["--path", path] if path is not None else ["--no-filters"]
-        return self.run("hash-object", "-w", "--stdin", *args, data=data).stdout.decode().strip()
-
-    def entries(self, *args: str) -> dict[str, tuple[str, str]]:
-        """``ls-tree -z`` / ``ls-files -s -z`` output as path -> (mode, sha); unmerged paths as mode "conflict"."""
-        out: dict[str, tuple[str, str]] = {}
-        for rec in self.run("--literal-pathspecs", *args).stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if not rec:
-                continue
-            meta, _, path = rec.partition("\t")
-            fields = meta.split()
-            if args[0] == "ls-tree":
-                out[path] = (fields[0], fields[2])
-            else:
-                out[path] = ("conflict", "") if fields[2] != "0" else (fields[0], fields[1])
-        return out
-
-
 class _Plan:
     """HEAD's tree and the user's index with genie's changes merged in, entry by entry, all or nothing each."""
 
-    def __init__(self, g: _Git, born: bool) -> None:
+    def __init__(self, g: Git, born: bool) -> None:
         self.g, self.born = g, born
         self.head: dict[str, Entry] = {}  # HEAD's entries of the paths seen so far
         self.tree: dict[str, Entry] = {}  # what the commit will hold
@@ -287,7 +246,14 @@ class _Plan:
         try:
             self.g.run("read-tree", *(["HEAD"] if self.born else ["--empty"]), env=env)
             self._update(self.changes(), self.tree, env)
-            self.g.run("commit", "-q", "--no-edit", "-m", message, env=env)
+            before = self.g.head()
+            try:
+                self.g.run("commit", "-q", "--no-edit", "-m", message, env=env)
+            except Stopped:
+                if self.g.head(stoppable=False) == before:
+                    raise
+                # made before the stop reached git (in its post-commit hook): kept, and finished below
+            self.g.stop = None  # the index's update belongs to the commit made: a few plain git commands
         finally:
             for leftover in (tmp, tmp + ".lock"):
                 try:
@@ -313,34 +279,41 @@ def _mode(st_mode: int | None) -> str:
     return "100755" if st_mode is not None and st_mode & 0o100 else "100644"
 
 
-def _switch_to_task_branch(r: object, branch: str) -> Callable[[], None] | None:
+def _switch_to_task_branch(g: Git, branch: str) -> Callable[[], None] | None:
     """Stay on the task's branch, or start one at HEAD keeping the work tree. A branch of that name left by
     an earlier run is not checked out over the new changes: this run gets ``<branch>-2``, ``-3``, ... When a
     branch was started, returns what undoes that (HEAD back where it was, the new branch deleted: the work tree
-    and the index are as they were, the branch pointing at HEAD's commit), for a commit that then fails."""
-    head = r.head  # type: ignore[attr-defined]
-    current = None if not head.is_valid() or head.is_detached else r.active_branch.name  # type: ignore[attr-defined]
+    and the index are as they were, the branch pointing at HEAD's commit), for a commit that then fails; a
+    checkout that fails or is stopped (its post-checkout hook) is undone so at once."""
+    at = g.head()
+    symbolic = g.text("symbolic-ref", "-q", "HEAD", check=False).strip()  # empty: detached
+    current = symbolic.removeprefix("refs/heads/") if at is not None and symbolic else None
     if current is not None and (current == branch or re.fullmatch(re.escape(branch) + r"-\d+", current)):
         return None
+    taken = set(g.text("for-each-ref", "--format=%(refname)", "refs/heads/").splitlines())
     name, n = branch, 1
-    while name in r.heads:  # type: ignore[attr-defined]
+    while f"refs/heads/{name}" in taken:
         n += 1
         name = f"{branch}-{n}"
-    g = r.git  # type: ignore[attr-defined]
-    at = head.commit.hexsha if head.is_valid() else None
-    was = g.symbolic_ref("-q", "HEAD", with_exceptions=False) or at  # a branch (maybe unborn), or a detached commit
-    g.checkout("-b", name)
+    was = symbolic or at or ""  # a branch (maybe unborn), or a detached commit
 
     def back() -> None:
-        with contextlib.suppress(Exception):  # the commit's own error is what the user is told
-            if at is not None and g.rev_parse("HEAD") != at:
+        # not stoppable: this is what a stop leaves to be done
+        with contextlib.suppress(GenieError, OSError):  # the commit's own error is what the user is told
+            if g.head(stoppable=False) != at:
                 return  # something was committed after all: keep it where it is
             if was.startswith("refs/"):
-                g.symbolic_ref("HEAD", was)
+                g.run("symbolic-ref", "HEAD", was, stoppable=False)
             else:
-                g.update_ref("--no-deref", "HEAD", was)
+                g.run("update-ref", "--no-deref", "HEAD", was, stoppable=False)
             if at is not None:
-                g.update_ref("-d", f"refs/heads/{name}", at)
+                g.run("update-ref", "-d", f"refs/heads/{name}", at, stoppable=False)
+
+    try:
+        g.run("checkout", "-q", "-b", name)
+    except BaseException:
+        back()
+        raise
     return back
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,8 +31,9 @@ class Busy(Exception):
 
 
 @contextmanager
-def repo_lock(repo: Path, wait: float | None = None) -> Iterator[None]:
-    """Hold the repository's patch lock; raise ``OSError`` if it cannot be created, :class:`Busy` on timeout."""
+def repo_lock(repo: Path, wait: float | None = None, stop: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Hold the repository's patch lock; raise ``OSError`` if it cannot be created, :class:`Busy` on timeout
+    (or once ``stop()`` is true: a commit stopped with its turn waits no longer)."""
     from genie_tui.patching.undo import journal_dir
 
     path = journal_dir(repo).with_suffix(".lock")
@@ -50,7 +51,7 @@ def repo_lock(repo: Path, wait: float | None = None) -> Iterator[None]:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
-                    if time.monotonic() >= deadline:
+                    if time.monotonic() >= deadline or (stop is not None and stop()):
                         raise Busy("another genie apply, undo or commit is still running in this repository; "
                                    "try again when it has finished") from None
                     time.sleep(0.02)
