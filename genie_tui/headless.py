@@ -33,6 +33,7 @@ NO_MODEL = ("no model configured: set OPENAI_API_KEY (or GENIE_API_KEY), or GENI
 #: Answers to the agent's questions are a few lines each; a larger file is refused unread
 ANSWERS_BYTES = 1_000_000
 SETTLE_S = 120.0  # how long a second Ctrl+C waits for a patch being written (a 1,500-file one takes a second or two)
+GIT_SETTLE_S = 10.0  # and for a commit being made to be stopped (milliseconds; 2 s where git ignores SIGTERM)
 
 
 def _load_answers(path: str | None) -> list[str]:
@@ -198,11 +199,14 @@ async def _consume(agent: Any, task: str, printer: Printer, json_out: bool = Fal
         if stopped_by is not None:
             # Quit now, even if a worker thread is stuck; the trajectory is complete up to here. A patch being
             # written is finished first (or rolled back): a patch is all or nothing.
-            from genie_tui.patching import fsio
+            from genie_tui.patching import fsio, gitproc
 
             if not fsio.settle(0):
                 printer.note("genie: finishing the patch being written...")
                 fsio.settle(SETTLE_S)
+            if gitproc.busy():  # git and its hooks ended, and a branch made for the commit removed: not orphaned
+                printer.note("genie: stopping the commit being made...")
+                gitproc.settle(GIT_SETTLE_S)
             printer.note("genie: interrupted")
             if agent.session is not None:
                 agent.session.record("end", status="cancelled", summary="interrupted", usage=agent.usage_totals)

@@ -9,11 +9,10 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from genie_tui.core.commits import commit
 from genie_tui.core.context import REVIEW_COMMENT
 from genie_tui.core.events import (
     CommandApprovalRequested,
-    Committed,
-    ErrorOccurred,
     PatchApplied,
     PatchDecision,
     PatchProposed,
@@ -28,7 +27,6 @@ from genie_tui.core.playbook_notes import notice_files
 from genie_tui.core.prompt import render_plan
 from genie_tui.core.pump import Cancelled
 from genie_tui.core.recorded import FOR_REVIEW, for_review
-from genie_tui.core.session import redact
 from genie_tui.tokens import estimate_tokens
 from genie_tui.tools import registry
 from genie_tui.tools.base import ToolError, echoed
@@ -354,46 +352,3 @@ def note_changed_files(agent: Agent, changed: list[str]) -> None:
                    f"user, a checkout or another tool): {shown}. What you read of them before, and what the patch "
                    "states say about them, may be out of date: read them again before you patch them or rely on "
                    "them.", key="changed-since")
-
-
-async def commit(agent: Agent, message: str) -> list[Committed | ErrorOccurred]:
-    """Commit applied patches (config ``commit``): the commit made (and whether the branch changed), and a
-    line for genie's changes left uncommitted because they touch the user's own edits, or a problem to
-    report; nothing when there was nothing to commit.
-
-    git and the journal's lock (another genie's apply may hold it for a while) are waited for in a thread, never
-    on the event loop, and seen through when the turn is stopped meanwhile, as a patch being written is."""
-    secrets = agent.settings.secrets()  # the branch is a slug of the task and the message is the model's
-    committing = asyncio.ensure_future(asyncio.to_thread(
-        _commit, agent.repo, redact(message, secrets), redact(agent.task or "task", secrets), f"{agent.session.id}:"))
-    try:
-        before, sha, branch, notes, problem = await asyncio.shield(committing)
-    except asyncio.CancelledError:
-        before, sha, branch, notes, problem = await committing
-    if problem is not None:
-        agent.session.record("error", message=problem)
-        return [ErrorOccurred(problem)]
-    events: list[Committed | ErrorOccurred] = []
-    if sha is not None:
-        previous = before if before != branch else None
-        agent.session.record("commit", sha=sha, branch=branch, previous=previous)
-        events.append(Committed(sha, branch, previous))
-    for note in notes:
-        agent.session.record("error", message=note)
-        events.append(ErrorOccurred(note))
-    return events
-
-
-def _commit(repo: Any, message: str, task: str, tag: str) -> tuple[str | None, str | None, str, list[str], str | None]:
-    """The branch before, the commit's sha, the branch after, the notes and a problem, or None; of the patches
-    tagged ``tag`` (the session's own)."""
-    from genie_tui.patching import commit_applied
-    from genie_tui.patching.gitops import current_branch
-
-    before = current_branch(repo)
-    notes: list[str] = []
-    try:
-        sha = commit_applied(repo, message, task, notes=notes, tag=tag)
-    except Exception as exc:  # noqa: BLE001 - committing is optional; the change is on disk either way
-        return before, None, "", [], f"commit failed: {exc}"
-    return before, sha, (current_branch(repo) or "HEAD") if sha is not None else "", notes, None

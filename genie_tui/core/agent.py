@@ -220,6 +220,8 @@ class Agent(UserIntent):
         if self.settings.commit == "end" and self._applied_diffs:
             for outcome in await actions.commit(self, self.summary or "genie: " + task[:60]):
                 yield outcome
+            if self.commit_stopped:  # by a cancel: the run's end (SIGTERM's exit code) says so
+                status, summary = "cancelled", f"{self.stop_reason}; `genie resume` continues the session"
         self.session.record("end", status=status, summary=summary, usage=self.usage_totals,
                             patches=self.patches, tests=self.tests)
         yield SessionFinished(status, summary)
@@ -232,7 +234,7 @@ class Agent(UserIntent):
             self.ctx.playbooks = self.library
 
     async def _start(self, task: str) -> AsyncIterator[Event]:
-        self.session = Session.create(task, scrub=self._secrets())
+        self.session = Session.create(task, scrub=self.settings.secrets())
         self.task = task
         await self._ensure_library()
         active = self.library.select(task, explicit=self.explicit_playbooks, disabled=self.disabled_playbooks)
@@ -394,7 +396,3 @@ class Agent(UserIntent):
     def _append(self, message: dict[str, Any], **extra: Any) -> None:
         self.messages.append(message)
         self.session.record("message", message=message, **extra)
-
-    def _secrets(self) -> tuple[str, ...]:
-        return self.settings.secrets()
-

@@ -42,12 +42,16 @@ class UserIntent:
     record_patch: Any
     after_patch: Any
     resume_notices: list[str]
+    commit_stop: Any = None  # the stop of the commit being made (``core/commits.py``), if one is
+    commit_stopped = False  # whether the last commit was stopped by a cancel
 
     def cancel(self, why: str = "stopped by the user") -> None:
-        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped). ``why``
-        starts the summary of the session's end."""
+        """Stop the current turn: the stream is closed; a running tool finishes (tests are stopped; a commit
+        being made is stopped, its hooks too). ``why`` starts the summary of the session's end."""
         self.stop_reason = why
         self._pump.cancel()
+        if self.commit_stop is not None:  # also the commit at the run's end, which no task of the turn covers
+            self.commit_stop.set()
 
     def user_plan_edit(self, steps: Sequence[PlanStep]) -> None:
         """The user's plan replaces the agent's; the next request tells the model."""
@@ -161,7 +165,7 @@ class UserIntent:
         self.after_patch(list(files), message)
         if self.settings.commit == "off":
             return []
-        from genie_tui.core.actions import commit
+        from genie_tui.core.commits import commit
 
         return await commit(self, message)  # type: ignore[arg-type]
 
