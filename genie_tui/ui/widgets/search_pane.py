@@ -1,7 +1,7 @@
 """The search pane: a query box and a live list of what the agent (or the user) looked at.
 
 Agent lookups (search, definition, references, reads) stream in as ``ContextLooked`` events; the newest is
-highlighted. The user's own queries run the same engine in a thread. Enter previews a hit, ``c`` adds it to
+highlighted, unless the user's focus is in the list: then the highlight stays on the hit they chose. The user's own queries run the same engine in a thread. Enter previews a hit, ``c`` adds it to
 the agent's context.
 """
 
@@ -91,21 +91,30 @@ class SearchPane(Vertical):
         rows = [(Option(t, disabled=h is None), h) for t, h in texts]
         self._rows += rows
         self.hits += [h for _, h in rows]
+        # the user is on a hit of their own (the preview or the palette may be over it): ``c`` and Enter act on
+        # the highlighted row, so a lookup landing meanwhile must not move it (one did, and ``c`` added the
+        # agent's file instead of the user's)
+        users = self.screen.focused is self.results
+        kept = self.results.highlighted
         if len(self._rows) > MAX_ROWS:  # drop the oldest rows and rebuild once (the list stays short)
-            del self._rows[:len(self._rows) - CUT_TO_ROWS]  # a lookup's rows (MAX_GROUP + 2) stay whole
+            cut = len(self._rows) - CUT_TO_ROWS
+            del self._rows[:cut]  # a lookup's rows (MAX_GROUP + 2) stay whole
             self.hits = [h for _, h in self._rows]
             self.results.clear_options()
             self.results.add_options([option for option, _ in self._rows])
+            if users and kept is not None and kept >= cut:  # the same hit, where it is now
+                self.results.highlighted = kept - cut
+                self.results.scroll_to_highlight()
         else:
             self.results.add_options([option for option, _ in rows])
-        if shown:
+        if shown and not users:
             index = len(self.hits) - len(rows) + 1
             if live or self.results.highlighted is None:
                 self.results.highlighted = index
                 self.results.scroll_to_highlight()
 
     def agent_looked(self, kind: str, query: str, hits: tuple[tuple[str, int, int, str], ...]) -> None:
-        """A live lookup by the agent; it becomes the highlighted group."""
+        """A live lookup by the agent; it becomes the highlighted group (unless the user is in the list)."""
         rows = [Hit(p, s, e, label) for p, s, e, label in hits]
         self._add_group(f"⟳ agent {kind}: {query}" + ("" if rows else "  (nothing)"), rows, live=True)
 
