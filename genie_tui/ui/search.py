@@ -1,8 +1,10 @@
 """The user's search: the same engine as the agent's ``search_code``/``find_files``, called from a thread.
 
 A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search, and so is a query shaped like a glob
-that lists no file (``Optional[str]``, ``*args``). If the index cannot be used
-(not built yet, or the retrieval package is unavailable) ``git grep`` answers, so search always works.
+that lists no file (``Optional[str]``, ``*args``). While the index is still being built, what it has not indexed
+yet is not found, so ``git grep`` (``git ls-files`` for a glob) answers too, after the index's own hits, and the
+pane says so; if the index cannot be used (the retrieval package is unavailable) git answers alone, so search
+always works.
 """
 
 from __future__ import annotations
@@ -44,17 +46,27 @@ def _shown(repo: Path, hits: Iterable[Hit]) -> list[Hit]:
     return list(islice((h for h in hits if _refusal(ctx, h.path) is None), LIMIT))
 
 
-def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
+class Found(list[Hit]):
+    """A search's hits, and ``note``: what the pane says of them (the index still building, git grep answering)."""
+
+    def __init__(self, hits: Iterable[Hit] = (), note: str = "") -> None:
+        super().__init__(hits)
+        self.note = note
+
+
+def search(repo: Path | None, query: str, k: int = 15) -> Found:
     """Hits for ``query`` in ``repo`` (most relevant first)."""
     if repo is None:
-        return []
+        return Found()
     is_glob = any(c in query for c in "*?[") and " " not in query.strip()
     try:
         index = _index(repo)
+        building = bool(getattr(index, "building", False))
         if is_glob:
             files = _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
-            if files:
-                return files
+            found = _joined(repo, index, files, _git_files(repo, query), "git ls-files") if building else Found(files)
+            if found:
+                return found
         hits: list[Hit] = []
         for r in index.search(query, k):
             spans = list(getattr(r, "spans", []) or [])
@@ -62,10 +74,31 @@ def search(repo: Path | None, query: str, k: int = 15) -> list[Hit]:
                 hits.append(Hit(str(r.path), 0, 0, str(getattr(r, "why", ""))[:60]))
             for s in spans[:3]:
                 hits.append(Hit(str(r.path), int(s.start), int(s.end), str(s.symbol or "")))
-        return _shown(repo, hits)
+        hits = _shown(repo, hits)
+        if building and len(hits) < LIMIT:  # a file not indexed yet is not found: git grep reads them all
+            return _joined(repo, index, hits, _git_grep(repo, query), "git grep")
+        return Found(hits)
     except ImportError:
         pass
-    return (is_glob and _git_files(repo, query)) or _git_grep(repo, query)
+    return Found((is_glob and _git_files(repo, query)) or _git_grep(repo, query))
+
+
+def _joined(repo: Path, index: Any, indexed: list[Hit], grep: list[Hit], source: str) -> Found:
+    """While the index builds: its hits first, then git's in the files it did not answer with, and a note that
+    says so. The first search after launch in a 20,000-file repository waited its second, found nothing in the
+    few files indexed by then, and showed "(no matches)" for a query that matched hundreds of files."""
+    seen = {h.path for h in indexed}
+    added = [h for h in grep if h.path not in seen]
+    with _open_lock:
+        service = _open[1] if _open is not None and _open[0] == repo else None
+    _busy, done, total = service.status() if service is not None else (True, 0, 0)
+    state = "still building" if getattr(index, "first_build", True) else "catching up with changed files"
+    note = f"index {state}" + (f" ({done:,} of {total:,} files)" if total else "")
+    if added:
+        note += f": its hits, then {source}'s" if indexed else f": results from {source}"
+    else:
+        note += f": {source} found nothing " + ("more" if indexed else "either")
+    return Found((indexed + added)[:LIMIT], note)
 
 
 def _index(repo: Path) -> Any:

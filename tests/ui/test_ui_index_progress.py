@@ -43,3 +43,28 @@ async def test_the_pane_searches_again_after_an_app_on_the_same_repository_quit(
         async with app.run_test(size=(120, 30)) as pilot:
             await helpers.wait_until(pilot, lambda: app.index_service.wait(0))
             assert [h.path for h in search(repo, "func_7")][:1] == ["pkg0/mod7.py"]
+
+
+async def test_a_search_before_the_index_has_files_answers_from_git_and_says_so(make_repo, helpers: Any) -> None:
+    # the first search after launch in a large repository found nothing in the few files indexed by then and
+    # showed "(no matches)" for a query that matched: git reads every file meanwhile, and the pane says it answered
+    repo = many_files(make_repo, 30)
+    with another_genie_building(repo):  # the build waits: nothing is indexed while the user searches
+        app = helpers.make_app(repo, None, welcome=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            pane = app.screen.search
+
+            def rows() -> list[str]:
+                return [str(pane.results.get_option_at_index(i).prompt) for i in range(pane.results.option_count)]
+
+            for query, found in (("func_7", "pkg0/mod7.py"), ("mod2?.py", "pkg0/mod20.py")):
+                shown = len(rows())
+                pane.query_box.value = ""
+                await pilot.press("f2", *query, "enter")
+                await helpers.wait_until(pilot, lambda n=shown: len(rows()) > n)
+                assert rows()[shown] == f"⌕ {query}"  # not "(no matches)"
+                source = "git grep" if query == "func_7" else "git ls-files"
+                assert rows()[shown + 1] == f"  index still building: results from {source}"
+                await helpers.wait_until(pilot, lambda: pane.results.has_focus)  # c and Enter act on its hit
+                assert pane._current().path == found
+            assert app.index_service.status()[0]  # all of it while the build had not started

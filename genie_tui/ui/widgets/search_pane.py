@@ -82,9 +82,11 @@ class SearchPane(Vertical):
         yield self.query_box
         yield self.results
 
-    def _add_group(self, title: str, hits: list[Hit], live: bool) -> None:
+    def _add_group(self, title: str, hits: list[Hit], live: bool, note: str = "") -> None:
         shown = hits[:MAX_GROUP]  # ranked best first: a lookup of thousands keeps its best, and says so
         texts: list[tuple[Text, Hit | None]] = [(Text(_one_line(title), style="bold", no_wrap=True, overflow="ellipsis"), None)]
+        if note:  # a row of its own: a long query's title would hide it
+            texts.append((Text(f"  {_one_line(note)}", style="italic dim", no_wrap=True, overflow="ellipsis"), None))
         texts += [(_label(h), h) for h in shown]
         if len(hits) > len(shown):
             texts.append((Text(f"  … {len(hits) - len(shown):,} more not shown", style="dim"), None))
@@ -108,7 +110,7 @@ class SearchPane(Vertical):
         else:
             self.results.add_options([option for option, _ in rows])
         if shown and not users:
-            index = len(self.hits) - len(rows) + 1
+            index = len(self.hits) - len(rows) + 1 + bool(note)  # its first hit: under the title and the note
             if live or self.results.highlighted is None:
                 self.results.highlighted = index
                 self.results.scroll_to_highlight()
@@ -121,7 +123,8 @@ class SearchPane(Vertical):
     def show_results(self, query: str, hits: list[Hit]) -> None:
         first, *more = query.split("\n")  # a pasted stack trace is titled by its first line
         title = first + (f" … (+{len(more):,} lines)" if more else "")
-        self._add_group(f"⌕ {title}" + ("" if hits else "  (no matches)"), hits, live=True)
+        self._add_group(f"⌕ {title}" + ("" if hits else "  (no matches)"), hits, live=True,
+                        note=getattr(hits, "note", ""))  # the index still building: git grep answered too
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self, event: Input.Submitted) -> None:
