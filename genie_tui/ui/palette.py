@@ -4,7 +4,8 @@ Pane commands appear while they can act: the review commands while a patch await
 not while a review comment is being written: Focus patch, F4, goes back to it), the step
 commands while the plan has steps and no step is being written (Esc's "close" while a comment or a step is), the tool-call commands while the conversation shows one, the search
 commands while a hit is highlighted, "Review the recorded patches" while the agent has patches recorded under
-approval mode never. Models are the ones the endpoint lists (fetched once, the first time the
+approval mode never. Over a dialog, only its own keys (a question's choices among them, :data:`DIALOGS`).
+Models are the ones the endpoint lists (fetched once, the first time the
 palette opens) plus "Switch model…", which puts ``/model `` in the prompt for any other name (never over a
 draft: see ``TYPED``).
 """
@@ -40,6 +41,8 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Clear the conversation", "/clear: start a new session", "slash('/clear')"),
     ("Resume the latest session", "/resume: continue this repository's most recent session", "slash('/resume')"),
     ("Resume a session…", "/sessions: pick one of this repository's saved sessions", "slash('/sessions')"),
+    ("Show the current model", "/model: the model the next request uses (Switch model… changes it)",
+     "slash('/model')"),
     ("List playbooks", "/playbook: the playbooks genie knows, which are active and why", "slash('/playbook')"),
     ("Help", "/help: keys and slash commands", "slash('/help')"),
 )
@@ -100,7 +103,8 @@ DIALOGS: dict[str, tuple[tuple[str, str, str], ...]] = {
                         "Esc in the dialog; a choice's number and Enter picks it", "assume"),
                        ("Dialog: scroll the question down", "PageDown in the dialog", "scroll_body(1)"),
                        ("Dialog: scroll the question up", "PageUp in the dialog", "scroll_body(-1)")),
-    "SessionPicker": (("Sessions: close", "Esc in the session list; Enter resumes the highlighted one", "close"),),
+    "SessionPicker": (("Sessions: resume the highlighted session", "Enter in the session list", "resume"),
+                      ("Sessions: close", "Esc in the session list: resume none", "close")),
     "WelcomeScreen": (("Welcome: run the demo", "d on the welcome screen", "choose('demo')"),
                       ("Welcome: continue", "Esc or c on the welcome screen", "choose('continue')")),
 }
@@ -109,9 +113,12 @@ MODELS_TIMEOUT_S = 5.0
 
 
 def dialog_commands(screen: Any) -> Iterator[SystemCommand]:
-    """The palette over a dialog: its own keys only."""
-    for title, help_, action in DIALOGS.get(type(screen).__name__, ()):
-        yield SystemCommand(title, help_, partial(screen.run_action, action))
+    """The palette over a dialog: its own keys only, those that can act now (Enter in an empty session list
+    cannot), then what the dialog itself offers (a question's choices, which come from the model)."""
+    entries = (*DIALOGS.get(type(screen).__name__, ()), *getattr(screen, "palette_entries", tuple)())
+    for title, help_, action in entries:
+        if screen.check_action(action.partition("(")[0], ()) is not False:
+            yield SystemCommand(title, help_, partial(screen.run_action, action))
 
 
 def commands(app: GenieApp, main: MainScreen) -> Iterator[SystemCommand]:

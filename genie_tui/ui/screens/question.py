@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -103,6 +104,18 @@ class QuestionScreen(ModalScreen[str | None]):
             text = self.choices[int(text) - 1]
         if text:
             self.dismiss(text)
+
+    def action_pick(self, index: int) -> None:
+        """A choice, from the palette (its entries: :meth:`palette_entries`)."""
+        if 0 <= index < len(self.choices):
+            self.dismiss(self.choices[index])
+
+    def palette_entries(self) -> tuple[tuple[str, str, str], ...]:
+        """A palette entry per choice (title, help, action), as its number and Enter or its button pick it.
+        The model wrote the choice: the palette parses titles as markup, so it is escaped, and one line."""
+        return tuple((f"Dialog: answer {i + 1}. {escape(' '.join(choice.split()))}",
+                      f"{i + 1} and Enter in the dialog, or its button", f"pick({i})")
+                     for i, choice in enumerate(self.choices))
 
     def action_assume(self) -> None:
         self.dismiss(None)

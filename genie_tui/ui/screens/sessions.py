@@ -83,5 +83,16 @@ class SessionPicker(ModalScreen[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
+    def action_resume(self) -> None:
+        """Enter, and the palette's "Sessions: resume the highlighted session" (the palette hides the list's keys)."""
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return self.query_one(OptionList).highlighted is not None
+        return True
+
     def action_close(self) -> None:
         self.dismiss(None)
