@@ -200,11 +200,14 @@ def test_run_json_stopped_while_its_modules_load_still_prints_its_object(make_re
     # Python's own Ctrl+C handler, as in a terminal: a test run started in the background (`&`) ignores SIGINT
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    sent: list[int] = []
+
     def signalled(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
-        # the signal comes while the command's modules load; not from the index's thread loading a grammar, whose
-        # signal could come after the handler is restored and interrupt the next test (seen in CI as a
-        # KeyboardInterrupt in a garbage-collector callback)
-        if threading.current_thread() is threading.main_thread():
+        # the signal comes once, while the command's modules load; not from the index's thread loading a grammar,
+        # nor again at a later import, whose signal could come after the handler is restored and interrupt the
+        # next test (seen in CI and in full runs as a KeyboardInterrupt in a garbage-collector callback)
+        if not sent and threading.current_thread() is threading.main_thread():
+            sent.append(signum)
             os.kill(os.getpid(), signum)
         return real(name, *args, **kwargs)
 
