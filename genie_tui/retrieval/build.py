@@ -113,7 +113,9 @@ def _analyse_job(job: tuple[int, str, str | None, bytes]) -> tuple[int, FileData
         return job[0], TextOnly(analyse(job[1], None, job[3]))
 
 
-def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str], df: Counter[str]) -> int:
+def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int, str, str | None, int],
+           df: Counter[str]) -> int:
+    """Store a parsed file's rows; ``stamp``: its size, ctime, hash, language and lines, given its row with them."""
     defs, refs, imports, chunk_rows, postings, lens, strings, decls = fd
     df.update(map(itemgetter(0), postings))
     c.executemany("INSERT INTO defs VALUES(?,?,?,?,?,?,?)", [(fid, *d) for d in defs])
@@ -123,7 +125,8 @@ def _write(c: sqlite3.Connection, fid: int, fd: FileData, stamp: tuple[int, int,
     c.executemany("INSERT INTO postings VALUES(?,?,?)", [(t, fid, tf) for t, tf in postings])
     c.executemany("INSERT INTO strings VALUES(?,?,?,?)", [(fid, *s) for s in strings])
     c.executemany("INSERT INTO decls VALUES(?,?,?,?,?)", [(fid, *d) for d in decls])
-    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, ctime=?, hash=? WHERE id=?", (*lens, *stamp, fid))
+    c.execute("UPDATE files SET lp=?, ln=?, ld=?, lb=?, size=?, ctime=?, hash=?, lang=?, nlines=?, excluded=NULL "
+              "WHERE id=?", (*lens, *stamp, fid))
     return len(defs)
 
 
@@ -233,7 +236,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     total = len(entries)
     jobs: list[tuple[int, str, str | None, bytes]] = []
     df: Counter[str] = Counter()  # files per term: what this update adds and takes away (see _store_df)
-    stamps: dict[int, tuple[int, int, str]] = {}
+    stamps: dict[int, tuple[int, int, str, str | None, int]] = {}
+    stale: set[int] = set()  # rows of files to parse again, kept as they were until their new ones are written
     stats.files = len(present)
     # strs, not Paths, and the directory's verdict kept while git lists its files: pathlib was a quarter of
     # re-indexing one file, and then os.path.join and the directory check were a quarter of the rest
@@ -288,11 +292,16 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         lang = F.content_language(path, data) if reason is None else None
         nlines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         # A file still to be parsed gets its size, ctime and hash only with its data (in _write): a build that
-        # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed, not parsed and empty.
+        # is killed part-way (Ctrl-C, the app quitting) leaves it looking changed. One indexed before keeps its
+        # old rows until then: a commit before (each batch's) left it with none, and a catch-up of a branch
+        # switch of 2,500 files had 1,500 files that no lookup found, neither as they were nor as they are.
         seen = (st.st_size, st.st_ctime_ns, digest)
         stamp = seen if reason is not None else (None, None, None)
-        if old is not None:
-            fid, stats.removed = old[0], stats.removed + (old[5] is None and reason is not None)  # now left out
+        if old is not None and reason is None:
+            fid = old[0]
+            stale.add(fid)
+        elif old is not None:
+            fid, stats.removed = old[0], stats.removed + (old[5] is None)  # now left out
             _clear_file(c, fid, df)
             c.execute("UPDATE files SET size=?, ctime=?, hash=?, lang=?, nlines=?, excluded=? WHERE id=?",
                       (*stamp, lang, nlines, reason, fid))
@@ -303,8 +312,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         stats.changed.add(fid)
         if reason is None:
             jobs.append((fid, path, lang, data))
-            stamps[fid] = seen
-            if max_parse is not None and len(jobs) > max_parse:  # at once: taking out the old rows is slow too
+            stamps[fid] = (*seen, lang, nlines)
+            if max_parse is not None and len(jobs) > max_parse:  # at once: reading the rest is slow too
                 raise TooMany  # rolled back by update()
     asked = None if only is None else set(entries)
     gone = [(row[0], p) for p, row in known.items() if p not in present and (asked is None or p in asked)]
@@ -327,6 +336,8 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
                 raise Stopped
             stats.in_workers += remote
             stats.text_only += isinstance(fd, TextOnly)
+            if fid in stale:
+                _clear_file(c, fid, df)
             stats.definitions += _write(c, fid, fd, stamps.pop(fid), df)
             stats.parsed += 1
             if progress and n % 100 == 0:

@@ -271,3 +271,24 @@ def test_deleting_many_files_is_caught_up_in_the_background(make_repo, monkeypat
     assert [d.path for d in ix.definitions("keep")] == ["keep.py"]
     assert ix.wait(30) and removed_by == ["genie-index"]
     assert ix.find_files("*.py") == ["keep.py"]
+
+
+def test_a_file_a_catch_up_has_not_read_again_yet_is_found_as_it_was(make_repo, monkeypatch):
+    """The note during a catch-up says a file not read again yet is found as it was before: once the catch-up had
+    committed its first batch, the files it had not parsed yet had no definitions at all (a branch switch of 2,500
+    files: 1,500 found neither as they were nor as they are, for 2 s)."""
+    monkeypatch.setattr(follow, "MAX_INLINE", 20)
+    monkeypatch.setattr(build, "BATCH_FILES", 10)
+    repo = make_repo({f"mod{i:03}.py": _module("a", i) for i in range(100)})
+    ix = RepoIndex.open(repo, watch=True)
+    _slow_writes(monkeypatch, 0.03)  # 3 s for the 100 files, in the order git lists them
+    for i in range(100):
+        (repo / f"mod{i:03}.py").write_text(_module("b", i))
+    ix.search("fb_7_3")
+    end = time.monotonic() + 30
+    while not ix.definitions("fb_20_1") and time.monotonic() < end:  # its first batches are committed
+        time.sleep(0.05)
+    assert ix.building
+    assert [d.path for d in ix.definitions("fa_99_1")] == ["mod099.py"]  # its last file, as it was
+    assert ix.wait(60) and [d.path for d in ix.definitions("fb_99_1")] == ["mod099.py"]
+    assert ix.definitions("fa_99_1") == []
