@@ -20,6 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from threading import Event
+from typing import Protocol
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import workers
@@ -50,6 +51,18 @@ class BuildStats:
     died: int = 0  # workers that died, their files parsed here
     hung: int = 0  # workers killed for giving no result in time (workers.HANG_SECONDS), their files parsed here
     text_only: int = 0  # files of a known language indexed as text: their parse failed or ran out of time
+
+
+class Patches(Protocol):
+    """Files genie wrote (a patch's) that a lookup hands to a build under way (inbox.Inbox): ``waiting`` is looked at
+    between files; what ``take`` gives is read then, committed with what the build wrote so far, and ``done`` is
+    told."""
+
+    waiting: bool
+
+    def take(self) -> list[str]: ...
+
+    def done(self) -> None: ...
 
 
 def blob_hash(data: bytes) -> str:
@@ -156,17 +169,17 @@ BATCH_FILES = 1000  # parsed files per commit
 
 def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None, only: list[str] | None = None,
            on_batch: Callable[[int], None] | None = None, nice: int = 0, known: dict[str, tuple] | None = None,
-           stop: Event | None = None, max_parse: int | None = None) -> BuildStats:
+           stop: Event | None = None, max_parse: int | None = None, patches: Patches | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``on_batch(n)``: told of
     each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
     priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``).
     ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM).
     ``max_parse``: :class:`TooMany` is raised, nothing written, when more files than that need parsing or
-    deleting."""
+    deleting. ``patches``: files a lookup hands over meanwhile, read at the next file (see :class:`Patches`)."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
-        return _update(c, repo, progress, only, on_batch, nice, known, stop or Event(), max_parse)
+        return _update(c, repo, progress, only, on_batch, nice, known, stop or Event(), max_parse, patches)
     except BaseException:
         # what was not committed goes, as if the process had ended (each commit leaves a consistent index):
         # kept in the open transaction, the next update would commit it without the document frequencies
@@ -211,8 +224,24 @@ def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: 
 
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: list[str] | None,
             on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None, stop: Event,
-            max_parse: int | None = None) -> BuildStats:
+            max_parse: int | None = None, patches: Patches | None = None) -> BuildStats:
     stats = BuildStats()
+    taken: set[str] = set()  # the paths of the files handed over, read and committed by ``take``
+    skip: set[int] = set()  # their rows: a result parsed from what they held before is not written
+
+    def take() -> None:
+        """Read the files handed over now, in this update's transaction (SQLite has one writer: this build), and
+        commit them with what was written so far (with its document frequencies, as each batch is)."""
+        assert patches is not None
+        paths = patches.take()
+        if paths:  # none when the lookups took theirs back meanwhile
+            _store_df(c, df)
+            inner = _update(c, repo, None, paths, None, 0, None, stop)
+            taken.update(paths)
+            skip.update(inner.changed)
+            stats.changed |= inner.changed
+            patches.done()
+
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
     seen_early: dict[str, os.stat_result] = {}
@@ -246,6 +275,11 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     for n, path in enumerate(entries if not present else [p for p in entries if p not in present]):
         if n % 256 == 0 and stop.is_set():
             raise Stopped
+        if patches is not None and patches.waiting:
+            take()
+        if path in taken:  # read with its patch (its row is gone if the patch deleted it)
+            present.add(path)
+            continue
         full = prefix + path
         try:
             st = seen_early.get(path) or os.lstat(full)  # a symlink is looked through below
@@ -334,12 +368,17 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         for n, (fid, fd, remote) in enumerate(results, 1):
             if stop.is_set():
                 raise Stopped
-            stats.in_workers += remote
-            stats.text_only += isinstance(fd, TextOnly)
-            if fid in stale:
-                _clear_file(c, fid, df)
-            stats.definitions += _write(c, fid, fd, stamps.pop(fid), df)
-            stats.parsed += 1
+            if patches is not None and patches.waiting:
+                take()
+            if fid in skip:  # read again with its patch
+                stamps.pop(fid, None)
+            else:
+                stats.in_workers += remote
+                stats.text_only += isinstance(fd, TextOnly)
+                if fid in stale:
+                    _clear_file(c, fid, df)
+                stats.definitions += _write(c, fid, fd, stamps.pop(fid), df)
+                stats.parsed += 1
             if progress and n % 100 == 0:
                 progress(done + n, total)
             if n % BATCH_FILES == 0:  # a stopped build keeps them, and readers on other threads see them
@@ -347,6 +386,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
                 c.commit()
                 if on_batch is not None:
                     on_batch(n)
+    gone = [(fid, p) for fid, p in gone if p not in taken]  # a patch wrote it again (or deleted it already)
     for fid, _ in gone:
         _clear_file(c, fid, df)
         c.execute("DELETE FROM files WHERE id=?", (fid,))

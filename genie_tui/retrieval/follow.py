@@ -8,10 +8,10 @@ More than :data:`MAX_INLINE` files to parse or delete (a branch switch) are not 
 are caught up in the background as the first build is (``building``, with its progress), and lookups answer
 meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
 that failed is not started again before :data:`RETRY_S`. A patch genie applied is only noted (``refresh(paths,
-wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first: a background build
-still parsing is stopped at its next file for that (what it committed stays) and started again after; another
-genie's build is waited for up to :data:`PATCH_WAIT_S`, once: after that lookups try without waiting until they
-find the lock free.
+wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first, or hands them to a
+background build still parsing, which reads them at its next file and goes on (see inbox.py); another genie's
+build is waited for up to :data:`PATCH_WAIT_S`, once: after that lookups try without waiting until they find the
+lock free.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
+from genie_tui.retrieval.inbox import Inbox
 from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store, TooMany
 
 if TYPE_CHECKING:
@@ -42,17 +43,6 @@ PATCH_WAIT_S = 10.0
 RETRY_S = 30.0
 
 
-class Halt:
-    """What a build looks at between files (``build.update``'s ``stop``): the index closing, or a lookup asking
-    the background build to make way for the files genie wrote."""
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop, self.yield_ = stop, threading.Event()
-
-    def is_set(self) -> bool:
-        return self.stop.is_set() or self.yield_.is_set()
-
-
 class Following:
     """The part of ``RepoIndex`` that follows the disk (its attributes are set in ``RepoIndex.__init__``)."""
 
@@ -61,7 +51,7 @@ class Following:
     _write: Any  # threading.RLock
     _thread: threading.Thread | None
     _stop: threading.Event
-    _halt: Halt
+    _inbox: Inbox
     _files_done: threading.Event
     _watch: watch_mod.Watcher | None
     _follows: bool  # look at the disk before each lookup (open(watch=True)), with or without a watcher
@@ -125,6 +115,7 @@ class Following:
             if str(exc) != told:  # a catch-up failing again alike is not told again
                 self._warn(str(exc))
         finally:
+            self._inbox.close()
             self._store.release()
 
     def _catch_up(self, quick: bool = True) -> None:
@@ -134,6 +125,7 @@ class Following:
             self._progress(0, 0)
         self._thread = threading.Thread(target=self._background, args=(self._progress, quick), name="genie-index",
                                         daemon=True)
+        self._inbox.open()
         self._thread.start()
 
     def _follow(self) -> None:
@@ -142,7 +134,6 @@ class Following:
             return
         try:
             if self._written:
-                self._make_way()
                 self._take_written()
             if not self._hold():  # a background build parses: answered from what is indexed
                 return
@@ -172,6 +163,7 @@ class Following:
         except TooMany:
             self._dirty = True  # read by the catch-up, or by a lookup once it may start one
             if self._busy():  # its embedding pass goes on: its thread takes the change in after it
+                self._inbox.open()
                 self._files_done.clear()
             elif time.monotonic() - self._failed[0] >= RETRY_S and not self._written:
                 self._catch_up()  # not while a patch's files wait: the lookup reading them starts it after
@@ -196,33 +188,36 @@ class Following:
             return False
         return True
 
-    def _make_way(self) -> bool:
-        """A background build still parsing stops at its next file, so that the files genie wrote are read now
-        (it may have read them before they were written); the next update starts it again (or takes the rest
-        in itself, when few are left). What it committed stays: up to ``build.BATCH_FILES`` parsed files are
-        parsed again. A build waiting for another genie's build lock sees no stop until it has it: that is
-        waited for as :meth:`_take_written` waits for the lock itself, up to PATCH_WAIT_S once (it held a lookup
-        as long as the other genie built). False when the build did not stop."""
-        thread = self._thread
-        if thread is None or not self.building:
-            return True
+    def _hand_over(self, paths: list[str]) -> bool | None:
+        """Hand the files genie wrote to the background build (see :class:`Inbox`): True once it has read them,
+        False when its update ended first (they are read here), None when it did not take them within
+        PATCH_WAIT_S (it waits for another genie's build lock): answered without them, and later lookups hand them
+        over only once it is in ``build.update`` (they waited as long again)."""
         end, gave_up, told = self._lock_wait
-        if gave_up:
-            return False
+        if gave_up and not self._inbox.ready:
+            return None
         end = time.monotonic() + PATCH_WAIT_S if end is None else end
-        self._halt.yield_.set()
-        try:
-            while thread.is_alive() and not self._files_done.is_set():
-                thread.join(0.05)
-                if self._stop.is_set():
-                    raise Stopped
-                if time.monotonic() >= end:
-                    self._lock_wait = (None, True, told)
-                    return False
-        finally:
-            self._halt.yield_.clear()
-        self._dirty = True
-        return True
+        ticket = self._inbox.put(paths)
+        if ticket is None:  # its update ends (its files are in, or it failed): read here once it has
+            if time.monotonic() >= end:
+                self._lock_wait = (None, True, told)
+                return None
+            self._lock_wait = (end, gave_up, told)
+            if self._stop.wait(0.01):
+                raise Stopped
+            return False
+        while not ticket.wait(0.05):
+            if self._stop.is_set():
+                self._inbox.withdraw(ticket)
+                raise Stopped
+            if not self._busy() and self._inbox.withdraw(ticket):  # its thread ended
+                return False
+            if time.monotonic() >= end and self._inbox.withdraw(ticket):
+                self._lock_wait = (None, True, told)
+                return None
+        if ticket.ok:
+            self._lock_wait = (None, False, False)
+        return ticket.ok
 
     def _take_written(self) -> None:
         """Read the files genie wrote, whatever else changed: the agent's next lookup sees its patch. A new file
@@ -233,12 +228,15 @@ class Following:
         new = [p for p in written if p not in stored and not build_dir(p)]
         ignored = watch_mod.check_ignore(str(self.repo), new) if new else set()
         paths = [p for p in written if p in stored or (p in new and ignored is not None and p not in ignored)]
-        tries = 0
         while paths:
-            if not self._hold():  # a catch-up another lookup started meanwhile: it makes way too, a few times
-                tries += 1
-                if tries > 3 or not self._make_way():
-                    return
+            if self.building:  # it reads them itself, without stopping (see Inbox)
+                read = self._hand_over(paths)
+                if read is None:
+                    return  # answered from what is indexed; the patch is read at a later lookup
+                if read:
+                    break
+                continue  # its update ended before it read them: read here
+            if not self._hold():  # a catch-up another lookup started meanwhile: handed to it
                 continue
             try:
                 self._update(None, quick=True, block=False, only=paths)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
-from genie_tui.retrieval.follow import Following, GitHead, Halt
+from genie_tui.retrieval.follow import Following, GitHead
 from genie_tui.retrieval.framefiles import repo_frames
+from genie_tui.retrieval.inbox import Inbox
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
 from genie_tui.retrieval.snapshot import Snapshot
@@ -53,7 +54,7 @@ class RepoIndex(Following):
         self._rows_exact = False  # ``_snap.rows`` are the files table as its connection sees it (see known_rows)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()  # close(): a background build stops at its next file, what it stored stays
-        self._halt = Halt(self._stop)  # ... or a lookup makes way for genie's patch (follow.py)
+        self._inbox = Inbox(self._reload)  # a patch's files a lookup hands to the background build (follow.py)
         self.warnings: list[str] = []
         self.on_wait: Callable[[str], None] | None = None
         self.last_build: build.BuildStats = build.BuildStats()
@@ -98,6 +99,7 @@ class RepoIndex(Following):
         if background:
             self._thread = threading.Thread(target=self._background, args=(progress,), name="genie-index",
                                             daemon=True)
+            self._inbox.open()
             self._thread.start()
         else:
             try:
@@ -140,24 +142,29 @@ class RepoIndex(Following):
 
     def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
                 block: bool = True, only: list[str] | None = None, max_parse: int | None = None) -> None:
-        with self._write, self._store.build_lock(self.on_wait, block, self._stop):
-            t0 = time.perf_counter()
-            exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
-            try:
-                self._update_locked(progress, quick, only, max_parse)
-            except sqlite3.DatabaseError as exc:
-                if is_corruption(exc):
-                    exact = False  # a new file: nothing of the snapshot is in it
-                    self._rebuild_locked(exc, progress)
-                elif isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
-                    self._store.conn().rollback()  # the index stays as it was; rebuilding would not help
-                    raise CacheUnusable(self._store.path, exc) from None
-                else:
-                    raise
-            self.build_seconds = time.perf_counter() - t0
-            self._reload(self.last_build.changed if exact else None)
-            self._rows_exact = True
-        if threading.current_thread() is self._thread:
+        behind = threading.current_thread() is self._thread
+        try:
+            with self._write, self._store.build_lock(self.on_wait, block, self._stop):
+                t0 = time.perf_counter()
+                exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
+                try:
+                    self._update_locked(progress, quick, only, max_parse)
+                except sqlite3.DatabaseError as exc:
+                    if is_corruption(exc):
+                        exact = False  # a new file: nothing of the snapshot is in it
+                        self._rebuild_locked(exc, progress)
+                    elif isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock held for too long
+                        self._store.conn().rollback()  # the index stays as it was; rebuilding would not help
+                        raise CacheUnusable(self._store.path, exc) from None
+                    else:
+                        raise
+                self.build_seconds = time.perf_counter() - t0
+                self._reload(self.last_build.changed if exact else None)
+                self._rows_exact = True
+        finally:
+            if behind:  # a patch's files handed to it and not read are given back, before ``building`` ends
+                self._inbox.close()
+        if behind:
             self._files_done.set()
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
@@ -203,8 +210,16 @@ class RepoIndex(Following):
                 only = w.changed_files(known or build.stored(c))
             if w is not None and only is None:  # the directories of the files stored are watched before a scan
                 w.arm(build.stored_paths(c), begin=True)
-            self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known, stop=self._halt,
-                                           on_batch=self._partial() if behind else None, max_parse=max_parse)
+            patches = self._inbox if behind else None  # a patch's files a lookup hands it (inbox.py)
+            if patches is not None:
+                patches.ready = True
+            try:
+                self.last_build = build.update(c, self.repo, progress, only=only, nice=nice, known=known,
+                                               stop=self._stop, on_batch=self._partial() if behind else None,
+                                               max_parse=max_parse, patches=patches)
+            finally:
+                if patches is not None:
+                    patches.ready = False
             if w is not None and only is None:  # and after it: those it found
                 w.arm(build.stored_paths(c), begin=False)
         except BaseException:

@@ -21,9 +21,9 @@ def _module(tag: str, i: int) -> str:
     return "".join(f"def f{tag}_{i}_{j}(x):\n    return x + {j}\n\n\n" for j in range(5))
 
 
-def test_a_catch_up_started_while_a_patch_waits_makes_way_for_it(make_repo, monkeypatch):
-    # another lookup, between this one stopping the catch-up and taking the write lock, started a catch-up again:
-    # this lookup answered without the patch it was there to read
+def test_a_catch_up_started_while_a_patch_waits_is_handed_its_files(make_repo, monkeypatch):
+    # another lookup, between this one finding no build running and taking the write lock, started a catch-up: this
+    # lookup answered without the patch it was there to read
     monkeypatch.setattr(follow, "MAX_INLINE", 20)
     repo = make_repo({f"pkg{i % 6}/mod{i}.py": _module("a", i) for i in range(200)})
     ix = RepoIndex.open(repo, watch=True)
@@ -34,26 +34,23 @@ def test_a_catch_up_started_while_a_patch_waits_makes_way_for_it(make_repo, monk
         return real_write(*args)
 
     monkeypatch.setattr(build, "_write", slow_write)
-    for i in range(200):  # a branch switch: caught up in the background
+    for i in range(200):  # a branch switch, not looked at yet
         (repo / f"pkg{i % 6}/mod{i}.py").write_text(_module("b", i))
-    ix.definitions("fb_7_3")
-    assert ix.building
-    real = follow.Following._make_way
+    real = follow.Following._hold
     raced: list[bool] = []
 
-    def make_way(self):  # type: ignore[no-untyped-def]
-        done = real(self)
+    def hold(self):  # type: ignore[no-untyped-def]
         if not raced:  # the other lookup's catch-up, in the window
             raced.append(True)
             self._catch_up()
-        return done
+        return real(self)
 
-    monkeypatch.setattr(follow.Following, "_make_way", make_way)
+    monkeypatch.setattr(follow.Following, "_hold", hold)
     path = repo / "pkg0/mod0.py"
     path.write_text("def added_by_patch(x):\n    return x\n\n\n" + path.read_text())
     ix.refresh(["pkg0/mod0.py"], wait=False)
     assert [loc.path for loc in ix.definitions("added_by_patch")] == ["pkg0/mod0.py"]
-    assert raced
+    assert raced and ix.building  # the catch-up goes on
     ix.close()
 
 
