@@ -20,12 +20,12 @@ from operator import itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from threading import Event
-from typing import Protocol
 
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import workers
 from genie_tui.retrieval.bm25 import pack_tf
 from genie_tui.retrieval.extract import Parsed, anonymous, parse
+from genie_tui.retrieval.inbox import Inbox
 from genie_tui.retrieval.inside import ALIAS, OUTSIDE, Inside, alias_of, alias_reason
 from genie_tui.retrieval.spans import chunks, stored_terms
 from genie_tui.retrieval.store import Stopped, TooMany
@@ -51,18 +51,6 @@ class BuildStats:
     died: int = 0  # workers that died, their files parsed here
     hung: int = 0  # workers killed for giving no result in time (workers.HANG_SECONDS), their files parsed here
     text_only: int = 0  # files of a known language indexed as text: their parse failed or ran out of time
-
-
-class Patches(Protocol):
-    """Files genie wrote (a patch's) that a lookup hands to a build under way (inbox.Inbox): ``waiting`` is looked at
-    between files; what ``take`` gives is read then, committed with what the build wrote so far, and ``done`` is
-    told."""
-
-    waiting: bool
-
-    def take(self) -> list[str]: ...
-
-    def done(self) -> None: ...
 
 
 def blob_hash(data: bytes) -> str:
@@ -169,13 +157,15 @@ BATCH_FILES = 1000  # parsed files per commit
 
 def update(c: sqlite3.Connection, repo: Path, progress: Progress | None = None, only: list[str] | None = None,
            on_batch: Callable[[int], None] | None = None, nice: int = 0, known: dict[str, tuple] | None = None,
-           stop: Event | None = None, max_parse: int | None = None, patches: Patches | None = None) -> BuildStats:
+           stop: Event | None = None, max_parse: int | None = None, patches: Inbox | None = None) -> BuildStats:
     """Sync the index with the tree (or just the paths in ``only``); returns what was done. ``on_batch(n)``: told of
     each commit (every :data:`BATCH_FILES` files parsed, ``n`` so far). ``nice``: how much lower the workers'
     priority is. ``known``: the rows of ``files`` exactly as stored (:func:`stored`; a hash may be ``None``).
     ``stop``: once set, the build raises :class:`Stopped` at its next file (the app quitting, Esc, SIGTERM).
     ``max_parse``: :class:`TooMany` is raised, nothing written, when more files than that need parsing or
-    deleting. ``patches``: files a lookup hands over meanwhile, read at the next file (see :class:`Patches`)."""
+    deleting. ``patches``: files a lookup hands over meanwhile (a patch's): ``waiting`` is looked at between files
+    (also those deleted); what ``take`` gives is read then, committed with what was written so far, and ``done`` is
+    told."""
     before = c.execute("PRAGMA cache_size").fetchone()[0]
     c.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
     try:
@@ -224,23 +214,25 @@ def _unchanged(known: dict[str, tuple], seen: dict[str, os.stat_result], limit: 
 
 def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: list[str] | None,
             on_batch: Callable[[int], None] | None, nice: int, known: dict[str, tuple] | None, stop: Event,
-            max_parse: int | None = None, patches: Patches | None = None) -> BuildStats:
+            max_parse: int | None = None, patches: Inbox | None = None, spawn: bool = True) -> BuildStats:
     stats = BuildStats()
     taken: set[str] = set()  # the paths of the files handed over, read and committed by ``take``
     skip: set[int] = set()  # their rows: a result parsed from what they held before is not written
 
     def take() -> None:
-        """Read the files handed over now, in this update's transaction (SQLite has one writer: this build), and
-        commit them with what was written so far (with its document frequencies, as each batch is)."""
-        assert patches is not None
-        paths = patches.take()
-        if paths:  # none when the lookups took theirs back meanwhile
+        """Read the files handed over, if any, in this update's transaction (SQLite has one writer: this build), and
+        commit them with what was written so far (with its document frequencies, as each batch is). In this
+        thread: workers of its own, beside the build's, for a patch of over workers.MIN_BYTES were not wanted."""
+        paths = patches.take() if patches is not None and patches.waiting else None
+        if patches is not None and paths:  # none when the lookups took theirs back meanwhile
             _store_df(c, df)
-            inner = _update(c, repo, None, paths, None, 0, None, stop)
+            inner = _update(c, repo, None, paths, None, nice, None, stop, spawn=False)
             taken.update(paths)
             skip.update(inner.changed)
             stats.changed |= inner.changed
-            patches.done()
+            for name in ("parsed", "removed", "definitions", "text_only"):
+                setattr(stats, name, getattr(stats, name) + getattr(inner, name))
+            patches.done(inner.changed)
 
     limit, n_workers = F.limits(repo)
     prefix = os.path.join(os.fspath(repo), "")
@@ -275,8 +267,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
     for n, path in enumerate(entries if not present else [p for p in entries if p not in present]):
         if n % 256 == 0 and stop.is_set():
             raise Stopped
-        if patches is not None and patches.waiting:
-            take()
+        take()
         if path in taken:  # read with its patch (its row is gone if the patch deleted it)
             present.add(path)
             continue
@@ -355,7 +346,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         raise TooMany
     done = total - len(jobs)
     # closed on the way out of an error or a stop, so the workers end with the build
-    n_workers = workers.count(n_workers, workers.work(jobs))
+    n_workers = workers.count(n_workers, workers.work(jobs)) if spawn else 0
 
     def started(pids: list[int]) -> None:
         stats.workers = len(pids)
@@ -368,8 +359,7 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
         for n, (fid, fd, remote) in enumerate(results, 1):
             if stop.is_set():
                 raise Stopped
-            if patches is not None and patches.waiting:
-                take()
+            take()
             if fid in skip:  # read again with its patch
                 stamps.pop(fid, None)
             else:
@@ -386,12 +376,13 @@ def _update(c: sqlite3.Connection, repo: Path, progress: Progress | None, only: 
                 c.commit()
                 if on_batch is not None:
                     on_batch(n)
-    gone = [(fid, p) for fid, p in gone if p not in taken]  # a patch wrote it again (or deleted it already)
-    for fid, _ in gone:
-        _clear_file(c, fid, df)
-        c.execute("DELETE FROM files WHERE id=?", (fid,))
-        stats.changed.add(fid)
-    stats.removed += len(gone)
+    for fid, path in gone:  # thousands after a branch switch take seconds: patches are read meanwhile too
+        take()
+        if path not in taken:  # else a patch wrote it again (or deleted it already)
+            _clear_file(c, fid, df)
+            c.execute("DELETE FROM files WHERE id=?", (fid,))
+            stats.changed.add(fid)
+            stats.removed += 1
     _store_df(c, df)
     c.commit()
     if progress:

@@ -24,7 +24,7 @@ class Inbox:
     not committed (up to ``build.BATCH_FILES`` files) and started its workers again: a catch-up of 2,000 changed
     files with a patch every 0.5 s never ended."""
 
-    def __init__(self, reload: Callable[[], None]) -> None:
+    def __init__(self, reload: Callable[[set[int]], None]) -> None:
         self._reload = reload
         self._lock = threading.Lock()
         self._open = False  # a background build is under way: what is handed is read by it or given back
@@ -72,9 +72,10 @@ class Inbox:
             self._taken += taking
         return sorted({p for ticket in taking for p in ticket.paths})
 
-    def done(self) -> None:
-        """The build: what it took is committed; the files table is read again before the lookups answer."""
-        self._reload()
+    def done(self, changed: set[int]) -> None:
+        """The build: what it took is committed (``changed``: the rows it wrote or deleted); those rows are read
+        again before the lookups answer (the whole files table took 40 ms at 11,000 files, at every patch)."""
+        self._reload(changed)
         with self._lock:
             read, self._taken = self._taken, []
         for ticket in read:
