@@ -9,9 +9,10 @@ are caught up in the background as the first build is (``building``, with its pr
 meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
 that failed is not started again before :data:`RETRY_S`. A patch genie applied is only noted (``refresh(paths,
 wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first, or hands them to a
-background build still parsing, which reads them at its next file and goes on (see inbox.py); another genie's
-build is waited for up to :data:`PATCH_WAIT_S`, once: after that lookups try without waiting until they find the
-lock free.
+background build still parsing, which reads them at its next file and goes on (see inbox.py). A build that takes
+no file meanwhile (a worker stopped, a slow parse) or another genie's build is waited for up to
+:data:`PATCH_WAIT_S`, once: after that lookups answer without waiting until the build takes files again or they
+find the lock free.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
-from genie_tui.retrieval.inbox import Inbox
+from genie_tui.retrieval.inbox import Inbox, Ticket
 from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store, TooMany
 
 if TYPE_CHECKING:
@@ -57,12 +58,14 @@ class Following:
     _follows: bool  # look at the disk before each lookup (open(watch=True)), with or without a watcher
     _dirty: bool  # a refresh was asked for that no update has done yet
     _written: set[str]  # files genie wrote (its patches), read first by the next lookup
+    _noted: threading.Lock  # held to change ``_written``
     _progress: Callable[[int, int], None] | None
     _head: GitHead
     _snap: Snapshot
     _store: Store
     # another genie's build lock: the shared end of the wait for it, and whether a wait ran out and was told
     _lock_wait: tuple[float | None, bool, bool] = (None, False, False)
+    _left: Ticket | None = None  # a patch's files a lookup gave up waiting for the build to take (see _hand_over)
     _failed: tuple[float, str] = (-RETRY_S, "")  # when a background build last failed, and why
     _written_failed = ""  # why reading a patch's files last failed
     _built: bool = False  # a background build's files were all taken in once
@@ -85,7 +88,8 @@ class Following:
         During a background build it is done when the build ends (waited for, it froze the app). A path outside
         the repository is ignored; ``./a.py`` and an absolute path inside it name ``a.py``."""
         own = {p for p in map(self._own_path, paths) if p}
-        self._written = self._written | own  # replaced, not changed: a lookup's thread may be reading it
+        with self._noted:  # replaced, not changed: a lookup's thread may be reading it; under the lock, or a
+            self._written = self._written | own  # lookup taking out those it read at once could lose these
         self._dirty = True
         if wait and not self._busy():
             self._dirty = False
@@ -104,7 +108,6 @@ class Following:
         """The background build: a failure is one warning (searches go on with what is indexed), not a traceback."""
         try:
             self._update(progress, quick=quick)
-            self._built = True
             while self._dirty:  # files patched meanwhile, which it may have read before
                 self._dirty = False
                 self._update(None, quick=True)
@@ -120,13 +123,18 @@ class Following:
 
     def _catch_up(self, quick: bool = True) -> None:
         """Bring in a change too large for a lookup to wait for, on a thread, as the first build is."""
+        self._catching_up()
+        self._thread = threading.Thread(target=self._background, args=(self._progress, quick), name="genie-index",
+                                        daemon=True)
+        self._thread.start()
+
+    def _catching_up(self) -> None:
+        """The background thread takes in a change too large for a lookup: lookups answer meanwhile from what is
+        indexed (``building``) and hand it the files genie writes."""
+        self._inbox.open()
         self._files_done.clear()
         if self._progress is not None:  # not the last build's numbers ("600 of 600 files so far")
             self._progress(0, 0)
-        self._thread = threading.Thread(target=self._background, args=(self._progress, quick), name="genie-index",
-                                        daemon=True)
-        self._inbox.open()
-        self._thread.start()
 
     def _follow(self) -> None:
         """Before a lookup: take in what changed on disk (see the module's doc); not while a build parses."""
@@ -163,8 +171,7 @@ class Following:
         except TooMany:
             self._dirty = True  # read by the catch-up, or by a lookup once it may start one
             if self._busy():  # its embedding pass goes on: its thread takes the change in after it
-                self._inbox.open()
-                self._files_done.clear()
+                self._catching_up()
             elif time.monotonic() - self._failed[0] >= RETRY_S and not self._written:
                 self._catch_up()  # not while a patch's files wait: the lookup reading them starts it after
         except (Stopped, Closed):  # closing
@@ -189,31 +196,39 @@ class Following:
         return True
 
     def _hand_over(self, paths: list[str]) -> bool | None:
-        """Hand the files genie wrote to the background build (see :class:`Inbox`): True once it has read them,
-        False when its update ended first (they are read here), None when it did not take them within
-        PATCH_WAIT_S (it waits for another genie's build lock): answered without them, and later lookups hand them
-        over only once it is in ``build.update`` (they waited as long again)."""
-        end, gave_up, told = self._lock_wait
-        if gave_up and not self._inbox.ready:
+        """Hand the files genie wrote to the background build, which holds the write lock (see :class:`Inbox`):
+        True once it has read them, False when its update ended first (they are read here), None when it did not
+        take them within PATCH_WAIT_S (a worker stopped, a slow parse, another genie's build lock): answered
+        without them, which it reads when it takes files again; until then later lookups do not wait (each waited
+        PATCH_WAIT_S again)."""
+        left, (_, gave_up, told) = self._left, self._lock_wait
+        if left is not None and left.is_set():  # taken (or given back): the build goes on, waited for again
+            self._left = left = None
+        if left is not None and set(paths) <= set(left.paths):
             return None
-        end = time.monotonic() + PATCH_WAIT_S if end is None else end
         ticket = self._inbox.put(paths)
         if ticket is None:  # its update ends (its files are in, or it failed): read here once it has
-            if time.monotonic() >= end:
-                self._lock_wait = (None, True, told)
-                return None
-            self._lock_wait = (end, gave_up, told)
             if self._stop.wait(0.01):
                 raise Stopped
             return False
+        if left is not None or (gave_up and not self._inbox.ready):  # waited for once (also for the other genie's
+            self._left = ticket  # lock it waits for): left beside the files left before, if any
+            return None
+        end = time.monotonic() + PATCH_WAIT_S
         while not ticket.wait(0.05):
             if self._stop.is_set():
                 self._inbox.withdraw(ticket)
                 raise Stopped
             if not self._busy() and self._inbox.withdraw(ticket):  # its thread ended
                 return False
-            if time.monotonic() >= end and self._inbox.withdraw(ticket):
-                self._lock_wait = (None, True, told)
+            if self._write.acquire(timeout=0):  # the lookup that held it is done, and the build does not parse (an
+                taken = not self._inbox.withdraw(ticket)  # embedding pass before its catch-up): read here
+                self._write.release()
+                if not taken:
+                    return False
+            left = self._left
+            if time.monotonic() >= end or (left is not None and not left.is_set()):  # or another lookup gave up
+                self._left, self._lock_wait = ticket, (None, True, told)
                 return None
         if ticket.ok:
             self._lock_wait = (None, False, False)
@@ -228,35 +243,48 @@ class Following:
         new = [p for p in written if p not in stored and not build_dir(p)]
         ignored = watch_mod.check_ignore(str(self.repo), new) if new else set()
         paths = [p for p in written if p in stored or (p in new and ignored is not None and p not in ignored)]
-        while paths:
-            if self.building:  # it reads them itself, without stopping (see Inbox)
-                read = self._hand_over(paths)
+        try:
+            while paths:
+                # free while building too when a catch-up waits for the embedding pass before it: read here (handed
+                # to it, a patch was not read until the pass ended)
+                if self._write.acquire(timeout=0 if self.building else 0.05):
+                    read = self._read_written(paths)
+                elif self.building:  # it parses: it reads them itself, without stopping (see Inbox)
+                    read = self._hand_over(paths)
+                else:  # another lookup's update
+                    continue
                 if read is None:
-                    return  # answered from what is indexed; the patch is read at a later lookup
+                    return  # answered from what is indexed; the patch is read later
                 if read:
                     break
-                continue  # its update ended before it read them: read here
-            if not self._hold():  # a catch-up another lookup started meanwhile: handed to it
-                continue
-            try:
-                self._update(None, quick=True, block=False, only=paths)
-                self._lock_wait = (None, False, False)  # found free: the next busy lock is waited for again
-                break
-            except LockBusy:
-                pass
-            finally:
-                self._write.release()
-            end, gave_up, told = self._lock_wait
-            now = time.monotonic()
-            if gave_up or (end is not None and now >= end):
-                self._lock_wait = (None, True, told)
-                return  # answered from what is indexed; the patch is read at a later lookup
-            if not told and self.on_wait is not None:
-                self.on_wait(WAITING)
-            self._lock_wait = (now + PATCH_WAIT_S if end is None else end, False, True)
-            if self._stop.wait(0.1):
-                raise Stopped from None
-        self._written = self._written - set(written)
+        except BaseException:  # the end of a wait is not left for a later one (it gave up after one look)
+            self._lock_wait = (None, *self._lock_wait[1:])
+            raise
+        with self._noted:
+            self._written = self._written - set(written)
+
+    def _read_written(self, paths: list[str]) -> bool | None:
+        """Read ``paths`` (the write lock held, given back here): True when read, False to try again while another
+        genie's build holds the build lock, None when that was waited for PATCH_WAIT_S (once)."""
+        try:
+            self._update(None, quick=True, block=False, only=paths)
+            self._lock_wait = (None, False, False)  # found free: the next busy lock is waited for again
+            return True
+        except LockBusy:
+            pass
+        finally:
+            self._write.release()
+        end, gave_up, told = self._lock_wait
+        now = time.monotonic()
+        if gave_up or (end is not None and now >= end):
+            self._lock_wait = (None, True, told)
+            return None
+        if not told and self.on_wait is not None:
+            self.on_wait(WAITING)
+        self._lock_wait = (now + PATCH_WAIT_S if end is None else end, False, True)
+        if self._stop.wait(0.1):
+            raise Stopped from None
+        return False
 
 
 class GitHead:

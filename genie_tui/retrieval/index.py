@@ -66,6 +66,7 @@ class RepoIndex(Following):
         self._watch: watch_mod.Watcher | None = None  # see open(watch=True)
         self._files_done = threading.Event()  # the background build's files are in (embedding may go on)
         self._follows, self._dirty, self._written = False, False, set()  # see follow.Following
+        self._noted = threading.Lock()
         self._progress: Callable[[int, int], None] | None = None  # a background build's, also a catch-up's
         self._head = GitHead(repo)
 
@@ -164,7 +165,8 @@ class RepoIndex(Following):
         finally:
             if behind:  # a patch's files handed to it and not read are given back, before ``building`` ends
                 self._inbox.close()
-        if behind:
+        if behind:  # a catch-up after it is not the first build (also while its embedding pass goes on)
+            self._built = True
             self._files_done.set()
         if self._sem is not None:  # outside the build lock: a slow endpoint must not block other updates
             self._sem.sync(self._store.conn(), self.repo, Path(str(self._store.path) + ".embed.lock"),
