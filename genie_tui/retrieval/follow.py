@@ -105,12 +105,20 @@ class Following:
             else rel
 
     def _background(self, progress: Callable[[int, int], None] | None, quick: bool = False) -> None:
-        """The background build: a failure is one warning (searches go on with what is indexed), not a traceback."""
+        """The background build: a failure is one warning (searches go on with what is indexed), not a traceback.
+        What changed meanwhile (a patch, files it had read, a scan's change during its embedding pass) is taken in
+        after it as a lookup takes it in, past MAX_INLINE files as a catch-up (it held the write lock with
+        ``building`` false: 250 files changed during a first build, each lookup waited 2.8 s for them)."""
         try:
             self._update(progress, quick=quick)
-            while self._dirty:  # files patched meanwhile, which it may have read before
+            while self._dirty:
                 self._dirty = False
-                self._update(None, quick=True)
+                try:
+                    self._update(self._progress if self.building else None, quick=True,
+                                 max_parse=None if self.building else MAX_INLINE)
+                except TooMany:
+                    self._dirty = True
+                    self._catching_up()
         except Stopped:
             pass
         except GenieError as exc:

@@ -281,3 +281,33 @@ def test_a_patch_during_an_embedding_pass_a_catch_up_waits_for_is_read_at_once(m
     finally:
         server.released.set()  # type: ignore[attr-defined]
         server.shutdown()
+
+
+def test_many_files_changed_during_the_first_build_are_caught_up_without_holding_lookups(make_repo, monkeypatch):
+    """A patch during the first build (a refresh after it is asked for) and files changed after it had read them:
+    the update after it took them all in holding the write lock, with ``building`` false, and each lookup waited
+    for the whole of it (250 files changed: 2.8 s)."""
+    monkeypatch.setattr(follow, "MAX_INLINE", 20)
+    monkeypatch.setattr(build, "BATCH_FILES", 50)
+    repo = _repo(make_repo, 300)
+    _slow(monkeypatch, "_write", 0.01)  # 3 s for the 300 files, 2.5 s for the 250 changed
+    parsed = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if total and done == total:
+            parsed.set()
+
+    ix = RepoIndex.open(repo, watch=True, background=True, progress=progress)
+    _until(lambda: bool(ix.definitions("fa_49_1")))  # it has read every file
+    _patch(ix, repo, "patched.py", "def patched_now(x):\n    return x\n")
+    assert [d.path for d in ix.definitions("patched_now")] == ["patched.py"]
+    for i in range(250):
+        (repo / f"mod{i:03}.py").write_text(_module("b", i))
+    assert parsed.wait(30)
+    time.sleep(0.3)  # no lookup meanwhile: the update after it has begun
+    waits: list[float] = []
+    while not ix.wait(0) or not waits:
+        waits.append(_timed(lambda: ix.find_files("mod001.py"))[1])
+        time.sleep(0.05)
+    assert max(waits) < 1.2, max(waits)
+    assert [d.path for d in ix.definitions("fb_249_4")] == ["mod249.py"] and ix.definitions("fa_249_4") == []
