@@ -245,6 +245,8 @@ async def _consume(agent: Any, task: str, printer: Printer, json_out: bool = Fal
                 finished = event
     finally:
         reporter.cancel()
+        for warning in service.news():  # told since the reporter last looked (a run shorter than its 0.5 s)
+            printer.note(f"genie: index: {warning}")
         indexing.stop_all()  # a build still running stops at its next file (what it stored stays): no wait
         printer.flush()
         if agent.client is not None:

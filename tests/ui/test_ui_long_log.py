@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from genie_tui.ui.widgets.conversation import BATCH, LIVE_ITEMS, ToolCallLine
 
@@ -19,6 +22,10 @@ async def _fill(conv: Any, n: int) -> None:
             await conv.tool_started(f"c{i}", "read_file")
             conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
             conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+
+
+def _row(screen: str, text: str) -> int | None:
+    return next((i for i, line in enumerate(screen.splitlines()) if text in line), None)
 
 
 async def test_first_item_of_a_long_session_can_be_scrolled_to(sample_repo: Path, helpers: Any) -> None:
@@ -40,7 +47,10 @@ async def test_first_item_of_a_long_session_can_be_scrolled_to(sample_repo: Path
         assert "user message 0" in conv.transcript() and "user message 447" in conv.transcript()
 
 
-async def test_scrolled_up_reader_keeps_place_while_items_arrive(sample_repo: Path, helpers: Any) -> None:
+@pytest.mark.parametrize("burst", [False, True], ids=["laid-out-between", "faster-than-layout"])
+async def test_scrolled_up_reader_keeps_place_while_items_arrive(sample_repo: Path, helpers: Any, burst: bool) -> None:
+    # faster-than-layout: several batches move into the history before the screen lays out once (a burst of
+    # events on a busy machine), so the first widget left had never been placed when its batch moved
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:
         conv = app.screen.conversation
@@ -51,13 +61,18 @@ async def test_scrolled_up_reader_keeps_place_while_items_arrive(sample_repo: Pa
         n = int(target.call_id[1:])
         conv.scroll_to_widget(target, animate=False, immediate=True, top=True)
         await pilot.pause()
-        assert f"file{n}.py" in helpers.screen_text(app)
-        for i in range(200, 300):  # pushes it out of the live window into the history
-            await conv.add_note(f"note {i}")
+        row = _row(helpers.screen_text(app), f"file{n}.py")
+        assert row is not None
+        with app.batch_update() if burst else contextlib.nullcontext():
+            for i in range(200, 300):  # pushes it out of the live window into the history
+                await conv.add_note(f"note {i}")
         # the move into the history and the re-layout settle over a few frames (slower on a loaded machine)
         await helpers.wait_until(pilot, lambda: not any(isinstance(w, ToolCallLine) and w.call_id == f"c{n}"
                                                         for w in conv.children))
-        await helpers.wait_until(pilot, lambda: f"file{n}.py" in helpers.screen_text(app))
+        # the reader's line stays on the row it was on: not merely somewhere on the screen
+        await helpers.wait_until(pilot, lambda: _row(helpers.screen_text(app), f"file{n}.py") == row)
+        await pilot.pause()
+        assert _row(helpers.screen_text(app), f"file{n}.py") == row
         assert "note 299" not in helpers.screen_text(app)
 
 

@@ -22,6 +22,7 @@ from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
 BATCH = 20
+KEEP_TRIES = 50  # refreshes a reader's kept place waits for the layout that places it
 
 
 class Note(Static):
@@ -91,7 +92,8 @@ class ConversationView(VerticalScroll):
         self._stream: MarkdownStream | None = None
         self._tools: dict[str, ToolRecord] = {}
         self._live: list[Widget] = []
-        self._keep: tuple[Widget, int] | None = None  # a scroll correction waiting for the next layout
+        self._keep: tuple[int, int] | None = None  # a reader's place (item, line) waiting for a layout
+        self._tries = 0  # refreshes waited for that layout
 
     def compose(self) -> ComposeResult:
         yield self.history
@@ -112,31 +114,63 @@ class ConversationView(VerticalScroll):
 
     async def _compact(self) -> None:
         """Turn the oldest ``BATCH`` widgets into history lines, keeping a scrolled-up reader's place."""
-        # The reader's place is kept by the first widget that stays: its y before and after the re-layout.
-        # When batches move faster than the screen lays out (a burst of events on a busy machine), the
-        # correction still pending from the last batch is settled first: with no layout since, its mark has
-        # not moved and it changes nothing; after one, it corrects for that layout before this batch's mark
-        # is measured (the old mark is about to be removed, so it could not be measured later).
+        # The reader's place is an item (a history entry or a widget, by its number in the session) and a line in
+        # it, measured in the last layout and scrolled back to once a layout has placed that item again. Batches
+        # can move faster than the screen lays out (a burst of events on a busy machine): a place still waiting
+        # for its layout stays the one kept, as no later layout has measured anything newer.
         self._keep_place()
-        old, self._live = self._live[:BATCH], self._live[BATCH:]
         # scrolled up by the reader: short of the end with the anchor released. Short of the end alone is also a
         # view following the tail that lags behind a burst of items; correcting that one would release the anchor
         # (Textual's scroll_to does, whatever its release_anchor says) and the view would stop following.
-        if self.scroll_y < self.max_scroll_y - 1 and getattr(self, "_anchor_released", True):
-            self._keep = (self._live[0], self._live[0].virtual_region.y)
-            self.call_after_refresh(self._keep_place)
+        if (self._keep is None and self.scroll_y < self.max_scroll_y - 1
+                and getattr(self, "_anchor_released", True)):
+            self._keep, self._tries = self._reader_place(), 0
+            if self._keep is not None:
+                self.call_after_refresh(self._keep_place)
+        old, self._live = self._live[:BATCH], self._live[BATCH:]
         self.history.extend([_entry(w) for w in old])
         nodes = [node for widget in old for node in widget.walk_children(with_self=True)]
         await self.remove_children(old)
         release(nodes)  # freed now by reference counting, not by the next full garbage collection
         _release_styles_caches()
 
+    def _reader_place(self) -> tuple[int, int] | None:
+        """The item at the top of the view and the line of it there, in the last layout (widgets mounted since
+        have none yet, and come after every placed one)."""
+        history, y = self.history, round(self.scroll_y)
+        if not history.laid_out():
+            return None
+        if y < history.virtual_region.bottom:
+            return history.entry_at(y - history.virtual_region.y)
+        placed = [(i, w.virtual_region.y) for i, w in enumerate(self._live) if w.virtual_region.height]
+        above = [(i, top) for i, top in placed if top <= y]
+        if not above:
+            return None
+        i, top = above[-1]
+        return len(history.entries) + i, y - top
+
     def _keep_place(self) -> None:
+        """Scroll to the kept place once a layout has placed its item (else after the next refresh)."""
         if self._keep is None:
             return
-        mark, mark_y = self._keep
+        item, offset = self._keep
+        history = self.history
+        base = len(history.entries)
+        widget = self._live[item - base] if base <= item < base + len(self._live) else None
+        if item >= base and widget is None:  # its item is gone (the view was cleared)
+            self._keep = None
+            return
+        if not history.laid_out() or (widget is not None and not widget.virtual_region.height):
+            self._tries += 1
+            if self._tries < KEEP_TRIES:  # not shown at all (a screen over it): the place is let go
+                self.call_after_refresh(self._keep_place)
+            else:
+                self._keep = None
+            return
         self._keep = None
-        self.scroll_to(y=self.scroll_y + mark.virtual_region.y - mark_y, animate=False, immediate=True)
+        y = (history.virtual_region.y + history.line_of(item, offset) if widget is None
+             else widget.virtual_region.y + offset)
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     async def add_user(self, text: str) -> None:
         await self.end_text()
@@ -236,6 +270,7 @@ class ConversationView(VerticalScroll):
     async def clear(self) -> None:
         await self.end_text()
         self._tools.clear()
+        self._keep = None
         self.history.clear()
         live, self._live = self._live, []
         nodes = [node for widget in live for node in widget.walk_children(with_self=True)]

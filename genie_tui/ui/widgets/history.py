@@ -9,6 +9,7 @@ is a dozen widgets).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.color import Color
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -116,6 +117,20 @@ class History(Widget, can_focus=True):
             for i in range(start, len(self.entries)):
                 self._wrap(i, self._key[0])
         self.refresh(layout=True)
+
+    def laid_out(self) -> bool:
+        """Whether the last layout placed every entry's lines (none added or re-wrapped since)."""
+        return self._key is not None and self.virtual_region.height == len(self._lines)
+
+    def entry_at(self, line: int) -> tuple[int, int]:
+        """The entry drawn on ``line`` of this widget and the line's place in it (lines of the last wrap)."""
+        index = self._owner[max(0, min(line, len(self._owner) - 1))]
+        return index, line - bisect.bisect_left(self._owner, index)
+
+    def line_of(self, index: int, offset: int) -> int:
+        """The line of this widget that is line ``offset`` of entry ``index`` (its last if it has fewer)."""
+        first = bisect.bisect_left(self._owner, index)
+        return first + max(0, min(offset, bisect.bisect_right(self._owner, index) - first - 1))
 
     def clear(self) -> None:
         self.entries.clear()
