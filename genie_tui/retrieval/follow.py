@@ -121,10 +121,14 @@ class Following:
                     self._catching_up()
         except Stopped:
             pass
-        except GenieError as exc:
-            told, self._failed = self._failed[1], (time.monotonic(), str(exc))
-            if str(exc) != told:  # a catch-up failing again alike is not told again
-                self._warn(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug too is one line, not a thread's traceback over the screen
+            if self._stop.is_set():  # closing under it (genie quitting): nothing to tell
+                return
+            text = str(exc) if isinstance(exc, GenieError) else \
+                f"the index could not be built ({type(exc).__name__}: {exc}); searches answer from what is indexed"
+            told, self._failed = self._failed[1], (time.monotonic(), text)
+            if text != told:  # a catch-up failing again alike is not told again
+                self._warn(text)
         finally:
             self._inbox.close()
             self._store.release()

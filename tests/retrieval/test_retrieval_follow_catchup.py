@@ -292,3 +292,23 @@ def test_a_file_a_catch_up_has_not_read_again_yet_is_found_as_it_was(make_repo, 
     assert [d.path for d in ix.definitions("fa_99_1")] == ["mod099.py"]  # its last file, as it was
     assert ix.wait(60) and [d.path for d in ix.definitions("fb_99_1")] == ["mod099.py"]
     assert ix.definitions("fa_99_1") == []
+
+
+def test_a_build_failing_on_a_bug_is_one_warning_not_a_thread_traceback(make_repo, monkeypatch):
+    """An error no build expects (a bug, a library's RuntimeError) in the background build: one line among the
+    index's warnings, searches answered from what is indexed, and no thread traceback over the app's screen."""
+    repo = make_repo({f"mod{i}.py": _module("a", i) for i in range(5)})
+    uncaught: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+
+    def buggy(*args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("dictionary changed size during iteration")
+
+    monkeypatch.setattr(build, "_write", buggy)
+    ix = RepoIndex.open(repo, background=True)
+    assert ix.wait(30)
+    assert not uncaught
+    told = "the index could not be built (RuntimeError: dictionary changed size during iteration); searches answer"
+    assert ix.warnings == [f"{told} from what is indexed"]
+    monkeypatch.undo()
+    ix.close()
