@@ -300,19 +300,24 @@ def read_frames(text: str, ours: frozenset[str] = frozenset()) -> list[Frame]:
 _GO_GOROUTINE = re.compile(r"^([^\n]{0,80}?)goroutine \d+ \[[^\]\n]*\]:[ \t]*\r?$", re.MULTILINE)
 _GO_PANIC_CALL = re.compile(r"[ \t>]*(?:runtime\.gopanic|panic)\(")
 _GO_CALL_LINE = re.compile(r"[ \t>]*[\w.*/()\[\]{}\-]+\(.*\)[ \t]*\r?$")  # ``main.(*T).run(0xc0)``, ``created by`` aside
-_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 
 
-def _go_column(text: str, prefix: str, start: int) -> int | None:
-    """The column a goroutine's lines are read from, when its header has ``prefix`` before it and its first line
-    starts at ``start``: the prefix's width where that line has a prefix of its shape (its digits aside, as a
-    timestamp's), else 0 where that line is a call (the header alone was prefixed), else None: prose."""
+def _go_column(text: str, prefix: str, start: int) -> Callable[[int], int] | None:
+    """Where each line of a goroutine is read from, when its header has ``prefix`` before it and its first line
+    starts at ``start``: after a prefix of the same shape where that line has one (its runs of digits of any
+    length, as a timestamp's: ``kubectl logs --timestamps`` drops the nanoseconds' trailing zeros), else 0 where
+    that line is a call (the header alone was prefixed), else None: prose."""
     if not prefix.strip(" \t>"):
-        return 0  # indented or quoted: read as before, a quoted blank line (``>``) being blank
-    if _DIGIT.sub("0", text[start:start + len(prefix)]) == _DIGIT.sub("0", prefix):
-        return len(prefix)
+        return lambda line: 0  # indented or quoted: read as before, a quoted blank line (``>``) being blank
+    shape = re.compile(_DIGITS.sub(r"\\d+", re.escape(prefix)))
+    if shape.match(text, start):
+        def column(line: int) -> int:  # a line without the prefix (wrapped, or a log of another shape) as the header's
+            m = shape.match(text, line)
+            return m.end() - line if m else len(prefix)
+        return column
     eol = text.find("\n", start)
-    return 0 if _GO_CALL_LINE.match(text, start, len(text) if eol < 0 else eol) else None
+    return (lambda line: 0) if _GO_CALL_LINE.match(text, start, len(text) if eol < 0 else eol) else None
 
 
 def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
@@ -335,9 +340,10 @@ def _go_order(text: str) -> Callable[[int], tuple[int, int, int]]:
         while 0 < end < len(text):  # its lines to the first with nothing after the column (a ``>`` is nothing)
             eol = text.find("\n", end)
             eol = len(text) if eol < 0 else eol
-            if not text[end + column:eol].strip(" \t\r>"):
+            at = end + column(end)
+            if not text[at:eol].strip(" \t\r>"):
                 break
-            if _GO_PANIC_CALL.match(text, end + column, eol):
+            if _GO_PANIC_CALL.match(text, at, eol):
                 last_panic = eol
             end = min(eol + 1, len(text))
         if end <= start:

@@ -119,3 +119,15 @@ def test_a_goroutine_whose_header_alone_is_prefixed_or_indented_is_read_from_its
     assert frame_places(quoted) == plain
     prose = "Stuck at goroutine 1 [running]:\nmy notes, not a trace\nsee web/handler.go:40 and store/parse.go:30\n"
     assert frame_places(prose) == [("handler.go", 40), ("parse.go", 30)]
+
+
+def test_a_goroutine_behind_timestamps_of_varying_width_is_read_as_one(frame_places):
+    """``kubectl logs --timestamps`` prints RFC 3339 times with their nanoseconds' trailing zeros dropped, so the
+    prefix's width varies from line to line: read from the header's column, a shorter prefix's line had lost the
+    start of ``panic(`` and the panicking frame came out weakest."""
+    plain = frame_places(GO)
+    nanos = ["123456789", "12345", "1", "1234567", "98765432", "5", "123", "4567", "12", "333333333", "7", "88",
+             "999", "1000001"]
+    lines = GO.splitlines(keepends=True)
+    stamped = "".join(f"2024-01-15T10:23:45.{nanos[i % len(nanos)]}Z {line}" for i, line in enumerate(lines))
+    assert frame_places(stamped) == plain
