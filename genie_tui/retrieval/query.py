@@ -3,6 +3,7 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,9 +47,15 @@ _EXTENSIONS = frozenset(f"{_FILE_EXTS}|{SOURCE_EXTS}|html|htm|css|scss|less|xml|
 # option's argument, files; it ends with the command (a pipe, a backtick, the line) or at a word of prose (``Building
 # with gcc 13 fails in parser.c``, ``cc @maintainer: ...`` are none)
 _WORD = r"[^\s`'\"|;&<>]"
-_BUILD_COMMAND = re.compile(r"(?:^[ \t>]*(?:[$%#\u276f][ \t]+)?|(?<=`))(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|icc|"
+# (after ``cd src &&`` or ``cd src;``: its bare names are files of that directory, see _users_files)
+_BUILD_COMMAND = re.compile(r"(?:^[ \t>]*(?:[$%#\u276f][ \t]+)?|(?<=`))"
+                            rf"(?:cd[ \t]+(?P<cd>{_WORD}+)[ \t]*(?:&&|;)[ \t]*)?"
+                            r"(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc|icc|"
                             r"icx|nvcc|javac|kotlinc|rustc|swiftc)(?:-\d[\d.]*)?(?:\.exe)?"
-                            rf"((?:[ \t]+(?:-{_WORD}*(?:[ \t]+(?!-){_WORD}+)?|{_WORD}*[./\\=$]{_WORD}*))+)", re.MULTILINE)
+                            rf"(?P<args>(?:[ \t]+(?:-{_WORD}*(?:[ \t]+(?!-){_WORD}+)?|{_WORD}*[./\\=$]{_WORD}*))+)",
+                            re.MULTILINE)
+_CD_LINE = re.compile(rf"^[ \t>]*(?:[$%#\u276f][ \t]+)?cd[ \t]+({_WORD}+)[ \t]*\r?$", re.MULTILINE)
+CD_LINES = 10  # how far above a command a ``$ cd dir`` line is taken as where it runs
 _INCLUDE_OPTION = re.compile(r"^-(?:I|L|isystem|iquote|idirafter|classpath|cp|sourcepath)?")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
@@ -252,22 +259,38 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], tuple[str, ...]]]:
+def _cd_before(text: str, at: int) -> str | None:
+    """The directory a ``cd`` line among the ``CD_LINES`` lines before ``at`` went to (the nearest), if any."""
+    start = at
+    for _ in range(CD_LINES):
+        start = text.rfind("\n", 0, max(0, start - 1)) + 1
+        if start == 0:
+            break
+    found = None
+    for m in _CD_LINE.finditer(text, start, at):
+        found = m.group(1)
+    return found
+
+
+def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], tuple[str, ...]], list[str]]:
     """Where compiler command lines of ``text`` (see _BUILD_COMMAND, with an option) name the user's own files, no
     path the query names: a command's output (``-o t``), and where the command reaches a file or directory through a
     relative path (``-I third_party/cjson``, ``third_party/cjson/cJSON.c``: it builds the repository from outside, as
     a user's program does), the files it names without a directory (``test.c``), which are then in the directory it
     runs in; those, with the relative paths, are also returned apart (see :attr:`Query.rooted`). A command of such
     files alone (``gcc -o t test.c cJSON.c``) may run at the repository's root, as its developers build a flat
-    project, and names them as files of the repository."""
+    project, and names them as files of the repository. A command run after ``cd src`` (on its line, or a line
+    before it) names ``src/test.c``, returned third: the files of a directory of the checkout (a ``cd`` to an
+    absolute path, or out of the directory it started in, leaves them the user's)."""
     out: list[tuple[int, int]] = []
     rooted: dict[tuple[int, int], tuple[str, ...]] = {}
+    moved: list[str] = []
     for m in _BUILD_COMMAND.finditer(text):
-        words = list(re.finditer(r"\S+", m.group(1)))
+        words = list(re.finditer(r"\S+", m.group("args")))
         bare: list[tuple[int, int]] = []
         relative: list[str] = []
         for i, w in enumerate(words):
-            span = (m.start(1) + w.start(), m.start(1) + w.end())
+            span = (m.start("args") + w.start(), m.start("args") + w.end())
             if i and words[i - 1].group() == "-o":
                 out.append(span)
                 continue
@@ -278,10 +301,16 @@ def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int]
                 bare.append(span)
             elif not re.match(r"(?:[A-Za-z]:)?[\\/~$]", value):
                 relative.append(value.replace("\\", "/").rstrip("/"))
-        if relative and any(w.group().startswith("-") for w in words):
+        cd = m.group("cd") or _cd_before(text, m.start())
+        if cd is not None:
+            out.extend(bare)
+            where = posixpath.normpath(cd.replace("\\", "/"))
+            if not (re.match(r"(?:[A-Za-z]:)?[\\/~$]", cd) or where == ".." or where.startswith("../")):
+                moved += [posixpath.join(where, text[a:b].removeprefix("./")) for a, b in bare if text[a] != "-"]
+        elif relative and any(w.group().startswith("-") for w in words):
             out.extend(bare)
             rooted.update(dict.fromkeys([b for b in bare if text[b[0]] != "-"], tuple(relative)))
-    return out, rooted
+    return out, rooted, moved
 
 
 def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
@@ -298,13 +327,13 @@ def analyze(text: str, ours: frozenset[str] = frozenset()) -> Query:
     q.frames = read_frames(text, ours)
     in_frames = [m.span() for pat, _ in FRAME_PATTERNS for m in pat.finditer(clean)]
     in_java = Spans([m.span() for n in (JAVA, DART) for m in FRAME_PATTERNS[n][0].finditer(clean)])
-    users, rooted = _users_files(clean)
+    users, rooted, moved = _users_files(clean)
     own = Spans(users)
     q.rooted = {clean[a:b].removeprefix("./"): paths for (a, b), paths in rooted.items()}
     named = [m for m in _named_paths(clean, Spans(in_frames), in_java) if not own.covers(*m.span(1))]
     # a link to a file without a line names that file, as a path in the text does
     q.paths = list(dict.fromkeys([p for m in named for p in _as_written(m.group(1))] +
-                                 [m.group(1) for m in links(clean, ours) if not m.group(2)]))
+                                 [m.group(1) for m in links(clean, ours) if not m.group(2)] + moved))
     q.dotted = list(dict.fromkeys(m.group(1) for m in _DOTTED_RE.finditer(clean)
                                   if not re.fullmatch(r"[\d.]+", m.group(1))))
     q.scoped = list(dict.fromkeys(m.group(0) for m in _SCOPED_RE.finditer(clean)))

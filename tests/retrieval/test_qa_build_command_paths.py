@@ -63,3 +63,25 @@ def test_a_developer_s_command_at_the_root_names_the_root_s_files(make_repo):
             assert (text, found.get("main.c", 0.0), found.get("tools/gen.c", 0.0)) == (text, 0.0, 0.0)
     finally:
         ix.close()
+
+
+def test_a_command_after_cd_names_the_files_of_that_directory(make_repo):
+    """``cd src && gcc util.c main.c``, or ``$ cd src`` on a line before it: its bare names are files of ``src/``
+    (the root's ``main.c`` is none of them); after a ``cd`` to an absolute path or out of the checkout (``..``)
+    they are the user's own."""
+    ix = RepoIndex.open(make_repo({"main.c": C, "src/util.c": C, "src/main.c": C, "tools/gen.c": C}))
+    try:
+        def mention(text: str) -> dict[str, float]:
+            return {path: feats.get("mention", 0.0) for path, feats in ix.features(text)}
+
+        for text in ("$ cd src && gcc -Wall -I ../include util.c main.c -o app",
+                     "It fails to build:\n\n$ cd src\n$ gcc -c util.c\n$ gcc -Wall util.o main.c -o app\n",
+                     "Run `cd src; cc -O2 main.c util.c` and it crashes."):
+            found = mention(text)
+            assert (text, found.get("src/util.c", 0.0) > 0, found.get("src/main.c", 0.0) > 0,
+                    found.get("main.c", 0.0)) == (text, True, True, 0.0)
+        for text in ("$ cd /tmp/play && gcc -Wall main.c util.c", "$ cd ../play && gcc -Wall -I ../include main.c"):
+            found = mention(text)
+            assert (text, found.get("main.c", 0.0), found.get("src/main.c", 0.0)) == (text, 0.0, 0.0)
+    finally:
+        ix.close()
