@@ -82,3 +82,21 @@ def test_a_query_shaped_like_a_glob_that_lists_no_file_searches_the_code(make_re
     monkeypatch.setattr(pane, "_index", no_index)  # the git fallback reads it the same way
     assert set(_paths(repo, "Optional[str]")) == {"pkg/typed.py"}
     assert _paths(repo, "*alpha*") == ["pkg/alpha.py"]
+
+
+def test_git_s_answer_keeps_a_name_holding_a_colon_or_a_line_break(make_repo, monkeypatch) -> None:
+    # git grep's "path:line:text" was cut at the first colon ("notes" for notes:v2.py) and a quoted name kept
+    # its quotes; read with -z, each name is whole. A Latin-1 line in its output raised UnicodeDecodeError.
+    repo = make_repo({"notes:v2.py": "QUARTZ = 1\nQUARTZ_TOO = 2\n", "a\nb.py": "QUARTZ = 3\n"}, name="odd-names")
+    (repo / "pkg").mkdir()
+    (repo / "pkg/latin.py").write_bytes(b"QUARTZ = '\xe9'\n")
+    import genie_tui.ui.search as pane
+
+    def no_index(repo: Path) -> Any:
+        raise ImportError("retrieval unavailable")
+
+    monkeypatch.setattr(pane, "_index", no_index)
+    hits = [(h.path, h.start, h.end) for h in search(repo, "quartz")]
+    assert hits[0] == ("notes:v2.py", 1, 2) and sorted(hits[1:]) == [("a\nb.py", 1, 1), ("pkg/latin.py", 1, 1)]
+    assert {h.path for h in search(repo, "*.py")} == {"notes:v2.py", "a\nb.py", "pkg/latin.py"}
+
