@@ -4,14 +4,16 @@ A glob (``*.py``, ``src/**/x*``) lists files; anything else is a code search, an
 that lists no file (``Optional[str]``, ``*args``). While the index is still being built, what it has not indexed
 yet is not found, so ``git grep`` (``git ls-files`` for a glob) answers too, after the index's own hits, and the
 pane says so; if the index cannot be used (the retrieval package is unavailable) git answers alone, so search
-always works.
+always works. :func:`first` answers with the index's hits at once and leaves ``git grep``'s to
+:attr:`Found.rest`, which the pane calls after showing them; a search answered while the index built is
+:attr:`Found.partial`, and the pane searches again once :func:`built` says its files are in.
 """
 
 from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -47,22 +49,33 @@ def _shown(repo: Path, hits: Iterable[Hit]) -> list[Hit]:
 
 
 class Found(list[Hit]):
-    """A search's hits, and ``note``: what the pane says of them (the index still building, git grep answering)."""
+    """A search's hits, and ``note``: what the pane says of them (the index still building, git grep answering);
+    ``partial``: answered while the index was being built (what it had not indexed yet was not found); ``rest``:
+    None, or what gives the complete answer (git grep's hits added), to call after showing these."""
 
-    def __init__(self, hits: Iterable[Hit] = (), note: str = "") -> None:
+    def __init__(self, hits: Iterable[Hit] = (), note: str = "", *, partial: bool = False,
+                 rest: Callable[[], Found] | None = None) -> None:
         super().__init__(hits)
-        self.note = note
+        self.note, self.partial, self.rest = note, partial, rest
 
 
 def search(repo: Path | None, query: str, k: int = 15) -> Found:
-    """Hits for ``query`` in ``repo`` (most relevant first)."""
+    """Hits for ``query`` in ``repo`` (most relevant first), complete (git grep's fill-in waited for)."""
+    found = first(repo, query, k)
+    return found.rest() if found.rest is not None else found
+
+
+def first(repo: Path | None, query: str, k: int = 15) -> Found:
+    """Hits for ``query`` as soon as the index has them: while it builds, ``git grep``'s for the files it has not
+    indexed yet are left to :attr:`Found.rest`: the index's own hits waited for git grep, and the first search in a
+    20,000-file repository showed its rows 1.9-3.1 s after Enter instead of 1.1 s."""
     if repo is None:
         return Found()
     is_glob = any(c in query for c in "*?[") and " " not in query.strip()
     try:
         index = _index(repo)
         building = bool(getattr(index, "building", False))
-        if is_glob:
+        if is_glob:  # git ls-files and matching its 20,000 names take 0.1 s: joined at once
             files = _shown(repo, (Hit(str(p), 0, 0, "file") for p in index.find_files(query)))
             found = _joined(repo, index, files, _git_files(repo, query), "git ls-files") if building else Found(files)
             if found:
@@ -76,11 +89,33 @@ def search(repo: Path | None, query: str, k: int = 15) -> Found:
                 hits.append(Hit(str(r.path), int(s.start), int(s.end), str(s.symbol or "")))
         hits = _shown(repo, hits)
         if building and len(hits) < LIMIT:  # a file not indexed yet is not found: git grep reads them all
-            return _joined(repo, index, hits, _git_grep(repo, query), "git grep")
-        return Found(hits)
+            note = f"{_state(repo, index)}: " + ("its hits so far; " if hits else "") + \
+                "git grep is searching the files not indexed yet"
+            return Found(hits, note, partial=True,
+                         rest=lambda: _joined(repo, index, hits, _git_grep(repo, query), "git grep"))
+        return Found(hits, f"{_state(repo, index)}: its hits so far" if building else "", partial=building)
     except ImportError:
         pass
     return Found((is_glob and _git_files(repo, query)) or _git_grep(repo, query))
+
+
+def built(repo: Path, timeout: float) -> bool | None:
+    """Whether the build of the index the pane searched in ``repo`` has its files in, waiting up to ``timeout``
+    seconds for them; None when that index was closed (the app quitting): nothing to search again."""
+    with _open_lock:
+        service = _open[1] if _open is not None and _open[0] == repo else None
+    if service is None or service.closed:
+        return None
+    done = service.wait(timeout)
+    return None if service.closed else done
+
+
+def _state(repo: Path, index: Any) -> str:
+    with _open_lock:
+        service = _open[1] if _open is not None and _open[0] == repo else None
+    _busy, done, total = service.status() if service is not None else (True, 0, 0)
+    state = "still building" if getattr(index, "first_build", True) else "catching up with changed files"
+    return f"index {state}" + (f" ({done:,} of {total:,} files)" if total else "")
 
 
 def _joined(repo: Path, index: Any, indexed: list[Hit], grep: list[Hit], source: str) -> Found:
@@ -89,16 +124,12 @@ def _joined(repo: Path, index: Any, indexed: list[Hit], grep: list[Hit], source:
     few files indexed by then, and showed "(no matches)" for a query that matched hundreds of files."""
     seen = {h.path for h in indexed}
     added = [h for h in grep if h.path not in seen]
-    with _open_lock:
-        service = _open[1] if _open is not None and _open[0] == repo else None
-    _busy, done, total = service.status() if service is not None else (True, 0, 0)
-    state = "still building" if getattr(index, "first_build", True) else "catching up with changed files"
-    note = f"index {state}" + (f" ({done:,} of {total:,} files)" if total else "")
+    note = _state(repo, index)
     if added:
         note += f": its hits, then {source}'s" if indexed else f": results from {source}"
     else:
         note += f": {source} found nothing " + ("more" if indexed else "either")
-    return Found((indexed + added)[:LIMIT], note)
+    return Found((indexed + added)[:LIMIT], note, partial=True)
 
 
 def _index(repo: Path) -> Any:

@@ -61,10 +61,10 @@ async def test_a_search_before_the_index_has_files_answers_from_git_and_says_so(
                 shown = len(rows())
                 pane.query_box.value = ""
                 await pilot.press("f2", *query, "enter")
-                await helpers.wait_until(pilot, lambda n=shown: len(rows()) > n)
-                assert rows()[shown] == f"⌕ {query}"  # not "(no matches)"
                 source = "git grep" if query == "func_7" else "git ls-files"
-                assert rows()[shown + 1] == f"  index still building: results from {source}"
+                note = f"  index still building: results from {source}"  # once git answered
+                await helpers.wait_until(pilot, lambda n=shown, note=note: rows()[n + 1:n + 2] == [note])
+                assert rows()[shown] == f"⌕ {query}"  # not "(no matches)"
                 await helpers.wait_until(pilot, lambda: pane.results.has_focus)  # c and Enter act on its hit
                 assert pane._current().path == found
             assert app.index_service.status()[0]  # all of it while the build had not started
