@@ -30,6 +30,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
+from genie_tui.retrieval.githead import GitHead
 from genie_tui.retrieval.inbox import Inbox, Ticket
 from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store, TooMany
 
@@ -78,6 +79,24 @@ class Following:
 
         @property
         def building(self) -> bool: ...
+
+    def _history_begin(self, c: sqlite3.Connection) -> tuple[str, tuple, bool, history.Log | None]:
+        """Before an update reads the files: HEAD's commit, the signature it was read at, whether the stored history
+        is another's, and git's log of the commits to read, which runs meanwhile (see history.Log)."""
+        head, head_seen = self._head.read()
+        stale = history.stored_head(c) != head
+        log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None
+        return head, head_seen, stale, log
+
+    def _history_end(self, c: sqlite3.Connection, head: str, head_seen: tuple, stale: bool,
+                     log: history.Log | None) -> None:
+        """After the files: the stored history brought to HEAD (not when the index is closing)."""
+        if stale and not self._stop.is_set():
+            history.update(c, self.repo, head, log)
+            self._store.set_meta(history.HEAD_KEY, head)
+            c.commit()
+        if not stale or not self._stop.is_set():
+            self._head.seen = head_seen  # a lookup reads the history again when HEAD moves from here
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -297,87 +316,3 @@ class Following:
         if self._stop.wait(0.1):
             raise Stopped from None
         return False
-
-
-class GitHead:
-    """The commit HEAD names, asked of git again only when HEAD, the ref it points at, ``packed-refs`` or the
-    reftable changed on disk: a few ``stat`` calls and two small reads (40-50 us; ``git rev-parse`` takes
-    1.5 ms), so that every lookup can notice a commit, an amend or a ``reset --soft``, which write no file of the
-    work tree. In a linked worktree ``.git`` is a file naming its git directory, and the branches are in the
-    repository's common one."""
-
-    def __init__(self, repo: Path) -> None:
-        self.repo = repo
-        self.seen: tuple = ("unread",)  # the signature when the stored history was last brought to HEAD
-        self._read: tuple[tuple, str] = (("unread",), "")
-        self._asked: tuple[str, str] | None = None  # git's answer where no .git is found (GIT_DIR set)
-        self._tried = False
-
-    def signature(self) -> tuple:
-        dirs = _git_dirs(str(self.repo)) or self._ask_git()
-        if dirs is None:
-            return ()
-        git_dir, common = dirs
-        head = _content(os.path.join(git_dir, "HEAD"))
-        ref = os.fsdecode(head[5:].strip()) if head.startswith(b"ref: ") else ""
-        target = (_content(os.path.join(git_dir, ref)) or _content(os.path.join(common, ref))) if ref else b""
-        return (git_dir, head, target, _stamp(os.path.join(common, "packed-refs")),
-                _stamp(os.path.join(common, "reftable", "tables.list")))
-
-    def _ask_git(self) -> tuple[str, str] | None:
-        """The git directories as git finds them (``GIT_DIR`` and ``GIT_WORK_TREE`` set, no ``.git`` above the
-        work tree), asked once."""
-        if not self._tried:
-            self._tried = True
-            self._asked = watch_mod.git_dirs(str(self.repo))
-        return self._asked
-
-    def moved(self) -> bool:
-        """Whether HEAD may name another commit than when the history was last brought to it."""
-        return self.signature() != self.seen
-
-    def read(self) -> tuple[str, tuple]:
-        """HEAD's commit ("" when none) and the signature it was read at (for :attr:`seen` once it is taken in)."""
-        sig = self.signature()
-        if sig != self._read[0]:
-            self._read = (sig, history.head(self.repo))  # the signature first: a move meanwhile is seen next time
-        return self._read[1], sig
-
-
-def _content(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4096)
-    except OSError:
-        return b""
-
-
-def _stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
-
-
-def _git_dirs(root: str) -> tuple[str, str] | None:
-    """The git directory of the work tree at or above ``root`` and its common directory (the same but in a
-    linked worktree), as git finds them; None outside a repository."""
-    d = root
-    while True:
-        dot = os.path.join(d, ".git")
-        if os.path.isdir(dot):
-            git_dir = dot
-            break
-        if os.path.isfile(dot):
-            text = _content(dot).decode("utf-8", "replace").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            git_dir = os.path.normpath(os.path.join(d, text[7:].strip()))
-            break
-        up = os.path.dirname(d)
-        if up == d:
-            return None
-        d = up
-    common = _content(os.path.join(git_dir, "commondir")).decode("utf-8", "replace").strip()
-    return git_dir, os.path.normpath(os.path.join(git_dir, common)) if common else git_dir

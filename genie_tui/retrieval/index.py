@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from genie_tui.retrieval import bm25, build, explain, history, rank, spans, symbols
 from genie_tui.retrieval import files as F
 from genie_tui.retrieval import watch as watch_mod
-from genie_tui.retrieval.follow import Following, GitHead
+from genie_tui.retrieval.follow import Following
 from genie_tui.retrieval.framefiles import repo_frames
+from genie_tui.retrieval.githead import GitHead
 from genie_tui.retrieval.inbox import Inbox
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
@@ -197,9 +198,7 @@ class RepoIndex(Following):
     def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False,
                        only: list[str] | None = None, max_parse: int | None = None) -> None:
         c = self._store.conn()
-        head, head_seen = self._head.read()
-        stale = history.stored_head(c) != head
-        log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None  # git runs meanwhile
+        step = self._history_begin(c)
         # a build behind the app yields the cores to it: its workers run at a lower priority
         behind = threading.current_thread() is self._thread
         nice = BACKGROUND_NICE if behind else 0
@@ -231,12 +230,7 @@ class RepoIndex(Following):
         if w is not None and w.failure:
             self._warn(f"{w.failure}; re-indexing scans every file")
             self._watch = None  # the watcher's finaliser closes it
-        if stale and not self._stop.is_set():
-            history.update(c, self.repo, head, log)
-            self._store.set_meta(history.HEAD_KEY, head)
-            c.commit()
-        if not stale or not self._stop.is_set():
-            self._head.seen = head_seen  # a lookup reads the history again when HEAD moves from here
+        self._history_end(c, *step)
 
     def _partial(self) -> Callable[[int], None]:
         """For the background build, after each commit (``n`` files parsed): a reload for searches meanwhile once
