@@ -19,6 +19,7 @@ from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.follow import Following
 from genie_tui.retrieval.framefiles import repo_frames
 from genie_tui.retrieval.githead import GitHead
+from genie_tui.retrieval.histterms import Terms
 from genie_tui.retrieval.inbox import Inbox
 from genie_tui.retrieval.model import Location, SearchResult
 from genie_tui.retrieval.query import analyze
@@ -60,7 +61,7 @@ class RepoIndex(Following):
         self.on_wait: Callable[[str], None] | None = None
         self.last_build: build.BuildStats = build.BuildStats()
         self._names: frozenset[str] | None = None  # see _own_names
-        self._past: history.Terms | None = None  # the stored history's words, as queries read them
+        self._past: Terms | None = None  # the stored history's words, as queries read them
         self.build_seconds = 0.0
         self._sem: Semantic | None = None
         self._embed_progress: Callable[[int, int], None] | None = None
@@ -345,12 +346,12 @@ class RepoIndex(Following):
                                                          sem=self._semantic_hits(query, None)))
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
-    def _history_terms(self) -> history.Terms:
+    def _history_terms(self) -> Terms:
         """The history's postings as read so far, for the history stored now (any process may have re-read it)."""
         head = history.stored_head(self._store.conn())
         past = self._past
         if past is None or past.head != head:
-            past = self._past = history.Terms(head)
+            past = self._past = Terms(head)
         return past
 
     def _own_names(self) -> frozenset[str]:

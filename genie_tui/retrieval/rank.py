@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
-from genie_tui.retrieval import bm25, history, messages
+from genie_tui.retrieval import bm25, history, histterms, messages
 from genie_tui.retrieval.chunk_cache import ChunkRows
 from genie_tui.retrieval.extract import anonymous
 from genie_tui.retrieval.framefiles import repo_frames, theirs
@@ -133,7 +133,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
              candidates: int = CANDIDATES, activity: dict[str, tuple[float, float]] | None = None,
              semantic: dict[int, float] | None = None,
              postings: bm25.Postings | None = None, fixed: FixedSignals | None = None,
-             past: history.Terms | None = None) -> dict[int, Scored]:
+             past: histterms.Terms | None = None) -> dict[int, Scored]:
     """Every signal for every candidate file (those any signal found); ``semantic`` maps file ids to their
     scaled embedding similarity when semantic search is on; ``postings`` (the index's, which caches) must
     describe ``files`` and ``avg``, ``fixed`` (the index's, which caches) ``files`` and ``activity``, and
@@ -243,7 +243,7 @@ def features(c: sqlite3.Connection, q: Query, files: dict[int, FileInfo], mods: 
             out[fid].said = lines
     # history has its own vocabulary: take the title's terms first, then the body's, known to the code or not
     hist_terms = list(dict.fromkeys(q.title_tokens + q.tokens))[:60]
-    past = past or history.Terms(history.stored_head(c))
+    past = past or histterms.Terms(history.stored_head(c))
     votes = past.votes(c, hist_terms)
     put("hist", _scale({by_path[p]: v for p, v in votes.items() if p in by_path}))
     hdoc = past.file_scores(c, {t: qterms.get(t, 1.0) for t in hist_terms})

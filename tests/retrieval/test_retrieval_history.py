@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from genie_tui.retrieval import RepoIndex, history
+from genie_tui.retrieval import RepoIndex, history, histterms
 from genie_tui.retrieval.store import Store
 from genie_tui.retrieval.textutil import tokenize
 
@@ -72,7 +72,7 @@ def test_commit_votes_are_the_bm25_sqlite_fts5_gives(make_repo, tmp_path, terms)
     # git log lists the newest commit first, and the initial commit changed every file
     logged = [(path, msg) for path, msg in reversed(MESSAGES)] + [("README.md\ncalendar.py\nexport.py\ntz.py", "initial")]
     for top in (2, 30):
-        votes = history.Terms(None).votes(c, terms, top=top)
+        votes = histterms.Terms(None).votes(c, terms, top=top)
         assert votes == _fts5_votes(logged, terms, top)  # the same floats, not only close ones
         assert list(votes) == list(_fts5_votes(logged, terms, top))
     store.close()
@@ -107,7 +107,7 @@ def test_a_bounded_cache_of_history_postings_gives_the_same_scores(make_repo, tm
     history.update(c, repo, history.head(repo))
     queries = [["calendar", "export"], ["offset", "timezone", "zones"], ["export", "csv", "calendar"],
                ["typo", "offset"], ["calendar", "export"]]
-    roomy, tight = history.Terms(None), history.Terms(None, max_postings=6)  # at most 1 posting a word fits
+    roomy, tight = histterms.Terms(None), histterms.Terms(None, max_postings=6)  # at most 1 posting a word fits
     for terms in queries:
         weights = {t: 1.0 + i / 2 for i, t in enumerate(terms)}
         assert tight.votes(c, terms) == roomy.votes(c, terms)
@@ -124,7 +124,7 @@ def test_a_history_stored_again_while_a_query_reads_it_gives_that_query_no_votes
     repo = _history_repo(make_repo)
     store = _stored_history(repo, tmp_path / "index.sqlite")
     c = store.conn()
-    past = history.Terms(history.stored_head(c))
+    past = histterms.Terms(history.stored_head(c))
     assert past.votes(c, ["calendar"]) and past.file_scores(c, {"calendar": 1.0})
     for i in range(5):
         (repo / f"new_{i}.py").write_text("n = 1\n")
@@ -135,7 +135,7 @@ def test_a_history_stored_again_while_a_query_reads_it_gives_that_query_no_votes
     assert past.votes(c, ["initial", "invoices"]) == {}
     assert past.file_scores(c, {"invoices": 1.0, "initial": 1.0}) == {}
     assert past.cached_postings == 0
-    fresh = history.Terms(history.stored_head(c))
+    fresh = histterms.Terms(history.stored_head(c))
     assert set(fresh.votes(c, ["invoices"])) == {f"new_{i}.py" for i in range(5)}
     store.close()
 
@@ -165,7 +165,7 @@ def _tables(c: sqlite3.Connection) -> dict[str, list]:
 
 
 def _signals(c: sqlite3.Connection) -> list:
-    past = history.Terms(history.stored_head(c))
+    past = histterms.Terms(history.stored_head(c))
     out: list = [list(history.activity(c).items())]
     for terms in (["export", "calendar"], ["rounding", "invoices"], ["zones", "offset", "typo"], ["initial"]):
         out.append(list(past.votes(c, terms, top=4).items()))
