@@ -4,9 +4,9 @@ Before each search, definition or reference lookup, file search and repo map, :m
 what changed since the last: with a watcher (inotify) the files it saw change, else (macOS, Windows, no inotify
 instance left, a watch limit reached) by looking at every file's size and ctime, about 100 ms on a 1M-line
 repository; and, when git's HEAD moved (a commit, an amend, a reset, a checkout), the history the ranking reads.
-More than :data:`MAX_INLINE` files to parse or delete (a branch switch) are not taken in on the asker's thread: they
-are caught up in the background as the first build is (``building``, with its progress), and lookups answer
-meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
+More than :data:`MAX_INLINE` files to parse or delete (a branch switch), or more than ``history.INLINE`` commits to
+read or take out, are not taken in on the asker's thread: they are caught up in the background as the first build
+is (``building``, with its progress), and lookups answer meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
 that failed is not started again before :data:`RETRY_S`. A patch genie applied is only noted (``refresh(paths,
 wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first, or hands them to a
 background build still parsing, which reads them at its next file and goes on (see inbox.py). A build that takes
@@ -80,23 +80,32 @@ class Following:
         @property
         def building(self) -> bool: ...
 
-    def _history_begin(self, c: sqlite3.Connection) -> tuple[str, tuple, bool, history.Log | None]:
+    def _history_begin(self, c: sqlite3.Connection, max_parse: int | None) -> tuple:
         """Before an update reads the files: HEAD's commit, the signature it was read at, whether the stored history
-        is another's, and git's log of the commits to read, which runs meanwhile (see history.Log)."""
+        is another's, git's log of the commits to read, which runs meanwhile (see history.Log), and how many
+        commits the update may take in (a lookup's, ``max_parse``: history.INLINE; more are a catch-up's)."""
         head, head_seen = self._head.read()
         stale = history.stored_head(c) != head
-        log = history.Log(self.repo, head, history.extendable(c)) if stale and head else None
-        return head, head_seen, stale, log
+        limit = None if max_parse is None else history.INLINE
+        since = history.extendable(c) if stale and head else None
+        # git logs the commits meanwhile (a lookup's update only those after the stored head: a full read is not its)
+        log = history.Log(self.repo, head, since, limit=limit) if stale and head and (since or limit is None) else None
+        return head, head_seen, stale, log, limit
 
     def _history_end(self, c: sqlite3.Connection, head: str, head_seen: tuple, stale: bool,
-                     log: history.Log | None) -> None:
-        """After the files: the stored history brought to HEAD (not when the index is closing)."""
+                     log: history.Log | None, limit: int | None) -> bool:
+        """After the files: the stored history brought to HEAD (not when the index is closing); True when it is left
+        for a catch-up, more than ``limit`` commits to read or take out."""
         if stale and not self._stop.is_set():
-            history.update(c, self.repo, head, log)
+            try:
+                history.update(c, self.repo, head, log, limit)
+            except TooMany:
+                return True
             self._store.set_meta(history.HEAD_KEY, head)
             c.commit()
         if not stale or not self._stop.is_set():
             self._head.seen = head_seen  # a lookup reads the history again when HEAD moves from here
+        return False
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()

@@ -29,6 +29,7 @@ from genie_tui.retrieval.store import (
     Closed,
     StaleIndex,
     Store,
+    TooMany,
     db_path,
     is_corruption,
 )
@@ -146,12 +147,13 @@ class RepoIndex(Following):
     def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
                 block: bool = True, only: list[str] | None = None, max_parse: int | None = None) -> None:
         behind = threading.current_thread() is self._thread
+        deferred = False
         try:
             with self._write, self._store.build_lock(self.on_wait, block, self._stop):
                 t0 = time.perf_counter()
                 exact = self._rows_exact  # else the update's changes alone do not make the snapshot exact
                 try:
-                    self._update_locked(progress, quick, only, max_parse)
+                    deferred = self._update_locked(progress, quick, only, max_parse)
                 except sqlite3.DatabaseError as exc:
                     if is_corruption(exc):
                         exact = False  # a new file: nothing of the snapshot is in it
@@ -167,6 +169,8 @@ class RepoIndex(Following):
         finally:
             if behind:  # a patch's files handed to it and not read are given back, before ``building`` ends
                 self._inbox.close()
+        if deferred:  # the files are in; the history is the catch-up's (follow.py), the old one answers meanwhile
+            raise TooMany
         if behind:  # a catch-up after it is not the first build (also while its embedding pass goes on)
             self._built = True
             self._files_done.set()
@@ -197,9 +201,11 @@ class RepoIndex(Following):
         return read()
 
     def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False,
-                       only: list[str] | None = None, max_parse: int | None = None) -> None:
+                       only: list[str] | None = None, max_parse: int | None = None) -> bool:
+        """True when the history was left for a catch-up: a lookup's update (``max_parse``) found more commits
+        to read than :data:`history.INLINE`."""
         c = self._store.conn()
-        step = self._history_begin(c)
+        step = self._history_begin(c, max_parse)
         # a build behind the app yields the cores to it: its workers run at a lower priority
         behind = threading.current_thread() is self._thread
         nice = BACKGROUND_NICE if behind else 0
@@ -231,7 +237,7 @@ class RepoIndex(Following):
         if w is not None and w.failure:
             self._warn(f"{w.failure}; re-indexing scans every file")
             self._watch = None  # the watcher's finaliser closes it
-        self._history_end(c, *step)
+        return self._history_end(c, *step)
 
     def _partial(self) -> Callable[[int], None]:
         """For the background build, after each commit (``n`` files parsed): a reload for searches meanwhile once

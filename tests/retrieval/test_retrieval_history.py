@@ -3,22 +3,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
+import threading
+import time
 
 import pytest
 
 from genie_tui.retrieval import RepoIndex, history, histterms
-from genie_tui.retrieval.store import Store
+from genie_tui.retrieval.store import Store, db_path
 from genie_tui.retrieval.textutil import tokenize
 
 _ENV = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.com"}
 
 
-def git(repo, *args: str) -> None:  # type: ignore[no-untyped-def]
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=_ENV)
+def git(repo, *args: str, env: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env={**_ENV, **(env or {})})
 
 
 MESSAGES = [
@@ -196,6 +199,27 @@ def _logs_counted(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return logged
 
 
+def _commits_read(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ids of the commits the history's ``git log`` runs gave, merges left out, from now on."""
+    read: list[str] = []
+    real = history.Log.result
+
+    def noted(self):  # type: ignore[no-untyped-def]
+        out = real(self)
+        read.extend(sha for sha, parents, _, _ in out or () if " " not in parents)
+        return out
+
+    monkeypatch.setattr(history.Log, "result", noted)
+    return read
+
+
+def _logged(repo, n: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ids of the commits a full read of the history logs (``n`` at most)."""
+    out = subprocess.run(["git", "rev-list", "--no-merges", f"-n{n}", "HEAD"], cwd=repo, check=True,
+                         capture_output=True, text=True)
+    return out.stdout.split()
+
+
 def _full_read(repo, path) -> tuple[dict, list]:  # type: ignore[no-untyped-def]
     store = _stored_history(repo, path)
     c = store.conn()
@@ -225,34 +249,69 @@ def test_new_commits_on_top_are_added_to_the_stored_history_as_a_full_read_has_t
         ix.close()
 
 
-@pytest.mark.parametrize("move", ["amend", "other line", "merge", "back"])
-def test_a_head_that_does_not_descend_in_a_line_reads_the_history_again(make_repo, tmp_path, move):
+def _merge_side(repo, when: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """A branch off HEAD~3 merged into main after a commit on main (``when``: their commit times, the side's
+    between main's new commit and those before it, so that git logs it among main's commits)."""
+    dated = (lambda t: {"GIT_COMMITTER_DATE": f"@{when + t} +0000", "GIT_AUTHOR_DATE": f"@{when + t} +0000"}) \
+        if when is not None else (lambda t: {})
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~3")
+    (repo / "side.py").write_text("s = 1\n")
+    git(repo, "add", "side.py")
+    git(repo, "commit", "-qm", "Side rounding of invoices", env=dated(10))
+    git(repo, "checkout", "-q", "main")
+    (repo / "main.py").write_text("m = 1\n")
+    git(repo, "add", "main.py")
+    git(repo, "commit", "-qm", "Main invoices", env=dated(20))
+    git(repo, "merge", "-q", "--no-edit", "side", env=dated(30))
+
+
+@pytest.mark.parametrize(("move", "read"), [("amend", [1]), ("rebase", [2]), ("back", [0]), ("other line", [1]),
+                                            ("merge", [3]), ("undo a merge", [0]), ("other line after a merge", [1])])
+def test_a_head_that_does_not_descend_in_a_line_reads_only_the_commits_not_stored(make_repo, tmp_path, monkeypatch,
+                                                                                   move, read):
+    # an amend, a rebase, a reset read the whole history again (1.5 s for sphinx's 16,600 commits, on the thread
+    # of the lookup after it): only the commits after the stored head are read, those no longer logged go, and
+    # the history stored is the one a full read stores
     repo = _history_repo(make_repo)
     ix = RepoIndex.open(repo)
+    logged = _logs_counted(monkeypatch)
+    query = "Typo in the rounding of invoices: calendar export offset"
     try:
         if move == "amend":
             git(repo, "commit", "-q", "--amend", "-m", "Typo in the timezone rounding")
-        elif move == "other line":
+        elif move == "rebase":  # the commit before the last two goes
+            git(repo, "rebase", "-q", "--onto", "HEAD~3", "HEAD~2")
+        elif move == "back":
+            git(repo, "reset", "-q", "--hard", "HEAD~2")
+        elif move == "merge":
+            _merge_side(repo)
+        elif move == "undo a merge":  # the side's commit goes from among those logged: some others get new ids
+            _merge_side(repo, int(time.time()) + 1000)
+            ix.refresh()
+            logged.clear()
+            git(repo, "reset", "-q", "--hard", "HEAD^1")
+        else:
+            if move == "other line after a merge":  # none of the commits stored is logged any more
+                _merge_side(repo)
+                ix.refresh()
+                logged.clear()
             git(repo, "checkout", "-q", "--orphan", "other")
             git(repo, "commit", "-q", "-m", "Rounding of invoices from scratch")
-        elif move == "merge":
-            git(repo, "checkout", "-q", "-b", "side", "HEAD~3")
-            (repo / "side.py").write_text("s = 1\n")
-            git(repo, "add", "side.py")
-            git(repo, "commit", "-qm", "Side rounding of invoices")
-            git(repo, "checkout", "-q", "main")
-            (repo / "main.py").write_text("m = 1\n")
-            git(repo, "add", "main.py")
-            git(repo, "commit", "-qm", "Main invoices")
-            git(repo, "merge", "-q", "--no-edit", "side")
-        else:
-            git(repo, "reset", "-q", "--hard", "HEAD~2")
         ix.refresh()
+        assert logged == read
         c = ix._store.conn()
         assert history.stored_head(c) == history.head(repo)
         assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / "full.sqlite")
+        ranked = [(r.path, r.score, r.why) for r in ix.search(query)]
+        assert any("similar past commits" in why for _, _, why in ranked)
     finally:
         ix.close()
+    Store(db_path(repo)).wipe()
+    fresh = RepoIndex.open(repo)  # built from scratch at the new head
+    try:
+        assert [(r.path, r.score, r.why) for r in fresh.search(query)] == ranked
+    finally:
+        fresh.close()
 
 
 def test_an_extended_history_keeps_the_newest_commits_as_a_full_read_does(make_repo, tmp_path, monkeypatch):
@@ -284,7 +343,105 @@ def test_an_extended_history_keeps_the_newest_commits_as_a_full_read_does(make_r
         history.update(c, repo, head, history.Log(repo, head, history.extendable(c)))
         store.set_meta(history.HEAD_KEY, head)
         c.commit()
-        # the new commits only; more than the log holds: all again (the range's log stops at one more)
-        assert logged == ([len(step)] if len(step) <= 9 else [10, 9])
+        # the new commits only (more than the log holds: the range's log, which stops at one more, has all of them)
+        assert logged == [min(len(step), 10)]
         assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / f"full{n}.sqlite"), step
     store.close()
+
+
+def test_a_rewritten_history_longer_than_the_log_reads_only_the_commits_new_to_it(make_repo, tmp_path, monkeypatch):
+    # the log holds the newest MAX_COMMITS commits: taking some out (a reset, a rebase, a merge undone) brings older
+    # ones back, which are read then; commits left out (of no files, of too many) go, come and stay out as well
+    monkeypatch.setattr(history, "MAX_COMMITS", 6)
+    monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
+    monkeypatch.setattr(history, "RECENT", 3)
+    repo = _history_repo(make_repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "Empty")
+
+    def big(msg: str) -> None:
+        for f in ("calendar.py", "tz.py", "export.py"):
+            (repo / f).write_text(f"big = {msg!r}\n")
+        git(repo, "commit", "-qam", msg)
+
+    big("Reformat everything")
+    store = _stored_history(repo, tmp_path / "index.sqlite")
+    c = store.conn()
+    read = _commits_read(monkeypatch)
+    tip = history.head(repo)
+    steps: list = [["commit", "-q", "--amend", "-m", "Reformat everything, rounding"],
+                   ["reset", "-q", "--hard", "HEAD~3"], ["rebase", "-q", "--onto", "HEAD~2", "HEAD~1"],
+                   lambda: _merge_side(repo, int(time.time()) + 1000), ["reset", "-q", "--hard", "HEAD^1"],
+                   lambda: big("Reformat again"), ["commit", "-q", "--amend", "-m", "Reformat again, for rounding"],
+                   ["reset", "-q", "--hard", "HEAD~7"], ["reset", "-q", "--hard", tip]]
+    for n, step in enumerate(steps):
+        before = _logged(repo, 6)
+        step() if callable(step) else git(repo, *step)
+        read.clear()
+        head = history.head(repo)
+        history.update(c, repo, head, history.Log(repo, head, history.extendable(c)))
+        store.set_meta(history.HEAD_KEY, head)
+        c.commit()
+        # each commit new to the log read once, none stored read again (going back to the tip reads the seven
+        # commits after the stored head, one of them too old for the log)
+        assert len(read) == len(set(read)) and not set(read) & set(before), step
+        assert set(_logged(repo, 6)) - set(before) <= set(read), step
+        assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / f"full{n}.sqlite"), step
+    store.close()
+
+
+def test_a_history_an_earlier_genie_stored_is_brought_to_a_rewritten_head(make_repo, tmp_path, monkeypatch):
+    # its note of how the log was read has the positions of the commits left out, not their ids: they are read again
+    # (the initial one, of four files, and an empty one)
+    monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
+    repo = _history_repo(make_repo)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "Empty")
+    store = _stored_history(repo, tmp_path / "index.sqlite")
+    c = store.conn()
+    note = json.loads(c.execute("SELECT value FROM meta WHERE key=?", (history.LOG_KEY,)).fetchone()[0])
+    store.set_meta(history.LOG_KEY, json.dumps({k: note[k] for k in ("head", "read", "skipped")}))
+    c.commit()
+    before = _logged(repo, 100)
+    left_out = {before[p - 1] for p in note["skipped"]}
+    _merge_side(repo)
+    read = _commits_read(monkeypatch)
+    head = history.head(repo)
+    history.update(c, repo, head, history.Log(repo, head, history.extendable(c)))
+    store.set_meta(history.HEAD_KEY, head)
+    c.commit()
+    new = set(_logged(repo, 100)) - set(before)  # the side's commit and main's new one
+    assert len(new) == 2 and len(left_out) == 2 and sorted(read) == sorted(new | left_out)
+    assert (_tables(c), _signals(c)) == _full_read(repo, tmp_path / "full.sqlite")
+    store.close()
+
+
+def test_a_rewrite_too_large_for_a_lookup_is_read_by_a_catch_up_while_the_old_history_answers(make_repo,
+                                                                                             monkeypatch):
+    # a lookup reads at most history.INLINE commits itself (reading them all took 1.5 s on sphinx): a reset of more
+    # is caught up in the background, as a branch switch's files are; the lookups meanwhile answer from the
+    # history as it was
+    monkeypatch.setattr(history, "INLINE", 2)
+    repo = _history_repo(make_repo)
+    ix = RepoIndex.open(repo, watch=True)
+    go, real = threading.Event(), history.update
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "genie-index":  # a catch-up's
+            go.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(history, "update", held)
+    query = "speed up large"  # the words of a commit that goes
+    try:
+        assert "similar past commits changed it" in {r.path: r.why for r in ix.search(query)}["export.py"]
+        git(repo, "reset", "-q", "--hard", "HEAD~3")  # three commits go
+        during = {r.path: r.why for r in ix.search(query)}
+        assert ix.building
+        assert "similar past commits changed it" in during["export.py"]
+        go.set()
+        assert ix.wait(30)
+        assert "similar past commits changed it" not in {r.path: r.why for r in ix.search(query)}.get("export.py", "")
+        c = ix._store.conn()
+        assert (_tables(c), _signals(c)) == _full_read(repo, repo.parent / "full.sqlite")
+    finally:
+        go.set()
+        ix.close()
