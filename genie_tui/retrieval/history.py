@@ -5,14 +5,15 @@ keeps the stored history at HEAD; histterms.py scores queries against it."""
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 
+from genie_tui.retrieval.histstore import activity  # noqa: F401 (history.activity)
+from genie_tui.retrieval.histstore import add as _add
+from genie_tui.retrieval.histstore import drop as _drop
 from genie_tui.retrieval.store import TooMany
 from genie_tui.retrieval.textutil import tokenize
 
@@ -123,7 +124,7 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
         c.execute("DELETE FROM meta WHERE key=?", (LOG_KEY,))
         return 0
     rows, skipped = _kept(logged)
-    _add(c, [(i, *r) for i, r in enumerate(rows, 1)], Counter())
+    _add(c, [(i, *r) for i, r in enumerate(rows, 1)], Counter(), RECENT)
     _set_log(c, current_head, len(logged), skipped)
     return len(rows)
 
@@ -188,7 +189,7 @@ def _extend(c: sqlite3.Connection, since: str, head: str, logged: list[Logged],
         return None
     delta, _ = _drop(c, [*range(lo, lo + r), *range(hi - drop + 1, hi + 1)])
     rows, skipped = _kept(logged)
-    _add(c, [(i, *row) for i, row in enumerate(rows, lo + r - len(rows))], delta)
+    _add(c, [(i, *row) for i, row in enumerate(rows, lo + r - len(rows))], delta, RECENT)
     _set_log(c, head, min(MAX_COMMITS, was["read"] - k + m),
              skipped + [(p - k + m, s) for p, s in was["skipped"] if k < p <= cut])
     return count - r - drop + len(rows)
@@ -245,7 +246,7 @@ def _rewrite(c: sqlite3.Connection, repo: Path, head: str, logged: list[Logged],
     delta, held = _drop(c, [i for s, i in ids.items() if target.get(s) != i])
     moved = {s: held[i] for s, i in ids.items() if i in held and s in target}
     _add(c, [(target[s], s, *(moved[s] if s in moved else ("\n".join(have[s][2]), have[s][3])))
-             for s in keep if s in moved or s not in ids], delta)
+             for s in keep if s in moved or s not in ids], delta, RECENT)
     _set_log(c, head, len(order), skipped)
     return len(keep)
 
@@ -259,81 +260,7 @@ def _git(repo: Path, *args: str) -> list[str] | None:
     return r.stdout.splitlines() if r.returncode == 0 else None
 
 
-def _drop(c: sqlite3.Connection, gone: list[int]) -> tuple[Counter[tuple[str, str]], dict[int, tuple[str, list[str]]]]:
-    """Delete the commits of the ids ``gone``; returns the change of ``histpost``'s tfs that takes their words away
-    from their files (for :func:`_add`) and, by id, their files and words as stored."""
-    delta: Counter[tuple[str, str]] = Counter()  # (term, path) -> the change of its tf in histpost
-    if not gone:
-        return delta, {}
-    c.execute("CREATE TEMP TABLE IF NOT EXISTS hist_gone(id INTEGER PRIMARY KEY)")
-    c.executemany("INSERT INTO temp.hist_gone VALUES(?)", ((i,) for i in gone))
-    held = {i: (f, []) for i, f in c.execute("SELECT id, files FROM commits WHERE id IN temp.hist_gone")}
-    words = c.execute("SELECT term, commit_id, tf FROM histterm WHERE commit_id IN temp.hist_gone").fetchall()
-    for t, cid, n in words:
-        files, said = held[cid]
-        said.extend([t] * n)
-        for f in files.split("\n"):
-            delta[(t, f)] -= n
-    c.executemany("DELETE FROM histterm WHERE term=? AND commit_id=?", [(t, cid) for t, cid, _ in words])
-    c.execute("DELETE FROM commits WHERE id IN temp.hist_gone")
-    c.execute("DELETE FROM temp.hist_gone")
-    return delta, held
-
-
-def _add(c: sqlite3.Connection, rows: list[tuple[int, str, str, list[str]]], delta: Counter[tuple[str, str]]) -> None:
-    """Store ``rows`` (id, sha, files, words), with ``delta`` (the words of the commits deleted, each for each file,
-    taken away), and the files' history lengths again from all commits stored."""
-    terms = []
-    for i, _, changed, words in rows:
-        files = changed.split("\n")
-        for t, n in Counter(words).items():
-            terms.append((t, i, n))
-            for f in files:
-                delta[(t, f)] += n
-    c.executemany("INSERT INTO commits(id, sha, files, ntok) VALUES(?,?,?,?)",
-                  ((i, sha, changed, len(words)) for i, sha, changed, words in rows))
-    _through_sorted(c, terms, "INSERT INTO histterm SELECT a, b, n FROM temp.hist_rows ORDER BY a, b")
-    _through_sorted(c, ((t, f, n) for (t, f), n in delta.items() if n),
-                    "INSERT INTO histpost SELECT a, b, n FROM temp.hist_rows WHERE true ORDER BY a, b "
-                    "ON CONFLICT(term, path) DO UPDATE SET tf = tf + excluded.tf",
-                    "DELETE FROM histpost WHERE tf <= 0 AND (term, path) IN "
-                    "(SELECT a, b FROM temp.hist_rows WHERE n < 0)")
-    length: Counter[str] = Counter()  # path -> words of the commits that changed it (its history document's length)
-    commits: Counter[str] = Counter()
-    recent: Counter[str] = Counter()
-    for i, (changed, ntok) in enumerate(c.execute("SELECT files, ntok FROM commits ORDER BY id"), 1):
-        for f in changed.split("\n"):
-            commits[f] += 1
-            length[f] += ntok
-            if i <= RECENT:
-                recent[f] += 1
-    c.execute("DELETE FROM histlen")
-    c.executemany("INSERT INTO histlen VALUES(?,?,?,?)", ((f, n, commits[f], recent[f]) for f, n in length.items()))
-
-
-def _through_sorted(c: sqlite3.Connection, rows: Iterable[tuple[str, object, int]], *statements: str) -> None:
-    """Run ``statements`` over ``rows`` put in a temporary table ``hist_rows(a, b, n)``, which they read in their
-    target's key order: rows inserted at random places in a table took half of the update's time. SQLite sorts
-    them in one step, without Python's GIL; ``list.sort`` holds it (0.17 s for sphinx's 12,768 commits, in which the
-    app's event loop, waiting for the GIL, could not run)."""
-    c.execute("CREATE TEMP TABLE IF NOT EXISTS hist_rows(a, b, n)")
-    c.execute("DELETE FROM temp.hist_rows")
-    c.executemany("INSERT INTO temp.hist_rows VALUES(?,?,?)", rows)
-    for statement in statements:
-        c.execute(statement)
-    c.execute("DELETE FROM temp.hist_rows")
-
-
 def stored_head(c: sqlite3.Connection) -> str | None:
     """The commit the stored history was read at (``None``: none was read)."""
     row = c.execute("SELECT value FROM meta WHERE key=?", (HEAD_KEY,)).fetchone()
     return row[0] if row else None
-
-
-def activity(c: sqlite3.Connection) -> dict[str, tuple[float, float]]:
-    """Path -> (how often it changed, how often recently), each as log count scaled to [0, 1]; files that
-    change often are where bugs get fixed."""
-    rows = c.execute("SELECT path, ncommits, nrecent FROM histlen").fetchall()
-    top_all = math.log1p(max((r[1] for r in rows), default=0)) or 1.0
-    top_recent = math.log1p(max((r[2] for r in rows), default=0)) or 1.0
-    return {p: (math.log1p(n) / top_all, math.log1p(m) / top_recent) for p, n, m in rows}
