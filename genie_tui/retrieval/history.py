@@ -22,6 +22,7 @@ MAX_FILES_PER_COMMIT = 40
 RECENT = 500  # commits that count as recent activity
 HEAD_KEY = "history_head"  # the index's meta key for the commit the stored history was read at
 LOG_KEY = "history_log"  # ... and how: that commit, the commits logged, the positions and ids of those left out
+GEN_KEY = "history_gen"  # ... and how many times it was written (a reader's cache of it is for one writing)
 INLINE = 2000  # commits a lookup reads or takes out itself (``update``'s ``limit``; 2,300 of sphinx's: 0.5-0.65 s)
 
 
@@ -146,9 +147,12 @@ def _kept(logged: list[Logged]) -> tuple[list[Row], list[tuple[int, str]]]:
 
 def _set_log(c: sqlite3.Connection, head: str, read: int, skipped: list[tuple[int, str]]) -> None:
     """Note how the stored history was read: at ``head``, ``read`` commits logged, ``skipped`` those of them left
-    out (positions and ids; "" where an index of an earlier genie did not note the id)."""
+    out (positions and ids; "" where an index of an earlier genie did not note the id); and that it changed
+    (:data:`GEN_KEY`)."""
     c.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (LOG_KEY, json.dumps(
         {"head": head, "read": read, "skipped": [p for p, _ in skipped], "left_out": [s for _, s in skipped]})))
+    gen = generation(c) or ""  # (not a count: counted again from 1)
+    c.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (GEN_KEY, str(int(gen) + 1 if gen.isdigit() else 1)))
 
 
 def _log_meta(c: sqlite3.Connection) -> dict | None:
@@ -260,7 +264,12 @@ def _git(repo: Path, *args: str) -> list[str] | None:
     return r.stdout.splitlines() if r.returncode == 0 else None
 
 
-def stored_head(c: sqlite3.Connection) -> str | None:
+def stored_head(c: sqlite3.Connection, key: str = HEAD_KEY) -> str | None:
     """The commit the stored history was read at (``None``: none was read)."""
-    row = c.execute("SELECT value FROM meta WHERE key=?", (HEAD_KEY,)).fetchone()
+    row = c.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
     return row[0] if row else None
+
+
+def generation(c: sqlite3.Connection) -> str | None:
+    """How many times the stored history was written (see :data:`GEN_KEY`)."""
+    return stored_head(c, GEN_KEY)

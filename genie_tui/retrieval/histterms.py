@@ -10,7 +10,7 @@ import threading
 from array import array
 from collections import OrderedDict
 
-from genie_tui.retrieval.history import stored_head
+from genie_tui.retrieval.history import generation, stored_head
 
 K1 = 1.2  # BM25's, for commits (as SQLite's FTS5 has them) and files' history documents
 B = 0.75
@@ -27,8 +27,8 @@ class Terms:
     postings took 9 ms; from memory both take about a millisecond. The scores are the same sums in the same
     order: FTS5's ``bm25()`` for :meth:`votes`, and what the per-file query computed for :meth:`file_scores`."""
 
-    def __init__(self, head: str | None, max_postings: int = CACHED_POSTINGS) -> None:
-        self.head = head
+    def __init__(self, head: str | None, max_postings: int = CACHED_POSTINGS, gen: str | None = None) -> None:
+        self.head, self.gen = head, gen  # with ``gen`` (history.generation), for that writing of it alone
         self._lock = threading.Lock()
         self._held: OrderedDict[tuple[str, str], tuple[array[int], array[int]]] = OrderedDict()  # (table, term)
         self._cached = 0
@@ -83,7 +83,7 @@ class Terms:
     def _same_history(self, c: sqlite3.Connection) -> bool:
         """Whether the history stored now is the one this was made for; when a build has stored another since,
         what was read may mix the two, so it is dropped (and the index makes a new :class:`Terms`)."""
-        if stored_head(c) == self.head:
+        if stored_head(c) == self.head and (self.gen is None or generation(c) == self.gen):
             return True
         with self._lock:
             self.head = "(stale)"

@@ -353,11 +353,11 @@ class RepoIndex(Following):
         return [(s.info.path, dict(s.feats)) for s in ranked]
 
     def _history_terms(self) -> Terms:
-        """The history's postings as read so far, for the history stored now (any process may have re-read it)."""
-        head = history.stored_head(self._store.conn())
-        past = self._past
-        if past is None or past.head != head:
-            past = self._past = Terms(head)
+        """The history's postings as read so far, for the history written last (by any process; A, B, A: again)."""
+        c, past = self._store.conn(), self._past
+        head, gen = history.stored_head(c), history.generation(c)
+        if past is None or past.head != head or past.gen != gen:
+            past = self._past = Terms(head, gen=gen)
         return past
 
     def _own_names(self) -> frozenset[str]:
