@@ -9,7 +9,8 @@ read or take out, are not taken in on the asker's thread: they are caught up in 
 is (``building``, with its progress), and lookups answer meanwhile from what is indexed; once its files are in (an embedding pass may go on), lookups follow again. A catch-up
 that failed is not started again before :data:`RETRY_S`. A patch genie applied is only noted (``refresh(paths,
 wait=False)``: nothing is read on the app's event loop); the next lookup reads its files first, or hands them to a
-background build still parsing, which reads them at its next file and goes on (see inbox.py). A build that takes
+background build still parsing, which reads them at its next file and goes on (see inbox.py), or, bringing the
+history to HEAD, rolls that back, reads them and brings it again (:meth:`Following._history_update`). A build that takes
 no file meanwhile (a worker stopped, a slow parse) or another genie's build is waited for up to
 :data:`PATCH_WAIT_S`, once: after that lookups answer without waiting until the build takes files again or they
 find the lock free.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from genie_tui.errors import GenieError
-from genie_tui.retrieval import history
+from genie_tui.retrieval import build, history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
 from genie_tui.retrieval.githead import GitHead
@@ -43,6 +44,18 @@ MAX_INLINE = 200
 PATCH_WAIT_S = 10.0
 #: how long after a failed catch-up lookups answer from what is indexed before one is started again
 RETRY_S = 30.0
+#: how many times a catch-up's history update makes way for a patch (each time it starts again)
+HISTORY_YIELDS = 3
+
+
+class _PatchOrStop:
+    """Set once the index closes or a lookup hands the background build a patch's files (history.update's stop)."""
+
+    def __init__(self, stop: threading.Event, inbox: Inbox) -> None:
+        self._stop, self._inbox = stop, inbox
+
+    def is_set(self) -> bool:
+        return self._stop.is_set() or self._inbox.waiting
 
 
 class Following:
@@ -70,6 +83,7 @@ class Following:
     _failed: tuple[float, str] = (-RETRY_S, "")  # when a background build last failed, and why
     _written_failed = ""  # why reading a patch's files last failed
     _built: bool = False  # a background build's files were all taken in once
+    _far = False  # the update reading a patch's files left the history to a catch-up (too many commits)
 
     if TYPE_CHECKING:  # RepoIndex's
         def _update(self, progress: Callable[[int, int], None] | None = None, quick: bool = False,
@@ -80,32 +94,59 @@ class Following:
         @property
         def building(self) -> bool: ...
 
-    def _history_begin(self, c: sqlite3.Connection, max_parse: int | None) -> tuple:
-        """Before an update reads the files: HEAD's commit, the signature it was read at, whether the stored history
-        is another's, git's log of the commits to read, which runs meanwhile (see history.Log), and how many
-        commits the update may take in (a lookup's, ``max_parse``: history.INLINE; more are a catch-up's)."""
+    def _history_begin(self, c: sqlite3.Connection, lookup: bool) -> tuple:
+        """Before an update reads the files: HEAD's commit (None when git failed: the history stays, asked again next
+        time), the signature it was read at, whether the stored history is another's, git's log of the commits to
+        read, which runs meanwhile (see history.Log), and how many commits the update may take in (a ``lookup``'s,
+        also one reading a patch's files: history.INLINE; more are a catch-up's)."""
         head, head_seen = self._head.read()
-        stale = history.stored_head(c) != head
-        limit = None if max_parse is None else history.INLINE
+        stale = head is not None and history.stored_head(c) != head
+        limit = history.INLINE if lookup else None
         since = history.extendable(c) if stale and head else None
         # git logs the commits meanwhile (a lookup's update only those after the stored head: a full read is not its)
         log = history.Log(self.repo, head, since, limit=limit) if stale and head and (since or limit is None) else None
         return head, head_seen, stale, log, limit
 
-    def _history_end(self, c: sqlite3.Connection, head: str, head_seen: tuple, stale: bool,
+    def _history_end(self, c: sqlite3.Connection, head: str | None, head_seen: tuple, stale: bool,
                      log: history.Log | None, limit: int | None) -> bool:
         """After the files: the stored history brought to HEAD (not when the index is closing); True when it is left
-        for a catch-up, more than ``limit`` commits to read or take out."""
-        if stale and not self._stop.is_set():
+        for a catch-up, more than ``limit`` commits to read, take out or move."""
+        read: int | None = 0
+        if stale and head is not None and not self._stop.is_set():
             try:
-                history.update(c, self.repo, head, log, limit)
+                read = self._history_update(c, head, log, limit)
             except TooMany:
                 return True
-            self._store.set_meta(history.HEAD_KEY, head)
-            c.commit()
-        if not stale or not self._stop.is_set():
+            if read is not None:  # else git failed: the history stays as it was
+                self._store.set_meta(history.HEAD_KEY, head)
+                c.commit()
+        if head is not None and read is not None and (not stale or not self._stop.is_set()):
             self._head.seen = head_seen  # a lookup reads the history again when HEAD moves from here
         return False
+
+    def _history_update(self, c: sqlite3.Connection, head: str, log: history.Log | None,
+                        limit: int | None) -> int | None:
+        """``history.update``; a background build's makes way for a patch's files handed to it meanwhile (see
+        Inbox), as its files' part does: rolled back, it reads them and brings the history again from what git
+        logged, up to HISTORY_YIELDS times (then the patch waits for it). The lookup after a patch during the
+        catch-up of a reset --soft HEAD~6000 on sphinx (13,300 commits to take out) waited 1.2 s for it."""
+        inbox = self._inbox if threading.current_thread() is self._thread else None
+        if inbox is None:
+            return history.update(c, self.repo, head, log, limit, self._stop)
+        inbox.ready = True  # it takes them (a lookup waits for that)
+        try:
+            for _ in range(HISTORY_YIELDS):
+                try:
+                    return history.update(c, self.repo, head, log, limit, _PatchOrStop(self._stop, inbox))
+                except Stopped:
+                    if self._stop.is_set():
+                        raise
+                paths = inbox.take()
+                if paths:  # in a transaction of their own, committed (as the files' part reads them)
+                    inbox.done(build.update(c, self.repo, only=paths, stop=self._stop).changed)
+        finally:
+            inbox.ready = False
+        return history.update(c, self.repo, head, log, limit, self._stop)
 
     def _busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -199,6 +240,9 @@ class Following:
             return
         try:
             w = self._watch
+            if self._far:  # found by the update that read a patch's files: not looked into again
+                self._far = False
+                raise TooMany
             if self._dirty or self._head.moved() or (self._follows and (w is None or w.pending())):
                 dirty, self._dirty = self._dirty, False
                 try:  # not while another genie process updates (or stopped doing so): later
@@ -307,7 +351,10 @@ class Following:
         """Read ``paths`` (the write lock held, given back here): True when read, False to try again while another
         genie's build holds the build lock, None when that was waited for PATCH_WAIT_S (once)."""
         try:
-            self._update(None, quick=True, block=False, only=paths)
+            try:
+                self._update(None, quick=True, block=False, only=paths)
+            except TooMany:  # its files are in; HEAD moved too far: the catch-up's, started by this lookup
+                self._far = True
             self._lock_wait = (None, False, False)  # found free: the next busy lock is waited for again
             return True
         except LockBusy:

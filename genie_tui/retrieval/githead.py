@@ -48,11 +48,15 @@ class GitHead:
         """Whether HEAD may name another commit than when the history was last brought to it."""
         return self.signature() != self.seen
 
-    def read(self) -> tuple[str, tuple]:
-        """HEAD's commit ("" when none) and the signature it was read at (for :attr:`seen` once it is taken in)."""
+    def read(self) -> tuple[str | None, tuple]:
+        """HEAD's commit ("" when none, ``None`` when git failed: asked again next time) and the signature it was
+        read at (for :attr:`seen` once it is taken in)."""
         sig = self.signature()
         if sig != self._read[0]:
-            self._read = (sig, history.head(self.repo))  # the signature first: a move meanwhile is seen next time
+            head = history.head(self.repo)  # the signature first: a move meanwhile is seen next time
+            if head is None:
+                return None, sig
+            self._read = (sig, head)
         return self._read[1], sig
 
 

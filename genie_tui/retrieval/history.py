@@ -4,17 +4,19 @@ keeps the stored history at HEAD; histterms.py scores queries against it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Protocol
 
 from genie_tui.retrieval.histstore import activity  # noqa: F401 (history.activity)
 from genie_tui.retrieval.histstore import add as _add
 from genie_tui.retrieval.histstore import drop as _drop
-from genie_tui.retrieval.store import TooMany
+from genie_tui.retrieval.store import Stopped, TooMany
 from genie_tui.retrieval.textutil import tokenize
 
 MAX_COMMITS = 20000
@@ -23,16 +25,41 @@ RECENT = 500  # commits that count as recent activity
 HEAD_KEY = "history_head"  # the index's meta key for the commit the stored history was read at
 LOG_KEY = "history_log"  # ... and how: that commit, the commits logged, the positions and ids of those left out
 GEN_KEY = "history_gen"  # ... and how many times it was written (a reader's cache of it is for one writing)
+FULL_COST, NEW_COST = 1.0, 1.5  # a commit read in full, a new one stored, against one taken out (see _afford)
 INLINE = 2000  # commits a lookup reads or takes out itself (``update``'s ``limit``; 2,300 of sphinx's: 0.5-0.65 s)
 
 
-def head(repo: Path) -> str:
+class Halt(Protocol):  # what stops an update (a ``threading.Event``, follow._PatchOrStop)
+    def is_set(self) -> bool: ...
+
+
+def head(repo: Path) -> str | None:
+    """HEAD's commit: "" when there is none (an unborn branch, no repository), ``None`` when git could not be
+    asked (not found, timed out): not a history of no commits, so the stored one stays."""
     try:
         r = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, check=False, capture_output=True,
                            text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
-        return ""
+        return None
     return r.stdout.strip() if r.returncode == 0 else ""
+
+
+def basis(repo: Path) -> str | None:
+    """What decides the history git logs besides HEAD, none of which moves it: a shallow clone's boundary (its
+    commits are logged as if they had no parent, every file changed; ``git fetch --unshallow`` changes it), grafts
+    and replace refs (``git replace``). "" when there is none of them (most repositories), else a digest;
+    ``None`` when git failed. A history stored under another is read again in full."""
+    paths = _git(repo, "rev-parse", "--git-path", "shallow", "--git-path", "info/grafts")  # the common directory's
+    refs = _git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/replace/")
+    if paths is None or refs is None:
+        return None
+    parts = []
+    for p in paths:
+        try:
+            parts.append((repo / p).read_bytes())
+        except OSError:
+            parts.append(b"")
+    return hashlib.sha1(b"\0".join([*parts, "\n".join(refs).encode()])).hexdigest() if any(parts) or refs else ""
 
 
 class Log:
@@ -41,12 +68,14 @@ class Log:
     0.7 s that the cold build no longer waits for). With ``since`` (the commit the stored history was read at, see
     :func:`extendable`), only the commits after it, merges included, with their parents: :func:`update` adds them
     when they lie in a line on top of it, at most one more than ``limit`` (see :func:`update`). With ``shas``,
-    those commits alone, in that order."""
+    those commits alone, in that order. Unless ``shas``, :attr:`basis` is asked meanwhile too."""
 
     def __init__(self, repo: Path, head: str, since: str | None = None, shas: list[str] | None = None,
                  limit: int | None = None) -> None:
         self.since, self.limit = since, limit
-        self._out: bytes | None = None
+        self.basis: str | None = None
+        self._out: bytes | None = None  # git's output (None: it failed)
+        self._parsed: list[Logged] | None = None  # ... as result() gives it
         self._thread = threading.Thread(target=self._run, args=(repo, head, shas), name="genie-git-log", daemon=True)
         self._thread.start()
 
@@ -55,6 +84,8 @@ class Log:
         most = MAX_COMMITS if self.limit is None else min(self.limit, MAX_COMMITS)
         which = ["--no-walk=unsorted", "--stdin"] if shas is not None else \
             [f"-n{most + 1}", f"{self.since}..{head}"] if self.since else ["--no-merges", f"-n{MAX_COMMITS}", head]
+        if shas is None:
+            self.basis = basis(repo)
         try:
             # core.quotepath=off: otherwise git prints a non-ASCII name as "b\303\251ta.py", which matches no file
             r = subprocess.run(["git", "-c", "core.quotepath=off", "log", "--format=%x00%H%x01%P%x01%s%n%b%x02",
@@ -65,13 +96,20 @@ class Log:
         if r.returncode == 0:
             self._out = r.stdout
 
+    def wait(self, stop: Halt) -> None:
+        """Wait for git, or raise :class:`Stopped` once ``stop`` is set (git goes on; what it logs is not used)."""
+        while self._thread.is_alive():
+            self._thread.join(0.05)
+            if stop.is_set():
+                raise Stopped
+
     def result(self) -> list[tuple[str, str, list[str], list[str]]] | None:
         """Each commit logged, newest first: its id, its parents' (space-separated), the files it changed and the
-        words of its message; ``None`` when git failed or timed out."""
+        words of its message; ``None`` when git failed or timed out. Read once (an update tried again reads it)."""
         self._thread.join()
-        if self._out is None:
-            return None
-        out = []
+        if self._out is None or self._parsed is not None:
+            return self._parsed
+        out = self._parsed = []
         for chunk in self._out.decode("utf-8", "replace").split("\0"):
             sha, sep, rest = chunk.partition("\x01")
             if not sep:
@@ -90,44 +128,107 @@ def extendable(c: sqlite3.Connection) -> str | None:
     return head if row is not None and head and json.loads(row[0]).get("head") == head else None
 
 
+class _Cheaper(Exception):
+    """Reading the whole log again costs less than taking the change in (its argument: the commits it logs)."""
+
+
 def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None = None,
-           limit: int | None = None) -> int:
+           limit: int | None = None, stop: Halt | None = None) -> int | None:
     """Bring the stored history to ``current_head`` (from ``log`` when it was started already); returns the number
-    of commits stored. Only the commits not stored yet are read, and those no longer logged go: the tables are as
-    a full read makes them, the commits' ids apart (lower ones for the newer, in the same order). New commits in
-    a line on top of the stored head (a commit, a pull that fast-forwards) and a line of them in place of the
-    last ones (an amend, a rebase of them, a reset to an older commit) are read with their parents, and their
-    places follow from them (:func:`_extend`); otherwise (a merge, a checkout of another line) git lists the
-    commits to store first (:func:`_rewrite`). Re-reading all of sphinx's 16,600 commits after an amend took
-    1.5 s. ``limit``: :class:`TooMany` is raised, nothing written, when more commits than that are to be read
-    or taken out, or all are to be read again."""
-    if current_head and log is not None and log.since:
+    of commits stored, ``None`` when git failed (nothing is written: the history stays as it was). Only the
+    commits not stored yet are read, and those no longer logged go: the tables are as a full read makes them, the
+    commits' ids apart (lower ones for the newer, in the same order). New commits in a line on top of the stored
+    head (a commit, a fast-forward) and a line of them in place of the last ones (an amend, a rebase of them, a
+    reset back) are read with their parents, and their places follow from them (:func:`_extend`); otherwise (a
+    merge, a checkout of another line) git lists the commits to store first (:func:`_rewrite`). Re-reading all of
+    sphinx's 16,600 commits after an amend took 1.5 s; but all are read again where that costs less (see
+    :func:`_afford`), or a shallow clone's boundary or the replace refs changed (:func:`basis`). ``limit``:
+    :class:`TooMany` is raised, nothing written, when more commits than that are to be read, taken out or stored
+    again. ``stop`` (the index closing, a patch to read): :class:`Stopped` at its next step or within a
+    statement, what was written rolled back."""
+    stop = stop or threading.Event()
+    c.set_progress_handler(stop.is_set, 20000)  # a statement running when it is set stops (about every ms)
+    try:
+        return _update(c, repo, current_head, log, limit, stop)
+    except (Stopped, sqlite3.OperationalError):
+        if not stop.is_set():
+            raise
+        c.rollback()
+        raise Stopped from None
+    finally:
+        c.set_progress_handler(None, 0)
+
+
+def _update(c: sqlite3.Connection, repo: Path, head: str, log: Log | None, limit: int | None,
+            stop: Halt) -> int | None:
+    if not head:  # an unborn branch: no commits
+        return _store_all(c, "", [], "")
+    if log is not None:
+        log.wait(stop)
+    known = log.basis if log is not None else basis(repo)
+    if known is None:
+        return None
+    was = _log_meta(c)
+    n: int | None = None  # the commits a full read logs, when known
+    if log is not None and log.since and was is not None and was.get("basis", "") == known:
+        logged = log.result()
+        if logged is None:
+            return None
+        if limit is not None and len(logged) > limit:
+            raise TooMany
+        try:
+            done = _extend(c, log.since, head, logged, limit=limit) if logged else None
+            if done is None:
+                # the commits no longer logged, if a line: more than half those logged make a full read cheaper
+                most = min(MAX_COMMITS, (was["read"] + len(logged)) // 2, MAX_COMMITS if limit is None else limit)
+                gone = _range(repo, head, log.since, most)
+                if gone is None:
+                    return None
+                done = _extend(c, log.since, head, logged, gone, limit) if 0 < len(gone) <= most else None
+                done = _rewrite(c, repo, head, logged, limit, known, stop) if done is None else done
+            return done  # (None: git failed)
+        except _Cheaper as cheaper:
+            n = cheaper.args[0]
+    elif log is not None and not log.since:  # a full log, started before
         logged = log.result()
         if logged is not None and limit is not None and len(logged) > limit:
             raise TooMany
-        n = _extend(c, log.since, current_head, logged) if logged else None
-        if n is None and logged is not None:
-            gone = _range(repo, current_head, log.since)  # the commits no longer logged, if a line
-            if gone is not None and limit is not None and len(gone) > limit:
-                raise TooMany
-            n = _extend(c, log.since, current_head, logged, gone) if gone else None
-            n = _rewrite(c, repo, current_head, logged, limit) if n is None else n
-        if n is not None:
-            return n
-        log = None
-    if current_head and limit is not None:  # all read again (git failed, or no stored history to go from)
+        return None if logged is None else _store_all(c, head, logged, known)
+    if limit is not None and n is None:  # all read again: how many (a repository's first commits are read at once)
+        listed = _git(repo, "rev-list", "--no-merges", f"-n{limit + 1}", head)
+        if listed is None:
+            return None
+        n = len(listed)
+    if limit is not None and n is not None and n > limit:
         raise TooMany
-    log = log or (Log(repo, current_head) if current_head else None)
+    log = Log(repo, head)
+    log.wait(stop)
+    logged = log.result()
+    return None if logged is None else _store_all(c, head, logged, known)
+
+
+def _store_all(c: sqlite3.Connection, head: str, logged: list[Logged], known: str) -> int:
+    """Store the history ``logged`` (all of it, as logged at ``head``) in place of the one stored."""
     for table in ("commits", "histterm", "histpost", "histlen"):
         c.execute(f"DELETE FROM {table}")
-    logged = log.result() if log is not None else None
-    if logged is None:
-        c.execute("DELETE FROM meta WHERE key=?", (LOG_KEY,))
-        return 0
     rows, skipped = _kept(logged)
     _add(c, [(i, *r) for i, r in enumerate(rows, 1)], Counter(), RECENT)
-    _set_log(c, current_head, len(logged), skipped)
+    _set_log(c, head, len(logged), skipped, known)
     return len(rows)
+
+
+def _afford(out: int, new: int, full: int, limit: int | None) -> None:
+    """Go on taking ``out`` stored commits out (gone, or moved: stored again) and storing ``new`` ones, unless a
+    full read of the ``full`` commits logged costs less (:class:`_Cheaper`). On sphinx a full read took 100-110 us
+    a commit, taking one out about as long, storing a new one 1.5 times as long (:data:`NEW_COST`): taking out the
+    13,300 commits a ``reset --soft HEAD~6000`` left took 1.45 s, reading the 3,300 left 0.26 s. :class:`TooMany`
+    when the way chosen has more than ``limit`` commits to take out or store."""
+    if full * FULL_COST < out + new * NEW_COST:
+        if limit is not None and full > limit:
+            raise TooMany
+        raise _Cheaper(full)
+    if limit is not None and out + new > limit:
+        raise TooMany
 
 
 Row = tuple[str, str, list[str]]  # a commit's id, the files it changed (joined by newlines), its message's words
@@ -145,14 +246,14 @@ def _kept(logged: list[Logged]) -> tuple[list[Row], list[tuple[int, str]]]:
     return rows, skipped
 
 
-def _set_log(c: sqlite3.Connection, head: str, read: int, skipped: list[tuple[int, str]]) -> None:
+def _set_log(c: sqlite3.Connection, head: str, read: int, skipped: list[tuple[int, str]], known: str) -> None:
     """Note how the stored history was read: at ``head``, ``read`` commits logged, ``skipped`` those of them left
-    out (positions and ids; "" where an index of an earlier genie did not note the id); and that it changed
-    (:data:`GEN_KEY`)."""
-    c.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (LOG_KEY, json.dumps(
-        {"head": head, "read": read, "skipped": [p for p, _ in skipped], "left_out": [s for _, s in skipped]})))
+    out (positions and ids; "" where an index of an earlier genie did not note the id), under ``known`` (see
+    :func:`basis`); and that it changed (:data:`GEN_KEY`)."""
     gen = generation(c) or ""  # (not a count: counted again from 1)
-    c.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (GEN_KEY, str(int(gen) + 1 if gen.isdigit() else 1)))
+    c.executemany("INSERT OR REPLACE INTO meta VALUES(?, ?)", [(LOG_KEY, json.dumps(
+        {"head": head, "read": read, "skipped": [p for p, _ in skipped], "left_out": [s for _, s in skipped],
+         "basis": known})), (GEN_KEY, str(int(gen) + 1 if gen.isdigit() else 1))])
 
 
 def _log_meta(c: sqlite3.Connection) -> dict | None:
@@ -165,7 +266,7 @@ def _log_meta(c: sqlite3.Connection) -> dict | None:
 
 
 def _extend(c: sqlite3.Connection, since: str, head: str, logged: list[Logged],
-            gone: list[tuple[str, str]] | None = None) -> int | None:
+            gone: list[tuple[str, str]] | None = None, limit: int | None = None) -> int | None:
     """Add the commits ``logged`` after ``since`` (up to ``head``) in place of ``gone``, the commits up to
     ``since`` that ``head`` does not reach, as ``(id, parents)``, when each of both has one parent, the next one
     of its list, and the last ones the same (``since`` when none are gone): ``git log`` lists the commits of a
@@ -180,6 +281,9 @@ def _extend(c: sqlite3.Connection, since: str, head: str, logged: list[Logged],
     was = _log_meta(c) or {}
     if was.get("head") != since or (m < k and was["read"] >= MAX_COMMITS):  # older ones are to be read
         return None
+    full = min(MAX_COMMITS, was["read"] - k + m)  # the commits a full read logs: if all are new, these
+    if full <= m:
+        return _store_all(c, head, logged[:full], was.get("basis", ""))
     lo, hi, count = c.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM commits").fetchone()
     lo, hi = (lo, hi) if count else (1, 0)
     ids = dict(c.execute(f"SELECT sha, id FROM commits WHERE sha IN ({','.join('?' * k)})", [s for s, _ in gone]))
@@ -191,11 +295,12 @@ def _extend(c: sqlite3.Connection, since: str, head: str, logged: list[Logged],
     drop = max(0, was["read"] - cut) - sum(p > cut for p, _ in was["skipped"])
     if hi - lo + 1 != count or r + drop > count:
         return None
+    _afford(r + drop, m, full, limit)
     delta, _ = _drop(c, [*range(lo, lo + r), *range(hi - drop + 1, hi + 1)])
     rows, skipped = _kept(logged)
     _add(c, [(i, *row) for i, row in enumerate(rows, lo + r - len(rows))], delta, RECENT)
-    _set_log(c, head, min(MAX_COMMITS, was["read"] - k + m),
-             skipped + [(p - k + m, s) for p, s in was["skipped"] if k < p <= cut])
+    _set_log(c, head, full,
+             skipped + [(p - k + m, s) for p, s in was["skipped"] if k < p <= cut], was.get("basis", ""))
     return count - r - drop + len(rows)
 
 
@@ -206,53 +311,73 @@ def _line(commits: list[Logged] | list[tuple[str, str]], top: str, base: str) ->
     return (ids[0] if ids else base) == top and all(e[1] == nxt for e, nxt in zip(commits, [*ids[1:], base]))
 
 
-def _range(repo: Path, head: str, since: str) -> list[tuple[str, str]] | None:
+def _range(repo: Path, head: str, since: str, most: int) -> list[tuple[str, str]] | None:
     """The commits ``since`` reaches and ``head`` does not, newest first, as ``(id, parents)``: those of an amend,
-    a rebase or a reset that are no longer logged (up to one more than :data:`MAX_COMMITS`); ``None`` when git
-    failed."""
-    out = _git(repo, "rev-list", "--parents", f"-n{MAX_COMMITS + 1}", since, f"^{head}")
+    a rebase or a reset that are no longer logged (up to one more than ``most``); ``None`` when git failed."""
+    out = _git(repo, "rev-list", "--parents", f"-n{most + 1}", since, f"^{head}")
     return None if out is None else [(sha, parents) for sha, _, parents in (ln.partition(" ") for ln in out)]
 
 
-def _rewrite(c: sqlite3.Connection, repo: Path, head: str, logged: list[Logged], limit: int | None) -> int | None:
+def _rewrite(c: sqlite3.Connection, repo: Path, head: str, logged: list[Logged], limit: int | None, known: str,
+             stop: Halt) -> int | None:
     """Bring the stored history to ``head`` when it is no line on top of the stored head (``logged``: the commits
     after that, merges included, read already): git lists the commits a full read would log, their ids alone
     (``git rev-list``: 0.1 s for sphinx's 16,600, whose log with their files took 0.6 s and storing them 0.9 s);
     stored ones no longer among them go, those not stored are read, and commits whose place in the log changed
     (one logged before them is gone: a merge undone) are stored again from what was stored, so that the commits'
-    ids are in log order as a full read has them. ``None`` when git failed or the stored log is unknown."""
+    ids are in log order as a full read has them; or, where that costs less, all are stored anew, those not logged
+    yet read (a ``reset --soft HEAD~6000``, a pull of more than the log holds). ``None`` when git failed."""
     was = _log_meta(c)
-    order = _git(repo, "rev-list", "--no-merges", f"-n{MAX_COMMITS}", head) if was is not None else None
+    order = _git(repo, "rev-list", "--no-merges", f"-n{MAX_COMMITS}", head)
     if order is None or was is None:
         return None
     ids = dict(c.execute("SELECT sha, id FROM commits"))
     left_out = {s for _, s in was["skipped"] if s}  # an earlier genie's index noted no ids: read those again
     have = {e[0]: e for e in logged}
-    unknown = [s for s in order if s not in ids and s not in left_out and s not in have]
-    if limit is not None and len(unknown) + len(ids.keys() - set(order)) > limit:  # to read, to take out
-        raise TooMany
+
+    def kept(s: str) -> bool:  # stored at ``head`` (a commit not read yet is counted as one)
+        return s in ids or (_stored(have[s]) if s in have else s not in left_out)
+
+    try:
+        _afford(*_work(ids, [s for s in order if kept(s)]), len(order), limit)
+        unknown = [s for s in order if s not in ids and s not in left_out and s not in have]
+    except _Cheaper:
+        unknown = [s for s in order if s not in have]
     if unknown:
-        more = Log(repo, head, shas=unknown).result()
-        have.update((e[0], e) for e in more or ())
+        more = Log(repo, head, shas=unknown)
+        more.wait(stop)
+        have.update((e[0], e) for e in more.result() or ())
         if any(s not in have for s in unknown):
             return None
-    keep, skipped = [], []
-    for p, s in enumerate(order, 1):
-        e = have.get(s)
-        if s in ids or (e is not None and e[2] and len(e[2]) <= MAX_FILES_PER_COMMIT):
-            keep.append(s)
-        else:
-            skipped.append((p, s))
-    # the ids from ``first`` on, in log order; most stored commits keep theirs (a PR's commits that went from among
-    # the newest moved all older ones: 13,000 of pytest's, 2 s)
-    first = next(iter(Counter(ids[s] - i for i, s in enumerate(keep) if s in ids).most_common(1)), (1, 0))[0]
-    target = {s: i for i, s in enumerate(keep, first)}
+    if all(s in have for s in order):
+        return _store_all(c, head, [have[s] for s in order], known)
+    keep = [s for s in order if kept(s)]
+    target = _targets(keep, ids)
     delta, held = _drop(c, [i for s, i in ids.items() if target.get(s) != i])
     moved = {s: held[i] for s, i in ids.items() if i in held and s in target}
     _add(c, [(target[s], s, *(moved[s] if s in moved else ("\n".join(have[s][2]), have[s][3])))
              for s in keep if s in moved or s not in ids], delta, RECENT)
-    _set_log(c, head, len(order), skipped)
+    _set_log(c, head, len(order), [(p, s) for p, s in enumerate(order, 1) if not kept(s)], known)
     return len(keep)
+
+
+def _stored(e: Logged) -> bool:
+    """Whether a commit logged so is stored: it changed files, not too many."""
+    return bool(e[2]) and len(e[2]) <= MAX_FILES_PER_COMMIT
+
+
+def _targets(keep: list[str], ids: dict[str, int]) -> dict[str, int]:
+    """The ids of the commits ``keep`` (in log order), from the first that most stored commits keep theirs by
+    (a PR's commits that went from among the newest had moved all older ones: 13,000 of pytest's, 2 s)."""
+    first = next(iter(Counter(ids[s] - i for i, s in enumerate(keep) if s in ids).most_common(1)), (1, 0))[0]
+    return {s: i for i, s in enumerate(keep, first)}
+
+
+def _work(ids: dict[str, int], keep: list[str]) -> tuple[int, int]:
+    """How many of the commits stored under ``ids`` storing ``keep`` takes out (gone, or moved), and how many new
+    ones it stores."""
+    target = _targets(keep, ids)
+    return sum(target.get(s) != i for s, i in ids.items()), sum(s not in ids for s in target)
 
 
 def _git(repo: Path, *args: str) -> list[str] | None:

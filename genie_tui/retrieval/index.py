@@ -202,10 +202,10 @@ class RepoIndex(Following):
 
     def _update_locked(self, progress: Callable[[int, int], None] | None, quick: bool = False,
                        only: list[str] | None = None, max_parse: int | None = None) -> bool:
-        """True when the history was left for a catch-up: a lookup's update (``max_parse``) found more commits
-        to read than :data:`history.INLINE`."""
+        """True when the history was left for a catch-up: a lookup's update (``max_parse``, or ``only`` a patch's
+        files) found more commits to read, take out or move than :data:`history.INLINE`."""
         c = self._store.conn()
-        step = self._history_begin(c, max_parse)
+        step = self._history_begin(c, max_parse is not None or only is not None)
         # a build behind the app yields the cores to it: its workers run at a lower priority
         behind = threading.current_thread() is self._thread
         nice = BACKGROUND_NICE if behind else 0

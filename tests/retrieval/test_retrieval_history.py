@@ -272,6 +272,7 @@ def test_a_head_that_does_not_descend_in_a_line_reads_only_the_commits_not_store
     # an amend, a rebase, a reset read the whole history again (1.5 s for sphinx's 16,600 commits, on the thread
     # of the lookup after it): only the commits after the stored head are read, those no longer logged go, and
     # the history stored is the one a full read stores
+    monkeypatch.setattr(history, "FULL_COST", 100.0)  # so few commits are cheaper to read again: not here
     repo = _history_repo(make_repo)
     ix = RepoIndex.open(repo)
     logged = _logs_counted(monkeypatch)
@@ -320,6 +321,7 @@ def test_an_extended_history_keeps_the_newest_commits_as_a_full_read_does(make_r
     monkeypatch.setattr(history, "MAX_COMMITS", 9)
     monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
     monkeypatch.setattr(history, "RECENT", 3)
+    monkeypatch.setattr(history, "FULL_COST", 100.0)  # so few commits are cheaper to read again: not here
     logged = _logs_counted(monkeypatch)
     repo = _history_repo(make_repo)
     store = _stored_history(repo, tmp_path / "index.sqlite")
@@ -355,6 +357,7 @@ def test_a_rewritten_history_longer_than_the_log_reads_only_the_commits_new_to_i
     monkeypatch.setattr(history, "MAX_COMMITS", 6)
     monkeypatch.setattr(history, "MAX_FILES_PER_COMMIT", 2)
     monkeypatch.setattr(history, "RECENT", 3)
+    monkeypatch.setattr(history, "FULL_COST", 100.0)  # so few commits are cheaper to read again: not here
     repo = _history_repo(make_repo)
     git(repo, "commit", "-q", "--allow-empty", "-m", "Empty")
 
