@@ -31,7 +31,7 @@ from genie_tui.errors import GenieError
 from genie_tui.retrieval import build, history
 from genie_tui.retrieval import watch as watch_mod
 from genie_tui.retrieval.files import build_dir
-from genie_tui.retrieval.githead import GitHead
+from genie_tui.retrieval.githead import BASIS, GitHead
 from genie_tui.retrieval.inbox import Inbox, Ticket
 from genie_tui.retrieval.store import WAITING, Closed, LockBusy, Stopped, Store, TooMany
 
@@ -101,8 +101,10 @@ class Following:
         also one reading a patch's files: history.INLINE; more are a catch-up's)."""
         head, head_seen = self._head.read()
         stale = head is not None and history.stored_head(c) != head
+        again = not stale and bool(head) and head_seen[-BASIS:] != self._head.seen[-BASIS:]  # (after opening too)
+        stale = stale or again and history.basis_changed(c, self.repo)  # git fetch --unshallow, git replace
         limit = history.INLINE if lookup else None
-        since = history.extendable(c) if stale and head else None
+        since = history.extendable(c) if stale and head and not again else None  # (again: all is read)
         # git logs the commits meanwhile (a lookup's update only those after the stored head: a full read is not its)
         log = history.Log(self.repo, head, since, limit=limit) if stale and head and (since or limit is None) else None
         return head, head_seen, stale, log, limit

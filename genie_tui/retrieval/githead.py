@@ -10,10 +10,12 @@ from pathlib import Path
 from genie_tui.retrieval import history
 from genie_tui.retrieval import watch as watch_mod
 
+BASIS = 4  # the signature's last items that stamp what decides git's log besides HEAD
+
 
 class GitHead:
-    """The commit HEAD names, asked of git again only when HEAD, the ref it points at, ``packed-refs`` or the
-    reftable changed on disk: a few ``stat`` calls and two small reads (40-50 us; ``git rev-parse`` takes
+    """The commit HEAD names, asked of git again only when HEAD, the ref it points at, ``packed-refs``, the
+    reftable, ``shallow``, ``info/grafts`` or ``refs/replace`` changed on disk: a few ``stat`` calls and two small reads (40-50 us; ``git rev-parse`` takes
     1.5 ms), so that every lookup can notice a commit, an amend or a ``reset --soft``, which write no file of the
     work tree. In a linked worktree ``.git`` is a file naming its git directory, and the branches are in the
     repository's common one."""
@@ -33,8 +35,12 @@ class GitHead:
         head = _content(os.path.join(git_dir, "HEAD"))
         ref = os.fsdecode(head[5:].strip()) if head.startswith(b"ref: ") else ""
         target = (_content(os.path.join(git_dir, ref)) or _content(os.path.join(common, ref))) if ref else b""
+        # then what decides git's log besides HEAD (history.basis): a shallow clone's boundary (``git fetch
+        # --unshallow``, ``--deepen``), grafts, replace refs (``git replace``; packed ones are in packed-refs):
+        # ``_history_begin`` compares its tail (BASIS) with the one the history was last brought to HEAD at
         return (git_dir, head, target, _stamp(os.path.join(common, "packed-refs")),
-                _stamp(os.path.join(common, "reftable", "tables.list")))
+                _stamp(os.path.join(common, "reftable", "tables.list")), _stamp(os.path.join(common, "shallow")),
+                _stamp(os.path.join(common, "info", "grafts")), _stamp(os.path.join(common, "refs", "replace")))
 
     def _ask_git(self) -> tuple[str, str] | None:
         """The git directories as git finds them (``GIT_DIR`` and ``GIT_WORK_TREE`` set, no ``.git`` above the

@@ -16,6 +16,8 @@ from typing import Protocol
 from genie_tui.retrieval.histstore import activity  # noqa: F401 (history.activity)
 from genie_tui.retrieval.histstore import add as _add
 from genie_tui.retrieval.histstore import drop as _drop
+from genie_tui.retrieval.histstore import targets as _targets
+from genie_tui.retrieval.histstore import work as _work
 from genie_tui.retrieval.store import Stopped, TooMany
 from genie_tui.retrieval.textutil import tokenize
 
@@ -60,6 +62,13 @@ def basis(repo: Path) -> str | None:
         except OSError:
             parts.append(b"")
     return hashlib.sha1(b"\0".join([*parts, "\n".join(refs).encode()])).hexdigest() if any(parts) or refs else ""
+
+
+def basis_changed(c: sqlite3.Connection, repo: Path) -> bool:
+    """Whether :func:`basis` may have changed since the stored history was read (asked when HEAD did not move, see
+    githead.py: the history is read again in full then; :func:`update` tries git again where it failed)."""
+    was, known = _log_meta(c), basis(repo)
+    return was is None or known is None or was.get("basis", "") != known
 
 
 class Log:
@@ -364,20 +373,6 @@ def _rewrite(c: sqlite3.Connection, repo: Path, head: str, logged: list[Logged],
 def _stored(e: Logged) -> bool:
     """Whether a commit logged so is stored: it changed files, not too many."""
     return bool(e[2]) and len(e[2]) <= MAX_FILES_PER_COMMIT
-
-
-def _targets(keep: list[str], ids: dict[str, int]) -> dict[str, int]:
-    """The ids of the commits ``keep`` (in log order), from the first that most stored commits keep theirs by
-    (a PR's commits that went from among the newest had moved all older ones: 13,000 of pytest's, 2 s)."""
-    first = next(iter(Counter(ids[s] - i for i, s in enumerate(keep) if s in ids).most_common(1)), (1, 0))[0]
-    return {s: i for i, s in enumerate(keep, first)}
-
-
-def _work(ids: dict[str, int], keep: list[str]) -> tuple[int, int]:
-    """How many of the commits stored under ``ids`` storing ``keep`` takes out (gone, or moved), and how many new
-    ones it stores."""
-    target = _targets(keep, ids)
-    return sum(target.get(s) != i for s, i in ids.items()), sum(s not in ids for s in target)
 
 
 def _git(repo: Path, *args: str) -> list[str] | None:

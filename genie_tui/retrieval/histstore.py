@@ -1,6 +1,6 @@
 """The stored history's tables (see history.py): commits stored and taken out, with the postings of their
 messages' words, by commit and by the files they changed, and the files' history lengths, as a full read of the
-log stores them; and the files' activity read from them."""
+log stores them (and the ids that keeps in log order moving the fewest); and the files' activity read from them."""
 
 from __future__ import annotations
 
@@ -61,6 +61,20 @@ def add(c: sqlite3.Connection, rows: list[tuple[int, str, str, list[str]]], delt
                 recent[f] += 1
     c.execute("DELETE FROM histlen")
     c.executemany("INSERT INTO histlen VALUES(?,?,?,?)", ((f, n, commits[f], recent[f]) for f, n in length.items()))
+
+
+def targets(keep: list[str], ids: dict[str, int]) -> dict[str, int]:
+    """The ids of the commits ``keep`` (in log order), from the first that most stored commits keep theirs by
+    (a PR's commits that went from among the newest had moved all older ones: 13,000 of pytest's, 2 s)."""
+    first = next(iter(Counter(ids[s] - i for i, s in enumerate(keep) if s in ids).most_common(1)), (1, 0))[0]
+    return {s: i for i, s in enumerate(keep, first)}
+
+
+def work(ids: dict[str, int], keep: list[str]) -> tuple[int, int]:
+    """How many of the commits stored under ``ids`` storing ``keep`` takes out (gone, or moved), and how many new
+    ones it stores."""
+    target = targets(keep, ids)
+    return sum(target.get(s) != i for s, i in ids.items()), sum(s not in ids for s in target)
 
 
 def _through_sorted(c: sqlite3.Connection, rows: Iterable[tuple[str, object, int]], *statements: str) -> None:
