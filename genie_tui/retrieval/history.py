@@ -16,6 +16,7 @@ from typing import Protocol
 from genie_tui.retrieval.histstore import activity  # noqa: F401 (history.activity)
 from genie_tui.retrieval.histstore import add as _add
 from genie_tui.retrieval.histstore import drop as _drop
+from genie_tui.retrieval.histstore import place as _place
 from genie_tui.retrieval.histstore import targets as _targets
 from genie_tui.retrieval.histstore import work as _work
 from genie_tui.retrieval.store import Stopped, TooMany
@@ -132,9 +133,8 @@ class Log:
 def extendable(c: sqlite3.Connection) -> str | None:
     """The commit the stored history was read at, when :func:`update` may add the commits after it (it knows which
     commits the log left out: those of no file or too many files); else ``None``."""
-    row = c.execute("SELECT value FROM meta WHERE key=?", (LOG_KEY,)).fetchone()
-    head = stored_head(c)
-    return head if row is not None and head and json.loads(row[0]).get("head") == head else None
+    head, was = stored_head(c), _log_meta(c)
+    return head if was is not None and head and was.get("head") == head else None
 
 
 class _Cheaper(Exception):
@@ -168,10 +168,15 @@ def update(c: sqlite3.Connection, repo: Path, current_head: str, log: Log | None
         c.set_progress_handler(None, 0)
 
 
-def _update(c: sqlite3.Connection, repo: Path, head: str, log: Log | None, limit: int | None,
-            stop: Halt) -> int | None:
+def _update(c: sqlite3.Connection, repo: Path, head: str, log: Log | None, limit: int | None, stop: Halt) -> int | None:
     if not head:  # an unborn branch: no commits
         return _store_all(c, "", [], "")
+    if log is not None and log.since:  # HEAD moved far back: not waiting for git's log of the range (see _place)
+        top = _git(repo, "rev-list", "--no-merges", "-n1", head)
+        above, below = (_place(c, top[0]) if top else None) or (0, 0)
+        if limit is not None and min(above, below) > limit:
+            raise TooMany
+        log = None if below * FULL_COST < above else log  # all read again costs less (see _afford)
     if log is not None:
         log.wait(stop)
     known = log.basis if log is not None else basis(repo)
