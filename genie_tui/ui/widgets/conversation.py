@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
-from textual.widgets._markdown import MarkdownStream
 
 from genie_tui.printable import printable
 from genie_tui.ui.collector import release
+from genie_tui.ui.widgets.answer import AnswerStream
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
@@ -89,7 +89,7 @@ class ConversationView(VerticalScroll):
         super().__init__(id=id)
         self.history = History()
         self._md: Markdown | None = None
-        self._stream: MarkdownStream | None = None
+        self._stream: AnswerStream | None = None
         self._tools: dict[str, ToolRecord] = {}
         self._live: list[Widget] = []
         self._keep: tuple[int, int] | None = None  # a reader's place (item, line) waiting for a layout
@@ -184,12 +184,12 @@ class ConversationView(VerticalScroll):
         await self._add(note)
 
     async def text_delta(self, text: str) -> None:
-        """Stream model text; ``MarkdownStream`` joins fragments that arrive faster than it renders."""
+        """Stream model text: collected here, drawn at a bounded rate by ``AnswerStream`` (never waited for)."""
         if self._stream is None:
             self._md = Markdown()
             await self._add(self._md)
-            self._stream = Markdown.get_stream(self._md)
-        await self._stream.write(text)
+            self._stream = AnswerStream(self._md)
+        self._stream.write(text)
 
     async def end_text(self) -> None:
         if self._stream is not None:
@@ -290,7 +290,8 @@ class ConversationView(VerticalScroll):
     def transcript(self) -> str:
         """Plain text of the whole session (for copying)."""
         out = [e.plain() for e in self.history.entries]
-        out.extend(_entry(w).plain() for w in self._live)
+        out.extend(Entry("text", self._stream.text).plain() if self._stream is not None and w is self._md
+                   else _entry(w).plain() for w in self._live)  # the answer being drawn: all of it so far
         return "\n\n".join(out)
 
 
