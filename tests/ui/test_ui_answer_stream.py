@@ -1,15 +1,20 @@
-"""A long answer streams in at a bounded drawing cost."""
+"""A long answer streams in at a bounded drawing cost, and ends up drawn exactly as Markdown draws it."""
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pygments.lexer import Lexer
+from textual.content import Content
+from textual.highlight import HighlightTheme, highlight
 from textual.widgets import Markdown
 
 from genie_tui.providers.scripted import Reply
+from genie_tui.ui.widgets.fence import SETTLE_LINES, GrowingHighlight
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
 CODE = "def f():\n" + "".join(f"    value_{i} = compute(value_{i - 1}, {i})  # step\n" for i in range(160))
@@ -21,8 +26,28 @@ ANSWER = ("In C:\n\n```c\n" + C_CODE
           + "Here is the **change**:\n\n```python\n" + CODE + "```\n")  # the answer ends with the long block
 
 
-async def test_a_long_answer_is_drawn_at_a_bounded_rate(sample_repo: Path, serve: Any, helpers: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _drawn(widget: Any) -> list[tuple[object, ...]]:
+    """What each widget of a Markdown draws: its type, its size, its text and the text's styles."""
+    out = []
+    for w in widget.walk_children(with_self=False):
+        visual = w.render()
+        shown = (visual.plain, visual.spans) if isinstance(visual, Content) else ("", None)
+        # (a table Textual updates as it grows gets its later cells as the ``Static`` its cell class extends)
+        kind = type(w).__name__.replace("Growing", "Markdown").replace("MarkdownTableCellContents", "Static")
+        out.append((kind, tuple(w.size), *shown))
+    return out
+
+
+async def test_a_long_answer_streams_at_a_bounded_cost_and_ends_drawn_as_markdown_draws_it(
+        sample_repo: Path, serve: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    lexed: list[int] = []
+    get_tokens = Lexer.get_tokens
+
+    def counted(self: Lexer, text: str, *args: Any, **kwargs: Any) -> Any:
+        lexed.append(len(text))
+        return get_tokens(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Lexer, "get_tokens", counted)
     updates = 0
     append = Markdown.append
 
@@ -46,3 +71,42 @@ async def test_a_long_answer_is_drawn_at_a_bounded_rate(sample_repo: Path, serve
         assert answer.source.replace("    ", "\t") == ANSWER.replace("    ", "\t")  # tabs are shown as spaces
         # drawn at a bounded rate (20 a second), not once per chunk or so: ~2,600 chunks
         assert updates <= 20 * took + 10, (updates, took)
+        # the code block was highlighted whole only when it was finished, not again with each update
+        whole = [n for n in lexed if n >= len(CODE) // 2]
+        assert len(whole) <= 3, (len(whole), updates)
+        # and the answer ends up drawn exactly as Markdown draws the same text at once
+        reference = Markdown(answer.source)
+        await conv.mount(reference)
+        await pilot.pause()
+        assert _drawn(answer) == _drawn(reference)
+
+
+CODES = {
+    "python": CODE[:1500] + 'def g():\n    """A docstring\n\n    over lines.\n    """\n    return f"{1}"\n',
+    "c": C_CODE,
+    "bash": "cat <<EOF\nhello $x\n\nEOF\necho 'hi'\nls -l\n" * 6,
+}
+
+
+@pytest.mark.parametrize("language", list(CODES))
+def test_a_growing_block_is_highlighted_as_textual_highlights_it_whole(language: str) -> None:
+    code = CODES[language]
+    growing = GrowingHighlight(language, HighlightTheme)
+    rnd = random.Random(7)
+    end = 0
+    while end < len(code):
+        end = min(len(code), end + rnd.randint(1, 60))
+        part = code[:end].rstrip()
+        mine, whole = growing.highlight(part), highlight(part, language=language, theme=HighlightTheme)
+        assert (mine.plain, mine.spans) == (whole.plain, whole.spans), part[-80:]
+
+
+def test_lexing_a_growing_block_costs_the_new_lines_not_the_whole_block() -> None:
+    growing = GrowingHighlight("python", HighlightTheme)
+    steps = range(40, len(CODE), 40)
+    for end in steps:
+        growing.highlight(CODE[:end])
+    # each time the lines since the last line lexing starts afresh at, kept a few lines behind (not the whole
+    # block each time: ~680,000 characters here)
+    longest = max(len(line) + 1 for line in CODE.splitlines())
+    assert growing.lexed <= len(steps) * (SETTLE_LINES + 2) * longest, growing.lexed

@@ -6,25 +6,58 @@ per 4-character chunk made a 20 k-character code block take minutes and kept the
 the model's stream, busy all along. Here ``write`` only collects the text (it returns at once) and a task of
 its own hands what has gathered to ``Markdown.append`` at most ``FLUSH_HZ`` times a second, and never sooner
 after an update than ``RENDER_SHARE`` times what the update cost, so drawing takes at most about a third of
-the loop however big the answer grows.
+the loop however big the answer grows. ``AnswerMarkdown`` makes an update of a code block cost what changed
+in it: it is highlighted and drawn as it grows (``fence.py``); once the answer is complete it is drawn
+exactly as ``Markdown`` draws it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
+from typing import ClassVar
 
+from markdown_it.token import Token
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+from genie_tui.ui.widgets.fence import GrowingFence, StreamHighlighter, fences
 
 FLUSH_HZ = 20  # updates a second at most: smooth to the eye, and a cheap answer is on screen within 50 ms
 RENDER_SHARE = 2.0  # the wait after an update, in multiples of what it cost: drawing is at most 1/3 of the loop
 REFRESH_WAIT_S = 1.0  # how long the cost of an update is timed waiting for the screen to draw it, at most
 
 
+class AnswerMarkdown(Markdown):
+    """The Markdown of one answer, which grows at its end while it streams: its last block is updated in place
+    where Textual would rebuild it (a code block, see ``GrowingFence``)."""
+
+    BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {
+        **Markdown.BLOCKS, "fence": GrowingFence, "code_block": GrowingFence}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.highlighter: StreamHighlighter | None = StreamHighlighter()  # ``None`` once the answer is complete
+
+    def _parse_markdown(self, tokens: Iterable[Token]) -> Iterable[MarkdownBlock]:
+        blocks = list(super()._parse_markdown(tokens))
+        for block in blocks[:-1]:  # followed by another block: finished (not mounted yet)
+            for fence in fences(block):
+                fence.finish_highlight()
+        return blocks
+
+    async def finish(self) -> None:
+        """The answer is complete: every block as ``Markdown`` draws it."""
+        self.highlighter = None
+        for fence in fences(self):
+            await fence.finish()
+
+
 class AnswerStream:
     """Feeds streamed text to one ``Markdown`` widget: ``write`` never waits, ``stop`` shows what is left."""
 
-    def __init__(self, markdown: Markdown) -> None:
+    def __init__(self, markdown: AnswerMarkdown) -> None:
         self.markdown = markdown
         self._pending: list[str] = []
         self._task: asyncio.Task[None] | None = None
@@ -51,6 +84,7 @@ class AnswerStream:
             await self._task
         if self._pending:  # nothing was drawing
             await self._flush(final=True)
+        await self.markdown.finish()
 
     async def _run(self) -> None:
         """Update while text is waiting, paced; the task ends when none is, and ``write`` starts another."""

@@ -17,7 +17,7 @@ from textual.widgets import Markdown, Static
 
 from genie_tui.printable import printable
 from genie_tui.ui.collector import release
-from genie_tui.ui.widgets.answer import AnswerStream
+from genie_tui.ui.widgets.answer import AnswerMarkdown, AnswerStream
 from genie_tui.ui.widgets.history import Entry, History, ToolRecord
 
 LIVE_ITEMS = 40  # newest items kept as widgets; older ones move to ``History`` in batches of ``BATCH``
@@ -186,7 +186,7 @@ class ConversationView(VerticalScroll):
     async def text_delta(self, text: str) -> None:
         """Stream model text: collected here, drawn at a bounded rate by ``AnswerStream`` (never waited for)."""
         if self._stream is None:
-            self._md = Markdown()
+            self._md = AnswerMarkdown()
             await self._add(self._md)
             self._stream = AnswerStream(self._md)
         self._stream.write(text)
