@@ -12,6 +12,7 @@ from pygments.lexer import Lexer
 from textual.content import Content
 from textual.highlight import HighlightTheme, highlight
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBullet
 
 from genie_tui.providers.scripted import Reply
 from genie_tui.ui.widgets.fence import SETTLE_LINES, GrowingHighlight
@@ -110,3 +111,36 @@ def test_lexing_a_growing_block_costs_the_new_lines_not_the_whole_block() -> Non
     # block each time: ~680,000 characters here)
     longest = max(len(line) + 1 for line in CODE.splitlines())
     assert growing.lexed <= len(steps) * (SETTLE_LINES + 2) * longest, growing.lexed
+
+
+async def test_a_long_list_streams_without_its_items_being_built_again_each_update(
+        sample_repo: Path, serve: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    bullets = 0
+    init = MarkdownBullet.__init__
+
+    def counted(self: MarkdownBullet, *args: Any, **kwargs: Any) -> None:
+        nonlocal bullets
+        bullets += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(MarkdownBullet, "__init__", counted)
+    updates = 0
+    append = Markdown.append
+
+    def appended(self: Markdown, markdown: str) -> Any:
+        nonlocal updates
+        updates += 1
+        return append(self, markdown)
+
+    monkeypatch.setattr(Markdown, "append", appended)
+    items = "".join(f"- item {i} with `code` and **bold** words\n" for i in range(120))
+    server = serve([Reply(content="The list:\n\n" + items, chunk_chars=4, chunk_delay=0.002), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, welcome=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await helpers.send(pilot, "list them")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running,
+                                 timeout=120)
+        assert "item 119 with code" in helpers.screen_text(app)
+    # each update builds the item it changed and the ones it added, not the whole list again (that would be
+    # ~60 items an update on average)
+    assert updates > 5 and bullets <= 120 + 2 * updates, (bullets, updates)

@@ -6,9 +6,9 @@ per 4-character chunk made a 20 k-character code block take minutes and kept the
 the model's stream, busy all along. Here ``write`` only collects the text (it returns at once) and a task of
 its own hands what has gathered to ``Markdown.append`` at most ``FLUSH_HZ`` times a second, and never sooner
 after an update than ``RENDER_SHARE`` times what the update cost, so drawing takes at most about a third of
-the loop however big the answer grows. ``AnswerMarkdown`` makes an update of a code block cost what changed
-in it: it is highlighted and drawn as it grows (``fence.py``); once the answer is complete it is drawn
-exactly as ``Markdown`` draws it.
+the loop however big the answer grows. ``AnswerMarkdown`` makes an update of the last block cost what changed
+in it: a list keeps the rows of its unchanged items, a code block is highlighted and drawn as it grows
+(``fence.py``); once the answer is complete it is drawn exactly as ``Markdown`` draws it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,17 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from markdown_it.token import Token
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownBlock
+from textual.widgets._markdown import (
+    MarkdownBlock,
+    MarkdownBullet,
+    MarkdownBulletList,
+    MarkdownListItem,
+    MarkdownOrderedList,
+    MarkdownOrderedListItem,
+)
 
 from genie_tui.ui.widgets.fence import GrowingFence, StreamHighlighter, fences
 
@@ -29,16 +38,96 @@ RENDER_SHARE = 2.0  # the wait after an update, in multiples of what it cost: dr
 REFRESH_WAIT_S = 1.0  # how long the cost of an update is timed waiting for the screen to draw it, at most
 
 
+class _GrowingRows:
+    """Of a list that, updated, keeps the rows of the items whose source did not change and adds the others
+    (Textual builds the whole list again: ~1,000 widgets for a list of 250 items, with each update). Not a
+    widget class itself: Textual's CSS follows a widget class's first widget base only."""
+
+    _blocks: list[MarkdownBlock]
+    _markdown: Markdown
+    _token: Token
+    source_range: tuple[int, int]
+
+    def _symbols(self, items: list[MarkdownListItem]) -> list[str]:
+        raise NotImplementedError
+
+    def _items(self) -> list[tuple[MarkdownListItem, str, str]]:
+        """The list's items, each with the source it was parsed from and the symbol it is shown with."""
+        items = [block for block in self._blocks if isinstance(block, MarkdownListItem)]
+        self._blocks.clear()
+        lines = self._markdown.lines()  # type: ignore[attr-defined]
+        shift = self.source_range[0] - (self._token.map[0] if self._token.map else 0)
+        sources = ["".join(lines[start + shift:end + shift]) for start, end in (i._token.map or (0, 0) for i in items)]
+        return list(zip(items, sources, self._symbols(items), strict=True))
+
+    @staticmethod
+    def _row(item: MarkdownListItem, source: str, symbol: str) -> Horizontal:
+        """An item's row, as the list's ``compose`` makes it."""
+        bullet = MarkdownBullet()
+        bullet.symbol = symbol
+        row = Horizontal(bullet, Vertical(*item._blocks))
+        row._item = (source, symbol)  # type: ignore[attr-defined]
+        return row
+
+    def compose(self) -> ComposeResult:
+        for item in self._items():
+            yield self._row(*item)
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if type(block) is not type(self):
+            await super()._update_from_block(block)  # type: ignore[misc]
+            return
+        self._copy_context(block)  # type: ignore[attr-defined]
+        old, new = list(self.children), block._items()  # type: ignore[attr-defined]
+        keep = 0
+        while keep < min(len(old), len(new)) and getattr(old[keep], "_item", (None,))[0] == new[keep][1]:
+            keep += 1
+        for row, (_, source, symbol) in zip(old[:keep], new[:keep]):  # an ordered list's numbers widen at 10
+            if row._item[1] != symbol:  # type: ignore[attr-defined]
+                row._item = (source, symbol)  # type: ignore[attr-defined]
+                bullet = row.query_one(MarkdownBullet)
+                bullet.symbol = symbol
+                bullet.refresh(layout=True)  # its width is its symbol's
+        await self.remove_children(old[keep:])  # type: ignore[attr-defined]
+        await self.mount_all([self._row(*item) for item in new[keep:]])  # type: ignore[attr-defined]
+
+
+class GrowingBulletList(_GrowingRows, MarkdownBulletList):
+    def _symbols(self, items: list[MarkdownListItem]) -> list[str]:
+        return [item.bullet for item in items]  # as ``MarkdownBulletList.compose`` shows them
+
+
+class GrowingOrderedList(_GrowingRows, MarkdownOrderedList):
+    def _symbols(self, items: list[MarkdownListItem]) -> list[str]:
+        """As ``MarkdownOrderedList.compose`` numbers them."""
+        start = 1
+        if items and isinstance(items[0], MarkdownOrderedListItem):
+            try:
+                start = int(items[0].bullet)
+            except ValueError:
+                pass
+        width = max((len(f"{number}. ") for number in range(start, start + len(items))), default=0)
+        return [f"{number}. ".rjust(width + 1) for number in range(start, start + len(items))]
+
+
 class AnswerMarkdown(Markdown):
     """The Markdown of one answer, which grows at its end while it streams: its last block is updated in place
-    where Textual would rebuild it (a code block, see ``GrowingFence``)."""
+    where Textual would rebuild it (a list keeps its unchanged items; a code block, see ``GrowingFence``)."""
 
     BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {
-        **Markdown.BLOCKS, "fence": GrowingFence, "code_block": GrowingFence}
+        **Markdown.BLOCKS, "fence": GrowingFence, "code_block": GrowingFence,
+        "bullet_list_open": GrowingBulletList, "ordered_list_open": GrowingOrderedList}
 
     def __init__(self) -> None:
         super().__init__()
         self.highlighter: StreamHighlighter | None = StreamHighlighter()  # ``None`` once the answer is complete
+        self._lines: tuple[str, list[str]] = ("", [])
+
+    def lines(self) -> list[str]:
+        """The source's lines (with their ends), split once for each update."""
+        if self._lines[0] is not self.source:
+            self._lines = (self.source, self.source.splitlines(keepends=True))
+        return self._lines[1]
 
     def _parse_markdown(self, tokens: Iterable[Token]) -> Iterable[MarkdownBlock]:
         blocks = list(super()._parse_markdown(tokens))
