@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -74,10 +75,14 @@ async def run_shape(repo: Path, shape: str, rate: float) -> dict[str, Any]:
     base_url = proc.stdout.readline().strip()
     received = 0  # characters of the answer the app has been handed (the server's pace, give or take the socket)
     marks: dict[str, float] = {}
+    seen: dict[int, Any] = {}
 
     def hook(message: Any) -> None:
         nonlocal received
-        if isinstance(message, AgentEvent) and isinstance(message.event, TextDelta):
+        # an event reaches the app and then the screen: the hook sees it at both, counted once
+        if isinstance(message, AgentEvent) and isinstance(message.event, TextDelta) and \
+                id(message.event) not in seen:
+            seen[id(message.event)] = message.event  # held, so that its id is not reused
             marks.setdefault("first", time.perf_counter())
             received += len(message.event.text)
             if received >= len(text):
@@ -106,6 +111,9 @@ async def run_shape(repo: Path, shape: str, rate: float) -> dict[str, Any]:
                     lateness.append(time.perf_counter() - t - 0.01)
                     now_shown = shown()
                     worst_behind = max(worst_behind, received - now_shown)
+                    if os.environ.get("BENCH_DEBUG") and len(lateness) % 100 == 0:
+                        print(f"t={time.perf_counter() - marks['first']:.1f} received={received} shown={now_shown}",
+                              file=sys.stderr)
                     if now_shown >= len(text.rstrip()) and "received" in marks:
                         break
                 marks["shown"] = time.perf_counter()
