@@ -144,3 +144,41 @@ async def test_a_long_list_streams_without_its_items_being_built_again_each_upda
     # each update builds the item it changed and the ones it added, not the whole list again (that would be
     # ~60 items an update on average)
     assert updates > 5 and bullets <= 120 + 2 * updates, (bullets, updates)
+
+
+SPLIT_LIST = "1. one\n\n   ```bash\n   ls -l\n   ```\n2"  # a paragraph "2" until ". two" makes it an item
+LATE_REFERENCE = "- see [the docs][1]\n- two\n\n"  # the reference link is defined by the next chunk
+
+
+@pytest.mark.parametrize("first, rest", [(SPLIT_LIST, ". two\n\n   ```\n   plain\n   ```\n"),
+                                         (LATE_REFERENCE, "[1]: http://example.com\n")])
+async def test_an_answer_ends_drawn_as_its_whole_text_parses_though_later_text_changed_earlier_blocks(
+        sample_repo: Path, serve: Any, helpers: Any, first: str, rest: str) -> None:
+    # two chunks 0.3 s apart: the first is drawn alone, then the second changes how the first parses
+    server = serve([Reply(content=first + rest.ljust(len(first)), chunk_chars=len(first), chunk_delay=0.3), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, welcome=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await helpers.send(pilot, "answer")
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        conv = app.screen.conversation
+        answer = next(w for w in conv.query(Markdown) if w.source.startswith(first))
+        reference = Markdown(answer.source)
+        await conv.mount(reference)
+        await pilot.pause()
+        assert _drawn(answer) == _drawn(reference)
+
+
+async def test_a_line_separator_in_the_answer_does_not_show_a_block_twice_while_it_streams(
+        sample_repo: Path, serve: Any, helpers: Any) -> None:
+    # U+2028 ends a line for str.splitlines but not for the Markdown parser
+    chunks = ["Before\u2028after\n# Heading\nfirst paragraph\n", "second line\n", "\nlast paragraph\n"]
+    size = max(map(len, chunks))
+    server = serve([Reply(content="".join(c.ljust(size) for c in chunks), chunk_chars=size, chunk_delay=0.5),
+                    FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, welcome=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await helpers.send(pilot, "answer")
+        await helpers.wait_until(pilot, lambda: "second line" in helpers.screen_text(app))
+        assert helpers.screen_text(app).count("Heading") == 1, helpers.screen_text(app)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        assert helpers.screen_text(app).count("Heading") == 1
