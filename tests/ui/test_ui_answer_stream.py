@@ -15,7 +15,8 @@ from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBullet
 
 from genie_tui.providers.scripted import Reply
-from genie_tui.ui.widgets.fence import SETTLE_LINES, GrowingHighlight
+from genie_tui.ui.widgets.answer import GrowingBulletList
+from genie_tui.ui.widgets.fence import SETTLE_LINES, GrowingFence, GrowingHighlight
 
 FINISH = Reply(tool_calls=[("finish", {"summary": "done"})])
 CODE = "def f():\n" + "".join(f"    value_{i} = compute(value_{i - 1}, {i})  # step\n" for i in range(160))
@@ -163,6 +164,42 @@ async def test_an_answer_ends_drawn_as_its_whole_text_parses_though_later_text_c
         conv = app.screen.conversation
         answer = next(w for w in conv.query(Markdown) if w.source.startswith(first))
         reference = Markdown(answer.source)
+        await conv.mount(reference)
+        await pilot.pause()
+        assert _drawn(answer) == _drawn(reference)
+
+
+def _broken(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("a Textual whose private blocks changed")
+
+
+@pytest.mark.parametrize("part", ["highlight", "highlight on a theme switch", "code pieces", "list rows",
+                                  "list update"])
+async def test_an_answer_whose_incremental_drawing_fails_is_drawn_as_markdown_draws_it(
+        sample_repo: Path, serve: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch, part: str) -> None:
+    broken = {"highlight": (GrowingHighlight, "highlight"), "code pieces": (GrowingFence, "_show"),
+              "list rows": (GrowingBulletList, "_items"), "list update": (GrowingBulletList, "_update_from_block")}
+    if part in broken:
+        monkeypatch.setattr(*broken[part], _broken)
+    words = " ".join(f"word{i}" for i in range(60))
+    text = ("Code:\n\n```python\n" + CODE[:CODE.index("\n", 800) + 1] + "```\n\n- one\n- two `x`\n\n"
+            + words + "\n")
+    server = serve([Reply(content=text, chunk_chars=16, chunk_delay=0.03), FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, welcome=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await helpers.send(pilot, "write it")
+        if part == "highlight on a theme switch":  # the theme's colours highlight the growing block again
+            await helpers.wait_until(pilot, lambda: "value_3 " in helpers.screen_text(app))
+            monkeypatch.setattr(GrowingHighlight, "highlight", _broken)
+            app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        # while it streams, what came before the text being written is still shown
+        await helpers.wait_until(pilot, lambda: "word40" in helpers.screen_text(app))
+        assert "two x" in helpers.screen_text(app)
+        await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
+        conv = app.screen.conversation
+        answer = next(w for w in conv.query(Markdown) if w.source.startswith("Code:"))
+        assert answer.source == text  # nothing lost, and the code block and the list are shown
+        reference = Markdown(text)
         await conv.mount(reference)
         await pilot.pause()
         assert _drawn(answer) == _drawn(reference)

@@ -58,11 +58,12 @@ class _GrowingRows:
     def _items(self) -> list[tuple[MarkdownListItem, str, str]]:
         """The list's items, each with the source it was parsed from and the symbol it is shown with."""
         items = [block for block in self._blocks if isinstance(block, MarkdownListItem)]
-        self._blocks.clear()
         lines = self._markdown.lines()  # type: ignore[attr-defined]
         shift = self.source_range[0] - (self._token.map[0] if self._token.map else 0)
         sources = ["".join(lines[start + shift:end + shift]) for start, end in (i._token.map or (0, 0) for i in items)]
-        return list(zip(items, sources, self._symbols(items), strict=True))
+        found = list(zip(items, sources, self._symbols(items), strict=True))
+        self._blocks.clear()
+        return found
 
     @staticmethod
     def _row(item: MarkdownListItem, source: str, symbol: str) -> Horizontal:
@@ -74,8 +75,12 @@ class _GrowingRows:
         return row
 
     def compose(self) -> ComposeResult:
-        for item in self._items():
-            yield self._row(*item)
+        try:
+            rows = [self._row(*item) for item in self._items()]
+        except Exception as error:  # noqa: BLE001 - raised in compose it would end the app: the list as Textual's
+            self.log.error(f"list: composed as Markdown composes it after {error!r}")
+            rows = list(super().compose())  # type: ignore[misc]
+        yield from rows
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if type(block) is not type(self):
@@ -125,7 +130,11 @@ class AnswerMarkdown(Markdown):
     def __init__(self) -> None:
         super().__init__()
         self.highlighter: StreamHighlighter | None = StreamHighlighter()  # ``None`` once the answer is complete
+        self.plain = False  # drawn with Markdown's own blocks, after the incremental drawing failed
         self._lines: tuple[str, list[str]] = ("", [])
+
+    def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
+        return Markdown.BLOCKS[block_name] if self.plain else super().get_block_class(block_name)
 
     def lines(self) -> list[str]:
         """The source's lines (with their ends), split once for each update."""
@@ -143,9 +152,13 @@ class AnswerMarkdown(Markdown):
     async def finish(self) -> None:
         """The answer is complete: every block as ``Markdown`` draws it."""
         self.highlighter = None
-        for fence in fences(self):
-            await fence.finish()
-        if self._parsed_as_a_whole():
+        try:
+            for fence in fences(self):
+                await fence.finish()
+            if self._parsed_as_a_whole():
+                return
+        except Exception as error:  # noqa: BLE001 - see ``degrade``
+            await self.degrade(error)
             return
         await Markdown.update(self, self.source)  # built again only when they differ (none of the benchmark's shapes)
 
@@ -163,6 +176,13 @@ class AnswerMarkdown(Markdown):
             return False
         parsed = [tuple(t.map) for t in tokens if t.level == 0 and t.map is not None and t.type in TOP_LEVEL]
         return parsed == [tuple(block.source_range) for block in self.children if isinstance(block, MarkdownBlock)]
+
+    async def degrade(self, error: BaseException) -> None:
+        """The incremental drawing failed (it leans on Textual's private block classes, which a new Textual may
+        change): from here on the answer is Markdown's own, built again from its source."""
+        self.log.error(f"answer: drawn as plain Markdown after {error!r}")
+        self.plain, self.highlighter = True, None
+        await Markdown.update(self, self.source)
 
 
 class AnswerStream:
@@ -221,7 +241,10 @@ class AnswerStream:
         text = "".join(self._pending)
         self._pending.clear()
         start = time.thread_time()
-        await self.markdown.append(text)
+        try:
+            await self.markdown.append(text)
+        except Exception as error:  # noqa: BLE001 - see ``AnswerMarkdown.degrade``; the text is in the source
+            await self.markdown.degrade(error)
         if final:
             return
         # What an update costs includes the layout and painting it causes, which the screen does after it (when

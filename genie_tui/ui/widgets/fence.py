@@ -118,8 +118,14 @@ class GrowingFence(MarkdownFence):
         if self._finished or highlighter is None:
             self.growing = False
             return MarkdownFence.highlight(code, language, ansi, dark)
+        try:
+            content = highlighter.highlight(code, language, _theme(ansi, dark))
+        except Exception as error:  # noqa: BLE001 - it mirrors ``textual.highlight``: highlighted whole, as Textual does
+            self.log.error(f"code block: highlighted whole after {error!r}")
+            self._finished, self.growing = True, False
+            return MarkdownFence.highlight(code, language, ansi, dark)
         self.growing = True
-        return highlighter.highlight(code, language, _theme(ansi, dark))
+        return content
 
     def _copy_context(self, block: MarkdownBlock) -> None:
         if isinstance(block, GrowingFence):
@@ -127,11 +133,15 @@ class GrowingFence(MarkdownFence):
         super()._copy_context(block)
 
     def compose(self) -> ComposeResult:
-        if not self.growing:
-            yield from super().compose()
-            return
-        self._pieces = []
-        yield from self._show(self._highlighted_code)
+        if self.growing:
+            try:
+                self._pieces = []
+                yield from self._show(self._highlighted_code)
+                return
+            except Exception as error:  # noqa: BLE001 - raised in compose it would end the app: one Label, as Textual's
+                self.log.error(f"code block: composed whole after {error!r}")
+                self._pieces, self._finished, self.growing = [], True, False
+        yield from super().compose()
 
     def set_content(self, content: Content) -> None:
         if self.growing and self._pieces:
