@@ -3,6 +3,7 @@ frames, file paths, dotted names and code identifiers pulled out as strong evide
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from collections.abc import Callable
@@ -259,17 +260,29 @@ def _named_paths(text: str, frames: Spans, java: Spans) -> list[re.Match[str]]:
                   key=lambda m: m.start())
 
 
-def _cd_before(text: str, at: int) -> str | None:
-    """The directory a ``cd`` line among the ``CD_LINES`` lines before ``at`` went to (the nearest), if any."""
-    start = at
-    for _ in range(CD_LINES):
-        start = text.rfind("\n", 0, max(0, start - 1)) + 1
-        if start == 0:
-            break
-    found = None
-    for m in _CD_LINE.finditer(text, start, at):
-        found = m.group(1)
-    return found
+def _cd_lines(text: str) -> Callable[[int, str | None], str | None]:
+    """Where a command at ``at`` runs, given its own line's ``cd`` (``cd src && gcc``): the ``cd`` lines among
+    the ``CD_LINES`` lines above it followed in turn, then its own (``cd src``, ``cd sub``: ``src/sub``; ``cd src``,
+    ``cd ..``: ``.``); an absolute path as written; None where unknown (``cd -``) or there is no cd. The lines and
+    cds are found once: looked for from each command, a long line of backtick commands took quadratic time."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    cds = [(m.start(), m.group(1)) for m in _CD_LINE.finditer(text)]
+    starts = [at for at, _ in cds]
+
+    def where(at: int, own: str | None) -> str | None:
+        line = bisect.bisect_left(newlines, at)
+        first = newlines[line - CD_LINES - 1] + 1 if line > CD_LINES else 0
+        found = [d for _, d in cds[bisect.bisect_left(starts, first):bisect.bisect_left(starts, at)]]
+        here = None
+        for d in [*found, *([own] if own else [])]:
+            if d == "-":
+                here = None  # back to a directory not known
+            elif re.match(r"(?:[A-Za-z]:)?[\\/~$]", d):
+                here = d
+            else:
+                here = posixpath.normpath(posixpath.join(here or ".", d.replace("\\", "/")))
+        return here
+    return where
 
 
 def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int], tuple[str, ...]], list[str]]:
@@ -285,6 +298,7 @@ def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int]
     out: list[tuple[int, int]] = []
     rooted: dict[tuple[int, int], tuple[str, ...]] = {}
     moved: list[str] = []
+    cd_to = _cd_lines(text)
     for m in _BUILD_COMMAND.finditer(text):
         words = list(re.finditer(r"\S+", m.group("args")))
         bare: list[tuple[int, int]] = []
@@ -301,11 +315,10 @@ def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int]
                 bare.append(span)
             elif not re.match(r"(?:[A-Za-z]:)?[\\/~$]", value):
                 relative.append(value.replace("\\", "/").rstrip("/"))
-        cd = m.group("cd") or _cd_before(text, m.start())
-        if cd is not None:
+        where = cd_to(m.start(), m.group("cd"))
+        if where not in (None, "."):  # (back at the start, as no cd: see the flat project below)
             out.extend(bare)
-            where = posixpath.normpath(cd.replace("\\", "/"))
-            if not (re.match(r"(?:[A-Za-z]:)?[\\/~$]", cd) or where == ".." or where.startswith("../")):
+            if not (re.match(r"(?:[A-Za-z]:)?[\\/~$]", where) or where == ".." or where.startswith("../")):
                 moved += [posixpath.join(where, text[a:b].removeprefix("./")) for a, b in bare if text[a] != "-"]
         elif relative and any(w.group().startswith("-") for w in words):
             out.extend(bare)

@@ -6,7 +6,10 @@ flat project, whose files they are (its output is none); a compiler's name in pr
 
 from __future__ import annotations
 
+import time
+
 from genie_tui.retrieval import RepoIndex
+from genie_tui.retrieval.query import analyze
 
 C = "int parse(const char *s) {\n    return s[0];\n}\n"
 ISSUE = """GetPointer returns the wrong element
@@ -85,3 +88,33 @@ def test_a_command_after_cd_names_the_files_of_that_directory(make_repo):
             assert (text, found.get("main.c", 0.0), found.get("src/main.c", 0.0)) == (text, 0.0, 0.0)
     finally:
         ix.close()
+
+
+def test_cds_before_a_command_are_followed_in_turn(make_repo):
+    """``$ cd src`` then ``$ cd sub`` runs the command in ``src/sub``, and ``cd src`` then ``cd ..`` at the root,
+    whose files a bare command of a flat project names; ``cd .`` stays where it was, and after ``cd -`` the
+    directory is not known: both name files as the command alone does (read as the nearest cd alone, ``cd ..``
+    made them the user's, ``cd .`` named ``./main.c`` and ``cd -`` a directory ``-``)."""
+    ix = RepoIndex.open(make_repo({"main.c": C, "util.c": C, "sub/util.c": C, "src/sub/util.c": C, "src/main.c": C}))
+    try:
+        def mention(text: str) -> dict[str, float]:
+            return {path: feats.get("mention", 0.0) for path, feats in ix.features(text)}
+
+        plain = mention("$ gcc -Wall main.c -o app")["main.c"]
+        for text in ("$ cd src\n$ cd ..\n$ gcc -Wall main.c -o app", "$ cd . && gcc -Wall main.c -o app",
+                     "$ cd - && gcc -Wall main.c -o app", "$ cd src\n$ cd .. && gcc -Wall main.c -o app"):
+            found = mention(text)
+            assert (text, found.get("main.c", 0.0), found.get("src/main.c", 0.0)) == (text, plain, 0.0)
+        found = mention("$ cd src\n$ cd sub\n$ gcc -c util.c -o u.o")
+        assert found.get("src/sub/util.c", 0.0) > max(found.get("sub/util.c", 0.0), found.get("util.c", 0.0))
+    finally:
+        ix.close()
+
+
+def test_many_commands_on_a_long_line_are_read_in_linear_time():
+    """Each backtick command looked for ``cd`` lines from its line's start: a long line of them took quadratic
+    time (16,000 commands on a 225,000-character line: 6.2 s against 0.3 s before cds were read)."""
+    text = "x" * 1000 + " `gcc -c a.c` " * 16000 + "\n"
+    started = time.perf_counter()
+    analyze(text)
+    assert time.perf_counter() - started < 2.0
