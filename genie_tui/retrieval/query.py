@@ -56,6 +56,7 @@ _BUILD_COMMAND = re.compile(r"(?:^[ \t>]*(?:[$%#\u276f][ \t]+)?|(?<=`))"
                             rf"(?P<args>(?:[ \t]+(?:-{_WORD}*(?:[ \t]+(?!-){_WORD}+)?|{_WORD}*[./\\=$]{_WORD}*))+)",
                             re.MULTILINE)
 _CD_LINE = re.compile(rf"^[ \t>]*(?:[$%#\u276f][ \t]+)?cd[ \t]+({_WORD}+)[ \t]*\r?$", re.MULTILINE)
+_CLONE = re.compile(r"\bgit[ \t]+clone((?:[ \t]+[^\s`'\"|;&<>]+)+)")
 CD_LINES = 10  # how far above a command a ``$ cd dir`` line is taken as where it runs
 _INCLUDE_OPTION = re.compile(r"^-(?:I|L|isystem|iquote|idirafter|classpath|cp|sourcepath)?")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
@@ -264,7 +265,16 @@ def _cd_lines(text: str) -> Callable[[int, str | None], str | None]:
     """Where a command at ``at`` runs, given its own line's ``cd`` (``cd src && gcc``): the ``cd`` lines among
     the ``CD_LINES`` lines above it followed in turn, then its own (``cd src``, ``cd sub``: ``src/sub``; ``cd src``,
     ``cd ..``: ``.``); an absolute path as written; None where unknown (``cd -``) or there is no cd. The lines and
-    cds are found once: looked for from each command, a long line of backtick commands took quadratic time."""
+    cds are found once: looked for from each command, a long line of backtick commands took quadratic time.
+    A first cd into where a ``git clone`` of the text put the checkout goes to ``.`` (the repository's name alone
+    may be a directory of it too: ``django/``)."""
+    clones = set()
+    for m in _CLONE.finditer(text):
+        args = m.group(1).split()  # (an option's value, ``--depth 1``, is no repository: it has no / or :)
+        url = next((i for i, w in enumerate(args) if not w.startswith("-") and re.search(r"[/:]", w)), None)
+        if url is not None:
+            into = args[url + 1] if url + 1 < len(args) else re.split(r"[/:]", args[url].rstrip("/"))[-1]
+            clones.add(into.rstrip("/").removesuffix(".git").lower())
     newlines = [m.start() for m in re.finditer("\n", text)]
     cds = [(m.start(), m.group(1)) for m in _CD_LINE.finditer(text)]
     starts = [at for at, _ in cds]
@@ -280,7 +290,10 @@ def _cd_lines(text: str) -> Callable[[int, str | None], str | None]:
             elif re.match(r"(?:[A-Za-z]:)?[\\/~$]", d):
                 here = d
             else:
-                here = posixpath.normpath(posixpath.join(here or ".", d.replace("\\", "/")))
+                d = d.replace("\\", "/")
+                if here is None and d.split("/")[0].lower() in clones:
+                    d = d.partition("/")[2] or "."
+                here = posixpath.normpath(posixpath.join(here or ".", d))
         return here
     return where
 

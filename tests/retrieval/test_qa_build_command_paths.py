@@ -118,3 +118,22 @@ def test_many_commands_on_a_long_line_are_read_in_linear_time():
     started = time.perf_counter()
     analyze(text)
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_cd_into_the_clone_the_text_made_is_the_root(make_repo):
+    """``git clone .../proj`` then ``cd proj``: the command runs at the checkout's root, whose files its bare
+    names are, as without the cd (they were read as ``proj/main.c``, which the repository does not have)."""
+    ix = RepoIndex.open(make_repo({"main.c": C, "util.c": C, "src/main.c": C}))
+    try:
+        def mention(text: str) -> dict[str, float]:
+            return {path: feats.get("mention", 0.0) for path, feats in ix.features(text)}
+
+        plain = mention("$ gcc -Wall main.c util.c -o app")
+        for text in ("$ git clone https://github.com/acme/proj.git\n$ cd proj && gcc -Wall main.c util.c -o app",
+                     "$ git clone --depth 1 git@github.com:acme/proj.git work\n$ cd work\n$ gcc -Wall main.c util.c"):
+            found = mention(text)
+            assert (text, found.get("main.c"), found.get("util.c")) == (text, plain["main.c"], plain["util.c"])
+        found = mention("$ git clone https://github.com/acme/proj\n$ cd proj/src && gcc -Wall main.c -o app")
+        assert (found.get("src/main.c", 0.0) > 0, found.get("main.c", 0.0)) == (True, 0.0)
+    finally:
+        ix.close()
