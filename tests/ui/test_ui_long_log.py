@@ -76,6 +76,42 @@ async def test_scrolled_up_reader_keeps_place_while_items_arrive(sample_repo: Pa
         assert "note 299" not in helpers.screen_text(app)
 
 
+async def _fill_answers(conv: Any, start: int, n: int) -> None:
+    """Items whose history lines are fewer than their widgets' (a markdown answer's heading, list and code)."""
+    for i in range(start, start + n):
+        if i % 3 == 1:
+            await conv.text_delta(f"## Heading {i}\n\nmodel text **{i}**\n\n- a\n- b\n\n```py\nx = {i}\n```\n")
+            await conv.end_text()
+        else:
+            await conv.tool_started(f"c{i}", "read_file")
+            conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
+            conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+
+
+async def test_reader_keeps_place_through_a_long_batched_burst(sample_repo: Path, helpers: Any) -> None:
+    """The kept place waited KEEP_TRIES callbacks for its layout, but in a batch_update, where no layout comes, the
+    callbacks ran every idle turn: a burst longer than that let the place go, and the reader's line left the
+    screen."""
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await _fill_answers(conv, 0, 200)
+        await pilot.pause()
+        target = next(w for w in conv.children if isinstance(w, ToolCallLine))
+        n = int(target.call_id[1:])
+        conv.scroll_to_widget(target, animate=False, immediate=True, top=True)
+        await pilot.pause()
+        row = _row(helpers.screen_text(app), f"file{n}.py")
+        assert row is not None
+        with app.batch_update():
+            await _fill_answers(conv, 200, 100)
+            for _ in range(60):
+                await pilot.pause()
+        await helpers.wait_until(pilot, lambda: not any(isinstance(w, ToolCallLine) and w.call_id == f"c{n}"
+                                                        for w in conv.children))
+        await helpers.wait_until(pilot, lambda: _row(helpers.screen_text(app), f"file{n}.py") == row)
+
+
 async def test_old_tool_call_expands_on_click_and_late_finish_shows(sample_repo: Path, helpers: Any) -> None:
     app = helpers.make_app(sample_repo, None, welcome=False)
     async with app.run_test(size=(120, 40)) as pilot:

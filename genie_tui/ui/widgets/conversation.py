@@ -118,7 +118,7 @@ class ConversationView(VerticalScroll):
         # it, measured in the last layout and scrolled back to once a layout has placed that item again. Batches
         # can move faster than the screen lays out (a burst of events on a busy machine): a place still waiting
         # for its layout stays the one kept, as no later layout has measured anything newer.
-        self._keep_place()
+        self._keep_place(waits=False)  # (its own call still waits)
         # scrolled up by the reader: short of the end with the anchor released. Short of the end alone is also a
         # view following the tail that lags behind a burst of items; correcting that one would release the anchor
         # (Textual's scroll_to does, whatever its release_anchor says) and the view would stop following.
@@ -149,8 +149,9 @@ class ConversationView(VerticalScroll):
         i, top = above[-1]
         return len(history.entries) + i, y - top
 
-    def _keep_place(self) -> None:
-        """Scroll to the kept place once a layout has placed its item (else after the next refresh)."""
+    def _keep_place(self, waits: bool = True) -> None:
+        """Scroll to the kept place once a layout has placed its item (else after the next refresh, where ``waits``:
+        one call waits at a time, as more would use up the tries that many times faster)."""
         if self._keep is None:
             return
         item, offset = self._keep
@@ -161,6 +162,13 @@ class ConversationView(VerticalScroll):
             self._keep = None
             return
         if not history.laid_out() or (widget is not None and not widget.virtual_region.height):
+            if not waits:
+                return
+            if getattr(self.app, "_batch_count", 0):
+                # in a batch_update no layout comes, and a callback runs every idle turn: a burst would use up the
+                # tries and let the place go; looked at again a little later, and not counted
+                self.set_timer(0.05, self._keep_place)
+                return
             self._tries += 1
             if self._tries < KEEP_TRIES:  # not shown at all (a screen over it): the place is let go
                 self.call_after_refresh(self._keep_place)
