@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.bench_tui import make_app, make_repo  # noqa: E402
+from tools.bench_tui import make_app, make_repo
 
 
 def answer(shape: str) -> str:
@@ -45,7 +45,7 @@ def answer(shape: str) -> str:
         words = [f"word{i % 97} is `part{i % 13}` of **the** sentence" for i in range(1, 10_000)]
         return " ".join(words)[:40_000] + "\n"
     para = "This is **word** number {i} in a long `answer`, with some prose about the change.\n"
-    parts = [("\n## Section %d\n\n" % i if i % 40 == 0 else "") + ("- " if i % 7 == 0 else "") + para.format(i=i)
+    parts = [(f"\n## Section {i}\n\n" if i % 40 == 0 else "") + ("- " if i % 7 == 0 else "") + para.format(i=i)
              for i in range(20_000 * 4 // len(para))]
     return "".join(parts)
 
@@ -62,6 +62,16 @@ def serve(text_file: str, delay: float) -> None:
     server.stop()
 
 
+def start_server(text: str, rate: float) -> tuple[subprocess.Popen[str], str, Path]:
+    """The scripted server in a child process, streaming ``text`` at ``rate`` tokens a second; its base URL."""
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
+        f.write(text)
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", f.name, repr(1.0 / rate)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip(), Path(f.name)
+
+
 async def run_shape(repo: Path, shape: str, rate: float) -> dict[str, Any]:
     from textual.widgets import Markdown
 
@@ -69,12 +79,8 @@ async def run_shape(repo: Path, shape: str, rate: float) -> dict[str, Any]:
     from genie_tui.ui.bridge import AgentEvent
 
     text = answer(shape)
-    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
-        f.write(text)
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", f.name, repr(1.0 / rate)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdin is not None
-    base_url = proc.stdout.readline().strip()
+    proc, base_url, text_file = start_server(text, rate)  # before the app, so it does not count against its loop
+    assert proc.stdin is not None
     received = 0  # characters of the answer the app has been handed (the server's pace, give or take the socket)
     marks: dict[str, float] = {}
     seen: dict[int, Any] = {}
@@ -127,7 +133,7 @@ async def run_shape(repo: Path, shape: str, rate: float) -> dict[str, Any]:
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
-        Path(f.name).unlink()
+        text_file.unlink()
     lateness.sort()
     n = len(lateness) or 1
     model_s = len(text) / 4 / rate
