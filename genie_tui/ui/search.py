@@ -23,6 +23,7 @@ from genie_tui.tools.base import ToolContext, ToolError
 from genie_tui.ui.widgets.search_pane import Hit
 
 LIMIT = 30
+GIT_TIMEOUT_S = 20.0  # a git grep or ls-files the pane waits for at most
 _open_lock = threading.Lock()
 _open: tuple[Path, Any] | None = None  # the repository the pane searched last, and its index
 
@@ -91,8 +92,7 @@ def first(repo: Path | None, query: str, k: int = 15) -> Found:
         if building and len(hits) < LIMIT:  # a file not indexed yet is not found: git grep reads them all
             note = f"{_state(repo, index)}: " + ("its hits so far; " if hits else "") + \
                 "git grep is searching the files not indexed yet"
-            return Found(hits, note, partial=True,
-                         rest=lambda: _joined(repo, index, hits, _git_grep(repo, query), "git grep"))
+            return Found(hits, note, partial=True, rest=lambda: _filled(repo, index, hits, query))
         return Found(hits, f"{_state(repo, index)}: its hits so far" if building else "", partial=building)
     except ImportError:
         pass
@@ -116,6 +116,18 @@ def _state(repo: Path, index: Any) -> str:
     _busy, done, total = service.status() if service is not None else (True, 0, 0)
     state = "still building" if getattr(index, "first_build", True) else "catching up with changed files"
     return f"index {state}" + (f" ({done:,} of {total:,} files)" if total else "")
+
+
+def _filled(repo: Path, index: Any, indexed: list[Hit], query: str) -> Found:
+    """The index's hits and git grep's fill-in (see _joined); git failing (slower than ``GIT_TIMEOUT_S`` in a huge
+    repository, or gone) leaves the index's hits with a note that says so, not one that says git is searching."""
+    try:
+        grep = _git_grep(repo, query)
+    except (OSError, subprocess.SubprocessError) as exc:
+        why = f"took over {GIT_TIMEOUT_S:g} s" if isinstance(exc, subprocess.TimeoutExpired) else f"failed ({exc})"
+        return Found(indexed, f"{_state(repo, index)}: " + ("its hits so far; " if indexed else "") +
+                     f"git grep {why}", partial=True)
+    return _joined(repo, index, indexed, grep, "git grep")
 
 
 def _joined(repo: Path, index: Any, indexed: list[Hit], grep: list[Hit], source: str) -> Found:
@@ -181,7 +193,7 @@ def _git_grep(repo: Path, query: str) -> list[Hit]:
 
 def _git(repo: Path, args: list[str]) -> str:
     # surrogateescape: a line of a Latin-1 file (or a name that is not UTF-8) is read, not a UnicodeDecodeError
-    return subprocess.run(["git", *args], check=False, cwd=repo, capture_output=True, timeout=20, text=True,
+    return subprocess.run(["git", *args], check=False, cwd=repo, capture_output=True, timeout=GIT_TIMEOUT_S, text=True,
                           encoding="utf-8", errors="surrogateescape").stdout
 
 

@@ -209,3 +209,27 @@ async def test_typing_in_the_box_while_git_grep_answers_keeps_the_keys_and_the_r
             rows = _rows(pane)
             await pilot.pause(1.0)
             assert _rows(pane) == rows and rows[1] == GREP_NOTE
+
+
+async def test_git_grep_taking_too_long_leaves_the_index_s_hits_and_says_so(
+        make_repo, helpers: Any, grep_gate: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a git grep past its timeout (a huge repository) was a "search failed" notice, the note under the query still
+    # saying that git grep was searching
+    from genie_tui.ui import search as engine
+
+    monkeypatch.setattr(engine, "GIT_TIMEOUT_S", 0.5)
+    repo = make_repo(LEDGER, name="slowgrep")
+    RepoIndex.open(repo).close()
+    (repo / "pkg/delta.py").write_text("LEDGER_LIMIT = 4  # the ledger's\n")
+    with another_genie_building(repo):
+        app = helpers.make_app(repo, None, welcome=False)
+        notices: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(str(message)))
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.screen.search
+            await pilot.press("f2", *"ledger", "enter")
+            state = "  index still building: "
+            await helpers.wait_until(pilot, lambda: _rows(pane)[1:2] == [
+                state + "its hits so far; git grep took over 0.5 s"], timeout=8)
+            assert {h.path for h in pane.hits if h} == {"pkg/alpha.py", "pkg/beta.py", "pkg/gamma.py"}
+            assert not [n for n in notices if "search failed" in n]
