@@ -219,3 +219,64 @@ async def test_a_line_separator_in_the_answer_does_not_show_a_block_twice_while_
         assert helpers.screen_text(app).count("Heading") == 1, helpers.screen_text(app)
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running)
         assert helpers.screen_text(app).count("Heading") == 1
+
+
+async def test_clear_during_a_stream_does_not_draw_the_answer_it_removes(
+        sample_repo: Path, serve: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # /clear ended the answer as a finished one first: a long code block highlighted whole (and perhaps rebuilt)
+    # to be thrown away the moment after
+    from genie_tui.ui.widgets.answer import AnswerMarkdown
+
+    finished = 0
+    finish = AnswerMarkdown.finish
+
+    async def counted(self: AnswerMarkdown) -> None:
+        nonlocal finished
+        finished += 1
+        await finish(self)
+
+    monkeypatch.setattr(AnswerMarkdown, "finish", counted)
+    server = serve([Reply(content="Here:\n\n```python\n" + CODE * 3 + "```\n", chunk_chars=4, chunk_delay=0.005),
+                    FINISH])
+    app = helpers.make_app(sample_repo, server.base_url, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await helpers.send(pilot, "write it")
+        await helpers.wait_until(pilot, lambda: "value_20 = " in conv.transcript())
+        await helpers.send(pilot, "/clear")
+        await helpers.wait_until(pilot, lambda: not app.screen.turn_running)
+        await pilot.pause(0.3)
+        assert conv.transcript().strip() == "" and not list(conv.query(Markdown))
+    assert finished == 0
+
+
+async def test_a_copy_while_the_answer_s_last_text_is_drawn_holds_all_of_it(
+        sample_repo: Path, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # end_text let go of the answer before its last text was drawn: a copy made meanwhile missed that text
+    import asyncio
+
+    from genie_tui.ui.widgets import answer
+    from genie_tui.ui.widgets.answer import AnswerStream
+
+    monkeypatch.setattr(answer, "FLUSH_HZ", 1)  # an update a second at most: the last words wait to be drawn
+    gate = asyncio.Event()
+    stop = AnswerStream.stop
+
+    async def held(self: AnswerStream) -> None:
+        await gate.wait()
+        await stop(self)
+
+    monkeypatch.setattr(AnswerStream, "stop", held)
+    app = helpers.make_app(sample_repo, None, welcome=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.screen.conversation
+        await conv.text_delta("The first part, ")
+        await pilot.pause()
+        await conv.text_delta("and the last words.")
+        ending = asyncio.create_task(conv.end_text())
+        await asyncio.sleep(0)  # end_text has let go of the stream; its last words are not drawn yet
+        assert "The first part, and the last words." in conv.transcript()
+        gate.set()
+        await ending
+        await pilot.pause()
+        assert "The first part, and the last words." in conv.transcript()

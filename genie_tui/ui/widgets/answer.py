@@ -222,6 +222,14 @@ class AnswerStream:
             await self._flush(final=True)
         await self.markdown.finish()
 
+    async def discard(self) -> None:
+        """End without drawing what is left, nor the finished answer's final drawing: it is being removed (``/clear``
+        during a stream drew a long code block's whole highlighting, and perhaps rebuilt it, to throw it away)."""
+        self._pending.clear()
+        self._stopped.set()
+        if self._task is not None:
+            await self._task
+
     async def _run(self) -> None:
         """Update while text is waiting, paced; the task ends when none is, and ``write`` starts another."""
         loop = asyncio.get_running_loop()

@@ -90,6 +90,7 @@ class ConversationView(VerticalScroll):
         self.history = History()
         self._md: Markdown | None = None
         self._stream: AnswerStream | None = None
+        self._ending: AnswerStream | None = None  # the answer whose last text end_text is drawing
         self._tools: dict[str, ToolRecord] = {}
         self._live: list[Widget] = []
         self._keep: tuple[int, int] | None = None  # a reader's place (item, line) waiting for a layout
@@ -199,10 +200,15 @@ class ConversationView(VerticalScroll):
             self._stream = AnswerStream(self._md)
         self._stream.write(text)
 
-    async def end_text(self) -> None:
+    async def end_text(self, draw: bool = True) -> None:
+        """The answer is complete: what is left of it drawn (``draw``; else it is about to be removed)."""
         if self._stream is not None:
             stream, self._stream, self._md = self._stream, None, None
-            await stream.stop()
+            self._ending = stream  # its text until then, for a copy made meanwhile (see transcript)
+            try:
+                await (stream.stop() if draw else stream.discard())
+            finally:
+                self._ending = None
 
     async def tool_started(self, call_id: str, name: str) -> None:
         await self.end_text()
@@ -276,7 +282,7 @@ class ConversationView(VerticalScroll):
             self.history.invalidate()
 
     async def clear(self) -> None:
-        await self.end_text()
+        await self.end_text(draw=False)
         self._tools.clear()
         self._keep = None
         self.history.clear()
@@ -298,8 +304,9 @@ class ConversationView(VerticalScroll):
     def transcript(self) -> str:
         """Plain text of the whole session (for copying)."""
         out = [e.plain() for e in self.history.entries]
-        out.extend(Entry("text", self._stream.text).plain() if self._stream is not None and w is self._md
-                   else _entry(w).plain() for w in self._live)  # the answer being drawn: all of it so far
+        drawing = {s.markdown: s for s in (self._stream, self._ending) if s is not None}
+        out.extend(Entry("text", drawing[w].text).plain() if w in drawing else _entry(w).plain()
+                   for w in self._live)  # an answer being drawn: all of it so far
         return "\n\n".join(out)
 
 
