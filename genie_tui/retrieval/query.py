@@ -56,7 +56,9 @@ _BUILD_COMMAND = re.compile(r"(?:^[ \t>]*(?:[$%#\u276f][ \t]+)?|(?<=`))"
                             rf"(?P<args>(?:[ \t]+(?:-{_WORD}*(?:[ \t]+(?!-){_WORD}+)?|{_WORD}*[./\\=$]{_WORD}*))+)",
                             re.MULTILINE)
 _CD_LINE = re.compile(rf"^[ \t>]*(?:[$%#\u276f][ \t]+)?cd[ \t]+({_WORD}+)[ \t]*\r?$", re.MULTILINE)
-_CLONE = re.compile(r"\bgit[ \t]+clone((?:[ \t]+[^\s`'\"|;&<>]+)+)")
+_CLONE = re.compile(rf"\bgit[ \t]+clone((?:[ \t]+{_WORD}+)+)")
+# a command's path outside the directory it runs in: absolute, from home or a variable (``C:\x``, ``/x``, ``~/x``, ``$HOME``)
+_ELSEWHERE = re.compile(r"(?:[A-Za-z]:)?[\\/~$]")
 CD_LINES = 10  # how far above a command a ``$ cd dir`` line is taken as where it runs
 _INCLUDE_OPTION = re.compile(r"^-(?:I|L|isystem|iquote|idirafter|classpath|cp|sourcepath)?")
 _DOTTED_RE = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
@@ -287,7 +289,7 @@ def _cd_lines(text: str) -> Callable[[int, str | None], str | None]:
         for d in [*found, *([own] if own else [])]:
             if d == "-":
                 here = None  # back to a directory not known
-            elif re.match(r"(?:[A-Za-z]:)?[\\/~$]", d):
+            elif _ELSEWHERE.match(d):
                 here = d
             else:
                 d = d.replace("\\", "/")
@@ -311,8 +313,11 @@ def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int]
     out: list[tuple[int, int]] = []
     rooted: dict[tuple[int, int], tuple[str, ...]] = {}
     moved: list[str] = []
+    commands = list(_BUILD_COMMAND.finditer(text))
+    if not commands:  # most texts: their lines and cds are not read
+        return out, rooted, moved
     cd_to = _cd_lines(text)
-    for m in _BUILD_COMMAND.finditer(text):
+    for m in commands:
         words = list(re.finditer(r"\S+", m.group("args")))
         bare: list[tuple[int, int]] = []
         relative: list[str] = []
@@ -326,12 +331,12 @@ def _users_files(text: str) -> tuple[list[tuple[int, int]], dict[tuple[int, int]
                 continue
             if not re.search(r"[\\/]", value):
                 bare.append(span)
-            elif not re.match(r"(?:[A-Za-z]:)?[\\/~$]", value):
+            elif not _ELSEWHERE.match(value):
                 relative.append(value.replace("\\", "/").rstrip("/"))
         where = cd_to(m.start(), m.group("cd"))
         if where not in (None, "."):  # (back at the start, as no cd: see the flat project below)
             out.extend(bare)
-            if not (re.match(r"(?:[A-Za-z]:)?[\\/~$]", where) or where == ".." or where.startswith("../")):
+            if not (_ELSEWHERE.match(where) or where == ".." or where.startswith("../")):
                 moved += [posixpath.join(where, text[a:b].removeprefix("./")) for a, b in bare if text[a] != "-"]
         elif relative and any(w.group().startswith("-") for w in words):
             out.extend(bare)

@@ -40,6 +40,19 @@ def _drawn(widget: Any) -> list[tuple[object, ...]]:
     return out
 
 
+def _count_appends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The updates made to Markdown widgets from here on (each one's text, appended to the list returned)."""
+    appends: list[str] = []
+    append = Markdown.append
+
+    def appended(self: Markdown, markdown: str) -> Any:
+        appends.append(markdown)
+        return append(self, markdown)
+
+    monkeypatch.setattr(Markdown, "append", appended)
+    return appends
+
+
 async def test_a_long_answer_streams_at_a_bounded_cost_and_ends_drawn_as_markdown_draws_it(
         sample_repo: Path, serve: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     lexed: list[int] = []
@@ -50,15 +63,7 @@ async def test_a_long_answer_streams_at_a_bounded_cost_and_ends_drawn_as_markdow
         return get_tokens(self, text, *args, **kwargs)
 
     monkeypatch.setattr(Lexer, "get_tokens", counted)
-    updates = 0
-    append = Markdown.append
-
-    def appended(self: Markdown, markdown: str) -> Any:
-        nonlocal updates
-        updates += 1
-        return append(self, markdown)
-
-    monkeypatch.setattr(Markdown, "append", appended)
+    appends = _count_appends(monkeypatch)
     # ~2,600 chunks of 4 characters, 2 ms apart: the server takes ~5 s (more on a loaded machine)
     server = serve([Reply(content=ANSWER, chunk_chars=4, chunk_delay=0.002), FINISH])
     app = helpers.make_app(sample_repo, server.base_url, welcome=False)
@@ -67,7 +72,7 @@ async def test_a_long_answer_streams_at_a_bounded_cost_and_ends_drawn_as_markdow
         await helpers.send(pilot, "write it")
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running,
                                  timeout=120)
-        took = time.monotonic() - start
+        took, updates = time.monotonic() - start, len(appends)
         conv = app.screen.conversation
         answer = next(w for w in conv.query(Markdown) if "compute(value_0" in w.source)
         assert answer.source.replace("    ", "\t") == ANSWER.replace("    ", "\t")  # tabs are shown as spaces
@@ -125,15 +130,7 @@ async def test_a_long_list_streams_without_its_items_being_built_again_each_upda
         init(self, *args, **kwargs)
 
     monkeypatch.setattr(MarkdownBullet, "__init__", counted)
-    updates = 0
-    append = Markdown.append
-
-    def appended(self: Markdown, markdown: str) -> Any:
-        nonlocal updates
-        updates += 1
-        return append(self, markdown)
-
-    monkeypatch.setattr(Markdown, "append", appended)
+    appends = _count_appends(monkeypatch)
     items = "".join(f"- item {i} with `code` and **bold** words\n" for i in range(120))
     server = serve([Reply(content="The list:\n\n" + items, chunk_chars=4, chunk_delay=0.002), FINISH])
     app = helpers.make_app(sample_repo, server.base_url, welcome=False)
@@ -142,6 +139,7 @@ async def test_a_long_list_streams_without_its_items_being_built_again_each_upda
         await helpers.wait_until(pilot, lambda: len(server.requests) >= 2 and not app.screen.turn_running,
                                  timeout=120)
         assert "item 119 with code" in helpers.screen_text(app)
+    updates = len(appends)
     # each update builds the item it changed and the ones it added, not the whole list again (that would be
     # ~60 items an update on average)
     assert updates > 5 and bullets <= 120 + 2 * updates, (bullets, updates)

@@ -11,6 +11,12 @@ import pytest
 from genie_tui.ui.widgets.conversation import BATCH, LIVE_ITEMS, ToolCallLine
 
 
+async def _tool_call(conv: Any, i: int) -> None:
+    await conv.tool_started(f"c{i}", "read_file")
+    conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
+    conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+
+
 async def _fill(conv: Any, n: int) -> None:
     for i in range(n):
         if i % 3 == 0:
@@ -19,9 +25,7 @@ async def _fill(conv: Any, n: int) -> None:
             await conv.text_delta(f"model text **{i}**")
             await conv.end_text()
         else:
-            await conv.tool_started(f"c{i}", "read_file")
-            conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
-            conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+            await _tool_call(conv, i)
 
 
 def _row(screen: str, text: str) -> int | None:
@@ -83,9 +87,7 @@ async def _fill_answers(conv: Any, start: int, n: int) -> None:
             await conv.text_delta(f"## Heading {i}\n\nmodel text **{i}**\n\n- a\n- b\n\n```py\nx = {i}\n```\n")
             await conv.end_text()
         else:
-            await conv.tool_started(f"c{i}", "read_file")
-            conv.tool_args(f"c{i}", {"path": f"file{i}.py"}, "{}")
-            conv.tool_finished(f"c{i}", True, "x" * 10, 3.0)
+            await _tool_call(conv, i)
 
 
 async def test_reader_keeps_place_through_a_long_batched_burst(sample_repo: Path, helpers: Any) -> None:

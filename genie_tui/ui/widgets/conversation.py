@@ -88,7 +88,6 @@ class ConversationView(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.history = History()
-        self._md: Markdown | None = None
         self._stream: AnswerStream | None = None
         self._ending: AnswerStream | None = None  # the answer whose last text end_text is drawing
         self._tools: dict[str, ToolRecord] = {}
@@ -195,15 +194,15 @@ class ConversationView(VerticalScroll):
     async def text_delta(self, text: str) -> None:
         """Stream model text: collected here, drawn at a bounded rate by ``AnswerStream`` (never waited for)."""
         if self._stream is None:
-            self._md = AnswerMarkdown()
-            await self._add(self._md)
-            self._stream = AnswerStream(self._md)
+            markdown = AnswerMarkdown()
+            await self._add(markdown)
+            self._stream = AnswerStream(markdown)
         self._stream.write(text)
 
     async def end_text(self, draw: bool = True) -> None:
         """The answer is complete: what is left of it drawn (``draw``; else it is about to be removed)."""
         if self._stream is not None:
-            stream, self._stream, self._md = self._stream, None, None
+            stream, self._stream = self._stream, None
             self._ending = stream  # its text until then, for a copy made meanwhile (see transcript)
             try:
                 await (stream.stop() if draw else stream.discard())
